@@ -1,0 +1,14 @@
+import { api } from '#shared/http/api.ts';
+import { parseWith } from '#shared/http/problem.ts';
+import { stores } from '#shared/http/stores.ts';
+import { cardBody, etag } from '#shared/http/customer-view.ts';
+import { CreateCustomerSchema } from '#shared/domain/customer.schema.ts';
+import { createCustomer } from '#shared/domain/customers.ts';
+
+/** POST /v1/customers: 201 with the card; 409 when the email or phone belongs to another customer. */
+export const handler = api('admin', async (req) => {
+  const input = parseWith(CreateCustomerSchema, req.body ?? {});
+  const { tenant, key } = req.principal;
+  const customer = await createCustomer({ customers: stores().customers, tenant, actor: key }, input);
+  return { status: 201, body: cardBody(customer), headers: { etag: etag(customer), location: `/v1/customers/${customer.id}` } };
+});

@@ -1,0 +1,13 @@
+import { api } from '#shared/http/api.ts';
+import { parseWith } from '#shared/http/problem.ts';
+import { stores } from '#shared/http/stores.ts';
+import { ListQuerySchema, queryToObject } from '#shared/domain/customer-filter.ts';
+import { listCustomers } from '#shared/domain/customers.ts';
+
+/** GET /v1/customers: filter, sort and page through the list; unknown filter fields are a 400. */
+export const handler = api('admin', async (req) => {
+  const query = parseWith(ListQuerySchema, queryToObject(req.query));
+  const { tenant, key } = req.principal;
+  const page = await listCustomers({ customers: stores().customers, tenant, actor: key }, query);
+  return { status: 200, body: page };
+});

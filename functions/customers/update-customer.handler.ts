@@ -1,0 +1,15 @@
+import { api } from '#shared/http/api.ts';
+import { parseWith } from '#shared/http/problem.ts';
+import { stores } from '#shared/http/stores.ts';
+import { cardBody, etag, ifMatchVersion } from '#shared/http/customer-view.ts';
+import { UpdateCustomerSchema } from '#shared/domain/customer.schema.ts';
+import { updateCustomer } from '#shared/domain/customers.ts';
+
+/** PATCH /v1/customers/{id}: partial update; `null` clears a field; `If-Match` makes it conditional (412). */
+export const handler = api('admin', async (req) => {
+  const input = parseWith(UpdateCustomerSchema, req.body ?? {});
+  const { tenant, key } = req.principal;
+  const ctx = { customers: stores().customers, tenant, actor: key };
+  const customer = await updateCustomer(ctx, req.params.id!, input, ifMatchVersion(req.headers['if-match']));
+  return { status: 200, body: cardBody(customer), headers: { etag: etag(customer) } };
+});

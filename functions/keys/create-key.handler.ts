@@ -1,0 +1,12 @@
+import { api } from '#shared/http/api.ts';
+import { CreateKeySchema } from '#shared/domain/tenant.schema.ts';
+import { parseWith } from '#shared/http/problem.ts';
+import { stores } from '#shared/http/stores.ts';
+import { issueKey } from '#shared/domain/tenants.ts';
+
+
+/** POST /v1/keys: a new key; the answer is the only time the key itself is shown. */
+export const handler = api('admin', async (req) => {
+  const { kind } = parseWith(CreateKeySchema, req.body ?? {});
+  return { status: 201, body: await issueKey(stores().tenants, req.principal.tenant.id, kind) };
+});

@@ -1,0 +1,5 @@
+import { api } from '#shared/http/api.ts';
+import { settingsView } from '#shared/domain/tenant.schema.ts';
+
+/** GET /v1/settings: the tenant's settings. */
+export const handler = api('admin', async (req) => ({ status: 200, body: settingsView(req.principal.tenant) }));

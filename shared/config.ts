@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+/**
+ * Configuration, read once from the environment and validated: a function with a missing or wrong
+ * setting fails at start-up with a message naming it, not on its first request.
+ */
+const ConfigSchema = z.object({
+  TABLE_NAME: z.string().min(1),
+  IMPORT_BUCKET: z.string().min(1),
+  EXPORT_BUCKET: z.string().min(1),
+  /** Set only by the local runtime and tests: emulator endpoints. */
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  S3_ENDPOINT: z.url().optional(),
+  /** On AWS: the export workflow. Locally the runtime registers its own starter instead. */
+  EXPORT_STATE_MACHINE_ARN: z.string().optional(),
+  /** How long a verified API key stays cached in a warm function (revocation delay). */
+  KEY_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
+  AWS_REGION: z.string().default('eu-south-1'),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+let cached: Config | undefined;
+
+export function config(): Config {
+  if (!cached) {
+    const parsed = ConfigSchema.safeParse(process.env);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      throw new Error(`clientela: invalid configuration: ${problems}`);
+    }
+    cached = parsed.data;
+  }
+  return cached;
+}

@@ -1,0 +1,219 @@
+import { z } from 'zod';
+import { ConsentStatusSchema, type Customer } from './customer.schema.ts';
+import { fold } from './customer-rules.ts';
+
+/**
+ * The one filter language shared by the customer list, saved segments and exports.
+ * JSON form here; `parseListQuery` reads the same fields from a query string.
+ */
+const list = <T extends z.ZodTypeAny>(item: T) =>
+  z.union([item, z.array(item)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
+
+/** An ISO date (inclusive, in the tenant's time zone) or a duration back from now such as `P90D`. */
+export const DateBoundSchema = z
+  .string()
+  .regex(/^(\d{4}-\d{2}-\d{2}|P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?)$/, 'must be a date YYYY-MM-DD or a duration back from today like P90D')
+  .refine((s) => s !== 'P', 'must be a date YYYY-MM-DD or a duration back from today like P90D')
+  .refine((s) => s.startsWith('P') || !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'is not a real date');
+
+const nonNegInt = z.coerce.number().int().min(0);
+
+export const FilterSchema = z
+  .object({
+    language: list(z.string().min(1)),
+    consent: list(ConsentStatusSchema),
+    tags: list(z.string().min(1)),
+    anyTags: list(z.string().min(1)),
+    firstContactFrom: DateBoundSchema,
+    firstContactTo: DateBoundSchema,
+    lastContactFrom: DateBoundSchema,
+    lastContactTo: DateBoundSchema,
+    minSpent: nonNegInt,
+    maxSpent: nonNegInt,
+    minVisits: nonNegInt,
+    maxVisits: nonNegInt,
+    q: z.string().trim().min(1).max(100),
+    gender: list(z.string().min(1)),
+    city: list(z.string().min(1)),
+    postalCode: z.string().min(1),
+    country: list(z.string().min(1)),
+    minAge: z.coerce.number().int().min(0).max(150),
+    maxAge: z.coerce.number().int().min(0).max(150),
+    birthMonth: z.coerce.number().int().min(1).max(12),
+  })
+  .partial()
+  .strict();
+export type Filter = z.infer<typeof FilterSchema>;
+
+export const SORT_FIELDS = ['firstContactAt', 'lastContactAt', 'lastName', 'totalSpent'] as const;
+
+export const ListQuerySchema = FilterSchema.extend({
+  sort: z.enum(SORT_FIELDS).default('firstContactAt'),
+  order: z.enum(['asc', 'desc']).default('desc'),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(4000).optional(),
+}).strict();
+export type ListQuery = z.infer<typeof ListQuerySchema>;
+
+const LIST_FIELDS = new Set(['language', 'consent', 'tags', 'anyTags', 'gender', 'city', 'country']);
+
+/** Query-string form: lists are comma-separated. */
+export function queryToObject(query: Record<string, string | undefined>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined) continue;
+    out[k] = LIST_FIELDS.has(k) ? v.split(',').map((s) => s.trim()).filter(Boolean) : v;
+  }
+  return out;
+}
+
+/** A filter with every bound turned into concrete values for one moment and time zone. */
+export interface ResolvedFilter {
+  language?: string[];
+  consent?: string[];
+  tags?: string[];
+  anyTags?: string[];
+  firstContactFrom?: string;
+  firstContactTo?: string;
+  lastContactFrom?: string;
+  lastContactTo?: string;
+  minSpent?: number;
+  maxSpent?: number;
+  minVisits?: number;
+  maxVisits?: number;
+  q?: string;
+  gender?: string[];
+  cityKey?: string[];
+  postalCode?: string;
+  country?: string[];
+  /** Birth date bounds (inclusive), from the ages. */
+  birthDateFrom?: string;
+  birthDateTo?: string;
+  birthMonth?: number;
+}
+
+/** Offset of `timeZone` from UTC at `instant`, in minutes. */
+function tzOffsetMinutes(timeZone: string, instant: Date): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(instant);
+  const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60000);
+}
+
+/** The UTC instant at which local midnight of `date` happens in `timeZone`. */
+export function startOfLocalDay(date: string, timeZone: string): Date {
+  const guess = new Date(`${date}T00:00:00Z`);
+  const first = new Date(guess.getTime() - tzOffsetMinutes(timeZone, guess) * 60000);
+  // A second pass corrects days where the offset changes (DST) between the guess and the answer.
+  return new Date(guess.getTime() - tzOffsetMinutes(timeZone, first) * 60000);
+}
+
+export function localDate(instant: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+}
+
+function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+function minusDuration(date: string, duration: string): string {
+  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$/.exec(duration)!;
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCFullYear(d.getUTCFullYear() - Number(m[1] ?? 0), d.getUTCMonth() - Number(m[2] ?? 0), d.getUTCDate() - 7 * Number(m[3] ?? 0) - Number(m[4] ?? 0));
+  return d.toISOString().slice(0, 10);
+}
+
+function minusYears(date: string, years: number): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  // 29 February becomes 28 February in a non-leap year.
+  const last = new Date(Date.UTC(y - years, m, 0)).getUTCDate();
+  return `${String(y - years).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
+}
+
+/**
+ * Turns dates into instants: `From` is the start of that local day, `To` the start of the next (exclusive
+ * upper bound, so the whole day is included). A duration counts back whole days from today.
+ */
+export function resolveFilter(filter: Filter, ctx: { timeZone: string; now: Date }): ResolvedFilter {
+  const today = localDate(ctx.now, ctx.timeZone);
+  const day = (b: string) => (b.startsWith('P') ? minusDuration(today, b) : b);
+  const from = (b: string | undefined) => (b ? startOfLocalDay(day(b), ctx.timeZone).toISOString() : undefined);
+  const to = (b: string | undefined) => (b ? startOfLocalDay(addDays(day(b), 1), ctx.timeZone).toISOString() : undefined);
+  const r: ResolvedFilter = {
+    language: filter.language?.map((l) => l.toLowerCase()),
+    consent: filter.consent,
+    tags: filter.tags,
+    anyTags: filter.anyTags,
+    firstContactFrom: from(filter.firstContactFrom),
+    firstContactTo: to(filter.firstContactTo),
+    lastContactFrom: from(filter.lastContactFrom),
+    lastContactTo: to(filter.lastContactTo),
+    minSpent: filter.minSpent,
+    maxSpent: filter.maxSpent,
+    minVisits: filter.minVisits,
+    maxVisits: filter.maxVisits,
+    q: filter.q ? fold(filter.q) : undefined,
+    gender: filter.gender,
+    cityKey: filter.city?.map(fold),
+    postalCode: filter.postalCode,
+    country: filter.country?.map((c) => c.toUpperCase()),
+    // Age ≥ minAge ⇔ born on or before today minus minAge years; age ≤ maxAge ⇔ born after today minus maxAge+1 years.
+    birthDateTo: filter.minAge !== undefined ? minusYears(today, filter.minAge) : undefined,
+    birthDateFrom: filter.maxAge !== undefined ? addDays(minusYears(today, filter.maxAge + 1), 1) : undefined,
+    birthMonth: filter.birthMonth,
+  };
+  for (const k of Object.keys(r) as (keyof ResolvedFilter)[]) if (r[k] === undefined) delete r[k];
+  return r;
+}
+
+/** Matches language tags by primary language too: `it` matches `it-IT`. */
+export const languageMatches = (wanted: string[], lang: string | null) =>
+  !!lang && wanted.some((w) => lang.toLowerCase() === w || lang.toLowerCase().startsWith(`${w}-`));
+
+/** The text `q` searches: every word of the names, the email, the phone with and without `+`. */
+export function searchText(c: Pick<Customer, 'firstName' | 'lastName' | 'email' | 'phone'>): string {
+  const words = [c.firstName, c.lastName]
+    .filter((s): s is string => !!s)
+    .flatMap((s) => fold(s).split(/[\s'-]+/))
+    .filter(Boolean);
+  const full = [c.firstName, c.lastName].filter(Boolean).map((s) => fold(s!));
+  const email = c.email ? [c.email] : [];
+  const phone = c.phone ? [c.phone, c.phone.slice(1)] : [];
+  return ` ${[...words, ...full, ...email, ...phone].join(' ')}`;
+}
+
+/** The in-memory meaning of a filter: the reference the DynamoDB expressions are tested against. */
+export function matchesFilter(c: Customer, f: ResolvedFilter): boolean {
+  if (f.language && !languageMatches(f.language, c.language)) return false;
+  if (f.consent && !f.consent.includes(c.consent.newsletter)) return false;
+  if (f.tags && !f.tags.every((t) => c.tags.includes(t))) return false;
+  if (f.anyTags && !f.anyTags.some((t) => c.tags.includes(t))) return false;
+  if (f.firstContactFrom && c.firstContactAt < f.firstContactFrom) return false;
+  if (f.firstContactTo && c.firstContactAt >= f.firstContactTo) return false;
+  if (f.lastContactFrom && c.lastContactAt < f.lastContactFrom) return false;
+  if (f.lastContactTo && c.lastContactAt >= f.lastContactTo) return false;
+  if (f.minSpent !== undefined && c.stats.totalSpent < f.minSpent) return false;
+  if (f.maxSpent !== undefined && c.stats.totalSpent > f.maxSpent) return false;
+  if (f.minVisits !== undefined && c.stats.visits < f.minVisits) return false;
+  if (f.maxVisits !== undefined && c.stats.visits > f.maxVisits) return false;
+  if (f.q && !searchText(c).includes(` ${f.q}`)) return false;
+  if (f.gender && !(c.gender && f.gender.includes(c.gender))) return false;
+  if (f.cityKey && !(c.city && f.cityKey.includes(fold(c.city)))) return false;
+  if (f.postalCode && c.postalCode !== f.postalCode) return false;
+  if (f.country && !(c.country && f.country.includes(c.country))) return false;
+  if (f.birthDateFrom && !(c.birthDate && c.birthDate >= f.birthDateFrom)) return false;
+  if (f.birthDateTo && !(c.birthDate && c.birthDate <= f.birthDateTo)) return false;
+  if (f.birthMonth && !(c.birthDate && Number(c.birthDate.slice(5, 7)) === f.birthMonth)) return false;
+  return true;
+}

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/** Consent states of the card. `pending` awaits a double opt-in confirmation. */
+export const ConsentStatusSchema = z.enum(['granted', 'denied', 'pending', 'unknown']);
+export type ConsentStatus = z.infer<typeof ConsentStatusSchema>;
+
+const text = (max: number) => z.string().trim().max(max);
+const nullableText = (max: number) => text(max).nullable();
+
+/**
+ * Editable fields, as sent by API clients. Shape checks only; normalisation that depends on the tenant
+ * (phone country, tag catalogue) happens in customer-rules.ts. Unknown fields are refused, not ignored.
+ */
+export const CustomerFieldsSchema = z
+  .object({
+    firstName: nullableText(100),
+    lastName: nullableText(100),
+    email: nullableText(254),
+    phone: nullableText(40),
+    language: nullableText(35),
+    consent: z.object({ newsletter: z.enum(['granted', 'denied']), wording: text(200).optional() }).strict(),
+    tags: z.array(z.string().trim().min(1).max(50)),
+    birthDate: z.iso.date('must be a date as YYYY-MM-DD').nullable(),
+    gender: z.enum(['female', 'male', 'non-binary', 'other', 'unspecified']).nullable(),
+    city: nullableText(100),
+    postalCode: nullableText(20),
+    country: nullableText(2),
+    notes: nullableText(4000),
+    /** Custom attributes: free key/value pairs (imports keep unknown columns here). */
+    attributes: z.record(z.string().min(1).max(64), z.string().max(1000).nullable()),
+  })
+  .partial()
+  .strict();
+
+export const CreateCustomerSchema = CustomerFieldsSchema;
+export const UpdateCustomerSchema = CustomerFieldsSchema;
+export type CustomerFields = z.infer<typeof CustomerFieldsSchema>;
+
+export const StatsSchema = z.object({
+  bookings: z.number().int(),
+  noShows: z.number().int(),
+  cancellations: z.number().int(),
+  /** Completed bookings: the visits filters count these. */
+  visits: z.number().int(),
+  orders: z.number().int(),
+  totalSpent: z.number().int().describe('minor units of the tenant currency'),
+  averageOrderValue: z.number().int(),
+  lastVisitAt: z.string().nullable(),
+});
+export type Stats = z.infer<typeof StatsSchema>;
+
+export const emptyStats = (): Stats => ({
+  bookings: 0,
+  noShows: 0,
+  cancellations: 0,
+  visits: 0,
+  orders: 0,
+  totalSpent: 0,
+  averageOrderValue: 0,
+  lastVisitAt: null,
+});
+
+export const ConsentSchema = z.object({
+  newsletter: ConsentStatusSchema,
+  updatedAt: z.string().nullable(),
+  source: z.string().nullable(),
+});
+
+export const HistoryEntrySchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  occurredAt: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
+
+/** The customer card, as every route answers it. */
+export const CustomerSchema = z.object({
+  id: z.string(),
+  firstName: z.string().nullable(),
+  lastName: z.string().nullable(),
+  email: z.string().nullable(),
+  phone: z.string().nullable(),
+  language: z.string().nullable(),
+  consent: ConsentSchema,
+  tags: z.array(z.string()),
+  birthDate: z.string().nullable(),
+  gender: z.string().nullable(),
+  city: z.string().nullable(),
+  postalCode: z.string().nullable(),
+  country: z.string().nullable(),
+  notes: z.string().nullable(),
+  attributes: z.record(z.string(), z.string()),
+  firstContactAt: z.string(),
+  lastContactAt: z.string(),
+  stats: StatsSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  version: z.number().int(),
+});
+export type Customer = z.infer<typeof CustomerSchema>;
+
+export const CustomerCardSchema = CustomerSchema.extend({ history: z.array(HistoryEntrySchema) });

@@ -1,0 +1,143 @@
+import { ulid } from 'ulid';
+import type { CustomerStore, ConsentLedgerEntry, WriteResult } from '../store/customer.store.ts';
+import { BadCursorError } from '../store/customer.store.ts';
+import type { Tenant } from './tenant.schema.ts';
+import { emptyStats, type Customer, type CustomerFields, type HistoryEntry } from './customer.schema.ts';
+import { normaliseFields, type NormalisedFields } from './customer-rules.ts';
+import { resolveFilter, type ListQuery } from './customer-filter.ts';
+import { findTag } from './tenants.ts';
+import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError, invalid } from './errors.ts';
+
+/** What a use case needs: the store, the tenant, who acts, and a clock (injected so tests control it). */
+export interface CustomerContext {
+  customers: CustomerStore;
+  tenant: Tenant;
+  actor: { keyId: string };
+  now?: () => Date;
+}
+
+export const CARD_HISTORY_ENTRIES = 10;
+
+const nowIso = (ctx: CustomerContext) => (ctx.now?.() ?? new Date()).toISOString();
+
+function consentEntry(ctx: CustomerContext, status: 'granted' | 'denied', at: string, wording?: string): ConsentLedgerEntry {
+  return { id: ulid(), channel: 'newsletter', status, at, source: { type: 'api', keyId: ctx.actor.keyId }, ...(wording ? { wording } : {}) };
+}
+
+function failOnClash(result: WriteResult): void {
+  if (result.ok) return;
+  if ('clash' in result) {
+    const { field, customerId } = result.clash;
+    throw new ConflictError(`The ${field} already belongs to customer ${customerId}`, { field, customerId });
+  }
+}
+
+/** Applies normalised fields onto a card: `null` clears, absent leaves as is. */
+function apply(base: Customer, f: NormalisedFields): Customer {
+  const next: Customer = { ...base, attributes: { ...base.attributes } };
+  for (const key of ['firstName', 'lastName', 'email', 'phone', 'language', 'birthDate', 'gender', 'city', 'postalCode', 'country', 'notes'] as const) {
+    if (f[key] !== undefined) (next as Record<string, unknown>)[key] = f[key];
+  }
+  if (f.tags) next.tags = f.tags;
+  if (f.attributes) {
+    for (const [k, v] of Object.entries(f.attributes)) {
+      if (v === null) delete next.attributes[k];
+      else next.attributes[k] = v;
+    }
+  }
+  return next;
+}
+
+function requireIdentity(c: Customer): void {
+  if (!c.email && !c.phone) throw new ValidationError([{ path: 'email', message: 'a customer needs an email or a phone number' }]);
+}
+
+export async function createCustomer(ctx: CustomerContext, input: CustomerFields): Promise<Customer> {
+  const fields = normaliseFields(input, ctx.tenant);
+  const at = nowIso(ctx);
+  const blank: Customer = {
+    id: ulid(),
+    firstName: null,
+    lastName: null,
+    email: null,
+    phone: null,
+    language: null,
+    consent: { newsletter: 'unknown', updatedAt: null, source: null },
+    tags: [],
+    birthDate: null,
+    gender: null,
+    city: null,
+    postalCode: null,
+    country: null,
+    notes: null,
+    attributes: {},
+    firstContactAt: at,
+    lastContactAt: at,
+    stats: emptyStats(),
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+  };
+  const customer = apply(blank, fields);
+  requireIdentity(customer);
+  let ledger: ConsentLedgerEntry | undefined;
+  if (fields.consent) {
+    ledger = consentEntry(ctx, fields.consent.newsletter, at, fields.consent.wording);
+    customer.consent = { newsletter: fields.consent.newsletter, updatedAt: at, source: 'api' };
+  }
+  const result = await ctx.customers.create(ctx.tenant.id, customer, ledger);
+  failOnClash(result);
+  if (!result.ok) throw new ConflictError('A customer with this id already exists; try again');
+  return customer;
+}
+
+export async function getCustomerCard(ctx: CustomerContext, id: string): Promise<{ customer: Customer; history: HistoryEntry[] }> {
+  const card = await ctx.customers.getCard(ctx.tenant.id, id, CARD_HISTORY_ENTRIES);
+  if (!card) throw new NotFoundError(`Customer ${id}`);
+  return card;
+}
+
+/**
+ * Partial update. With `ifMatch` (the card's version) a stale update is refused with 412; without it,
+ * a concurrent change is retried on the fresh card so no update is lost.
+ */
+export async function updateCustomer(ctx: CustomerContext, id: string, input: CustomerFields, ifMatch?: number): Promise<Customer> {
+  const fields = normaliseFields(input, ctx.tenant);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const current = await ctx.customers.getCard(ctx.tenant.id, id, 0);
+    if (!current) throw new NotFoundError(`Customer ${id}`);
+    const prev = current.customer;
+    if (ifMatch !== undefined && prev.version !== ifMatch) {
+      throw new PreconditionFailedError(`The customer changed since version ${ifMatch} (now ${prev.version}); read it again`);
+    }
+    const at = nowIso(ctx);
+    const next = apply(prev, fields);
+    requireIdentity(next);
+    let ledger: ConsentLedgerEntry | undefined;
+    if (fields.consent && fields.consent.newsletter !== prev.consent.newsletter) {
+      ledger = consentEntry(ctx, fields.consent.newsletter, at, fields.consent.wording);
+      next.consent = { newsletter: fields.consent.newsletter, updatedAt: at, source: 'api' };
+    }
+    next.updatedAt = at;
+    next.version = prev.version + 1;
+    const result = await ctx.customers.update(ctx.tenant.id, next, prev, ledger);
+    failOnClash(result);
+    if (result.ok) return next;
+    if (ifMatch !== undefined) throw new PreconditionFailedError('The customer changed meanwhile; read it again');
+  }
+  throw new ConflictError('The customer is being changed by other requests; try again');
+}
+
+export async function listCustomers(ctx: CustomerContext, query: ListQuery) {
+  const { sort, order, limit, cursor, ...filter } = query;
+  // Tags are matched against the catalogue case-insensitively, as everywhere else.
+  const canon = (names?: string[]) => names?.map((n) => findTag(ctx.tenant.tags, n) ?? n);
+  if (filter.minAge !== undefined && filter.maxAge !== undefined && filter.minAge > filter.maxAge) throw invalid('minAge', 'must not be greater than maxAge');
+  const resolved = resolveFilter({ ...filter, tags: canon(filter.tags), anyTags: canon(filter.anyTags) }, { timeZone: ctx.tenant.timeZone, now: ctx.now?.() ?? new Date() });
+  try {
+    return await ctx.customers.list(ctx.tenant.id, { filter: resolved, sort, order, limit, cursor });
+  } catch (e) {
+    if (e instanceof BadCursorError) throw invalid('cursor', 'is not a cursor of this list (it must come from nextCursor of the same sort and order)');
+    throw e;
+  }
+}

@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import { getCountries, type CountryCode } from 'libphonenumber-js';
+
+export const DEFAULT_TAGS = [
+  'Friends & Family',
+  'Business',
+  'Influencer',
+  'Local',
+  'No-show',
+  'Problematic',
+  'Regular',
+  'VIP',
+] as const;
+
+export const MAX_TAGS_PER_CUSTOMER = 9;
+
+const countries = new Set<string>(getCountries());
+
+const isTimeZone = (tz: string) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const isLanguageTag = (tag: string) => {
+  try {
+    return Intl.getCanonicalLocales(tag).length === 1;
+  } catch {
+    return false;
+  }
+};
+
+export const OriginSchema = z
+  .string()
+  .refine((s) => {
+    try {
+      const u = new URL(s);
+      return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === s;
+    } catch {
+      return false;
+    }
+  }, 'must be an origin like https://www.example.com (scheme, host and optional port, no path or trailing slash)');
+
+export const CountrySchema = z
+  .string()
+  .transform((s) => s.toUpperCase())
+  .refine((s) => countries.has(s), 'must be an ISO 3166-1 alpha-2 country code, e.g. IT')
+  .transform((s) => s as CountryCode);
+
+export const LanguageSchema = z
+  .string()
+  .refine(isLanguageTag, 'must be a BCP 47 language tag, e.g. it or en-GB')
+  .transform((s) => Intl.getCanonicalLocales(s)[0]!);
+
+export const RetentionSchema = z
+  .object({
+    /** Erase customers with no contact for this many months; null keeps them until erased by hand. */
+    inactiveMonths: z.number().int().min(1).max(240).nullable(),
+  })
+  .strict();
+
+export const SettingsPatchSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    allowedOrigins: z.array(OriginSchema).max(20).optional(),
+    defaultCountry: CountrySchema.optional(),
+    currency: z
+      .string()
+      .regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 code, e.g. EUR')
+      .transform((s) => s.toUpperCase())
+      .optional(),
+    timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone, e.g. Europe/Rome').optional(),
+    language: LanguageSchema.optional(),
+    retention: RetentionSchema.optional(),
+  })
+  .strict();
+export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
+
+export interface Tenant {
+  id: string;
+  name: string;
+  allowedOrigins: string[];
+  defaultCountry: CountryCode;
+  currency: string;
+  timeZone: string;
+  language: string;
+  retention: { inactiveMonths: number | null };
+  /** The tag catalogue, in display order. */
+  tags: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const SettingsSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  allowedOrigins: z.array(z.string()),
+  defaultCountry: z.string(),
+  currency: z.string(),
+  timeZone: z.string(),
+  language: z.string(),
+  retention: z.object({ inactiveMonths: z.number().nullable() }),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const TenantIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2-63 lower-case letters, digits or dashes');
+
+export function newTenant(id: string, name: string, now: string): Tenant {
+  return {
+    id,
+    name,
+    allowedOrigins: [],
+    defaultCountry: 'IT',
+    currency: 'EUR',
+    timeZone: 'Europe/Rome',
+    language: 'en',
+    retention: { inactiveMonths: null },
+    tags: [...DEFAULT_TAGS],
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+export function settingsView(t: Tenant) {
+  const { tags: _tags, ...rest } = t;
+  return rest;
+}
+
+export const CreateTagSchema = z.object({ name: z.string().trim().min(1).max(50) }).strict();
+export const CreateKeySchema = z.object({ kind: z.enum(['secret', 'publishable']) }).strict();
+export const ApiKeySchema = z.object({
+  keyId: z.string(),
+  tenantId: z.string(),
+  kind: z.enum(['secret', 'publishable']),
+  prefix: z.string(),
+  createdAt: z.string(),
+  revokedAt: z.string().optional(),
+});

@@ -1,0 +1,109 @@
+import type { TenantStore } from '../store/tenant.store.ts';
+import { generateKey, hashKey, kindOf, KEY_PATTERN, type ApiKeyRecord, type KeyKind } from './api-key.ts';
+import { newTenant, settingsView, type SettingsPatch, type Tenant } from './tenant.schema.ts';
+import { ConflictError, NotFoundError, UnauthorizedError, invalid } from './errors.ts';
+
+const now = () => new Date().toISOString();
+
+/** Creates the tenant if it does not exist yet; returns it either way. */
+export async function ensureTenant(store: TenantStore, id: string, name = id): Promise<{ tenant: Tenant; created: boolean }> {
+  const created = await store.createTenant(newTenant(id, name, now()));
+  const tenant = await store.getTenant(id);
+  if (!tenant) throw new Error(`tenant ${id} vanished after creation`);
+  return { tenant, created };
+}
+
+export async function getTenant(store: TenantStore, id: string): Promise<Tenant> {
+  const tenant = await store.getTenant(id);
+  if (!tenant) throw new NotFoundError(`Tenant ${id}`);
+  return tenant;
+}
+
+/** Read-modify-write with optimistic concurrency, retried while another writer wins. */
+export async function changeTenant(store: TenantStore, id: string, change: (t: Tenant) => Tenant): Promise<Tenant> {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const current = await getTenant(store, id);
+    const next = { ...change(current), updatedAt: later(current.updatedAt) };
+    if (await store.replaceTenant(next, current.updatedAt)) return next;
+    await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
+  }
+  throw new ConflictError('The tenant is being changed by another request; try again');
+}
+
+/** A timestamp strictly after `prev`, so two changes in one millisecond still differ. */
+function later(prev: string): string {
+  const t = now();
+  return t > prev ? t : new Date(Date.parse(prev) + 1).toISOString();
+}
+
+export async function updateSettings(store: TenantStore, id: string, patch: SettingsPatch) {
+  const tenant = await changeTenant(store, id, (t) => ({ ...t, ...patch }));
+  return settingsView(tenant);
+}
+
+// ---- API keys ----
+
+export interface IssuedKey extends ApiKeyRecord {
+  /** The key itself: shown once, never stored. */
+  key: string;
+}
+
+export async function issueKey(store: TenantStore, tenantId: string, kind: KeyKind): Promise<IssuedKey> {
+  const { key, hash, keyId, prefix } = generateKey(kind);
+  const record: ApiKeyRecord = { keyId, tenantId, kind, prefix, createdAt: now() };
+  await store.putApiKey(hash, record);
+  return { ...record, key };
+}
+
+export async function revokeKey(store: TenantStore, tenantId: string, keyId: string): Promise<void> {
+  if (!(await store.revokeApiKey(tenantId, keyId, now()))) throw new NotFoundError(`Key ${keyId}`);
+}
+
+export interface Principal {
+  tenant: Tenant;
+  key: ApiKeyRecord;
+}
+
+/**
+ * Resolves a presented key to its tenant. Lookup is by the key's SHA-256, so the comparison happens
+ * on a hash inside DynamoDB, never character by character on the secret in this process.
+ */
+export async function authenticate(store: TenantStore, presented: string | undefined): Promise<Principal> {
+  if (!presented) throw new UnauthorizedError('An API key is required: send Authorization: Bearer <key> or x-api-key');
+  if (!KEY_PATTERN.test(presented) || !kindOf(presented)) throw new UnauthorizedError('The API key is not valid');
+  const key = await store.getApiKey(hashKey(presented));
+  if (!key || key.revokedAt) throw new UnauthorizedError('The API key is not valid');
+  const tenant = await store.getTenant(key.tenantId);
+  if (!tenant) throw new UnauthorizedError('The API key is not valid');
+  return { tenant, key };
+}
+
+// ---- Tag catalogue ----
+
+const fold = (s: string) => s.normalize('NFKC').trim().toLocaleLowerCase('en');
+
+export function findTag(catalogue: string[], name: string): string | undefined {
+  const f = fold(name);
+  return catalogue.find((t) => fold(t) === f);
+}
+
+export async function addTag(store: TenantStore, tenantId: string, name: string): Promise<{ tag: string; created: boolean }> {
+  const clean = name.normalize('NFKC').trim().replace(/\s+/g, ' ');
+  if (!clean) throw invalid('name', 'must not be empty');
+  let created = false;
+  let tag = clean;
+  await changeTenant(store, tenantId, (t) => {
+    const existing = findTag(t.tags, clean);
+    created = !existing;
+    tag = existing ?? clean;
+    return existing ? t : { ...t, tags: [...t.tags, clean] };
+  });
+  return { tag, created };
+}
+
+export async function removeTag(store: TenantStore, tenantId: string, name: string): Promise<void> {
+  const tenant = await getTenant(store, tenantId);
+  const existing = findTag(tenant.tags, name);
+  if (!existing) throw new NotFoundError(`Tag ${name}`);
+  await changeTenant(store, tenantId, (t) => ({ ...t, tags: t.tags.filter((x) => x !== existing) }));
+}

@@ -1,0 +1,103 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { Scope } from '../routes.ts';
+import { authenticate, type Principal } from '../domain/tenants.ts';
+import { ForbiddenError, invalid } from '../domain/errors.ts';
+import { errorToProblem } from './problem.ts';
+import { stores } from './stores.ts';
+
+export interface ApiRequest {
+  params: Record<string, string>;
+  query: Record<string, string | undefined>;
+  headers: Record<string, string | undefined>;
+  /** Parsed JSON body (undefined when there is none). */
+  body: unknown;
+  sourceIp: string;
+}
+
+export interface AuthedRequest extends ApiRequest {
+  principal: Principal;
+}
+
+export interface ApiResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+type Handler<R> = (req: R) => Promise<ApiResponse>;
+
+/** A presented key: `Authorization: Bearer <key>` or `x-api-key: <key>`. */
+function presentedKey(headers: Record<string, string | undefined>): string | undefined {
+  const auth = headers.authorization;
+  if (auth) {
+    const m = /^Bearer\s+(\S+)$/i.exec(auth.trim());
+    return m?.[1] ?? '';
+  }
+  return headers['x-api-key']?.trim();
+}
+
+function toRequest(event: APIGatewayProxyEventV2): ApiRequest {
+  const headers: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(event.headers ?? {})) headers[k.toLowerCase()] = v;
+  let body: unknown;
+  if (event.body) {
+    const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    if (raw.trim()) {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        throw invalid('(body)', 'is not valid JSON');
+      }
+    }
+  }
+  return {
+    params: (event.pathParameters ?? {}) as Record<string, string>,
+    query: event.queryStringParameters ?? {},
+    headers,
+    body,
+    sourceIp: event.requestContext?.http?.sourceIp ?? '',
+  };
+}
+
+function toResult(res: ApiResponse): APIGatewayProxyStructuredResultV2 {
+  const headers: Record<string, string> = { ...res.headers };
+  if (res.body === undefined) return { statusCode: res.status, headers };
+  return {
+    statusCode: res.status,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(res.body),
+  };
+}
+
+/**
+ * The middy stack every API function shares: parse the request, check the key and its scope, run the
+ * handler, add per-tenant CORS headers, and turn every error into problem+json.
+ * Key checks live here rather than in an API Gateway authorizer so that answers are proper 401/403
+ * problem documents and CORS can follow each tenant's allowed origins.
+ */
+export function api(scope: 'public', fn: Handler<ApiRequest>): middy.MiddyfiedHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>;
+export function api(scope: Exclude<Scope, 'public'>, fn: Handler<AuthedRequest>): middy.MiddyfiedHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>;
+export function api(scope: Scope, fn: Handler<AuthedRequest> | Handler<ApiRequest>) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+    .use({
+      onError: async (request) => {
+        request.response = errorToProblem(request.error);
+      },
+    })
+    .handler(async (event) => {
+      const req = toRequest(event);
+      if (scope === 'public') return toResult(await (fn as Handler<ApiRequest>)(req));
+
+      const principal = await authenticate(stores().tenants, presentedKey(req.headers));
+      const origin = req.headers.origin;
+      const originAllowed = !!origin && principal.tenant.allowedOrigins.includes(origin);
+      if (principal.key.kind === 'publishable') {
+        if (scope !== 'events') throw new ForbiddenError('A publishable key can only send events; use a secret key');
+        if (!originAllowed) throw new ForbiddenError('A publishable key works only from the allowed origins in the settings');
+      }
+      const res = toResult(await (fn as Handler<AuthedRequest>)({ ...req, principal }));
+      if (originAllowed) res.headers = { ...res.headers, 'access-control-allow-origin': origin!, vary: 'Origin' };
+      return res;
+    });
+}

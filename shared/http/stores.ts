@@ -1,0 +1,42 @@
+import { config } from '../config.ts';
+import { dynamo } from '../clients.ts';
+import { dynamoTenantStore, type TenantStore } from '../store/tenant.store.ts';
+import { dynamoCustomerStore, type CustomerStore } from '../store/customer.store.ts';
+import type { ApiKeyRecord } from '../domain/api-key.ts';
+
+export interface Stores {
+  tenants: TenantStore;
+  customers: CustomerStore;
+}
+
+let cached: Stores | undefined;
+
+/** The DynamoDB adapters for this process, built once from the validated configuration. */
+export function stores(): Stores {
+  if (!cached) {
+    const { TABLE_NAME, KEY_CACHE_SECONDS } = config();
+    const db = dynamo();
+    cached = { tenants: withKeyCache(dynamoTenantStore(db, TABLE_NAME), KEY_CACHE_SECONDS * 1000), customers: dynamoCustomerStore(db, TABLE_NAME) };
+  }
+  return cached;
+}
+
+/**
+ * Verified keys are cached briefly in a warm function, saving a read per request; a revoked key stops
+ * working within that time (KEY_CACHE_SECONDS, documented in the README).
+ */
+function withKeyCache(store: TenantStore, ttlMs: number): TenantStore {
+  if (ttlMs <= 0) return store;
+  const cache = new Map<string, { key: ApiKeyRecord | undefined; until: number }>();
+  return {
+    ...store,
+    async getApiKey(hash) {
+      const hit = cache.get(hash);
+      if (hit && hit.until > Date.now()) return hit.key;
+      const key = await store.getApiKey(hash);
+      if (cache.size > 1000) cache.clear();
+      cache.set(hash, { key, until: Date.now() + ttlMs });
+      return key;
+    },
+  };
+}

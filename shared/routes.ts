@@ -1,0 +1,66 @@
+/**
+ * The route table: one row per API route, read by the CDK stack (one Lambda per row behind the HTTP API)
+ * and by the local runtime (which calls the same handler with the same API Gateway v2 event).
+ * A route cannot exist in one world and not the other.
+ */
+export type Scope =
+  /** No key: health, OpenAPI, links mailed to people. */
+  | 'public'
+  /** `pk_` or `sk_`: website capture. */
+  | 'events'
+  /** `sk_` only: everything a business does with its list. */
+  | 'admin';
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** API Gateway path syntax: `/v1/customers/{id}`. */
+  path: string;
+  /** Construct id of the function; unique. */
+  name: string;
+  /** Handler module, relative to the repository root; exports `handler`. */
+  entry: string;
+  scope: Scope;
+}
+
+const r = (method: Route['method'], path: string, name: string, entry: string, scope: Scope): Route => ({
+  method,
+  path,
+  name,
+  entry: `functions/${entry}.handler.ts`,
+  scope,
+});
+
+export const ROUTES: Route[] = [
+  r('GET', '/v1/health', 'Health', 'meta/health', 'public'),
+  r('GET', '/v1/openapi.json', 'OpenApi', 'meta/openapi', 'public'),
+
+  r('POST', '/v1/customers', 'CreateCustomer', 'customers/create-customer', 'admin'),
+  r('GET', '/v1/customers', 'ListCustomers', 'customers/list-customers', 'admin'),
+  r('GET', '/v1/customers/{id}', 'GetCustomer', 'customers/get-customer', 'admin'),
+  r('PATCH', '/v1/customers/{id}', 'UpdateCustomer', 'customers/update-customer', 'admin'),
+
+  r('GET', '/v1/tags', 'ListTags', 'tags/list-tags', 'admin'),
+  r('POST', '/v1/tags', 'CreateTag', 'tags/create-tag', 'admin'),
+  r('DELETE', '/v1/tags/{tag}', 'DeleteTag', 'tags/delete-tag', 'admin'),
+
+  r('GET', '/v1/settings', 'GetSettings', 'settings/get-settings', 'admin'),
+  r('PATCH', '/v1/settings', 'UpdateSettings', 'settings/update-settings', 'admin'),
+
+  r('GET', '/v1/keys', 'ListKeys', 'keys/list-keys', 'admin'),
+  r('POST', '/v1/keys', 'CreateKey', 'keys/create-key', 'admin'),
+  r('DELETE', '/v1/keys/{keyId}', 'RevokeKey', 'keys/revoke-key', 'admin'),
+];
+
+/** Functions that are not behind the API. */
+export const WORKERS = {
+  /** S3 ObjectCreated on `imports/` in the import bucket. */
+  importCsv: { name: 'ImportCsv', entry: 'functions/imports/import-csv.handler.ts' },
+  /** Tasks of the export state machine (one function, the task name picks the step). */
+  exportTask: { name: 'ExportTask', entry: 'functions/exports/export-task.handler.ts' },
+} as const;
+
+/** `/v1/customers/{id}` → a RegExp with named groups, for the local router and tests. */
+export function routePattern(path: string): RegExp {
+  const source = path.replace(/[.]/g, '\\.').replace(/\{(\w+)\}/g, '(?<$1>[^/]+)');
+  return new RegExp(`^${source}$`);
+}

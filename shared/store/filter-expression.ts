@@ -1,0 +1,50 @@
+import type { ResolvedFilter } from '../domain/customer-filter.ts';
+
+/**
+ * Compiles a resolved filter into a DynamoDB FilterExpression over the card item's attributes
+ * (see cardItem in customer.store.ts). Its meaning must equal matchesFilter in customer-filter.ts;
+ * a property test checks the two against each other.
+ */
+export function compileFilter(f: ResolvedFilter): { expression?: string; names: Record<string, string>; values: Record<string, unknown> } {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const parts: string[] = [];
+  let n = 0;
+  const v = (value: unknown) => {
+    const key = `:f${n++}`;
+    values[key] = value;
+    return key;
+  };
+  const a = (path: string) =>
+    path
+      .split('.')
+      .map((seg) => {
+        names[`#${seg}`] = seg;
+        return `#${seg}`;
+      })
+      .join('.');
+  const anyOf = (clauses: string[]) => (clauses.length === 1 ? clauses[0]! : `(${clauses.join(' OR ')})`);
+
+  if (f.language) parts.push(anyOf(f.language.flatMap((l) => [`${a('languageKey')} = ${v(l)}`, `begins_with(${a('languageKey')}, ${v(`${l}-`)})`])));
+  if (f.consent) parts.push(`${a('consent.newsletter')} IN (${f.consent.map(v).join(', ')})`);
+  if (f.tags) for (const t of f.tags) parts.push(`contains(${a('tags')}, ${v(t)})`);
+  if (f.anyTags) parts.push(anyOf(f.anyTags.map((t) => `contains(${a('tags')}, ${v(t)})`)));
+  if (f.firstContactFrom) parts.push(`${a('firstContactAt')} >= ${v(f.firstContactFrom)}`);
+  if (f.firstContactTo) parts.push(`${a('firstContactAt')} < ${v(f.firstContactTo)}`);
+  if (f.lastContactFrom) parts.push(`${a('lastContactAt')} >= ${v(f.lastContactFrom)}`);
+  if (f.lastContactTo) parts.push(`${a('lastContactAt')} < ${v(f.lastContactTo)}`);
+  if (f.minSpent !== undefined) parts.push(`${a('stats.totalSpent')} >= ${v(f.minSpent)}`);
+  if (f.maxSpent !== undefined) parts.push(`${a('stats.totalSpent')} <= ${v(f.maxSpent)}`);
+  if (f.minVisits !== undefined) parts.push(`${a('stats.visits')} >= ${v(f.minVisits)}`);
+  if (f.maxVisits !== undefined) parts.push(`${a('stats.visits')} <= ${v(f.maxVisits)}`);
+  if (f.q) parts.push(`contains(${a('search')}, ${v(` ${f.q}`)})`);
+  if (f.gender) parts.push(`${a('gender')} IN (${f.gender.map(v).join(', ')})`);
+  if (f.cityKey) parts.push(`${a('cityKey')} IN (${f.cityKey.map(v).join(', ')})`);
+  if (f.postalCode) parts.push(`${a('postalCode')} = ${v(f.postalCode)}`);
+  if (f.country) parts.push(`${a('country')} IN (${f.country.map(v).join(', ')})`);
+  if (f.birthDateFrom) parts.push(`${a('birthDate')} >= ${v(f.birthDateFrom)}`);
+  if (f.birthDateTo) parts.push(`${a('birthDate')} <= ${v(f.birthDateTo)}`);
+  if (f.birthMonth) parts.push(`${a('birthMonth')} = ${v(f.birthMonth)}`);
+
+  return { expression: parts.length ? parts.join(' AND ') : undefined, names, values };
+}

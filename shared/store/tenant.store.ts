@@ -1,0 +1,126 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { Tenant } from '../domain/tenant.schema.ts';
+import type { ApiKeyRecord } from '../domain/api-key.ts';
+import { keys } from './keys.ts';
+
+/** Tenants (settings and tag catalogue) and their API keys. */
+export interface TenantStore {
+  getTenant(tenantId: string): Promise<Tenant | undefined>;
+  /** Creates the tenant unless it exists; answers whether it created it. */
+  createTenant(tenant: Tenant): Promise<boolean>;
+  /** Replaces the tenant if it is still at `expectedUpdatedAt` (optimistic concurrency). */
+  replaceTenant(tenant: Tenant, expectedUpdatedAt: string): Promise<boolean>;
+  putApiKey(hash: string, key: ApiKeyRecord): Promise<void>;
+  getApiKey(hash: string): Promise<ApiKeyRecord | undefined>;
+  listApiKeys(tenantId: string): Promise<ApiKeyRecord[]>;
+  revokeApiKey(tenantId: string, keyId: string, at: string): Promise<boolean>;
+}
+
+const strip = <T>(item: Record<string, unknown> | undefined, ...drop: string[]): T | undefined => {
+  if (!item) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(item)) if (!drop.includes(k)) out[k] = v;
+  return out as T;
+};
+const INTERNAL = ['pk', 'sk', 'entity', 'gsi4pk', 'gsi4sk', 'hash'];
+
+export function dynamoTenantStore(db: DynamoDBDocumentClient, TableName: string): TenantStore {
+  return {
+    async getTenant(tenantId) {
+      const { Item } = await db.send(new GetCommand({ TableName, Key: keys.tenant(tenantId), ConsistentRead: true }));
+      return strip<Tenant>(Item, ...INTERNAL);
+    },
+
+    async createTenant(tenant) {
+      try {
+        await db.send(
+          new PutCommand({
+            TableName,
+            Item: { ...keys.tenant(tenant.id), entity: 'tenant', ...tenant },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return true;
+      } catch (e) {
+        if (e instanceof ConditionalCheckFailedException) return false;
+        throw e;
+      }
+    },
+
+    async replaceTenant(tenant, expectedUpdatedAt) {
+      try {
+        await db.send(
+          new PutCommand({
+            TableName,
+            Item: { ...keys.tenant(tenant.id), entity: 'tenant', ...tenant },
+            ConditionExpression: 'updatedAt = :u',
+            ExpressionAttributeValues: { ':u': expectedUpdatedAt },
+          }),
+        );
+        return true;
+      } catch (e) {
+        if (e instanceof ConditionalCheckFailedException) return false;
+        throw e;
+      }
+    },
+
+    async putApiKey(hash, key) {
+      await db.send(
+        new PutCommand({
+          TableName,
+          Item: { ...keys.apiKey(hash), ...keys.apiKeyListing(key.tenantId, key.keyId), entity: 'apiKey', hash, ...key },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    },
+
+    async getApiKey(hash) {
+      const { Item } = await db.send(new GetCommand({ TableName, Key: keys.apiKey(hash) }));
+      return strip<ApiKeyRecord>(Item, ...INTERNAL);
+    },
+
+    async listApiKeys(tenantId) {
+      const out: ApiKeyRecord[] = [];
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await db.send(
+          new QueryCommand({
+            TableName,
+            IndexName: 'gsi4',
+            KeyConditionExpression: 'gsi4pk = :p',
+            ExpressionAttributeValues: { ':p': keys.apiKeyListing(tenantId, '').gsi4pk },
+            ExclusiveStartKey,
+          }),
+        );
+        for (const item of page.Items ?? []) out.push(strip<ApiKeyRecord>(item, ...INTERNAL)!);
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return out;
+    },
+
+    async revokeApiKey(tenantId, keyId, at) {
+      // The key item is addressed by its hash; the tenant's listing index finds it by id.
+      const page = await db.send(
+        new QueryCommand({
+          TableName,
+          IndexName: 'gsi4',
+          KeyConditionExpression: 'gsi4pk = :p AND gsi4sk = :k',
+          ExpressionAttributeValues: { ':p': keys.apiKeyListing(tenantId, keyId).gsi4pk, ':k': keyId },
+        }),
+      );
+      const item = page.Items?.[0];
+      if (!item) return false;
+      await db.send(
+        new UpdateCommand({
+          TableName,
+          Key: { pk: item.pk, sk: item.sk },
+          UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at)',
+          ConditionExpression: 'tenantId = :t',
+          ExpressionAttributeValues: { ':at': at, ':t': tenantId },
+        }),
+      );
+      return true;
+    },
+  };
+}
