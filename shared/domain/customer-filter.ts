@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConsentStatusSchema, type Customer } from './customer.schema.ts';
 import { fold } from './customer-rules.ts';
 

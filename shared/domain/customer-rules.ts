@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import type { Tenant } from './tenant.schema.ts';
 import { MAX_TAGS_PER_CUSTOMER } from './tenant.schema.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { getCountries, type CountryCode } from 'libphonenumber-js';
 
 export const DEFAULT_TAGS = [

@@ -1,9 +1,11 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { ROUTES } from '../routes.ts';
 import { CustomerCardSchema, CustomerFieldsSchema, CustomerSchema } from '../domain/customer.schema.ts';
-import { FilterSchema, ListQuerySchema } from '../domain/customer-filter.ts';
+import { ListQuerySchema } from '../domain/customer-filter.ts';
 import { ApiKeySchema, CreateKeySchema, CreateTagSchema, SettingsPatchSchema, SettingsSchema } from '../domain/tenant.schema.ts';
+import { PageQuerySchema, SegmentInputSchema, SegmentMembersQuerySchema, SegmentSchema, SegmentWithCountSchema } from '../segments/segment.schema.ts';
+import { ExportLinkQuerySchema, ExportRequestSchema, ExportViewSchema } from '../exports/export.schema.ts';
 
 /**
  * What each route reads and answers, by route name, using the very schemas the handlers validate with.
@@ -34,6 +36,16 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   ListKeys: { summary: "The tenant's API keys (never the keys themselves)", response: z.object({ items: z.array(ApiKeySchema) }) },
   CreateKey: { summary: 'Issue a key; the only answer that shows it', body: CreateKeySchema, response: ApiKeySchema.extend({ key: z.string() }), status: 201 },
   RevokeKey: { summary: 'Revoke a key', status: 204 },
+  // ---- Segments and exports (issue 5) ----
+  ListSegments: { summary: 'Saved segments', query: PageQuerySchema, response: page(SegmentSchema) },
+  CreateSegment: { summary: 'Save a segment (a named filter; relative dates like P90D stay relative)', body: SegmentInputSchema, response: SegmentSchema, status: 201 },
+  GetSegment: { summary: 'A segment with its live member count', response: SegmentWithCountSchema },
+  UpdateSegment: { summary: "Replace a segment's name and filter", body: SegmentInputSchema, response: SegmentSchema },
+  DeleteSegment: { summary: 'Delete a segment (customers are untouched)', status: 204 },
+  ListSegmentCustomers: { summary: "The segment's members, same shape and paging as the customer list", query: SegmentMembersQuerySchema, response: page(CustomerSchema) },
+  CreateExport: { summary: 'Export a segment or a filter to CSV or JSON Lines (Step Functions workflow)', body: ExportRequestSchema, response: z.object({ exportId: z.string() }), status: 202 },
+  ListExports: { summary: 'Every export: who, when, which filter, how many rows', query: PageQuerySchema, response: page(ExportViewSchema.omit({ url: true, expiresAt: true })) },
+  GetExport: { summary: 'Export status; when completed, a download link signed on this request', query: ExportLinkQuerySchema, response: ExportViewSchema },
 };
 
 const Problem = z.object({
@@ -46,10 +58,6 @@ const Problem = z.object({
 
 export function openApiDocument() {
   const registry = new OpenAPIRegistry();
-  registry.register('Customer', CustomerSchema);
-  registry.register('CustomerCard', CustomerCardSchema);
-  registry.register('Filter', FilterSchema);
-  registry.register('Problem', Problem);
   registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'sk_ secret key, or pk_ publishable key for events' });
   registry.registerComponent('securitySchemes', 'apiKey', { type: 'apiKey', in: 'header', name: 'x-api-key' });
 
@@ -84,3 +92,13 @@ export function openApiDocument() {
     servers: [{ url: '/' }],
   });
 }
+
+// ---- Events: automatic capture (issue 3) ----
+import { EventAnswerSchema, EventSchema, HistoryQuerySchema } from '../events/event.schema.ts';
+import { HistoryEntrySchema } from '../domain/customer.schema.ts';
+
+Object.assign(ROUTE_DOCS, {
+  IngestEvent: { summary: 'Capture a website event (sk_ or pk_ key); idempotent on eventId', body: EventSchema, response: EventAnswerSchema },
+  ListHistory: { summary: "A customer's timeline, newest first, paginated", query: HistoryQuerySchema, response: page(HistoryEntrySchema) },
+  ConfirmConsent: { summary: 'Double opt-in link (no key): grants newsletter consent', query: z.object({ token: z.string() }), response: z.object({ customerId: z.string(), newsletter: z.literal('granted'), message: z.string() }) },
+} satisfies Record<string, RouteDoc>);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DomainError, TooManyRequestsError, ValidationError } from '../domain/errors.ts';
 import { logger } from '../logger.ts';

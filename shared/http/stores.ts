@@ -2,11 +2,13 @@ import { config } from '../config.ts';
 import { dynamo } from '../clients.ts';
 import { dynamoTenantStore, type TenantStore } from '../store/tenant.store.ts';
 import { dynamoCustomerStore, type CustomerStore } from '../store/customer.store.ts';
+import { dynamoImportStore, type ImportStore } from '../store/import.store.ts';
 import type { ApiKeyRecord } from '../domain/api-key.ts';
 
 export interface Stores {
   tenants: TenantStore;
   customers: CustomerStore;
+  imports: ImportStore; // imports (issue 4)
 }
 
 let cached: Stores | undefined;
@@ -16,7 +18,7 @@ export function stores(): Stores {
   if (!cached) {
     const { TABLE_NAME, KEY_CACHE_SECONDS } = config();
     const db = dynamo();
-    cached = { tenants: withKeyCache(dynamoTenantStore(db, TABLE_NAME), KEY_CACHE_SECONDS * 1000), customers: dynamoCustomerStore(db, TABLE_NAME) };
+    cached = { tenants: withKeyCache(dynamoTenantStore(db, TABLE_NAME), KEY_CACHE_SECONDS * 1000), customers: dynamoCustomerStore(db, TABLE_NAME), imports: dynamoImportStore(db, TABLE_NAME) };
   }
   return cached;
 }
@@ -39,4 +41,35 @@ function withKeyCache(store: TenantStore, ttlMs: number): TenantStore {
       return key;
     },
   };
+}
+
+// ---- Segments and exports (issue 5) ----
+import { s3Client } from '../clients.ts';
+import { dynamoSegmentStore, type SegmentStore } from '../store/segment.store.ts';
+import { dynamoExportStore, s3ExportFiles, type ExportFiles, type ExportStore } from '../store/export.store.ts';
+
+let segmentAndExport: { segments: SegmentStore; exports: ExportStore; exportFiles: ExportFiles } | undefined;
+
+/** Saved segments, export records and export files for this process (built once, like stores()). */
+export function segmentExportStores() {
+  if (!segmentAndExport) {
+    const { TABLE_NAME, EXPORT_BUCKET } = config();
+    segmentAndExport = {
+      segments: dynamoSegmentStore(dynamo(), TABLE_NAME),
+      exports: dynamoExportStore(dynamo(), TABLE_NAME),
+      exportFiles: s3ExportFiles(s3Client(), EXPORT_BUCKET),
+    };
+  }
+  return segmentAndExport;
+}
+
+// ---- Events: automatic capture (issue 3) ----
+import { dynamoEventStore, type EventStore } from '../store/event.store.ts';
+
+let eventStore: EventStore | undefined;
+
+/** The capture store for this process (built once, like stores()). */
+export function eventStores(): { events: EventStore } {
+  eventStore ??= dynamoEventStore(dynamo(), config().TABLE_NAME);
+  return { events: eventStore };
 }

@@ -114,6 +114,18 @@ function decodeCursor(raw: string, sort: SortField, order: 'asc' | 'desc'): Curs
 
 // ---- adapter ----
 
+type Check = 'card' | 'email' | 'phone' | null;
+interface Transaction {
+  items: object[];
+  checks: Check[];
+  add(item: object, check?: Check): void;
+}
+function transaction(): Transaction {
+  const items: object[] = [];
+  const checks: Check[] = [];
+  return { items, checks, add: (item, check = null) => void (items.push(item), checks.push(check)) };
+}
+
 export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: string): CustomerStore {
   const lookupPut = (tenantId: string, field: 'email' | 'phone', value: string, customerId: string) => ({
     Put: {
@@ -142,9 +154,9 @@ export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: strin
 
   /**
    * Runs a transaction; on a failed condition answers which identity clashed (or that the card was stale).
-   * `checks` names, for each transaction item index, what its condition protects.
+   * `checks` names, for each transaction item, what its condition protects.
    */
-  async function transact(tenantId: string, items: object[], checks: ('card' | 'email' | 'phone' | null)[], identities: { email?: string | null; phone?: string | null }): Promise<WriteResult> {
+  async function transact(tenantId: string, { items, checks }: Transaction, identities: { email?: string | null; phone?: string | null }): Promise<WriteResult> {
     try {
       await withConflictRetry(() => db.send(new TransactWriteCommand({ TransactItems: items as never })));
       return { ok: true };
@@ -167,26 +179,24 @@ export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: strin
 
   return {
     async create(tenantId, c, consent) {
-      const items: object[] = [{ Put: { TableName, Item: cardItem(tenantId, c), ConditionExpression: 'attribute_not_exists(pk)' } }];
-      const checks: ('card' | 'email' | 'phone' | null)[] = ['card'];
-      if (c.email) (items.push(lookupPut(tenantId, 'email', c.email, c.id)), checks.push('email'));
-      if (c.phone) (items.push(lookupPut(tenantId, 'phone', c.phone, c.id)), checks.push('phone'));
-      if (consent) (items.push(ledgerPut(tenantId, c.id, consent)), checks.push(null));
-      return transact(tenantId, items, checks, c);
+      const tx = transaction();
+      tx.add({ Put: { TableName, Item: cardItem(tenantId, c), ConditionExpression: 'attribute_not_exists(pk)' } }, 'card');
+      if (c.email) tx.add(lookupPut(tenantId, 'email', c.email, c.id), 'email');
+      if (c.phone) tx.add(lookupPut(tenantId, 'phone', c.phone, c.id), 'phone');
+      if (consent) tx.add(ledgerPut(tenantId, c.id, consent));
+      return transact(tenantId, tx, c);
     },
 
     async update(tenantId, next, prev, consent) {
-      const items: object[] = [
-        { Put: { TableName, Item: cardItem(tenantId, next), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': prev.version } } },
-      ];
-      const checks: ('card' | 'email' | 'phone' | null)[] = ['card'];
+      const tx = transaction();
+      tx.add({ Put: { TableName, Item: cardItem(tenantId, next), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': prev.version } } }, 'card');
       for (const field of ['email', 'phone'] as const) {
         if (next[field] === prev[field]) continue;
-        if (prev[field]) (items.push(lookupDelete(tenantId, field, prev[field]!, prev.id)), checks.push(null));
-        if (next[field]) (items.push(lookupPut(tenantId, field, next[field]!, next.id)), checks.push(field));
+        if (prev[field]) tx.add(lookupDelete(tenantId, field, prev[field]!, prev.id));
+        if (next[field]) tx.add(lookupPut(tenantId, field, next[field]!, next.id), field);
       }
-      if (consent) (items.push(ledgerPut(tenantId, next.id, consent)), checks.push(null));
-      return transact(tenantId, items, checks, next);
+      if (consent) tx.add(ledgerPut(tenantId, next.id, consent));
+      return transact(tenantId, tx, next);
     },
 
     async getCard(tenantId, id, historyLimit) {

@@ -1,0 +1,40 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { ROUTES, routePattern } from '../../shared/routes.ts';
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
+}
+
+const context = { awsRequestId: 'test', functionName: 'test', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+
+/**
+ * Calls the handler the route table names for `method url`, with the API Gateway v2 event the HTTP API
+ * would send — the same route table and handlers as AWS and the local runtime.
+ */
+export async function call(method: string, url: string, opts: { key?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply> {
+  const [path, rawQuery = ''] = url.split('?');
+  const route = ROUTES.find((r) => r.method === method && routePattern(r.path).test(path!));
+  if (!route) throw new Error(`no route for ${method} ${path}`);
+  const params = routePattern(route.path).exec(path!)!.groups ?? {};
+  const query: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(rawQuery)) query[k] = query[k] ? `${query[k]},${v}` : v;
+  const headers: Record<string, string> = { ...(opts.key ? { authorization: `Bearer ${opts.key}` } : {}), ...opts.headers };
+  const event = {
+    version: '2.0',
+    routeKey: `${method} ${route.path}`,
+    rawPath: path,
+    rawQueryString: rawQuery,
+    headers,
+    queryStringParameters: Object.keys(query).length ? query : undefined,
+    pathParameters: Object.keys(params).length ? Object.fromEntries(Object.entries(params).map(([k, v]) => [k, decodeURIComponent(v)])) : undefined,
+    body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
+    isBase64Encoded: false,
+    requestContext: { http: { method, path, sourceIp: '127.0.0.1', protocol: 'HTTP/1.1', userAgent: 'vitest' }, requestId: 'test', routeKey: `${method} ${route.path}`, stage: '$default' },
+  } as unknown as APIGatewayProxyEventV2;
+  const mod = (await import(`../../${route.entry}`)) as { handler: (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyStructuredResultV2> };
+  const res = await mod.handler(event, context);
+  const text = res.body ?? '';
+  return { status: res.statusCode ?? 200, headers: (res.headers ?? {}) as Record<string, string>, body: text ? JSON.parse(text) : undefined };
+}

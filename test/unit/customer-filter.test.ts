@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { FilterSchema, ListQuerySchema, matchesFilter, queryToObject, resolveFilter, startOfLocalDay } from '../../shared/domain/customer-filter.ts';
+import type { Customer } from '../../shared/domain/customer.schema.ts';
+import { emptyStats } from '../../shared/domain/customer.schema.ts';
+
+const base: Customer = {
+  id: '01J0000000000000000000000A',
+  firstName: 'Niccolò',
+  lastName: "D'Annunzio",
+  email: 'nicco@example.it',
+  phone: '+393331234567',
+  language: 'it-IT',
+  consent: { newsletter: 'granted', updatedAt: null, source: null },
+  tags: ['VIP', 'Local'],
+  birthDate: '1990-05-20',
+  gender: 'male',
+  city: 'Milano',
+  postalCode: '20121',
+  country: 'IT',
+  notes: null,
+  attributes: {},
+  firstContactAt: '2026-03-01T08:00:00.000Z',
+  lastContactAt: '2026-06-01T08:00:00.000Z',
+  stats: { ...emptyStats(), visits: 3, totalSpent: 52000 },
+  createdAt: '2026-03-01T08:00:00.000Z',
+  updatedAt: '2026-03-01T08:00:00.000Z',
+  version: 1,
+};
+const ctx = { timeZone: 'Europe/Rome', now: new Date('2026-11-23T10:00:00Z') };
+const matches = (f: Record<string, unknown>, c: Customer = base) => matchesFilter(c, resolveFilter(FilterSchema.parse(f), ctx));
+
+describe('filter language', () => {
+  it('reads comma-separated lists from the query string', () => {
+    expect(ListQuerySchema.parse(queryToObject({ language: 'it,en', tags: 'VIP,Regular', limit: '10' }))).toMatchObject({ language: ['it', 'en'], tags: ['VIP', 'Regular'], limit: 10 });
+  });
+
+  it('refuses unknown filter fields instead of ignoring them', () => {
+    expect(ListQuerySchema.safeParse({ colour: 'red' }).success).toBe(false);
+  });
+
+  it('makes date bounds inclusive days in the tenant time zone', () => {
+    // Midnight in Rome on 1 March is 23:00 UTC the day before (CET, UTC+1); in summer UTC+2.
+    expect(startOfLocalDay('2026-03-01', 'Europe/Rome').toISOString()).toBe('2026-02-28T23:00:00.000Z');
+    expect(startOfLocalDay('2026-07-01', 'Europe/Rome').toISOString()).toBe('2026-06-30T22:00:00.000Z');
+    const late = { ...base, firstContactAt: '2026-03-31T21:30:00.000Z' }; // 23:30 in Rome on 31 March
+    expect(matches({ firstContactFrom: '2026-03-01', firstContactTo: '2026-03-31' }, late)).toBe(true);
+    expect(matches({ firstContactTo: '2026-03-30' }, late)).toBe(false);
+  });
+
+  it('keeps relative dates relative: P90D means 90 days before today', () => {
+    expect(resolveFilter({ lastContactTo: 'P90D' }, ctx).lastContactTo).toBe(startOfLocalDay('2026-08-26', 'Europe/Rome').toISOString());
+    expect(matches({ lastContactTo: 'P90D' })).toBe(true); // last seen June: not back for 90 days
+    expect(matches({ lastContactFrom: 'P90D' })).toBe(false);
+  });
+
+  it('matches language by primary subtag, tags with all/any semantics', () => {
+    expect(matches({ language: ['it'] })).toBe(true);
+    expect(matches({ language: 'en' })).toBe(false);
+    expect(matches({ tags: ['VIP', 'Local'] })).toBe(true);
+    expect(matches({ tags: ['VIP', 'Business'] })).toBe(false);
+    expect(matches({ anyTags: ['VIP', 'Business'] })).toBe(true);
+  });
+
+  it('searches name, email and phone prefixes ignoring case and accents', () => {
+    expect(matches({ q: 'nicco' })).toBe(true);
+    expect(matches({ q: 'NICCOLO' })).toBe(true);
+    expect(matches({ q: 'annunzio' })).toBe(true);
+    expect(matches({ q: '39333' })).toBe(true);
+    expect(matches({ q: 'rossi' })).toBe(false);
+  });
+
+  it('computes ages and birthday months from the birth date', () => {
+    expect(matches({ minAge: 36, maxAge: 36 })).toBe(true); // born 20 May 1990, today 23 Nov 2026
+    expect(matches({ minAge: 37 })).toBe(false);
+    expect(matches({ birthMonth: 5 })).toBe(true);
+    expect(matches({ birthMonth: 6 })).toBe(false);
+  });
+
+  it('filters spend and visits inclusively', () => {
+    expect(matches({ minSpent: 52000, maxSpent: 52000, minVisits: 3, maxVisits: 3 })).toBe(true);
+    expect(matches({ minSpent: 52001 })).toBe(false);
+  });
+});
