@@ -1,6 +1,6 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROUTES, WORKERS } from '../shared/routes.ts';
@@ -79,10 +79,4 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
     rmSync(dir, { recursive: true, force: true });
   }
   return rows;
-}
-
-// Allow `tsx bench/bundles.ts` on its own.
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const rows = await run({ quick: process.argv.includes('--quick') });
-  writeFileSync('/dev/stdout', `${JSON.stringify(rows, null, 2)}\n`);
 }

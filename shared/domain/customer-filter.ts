@@ -12,8 +12,7 @@ const list = <T extends z.ZodTypeAny>(item: T) =>
 /** An ISO date (inclusive, in the tenant's time zone) or a duration back from now such as `P90D`. */
 export const DateBoundSchema = z
   .string()
-  .regex(/^(\d{4}-\d{2}-\d{2}|P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?)$/, 'must be a date YYYY-MM-DD or a duration back from today like P90D')
-  .refine((s) => s !== 'P', 'must be a date YYYY-MM-DD or a duration back from today like P90D')
+  .refine((s) => /^(\d{4}-\d{2}-\d{2}|P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?)$/.test(s) && s !== 'P', { message: 'must be a date YYYY-MM-DD or a duration back from today like P90D', abort: true })
   .refine((s) => s.startsWith('P') || !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'is not a real date');
 
 const nonNegInt = z.coerce.number().int().min(0);

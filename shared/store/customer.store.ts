@@ -77,7 +77,7 @@ export function cardItem(tenantId: string, c: Customer): Record<string, unknown>
   return item;
 }
 
-const DERIVED = new Set(['pk', 'sk', 'entity', 'tenantId', 'search', 'languageKey', 'cityKey', 'birthMonth', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk']);
+const DERIVED = new Set(['pk', 'sk', 'entity', 'tenantId', 'fieldsAt', 'search', 'languageKey', 'cityKey', 'birthMonth', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk']);
 
 export function customerFromItem(item: Record<string, unknown>): Customer {
   const out: Record<string, unknown> = {};
@@ -229,13 +229,17 @@ export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: strin
       const perShard = await Promise.all(
         state.pos.map(async (pos, shard) => {
           if (pos === 0) return { items: [] as Record<string, unknown>[], exhausted: true };
-          const names: Record<string, string> = { '#pk': `${index}pk`, '#sk': skAttr, ...compiled.names };
+          const names: Record<string, string> = { '#pk': `${index}pk`, ...compiled.names };
           const values: Record<string, unknown> = { ':pk': keys.customerListPk(tenantId, shard), ...compiled.values };
           let keyCondition = '#pk = :pk';
+          // An empty range matches nothing (and BETWEEN with lo > hi is an error in DynamoDB).
+          if (lo && hi && lo >= hi) return { items: [] as Record<string, unknown>[], exhausted: true };
           if (lo || hi) {
-            values[':lo'] = lo ?? '';
-            values[':hi'] = hi ?? '\uffff';
-            keyCondition += ' AND #sk BETWEEN :lo AND :hi';
+            names['#sk'] = skAttr;
+            if (lo) values[':lo'] = lo;
+            if (hi) values[':hi'] = hi;
+            // `hi` is exclusive: a sort key `{hi}#{id}` is greater than `hi`, so BETWEEN and < both leave it out.
+            keyCondition += lo && hi ? ' AND #sk BETWEEN :lo AND :hi' : lo ? ' AND #sk >= :lo' : ' AND #sk < :hi';
           }
           const items: Record<string, unknown>[] = [];
           let start = pos ?? undefined;

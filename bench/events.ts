@@ -1,0 +1,89 @@
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { createTable, startDynamo } from '../local/emulators.ts';
+import { row, type BenchOptions, type BenchRow } from './types.ts';
+
+/**
+ * Event ingest through the real `POST /v1/events` handler against DynamoDB Local: events/s for new and for
+ * known customers, and per event the DynamoDB requests, transactions, transaction items and write units
+ * (ConsumedCapacity, which DynamoDB Local reports). Baseline: plain single-item PutItem/s on the same table.
+ */
+export async function eventsBench(opts: BenchOptions): Promise<BenchRow[]> {
+  const n = opts.quick ? 60 : 300;
+  const dynamo = await startDynamo();
+  try {
+    Object.assign(process.env, { TABLE_NAME: 'bench-events', DYNAMODB_ENDPOINT: dynamo.endpoint, IMPORT_BUCKET: 'i', EXPORT_BUCKET: 'e', KEY_CACHE_SECONDS: '60' });
+    const { dynamo: client } = await import('../shared/clients.ts');
+    const db = client();
+    await createTable(db, 'bench-events');
+    const { stores } = await import('../shared/http/stores.ts');
+    const { ensureTenant, issueKey } = await import('../shared/domain/tenants.ts');
+    await ensureTenant(stores().tenants, 'bench');
+    const key = (await issueKey(stores().tenants, 'bench', 'secret')).key;
+    const { handler } = await import('../functions/events/ingest-event.handler.ts');
+
+    const counters = { requests: 0, transactions: 0, items: 0, wcu: 0 };
+    db.middlewareStack.add(
+      (next, ctx) => async (args) => {
+        const input = args.input as { ReturnConsumedCapacity?: string; TransactItems?: unknown[] };
+        counters.requests++;
+        if (ctx.commandName === 'TransactWriteItemsCommand') (counters.transactions++, (counters.items += input.TransactItems?.length ?? 0));
+        input.ReturnConsumedCapacity = 'TOTAL';
+        const out = await next(args);
+        type Capacity = { WriteCapacityUnits?: number; CapacityUnits?: number };
+        const cc = (out.output as { ConsumedCapacity?: Capacity | Capacity[] }).ConsumedCapacity;
+        // DynamoDB Local reports only CapacityUnits (AWS adds Read/WriteCapacityUnits): count those of writes.
+        const writes = /^(Put|Update|Delete|TransactWrite|BatchWrite)/.test(ctx.commandName ?? '');
+        for (const c of Array.isArray(cc) ? cc : cc ? [cc] : []) if (writes) counters.wcu += c.WriteCapacityUnits ?? c.CapacityUnits ?? 0;
+        return out;
+      },
+      { step: 'initialize', name: 'benchCounter' },
+    );
+
+    const context = { getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+    const send = async (body: unknown) => {
+      const res = await handler({ headers: { authorization: `Bearer ${key}`, host: 'bench' }, body: JSON.stringify(body), requestContext: { http: { sourceIp: '127.0.0.1' } } } as unknown as APIGatewayProxyEventV2, context);
+      if (res.statusCode !== 200) throw new Error(`bench event failed: ${res.body}`);
+    };
+    const booking = (email: string, i: number) => ({
+      eventId: `bench-${email}-${i}`,
+      type: 'booking.created',
+      occurredAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
+      customer: { email, firstName: 'Bench', lastName: 'Person' },
+      data: { bookingId: `b-${i}`, date: '2026-02-01', time: '20:00', partySize: 2 },
+    });
+
+    const measure = async (label: string, make: (i: number) => unknown) => {
+      Object.assign(counters, { requests: 0, transactions: 0, items: 0, wcu: 0 });
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await send(make(i));
+      const seconds = (performance.now() - t0) / 1000;
+      return { label, perSecond: n / seconds, requests: counters.requests / n, transactions: counters.transactions / n, items: counters.items / n, wcu: counters.wcu / n };
+    };
+
+    const fresh = await measure('new customer', (i) => booking(`new-${i}@bench.example`, i));
+    const known = await measure('known customer', (i) => booking('known@bench.example', i + 1));
+
+    // Baseline: one card-sized PutItem per request, sequential, same table and client.
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) await db.send(new PutCommand({ TableName: 'bench-events', Item: { pk: `BASE#${i}`, sk: 'X', blob: 'x'.repeat(800) } }));
+    const baseline = n / ((performance.now() - t0) / 1000);
+
+    return [fresh, known].flatMap((m) => [
+      row(`events ingest, ${m.label}`, m.perSecond, 'events/s', baseline, null),
+      row(`events DynamoDB requests, ${m.label}`, m.requests, 'requests/event', null, null),
+      row(`events transactions, ${m.label}`, m.transactions, 'transactions/event', null, '= 1'),
+      row(`events transaction items, ${m.label}`, m.items, 'items/event', null, m.label === 'known customer' ? '≤ 4' : null),
+      row(`events write units, ${m.label}`, m.wcu, 'WCU/event', null, null),
+    ]);
+  } finally {
+    await dynamo.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  eventsBench({ quick: process.argv.includes('--quick') }).then((rows) => console.table(rows));
+}
+
+/** The entry bench/run.ts calls. */
+export const run = eventsBench;

@@ -1,0 +1,61 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** `npm start` as a user runs it, on a free port and a throw-away DATA_DIR, for benchmarks. */
+export interface LocalInstance {
+  url: string;
+  secretKey: string;
+  publishableKey: string;
+  stop(): Promise<void>;
+}
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+
+export async function startLocal(timeoutMs = 90_000): Promise<LocalInstance> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'clientela-bench-'));
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'ERROR' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stderr!.on('data', () => {});
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`local runtime not ready after ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('clientela is ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`local runtime exited (${code}):\n${out}`));
+    });
+  });
+  const secretKey = /Secret key:\s+(sk_[A-Za-z0-9_-]+)/.exec(out)![1]!;
+  const publishableKey = /Publishable key:\s+(pk_[A-Za-z0-9_-]+)/.exec(out)![1]!;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    secretKey,
+    publishableKey,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
