@@ -49,6 +49,11 @@ export const ROUTES: Route[] = [
   r('GET', '/v1/keys', 'ListKeys', 'keys/list-keys', 'admin'),
   r('POST', '/v1/keys', 'CreateKey', 'keys/create-key', 'admin'),
   r('DELETE', '/v1/keys/{keyId}', 'RevokeKey', 'keys/revoke-key', 'admin'),
+
+  // ---- Imports (issue 4). DELETE /v1/imports/{id} (undo) is not built yet. ----
+  r('POST', '/v1/imports', 'CreateImport', 'imports/create-import', 'admin'),
+  r('GET', '/v1/imports', 'ListImports', 'imports/list-imports', 'admin'),
+  r('GET', '/v1/imports/{id}', 'GetImport', 'imports/get-import', 'admin'),
 ];
 
 /** Functions that are not behind the API. */
@@ -64,3 +69,24 @@ export function routePattern(path: string): RegExp {
   const source = path.replace(/[.]/g, '\\.').replace(/\{(\w+)\}/g, '(?<$1>[^/]+)');
   return new RegExp(`^${source}$`);
 }
+
+// ---- Events: automatic capture (issue 3) ----
+ROUTES.push(
+  r('POST', '/v1/events', 'IngestEvent', 'events/ingest-event', 'events'),
+  r('GET', '/v1/customers/{id}/history', 'ListHistory', 'events/list-history', 'admin'),
+  // The double opt-in link mailed to a person: no key, the signed token is the authority.
+  r('GET', '/v1/consent/confirm', 'ConfirmConsent', 'events/confirm-consent', 'public'),
+);
+
+// ---- Segments and exports (issue 5) ----
+ROUTES.push(
+  r('GET', '/v1/segments', 'ListSegments', 'segments/list-segments', 'admin'),
+  r('POST', '/v1/segments', 'CreateSegment', 'segments/create-segment', 'admin'),
+  r('GET', '/v1/segments/{id}', 'GetSegment', 'segments/get-segment', 'admin'),
+  r('PUT', '/v1/segments/{id}', 'UpdateSegment', 'segments/update-segment', 'admin'),
+  r('DELETE', '/v1/segments/{id}', 'DeleteSegment', 'segments/delete-segment', 'admin'),
+  r('GET', '/v1/segments/{id}/customers', 'ListSegmentCustomers', 'segments/list-segment-customers', 'admin'),
+  r('POST', '/v1/exports', 'CreateExport', 'exports/create-export', 'admin'),
+  r('GET', '/v1/exports', 'ListExports', 'exports/list-exports', 'admin'),
+  r('GET', '/v1/exports/{id}', 'GetExport', 'exports/get-export', 'admin'),
+);

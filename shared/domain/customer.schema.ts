@@ -101,3 +101,12 @@ export const CustomerSchema = z.object({
 export type Customer = z.infer<typeof CustomerSchema>;
 
 export const CustomerCardSchema = CustomerSchema.extend({ history: z.array(HistoryEntrySchema) });
+
+/**
+ * What a card shows. Internal bookkeeping kept on the card item (`fieldsAt`: when each field was last set,
+ * so older events never overwrite newer values) stays inside.
+ */
+export function publicView<C extends Customer>(c: C): Customer {
+  const { fieldsAt: _fieldsAt, ...rest } = c as C & { fieldsAt?: unknown };
+  return rest;
+}

@@ -2,7 +2,7 @@ import { ulid } from 'ulid';
 import type { CustomerStore, ConsentLedgerEntry, WriteResult } from '../store/customer.store.ts';
 import { BadCursorError } from '../store/customer.store.ts';
 import type { Tenant } from './tenant.schema.ts';
-import { emptyStats, type Customer, type CustomerFields, type HistoryEntry } from './customer.schema.ts';
+import { emptyStats, publicView, type Customer, type CustomerFields, type HistoryEntry } from './customer.schema.ts';
 import { normaliseFields, type NormalisedFields } from './customer-rules.ts';
 import { resolveFilter, type ListQuery } from './customer-filter.ts';
 import { findTag } from './tenants.ts';
@@ -120,6 +120,10 @@ export async function updateCustomer(ctx: CustomerContext, id: string, input: Cu
     }
     next.updatedAt = at;
     next.version = prev.version + 1;
+    // Stamp the fields the business edited, so an older event arriving later does not overwrite them.
+    const stamped = next as Customer & { fieldsAt?: Record<string, string> };
+    stamped.fieldsAt = { ...stamped.fieldsAt };
+    for (const key of Object.keys(fields)) if (key !== 'consent' && key !== 'tags' && key !== 'attributes') stamped.fieldsAt[key] = at;
     const result = await ctx.customers.update(ctx.tenant.id, next, prev, ledger);
     failOnClash(result);
     if (result.ok) return next;
@@ -135,7 +139,8 @@ export async function listCustomers(ctx: CustomerContext, query: ListQuery) {
   if (filter.minAge !== undefined && filter.maxAge !== undefined && filter.minAge > filter.maxAge) throw invalid('minAge', 'must not be greater than maxAge');
   const resolved = resolveFilter({ ...filter, tags: canon(filter.tags), anyTags: canon(filter.anyTags) }, { timeZone: ctx.tenant.timeZone, now: ctx.now?.() ?? new Date() });
   try {
-    return await ctx.customers.list(ctx.tenant.id, { filter: resolved, sort, order, limit, cursor });
+    const page = await ctx.customers.list(ctx.tenant.id, { filter: resolved, sort, order, limit, cursor });
+    return { ...page, items: page.items.map(publicView) };
   } catch (e) {
     if (e instanceof BadCursorError) throw invalid('cursor', 'is not a cursor of this list (it must come from nextCursor of the same sort and order)');
     throw e;

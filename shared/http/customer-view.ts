@@ -1,4 +1,4 @@
-import type { Customer, HistoryEntry } from '../domain/customer.schema.ts';
+import { publicView, type Customer, type HistoryEntry } from '../domain/customer.schema.ts';
 
 /** `ETag` of a card: its version, so `If-Match` can carry it back. */
 export const etag = (c: Customer) => `"${c.version}"`;
@@ -10,4 +10,4 @@ export function ifMatchVersion(header: string | undefined): number | undefined {
   return m ? Number(m[1]) : -1;
 }
 
-export const cardBody = (customer: Customer, history: HistoryEntry[] = []) => ({ ...customer, history });
+export const cardBody = (customer: Customer, history: HistoryEntry[] = []) => ({ ...publicView(customer), history });

@@ -3,6 +3,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import { ROUTES } from '../routes.ts';
 import { CustomerCardSchema, CustomerFieldsSchema, CustomerSchema } from '../domain/customer.schema.ts';
 import { ListQuerySchema } from '../domain/customer-filter.ts';
+import { CreateImportSchema, CreatedImportSchema, ImportViewSchema, ListImportsQuerySchema } from '../import/import-job.ts';
 import { ApiKeySchema, CreateKeySchema, CreateTagSchema, SettingsPatchSchema, SettingsSchema } from '../domain/tenant.schema.ts';
 import { PageQuerySchema, SegmentInputSchema, SegmentMembersQuerySchema, SegmentSchema, SegmentWithCountSchema } from '../segments/segment.schema.ts';
 import { ExportLinkQuerySchema, ExportRequestSchema, ExportViewSchema } from '../exports/export.schema.ts';
@@ -36,6 +37,10 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   ListKeys: { summary: "The tenant's API keys (never the keys themselves)", response: z.object({ items: z.array(ApiKeySchema) }) },
   CreateKey: { summary: 'Issue a key; the only answer that shows it', body: CreateKeySchema, response: ApiKeySchema.extend({ key: z.string() }), status: 201 },
   RevokeKey: { summary: 'Revoke a key', status: 204 },
+  // ---- Imports (issue 4) ----
+  CreateImport: { summary: 'Start an import: a presigned POST for the CSV (at most 512 MB) and the job options', body: CreateImportSchema, response: CreatedImportSchema, status: 201 },
+  ListImports: { summary: 'All imports, newest first, files dropped into the bucket included', query: ListImportsQuerySchema, response: page(ImportViewSchema) },
+  GetImport: { summary: 'One import: status, counts, detected layout and a signed link to the error report', response: ImportViewSchema },
   // ---- Segments and exports (issue 5) ----
   ListSegments: { summary: 'Saved segments', query: PageQuerySchema, response: page(SegmentSchema) },
   CreateSegment: { summary: 'Save a segment (a named filter; relative dates like P90D stay relative)', body: SegmentInputSchema, response: SegmentSchema, status: 201 },

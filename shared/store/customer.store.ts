@@ -77,7 +77,7 @@ export function cardItem(tenantId: string, c: Customer): Record<string, unknown>
   return item;
 }
 
-const DERIVED = new Set(['pk', 'sk', 'entity', 'tenantId', 'fieldsAt', 'search', 'languageKey', 'cityKey', 'birthMonth', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk']);
+const DERIVED = new Set(['pk', 'sk', 'entity', 'tenantId', 'search', 'languageKey', 'cityKey', 'birthMonth', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk']);
 
 export function customerFromItem(item: Record<string, unknown>): Customer {
   const out: Record<string, unknown> = {};

@@ -39,6 +39,18 @@ export const keys = {
     return h % CUSTOMER_SHARDS;
   },
   customerListPk: (tenantId: string, shard: number) => `T#${tenantId}#CUST#${shard}`,
+
+  // ---- Imports (issue 4): one partition per import job: the job item and its error-report chunks. ----
+  importPk: (tenantId: string, importId: string) => `T#${tenantId}#IMPORT#${importId}`,
+  importJob: (tenantId: string, importId: string) => ({ pk: keys.importPk(tenantId, importId), sk: 'JOB' }),
+  /** Listing a tenant's imports, newest first (gsi4). */
+  importListing: (tenantId: string, createdAt: string, importId: string) => ({ gsi4pk: `T#${tenantId}#IMPORTS`, gsi4sk: `${createdAt}#${importId}` }),
+  /** Rejected rows and warnings of one committed window, in file order (zero-padded first line). */
+  importReportChunk: (tenantId: string, importId: string, line: number) => ({
+    pk: keys.importPk(tenantId, importId),
+    sk: `REPORT#${String(line).padStart(12, '0')}`,
+  }),
+  // ---- end imports ----
 };
 
 /** Sort keys inside a customer partition: consent `C…` < history `H…` < card `PROFILE`, so a
@@ -58,3 +70,46 @@ export type SortField = keyof typeof SORT_INDEX;
 
 /** Zero-padded so that string order is numeric order (amounts are integer minor units). */
 export const padAmount = (minor: number) => String(Math.max(0, Math.trunc(minor))).padStart(15, '0');
+
+// ---- Segments and exports (issue 5) ----
+/**
+ * A tenant's saved segments and its exports each live in one partition of their own, read with one
+ * strongly consistent Query; ids are ULIDs, so sort-key order is creation order. A tenant has tens of
+ * segments and a few exports a day: far from one partition's limits, and no GSI needed.
+ */
+export const segmentKeys = {
+  segment: (tenantId: string, segmentId: string) => ({ pk: `T#${tenantId}#SEGMENTS`, sk: `SEGMENT#${segmentId}` }),
+  segmentsPk: (tenantId: string) => `T#${tenantId}#SEGMENTS`,
+  SEGMENT_PREFIX: 'SEGMENT#',
+};
+export const exportKeys = {
+  export: (tenantId: string, exportId: string) => ({ pk: `T#${tenantId}#EXPORTS`, sk: `EXPORT#${exportId}` }),
+  exportsPk: (tenantId: string) => `T#${tenantId}#EXPORTS`,
+  EXPORT_PREFIX: 'EXPORT#',
+  /** Objects in the export bucket: the parts (deleted once combined) and the file itself. */
+  partObject: (tenantId: string, exportId: string, shard: number) => `exports/${tenantId}/${exportId}/parts/${String(shard).padStart(3, '0')}`,
+  fileObject: (tenantId: string, exportId: string, extension: string) => `exports/${tenantId}/${exportId}/customers.${extension}`,
+};
+
+// ---- Events (automatic capture): receipts, per-booking/per-order state, consent secret, rate limits ----
+/** Sort-key prefix of a booking's or order's state item in the customer partition. `STATE#` sorts after
+ * `PROFILE`, so the card Query (`H#` .. `PROFILE`) never sees these items. */
+export const STATE_PREFIX = 'STATE#';
+export const eventKeys = {
+  /** Idempotency receipt of one event: holds the first answer; expires (ttl). */
+  eventReceipt: (tenantId: string, eventId: string) => ({ pk: `T#${tenantId}#EVT#${eventId}`, sk: 'RECEIPT' }),
+  /** State of one booking (status, amount) so its lifecycle counts once, in any delivery order. */
+  bookingState: (tenantId: string, customerId: string, bookingId: string) => ({
+    pk: keys.customerPk(tenantId, customerId),
+    sk: `${STATE_PREFIX}BOOKING#${bookingId}`,
+  }),
+  /** State of one order, so a re-sent order (new eventId, same orderId) never double-counts spend. */
+  orderState: (tenantId: string, customerId: string, orderId: string) => ({
+    pk: keys.customerPk(tenantId, customerId),
+    sk: `${STATE_PREFIX}ORDER#${orderId}`,
+  }),
+  /** The tenant's HMAC secret for double opt-in links; next to the tenant item, created on first use. */
+  consentSecret: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'SECRET#CONSENT' }),
+  /** A fixed-window request counter for publishable-key events (per key or per client IP); expires (ttl). */
+  rateWindow: (tenantId: string, subject: string, windowStart: number) => ({ pk: `T#${tenantId}#RATE#${subject}`, sk: `W#${windowStart}` }),
+};

@@ -1,0 +1,15 @@
+import { api } from '#shared/http/api.ts';
+import { parseWith } from '#shared/http/problem.ts';
+import { segmentExportStores } from '#shared/http/stores.ts';
+import { ExportRequestSchema } from '#shared/exports/export.schema.ts';
+import { requestExport } from '#shared/exports/exports.ts';
+import { startExport } from '#shared/workflows.ts';
+
+/** POST /v1/exports: record the export and start the workflow; 202 with the id to poll. */
+export const handler = api('admin', async (req) => {
+  const request = parseWith(ExportRequestSchema, req.body);
+  const { tenant, key } = req.principal;
+  const { segments, exports } = segmentExportStores();
+  const { exportId } = await requestExport({ segments, exports, tenant, actor: key, start: startExport }, request);
+  return { status: 202, body: { exportId }, headers: { location: `/v1/exports/${exportId}` } };
+});

@@ -1,0 +1,24 @@
+import { segmentExportStores } from '#shared/http/stores.ts';
+import { combine, markFailed, plan, record, writePart, type ExportStepDeps } from '#shared/exports/export-steps.ts';
+import { logger } from '#shared/logger.ts';
+
+/**
+ * Every task of the export state machine (infra/export-workflow.ts) invokes this one function with
+ * `{ step, input }` (payloadResponseOnly): the step picks the work, the return value is the next state's data.
+ */
+const STEPS = {
+  plan: (d: ExportStepDeps, input: never) => plan(d, input),
+  writePart: (d: ExportStepDeps, input: never) => writePart(d, input),
+  combine: (d: ExportStepDeps, input: never) => combine(d, input),
+  record: (d: ExportStepDeps, input: never) => record(d, input),
+  markFailed: (d: ExportStepDeps, input: never) => markFailed(d, input),
+} as const;
+
+export const handler = async (event: { step: keyof typeof STEPS; input: unknown }) => {
+  const run = STEPS[event.step];
+  if (!run) throw new Error(`unknown export step ${String(event.step)}`);
+  const { exports, exportFiles } = segmentExportStores();
+  const { tenantId, exportId } = (event.input ?? {}) as { tenantId?: string; exportId?: string };
+  logger.info('export step', { step: event.step, tenantId, exportId });
+  return (await run({ exports, files: exportFiles }, event.input as never)) ?? null;
+};

@@ -1,0 +1,16 @@
+import { api } from '#shared/http/api.ts';
+import { parseWith } from '#shared/http/problem.ts';
+import { stores } from '#shared/http/stores.ts';
+import { config } from '#shared/config.ts';
+import { s3Client } from '#shared/clients.ts';
+import { CreateImportSchema } from '#shared/import/import-job.ts';
+import { createImport } from '#shared/import/imports.ts';
+import { presignUpload } from '#shared/import/object-store.ts';
+
+/** POST /v1/imports: a pending import and a presigned POST to upload its CSV (at most 512 MB). */
+export const handler = api('admin', async (req) => {
+  const input = parseWith(CreateImportSchema, req.body ?? {});
+  const presign = (key: string, maxBytes: number, expires: number) => presignUpload(s3Client(), config().IMPORT_BUCKET, key, maxBytes, expires);
+  const body = await createImport({ imports: stores().imports, tenant: req.principal.tenant }, input, presign);
+  return { status: 201, body, headers: { location: `/v1/imports/${body.importId}` } };
+});

@@ -1,0 +1,12 @@
+import { api } from '#shared/http/api.ts';
+import { parseWith } from '#shared/http/problem.ts';
+import { stores, segmentExportStores } from '#shared/http/stores.ts';
+import { SegmentMembersQuerySchema } from '#shared/segments/segment.schema.ts';
+import { listSegmentCustomers } from '#shared/segments/segments.ts';
+
+/** GET /v1/segments/{id}/customers: the members, same shape and paging as GET /v1/customers. */
+export const handler = api('admin', async (req) => {
+  const page = parseWith(SegmentMembersQuerySchema, req.query);
+  const { tenant, key } = req.principal;
+  return { status: 200, body: await listSegmentCustomers({ ...segmentExportStores(), customers: stores().customers, tenant, actor: key }, req.params.id!, page) };
+});

@@ -1,0 +1,113 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { TABLE } from '../shared/store/table.ts';
+import { acknowledge } from './nag.ts';
+
+/** Key prefixes inside the import bucket (the import worker and the API agree on these). */
+export const IMPORT_PREFIX = 'imports/';
+export const REPORTS_PREFIX = 'reports/';
+
+/** Uploads, error reports, exports and old versions are kept this long. */
+export const TRANSIENT_OBJECT_DAYS = 7;
+
+/**
+ * Everything that holds data: the single table and the two buckets (plus the bucket their access logs go to).
+ * Retained on stack deletion; the table also has deletion protection and point-in-time recovery.
+ */
+export class Stateful extends Construct {
+  readonly table: dynamodb.Table;
+  readonly importBucket: s3.Bucket;
+  readonly exportBucket: s3.Bucket;
+  readonly accessLogsBucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+
+    // --- Table: built from shared/store/table.ts, nothing restated here.
+    const str = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.AttributeType.STRING });
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: str(TABLE.partitionKey),
+      sortKey: str(TABLE.sortKey),
+      timeToLiveAttribute: TABLE.timeToLiveAttribute,
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of TABLE.indexes) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: str(index.partitionKey),
+        sortKey: str(index.sortKey),
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+
+    // --- Buckets.
+    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
+      ...hardened(),
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(90) }],
+    });
+    acknowledge(
+      this.accessLogsBucket,
+      'AwsSolutions-S1',
+      'This is the server access log destination of the import and export buckets; logging it would need yet another bucket (or log into itself).',
+    );
+
+    this.importBucket = new s3.Bucket(this, 'ImportBucket', {
+      ...hardened(),
+      versioned: true,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'import-bucket/',
+      lifecycleRules: [
+        {
+          id: 'noncurrent-and-multipart',
+          noncurrentVersionExpiration: Duration.days(TRANSIENT_OBJECT_DAYS),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+          expiredObjectDeleteMarker: true,
+        },
+        { id: 'expire-reports', prefix: REPORTS_PREFIX, expiration: Duration.days(TRANSIENT_OBJECT_DAYS) },
+        // Safety net: the import worker deletes an upload once processed; a CSV of customers must not linger.
+        { id: 'expire-uploads', prefix: IMPORT_PREFIX, expiration: Duration.days(TRANSIENT_OBJECT_DAYS) },
+      ],
+      // Browsers upload CSVs straight to S3 with presigned POST/PUT; the presigned policy is the authorisation.
+      cors: [
+        {
+          allowedMethods: [s3.HttpMethods.POST, s3.HttpMethods.PUT],
+          allowedOrigins: ['*'],
+          allowedHeaders: ['*'],
+          exposedHeaders: ['ETag'],
+          maxAge: 3000,
+        },
+      ],
+    });
+
+    this.exportBucket = new s3.Bucket(this, 'ExportBucket', {
+      ...hardened(),
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'export-bucket/',
+      lifecycleRules: [
+        {
+          id: 'expire-exports',
+          expiration: Duration.days(TRANSIENT_OBJECT_DAYS),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+    });
+  }
+}
+
+/** Private, encrypted, TLS-only, owner-enforced. */
+function hardened(): s3.BucketProps {
+  return {
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    minimumTLSVersion: 1.2,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    removalPolicy: RemovalPolicy.RETAIN,
+  };
+}

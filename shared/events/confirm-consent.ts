@@ -1,0 +1,38 @@
+import { ulid } from 'ulid';
+import type { CustomerStore } from '../store/customer.store.ts';
+import type { EventStore } from '../store/event.store.ts';
+import { DomainError, NotFoundError } from '../domain/errors.ts';
+import { tokenTenant, verifyConsentToken } from './consent-token.ts';
+
+export class InvalidLinkError extends DomainError {
+  constructor(detail: string) {
+    super(400, 'Invalid link', detail);
+  }
+}
+
+/**
+ * `GET /v1/consent/confirm?token=...`: the person opened the double opt-in link, which grants newsletter
+ * consent (source `double-opt-in`) and appends it to the ledger. Opening it again changes nothing.
+ */
+export async function confirmConsent(deps: { events: EventStore; customers: CustomerStore; now?: () => Date }, rawToken: string): Promise<{ customerId: string; newsletter: 'granted' }> {
+  const tenantId = tokenTenant(rawToken);
+  if (!tenantId) throw new InvalidLinkError('The confirmation link is not valid');
+  const secret = await deps.events.findConsentSecret(tenantId);
+  if (!secret) throw new InvalidLinkError('The confirmation link is not valid');
+  const now = deps.now?.() ?? new Date();
+  const verified = verifyConsentToken(rawToken, secret, Math.floor(now.getTime() / 1000));
+  if (!verified.ok) throw new InvalidLinkError(verified.reason === 'expired' ? 'The confirmation link has expired; sign up again' : 'The confirmation link is not valid');
+  const customerId = verified.token.c;
+
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const current = await deps.customers.getCard(tenantId, customerId, 0);
+    if (!current) throw new NotFoundError('The person of this link');
+    const prev = current.customer;
+    if (prev.consent.newsletter === 'granted') return { customerId, newsletter: 'granted' };
+    const at = (deps.now?.() ?? new Date()).toISOString();
+    const next = { ...prev, consent: { newsletter: 'granted' as const, updatedAt: at, source: 'double-opt-in' }, updatedAt: at, version: prev.version + 1 };
+    const result = await deps.customers.update(tenantId, next, prev, { id: ulid(), channel: 'newsletter', status: 'granted', at, source: { type: 'double-opt-in' } });
+    if (result.ok) return { customerId, newsletter: 'granted' };
+  }
+  throw new DomainError(409, 'Conflict', 'The customer is being changed right now; open the link again');
+}

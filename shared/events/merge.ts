@@ -1,0 +1,239 @@
+import type { Customer, Stats } from '../domain/customer.schema.ts';
+import type { NormalisedFields } from '../domain/customer-rules.ts';
+import type { EventInput } from './event.schema.ts';
+
+/**
+ * The pure rules of capture: how an event changes a card, its stats and the state of one booking or
+ * order. No I/O here; ingest.ts reads the current state, calls these and writes the result in one
+ * transaction. Every rule is order-independent: events are compared by their stamp
+ * (`occurredAt#eventId`), so an older event arriving late leaves the card as if it had come in order.
+ */
+
+/** An email of one customer arrived with the phone of another: recorded, never merged silently. */
+export interface IdentityConflict {
+  field: 'phone' | 'email';
+  value: string;
+  /** The customer the value belongs to. */
+  customerId: string;
+  eventId: string;
+  at: string;
+}
+
+/** The card plus what capture keeps on it: when each field was last set by an event, and conflicts. */
+export type EventCard = Customer & {
+  /** Field name → stamp of the event that last set it (out-of-order arrivals must not overwrite newer values). */
+  fieldsAt?: Record<string, string>;
+  conflicts?: IdentityConflict[];
+  stats: Stats & { purchases?: number };
+};
+
+export const MAX_CONFLICTS = 20;
+
+export const stampOf = (occurredAt: string, eventId: string) => `${occurredAt}#${eventId}`;
+
+/** Fields an event may fill or update. Email and phone are identities: handled by `fillIdentity`. */
+const MERGED_FIELDS = ['firstName', 'lastName', 'language', 'city', 'postalCode', 'country', 'birthDate', 'gender'] as const;
+
+/**
+ * Fields only fill or update (the newer event wins), never blank out: an empty value is ignored.
+ * A field set by the API or an import has no stamp, so any event that carries a value updates it.
+ */
+export function mergeFields(card: EventCard, fields: NormalisedFields, stamp: string): EventCard {
+  const fieldsAt = { ...card.fieldsAt };
+  const next: EventCard = { ...card, fieldsAt };
+  for (const key of MERGED_FIELDS) {
+    const value = fields[key];
+    if (value === undefined || value === null || value === '') continue;
+    if (next[key] && (fieldsAt[key] ?? '') > stamp) continue;
+    (next as Record<string, unknown>)[key] = value;
+    fieldsAt[key] = stamp;
+  }
+  return next;
+}
+
+/**
+ * Email and phone are filled when the card has none; a different value never replaces the card's own
+ * (an anonymous website form must not re-point a person's identity). Answers the lookups to create.
+ */
+export function fillIdentity(card: EventCard, ids: { email?: string; phone?: string }, owners: { email?: string; phone?: string }, eventId: string, at: string) {
+  const next: EventCard = { ...card };
+  const lookups: { email?: string; phone?: string } = {};
+  const conflicts: IdentityConflict[] = [];
+  for (const field of ['email', 'phone'] as const) {
+    const value = ids[field];
+    if (!value) continue;
+    const owner = owners[field];
+    if (owner && owner !== card.id) {
+      conflicts.push({ field, value, customerId: owner, eventId, at });
+      continue;
+    }
+    if (!next[field] && !owner) {
+      next[field] = value;
+      lookups[field] = value;
+    }
+  }
+  if (conflicts.length) {
+    const known = (card.conflicts ?? []).filter((c) => !conflicts.some((n) => n.field === c.field && n.value === c.value));
+    next.conflicts = [...known, ...conflicts].slice(-MAX_CONFLICTS);
+  }
+  return { card: next, lookups };
+}
+
+// ---- bookings and orders: one small state item each, so stats count them once, in any order ----
+
+export type BookingStatus = 'pending' | 'confirmed' | 'cancelled' | 'no_show' | 'completed';
+
+export interface BookingState {
+  kind: 'booking';
+  bookingId: string;
+  status: BookingStatus;
+  statusAt: string;
+  amount?: number;
+  amountAt?: string;
+  /** occurredAt of the event that completed it (the visit). */
+  completedAt?: string;
+  date?: string;
+  time?: string;
+  partySize?: number;
+  detailsAt?: string;
+}
+
+export interface OrderState {
+  kind: 'order';
+  orderId: string;
+  total: number;
+  currency: string;
+  at: string;
+}
+
+export type SubjectState = BookingState | OrderState;
+
+/** What one booking or order adds to the card's stats. */
+interface Contribution {
+  bookings: number;
+  cancellations: number;
+  noShows: number;
+  visits: number;
+  orders: number;
+  spent: number;
+  purchases: number;
+}
+
+const NONE: Contribution = { bookings: 0, cancellations: 0, noShows: 0, visits: 0, orders: 0, spent: 0, purchases: 0 };
+
+export function contribution(s: SubjectState | undefined): Contribution {
+  if (!s) return NONE;
+  if (s.kind === 'order') return { ...NONE, orders: 1, spent: s.total, purchases: 1 };
+  const paid = s.status === 'completed' && s.amount ? s.amount : 0;
+  return {
+    ...NONE,
+    bookings: 1,
+    cancellations: s.status === 'cancelled' ? 1 : 0,
+    noShows: s.status === 'no_show' ? 1 : 0,
+    visits: s.status === 'completed' ? 1 : 0,
+    spent: paid,
+    purchases: paid ? 1 : 0,
+  };
+}
+
+const STATUS_OF_TYPE: Partial<Record<EventInput['type'], BookingStatus>> = {
+  'booking.cancelled': 'cancelled',
+  'booking.no_show': 'no_show',
+  'booking.completed': 'completed',
+};
+
+type BookingEvent = Extract<EventInput, { type: `booking.${string}` }>;
+type OrderEvent = Extract<EventInput, { type: 'order.completed' }>;
+
+export const isBookingEvent = (e: EventInput): e is BookingEvent => e.type.startsWith('booking.');
+
+/** The subject an event is about: its state item's id, or none for forms, messages, reviews, newsletter. */
+export function subjectOf(e: EventInput): { kind: 'booking' | 'order'; id: string } | undefined {
+  if (isBookingEvent(e)) return { kind: 'booking', id: e.data.bookingId };
+  if (e.type === 'order.completed') return { kind: 'order', id: e.data.orderId };
+  return undefined;
+}
+
+/** The booking's state after this event: each part (status, amount, details) follows its newest event. */
+export function nextBooking(prev: BookingState | undefined, e: BookingEvent, occurredAt: string, stamp: string): BookingState {
+  const status = STATUS_OF_TYPE[e.type] ?? e.data.status ?? (e.type === 'booking.created' ? 'confirmed' : undefined);
+  const next: BookingState = prev ? { ...prev } : { kind: 'booking', bookingId: e.data.bookingId, status: status ?? 'confirmed', statusAt: '' };
+  if (status && stamp >= next.statusAt) {
+    next.status = status;
+    next.statusAt = stamp;
+    if (status === 'completed') next.completedAt = occurredAt;
+  }
+  if (e.data.amount !== undefined && stamp >= (next.amountAt ?? '')) {
+    next.amount = e.data.amount;
+    next.amountAt = stamp;
+  }
+  const { date, time, partySize } = e.data;
+  if ((date || time || partySize) && stamp >= (next.detailsAt ?? '')) {
+    Object.assign(next, date && { date }, time && { time }, partySize && { partySize });
+    next.detailsAt = stamp;
+  }
+  return next;
+}
+
+/** An order counts once per orderId; a newer event for the same order corrects its total. */
+export function nextOrder(prev: OrderState | undefined, e: OrderEvent, stamp: string): OrderState {
+  if (prev && prev.at > stamp) return prev;
+  return { kind: 'order', orderId: e.data.orderId, total: e.data.total, currency: e.data.currency, at: stamp };
+}
+
+/** Stats after one subject moved from `prev` to `next`: subtract what it added, add what it adds now. */
+export function applyContribution(stats: EventCard['stats'], prev: SubjectState | undefined, next: SubjectState | undefined): EventCard['stats'] {
+  const a = contribution(prev);
+  const b = contribution(next);
+  const purchases = (stats.purchases ?? 0) - a.purchases + b.purchases;
+  const totalSpent = stats.totalSpent - a.spent + b.spent;
+  let lastVisitAt = stats.lastVisitAt;
+  if (next?.kind === 'booking' && next.status === 'completed' && next.completedAt && (!lastVisitAt || next.completedAt > lastVisitAt)) lastVisitAt = next.completedAt;
+  return {
+    ...stats,
+    bookings: stats.bookings - a.bookings + b.bookings,
+    cancellations: stats.cancellations - a.cancellations + b.cancellations,
+    noShows: stats.noShows - a.noShows + b.noShows,
+    visits: stats.visits - a.visits + b.visits,
+    orders: stats.orders - a.orders + b.orders,
+    totalSpent,
+    purchases,
+    averageOrderValue: purchases > 0 ? Math.round(totalSpent / purchases) : 0,
+    lastVisitAt,
+  };
+}
+
+// ---- consent ----
+
+export type ConsentIntent = { status: 'granted' | 'denied'; wording?: string };
+
+/** What the event says about newsletter consent; a purchase or booking alone never implies it. */
+export function consentIntent(e: EventInput): ConsentIntent | undefined {
+  if (e.type === 'newsletter.subscribed') return { status: 'granted', wording: e.data.wording ?? e.consent?.wording };
+  if (e.type === 'newsletter.unsubscribed') return { status: 'denied', wording: e.consent?.wording };
+  return e.consent ? { status: e.consent.newsletter, wording: e.consent.wording } : undefined;
+}
+
+export interface ConsentDecision {
+  /** The status recorded in the ledger for this event. */
+  status: 'granted' | 'denied' | 'pending';
+  /** Whether the card's current consent changes. */
+  changesCard: boolean;
+  /** Whether to append a ledger entry. */
+  record: boolean;
+  /** A confirmation link is due (double opt-in awaiting the person). */
+  confirm: boolean;
+}
+
+/**
+ * Anyone can send a publishable-key event, so a grant through one only records `pending` until the
+ * person confirms (double opt-in); the business's own secret key grants directly. An event older than
+ * the card's consent is still a fact for the ledger, but does not change the card.
+ */
+export function decideConsent(card: Customer['consent'], intent: ConsentIntent, publishable: boolean, occurredAt: string): ConsentDecision {
+  const status = intent.status === 'granted' && publishable ? (card.newsletter === 'granted' ? 'granted' : 'pending') : intent.status;
+  const older = !!card.updatedAt && occurredAt < card.updatedAt;
+  if (older) return { status, changesCard: false, record: true, confirm: false };
+  const changesCard = status !== card.newsletter;
+  return { status, changesCard, record: changesCard, confirm: status === 'pending' };
+}

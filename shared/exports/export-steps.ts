@@ -1,0 +1,184 @@
+import type { ResolvedFilter } from '../domain/customer-filter.ts';
+import type { ExportFiles, ExportStore } from '../store/export.store.ts';
+import { exportKeys } from '../store/keys.ts';
+import { CUSTOMER_SHARDS } from '../store/table.ts';
+import type { ExportExecutionInput } from '../workflows.ts';
+import { FILE_TYPES, fileHead, formatRows, type ColumnName } from './export-format.ts';
+import type { ExportRecord } from './export.schema.ts';
+import { EXPORT_FILE_DAYS } from './exports.ts';
+
+/**
+ * The steps of the export workflow (infra/export-workflow.ts): Plan → WritePart per shard (a Map, at most
+ * 4 at once) → Combine → Record, and MarkFailed when any of them fails for good. Each step may run more
+ * than once (task retries): each writes the same objects and makes the same status change again, so a
+ * repeat changes nothing.
+ */
+export interface ExportStepDeps {
+  exports: ExportStore;
+  files: ExportFiles;
+  now?: () => Date;
+}
+
+/** One Map item: everything WritePart needs, since a Map iteration sees only its item. */
+export interface PartInput {
+  tenantId: string;
+  exportId: string;
+  shard: number;
+  filter: ResolvedFilter;
+  format: 'csv' | 'jsonl';
+  columns: ColumnName[];
+  delimiter: ',' | ';';
+  purpose: 'marketing' | null;
+}
+
+export interface PartResult {
+  shard: number;
+  key: string;
+  rows: number;
+  excluded: number;
+  bytes: number;
+}
+
+export interface PlanOutput extends ExportExecutionInput {
+  parts: PartInput[];
+}
+
+export interface CombineInput extends PlanOutput {
+  partResults: PartResult[];
+}
+
+export interface CombineOutput extends ExportExecutionInput {
+  partKeys: string[];
+  file: { key: string; bytes: number };
+  rowCount: number;
+  excluded: number;
+}
+
+export interface RecordOutput extends ExportExecutionInput {
+  status: 'completed';
+  rowCount: number;
+  bytes: number;
+}
+
+export interface FailedInput extends Partial<ExportExecutionInput> {
+  error?: { Error?: string; Cause?: string };
+}
+
+const nowIso = (deps: ExportStepDeps) => (deps.now?.() ?? new Date()).toISOString();
+
+/** A step found the export in a state it cannot go on from (deleted, already failed). */
+export class ExportStateError extends Error {
+  override name = 'ExportStateError';
+}
+
+export async function plan(deps: ExportStepDeps, input: ExportExecutionInput): Promise<PlanOutput> {
+  const { tenantId, exportId } = input;
+  const record = await deps.exports.transition(tenantId, exportId, ['pending', 'running'], { status: 'running', updatedAt: nowIso(deps) });
+  if (!record) throw new ExportStateError(`export ${exportId} is not pending (missing, failed or already completed)`);
+  // One part per shard of the customer list indexes: parts read disjoint customers, in parallel.
+  const parts = Array.from({ length: CUSTOMER_SHARDS }, (_, shard) => ({
+    tenantId,
+    exportId,
+    shard,
+    filter: record.resolvedFilter,
+    format: record.format,
+    columns: record.columns,
+    delimiter: record.delimiter,
+    purpose: record.purpose,
+  }));
+  return { tenantId, exportId, parts };
+}
+
+export async function writePart(deps: ExportStepDeps, part: PartInput): Promise<PartResult> {
+  const key = exportKeys.partObject(part.tenantId, part.exportId, part.shard);
+  const options = { format: part.format, columns: part.columns, delimiter: part.delimiter, language: 'en' as const };
+  let rows = 0;
+  let excluded = 0;
+  async function* chunks() {
+    for await (const page of deps.exports.readShard(part.tenantId, part.shard, part.filter)) {
+      const kept = part.purpose === 'marketing' ? page.filter((c) => c.consent.newsletter === 'granted') : page;
+      excluded += page.length - kept.length;
+      rows += kept.length;
+      yield formatRows(kept, options);
+    }
+  }
+  const { bytes } = await deps.files.write(key, chunks(), 'application/octet-stream');
+  return { shard: part.shard, key, rows, excluded, bytes };
+}
+
+export async function combine(deps: ExportStepDeps, input: CombineInput): Promise<CombineOutput> {
+  const { tenantId, exportId, partResults } = input;
+  const record = await deps.exports.get(tenantId, exportId);
+  if (!record) throw new ExportStateError(`export ${exportId} does not exist`);
+  const ordered = [...partResults].sort((a, b) => a.shard - b.shard);
+  const key = exportKeys.fileObject(tenantId, exportId, FILE_TYPES[record.format].extension);
+  const head = fileHead({ format: record.format, columns: record.columns, delimiter: record.delimiter, language: record.headerLanguage });
+  // Streamed into one upload (not UploadPartCopy: s3rver lacks it, and AWS refuses parts under 5 MiB).
+  async function* chunks() {
+    yield head;
+    for (const part of ordered) if (part.bytes > 0) yield* deps.files.read(part.key);
+  }
+  const { bytes } = await deps.files.write(key, chunks(), FILE_TYPES[record.format].contentType);
+  return {
+    tenantId,
+    exportId,
+    partKeys: ordered.map((p) => p.key),
+    file: { key, bytes },
+    rowCount: ordered.reduce((n, p) => n + p.rows, 0),
+    excluded: ordered.reduce((n, p) => n + p.excluded, 0),
+  };
+}
+
+export async function record(deps: ExportStepDeps, input: CombineOutput): Promise<RecordOutput> {
+  const { tenantId, exportId } = input;
+  const now = deps.now?.() ?? new Date();
+  const existing = await deps.exports.get(tenantId, exportId);
+  const changes: Partial<ExportRecord> = {
+    status: 'completed',
+    rowCount: input.rowCount,
+    excludedWithoutConsent: existing?.purpose === 'marketing' ? input.excluded : null,
+    bytes: input.file.bytes,
+    objectKey: input.file.key,
+    completedAt: now.toISOString(),
+    fileExpiresAt: new Date(now.getTime() + EXPORT_FILE_DAYS * 86_400_000).toISOString(),
+    updatedAt: now.toISOString(),
+  };
+  // A retried Record finds the export completed already: the first completion stands.
+  const done = existing?.status === 'completed' ? existing : await deps.exports.transition(tenantId, exportId, ['running'], changes);
+  if (!done) throw new ExportStateError(`export ${exportId} is no longer running`);
+  await Promise.all(input.partKeys.map((k) => deps.files.remove(k)));
+  return { tenantId, exportId, status: 'completed', rowCount: input.rowCount, bytes: input.file.bytes };
+}
+
+/** The reason a client reads: the failing step's message, without stack or internals. */
+export function failureReason(error: FailedInput['error']): string {
+  let message = error?.Error ?? 'unknown error';
+  try {
+    const cause = JSON.parse(error?.Cause ?? '') as { errorMessage?: string; errorType?: string };
+    if (cause.errorMessage) message = `${cause.errorType ?? error?.Error ?? 'Error'}: ${cause.errorMessage}`;
+  } catch {
+    if (error?.Cause) message = `${error.Error ?? 'Error'}: ${error.Cause}`;
+  }
+  return `The export could not be completed (${message.slice(0, 300)}); try again`;
+}
+
+/**
+ * Marks the export failed with a reason and removes whatever it had written, so no partial file is ever
+ * presented as complete. An export that completed stays completed.
+ */
+export async function markFailed(deps: ExportStepDeps, input: FailedInput): Promise<void> {
+  const { tenantId, exportId } = input;
+  if (!tenantId || !exportId) throw new ExportStateError('markFailed: the state has no tenantId/exportId');
+  const failed = await deps.exports.transition(tenantId, exportId, ['pending', 'running'], {
+    status: 'failed',
+    reason: failureReason(input.error),
+    updatedAt: nowIso(deps),
+  });
+  const record = failed ?? (await deps.exports.get(tenantId, exportId));
+  if (!record || record.status !== 'failed') return;
+  const keys = [
+    ...Array.from({ length: CUSTOMER_SHARDS }, (_, shard) => exportKeys.partObject(tenantId, exportId, shard)),
+    exportKeys.fileObject(tenantId, exportId, FILE_TYPES[record.format].extension),
+  ];
+  await Promise.all(keys.map((k) => deps.files.remove(k)));
+}

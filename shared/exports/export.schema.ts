@@ -1,0 +1,82 @@
+import * as z from 'zod';
+import { FilterSchema, type Filter, type ResolvedFilter } from '../domain/customer-filter.ts';
+import { COLUMN_NAMES, type ColumnName, type HeaderLanguage } from './export-format.ts';
+
+/** `POST /v1/exports`: a saved segment or a filter (`{}` exports everyone), and how to write the file. */
+export const ExportRequestSchema = z
+  .object({
+    segmentId: z.string().min(1).max(64).optional(),
+    filter: FilterSchema.optional(),
+    format: z.enum(['csv', 'jsonl']).default('csv'),
+    columns: z
+      .array(z.enum(COLUMN_NAMES))
+      .min(1)
+      .refine((cs) => new Set(cs).size === cs.length, 'must not name a column twice')
+      .optional(),
+    delimiter: z.enum([',', ';']).default(','),
+    /** `marketing` keeps only customers whose newsletter consent is granted. */
+    purpose: z.enum(['marketing']).optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if ((v.segmentId === undefined) === (v.filter === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['segmentId'], message: 'give either segmentId or filter (a filter of {} exports everyone)' });
+    }
+  });
+export type ExportRequest = z.infer<typeof ExportRequestSchema>;
+
+export type ExportStatus = 'pending' | 'running' | 'completed' | 'failed';
+
+/** The export record: what was asked, by whom and when, and how it went (the audit trail of exports). */
+export interface ExportRecord {
+  id: string;
+  status: ExportStatus;
+  format: 'csv' | 'jsonl';
+  columns: ColumnName[];
+  delimiter: ',' | ';';
+  purpose: 'marketing' | null;
+  segmentId: string | null;
+  /** The filter as given (or the segment's, as it was when the export started). */
+  filter: Filter;
+  /** The same filter resolved when the export was requested: relative dates count back from then. */
+  resolvedFilter: ResolvedFilter;
+  headerLanguage: HeaderLanguage;
+  requestedBy: { keyId: string };
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+  rowCount: number | null;
+  /** `purpose: marketing`: matching customers left out for lack of granted consent. */
+  excludedWithoutConsent: number | null;
+  bytes: number | null;
+  /** Key of the file in the export bucket once completed. */
+  objectKey: string | null;
+  /** When the bucket's lifecycle deletes the file. */
+  fileExpiresAt: string | null;
+  reason: string | null;
+}
+
+export const ExportViewSchema = z.object({
+  id: z.string(),
+  status: z.enum(['pending', 'running', 'completed', 'failed']),
+  format: z.enum(['csv', 'jsonl']),
+  columns: z.array(z.string()),
+  delimiter: z.string(),
+  purpose: z.enum(['marketing']).nullable(),
+  segmentId: z.string().nullable(),
+  filter: FilterSchema,
+  createdAt: z.string(),
+  completedAt: z.string().nullable(),
+  rowCount: z.number().int().nullable(),
+  excludedWithoutConsent: z.number().int().nullable(),
+  bytes: z.number().int().nullable(),
+  reason: z.string().optional(),
+  url: z.string().optional().describe('signed GET link, created on this request'),
+  expiresAt: z.string().optional().describe('when the link stops working'),
+  fileExpiresAt: z.string().nullable(),
+});
+
+/** `GET /v1/exports/{id}?expiresIn=`: link validity in seconds, 1 hour by default, at most 7 days. */
+export const ExportLinkQuerySchema = z
+  .object({ expiresIn: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(3600) })
+  .strict();

@@ -1,0 +1,127 @@
+import { ulid } from 'ulid';
+import type { Tenant } from '../domain/tenant.schema.ts';
+import type { ExportFiles, ExportStore } from '../store/export.store.ts';
+import { BadExportCursorError } from '../store/export.store.ts';
+import type { SegmentStore } from '../store/segment.store.ts';
+import { NotFoundError, invalid } from '../domain/errors.ts';
+import { checkFilter, resolveForTenant } from '../segments/segments.ts';
+import type { ExportExecutionInput } from '../workflows.ts';
+import { COLUMN_NAMES, FILE_TYPES, headerLanguage } from './export-format.ts';
+import type { ExportRecord, ExportRequest } from './export.schema.ts';
+
+/** Export files are deleted by the bucket's lifecycle rule after this many days (infra/stateful.ts). */
+export const EXPORT_FILE_DAYS = 7;
+
+export interface ExportRequestContext {
+  exports: ExportStore;
+  segments: SegmentStore;
+  tenant: Tenant;
+  actor: { keyId: string };
+  /** Starts the workflow (shared/workflows.ts startExport; injected so tests can watch it). */
+  start: (input: ExportExecutionInput) => Promise<unknown>;
+  now?: () => Date;
+}
+
+/**
+ * Records the export as `pending` and starts the workflow. A segment is read now (unknown or foreign → 404)
+ * and its filter resolved now, so the file holds who matched when it was asked for.
+ */
+export async function requestExport(ctx: ExportRequestContext, req: ExportRequest): Promise<{ exportId: string }> {
+  const at = ctx.now?.() ?? new Date();
+  let filter = req.filter;
+  if (req.segmentId !== undefined) {
+    const segment = await ctx.segments.get(ctx.tenant.id, req.segmentId);
+    if (!segment) throw new NotFoundError(`Segment ${req.segmentId}`);
+    filter = segment.filter;
+  } else {
+    checkFilter(filter!);
+  }
+  const record: ExportRecord = {
+    id: ulid(at.getTime()),
+    status: 'pending',
+    format: req.format,
+    columns: req.columns ?? [...COLUMN_NAMES],
+    delimiter: req.delimiter,
+    purpose: req.purpose ?? null,
+    segmentId: req.segmentId ?? null,
+    filter: filter!,
+    resolvedFilter: resolveForTenant(ctx.tenant, filter!, at),
+    headerLanguage: headerLanguage(ctx.tenant.language),
+    requestedBy: { keyId: ctx.actor.keyId },
+    createdAt: at.toISOString(),
+    updatedAt: at.toISOString(),
+    completedAt: null,
+    rowCount: null,
+    excludedWithoutConsent: null,
+    bytes: null,
+    objectKey: null,
+    fileExpiresAt: null,
+    reason: null,
+  };
+  await ctx.exports.create(ctx.tenant.id, record);
+  try {
+    await ctx.start({ tenantId: ctx.tenant.id, exportId: record.id });
+  } catch (e) {
+    // Never leave a pending export nothing will ever run.
+    await ctx.exports.transition(ctx.tenant.id, record.id, ['pending'], { status: 'failed', reason: 'The export workflow could not be started; try again', updatedAt: new Date().toISOString() });
+    throw e;
+  }
+  return { exportId: record.id };
+}
+
+export interface ExportViewContext {
+  exports: ExportStore;
+  files: ExportFiles;
+  tenant: Tenant;
+  now?: () => Date;
+}
+
+/** What a client sees; a completed export carries a link signed on this request (see docs/data-model.md). */
+export async function exportView(ctx: ExportViewContext, record: ExportRecord, linkSeconds: number) {
+  const view = {
+    id: record.id,
+    status: record.status,
+    format: record.format,
+    columns: record.columns,
+    delimiter: record.delimiter,
+    purpose: record.purpose,
+    segmentId: record.segmentId,
+    filter: record.filter,
+    createdAt: record.createdAt,
+    completedAt: record.completedAt,
+    rowCount: record.rowCount,
+    excludedWithoutConsent: record.excludedWithoutConsent,
+    bytes: record.bytes,
+    fileExpiresAt: record.fileExpiresAt,
+    ...(record.status === 'failed' ? { reason: record.reason ?? 'The export failed' } : {}),
+  };
+  const now = ctx.now?.() ?? new Date();
+  if (record.status !== 'completed' || !record.objectKey || !record.fileExpiresAt) return view;
+  const fileLeft = Math.floor((Date.parse(record.fileExpiresAt) - now.getTime()) / 1000);
+  // After the lifecycle rule deleted the file a link would only lead to a 404: say so instead.
+  if (fileLeft <= 0) return { ...view, reason: 'The file has expired; export again' };
+  const seconds = Math.min(linkSeconds, fileLeft);
+  const filename = `customers-${record.createdAt.slice(0, 10)}-${record.id}.${FILE_TYPES[record.format].extension}`;
+  return { ...view, url: await ctx.files.signedUrl(record.objectKey, seconds, filename), expiresAt: new Date(now.getTime() + seconds * 1000).toISOString() };
+}
+
+export async function getExport(ctx: ExportViewContext, id: string, linkSeconds: number) {
+  const record = await ctx.exports.get(ctx.tenant.id, id);
+  if (!record) throw new NotFoundError(`Export ${id}`);
+  return exportView(ctx, record, linkSeconds);
+}
+
+/** All exports, newest first: the record of who exported what and when. Links only on GET one. */
+export async function listExports(ctx: ExportViewContext, page: { limit: number; cursor?: string }) {
+  try {
+    const { items, nextCursor } = await ctx.exports.list(ctx.tenant.id, page);
+    const views = items.map(({ resolvedFilter: _r, headerLanguage: _h, objectKey: _o, updatedAt: _u, ...rest }) => ({
+      ...rest,
+      ...(rest.status === 'failed' ? { reason: rest.reason ?? 'The export failed' } : { reason: undefined }),
+    }));
+    return { items: views, nextCursor };
+  } catch (e) {
+    if (e instanceof BadExportCursorError) throw invalid('cursor', 'is not a cursor of this list (it must come from nextCursor)');
+    throw e;
+  }
+}

@@ -1,0 +1,132 @@
+import { fold } from '../domain/customer-rules.ts';
+
+/** What a CSV column can feed. `fullName` is split into first and last name; `mobile` is a phone. */
+export const IMPORT_FIELDS = [
+  'firstName', 'lastName', 'fullName', 'email', 'phone', 'mobile', 'language', 'consent', 'birthDate', 'gender',
+  'city', 'postalCode', 'country', 'tags', 'notes', 'firstContactAt', 'totalSpent',
+] as const;
+export type ImportField = (typeof IMPORT_FIELDS)[number];
+
+/**
+ * Header names, folded (lower case, no accents, punctuation as spaces), in Italian, English, French,
+ * German and Spanish, and as exported by Mailchimp, HubSpot, Google Contacts and Outlook.
+ */
+const ALIASES: Record<ImportField, string[]> = {
+  firstName: [
+    'nome', 'first name', 'firstname', 'first', 'given name', 'givenname', 'forename', 'name first', 'fname', 'prenom', 'vorname', 'nombre', 'nome proprio',
+    'contact first name', 'nome di battesimo',
+  ],
+  lastName: [
+    'cognome', 'last name', 'lastname', 'last', 'surname', 'family name', 'familyname', 'name last', 'lname', 'nom', 'nom de famille', 'nachname', 'familienname',
+    'apellido', 'apellidos', 'contact last name',
+  ],
+  fullName: [
+    'name', 'full name', 'fullname', 'nome e cognome', 'nome cognome', 'nominativo', 'cliente', 'nom complet', 'nom et prenom', 'prenom nom', 'vollstandiger name',
+    'nombre completo', 'nombre y apellidos', 'display name', 'contact name', 'customer name', 'ragione sociale',
+  ],
+  email: [
+    'email', 'e mail', 'email address', 'e mail address', 'mail', 'indirizzo email', 'indirizzo e mail', 'posta elettronica', 'courriel', 'adresse e mail',
+    'adresse email', 'e mail adresse', 'email adresse', 'correo', 'correo electronico', 'e mail 1 value', 'email 1 value', 'e mail 2 value', 'e mail 3 value',
+    'e mail 2 address', 'e mail 3 address', 'primary email', 'email primaria',
+  ],
+  phone: [
+    'telefono', 'tel', 'phone', 'phone number', 'telephone', 'telephone number', 'numero di telefono', 'numero telefono', 'n telefono', 'recapito', 'recapito telefonico',
+    'telefon', 'telefonnummer', 'numero de telephone', 'numero de telefono', 'phone 1 value', 'phone 2 value', 'phone 3 value', 'primary phone', 'home phone',
+    'business phone', 'other phone', 'home phone 2', 'business phone 2', 'work phone', 'telefono fisso', 'fisso', 'tel fisso',
+  ],
+  mobile: [
+    'cellulare', 'cell', 'mobile', 'mobile phone', 'mobile phone number', 'mobile number', 'cellphone', 'cell phone', 'numero di cellulare', 'portable', 'telephone portable',
+    'handy', 'handynummer', 'mobil', 'mobiltelefon', 'movil', 'telefono movil', 'celular', 'whatsapp', 'telefono cellulare',
+  ],
+  language: ['lingua', 'language', 'preferred language', 'idioma', 'langue', 'sprache', 'lang', 'locale', 'lingua preferita', 'language preference'],
+  consent: [
+    'newsletter', 'consenso', 'consenso newsletter', 'consenso marketing', 'consenso privacy marketing', 'marketing', 'marketing consent', 'email marketing',
+    'consent', 'opt in', 'optin', 'subscribed', 'subscriber', 'iscritto', 'iscritto newsletter', 'iscrizione newsletter', 'accepts marketing', 'email opt in',
+    'consentement', 'consentement marketing', 'abonne', 'einwilligung', 'newsletter einwilligung', 'abonniert', 'consentimiento', 'suscrito', 'boletin',
+    'marketing contact status', 'email subscription', 'accepts email marketing',
+  ],
+  birthDate: [
+    'data di nascita', 'data nascita', 'nascita', 'compleanno', 'birth date', 'birthdate', 'date of birth', 'dob', 'birthday', 'date de naissance', 'anniversaire',
+    'geburtsdatum', 'geburtstag', 'fecha de nacimiento', 'cumpleanos',
+  ],
+  gender: ['sesso', 'genere', 'gender', 'sex', 'sexe', 'genre', 'geschlecht', 'sexo', 'genero'],
+  city: [
+    'citta', 'comune', 'localita', 'city', 'town', 'ville', 'stadt', 'ort', 'ciudad', 'localidad', 'home city', 'business city', 'address 1 city', 'address city',
+  ],
+  postalCode: [
+    'cap', 'codice postale', 'postal code', 'postcode', 'post code', 'zip', 'zip code', 'zipcode', 'code postal', 'plz', 'postleitzahl', 'codigo postal', 'cp',
+    'home postal code', 'business postal code', 'address 1 postal code', 'address zip',
+  ],
+  country: [
+    'paese', 'nazione', 'stato', 'country', 'country region', 'pays', 'land', 'pais', 'home country region', 'business country region', 'address 1 country',
+    'nazionalita', 'cc', 'country code',
+  ],
+  tags: ['tag', 'tags', 'etichette', 'etichetta', 'categoria', 'categorie', 'categories', 'labels', 'label', 'group membership', 'etiquettes', 'schlagworte', 'etiquetas', 'segmenti'],
+  notes: ['note', 'notes', 'nota', 'annotazioni', 'commenti', 'commento', 'remarks', 'comments', 'bemerkungen', 'notizen', 'notas', 'observaciones', 'remarques'],
+  firstContactAt: [
+    'primo contatto', 'data primo contatto', 'cliente dal', 'data iscrizione', 'data registrazione', 'first contact', 'first contact date', 'customer since', 'created',
+    'create date', 'created at', 'date added', 'signup date', 'optin time', 'premier contact', 'client depuis', 'date d inscription', 'erstkontakt', 'kunde seit',
+    'primer contacto', 'cliente desde', 'fecha de alta',
+  ],
+  totalSpent: [
+    'totale speso', 'speso', 'spesa totale', 'totale acquisti', 'fatturato', 'total spent', 'total spend', 'lifetime value', 'ltv', 'revenue', 'total revenue',
+    'montant total', 'total depense', 'gesamtumsatz', 'umsatz', 'total gastado', 'gasto total',
+  ],
+};
+
+const BY_ALIAS = new Map<string, ImportField>();
+for (const [field, names] of Object.entries(ALIASES) as [ImportField, string[]][]) for (const n of names) BY_ALIAS.set(n, field);
+
+/** Header text as compared with the aliases: `E-mail Address` → `e mail address`, `Città` → `citta`. */
+export function headerKey(header: string): string {
+  return fold(header)
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
+}
+
+export function recogniseHeader(header: string): ImportField | undefined {
+  const key = headerKey(header);
+  return BY_ALIAS.get(key) ?? BY_ALIAS.get(key.replace(/ /g, ''));
+}
+
+/** One column of the file and what it feeds: a field, a custom attribute, or nothing (empty header). */
+export type ColumnTarget = { field: ImportField } | { attribute: string } | { ignore: true };
+
+/** An explicit mapping from POST /v1/imports: header → field name, attribute (`attributes.x`) or `ignore`. */
+export type ColumnMapping = Record<string, string>;
+
+/**
+ * Maps each header to its target. An explicit mapping wins; then the aliases; anything else is kept as a
+ * custom attribute under its own header name. Several columns may feed one field (home and mobile phone):
+ * the row reader takes the first usable value.
+ */
+export function mapColumns(header: string[], mapping: ColumnMapping = {}): ColumnTarget[] {
+  const explicit = new Map(Object.entries(mapping).map(([k, v]) => [headerKey(k), v]));
+  const used = new Set<string>();
+  return header.map((raw) => {
+    const name = raw.trim();
+    const wanted = explicit.get(headerKey(name));
+    if (wanted !== undefined) {
+      if (wanted === 'ignore') return { ignore: true };
+      if (wanted.startsWith('attributes.')) return { attribute: wanted.slice('attributes.'.length).slice(0, 64) };
+      if ((IMPORT_FIELDS as readonly string[]).includes(wanted)) return { field: wanted as ImportField };
+    }
+    if (!name) return { ignore: true };
+    const field = recogniseHeader(name);
+    if (field) return { field };
+    let attribute = name.slice(0, 64);
+    for (let i = 2; used.has(attribute); i++) attribute = `${name.slice(0, 60)} (${i})`;
+    used.add(attribute);
+    return { attribute };
+  });
+}
+
+/** For the dry run and the job record: which header went where. */
+export function describeMapping(header: string[], targets: ColumnTarget[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  header.forEach((h, i) => {
+    const t = targets[i]!;
+    out[h || `(column ${i + 1})`] = 'field' in t ? t.field : 'attribute' in t ? `attributes.${t.attribute}` : 'ignore';
+  });
+  return out;
+}

@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import * as z from 'zod';
+import type { CsvLayout } from './csv-reader.ts';
+import type { DuplicatePolicy } from './merge.ts';
+import { IMPORT_FIELDS } from './columns.ts';
+
+export type ImportStatus = 'pending' | 'running' | 'completed' | 'failed';
+
+export interface ImportCounts {
+  rows: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  warnings: number;
+}
+
+export const zeroCounts = (): ImportCounts => ({ rows: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, warnings: 0 });
+
+/** Where a run stopped: a record boundary in the original bytes, the line there, and how the file reads. */
+export interface ImportCheckpoint {
+  offset: number;
+  line: number;
+  layout: CsvLayout;
+}
+
+/** The S3 object an import reads; its identity (bucket, key, version or ETag) makes the import exactly-once. */
+export interface ImportSource {
+  bucket: string;
+  key: string;
+  etag: string;
+  versionId?: string;
+  size: number;
+}
+
+export interface ImportJob {
+  id: string;
+  tenantId: string;
+  status: ImportStatus;
+  fileName: string | null;
+  onDuplicate: DuplicatePolicy;
+  dryRun: boolean;
+  mapping: Record<string, string> | null;
+  source: ImportSource | null;
+  /** sha256 of the source identity; a second delivery of the same object carries the same token. */
+  sourceToken: string | null;
+  counts: ImportCounts;
+  checkpoint: ImportCheckpoint | null;
+  /** Detected encoding, delimiter and column → field mapping. */
+  detected: { encoding: string; delimiter: string; columns: Record<string, string> } | null;
+  /** Tags the import added to the catalogue. */
+  newTags: string[];
+  reason: string | null;
+  reportKey: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  updatedAt: string;
+  /** A running job whose lease passed is presumed crashed and may be taken over. */
+  leaseUntil: string | null;
+}
+
+export const sourceToken = (s: Pick<ImportSource, 'bucket' | 'key' | 'etag' | 'versionId'>) =>
+  createHash('sha256').update(`${s.bucket}\n${s.key}\n${s.versionId ?? ''}\n${s.etag.replace(/"/g, '')}`).digest('hex');
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** The id of an import of a file dropped straight into the bucket: derived from the object, so a repeated
+ * S3 event finds the same job. 26 Crockford characters, like the ULIDs of jobs created through the API. */
+export function derivedImportId(token: string): string {
+  const bytes = Buffer.from(token, 'hex');
+  let out = '';
+  for (let i = 0; i < 26; i++) out += CROCKFORD[bytes[i]! & 31];
+  return out;
+}
+
+export const IMPORT_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** Key of an upload through POST /v1/imports; a file copied anywhere else under the prefix is a dropped one. */
+export const uploadKey = (tenantId: string, importId: string) => `imports/${tenantId}/${importId}.csv`;
+export const reportKey = (tenantId: string, importId: string) => `reports/${tenantId}/${importId}.csv`;
+
+/** Tenant and (for API uploads) import id from an object key `imports/{tenantId}/...`; undefined when not one. */
+export function parseImportKey(key: string): { tenantId: string; uploadId?: string; fileName: string } | undefined {
+  const m = /^imports\/([a-z0-9][a-z0-9-]{1,62})\/(.+)$/.exec(key);
+  if (!m) return undefined;
+  const rest = m[2]!;
+  const upload = /^([0-9A-HJKMNP-TV-Z]{26})\.csv$/.exec(rest);
+  return { tenantId: m[1]!, fileName: rest.split('/').pop()!, ...(upload ? { uploadId: upload[1] } : {}) };
+}
+
+/** A running job renews its lease with every window; one silent this long is presumed crashed. */
+export const LEASE_MS = 2 * 60 * 1000;
+
+export const ACCEPTED_EXTENSIONS = /\.(csv|txt|tsv)$/i;
+export const MAX_IMPORT_BYTES = 512 * 1024 * 1024;
+
+const MappingTarget = z.union([
+  z.enum(IMPORT_FIELDS),
+  z.literal('ignore'),
+  z.string().regex(/^attributes\.[^\s].{0,63}$/, 'must be a field name, "ignore" or "attributes.<name>"'),
+]);
+
+export const CreateImportSchema = z
+  .object({
+    fileName: z.string().trim().min(1).max(200).optional(),
+    mapping: z.record(z.string().min(1).max(200), MappingTarget).optional(),
+    onDuplicate: z.enum(['merge', 'skip', 'overwrite']).default('merge'),
+    dryRun: z.boolean().default(false),
+  })
+  .strict();
+export type CreateImportInput = z.infer<typeof CreateImportSchema>;
+
+export const ListImportsQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().optional() }).strict();
+
+export const ImportCountsSchema = z.object({
+  rows: z.number().int(),
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  rejected: z.number().int(),
+  warnings: z.number().int(),
+});
+
+export const ImportViewSchema = z.object({
+  id: z.string(),
+  status: z.enum(['pending', 'running', 'completed', 'failed']),
+  fileName: z.string().nullable(),
+  onDuplicate: z.enum(['merge', 'skip', 'overwrite']),
+  dryRun: z.boolean(),
+  counts: ImportCountsSchema,
+  detected: z.object({ encoding: z.string(), delimiter: z.string(), columns: z.record(z.string(), z.string()) }).nullable(),
+  newTags: z.array(z.string()),
+  reason: z.string().nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  errorReportUrl: z.string().optional(),
+});
+export type ImportView = z.infer<typeof ImportViewSchema>;
+
+export function importView(job: ImportJob, errorReportUrl?: string): ImportView {
+  return {
+    id: job.id,
+    status: job.status,
+    fileName: job.fileName,
+    onDuplicate: job.onDuplicate,
+    dryRun: job.dryRun,
+    counts: job.counts,
+    detected: job.detected,
+    newTags: job.newTags,
+    reason: job.reason,
+    createdAt: job.createdAt,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    ...(errorReportUrl ? { errorReportUrl } : {}),
+  };
+}
+
+export const CreatedImportSchema = z.object({
+  importId: z.string(),
+  uploadUrl: z.string(),
+  method: z.literal('POST'),
+  fields: z.record(z.string(), z.string()).describe('form fields to send before the file'),
+  maxBytes: z.number().int(),
+  expiresAt: z.string(),
+});

@@ -1,0 +1,118 @@
+import { stringify } from 'csv-stringify/sync';
+import type { TenantStore } from '../store/tenant.store.ts';
+import type { ImportStore } from '../store/import.store.ts';
+import { changeTenant, findTag } from '../domain/tenants.ts';
+import { describeMapping, mapColumns } from './columns.ts';
+import {
+  ACCEPTED_EXTENSIONS,
+  LEASE_MS,
+  MAX_IMPORT_BYTES,
+  derivedImportId,
+  parseImportKey,
+  reportKey,
+  sourceToken,
+  type ImportJob,
+  type ImportSource,
+} from './import-job.ts';
+import type { ObjectStore } from './object-store.ts';
+import { runImport, type ImportSink } from './run-import.ts';
+
+export interface ImportPorts {
+  imports: ImportStore;
+  tenants: TenantStore;
+  objects: ObjectStore;
+  now?: () => Date;
+  log: { info(msg: string, extra: Record<string, unknown>): void; warn(msg: string, extra: Record<string, unknown>): void };
+}
+
+/** Another delivery of the same object is being imported right now; thrown so Lambda retries it later. */
+export class ImportBusyError extends Error {}
+
+export type ImportObjectOutcome =
+  | { outcome: 'ignored'; why: string }
+  | { outcome: 'duplicate'; importId: string }
+  | { outcome: 'completed' | 'failed' | 'lost' | 'stopped'; importId: string; job?: ImportJob };
+
+/**
+ * Imports one S3 object under `imports/{tenantId}/`. The tenant comes from the key, never from the file.
+ * The object's identity (bucket, key, version or ETag) names the run, so a repeated S3 event is a no-op
+ * and two concurrent deliveries never both write.
+ */
+export async function importObject(ports: ImportPorts, source: ImportSource, shouldStop?: () => boolean): Promise<ImportObjectOutcome> {
+  const { imports, tenants, objects, log } = ports;
+  const now = () => ports.now?.() ?? new Date();
+  const parsed = parseImportKey(source.key);
+  if (!parsed) {
+    log.warn('import: object key is not imports/{tenantId}/...; ignored', { key: source.key });
+    return { outcome: 'ignored', why: 'not an import key' };
+  }
+  const tenant = await tenants.getTenant(parsed.tenantId);
+  if (!tenant) {
+    log.warn('import: no such tenant; object ignored', { tenantId: parsed.tenantId });
+    return { outcome: 'ignored', why: 'unknown tenant' };
+  }
+  const token = sourceToken(source);
+  const claimFor = (importId: string) =>
+    imports.claim({ tenantId: tenant.id, importId, token, source, fileName: parsed.fileName, at: now().toISOString(), leaseUntil: new Date(now().getTime() + LEASE_MS).toISOString() });
+  let claim = await claimFor(parsed.uploadId ?? derivedImportId(token));
+  if (claim.state === 'other') claim = await claimFor(derivedImportId(token));
+  const importId = claim.job.id;
+  if (claim.state === 'other') throw new Error(`import ${importId}: the derived id is taken by another object`);
+  if (claim.state === 'done') {
+    // A repeated event: the import happened; make sure the source is gone (a crash may have come first).
+    await objects.delete(source.bucket, source.key);
+    log.info('import: repeated S3 event for an imported object; nothing to do', { tenantId: tenant.id, importId });
+    return { outcome: 'duplicate', importId };
+  }
+  if (claim.state === 'busy') throw new ImportBusyError(`import ${importId} is running in another invocation`);
+
+  const job = claim.job;
+  const fail = async (reason: string) => {
+    await imports.finish(tenant.id, importId, token, { status: 'failed', reason, reportKey: null, finishedAt: now().toISOString() });
+    await objects.delete(source.bucket, source.key);
+    log.warn('import failed', { tenantId: tenant.id, importId, reason });
+    return { outcome: 'failed' as const, importId };
+  };
+  if (!ACCEPTED_EXTENSIONS.test(parsed.fileName)) return fail('only .csv and .txt files are imported');
+  if (source.size > MAX_IMPORT_BYTES) return fail(`the file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB`);
+
+  const bytes = await objects.read(source.bucket, source.key, job.checkpoint?.offset ?? 0);
+  if (!bytes) {
+    log.warn('import: the object is gone', { tenantId: tenant.id, importId });
+    return fail('the uploaded file was deleted before it could be imported');
+  }
+  const sink: ImportSink = {
+    match: imports.match,
+    commit: imports.commit,
+    addTags: async (tenantId, names) => {
+      await changeTenant(tenants, tenantId, (t) => ({ ...t, tags: [...t.tags, ...names.filter((n) => !findTag(t.tags, n))] }));
+    },
+  };
+  const result = await runImport({ job, token, tenant, bytes, sink, now: ports.now, shouldStop });
+  if (result.outcome === 'lost') return { outcome: 'lost', importId };
+  if (result.outcome === 'unreadable') return fail(result.reason);
+  if (result.outcome === 'stopped') return { outcome: 'stopped', importId };
+
+  const { counts, layout } = result;
+  let errorReport: string | null = null;
+  if (counts.rejected || counts.warnings) {
+    errorReport = reportKey(tenant.id, importId);
+    const entries = imports.reportChunks(tenant.id, importId);
+    await objects.write(
+      source.bucket,
+      errorReport,
+      (async function* () {
+        // UTF-8 BOM so Excel opens accented names correctly.
+        yield '\ufeff' + stringify([['line', 'row', 'reason']]);
+        for await (const e of entries) yield stringify([[e.line, e.row, e.reason]]);
+      })(),
+      'text/csv; charset=utf-8',
+    );
+  }
+  const detected = { encoding: layout.encoding, delimiter: layout.delimiter, columns: describeMapping(layout.header, mapColumns(layout.header, job.mapping ?? {})) };
+  const finishedAt = now().toISOString();
+  await imports.finish(tenant.id, importId, token, { status: 'completed', reason: null, reportKey: errorReport, finishedAt, detected, leaseUntil: null });
+  await objects.delete(source.bucket, source.key);
+  log.info('import completed', { tenantId: tenant.id, importId, ...counts });
+  return { outcome: 'completed', importId, job: { ...job, status: 'completed', counts, detected, reportKey: errorReport, finishedAt } };
+}

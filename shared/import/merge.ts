@@ -1,0 +1,84 @@
+import { emptyStats, type Customer } from '../domain/customer.schema.ts';
+import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.schema.ts';
+import type { RowFields } from './row.ts';
+
+/** What an import does with a row that matches an existing customer (POST /v1/imports `onDuplicate`). */
+export type DuplicatePolicy = 'merge' | 'skip' | 'overwrite';
+
+const TEXT_FIELDS = ['firstName', 'lastName', 'language', 'birthDate', 'gender', 'city', 'postalCode', 'country', 'notes'] as const;
+
+export function newCustomerFromRow(id: string, f: RowFields, at: string): Customer {
+  const firstContactAt = f.firstContactAt && f.firstContactAt < at ? f.firstContactAt : at;
+  return {
+    id,
+    firstName: f.firstName ?? null,
+    lastName: f.lastName ?? null,
+    email: f.email ?? null,
+    phone: f.phone ?? null,
+    language: f.language ?? null,
+    consent: f.consent ? { newsletter: f.consent, updatedAt: at, source: 'import' } : { newsletter: 'unknown', updatedAt: null, source: null },
+    tags: f.tags ?? [],
+    birthDate: f.birthDate ?? null,
+    gender: f.gender ?? null,
+    city: f.city ?? null,
+    postalCode: f.postalCode ?? null,
+    country: f.country ?? null,
+    notes: f.notes ?? null,
+    attributes: { ...f.attributes },
+    firstContactAt,
+    lastContactAt: firstContactAt,
+    stats: { ...emptyStats(), totalSpent: f.totalSpent ?? 0 },
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+  };
+}
+
+/**
+ * The consent an import may set: it records a `denied` (people who unsubscribed stay unsubscribed, and a
+ * file saying "no" withdraws), and a `granted` only where nobody said no. Answers undefined for no change.
+ */
+export function importedConsent(current: Customer['consent']['newsletter'], fromFile: 'granted' | 'denied' | undefined) {
+  if (!fromFile || fromFile === current) return undefined;
+  if (fromFile === 'granted' && current === 'denied') return undefined;
+  return fromFile;
+}
+
+/**
+ * Applies a row to a customer by the job's policy. `merge` fills empty fields and unions tags and
+ * attributes (the card is the newer record, the file an older export); `overwrite` lets the file's
+ * non-empty values win; `skip` changes nothing. No policy blanks a field, replaces an email or phone
+ * (they identify the person), or turns a `denied` consent into `granted`. Returns the same object when
+ * nothing changed.
+ */
+export function mergeRow(base: Customer, f: RowFields, policy: DuplicatePolicy, at: string): Customer {
+  if (policy === 'skip') return base;
+  const next: Customer = { ...base, consent: { ...base.consent }, tags: [...base.tags], attributes: { ...base.attributes }, stats: { ...base.stats } };
+  let changed = false;
+  const set = <K extends keyof Customer>(key: K, value: Customer[K]) => {
+    if (next[key] !== value) ((next[key] = value), (changed = true));
+  };
+  for (const key of TEXT_FIELDS) {
+    const v = f[key];
+    if (v === undefined) continue;
+    if (next[key] === null || policy === 'overwrite') set(key, v);
+  }
+  if (f.email && !next.email) set('email', f.email);
+  if (f.phone && !next.phone) set('phone', f.phone);
+  for (const tag of f.tags ?? []) {
+    if (next.tags.length >= MAX_TAGS_PER_CUSTOMER) break;
+    if (!next.tags.includes(tag)) (next.tags.push(tag), (changed = true));
+  }
+  for (const [k, v] of Object.entries(f.attributes ?? {})) {
+    if (next.attributes[k] === undefined || (policy === 'overwrite' && next.attributes[k] !== v)) ((next.attributes[k] = v), (changed = true));
+  }
+  const consent = importedConsent(next.consent.newsletter, f.consent);
+  if (consent) ((next.consent = { newsletter: consent, updatedAt: at, source: 'import' }), (changed = true));
+  if (f.firstContactAt && f.firstContactAt < next.firstContactAt) set('firstContactAt', f.firstContactAt);
+  if (f.totalSpent !== undefined && (next.stats.totalSpent === 0 || policy === 'overwrite') && next.stats.totalSpent !== f.totalSpent) {
+    next.stats.totalSpent = f.totalSpent;
+    changed = true;
+  }
+  if (!changed) return base;
+  return next;
+}

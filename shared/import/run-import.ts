@@ -1,0 +1,226 @@
+import { ulid } from 'ulid';
+import type { Customer } from '../domain/customer.schema.ts';
+import type { Tenant } from '../domain/tenant.schema.ts';
+import type { ConsentLedgerEntry } from '../store/customer.store.ts';
+import { describeMapping, mapColumns } from './columns.ts';
+import { openCsv, type CsvLayout } from './csv-reader.ts';
+import type { ImportCheckpoint, ImportCounts, ImportJob } from './import-job.ts';
+import { mergeRow, newCustomerFromRow } from './merge.ts';
+import { readRow, type RowContext, type RowResult } from './row.ts';
+
+/** One line of the error report: the row's first line in the file, the row as written, and why. */
+export interface ReportEntry {
+  line: number;
+  row: string;
+  reason: string;
+}
+
+/** Everything one window of rows changes, committed atomically with the job's checkpoint. */
+export interface ImportWindow {
+  creates: { customer: Customer; consent?: ConsentLedgerEntry }[];
+  updates: { next: Customer; prev: Customer; consent?: ConsentLedgerEntry }[];
+  report: ReportEntry[];
+  /** The checkpoint the job must still be at (another run moved it: this one lost the job). */
+  from: ImportCheckpoint | null;
+  to: ImportCheckpoint;
+  counts: ImportCounts;
+  newTags: string[];
+}
+
+/** The data access an import needs; DynamoDB in shared/store/import.store.ts, a null sink in the benchmark. */
+export interface ImportSink {
+  /** Cards of the customers holding these emails and phones (identity lookups, then cards). */
+  match(tenantId: string, emails: string[], phones: string[]): Promise<{ byEmail: Map<string, Customer>; byPhone: Map<string, Customer> }>;
+  /** Writes the window and moves the checkpoint, all or nothing. `conflict`: a customer changed meanwhile
+   * (match again); `lost`: the job's checkpoint is no longer `from` (another run owns it). */
+  commit(tenantId: string, importId: string, token: string, window: ImportWindow): Promise<'ok' | 'conflict' | 'lost'>;
+  /** Adds tags to the tenant's catalogue (idempotent). */
+  addTags(tenantId: string, names: string[]): Promise<void>;
+}
+
+export interface RunImportArgs {
+  job: ImportJob;
+  token: string;
+  tenant: Tenant;
+  /** The file's bytes from the job's checkpoint offset (or from the start). */
+  bytes: AsyncIterable<Uint8Array>;
+  sink: ImportSink;
+  now?: () => Date;
+  /** Asked between windows: true to stop at a checkpoint (the Lambda is near its time limit). */
+  shouldStop?: () => boolean;
+}
+
+export type RunOutcome = { outcome: 'completed' | 'stopped'; counts: ImportCounts; layout: CsvLayout } | { outcome: 'lost' } | { outcome: 'unreadable'; reason: string };
+
+/** Rows per window: a new customer is at most 4 items (card, 2 lookups, consent), so 24 rows plus the
+ * job item and a report item stay within a 100-item TransactWriteItems. */
+export const WINDOW_ROWS = 24;
+const MAX_REPORT_ROW = 2000;
+
+class LostJob extends Error {}
+
+/**
+ * Imports a CSV: reads it as a stream, validates every row, matches it against the customers of the
+ * tenant (email, then phone) and against earlier rows of the window, and commits each window of rows
+ * together with the job's checkpoint and counts. A crash or a duplicate run therefore never applies a
+ * row twice: a window either happened with its checkpoint, or not at all.
+ */
+export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
+  const { job, tenant, sink } = args;
+  const now = () => (args.now?.() ?? new Date()).toISOString();
+  const resume = job.checkpoint ? { layout: job.checkpoint.layout, offset: job.checkpoint.offset, line: job.checkpoint.line } : undefined;
+  const { layout, records } = await openCsv(args.bytes, resume);
+  if (!layout.header.length) return { outcome: 'unreadable', reason: 'the file is empty or has no header row' };
+
+  const targets = mapColumns(layout.header, job.mapping ?? {});
+  const catalogue = [...tenant.tags];
+  const ctx: RowContext = { header: layout.header, targets, defaultCountry: tenant.defaultCountry, tags: catalogue, today: now().slice(0, 10) };
+  let counts: ImportCounts = { ...job.counts };
+  let checkpoint: ImportCheckpoint | null = job.checkpoint;
+  let newTags = [...job.newTags];
+  let window: { result: RowResult; raw: string; end: number; line: number }[] = [];
+
+  const flush = async () => {
+    if (!window.length) return;
+    const last = window[window.length - 1]!;
+    // A continuation needs a record boundary and the line of the record that starts there.
+    const to: ImportCheckpoint = { offset: last.end, line: nextLine, layout };
+    const added = catalogue.slice(tenant.tags.length + newTags.length).filter((t) => !newTags.includes(t));
+    if (added.length && !job.dryRun) await sink.addTags(tenant.id, added);
+    const tagsAfter = [...newTags, ...added];
+    for (let attempt = 1; ; attempt++) {
+      const plan = await planWindow(window, job, tenant.id, sink, now());
+      const w: ImportWindow = { ...plan, from: checkpoint, to, counts: addCounts(counts, plan.delta), newTags: tagsAfter };
+      const result = await sink.commit(tenant.id, job.id, args.token, w);
+      if (result === 'lost') throw new LostJob();
+      if (result === 'ok') {
+        counts = w.counts;
+        checkpoint = to;
+        newTags = tagsAfter;
+        window = [];
+        return;
+      }
+      if (attempt >= 8) throw new Error(`import ${job.id}: window at line ${window[0]!.line} kept conflicting with concurrent changes`);
+      await new Promise((r) => setTimeout(r, Math.random() * 20 * 2 ** attempt));
+    }
+  };
+
+  let nextLine = resume?.line ?? layout.dataLine;
+  try {
+    for await (const rec of records) {
+      window.push({ result: readRow(rec.values, rec.line, ctx), raw: rec.raw, end: rec.end, line: rec.line });
+      nextLine = rec.nextLine;
+      if (window.length >= WINDOW_ROWS) {
+        await flush();
+        if (args.shouldStop?.()) return { outcome: 'stopped', counts, layout };
+      }
+    }
+    await flush();
+  } catch (e) {
+    if (e instanceof LostJob) return { outcome: 'lost' };
+    const code = (e as { code?: string }).code;
+    if (typeof code === 'string' && code.startsWith('CSV_')) return { outcome: 'unreadable', reason: `the file cannot be read as CSV near line ${nextLine}: ${(e as Error).message}` };
+    throw e;
+  }
+  return { outcome: 'completed', counts, layout };
+}
+
+export const addCounts = (a: ImportCounts, b: ImportCounts): ImportCounts => ({
+  rows: a.rows + b.rows,
+  created: a.created + b.created,
+  updated: a.updated + b.updated,
+  unchanged: a.unchanged + b.unchanged,
+  rejected: a.rejected + b.rejected,
+  warnings: a.warnings + b.warnings,
+});
+
+/** What a window of rows does to the tenant's customers, computed against their current cards. */
+async function planWindow(rows: { result: RowResult; raw: string }[], job: ImportJob, tenantId: string, sink: ImportSink, at: string) {
+  const delta: ImportCounts = { rows: rows.length, created: 0, updated: 0, unchanged: 0, rejected: 0, warnings: 0 };
+  const report: ReportEntry[] = [];
+  const emails = new Set<string>();
+  const phones = new Set<string>();
+  for (const { result } of rows) {
+    if (!result.ok) continue;
+    if (result.fields.email) emails.add(result.fields.email);
+    if (result.fields.phone) phones.add(result.fields.phone);
+  }
+  const { byEmail, byPhone } = emails.size || phones.size ? await sink.match(tenantId, [...emails], [...phones]) : { byEmail: new Map(), byPhone: new Map() };
+
+  const stored = new Map<string, Customer>();
+  const idByEmail = new Map<string, string>();
+  const idByPhone = new Map<string, string>();
+  for (const c of [...byEmail.values(), ...byPhone.values()]) {
+    stored.set(c.id, c);
+    if (c.email) idByEmail.set(c.email, c.id);
+    if (c.phone) idByPhone.set(c.phone, c.id);
+  }
+  const created = new Set<string>();
+  const current = new Map<string, Customer>();
+  const card = (id: string) => current.get(id) ?? stored.get(id)!;
+
+  for (const { result, raw } of rows) {
+    const row = raw.length > MAX_REPORT_ROW ? `${raw.slice(0, MAX_REPORT_ROW)}…` : raw;
+    if (!result.ok) {
+      delta.rejected++;
+      report.push({ line: result.line, row, reason: result.reason });
+      continue;
+    }
+    const f = { ...result.fields };
+    const warnings = [...result.warnings];
+    let id = f.email ? idByEmail.get(f.email) : undefined;
+    if (!id && f.phone) {
+      const owner = idByPhone.get(f.phone);
+      // The phone is someone else's when that customer has another email: a new customer, without the phone.
+      if (owner && f.email && card(owner).email && card(owner).email !== f.email) {
+        warnings.push(`phone ${f.phone} belongs to another customer (${owner}), left out`);
+        delete f.phone;
+      } else id = owner;
+    }
+    if (id && f.phone && idByPhone.has(f.phone) && idByPhone.get(f.phone) !== id) {
+      warnings.push(`phone ${f.phone} belongs to another customer (${idByPhone.get(f.phone)}), left out`);
+      delete f.phone;
+    }
+    delta.warnings += warnings.length;
+    for (const w of warnings) report.push({ line: result.line, row, reason: `warning: ${w}` });
+
+    if (!id) {
+      const c = newCustomerFromRow(ulid(), f, at);
+      created.add(c.id);
+      current.set(c.id, c);
+      if (c.email) idByEmail.set(c.email, c.id);
+      if (c.phone) idByPhone.set(c.phone, c.id);
+      delta.created++;
+      continue;
+    }
+    const before = card(id);
+    const next = mergeRow(before, f, job.onDuplicate, at);
+    if (next === before) {
+      delta.unchanged++;
+      continue;
+    }
+    current.set(id, next);
+    if (next.email) idByEmail.set(next.email, id);
+    if (next.phone) idByPhone.set(next.phone, id);
+    delta.updated++;
+  }
+
+  const ledger = (c: Customer, prev?: Customer): ConsentLedgerEntry | undefined => {
+    const status = c.consent.newsletter;
+    if (status !== 'granted' && status !== 'denied') return undefined;
+    if (prev && prev.consent.newsletter === status) return undefined;
+    return { id: ulid(), channel: 'newsletter', status, at, source: { type: 'import', importId: job.id } };
+  };
+  const creates: ImportWindow['creates'] = [];
+  const updates: ImportWindow['updates'] = [];
+  if (!job.dryRun) {
+    for (const [id, c] of current) {
+      if (created.has(id)) creates.push({ customer: c, consent: ledger(c) });
+      else {
+        const prev = stored.get(id)!;
+        updates.push({ prev, next: { ...c, version: prev.version + 1, updatedAt: at }, consent: ledger(c, prev) });
+      }
+    }
+  }
+  return { creates, updates, report, delta };
+}

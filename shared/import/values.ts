@@ -1,0 +1,158 @@
+import { getCountries } from 'libphonenumber-js';
+import { fold } from '../domain/customer-rules.ts';
+
+/**
+ * Lenient readers for the values people type in spreadsheets (contract, Import section). Each answers
+ * the normalised value, or undefined when the text cannot be read; the caller turns that into a warning.
+ */
+
+const GRANTED = new Set(['si', 'sì', 'yes', 'y', 'true', '1', 'x', 'opt-in', 'optin', 'opted in', 'subscribed', 'iscritto', 'iscritta', 'ja', 'oui', 'vero', 'granted', 'ok', 's']);
+const DENIED = new Set(['no', 'n', 'false', '0', 'opt-out', 'optout', 'opted out', 'unsubscribed', 'disiscritto', 'disiscritta', 'nein', 'non', 'falso', 'denied']);
+
+/** `Sì`, `si`, `yes`, `true`, `1`, `x`, `opt-in` → granted; `No`, `false`, `0`, `opt-out` → denied. */
+export function readConsent(raw: string): 'granted' | 'denied' | undefined {
+  const v = fold(raw).replace(/[_\s]+/g, ' ').replace(/[.!]$/, '');
+  const plain = v.replace(/ /g, '-');
+  if (GRANTED.has(v) || GRANTED.has(plain)) return 'granted';
+  if (DENIED.has(v) || DENIED.has(plain)) return 'denied';
+  return undefined;
+}
+
+/** Languages people commonly write by name; names are matched in the five interface languages. */
+const LANGUAGE_CODES = ['it', 'en', 'fr', 'de', 'es', 'pt', 'nl', 'ru', 'zh', 'ja', 'ar', 'ro', 'pl', 'uk', 'sq', 'el', 'sv', 'da', 'no', 'fi', 'cs', 'hu', 'tr', 'he', 'hi', 'ko', 'sl', 'hr', 'sr', 'bg', 'sk', 'ca', 'ga', 'lb', 'mt'];
+const NAME_LOCALES = ['it', 'en', 'fr', 'de', 'es'];
+
+const languageByName: Map<string, string> = (() => {
+  const map = new Map<string, string>();
+  for (const locale of [...NAME_LOCALES, ...LANGUAGE_CODES]) {
+    const names = new Intl.DisplayNames([locale], { type: 'language' });
+    for (const code of LANGUAGE_CODES) {
+      const name = names.of(code);
+      if (name && name !== code) map.set(fold(name), code);
+    }
+  }
+  // Spellings Intl does not produce.
+  for (const [name, code] of Object.entries({ ita: 'it', eng: 'en', fra: 'fr', fre: 'fr', deu: 'de', ger: 'de', spa: 'es', esp: 'es' })) map.set(name, code);
+  return map;
+})();
+
+/** `it`, `IT`, `it-IT`, `it_IT`, `italiano`, `Italian`, `Italienisch` → a BCP 47 tag. */
+export function readLanguage(raw: string): string | undefined {
+  const v = raw.trim();
+  if (!v) return undefined;
+  const byName = languageByName.get(fold(v));
+  if (byName) return byName;
+  const tag = v.replace(/_/g, '-');
+  if (!/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(tag)) return undefined;
+  try {
+    const [canonical] = Intl.getCanonicalLocales(tag);
+    // Only tags whose language Intl knows, so "xx" or "zz" are not stored as languages.
+    const language = canonical!.split('-')[0]!;
+    const known = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' }).of(language);
+    return known ? canonical : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const REGION_CODES = getCountries() as string[];
+const countryByName: Map<string, string> = (() => {
+  const map = new Map<string, string>();
+  for (const locale of NAME_LOCALES) {
+    const names = new Intl.DisplayNames([locale], { type: 'region' });
+    for (const code of REGION_CODES) {
+      const name = names.of(code);
+      if (name && name !== code) map.set(fold(name), code);
+    }
+  }
+  for (const [name, code] of Object.entries({ usa: 'US', 'united states of america': 'US', uk: 'GB', 'great britain': 'GB', england: 'GB', holland: 'NL', ita: 'IT' })) map.set(name, code);
+  return map;
+})();
+
+/** `IT`, `it`, `Italia`, `Italy`, `Italie`, `Italien` → `IT`. */
+export function readCountry(raw: string): string | undefined {
+  const v = raw.trim();
+  if (/^[A-Za-z]{2}$/.test(v) && REGION_CODES.includes(v.toUpperCase())) return v.toUpperCase();
+  return countryByName.get(fold(v));
+}
+
+const GENDERS: Record<string, 'female' | 'male' | 'non-binary' | 'other' | 'unspecified'> = {
+  f: 'female', female: 'female', femmina: 'female', donna: 'female', femme: 'female', weiblich: 'female', w: 'female', mujer: 'female', femenino: 'female', woman: 'female',
+  m: 'male', male: 'male', maschio: 'male', uomo: 'male', homme: 'male', mannlich: 'male', hombre: 'male', masculino: 'male', man: 'male', u: 'male',
+  'non-binary': 'non-binary', nonbinary: 'non-binary', 'non binary': 'non-binary', 'non binario': 'non-binary', 'non-binario': 'non-binary',
+  other: 'other', altro: 'other', autre: 'other', divers: 'other', d: 'other', otro: 'other',
+  unspecified: 'unspecified',
+};
+
+export function readGender(raw: string) {
+  return GENDERS[fold(raw)];
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+function validDate(y: number, m: number, d: number): string | undefined {
+  if (m < 1 || m > 12 || d < 1 || d > 31 || y < 1000 || y > 9999) return undefined;
+  const t = new Date(Date.UTC(y, m - 1, d));
+  if (t.getUTCFullYear() !== y || t.getUTCMonth() !== m - 1 || t.getUTCDate() !== d) return undefined;
+  return `${y}-${pad(m)}-${pad(d)}`;
+}
+
+/**
+ * `dd/mm/yyyy`, `dd-mm-yyyy`, `dd.mm.yyyy` (day first, as in Europe; `mm/dd/yyyy` only when the
+ * second number cannot be a month), ISO `yyyy-mm-dd` with an optional time → `YYYY-MM-DD`.
+ */
+export function readDate(raw: string): string | undefined {
+  const v = raw.trim();
+  let m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(v);
+  if (m) return validDate(+m[1]!, +m[2]!, +m[3]!);
+  m = /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/.exec(v);
+  if (m) return validDate(+m[1]!, +m[2]!, +m[3]!);
+  m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T][\d:.]+)?$/.exec(v);
+  if (m) {
+    const a = +m[1]!;
+    const b = +m[2]!;
+    return b > 12 && a <= 12 ? validDate(+m[3]!, a, b) : validDate(+m[3]!, b, a);
+  }
+  return undefined;
+}
+
+/**
+ * An amount in minor units (two decimals): `1.234,56`, `1,234.56`, `1234,5`, `€ 12,30`, `12.30 EUR`.
+ * A single separator followed by exactly three digits is a thousands separator (`1.500` is 1500).
+ */
+export function readAmount(raw: string): number | undefined {
+  let v = raw.trim().replace(/^[A-Za-z€$£\s]+|[A-Za-z€$£\s]+$/g, '').replace(/[\s'’]/g, '');
+  if (!v) return undefined;
+  const negative = v.startsWith('-');
+  if (negative) v = v.slice(1);
+  if (!/^[\d.,]+$/.test(v) || !/\d/.test(v)) return undefined;
+  const lastDot = v.lastIndexOf('.');
+  const lastComma = v.lastIndexOf(',');
+  const sep = Math.max(lastDot, lastComma);
+  let integer = v;
+  let fraction = '';
+  if (sep >= 0) {
+    const decimals = v.slice(sep + 1);
+    const sepChar = v[sep]!;
+    const onlyOneKind = lastDot < 0 || lastComma < 0;
+    const occurrences = v.split(sepChar).length - 1;
+    const thousands = onlyOneKind && (occurrences > 1 || decimals.length === 3);
+    if (!thousands) {
+      integer = v.slice(0, sep);
+      fraction = decimals;
+    }
+  }
+  integer = integer.replace(/[.,]/g, '');
+  if (!/^\d*$/.test(integer) || !/^\d*$/.test(fraction) || fraction.length > 2) return undefined;
+  const minor = Number(integer || '0') * 100 + Number((fraction + '00').slice(0, 2));
+  if (!Number.isSafeInteger(minor)) return undefined;
+  return negative ? -minor : minor;
+}
+
+/** Tags as people separate them in one cell: `,` `;` or `|`. */
+export function splitTags(raw: string): string[] {
+  return raw
+    .split(/[,;|]/)
+    .map((t) => t.normalize('NFKC').trim().replace(/\s+/g, ' '))
+    .filter((t) => t.length > 0 && t.length <= 50);
+}

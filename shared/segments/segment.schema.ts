@@ -1,0 +1,37 @@
+import * as z from 'zod';
+import { FilterSchema, ListQuerySchema } from '../domain/customer-filter.ts';
+
+/**
+ * A saved segment: a name and a filter in the one filter language. Relative dates (`P90D`) are stored as
+ * written and resolved on every use, so "not back for 90 days" stays current.
+ */
+export const SegmentInputSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    filter: FilterSchema.default({}),
+  })
+  .strict();
+export type SegmentInput = z.infer<typeof SegmentInputSchema>;
+
+export const SegmentSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  filter: FilterSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Segment = z.infer<typeof SegmentSchema>;
+
+export const SegmentWithCountSchema = SegmentSchema.extend({
+  memberCount: z.number().int().describe('customers matching the filter right now'),
+});
+
+export const PageQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+    cursor: z.string().max(2000).optional(),
+  })
+  .strict();
+
+/** `GET /v1/segments/{id}/customers`: the customer list's sort and paging parameters (the filter is the segment's). */
+export const SegmentMembersQuerySchema = ListQuerySchema.pick({ sort: true, order: true, limit: true, cursor: true }).strict();

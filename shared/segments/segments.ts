@@ -1,0 +1,89 @@
+import { ulid } from 'ulid';
+import type { Tenant } from '../domain/tenant.schema.ts';
+import type { CustomerStore } from '../store/customer.store.ts';
+import type { SegmentStore } from '../store/segment.store.ts';
+import { BadSegmentCursorError } from '../store/segment.store.ts';
+import { resolveFilter, type Filter, type ResolvedFilter } from '../domain/customer-filter.ts';
+import { listCustomers } from '../domain/customers.ts';
+import { findTag } from '../domain/tenants.ts';
+import { NotFoundError, invalid } from '../domain/errors.ts';
+import type { Segment, SegmentInput } from './segment.schema.ts';
+
+export interface SegmentContext {
+  segments: SegmentStore;
+  customers: CustomerStore;
+  tenant: Tenant;
+  actor: { keyId: string };
+  now?: () => Date;
+}
+
+const now = (ctx: { now?: () => Date }) => ctx.now?.() ?? new Date();
+
+/** Checks a filter the schema cannot check alone (field relations). */
+export function checkFilter(filter: Filter, path = 'filter'): void {
+  if (filter.minAge !== undefined && filter.maxAge !== undefined && filter.minAge > filter.maxAge) throw invalid(`${path}.maxAge`, 'must not be less than minAge');
+  if (filter.minSpent !== undefined && filter.maxSpent !== undefined && filter.minSpent > filter.maxSpent) throw invalid(`${path}.maxSpent`, 'must not be less than minSpent');
+  if (filter.minVisits !== undefined && filter.maxVisits !== undefined && filter.minVisits > filter.maxVisits) throw invalid(`${path}.maxVisits`, 'must not be less than minVisits');
+}
+
+/**
+ * The filter for this tenant at this moment: tags matched against the catalogue case-insensitively (as the
+ * customer list does), dates in the tenant's time zone, durations counted back from `at`.
+ */
+export function resolveForTenant(tenant: Tenant, filter: Filter, at: Date): ResolvedFilter {
+  const canon = (names?: string[]) => names?.map((n) => findTag(tenant.tags, n) ?? n);
+  return resolveFilter({ ...filter, tags: canon(filter.tags), anyTags: canon(filter.anyTags) }, { timeZone: tenant.timeZone, now: at });
+}
+
+export async function createSegment(ctx: SegmentContext, input: SegmentInput): Promise<Segment> {
+  checkFilter(input.filter);
+  const at = now(ctx).toISOString();
+  const segment: Segment = { id: ulid(), name: input.name, filter: input.filter, createdAt: at, updatedAt: at };
+  if (!(await ctx.segments.create(ctx.tenant.id, segment))) throw new Error(`segment id ${segment.id} already taken`);
+  return segment;
+}
+
+export async function getSegment(ctx: SegmentContext, id: string): Promise<Segment> {
+  const segment = await ctx.segments.get(ctx.tenant.id, id);
+  if (!segment) throw new NotFoundError(`Segment ${id}`);
+  return segment;
+}
+
+/** The segment with how many customers match it now (a COUNT over every shard: see docs/data-model.md). */
+export async function getSegmentWithCount(ctx: SegmentContext, id: string) {
+  const segment = await getSegment(ctx, id);
+  const memberCount = await ctx.segments.countMembers(ctx.tenant.id, resolveForTenant(ctx.tenant, segment.filter, now(ctx)));
+  return { ...segment, memberCount };
+}
+
+export async function listSegments(ctx: SegmentContext, page: { limit: number; cursor?: string }) {
+  try {
+    return await ctx.segments.list(ctx.tenant.id, page);
+  } catch (e) {
+    if (e instanceof BadSegmentCursorError) throw invalid('cursor', 'is not a cursor of this list (it must come from nextCursor)');
+    throw e;
+  }
+}
+
+/** PUT: replaces name and filter; the id and creation time stay. */
+export async function replaceSegment(ctx: SegmentContext, id: string, input: SegmentInput): Promise<Segment> {
+  checkFilter(input.filter);
+  const current = await getSegment(ctx, id);
+  const next: Segment = { ...current, name: input.name, filter: input.filter, updatedAt: now(ctx).toISOString() };
+  if (!(await ctx.segments.replace(ctx.tenant.id, next))) throw new NotFoundError(`Segment ${id}`);
+  return next;
+}
+
+export async function deleteSegment(ctx: SegmentContext, id: string): Promise<void> {
+  if (!(await ctx.segments.remove(ctx.tenant.id, id))) throw new NotFoundError(`Segment ${id}`);
+}
+
+/** The segment's members: the customer list with the segment's filter, same sort, order and paging. */
+export async function listSegmentCustomers(
+  ctx: SegmentContext,
+  id: string,
+  page: { sort: 'firstContactAt' | 'lastContactAt' | 'lastName' | 'totalSpent'; order: 'asc' | 'desc'; limit: number; cursor?: string },
+) {
+  const segment = await getSegment(ctx, id);
+  return listCustomers({ customers: ctx.customers, tenant: ctx.tenant, actor: ctx.actor, now: ctx.now }, { ...segment.filter, ...page });
+}

@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { HistoryEntry } from '../domain/customer.schema.ts';
+import type { EventAnswer } from '../events/event.schema.ts';
+import type { EventCard, SubjectState } from '../events/merge.ts';
+import { cardItem, customerFromItem, type ConsentLedgerEntry } from './customer.store.ts';
+import { HISTORY_PREFIX, eventKeys, keys } from './keys.ts';
+import { withConflictRetry } from './retry.ts';
+
+/** A history item: the contract's `{ id, type, occurredAt, data }` plus what erasure and audits need. */
+export interface HistoryItem extends HistoryEntry {
+  eventId: string;
+  origin?: string;
+}
+
+/** Everything one event writes, in one transaction. */
+export interface EventWrite {
+  card: EventCard;
+  /** The version the card was read at; null for a new customer (the card must not exist). */
+  previousVersion: number | null;
+  /** Identity lookups to create (new customer, or an identity filled in). */
+  lookups: { email?: string; phone?: string };
+  history: HistoryItem;
+  receipt: { eventId: string; answer: EventAnswer; expiresAt: number };
+  subject?: SubjectState;
+  consent?: ConsentLedgerEntry;
+}
+
+/** `stale`: the card changed since it was read; `identity`: an email/phone got taken meanwhile. */
+export type EventWriteResult = 'ok' | 'duplicate' | 'stale' | 'identity';
+
+export interface EventStore {
+  getReceipt(tenantId: string, eventId: string): Promise<EventAnswer | undefined>;
+  /** Who owns an email and a phone (strongly consistent; both lookups in parallel). */
+  findOwners(tenantId: string, ids: { email?: string; phone?: string }): Promise<{ email?: string; phone?: string }>;
+  /** The card and, when the event is about one, the booking's or order's state item. */
+  loadCustomer(tenantId: string, customerId: string, subject?: { kind: 'booking' | 'order'; id: string }): Promise<{ card?: EventCard; subject?: SubjectState }>;
+  write(tenantId: string, w: EventWrite): Promise<EventWriteResult>;
+  /** A page of history, newest first; undefined when the customer does not exist. */
+  history(tenantId: string, customerId: string, limit: number, cursor?: string): Promise<{ items: HistoryEntry[]; nextCursor: string | null } | undefined>;
+  /** The tenant's double opt-in secret, created on first use. */
+  consentSecret(tenantId: string): Promise<string>;
+  /** The secret if the tenant has one (a confirmation never creates it). */
+  findConsentSecret(tenantId: string): Promise<string | undefined>;
+  /** Counts one request in a fixed window; answers the count after it. */
+  countRequest(tenantId: string, subject: string, windowStart: number, windowSeconds: number): Promise<number>;
+}
+
+export class BadHistoryCursorError extends Error {}
+
+const subjectKey = (tenantId: string, customerId: string, s: { kind: 'booking' | 'order'; id: string }) =>
+  s.kind === 'booking' ? eventKeys.bookingState(tenantId, customerId, s.id) : eventKeys.orderState(tenantId, customerId, s.id);
+
+const STATE_INTERNAL = new Set(['pk', 'sk', 'entity', 'customerId']);
+
+export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string): EventStore {
+  const get = async (Key: Record<string, string>) => (await db.send(new GetCommand({ TableName, Key, ConsistentRead: true }))).Item;
+
+  return {
+    async getReceipt(tenantId, eventId) {
+      const item = await get(eventKeys.eventReceipt(tenantId, eventId));
+      return item?.answer as EventAnswer | undefined;
+    },
+
+    async findOwners(tenantId, ids) {
+      const [email, phone] = await Promise.all([
+        ids.email ? get(keys.emailLookup(tenantId, ids.email)) : undefined,
+        ids.phone ? get(keys.phoneLookup(tenantId, ids.phone)) : undefined,
+      ]);
+      return { email: email?.customerId as string | undefined, phone: phone?.customerId as string | undefined };
+    },
+
+    async loadCustomer(tenantId, customerId, subject) {
+      const [card, state] = await Promise.all([
+        get(keys.customerCard(tenantId, customerId)),
+        subject ? get(subjectKey(tenantId, customerId, subject)) : undefined,
+      ]);
+      const stateOut = state ? (Object.fromEntries(Object.entries(state).filter(([k]) => !STATE_INTERNAL.has(k))) as unknown as SubjectState) : undefined;
+      return { card: card ? (customerFromItem(card) as EventCard) : undefined, subject: stateOut };
+    },
+
+    async write(tenantId, w) {
+      const c = w.card;
+      const items: object[] = [];
+      const checks: ('card' | 'identity' | 'receipt' | null)[] = [];
+      const add = (item: object, check: (typeof checks)[number]) => (items.push(item), checks.push(check));
+
+      add(
+        w.previousVersion === null
+          ? { Put: { TableName, Item: cardItem(tenantId, c), ConditionExpression: 'attribute_not_exists(pk)' } }
+          : { Put: { TableName, Item: cardItem(tenantId, c), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': w.previousVersion } } },
+        'card',
+      );
+      for (const field of ['email', 'phone'] as const) {
+        const value = w.lookups[field];
+        if (!value) continue;
+        const Key = field === 'email' ? keys.emailLookup(tenantId, value) : keys.phoneLookup(tenantId, value);
+        add({ Put: { TableName, Item: { ...Key, entity: `${field}Lookup`, customerId: c.id }, ConditionExpression: 'attribute_not_exists(pk)' } }, 'identity');
+      }
+      const h = w.history;
+      add({ Put: { TableName, Item: { ...keys.historyEntry(tenantId, c.id, h.occurredAt, h.id), entity: 'history', customerId: c.id, ...h } } }, null);
+      add(
+        {
+          Put: {
+            TableName,
+            Item: { ...eventKeys.eventReceipt(tenantId, w.receipt.eventId), entity: 'eventReceipt', customerId: c.id, answer: w.receipt.answer, ttl: w.receipt.expiresAt },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        'receipt',
+      );
+      if (w.subject) {
+        const s = w.subject;
+        const Key = subjectKey(tenantId, c.id, s.kind === 'booking' ? { kind: 'booking', id: s.bookingId } : { kind: 'order', id: s.orderId });
+        // No condition of its own: it only ever changes with the card, whose version condition guards both.
+        add({ Put: { TableName, Item: { ...Key, entity: s.kind, customerId: c.id, ...s } } }, null);
+      }
+      if (w.consent) {
+        const e = w.consent;
+        add({ Put: { TableName, Item: { ...keys.consentEntry(tenantId, c.id, e.at, e.id), entity: 'consent', customerId: c.id, ...e } } }, null);
+      }
+
+      try {
+        await withConflictRetry(() => db.send(new TransactWriteCommand({ TransactItems: items as never })));
+        return 'ok';
+      } catch (e) {
+        if (!(e instanceof TransactionCanceledException)) throw e;
+        const reasons = e.CancellationReasons ?? [];
+        const failed = reasons.map((r, i) => (r?.Code === 'ConditionalCheckFailed' ? checks[i] : undefined)).filter(Boolean);
+        if (failed.includes('receipt')) return 'duplicate';
+        if (failed.includes('identity')) return 'identity';
+        if (failed.includes('card')) return 'stale';
+        // Conflicts that outlasted the SDK-level retries: the caller re-reads and tries again.
+        if (reasons.some((r) => r?.Code === 'TransactionConflict')) return 'stale';
+        throw e;
+      }
+    },
+
+    async history(tenantId, customerId, limit, cursor) {
+      let start: Record<string, string> | undefined;
+      if (cursor) {
+        try {
+          const sk = (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { sk: unknown }).sk;
+          if (typeof sk !== 'string' || !sk.startsWith(HISTORY_PREFIX)) throw new Error();
+          start = { pk: keys.customerPk(tenantId, customerId), sk };
+        } catch {
+          throw new BadHistoryCursorError('cursor');
+        }
+      }
+      const [card, page] = await Promise.all([
+        db.send(new GetCommand({ TableName, Key: keys.customerCard(tenantId, customerId), ProjectionExpression: 'pk' })),
+        db.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :h)',
+            ExpressionAttributeValues: { ':pk': keys.customerPk(tenantId, customerId), ':h': HISTORY_PREFIX },
+            ScanIndexForward: false,
+            Limit: limit,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      ]);
+      if (!card.Item) return undefined;
+      const items = (page.Items ?? []).map((i) => ({ id: i.id as string, type: i.type as string, occurredAt: i.occurredAt as string, data: (i.data as Record<string, unknown>) ?? {} }));
+      // DynamoDB may answer a LastEvaluatedKey on the exact last item; a peek would cost a read, an empty last page costs less.
+      const last = page.LastEvaluatedKey?.sk as string | undefined;
+      return { items, nextCursor: last ? Buffer.from(JSON.stringify({ sk: last })).toString('base64url') : null };
+    },
+
+    async findConsentSecret(tenantId) {
+      return (await get(eventKeys.consentSecret(tenantId)))?.secret as string | undefined;
+    },
+
+    async consentSecret(tenantId) {
+      const Key = eventKeys.consentSecret(tenantId);
+      const existing = await get(Key);
+      if (existing) return existing.secret as string;
+      const secret = randomBytes(32).toString('base64url');
+      try {
+        await db.send(new PutCommand({ TableName, Item: { ...Key, entity: 'consentSecret', secret }, ConditionExpression: 'attribute_not_exists(pk)' }));
+        return secret;
+      } catch (e) {
+        // Two first uses at once: the one that was stored is the secret.
+        if (e instanceof ConditionalCheckFailedException) return (await get(Key))!.secret as string;
+        throw e;
+      }
+    },
+
+    async countRequest(tenantId, subject, windowStart, windowSeconds) {
+      const { Attributes } = await db.send(
+        new UpdateCommand({
+          TableName,
+          Key: eventKeys.rateWindow(tenantId, subject, windowStart),
+          UpdateExpression: 'ADD #n :one SET #ttl = if_not_exists(#ttl, :ttl)',
+          ExpressionAttributeNames: { '#n': 'count', '#ttl': 'ttl' },
+          ExpressionAttributeValues: { ':one': 1, ':ttl': windowStart + windowSeconds * 2 },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return Number(Attributes?.count ?? 0);
+    },
+  };
+}
+

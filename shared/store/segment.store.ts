@@ -1,0 +1,152 @@
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { ResolvedFilter } from '../domain/customer-filter.ts';
+import type { Segment } from '../segments/segment.schema.ts';
+import { CUSTOMER_SHARDS } from './table.ts';
+import { keys, segmentKeys } from './keys.ts';
+import { compileFilter } from './filter-expression.ts';
+
+/** Saved segments, and counting the customers a filter matches. */
+export interface SegmentStore {
+  /** Answers false when a segment with this id exists already. */
+  create(tenantId: string, segment: Segment): Promise<boolean>;
+  get(tenantId: string, id: string): Promise<Segment | undefined>;
+  list(tenantId: string, page: { limit: number; cursor?: string }): Promise<{ items: Segment[]; nextCursor: string | null }>;
+  /** Replaces an existing segment; answers false when there is none. */
+  replace(tenantId: string, segment: Segment): Promise<boolean>;
+  /** Answers false when there was nothing to delete. */
+  remove(tenantId: string, id: string): Promise<boolean>;
+  /** Customers matching the filter, counted over every shard (no items read back). */
+  countMembers(tenantId: string, filter: ResolvedFilter): Promise<number>;
+}
+
+export class BadSegmentCursorError extends Error {}
+
+const INTERNAL = new Set(['pk', 'sk', 'entity', 'tenantId']);
+const fromItem = (item: Record<string, unknown>): Segment => {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(item)) if (!INTERNAL.has(k)) out[k] = v;
+  return out as Segment;
+};
+
+/**
+ * The Query reading one shard of a tenant's customers on gsi1 (first-contact order) with the filter
+ * compiled to a FilterExpression. A first-contact range narrows the key condition itself, so those reads
+ * cost only what lies inside the range; every other field is filtered after the read (see docs/data-model.md).
+ */
+export function shardQuery(TableName: string, tenantId: string, shard: number, filter: ResolvedFilter): QueryCommandInput | undefined {
+  // An empty first-contact range matches nobody (and BETWEEN refuses a lower bound above the upper one).
+  if (filter.firstContactFrom && filter.firstContactTo && filter.firstContactFrom >= filter.firstContactTo) return undefined;
+  const compiled = compileFilter(filter);
+  const names: Record<string, string> = { '#pk': 'gsi1pk', ...compiled.names };
+  const values: Record<string, unknown> = { ':pk': keys.customerListPk(tenantId, shard), ...compiled.values };
+  let KeyConditionExpression = '#pk = :pk';
+  if (filter.firstContactFrom || filter.firstContactTo) {
+    // gsi1sk is `${firstContactAt}#${id}`: it sorts after the bare instant, so `< To` holds for BETWEEN's upper bound too.
+    names['#sk'] = 'gsi1sk';
+    const { firstContactFrom: lo, firstContactTo: hi } = filter;
+    if (lo) values[':lo'] = lo;
+    if (hi) values[':hi'] = hi;
+    KeyConditionExpression += lo && hi ? ' AND #sk BETWEEN :lo AND :hi' : lo ? ' AND #sk >= :lo' : ' AND #sk < :hi';
+  }
+  return {
+    TableName,
+    IndexName: 'gsi1',
+    KeyConditionExpression,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+    ...(compiled.expression ? { FilterExpression: compiled.expression } : {}),
+  };
+}
+
+const encodeCursor = (key: Record<string, unknown>) => Buffer.from(JSON.stringify({ sk: key.sk })).toString('base64url');
+
+export function dynamoSegmentStore(db: DynamoDBDocumentClient, TableName: string): SegmentStore {
+  const item = (tenantId: string, s: Segment) => ({ ...segmentKeys.segment(tenantId, s.id), entity: 'segment', tenantId, ...s });
+
+  return {
+    async create(tenantId, segment) {
+      try {
+        await db.send(new PutCommand({ TableName, Item: item(tenantId, segment), ConditionExpression: 'attribute_not_exists(pk)' }));
+        return true;
+      } catch (e) {
+        if (e instanceof ConditionalCheckFailedException) return false;
+        throw e;
+      }
+    },
+
+    async get(tenantId, id) {
+      const { Item } = await db.send(new GetCommand({ TableName, Key: segmentKeys.segment(tenantId, id), ConsistentRead: true }));
+      return Item ? fromItem(Item) : undefined;
+    },
+
+    async list(tenantId, { limit, cursor }) {
+      let start: Record<string, unknown> | undefined;
+      if (cursor) {
+        try {
+          const { sk } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { sk: unknown };
+          if (typeof sk !== 'string' || !sk.startsWith(segmentKeys.SEGMENT_PREFIX)) throw new Error();
+          start = { pk: segmentKeys.segmentsPk(tenantId), sk };
+        } catch {
+          throw new BadSegmentCursorError('cursor');
+        }
+      }
+      const page = await db.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': segmentKeys.segmentsPk(tenantId), ':prefix': segmentKeys.SEGMENT_PREFIX },
+          ConsistentRead: true,
+          Limit: limit,
+          ExclusiveStartKey: start,
+        }),
+      );
+      return { items: (page.Items ?? []).map(fromItem), nextCursor: page.LastEvaluatedKey ? encodeCursor(page.LastEvaluatedKey) : null };
+    },
+
+    async replace(tenantId, segment) {
+      try {
+        await db.send(new PutCommand({ TableName, Item: item(tenantId, segment), ConditionExpression: 'attribute_exists(pk)' }));
+        return true;
+      } catch (e) {
+        if (e instanceof ConditionalCheckFailedException) return false;
+        throw e;
+      }
+    },
+
+    async remove(tenantId, id) {
+      try {
+        await db.send(new DeleteCommand({ TableName, Key: segmentKeys.segment(tenantId, id), ConditionExpression: 'attribute_exists(pk)' }));
+        return true;
+      } catch (e) {
+        if (e instanceof ConditionalCheckFailedException) return false;
+        throw e;
+      }
+    },
+
+    async countMembers(tenantId, filter) {
+      const counts = await Promise.all(
+        Array.from({ length: CUSTOMER_SHARDS }, async (_, shard) => {
+          const query = shardQuery(TableName, tenantId, shard, filter);
+          if (!query) return 0;
+          const input: QueryCommandInput = { ...query, Select: 'COUNT' };
+          let count = 0;
+          do {
+            const page = await db.send(new QueryCommand(input));
+            count += page.Count ?? 0;
+            input.ExclusiveStartKey = page.LastEvaluatedKey;
+          } while (input.ExclusiveStartKey);
+          return count;
+        }),
+      );
+      return counts.reduce((a, b) => a + b, 0);
+    },
+  };
+}

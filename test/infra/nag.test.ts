@@ -1,0 +1,73 @@
+import { Validations } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, SKIP_BUNDLING, type ClientelaApp } from '../../infra/build-app.ts';
+import { SYNTH_TIMEOUT_MS } from './support.ts';
+
+/** Every acknowledgement in the construct tree: rule id → reasons. */
+function acknowledgements(built: ClientelaApp): { path: string; id: string; reason: string }[] {
+  const out: { path: string; id: string; reason: string }[] = [];
+  for (const c of built.app.node.findAll()) {
+    for (const m of c.node.metadata) {
+      if (m.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [key, reason] of Object.entries(m.data as Record<string, string>)) {
+        out.push({ path: c.node.path, id: key.replace(/^annotation::/i, ''), reason });
+      }
+    }
+  }
+  return out;
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  // The full app exactly as `cdk synth` builds it (cdk.json flags, incl. CloudFormation rule validation),
+  // without esbuild. Synthesis runs the validation plugins and throws on any unacknowledged finding.
+  let built: ClientelaApp;
+  let synthError: unknown;
+  beforeAll(() => {
+    built = buildApp({ context: SKIP_BUNDLING });
+    try {
+      built.app.synth();
+    } catch (e) {
+      synthError = e;
+    }
+  }, SYNTH_TIMEOUT_MS);
+
+  it('is registered on the app', () => {
+    expect(built.nag).toBeDefined();
+  });
+
+  it('synthesis passes every validation plugin (cdk-nag, CloudFormation rules)', () => {
+    expect(synthError === undefined ? 'ok' : String((synthError as Error).message ?? synthError)).toBe('ok');
+  });
+
+  it('reports no unacknowledged errors or warnings', () => {
+    const report = built.nag!.validateScope(built.app);
+    const findings = report.violations.map((v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    expect(findings).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  it('acknowledgements are specific and give a reason', () => {
+    const acks = acknowledgements(built);
+    expect(acks.length).toBeGreaterThan(0);
+    for (const ack of acks) {
+      expect(ack.reason.length, `${ack.path} ${ack.id}`).toBeGreaterThan(40);
+      // IAM4/IAM5 are acknowledged finding by finding (`AwsSolutions-IAM5[Resource::...]`), never wholesale.
+      if (/AwsSolutions-IAM[45]/.test(ack.id)) expect(ack.id, ack.path).toMatch(/^AwsSolutions-IAM[45]\[.+\]$/);
+    }
+    const rules = [...new Set(acks.map((a) => a.id.replace(/\[.*$/, '')))].sort();
+    // A new kind of acknowledgement should be a conscious change to this list.
+    expect(rules).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-L1', 'AwsSolutions-S1']);
+    // The only blanket Resource::* is the state machine's (log delivery and X-Ray) and CDK's notification handler.
+    const blanket = acks.filter((a) => a.id === 'AwsSolutions-IAM5[Resource::*]').map((a) => a.path.split('/').slice(1).join('/'));
+    expect(blanket.sort()).toEqual(['BucketNotificationsHandler050a0587b7544547bf325f094a3db834', 'ExportWorkflow/StateMachine']);
+  });
+
+  // Last: it adds a construct to the app.
+  it('makes synthesis fail on a new, unacknowledged finding', () => {
+    new s3.Bucket(built.stack, 'CarelessBucket'); // no access logs, no TLS-only policy
+    const rules = built.nag!.validateScope(built.app).violations.map((v) => v.ruleName);
+    expect(rules).toEqual(expect.arrayContaining(['AwsSolutions-S1', 'AwsSolutions-S10']));
+    expect(() => built.app.synth({ force: true })).toThrow(/AwsSolutions-S10/);
+  });
+});

@@ -1,0 +1,77 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { S3Event } from 'aws-lambda';
+import { call } from '../helpers/invoke.ts';
+
+/** The /v1/imports routes with the worker in between, against DynamoDB Local and s3rver. */
+let key: string;
+let otherKey: string;
+let tenant: string;
+let worker: (e: S3Event) => Promise<void>;
+
+beforeAll(async () => {
+  const { stores } = await import('../../shared/http/stores.ts');
+  const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
+  tenant = `api-imp-${Date.now().toString(36)}`;
+  await ensureTenant(stores().tenants, tenant);
+  await ensureTenant(stores().tenants, `${tenant}-other`);
+  key = (await issueKey(stores().tenants, tenant, 'secret')).key;
+  otherKey = (await issueKey(stores().tenants, `${tenant}-other`, 'secret')).key;
+  worker = (await import('../../functions/imports/import-csv.handler.ts')).handler;
+});
+
+describe('/v1/imports', () => {
+  it('uploads through the presigned POST, imports with the stored options and links the error report', async () => {
+    const created = await call('POST', '/v1/imports', { key, body: { fileName: 'clienti.csv', onDuplicate: 'merge', mapping: { Tessera: 'attributes.card' } } });
+    expect(created.status).toBe(201);
+    const { importId, uploadUrl, fields, expiresAt } = created.body;
+    expect(fields.key).toBe(`imports/${tenant}/${importId}.csv`);
+    expect(Date.parse(expiresAt)).toBeGreaterThan(Date.now());
+    // s3rver does not enforce the policy, so check the signed conditions themselves.
+    const policy = JSON.parse(Buffer.from(fields.Policy, 'base64').toString('utf8'));
+    expect(policy.conditions).toContainEqual(['content-length-range', 1, 512 * 1024 * 1024]);
+    expect(policy.conditions).toContainEqual(['starts-with', '$key', `imports/${tenant}/${importId}.csv`]);
+
+    expect((await call('GET', `/v1/imports/${importId}`, { key })).body).toMatchObject({ status: 'pending', counts: { rows: 0 } });
+
+    const csv = 'Email;Nome;Tessera\nanna@x.it;Anna;A-1\nnope;Bad;B-2\n';
+    const form = new FormData();
+    for (const [k, v] of Object.entries(fields as Record<string, string>)) form.append(k, v);
+    form.append('file', new Blob([csv]), 'clienti.csv');
+    const uploaded = await fetch(uploadUrl, { method: 'POST', body: form });
+    expect(uploaded.status).toBeLessThan(300);
+
+    await worker({
+      Records: [{ eventName: 'ObjectCreated:Post', s3: { bucket: { name: process.env.IMPORT_BUCKET }, object: { key: fields.key, size: csv.length, eTag: uploaded.headers.get('etag')?.replace(/"/g, '') ?? 'x' } } }],
+    } as unknown as S3Event);
+
+    const job = await call('GET', `/v1/imports/${importId}`, { key });
+    expect(job.status).toBe(200);
+    expect(job.body).toMatchObject({ id: importId, status: 'completed', fileName: 'clienti.csv', counts: { rows: 2, created: 1, rejected: 1 }, detected: { delimiter: ';', columns: { Tessera: 'attributes.card' } } });
+    const report = await fetch(job.body.errorReportUrl);
+    expect(report.status).toBe(200);
+    expect(await report.text()).toContain('3,nope;Bad;B-2,');
+
+    const { stores } = await import('../../shared/http/stores.ts');
+    const id = await stores().customers.findIdByEmail(tenant, 'anna@x.it');
+    expect((await call('GET', `/v1/customers/${id}`, { key })).body).toMatchObject({ email: 'anna@x.it', firstName: 'Anna', attributes: { card: 'A-1' } });
+
+    const list = await call('GET', '/v1/imports?limit=1', { key });
+    expect(list.body.items.map((i: { id: string }) => i.id)).toEqual([importId]);
+  });
+
+  it("answers 404 for another tenant's import and for an unknown id", async () => {
+    const created = await call('POST', '/v1/imports', { key, body: {} });
+    expect((await call('GET', `/v1/imports/${created.body.importId}`, { key: otherKey })).status).toBe(404);
+    expect((await call('GET', '/v1/imports/01ARZ3NDEKTSV4RRFFQ69G5FAV', { key })).status).toBe(404);
+    expect((await call('GET', '/v1/imports/nonsense', { key })).status).toBe(404);
+    expect((await call('GET', '/v1/imports', { key: otherKey })).body.items).toEqual([]);
+  });
+
+  it('refuses unknown options and mapping targets with 400 naming the field', async () => {
+    const bad = await call('POST', '/v1/imports', { key, body: { onDuplicate: 'replace', mapping: { Nome: 'nickname' } } });
+    expect(bad.status).toBe(400);
+    expect(bad.headers['content-type']).toBe('application/problem+json');
+    expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['mapping.Nome', 'onDuplicate']);
+    expect((await call('GET', '/v1/imports?cursor=zzz', { key })).status).toBe(400);
+  });
+});

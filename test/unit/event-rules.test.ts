@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { EventSchema } from '../../shared/events/event.schema.ts';
+import { applyContribution, decideConsent, mergeFields, nextBooking, nextOrder, stampOf, type BookingState, type EventCard, type OrderState, type SubjectState } from '../../shared/events/merge.ts';
+import { signConsentToken, verifyConsentToken } from '../../shared/events/consent-token.ts';
+import { emptyStats } from '../../shared/domain/customer.schema.ts';
+
+const at = (h: number) => `2026-05-01T${String(h).padStart(2, '0')}:00:00.000Z`;
+const booking = (type: string, h: number, data: Record<string, unknown> = {}) =>
+  EventSchema.parse({ eventId: `e${type}${h}`, type, occurredAt: at(h), customer: { email: 'a@b.it' }, data: { bookingId: 'b1', ...data } });
+
+/** Replays booking events in the given order, as ingest does: stats move by the booking's change. */
+function replay(events: ReturnType<typeof booking>[]) {
+  let stats: EventCard['stats'] = { ...emptyStats(), purchases: 0 };
+  let state: BookingState | undefined;
+  for (const e of events) {
+    if (!e.type.startsWith('booking.')) continue;
+    const next = nextBooking(state, e as never, e.occurredAt, stampOf(new Date(e.occurredAt).toISOString(), e.eventId));
+    stats = applyContribution(stats, state, next);
+    state = next;
+  }
+  return stats;
+}
+
+describe('event schemas', () => {
+  it('requires date, time and party size when a booking is created', () => {
+    const r = EventSchema.safeParse({ eventId: 'e1', type: 'booking.created', occurredAt: at(1), customer: { email: 'a@b.it' }, data: { bookingId: 'b1' } });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues.map((i) => i.path.join('.'))).toEqual(expect.arrayContaining(['data.date', 'data.time', 'data.partySize']));
+  });
+
+  it('refuses an order without line items and an unknown type', () => {
+    expect(EventSchema.safeParse({ eventId: 'e1', type: 'order.completed', occurredAt: at(1), customer: { email: 'a@b.it' }, data: { orderId: 'o', currency: 'EUR', total: 10, items: [] } }).success).toBe(false);
+    expect(EventSchema.safeParse({ eventId: 'e1', type: 'order.shipped', occurredAt: at(1), customer: { email: 'a@b.it' }, data: {} }).success).toBe(false);
+  });
+
+  it('needs an email or a phone', () => {
+    const r = EventSchema.safeParse({ eventId: 'e1', type: 'contact_form.submitted', occurredAt: at(1), customer: { firstName: 'Ada' }, data: { message: 'hi' } });
+    expect(r.error!.issues[0]!.path.join('.')).toBe('customer.email');
+  });
+});
+
+describe('booking lifecycle', () => {
+  it('counts one booking however many events it has', () => {
+    const s = replay([booking('booking.created', 1, { date: '2026-05-02', time: '20:00', partySize: 2 }), booking('booking.updated', 2, { partySize: 4 }), booking('booking.completed', 3, { amount: 8000 })]);
+    expect(s).toMatchObject({ bookings: 1, visits: 1, cancellations: 0, totalSpent: 8000, purchases: 1, averageOrderValue: 8000, lastVisitAt: at(3) });
+  });
+
+  it('ends in the same stats in any delivery order', () => {
+    const events = [
+      booking('booking.created', 1, { date: '2026-05-02', time: '20:00', partySize: 2, amount: 5000 }),
+      booking('booking.cancelled', 2),
+      booking('booking.updated', 3, { status: 'confirmed' }),
+      booking('booking.no_show', 4),
+    ];
+    const inOrder = replay(events);
+    expect(inOrder).toMatchObject({ bookings: 1, noShows: 1, cancellations: 0, visits: 0, totalSpent: 0 });
+    fc.assert(fc.property(fc.shuffledSubarray(events, { minLength: events.length }), (shuffled) => {
+      expect(replay(shuffled)).toEqual(inOrder);
+    }));
+  });
+});
+
+describe('orders', () => {
+  it('count once per orderId; a newer event corrects the total; AOV follows', () => {
+    const order = (id: string, h: number, total: number) =>
+      EventSchema.parse({ eventId: `o${id}${h}`, type: 'order.completed', occurredAt: at(h), customer: { email: 'a@b.it' }, data: { orderId: id, currency: 'EUR', total, items: [{ sku: 's', name: 'n', quantity: 1, unitPrice: total }] } }) as never;
+    let stats: EventCard['stats'] = { ...emptyStats(), purchases: 0 };
+    const states = new Map<string, OrderState>();
+    for (const [id, h, total] of [['A', 1, 1000], ['B', 2, 3000], ['A', 3, 2000], ['A', 0, 9999]] as const) {
+      const prev = states.get(id);
+      const next = nextOrder(prev, order(id, h, total), stampOf(at(h), `o${id}${h}`));
+      stats = applyContribution(stats, prev as SubjectState | undefined, next);
+      states.set(id, next);
+    }
+    expect(stats).toMatchObject({ orders: 2, totalSpent: 5000, averageOrderValue: 2500 });
+  });
+});
+
+describe('field merge', () => {
+  const card = { firstName: 'Ada', lastName: null, fieldsAt: { firstName: stampOf(at(5), 'x') } } as unknown as EventCard;
+  it('never blanks out and lets the newer event win', () => {
+    expect(mergeFields(card, { firstName: 'Old', lastName: 'Lovelace' }, stampOf(at(4), 'y'))).toMatchObject({ firstName: 'Ada', lastName: 'Lovelace' });
+    expect(mergeFields(card, { firstName: 'New' }, stampOf(at(6), 'y'))).toMatchObject({ firstName: 'New' });
+    expect(mergeFields(card, { firstName: null, lastName: '' }, stampOf(at(6), 'y'))).toMatchObject({ firstName: 'Ada', lastName: null });
+  });
+});
+
+describe('consent decisions', () => {
+  const unknown = { newsletter: 'unknown' as const, updatedAt: null, source: null };
+  it('records pending for a publishable-key sign-up and grants for a secret key', () => {
+    expect(decideConsent(unknown, { status: 'granted' }, true, at(1))).toEqual({ status: 'pending', changesCard: true, record: true, confirm: true });
+    expect(decideConsent(unknown, { status: 'granted' }, false, at(1))).toMatchObject({ status: 'granted', changesCard: true, confirm: false });
+  });
+  it('does not let an older event overwrite a newer choice, but keeps it in the ledger', () => {
+    const denied = { newsletter: 'denied' as const, updatedAt: at(5), source: 'x' };
+    expect(decideConsent(denied, { status: 'granted' }, false, at(4))).toMatchObject({ changesCard: false, record: true });
+  });
+});
+
+describe('double opt-in tokens', () => {
+  it('verify with the right secret only, and expire', () => {
+    const t = signConsentToken({ t: 'demo', c: 'C1', exp: 100 }, 'secret');
+    expect(verifyConsentToken(t, 'secret', 50)).toMatchObject({ ok: true, token: { c: 'C1' } });
+    expect(verifyConsentToken(t, 'other', 50)).toEqual({ ok: false, reason: 'forged' });
+    expect(verifyConsentToken(t, 'secret', 101)).toEqual({ ok: false, reason: 'expired' });
+    const [payload, mac] = t.split('.');
+    const forged = Buffer.from(JSON.stringify({ t: 'demo', c: 'C2', exp: 100 })).toString('base64url');
+    expect(verifyConsentToken(`${forged}.${mac}`, 'secret', 50)).toEqual({ ok: false, reason: 'forged' });
+    expect(payload).toBeTruthy();
+  });
+});

@@ -1,0 +1,224 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { detectEncoding, fromLatin1 } from '../../shared/import/encoding.ts';
+import { detectDelimiter } from '../../shared/import/delimiter.ts';
+import { mapColumns, recogniseHeader } from '../../shared/import/columns.ts';
+import { openCsv } from '../../shared/import/csv-reader.ts';
+import { readAmount, readConsent, readCountry, readDate, readLanguage, splitTags } from '../../shared/import/values.ts';
+import { readRow, type RowContext } from '../../shared/import/row.ts';
+import { DEFAULT_TAGS } from '../../shared/domain/tenant.schema.ts';
+
+const FIXTURES = '/work/shared/fixtures/csv';
+async function* chunks(b: Buffer, n = 5) {
+  for (let i = 0; i < b.length; i += n) yield b.subarray(i, i + n);
+}
+async function readAll(buf: Buffer, n?: number) {
+  const { layout, records } = await openCsv(chunks(buf, n));
+  const out = [];
+  for await (const r of records) out.push(r);
+  return { layout, records: out };
+}
+const ctxFor = (header: string[], over: Partial<RowContext> = {}): RowContext => ({
+  header,
+  targets: mapColumns(header),
+  defaultCountry: 'IT',
+  tags: [...DEFAULT_TAGS],
+  today: '2026-11-23',
+  ...over,
+});
+
+describe('encoding detection', () => {
+  it('recognises a UTF-8 byte order mark', () => {
+    expect(detectEncoding(Buffer.from('\ufeffnome;email', 'utf8'))).toBe('utf-8-bom');
+  });
+  it('reads accented UTF-8 without a BOM as UTF-8', () => {
+    expect(detectEncoding(Buffer.from('nome\nNiccolò', 'utf8'))).toBe('utf-8');
+  });
+  it('reads bytes that are not UTF-8 as Windows-1252', () => {
+    expect(detectEncoding(Buffer.from([0x4e, 0x69, 0x63, 0x63, 0x6f, 0x6c, 0xf2, 0x3b]))).toBe('windows-1252');
+    expect(detectEncoding(Buffer.from([0x4e, 0x69, 0x63, 0x63, 0x6f, 0x6c, 0xf2]), true)).toBe('windows-1252');
+  });
+  it('maps the Windows-1252 euro and curly quotes that latin1 gets wrong', () => {
+    expect(fromLatin1(Buffer.from([0x80, 0x20, 0x93, 0x61, 0x94]).toString('latin1'))).toBe('€ “a”');
+  });
+  it('decodes a Windows-1252 file end to end, accents and euro sign included', async () => {
+    const file = Buffer.concat([Buffer.from('Nome;Citt'), Buffer.from([0xe0]), Buffer.from(';Note\r\nNiccol'), Buffer.from([0xf2]), Buffer.from(';Forl'), Buffer.from([0xec]), Buffer.from(';'), Buffer.from([0x80]), Buffer.from(' 5\r\n')]);
+    const { layout, records } = await readAll(file, 3);
+    expect(layout.encoding).toBe('windows-1252');
+    expect(layout.header).toEqual(['Nome', 'Città', 'Note']);
+    expect(records[0]!.values).toEqual(['Niccolò', 'Forlì', '€ 5']);
+  });
+  it('keeps a multi-byte UTF-8 character split across stream chunks intact', async () => {
+    const { records } = await readAll(Buffer.from('nome,email\nZoë Björn,a@b.it\n', 'utf8'), 1);
+    expect(records[0]!.values[0]).toBe('Zoë Björn');
+  });
+});
+
+describe('delimiter detection', () => {
+  it.each([
+    [',', 'name,email,phone\nA,a@x.it,1\nB,b@x.it,2'],
+    [';', 'nome;email;telefono\nA;a@x.it;1\nB;b@x.it;2'],
+    ['\t', 'name\temail\tphone\nA\ta@x.it\t1'],
+    ['|', 'name|email|phone\nA|a@x.it|1'],
+  ])('detects %j', (d, text) => {
+    expect(detectDelimiter(text)).toBe(d);
+  });
+  it('ignores delimiters inside quotes', () => {
+    expect(detectDelimiter('"Rossi, Mario";email;"note, with, commas"\n"Bianchi, Anna";a@x.it;"x, y, z"')).toBe(';');
+  });
+  it('follows an Excel sep= line', async () => {
+    const { layout, records } = await readAll(Buffer.from('sep=;\r\nname;email\r\nA,B;a@x.it\r\n'));
+    expect(layout.delimiter).toBe(';');
+    expect(layout.header).toEqual(['name', 'email']);
+    expect(records[0]).toMatchObject({ values: ['A,B', 'a@x.it'], line: 3 });
+  });
+});
+
+describe('line numbers', () => {
+  it('counts lines as a text editor does, reporting a multi-line record at its first line', async () => {
+    const file = Buffer.from('name,notes,email\r\nA,"one\r\ntwo\r\nthree",a@x.it\r\n\r\nB,,b@x.it\r\nC,"x\ny",c@x.it\nD,,d@x.it', 'utf8');
+    const { records } = await readAll(file, 4);
+    expect(records.map((r) => [r.values[0], r.line])).toEqual([
+      ['A', 2],
+      ['B', 6],
+      ['C', 7],
+      ['D', 9],
+    ]);
+  });
+  it('gives each record the byte offset where the next one starts', async () => {
+    const file = Buffer.from('\ufeffnome;email\r\nNiccolò;n@x.it\r\nB;b@x.it\r\n', 'utf8');
+    const { layout, records } = await readAll(file);
+    expect(layout.dataOffset).toBe(Buffer.from('\ufeffnome;email\r\n').length);
+    expect(records[0]!.end).toBe(Buffer.from('\ufeffnome;email\r\nNiccolò;n@x.it\r\n').length);
+    expect(records[1]!.end).toBe(file.length);
+  });
+  it('continues from a checkpoint offset with the same layout and line numbers', async () => {
+    const file = Buffer.from('name,email\nA,a@x.it\n"B\nB",b@x.it\nC,c@x.it\n', 'utf8');
+    const first = await readAll(file);
+    const cut = first.records[0]!.end;
+    const { records } = await openCsv(chunks(file.subarray(cut)), { layout: first.layout, offset: cut, line: first.records[0]!.nextLine });
+    const rest = [];
+    for await (const r of records) rest.push(r);
+    expect(first.records.map((r) => r.line)).toEqual([2, 3, 5]);
+    expect(rest.map((r) => [r.values, r.line, r.end])).toEqual(first.records.slice(1).map((r) => [r.values, r.line, r.end]));
+  });
+});
+
+describe('header aliases', () => {
+  it.each([
+    ['Nome', 'firstName'], ['Cognome', 'lastName'], ['E-mail', 'email'], ['Cellulare', 'mobile'], ['Telefono', 'phone'], ['Lingua', 'language'],
+    ['Consenso newsletter', 'consent'], ['Data di nascita', 'birthDate'], ['Città', 'city'], ['CAP', 'postalCode'], ['Paese', 'country'], ['Etichette', 'tags'],
+    ['Note', 'notes'], ['Cliente dal', 'firstContactAt'], ['Totale speso', 'totalSpent'],
+    ['First name', 'firstName'], ['Surname', 'lastName'], ['Mobile phone', 'mobile'], ['Date of birth', 'birthDate'], ['Zip code', 'postalCode'],
+    ['Prénom', 'firstName'], ['Nom', 'lastName'], ['Courriel', 'email'], ['Date de naissance', 'birthDate'], ['Ville', 'city'], ['Code postal', 'postalCode'],
+    ['Vorname', 'firstName'], ['Nachname', 'lastName'], ['Geburtsdatum', 'birthDate'], ['PLZ', 'postalCode'], ['Handy', 'mobile'], ['Sprache', 'language'],
+    ['Nombre', 'firstName'], ['Apellidos', 'lastName'], ['Correo electrónico', 'email'], ['Teléfono', 'phone'], ['Fecha de nacimiento', 'birthDate'],
+    // Mailchimp
+    ['Email Address', 'email'], ['TAGS', 'tags'], ['OPTIN_TIME', 'firstContactAt'],
+    // HubSpot
+    ['Phone Number', 'phone'], ['Mobile Phone Number', 'mobile'], ['Country/Region', 'country'], ['Preferred language', 'language'], ['Create Date', 'firstContactAt'],
+    // Google Contacts
+    ['Given Name', 'firstName'], ['Family Name', 'lastName'], ['E-mail 1 - Value', 'email'], ['Phone 1 - Value', 'phone'], ['Group Membership', 'tags'], ['Name', 'fullName'],
+    // Outlook
+    ['E-mail Address', 'email'], ['Mobile Phone', 'mobile'], ['Home City', 'city'], ['Home Postal Code', 'postalCode'], ['Categories', 'tags'], ['Birthday', 'birthDate'],
+  ])('recognises %j as %s', (header, field) => {
+    expect(recogniseHeader(header)).toBe(field);
+  });
+  it('keeps unknown columns as custom attributes, and an explicit mapping wins', () => {
+    expect(mapColumns(['Email', 'Numero tessera', 'Nome'], { Nome: 'lastName' })).toEqual([{ field: 'email' }, { attribute: 'Numero tessera' }, { field: 'lastName' }]);
+  });
+});
+
+describe('lenient values', () => {
+  it.each(['Sì', 'si', 'SI', 'yes', 'true', '1', 'x', 'X', 'opt-in', 'Opt In'])('reads consent %j as granted', (v) => expect(readConsent(v)).toBe('granted'));
+  it.each(['No', 'no', 'false', '0', 'opt-out'])('reads consent %j as denied', (v) => expect(readConsent(v)).toBe('denied'));
+  it('does not guess consent from other words', () => expect(readConsent('maybe')).toBeUndefined());
+  it.each([['it', 'it'], ['IT', 'it'], ['italiano', 'it'], ['Italian', 'it'], ['Italienisch', 'it'], ['inglese', 'en'], ['Français', 'fr'], ['es-ES', 'es-ES'], ['en_GB', 'en-GB']])(
+    'reads language %j as %j',
+    (v, code) => expect(readLanguage(v)).toBe(code),
+  );
+  it('refuses a language that is no language', () => expect(readLanguage('klingonese')).toBeUndefined());
+  it.each([['31/12/1990', '1990-12-31'], ['31-12-1990', '1990-12-31'], ['1990-12-31', '1990-12-31'], ['1990-12-31T10:00:00Z', '1990-12-31'], ['5/3/1990', '1990-03-05'], ['31.12.1990', '1990-12-31']])(
+    'reads date %j as %s',
+    (v, iso) => expect(readDate(v)).toBe(iso),
+  );
+  it.each(['31/02/1990', '1990-13-01', 'ieri', '12/12'])('refuses date %j', (v) => expect(readDate(v)).toBeUndefined());
+  it.each([['12,50', 1250], ['12.50', 1250], ['1.234,56', 123456], ['1,234.56', 123456], ['€ 1.500', 150000], ['99 EUR', 9900], ['0,5', 50]])(
+    'reads amount %j as %d minor units',
+    (v, minor) => expect(readAmount(v)).toBe(minor),
+  );
+  it('refuses an amount that is not a number', () => expect(readAmount('tanti')).toBeUndefined());
+  it('splits tags on comma, semicolon and bar', () => expect(splitTags('VIP; Business|regular , Local')).toEqual(['VIP', 'Business', 'regular', 'Local']));
+  it('reads countries by code or by name', () => {
+    expect([readCountry('it'), readCountry('Italia'), readCountry('Germany'), readCountry('Allemagne')]).toEqual(['IT', 'IT', 'DE', 'DE']);
+  });
+});
+
+describe('reading a row', () => {
+  const header = ['Nome', 'Email', 'Telefono', 'Lingua', 'Newsletter', 'Nascita', 'Tag', 'Speso', 'Tessera'];
+  it('normalises every field with the tenant default country and the tag catalogue', () => {
+    const ctx = ctxFor(header);
+    const r = readRow(['Anna', ' Anna.Rossi@Example.IT ', '333 123 4567', 'italiano', 'Sì', '05/03/1990', 'vip| Nuovo', '1.234,50', 'A-17'], 2, ctx);
+    expect(r).toEqual({
+      ok: true,
+      line: 2,
+      warnings: [],
+      fields: { firstName: 'Anna', email: 'anna.rossi@example.it', phone: '+393331234567', language: 'it', consent: 'granted', birthDate: '1990-03-05', tags: ['VIP', 'Nuovo'], totalSpent: 123450, attributes: { Tessera: 'A-17' } },
+    });
+    expect(ctx.tags).toContain('Nuovo');
+  });
+  it('rejects a row with neither a valid email nor a valid phone, saying why', () => {
+    const r = readRow(['Bad', 'not-an-email', '12'], 7, ctxFor(header));
+    expect(r).toEqual({ ok: false, line: 7, reason: expect.stringMatching(/needs a valid email or phone.*not-an-email.*"12"/) });
+  });
+  it('rejects a row with more values than the header', () => {
+    const r = readRow(['A', 'a@x.it', '', '', '', '', '', '', '', 'extra'], 3, ctxFor(header));
+    expect(r).toMatchObject({ ok: false, reason: expect.stringContaining('10 values but the header has 9 columns') });
+  });
+  it('reads a shorter row with the missing trailing values empty', () => {
+    expect(readRow(['A', 'a@x.it'], 3, ctxFor(header))).toEqual({ ok: true, line: 3, warnings: [], fields: { firstName: 'A', email: 'a@x.it' } });
+  });
+  it('keeps the row and warns when an optional value cannot be read', () => {
+    const r = readRow(['A', 'a@x.it', '', 'klingon', 'forse', '31/02/1990', '', 'tanti'], 4, ctxFor(header));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.fields).toEqual({ firstName: 'A', email: 'a@x.it' });
+    expect(r.warnings).toHaveLength(4);
+    expect(r.warnings[0]).toMatch(/^Lingua: "klingon"/);
+  });
+  it('keeps a row with a valid phone and an invalid email, warning about the email', () => {
+    const r = readRow(['A', 'a@', '+39 333 1234567'], 5, ctxFor(header));
+    expect(r).toMatchObject({ ok: true, fields: { phone: '+393331234567' }, warnings: [expect.stringContaining('"a@" is not a valid email')] });
+  });
+  it('prefers a mobile number over a landline and splits a full name', () => {
+    const r = readRow(['Mario De Luca', '06 1234 5678', '347 123 4567'], 2, ctxFor(['Nome e cognome', 'Telefono', 'Cellulare']));
+    expect(r).toMatchObject({ ok: true, fields: { firstName: 'Mario', lastName: 'De Luca', phone: '+393471234567' } });
+  });
+});
+
+describe('the sample files', () => {
+  async function readFixture(name: string) {
+    const { layout, records } = await readAll(readFileSync(`${FIXTURES}/${name}`), 64);
+    const ctx = ctxFor(layout.header);
+    return { layout, ctx, rows: records.map((r) => readRow(r.values, r.line, ctx)) };
+  }
+  it('reads english_comma.csv: 31 rows, one rejected at line 32, the trailing empty row skipped', async () => {
+    const { layout, rows } = await readFixture('english_comma.csv');
+    expect(layout).toMatchObject({ encoding: 'utf-8', delimiter: ',' });
+    expect(rows).toHaveLength(31);
+    const rejected = rows.filter((r) => !r.ok);
+    expect(rejected.map((r) => r.line)).toEqual([32]);
+    expect(rows[0]).toMatchObject({ ok: true, line: 2, fields: { firstName: 'Björn', lastName: 'Gallo', email: 'bjrn.gallo330@libero.it', phone: '+393735474052', language: 'en', consent: 'denied', tags: ['VIP', 'Business'] } });
+    expect(rows[1]).toMatchObject({ ok: true, fields: { firstName: 'Ælfrida', consent: 'granted' } });
+  });
+  it('reads italian_semicolon_bom.csv: 30 rows, none rejected, Italian headers and consent words', async () => {
+    const { layout, rows, ctx } = await readFixture('italian_semicolon_bom.csv');
+    expect(layout).toMatchObject({ encoding: 'utf-8-bom', delimiter: ';', header: ['nome', 'cognome', 'email', 'telefono', 'lingua', 'newsletter', 'tag'] });
+    expect(rows).toHaveLength(30);
+    expect(rows.every((r) => r.ok)).toBe(true);
+    expect(rows[0]).toMatchObject({ line: 2, fields: { firstName: 'Giulia', lastName: 'Rossi', phone: '+393299382390', consent: 'denied', tags: ['Regolare'] } });
+    expect(rows[1]).toMatchObject({ line: 3, fields: { consent: 'granted', language: 'it' } });
+    expect(rows[4]).toMatchObject({ fields: { firstName: 'Niccolò' } });
+    expect(ctx.tags).toContain('Regolare');
+  });
+});
