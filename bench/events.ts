@@ -27,7 +27,10 @@ export async function eventsBench(opts: BenchOptions): Promise<BenchRow[]> {
       (next, ctx) => async (args) => {
         const input = args.input as { ReturnConsumedCapacity?: string; TransactItems?: unknown[] };
         counters.requests++;
-        if (ctx.commandName === 'TransactWriteItemsCommand') (counters.transactions++, (counters.items += input.TransactItems?.length ?? 0));
+        if (ctx.commandName === 'TransactWriteItemsCommand') {
+          counters.transactions++;
+          counters.items += input.TransactItems?.length ?? 0;
+        }
         input.ReturnConsumedCapacity = 'TOTAL';
         const out = await next(args);
         type Capacity = { WriteCapacityUnits?: number; CapacityUnits?: number };

@@ -1,25 +1,45 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import type { BenchOptions, BenchRow } from './types.ts';
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { BenchRow } from './types.ts';
 
 /**
- * `npm run bench [-- --quick]`: runs every benchmark module, prints one table, writes bench/results.json.
- * Each module exports `run(options): Promise<BenchRow[]>` and measures its own baseline in the same run.
+ * `npm run bench [-- --quick] [-- --only=NAME]`: runs every benchmark module, each in its own process
+ * (handlers read configuration and create clients once per process), prints one table and writes
+ * bench/results.json. Each module exports `run(options): Promise<BenchRow[]>` and measures its own
+ * baseline in the same run.
  */
 const MODULES = ['./bundles.ts', './api-latency.ts', './events.ts', './import.ts', './export.ts'];
+const MARKER = '@@bench-rows@@';
 
-const options: BenchOptions = { quick: process.argv.includes('--quick') };
+const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 const rows: BenchRow[] = [];
 let failed = false;
 
+function runModule(path: string): Promise<BenchRow[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./run-one.ts', import.meta.url)), path, ...(quick ? ['--quick'] : [])], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, LOG_LEVEL: 'ERROR', POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith(MARKER));
+      if (code === 0 && line) resolve(JSON.parse(line.slice(MARKER.length)) as BenchRow[]);
+      else reject(new Error(`${path} exited with ${code}:\n${out.slice(-2000)}`));
+    });
+  });
+}
+
 for (const path of MODULES) {
   if (only && !path.includes(only)) continue;
-  if (!existsSync(new URL(path, import.meta.url))) continue;
-  const mod = (await import(path)) as { run?: (o: BenchOptions) => Promise<BenchRow[]> };
-  if (typeof mod.run !== 'function') continue;
+  const url = new URL(path, import.meta.url);
+  if (!existsSync(url)) continue;
   const started = Date.now();
   try {
-    rows.push(...(await mod.run(options)));
+    rows.push(...(await runModule(fileURLToPath(url))));
     console.error(`bench: ${path} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } catch (error) {
     failed = true;
@@ -33,7 +53,6 @@ const table = [header, ...rows.map((r) => [r.name, fmt(r.value), r.unit, fmt(r.b
 const widths = header.map((_, i) => Math.max(...table.map((line) => line[i]!.length)));
 for (const line of table) console.log(line.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
 
-mkdirSync(new URL('.', import.meta.url), { recursive: true });
 writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(rows, null, 2)}\n`);
 console.log('\nwritten: bench/results.json');
 process.exit(failed ? 1 : 0);
