@@ -107,6 +107,11 @@ export const CustomerCardSchema = CustomerSchema.extend({ history: z.array(Histo
  * so older events never overwrite newer values) stays inside.
  */
 export function publicView<C extends Customer>(c: C): Customer {
-  const { fieldsAt: _fieldsAt, ...rest } = c as C & { fieldsAt?: unknown };
-  return rest;
+  // The card's fields in the contract's order, then any others (e.g. `conflicts`) except internal ones.
+  const out: Record<string, unknown> = {};
+  for (const key of CARD_ORDER) if (key in c) out[key] = (c as Record<string, unknown>)[key];
+  for (const [key, value] of Object.entries(c)) if (!(key in out) && !INTERNAL_FIELDS.has(key)) out[key] = value;
+  return out as Customer;
 }
+const CARD_ORDER = Object.keys(CustomerSchema.shape);
+const INTERNAL_FIELDS = new Set(['fieldsAt']);
