@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { Api } from './api.ts';
 import { ExportWorkflow } from './export-workflow.ts';
 import { ImportWorker } from './import.ts';
+import { RetentionWorker } from './retention.ts';
 import { Stateful } from './stateful.ts';
 
 /** How long a verified API key stays cached in a warm function (shared/config.ts KEY_CACHE_SECONDS). */
@@ -18,6 +19,7 @@ export class ClientelaStack extends Stack {
   readonly exportWorkflow: ExportWorkflow;
   readonly api: Api;
   readonly importWorker: ImportWorker;
+  readonly retentionWorker: RetentionWorker;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, { description: 'clientela: customer-list backend', ...props });
@@ -41,6 +43,7 @@ export class ClientelaStack extends Stack {
       exportStateMachine: this.exportWorkflow.stateMachine,
     });
     this.importWorker = new ImportWorker(this, 'Import', { stateful: this.stateful, environment });
+    this.retentionWorker = new RetentionWorker(this, 'Retention', { stateful: this.stateful, environment });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
     new CfnOutput(this, 'TableName', { value: table.tableName });

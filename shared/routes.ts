@@ -12,7 +12,7 @@ export type Scope =
   | 'admin';
 
 export interface Route {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
   /** API Gateway path syntax: `/v1/customers/{id}`. */
   path: string;
   /** Construct id of the function; unique. */
@@ -50,10 +50,11 @@ export const ROUTES: Route[] = [
   r('POST', '/v1/keys', 'CreateKey', 'keys/create-key', 'admin'),
   r('DELETE', '/v1/keys/{keyId}', 'RevokeKey', 'keys/revoke-key', 'admin'),
 
-  // ---- Imports (issue 4). DELETE /v1/imports/{id} (undo) is not built yet. ----
+  // ---- Imports (issue 4) ----
   r('POST', '/v1/imports', 'CreateImport', 'imports/create-import', 'admin'),
   r('GET', '/v1/imports', 'ListImports', 'imports/list-imports', 'admin'),
   r('GET', '/v1/imports/{id}', 'GetImport', 'imports/get-import', 'admin'),
+  r('DELETE', '/v1/imports/{id}', 'UndoImport', 'imports/undo-import', 'admin'),
 ];
 
 /** Functions that are not behind the API. */
@@ -62,6 +63,8 @@ export const WORKERS = {
   importCsv: { name: 'ImportCsv', entry: 'functions/imports/import-csv.handler.ts' },
   /** Tasks of the export state machine (one function, the task name picks the step). */
   exportTask: { name: 'ExportTask', entry: 'functions/exports/export-task.handler.ts' },
+  /** Privacy (issue 6): daily schedule (EventBridge); erases customers past their tenant's retention. */
+  retention: { name: 'Retention', entry: 'functions/retention/run-retention.handler.ts' },
 } as const;
 
 /** `/v1/customers/{id}` → a RegExp with named groups, for the local router and tests. */
@@ -89,4 +92,25 @@ ROUTES.push(
   r('POST', '/v1/exports', 'CreateExport', 'exports/create-export', 'admin'),
   r('GET', '/v1/exports', 'ListExports', 'exports/list-exports', 'admin'),
   r('GET', '/v1/exports/{id}', 'GetExport', 'exports/get-export', 'admin'),
+);
+
+// ---- Browser capture and merging people (issue 3, second wave) ----
+ROUTES.push(
+  // CORS preflight of website events: no key in headers (browsers send none); the `?key=pk_...` names the tenant.
+  r('OPTIONS', '/v1/events', 'PreflightEvents', 'events/preflight-events', 'public'),
+  r('POST', '/v1/customers/{id}/merge', 'MergeCustomer', 'customers/merge-customer', 'admin'),
+  r('GET', '/v1/customers/{id}/duplicates', 'CustomerDuplicates', 'customers/customer-duplicates', 'admin'),
+);
+
+// ---- Privacy (issue 6): consent ledger, erasure, access export, unsubscribe links, audit log ----
+ROUTES.push(
+  r('GET', '/v1/customers/{id}/consents', 'ListConsents', 'privacy/list-consents', 'admin'),
+  r('DELETE', '/v1/customers/{id}', 'EraseCustomer', 'privacy/erase-customer', 'admin'),
+  r('DELETE', '/v1/customers', 'EraseCustomerByEmail', 'privacy/erase-customer-by-email', 'admin'),
+  r('GET', '/v1/customers/{id}/export', 'ExportCustomerData', 'privacy/export-customer-data', 'admin'),
+  r('POST', '/v1/customers/{id}/unsubscribe-link', 'CreateUnsubscribeLink', 'privacy/create-unsubscribe-link', 'admin'),
+  // The link in a newsletter: no key, the signed token is the authority. POST is RFC 8058 one-click.
+  r('GET', '/v1/unsubscribe', 'Unsubscribe', 'privacy/unsubscribe', 'public'),
+  r('POST', '/v1/unsubscribe', 'UnsubscribeOneClick', 'privacy/unsubscribe-one-click', 'public'),
+  r('GET', '/v1/audit', 'ListAudit', 'audit/list-audit', 'admin'),
 );

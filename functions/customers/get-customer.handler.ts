@@ -1,11 +1,19 @@
-import { api } from '#shared/http/api.ts';
-import { stores } from '#shared/http/stores.ts';
+import { api, type ApiResponse } from '#shared/http/api.ts';
+import { mergeStores, stores } from '#shared/http/stores.ts';
+import { NotFoundError } from '#shared/domain/errors.ts';
 import { cardBody, etag } from '#shared/http/customer-view.ts';
 import { getCustomerCard } from '#shared/domain/customers.ts';
 
 /** GET /v1/customers/{id}: the card with its newest history entries, in one read. */
-export const handler = api('admin', async (req) => {
+export const handler = api('admin', async (req): Promise<ApiResponse> => {
   const { tenant, key } = req.principal;
-  const { customer, history } = await getCustomerCard({ customers: stores().customers, tenant, actor: key }, req.params.id!);
+  const card = await getCustomerCard({ customers: stores().customers, tenant, actor: key }, req.params.id!).catch(async (e: unknown) => {
+    // A customer merged into another answers 301 to the survivor (POST /v1/customers/{id}/merge).
+    const redirect = e instanceof NotFoundError ? await mergeStores().merges.getRedirect(tenant.id, req.params.id!) : undefined;
+    if (!redirect) throw e;
+    return redirect;
+  });
+  if ('target' in card) return { status: 301, headers: { location: `/v1/customers/${card.target}` }, body: { mergedInto: card.target } };
+  const { customer, history } = card;
   return { status: 200, body: cardBody(customer, history), headers: { etag: etag(customer) } };
 });

@@ -1,6 +1,7 @@
 import { api } from '#shared/http/api.ts';
+import { recordAudit } from '#shared/audit/audit.ts';
 import { parseWith } from '#shared/http/problem.ts';
-import { stores } from '#shared/http/stores.ts';
+import { privacyStores, stores } from '#shared/http/stores.ts';
 import { cardBody, etag, ifMatchVersion } from '#shared/http/customer-view.ts';
 import { UpdateCustomerSchema } from '#shared/domain/customer.schema.ts';
 import { updateCustomer } from '#shared/domain/customers.ts';
@@ -11,5 +12,6 @@ export const handler = api('admin', async (req) => {
   const { tenant, key } = req.principal;
   const ctx = { customers: stores().customers, tenant, actor: key };
   const customer = await updateCustomer(ctx, req.params.id!, input, ifMatchVersion(req.headers['if-match']));
+  await recordAudit(privacyStores().audit, { tenantId: tenant.id, actor: key.keyId, action: 'customer.update', target: 'customer' });
   return { status: 200, body: cardBody(customer), headers: { etag: etag(customer) } };
 });

@@ -1,6 +1,6 @@
 import { api } from '#shared/http/api.ts';
 import { parseWith } from '#shared/http/problem.ts';
-import { eventStores } from '#shared/http/stores.ts';
+import { eventStores, privacyStores } from '#shared/http/stores.ts';
 import { EventSchema } from '#shared/events/event.schema.ts';
 import { ingestEvent } from '#shared/events/ingest.ts';
 import { publicBaseUrl } from '#shared/events/base-url.ts';
@@ -12,6 +12,6 @@ export const handler = api('events', async (req) => {
   // Counted before validation: junk from a bot costs its sender the same as a real event.
   if (key.kind === 'publishable') await enforceRateLimit(eventStores().events, { tenantId: tenant.id, keyId: key.keyId, ip: req.sourceIp });
   const input = parseWith(EventSchema, req.body ?? {});
-  const ctx = { events: eventStores().events, tenant, key, origin: req.headers.origin, baseUrl: publicBaseUrl(req.headers) };
+  const ctx = { events: eventStores().events, tenant, key, origin: req.headers.origin, baseUrl: publicBaseUrl(req.headers), suppression: privacyStores().privacy };
   return { status: 200, body: await ingestEvent(ctx, input) };
 });

@@ -1,6 +1,7 @@
 import { api } from '#shared/http/api.ts';
+import { recordAudit } from '#shared/audit/audit.ts';
 import { parseWith } from '#shared/http/problem.ts';
-import { segmentExportStores } from '#shared/http/stores.ts';
+import { privacyStores, segmentExportStores } from '#shared/http/stores.ts';
 import { ExportRequestSchema } from '#shared/exports/export.schema.ts';
 import { requestExport } from '#shared/exports/exports.ts';
 import { startExport } from '#shared/workflows.ts';
@@ -11,5 +12,6 @@ export const handler = api('admin', async (req) => {
   const { tenant, key } = req.principal;
   const { segments, exports } = segmentExportStores();
   const { exportId } = await requestExport({ segments, exports, tenant, actor: key, start: startExport }, request);
+  await recordAudit(privacyStores().audit, { tenantId: tenant.id, actor: key.keyId, action: 'export.create', target: exportId });
   return { status: 202, body: { exportId }, headers: { location: `/v1/exports/${exportId}` } };
 });

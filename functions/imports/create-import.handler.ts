@@ -1,6 +1,7 @@
 import { api } from '#shared/http/api.ts';
+import { recordAudit } from '#shared/audit/audit.ts';
 import { parseWith } from '#shared/http/problem.ts';
-import { stores } from '#shared/http/stores.ts';
+import { privacyStores, stores } from '#shared/http/stores.ts';
 import { config } from '#shared/config.ts';
 import { s3Client } from '#shared/clients.ts';
 import { CreateImportSchema } from '#shared/import/import-job.ts';
@@ -12,5 +13,6 @@ export const handler = api('admin', async (req) => {
   const input = parseWith(CreateImportSchema, req.body ?? {});
   const presign = (key: string, maxBytes: number, expires: number) => presignUpload(s3Client(), config().IMPORT_BUCKET, key, maxBytes, expires);
   const body = await createImport({ imports: stores().imports, tenant: req.principal.tenant }, input, presign);
+  await recordAudit(privacyStores().audit, { tenantId: req.principal.tenant.id, actor: req.principal.key.keyId, action: 'import.create', target: body.importId });
   return { status: 201, body, headers: { location: `/v1/imports/${body.importId}` } };
 });

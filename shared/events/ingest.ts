@@ -24,6 +24,7 @@ import {
   type SubjectState,
 } from './merge.ts';
 import { CONFIRM_TTL_SECONDS, signConsentToken } from './consent-token.ts';
+import { isSuppressed, liftSuppression, type SuppressionStore } from '../privacy/suppression.ts';
 
 /** What capture needs: its store, the tenant and key the event came with, and a clock tests control. */
 export interface EventContext {
@@ -35,6 +36,8 @@ export interface EventContext {
   /** The API's public base URL (`https://api.example.com`), for double opt-in links. */
   baseUrl: string;
   now?: () => Date;
+  /** Erased persons (privacy): a suppressed new person is not created. */
+  suppression?: SuppressionStore;
 }
 
 /** Receipts answer duplicates for this long; a website retries within minutes, not weeks. */
@@ -123,6 +126,13 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
       continue;
     }
 
+    // An erased person comes back only when the business itself (secret key) records a new consent.
+    let lift = false;
+    if (!existing && ctx.suppression && (await isSuppressed(ctx.suppression, tenant.id, ids))) {
+      if (publishable || consentIntent(input)?.status !== 'granted') return { created: false, suppressed: true };
+      lift = true;
+    }
+
     const base = existing ?? blankCard(ulid(), occurredAt, at);
     const identity = fillIdentity(base, ids, owners, input.eventId, at);
     let card = mergeFields(identity.card, fields, stamp);
@@ -174,7 +184,10 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
       consent: ledger,
     };
     const result = await ctx.events.write(tenant.id, write);
-    if (result === 'ok') return answer;
+    if (result === 'ok') {
+      if (lift) await liftSuppression(ctx.suppression!, tenant.id, ids);
+      return answer;
+    }
     if (result === 'duplicate') {
       const first = await ctx.events.getReceipt(tenant.id, input.eventId);
       if (first) return first;

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Scope } from '../routes.ts';
 import { authenticate, type Principal } from '../domain/tenants.ts';
-import { ForbiddenError, invalid } from '../domain/errors.ts';
+import { ForbiddenError, UnauthorizedError, invalid } from '../domain/errors.ts';
 import { errorToProblem } from './problem.ts';
 import { stores } from './stores.ts';
 
@@ -23,18 +23,28 @@ export interface ApiResponse {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** A non-JSON answer (the page an unsubscribe link shows), sent as is with `contentType`. */
+  text?: string;
+  contentType?: string;
 }
 
 type Handler<R> = (req: R) => Promise<ApiResponse>;
 
-/** A presented key: `Authorization: Bearer <key>` or `x-api-key: <key>`. */
-function presentedKey(headers: Record<string, string | undefined>): string | undefined {
+/**
+ * A presented key: `Authorization: Bearer <key>` or `x-api-key: <key>`; a publishable key may also come as
+ * `?key=pk_...`, so a browser's CORS preflight (which carries no headers of ours) names its tenant too.
+ * A secret key in a URL would end up in logs and histories: it is refused, not ignored.
+ */
+function presentedKey(headers: Record<string, string | undefined>, query: Record<string, string | undefined> = {}): string | undefined {
   const auth = headers.authorization;
   if (auth) {
     const m = /^Bearer\s+(\S+)$/i.exec(auth.trim());
     return m?.[1] ?? '';
   }
-  return headers['x-api-key']?.trim();
+  const header = headers['x-api-key']?.trim();
+  if (header || query.key === undefined) return header;
+  if (!query.key.startsWith('pk_')) throw new UnauthorizedError('Only a publishable key (pk_...) may be sent as ?key=; send other keys in the Authorization header');
+  return query.key;
 }
 
 function toRequest(event: APIGatewayProxyEventV2): ApiRequest {
@@ -43,7 +53,9 @@ function toRequest(event: APIGatewayProxyEventV2): ApiRequest {
   let body: unknown;
   if (event.body) {
     const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-    if (raw.trim()) {
+    // RFC 8058 one-click unsubscribe posts `List-Unsubscribe=One-Click` as a form, not JSON.
+    if (headers['content-type']?.startsWith('application/x-www-form-urlencoded')) body = Object.fromEntries(new URLSearchParams(raw));
+    else if (raw.trim()) {
       try {
         body = JSON.parse(raw);
       } catch {
@@ -62,6 +74,7 @@ function toRequest(event: APIGatewayProxyEventV2): ApiRequest {
 
 function toResult(res: ApiResponse): APIGatewayProxyStructuredResultV2 {
   const headers: Record<string, string> = { ...res.headers };
+  if (res.text !== undefined) return { statusCode: res.status, headers: { 'content-type': res.contentType ?? 'text/plain; charset=utf-8', ...headers }, body: res.text };
   if (res.body === undefined) return { statusCode: res.status, headers };
   return {
     statusCode: res.status,
@@ -89,15 +102,23 @@ export function api(scope: Scope, fn: Handler<AuthedRequest> | Handler<ApiReques
       const req = toRequest(event);
       if (scope === 'public') return toResult(await (fn as Handler<ApiRequest>)(req));
 
-      const principal = await authenticate(stores().tenants, presentedKey(req.headers));
+      const principal = await authenticate(stores().tenants, presentedKey(req.headers, req.query));
       const origin = req.headers.origin;
       const originAllowed = !!origin && principal.tenant.allowedOrigins.includes(origin);
       if (principal.key.kind === 'publishable') {
         if (scope !== 'events') throw new ForbiddenError('A publishable key can only send events; use a secret key');
         if (!originAllowed) throw new ForbiddenError('A publishable key works only from the allowed origins in the settings');
       }
-      const res = toResult(await (fn as Handler<AuthedRequest>)({ ...req, principal }));
-      if (originAllowed) res.headers = { ...res.headers, 'access-control-allow-origin': origin!, vary: 'Origin' };
+      const cors = originAllowed ? { 'access-control-allow-origin': origin!, vary: 'Origin' } : undefined;
+      let res: APIGatewayProxyStructuredResultV2;
+      try {
+        res = toResult(await (fn as Handler<AuthedRequest>)({ ...req, principal }));
+      } catch (error) {
+        // An allowed website must be able to read a 400 or a 429 too, or its script sees only "network error".
+        if (!cors) throw error;
+        res = errorToProblem(error);
+      }
+      if (cors) res.headers = { ...res.headers, ...cors };
       return res;
     });
 }

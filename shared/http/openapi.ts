@@ -41,6 +41,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   CreateImport: { summary: 'Start an import: a presigned POST for the CSV (at most 512 MB) and the job options', body: CreateImportSchema, response: CreatedImportSchema, status: 201 },
   ListImports: { summary: 'All imports, newest first, files dropped into the bucket included', query: ListImportsQuerySchema, response: page(ImportViewSchema) },
   GetImport: { summary: 'One import: status, counts, detected layout and a signed link to the error report', response: ImportViewSchema },
+  UndoImport: { summary: 'Undo a completed import: removes the customers it created, restores the fields it changed (202: call again to continue)', response: ImportViewSchema },
   // ---- Segments and exports (issue 5) ----
   ListSegments: { summary: 'Saved segments', query: PageQuerySchema, response: page(SegmentSchema) },
   CreateSegment: { summary: 'Save a segment (a named filter; relative dates like P90D stay relative)', body: SegmentInputSchema, response: SegmentSchema, status: 201 },
@@ -106,4 +107,35 @@ Object.assign(ROUTE_DOCS, {
   IngestEvent: { summary: 'Capture a website event (sk_ or pk_ key); idempotent on eventId', body: EventSchema, response: EventAnswerSchema },
   ListHistory: { summary: "A customer's timeline, newest first, paginated", query: HistoryQuerySchema, response: page(HistoryEntrySchema) },
   ConfirmConsent: { summary: 'Double opt-in link (no key): grants newsletter consent', query: z.object({ token: z.string() }), response: z.object({ customerId: z.string(), newsletter: z.literal('granted'), message: z.string() }) },
+} satisfies Record<string, RouteDoc>);
+
+// ---- Browser capture and merging people (issue 3, second wave) ----
+import { MergeBodySchema } from '../events/merge-customers.ts';
+
+Object.assign(ROUTE_DOCS, {
+  PreflightEvents: { summary: 'CORS preflight of POST /v1/events (no key header; ?key=pk_... names the tenant): 204 with Access-Control-Allow-* for its allowed origins only', query: z.object({ key: z.string() }), status: 204 },
+  MergeCustomer: { summary: 'Fold a duplicate (otherId) into this customer: history, states, ledger, stats, tags; the other id then answers 301. Repeatable', body: MergeBodySchema, response: CustomerCardSchema },
+  CustomerDuplicates: {
+    summary: 'Likely duplicates of this customer (email/phone conflicts recorded by capture; same name with a similar email), each with its reasons',
+    response: z.object({ items: z.array(z.object({ customer: CustomerSchema, reasons: z.array(z.enum(['phone', 'email', 'name-and-email'])) })) }),
+  },
+} satisfies Record<string, RouteDoc>);
+
+// ---- Privacy (issue 6) ----
+import { ConsentEntrySchema, ConsentQuerySchema } from '../privacy/consents.ts';
+import { UnsubscribeLinkAnswerSchema, UnsubscribeLinkSchema } from '../privacy/unsubscribe.ts';
+import { AuditEntrySchema, AuditQuerySchema } from '../audit/audit.ts';
+
+Object.assign(ROUTE_DOCS, {
+  ListConsents: { summary: "A customer's consent ledger (every change, with its source), newest first", query: ConsentQuerySchema, response: page(ConsentEntrySchema) },
+  EraseCustomer: { summary: 'GDPR erasure: every item about the person goes; their email and phone are suppressed (keyed hash only)', status: 204 },
+  EraseCustomerByEmail: { summary: 'GDPR erasure of the customer with this email (?email=...)', query: z.object({ email: z.string() }), status: 204 },
+  ExportCustomerData: {
+    summary: 'GDPR access/portability: card, custom attributes, full history, consent ledger, bookings and orders',
+    response: z.object({ exportedAt: z.string(), customer: CustomerSchema, customAttributes: z.record(z.string(), z.string()), history: z.array(HistoryEntrySchema), consents: z.array(ConsentEntrySchema), bookings: z.array(z.record(z.string(), z.unknown())), orders: z.array(z.record(z.string(), z.unknown())) }),
+  },
+  CreateUnsubscribeLink: { summary: 'A signed, expiring unsubscribe link for a newsletter (also for List-Unsubscribe)', body: UnsubscribeLinkSchema, response: UnsubscribeLinkAnswerSchema },
+  Unsubscribe: { summary: 'Unsubscribe link (no key): withdraws newsletter consent; answers a short HTML page', query: z.object({ token: z.string() }) },
+  UnsubscribeOneClick: { summary: 'RFC 8058 one-click unsubscribe (no key)', query: z.object({ token: z.string() }), response: z.object({ unsubscribed: z.literal(true) }) },
+  ListAudit: { summary: "The tenant's audit log: actions, actors (key ids), times; no personal data", query: AuditQuerySchema, response: page(AuditEntrySchema) },
 } satisfies Record<string, RouteDoc>);

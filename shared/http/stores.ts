@@ -73,3 +73,26 @@ export function eventStores(): { events: EventStore } {
   eventStore ??= dynamoEventStore(dynamo(), config().TABLE_NAME);
   return { events: eventStore };
 }
+
+// ---- Privacy (issue 6): privacy secret, suppression, erasure, audit log ----
+import { dynamoPrivacyStore, type PrivacyStore } from '../store/privacy.store.ts';
+import { dynamoAuditStore, type AuditStore } from '../store/audit.store.ts';
+
+let privacyAndAudit: { privacy: PrivacyStore; audit: AuditStore } | undefined;
+
+/** The privacy and audit stores for this process (built once, like stores()). */
+export function privacyStores(): { privacy: PrivacyStore; audit: AuditStore } {
+  privacyAndAudit ??= { privacy: dynamoPrivacyStore(dynamo(), config().TABLE_NAME), audit: dynamoAuditStore(dynamo(), config().TABLE_NAME) };
+  return privacyAndAudit;
+}
+
+// ---- Merging people (issue 3) ----
+import { dynamoMergeStore, type MergeStore } from '../store/merge.store.ts';
+
+let mergeStore: MergeStore | undefined;
+
+/** Merge, duplicate and redirect access for this process (built once, like stores()). */
+export function mergeStores(): { merges: MergeStore } {
+  mergeStore ??= dynamoMergeStore(dynamo(), config().TABLE_NAME);
+  return { merges: mergeStore };
+}

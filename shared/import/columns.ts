@@ -1,9 +1,12 @@
+import { parse } from 'csv-parse/sync';
 import { fold } from '../domain/customer-rules.ts';
+import { COLUMN_NAMES, fileHead, type ColumnName } from '../exports/export-format.ts';
 
-/** What a CSV column can feed. `fullName` is split into first and last name; `mobile` is a phone. */
+/** What a CSV column can feed. `fullName` is split into first and last name; `mobile` is a phone;
+ * `totalSpentMinor` is an amount already in minor units (clientela's own exports). */
 export const IMPORT_FIELDS = [
   'firstName', 'lastName', 'fullName', 'email', 'phone', 'mobile', 'language', 'consent', 'birthDate', 'gender',
-  'city', 'postalCode', 'country', 'tags', 'notes', 'firstContactAt', 'totalSpent',
+  'city', 'postalCode', 'country', 'tags', 'notes', 'firstContactAt', 'lastContactAt', 'totalSpent', 'totalSpentMinor',
 ] as const;
 export type ImportField = (typeof IMPORT_FIELDS)[number];
 
@@ -68,6 +71,8 @@ const ALIASES: Record<ImportField, string[]> = {
     'create date', 'created at', 'date added', 'signup date', 'optin time', 'premier contact', 'client depuis', 'date d inscription', 'erstkontakt', 'kunde seit',
     'primer contacto', 'cliente desde', 'fecha de alta',
   ],
+  lastContactAt: ['ultimo contatto', 'last contact', 'last contact date', 'dernier contact', 'letzter kontakt', 'ultimo contacto'],
+  totalSpentMinor: [],
   totalSpent: [
     'totale speso', 'speso', 'spesa totale', 'totale acquisti', 'fatturato', 'total spent', 'total spend', 'lifetime value', 'ltv', 'revenue', 'total revenue',
     'montant total', 'total depense', 'gesamtumsatz', 'umsatz', 'total gastado', 'gasto total',
@@ -76,6 +81,32 @@ const ALIASES: Record<ImportField, string[]> = {
 
 const BY_ALIAS = new Map<string, ImportField>();
 for (const [field, names] of Object.entries(ALIASES) as [ImportField, string[]][]) for (const n of names) BY_ALIAS.set(n, field);
+
+/**
+ * clientela's own export headers, in every language it writes them, so an export re-imports as it was
+ * (a round trip): the card's fields map to themselves; what an import cannot set (the id, stats that come
+ * from events, timestamps) is ignored rather than kept as custom attributes.
+ */
+const FROM_EXPORT: Record<ColumnName, ImportField | 'ignore'> = {
+  id: 'ignore', firstName: 'firstName', lastName: 'lastName', email: 'email', phone: 'phone', language: 'language', consent: 'consent',
+  consentUpdatedAt: 'ignore', tags: 'tags', birthDate: 'birthDate', gender: 'gender', city: 'city', postalCode: 'postalCode', country: 'country',
+  notes: 'notes', firstContactAt: 'firstContactAt', lastContactAt: 'lastContactAt', bookings: 'ignore', visits: 'ignore', noShows: 'ignore',
+  cancellations: 'ignore', orders: 'ignore', totalSpent: 'totalSpentMinor', averageOrderValue: 'ignore', lastVisitAt: 'ignore', createdAt: 'ignore',
+  updatedAt: 'ignore',
+};
+const EXPORT_IGNORED = new Set<string>();
+for (const language of ['en', 'it', 'fr', 'de', 'es'] as const) {
+  const head = fileHead({ format: 'csv', columns: COLUMN_NAMES, delimiter: ',', language }).replace(/^\ufeff/, '');
+  const labels = (parse(head) as string[][])[0]!;
+  labels.forEach((label, i) => {
+    const key = headerKey(label);
+    const target = FROM_EXPORT[COLUMN_NAMES[i]!];
+    if (target === 'ignore') EXPORT_IGNORED.add(key);
+    // An exporter label that names another field elsewhere (`Created at`) keeps its alias; the export's
+    // own column for that field comes first in the file, and the first usable value wins.
+    else if (!BY_ALIAS.has(key) || target === 'totalSpentMinor') BY_ALIAS.set(key, target);
+  });
+}
 
 /** Header text as compared with the aliases: `E-mail Address` → `e mail address`, `Città` → `citta`. */
 export function headerKey(header: string): string {
@@ -114,6 +145,7 @@ export function mapColumns(header: string[], mapping: ColumnMapping = {}): Colum
     if (!name) return { ignore: true };
     const field = recogniseHeader(name);
     if (field) return { field };
+    if (EXPORT_IGNORED.has(headerKey(name))) return { ignore: true };
     let attribute = name.slice(0, 64);
     for (let i = 2; used.has(attribute); i++) attribute = `${name.slice(0, 60)} (${i})`;
     used.add(attribute);

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { detectEncoding, fromLatin1, type Encoding } from './encoding.ts';
 import { DELIMITERS, detectDelimiter, type Delimiter } from './delimiter.ts';
@@ -74,24 +73,41 @@ export async function openCsv(source: AsyncIterable<Uint8Array>, resume?: CsvRes
     info: true,
     raw: true,
   });
-  const bytes = Readable.from(
-    (async function* () {
-      yield* head;
-      if (ended) return;
+  // The parser's engine is fed directly, chunk by chunk, rather than through a piped stream and its async
+  // iterator: that machinery cost more per record than the parsing itself. Still one chunk at a time, so
+  // memory stays flat; `info.bytes` still counts the original bytes for checkpoints.
+  type Parsed = { record: string[]; raw: string; info: { bytes: number } };
+  const engine = (parser as unknown as { api: { parse(buf: Buffer | undefined, end: boolean, push: (r: Parsed) => void, close: () => void): Error | undefined } }).api;
+  async function* parsed(): AsyncGenerator<Parsed> {
+    const out: Parsed[] = [];
+    const push = (r: Parsed) => void out.push(r);
+    const feed = (buf: Buffer | undefined, end: boolean) => {
+      const err = engine.parse(buf, end, push, () => undefined);
+      if (err) throw err;
+    };
+    const drain = function* () {
+      for (let i = 0; i < out.length; i++) yield out[i]!;
+      out.length = 0;
+    };
+    for (const chunk of head) {
+      feed(chunk, false);
+      yield* drain();
+    }
+    if (!ended) {
       for (;;) {
         const next = await it.next();
-        if (next.done) return;
-        yield next.value;
+        if (next.done) break;
+        feed(Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength), false);
+        yield* drain();
       }
-    })(),
-    { objectMode: false },
-  );
-  bytes.on('error', (e) => parser.destroy(e));
-  bytes.pipe(parser);
+    }
+    feed(undefined, true);
+    yield* drain();
+  }
 
   const base = resume?.offset ?? 0;
   let line = resume?.line ?? 1;
-  const iterator = parser[Symbol.asyncIterator]() as AsyncIterator<{ record: string[]; raw: string; info: { bytes: number } }>;
+  const iterator = parsed();
   const text = latin1 ? fromLatin1 : (s: string) => s;
 
   let layout: CsvLayout;

@@ -19,7 +19,10 @@ export function detectDelimiter(sample: string): Delimiter {
     // Records with exactly the header's count vote for it; more is a stray delimiter in one row.
     const agree = rest.length ? rest.filter((c) => c === header).length / rest.length : 1;
     const score = agree * 1000 + header;
-    if (score > bestScore) (best = d), (bestScore = score);
+    if (score > bestScore) {
+      best = d;
+      bestScore = score;
+    }
   }
   return best;
 }

@@ -58,7 +58,23 @@ export interface ImportJob {
   updatedAt: string;
   /** A running job whose lease passed is presumed crashed and may be taken over. */
   leaseUntil: string | null;
+  /** Undo (DELETE /v1/imports/{id}); absent until asked for. */
+  undo?: ImportUndo | null;
 }
+
+/** Progress and result of an undo: customers removed, restored, and kept (with why; the first 1,000 listed). */
+export interface ImportUndo {
+  status: 'running' | 'completed';
+  removed: number;
+  restored: number;
+  kept: number;
+  keptCustomers: { customerId: string; reason: string }[];
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+/** Undo records live this long after the import; after that an import can no longer be undone. */
+export const UNDO_DAYS = 30;
 
 export const sourceToken = (s: Pick<ImportSource, 'bucket' | 'key' | 'etag' | 'versionId'>) =>
   createHash('sha256').update(`${s.bucket}\n${s.key}\n${s.versionId ?? ''}\n${s.etag.replace(/"/g, '')}`).digest('hex');
@@ -136,6 +152,17 @@ export const ImportViewSchema = z.object({
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   errorReportUrl: z.string().optional(),
+  undo: z
+    .object({
+      status: z.enum(['running', 'completed']),
+      removed: z.number().int().describe('customers the import created, removed'),
+      restored: z.number().int().describe('customers the import changed, given their earlier values back'),
+      kept: z.number().int().describe('customers changed since the import (events, edits): kept as they are'),
+      keptCustomers: z.array(z.object({ customerId: z.string(), reason: z.string() })),
+      startedAt: z.string(),
+      finishedAt: z.string().nullable(),
+    })
+    .optional(),
 });
 export type ImportView = z.infer<typeof ImportViewSchema>;
 
@@ -154,6 +181,7 @@ export function importView(job: ImportJob, errorReportUrl?: string): ImportView 
     startedAt: job.startedAt,
     finishedAt: job.finishedAt,
     ...(errorReportUrl ? { errorReportUrl } : {}),
+    ...(job.undo ? { undo: job.undo } : {}),
   };
 }
 

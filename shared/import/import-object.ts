@@ -16,12 +16,15 @@ import {
 } from './import-job.ts';
 import type { ObjectStore } from './object-store.ts';
 import { runImport, type ImportSink } from './run-import.ts';
+import { suppressedAmong, type SuppressionStore } from '../privacy/suppression.ts';
 
 export interface ImportPorts {
   imports: ImportStore;
   tenants: TenantStore;
   objects: ObjectStore;
   now?: () => Date;
+  /** Erased persons (privacy): their rows are rejected as `suppressed`. */
+  suppression?: SuppressionStore;
   log: { info(msg: string, extra: Record<string, unknown>): void; warn(msg: string, extra: Record<string, unknown>): void };
 }
 
@@ -87,6 +90,7 @@ export async function importObject(ports: ImportPorts, source: ImportSource, sho
     addTags: async (tenantId, names) => {
       await changeTenant(tenants, tenantId, (t) => ({ ...t, tags: [...t.tags, ...names.filter((n) => !findTag(t.tags, n))] }));
     },
+    ...(ports.suppression ? { suppressed: (tenantId: string, emails: string[], phones: string[]) => suppressedAmong(ports.suppression!, tenantId, emails, phones) } : {}),
   };
   const result = await runImport({ job, token, tenant, bytes, sink, now: ports.now, shouldStop });
   if (result.outcome === 'lost') return { outcome: 'lost', importId };

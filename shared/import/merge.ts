@@ -9,6 +9,7 @@ const TEXT_FIELDS = ['firstName', 'lastName', 'language', 'birthDate', 'gender',
 
 export function newCustomerFromRow(id: string, f: RowFields, at: string): Customer {
   const firstContactAt = f.firstContactAt && f.firstContactAt < at ? f.firstContactAt : at;
+  const lastContactAt = f.lastContactAt && f.lastContactAt > firstContactAt && f.lastContactAt <= at ? f.lastContactAt : firstContactAt;
   return {
     id,
     firstName: f.firstName ?? null,
@@ -26,7 +27,7 @@ export function newCustomerFromRow(id: string, f: RowFields, at: string): Custom
     notes: f.notes ?? null,
     attributes: { ...f.attributes },
     firstContactAt,
-    lastContactAt: firstContactAt,
+    lastContactAt,
     stats: { ...emptyStats(), totalSpent: f.totalSpent ?? 0 },
     createdAt: at,
     updatedAt: at,
@@ -56,7 +57,10 @@ export function mergeRow(base: Customer, f: RowFields, policy: DuplicatePolicy, 
   const next: Customer = { ...base, consent: { ...base.consent }, tags: [...base.tags], attributes: { ...base.attributes }, stats: { ...base.stats } };
   let changed = false;
   const set = <K extends keyof Customer>(key: K, value: Customer[K]) => {
-    if (next[key] !== value) ((next[key] = value), (changed = true));
+    if (next[key] !== value) {
+      next[key] = value;
+      changed = true;
+    }
   };
   for (const key of TEXT_FIELDS) {
     const v = f[key];
@@ -67,14 +71,24 @@ export function mergeRow(base: Customer, f: RowFields, policy: DuplicatePolicy, 
   if (f.phone && !next.phone) set('phone', f.phone);
   for (const tag of f.tags ?? []) {
     if (next.tags.length >= MAX_TAGS_PER_CUSTOMER) break;
-    if (!next.tags.includes(tag)) (next.tags.push(tag), (changed = true));
+    if (!next.tags.includes(tag)) {
+      next.tags.push(tag);
+      changed = true;
+    }
   }
   for (const [k, v] of Object.entries(f.attributes ?? {})) {
-    if (next.attributes[k] === undefined || (policy === 'overwrite' && next.attributes[k] !== v)) ((next.attributes[k] = v), (changed = true));
+    if (next.attributes[k] === undefined || (policy === 'overwrite' && next.attributes[k] !== v)) {
+      next.attributes[k] = v;
+      changed = true;
+    }
   }
   const consent = importedConsent(next.consent.newsletter, f.consent);
-  if (consent) ((next.consent = { newsletter: consent, updatedAt: at, source: 'import' }), (changed = true));
+  if (consent) {
+    next.consent = { newsletter: consent, updatedAt: at, source: 'import' };
+    changed = true;
+  }
   if (f.firstContactAt && f.firstContactAt < next.firstContactAt) set('firstContactAt', f.firstContactAt);
+  if (f.lastContactAt && f.lastContactAt > next.lastContactAt && f.lastContactAt <= at) set('lastContactAt', f.lastContactAt);
   if (f.totalSpent !== undefined && (next.stats.totalSpent === 0 || policy === 'overwrite') && next.stats.totalSpent !== f.totalSpent) {
     next.stats.totalSpent = f.totalSpent;
     changed = true;

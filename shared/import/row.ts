@@ -21,6 +21,7 @@ export interface RowFields {
   tags?: string[];
   notes?: string;
   firstContactAt?: string;
+  lastContactAt?: string;
   totalSpent?: number;
   attributes?: Record<string, string>;
 }
@@ -37,6 +38,18 @@ export interface RowContext {
   tags: string[];
   /** Today as YYYY-MM-DD (birth dates after it are unreadable). */
   today: string;
+}
+
+/** A full timestamp (clientela's exports write first/last contact so) is kept to the millisecond. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+const NO_ANSWER = new Set(['unknown', 'pending']);
+
+/**
+ * Exports (clientela's and others') prefix `'` to a cell starting with `=`, `+`, `-`, `@`, tab or CR so a
+ * spreadsheet shows it as text (`'+39 333…`); the value is what follows. A `'` before anything else is data.
+ */
+export function unneutralise(value: string): string {
+  return value.length > 1 && value[0] === "'" && /^[=+\-@\t\r]/.test(value.slice(1)) ? value.slice(1) : value;
 }
 
 const LIMITS: Partial<Record<ImportField, number>> = { firstName: 100, lastName: 100, city: 100, postalCode: 20, notes: 4000 };
@@ -59,7 +72,7 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
   let fullName: string | undefined;
 
   for (let i = 0; i < record.length; i++) {
-    const value = record[i]!.trim();
+    const value = unneutralise(record[i]!.trim());
     if (!value) continue;
     const target = targets[i]!;
     if ('ignore' in target) continue;
@@ -107,7 +120,8 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
       case 'consent': {
         const v = readConsent(value);
         if (v) fields.consent ??= v;
-        else warn(i, `"${value}" is not a yes or no, consent left unchanged`);
+        // clientela's exports write the states an import cannot set as they are: no answer, no warning.
+        else if (!NO_ANSWER.has(value.toLowerCase())) warn(i, `"${value}" is not a yes or no, consent left unchanged`);
         break;
       }
       case 'birthDate': {
@@ -116,10 +130,16 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
         else warn(i, `"${value}" is not a birth date (dd/mm/yyyy or yyyy-mm-dd), left out`);
         break;
       }
-      case 'firstContactAt': {
+      case 'firstContactAt':
+      case 'lastContactAt': {
         const v = readDate(value);
-        if (v && v >= '1900-01-01' && v <= ctx.today) fields.firstContactAt ??= `${v}T00:00:00.000Z`;
+        if (v && v >= '1900-01-01' && v <= ctx.today) fields[target.field] ??= ISO_INSTANT.test(value) ? new Date(value).toISOString() : `${v}T00:00:00.000Z`;
         else warn(i, `"${value}" is not a date (dd/mm/yyyy or yyyy-mm-dd), left out`);
+        break;
+      }
+      case 'totalSpentMinor': {
+        if (/^\d{1,15}$/.test(value)) fields.totalSpent ??= Number(value);
+        else warn(i, `"${value}" is not an amount in minor units, left out`);
         break;
       }
       case 'gender': {

@@ -1,10 +1,10 @@
-import { ulid } from 'ulid';
 import type { Customer } from '../domain/customer.schema.ts';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import type { ConsentLedgerEntry } from '../store/customer.store.ts';
-import { describeMapping, mapColumns } from './columns.ts';
+import { mapColumns } from './columns.ts';
 import { openCsv, type CsvLayout } from './csv-reader.ts';
 import type { ImportCheckpoint, ImportCounts, ImportJob } from './import-job.ts';
+import { importUlid as ulid } from './ids.ts';
 import { mergeRow, newCustomerFromRow } from './merge.ts';
 import { readRow, type RowContext, type RowResult } from './row.ts';
 
@@ -25,17 +25,22 @@ export interface ImportWindow {
   to: ImportCheckpoint;
   counts: ImportCounts;
   newTags: string[];
+  /** A dry run: the creates and updates are kept as the job's would-be state, no customer is written. */
+  dryRun?: boolean;
 }
 
 /** The data access an import needs; DynamoDB in shared/store/import.store.ts, a null sink in the benchmark. */
 export interface ImportSink {
-  /** Cards of the customers holding these emails and phones (identity lookups, then cards). */
-  match(tenantId: string, emails: string[], phones: string[]): Promise<{ byEmail: Map<string, Customer>; byPhone: Map<string, Customer> }>;
+  /** Cards of the customers holding these emails and phones (identity lookups, then cards). With `dryRunOf`,
+   * what that dry run's earlier windows would have written counts as written. */
+  match(tenantId: string, emails: string[], phones: string[], dryRunOf?: string): Promise<{ byEmail: Map<string, Customer>; byPhone: Map<string, Customer> }>;
   /** Writes the window and moves the checkpoint, all or nothing. `conflict`: a customer changed meanwhile
    * (match again); `lost`: the job's checkpoint is no longer `from` (another run owns it). */
   commit(tenantId: string, importId: string, token: string, window: ImportWindow): Promise<'ok' | 'conflict' | 'lost'>;
   /** Adds tags to the tenant's catalogue (idempotent). */
   addTags(tenantId: string, names: string[]): Promise<void>;
+  /** Which of these emails and phones belong to erased persons (privacy); rows of new persons with one are rejected. */
+  suppressed?(tenantId: string, emails: string[], phones: string[]): Promise<{ emails: Set<string>; phones: Set<string> }>;
 }
 
 export interface RunImportArgs {
@@ -52,9 +57,9 @@ export interface RunImportArgs {
 
 export type RunOutcome = { outcome: 'completed' | 'stopped'; counts: ImportCounts; layout: CsvLayout } | { outcome: 'lost' } | { outcome: 'unreadable'; reason: string };
 
-/** Rows per window: a new customer is at most 4 items (card, 2 lookups, consent), so 24 rows plus the
- * job item and a report item stay within a 100-item TransactWriteItems. */
-export const WINDOW_ROWS = 24;
+/** Rows per window: a new customer is at most 5 items (card, 2 lookups, consent, undo record), so 19 rows
+ * plus the job item and a report item stay within a 100-item TransactWriteItems. */
+export const WINDOW_ROWS = 19;
 const MAX_REPORT_ROW = 2000;
 
 class LostJob extends Error {}
@@ -90,7 +95,7 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
     const tagsAfter = [...newTags, ...added];
     for (let attempt = 1; ; attempt++) {
       const plan = await planWindow(window, job, tenant.id, sink, now());
-      const w: ImportWindow = { ...plan, from: checkpoint, to, counts: addCounts(counts, plan.delta), newTags: tagsAfter };
+      const w: ImportWindow = { ...plan, from: checkpoint, to, counts: addCounts(counts, plan.delta), newTags: tagsAfter, dryRun: job.dryRun };
       const result = await sink.commit(tenant.id, job.id, args.token, w);
       if (result === 'lost') throw new LostJob();
       if (result === 'ok') {
@@ -145,7 +150,10 @@ async function planWindow(rows: { result: RowResult; raw: string }[], job: Impor
     if (result.fields.email) emails.add(result.fields.email);
     if (result.fields.phone) phones.add(result.fields.phone);
   }
-  const { byEmail, byPhone } = emails.size || phones.size ? await sink.match(tenantId, [...emails], [...phones]) : { byEmail: new Map(), byPhone: new Map() };
+  const { byEmail, byPhone } = emails.size || phones.size ? await sink.match(tenantId, [...emails], [...phones], job.dryRun ? job.id : undefined) : { byEmail: new Map(), byPhone: new Map() };
+  const unknownEmails = [...emails].filter((e) => !byEmail.has(e));
+  const unknownPhones = [...phones].filter((p) => !byPhone.has(p));
+  const suppressed = sink.suppressed && (unknownEmails.length || unknownPhones.length) ? await sink.suppressed(tenantId, unknownEmails, unknownPhones) : { emails: new Set<string>(), phones: new Set<string>() };
 
   const stored = new Map<string, Customer>();
   const idByEmail = new Map<string, string>();
@@ -181,6 +189,11 @@ async function planWindow(rows: { result: RowResult; raw: string }[], job: Impor
       warnings.push(`phone ${f.phone} belongs to another customer (${idByPhone.get(f.phone)}), left out`);
       delete f.phone;
     }
+    if (!id && ((f.email && suppressed.emails.has(f.email)) || (f.phone && suppressed.phones.has(f.phone)))) {
+      delta.rejected++;
+      report.push({ line: result.line, row, reason: 'suppressed' });
+      continue;
+    }
     delta.warnings += warnings.length;
     for (const w of warnings) report.push({ line: result.line, row, reason: `warning: ${w}` });
 
@@ -213,13 +226,11 @@ async function planWindow(rows: { result: RowResult; raw: string }[], job: Impor
   };
   const creates: ImportWindow['creates'] = [];
   const updates: ImportWindow['updates'] = [];
-  if (!job.dryRun) {
-    for (const [id, c] of current) {
-      if (created.has(id)) creates.push({ customer: c, consent: ledger(c) });
-      else {
-        const prev = stored.get(id)!;
-        updates.push({ prev, next: { ...c, version: prev.version + 1, updatedAt: at }, consent: ledger(c, prev) });
-      }
+  for (const [id, c] of current) {
+    if (created.has(id)) creates.push({ customer: c, consent: ledger(c) });
+    else {
+      const prev = stored.get(id)!;
+      updates.push({ prev, next: { ...c, version: prev.version + 1, updatedAt: at }, consent: ledger(c, prev) });
     }
   }
   return { creates, updates, report, delta };

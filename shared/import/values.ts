@@ -36,8 +36,18 @@ const languageByName: Map<string, string> = (() => {
   return map;
 })();
 
+/** A file repeats a handful of language spellings a million times: remember the answers (bounded). */
+const languageCache = new Map<string, string | undefined>();
+
 /** `it`, `IT`, `it-IT`, `it_IT`, `italiano`, `Italian`, `Italienisch` → a BCP 47 tag. */
 export function readLanguage(raw: string): string | undefined {
+  if (languageCache.has(raw)) return languageCache.get(raw);
+  const v = readLanguageUncached(raw);
+  if (languageCache.size < 1000) languageCache.set(raw, v);
+  return v;
+}
+
+function readLanguageUncached(raw: string): string | undefined {
   const v = raw.trim();
   if (!v) return undefined;
   const byName = languageByName.get(fold(v));

@@ -9,10 +9,11 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { Customer } from '../domain/customer.schema.ts';
-import { LEASE_MS, type ImportJob, type ImportSource } from '../import/import-job.ts';
+import { LEASE_MS, UNDO_DAYS, type ImportJob, type ImportSource } from '../import/import-job.ts';
+import { changedFields, UNDO_FIELDS, type UndoRecord, type UndoStore } from '../import/undo.ts';
 import type { ImportSink, ImportWindow, ReportEntry } from '../import/run-import.ts';
 import { cardItem, customerFromItem } from './customer.store.ts';
-import { keys } from './keys.ts';
+import { CARD_SK, IMPORT_UNDO_PREFIX, keys } from './keys.ts';
 import { withConflictRetry } from './retry.ts';
 
 export type ClaimResult =
@@ -34,7 +35,7 @@ export interface ClaimRequest {
   leaseUntil: string;
 }
 
-export interface ImportStore extends Omit<ImportSink, 'addTags'> {
+export interface ImportStore extends Omit<ImportSink, 'addTags'>, UndoStore {
   createPending(job: ImportJob): Promise<void>;
   get(tenantId: string, importId: string): Promise<ImportJob | undefined>;
   list(tenantId: string, limit: number, cursor?: string): Promise<{ items: ImportJob[]; nextCursor: string | null }>;
@@ -48,7 +49,21 @@ export interface ImportStore extends Omit<ImportSink, 'addTags'> {
 
 /** Error-report chunks live as long as the report file (7 days), then TTL removes them. */
 const REPORT_TTL_SECONDS = 7 * 24 * 3600;
+/** A dry run's would-be state is needed only while it runs. */
+const DRY_RUN_TTL_SECONDS = 24 * 3600;
 const INTERNAL = new Set(['pk', 'sk', 'entity', 'gsi4pk', 'gsi4sk', 'cpOffset']);
+const UNDO_PAGE = 100;
+const MAX_KEPT_LISTED = 1000;
+
+function undoRecordFromItem(item: Record<string, unknown>): UndoRecord {
+  const before: UndoRecord['before'] = {};
+  const after: UndoRecord['after'] = {};
+  for (const f of UNDO_FIELDS) {
+    if (`b_${f}` in item) before[f] = item[`b_${f}`];
+    if (`a_${f}` in item) after[f] = item[`a_${f}`];
+  }
+  return { customerId: item.customerId as string, kind: item.kind as UndoRecord['kind'], version: item.version as number, ledger: (item.ledger as string[] | undefined) ?? [], before, after };
+}
 
 function jobFromItem(item: Record<string, unknown>): ImportJob {
   const out: Record<string, unknown> = {};
@@ -91,11 +106,25 @@ export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string)
     for (let attempt = 0; pending.length; attempt++) {
       if (attempt > 0) await sleep(Math.random() * Math.min(2000, 25 * 2 ** attempt));
       if (attempt > 10) throw new Error('DynamoDB kept answering UnprocessedKeys');
-      const res = await db.send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending, ConsistentRead: true } } }));
+      const res = await withThrottleRetry(() => db.send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending, ConsistentRead: true } } })));
       out.push(...(res.Responses?.[TableName] ?? []));
       pending = (res.UnprocessedKeys?.[TableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
     }
     return out;
+  }
+
+  /** One window's transaction: `lost` when the job's condition failed (another run owns it), `conflict` when a card did. */
+  async function send(items: object[]): Promise<'ok' | 'conflict' | 'lost'> {
+    try {
+      await withThrottleRetry(() => withConflictRetry(() => db.send(new TransactWriteCommand({ TransactItems: items as never }))));
+      return 'ok';
+    } catch (e) {
+      if (!(e instanceof TransactionCanceledException)) throw e;
+      const reasons = e.CancellationReasons ?? [];
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'lost';
+      if (reasons.some((r) => r?.Code === 'ConditionalCheckFailed')) return 'conflict';
+      throw e;
+    }
   }
 
   const lookupPut = (tenantId: string, field: 'email' | 'phone', value: string, customerId: string) => ({
@@ -228,21 +257,24 @@ export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string)
       } while (ExclusiveStartKey);
     },
 
-    async match(tenantId, emails, phones) {
-      const lookupKeys = [...emails.map((e) => keys.emailLookup(tenantId, e)), ...phones.map((p) => keys.phoneLookup(tenantId, p))];
+    async match(tenantId, emails, phones, dryRunOf) {
       const byEmail = new Map<string, Customer>();
       const byPhone = new Map<string, Customer>();
-      if (!lookupKeys.length) return { byEmail, byPhone };
-      const lookups = await batchGet(lookupKeys);
-      const ids = [...new Set(lookups.map((l) => l.customerId as string))];
+      const identities = [...emails.map((value) => ({ field: 'email' as const, value })), ...phones.map((value) => ({ field: 'phone' as const, value }))];
+      if (!identities.length) return { byEmail, byPhone };
+      const real = (i: (typeof identities)[number]) => (i.field === 'email' ? keys.emailLookup(tenantId, i.value) : keys.phoneLookup(tenantId, i.value));
+      const dry = (i: (typeof identities)[number]) => keys.importDryLookup(tenantId, dryRunOf!, i.field, i.value);
+      const at = (k: { pk: string; sk: string }) => `${k.pk}\n${k.sk}`;
+      const found = new Map((await batchGet([...identities.map(real), ...(dryRunOf ? identities.map(dry) : [])])).map((l) => [at(l as { pk: string; sk: string }), l.customerId as string]));
+      // A dry run's would-be identities and cards stand in for what it would have written.
+      const owners = identities.map((i) => ({ ...i, id: (dryRunOf ? found.get(at(dry(i))) : undefined) ?? found.get(at(real(i))) }));
+      const ids = [...new Set(owners.flatMap((o) => (o.id ? [o.id] : [])))];
       if (!ids.length) return { byEmail, byPhone };
       const cards = new Map((await batchGet(ids.map((id) => keys.customerCard(tenantId, id)))).map((i) => [i.id as string, customerFromItem(i)]));
-      for (const l of lookups) {
-        const c = cards.get(l.customerId as string);
-        if (!c) continue;
-        const pk = l.pk as string;
-        if (pk.startsWith(keys.emailLookup(tenantId, '').pk)) byEmail.set(pk.slice(keys.emailLookup(tenantId, '').pk.length), c);
-        else byPhone.set(pk.slice(keys.phoneLookup(tenantId, '').pk.length), c);
+      if (dryRunOf) for (const i of await batchGet(ids.map((id) => keys.importDryCard(tenantId, dryRunOf, id)))) cards.set((i.card as Customer).id, i.card as Customer);
+      for (const o of owners) {
+        const c = o.id ? cards.get(o.id) : undefined;
+        if (c) (o.field === 'email' ? byEmail : byPhone).set(o.value, c);
       }
       return { byEmail, byPhone };
     },
@@ -282,11 +314,57 @@ export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string)
       const ledger = (customerId: string, e: NonNullable<ImportWindow['creates'][number]['consent']>) => ({
         Put: { TableName, Item: { ...keys.consentEntry(tenantId, customerId, e.at, e.id), entity: 'consent', customerId, ...e } },
       });
+      if (w.dryRun) {
+        // A dry run writes no customer: its would-be cards and identities go to its own partition instead.
+        const ttl = Math.floor(Date.now() / 1000) + DRY_RUN_TTL_SECONDS;
+        const dryLookup = (field: 'email' | 'phone', value: string, customerId: string) => ({
+          Put: { TableName, Item: { ...keys.importDryLookup(tenantId, importId, field, value), entity: 'importDryLookup', customerId, ttl } },
+        });
+        for (const { c, prev } of [...w.creates.map((x) => ({ c: x.customer, prev: undefined })), ...w.updates.map((x) => ({ c: x.next, prev: x.prev }))]) {
+          items.push({ Put: { TableName, Item: { ...keys.importDryCard(tenantId, importId, c.id), entity: 'importDryCard', card: c, ttl } } });
+          if (c.email && c.email !== prev?.email) items.push(dryLookup('email', c.email, c.id));
+          if (c.phone && c.phone !== prev?.phone) items.push(dryLookup('phone', c.phone, c.id));
+        }
+        return send(items);
+      }
+      const undoTtl = Math.floor(Date.now() / 1000) + UNDO_DAYS * 86_400;
+      // The undo record, in the same transaction as the change it can revert: kind and version of the card
+      // the import left, the ledger entries it wrote, and per changed field the value before the import's
+      // first change (`if_not_exists`: a later window of the same import keeps it) and after its last.
+      const undo = (c: Customer, prev: Customer | undefined, consent: ImportWindow['creates'][number]['consent']) => {
+        const names: Record<string, string> = { '#k': 'kind', '#v': 'version', '#ttl': 'ttl' };
+        const values: Record<string, unknown> = {
+          ':e': 'importUndo',
+          ':i': importId,
+          ':c': c.id,
+          ':kind': prev ? 'updated' : 'created',
+          ':v': c.version,
+          ':ttl': undoTtl,
+          ...Object.fromEntries(Object.entries(keys.importUndoListing(tenantId, importId, keys.customerShard(c.id), c.id)).map(([k, v]) => [`:${k}`, v])),
+        };
+        const sets = ['entity = :e', 'importId = :i', 'customerId = :c', '#k = if_not_exists(#k, :kind)', '#v = :v', '#ttl = :ttl', 'gsi4pk = :gsi4pk', 'gsi4sk = :gsi4sk'];
+        if (consent) {
+          sets.push('ledger = list_append(if_not_exists(ledger, :nil), :l)');
+          values[':nil'] = [];
+          values[':l'] = [keys.consentEntry(tenantId, c.id, consent.at, consent.id).sk];
+        }
+        if (prev) {
+          changedFields(prev, c).forEach(({ field, before, after }, i) => {
+            names[`#b${i}`] = `b_${field}`;
+            names[`#a${i}`] = `a_${field}`;
+            values[`:b${i}`] = before;
+            values[`:a${i}`] = after;
+            sets.push(`#b${i} = if_not_exists(#b${i}, :b${i})`, `#a${i} = :a${i}`);
+          });
+        }
+        return { Update: { TableName, Key: keys.importUndo(tenantId, c.id, importId), UpdateExpression: `SET ${sets.join(', ')}`, ExpressionAttributeNames: names, ExpressionAttributeValues: values } };
+      };
       for (const { customer: c, consent } of w.creates) {
         items.push({ Put: { TableName, Item: cardItem(tenantId, c), ConditionExpression: 'attribute_not_exists(pk)' } });
         if (c.email) items.push(lookupPut(tenantId, 'email', c.email, c.id));
         if (c.phone) items.push(lookupPut(tenantId, 'phone', c.phone, c.id));
         if (consent) items.push(ledger(c.id, consent));
+        items.push(undo(c, undefined, consent));
       }
       for (const { next, prev, consent } of w.updates) {
         items.push({ Put: { TableName, Item: cardItem(tenantId, next), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': prev.version } } });
@@ -294,17 +372,137 @@ export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string)
         if (next.email && next.email !== prev.email) items.push(lookupPut(tenantId, 'email', next.email, next.id));
         if (next.phone && next.phone !== prev.phone) items.push(lookupPut(tenantId, 'phone', next.phone, next.id));
         if (consent) items.push(ledger(next.id, consent));
+        items.push(undo(next, prev, consent));
       }
+      return send(items);
+    },
+
+    // ---- Undo (DELETE /v1/imports/{id}) ----
+
+    async startUndo(tenantId, importId, at) {
+      const fresh = { status: 'running', removed: 0, restored: 0, kept: 0, keptCustomers: [], startedAt: at, finishedAt: null };
+      const res = await db.send(
+        new UpdateCommand({
+          TableName,
+          Key: keys.importJob(tenantId, importId),
+          UpdateExpression: 'SET #u = if_not_exists(#u, :u), updatedAt = :at',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#u': 'undo' },
+          ExpressionAttributeValues: { ':u': fresh, ':at': at },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return jobFromItem(res.Attributes!);
+    },
+
+    async undoRecords(tenantId, importId, shard) {
+      const res = await withThrottleRetry(() =>
+        db.send(
+          new QueryCommand({
+            TableName,
+            IndexName: 'gsi4',
+            KeyConditionExpression: 'gsi4pk = :p',
+            ExpressionAttributeValues: { ':p': keys.importUndoListing(tenantId, importId, shard, '').gsi4pk },
+            Limit: UNDO_PAGE,
+          }),
+        ),
+      );
+      return (res.Items ?? []).map(undoRecordFromItem);
+    },
+
+    async customerItems(tenantId, customerId, importId) {
+      const sks: string[] = [];
+      let pending = false;
+      let card: Customer | undefined;
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await withThrottleRetry(() =>
+          db.send(
+            new QueryCommand({
+              TableName,
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': keys.customerPk(tenantId, customerId) },
+              ConsistentRead: true,
+              ExclusiveStartKey,
+            }),
+          ),
+        );
+        for (const item of page.Items ?? []) {
+          const sk = item.sk as string;
+          if (sk === CARD_SK) card = customerFromItem(item);
+          else if (sk === `${IMPORT_UNDO_PREFIX}${importId}`) pending = true;
+          else if (!sk.startsWith(IMPORT_UNDO_PREFIX)) sks.push(sk);
+        }
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return { card, sks, pending };
+    },
+
+    async applyUndo(tenantId, importId, step, at) {
+      const { record } = step;
+      const pk = keys.customerPk(tenantId, record.customerId);
+      const items: object[] = [
+        { Delete: { TableName, Key: keys.importUndo(tenantId, record.customerId, importId), ConditionExpression: 'attribute_exists(pk)' } },
+      ];
+      const lookupDelete = (field: 'email' | 'phone', value: string) => ({
+        Delete: {
+          TableName,
+          Key: field === 'email' ? keys.emailLookup(tenantId, value) : keys.phoneLookup(tenantId, value),
+          ConditionExpression: 'customerId = :id',
+          ExpressionAttributeValues: { ':id': record.customerId },
+        },
+      });
+      const job = await get(tenantId, importId);
+      const listed = (job?.undo?.keptCustomers.length ?? 0) < MAX_KEPT_LISTED;
+      const count = (what: 'removed' | 'restored' | 'kept', reason?: string) => ({
+        Update: {
+          TableName,
+          Key: keys.importJob(tenantId, importId),
+          UpdateExpression: `ADD #u.${what} :one SET updatedAt = :at${reason && listed ? ', #u.keptCustomers = list_append(#u.keptCustomers, :k)' : ''}`,
+          ExpressionAttributeNames: { '#u': 'undo' },
+          ExpressionAttributeValues: { ':one': 1, ':at': at, ...(reason && listed ? { ':k': [{ customerId: record.customerId, reason }] } : {}) },
+        },
+      });
+      if (step.action === 'remove') {
+        const c = step.card;
+        items.push({ Delete: { TableName, Key: keys.customerCard(tenantId, c.id), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': record.version } } });
+        if (c.email) items.push(lookupDelete('email', c.email));
+        if (c.phone) items.push(lookupDelete('phone', c.phone));
+        for (const sk of step.itemSks) items.push({ Delete: { TableName, Key: { pk, sk } } });
+        items.push(count('removed'));
+      } else if (step.action === 'restore') {
+        items.push({ Put: { TableName, Item: cardItem(tenantId, step.next), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': step.prev.version } } });
+        if (step.dropLookups.email) items.push(lookupDelete('email', step.dropLookups.email));
+        if (step.dropLookups.phone) items.push(lookupDelete('phone', step.dropLookups.phone));
+        for (const sk of step.ledgerSks) items.push({ Delete: { TableName, Key: { pk, sk } } });
+        items.push(count('restored', step.note));
+      } else {
+        items.push(count('kept', step.reason));
+      }
+      // Undo records of other imports of this customer stay: they belong to those imports' undo.
+      if (items.length > 100) throw new Error(`undo of ${record.customerId}: ${items.length} items exceed one transaction`);
       try {
         await withThrottleRetry(() => withConflictRetry(() => db.send(new TransactWriteCommand({ TransactItems: items as never }))));
-        return 'ok';
+        return true;
       } catch (e) {
-        if (!(e instanceof TransactionCanceledException)) throw e;
-        const reasons = e.CancellationReasons ?? [];
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'lost';
-        if (reasons.some((r) => r?.Code === 'ConditionalCheckFailed')) return 'conflict';
+        if (e instanceof TransactionCanceledException && (e.CancellationReasons ?? []).some((r) => r?.Code === 'ConditionalCheckFailed')) return false;
         throw e;
       }
+    },
+
+    async finishUndo(tenantId, importId, at) {
+      const res = await db.send(
+        new UpdateCommand({
+          TableName,
+          Key: keys.importJob(tenantId, importId),
+          UpdateExpression: 'SET #u.#s = :done, #u.finishedAt = :at, updatedAt = :at',
+          ConditionExpression: 'attribute_exists(#u)',
+          ExpressionAttributeNames: { '#s': 'status', '#u': 'undo' },
+          ExpressionAttributeValues: { ':done': 'completed', ':at': at },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return jobFromItem(res.Attributes!);
     },
   };
 }

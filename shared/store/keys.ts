@@ -50,6 +50,21 @@ export const keys = {
     pk: keys.importPk(tenantId, importId),
     sk: `REPORT#${String(line).padStart(12, '0')}`,
   }),
+  /** Undo record of one customer an import created or changed: in the customer's partition (after `PROFILE`,
+   * so card queries never see it; erasure of the partition takes it along), with the before-images. */
+  importUndo: (tenantId: string, customerId: string, importId: string) => ({ pk: keys.customerPk(tenantId, customerId), sk: `${IMPORT_UNDO_PREFIX}${importId}` }),
+  /** Finding an import's undo records (gsi4, sparse), spread over the customer shards like the list indexes. */
+  importUndoListing: (tenantId: string, importId: string, shard: number, customerId: string) => ({
+    gsi4pk: `T#${tenantId}#IMPORT#${importId}#UNDO#${shard}`,
+    gsi4sk: customerId,
+  }),
+  /** A dry run's would-be state, in its job's partition (expires after a day): the identities and cards it
+   * would have written, so later windows of the file match against them as a real run would. */
+  importDryLookup: (tenantId: string, importId: string, field: 'email' | 'phone', value: string) => ({
+    pk: keys.importPk(tenantId, importId),
+    sk: `DRY#${field === 'email' ? 'E' : 'P'}#${value}`,
+  }),
+  importDryCard: (tenantId: string, importId: string, customerId: string) => ({ pk: keys.importPk(tenantId, importId), sk: `DRY#C#${customerId}` }),
   // ---- end imports ----
 };
 
@@ -58,6 +73,8 @@ export const keys = {
 export const CARD_SK = 'PROFILE';
 export const HISTORY_PREFIX = 'H#';
 export const CONSENT_PREFIX = 'CONSENT#';
+/** Import undo records in a customer partition (`UNDO#` sorts after `PROFILE`). */
+export const IMPORT_UNDO_PREFIX = 'UNDO#';
 
 /** Sort fields of the customer list, each backed by an index whose sort key starts with the value. */
 export const SORT_INDEX = {
@@ -113,3 +130,25 @@ export const eventKeys = {
   /** A fixed-window request counter for publishable-key events (per key or per client IP); expires (ttl). */
   rateWindow: (tenantId: string, subject: string, windowStart: number) => ({ pk: `T#${tenantId}#RATE#${subject}`, sk: `W#${windowStart}` }),
 };
+
+// ---- Merging people (issue 3): what is left of a customer folded into another ----
+export const mergeKeys = {
+  /** In the merged-away customer's own partition: `GET /v1/customers/{otherId}` finds it and answers 301.
+   * `REDIRECT` sorts after `PROFILE`, so the card Query never returns it. */
+  redirect: (tenantId: string, otherId: string) => ({ pk: keys.customerPk(tenantId, otherId), sk: 'REDIRECT' }),
+};
+
+// ---- Privacy (issue 6): privacy secret, suppression entries, audit log ----
+export const privacyKeys = {
+  /** The tenant's privacy secret (HMAC key for suppression hashes and unsubscribe links); created on first use. */
+  secret: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'SECRET#PRIVACY' }),
+  /** One item per erased identity (email or phone), keyed by its HMAC only: found with one GetItem. */
+  suppression: (tenantId: string, hash: string) => ({ pk: `T#${tenantId}#SUPP#${hash}`, sk: 'SUPPRESSION' }),
+};
+export const auditKeys = {
+  /** A tenant's audit log: one partition, newest first by sort key (admin actions are a few per minute). */
+  auditPk: (tenantId: string) => `T#${tenantId}#AUDIT`,
+  entry: (tenantId: string, at: string, entryId: string) => ({ pk: `T#${tenantId}#AUDIT`, sk: `AUDIT#${at}#${entryId}` }),
+  AUDIT_PREFIX: 'AUDIT#',
+};
+// ---- end privacy ----

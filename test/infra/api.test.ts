@@ -18,6 +18,7 @@ beforeAll(() => {
     ...stack.api.functions,
     [WORKERS.importCsv.name]: stack.importWorker.importCsv,
     [WORKERS.exportTask.name]: stack.exportWorkflow.exportTask,
+    [WORKERS.retention.name]: stack.retentionWorker.retention,
   };
 }, SYNTH_TIMEOUT_MS);
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { useLocalEnv } from '../support/aws.ts';
+import { createTable } from '../../local/emulators.ts';
 import { TABLE } from '../../shared/store/table.ts';
 
 describe('the local table', () => {
@@ -13,7 +14,15 @@ describe('the local table', () => {
     ]);
     const indexes = (Table!.GlobalSecondaryIndexes ?? []).map((i) => ({ name: i.IndexName, keys: i.KeySchema!.map((k) => k.AttributeName), projection: i.Projection!.ProjectionType }));
     expect(indexes.sort((a, b) => a.name!.localeCompare(b.name!))).toEqual(TABLE.indexes.map((i) => ({ name: i.name, keys: [i.partitionKey, i.sortKey], projection: 'ALL' })));
+    expect(Table!.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
     const ttl = await env.client.send(new DescribeTimeToLiveCommand({ TableName: env.tableName }));
-    expect(ttl.TimeToLiveDescription?.AttributeName).toBe(TABLE.timeToLiveAttribute);
+    expect(ttl.TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: TABLE.timeToLiveAttribute });
+  });
+
+  it('can be created again without harm (npm start does it on every start)', async () => {
+    const env = await useLocalEnv();
+    await createTable(env.client, env.tableName);
+    const ttl = await env.client.send(new DescribeTimeToLiveCommand({ TableName: env.tableName }));
+    expect(ttl.TimeToLiveDescription?.TimeToLiveStatus).toBe('ENABLED');
   });
 });

@@ -1,25 +1,58 @@
+/**
+ * Starts the emulators once for the whole test run: DynamoDB Local in memory and s3rver on a temporary
+ * directory; teardown stops both. Test files reach them in two ways:
+ * - `inject('dynamodbEndpoint')` / `inject('s3Endpoint')`, or test/support/aws.ts (`useLocalEnv()` gives a
+ *   file its own table and buckets);
+ * - process.env, inherited by the test workers: DYNAMODB_ENDPOINT, S3_ENDPOINT and a default shared table
+ *   and buckets (TABLE_NAME, IMPORT_BUCKET, EXPORT_BUCKET), so a handler imported with no set-up at all
+ *   talks to the emulators, never to AWS.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDynamo, startS3, type DynamoLocal, type S3Local } from '../../local/emulators.ts';
+import type { TestProject } from 'vitest/node';
+import { createBuckets, createTable, dynamoClient, LOCAL_REGION, s3Client, startDynamo, startS3 } from '../../local/emulators.ts';
 
-/**
- * One DynamoDB Local (in memory) and one s3rver for the whole test run. Their endpoints reach the test
- * workers through the environment; each test file then makes its own table and buckets (test/support/aws.ts),
- * so files stay isolated while paying the emulators' start-up once.
- */
-let dynamo: DynamoLocal | undefined;
-let s3: S3Local | undefined;
-let s3Dir: string | undefined;
-
-export async function setup() {
-  s3Dir = mkdtempSync(join(tmpdir(), 'clientela-test-s3-'));
-  [dynamo, s3] = await Promise.all([startDynamo(), startS3({ dir: s3Dir })]);
-  process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
-  process.env.S3_ENDPOINT = s3.endpoint;
+declare module 'vitest' {
+  export interface ProvidedContext {
+    dynamodbEndpoint: string;
+    s3Endpoint: string;
+  }
 }
 
-export async function teardown() {
-  await Promise.allSettled([dynamo?.stop(), s3?.stop()]);
-  if (s3Dir) rmSync(s3Dir, { recursive: true, force: true });
+/** The shared resources every test worker's environment points at by default. */
+export const DEFAULT_TEST_RESOURCES = {
+  TABLE_NAME: 'clientela-test',
+  IMPORT_BUCKET: 'clientela-test-imports',
+  EXPORT_BUCKET: 'clientela-test-exports',
+} as const;
+
+export default async function setup(project: TestProject) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const s3Dir = mkdtempSync(join(tmpdir(), 'clientela-test-s3-'));
+  const [dynamo, s3] = await Promise.all([startDynamo(), startS3({ dir: s3Dir })]);
+
+  const ddb = dynamoClient(dynamo.endpoint);
+  const s3c = s3Client(s3.endpoint);
+  await createTable(ddb, DEFAULT_TEST_RESOURCES.TABLE_NAME);
+  await createBuckets(s3c, [DEFAULT_TEST_RESOURCES.IMPORT_BUCKET, DEFAULT_TEST_RESOURCES.EXPORT_BUCKET]);
+  ddb.destroy();
+  s3c.destroy();
+
+  Object.assign(process.env, {
+    ...DEFAULT_TEST_RESOURCES,
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    S3_ENDPOINT: s3.endpoint,
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    KEY_CACHE_SECONDS: '0',
+  });
+  project.provide('dynamodbEndpoint', dynamo.endpoint);
+  project.provide('s3Endpoint', s3.endpoint);
+
+  return async () => {
+    await Promise.allSettled([dynamo.stop(), s3.stop()]);
+    rmSync(s3Dir, { recursive: true, force: true });
+  };
 }

@@ -1,0 +1,187 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'csv-stringify/sync';
+import { row, type BenchOptions, type BenchRow } from './types.ts';
+
+/**
+ * Export (issue 5) against DynamoDB Local and s3rver: customers/s through the export workflow's steps
+ * (Plan → WritePart per shard, 4 at a time as the Map runs them → Combine → Record), next to a plain
+ * paginated Query of the same shards + csv-stringify of the same rows and columns in the same run
+ * (target ≥ 0.7×); read units per exported customer (ReturnConsumedCapacity); peak RSS of the export in a
+ * child process at two sizes (flat is the target).
+ */
+const CONCURRENCY = 4;
+
+async function setup(dynamodbEndpoint: string, s3Endpoint: string) {
+  Object.assign(process.env, {
+    TABLE_NAME: 'bench-export',
+    DYNAMODB_ENDPOINT: dynamodbEndpoint,
+    S3_ENDPOINT: s3Endpoint,
+    IMPORT_BUCKET: 'bench-imports',
+    EXPORT_BUCKET: 'bench-exports',
+    KEY_CACHE_SECONDS: '60',
+    AWS_REGION: 'eu-south-1',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  });
+  const { dynamo } = await import('../shared/clients.ts');
+  const { stores, segmentExportStores } = await import('../shared/http/stores.ts');
+  let rcu = 0;
+  dynamo().middlewareStack.add(
+    (next, ctx) => async (args) => {
+      (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
+      const out = await next(args);
+      const cc = (out.output as { ConsumedCapacity?: { ReadCapacityUnits?: number; CapacityUnits?: number } }).ConsumedCapacity;
+      if (ctx.commandName === 'QueryCommand' && cc) rcu += cc.ReadCapacityUnits ?? cc.CapacityUnits ?? 0;
+      return out;
+    },
+    { step: 'initialize', name: 'benchRcu' },
+  );
+  return { db: dynamo(), stores, segmentExportStores, rcu: () => rcu, resetRcu: () => (rcu = 0) };
+}
+
+/** Runs the workflow's steps for a new export of everyone of `tenantId`; answers rows and ms. */
+async function exportOnce(tenantId: string) {
+  const { stores, segmentExportStores } = await import('../shared/http/stores.ts');
+  const { requestExport } = await import('../shared/exports/exports.ts');
+  const steps = await import('../shared/exports/export-steps.ts');
+  const tenant = (await stores().tenants.getTenant(tenantId))!;
+  const { exports, segments, exportFiles } = segmentExportStores();
+  const deps = { exports, files: exportFiles };
+  const started = performance.now();
+  const { exportId } = await requestExport({ exports, segments, tenant, actor: { keyId: 'bench' }, start: async () => undefined }, { filter: {}, format: 'csv', delimiter: ',' } as never);
+  const planned = await steps.plan(deps, { tenantId, exportId });
+  const parts = [...planned.parts];
+  const partResults: Awaited<ReturnType<typeof steps.writePart>>[] = [];
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    for (let p = parts.shift(); p; p = parts.shift()) partResults.push(await steps.writePart(deps, p));
+  }));
+  const done = await steps.record(deps, await steps.combine(deps, { ...planned, partResults }));
+  return { rows: done.rowCount, ms: performance.now() - started };
+}
+
+/** The same rows read with a plain paginated Query per shard (same index, 4 at a time) and csv-stringify. */
+async function plainQuery(tenantId: string) {
+  const { dynamo } = await import('../shared/clients.ts');
+  const { QueryCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { keys } = await import('../shared/store/keys.ts');
+  const { CUSTOMER_SHARDS } = await import('../shared/store/table.ts');
+  const { customerFromItem } = await import('../shared/store/customer.store.ts');
+  const { COLUMN_NAMES } = await import('../shared/exports/export-format.ts');
+  const started = performance.now();
+  let rows = 0;
+  let bytes = 0;
+  const shards = Array.from({ length: CUSTOMER_SHARDS }, (_, i) => i);
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    for (let shard = shards.shift(); shard !== undefined; shard = shards.shift()) {
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await dynamo().send(new QueryCommand({ TableName: process.env.TABLE_NAME!, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': keys.customerListPk(tenantId, shard) }, ExclusiveStartKey }));
+        const cs = (page.Items ?? []).map(customerFromItem);
+        const flat = cs.map((c) => COLUMN_NAMES.map((k) => (k in c.stats ? c.stats[k as keyof typeof c.stats] : k === 'consent' ? c.consent.newsletter : k === 'tags' ? c.tags.join('|') : ((c as unknown as Record<string, unknown>)[k] ?? null))));
+        bytes += stringify(flat as never).length;
+        rows += cs.length;
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+    }
+  }));
+  return { rows, ms: performance.now() - started, bytes };
+}
+
+async function seed(tenantId: string, n: number) {
+  const { ulid } = await import('ulid');
+  const { BatchWriteCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { dynamo } = await import('../shared/clients.ts');
+  const { cardItem } = await import('../shared/store/customer.store.ts');
+  const { emptyStats } = await import('../shared/domain/customer.schema.ts');
+  const { stores } = await import('../shared/http/stores.ts');
+  const { ensureTenant } = await import('../shared/domain/tenants.ts');
+  await ensureTenant(stores().tenants, tenantId);
+  const at = '2026-01-01T10:00:00.000Z';
+  const batches: Record<string, unknown>[][] = [];
+  for (let i = 0; i < n; i += 25) {
+    batches.push(Array.from({ length: Math.min(25, n - i) }, (_, j) => {
+      const k = i + j;
+      return cardItem(tenantId, {
+        id: ulid(), firstName: `Nome${k}`, lastName: `Cognome${k}`, email: `persona${k}@esempio.it`, phone: `+39333${String(1000000 + k)}`, language: 'it',
+        consent: { newsletter: k % 3 ? 'granted' : 'unknown', updatedAt: null, source: null }, tags: k % 4 ? ['Regular'] : ['VIP', 'Local'], birthDate: null, gender: null,
+        city: 'Bologna', postalCode: '40121', country: 'IT', notes: k % 10 ? null : 'Tavolo vicino alla finestra', attributes: {}, firstContactAt: at, lastContactAt: at,
+        stats: { ...emptyStats(), totalSpent: k * 10 }, createdAt: at, updatedAt: at, version: 1,
+      });
+    }));
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    for (let b = batches.shift(); b; b = batches.shift()) {
+      let pending: Record<string, unknown>[] = b.map((Item) => ({ PutRequest: { Item } }));
+      while (pending.length) {
+        const out = await dynamo().send(new BatchWriteCommand({ RequestItems: { [process.env.TABLE_NAME!]: pending as never } }));
+        pending = (out.UnprocessedItems?.[process.env.TABLE_NAME!] as Record<string, unknown>[] | undefined) ?? [];
+      }
+    }
+  }));
+}
+
+function rssInChild(tenantId: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--rss-child', tenantId, process.env.DYNAMODB_ENDPOINT!, process.env.S3_ENDPOINT!], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => {
+      const m = /@@rss (\d+)/.exec(out);
+      if (code === 0 && m) resolve(Number(m[1]) / 1024);
+      else reject(new Error(`rss child exited ${code}: ${out.slice(-500)}`));
+    });
+  });
+}
+
+export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
+  const large = quick ? 10_000 : 100_000;
+  const small = quick ? 1_000 : 10_000;
+  const { startDynamo, startS3, createTable, createBuckets, s3Client } = await import('../local/emulators.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'bench-export-'));
+  const [dynamo, s3] = await Promise.all([startDynamo(), startS3({ dir })]);
+  try {
+    const env = await setup(dynamo.endpoint, s3.endpoint);
+    await createTable(env.db, 'bench-export');
+    await createBuckets(s3Client(s3.endpoint), ['bench-imports', 'bench-exports']);
+    await seed('bench-small', small);
+    await seed('bench-large', large);
+
+    await plainQuery('bench-small'); // warm-up
+    let exportMs = Infinity;
+    let plainMs = Infinity;
+    let rcuPerRow = 0;
+    for (let i = 0; i < 2; i++) {
+      const p = await plainQuery('bench-large');
+      if (p.rows !== large) throw new Error(`plain query read ${p.rows} of ${large}`);
+      plainMs = Math.min(plainMs, p.ms);
+      env.resetRcu();
+      const e = await exportOnce('bench-large');
+      if (e.rows !== large) throw new Error(`export wrote ${e.rows} of ${large}`);
+      rcuPerRow = env.rcu() / large;
+      exportMs = Math.min(exportMs, e.ms);
+    }
+    const rssSmall = await rssInChild('bench-small');
+    const rssLarge = await rssInChild('bench-large');
+    const k = (n: number) => `${n / 1000}k`;
+    return [
+      row(`export: ${k(large)} customers, workflow steps vs plain Query + csv-stringify`, large / (exportMs / 1000), 'rows/s', large / (plainMs / 1000), 'ratio ≥ 0.7'),
+      row('export: read units per exported customer (DynamoDB Local, eventually consistent Query)', rcuPerRow, 'RCU', null, null),
+      row(`export: peak RSS ${k(large)} vs ${k(small)} customers`, rssLarge, 'MB', rssSmall, 'ratio ≤ 1.2'),
+    ];
+  } finally {
+    await Promise.allSettled([dynamo.stop(), s3.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// `--rss-child TENANT DYNAMO S3`: one export in a fresh process; prints the peak resident set size (KB).
+if (process.argv[2] === '--rss-child') {
+  await setup(process.argv[4]!, process.argv[5]!);
+  await exportOnce(process.argv[3]!);
+  console.log(`@@rss ${process.resourceUsage().maxRSS}`);
+  process.exit(0);
+}

@@ -1,0 +1,46 @@
+import { monotonicFactory } from 'ulid';
+import * as z from 'zod';
+import { invalid } from '../domain/errors.ts';
+import { BadAuditCursorError, type AuditEntry, type AuditStore } from '../store/audit.store.ts';
+
+export type { AuditEntry, AuditStore } from '../store/audit.store.ts';
+
+/** Monotonic within a process: two entries in the same millisecond keep their order in the log. */
+const ulid = monotonicFactory();
+
+export interface AuditRecord {
+  tenantId: string;
+  /** The key id that acted (never the key), or `system:<job>`. */
+  actor: string;
+  action: string;
+  /** Non-personal: a kind (`customer`) or a technical id (import, export, key). Never a customer id. */
+  target?: string;
+  at?: Date;
+}
+
+/** Builds an audit entry (also used where the entry is written inside another transaction). */
+export function auditEntry(r: Omit<AuditRecord, 'tenantId'>): AuditEntry {
+  return { id: ulid(), at: (r.at ?? new Date()).toISOString(), actor: r.actor, action: r.action, ...(r.target ? { target: r.target } : {}) };
+}
+
+/** Appends one entry to the tenant's audit log. */
+export async function recordAudit(store: AuditStore, r: AuditRecord): Promise<AuditEntry> {
+  const entry = auditEntry(r);
+  await store.put(r.tenantId, entry);
+  return entry;
+}
+
+export const AuditEntrySchema = z.object({ id: z.string(), at: z.string(), actor: z.string(), action: z.string(), target: z.string().optional() });
+export const AuditQuerySchema = z
+  .object({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().min(1).max(2000).optional() })
+  .strict();
+
+/** `GET /v1/audit`: the tenant's audit log, newest first. */
+export async function listAudit(store: AuditStore, tenantId: string, query: z.infer<typeof AuditQuerySchema>) {
+  try {
+    return await store.list(tenantId, query.limit, query.cursor);
+  } catch (e) {
+    if (e instanceof BadAuditCursorError) throw invalid('cursor', 'is not a cursor of the audit log (it must come from nextCursor)');
+    throw e;
+  }
+}

@@ -1,0 +1,41 @@
+import type { TenantStore } from '../store/tenant.store.ts';
+import { authenticate } from '../domain/tenants.ts';
+import { DomainError } from '../domain/errors.ts';
+
+/**
+ * The CORS preflight of `POST /v1/events`. A browser sends it before a cross-origin JSON POST, with the
+ * page's `Origin` and no header of ours, so the tenant comes from the publishable key the browser script
+ * puts in the URL (`?key=pk_...`; the preflight goes to the same URL). Allowed origins are per tenant:
+ * only an origin in that tenant's settings gets the `Access-Control-Allow-*` headers; for any other the
+ * answer has none, and the browser refuses to send the POST.
+ */
+export const PREFLIGHT_MAX_AGE_SECONDS = 600;
+
+export const ALLOWED_REQUEST_HEADERS = ['authorization', 'content-type', 'x-api-key'];
+
+export type PreflightAnswer = { allowed: true; headers: Record<string, string> } | { allowed: false; reason: string };
+
+export async function answerPreflight(tenants: TenantStore, p: { origin?: string; key?: string; requestMethod?: string }): Promise<PreflightAnswer> {
+  if (!p.origin) return { allowed: false, reason: 'A preflight needs an Origin header' };
+  if (!p.key) return { allowed: false, reason: 'Put the publishable key in the URL (?key=pk_...) so the preflight can be answered' };
+  if (!p.key.startsWith('pk_')) return { allowed: false, reason: 'Only a publishable key (pk_...) may be sent in a URL' };
+  if (p.requestMethod && p.requestMethod.toUpperCase() !== 'POST') return { allowed: false, reason: 'Events are sent with POST' };
+  let allowedOrigins: string[];
+  try {
+    allowedOrigins = (await authenticate(tenants, p.key)).tenant.allowedOrigins;
+  } catch (e) {
+    if (e instanceof DomainError) return { allowed: false, reason: e.message };
+    throw e;
+  }
+  if (!allowedOrigins.includes(p.origin)) return { allowed: false, reason: `${p.origin} is not an allowed origin of this key's tenant (PATCH /v1/settings allowedOrigins)` };
+  return {
+    allowed: true,
+    headers: {
+      'access-control-allow-origin': p.origin,
+      'access-control-allow-methods': 'POST',
+      'access-control-allow-headers': ALLOWED_REQUEST_HEADERS.join(', '),
+      'access-control-max-age': String(PREFLIGHT_MAX_AGE_SECONDS),
+      vary: 'Origin',
+    },
+  };
+}

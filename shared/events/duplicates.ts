@@ -1,0 +1,72 @@
+import { publicView, type Customer } from '../domain/customer.schema.ts';
+import { fold } from '../domain/customer-rules.ts';
+import { NotFoundError } from '../domain/errors.ts';
+import type { MergeStore } from '../store/merge.store.ts';
+import type { EventCard } from './merge.ts';
+
+/**
+ * `GET /v1/customers/{id}/duplicates`: people who are likely the same as this one, each with why.
+ * Email and phone are unique per tenant, so two cards never literally share one; what does happen:
+ *  - `phone` / `email`: an event carried this person's email with another card's phone (or the reverse);
+ *    capture recorded it on the card as a conflict instead of merging silently;
+ *  - `name-and-email`: same first and last name (case- and accent-insensitive) and a similar email: the
+ *    same local part at another domain (`giulia.rossi@gmail.com` / `giulia.rossi@libero.it`), or at most
+ *    2 edits apart (`giulia.rosi@...`).
+ * Found through the card's conflicts (a GetItem each) and one Query per shard of the name index (gsi3).
+ */
+export type DuplicateReason = 'phone' | 'email' | 'name-and-email';
+
+export interface Duplicate {
+  customer: Customer;
+  reasons: DuplicateReason[];
+}
+
+const MAX_EDITS = 2;
+
+/** Levenshtein distance, stopping early once it exceeds `max` (emails are short; this is cheap). */
+export function editDistance(a: string, b: string, max = Infinity): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      best = Math.min(best, row[j]!);
+    }
+    if (best > max) return max + 1;
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+export function similarEmails(x: string | null, y: string | null): boolean {
+  if (!x || !y) return false;
+  const local = (e: string) => e.slice(0, e.lastIndexOf('@'));
+  return local(x) === local(y) || editDistance(x, y, MAX_EDITS) <= MAX_EDITS;
+}
+
+export async function findDuplicates(merges: MergeStore, tenantId: string, id: string): Promise<{ items: Duplicate[] }> {
+  const card = (await merges.getCard(tenantId, id)) as EventCard | undefined;
+  if (!card) throw new NotFoundError(`Customer ${id}`);
+  const found = new Map<string, Duplicate>();
+  const add = (c: Customer, reason: DuplicateReason) => {
+    if (c.id === id) return;
+    const d = found.get(c.id) ?? { customer: publicView(c), reasons: [] };
+    if (!d.reasons.includes(reason)) d.reasons.push(reason);
+    found.set(c.id, d);
+  };
+
+  const conflicting = [...new Set((card.conflicts ?? []).map((c) => c.customerId))];
+  const [others, sameName] = await Promise.all([
+    Promise.all(conflicting.map((cid) => merges.getCard(tenantId, cid))),
+    card.firstName && card.lastName ? merges.byName(tenantId, fold(card.lastName), fold(card.firstName)) : Promise.resolve([]),
+  ]);
+  for (const c of card.conflicts ?? []) {
+    const other = others[conflicting.indexOf(c.customerId)];
+    // The other card may have been merged or erased since the conflict was recorded.
+    if (other) add(other, c.field);
+  }
+  for (const c of sameName) if (similarEmails(card.email, c.email)) add(c, 'name-and-email');
+  return { items: [...found.values()].sort((x, y) => y.reasons.length - x.reasons.length) };
+}

@@ -1,0 +1,173 @@
+import * as z from 'zod';
+import type { Customer } from '../domain/customer.schema.ts';
+import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.schema.ts';
+import { ConflictError, NotFoundError, invalid } from '../domain/errors.ts';
+import { MAX_TRANSACTION_ITEMS, type MergeStore, type StateItem } from '../store/merge.store.ts';
+import { MAX_CONFLICTS, contribution, type BookingState, type EventCard, type SubjectState } from './merge.ts';
+
+/**
+ * `POST /v1/customers/{id}/merge` `{ otherId }`: folds a duplicate ("the other") into the customer ("the
+ * survivor"). In three steps, each safe to repeat, so a request that dies half-way is finished by sending
+ * it again:
+ *  1. the other's booking/order states are copied into the survivor's partition (invisible to the API);
+ *  2. one transaction switches over: the merged survivor card (version-checked), the other card deleted
+ *     (version-checked), a redirect item in its place, its email/phone lookups re-pointed, and the merged
+ *     state of every booking/order both had. From here on its events land on the survivor;
+ *  3. its history and consent entries move (copy + delete, ≤ 100 items per transaction), then the redirect
+ *     is marked done.
+ */
+export const MergeBodySchema = z.object({ otherId: z.string().trim().min(1).max(64) }).strict();
+
+export interface MergeContext {
+  merges: MergeStore;
+  tenantId: string;
+  now?: () => Date;
+}
+
+/** A customer this one absorbed: kept on the card so its aliases (lookups, redirect) can be found again, e.g. by erasure. */
+export interface MergedFrom {
+  id: string;
+  email: string | null;
+  phone: string | null;
+  at: string;
+}
+type MergeCard = EventCard & { mergedFrom?: MergedFrom[] };
+
+const FIELDS = ['firstName', 'lastName', 'email', 'phone', 'language', 'birthDate', 'gender', 'city', 'postalCode', 'country'] as const;
+const NOTES_MAX = 4000;
+const ATTEMPTS = 8;
+
+/** Two states of one booking (or order) held by both people: each part follows its newest event, as in capture. */
+export function mergeStates(a: SubjectState, b: SubjectState): SubjectState {
+  if (a.kind === 'order' && b.kind === 'order') return a.at >= b.at ? a : b;
+  if (a.kind !== 'booking' || b.kind !== 'booking') return a;
+  const out: BookingState = { ...a };
+  if (b.statusAt > a.statusAt) Object.assign(out, { status: b.status, statusAt: b.statusAt, completedAt: b.completedAt });
+  if ((b.amountAt ?? '') > (a.amountAt ?? '')) Object.assign(out, { amount: b.amount, amountAt: b.amountAt });
+  if ((b.detailsAt ?? '') > (a.detailsAt ?? '')) Object.assign(out, { date: b.date, time: b.time, partySize: b.partySize, detailsAt: b.detailsAt });
+  return out;
+}
+
+type Stats = EventCard['stats'];
+
+/** Both people's stats added up, minus what a booking/order they both had counted twice. */
+export function mergeStats(a: Stats, b: Stats, shared: { a: SubjectState; b: SubjectState; merged: SubjectState }[]): Stats {
+  const sum = (k: 'bookings' | 'noShows' | 'cancellations' | 'visits' | 'orders' | 'totalSpent') => a[k] + b[k];
+  const out = {
+    bookings: sum('bookings'),
+    noShows: sum('noShows'),
+    cancellations: sum('cancellations'),
+    visits: sum('visits'),
+    orders: sum('orders'),
+    totalSpent: sum('totalSpent'),
+    purchases: (a.purchases ?? 0) + (b.purchases ?? 0),
+  };
+  for (const s of shared) {
+    const [x, y, m] = [contribution(s.a), contribution(s.b), contribution(s.merged)];
+    out.bookings += m.bookings - x.bookings - y.bookings;
+    out.noShows += m.noShows - x.noShows - y.noShows;
+    out.cancellations += m.cancellations - x.cancellations - y.cancellations;
+    out.visits += m.visits - x.visits - y.visits;
+    out.orders += m.orders - x.orders - y.orders;
+    out.totalSpent += m.spent - x.spent - y.spent;
+    out.purchases += m.purchases - x.purchases - y.purchases;
+  }
+  const lastVisitAt = [a.lastVisitAt, b.lastVisitAt].filter((v): v is string => !!v).sort().pop() ?? null;
+  return { ...out, averageOrderValue: out.purchases > 0 ? Math.round(out.totalSpent / out.purchases) : 0, lastVisitAt };
+}
+
+/**
+ * The survivor's card after the merge. The survivor's own values win; the other only fills what is empty
+ * (a merge is the business saying "same person", not "the other one is right"). Consent: the newer
+ * decision wins. Tags: the union. Contacts: the earliest first and the latest last.
+ */
+export function mergeCards(a: MergeCard, b: MergeCard, stats: Stats, at: string): MergeCard {
+  const next: MergeCard = { ...a, fieldsAt: { ...a.fieldsAt } };
+  for (const k of FIELDS) {
+    if (next[k] || !b[k]) continue;
+    (next as Record<string, unknown>)[k] = b[k];
+    const stamp = b.fieldsAt?.[k];
+    if (stamp) next.fieldsAt![k] = stamp;
+    else delete next.fieldsAt![k];
+  }
+  next.notes = a.notes && b.notes && a.notes !== b.notes ? `${a.notes}\n\n${b.notes}`.slice(0, NOTES_MAX) : (a.notes ?? b.notes);
+  next.attributes = { ...b.attributes, ...a.attributes };
+  next.tags = [...new Set([...a.tags, ...b.tags])];
+  if ((b.consent.updatedAt ?? '') > (a.consent.updatedAt ?? '')) next.consent = { ...b.consent };
+  next.firstContactAt = a.firstContactAt < b.firstContactAt ? a.firstContactAt : b.firstContactAt;
+  next.lastContactAt = a.lastContactAt > b.lastContactAt ? a.lastContactAt : b.lastContactAt;
+  next.createdAt = a.createdAt < b.createdAt ? a.createdAt : b.createdAt;
+  next.stats = stats;
+  const conflicts = [...(a.conflicts ?? []), ...(b.conflicts ?? [])].filter((c) => c.customerId !== a.id && c.customerId !== b.id);
+  if (conflicts.length || a.conflicts) next.conflicts = conflicts.slice(-MAX_CONFLICTS);
+  next.mergedFrom = [...(a.mergedFrom ?? []), ...(b.mergedFrom ?? []), { id: b.id, email: b.email, phone: b.phone, at }];
+  next.updatedAt = at;
+  next.version = a.version + 1;
+  return next;
+}
+
+/** Every email and phone that led to the other (its own and those of people it absorbed earlier). */
+function aliases(b: MergeCard): { email: string[]; phone: string[] } {
+  const people = [b, ...(b.mergedFrom ?? [])];
+  const uniq = (xs: (string | null)[]) => [...new Set(xs.filter((x): x is string => !!x))];
+  return { email: uniq(people.map((p) => p.email)), phone: uniq(people.map((p) => p.phone)) };
+}
+
+const pause = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
+
+export async function mergeCustomers(ctx: MergeContext, survivorId: string, otherId: string): Promise<{ customer: Customer; moved: number }> {
+  const { merges, tenantId } = ctx;
+  if (survivorId === otherId) throw invalid('otherId', 'must be another customer than the one in the path');
+
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    // Cards first, then their states: a change in between moves the card's version and fails the switch-over.
+    const a = (await merges.getCard(tenantId, survivorId)) as MergeCard | undefined;
+    if (!a) {
+      const r = await merges.getRedirect(tenantId, survivorId);
+      if (r) throw new ConflictError(`Customer ${survivorId} was merged into ${r.target}; merge into ${r.target} instead`, { mergedInto: r.target });
+      throw new NotFoundError(`Customer ${survivorId}`);
+    }
+    const b = (await merges.getCard(tenantId, otherId)) as MergeCard | undefined;
+    if (!b) {
+      const r = await merges.getRedirect(tenantId, otherId);
+      if (r?.target !== survivorId) {
+        if (r) throw new ConflictError(`Customer ${otherId} was already merged into ${r.target}`, { mergedInto: r.target });
+        throw new NotFoundError(`Customer ${otherId}`);
+      }
+      // Already switched over (a repeated request, or one that stopped half-way): finish moving, answer the same.
+      const { moved } = r.status === 'done' ? { moved: 0 } : await merges.moveRest(tenantId, survivorId, otherId);
+      return { customer: a, moved };
+    }
+
+    const tags = new Set([...a.tags, ...b.tags]);
+    if (tags.size > MAX_TAGS_PER_CUSTOMER) {
+      throw new ConflictError(`Together the two customers have ${tags.size} tags, more than ${MAX_TAGS_PER_CUSTOMER}; remove some tags from one of them first`, { tags: [...tags] });
+    }
+
+    const [aStates, bStates] = await Promise.all([merges.states(tenantId, survivorId), merges.states(tenantId, otherId)]);
+    const own = new Map(aStates.filter((s) => !s.copiedFrom).map((s) => [s.sk, s.state]));
+    const shared = bStates.filter((s) => own.has(s.sk)).map((s) => ({ sk: s.sk, a: own.get(s.sk)!, b: s.state, merged: mergeStates(own.get(s.sk)!, s.state) }));
+    const lookups = aliases(b);
+    if (3 + shared.length + lookups.email.length + lookups.phone.length > MAX_TRANSACTION_ITEMS) {
+      throw new ConflictError('The two customers share too many bookings and orders to merge in one step');
+    }
+
+    const { taken } = await merges.copyStates(tenantId, survivorId, otherId, bStates.filter((s) => !own.has(s.sk)));
+    if (taken.length) {
+      await pause(attempt); // the survivor got one of those bookings meanwhile: read again
+      continue;
+    }
+
+    const at = (ctx.now?.() ?? new Date()).toISOString();
+    const survivor = mergeCards(a, b, mergeStats(a.stats, b.stats, shared), at);
+    const mergedStates: StateItem[] = shared.map((s) => ({ sk: s.sk, state: s.merged }));
+    const result = await merges.switchOver(tenantId, { survivor, survivorVersion: a.version, otherId, otherVersion: b.version, lookups, mergedStates });
+    if (result === 'stale') {
+      await pause(attempt);
+      continue;
+    }
+    const { moved } = await merges.moveRest(tenantId, survivorId, otherId);
+    return { customer: survivor, moved };
+  }
+  throw new ConflictError('The customers are being changed right now; send the merge again');
+}

@@ -1,0 +1,152 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { Customer } from '../domain/customer.schema.ts';
+import { ConflictError, NotFoundError } from '../domain/errors.ts';
+import type { Tenant } from '../domain/tenant.schema.ts';
+import { IMPORT_ID, importView, type ImportJob } from './import-job.ts';
+
+/**
+ * Undo of an import (`DELETE /v1/imports/{id}`). While importing, every customer a window creates or changes
+ * gets an undo record written in the same transaction as the change: for a new customer its kind and the
+ * card version the import left; for a changed one, per changed field, the value before the import's first
+ * change and the value the import last wrote. Undo walks those records:
+ * - a customer the import created and nobody touched since (card version unchanged, no history) is removed
+ *   with its lookups and the consent entries the import wrote;
+ * - one touched since (an event, an edit) is kept and listed;
+ * - for a customer the import changed, each field still holding the import's value gets its before-image
+ *   back; a field changed since keeps the newer value and the customer is listed.
+ * Each customer is undone in one transaction that also deletes its undo record and counts it on the job,
+ * so a repeated or concurrent DELETE never undoes or counts anything twice and a long undo continues where
+ * the previous call stopped.
+ */
+
+/** Fields an import may change, as named in undo records (`totalSpent` is `stats.totalSpent`). */
+export const UNDO_FIELDS = [
+  'firstName', 'lastName', 'email', 'phone', 'language', 'consent', 'tags', 'birthDate', 'gender', 'city', 'postalCode', 'country', 'notes',
+  'attributes', 'firstContactAt', 'lastContactAt', 'totalSpent',
+] as const;
+export type UndoField = (typeof UNDO_FIELDS)[number];
+
+export const fieldValue = (c: Customer, f: UndoField): unknown => (f === 'totalSpent' ? c.stats.totalSpent : c[f]);
+
+export function withField(c: Customer, f: UndoField, v: unknown): Customer {
+  if (f === 'totalSpent') return { ...c, stats: { ...c.stats, totalSpent: v as number } };
+  return { ...c, [f]: v } as Customer;
+}
+
+/** The fields `next` changed, with the value before and after. */
+export function changedFields(prev: Customer, next: Customer): { field: UndoField; before: unknown; after: unknown }[] {
+  return UNDO_FIELDS.filter((f) => !isDeepStrictEqual(fieldValue(prev, f), fieldValue(next, f))).map((field) => ({
+    field,
+    before: fieldValue(prev, field) ?? null,
+    after: fieldValue(next, field) ?? null,
+  }));
+}
+
+/** What the import did to one customer, as its undo record holds it. */
+export interface UndoRecord {
+  customerId: string;
+  kind: 'created' | 'updated';
+  /** The card version the import's last write left. */
+  version: number;
+  /** Sort keys of the consent-ledger entries the import wrote. */
+  ledger: string[];
+  before: Partial<Record<UndoField, unknown>>;
+  after: Partial<Record<UndoField, unknown>>;
+}
+
+/** One customer's undo, all or nothing. */
+export type UndoStep =
+  | { action: 'remove'; record: UndoRecord; card: Customer; itemSks: string[] }
+  | { action: 'restore'; record: UndoRecord; prev: Customer; next: Customer; dropLookups: { email?: string; phone?: string }; ledgerSks: string[]; note?: string }
+  | { action: 'keep'; record: UndoRecord; reason: string };
+
+export interface UndoStore {
+  get(tenantId: string, importId: string): Promise<ImportJob | undefined>;
+  /** Marks the undo started (once); answers the job. */
+  startUndo(tenantId: string, importId: string, at: string): Promise<ImportJob>;
+  /** A page of the import's remaining undo records in one shard. */
+  undoRecords(tenantId: string, importId: string, shard: number): Promise<UndoRecord[]>;
+  /** The customer's card, the sort keys of the other items in its partition (history, ledger, ...; undo
+   * records left out) and whether this import's undo record is still there. */
+  customerItems(tenantId: string, customerId: string, importId: string): Promise<{ card?: Customer; sks: string[]; pending: boolean }>;
+  /** Applies one step with its undo record's deletion and the job's count; false when it lost a race
+   * (the record is gone or the card changed meanwhile: look again). */
+  applyUndo(tenantId: string, importId: string, step: UndoStep, at: string): Promise<boolean>;
+  finishUndo(tenantId: string, importId: string, at: string): Promise<ImportJob>;
+}
+
+export interface UndoContext {
+  imports: UndoStore;
+  tenant: Tenant;
+  shards: number;
+  now?: () => Date;
+  /** Stop and answer "still running" after this long (an API call lasts at most ~29 s). */
+  budgetMs?: number;
+}
+
+/** What undoing one record does, given the customer's current state. */
+export function planUndo(record: UndoRecord, card: Customer | undefined, sks: string[], at: string): UndoStep {
+  if (!card) return { action: 'keep', record, reason: 'erased or removed since the import' };
+  if (record.kind === 'created') {
+    const foreign = sks.filter((sk) => !record.ledger.includes(sk));
+    if (card.version !== record.version || foreign.length) return { action: 'keep', record, reason: 'changed since the import (events or edits), kept' };
+    return { action: 'remove', record, card, itemSks: sks };
+  }
+  let next = card;
+  const changedSince: string[] = [];
+  for (const [f, before] of Object.entries(record.before) as [UndoField, unknown][]) {
+    if (isDeepStrictEqual(fieldValue(card, f) ?? null, record.after[f] ?? null)) next = withField(next, f, before);
+    else changedSince.push(f);
+  }
+  if (next === card) return { action: 'keep', record, reason: `fields changed since the import, kept: ${changedSince.join(', ')}` };
+  const dropLookups: { email?: string; phone?: string } = {};
+  if (card.email && next.email !== card.email) dropLookups.email = card.email;
+  if (card.phone && next.phone !== card.phone) dropLookups.phone = card.phone;
+  const consentRestored = 'consent' in record.before && !changedSince.includes('consent');
+  return {
+    action: 'restore',
+    record,
+    prev: card,
+    next: { ...next, version: card.version + 1, updatedAt: at },
+    dropLookups,
+    ledgerSks: consentRestored ? record.ledger.filter((sk) => sks.includes(sk)) : [],
+    ...(changedSince.length ? { note: `fields changed since the import, kept: ${changedSince.join(', ')}` } : {}),
+  };
+}
+
+export async function undoImport(ctx: UndoContext, id: string) {
+  const { imports, tenant } = ctx;
+  const now = () => (ctx.now?.() ?? new Date()).toISOString();
+  const job = IMPORT_ID.test(id) ? await imports.get(tenant.id, id) : undefined;
+  if (!job) throw new NotFoundError(`Import ${id}`);
+  if (job.dryRun) throw new ConflictError('This import was a dry run: it changed nothing, so there is nothing to undo');
+  if (job.status !== 'completed' && job.status !== 'failed') throw new ConflictError(`This import is ${job.status}: only a completed or failed import can be undone`);
+  if (job.undo?.status === 'completed') return { done: true, view: importView(job) };
+
+  const started = Date.now();
+  const budget = ctx.budgetMs ?? 20_000;
+  await imports.startUndo(tenant.id, id, now());
+  let unresolved = false;
+  for (let shard = 0; shard < ctx.shards; shard++) {
+    // Records are deleted as they are undone, so each page is what remains. The listing is a GSI (eventually
+    // consistent): a record undone a moment ago may show again; `seen` skips it, and its step would lose the
+    // race anyway.
+    const seen = new Set<string>();
+    for (;;) {
+      const records = (await imports.undoRecords(tenant.id, id, shard)).filter((r) => !seen.has(r.customerId));
+      if (!records.length) break;
+      for (const record of records) {
+        if (Date.now() - started > budget) return { done: false, view: importView((await imports.get(tenant.id, id))!) };
+        seen.add(record.customerId);
+        let resolved = false;
+        for (let attempt = 1; attempt <= 3 && !resolved; attempt++) {
+          const { card, sks, pending } = await imports.customerItems(tenant.id, record.customerId, id);
+          resolved = !pending || (await imports.applyUndo(tenant.id, id, planUndo(record, card, sks, now()), now()));
+        }
+        unresolved ||= !resolved;
+      }
+    }
+  }
+  if (unresolved) return { done: false, view: importView((await imports.get(tenant.id, id))!) };
+  return { done: true, view: importView(await imports.finishUndo(tenant.id, id, now())) };
+}

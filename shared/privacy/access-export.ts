@@ -1,0 +1,27 @@
+import { publicView } from '../domain/customer.schema.ts';
+import { NotFoundError } from '../domain/errors.ts';
+import type { PrivacyStore } from '../store/privacy.store.ts';
+
+/**
+ * `GET /v1/customers/{id}/export` (GDPR access and portability): everything held about the person, from
+ * one read of their partition: the card (custom attributes included), the full history, the consent
+ * ledger and the booking and order records their statistics come from.
+ */
+export async function exportPersonalData(privacy: PrivacyStore, tenantId: string, customerId: string, now = new Date()) {
+  const held = await privacy.partition(tenantId, customerId);
+  if (!held.card) throw new NotFoundError(`Customer ${customerId}`);
+  const byNewest = <T extends Record<string, unknown>>(key: string) => (a: T, b: T) => String(b[key]).localeCompare(String(a[key]));
+  const history = held.history
+    .map((h) => ({ id: h.id as string, type: h.type as string, occurredAt: h.occurredAt as string, data: (h.data as Record<string, unknown>) ?? {}, ...(h.origin ? { origin: h.origin as string } : {}) }))
+    .sort(byNewest('occurredAt'));
+  const records = (kind: string) => held.states.filter((s) => s.kind === kind).map(({ kind: _kind, ...rest }) => rest);
+  return {
+    exportedAt: now.toISOString(),
+    customer: publicView(held.card),
+    customAttributes: held.card.attributes,
+    history,
+    consents: [...held.consents].sort((a, b) => b.at.localeCompare(a.at) || b.id.localeCompare(a.id)),
+    bookings: records('booking'),
+    orders: records('order'),
+  };
+}

@@ -1,0 +1,85 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import type { Customer } from '../domain/customer.schema.ts';
+import { normaliseEmail } from '../domain/customer-rules.ts';
+import { ConflictError, NotFoundError, invalid } from '../domain/errors.ts';
+import type { PrivacyStore, ReportEntry } from '../store/privacy.store.ts';
+import { auditEntry } from '../audit/audit.ts';
+import { suppressIdentity, type Identity } from './suppression.ts';
+
+export interface ErasureContext {
+  privacy: PrivacyStore;
+  tenantId: string;
+  /** Who erases: an API key id, or `system:retention`. */
+  actor: string;
+  now?: () => Date;
+}
+
+/** Error reports live 7 days (plus DynamoDB's TTL lag, up to 2 days): older ones hold nothing to redact. */
+const REPORT_LOOKBACK_DAYS = 10;
+/** Rounds before giving up when events keep changing the card while it is being erased. */
+const MAX_ROUNDS = 5;
+
+/**
+ * GDPR erasure. Order matters so that an interrupted run can simply be run again:
+ * 1. suppression entries first (the person cannot come back while the rest goes);
+ * 2. every partition item but the card (history, ledger, booking/order states) and the receipts their
+ *    history names, in pages, receipts first;
+ * 3. import error-report rows naming the person are redacted;
+ * 4. last, the card, its identity lookups and the audit entry in one transaction, on the condition that
+ *    the card did not change since step 2 — an event that slipped in means one more round.
+ * While the card exists, DELETE can be repeated; once it is gone, the id answers 404 like any unknown id.
+ */
+export async function eraseCustomer(ctx: ErasureContext, customerId: string): Promise<void> {
+  const clock = () => ctx.now?.() ?? new Date();
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const card = await ctx.privacy.getCard(ctx.tenantId, customerId);
+    if (!card) {
+      if (round === 0) throw new NotFoundError(`Customer ${customerId}`);
+      return;
+    }
+    // People merged into this customer are this person too: their identities point here, and their old
+    // partitions hold a redirect to this id.
+    const merged = (card as Customer & { mergedFrom?: ({ id: string } & Identity)[] }).mergedFrom ?? [];
+    const identities: Identity[] = [card, ...merged];
+    for (const id of identities) await suppressIdentity(ctx.privacy, ctx.tenantId, id, clock().toISOString());
+    for (const id of [customerId, ...merged.map((m) => m.id)]) await ctx.privacy.erasePartition(ctx.tenantId, id);
+    await redactImportReports(ctx, card.id, identities);
+    const audit = auditEntry({ actor: ctx.actor, action: 'customer.erase', target: 'customer', at: clock() });
+    if (await ctx.privacy.finishErasure(ctx.tenantId, card, identities, audit)) return;
+  }
+  throw new ConflictError('The customer kept changing while being erased; send the DELETE again');
+}
+
+/** `DELETE /v1/customers?email=`: the same erasure, for a person known by email. */
+export async function eraseCustomerByEmail(ctx: ErasureContext & { findIdByEmail(tenantId: string, email: string): Promise<string | undefined> }, rawEmail: string | undefined): Promise<void> {
+  if (!rawEmail) throw invalid('email', 'is required: DELETE /v1/customers?email=...');
+  const email = normaliseEmail(rawEmail);
+  if (!email) throw invalid('email', 'is not a valid email address');
+  const id = await ctx.findIdByEmail(ctx.tenantId, email);
+  if (!id) throw new NotFoundError('A customer with this email');
+  await eraseCustomer(ctx, id);
+}
+
+/** Import error reports quote rows as written: rows naming the person (email, phone digits, id) are blanked. */
+async function redactImportReports(ctx: ErasureContext, customerId: string, identities: Identity[]): Promise<void> {
+  const since = new Date(clockMs(ctx) - REPORT_LOOKBACK_DAYS * 86_400_000).toISOString();
+  const emails = identities.map((i) => i.email).filter((e): e is string => !!e);
+  const nationals = identities.map((i) => (i.phone ? parsePhoneNumberFromString(i.phone)?.nationalNumber : undefined)).filter((n): n is string => !!n);
+  const names = (e: ReportEntry) => {
+    const text = `${e.row}\n${e.reason}`;
+    if (text.includes(customerId)) return true;
+    const lower = text.toLowerCase();
+    if (emails.some((m) => lower.includes(m))) return true;
+    const digits = text.replace(/\D/g, '');
+    return nationals.some((n) => digits.includes(n));
+  };
+  for await (const report of ctx.privacy.importReports(ctx.tenantId, since)) {
+    if (!report.entries.some(names)) continue;
+    await ctx.privacy.replaceReportEntries(
+      report.key,
+      report.entries.map((e) => (names(e) ? { line: e.line, row: '', reason: 'row removed: the person was erased' } : e)),
+    );
+  }
+}
+
+const clockMs = (ctx: ErasureContext) => (ctx.now?.() ?? new Date()).getTime();

@@ -1,0 +1,47 @@
+import type { PrivacyStore } from '../store/privacy.store.ts';
+import { eraseCustomer } from './erasure.ts';
+
+export const RETENTION_ACTOR = 'system:retention';
+/** Customers erased per tenant per run: a run stays well inside a Lambda's 15 minutes; the next run goes on. */
+export const MAX_ERASURES_PER_TENANT = 500;
+
+/** The start of the retention window: `months` calendar months before `now` (UTC). */
+export function retentionCutoff(now: Date, months: number): string {
+  const d = new Date(now.getTime());
+  const day = d.getUTCDate();
+  d.setUTCDate(1);
+  d.setUTCMonth(d.getUTCMonth() - months);
+  // 31 March minus one month is the last day of February, not 3 March.
+  const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+  d.setUTCDate(Math.min(day, last));
+  return d.toISOString();
+}
+
+export interface RetentionReport {
+  tenants: { tenantId: string; cutoff: string; erased: number }[];
+}
+
+/**
+ * The scheduled retention job: for every tenant with `retention.inactiveMonths`, erase the customers
+ * whose last contact is older than that (same erasure as DELETE, audited with actor `system:retention`).
+ */
+export async function runRetention(privacy: PrivacyStore, opts: { now?: () => Date; maxPerTenant?: number } = {}): Promise<RetentionReport> {
+  const clock = () => opts.now?.() ?? new Date();
+  const report: RetentionReport = { tenants: [] };
+  for (const { tenantId, inactiveMonths } of await privacy.tenantsWithRetention()) {
+    const cutoff = retentionCutoff(clock(), inactiveMonths);
+    const ids = await privacy.inactiveCustomerIds(tenantId, cutoff, opts.maxPerTenant ?? MAX_ERASURES_PER_TENANT);
+    let erased = 0;
+    for (const id of ids) {
+      try {
+        await eraseCustomer({ privacy, tenantId, actor: RETENTION_ACTOR, now: opts.now }, id);
+        erased++;
+      } catch (e) {
+        // Erased meanwhile (by hand or by a concurrent run): nothing left to do for this one.
+        if ((e as { status?: number }).status !== 404) throw e;
+      }
+    }
+    report.tenants.push({ tenantId, cutoff, erased });
+  }
+  return report;
+}

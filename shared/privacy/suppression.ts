@@ -1,0 +1,57 @@
+import type { PrivacyStore } from '../store/privacy.store.ts';
+import { derivedKey, hmac } from './hmac.ts';
+
+/** The part of the privacy store suppression needs. */
+export type SuppressionStore = Pick<PrivacyStore, 'privacySecret' | 'findPrivacySecret' | 'suppressedHashes' | 'suppress' | 'liftSuppression'>;
+
+/** Normalised identities: a lower-cased email, an E.164 phone (shared/domain/customer-rules.ts). */
+export interface Identity {
+  email?: string | null;
+  phone?: string | null;
+}
+
+/**
+ * The keyed hash of an identity: HMAC-SHA256 with the tenant's secret. Without the secret nobody can
+ * test an email against the table, and the same email at two tenants hashes differently.
+ */
+export function identityHashes(secret: string, id: Identity): { hash: string; kind: 'email' | 'phone'; value: string }[] {
+  const key = derivedKey(secret, 'suppression');
+  const out: { hash: string; kind: 'email' | 'phone'; value: string }[] = [];
+  if (id.email) out.push({ hash: hmac(key, `email:${id.email}`), kind: 'email', value: id.email });
+  if (id.phone) out.push({ hash: hmac(key, `phone:${id.phone}`), kind: 'phone', value: id.phone });
+  return out;
+}
+
+/** Records that an erased person must not come back through imports or publishable-key events. */
+export async function suppressIdentity(store: SuppressionStore, tenantId: string, id: Identity, at: string): Promise<void> {
+  const hashes = identityHashes(await store.privacySecret(tenantId), id);
+  if (hashes.length) await store.suppress(tenantId, hashes.map(({ hash, kind }) => ({ hash, kind })), at);
+}
+
+/** Whether the email or the phone belongs to an erased person. A tenant without a secret never erased anyone. */
+export async function isSuppressed(store: SuppressionStore, tenantId: string, id: Identity): Promise<boolean> {
+  const secret = await store.findPrivacySecret(tenantId);
+  if (!secret) return false;
+  const hashes = identityHashes(secret, id);
+  if (!hashes.length) return false;
+  return (await store.suppressedHashes(tenantId, hashes.map((h) => h.hash))).size > 0;
+}
+
+/** Which of these emails and phones are suppressed (one batch read for a window of import rows). */
+export async function suppressedAmong(store: SuppressionStore, tenantId: string, emails: string[], phones: string[]): Promise<{ emails: Set<string>; phones: Set<string> }> {
+  const out = { emails: new Set<string>(), phones: new Set<string>() };
+  const secret = await store.findPrivacySecret(tenantId);
+  if (!secret || (!emails.length && !phones.length)) return out;
+  const hashes = [...emails.flatMap((email) => identityHashes(secret, { email })), ...phones.flatMap((phone) => identityHashes(secret, { phone }))];
+  const found = await store.suppressedHashes(tenantId, hashes.map((h) => h.hash));
+  for (const h of hashes) if (found.has(h.hash)) (h.kind === 'email' ? out.emails : out.phones).add(h.value);
+  return out;
+}
+
+/** The business itself recorded a new explicit consent for the person: they may be on the list again. */
+export async function liftSuppression(store: SuppressionStore, tenantId: string, id: Identity): Promise<void> {
+  const secret = await store.findPrivacySecret(tenantId);
+  if (!secret) return;
+  const hashes = identityHashes(secret, id);
+  if (hashes.length) await store.liftSuppression(tenantId, hashes.map((h) => h.hash));
+}

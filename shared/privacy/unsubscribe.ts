@@ -1,0 +1,88 @@
+import { timingSafeEqual } from 'node:crypto';
+import { ulid } from 'ulid';
+import * as z from 'zod';
+import { DomainError, NotFoundError } from '../domain/errors.ts';
+import type { PrivacyStore } from '../store/privacy.store.ts';
+import { derivedKey, hmac } from './hmac.ts';
+
+/**
+ * Unsubscribe links: `{payload}.{HMAC-SHA256}` in base64url. The payload names the tenant (to find whose
+ * secret verifies it), the customer, the expiry and the purpose; the MAC uses a key derived from the
+ * tenant's privacy secret for this purpose only, so neither a double opt-in token nor a token of another
+ * tenant verifies here.
+ */
+interface UnsubscribeToken {
+  t: string;
+  c: string;
+  exp: number;
+  p: 'unsubscribe';
+}
+
+export const DEFAULT_LINK_DAYS = 90;
+export const UnsubscribeLinkSchema = z.object({ expiresInDays: z.number().int().min(1).max(365).optional() }).strict();
+export const UnsubscribeLinkAnswerSchema = z.object({ url: z.string(), expiresAt: z.string() });
+
+export class InvalidUnsubscribeLinkError extends DomainError {
+  constructor(detail: string) {
+    super(400, 'Invalid link', detail);
+  }
+}
+
+export function signUnsubscribeToken(secret: string, t: { tenantId: string; customerId: string; exp: number }): string {
+  const payload = Buffer.from(JSON.stringify({ t: t.tenantId, c: t.customerId, exp: t.exp, p: 'unsubscribe' } satisfies UnsubscribeToken)).toString('base64url');
+  return `${payload}.${hmac(derivedKey(secret, 'unsubscribe'), payload)}`;
+}
+
+function readPayload(raw: string): UnsubscribeToken | undefined {
+  try {
+    const t = JSON.parse(Buffer.from(raw.split('.')[0] ?? '', 'base64url').toString('utf8')) as UnsubscribeToken;
+    return typeof t.t === 'string' && typeof t.c === 'string' && typeof t.exp === 'number' && t.p === 'unsubscribe' ? t : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `POST /v1/customers/{id}/unsubscribe-link`: a link to put in a newsletter (and its List-Unsubscribe header). */
+export async function createUnsubscribeLink(privacy: PrivacyStore, tenantId: string, customerId: string, baseUrl: string, opts: { expiresInDays?: number; now?: Date } = {}) {
+  if (!(await privacy.getCard(tenantId, customerId))) throw new NotFoundError(`Customer ${customerId}`);
+  const now = opts.now ?? new Date();
+  const exp = Math.floor(now.getTime() / 1000) + (opts.expiresInDays ?? DEFAULT_LINK_DAYS) * 86_400;
+  const token = signUnsubscribeToken(await privacy.privacySecret(tenantId), { tenantId, customerId, exp });
+  return { url: `${baseUrl}/v1/unsubscribe?token=${token}`, expiresAt: new Date(exp * 1000).toISOString() };
+}
+
+/**
+ * `GET|POST /v1/unsubscribe?token=`: withdraws newsletter consent (ledger entry with source `link`, card
+ * consent `denied`). Opening the link again changes nothing: the person is already out.
+ */
+export async function unsubscribe(privacy: PrivacyStore, rawToken: string | undefined, now = new Date()): Promise<void> {
+  const invalidLink = new InvalidUnsubscribeLinkError('The unsubscribe link is not valid');
+  const claimed = rawToken ? readPayload(rawToken) : undefined;
+  if (!rawToken || !claimed) throw invalidLink;
+  const secret = await privacy.findPrivacySecret(claimed.t);
+  if (!secret) throw invalidLink;
+  const [payload, mac, ...rest] = rawToken.split('.');
+  const expected = Buffer.from(hmac(derivedKey(secret, 'unsubscribe'), payload!));
+  const given = Buffer.from(mac ?? '');
+  if (rest.length || expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalidLink;
+  if (claimed.exp < Math.floor(now.getTime() / 1000)) throw new InvalidUnsubscribeLinkError('The unsubscribe link has expired; use the link of a more recent newsletter');
+
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const prev = await privacy.getCard(claimed.t, claimed.c);
+    if (!prev) throw new NotFoundError('The person of this link');
+    if (prev.consent.newsletter === 'denied') return;
+    const at = new Date(Math.max(now.getTime(), Date.parse(prev.updatedAt) + 1)).toISOString();
+    const next = { ...prev, consent: { newsletter: 'denied' as const, updatedAt: at, source: 'link' }, updatedAt: at, version: prev.version + 1 };
+    if (await privacy.updateConsent(claimed.t, next, prev, { id: ulid(), channel: 'newsletter', status: 'denied', at, source: { type: 'link' } })) return;
+  }
+  throw new DomainError(409, 'Conflict', 'The customer is being changed right now; open the link again');
+}
+
+/** The page a person sees after opening the link: no names, nothing from the request echoed back. */
+export const UNSUBSCRIBED_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Unsubscribed</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 32rem; margin: 4rem auto; padding: 0 1rem">
+<h1>You are unsubscribed</h1>
+<p>You will no longer receive our newsletter. If this was a mistake, you can sign up again at any time.</p>
+</body></html>
+`;

@@ -1,0 +1,211 @@
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { Customer } from '../domain/customer.schema.ts';
+import type { EventCard, SubjectState } from '../events/merge.ts';
+import { CUSTOMER_SHARDS } from './table.ts';
+import { cardItem, customerFromItem } from './customer.store.ts';
+import { CARD_SK, STATE_PREFIX, keys, mergeKeys } from './keys.ts';
+import { withConflictRetry } from './retry.ts';
+
+/** DynamoDB's limit on one transaction; a merge moves a long history in chunks of this size. */
+export const MAX_TRANSACTION_ITEMS = 100;
+
+/** A booking or order state item of a customer, by sort key. */
+export interface StateItem {
+  sk: string;
+  state: SubjectState;
+  /** Set on a copy made by an unfinished merge from this customer (not a state of the survivor's own). */
+  copiedFrom?: string;
+}
+
+export interface Redirect {
+  /** The surviving customer. */
+  target: string;
+  /** `moving`: history and ledger entries are still being moved; a repeated merge request finishes it. */
+  status: 'moving' | 'done';
+}
+
+/** The one transaction that makes the merge visible. */
+export interface SwitchOver {
+  survivor: EventCard;
+  survivorVersion: number;
+  otherId: string;
+  otherVersion: number;
+  /** Identity lookups (email/phone values) that now point at the survivor; each must point at the other or nowhere. */
+  lookups: { email: string[]; phone: string[] };
+  /** Merged states of bookings/orders both customers had, written over the survivor's own. */
+  mergedStates: StateItem[];
+}
+
+export interface MergeStore {
+  getCard(tenantId: string, id: string): Promise<EventCard | undefined>;
+  getRedirect(tenantId: string, id: string): Promise<Redirect | undefined>;
+  /** The customer's booking/order state items (consistent). */
+  states(tenantId: string, id: string): Promise<StateItem[]>;
+  /** Copies states into the survivor's partition, marked `copiedFrom`; answers the sort keys that turned out to be taken by a state of the survivor's own. */
+  copyStates(tenantId: string, survivorId: string, otherId: string, states: StateItem[]): Promise<{ taken: string[] }>;
+  switchOver(tenantId: string, s: SwitchOver): Promise<'ok' | 'stale'>;
+  /** Moves the other's history and consent entries to the survivor and deletes its states, a chunk per transaction; then marks the redirect done. */
+  moveRest(tenantId: string, survivorId: string, otherId: string): Promise<{ moved: number }>;
+  /** Cards whose folded last + first name are exactly these (gsi3, every shard). */
+  byName(tenantId: string, lastFolded: string, firstFolded: string): Promise<Customer[]>;
+}
+
+const INTERNAL = new Set(['pk', 'sk', 'entity', 'customerId', 'copiedFrom']);
+const stateOf = (item: Record<string, unknown>) => Object.fromEntries(Object.entries(item).filter(([k]) => !INTERNAL.has(k))) as unknown as SubjectState;
+
+export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string): MergeStore {
+  const get = async (Key: Record<string, string>) => (await db.send(new GetCommand({ TableName, Key, ConsistentRead: true }))).Item;
+
+  async function* partition(tenantId: string, id: string, beginsWith?: string) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await db.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: beginsWith ? 'pk = :pk AND begins_with(sk, :p)' : 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.customerPk(tenantId, id), ...(beginsWith ? { ':p': beginsWith } : {}) },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      yield page.Items ?? [];
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+
+  async function states(tenantId: string, id: string): Promise<StateItem[]> {
+    const out: StateItem[] = [];
+    for await (const items of partition(tenantId, id, STATE_PREFIX)) {
+      for (const i of items) out.push({ sk: i.sk as string, state: stateOf(i), ...(i.copiedFrom ? { copiedFrom: i.copiedFrom as string } : {}) });
+    }
+    return out;
+  }
+
+  const transact = (items: object[]) => withConflictRetry(() => db.send(new TransactWriteCommand({ TransactItems: items as never })));
+
+  return {
+    async getCard(tenantId, id) {
+      const item = await get(keys.customerCard(tenantId, id));
+      return item ? (customerFromItem(item) as EventCard) : undefined;
+    },
+
+    async getRedirect(tenantId, id) {
+      const item = await get(mergeKeys.redirect(tenantId, id));
+      return item ? { target: item.target as string, status: item.status as Redirect['status'] } : undefined;
+    },
+
+    states,
+
+    async copyStates(tenantId, survivorId, otherId, states) {
+      const taken: string[] = [];
+      let pending = [...states];
+      while (pending.length) {
+        const chunk = pending.slice(0, MAX_TRANSACTION_ITEMS);
+        const puts = chunk.map((s) => ({
+          Put: {
+            TableName,
+            Item: { pk: keys.customerPk(tenantId, survivorId), sk: s.sk, entity: s.state.kind, customerId: survivorId, copiedFrom: otherId, ...s.state },
+            // Never over a state of the survivor's own (merged in the switch-over); over a copy left by an abandoned merge, yes.
+            ConditionExpression: 'attribute_not_exists(pk) OR attribute_exists(copiedFrom)',
+          },
+        }));
+        try {
+          await transact(puts);
+          pending = pending.slice(chunk.length);
+        } catch (e) {
+          if (!(e instanceof TransactionCanceledException)) throw e;
+          const failed = new Set((e.CancellationReasons ?? []).flatMap((r, i) => (r?.Code === 'ConditionalCheckFailed' ? [chunk[i]!.sk] : [])));
+          if (!failed.size) throw e;
+          // An event created the same booking/order for the survivor meanwhile: leave it to the switch-over.
+          taken.push(...failed);
+          pending = pending.filter((s) => !failed.has(s.sk));
+        }
+      }
+      return { taken };
+    },
+
+    async switchOver(tenantId, s) {
+      const survivorPk = keys.customerPk(tenantId, s.survivor.id);
+      const items: object[] = [
+        { Put: { TableName, Item: cardItem(tenantId, s.survivor), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': s.survivorVersion } } },
+        { Delete: { TableName, Key: keys.customerCard(tenantId, s.otherId), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': s.otherVersion } } },
+        { Put: { TableName, Item: { ...mergeKeys.redirect(tenantId, s.otherId), entity: 'mergeRedirect', target: s.survivor.id, status: 'moving' } } },
+      ];
+      for (const field of ['email', 'phone'] as const) {
+        for (const value of s.lookups[field]) {
+          const Key = field === 'email' ? keys.emailLookup(tenantId, value) : keys.phoneLookup(tenantId, value);
+          items.push({
+            Put: {
+              TableName,
+              Item: { ...Key, entity: `${field}Lookup`, customerId: s.survivor.id },
+              ConditionExpression: 'attribute_not_exists(pk) OR customerId IN (:other, :survivor)',
+              ExpressionAttributeValues: { ':other': s.otherId, ':survivor': s.survivor.id },
+            },
+          });
+        }
+      }
+      for (const m of s.mergedStates) items.push({ Put: { TableName, Item: { pk: survivorPk, sk: m.sk, entity: m.state.kind, customerId: s.survivor.id, ...m.state } } });
+      if (items.length > MAX_TRANSACTION_ITEMS) throw new Error(`switch-over needs ${items.length} items`);
+      try {
+        await transact(items);
+        return 'ok';
+      } catch (e) {
+        if (!(e instanceof TransactionCanceledException)) throw e;
+        if ((e.CancellationReasons ?? []).some((r) => r?.Code === 'ConditionalCheckFailed' || r?.Code === 'TransactionConflict')) return 'stale';
+        throw e;
+      }
+    },
+
+    async moveRest(tenantId, survivorId, otherId) {
+      const survivorPk = keys.customerPk(tenantId, survivorId);
+      let moved = 0;
+      // Each round re-reads from the start: what a previous chunk (or a crashed earlier request) moved is gone.
+      for (;;) {
+        const first = await partition(tenantId, otherId).next();
+        const rest = (first.value ?? []).filter((i) => i.sk !== CARD_SK && i.sk !== mergeKeys.redirect(tenantId, otherId).sk);
+        if (!rest.length) break;
+        const items: object[] = [];
+        for (const i of rest) {
+          const sk = i.sk as string;
+          const Key = { pk: i.pk as string, sk };
+          // A state was copied (or merged) before the switch-over; history and ledger entries move now, copy + delete in one transaction.
+          if (!sk.startsWith(STATE_PREFIX)) {
+            if (items.length + 2 > MAX_TRANSACTION_ITEMS) break;
+            items.push({ Put: { TableName, Item: { ...i, pk: survivorPk, customerId: survivorId, mergedFrom: otherId } } });
+          } else if (items.length + 1 > MAX_TRANSACTION_ITEMS) break;
+          items.push({ Delete: { TableName, Key } });
+          if (!sk.startsWith(STATE_PREFIX)) moved++;
+        }
+        await transact(items);
+      }
+      // The copies are the survivor's own states now.
+      for (const s of await states(tenantId, survivorId)) {
+        if (s.copiedFrom !== otherId) continue;
+        await db.send(new UpdateCommand({ TableName, Key: { pk: survivorPk, sk: s.sk }, UpdateExpression: 'REMOVE copiedFrom', ConditionExpression: 'copiedFrom = :o', ExpressionAttributeValues: { ':o': otherId } })).catch((e: Error) => {
+          if (e.name !== 'ConditionalCheckFailedException') throw e;
+        });
+      }
+      await db.send(new UpdateCommand({ TableName, Key: mergeKeys.redirect(tenantId, otherId), UpdateExpression: 'SET #s = :done', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':done': 'done' } }));
+      return { moved };
+    },
+
+    async byName(tenantId, lastFolded, firstFolded) {
+      const prefix = `${lastFolded}#${firstFolded}#`;
+      const pages = await Promise.all(
+        Array.from({ length: CUSTOMER_SHARDS }, (_, shard) =>
+          db.send(
+            new QueryCommand({
+              TableName,
+              IndexName: 'gsi3',
+              KeyConditionExpression: 'gsi3pk = :pk AND begins_with(gsi3sk, :p)',
+              ExpressionAttributeValues: { ':pk': keys.customerListPk(tenantId, shard), ':p': prefix },
+              Limit: 50,
+            }),
+          ),
+        ),
+      );
+      return pages.flatMap((p) => (p.Items ?? []).map(customerFromItem));
+    },
+  };
+}

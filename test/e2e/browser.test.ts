@@ -1,0 +1,140 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { extname, join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
+
+/**
+ * web/clientela.js in a real browser (headless Chromium, the Debian package) against `npm start`:
+ * the example page, served from its own origin, sends its contact form to the API with the publishable
+ * key; the business then finds the person, with the history entry, using its secret key.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const WEB = resolve(import.meta.dirname, '../../web');
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`test/e2e/browser.test.ts skipped: ${CHROMIUM} is absent (install it: apt-get install -y chromium)`);
+
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
+
+/** A tiny static server for web/ on a free loopback port: the website's origin. */
+async function serveWeb(): Promise<{ server: Server; origin: string }> {
+  const server = createServer((req, res) => {
+    const path = join(WEB, new URL(req.url ?? '/', 'http://x').pathname);
+    if (!path.startsWith(WEB) || !existsSync(path) || !TYPES[extname(path)]) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(path)]! }).end(readFileSync(path));
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return { server, origin: `http://127.0.0.1:${(server.address() as { port: number }).port}` };
+}
+
+describe.skipIf(!hasChromium)(`the browser script in headless Chromium${hasChromium ? '' : ` (skipped: ${CHROMIUM} is absent)`}`, () => {
+  let api: LocalInstance;
+  let site: { server: Server; origin: string };
+  let foreign: { server: Server; origin: string };
+  let browser: Browser;
+  const eventRequests: string[] = [];
+
+  const asBusiness = async (path: string) => {
+    const res = await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${api.secretKey}` } });
+    return (await res.json()) as { items: { id: string; email: string; consent: { newsletter: string } }[] } & Record<string, unknown>;
+  };
+
+  async function openExample(origin: string): Promise<Page> {
+    const page = await browser.newPage();
+    page.on('request', (r) => {
+      if (r.url().includes('/v1/events')) eventRequests.push(`${r.method()} ${origin}`);
+    });
+    await page.goto(`${origin}/example.html?key=${api.publishableKey}&endpoint=${encodeURIComponent(api.url)}`);
+    return page;
+  }
+
+  beforeAll(async () => {
+    const { chromium } = await import('playwright-core');
+    [api, site, foreign, browser] = await Promise.all([
+      startLocal(),
+      serveWeb(),
+      serveWeb(),
+      chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      }),
+    ]);
+    const patched = await fetch(`${api.url}/v1/settings`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${api.secretKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ allowedOrigins: [site.origin] }),
+    });
+    expect(patched.status).toBe(200);
+  }, 150_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await api?.stop();
+    site?.server.close();
+    foreign?.server.close();
+  });
+
+  it('sends the contact form, and the business finds the person with the message in the history', async () => {
+    const email = `anna.${Date.now()}@example.com`;
+    const page = await openExample(site.origin);
+    await page.fill('#contact [name=firstName]', 'Anna');
+    await page.fill('#contact [name=lastName]', 'Verdi');
+    await page.fill('#contact [name=email]', email);
+    await page.fill('#contact [name=message]', 'A table for four on Friday?');
+    await page.check('#contact [name=consent]');
+    await page.click('#contact button[type=submit]');
+    await page.waitForSelector('#contact .clientela-success', { timeout: 15_000 });
+    expect(await page.textContent('#contact [data-clientela-message]')).toContain('Thank you');
+
+    const found = await asBusiness(`/v1/customers?q=${encodeURIComponent(email)}`);
+    expect(found.items).toHaveLength(1);
+    const person = await asBusiness(`/v1/customers/${found.items[0]!.id}`);
+    expect(person).toMatchObject({ firstName: 'Anna', lastName: 'Verdi', email, language: 'it' });
+    // Ticked in a page with a publishable key: pending until the person confirms (double opt-in).
+    expect(person.consent).toMatchObject({ newsletter: 'pending' });
+    expect(person.history).toEqual([expect.objectContaining({ type: 'contact_form.submitted', data: expect.objectContaining({ message: 'A table for four on Friday?', formId: 'contact' }) })]);
+    await page.close();
+  });
+
+  it('subscribes from the newsletter box', async () => {
+    const email = `nl.${Date.now()}@example.com`;
+    const page = await openExample(site.origin);
+    await page.fill('#newsletter [name=email]', email);
+    await page.click('#newsletter button[type=submit]');
+    await page.waitForSelector('#newsletter .clientela-success', { timeout: 15_000 });
+    expect(await page.textContent('#newsletter [data-clientela-message]')).toContain('check your inbox');
+    const found = await asBusiness(`/v1/customers?q=${encodeURIComponent(email)}`);
+    expect(found.items.map((c) => c.consent.newsletter)).toEqual(['pending']);
+    await page.close();
+  });
+
+  it('drops a form whose hidden honeypot was filled in, without sending anything', async () => {
+    const email = `bot.${Date.now()}@example.com`;
+    const page = await openExample(site.origin);
+    const before = eventRequests.length;
+    await page.fill('#contact [name=email]', email);
+    await page.fill('#contact [name=message]', 'cheap watches');
+    // A naive bot fills every input, the invisible one included.
+    await page.$eval('#contact [name=website]', (el) => ((el as unknown as { value: string }).value = 'http://spam.example'));
+    await page.click('#contact button[type=submit]');
+    await page.waitForSelector('#contact .clientela-success');
+    expect(eventRequests.length).toBe(before);
+    expect((await asBusiness(`/v1/customers?q=${encodeURIComponent(email)}`)).items).toHaveLength(0);
+    await page.close();
+  });
+
+  it('cannot send from an origin the tenant did not allow: the browser refuses and the page says so', async () => {
+    const email = `foreign.${Date.now()}@example.com`;
+    const page = await openExample(foreign.origin);
+    await page.fill('#contact [name=email]', email);
+    await page.fill('#contact [name=message]', 'Hello from elsewhere');
+    await page.click('#contact button[type=submit]');
+    await page.waitForSelector('#contact .clientela-error', { timeout: 15_000 });
+    expect((await asBusiness(`/v1/customers?q=${encodeURIComponent(email)}`)).items).toHaveLength(0);
+    await page.close();
+  });
+});

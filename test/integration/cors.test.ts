@@ -1,0 +1,91 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { call } from '../helpers/invoke.ts';
+import { useTestEnv } from '../support/aws.ts';
+
+/** Browser capture: the CORS preflight of POST /v1/events and the headers of the POST itself, per tenant. */
+const ORIGIN = 'https://www.trattoria.example';
+const OTHER_TENANT_ORIGIN = 'https://www.bottega.example';
+let sk: string;
+let pk: string;
+
+beforeAll(async () => {
+  await useTestEnv();
+  const { stores } = await import('../../shared/http/stores.ts');
+  const { ensureTenant, issueKey, changeTenant } = await import('../../shared/domain/tenants.ts');
+  for (const [tenant, origin] of [['trattoria', ORIGIN], ['bottega', OTHER_TENANT_ORIGIN]] as const) {
+    await ensureTenant(stores().tenants, tenant);
+    await changeTenant(stores().tenants, tenant, (t) => ({ ...t, allowedOrigins: [origin] }));
+  }
+  sk = (await issueKey(stores().tenants, 'trattoria', 'secret')).key;
+  pk = (await issueKey(stores().tenants, 'trattoria', 'publishable')).key;
+});
+
+const preflight = (origin: string | undefined, key: string | undefined, method = 'POST') =>
+  call('OPTIONS', `/v1/events${key ? `?key=${key}` : ''}`, {
+    headers: { ...(origin ? { origin } : {}), 'access-control-request-method': method, 'access-control-request-headers': 'content-type' },
+  });
+
+let n = 0;
+const event = () => ({ eventId: `cors-${Date.now()}-${n++}`, type: 'contact_form.submitted', occurredAt: new Date().toISOString(), customer: { email: `cors${n}@example.com` }, data: { message: 'Hi' } });
+
+describe('OPTIONS /v1/events (CORS preflight)', () => {
+  it('answers 204 with the allow headers for an origin the key’s tenant allows', async () => {
+    const res = await preflight(ORIGIN, pk);
+    expect(res.status).toBe(204);
+    expect(res.headers['access-control-allow-origin']).toBe(ORIGIN);
+    expect(res.headers['access-control-allow-methods']).toBe('POST');
+    expect(res.headers['access-control-allow-headers']).toBe('authorization, content-type, x-api-key');
+    expect(Number(res.headers['access-control-max-age'])).toBeGreaterThan(0);
+    expect(res.headers.vary).toBe('Origin');
+  });
+
+  it('gives a foreign origin no CORS headers, even one another tenant allows', async () => {
+    for (const origin of ['https://evil.example', OTHER_TENANT_ORIGIN]) {
+      const res = await preflight(origin, pk);
+      expect(res.status).toBe(403);
+      expect(res.headers['access-control-allow-origin']).toBeUndefined();
+      expect(res.body.detail).toContain(origin);
+    }
+  });
+
+  it('refuses a preflight without a key, with a secret key, with a revoked-looking key or for another method', async () => {
+    for (const res of [await preflight(ORIGIN, undefined), await preflight(ORIGIN, sk), await preflight(ORIGIN, 'pk_notarealkeynotarealkey00'), await preflight(ORIGIN, pk, 'DELETE')]) {
+      expect(res.status).toBe(403);
+      expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    }
+  });
+});
+
+describe('POST /v1/events from a browser', () => {
+  it('accepts the publishable key as ?key= from an allowed origin and answers with CORS headers', async () => {
+    const res = await call('POST', `/v1/events?key=${pk}`, { body: event(), headers: { origin: ORIGIN } });
+    expect(res.status).toBe(200);
+    expect(res.body.customerId).toBeTruthy();
+    expect(res.headers['access-control-allow-origin']).toBe(ORIGIN);
+  });
+
+  it('refuses a publishable key from a foreign origin with 403 and no CORS headers', async () => {
+    for (const res of [
+      await call('POST', `/v1/events?key=${pk}`, { body: event(), headers: { origin: 'https://evil.example' } }),
+      await call('POST', '/v1/events', { key: pk, body: event(), headers: { origin: OTHER_TENANT_ORIGIN } }),
+    ]) {
+      expect(res.status).toBe(403);
+      expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    }
+  });
+
+  it('lets an allowed website read its errors: a 400 carries the CORS headers too', async () => {
+    const res = await call('POST', `/v1/events?key=${pk}`, { body: { ...event(), customer: {} }, headers: { origin: ORIGIN } });
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.headers['access-control-allow-origin']).toBe(ORIGIN);
+  });
+
+  it('never takes a secret key from the URL', async () => {
+    const res = await call('POST', `/v1/events?key=${sk}`, { body: event() });
+    expect(res.status).toBe(401);
+    expect(res.body.detail).toMatch(/publishable/);
+    // The same secret key in the header works.
+    expect((await call('POST', '/v1/events', { key: sk, body: event() })).status).toBe(200);
+  });
+});

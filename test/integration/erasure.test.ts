@@ -1,0 +1,197 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { S3Event } from 'aws-lambda';
+import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
+import type { Reply } from '../helpers/invoke.ts';
+
+/**
+ * GDPR erasure against DynamoDB Local and s3rver, through the real handlers: after DELETE nothing in the
+ * table names the person, they cannot come back through events or imports, unless the business itself
+ * records a new consent.
+ */
+let env: LocalEnv;
+let call: (method: string, url: string, opts?: { key?: string; body?: unknown; headers?: Record<string, string> }) => Promise<Reply>;
+let sk: string;
+let skId: string;
+let pk: string;
+let importHandler: (e: S3Event) => Promise<void>;
+const TENANT = 'erasure-shop';
+const ORIGIN = 'https://www.shop.example';
+
+beforeAll(async () => {
+  env = await useLocalEnv();
+  ({ call } = await import('../helpers/invoke.ts'));
+  const { stores } = await import('../../shared/http/stores.ts');
+  const { ensureTenant, issueKey, changeTenant } = await import('../../shared/domain/tenants.ts');
+  await ensureTenant(stores().tenants, TENANT);
+  await changeTenant(stores().tenants, TENANT, (t) => ({ ...t, allowedOrigins: [ORIGIN] }));
+  const issued = await issueKey(stores().tenants, TENANT, 'secret');
+  sk = issued.key;
+  skId = issued.keyId;
+  pk = (await issueKey(stores().tenants, TENANT, 'publishable')).key;
+  ({ handler: importHandler } = await import('../../functions/imports/import-csv.handler.ts'));
+}, 60_000);
+
+let n = 0;
+const uniq = () => `${Date.now().toString(36)}${(n++).toString(36)}`;
+const send = (event: Record<string, unknown>, key = sk) =>
+  call('POST', '/v1/events', { key, body: { eventId: `ev-${uniq()}`, occurredAt: '2026-03-01T12:00:00Z', ...event }, headers: { origin: ORIGIN, host: 'api.test' } });
+
+/** Every item of the table, as JSON text (what a raw scan of the whole table would show). */
+async function scanTable(db: DynamoDBDocumentClient): Promise<string[]> {
+  const out: string[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(new ScanCommand({ TableName: env.tableName, ExclusiveStartKey }));
+    for (const item of page.Items ?? []) out.push(JSON.stringify(item));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return out;
+}
+const mentioning = async (...needles: string[]) => (await scanTable(env.db)).filter((item) => needles.some((x) => item.toLowerCase().includes(x.toLowerCase())));
+
+/** Puts a CSV in the import bucket and runs the S3-triggered worker on it; answers the finished job. */
+async function importCsv(csv: string) {
+  const key = `imports/${TENANT}/${uniq()}.csv`;
+  const put = await env.s3.send(new PutObjectCommand({ Bucket: env.importBucket, Key: key, Body: csv }));
+  await importHandler({ Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: env.importBucket }, object: { key, size: Buffer.byteLength(csv), eTag: put.ETag!.replace(/"/g, '') } } }] } as unknown as S3Event);
+  const { stores } = await import('../../shared/http/stores.ts');
+  const jobs = await stores().imports.list(TENANT, 1);
+  return jobs.items[0]!;
+}
+
+async function reportRows(reportKey: string) {
+  const res = await env.s3.send(new GetObjectCommand({ Bucket: env.importBucket, Key: reportKey }));
+  return (await res.Body!.transformToString()).split('\n').slice(1).filter(Boolean);
+}
+
+/** A person with a full life: booking, order, consent, history, a custom attribute, and an import warning row. */
+async function richCustomer() {
+  const email = `erin.${uniq()}@example.com`;
+  const phone = `+39347${String(1000000 + Math.floor(Math.random() * 8999999))}`;
+  const national = phone.slice(3);
+  const customer = { email, phone, firstName: 'Erin', lastName: 'Erased' };
+  const created = await send({ type: 'booking.created', customer, data: { bookingId: `b-${uniq()}`, date: '2026-03-10', time: '20:00', partySize: 2 } });
+  expect(created.status).toBe(200);
+  const id = created.body.customerId as string;
+  expect((await send({ type: 'order.completed', customer: { email }, data: { orderId: `o-${uniq()}`, currency: 'EUR', total: 2500, items: [{ sku: 'p', name: 'Pasta', quantity: 1, unitPrice: 2500 }] } })).status).toBe(200);
+  expect((await send({ type: 'newsletter.subscribed', customer: { email }, data: {} })).status).toBe(200);
+  expect((await send({ type: 'contact_form.submitted', customer: { phone }, data: { message: 'Table by the window?' } })).status).toBe(200);
+  expect((await call('PATCH', `/v1/customers/${id}`, { key: sk, body: { attributes: { allergy: 'nuts' }, consent: { newsletter: 'denied' } } })).status).toBe(200);
+  // An import row naming the person with a warning: the error report quotes the row as written.
+  // It changes the city, so the import also keeps an undo record (before-image) in the partition.
+  const job = await importCsv(`email,phone,city,birth date\n${email.toUpperCase()},${national.slice(0, 3)} ${national.slice(3)},Roma,not-a-date\n`);
+  expect(job.counts).toMatchObject({ rows: 1, updated: 1, warnings: 1 });
+  expect((await mentioning(email, id, phone)).length).toBeGreaterThan(8);
+  return { id, email, phone, national };
+}
+
+describe('DELETE /v1/customers/{id}', () => {
+  it('leaves no item holding the id, email or phone; the person answers 404 everywhere; the act is audited', async () => {
+    const p = await richCustomer();
+    const res = await call('DELETE', `/v1/customers/${p.id}`, { key: sk });
+    expect(res.status).toBe(204);
+
+    const left = await mentioning(p.id, p.email, p.phone);
+    expect(left).toEqual([]);
+    // Import report rows are redacted too (they held the phone as written: national digits with a space).
+    expect((await scanTable(env.db)).filter((i) => i.replace(/\D/g, '').includes(p.national))).toEqual([]);
+
+    for (const [method, path] of [
+      ['GET', `/v1/customers/${p.id}`],
+      ['PATCH', `/v1/customers/${p.id}`],
+      ['DELETE', `/v1/customers/${p.id}`],
+      ['GET', `/v1/customers/${p.id}/history`],
+      ['GET', `/v1/customers/${p.id}/consents`],
+      ['GET', `/v1/customers/${p.id}/export`],
+      ['POST', `/v1/customers/${p.id}/unsubscribe-link`],
+    ] as const) {
+      const r = await call(method, path, { key: sk, body: method === 'PATCH' ? { firstName: 'X' } : undefined });
+      expect(r.status, `${method} ${path}`).toBe(404);
+      expect(r.headers['content-type']).toBe('application/problem+json');
+    }
+    const list = await call('GET', `/v1/customers?q=${encodeURIComponent(p.email)}`, { key: sk });
+    expect(list.body.items).toEqual([]);
+
+    const audit = await call('GET', '/v1/audit', { key: sk });
+    expect(audit.body.items[0]).toMatchObject({ actor: skId, action: 'customer.erase', target: 'customer' });
+    expect(JSON.stringify(audit.body)).not.toContain(p.id);
+    expect(JSON.stringify(audit.body)).not.toContain(p.email);
+  });
+
+  it('keeps an erased person out: events and imports are suppressed, until the business records a new consent with its secret key', async () => {
+    const p = await richCustomer();
+    expect((await call('DELETE', `/v1/customers/${p.id}`, { key: sk })).status).toBe(204);
+
+    // A website event (publishable key), even one granting consent: not re-created.
+    const web = await send({ type: 'newsletter.subscribed', customer: { email: p.email, firstName: 'Erin' }, data: {} }, pk);
+    expect(web.status).toBe(200);
+    expect(web.body).toEqual({ created: false, suppressed: true });
+    // The business's own event without a consent: still suppressed; by phone too.
+    expect((await send({ type: 'contact_form.submitted', customer: { email: p.email }, data: { message: 'hi' } })).body).toMatchObject({ suppressed: true });
+    expect((await send({ type: 'contact_form.submitted', customer: { phone: p.phone }, data: { message: 'hi' } })).body).toMatchObject({ suppressed: true });
+    expect(await mentioning(p.email, p.phone, p.id)).toEqual([]);
+
+    // Re-importing the row: rejected as suppressed, nothing created.
+    const job = await importCsv(`email,first name\n${p.email},Erin\nnew.${uniq()}@example.com,Newbie\n`);
+    expect(job.counts).toMatchObject({ rows: 2, created: 1, rejected: 1 });
+    expect((await reportRows(job.reportKey!)).some((r) => r.endsWith(',suppressed'))).toBe(true);
+    expect(await mentioning(p.id)).toEqual([]);
+    expect((await call('GET', `/v1/customers?q=${encodeURIComponent(p.email)}`, { key: sk })).body.items).toEqual([]);
+
+    // The business records a new explicit consent with its secret key: the person is back, with a new id.
+    const back = await send({ type: 'newsletter.subscribed', customer: { email: p.email }, data: {} });
+    expect(back.body).toMatchObject({ created: true });
+    expect(back.body.customerId).not.toBe(p.id);
+    const card = await call('GET', `/v1/customers/${back.body.customerId}`, { key: sk });
+    expect(card.body).toMatchObject({ email: p.email, consent: { newsletter: 'granted' } });
+    // The email's suppression is lifted: their next website event joins the same card. The phone was not
+    // part of the new consent, so on its own it still names an erased person.
+    const byPhone = await send({ type: 'contact_form.submitted', customer: { phone: p.phone }, data: { message: 'hello again' } }, pk);
+    expect(byPhone.body).toEqual({ created: false, suppressed: true });
+    const again = await send({ type: 'contact_form.submitted', customer: { email: p.email }, data: { message: 'me again' } }, pk);
+    expect(again.body).toEqual({ customerId: back.body.customerId, created: false });
+  });
+
+  it('erases by email with DELETE /v1/customers?email=', async () => {
+    const email = `by.email.${uniq()}@example.com`;
+    const created = await call('POST', '/v1/customers', { key: sk, body: { email, firstName: 'Bea' } });
+    expect((await call('DELETE', `/v1/customers?email=${encodeURIComponent(email.toUpperCase())}`, { key: sk })).status).toBe(204);
+    expect((await call('GET', `/v1/customers/${created.body.id}`, { key: sk })).status).toBe(404);
+    expect(await mentioning(email, created.body.id)).toEqual([]);
+    expect((await call('DELETE', `/v1/customers?email=${encodeURIComponent(email)}`, { key: sk })).status).toBe(404);
+    const missing = await call('DELETE', '/v1/customers', { key: sk });
+    expect(missing.status).toBe(400);
+    expect(missing.body.errors[0].path).toBe('email');
+  });
+
+  it('erases a long history in chunks and finishes when an interrupted erasure is sent again', async () => {
+    const email = `long.${uniq()}@example.com`;
+    const first = await send({ type: 'contact_form.submitted', customer: { email }, data: { message: 'm0' } });
+    const id = first.body.customerId as string;
+    for (let batch = 0; batch < 6; batch++) {
+      await Promise.all(Array.from({ length: 25 }, (_, i) => send({ type: 'contact_form.submitted', customer: { email }, occurredAt: `2026-02-01T10:${String(i).padStart(2, '0')}:${String(batch).padStart(2, '0')}Z`, data: { message: `m${batch}-${i}` } })));
+    }
+    expect((await mentioning(id)).length).toBeGreaterThan(300); // 151 history entries + 151 receipts + card + lookup
+
+    // The first attempt dies after a few DynamoDB batch writes, halfway through the history.
+    const { dynamoPrivacyStore } = await import('../../shared/store/privacy.store.ts');
+    const { eraseCustomer } = await import('../../shared/privacy/erasure.ts');
+    let writes = 0;
+    const flaky = {
+      send: async (command: { constructor: { name: string } }) => {
+        if (command.constructor.name === 'BatchWriteCommand' && ++writes > 5) throw new Error('Lambda timed out');
+        return env.db.send(command as never);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    await expect(eraseCustomer({ privacy: dynamoPrivacyStore(flaky, env.tableName), tenantId: TENANT, actor: skId }, id)).rejects.toThrow('Lambda timed out');
+    const halfway = await mentioning(id);
+    expect(halfway.length).toBeGreaterThan(0);
+    expect(halfway.length).toBeLessThan(300);
+    expect((await call('GET', `/v1/customers/${id}`, { key: sk })).status).toBe(200);
+
+    expect((await call('DELETE', `/v1/customers/${id}`, { key: sk })).status).toBe(204);
+    expect(await mentioning(id, email)).toEqual([]);
+  }, 60_000);
+});

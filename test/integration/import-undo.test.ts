@@ -1,0 +1,174 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { S3Event } from 'aws-lambda';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { call } from '../helpers/invoke.ts';
+import { useLocalEnv } from '../support/aws.ts';
+
+/**
+ * Undo (`DELETE /v1/imports/{id}`) and dry run (`dryRun: true`), through the API routes and the S3-triggered
+ * worker, against DynamoDB Local and s3rver.
+ */
+let db: DynamoDBDocumentClient;
+let s3: S3Client;
+let bucket: string;
+let worker: (e: S3Event) => Promise<void>;
+let stores: Awaited<typeof import('../../shared/http/stores.ts')>['stores'];
+let ensureTenant: Awaited<typeof import('../../shared/domain/tenants.ts')>['ensureTenant'];
+let issueKey: Awaited<typeof import('../../shared/domain/tenants.ts')>['issueKey'];
+
+beforeAll(async () => {
+  const env = await useLocalEnv();
+  db = env.db;
+  s3 = env.s3;
+  bucket = env.importBucket;
+  ({ stores } = await import('../../shared/http/stores.ts'));
+  ({ ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts'));
+  worker = (await import('../../functions/imports/import-csv.handler.ts')).handler;
+});
+
+let n = 0;
+async function tenantWithKey() {
+  const tenant = `undo-${Date.now().toString(36)}-${n++}`;
+  await ensureTenant(stores().tenants, tenant);
+  return { tenant, key: (await issueKey(stores().tenants, tenant, 'secret')).key };
+}
+
+/** Uploads through POST /v1/imports (options stored with the job) and runs the worker on the S3 event. */
+async function importThroughApi(key: string, tenant: string, csv: string, options: Record<string, unknown> = {}) {
+  const created = await call('POST', '/v1/imports', { key, body: options });
+  expect(created.status).toBe(201);
+  const objectKey = `imports/${tenant}/${created.body.importId}.csv`;
+  const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: objectKey, Body: csv }));
+  await worker({
+    Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key: objectKey, size: Buffer.byteLength(csv), eTag: put.ETag!.replace(/"/g, '') } } }],
+  } as unknown as S3Event);
+  const job = await call('GET', `/v1/imports/${created.body.importId}`, { key });
+  expect(job.status).toBe(200);
+  return job.body;
+}
+
+const partition = async (tenant: string, id: string) =>
+  (await db.send(new QueryCommand({ TableName: process.env.TABLE_NAME!, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `T#${tenant}#C#${id}` }, ConsistentRead: true })))
+    .Items ?? [];
+
+describe('DELETE /v1/imports/{id} (undo)', () => {
+  it('removes the customers it created, restores what it changed, keeps and lists what changed since', async () => {
+    const { tenant, key } = await tenantWithKey();
+    const anna = (await call('POST', '/v1/customers', { key, body: { email: 'anna@x.it', firstName: 'Anna' } })).body;
+    const bruno = (await call('POST', '/v1/customers', { key, body: { email: 'bruno@x.it', firstName: 'Bruno', city: 'Roma', tags: ['Regular'] } })).body;
+
+    const csv = [
+      'Email;Telefono;Nome;Cognome;Città;Newsletter;Tag',
+      'anna@x.it;333 111 2222;;Rossi;Milano;sì;VIP', // existing: gains phone, last name, city, consent, tag
+      'bruno@x.it;;;Verdi;Napoli;;', // existing: gains a last name (city kept: merge fills only empty fields)
+      'carla@x.it;333 444 5555;Carla;;;si;Local', // new
+      'dario@x.it;;Dario;;;;', // new, then touched by an event
+      ';+39 333 777 8888;Elena;;;;', // new, phone only
+      'nobody;;;;;;', // rejected
+    ].join('\n');
+    const job = await importThroughApi(key, tenant, csv);
+    expect(job).toMatchObject({ status: 'completed', counts: { rows: 6, created: 3, updated: 2, unchanged: 0, rejected: 1 } });
+
+    const ids = Object.fromEntries(await Promise.all(['carla@x.it', 'dario@x.it'].map(async (e) => [e, await stores().customers.findIdByEmail(tenant, e)])));
+    const elena = await stores().customers.findIdByPhone(tenant, '+393337778888');
+    expect(elena).toBeDefined();
+    // Touched since: an event for Dario, and an edit of the last name the import gave Bruno.
+    const event = await call('POST', '/v1/events', {
+      key,
+      body: { eventId: 'undo-evt-1', type: 'booking.created', occurredAt: new Date().toISOString(), customer: { email: 'dario@x.it' }, data: { bookingId: 'b1', date: '2026-03-05', time: '20:30', partySize: 2 } },
+    });
+    expect(event.status).toBe(200);
+    expect((await call('PATCH', `/v1/customers/${bruno.id}`, { key, body: { lastName: 'Verdini' } })).status).toBe(200);
+
+    const undone = await call('DELETE', `/v1/imports/${job.id}`, { key });
+    expect(undone.status).toBe(200);
+    expect(undone.body.undo).toMatchObject({ status: 'completed', removed: 2, restored: 1, kept: 2 });
+    expect(undone.body.undo.keptCustomers).toEqual(
+      expect.arrayContaining([
+        { customerId: ids['dario@x.it'], reason: expect.stringContaining('changed since the import') },
+        { customerId: bruno.id, reason: expect.stringContaining('lastName') },
+      ]),
+    );
+
+    // Created and untouched: card, lookups, ledger and undo record gone; 404 on the API.
+    expect((await call('GET', `/v1/customers/${ids['carla@x.it']}`, { key })).status).toBe(404);
+    expect(await stores().customers.findIdByEmail(tenant, 'carla@x.it')).toBeUndefined();
+    expect(await stores().customers.findIdByPhone(tenant, '+393334445555')).toBeUndefined();
+    expect(await partition(tenant, ids['carla@x.it']!)).toEqual([]);
+    expect(await partition(tenant, elena!)).toEqual([]);
+    // Created, then an event: kept as it is.
+    expect((await call('GET', `/v1/customers/${ids['dario@x.it']}`, { key })).body).toMatchObject({ email: 'dario@x.it', firstName: 'Dario' });
+    // Changed by the import: every field back as before, its phone free again, its import consent entry gone.
+    const annaAfter = (await call('GET', `/v1/customers/${anna.id}`, { key })).body;
+    expect(annaAfter).toMatchObject({ firstName: 'Anna', lastName: null, phone: null, city: null, tags: [], consent: { newsletter: 'unknown' } });
+    expect(await stores().customers.findIdByPhone(tenant, '+393331112222')).toBeUndefined();
+    expect((await partition(tenant, anna.id)).filter((i) => String(i.sk).startsWith('CONSENT#') || String(i.sk).startsWith('UNDO#'))).toEqual([]);
+    // Changed since: the newer value stays.
+    expect((await call('GET', `/v1/customers/${bruno.id}`, { key })).body).toMatchObject({ lastName: 'Verdini', city: 'Roma', tags: ['Regular'] });
+    // The import's rows can be imported again: the identities it had taken are free.
+    expect((await call('POST', '/v1/customers', { key, body: { email: 'carla@x.it', phone: '333 444 5555' } })).status).toBe(201);
+
+    // Again: nothing more happens, same answer.
+    const again = await call('DELETE', `/v1/imports/${job.id}`, { key });
+    expect(again.status).toBe(200);
+    expect(again.body.undo).toEqual(undone.body.undo);
+    expect((await call('GET', `/v1/imports/${job.id}`, { key })).body.undo).toMatchObject({ status: 'completed', removed: 2, restored: 1, kept: 2 });
+  });
+
+  it('undoes a customer created and then merged again later in the same file', async () => {
+    const { tenant, key } = await tenantWithKey();
+    const rows = ['email,nome,città'];
+    rows.push('zeta@x.it,Zeta,');
+    for (let i = 0; i < 40; i++) rows.push(`p${i}@x.it,P${i},`); // more than two windows apart
+    rows.push('zeta@x.it,,Torino');
+    const job = await importThroughApi(key, tenant, rows.join('\n'));
+    expect(job.counts).toMatchObject({ rows: 42, created: 41, updated: 1 });
+    const undone = await call('DELETE', `/v1/imports/${job.id}`, { key });
+    expect(undone.body.undo).toMatchObject({ removed: 41, restored: 0, kept: 0 });
+    expect((await call('GET', '/v1/customers', { key })).body.items).toEqual([]);
+  });
+
+  it('refuses to undo a dry run or an import still running (409), and another tenant (404)', async () => {
+    const { tenant, key } = await tenantWithKey();
+    const other = await tenantWithKey();
+    const dry = await importThroughApi(key, tenant, 'email\na@x.it\n', { dryRun: true });
+    const res = await call('DELETE', `/v1/imports/${dry.id}`, { key });
+    expect(res.status).toBe(409);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    const pending = await call('POST', '/v1/imports', { key, body: {} });
+    expect((await call('DELETE', `/v1/imports/${pending.body.importId}`, { key })).status).toBe(409);
+    expect((await call('DELETE', `/v1/imports/${dry.id}`, { key: other.key })).status).toBe(404);
+    expect((await call('DELETE', '/v1/imports/nonsense', { key })).status).toBe(404);
+  });
+});
+
+describe('POST /v1/imports with dryRun', () => {
+  it('reports would-be created, updated, unchanged and rejected rows with the detected layout, writing no customer', async () => {
+    const { tenant, key } = await tenantWithKey();
+    await call('POST', '/v1/customers', { key, body: { email: 'anna@x.it', firstName: 'Anna', lastName: 'Rossi', language: 'it' } });
+    const rows = ['Nome|E-mail|Cellulare|Lingua|Tags'];
+    rows.push('Anna|anna@x.it||italiano|'); // unchanged
+    rows.push('Anna|ANNA@x.it|333 123 4567||'); // gains a phone: updated
+    rows.push('Luca|luca@x.it||Italian|Nuovo'); // new, with a tag not in the catalogue
+    rows.push('Bad|not-mail|12||'); // rejected
+    for (let i = 0; i < 30; i++) rows.push(`P${i}|p${i}@x.it|||`); // new, across windows
+    rows.push('Luca|luca@x.it|||'); // duplicate of a would-be new customer two windows back: unchanged
+    const job = await importThroughApi(key, tenant, `\ufeff${rows.join('\r\n')}\r\n`, { dryRun: true });
+
+    expect(job).toMatchObject({
+      status: 'completed',
+      dryRun: true,
+      counts: { rows: 35, created: 31, updated: 1, unchanged: 2, rejected: 1 },
+      detected: { encoding: 'utf-8-bom', delimiter: '|', columns: { Nome: 'firstName', 'E-mail': 'email', Cellulare: 'mobile', Lingua: 'language', Tags: 'tags' } },
+      newTags: ['Nuovo'],
+    });
+    expect(job.errorReportUrl).toMatch(/^http/);
+    // Nothing written: no new customer, Anna as she was, the catalogue unchanged.
+    const list = (await call('GET', '/v1/customers', { key })).body.items;
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ email: 'anna@x.it', phone: null });
+    expect(await stores().customers.findIdByEmail(tenant, 'luca@x.it')).toBeUndefined();
+    expect((await stores().tenants.getTenant(tenant))!.tags).not.toContain('Nuovo');
+  });
+});

@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { HeadBucketCommand } from '@aws-sdk/client-s3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createBuckets, createTable, startDynamo } from '../../local/emulators.ts';
+import { isAlive } from '../../local/runtime-file.ts';
+import { testBuckets, uniqueName } from '../support/aws.ts';
+
+/** The emulators the local runtime and the tests stand on (the table itself: local-table.test.ts). */
+describe('createBuckets', () => {
+  it('creates missing buckets and leaves existing ones alone', async () => {
+    const { s3, importBucket } = await testBuckets('emulators');
+    const extra = uniqueName('extra');
+    await createBuckets(s3, [importBucket, extra]);
+    await expect(s3.send(new HeadBucketCommand({ Bucket: extra }))).resolves.toBeDefined();
+  });
+});
+
+describe('startDynamo', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it('keeps data on disk across restarts, whatever credentials and region a client uses', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clientela-ddb-'));
+    dirs.push(dir);
+    const client = (endpoint: string, id: string, region: string) =>
+      new DynamoDBClient({ endpoint, region, credentials: { accessKeyId: id, secretAccessKey: id } });
+
+    const first = await startDynamo({ dir });
+    const a = client(first.endpoint, 'alice', 'eu-south-1');
+    await createTable(a, 'persisted');
+    await a.send(new PutItemCommand({ TableName: 'persisted', Item: { pk: { S: 'x' }, sk: { S: 'y' }, v: { N: '42' } } }));
+    a.destroy();
+    await first.stop();
+    expect(isAlive(first.pid)).toBe(false);
+
+    const second = await startDynamo({ dir });
+    try {
+      const b = client(second.endpoint, 'bob', 'us-east-1');
+      const { Item } = await b.send(new GetItemCommand({ TableName: 'persisted', Key: { pk: { S: 'x' }, sk: { S: 'y' } } }));
+      b.destroy();
+      expect(Item?.v).toEqual({ N: '42' });
+    } finally {
+      await second.stop();
+    }
+    expect(isAlive(second.pid)).toBe(false);
+  });
+
+  it('says how to install Java when there is none', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = mkdtempSync(join(tmpdir(), 'clientela-empty-path-'));
+    dirs.push(process.env.PATH);
+    try {
+      await expect(startDynamo()).rejects.toThrow(/java was not found.*apt-get install -y openjdk-17-jre-headless/s);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+});

@@ -1,0 +1,241 @@
+import { request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiServer } from '../../local/http-adapter.ts';
+import { MissingHandlerError, type LambdaHandler } from '../../local/lambda.ts';
+import type { Route } from '../../shared/routes.ts';
+
+/**
+ * The local API Gateway: a fake route table and fake handler modules, so what is checked is the event the
+ * adapter builds and how it writes answers back, not any real handler.
+ */
+const seen: { event: APIGatewayProxyEventV2; context: Context }[] = [];
+const echo: LambdaHandler = (event, context) => {
+  seen.push({ event, context });
+  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ok: true }) };
+};
+
+const handlers: Record<string, LambdaHandler> = {
+  'fake/echo.ts': echo,
+  'fake/answer.ts': () => ({
+    statusCode: 201,
+    headers: { 'X-Thing': 'yes', etag: '"3"' },
+    cookies: ['a=1; Path=/', 'b=2; HttpOnly'],
+    body: Buffer.from('binary \u00e8 answer').toString('base64'),
+    isBase64Encoded: true,
+  }),
+  'fake/plain.ts': () => ({ hello: 'world' }),
+  'fake/throws.ts': () => {
+    throw new Error('boom');
+  },
+  'fake/slow.ts': () => new Promise(() => undefined),
+};
+
+const routes: Route[] = [
+  { method: 'GET', path: '/v1/things/{id}', name: 'GetThing', entry: 'fake/echo.ts', scope: 'admin' },
+  { method: 'POST', path: '/v1/things', name: 'CreateThing', entry: 'fake/echo.ts', scope: 'admin' },
+  { method: 'DELETE', path: '/v1/things/{id}/tags/{tag}', name: 'DeleteTag', entry: 'fake/echo.ts', scope: 'admin' },
+  { method: 'GET', path: '/v1/answer', name: 'Answer', entry: 'fake/answer.ts', scope: 'public' },
+  { method: 'GET', path: '/v1/plain', name: 'Plain', entry: 'fake/plain.ts', scope: 'public' },
+  { method: 'GET', path: '/v1/throws', name: 'Throws', entry: 'fake/throws.ts', scope: 'public' },
+  { method: 'GET', path: '/v1/slow', name: 'Slow', entry: 'fake/slow.ts', scope: 'public' },
+  { method: 'GET', path: '/v1/missing', name: 'Missing', entry: 'fake/missing.ts', scope: 'public' },
+];
+
+let server: Server;
+let base: string;
+const logged: string[] = [];
+
+beforeAll(async () => {
+  server = createApiServer({
+    routes,
+    loadModule: async (entry) => {
+      const handler = handlers[entry];
+      if (!handler) throw new MissingHandlerError(entry);
+      return { handler };
+    },
+    bodyLimitBytes: 1024,
+    timeoutMs: 300,
+    log: (message) => logged.push(message),
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((ok) => server.close(ok));
+});
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: () => any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
+}
+
+/** A raw request, so repeated headers and exact bytes reach the server as written. */
+function send(method: string, path: string, opts: { headers?: Record<string, string | string[]>; body?: Buffer | string } = {}): Promise<Answer> {
+  return new Promise((ok, fail) => {
+    const req = request(`${base}${path}`, { method, headers: opts.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        ok({ status: res.statusCode!, headers: res.headers, text, json: () => JSON.parse(text) });
+      });
+    });
+    req.on('error', fail);
+    req.end(opts.body);
+  });
+}
+
+const lastEvent = () => seen.at(-1)!.event;
+
+describe('the API Gateway v2 event', () => {
+  it('carries route key, raw and decoded path, query, headers and cookies as HTTP APIs send them', async () => {
+    const before = Date.now();
+    const res = await send('GET', '/v1/things/caf%C3%A9%20bar?tag=VIP&tag=Regular&q=rossi+anna&city=S%C3%A3o%20Paulo&flag', {
+      headers: { 'User-Agent': 'vitest-agent', 'X-Multi': ['one', 'two'], Cookie: 'session=abc; theme=dark', Authorization: 'Bearer sk_x' },
+    });
+    expect(res.status).toBe(200);
+    const event = lastEvent();
+    expect(event.version).toBe('2.0');
+    expect(event.routeKey).toBe('GET /v1/things/{id}');
+    expect(event.rawPath).toBe('/v1/things/caf%C3%A9%20bar');
+    expect(event.rawQueryString).toBe('tag=VIP&tag=Regular&q=rossi+anna&city=S%C3%A3o%20Paulo&flag');
+    expect(event.pathParameters).toEqual({ id: 'café bar' });
+    expect(event.queryStringParameters).toEqual({ tag: 'VIP,Regular', q: 'rossi anna', city: 'São Paulo', flag: '' });
+    expect(event.headers['user-agent']).toBe('vitest-agent');
+    expect(event.headers['x-multi']).toBe('one,two');
+    expect(event.headers.authorization).toBe('Bearer sk_x');
+    expect(Object.keys(event.headers).every((h) => h === h.toLowerCase())).toBe(true);
+    expect(event.headers.cookie).toBeUndefined();
+    expect(event.cookies).toEqual(['session=abc', 'theme=dark']);
+    expect(event.body).toBeUndefined();
+    expect(event.isBase64Encoded).toBe(false);
+
+    const ctx = event.requestContext;
+    expect(ctx.http).toMatchObject({ method: 'GET', path: '/v1/things/café bar', sourceIp: '127.0.0.1', userAgent: 'vitest-agent', protocol: 'HTTP/1.1' });
+    expect(ctx.routeKey).toBe('GET /v1/things/{id}');
+    expect(ctx.stage).toBe('$default');
+    expect(ctx.domainName).toBe('127.0.0.1');
+    expect(ctx.requestId).toBe(res.headers['apigw-requestid']);
+    expect(ctx.timeEpoch).toBeGreaterThanOrEqual(before);
+    expect(ctx.time).toMatch(/^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/);
+  });
+
+  it('leaves out query and path parameters when there are none, and decodes every path parameter', async () => {
+    await send('POST', '/v1/things', { headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(lastEvent().queryStringParameters).toBeUndefined();
+    expect(lastEvent().pathParameters).toBeUndefined();
+    expect(lastEvent().cookies).toBeUndefined();
+
+    await send('DELETE', '/v1/things/01ABC/tags/Friends%20%26%20Family');
+    expect(lastEvent().routeKey).toBe('DELETE /v1/things/{id}/tags/{tag}');
+    expect(lastEvent().pathParameters).toEqual({ id: '01ABC', tag: 'Friends & Family' });
+  });
+
+  it('passes a JSON body as text and a binary one base64-encoded', async () => {
+    const json = JSON.stringify({ firstName: 'Zoë', email: 'zoe@example.com' });
+    await send('POST', '/v1/things', { headers: { 'content-type': 'application/json; charset=utf-8' }, body: json });
+    expect(lastEvent().body).toBe(json);
+    expect(lastEvent().isBase64Encoded).toBe(false);
+
+    const bytes = Buffer.from([0x00, 0xff, 0xfe, 0x10, 0x80]);
+    await send('POST', '/v1/things', { headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+    expect(lastEvent().isBase64Encoded).toBe(true);
+    expect(Buffer.from(lastEvent().body!, 'base64').equals(bytes)).toBe(true);
+  });
+
+  it('gives the handler a Lambda context with a deadline', async () => {
+    await send('GET', '/v1/things/1');
+    const { context } = seen.at(-1)!;
+    expect(context.functionName).toBe('clientela-GetThing');
+    expect(context.awsRequestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0);
+    expect(context.getRemainingTimeInMillis()).toBeLessThanOrEqual(300);
+  });
+});
+
+describe('answers', () => {
+  it('writes status, headers, cookies and a base64 body back', async () => {
+    const res = await send('GET', '/v1/answer');
+    expect(res.status).toBe(201);
+    expect(res.headers['x-thing']).toBe('yes');
+    expect(res.headers.etag).toBe('"3"');
+    expect(res.headers['set-cookie']).toEqual(['a=1; Path=/', 'b=2; HttpOnly']);
+    expect(res.text).toBe('binary \u00e8 answer');
+  });
+
+  it('turns a result without statusCode into a 200 JSON answer, as API Gateway does', async () => {
+    const res = await send('GET', '/v1/plain');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json');
+    expect(res.json()).toEqual({ hello: 'world' });
+  });
+});
+
+describe('problems', () => {
+  const isProblem = (res: Answer, status: number) => {
+    expect(res.status).toBe(status);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    const body = res.json();
+    expect(body).toMatchObject({ type: 'about:blank', status });
+    expect(typeof body.title).toBe('string');
+    expect(typeof body.detail).toBe('string');
+    return body;
+  };
+
+  it('answers 404 problem+json for a path no route has', async () => {
+    const body = isProblem(await send('GET', '/v1/nothing-here'), 404);
+    expect(body.detail).toContain('/v1/nothing-here');
+    isProblem(await send('GET', '/v1/things/1/extra'), 404);
+    isProblem(await send('GET', '/v1/things/'), 404);
+  });
+
+  it('answers 405 problem+json, with Allow, for a known path and another method', async () => {
+    const res = await send('PUT', '/v1/things/1');
+    isProblem(res, 405);
+    expect(res.headers.allow).toBe('GET');
+  });
+
+  it('answers 500 problem+json when a handler throws, logs it, and keeps serving', async () => {
+    const body = isProblem(await send('GET', '/v1/throws'), 500);
+    expect(body.detail).not.toContain('boom');
+    expect(logged.some((l) => l.includes('GET /v1/throws'))).toBe(true);
+    expect((await send('GET', '/v1/plain')).status).toBe(200);
+  });
+
+  it('answers 413 problem+json for a body over the payload limit, whether announced or streamed', async () => {
+    isProblem(await send('POST', '/v1/things', { headers: { 'content-type': 'application/json' }, body: 'x'.repeat(2048) }), 413);
+    isProblem(
+      await send('POST', '/v1/things', { headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, body: 'y'.repeat(4096) }),
+      413,
+    );
+  });
+
+  it('answers 503 problem+json when the handler does not answer in time', async () => {
+    isProblem(await send('GET', '/v1/slow'), 503);
+  });
+
+  it('answers 501 problem+json while a route has no handler module yet', async () => {
+    const body = isProblem(await send('GET', '/v1/missing'), 501);
+    expect(body.detail).toContain('fake/missing.ts');
+  });
+});
+
+describe('with the real route table', () => {
+  it('serves GET /v1/health through the handler module shared/routes.ts names', async () => {
+    const real = createApiServer();
+    await new Promise<void>((ok) => real.listen(0, '127.0.0.1', ok));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(real.address() as AddressInfo).port}/v1/health`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: 'ok' });
+    } finally {
+      real.closeAllConnections();
+      await new Promise((ok) => real.close(ok));
+    }
+  });
+});

@@ -1,0 +1,57 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useLocalEnv } from '../support/aws.ts';
+import type { Reply } from '../helpers/invoke.ts';
+
+/** The retention job against DynamoDB Local, with an injected clock. */
+let call: (method: string, url: string, opts?: { key?: string; body?: unknown; headers?: Record<string, string> }) => Promise<Reply>;
+const keys: Record<string, string> = {};
+
+beforeAll(async () => {
+  await useLocalEnv();
+  ({ call } = await import('../helpers/invoke.ts'));
+  const { stores } = await import('../../shared/http/stores.ts');
+  const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
+  for (const t of ['keeps-36', 'keeps-forever']) {
+    await ensureTenant(stores().tenants, t);
+    keys[t] = (await issueKey(stores().tenants, t, 'secret')).key;
+  }
+}, 60_000);
+
+let n = 0;
+const contactAt = async (tenant: string, occurredAt: string, email = `r${n}@example.com`) => {
+  const res = await call('POST', '/v1/events', { key: keys[tenant], body: { eventId: `ev-${n++}`, type: 'contact_form.submitted', occurredAt, customer: { email }, data: { message: 'hi' } } });
+  expect(res.status).toBe(200);
+  return res.body.customerId as string;
+};
+const status = async (tenant: string, id: string) => (await call('GET', `/v1/customers/${id}`, { key: keys[tenant] })).status;
+
+describe('retention job', () => {
+  it("erases the customers without contact for longer than the tenant's setting, and only those", async () => {
+    expect((await call('PATCH', '/v1/settings', { key: keys['keeps-36'], body: { retention: { inactiveMonths: 36 } } })).status).toBe(200);
+    const stale = await Promise.all(['2021-01-10T10:00:00Z', '2023-05-31T23:00:00Z'].map((at) => contactAt('keeps-36', at)));
+    const fresh = await contactAt('keeps-36', '2023-06-02T08:00:00Z');
+    // An old first contact but a recent visit: last contact is what counts.
+    const returning = await contactAt('keeps-36', '2020-01-01T10:00:00Z', 'returning@example.com');
+    expect(await contactAt('keeps-36', '2026-01-01T10:00:00Z', 'returning@example.com')).toBe(returning);
+    const untouched = await contactAt('keeps-forever', '2019-01-01T10:00:00Z');
+
+    const { privacyStores } = await import('../../shared/http/stores.ts');
+    const { runRetention } = await import('../../shared/privacy/retention.ts');
+    const report = await runRetention(privacyStores().privacy, { now: () => new Date('2026-06-01T12:00:00Z') });
+
+    expect(report.tenants).toEqual([{ tenantId: 'keeps-36', cutoff: '2023-06-01T12:00:00.000Z', erased: 2 }]);
+    for (const id of stale) expect(await status('keeps-36', id)).toBe(404);
+    expect(await status('keeps-36', fresh)).toBe(200);
+    expect(await status('keeps-36', returning)).toBe(200);
+    expect(await status('keeps-forever', untouched)).toBe(200);
+    const audit = await call('GET', '/v1/audit', { key: keys['keeps-36'] });
+    expect(audit.body.items).toEqual([
+      expect.objectContaining({ actor: 'system:retention', action: 'customer.erase' }),
+      expect.objectContaining({ actor: 'system:retention', action: 'customer.erase' }),
+    ]);
+
+    // Running again erases nothing more.
+    const second = await runRetention(privacyStores().privacy, { now: () => new Date('2026-06-01T12:00:00Z') });
+    expect(second.tenants[0]!.erased).toBe(0);
+  });
+});

@@ -1,0 +1,154 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ulid } from 'ulid';
+import type { S3Event } from 'aws-lambda';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { call } from '../helpers/invoke.ts';
+import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
+import { emptyStats, type Customer } from '../../shared/domain/customer.schema.ts';
+import type { PartResult, PlanOutput } from '../../shared/exports/export-steps.ts';
+
+/**
+ * Round trip (issue 5): a segment exported as CSV through the export workflow's steps, the file put under
+ * `imports/{otherTenant}/` and imported by the S3-triggered worker into an empty tenant; the customers are
+ * then compared field by field. Everything runs against DynamoDB Local and s3rver.
+ */
+let env: LocalEnv;
+let exportTask: (e: { step: never; input: unknown }) => Promise<unknown>;
+let importWorker: (e: S3Event) => Promise<void>;
+let h: {
+  stores: typeof import('../../shared/http/stores.ts').stores;
+  tenants: typeof import('../../shared/domain/tenants.ts');
+  cardItem: typeof import('../../shared/store/customer.store.ts').cardItem;
+};
+
+beforeAll(async () => {
+  env = await useLocalEnv();
+  exportTask = (await import('../../functions/exports/export-task.handler.ts')).handler as never;
+  importWorker = (await import('../../functions/imports/import-csv.handler.ts')).handler;
+  h = {
+    stores: (await import('../../shared/http/stores.ts')).stores,
+    tenants: await import('../../shared/domain/tenants.ts'),
+    cardItem: (await import('../../shared/store/customer.store.ts')).cardItem,
+  };
+  // POST /v1/exports starts the workflow through this port; the test runs the steps itself.
+  (await import('../../shared/workflows.ts')).setWorkflowStarter(async (input) => ({
+    executionArn: `arn:aws:states:local:000000000000:execution:test:${(input as { exportId: string }).exportId}`,
+    startDate: new Date().toISOString(),
+  }));
+});
+
+function customer(over: Partial<Customer>): Customer {
+  const at = '2025-05-01T18:30:00.000Z';
+  return {
+    id: ulid(),
+    firstName: null,
+    lastName: null,
+    email: null,
+    phone: null,
+    language: null,
+    consent: { newsletter: 'unknown', updatedAt: null, source: null },
+    tags: [],
+    birthDate: null,
+    gender: null,
+    city: null,
+    postalCode: null,
+    country: null,
+    notes: null,
+    attributes: {},
+    firstContactAt: at,
+    lastContactAt: at,
+    stats: emptyStats(),
+    createdAt: at,
+    updatedAt: at,
+    version: 3,
+    ...over,
+  };
+}
+
+const PEOPLE: Customer[] = [
+  customer({
+    firstName: 'Niccolò', lastName: 'Dell’Acqua', email: 'nicco+news@example.it', phone: '+393331234567', language: 'it', tags: ['VIP', 'Local'], city: 'Forlì',
+    postalCode: '00184', country: 'IT', birthDate: '1985-02-28', gender: 'male', consent: { newsletter: 'granted', updatedAt: '2025-05-01T18:30:00.000Z', source: 'api' },
+    stats: { ...emptyStats(), totalSpent: 123456, bookings: 4 }, lastContactAt: '2026-01-15T20:00:00.000Z',
+  }),
+  customer({
+    firstName: '=HYPERLINK("http://evil.example","x")', lastName: '-Rossi', email: 'evil@example.com', notes: '+1 first line\nsecond; with , and "quotes"',
+    consent: { newsletter: 'denied', updatedAt: '2025-06-01T08:00:00.000Z', source: 'event' }, tags: ['Regular'],
+  }),
+  customer({ firstName: "'Nduja", lastName: '@home', phone: '+41791234567', language: 'de', country: 'CH', tags: ['Local'], gender: 'female', city: 'Zürich' }),
+  customer({ firstName: 'Zoë', lastName: 'Müller-Lüdenscheidt', email: 'zoe@example.de', language: 'en-GB', tags: ['VIP'], notes: 'Tavolo vicino alla finestra; niente glutine', birthDate: '2000-12-31' }),
+  ...Array.from({ length: 25 }, (_, i) =>
+    customer({
+      firstName: `Cliente${i}`, lastName: 'Bianchi', email: `c${i}@example.it`, phone: i % 2 ? `+3934712345${String(i).padStart(2, '0')}` : null, tags: ['Regular'],
+      consent: { newsletter: i % 3 ? 'granted' : 'unknown', updatedAt: null, source: null }, stats: { ...emptyStats(), totalSpent: i * 1050 },
+      firstContactAt: new Date(Date.UTC(2025, 0, 1 + i, 12)).toISOString(), lastContactAt: new Date(Date.UTC(2025, 6, 1 + i, 12)).toISOString(),
+    }),
+  ),
+];
+/** Not in the segment (no tag): must not travel. */
+const OUTSIDER = customer({ firstName: 'Fuori', email: 'outside@example.it' });
+
+/** What a user compares between the two lists: everything the card shows but ids, timestamps of the
+ * record itself, consent provenance, stats that come from events (only the spend travels) and attributes. */
+const visible = (c: Customer) => ({
+  firstName: c.firstName, lastName: c.lastName, email: c.email, phone: c.phone, language: c.language, consent: c.consent.newsletter, tags: [...c.tags].sort(),
+  birthDate: c.birthDate, gender: c.gender, city: c.city, postalCode: c.postalCode, country: c.country, notes: c.notes,
+  firstContactAt: c.firstContactAt, lastContactAt: c.lastContactAt, totalSpent: c.stats.totalSpent,
+});
+
+async function roundTrip(language: 'en' | 'it', delimiter: ',' | ';') {
+  const source = `rt-src-${language}-${Date.now().toString(36)}`;
+  const target = `rt-dst-${language}-${Date.now().toString(36)}`;
+  await h.tenants.ensureTenant(h.stores().tenants, source);
+  await h.tenants.ensureTenant(h.stores().tenants, target);
+  await h.tenants.updateSettings(h.stores().tenants, source, { language });
+  const key = (await h.tenants.issueKey(h.stores().tenants, source, 'secret')).key;
+  const items = [...PEOPLE, OUTSIDER].map((c) => ({ PutRequest: { Item: h.cardItem(source, c) } }));
+  for (let i = 0; i < items.length; i += 25) await env.db.send(new BatchWriteCommand({ RequestItems: { [process.env.TABLE_NAME!]: items.slice(i, i + 25) } }));
+
+  // Export a saved segment through the workflow's steps, as Step Functions runs them.
+  const segment = await call('POST', '/v1/segments', { key, body: { name: 'Con etichetta', filter: { anyTags: ['VIP', 'Local', 'Regular'] } } });
+  expect(segment.status).toBe(201);
+  const started = await call('POST', '/v1/exports', { key, body: { segmentId: segment.body.id, delimiter } });
+  expect(started.status).toBe(202);
+  const step = (name: string, input: unknown) => exportTask({ step: name as never, input });
+  const planned = (await step('plan', { tenantId: source, exportId: started.body.exportId })) as PlanOutput;
+  const partResults: PartResult[] = [];
+  for (const part of planned.parts) partResults.push((await step('writePart', part)) as PartResult);
+  await step('record', await step('combine', { ...planned, partResults }));
+  const view = (await call('GET', `/v1/exports/${started.body.exportId}`, { key })).body;
+  expect(view).toMatchObject({ status: 'completed', rowCount: PEOPLE.length });
+  const file = Buffer.from(await (await fetch(view.url)).arrayBuffer());
+
+  // The file, as downloaded, dropped into the other tenant's import folder.
+  const objectKey = `imports/${target}/export ${language}.csv`;
+  const put = await env.s3.send(new PutObjectCommand({ Bucket: env.importBucket, Key: objectKey, Body: file }));
+  await importWorker({
+    Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: env.importBucket }, object: { key: encodeURIComponent(objectKey).replace(/%2F/g, '/').replace(/%20/g, '+'), size: file.length, eTag: put.ETag!.replace(/"/g, '') } } }],
+  } as unknown as S3Event);
+  const [job] = (await h.stores().imports.list(target, 1)).items;
+  return { job: job!, target };
+}
+
+describe.each([
+  ['en', ','],
+  ['it', ';'],
+] as const)('export → import round trip (%s headers, "%s")', (language, delimiter) => {
+  it('re-creates every customer of the segment with identical fields in an empty tenant', async () => {
+    const { job, target } = await roundTrip(language, delimiter);
+    expect(job).toMatchObject({ status: 'completed', counts: { rows: PEOPLE.length, created: PEOPLE.length, updated: 0, unchanged: 0, rejected: 0, warnings: 0 } });
+    expect(job.detected).toMatchObject({ encoding: 'utf-8-bom', delimiter });
+    // Nothing of the export became a custom attribute: each column is a field or knowingly ignored.
+    expect(Object.values(job.detected!.columns).filter((t) => t.startsWith('attributes.'))).toEqual([]);
+
+    const { customers } = h.stores();
+    for (const person of PEOPLE) {
+      const id = person.email ? await customers.findIdByEmail(target, person.email) : await customers.findIdByPhone(target, person.phone!);
+      expect(id, `${person.email ?? person.phone} was imported`).toBeDefined();
+      const imported = (await customers.getCard(target, id!, 0))!.customer;
+      expect(visible(imported)).toEqual(visible(person));
+    }
+    expect(await customers.findIdByEmail(target, OUTSIDER.email!)).toBeUndefined();
+  });
+});
