@@ -116,6 +116,12 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string):
         // No condition of its own: it only ever changes with the card, whose version condition guards both.
         add({ Put: { TableName, Item: { ...Key, entity: s.kind, customerId: c.id, ...s } } }, null);
       }
+      // A conflict recorded by this event quotes another customer's email or phone: leave a pointer in their
+      // partition so that erasing them also removes the quote from this card.
+      for (const conflict of c.conflicts ?? []) {
+        if (conflict.eventId !== w.receipt.eventId) continue;
+        add({ Put: { TableName, Item: { ...eventKeys.conflictRef(tenantId, conflict.customerId, c.id), entity: 'conflictRef', customerId: c.id } } }, null);
+      }
       if (w.consent) {
         const e = w.consent;
         add({ Put: { TableName, Item: { ...keys.consentEntry(tenantId, c.id, e.at, e.id), entity: 'consent', customerId: c.id, ...e } } }, null);

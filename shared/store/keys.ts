@@ -112,6 +112,8 @@ export const exportKeys = {
 /** Sort-key prefix of a booking's or order's state item in the customer partition. `STATE#` sorts after
  * `PROFILE`, so the card Query (`H#` .. `PROFILE`) never sees these items. */
 export const STATE_PREFIX = 'STATE#';
+export const CONFLICT_REF_PREFIX = 'REF#CONFLICT#';
+
 export const eventKeys = {
   /** Idempotency receipt of one event: holds the first answer; expires (ttl). */
   eventReceipt: (tenantId: string, eventId: string) => ({ pk: `T#${tenantId}#EVT#${eventId}`, sk: 'RECEIPT' }),
@@ -124,6 +126,14 @@ export const eventKeys = {
   orderState: (tenantId: string, customerId: string, orderId: string) => ({
     pk: keys.customerPk(tenantId, customerId),
     sk: `${STATE_PREFIX}ORDER#${orderId}`,
+  }),
+  /**
+   * Written in the partition of a customer whose email or phone another card records as a conflict, naming
+   * that card: erasing the customer follows it to remove the conflict entry that quotes them.
+   */
+  conflictRef: (tenantId: string, ownerId: string, cardId: string) => ({
+    pk: keys.customerPk(tenantId, ownerId),
+    sk: `${CONFLICT_REF_PREFIX}${cardId}`,
   }),
   /** The tenant's HMAC secret for double opt-in links; next to the tenant item, created on first use. */
   consentSecret: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'SECRET#CONSENT' }),

@@ -16,7 +16,7 @@ import type { Customer } from '../domain/customer.schema.ts';
 import type { ConsentLedgerEntry } from './customer.store.ts';
 import { cardItem, customerFromItem } from './customer.store.ts';
 import { auditItem, type AuditEntry } from './audit.store.ts';
-import { CARD_SK, CONSENT_PREFIX, HISTORY_PREFIX, STATE_PREFIX, eventKeys, keys, privacyKeys } from './keys.ts';
+import { CARD_SK, CONFLICT_REF_PREFIX, CONSENT_PREFIX, HISTORY_PREFIX, STATE_PREFIX, eventKeys, keys, privacyKeys } from './keys.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
 import { withConflictRetry } from './retry.ts';
 
@@ -86,6 +86,30 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
   /** A secret never changes once created, so a warm function keeps it. */
   const secrets = new Map<string, string>();
   const get = async (Key: Key) => (await db.send(new GetCommand({ TableName, Key, ConsistentRead: true }))).Item;
+
+  /** Removes from card `cardId` the identity conflicts that quote customer `erasedId` (version-checked, retried). */
+  async function scrubConflicts(tenantId: string, cardId: string, erasedId: string): Promise<void> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const card = await get(keys.customerCard(tenantId, cardId));
+      const conflicts = (card?.conflicts ?? []) as { customerId: string }[];
+      if (!card || !conflicts.some((c) => c.customerId === erasedId)) return;
+      try {
+        await db.send(
+          new UpdateCommand({
+            TableName,
+            Key: keys.customerCard(tenantId, cardId),
+            UpdateExpression: 'SET conflicts = :c, version = version + :one',
+            ConditionExpression: 'version = :v',
+            ExpressionAttributeValues: { ':c': conflicts.filter((c) => c.customerId !== erasedId), ':v': card.version, ':one': 1 },
+          }),
+        );
+        return;
+      } catch (e) {
+        if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      }
+    }
+    throw new Error('could not remove an identity conflict quoting the erased customer; retry the erasure');
+  }
 
   /** BatchWriteItem deletes, 25 a request, UnprocessedItems retried with backoff and full jitter. */
   async function deleteKeys(list: Key[]): Promise<void> {
@@ -218,6 +242,7 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
       let erased = 0;
       for await (const page of pages(tenantId, customerId)) {
         const items = page.filter((i) => i.sk !== CARD_SK);
+        for (const ref of items.filter((i) => (i.sk as string).startsWith(CONFLICT_REF_PREFIX))) await scrubConflicts(tenantId, ref.customerId as string, customerId);
         const receipts = items.filter((i) => typeof i.eventId === 'string').map((i) => eventKeys.eventReceipt(tenantId, i.eventId as string));
         await deleteKeys(receipts);
         await deleteKeys(items.map((i) => ({ pk: i.pk as string, sk: i.sk as string })));

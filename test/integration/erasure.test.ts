@@ -166,6 +166,23 @@ describe('DELETE /v1/customers/{id}', () => {
     expect(missing.body.errors[0].path).toBe('email');
   });
 
+  it('removes the identity conflict that quotes the erased person from another customer’s card', async () => {
+    const anna = `anna.${uniq()}@example.com`;
+    const xavier = `xavier.${uniq()}@example.com`;
+    const xPhone = '+393471234' + String(100 + (n % 900)).padStart(3, '0');
+    const a = await send({ type: 'contact_form.submitted', customer: { email: anna }, data: { message: 'ciao' } });
+    const x = await send({ type: 'contact_form.submitted', customer: { email: xavier, phone: xPhone }, data: { message: 'ciao' } });
+    // Anna's email with Xavier's phone: attached to Anna, with the conflict recorded on her card.
+    await send({ type: 'contact_form.submitted', customer: { email: anna, phone: xPhone }, data: { message: 'again' } });
+    const before = await call('GET', `/v1/customers/${a.body.customerId}`, { key: sk });
+    expect(JSON.stringify(before.body.conflicts)).toContain(x.body.customerId);
+    expect((await call('DELETE', `/v1/customers/${x.body.customerId}`, { key: sk })).status).toBe(204);
+    expect(await mentioning(x.body.customerId, xavier, xPhone, xPhone.slice(3))).toEqual([]);
+    const after = await call('GET', `/v1/customers/${a.body.customerId}`, { key: sk });
+    expect(after.status).toBe(200);
+    expect(after.body.email).toBe(anna);
+  });
+
   it('erases a long history in chunks and finishes when an interrupted erasure is sent again', async () => {
     const email = `long.${uniq()}@example.com`;
     const first = await send({ type: 'contact_form.submitted', customer: { email }, data: { message: 'm0' } });
