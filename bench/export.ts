@@ -138,7 +138,7 @@ function rssInChild(tenantId: string): Promise<number> {
 }
 
 export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
-  const large = quick ? 10_000 : 100_000;
+  const large = quick ? 5_000 : 100_000;
   const small = quick ? 1_000 : 10_000;
   const { startDynamo, startS3, createTable, createBuckets, s3Client } = await import('../local/emulators.ts');
   const dir = mkdtempSync(join(tmpdir(), 'bench-export-'));

@@ -217,7 +217,7 @@ async function endToEnd(rows: number) {
 }
 
 export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
-  const size = quick ? 100_000 : 1_000_000;
+  const size = quick ? 50_000 : 1_000_000;
   const small = quick ? 10_000 : 100_000;
   const file = await generate(size);
   const smallFile = await generate(small);
