@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -8,7 +8,7 @@ import type { Customer } from '../domain/customer.schema.ts';
 import type { ResolvedFilter } from '../domain/customer-filter.ts';
 import type { ExportRecord, ExportStatus } from '../exports/export.schema.ts';
 import { customerFromItem } from './customer.store.ts';
-import { exportKeys } from './keys.ts';
+import { exportKeys, keys } from './keys.ts';
 import { shardQuery } from './segment.store.ts';
 
 /** Export records (status, counts, who asked) and reading a tenant's customers shard by shard. */
@@ -36,6 +36,27 @@ const fromItem = (item: Record<string, unknown>): ExportRecord => {
 };
 
 export function dynamoExportStore(db: DynamoDBDocumentClient, TableName: string): ExportStore {
+  /**
+   * Indexes are eventually consistent: a customer erased a moment ago can still be in a list index. Erasure
+   * deletes the card last, so a strongly consistent read of the cards is the erasure record an export checks:
+   * a customer whose card is gone is never written to a file.
+   */
+  async function existingCards(tenantId: string, ids: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < ids.length; i += 100) {
+      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean; ProjectionExpression: string }> | undefined = {
+        [TableName]: { Keys: ids.slice(i, i + 100).map((id) => keys.customerCard(tenantId, id)), ConsistentRead: true, ProjectionExpression: 'id' },
+      };
+      for (let attempt = 0; request && Object.keys(request).length; attempt++) {
+        if (attempt) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt) * Math.random()));
+        const out = await db.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of out.Responses?.[TableName] ?? []) found.add(item.id as string);
+        request = out.UnprocessedKeys as typeof request;
+      }
+    }
+    return found;
+  }
+
   return {
     async create(tenantId, record) {
       await db.send(
@@ -115,7 +136,9 @@ export function dynamoExportStore(db: DynamoDBDocumentClient, TableName: string)
       if (!input) return;
       do {
         const page = await db.send(new QueryCommand(input));
-        yield (page.Items ?? []).map(customerFromItem);
+        const customers = (page.Items ?? []).map(customerFromItem);
+        const present = await existingCards(tenantId, customers.map((c) => c.id));
+        yield customers.filter((c) => present.has(c.id));
         input.ExclusiveStartKey = page.LastEvaluatedKey;
       } while (input.ExclusiveStartKey);
     },
