@@ -115,3 +115,30 @@ export function publicView<C extends Customer>(c: C): Customer {
 }
 const CARD_ORDER = Object.keys(CustomerSchema.shape);
 const INTERNAL_FIELDS = new Set(['fieldsAt']);
+
+/** A card with nothing known yet: every field empty, first and last contact at `contactAt`. */
+export function blankCustomer(id: string, contactAt: string, at: string): Customer {
+  return {
+    id,
+    firstName: null,
+    lastName: null,
+    email: null,
+    phone: null,
+    language: null,
+    consent: { newsletter: 'unknown', updatedAt: null, source: null },
+    tags: [],
+    birthDate: null,
+    gender: null,
+    city: null,
+    postalCode: null,
+    country: null,
+    notes: null,
+    attributes: {},
+    firstContactAt: contactAt,
+    lastContactAt: contactAt,
+    stats: emptyStats(),
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+  };
+}

@@ -2,7 +2,7 @@ import { ulid } from 'ulid';
 import type { CustomerStore, ConsentLedgerEntry, WriteResult } from '../store/customer.store.ts';
 import { BadCursorError } from '../store/customer.store.ts';
 import type { Tenant } from './tenant.schema.ts';
-import { emptyStats, publicView, type Customer, type CustomerFields, type HistoryEntry } from './customer.schema.ts';
+import { blankCustomer, publicView, type Customer, type CustomerFields, type HistoryEntry } from './customer.schema.ts';
 import { normaliseFields, type NormalisedFields } from './customer-rules.ts';
 import { resolveFilter, type ListQuery } from './customer-filter.ts';
 import { findTag } from './tenants.ts';
@@ -55,29 +55,7 @@ function requireIdentity(c: Customer): void {
 export async function createCustomer(ctx: CustomerContext, input: CustomerFields): Promise<Customer> {
   const fields = normaliseFields(input, ctx.tenant);
   const at = nowIso(ctx);
-  const blank: Customer = {
-    id: ulid(),
-    firstName: null,
-    lastName: null,
-    email: null,
-    phone: null,
-    language: null,
-    consent: { newsletter: 'unknown', updatedAt: null, source: null },
-    tags: [],
-    birthDate: null,
-    gender: null,
-    city: null,
-    postalCode: null,
-    country: null,
-    notes: null,
-    attributes: {},
-    firstContactAt: at,
-    lastContactAt: at,
-    stats: emptyStats(),
-    createdAt: at,
-    updatedAt: at,
-    version: 1,
-  };
+  const blank = blankCustomer(ulid(), at, at);
   const customer = apply(blank, fields);
   requireIdentity(customer);
   let ledger: ConsentLedgerEntry | undefined;

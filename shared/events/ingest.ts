@@ -1,7 +1,7 @@
 import { ulid } from 'ulid';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import type { ApiKeyRecord } from '../domain/api-key.ts';
-import { emptyStats } from '../domain/customer.schema.ts';
+import { blankCustomer } from '../domain/customer.schema.ts';
 import { normaliseFields, type NormalisedFields } from '../domain/customer-rules.ts';
 import { ConflictError, ValidationError, invalid } from '../domain/errors.ts';
 import type { ConsentLedgerEntry } from '../store/customer.store.ts';
@@ -67,29 +67,9 @@ function checkInput(input: EventInput, tenant: Tenant, now: Date): string {
 }
 
 function blankCard(id: string, occurredAt: string, at: string): EventCard {
-  return {
-    id,
-    firstName: null,
-    lastName: null,
-    email: null,
-    phone: null,
-    language: null,
-    consent: { newsletter: 'unknown', updatedAt: null, source: null },
-    tags: [],
-    birthDate: null,
-    gender: null,
-    city: null,
-    postalCode: null,
-    country: null,
-    notes: null,
-    attributes: {},
-    firstContactAt: occurredAt,
-    lastContactAt: occurredAt,
-    stats: { ...emptyStats(), purchases: 0 },
-    createdAt: at,
-    updatedAt: at,
-    version: 0,
-  };
+  const card = blankCustomer(id, occurredAt, at);
+  // Version 0: the event's write makes it 1.
+  return { ...card, stats: { ...card.stats, purchases: 0 }, version: 0 };
 }
 
 /**
