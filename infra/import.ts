@@ -1,5 +1,6 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
@@ -30,6 +31,20 @@ export class ImportWorker extends Construct {
       timeout: Duration.minutes(15),
     });
 
+    // A large file continues in a fresh invocation: the function invokes itself asynchronously
+    // (shared/import/continuation.ts). A fixed name lets its policy name it without referencing the
+    // function's ARN, which would make the role depend on the function that depends on the role.
+    const stack = Stack.of(this);
+    const functionName = `${stack.stackName}-${WORKERS.importCsv.name}`;
+    if (functionName.length > 64) throw new Error(`the import function's name ${functionName} is longer than Lambda's 64 characters: use a shorter stack name`);
+    (this.importCsv.node.defaultChild as lambda.CfnFunction).functionName = functionName;
+    this.importCsv.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [stack.formatArn({ service: 'lambda', resource: 'function', resourceName: functionName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      }),
+    );
+
     this.importCsv.grantTableReadWrite(table);
     const uploads = importBucket.arnForObjects(`${IMPORT_PREFIX}*`);
     const reports = importBucket.arnForObjects(`${REPORTS_PREFIX}*`);
@@ -47,7 +62,6 @@ export class ImportWorker extends Construct {
     });
 
     // addEventNotification adds CDK's singleton BucketNotificationsHandler (a custom resource Lambda) to the stack.
-    const stack = Stack.of(this);
     for (const child of stack.node.children) {
       if (!child.node.id.startsWith('BucketNotificationsHandler')) continue;
       acknowledgeManagedPolicy(

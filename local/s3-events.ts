@@ -6,6 +6,7 @@ import type S3rver from 's3rver';
 import type { S3rverEvent } from 's3rver';
 import type { S3Event } from 'aws-lambda';
 import { WORKERS } from '../shared/routes.ts';
+import { setContinuationStarter, type ImportContinuation } from '../shared/import/continuation.ts';
 import { lambdaContext, MissingHandlerError, moduleLoader, type ModuleLoader } from './lambda.ts';
 
 export interface S3EventForwarderOptions {
@@ -72,8 +73,8 @@ export function forwardS3Events(s3rver: S3rver, opts: S3EventForwarderOptions): 
   let warnedMissing = false;
   let stopped = false;
 
-  const invoke = async (event: S3Event) => {
-    const key = event.Records[0]!.s3.object.key;
+  const invoke = async (event: S3Event | { continueImport: ImportContinuation }) => {
+    const key = 'continueImport' in event ? event.continueImport.key : event.Records[0]!.s3.object.key;
     let mod;
     try {
       mod = await load(WORKERS.importCsv.entry);
@@ -102,6 +103,10 @@ export function forwardS3Events(s3rver: S3rver, opts: S3EventForwarderOptions): 
     }
   };
   s3rver.on('event', listener);
+  // A large import continues in a fresh invocation (the function invoking itself asynchronously on AWS): queued here.
+  setContinuationStarter(async (c) => {
+    if (!stopped) queue = queue.then(() => invoke({ continueImport: c }));
+  });
 
   return {
     idle: async () => {
@@ -114,6 +119,7 @@ export function forwardS3Events(s3rver: S3rver, opts: S3EventForwarderOptions): 
     stop: () => {
       stopped = true;
       s3rver.off('event', listener);
+      setContinuationStarter(undefined);
     },
   };
 }

@@ -17,6 +17,7 @@ import {
 import type { ObjectStore } from './object-store.ts';
 import { runImport, type ImportSink } from './run-import.ts';
 import { suppressedAmong, type SuppressionStore } from '../privacy/suppression.ts';
+import type { ImportContinuation } from './continuation.ts';
 
 export interface ImportPorts {
   imports: ImportStore;
@@ -26,7 +27,20 @@ export interface ImportPorts {
   /** Erased persons (privacy): their rows are rejected as `suppressed`. */
   suppression?: SuppressionStore;
   log: { info(msg: string, extra: Record<string, unknown>): void; warn(msg: string, extra: Record<string, unknown>): void };
+  /** Starts a fresh invocation that resumes a job stopped at a checkpoint (shared/import/continuation.ts). */
+  continueImport?: (continuation: ImportContinuation) => Promise<void>;
 }
+
+/** How long this invocation may still run (Lambda's `getRemainingTimeInMillis`). */
+export interface ImportBudget {
+  remainingMs: () => number;
+  /** Stop at the first checkpoint once less than this is left: a window's commit under throttling, the
+   * lease release and the continuation's Invoke must all fit. Tests make it tiny. */
+  safetyMarginMs?: number;
+}
+
+/** Left when a run stops at a checkpoint and asks for its continuation. */
+export const SAFETY_MARGIN_MS = 60_000;
 
 /** Another delivery of the same object is being imported right now; thrown so Lambda retries it later. */
 export class ImportBusyError extends Error {}
@@ -41,7 +55,7 @@ export type ImportObjectOutcome =
  * The object's identity (bucket, key, version or ETag) names the run, so a repeated S3 event is a no-op
  * and two concurrent deliveries never both write.
  */
-export async function importObject(ports: ImportPorts, source: ImportSource, shouldStop?: () => boolean): Promise<ImportObjectOutcome> {
+export async function importObject(ports: ImportPorts, source: ImportSource, budget?: ImportBudget): Promise<ImportObjectOutcome> {
   const { imports, tenants, objects, log } = ports;
   const now = () => ports.now?.() ?? new Date();
   const parsed = parseImportKey(source.key);
@@ -92,10 +106,27 @@ export async function importObject(ports: ImportPorts, source: ImportSource, sho
     },
     ...(ports.suppression ? { suppressed: (tenantId: string, emails: string[], phones: string[]) => suppressedAmong(ports.suppression!, tenantId, emails, phones) } : {}),
   };
+  const margin = budget?.safetyMarginMs ?? SAFETY_MARGIN_MS;
+  const shouldStop = budget ? () => budget.remainingMs() < margin : undefined;
   const result = await runImport({ job, token, tenant, bytes, sink, now: ports.now, shouldStop });
   if (result.outcome === 'lost') return { outcome: 'lost', importId };
   if (result.outcome === 'unreadable') return fail(result.reason);
-  if (result.outcome === 'stopped') return { outcome: 'stopped', importId };
+  if (result.outcome === 'stopped') {
+    if (!ports.continueImport) throw new Error(`import ${importId}: stopped at a checkpoint with no way to continue`);
+    // The window and its checkpoint are in; ending the lease lets the continuation take over at once.
+    if (!(await imports.release(tenant.id, importId, token, result.checkpoint.offset, now().toISOString()))) return { outcome: 'lost', importId };
+    // If the Invoke fails, the error makes Lambda retry this invocation, which resumes from the checkpoint.
+    await ports.continueImport({
+      tenantId: tenant.id,
+      importId,
+      bucket: source.bucket,
+      key: source.key,
+      eTag: source.etag,
+      ...(source.versionId ? { versionId: source.versionId } : {}),
+    });
+    log.info('import: stopped at a checkpoint before the time limit; continues in a new invocation', { tenantId: tenant.id, importId, ...result.counts });
+    return { outcome: 'stopped', importId };
+  }
 
   const { counts, layout } = result;
   let errorReport: string | null = null;
@@ -119,4 +150,28 @@ export async function importObject(ports: ImportPorts, source: ImportSource, sho
   await objects.delete(source.bucket, source.key);
   log.info('import completed', { tenantId: tenant.id, importId, ...counts });
   return { outcome: 'completed', importId, job: { ...job, status: 'completed', counts, detected, reportKey: errorReport, finishedAt } };
+}
+
+/**
+ * A continuation (shared/import/continuation.ts): resumes the job from its checkpoint in this fresh
+ * invocation. One for a job already completed or failed changes nothing; one for another object (the
+ * key was uploaded again since) is ignored. The claim and the checkpoint condition on every window keep a
+ * duplicate continuation from applying a row twice, even concurrently.
+ */
+export async function resumeImport(ports: ImportPorts, c: ImportContinuation, budget?: ImportBudget): Promise<ImportObjectOutcome> {
+  const job = await ports.imports.get(c.tenantId, c.importId);
+  const source = job?.source;
+  if (!job || !source || parseImportKey(c.key)?.tenantId !== c.tenantId) {
+    ports.log.warn('import: continuation for no such job; ignored', { tenantId: c.tenantId, importId: c.importId });
+    return { outcome: 'ignored', why: 'no such job' };
+  }
+  if (job.sourceToken !== sourceToken({ bucket: c.bucket, key: c.key, etag: c.eTag ?? source.etag, versionId: c.versionId })) {
+    ports.log.warn('import: continuation for another object than the job imports; ignored', { tenantId: c.tenantId, importId: c.importId });
+    return { outcome: 'ignored', why: 'another object' };
+  }
+  if (job.status === 'completed' || job.status === 'failed') {
+    ports.log.info('import: continuation for a finished job; nothing to do', { tenantId: c.tenantId, importId: c.importId });
+    return { outcome: 'duplicate', importId: job.id };
+  }
+  return importObject(ports, source, budget);
 }

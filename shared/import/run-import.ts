@@ -55,7 +55,11 @@ export interface RunImportArgs {
   shouldStop?: () => boolean;
 }
 
-export type RunOutcome = { outcome: 'completed' | 'stopped'; counts: ImportCounts; layout: CsvLayout } | { outcome: 'lost' } | { outcome: 'unreadable'; reason: string };
+export type RunOutcome =
+  | { outcome: 'completed'; counts: ImportCounts; layout: CsvLayout }
+  | { outcome: 'stopped'; counts: ImportCounts; layout: CsvLayout; checkpoint: ImportCheckpoint }
+  | { outcome: 'lost' }
+  | { outcome: 'unreadable'; reason: string };
 
 /** Rows per window: a new customer is at most 5 items (card, 2 lookups, consent, undo record), so 19 rows
  * plus the job item and a report item stay within a 100-item TransactWriteItems. */
@@ -117,7 +121,7 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
       nextLine = rec.nextLine;
       if (window.length >= WINDOW_ROWS) {
         await flush();
-        if (args.shouldStop?.()) return { outcome: 'stopped', counts, layout };
+        if (args.shouldStop?.()) return { outcome: 'stopped', counts, layout, checkpoint: checkpoint! };
       }
     }
     await flush();

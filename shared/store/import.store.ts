@@ -45,6 +45,9 @@ export interface ImportStore extends Omit<ImportSink, 'addTags'>, UndoStore {
   finish(tenantId: string, importId: string, token: string, patch: Pick<ImportJob, 'status' | 'reason' | 'reportKey' | 'finishedAt'> & Partial<ImportJob>): Promise<void>;
   /** The error report's entries, in file order. */
   reportChunks(tenantId: string, importId: string): AsyncGenerator<ReportEntry>;
+  /** Ends this run's lease on a running job still at checkpoint `offset` (it stopped there for a continuation);
+   * false when another run has moved the job on. */
+  release(tenantId: string, importId: string, token: string, offset: number, at: string): Promise<boolean>;
 }
 
 /** Error-report chunks live as long as the report file (7 days), then TTL removes them. */
@@ -239,6 +242,26 @@ export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string)
           ExpressionAttributeValues: values,
         }),
       );
+    },
+
+    async release(tenantId, importId, token, offset, at) {
+      try {
+        await db.send(
+          new UpdateCommand({
+            TableName,
+            Key: keys.importJob(tenantId, importId),
+            // A lease that ends now: the continuation's claim takes the job over at once.
+            UpdateExpression: 'SET leaseUntil = :at, updatedAt = :at',
+            ConditionExpression: 'sourceToken = :t AND #s = :running AND cpOffset = :cp',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: { ':at': at, ':t': token, ':running': 'running', ':cp': offset },
+          }),
+        );
+        return true;
+      } catch (e) {
+        if (e instanceof ConditionalCheckFailedException) return false;
+        throw e;
+      }
     },
 
     async *reportChunks(tenantId, importId) {

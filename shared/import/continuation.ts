@@ -1,0 +1,56 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import * as z from 'zod';
+import { config } from '../config.ts';
+
+/**
+ * The port that continues a large import in a fresh invocation before the Lambda time limit. On AWS: an
+ * asynchronous Invoke (`InvocationType: 'Event'`) of the running function itself, with payload
+ * `{ continueImport: {...} }` — not a rewrite of the S3 object, which Lambda would stop as a recursive loop.
+ * Locally the runtime (local/s3-events.ts) registers a starter in a registry on `globalThis` under
+ * `Symbol.for('clientela.importContinuation')`, so this module never imports local/ code and both sides
+ * share one registry whatever path they were loaded by (as shared/workflows.ts does for workflows).
+ */
+export const ImportContinuationSchema = z
+  .object({
+    tenantId: z.string().min(1),
+    importId: z.string().min(1),
+    bucket: z.string().min(1),
+    key: z.string().min(1),
+    versionId: z.string().optional(),
+    eTag: z.string().optional(),
+  })
+  .strict();
+export type ImportContinuation = z.infer<typeof ImportContinuationSchema>;
+
+/** Starts the continuation in the background (like an asynchronous Invoke) and resolves once it is queued. */
+export type ContinuationStarter = (continuation: ImportContinuation) => Promise<void>;
+
+const CONTINUATION_STARTERS = Symbol.for('clientela.importContinuation');
+type Registry = { importCsv?: ContinuationStarter };
+const registry = (): Registry => ((globalThis as unknown as Record<symbol, Registry | undefined>)[CONTINUATION_STARTERS] ??= {});
+
+/** Registers (or with undefined removes) the local starter of import continuations. */
+export function setContinuationStarter(starter: ContinuationStarter | undefined): void {
+  if (starter) registry().importCsv = starter;
+  else delete registry().importCsv;
+}
+
+let lambda: LambdaClient | undefined;
+
+/**
+ * Asks for a fresh invocation of the import function that resumes the job from its checkpoint. Delivered
+ * at least once: a duplicate finds the job taken (its lease) or done, and the checkpoint condition on every
+ * window keeps a row from being counted twice.
+ */
+export async function continueImport(continuation: ImportContinuation): Promise<void> {
+  const local = registry().importCsv;
+  if (local) return local(continuation);
+  const FunctionName = process.env.AWS_LAMBDA_FUNCTION_NAME;
+  if (!FunctionName) throw new Error('clientela: AWS_LAMBDA_FUNCTION_NAME is not set and no local import continuation starter is registered');
+  lambda ??= new LambdaClient({ region: config().AWS_REGION });
+  const res = await lambda.send(
+    new InvokeCommand({ FunctionName, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify({ continueImport: continuation })) }),
+  );
+  // An accepted asynchronous invocation answers 202; anything else means nobody will continue the job.
+  if (res.StatusCode !== 202) throw new Error(`import ${continuation.importId}: the continuation was not accepted (status ${res.StatusCode})`);
+}
