@@ -9,6 +9,7 @@ import type { ResolvedFilter } from '../domain/customer-filter.ts';
 import type { ExportRecord, ExportStatus } from '../exports/export.schema.ts';
 import { customerFromItem } from './customer.store.ts';
 import { exportKeys, keys } from './keys.ts';
+import { prefixPage } from './prefix-page.ts';
 import { shardQuery } from './segment.store.ts';
 
 /** Export records (status, counts, who asked) and reading a tenant's customers shard by shard. */
@@ -74,32 +75,15 @@ export function dynamoExportStore(db: DynamoDBDocumentClient, TableName: string)
     },
 
     async list(tenantId, { limit, cursor }) {
-      let start: Record<string, unknown> | undefined;
-      if (cursor) {
-        try {
-          const { sk } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { sk: unknown };
-          if (typeof sk !== 'string' || !sk.startsWith(exportKeys.EXPORT_PREFIX)) throw new Error();
-          start = { pk: exportKeys.exportsPk(tenantId), sk };
-        } catch {
-          throw new BadExportCursorError('cursor');
-        }
-      }
-      const page = await db.send(
-        new QueryCommand({
-          TableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': exportKeys.exportsPk(tenantId), ':prefix': exportKeys.EXPORT_PREFIX },
-          ScanIndexForward: false,
-          ConsistentRead: true,
-          Limit: limit,
-          ExclusiveStartKey: start,
-        }),
-      );
-      const last = page.LastEvaluatedKey;
-      return {
-        items: (page.Items ?? []).map(fromItem),
-        nextCursor: last ? Buffer.from(JSON.stringify({ sk: last.sk })).toString('base64url') : null,
-      };
+      const page = await prefixPage(db, TableName, {
+        pk: exportKeys.exportsPk(tenantId),
+        prefix: exportKeys.EXPORT_PREFIX,
+        limit,
+        cursor,
+        newestFirst: true,
+        badCursor: () => new BadExportCursorError('cursor'),
+      });
+      return { items: page.items.map(fromItem), nextCursor: page.nextCursor };
     },
 
     async transition(tenantId, id, from, changes) {

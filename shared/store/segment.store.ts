@@ -12,6 +12,7 @@ import type { Segment } from '../segments/segment.schema.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
 import { keys, segmentKeys } from './keys.ts';
 import { compileFilter } from './filter-expression.ts';
+import { prefixPage } from './prefix-page.ts';
 
 /** Saved segments, and counting the customers a filter matches. */
 export interface SegmentStore {
@@ -66,8 +67,6 @@ export function shardQuery(TableName: string, tenantId: string, shard: number, f
   };
 }
 
-const encodeCursor = (key: Record<string, unknown>) => Buffer.from(JSON.stringify({ sk: key.sk })).toString('base64url');
-
 export function dynamoSegmentStore(db: DynamoDBDocumentClient, TableName: string): SegmentStore {
   const item = (tenantId: string, s: Segment) => ({ ...segmentKeys.segment(tenantId, s.id), entity: 'segment', tenantId, ...s });
 
@@ -88,27 +87,14 @@ export function dynamoSegmentStore(db: DynamoDBDocumentClient, TableName: string
     },
 
     async list(tenantId, { limit, cursor }) {
-      let start: Record<string, unknown> | undefined;
-      if (cursor) {
-        try {
-          const { sk } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { sk: unknown };
-          if (typeof sk !== 'string' || !sk.startsWith(segmentKeys.SEGMENT_PREFIX)) throw new Error();
-          start = { pk: segmentKeys.segmentsPk(tenantId), sk };
-        } catch {
-          throw new BadSegmentCursorError('cursor');
-        }
-      }
-      const page = await db.send(
-        new QueryCommand({
-          TableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': segmentKeys.segmentsPk(tenantId), ':prefix': segmentKeys.SEGMENT_PREFIX },
-          ConsistentRead: true,
-          Limit: limit,
-          ExclusiveStartKey: start,
-        }),
-      );
-      return { items: (page.Items ?? []).map(fromItem), nextCursor: page.LastEvaluatedKey ? encodeCursor(page.LastEvaluatedKey) : null };
+      const page = await prefixPage(db, TableName, {
+        pk: segmentKeys.segmentsPk(tenantId),
+        prefix: segmentKeys.SEGMENT_PREFIX,
+        limit,
+        cursor,
+        badCursor: () => new BadSegmentCursorError('cursor'),
+      });
+      return { items: page.items.map(fromItem), nextCursor: page.nextCursor };
     },
 
     async replace(tenantId, segment) {
