@@ -8,7 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createBuckets, createTable, s3Client as localS3, startDynamo, startS3 } from '../../local/emulators.ts';
-import { emptyStats, type Customer } from '../../shared/domain/customer.schema.ts';
+import { blankCustomer, emptyStats, type Customer } from '../../shared/domain/customer.schema.ts';
 import { cardItem } from '../../shared/store/customer.store.ts';
 import { ensureTenant, issueKey, updateSettings } from '../../shared/domain/tenants.ts';
 import { dynamo } from '../../shared/clients.ts';
@@ -34,30 +34,8 @@ let started: { tenantId: string; exportId: string }[] = [];
 
 function customer(over: Partial<Customer> & { id?: string }): Customer {
   const at = over.firstContactAt ?? '2026-03-01T10:00:00.000Z';
-  return {
-    id: ulid(),
-    firstName: 'Anna',
-    lastName: 'Rossi',
-    email: null,
-    phone: null,
-    language: 'it',
-    consent: { newsletter: 'granted', updatedAt: null, source: null },
-    tags: [],
-    birthDate: null,
-    gender: null,
-    city: null,
-    postalCode: null,
-    country: 'IT',
-    notes: null,
-    attributes: {},
-    firstContactAt: at,
-    lastContactAt: at,
-    stats: emptyStats(),
-    createdAt: at,
-    updatedAt: at,
-    version: 1,
-    ...over,
-  };
+  const base = blankCustomer(ulid(), at, at);
+  return { ...base, firstName: 'Anna', lastName: 'Rossi', language: 'it', consent: { ...base.consent, newsletter: 'granted' }, country: 'IT', ...over };
 }
 
 const PEOPLE: Customer[] = [

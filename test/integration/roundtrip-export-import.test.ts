@@ -5,7 +5,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { call } from '../helpers/invoke.ts';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
-import { emptyStats, type Customer } from '../../shared/domain/customer.schema.ts';
+import { blankCustomer, emptyStats, type Customer } from '../../shared/domain/customer.schema.ts';
 import type { PartResult, PlanOutput } from '../../shared/exports/export-steps.ts';
 
 /**
@@ -40,30 +40,7 @@ beforeAll(async () => {
 
 function customer(over: Partial<Customer>): Customer {
   const at = '2025-05-01T18:30:00.000Z';
-  return {
-    id: ulid(),
-    firstName: null,
-    lastName: null,
-    email: null,
-    phone: null,
-    language: null,
-    consent: { newsletter: 'unknown', updatedAt: null, source: null },
-    tags: [],
-    birthDate: null,
-    gender: null,
-    city: null,
-    postalCode: null,
-    country: null,
-    notes: null,
-    attributes: {},
-    firstContactAt: at,
-    lastContactAt: at,
-    stats: emptyStats(),
-    createdAt: at,
-    updatedAt: at,
-    version: 3,
-    ...over,
-  };
+  return { ...blankCustomer(ulid(), at, at), version: 3, ...over };
 }
 
 const PEOPLE: Customer[] = [
