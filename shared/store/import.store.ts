@@ -1,5 +1,6 @@
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -89,6 +90,36 @@ function decodeCursor(raw: string, tenantId: string): Record<string, unknown> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string): ImportStore {
+  /**
+   * A dry run's would-be cards and identities hold personal data: they go as soon as the run ends (the TTL
+   * is only the fallback for a run that dies), so erasure never has to look for them.
+   */
+  async function removeDryRunState(tenantId: string, importId: string): Promise<void> {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await db.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :dry)',
+          ExpressionAttributeValues: { ':pk': keys.importPk(tenantId, importId), ':dry': 'DRY#' },
+          ProjectionExpression: 'pk, sk',
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
+      const items = page.Items ?? [];
+      for (let i = 0; i < items.length; i += 25) {
+        let requests: Record<string, object[]> | undefined = { [TableName]: items.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })) };
+        for (let attempt = 0; requests && Object.keys(requests).length; attempt++) {
+          if (attempt) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt) * Math.random()));
+          const out = await db.send(new BatchWriteCommand({ RequestItems: requests as never }));
+          requests = out.UnprocessedItems as typeof requests;
+        }
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  }
+
   const jobItem = (job: ImportJob) => ({
     ...keys.importJob(job.tenantId, job.id),
     ...keys.importListing(job.tenantId, job.createdAt, job.id),
@@ -242,6 +273,7 @@ export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string)
           ExpressionAttributeValues: values,
         }),
       );
+      await removeDryRunState(tenantId, importId);
     },
 
     async release(tenantId, importId, token, offset, at) {

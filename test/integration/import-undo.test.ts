@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { S3Event } from 'aws-lambda';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { call } from '../helpers/invoke.ts';
 import { useLocalEnv } from '../support/aws.ts';
 
@@ -170,5 +170,9 @@ describe('POST /v1/imports with dryRun', () => {
     expect(list[0]).toMatchObject({ email: 'anna@x.it', phone: null });
     expect(await stores().customers.findIdByEmail(tenant, 'luca@x.it')).toBeUndefined();
     expect((await stores().tenants.getTenant(tenant))!.tags).not.toContain('Nuovo');
+    // The would-be state it kept while running (cards, emails, phones) is gone once it is done.
+    const { Items = [] } = await db.send(new ScanCommand({ TableName: process.env.TABLE_NAME! }));
+    expect(Items.filter((i) => String(i.pk).includes(job.id) && String(i.sk).startsWith('DRY#'))).toEqual([]);
+    expect(Items.filter((i) => JSON.stringify(i).includes('luca@x.it'))).toEqual([]);
   });
 });
