@@ -5,7 +5,7 @@ import { parse } from 'csv-parse';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { row, type BenchOptions, type BenchRow } from './types.ts';
 import type { Tenant } from '../shared/domain/tenant.schema.ts';
-import type { ImportJob } from '../shared/import/import-job.ts';
+import { newImportJob, type ImportJob } from '../shared/import/import-job.ts';
 import type { ImportSink } from '../shared/import/run-import.ts';
 
 /**
@@ -91,28 +91,8 @@ const TENANT: Tenant = {
   updatedAt: '2026-01-01T00:00:00.000Z',
 };
 
-const job = (id: string): ImportJob => ({
-  id,
-  tenantId: TENANT.id,
-  status: 'running',
-  fileName: 'bench.csv',
-  onDuplicate: 'merge',
-  dryRun: false,
-  mapping: null,
-  source: null,
-  sourceToken: 'bench',
-  counts: { rows: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, warnings: 0 },
-  checkpoint: null,
-  detected: null,
-  newTags: [],
-  reason: null,
-  reportKey: null,
-  createdAt: TENANT.createdAt,
-  startedAt: TENANT.createdAt,
-  finishedAt: null,
-  updatedAt: TENANT.createdAt,
-  leaseUntil: null,
-});
+const job = (id: string): ImportJob =>
+  newImportJob(id, TENANT.id, TENANT.createdAt, { status: 'running', fileName: 'bench.csv', sourceToken: 'bench', startedAt: TENANT.createdAt });
 
 /** The whole pipeline with a sink that matches nobody and accepts every window. */
 export async function pipeline(file: string) {

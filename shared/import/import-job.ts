@@ -74,6 +74,33 @@ export interface ImportUndo {
 }
 
 /** Undo records live this long after the import; after that an import can no longer be undone. */
+/** A job with nothing done yet: pending by default; callers set what they know (status, source, times). */
+export function newImportJob(id: string, tenantId: string, at: string, fields: Partial<ImportJob> = {}): ImportJob {
+  return {
+    id,
+    tenantId,
+    status: 'pending',
+    fileName: null,
+    onDuplicate: 'merge',
+    dryRun: false,
+    mapping: null,
+    source: null,
+    sourceToken: null,
+    counts: zeroCounts(),
+    checkpoint: null,
+    detected: null,
+    newTags: [],
+    reason: null,
+    reportKey: null,
+    createdAt: at,
+    startedAt: null,
+    finishedAt: null,
+    updatedAt: at,
+    leaseUntil: null,
+    ...fields,
+  };
+}
+
 export const UNDO_DAYS = 30;
 
 export const sourceToken = (s: Pick<ImportSource, 'bucket' | 'key' | 'etag' | 'versionId'>) =>

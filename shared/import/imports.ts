@@ -2,7 +2,7 @@ import { ulid } from 'ulid';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import { NotFoundError, invalid } from '../domain/errors.ts';
 import { BadImportCursorError, type ImportStore } from '../store/import.store.ts';
-import { IMPORT_ID, MAX_IMPORT_BYTES, importView, uploadKey, zeroCounts, type CreateImportInput, type ImportJob } from './import-job.ts';
+import { IMPORT_ID, MAX_IMPORT_BYTES, importView, newImportJob, uploadKey, type CreateImportInput } from './import-job.ts';
 
 /** Use cases behind the /v1/imports routes. Signing is a port: the S3 presigners in the handlers. */
 export interface ImportsContext {
@@ -20,28 +20,12 @@ type PresignUpload = (key: string, maxBytes: number, expiresSeconds: number) => 
 export async function createImport(ctx: ImportsContext, input: CreateImportInput, presign: PresignUpload) {
   const now = ctx.now?.() ?? new Date();
   const at = now.toISOString();
-  const job: ImportJob = {
-    id: ulid(now.getTime()),
-    tenantId: ctx.tenant.id,
-    status: 'pending',
+  const job = newImportJob(ulid(now.getTime()), ctx.tenant.id, at, {
     fileName: input.fileName ?? null,
     onDuplicate: input.onDuplicate,
     dryRun: input.dryRun,
     mapping: input.mapping ?? null,
-    source: null,
-    sourceToken: null,
-    counts: zeroCounts(),
-    checkpoint: null,
-    detected: null,
-    newTags: [],
-    reason: null,
-    reportKey: null,
-    createdAt: at,
-    startedAt: null,
-    finishedAt: null,
-    updatedAt: at,
-    leaseUntil: null,
-  };
+  });
   await ctx.imports.createPending(job);
   const { url, fields } = await presign(uploadKey(ctx.tenant.id, job.id), MAX_IMPORT_BYTES, UPLOAD_EXPIRY_SECONDS);
   return { importId: job.id, uploadUrl: url, method: 'POST' as const, fields, maxBytes: MAX_IMPORT_BYTES, expiresAt: new Date(now.getTime() + UPLOAD_EXPIRY_SECONDS * 1000).toISOString() };

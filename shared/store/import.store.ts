@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { Customer } from '../domain/customer.schema.ts';
-import { LEASE_MS, UNDO_DAYS, type ImportJob, type ImportSource } from '../import/import-job.ts';
+import { LEASE_MS, newImportJob, UNDO_DAYS, type ImportJob, type ImportSource } from '../import/import-job.ts';
 import { changedFields, UNDO_FIELDS, type UndoRecord, type UndoStore } from '../import/undo.ts';
 import type { ImportSink, ImportWindow, ReportEntry } from '../import/run-import.ts';
 import { cardItem, customerFromItem } from './customer.store.ts';
@@ -196,28 +196,14 @@ export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string)
         const job = await get(req.tenantId, req.importId);
         try {
           if (!job) {
-            const fresh: ImportJob = {
-              id: req.importId,
-              tenantId: req.tenantId,
+            const fresh = newImportJob(req.importId, req.tenantId, req.at, {
               status: 'running',
               fileName: req.fileName,
-              onDuplicate: 'merge',
-              dryRun: false,
-              mapping: null,
               source: req.source,
               sourceToken: req.token,
-              counts: { rows: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, warnings: 0 },
-              checkpoint: null,
-              detected: null,
-              newTags: [],
-              reason: null,
-              reportKey: null,
-              createdAt: req.at,
               startedAt: req.at,
-              finishedAt: null,
-              updatedAt: req.at,
               leaseUntil: req.leaseUntil,
-            };
+            });
             await db.send(new PutCommand({ TableName, Item: jobItem(fresh), ConditionExpression: 'attribute_not_exists(pk)' }));
             return { state: 'claimed', job: fresh };
           }
