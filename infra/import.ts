@@ -49,7 +49,9 @@ export class ImportWorker extends Construct {
     const uploads = importBucket.arnForObjects(`${IMPORT_PREFIX}*`);
     const reports = importBucket.arnForObjects(`${REPORTS_PREFIX}*`);
     this.importCsv.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:DeleteObject'], resources: [uploads] }),
+      // The *Version actions: the worker reads and deletes exactly the version its S3 event named, so a newer
+      // upload of the same key is neither spliced into the import nor deleted with it.
+      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:DeleteObject', 's3:DeleteObjectVersion'], resources: [uploads] }),
     );
     this.importCsv.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [reports] }));
     this.importCsv.acknowledgeWildcardResources(

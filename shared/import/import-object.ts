@@ -14,7 +14,7 @@ import {
   type ImportJob,
   type ImportSource,
 } from './import-job.ts';
-import type { ObjectStore } from './object-store.ts';
+import { ObjectChangedError, type ObjectStore } from './object-store.ts';
 import { runImport, type ImportSink } from './run-import.ts';
 import { suppressedAmong, type SuppressionStore } from '../privacy/suppression.ts';
 import type { ImportContinuation } from './continuation.ts';
@@ -77,23 +77,30 @@ export async function importObject(ports: ImportPorts, source: ImportSource, bud
   if (claim.state === 'other') throw new Error(`import ${importId}: the derived id is taken by another object`);
   if (claim.state === 'done') {
     // A repeated event: the import happened; make sure the source is gone (a crash may have come first).
-    await objects.delete(source.bucket, source.key);
+    await objects.delete(source.bucket, source.key, source.versionId);
     log.info('import: repeated S3 event for an imported object; nothing to do', { tenantId: tenant.id, importId });
     return { outcome: 'duplicate', importId };
   }
   if (claim.state === 'busy') throw new ImportBusyError(`import ${importId} is running in another invocation`);
 
   const job = claim.job;
-  const fail = async (reason: string) => {
+  const fail = async (reason: string, { keepSource = false } = {}) => {
     await imports.finish(tenant.id, importId, token, { status: 'failed', reason, reportKey: null, finishedAt: now().toISOString() });
-    await objects.delete(source.bucket, source.key);
+    if (!keepSource) await objects.delete(source.bucket, source.key, source.versionId);
     log.warn('import failed', { tenantId: tenant.id, importId, reason });
     return { outcome: 'failed' as const, importId };
   };
   if (!ACCEPTED_EXTENSIONS.test(parsed.fileName)) return fail('only .csv and .txt files are imported');
   if (source.size > MAX_IMPORT_BYTES) return fail(`the file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB`);
 
-  const bytes = await objects.read(source.bucket, source.key, job.checkpoint?.offset ?? 0);
+  let bytes: AsyncIterable<Uint8Array> | undefined;
+  try {
+    bytes = await objects.read(source.bucket, source.key, job.checkpoint?.offset ?? 0, { etag: source.etag, ...(source.versionId ? { versionId: source.versionId } : {}) });
+  } catch (e) {
+    // The key holds a newer upload now, which its own S3 event imports: this job stops, and leaves that file alone.
+    if (e instanceof ObjectChangedError) return fail('the file was replaced by a new upload before this import finished; the new file is imported on its own', { keepSource: true });
+    throw e;
+  }
   if (!bytes) {
     log.warn('import: the object is gone', { tenantId: tenant.id, importId });
     return fail('the uploaded file was deleted before it could be imported');
@@ -147,7 +154,7 @@ export async function importObject(ports: ImportPorts, source: ImportSource, bud
   const detected = { encoding: layout.encoding, delimiter: layout.delimiter, columns: describeMapping(layout.header, mapColumns(layout.header, job.mapping ?? {})) };
   const finishedAt = now().toISOString();
   await imports.finish(tenant.id, importId, token, { status: 'completed', reason: null, reportKey: errorReport, finishedAt, detected, leaseUntil: null });
-  await objects.delete(source.bucket, source.key);
+  await objects.delete(source.bucket, source.key, source.versionId);
   log.info('import completed', { tenantId: tenant.id, importId, ...counts });
   return { outcome: 'completed', importId, job: { ...job, status: 'completed', counts, detected, reportKey: errorReport, finishedAt } };
 }

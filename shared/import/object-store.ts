@@ -1,36 +1,73 @@
 import { Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
+/** One exact object: the version (versioned bucket) or else the ETag the S3 event named. */
+export interface ObjectPin {
+  etag: string;
+  versionId?: string;
+}
+
+/** The object under the key is no longer the one the import started on (it was uploaded again). */
+export class ObjectChangedError extends Error {}
+
 /** The S3 operations an import needs, as a port so the domain does not know the SDK. */
 export interface ObjectStore {
-  /** The object's bytes from `offset` (a ranged GET), as a stream; undefined when it no longer exists. */
-  read(bucket: string, key: string, offset: number): Promise<AsyncIterable<Uint8Array> | undefined>;
+  /** The object's bytes from `offset` (a ranged GET), as a stream; undefined when it no longer exists.
+   * With `pin`, reads exactly that object and throws ObjectChangedError if the key now holds another: a
+   * continuation must not splice the bytes of a newer upload onto a checkpoint taken in the old one. */
+  read(bucket: string, key: string, offset: number, pin?: ObjectPin): Promise<AsyncIterable<Uint8Array> | undefined>;
   /** Writes an object from a stream of text (multipart for large bodies). */
   write(bucket: string, key: string, body: AsyncIterable<string>, contentType: string): Promise<void>;
-  delete(bucket: string, key: string): Promise<void>;
+  /** Deletes the object; with `versionId`, that version for good (a plain delete on a versioned bucket only
+   * hides the data behind a delete marker, and would hide a newer upload of the same key instead). */
+  delete(bucket: string, key: string, versionId?: string): Promise<void>;
 }
+
+const unquote = (etag: string | undefined) => (etag ?? '').replace(/"/g, '');
 
 export function s3ObjectStore(s3: S3Client): ObjectStore {
   return {
-    async read(Bucket, Key, offset) {
+    async read(Bucket, Key, offset, pin) {
       try {
-        const res = await s3.send(new GetObjectCommand({ Bucket, Key, ...(offset > 0 ? { Range: `bytes=${offset}-` } : {}) }));
+        const res = await s3.send(
+          new GetObjectCommand({
+            Bucket,
+            Key,
+            ...(offset > 0 ? { Range: `bytes=${offset}-` } : {}),
+            ...(pin?.versionId ? { VersionId: pin.versionId } : pin?.etag ? { IfMatch: `"${unquote(pin.etag)}"` } : {}),
+          }),
+        );
+        // Checked here too: not every S3-compatible store honours If-Match on GET (s3rver ignores it).
+        if (pin && !pin.versionId && pin.etag && res.ETag && unquote(res.ETag) !== unquote(pin.etag)) {
+          (res.Body as Readable).destroy();
+          throw new ObjectChangedError(`${Key} was replaced by another upload`);
+        }
         return res.Body as Readable;
       } catch (e) {
-        if (e instanceof NoSuchKey || (e as Error).name === 'NoSuchKey') return undefined;
-        // A range starting at the end of the file: nothing left to read.
-        if ((e as Error).name === 'InvalidRange' || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) return (async function* () {})();
+        if (e instanceof ObjectChangedError) throw e;
+        if (e instanceof NoSuchKey || (e as Error).name === 'NoSuchKey' || (e as Error).name === 'NoSuchVersion') return undefined;
+        if ((e as Error).name === 'PreconditionFailed' || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412) {
+          throw new ObjectChangedError(`${Key} was replaced by another upload`);
+        }
+        // A range starting at the end of the file: nothing left to read, if it is still the same file.
+        if ((e as Error).name === 'InvalidRange' || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) {
+          if (pin && !pin.versionId && pin.etag) {
+            const head = await s3.send(new HeadObjectCommand({ Bucket, Key }));
+            if (unquote(head.ETag) !== unquote(pin.etag)) throw new ObjectChangedError(`${Key} was replaced by another upload`);
+          }
+          return (async function* () {})();
+        }
         throw e;
       }
     },
     async write(Bucket, Key, body, ContentType) {
       await new Upload({ client: s3, params: { Bucket, Key, Body: Readable.from(body), ContentType } }).done();
     },
-    async delete(Bucket, Key) {
-      await s3.send(new DeleteObjectCommand({ Bucket, Key }));
+    async delete(Bucket, Key, VersionId) {
+      await s3.send(new DeleteObjectCommand({ Bucket, Key, ...(VersionId ? { VersionId } : {}) }));
     },
   };
 }

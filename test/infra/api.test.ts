@@ -173,7 +173,7 @@ describe('least privilege', () => {
     }
   });
 
-  it('ImportCsv: table read/write, read+delete uploads, write reports; no other bucket', () => {
+  it('ImportCsv: table read/write, read+delete uploads (the exact version the event named), write reports; no other bucket', () => {
     const importId = logicalId(stack.stateful.importBucket);
     const statements = roleStatements(json, logicalId(functions.ImportCsv.functionRole));
     expect(actionsOf('ImportCsv')).toEqual(expect.arrayContaining(['dynamodb:Query', ...dynamoWrites]));
@@ -183,7 +183,7 @@ describe('least privilege', () => {
     expect(byResource).toEqual(
       expect.arrayContaining([
         {
-          actions: ['s3:DeleteObject', 's3:GetObject'],
+          actions: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObject', 's3:GetObjectVersion'],
           resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [importId, 'Arn'] }, '/imports/*']] },
         },
         {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Context, S3Event } from 'aws-lambda';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import type { ImportContinuation } from '../../shared/import/continuation.ts';
@@ -167,5 +167,27 @@ describe('a large import continues in fresh invocations', () => {
     // The real one still finishes the file.
     await mod.handler({ continueImport: c });
     expect(await state(tenant)).toEqual(clean);
+  });
+
+  // Same key, other content (another export of the same spreadsheet): a new object with its own S3 event.
+  // Shorter than the checkpoint (the ranged read starts past its end) and longer (the bytes there exist).
+  it.each([
+    ['shorter', `Nome;Email\r\nNuova;nuova@esempio.it\r\n`],
+    ['longer', `${FILE}Nuova;;nuova@esempio.it;;;;\r\n`],
+  ])('a file uploaded again under the same key mid-import (%s): the old job fails, nothing of the new file is spliced in, and the new file is left for its own import', async (_, replacement) => {
+    const { tenant, event } = await tenantWithFile();
+    await mod.handler(event, shortLived(2));
+    const c = pending.shift()!;
+    const [midway] = await job(tenant);
+    const key = `imports/${tenant}/clienti grandi.csv`;
+    await s3.send(new PutObjectCommand({ Bucket: env.importBucket, Key: key, Body: replacement }));
+    await mod.handler({ continueImport: c }, shortLived(100));
+    expect(pending).toEqual([]);
+    const [failed] = await job(tenant);
+    expect(failed).toMatchObject({ id: midway!.id, status: 'failed', reason: expect.stringMatching(/replaced by a new upload/), counts: midway!.counts });
+    // No row of the new file joined the old job's customers, and the new file is still there to be imported.
+    expect(await mod.stores.customers.findIdByEmail(tenant, 'nuova@esempio.it')).toBeUndefined();
+    const left = await s3.send(new GetObjectCommand({ Bucket: env.importBucket, Key: key }));
+    expect(await left.Body!.transformToString()).toBe(replacement);
   });
 });
