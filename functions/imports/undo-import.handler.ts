@@ -1,13 +1,19 @@
 import { api } from '#shared/http/api.ts';
 import { stores } from '#shared/http/stores.ts';
 import { CUSTOMER_SHARDS } from '#shared/store/table.ts';
-import { undoImport } from '#shared/import/undo.ts';
+import { undoImport, type UndoCatalogue } from '#shared/import/undo.ts';
+import { removeTags } from '#shared/domain/tenants.ts';
 
 /**
  * DELETE /v1/imports/{id}: reverts the import. 200 with the job (its `undo` summary) once done; 202 when
  * the time of one request ran out first: call again, it continues where it stopped.
  */
+const catalogue: UndoCatalogue = {
+  inUse: async (tenantId, tag) => (await stores().customers.list(tenantId, { filter: { tags: [tag] }, sort: 'firstContactAt', order: 'asc', limit: 1 })).items.length > 0,
+  remove: (tenantId, tags) => removeTags(stores().tenants, tenantId, tags),
+};
+
 export const handler = api('admin', async (req) => {
-  const { done, view } = await undoImport({ imports: stores().imports, tenant: req.principal.tenant, shards: CUSTOMER_SHARDS }, req.params.id!);
+  const { done, view } = await undoImport({ imports: stores().imports, catalogue, tenant: req.principal.tenant, shards: CUSTOMER_SHARDS }, req.params.id!);
   return { status: done ? 200 : 202, body: view };
 });

@@ -107,3 +107,11 @@ export async function removeTag(store: TenantStore, tenantId: string, name: stri
   if (!existing) throw new NotFoundError(`Tag ${name}`);
   await changeTenant(store, tenantId, (t) => ({ ...t, tags: t.tags.filter((x) => x !== existing) }));
 }
+
+/** Removes these tags from the catalogue, those still there (idempotent; customers' cards are not touched). */
+export async function removeTags(store: TenantStore, tenantId: string, names: string[]): Promise<void> {
+  await changeTenant(store, tenantId, (t) => {
+    const gone = new Set(names.map((n) => findTag(t.tags, n)).filter((n) => n !== undefined));
+    return gone.size ? { ...t, tags: t.tags.filter((x) => !gone.has(x)) } : t;
+  });
+}

@@ -75,8 +75,16 @@ export interface UndoStore {
   finishUndo(tenantId: string, importId: string, at: string): Promise<ImportJob>;
 }
 
+/** The tenant's tag catalogue, as far as undo needs it: tags the import added go again once no customer holds them. */
+export interface UndoCatalogue {
+  /** Whether any customer of the tenant still holds the tag. */
+  inUse(tenantId: string, tag: string): Promise<boolean>;
+  remove(tenantId: string, tags: string[]): Promise<void>;
+}
+
 export interface UndoContext {
   imports: UndoStore;
+  catalogue?: UndoCatalogue;
   tenant: Tenant;
   shards: number;
   now?: () => Date;
@@ -148,5 +156,12 @@ export async function undoImport(ctx: UndoContext, id: string) {
     }
   }
   if (unresolved) return { done: false, view: importView((await imports.get(tenant.id, id))!) };
+  // Tags the import brought into the catalogue leave it with the import, unless a kept customer (or
+  // someone since) uses them. Before finishing, so an interrupted undo does this when called again.
+  if (ctx.catalogue && job.newTags.length) {
+    const unused = [];
+    for (const tag of job.newTags) if (!(await ctx.catalogue.inUse(tenant.id, tag))) unused.push(tag);
+    if (unused.length) await ctx.catalogue.remove(tenant.id, unused);
+  }
   return { done: true, view: importView(await imports.finishUndo(tenant.id, id, now())) };
 }

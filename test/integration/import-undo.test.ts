@@ -129,6 +129,27 @@ describe('DELETE /v1/imports/{id} (undo)', () => {
     expect((await call('GET', '/v1/customers', { key })).body.items).toEqual([]);
   });
 
+  it('takes the tags it added out of the catalogue again, except one a kept customer still holds', async () => {
+    const { tenant, key } = await tenantWithKey();
+    const rows = ['email;nome;tag', 'a@x.it;A;Cena di Natale|VIP', 'b@x.it;B;Torneo', 'c@x.it;C;'];
+    const job = await importThroughApi(key, tenant, rows.join('\n'));
+    expect(job.newTags).toEqual(['Cena di Natale', 'Torneo']);
+    expect((await stores().tenants.getTenant(tenant))!.tags).toEqual(expect.arrayContaining(['Cena di Natale', 'Torneo', 'VIP']));
+    // B books afterwards: kept by the undo, with its tag.
+    const event = await call('POST', '/v1/events', {
+      key,
+      body: { eventId: 'undo-tags-1', type: 'booking.created', occurredAt: new Date().toISOString(), customer: { email: 'b@x.it' }, data: { bookingId: 'b9', date: '2026-12-20', time: '20:00', partySize: 4 } },
+    });
+    expect(event.status).toBe(200);
+    const undone = await call('DELETE', `/v1/imports/${job.id}`, { key });
+    expect(undone.body.undo).toMatchObject({ status: 'completed', removed: 2, kept: 1 });
+    const catalogue = (await stores().tenants.getTenant(tenant))!.tags;
+    expect(catalogue).not.toContain('Cena di Natale');
+    expect(catalogue).toContain('Torneo');
+    // The default tags were there before the import and stay.
+    expect(catalogue).toContain('VIP');
+  });
+
   it('refuses to undo a dry run or an import still running (409), and another tenant (404)', async () => {
     const { tenant, key } = await tenantWithKey();
     const other = await tenantWithKey();
