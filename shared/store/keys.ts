@@ -12,6 +12,9 @@ export const keys = {
   apiKey: (hash: string) => ({ pk: `APIKEY#${hash}`, sk: 'APIKEY' }),
   /** Listing a tenant's keys (gsi4). */
   apiKeyListing: (tenantId: string, keyId: string) => ({ gsi4pk: `T#${tenantId}#KEYS`, gsi4sk: keyId }),
+  /** Sparse: only tenant items with a retention period carry it, so the daily retention run reads just those
+   * (one small partition for the whole table: a tenant is one item, and few set a period). */
+  retentionListing: (tenantId: string) => ({ gsi4pk: 'RETENTION#TENANTS', gsi4sk: tenantId }),
 
   /** One partition per customer: card, history and consent ledger together, read in one Query. */
   customerPk: (tenantId: string, customerId: string) => `T#${tenantId}#C#${customerId}`,

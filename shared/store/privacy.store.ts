@@ -6,7 +6,6 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
@@ -315,20 +314,24 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
     },
 
     async tenantsWithRetention() {
-      // A Scan: the table has no tenant listing yet. Run once a day; see docs/privacy.md for its cost.
+      // The sparse retention index: tenant items with a period carry gsi4pk = RETENTION#TENANTS.
       const out: { tenantId: string; inactiveMonths: number }[] = [];
       let ExclusiveStartKey: Item | undefined;
       do {
         const page = await db.send(
-          new ScanCommand({
+          new QueryCommand({
             TableName,
-            FilterExpression: 'entity = :t AND sk = :s AND retention.inactiveMonths > :zero',
-            ExpressionAttributeValues: { ':t': 'tenant', ':s': 'SETTINGS', ':zero': 0 },
+            IndexName: 'gsi4',
+            KeyConditionExpression: 'gsi4pk = :p',
+            ExpressionAttributeValues: { ':p': keys.retentionListing('').gsi4pk },
             ProjectionExpression: 'id, retention',
             ExclusiveStartKey,
           }),
         );
-        for (const i of page.Items ?? []) out.push({ tenantId: i.id as string, inactiveMonths: (i.retention as { inactiveMonths: number }).inactiveMonths });
+        for (const i of page.Items ?? []) {
+          const months = (i.retention as { inactiveMonths?: number | null } | undefined)?.inactiveMonths;
+          if (months && months > 0) out.push({ tenantId: i.id as string, inactiveMonths: months });
+        }
         ExclusiveStartKey = page.LastEvaluatedKey;
       } while (ExclusiveStartKey);
       return out;

@@ -25,6 +25,14 @@ const strip = <T>(item: Record<string, unknown> | undefined, ...drop: string[]):
 };
 const INTERNAL = ['pk', 'sk', 'entity', 'gsi4pk', 'gsi4sk', 'hash'];
 
+/** The tenant item; listed in the retention index while it has a retention period. */
+const tenantItem = (tenant: Tenant) => ({
+  ...keys.tenant(tenant.id),
+  ...((tenant.retention?.inactiveMonths ?? 0) > 0 ? keys.retentionListing(tenant.id) : {}),
+  entity: 'tenant',
+  ...tenant,
+});
+
 export function dynamoTenantStore(db: DynamoDBDocumentClient, TableName: string): TenantStore {
   return {
     async getTenant(tenantId) {
@@ -37,7 +45,7 @@ export function dynamoTenantStore(db: DynamoDBDocumentClient, TableName: string)
         await db.send(
           new PutCommand({
             TableName,
-            Item: { ...keys.tenant(tenant.id), entity: 'tenant', ...tenant },
+            Item: tenantItem(tenant),
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         );
@@ -53,7 +61,7 @@ export function dynamoTenantStore(db: DynamoDBDocumentClient, TableName: string)
         await db.send(
           new PutCommand({
             TableName,
-            Item: { ...keys.tenant(tenant.id), entity: 'tenant', ...tenant },
+            Item: tenantItem(tenant),
             ConditionExpression: 'updatedAt = :u',
             ExpressionAttributeValues: { ':u': expectedUpdatedAt },
           }),

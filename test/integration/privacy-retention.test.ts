@@ -28,6 +28,9 @@ const status = async (tenant: string, id: string) => (await call('GET', `/v1/cus
 describe('retention job', () => {
   it("erases the customers without contact for longer than the tenant's setting, and only those", async () => {
     expect((await call('PATCH', '/v1/settings', { key: keys['keeps-36'], body: { retention: { inactiveMonths: 36 } } })).status).toBe(200);
+    // Set, then switched off again: the job must not apply the old period.
+    expect((await call('PATCH', '/v1/settings', { key: keys['keeps-forever'], body: { retention: { inactiveMonths: 12 } } })).status).toBe(200);
+    expect((await call('PATCH', '/v1/settings', { key: keys['keeps-forever'], body: { retention: { inactiveMonths: null } } })).status).toBe(200);
     const stale = await Promise.all(['2021-01-10T10:00:00Z', '2023-05-31T23:00:00Z'].map((at) => contactAt('keeps-36', at)));
     const fresh = await contactAt('keeps-36', '2023-06-02T08:00:00Z');
     // An old first contact but a recent visit: last contact is what counts.
