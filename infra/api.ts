@@ -11,6 +11,9 @@ import { ClientelaFunction } from './constructs/function.ts';
 import { acknowledge } from './nag.ts';
 import { IMPORT_PREFIX, REPORTS_PREFIX, type Stateful } from './stateful.ts';
 
+/** Erasure routes: they rewrite import error reports (CSV files under `reports/`) that quote the person. */
+export const ERASURE_ROUTES: ReadonlySet<string> = new Set(['EraseCustomer', 'EraseCustomerByEmail']);
+
 /** Routes whose function never touches the table (no DynamoDB permission at all). */
 export const NO_TABLE_ACCESS: ReadonlySet<string> = new Set(['Health', 'OpenApi']);
 
@@ -41,6 +44,8 @@ export function routePermissions(route: Route) {
     signImportUploads: under(route, IMPORT_ROUTE_PREFIX) && !safe,
     /** s3:GetObject under reports/ (presigned links to error reports). */
     signImportReports: under(route, IMPORT_ROUTE_PREFIX) && safe,
+    /** s3:PutObject under reports/ (erasure rewrites error reports that quote the person). */
+    rewriteImportReports: ERASURE_ROUTES.has(route.name),
   };
 }
 
@@ -130,6 +135,11 @@ export class Api extends Construct {
           [uploads],
           'Signs presigned POST uploads under imports/, keyed by run-time tenant and import ids (the policy limits each to one key).',
         );
+      }
+      if (can.rewriteImportReports) {
+        const reports = importBucket.arnForObjects(`${REPORTS_PREFIX}*`);
+        fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [reports] }));
+        fn.acknowledgeWildcardResources([reports], 'Erasure rewrites the import error reports under reports/ that quote the person; keys hold run-time tenant and import ids.');
       }
       if (can.signImportReports) {
         const reports = importBucket.arnForObjects(`${REPORTS_PREFIX}*`);

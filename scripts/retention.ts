@@ -3,19 +3,23 @@
  * customers with no contact for longer than their tenant's `retention.inactiveMonths`.
  *
  * Where: the DynamoDB of the `npm start` running on DATA_DIR (found through DATA_DIR/runtime.json), or,
- * with TABLE_NAME set and no DYNAMODB_ENDPOINT, the AWS table (credentials and region from the environment).
+ * with TABLE_NAME and IMPORT_BUCKET set and no DYNAMODB_ENDPOINT, the AWS table and import bucket (credentials and
+ * region from the environment; erasure rewrites import error reports that quote the person).
  * `--now ISO` runs it as of another date (to see what a future run would erase: it erases for real).
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { dynamoClient } from '../local/emulators.ts';
+import { S3Client } from '@aws-sdk/client-s3';
+import { dynamoClient, s3Client } from '../local/emulators.ts';
 import { isAlive, readRuntime } from '../local/runtime-file.ts';
 import { dynamoPrivacyStore } from '../shared/store/privacy.store.ts';
 import { runRetention } from '../shared/privacy/retention.ts';
+import { errorReportFiles } from '../shared/import/error-report.ts';
+import { s3ObjectStore } from '../shared/import/object-store.ts';
 
-const USAGE = 'usage: npm run retention [-- --now 2026-06-01T00:00:00Z]\nenv:   DATA_DIR (default .data) for the local instance; TABLE_NAME without DYNAMODB_ENDPOINT for AWS';
+const USAGE = 'usage: npm run retention [-- --now 2026-06-01T00:00:00Z]\nenv:   DATA_DIR (default .data) for the local instance; TABLE_NAME and IMPORT_BUCKET without DYNAMODB_ENDPOINT for AWS';
 
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { now: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
@@ -24,24 +28,33 @@ async function main(argv: string[]): Promise<void> {
   if (now && Number.isNaN(now.getTime())) throw new Error(`--now ${values.now} is not a date`);
 
   let client: DynamoDBClient;
+  let s3: S3Client;
   let tableName: string;
+  let importBucket: string;
   if (process.env.TABLE_NAME && !process.env.DYNAMODB_ENDPOINT) {
+    if (!process.env.IMPORT_BUCKET) throw new Error('IMPORT_BUCKET must be set with TABLE_NAME (the import bucket of the stack)');
     client = new DynamoDBClient({});
+    s3 = new S3Client({});
     tableName = process.env.TABLE_NAME;
+    importBucket = process.env.IMPORT_BUCKET;
   } else {
     const dataDir = resolve(process.env.DATA_DIR ?? '.data');
     const runtime = readRuntime(dataDir);
     if (!runtime || !isAlive(runtime.pid)) throw new Error(`no running instance found in ${dataDir} (start one with npm start, or set DATA_DIR)`);
     client = dynamoClient(runtime.dynamodbEndpoint);
+    s3 = s3Client(runtime.s3Endpoint);
     tableName = runtime.tableName;
+    importBucket = runtime.importBucket;
   }
   try {
     const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-    const report = await runRetention(dynamoPrivacyStore(db, tableName), now ? { now: () => now } : {});
+    const stores = { privacy: dynamoPrivacyStore(db, tableName), reportFiles: errorReportFiles(s3ObjectStore(s3), importBucket) };
+    const report = await runRetention(stores, now ? { now: () => now } : {});
     if (!report.tenants.length) console.log('No tenant has a retention setting (PATCH /v1/settings { "retention": { "inactiveMonths": 36 } }).');
     for (const t of report.tenants) console.log(`tenant ${t.tenantId}: erased ${t.erased} customer${t.erased === 1 ? '' : 's'} with no contact since ${t.cutoff}`);
   } finally {
     client.destroy();
+    s3.destroy();
   }
 }
 

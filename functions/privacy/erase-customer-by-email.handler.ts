@@ -6,7 +6,8 @@ import { eraseCustomerByEmail } from '#shared/privacy/erasure.ts';
 export const handler = api('admin', async (req) => {
   const { tenant, key } = req.principal;
   const customers = stores().customers;
-  const ctx = { privacy: privacyStores().privacy, tenantId: tenant.id, actor: key.keyId, findIdByEmail: customers.findIdByEmail };
+  const { privacy, reportFiles } = privacyStores();
+  const ctx = { privacy, reportFiles, tenantId: tenant.id, actor: key.keyId, findIdByEmail: customers.findIdByEmail };
   await eraseCustomerByEmail(ctx, req.query.email);
   return { status: 204 };
 });

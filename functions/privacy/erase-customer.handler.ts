@@ -5,6 +5,7 @@ import { eraseCustomer } from '#shared/privacy/erasure.ts';
 /** DELETE /v1/customers/{id}: GDPR erasure; 204, then the id answers 404 everywhere. */
 export const handler = api('admin', async (req) => {
   const { tenant, key } = req.principal;
-  await eraseCustomer({ privacy: privacyStores().privacy, tenantId: tenant.id, actor: key.keyId }, req.params.id!);
+  const { privacy, reportFiles } = privacyStores();
+  await eraseCustomer({ privacy, reportFiles, tenantId: tenant.id, actor: key.keyId }, req.params.id!);
   return { status: 204 };
 });

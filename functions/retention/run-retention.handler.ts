@@ -4,7 +4,7 @@ import { runRetention } from '#shared/privacy/retention.ts';
 
 /** Scheduled (EventBridge, daily): erases customers past their tenant's `retention.inactiveMonths`. */
 export const handler = async () => {
-  const report = await runRetention(privacyStores().privacy);
+  const report = await runRetention(privacyStores());
   logger.info('retention run', { tenants: report.tenants });
   return report;
 };

@@ -78,11 +78,18 @@ export function eventStores(): { events: EventStore } {
 import { dynamoPrivacyStore, type PrivacyStore } from '../store/privacy.store.ts';
 import { dynamoAuditStore, type AuditStore } from '../store/audit.store.ts';
 
-let privacyAndAudit: { privacy: PrivacyStore; audit: AuditStore } | undefined;
+import { errorReportFiles, type ErrorReportFiles } from '../import/error-report.ts';
+import { s3ObjectStore } from '../import/object-store.ts';
 
-/** The privacy and audit stores for this process (built once, like stores()). */
-export function privacyStores(): { privacy: PrivacyStore; audit: AuditStore } {
-  privacyAndAudit ??= { privacy: dynamoPrivacyStore(dynamo(), config().TABLE_NAME), audit: dynamoAuditStore(dynamo(), config().TABLE_NAME) };
+let privacyAndAudit: { privacy: PrivacyStore; audit: AuditStore; reportFiles: ErrorReportFiles } | undefined;
+
+/** The privacy and audit stores, and the import error-report files erasure rewrites, for this process (built once, like stores()). */
+export function privacyStores(): { privacy: PrivacyStore; audit: AuditStore; reportFiles: ErrorReportFiles } {
+  privacyAndAudit ??= {
+    privacy: dynamoPrivacyStore(dynamo(), config().TABLE_NAME),
+    audit: dynamoAuditStore(dynamo(), config().TABLE_NAME),
+    reportFiles: errorReportFiles(s3ObjectStore(s3Client()), config().IMPORT_BUCKET),
+  };
   return privacyAndAudit;
 }
 

@@ -1,4 +1,3 @@
-import { stringify } from 'csv-stringify/sync';
 import type { TenantStore } from '../store/tenant.store.ts';
 import type { ImportStore } from '../store/import.store.ts';
 import { changeTenant, findTag } from '../domain/tenants.ts';
@@ -15,6 +14,7 @@ import {
   type ImportSource,
 } from './import-job.ts';
 import { ObjectChangedError, type ObjectStore } from './object-store.ts';
+import { errorReportFiles } from './error-report.ts';
 import { runImport, type ImportSink } from './run-import.ts';
 import { suppressedAmong, type SuppressionStore } from '../privacy/suppression.ts';
 import type { ImportContinuation } from './continuation.ts';
@@ -139,17 +139,7 @@ export async function importObject(ports: ImportPorts, source: ImportSource, bud
   let errorReport: string | null = null;
   if (counts.rejected || counts.warnings) {
     errorReport = reportKey(tenant.id, importId);
-    const entries = imports.reportChunks(tenant.id, importId);
-    await objects.write(
-      source.bucket,
-      errorReport,
-      (async function* () {
-        // UTF-8 BOM so Excel opens accented names correctly.
-        yield '\ufeff' + stringify([['line', 'row', 'reason']]);
-        for await (const e of entries) yield stringify([[e.line, e.row, e.reason]]);
-      })(),
-      'text/csv; charset=utf-8',
-    );
+    await errorReportFiles(objects, source.bucket).write(errorReport, imports.reportChunks(tenant.id, importId));
   }
   const detected = { encoding: layout.encoding, delimiter: layout.delimiter, columns: describeMapping(layout.header, mapColumns(layout.header, job.mapping ?? {})) };
   const finishedAt = now().toISOString();

@@ -5,9 +5,12 @@ import { ConflictError, NotFoundError, invalid } from '../domain/errors.ts';
 import type { PrivacyStore, ReportEntry } from '../store/privacy.store.ts';
 import { auditEntry } from '../audit/audit.ts';
 import { suppressIdentity, type Identity } from './suppression.ts';
+import type { ErrorReportFiles } from '../import/error-report.ts';
 
 export interface ErasureContext {
   privacy: PrivacyStore;
+  /** Rewrites an import's error-report CSV in the import bucket from its (redacted) entries. */
+  reportFiles: ErrorReportFiles;
   tenantId: string;
   /** Who erases: an API key id, or `system:retention`. */
   actor: string;
@@ -24,7 +27,8 @@ const MAX_ROUNDS = 5;
  * 1. suppression entries first (the person cannot come back while the rest goes);
  * 2. every partition item but the card (history, ledger, booking/order states) and the receipts their
  *    history names, in pages, receipts first;
- * 3. import error-report rows naming the person are redacted;
+ * 3. import error-report rows naming the person are redacted, in the table and in the CSV files already
+ *    written to the import bucket;
  * 4. last, the card, its identity lookups and the audit entry in one transaction, on the condition that
  *    the card did not change since step 2 — an event that slipped in means one more round.
  * While the card exists, DELETE can be repeated; once it is gone, the id answers 404 like any unknown id.
@@ -73,13 +77,27 @@ async function redactImportReports(ctx: ErasureContext, customerId: string, iden
     const digits = text.replace(/\D/g, '');
     return nationals.some((n) => digits.includes(n));
   };
-  for await (const report of ctx.privacy.importReports(ctx.tenantId, since)) {
-    if (!report.entries.some(names)) continue;
-    await ctx.privacy.replaceReportEntries(
-      report.key,
-      report.entries.map((e) => (names(e) ? { line: e.line, row: '', reason: 'row removed: the person was erased' } : e)),
-    );
+  // A job's report items come one after another: each job is handled whole, its CSV file first (from the
+  // redacted entries), then its items. Interrupted in between, the items still name the person, so the
+  // erasure sent again does both again.
+  type Chunk = { importId: string; reportKey: string | null; key: { pk: string; sk: string }; entries: ReportEntry[] };
+  const redact = (e: ReportEntry) => (names(e) ? { line: e.line, row: '', reason: 'row removed: the person was erased' } : e);
+  const finishJob = async (chunks: Chunk[]) => {
+    const naming = chunks.filter((c) => c.entries.some(names));
+    if (!naming.length) return;
+    const reportKey = chunks[0]!.reportKey;
+    if (reportKey) await ctx.reportFiles.write(reportKey, chunks.flatMap((c) => c.entries.map(redact)));
+    for (const c of naming) await ctx.privacy.replaceReportEntries(c.key, c.entries.map(redact));
+  };
+  let job: Chunk[] = [];
+  for await (const chunk of ctx.privacy.importReports(ctx.tenantId, since)) {
+    if (job.length && job[0]!.importId !== chunk.importId) {
+      await finishJob(job);
+      job = [];
+    }
+    job.push(chunk);
   }
+  await finishJob(job);
 }
 
 const clockMs = (ctx: ErasureContext) => (ctx.now?.() ?? new Date()).getTime();

@@ -1,4 +1,5 @@
 import type { PrivacyStore } from '../store/privacy.store.ts';
+import type { ErrorReportFiles } from '../import/error-report.ts';
 import { eraseCustomer } from './erasure.ts';
 
 export const RETENTION_ACTOR = 'system:retention';
@@ -25,7 +26,10 @@ export interface RetentionReport {
  * The scheduled retention job: for every tenant with `retention.inactiveMonths`, erase the customers
  * whose last contact is older than that (same erasure as DELETE, audited with actor `system:retention`).
  */
-export async function runRetention(privacy: PrivacyStore, opts: { now?: () => Date; maxPerTenant?: number } = {}): Promise<RetentionReport> {
+export async function runRetention(
+  { privacy, reportFiles }: { privacy: PrivacyStore; reportFiles: ErrorReportFiles },
+  opts: { now?: () => Date; maxPerTenant?: number } = {},
+): Promise<RetentionReport> {
   const clock = () => opts.now?.() ?? new Date();
   const report: RetentionReport = { tenants: [] };
   for (const { tenantId, inactiveMonths } of await privacy.tenantsWithRetention()) {
@@ -34,7 +38,7 @@ export async function runRetention(privacy: PrivacyStore, opts: { now?: () => Da
     let erased = 0;
     for (const id of ids) {
       try {
-        await eraseCustomer({ privacy, tenantId, actor: RETENTION_ACTOR, now: opts.now }, id);
+        await eraseCustomer({ privacy, reportFiles, tenantId, actor: RETENTION_ACTOR, now: opts.now }, id);
         erased++;
       } catch (e) {
         // Erased meanwhile (by hand or by a concurrent run): nothing left to do for this one.

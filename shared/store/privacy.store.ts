@@ -71,7 +71,7 @@ export interface PrivacyStore {
   tenantsWithRetention(): Promise<{ tenantId: string; inactiveMonths: number }[]>;
 
   /** Error-report items of the tenant's imports created since `since`, for redaction. */
-  importReports(tenantId: string, since: string): AsyncGenerator<{ key: Key; entries: ReportEntry[] }>;
+  importReports(tenantId: string, since: string): AsyncGenerator<{ importId: string; reportKey: string | null; key: Key; entries: ReportEntry[] }>;
   replaceReportEntries(key: Key, entries: ReportEntry[]): Promise<void>;
 }
 
@@ -346,7 +346,7 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
             IndexName: 'gsi4',
             KeyConditionExpression: 'gsi4pk = :p AND gsi4sk >= :since',
             ExpressionAttributeValues: { ':p': keys.importListing(tenantId, '', '').gsi4pk, ':since': since },
-            ProjectionExpression: 'id',
+            ProjectionExpression: 'id, reportKey',
             ExclusiveStartKey: start,
           }),
         );
@@ -361,7 +361,9 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
                 ExclusiveStartKey: reportStart,
               }),
             );
-            for (const item of page.Items ?? []) yield { key: { pk: item.pk as string, sk: item.sk as string }, entries: item.entries as ReportEntry[] };
+            for (const item of page.Items ?? []) {
+              yield { importId: job.id as string, reportKey: (job.reportKey as string | null | undefined) ?? null, key: { pk: item.pk as string, sk: item.sk as string }, entries: item.entries as ReportEntry[] };
+            }
             reportStart = page.LastEvaluatedKey;
           } while (reportStart);
         }

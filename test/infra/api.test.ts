@@ -234,6 +234,7 @@ describe('least privilege', () => {
       const expected = [
         ...(can.signExportDownloads ? [{ actions: ['s3:GetObject'], resource: objects(exportId, '/*') }] : []),
         ...(can.signImportUploads ? [{ actions: ['s3:PutObject'], resource: objects(importId, '/imports/*') }] : []),
+        ...(can.rewriteImportReports ? [{ actions: ['s3:PutObject'], resource: objects(importId, '/reports/*') }] : []),
         ...(can.signImportReports ? [{ actions: ['s3:GetObject'], resource: objects(importId, '/reports/*') }] : []),
       ];
       const actual = roleStatements(json, logicalId(functions[route.name].functionRole))

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import type { Reply } from '../helpers/invoke.ts';
@@ -49,6 +49,22 @@ async function scanTable(db: DynamoDBDocumentClient): Promise<string[]> {
   } while (ExclusiveStartKey);
   return out;
 }
+/** Objects of the import and export buckets whose key or content holds one of the needles (phones also as bare national digits). */
+async function filesMentioning(...needles: string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const Bucket of [env.importBucket, env.exportBucket]) {
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await env.s3.send(new ListObjectsV2Command({ Bucket, ContinuationToken }));
+      for (const { Key } of page.Contents ?? []) {
+        const text = `${Key}\n${await (await env.s3.send(new GetObjectCommand({ Bucket, Key }))).Body!.transformToString()}`.toLowerCase();
+        if (needles.some((x) => text.includes(x.toLowerCase()) || (/^\d{6,}$/.test(x) && text.replace(/\D/g, '').includes(x)))) found.push(`${Bucket}/${Key}`);
+      }
+      ContinuationToken = page.NextContinuationToken;
+    } while (ContinuationToken);
+  }
+  return found;
+}
 const mentioning = async (...needles: string[]) => (await scanTable(env.db)).filter((item) => needles.some((x) => item.toLowerCase().includes(x.toLowerCase())));
 
 /** Puts a CSV in the import bucket and runs the S3-triggered worker on it; answers the finished job. */
@@ -90,11 +106,15 @@ async function richCustomer() {
 describe('DELETE /v1/customers/{id}', () => {
   it('leaves no item holding the id, email or phone; the person answers 404 everywhere; the act is audited', async () => {
     const p = await richCustomer();
+    // Before: the import's error report in the bucket quotes the person's row (email as written, phone digits).
+    expect((await filesMentioning(p.email)).length).toBeGreaterThan(0);
     const res = await call('DELETE', `/v1/customers/${p.id}`, { key: sk });
     expect(res.status).toBe(204);
 
     const left = await mentioning(p.id, p.email, p.phone);
     expect(left).toEqual([]);
+    // The error-report CSV already written to the import bucket is rewritten without the row.
+    expect(await filesMentioning(p.id, p.email, p.phone, p.national)).toEqual([]);
     // Import report rows are redacted too (they held the phone as written: national digits with a space).
     expect((await scanTable(env.db)).filter((i) => i.replace(/\D/g, '').includes(p.national))).toEqual([]);
 
@@ -202,7 +222,8 @@ describe('DELETE /v1/customers/{id}', () => {
         return env.db.send(command as never);
       },
     } as unknown as DynamoDBDocumentClient;
-    await expect(eraseCustomer({ privacy: dynamoPrivacyStore(flaky, env.tableName), tenantId: TENANT, actor: skId }, id)).rejects.toThrow('Lambda timed out');
+    const { reportFiles } = (await import('../../shared/http/stores.ts')).privacyStores();
+    await expect(eraseCustomer({ privacy: dynamoPrivacyStore(flaky, env.tableName), reportFiles, tenantId: TENANT, actor: skId }, id)).rejects.toThrow('Lambda timed out');
     const halfway = await mentioning(id);
     expect(halfway.length).toBeGreaterThan(0);
     expect(halfway.length).toBeLessThan(300);

@@ -1,0 +1,27 @@
+import { stringify } from 'csv-stringify/sync';
+import type { ObjectStore } from './object-store.ts';
+
+/** One line of an import's error report: the row's first line in the file, the row as written, and why. */
+export interface ErrorReportEntry {
+  line: number;
+  row: string;
+  reason: string;
+}
+
+/** The error report as CSV text, chunk by chunk (never the whole report in memory). */
+export async function* errorReportCsv(entries: AsyncIterable<ErrorReportEntry> | Iterable<ErrorReportEntry>): AsyncGenerator<string> {
+  // UTF-8 BOM so Excel opens accented names correctly.
+  yield '\ufeff' + stringify([['line', 'row', 'reason']]);
+  for await (const e of entries) yield stringify([[e.line, e.row, e.reason]]);
+}
+
+/** Writes (or rewrites) the CSV file of an import's error report in the import bucket. */
+export interface ErrorReportFiles {
+  write(reportKey: string, entries: AsyncIterable<ErrorReportEntry> | Iterable<ErrorReportEntry>): Promise<void>;
+}
+
+export function errorReportFiles(objects: ObjectStore, bucket: string): ErrorReportFiles {
+  return {
+    write: (reportKey, entries) => objects.write(bucket, reportKey, errorReportCsv(entries), 'text/csv; charset=utf-8'),
+  };
+}
