@@ -34,7 +34,8 @@ interface Instance {
 function launch(dataDir: string, port: number): Instance {
   const child = spawn(process.execPath, [TSX, 'local/start.ts'], {
     cwd: ROOT,
-    env: userEnv({ DATA_DIR: dataDir, PORT: String(port) }),
+    // DEBUG: every log line a handler can write is written, so the PII check below sees all of them.
+    env: userEnv({ DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'DEBUG' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -245,6 +246,26 @@ describe('npm start', () => {
       expect(javaOn(otherDir)).toEqual([]);
     } finally {
       rmSync(otherDir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes none of the names, emails and phones it was sent to its logs', async () => {
+    const sent = { firstName: 'Ottavia', lastName: 'Quaglierini', email: 'ottavia.quaglierini@example.it', phone: '+39 347 765 4321' };
+    const event = await api('/v1/events', {
+      method: 'POST',
+      key: sk,
+      body: JSON.stringify({ eventId: 'e2e-pii-1', type: 'booking.created', occurredAt: '2026-03-01T19:00:00Z', customer: sent, data: { bookingId: 'pii-b1', date: '2026-03-08', time: '20:00', partySize: 2, notes: 'Quaglierini party' } }),
+    });
+    expect(event.status).toBe(200);
+    // Refused requests are logged too: a duplicate email (409) and an invalid phone (400) quoting the person.
+    expect((await api('/v1/customers', { method: 'POST', key: sk, body: JSON.stringify({ email: sent.email, firstName: sent.firstName }) })).status).toBe(409);
+    expect((await api('/v1/customers', { method: 'POST', key: sk, body: JSON.stringify({ email: 'x.quaglierini@example.it', phone: 'Quaglierini 12' }) })).status).toBe(400);
+
+    const logs = first!.output();
+    // The run did log (requests, the import, the export), so the check below is about content, not silence.
+    expect(logs).toContain('import completed');
+    for (const pii of ['Quaglierini', 'Ottavia', 'ottavia.quaglierini@example.it', '3477654321', 'Lovelace', 'ada@example.com', 'grace@example.com']) {
+      expect(logs.includes(pii), `${pii} is in the logs of npm start`).toBe(false);
     }
   });
 
