@@ -6,12 +6,17 @@ import type { CustomerFields } from './customer.schema.ts';
 import { ValidationError, type FieldError } from './errors.ts';
 import { findTag } from './tenants.ts';
 
-const emailSchema = z.email();
+/**
+ * The pattern `z.email()` checks a string with (its only check): tested directly, because a schema parse
+ * per row cost an import of a million rows more than the test itself.
+ */
+const EMAIL_PATTERN = z.email().def.pattern!;
 
 /** Lower-cased, trimmed email, or undefined when it is not an address. */
 export function normaliseEmail(raw: string): string | undefined {
   const v = raw.trim().toLowerCase();
-  return emailSchema.safeParse(v).success ? v : undefined;
+  EMAIL_PATTERN.lastIndex = 0;
+  return EMAIL_PATTERN.test(v) ? v : undefined;
 }
 
 /** E.164, reading numbers without a country code in the tenant's default country. */

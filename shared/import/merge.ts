@@ -8,6 +8,8 @@ export type DuplicatePolicy = 'merge' | 'skip' | 'overwrite';
 const TEXT_FIELDS = ['firstName', 'lastName', 'language', 'birthDate', 'gender', 'city', 'postalCode', 'country', 'notes'] as const;
 
 export function newCustomerFromRow(id: string, f: RowFields, at: string): Customer {
+  const stats = emptyStats();
+  if (f.totalSpent !== undefined) stats.totalSpent = f.totalSpent;
   const firstContactAt = f.firstContactAt && f.firstContactAt < at ? f.firstContactAt : at;
   const lastContactAt = f.lastContactAt && f.lastContactAt > firstContactAt && f.lastContactAt <= at ? f.lastContactAt : firstContactAt;
   return {
@@ -25,10 +27,10 @@ export function newCustomerFromRow(id: string, f: RowFields, at: string): Custom
     postalCode: f.postalCode ?? null,
     country: f.country ?? null,
     notes: f.notes ?? null,
-    attributes: { ...f.attributes },
+    attributes: f.attributes ? { ...f.attributes } : {},
     firstContactAt,
     lastContactAt,
-    stats: { ...emptyStats(), totalSpent: f.totalSpent ?? 0 },
+    stats,
     createdAt: at,
     updatedAt: at,
     version: 1,

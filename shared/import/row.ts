@@ -1,7 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { normaliseEmail, normalisePhone } from '../domain/customer-rules.ts';
-import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.schema.ts';
 import { findTag } from '../domain/tenants.ts';
+import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.schema.ts';
 import type { ColumnTarget, ImportField } from './columns.ts';
 import { readAmount, readConsent, readCountry, readDate, readGender, readLanguage, splitTags } from './values.ts';
 
@@ -54,33 +54,96 @@ export function unneutralise(value: string): string {
 
 const LIMITS: Partial<Record<ImportField, number>> = { firstName: 100, lastName: 100, city: 100, postalCode: 20, notes: 4000 };
 
+/** A column as the row reader uses it: the field it feeds (or an attribute name, or nothing). */
+type Column = { field: ImportField; max: number } | { field: 'attribute'; name: string } | { field: 'ignore' };
+
+/** The columns of a mapping, worked out once per file rather than once per row (keyed by the targets array). */
+const plans = new WeakMap<ColumnTarget[], Column[]>();
+function planOf(targets: ColumnTarget[]): Column[] {
+  let plan = plans.get(targets);
+  if (!plan) {
+    plan = targets.map((t): Column => ('ignore' in t ? { field: 'ignore' } : 'attribute' in t ? { field: 'attribute', name: t.attribute } : { field: t.field, max: LIMITS[t.field] ?? 0 }));
+    plans.set(targets, plan);
+  }
+  return plan;
+}
+
+/**
+ * Tag names already resolved against a catalogue (`findTag`, or added to it). A catalogue only grows while
+ * a file is read, by appending the tags the file brings, so an answer once given stays right: the
+ * remembered answers are dropped only if the catalogue is replaced or shrinks.
+ */
+const resolvedTags = new WeakMap<string[], { size: number; byName: Map<string, string> }>();
+function catalogueTag(catalogue: string[], name: string): string {
+  let resolved = resolvedTags.get(catalogue);
+  if (!resolved || resolved.size > catalogue.length) resolvedTags.set(catalogue, (resolved = { size: catalogue.length, byName: new Map() }));
+  let tag = resolved.byName.get(name);
+  if (tag === undefined) {
+    tag = findTag(catalogue, name);
+    if (!tag) catalogue.push((tag = name));
+    if (resolved.byName.size < 10_000) resolved.byName.set(name, tag);
+  }
+  resolved.size = catalogue.length;
+  return tag;
+}
+
+/** A file repeats a handful of tag cells a million times: their names are remembered (bounded). */
+const tagCells = new Map<string, string[]>();
+function tagNames(cell: string): string[] {
+  let names = tagCells.get(cell);
+  if (!names) {
+    names = splitTags(cell);
+    if (tagCells.size < 1000) tagCells.set(cell, names);
+  }
+  return names;
+}
+
+function warn(warnings: string[], header: string[], col: number, what: string) {
+  warnings.push(`${header[col] || `column ${col + 1}`}: ${what}`);
+}
+
+/** A text value cut to the field's length, with a warning when it was longer. */
+function cut(value: string, max: number, warnings: string[], header: string[], col: number): string {
+  if (value.length <= max) return value;
+  warn(warnings, header, col, `longer than ${max} characters, cut`);
+  return value.slice(0, max);
+}
+
+/** A first or last contact as an instant: a full timestamp as given, a date at midnight UTC; undefined for
+ * a timestamp whose time does not exist (`T25:00Z`), which the row leaves out with a warning. */
+function instant(value: string, date: string): string | undefined {
+  if (value.length <= 10 || !ISO_INSTANT.test(value)) return `${date}T00:00:00.000Z`;
+  const t = new Date(value);
+  return Number.isNaN(t.getTime()) ? undefined : t.toISOString();
+}
+
 /**
  * Reads one record. Rejects it only when it has more values than the header (a stray delimiter shifts
  * every field) or when it has neither a valid email nor a valid phone; any other unreadable value is
  * left out with a warning naming the column.
  */
 export function readRow(record: string[], line: number, ctx: RowContext): RowResult {
-  const { header, targets } = ctx;
+  const { header } = ctx;
   if (record.length > header.length) {
     return { ok: false, line, reason: `has ${record.length} values but the header has ${header.length} columns (a stray delimiter?)` };
   }
+  const columns = planOf(ctx.targets);
   const fields: RowFields = {};
   const warnings: string[] = [];
-  const warn = (col: number, what: string) => warnings.push(`${header[col] || `column ${col + 1}`}: ${what}`);
   let badEmail: number | undefined;
   let badPhone: number | undefined;
   let fullName: string | undefined;
 
   for (let i = 0; i < record.length; i++) {
-    const value = unneutralise(record[i]!.trim());
+    const column = columns[i]!;
+    const cell = record[i]!;
+    if (!cell || column.field === 'ignore') continue;
+    const value = unneutralise(cell.trim());
     if (!value) continue;
-    const target = targets[i]!;
-    if ('ignore' in target) continue;
-    if ('attribute' in target) {
-      (fields.attributes ??= {})[target.attribute] = value.slice(0, 1000);
-      continue;
-    }
-    switch (target.field) {
+    switch (column.field) {
+      case 'attribute':
+        (fields.attributes ??= {})[column.name] = value.slice(0, 1000);
+        break;
       case 'email': {
         if (fields.email) break;
         const v = normaliseEmail(value);
@@ -91,21 +154,38 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
       case 'phone':
       case 'mobile': {
         // A mobile number is preferred over a landline when the file has both.
-        if (fields.phone && target.field === 'phone') break;
+        if (fields.phone && column.field === 'phone') break;
         const v = normalisePhone(value, ctx.defaultCountry);
         if (v) {
-          if (!fields.phone || target.field === 'mobile') fields.phone = v;
+          if (!fields.phone || column.field === 'mobile') fields.phone = v;
         } else badPhone ??= i;
         break;
       }
-      case 'firstName':
-      case 'lastName':
-      case 'city':
-      case 'postalCode':
+      // One case per field, each setting its own property: a computed key on a row's fields cost more
+      // than the rest of the case.
+      case 'firstName': {
+        const v = cut(value, column.max, warnings, header, i);
+        fields.firstName ??= v;
+        break;
+      }
+      case 'lastName': {
+        const v = cut(value, column.max, warnings, header, i);
+        fields.lastName ??= v;
+        break;
+      }
+      case 'city': {
+        const v = cut(value, column.max, warnings, header, i);
+        fields.city ??= v;
+        break;
+      }
+      case 'postalCode': {
+        const v = cut(value, column.max, warnings, header, i);
+        fields.postalCode ??= v;
+        break;
+      }
       case 'notes': {
-        const max = LIMITS[target.field]!;
-        if (value.length > max) warn(i, `longer than ${max} characters, cut`);
-        fields[target.field] ??= value.slice(0, max);
+        const v = cut(value, column.max, warnings, header, i);
+        fields.notes ??= v;
         break;
       }
       case 'fullName':
@@ -114,60 +194,66 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
       case 'language': {
         const v = readLanguage(value);
         if (v) fields.language ??= v;
-        else warn(i, `"${value}" is not a language, left out`);
+        else warn(warnings, header, i, `"${value}" is not a language, left out`);
         break;
       }
       case 'consent': {
         const v = readConsent(value);
         if (v) fields.consent ??= v;
         // clientela's exports write the states an import cannot set as they are: no answer, no warning.
-        else if (!NO_ANSWER.has(value.toLowerCase())) warn(i, `"${value}" is not a yes or no, consent left unchanged`);
+        else if (!NO_ANSWER.has(value.toLowerCase())) warn(warnings, header, i, `"${value}" is not a yes or no, consent left unchanged`);
         break;
       }
       case 'birthDate': {
         const v = readDate(value);
         if (v && v >= '1900-01-01' && v <= ctx.today) fields.birthDate ??= v;
-        else warn(i, `"${value}" is not a birth date (dd/mm/yyyy or yyyy-mm-dd), left out`);
+        else warn(warnings, header, i, `"${value}" is not a birth date (dd/mm/yyyy or yyyy-mm-dd), left out`);
         break;
       }
-      case 'firstContactAt':
+      case 'firstContactAt': {
+        const v = readDate(value);
+        const at = v && v >= '1900-01-01' && v <= ctx.today ? instant(value, v) : undefined;
+        if (at) fields.firstContactAt ??= at;
+        else warn(warnings, header, i, `"${value}" is not a date (dd/mm/yyyy or yyyy-mm-dd), left out`);
+        break;
+      }
       case 'lastContactAt': {
         const v = readDate(value);
-        if (v && v >= '1900-01-01' && v <= ctx.today) fields[target.field] ??= ISO_INSTANT.test(value) ? new Date(value).toISOString() : `${v}T00:00:00.000Z`;
-        else warn(i, `"${value}" is not a date (dd/mm/yyyy or yyyy-mm-dd), left out`);
+        const at = v && v >= '1900-01-01' && v <= ctx.today ? instant(value, v) : undefined;
+        if (at) fields.lastContactAt ??= at;
+        else warn(warnings, header, i, `"${value}" is not a date (dd/mm/yyyy or yyyy-mm-dd), left out`);
         break;
       }
       case 'totalSpentMinor': {
         if (/^\d{1,15}$/.test(value)) fields.totalSpent ??= Number(value);
-        else warn(i, `"${value}" is not an amount in minor units, left out`);
+        else warn(warnings, header, i, `"${value}" is not an amount in minor units, left out`);
         break;
       }
       case 'gender': {
         const v = readGender(value);
         if (v) fields.gender ??= v;
-        else warn(i, `"${value}" is not a gender, left out`);
+        else warn(warnings, header, i, `"${value}" is not a gender, left out`);
         break;
       }
       case 'country': {
         const v = readCountry(value);
         if (v) fields.country ??= v;
-        else warn(i, `"${value}" is not a country, left out`);
+        else warn(warnings, header, i, `"${value}" is not a country, left out`);
         break;
       }
       case 'totalSpent': {
         const v = readAmount(value);
         if (v !== undefined && v >= 0) fields.totalSpent ??= v;
-        else warn(i, `"${value}" is not an amount, left out`);
+        else warn(warnings, header, i, `"${value}" is not an amount, left out`);
         break;
       }
       case 'tags': {
         const tags = (fields.tags ??= []);
-        for (const name of splitTags(value)) {
-          let tag = findTag(ctx.tags, name);
-          if (!tag) ctx.tags.push((tag = name));
+        for (const name of tagNames(value)) {
+          const tag = catalogueTag(ctx.tags, name);
           if (tags.includes(tag)) continue;
           if (tags.length >= MAX_TAGS_PER_CUSTOMER) {
-            warn(i, `more than ${MAX_TAGS_PER_CUSTOMER} tags, "${name}" left out`);
+            warn(warnings, header, i, `more than ${MAX_TAGS_PER_CUSTOMER} tags, "${name}" left out`);
             continue;
           }
           tags.push(tag);
@@ -189,8 +275,8 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
     ];
     return { ok: false, line, reason: `needs a valid email or phone: ${why.join(', ')}` };
   }
-  if (badEmail !== undefined && !fields.email) warn(badEmail, `"${record[badEmail]!.trim()}" is not a valid email, left out`);
-  if (badPhone !== undefined && !fields.phone) warn(badPhone, `"${record[badPhone]!.trim()}" is not a valid phone number, left out`);
+  if (badEmail !== undefined && !fields.email) warn(warnings, header, badEmail, `"${record[badEmail]!.trim()}" is not a valid email, left out`);
+  if (badPhone !== undefined && !fields.phone) warn(warnings, header, badPhone, `"${record[badPhone]!.trim()}" is not a valid phone number, left out`);
   if (fields.tags && !fields.tags.length) delete fields.tags;
   return { ok: true, line, fields, warnings };
 }

@@ -2,11 +2,11 @@ import type { Customer } from '../domain/customer.schema.ts';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import type { ConsentLedgerEntry } from '../store/customer.store.ts';
 import { mapColumns } from './columns.ts';
-import { openCsv, type CsvLayout } from './csv-reader.ts';
+import { openCsv, type CsvLayout, type CsvRecord } from './csv-reader.ts';
 import type { ImportCheckpoint, ImportCounts, ImportJob } from './import-job.ts';
 import { importUlid as ulid } from './ids.ts';
 import { mergeRow, newCustomerFromRow } from './merge.ts';
-import { readRow, type RowContext, type RowResult } from './row.ts';
+import { readRow, type RowContext, type RowFields, type RowResult } from './row.ts';
 
 /** One line of the error report: the row's first line in the file, the row as written, and why. */
 export interface ReportEntry {
@@ -78,7 +78,7 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
   const { job, tenant, sink } = args;
   const now = () => (args.now?.() ?? new Date()).toISOString();
   const resume = job.checkpoint ? { layout: job.checkpoint.layout, offset: job.checkpoint.offset, line: job.checkpoint.line } : undefined;
-  const { layout, records } = await openCsv(args.bytes, resume);
+  const { layout, batches } = await openCsv(args.bytes, resume);
   if (!layout.header.length) return { outcome: 'unreadable', reason: 'the file is empty or has no header row' };
 
   const targets = mapColumns(layout.header, job.mapping ?? {});
@@ -87,19 +87,19 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
   let counts: ImportCounts = { ...job.counts };
   let checkpoint: ImportCheckpoint | null = job.checkpoint;
   let newTags = [...job.newTags];
-  let window: { result: RowResult; raw: string; end: number; line: number }[] = [];
+  let window: { result: RowResult; rec: CsvRecord }[] = [];
 
   const flush = async () => {
     if (!window.length) return;
-    const last = window[window.length - 1]!;
+    const last = window[window.length - 1]!.rec;
     // A continuation needs a record boundary and the line of the record that starts there.
-    const to: ImportCheckpoint = { offset: last.end, line: nextLine, layout };
+    const to: ImportCheckpoint = { offset: last.end, line: last.nextLine, layout };
     const added = catalogue.slice(tenant.tags.length + newTags.length).filter((t) => !newTags.includes(t));
     if (added.length && !job.dryRun) await sink.addTags(tenant.id, added);
     const tagsAfter = [...newTags, ...added];
     for (let attempt = 1; ; attempt++) {
-      const plan = await planWindow(window, job, tenant.id, sink, now());
-      const w: ImportWindow = { ...plan, from: checkpoint, to, counts: addCounts(counts, plan.delta), newTags: tagsAfter, dryRun: job.dryRun };
+      const { creates, updates, report, delta } = await planWindow(window, job, tenant.id, sink, now());
+      const w: ImportWindow = { creates, updates, report, from: checkpoint, to, counts: addCounts(counts, delta), newTags: tagsAfter, dryRun: job.dryRun };
       const result = await sink.commit(tenant.id, job.id, args.token, w);
       if (result === 'lost') throw new LostJob();
       if (result === 'ok') {
@@ -109,19 +109,21 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
         window = [];
         return;
       }
-      if (attempt >= 8) throw new Error(`import ${job.id}: window at line ${window[0]!.line} kept conflicting with concurrent changes`);
+      if (attempt >= 8) throw new Error(`import ${job.id}: window at line ${window[0]!.rec.line} kept conflicting with concurrent changes`);
       await new Promise((r) => setTimeout(r, Math.random() * 20 * 2 ** attempt));
     }
   };
 
   let nextLine = resume?.line ?? layout.dataLine;
   try {
-    for await (const rec of records) {
-      window.push({ result: readRow(rec.values, rec.line, ctx), raw: rec.raw, end: rec.end, line: rec.line });
-      nextLine = rec.nextLine;
-      if (window.length >= WINDOW_ROWS) {
-        await flush();
-        if (args.shouldStop?.()) return { outcome: 'stopped', counts, layout, checkpoint: checkpoint! };
+    for await (const batch of batches) {
+      for (const rec of batch) {
+        window.push({ result: readRow(rec.values, rec.line, ctx), rec });
+        nextLine = rec.nextLine;
+        if (window.length >= WINDOW_ROWS) {
+          await flush();
+          if (args.shouldStop?.()) return { outcome: 'stopped', counts, layout, checkpoint: checkpoint! };
+        }
       }
     }
     await flush();
@@ -143,8 +145,31 @@ export const addCounts = (a: ImportCounts, b: ImportCounts): ImportCounts => ({
   warnings: a.warnings + b.warnings,
 });
 
-/** What a window of rows does to the tenant's customers, computed against their current cards. */
-async function planWindow(rows: { result: RowResult; raw: string }[], job: ImportJob, tenantId: string, sink: ImportSink, at: string) {
+const NO_CUSTOMERS = { byEmail: new Map<string, Customer>(), byPhone: new Map<string, Customer>() };
+const NOT_SUPPRESSED = { emails: new Set<string>(), phones: new Set<string>() };
+
+/** The row as quoted in the report: as written, cut when very long. */
+const reportRow = (raw: string) => (raw.length > MAX_REPORT_ROW ? `${raw.slice(0, MAX_REPORT_ROW)}…` : raw);
+
+/** The row's fields without its phone (which belongs to another customer). */
+function withoutPhone(f: RowFields): RowFields {
+  const { phone: _, ...rest } = f;
+  return rest;
+}
+
+/** The consent ledger entry for a customer whose consent the window sets (or changes from `prev`). */
+function ledgerEntry(c: Customer, prev: Customer | undefined, importId: string, at: string): ConsentLedgerEntry | undefined {
+  const status = c.consent.newsletter;
+  if (status !== 'granted' && status !== 'denied') return undefined;
+  if (prev && prev.consent.newsletter === status) return undefined;
+  return { id: ulid(), channel: 'newsletter', status, at, source: { type: 'import', importId } };
+}
+
+/**
+ * What a window of rows does to the tenant's customers, computed against their current cards. Called once
+ * per 19 rows for every row of a file: no per-row copies beyond the cards it produces.
+ */
+async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: ImportJob, tenantId: string, sink: ImportSink, at: string) {
   const delta: ImportCounts = { rows: rows.length, created: 0, updated: 0, unchanged: 0, rejected: 0, warnings: 0 };
   const report: ReportEntry[] = [];
   const emails = new Set<string>();
@@ -154,63 +179,71 @@ async function planWindow(rows: { result: RowResult; raw: string }[], job: Impor
     if (result.fields.email) emails.add(result.fields.email);
     if (result.fields.phone) phones.add(result.fields.phone);
   }
-  const { byEmail, byPhone } = emails.size || phones.size ? await sink.match(tenantId, [...emails], [...phones], job.dryRun ? job.id : undefined) : { byEmail: new Map(), byPhone: new Map() };
-  const unknownEmails = [...emails].filter((e) => !byEmail.has(e));
-  const unknownPhones = [...phones].filter((p) => !byPhone.has(p));
-  const suppressed = sink.suppressed && (unknownEmails.length || unknownPhones.length) ? await sink.suppressed(tenantId, unknownEmails, unknownPhones) : { emails: new Set<string>(), phones: new Set<string>() };
+  const { byEmail, byPhone } = emails.size || phones.size ? await sink.match(tenantId, [...emails], [...phones], job.dryRun ? job.id : undefined) : NO_CUSTOMERS;
+  let suppressed = NOT_SUPPRESSED;
+  if (sink.suppressed) {
+    const unknownEmails = [...emails].filter((e) => !byEmail.has(e));
+    const unknownPhones = [...phones].filter((p) => !byPhone.has(p));
+    if (unknownEmails.length || unknownPhones.length) suppressed = await sink.suppressed(tenantId, unknownEmails, unknownPhones);
+  }
 
   const stored = new Map<string, Customer>();
   const idByEmail = new Map<string, string>();
   const idByPhone = new Map<string, string>();
-  for (const c of [...byEmail.values(), ...byPhone.values()]) {
-    stored.set(c.id, c);
-    if (c.email) idByEmail.set(c.email, c.id);
-    if (c.phone) idByPhone.set(c.phone, c.id);
+  for (const found of [byEmail, byPhone]) {
+    for (const c of found.values()) {
+      stored.set(c.id, c);
+      if (c.email) idByEmail.set(c.email, c.id);
+      if (c.phone) idByPhone.set(c.phone, c.id);
+    }
   }
-  const created = new Set<string>();
+  // The cards the window creates or changes, in the order it first touches them. A created card is one
+  // not found by the match (its id is new).
   const current = new Map<string, Customer>();
-  const card = (id: string) => current.get(id) ?? stored.get(id)!;
 
-  for (const { result, raw } of rows) {
-    const row = raw.length > MAX_REPORT_ROW ? `${raw.slice(0, MAX_REPORT_ROW)}…` : raw;
+  for (const { result, rec } of rows) {
     if (!result.ok) {
       delta.rejected++;
-      report.push({ line: result.line, row, reason: result.reason });
+      report.push({ line: result.line, row: reportRow(rec.raw), reason: result.reason });
       continue;
     }
-    const f = { ...result.fields };
-    const warnings = [...result.warnings];
+    let f = result.fields;
+    let moreWarnings: string[] | undefined;
     let id = f.email ? idByEmail.get(f.email) : undefined;
     if (!id && f.phone) {
       const owner = idByPhone.get(f.phone);
+      const ownerEmail = owner && (current.get(owner) ?? stored.get(owner)!).email;
       // The phone is someone else's when that customer has another email: a new customer, without the phone.
-      if (owner && f.email && card(owner).email && card(owner).email !== f.email) {
-        warnings.push(`phone ${f.phone} belongs to another customer (${owner}), left out`);
-        delete f.phone;
+      if (owner && f.email && ownerEmail && ownerEmail !== f.email) {
+        (moreWarnings ??= []).push(`phone ${f.phone} belongs to another customer (${owner}), left out`);
+        f = withoutPhone(f);
       } else id = owner;
     }
     if (id && f.phone && idByPhone.has(f.phone) && idByPhone.get(f.phone) !== id) {
-      warnings.push(`phone ${f.phone} belongs to another customer (${idByPhone.get(f.phone)}), left out`);
-      delete f.phone;
+      (moreWarnings ??= []).push(`phone ${f.phone} belongs to another customer (${idByPhone.get(f.phone)}), left out`);
+      f = withoutPhone(f);
     }
     if (!id && ((f.email && suppressed.emails.has(f.email)) || (f.phone && suppressed.phones.has(f.phone)))) {
       delta.rejected++;
-      report.push({ line: result.line, row, reason: 'suppressed' });
+      report.push({ line: result.line, row: reportRow(rec.raw), reason: 'suppressed' });
       continue;
     }
-    delta.warnings += warnings.length;
-    for (const w of warnings) report.push({ line: result.line, row, reason: `warning: ${w}` });
+    const warnings = moreWarnings ? [...result.warnings, ...moreWarnings] : result.warnings;
+    if (warnings.length) {
+      delta.warnings += warnings.length;
+      const row = reportRow(rec.raw);
+      for (const w of warnings) report.push({ line: result.line, row, reason: `warning: ${w}` });
+    }
 
     if (!id) {
       const c = newCustomerFromRow(ulid(), f, at);
-      created.add(c.id);
       current.set(c.id, c);
       if (c.email) idByEmail.set(c.email, c.id);
       if (c.phone) idByPhone.set(c.phone, c.id);
       delta.created++;
       continue;
     }
-    const before = card(id);
+    const before = current.get(id) ?? stored.get(id)!;
     const next = mergeRow(before, f, job.onDuplicate, at);
     if (next === before) {
       delta.unchanged++;
@@ -222,19 +255,13 @@ async function planWindow(rows: { result: RowResult; raw: string }[], job: Impor
     delta.updated++;
   }
 
-  const ledger = (c: Customer, prev?: Customer): ConsentLedgerEntry | undefined => {
-    const status = c.consent.newsletter;
-    if (status !== 'granted' && status !== 'denied') return undefined;
-    if (prev && prev.consent.newsletter === status) return undefined;
-    return { id: ulid(), channel: 'newsletter', status, at, source: { type: 'import', importId: job.id } };
-  };
   const creates: ImportWindow['creates'] = [];
   const updates: ImportWindow['updates'] = [];
-  for (const [id, c] of current) {
-    if (created.has(id)) creates.push({ customer: c, consent: ledger(c) });
+  for (const c of current.values()) {
+    const prev = stored.get(c.id);
+    if (!prev) creates.push({ customer: c, consent: ledgerEntry(c, undefined, job.id, at) });
     else {
-      const prev = stored.get(id)!;
-      updates.push({ prev, next: { ...c, version: prev.version + 1, updatedAt: at }, consent: ledger(c, prev) });
+      updates.push({ prev, next: { ...c, version: prev.version + 1, updatedAt: at }, consent: ledgerEntry(c, prev, job.id, at) });
     }
   }
   return { creates, updates, report, delta };

@@ -9,8 +9,18 @@ import { fold } from '../domain/customer-rules.ts';
 const GRANTED = new Set(['si', 'sì', 'yes', 'y', 'true', '1', 'x', 'opt-in', 'optin', 'opted in', 'subscribed', 'iscritto', 'iscritta', 'ja', 'oui', 'vero', 'granted', 'ok', 's']);
 const DENIED = new Set(['no', 'n', 'false', '0', 'opt-out', 'optout', 'opted out', 'unsubscribed', 'disiscritto', 'disiscritta', 'nein', 'non', 'falso', 'denied']);
 
+/** A file repeats a handful of consent spellings a million times: remember the answers (bounded). */
+const consentCache = new Map<string, 'granted' | 'denied' | undefined>();
+
 /** `Sì`, `si`, `yes`, `true`, `1`, `x`, `opt-in` → granted; `No`, `false`, `0`, `opt-out` → denied. */
 export function readConsent(raw: string): 'granted' | 'denied' | undefined {
+  if (consentCache.has(raw)) return consentCache.get(raw);
+  const v = readConsentUncached(raw);
+  if (consentCache.size < 1000) consentCache.set(raw, v);
+  return v;
+}
+
+function readConsentUncached(raw: string): 'granted' | 'denied' | undefined {
   const v = fold(raw).replace(/[_\s]+/g, ' ').replace(/[.!]$/, '');
   const plain = v.replace(/ /g, '-');
   if (GRANTED.has(v) || GRANTED.has(plain)) return 'granted';
@@ -98,13 +108,47 @@ export function readGender(raw: string) {
   return GENDERS[fold(raw)];
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
+const pad = (n: number) => (n < 10 ? `0${n}` : String(n));
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/** The date as YYYY-MM-DD when it exists in the (proleptic Gregorian) calendar, as `Date` would have it. */
 function validDate(y: number, m: number, d: number): string | undefined {
   if (m < 1 || m > 12 || d < 1 || d > 31 || y < 1000 || y > 9999) return undefined;
-  const t = new Date(Date.UTC(y, m - 1, d));
-  if (t.getUTCFullYear() !== y || t.getUTCMonth() !== m - 1 || t.getUTCDate() !== d) return undefined;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  if (d > (m === 2 && leap ? 29 : DAYS[m - 1]!)) return undefined;
   return `${y}-${pad(m)}-${pad(d)}`;
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isDateSeparator = (c: number) => c === 47 || c === 46 || c === 45; // / . -
+
+/**
+ * The two plain shapes nearly every file uses, `d/m/yyyy` (any of / . -) and `yyyy-m-d`, read without
+ * regular expressions (a million rows have two dates each); anything else, or an answer of "no", goes
+ * through `readDate`'s general rules, which these agree with.
+ */
+function readPlainDate(v: string): string | undefined | null {
+  const n = v.length;
+  if (n < 8 || n > 10) return null;
+  let i = 0;
+  let a = 0;
+  while (i < n && i < 4 && isDigit(v.charCodeAt(i))) a = a * 10 + v.charCodeAt(i++) - 48;
+  const aDigits = i;
+  if (i >= n || !isDateSeparator(v.charCodeAt(i))) return null;
+  const sep1 = v.charCodeAt(i++);
+  let b = 0;
+  const bStart = i;
+  while (i < n && i - bStart < 2 && isDigit(v.charCodeAt(i))) b = b * 10 + v.charCodeAt(i++) - 48;
+  if (i === bStart || i >= n || !isDateSeparator(v.charCodeAt(i))) return null;
+  const sep2 = v.charCodeAt(i++);
+  let c = 0;
+  const cStart = i;
+  while (i < n && isDigit(v.charCodeAt(i))) c = c * 10 + v.charCodeAt(i++) - 48;
+  const cDigits = i - cStart;
+  if (i !== n) return null;
+  if (aDigits === 4 && sep1 === 45 && sep2 === 45 && cDigits >= 1 && cDigits <= 2) return validDate(a, b, c);
+  if (aDigits >= 1 && aDigits <= 2 && cDigits === 4) return b > 12 && a <= 12 ? validDate(c, a, b) : validDate(c, b, a);
+  return null;
 }
 
 /**
@@ -113,6 +157,8 @@ function validDate(y: number, m: number, d: number): string | undefined {
  */
 export function readDate(raw: string): string | undefined {
   const v = raw.trim();
+  const plain = readPlainDate(v);
+  if (plain !== null) return plain;
   let m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(v);
   if (m) return validDate(+m[1]!, +m[2]!, +m[3]!);
   m = /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/.exec(v);
@@ -131,6 +177,8 @@ export function readDate(raw: string): string | undefined {
  * A single separator followed by exactly three digits is a thousands separator (`1.500` is 1500).
  */
 export function readAmount(raw: string): number | undefined {
+  const plain = readPlainAmount(raw);
+  if (plain !== null) return plain;
   let v = raw.trim().replace(/^[A-Za-z€$£\s]+|[A-Za-z€$£\s]+$/g, '').replace(/[\s'’]/g, '');
   if (!v) return undefined;
   const negative = v.startsWith('-');
@@ -157,6 +205,31 @@ export function readAmount(raw: string): number | undefined {
   const minor = Number(integer || '0') * 100 + Number((fraction + '00').slice(0, 2));
   if (!Number.isSafeInteger(minor)) return undefined;
   return negative ? -minor : minor;
+}
+
+/**
+ * The shape nearly every file uses, digits with at most one `,` or `.` and at most two decimals
+ * (`1234,56`, `12.5`, `80`), read without regular expressions; anything else (`null`) goes through
+ * `readAmount`'s general rules, which give these the same answer.
+ */
+function readPlainAmount(v: string): number | undefined | null {
+  const n = v.length;
+  let sep = -1;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 48 && c <= 57) continue;
+    if ((c === 44 || c === 46) && sep < 0) sep = i;
+    else return null;
+  }
+  if (sep < 0) {
+    if (n === 0) return null;
+    const minor = Number(v) * 100;
+    return Number.isSafeInteger(minor) ? minor : undefined;
+  }
+  const decimals = n - sep - 1;
+  if (decimals > 2 || (sep === 0 && decimals === 0)) return null;
+  const minor = Number(v.slice(0, sep) || '0') * 100 + Number((v.slice(sep + 1) + '00').slice(0, 2));
+  return Number.isSafeInteger(minor) ? minor : undefined;
 }
 
 /** Tags as people separate them in one cell: `,` `;` or `|`. */

@@ -13,9 +13,9 @@ async function* chunks(b: Buffer, n = 5) {
   for (let i = 0; i < b.length; i += n) yield b.subarray(i, i + n);
 }
 async function readAll(buf: Buffer, n?: number) {
-  const { layout, records } = await openCsv(chunks(buf, n));
+  const { layout, batches } = await openCsv(chunks(buf, n));
   const out = [];
-  for await (const r of records) out.push(r);
+  for await (const batch of batches) out.push(...batch);
   return { layout, records: out };
 }
 const ctxFor = (header: string[], over: Partial<RowContext> = {}): RowContext => ({
@@ -96,9 +96,9 @@ describe('line numbers', () => {
     const file = Buffer.from('name,email\nA,a@x.it\n"B\nB",b@x.it\nC,c@x.it\n', 'utf8');
     const first = await readAll(file);
     const cut = first.records[0]!.end;
-    const { records } = await openCsv(chunks(file.subarray(cut)), { layout: first.layout, offset: cut, line: first.records[0]!.nextLine });
+    const { batches } = await openCsv(chunks(file.subarray(cut)), { layout: first.layout, offset: cut, line: first.records[0]!.nextLine });
     const rest = [];
-    for await (const r of records) rest.push(r);
+    for await (const batch of batches) rest.push(...batch);
     expect(first.records.map((r) => r.line)).toEqual([2, 3, 5]);
     expect(rest.map((r) => [r.values, r.line, r.end])).toEqual(first.records.slice(1).map((r) => [r.values, r.line, r.end]));
   });
@@ -185,6 +185,17 @@ describe('reading a row', () => {
     expect(r.fields).toEqual({ firstName: 'A', email: 'a@x.it' });
     expect(r.warnings).toHaveLength(4);
     expect(r.warnings[0]).toMatch(/^Lingua: "klingon"/);
+  });
+  it('keeps a contact timestamp to the millisecond, and warns about one whose time does not exist instead of failing the import', () => {
+    const ctx = ctxFor(['Email', 'Cliente dal', 'Ultimo contatto']);
+    expect(readRow(['a@x.it', '2020-01-01T21:30:00+01:00', '2021-02-03'], 2, ctx)).toMatchObject({
+      ok: true,
+      warnings: [],
+      fields: { firstContactAt: '2020-01-01T20:30:00.000Z', lastContactAt: '2021-02-03T00:00:00.000Z' },
+    });
+    const r = readRow(['b@x.it', '2020-01-01T25:00Z', '2021-02-03T10:61Z'], 3, ctx);
+    expect(r).toMatchObject({ ok: true, fields: { email: 'b@x.it' }, warnings: [expect.stringMatching(/^Cliente dal: "2020-01-01T25:00Z"/), expect.stringMatching(/^Ultimo contatto: "2021-02-03T10:61Z"/)] });
+    if (r.ok) expect(r.fields.firstContactAt ?? r.fields.lastContactAt).toBeUndefined();
   });
   it('keeps a row with a valid phone and an invalid email, warning about the email', () => {
     const r = readRow(['A', 'a@', '+39 333 1234567'], 5, ctxFor(header));
