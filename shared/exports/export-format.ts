@@ -1,4 +1,3 @@
-import { stringify } from 'csv-stringify/sync';
 import type { Customer } from '../domain/customer.schema.ts';
 
 /**
@@ -36,10 +35,38 @@ export const COLUMN_NAMES = [
 ] as const;
 export type ColumnName = (typeof COLUMN_NAMES)[number];
 
+/**
+ * Custom attributes (the card's `attributes`: imports keep unknown columns there) as columns:
+ * `attributes.<name>` is one attribute, headed by its name; `attributes` is one column per attribute name
+ * the exported customers have (names not given on their own), in name order. Those names are learnt
+ * while the parts are written, so a CSV part leaves their cells open and Combine fills them in.
+ */
+export const ALL_ATTRIBUTES = 'attributes';
+export const ATTRIBUTE_PREFIX = 'attributes.';
+export type AttributeColumn = `attributes.${string}`;
+export type ExportColumn = ColumnName | typeof ALL_ATTRIBUTES | AttributeColumn;
+
+/** The columns of an export that names none: the card's fields, then its custom attributes. */
+export const DEFAULT_COLUMNS: readonly ExportColumn[] = [...COLUMN_NAMES, ALL_ATTRIBUTES];
+
+/** Distinct attribute names an `attributes` column may spread over (a sheet of more is no longer readable). */
+export const MAX_ATTRIBUTE_COLUMNS = 100;
+
+export class TooManyAttributesError extends Error {
+  override name = 'TooManyAttributesError';
+  constructor() {
+    super(`the customers have more than ${MAX_ATTRIBUTE_COLUMNS} custom attribute names: name the ones to export with columns "attributes.<name>"`);
+  }
+}
+
+const attributeName = (column: string): string | undefined => (column.startsWith(ATTRIBUTE_PREFIX) ? column.slice(ATTRIBUTE_PREFIX.length) : undefined);
+
 type Cell = string | number | null;
 const STAT_COLUMNS = new Set<ColumnName>(['bookings', 'visits', 'noShows', 'cancellations', 'orders', 'totalSpent', 'averageOrderValue', 'lastVisitAt']);
 
-function cell(c: Customer, column: ColumnName): Cell {
+function cell(c: Customer, column: ColumnName | AttributeColumn): Cell {
+  const attribute = attributeName(column);
+  if (attribute !== undefined) return c.attributes?.[attribute] ?? null;
   switch (column) {
     case 'consent':
       return c.consent.newsletter;
@@ -49,16 +76,22 @@ function cell(c: Customer, column: ColumnName): Cell {
       // `|` never appears in a tag name the catalogue accepts in practice, and stays readable in a sheet.
       return c.tags.join('|');
     default:
-      if (STAT_COLUMNS.has(column)) return c.stats[column as keyof Customer['stats']] ?? null;
+      if (STAT_COLUMNS.has(column as ColumnName)) return c.stats[column as keyof Customer['stats']] ?? null;
       return (c[column as keyof Customer] as Cell | undefined) ?? null;
   }
 }
 
-/** The JSON Lines row: the card's shape restricted to the chosen columns. */
-export function jsonRow(c: Customer, columns: readonly ColumnName[]): Record<string, unknown> {
+/** The JSON Lines row: the card's shape restricted to the chosen columns (`attributes` an object). */
+export function jsonRow(c: Customer, columns: readonly ExportColumn[]): Record<string, unknown> {
   const row: Record<string, unknown> = {};
   for (const column of columns) {
-    if (STAT_COLUMNS.has(column)) {
+    const attribute = attributeName(column);
+    if (column === ALL_ATTRIBUTES) {
+      row.attributes = { ...(row.attributes as object), ...c.attributes };
+    } else if (attribute !== undefined) {
+      const attributes = (row.attributes ??= {}) as Record<string, unknown>;
+      attributes[attribute] = c.attributes?.[attribute] ?? null;
+    } else if (STAT_COLUMNS.has(column as ColumnName)) {
       const stats = (row.stats ??= {}) as Record<string, unknown>;
       stats[column] = c.stats[column as keyof Customer['stats']] ?? null;
     } else if (column === 'consent') {
@@ -72,6 +105,23 @@ export function jsonRow(c: Customer, columns: readonly ColumnName[]): Record<str
     }
   }
   return row;
+}
+
+/**
+ * The card attributes an export reads for its columns (a shard Query projects just these): never the
+ * index keys, search text or bookkeeping, which are as large as the fields themselves. `marketing` needs
+ * the consent to choose rows.
+ */
+export function cardFields(columns: readonly ExportColumn[], purpose: 'marketing' | null): string[] {
+  const fields = new Set<string>(['id']);
+  for (const column of columns) {
+    if (column === 'consent' || column === 'consentUpdatedAt') fields.add('consent');
+    else if (column === ALL_ATTRIBUTES || attributeName(column) !== undefined) fields.add('attributes');
+    else if (STAT_COLUMNS.has(column as ColumnName)) fields.add('stats');
+    else fields.add(column);
+  }
+  if (purpose === 'marketing') fields.add('consent');
+  return [...fields];
 }
 
 /**
@@ -135,33 +185,129 @@ export function headerLanguage(tenantLanguage: string | undefined): HeaderLangua
 
 export interface FormatOptions {
   format: 'csv' | 'jsonl';
-  columns: readonly ColumnName[];
+  columns: readonly ExportColumn[];
   delimiter: ',' | ';';
   language: HeaderLanguage;
 }
 
 export const UTF8_BOM = '\uFEFF';
 
+/** RFC 4180 quoting: a cell holding the delimiter, a quote or a line break is quoted, its quotes doubled. */
+const NEEDS_QUOTES = { ',': /[",\r\n]/, ';': /[";\r\n]/ } as const;
+const QUOTES = /"/g;
+
+/** One CSV cell; text is neutralised against formulas, numbers we write ourselves are left alone. */
+function csvCell(value: Cell | undefined, delimiter: ',' | ';'): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') return String(value);
+  const text = neutraliseFormula(value);
+  return NEEDS_QUOTES[delimiter].test(text) ? `"${text.replace(QUOTES, '""')}"` : text;
+}
+
+const csvCells = (c: Customer, columns: readonly (ColumnName | AttributeColumn)[], delimiter: ',' | ';') =>
+  columns.map((column) => csvCell(cell(c, column), delimiter)).join(delimiter);
+
+/**
+ * Where an `attributes` column spreads: the columns before and after it, and the attribute names given
+ * on their own (not repeated among the names found).
+ */
+interface CsvLayout {
+  before: (ColumnName | AttributeColumn)[];
+  after: (ColumnName | AttributeColumn)[];
+  spreads: boolean;
+  named: Set<string>;
+}
+
+const layouts = new WeakMap<readonly ExportColumn[], CsvLayout>();
+function csvLayout(columns: readonly ExportColumn[]): CsvLayout {
+  let layout = layouts.get(columns);
+  if (layout) return layout;
+  const at = columns.indexOf(ALL_ATTRIBUTES);
+  const fixed = (cs: readonly ExportColumn[]) => cs as (ColumnName | AttributeColumn)[];
+  const named = new Set(columns.map(attributeName).filter((n): n is string => n !== undefined));
+  layout = at < 0 ? { before: fixed(columns), after: [], spreads: false, named } : { before: fixed(columns.slice(0, at)), after: fixed(columns.slice(at + 1)), spreads: true, named };
+  layouts.set(columns, layout);
+  return layout;
+}
+
+/** Whether the file's columns depend on the attribute names found (CSV with an `attributes` column). */
+export function spreadsAttributes(o: FormatOptions): boolean {
+  return o.format === 'csv' && o.columns.includes(ALL_ATTRIBUTES);
+}
+
+/** The attribute names of a customer that an `attributes` column spreads over (none if it has none). */
+export function spreadNames(c: Customer, o: FormatOptions): string[] {
+  if (!spreadsAttributes(o) || !c.attributes) return [];
+  const { named } = csvLayout(o.columns);
+  return Object.keys(c.attributes).filter((name) => !named.has(name));
+}
+
+/** Adds a row's spread names to those found so far; throws TooManyAttributesError past MAX_ATTRIBUTE_COLUMNS. */
+export function collectAttributeNames(rowNames: readonly string[], names: Set<string>): void {
+  for (const name of rowNames) {
+    if (names.has(name)) continue;
+    if (names.size >= MAX_ATTRIBUTE_COLUMNS) throw new TooManyAttributesError();
+    names.add(name);
+  }
+}
+
 /**
  * The start of the file: for CSV the BOM (so Excel reads UTF-8 accents right) and one header row, no
- * `sep=` line; JSON Lines has none.
+ * `sep=` line; JSON Lines has none. `attributeNames`: what an `attributes` column spreads over.
  */
-export function fileHead(o: FormatOptions): string {
+export function fileHead(o: FormatOptions, attributeNames: readonly string[] = []): string {
   if (o.format === 'jsonl') return '';
-  return UTF8_BOM + stringify([o.columns.map((c) => HEADERS[o.language][c])], { delimiter: o.delimiter, record_delimiter: 'windows' });
+  const labels = o.columns.flatMap((column) => {
+    if (column === ALL_ATTRIBUTES) return [...attributeNames];
+    return [attributeName(column) ?? HEADERS[o.language][column as ColumnName]];
+  });
+  return `${UTF8_BOM}${labels.map((label) => csvCell(label, o.delimiter)).join(o.delimiter)}\r\n`;
+}
+
+/**
+ * A CSV row whose `attributes` cells are not known yet (one JSON array a line, in a part): the cells
+ * before and after them, written, and the attributes to spread.
+ */
+type OpenRow = [before: string, after: string, attributes?: Record<string, string>];
+
+/**
+ * One customer's row in the export's format, line end included. A CSV with an `attributes` column gets an
+ * open row, which completeRows turns into CSV once every attribute name is known.
+ */
+export function formatRow(c: Customer, o: FormatOptions): string {
+  if (o.format === 'jsonl') return `${JSON.stringify(jsonRow(c, o.columns))}\n`;
+  const layout = csvLayout(o.columns);
+  const d = o.delimiter;
+  if (!layout.spreads) return `${csvCells(c, layout.before, d)}\r\n`;
+  const row: OpenRow = [csvCells(c, layout.before, d), csvCells(c, layout.after, d)];
+  for (const name in c.attributes) {
+    if (!layout.named.has(name)) (row[2] ??= {})[name] = c.attributes[name]!;
+  }
+  return `${JSON.stringify(row)}\n`;
 }
 
 /** Rows of customers in the export's format, without the head. */
 export function formatRows(customers: Customer[], o: FormatOptions): string {
-  if (!customers.length) return '';
-  if (o.format === 'jsonl') return customers.map((c) => `${JSON.stringify(jsonRow(c, o.columns))}\n`).join('');
-  const rows = customers.map((c) =>
-    o.columns.map((column) => {
-      const v = cell(c, column);
-      return typeof v === 'string' ? neutraliseFormula(v) : v;
-    }),
-  );
-  return stringify(rows, { delimiter: o.delimiter, record_delimiter: 'windows' });
+  let out = '';
+  for (const c of customers) out += formatRow(c, o);
+  return out;
+}
+
+/** Turns open rows (whole lines, as formatRows wrote them) into CSV rows with a cell per attribute name. */
+export function completeRows(lines: string[], attributeNames: readonly string[], o: FormatOptions): string {
+  const layout = csvLayout(o.columns);
+  const d = o.delimiter;
+  let out = '';
+  for (const line of lines) {
+    if (!line) continue;
+    const [before, after, attributes] = JSON.parse(line) as OpenRow;
+    const cells: string[] = [];
+    if (layout.before.length) cells.push(before);
+    for (const name of attributeNames) cells.push(csvCell(attributes?.[name], d));
+    if (layout.after.length) cells.push(after);
+    out += `${cells.join(d)}\r\n`;
+  }
+  return out;
 }
 
 export const FILE_TYPES = {

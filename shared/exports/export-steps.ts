@@ -3,7 +3,21 @@ import type { ExportFiles, ExportStore } from '../store/export.store.ts';
 import { exportKeys } from '../store/keys.ts';
 import { CUSTOMER_SHARDS } from '../store/table.ts';
 import type { ExportExecutionInput } from '../workflows.ts';
-import { FILE_TYPES, fileHead, formatRows, type ColumnName } from './export-format.ts';
+import type { Customer } from '../domain/customer.schema.ts';
+import {
+  FILE_TYPES,
+  MAX_ATTRIBUTE_COLUMNS,
+  TooManyAttributesError,
+  cardFields,
+  collectAttributeNames,
+  completeRows,
+  fileHead,
+  formatRow,
+  spreadNames,
+  spreadsAttributes,
+  type ExportColumn,
+  type FormatOptions,
+} from './export-format.ts';
 import type { ExportRecord } from './export.schema.ts';
 import { EXPORT_FILE_DAYS } from './exports.ts';
 
@@ -26,7 +40,7 @@ export interface PartInput {
   shard: number;
   filter: ResolvedFilter;
   format: 'csv' | 'jsonl';
-  columns: ColumnName[];
+  columns: ExportColumn[];
   delimiter: ',' | ';';
   purpose: 'marketing' | null;
 }
@@ -37,6 +51,8 @@ export interface PartResult {
   rows: number;
   excluded: number;
   bytes: number;
+  /** CSV with an `attributes` column: the custom attribute names its rows have (Combine heads them). */
+  attributeNames?: string[];
 }
 
 export interface PlanOutput extends ExportExecutionInput {
@@ -91,19 +107,53 @@ export async function plan(deps: ExportStepDeps, input: ExportExecutionInput): P
 
 export async function writePart(deps: ExportStepDeps, part: PartInput): Promise<PartResult> {
   const key = exportKeys.partObject(part.tenantId, part.exportId, part.shard);
-  const options = { format: part.format, columns: part.columns, delimiter: part.delimiter, language: 'en' as const };
+  const options: FormatOptions = { format: part.format, columns: part.columns, delimiter: part.delimiter, language: 'en' };
+  const marketing = part.purpose === 'marketing';
   let rows = 0;
   let excluded = 0;
+  const attributeNames = new Set<string>();
+  // Each card becomes its line as soon as its page is read (null: left out for want of consent), so only
+  // lines wait for the erasure check.
+  const read = {
+    fields: cardFields(part.columns, part.purpose),
+    map: (c: Customer) => (marketing && c.consent.newsletter !== 'granted' ? null : { line: formatRow(c, options), names: spreadNames(c, options) }),
+  };
+  // One page at a time from the reader's pipeline into the file: the file's demand paces the reads.
   async function* chunks() {
-    for await (const page of deps.exports.readShard(part.tenantId, part.shard, part.filter)) {
-      const kept = part.purpose === 'marketing' ? page.filter((c) => c.consent.newsletter === 'granted') : page;
-      excluded += page.length - kept.length;
-      rows += kept.length;
-      yield formatRows(kept, options);
+    for await (const page of deps.exports.readShard(part.tenantId, part.shard, part.filter, read)) {
+      let text = '';
+      for (const row of page) {
+        if (!row) {
+          excluded++;
+          continue;
+        }
+        rows++;
+        collectAttributeNames(row.names, attributeNames);
+        text += row.line;
+      }
+      yield text;
     }
   }
   const { bytes } = await deps.files.write(key, chunks(), 'application/octet-stream');
-  return { shard: part.shard, key, rows, excluded, bytes };
+  return { shard: part.shard, key, rows, excluded, bytes, ...(spreadsAttributes(options) ? { attributeNames: [...attributeNames] } : {}) };
+}
+
+/** The lines of a part, a chunk at a time (a line never splits: UTF-8 never uses the byte of `\n` inside a character). */
+async function* lines(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<string[]> {
+  const decoder = new TextDecoder();
+  let carry = '';
+  for await (const chunk of chunks) {
+    const text = carry + decoder.decode(chunk, { stream: true });
+    const cut = text.lastIndexOf('\n');
+    if (cut < 0) {
+      carry = text;
+      continue;
+    }
+    carry = text.slice(cut + 1);
+    yield text.slice(0, cut).split('\n');
+  }
+  carry += decoder.decode();
+  if (carry) yield [carry];
 }
 
 export async function combine(deps: ExportStepDeps, input: CombineInput): Promise<CombineOutput> {
@@ -112,11 +162,19 @@ export async function combine(deps: ExportStepDeps, input: CombineInput): Promis
   if (!record) throw new ExportStateError(`export ${exportId} does not exist`);
   const ordered = [...partResults].sort((a, b) => a.shard - b.shard);
   const key = exportKeys.fileObject(tenantId, exportId, FILE_TYPES[record.format].extension);
-  const head = fileHead({ format: record.format, columns: record.columns, delimiter: record.delimiter, language: record.headerLanguage });
-  // Streamed into one upload (not UploadPartCopy: s3rver lacks it, and AWS refuses parts under 5 MiB).
+  const options: FormatOptions = { format: record.format, columns: record.columns, delimiter: record.delimiter, language: record.headerLanguage };
+  const attributeNames = [...new Set(ordered.flatMap((p) => p.attributeNames ?? []))].sort((a, b) => a.localeCompare(b, 'en'));
+  if (attributeNames.length > MAX_ATTRIBUTE_COLUMNS) throw new TooManyAttributesError();
+  const head = fileHead(options, attributeNames);
+  // Streamed into one upload (not UploadPartCopy: s3rver lacks it, and AWS refuses parts under 5 MiB);
+  // open CSV rows get their attribute cells on the way, a part's chunk at a time.
   async function* chunks() {
     yield head;
-    for (const part of ordered) if (part.bytes > 0) yield* deps.files.read(part.key);
+    for (const part of ordered) {
+      if (part.bytes === 0) continue;
+      if (!spreadsAttributes(options)) yield* deps.files.read(part.key);
+      else for await (const batch of lines(deps.files.read(part.key))) yield completeRows(batch, attributeNames, options);
+    }
   }
   const { bytes } = await deps.files.write(key, chunks(), FILE_TYPES[record.format].contentType);
   return {

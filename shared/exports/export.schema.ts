@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { FilterSchema, type Filter, type ResolvedFilter } from '../domain/customer-filter.ts';
-import { COLUMN_NAMES, type ColumnName, type HeaderLanguage } from './export-format.ts';
+import { ALL_ATTRIBUTES, COLUMN_NAMES, type ExportColumn, type HeaderLanguage } from './export-format.ts';
 
 /** `POST /v1/exports`: a saved segment or a filter (`{}` exports everyone), and how to write the file. */
 export const ExportRequestSchema = z
@@ -8,11 +8,22 @@ export const ExportRequestSchema = z
     segmentId: z.string().min(1).max(64).optional(),
     filter: FilterSchema.optional(),
     format: z.enum(['csv', 'jsonl']).default('csv'),
+    /**
+     * The card's fields by name; `attributes.<name>` for one custom attribute; `attributes` for a column per
+     * custom attribute name found (JSON Lines: the `attributes` object). Default: every field, then `attributes`.
+     */
     columns: z
-      .array(z.enum(COLUMN_NAMES))
+      .array(
+        z.union([
+          z.enum(COLUMN_NAMES),
+          z.literal(ALL_ATTRIBUTES),
+          z.templateLiteral(['attributes.', z.string().min(1).max(64)]),
+        ], { error: 'must be a card field (firstName, email, tags, ...), "attributes" or "attributes.<name>"' }),
+      )
       .min(1)
       .refine((cs) => new Set(cs).size === cs.length, 'must not name a column twice')
-      .optional(),
+      .optional()
+      .describe('card fields; "attributes.<name>" for one custom attribute; "attributes" for a CSV column per custom attribute name (JSON Lines: the attributes object). Default: every field, then "attributes"'),
     delimiter: z.enum([',', ';']).default(','),
     /** `marketing` keeps only customers whose newsletter consent is granted. */
     purpose: z.enum(['marketing']).optional(),
@@ -32,7 +43,7 @@ export interface ExportRecord {
   id: string;
   status: ExportStatus;
   format: 'csv' | 'jsonl';
-  columns: ColumnName[];
+  columns: ExportColumn[];
   delimiter: ',' | ';';
   purpose: 'marketing' | null;
   segmentId: string | null;

@@ -6,7 +6,7 @@ import type { SegmentStore } from '../store/segment.store.ts';
 import { NotFoundError, invalid } from '../domain/errors.ts';
 import { checkFilter, resolveForTenant } from '../segments/segments.ts';
 import type { ExportExecutionInput } from '../workflows.ts';
-import { COLUMN_NAMES, FILE_TYPES, headerLanguage } from './export-format.ts';
+import { DEFAULT_COLUMNS, FILE_TYPES, headerLanguage } from './export-format.ts';
 import type { ExportRecord, ExportRequest } from './export.schema.ts';
 
 /** Export files are deleted by the bucket's lifecycle rule after this many days (infra/stateful.ts). */
@@ -40,7 +40,7 @@ export async function requestExport(ctx: ExportRequestContext, req: ExportReques
     id: ulid(at.getTime()),
     status: 'pending',
     format: req.format,
-    columns: req.columns ?? [...COLUMN_NAMES],
+    columns: req.columns ?? [...DEFAULT_COLUMNS],
     delimiter: req.delimiter,
     purpose: req.purpose ?? null,
     segmentId: req.segmentId ?? null,

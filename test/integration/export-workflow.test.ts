@@ -39,9 +39,9 @@ function customer(over: Partial<Customer> & { id?: string }): Customer {
 }
 
 const PEOPLE: Customer[] = [
-  customer({ firstName: 'Niccolò', lastName: 'Dell’Acqua', email: 'nicco@example.it', phone: '+393331234567', tags: ['VIP', 'Local'], city: 'Forlì' }),
+  customer({ firstName: 'Niccolò', lastName: 'Dell’Acqua', email: 'nicco@example.it', phone: '+393331234567', tags: ['VIP', 'Local'], city: 'Forlì', attributes: { Allergie: 'glutine', Tavolo: '=12' } }),
   customer({ firstName: '=HYPERLINK("http://evil.example","click")', lastName: '@SUM(A1)', email: 'evil@example.com', notes: '-2+3\nsecond line; with ;', consent: { newsletter: 'denied', updatedAt: null, source: null } }),
-  customer({ firstName: 'Zoë', lastName: 'Müller', email: 'zoe@example.de', language: 'de', tags: ['Regular'], consent: { newsletter: 'unknown', updatedAt: null, source: null } }),
+  customer({ firstName: 'Zoë', lastName: 'Müller', email: 'zoe@example.de', language: 'de', tags: ['Regular'], consent: { newsletter: 'unknown', updatedAt: null, source: null }, attributes: { 'Cane (nome)': 'Fido; Rex' } }),
   ...Array.from({ length: 37 }, (_, i) => customer({ firstName: `Cliente${i}`, lastName: 'Bianchi', email: `c${i}@example.it`, stats: { ...emptyStats(), totalSpent: i * 1000, visits: i % 4 } })),
 ];
 
@@ -144,6 +144,12 @@ describe('export workflow (steps in sequence against DynamoDB Local and s3rver)'
     expect(evil.Nome).toBe(`'=HYPERLINK("http://evil.example","click")`);
     expect(evil.Cognome).toBe("'@SUM(A1)");
     expect(evil.Note).toBe("'-2+3\nsecond line; with ;");
+    // Custom attributes: after the card's fields, a column per name found, in name order.
+    expect(Object.keys(rows[0]!).slice(-3)).toEqual(['Allergie', 'Cane (nome)', 'Tavolo']);
+    expect(nicco).toMatchObject({ Allergie: 'glutine', Tavolo: "'=12", 'Cane (nome)': '' });
+    expect(byEmail.get('zoe@example.de')).toMatchObject({ Allergie: '', Tavolo: '', 'Cane (nome)': 'Fido; Rex' });
+    expect(byEmail.get('c0@example.it')).toMatchObject({ Allergie: '', Tavolo: '', 'Cane (nome)': '' });
+    expect(view.columns.at(-1)).toBe('attributes');
     // The parts are gone once the file is complete; only the file stays.
     expect(await objectKeys(`exports/${tenantId}/${exportId}/`)).toEqual([`exports/${tenantId}/${exportId}/customers.csv`]);
   });
@@ -161,6 +167,19 @@ describe('export workflow (steps in sequence against DynamoDB Local and s3rver)'
       { email: 'zoe@example.de', tags: ['Regular'], stats: { totalSpent: 0 } },
     ]);
     expect(view.rowCount).toBe(2);
+  });
+
+  it('exports custom attributes by name, and as the card object in JSON Lines', async () => {
+    const named = await call('POST', '/v1/exports', { key, body: { filter: { q: 'nicco' }, columns: ['email', 'attributes.Tavolo', 'attributes.Piano'] } });
+    expect(named.status).toBe(202);
+    await runWorkflow({ tenantId, exportId: named.body.exportId });
+    const csv = (await download((await call('GET', `/v1/exports/${named.body.exportId}`, { key })).body.url)).toString('utf8');
+    expect(csv).toBe("\uFEFFEmail,Tavolo,Piano\r\nnicco@example.it,'=12,\r\n");
+
+    const jsonl = await call('POST', '/v1/exports', { key, body: { filter: { anyTags: ['VIP', 'Regular'] }, format: 'jsonl' } });
+    await runWorkflow({ tenantId, exportId: jsonl.body.exportId });
+    const lines = (await download((await call('GET', `/v1/exports/${jsonl.body.exportId}`, { key })).body.url)).toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(Object.fromEntries(lines.map((l) => [l.email, l.attributes]))).toEqual({ 'nicco@example.it': { Allergie: 'glutine', Tavolo: '=12' }, 'zoe@example.de': { 'Cane (nome)': 'Fido; Rex' } });
   });
 
   it('purpose marketing keeps only granted consent and says how many were left out', async () => {
@@ -188,6 +207,36 @@ describe('export workflow (steps in sequence against DynamoDB Local and s3rver)'
     expect((await call('POST', '/v1/exports', { key, body: { filter: { colour: 'red' } } })).body.errors[0].path).toBe('filter.colour');
     expect((await call('POST', '/v1/exports', { key, body: {} })).status).toBe(400);
     expect((await call('GET', `/v1/exports/${ulid()}`, { key })).status).toBe(404);
+  });
+
+  it('after an erasure, checks every card (a tenant that erased someone) and leaves the erased person out', async () => {
+    const tenant = `e${ulid().toLowerCase().slice(-10)}`;
+    await ensureTenant(stores().tenants, tenant);
+    const secret = (await issueKey(stores().tenants, tenant, 'secret')).key;
+    const people = Array.from({ length: 230 }, (_, i) => customer({ email: `p${i}@example.it` }));
+    await seed(tenant, people);
+    expect((await call('DELETE', `/v1/customers/${people[117]!.id}`, { key: secret })).status).toBe(204);
+    const res = await call('POST', '/v1/exports', { key: secret, body: { filter: {}, format: 'jsonl', columns: ['email'] } });
+    const checkedKeys: number[] = [];
+    dynamo().middlewareStack.add(
+      (next, context) => async (args) => {
+        const request = (args.input as { RequestItems?: Record<string, { Keys: unknown[] }> }).RequestItems;
+        if (/^BatchGet(Item)?Command$/.test(context.commandName ?? '') && request) checkedKeys.push(request[process.env.TABLE_NAME!]!.Keys.length);
+        return next(args);
+      },
+      { step: 'initialize', name: 'countChecks' },
+    );
+    try {
+      await runWorkflow({ tenantId: tenant, exportId: res.body.exportId });
+    } finally {
+      dynamo().middlewareStack.remove('countChecks');
+    }
+    // Every card the index listed was read again, strongly consistent.
+    expect(checkedKeys.reduce((a, b) => a + b, 0)).toBe(229);
+    const view = (await call('GET', `/v1/exports/${res.body.exportId}`, { key: secret })).body;
+    expect(view.rowCount).toBe(229);
+    const emails = (await download(view.url)).toString('utf8').trim().split('\n').map((l) => JSON.parse(l).email as string);
+    expect(emails.sort()).toEqual(people.map((p) => p.email!).filter((e) => e !== 'p117@example.it').sort());
   });
 
   it('never shows another tenant an export', async () => {

@@ -48,12 +48,13 @@ const PEOPLE: Customer[] = [
     firstName: 'Niccolò', lastName: 'Dell’Acqua', email: 'nicco+news@example.it', phone: '+393331234567', language: 'it', tags: ['VIP', 'Local'], city: 'Forlì',
     postalCode: '00184', country: 'IT', birthDate: '1985-02-28', gender: 'male', consent: { newsletter: 'granted', updatedAt: '2025-05-01T18:30:00.000Z', source: 'api' },
     stats: { ...emptyStats(), totalSpent: 123456, bookings: 4 }, lastContactAt: '2026-01-15T20:00:00.000Z',
+    attributes: { Allergie: 'glutine; lattosio', 'Tavolo preferito': '12', Azienda: '=Rossi & C. "srl"' },
   }),
   customer({
     firstName: '=HYPERLINK("http://evil.example","x")', lastName: '-Rossi', email: 'evil@example.com', notes: '+1 first line\nsecond; with , and "quotes"',
     consent: { newsletter: 'denied', updatedAt: '2025-06-01T08:00:00.000Z', source: 'event' }, tags: ['Regular'],
   }),
-  customer({ firstName: "'Nduja", lastName: '@home', phone: '+41791234567', language: 'de', country: 'CH', tags: ['Local'], gender: 'female', city: 'Zürich' }),
+  customer({ firstName: "'Nduja", lastName: '@home', phone: '+41791234567', language: 'de', country: 'CH', tags: ['Local'], gender: 'female', city: 'Zürich', attributes: { 'Tavolo preferito': 'terrazza\nvista lago' } }),
   customer({ firstName: 'Zoë', lastName: 'Müller-Lüdenscheidt', email: 'zoe@example.de', language: 'en-GB', tags: ['VIP'], notes: 'Tavolo vicino alla finestra; niente glutine', birthDate: '2000-12-31' }),
   ...Array.from({ length: 25 }, (_, i) =>
     customer({
@@ -67,11 +68,11 @@ const PEOPLE: Customer[] = [
 const OUTSIDER = customer({ firstName: 'Fuori', email: 'outside@example.it' });
 
 /** What a user compares between the two lists: everything the card shows but ids, timestamps of the
- * record itself, consent provenance, stats that come from events (only the spend travels) and attributes. */
+ * record itself, consent provenance and stats that come from events (only the spend travels). */
 const visible = (c: Customer) => ({
   firstName: c.firstName, lastName: c.lastName, email: c.email, phone: c.phone, language: c.language, consent: c.consent.newsletter, tags: [...c.tags].sort(),
   birthDate: c.birthDate, gender: c.gender, city: c.city, postalCode: c.postalCode, country: c.country, notes: c.notes,
-  firstContactAt: c.firstContactAt, lastContactAt: c.lastContactAt, totalSpent: c.stats.totalSpent,
+  firstContactAt: c.firstContactAt, lastContactAt: c.lastContactAt, totalSpent: c.stats.totalSpent, attributes: c.attributes,
 });
 
 async function roundTrip(language: 'en' | 'it', delimiter: ',' | ';') {
@@ -116,8 +117,8 @@ describe.each([
     const { job, target } = await roundTrip(language, delimiter);
     expect(job).toMatchObject({ status: 'completed', counts: { rows: PEOPLE.length, created: PEOPLE.length, updated: 0, unchanged: 0, rejected: 0, warnings: 0 } });
     expect(job.detected).toMatchObject({ encoding: 'utf-8-bom', delimiter });
-    // Nothing of the export became a custom attribute: each column is a field or knowingly ignored.
-    expect(Object.values(job.detected!.columns).filter((t) => t.startsWith('attributes.'))).toEqual([]);
+    // Each column is a field, knowingly ignored, or one of the custom attributes, under its own name.
+    expect(Object.values(job.detected!.columns).filter((t) => t.startsWith('attributes.')).sort()).toEqual(['attributes.Allergie', 'attributes.Azienda', 'attributes.Tavolo preferito']);
 
     const { customers } = h.stores();
     for (const person of PEOPLE) {

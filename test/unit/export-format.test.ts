@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { emptyStats, type Customer } from '../../shared/domain/customer.schema.ts';
-import { COLUMN_NAMES, fileHead, formatRows, headerLanguage, jsonRow, neutraliseFormula } from '../../shared/exports/export-format.ts';
+import {
+  COLUMN_NAMES,
+  DEFAULT_COLUMNS,
+  MAX_ATTRIBUTE_COLUMNS,
+  collectAttributeNames,
+  completeRows,
+  fileHead,
+  formatRows,
+  headerLanguage,
+  jsonRow,
+  neutraliseFormula,
+  spreadNames,
+  type FormatOptions,
+} from '../../shared/exports/export-format.ts';
 import { failureReason } from '../../shared/exports/export-steps.ts';
 import { ExportRequestSchema } from '../../shared/exports/export.schema.ts';
 
@@ -75,12 +88,73 @@ describe('export file format', () => {
     expect(JSON.parse(line)).toEqual({ id: c.id, notes: c.notes });
   });
 
+  it('quotes every cell a CSV reader would split (delimiter, quotes, a lone line break), for both delimiters', () => {
+    const nasty = ['plain', 'a,b', 'a;b', 'say "hi"', 'line\nbreak', 'cr\rhere', 'crlf\r\nhere', '', 'àèìòù € “curly”', ' spaced ', '"', ',;'];
+    for (const delimiter of [',', ';'] as const) {
+      const o = { format: 'csv' as const, columns: ['firstName', 'lastName', 'totalSpent'] as const, delimiter, language: 'en' as const };
+      const people = nasty.map((v, i) => ({ ...c, firstName: v, lastName: nasty[nasty.length - 1 - i]!, stats: { ...c.stats, totalSpent: i * 100 } }));
+      const back = parse(formatRows(people, o), { delimiter, relax_column_count: false }) as string[][];
+      expect(back).toEqual(people.map((p) => [p.firstName, p.lastName, String(p.stats.totalSpent)]));
+    }
+  });
+
+  it('writes custom attributes: a column per name asked for, or one per name found, headed by the name', () => {
+    const a: Customer = { ...c, attributes: { Allergie: 'glutine', Tavolo: '=5', 'Nome, cane': 'Fido' } };
+    const b: Customer = { ...c, id: '01J0000000000000000000000B', attributes: { Tavolo: '12' } };
+    // Named: written at once, like any column.
+    const named: FormatOptions = { format: 'csv', columns: ['email', 'attributes.Tavolo', 'attributes.Missing'], delimiter: ',', language: 'en' };
+    expect(fileHead(named) + formatRows([a, b], named)).toBe("\uFEFFEmail,Tavolo,Missing\r\na@example.com,'=5,\r\na@example.com,12,\r\n");
+
+    // Spread: names are learnt from the rows (a part at a time), cells filled in once all are known.
+    const spread: FormatOptions = { format: 'csv', columns: ['email', 'attributes', 'city'], delimiter: ';', language: 'it' };
+    const names = new Set<string>();
+    for (const person of [b, a]) collectAttributeNames(spreadNames(person, spread), names);
+    const sorted = [...names].sort();
+    expect(sorted).toEqual(['Allergie', 'Nome, cane', 'Tavolo']);
+    const open = formatRows([a, b], spread);
+    const text = fileHead(spread, sorted) + completeRows(open.split('\n'), sorted, spread);
+    const rows = parse(text.slice(1), { delimiter: ';', columns: true }) as Record<string, string>[];
+    expect(rows).toEqual([
+      { Email: 'a@example.com', Allergie: 'glutine', 'Nome, cane': 'Fido', Tavolo: "'=5", Città: 'Forlì' },
+      { Email: 'a@example.com', Allergie: '', 'Nome, cane': '', Tavolo: '12', Città: 'Forlì' },
+    ]);
+    // A name also asked for on its own is not spread a second time.
+    const both: FormatOptions = { ...spread, columns: ['attributes.Tavolo', 'attributes'] };
+    const some = new Set<string>();
+    collectAttributeNames(spreadNames(a, both), some);
+    expect([...some].sort()).toEqual(['Allergie', 'Nome, cane']);
+    // No attributes at all: no attribute columns, and the rows are the plain CSV.
+    expect(completeRows(formatRows([c], spread).split('\n'), [], spread)).toBe(formatRows([c], { ...spread, columns: ['email', 'city'] }));
+  });
+
+  it('refuses to spread more than the maximum of attribute names (they can be named instead)', () => {
+    const many: Customer = { ...c, attributes: Object.fromEntries(Array.from({ length: MAX_ATTRIBUTE_COLUMNS + 1 }, (_, i) => [`a${i}`, 'x'])) };
+    const o: FormatOptions = { format: 'csv', columns: [...DEFAULT_COLUMNS], delimiter: ',', language: 'en' };
+    expect(() => collectAttributeNames(spreadNames(many, o), new Set())).toThrow(/more than 100 custom attribute names/);
+    // JSON Lines keeps the object whole: nothing to spread.
+    expect(spreadNames(many, { ...o, format: 'jsonl' })).toEqual([]);
+  });
+
+  it('keeps custom attributes as an object in JSON Lines', () => {
+    const a: Customer = { ...c, attributes: { Allergie: 'glutine', Tavolo: '5' } };
+    expect(jsonRow(a, ['email', 'attributes'])).toEqual({ email: 'a@example.com', attributes: { Allergie: 'glutine', Tavolo: '5' } });
+    expect(jsonRow(a, ['attributes.Tavolo', 'attributes.Missing'])).toEqual({ attributes: { Tavolo: '5', Missing: null } });
+    expect(JSON.parse(formatRows([a], { format: 'jsonl', columns: [...DEFAULT_COLUMNS], delimiter: ',', language: 'en' }))).toMatchObject({
+      email: 'a@example.com',
+      attributes: { Allergie: 'glutine', Tavolo: '5' },
+    });
+  });
+
   it('accepts a segment or a filter, not both or neither, and refuses duplicate columns', () => {
     expect(ExportRequestSchema.safeParse({ filter: {} }).success).toBe(true);
     expect(ExportRequestSchema.safeParse({ segmentId: 'x', filter: {} }).success).toBe(false);
     expect(ExportRequestSchema.safeParse({}).success).toBe(false);
     expect(ExportRequestSchema.safeParse({ filter: {}, columns: ['email', 'email'] }).success).toBe(false);
     expect(ExportRequestSchema.parse({ filter: { language: 'it' } })).toMatchObject({ format: 'csv', delimiter: ',', filter: { language: ['it'] } });
+    expect(ExportRequestSchema.safeParse({ filter: {}, columns: ['email', 'attributes', 'attributes.Tavolo'] }).success).toBe(true);
+    for (const bad of ['attributes.', `attributes.${'x'.repeat(65)}`, 'custom.Tavolo', 'shoeSize']) {
+      expect(ExportRequestSchema.safeParse({ filter: {}, columns: [bad] }).success, bad).toBe(false);
+    }
   });
 
   it('turns a Step Functions error into a readable reason without a stack', () => {
