@@ -41,9 +41,11 @@ export function newCustomerFromRow(id: string, f: RowFields, at: string): Custom
  * The consent an import may set: it records a `denied` (people who unsubscribed stay unsubscribed, and a
  * file saying "no" withdraws), and a `granted` only where nobody said no. Answers undefined for no change.
  */
-export function importedConsent(current: Customer['consent']['newsletter'], fromFile: 'granted' | 'denied' | undefined) {
+export function importedConsent(current: Customer['consent']['newsletter'], fromFile: 'granted' | 'denied' | 'pending' | undefined) {
   if (!fromFile || fromFile === current) return undefined;
   if (fromFile === 'granted' && current === 'denied') return undefined;
+  // `pending` (asked, unconfirmed) only fills an unknown consent: it never takes back an answer.
+  if (fromFile === 'pending' && current !== 'unknown') return undefined;
   return fromFile;
 }
 

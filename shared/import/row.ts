@@ -12,7 +12,8 @@ export interface RowFields {
   email?: string;
   phone?: string;
   language?: string;
-  consent?: 'granted' | 'denied';
+  /** `pending`: asked, not yet confirmed (double opt-in), as newsletter tools and clientela's exports write it. */
+  consent?: 'granted' | 'denied' | 'pending';
   birthDate?: string;
   gender?: 'female' | 'male' | 'non-binary' | 'other' | 'unspecified';
   city?: string;
@@ -42,7 +43,7 @@ export interface RowContext {
 
 /** A full timestamp (clientela's exports write first/last contact so) is kept to the millisecond. */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
-const NO_ANSWER = new Set(['unknown', 'pending']);
+const NO_ANSWER = new Set(['unknown']);
 
 /**
  * Exports (clientela's and others') prefix `'` to a cell starting with `=`, `+`, `-`, `@`, tab or CR so a
@@ -198,9 +199,9 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
         break;
       }
       case 'consent': {
-        const v = readConsent(value);
+        const v = readConsent(value) ?? (value.trim().toLowerCase() === 'pending' ? 'pending' : undefined);
         if (v) fields.consent ??= v;
-        // clientela's exports write the states an import cannot set as they are: no answer, no warning.
+        // clientela's exports write `unknown` as it is: no answer, no warning.
         else if (!NO_ANSWER.has(value.toLowerCase())) warn(warnings, header, i, `"${value}" is not a yes or no, consent left unchanged`);
         break;
       }

@@ -160,7 +160,7 @@ function withoutPhone(f: RowFields): RowFields {
 /** The consent ledger entry for a customer whose consent the window sets (or changes from `prev`). */
 function ledgerEntry(c: Customer, prev: Customer | undefined, importId: string, at: string): ConsentLedgerEntry | undefined {
   const status = c.consent.newsletter;
-  if (status !== 'granted' && status !== 'denied') return undefined;
+  if (status === 'unknown') return undefined;
   if (prev && prev.consent.newsletter === status) return undefined;
   return { id: ulid(), channel: 'newsletter', status, at, source: { type: 'import', importId } };
 }

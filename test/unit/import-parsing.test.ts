@@ -197,6 +197,13 @@ describe('reading a row', () => {
     expect(r).toMatchObject({ ok: true, fields: { email: 'b@x.it' }, warnings: [expect.stringMatching(/^Cliente dal: "2020-01-01T25:00Z"/), expect.stringMatching(/^Ultimo contatto: "2021-02-03T10:61Z"/)] });
     if (r.ok) expect(r.fields.firstContactAt ?? r.fields.lastContactAt).toBeUndefined();
   });
+  it('reads pending (double opt-in not yet confirmed) as pending, which never takes back a yes or a no', async () => {
+    const r = readRow(['A', 'a@x.it', '', '', 'Pending'], 2, ctxFor(header));
+    expect(r).toMatchObject({ ok: true, warnings: [], fields: { consent: 'pending' } });
+    const { importedConsent } = await import('../../shared/import/merge.ts');
+    expect(importedConsent('unknown', 'pending')).toBe('pending');
+    for (const current of ['granted', 'denied', 'pending'] as const) expect(importedConsent(current, 'pending')).toBeUndefined();
+  });
   it('keeps a row with a valid phone and an invalid email, warning about the email', () => {
     const r = readRow(['A', 'a@', '+39 333 1234567'], 5, ctxFor(header));
     expect(r).toMatchObject({ ok: true, fields: { phone: '+393331234567' }, warnings: [expect.stringContaining('"a@" is not a valid email')] });
