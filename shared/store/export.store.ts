@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -12,7 +12,8 @@ import type { Customer } from '../domain/customer.schema.ts';
 import type { ResolvedFilter } from '../domain/customer-filter.ts';
 import type { ExportRecord, ExportStatus } from '../exports/export.schema.ts';
 import { customerFromItem } from './customer.store.ts';
-import { exportKeys, keys, privacyKeys } from './keys.ts';
+import { exportKeys, privacyKeys } from './keys.ts';
+import { erasureMark } from '../privacy/hmac.ts';
 import { prefixPage } from './prefix-page.ts';
 import { shardQuery } from './segment.store.ts';
 
@@ -49,9 +50,6 @@ export class BadExportCursorError extends Error {}
  */
 export const EXPORT_PAGE_ITEMS = 100;
 
-/** BatchGetItem requests of one page's erasure check sent at once. */
-const CHECKS_IN_FLIGHT = 4;
-
 
 /** Marks a promise that may be left unawaited (a pipeline stopped early) as handled; awaiting it still throws. */
 function quiet<T>(p: Promise<T>): Promise<T> {
@@ -69,42 +67,33 @@ const fromItem = (item: Record<string, unknown>): ExportRecord => {
 export function dynamoExportStore(db: DynamoDBDocumentClient, TableName: string): ExportStore {
   /**
    * Indexes are eventually consistent: a customer erased a moment ago can still be in a list index. Erasure
-   * deletes the card last, so a strongly consistent read of the cards is the erasure record an export checks:
-   * a customer whose card is gone is never written to a file. BatchGetItem takes 100 keys; a page's
-   * batches run a few at a time.
+   * deletes the card in one transaction with an erasure mark (the HMAC of the customer id, kept a few days:
+   * far longer than any index lag), so the marks, read strongly consistent when a shard's read begins, are
+   * the erasure records an export checks every row against, in memory. A tenant without a privacy secret
+   * has never erased anyone (erasure creates the secret before it deletes anything): no Query at all.
    */
-  async function existingCards(tenantId: string, ids: string[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    const batches: string[][] = [];
-    for (let i = 0; i < ids.length; i += 100) batches.push(ids.slice(i, i + 100));
-    async function check(batch: string[]) {
-      let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean; ProjectionExpression: string }> | undefined = {
-        [TableName]: { Keys: batch.map((id) => keys.customerCard(tenantId, id)), ConsistentRead: true, ProjectionExpression: 'id' },
-      };
-      for (let attempt = 0; request && Object.keys(request).length; attempt++) {
-        if (attempt) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt) * Math.random()));
-        const out = await db.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of out.Responses?.[TableName] ?? []) found.add(item.id as string);
-        request = out.UnprocessedKeys as typeof request;
-      }
-    }
-    await Promise.all(
-      Array.from({ length: Math.min(CHECKS_IN_FLIGHT, batches.length) }, async () => {
-        for (let batch = batches.shift(); batch; batch = batches.shift()) await check(batch);
-      }),
-    );
-    return found;
-  }
-
-  /**
-   * Erasure creates the tenant's privacy secret (for the suppression hashes) before it deletes anything, so
-   * a tenant without one, read strongly consistent when a shard's read begins, has never erased anyone: no
-   * index can list an erased customer of theirs, and the card check is skipped. Tenants that did (or that
-   * signed an unsubscribe link, which uses the same secret) get the check on every card.
-   */
-  async function everErased(tenantId: string): Promise<boolean> {
-    const { Item } = await db.send(new GetCommand({ TableName, Key: privacyKeys.secret(tenantId), ConsistentRead: true, ProjectionExpression: 'pk' }));
-    return Item !== undefined;
+  async function erasedRecently(tenantId: string): Promise<((id: string) => boolean) | undefined> {
+    const { Item } = await db.send(new GetCommand({ TableName, Key: privacyKeys.secret(tenantId), ConsistentRead: true }));
+    if (!Item?.secret) return undefined;
+    const marks = new Set<string>();
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await db.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': privacyKeys.erasedPk(tenantId) },
+          ProjectionExpression: 'sk',
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) marks.add(item.sk as string);
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    if (!marks.size) return undefined;
+    const mark = erasureMark(Item.secret as string);
+    return (id) => marks.has(mark(id));
   }
 
   return {
@@ -188,12 +177,8 @@ export function dynamoExportStore(db: DynamoDBDocumentClient, TableName: string)
             return { ids, rows, next: LastEvaluatedKey };
           }),
         );
-      const check = (await everErased(tenantId))
-        ? async ({ ids, rows }: Page) => {
-            const present = await existingCards(tenantId, ids);
-            return rows.filter((_, i) => present.has(ids[i]!));
-          }
-        : async ({ rows }: Page) => rows;
+      const erased = await erasedRecently(tenantId);
+      const check = erased ? async ({ ids, rows }: Page) => rows.filter((_, i) => !erased(ids[i]!)) : async ({ rows }: Page) => rows;
       // A pipeline two pages deep: while the caller writes page N, the cards of page N+1 are checked and
       // the Query for page N+2 runs. At most three pages are held, whatever the shard's size.
       let next: Promise<Page> | undefined = query(undefined);

@@ -157,6 +157,10 @@ export const privacyKeys = {
   secret: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'SECRET#PRIVACY' }),
   /** One item per erased identity (email or phone), keyed by its HMAC only: found with one GetItem. */
   suppression: (tenantId: string, hash: string) => ({ pk: `T#${tenantId}#SUPP#${hash}`, sk: 'SUPPRESSION' }),
+  /** Recent erasures, one item per erased customer keyed by the HMAC of its id (expires after a few days):
+   * what an export checks its index reads against, in one Query per shard. */
+  erasedPk: (tenantId: string) => `T#${tenantId}#ERASED`,
+  erased: (tenantId: string, mark: string) => ({ pk: `T#${tenantId}#ERASED`, sk: mark }),
 };
 export const auditKeys = {
   /** A tenant's audit log: one partition, newest first by sort key (admin actions are a few per minute). */

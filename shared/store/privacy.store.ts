@@ -18,6 +18,7 @@ import { auditItem, type AuditEntry } from './audit.store.ts';
 import { CARD_SK, CONFLICT_REF_PREFIX, CONSENT_PREFIX, HISTORY_PREFIX, STATE_PREFIX, eventKeys, keys, privacyKeys } from './keys.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
 import { withConflictRetry } from './retry.ts';
+import { ERASURE_MARK_DAYS, erasureMark } from '../privacy/hmac.ts';
 
 type Key = { pk: string; sk: string };
 type Item = Record<string, unknown>;
@@ -257,8 +258,13 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
         if (id.phone) lookups.push(keys.phoneLookup(tenantId, id.phone));
       }
       const owned = (await Promise.all(lookups.map(async (k) => ((await get(k))?.customerId === card.id ? k : undefined)))).filter((k): k is Key => !!k);
+      // The erasure mark goes with the card: an export that starts after this knows, without reading cards,
+      // that an index still listing the customer is behind.
+      const mark = erasureMark(await this.privacySecret(tenantId))(card.id);
+      const ttl = Math.floor(Date.parse(audit.at) / 1000) + ERASURE_MARK_DAYS * 86_400;
       const TransactItems = [
         { Delete: { TableName, Key: keys.customerCard(tenantId, card.id), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': card.version } } },
+        { Put: { TableName, Item: { ...privacyKeys.erased(tenantId, mark), entity: 'erasureMark', ttl } } },
         ...owned.map((Key) => ({ Delete: { TableName, Key, ConditionExpression: 'customerId = :id', ExpressionAttributeValues: { ':id': card.id } } })),
         { Put: auditItem(TableName, tenantId, audit) },
       ];

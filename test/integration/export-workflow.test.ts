@@ -209,30 +209,33 @@ describe('export workflow (steps in sequence against DynamoDB Local and s3rver)'
     expect((await call('GET', `/v1/exports/${ulid()}`, { key })).status).toBe(404);
   });
 
-  it('after an erasure, checks every card (a tenant that erased someone) and leaves the erased person out', async () => {
+  it('after an erasure, leaves the erased person out even while an index still lists them, with no read per row', async () => {
     const tenant = `e${ulid().toLowerCase().slice(-10)}`;
     await ensureTenant(stores().tenants, tenant);
     const secret = (await issueKey(stores().tenants, tenant, 'secret')).key;
     const people = Array.from({ length: 230 }, (_, i) => customer({ email: `p${i}@example.it` }));
     await seed(tenant, people);
     expect((await call('DELETE', `/v1/customers/${people[117]!.id}`, { key: secret })).status).toBe(204);
+    // DynamoDB Local updates its indexes at once; on AWS they lag. A ghost item carrying the erased card's
+    // index attributes is what a lagging index would still list.
+    const { pk: _pk, sk: _sk, ...indexed } = cardItem(tenant, people[117]!);
+    await dynamo().send(new BatchWriteCommand({ RequestItems: { [process.env.TABLE_NAME!]: [{ PutRequest: { Item: { pk: `GHOST#${people[117]!.id}`, sk: 'PROFILE', ...indexed } } }] } }));
     const res = await call('POST', '/v1/exports', { key: secret, body: { filter: {}, format: 'jsonl', columns: ['email'] } });
-    const checkedKeys: number[] = [];
+    const reads: string[] = [];
     dynamo().middlewareStack.add(
       (next, context) => async (args) => {
-        const request = (args.input as { RequestItems?: Record<string, { Keys: unknown[] }> }).RequestItems;
-        if (/^BatchGet(Item)?Command$/.test(context.commandName ?? '') && request) checkedKeys.push(request[process.env.TABLE_NAME!]!.Keys.length);
+        reads.push(context.commandName ?? '');
         return next(args);
       },
-      { step: 'initialize', name: 'countChecks' },
+      { step: 'initialize', name: 'countReads' },
     );
     try {
       await runWorkflow({ tenantId: tenant, exportId: res.body.exportId });
     } finally {
-      dynamo().middlewareStack.remove('countChecks');
+      dynamo().middlewareStack.remove('countReads');
     }
-    // Every card the index listed was read again, strongly consistent.
-    expect(checkedKeys.reduce((a, b) => a + b, 0)).toBe(229);
+    // The erasure marks are read once per shard: no read per exported customer.
+    expect(reads.filter((r) => /BatchGet/.test(r))).toEqual([]);
     const view = (await call('GET', `/v1/exports/${res.body.exportId}`, { key: secret })).body;
     expect(view.rowCount).toBe(229);
     const emails = (await download(view.url)).toString('utf8').trim().split('\n').map((l) => JSON.parse(l).email as string);
