@@ -5,6 +5,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { WORKERS } from '../shared/routes.ts';
+import { EXPORT_USER_ERRORS } from '../shared/exports/export-format.ts';
 import { ClientelaFunction } from './constructs/function.ts';
 import { EXPORT_MAX_CONCURRENCY, EXPORT_PATHS, EXPORT_STATES, EXPORT_TASK_STEPS, type ExportTaskStateName } from './export-states.ts';
 import { acknowledge, acknowledgeWildcardResources } from './nag.ts';
@@ -66,6 +67,8 @@ export class ExportWorkflow extends Construct {
         retryOnServiceExceptions: true,
         ...extra,
       });
+      // Retriers match in order: an error the user must fix (a request the data cannot satisfy) is not retried.
+      task.addRetry({ errors: [...EXPORT_USER_ERRORS], maxAttempts: 0 });
       task.addRetry({
         errors: ['States.TaskFailed'],
         interval: Duration.seconds(2),

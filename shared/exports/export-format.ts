@@ -52,6 +52,9 @@ export const DEFAULT_COLUMNS: readonly ExportColumn[] = [...COLUMN_NAMES, ALL_AT
 /** Distinct attribute names an `attributes` column may spread over (a sheet of more is no longer readable). */
 export const MAX_ATTRIBUTE_COLUMNS = 100;
 
+/** Errors of a request the data cannot satisfy: retrying changes nothing, the user changes the request. */
+export const EXPORT_USER_ERRORS = ['TooManyAttributesError'] as const;
+
 export class TooManyAttributesError extends Error {
   override name = 'TooManyAttributesError';
   constructor() {

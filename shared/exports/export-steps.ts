@@ -7,6 +7,7 @@ import type { Customer } from '../domain/customer.schema.ts';
 import {
   FILE_TYPES,
   MAX_ATTRIBUTE_COLUMNS,
+  EXPORT_USER_ERRORS,
   TooManyAttributesError,
   cardFields,
   collectAttributeNames,
@@ -217,7 +218,8 @@ export function failureReason(error: FailedInput['error']): string {
   } catch {
     if (error?.Cause) message = `${error.Error ?? 'Error'}: ${error.Cause}`;
   }
-  return `The export could not be completed (${message.slice(0, 300)}); try again`;
+  const userError = (EXPORT_USER_ERRORS as readonly string[]).includes(error?.Error ?? '');
+  return `The export could not be completed (${message.slice(0, 300)})${userError ? '' : '; try again'}`;
 }
 
 /**

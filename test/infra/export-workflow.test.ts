@@ -1,6 +1,7 @@
 import aslValidator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXPORT_MAX_CONCURRENCY, EXPORT_STATES, EXPORT_TASK_STEPS } from '../../infra/export-workflow.ts';
+import { TooManyAttributesError } from '../../shared/exports/export-format.ts';
 import {
   localLambdaArn,
   resolveStateMachineDefinition,
@@ -202,5 +203,29 @@ describe('export state machine, run locally (aws-local-stepfunctions)', () => {
     expect(markFailed.input).toMatchObject({ tenantId: 't1', exportId: 'e2', parts: [{ part: 1 }] });
     expect(markFailed.input.error).toEqual(expect.objectContaining({ Error: expect.any(String) }));
     expect(calls.some((c) => c.step === 'combine' || c.step === 'record')).toBe(false);
+  });
+
+  it('does not retry an error the user must fix (too many attribute names): MarkFailed at once', async () => {
+    const calls: Event[] = [];
+    const sm = new StateMachine(localDefinition);
+    const execution = sm.run(
+      { tenantId: 't1', exportId: 'e3' },
+      {
+        overrides: {
+          retryIntervalOverrides: noRetryWait,
+          taskResourceLocalHandlers: handlers(calls, ({ step, input }) => {
+            if (step === 'plan') return { ...input, parts: [{ part: 1 }] };
+            if (step === 'writePart') return { key: 'part-1' };
+            if (step === 'combine') throw new TooManyAttributesError();
+            if (step === 'markFailed') return { ignored: true };
+            throw new Error(`unexpected ${step}`);
+          }),
+        },
+      },
+    );
+    await expect(execution.result).rejects.toThrow();
+    expect(calls.filter((c) => c.step === 'combine')).toHaveLength(1);
+    const markFailed = calls.find((c) => c.step === 'markFailed')!;
+    expect(markFailed.input.error).toEqual(expect.objectContaining({ Error: 'TooManyAttributesError' }));
   });
 });

@@ -5,6 +5,7 @@ import {
   COLUMN_NAMES,
   DEFAULT_COLUMNS,
   MAX_ATTRIBUTE_COLUMNS,
+  TooManyAttributesError,
   collectAttributeNames,
   completeRows,
   fileHead,
@@ -161,5 +162,10 @@ describe('export file format', () => {
     const reason = failureReason({ Error: 'InternalError', Cause: JSON.stringify({ errorType: 'InternalError', errorMessage: 'boom', trace: ['at x'] }) });
     expect(reason).toBe('The export could not be completed (InternalError: boom); try again');
     expect(failureReason({ Error: 'States.Timeout', Cause: 'Task timed out' })).toContain('States.Timeout: Task timed out');
+    // An error only a changed request fixes says what to change, not to try again.
+    const tooMany = new TooManyAttributesError();
+    const reason2 = failureReason({ Error: tooMany.name, Cause: JSON.stringify({ errorType: tooMany.name, errorMessage: tooMany.message }) });
+    expect(reason2).toMatch(/attributes\.<name>"\)$/);
+    expect(reason2).not.toContain('try again');
   });
 });
