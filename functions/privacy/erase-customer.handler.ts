@@ -1,11 +1,10 @@
 import { api } from '#shared/http/api.ts';
-import { privacyStores } from '#shared/http/stores.ts';
+import { errorReports, privacyStores } from '#shared/http/stores.ts';
 import { eraseCustomer } from '#shared/privacy/erasure.ts';
 
 /** DELETE /v1/customers/{id}: GDPR erasure; 204, then the id answers 404 everywhere. */
 export const handler = api('admin', async (req) => {
   const { tenant, key } = req.principal;
-  const { privacy, reportFiles } = privacyStores();
-  await eraseCustomer({ privacy, reportFiles, tenantId: tenant.id, actor: key.keyId }, req.params.id!);
+  await eraseCustomer({ privacy: privacyStores().privacy, reportFiles: errorReports(), tenantId: tenant.id, actor: key.keyId }, req.params.id!);
   return { status: 204 };
 });

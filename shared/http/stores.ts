@@ -81,16 +81,20 @@ import { dynamoAuditStore, type AuditStore } from '../store/audit.store.ts';
 import { errorReportFiles, type ErrorReportFiles } from '../import/error-report.ts';
 import { s3ObjectStore } from '../import/object-store.ts';
 
-let privacyAndAudit: { privacy: PrivacyStore; audit: AuditStore; reportFiles: ErrorReportFiles } | undefined;
+let privacyAndAudit: { privacy: PrivacyStore; audit: AuditStore } | undefined;
 
-/** The privacy and audit stores, and the import error-report files erasure rewrites, for this process (built once, like stores()). */
-export function privacyStores(): { privacy: PrivacyStore; audit: AuditStore; reportFiles: ErrorReportFiles } {
-  privacyAndAudit ??= {
-    privacy: dynamoPrivacyStore(dynamo(), config().TABLE_NAME),
-    audit: dynamoAuditStore(dynamo(), config().TABLE_NAME),
-    reportFiles: errorReportFiles(s3ObjectStore(s3Client()), config().IMPORT_BUCKET),
-  };
+/** The privacy and audit stores for this process (built once, like stores()). */
+export function privacyStores(): { privacy: PrivacyStore; audit: AuditStore } {
+  privacyAndAudit ??= { privacy: dynamoPrivacyStore(dynamo(), config().TABLE_NAME), audit: dynamoAuditStore(dynamo(), config().TABLE_NAME) };
   return privacyAndAudit;
+}
+
+let reportFiles: ErrorReportFiles | undefined;
+
+/** The import error-report files erasure rewrites (built once; only the erasing functions create an S3 client). */
+export function errorReports(): ErrorReportFiles {
+  reportFiles ??= errorReportFiles(s3ObjectStore(s3Client()), config().IMPORT_BUCKET);
+  return reportFiles;
 }
 
 // ---- Merging people (issue 3) ----

@@ -222,7 +222,7 @@ describe('DELETE /v1/customers/{id}', () => {
         return env.db.send(command as never);
       },
     } as unknown as DynamoDBDocumentClient;
-    const { reportFiles } = (await import('../../shared/http/stores.ts')).privacyStores();
+    const reportFiles = (await import('../../shared/http/stores.ts')).errorReports();
     await expect(eraseCustomer({ privacy: dynamoPrivacyStore(flaky, env.tableName), reportFiles, tenantId: TENANT, actor: skId }, id)).rejects.toThrow('Lambda timed out');
     const halfway = await mentioning(id);
     expect(halfway.length).toBeGreaterThan(0);

@@ -206,6 +206,14 @@ describe('export workflow (steps in sequence against DynamoDB Local and s3rver)'
     expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['columns.1', 'format']);
     expect((await call('POST', '/v1/exports', { key, body: { filter: { colour: 'red' } } })).body.errors[0].path).toBe('filter.colour');
     expect((await call('POST', '/v1/exports', { key, body: {} })).status).toBe(400);
+    // Custom attribute columns: a name is required, and a sane length.
+    for (const column of ['attributes.', `attributes.${'x'.repeat(65)}`, 'attribute.foo']) {
+      const res = await call('POST', '/v1/exports', { key, body: { filter: {}, columns: ['email', column] } });
+      expect(res.status, column).toBe(400);
+      expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['columns.1']);
+    }
+    expect((await call('POST', '/v1/exports', { key, body: { filter: {}, columns: ['email', 'attributes.Tessera'] } })).status).toBe(202);
     expect((await call('GET', `/v1/exports/${ulid()}`, { key })).status).toBe(404);
   });
 

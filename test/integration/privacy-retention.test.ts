@@ -38,9 +38,9 @@ describe('retention job', () => {
     expect(await contactAt('keeps-36', '2026-01-01T10:00:00Z', 'returning@example.com')).toBe(returning);
     const untouched = await contactAt('keeps-forever', '2019-01-01T10:00:00Z');
 
-    const { privacyStores } = await import('../../shared/http/stores.ts');
+    const { privacyStores, errorReports } = await import('../../shared/http/stores.ts');
     const { runRetention } = await import('../../shared/privacy/retention.ts');
-    const report = await runRetention(privacyStores(), { now: () => new Date('2026-06-01T12:00:00Z') });
+    const report = await runRetention({ privacy: privacyStores().privacy, reportFiles: errorReports() }, { now: () => new Date('2026-06-01T12:00:00Z') });
 
     expect(report.tenants).toEqual([{ tenantId: 'keeps-36', cutoff: '2023-06-01T12:00:00.000Z', erased: 2 }]);
     for (const id of stale) expect(await status('keeps-36', id)).toBe(404);
@@ -54,7 +54,7 @@ describe('retention job', () => {
     ]);
 
     // Running again erases nothing more.
-    const second = await runRetention(privacyStores(), { now: () => new Date('2026-06-01T12:00:00Z') });
+    const second = await runRetention({ privacy: privacyStores().privacy, reportFiles: errorReports() }, { now: () => new Date('2026-06-01T12:00:00Z') });
     expect(second.tenants[0]!.erased).toBe(0);
   });
 });
