@@ -1,11 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { config } from './config.ts';
 
 /** AWS clients, created once per process (on first use) and reused by every invocation. */
 let ddb: DynamoDBDocumentClient | undefined;
 let s3: S3Client | undefined;
+let ses: SESv2Client | undefined;
 
 export function dynamo(): DynamoDBDocumentClient {
   if (!ddb) {
@@ -39,6 +41,12 @@ export function s3Client(): S3Client {
     });
   }
   return s3;
+}
+
+/** SES v2, for the mails clientela sends itself (on AWS; locally they go to `DATA_DIR/outbox/` instead). */
+export function sesClient(): SESv2Client {
+  if (!ses) ses = new SESv2Client({ region: config().AWS_REGION });
+  return ses;
 }
 
 /** Emulators accept any credentials; fixed ones keep the SDK from searching for a profile. */
