@@ -9,6 +9,8 @@ export interface LocalInstance {
   url: string;
   secretKey: string;
   publishableKey: string;
+  /** Where the instance writes the mail it sends (DATA_DIR/outbox). */
+  outboxDir: string;
   stop(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startLocal(timeoutMs = 90_000): Promise<LocalInstance> {
     url: `http://127.0.0.1:${port}`,
     secretKey,
     publishableKey,
+    outboxDir: join(dataDir, 'outbox'),
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGINT');

@@ -14,6 +14,9 @@ import { IMPORT_PREFIX, REPORTS_PREFIX, type Stateful } from './stateful.ts';
 /** Erasure routes: they rewrite import error reports (CSV files under `reports/`) that quote the person. */
 export const ERASURE_ROUTES: ReadonlySet<string> = new Set(['EraseCustomer', 'EraseCustomerByEmail']);
 
+/** Routes that send mail clientela writes itself (the double opt-in confirmation of a sign-up). */
+export const MAIL_ROUTES: ReadonlySet<string> = new Set(['IngestEvent']);
+
 /** Routes whose function never touches the table (no DynamoDB permission at all). */
 export const NO_TABLE_ACCESS: ReadonlySet<string> = new Set(['Health', 'OpenApi']);
 
@@ -46,6 +49,8 @@ export function routePermissions(route: Route) {
     signImportReports: under(route, IMPORT_ROUTE_PREFIX) && safe,
     /** s3:PutObject under reports/ (erasure rewrites error reports that quote the person). */
     rewriteImportReports: ERASURE_ROUTES.has(route.name),
+    /** ses:SendEmail from the configured sender identity only, and MAIL_FROM. */
+    sendMail: MAIL_ROUTES.has(route.name),
   };
 }
 
@@ -54,6 +59,8 @@ export interface ApiProps {
   /** Environment every function gets (TABLE_NAME, buckets, ...). */
   environment: Record<string, string>;
   exportStateMachine: sfn.IStateMachine;
+  /** The SES sender: the From address and the ARN of its verified identity (address or domain). */
+  mail: { from: string; identityArn: string };
 }
 
 /** The HTTP API: one Lambda per ROUTES row, no API Gateway authorizer (keys are checked in the function). */
@@ -110,6 +117,7 @@ export class Api extends Construct {
         environment: {
           ...props.environment,
           ...(can.startExport ? { EXPORT_STATE_MACHINE_ARN: props.exportStateMachine.stateMachineArn } : {}),
+          ...(can.sendMail ? { MAIL_FROM: props.mail.from } : {}),
         },
       });
       this.functions[route.name] = fn;
@@ -140,6 +148,16 @@ export class Api extends Construct {
         const reports = importBucket.arnForObjects(`${REPORTS_PREFIX}*`);
         fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [reports] }));
         fn.acknowledgeWildcardResources([reports], 'Erasure rewrites the import error reports under reports/ that quote the person; keys hold run-time tenant and import ids.');
+      }
+      if (can.sendMail) {
+        // Only as the configured identity, and only from its own address.
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+            resources: [props.mail.identityArn],
+            conditions: { StringEquals: { 'ses:FromAddress': props.mail.from } },
+          }),
+        );
       }
       if (can.signImportReports) {
         const reports = importBucket.arnForObjects(`${REPORTS_PREFIX}*`);

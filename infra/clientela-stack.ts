@@ -41,6 +41,7 @@ export class ClientelaStack extends Stack {
       stateful: this.stateful,
       environment,
       exportStateMachine: this.exportWorkflow.stateMachine,
+      mail: mailSettings(this),
     });
     this.importWorker = new ImportWorker(this, 'Import', { stateful: this.stateful, environment });
     this.retentionWorker = new RetentionWorker(this, 'Retention', { stateful: this.stateful, environment });
@@ -51,4 +52,15 @@ export class ClientelaStack extends Stack {
     new CfnOutput(this, 'ExportBucketName', { value: exportBucket.bucketName });
     new CfnOutput(this, 'ExportStateMachineArn', { value: this.exportWorkflow.stateMachine.stateMachineArn });
   }
+}
+
+/**
+ * The SES sender identity, a stack setting: `-c mailFrom=no-reply@mail.trattoria.example` and, when the
+ * verified identity is the domain rather than the address, `-c mailIdentity=mail.trattoria.example`.
+ * Verify it in SES (and leave the SES sandbox) before real people sign up.
+ */
+export function mailSettings(stack: Stack): { from: string; identityArn: string } {
+  const from = String(stack.node.tryGetContext('mailFrom') ?? 'no-reply@clientela.example');
+  const identity = String(stack.node.tryGetContext('mailIdentity') ?? from);
+  return { from, identityArn: stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }) };
 }

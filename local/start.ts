@@ -23,6 +23,7 @@ class StartError extends Error {}
 
 const port = parsePort(process.env.PORT ?? '3000');
 const dataDir = resolve(process.env.DATA_DIR ?? '.data');
+const outboxDir = join(dataDir, 'outbox');
 const host = '127.0.0.1';
 const url = `http://${host}:${port}`;
 
@@ -68,7 +69,10 @@ async function start() {
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
+    // Mail clientela sends (double opt-in) is written here as .eml files instead of being sent.
+    MAIL_OUTBOX_DIR: outboxDir,
   });
+  mkdirSync(outboxDir, { recursive: true });
 
   const ddb = dynamoClient(dynamo.endpoint);
   const db = DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });
@@ -123,6 +127,7 @@ async function start() {
       `  Secret key:       ${keys.secret.key}   (key id ${keys.secret.keyId})`,
       `  Publishable key:  ${keys.publishable.key}   (key id ${keys.publishable.keyId})`,
       `  Data:             ${dataDir}`,
+      `  Outbox:           ${outboxDir}   (every mail clientela sends, as .eml files)`,
       ...keys.notes.map((n) => `  Note:             ${n}`),
       '',
       'Try:',

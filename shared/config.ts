@@ -16,6 +16,10 @@ const ConfigSchema = z.object({
   /** How long a verified API key stays cached in a warm function (revocation delay). */
   KEY_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
   AWS_REGION: z.string().default('eu-south-1'),
+  /** Mail clientela sends itself (double opt-in): the SES sender identity's address, set by CDK where mail is sent. */
+  MAIL_FROM: z.email().optional(),
+  /** Locally: every mail is written as an `.eml` file here instead of being sent (set by `npm start`, tests). */
+  MAIL_OUTBOX_DIR: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -77,8 +77,10 @@ export function routePattern(path: string): RegExp {
 ROUTES.push(
   r('POST', '/v1/events', 'IngestEvent', 'events/ingest-event', 'events'),
   r('GET', '/v1/customers/{id}/history', 'ListHistory', 'events/list-history', 'admin'),
-  // The double opt-in link mailed to a person: no key, the signed token is the authority.
-  r('GET', '/v1/consent/confirm', 'ConfirmConsent', 'events/confirm-consent', 'public'),
+  // The double opt-in link mailed to a person: no key, the signed token is the authority. GET shows a page
+  // with a button (mail scanners open links); only its POST confirms.
+  r('GET', '/v1/consent/confirm', 'ConfirmConsentPage', 'events/confirm-consent-page', 'public'),
+  r('POST', '/v1/consent/confirm', 'ConfirmConsent', 'events/confirm-consent', 'public'),
 );
 
 // ---- Segments and exports (issue 5) ----
@@ -109,7 +111,8 @@ ROUTES.push(
   r('DELETE', '/v1/customers', 'EraseCustomerByEmail', 'privacy/erase-customer-by-email', 'admin'),
   r('GET', '/v1/customers/{id}/export', 'ExportCustomerData', 'privacy/export-customer-data', 'admin'),
   r('POST', '/v1/customers/{id}/unsubscribe-link', 'CreateUnsubscribeLink', 'privacy/create-unsubscribe-link', 'admin'),
-  // The link in a newsletter: no key, the signed token is the authority. POST is RFC 8058 one-click.
+  // The link in a newsletter: no key, the signed token is the authority. GET shows a page with a button;
+  // POST (that button, or RFC 8058 one-click from a mail client) unsubscribes.
   r('GET', '/v1/unsubscribe', 'Unsubscribe', 'privacy/unsubscribe', 'public'),
   r('POST', '/v1/unsubscribe', 'UnsubscribeOneClick', 'privacy/unsubscribe-one-click', 'public'),
   r('GET', '/v1/audit', 'ListAudit', 'audit/list-audit', 'admin'),

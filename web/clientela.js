@@ -14,8 +14,10 @@
  * the consent ledger), data-clientela-success / data-clientela-error (the messages shown).
  * Each form gets a hidden honeypot field `website`: people never see it, naive bots fill it in, and a
  * filled-in form is dropped here without being sent.
- * The page is told the outcome with a `clientela:sent` or `clientela:failed` event on the form
- * (detail: the answer; a newsletter sign-up answers a `confirmUrl` for the site to mail to the person).
+ * The page is told the outcome with a `clientela:sent` or `clientela:failed` event on the form.
+ * A newsletter sign-up (or a ticked consent box) is confirmed by the person: clientela mails them a link
+ * itself, so the form then says to check the inbox and carries `data-clientela-state="check-inbox"`.
+ * The answer to a publishable key is always `{ accepted: true }`: it says nothing about who is a customer.
  */
 (function (global) {
   'use strict';
@@ -130,7 +132,10 @@
     var form = e.currentTarget;
     e.preventDefault();
     if (form.getAttribute('aria-busy') === 'true') return;
-    var success = form.getAttribute('data-clientela-success') || 'Thank you! We received your message.';
+    var asksConsent = form.getAttribute('data-clientela') === 'newsletter' || !!(form.elements.consent && form.elements.consent.checked);
+    var success =
+      form.getAttribute('data-clientela-success') ||
+      (asksConsent ? 'Almost done: check your inbox and open the link we sent you to confirm your subscription.' : 'Thank you! We received your message.');
     if (value(form, HONEYPOT)) {
       // A bot: look successful, send nothing.
       show(form, true, success);
@@ -145,6 +150,8 @@
     send(built.event)
       .then(function (answer) {
         show(form, true, success);
+        if (asksConsent) form.setAttribute('data-clientela-state', 'check-inbox');
+        else form.removeAttribute('data-clientela-state');
         form.reset();
         form.dispatchEvent(new CustomEvent('clientela:sent', { detail: answer }));
       })

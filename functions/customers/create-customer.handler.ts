@@ -10,7 +10,7 @@ import { createCustomer } from '#shared/domain/customers.ts';
 export const handler = api('admin', async (req) => {
   const input = parseWith(CreateCustomerSchema, req.body ?? {});
   const { tenant, key } = req.principal;
-  const customer = await createCustomer({ customers: stores().customers, tenant, actor: key }, input);
+  const customer = await createCustomer({ customers: stores().customers, tenant, actor: key, suppression: privacyStores().privacy }, input);
   await recordAudit(privacyStores().audit, { tenantId: tenant.id, actor: key.keyId, action: 'customer.create', target: 'customer' });
   return { status: 201, body: cardBody(customer), headers: { etag: etag(customer), location: `/v1/customers/${customer.id}` } };
 });

@@ -1,6 +1,6 @@
 import { api } from '#shared/http/api.ts';
 import { parseWith } from '#shared/http/problem.ts';
-import { mergeStores, stores } from '#shared/http/stores.ts';
+import { mergeStores, privacyStores, stores } from '#shared/http/stores.ts';
 import { cardBody, etag } from '#shared/http/customer-view.ts';
 import { getCustomerCard } from '#shared/domain/customers.ts';
 import { MergeBodySchema, mergeCustomers } from '#shared/events/merge-customers.ts';
@@ -9,7 +9,7 @@ import { MergeBodySchema, mergeCustomers } from '#shared/events/merge-customers.
 export const handler = api('admin', async (req) => {
   const { tenant, key } = req.principal;
   const { otherId } = parseWith(MergeBodySchema, req.body ?? {});
-  await mergeCustomers({ merges: mergeStores().merges, tenantId: tenant.id }, req.params.id!, otherId);
+  await mergeCustomers({ merges: mergeStores().merges, tenantId: tenant.id, suppression: privacyStores().privacy }, req.params.id!, otherId);
   const { customer, history } = await getCustomerCard({ customers: stores().customers, tenant, actor: key }, req.params.id!);
   return { status: 200, body: cardBody(customer, history), headers: { etag: etag(customer) } };
 });

@@ -10,7 +10,7 @@ import { updateCustomer } from '#shared/domain/customers.ts';
 export const handler = api('admin', async (req) => {
   const input = parseWith(UpdateCustomerSchema, req.body ?? {});
   const { tenant, key } = req.principal;
-  const ctx = { customers: stores().customers, tenant, actor: key };
+  const ctx = { customers: stores().customers, tenant, actor: key, suppression: privacyStores().privacy };
   const customer = await updateCustomer(ctx, req.params.id!, input, ifMatchVersion(req.headers['if-match']));
   await recordAudit(privacyStores().audit, { tenantId: tenant.id, actor: key.keyId, action: 'customer.update', target: 'customer' });
   return { status: 200, body: cardBody(customer), headers: { etag: etag(customer) } };

@@ -1,12 +1,20 @@
 import { api } from '#shared/http/api.ts';
-import { invalid } from '#shared/domain/errors.ts';
 import { eventStores, stores } from '#shared/http/stores.ts';
 import { confirmConsent } from '#shared/events/confirm-consent.ts';
+import { tokenTenant } from '#shared/events/consent-token.ts';
+import { invalidLinkResponse, linkTenant, pageResponse, wantsPage } from '#shared/http/link-pages.ts';
+import { confirmedPage, postedToken } from '#shared/mail/pages.ts';
 
-/** GET /v1/consent/confirm?token=...: the double opt-in link; grants newsletter consent. */
+/** POST /v1/consent/confirm: the button of the double opt-in page; grants newsletter consent (repeatable). */
 export const handler = api('public', async (req) => {
-  const token = req.query.token;
-  if (!token) throw invalid('token', 'is required');
-  const result = await confirmConsent({ events: eventStores().events, customers: stores().customers }, token);
-  return { status: 200, body: { ...result, message: 'Thank you: your newsletter subscription is confirmed.' } };
+  const token = postedToken(req.query, req.body);
+  const page = wantsPage(req);
+  const tenant = await linkTenant(stores().tenants, token ? tokenTenant(token) : undefined);
+  try {
+    await confirmConsent({ events: eventStores().events, customers: stores().customers }, token);
+  } catch (error) {
+    return invalidLinkResponse(error, tenant?.language, page);
+  }
+  if (page) return pageResponse(confirmedPage({ businessName: tenant?.name, language: tenant?.language ?? 'en' }));
+  return { status: 200, body: { confirmed: true } };
 });

@@ -1,9 +1,17 @@
 import { api } from '#shared/http/api.ts';
-import { privacyStores } from '#shared/http/stores.ts';
-import { UNSUBSCRIBED_PAGE, unsubscribe } from '#shared/privacy/unsubscribe.ts';
+import { privacyStores, stores } from '#shared/http/stores.ts';
+import { checkUnsubscribeLink, unsubscribeTenant } from '#shared/privacy/unsubscribe.ts';
+import { invalidLinkResponse, linkTenant, pageResponse } from '#shared/http/link-pages.ts';
+import { unsubscribePage } from '#shared/mail/pages.ts';
 
-/** GET /v1/unsubscribe?token=...: the link in a newsletter (no key); withdraws consent, shows a short page. */
+/** GET /v1/unsubscribe?token=...: the link in a newsletter shows a button; opening it changes nothing. */
 export const handler = api('public', async (req) => {
-  await unsubscribe(privacyStores().privacy, req.query.token);
-  return { status: 200, text: UNSUBSCRIBED_PAGE, contentType: 'text/html; charset=utf-8', headers: { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } };
+  const token = req.query.token;
+  const tenant = await linkTenant(stores().tenants, unsubscribeTenant(token));
+  try {
+    await checkUnsubscribeLink(privacyStores().privacy, token);
+  } catch (error) {
+    return invalidLinkResponse(error, tenant?.language, true);
+  }
+  return pageResponse(unsubscribePage({ businessName: tenant?.name, language: tenant?.language ?? 'en', token: token! }));
 });

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { provenanceView, type Provenance } from './provenance.ts';
 
 /** Consent states of the card. `pending` awaits a double opt-in confirmation. */
 export const ConsentStatusSchema = z.enum(['granted', 'denied', 'pending', 'unknown']);
@@ -97,24 +98,28 @@ export const CustomerSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   version: z.number().int(),
+  /** When and by what each field was last set (`api:{keyId}`, `import:{importId}`, `event:{type}:{eventId}`). */
+  provenance: z.record(z.string(), z.object({ at: z.string(), source: z.string().nullable() })).optional(),
 });
 export type Customer = z.infer<typeof CustomerSchema>;
 
 export const CustomerCardSchema = CustomerSchema.extend({ history: z.array(HistoryEntrySchema) });
 
 /**
- * What a card shows. Internal bookkeeping kept on the card item (`fieldsAt`: when each field was last set,
- * so older events never overwrite newer values) stays inside.
+ * What a card shows. Internal bookkeeping kept on the card item (`fieldsAt`/`fieldsFrom`: when and by what
+ * each field was last set, shown as `provenance`; `confirmSentAt`: when a double opt-in mail last went out)
+ * stays inside.
  */
 export function publicView<C extends Customer>(c: C): Customer {
   // The card's fields in the contract's order, then any others (e.g. `conflicts`) except internal ones.
   const out: Record<string, unknown> = {};
   for (const key of CARD_ORDER) if (key in c) out[key] = (c as Record<string, unknown>)[key];
   for (const [key, value] of Object.entries(c)) if (!(key in out) && !INTERNAL_FIELDS.has(key)) out[key] = value;
+  out.provenance = provenanceView(c as Provenance);
   return out as Customer;
 }
 const CARD_ORDER = Object.keys(CustomerSchema.shape);
-const INTERNAL_FIELDS = new Set(['fieldsAt']);
+const INTERNAL_FIELDS = new Set(['fieldsAt', 'fieldsFrom', 'confirmSentAt']);
 
 /** A card with nothing known yet: every field empty, first and last contact at `contactAt`. */
 export function blankCustomer(id: string, contactAt: string, at: string): Customer {

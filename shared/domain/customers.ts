@@ -6,6 +6,8 @@ import { blankCustomer, publicView, type Customer, type CustomerFields, type His
 import { normaliseFields, type NormalisedFields } from './customer-rules.ts';
 import { resolveFilter, type ListQuery } from './customer-filter.ts';
 import { findTag } from './tenants.ts';
+import { stampFields, type Provenance } from './provenance.ts';
+import { liftSuppression, suppressedAmong, type SuppressionStore } from '../privacy/suppression.ts';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError, invalid } from './errors.ts';
 
 /** What a use case needs: the store, the tenant, who acts, and a clock (injected so tests control it). */
@@ -14,7 +16,32 @@ export interface CustomerContext {
   tenant: Tenant;
   actor: { keyId: string };
   now?: () => Date;
+  /** Erased persons: their email or phone is not put on a card again, unless this request grants consent. */
+  suppression?: SuppressionStore;
 }
+
+/**
+ * Suppression at the API's door: an email or phone of an erased person is refused (409 naming the field),
+ * unless the business records the person's new consent in the same request, which lifts it.
+ */
+async function checkSuppression(ctx: CustomerContext, ids: { email?: string | null; phone?: string | null }, fields: NormalisedFields): Promise<void> {
+  if (!ctx.suppression || (!ids.email && !ids.phone)) return;
+  const hit = await suppressedAmong(ctx.suppression, ctx.tenant.id, ids.email ? [ids.email] : [], ids.phone ? [ids.phone] : []);
+  const field = hit.emails.size ? 'email' : hit.phones.size ? 'phone' : undefined;
+  if (!field) return;
+  if (fields.consent?.newsletter === 'granted') {
+    await liftSuppression(ctx.suppression, ctx.tenant.id, ids);
+    return;
+  }
+  throw new ConflictError(`The ${field} belongs to a person who was erased and must not be added again, unless they give their consent anew (send consent.newsletter: granted)`, {
+    suppressed: true,
+    errors: [{ path: field, message: 'belongs to an erased person' }],
+  });
+}
+
+/** `api:{keyId}`: the provenance of what a business sets through the API. */
+const apiSource = (ctx: CustomerContext) => `api:${ctx.actor.keyId}`;
+const stampedKeys = (fields: NormalisedFields) => Object.keys(fields).filter((k) => k !== 'attributes');
 
 export const CARD_HISTORY_ENTRIES = 10;
 
@@ -56,8 +83,10 @@ export async function createCustomer(ctx: CustomerContext, input: CustomerFields
   const fields = normaliseFields(input, ctx.tenant);
   const at = nowIso(ctx);
   const blank = blankCustomer(ulid(), at, at);
-  const customer = apply(blank, fields);
+  let customer = apply(blank, fields);
   requireIdentity(customer);
+  await checkSuppression(ctx, customer, fields);
+  customer = stampFields(customer as Customer & Provenance, stampedKeys(fields), at, apiSource(ctx));
   let ledger: ConsentLedgerEntry | undefined;
   if (fields.consent) {
     ledger = consentEntry(ctx, fields.consent.newsletter, at, fields.consent.wording);
@@ -89,8 +118,10 @@ export async function updateCustomer(ctx: CustomerContext, id: string, input: Cu
       throw new PreconditionFailedError(`The customer changed since version ${ifMatch} (now ${prev.version}); read it again`);
     }
     const at = nowIso(ctx);
-    const next = apply(prev, fields);
+    let next = apply(prev, fields);
     requireIdentity(next);
+    const added = { email: next.email !== prev.email ? next.email : null, phone: next.phone !== prev.phone ? next.phone : null };
+    if (attempt === 0) await checkSuppression(ctx, added, fields);
     let ledger: ConsentLedgerEntry | undefined;
     if (fields.consent && fields.consent.newsletter !== prev.consent.newsletter) {
       ledger = consentEntry(ctx, fields.consent.newsletter, at, fields.consent.wording);
@@ -99,9 +130,7 @@ export async function updateCustomer(ctx: CustomerContext, id: string, input: Cu
     next.updatedAt = at;
     next.version = prev.version + 1;
     // Stamp the fields the business edited, so an older event arriving later does not overwrite them.
-    const stamped = next as Customer & { fieldsAt?: Record<string, string> };
-    stamped.fieldsAt = { ...stamped.fieldsAt };
-    for (const key of Object.keys(fields)) if (key !== 'consent' && key !== 'tags' && key !== 'attributes') stamped.fieldsAt[key] = at;
+    next = stampFields(next as Customer & Provenance, stampedKeys(fields), at, apiSource(ctx));
     const result = await ctx.customers.update(ctx.tenant.id, next, prev, ledger);
     failOnClash(result);
     if (result.ok) return next;

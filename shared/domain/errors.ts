@@ -51,8 +51,8 @@ export class UnauthorizedError extends DomainError {
 }
 
 export class ForbiddenError extends DomainError {
-  constructor(detail: string) {
-    super(403, 'Forbidden', detail);
+  constructor(detail: string, extra: Record<string, unknown> = {}) {
+    super(403, 'Forbidden', detail, extra);
   }
 }
 

@@ -53,8 +53,7 @@ const BookingData = z
     amount: Minor.optional(),
     currency: Currency.optional(),
     notes: text(2000).optional(),
-  })
-  .strict();
+  });
 const BookingCreatedData = BookingData.extend(BookingWhen);
 
 const OrderItem = z
@@ -70,40 +69,90 @@ const common = {
   consent: EventConsentSchema.optional(),
 };
 
+/**
+ * Sites send more than we name (a coupon code, a table preference, a survey's answers): documented `data`
+ * fields are checked, others are kept in the history entry as sent, up to `MAX_EXTRA_DATA_BYTES`.
+ */
+export const MAX_EXTRA_DATA_BYTES = 4096;
+const open = <T extends z.core.$ZodShape>(data: z.ZodObject<T>) =>
+  data.catchall(z.unknown()).superRefine((value, ctx) => checkExtras(value as Record<string, unknown>, Object.keys(data.shape), ctx));
+
+function checkExtras(value: Record<string, unknown>, known: string[], ctx: z.RefinementCtx): void {
+  const extras: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (!known.includes(k)) extras[k] = v;
+  if (!Object.keys(extras).length) return;
+  const size = Buffer.byteLength(JSON.stringify(extras));
+  if (size > MAX_EXTRA_DATA_BYTES) ctx.addIssue({ code: 'custom', path: [], message: `fields beyond the documented ones may hold at most ${MAX_EXTRA_DATA_BYTES} bytes of JSON (these hold ${size})` });
+}
+
 const event = <T extends string, D extends z.ZodType>(type: T, data: D) => z.object({ type: z.literal(type), ...common, data }).strict();
 
 export const EventSchema = z.discriminatedUnion('type', [
-  event('booking.created', BookingCreatedData),
-  event('booking.updated', BookingData),
-  event('booking.cancelled', BookingData),
-  event('booking.no_show', BookingData),
-  event('booking.completed', BookingData),
-  event('contact_form.submitted', z.object({ message: text(5000).min(1), subject: text(200).optional(), formId: text(100).optional() }).strict()),
-  event('newsletter.subscribed', z.object({ listId: text(100).optional(), wording: text(200).optional() }).strict().default({})),
-  event('newsletter.unsubscribed', z.object({ listId: text(100).optional(), reason: text(500).optional() }).strict().default({})),
-  event(
-    'order.completed',
-    z
-      .object({ orderId: ExternalId, currency: Currency, total: Minor, items: z.array(OrderItem).min(1).max(500) })
-      .strict(),
-  ),
-  event('message.received', z.object({ text: text(5000).min(1), channel: z.enum(CHANNELS), subject: text(200).optional() }).strict()),
-  event(
-    'review.submitted',
-    z.object({ rating: z.number().int().min(1).max(5), text: text(5000).optional(), channel: z.enum(CHANNELS).default('website') }).strict(),
-  ),
+  event('booking.created', open(BookingCreatedData)),
+  event('booking.updated', open(BookingData)),
+  event('booking.cancelled', open(BookingData)),
+  event('booking.no_show', open(BookingData)),
+  event('booking.completed', open(BookingData)),
+  event('contact_form.submitted', open(z.object({ message: text(5000).min(1), subject: text(200).optional(), formId: text(100).optional() }))),
+  event('newsletter.subscribed', open(z.object({ listId: text(100).optional(), wording: text(200).optional() })).default({})),
+  event('newsletter.unsubscribed', open(z.object({ listId: text(100).optional(), reason: text(500).optional() })).default({})),
+  event('order.completed', open(z.object({ orderId: ExternalId, currency: Currency, total: Minor, items: z.array(OrderItem).min(1).max(500) }))),
+  event('message.received', open(z.object({ text: text(5000).min(1), channel: z.enum(CHANNELS), subject: text(200).optional() }))),
+  event('review.submitted', open(z.object({ rating: z.number().int().min(1).max(5), text: text(5000).optional(), channel: z.enum(CHANNELS).default('website') }))),
 ]);
-export type EventInput = z.infer<typeof EventSchema>;
+
+/**
+ * `custom.<name>`: what the seeds call other sources (surveys, contests, loyalty sign-ups, warranty
+ * registrations). Any `data` (at most 4 KB of JSON); they join the history and set contact dates, never stats.
+ */
+export const CUSTOM_TYPE_PATTERN = /^custom\.[a-z0-9][a-z0-9_.-]{0,62}$/;
+export const CustomEventSchema = z
+  .object({
+    type: z.string().regex(CUSTOM_TYPE_PATTERN, 'must be custom.<name> with a lower-case name of letters, digits, _ . -'),
+    ...common,
+    data: z.record(z.string().max(100), z.unknown()).default({}).superRefine((value, ctx) => checkExtras(value, [], ctx)),
+  })
+  .strict();
+
+/** Both kinds, as the OpenAPI document shows them. */
+export const EventRequestSchema = z.union([EventSchema, CustomEventSchema]);
+
+type KnownEvent = z.infer<typeof EventSchema>;
+type CustomEvent = Omit<z.infer<typeof CustomEventSchema>, 'type'> & { type: `custom.${string}` };
+export type EventInput = KnownEvent | CustomEvent;
 export type EventType = EventInput['type'];
 export const EVENT_TYPES = EventSchema.options.map((o) => o.shape.type.value);
 
+/** Picks the schema by `type`, so a known type's errors name its own fields. */
+export const eventSchemaFor = (body: unknown): z.ZodType<EventInput> =>
+  (typeof (body as { type?: unknown })?.type === 'string' && (body as { type: string }).type.startsWith('custom.') ? CustomEventSchema : EventSchema) as z.ZodType<EventInput>;
+
+/**
+ * What a publishable key (public: anyone can copy it from a page) may send: the things a stranger can
+ * truthfully say about themselves on a website. Bookings, orders and unsubscriptions come from the business.
+ */
+export const PUBLISHABLE_EVENT_TYPES = ['contact_form.submitted', 'newsletter.subscribed', 'message.received'] as const;
+
+/** The guest's brief, answered to a secret-key booking event so the booking tool can show who is coming. */
+export const GuestBriefSchema = z.object({
+  tags: z.array(z.string()),
+  visits: z.number().int(),
+  noShows: z.number().int(),
+  lastVisitAt: z.string().nullable(),
+  rfmGroup: z.string().nullable(),
+  atRisk: z.boolean().nullable(),
+  notes: z.string().nullable(),
+});
+
+/** A secret key's answer. */
 export const EventAnswerSchema = z.object({
   customerId: z.string().optional(),
   created: z.boolean(),
-  /** Only for a newsletter sign-up sent with a publishable key: the link to mail to the person. */
-  confirmUrl: z.string().optional(),
   suppressed: z.boolean().optional(),
+  brief: GuestBriefSchema.optional(),
 });
+/** A publishable key's answer (202): the same whatever happened, so it reveals nothing about the list. */
+export const AcceptedAnswerSchema = z.object({ accepted: z.literal(true) });
 export type EventAnswer = z.infer<typeof EventAnswerSchema>;
 
 export const HistoryQuerySchema = z

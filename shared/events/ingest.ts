@@ -2,11 +2,12 @@ import { ulid } from 'ulid';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import type { ApiKeyRecord } from '../domain/api-key.ts';
 import { blankCustomer } from '../domain/customer.schema.ts';
+import { stampFields } from '../domain/provenance.ts';
 import { normaliseFields, type NormalisedFields } from '../domain/customer-rules.ts';
-import { ConflictError, ValidationError, invalid } from '../domain/errors.ts';
+import { ConflictError, ForbiddenError, ValidationError, invalid } from '../domain/errors.ts';
 import type { ConsentLedgerEntry } from '../store/customer.store.ts';
 import type { EventStore, EventWrite } from '../store/event.store.ts';
-import type { EventAnswer, EventInput } from './event.schema.ts';
+import { PUBLISHABLE_EVENT_TYPES, type EventAnswer, type EventInput } from './event.schema.ts';
 import {
   applyContribution,
   consentIntent,
@@ -24,7 +25,13 @@ import {
   type SubjectState,
 } from './merge.ts';
 import { CONFIRM_TTL_SECONDS, signConsentToken } from './consent-token.ts';
-import { isSuppressed, liftSuppression, type SuppressionStore } from '../privacy/suppression.ts';
+import { identityHashes, liftSuppression, type SuppressionStore } from '../privacy/suppression.ts';
+import { logger } from '../logger.ts';
+
+/** Sends the double opt-in mail to the address that signed up (never to the caller). */
+export interface ConfirmationMailer {
+  sendConfirmation(m: { tenant: Tenant; to: string; confirmUrl: string }): Promise<void>;
+}
 
 /** What capture needs: its store, the tenant and key the event came with, and a clock tests control. */
 export interface EventContext {
@@ -36,16 +43,21 @@ export interface EventContext {
   /** The API's public base URL (`https://api.example.com`), for double opt-in links. */
   baseUrl: string;
   now?: () => Date;
-  /** Erased persons (privacy): a suppressed new person is not created. */
+  /** Erased persons (privacy): an event naming one is refused. */
   suppression?: SuppressionStore;
+  /** Double opt-in mail; without one, no mail is sent (the link is still signed and logged nowhere). */
+  mailer?: ConfirmationMailer;
 }
 
 /** Receipts answer duplicates for this long; a website retries within minutes, not weeks. */
 export const RECEIPT_TTL_SECONDS = 35 * 24 * 3600;
-/** Clock skew tolerated between a website and us. */
-const FUTURE_SKEW_MS = 60 * 60 * 1000;
+/** Clock skew and time zones tolerated between a site and us: up to one day ahead (contract). */
+const FUTURE_SKEW_MS = 24 * 60 * 60 * 1000;
+const EARLIEST = '1970-01-01T00:00:00.000Z';
 /** Read-merge-write rounds before giving up (20 concurrent events for one person need several). */
 const MAX_ROUNDS = 30;
+/** A person gets at most one confirmation mail a day, however often a form is sent in their name. */
+const CONFIRM_MAIL_INTERVAL_MS = 24 * 3600 * 1000;
 
 /** Customer fields normalised with the tenant's rules; errors name `customer.<field>`. */
 function normaliseCustomer(input: EventInput, tenant: Tenant): NormalisedFields {
@@ -59,17 +71,51 @@ function normaliseCustomer(input: EventInput, tenant: Tenant): NormalisedFields 
 
 function checkInput(input: EventInput, tenant: Tenant, now: Date): string {
   const occurredAt = new Date(input.occurredAt).toISOString();
-  if (Date.parse(occurredAt) > now.getTime() + FUTURE_SKEW_MS) throw invalid('occurredAt', 'is in the future');
-  const currency = input.type === 'order.completed' || isBookingEvent(input) ? input.data.currency : undefined;
+  if (Date.parse(occurredAt) > now.getTime() + FUTURE_SKEW_MS) throw invalid('occurredAt', 'is in the future (at most one day ahead is accepted)');
+  if (occurredAt < EARLIEST) throw invalid('occurredAt', 'must be after 1970-01-01');
+  const currency = input.type === 'order.completed' || isBookingEvent(input) ? (input.data as { currency?: string }).currency : undefined;
   // Stats add amounts up: an amount in another currency would make totalSpent meaningless.
   if (currency && currency !== tenant.currency) throw invalid('data.currency', `must be the tenant currency ${tenant.currency}`);
   return occurredAt;
 }
 
+/**
+ * A publishable key may send only what a stranger can truthfully say about themselves (403 otherwise).
+ * Checked before the body is validated, so a site learns the rule rather than a schema detail.
+ */
+export function assertTypeAllowed(key: ApiKeyRecord, type: unknown): void {
+  if (key.kind !== 'publishable' || typeof type !== 'string') return;
+  if (!(PUBLISHABLE_EVENT_TYPES as readonly string[]).includes(type)) {
+    throw new ForbiddenError(`A publishable key may send only ${PUBLISHABLE_EVENT_TYPES.join(', ')}; send ${type} from your server with a secret key`, {
+      allowedTypes: [...PUBLISHABLE_EVENT_TYPES],
+    });
+  }
+}
+
+/**
+ * Receipts of publishable-key events live apart from the business's own (`P#` cannot occur in an eventId),
+ * so a stranger who guesses an eventId a booking engine will use cannot make its real event a "duplicate".
+ */
+export const receiptIdOf = (key: ApiKeyRecord, eventId: string) => (key.kind === 'publishable' ? `P#${eventId}` : eventId);
+
 function blankCard(id: string, occurredAt: string, at: string): EventCard {
   const card = blankCustomer(id, occurredAt, at);
   // Version 0: the event's write makes it 1.
   return { ...card, stats: { ...card.stats, purchases: 0 }, version: 0 };
+}
+
+/** What a booking tool shows when the booking arrives: "regular, 2 no-shows, at risk". */
+function briefOf(card: EventCard): NonNullable<EventAnswer['brief']> {
+  const insights = (card as { insights?: { rfm?: { group?: string }; atRisk?: boolean } }).insights;
+  return {
+    tags: card.tags,
+    visits: card.stats.visits,
+    noShows: card.stats.noShows,
+    lastVisitAt: card.stats.lastVisitAt,
+    rfmGroup: insights?.rfm?.group ?? null,
+    atRisk: insights?.atRisk ?? null,
+    notes: card.notes,
+  };
 }
 
 /**
@@ -80,17 +126,38 @@ function blankCard(id: string, occurredAt: string, at: string): EventCard {
 export async function ingestEvent(ctx: EventContext, input: EventInput): Promise<EventAnswer> {
   const clock = () => ctx.now?.() ?? new Date();
   const { tenant } = ctx;
+  assertTypeAllowed(ctx.key, input.type);
   const occurredAt = checkInput(input, tenant, clock());
   const fields = normaliseCustomer(input, tenant);
   const ids = { email: fields.email ?? undefined, phone: fields.phone ?? undefined };
   if (!ids.email && !ids.phone) throw invalid('customer.email', 'an event needs customer.email or customer.phone');
 
-  const earlier = await ctx.events.getReceipt(tenant.id, input.eventId);
+  const receiptId = receiptIdOf(ctx.key, input.eventId);
+  const earlier = await ctx.events.getReceipt(tenant.id, receiptId);
   if (earlier) return earlier;
 
-  const stamp = stampOf(occurredAt, input.eventId);
-  const subject = subjectOf(input);
   const publishable = ctx.key.kind === 'publishable';
+  const intent = consentIntent(input);
+  // Suppression at this door: an event naming an erased email or phone is refused whole, whatever else it
+  // carries, unless the business itself (secret key) records a new consent. Checked for every event,
+  // matched or not: otherwise an erased email sent with another customer's phone would join that card.
+  let guards: string[] = [];
+  const secret = await ctx.suppression?.findPrivacySecret(tenant.id);
+  if (ctx.suppression && secret) {
+    // A tenant without a privacy secret has never erased anyone.
+    const hashes = identityHashes(secret, ids).map((h) => h.hash);
+    const found = await ctx.suppression.suppressedHashes(tenant.id, hashes);
+    if (found.size) {
+      if (publishable || intent?.status !== 'granted') return { created: false, suppressed: true };
+      await liftSuppression(ctx.suppression, tenant.id, ids);
+    }
+    // The write checks, in its own transaction, that no erasure suppressed an identity it attaches meanwhile.
+    guards = hashes;
+  }
+
+  const stamp = stampOf(occurredAt, input.eventId);
+  const source = `event:${input.type}:${input.eventId}`;
+  const subject = subjectOf(input);
 
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const now = clock();
@@ -106,16 +173,9 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
       continue;
     }
 
-    // An erased person comes back only when the business itself (secret key) records a new consent.
-    let lift = false;
-    if (!existing && ctx.suppression && (await isSuppressed(ctx.suppression, tenant.id, ids))) {
-      if (publishable || consentIntent(input)?.status !== 'granted') return { created: false, suppressed: true };
-      lift = true;
-    }
-
     const base = existing ?? blankCard(ulid(), occurredAt, at);
-    const identity = fillIdentity(base, ids, owners, input.eventId, at);
-    let card = mergeFields(identity.card, fields, stamp);
+    const identity = fillIdentity(base, ids, owners, input.eventId, at, stamp, source);
+    let card = mergeFields(identity.card, fields, stamp, source, publishable);
     if (occurredAt < card.firstContactAt) card.firstContactAt = occurredAt;
     if (occurredAt > card.lastContactAt) card.lastContactAt = occurredAt;
 
@@ -129,7 +189,7 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
 
     const answer: EventAnswer = { customerId: card.id, created: !existing };
     let ledger: ConsentLedgerEntry | undefined;
-    const intent = consentIntent(input);
+    let mailTo: string | undefined;
     if (intent) {
       const decision = decideConsent(card.consent, intent, publishable, occurredAt);
       if (decision.record) {
@@ -142,34 +202,43 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
           ...(intent.wording ? { wording: intent.wording } : {}),
         };
       }
-      if (decision.changesCard) card = { ...card, consent: { newsletter: decision.status, updatedAt: occurredAt, source: input.type } };
-      if (decision.confirm) answer.confirmUrl = await confirmUrl(ctx, card.id, now);
+      if (decision.changesCard) card = stampFields({ ...card, consent: { newsletter: decision.status, updatedAt: occurredAt, source: input.type } }, ['consent'], stamp, source);
+      // The mail goes to the card's own address: the one that signed up, or the one the business knows.
+      const recent = card.confirmSentAt && now.getTime() - Date.parse(card.confirmSentAt) < CONFIRM_MAIL_INTERVAL_MS;
+      if (decision.confirm && card.email && !recent) {
+        mailTo = card.email;
+        card = { ...card, confirmSentAt: at };
+      }
     }
+    if (!publishable && isBookingEvent(input)) answer.brief = briefOf(card);
 
     card = { ...card, updatedAt: at, version: base.version + 1 };
     const write: EventWrite = {
       card,
       previousVersion: existing ? existing.version : null,
       lookups: identity.lookups,
+      suppressionGuards: Object.keys(identity.lookups).length ? guards : [],
       history: {
         id: ulid(),
         type: input.type,
         occurredAt,
         data: input.data as Record<string, unknown>,
         eventId: input.eventId,
+        ...(receiptId !== input.eventId ? { receiptId } : {}),
         ...(ctx.origin ? { origin: ctx.origin } : {}),
       },
-      receipt: { eventId: input.eventId, answer, expiresAt: Math.floor(now.getTime() / 1000) + RECEIPT_TTL_SECONDS },
+      receipt: { eventId: receiptId, answer, expiresAt: Math.floor(now.getTime() / 1000) + RECEIPT_TTL_SECONDS },
       subject: nextSubject,
       consent: ledger,
     };
     const result = await ctx.events.write(tenant.id, write);
     if (result === 'ok') {
-      if (lift) await liftSuppression(ctx.suppression!, tenant.id, ids);
+      if (mailTo) await sendConfirmation(ctx, card.id, mailTo, now);
       return answer;
     }
+    if (result === 'suppressed') return { created: false, suppressed: true };
     if (result === 'duplicate') {
-      const first = await ctx.events.getReceipt(tenant.id, input.eventId);
+      const first = await ctx.events.getReceipt(tenant.id, receiptId);
       if (first) return first;
     }
     await pause(round);
@@ -180,8 +249,17 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
 /** A short random pause that grows with the rounds, so racing events spread out instead of colliding again. */
 const pause = (round: number) => new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 5 * 2 ** Math.min(round, 6))));
 
-async function confirmUrl(ctx: EventContext, customerId: string, now: Date): Promise<string> {
-  const secret = await ctx.events.consentSecret(ctx.tenant.id);
-  const token = signConsentToken({ t: ctx.tenant.id, c: customerId, exp: Math.floor(now.getTime() / 1000) + CONFIRM_TTL_SECONDS }, secret);
-  return `${ctx.baseUrl}/v1/consent/confirm?token=${token}`;
+/**
+ * The event is stored; the mail is best effort. A failure is logged (without the address) and the card
+ * stays `pending`: the person can sign up again, and the next sign-up mails again.
+ */
+async function sendConfirmation(ctx: EventContext, customerId: string, to: string, now: Date): Promise<void> {
+  if (!ctx.mailer) return;
+  try {
+    const secret = await ctx.events.consentSecret(ctx.tenant.id);
+    const token = signConsentToken({ t: ctx.tenant.id, c: customerId, exp: Math.floor(now.getTime() / 1000) + CONFIRM_TTL_SECONDS }, secret);
+    await ctx.mailer.sendConfirmation({ tenant: ctx.tenant, to, confirmUrl: `${ctx.baseUrl}/v1/consent/confirm?token=${token}` });
+  } catch (error) {
+    logger.error('double opt-in mail not sent', { tenantId: ctx.tenant.id, error: error as Error });
+  }
 }

@@ -3,6 +3,7 @@ import type { Customer } from '../domain/customer.schema.ts';
 import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.schema.ts';
 import { ConflictError, NotFoundError, invalid } from '../domain/errors.ts';
 import { MAX_TRANSACTION_ITEMS, type MergeStore, type StateItem } from '../store/merge.store.ts';
+import { isSuppressed, type SuppressionStore } from '../privacy/suppression.ts';
 import { MAX_CONFLICTS, contribution, type BookingState, type EventCard, type SubjectState } from './merge.ts';
 
 /**
@@ -22,6 +23,8 @@ export interface MergeContext {
   merges: MergeStore;
   tenantId: string;
   now?: () => Date;
+  /** Erased persons: a merge never brings an erased email or phone back onto a card. */
+  suppression?: SuppressionStore;
 }
 
 /** A customer this one absorbed: kept on the card so its aliases (lookups, redirect) can be found again, e.g. by erasure. */
@@ -82,13 +85,17 @@ export function mergeStats(a: Stats, b: Stats, shared: { a: SubjectState; b: Sub
  * decision wins. Tags: the union. Contacts: the earliest first and the latest last.
  */
 export function mergeCards(a: MergeCard, b: MergeCard, stats: Stats, at: string): MergeCard {
-  const next: MergeCard = { ...a, fieldsAt: { ...a.fieldsAt } };
+  const next: MergeCard = { ...a, fieldsAt: { ...a.fieldsAt }, fieldsFrom: { ...a.fieldsFrom } };
   for (const k of FIELDS) {
     if (next[k] || !b[k]) continue;
-    (next as Record<string, unknown>)[k] = b[k];
+    (next as unknown as Record<string, unknown>)[k] = b[k];
+    // The value keeps the provenance it had on the other card.
     const stamp = b.fieldsAt?.[k];
+    const from = b.fieldsFrom?.[k];
     if (stamp) next.fieldsAt![k] = stamp;
     else delete next.fieldsAt![k];
+    if (from) next.fieldsFrom![k] = from;
+    else delete next.fieldsFrom![k];
   }
   next.notes = a.notes && b.notes && a.notes !== b.notes ? `${a.notes}\n\n${b.notes}`.slice(0, NOTES_MAX) : (a.notes ?? b.notes);
   next.attributes = { ...b.attributes, ...a.attributes };
@@ -137,6 +144,18 @@ export async function mergeCustomers(ctx: MergeContext, survivorId: string, othe
       // Already switched over (a repeated request, or one that stopped half-way): finish moving, answer the same.
       const { moved } = r.status === 'done' ? { moved: 0 } : await merges.moveRest(tenantId, survivorId, otherId);
       return { customer: a, moved };
+    }
+
+    // A card can hold an erased person's email or phone only through a race with the erasure; a merge must
+    // not spread it. The business removes it from the card (PATCH null) before merging.
+    if (ctx.suppression) {
+      for (const field of ['email', 'phone'] as const) {
+        for (const value of new Set([a[field], b[field]])) {
+          if (value && (await isSuppressed(ctx.suppression, tenantId, { [field]: value }))) {
+            throw new ConflictError(`The ${field} on one of the two customers belongs to an erased person; remove it from that card before merging`, { field, suppressed: true });
+          }
+        }
+      }
     }
 
     const tags = new Set([...a.tags, ...b.tags]);

@@ -1,5 +1,6 @@
 import type { Customer, Stats } from '../domain/customer.schema.ts';
 import type { NormalisedFields } from '../domain/customer-rules.ts';
+import { stampFields, type Provenance } from '../domain/provenance.ts';
 import type { EventInput } from './event.schema.ts';
 
 /**
@@ -19,13 +20,14 @@ export interface IdentityConflict {
   at: string;
 }
 
-/** The card plus what capture keeps on it: when each field was last set by an event, and conflicts. */
-export type EventCard = Customer & {
-  /** Field name → stamp of the event that last set it (out-of-order arrivals must not overwrite newer values). */
-  fieldsAt?: Record<string, string>;
-  conflicts?: IdentityConflict[];
-  stats: Stats & { purchases?: number };
-};
+/** The card plus what capture keeps on it: field provenance (so out-of-order arrivals never overwrite newer
+ * values), conflicts, and when the last double opt-in mail went out. */
+export type EventCard = Customer &
+  Provenance & {
+    conflicts?: IdentityConflict[];
+    stats: Stats & { purchases?: number };
+    confirmSentAt?: string;
+  };
 
 export const MAX_CONFLICTS = 20;
 
@@ -35,27 +37,29 @@ export const stampOf = (occurredAt: string, eventId: string) => `${occurredAt}#$
 const MERGED_FIELDS = ['firstName', 'lastName', 'language', 'city', 'postalCode', 'country', 'birthDate', 'gender'] as const;
 
 /**
- * Fields only fill or update (the newer event wins), never blank out: an empty value is ignored.
- * A field set by the API or an import has no stamp, so any event that carries a value updates it.
+ * Fields only fill or update (the newer event wins), never blank out: an empty value is ignored. Every
+ * writer stamps what it sets (API, import, events), so an event older than a field's value leaves it.
+ * `fillOnly` (publishable keys: a stranger's words) fills empty fields and changes no value.
  */
-export function mergeFields(card: EventCard, fields: NormalisedFields, stamp: string): EventCard {
-  const fieldsAt = { ...card.fieldsAt };
-  const next: EventCard = { ...card, fieldsAt };
+export function mergeFields(card: EventCard, fields: NormalisedFields, stamp: string, source: string, fillOnly = false): EventCard {
+  const next: EventCard = { ...card };
+  const set: string[] = [];
   for (const key of MERGED_FIELDS) {
     const value = fields[key];
     if (value === undefined || value === null || value === '') continue;
-    if (next[key] && (fieldsAt[key] ?? '') > stamp) continue;
-    (next as Record<string, unknown>)[key] = value;
-    fieldsAt[key] = stamp;
+    if (next[key] && (fillOnly || (card.fieldsAt?.[key] ?? '') > stamp)) continue;
+    if (next[key] === value) continue;
+    (next as unknown as Record<string, unknown>)[key] = value;
+    set.push(key);
   }
-  return next;
+  return set.length ? stampFields(next, set, stamp, source) : next;
 }
 
 /**
  * Email and phone are filled when the card has none; a different value never replaces the card's own
  * (an anonymous website form must not re-point a person's identity). Answers the lookups to create.
  */
-export function fillIdentity(card: EventCard, ids: { email?: string; phone?: string }, owners: { email?: string; phone?: string }, eventId: string, at: string) {
+export function fillIdentity(card: EventCard, ids: { email?: string; phone?: string }, owners: { email?: string; phone?: string }, eventId: string, at: string, stamp = at, source = `event:${eventId}`) {
   const next: EventCard = { ...card };
   const lookups: { email?: string; phone?: string } = {};
   const conflicts: IdentityConflict[] = [];
@@ -72,11 +76,13 @@ export function fillIdentity(card: EventCard, ids: { email?: string; phone?: str
       lookups[field] = value;
     }
   }
+  const filled = Object.keys(lookups);
+  const stamped = filled.length ? stampFields(next, filled, stamp, source) : next;
   if (conflicts.length) {
     const known = (card.conflicts ?? []).filter((c) => !conflicts.some((n) => n.field === c.field && n.value === c.value));
-    next.conflicts = [...known, ...conflicts].slice(-MAX_CONFLICTS);
+    stamped.conflicts = [...known, ...conflicts].slice(-MAX_CONFLICTS);
   }
-  return { card: next, lookups };
+  return { card: stamped, lookups };
 }
 
 // ---- bookings and orders: one small state item each, so stats count them once, in any order ----
@@ -209,7 +215,7 @@ export type ConsentIntent = { status: 'granted' | 'denied'; wording?: string };
 
 /** What the event says about newsletter consent; a purchase or booking alone never implies it. */
 export function consentIntent(e: EventInput): ConsentIntent | undefined {
-  if (e.type === 'newsletter.subscribed') return { status: 'granted', wording: e.data.wording ?? e.consent?.wording };
+  if (e.type === 'newsletter.subscribed') return { status: 'granted', wording: (e.data as { wording?: string }).wording ?? e.consent?.wording };
   if (e.type === 'newsletter.unsubscribed') return { status: 'denied', wording: e.consent?.wording };
   return e.consent ? { status: e.consent.newsletter, wording: e.consent.wording } : undefined;
 }
@@ -226,14 +232,20 @@ export interface ConsentDecision {
 }
 
 /**
- * Anyone can send a publishable-key event, so a grant through one only records `pending` until the
- * person confirms (double opt-in); the business's own secret key grants directly. An event older than
- * the card's consent is still a fact for the ledger, but does not change the card.
+ * Anyone can send a publishable-key event, so a grant through one only records `pending` and asks the
+ * person by mail (double opt-in); the card's consent moves only from `unknown` (fill-only: a stranger's
+ * words never change a value), and a withdrawal through a publishable key is not taken at all (anyone
+ * could unsubscribe anyone). The business's own secret key grants and withdraws directly. An event older
+ * than the card's consent is still a fact for the ledger, but does not change the card.
  */
 export function decideConsent(card: Customer['consent'], intent: ConsentIntent, publishable: boolean, occurredAt: string): ConsentDecision {
-  const status = intent.status === 'granted' && publishable ? (card.newsletter === 'granted' ? 'granted' : 'pending') : intent.status;
+  if (publishable) {
+    if (intent.status !== 'granted' || card.newsletter === 'granted') return { status: 'granted', changesCard: false, record: false, confirm: false };
+    return { status: 'pending', changesCard: card.newsletter === 'unknown', record: card.newsletter !== 'pending', confirm: true };
+  }
+  const status = intent.status;
   const older = !!card.updatedAt && occurredAt < card.updatedAt;
   if (older) return { status, changesCard: false, record: true, confirm: false };
   const changesCard = status !== card.newsletter;
-  return { status, changesCard, record: changesCard, confirm: status === 'pending' };
+  return { status, changesCard, record: changesCard, confirm: false };
 }

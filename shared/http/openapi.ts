@@ -100,13 +100,23 @@ export function openApiDocument() {
 }
 
 // ---- Events: automatic capture (issue 3) ----
-import { EventAnswerSchema, EventSchema, HistoryQuerySchema } from '../events/event.schema.ts';
+import { AcceptedAnswerSchema, EventAnswerSchema, EventRequestSchema, HistoryQuerySchema } from '../events/event.schema.ts';
 import { HistoryEntrySchema } from '../domain/customer.schema.ts';
 
 Object.assign(ROUTE_DOCS, {
-  IngestEvent: { summary: 'Capture a website event (sk_ or pk_ key); idempotent on eventId', body: EventSchema, response: EventAnswerSchema },
+  IngestEvent: {
+    summary:
+      'Capture an event; idempotent on eventId. Secret key: any type, answers { customerId, created, brief? }. Publishable key: contact_form.submitted, newsletter.subscribed, message.received only (others 403), fills empty fields only, answers 202 { accepted: true }',
+    body: EventRequestSchema,
+    response: z.union([EventAnswerSchema, AcceptedAnswerSchema]),
+  },
   ListHistory: { summary: "A customer's timeline, newest first, paginated", query: HistoryQuerySchema, response: page(HistoryEntrySchema) },
-  ConfirmConsent: { summary: 'Double opt-in link (no key): grants newsletter consent', query: z.object({ token: z.string() }), response: z.object({ customerId: z.string(), newsletter: z.literal('granted'), message: z.string() }) },
+  ConfirmConsentPage: { summary: 'Double opt-in link (no key), as mailed to the person: an HTML page with a button; opening it changes nothing (mail scanners open links)', query: z.object({ token: z.string() }) },
+  ConfirmConsent: {
+    summary: "The page's button (no key): grants newsletter consent, source double-opt-in; answers a page to a browser (form field token), JSON otherwise",
+    query: z.object({ token: z.string().optional() }),
+    response: z.object({ confirmed: z.literal(true) }),
+  },
 } satisfies Record<string, RouteDoc>);
 
 // ---- Browser capture and merging people (issue 3, second wave) ----
@@ -135,7 +145,11 @@ Object.assign(ROUTE_DOCS, {
     response: z.object({ exportedAt: z.string(), customer: CustomerSchema, customAttributes: z.record(z.string(), z.string()), history: z.array(HistoryEntrySchema), consents: z.array(ConsentEntrySchema), bookings: z.array(z.record(z.string(), z.unknown())), orders: z.array(z.record(z.string(), z.unknown())) }),
   },
   CreateUnsubscribeLink: { summary: 'A signed, expiring unsubscribe link for a newsletter (also for List-Unsubscribe)', body: UnsubscribeLinkSchema, response: UnsubscribeLinkAnswerSchema },
-  Unsubscribe: { summary: 'Unsubscribe link (no key): withdraws newsletter consent; answers a short HTML page', query: z.object({ token: z.string() }) },
-  UnsubscribeOneClick: { summary: 'RFC 8058 one-click unsubscribe (no key)', query: z.object({ token: z.string() }), response: z.object({ unsubscribed: z.literal(true) }) },
+  Unsubscribe: { summary: 'Unsubscribe link (no key): an HTML page with a button; opening it changes nothing (mail scanners open links)', query: z.object({ token: z.string() }) },
+  UnsubscribeOneClick: {
+    summary: "Withdraws newsletter consent (no key): the page's button, or RFC 8058 one-click from a mail client; a page to a browser, JSON otherwise",
+    query: z.object({ token: z.string().optional() }),
+    response: z.object({ unsubscribed: z.literal(true) }),
+  },
   ListAudit: { summary: "The tenant's audit log: actions, actors (key ids), times; no personal data", query: AuditQuerySchema, response: page(AuditEntrySchema) },
 } satisfies Record<string, RouteDoc>);

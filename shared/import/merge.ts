@@ -1,13 +1,20 @@
 import { emptyStats, type Customer } from '../domain/customer.schema.ts';
 import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.schema.ts';
 import type { RowFields } from './row.ts';
+import { PROVENANCE_FIELDS, stampFields, type Provenance } from '../domain/provenance.ts';
 
 /** What an import does with a row that matches an existing customer (POST /v1/imports `onDuplicate`). */
 export type DuplicatePolicy = 'merge' | 'skip' | 'overwrite';
 
 const TEXT_FIELDS = ['firstName', 'lastName', 'language', 'birthDate', 'gender', 'city', 'postalCode', 'country', 'notes'] as const;
 
-export function newCustomerFromRow(id: string, f: RowFields, at: string): Customer {
+export function newCustomerFromRow(id: string, f: RowFields, at: string, source = 'import'): Customer {
+  const card = cardFromRow(id, f, at);
+  const set = PROVENANCE_FIELDS.filter((k) => (k === 'tags' ? card.tags.length > 0 : k === 'consent' ? !!f.consent : card[k] !== null));
+  return stampFields(card as Customer & Provenance, set, at, source);
+}
+
+function cardFromRow(id: string, f: RowFields, at: string): Customer {
   const stats = emptyStats();
   if (f.totalSpent !== undefined) stats.totalSpent = f.totalSpent;
   const firstContactAt = f.firstContactAt && f.firstContactAt < at ? f.firstContactAt : at;
@@ -56,14 +63,16 @@ export function importedConsent(current: Customer['consent']['newsletter'], from
  * (they identify the person), or turns a `denied` consent into `granted`. Returns the same object when
  * nothing changed.
  */
-export function mergeRow(base: Customer, f: RowFields, policy: DuplicatePolicy, at: string): Customer {
+export function mergeRow(base: Customer, f: RowFields, policy: DuplicatePolicy, at: string, source = 'import'): Customer {
   if (policy === 'skip') return base;
   const next: Customer = { ...base, consent: { ...base.consent }, tags: [...base.tags], attributes: { ...base.attributes }, stats: { ...base.stats } };
   let changed = false;
+  const stamped: string[] = [];
   const set = <K extends keyof Customer>(key: K, value: Customer[K]) => {
     if (next[key] !== value) {
       next[key] = value;
       changed = true;
+      stamped.push(key);
     }
   };
   for (const key of TEXT_FIELDS) {
@@ -78,6 +87,7 @@ export function mergeRow(base: Customer, f: RowFields, policy: DuplicatePolicy, 
     if (!next.tags.includes(tag)) {
       next.tags.push(tag);
       changed = true;
+      if (!stamped.includes('tags')) stamped.push('tags');
     }
   }
   for (const [k, v] of Object.entries(f.attributes ?? {})) {
@@ -90,6 +100,7 @@ export function mergeRow(base: Customer, f: RowFields, policy: DuplicatePolicy, 
   if (consent) {
     next.consent = { newsletter: consent, updatedAt: at, source: 'import' };
     changed = true;
+    stamped.push('consent');
   }
   if (f.firstContactAt && f.firstContactAt < next.firstContactAt) set('firstContactAt', f.firstContactAt);
   if (f.lastContactAt && f.lastContactAt > next.lastContactAt && f.lastContactAt <= at) set('lastContactAt', f.lastContactAt);
@@ -98,5 +109,6 @@ export function mergeRow(base: Customer, f: RowFields, policy: DuplicatePolicy, 
     changed = true;
   }
   if (!changed) return base;
-  return next;
+  const fields = stamped.filter((k) => (PROVENANCE_FIELDS as readonly string[]).includes(k));
+  return fields.length ? stampFields(next as Customer & Provenance, fields, at, source) : next;
 }

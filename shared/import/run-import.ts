@@ -180,12 +180,9 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
     if (result.fields.phone) phones.add(result.fields.phone);
   }
   const { byEmail, byPhone } = emails.size || phones.size ? await sink.match(tenantId, [...emails], [...phones], job.dryRun ? job.id : undefined) : NO_CUSTOMERS;
-  let suppressed = NOT_SUPPRESSED;
-  if (sink.suppressed) {
-    const unknownEmails = [...emails].filter((e) => !byEmail.has(e));
-    const unknownPhones = [...phones].filter((p) => !byPhone.has(p));
-    if (unknownEmails.length || unknownPhones.length) suppressed = await sink.suppressed(tenantId, unknownEmails, unknownPhones);
-  }
+  // Every identity of the window, matched or not: a row naming an erased email or phone is refused whole,
+  // even when its other identity matches a customer (the erased one would join that card otherwise).
+  const suppressed = sink.suppressed && (emails.size || phones.size) ? await sink.suppressed(tenantId, [...emails], [...phones]) : NOT_SUPPRESSED;
 
   const stored = new Map<string, Customer>();
   const idByEmail = new Map<string, string>();
@@ -208,6 +205,11 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
       continue;
     }
     let f = result.fields;
+    if ((f.email && suppressed.emails.has(f.email)) || (f.phone && suppressed.phones.has(f.phone))) {
+      delta.rejected++;
+      report.push({ line: result.line, row: reportRow(rec.raw), reason: 'suppressed' });
+      continue;
+    }
     let moreWarnings: string[] | undefined;
     let id = f.email ? idByEmail.get(f.email) : undefined;
     if (!id && f.phone) {
@@ -223,11 +225,6 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
       (moreWarnings ??= []).push(`phone ${f.phone} belongs to another customer (${idByPhone.get(f.phone)}), left out`);
       f = withoutPhone(f);
     }
-    if (!id && ((f.email && suppressed.emails.has(f.email)) || (f.phone && suppressed.phones.has(f.phone)))) {
-      delta.rejected++;
-      report.push({ line: result.line, row: reportRow(rec.raw), reason: 'suppressed' });
-      continue;
-    }
     const warnings = moreWarnings ? [...result.warnings, ...moreWarnings] : result.warnings;
     if (warnings.length) {
       delta.warnings += warnings.length;
@@ -236,7 +233,7 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
     }
 
     if (!id) {
-      const c = newCustomerFromRow(ulid(), f, at);
+      const c = newCustomerFromRow(ulid(), f, at, `import:${job.id}`);
       current.set(c.id, c);
       if (c.email) idByEmail.set(c.email, c.id);
       if (c.phone) idByPhone.set(c.phone, c.id);
@@ -244,7 +241,7 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
       continue;
     }
     const before = current.get(id) ?? stored.get(id)!;
-    const next = mergeRow(before, f, job.onDuplicate, at);
+    const next = mergeRow(before, f, job.onDuplicate, at, `import:${job.id}`);
     if (next === before) {
       delta.unchanged++;
       continue;

@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { DomainError, NotFoundError } from '../domain/errors.ts';
 import type { PrivacyStore } from '../store/privacy.store.ts';
 import { derivedKey, hmac } from './hmac.ts';
+import { stampFields, type Provenance } from '../domain/provenance.ts';
 
 /**
  * Unsubscribe links: `{payload}.{HMAC-SHA256}` in base64url. The payload names the tenant (to find whose
@@ -23,7 +24,10 @@ export const UnsubscribeLinkSchema = z.object({ expiresInDays: z.number().int().
 export const UnsubscribeLinkAnswerSchema = z.object({ url: z.string(), expiresAt: z.string() });
 
 export class InvalidUnsubscribeLinkError extends DomainError {
-  constructor(detail: string) {
+  constructor(
+    detail: string,
+    readonly reason: 'invalid' | 'expired' = 'invalid',
+  ) {
     super(400, 'Invalid link', detail);
   }
 }
@@ -51,11 +55,14 @@ export async function createUnsubscribeLink(privacy: PrivacyStore, tenantId: str
   return { url: `${baseUrl}/v1/unsubscribe?token=${token}`, expiresAt: new Date(exp * 1000).toISOString() };
 }
 
+/** The tenant a token claims, before it is verified (to word its page); undefined when malformed. */
+export const unsubscribeTenant = (raw: string | undefined) => (raw ? readPayload(raw)?.t : undefined);
+
 /**
- * `GET|POST /v1/unsubscribe?token=`: withdraws newsletter consent (ledger entry with source `link`, card
- * consent `denied`). Opening the link again changes nothing: the person is already out.
+ * Checks an unsubscribe link without acting on it (its GET page: mail scanners open links). Answers whose
+ * it is; an altered, foreign or expired link is an `InvalidUnsubscribeLinkError`.
  */
-export async function unsubscribe(privacy: PrivacyStore, rawToken: string | undefined, now = new Date()): Promise<void> {
+export async function checkUnsubscribeLink(privacy: Pick<PrivacyStore, 'findPrivacySecret'>, rawToken: string | undefined, now = new Date()): Promise<{ tenantId: string; customerId: string }> {
   const invalidLink = new InvalidUnsubscribeLinkError('The unsubscribe link is not valid');
   const claimed = rawToken ? readPayload(rawToken) : undefined;
   if (!rawToken || !claimed) throw invalidLink;
@@ -65,24 +72,24 @@ export async function unsubscribe(privacy: PrivacyStore, rawToken: string | unde
   const expected = Buffer.from(hmac(derivedKey(secret, 'unsubscribe'), payload!));
   const given = Buffer.from(mac ?? '');
   if (rest.length || expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalidLink;
-  if (claimed.exp < Math.floor(now.getTime() / 1000)) throw new InvalidUnsubscribeLinkError('The unsubscribe link has expired; use the link of a more recent newsletter');
+  if (claimed.exp < Math.floor(now.getTime() / 1000)) throw new InvalidUnsubscribeLinkError('The unsubscribe link has expired; use the link of a more recent newsletter', 'expired');
+  return { tenantId: claimed.t, customerId: claimed.c };
+}
+
+/**
+ * `POST /v1/unsubscribe?token=` (the page's button, or an RFC 8058 one-click POST from a mail client):
+ * withdraws newsletter consent (ledger entry with source `link`, card consent `denied`). Again changes nothing.
+ */
+export async function unsubscribe(privacy: PrivacyStore, rawToken: string | undefined, now = new Date()): Promise<void> {
+  const claimed = await checkUnsubscribeLink(privacy, rawToken, now);
 
   for (let attempt = 0; attempt < 8; attempt++) {
-    const prev = await privacy.getCard(claimed.t, claimed.c);
+    const prev = await privacy.getCard(claimed.tenantId, claimed.customerId);
     if (!prev) throw new NotFoundError('The person of this link');
     if (prev.consent.newsletter === 'denied') return;
     const at = new Date(Math.max(now.getTime(), Date.parse(prev.updatedAt) + 1)).toISOString();
-    const next = { ...prev, consent: { newsletter: 'denied' as const, updatedAt: at, source: 'link' }, updatedAt: at, version: prev.version + 1 };
-    if (await privacy.updateConsent(claimed.t, next, prev, { id: ulid(), channel: 'newsletter', status: 'denied', at, source: { type: 'link' } })) return;
+    const next = stampFields({ ...prev, consent: { newsletter: 'denied' as const, updatedAt: at, source: 'link' }, updatedAt: at, version: prev.version + 1 } as typeof prev & Provenance, ['consent'], at, 'link');
+    if (await privacy.updateConsent(claimed.tenantId, next, prev, { id: ulid(), channel: 'newsletter', status: 'denied', at, source: { type: 'link' } })) return;
   }
   throw new DomainError(409, 'Conflict', 'The customer is being changed right now; open the link again');
 }
-
-/** The page a person sees after opening the link: no names, nothing from the request echoed back. */
-export const UNSUBSCRIBED_PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Unsubscribed</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 32rem; margin: 4rem auto; padding: 0 1rem">
-<h1>You are unsubscribed</h1>
-<p>You will no longer receive our newsletter. If this was a mistake, you can sign up again at any time.</p>
-</body></html>
-`;

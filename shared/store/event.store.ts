@@ -5,12 +5,14 @@ import type { HistoryEntry } from '../domain/customer.schema.ts';
 import type { EventAnswer } from '../events/event.schema.ts';
 import type { EventCard, SubjectState } from '../events/merge.ts';
 import { cardItem, customerFromItem, type ConsentLedgerEntry } from './customer.store.ts';
-import { HISTORY_PREFIX, eventKeys, keys } from './keys.ts';
+import { HISTORY_PREFIX, eventKeys, keys, privacyKeys } from './keys.ts';
 import { withConflictRetry } from './retry.ts';
 
 /** A history item: the contract's `{ id, type, occurredAt, data }` plus what erasure and audits need. */
 export interface HistoryItem extends HistoryEntry {
   eventId: string;
+  /** The receipt's id when it is not the eventId (publishable-key events: `P#{eventId}`). */
+  receiptId?: string;
   origin?: string;
 }
 
@@ -21,14 +23,17 @@ export interface EventWrite {
   previousVersion: number | null;
   /** Identity lookups to create (new customer, or an identity filled in). */
   lookups: { email?: string; phone?: string };
+  /** Suppression hashes that must still be absent when the write commits (an erasure racing the event). */
+  suppressionGuards?: string[];
   history: HistoryItem;
   receipt: { eventId: string; answer: EventAnswer; expiresAt: number };
   subject?: SubjectState;
   consent?: ConsentLedgerEntry;
 }
 
-/** `stale`: the card changed since it was read; `identity`: an email/phone got taken meanwhile. */
-export type EventWriteResult = 'ok' | 'duplicate' | 'stale' | 'identity';
+/** `stale`: the card changed since it was read; `identity`: an email/phone got taken meanwhile;
+ * `suppressed`: one of the event's identities was erased meanwhile. */
+export type EventWriteResult = 'ok' | 'duplicate' | 'stale' | 'identity' | 'suppressed';
 
 export interface EventStore {
   getReceipt(tenantId: string, eventId: string): Promise<EventAnswer | undefined>;
@@ -83,7 +88,7 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string):
     async write(tenantId, w) {
       const c = w.card;
       const items: object[] = [];
-      const checks: ('card' | 'identity' | 'receipt' | null)[] = [];
+      const checks: ('card' | 'identity' | 'receipt' | 'suppressed' | null)[] = [];
       const add = (item: object, check: (typeof checks)[number]) => (items.push(item), checks.push(check));
 
       add(
@@ -97,6 +102,9 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string):
         if (!value) continue;
         const Key = field === 'email' ? keys.emailLookup(tenantId, value) : keys.phoneLookup(tenantId, value);
         add({ Put: { TableName, Item: { ...Key, entity: `${field}Lookup`, customerId: c.id }, ConditionExpression: 'attribute_not_exists(pk)' } }, 'identity');
+      }
+      for (const hash of w.suppressionGuards ?? []) {
+        add({ ConditionCheck: { TableName, Key: privacyKeys.suppression(tenantId, hash), ConditionExpression: 'attribute_not_exists(pk)' } }, 'suppressed');
       }
       const h = w.history;
       add({ Put: { TableName, Item: { ...keys.historyEntry(tenantId, c.id, h.occurredAt, h.id), entity: 'history', customerId: c.id, ...h } } }, null);
@@ -135,6 +143,7 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string):
         const reasons = e.CancellationReasons ?? [];
         const failed = reasons.map((r, i) => (r?.Code === 'ConditionalCheckFailed' ? checks[i] : undefined)).filter(Boolean);
         if (failed.includes('receipt')) return 'duplicate';
+        if (failed.includes('suppressed')) return 'suppressed';
         if (failed.includes('identity')) return 'identity';
         if (failed.includes('card')) return 'stale';
         // Conflicts that outlasted the SDK-level retries: the caller re-reads and tries again.

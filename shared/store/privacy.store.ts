@@ -243,7 +243,7 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
       for await (const page of pages(tenantId, customerId)) {
         const items = page.filter((i) => i.sk !== CARD_SK);
         for (const ref of items.filter((i) => (i.sk as string).startsWith(CONFLICT_REF_PREFIX))) await scrubConflicts(tenantId, ref.customerId as string, customerId);
-        const receipts = items.filter((i) => typeof i.eventId === 'string').map((i) => eventKeys.eventReceipt(tenantId, i.eventId as string));
+        const receipts = items.filter((i) => typeof i.eventId === 'string').map((i) => eventKeys.eventReceipt(tenantId, (i.receiptId ?? i.eventId) as string));
         await deleteKeys(receipts);
         await deleteKeys(items.map((i) => ({ pk: i.pk as string, sk: i.sk as string })));
         erased += items.length + receipts.length;

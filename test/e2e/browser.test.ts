@@ -4,6 +4,7 @@ import { extname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
+import { mailsTo } from '../helpers/outbox.ts';
 
 /**
  * web/clientela.js in a real browser (headless Chromium, the Debian package) against `npm start`:
@@ -37,6 +38,8 @@ describe.skipIf(!hasChromium)(`the browser script in headless Chromium${hasChrom
   let foreign: { server: Server; origin: string };
   let browser: Browser;
   const eventRequests: string[] = [];
+  const eventAnswers: unknown[] = [];
+  const outboxMailsTo = (to: string) => mailsTo(api.outboxDir, to);
 
   const asBusiness = async (path: string) => {
     const res = await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${api.secretKey}` } });
@@ -47,6 +50,9 @@ describe.skipIf(!hasChromium)(`the browser script in headless Chromium${hasChrom
     const page = await browser.newPage();
     page.on('request', (r) => {
       if (r.url().includes('/v1/events')) eventRequests.push(`${r.method()} ${origin}`);
+    });
+    page.on('response', (r) => {
+      if (r.url().includes('/v1/events') && r.request().method() === 'POST') void r.json().then((b) => eventAnswers.push(b), () => undefined);
     });
     await page.goto(`${origin}/example.html?key=${api.publishableKey}&endpoint=${encodeURIComponent(api.url)}`);
     return page;
@@ -107,8 +113,12 @@ describe.skipIf(!hasChromium)(`the browser script in headless Chromium${hasChrom
     await page.click('#newsletter button[type=submit]');
     await page.waitForSelector('#newsletter .clientela-success', { timeout: 15_000 });
     expect(await page.textContent('#newsletter [data-clientela-message]')).toContain('check your inbox');
+    expect(await page.getAttribute('#newsletter', 'data-clientela-state')).toBe('check-inbox');
     const found = await asBusiness(`/v1/customers?q=${encodeURIComponent(email)}`);
     expect(found.items.map((c) => c.consent.newsletter)).toEqual(['pending']);
+    // The confirmation went to the person's own inbox (the local outbox), not to the page.
+    expect(eventAnswers.every((a) => JSON.stringify(a) === '{"accepted":true}')).toBe(true);
+    await expect.poll(() => outboxMailsTo(email).length, { timeout: 15_000 }).toBe(1);
     await page.close();
   });
 

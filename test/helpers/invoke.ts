@@ -36,5 +36,8 @@ export async function call(method: string, url: string, opts: { key?: string; bo
   const mod = (await import(`../../${route.entry}`)) as { handler: (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyStructuredResultV2> };
   const res = await mod.handler(event, context);
   const text = res.body ?? '';
-  return { status: res.statusCode ?? 200, headers: (res.headers ?? {}) as Record<string, string>, body: text ? JSON.parse(text) : undefined };
+  const answered = (res.headers ?? {}) as Record<string, string>;
+  // Pages (links opened in a browser) come back as text; everything else is JSON.
+  const json = !answered['content-type'] || answered['content-type'].includes('json');
+  return { status: res.statusCode ?? 200, headers: answered, body: text ? (json ? JSON.parse(text) : text) : undefined };
 }

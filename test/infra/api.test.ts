@@ -244,6 +244,22 @@ describe('least privilege', () => {
     }
   });
 
+  it('only the event capture function may send mail, only as the configured SES identity and From address', () => {
+    // Written out by hand: the expectation does not come from the code under test.
+    const sesStatements = (name: string) => roleStatements(json, logicalId(functions[name].functionRole)).filter((s) => [s.Action].flat().some((a) => a.startsWith('ses:')));
+    for (const name of Object.keys(functions)) {
+      if (name === 'IngestEvent') continue;
+      expect(sesStatements(name), name).toEqual([]);
+      expect(fnResource(name).Properties!.Environment?.Variables?.MAIL_FROM, name).toBeUndefined();
+    }
+    const [statement, ...others] = sesStatements('IngestEvent');
+    expect(others).toEqual([]);
+    expect([statement!.Action].flat().sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
+    expect(JSON.stringify(statement!.Resource)).toContain(':identity/no-reply@clientela.example');
+    expect((statement as { Condition?: unknown }).Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'no-reply@clientela.example' } });
+    expect(fnResource('IngestEvent').Properties!.Environment.Variables.MAIL_FROM).toBe('no-reply@clientela.example');
+  });
+
   it('a GET route never starts a workflow or signs an upload', () => {
     for (const route of ROUTES.filter((r) => r.method === 'GET')) {
       const can = routePermissions(route);

@@ -1,4 +1,8 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { confirmLinkIn, mailsTo } from '../helpers/outbox.ts';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createTable, dynamoClient, startDynamo, type DynamoLocal } from '../../local/emulators.ts';
 import type { Reply } from '../helpers/invoke.ts';
@@ -13,13 +17,14 @@ let call: (method: string, url: string, opts?: { key?: string; body?: unknown; h
 let sk: string;
 let pk: string;
 const TABLE = 'events-test';
+const outbox = mkdtempSync(join(tmpdir(), 'clientela-events-outbox-'));
 const ORIGIN = 'https://www.trattoria.example';
 
 beforeAll(async () => {
   dynamo = await startDynamo();
   db = DynamoDBDocumentClient.from(dynamoClient(dynamo.endpoint));
   await createTable(db, TABLE);
-  Object.assign(process.env, { TABLE_NAME: TABLE, DYNAMODB_ENDPOINT: dynamo.endpoint, IMPORT_BUCKET: 'i', EXPORT_BUCKET: 'e', KEY_CACHE_SECONDS: '0' });
+  Object.assign(process.env, { TABLE_NAME: TABLE, DYNAMODB_ENDPOINT: dynamo.endpoint, IMPORT_BUCKET: 'i', EXPORT_BUCKET: 'e', KEY_CACHE_SECONDS: '0', MAIL_OUTBOX_DIR: outbox });
   // Imported after the environment is set: handlers read their configuration once.
   ({ call } = await import('../helpers/invoke.ts'));
   const { stores } = await import('../../shared/http/stores.ts');
@@ -173,16 +178,20 @@ describe('POST /v1/events', () => {
 
     const soon = (ms: number) => new Date(Date.now() + ms).toISOString();
     const sub = await send({ type: 'newsletter.subscribed', customer: { email }, occurredAt: soon(-60_000), data: { wording: 'v3' } }, pk, { origin: ORIGIN });
-    expect(sub.status).toBe(200);
+    expect(sub.status).toBe(202);
     expect(sub.headers['access-control-allow-origin']).toBe(ORIGIN);
-    expect(sub.body.confirmUrl).toMatch(/^https:\/\/api\.test\/v1\/consent\/confirm\?token=/);
+    expect(sub.body).toEqual({ accepted: true });
     expect((await card(bought.body.customerId)).consent).toMatchObject({ newsletter: 'pending', source: 'newsletter.subscribed' });
 
-    const token = new URL(sub.body.confirmUrl).searchParams.get('token')!;
-    const forged = await call('GET', `/v1/consent/confirm?token=${token.slice(0, -3)}abc`);
+    // The link reaches the person by mail, on this API's own host.
+    const link = confirmLinkIn(mailsTo(outbox, email)[0] ?? '')!;
+    expect(link).toMatch(/^https:\/\/api\.test\/v1\/consent\/confirm\?token=/);
+    const token = new URL(link).searchParams.get('token')!;
+    const forged = await call('POST', `/v1/consent/confirm?token=${token.slice(0, -3)}abc`);
     expect(forged.status).toBe(400);
-    const confirmed = await call('GET', `/v1/consent/confirm?token=${token}`);
+    const confirmed = await call('POST', `/v1/consent/confirm?token=${token}`);
     expect(confirmed.status).toBe(200);
+    expect(confirmed.body).toEqual({ confirmed: true });
     expect((await card(bought.body.customerId)).consent).toMatchObject({ newsletter: 'granted', source: 'double-opt-in' });
 
     await send({ type: 'newsletter.unsubscribed', customer: { email }, occurredAt: soon(1000), data: {} });
@@ -214,7 +223,7 @@ describe('POST /v1/events', () => {
     expect(unknown.status).toBe(400);
     expect(unknown.body.errors[0].path).toBe('type');
     const future = await contact({ email: 'a@b.it' }, { occurredAt: '2999-01-01T00:00:00Z' });
-    expect(future.body.errors).toEqual([{ path: 'occurredAt', message: 'is in the future' }]);
+    expect(future.body.errors).toEqual([{ path: 'occurredAt', message: 'is in the future (at most one day ahead is accepted)' }]);
   });
 
   it('refuses a publishable key from a foreign origin', async () => {

@@ -67,8 +67,9 @@ describe('GET /v1/customers/{id}/consents', () => {
     expect(all.body.items[1]).toMatchObject({ source: { type: 'api', keyId: skId } });
     expect(all.body.items[2]).toMatchObject({ wording: 'Yes, send me news (v3)', source: { type: 'api', keyId: skId } });
     expect(all.body.items[0].pk).toBeUndefined();
+    // A sign-up through the public key is recorded, but the person's "no" stands until they confirm by mail.
     const card = await call('GET', `/v1/customers/${c.id}`, { key: sk });
-    expect(card.body.consent.newsletter).toBe(all.body.items[0].status);
+    expect(card.body.consent.newsletter).toBe('denied');
 
     const first = await call('GET', `/v1/customers/${c.id}/consents?limit=2`, { key: sk });
     expect(first.body.items).toHaveLength(2);
@@ -115,7 +116,7 @@ describe('GET /v1/customers/{id}/export', () => {
 describe('unsubscribe links', () => {
   const tokenOf = (url: string) => new URL(url).searchParams.get('token')!;
 
-  it('GET withdraws consent with source link, answers an HTML page, and a second visit changes nothing', async () => {
+  it('GET shows a page with a button and changes nothing; its POST withdraws consent with source link; again changes nothing', async () => {
     const c = await newCustomer({ consent: { newsletter: 'granted' } });
     const link = await call('POST', `/v1/customers/${c.id}/unsubscribe-link`, { key: sk, headers: { host: 'api.test', 'x-forwarded-proto': 'https' } });
     expect(link.status).toBe(200);
@@ -125,13 +126,19 @@ describe('unsubscribe links', () => {
     const page = await raw('unsubscribe', 'GET', { token: tokenOf(link.body.url) });
     expect(page.statusCode).toBe(200);
     expect(page.headers!['content-type']).toBe('text/html; charset=utf-8');
-    expect(page.body).toContain('unsubscribed');
+    expect(page.body).toMatch(/<form method="post"/);
+    expect((await call('GET', `/v1/customers/${c.id}`, { key: sk })).body.consent.newsletter).toBe('granted');
+    // The button: the page's form posts the token back.
+    const pressed = await raw('unsubscribe-one-click', 'POST', { token: tokenOf(link.body.url) }, `token=${tokenOf(link.body.url)}`, { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(pressed.statusCode).toBe(200);
+    expect(pressed.headers!['content-type']).toBe('text/html; charset=utf-8');
+    expect(pressed.body).toContain('unsubscribed');
     const card = await call('GET', `/v1/customers/${c.id}`, { key: sk });
     expect(card.body.consent).toMatchObject({ newsletter: 'denied', source: 'link' });
     const ledger = await call('GET', `/v1/customers/${c.id}/consents`, { key: sk });
     expect(ledger.body.items[0]).toMatchObject({ status: 'denied', source: { type: 'link' } });
 
-    expect((await raw('unsubscribe', 'GET', { token: tokenOf(link.body.url) })).statusCode).toBe(200);
+    expect((await raw('unsubscribe-one-click', 'POST', { token: tokenOf(link.body.url) }, `token=${tokenOf(link.body.url)}`, { 'content-type': 'application/x-www-form-urlencoded' })).statusCode).toBe(200);
     expect((await call('GET', `/v1/customers/${c.id}/consents`, { key: sk })).body.items).toHaveLength(2);
   });
 
@@ -143,7 +150,7 @@ describe('unsubscribe links', () => {
     expect((await call('GET', `/v1/customers/${c.id}`, { key: sk })).body.consent).toMatchObject({ newsletter: 'denied', source: 'link' });
   });
 
-  it('refuses forged, altered, expired and foreign tokens with 4xx problem+json, changing nothing', async () => {
+  it('refuses forged, altered, expired and foreign tokens with 4xx (a page to a browser, problem+json to a program), changing nothing', async () => {
     const { privacyStores } = await import('../../shared/http/stores.ts');
     const { signUnsubscribeToken } = await import('../../shared/privacy/unsubscribe.ts');
     const { signConsentToken } = await import('../../shared/events/consent-token.ts');
@@ -173,11 +180,12 @@ describe('unsubscribe links', () => {
         const res = await raw(entry, method, t === undefined ? {} : { token: t });
         expect(res.statusCode, `${method} with ${what}`).toBeGreaterThanOrEqual(400);
         expect(res.statusCode, `${method} with ${what}`).toBeLessThan(500);
-        expect(res.headers!['content-type']).toBe('application/problem+json');
+        expect(res.headers!['content-type']).toBe(method === 'GET' ? 'text/html; charset=utf-8' : 'application/problem+json');
       }
     }
-    const expired = await raw('unsubscribe', 'GET', { token: bad.expired });
+    const expired = await raw('unsubscribe-one-click', 'POST', { token: bad.expired });
     expect(JSON.parse(expired.body!).detail).toContain('expired');
+    expect((await raw('unsubscribe', 'GET', { token: bad.expired })).body).toMatch(/expired/i);
     for (const id of [c.id, victim.id]) expect((await call('GET', `/v1/customers/${id}`, { key: sk })).body.consent.newsletter).toBe('granted');
     // A tenant cannot mint a link for another tenant's customer.
     expect((await call('POST', `/v1/customers/${c.id}/unsubscribe-link`, { key: otherSk })).status).toBe(404);

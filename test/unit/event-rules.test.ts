@@ -80,9 +80,23 @@ describe('orders', () => {
 describe('field merge', () => {
   const card = { firstName: 'Ada', lastName: null, fieldsAt: { firstName: stampOf(at(5), 'x') } } as unknown as EventCard;
   it('never blanks out and lets the newer event win', () => {
-    expect(mergeFields(card, { firstName: 'Old', lastName: 'Lovelace' }, stampOf(at(4), 'y'))).toMatchObject({ firstName: 'Ada', lastName: 'Lovelace' });
-    expect(mergeFields(card, { firstName: 'New' }, stampOf(at(6), 'y'))).toMatchObject({ firstName: 'New' });
-    expect(mergeFields(card, { firstName: null, lastName: '' }, stampOf(at(6), 'y'))).toMatchObject({ firstName: 'Ada', lastName: null });
+    expect(mergeFields(card, { firstName: 'Old', lastName: 'Lovelace' }, stampOf(at(4), 'y'), 'event:y')).toMatchObject({ firstName: 'Ada', lastName: 'Lovelace' });
+    expect(mergeFields(card, { firstName: 'New' }, stampOf(at(6), 'y'), 'event:y')).toMatchObject({ firstName: 'New' });
+    expect(mergeFields(card, { firstName: null, lastName: '' }, stampOf(at(6), 'y'), 'event:y')).toMatchObject({ firstName: 'Ada', lastName: null });
+  });
+  it('records when and from what each field was set', () => {
+    const next = mergeFields(card, { firstName: 'New', lastName: 'Lovelace' }, stampOf(at(6), 'y'), 'event:contact_form.submitted:y');
+    expect(next.fieldsAt).toEqual({ firstName: stampOf(at(6), 'y'), lastName: stampOf(at(6), 'y') });
+    expect(next.fieldsFrom).toEqual({ firstName: 'event:contact_form.submitted:y', lastName: 'event:contact_form.submitted:y' });
+  });
+  it('does not let an event overwrite a value the API set later, even without an event stamp', () => {
+    const fromApi = { firstName: 'Ada', fieldsAt: { firstName: '2026-03-05T10:00:00.000Z' } } as unknown as EventCard;
+    expect(mergeFields(fromApi, { firstName: 'Bob' }, stampOf('2026-03-05T09:59:59.000Z', 'z'), 'event:z').firstName).toBe('Ada');
+    expect(mergeFields(fromApi, { firstName: 'Bob' }, stampOf('2026-03-05T10:00:01.000Z', 'z'), 'event:z').firstName).toBe('Bob');
+  });
+  it('only fills empty fields for a publishable key, however new the event', () => {
+    const next = mergeFields(card, { firstName: 'Mallory', lastName: 'Lovelace' }, stampOf(at(28), 'p'), 'event:p', true);
+    expect(next).toMatchObject({ firstName: 'Ada', lastName: 'Lovelace' });
   });
 });
 
@@ -91,6 +105,13 @@ describe('consent decisions', () => {
   it('records pending for a publishable-key sign-up and grants for a secret key', () => {
     expect(decideConsent(unknown, { status: 'granted' }, true, at(1))).toEqual({ status: 'pending', changesCard: true, record: true, confirm: true });
     expect(decideConsent(unknown, { status: 'granted' }, false, at(1))).toMatchObject({ status: 'granted', changesCard: true, confirm: false });
+  });
+  it('never lets a publishable key change a consent value: a withdrawal is ignored, a denied card stays denied until confirmed', () => {
+    const granted = { newsletter: 'granted' as const, updatedAt: at(1), source: 'api' };
+    const denied = { newsletter: 'denied' as const, updatedAt: at(1), source: 'api' };
+    expect(decideConsent(granted, { status: 'denied' }, true, at(2))).toMatchObject({ changesCard: false, record: false, confirm: false });
+    expect(decideConsent(granted, { status: 'granted' }, true, at(2))).toMatchObject({ changesCard: false, record: false, confirm: false });
+    expect(decideConsent(denied, { status: 'granted' }, true, at(2))).toEqual({ status: 'pending', changesCard: false, record: true, confirm: true });
   });
   it('does not let an older event overwrite a newer choice, but keeps it in the ledger', () => {
     const denied = { newsletter: 'denied' as const, updatedAt: at(5), source: 'x' };
