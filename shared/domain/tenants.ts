@@ -1,5 +1,5 @@
 import type { TenantStore } from '../store/tenant.store.ts';
-import { generateKey, hashKey, kindOf, KEY_PATTERN, type ApiKeyRecord, type KeyKind } from './api-key.ts';
+import { generateKey, hashKey, kindOf, withScope, KEY_PATTERN, type ApiKeyRecord, type KeyKind, type KeyScope } from './api-key.ts';
 import { newTenant, settingsView, type SettingsPatch, type Tenant } from './tenant.schema.ts';
 import { ConflictError, NotFoundError, UnauthorizedError, invalid } from './errors.ts';
 
@@ -48,15 +48,25 @@ export interface IssuedKey extends ApiKeyRecord {
   key: string;
 }
 
-export async function issueKey(store: TenantStore, tenantId: string, kind: KeyKind): Promise<IssuedKey> {
+/** A new key; a secret key gets `scope` (default `all`), a publishable key none (asking for one is a 400). */
+export async function issueKey(store: TenantStore, tenantId: string, kind: KeyKind, scope?: KeyScope): Promise<IssuedKey> {
+  if (kind === 'publishable' && scope !== undefined) throw invalid('scope', 'applies only to secret keys; a publishable key can only send events from the allowed origins');
   const { key, hash, keyId, prefix } = generateKey(kind);
-  const record: ApiKeyRecord = { keyId, tenantId, kind, prefix, createdAt: now() };
+  const record: ApiKeyRecord = { keyId, tenantId, kind, ...(kind === 'secret' ? { scope: scope ?? 'all' } : {}), prefix, createdAt: now() };
   await store.putApiKey(hash, record);
   return { ...record, key };
 }
 
-export async function revokeKey(store: TenantStore, tenantId: string, keyId: string): Promise<void> {
-  if (!(await store.revokeApiKey(tenantId, keyId, now()))) throw new NotFoundError(`Key ${keyId}`);
+/** The tenant's keys, oldest first; every secret key with its scope. */
+export async function listKeys(store: TenantStore, tenantId: string): Promise<ApiKeyRecord[]> {
+  return (await store.listApiKeys(tenantId)).map(withScope).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}
+
+/** Revokes the key (again is fine); answers its record, for the audit log. */
+export async function revokeKey(store: TenantStore, tenantId: string, keyId: string): Promise<ApiKeyRecord> {
+  const key = await store.revokeApiKey(tenantId, keyId, now());
+  if (!key) throw new NotFoundError(`Key ${keyId}`);
+  return withScope(key);
 }
 
 export interface Principal {
@@ -75,7 +85,7 @@ export async function authenticate(store: TenantStore, presented: string | undef
   if (!key || key.revokedAt) throw new UnauthorizedError('The API key is not valid');
   const tenant = await store.getTenant(key.tenantId);
   if (!tenant) throw new UnauthorizedError('The API key is not valid');
-  return { tenant, key };
+  return { tenant, key: withScope(key) };
 }
 
 // ---- Tag catalogue ----
