@@ -36,9 +36,17 @@ function later(prev: string): string {
   return t > prev ? t : new Date(Date.parse(prev) + 1).toISOString();
 }
 
+/** Applies the patch; answers the settings and the names of the fields whose value it changed (for the audit log). */
 export async function updateSettings(store: TenantStore, id: string, patch: SettingsPatch) {
-  const tenant = await changeTenant(store, id, (t) => ({ ...t, ...patch }));
-  return settingsView(tenant);
+  let changed: string[] = [];
+  const tenant = await changeTenant(store, id, (t) => {
+    changed = Object.entries(patch)
+      .filter(([k, v]) => v !== undefined && JSON.stringify(v) !== JSON.stringify(t[k as keyof Tenant]))
+      .map(([k]) => k)
+      .sort();
+    return { ...t, ...patch };
+  });
+  return { settings: settingsView(tenant), changed };
 }
 
 // ---- API keys ----
@@ -111,11 +119,13 @@ export async function addTag(store: TenantStore, tenantId: string, name: string)
   return { tag, created };
 }
 
-export async function removeTag(store: TenantStore, tenantId: string, name: string): Promise<void> {
+/** Removes the tag; answers its name as the catalogue spelt it. */
+export async function removeTag(store: TenantStore, tenantId: string, name: string): Promise<string> {
   const tenant = await getTenant(store, tenantId);
   const existing = findTag(tenant.tags, name);
   if (!existing) throw new NotFoundError(`Tag ${name}`);
   await changeTenant(store, tenantId, (t) => ({ ...t, tags: t.tags.filter((x) => x !== existing) }));
+  return existing;
 }
 
 /** Removes these tags from the catalogue, those still there (idempotent; customers' cards are not touched). */

@@ -270,6 +270,12 @@ describe('npm run keys -- create --scope', () => {
     const sent = await call('POST', '/v1/events', { key: sk, body: { eventId: 'cli-ev-1', type: 'booking.created', occurredAt: '2026-03-03T19:00:00Z', customer: { email: 'cli@example.it' }, data: { bookingId: 'b-cli', date: '2026-03-10', time: '20:30', partySize: 2 } } });
     expect(sent.status).toBe(200);
     expect((await call('GET', '/v1/customers', { key: sk })).status).toBe(403);
+    // Keys issued outside the API are in the audit log too, with their scope.
+    const { stores } = await import('../../shared/http/stores.ts');
+    const { issueKey } = await import('../../shared/domain/tenants.ts');
+    const owner = (await issueKey(stores().tenants, 'scopes-cli', 'secret')).key;
+    const audit = (await call('GET', '/v1/audit', { key: owner })).body.items;
+    expect(audit).toContainEqual(expect.objectContaining({ actor: 'system:keys-cli', action: 'key.create', detail: 'secret, scope events' }));
 
     const listed = await keys('list', '--tenant', 'scopes-cli');
     expect(listed.code, listed.err).toBe(0);
