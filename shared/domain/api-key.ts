@@ -6,8 +6,8 @@ export type KeyKind = 'secret' | 'publishable';
 
 /**
  * What a secret key may do: `all` (the default, everything), `events` (only `POST /v1/events`, every event
- * type: a booking engine or shop backend) or `read` (only GET routes, not key management nor personal-data
- * exports: a reporting tool). Publishable keys have no scope: they are limited by their kind.
+ * type: a booking engine or shop backend) or `read` (only GET routes, not the key list: a reporting tool).
+ * Publishable keys have no scope: they are limited by their kind.
  */
 export const KEY_SCOPES = ['all', 'events', 'read'] as const;
 export type KeyScope = (typeof KEY_SCOPES)[number];
