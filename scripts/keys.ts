@@ -1,9 +1,13 @@
 /**
  * `npm run keys -- <command>`: API keys of a tenant.
  *
- *   create --tenant NAME      creates the tenant if needed; prints a new sk_ and pk_ key
- *   list [--tenant NAME]      key id, kind, prefix, created, revoked (tenant default: demo)
+ *   create --tenant NAME [--scope all|events|read]
+ *                             creates the tenant if needed; prints a new sk_ and pk_ key, or with --scope
+ *                             one secret key of that scope (events: POST /v1/events only; read: GET routes
+ *                             only, not the keys)
+ *   list [--tenant NAME]      key id, kind, scope, prefix, created, revoked (tenant default: demo)
  *   revoke KEY_ID [--tenant NAME]
+ * Creating and revoking are written to the tenant's audit log (actor `system:keys-cli`).
  *
  * Where: locally (default) the DynamoDB of the `npm start` running on DATA_DIR (found through
  * DATA_DIR/runtime.json), or, when none runs, DynamoDB Local started on DATA_DIR's files for the command.
@@ -18,14 +22,20 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createTable, dynamoClient, LOCAL_REGION, startDynamo, type DynamoLocal } from '../local/emulators.ts';
 import { isAlive, LOCAL_RESOURCES, readRuntime } from '../local/runtime-file.ts';
 import { dynamoTenantStore, type TenantStore } from '../shared/store/tenant.store.ts';
-import { ensureTenant, issueKey, revokeKey } from '../shared/domain/tenants.ts';
+import { dynamoAuditStore, type AuditStore } from '../shared/store/audit.store.ts';
+import { recordAudit } from '../shared/audit/audit.ts';
+import { ensureTenant, issueKey, listKeys, revokeKey } from '../shared/domain/tenants.ts';
 import { TenantIdSchema } from '../shared/domain/tenant.schema.ts';
+import { keyDetail, KEY_SCOPES, type KeyScope } from '../shared/domain/api-key.ts';
 import { DomainError } from '../shared/domain/errors.ts';
 
-const USAGE = `usage: npm run keys -- create --tenant NAME
+const USAGE = `usage: npm run keys -- create --tenant NAME [--scope all|events|read]
        npm run keys -- list [--tenant NAME]
        npm run keys -- revoke KEY_ID [--tenant NAME]
-options: --stack-outputs FILE   use the deployed stack (cdk deploy --outputs-file FILE)
+options: --scope SCOPE          create one secret key limited to: events (POST /v1/events only, every type),
+                                read (GET routes only, not the keys) or all (everything); without it, a full
+                                secret key and a publishable key
+         --stack-outputs FILE   use the deployed stack (cdk deploy --outputs-file FILE)
 env:     DATA_DIR (default .data) for the local instance; TABLE_NAME without DYNAMODB_ENDPOINT for AWS`;
 
 class UsageError extends Error {}
@@ -43,6 +53,7 @@ async function main(argv: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       tenant: { type: 'string', short: 't' },
+      scope: { type: 'string' },
       'stack-outputs': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -59,6 +70,11 @@ async function main(argv: string[]): Promise<void> {
     if (!parsed.success) throw new UsageError(`--tenant "${tenantArg}": ${parsed.error.issues[0]?.message}`);
   }
   const tenantId = tenantArg ?? 'demo';
+  const scope = values.scope;
+  if (scope !== undefined) {
+    if (command !== 'create') throw new UsageError('--scope applies only to create');
+    if (!isKeyScope(scope)) throw new UsageError(`--scope "${scope}": must be one of ${KEY_SCOPES.join(', ')}`);
+  }
 
   if (command === 'create') {
     if (tenantArg === undefined) throw new UsageError('create needs --tenant NAME');
@@ -74,39 +90,50 @@ async function main(argv: string[]): Promise<void> {
   const target = await connect(values['stack-outputs']);
   try {
     const store = dynamoTenantStore(target.db, target.tableName);
+    const audit = dynamoAuditStore(target.db, target.tableName);
     console.error(`(${target.where})`);
-    if (command === 'create') await create(store, tenantId);
+    if (command === 'create') await create(store, audit, tenantId, scope as KeyScope | undefined);
     else if (command === 'list') await list(store, tenantId);
-    else await revoke(store, tenantId, rest[0]!);
+    else await revoke(store, audit, tenantId, rest[0]!);
   } finally {
     await target.close();
   }
 }
 
-async function create(store: TenantStore, tenantId: string) {
+const isKeyScope = (s: string): s is KeyScope => (KEY_SCOPES as readonly string[]).includes(s);
+
+const ACTOR = 'system:keys-cli';
+
+/** Without a scope: a full secret key and a publishable key. With one: that secret key only. */
+async function create(store: TenantStore, audit: AuditStore, tenantId: string, scope: KeyScope | undefined) {
   const { created } = await ensureTenant(store, tenantId);
-  const secret = await issueKey(store, tenantId, 'secret');
-  const publishable = await issueKey(store, tenantId, 'publishable');
+  const secret = await issueKey(store, tenantId, 'secret', scope);
+  await recordAudit(audit, { tenantId, actor: ACTOR, action: 'key.create', target: secret.keyId, detail: keyDetail(secret) });
+  const publishable = scope === undefined ? await issueKey(store, tenantId, 'publishable') : undefined;
+  if (publishable) await recordAudit(audit, { tenantId, actor: ACTOR, action: 'key.create', target: publishable.keyId, detail: keyDetail(publishable) });
   console.log(`tenant ${tenantId}${created ? ' (created)' : ''}`);
-  console.log(`secret key:       ${secret.key}   (key id ${secret.keyId})`);
-  console.log(`publishable key:  ${publishable.key}   (key id ${publishable.keyId})`);
-  console.log('Keep them now: only their hashes are stored, they cannot be shown again.');
+  console.log(`secret key:       ${secret.key}   (key id ${secret.keyId}, scope ${secret.scope}${scope ? `: ${SCOPE_WORDS[scope]}` : ''})`);
+  if (publishable) console.log(`publishable key:  ${publishable.key}   (key id ${publishable.keyId})`);
+  console.log(`Keep ${publishable ? 'them' : 'it'} now: only hashes are stored, keys cannot be shown again.`);
 }
+
+const SCOPE_WORDS: Record<KeyScope, string> = { all: 'everything', events: 'POST /v1/events only', read: 'GET routes only, not the keys' };
 
 async function list(store: TenantStore, tenantId: string) {
   if (!(await store.getTenant(tenantId))) throw new UsageError(`tenant ${tenantId} does not exist`);
-  const keys = (await store.listApiKeys(tenantId)).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  const keys = await listKeys(store, tenantId);
   const rows = [
-    ['KEY ID', 'KIND', 'PREFIX', 'CREATED', 'REVOKED'],
-    ...keys.map((k) => [k.keyId, k.kind, `${k.prefix}…`, k.createdAt, k.revokedAt ?? '-']),
+    ['KEY ID', 'KIND', 'SCOPE', 'PREFIX', 'CREATED', 'REVOKED'],
+    ...keys.map((k) => [k.keyId, k.kind, k.scope ?? '-', `${k.prefix}…`, k.createdAt, k.revokedAt ?? '-']),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   console.log(`tenant ${tenantId}: ${keys.length} key${keys.length === 1 ? '' : 's'}`);
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
 }
 
-async function revoke(store: TenantStore, tenantId: string, keyId: string) {
-  await revokeKey(store, tenantId, keyId);
+async function revoke(store: TenantStore, audit: AuditStore, tenantId: string, keyId: string) {
+  const revoked = await revokeKey(store, tenantId, keyId);
+  await recordAudit(audit, { tenantId, actor: ACTOR, action: 'key.revoke', target: revoked.keyId, detail: keyDetail(revoked) });
   console.log(`revoked key ${keyId} of tenant ${tenantId} (warm functions may accept it for a few more seconds)`);
 }
 

@@ -3,13 +3,26 @@
  * and by the local runtime (which calls the same handler with the same API Gateway v2 event).
  * A route cannot exist in one world and not the other.
  */
+/**
+ * What a route asks of the key presented to it (the key's own scope, `all` | `events` | `read`, is in
+ * shared/domain/api-key.ts; `mayCall` there is the whole rule, checked for every route by shared/http/api.ts):
+ *
+ * | route scope | `pk_`                        | `sk_` all | `sk_` events | `sk_` read     |
+ * |-------------|------------------------------|-----------|--------------|----------------|
+ * | `public`    | no key needed                | ✓         | ✓            | ✓              |
+ * | `events`    | ✓ (allowed origins, 3 types) | ✓         | ✓            | ✗              |
+ * | `admin`     | ✗                            | ✓         | ✗            | GET routes only |
+ * | `full`      | ✗                            | ✓         | ✗            | ✗              |
+ */
 export type Scope =
   /** No key: health, OpenAPI, links mailed to people. */
   | 'public'
-  /** `pk_` or `sk_`: website capture. */
+  /** `pk_` or `sk_` (scope `all` or `events`): capture. */
   | 'events'
-  /** `sk_` only: everything a business does with its list. */
-  | 'admin';
+  /** `sk_` only: everything a business does with its list. GET routes also answer `read` keys. */
+  | 'admin'
+  /** `sk_` of scope `all` only, even to read: key management (who has access is the owner's business). */
+  | 'full';
 
 export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
@@ -46,9 +59,9 @@ export const ROUTES: Route[] = [
   r('GET', '/v1/settings', 'GetSettings', 'settings/get-settings', 'admin'),
   r('PATCH', '/v1/settings', 'UpdateSettings', 'settings/update-settings', 'admin'),
 
-  r('GET', '/v1/keys', 'ListKeys', 'keys/list-keys', 'admin'),
-  r('POST', '/v1/keys', 'CreateKey', 'keys/create-key', 'admin'),
-  r('DELETE', '/v1/keys/{keyId}', 'RevokeKey', 'keys/revoke-key', 'admin'),
+  r('GET', '/v1/keys', 'ListKeys', 'keys/list-keys', 'full'),
+  r('POST', '/v1/keys', 'CreateKey', 'keys/create-key', 'full'),
+  r('DELETE', '/v1/keys/{keyId}', 'RevokeKey', 'keys/revoke-key', 'full'),
 
   // ---- Imports (issue 4) ----
   r('POST', '/v1/imports', 'CreateImport', 'imports/create-import', 'admin'),

@@ -1,12 +1,14 @@
 import { api } from '#shared/http/api.ts';
-import { stores } from '#shared/http/stores.ts';
+import { recordAudit } from '#shared/audit/audit.ts';
+import { privacyStores, stores } from '#shared/http/stores.ts';
 import { CUSTOMER_SHARDS } from '#shared/store/table.ts';
 import { undoImport, type UndoCatalogue } from '#shared/import/undo.ts';
 import { removeTags } from '#shared/domain/tenants.ts';
 
 /**
  * DELETE /v1/imports/{id}: reverts the import. 200 with the job (its `undo` summary) once done; 202 when
- * the time of one request ran out first: call again, it continues where it stopped.
+ * the time of one request ran out first: call again, it continues where it stopped. Audited (`import.undo`,
+ * target the import id) by each request that answers 200, not by those that only made progress.
  */
 const catalogue: UndoCatalogue = {
   inUse: async (tenantId, tag) => (await stores().customers.list(tenantId, { filter: { tags: [tag] }, sort: 'firstContactAt', order: 'asc', limit: 1 })).items.length > 0,
@@ -14,6 +16,8 @@ const catalogue: UndoCatalogue = {
 };
 
 export const handler = api('admin', async (req) => {
-  const { done, view } = await undoImport({ imports: stores().imports, catalogue, tenant: req.principal.tenant, shards: CUSTOMER_SHARDS }, req.params.id!);
+  const { tenant, key } = req.principal;
+  const { done, view } = await undoImport({ imports: stores().imports, catalogue, tenant, shards: CUSTOMER_SHARDS }, req.params.id!);
+  if (done) await recordAudit(privacyStores().audit, { tenantId: tenant.id, actor: key.keyId, action: 'import.undo', target: req.params.id! });
   return { status: done ? 200 : 202, body: view };
 });

@@ -1,8 +1,12 @@
 import { api } from '#shared/http/api.ts';
 import { stores } from '#shared/http/stores.ts';
+import { listKeys } from '#shared/domain/tenants.ts';
 
-/** GET /v1/keys: the tenant's keys (ids, kinds, prefixes; never the keys themselves). */
-export const handler = api('admin', async (req) => ({
+/**
+ * GET /v1/keys: the tenant's keys (ids, kinds, scopes, prefixes; never the keys themselves).
+ * Route scope `full`: who holds access is the owner's business, so a `read` key may not list keys.
+ */
+export const handler = api('full', async (req) => ({
   status: 200,
-  body: { items: await stores().tenants.listApiKeys(req.principal.tenant.id) },
+  body: { items: await listKeys(stores().tenants, req.principal.tenant.id) },
 }));

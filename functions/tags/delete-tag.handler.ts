@@ -1,9 +1,12 @@
 import { api } from '#shared/http/api.ts';
-import { stores } from '#shared/http/stores.ts';
+import { recordAudit } from '#shared/audit/audit.ts';
+import { privacyStores, stores } from '#shared/http/stores.ts';
 import { removeTag } from '#shared/domain/tenants.ts';
 
-/** DELETE /v1/tags/{tag}: removes a tag from the catalogue; customers keep it until edited. */
+/** DELETE /v1/tags/{tag}: removes a tag from the catalogue; customers keep it until edited. Audited. */
 export const handler = api('admin', async (req) => {
-  await removeTag(stores().tenants, req.principal.tenant.id, req.params.tag!);
+  const { tenant, key } = req.principal;
+  const tag = await removeTag(stores().tenants, tenant.id, req.params.tag!);
+  await recordAudit(privacyStores().audit, { tenantId: tenant.id, actor: key.keyId, action: 'tag.delete', target: tag });
   return { status: 204 };
 });

@@ -13,14 +13,26 @@ export interface AuditRecord {
   /** The key id that acted (never the key), or `system:<job>`. */
   actor: string;
   action: string;
-  /** Non-personal: a kind (`customer`) or a technical id (import, export, key). Never a customer id. */
+  /**
+   * Non-personal: a kind (`customer`, `settings`), a technical id (import, export, key, segment) or a tag name.
+   * Never a customer id, email, phone or name.
+   */
   target?: string;
+  /** Non-personal precision: the settings fields changed (`allowedOrigins, name`), a key's kind and scope. */
+  detail?: string;
   at?: Date;
 }
 
 /** Builds an audit entry (also used where the entry is written inside another transaction). */
 export function auditEntry(r: Omit<AuditRecord, 'tenantId'>): AuditEntry {
-  return { id: ulid(), at: (r.at ?? new Date()).toISOString(), actor: r.actor, action: r.action, ...(r.target ? { target: r.target } : {}) };
+  return {
+    id: ulid(),
+    at: (r.at ?? new Date()).toISOString(),
+    actor: r.actor,
+    action: r.action,
+    ...(r.target ? { target: r.target } : {}),
+    ...(r.detail ? { detail: r.detail } : {}),
+  };
 }
 
 /** Appends one entry to the tenant's audit log. */
@@ -30,7 +42,14 @@ export async function recordAudit(store: AuditStore, r: AuditRecord): Promise<Au
   return entry;
 }
 
-export const AuditEntrySchema = z.object({ id: z.string(), at: z.string(), actor: z.string(), action: z.string(), target: z.string().optional() });
+export const AuditEntrySchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  target: z.string().optional(),
+  detail: z.string().optional(),
+});
 export const AuditQuerySchema = z
   .object({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().min(1).max(2000).optional() })
   .strict();

@@ -1,12 +1,23 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
+import type { Scope } from '../routes.ts';
 
 export type KeyKind = 'secret' | 'publishable';
+
+/**
+ * What a secret key may do: `all` (the default, everything), `events` (only `POST /v1/events`, every event
+ * type: a booking engine or shop backend) or `read` (only GET routes, not the key list: a reporting tool).
+ * Publishable keys have no scope: they are limited by their kind.
+ */
+export const KEY_SCOPES = ['all', 'events', 'read'] as const;
+export type KeyScope = (typeof KEY_SCOPES)[number];
 
 export interface ApiKeyRecord {
   keyId: string;
   tenantId: string;
   kind: KeyKind;
+  /** Secret keys only; records written before scopes existed have none and are read as `all` (see withScope). */
+  scope?: KeyScope;
   /** The first characters, to recognise a key in a list without revealing it. */
   prefix: string;
   createdAt: string;
@@ -30,3 +41,40 @@ export function kindOf(key: string): KeyKind | undefined {
 }
 
 export const KEY_PATTERN = /^(sk|pk)_[A-Za-z0-9_-]{16,128}$/;
+
+/** The record as the rest of the code sees it: a secret key always has a scope (missing = `all`, keys issued before scopes). */
+export function withScope(key: ApiKeyRecord): ApiKeyRecord {
+  if (key.kind !== 'secret') {
+    const { scope: _ignored, ...rest } = key;
+    return rest;
+  }
+  return { ...key, scope: key.scope ?? 'all' };
+}
+
+/** What each secret-key scope may do, in words, for the 403 answer. */
+const MAY: Record<KeyScope, string> = {
+  all: 'every route',
+  events: 'only send events (POST /v1/events)',
+  read: 'only read (GET routes, except the key list)',
+};
+
+/**
+ * The one rule of which key may call which route (see the table at `Scope` in shared/routes.ts): undefined
+ * when it may, else why not, saying what the key may do. `route` is e.g. `PATCH /v1/settings`.
+ */
+export function mayCall(key: ApiKeyRecord, scope: Exclude<Scope, 'public'>, method: string, route: string): string | undefined {
+  if (key.kind === 'publishable') return scope === 'events' ? undefined : 'A publishable key can only send events; use a secret key';
+  const own = key.scope ?? 'all';
+  const allowed =
+    own === 'all' ||
+    (own === 'events' && scope === 'events') ||
+    // Reporting tools: every GET of the list, segments, imports, exports and the audit log; never the keys.
+    (own === 'read' && scope === 'admin' && method.toUpperCase() === 'GET');
+  if (allowed) return undefined;
+  return `This key has scope ${own}: it may ${MAY[own]}. ${route} needs a secret key with scope all`;
+}
+
+/** How the audit log describes a key (no secret, nothing personal): `secret, scope events` or `publishable`. */
+export function keyDetail(key: Pick<ApiKeyRecord, 'kind' | 'scope'>): string {
+  return key.kind === 'secret' ? `secret, scope ${key.scope ?? 'all'}` : 'publishable';
+}

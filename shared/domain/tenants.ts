@@ -1,5 +1,5 @@
 import type { TenantStore } from '../store/tenant.store.ts';
-import { generateKey, hashKey, kindOf, KEY_PATTERN, type ApiKeyRecord, type KeyKind } from './api-key.ts';
+import { generateKey, hashKey, kindOf, withScope, KEY_PATTERN, type ApiKeyRecord, type KeyKind, type KeyScope } from './api-key.ts';
 import { newTenant, settingsView, type SettingsPatch, type Tenant } from './tenant.schema.ts';
 import { ConflictError, NotFoundError, UnauthorizedError, invalid } from './errors.ts';
 
@@ -36,9 +36,17 @@ function later(prev: string): string {
   return t > prev ? t : new Date(Date.parse(prev) + 1).toISOString();
 }
 
+/** Applies the patch; answers the settings and the names of the fields whose value it changed (for the audit log). */
 export async function updateSettings(store: TenantStore, id: string, patch: SettingsPatch) {
-  const tenant = await changeTenant(store, id, (t) => ({ ...t, ...patch }));
-  return settingsView(tenant);
+  let changed: string[] = [];
+  const tenant = await changeTenant(store, id, (t) => {
+    changed = Object.entries(patch)
+      .filter(([k, v]) => v !== undefined && JSON.stringify(v) !== JSON.stringify(t[k as keyof Tenant]))
+      .map(([k]) => k)
+      .sort();
+    return { ...t, ...patch };
+  });
+  return { settings: settingsView(tenant), changed };
 }
 
 // ---- API keys ----
@@ -48,15 +56,25 @@ export interface IssuedKey extends ApiKeyRecord {
   key: string;
 }
 
-export async function issueKey(store: TenantStore, tenantId: string, kind: KeyKind): Promise<IssuedKey> {
+/** A new key; a secret key gets `scope` (default `all`), a publishable key none (asking for one is a 400). */
+export async function issueKey(store: TenantStore, tenantId: string, kind: KeyKind, scope?: KeyScope): Promise<IssuedKey> {
+  if (kind === 'publishable' && scope !== undefined) throw invalid('scope', 'applies only to secret keys; a publishable key can only send events from the allowed origins');
   const { key, hash, keyId, prefix } = generateKey(kind);
-  const record: ApiKeyRecord = { keyId, tenantId, kind, prefix, createdAt: now() };
+  const record: ApiKeyRecord = { keyId, tenantId, kind, ...(kind === 'secret' ? { scope: scope ?? 'all' } : {}), prefix, createdAt: now() };
   await store.putApiKey(hash, record);
   return { ...record, key };
 }
 
-export async function revokeKey(store: TenantStore, tenantId: string, keyId: string): Promise<void> {
-  if (!(await store.revokeApiKey(tenantId, keyId, now()))) throw new NotFoundError(`Key ${keyId}`);
+/** The tenant's keys, oldest first; every secret key with its scope. */
+export async function listKeys(store: TenantStore, tenantId: string): Promise<ApiKeyRecord[]> {
+  return (await store.listApiKeys(tenantId)).map(withScope).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}
+
+/** Revokes the key (again is fine); answers its record, for the audit log. */
+export async function revokeKey(store: TenantStore, tenantId: string, keyId: string): Promise<ApiKeyRecord> {
+  const key = await store.revokeApiKey(tenantId, keyId, now());
+  if (!key) throw new NotFoundError(`Key ${keyId}`);
+  return withScope(key);
 }
 
 export interface Principal {
@@ -75,7 +93,7 @@ export async function authenticate(store: TenantStore, presented: string | undef
   if (!key || key.revokedAt) throw new UnauthorizedError('The API key is not valid');
   const tenant = await store.getTenant(key.tenantId);
   if (!tenant) throw new UnauthorizedError('The API key is not valid');
-  return { tenant, key };
+  return { tenant, key: withScope(key) };
 }
 
 // ---- Tag catalogue ----
@@ -101,11 +119,13 @@ export async function addTag(store: TenantStore, tenantId: string, name: string)
   return { tag, created };
 }
 
-export async function removeTag(store: TenantStore, tenantId: string, name: string): Promise<void> {
+/** Removes the tag; answers its name as the catalogue spelt it. */
+export async function removeTag(store: TenantStore, tenantId: string, name: string): Promise<string> {
   const tenant = await getTenant(store, tenantId);
   const existing = findTag(tenant.tags, name);
   if (!existing) throw new NotFoundError(`Tag ${name}`);
   await changeTenant(store, tenantId, (t) => ({ ...t, tags: t.tags.filter((x) => x !== existing) }));
+  return existing;
 }
 
 /** Removes these tags from the catalogue, those still there (idempotent; customers' cards are not touched). */

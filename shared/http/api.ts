@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Scope } from '../routes.ts';
 import { authenticate, type Principal } from '../domain/tenants.ts';
+import { mayCall } from '../domain/api-key.ts';
 import { ForbiddenError, UnauthorizedError, invalid } from '../domain/errors.ts';
 import { errorToProblem } from './problem.ts';
 import { stores } from './stores.ts';
@@ -103,12 +104,13 @@ export function api(scope: Scope, fn: Handler<AuthedRequest> | Handler<ApiReques
       if (scope === 'public') return toResult(await (fn as Handler<ApiRequest>)(req));
 
       const principal = await authenticate(stores().tenants, presentedKey(req.headers, req.query));
+      // The key's scope against the route's (and its method: `read` keys pass GET routes only), before any work.
+      const method = event.requestContext?.http?.method ?? '';
+      const denied = mayCall(principal.key, scope, method, event.routeKey && event.routeKey !== '$default' ? event.routeKey : `${method} ${event.rawPath}`);
+      if (denied) throw new ForbiddenError(denied);
       const origin = req.headers.origin;
       const originAllowed = !!origin && principal.tenant.allowedOrigins.includes(origin);
-      if (principal.key.kind === 'publishable') {
-        if (scope !== 'events') throw new ForbiddenError('A publishable key can only send events; use a secret key');
-        if (!originAllowed) throw new ForbiddenError('A publishable key works only from the allowed origins in the settings');
-      }
+      if (principal.key.kind === 'publishable' && !originAllowed) throw new ForbiddenError('A publishable key works only from the allowed origins in the settings');
       const cors = originAllowed ? { 'access-control-allow-origin': origin!, vary: 'Origin' } : undefined;
       let res: APIGatewayProxyStructuredResultV2;
       try {

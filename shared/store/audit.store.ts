@@ -7,10 +7,12 @@ export interface AuditEntry {
   at: string;
   /** The API key id that acted, or `system:<job>` for scheduled work. */
   actor: string;
-  /** `customer.create`, `customer.erase`, `key.revoke`, ... */
+  /** `customer.create`, `customer.erase`, `key.revoke`, `settings.update`, ... */
   action: string;
-  /** What was acted on, without personal data: `customer`, an import id, an export id, a key id. */
+  /** What was acted on, without personal data: `customer`, `settings`, an import/export/key/segment id, a tag name. */
   target?: string;
+  /** Non-personal precision: the settings fields changed, a key's kind and scope. */
+  detail?: string;
 }
 
 export interface AuditStore {
@@ -54,7 +56,9 @@ export function dynamoAuditStore(db: DynamoDBDocumentClient, TableName: string):
           ExclusiveStartKey: start,
         }),
       );
-      const items = (page.Items ?? []).map((i) => ({ id: i.id, at: i.at, actor: i.actor, action: i.action, ...(i.target ? { target: i.target } : {}) }) as AuditEntry);
+      const items = (page.Items ?? []).map(
+        (i) => ({ id: i.id, at: i.at, actor: i.actor, action: i.action, ...(i.target ? { target: i.target } : {}), ...(i.detail ? { detail: i.detail } : {}) }) as AuditEntry,
+      );
       const last = page.LastEvaluatedKey?.sk as string | undefined;
       return { items, nextCursor: last ? Buffer.from(JSON.stringify({ sk: last })).toString('base64url') : null };
     },

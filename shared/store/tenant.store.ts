@@ -14,7 +14,8 @@ export interface TenantStore {
   putApiKey(hash: string, key: ApiKeyRecord): Promise<void>;
   getApiKey(hash: string): Promise<ApiKeyRecord | undefined>;
   listApiKeys(tenantId: string): Promise<ApiKeyRecord[]>;
-  revokeApiKey(tenantId: string, keyId: string, at: string): Promise<boolean>;
+  /** Sets `revokedAt` (once); answers the key's record, undefined when the tenant has no such key. */
+  revokeApiKey(tenantId: string, keyId: string, at: string): Promise<ApiKeyRecord | undefined>;
 }
 
 const strip = <T>(item: Record<string, unknown> | undefined, ...drop: string[]): T | undefined => {
@@ -118,17 +119,18 @@ export function dynamoTenantStore(db: DynamoDBDocumentClient, TableName: string)
         }),
       );
       const item = page.Items?.[0];
-      if (!item) return false;
-      await db.send(
+      if (!item) return undefined;
+      const { Attributes } = await db.send(
         new UpdateCommand({
           TableName,
           Key: { pk: item.pk, sk: item.sk },
           UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at)',
           ConditionExpression: 'tenantId = :t',
           ExpressionAttributeValues: { ':at': at, ':t': tenantId },
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return true;
+      return strip<ApiKeyRecord>(Attributes, ...INTERNAL);
     },
   };
 }
