@@ -78,7 +78,7 @@ export async function plainQuery(tenantId: string) {
   const { QueryCommand } = await import('@aws-sdk/lib-dynamodb');
   const { keys } = await import('../shared/store/keys.ts');
   const { CUSTOMER_SHARDS } = await import('../shared/store/table.ts');
-  const { customerFromItem } = await import('../shared/store/customer.store.ts');
+  const { cardEntity } = await import('../shared/store/entities.ts');
   const { COLUMN_NAMES } = await import('../shared/exports/export-format.ts');
   const { EXPORT_PAGE_ITEMS } = await import('../shared/store/export.store.ts');
   const started = performance.now();
@@ -90,7 +90,7 @@ export async function plainQuery(tenantId: string) {
       let ExclusiveStartKey: Record<string, unknown> | undefined;
       do {
         const page = await dynamo().send(new QueryCommand({ TableName: process.env.TABLE_NAME!, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': keys.customerListPk(tenantId, shard) }, ExclusiveStartKey, Limit: EXPORT_PAGE_ITEMS }));
-        const cs = (page.Items ?? []).map(customerFromItem);
+        const cs = (page.Items ?? []).map(cardEntity.fromItem);
         const flat = cs.map((c) => COLUMN_NAMES.map((k) => (k in c.stats ? c.stats[k as keyof typeof c.stats] : k === 'consent' ? c.consent.newsletter : k === 'tags' ? c.tags.join('|') : ((c as unknown as Record<string, unknown>)[k] ?? null))));
         bytes += stringify(flat as never).length;
         rows += cs.length;
@@ -105,7 +105,7 @@ export async function seed(tenantId: string, n: number) {
   const { ulid } = await import('ulid');
   const { BatchWriteCommand } = await import('@aws-sdk/lib-dynamodb');
   const { dynamo } = await import('../shared/clients.ts');
-  const { cardItem } = await import('../shared/store/customer.store.ts');
+  const { cardEntity } = await import('../shared/store/entities.ts');
   const { emptyStats } = await import('../shared/domain/customer.schema.ts');
   const { stores } = await import('../shared/http/stores.ts');
   const { ensureTenant } = await import('../shared/domain/tenants.ts');
@@ -115,7 +115,7 @@ export async function seed(tenantId: string, n: number) {
   for (let i = 0; i < n; i += 25) {
     batches.push(Array.from({ length: Math.min(25, n - i) }, (_, j) => {
       const k = i + j;
-      return cardItem(tenantId, {
+      return cardEntity.item(tenantId, {
         id: ulid(), firstName: `Nome${k}`, lastName: `Cognome${k}`, email: `persona${k}@esempio.it`, phone: `+39333${String(1000000 + k)}`, language: 'it',
         consent: { newsletter: k % 3 ? 'granted' : 'unknown', updatedAt: null, source: null }, tags: k % 4 ? ['Regular'] : ['VIP', 'Local'], birthDate: null, gender: null,
         city: 'Bologna', postalCode: '40121', country: 'IT', notes: k % 10 ? null : 'Tavolo vicino alla finestra', attributes: {}, firstContactAt: at, lastContactAt: at,

@@ -1,7 +1,6 @@
 import { monotonicFactory } from 'ulid';
 import * as z from 'zod';
-import { invalid } from '../domain/errors.ts';
-import { BadAuditCursorError, type AuditEntry, type AuditStore } from '../store/audit.store.ts';
+import { type AuditEntry, type AuditStore } from '../store/audit.store.ts';
 
 export type { AuditEntry, AuditStore } from '../store/audit.store.ts';
 
@@ -56,10 +55,5 @@ export const AuditQuerySchema = z
 
 /** `GET /v1/audit`: the tenant's audit log, newest first. */
 export async function listAudit(store: AuditStore, tenantId: string, query: z.infer<typeof AuditQuerySchema>) {
-  try {
-    return await store.list(tenantId, query.limit, query.cursor);
-  } catch (e) {
-    if (e instanceof BadAuditCursorError) throw invalid('cursor', 'is not a cursor of the audit log (it must come from nextCursor)');
-    throw e;
-  }
+  return await store.list(tenantId, query.limit, query.cursor);
 }

@@ -1,6 +1,6 @@
 import { ulid } from 'ulid';
-import type { CustomerStore, ConsentLedgerEntry, WriteResult } from '../store/customer.store.ts';
-import { BadCursorError } from '../store/customer.store.ts';
+import type { CustomerStore, WriteResult } from './customer.ports.ts';
+import type { ConsentLedgerEntry } from './consent.ts';
 import type { Tenant } from './tenant.schema.ts';
 import { blankCustomer, publicView, type Customer, type CustomerFields, type HistoryEntry } from './customer.schema.ts';
 import { normaliseFields, type NormalisedFields } from './customer-rules.ts';
@@ -145,11 +145,6 @@ export async function listCustomers(ctx: CustomerContext, query: ListQuery) {
   const canon = (names?: string[]) => names?.map((n) => findTag(ctx.tenant.tags, n) ?? n);
   if (filter.minAge !== undefined && filter.maxAge !== undefined && filter.minAge > filter.maxAge) throw invalid('minAge', 'must not be greater than maxAge');
   const resolved = resolveFilter({ ...filter, tags: canon(filter.tags), anyTags: canon(filter.anyTags) }, { timeZone: ctx.tenant.timeZone, now: ctx.now?.() ?? new Date() });
-  try {
-    const page = await ctx.customers.list(ctx.tenant.id, { filter: resolved, sort, order, limit, cursor });
-    return { ...page, items: page.items.map(publicView) };
-  } catch (e) {
-    if (e instanceof BadCursorError) throw invalid('cursor', 'is not a cursor of this list (it must come from nextCursor of the same sort and order)');
-    throw e;
-  }
+  const page = await ctx.customers.list(ctx.tenant.id, { filter: resolved, sort, order, limit, cursor });
+  return { ...page, items: page.items.map(publicView) };
 }

@@ -61,3 +61,13 @@ export class TooManyRequestsError extends DomainError {
     super(429, 'Too many requests', detail);
   }
 }
+
+/**
+ * A list cursor that was altered, comes from another tenant or another list, or is not a cursor at all:
+ * a 400 naming `cursor`, thrown by the one cursor codec (shared/store/cursor.ts) for every list.
+ */
+export class BadCursorError extends ValidationError {
+  constructor(list: string) {
+    super([{ path: 'cursor', message: `is not a cursor of this ${list} (it must come from nextCursor of the same request)` }]);
+  }
+}

@@ -1,9 +1,8 @@
 import { ulid } from 'ulid';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import type { ExportFiles, ExportStore } from '../store/export.store.ts';
-import { BadExportCursorError } from '../store/export.store.ts';
 import type { SegmentStore } from '../store/segment.store.ts';
-import { NotFoundError, invalid } from '../domain/errors.ts';
+import { NotFoundError } from '../domain/errors.ts';
 import { checkFilter, resolveForTenant } from '../segments/segments.ts';
 import type { ExportExecutionInput } from '../workflows.ts';
 import { DEFAULT_COLUMNS, FILE_TYPES, headerLanguage } from './export-format.ts';
@@ -113,15 +112,10 @@ export async function getExport(ctx: ExportViewContext, id: string, linkSeconds:
 
 /** All exports, newest first: the record of who exported what and when. Links only on GET one. */
 export async function listExports(ctx: ExportViewContext, page: { limit: number; cursor?: string }) {
-  try {
-    const { items, nextCursor } = await ctx.exports.list(ctx.tenant.id, page);
-    const views = items.map(({ resolvedFilter: _r, headerLanguage: _h, objectKey: _o, updatedAt: _u, ...rest }) => ({
-      ...rest,
-      ...(rest.status === 'failed' ? { reason: rest.reason ?? 'The export failed' } : { reason: undefined }),
-    }));
-    return { items: views, nextCursor };
-  } catch (e) {
-    if (e instanceof BadExportCursorError) throw invalid('cursor', 'is not a cursor of this list (it must come from nextCursor)');
-    throw e;
-  }
+  const { items, nextCursor } = await ctx.exports.list(ctx.tenant.id, page);
+  const views = items.map(({ resolvedFilter: _r, headerLanguage: _h, objectKey: _o, updatedAt: _u, ...rest }) => ({
+    ...rest,
+    ...(rest.status === 'failed' ? { reason: rest.reason ?? 'The export failed' } : { reason: undefined }),
+  }));
+  return { items: views, nextCursor };
 }

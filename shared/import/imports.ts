@@ -1,7 +1,7 @@
 import { ulid } from 'ulid';
 import type { Tenant } from '../domain/tenant.schema.ts';
-import { NotFoundError, invalid } from '../domain/errors.ts';
-import { BadImportCursorError, type ImportStore } from '../store/import.store.ts';
+import { NotFoundError } from '../domain/errors.ts';
+import type { ImportStore } from '../store/import.store.ts';
 import { IMPORT_ID, MAX_IMPORT_BYTES, importView, newImportJob, uploadKey, type CreateImportInput } from './import-job.ts';
 
 /** Use cases behind the /v1/imports routes. Signing is a port: the S3 presigners in the handlers. */
@@ -32,13 +32,8 @@ export async function createImport(ctx: ImportsContext, input: CreateImportInput
 }
 
 export async function listImports(ctx: ImportsContext, limit: number, cursor?: string) {
-  try {
-    const page = await ctx.imports.list(ctx.tenant.id, limit, cursor);
-    return { items: page.items.map((j) => importView(j)), nextCursor: page.nextCursor };
-  } catch (e) {
-    if (e instanceof BadImportCursorError) throw invalid('cursor', 'is not a cursor of this list (it must come from nextCursor)');
-    throw e;
-  }
+  const page = await ctx.imports.list(ctx.tenant.id, limit, cursor);
+  return { items: page.items.map((j) => importView(j)), nextCursor: page.nextCursor };
 }
 
 /** One import; its error report as a link signed now (reports expire with the bucket's lifecycle rule). */

@@ -1,6 +1,6 @@
 import type { Customer } from '../domain/customer.schema.ts';
 import type { Tenant } from '../domain/tenant.schema.ts';
-import type { ConsentLedgerEntry } from '../store/customer.store.ts';
+import type { ConsentLedgerEntry } from '../domain/consent.ts';
 import { mapColumns } from './columns.ts';
 import { openCsv, type CsvLayout, type CsvRecord } from './csv-reader.ts';
 import type { ImportCheckpoint, ImportCounts, ImportJob } from './import-job.ts';

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { NotFoundError, invalid } from '../domain/errors.ts';
-import { BadConsentCursorError, type PrivacyStore } from '../store/privacy.store.ts';
+import { NotFoundError } from '../domain/errors.ts';
+import { type PrivacyStore } from '../store/privacy.store.ts';
 
 export const ConsentQuerySchema = z
   .object({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().min(1).max(2000).optional() })
@@ -17,12 +17,7 @@ export const ConsentEntrySchema = z.object({
 
 /** `GET /v1/customers/{id}/consents`: every recorded consent change, newest first. Entries are never changed. */
 export async function listConsents(privacy: PrivacyStore, tenantId: string, customerId: string, query: z.infer<typeof ConsentQuerySchema>) {
-  try {
-    const page = await privacy.consents(tenantId, customerId, query.limit, query.cursor);
-    if (!page) throw new NotFoundError(`Customer ${customerId}`);
-    return page;
-  } catch (e) {
-    if (e instanceof BadConsentCursorError) throw invalid('cursor', 'is not a cursor of this ledger (it must come from nextCursor)');
-    throw e;
-  }
+  const page = await privacy.consents(tenantId, customerId, query.limit, query.cursor);
+  if (!page) throw new NotFoundError(`Customer ${customerId}`);
+  return page;
 }

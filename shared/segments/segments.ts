@@ -2,7 +2,6 @@ import { ulid } from 'ulid';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import type { CustomerStore } from '../store/customer.store.ts';
 import type { SegmentStore } from '../store/segment.store.ts';
-import { BadSegmentCursorError } from '../store/segment.store.ts';
 import { resolveFilter, type Filter, type ResolvedFilter } from '../domain/customer-filter.ts';
 import { listCustomers } from '../domain/customers.ts';
 import { findTag } from '../domain/tenants.ts';
@@ -57,12 +56,7 @@ export async function getSegmentWithCount(ctx: SegmentContext, id: string) {
 }
 
 export async function listSegments(ctx: SegmentContext, page: { limit: number; cursor?: string }) {
-  try {
-    return await ctx.segments.list(ctx.tenant.id, page);
-  } catch (e) {
-    if (e instanceof BadSegmentCursorError) throw invalid('cursor', 'is not a cursor of this list (it must come from nextCursor)');
-    throw e;
-  }
+  return await ctx.segments.list(ctx.tenant.id, page);
 }
 
 /** PUT: replaces name and filter; the id and creation time stay. */

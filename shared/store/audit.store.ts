@@ -1,4 +1,5 @@
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { prefixPage } from './prefix-page.ts';
 import { auditKeys } from './keys.ts';
 
 /** One admin action. Never personal data: the actor is a key id, the target a kind or a technical id. */
@@ -21,8 +22,6 @@ export interface AuditStore {
   list(tenantId: string, limit: number, cursor?: string): Promise<{ items: AuditEntry[]; nextCursor: string | null }>;
 }
 
-export class BadAuditCursorError extends Error {}
-
 /** The item of an audit entry; also written inside other transactions (erasure) so the act and its record go together. */
 export function auditItem(tableName: string, tenantId: string, e: AuditEntry) {
   return { TableName: tableName, Item: { ...auditKeys.entry(tenantId, e.at, e.id), entity: 'audit', ...e } };
@@ -35,32 +34,11 @@ export function dynamoAuditStore(db: DynamoDBDocumentClient, TableName: string):
     },
 
     async list(tenantId, limit, cursor) {
-      const pk = auditKeys.auditPk(tenantId);
-      let start: Record<string, string> | undefined;
-      if (cursor) {
-        try {
-          const sk = (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { sk: unknown }).sk;
-          if (typeof sk !== 'string' || !sk.startsWith(auditKeys.AUDIT_PREFIX)) throw new Error();
-          start = { pk, sk };
-        } catch {
-          throw new BadAuditCursorError('cursor');
-        }
-      }
-      const page = await db.send(
-        new QueryCommand({
-          TableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
-          ExpressionAttributeValues: { ':pk': pk, ':a': auditKeys.AUDIT_PREFIX },
-          ScanIndexForward: false,
-          Limit: limit,
-          ExclusiveStartKey: start,
-        }),
-      );
-      const items = (page.Items ?? []).map(
+      const page = await prefixPage(db, TableName, { list: 'audit', tenantId, pk: auditKeys.auditPk(tenantId), prefix: auditKeys.AUDIT_PREFIX, limit, cursor, newestFirst: true, consistent: false, what: 'audit log' });
+      const items = page.items.map(
         (i) => ({ id: i.id, at: i.at, actor: i.actor, action: i.action, ...(i.target ? { target: i.target } : {}), ...(i.detail ? { detail: i.detail } : {}) }) as AuditEntry,
       );
-      const last = page.LastEvaluatedKey?.sk as string | undefined;
-      return { items, nextCursor: last ? Buffer.from(JSON.stringify({ sk: last })).toString('base64url') : null };
+      return { items, nextCursor: page.nextCursor };
     },
   };
 }

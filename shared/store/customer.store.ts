@@ -1,89 +1,15 @@
-import {
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  type DynamoDBDocumentClient,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import type { Customer, HistoryEntry } from '../domain/customer.schema.ts';
-import type { ResolvedFilter } from '../domain/customer-filter.ts';
-import { searchText } from '../domain/customer-filter.ts';
-import { fold } from '../domain/customer-rules.ts';
+import type { HistoryEntry } from '../domain/customer.schema.ts';
+import type { CustomerStore, IdentityClash, SortField, WriteResult } from '../domain/customer.ports.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
-import { CARD_SK, HISTORY_PREFIX, keys, padAmount, SORT_INDEX, type SortField } from './keys.ts';
+import { CARD_SK, HISTORY_PREFIX, keys, SORT_INDEX } from './keys.ts';
 import { compileFilter } from './filter-expression.ts';
 import { withConflictRetry } from './retry.ts';
+import { cardEntity, cardWriteItems, identityEntity, type CardCheck, type CardWrite } from './entities.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 
-export interface ConsentLedgerEntry {
-  id: string;
-  channel: 'newsletter';
-  status: 'granted' | 'denied' | 'pending';
-  at: string;
-  source: Record<string, string>;
-  wording?: string;
-}
-
-export type IdentityClash = { field: 'email' | 'phone'; customerId: string };
-
-export type WriteResult = { ok: true } | { ok: false; clash: IdentityClash } | { ok: false; stale: true };
-
-export interface ListRequest {
-  filter: ResolvedFilter;
-  sort: SortField;
-  order: 'asc' | 'desc';
-  limit: number;
-  cursor?: string;
-}
-
-export interface CustomerStore {
-  /** Card + identity lookups (+ ledger entry) in one transaction; refuses an email/phone already taken. */
-  create(tenantId: string, customer: Customer, consent?: ConsentLedgerEntry): Promise<WriteResult>;
-  /** Replaces the card if it is still at `previous.version`, moving identity lookups that changed. */
-  update(tenantId: string, next: Customer, previous: Customer, consent?: ConsentLedgerEntry): Promise<WriteResult>;
-  /** Card and its newest history entries: one Query. */
-  getCard(tenantId: string, id: string, historyLimit: number): Promise<{ customer: Customer; history: HistoryEntry[] } | undefined>;
-  findIdByEmail(tenantId: string, email: string): Promise<string | undefined>;
-  findIdByPhone(tenantId: string, phone: string): Promise<string | undefined>;
-  list(tenantId: string, request: ListRequest): Promise<{ items: Customer[]; nextCursor: string | null }>;
-}
-
-// ---- item mapping ----
-
-const INDEX_SORT_KEY: Record<SortField, (c: Customer) => string> = {
-  firstContactAt: (c) => `${c.firstContactAt}#${c.id}`,
-  lastContactAt: (c) => `${c.lastContactAt}#${c.id}`,
-  lastName: (c) => `${fold(c.lastName ?? '')}#${fold(c.firstName ?? '')}#${c.id}`,
-  totalSpent: (c) => `${padAmount(c.stats.totalSpent)}#${c.id}`,
-};
-
-/** The card item: the customer plus the derived attributes its indexes and filters read. */
-export function cardItem(tenantId: string, c: Customer): Record<string, unknown> {
-  const listPk = keys.customerListPk(tenantId, keys.customerShard(c.id));
-  const item: Record<string, unknown> = {
-    ...keys.customerCard(tenantId, c.id),
-    entity: 'customer',
-    tenantId,
-    ...c,
-    search: searchText(c),
-    languageKey: c.language?.toLowerCase() ?? null,
-    cityKey: c.city ? fold(c.city) : null,
-    birthMonth: c.birthDate ? Number(c.birthDate.slice(5, 7)) : null,
-  };
-  for (const [sort, index] of Object.entries(SORT_INDEX) as [SortField, string][]) {
-    item[`${index}pk`] = listPk;
-    item[`${index}sk`] = INDEX_SORT_KEY[sort](c);
-  }
-  return item;
-}
-
-const DERIVED = new Set(['pk', 'sk', 'entity', 'tenantId', 'search', 'languageKey', 'cityKey', 'birthMonth', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk']);
-
-export function customerFromItem(item: Record<string, unknown>): Customer {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(item)) if (!DERIVED.has(k)) out[k] = v;
-  return out as Customer;
-}
+export type { CustomerStore, IdentityClash, ListRequest, WriteResult } from '../domain/customer.ports.ts';
 
 function historyFromItem(item: Record<string, unknown>): HistoryEntry {
   return { id: item.id as string, type: item.type as string, occurredAt: item.occurredAt as string, data: (item.data as Record<string, unknown>) ?? {} };
@@ -91,72 +17,26 @@ function historyFromItem(item: Record<string, unknown>): HistoryEntry {
 
 // ---- cursor ----
 
-interface CursorState {
-  v: 1;
-  sort: SortField;
-  order: 'asc' | 'desc';
-  /** Per shard: the index key of the last item consumed, null to start, 0 when exhausted. */
-  pos: (Record<string, unknown> | null | 0)[];
-}
-
-export class BadCursorError extends Error {}
-
-const encodeCursor = (c: CursorState) => Buffer.from(JSON.stringify(c)).toString('base64url');
-function decodeCursor(raw: string, sort: SortField, order: 'asc' | 'desc'): CursorState {
-  try {
-    const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as CursorState;
-    if (c.v !== 1 || c.sort !== sort || c.order !== order || !Array.isArray(c.pos) || c.pos.length !== CUSTOMER_SHARDS) throw new Error();
-    return c;
-  } catch {
-    throw new BadCursorError('cursor');
-  }
-}
+/** Per shard: the index key of the last item consumed, null to start, 0 when exhausted. */
+type ShardPositions = (Record<string, unknown> | null | 0)[];
+const listOf = (sort: SortField, order: 'asc' | 'desc') => `customers:${sort}:${order}`;
+const isPositions = (p: unknown): p is ShardPositions =>
+  Array.isArray(p) && p.length === CUSTOMER_SHARDS && p.every((x) => x === null || x === 0 || (typeof x === 'object' && Object.values(x).every((v) => typeof v === 'string')));
 
 // ---- adapter ----
 
-type Check = 'card' | 'email' | 'phone' | null;
-interface Transaction {
-  items: object[];
-  checks: Check[];
-  add(item: object, check?: Check): void;
-}
-function transaction(): Transaction {
-  const items: object[] = [];
-  const checks: Check[] = [];
-  return { items, checks, add: (item, check = null) => void (items.push(item), checks.push(check)) };
-}
-
 export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: string): CustomerStore {
-  const lookupPut = (tenantId: string, field: 'email' | 'phone', value: string, customerId: string) => ({
-    Put: {
-      TableName,
-      Item: { ...(field === 'email' ? keys.emailLookup(tenantId, value) : keys.phoneLookup(tenantId, value)), entity: `${field}Lookup`, customerId },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    },
-  });
-  const lookupDelete = (tenantId: string, field: 'email' | 'phone', value: string, customerId: string) => ({
-    Delete: {
-      TableName,
-      Key: field === 'email' ? keys.emailLookup(tenantId, value) : keys.phoneLookup(tenantId, value),
-      ConditionExpression: 'customerId = :id',
-      ExpressionAttributeValues: { ':id': customerId },
-    },
-  });
-  const ledgerPut = (tenantId: string, customerId: string, e: ConsentLedgerEntry) => ({
-    Put: { TableName, Item: { ...keys.consentEntry(tenantId, customerId, e.at, e.id), entity: 'consent', customerId, ...e } },
-  });
-
   async function lookup(tenantId: string, field: 'email' | 'phone', value: string): Promise<string | undefined> {
-    const Key = field === 'email' ? keys.emailLookup(tenantId, value) : keys.phoneLookup(tenantId, value);
-    const { Item } = await db.send(new GetCommand({ TableName, Key, ConsistentRead: true }));
+    const { Item } = await db.send(new GetCommand({ TableName, Key: identityEntity.key(tenantId, field, value), ConsistentRead: true }));
     return Item?.customerId as string | undefined;
   }
 
   /**
-   * Runs a transaction; on a failed condition answers which identity clashed (or that the card was stale).
-   * `checks` names, for each transaction item, what its condition protects.
+   * Runs one card write; on a failed condition answers which identity clashed (or that the card was stale).
    */
-  async function transact(tenantId: string, { items, checks }: Transaction, identities: { email?: string | null; phone?: string | null }): Promise<WriteResult> {
+  async function transact(tenantId: string, write: CardWrite): Promise<WriteResult> {
+    const { items, checks } = cardWriteItems(TableName, tenantId, write);
+    const identities = write.card;
     try {
       await withConflictRetry(() => db.send(new TransactWriteCommand({ TransactItems: items as never })));
       return { ok: true };
@@ -165,12 +45,12 @@ export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: strin
       const reasons = e.CancellationReasons ?? [];
       for (let i = 0; i < reasons.length; i++) {
         if (reasons[i]?.Code !== 'ConditionalCheckFailed') continue;
-        const what = checks[i];
+        const what: CardCheck | undefined = checks[i];
         if (what === 'card') return { ok: false, stale: true };
         if (what === 'email' || what === 'phone') {
           const value = identities[what]!;
           const customerId = (await lookup(tenantId, what, value)) ?? 'unknown';
-          return { ok: false, clash: { field: what, customerId } };
+          return { ok: false, clash: { field: what, customerId } satisfies IdentityClash };
         }
       }
       throw e;
@@ -178,25 +58,17 @@ export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: strin
   }
 
   return {
-    async create(tenantId, c, consent) {
-      const tx = transaction();
-      tx.add({ Put: { TableName, Item: cardItem(tenantId, c), ConditionExpression: 'attribute_not_exists(pk)' } }, 'card');
-      if (c.email) tx.add(lookupPut(tenantId, 'email', c.email, c.id), 'email');
-      if (c.phone) tx.add(lookupPut(tenantId, 'phone', c.phone, c.id), 'phone');
-      if (consent) tx.add(ledgerPut(tenantId, c.id, consent));
-      return transact(tenantId, tx, c);
-    },
+    create: (tenantId, c, consent) => transact(tenantId, { card: c, expectedVersion: null, addLookups: c, consent }),
 
-    async update(tenantId, next, prev, consent) {
-      const tx = transaction();
-      tx.add({ Put: { TableName, Item: cardItem(tenantId, next), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': prev.version } } }, 'card');
-      for (const field of ['email', 'phone'] as const) {
-        if (next[field] === prev[field]) continue;
-        if (prev[field]) tx.add(lookupDelete(tenantId, field, prev[field]!, prev.id));
-        if (next[field]) tx.add(lookupPut(tenantId, field, next[field]!, next.id), field);
-      }
-      if (consent) tx.add(ledgerPut(tenantId, next.id, consent));
-      return transact(tenantId, tx, next);
+    update(tenantId, next, prev, consent) {
+      const moved = (field: 'email' | 'phone') => next[field] !== prev[field];
+      return transact(tenantId, {
+        card: next,
+        expectedVersion: prev.version,
+        removeLookups: { email: moved('email') ? prev.email : null, phone: moved('phone') ? prev.phone : null },
+        addLookups: { email: moved('email') ? next.email : null, phone: moved('phone') ? next.phone : null },
+        consent,
+      });
     },
 
     async getCard(tenantId, id, historyLimit) {
@@ -211,14 +83,15 @@ export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: strin
       );
       const [card, ...history] = Items;
       if (!card || card.sk !== CARD_SK) return undefined;
-      return { customer: customerFromItem(card), history: history.map(historyFromItem) };
+      return { customer: cardEntity.fromItem(card), history: history.map(historyFromItem) };
     },
 
     findIdByEmail: (tenantId, email) => lookup(tenantId, 'email', email),
     findIdByPhone: (tenantId, phone) => lookup(tenantId, 'phone', phone),
 
     async list(tenantId, { filter, sort, order, limit, cursor }) {
-      const state: CursorState = cursor ? decodeCursor(cursor, sort, order) : { v: 1, sort, order, pos: Array(CUSTOMER_SHARDS).fill(null) };
+      const pos: ShardPositions = cursor ? decodeCursor(cursor, listOf(sort, order), tenantId, isPositions, 'list (it must come from nextCursor of the same sort and order)') : Array(CUSTOMER_SHARDS).fill(null);
+      const state = { pos };
       const index = SORT_INDEX[sort];
       const skAttr = `${index}sk`;
       const compiled = compileFilter(filter);
@@ -292,8 +165,8 @@ export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: strin
       });
       const more = nextPos.some((p) => p !== 0);
       return {
-        items: page.map((p) => customerFromItem(p.item)),
-        nextCursor: more ? encodeCursor({ v: 1, sort, order, pos: nextPos }) : null,
+        items: page.map((p) => cardEntity.fromItem(p.item)),
+        nextCursor: more ? encodeCursor(listOf(sort, order), tenantId, nextPos) : null,
       };
     },
   };

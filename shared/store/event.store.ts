@@ -4,7 +4,9 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import type { HistoryEntry } from '../domain/customer.schema.ts';
 import type { EventAnswer } from '../events/event.schema.ts';
 import type { EventCard, SubjectState } from '../events/merge.ts';
-import { cardItem, customerFromItem, type ConsentLedgerEntry } from './customer.store.ts';
+import type { ConsentLedgerEntry } from '../domain/consent.ts';
+import { cardEntity, cardWriteItems, historyEntity, subjectStateEntity, withoutInternal } from './entities.ts';
+import { decodeCursor, encodeCursor, skPosition } from './cursor.ts';
 import { HISTORY_PREFIX, eventKeys, keys, privacyKeys } from './keys.ts';
 import { withConflictRetry } from './retry.ts';
 
@@ -52,12 +54,10 @@ export interface EventStore {
   countRequest(tenantId: string, subject: string, windowStart: number, windowSeconds: number): Promise<number>;
 }
 
-export class BadHistoryCursorError extends Error {}
 
 const subjectKey = (tenantId: string, customerId: string, s: { kind: 'booking' | 'order'; id: string }) =>
   s.kind === 'booking' ? eventKeys.bookingState(tenantId, customerId, s.id) : eventKeys.orderState(tenantId, customerId, s.id);
 
-const STATE_INTERNAL = new Set(['pk', 'sk', 'entity', 'customerId']);
 
 export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string): EventStore {
   const get = async (Key: Record<string, string>) => (await db.send(new GetCommand({ TableName, Key, ConsistentRead: true }))).Item;
@@ -81,33 +81,22 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string):
         get(keys.customerCard(tenantId, customerId)),
         subject ? get(subjectKey(tenantId, customerId, subject)) : undefined,
       ]);
-      const stateOut = state ? (Object.fromEntries(Object.entries(state).filter(([k]) => !STATE_INTERNAL.has(k))) as unknown as SubjectState) : undefined;
-      return { card: card ? (customerFromItem(card) as EventCard) : undefined, subject: stateOut };
+      const stateOut = state ? withoutInternal<SubjectState>(state, subjectStateEntity.internal) : undefined;
+      return { card: card ? (cardEntity.fromItem(card) as EventCard) : undefined, subject: stateOut };
     },
 
     async write(tenantId, w) {
       const c = w.card;
-      const items: object[] = [];
-      const checks: ('card' | 'identity' | 'receipt' | 'suppressed' | null)[] = [];
+      // The card, its new identity lookups and the consent entry: the one card write every writer uses.
+      const card = cardWriteItems(TableName, tenantId, { card: c, expectedVersion: w.previousVersion, addLookups: w.lookups, consent: w.consent });
+      const items: object[] = [...card.items];
+      const checks: ('card' | 'identity' | 'receipt' | 'suppressed' | null)[] = card.checks.map((k) => (k === 'card' ? 'card' : k ? 'identity' : null));
       const add = (item: object, check: (typeof checks)[number]) => (items.push(item), checks.push(check));
 
-      add(
-        w.previousVersion === null
-          ? { Put: { TableName, Item: cardItem(tenantId, c), ConditionExpression: 'attribute_not_exists(pk)' } }
-          : { Put: { TableName, Item: cardItem(tenantId, c), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': w.previousVersion } } },
-        'card',
-      );
-      for (const field of ['email', 'phone'] as const) {
-        const value = w.lookups[field];
-        if (!value) continue;
-        const Key = field === 'email' ? keys.emailLookup(tenantId, value) : keys.phoneLookup(tenantId, value);
-        add({ Put: { TableName, Item: { ...Key, entity: `${field}Lookup`, customerId: c.id }, ConditionExpression: 'attribute_not_exists(pk)' } }, 'identity');
-      }
       for (const hash of w.suppressionGuards ?? []) {
         add({ ConditionCheck: { TableName, Key: privacyKeys.suppression(tenantId, hash), ConditionExpression: 'attribute_not_exists(pk)' } }, 'suppressed');
       }
-      const h = w.history;
-      add({ Put: { TableName, Item: { ...keys.historyEntry(tenantId, c.id, h.occurredAt, h.id), entity: 'history', customerId: c.id, ...h } } }, null);
+      add({ Put: { TableName, Item: historyEntity.item(tenantId, c.id, w.history) } }, null);
       add(
         {
           Put: {
@@ -127,12 +116,8 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string):
       // A conflict recorded by this event quotes another customer's email or phone: leave a pointer in their
       // partition so that erasing them also removes the quote from this card.
       for (const conflict of c.conflicts ?? []) {
-        if (conflict.eventId !== w.receipt.eventId) continue;
+        if (conflict.eventId !== w.history.eventId) continue;
         add({ Put: { TableName, Item: { ...eventKeys.conflictRef(tenantId, conflict.customerId, c.id), entity: 'conflictRef', customerId: c.id } } }, null);
-      }
-      if (w.consent) {
-        const e = w.consent;
-        add({ Put: { TableName, Item: { ...keys.consentEntry(tenantId, c.id, e.at, e.id), entity: 'consent', customerId: c.id, ...e } } }, null);
       }
 
       try {
@@ -153,16 +138,8 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string):
     },
 
     async history(tenantId, customerId, limit, cursor) {
-      let start: Record<string, string> | undefined;
-      if (cursor) {
-        try {
-          const sk = (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { sk: unknown }).sk;
-          if (typeof sk !== 'string' || !sk.startsWith(HISTORY_PREFIX)) throw new Error();
-          start = { pk: keys.customerPk(tenantId, customerId), sk };
-        } catch {
-          throw new BadHistoryCursorError('cursor');
-        }
-      }
+      const list = `history:${customerId}`;
+      const start = cursor ? { pk: keys.customerPk(tenantId, customerId), sk: decodeCursor(cursor, list, tenantId, skPosition(HISTORY_PREFIX), 'history').sk } : undefined;
       const [card, page] = await Promise.all([
         db.send(new GetCommand({ TableName, Key: keys.customerCard(tenantId, customerId), ProjectionExpression: 'pk' })),
         db.send(
@@ -180,7 +157,7 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string):
       const items = (page.Items ?? []).map((i) => ({ id: i.id as string, type: i.type as string, occurredAt: i.occurredAt as string, data: (i.data as Record<string, unknown>) ?? {} }));
       // DynamoDB may answer a LastEvaluatedKey on the exact last item; a peek would cost a read, an empty last page costs less.
       const last = page.LastEvaluatedKey?.sk as string | undefined;
-      return { items, nextCursor: last ? Buffer.from(JSON.stringify({ sk: last })).toString('base64url') : null };
+      return { items, nextCursor: last ? encodeCursor(list, tenantId, { sk: last }) : null };
     },
 
     async findConsentSecret(tenantId) {

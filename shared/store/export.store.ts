@@ -11,7 +11,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Customer } from '../domain/customer.schema.ts';
 import type { ResolvedFilter } from '../domain/customer-filter.ts';
 import type { ExportRecord, ExportStatus } from '../exports/export.schema.ts';
-import { customerFromItem } from './customer.store.ts';
+import { cardEntity, internalSet } from './entities.ts';
 import { exportKeys, privacyKeys } from './keys.ts';
 import { erasureMark } from '../privacy/hmac.ts';
 import { prefixPage } from './prefix-page.ts';
@@ -41,7 +41,6 @@ export interface ShardRead<T> {
   map?: (c: Customer) => T;
 }
 
-export class BadExportCursorError extends Error {}
 
 /**
  * Cards a shard Query page asks for (a page also stops at 1 MB). Small pages keep what waits in the
@@ -57,7 +56,7 @@ function quiet<T>(p: Promise<T>): Promise<T> {
   return p;
 }
 
-const INTERNAL = new Set(['pk', 'sk', 'entity', 'tenantId']);
+const INTERNAL = internalSet('tenantId');
 const fromItem = (item: Record<string, unknown>): ExportRecord => {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(item)) if (!INTERNAL.has(k)) out[k] = v;
@@ -114,12 +113,13 @@ export function dynamoExportStore(db: DynamoDBDocumentClient, TableName: string)
 
     async list(tenantId, { limit, cursor }) {
       const page = await prefixPage(db, TableName, {
+        list: 'exports',
+        tenantId,
         pk: exportKeys.exportsPk(tenantId),
         prefix: exportKeys.EXPORT_PREFIX,
         limit,
         cursor,
         newestFirst: true,
-        badCursor: () => new BadExportCursorError('cursor'),
       });
       return { items: page.items.map(fromItem), nextCursor: page.nextCursor };
     },
@@ -172,7 +172,7 @@ export function dynamoExportStore(db: DynamoDBDocumentClient, TableName: string)
             const rows: T[] = [];
             for (const item of Items) {
               ids.push(item.id as string);
-              rows.push(map(customerFromItem(item)));
+              rows.push(map(cardEntity.fromItem(item)));
             }
             return { ids, rows, next: LastEvaluatedKey };
           }),

@@ -2,7 +2,7 @@ import type { ResolvedFilter } from '../domain/customer-filter.ts';
 
 /**
  * Compiles a resolved filter into a DynamoDB FilterExpression over the card item's attributes
- * (see cardItem in customer.store.ts). Its meaning must equal matchesFilter in customer-filter.ts;
+ * (see cardEntity in entities.ts). Its meaning must equal matchesFilter in customer-filter.ts;
  * a property test checks the two against each other.
  */
 export function compileFilter(f: ResolvedFilter): { expression?: string; names: Record<string, string>; values: Record<string, unknown> } {

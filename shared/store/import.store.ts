@@ -13,8 +13,9 @@ import type { Customer } from '../domain/customer.schema.ts';
 import { LEASE_MS, newImportJob, UNDO_DAYS, type ImportJob, type ImportSource } from '../import/import-job.ts';
 import { changedFields, UNDO_FIELDS, type UndoRecord, type UndoStore } from '../import/undo.ts';
 import type { ImportSink, ImportWindow, ReportEntry } from '../import/run-import.ts';
-import { cardItem, customerFromItem } from './customer.store.ts';
-import { CARD_SK, IMPORT_UNDO_PREFIX, keys } from './keys.ts';
+import { cardEntity, cardWriteItems, consentEntity, identityEntity, internalSet } from './entities.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { CARD_SK, IMPORT_DRY_PREFIX, IMPORT_REPORT_PREFIX, IMPORT_UNDO_PREFIX, keys } from './keys.ts';
 import { withConflictRetry } from './retry.ts';
 
 export type ClaimResult =
@@ -55,7 +56,7 @@ export interface ImportStore extends Omit<ImportSink, 'addTags'>, UndoStore {
 const REPORT_TTL_SECONDS = 7 * 24 * 3600;
 /** A dry run's would-be state is needed only while it runs. */
 const DRY_RUN_TTL_SECONDS = 24 * 3600;
-const INTERNAL = new Set(['pk', 'sk', 'entity', 'gsi4pk', 'gsi4sk', 'cpOffset']);
+const INTERNAL = internalSet('cpOffset');
 const UNDO_PAGE = 100;
 const MAX_KEPT_LISTED = 1000;
 
@@ -75,17 +76,11 @@ function jobFromItem(item: Record<string, unknown>): ImportJob {
   return out as unknown as ImportJob;
 }
 
-const encodeCursor = (k: Record<string, unknown>) => Buffer.from(JSON.stringify(k)).toString('base64url');
-export class BadImportCursorError extends Error {}
-function decodeCursor(raw: string, tenantId: string): Record<string, unknown> {
-  try {
-    const k = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (k.gsi4pk !== keys.importListing(tenantId, '', '').gsi4pk) throw new Error();
-    return k;
-  } catch {
-    throw new BadImportCursorError('cursor');
-  }
-}
+/** A position in the tenant's import listing (gsi4): the index key of the last job read. */
+const isListingPosition =
+  (tenantId: string) =>
+  (p: unknown): p is Record<string, string> =>
+    !!p && typeof p === 'object' && (p as Record<string, unknown>).gsi4pk === keys.importsListingPk(tenantId) && Object.values(p).every((v) => typeof v === 'string');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -101,7 +96,7 @@ export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string)
         new QueryCommand({
           TableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :dry)',
-          ExpressionAttributeValues: { ':pk': keys.importPk(tenantId, importId), ':dry': 'DRY#' },
+          ExpressionAttributeValues: { ':pk': keys.importPk(tenantId, importId), ':dry': IMPORT_DRY_PREFIX },
           ProjectionExpression: 'pk, sk',
           ConsistentRead: true,
           ExclusiveStartKey,
@@ -161,14 +156,6 @@ export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string)
     }
   }
 
-  const lookupPut = (tenantId: string, field: 'email' | 'phone', value: string, customerId: string) => ({
-    Put: {
-      TableName,
-      Item: { ...(field === 'email' ? keys.emailLookup(tenantId, value) : keys.phoneLookup(tenantId, value)), entity: `${field}Lookup`, customerId },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    },
-  });
-
   return {
     createPending: async (job) => {
       await db.send(new PutCommand({ TableName, Item: jobItem(job), ConditionExpression: 'attribute_not_exists(pk)' }));
@@ -182,13 +169,13 @@ export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string)
           TableName,
           IndexName: 'gsi4',
           KeyConditionExpression: 'gsi4pk = :p',
-          ExpressionAttributeValues: { ':p': keys.importListing(tenantId, '', '').gsi4pk },
+          ExpressionAttributeValues: { ':p': keys.importsListingPk(tenantId) },
           ScanIndexForward: false,
           Limit: limit,
-          ExclusiveStartKey: cursor ? decodeCursor(cursor, tenantId) : undefined,
+          ExclusiveStartKey: cursor ? decodeCursor(cursor, 'imports', tenantId, isListingPosition(tenantId)) : undefined,
         }),
       );
-      return { items: (res.Items ?? []).map(jobFromItem), nextCursor: res.LastEvaluatedKey ? encodeCursor(res.LastEvaluatedKey) : null };
+      return { items: (res.Items ?? []).map(jobFromItem), nextCursor: res.LastEvaluatedKey ? encodeCursor('imports', tenantId, res.LastEvaluatedKey) : null };
     },
 
     async claim(req) {
@@ -289,7 +276,7 @@ export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string)
           new QueryCommand({
             TableName,
             KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
-            ExpressionAttributeValues: { ':pk': keys.importPk(tenantId, importId), ':r': 'REPORT#' },
+            ExpressionAttributeValues: { ':pk': keys.importPk(tenantId, importId), ':r': IMPORT_REPORT_PREFIX },
             ExclusiveStartKey,
           }),
         );
@@ -303,7 +290,7 @@ export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string)
       const byPhone = new Map<string, Customer>();
       const identities = [...emails.map((value) => ({ field: 'email' as const, value })), ...phones.map((value) => ({ field: 'phone' as const, value }))];
       if (!identities.length) return { byEmail, byPhone };
-      const real = (i: (typeof identities)[number]) => (i.field === 'email' ? keys.emailLookup(tenantId, i.value) : keys.phoneLookup(tenantId, i.value));
+      const real = (i: (typeof identities)[number]) => identityEntity.key(tenantId, i.field, i.value);
       const dry = (i: (typeof identities)[number]) => keys.importDryLookup(tenantId, dryRunOf!, i.field, i.value);
       const at = (k: { pk: string; sk: string }) => `${k.pk}\n${k.sk}`;
       const found = new Map((await batchGet([...identities.map(real), ...(dryRunOf ? identities.map(dry) : [])])).map((l) => [at(l as { pk: string; sk: string }), l.customerId as string]));
@@ -311,7 +298,7 @@ export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string)
       const owners = identities.map((i) => ({ ...i, id: (dryRunOf ? found.get(at(dry(i))) : undefined) ?? found.get(at(real(i))) }));
       const ids = [...new Set(owners.flatMap((o) => (o.id ? [o.id] : [])))];
       if (!ids.length) return { byEmail, byPhone };
-      const cards = new Map((await batchGet(ids.map((id) => keys.customerCard(tenantId, id)))).map((i) => [i.id as string, customerFromItem(i)]));
+      const cards = new Map((await batchGet(ids.map((id) => keys.customerCard(tenantId, id)))).map((i) => [i.id as string, cardEntity.fromItem(i)]));
       if (dryRunOf) for (const i of await batchGet(ids.map((id) => keys.importDryCard(tenantId, dryRunOf, id)))) cards.set((i.card as Customer).id, i.card as Customer);
       for (const o of owners) {
         const c = o.id ? cards.get(o.id) : undefined;
@@ -352,9 +339,6 @@ export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string)
           },
         });
       }
-      const ledger = (customerId: string, e: NonNullable<ImportWindow['creates'][number]['consent']>) => ({
-        Put: { TableName, Item: { ...keys.consentEntry(tenantId, customerId, e.at, e.id), entity: 'consent', customerId, ...e } },
-      });
       if (w.dryRun) {
         // A dry run writes no customer: its would-be cards and identities go to its own partition instead.
         const ttl = Math.floor(Date.now() / 1000) + DRY_RUN_TTL_SECONDS;
@@ -387,7 +371,7 @@ export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string)
         if (consent) {
           sets.push('ledger = list_append(if_not_exists(ledger, :nil), :l)');
           values[':nil'] = [];
-          values[':l'] = [keys.consentEntry(tenantId, c.id, consent.at, consent.id).sk];
+          values[':l'] = [consentEntity.key(tenantId, c.id, consent).sk];
         }
         if (prev) {
           changedFields(prev, c).forEach(({ field, before, after }, i) => {
@@ -401,18 +385,13 @@ export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string)
         return { Update: { TableName, Key: keys.importUndo(tenantId, c.id, importId), UpdateExpression: `SET ${sets.join(', ')}`, ExpressionAttributeNames: names, ExpressionAttributeValues: values } };
       };
       for (const { customer: c, consent } of w.creates) {
-        items.push({ Put: { TableName, Item: cardItem(tenantId, c), ConditionExpression: 'attribute_not_exists(pk)' } });
-        if (c.email) items.push(lookupPut(tenantId, 'email', c.email, c.id));
-        if (c.phone) items.push(lookupPut(tenantId, 'phone', c.phone, c.id));
-        if (consent) items.push(ledger(c.id, consent));
+        items.push(...cardWriteItems(TableName, tenantId, { card: c, expectedVersion: null, addLookups: c, consent }).items);
         items.push(undo(c, undefined, consent));
       }
       for (const { next, prev, consent } of w.updates) {
-        items.push({ Put: { TableName, Item: cardItem(tenantId, next), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': prev.version } } });
         // An import only adds identities to a card, never replaces them, so there is no lookup to delete.
-        if (next.email && next.email !== prev.email) items.push(lookupPut(tenantId, 'email', next.email, next.id));
-        if (next.phone && next.phone !== prev.phone) items.push(lookupPut(tenantId, 'phone', next.phone, next.id));
-        if (consent) items.push(ledger(next.id, consent));
+        const added = { email: next.email !== prev.email ? next.email : null, phone: next.phone !== prev.phone ? next.phone : null };
+        items.push(...cardWriteItems(TableName, tenantId, { card: next, expectedVersion: prev.version, addLookups: added, consent }).items);
         items.push(undo(next, prev, consent));
       }
       return send(items);
@@ -443,7 +422,7 @@ export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string)
             TableName,
             IndexName: 'gsi4',
             KeyConditionExpression: 'gsi4pk = :p',
-            ExpressionAttributeValues: { ':p': keys.importUndoListing(tenantId, importId, shard, '').gsi4pk },
+            ExpressionAttributeValues: { ':p': keys.importUndoListingPk(tenantId, importId, shard) },
             Limit: UNDO_PAGE,
           }),
         ),
@@ -470,7 +449,7 @@ export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string)
         );
         for (const item of page.Items ?? []) {
           const sk = item.sk as string;
-          if (sk === CARD_SK) card = customerFromItem(item);
+          if (sk === CARD_SK) card = cardEntity.fromItem(item);
           else if (sk === `${IMPORT_UNDO_PREFIX}${importId}`) pending = true;
           else if (!sk.startsWith(IMPORT_UNDO_PREFIX)) sks.push(sk);
         }
@@ -486,12 +465,7 @@ export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string)
         { Delete: { TableName, Key: keys.importUndo(tenantId, record.customerId, importId), ConditionExpression: 'attribute_exists(pk)' } },
       ];
       const lookupDelete = (field: 'email' | 'phone', value: string) => ({
-        Delete: {
-          TableName,
-          Key: field === 'email' ? keys.emailLookup(tenantId, value) : keys.phoneLookup(tenantId, value),
-          ConditionExpression: 'customerId = :id',
-          ExpressionAttributeValues: { ':id': record.customerId },
-        },
+        Delete: { TableName, Key: identityEntity.key(tenantId, field, value), ConditionExpression: 'customerId = :id', ExpressionAttributeValues: { ':id': record.customerId } },
       });
       const job = await get(tenantId, importId);
       const listed = (job?.undo?.keptCustomers.length ?? 0) < MAX_KEPT_LISTED;
@@ -512,9 +486,7 @@ export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string)
         for (const sk of step.itemSks) items.push({ Delete: { TableName, Key: { pk, sk } } });
         items.push(count('removed'));
       } else if (step.action === 'restore') {
-        items.push({ Put: { TableName, Item: cardItem(tenantId, step.next), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': step.prev.version } } });
-        if (step.dropLookups.email) items.push(lookupDelete('email', step.dropLookups.email));
-        if (step.dropLookups.phone) items.push(lookupDelete('phone', step.dropLookups.phone));
+        items.push(...cardWriteItems(TableName, tenantId, { card: step.next, expectedVersion: step.prev.version, removeLookups: step.dropLookups }).items);
         for (const sk of step.ledgerSks) items.push({ Delete: { TableName, Key: { pk, sk } } });
         items.push(count('restored', step.note));
       } else {

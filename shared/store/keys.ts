@@ -11,7 +11,8 @@ export const keys = {
   /** An API key is found by the SHA-256 of its secret value: the table never holds the key itself. */
   apiKey: (hash: string) => ({ pk: `APIKEY#${hash}`, sk: 'APIKEY' }),
   /** Listing a tenant's keys (gsi4). */
-  apiKeyListing: (tenantId: string, keyId: string) => ({ gsi4pk: `T#${tenantId}#KEYS`, gsi4sk: keyId }),
+  apiKeyListing: (tenantId: string, keyId: string) => ({ gsi4pk: keys.apiKeysListingPk(tenantId), gsi4sk: keyId }),
+  apiKeysListingPk: (tenantId: string) => `T#${tenantId}#KEYS`,
   /** Sparse: only tenant items with a retention period carry it, so the daily retention run reads just those
    * (one small partition for the whole table: a tenant is one item, and few set a period). */
   retentionListing: (tenantId: string) => ({ gsi4pk: 'RETENTION#TENANTS', gsi4sk: tenantId }),
@@ -47,27 +48,29 @@ export const keys = {
   importPk: (tenantId: string, importId: string) => `T#${tenantId}#IMPORT#${importId}`,
   importJob: (tenantId: string, importId: string) => ({ pk: keys.importPk(tenantId, importId), sk: 'JOB' }),
   /** Listing a tenant's imports, newest first (gsi4). */
-  importListing: (tenantId: string, createdAt: string, importId: string) => ({ gsi4pk: `T#${tenantId}#IMPORTS`, gsi4sk: `${createdAt}#${importId}` }),
+  importListing: (tenantId: string, createdAt: string, importId: string) => ({ gsi4pk: keys.importsListingPk(tenantId), gsi4sk: `${createdAt}#${importId}` }),
+  importsListingPk: (tenantId: string) => `T#${tenantId}#IMPORTS`,
   /** Rejected rows and warnings of one committed window, in file order (zero-padded first line). */
   importReportChunk: (tenantId: string, importId: string, line: number) => ({
     pk: keys.importPk(tenantId, importId),
-    sk: `REPORT#${String(line).padStart(12, '0')}`,
+    sk: `${IMPORT_REPORT_PREFIX}${String(line).padStart(12, '0')}`,
   }),
   /** Undo record of one customer an import created or changed: in the customer's partition (after `PROFILE`,
    * so card queries never see it; erasure of the partition takes it along), with the before-images. */
   importUndo: (tenantId: string, customerId: string, importId: string) => ({ pk: keys.customerPk(tenantId, customerId), sk: `${IMPORT_UNDO_PREFIX}${importId}` }),
   /** Finding an import's undo records (gsi4, sparse), spread over the customer shards like the list indexes. */
   importUndoListing: (tenantId: string, importId: string, shard: number, customerId: string) => ({
-    gsi4pk: `T#${tenantId}#IMPORT#${importId}#UNDO#${shard}`,
+    gsi4pk: keys.importUndoListingPk(tenantId, importId, shard),
     gsi4sk: customerId,
   }),
+  importUndoListingPk: (tenantId: string, importId: string, shard: number) => `T#${tenantId}#IMPORT#${importId}#UNDO#${shard}`,
   /** A dry run's would-be state, in its job's partition (expires after a day): the identities and cards it
    * would have written, so later windows of the file match against them as a real run would. */
   importDryLookup: (tenantId: string, importId: string, field: 'email' | 'phone', value: string) => ({
     pk: keys.importPk(tenantId, importId),
-    sk: `DRY#${field === 'email' ? 'E' : 'P'}#${value}`,
+    sk: `${IMPORT_DRY_PREFIX}${field === 'email' ? 'E' : 'P'}#${value}`,
   }),
-  importDryCard: (tenantId: string, importId: string, customerId: string) => ({ pk: keys.importPk(tenantId, importId), sk: `DRY#C#${customerId}` }),
+  importDryCard: (tenantId: string, importId: string, customerId: string) => ({ pk: keys.importPk(tenantId, importId), sk: `${IMPORT_DRY_PREFIX}C#${customerId}` }),
   // ---- end imports ----
 };
 
@@ -76,6 +79,9 @@ export const keys = {
 export const CARD_SK = 'PROFILE';
 export const HISTORY_PREFIX = 'H#';
 export const CONSENT_PREFIX = 'CONSENT#';
+/** An import job's partition: error-report chunks, and a dry run's would-be state. */
+export const IMPORT_REPORT_PREFIX = 'REPORT#';
+export const IMPORT_DRY_PREFIX = 'DRY#';
 /** Import undo records in a customer partition (`UNDO#` sorts after `PROFILE`). */
 export const IMPORT_UNDO_PREFIX = 'UNDO#';
 

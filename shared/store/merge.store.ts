@@ -3,7 +3,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { Customer } from '../domain/customer.schema.ts';
 import type { EventCard, SubjectState } from '../events/merge.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
-import { cardItem, customerFromItem } from './customer.store.ts';
+import { cardEntity, identityEntity, subjectStateEntity, withoutInternal } from './entities.ts';
 import { CARD_SK, STATE_PREFIX, keys, mergeKeys } from './keys.ts';
 import { withConflictRetry } from './retry.ts';
 
@@ -51,8 +51,7 @@ export interface MergeStore {
   byName(tenantId: string, lastFolded: string, firstFolded: string): Promise<Customer[]>;
 }
 
-const INTERNAL = new Set(['pk', 'sk', 'entity', 'customerId', 'copiedFrom']);
-const stateOf = (item: Record<string, unknown>) => Object.fromEntries(Object.entries(item).filter(([k]) => !INTERNAL.has(k))) as unknown as SubjectState;
+const stateOf = (item: Record<string, unknown>) => withoutInternal<SubjectState>(item, subjectStateEntity.internal);
 
 export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string): MergeStore {
   const get = async (Key: Record<string, string>) => (await db.send(new GetCommand({ TableName, Key, ConsistentRead: true }))).Item;
@@ -87,7 +86,7 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
   return {
     async getCard(tenantId, id) {
       const item = await get(keys.customerCard(tenantId, id));
-      return item ? (customerFromItem(item) as EventCard) : undefined;
+      return item ? (cardEntity.fromItem(item) as EventCard) : undefined;
     },
 
     async getRedirect(tenantId, id) {
@@ -128,17 +127,16 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
     async switchOver(tenantId, s) {
       const survivorPk = keys.customerPk(tenantId, s.survivor.id);
       const items: object[] = [
-        { Put: { TableName, Item: cardItem(tenantId, s.survivor), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': s.survivorVersion } } },
+        { Put: { TableName, Item: cardEntity.item(tenantId, s.survivor), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': s.survivorVersion } } },
         { Delete: { TableName, Key: keys.customerCard(tenantId, s.otherId), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': s.otherVersion } } },
         { Put: { TableName, Item: { ...mergeKeys.redirect(tenantId, s.otherId), entity: 'mergeRedirect', target: s.survivor.id, status: 'moving' } } },
       ];
       for (const field of ['email', 'phone'] as const) {
         for (const value of s.lookups[field]) {
-          const Key = field === 'email' ? keys.emailLookup(tenantId, value) : keys.phoneLookup(tenantId, value);
           items.push({
             Put: {
               TableName,
-              Item: { ...Key, entity: `${field}Lookup`, customerId: s.survivor.id },
+              Item: identityEntity.item(tenantId, field, value, s.survivor.id),
               ConditionExpression: 'attribute_not_exists(pk) OR customerId IN (:other, :survivor)',
               ExpressionAttributeValues: { ':other': s.otherId, ':survivor': s.survivor.id },
             },
@@ -205,7 +203,7 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
           ),
         ),
       );
-      return pages.flatMap((p) => (p.Items ?? []).map(customerFromItem));
+      return pages.flatMap((p) => (p.Items ?? []).map(cardEntity.fromItem));
     },
   };
 }

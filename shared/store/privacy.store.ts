@@ -12,10 +12,11 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { Customer } from '../domain/customer.schema.ts';
-import type { ConsentLedgerEntry } from './customer.store.ts';
-import { cardItem, customerFromItem } from './customer.store.ts';
+import type { ConsentLedgerEntry } from '../domain/consent.ts';
+import { cardEntity, cardWriteItems, consentEntity, subjectStateEntity, withoutInternal } from './entities.ts';
+import { prefixPage } from './prefix-page.ts';
 import { auditItem, type AuditEntry } from './audit.store.ts';
-import { CARD_SK, CONFLICT_REF_PREFIX, CONSENT_PREFIX, HISTORY_PREFIX, STATE_PREFIX, eventKeys, keys, privacyKeys } from './keys.ts';
+import { CARD_SK, CONFLICT_REF_PREFIX, CONSENT_PREFIX, HISTORY_PREFIX, IMPORT_REPORT_PREFIX, STATE_PREFIX, eventKeys, keys, privacyKeys } from './keys.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
 import { withConflictRetry } from './retry.ts';
 import { ERASURE_MARK_DAYS, erasureMark } from '../privacy/hmac.ts';
@@ -76,11 +77,8 @@ export interface PrivacyStore {
   replaceReportEntries(key: Key, entries: ReportEntry[]): Promise<void>;
 }
 
-export class BadConsentCursorError extends Error {}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const LEDGER_INTERNAL = new Set(['pk', 'sk', 'entity', 'customerId']);
-const strip = (item: Item, drop: Set<string>) => Object.fromEntries(Object.entries(item).filter(([k]) => !drop.has(k)));
 
 export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string): PrivacyStore {
   /** A secret never changes once created, so a warm function keeps it. */
@@ -188,40 +186,16 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
 
     async getCard(tenantId, customerId) {
       const item = await get(keys.customerCard(tenantId, customerId));
-      return item ? customerFromItem(item) : undefined;
+      return item ? cardEntity.fromItem(item) : undefined;
     },
 
     async consents(tenantId, customerId, limit, cursor) {
-      const pk = keys.customerPk(tenantId, customerId);
-      let start: Key | undefined;
-      if (cursor) {
-        try {
-          const sk = (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { sk: unknown }).sk;
-          if (typeof sk !== 'string' || !sk.startsWith(CONSENT_PREFIX)) throw new Error();
-          start = { pk, sk };
-        } catch {
-          throw new BadConsentCursorError('cursor');
-        }
-      }
       const [card, page] = await Promise.all([
         db.send(new GetCommand({ TableName, Key: keys.customerCard(tenantId, customerId), ProjectionExpression: 'pk' })),
-        db.send(
-          new QueryCommand({
-            TableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
-            ExpressionAttributeValues: { ':pk': pk, ':c': CONSENT_PREFIX },
-            ScanIndexForward: false,
-            Limit: limit,
-            ExclusiveStartKey: start,
-          }),
-        ),
+        prefixPage(db, TableName, { list: `consents:${customerId}`, tenantId, pk: keys.customerPk(tenantId, customerId), prefix: CONSENT_PREFIX, limit, cursor, newestFirst: true, consistent: false, what: 'ledger' }),
       ]);
       if (!card.Item) return undefined;
-      const last = page.LastEvaluatedKey?.sk as string | undefined;
-      return {
-        items: (page.Items ?? []).map((i) => strip(i, LEDGER_INTERNAL) as unknown as ConsentLedgerEntry),
-        nextCursor: last ? Buffer.from(JSON.stringify({ sk: last })).toString('base64url') : null,
-      };
+      return { items: page.items.map((i) => withoutInternal<ConsentLedgerEntry>(i, consentEntity.internal)), nextCursor: page.nextCursor };
     },
 
     async partition(tenantId, customerId) {
@@ -229,10 +203,10 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
       for await (const page of pages(tenantId, customerId)) {
         for (const item of page) {
           const sk = item.sk as string;
-          if (sk === CARD_SK) out.card = customerFromItem(item);
+          if (sk === CARD_SK) out.card = cardEntity.fromItem(item);
           else if (sk.startsWith(HISTORY_PREFIX)) out.history.push(item);
-          else if (sk.startsWith(CONSENT_PREFIX)) out.consents.push(strip(item, LEDGER_INTERNAL) as unknown as ConsentLedgerEntry);
-          else if (sk.startsWith(STATE_PREFIX)) out.states.push(strip(item, LEDGER_INTERNAL));
+          else if (sk.startsWith(CONSENT_PREFIX)) out.consents.push(withoutInternal<ConsentLedgerEntry>(item, consentEntity.internal));
+          else if (sk.startsWith(STATE_PREFIX)) out.states.push(withoutInternal(item, subjectStateEntity.internal));
         }
       }
       return out;
@@ -282,10 +256,7 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
         await withConflictRetry(() =>
           db.send(
             new TransactWriteCommand({
-              TransactItems: [
-                { Put: { TableName, Item: cardItem(tenantId, next), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': prev.version } } },
-                { Put: { TableName, Item: { ...keys.consentEntry(tenantId, next.id, entry.at, entry.id), entity: 'consent', customerId: next.id, ...entry } } },
-              ],
+              TransactItems: cardWriteItems(TableName, tenantId, { card: next, expectedVersion: prev.version, consent: entry }).items as never,
             }),
           ),
         );
@@ -351,7 +322,7 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
             TableName,
             IndexName: 'gsi4',
             KeyConditionExpression: 'gsi4pk = :p AND gsi4sk >= :since',
-            ExpressionAttributeValues: { ':p': keys.importListing(tenantId, '', '').gsi4pk, ':since': since },
+            ExpressionAttributeValues: { ':p': keys.importsListingPk(tenantId), ':since': since },
             ProjectionExpression: 'id, reportKey',
             ExclusiveStartKey: start,
           }),
@@ -363,7 +334,7 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
               new QueryCommand({
                 TableName,
                 KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
-                ExpressionAttributeValues: { ':pk': keys.importPk(tenantId, job.id as string), ':r': 'REPORT#' },
+                ExpressionAttributeValues: { ':pk': keys.importPk(tenantId, job.id as string), ':r': IMPORT_REPORT_PREFIX },
                 ExclusiveStartKey: reportStart,
               }),
             );

@@ -13,6 +13,7 @@ import { CUSTOMER_SHARDS } from './table.ts';
 import { keys, segmentKeys } from './keys.ts';
 import { compileFilter } from './filter-expression.ts';
 import { prefixPage } from './prefix-page.ts';
+import { internalSet } from './entities.ts';
 
 /** Saved segments, and counting the customers a filter matches. */
 export interface SegmentStore {
@@ -28,9 +29,8 @@ export interface SegmentStore {
   countMembers(tenantId: string, filter: ResolvedFilter): Promise<number>;
 }
 
-export class BadSegmentCursorError extends Error {}
 
-const INTERNAL = new Set(['pk', 'sk', 'entity', 'tenantId']);
+const INTERNAL = internalSet('tenantId');
 const fromItem = (item: Record<string, unknown>): Segment => {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(item)) if (!INTERNAL.has(k)) out[k] = v;
@@ -88,11 +88,12 @@ export function dynamoSegmentStore(db: DynamoDBDocumentClient, TableName: string
 
     async list(tenantId, { limit, cursor }) {
       const page = await prefixPage(db, TableName, {
+        list: 'segments',
+        tenantId,
         pk: segmentKeys.segmentsPk(tenantId),
         prefix: segmentKeys.SEGMENT_PREFIX,
         limit,
         cursor,
-        badCursor: () => new BadSegmentCursorError('cursor'),
       });
       return { items: page.items.map(fromItem), nextCursor: page.nextCursor };
     },

@@ -3,6 +3,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import type { ApiKeyRecord } from '../domain/api-key.ts';
 import { keys } from './keys.ts';
+import { internalSet, withoutInternal } from './entities.ts';
 
 /** Tenants (settings and tag catalogue) and their API keys. */
 export interface TenantStore {
@@ -18,13 +19,8 @@ export interface TenantStore {
   revokeApiKey(tenantId: string, keyId: string, at: string): Promise<ApiKeyRecord | undefined>;
 }
 
-const strip = <T>(item: Record<string, unknown> | undefined, ...drop: string[]): T | undefined => {
-  if (!item) return undefined;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(item)) if (!drop.includes(k)) out[k] = v;
-  return out as T;
-};
-const INTERNAL = ['pk', 'sk', 'entity', 'gsi4pk', 'gsi4sk', 'hash'];
+const INTERNAL = internalSet('hash');
+const strip = <T>(item: Record<string, unknown> | undefined): T | undefined => (item ? withoutInternal<T>(item, INTERNAL) : undefined);
 
 /** The tenant item; listed in the retention index while it has a retention period. */
 const tenantItem = (tenant: Tenant) => ({
@@ -38,7 +34,7 @@ export function dynamoTenantStore(db: DynamoDBDocumentClient, TableName: string)
   return {
     async getTenant(tenantId) {
       const { Item } = await db.send(new GetCommand({ TableName, Key: keys.tenant(tenantId), ConsistentRead: true }));
-      return strip<Tenant>(Item, ...INTERNAL);
+      return strip<Tenant>(Item);
     },
 
     async createTenant(tenant) {
@@ -86,7 +82,7 @@ export function dynamoTenantStore(db: DynamoDBDocumentClient, TableName: string)
 
     async getApiKey(hash) {
       const { Item } = await db.send(new GetCommand({ TableName, Key: keys.apiKey(hash) }));
-      return strip<ApiKeyRecord>(Item, ...INTERNAL);
+      return strip<ApiKeyRecord>(Item);
     },
 
     async listApiKeys(tenantId) {
@@ -98,11 +94,11 @@ export function dynamoTenantStore(db: DynamoDBDocumentClient, TableName: string)
             TableName,
             IndexName: 'gsi4',
             KeyConditionExpression: 'gsi4pk = :p',
-            ExpressionAttributeValues: { ':p': keys.apiKeyListing(tenantId, '').gsi4pk },
+            ExpressionAttributeValues: { ':p': keys.apiKeysListingPk(tenantId) },
             ExclusiveStartKey,
           }),
         );
-        for (const item of page.Items ?? []) out.push(strip<ApiKeyRecord>(item, ...INTERNAL)!);
+        for (const item of page.Items ?? []) out.push(strip<ApiKeyRecord>(item)!);
         ExclusiveStartKey = page.LastEvaluatedKey;
       } while (ExclusiveStartKey);
       return out;
@@ -130,7 +126,7 @@ export function dynamoTenantStore(db: DynamoDBDocumentClient, TableName: string)
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return strip<ApiKeyRecord>(Attributes, ...INTERNAL);
+      return strip<ApiKeyRecord>(Attributes);
     },
   };
 }

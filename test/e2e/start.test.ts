@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { confirmLinkIn, mailsTo } from '../helpers/outbox.ts';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { freePort, s3Client } from '../../local/emulators.ts';
 import { isAlive, type RuntimeInfo } from '../../local/runtime-file.ts';
@@ -152,6 +153,7 @@ describe('npm start', () => {
     expect(isAlive(runtime.dynamodbPid)).toBe(true);
     // The keys are kept in DATA_DIR only as a local convenience.
     expect(readFileSync(join(dataDir, 'keys.json'), 'utf8')).toContain(sk);
+    expect(out).toContain(`Outbox:           ${join(dataDir, 'outbox')}`);
   });
 
   it('answers health without a key, 401 problem+json without one elsewhere, and works with the printed key', async () => {
@@ -181,6 +183,33 @@ describe('npm start', () => {
     const read = await api(`/v1/customers/${customerId}`, { key: sk });
     expect(read.status).toBe(200);
     expect(await read.json()).toMatchObject({ id: customerId, firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' });
+  });
+
+  it('the README tour: a pk_ sign-up, its .eml in the outbox, and confirming through the page’s button', async () => {
+    const origin = 'https://www.trattoria.example';
+    expect((await api('/v1/settings', { method: 'PATCH', key: sk, body: JSON.stringify({ allowedOrigins: [origin], name: 'Trattoria da Mario' }) })).status).toBe(200);
+    const email = 'giulia.newsletter@example.it';
+    const signUp = await api('/v1/events', {
+      method: 'POST',
+      key: pk,
+      headers: { origin },
+      body: JSON.stringify({ eventId: 'nl-tour-1', type: 'newsletter.subscribed', occurredAt: new Date().toISOString(), customer: { email }, data: {} }),
+    });
+    expect(signUp.status).toBe(202);
+    expect(await signUp.json()).toEqual({ accepted: true });
+
+    const [mail] = mailsTo(join(dataDir, 'outbox'), email);
+    expect(mail).toContain('Trattoria da Mario');
+    const link = confirmLinkIn(mail!)!;
+    expect(link.startsWith(`http://127.0.0.1:${port}/v1/consent/confirm?token=`)).toBe(true);
+    // Opened in a browser: a page whose form posts the token back.
+    const page = await (await fetch(link)).text();
+    const action = /<form method="post" action="([^"]+)"/.exec(page)![1]!.replace(/&amp;/g, '&');
+    const token = /name="token" value="([^"]+)"/.exec(page)![1]!;
+    const confirmed = await fetch(new URL(action, link), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body: `token=${token}` });
+    expect(confirmed.status).toBe(200);
+    const found = (await (await api(`/v1/customers?q=${encodeURIComponent(email)}`, { key: sk })).json()) as { items: { consent: { newsletter: string; source: string } }[] };
+    expect(found.items[0]!.consent).toMatchObject({ newsletter: 'granted', source: 'double-opt-in' });
   });
 
   it('lets `npm run keys -- create --tenant acme` issue working keys while it runs', async () => {

@@ -9,7 +9,7 @@ import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/clien
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createBuckets, createTable, s3Client as localS3, startDynamo, startS3 } from '../../local/emulators.ts';
 import { blankCustomer, emptyStats, type Customer } from '../../shared/domain/customer.schema.ts';
-import { cardItem } from '../../shared/store/customer.store.ts';
+import { cardEntity } from '../../shared/store/entities.ts';
 import { ensureTenant, issueKey, updateSettings } from '../../shared/domain/tenants.ts';
 import { dynamo } from '../../shared/clients.ts';
 import { stores } from '../../shared/http/stores.ts';
@@ -47,7 +47,7 @@ const PEOPLE: Customer[] = [
 
 async function seed(tenant: string, customers: Customer[]) {
   for (let i = 0; i < customers.length; i += 25) {
-    const items = customers.slice(i, i + 25).map((c) => ({ PutRequest: { Item: cardItem(tenant, c) } }));
+    const items = customers.slice(i, i + 25).map((c) => ({ PutRequest: { Item: cardEntity.item(tenant, c) } }));
     await dynamo().send(new BatchWriteCommand({ RequestItems: { [process.env.TABLE_NAME!]: items } }));
   }
 }
@@ -226,7 +226,7 @@ describe('export workflow (steps in sequence against DynamoDB Local and s3rver)'
     expect((await call('DELETE', `/v1/customers/${people[117]!.id}`, { key: secret })).status).toBe(204);
     // DynamoDB Local updates its indexes at once; on AWS they lag. A ghost item carrying the erased card's
     // index attributes is what a lagging index would still list.
-    const { pk: _pk, sk: _sk, ...indexed } = cardItem(tenant, people[117]!);
+    const { pk: _pk, sk: _sk, ...indexed } = cardEntity.item(tenant, people[117]!);
     await dynamo().send(new BatchWriteCommand({ RequestItems: { [process.env.TABLE_NAME!]: [{ PutRequest: { Item: { pk: `GHOST#${people[117]!.id}`, sk: 'PROFILE', ...indexed } } }] } }));
     const res = await call('POST', '/v1/exports', { key: secret, body: { filter: {}, format: 'jsonl', columns: ['email'] } });
     const reads: string[] = [];

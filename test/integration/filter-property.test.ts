@@ -5,7 +5,8 @@ import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { FilterSchema, matchesFilter, resolveFilter, type ResolvedFilter } from '../../shared/domain/customer-filter.ts';
 import { emptyStats, type Customer } from '../../shared/domain/customer.schema.ts';
 import { fold } from '../../shared/domain/customer-rules.ts';
-import { cardItem, dynamoCustomerStore } from '../../shared/store/customer.store.ts';
+import { dynamoCustomerStore } from '../../shared/store/customer.store.ts';
+import { cardEntity } from '../../shared/store/entities.ts';
 import { padAmount, type SortField } from '../../shared/store/keys.ts';
 import { dynamoSegmentStore } from '../../shared/store/segment.store.ts';
 import { dynamoExportStore } from '../../shared/store/export.store.ts';
@@ -126,7 +127,7 @@ const SORT_KEY: Record<SortField, (c: Customer) => string> = {
 async function seed(tenantId: string, customers: Customer[]) {
   for (let i = 0; i < customers.length; i += 25) {
     const chunk = customers.slice(i, i + 25);
-    let RequestItems: Record<string, unknown[]> | undefined = { [table]: chunk.map((c) => ({ PutRequest: { Item: cardItem(tenantId, c) } })) };
+    let RequestItems: Record<string, unknown[]> | undefined = { [table]: chunk.map((c) => ({ PutRequest: { Item: cardEntity.item(tenantId, c) } })) };
     while (RequestItems && Object.keys(RequestItems).length) {
       const out = await db.send(new BatchWriteCommand({ RequestItems: RequestItems as never }));
       RequestItems = out.UnprocessedItems as Record<string, unknown[]> | undefined;

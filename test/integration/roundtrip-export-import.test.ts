@@ -19,7 +19,7 @@ let importWorker: (e: S3Event) => Promise<void>;
 let h: {
   stores: typeof import('../../shared/http/stores.ts').stores;
   tenants: typeof import('../../shared/domain/tenants.ts');
-  cardItem: typeof import('../../shared/store/customer.store.ts').cardItem;
+  cardItem: typeof import('../../shared/store/entities.ts').cardEntity.item;
 };
 
 beforeAll(async () => {
@@ -29,7 +29,7 @@ beforeAll(async () => {
   h = {
     stores: (await import('../../shared/http/stores.ts')).stores,
     tenants: await import('../../shared/domain/tenants.ts'),
-    cardItem: (await import('../../shared/store/customer.store.ts')).cardItem,
+    cardItem: (await import('../../shared/store/entities.ts')).cardEntity.item,
   };
   // POST /v1/exports starts the workflow through this port; the test runs the steps itself.
   (await import('../../shared/workflows.ts')).setWorkflowStarter(async (input) => ({

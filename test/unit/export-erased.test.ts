@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { dynamoExportStore } from '../../shared/store/export.store.ts';
-import { cardItem } from '../../shared/store/customer.store.ts';
+import { cardEntity } from '../../shared/store/entities.ts';
 import { erasureMark } from '../../shared/privacy/hmac.ts';
 import { blankCustomer, type Customer } from '../../shared/domain/customer.schema.ts';
 
@@ -40,7 +40,7 @@ const indexQueries = (mock: ReturnType<typeof setup>['mock']) => mock.commandCal
 describe('export reads', () => {
   it('leave out a customer the index still lists but whose card erasure already deleted (index lag)', async () => {
     const { mock, store } = setup();
-    erasedIds(mock, ['01ERASED'], async () => ({ Items: [cardItem('t', customer('01KEPT', 'kept@example.it')), cardItem('t', customer('01ERASED', 'erased@example.it'))] }));
+    erasedIds(mock, ['01ERASED'], async () => ({ Items: [cardEntity.item('t', customer('01KEPT', 'kept@example.it')), cardEntity.item('t', customer('01ERASED', 'erased@example.it'))] }));
     expect(await readAll(store)).toEqual([['kept@example.it']]);
     // The erasure records are read strongly consistent, and hold no customer id.
     expect(mock.commandCalls(GetCommand)[0]!.args[0].input.ConsistentRead).toBe(true);
@@ -53,7 +53,7 @@ describe('export reads', () => {
 
   it('checks every page of a shard, in order, reading ahead at most two pages', async () => {
     const { mock, store } = setup();
-    const page = (n: number) => Array.from({ length: 150 }, (_, i) => cardItem('t', customer(`01P${n}R${String(i).padStart(3, '0')}`, `p${n}r${i}@example.it`)));
+    const page = (n: number) => Array.from({ length: 150 }, (_, i) => cardEntity.item('t', customer(`01P${n}R${String(i).padStart(3, '0')}`, `p${n}r${i}@example.it`)));
     let served = 0;
     // Row 7 of every page was erased.
     erasedIds(
@@ -87,7 +87,7 @@ describe('export reads', () => {
     mock.on(GetCommand).resolves({ Item: { pk: 'TENANT#t', secret: SECRET } });
     mock.on(QueryCommand).callsFake(async (input: QueryCommandInput) => {
       if (isMarks(input)) throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
-      return { Items: [cardItem('t', customer('01A', 'a@example.it'))] };
+      return { Items: [cardEntity.item('t', customer('01A', 'a@example.it'))] };
     });
     await expect(readAll(store)).rejects.toThrow('throttled');
   });
@@ -95,7 +95,7 @@ describe('export reads', () => {
   it('reads no erasure records for a tenant that never erased anyone (no privacy secret)', async () => {
     const { mock, store } = setup();
     mock.on(GetCommand).resolves({});
-    mock.on(QueryCommand).resolves({ Items: [cardItem('t', customer('01A', 'a@example.it')), cardItem('t', customer('01B', 'b@example.it'))] });
+    mock.on(QueryCommand).resolves({ Items: [cardEntity.item('t', customer('01A', 'a@example.it')), cardEntity.item('t', customer('01B', 'b@example.it'))] });
     expect(await readAll(store)).toEqual([['a@example.it', 'b@example.it']]);
     expect(mock.commandCalls(QueryCommand).filter((c) => isMarks(c.args[0].input))).toHaveLength(0);
   });

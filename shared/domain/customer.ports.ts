@@ -1,0 +1,31 @@
+import type { Customer, HistoryEntry } from './customer.schema.ts';
+import type { ConsentLedgerEntry } from './consent.ts';
+import type { ResolvedFilter } from './customer-filter.ts';
+
+/** The port the customer use cases (shared/domain/customers.ts) need; shared/store/customer.store.ts implements it. */
+export type SortField = 'firstContactAt' | 'lastContactAt' | 'lastName' | 'totalSpent';
+
+export type IdentityClash = { field: 'email' | 'phone'; customerId: string };
+
+export type WriteResult = { ok: true } | { ok: false; clash: IdentityClash } | { ok: false; stale: true };
+
+export interface ListRequest {
+  filter: ResolvedFilter;
+  sort: SortField;
+  order: 'asc' | 'desc';
+  limit: number;
+  cursor?: string;
+}
+
+export interface CustomerStore {
+  /** Card + identity lookups (+ ledger entry) in one transaction; refuses an email/phone already taken. */
+  create(tenantId: string, customer: Customer, consent?: ConsentLedgerEntry): Promise<WriteResult>;
+  /** Replaces the card if it is still at `previous.version`, moving identity lookups that changed. */
+  update(tenantId: string, next: Customer, previous: Customer, consent?: ConsentLedgerEntry): Promise<WriteResult>;
+  /** Card and its newest history entries: one Query. */
+  getCard(tenantId: string, id: string, historyLimit: number): Promise<{ customer: Customer; history: HistoryEntry[] } | undefined>;
+  findIdByEmail(tenantId: string, email: string): Promise<string | undefined>;
+  findIdByPhone(tenantId: string, phone: string): Promise<string | undefined>;
+  /** A page of the list; an altered or foreign cursor is a BadCursorError (400). */
+  list(tenantId: string, request: ListRequest): Promise<{ items: Customer[]; nextCursor: string | null }>;
+}

@@ -1,0 +1,132 @@
+import type { Customer } from '../domain/customer.schema.ts';
+import type { ConsentLedgerEntry } from '../domain/consent.ts';
+import { searchText } from '../domain/customer-filter.ts';
+import { fold } from '../domain/customer-rules.ts';
+import { keys, padAmount, SORT_INDEX, type SortField } from './keys.ts';
+
+/**
+ * The entity layer: every item kind the customer partition and its identity lookups hold, declared once
+ * (keys, GSI keys included, attributes, what is internal), and the one builder of a card write
+ * (card + identity lookups + consent ledger entry) that every writer of a card uses: the API, capture,
+ * imports (and their undo), merges, privacy and insights. Keys themselves are spelled only in keys.ts.
+ */
+
+type Item = Record<string, unknown>;
+export type TableKey = { pk: string; sk: string };
+export type IdentityField = 'email' | 'phone';
+
+/** Attributes an item carries for the table's sake (keys, indexes, derived filter fields), never shown. */
+const KEY_ATTRIBUTES = ['pk', 'sk', 'entity', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk', 'ttl'] as const;
+
+/** An item without its internal attributes: the one way every adapter strips them. */
+export function withoutInternal<T>(item: Item, internal: ReadonlySet<string>): T {
+  const out: Item = {};
+  for (const [k, v] of Object.entries(item)) if (!internal.has(k)) out[k] = v;
+  return out as T;
+}
+export const internalSet = (...more: string[]): ReadonlySet<string> => new Set<string>([...KEY_ATTRIBUTES, ...more]);
+
+// ---- the card ----
+
+/** The sort key of each list index: the value it sorts by, then the id (unique, stable order). */
+const INDEX_SORT_KEY: Record<SortField, (c: Customer) => string> = {
+  firstContactAt: (c) => `${c.firstContactAt}#${c.id}`,
+  lastContactAt: (c) => `${c.lastContactAt}#${c.id}`,
+  lastName: (c) => `${fold(c.lastName ?? '')}#${fold(c.firstName ?? '')}#${c.id}`,
+  totalSpent: (c) => `${padAmount(c.stats.totalSpent)}#${c.id}`,
+};
+
+const CARD_INTERNAL = internalSet('tenantId', 'search', 'languageKey', 'cityKey', 'birthMonth');
+
+export const cardEntity = {
+  kind: 'customer',
+  /** The card item: the customer plus the derived attributes its indexes and filters read. */
+  item(tenantId: string, c: Customer): Item {
+    const listPk = keys.customerListPk(tenantId, keys.customerShard(c.id));
+    const item: Item = {
+      ...keys.customerCard(tenantId, c.id),
+      entity: 'customer',
+      tenantId,
+      ...c,
+      search: searchText(c),
+      languageKey: c.language?.toLowerCase() ?? null,
+      cityKey: c.city ? fold(c.city) : null,
+      birthMonth: c.birthDate ? Number(c.birthDate.slice(5, 7)) : null,
+    };
+    for (const [sort, index] of Object.entries(SORT_INDEX) as [SortField, string][]) {
+      item[`${index}pk`] = listPk;
+      item[`${index}sk`] = INDEX_SORT_KEY[sort](c);
+    }
+    return item;
+  },
+  fromItem: (item: Item): Customer => withoutInternal<Customer>(item, CARD_INTERNAL),
+};
+
+// ---- items in the customer partition and the identity lookups ----
+
+export const identityEntity = {
+  key: (tenantId: string, field: IdentityField, value: string): TableKey => (field === 'email' ? keys.emailLookup(tenantId, value) : keys.phoneLookup(tenantId, value)),
+  item: (tenantId: string, field: IdentityField, value: string, customerId: string): Item => ({ ...identityEntity.key(tenantId, field, value), entity: `${field}Lookup`, customerId }),
+};
+
+export const consentEntity = {
+  key: (tenantId: string, customerId: string, e: Pick<ConsentLedgerEntry, 'at' | 'id'>): TableKey => keys.consentEntry(tenantId, customerId, e.at, e.id),
+  item: (tenantId: string, customerId: string, e: ConsentLedgerEntry): Item => ({ ...consentEntity.key(tenantId, customerId, e), entity: 'consent', customerId, ...e }),
+  internal: internalSet('customerId'),
+};
+
+export const historyEntity = {
+  item: (tenantId: string, customerId: string, h: { id: string; occurredAt: string }): Item => ({ ...keys.historyEntry(tenantId, customerId, h.occurredAt, h.id), entity: 'history', customerId, ...h }),
+};
+
+/** A booking's or an order's state (in the customer partition; merges mark copies with `copiedFrom`). */
+export const subjectStateEntity = {
+  internal: internalSet('customerId', 'copiedFrom'),
+};
+
+// ---- the card write ----
+
+export interface CardWrite {
+  card: Customer;
+  /** null: a new card (it must not exist); a number: replace the card only while it is at this version. */
+  expectedVersion: number | null;
+  /** Identity lookups to create, each on the condition that nobody holds it yet. */
+  addLookups?: { email?: string | null; phone?: string | null };
+  /** Identity lookups to remove, each on the condition that it still points at this card. */
+  removeLookups?: { email?: string | null; phone?: string | null };
+  /** A consent ledger entry written with the card. */
+  consent?: ConsentLedgerEntry;
+}
+
+/** What a transaction item's condition protects, so a cancelled transaction can say what failed. */
+export type CardCheck = 'card' | IdentityField | null;
+
+/**
+ * The transaction items of one card write, in a fixed order (card, lookups removed, lookups added, ledger
+ * entry), each with what its condition protects. Callers add their own items (history, receipts, undo
+ * records) and send one TransactWriteItems.
+ */
+export function cardWriteItems(TableName: string, tenantId: string, w: CardWrite): { items: object[]; checks: CardCheck[] } {
+  const items: object[] = [];
+  const checks: CardCheck[] = [];
+  const add = (item: object, check: CardCheck) => (items.push(item), checks.push(check));
+  const Item = cardEntity.item(tenantId, w.card);
+  add(
+    w.expectedVersion === null
+      ? { Put: { TableName, Item, ConditionExpression: 'attribute_not_exists(pk)' } }
+      : { Put: { TableName, Item, ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': w.expectedVersion } } },
+    'card',
+  );
+  for (const field of ['email', 'phone'] as const) {
+    const value = w.removeLookups?.[field];
+    if (!value) continue;
+    add({ Delete: { TableName, Key: identityEntity.key(tenantId, field, value), ConditionExpression: 'customerId = :id', ExpressionAttributeValues: { ':id': w.card.id } } }, null);
+  }
+  for (const field of ['email', 'phone'] as const) {
+    const value = w.addLookups?.[field];
+    if (!value) continue;
+    add({ Put: { TableName, Item: identityEntity.item(tenantId, field, value, w.card.id), ConditionExpression: 'attribute_not_exists(pk)' } }, field);
+  }
+  if (w.consent) add({ Put: { TableName, Item: consentEntity.item(tenantId, w.card.id, w.consent) } }, null);
+  return { items, checks };
+}
