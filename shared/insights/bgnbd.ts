@@ -105,6 +105,12 @@ export type BgnbdFit =
 
 /** Parameters outside this range mean the fit ran to a boundary: the data do not pin the model down. */
 export const PARAMETER_RANGE = [1e-4, 1e4] as const;
+/**
+ * The fit gives up once a log-parameter passes ±LOG_LIMIT (about 1e-5 … 1e5): the likelihood keeps
+ * rising along a ridge to infinity there (e.g. every customer with the same dropout probability sends
+ * a and b to infinity), and the answer would be refused anyway.
+ */
+export const LOG_LIMIT = Math.log(1e5);
 
 /**
  * Maximum-likelihood fit over the logarithms of the parameters (so they stay positive), from r = α = a =
@@ -116,15 +122,15 @@ export function fitBgnbd(data: BgnbdData): BgnbdFit {
   const toParams = (v: readonly number[]): BgnbdParams => ({ r: Math.exp(v[0]), alpha: Math.exp(v[1]), a: Math.exp(v[2]), b: Math.exp(v[3]) });
   // The mean per customer, so that the tolerances mean the same at 50 customers and at 100k.
   const objective = (v: number[]) => -bgnbdLogLikelihood(toParams(v), data) / customers;
-  const result = minimise(objective, [0, 0, 0, 0], { maxIterations: 4000 });
+  const result = minimise(objective, [0, 0, 0, 0], { maxIterations: 4000, limit: LOG_LIMIT });
   const params = toParams(result.x);
   const logLikelihood = -result.value * customers;
+  const values = [params.r, params.alpha, params.a, params.b];
+  if (result.escaped || !Number.isFinite(logLikelihood) || values.some((v) => !(v >= PARAMETER_RANGE[0] && v <= PARAMETER_RANGE[1]))) {
+    return { ok: false, reason: 'the purchase model (BG/NBD) found no sensible values: the purchase history is too uniform or too thin to tell customers apart', customers };
+  }
   if (!result.converged) {
     return { ok: false, reason: 'the purchase model (BG/NBD) did not settle on stable values for these customers', customers };
-  }
-  const values = [params.r, params.alpha, params.a, params.b];
-  if (!Number.isFinite(logLikelihood) || values.some((v) => !(v >= PARAMETER_RANGE[0] && v <= PARAMETER_RANGE[1]))) {
-    return { ok: false, reason: 'the purchase model (BG/NBD) found no sensible values: the purchase history is too uniform or too thin to tell customers apart', customers };
   }
   return { ok: true, params, logLikelihood, customers, iterations: result.iterations };
 }

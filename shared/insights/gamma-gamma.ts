@@ -7,7 +7,7 @@
  */
 import gammaln from '@stdlib/math-base-special-gammaln';
 import { minimise } from './nelder-mead.ts';
-import { PARAMETER_RANGE } from './bgnbd.ts';
+import { LOG_LIMIT, PARAMETER_RANGE } from './bgnbd.ts';
 
 export interface GammaGammaParams {
   p: number;
@@ -19,58 +19,81 @@ export type GammaGammaFit =
   | { ok: true; params: GammaGammaParams; logLikelihood: number; customers: number; iterations: number }
   | { ok: false; reason: string; customers: number };
 
-/**
- * ln f(m̄ | p, q, γ, x) summed (Fader & Hardie 2013, eq. 3):
- *   lnΓ(px+q) − lnΓ(px) − lnΓ(q) + q ln γ + (px−1) ln m̄ + px ln x − (px+q) ln(γ + x m̄).
- * Only customers with x ≥ 1 and m̄ > 0 take part.
- */
-export function gammaGammaLogLikelihood({ p, q, gamma }: GammaGammaParams, x: ArrayLike<number>, mean: ArrayLike<number>): number {
-  const lnGammaQ = gammaln(q);
-  const lnG = Math.log(gamma);
+/** The repeat customers of a fit, with the sums that do not depend on the parameters worked out once. */
+interface Prepared {
+  x: Float64Array;
+  mean: Float64Array;
+  /** Distinct values of x and how many customers have each. */
+  xs: number[];
+  xCount: number[];
+  sumXLogMean: number;
+  sumLogMean: number;
+  sumXLogX: number;
+}
+
+function prepare(x: ArrayLike<number>, mean: ArrayLike<number>): Prepared {
+  const xs: number[] = [];
+  const ms: number[] = [];
   const byX = new Map<number, number>();
-  let sum = 0;
+  let sumXLogMean = 0;
+  let sumLogMean = 0;
+  let sumXLogX = 0;
   for (let i = 0; i < x.length; i++) {
     const xi = x[i];
     const m = mean[i];
-    if (!(xi >= 1 && m > 0)) continue;
-    let c = byX.get(xi);
-    if (c === undefined) byX.set(xi, (c = gammaln(p * xi + q) - gammaln(p * xi) - lnGammaQ + q * lnG + p * xi * Math.log(xi)));
-    sum += c + (p * xi - 1) * Math.log(m) - (p * xi + q) * Math.log(gamma + xi * m);
+    if (!(xi >= 1 && m > 0 && Number.isFinite(m))) continue;
+    xs.push(xi);
+    ms.push(m);
+    byX.set(xi, (byX.get(xi) ?? 0) + 1);
+    sumXLogMean += xi * Math.log(m);
+    sumLogMean += Math.log(m);
+    sumXLogX += xi * Math.log(xi);
   }
+  return { x: Float64Array.from(xs), mean: Float64Array.from(ms), xs: [...byX.keys()], xCount: [...byX.values()], sumXLogMean, sumLogMean, sumXLogX };
+}
+
+/**
+ * ln f(m̄ | p, q, γ, x) summed over customers (Fader & Hardie 2013, eq. 3):
+ *   lnΓ(px+q) − lnΓ(px) − lnΓ(q) + q ln γ + (px−1) ln m̄ + px ln x − (px+q) ln(γ + x m̄);
+ * only the last term needs a pass over the customers for each (p, q, γ).
+ */
+function logLikelihood({ p, q, gamma }: GammaGammaParams, d: Prepared): number {
+  const n = d.x.length;
+  let sum = n * (q * Math.log(gamma) - gammaln(q)) + p * d.sumXLogMean - d.sumLogMean + p * d.sumXLogX;
+  for (let k = 0; k < d.xs.length; k++) sum += d.xCount[k] * (gammaln(p * d.xs[k] + q) - gammaln(p * d.xs[k]));
+  for (let i = 0; i < n; i++) sum -= (p * d.x[i] + q) * Math.log(gamma + d.x[i] * d.mean[i]);
   return sum;
+}
+
+/** The log-likelihood of the customers with x ≥ 1 and m̄ > 0 (the others do not take part). */
+export function gammaGammaLogLikelihood(params: GammaGammaParams, x: ArrayLike<number>, mean: ArrayLike<number>): number {
+  return logLikelihood(params, prepare(x, mean));
 }
 
 /**
  * Maximum-likelihood fit over ln p, ln q, ln γ from p = q = 1 and γ = 1 in units of the customers' mean
  * spend (the model is scale-equivariant: scaling every amount by c scales γ by c and nothing else).
- * Refuses a fit that does not converge, lands on extreme values, or has q ≤ 1 (the average spend of a
+ * Refuses a fit that does not converge, runs off to extreme values, or has q ≤ 1 (the average spend of a
  * customer with no repeat occasion would be infinite).
  */
 export function fitGammaGamma(x: ArrayLike<number>, mean: ArrayLike<number>): GammaGammaFit {
-  const xs: number[] = [];
-  const ms: number[] = [];
-  for (let i = 0; i < x.length; i++) {
-    if (x[i] >= 1 && mean[i] > 0 && Number.isFinite(mean[i])) {
-      xs.push(x[i]);
-      ms.push(mean[i]);
-    }
-  }
-  const customers = xs.length;
+  const data = prepare(x, mean);
+  const customers = data.x.length;
   if (customers === 0) return { ok: false, reason: 'no customer has come back yet, so there is nothing to learn their spend from', customers };
-  const scale = ms.reduce((s, m) => s + m, 0) / customers;
-  const scaled = ms.map((m) => m / scale);
+  const scale = data.mean.reduce((s, m) => s + m, 0) / customers;
+  const scaled = prepare(data.x, data.mean.map((m) => m / scale));
   const toParams = (v: readonly number[]): GammaGammaParams => ({ p: Math.exp(v[0]), q: Math.exp(v[1]), gamma: Math.exp(v[2]) });
-  const objective = (v: number[]) => -gammaGammaLogLikelihood(toParams(v), xs, scaled) / customers;
-  const result = minimise(objective, [0, 0, 0], { maxIterations: 3000 });
+  const objective = (v: number[]) => -logLikelihood(toParams(v), scaled) / customers;
+  const result = minimise(objective, [0, 0, 0], { maxIterations: 3000, limit: LOG_LIMIT });
   const fitted = toParams(result.x);
-  if (!result.converged) return { ok: false, reason: 'the spend model (Gamma-Gamma) did not settle on stable values for these customers', customers };
-  if (![fitted.p, fitted.q, fitted.gamma].every((v) => v >= PARAMETER_RANGE[0] && v <= PARAMETER_RANGE[1]) || !(fitted.q > 1)) {
+  if (result.escaped || ![fitted.p, fitted.q, fitted.gamma].every((v) => v >= PARAMETER_RANGE[0] && v <= PARAMETER_RANGE[1]) || !(fitted.q > 1)) {
     return { ok: false, reason: 'the spend model (Gamma-Gamma) found no sensible values: spend per visit varies too little or too wildly between customers', customers };
   }
+  if (!result.converged) return { ok: false, reason: 'the spend model (Gamma-Gamma) did not settle on stable values for these customers', customers };
   const params = { ...fitted, gamma: fitted.gamma * scale };
-  const logLikelihood = gammaGammaLogLikelihood(params, xs, ms);
-  if (!Number.isFinite(logLikelihood)) return { ok: false, reason: 'the spend model (Gamma-Gamma) could not be evaluated on these amounts', customers };
-  return { ok: true, params, logLikelihood, customers, iterations: result.iterations };
+  const ll = logLikelihood(params, data);
+  if (!Number.isFinite(ll)) return { ok: false, reason: 'the spend model (Gamma-Gamma) could not be evaluated on these amounts', customers };
+  return { ok: true, params, logLikelihood: ll, customers, iterations: result.iterations };
 }
 
 /**

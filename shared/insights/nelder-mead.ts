@@ -19,6 +19,11 @@ export interface MinimiseOptions {
   pointTolerance?: number;
   /** Size of the first simplex's steps from the starting point, times max(1, |coordinate|) (default 0.5). */
   step?: number;
+  /**
+   * Give up as soon as the best point leaves the box |x_i| ≤ limit: the minimum lies out there (often at
+   * infinity, along a ridge), where the caller has no use for it. Default: no limit.
+   */
+  limit?: number;
 }
 
 export interface MinimiseResult {
@@ -26,6 +31,8 @@ export interface MinimiseResult {
   value: number;
   iterations: number;
   converged: boolean;
+  /** The best point left the box given by `limit`. */
+  escaped: boolean;
 }
 
 /**
@@ -38,6 +45,7 @@ export function nelderMead(f: (x: number[]) => number, start: readonly number[],
   const valueTolerance = options.valueTolerance ?? 1e-10;
   const pointTolerance = options.pointTolerance ?? 1e-7;
   const step = options.step ?? 0.5;
+  const limit = options.limit ?? Infinity;
   const reflect = 1;
   const expand = 1 + 2 / n;
   const contract = 0.75 - 1 / (2 * n);
@@ -61,11 +69,16 @@ export function nelderMead(f: (x: number[]) => number, start: readonly number[],
 
   let iterations = 0;
   let converged = false;
+  let escaped = false;
   for (; iterations < maxIterations; iterations++) {
     order.sort((i, j) => values[i] - values[j]);
     const best = order[0];
     const worst = order[n];
     const secondWorst = order[n - 1];
+    if (points[best].some((v) => Math.abs(v) > limit)) {
+      escaped = true;
+      break;
+    }
 
     if (Number.isFinite(values[worst]) && values[worst] - values[best] <= valueTolerance * (1 + Math.abs(values[best]))) {
       let spread = 0;
@@ -114,19 +127,21 @@ export function nelderMead(f: (x: number[]) => number, start: readonly number[],
 
   let best = 0;
   for (let i = 1; i <= n; i++) if (values[i] < values[best]) best = i;
-  return { x: points[best].slice(), value: values[best], iterations, converged };
+  return { x: points[best].slice(), value: values[best], iterations, converged, escaped };
 }
 
 /**
  * Minimises, then starts again from the answer with a fresh simplex (the usual guard against a simplex
  * that collapsed before reaching the minimum), until a restart no longer improves the value. Converged
- * only when the last run converged and did not move the value by more than its tolerance.
+ * only when the last run converged and did not move the value by more than its tolerance; a first run
+ * that does not converge is returned as it is.
  */
 export function minimise(f: (x: number[]) => number, start: readonly number[], options: MinimiseOptions & { restarts?: number } = {}): MinimiseResult {
   const restarts = options.restarts ?? 4;
   let result = nelderMead(f, start, options);
   let iterations = result.iterations;
-  for (let i = 0; i < restarts && Number.isFinite(result.value); i++) {
+  // A first run that did not settle within its iterations is not worth restarting.
+  for (let i = 0; i < restarts && result.converged; i++) {
     const again = nelderMead(f, result.x, { ...options, step: Math.min(options.step ?? 0.5, 0.1) });
     iterations += again.iterations;
     const settled = Math.abs(result.value - again.value) <= 1e-8 * (1 + Math.abs(result.value));
