@@ -35,6 +35,13 @@ describe('the optimiser', () => {
     expect(minimise(([a, b]) => a + b, [0, 0], { maxIterations: 500 }).converged).toBe(false);
   });
 
+  it('gives up, and says so, when the best point runs past the limit it was given', () => {
+    const result = minimise(([a, b]) => Math.exp(-a) + (b - 1) ** 2, [0, 0], { limit: 10 });
+    expect(result.escaped).toBe(true);
+    expect(result.converged).toBe(false);
+    expect(result.iterations).toBeLessThan(200);
+  });
+
   it('steps away from where the function is not defined', () => {
     const result = minimise(([a]) => (a > 0 ? (Math.log(a) - 1) ** 2 : NaN), [1]);
     expect(result.converged).toBe(true);
@@ -51,6 +58,10 @@ describe('BG/NBD likelihood', () => {
     expect(bgnbdLogLikelihood(one, bgnbdData([1], [1], [2]))).toBeCloseTo(Math.log(13 / 72), 12);
     // Both at once, and a customer counted twice counts twice.
     expect(bgnbdLogLikelihood(one, bgnbdData([0, 1, 1], [0, 1, 1], [1, 2, 2]))).toBeCloseTo(Math.log(1 / 2) + 2 * Math.log(13 / 72), 12);
+  });
+
+  it('works out pAlive by hand: 1 / (1 + a/(b+x−1) · ((α+T)/(α+tx))^(r+x)) = 1 / (1 + (3/2)²) = 4/13', () => {
+    expect(pAlive({ r: 1, alpha: 1, a: 1, b: 1 }, 1, 1, 2)).toBeCloseTo(4 / 13, 12);
   });
 
   it('stays finite for customers far outside CDNOW’s range', () => {
