@@ -1,0 +1,93 @@
+/**
+ * RFM: recency, frequency and monetary scores 1–5 as quintiles among the tenant's purchasers, the score
+ * string ("545") and the group from the RFM segment map (docs/insights.md explains each group).
+ *
+ * Quintiles with ties: score = 1 + floor(5 × k / n), where n is the number of purchasers and k the
+ * number of them whose value is strictly worse (equivalently: the 0-based rank of the value's FIRST
+ * occurrence when sorted from worst to best). Equal values therefore always share a score, with n
+ * distinct values each score holds n/5 of them, and a value scores 5 only when at least 80% of the
+ * purchasers are strictly worse (many one-time buyers all score F = 1).
+ * Worst to best: recency in days descending (most recent = 5), frequency and monetary ascending.
+ */
+
+export const RFM_GROUPS = [
+  'Champions',
+  'Loyal',
+  'Potential loyalist',
+  'New',
+  'Promising',
+  'Need attention',
+  'About to sleep',
+  'At risk',
+  'Cannot lose them',
+  'Hibernating',
+  'Lost',
+] as const;
+export type RfmGroup = (typeof RFM_GROUPS)[number];
+
+/**
+ * The segment map: rows R = 5 (top) … 1, columns FM = 1 … 5 with FM = floor((F + M) / 2).
+ * Source: the eleven segments and their R and F&M ranges of Putler's RFM segmentation (reproduced in
+ * most RFM tutorials and in the R package `rfm`'s segment vignette). Those ranges overlap, so the
+ * tutorials that use them as an if-chain never reach some segments; this grid gives every cell one
+ * segment whose published ranges contain it, keeping each segment's characteristic corner.
+ */
+const GRID: readonly (readonly RfmGroup[])[] = [
+  /* R5 */ ['New', 'Potential loyalist', 'Potential loyalist', 'Champions', 'Champions'],
+  /* R4 */ ['Promising', 'Potential loyalist', 'Loyal', 'Champions', 'Champions'],
+  /* R3 */ ['Promising', 'About to sleep', 'Need attention', 'Loyal', 'Loyal'],
+  /* R2 */ ['Hibernating', 'About to sleep', 'Need attention', 'At risk', 'At risk'],
+  /* R1 */ ['Lost', 'Hibernating', 'At risk', 'Cannot lose them', 'Cannot lose them'],
+];
+
+export function rfmGroup(r: number, f: number, m: number): RfmGroup {
+  const fm = Math.floor((f + m) / 2);
+  return GRID[5 - r][fm - 1];
+}
+
+/** Ranks a population of values once, then scores any value of it in O(log n). */
+export class QuintileScorer {
+  private readonly sorted: Float64Array;
+
+  /** @param higherIsBetter false for recency (fewer days since the last occasion is better) */
+  constructor(
+    values: ArrayLike<number>,
+    private readonly higherIsBetter: boolean,
+  ) {
+    const sorted = Float64Array.from(values, (v) => (higherIsBetter ? v : -v));
+    this.sorted = sorted.sort();
+  }
+
+  score(value: number): number {
+    const v = this.higherIsBetter ? value : -value;
+    const n = this.sorted.length;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.sorted[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return Math.min(5, Math.floor((5 * lo) / n) + 1);
+  }
+}
+
+export interface RfmScores {
+  r: number;
+  f: number;
+  m: number;
+  score: string;
+  group: RfmGroup;
+}
+
+export function rfmScores(r: number, f: number, m: number): RfmScores {
+  return { r, f, m, score: `${r}${f}${m}`, group: rfmGroup(r, f, m) };
+}
+
+/** Scores every purchaser of a tenant: recency in days, frequency in occasions, monetary in minor units. */
+export function rfmScorer(recency: ArrayLike<number>, frequency: ArrayLike<number>, monetary: ArrayLike<number>) {
+  const R = new QuintileScorer(recency, false);
+  const F = new QuintileScorer(frequency, true);
+  const M = new QuintileScorer(monetary, true);
+  return (recencyDays: number, occasions: number, spent: number): RfmScores => rfmScores(R.score(recencyDays), F.score(occasions), M.score(spent));
+}
