@@ -132,10 +132,15 @@
     var form = e.currentTarget;
     e.preventDefault();
     if (form.getAttribute('aria-busy') === 'true') return;
-    var asksConsent = form.getAttribute('data-clientela') === 'newsletter' || !!(form.elements.consent && form.elements.consent.checked);
+    var newsletter = form.getAttribute('data-clientela') === 'newsletter';
+    var asksConsent = newsletter || !!(form.elements.consent && form.elements.consent.checked);
     var success =
       form.getAttribute('data-clientela-success') ||
-      (asksConsent ? 'Almost done: check your inbox and open the link we sent you to confirm your subscription.' : 'Thank you! We received your message.');
+      (newsletter
+        ? 'Almost done: check your inbox and open the link we sent you to confirm your subscription.'
+        : asksConsent
+          ? 'Thank you! We received your message. To get the newsletter, check your inbox and confirm your subscription.'
+          : 'Thank you! We received your message.');
     if (value(form, HONEYPOT)) {
       // A bot: look successful, send nothing.
       show(form, true, success);

@@ -95,6 +95,9 @@ describe.skipIf(!hasChromium)(`the browser script in headless Chromium${hasChrom
     await page.click('#contact button[type=submit]');
     await page.waitForSelector('#contact .clientela-success', { timeout: 15_000 });
     expect(await page.textContent('#contact [data-clientela-message]')).toContain('Thank you');
+    // The ticked consent is confirmed by the person: the form says to check the inbox.
+    expect(await page.textContent('#contact [data-clientela-message]')).toContain('check your inbox');
+    expect(await page.getAttribute('#contact', 'data-clientela-state')).toBe('check-inbox');
 
     const found = await asBusiness(`/v1/customers?q=${encodeURIComponent(email)}`);
     expect(found.items).toHaveLength(1);

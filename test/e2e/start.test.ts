@@ -185,33 +185,6 @@ describe('npm start', () => {
     expect(await read.json()).toMatchObject({ id: customerId, firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' });
   });
 
-  it('the README tour: a pk_ sign-up, its .eml in the outbox, and confirming through the page’s button', async () => {
-    const origin = 'https://www.trattoria.example';
-    expect((await api('/v1/settings', { method: 'PATCH', key: sk, body: JSON.stringify({ allowedOrigins: [origin], name: 'Trattoria da Mario' }) })).status).toBe(200);
-    const email = 'giulia.newsletter@example.it';
-    const signUp = await api('/v1/events', {
-      method: 'POST',
-      key: pk,
-      headers: { origin },
-      body: JSON.stringify({ eventId: 'nl-tour-1', type: 'newsletter.subscribed', occurredAt: new Date().toISOString(), customer: { email }, data: {} }),
-    });
-    expect(signUp.status).toBe(202);
-    expect(await signUp.json()).toEqual({ accepted: true });
-
-    const [mail] = mailsTo(join(dataDir, 'outbox'), email);
-    expect(mail).toContain('Trattoria da Mario');
-    const link = confirmLinkIn(mail!)!;
-    expect(link.startsWith(`http://127.0.0.1:${port}/v1/consent/confirm?token=`)).toBe(true);
-    // Opened in a browser: a page whose form posts the token back.
-    const page = await (await fetch(link)).text();
-    const action = /<form method="post" action="([^"]+)"/.exec(page)![1]!.replace(/&amp;/g, '&');
-    const token = /name="token" value="([^"]+)"/.exec(page)![1]!;
-    const confirmed = await fetch(new URL(action, link), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body: `token=${token}` });
-    expect(confirmed.status).toBe(200);
-    const found = (await (await api(`/v1/customers?q=${encodeURIComponent(email)}`, { key: sk })).json()) as { items: { consent: { newsletter: string; source: string } }[] };
-    expect(found.items[0]!.consent).toMatchObject({ newsletter: 'granted', source: 'double-opt-in' });
-  });
-
   it('lets `npm run keys -- create --tenant acme` issue working keys while it runs', async () => {
     const { code, out } = await keys(dataDir, 'create', '--tenant', 'acme');
     expect(code, out).toBe(0);
@@ -260,6 +233,33 @@ describe('npm start', () => {
     const csv = await file.text();
     expect(csv).toContain('ada@example.com');
     expect(csv).toContain('grace@example.com');
+  });
+
+  it('the README tour: a pk_ sign-up, its .eml in the outbox, and confirming through the page’s button', async () => {
+    const origin = 'https://www.trattoria.example';
+    expect((await api('/v1/settings', { method: 'PATCH', key: sk, body: JSON.stringify({ allowedOrigins: [origin], name: 'Trattoria da Mario' }) })).status).toBe(200);
+    const email = 'giulia.newsletter@example.it';
+    const signUp = await api('/v1/events', {
+      method: 'POST',
+      key: pk,
+      headers: { origin },
+      body: JSON.stringify({ eventId: 'nl-tour-1', type: 'newsletter.subscribed', occurredAt: new Date().toISOString(), customer: { email }, data: {} }),
+    });
+    expect(signUp.status).toBe(202);
+    expect(await signUp.json()).toEqual({ accepted: true });
+
+    const [mail] = mailsTo(join(dataDir, 'outbox'), email);
+    expect(mail).toContain('Trattoria da Mario');
+    const link = confirmLinkIn(mail!)!;
+    expect(link.startsWith(`http://127.0.0.1:${port}/v1/consent/confirm?token=`)).toBe(true);
+    // Opened in a browser: a page whose form posts the token back.
+    const page = await (await fetch(link)).text();
+    const action = /<form method="post" action="([^"]+)"/.exec(page)![1]!.replace(/&amp;/g, '&');
+    const token = /name="token" value="([^"]+)"/.exec(page)![1]!;
+    const confirmed = await fetch(new URL(action, link), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body: `token=${token}` });
+    expect(confirmed.status).toBe(200);
+    const found = (await (await api(`/v1/customers?q=${encodeURIComponent(email)}`, { key: sk })).json()) as { items: { consent: { newsletter: string; source: string } }[] };
+    expect(found.items[0]!.consent).toMatchObject({ newsletter: 'granted', source: 'double-opt-in' });
   });
 
   it('refuses a second instance on the same DATA_DIR, and a PORT already taken', async () => {
