@@ -3,8 +3,10 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { config } from './config.ts';
+import { SDK_RETRY } from './sdk-retry.ts';
 
 /** AWS clients, created once per process (on first use) and reused by every invocation. */
+
 let ddb: DynamoDBDocumentClient | undefined;
 let s3: S3Client | undefined;
 let ses: SESv2Client | undefined;
@@ -15,6 +17,7 @@ export function dynamo(): DynamoDBDocumentClient {
     ddb = DynamoDBDocumentClient.from(
       new DynamoDBClient({
         region: AWS_REGION,
+        ...SDK_RETRY,
         ...(DYNAMODB_ENDPOINT ? { endpoint: DYNAMODB_ENDPOINT, credentials: localCredentials } : {}),
       }),
       { marshallOptions: { removeUndefinedValues: true } },
@@ -28,6 +31,7 @@ export function s3Client(): S3Client {
     const { S3_ENDPOINT, AWS_REGION } = config();
     s3 = new S3Client({
       region: AWS_REGION,
+      ...SDK_RETRY,
       ...(S3_ENDPOINT
         ? {
             endpoint: S3_ENDPOINT,
@@ -45,7 +49,7 @@ export function s3Client(): S3Client {
 
 /** SES v2, for the mails clientela sends itself (on AWS; locally they go to `DATA_DIR/outbox/` instead). */
 export function sesClient(): SESv2Client {
-  if (!ses) ses = new SESv2Client({ region: config().AWS_REGION });
+  if (!ses) ses = new SESv2Client({ region: config().AWS_REGION, ...SDK_RETRY });
   return ses;
 }
 

@@ -1,5 +1,6 @@
 import { SFNClient, StartExecutionCommand, ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
 import { config } from './config.ts';
+import { SDK_RETRY } from './sdk-retry.ts';
 
 /**
  * The port that starts workflows. On AWS: StartExecution on the export state machine
@@ -38,7 +39,7 @@ export async function startExport(input: ExportExecutionInput): Promise<{ execut
   if (local) return local(input, { name });
   const { EXPORT_STATE_MACHINE_ARN: stateMachineArn, AWS_REGION } = config();
   if (!stateMachineArn) throw new Error('clientela: EXPORT_STATE_MACHINE_ARN is not set and no local workflow starter is registered');
-  sfn ??= new SFNClient({ region: AWS_REGION });
+  sfn ??= new SFNClient({ region: AWS_REGION, ...SDK_RETRY });
   try {
     const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
     return { executionArn: executionArn! };

@@ -1,3 +1,4 @@
+import { pause } from './backoff.ts';
 import type { TenantStore } from '../store/tenant.store.ts';
 import { generateKey, hashKey, kindOf, withScope, KEY_PATTERN, type ApiKeyRecord, type KeyKind, type KeyScope } from './api-key.ts';
 import { newTenant, settingsView, type SettingsPatch, type Tenant } from './tenant.schema.ts';
@@ -25,7 +26,7 @@ export async function changeTenant(store: TenantStore, id: string, change: (t: T
     const current = await getTenant(store, id);
     const next = { ...change(current), updatedAt: later(current.updatedAt) };
     if (await store.replaceTenant(next, current.updatedAt)) return next;
-    await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
+    await pause(attempt + 1);
   }
   throw new ConflictError('The tenant is being changed by another request; try again');
 }

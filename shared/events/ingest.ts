@@ -1,3 +1,4 @@
+import { pause as backoff } from '../domain/backoff.ts';
 import { ulid } from 'ulid';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import type { ApiKeyRecord } from '../domain/api-key.ts';
@@ -247,7 +248,7 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
 }
 
 /** A short random pause that grows with the rounds, so racing events spread out instead of colliding again. */
-const pause = (round: number) => new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 5 * 2 ** Math.min(round, 6))));
+const pause = (round: number) => backoff(round + 1);
 
 /**
  * The event is stored; the mail is best effort. A failure is logged (without the address) and the card

@@ -1,3 +1,4 @@
+import { pause as backoff } from '../domain/backoff.ts';
 import * as z from 'zod';
 import type { Customer } from '../domain/customer.schema.ts';
 import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.schema.ts';
@@ -120,7 +121,7 @@ function aliases(b: MergeCard): { email: string[]; phone: string[] } {
   return { email: uniq(people.map((p) => p.email)), phone: uniq(people.map((p) => p.phone)) };
 }
 
-const pause = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
+const pause = (attempt: number) => backoff(attempt + 1);
 
 export async function mergeCustomers(ctx: MergeContext, survivorId: string, otherId: string): Promise<{ customer: Customer; moved: number }> {
   const { merges, tenantId } = ctx;

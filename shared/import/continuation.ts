@@ -1,6 +1,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
 import { config } from '../config.ts';
+import { SDK_RETRY } from '../sdk-retry.ts';
 
 /**
  * The port that continues a large import in a fresh invocation before the Lambda time limit. On AWS: an
@@ -47,7 +48,7 @@ export async function continueImport(continuation: ImportContinuation): Promise<
   if (local) return local(continuation);
   const FunctionName = process.env.AWS_LAMBDA_FUNCTION_NAME;
   if (!FunctionName) throw new Error('clientela: AWS_LAMBDA_FUNCTION_NAME is not set and no local import continuation starter is registered');
-  lambda ??= new LambdaClient({ region: config().AWS_REGION });
+  lambda ??= new LambdaClient({ region: config().AWS_REGION, ...SDK_RETRY });
   const res = await lambda.send(
     new InvokeCommand({ FunctionName, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify({ continueImport: continuation })) }),
   );

@@ -1,3 +1,4 @@
+import { pause } from '../domain/backoff.ts';
 import type { Customer } from '../domain/customer.schema.ts';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
@@ -110,7 +111,7 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
         return;
       }
       if (attempt >= 8) throw new Error(`import ${job.id}: window at line ${window[0]!.rec.line} kept conflicting with concurrent changes`);
-      await new Promise((r) => setTimeout(r, Math.random() * 20 * 2 ** attempt));
+      await pause(attempt);
     }
   };
 

@@ -1,6 +1,4 @@
 import {
-  BatchGetCommand,
-  BatchWriteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -16,7 +14,7 @@ import type { ImportSink, ImportWindow, ReportEntry } from '../import/run-import
 import { cardEntity, cardWriteItems, consentEntity, identityEntity, internalSet } from './entities.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { CARD_SK, IMPORT_DRY_PREFIX, IMPORT_REPORT_PREFIX, IMPORT_UNDO_PREFIX, keys } from './keys.ts';
-import { withConflictRetry } from './retry.ts';
+import { batchGetAll, deleteAll, withThrottleRetry, withTransactionRetry } from './retry.ts';
 
 export type ClaimResult =
   | { state: 'claimed'; job: ImportJob }
@@ -82,7 +80,6 @@ const isListingPosition =
   (p: unknown): p is Record<string, string> =>
     !!p && typeof p === 'object' && (p as Record<string, unknown>).gsi4pk === keys.importsListingPk(tenantId) && Object.values(p).every((v) => typeof v === 'string');
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string): ImportStore {
   /**
@@ -102,15 +99,7 @@ export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string)
           ExclusiveStartKey,
         }),
       );
-      const items = page.Items ?? [];
-      for (let i = 0; i < items.length; i += 25) {
-        let requests: Record<string, object[]> | undefined = { [TableName]: items.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })) };
-        for (let attempt = 0; requests && Object.keys(requests).length; attempt++) {
-          if (attempt) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt) * Math.random()));
-          const out = await db.send(new BatchWriteCommand({ RequestItems: requests as never }));
-          requests = out.UnprocessedItems as typeof requests;
-        }
-      }
+      await deleteAll(db, TableName, (page.Items ?? []) as Record<string, unknown>[]);
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
   }
@@ -128,24 +117,13 @@ export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string)
     return Item ? jobFromItem(Item) : undefined;
   }
 
-  /** BatchGet with UnprocessedKeys retried (exponential backoff, full jitter). */
-  async function batchGet(Keys: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
-    const out: Record<string, unknown>[] = [];
-    let pending = Keys;
-    for (let attempt = 0; pending.length; attempt++) {
-      if (attempt > 0) await sleep(Math.random() * Math.min(2000, 25 * 2 ** attempt));
-      if (attempt > 10) throw new Error('DynamoDB kept answering UnprocessedKeys');
-      const res = await withThrottleRetry(() => db.send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending, ConsistentRead: true } } })));
-      out.push(...(res.Responses?.[TableName] ?? []));
-      pending = (res.UnprocessedKeys?.[TableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
-    }
-    return out;
-  }
+  /** BatchGet, strongly consistent, with UnprocessedKeys and throttling retried (shared/store/retry.ts). */
+  const batchGet = (Keys: Record<string, unknown>[]) => batchGetAll(db, TableName, Keys);
 
   /** One window's transaction: `lost` when the job's condition failed (another run owns it), `conflict` when a card did. */
   async function send(items: object[]): Promise<'ok' | 'conflict' | 'lost'> {
     try {
-      await withThrottleRetry(() => withConflictRetry(() => db.send(new TransactWriteCommand({ TransactItems: items as never }))));
+      await withTransactionRetry(() => db.send(new TransactWriteCommand({ TransactItems: items as never })));
       return 'ok';
     } catch (e) {
       if (!(e instanceof TransactionCanceledException)) throw e;
@@ -495,7 +473,7 @@ export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string)
       // Undo records of other imports of this customer stay: they belong to those imports' undo.
       if (items.length > 100) throw new Error(`undo of ${record.customerId}: ${items.length} items exceed one transaction`);
       try {
-        await withThrottleRetry(() => withConflictRetry(() => db.send(new TransactWriteCommand({ TransactItems: items as never }))));
+        await withTransactionRetry(() => db.send(new TransactWriteCommand({ TransactItems: items as never })));
         return true;
       } catch (e) {
         if (e instanceof TransactionCanceledException && (e.CancellationReasons ?? []).some((r) => r?.Code === 'ConditionalCheckFailed')) return false;
@@ -518,25 +496,4 @@ export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string)
       return jobFromItem(res.Attributes!);
     },
   };
-}
-
-/**
- * Throttling that outlasts the SDK's own retries (a hot partition during a big import) is retried
- * here with exponential backoff and full jitter, so a window is never dropped and never half-counted.
- */
-export async function withThrottleRetry<T>(fn: () => Promise<T>, attempts = 8, baseMs = 50): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (e) {
-      const name = (e as Error).name;
-      const throttled =
-        name === 'ThrottlingException' ||
-        name === 'ProvisionedThroughputExceededException' ||
-        name === 'RequestLimitExceeded' ||
-        (e instanceof TransactionCanceledException && (e.CancellationReasons ?? []).some((r) => r?.Code === 'ThrottlingError'));
-      if (!throttled || attempt >= attempts) throw e;
-      await sleep(Math.random() * Math.min(5000, baseMs * 2 ** attempt));
-    }
-  }
 }

@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import {
-  BatchGetCommand,
-  BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -18,7 +16,7 @@ import { prefixPage } from './prefix-page.ts';
 import { auditItem, type AuditEntry } from './audit.store.ts';
 import { CARD_SK, CONFLICT_REF_PREFIX, CONSENT_PREFIX, HISTORY_PREFIX, IMPORT_REPORT_PREFIX, STATE_PREFIX, eventKeys, keys, privacyKeys } from './keys.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
-import { withConflictRetry } from './retry.ts';
+import { batchGetAll, deleteAll, withConflictRetry } from './retry.ts';
 import { ERASURE_MARK_DAYS, erasureMark } from '../privacy/hmac.ts';
 
 type Key = { pk: string; sk: string };
@@ -78,7 +76,6 @@ export interface PrivacyStore {
 }
 
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string): PrivacyStore {
   /** A secret never changes once created, so a warm function keeps it. */
@@ -109,19 +106,8 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
     throw new Error('could not remove an identity conflict quoting the erased customer; retry the erasure');
   }
 
-  /** BatchWriteItem deletes, 25 a request, UnprocessedItems retried with backoff and full jitter. */
-  async function deleteKeys(list: Key[]): Promise<void> {
-    const unique = [...new Map(list.map((k) => [`${k.pk}\u0000${k.sk}`, k])).values()];
-    for (let i = 0; i < unique.length; i += 25) {
-      let pending: object[] = unique.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
-      for (let attempt = 0; pending.length; attempt++) {
-        if (attempt > 10) throw new Error('DynamoDB kept answering UnprocessedItems');
-        if (attempt) await sleep(Math.random() * Math.min(2000, 25 * 2 ** attempt));
-        const res = await db.send(new BatchWriteCommand({ RequestItems: { [TableName]: pending as never } }));
-        pending = (res.UnprocessedItems?.[TableName] as object[] | undefined) ?? [];
-      }
-    }
-  }
+  /** BatchWriteItem deletes (duplicates once), UnprocessedItems and throttling retried (shared/store/retry.ts). */
+  const deleteKeys = (list: Key[]) => deleteAll(db, TableName, list);
 
   async function* pages(tenantId: string, customerId: string): AsyncGenerator<Item[]> {
     let ExclusiveStartKey: Item | undefined;
@@ -162,16 +148,8 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
     async suppressedHashes(tenantId, hashes) {
       const found = new Set<string>();
       const unique = [...new Set(hashes)];
-      for (let i = 0; i < unique.length; i += 100) {
-        let pending: Item[] = unique.slice(i, i + 100).map((h) => privacyKeys.suppression(tenantId, h));
-        for (let attempt = 0; pending.length; attempt++) {
-          if (attempt > 10) throw new Error('DynamoDB kept answering UnprocessedKeys');
-          if (attempt) await sleep(Math.random() * Math.min(2000, 25 * 2 ** attempt));
-          const res = await db.send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending, ConsistentRead: true, ProjectionExpression: '#h', ExpressionAttributeNames: { '#h': 'hash' } } } }));
-          for (const item of res.Responses?.[TableName] ?? []) found.add(item.hash as string);
-          pending = (res.UnprocessedKeys?.[TableName]?.Keys as Item[] | undefined) ?? [];
-        }
-      }
+      const items = await batchGetAll(db, TableName, unique.map((h) => privacyKeys.suppression(tenantId, h)), { projection: '#h', names: { '#h': 'hash' } });
+      for (const item of items) found.add(item.hash as string);
       return found;
     },
 
