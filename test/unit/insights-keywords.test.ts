@@ -139,11 +139,23 @@ describe('keywords of a period', () => {
 
   it('bounds the terms it holds, keeping frequent ones exact and saying the rest may be approximate', async () => {
     async function* stream() {
-      for (let i = 0; i < 300; i++) yield text(`c${i % 10}`, `pizza parola${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}`);
+      for (let i = 0; i < 300; i++) yield text(`c${i % 10}`, `senza glutine z${i}z`); // 300 words seen once, 300 phrases too
     }
     const report = await keywords(stream(), { ...PERIOD, maxTerms: 50 });
     expect(report.approximate).toBe(true);
-    expect(report.items[0]).toEqual({ term: 'pizza', count: 300, customers: 10, previousCount: 0, trend: 301 });
+    expect(report.items).toEqual([
+      { term: 'glutine', count: 300, customers: 10, previousCount: 0, trend: 301 },
+      { term: 'senza', count: 300, customers: 10, previousCount: 0, trend: 301 },
+      { term: 'senza glutine', count: 300, customers: 10, previousCount: 0, trend: 301 },
+    ]);
+    expect((await keywords(stream(), PERIOD)).approximate).toBe(false);
+  });
+
+  it('counts each customer once however their texts interleave, and the order of texts does not matter', async () => {
+    const texts = Array.from({ length: 500 }, (_, i) => text(`c${(i * 7) % 3}`, i % 2 ? 'pizza buona' : 'Pizza!', i % 5 ? NOW : BEFORE));
+    const report = await keywords(texts, PERIOD);
+    expect(report.items.find((i) => i.term === 'pizza')).toEqual({ term: 'pizza', count: 400, customers: 3, previousCount: 100, trend: 401 / 101 });
+    expect(await keywords([...texts].reverse(), PERIOD)).toEqual(report);
   });
 
   it('refuses a period that does not end after it starts', async () => {
