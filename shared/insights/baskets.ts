@@ -23,8 +23,9 @@ import { byCodeUnits, mostFrequent, tallyForm, type FormTally } from './most-fre
  * distinct SKUs per order) / 0.001 since the kept SKUs' counts add up to at most the order lines; and K is
  * capped at `maxPairSkus` (default 8,192 → at most 33.5M counters, 134 MB; 5,000 SKUs → 12.5M, 50 MB) by
  * raising the count floor when more SKUs would pass it (reported as `capped`). Between the passes the
- * baskets are kept as SKU ids in one Int32Array (4 bytes a distinct order line, at most `maxBufferedLines`,
- * default 16M = 64 MB); past that, the source is read a second time instead.
+ * baskets are kept as SKU ids in one Int32Array (4 bytes a distinct order line and 4 an order, at most
+ * `maxBufferedLines` = 16M entries, 64 MB); past that, the source is read a second time instead.
+ * Measured: 1M orders of 1–19 lines over 5,000 SKUs (K = 5,000), peak RSS 172 MB for the whole process.
  */
 
 export interface BasketLine {

@@ -243,7 +243,7 @@ function visitPiece(piece: string, names: ReadonlySet<string>, visit: WordVisito
     piece.length < 2 ||
     piece.length > MAX_TOKEN ||
     (c0 >= 48 && c0 <= 57 && !/\p{L}/u.test(piece)) ||
-    (names.size > 0 && (names.has(piece) || names.has(fold(piece))));
+    (names.size > 0 && (names.has(piece) || (!isAscii(piece) && names.has(fold(piece)))));
   visit(dropped ? null : piece);
 }
 
