@@ -6,8 +6,8 @@ import { TABLE } from '../shared/store/table.ts';
 import { acknowledge } from './nag.ts';
 
 /** Key prefixes inside the import bucket (the import worker and the API agree on these). */
-export const IMPORT_PREFIX = 'imports/';
-export const REPORTS_PREFIX = 'reports/';
+export { IMPORT_PREFIX, REPORTS_PREFIX } from '../shared/object-keys.ts';
+import { IMPORT_PREFIX, REPORTS_PREFIX } from '../shared/object-keys.ts';
 
 /** Uploads, error reports, exports and old versions are kept this long. */
 export const TRANSIENT_OBJECT_DAYS = 7;

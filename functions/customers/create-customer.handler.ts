@@ -2,6 +2,7 @@ import { api } from '#shared/http/api.ts';
 import { recordAudit } from '#shared/audit/audit.ts';
 import { parseWith } from '#shared/http/problem.ts';
 import { privacyStores, stores } from '#shared/http/stores.ts';
+import { suppressionGate } from '#shared/privacy/suppression.ts';
 import { cardBody, etag } from '#shared/http/customer-view.ts';
 import { CreateCustomerSchema } from '#shared/domain/customer.schema.ts';
 import { createCustomer } from '#shared/domain/customers.ts';
@@ -10,7 +11,7 @@ import { createCustomer } from '#shared/domain/customers.ts';
 export const handler = api('admin', async (req) => {
   const input = parseWith(CreateCustomerSchema, req.body ?? {});
   const { tenant, key } = req.principal;
-  const customer = await createCustomer({ customers: stores().customers, tenant, actor: key, suppression: privacyStores().privacy }, input);
+  const customer = await createCustomer({ customers: stores().customers, tenant, actor: key, suppression: suppressionGate(privacyStores().privacy) }, input);
   await recordAudit(privacyStores().audit, { tenantId: tenant.id, actor: key.keyId, action: 'customer.create', target: 'customer' });
   return { status: 201, body: cardBody(customer), headers: { etag: etag(customer), location: `/v1/customers/${customer.id}` } };
 });

@@ -1,8 +1,8 @@
 import { monotonicFactory } from 'ulid';
 import * as z from 'zod';
-import { type AuditEntry, type AuditStore } from '../store/audit.store.ts';
+import { type AuditEntry, type AuditStore } from './audit.ports.ts';
 
-export type { AuditEntry, AuditStore } from '../store/audit.store.ts';
+export type { AuditEntry, AuditStore } from './audit.ports.ts';
 
 /** Monotonic within a process: two entries in the same millisecond keep their order in the log. */
 const ulid = monotonicFactory();

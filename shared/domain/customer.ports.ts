@@ -29,3 +29,11 @@ export interface CustomerStore {
   /** A page of the list; an altered or foreign cursor is a BadCursorError (400). */
   list(tenantId: string, request: ListRequest): Promise<{ items: Customer[]; nextCursor: string | null }>;
 }
+
+/** Erased persons, as the customer use cases see them (shared/privacy/suppression.ts implements it). */
+export interface SuppressionGate {
+  /** Which of these identities (email first) belongs to an erased person, if any. */
+  suppressedField(tenantId: string, ids: { email?: string | null; phone?: string | null }): Promise<'email' | 'phone' | undefined>;
+  /** The business recorded the person's new consent: they may be on the list again. */
+  lift(tenantId: string, ids: { email?: string | null; phone?: string | null }): Promise<void>;
+}

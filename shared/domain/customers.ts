@@ -1,5 +1,5 @@
 import { ulid } from 'ulid';
-import type { CustomerStore, WriteResult } from './customer.ports.ts';
+import type { CustomerStore, SuppressionGate, WriteResult } from './customer.ports.ts';
 import type { ConsentLedgerEntry } from './consent.ts';
 import type { Tenant } from './tenant.schema.ts';
 import { blankCustomer, publicView, type Customer, type CustomerFields, type HistoryEntry } from './customer.schema.ts';
@@ -7,7 +7,6 @@ import { normaliseFields, type NormalisedFields } from './customer-rules.ts';
 import { resolveFilter, type ListQuery } from './customer-filter.ts';
 import { findTag } from './tenants.ts';
 import { stampFields, type Provenance } from './provenance.ts';
-import { liftSuppression, suppressedAmong, type SuppressionStore } from '../privacy/suppression.ts';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError, invalid } from './errors.ts';
 
 /** What a use case needs: the store, the tenant, who acts, and a clock (injected so tests control it). */
@@ -17,7 +16,7 @@ export interface CustomerContext {
   actor: { keyId: string };
   now?: () => Date;
   /** Erased persons: their email or phone is not put on a card again, unless this request grants consent. */
-  suppression?: SuppressionStore;
+  suppression?: SuppressionGate;
 }
 
 /**
@@ -26,11 +25,10 @@ export interface CustomerContext {
  */
 async function checkSuppression(ctx: CustomerContext, ids: { email?: string | null; phone?: string | null }, fields: NormalisedFields): Promise<void> {
   if (!ctx.suppression || (!ids.email && !ids.phone)) return;
-  const hit = await suppressedAmong(ctx.suppression, ctx.tenant.id, ids.email ? [ids.email] : [], ids.phone ? [ids.phone] : []);
-  const field = hit.emails.size ? 'email' : hit.phones.size ? 'phone' : undefined;
+  const field = await ctx.suppression.suppressedField(ctx.tenant.id, ids);
   if (!field) return;
   if (fields.consent?.newsletter === 'granted') {
-    await liftSuppression(ctx.suppression, ctx.tenant.id, ids);
+    await ctx.suppression.lift(ctx.tenant.id, ids);
     return;
   }
   throw new ConflictError(`The ${field} belongs to a person who was erased and must not be added again, unless they give their consent anew (send consent.newsletter: granted)`, {

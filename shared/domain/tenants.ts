@@ -1,5 +1,5 @@
 import { pause } from './backoff.ts';
-import type { TenantStore } from '../store/tenant.store.ts';
+import type { TenantStore } from './tenant.ports.ts';
 import { generateKey, hashKey, kindOf, withScope, KEY_PATTERN, type ApiKeyRecord, type KeyKind, type KeyScope } from './api-key.ts';
 import { newTenant, settingsView, type SettingsPatch, type Tenant } from './tenant.schema.ts';
 import { ConflictError, NotFoundError, UnauthorizedError, invalid } from './errors.ts';

@@ -1,6 +1,6 @@
 import { ulid } from 'ulid';
-import type { CustomerStore } from '../store/customer.store.ts';
-import type { EventStore } from '../store/event.store.ts';
+import type { CustomerStore } from '../domain/customer.ports.ts';
+import type { EventStore } from './event.ports.ts';
 import { DomainError, NotFoundError } from '../domain/errors.ts';
 import { tokenTenant, verifyConsentToken } from './consent-token.ts';
 import { stampFields, type Provenance } from '../domain/provenance.ts';

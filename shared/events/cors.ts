@@ -1,4 +1,4 @@
-import type { TenantStore } from '../store/tenant.store.ts';
+import type { TenantStore } from '../domain/tenant.ports.ts';
 import { authenticate } from '../domain/tenants.ts';
 import { DomainError } from '../domain/errors.ts';
 

@@ -1,7 +1,7 @@
 import { publicView, type Customer } from '../domain/customer.schema.ts';
 import { fold } from '../domain/customer-rules.ts';
 import { NotFoundError } from '../domain/errors.ts';
-import type { MergeStore } from '../store/merge.store.ts';
+import type { MergeStore } from './merge.ports.ts';
 import type { EventCard } from './merge.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { EventStore } from '../store/event.store.ts';
+import type { EventStore } from './event.ports.ts';
 import { NotFoundError } from '../domain/errors.ts';
 
 /** `GET /v1/customers/{id}/history`: the whole timeline, newest first, a page at a time. */

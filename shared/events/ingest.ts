@@ -7,7 +7,7 @@ import { stampFields } from '../domain/provenance.ts';
 import { normaliseFields, type NormalisedFields } from '../domain/customer-rules.ts';
 import { ConflictError, ForbiddenError, ValidationError, invalid } from '../domain/errors.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
-import type { EventStore, EventWrite } from '../store/event.store.ts';
+import type { EventStore, EventWrite } from './event.ports.ts';
 import { PUBLISHABLE_EVENT_TYPES, type EventAnswer, type EventInput } from './event.schema.ts';
 import {
   applyContribution,

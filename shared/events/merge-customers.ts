@@ -3,7 +3,7 @@ import * as z from 'zod';
 import type { Customer } from '../domain/customer.schema.ts';
 import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.schema.ts';
 import { ConflictError, NotFoundError, invalid } from '../domain/errors.ts';
-import { MAX_TRANSACTION_ITEMS, type MergeStore, type StateItem } from '../store/merge.store.ts';
+import { MAX_TRANSACTION_ITEMS, type MergeStore, type StateItem } from './merge.ports.ts';
 import { isSuppressed, type SuppressionStore } from '../privacy/suppression.ts';
 import { MAX_CONFLICTS, contribution, type BookingState, type EventCard, type SubjectState } from './merge.ts';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EventStore } from '../store/event.store.ts';
+import type { EventStore } from './event.ports.ts';
 import { TooManyRequestsError } from '../domain/errors.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { ResolvedFilter } from '../domain/customer-filter.ts';
-import type { ExportFiles, ExportStore } from '../store/export.store.ts';
-import { exportKeys } from '../store/keys.ts';
-import { CUSTOMER_SHARDS } from '../store/table.ts';
+import type { ExportFiles, ExportStore } from './export.ports.ts';
+import { objectKeys } from '../object-keys.ts';
+import { CUSTOMER_SHARDS } from '../domain/sharding.ts';
 import type { ExportExecutionInput } from '../workflows.ts';
 import type { Customer } from '../domain/customer.schema.ts';
 import {
@@ -107,7 +107,7 @@ export async function plan(deps: ExportStepDeps, input: ExportExecutionInput): P
 }
 
 export async function writePart(deps: ExportStepDeps, part: PartInput): Promise<PartResult> {
-  const key = exportKeys.partObject(part.tenantId, part.exportId, part.shard);
+  const key = objectKeys.exportPart(part.tenantId, part.exportId, part.shard);
   const options: FormatOptions = { format: part.format, columns: part.columns, delimiter: part.delimiter, language: 'en' };
   const marketing = part.purpose === 'marketing';
   let rows = 0;
@@ -162,7 +162,7 @@ export async function combine(deps: ExportStepDeps, input: CombineInput): Promis
   const record = await deps.exports.get(tenantId, exportId);
   if (!record) throw new ExportStateError(`export ${exportId} does not exist`);
   const ordered = [...partResults].sort((a, b) => a.shard - b.shard);
-  const key = exportKeys.fileObject(tenantId, exportId, FILE_TYPES[record.format].extension);
+  const key = objectKeys.exportFile(tenantId, exportId, FILE_TYPES[record.format].extension);
   const options: FormatOptions = { format: record.format, columns: record.columns, delimiter: record.delimiter, language: record.headerLanguage };
   const attributeNames = [...new Set(ordered.flatMap((p) => p.attributeNames ?? []))].sort((a, b) => a.localeCompare(b, 'en'));
   if (attributeNames.length > MAX_ATTRIBUTE_COLUMNS) throw new TooManyAttributesError();
@@ -237,8 +237,8 @@ export async function markFailed(deps: ExportStepDeps, input: FailedInput): Prom
   const record = failed ?? (await deps.exports.get(tenantId, exportId));
   if (!record || record.status !== 'failed') return;
   const keys = [
-    ...Array.from({ length: CUSTOMER_SHARDS }, (_, shard) => exportKeys.partObject(tenantId, exportId, shard)),
-    exportKeys.fileObject(tenantId, exportId, FILE_TYPES[record.format].extension),
+    ...Array.from({ length: CUSTOMER_SHARDS }, (_, shard) => objectKeys.exportPart(tenantId, exportId, shard)),
+    objectKeys.exportFile(tenantId, exportId, FILE_TYPES[record.format].extension),
   ];
   await Promise.all(keys.map((k) => deps.files.remove(k)));
 }

@@ -1,7 +1,7 @@
 import { ulid } from 'ulid';
 import type { Tenant } from '../domain/tenant.schema.ts';
-import type { ExportFiles, ExportStore } from '../store/export.store.ts';
-import type { SegmentStore } from '../store/segment.store.ts';
+import type { ExportFiles, ExportStore } from './export.ports.ts';
+import type { SegmentStore } from '../segments/segment.ports.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { checkFilter, resolveForTenant } from '../segments/segments.ts';
 import type { ExportExecutionInput } from '../workflows.ts';

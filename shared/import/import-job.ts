@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { CsvLayout } from './csv-reader.ts';
 import type { DuplicatePolicy } from './merge.ts';
 import { IMPORT_FIELDS } from './columns.ts';
+import { objectKeys } from '../object-keys.ts';
 
 export type ImportStatus = 'pending' | 'running' | 'completed' | 'failed';
 
@@ -120,8 +121,8 @@ export function derivedImportId(token: string): string {
 export const IMPORT_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /** Key of an upload through POST /v1/imports; a file copied anywhere else under the prefix is a dropped one. */
-export const uploadKey = (tenantId: string, importId: string) => `imports/${tenantId}/${importId}.csv`;
-export const reportKey = (tenantId: string, importId: string) => `reports/${tenantId}/${importId}.csv`;
+export const uploadKey = objectKeys.importUpload;
+export const reportKey = objectKeys.importReport;
 
 /** Tenant and (for API uploads) import id from an object key `imports/{tenantId}/...`; undefined when not one. */
 export function parseImportKey(key: string): { tenantId: string; uploadId?: string; fileName: string } | undefined {

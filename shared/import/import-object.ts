@@ -1,5 +1,5 @@
-import type { TenantStore } from '../store/tenant.store.ts';
-import type { ImportStore } from '../store/import.store.ts';
+import type { TenantStore } from '../domain/tenant.ports.ts';
+import type { ImportStore } from './import.ports.ts';
 import { changeTenant, findTag } from '../domain/tenants.ts';
 import { describeMapping, mapColumns } from './columns.ts';
 import {

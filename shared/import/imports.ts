@@ -1,7 +1,7 @@
 import { ulid } from 'ulid';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import { NotFoundError } from '../domain/errors.ts';
-import type { ImportStore } from '../store/import.store.ts';
+import type { ImportStore } from './import.ports.ts';
 import { IMPORT_ID, MAX_IMPORT_BYTES, importView, newImportJob, uploadKey, type CreateImportInput } from './import-job.ts';
 
 /** Use cases behind the /v1/imports routes. Signing is a port: the S3 presigners in the handlers. */

@@ -1,6 +1,6 @@
 import { publicView } from '../domain/customer.schema.ts';
 import { NotFoundError } from '../domain/errors.ts';
-import type { PrivacyStore } from '../store/privacy.store.ts';
+import type { PrivacyStore } from './privacy.ports.ts';
 
 /**
  * `GET /v1/customers/{id}/export` (GDPR access and portability): everything held about the person, from

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { NotFoundError } from '../domain/errors.ts';
-import { type PrivacyStore } from '../store/privacy.store.ts';
+import { type PrivacyStore } from './privacy.ports.ts';
 
 export const ConsentQuerySchema = z
   .object({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().min(1).max(2000).optional() })

@@ -2,7 +2,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { Customer } from '../domain/customer.schema.ts';
 import { normaliseEmail } from '../domain/customer-rules.ts';
 import { ConflictError, NotFoundError, invalid } from '../domain/errors.ts';
-import type { PrivacyStore, ReportEntry } from '../store/privacy.store.ts';
+import type { PrivacyStore, ReportEntry } from './privacy.ports.ts';
 import { auditEntry } from '../audit/audit.ts';
 import { suppressIdentity, type Identity } from './suppression.ts';
 import type { ErrorReportFiles } from '../import/error-report.ts';

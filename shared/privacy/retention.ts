@@ -1,4 +1,4 @@
-import type { PrivacyStore } from '../store/privacy.store.ts';
+import type { PrivacyStore } from './privacy.ports.ts';
 import type { ErrorReportFiles } from '../import/error-report.ts';
 import { eraseCustomer } from './erasure.ts';
 

@@ -1,5 +1,6 @@
-import type { PrivacyStore } from '../store/privacy.store.ts';
+import type { PrivacyStore } from './privacy.ports.ts';
 import { derivedKey, hmac } from './hmac.ts';
+import type { SuppressionGate } from '../domain/customer.ports.ts';
 
 /** The part of the privacy store suppression needs. */
 export type SuppressionStore = Pick<PrivacyStore, 'privacySecret' | 'findPrivacySecret' | 'suppressedHashes' | 'suppress' | 'liftSuppression'>;
@@ -54,4 +55,15 @@ export async function liftSuppression(store: SuppressionStore, tenantId: string,
   if (!secret) return;
   const hashes = identityHashes(secret, id);
   if (hashes.length) await store.liftSuppression(tenantId, hashes.map((h) => h.hash));
+}
+
+/** The customer use cases' view of suppression (shared/domain/customer.ports.ts). */
+export function suppressionGate(store: SuppressionStore): SuppressionGate {
+  return {
+    async suppressedField(tenantId, ids) {
+      const hit = await suppressedAmong(store, tenantId, ids.email ? [ids.email] : [], ids.phone ? [ids.phone] : []);
+      return hit.emails.size ? 'email' : hit.phones.size ? 'phone' : undefined;
+    },
+    lift: (tenantId, ids) => liftSuppression(store, tenantId, ids),
+  };
 }

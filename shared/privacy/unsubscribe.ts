@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { ulid } from 'ulid';
 import * as z from 'zod';
 import { DomainError, NotFoundError } from '../domain/errors.ts';
-import type { PrivacyStore } from '../store/privacy.store.ts';
+import type { PrivacyStore } from './privacy.ports.ts';
 import { derivedKey, hmac } from './hmac.ts';
 import { stampFields, type Provenance } from '../domain/provenance.ts';
 

@@ -1,7 +1,7 @@
 import { ulid } from 'ulid';
 import type { Tenant } from '../domain/tenant.schema.ts';
-import type { CustomerStore } from '../store/customer.store.ts';
-import type { SegmentStore } from '../store/segment.store.ts';
+import type { CustomerStore } from '../domain/customer.ports.ts';
+import type { SegmentStore } from './segment.ports.ts';
 import { resolveFilter, type Filter, type ResolvedFilter } from '../domain/customer-filter.ts';
 import { listCustomers } from '../domain/customers.ts';
 import { findTag } from '../domain/tenants.ts';

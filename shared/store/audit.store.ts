@@ -1,26 +1,8 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { prefixPage } from './prefix-page.ts';
 import { auditKeys } from './keys.ts';
-
-/** One admin action. Never personal data: the actor is a key id, the target a kind or a technical id. */
-export interface AuditEntry {
-  id: string;
-  at: string;
-  /** The API key id that acted, or `system:<job>` for scheduled work. */
-  actor: string;
-  /** `customer.create`, `customer.erase`, `key.revoke`, `settings.update`, ... */
-  action: string;
-  /** What was acted on, without personal data: `customer`, `settings`, an import/export/key/segment id, a tag name. */
-  target?: string;
-  /** Non-personal precision: the settings fields changed, a key's kind and scope. */
-  detail?: string;
-}
-
-export interface AuditStore {
-  put(tenantId: string, entry: AuditEntry): Promise<void>;
-  /** Newest first. */
-  list(tenantId: string, limit: number, cursor?: string): Promise<{ items: AuditEntry[]; nextCursor: string | null }>;
-}
+import type { AuditEntry, AuditStore } from '../audit/audit.ports.ts';
+export type { AuditEntry, AuditStore } from '../audit/audit.ports.ts';
 
 /** The item of an audit entry; also written inside other transactions (erasure) so the act and its record go together. */
 export function auditItem(tableName: string, tenantId: string, e: AuditEntry) {

@@ -1,63 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import type { HistoryEntry } from '../domain/customer.schema.ts';
+
 import type { EventAnswer } from '../events/event.schema.ts';
 import type { EventCard, SubjectState } from '../events/merge.ts';
-import type { ConsentLedgerEntry } from '../domain/consent.ts';
+
 import { cardEntity, cardWriteItems, historyEntity, subjectStateEntity, withoutInternal } from './entities.ts';
 import { decodeCursor, encodeCursor, skPosition } from './cursor.ts';
 import { HISTORY_PREFIX, eventKeys, keys, privacyKeys } from './keys.ts';
 import { withConflictRetry } from './retry.ts';
-
-/** A history item: the contract's `{ id, type, occurredAt, data }` plus what erasure and audits need. */
-export interface HistoryItem extends HistoryEntry {
-  eventId: string;
-  /** The receipt's id when it is not the eventId (publishable-key events: `P#{eventId}`). */
-  receiptId?: string;
-  origin?: string;
-}
-
-/** Everything one event writes, in one transaction. */
-export interface EventWrite {
-  card: EventCard;
-  /** The version the card was read at; null for a new customer (the card must not exist). */
-  previousVersion: number | null;
-  /** Identity lookups to create (new customer, or an identity filled in). */
-  lookups: { email?: string; phone?: string };
-  /** Suppression hashes that must still be absent when the write commits (an erasure racing the event). */
-  suppressionGuards?: string[];
-  history: HistoryItem;
-  receipt: { eventId: string; answer: EventAnswer; expiresAt: number };
-  subject?: SubjectState;
-  consent?: ConsentLedgerEntry;
-}
-
-/** `stale`: the card changed since it was read; `identity`: an email/phone got taken meanwhile;
- * `suppressed`: one of the event's identities was erased meanwhile. */
-export type EventWriteResult = 'ok' | 'duplicate' | 'stale' | 'identity' | 'suppressed';
-
-export interface EventStore {
-  getReceipt(tenantId: string, eventId: string): Promise<EventAnswer | undefined>;
-  /** Who owns an email and a phone (strongly consistent; both lookups in parallel). */
-  findOwners(tenantId: string, ids: { email?: string; phone?: string }): Promise<{ email?: string; phone?: string }>;
-  /** The card and, when the event is about one, the booking's or order's state item. */
-  loadCustomer(tenantId: string, customerId: string, subject?: { kind: 'booking' | 'order'; id: string }): Promise<{ card?: EventCard; subject?: SubjectState }>;
-  write(tenantId: string, w: EventWrite): Promise<EventWriteResult>;
-  /** A page of history, newest first; undefined when the customer does not exist. */
-  history(tenantId: string, customerId: string, limit: number, cursor?: string): Promise<{ items: HistoryEntry[]; nextCursor: string | null } | undefined>;
-  /** The tenant's double opt-in secret, created on first use. */
-  consentSecret(tenantId: string): Promise<string>;
-  /** The secret if the tenant has one (a confirmation never creates it). */
-  findConsentSecret(tenantId: string): Promise<string | undefined>;
-  /** Counts one request in a fixed window; answers the count after it. */
-  countRequest(tenantId: string, subject: string, windowStart: number, windowSeconds: number): Promise<number>;
-}
-
+import type { EventStore } from '../events/event.ports.ts';
+export type { HistoryItem, EventWrite, EventWriteResult, EventStore } from '../events/event.ports.ts';
 
 const subjectKey = (tenantId: string, customerId: string, s: { kind: 'booking' | 'order'; id: string }) =>
   s.kind === 'booking' ? eventKeys.bookingState(tenantId, customerId, s.id) : eventKeys.orderState(tenantId, customerId, s.id);
-
 
 export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string): EventStore {
   const get = async (Key: Record<string, string>) => (await db.send(new GetCommand({ TableName, Key, ConsistentRead: true }))).Item;

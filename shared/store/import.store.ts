@@ -8,47 +8,15 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { Customer } from '../domain/customer.schema.ts';
-import { LEASE_MS, newImportJob, UNDO_DAYS, type ImportJob, type ImportSource } from '../import/import-job.ts';
-import { changedFields, UNDO_FIELDS, type UndoRecord, type UndoStore } from '../import/undo.ts';
-import type { ImportSink, ImportWindow, ReportEntry } from '../import/run-import.ts';
+import { LEASE_MS, newImportJob, UNDO_DAYS, type ImportJob } from '../import/import-job.ts';
+import { changedFields, UNDO_FIELDS, type UndoRecord } from '../import/undo.ts';
+import type { ImportWindow, ReportEntry } from '../import/run-import.ts';
 import { cardEntity, cardWriteItems, consentEntity, identityEntity, internalSet } from './entities.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { CARD_SK, IMPORT_DRY_PREFIX, IMPORT_REPORT_PREFIX, IMPORT_UNDO_PREFIX, keys } from './keys.ts';
 import { batchGetAll, deleteAll, withThrottleRetry, withTransactionRetry } from './retry.ts';
-
-export type ClaimResult =
-  | { state: 'claimed'; job: ImportJob }
-  /** This very object was imported (or failed) already: a repeated S3 event. */
-  | { state: 'done'; job: ImportJob }
-  /** Another run holds a fresh lease on this object's import. */
-  | { state: 'busy'; job: ImportJob }
-  /** The job id belongs to another object (the upload key was written twice). */
-  | { state: 'other'; job: ImportJob };
-
-export interface ClaimRequest {
-  tenantId: string;
-  importId: string;
-  token: string;
-  source: ImportSource;
-  fileName: string;
-  at: string;
-  leaseUntil: string;
-}
-
-export interface ImportStore extends Omit<ImportSink, 'addTags'>, UndoStore {
-  createPending(job: ImportJob): Promise<void>;
-  get(tenantId: string, importId: string): Promise<ImportJob | undefined>;
-  list(tenantId: string, limit: number, cursor?: string): Promise<{ items: ImportJob[]; nextCursor: string | null }>;
-  /** Takes the job for this source object (creating it for a dropped file), exactly once per object. */
-  claim(req: ClaimRequest): Promise<ClaimResult>;
-  /** Ends the job (completed or failed), if this run still owns it. */
-  finish(tenantId: string, importId: string, token: string, patch: Pick<ImportJob, 'status' | 'reason' | 'reportKey' | 'finishedAt'> & Partial<ImportJob>): Promise<void>;
-  /** The error report's entries, in file order. */
-  reportChunks(tenantId: string, importId: string): AsyncGenerator<ReportEntry>;
-  /** Ends this run's lease on a running job still at checkpoint `offset` (it stopped there for a continuation);
-   * false when another run has moved the job on. */
-  release(tenantId: string, importId: string, token: string, offset: number, at: string): Promise<boolean>;
-}
+import type { ImportStore } from '../import/import.ports.ts';
+export type { ClaimResult, ClaimRequest, ImportStore } from '../import/import.ports.ts';
 
 /** Error-report chunks live as long as the report file (7 days), then TTL removes them. */
 const REPORT_TTL_SECONDS = 7 * 24 * 3600;
@@ -79,7 +47,6 @@ const isListingPosition =
   (tenantId: string) =>
   (p: unknown): p is Record<string, string> =>
     !!p && typeof p === 'object' && (p as Record<string, unknown>).gsi4pk === keys.importsListingPk(tenantId) && Object.values(p).every((v) => typeof v === 'string');
-
 
 export function dynamoImportStore(db: DynamoDBDocumentClient, TableName: string): ImportStore {
   /**

@@ -112,9 +112,6 @@ export const exportKeys = {
   export: (tenantId: string, exportId: string) => ({ pk: `T#${tenantId}#EXPORTS`, sk: `EXPORT#${exportId}` }),
   exportsPk: (tenantId: string) => `T#${tenantId}#EXPORTS`,
   EXPORT_PREFIX: 'EXPORT#',
-  /** Objects in the export bucket: the parts (deleted once combined) and the file itself. */
-  partObject: (tenantId: string, exportId: string, shard: number) => `exports/${tenantId}/${exportId}/parts/${String(shard).padStart(3, '0')}`,
-  fileObject: (tenantId: string, exportId: string, extension: string) => `exports/${tenantId}/${exportId}/customers.${extension}`,
 };
 
 // ---- Events (automatic capture): receipts, per-booking/per-order state, consent secret, rate limits ----

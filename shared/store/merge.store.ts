@@ -1,55 +1,15 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import type { Customer } from '../domain/customer.schema.ts';
+
 import type { EventCard, SubjectState } from '../events/merge.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
 import { cardEntity, identityEntity, subjectStateEntity, withoutInternal } from './entities.ts';
 import { CARD_SK, STATE_PREFIX, keys, mergeKeys } from './keys.ts';
 import { withConflictRetry } from './retry.ts';
-
-/** DynamoDB's limit on one transaction; a merge moves a long history in chunks of this size. */
-export const MAX_TRANSACTION_ITEMS = 100;
-
-/** A booking or order state item of a customer, by sort key. */
-export interface StateItem {
-  sk: string;
-  state: SubjectState;
-  /** Set on a copy made by an unfinished merge from this customer (not a state of the survivor's own). */
-  copiedFrom?: string;
-}
-
-export interface Redirect {
-  /** The surviving customer. */
-  target: string;
-  /** `moving`: history and ledger entries are still being moved; a repeated merge request finishes it. */
-  status: 'moving' | 'done';
-}
-
-/** The one transaction that makes the merge visible. */
-export interface SwitchOver {
-  survivor: EventCard;
-  survivorVersion: number;
-  otherId: string;
-  otherVersion: number;
-  /** Identity lookups (email/phone values) that now point at the survivor; each must point at the other or nowhere. */
-  lookups: { email: string[]; phone: string[] };
-  /** Merged states of bookings/orders both customers had, written over the survivor's own. */
-  mergedStates: StateItem[];
-}
-
-export interface MergeStore {
-  getCard(tenantId: string, id: string): Promise<EventCard | undefined>;
-  getRedirect(tenantId: string, id: string): Promise<Redirect | undefined>;
-  /** The customer's booking/order state items (consistent). */
-  states(tenantId: string, id: string): Promise<StateItem[]>;
-  /** Copies states into the survivor's partition, marked `copiedFrom`; answers the sort keys that turned out to be taken by a state of the survivor's own. */
-  copyStates(tenantId: string, survivorId: string, otherId: string, states: StateItem[]): Promise<{ taken: string[] }>;
-  switchOver(tenantId: string, s: SwitchOver): Promise<'ok' | 'stale'>;
-  /** Moves the other's history and consent entries to the survivor and deletes its states, a chunk per transaction; then marks the redirect done. */
-  moveRest(tenantId: string, survivorId: string, otherId: string): Promise<{ moved: number }>;
-  /** Cards whose folded last + first name are exactly these (gsi3, every shard). */
-  byName(tenantId: string, lastFolded: string, firstFolded: string): Promise<Customer[]>;
-}
+import type { StateItem, Redirect, MergeStore } from '../events/merge.ports.ts';
+import { MAX_TRANSACTION_ITEMS } from '../events/merge.ports.ts';
+export type { StateItem, Redirect, SwitchOver, MergeStore } from '../events/merge.ports.ts';
+export { MAX_TRANSACTION_ITEMS } from '../events/merge.ports.ts';
 
 const stateOf = (item: Record<string, unknown>) => withoutInternal<SubjectState>(item, subjectStateEntity.internal);
 

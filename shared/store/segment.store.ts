@@ -14,21 +14,8 @@ import { keys, segmentKeys } from './keys.ts';
 import { compileFilter } from './filter-expression.ts';
 import { prefixPage } from './prefix-page.ts';
 import { internalSet } from './entities.ts';
-
-/** Saved segments, and counting the customers a filter matches. */
-export interface SegmentStore {
-  /** Answers false when a segment with this id exists already. */
-  create(tenantId: string, segment: Segment): Promise<boolean>;
-  get(tenantId: string, id: string): Promise<Segment | undefined>;
-  list(tenantId: string, page: { limit: number; cursor?: string }): Promise<{ items: Segment[]; nextCursor: string | null }>;
-  /** Replaces an existing segment; answers false when there is none. */
-  replace(tenantId: string, segment: Segment): Promise<boolean>;
-  /** Answers false when there was nothing to delete. */
-  remove(tenantId: string, id: string): Promise<boolean>;
-  /** Customers matching the filter, counted over every shard (no items read back). */
-  countMembers(tenantId: string, filter: ResolvedFilter): Promise<number>;
-}
-
+import type { SegmentStore } from '../segments/segment.ports.ts';
+export type { SegmentStore } from '../segments/segment.ports.ts';
 
 const INTERNAL = internalSet('tenantId');
 const fromItem = (item: Record<string, unknown>): Segment => {

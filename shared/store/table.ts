@@ -29,8 +29,4 @@ export const KEY_ATTRIBUTES: string[] = [
   ...TABLE.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
 ];
 
-/**
- * Tenant-wide index keys are spread over this many shards (a customer's shard comes from its id),
- * so a busy tenant or a large import is not capped at one partition key's 1,000 write units/s.
- */
-export const CUSTOMER_SHARDS = 8;
+export { CUSTOMER_SHARDS } from '../domain/sharding.ts';

@@ -4,20 +4,8 @@ import type { Tenant } from '../domain/tenant.schema.ts';
 import type { ApiKeyRecord } from '../domain/api-key.ts';
 import { keys } from './keys.ts';
 import { internalSet, withoutInternal } from './entities.ts';
-
-/** Tenants (settings and tag catalogue) and their API keys. */
-export interface TenantStore {
-  getTenant(tenantId: string): Promise<Tenant | undefined>;
-  /** Creates the tenant unless it exists; answers whether it created it. */
-  createTenant(tenant: Tenant): Promise<boolean>;
-  /** Replaces the tenant if it is still at `expectedUpdatedAt` (optimistic concurrency). */
-  replaceTenant(tenant: Tenant, expectedUpdatedAt: string): Promise<boolean>;
-  putApiKey(hash: string, key: ApiKeyRecord): Promise<void>;
-  getApiKey(hash: string): Promise<ApiKeyRecord | undefined>;
-  listApiKeys(tenantId: string): Promise<ApiKeyRecord[]>;
-  /** Sets `revokedAt` (once); answers the key's record, undefined when the tenant has no such key. */
-  revokeApiKey(tenantId: string, keyId: string, at: string): Promise<ApiKeyRecord | undefined>;
-}
+import type { TenantStore } from '../domain/tenant.ports.ts';
+export type { TenantStore } from '../domain/tenant.ports.ts';
 
 const INTERNAL = internalSet('hash');
 const strip = <T>(item: Record<string, unknown> | undefined): T | undefined => (item ? withoutInternal<T>(item, INTERNAL) : undefined);

@@ -1,0 +1,6 @@
+/**
+ * Tenant-wide lists (the customer indexes, the purchase collection) are spread over this many shards (a
+ * customer's shard comes from its id), so a busy tenant or a large import is not capped at one partition
+ * key's 1,000 write units/s, and a tenant-wide read runs as this many parallel queries.
+ */
+export const CUSTOMER_SHARDS = 8;

@@ -1,0 +1,52 @@
+/**
+ * The port of capture: what the use cases need from the table, in their own words. shared/store/event.store.ts implements it
+ * (the adapter depends on this module; the use cases never import the adapter).
+ */
+import type { HistoryEntry } from '../domain/customer.schema.ts';
+import type { ConsentLedgerEntry } from '../domain/consent.ts';
+import type { EventAnswer } from './event.schema.ts';
+import type { EventCard, SubjectState } from './merge.ts';
+
+/** A history item: the contract's `{ id, type, occurredAt, data }` plus what erasure and audits need. */
+export interface HistoryItem extends HistoryEntry {
+  eventId: string;
+  /** The receipt's id when it is not the eventId (publishable-key events: `P#{eventId}`). */
+  receiptId?: string;
+  origin?: string;
+}
+
+/** Everything one event writes, in one transaction. */
+export interface EventWrite {
+  card: EventCard;
+  /** The version the card was read at; null for a new customer (the card must not exist). */
+  previousVersion: number | null;
+  /** Identity lookups to create (new customer, or an identity filled in). */
+  lookups: { email?: string; phone?: string };
+  /** Suppression hashes that must still be absent when the write commits (an erasure racing the event). */
+  suppressionGuards?: string[];
+  history: HistoryItem;
+  receipt: { eventId: string; answer: EventAnswer; expiresAt: number };
+  subject?: SubjectState;
+  consent?: ConsentLedgerEntry;
+}
+
+/** `stale`: the card changed since it was read; `identity`: an email/phone got taken meanwhile;
+ * `suppressed`: one of the event's identities was erased meanwhile. */
+export type EventWriteResult = 'ok' | 'duplicate' | 'stale' | 'identity' | 'suppressed';
+
+export interface EventStore {
+  getReceipt(tenantId: string, eventId: string): Promise<EventAnswer | undefined>;
+  /** Who owns an email and a phone (strongly consistent; both lookups in parallel). */
+  findOwners(tenantId: string, ids: { email?: string; phone?: string }): Promise<{ email?: string; phone?: string }>;
+  /** The card and, when the event is about one, the booking's or order's state item. */
+  loadCustomer(tenantId: string, customerId: string, subject?: { kind: 'booking' | 'order'; id: string }): Promise<{ card?: EventCard; subject?: SubjectState }>;
+  write(tenantId: string, w: EventWrite): Promise<EventWriteResult>;
+  /** A page of history, newest first; undefined when the customer does not exist. */
+  history(tenantId: string, customerId: string, limit: number, cursor?: string): Promise<{ items: HistoryEntry[]; nextCursor: string | null } | undefined>;
+  /** The tenant's double opt-in secret, created on first use. */
+  consentSecret(tenantId: string): Promise<string>;
+  /** The secret if the tenant has one (a confirmation never creates it). */
+  findConsentSecret(tenantId: string): Promise<string | undefined>;
+  /** Counts one request in a fixed window; answers the count after it. */
+  countRequest(tenantId: string, subject: string, windowStart: number, windowSeconds: number): Promise<number>;
+}

@@ -1,0 +1,18 @@
+/**
+ * Every S3 object key, in one place (DynamoDB keys live in shared/store/keys.ts). The CDK app reads the
+ * prefixes for lifecycle rules and IAM; the import and export code builds keys only through these.
+ */
+export const IMPORT_PREFIX = 'imports/';
+export const REPORTS_PREFIX = 'reports/';
+export const EXPORTS_PREFIX = 'exports/';
+
+export const objectKeys = {
+  /** A CSV to import, in the import bucket; the tenant comes from the key, never from the file. */
+  importUpload: (tenantId: string, importId: string) => `${IMPORT_PREFIX}${tenantId}/${importId}.csv`,
+  /** An import's error report (CSV), in the import bucket; expires with its lifecycle rule. */
+  importReport: (tenantId: string, importId: string) => `${REPORTS_PREFIX}${tenantId}/${importId}.csv`,
+  /** One shard's part of an export (deleted once combined), in the export bucket. */
+  exportPart: (tenantId: string, exportId: string, shard: number) => `${EXPORTS_PREFIX}${tenantId}/${exportId}/parts/${String(shard).padStart(3, '0')}`,
+  /** The export file itself. */
+  exportFile: (tenantId: string, exportId: string, extension: string) => `${EXPORTS_PREFIX}${tenantId}/${exportId}/customers.${extension}`,
+};

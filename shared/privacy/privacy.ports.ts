@@ -1,0 +1,63 @@
+/**
+ * The port of privacy (secret, suppression, erasure, consent links, retention): what the use cases need from the table, in their own words. shared/store/privacy.store.ts implements it
+ * (the adapter depends on this module; the use cases never import the adapter).
+ */
+import type { Customer } from '../domain/customer.schema.ts';
+import type { ConsentLedgerEntry } from '../domain/consent.ts';
+import type { AuditEntry } from '../audit/audit.ports.ts';
+
+type Key = { pk: string; sk: string };
+type Item = Record<string, unknown>;
+
+/** Everything held in a customer's partition, sorted by kind (raw attributes, internal keys removed). */
+export interface PartitionContents {
+  card?: Customer;
+  history: Item[];
+  consents: ConsentLedgerEntry[];
+  states: Item[];
+}
+
+/** A report entry of an import (`{ line, row, reason }`), as the import worker stores it. */
+export interface ReportEntry {
+  line: number;
+  row: string;
+  reason: string;
+}
+
+export interface PrivacyStore {
+  /** The tenant's privacy secret, created on first use (conditional put: two first uses agree). */
+  privacySecret(tenantId: string): Promise<string>;
+  /** The secret if the tenant has one; never creates it. */
+  findPrivacySecret(tenantId: string): Promise<string | undefined>;
+
+  /** Which of these identity hashes are suppressed. */
+  suppressedHashes(tenantId: string, hashes: string[]): Promise<Set<string>>;
+  suppress(tenantId: string, entries: { hash: string; kind: 'email' | 'phone' }[], at: string): Promise<void>;
+  liftSuppression(tenantId: string, hashes: string[]): Promise<void>;
+
+  /** The card (strongly consistent), or undefined. */
+  getCard(tenantId: string, customerId: string): Promise<Customer | undefined>;
+  /** A page of the consent ledger, newest first; undefined when the customer does not exist. */
+  consents(tenantId: string, customerId: string, limit: number, cursor?: string): Promise<{ items: ConsentLedgerEntry[]; nextCursor: string | null } | undefined>;
+  /** The whole partition (card, history, ledger, booking/order states), read page by page. */
+  partition(tenantId: string, customerId: string): Promise<PartitionContents>;
+  /**
+   * Deletes every item of the partition but the card, and the idempotency receipts its history names.
+   * Page by page, receipts before the history entries that lead to them, so an interrupted run leaves
+   * nothing a second run cannot find. Answers how many items went.
+   */
+  erasePartition(tenantId: string, customerId: string): Promise<number>;
+  /** Card, the identity lookups still pointing at it and the audit entry in one transaction; false when the card changed meanwhile. */
+  finishErasure(tenantId: string, card: Customer, identities: { email?: string | null; phone?: string | null }[], audit: AuditEntry): Promise<boolean>;
+  /** Replaces the card if still at `prev.version`, appending a ledger entry (unsubscribe). */
+  updateConsent(tenantId: string, next: Customer, prev: Customer, entry: ConsentLedgerEntry): Promise<boolean>;
+
+  /** Ids of customers whose last contact is before `cutoff`, one shard of the list index at a time. */
+  inactiveCustomerIds(tenantId: string, cutoff: string, limit: number): Promise<string[]>;
+  /** Tenants that set `retention.inactiveMonths`. */
+  tenantsWithRetention(): Promise<{ tenantId: string; inactiveMonths: number }[]>;
+
+  /** Error-report items of the tenant's imports created since `since`, for redaction. */
+  importReports(tenantId: string, since: string): AsyncGenerator<{ importId: string; reportKey: string | null; key: Key; entries: ReportEntry[] }>;
+  replaceReportEntries(key: Key, entries: ReportEntry[]): Promise<void>;
+}
