@@ -18,6 +18,7 @@ import { errorReportFiles } from './error-report.ts';
 import { runImport, type ImportSink } from './run-import.ts';
 import { suppressedAmong, type SuppressionStore } from '../privacy/suppression.ts';
 import type { ImportContinuation } from './continuation.ts';
+import { claimJob } from './claim.ts';
 
 export interface ImportPorts {
   imports: ImportStore;
@@ -70,7 +71,7 @@ export async function importObject(ports: ImportPorts, source: ImportSource, bud
   }
   const token = sourceToken(source);
   const claimFor = (importId: string) =>
-    imports.claim({ tenantId: tenant.id, importId, token, source, fileName: parsed.fileName, at: now().toISOString(), leaseUntil: new Date(now().getTime() + LEASE_MS).toISOString() });
+    claimJob(imports, { tenantId: tenant.id, importId, token, source, fileName: parsed.fileName, at: now().toISOString(), leaseUntil: new Date(now().getTime() + LEASE_MS).toISOString() });
   let claim = await claimFor(parsed.uploadId ?? derivedImportId(token));
   if (claim.state === 'other') claim = await claimFor(derivedImportId(token));
   const importId = claim.job.id;

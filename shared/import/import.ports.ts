@@ -29,8 +29,12 @@ export interface ImportStore extends Omit<ImportSink, 'addTags'>, UndoStore {
   createPending(job: ImportJob): Promise<void>;
   get(tenantId: string, importId: string): Promise<ImportJob | undefined>;
   list(tenantId: string, limit: number, cursor?: string): Promise<{ items: ImportJob[]; nextCursor: string | null }>;
-  /** Takes the job for this source object (creating it for a dropped file), exactly once per object. */
-  claim(req: ClaimRequest): Promise<ClaimResult>;
+  /** Creates a running job for a dropped file, unless a job with its id exists (false then). */
+  createRunning(job: ImportJob): Promise<boolean>;
+  /** Starts a pending, never-started job for this object (false when another run got there first). */
+  startPending(req: ClaimRequest): Promise<boolean>;
+  /** Renews an expired lease of this object's job, if it is still `previousLease` (false otherwise). */
+  takeOver(req: ClaimRequest, previousLease: string | null | undefined): Promise<boolean>;
   /** Ends the job (completed or failed), if this run still owns it. */
   finish(tenantId: string, importId: string, token: string, patch: Pick<ImportJob, 'status' | 'reason' | 'reportKey' | 'finishedAt'> & Partial<ImportJob>): Promise<void>;
   /** The error report's entries, in file order. */

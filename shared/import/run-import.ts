@@ -8,6 +8,7 @@ import type { ImportCheckpoint, ImportCounts, ImportJob } from './import-job.ts'
 import { importUlid as ulid } from './ids.ts';
 import { mergeRow, newCustomerFromRow } from './merge.ts';
 import { readRow, type RowContext, type RowFields, type RowResult } from './row.ts';
+import { changedFields, type FieldChange } from './undo.ts';
 
 /** One line of the error report: the row's first line in the file, the row as written, and why. */
 export interface ReportEntry {
@@ -19,7 +20,8 @@ export interface ReportEntry {
 /** Everything one window of rows changes, committed atomically with the job's checkpoint. */
 export interface ImportWindow {
   creates: { customer: Customer; consent?: ConsentLedgerEntry }[];
-  updates: { next: Customer; prev: Customer; consent?: ConsentLedgerEntry }[];
+  /** `changes`: per field the import changed, the value before and after (what its undo restores). */
+  updates: { next: Customer; prev: Customer; consent?: ConsentLedgerEntry; changes: FieldChange[] }[];
   report: ReportEntry[];
   /** The checkpoint the job must still be at (another run moved it: this one lost the job). */
   from: ImportCheckpoint | null;
@@ -259,7 +261,7 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
     const prev = stored.get(c.id);
     if (!prev) creates.push({ customer: c, consent: ledgerEntry(c, undefined, job.id, at) });
     else {
-      updates.push({ prev, next: { ...c, version: prev.version + 1, updatedAt: at }, consent: ledgerEntry(c, prev, job.id, at) });
+      updates.push({ prev, next: { ...c, version: prev.version + 1, updatedAt: at }, consent: ledgerEntry(c, prev, job.id, at), changes: changedFields(prev, c) });
     }
   }
   return { creates, updates, report, delta };

@@ -33,8 +33,11 @@ export function withField(c: Customer, f: UndoField, v: unknown): Customer {
   return { ...c, [f]: v } as Customer;
 }
 
+/** One field an import changed: its value before and after. */
+export type FieldChange = { field: UndoField; before: unknown; after: unknown };
+
 /** The fields `next` changed, with the value before and after. */
-export function changedFields(prev: Customer, next: Customer): { field: UndoField; before: unknown; after: unknown }[] {
+export function changedFields(prev: Customer, next: Customer): FieldChange[] {
   return UNDO_FIELDS.filter((f) => !isDeepStrictEqual(fieldValue(prev, f), fieldValue(next, f))).map((field) => ({
     field,
     before: fieldValue(prev, field) ?? null,
