@@ -3,11 +3,12 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { TABLE } from '../shared/store/table.ts';
+import type { ImportPrefix } from '../shared/routes.ts';
 import { acknowledge } from './nag.ts';
 
-/** Key prefixes inside the import bucket (the import worker and the API agree on these). */
-export const IMPORT_PREFIX = 'imports/';
-export const REPORTS_PREFIX = 'reports/';
+/** Key prefixes inside the import bucket (the import worker and the API agree on these; rows grant on them). */
+export const IMPORT_PREFIX = 'imports/' satisfies ImportPrefix;
+export const REPORTS_PREFIX = 'reports/' satisfies ImportPrefix;
 
 /** Uploads, error reports, exports and old versions are kept this long. */
 export const TRANSIENT_OBJECT_DAYS = 7;
