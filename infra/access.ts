@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import type { Access, BucketAccess } from '../shared/routes.ts';
+import type { Access, BucketAccess, Workflow } from '../shared/routes.ts';
 import type { ClientelaFunction } from './constructs/function.ts';
 
 /** What an `Access` declaration can name. */
@@ -12,15 +12,15 @@ export interface AccessTargets {
   table: dynamodb.Table;
   importBucket: s3.IBucket;
   exportBucket: s3.IBucket;
-  /** Needed by `startExport`. */
-  exportStateMachine?: sfn.IStateMachine;
+  /** The state machines of the workflows a declaration may start. */
+  workflows?: Partial<Record<Workflow, sfn.IStateMachine>>;
   /** The SES sender: the From address and the ARN of its verified identity. Needed by `sendMail`. */
   mail?: { from: string; identityArn: string };
 }
 
 /**
  * Grants a function exactly what its row declares (shared/routes.ts `Access`), and sets the environment that
- * goes with it (EXPORT_STATE_MACHINE_ARN, MAIL_FROM). Nothing else: every function's role starts with its own
+ * goes with it (`<WORKFLOW>_STATE_MACHINE_ARN` such as EXPORT_STATE_MACHINE_ARN, MAIL_FROM). Nothing else: every function's role starts with its own
  * log group only (ClientelaFunction).
  */
 export function grantAccess(fn: ClientelaFunction, access: Access, targets: AccessTargets): void {
@@ -30,10 +30,10 @@ export function grantAccess(fn: ClientelaFunction, access: Access, targets: Acce
   grantObjects(fn, 'import', targets.importBucket, access.importBucket);
   grantObjects(fn, 'export', targets.exportBucket, access.exportBucket);
 
-  if (access.startExport) {
-    const stateMachine = required(fn, 'startExport', targets.exportStateMachine);
+  for (const workflow of access.startWorkflows ?? []) {
+    const stateMachine = required(fn, `startWorkflows: ${workflow}`, targets.workflows?.[workflow]);
     stateMachine.grantStartExecution(fn);
-    fn.addEnvironment('EXPORT_STATE_MACHINE_ARN', stateMachine.stateMachineArn);
+    fn.addEnvironment(`${workflow.toUpperCase()}_STATE_MACHINE_ARN`, stateMachine.stateMachineArn);
   }
 
   if (access.sendMail) {

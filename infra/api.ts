@@ -80,7 +80,7 @@ export class Api extends Construct {
       });
       this.functions[route.name] = fn;
       // Exactly what the row declares (shared/routes.ts), nothing derived from the path or the method.
-      grantAccess(fn, route.access, { table, importBucket, exportBucket, exportStateMachine: props.exportStateMachine, mail: props.mail });
+      grantAccess(fn, route.access, { table, importBucket, exportBucket, workflows: { export: props.exportStateMachine }, mail: props.mail });
 
       this.httpApi.addRoutes({
         path: route.path,

@@ -67,6 +67,8 @@ export interface Route {
 export type ImportPrefix = 'imports/' | 'reports/';
 /** Key prefix in the export bucket: export files and their parts. */
 export type ExportPrefix = 'exports/';
+/** Step Functions workflows a function may start (CDK hands each its state machine; see infra/access.ts). */
+export type Workflow = 'export';
 
 /** Object permissions in one bucket, each on the listed key prefixes only. */
 export interface BucketAccess<Prefix extends string> {
@@ -95,8 +97,8 @@ export interface Access {
   table: 'none' | 'read' | 'write';
   importBucket?: BucketAccess<ImportPrefix>;
   exportBucket?: BucketAccess<ExportPrefix>;
-  /** states:StartExecution on the export state machine, and EXPORT_STATE_MACHINE_ARN. */
-  startExport?: true;
+  /** states:StartExecution on these workflows' state machines, and `<WORKFLOW>_STATE_MACHINE_ARN` for each. */
+  startWorkflows?: readonly Workflow[];
   /** ses:SendEmail/ses:SendRawEmail as the configured identity and From address only, and MAIL_FROM. */
   sendMail?: true;
   /** lambda:InvokeFunction on the function itself (by its fixed name): a long job continues in a fresh invocation. */
@@ -409,7 +411,7 @@ ROUTES.push(
   }),
   r('POST', '/v1/exports', 'CreateExport', 'exports/create-export', 'admin', {
     // Records the export (and the audit entry), then starts the workflow.
-    access: { table: 'write', startExport: true },
+    access: { table: 'write', startWorkflows: ['export'] },
     summary: 'Export a segment or a filter to CSV or JSON Lines (Step Functions workflow)',
     body: ExportRequestSchema,
     status: 202,

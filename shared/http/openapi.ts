@@ -77,13 +77,19 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string }> = {
 
 const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' as const } } };
 
-/** Route scope → who may call it (shared/routes.ts `Scope`, shared/domain/api-key.ts `mayCall`). */
-const WHO = {
-  public: 'No key.',
-  events: 'A publishable key (pk_, from an allowed origin) or a secret key of scope all or events.',
-  admin: 'A secret key of scope all',
-  full: 'A secret key of scope all only.',
-} as const;
+/** Who may call a route, in words (the table at `Scope` in shared/routes.ts; shared/domain/api-key.ts `mayCall`). */
+function whoMayCall(route: ApiRoute): string {
+  switch (route.scope) {
+    case 'public':
+      return 'No key.';
+    case 'events':
+      return 'A publishable key (pk_, from an allowed origin; three event types) or a secret key of scope all or events.';
+    case 'admin':
+      return route.method === 'GET' ? 'A secret key of scope all or read.' : 'A secret key of scope all.';
+    case 'full':
+      return 'A secret key of scope all (not read, even to read).';
+  }
+}
 
 /** Tags group operations by the folder of their handler (functions/<folder>/). */
 const TAGS: Record<string, string> = {
@@ -116,7 +122,7 @@ function nameComponents() {
 const tagOf = (route: ApiRoute) => /^functions\/([^/]+)\//.exec(route.entry)?.[1] ?? 'other';
 
 /** Error statuses of a row: derived from its shape, plus those it declares. */
-export function errorStatuses(route: ApiRoute): ErrorStatus[] {
+function errorStatuses(route: ApiRoute): ErrorStatus[] {
   const statuses = new Set<ErrorStatus>();
   if (route.body || route.form || route.query) statuses.add(400);
   if (route.scope !== 'public') {
@@ -175,7 +181,7 @@ function registerRoute(registry: OpenAPIRegistry, route: ApiRoute): ErrorStatus[
     path: route.path,
     operationId: route.name,
     summary: route.summary,
-    description: route.scope === 'admin' ? `${WHO.admin}${route.method === 'GET' ? ' or read' : ''}.` : WHO[route.scope],
+    description: whoMayCall(route),
     tags: [tagOf(route)],
     security: route.scope === 'public' ? [] : [{ bearer: [] }, { apiKey: [] }],
     request: {
@@ -211,7 +217,7 @@ export function openApiDocument(routes: readonly ApiRoute[] = ROUTES) {
   const shared = new Set(routes.flatMap((route) => registerRoute(registry, route)));
   const problemRef = { $ref: '#/components/schemas/Problem' };
   // Only the error responses some path refers to (an unused component is noise).
-  for (const code of [...shared].sort()) {
+  for (const code of [...shared].sort((a, b) => a - b)) {
     registry.registerComponent('responses', ERRORS[code].name, {
       description: ERRORS[code].description,
       content: { 'application/problem+json': { schema: problemRef } },
