@@ -2,57 +2,17 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ROUTES, type Route } from '../shared/routes.ts';
+import { ROUTES } from '../shared/routes.ts';
+import { grantAccess } from './access.ts';
 import { ClientelaFunction } from './constructs/function.ts';
 import { acknowledge } from './nag.ts';
-import { IMPORT_PREFIX, REPORTS_PREFIX, type Stateful } from './stateful.ts';
-
-/** Erasure routes: they rewrite import error reports (CSV files under `reports/`) that quote the person. */
-export const ERASURE_ROUTES: ReadonlySet<string> = new Set(['EraseCustomer', 'EraseCustomerByEmail']);
-
-/** Routes that send mail clientela writes itself (the double opt-in confirmation of a sign-up). */
-export const MAIL_ROUTES: ReadonlySet<string> = new Set(['IngestEvent']);
-
-/** Routes whose function never touches the table (no DynamoDB permission at all). */
-export const NO_TABLE_ACCESS: ReadonlySet<string> = new Set(['Health', 'OpenApi']);
+import type { Stateful } from './stateful.ts';
 
 /** Stage-wide throttling: a global guard; per-key limits are the function's business. */
 export const API_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
-
-/** Export routes: non-GET ones start the export workflow, GET ones sign download links to export files. */
-export const EXPORT_ROUTE_PREFIX = '/v1/exports';
-/** Import routes: non-GET ones sign uploads to `imports/`, GET ones sign links to error reports under `reports/`. */
-export const IMPORT_ROUTE_PREFIX = '/v1/imports';
-
-const under = (route: Route, prefix: string) => route.path === prefix || route.path.startsWith(`${prefix}/`);
-
-/**
- * What a route's function may do beyond writing its own logs, derived from the route (shared/routes.ts
- * has no permission column). A GET never starts a workflow or signs an upload.
- */
-export function routePermissions(route: Route) {
-  const safe = route.method === 'GET';
-  return {
-    /** Read/write the table. */
-    table: !NO_TABLE_ACCESS.has(route.name),
-    /** states:StartExecution on the export state machine, and EXPORT_STATE_MACHINE_ARN. */
-    startExport: under(route, EXPORT_ROUTE_PREFIX) && !safe,
-    /** s3:GetObject on export files (presigned download links). */
-    signExportDownloads: under(route, EXPORT_ROUTE_PREFIX) && safe,
-    /** s3:PutObject under imports/ (presigned POST uploads). */
-    signImportUploads: under(route, IMPORT_ROUTE_PREFIX) && !safe,
-    /** s3:GetObject under reports/ (presigned links to error reports). */
-    signImportReports: under(route, IMPORT_ROUTE_PREFIX) && safe,
-    /** s3:PutObject under reports/ (erasure rewrites error reports that quote the person). */
-    rewriteImportReports: ERASURE_ROUTES.has(route.name),
-    /** ses:SendEmail from the configured sender identity only, and MAIL_FROM. */
-    sendMail: MAIL_ROUTES.has(route.name),
-  };
-}
 
 export interface ApiProps {
   stateful: Stateful;
@@ -63,7 +23,10 @@ export interface ApiProps {
   mail: { from: string; identityArn: string };
 }
 
-/** The HTTP API: one Lambda per ROUTES row, no API Gateway authorizer (keys are checked in the function). */
+/**
+ * The HTTP API: one Lambda per ROUTES row, granted what the row's `access` declares; no API Gateway
+ * authorizer (keys are checked in the function).
+ */
 export class Api extends Construct {
   readonly httpApi: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
@@ -110,63 +73,14 @@ export class Api extends Construct {
     });
 
     for (const route of ROUTES) {
-      const can = routePermissions(route);
       const fn = new ClientelaFunction(this, route.name, {
         entry: route.entry,
         description: `clientela ${route.method} ${route.path}`,
-        environment: {
-          ...props.environment,
-          ...(can.startExport ? { EXPORT_STATE_MACHINE_ARN: props.exportStateMachine.stateMachineArn } : {}),
-          ...(can.sendMail ? { MAIL_FROM: props.mail.from } : {}),
-        },
+        environment: props.environment,
       });
       this.functions[route.name] = fn;
-
-      if (can.table) {
-        fn.grantTableReadWrite(table);
-      }
-      if (can.startExport) {
-        props.exportStateMachine.grantStartExecution(fn);
-      }
-      if (can.signExportDownloads) {
-        const files = exportBucket.arnForObjects('*');
-        fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [files] }));
-        fn.acknowledgeWildcardResources(
-          [files],
-          'Signs download links for export files, whose keys hold run-time tenant and export ids; the bucket holds only exports.',
-        );
-      }
-      if (can.signImportUploads) {
-        const uploads = importBucket.arnForObjects(`${IMPORT_PREFIX}*`);
-        fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [uploads] }));
-        fn.acknowledgeWildcardResources(
-          [uploads],
-          'Signs presigned POST uploads under imports/, keyed by run-time tenant and import ids (the policy limits each to one key).',
-        );
-      }
-      if (can.rewriteImportReports) {
-        const reports = importBucket.arnForObjects(`${REPORTS_PREFIX}*`);
-        fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [reports] }));
-        fn.acknowledgeWildcardResources([reports], 'Erasure rewrites the import error reports under reports/ that quote the person; keys hold run-time tenant and import ids.');
-      }
-      if (can.sendMail) {
-        // Only as the configured identity, and only from its own address.
-        fn.addToRolePolicy(
-          new iam.PolicyStatement({
-            actions: ['ses:SendEmail', 'ses:SendRawEmail'],
-            resources: [props.mail.identityArn],
-            conditions: { StringEquals: { 'ses:FromAddress': props.mail.from } },
-          }),
-        );
-      }
-      if (can.signImportReports) {
-        const reports = importBucket.arnForObjects(`${REPORTS_PREFIX}*`);
-        fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [reports] }));
-        fn.acknowledgeWildcardResources(
-          [reports],
-          'Signs download links for import error reports under reports/, keyed by run-time tenant and import ids.',
-        );
-      }
+      // Exactly what the row declares (shared/routes.ts), nothing derived from the path or the method.
+      grantAccess(fn, route.access, { table, importBucket, exportBucket, workflows: { export: props.exportStateMachine }, mail: props.mail });
 
       this.httpApi.addRoutes({
         path: route.path,

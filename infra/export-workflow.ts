@@ -1,11 +1,11 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { WORKERS } from '../shared/routes.ts';
 import { EXPORT_USER_ERRORS } from '../shared/exports/export-format.ts';
+import { grantAccess } from './access.ts';
 import { ClientelaFunction } from './constructs/function.ts';
 import { EXPORT_MAX_CONCURRENCY, EXPORT_PATHS, EXPORT_STATES, EXPORT_TASK_STEPS, type ExportTaskStateName } from './export-states.ts';
 import { acknowledge, acknowledgeWildcardResources } from './nag.ts';
@@ -33,7 +33,7 @@ export class ExportWorkflow extends Construct {
 
   constructor(scope: Construct, id: string, props: ExportWorkflowProps) {
     super(scope, id);
-    const { table, exportBucket } = props.stateful;
+    const { table, importBucket, exportBucket } = props.stateful;
 
     this.exportTask = new ClientelaFunction(this, WORKERS.exportTask.name, {
       entry: WORKERS.exportTask.entry,
@@ -43,20 +43,9 @@ export class ExportWorkflow extends Construct {
       // Combine streams every part into one file; give it Lambda's maximum rather than fail large exports.
       timeout: Duration.minutes(15),
     });
-    // Reads customers; the steps also move the export record through its statuses (UpdateItem).
-    this.exportTask.grantTableReadWrite(table);
-    const exportObjects = exportBucket.arnForObjects('*');
-    this.exportTask.addToRolePolicy(
-      new iam.PolicyStatement({
-        // Put/Get for parts and the combined file (multipart via lib-storage, hence Abort); Delete to clean up parts.
-        actions: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload', 's3:DeleteObject'],
-        resources: [exportObjects],
-      }),
-    );
-    this.exportTask.acknowledgeWildcardResources(
-      [exportObjects],
-      'Export files are written under keys made of tenant and export ids that are only known at run time; the bucket holds nothing but exports, which expire after 7 days.',
-    );
+    // Declared in shared/routes.ts: reads customers and moves the export record through its statuses; writes
+    // the parts and the file (multipart), deletes the parts.
+    grantAccess(this.exportTask, WORKERS.exportTask.access, { table, importBucket, exportBucket });
 
     const invoke = (name: ExportTaskStateName, extra: Partial<tasks.LambdaInvokeProps> = {}) => {
       const task = new tasks.LambdaInvoke(this, name, {

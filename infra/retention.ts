@@ -1,11 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import { WORKERS } from '../shared/routes.ts';
+import { grantAccess } from './access.ts';
 import { ClientelaFunction } from './constructs/function.ts';
-import { REPORTS_PREFIX, type Stateful } from './stateful.ts';
+import type { Stateful } from './stateful.ts';
 
 export interface RetentionWorkerProps {
   stateful: Stateful;
@@ -28,11 +28,9 @@ export class RetentionWorker extends Construct {
       memorySize: 512,
       timeout: Duration.minutes(15),
     });
-    this.retention.grantTableReadWrite(props.stateful.table);
-    // Its erasures rewrite the import error reports that quote an erased person.
-    const reports = props.stateful.importBucket.arnForObjects(`${REPORTS_PREFIX}*`);
-    this.retention.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [reports] }));
-    this.retention.acknowledgeWildcardResources([reports], 'Erasure rewrites the import error reports under reports/ that quote the person; keys hold run-time tenant and import ids.');
+    // Declared in shared/routes.ts: its erasures rewrite the import error reports that quote an erased person.
+    const { table, importBucket, exportBucket } = props.stateful;
+    grantAccess(this.retention, WORKERS.retention.access, { table, importBucket, exportBucket });
 
     new events.Rule(this, 'Daily', {
       description: 'clientela retention, daily at 03:00 UTC',

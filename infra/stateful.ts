@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { TABLE } from '../shared/store/table.ts';
 import { acknowledge } from './nag.ts';
 
-/** Key prefixes inside the import bucket (the import worker and the API agree on these). */
+/** Key prefixes inside the import bucket (the import worker and the API agree on these; rows grant on them). */
 export { IMPORT_PREFIX, REPORTS_PREFIX } from '../shared/object-keys.ts';
 import { IMPORT_PREFIX, REPORTS_PREFIX } from '../shared/object-keys.ts';
 

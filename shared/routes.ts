@@ -1,8 +1,31 @@
 /**
- * The route table: one row per API route, read by the CDK stack (one Lambda per row behind the HTTP API)
- * and by the local runtime (which calls the same handler with the same API Gateway v2 event).
+ * The route table: one row per API route, and everything about the route is in its row: method and path,
+ * the function (handler module), the key scope, the AWS permissions the function needs, and its OpenAPI
+ * description (request and answer schemas: the very zod schemas the handler validates with).
+ *
+ * - CDK (infra/api.ts) deploys one Lambda per row behind the HTTP API and grants it exactly `access`
+ *   (infra/access.ts); nothing is guessed from a path.
+ * - The local runtime (local/http-adapter.ts) routes requests to the same handlers.
+ * - The OpenAPI document (shared/http/openapi.ts) is generated from the rows.
  * A route cannot exist in one world and not the other.
+ *
+ * No handler imports this module at run time (shared/http/api.ts takes only the `Scope` type), so the schemas
+ * named here do not weigh on any function's bundle but the OpenAPI one's.
  */
+import type * as z from 'zod';
+import { CustomerCardSchema, CreateCustomerSchema, UpdateCustomerSchema } from './domain/customer.schema.ts';
+import { ListQuerySchema } from './domain/customer-filter.ts';
+import { CreateKeySchema, CreateTagSchema, SettingsPatchSchema, SettingsSchema } from './domain/tenant.schema.ts';
+import { CreateImportSchema, CreatedImportSchema, ImportViewSchema, ListImportsQuerySchema } from './import/import-job.ts';
+import { PageQuerySchema, SegmentInputSchema, SegmentMembersQuerySchema, SegmentSchema, SegmentWithCountSchema } from './segments/segment.schema.ts';
+import { ExportLinkQuerySchema, ExportRequestSchema, ExportViewSchema } from './exports/export.schema.ts';
+import { AcceptedAnswerSchema, EventAnswerSchema, EventRequestSchema, HistoryQuerySchema } from './events/event.schema.ts';
+import { MergeBodySchema } from './events/merge-customers.ts';
+import { ConsentQuerySchema } from './privacy/consents.ts';
+import { UnsubscribeLinkAnswerSchema, UnsubscribeLinkSchema } from './privacy/unsubscribe.ts';
+import { AuditQuerySchema } from './audit/audit.ts';
+import * as api from './http/api-schemas.ts';
+
 /**
  * What a route asks of the key presented to it (the key's own scope, `all` | `events` | `read`, is in
  * shared/domain/api-key.ts; `mayCall` there is the whole rule, checked for every route by shared/http/api.ts):
@@ -14,18 +37,14 @@
  * | `admin`     | ✗                            | ✓         | ✗            | GET routes only |
  * | `full`      | ✗                            | ✓         | ✗            | ✗              |
  */
-export type Scope =
-  /** No key: health, OpenAPI, links mailed to people. */
-  | 'public'
-  /** `pk_` or `sk_` (scope `all` or `events`): capture. */
-  | 'events'
-  /** `sk_` only: everything a business does with its list. GET routes also answer `read` keys. */
-  | 'admin'
-  /** `sk_` of scope `all` only, even to read: key management (who has access is the owner's business). */
-  | 'full';
+export type { RouteScope as Scope } from './domain/api-key.ts';
+import type { RouteScope as Scope } from './domain/api-key.ts';
 
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+
+/** How a request reaches a function: what API Gateway, the local adapter and the key check need. */
 export interface Route {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+  method: Method;
   /** API Gateway path syntax: `/v1/customers/{id}`. */
   path: string;
   /** Construct id of the function; unique. */
@@ -35,50 +54,263 @@ export interface Route {
   scope: Scope;
 }
 
-const r = (method: Route['method'], path: string, name: string, entry: string, scope: Scope): Route => ({
+// ---------------------------------------------------------------- permissions
+
+/** Key prefixes in the import bucket: uploaded CSV files, and the error reports of imports. */
+export type ImportPrefix = 'imports/' | 'reports/';
+/** Key prefix in the export bucket: export files and their parts. */
+export type ExportPrefix = 'exports/';
+/** Step Functions workflows a function may start (CDK hands each its state machine; see infra/access.ts). */
+export type Workflow = 'export';
+
+/** Object permissions in one bucket, each on the listed key prefixes only. */
+export interface BucketAccess<Prefix extends string> {
+  /** s3:GetObject: read objects, or sign download links to them (a presigned URL acts with its signer's rights). */
+  read?: readonly Prefix[];
+  /** s3:PutObject (multipart uploads included): write objects, or sign uploads to them (presigned POST). */
+  write?: readonly Prefix[];
+  /** s3:DeleteObject. */
+  delete?: readonly Prefix[];
+  /** Also s3:GetObjectVersion / s3:DeleteObjectVersion where it reads / deletes: exactly the version an S3 event named. */
+  versions?: true;
+  /** Also s3:AbortMultipartUpload where it writes: large files written in parts, abandoned parts cleaned up. */
+  multipart?: true;
+}
+
+/**
+ * Everything a function may do beyond writing its own log group. Declared by reading the handler and what
+ * it calls; the infra tests hold the expected grants of every function, written out by hand.
+ */
+export interface Access {
+  /**
+   * The table and its indexes. `read`: GetItem, Query, Scan, BatchGetItem, ConditionCheckItem. `write`: those
+   * and PutItem, UpdateItem, DeleteItem, BatchWriteItem. An audit entry, a rate-limit counter or a secret
+   * created on first use are writes. Every keyed route reads (its key and tenant).
+   */
+  table: 'none' | 'read' | 'write';
+  importBucket?: BucketAccess<ImportPrefix>;
+  exportBucket?: BucketAccess<ExportPrefix>;
+  /** states:StartExecution on these workflows' state machines, and `<WORKFLOW>_STATE_MACHINE_ARN` for each. */
+  startWorkflows?: readonly Workflow[];
+  /** ses:SendEmail/ses:SendRawEmail as the configured identity and From address only, and MAIL_FROM. */
+  sendMail?: true;
+  /** lambda:InvokeFunction on the function itself (by its fixed name): a long job continues in a fresh invocation. */
+  invokeSelf?: true;
+}
+
+// ---------------------------------------------------------------- documentation
+
+/**
+ * Error statuses a route may answer, as problem+json (and, on a `page` route, the errors its row describes as
+ * a page too). The OpenAPI document adds, for every row: 400 when it takes a body or a query, 401 and 403 when
+ * it needs a key, 404 when its path names something, 413 when it takes a body (shared/http/limits.ts).
+ * `errors` declares the others, or says more about one of those.
+ */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 429;
+
+export interface RouteDoc {
+  summary: string;
+  /** JSON request body. */
+  body?: z.ZodType;
+  /** Form request body (`application/x-www-form-urlencoded`): the buttons of link pages, RFC 8058 one-click. */
+  form?: z.ZodObject;
+  query?: z.ZodObject;
+  /** Request headers the handler reads. */
+  headers?: z.ZodObject;
+  /** The success status; default 200 (204: no body). */
+  status?: number;
+  /** The success body (JSON). */
+  response?: z.ZodType;
+  /** The success answer is also, or only (without `response`), an HTML page: links opened by people. */
+  page?: true;
+  responseHeaders?: z.ZodObject;
+  /** Other success answers, by status. */
+  alsoAnswers?: Partial<Record<number, { description: string; response?: z.ZodType; headers?: z.ZodObject }>>;
+  /** Errors beyond the derived ones (see ErrorStatus), or a sharper description of one of those. */
+  errors?: Partial<Record<ErrorStatus, string>>;
+}
+
+/** A row of the route table. */
+export interface ApiRoute extends Route, RouteDoc {
+  access: Access;
+}
+
+/** One row: the route (method, path, construct name, handler under functions/, key scope), then its access and documentation. */
+const r = (method: Method, path: string, name: string, entry: string, scope: Scope, row: RouteDoc & { access: Access }): ApiRoute => ({
   method,
   path,
   name,
   entry: `functions/${entry}.handler.ts`,
   scope,
+  ...row,
 });
 
-export const ROUTES: Route[] = [
-  r('GET', '/v1/health', 'Health', 'meta/health', 'public'),
-  r('GET', '/v1/openapi.json', 'OpenApi', 'meta/openapi', 'public'),
+/** The tenant's catalogue and settings live on one item, changed with optimistic concurrency. */
+const TENANT_BUSY = 'Another request changed the tenant at the same moment, again and again; try again';
 
-  r('POST', '/v1/customers', 'CreateCustomer', 'customers/create-customer', 'admin'),
-  r('GET', '/v1/customers', 'ListCustomers', 'customers/list-customers', 'admin'),
-  r('GET', '/v1/customers/{id}', 'GetCustomer', 'customers/get-customer', 'admin'),
-  r('PATCH', '/v1/customers/{id}', 'UpdateCustomer', 'customers/update-customer', 'admin'),
+export const ROUTES: ApiRoute[] = [
+  r('GET', '/v1/health', 'Health', 'meta/health', 'public', {
+    access: { table: 'none' },
+    summary: 'Liveness check (no key)',
+    response: api.HealthSchema,
+  }),
+  r('GET', '/v1/openapi.json', 'OpenApi', 'meta/openapi', 'public', {
+    access: { table: 'none' },
+    summary: 'This document (no key)',
+  }),
 
-  r('GET', '/v1/tags', 'ListTags', 'tags/list-tags', 'admin'),
-  r('POST', '/v1/tags', 'CreateTag', 'tags/create-tag', 'admin'),
-  r('DELETE', '/v1/tags/{tag}', 'DeleteTag', 'tags/delete-tag', 'admin'),
+  r('POST', '/v1/customers', 'CreateCustomer', 'customers/create-customer', 'admin', {
+    access: { table: 'write' },
+    summary: 'Create a customer',
+    body: CreateCustomerSchema,
+    status: 201,
+    response: CustomerCardSchema,
+    responseHeaders: api.EtagHeaderSchema,
+    errors: { 409: 'The email or phone already belongs to a customer (`customerId` and `field` name it), or to an erased person who has not consented anew' },
+  }),
+  r('GET', '/v1/customers', 'ListCustomers', 'customers/list-customers', 'admin', {
+    access: { table: 'read' },
+    summary: 'List and filter customers',
+    query: ListQuerySchema,
+    response: api.CustomerPageSchema,
+  }),
+  r('GET', '/v1/customers/{id}', 'GetCustomer', 'customers/get-customer', 'admin', {
+    access: { table: 'read' },
+    summary: 'The customer card with the newest history entries',
+    response: CustomerCardSchema,
+    responseHeaders: api.EtagHeaderSchema,
+    alsoAnswers: {
+      301: { description: 'The customer was merged into another: `Location` and `mergedInto` name the survivor', response: api.MergedIntoSchema, headers: api.LocationHeaderSchema },
+    },
+  }),
+  r('PATCH', '/v1/customers/{id}', 'UpdateCustomer', 'customers/update-customer', 'admin', {
+    access: { table: 'write' },
+    summary: 'Partial update (null clears a field); If-Match for optimistic concurrency',
+    body: UpdateCustomerSchema,
+    headers: api.IfMatchHeaderSchema,
+    response: CustomerCardSchema,
+    responseHeaders: api.EtagHeaderSchema,
+    errors: {
+      409: 'The new email or phone belongs to another customer or to an erased person, or the card kept changing under concurrent requests',
+      412: 'If-Match names an older version of the card: read it again',
+    },
+  }),
 
-  r('GET', '/v1/settings', 'GetSettings', 'settings/get-settings', 'admin'),
-  r('PATCH', '/v1/settings', 'UpdateSettings', 'settings/update-settings', 'admin'),
+  r('GET', '/v1/tags', 'ListTags', 'tags/list-tags', 'admin', {
+    access: { table: 'read' },
+    summary: 'The tag catalogue',
+    response: api.TagListSchema,
+  }),
+  r('POST', '/v1/tags', 'CreateTag', 'tags/create-tag', 'admin', {
+    access: { table: 'write' },
+    summary: 'Add a tag to the catalogue (200 with the existing tag when one differs only in case)',
+    body: CreateTagSchema,
+    status: 201,
+    response: api.TagSchema,
+    alsoAnswers: { 200: { description: 'The catalogue already has this tag', response: api.TagSchema } },
+    errors: { 409: TENANT_BUSY },
+  }),
+  r('DELETE', '/v1/tags/{tag}', 'DeleteTag', 'tags/delete-tag', 'admin', {
+    access: { table: 'write' },
+    summary: 'Remove a tag from the catalogue (customers keep it until edited)',
+    status: 204,
+    errors: { 409: TENANT_BUSY },
+  }),
 
-  r('GET', '/v1/keys', 'ListKeys', 'keys/list-keys', 'full'),
-  r('POST', '/v1/keys', 'CreateKey', 'keys/create-key', 'full'),
-  r('DELETE', '/v1/keys/{keyId}', 'RevokeKey', 'keys/revoke-key', 'full'),
+  r('GET', '/v1/settings', 'GetSettings', 'settings/get-settings', 'admin', {
+    access: { table: 'read' },
+    summary: 'Tenant settings',
+    response: SettingsSchema,
+  }),
+  r('PATCH', '/v1/settings', 'UpdateSettings', 'settings/update-settings', 'admin', {
+    access: { table: 'write' },
+    summary: 'Change tenant settings',
+    body: SettingsPatchSchema,
+    response: SettingsSchema,
+    errors: { 409: TENANT_BUSY },
+  }),
+
+  r('GET', '/v1/keys', 'ListKeys', 'keys/list-keys', 'full', {
+    access: { table: 'read' },
+    summary: "The tenant's API keys (never the keys themselves)",
+    response: api.ApiKeyListSchema,
+  }),
+  r('POST', '/v1/keys', 'CreateKey', 'keys/create-key', 'full', {
+    access: { table: 'write' },
+    summary: 'Issue a key; the only answer that shows it',
+    body: CreateKeySchema,
+    status: 201,
+    response: api.IssuedKeySchema,
+  }),
+  r('DELETE', '/v1/keys/{keyId}', 'RevokeKey', 'keys/revoke-key', 'full', {
+    access: { table: 'write' },
+    summary: 'Revoke a key',
+    status: 204,
+  }),
 
   // ---- Imports (issue 4) ----
-  r('POST', '/v1/imports', 'CreateImport', 'imports/create-import', 'admin'),
-  r('GET', '/v1/imports', 'ListImports', 'imports/list-imports', 'admin'),
-  r('GET', '/v1/imports/{id}', 'GetImport', 'imports/get-import', 'admin'),
-  r('DELETE', '/v1/imports/{id}', 'UndoImport', 'imports/undo-import', 'admin'),
+  r('POST', '/v1/imports', 'CreateImport', 'imports/create-import', 'admin', {
+    // Signs a presigned POST that can write its one key under imports/.
+    access: { table: 'write', importBucket: { write: ['imports/'] } },
+    summary: 'Start an import: a presigned POST for the CSV (at most 512 MB) and the job options',
+    body: CreateImportSchema,
+    status: 201,
+    response: CreatedImportSchema,
+  }),
+  r('GET', '/v1/imports', 'ListImports', 'imports/list-imports', 'admin', {
+    access: { table: 'read' },
+    summary: 'All imports, newest first, files dropped into the bucket included',
+    query: ListImportsQuerySchema,
+    response: api.ImportPageSchema,
+  }),
+  r('GET', '/v1/imports/{id}', 'GetImport', 'imports/get-import', 'admin', {
+    // Signs the download link of the import's error report.
+    access: { table: 'read', importBucket: { read: ['reports/'] } },
+    summary: 'One import: status, counts, detected layout and a signed link to the error report',
+    response: ImportViewSchema,
+  }),
+  r('DELETE', '/v1/imports/{id}', 'UndoImport', 'imports/undo-import', 'admin', {
+    // Table only: it reverts cards and the catalogue, and touches no file.
+    access: { table: 'write' },
+    summary: 'Undo a completed import: removes the customers it created, restores the fields it changed',
+    response: ImportViewSchema,
+    alsoAnswers: { 202: { description: 'The time of one request ran out first: call again, it continues where it stopped', response: ImportViewSchema } },
+    errors: { 409: 'The import is still pending or running, or was a dry run; or the tag catalogue was busy' },
+  }),
 ];
+
+/** A function that is not behind the API, declared the same way. */
+export interface Worker {
+  name: string;
+  entry: string;
+  access: Access;
+}
 
 /** Functions that are not behind the API. */
 export const WORKERS = {
   /** S3 ObjectCreated on `imports/` in the import bucket. */
-  importCsv: { name: 'ImportCsv', entry: 'functions/imports/import-csv.handler.ts' },
+  importCsv: {
+    name: 'ImportCsv',
+    entry: 'functions/imports/import-csv.handler.ts',
+    // Reads, then deletes, exactly the uploaded version; writes the error report; continues a large file by
+    // invoking itself.
+    access: { table: 'write', importBucket: { read: ['imports/'], delete: ['imports/'], write: ['reports/'], versions: true }, invokeSelf: true },
+  },
   /** Tasks of the export state machine (one function, the task name picks the step). */
-  exportTask: { name: 'ExportTask', entry: 'functions/exports/export-task.handler.ts' },
+  exportTask: {
+    name: 'ExportTask',
+    entry: 'functions/exports/export-task.handler.ts',
+    // Moves the export record through its statuses; writes parts, combines them (multipart), deletes the parts.
+    access: { table: 'write', exportBucket: { read: ['exports/'], write: ['exports/'], delete: ['exports/'], multipart: true } },
+  },
   /** Privacy (issue 6): daily schedule (EventBridge); erases customers past their tenant's retention. */
-  retention: { name: 'Retention', entry: 'functions/retention/run-retention.handler.ts' },
-} as const;
+  retention: {
+    name: 'Retention',
+    entry: 'functions/retention/run-retention.handler.ts',
+    // Erasure rewrites the import error reports that quote the person.
+    access: { table: 'write', importBucket: { write: ['reports/'] } },
+  },
+} as const satisfies Record<string, Worker>;
 
 /** `/v1/customers/{id}` → a RegExp with named groups, for the local router and tests. */
 export function routePattern(path: string): RegExp {
@@ -88,45 +320,201 @@ export function routePattern(path: string): RegExp {
 
 // ---- Events: automatic capture (issue 3) ----
 ROUTES.push(
-  r('POST', '/v1/events', 'IngestEvent', 'events/ingest-event', 'events'),
-  r('GET', '/v1/customers/{id}/history', 'ListHistory', 'events/list-history', 'admin'),
+  r('POST', '/v1/events', 'IngestEvent', 'events/ingest-event', 'events', {
+    // Writes: events, cards and, for publishable keys, rate-limit counters (counted before validation).
+    // Mails the double opt-in confirmation of a newsletter sign-up.
+    access: { table: 'write', sendMail: true },
+    summary:
+      'Capture an event; idempotent on eventId. Secret key: any type, answers { customerId, created, brief? }. Publishable key: contact_form.submitted, newsletter.subscribed, message.received only (others 403), fills empty fields only, answers 202 { accepted: true }',
+    body: EventRequestSchema,
+    response: EventAnswerSchema,
+    alsoAnswers: { 202: { description: 'Publishable key: accepted, whatever happened (the answer reveals nothing about the list)', response: AcceptedAnswerSchema } },
+    errors: {
+      403: 'The key may not call this route, a publishable key came from an origin not in the settings, or sent a type it may not send',
+      409: 'The customer is receiving many events at once: retry with the same eventId',
+      429: 'Publishable key: too many events from this address or key; `Retry-After` says when to try again',
+    },
+  }),
+  r('GET', '/v1/customers/{id}/history', 'ListHistory', 'events/list-history', 'admin', {
+    access: { table: 'read' },
+    summary: "A customer's timeline, newest first, paginated",
+    query: HistoryQuerySchema,
+    response: api.HistoryPageSchema,
+  }),
   // The double opt-in link mailed to a person: no key, the signed token is the authority. GET shows a page
   // with a button (mail scanners open links); only its POST confirms.
-  r('GET', '/v1/consent/confirm', 'ConfirmConsentPage', 'events/confirm-consent-page', 'public'),
-  r('POST', '/v1/consent/confirm', 'ConfirmConsent', 'events/confirm-consent', 'public'),
+  r('GET', '/v1/consent/confirm', 'ConfirmConsentPage', 'events/confirm-consent-page', 'public', {
+    access: { table: 'read' },
+    summary: 'Double opt-in link (no key), as mailed to the person: an HTML page with a button; opening it changes nothing (mail scanners open links)',
+    query: api.LinkTokenQuerySchema,
+    page: true,
+    errors: { 400: 'The link is altered, foreign or expired (a page that says so)' },
+  }),
+  r('POST', '/v1/consent/confirm', 'ConfirmConsent', 'events/confirm-consent', 'public', {
+    access: { table: 'write' },
+    summary: "The page's button (no key): grants newsletter consent, source double-opt-in; answers a page to a browser (form field token), JSON otherwise",
+    query: api.LinkTokenOptionalQuerySchema,
+    form: api.ConfirmFormSchema,
+    response: api.ConfirmedSchema,
+    page: true,
+    errors: {
+      400: 'The link is altered, foreign or expired',
+      404: 'The person of this link is no longer on the list',
+      409: 'The card kept changing meanwhile: open the link again',
+    },
+  }),
 );
 
 // ---- Segments and exports (issue 5) ----
 ROUTES.push(
-  r('GET', '/v1/segments', 'ListSegments', 'segments/list-segments', 'admin'),
-  r('POST', '/v1/segments', 'CreateSegment', 'segments/create-segment', 'admin'),
-  r('GET', '/v1/segments/{id}', 'GetSegment', 'segments/get-segment', 'admin'),
-  r('PUT', '/v1/segments/{id}', 'UpdateSegment', 'segments/update-segment', 'admin'),
-  r('DELETE', '/v1/segments/{id}', 'DeleteSegment', 'segments/delete-segment', 'admin'),
-  r('GET', '/v1/segments/{id}/customers', 'ListSegmentCustomers', 'segments/list-segment-customers', 'admin'),
-  r('POST', '/v1/exports', 'CreateExport', 'exports/create-export', 'admin'),
-  r('GET', '/v1/exports', 'ListExports', 'exports/list-exports', 'admin'),
-  r('GET', '/v1/exports/{id}', 'GetExport', 'exports/get-export', 'admin'),
+  r('GET', '/v1/segments', 'ListSegments', 'segments/list-segments', 'admin', {
+    access: { table: 'read' },
+    summary: 'Saved segments',
+    query: PageQuerySchema,
+    response: api.SegmentPageSchema,
+  }),
+  r('POST', '/v1/segments', 'CreateSegment', 'segments/create-segment', 'admin', {
+    access: { table: 'write' },
+    summary: 'Save a segment (a named filter; relative dates like P90D stay relative)',
+    body: SegmentInputSchema,
+    status: 201,
+    response: SegmentSchema,
+  }),
+  r('GET', '/v1/segments/{id}', 'GetSegment', 'segments/get-segment', 'admin', {
+    access: { table: 'read' },
+    summary: 'A segment with its live member count',
+    response: SegmentWithCountSchema,
+  }),
+  r('PUT', '/v1/segments/{id}', 'UpdateSegment', 'segments/update-segment', 'admin', {
+    access: { table: 'write' },
+    summary: "Replace a segment's name and filter",
+    body: SegmentInputSchema,
+    response: SegmentSchema,
+  }),
+  r('DELETE', '/v1/segments/{id}', 'DeleteSegment', 'segments/delete-segment', 'admin', {
+    access: { table: 'write' },
+    summary: 'Delete a segment (customers are untouched)',
+    status: 204,
+  }),
+  r('GET', '/v1/segments/{id}/customers', 'ListSegmentCustomers', 'segments/list-segment-customers', 'admin', {
+    access: { table: 'read' },
+    summary: "The segment's members, same shape and paging as the customer list",
+    query: SegmentMembersQuerySchema,
+    response: api.CustomerPageSchema,
+  }),
+  r('POST', '/v1/exports', 'CreateExport', 'exports/create-export', 'admin', {
+    // Records the export (and the audit entry), then starts the workflow.
+    access: { table: 'write', startWorkflows: ['export'] },
+    summary: 'Export a segment or a filter to CSV or JSON Lines (Step Functions workflow)',
+    body: ExportRequestSchema,
+    status: 202,
+    response: api.ExportCreatedSchema,
+    errors: { 404: 'No segment with this segmentId' },
+  }),
+  r('GET', '/v1/exports', 'ListExports', 'exports/list-exports', 'admin', {
+    // No links in the list: no S3 at all.
+    access: { table: 'read' },
+    summary: 'Every export: who, when, which filter, how many rows',
+    query: PageQuerySchema,
+    response: api.ExportPageSchema,
+  }),
+  r('GET', '/v1/exports/{id}', 'GetExport', 'exports/get-export', 'admin', {
+    // Signs the download link of the export file.
+    access: { table: 'read', exportBucket: { read: ['exports/'] } },
+    summary: 'Export status; when completed, a download link signed on this request',
+    query: ExportLinkQuerySchema,
+    response: ExportViewSchema,
+  }),
 );
 
 // ---- Browser capture and merging people (issue 3, second wave) ----
 ROUTES.push(
   // CORS preflight of website events: no key in headers (browsers send none); the `?key=pk_...` names the tenant.
-  r('OPTIONS', '/v1/events', 'PreflightEvents', 'events/preflight-events', 'public'),
-  r('POST', '/v1/customers/{id}/merge', 'MergeCustomer', 'customers/merge-customer', 'admin'),
-  r('GET', '/v1/customers/{id}/duplicates', 'CustomerDuplicates', 'customers/customer-duplicates', 'admin'),
+  r('OPTIONS', '/v1/events', 'PreflightEvents', 'events/preflight-events', 'public', {
+    access: { table: 'read' },
+    summary: 'CORS preflight of POST /v1/events (no key header; ?key=pk_... names the tenant): 204 with Access-Control-Allow-* for its allowed origins only',
+    query: api.PreflightQuerySchema,
+    status: 204,
+    errors: { 403: 'No Origin, no publishable key, an unknown key or an origin its tenant does not allow: no CORS headers, the browser will not send the POST' },
+  }),
+  r('POST', '/v1/customers/{id}/merge', 'MergeCustomer', 'customers/merge-customer', 'admin', {
+    access: { table: 'write' },
+    summary: 'Fold a duplicate (otherId) into this customer: history, states, ledger, stats, tags; the other id then answers 301. Repeatable',
+    body: MergeBodySchema,
+    response: CustomerCardSchema,
+    errors: { 409: 'One of the two was merged elsewhere, together they would have too many tags or share too much history, or an email or phone belongs to an erased person' },
+  }),
+  r('GET', '/v1/customers/{id}/duplicates', 'CustomerDuplicates', 'customers/customer-duplicates', 'admin', {
+    access: { table: 'read' },
+    summary: 'Likely duplicates of this customer (email/phone conflicts recorded by capture; same name with a similar email), each with its reasons',
+    response: api.DuplicatesSchema,
+  }),
 );
 
 // ---- Privacy (issue 6): consent ledger, erasure, access export, unsubscribe links, audit log ----
 ROUTES.push(
-  r('GET', '/v1/customers/{id}/consents', 'ListConsents', 'privacy/list-consents', 'admin'),
-  r('DELETE', '/v1/customers/{id}', 'EraseCustomer', 'privacy/erase-customer', 'admin'),
-  r('DELETE', '/v1/customers', 'EraseCustomerByEmail', 'privacy/erase-customer-by-email', 'admin'),
-  r('GET', '/v1/customers/{id}/export', 'ExportCustomerData', 'privacy/export-customer-data', 'admin'),
-  r('POST', '/v1/customers/{id}/unsubscribe-link', 'CreateUnsubscribeLink', 'privacy/create-unsubscribe-link', 'admin'),
+  r('GET', '/v1/customers/{id}/consents', 'ListConsents', 'privacy/list-consents', 'admin', {
+    access: { table: 'read' },
+    summary: "A customer's consent ledger (every change, with its source), newest first",
+    query: ConsentQuerySchema,
+    response: api.ConsentPageSchema,
+  }),
+  r('DELETE', '/v1/customers/{id}', 'EraseCustomer', 'privacy/erase-customer', 'admin', {
+    // Rewrites the import error reports that quote the person.
+    access: { table: 'write', importBucket: { write: ['reports/'] } },
+    summary: 'GDPR erasure: every item about the person goes; their email and phone are suppressed (keyed hash only)',
+    status: 204,
+    errors: { 409: 'The customer kept changing while being erased: send the DELETE again' },
+  }),
+  r('DELETE', '/v1/customers', 'EraseCustomerByEmail', 'privacy/erase-customer-by-email', 'admin', {
+    access: { table: 'write', importBucket: { write: ['reports/'] } },
+    summary: 'GDPR erasure of the customer with this email (?email=...)',
+    query: api.EraseByEmailQuerySchema,
+    status: 204,
+    errors: {
+      404: 'No customer has this email',
+      409: 'The customer kept changing while being erased: send the DELETE again',
+    },
+  }),
+  r('GET', '/v1/customers/{id}/export', 'ExportCustomerData', 'privacy/export-customer-data', 'admin', {
+    // A GET that writes: every access export is recorded in the audit log (`customer.export_data`).
+    access: { table: 'write' },
+    summary: 'GDPR access/portability: card, custom attributes, full history, consent ledger, bookings and orders (audited)',
+    response: api.PersonalDataSchema,
+  }),
+  r('POST', '/v1/customers/{id}/unsubscribe-link', 'CreateUnsubscribeLink', 'privacy/create-unsubscribe-link', 'admin', {
+    // Writes the tenant's privacy secret on first use.
+    access: { table: 'write' },
+    summary: 'A signed, expiring unsubscribe link for a newsletter (also for List-Unsubscribe)',
+    body: UnsubscribeLinkSchema,
+    response: UnsubscribeLinkAnswerSchema,
+  }),
   // The link in a newsletter: no key, the signed token is the authority. GET shows a page with a button;
   // POST (that button, or RFC 8058 one-click from a mail client) unsubscribes.
-  r('GET', '/v1/unsubscribe', 'Unsubscribe', 'privacy/unsubscribe', 'public'),
-  r('POST', '/v1/unsubscribe', 'UnsubscribeOneClick', 'privacy/unsubscribe-one-click', 'public'),
-  r('GET', '/v1/audit', 'ListAudit', 'audit/list-audit', 'admin'),
+  r('GET', '/v1/unsubscribe', 'Unsubscribe', 'privacy/unsubscribe', 'public', {
+    access: { table: 'read' },
+    summary: 'Unsubscribe link (no key): an HTML page with a button; opening it changes nothing (mail scanners open links)',
+    query: api.LinkTokenQuerySchema,
+    page: true,
+    errors: { 400: 'The link is altered, foreign or expired (a page that says so)' },
+  }),
+  r('POST', '/v1/unsubscribe', 'UnsubscribeOneClick', 'privacy/unsubscribe-one-click', 'public', {
+    access: { table: 'write' },
+    summary: "Withdraws newsletter consent (no key): the page's button, or RFC 8058 one-click from a mail client; a page to a browser, JSON otherwise",
+    query: api.LinkTokenOptionalQuerySchema,
+    form: api.UnsubscribeFormSchema,
+    response: api.UnsubscribedSchema,
+    page: true,
+    errors: {
+      400: 'The link is altered, foreign or expired',
+      404: 'The person of this link is no longer on the list',
+      409: 'The card kept changing meanwhile: open the link again',
+    },
+  }),
+  r('GET', '/v1/audit', 'ListAudit', 'audit/list-audit', 'admin', {
+    access: { table: 'read' },
+    summary: "The tenant's audit log: actions, actors (key ids), times; no personal data",
+    query: AuditQuerySchema,
+    response: api.AuditPageSchema,
+  }),
 );

@@ -91,6 +91,18 @@ export class ClientelaFunction extends NodejsFunction {
   }
 
   /**
+   * Read-only on the table and all its indexes (GetItem, Query, Scan, BatchGetItem, ConditionCheckItem; the
+   * `<table>/index/*` wildcard is acknowledged: the indexes are part of the table).
+   */
+  grantTableRead(table: dynamodb.Table): void {
+    table.grantReadData(this);
+    this.acknowledgeWildcardResources(
+      [`${table.tableArn}/index/*`],
+      'Queries the GSIs of the one clientela table (grantReadData); the indexes are part of the table, not other resources.',
+    );
+  }
+
+  /**
    * Read/write on the table and all its indexes (the `<table>/index/*` wildcard is acknowledged: the indexes are
    * part of the table).
    */

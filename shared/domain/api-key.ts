@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
-import type { Scope } from '../routes.ts';
 
 export type KeyKind = 'secret' | 'publishable';
 
@@ -62,7 +61,7 @@ const MAY: Record<KeyScope, string> = {
  * The one rule of which key may call which route (see the table at `Scope` in shared/routes.ts): undefined
  * when it may, else why not, saying what the key may do. `route` is e.g. `PATCH /v1/settings`.
  */
-export function mayCall(key: ApiKeyRecord, scope: Exclude<Scope, 'public'>, method: string, route: string): string | undefined {
+export function mayCall(key: ApiKeyRecord, scope: Exclude<RouteScope, 'public'>, method: string, route: string): string | undefined {
   if (key.kind === 'publishable') return scope === 'events' ? undefined : 'A publishable key can only send events; use a secret key';
   const own = key.scope ?? 'all';
   const allowed =
@@ -78,3 +77,14 @@ export function mayCall(key: ApiKeyRecord, scope: Exclude<Scope, 'public'>, meth
 export function keyDetail(key: Pick<ApiKeyRecord, 'kind' | 'scope'>): string {
   return key.kind === 'secret' ? `secret, scope ${key.scope ?? 'all'}` : 'publishable';
 }
+
+/** What a route asks of the key that calls it (shared/routes.ts gives each route one). */
+export type RouteScope =
+  /** No key: health, OpenAPI, links mailed to people. */
+  | 'public'
+  /** `pk_` or `sk_` (scope `all` or `events`): capture. */
+  | 'events'
+  /** `sk_` only: everything a business does with its list. GET routes also answer `read` keys. */
+  | 'admin'
+  /** `sk_` of scope `all` only, even to read: key management (who has access is the owner's business). */
+  | 'full';

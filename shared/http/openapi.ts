@@ -1,155 +1,247 @@
 import * as z from 'zod';
-import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
-import { ROUTES } from '../routes.ts';
-import { CustomerCardSchema, CustomerFieldsSchema, CustomerSchema } from '../domain/customer.schema.ts';
-import { ListQuerySchema } from '../domain/customer-filter.ts';
-import { CreateImportSchema, CreatedImportSchema, ImportViewSchema, ListImportsQuerySchema } from '../import/import-job.ts';
-import { ApiKeySchema, CreateKeySchema, CreateTagSchema, SettingsPatchSchema, SettingsSchema } from '../domain/tenant.schema.ts';
-import { PageQuerySchema, SegmentInputSchema, SegmentMembersQuerySchema, SegmentSchema, SegmentWithCountSchema } from '../segments/segment.schema.ts';
-import { ExportLinkQuerySchema, ExportRequestSchema, ExportViewSchema } from '../exports/export.schema.ts';
+import { OpenAPIRegistry, OpenApiGeneratorV31, zodToOpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { ROUTES, type ApiRoute, type ErrorStatus } from '../routes.ts';
+import { MAX_BODY_BYTES } from './limits.ts';
+import { ConsentSchema, CustomerCardSchema, CustomerFieldsSchema, CustomerSchema, HistoryEntrySchema, StatsSchema } from '../domain/customer.schema.ts';
+import { FilterSchema } from '../domain/customer-filter.ts';
+import { ApiKeySchema, SettingsPatchSchema, SettingsSchema } from '../domain/tenant.schema.ts';
+import { CreateImportSchema, CreatedImportSchema, ImportCountsSchema, ImportViewSchema } from '../import/import-job.ts';
+import { SegmentInputSchema, SegmentSchema, SegmentWithCountSchema } from '../segments/segment.schema.ts';
+import { ExportRequestSchema, ExportViewSchema } from '../exports/export.schema.ts';
+import { EventAnswerSchema, EventRequestSchema, GuestBriefSchema } from '../events/event.schema.ts';
+import { ConsentEntrySchema } from '../privacy/consents.ts';
+import { AuditEntrySchema } from '../audit/audit.ts';
+import * as api from './api-schemas.ts';
 
 /**
- * What each route reads and answers, by route name, using the very schemas the handlers validate with.
- * A route missing here still appears in the document (a test checks every route is described).
+ * The OpenAPI 3.1 document, generated from the route table (shared/routes.ts): every row's schemas, success
+ * answers and errors. Shared schemas are components that paths reference with `$ref`; every error is an
+ * `application/problem+json` Problem. `test/unit/openapi.test.ts` lints the result with Redocly (redocly.yaml).
  */
-interface RouteDoc {
-  summary: string;
-  body?: z.ZodTypeAny;
-  query?: z.ZodObject;
-  response?: z.ZodTypeAny;
-  status?: number;
-}
 
-const page = (item: z.ZodTypeAny) => z.object({ items: z.array(item), nextCursor: z.string().nullable().optional() });
-
-export const ROUTE_DOCS: Record<string, RouteDoc> = {
-  Health: { summary: 'Liveness check (no key)', response: z.object({ status: z.literal('ok') }) },
-  OpenApi: { summary: 'This document (no key)' },
-  CreateCustomer: { summary: 'Create a customer', body: CustomerFieldsSchema, response: CustomerCardSchema, status: 201 },
-  ListCustomers: { summary: 'List and filter customers', query: ListQuerySchema, response: page(CustomerSchema) },
-  GetCustomer: { summary: 'The customer card with the newest history entries', response: CustomerCardSchema },
-  UpdateCustomer: { summary: 'Partial update (null clears a field); If-Match for optimistic concurrency', body: CustomerFieldsSchema, response: CustomerCardSchema },
-  ListTags: { summary: 'The tag catalogue', response: z.object({ items: z.array(z.string()) }) },
-  CreateTag: { summary: 'Add a tag to the catalogue', body: CreateTagSchema, response: z.object({ name: z.string() }), status: 201 },
-  DeleteTag: { summary: 'Remove a tag from the catalogue', status: 204 },
-  GetSettings: { summary: 'Tenant settings', response: SettingsSchema },
-  UpdateSettings: { summary: 'Change tenant settings', body: SettingsPatchSchema, response: SettingsSchema },
-  ListKeys: { summary: "The tenant's API keys (never the keys themselves)", response: z.object({ items: z.array(ApiKeySchema) }) },
-  CreateKey: { summary: 'Issue a key; the only answer that shows it', body: CreateKeySchema, response: ApiKeySchema.extend({ key: z.string() }), status: 201 },
-  RevokeKey: { summary: 'Revoke a key', status: 204 },
-  // ---- Imports (issue 4) ----
-  CreateImport: { summary: 'Start an import: a presigned POST for the CSV (at most 512 MB) and the job options', body: CreateImportSchema, response: CreatedImportSchema, status: 201 },
-  ListImports: { summary: 'All imports, newest first, files dropped into the bucket included', query: ListImportsQuerySchema, response: page(ImportViewSchema) },
-  GetImport: { summary: 'One import: status, counts, detected layout and a signed link to the error report', response: ImportViewSchema },
-  UndoImport: { summary: 'Undo a completed import: removes the customers it created, restores the fields it changed (202: call again to continue)', response: ImportViewSchema },
-  // ---- Segments and exports (issue 5) ----
-  ListSegments: { summary: 'Saved segments', query: PageQuerySchema, response: page(SegmentSchema) },
-  CreateSegment: { summary: 'Save a segment (a named filter; relative dates like P90D stay relative)', body: SegmentInputSchema, response: SegmentSchema, status: 201 },
-  GetSegment: { summary: 'A segment with its live member count', response: SegmentWithCountSchema },
-  UpdateSegment: { summary: "Replace a segment's name and filter", body: SegmentInputSchema, response: SegmentSchema },
-  DeleteSegment: { summary: 'Delete a segment (customers are untouched)', status: 204 },
-  ListSegmentCustomers: { summary: "The segment's members, same shape and paging as the customer list", query: SegmentMembersQuerySchema, response: page(CustomerSchema) },
-  CreateExport: { summary: 'Export a segment or a filter to CSV or JSON Lines (Step Functions workflow)', body: ExportRequestSchema, response: z.object({ exportId: z.string() }), status: 202 },
-  ListExports: { summary: 'Every export: who, when, which filter, how many rows', query: PageQuerySchema, response: page(ExportViewSchema.omit({ url: true, expiresAt: true })) },
-  GetExport: { summary: 'Export status; when completed, a download link signed on this request', query: ExportLinkQuerySchema, response: ExportViewSchema },
+/**
+ * Schemas published under `#/components/schemas`, by name. They are the handlers' own zod schemas, not copies:
+ * the name is attached to the schema object itself (see `nameComponents`), so wherever one appears, in a path
+ * or inside another schema, the document says `$ref`.
+ */
+export const COMPONENT_SCHEMAS: Record<string, z.ZodType> = {
+  Customer: CustomerSchema,
+  CustomerCard: CustomerCardSchema,
+  CustomerFields: CustomerFieldsSchema,
+  CustomerConsent: ConsentSchema,
+  CustomerStats: StatsSchema,
+  CustomerPage: api.CustomerPageSchema,
+  Duplicates: api.DuplicatesSchema,
+  HistoryEntry: HistoryEntrySchema,
+  HistoryPage: api.HistoryPageSchema,
+  ConsentEntry: ConsentEntrySchema,
+  ConsentPage: api.ConsentPageSchema,
+  PersonalData: api.PersonalDataSchema,
+  Filter: FilterSchema,
+  Segment: SegmentSchema,
+  SegmentWithCount: SegmentWithCountSchema,
+  SegmentInput: SegmentInputSchema,
+  SegmentPage: api.SegmentPageSchema,
+  Export: ExportViewSchema,
+  ExportSummary: api.ExportSummarySchema,
+  ExportPage: api.ExportPageSchema,
+  ExportRequest: ExportRequestSchema,
+  Import: ImportViewSchema,
+  ImportCounts: ImportCountsSchema,
+  ImportPage: api.ImportPageSchema,
+  CreateImport: CreateImportSchema,
+  CreatedImport: CreatedImportSchema,
+  EventRequest: EventRequestSchema,
+  EventAnswer: EventAnswerSchema,
+  GuestBrief: GuestBriefSchema,
+  ApiKey: ApiKeySchema,
+  IssuedKey: api.IssuedKeySchema,
+  Settings: SettingsSchema,
+  SettingsPatch: SettingsPatchSchema,
+  AuditEntry: AuditEntrySchema,
+  AuditPage: api.AuditPageSchema,
+  Problem: api.ProblemSchema,
 };
 
-const Problem = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-});
+/** Shared error answers under `#/components/responses`, each a Problem. */
+const ERRORS: Record<ErrorStatus, { name: string; description: string }> = {
+  400: { name: 'BadRequest', description: 'Invalid input: `errors` names each field (an altered or foreign cursor too)' },
+  401: { name: 'Unauthorized', description: 'No key, or a key that is not valid (unknown, revoked)' },
+  403: { name: 'Forbidden', description: "The key's kind or scope may not call this route" },
+  404: { name: 'NotFound', description: "Unknown, another tenant's, or erased" },
+  409: { name: 'Conflict', description: 'The request conflicts with the current state; `detail` says how' },
+  412: { name: 'PreconditionFailed', description: 'If-Match does not match the current version' },
+  413: { name: 'PayloadTooLarge', description: `The body is over ${MAX_BODY_BYTES / 1024 / 1024} MB (${MAX_BODY_BYTES} bytes)` },
+  429: { name: 'TooManyRequests', description: 'Too many requests; `Retry-After` says when to try again' },
+};
 
-export function openApiDocument() {
-  const registry = new OpenAPIRegistry();
-  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'sk_ secret key, or pk_ publishable key for events' });
-  registry.registerComponent('securitySchemes', 'apiKey', { type: 'apiKey', in: 'header', name: 'x-api-key' });
+const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' as const } } };
 
-  for (const route of ROUTES) {
-    const doc = ROUTE_DOCS[route.name] ?? { summary: route.name };
-    const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
-    const status = doc.status ?? 200;
-    registry.registerPath({
-      method: route.method.toLowerCase() as 'get',
-      path: route.path,
-      operationId: route.name,
-      summary: doc.summary,
-      security: route.scope === 'public' ? [] : [{ bearer: [] }, { apiKey: [] }],
-      request: {
-        ...(params.length ? { params: z.object(Object.fromEntries(params.map((p) => [p, z.string()]))) } : {}),
-        ...(doc.query ? { query: doc.query } : {}),
-        ...(doc.body ? { body: { content: { 'application/json': { schema: doc.body } } } } : {}),
-      },
-      responses: {
-        [status]: {
-          description: status === 204 ? 'Done' : 'Success',
-          ...(doc.response ? { content: { 'application/json': { schema: doc.response } } } : {}),
-        },
-        default: { description: 'A problem (RFC 9457)', content: { 'application/problem+json': { schema: Problem } } },
-      },
-    });
+/** Who may call a route, in words (the table at `Scope` in shared/routes.ts; shared/domain/api-key.ts `mayCall`). */
+function whoMayCall(route: ApiRoute): string {
+  switch (route.scope) {
+    case 'public':
+      return 'No key.';
+    case 'events':
+      return 'A publishable key (pk_, from an allowed origin; three event types) or a secret key of scope all or events.';
+    case 'admin':
+      return route.method === 'GET' ? 'A secret key of scope all or read.' : 'A secret key of scope all.';
+    case 'full':
+      return 'A secret key of scope all (not read, even to read).';
   }
-
-  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
-    openapi: '3.1.0',
-    info: { title: 'clientela', version: '1.0.0', description: 'A customer list for small businesses: capture, search, segment, import, export, within GDPR.' },
-    servers: [{ url: '/' }],
-  });
 }
 
-// ---- Events: automatic capture (issue 3) ----
-import { AcceptedAnswerSchema, EventAnswerSchema, EventRequestSchema, HistoryQuerySchema } from '../events/event.schema.ts';
-import { HistoryEntrySchema } from '../domain/customer.schema.ts';
+/** Tags group operations by the folder of their handler (functions/<folder>/). */
+const TAGS: Record<string, string> = {
+  meta: 'Health and this document',
+  customers: 'Customer cards: create, list and filter, read, update, merge',
+  events: 'Capture: events from websites and tools, double opt-in links',
+  tags: "The tenant's tag catalogue",
+  settings: "The tenant's settings",
+  keys: 'API keys (secret keys of scope all only)',
+  imports: 'CSV imports through S3',
+  segments: 'Saved segments (named filters)',
+  exports: 'Exports of a segment or a filter (Step Functions)',
+  privacy: 'GDPR: consent ledger, erasure, access export, unsubscribe links',
+  audit: 'The audit log',
+  insights: 'Customer intelligence',
+};
 
-Object.assign(ROUTE_DOCS, {
-  IngestEvent: {
-    summary:
-      'Capture an event; idempotent on eventId. Secret key: any type, answers { customerId, created, brief? }. Publishable key: contact_form.submitted, newsletter.subscribed, message.received only (others 403), fills empty fields only, answers 202 { accepted: true }',
-    body: EventRequestSchema,
-    response: z.union([EventAnswerSchema, AcceptedAnswerSchema]),
-  },
-  ListHistory: { summary: "A customer's timeline, newest first, paginated", query: HistoryQuerySchema, response: page(HistoryEntrySchema) },
-  ConfirmConsentPage: { summary: 'Double opt-in link (no key), as mailed to the person: an HTML page with a button; opening it changes nothing (mail scanners open links)', query: z.object({ token: z.string() }) },
-  ConfirmConsent: {
-    summary: "The page's button (no key): grants newsletter consent, source double-opt-in; answers a page to a browser (form field token), JSON otherwise",
-    query: z.object({ token: z.string().optional() }),
-    response: z.object({ confirmed: z.literal(true) }),
-  },
-} satisfies Record<string, RouteDoc>);
+/**
+ * Gives each component schema its name where zod-to-openapi looks for it. `registry.register(name, schema)`
+ * and `schema.meta({ id })` would name a copy, and only the paths given that copy would say `$ref`; a list of
+ * customers built from the original CustomerSchema would still spell the customer out. Idempotent.
+ */
+function nameComponents() {
+  for (const [refId, schema] of Object.entries(COMPONENT_SCHEMAS)) {
+    const current = zodToOpenAPIRegistry.get(schema);
+    zodToOpenAPIRegistry.add(schema, { ...current, _internal: { ...current?._internal, refId } });
+  }
+}
 
-// ---- Browser capture and merging people (issue 3, second wave) ----
-import { MergeBodySchema } from '../events/merge-customers.ts';
+const tagOf = (route: ApiRoute) => /^functions\/([^/]+)\//.exec(route.entry)?.[1] ?? 'other';
 
-Object.assign(ROUTE_DOCS, {
-  PreflightEvents: { summary: 'CORS preflight of POST /v1/events (no key header; ?key=pk_... names the tenant): 204 with Access-Control-Allow-* for its allowed origins only', query: z.object({ key: z.string() }), status: 204 },
-  MergeCustomer: { summary: 'Fold a duplicate (otherId) into this customer: history, states, ledger, stats, tags; the other id then answers 301. Repeatable', body: MergeBodySchema, response: CustomerCardSchema },
-  CustomerDuplicates: {
-    summary: 'Likely duplicates of this customer (email/phone conflicts recorded by capture; same name with a similar email), each with its reasons',
-    response: z.object({ items: z.array(z.object({ customer: CustomerSchema, reasons: z.array(z.enum(['phone', 'email', 'name-and-email'])) })) }),
-  },
-} satisfies Record<string, RouteDoc>);
+/** Error statuses of a row: derived from its shape, plus those it declares. */
+function errorStatuses(route: ApiRoute): ErrorStatus[] {
+  const statuses = new Set<ErrorStatus>();
+  if (route.body || route.form || route.query) statuses.add(400);
+  if (route.scope !== 'public') {
+    statuses.add(401);
+    statuses.add(403);
+  }
+  if (/\{\w+\}/.test(route.path)) statuses.add(404);
+  if (route.body || route.form) statuses.add(413);
+  for (const status of Object.keys(route.errors ?? {})) statuses.add(Number(status) as ErrorStatus);
+  return [...statuses].sort((a, b) => a - b);
+}
 
-// ---- Privacy (issue 6) ----
-import { ConsentEntrySchema, ConsentQuerySchema } from '../privacy/consents.ts';
-import { UnsubscribeLinkAnswerSchema, UnsubscribeLinkSchema } from '../privacy/unsubscribe.ts';
-import { AuditEntrySchema, AuditQuerySchema } from '../audit/audit.ts';
+const problem = { 'application/problem+json': { schema: api.ProblemSchema } };
+const html = { 'text/html': { schema: z.string().describe('an HTML page') } };
 
-Object.assign(ROUTE_DOCS, {
-  ListConsents: { summary: "A customer's consent ledger (every change, with its source), newest first", query: ConsentQuerySchema, response: page(ConsentEntrySchema) },
-  EraseCustomer: { summary: 'GDPR erasure: every item about the person goes; their email and phone are suppressed (keyed hash only)', status: 204 },
-  EraseCustomerByEmail: { summary: 'GDPR erasure of the customer with this email (?email=...)', query: z.object({ email: z.string() }), status: 204 },
-  ExportCustomerData: {
-    summary: 'GDPR access/portability: card, custom attributes, full history, consent ledger, bookings and orders',
-    response: z.object({ exportedAt: z.string(), customer: CustomerSchema, customAttributes: z.record(z.string(), z.string()), history: z.array(HistoryEntrySchema), consents: z.array(ConsentEntrySchema), bookings: z.array(z.record(z.string(), z.unknown())), orders: z.array(z.record(z.string(), z.unknown())) }),
-  },
-  CreateUnsubscribeLink: { summary: 'A signed, expiring unsubscribe link for a newsletter (also for List-Unsubscribe)', body: UnsubscribeLinkSchema, response: UnsubscribeLinkAnswerSchema },
-  Unsubscribe: { summary: 'Unsubscribe link (no key): an HTML page with a button; opening it changes nothing (mail scanners open links)', query: z.object({ token: z.string() }) },
-  UnsubscribeOneClick: {
-    summary: "Withdraws newsletter consent (no key): the page's button, or RFC 8058 one-click from a mail client; a page to a browser, JSON otherwise",
-    query: z.object({ token: z.string().optional() }),
-    response: z.object({ unsubscribed: z.literal(true) }),
-  },
-  ListAudit: { summary: "The tenant's audit log: actions, actors (key ids), times; no personal data", query: AuditQuerySchema, response: page(AuditEntrySchema) },
-} satisfies Record<string, RouteDoc>);
+/** Registers the route's path; answers the shared error responses it refers to. */
+function registerRoute(registry: OpenAPIRegistry, route: ApiRoute): ErrorStatus[] {
+  const shared: ErrorStatus[] = [];
+  const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+  const status = route.status ?? 200;
+  const success = {
+    description: status === 204 ? 'Done' : route.page && !route.response ? 'An HTML page' : 'Success',
+    ...(status !== 204 && (route.response || route.page)
+      ? { content: { ...(route.response ? { 'application/json': { schema: route.response } } : {}), ...(route.page ? html : {}) } }
+      : {}),
+    ...(route.responseHeaders ? { headers: route.responseHeaders } : {}),
+  };
+  const others = Object.fromEntries(
+    Object.entries(route.alsoAnswers ?? {}).map(([code, a]) => [
+      code,
+      { description: a!.description, ...(a!.response ? { content: { 'application/json': { schema: a!.response } } } : {}), ...(a!.headers ? { headers: a!.headers } : {}) },
+    ]),
+  );
+  const errors = Object.fromEntries(
+    errorStatuses(route).map((code) => {
+      const described = route.errors?.[code];
+      if (!described) {
+        shared.push(code);
+        return [code, { $ref: `#/components/responses/${ERRORS[code].name}` }];
+      }
+      return [
+        code,
+        {
+          description: described,
+          // A link page shows a person what went wrong on a page, and tells a program in problem+json.
+          content: route.page ? { ...problem, ...html } : problem,
+          ...(code === 429 ? { headers: RETRY_AFTER } : {}),
+        },
+      ];
+    }),
+  );
+  const body = route.body ?? route.form;
+
+  registry.registerPath({
+    method: route.method.toLowerCase() as 'get',
+    path: route.path,
+    operationId: route.name,
+    summary: route.summary,
+    description: whoMayCall(route),
+    tags: [tagOf(route)],
+    security: route.scope === 'public' ? [] : [{ bearer: [] }, { apiKey: [] }],
+    request: {
+      ...(params.length ? { params: z.object(Object.fromEntries(params.map((p) => [p, z.string()]))) } : {}),
+      ...(route.query ? { query: route.query } : {}),
+      ...(route.headers ? { headers: route.headers } : {}),
+      ...(body
+        ? {
+            body: {
+              required: !body.safeParse({}).success,
+              content: route.body ? { 'application/json': { schema: route.body } } : { 'application/x-www-form-urlencoded': { schema: route.form! } },
+            },
+          }
+        : {}),
+    },
+    responses: {
+      [status]: success,
+      ...others,
+      ...errors,
+      default: { $ref: '#/components/responses/Unexpected' },
+    },
+  });
+  return shared;
+}
+
+export function openApiDocument(routes: readonly ApiRoute[] = ROUTES) {
+  nameComponents();
+
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer sk_... (or pk_... for events)' });
+  registry.registerComponent('securitySchemes', 'apiKey', { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The same key in an x-api-key header' });
+
+  const shared = new Set(routes.flatMap((route) => registerRoute(registry, route)));
+  const problemRef = { $ref: '#/components/schemas/Problem' };
+  // Only the error responses some path refers to (an unused component is noise).
+  for (const code of [...shared].sort((a, b) => a - b)) {
+    registry.registerComponent('responses', ERRORS[code].name, {
+      description: ERRORS[code].description,
+      content: { 'application/problem+json': { schema: problemRef } },
+      ...(code === 429 ? { headers: RETRY_AFTER } : {}),
+    });
+  }
+  registry.registerComponent('responses', 'Unexpected', {
+    description: 'An error on our side (500): the request can be retried',
+    content: { 'application/problem+json': { schema: problemRef } },
+  });
+
+  const used = new Set(routes.map(tagOf));
+  // Every component is generated, also one no path happens to use.
+  const schemas = Object.values(COMPONENT_SCHEMAS).map((schema) => ({ type: 'schema' as const, schema }));
+  return new OpenApiGeneratorV31([...registry.definitions, ...schemas]).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'clientela',
+      version: '1.0.0',
+      description: `A customer list for small businesses: capture, search, segment, import, export, within GDPR. Every error is application/problem+json (RFC 9457). Request bodies are at most ${MAX_BODY_BYTES / 1024 / 1024} MB.`,
+    },
+    servers: [{ url: '/', description: 'The API itself (the document is served at /v1/openapi.json)' }],
+    tags: Object.entries(TAGS)
+      .filter(([name]) => used.has(name))
+      .map(([name, description]) => ({ name, description })),
+  });
+}

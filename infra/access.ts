@@ -1,0 +1,97 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Access, BucketAccess, Workflow } from '../shared/routes.ts';
+import type { ClientelaFunction } from './constructs/function.ts';
+
+/** What an `Access` declaration can name. */
+export interface AccessTargets {
+  table: dynamodb.Table;
+  importBucket: s3.IBucket;
+  exportBucket: s3.IBucket;
+  /** The state machines of the workflows a declaration may start. */
+  workflows?: Partial<Record<Workflow, sfn.IStateMachine>>;
+  /** The SES sender: the From address and the ARN of its verified identity. Needed by `sendMail`. */
+  mail?: { from: string; identityArn: string };
+}
+
+/**
+ * Grants a function exactly what its row declares (shared/routes.ts `Access`), and sets the environment that
+ * goes with it (`<WORKFLOW>_STATE_MACHINE_ARN` such as EXPORT_STATE_MACHINE_ARN, MAIL_FROM). Nothing else: every function's role starts with its own
+ * log group only (ClientelaFunction).
+ */
+export function grantAccess(fn: ClientelaFunction, access: Access, targets: AccessTargets): void {
+  if (access.table === 'read') fn.grantTableRead(targets.table);
+  if (access.table === 'write') fn.grantTableReadWrite(targets.table);
+
+  grantObjects(fn, 'import', targets.importBucket, access.importBucket);
+  grantObjects(fn, 'export', targets.exportBucket, access.exportBucket);
+
+  for (const workflow of access.startWorkflows ?? []) {
+    const stateMachine = required(fn, `startWorkflows: ${workflow}`, targets.workflows?.[workflow]);
+    stateMachine.grantStartExecution(fn);
+    fn.addEnvironment(`${workflow.toUpperCase()}_STATE_MACHINE_ARN`, stateMachine.stateMachineArn);
+  }
+
+  if (access.sendMail) {
+    const mail = required(fn, 'sendMail', targets.mail);
+    // Only as the configured identity, and only from its own address.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        resources: [mail.identityArn],
+        conditions: { StringEquals: { 'ses:FromAddress': mail.from } },
+      }),
+    );
+    fn.addEnvironment('MAIL_FROM', mail.from);
+  }
+
+  if (access.invokeSelf) {
+    // A fixed name lets the policy name the function without referencing its ARN, which would make the role
+    // depend on the function that depends on the role (CloudFormation refuses the cycle).
+    const stack = Stack.of(fn);
+    const functionName = `${stack.stackName}-${fn.node.id}`;
+    if (functionName.length > 64) throw new Error(`the function name ${functionName} is longer than Lambda's 64 characters: use a shorter stack name`);
+    (fn.node.defaultChild as lambda.CfnFunction).functionName = functionName;
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [stack.formatArn({ service: 'lambda', resource: 'function', resourceName: functionName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      }),
+    );
+  }
+}
+
+/** One statement per key prefix, with the object actions declared on it. */
+function grantObjects(fn: ClientelaFunction, label: string, bucket: s3.IBucket, declared: BucketAccess<string> | undefined): void {
+  if (!declared) return;
+  const byPrefix = new Map<string, Set<string>>();
+  const add = (prefixes: readonly string[] | undefined, ...actions: string[]) => {
+    for (const prefix of prefixes ?? []) {
+      const set = byPrefix.get(prefix) ?? new Set<string>();
+      for (const action of actions) set.add(action);
+      byPrefix.set(prefix, set);
+    }
+  };
+  add(declared.read, 's3:GetObject', ...(declared.versions ? ['s3:GetObjectVersion'] : []));
+  add(declared.write, 's3:PutObject', ...(declared.multipart ? ['s3:AbortMultipartUpload'] : []));
+  add(declared.delete, 's3:DeleteObject', ...(declared.versions ? ['s3:DeleteObjectVersion'] : []));
+
+  for (const [prefix, actions] of byPrefix) {
+    const objects = bucket.arnForObjects(`${prefix}*`);
+    const list = [...actions].sort();
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: list, resources: [objects] }));
+    fn.acknowledgeWildcardResources(
+      [objects],
+      `${list.join(', ')} on objects under ${prefix} in the ${label} bucket only, as declared in shared/routes.ts; their keys hold tenant and object ids known only at run time.`,
+    );
+  }
+}
+
+function required<T>(fn: ClientelaFunction, what: string, target: T | undefined): T {
+  if (target === undefined) throw new Error(`${fn.node.path} declares ${what}, but no target for it was given to grantAccess`);
+  return target;
+}
