@@ -3,8 +3,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { Scope } from '../routes.ts';
 import { authenticate, type Principal } from '../domain/tenants.ts';
 import { mayCall } from '../domain/api-key.ts';
-import { ForbiddenError, UnauthorizedError, invalid } from '../domain/errors.ts';
+import { DomainError, ForbiddenError, UnauthorizedError, invalid } from '../domain/errors.ts';
 import { errorToProblem } from './problem.ts';
+import { MAX_BODY_BYTES } from './limits.ts';
 import { stores } from './stores.ts';
 
 export interface ApiRequest {
@@ -54,6 +55,8 @@ function toRequest(event: APIGatewayProxyEventV2): ApiRequest {
   let body: unknown;
   if (event.body) {
     const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    // Refused before parsing: no route needs more, and parsing (and answering about) a huge body is the cost.
+    if (Buffer.byteLength(raw) > MAX_BODY_BYTES) throw new DomainError(413, 'Content too large', `The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB; no route takes more (CSV files go to the upload URL)`);
     // RFC 8058 one-click unsubscribe posts `List-Unsubscribe=One-Click` as a form, not JSON.
     if (headers['content-type']?.startsWith('application/x-www-form-urlencoded')) body = Object.fromEntries(new URLSearchParams(raw));
     else if (raw.trim()) {

@@ -203,6 +203,19 @@ describe('field provenance and event dates', () => {
   });
 });
 
+describe('request size', () => {
+  it('refuses a body over 1 MB with 413 problem+json, before reading it, with either key', async () => {
+    const huge = JSON.stringify({ eventId: 'big', type: 'contact_form.submitted', occurredAt: '2026-03-01T12:00:00Z', customer: { email: 'big@example.it' }, data: { message: 'x'.repeat(1_100_000) } });
+    for (const key of [sk, pk]) {
+      const res = await call('POST', '/v1/events', { key, body: huge, headers: { origin: ORIGIN } });
+      expect(res.status).toBe(413);
+      expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(JSON.stringify(res.body).length).toBeLessThan(1000);
+    }
+    expect((await call('POST', '/v1/customers', { key: sk, body: JSON.stringify({ notes: 'y'.repeat(1_100_000) }) })).status).toBe(413);
+  });
+});
+
 describe('capture that accepts what sites send', () => {
   it('keeps unknown data fields in the history entry, up to 4 KB', async () => {
     const email = `extra.${uniq()}@example.it`;
