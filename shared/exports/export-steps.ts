@@ -21,6 +21,7 @@ import {
 } from './export-format.ts';
 import type { ExportRecord } from './export.schema.ts';
 import { EXPORT_FILE_DAYS } from './exports.ts';
+import { readCheckedShard } from './read-shard.ts';
 
 /**
  * The steps of the export workflow (infra/export-workflow.ts): Plan → WritePart per shard (a Map, at most
@@ -121,7 +122,7 @@ export async function writePart(deps: ExportStepDeps, part: PartInput): Promise<
   };
   // One page at a time from the reader's pipeline into the file: the file's demand paces the reads.
   async function* chunks() {
-    for await (const page of deps.exports.readShard(part.tenantId, part.shard, part.filter, read)) {
+    for await (const page of readCheckedShard(deps.exports, part.tenantId, part.shard, part.filter, read)) {
       let text = '';
       for (const row of page) {
         if (!row) {

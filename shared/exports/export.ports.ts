@@ -18,11 +18,27 @@ export interface ExportStore {
    */
   transition(tenantId: string, id: string, from: ExportStatus[], changes: Partial<ExportRecord>): Promise<ExportRecord | undefined>;
   /**
-   * The customers of one shard matching the filter, page by page (one Query page each), none erased; each
-   * turned by `map` into the caller's row as soon as its page arrives. `fields`: the card attributes to
-   * read (`id` always), for cards with only those; all by default.
+   * The customers of one shard matching the filter as the index lists them, page by page (one Query page
+   * each), with their ids; each turned by `map` into the caller's row as soon as its page arrives. `fields`:
+   * the card attributes to read (`id` always), for cards with only those; all by default. The index lags:
+   * shared/exports/read-shard.ts checks the ids against `recentErasures`.
    */
-  readShard<T = Customer>(tenantId: string, shard: number, filter: ResolvedFilter, read?: ShardRead<T>): AsyncIterable<T[]>;
+  readShard<T = Customer>(tenantId: string, shard: number, filter: ResolvedFilter, read?: ShardRead<T>): AsyncIterable<ShardPage<T>>;
+  /**
+   * The tenant's erasure marks of the last days (strongly consistent) and the secret that makes them, or
+   * undefined for a tenant that never erased anyone.
+   */
+  recentErasures(tenantId: string): Promise<RecentErasures | undefined>;
+}
+
+export interface ShardPage<T> {
+  ids: string[];
+  rows: T[];
+}
+
+export interface RecentErasures {
+  secret: string;
+  marks: Set<string>;
 }
 
 export interface ShardRead<T> {

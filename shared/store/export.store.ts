@@ -13,10 +13,9 @@ import type { ResolvedFilter } from '../domain/customer-filter.ts';
 import type { ExportRecord } from '../exports/export.schema.ts';
 import { cardEntity, internalSet } from './entities.ts';
 import { exportKeys, privacyKeys } from './keys.ts';
-import { erasureMark } from '../privacy/hmac.ts';
 import { prefixPage } from './prefix-page.ts';
 import { shardQuery } from './segment.store.ts';
-import type { ExportStore, ShardRead, ExportFiles } from '../exports/export.ports.ts';
+import type { ExportStore, ShardRead, ExportFiles, RecentErasures } from '../exports/export.ports.ts';
 import { EXPORT_PAGE_ITEMS } from '../exports/export.ports.ts';
 export type { ExportStore, ShardRead, ExportFiles } from '../exports/export.ports.ts';
 export { EXPORT_PAGE_ITEMS } from '../exports/export.ports.ts';
@@ -42,7 +41,7 @@ export function dynamoExportStore(db: DynamoDBDocumentClient, TableName: string)
    * the erasure records an export checks every row against, in memory. A tenant without a privacy secret
    * has never erased anyone (erasure creates the secret before it deletes anything): no Query at all.
    */
-  async function erasedRecently(tenantId: string): Promise<((id: string) => boolean) | undefined> {
+  async function recentErasures(tenantId: string): Promise<RecentErasures | undefined> {
     const { Item } = await db.send(new GetCommand({ TableName, Key: privacyKeys.secret(tenantId), ConsistentRead: true }));
     if (!Item?.secret) return undefined;
     const marks = new Set<string>();
@@ -61,12 +60,12 @@ export function dynamoExportStore(db: DynamoDBDocumentClient, TableName: string)
       for (const item of page.Items ?? []) marks.add(item.sk as string);
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
-    if (!marks.size) return undefined;
-    const mark = erasureMark(Item.secret as string);
-    return (id) => marks.has(mark(id));
+    return { secret: Item.secret as string, marks };
   }
 
   return {
+    recentErasures,
+
     async create(tenantId, record) {
       await db.send(
         new PutCommand({
@@ -134,8 +133,7 @@ export function dynamoExportStore(db: DynamoDBDocumentClient, TableName: string)
       }
       const map = read.map ?? ((c: Customer) => c as T);
       type Page = { ids: string[]; rows: T[]; next?: Record<string, unknown> };
-      // A page becomes the caller's rows the moment it arrives, so the SDK's objects and the cards die young
-      // and only the rows wait for the check.
+      // A page becomes the caller's rows the moment it arrives, so the SDK's objects and the cards die young.
       const query = (ExclusiveStartKey: Record<string, unknown> | undefined) =>
         quiet(
           db.send(new QueryCommand({ ...input, ExclusiveStartKey, Limit: EXPORT_PAGE_ITEMS })).then(({ Items = [], LastEvaluatedKey }): Page => {
@@ -148,20 +146,18 @@ export function dynamoExportStore(db: DynamoDBDocumentClient, TableName: string)
             return { ids, rows, next: LastEvaluatedKey };
           }),
         );
-      const erased = await erasedRecently(tenantId);
-      const check = erased ? async ({ ids, rows }: Page) => rows.filter((_, i) => !erased(ids[i]!)) : async ({ rows }: Page) => rows;
-      // A pipeline two pages deep: while the caller writes page N, the cards of page N+1 are checked and
-      // the Query for page N+2 runs. At most three pages are held, whatever the shard's size.
+      // A pipeline two pages deep: while the caller writes page N, page N+1 waits and the Query for page
+      // N+2 runs. At most three pages are held, whatever the shard's size.
       let next: Promise<Page> | undefined = query(undefined);
-      let checked: Promise<T[]> | undefined;
+      let held: Page | undefined;
       while (next) {
         const page: Page = await next;
         next = page.next ? query(page.next) : undefined;
-        const previous = checked;
-        checked = quiet(check(page));
-        if (previous) yield await previous;
+        const previous = held;
+        held = page;
+        if (previous) yield { ids: previous.ids, rows: previous.rows };
       }
-      if (checked) yield await checked;
+      if (held) yield { ids: held.ids, rows: held.rows };
     },
   };
 }

@@ -189,7 +189,7 @@ describe('filters against DynamoDB Local equal the in-memory meaning (property)'
           const expected = customers.filter((c) => matchesFilter(c, filter)).map((c) => c.id).sort();
           expect(await segments.countMembers(tenantId, filter)).toBe(expected.length);
           const read: string[] = [];
-          for (let shard = 0; shard < 8; shard++) for await (const page of exports.readShard(tenantId, shard, filter)) read.push(...page.map((c) => c.id));
+          for (let shard = 0; shard < 8; shard++) for await (const page of exports.readShard(tenantId, shard, filter)) read.push(...page.rows.map((c) => c.id));
           expect({ raw, ids: read.sort() }).toEqual({ raw, ids: expected });
         }
       }),

@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { dynamoExportStore } from '../../shared/store/export.store.ts';
+import { readCheckedShard } from '../../shared/exports/read-shard.ts';
 import { cardEntity } from '../../shared/store/entities.ts';
 import { erasureMark } from '../../shared/privacy/hmac.ts';
 import { blankCustomer, type Customer } from '../../shared/domain/customer.schema.ts';
@@ -24,7 +25,7 @@ function setup() {
 
 async function readAll(store: ReturnType<typeof setup>['store']) {
   const pages: string[][] = [];
-  for await (const page of store.readShard('t', 0, {})) pages.push(page.map((c) => c.email!));
+  for await (const page of readCheckedShard(store, 't', 0, {})) pages.push(page.map((c) => c.email!));
   return pages;
 }
 
@@ -67,7 +68,7 @@ describe('export reads', () => {
     );
     const pages: string[][] = [];
     const queriesWhenReceived: number[] = [];
-    for await (const p of store.readShard('t', 0, {})) {
+    for await (const p of readCheckedShard(store, 't', 0, {})) {
       queriesWhenReceived.push(indexQueries(mock).length);
       pages.push(p.map((c) => c.email!));
       // A slow writer: the reader must not run ahead of it.
