@@ -99,6 +99,9 @@ export async function authenticate(store: TenantStore, presented: string | undef
 
 // ---- Tag catalogue ----
 
+/** A catalogue is a list a person picks from: a few dozen tags in practice; a bound keeps the tenant item small. */
+export const MAX_CATALOGUE_TAGS = 200;
+
 const fold = (s: string) => s.normalize('NFKC').trim().toLocaleLowerCase('en');
 
 export function findTag(catalogue: string[], name: string): string | undefined {
@@ -113,6 +116,9 @@ export async function addTag(store: TenantStore, tenantId: string, name: string)
   let tag = clean;
   await changeTenant(store, tenantId, (t) => {
     const existing = findTag(t.tags, clean);
+    if (!existing && t.tags.length >= MAX_CATALOGUE_TAGS) {
+      throw new ConflictError(`The tag catalogue holds ${MAX_CATALOGUE_TAGS} tags, the most it can; remove one before adding another`, { errors: [{ path: 'name', message: 'the catalogue is full' }] });
+    }
     created = !existing;
     tag = existing ?? clean;
     return existing ? t : { ...t, tags: [...t.tags, clean] };

@@ -132,7 +132,9 @@ export function cardFields(columns: readonly ExportColumn[], purpose: 'marketing
  * prefixing `'` makes it text (OWASP CSV injection). Numbers we write ourselves are left alone.
  */
 export function neutraliseFormula(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  // Spreadsheets skip leading NULs, spaces and other control characters before reading a formula, so a
+  // cell like "\0=HYPERLINK(...)" or "  =1+1" is a formula too.
+  return /^[\0-\x20\u00a0\u200b\ufeff]*[=+\-@]|^[\t\r]/.test(value) ? `'${value}` : value;
 }
 
 /** Header labels; the tenant's language when we have it, English otherwise. */

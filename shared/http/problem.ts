@@ -12,20 +12,37 @@ export function problem(status: number, title: string, detail: string, extra: Re
   };
 }
 
+/** A validation answer names at most this many problems, each path once: a huge bad body gets a small answer. */
+export const MAX_REPORTED_ERRORS = 20;
+const MAX_MESSAGE = 300;
+
 /** Validates `data` with a zod schema, turning failures into a 400 naming each field. */
 export function parseWith<S extends z.ZodTypeAny>(schema: S, data: unknown, prefix = ''): z.infer<S> {
   const result = schema.safeParse(data);
   if (result.success) return result.data;
-  throw new ValidationError(
-    result.error.issues.map((i) => {
-      const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
-      if (i.code === 'unrecognized_keys') {
-        return { path: [path, ...i.keys].filter(Boolean).join('.') || '(body)', message: `unknown field${i.keys.length > 1 ? 's' : ''}: ${i.keys.join(', ')}` };
-      }
-      return { path: path || '(body)', message: i.message };
-    }),
-  );
+  const errors: { path: string; message: string }[] = [];
+  const seen = new Set<string>();
+  let more = 0;
+  for (const i of result.error.issues) {
+    const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
+    const error =
+      i.code === 'unrecognized_keys'
+        ? { path: [path, i.keys[0]].filter(Boolean).join('.') || '(body)', message: `unknown field${i.keys.length > 1 ? 's' : ''}: ${listed(i.keys)}` }
+        : { path: path || '(body)', message: i.message };
+    if (seen.has(error.path)) continue;
+    if (errors.length >= MAX_REPORTED_ERRORS) {
+      more++;
+      continue;
+    }
+    seen.add(error.path);
+    errors.push({ path: error.path.slice(0, 200), message: error.message.slice(0, MAX_MESSAGE) });
+  }
+  const detail = errors.map((e) => `${e.path}: ${e.message}`).join('; ') + (more ? `; and ${more} more` : '');
+  throw new ValidationError(errors, detail);
 }
+
+/** At most a few names: an answer about a body with thousands of unknown keys stays small. */
+const listed = (keys: string[]) => (keys.length > 5 ? `${keys.slice(0, 5).join(', ')} and ${keys.length - 5} more` : keys.join(', '));
 
 /** The one place errors become HTTP answers. Anything unexpected is a logged 500 with no internals. */
 export function errorToProblem(error: unknown): APIGatewayProxyStructuredResultV2 {
