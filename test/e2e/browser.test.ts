@@ -97,7 +97,8 @@ describe.skipIf(!hasChromium)(`the browser script in headless Chromium${hasChrom
     await page.check('#contact [name=consent]');
     await page.click('#contact button[type=submit]');
     await page.waitForSelector('#contact .clientela-success');
-    expect(await page.textContent('#contact [data-clientela-message]')).toContain('Thank you');
+    // The consent box was ticked: the page asks the person to confirm from the mail (double opt-in).
+    expect(await page.textContent('#contact [data-clientela-message]')).toContain('check your inbox');
 
     const found = await asBusiness(`/v1/customers?q=${encodeURIComponent(email)}`);
     expect(found.items).toHaveLength(1);
