@@ -11,12 +11,11 @@ import { until } from '../support/timeouts.ts';
 /**
  * `npm start` as a user runs it: a real process with its own DATA_DIR and PORT, its own DynamoDB Local
  * (on disk) and s3rver, talked to over HTTP with the keys it prints, stopped with SIGINT and started again.
- * The process is `tsx local/start.ts` (what `npm start` runs), without npm in between: npm exits on a
- * signal by re-raising it, which would hide the runtime's own exit code.
+ * The process is `node --import tsx local/start.ts` (what `npm start` runs), without npm in between: npm
+ * exits on a signal by re-raising it, which would hide the runtime's own exit code.
  * Each test and hook may take E2E_TIMEOUT_MS (vitest.config.ts, test/support/timeouts.ts): several start Java.
  */
 const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = join(ROOT, 'node_modules/tsx/dist/cli.mjs');
 
 /** The environment a user's shell would have: none of the test run's emulator settings. */
 function userEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -34,7 +33,7 @@ interface Instance {
 }
 
 function launch(dataDir: string, port: number): Instance {
-  const child = spawn(process.execPath, [TSX, 'local/start.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
     cwd: ROOT,
     // DEBUG: every log line a handler can write is written, so the PII check below sees all of them.
     env: userEnv({ DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'DEBUG' }),
