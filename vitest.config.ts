@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
-import { E2E_TIMEOUT_MS, HOOK_TIMEOUT_MS, TEST_TIMEOUT_MS } from './test/support/timeouts.ts';
+import { E2E_TIMEOUT_MS, HOOK_TIMEOUT_MS, TEST_TIMEOUT_MS, WAIT_TIMEOUT_MS } from './test/support/timeouts.ts';
 
 /**
  * Four projects; `vitest run` (npm test) runs them all, `--project unit` (npm run test:unit) one of them.
@@ -11,11 +11,19 @@ import { E2E_TIMEOUT_MS, HOOK_TIMEOUT_MS, TEST_TIMEOUT_MS } from './test/support
 export default defineConfig({
   test: {
     pool: 'forks',
-    // Time limits are generous and set in one place (test/support/timeouts.ts): they catch a hung test,
-    // they do not measure speed.
+    // Time limits are generous, grow with the machine's load and are set in one place
+    // (test/support/timeouts.ts): they catch a hung test, they do not measure speed.
     testTimeout: TEST_TIMEOUT_MS,
     hookTimeout: HOOK_TIMEOUT_MS,
-    env: { LOG_LEVEL: 'WARN', POWERTOOLS_LOG_LEVEL: 'WARN' },
+    env: {
+      LOG_LEVEL: 'WARN',
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+      // The limits as worked out here, at the start of the run, so every test file uses the same ones.
+      TEST_TIMEOUT_MS: String(TEST_TIMEOUT_MS),
+      TEST_HOOK_TIMEOUT_MS: String(HOOK_TIMEOUT_MS),
+      E2E_TIMEOUT_MS: String(E2E_TIMEOUT_MS),
+      TEST_WAIT_TIMEOUT_MS: String(WAIT_TIMEOUT_MS),
+    },
     // Files run in parallel, one worker per core (2 on CI machines): the emulators' Java process and the
     // e2e test's own instances need the rest. Tests inside a file run in order.
     fileParallelism: true,

@@ -1,17 +1,22 @@
 /**
  * Every time limit of the test suite, in one place. They bound how long a *broken* test may hang, never how
  * fast a working one must be: a test that passes only on an idle machine is a broken test, and these
- * machines (2 cores) are shared. Raise any of them from the environment on a slower machine, in ms:
+ * machines (2 cores) are shared. The defaults grow with how busy the machine is when the run starts
+ * (local/machine.ts: load per core, up to 5 times). Set any of them in the environment, in ms, to use
+ * exactly that:
  *
  *   TEST_TIMEOUT_MS=300000 E2E_TIMEOUT_MS=600000 npm test
  *
  * DynamoDB Local's own start-up wait is DYNAMODB_START_TIMEOUT_MS (local/emulators.ts), shared with
  * `npm start` and `npm run keys`.
  */
+import { busyFactor } from '../../local/machine.ts';
+
+const busy = busyFactor();
 
 function fromEnv(name: string, fallback: number): number {
   const raw = process.env[name]?.trim();
-  if (!raw) return fallback;
+  if (!raw) return Math.round(fallback * busy);
   const ms = Number(raw);
   if (!Number.isInteger(ms) || ms <= 0) throw new Error(`${name} must be a whole number of milliseconds above 0, not "${raw}"`);
   return ms;
