@@ -1,19 +1,55 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { E2E_TIMEOUT_MS, HOOK_TIMEOUT_MS, TEST_TIMEOUT_MS, WAIT_TIMEOUT_MS } from './test/support/timeouts.ts';
 
+/**
+ * Four projects; `vitest run` (npm test) runs them all, `--project unit` (npm run test:unit) one of them.
+ * Only `integration` needs the emulators: its global set-up starts one DynamoDB Local (Java) and one s3rver
+ * for the run, and only when an integration file is part of it. Unit and infra tests run without Java;
+ * e2e tests start their own `npm start`.
+ */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // One DynamoDB Local (in memory) and one s3rver for the whole run; each test file makes its own
-    // table and buckets (test/support/aws.ts).
-    globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
-    testTimeout: 30_000,
-    hookTimeout: 90_000,
-    env: { LOG_LEVEL: 'WARN', POWERTOOLS_LOG_LEVEL: 'WARN' },
+    // Time limits are generous, grow with the machine's load and are set in one place
+    // (test/support/timeouts.ts): they catch a hung test, they do not measure speed.
+    testTimeout: TEST_TIMEOUT_MS,
+    hookTimeout: HOOK_TIMEOUT_MS,
+    env: {
+      LOG_LEVEL: 'WARN',
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+      // The limits as worked out here, at the start of the run, so every test file uses the same ones.
+      TEST_TIMEOUT_MS: String(TEST_TIMEOUT_MS),
+      TEST_HOOK_TIMEOUT_MS: String(HOOK_TIMEOUT_MS),
+      E2E_TIMEOUT_MS: String(E2E_TIMEOUT_MS),
+      TEST_WAIT_TIMEOUT_MS: String(WAIT_TIMEOUT_MS),
+    },
     // Files run in parallel, one worker per core (2 on CI machines): the emulators' Java process and the
     // e2e test's own instances need the rest. Tests inside a file run in order.
     fileParallelism: true,
     maxWorkers: Math.max(1, Math.min(availableParallelism(), 4)),
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          // No emulator, and no AWS: an SDK call a unit test forgot to mock fails at once on a closed port.
+          env: { AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_REGION: 'eu-south-1', AWS_ACCESS_KEY_ID: 'unit', AWS_SECRET_ACCESS_KEY: 'unit' },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          // One DynamoDB Local (in memory) and one s3rver for the whole run; each test file makes its own
+          // table and buckets (test/support/aws.ts).
+          globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+      { extends: true, test: { name: 'infra', include: ['test/infra/**/*.test.ts'] } },
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: E2E_TIMEOUT_MS, hookTimeout: E2E_TIMEOUT_MS } },
+    ],
   },
 });

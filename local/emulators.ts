@@ -22,6 +22,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { KEY_ATTRIBUTES, TABLE } from '../shared/store/table.ts';
+import { busyFactor } from './machine.ts';
 
 export const LOCAL_REGION = 'eu-south-1';
 /** Emulators accept any credentials; s3rver checks only that the access key id is its own. */
@@ -65,15 +66,34 @@ export interface DynamoLocal {
 export const JAVA_HINT = 'DynamoDB Local needs Java 17 or later: apt-get install -y openjdk-17-jre-headless';
 
 /**
+ * How long `startDynamo` waits for DynamoDB Local to answer, unless told otherwise: exactly
+ * DYNAMODB_START_TIMEOUT_MS when set; otherwise 2 minutes on an idle machine, stretched by how busy it is
+ * (local/machine.ts: up to 5 times, checked while waiting). Java starts in ~2.5 s on an idle machine and
+ * many times that on a busy one; the wait ends as soon as it answers (or exits), so a generous limit costs
+ * nothing. Read by `npm start`, `npm run keys` and the tests.
+ */
+export const DEFAULT_DYNAMODB_START_TIMEOUT_MS = 120_000;
+
+export function dynamoStartTimeoutMs(env: NodeJS.ProcessEnv = process.env, busy = busyFactor()): number {
+  const raw = env.DYNAMODB_START_TIMEOUT_MS?.trim();
+  if (!raw) return Math.round(DEFAULT_DYNAMODB_START_TIMEOUT_MS * busy);
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms <= 0) throw new Error(`DYNAMODB_START_TIMEOUT_MS must be a whole number of milliseconds above 0, not "${raw}"`);
+  return ms;
+}
+
+/**
  * Starts DynamoDB Local on a free port. With `dir` its data lives on disk there (one shared database
  * file, found whatever credentials or region a client uses); without, in memory.
  */
 export async function startDynamo(opts: { dir?: string; port?: number; timeoutMs?: number } = {}): Promise<DynamoLocal> {
+  dynamoStartTimeoutMs(); // a bad DYNAMODB_START_TIMEOUT_MS is reported before Java is started
+  const limitMs = () => opts.timeoutMs ?? dynamoStartTimeoutMs();
   // A free port can be taken by someone else before Java binds it: try a few.
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await startDynamoOnce(opts.dir, opts.port ?? (await freePort()), opts.timeoutMs ?? 30_000);
+      return await startDynamoOnce(opts.dir, opts.port ?? (await freePort()), limitMs);
     } catch (e) {
       lastError = e;
       if (opts.port !== undefined || !(e instanceof PortTakenError)) throw e;
@@ -133,7 +153,7 @@ function onPath(command: string): boolean {
   return false;
 }
 
-async function startDynamoOnce(dir: string | undefined, port: number, timeoutMs: number): Promise<DynamoLocal> {
+async function startDynamoOnce(dir: string | undefined, port: number, limitMs: () => number): Promise<DynamoLocal> {
   // Checked before spawning: the watchdog script would otherwise race its own missing-command errors.
   if (!onPath('java')) throw new Error(`java was not found on PATH. ${JAVA_HINT}`);
   let path: string | null = null;
@@ -161,7 +181,10 @@ async function startDynamoOnce(dir: string | undefined, port: number, timeoutMs:
 
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: DYNAMO_CREDENTIALS, maxAttempts: 1 });
-  const deadline = Date.now() + timeoutMs;
+  const started = Date.now();
+  // Asked often at first (it usually answers within seconds), then less often, so that a slow start on a
+  // busy machine is not slowed further by the asking.
+  let pauseMs = 100;
   try {
     for (;;) {
       if (gone) {
@@ -178,11 +201,16 @@ async function startDynamoOnce(dir: string | undefined, port: number, timeoutMs:
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline) {
+      const timeoutMs = limitMs();
+      if (Date.now() - started > timeoutMs) {
         await stopChild(child, exited);
-        throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${timeoutMs} ms:\n${output.trim()}`);
+        throw new Error(
+          `DynamoDB Local did not answer on ${endpoint} within ${timeoutMs} ms. On a busy or slow machine, wait longer: ` +
+            `DYNAMODB_START_TIMEOUT_MS=${timeoutMs * 2} (milliseconds).\n${output.trim()}`,
+        );
       }
-      await sleep(100);
+      await sleep(pauseMs);
+      pauseMs = Math.min(1_000, pauseMs * 1.5);
     }
   } finally {
     client.destroy();

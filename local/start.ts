@@ -2,6 +2,10 @@
  * `npm start`: the whole backend on this machine. DynamoDB Local and s3rver stand in for DynamoDB and S3,
  * the HTTP adapter for API Gateway, aws-local-stepfunctions for Step Functions; the handlers are the
  * ones Lambda runs. Everything lives in DATA_DIR (default .data/), and survives a restart.
+ *
+ * `npm start` runs it as `node --import tsx local/start.ts`, one process: tsx's CLI would put a parent in
+ * front that relays SIGINT/SIGTERM and SIGKILLs this process (exit 143, Java left to the watchdog) when it
+ * does not acknowledge the signal within 30 ms, which a busy machine misses.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

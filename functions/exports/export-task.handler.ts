@@ -1,6 +1,7 @@
 import { segmentExportStores } from '#shared/http/stores.ts';
 import { combine, markFailed, plan, record, writePart, type ExportStepDeps } from '#shared/exports/export-steps.ts';
-import { logger } from '#shared/logger.ts';
+import { logger, logTenant } from '#shared/logger.ts';
+import { worker } from '#shared/worker.ts';
 
 /**
  * Every task of the export state machine (infra/export-workflow.ts) invokes this one function with
@@ -14,11 +15,12 @@ const STEPS = {
   markFailed: (d: ExportStepDeps, input: never) => markFailed(d, input),
 } as const;
 
-export const handler = async (event: { step: keyof typeof STEPS; input: unknown }) => {
+export const handler = worker(async (event: { step: keyof typeof STEPS; input: unknown }) => {
   const run = STEPS[event.step];
   if (!run) throw new Error(`unknown export step ${String(event.step)}`);
   const { exports, exportFiles } = segmentExportStores();
   const { tenantId, exportId } = (event.input ?? {}) as { tenantId?: string; exportId?: string };
-  logger.info('export step', { step: event.step, tenantId, exportId });
+  logTenant(tenantId);
+  logger.info('export step', { step: event.step, exportId });
   return (await run({ exports, files: exportFiles }, event.input as never)) ?? null;
-};
+});

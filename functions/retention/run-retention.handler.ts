@@ -1,10 +1,13 @@
-import { logger } from '#shared/logger.ts';
+import { logger, logTenant } from '#shared/logger.ts';
+import { worker } from '#shared/worker.ts';
 import { errorReports, privacyStores } from '#shared/http/stores.ts';
 import { runRetention } from '#shared/privacy/retention.ts';
 
 /** Scheduled (EventBridge, daily): erases customers past their tenant's `retention.inactiveMonths`. */
-export const handler = async () => {
-  const report = await runRetention({ privacy: privacyStores().privacy, reportFiles: errorReports() });
+export const handler = worker(async () => {
+  // Lines written while a tenant's customers are erased carry its id; the summary carries every tenant's.
+  const report = await runRetention({ privacy: privacyStores().privacy, reportFiles: errorReports() }, { onTenant: logTenant });
+  logTenant(undefined);
   logger.info('retention run', { tenants: report.tenants });
   return report;
-};
+});

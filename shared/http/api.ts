@@ -1,4 +1,5 @@
 import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Scope } from '../routes.ts';
 import { authenticate, type Principal } from '../domain/tenants.ts';
@@ -7,6 +8,7 @@ import { DomainError, ForbiddenError, UnauthorizedError, invalid } from '../doma
 import { errorToProblem } from './problem.ts';
 import { MAX_BODY_BYTES } from './limits.ts';
 import { stores } from './stores.ts';
+import { logger, logTenant } from '../logger.ts';
 
 export interface ApiRequest {
   params: Record<string, string>;
@@ -89,7 +91,9 @@ function toResult(res: ApiResponse): APIGatewayProxyStructuredResultV2 {
 
 /**
  * The middy stack every API function shares: parse the request, check the key and its scope, run the
- * handler, add per-tenant CORS headers, and turn every error into problem+json.
+ * handler, add per-tenant CORS headers, and turn every error into problem+json. Every log line of a
+ * request carries its request id and function name and, once the key is checked, its tenant id; the keys
+ * are reset when the request ends, so the next one starts without them.
  * Key checks live here rather than in an API Gateway authorizer so that answers are proper 401/403
  * problem documents and CORS can follow each tenant's allowed origins.
  */
@@ -97,6 +101,7 @@ export function api(scope: 'public', fn: Handler<ApiRequest>): middy.MiddyfiedHa
 export function api(scope: Exclude<Scope, 'public'>, fn: Handler<AuthedRequest>): middy.MiddyfiedHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>;
 export function api(scope: Scope, fn: Handler<AuthedRequest> | Handler<ApiRequest>) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
     .use({
       onError: async (request) => {
         request.response = errorToProblem(request.error);
@@ -107,6 +112,7 @@ export function api(scope: Scope, fn: Handler<AuthedRequest> | Handler<ApiReques
       if (scope === 'public') return toResult(await (fn as Handler<ApiRequest>)(req));
 
       const principal = await authenticate(stores().tenants, presentedKey(req.headers, req.query));
+      logTenant(principal.tenant.id);
       // The key's scope against the route's (and its method: `read` keys pass GET routes only), before any work.
       const method = event.requestContext?.http?.method ?? '';
       const denied = mayCall(principal.key, scope, method, event.routeKey && event.routeKey !== '$default' ? event.routeKey : `${method} ${event.rawPath}`);

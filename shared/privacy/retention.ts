@@ -28,11 +28,12 @@ export interface RetentionReport {
  */
 export async function runRetention(
   { privacy, reportFiles }: { privacy: PrivacyStore; reportFiles: ErrorReportFiles },
-  opts: { now?: () => Date; maxPerTenant?: number } = {},
+  opts: { now?: () => Date; maxPerTenant?: number; onTenant?: (tenantId: string) => void } = {},
 ): Promise<RetentionReport> {
   const clock = () => opts.now?.() ?? new Date();
   const report: RetentionReport = { tenants: [] };
   for (const { tenantId, inactiveMonths } of await privacy.tenantsWithRetention()) {
+    opts.onTenant?.(tenantId);
     const cutoff = retentionCutoff(clock(), inactiveMonths);
     const ids = await privacy.inactiveCustomerIds(tenantId, cutoff, opts.maxPerTenant ?? MAX_ERASURES_PER_TENANT);
     let erased = 0;

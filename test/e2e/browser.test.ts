@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
 import { mailsTo } from '../helpers/outbox.ts';
+import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS } from '../support/timeouts.ts';
 
 /**
  * web/clientela.js in a real browser (headless Chromium, the Debian package) against `npm start`:
@@ -48,6 +49,8 @@ describe.skipIf(!hasChromium)(`the browser script in headless Chromium${hasChrom
 
   async function openExample(origin: string): Promise<Page> {
     const page = await browser.newPage();
+    // Navigation and every wait for an answer on the page (playwright's default is 30 s).
+    page.setDefaultTimeout(WAIT_TIMEOUT_MS);
     page.on('request', (r) => {
       if (r.url().includes('/v1/events')) eventRequests.push(`${r.method()} ${origin}`);
     });
@@ -61,7 +64,7 @@ describe.skipIf(!hasChromium)(`the browser script in headless Chromium${hasChrom
   beforeAll(async () => {
     const { chromium } = await import('playwright-core');
     [api, site, foreign, browser] = await Promise.all([
-      startLocal(),
+      startLocal(E2E_TIMEOUT_MS),
       serveWeb(),
       serveWeb(),
       chromium.launch({
@@ -75,7 +78,7 @@ describe.skipIf(!hasChromium)(`the browser script in headless Chromium${hasChrom
       body: JSON.stringify({ allowedOrigins: [site.origin] }),
     });
     expect(patched.status).toBe(200);
-  }, 150_000);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -93,9 +96,9 @@ describe.skipIf(!hasChromium)(`the browser script in headless Chromium${hasChrom
     await page.fill('#contact [name=message]', 'A table for four on Friday?');
     await page.check('#contact [name=consent]');
     await page.click('#contact button[type=submit]');
-    await page.waitForSelector('#contact .clientela-success', { timeout: 15_000 });
+    await page.waitForSelector('#contact .clientela-success');
     expect(await page.textContent('#contact [data-clientela-message]')).toContain('Thank you');
-    // The ticked consent is confirmed by the person: the form says to check the inbox.
+    // The consent box was ticked: the page asks the person to confirm from the mail (double opt-in).
     expect(await page.textContent('#contact [data-clientela-message]')).toContain('check your inbox');
     expect(await page.getAttribute('#contact', 'data-clientela-state')).toBe('check-inbox');
 
@@ -114,14 +117,14 @@ describe.skipIf(!hasChromium)(`the browser script in headless Chromium${hasChrom
     const page = await openExample(site.origin);
     await page.fill('#newsletter [name=email]', email);
     await page.click('#newsletter button[type=submit]');
-    await page.waitForSelector('#newsletter .clientela-success', { timeout: 15_000 });
+    await page.waitForSelector('#newsletter .clientela-success');
     expect(await page.textContent('#newsletter [data-clientela-message]')).toContain('check your inbox');
     expect(await page.getAttribute('#newsletter', 'data-clientela-state')).toBe('check-inbox');
     const found = await asBusiness(`/v1/customers?q=${encodeURIComponent(email)}`);
     expect(found.items.map((c) => c.consent.newsletter)).toEqual(['pending']);
     // The confirmation went to the person's own inbox (the local outbox), not to the page.
     expect(eventAnswers.every((a) => JSON.stringify(a) === '{"accepted":true}')).toBe(true);
-    await expect.poll(() => outboxMailsTo(email).length, { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => outboxMailsTo(email).length, { timeout: WAIT_TIMEOUT_MS }).toBe(1);
     await page.close();
   });
 
@@ -146,7 +149,7 @@ describe.skipIf(!hasChromium)(`the browser script in headless Chromium${hasChrom
     await page.fill('#contact [name=email]', email);
     await page.fill('#contact [name=message]', 'Hello from elsewhere');
     await page.click('#contact button[type=submit]');
-    await page.waitForSelector('#contact .clientela-error', { timeout: 15_000 });
+    await page.waitForSelector('#contact .clientela-error');
     expect((await asBusiness(`/v1/customers?q=${encodeURIComponent(email)}`)).items).toHaveLength(0);
     await page.close();
   });

@@ -7,15 +7,16 @@ import { confirmLinkIn, mailsTo } from '../helpers/outbox.ts';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { freePort, s3Client } from '../../local/emulators.ts';
 import { isAlive, type RuntimeInfo } from '../../local/runtime-file.ts';
+import { until } from '../support/timeouts.ts';
 
 /**
  * `npm start` as a user runs it: a real process with its own DATA_DIR and PORT, its own DynamoDB Local
  * (on disk) and s3rver, talked to over HTTP with the keys it prints, stopped with SIGINT and started again.
- * The process is `tsx local/start.ts` (what `npm start` runs), without npm in between: npm exits on a
- * signal by re-raising it, which would hide the runtime's own exit code.
+ * The process is `node --import tsx local/start.ts` (what `npm start` runs), without npm in between: npm
+ * exits on a signal by re-raising it, which would hide the runtime's own exit code.
+ * Each test and hook may take E2E_TIMEOUT_MS (vitest.config.ts, test/support/timeouts.ts): several start Java.
  */
 const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = join(ROOT, 'node_modules/tsx/dist/cli.mjs');
 
 /** The environment a user's shell would have: none of the test run's emulator settings. */
 function userEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -33,7 +34,7 @@ interface Instance {
 }
 
 function launch(dataDir: string, port: number): Instance {
-  const child = spawn(process.execPath, [TSX, 'local/start.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
     cwd: ROOT,
     // DEBUG: every log line a handler can write is written, so the PII check below sees all of them.
     env: userEnv({ DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'DEBUG' }),
@@ -87,17 +88,6 @@ function javaOn(dataDir: string): string[] {
   }
 }
 
-/** Polls `probe` until it returns something, or fails after `ms`. */
-async function until<T>(probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 let dataDir: string;
 let port: number;
 let first: Instance | undefined;
@@ -120,7 +110,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'clientela-e2e-'));
   port = await freePort();
   first = await start(dataDir, port);
-}, 120_000);
+});
 
 afterAll(async () => {
   for (const instance of [first, second]) {
@@ -317,7 +307,7 @@ describe('npm start', () => {
     expect(javaOn(dataDir)).toEqual([]);
   });
 
-  it('starts again on the same DATA_DIR with the same keys and the data kept', { timeout: 90_000 }, async () => {
+  it('starts again on the same DATA_DIR with the same keys and the data kept', async () => {
     second = await start(dataDir, port);
     const p = printed(second.output());
     expect(p.secretKey).toBe(sk);

@@ -1,13 +1,13 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ROUTES, routePattern } from '../../shared/routes.ts';
+import { lambdaContext } from '../../local/lambda.ts';
+import { LAMBDA_TIMEOUT_MS } from '../support/timeouts.ts';
 
 export interface Reply {
   status: number;
   headers: Record<string, string>;
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
 }
-
-const context = { awsRequestId: 'test', functionName: 'test', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 
 /**
  * Calls the handler the route table names for `method url`, with the API Gateway v2 event the HTTP API
@@ -34,7 +34,9 @@ export async function call(method: string, url: string, opts: { key?: string; bo
     requestContext: { http: { method, path, sourceIp: '127.0.0.1', protocol: 'HTTP/1.1', userAgent: 'vitest' }, requestId: 'test', routeKey: `${method} ${route.path}`, stage: '$default' },
   } as unknown as APIGatewayProxyEventV2;
   const mod = (await import(`../../${route.entry}`)) as { handler: (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyStructuredResultV2> };
-  const res = await mod.handler(event, context);
+  // A context per call, as Lambda gives: its own request id, and a deadline far enough away that a busy
+  // machine never trips middy's early timeout (which answers 500).
+  const res = await mod.handler(event, lambdaContext(`clientela-${route.name}`, LAMBDA_TIMEOUT_MS));
   const text = res.body ?? '';
   const answered = (res.headers ?? {}) as Record<string, string>;
   // Pages (links opened in a browser) come back as text; everything else is JSON.

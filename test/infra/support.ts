@@ -3,9 +3,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { buildApp, SKIP_BUNDLING, type ClientelaApp } from '../../infra/build-app.ts';
+import { HOOK_TIMEOUT_MS } from '../support/timeouts.ts';
 
 /** Synthesis takes a few seconds alone, much longer on a busy 2-core machine running test files in parallel. */
-export const SYNTH_TIMEOUT_MS = 120_000;
+export const SYNTH_TIMEOUT_MS = HOOK_TIMEOUT_MS;
 
 export type Resource = { Type: string; Properties?: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 export type TemplateJson = { Resources: Record<string, Resource>; Outputs?: Record<string, any> };

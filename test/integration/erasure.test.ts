@@ -31,7 +31,7 @@ beforeAll(async () => {
   skId = issued.keyId;
   pk = (await issueKey(stores().tenants, TENANT, 'publishable')).key;
   ({ handler: importHandler } = await import('../../functions/imports/import-csv.handler.ts'));
-}, 60_000);
+});
 
 let n = 0;
 const uniq = () => `${Date.now().toString(36)}${(n++).toString(36)}`;
@@ -233,5 +233,5 @@ describe('DELETE /v1/customers/{id}', () => {
 
     expect((await call('DELETE', `/v1/customers/${id}`, { key: sk })).status).toBe(204);
     expect(await mentioning(id, email)).toEqual([]);
-  }, 60_000);
+  });
 });

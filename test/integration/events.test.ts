@@ -33,7 +33,7 @@ beforeAll(async () => {
   await changeTenant(stores().tenants, 'trattoria', (t) => ({ ...t, allowedOrigins: [ORIGIN] }));
   sk = (await issueKey(stores().tenants, 'trattoria', 'secret')).key;
   pk = (await issueKey(stores().tenants, 'trattoria', 'publishable')).key;
-}, 60_000);
+});
 
 afterAll(async () => {
   await dynamo?.stop();
@@ -154,7 +154,7 @@ describe('POST /v1/events', () => {
     expect(c.lastContactAt).toBe('2026-03-09T12:00:00.000Z');
     const history = await call('GET', `/v1/customers/${c.id}/history?limit=100`, { key: sk });
     expect(history.body.items).toHaveLength(20);
-  }, 30_000);
+  });
 
   it('attaches an email of one customer and a phone of another to the email, recording the conflict', async () => {
     const email = `gia.${uniq()}@example.com`;

@@ -22,7 +22,7 @@ beforeAll(async () => {
     await local.stop();
     rmSync(dir, { recursive: true, force: true });
   };
-}, 60_000);
+});
 afterAll(() => stop?.());
 
 const scratch = () => readdirSync(tmpdir()).filter((n) => n.startsWith('clientela-export-'));

@@ -108,7 +108,7 @@ beforeAll(async () => {
     await ddb?.stop();
     rmSync(dir, { recursive: true, force: true });
   };
-}, 60_000);
+});
 afterAll(() => stopAll?.());
 
 describe('export workflow (steps in sequence against DynamoDB Local and s3rver)', () => {
@@ -311,7 +311,7 @@ describe('export workflow through the synthesised state machine (local runner)',
   beforeAll(async () => {
     runner = await exportWorkflowRunner({ loadModule: async () => ({ handler: exportTask }), log: () => undefined });
     setWorkflowStarter((input, options) => runner.startExecution(input, options));
-  }, 60_000);
+  });
 
   it('POST /v1/exports runs Plan → ReadParts → Combine → Record and the link downloads the file', async () => {
     const res = await call('POST', '/v1/exports', { key, body: { filter: { language: 'de' }, columns: ['firstName', 'lastName', 'email'] } });
@@ -323,7 +323,7 @@ describe('export workflow through the synthesised state machine (local runner)',
     expect(view).toMatchObject({ status: 'completed', rowCount: 1 });
     const text = (await download(view.url)).toString('utf8');
     expect(text).toBe('\uFEFFNome,Cognome,Email\r\nZoë,Müller,zoe@example.de\r\n');
-  }, 30_000);
+  });
 
   it('an S3 outage that outlasts the retries ends in MarkFailed: execution FAILED, export failed with a reason', async () => {
     const mock = mockClient(S3Client);
@@ -340,5 +340,5 @@ describe('export workflow through the synthesised state machine (local runner)',
     } finally {
       mock.restore();
     }
-  }, 30_000);
+  });
 });

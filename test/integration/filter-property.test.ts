@@ -31,7 +31,7 @@ beforeAll(async () => {
   table = `filter-property-${ulid().toLowerCase()}`;
   await createTable(db, table);
   stop = async () => own?.stop();
-}, 60_000);
+});
 afterAll(() => stop?.());
 
 const FIRST = ['Niccolò', 'Élodie', 'Anna', 'anna', 'Marco', "D'Arco", 'Zoë', null];
@@ -175,7 +175,7 @@ describe('filters against DynamoDB Local equal the in-memory meaning (property)'
       ),
       { numRuns: 30, interruptAfterTimeLimit: 50_000 },
     );
-  }, 60_000);
+  });
 
   it('counts (segment member count) and reads shard by shard (export) the same customers', async () => {
     const segments = dynamoSegmentStore(db, table);
@@ -195,5 +195,5 @@ describe('filters against DynamoDB Local equal the in-memory meaning (property)'
       }),
       { numRuns: 25, interruptAfterTimeLimit: 30_000 },
     );
-  }, 60_000);
+  });
 });

@@ -77,8 +77,9 @@ async function state(tenant: string) {
   for (let p = 0; p < PEOPLE; p++) {
     const id = await customers.findIdByEmail(tenant, `persona${p}@esempio.it`);
     const c = id ? (await customers.getCard(tenant, id, 0))!.customer : undefined;
-    // Provenance times are when each run wrote; which fields the import set is what must match.
-    people.push(c && { ...c, id: undefined, createdAt: undefined, updatedAt: undefined, firstContactAt: undefined, lastContactAt: undefined, fieldsAt: Object.keys((c as { fieldsAt?: object }).fieldsAt ?? {}).sort(), fieldsFrom: undefined, consent: c.consent.newsletter });
+    // Provenance: which fields the import set, not when or under which import id (each run has its own).
+    const { fieldsAt, fieldsFrom } = (c ?? {}) as { fieldsAt?: object; fieldsFrom?: object };
+    people.push(c && { ...c, id: undefined, createdAt: undefined, updatedAt: undefined, firstContactAt: undefined, lastContactAt: undefined, consent: c.consent.newsletter, fieldsAt: Object.keys(fieldsAt ?? {}).sort(), fieldsFrom: Object.keys(fieldsFrom ?? {}).sort() });
   }
   const report = [];
   for await (const e of imports.reportChunks(tenant, jobs[0]!.id)) report.push(e);

@@ -5,6 +5,7 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBuckets, createTable, startDynamo } from '../../local/emulators.ts';
+import { E2E_TIMEOUT_MS } from '../support/timeouts.ts';
 import { isAlive } from '../../local/runtime-file.ts';
 import { testBuckets, uniqueName } from '../support/aws.ts';
 
@@ -22,7 +23,8 @@ describe('startDynamo', () => {
   const dirs: string[] = [];
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-  it('keeps data on disk across restarts, whatever credentials and region a client uses', { timeout: 60_000 }, async () => {
+  // Starts Java twice: the time limit of tests that start Java (test/support/timeouts.ts).
+  it('keeps data on disk across restarts, whatever credentials and region a client uses', { timeout: E2E_TIMEOUT_MS }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'clientela-ddb-'));
     dirs.push(dir);
     const client = (endpoint: string, id: string, region: string) =>
@@ -46,6 +48,11 @@ describe('startDynamo', () => {
       await second.stop();
     }
     expect(isAlive(second.pid)).toBe(false);
+  });
+
+  it('says which variable makes it wait longer when DynamoDB Local does not answer in time', async () => {
+    // Java cannot answer within 1 ms: the wait always runs out here.
+    await expect(startDynamo({ timeoutMs: 1 })).rejects.toThrow(/did not answer on http:\/\/127\.0\.0\.1:\d+ within 1 ms.*DYNAMODB_START_TIMEOUT_MS=2 /s);
   });
 
   it('says how to install Java when there is none', async () => {

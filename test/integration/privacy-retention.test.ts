@@ -15,7 +15,7 @@ beforeAll(async () => {
     await ensureTenant(stores().tenants, t);
     keys[t] = (await issueKey(stores().tenants, t, 'secret')).key;
   }
-}, 60_000);
+});
 
 let n = 0;
 const contactAt = async (tenant: string, occurredAt: string, email = `r${n}@example.com`) => {

@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { useLocalEnv } from '../support/aws.ts';
+import { LAMBDA_TIMEOUT_MS } from '../support/timeouts.ts';
+import { lambdaContext } from '../../local/lambda.ts';
 import type { Reply } from '../helpers/invoke.ts';
 
 /**
@@ -29,7 +31,7 @@ beforeAll(async () => {
   skId = issued.keyId;
   pk = (await issueKey(stores().tenants, TENANT, 'publishable')).key;
   otherSk = (await issueKey(stores().tenants, OTHER, 'secret')).key;
-}, 60_000);
+});
 
 let n = 0;
 const uniq = () => `${Date.now().toString(36)}${(n++).toString(36)}`;
@@ -50,7 +52,7 @@ async function raw(entry: string, method: string, query: Record<string, string>,
     isBase64Encoded: false,
     requestContext: { http: { method, path: '/v1/unsubscribe', sourceIp: '127.0.0.1' } },
   } as unknown as APIGatewayProxyEventV2;
-  return handler(event, { getRemainingTimeInMillis: () => 10_000 } as Context);
+  return handler(event, lambdaContext(`clientela-${entry}`, LAMBDA_TIMEOUT_MS));
 }
 
 describe('GET /v1/customers/{id}/consents', () => {

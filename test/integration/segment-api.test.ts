@@ -36,7 +36,7 @@ beforeAll(async () => {
   for (const body of people) expect((await call('POST', '/v1/customers', { key, body })).status).toBe(201);
   expect((await call('POST', '/v1/customers', { key: otherKey, body: { email: 'x@example.it', language: 'it', consent: { newsletter: 'granted' } } })).status).toBe(201);
   stop = async () => ddb?.stop();
-}, 60_000);
+});
 afterAll(() => stop?.());
 
 describe('saved segments', () => {

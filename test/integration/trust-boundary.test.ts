@@ -31,7 +31,7 @@ beforeAll(async () => {
   sk = (await issueKey(stores().tenants, TENANT, 'secret')).key;
   pk = (await issueKey(stores().tenants, TENANT, 'publishable')).key;
   ({ handler: importHandler } = await import('../../functions/imports/import-csv.handler.ts'));
-}, 60_000);
+});
 
 let n = 0;
 const uniq = () => `${Date.now().toString(36)}${(n++).toString(36)}`;
