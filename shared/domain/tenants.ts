@@ -1,6 +1,7 @@
 import type { TenantStore } from '../store/tenant.store.ts';
 import { generateKey, hashKey, kindOf, withScope, KEY_PATTERN, type ApiKeyRecord, type KeyKind, type KeyScope } from './api-key.ts';
-import { newTenant, settingsView, type SettingsPatch, type Tenant } from './tenant.schema.ts';
+import { newTenant, settingsView, type Tenant } from './tenant.ts';
+import type { SettingsPatch } from './tenant.schema.ts';
 import { ConflictError, NotFoundError, UnauthorizedError, invalid } from './errors.ts';
 
 const now = () => new Date().toISOString();

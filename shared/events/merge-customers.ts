@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { Customer } from '../domain/customer.schema.ts';
-import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.schema.ts';
+import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
 import { ConflictError, NotFoundError, invalid } from '../domain/errors.ts';
 import { MAX_TRANSACTION_ITEMS, type MergeStore, type StateItem } from '../store/merge.store.ts';
 import { isSuppressed, type SuppressionStore } from '../privacy/suppression.ts';
