@@ -1,6 +1,6 @@
 import { api } from '#shared/http/api.ts';
 import { recordAudit } from '#shared/audit/audit.ts';
-import { CreateKeySchema } from '#shared/domain/tenant.schema.ts';
+import { CreateKeySchema } from '#shared/domain/catalogue.schema.ts';
 import { parseWith } from '#shared/http/problem.ts';
 import { tenantStore } from '#shared/http/stores/tenants.ts';
 import { auditStore } from '#shared/http/stores/audit.ts';
