@@ -15,4 +15,24 @@ export default tseslint.config(
   },
   // CommonJS configuration files of tools (dependency-cruiser).
   { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
+  {
+    // What runs in Lambda imports the adapter getters and AWS clients it uses, one module each, so each
+    // function's bundle holds only those (bench/bundles.ts). The grouping modules are for tests and scripts.
+    files: ['functions/**/*.ts', 'shared/**/*.ts'],
+    ignores: ['shared/http/stores.ts', 'shared/clients.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)(http/)?stores\\.ts$',
+              message: 'Import the getter you need from shared/http/stores/ (shared/http/stores.ts is for tests and scripts).',
+            },
+            { regex: '(^|/)clients\\.ts$', message: 'Import the one client you need from shared/clients/ (shared/clients.ts is for tests and scripts).' },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -1,5 +1,6 @@
 import { api, type ApiResponse } from '#shared/http/api.ts';
-import { mergeStores, stores } from '#shared/http/stores.ts';
+import { customerStore } from '#shared/http/stores/customers.ts';
+import { mergeStore } from '#shared/http/stores/merges.ts';
 import { NotFoundError } from '#shared/domain/errors.ts';
 import { cardBody, etag } from '#shared/http/customer-view.ts';
 import { getCustomerCard } from '#shared/domain/customers.ts';
@@ -7,9 +8,9 @@ import { getCustomerCard } from '#shared/domain/customers.ts';
 /** GET /v1/customers/{id}: the card with its newest history entries, in one read. */
 export const handler = api('admin', async (req): Promise<ApiResponse> => {
   const { tenant, key } = req.principal;
-  const card = await getCustomerCard({ customers: stores().customers, tenant, actor: key }, req.params.id!).catch(async (e: unknown) => {
+  const card = await getCustomerCard({ customers: customerStore(), tenant, actor: key }, req.params.id!).catch(async (e: unknown) => {
     // A customer merged into another answers 301 to the survivor (POST /v1/customers/{id}/merge).
-    const redirect = e instanceof NotFoundError ? await mergeStores().merges.getRedirect(tenant.id, req.params.id!) : undefined;
+    const redirect = e instanceof NotFoundError ? await mergeStore().getRedirect(tenant.id, req.params.id!) : undefined;
     if (!redirect) throw e;
     return redirect;
   });

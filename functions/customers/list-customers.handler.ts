@@ -1,6 +1,6 @@
 import { api } from '#shared/http/api.ts';
 import { parseWith } from '#shared/http/problem.ts';
-import { stores } from '#shared/http/stores.ts';
+import { customerStore } from '#shared/http/stores/customers.ts';
 import { ListQuerySchema, queryToObject } from '#shared/domain/customer-filter.ts';
 import { listCustomers } from '#shared/domain/customers.ts';
 
@@ -8,6 +8,6 @@ import { listCustomers } from '#shared/domain/customers.ts';
 export const handler = api('admin', async (req) => {
   const query = parseWith(ListQuerySchema, queryToObject(req.query));
   const { tenant, key } = req.principal;
-  const page = await listCustomers({ customers: stores().customers, tenant, actor: key }, query);
+  const page = await listCustomers({ customers: customerStore(), tenant, actor: key }, query);
   return { status: 200, body: page };
 });

@@ -1,7 +1,9 @@
 import { api } from '#shared/http/api.ts';
 import { recordAudit } from '#shared/audit/audit.ts';
 import { parseWith } from '#shared/http/problem.ts';
-import { privacyStores, stores } from '#shared/http/stores.ts';
+import { customerStore } from '#shared/http/stores/customers.ts';
+import { privacyStore } from '#shared/http/stores/privacy.ts';
+import { auditStore } from '#shared/http/stores/audit.ts';
 import { suppressionGate } from '#shared/privacy/suppression.ts';
 import { cardBody, etag, ifMatchVersion } from '#shared/http/customer-view.ts';
 import { UpdateCustomerSchema } from '#shared/domain/customer.schema.ts';
@@ -11,8 +13,8 @@ import { updateCustomer } from '#shared/domain/customers.ts';
 export const handler = api('admin', async (req) => {
   const input = parseWith(UpdateCustomerSchema, req.body ?? {});
   const { tenant, key } = req.principal;
-  const ctx = { customers: stores().customers, tenant, actor: key, suppression: suppressionGate(privacyStores().privacy) };
+  const ctx = { customers: customerStore(), tenant, actor: key, suppression: suppressionGate(privacyStore()) };
   const customer = await updateCustomer(ctx, req.params.id!, input, ifMatchVersion(req.headers['if-match']));
-  await recordAudit(privacyStores().audit, { tenantId: tenant.id, actor: key.keyId, action: 'customer.update', target: 'customer' });
+  await recordAudit(auditStore(), { tenantId: tenant.id, actor: key.keyId, action: 'customer.update', target: 'customer' });
   return { status: 200, body: cardBody(customer), headers: { etag: etag(customer) } };
 });

@@ -1,17 +1,19 @@
-import { api } from '#shared/http/api.ts';
-import { eventStores, stores } from '#shared/http/stores.ts';
+import { publicApi } from '#shared/http/public-api.ts';
+import { tenantStore } from '#shared/http/stores/tenants.ts';
+import { customerStore } from '#shared/http/stores/customers.ts';
+import { eventStore } from '#shared/http/stores/events.ts';
 import { confirmConsent } from '#shared/events/confirm-consent.ts';
 import { tokenTenant } from '#shared/events/consent-token.ts';
 import { invalidLinkResponse, linkTenant, pageResponse, wantsPage } from '#shared/http/link-pages.ts';
 import { confirmedPage, postedToken } from '#shared/mail/pages.ts';
 
 /** POST /v1/consent/confirm: the button of the double opt-in page; grants newsletter consent (repeatable). */
-export const handler = api('public', async (req) => {
+export const handler = publicApi(async (req) => {
   const token = postedToken(req.query, req.body);
   const page = wantsPage(req);
-  const tenant = await linkTenant(stores().tenants, token ? tokenTenant(token) : undefined);
+  const tenant = await linkTenant(tenantStore(), token ? tokenTenant(token) : undefined);
   try {
-    await confirmConsent({ events: eventStores().events, customers: stores().customers }, token);
+    await confirmConsent({ events: eventStore(), customers: customerStore() }, token);
   } catch (error) {
     return invalidLinkResponse(error, tenant?.language, page);
   }

@@ -1,6 +1,8 @@
 import { api } from '#shared/http/api.ts';
 import { parseWith } from '#shared/http/problem.ts';
-import { eventStores, mailer, privacyStores } from '#shared/http/stores.ts';
+import { eventStore } from '#shared/http/stores/events.ts';
+import { privacyStore } from '#shared/http/stores/privacy.ts';
+import { mailer } from '#shared/http/stores/mailer.ts';
 import { eventSchemaFor } from '#shared/events/event.schema.ts';
 import { assertTypeAllowed, ingestEvent } from '#shared/events/ingest.ts';
 import { publicBaseUrl } from '#shared/events/base-url.ts';
@@ -14,10 +16,10 @@ import { enforceRateLimit } from '#shared/events/rate-limit.ts';
 export const handler = api('events', async (req) => {
   const { tenant, key } = req.principal;
   // Counted before validation: junk from a bot costs its sender the same as a real event.
-  if (key.kind === 'publishable') await enforceRateLimit(eventStores().events, { tenantId: tenant.id, keyId: key.keyId, ip: req.sourceIp });
+  if (key.kind === 'publishable') await enforceRateLimit(eventStore(), { tenantId: tenant.id, keyId: key.keyId, ip: req.sourceIp });
   assertTypeAllowed(key, (req.body as { type?: unknown } | undefined)?.type);
   const input = parseWith(eventSchemaFor(req.body), req.body ?? {});
-  const ctx = { events: eventStores().events, tenant, key, origin: req.headers.origin, baseUrl: publicBaseUrl(req.headers), suppression: privacyStores().privacy, mailer: mailer() };
+  const ctx = { events: eventStore(), tenant, key, origin: req.headers.origin, baseUrl: publicBaseUrl(req.headers), suppression: privacyStore(), mailer: mailer() };
   const answer = await ingestEvent(ctx, input);
   return key.kind === 'publishable' ? { status: 202, body: { accepted: true } } : { status: 200, body: answer };
 });

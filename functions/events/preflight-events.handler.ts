@@ -1,11 +1,11 @@
-import { api } from '#shared/http/api.ts';
-import { stores } from '#shared/http/stores.ts';
+import { publicApi } from '#shared/http/public-api.ts';
+import { tenantStore } from '#shared/http/stores/tenants.ts';
 import { ForbiddenError } from '#shared/domain/errors.ts';
 import { answerPreflight } from '#shared/events/cors.ts';
 
 /** OPTIONS /v1/events?key=pk_...: CORS preflight; 204 with Allow-* headers only for the tenant's allowed origins. */
-export const handler = api('public', async (req) => {
-  const answer = await answerPreflight(stores().tenants, {
+export const handler = publicApi(async (req) => {
+  const answer = await answerPreflight(tenantStore(), {
     origin: req.headers.origin,
     key: req.query.key,
     requestMethod: req.headers['access-control-request-method'],

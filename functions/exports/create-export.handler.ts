@@ -1,7 +1,9 @@
 import { api } from '#shared/http/api.ts';
 import { recordAudit } from '#shared/audit/audit.ts';
 import { parseWith } from '#shared/http/problem.ts';
-import { privacyStores, segmentExportStores } from '#shared/http/stores.ts';
+import { segmentStore } from '#shared/http/stores/segments.ts';
+import { exportStore } from '#shared/http/stores/exports.ts';
+import { auditStore } from '#shared/http/stores/audit.ts';
 import { ExportRequestSchema } from '#shared/exports/export.schema.ts';
 import { requestExport } from '#shared/exports/exports.ts';
 import { startExport } from '#shared/workflows.ts';
@@ -10,8 +12,7 @@ import { startExport } from '#shared/workflows.ts';
 export const handler = api('admin', async (req) => {
   const request = parseWith(ExportRequestSchema, req.body);
   const { tenant, key } = req.principal;
-  const { segments, exports } = segmentExportStores();
-  const { exportId } = await requestExport({ segments, exports, tenant, actor: key, start: startExport }, request);
-  await recordAudit(privacyStores().audit, { tenantId: tenant.id, actor: key.keyId, action: 'export.create', target: exportId });
+  const { exportId } = await requestExport({ segments: segmentStore(), exports: exportStore(), tenant, actor: key, start: startExport }, request);
+  await recordAudit(auditStore(), { tenantId: tenant.id, actor: key.keyId, action: 'export.create', target: exportId });
   return { status: 202, body: { exportId }, headers: { location: `/v1/exports/${exportId}` } };
 });

@@ -1,4 +1,5 @@
-import { segmentExportStores } from '#shared/http/stores.ts';
+import { exportStore } from '#shared/http/stores/exports.ts';
+import { exportFiles } from '#shared/http/stores/export-files.ts';
 import { combine, markFailed, plan, record, writePart, type ExportStepDeps } from '#shared/exports/export-steps.ts';
 import { logger, logTenant } from '#shared/logger.ts';
 import { worker } from '#shared/worker.ts';
@@ -18,9 +19,8 @@ const STEPS = {
 export const handler = worker(async (event: { step: keyof typeof STEPS; input: unknown }) => {
   const run = STEPS[event.step];
   if (!run) throw new Error(`unknown export step ${String(event.step)}`);
-  const { exports, exportFiles } = segmentExportStores();
   const { tenantId, exportId } = (event.input ?? {}) as { tenantId?: string; exportId?: string };
   logTenant(tenantId);
   logger.info('export step', { step: event.step, exportId });
-  return (await run({ exports, files: exportFiles }, event.input as never)) ?? null;
+  return (await run({ exports: exportStore(), files: exportFiles() }, event.input as never)) ?? null;
 });

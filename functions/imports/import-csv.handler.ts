@@ -1,9 +1,11 @@
 import type { S3Event } from 'aws-lambda';
 import { config } from '#shared/config.ts';
-import { s3Client } from '#shared/clients.ts';
+import { s3Client } from '#shared/clients/s3.ts';
 import { logger, logTenant } from '#shared/logger.ts';
 import { worker } from '#shared/worker.ts';
-import { privacyStores, stores } from '#shared/http/stores.ts';
+import { tenantStore } from '#shared/http/stores/tenants.ts';
+import { importStore } from '#shared/http/stores/imports.ts';
+import { privacyStore } from '#shared/http/stores/privacy.ts';
 import { importObject, resumeImport } from '#shared/import/import-object.ts';
 import { s3ObjectStore } from '#shared/import/object-store.ts';
 import { continueImport, ImportContinuationSchema } from '#shared/import/continuation.ts';
@@ -12,8 +14,7 @@ import { parseImportKey } from '#shared/import/import-job.ts';
 /** S3 ObjectCreated under imports/ (keys URL-encoded, `+` for space), or `{ continueImport }`: this function
  * invoking itself to resume a large file from its checkpoint before the 15-minute limit. */
 export const handler = worker(async (event: S3Event | { continueImport: unknown }, context) => {
-  const { imports, tenants } = stores();
-  const ports = { imports, tenants, objects: s3ObjectStore(s3Client()), suppression: privacyStores().privacy, log: logger, continueImport };
+  const ports = { imports: importStore(), tenants: tenantStore(), objects: s3ObjectStore(s3Client()), suppression: privacyStore(), log: logger, continueImport };
   // Called without a context (some tests), middy hands over an empty one: no time limit then.
   const budget = context?.getRemainingTimeInMillis ? { remainingMs: () => context.getRemainingTimeInMillis() } : undefined;
   if ('continueImport' in event) {

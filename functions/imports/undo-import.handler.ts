@@ -1,6 +1,9 @@
 import { api } from '#shared/http/api.ts';
 import { recordAudit } from '#shared/audit/audit.ts';
-import { privacyStores, stores } from '#shared/http/stores.ts';
+import { tenantStore } from '#shared/http/stores/tenants.ts';
+import { customerStore } from '#shared/http/stores/customers.ts';
+import { importStore } from '#shared/http/stores/imports.ts';
+import { auditStore } from '#shared/http/stores/audit.ts';
 import { CUSTOMER_SHARDS } from '#shared/store/table.ts';
 import { undoImport, type UndoCatalogue } from '#shared/import/undo.ts';
 import { removeTags } from '#shared/domain/tenants.ts';
@@ -11,13 +14,13 @@ import { removeTags } from '#shared/domain/tenants.ts';
  * target the import id) by each request that answers 200, not by those that only made progress.
  */
 const catalogue: UndoCatalogue = {
-  inUse: async (tenantId, tag) => (await stores().customers.list(tenantId, { filter: { tags: [tag] }, sort: 'firstContactAt', order: 'asc', limit: 1 })).items.length > 0,
-  remove: (tenantId, tags) => removeTags(stores().tenants, tenantId, tags),
+  inUse: async (tenantId, tag) => (await customerStore().list(tenantId, { filter: { tags: [tag] }, sort: 'firstContactAt', order: 'asc', limit: 1 })).items.length > 0,
+  remove: (tenantId, tags) => removeTags(tenantStore(), tenantId, tags),
 };
 
 export const handler = api('admin', async (req) => {
   const { tenant, key } = req.principal;
-  const { done, view } = await undoImport({ imports: stores().imports, catalogue, tenant, shards: CUSTOMER_SHARDS }, req.params.id!);
-  if (done) await recordAudit(privacyStores().audit, { tenantId: tenant.id, actor: key.keyId, action: 'import.undo', target: req.params.id! });
+  const { done, view } = await undoImport({ imports: importStore(), catalogue, tenant, shards: CUSTOMER_SHARDS }, req.params.id!);
+  if (done) await recordAudit(auditStore(), { tenantId: tenant.id, actor: key.keyId, action: 'import.undo', target: req.params.id! });
   return { status: done ? 200 : 202, body: view };
 });

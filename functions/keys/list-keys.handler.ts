@@ -1,5 +1,5 @@
 import { api } from '#shared/http/api.ts';
-import { stores } from '#shared/http/stores.ts';
+import { tenantStore } from '#shared/http/stores/tenants.ts';
 import { listKeys } from '#shared/domain/tenants.ts';
 
 /**
@@ -8,5 +8,5 @@ import { listKeys } from '#shared/domain/tenants.ts';
  */
 export const handler = api('full', async (req) => ({
   status: 200,
-  body: { items: await listKeys(stores().tenants, req.principal.tenant.id) },
+  body: { items: await listKeys(tenantStore(), req.principal.tenant.id) },
 }));

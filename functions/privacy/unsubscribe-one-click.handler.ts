@@ -1,5 +1,6 @@
-import { api } from '#shared/http/api.ts';
-import { privacyStores, stores } from '#shared/http/stores.ts';
+import { publicApi } from '#shared/http/public-api.ts';
+import { tenantStore } from '#shared/http/stores/tenants.ts';
+import { privacyStore } from '#shared/http/stores/privacy.ts';
 import { unsubscribe, unsubscribeTenant } from '#shared/privacy/unsubscribe.ts';
 import { invalidLinkResponse, linkTenant, pageResponse, wantsPage } from '#shared/http/link-pages.ts';
 import { postedToken, unsubscribedPage } from '#shared/mail/pages.ts';
@@ -8,12 +9,12 @@ import { postedToken, unsubscribedPage } from '#shared/mail/pages.ts';
  * POST /v1/unsubscribe?token=...: the button of the unsubscribe page, or RFC 8058 one-click from a mail
  * client (`List-Unsubscribe=One-Click`); withdraws newsletter consent (repeatable).
  */
-export const handler = api('public', async (req) => {
+export const handler = publicApi(async (req) => {
   const token = postedToken(req.query, req.body);
   const page = wantsPage(req);
-  const tenant = page ? await linkTenant(stores().tenants, unsubscribeTenant(token)) : undefined;
+  const tenant = page ? await linkTenant(tenantStore(), unsubscribeTenant(token)) : undefined;
   try {
-    await unsubscribe(privacyStores().privacy, token);
+    await unsubscribe(privacyStore(), token);
   } catch (error) {
     return invalidLinkResponse(error, tenant?.language, page);
   }

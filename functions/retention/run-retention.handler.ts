@@ -1,12 +1,13 @@
 import { logger, logTenant } from '#shared/logger.ts';
 import { worker } from '#shared/worker.ts';
-import { errorReports, privacyStores } from '#shared/http/stores.ts';
+import { privacyStore } from '#shared/http/stores/privacy.ts';
+import { errorReports } from '#shared/http/stores/error-reports.ts';
 import { runRetention } from '#shared/privacy/retention.ts';
 
 /** Scheduled (EventBridge, daily): erases customers past their tenant's `retention.inactiveMonths`. */
 export const handler = worker(async () => {
   // Lines written while a tenant's customers are erased carry its id; the summary carries every tenant's.
-  const report = await runRetention({ privacy: privacyStores().privacy, reportFiles: errorReports() }, { onTenant: logTenant });
+  const report = await runRetention({ privacy: privacyStore(), reportFiles: errorReports() }, { onTenant: logTenant });
   logTenant(undefined);
   logger.info('retention run', { tenants: report.tenants });
   return report;

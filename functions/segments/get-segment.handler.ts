@@ -1,9 +1,10 @@
 import { api } from '#shared/http/api.ts';
-import { stores, segmentExportStores } from '#shared/http/stores.ts';
+import { customerStore } from '#shared/http/stores/customers.ts';
+import { segmentStore } from '#shared/http/stores/segments.ts';
 import { getSegmentWithCount } from '#shared/segments/segments.ts';
 
 /** GET /v1/segments/{id}: the segment and how many customers match it right now. */
 export const handler = api('admin', async (req) => {
   const { tenant, key } = req.principal;
-  return { status: 200, body: await getSegmentWithCount({ ...segmentExportStores(), customers: stores().customers, tenant, actor: key }, req.params.id!) };
+  return { status: 200, body: await getSegmentWithCount({ segments: segmentStore(), customers: customerStore(), tenant, actor: key }, req.params.id!) };
 });

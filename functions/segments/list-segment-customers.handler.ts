@@ -1,6 +1,7 @@
 import { api } from '#shared/http/api.ts';
 import { parseWith } from '#shared/http/problem.ts';
-import { stores, segmentExportStores } from '#shared/http/stores.ts';
+import { customerStore } from '#shared/http/stores/customers.ts';
+import { segmentStore } from '#shared/http/stores/segments.ts';
 import { SegmentMembersQuerySchema } from '#shared/segments/segment.schema.ts';
 import { listSegmentCustomers } from '#shared/segments/segments.ts';
 
@@ -8,5 +9,5 @@ import { listSegmentCustomers } from '#shared/segments/segments.ts';
 export const handler = api('admin', async (req) => {
   const page = parseWith(SegmentMembersQuerySchema, req.query);
   const { tenant, key } = req.principal;
-  return { status: 200, body: await listSegmentCustomers({ ...segmentExportStores(), customers: stores().customers, tenant, actor: key }, req.params.id!, page) };
+  return { status: 200, body: await listSegmentCustomers({ segments: segmentStore(), customers: customerStore(), tenant, actor: key }, req.params.id!, page) };
 });

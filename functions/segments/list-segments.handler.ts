@@ -1,6 +1,7 @@
 import { api } from '#shared/http/api.ts';
 import { parseWith } from '#shared/http/problem.ts';
-import { stores, segmentExportStores } from '#shared/http/stores.ts';
+import { customerStore } from '#shared/http/stores/customers.ts';
+import { segmentStore } from '#shared/http/stores/segments.ts';
 import { PageQuerySchema } from '#shared/segments/segment.schema.ts';
 import { listSegments } from '#shared/segments/segments.ts';
 
@@ -8,5 +9,5 @@ import { listSegments } from '#shared/segments/segments.ts';
 export const handler = api('admin', async (req) => {
   const page = parseWith(PageQuerySchema, req.query);
   const { tenant, key } = req.principal;
-  return { status: 200, body: await listSegments({ ...segmentExportStores(), customers: stores().customers, tenant, actor: key }, page) };
+  return { status: 200, body: await listSegments({ segments: segmentStore(), customers: customerStore(), tenant, actor: key }, page) };
 });

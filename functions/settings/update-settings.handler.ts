@@ -1,7 +1,8 @@
 import { api } from '#shared/http/api.ts';
 import { recordAudit } from '#shared/audit/audit.ts';
 import { parseWith } from '#shared/http/problem.ts';
-import { privacyStores, stores } from '#shared/http/stores.ts';
+import { tenantStore } from '#shared/http/stores/tenants.ts';
+import { auditStore } from '#shared/http/stores/audit.ts';
 import { SettingsPatchSchema } from '#shared/domain/tenant.schema.ts';
 import { updateSettings } from '#shared/domain/tenants.ts';
 
@@ -9,7 +10,7 @@ import { updateSettings } from '#shared/domain/tenants.ts';
 export const handler = api('admin', async (req) => {
   const patch = parseWith(SettingsPatchSchema, req.body ?? {});
   const { tenant, key } = req.principal;
-  const { settings, changed } = await updateSettings(stores().tenants, tenant.id, patch);
-  await recordAudit(privacyStores().audit, { tenantId: tenant.id, actor: key.keyId, action: 'settings.update', target: 'settings', detail: changed.length ? changed.join(', ') : 'no change' });
+  const { settings, changed } = await updateSettings(tenantStore(), tenant.id, patch);
+  await recordAudit(auditStore(), { tenantId: tenant.id, actor: key.keyId, action: 'settings.update', target: 'settings', detail: changed.length ? changed.join(', ') : 'no change' });
   return { status: 200, body: settings };
 });

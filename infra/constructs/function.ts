@@ -1,13 +1,14 @@
-import path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { acknowledge, acknowledgeWildcardResources } from '../nag.ts';
 import { REPO_ROOT } from '../paths.ts';
+import { FUNCTION_NODE_OPTIONS } from './bundling.ts';
+import { prebuiltBundle } from './prebuilt-bundles.ts';
 
 export interface ClientelaFunctionProps {
   /** Handler module relative to the repository root (as in shared/routes.ts); exports `handler`. */
@@ -20,13 +21,26 @@ export interface ClientelaFunctionProps {
   timeout?: Duration;
 }
 
-/** esbuild output is ESM; some CommonJS dependencies still call `require`. */
-const REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
-
 /**
- * Every clientela Lambda: Node.js 22 on arm64, bundled by esbuild (ESM, source maps), its own log group with a
- * retention, and its own role that may write to that log group only (no AWSLambdaBasicExecutionRole with
- * `logs:*` on `*`). Grants add to `role`.
+ * Every clientela Lambda: Node.js 22 on arm64, bundled by esbuild (ESM, minified, the SDK bundled: the options
+ * are FUNCTION_BUILD in ./bundling.ts), its own log group with a retention, and its own role that may write
+ * to that log group only (no AWSLambdaBasicExecutionRole with `logs:*` on `*`). Grants add to `role`.
+ *
+ * Bundling: all functions are bundled in one esbuild run the first time CDK asks for one (./prebuilt-bundles.ts),
+ * instead of NodejsFunction's one esbuild process per function; each function's asset is its own directory
+ * (`index.mjs`, handler `index.handler`), hashed by its content, as NodejsFunction does. Context
+ * `aws:cdk:bundling-stacks: []` (tests) skips it like any CDK bundling.
+ *
+ * No source maps in production. With `--enable-source-maps` Node reads and decodes a function's whole map
+ * while it loads the function, on every cold start: measured on the customer-creation bundle (2.7 MB map),
+ * +25 ms of CPU on ~90 ms of loading (the 65-70 ms per cold start seen on Lambda), and still +12 ms with
+ * `sourcesContent: false`; turning maps on later (`process.setSourceMapsEnabled`) does not map modules
+ * already loaded. What a logged stack needs is where it went wrong, so bundles keep function and class names
+ * instead (`keepNames`: +6% size, no measurable load cost): the Powertools logger's entry for an unexpected
+ * error (shared/http/problem.ts) and Lambda's report of an uncaught one in a worker read
+ * `at importObject (file:///var/task/index.mjs:1:52345)` rather than `at Ae (...)`, with the error's name and
+ * message. To debug with exact source lines, set `sourcemap: true` in FUNCTION_BUILD and FUNCTION_NODE_OPTIONS
+ * to `--enable-source-maps` for that deployment (bench/bundles.ts then measures the cost).
  *
  * The log group and role are siblings of the function (`<id>LogGroup`, `<id>Role`): a subclass cannot create
  * children before calling `super`.
@@ -53,9 +67,13 @@ export class ClientelaFunction extends NodejsFunction {
       }),
     );
 
-    const entry = path.join(REPO_ROOT, props.entry);
     super(scope, id, {
-      entry,
+      code: lambda.Code.fromAsset(REPO_ROOT, {
+        assetHashType: AssetHashType.OUTPUT,
+        // Local bundling only (no Docker): the image is never pulled, as in NodejsFunction without Docker.
+        bundling: { image: DockerImage.fromRegistry('dummy'), local: prebuiltBundle(props.entry) },
+      }),
+      handler: 'index.handler',
       description: props.description,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -64,21 +82,9 @@ export class ClientelaFunction extends NodejsFunction {
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        ...(FUNCTION_NODE_OPTIONS ? { NODE_OPTIONS: FUNCTION_NODE_OPTIONS } : {}),
         ...props.environment,
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: REQUIRE_BANNER,
-        sourceMap: true,
-        minify: true,
-        // Pin the SDK to package-lock.json instead of whatever the runtime ships.
-        bundleAwsSDK: true,
       },
     });
     this.functionLogGroup = logGroup;

@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { ConsentStatusSchema, type Customer } from './customer.schema.ts';
-import { fold } from './customer-rules.ts';
+import { fold, searchText } from './search-text.ts';
+
+export { searchText } from './search-text.ts';
 
 /**
  * The one filter language shared by the customer list, saved segments and exports.
@@ -180,17 +182,6 @@ export function resolveFilter(filter: Filter, ctx: { timeZone: string; now: Date
 export const languageMatches = (wanted: string[], lang: string | null) =>
   !!lang && wanted.some((w) => lang.toLowerCase() === w || lang.toLowerCase().startsWith(`${w}-`));
 
-/** The text `q` searches: every word of the names, the email, the phone with and without `+`. */
-export function searchText(c: Pick<Customer, 'firstName' | 'lastName' | 'email' | 'phone'>): string {
-  const words = [c.firstName, c.lastName]
-    .filter((s): s is string => !!s)
-    .flatMap((s) => fold(s).split(/[\s'-]+/))
-    .filter(Boolean);
-  const full = [c.firstName, c.lastName].filter(Boolean).map((s) => fold(s!));
-  const email = c.email ? [c.email] : [];
-  const phone = c.phone ? [c.phone, c.phone.slice(1)] : [];
-  return ` ${[...words, ...full, ...email, ...phone].join(' ')}`;
-}
 
 /** The in-memory meaning of a filter: the reference the DynamoDB expressions are tested against. */
 export function matchesFilter(c: Customer, f: ResolvedFilter): boolean {

@@ -1,10 +1,11 @@
 import * as z from 'zod';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
-import type { Tenant } from './tenant.schema.ts';
-import { MAX_TAGS_PER_CUSTOMER } from './tenant.schema.ts';
+import { MAX_TAGS_PER_CUSTOMER, type Tenant } from './tenant.ts';
 import type { CustomerFields } from './customer.schema.ts';
 import { ValidationError, type FieldError } from './errors.ts';
 import { findTag } from './tenants.ts';
+
+export { fold } from './search-text.ts';
 
 /**
  * The pattern `z.email()` checks a string with (its only check): tested directly, because a schema parse
@@ -36,14 +37,6 @@ export function normaliseLanguage(raw: string): string | undefined {
   }
 }
 
-/** Lower-case, accent-free text for case- and accent-insensitive prefix search. */
-export function fold(s: string): string {
-  return s
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLocaleLowerCase('en')
-    .trim();
-}
 
 /** The normalised editable fields; `null` clears a field on update. */
 export type NormalisedFields = Omit<CustomerFields, 'consent'> & {

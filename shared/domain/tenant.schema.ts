@@ -1,21 +1,12 @@
 import * as z from 'zod';
-import { getCountries, type CountryCode } from 'libphonenumber-js';
-import { KEY_SCOPES } from './api-key.ts';
+import type { CountryCode } from 'libphonenumber-js';
+import { PHONE_COUNTRIES } from './countries.ts';
 
-export const DEFAULT_TAGS = [
-  'Friends & Family',
-  'Business',
-  'Influencer',
-  'Local',
-  'No-show',
-  'Problematic',
-  'Regular',
-  'VIP',
-] as const;
+export { DEFAULT_TAGS, MAX_TAGS_PER_CUSTOMER, newTenant, settingsView, type Tenant } from './tenant.ts';
+// Kept apart so that creating a tag or a key does not load the settings' country list (phone metadata).
+export { ApiKeySchema, CreateKeySchema, CreateTagSchema } from './catalogue.schema.ts';
 
-export const MAX_TAGS_PER_CUSTOMER = 9;
-
-const countries = new Set<string>(getCountries());
+const countries = new Set<string>(PHONE_COUNTRIES);
 
 const isTimeZone = (tz: string) => {
   try {
@@ -80,21 +71,6 @@ export const SettingsPatchSchema = z
   .strict();
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
-export interface Tenant {
-  id: string;
-  name: string;
-  allowedOrigins: string[];
-  defaultCountry: CountryCode;
-  currency: string;
-  timeZone: string;
-  language: string;
-  retention: { inactiveMonths: number | null };
-  /** The tag catalogue, in display order. */
-  tags: string[];
-  createdAt: string;
-  updatedAt: string;
-}
-
 export const SettingsSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -111,44 +87,3 @@ export const SettingsSchema = z.object({
 export const TenantIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2-63 lower-case letters, digits or dashes');
-
-export function newTenant(id: string, name: string, now: string): Tenant {
-  return {
-    id,
-    name,
-    allowedOrigins: [],
-    defaultCountry: 'IT',
-    currency: 'EUR',
-    timeZone: 'Europe/Rome',
-    language: 'en',
-    retention: { inactiveMonths: null },
-    tags: [...DEFAULT_TAGS],
-    createdAt: now,
-    updatedAt: now,
-  };
-}
-
-export function settingsView(t: Tenant) {
-  const { tags: _tags, ...rest } = t;
-  return rest;
-}
-
-export const CreateTagSchema = z.object({ name: z.string().trim().min(1).max(50) }).strict();
-export const CreateKeySchema = z
-  .object({
-    kind: z.enum(['secret', 'publishable']),
-    /** Secret keys only: `all` (default), `events` (POST /v1/events only) or `read` (GET routes only, not the keys). */
-    scope: z.enum(KEY_SCOPES).optional(),
-  })
-  .strict()
-  .refine((b) => b.kind === 'secret' || b.scope === undefined, { path: ['scope'], message: 'applies only to secret keys (kind "secret")' });
-export const ApiKeySchema = z.object({
-  keyId: z.string(),
-  tenantId: z.string(),
-  kind: z.enum(['secret', 'publishable']),
-  /** Secret keys only. */
-  scope: z.enum(KEY_SCOPES).optional(),
-  prefix: z.string(),
-  createdAt: z.string(),
-  revokedAt: z.string().optional(),
-});

@@ -1,7 +1,8 @@
 import { pause } from './backoff.ts';
 import type { TenantStore } from './tenant.ports.ts';
 import { generateKey, hashKey, kindOf, withScope, KEY_PATTERN, type ApiKeyRecord, type KeyKind, type KeyScope } from './api-key.ts';
-import { newTenant, settingsView, type SettingsPatch, type Tenant } from './tenant.schema.ts';
+import { newTenant, settingsView, type Tenant } from './tenant.ts';
+import type { SettingsPatch } from './tenant.schema.ts';
 import { ConflictError, NotFoundError, UnauthorizedError, invalid } from './errors.ts';
 
 const now = () => new Date().toISOString();

@@ -1,7 +1,7 @@
 import { pause as backoff } from '../domain/backoff.ts';
 import * as z from 'zod';
 import type { Customer } from '../domain/customer.schema.ts';
-import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.schema.ts';
+import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
 import { ConflictError, NotFoundError, invalid } from '../domain/errors.ts';
 import { MAX_TRANSACTION_ITEMS, type MergeStore, type StateItem } from './merge.ports.ts';
 import { isSuppressed, type SuppressionStore } from '../privacy/suppression.ts';

@@ -111,7 +111,7 @@ export async function getExport(ctx: ExportViewContext, id: string, linkSeconds:
 }
 
 /** All exports, newest first: the record of who exported what and when. Links only on GET one. */
-export async function listExports(ctx: ExportViewContext, page: { limit: number; cursor?: string }) {
+export async function listExports(ctx: Pick<ExportViewContext, 'exports' | 'tenant'>, page: { limit: number; cursor?: string }) {
   const { items, nextCursor } = await ctx.exports.list(ctx.tenant.id, page);
   const views = items.map(({ resolvedFilter: _r, headerLanguage: _h, objectKey: _o, updatedAt: _u, ...rest }) => ({
     ...rest,

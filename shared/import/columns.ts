@@ -1,14 +1,9 @@
 import { parse } from 'csv-parse/sync';
 import { fold } from '../domain/customer-rules.ts';
 import { COLUMN_NAMES, fileHead, type ColumnName } from '../exports/export-format.ts';
+import { IMPORT_FIELDS, type ImportField } from './fields.ts';
 
-/** What a CSV column can feed. `fullName` is split into first and last name; `mobile` is a phone;
- * `totalSpentMinor` is an amount already in minor units (clientela's own exports). */
-export const IMPORT_FIELDS = [
-  'firstName', 'lastName', 'fullName', 'email', 'phone', 'mobile', 'language', 'consent', 'birthDate', 'gender',
-  'city', 'postalCode', 'country', 'tags', 'notes', 'firstContactAt', 'lastContactAt', 'totalSpent', 'totalSpentMinor',
-] as const;
-export type ImportField = (typeof IMPORT_FIELDS)[number];
+export { IMPORT_FIELDS, type ImportField } from './fields.ts';
 
 /**
  * Header names, folded (lower case, no accents, punctuation as spaces), in Italian, English, French,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { CsvLayout } from './csv-reader.ts';
 import type { DuplicatePolicy } from './merge.ts';
-import { IMPORT_FIELDS } from './columns.ts';
+import { IMPORT_FIELDS } from './fields.ts';
 import { objectKeys } from '../object-keys.ts';
 
 export type ImportStatus = 'pending' | 'running' | 'completed' | 'failed';

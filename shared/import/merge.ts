@@ -1,5 +1,5 @@
 import { emptyStats, type Customer } from '../domain/customer.schema.ts';
-import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.schema.ts';
+import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
 import type { RowFields } from './row.ts';
 import { PROVENANCE_FIELDS, stampFields, type Provenance } from '../domain/provenance.ts';
 

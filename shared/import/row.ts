@@ -1,7 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { normaliseEmail, normalisePhone } from '../domain/customer-rules.ts';
 import { findTag } from '../domain/tenants.ts';
-import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.schema.ts';
+import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
 import type { ColumnTarget, ImportField } from './columns.ts';
 import { readAmount, readConsent, readCountry, readDate, readGender, readLanguage, splitTags } from './values.ts';
 

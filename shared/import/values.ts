@@ -28,11 +28,15 @@ function readConsentUncached(raw: string): 'granted' | 'denied' | undefined {
   return undefined;
 }
 
+// The name maps below ask Intl for thousands of names: each is built the first time a file needs it, not
+// when the import function loads (most files have no language or country column).
+
 /** Languages people commonly write by name; names are matched in the five interface languages. */
 const LANGUAGE_CODES = ['it', 'en', 'fr', 'de', 'es', 'pt', 'nl', 'ru', 'zh', 'ja', 'ar', 'ro', 'pl', 'uk', 'sq', 'el', 'sv', 'da', 'no', 'fi', 'cs', 'hu', 'tr', 'he', 'hi', 'ko', 'sl', 'hr', 'sr', 'bg', 'sk', 'ca', 'ga', 'lb', 'mt'];
 const NAME_LOCALES = ['it', 'en', 'fr', 'de', 'es'];
 
-const languageByName: Map<string, string> = (() => {
+let languageNames: Map<string, string> | undefined;
+const languageByName = (): Map<string, string> => (languageNames ??= (() => {
   const map = new Map<string, string>();
   for (const locale of [...NAME_LOCALES, ...LANGUAGE_CODES]) {
     const names = new Intl.DisplayNames([locale], { type: 'language' });
@@ -44,7 +48,7 @@ const languageByName: Map<string, string> = (() => {
   // Spellings Intl does not produce.
   for (const [name, code] of Object.entries({ ita: 'it', eng: 'en', fra: 'fr', fre: 'fr', deu: 'de', ger: 'de', spa: 'es', esp: 'es' })) map.set(name, code);
   return map;
-})();
+})());
 
 /** A file repeats a handful of language spellings a million times: remember the answers (bounded). */
 const languageCache = new Map<string, string | undefined>();
@@ -60,7 +64,7 @@ export function readLanguage(raw: string): string | undefined {
 function readLanguageUncached(raw: string): string | undefined {
   const v = raw.trim();
   if (!v) return undefined;
-  const byName = languageByName.get(fold(v));
+  const byName = languageByName().get(fold(v));
   if (byName) return byName;
   const tag = v.replace(/_/g, '-');
   if (!/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(tag)) return undefined;
@@ -76,7 +80,8 @@ function readLanguageUncached(raw: string): string | undefined {
 }
 
 const REGION_CODES = getCountries() as string[];
-const countryByName: Map<string, string> = (() => {
+let countryNames: Map<string, string> | undefined;
+const countryByName = (): Map<string, string> => (countryNames ??= (() => {
   const map = new Map<string, string>();
   for (const locale of NAME_LOCALES) {
     const names = new Intl.DisplayNames([locale], { type: 'region' });
@@ -87,13 +92,13 @@ const countryByName: Map<string, string> = (() => {
   }
   for (const [name, code] of Object.entries({ usa: 'US', 'united states of america': 'US', uk: 'GB', 'great britain': 'GB', england: 'GB', holland: 'NL', ita: 'IT' })) map.set(name, code);
   return map;
-})();
+})());
 
 /** `IT`, `it`, `Italia`, `Italy`, `Italie`, `Italien` → `IT`. */
 export function readCountry(raw: string): string | undefined {
   const v = raw.trim();
   if (/^[A-Za-z]{2}$/.test(v) && REGION_CODES.includes(v.toUpperCase())) return v.toUpperCase();
-  return countryByName.get(fold(v));
+  return countryByName().get(fold(v));
 }
 
 const GENDERS: Record<string, 'female' | 'male' | 'non-binary' | 'other' | 'unspecified'> = {

@@ -1,7 +1,6 @@
 import type { Customer } from '../domain/customer.schema.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
-import { searchText } from '../domain/customer-filter.ts';
-import { fold } from '../domain/customer-rules.ts';
+import { fold, searchText } from '../domain/search-text.ts';
 import { keys, padAmount, SORT_INDEX, type SortField } from './keys.ts';
 
 /**

@@ -12,13 +12,12 @@ import { captureLogs } from '../helpers/logs.ts';
  */
 const tenants = new Map<string, Tenant>();
 const keys = new Map<string, ApiKeyRecord>();
-vi.mock('../../shared/http/stores.ts', () => ({
-  stores: () => ({
-    tenants: { getTenant: async (id: string) => tenants.get(id), getApiKey: async (hash: string) => keys.get(hash) } as Partial<TenantStore>,
-  }),
+vi.mock('../../shared/http/stores/tenants.ts', () => ({
+  tenantStore: () => ({ getTenant: async (id: string) => tenants.get(id), getApiKey: async (hash: string) => keys.get(hash) }) as Partial<TenantStore>,
 }));
 
 const { api } = await import('../../shared/http/api.ts');
+const { publicApi } = await import('../../shared/http/public-api.ts');
 const { worker } = await import('../../shared/worker.ts');
 const { logger, logTenant } = await import('../../shared/logger.ts');
 
@@ -48,7 +47,7 @@ const handled = api('admin', async ({ principal }) => {
 const failing = api('admin', async () => {
   throw Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
 });
-const open = api('public', async () => {
+const open = publicApi(async () => {
   logger.warn('public page');
   return { status: 200, body: {} };
 });

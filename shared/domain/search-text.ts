@@ -1,0 +1,25 @@
+import type { Customer } from './customer.schema.ts';
+
+// Pure text helpers the item layer (shared/store/entities.ts) needs on every write: kept apart from the
+// rules and filter modules so that reading a tenant or a key does not load their schemas.
+
+/** Lower-case, accent-free text for case- and accent-insensitive prefix search. */
+export function fold(s: string): string {
+  return s
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLocaleLowerCase('en')
+    .trim();
+}
+
+/** The text `q` searches: every word of the names, the email, the phone with and without `+`. */
+export function searchText(c: Pick<Customer, 'firstName' | 'lastName' | 'email' | 'phone'>): string {
+  const words = [c.firstName, c.lastName]
+    .filter((s): s is string => !!s)
+    .flatMap((s) => fold(s).split(/[\s'-]+/))
+    .filter(Boolean);
+  const full = [c.firstName, c.lastName].filter(Boolean).map((s) => fold(s!));
+  const email = c.email ? [c.email] : [];
+  const phone = c.phone ? [c.phone, c.phone.slice(1)] : [];
+  return ` ${[...words, ...full, ...email, ...phone].join(' ')}`;
+}

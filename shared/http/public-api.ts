@@ -1,0 +1,90 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { DomainError, invalid } from '../domain/errors.ts';
+import { errorToProblem } from './problem.ts';
+import { MAX_BODY_BYTES } from './limits.ts';
+import { logger } from '../logger.ts';
+
+export interface ApiRequest {
+  params: Record<string, string>;
+  query: Record<string, string | undefined>;
+  headers: Record<string, string | undefined>;
+  /** Parsed JSON body (undefined when there is none). */
+  body: unknown;
+  sourceIp: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** A non-JSON answer (the page an unsubscribe link shows), sent as is with `contentType`. */
+  text?: string;
+  contentType?: string;
+}
+
+export type Handler<R> = (req: R) => Promise<ApiResponse>;
+export type ApiHandler = middy.MiddyfiedHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>;
+
+export function toRequest(event: APIGatewayProxyEventV2): ApiRequest {
+  const headers: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(event.headers ?? {})) headers[k.toLowerCase()] = v;
+  let body: unknown;
+  if (event.body) {
+    const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    // Refused before parsing: no route needs more, and parsing (and answering about) a huge body is the cost.
+    if (Buffer.byteLength(raw) > MAX_BODY_BYTES) throw new DomainError(413, 'Content too large', `The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB; no route takes more (CSV files go to the upload URL)`);
+    // RFC 8058 one-click unsubscribe posts `List-Unsubscribe=One-Click` as a form, not JSON.
+    if (headers['content-type']?.startsWith('application/x-www-form-urlencoded')) body = Object.fromEntries(new URLSearchParams(raw));
+    else if (raw.trim()) {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        throw invalid('(body)', 'is not valid JSON');
+      }
+    }
+  }
+  return {
+    params: (event.pathParameters ?? {}) as Record<string, string>,
+    query: event.queryStringParameters ?? {},
+    headers,
+    body,
+    sourceIp: event.requestContext?.http?.sourceIp ?? '',
+  };
+}
+
+export function toResult(res: ApiResponse): APIGatewayProxyStructuredResultV2 {
+  const headers: Record<string, string> = { ...res.headers };
+  if (res.text !== undefined) return { statusCode: res.status, headers: { 'content-type': res.contentType ?? 'text/plain; charset=utf-8', ...headers }, body: res.text };
+  if (res.body === undefined) return { statusCode: res.status, headers };
+  return {
+    statusCode: res.status,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(res.body),
+  };
+}
+
+/**
+ * The middy stack every API function shares: run the handler and turn every error into problem+json. Every
+ * log line of a request carries its request id and function name and, once the key is checked, its tenant
+ * id; the keys are reset when the request ends, so the next one starts without them.
+ */
+export function httpStack(run: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>): ApiHandler {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use({
+      onError: async (request) => {
+        request.response = errorToProblem(request.error);
+      },
+    })
+    .handler(run);
+}
+
+/**
+ * A route without a key (scope `public`: health, OpenAPI, links mailed to people). It imports no store, so
+ * a function that needs none (health, OpenAPI) carries no AWS SDK; keyed routes use `api` (./api.ts).
+ */
+export function publicApi(fn: Handler<ApiRequest>): ApiHandler {
+  return httpStack(async (event) => toResult(await fn(toRequest(event))));
+}
