@@ -17,6 +17,9 @@ export const ERASURE_ROUTES: ReadonlySet<string> = new Set(['EraseCustomer', 'Er
 /** Routes that send mail clientela writes itself (the double opt-in confirmation of a sign-up). */
 export const MAIL_ROUTES: ReadonlySet<string> = new Set(['IngestEvent']);
 
+/** Routes that start the insights recompute workflow (issue 13). */
+export const INSIGHTS_START_ROUTES: ReadonlySet<string> = new Set(['RequestRecompute']);
+
 /** Routes whose function never touches the table (no DynamoDB permission at all). */
 export const NO_TABLE_ACCESS: ReadonlySet<string> = new Set(['Health', 'OpenApi']);
 
@@ -51,6 +54,8 @@ export function routePermissions(route: Route) {
     rewriteImportReports: ERASURE_ROUTES.has(route.name),
     /** ses:SendEmail from the configured sender identity only, and MAIL_FROM. */
     sendMail: MAIL_ROUTES.has(route.name),
+    /** states:StartExecution on the insights state machine, and INSIGHTS_STATE_MACHINE_ARN. */
+    startInsights: INSIGHTS_START_ROUTES.has(route.name),
   };
 }
 
@@ -59,6 +64,8 @@ export interface ApiProps {
   /** Environment every function gets (TABLE_NAME, buckets, ...). */
   environment: Record<string, string>;
   exportStateMachine: sfn.IStateMachine;
+  /** The insights recompute workflow (issue 13). */
+  insightsStateMachine?: sfn.IStateMachine;
   /** The SES sender: the From address and the ARN of its verified identity (address or domain). */
   mail: { from: string; identityArn: string };
 }
@@ -118,6 +125,7 @@ export class Api extends Construct {
           ...props.environment,
           ...(can.startExport ? { EXPORT_STATE_MACHINE_ARN: props.exportStateMachine.stateMachineArn } : {}),
           ...(can.sendMail ? { MAIL_FROM: props.mail.from } : {}),
+          ...(can.startInsights && props.insightsStateMachine ? { INSIGHTS_STATE_MACHINE_ARN: props.insightsStateMachine.stateMachineArn } : {}),
         },
       });
       this.functions[route.name] = fn;
@@ -128,6 +136,7 @@ export class Api extends Construct {
       if (can.startExport) {
         props.exportStateMachine.grantStartExecution(fn);
       }
+      if (can.startInsights) props.insightsStateMachine?.grantStartExecution(fn);
       if (can.signExportDownloads) {
         const files = exportBucket.arnForObjects('*');
         fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [files] }));

@@ -130,3 +130,20 @@ ROUTES.push(
   r('POST', '/v1/unsubscribe', 'UnsubscribeOneClick', 'privacy/unsubscribe-one-click', 'public'),
   r('GET', '/v1/audit', 'ListAudit', 'audit/list-audit', 'admin'),
 );
+
+// ---- Insights (issue 13): recompute, summary, forecast, breakdown, top customers ----
+ROUTES.push(
+  r('POST', '/v1/insights/recompute', 'RequestRecompute', 'insights/request-recompute', 'admin'),
+  r('GET', '/v1/insights/recompute/{id}', 'GetRecompute', 'insights/get-recompute', 'admin'),
+  r('GET', '/v1/insights/summary', 'GetInsightsSummary', 'insights/get-summary', 'admin'),
+  r('GET', '/v1/insights/forecast', 'GetInsightsForecast', 'insights/get-forecast', 'admin'),
+  r('GET', '/v1/insights/breakdown', 'GetInsightsBreakdown', 'insights/get-breakdown', 'admin'),
+  r('GET', '/v1/insights/top-customers', 'GetTopCustomers', 'insights/top-customers', 'admin'),
+);
+/** Workers of the insights recompute (issue 13). */
+export const INSIGHTS_WORKERS = {
+  /** Tasks of the insights state machine (one function, the task name picks the step). */
+  insightsTask: { name: 'InsightsTask', entry: 'functions/insights/insights-task.handler.ts' },
+  /** Nightly schedule (EventBridge): starts one recompute per tenant. */
+  nightly: { name: 'NightlyInsights', entry: 'functions/insights/nightly-insights.handler.ts' },
+} as const;

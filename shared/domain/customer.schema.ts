@@ -119,7 +119,7 @@ export function publicView<C extends Customer>(c: C): Customer {
   return out as Customer;
 }
 const CARD_ORDER = Object.keys(CustomerSchema.shape);
-const INTERNAL_FIELDS = new Set(['fieldsAt', 'fieldsFrom', 'confirmSentAt']);
+const INTERNAL_FIELDS = new Set(['fieldsAt', 'fieldsFrom', 'confirmSentAt', 'purchaseMonths', 'autoTagged']);
 
 /** A card with nothing known yet: every field empty, first and last contact at `contactAt`. */
 export function blankCustomer(id: string, contactAt: string, at: string): Customer {

@@ -5,7 +5,8 @@ import type { HistoryEntry } from '../domain/customer.schema.ts';
 import type { EventAnswer } from '../events/event.schema.ts';
 import type { EventCard, SubjectState } from '../events/merge.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
-import { cardEntity, cardWriteItems, historyEntity, subjectStateEntity, withoutInternal } from './entities.ts';
+import { cardEntity, cardWriteItems, historyEntity, monthCounterUpdate, purchaseEntity, subjectStateEntity, withoutInternal } from './entities.ts';
+import type { MonthDeltas, PurchaseChange } from '../insights/flows.ts';
 import { decodeCursor, encodeCursor, skPosition } from './cursor.ts';
 import { HISTORY_PREFIX, eventKeys, keys, privacyKeys } from './keys.ts';
 import { withConflictRetry } from './retry.ts';
@@ -31,6 +32,10 @@ export interface EventWrite {
   receipt: { eventId: string; answer: EventAnswer; expiresAt: number };
   subject?: SubjectState;
   consent?: ConsentLedgerEntry;
+  /** The purchase collection's change (insights): a Put or Delete of the subject's purchase item. */
+  purchase?: PurchaseChange;
+  /** Monthly counter deltas (insights), `ADD`ed in the customer's shard. */
+  months?: MonthDeltas;
 }
 
 /** `stale`: the card changed since it was read; `identity`: an email/phone got taken meanwhile;
@@ -113,6 +118,10 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string):
         // No condition of its own: it only ever changes with the card, whose version condition guards both.
         add({ Put: { TableName, Item: { ...Key, entity: s.kind, customerId: c.id, ...s } } }, null);
       }
+      // The purchase collection and the monthly counters move in the same transaction as the state item.
+      if (w.purchase && 'put' in w.purchase) add({ Put: { TableName, Item: purchaseEntity.item(tenantId, c.id, w.purchase.put) } }, null);
+      if (w.purchase && 'delete' in w.purchase) add({ Delete: { TableName, Key: purchaseEntity.key(tenantId, c.id, w.purchase.delete) } }, null);
+      for (const [month, deltas] of Object.entries(w.months ?? {})) add(monthCounterUpdate(TableName, tenantId, c.id, month, deltas), null);
       // A conflict recorded by this event quotes another customer's email or phone: leave a pointer in their
       // partition so that erasing them also removes the quote from this card.
       for (const conflict of c.conflicts ?? []) {

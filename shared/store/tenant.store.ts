@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import type { ApiKeyRecord } from '../domain/api-key.ts';
-import { keys } from './keys.ts';
+import { insightKeys, keys } from './keys.ts';
 import { internalSet, withoutInternal } from './entities.ts';
 
 /** Tenants (settings and tag catalogue) and their API keys. */
@@ -22,9 +22,10 @@ export interface TenantStore {
 const INTERNAL = internalSet('hash');
 const strip = <T>(item: Record<string, unknown> | undefined): T | undefined => (item ? withoutInternal<T>(item, INTERNAL) : undefined);
 
-/** The tenant item; listed in the retention index while it has a retention period. */
+/** The tenant item; listed in the tenant listing (gsi1, for the nightly insights), and in the retention index while it has a retention period. */
 const tenantItem = (tenant: Tenant) => ({
   ...keys.tenant(tenant.id),
+  ...insightKeys.tenantListing(tenant.id),
   ...((tenant.retention?.inactiveMonths ?? 0) > 0 ? keys.retentionListing(tenant.id) : {}),
   entity: 'tenant',
   ...tenant,
