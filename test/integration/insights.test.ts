@@ -15,6 +15,7 @@ import type { Reply } from '../helpers/invoke.ts';
 let env: LocalEnv;
 let call: (method: string, url: string, opts?: { key?: string; body?: unknown }) => Promise<Reply>;
 let runner: WorkflowRunner;
+let exportRunner: WorkflowRunner;
 let sk: string;
 let small: string;
 let readKey: string;
@@ -77,6 +78,10 @@ beforeAll(async () => {
   small = (await issueKey(stores().tenants, 'bar-piccolo', 'secret')).key;
   runner = await insightsWorkflowRunner({ cacheDir, log: () => undefined, retryIntervalMs: 5 });
   registerInsightsRunner(runner);
+  const { exportWorkflowRunner } = await import('../../local/step-functions.ts');
+  const { registerExportRunner } = await import('../../local/workflow-port.ts');
+  exportRunner = await exportWorkflowRunner({ cacheDir, log: () => undefined });
+  registerExportRunner(exportRunner);
 
   let n = 0;
   const send = async (k: string, event: Record<string, unknown>) => {
@@ -106,6 +111,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await runner?.stop();
+  await exportRunner?.stop();
   rmSync(cacheDir, { recursive: true, force: true });
 });
 
@@ -231,10 +237,52 @@ describe('recompute', () => {
     expect((await call('GET', '/v1/customers?rfmGroup=Heroes', { key: sk })).status).toBe(400);
   });
 
+  it('exports: CSV insight columns with an atRisk filter; JSON Lines rows carry the insights object', async () => {
+    const all = await list('sort=firstContactAt');
+    const atRisk = all.filter((c) => c.insights?.atRisk);
+    const res = await call('POST', '/v1/exports', { key: sk, body: { filter: { atRisk: true }, columns: ['email', 'insights.rfm.group', 'insights.atRisk', 'insights.clv12m'] } });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    await exportRunner.idle();
+    const view = (await call('GET', `/v1/exports/${res.body.exportId}`, { key: sk })).body;
+    expect(view).toMatchObject({ status: 'completed', rowCount: atRisk.length });
+    const text = (await (await fetch(view.url)).text()).replace(/^\uFEFF/, '');
+    const [head, ...rows] = text.trim().split('\r\n');
+    expect(head).toBe('Email,insights.rfm.group,insights.atRisk,insights.clv12m');
+    const byEmail = new Map(all.map((c) => [c.email, c]));
+    for (const row of rows) {
+      const [mail, group, risk, clv] = row.split(',');
+      expect(group).toBe(byEmail.get(mail!)!.insights!.rfm.group);
+      expect(risk).toBe('true');
+      expect(clv).toBe(String(byEmail.get(mail!)!.insights!.clv12m ?? ''));
+    }
+    const jl = await call('POST', '/v1/exports', { key: sk, body: { filter: { rfmGroup: [atRisk[0]!.insights!.rfm.group] }, format: 'jsonl', columns: ['id', 'insights'] } });
+    await exportRunner.idle();
+    const jlView = (await call('GET', `/v1/exports/${jl.body.exportId}`, { key: sk })).body;
+    const lines = (await (await fetch(jlView.url)).text()).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line.insights).toEqual(all.find((c) => c.id === line.id)!.insights);
+  }, 120_000);
+
+  it('a booking answers with a guest brief that reflects the insights', async () => {
+    const all = await list('sort=firstContactAt');
+    const c = all.find((x) => x.insights)!;
+    const res = await call('POST', '/v1/events', {
+      key: sk,
+      body: { eventId: 'brief-1', type: 'booking.created', occurredAt: '2026-11-29T10:00:00Z', customer: { email: c.email }, data: { bookingId: 'brief-b', date: '2026-12-05', time: '20:00', partySize: 2 } },
+    });
+    expect(res.body.brief).toMatchObject({ rfmGroup: c.insights!.rfm.group, atRisk: c.insights!.atRisk });
+    // Before any recompute a new guest's brief says null.
+    const fresh = await call('POST', '/v1/events', {
+      key: sk,
+      body: { eventId: 'brief-2', type: 'booking.created', occurredAt: '2026-11-29T10:00:00Z', customer: { email: 'newguest@example.it' }, data: { bookingId: 'brief-c', date: '2026-12-05', time: '20:00', partySize: 2 } },
+    });
+    expect(fresh.body.brief).toMatchObject({ rfmGroup: null, atRisk: null });
+  });
+
   it('a second recompute with no new events writes no card', async () => {
     const before = await list('sort=firstContactAt');
     const again = await runRecompute(sk);
-    expect(again).toMatchObject({ status: 'completed', counts: { customers: 30, cardsUpdated: 0 } });
+    expect(again).toMatchObject({ status: 'completed', counts: { customers: 31, purchasers: 30, cardsUpdated: 0 } }); // 31: the new guest of the brief test
     const after = await list('sort=firstContactAt');
     expect(after.map((c) => c.version)).toEqual(before.map((c) => c.version));
   }, 120_000);
@@ -295,8 +343,8 @@ describe('recompute', () => {
     );
     expect(left.Items).toEqual([]);
     const r = await runRecompute(sk);
-    // 29 purchasers left; 30 cards: the 29 and the one the automatic-tag test created (no purchase).
-    expect(r.counts).toMatchObject({ purchasers: 29, customers: 30 });
+    // 29 purchasers left; 31 cards: the 29 and the two the brief and automatic-tag tests created (no purchase).
+    expect(r.counts).toMatchObject({ purchasers: 29, customers: 31 });
     expect(r.counts.purchases).toBe(ORDERS.length + 1 - ORDERS.filter((o) => o.customer === 7).length);
   }, 120_000);
 
