@@ -95,6 +95,20 @@ export const CustomerSchema = z.object({
   firstContactAt: z.string(),
   lastContactAt: z.string(),
   stats: StatsSchema,
+  /** Written by the insights recompute (issue 13); absent before the first one and for customers without a purchase. */
+  insights: z
+    .object({
+      asOf: z.string(),
+      rfm: z.object({ recency: z.number(), frequency: z.number(), monetary: z.number(), score: z.string(), group: z.string() }),
+      purchases: z.object({ x: z.number(), tx: z.number(), T: z.number() }),
+      pAlive: z.number().optional(),
+      expectedPurchases90d: z.number().optional(),
+      expectedAverageSpend: z.number().optional(),
+      clv12m: z.number().optional(),
+      atRisk: z.boolean(),
+      favouriteItems: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number() })),
+    })
+    .optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   version: z.number().int(),

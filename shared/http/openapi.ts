@@ -153,3 +153,47 @@ Object.assign(ROUTE_DOCS, {
   },
   ListAudit: { summary: "The tenant's audit log: actions, actors (key ids), times; no personal data", query: AuditQuerySchema, response: page(AuditEntrySchema) },
 } satisfies Record<string, RouteDoc>);
+
+// ---- Insights (issue 13) ----
+import { BreakdownQuerySchema, ForecastQuerySchema, RecomputeRequestSchema, TopCustomersQuerySchema } from '../insights/insights.ts';
+
+const RecomputeViewSchema = z.object({
+  id: z.string(),
+  status: z.enum(['pending', 'running', 'completed', 'failed']),
+  asOf: z.string(),
+  trigger: z.enum(['api', 'schedule', 'cli']),
+  createdAt: z.string(),
+  startedAt: z.string().optional(),
+  completedAt: z.string().optional(),
+  counts: z.object({ customers: z.number(), purchasers: z.number(), purchases: z.number(), cardsUpdated: z.number() }),
+  reason: z.string().optional(),
+});
+const MonthSchema = z.object({ month: z.string(), newCustomers: z.number(), returningCustomers: z.number(), orders: z.number(), revenue: z.number(), bookings: z.number(), noShows: z.number() });
+
+Object.assign(ROUTE_DOCS, {
+  RequestRecompute: { summary: 'Start a recompute of the insights (as of now, or asOf)', body: RecomputeRequestSchema, response: z.object({ recomputeId: z.string() }), status: 202 },
+  GetRecompute: { summary: 'One recompute: status, asOf, counts, reason when failed', response: RecomputeViewSchema },
+  GetInsightsSummary: {
+    summary: "The last recompute's figures (models, RFM groups, at risk) and the monthly counters kept by capture",
+    response: z.object({
+      asOf: z.string().nullable(),
+      customers: z.number(),
+      purchasers: z.number(),
+      rfmGroups: z.record(z.string(), z.number()),
+      atRisk: z.number(),
+      models: z.object({ bgnbd: z.record(z.string(), z.number()).nullable(), gammaGamma: z.record(z.string(), z.number()).nullable(), reason: z.string().optional() }),
+      months: z.array(MonthSchema),
+    }),
+  },
+  GetInsightsForecast: {
+    summary: "Expected repeat purchases and spend of today's customers over the next N days (from the curve the last recompute stored)",
+    query: ForecastQuerySchema,
+    response: z.object({ asOf: z.string().nullable(), days: z.number(), expectedPurchases: z.number().nullable(), expectedRevenue: z.number().nullable(), reason: z.string().optional() }),
+  },
+  GetInsightsBreakdown: {
+    summary: 'Customers, orders, revenue and average order value by age band, gender, city, country, language, tag or RFM group (computed by the last recompute)',
+    query: BreakdownQuerySchema,
+    response: z.object({ asOf: z.string().nullable(), by: z.string(), items: z.array(z.object({ key: z.string(), customers: z.number(), orders: z.number(), revenue: z.number(), averageOrderValue: z.number() })) }),
+  },
+  GetTopCustomers: { summary: 'The best customers by clv12m, pAlive (ranked by the last recompute) or totalSpent', query: TopCustomersQuerySchema, response: page(CustomerSchema) },
+} satisfies Record<string, RouteDoc>);

@@ -34,7 +34,7 @@ export interface PurchaseRow {
   items?: { sku: string; name: string; quantity: number }[];
 }
 
-export type InsightCard = Customer & { autoTagged?: string[]; insights?: CardInsights };
+export type InsightCard = Customer & { autoTagged?: string[] };
 
 export interface RecomputeRecord {
   id: string;

@@ -144,7 +144,7 @@ describe('monthly counters', () => {
   });
 });
 
-const card = (over: Partial<Customer> & Record<string, unknown> = {}) => ({ ...blankCustomer('c1', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'), ...over }) as Customer & { autoTagged?: string[] };
+const card = (over: Record<string, unknown> = {}) => ({ ...blankCustomer('c1', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'), ...over }) as Customer & { autoTagged?: string[] };
 const CATALOGUE = ['VIP', 'Regular', 'No-show', 'Local', 'A', 'B', 'C', 'D', 'E', 'F', 'G'];
 const ctx = (autoTags: { tag: string; filter: Record<string, unknown> }[]) => ({ autoTags, tags: CATALOGUE, timeZone: TZ });
 
