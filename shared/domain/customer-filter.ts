@@ -40,6 +40,8 @@ export const FilterSchema = z
     maxSpent: nonNegInt,
     minVisits: nonNegInt,
     maxVisits: nonNegInt,
+    /** No-shows on the card's stats (e.g. an automatic `No-show` tag from the first one). */
+    minNoShows: nonNegInt,
     q: z.string().trim().min(1).max(100),
     gender: list(z.string().min(1)),
     city: list(z.string().min(1)),
@@ -96,6 +98,7 @@ export interface ResolvedFilter {
   maxSpent?: number;
   minVisits?: number;
   maxVisits?: number;
+  minNoShows?: number;
   q?: string;
   gender?: string[];
   cityKey?: string[];
@@ -184,6 +187,7 @@ export function resolveFilter(filter: Filter, ctx: { timeZone: string; now: Date
     maxSpent: filter.maxSpent,
     minVisits: filter.minVisits,
     maxVisits: filter.maxVisits,
+    minNoShows: filter.minNoShows,
     q: filter.q ? fold(filter.q) : undefined,
     gender: filter.gender,
     cityKey: filter.city?.map(fold),
@@ -234,6 +238,7 @@ export function matchesFilter(c: Customer, f: ResolvedFilter): boolean {
   if (f.maxSpent !== undefined && c.stats.totalSpent > f.maxSpent) return false;
   if (f.minVisits !== undefined && c.stats.visits < f.minVisits) return false;
   if (f.maxVisits !== undefined && c.stats.visits > f.maxVisits) return false;
+  if (f.minNoShows !== undefined && c.stats.noShows < f.minNoShows) return false;
   if (f.q && !searchText(c).includes(` ${f.q}`)) return false;
   if (f.gender && !(c.gender && f.gender.includes(c.gender))) return false;
   if (f.cityKey && !(c.city && f.cityKey.includes(fold(c.city)))) return false;

@@ -58,6 +58,7 @@ const customerArb = fc
     gapMs: fc.integer({ min: 0, max: 400 * 86_400_000 }),
     totalSpent: fc.oneof(fc.constantFrom(0, 100, 50_000), fc.integer({ min: 0, max: 200_000 })),
     visits: fc.integer({ min: 0, max: 6 }),
+    noShows: fc.integer({ min: 0, max: 3 }),
     // Insights (issue 13): absent before a recompute; pAlive/clv12m absent without a model fit.
     insights: fc.option(
       fc.record(
@@ -93,7 +94,7 @@ const customerArb = fc
       attributes: {},
       firstContactAt: r.firstContactAt,
       lastContactAt: last,
-      stats: { ...emptyStats(), visits: r.visits, totalSpent: r.totalSpent },
+      stats: { ...emptyStats(), visits: r.visits, noShows: r.noShows, totalSpent: r.totalSpent },
       createdAt: r.firstContactAt,
       updatedAt: last,
       version: 1,
@@ -128,6 +129,7 @@ const filterArb = fc.record(
     maxSpent: fc.constantFrom(0, 100, 1000, 50_000, 150_000),
     minVisits: fc.integer({ min: 0, max: 6 }),
     maxVisits: fc.integer({ min: 0, max: 6 }),
+    minNoShows: fc.integer({ min: 0, max: 3 }),
     q: fc.constantFrom('nic', 'NICCOLO', 'élo', 'anna', 'ross', 'dell', 'acqua', 'muller', 'de luca', '+39', '39333', 'marco@', 'zo', "d'arco", 'arco'),
     gender: list(fc.constantFrom('female', 'male', 'non-binary', 'other')),
     city: list(fc.constantFrom('Milano', 'MILANO', 'forli', 'Forlì', 'Roma')),

@@ -169,7 +169,10 @@ describe('automatic tags', () => {
 
   it('skips a rule that would give a tenth tag, and leaves the card as is', () => {
     const full = card({ tags: ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'Local', 'VIP'], stats: { ...card().stats, noShows: 1 } });
-    expect(applyAutoTags(full, ctx([{ tag: 'No-show', filter: { minVisits: 0 } }]))).toBe(full);
+    expect(applyAutoTags(full, ctx([{ tag: 'No-show', filter: { minNoShows: 1 } }]))).toBe(full);
+    // With room for it, the same rule tags after the first no-show.
+    const room = card({ tags: ['A'], stats: { ...card().stats, noShows: 1 } });
+    expect(applyAutoTags(room, ctx([{ tag: 'No-show', filter: { minNoShows: 1 } }])).tags).toEqual(['A', 'No-show']);
   });
 
   it('a rule whose tag left the catalogue does nothing', () => {
