@@ -11,7 +11,8 @@ import { row, type BenchOptions, type BenchRow } from './types.ts';
  * parallel → Compute → WriteShard ×8 in parallel → Finish), next to plain parallel reads of the same items
  * (the 8 purchase shards, then the 8 card-index shards) in the same run (target ≤ 2×); read and write
  * units (ReturnConsumedCapacity); the share of cards a second recompute with no new events writes
- * (target < 1%); peak RSS of a recompute in a child process at two sizes (target < 512 MB, ≤ 1.2×).
+ * (target < 1%); peak RSS of a recompute in a child process at two sizes, its tasks one after the other as
+ * separate Lambda invocations would run them (target < 512 MB, ≤ 1.2×).
  */
 const TABLE = 'bench-insights';
 const BUCKET = 'bench-insights-scratch';
@@ -40,7 +41,13 @@ async function deps() {
 }
 
 /** One recompute of `tenantId`, steps in the state machine's order, Map states 8 wide. */
-async function recomputeOnce(tenantId: string) {
+async function recomputeOnce(tenantId: string, parallel = true) {
+  const each = async <I, O>(items: I[], fn: (i: I) => Promise<O>) => {
+    if (parallel) return Promise.all(items.map(fn));
+    const out: O[] = [];
+    for (const i of items) out.push(await fn(i));
+    return out;
+  };
   const steps = await import('../shared/insights/recompute.ts');
   const { ulid } = await import('ulid');
   const { capacity, d } = await deps();
@@ -49,9 +56,9 @@ async function recomputeOnce(tenantId: string) {
   await d.insights.createRecompute(tenantId, { id, status: 'pending', asOf: now, trigger: 'cli', createdAt: now, counts: { customers: 0, purchasers: 0, purchases: 0, cardsUpdated: 0 } });
   const started = performance.now();
   const s = await steps.start(d, { tenantId, recomputeId: id });
-  const read = await Promise.all(s.shards.map((x) => steps.readShard(d, x)));
+  const read = await each(s.shards, (x) => steps.readShard(d, x));
   const c = await steps.compute(d, { ...s, read });
-  const written = await Promise.all(c.shards.map((x) => steps.writeShard(d, x)));
+  const written = await each(c.shards, (x) => steps.writeShard(d, x));
   await steps.finish(d, { ...c, written });
   const ms = performance.now() - started;
   const record = (await d.insights.getRecompute(tenantId, id))!;
@@ -191,10 +198,11 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
   }
 }
 
-// `--rss-child TENANT DYNAMO S3`: one recompute in a fresh process; prints the peak resident set size (KB).
+// `--rss-child TENANT DYNAMO S3`: one recompute in a fresh process, one task at a time (as Lambda runs each Map
+// iteration in its own invocation); prints the peak resident set size (KB).
 if (process.argv[2] === '--rss-child') {
   setEnv(process.argv[4]!, process.argv[5]!);
-  await recomputeOnce(process.argv[3]!);
+  await recomputeOnce(process.argv[3]!, false);
   console.log(`@@rss ${process.resourceUsage().maxRSS}`);
   process.exit(0);
 }

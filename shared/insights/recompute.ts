@@ -122,6 +122,8 @@ export const TOP_N = 100;
 /** Each breakdown keeps at most this many keys (by customers); the rest add up under `other`. */
 export const MAX_BREAKDOWN_KEYS = 200;
 const FAVOURITES = 3;
+/** UpdateItems in flight per shard while writing cards back (8 shards: 128 for the tenant). */
+const WRITE_CONCURRENCY = 16;
 
 // ---- step inputs and outputs ----
 
@@ -228,17 +230,27 @@ type PurchaseLine = { c: string; p: [string, number][]; f: CardInsights['favouri
 export async function compute(d: RecomputeDeps, input: StartOutput & { read?: ReadShardOutput[] }): Promise<ComputeOutput> {
   const tenant = await d.getTenant(input.tenantId);
   if (!tenant) throw new RecomputeGoneError(`tenant ${input.tenantId} does not exist`);
-  const favourites = new Map<string, CardInsights['favouriteItems']>();
   async function* customers() {
     for (let shard = 0; shard < CUSTOMER_SHARDS; shard++) {
       for await (const line of readLines<PurchaseLine>(d, objectKey(input.tenantId, input.recomputeId, 'purchases', shard))) {
-        if (line.f.length) favourites.set(line.c, line.f);
         yield { customerId: line.c, purchases: line.p.map(([at, amount]) => ({ at, amount })) };
       }
     }
   }
   const result = await computeInsights(customers(), { asOf: input.asOf, timeZone: tenant.timeZone, discountRate: tenant.discountRate });
 
+  // Favourite items come from a second pass over the same scratch objects, in the same order as the insights
+  // (computeInsights yields purchasers in read order): nothing per customer is held besides what compute keeps.
+  const favourites = (async function* () {
+    for (let shard = 0; shard < CUSTOMER_SHARDS; shard++) yield* readLines<PurchaseLine>(d, objectKey(input.tenantId, input.recomputeId, 'purchases', shard));
+  })();
+  const favouritesOf = async (customerId: string) => {
+    for (;;) {
+      const { value, done } = await favourites.next();
+      if (done) return [];
+      if (value.c === customerId) return value.f;
+    }
+  };
   const topClv = new TopList(TOP_N);
   const topAlive = new TopList(TOP_N);
   const it = result.insights()[Symbol.iterator]();
@@ -247,7 +259,7 @@ export async function compute(d: RecomputeDeps, input: StartOutput & { read?: Re
     async function* lines(): AsyncGenerator<string> {
       while (!next.done && keys.customerShard(next.value.customerId) === shard) {
         const { customerId, insights } = next.value;
-        const card: CardInsights = { ...insights, favouriteItems: favourites.get(customerId) ?? [] };
+        const card: CardInsights = { ...insights, favouriteItems: await favouritesOf(customerId) };
         if (insights.clv12m !== undefined) topClv.offer(customerId, insights.clv12m);
         if (insights.pAlive !== undefined) topAlive.offer(customerId, insights.pAlive);
         yield `${JSON.stringify({ c: customerId, i: card })}\n`;
@@ -356,22 +368,27 @@ export async function writeShard(d: RecomputeDeps, input: ShardInput): Promise<W
   const breakdown = emptyBreakdown();
   let cards = 0;
   let updated = 0;
-  for await (const page of d.insights.cards(input.tenantId, input.shard)) {
-    for (const seen of page) {
-      cards++;
-      let card: InsightCard | undefined = seen;
-      // The index is eventually consistent, and events keep arriving: a card that moved on is read again.
-      for (let attempt = 0; card && attempt < 3; attempt++) {
-        const change = insightsChange(card, fresh.get(card.id), tenant, now);
-        if (!change) break;
-        if (await d.insights.updateInsights(input.tenantId, card.id, card.version, change)) {
-          updated++;
-          break;
-        }
-        card = await d.insights.card(input.tenantId, card.id);
+  const settle = async (seen: InsightCard) => {
+    let card: InsightCard | undefined = seen;
+    // The index is eventually consistent, and events keep arriving: a card that moved on is read again.
+    for (let attempt = 0; card && attempt < 3; attempt++) {
+      const change = insightsChange(card, fresh.get(card.id), tenant, now);
+      if (!change) break;
+      if (await d.insights.updateInsights(input.tenantId, card.id, card.version, change)) {
+        updated++;
+        break;
       }
-      if (card) addToBreakdown(breakdown, card, fresh.get(card.id), input.asOf);
+      card = await d.insights.card(input.tenantId, card.id);
     }
+    if (card) addToBreakdown(breakdown, card, fresh.get(card.id), input.asOf);
+  };
+  for await (const page of d.insights.cards(input.tenantId, input.shard)) {
+    cards += page.length;
+    // A page's updates go out WRITE_CONCURRENCY at a time (a page is at most 1 MB of cards).
+    const queue = [...page];
+    await Promise.all(Array.from({ length: WRITE_CONCURRENCY }, async () => {
+      for (let c = queue.shift(); c; c = queue.shift()) await settle(c);
+    }));
   }
   await d.files.write(d.bucket, objectKey(input.tenantId, input.recomputeId, 'breakdown', input.shard), (async function* () {
     yield JSON.stringify(breakdown);

@@ -358,4 +358,30 @@ describe('recompute', () => {
     expect((await call('GET', '/v1/insights/summary', { key: readKey })).status).toBe(200);
     expect((await call('POST', '/v1/insights/recompute', { key: readKey, body: {} })).status).toBe(403);
   }, 120_000);
+
+  it('a merge moves the other person’s purchases to the survivor (they count once, under the survivor)', async () => {
+    const order = async (mail: string, orderId: string, total: number) =>
+      (
+        await call('POST', '/v1/events', {
+          key: sk,
+          body: { eventId: `m-${orderId}`, type: 'order.completed', occurredAt: '2026-10-01T10:00:00Z', customer: { email: mail }, data: { orderId, currency: 'EUR', total, items: [{ sku: 'x', name: 'X', quantity: 1, unitPrice: total }] } },
+        })
+      ).body.customerId as string;
+    const survivor = await order('merge.a@example.it', 'ma', 1000);
+    const other = await order('merge.b@example.it', 'mb', 2000);
+    const merged = await call('POST', `/v1/customers/${survivor}/merge`, { key: sk, body: { otherId: other } });
+    expect(merged.status, JSON.stringify(merged.body)).toBe(200);
+    const { keys, insightKeys } = await import('../../shared/store/keys.ts');
+    const of = async (id: string) =>
+      (
+        await env.db.send(
+          new QueryCommand({ TableName: env.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :id)', ExpressionAttributeValues: { ':pk': insightKeys.purchasesPk(TENANT, keys.customerShard(id)), ':id': `${id}#` }, ConsistentRead: true }),
+        )
+      ).Items ?? [];
+    expect(await of(other)).toEqual([]);
+    expect((await of(survivor)).map((p) => [p.id, p.amount, p.customerId]).sort()).toEqual([
+      ['ma', 1000, survivor],
+      ['mb', 2000, survivor],
+    ]);
+  }, 60_000);
 });
