@@ -130,7 +130,24 @@ export function publicView<C extends Customer>(c: C): Customer {
   for (const key of CARD_ORDER) if (key in c) out[key] = (c as Record<string, unknown>)[key];
   for (const [key, value] of Object.entries(c)) if (!(key in out) && !INTERNAL_FIELDS.has(key)) out[key] = value;
   out.provenance = provenanceView(c as Provenance);
+  if (out.insights) out.insights = insightsInOrder(out.insights as Record<string, unknown>);
   return out as Customer;
+}
+
+/** The card's `insights` with its keys in the contract's order (DynamoDB gives maps back in any order). */
+function insightsInOrder(i: Record<string, unknown>): Record<string, unknown> {
+  const pick = (o: unknown, keys: string[]) => {
+    const src = (o ?? {}) as Record<string, unknown>;
+    return Object.fromEntries(keys.filter((k) => k in src).map((k) => [k, src[k]]));
+  };
+  const favourites = Array.isArray(i.favouriteItems) ? i.favouriteItems.map((f) => pick(f, ['sku', 'name', 'quantity'])) : i.favouriteItems;
+  return {
+    ...pick(i, ['asOf']),
+    rfm: pick(i.rfm, ['recency', 'frequency', 'monetary', 'score', 'group']),
+    purchases: pick(i.purchases, ['x', 'tx', 'T']),
+    ...pick(i, ['pAlive', 'expectedPurchases90d', 'expectedAverageSpend', 'clv12m', 'atRisk']),
+    favouriteItems: favourites,
+  };
 }
 const CARD_ORDER = Object.keys(CustomerSchema.shape);
 const INTERNAL_FIELDS = new Set(['fieldsAt', 'fieldsFrom', 'confirmSentAt', 'purchaseMonths', 'autoTagged']);

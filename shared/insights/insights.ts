@@ -18,6 +18,7 @@ import {
   type ForecastPoint,
   type InsightsStore,
   type RecomputeRecord,
+  type StoredSummary,
 } from './recompute.ts';
 import type { InsightsExecutionInput } from '../workflows.ts';
 
@@ -77,7 +78,8 @@ export async function requestRecompute(ctx: InsightsContext & { start: StartReco
 export async function getRecompute(ctx: InsightsContext, id: string) {
   const r = await ctx.insights.getRecompute(ctx.tenant.id, id);
   if (!r) throw new NotFoundError(`Recompute ${id}`);
-  return r;
+  const { status, asOf, counts, reason, trigger, createdAt, startedAt, completedAt } = r;
+  return { id: r.id, status, asOf, counts, ...(reason ? { reason } : {}), trigger, createdAt, startedAt, completedAt };
 }
 
 /** The nightly run: one recompute per tenant, as of now. */
@@ -100,7 +102,7 @@ const noGroups = () => Object.fromEntries(RFM_GROUPS.map((g) => [g, 0])) as Reco
 export async function summary(ctx: InsightsContext) {
   const [stored, months] = await Promise.all([ctx.insights.getSummary(ctx.tenant.id), ctx.insights.monthRows(ctx.tenant.id)]);
   const base = stored
-    ? { asOf: stored.asOf, customers: stored.customers, purchasers: stored.purchasers, rfmGroups: stored.rfmGroups, atRisk: stored.atRisk, models: stored.models }
+    ? { asOf: stored.asOf, customers: stored.customers, purchasers: stored.purchasers, rfmGroups: inOrder(stored.rfmGroups), atRisk: stored.atRisk, models: modelsInOrder(stored.models) }
     : {
         asOf: null,
         customers: 0,
@@ -110,6 +112,17 @@ export async function summary(ctx: InsightsContext) {
         models: { bgnbd: null, gammaGamma: null, reason: 'No recompute has run yet: POST /v1/insights/recompute, or wait for the nightly one.' },
       };
   return { ...base, months: sumMonths(months as never) };
+}
+
+/** Stored maps come back in any key order: the answer lists them as documented. */
+const inOrder = (groups: Record<string, number>) => Object.fromEntries(RFM_GROUPS.map((g) => [g, groups[g] ?? 0])) as Record<RfmGroup, number>;
+function modelsInOrder(m: StoredSummary['models']): StoredSummary['models'] {
+  const pick = <T extends object>(o: T | null, keys: (keyof T)[]) => (o ? (Object.fromEntries(keys.map((k) => [k, o[k]])) as T) : null);
+  return {
+    bgnbd: pick(m.bgnbd, ['r', 'alpha', 'a', 'b', 'logLikelihood', 'customers']),
+    gammaGamma: pick(m.gammaGamma, ['p', 'q', 'gamma', 'customers']),
+    ...(m.reason ? { reason: m.reason } : {}),
+  };
 }
 
 /** The stored forecast curve at `days`: exact at the stored horizons, linear in between. */
@@ -136,7 +149,8 @@ export async function forecast(ctx: InsightsContext, days: number) {
 
 export async function breakdown(ctx: InsightsContext, by: (typeof BREAKDOWN_DIMENSIONS)[number]) {
   const stored = await ctx.insights.getSummary(ctx.tenant.id);
-  return { asOf: stored?.asOf ?? null, by, items: stored?.breakdown[by] ?? [] };
+  const items = (stored?.breakdown[by] ?? []).map(({ key, customers, orders, revenue, averageOrderValue }) => ({ key, customers, orders, revenue, averageOrderValue }));
+  return { asOf: stored?.asOf ?? null, by, items };
 }
 
 /** clv12m and pAlive: the ranked list the last recompute stored; totalSpent: the list index (gsi4). */
