@@ -79,7 +79,7 @@ export async function getRecompute(ctx: InsightsContext, id: string) {
   const r = await ctx.insights.getRecompute(ctx.tenant.id, id);
   if (!r) throw new NotFoundError(`Recompute ${id}`);
   const { status, asOf, counts, reason, trigger, createdAt, startedAt, completedAt } = r;
-  return { id: r.id, status, asOf, counts, ...(reason ? { reason } : {}), trigger, createdAt, startedAt, completedAt };
+  return { id: r.id, status, asOf, counts: { customers: counts.customers, purchasers: counts.purchasers, purchases: counts.purchases, cardsUpdated: counts.cardsUpdated }, ...(reason ? { reason } : {}), trigger, createdAt, startedAt, completedAt };
 }
 
 /** The nightly run: one recompute per tenant, as of now. */
