@@ -159,8 +159,10 @@ function rssInChild(tenantId: string): Promise<number> {
 }
 
 export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
-  const large = quick ? 10_000 : 100_000;
-  const small = quick ? 2_000 : 10_000;
+  // BENCH_INSIGHTS_SIZES=large,small overrides the sizes (e.g. a mid-size run between --quick and the full one).
+  const sizes = process.env.BENCH_INSIGHTS_SIZES?.split(',').map(Number);
+  const large = sizes?.[0] ?? (quick ? 10_000 : 100_000);
+  const small = sizes?.[1] ?? (quick ? 2_000 : 10_000);
   const { startDynamo, startS3, createTable, createBuckets, s3Client } = await import('../local/emulators.ts');
   const dir = mkdtempSync(join(tmpdir(), 'bench-insights-'));
   const [dynamo, s3] = await Promise.all([startDynamo(), startS3({ dir })]);
