@@ -19,6 +19,8 @@ export interface ApiProps {
   /** Environment every function gets (TABLE_NAME, buckets, ...). */
   environment: Record<string, string>;
   exportStateMachine: sfn.IStateMachine;
+  /** The insights recompute workflow (issue 13). */
+  insightsStateMachine?: sfn.IStateMachine;
   /** The SES sender: the From address and the ARN of its verified identity (address or domain). */
   mail: { from: string; identityArn: string };
 }
@@ -80,7 +82,7 @@ export class Api extends Construct {
       });
       this.functions[route.name] = fn;
       // Exactly what the row declares (shared/routes.ts), nothing derived from the path or the method.
-      grantAccess(fn, route.access, { table, importBucket, exportBucket, workflows: { export: props.exportStateMachine }, mail: props.mail });
+      grantAccess(fn, route.access, { table, importBucket, exportBucket, workflows: { export: props.exportStateMachine, ...(props.insightsStateMachine ? { insights: props.insightsStateMachine } : {}) }, mail: props.mail });
 
       this.httpApi.addRoutes({
         path: route.path,

@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { Api } from './api.ts';
 import { ExportWorkflow } from './export-workflow.ts';
 import { ImportWorker } from './import.ts';
+import { InsightsWorkflow } from './insights-workflow.ts';
 import { RetentionWorker } from './retention.ts';
 import { Stateful } from './stateful.ts';
 
@@ -20,6 +21,7 @@ export class ClientelaStack extends Stack {
   readonly api: Api;
   readonly importWorker: ImportWorker;
   readonly retentionWorker: RetentionWorker;
+  readonly insightsWorkflow: InsightsWorkflow;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, { description: 'clientela: customer-list backend', ...props });
@@ -37,10 +39,12 @@ export class ClientelaStack extends Stack {
     };
 
     this.exportWorkflow = new ExportWorkflow(this, 'ExportWorkflow', { stateful: this.stateful, environment });
+    this.insightsWorkflow = new InsightsWorkflow(this, 'InsightsWorkflow', { stateful: this.stateful, environment });
     this.api = new Api(this, 'Api', {
       stateful: this.stateful,
       environment,
       exportStateMachine: this.exportWorkflow.stateMachine,
+      insightsStateMachine: this.insightsWorkflow.stateMachine,
       mail: mailSettings(this),
     });
     this.importWorker = new ImportWorker(this, 'Import', { stateful: this.stateful, environment });
@@ -51,6 +55,7 @@ export class ClientelaStack extends Stack {
     new CfnOutput(this, 'ImportBucketName', { value: importBucket.bucketName });
     new CfnOutput(this, 'ExportBucketName', { value: exportBucket.bucketName });
     new CfnOutput(this, 'ExportStateMachineArn', { value: this.exportWorkflow.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'InsightsStateMachineArn', { value: this.insightsWorkflow.stateMachine.stateMachineArn });
   }
 }
 

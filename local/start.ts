@@ -15,8 +15,8 @@ import { createBuckets, createTable, dynamoClient, LOCAL_REGION, portInUse, s3Cl
 import { commandLine, isAlive, LOCAL_RESOURCES, readRuntime, runtimeFile, type RuntimeInfo } from './runtime-file.ts';
 import { createApiServer } from './http-adapter.ts';
 import { forwardS3Events, type S3EventForwarder } from './s3-events.ts';
-import { exportWorkflowRunner, type WorkflowRunner } from './step-functions.ts';
-import { registerExportRunner } from './workflow-port.ts';
+import { exportWorkflowRunner, insightsWorkflowRunner, type WorkflowRunner } from './step-functions.ts';
+import { registerExportRunner, registerInsightsRunner } from './workflow-port.ts';
 import { dynamoTenantStore, type TenantStore } from '../shared/store/tenant.store.ts';
 import { ensureTenant, issueKey } from '../shared/domain/tenants.ts';
 import { hashKey, type KeyKind } from '../shared/domain/api-key.ts';
@@ -36,6 +36,8 @@ let s3: S3Local | undefined;
 let server: Server | undefined;
 let forwarder: S3EventForwarder | undefined;
 let runner: WorkflowRunner | undefined;
+let insightsRunner: WorkflowRunner | undefined;
+let unregisterInsights: (() => void) | undefined;
 let unregisterRunner: (() => void) | undefined;
 let wroteRuntime = false;
 let stoppingSince = 0;
@@ -61,6 +63,7 @@ async function start() {
 
   // The definition synthesis (a few seconds the first time, then cached) overlaps the emulators' start.
   const workflow = exportWorkflowRunner({ cacheDir: join(dataDir, 'cache') }).catch((error: unknown) => error as Error);
+  const insightsWorkflow = workflow.then(() => insightsWorkflowRunner({ cacheDir: join(dataDir, 'cache') })).catch((error: unknown) => error as Error);
   [dynamo, s3] = await Promise.all([startDynamo({ dir: join(dataDir, 'dynamodb') }), startS3({ dir: join(dataDir, 's3') })]);
 
   // Handlers read their configuration once, on first use: set it before any handler is imported.
@@ -92,6 +95,13 @@ async function start() {
   } else {
     runner = loaded;
     unregisterRunner = registerExportRunner(loaded);
+  }
+  const insights = await insightsWorkflow;
+  if (insights instanceof Error) {
+    console.warn(`clientela: the insights workflow is not available locally (recomputes will not run): ${insights.message}`);
+  } else {
+    insightsRunner = insights;
+    unregisterInsights = registerInsightsRunner(insights);
   }
 
   const keys = await demoKeys(dynamoTenantStore(db, LOCAL_RESOURCES.tableName));
@@ -241,7 +251,9 @@ async function cleanUp() {
   });
   await step('S3 events', () => forwarder?.stop());
   unregisterRunner?.();
+  unregisterInsights?.();
   await step('running workflows', () => runner?.stop());
+  await step('running recomputes', () => insightsRunner?.stop());
   await step('s3rver', () => s3?.stop());
   await step('DynamoDB Local', async () => {
     await dynamo?.stop();

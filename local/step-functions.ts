@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { WORKERS } from '../shared/routes.ts';
+import { INSIGHTS_WORKERS, WORKERS } from '../shared/routes.ts';
 import { lambdaContext, moduleLoader, REPO_ROOT, type ModuleLoader } from './lambda.ts';
 
 /** The parts of an Amazon States Language definition the runner looks at. */
@@ -231,12 +231,24 @@ function sourcesHash(): string {
   return hash.digest('hex').slice(0, 16);
 }
 
+type WorkflowKind = 'export' | 'insights';
+const CACHE_PREFIX: Record<WorkflowKind, string> = { export: 'export-state-machine.', insights: 'insights-state-machine.' };
+
 /**
  * The export state machine's definition exactly as the CDK app deploys it (tokens resolved to local ARNs).
  * Synthesising takes seconds, so with `cacheDir` the result is kept there, keyed by a hash of infra/.
  */
-export async function loadExportDefinition(opts: { cacheDir?: string } = {}): Promise<AslDefinition> {
-  const cacheFile = opts.cacheDir ? join(opts.cacheDir, `export-state-machine.${sourcesHash()}.json`) : undefined;
+export function loadExportDefinition(opts: { cacheDir?: string } = {}): Promise<AslDefinition> {
+  return loadDefinition('export', opts);
+}
+
+/** The insights recompute state machine's definition (issue 13), as the CDK app deploys it. */
+export function loadInsightsDefinition(opts: { cacheDir?: string } = {}): Promise<AslDefinition> {
+  return loadDefinition('insights', opts);
+}
+
+async function loadDefinition(kind: WorkflowKind, opts: { cacheDir?: string }): Promise<AslDefinition> {
+  const cacheFile = opts.cacheDir ? join(opts.cacheDir, `${CACHE_PREFIX[kind]}${sourcesHash()}.json`) : undefined;
   if (cacheFile) {
     try {
       return JSON.parse(readFileSync(cacheFile, 'utf8')) as AslDefinition;
@@ -245,20 +257,20 @@ export async function loadExportDefinition(opts: { cacheDir?: string } = {}): Pr
     }
   }
   try {
-    return await synthesiseExportDefinition(cacheFile);
+    return await synthesiseDefinition(kind, cacheFile);
   } catch (error) {
-    // infra/ mid-edit (or broken): an earlier synthesis is better than no exports at all.
-    const stale = opts.cacheDir ? latestCached(opts.cacheDir) : undefined;
+    // infra/ mid-edit (or broken): an earlier synthesis is better than no workflow at all.
+    const stale = opts.cacheDir ? latestCached(opts.cacheDir, kind) : undefined;
     if (!stale) throw error;
-    console.warn(`clientela: could not synthesise the CDK app (${(error as Error).message}); using the export workflow cached on ${stale.at}`);
+    console.warn(`clientela: could not synthesise the CDK app (${(error as Error).message}); using the ${kind} workflow cached on ${stale.at}`);
     return stale.definition;
   }
 }
 
-function latestCached(cacheDir: string): { definition: AslDefinition; at: string } | undefined {
+function latestCached(cacheDir: string, kind: WorkflowKind): { definition: AslDefinition; at: string } | undefined {
   try {
     const [newest] = readdirSync(cacheDir)
-      .filter((f) => f.startsWith('export-state-machine.'))
+      .filter((f) => f.startsWith(CACHE_PREFIX[kind]))
       .map((f) => ({ path: join(cacheDir, f), mtime: statSync(join(cacheDir, f)).mtime }))
       .sort((a, b) => b.mtime.getTime() - a.mtime.getTime());
     if (!newest) return undefined;
@@ -268,17 +280,19 @@ function latestCached(cacheDir: string): { definition: AslDefinition; at: string
   }
 }
 
-async function synthesiseExportDefinition(cacheFile: string | undefined): Promise<AslDefinition> {
-  const [{ buildApp, SKIP_BUNDLING }, { resolveStateMachineDefinition }, { ExportWorkflow }] = await Promise.all([
+async function synthesiseDefinition(kind: WorkflowKind, cacheFile: string | undefined): Promise<AslDefinition> {
+  const [{ buildApp, SKIP_BUNDLING }, { resolveStateMachineDefinition }, { ExportWorkflow }, { InsightsWorkflow }] = await Promise.all([
     import('../infra/build-app.ts'),
     import('../infra/state-machine-definition.ts'),
     import('../infra/export-workflow.ts'),
+    import('../infra/insights-workflow.ts'),
   ]);
   const outdir = mkdtempSync(join(tmpdir(), 'clientela-synth-'));
   try {
     const { app, stack } = buildApp({ context: SKIP_BUNDLING, nag: false, outdir });
-    const workflow = stack.node.findAll().find((c): c is InstanceType<typeof ExportWorkflow> => c instanceof ExportWorkflow);
-    if (!workflow) throw new Error('the CDK app has no ExportWorkflow');
+    const Construct = kind === 'export' ? ExportWorkflow : InsightsWorkflow;
+    const workflow = stack.node.findAll().find((c) => c instanceof Construct) as { stateMachine: { node: { defaultChild: unknown } } } | undefined;
+    if (!workflow) throw new Error(`the CDK app has no ${Construct.name}`);
     const template = app.synth().getStackArtifact(stack.artifactId).template;
     const definition = resolveStateMachineDefinition(template, {
       logicalId: stack.getLogicalId(workflow.stateMachine.node.defaultChild as never),
@@ -287,7 +301,7 @@ async function synthesiseExportDefinition(cacheFile: string | undefined): Promis
       const cacheDir = dirname(cacheFile);
       mkdirSync(cacheDir, { recursive: true });
       for (const old of readdirSync(cacheDir)) {
-        if (old.startsWith('export-state-machine.')) rmSync(join(cacheDir, old), { force: true });
+        if (old.startsWith(CACHE_PREFIX[kind])) rmSync(join(cacheDir, old), { force: true });
       }
       writeFileSync(cacheFile, JSON.stringify(definition, null, 2));
     }
@@ -304,5 +318,18 @@ export async function exportWorkflowRunner(opts: { cacheDir?: string; loadModule
     stateMachineName: 'clientela-export',
     invoke: handlerInvoker(WORKERS.exportTask.entry, `clientela-${WORKERS.exportTask.name}`, opts.loadModule),
     log: opts.log,
+  });
+}
+
+/** The insights recompute workflow, every task calling INSIGHTS_WORKERS.insightsTask's handler. */
+export async function insightsWorkflowRunner(
+  opts: { cacheDir?: string; loadModule?: ModuleLoader; log?: WorkflowRunnerOptions['log']; retryIntervalMs?: number } = {},
+): Promise<WorkflowRunner> {
+  const definition = await loadInsightsDefinition({ cacheDir: opts.cacheDir });
+  return createWorkflowRunner(definition, {
+    stateMachineName: 'clientela-insights',
+    invoke: handlerInvoker(INSIGHTS_WORKERS.insightsTask.entry, `clientela-${INSIGHTS_WORKERS.insightsTask.name}`, opts.loadModule, 900_000),
+    log: opts.log,
+    retryIntervalMs: opts.retryIntervalMs,
   });
 }

@@ -10,7 +10,7 @@ import type { WorkflowRunner } from './step-functions.ts';
  * Starting an execution whose name is taken answers the existing execution, as the port does with
  * Step Functions' ExecutionAlreadyExists (a retried request starts one export, not two).
  */
-export function registerExportRunner(runner: WorkflowRunner): () => void {
+export function registerExportRunner(runner: WorkflowRunner, workflow: 'export' | 'insights' = 'export'): () => void {
   const starter: WorkflowStarter = async (input, options) => {
     try {
       return await runner.startExecution(input, options);
@@ -22,6 +22,9 @@ export function registerExportRunner(runner: WorkflowRunner): () => void {
       throw e;
     }
   };
-  setWorkflowStarter(starter);
-  return () => setWorkflowStarter(undefined);
+  setWorkflowStarter(starter, workflow);
+  return () => setWorkflowStarter(undefined, workflow);
 }
+
+/** Registers `runner` as the insights recompute workflow's starter (issue 13). */
+export const registerInsightsRunner = (runner: WorkflowRunner) => registerExportRunner(runner, 'insights');

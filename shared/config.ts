@@ -13,6 +13,8 @@ const ConfigSchema = z.object({
   S3_ENDPOINT: z.url().optional(),
   /** On AWS: the export workflow. Locally the runtime registers its own starter instead. */
   EXPORT_STATE_MACHINE_ARN: z.string().optional(),
+  /** On AWS: the insights recompute workflow (issue 13). Locally the runtime registers its own starter. */
+  INSIGHTS_STATE_MACHINE_ARN: z.string().optional(),
   /** How long a verified API key stays cached in a warm function (revocation delay). */
   KEY_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
   AWS_REGION: z.string().default('eu-south-1'),

@@ -5,6 +5,7 @@
 export const IMPORT_PREFIX = 'imports/';
 export const REPORTS_PREFIX = 'reports/';
 export const EXPORTS_PREFIX = 'exports/';
+export const INSIGHTS_PREFIX = 'insights/';
 
 export const objectKeys = {
   /** A CSV to import, in the import bucket; the tenant comes from the key, never from the file. */
@@ -15,4 +16,8 @@ export const objectKeys = {
   exportPart: (tenantId: string, exportId: string, shard: number) => `${EXPORTS_PREFIX}${tenantId}/${exportId}/parts/${String(shard).padStart(3, '0')}`,
   /** The export file itself. */
   exportFile: (tenantId: string, exportId: string, extension: string) => `${EXPORTS_PREFIX}${tenantId}/${exportId}/customers.${extension}`,
+  /** One shard's scratch object of a recompute, in the export bucket (deleted at the end). */
+  recomputeShard: (tenantId: string, recomputeId: string, what: 'purchases' | 'insights' | 'breakdown', shard: number) =>
+    `${INSIGHTS_PREFIX}${tenantId}/${recomputeId}/${what}/${String(shard).padStart(3, '0')}.ndjson`,
+  recomputePrefix: (tenantId: string, recomputeId: string) => `${INSIGHTS_PREFIX}${tenantId}/${recomputeId}/`,
 };

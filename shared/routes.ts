@@ -25,6 +25,8 @@ import { ConsentQuerySchema } from './privacy/consents.ts';
 import { UnsubscribeLinkAnswerSchema, UnsubscribeLinkSchema } from './privacy/unsubscribe.ts';
 import { AuditQuerySchema } from './audit/audit.ts';
 import * as api from './http/api-schemas.ts';
+import { BreakdownQuerySchema, ForecastQuerySchema, RecomputeRequestSchema, TopCustomersQuerySchema } from './insights/insights.ts';
+import { BreakdownSchema, ForecastSchema, InsightsSummarySchema, RecomputeStartedSchema, RecomputeViewSchema } from './insights/insights-api.schema.ts';
 
 /**
  * What a route asks of the key presented to it (the key's own scope, `all` | `events` | `read`, is in
@@ -61,7 +63,7 @@ export type ImportPrefix = 'imports/' | 'reports/';
 /** Key prefix in the export bucket: export files and their parts. */
 export type ExportPrefix = 'exports/';
 /** Step Functions workflows a function may start (CDK hands each its state machine; see infra/access.ts). */
-export type Workflow = 'export';
+export type Workflow = 'export' | 'insights';
 
 /** Object permissions in one bucket, each on the listed key prefixes only. */
 export interface BucketAccess<Prefix extends string> {
@@ -518,3 +520,50 @@ ROUTES.push(
     response: api.AuditPageSchema,
   }),
 );
+
+// ---- Insights (issue 13): recompute, summary, forecast, breakdown, top customers ----
+ROUTES.push(
+  r('POST', '/v1/insights/recompute', 'RequestRecompute', 'insights/request-recompute', 'admin', {
+    // Records the recompute and starts the insights workflow.
+    access: { table: 'write', startWorkflows: ['insights'] },
+    summary: 'Start a recompute of the insights (as of now, or asOf)',
+    body: RecomputeRequestSchema,
+    status: 202,
+    response: RecomputeStartedSchema,
+  }),
+  r('GET', '/v1/insights/recompute/{id}', 'GetRecompute', 'insights/get-recompute', 'admin', {
+    access: { table: 'read' },
+    summary: 'One recompute: status, asOf, counts, reason when failed',
+    response: RecomputeViewSchema,
+  }),
+  r('GET', '/v1/insights/summary', 'GetInsightsSummary', 'insights/get-summary', 'admin', {
+    access: { table: 'read' },
+    summary: "The last recompute's figures (models, RFM groups, at risk) and the monthly counters kept by capture",
+    response: InsightsSummarySchema,
+  }),
+  r('GET', '/v1/insights/forecast', 'GetInsightsForecast', 'insights/get-forecast', 'admin', {
+    access: { table: 'read' },
+    summary: "Expected repeat purchases and spend of today's customers over the next N days (from the curve the last recompute stored)",
+    query: ForecastQuerySchema,
+    response: ForecastSchema,
+  }),
+  r('GET', '/v1/insights/breakdown', 'GetInsightsBreakdown', 'insights/get-breakdown', 'admin', {
+    access: { table: 'read' },
+    summary: 'Customers, orders, revenue and average order value by age band, gender, city, country, language, tag or RFM group (computed by the last recompute)',
+    query: BreakdownQuerySchema,
+    response: BreakdownSchema,
+  }),
+  r('GET', '/v1/insights/top-customers', 'GetTopCustomers', 'insights/top-customers', 'admin', {
+    access: { table: 'read' },
+    summary: 'The best customers by clv12m, pAlive (ranked by the last recompute) or totalSpent',
+    query: TopCustomersQuerySchema,
+    response: api.CustomerPageSchema,
+  }),
+);
+/** Workers of the insights recompute (issue 13). */
+export const INSIGHTS_WORKERS = {
+  /** Tasks of the insights state machine (one function, the task name picks the step). */
+  insightsTask: { name: 'InsightsTask', entry: 'functions/insights/insights-task.handler.ts' },
+  /** Nightly schedule (EventBridge): starts one recompute per tenant. */
+  nightly: { name: 'NightlyInsights', entry: 'functions/insights/nightly-insights.handler.ts' },
+} as const;

@@ -18,13 +18,13 @@ export interface ExportExecutionInput {
 export type WorkflowStarter = (input: unknown, options?: { name?: string }) => Promise<{ executionArn: string; startDate: string }>;
 
 const WORKFLOW_STARTERS = Symbol.for('clientela.workflowStarters');
-type Registry = Partial<Record<'export', WorkflowStarter>>;
+type Registry = Partial<Record<'export' | 'insights', WorkflowStarter>>;
 const registry = (): Registry => ((globalThis as unknown as Record<symbol, Registry | undefined>)[WORKFLOW_STARTERS] ??= {});
 
-/** Registers (or with undefined removes) the local starter of the export workflow. */
-export function setWorkflowStarter(starter: WorkflowStarter | undefined): void {
-  if (starter) registry().export = starter;
-  else delete registry().export;
+/** Registers (or with undefined removes) the local starter of the export (default) or insights workflow. */
+export function setWorkflowStarter(starter: WorkflowStarter | undefined, workflow: 'export' | 'insights' = 'export'): void {
+  if (starter) registry()[workflow] = starter;
+  else delete registry()[workflow];
 }
 
 let sfn: SFNClient | undefined;
@@ -40,6 +40,29 @@ export async function startExport(input: ExportExecutionInput): Promise<{ execut
   const { EXPORT_STATE_MACHINE_ARN: stateMachineArn, AWS_REGION } = config();
   if (!stateMachineArn) throw new Error('clientela: EXPORT_STATE_MACHINE_ARN is not set and no local workflow starter is registered');
   sfn ??= new SFNClient({ region: AWS_REGION, ...SDK_RETRY });
+  try {
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+    return { executionArn: executionArn! };
+  } catch (e) {
+    if (e instanceof ExecutionAlreadyExists) return { executionArn: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}` };
+    throw e;
+  }
+}
+
+// ---- Insights (issue 13): the recompute workflow ----
+export interface InsightsExecutionInput {
+  tenantId: string;
+  recomputeId: string;
+}
+
+/** Starts the insights recompute workflow (INSIGHTS_STATE_MACHINE_ARN), named after the recompute. */
+export async function startInsights(input: InsightsExecutionInput): Promise<{ executionArn: string }> {
+  const name = input.recomputeId;
+  const local = registry().insights;
+  if (local) return local(input, { name });
+  const { INSIGHTS_STATE_MACHINE_ARN: stateMachineArn, AWS_REGION } = config();
+  if (!stateMachineArn) throw new Error('clientela: INSIGHTS_STATE_MACHINE_ARN is not set and no local workflow starter is registered');
+  sfn ??= new SFNClient({ region: AWS_REGION });
   try {
     const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
     return { executionArn: executionArn! };

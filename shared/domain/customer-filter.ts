@@ -3,6 +3,15 @@ import { ConsentStatusSchema, type Customer } from './customer.schema.ts';
 import { fold, searchText } from './search-text.ts';
 
 export { searchText } from './search-text.ts';
+import { RFM_GROUPS } from './rfm-groups.ts';
+
+/** The part of a card's `insights` filters read. */
+interface CardInsights {
+  rfm?: { group?: string };
+  atRisk?: boolean;
+  pAlive?: number;
+  clv12m?: number;
+}
 
 /**
  * The one filter language shared by the customer list, saved segments and exports.
@@ -33,6 +42,8 @@ export const FilterSchema = z
     maxSpent: nonNegInt,
     minVisits: nonNegInt,
     maxVisits: nonNegInt,
+    /** No-shows on the card's stats (e.g. an automatic `No-show` tag from the first one). */
+    minNoShows: nonNegInt,
     q: z.string().trim().min(1).max(100),
     gender: list(z.string().min(1)),
     city: list(z.string().min(1)),
@@ -41,6 +52,13 @@ export const FilterSchema = z
     minAge: z.coerce.number().int().min(0).max(150),
     maxAge: z.coerce.number().int().min(0).max(150),
     birthMonth: z.coerce.number().int().min(1).max(12),
+    // ---- insights (issue 13): read from the card's `insights` (customers without them match none) ----
+    rfmGroup: list(z.enum(RFM_GROUPS)),
+    atRisk: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]),
+    minPAlive: z.coerce.number().min(0).max(1),
+    maxPAlive: z.coerce.number().min(0).max(1),
+    minClv: nonNegInt,
+    maxClv: nonNegInt,
   })
   .partial()
   .strict();
@@ -56,7 +74,7 @@ export const ListQuerySchema = FilterSchema.extend({
 }).strict();
 export type ListQuery = z.infer<typeof ListQuerySchema>;
 
-const LIST_FIELDS = new Set(['language', 'consent', 'tags', 'anyTags', 'gender', 'city', 'country']);
+const LIST_FIELDS = new Set(['language', 'consent', 'tags', 'anyTags', 'gender', 'city', 'country', 'rfmGroup']);
 
 /** Query-string form: lists are comma-separated. */
 export function queryToObject(query: Record<string, string | undefined>): Record<string, unknown> {
@@ -82,6 +100,7 @@ export interface ResolvedFilter {
   maxSpent?: number;
   minVisits?: number;
   maxVisits?: number;
+  minNoShows?: number;
   q?: string;
   gender?: string[];
   cityKey?: string[];
@@ -91,6 +110,12 @@ export interface ResolvedFilter {
   birthDateFrom?: string;
   birthDateTo?: string;
   birthMonth?: number;
+  rfmGroup?: string[];
+  atRisk?: boolean;
+  minPAlive?: number;
+  maxPAlive?: number;
+  minClv?: number;
+  maxClv?: number;
 }
 
 /** Offset of `timeZone` from UTC at `instant`, in minutes. */
@@ -164,6 +189,7 @@ export function resolveFilter(filter: Filter, ctx: { timeZone: string; now: Date
     maxSpent: filter.maxSpent,
     minVisits: filter.minVisits,
     maxVisits: filter.maxVisits,
+    minNoShows: filter.minNoShows,
     q: filter.q ? fold(filter.q) : undefined,
     gender: filter.gender,
     cityKey: filter.city?.map(fold),
@@ -173,6 +199,12 @@ export function resolveFilter(filter: Filter, ctx: { timeZone: string; now: Date
     birthDateTo: filter.minAge !== undefined ? minusYears(today, filter.minAge) : undefined,
     birthDateFrom: filter.maxAge !== undefined ? addDays(minusYears(today, filter.maxAge + 1), 1) : undefined,
     birthMonth: filter.birthMonth,
+    rfmGroup: filter.rfmGroup,
+    atRisk: filter.atRisk,
+    minPAlive: filter.minPAlive,
+    maxPAlive: filter.maxPAlive,
+    minClv: filter.minClv,
+    maxClv: filter.maxClv,
   };
   for (const k of Object.keys(r) as (keyof ResolvedFilter)[]) if (r[k] === undefined) delete r[k];
   return r;
@@ -197,6 +229,7 @@ export function matchesFilter(c: Customer, f: ResolvedFilter): boolean {
   if (f.maxSpent !== undefined && c.stats.totalSpent > f.maxSpent) return false;
   if (f.minVisits !== undefined && c.stats.visits < f.minVisits) return false;
   if (f.maxVisits !== undefined && c.stats.visits > f.maxVisits) return false;
+  if (f.minNoShows !== undefined && c.stats.noShows < f.minNoShows) return false;
   if (f.q && !searchText(c).includes(` ${f.q}`)) return false;
   if (f.gender && !(c.gender && f.gender.includes(c.gender))) return false;
   if (f.cityKey && !(c.city && f.cityKey.includes(fold(c.city)))) return false;
@@ -205,5 +238,12 @@ export function matchesFilter(c: Customer, f: ResolvedFilter): boolean {
   if (f.birthDateFrom && !(c.birthDate && c.birthDate >= f.birthDateFrom)) return false;
   if (f.birthDateTo && !(c.birthDate && c.birthDate <= f.birthDateTo)) return false;
   if (f.birthMonth && !(c.birthDate && Number(c.birthDate.slice(5, 7)) === f.birthMonth)) return false;
+  const ins = (c as { insights?: CardInsights }).insights;
+  if (f.rfmGroup && !(ins?.rfm?.group && f.rfmGroup.includes(ins.rfm.group))) return false;
+  if (f.atRisk !== undefined && ins?.atRisk !== f.atRisk) return false;
+  if (f.minPAlive !== undefined && !(typeof ins?.pAlive === 'number' && ins.pAlive >= f.minPAlive)) return false;
+  if (f.maxPAlive !== undefined && !(typeof ins?.pAlive === 'number' && ins.pAlive <= f.maxPAlive)) return false;
+  if (f.minClv !== undefined && !(typeof ins?.clv12m === 'number' && ins.clv12m >= f.minClv)) return false;
+  if (f.maxClv !== undefined && !(typeof ins?.clv12m === 'number' && ins.clv12m <= f.maxClv)) return false;
   return true;
 }

@@ -95,6 +95,20 @@ export const CustomerSchema = z.object({
   firstContactAt: z.string(),
   lastContactAt: z.string(),
   stats: StatsSchema,
+  /** Written by the insights recompute (issue 13); absent before the first one and for customers without a purchase. */
+  insights: z
+    .object({
+      asOf: z.string(),
+      rfm: z.object({ recency: z.number(), frequency: z.number(), monetary: z.number(), score: z.string(), group: z.string() }),
+      purchases: z.object({ x: z.number(), tx: z.number(), T: z.number() }),
+      pAlive: z.number().optional(),
+      expectedPurchases90d: z.number().optional(),
+      expectedAverageSpend: z.number().optional(),
+      clv12m: z.number().optional(),
+      atRisk: z.boolean(),
+      favouriteItems: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number() })),
+    })
+    .optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   version: z.number().int(),
@@ -116,10 +130,27 @@ export function publicView<C extends Customer>(c: C): Customer {
   for (const key of CARD_ORDER) if (key in c) out[key] = (c as Record<string, unknown>)[key];
   for (const [key, value] of Object.entries(c)) if (!(key in out) && !INTERNAL_FIELDS.has(key)) out[key] = value;
   out.provenance = provenanceView(c as Provenance);
+  if (out.insights) out.insights = insightsInOrder(out.insights as Record<string, unknown>);
   return out as Customer;
 }
+
+/** The card's `insights` with its keys in the contract's order (DynamoDB gives maps back in any order). */
+function insightsInOrder(i: Record<string, unknown>): Record<string, unknown> {
+  const pick = (o: unknown, keys: string[]) => {
+    const src = (o ?? {}) as Record<string, unknown>;
+    return Object.fromEntries(keys.filter((k) => k in src).map((k) => [k, src[k]]));
+  };
+  const favourites = Array.isArray(i.favouriteItems) ? i.favouriteItems.map((f) => pick(f, ['sku', 'name', 'quantity'])) : i.favouriteItems;
+  return {
+    ...pick(i, ['asOf']),
+    rfm: pick(i.rfm, ['recency', 'frequency', 'monetary', 'score', 'group']),
+    purchases: pick(i.purchases, ['x', 'tx', 'T']),
+    ...pick(i, ['pAlive', 'expectedPurchases90d', 'expectedAverageSpend', 'clv12m', 'atRisk']),
+    favouriteItems: favourites,
+  };
+}
 const CARD_ORDER = Object.keys(CustomerSchema.shape);
-const INTERNAL_FIELDS = new Set(['fieldsAt', 'fieldsFrom', 'confirmSentAt']);
+const INTERNAL_FIELDS = new Set(['fieldsAt', 'fieldsFrom', 'confirmSentAt', 'purchaseMonths', 'autoTagged']);
 
 /** A card with nothing known yet: every field empty, first and last contact at `contactAt`. */
 export function blankCustomer(id: string, contactAt: string, at: string): Customer {

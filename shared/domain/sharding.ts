@@ -4,3 +4,10 @@
  * key's 1,000 write units/s, and a tenant-wide read runs as this many parallel queries.
  */
 export const CUSTOMER_SHARDS = 8;
+
+/** The shard of a customer in the tenant-wide lists (stable: derived from the id). */
+export function customerShard(customerId: string): number {
+  let h = 0;
+  for (let i = 0; i < customerId.length; i++) h = (h * 31 + customerId.charCodeAt(i)) >>> 0;
+  return h % CUSTOMER_SHARDS;
+}

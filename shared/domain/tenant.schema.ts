@@ -67,6 +67,16 @@ export const SettingsPatchSchema = z
     timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone, e.g. Europe/Rome').optional(),
     language: LanguageSchema.optional(),
     retention: RetentionSchema.optional(),
+    /** Insights: yearly discount rate of clv12m (default 0.10). */
+    discountRate: z.number().min(0).max(1).optional(),
+    /**
+     * Insights: automatic tags. Each filter is in the filter language (checked against FilterSchema and the
+     * tag against the catalogue by updateSettings, shared/domain/tenants.ts).
+     */
+    autoTags: z
+      .array(z.object({ tag: z.string().trim().min(1).max(50), filter: z.record(z.string(), z.unknown()) }).strict())
+      .max(20)
+      .optional(),
   })
   .strict();
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
@@ -80,6 +90,8 @@ export const SettingsSchema = z.object({
   timeZone: z.string(),
   language: z.string(),
   retention: z.object({ inactiveMonths: z.number().nullable() }),
+  discountRate: z.number().optional(),
+  autoTags: z.array(z.object({ tag: z.string(), filter: z.record(z.string(), z.unknown()) })).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

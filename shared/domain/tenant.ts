@@ -27,6 +27,10 @@ export interface Tenant {
   timeZone: string;
   language: string;
   retention: { inactiveMonths: number | null };
+  /** Insights: yearly discount rate for clv12m; absent = 0.10. */
+  discountRate?: number;
+  /** Insights: automatic tag rules (filters as written, validated). */
+  autoTags?: { tag: string; filter: Record<string, unknown> }[];
   /** The tag catalogue, in display order. */
   tags: string[];
   createdAt: string;

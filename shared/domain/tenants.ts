@@ -3,7 +3,8 @@ import type { TenantStore } from './tenant.ports.ts';
 import { generateKey, hashKey, kindOf, withScope, KEY_PATTERN, type ApiKeyRecord, type KeyKind, type KeyScope } from './api-key.ts';
 import { newTenant, settingsView, type Tenant } from './tenant.ts';
 import type { SettingsPatch } from './tenant.schema.ts';
-import { ConflictError, NotFoundError, UnauthorizedError, invalid } from './errors.ts';
+import { ConflictError, NotFoundError, UnauthorizedError, ValidationError, invalid } from './errors.ts';
+import { FilterSchema } from './customer-filter.ts';
 
 const now = () => new Date().toISOString();
 
@@ -42,6 +43,7 @@ function later(prev: string): string {
 export async function updateSettings(store: TenantStore, id: string, patch: SettingsPatch) {
   let changed: string[] = [];
   const tenant = await changeTenant(store, id, (t) => {
+    if (patch.autoTags) patch = { ...patch, autoTags: checkAutoTags(patch.autoTags, t.tags) };
     changed = Object.entries(patch)
       .filter(([k, v]) => v !== undefined && JSON.stringify(v) !== JSON.stringify(t[k as keyof Tenant]))
       .map(([k]) => k)
@@ -142,4 +144,18 @@ export async function removeTags(store: TenantStore, tenantId: string, names: st
     const gone = new Set(names.map((n) => findTag(t.tags, n)).filter((n) => n !== undefined));
     return gone.size ? { ...t, tags: t.tags.filter((x) => !gone.has(x)) } : t;
   });
+}
+
+/** Automatic tag rules: each tag from the catalogue (its catalogue spelling), each filter in the filter language. */
+function checkAutoTags(rules: NonNullable<SettingsPatch['autoTags']>, catalogue: string[]) {
+  const errors: { path: string; message: string }[] = [];
+  const out = rules.map((rule, i) => {
+    const tag = findTag(catalogue, rule.tag);
+    if (!tag) errors.push({ path: `autoTags.${i}.tag`, message: `${rule.tag} is not in the tag catalogue (POST /v1/tags first)` });
+    const parsed = FilterSchema.safeParse(rule.filter);
+    if (!parsed.success) for (const issue of parsed.error.issues) errors.push({ path: ['autoTags', i, 'filter', ...issue.path].join('.'), message: issue.message });
+    return { tag: tag ?? rule.tag, filter: rule.filter };
+  });
+  if (errors.length) throw new ValidationError(errors);
+  return out;
 }

@@ -6,6 +6,7 @@ import type { HistoryEntry } from '../domain/customer.schema.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
 import type { EventAnswer } from './event.schema.ts';
 import type { EventCard, SubjectState } from './merge.ts';
+import type { MonthDeltas, PurchaseChange } from '../insights/flows.ts';
 
 /** A history item: the contract's `{ id, type, occurredAt, data }` plus what erasure and audits need. */
 export interface HistoryItem extends HistoryEntry {
@@ -28,6 +29,10 @@ export interface EventWrite {
   receipt: { eventId: string; answer: EventAnswer; expiresAt: number };
   subject?: SubjectState;
   consent?: ConsentLedgerEntry;
+  /** The purchase collection's change (insights): a Put or Delete of the subject's purchase item. */
+  purchase?: PurchaseChange;
+  /** Monthly counter deltas (insights), `ADD`ed in the customer's shard. */
+  months?: MonthDeltas;
 }
 
 /** `stale`: the card changed since it was read; `identity`: an email/phone got taken meanwhile;

@@ -28,6 +28,21 @@ import {
 import { CONFIRM_TTL_SECONDS, signConsentToken } from './consent-token.ts';
 import { identityHashes, liftSuppression, type SuppressionStore } from '../privacy/suppression.ts';
 import { logger } from '../logger.ts';
+import {
+  addMonths,
+  monthContribution,
+  monthOf,
+  nextPurchaseMonths,
+  purchaseChange,
+  purchaseOf,
+  returningDeltas,
+  subtractMonths,
+  type LineItem,
+  type PurchaseMonths,
+} from '../insights/flows.ts';
+import { applyAutoTags, type AutoTagContext } from '../insights/auto-tags.ts';
+
+type InsightCard = EventCard & { purchaseMonths?: PurchaseMonths };
 
 /** Sends the double opt-in mail to the address that signed up (never to the caller). */
 export interface ConfirmationMailer {
@@ -181,12 +196,21 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     if (occurredAt > card.lastContactAt) card.lastContactAt = occurredAt;
 
     let nextSubject: SubjectState | undefined;
+    let flows: ReturnType<typeof insightFlows> | undefined;
     if (subject) {
       nextSubject = isBookingEvent(input)
         ? nextBooking(loaded.subject as BookingState | undefined, input, occurredAt, stamp)
         : nextOrder(loaded.subject as OrderState | undefined, input as Extract<EventInput, { type: 'order.completed' }>, stamp);
       card = { ...card, stats: applyContribution(card.stats, loaded.subject, nextSubject) };
+      flows = insightFlows(card, loaded.subject, nextSubject, input, tenant.timeZone);
+      card = flows.card;
     }
+    if (!existing) {
+      // A card created by an event counts as a new customer in the month of that event.
+      const month = monthOf(occurredAt, tenant.timeZone);
+      flows = { card, purchase: flows?.purchase, months: addMonths(flows?.months ?? {}, { [month]: { newCustomers: 1 } }) };
+    }
+    card = applyAutoTags(card, tenant as AutoTagContext, now);
 
     const answer: EventAnswer = { customerId: card.id, created: !existing };
     let ledger: ConsentLedgerEntry | undefined;
@@ -231,6 +255,8 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
       receipt: { eventId: receiptId, answer, expiresAt: Math.floor(now.getTime() / 1000) + RECEIPT_TTL_SECONDS },
       subject: nextSubject,
       consent: ledger,
+      purchase: flows?.purchase,
+      months: flows?.months,
     };
     const result = await ctx.events.write(tenant.id, write);
     if (result === 'ok') {
@@ -245,6 +271,19 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     await pause(round);
   }
   throw new ConflictError('This customer is receiving many events at once; retry the event (same eventId) shortly');
+}
+
+/**
+ * The purchase collection's change and the monthly counter deltas of one booking or order moving from
+ * `prev` to `next` (shared/insights/flows.ts), and the card's internal purchase months after it.
+ */
+function insightFlows(card: EventCard, prev: SubjectState | undefined, next: SubjectState | undefined, input: EventInput, timeZone: string) {
+  const items = input.type === 'order.completed' && next !== prev ? (input.data as { items?: LineItem[] }).items : undefined;
+  const purchase = purchaseChange(prev, next, items?.map(({ sku, name, quantity, unitPrice }) => ({ sku, name, quantity, unitPrice })));
+  const before = (card as InsightCard).purchaseMonths;
+  const after = nextPurchaseMonths(before, purchase, purchase ? purchaseOf(prev) : undefined, timeZone);
+  const months = addMonths(subtractMonths(monthContribution(next, timeZone), monthContribution(prev, timeZone)), returningDeltas(before, after));
+  return { card: purchase ? ({ ...card, purchaseMonths: after } as EventCard) : card, purchase, months };
 }
 
 /** A short random pause that grows with the rounds, so racing events spread out instead of colliding again. */

@@ -106,6 +106,14 @@ export function mergeCards(a: MergeCard, b: MergeCard, stats: Stats, at: string)
   next.lastContactAt = a.lastContactAt > b.lastContactAt ? a.lastContactAt : b.lastContactAt;
   next.createdAt = a.createdAt < b.createdAt ? a.createdAt : b.createdAt;
   next.stats = stats;
+  // Insights bookkeeping: purchases per month add up (the other's purchases move to the survivor).
+  const pa = (a as { purchaseMonths?: Record<string, number> }).purchaseMonths;
+  const pb = (b as { purchaseMonths?: Record<string, number> }).purchaseMonths;
+  if (pa || pb) {
+    const sum: Record<string, number> = { ...pa };
+    for (const [m, n] of Object.entries(pb ?? {})) sum[m] = (sum[m] ?? 0) + n;
+    (next as { purchaseMonths?: Record<string, number> }).purchaseMonths = sum;
+  }
   const conflicts = [...(a.conflicts ?? []), ...(b.conflicts ?? [])].filter((c) => c.customerId !== a.id && c.customerId !== b.id);
   if (conflicts.length || a.conflicts) next.conflicts = conflicts.slice(-MAX_CONFLICTS);
   next.mergedFrom = [...(a.mergedFrom ?? []), ...(b.mergedFrom ?? []), { id: b.id, email: b.email, phone: b.phone, at }];

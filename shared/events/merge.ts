@@ -98,6 +98,8 @@ export interface BookingState {
   amountAt?: string;
   /** occurredAt of the event that completed it (the visit). */
   completedAt?: string;
+  /** The earliest occurredAt of its events: the month it counts in when it has no `date`. */
+  firstAt?: string;
   date?: string;
   time?: string;
   partySize?: number;
@@ -164,6 +166,7 @@ export function subjectOf(e: EventInput): { kind: 'booking' | 'order'; id: strin
 export function nextBooking(prev: BookingState | undefined, e: BookingEvent, occurredAt: string, stamp: string): BookingState {
   const status = STATUS_OF_TYPE[e.type] ?? e.data.status ?? (e.type === 'booking.created' ? 'confirmed' : undefined);
   const next: BookingState = prev ? { ...prev } : { kind: 'booking', bookingId: e.data.bookingId, status: status ?? 'confirmed', statusAt: '' };
+  if (!next.firstAt || occurredAt < next.firstAt) next.firstAt = occurredAt;
   if (status && stamp >= next.statusAt) {
     next.status = status;
     next.statusAt = stamp;

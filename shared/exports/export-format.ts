@@ -44,7 +44,33 @@ export type ColumnName = (typeof COLUMN_NAMES)[number];
 export const ALL_ATTRIBUTES = 'attributes';
 export const ATTRIBUTE_PREFIX = 'attributes.';
 export type AttributeColumn = `attributes.${string}`;
-export type ExportColumn = ColumnName | typeof ALL_ATTRIBUTES | AttributeColumn;
+/**
+ * Insight columns (issue 13), never in the default columns: each figure of the card's `insights` by its
+ * path, or `insights` for the whole object (JSON Lines: the object as on the card; CSV: its JSON text).
+ * Empty for a customer without insights (no purchase, or before the first recompute).
+ */
+export const INSIGHT_COLUMNS = [
+  'insights',
+  'insights.rfm.group',
+  'insights.rfm.score',
+  'insights.rfm.recency',
+  'insights.rfm.frequency',
+  'insights.rfm.monetary',
+  'insights.atRisk',
+  'insights.pAlive',
+  'insights.expectedPurchases90d',
+  'insights.expectedAverageSpend',
+  'insights.clv12m',
+] as const;
+export type InsightColumn = (typeof INSIGHT_COLUMNS)[number];
+const isInsightColumn = (c: string): c is InsightColumn => (INSIGHT_COLUMNS as readonly string[]).includes(c);
+const insightValue = (c: Customer, column: InsightColumn): unknown => {
+  let v: unknown = c;
+  for (const seg of column.split('.')) v = v === null || v === undefined ? undefined : (v as Record<string, unknown>)[seg];
+  return v;
+};
+
+export type ExportColumn = ColumnName | typeof ALL_ATTRIBUTES | AttributeColumn | InsightColumn;
 
 /** The columns of an export that names none: the card's fields, then its custom attributes. */
 export const DEFAULT_COLUMNS: readonly ExportColumn[] = [...COLUMN_NAMES, ALL_ATTRIBUTES];
@@ -67,9 +93,14 @@ const attributeName = (column: string): string | undefined => (column.startsWith
 type Cell = string | number | null;
 const STAT_COLUMNS = new Set<ColumnName>(['bookings', 'visits', 'noShows', 'cancellations', 'orders', 'totalSpent', 'averageOrderValue', 'lastVisitAt']);
 
-function cell(c: Customer, column: ColumnName | AttributeColumn): Cell {
+function cell(c: Customer, column: ColumnName | AttributeColumn | InsightColumn): Cell {
   const attribute = attributeName(column);
   if (attribute !== undefined) return c.attributes?.[attribute] ?? null;
+  if (isInsightColumn(column)) {
+    const v = insightValue(c, column);
+    if (v === undefined || v === null) return null;
+    return typeof v === 'number' || typeof v === 'string' ? v : typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+  }
   switch (column) {
     case 'consent':
       return c.consent.newsletter;
@@ -94,6 +125,19 @@ export function jsonRow(c: Customer, columns: readonly ExportColumn[]): Record<s
     } else if (attribute !== undefined) {
       const attributes = (row.attributes ??= {}) as Record<string, unknown>;
       attributes[attribute] = c.attributes?.[attribute] ?? null;
+    } else if (isInsightColumn(column)) {
+      const insights = (c as { insights?: Record<string, unknown> }).insights;
+      if (column === 'insights') row.insights = insights ?? null;
+      else if (row.insights !== null || insights) {
+        // The card's shape: the chosen figures inside an `insights` object (null without insights).
+        if (!insights) row.insights = null;
+        else {
+          const path = column.split('.').slice(1);
+          let target = (row.insights ??= {}) as Record<string, unknown>;
+          for (const seg of path.slice(0, -1)) target = (target[seg] ??= {}) as Record<string, unknown>;
+          target[path.at(-1)!] = insightValue(c, column) ?? null;
+        }
+      }
     } else if (STAT_COLUMNS.has(column as ColumnName)) {
       const stats = (row.stats ??= {}) as Record<string, unknown>;
       stats[column] = c.stats[column as keyof Customer['stats']] ?? null;
@@ -121,6 +165,7 @@ export function cardFields(columns: readonly ExportColumn[], purpose: 'marketing
     if (column === 'consent' || column === 'consentUpdatedAt') fields.add('consent');
     else if (column === ALL_ATTRIBUTES || attributeName(column) !== undefined) fields.add('attributes');
     else if (STAT_COLUMNS.has(column as ColumnName)) fields.add('stats');
+    else if (isInsightColumn(column)) fields.add('insights');
     else fields.add(column);
   }
   if (purpose === 'marketing') fields.add('consent');
@@ -209,7 +254,7 @@ function csvCell(value: Cell | undefined, delimiter: ',' | ';'): string {
   return NEEDS_QUOTES[delimiter].test(text) ? `"${text.replace(QUOTES, '""')}"` : text;
 }
 
-const csvCells = (c: Customer, columns: readonly (ColumnName | AttributeColumn)[], delimiter: ',' | ';') =>
+const csvCells = (c: Customer, columns: readonly (ColumnName | AttributeColumn | InsightColumn)[], delimiter: ',' | ';') =>
   columns.map((column) => csvCell(cell(c, column), delimiter)).join(delimiter);
 
 /**
@@ -217,8 +262,8 @@ const csvCells = (c: Customer, columns: readonly (ColumnName | AttributeColumn)[
  * on their own (not repeated among the names found).
  */
 interface CsvLayout {
-  before: (ColumnName | AttributeColumn)[];
-  after: (ColumnName | AttributeColumn)[];
+  before: (ColumnName | AttributeColumn | InsightColumn)[];
+  after: (ColumnName | AttributeColumn | InsightColumn)[];
   spreads: boolean;
   named: Set<string>;
 }
@@ -228,7 +273,7 @@ function csvLayout(columns: readonly ExportColumn[]): CsvLayout {
   let layout = layouts.get(columns);
   if (layout) return layout;
   const at = columns.indexOf(ALL_ATTRIBUTES);
-  const fixed = (cs: readonly ExportColumn[]) => cs as (ColumnName | AttributeColumn)[];
+  const fixed = (cs: readonly ExportColumn[]) => cs as (ColumnName | AttributeColumn | InsightColumn)[];
   const named = new Set(columns.map(attributeName).filter((n): n is string => n !== undefined));
   layout = at < 0 ? { before: fixed(columns), after: [], spreads: false, named } : { before: fixed(columns.slice(0, at)), after: fixed(columns.slice(at + 1)), spreads: true, named };
   layouts.set(columns, layout);
@@ -264,6 +309,7 @@ export function fileHead(o: FormatOptions, attributeNames: readonly string[] = [
   if (o.format === 'jsonl') return '';
   const labels = o.columns.flatMap((column) => {
     if (column === ALL_ATTRIBUTES) return [...attributeNames];
+    if (isInsightColumn(column)) return [column];
     return [attributeName(column) ?? HEADERS[o.language][column as ColumnName]];
   });
   return `${UTF8_BOM}${labels.map((label) => csvCell(label, o.delimiter)).join(o.delimiter)}\r\n`;

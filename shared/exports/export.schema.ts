@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { FilterSchema, type Filter, type ResolvedFilter } from '../domain/customer-filter.ts';
-import { ALL_ATTRIBUTES, COLUMN_NAMES, type ExportColumn, type HeaderLanguage } from './export-format.ts';
+import { ALL_ATTRIBUTES, COLUMN_NAMES, INSIGHT_COLUMNS, type ExportColumn, type HeaderLanguage } from './export-format.ts';
 
 /** `POST /v1/exports`: a saved segment or a filter (`{}` exports everyone), and how to write the file. */
 export const ExportRequestSchema = z
@@ -16,9 +16,10 @@ export const ExportRequestSchema = z
       .array(
         z.union([
           z.enum(COLUMN_NAMES),
+          z.enum(INSIGHT_COLUMNS),
           z.literal(ALL_ATTRIBUTES),
           z.templateLiteral(['attributes.', z.string().min(1).max(64)]),
-        ], { error: 'must be a card field (firstName, email, tags, ...), "attributes" or "attributes.<name>"' }),
+        ], { error: 'must be a card field (firstName, email, tags, ...), an insight (insights, insights.rfm.group, insights.clv12m, ...), "attributes" or "attributes.<name>"' }),
       )
       .min(1)
       .refine((cs) => new Set(cs).size === cs.length, 'must not name a column twice')

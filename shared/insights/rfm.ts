@@ -10,20 +10,8 @@
  * Worst to best: recency in days descending (most recent = 5), frequency and monetary ascending.
  */
 
-export const RFM_GROUPS = [
-  'Champions',
-  'Loyal',
-  'Potential loyalist',
-  'New',
-  'Promising',
-  'Need attention',
-  'About to sleep',
-  'At risk',
-  'Cannot lose them',
-  'Hibernating',
-  'Lost',
-] as const;
-export type RfmGroup = (typeof RFM_GROUPS)[number];
+import { RFM_GROUPS, type RfmGroup } from '../domain/rfm-groups.ts';
+export { RFM_GROUPS, type RfmGroup };
 
 /**
  * The segment map: rows R = 5 (top) … 1, columns FM = 1 … 5 with FM = floor((F + M) / 2).

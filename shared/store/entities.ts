@@ -1,7 +1,8 @@
 import type { Customer } from '../domain/customer.schema.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
 import { fold, searchText } from '../domain/search-text.ts';
-import { keys, padAmount, SORT_INDEX, type SortField } from './keys.ts';
+import { insightKeys, keys, padAmount, SORT_INDEX, type SortField } from './keys.ts';
+import type { PurchaseRecord } from '../insights/flows.ts';
 
 /**
  * The entity layer: every item kind the customer partition and its identity lookups hold, declared once
@@ -128,4 +129,68 @@ export function cardWriteItems(TableName: string, tenantId: string, w: CardWrite
   }
   if (w.consent) add({ Put: { TableName, Item: consentEntity.item(tenantId, w.card.id, w.consent) } }, null);
   return { items, checks };
+}
+
+// ---- insights (issue 13): the purchase collection, monthly counters, and the card's insights update ----
+
+/** One purchase in the tenant's sharded purchase collection (see insightKeys.purchase). */
+export const purchaseEntity = {
+  key: (tenantId: string, customerId: string, p: { kind: 'O' | 'B'; id: string }): TableKey => insightKeys.purchase(tenantId, customerId, p.kind, p.id),
+  item: (tenantId: string, customerId: string, p: PurchaseRecord): Item => ({ ...purchaseEntity.key(tenantId, customerId, p), entity: 'purchase', customerId, ...p }),
+};
+
+/** `ADD` of one month's counter deltas, in the shard of the customer the event is about. */
+export function monthCounterUpdate(TableName: string, tenantId: string, customerId: string, month: string, deltas: Partial<Record<string, number>>): object {
+  const names: Record<string, string> = { '#e': 'entity' };
+  const values: Record<string, unknown> = { ':e': 'monthCounter' };
+  const adds = Object.entries(deltas)
+    .filter(([, v]) => v)
+    .map(([c, v], i) => {
+      names[`#c${i}`] = c;
+      values[`:c${i}`] = v;
+      return `#c${i} :c${i}`;
+    });
+  return {
+    Update: {
+      TableName,
+      Key: insightKeys.month(tenantId, keys.customerShard(customerId), month),
+      UpdateExpression: `SET #e = :e ADD ${adds.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+/**
+ * The one write a recompute makes to a card: its `insights` (and, with automatic tags, `tags` and
+ * `autoTagged`), never a full card rewrite. Conditional on the version it read, and bumps it, so an event
+ * that read the card before is retried on the fresh card (no lost update either way).
+ */
+export function cardInsightsUpdate(
+  TableName: string,
+  tenantId: string,
+  customerId: string,
+  expectedVersion: number,
+  change: { insights: unknown | null; tags?: string[]; autoTagged?: string[] },
+) {
+  const sets = ['version = version + :one'];
+  const removes: string[] = [];
+  const values: Record<string, unknown> = { ':one': 1, ':v': expectedVersion };
+  if (change.insights === null) removes.push('insights');
+  else {
+    sets.push('insights = :i');
+    values[':i'] = change.insights;
+  }
+  if (change.tags) {
+    sets.push('tags = :t', 'autoTagged = :at');
+    values[':t'] = change.tags;
+    values[':at'] = change.autoTagged ?? [];
+  }
+  return {
+    TableName,
+    Key: keys.customerCard(tenantId, customerId),
+    UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+    ConditionExpression: 'attribute_exists(pk) AND version = :v',
+    ExpressionAttributeValues: values,
+  };
 }

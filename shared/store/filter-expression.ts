@@ -37,6 +37,7 @@ export function compileFilter(f: ResolvedFilter): { expression?: string; names: 
   if (f.maxSpent !== undefined) parts.push(`${a('stats.totalSpent')} <= ${v(f.maxSpent)}`);
   if (f.minVisits !== undefined) parts.push(`${a('stats.visits')} >= ${v(f.minVisits)}`);
   if (f.maxVisits !== undefined) parts.push(`${a('stats.visits')} <= ${v(f.maxVisits)}`);
+  if (f.minNoShows !== undefined) parts.push(`${a('stats.noShows')} >= ${v(f.minNoShows)}`);
   if (f.q) parts.push(`contains(${a('search')}, ${v(` ${f.q}`)})`);
   if (f.gender) parts.push(`${a('gender')} IN (${f.gender.map(v).join(', ')})`);
   if (f.cityKey) parts.push(`${a('cityKey')} IN (${f.cityKey.map(v).join(', ')})`);
@@ -45,6 +46,13 @@ export function compileFilter(f: ResolvedFilter): { expression?: string; names: 
   if (f.birthDateFrom) parts.push(`${a('birthDate')} >= ${v(f.birthDateFrom)}`);
   if (f.birthDateTo) parts.push(`${a('birthDate')} <= ${v(f.birthDateTo)}`);
   if (f.birthMonth) parts.push(`${a('birthMonth')} = ${v(f.birthMonth)}`);
+  // Insights: an absent attribute fails every comparison, as in matchesFilter.
+  if (f.rfmGroup) parts.push(`${a('insights.rfm.group')} IN (${f.rfmGroup.map(v).join(', ')})`);
+  if (f.atRisk !== undefined) parts.push(`${a('insights.atRisk')} = ${v(f.atRisk)}`);
+  if (f.minPAlive !== undefined) parts.push(`${a('insights.pAlive')} >= ${v(f.minPAlive)}`);
+  if (f.maxPAlive !== undefined) parts.push(`${a('insights.pAlive')} <= ${v(f.maxPAlive)}`);
+  if (f.minClv !== undefined) parts.push(`${a('insights.clv12m')} >= ${v(f.minClv)}`);
+  if (f.maxClv !== undefined) parts.push(`${a('insights.clv12m')} <= ${v(f.maxClv)}`);
 
   return { expression: parts.length ? parts.join(' AND ') : undefined, names, values };
 }

@@ -1,4 +1,5 @@
-import { CUSTOMER_SHARDS } from './table.ts';
+import { objectKeys } from '../object-keys.ts';
+import { customerShard } from '../domain/sharding.ts';
 
 /**
  * Every item's keys, in one place. docs/data-model.md documents each entity and access pattern.
@@ -37,11 +38,7 @@ export const keys = {
   phoneLookup: (tenantId: string, phone: string) => ({ pk: `T#${tenantId}#PHONE#${phone}`, sk: 'ID' }),
 
   /** The shard of the tenant-wide list indexes a customer lives in (stable: derived from the id). */
-  customerShard: (customerId: string) => {
-    let h = 0;
-    for (let i = 0; i < customerId.length; i++) h = (h * 31 + customerId.charCodeAt(i)) >>> 0;
-    return h % CUSTOMER_SHARDS;
-  },
+  customerShard,
   customerListPk: (tenantId: string, shard: number) => `T#${tenantId}#CUST#${shard}`,
 
   // ---- Imports (issue 4): one partition per import job: the job item and its error-report chunks. ----
@@ -172,3 +169,33 @@ export const auditKeys = {
   AUDIT_PREFIX: 'AUDIT#',
 };
 // ---- end privacy ----
+
+// ---- Insights (issue 13): purchase collection, monthly counters, recomputes, the tenant listing ----
+/**
+ * A tenant's purchases, readable without visiting customer partitions: spread over the customer shards
+ * (the customer's own shard), one item per order or paid booking, sort key starting with the customer id
+ * (a shard read returns each customer's purchases together; erasure deletes `begins_with(sk, '{id}#')`).
+ * Monthly counters are sharded the same way (one item per shard and month, `ADD`ed in the event's
+ * transaction): a tenant's event flow spreads over 8 partition keys, like its list indexes.
+ */
+export const insightKeys = {
+  purchasesPk: (tenantId: string, shard: number) => `T#${tenantId}#PURCHASES#${shard}`,
+  purchase: (tenantId: string, customerId: string, kind: 'O' | 'B', id: string) => ({
+    pk: insightKeys.purchasesPk(tenantId, keys.customerShard(customerId)),
+    sk: `${customerId}#${kind}#${id}`,
+  }),
+  /** Prefix of one customer's purchases in their shard. */
+  customerPurchasesPrefix: (customerId: string) => `${customerId}#`,
+  monthsPk: (tenantId: string, shard: number) => `T#${tenantId}#MONTHS#${shard}`,
+  month: (tenantId: string, shard: number, month: string) => ({ pk: insightKeys.monthsPk(tenantId, shard), sk: month }),
+  /** Recompute records and the latest summary: one small partition per tenant. */
+  insightsPk: (tenantId: string) => `T#${tenantId}#INSIGHTS`,
+  recompute: (tenantId: string, recomputeId: string) => ({ pk: insightKeys.insightsPk(tenantId), sk: `RECOMPUTE#${recomputeId}` }),
+  summary: (tenantId: string) => ({ pk: insightKeys.insightsPk(tenantId), sk: 'SUMMARY' }),
+  /** Every tenant item carries it (gsi1, one small partition: a tenant is one item): the nightly run lists them. */
+  tenantListing: (tenantId: string) => ({ gsi1pk: 'TENANTS', gsi1sk: tenantId }),
+  TENANTS_PK: 'TENANTS',
+  /** S3 objects of a recompute: shared/object-keys.ts. */
+  shardObject: (tenantId: string, recomputeId: string, what: 'purchases' | 'insights' | 'breakdown', shard: number) => objectKeys.recomputeShard(tenantId, recomputeId, what, shard),
+  recomputePrefix: (tenantId: string, recomputeId: string) => objectKeys.recomputePrefix(tenantId, recomputeId),
+};

@@ -1,10 +1,11 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 
 import type { EventCard, SubjectState } from '../events/merge.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
-import { cardEntity, identityEntity, subjectStateEntity, withoutInternal } from './entities.ts';
-import { CARD_SK, STATE_PREFIX, keys, mergeKeys } from './keys.ts';
+import { cardEntity, identityEntity, purchaseEntity, subjectStateEntity, withoutInternal } from './entities.ts';
+import { CARD_SK, STATE_PREFIX, insightKeys, keys, mergeKeys } from './keys.ts';
+import type { PurchaseRecord } from '../insights/flows.ts';
 import { withConflictRetry } from './retry.ts';
 import type { StateItem, Redirect, MergeStore } from '../events/merge.ports.ts';
 import { MAX_TRANSACTION_ITEMS } from '../events/merge.ports.ts';
@@ -31,6 +32,24 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
       yield page.Items ?? [];
       start = page.LastEvaluatedKey;
     } while (start);
+  }
+
+  async function repointPurchases(tenantId: string, survivorId: string, otherId: string): Promise<void> {
+    const pk = insightKeys.purchasesPk(tenantId, keys.customerShard(otherId));
+    for (;;) {
+      const page = await db.send(
+        new QueryCommand({ TableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :id)', ExpressionAttributeValues: { ':pk': pk, ':id': insightKeys.customerPurchasesPrefix(otherId) }, ConsistentRead: true, Limit: 100 }),
+      );
+      const items = page.Items ?? [];
+      if (!items.length) return;
+      for (const i of items) {
+        const copy = purchaseEntity.item(tenantId, survivorId, { kind: i.kind, id: i.id, at: i.at, amount: i.amount, ...(i.items ? { items: i.items } : {}) } as PurchaseRecord);
+        await db.send(new PutCommand({ TableName, Item: copy, ConditionExpression: 'attribute_not_exists(pk)' })).catch((e: Error) => {
+          if (e.name !== 'ConditionalCheckFailedException') throw e;
+        });
+        await db.send(new DeleteCommand({ TableName, Key: { pk: i.pk as string, sk: i.sk as string } }));
+      }
+    }
   }
 
   async function states(tenantId: string, id: string): Promise<StateItem[]> {
@@ -115,6 +134,11 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
       }
     },
 
+    /**
+     * The other's purchases (insights' purchase collection) become the survivor's: a copy under the survivor's
+     * id in the survivor's shard (unless the survivor has that order/booking already: theirs stays), then the
+     * original goes. Safe to repeat: each round reads what is left.
+     */
     async moveRest(tenantId, survivorId, otherId) {
       const survivorPk = keys.customerPk(tenantId, survivorId);
       let moved = 0;
@@ -144,6 +168,7 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
           if (e.name !== 'ConditionalCheckFailedException') throw e;
         });
       }
+      await repointPurchases(tenantId, survivorId, otherId);
       await db.send(new UpdateCommand({ TableName, Key: mergeKeys.redirect(tenantId, otherId), UpdateExpression: 'SET #s = :done', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':done': 'done' } }));
       return { moved };
     },

@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import type { ApiKeyRecord } from '../domain/api-key.ts';
-import { keys } from './keys.ts';
+import { insightKeys, keys } from './keys.ts';
 import { internalSet, withoutInternal } from './entities.ts';
 import type { TenantStore } from '../domain/tenant.ports.ts';
 export type { TenantStore } from '../domain/tenant.ports.ts';
@@ -10,9 +10,10 @@ export type { TenantStore } from '../domain/tenant.ports.ts';
 const INTERNAL = internalSet('hash');
 const strip = <T>(item: Record<string, unknown> | undefined): T | undefined => (item ? withoutInternal<T>(item, INTERNAL) : undefined);
 
-/** The tenant item; listed in the retention index while it has a retention period. */
+/** The tenant item; listed in the tenant listing (gsi1, for the nightly insights), and in the retention index while it has a retention period. */
 const tenantItem = (tenant: Tenant) => ({
   ...keys.tenant(tenant.id),
+  ...insightKeys.tenantListing(tenant.id),
   ...((tenant.retention?.inactiveMonths ?? 0) > 0 ? keys.retentionListing(tenant.id) : {}),
   entity: 'tenant',
   ...tenant,

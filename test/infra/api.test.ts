@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROUTES, WORKERS } from '../../shared/routes.ts';
+import { INSIGHTS_WORKERS, ROUTES, WORKERS } from '../../shared/routes.ts';
 import { API_THROTTLE } from '../../infra/api.ts';
 import type { ClientelaFunction } from '../../infra/constructs/function.ts';
 import type { ClientelaStack } from '../../infra/clientela-stack.ts';
@@ -19,6 +19,8 @@ beforeAll(() => {
     [WORKERS.importCsv.name]: stack.importWorker.importCsv,
     [WORKERS.exportTask.name]: stack.exportWorkflow.exportTask,
     [WORKERS.retention.name]: stack.retentionWorker.retention,
+    [INSIGHTS_WORKERS.insightsTask.name]: stack.insightsWorkflow.task,
+    [INSIGHTS_WORKERS.nightly.name]: stack.insightsWorkflow.nightly,
   };
 }, SYNTH_TIMEOUT_MS);
 
@@ -75,7 +77,7 @@ describe('functions', () => {
   it('exist for every route and worker, and nothing else runs Node', () => {
     const node = resourcesOfType(json, 'AWS::Lambda::Function').filter(([, f]) => String(f.Properties!.Runtime).startsWith('nodejs'));
     expect(node.map(([id]) => id).sort()).toEqual(Object.values(functions).map(logicalId).sort());
-    expect(Object.keys(functions).sort()).toEqual([...ROUTES.map((r) => r.name), ...Object.values(WORKERS).map((w) => w.name)].sort());
+    expect(Object.keys(functions).sort()).toEqual([...ROUTES.map((r) => r.name), ...Object.values(WORKERS).map((w) => w.name), ...Object.values(INSIGHTS_WORKERS).map((w) => w.name)].sort());
   });
 
   it('run Node.js 22 on arm64, index.handler of their bundle, without --enable-source-maps (it slows every cold start)', () => {

@@ -16,13 +16,16 @@ let definition: AslDefinition;
 let exportTaskArn: string;
 let stateMachine: Resource;
 let stateMachineRoleId: string;
+/** The template holds two state machines (export, insights): this file is about the export one. */
+let exportSmId: string;
 
 beforeAll(() => {
   const built = synthClientela();
   json = built.json;
-  definition = resolveStateMachineDefinition(json);
-  exportTaskArn = localLambdaArn(logicalId(built.stack.exportWorkflow.exportTask));
   const smId = logicalId(built.stack.exportWorkflow.stateMachine);
+  exportSmId = smId;
+  definition = resolveStateMachineDefinition(json, { logicalId: smId });
+  exportTaskArn = localLambdaArn(logicalId(built.stack.exportWorkflow.exportTask));
   stateMachine = json.Resources[smId];
   stateMachineRoleId = stateMachine.Properties!.RoleArn['Fn::GetAtt'][0];
 }, SYNTH_TIMEOUT_MS);
@@ -130,7 +133,7 @@ describe('export state machine, run locally (aws-local-stepfunctions)', () => {
       return { promise, resolve, reject };
     };
     ({ StateMachine } = await import('aws-local-stepfunctions'));
-    localDefinition = resolveStateMachineDefinition<typeof localDefinition>(json);
+    localDefinition = resolveStateMachineDefinition<typeof localDefinition>(json, { logicalId: exportSmId });
   });
 
   const noRetryWait = Object.fromEntries(TASKS.map((t) => [t, 0]));

@@ -168,9 +168,9 @@ describe('buckets', () => {
 });
 
 describe('outputs', () => {
-  it('name the API URL, table, buckets and export state machine', () => {
+  it('name the API URL, table, buckets, export and insights state machines', () => {
     expect(Object.keys(json.Outputs ?? {}).sort()).toEqual(
-      ['ApiUrl', 'ExportBucketName', 'ExportStateMachineArn', 'ImportBucketName', 'TableName'].sort(),
+      ['ApiUrl', 'ExportBucketName', 'ExportStateMachineArn', 'ImportBucketName', 'InsightsStateMachineArn', 'TableName'].sort(),
     );
     expect(json.Outputs!.TableName.Value).toEqual({ Ref: ids.table });
     expect(json.Outputs!.ImportBucketName.Value).toEqual({ Ref: ids.importBucket });

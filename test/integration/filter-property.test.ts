@@ -58,6 +58,20 @@ const customerArb = fc
     gapMs: fc.integer({ min: 0, max: 400 * 86_400_000 }),
     totalSpent: fc.oneof(fc.constantFrom(0, 100, 50_000), fc.integer({ min: 0, max: 200_000 })),
     visits: fc.integer({ min: 0, max: 6 }),
+    noShows: fc.integer({ min: 0, max: 3 }),
+    // Insights (issue 13): absent before a recompute; pAlive/clv12m absent without a model fit.
+    insights: fc.option(
+      fc.record(
+        {
+          group: fc.constantFrom('Champions', 'Loyal', 'At risk', 'Lost', 'New'),
+          atRisk: fc.boolean(),
+          pAlive: fc.constantFrom(0, 0.25, 0.5, 0.9999, 1),
+          clv12m: fc.constantFrom(0, 1500, 12_000, 250_000),
+        },
+        { requiredKeys: ['group', 'atRisk'] },
+      ),
+      { nil: null },
+    ),
   })
   .map((r): Customer => {
     const id = ulid();
@@ -80,11 +94,21 @@ const customerArb = fc
       attributes: {},
       firstContactAt: r.firstContactAt,
       lastContactAt: last,
-      stats: { ...emptyStats(), visits: r.visits, totalSpent: r.totalSpent },
+      stats: { ...emptyStats(), visits: r.visits, noShows: r.noShows, totalSpent: r.totalSpent },
       createdAt: r.firstContactAt,
       updatedAt: last,
       version: 1,
-    };
+      ...(r.insights
+        ? {
+            insights: {
+              rfm: { recency: 1, frequency: 1, monetary: 1, score: '111', group: r.insights.group },
+              atRisk: r.insights.atRisk,
+              ...(r.insights.pAlive !== undefined ? { pAlive: r.insights.pAlive } : {}),
+              ...(r.insights.clv12m !== undefined ? { clv12m: r.insights.clv12m } : {}),
+            },
+          }
+        : {}),
+    } as Customer;
   });
 
 const dateBound = fc.oneof(day('2025-01-01', '2026-11-23').map((s) => s.slice(0, 10)), fc.constantFrom('P7D', 'P30D', 'P90D', 'P1Y', 'P2M1W'));
@@ -105,6 +129,7 @@ const filterArb = fc.record(
     maxSpent: fc.constantFrom(0, 100, 1000, 50_000, 150_000),
     minVisits: fc.integer({ min: 0, max: 6 }),
     maxVisits: fc.integer({ min: 0, max: 6 }),
+    minNoShows: fc.integer({ min: 0, max: 3 }),
     q: fc.constantFrom('nic', 'NICCOLO', 'élo', 'anna', 'ross', 'dell', 'acqua', 'muller', 'de luca', '+39', '39333', 'marco@', 'zo', "d'arco", 'arco'),
     gender: list(fc.constantFrom('female', 'male', 'non-binary', 'other')),
     city: list(fc.constantFrom('Milano', 'MILANO', 'forli', 'Forlì', 'Roma')),
@@ -113,6 +138,12 @@ const filterArb = fc.record(
     minAge: fc.integer({ min: 0, max: 90 }),
     maxAge: fc.integer({ min: 0, max: 90 }),
     birthMonth: fc.integer({ min: 1, max: 12 }),
+    rfmGroup: list(fc.constantFrom('Champions', 'Loyal', 'At risk', 'Hibernating')),
+    atRisk: fc.constantFrom(true, false, 'true', 'false'),
+    minPAlive: fc.constantFrom(0, 0.25, 0.5, 1),
+    maxPAlive: fc.constantFrom(0, 0.25, 0.5, 1),
+    minClv: fc.constantFrom(0, 1500, 12_000),
+    maxClv: fc.constantFrom(0, 1500, 12_000),
   },
   { requiredKeys: [] },
 );

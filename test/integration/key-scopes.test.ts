@@ -34,6 +34,11 @@ const READ_MAY = [
   'GET /v1/exports',
   'GET /v1/exports/{id}',
   'GET /v1/audit',
+  'GET /v1/insights/recompute/{id}',
+  'GET /v1/insights/summary',
+  'GET /v1/insights/forecast',
+  'GET /v1/insights/breakdown',
+  'GET /v1/insights/top-customers',
 ];
 
 const T = 'scopes';
@@ -42,7 +47,7 @@ let call: (method: string, url: string, opts?: { key?: string; body?: unknown; h
 let full: string;
 let eventsKey: string;
 let readKey: string;
-const ids = {} as { customer: string; other: string; segment: string; import: string; export: string; spareKey: string; fullKeyId: string; eventsKeyId: string; readKeyId: string };
+const ids = {} as { recompute: string; customer: string; other: string; segment: string; import: string; export: string; spareKey: string; fullKeyId: string; eventsKeyId: string; readKeyId: string };
 const EMAIL = 'rita.riservata@example.it';
 
 beforeAll(async () => {
@@ -52,6 +57,7 @@ beforeAll(async () => {
   const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
   const { setWorkflowStarter } = await import('../../shared/workflows.ts');
   setWorkflowStarter(async () => ({ executionArn: 'arn:local:scopes', startDate: new Date().toISOString() }));
+  setWorkflowStarter(async () => ({ executionArn: 'arn:local:scopes-insights', startDate: new Date().toISOString() }), 'insights');
   await ensureTenant(stores().tenants, T);
   const f = await issueKey(stores().tenants, T, 'secret');
   const e = await issueKey(stores().tenants, T, 'secret', 'events');
@@ -66,6 +72,7 @@ beforeAll(async () => {
   ids.segment = (await call('POST', '/v1/segments', { key: full, body: { name: 'VIPs', filter: { tags: ['VIP'] } } })).body.id;
   ids.import = (await call('POST', '/v1/imports', { key: full, body: {} })).body.importId;
   ids.export = (await call('POST', '/v1/exports', { key: full, body: { segmentId: ids.segment } })).body.exportId;
+  ids.recompute = (await call('POST', '/v1/insights/recompute', { key: full, body: {} })).body.recomputeId;
   for (const [k, v] of Object.entries(ids)) expect(v, k).toBeTruthy();
 }, 60_000);
 
@@ -77,6 +84,9 @@ function fill(method: string, path: string): string {
   if (path.startsWith('/v1/exports/')) return path.replace('{id}', ids.export);
   if (path.startsWith('/v1/keys/')) return path.replace('{keyId}', ids.spareKey);
   if (path.startsWith('/v1/tags/')) return path.replace('{tag}', 'Terrace');
+  if (path.startsWith('/v1/insights/recompute/')) return path.replace('{id}', ids.recompute);
+  if (path === '/v1/insights/breakdown') return `${path}?by=city`;
+  if (path === '/v1/insights/top-customers') return `${path}?by=totalSpent`;
   if (/\{\w+\}/.test(path)) throw new Error(`key-scopes.test.ts does not know which id to put in ${path}: teach fill() about it`);
   if (method === 'DELETE' && path === '/v1/customers') return `${path}?email=${encodeURIComponent(EMAIL)}`;
   return path;

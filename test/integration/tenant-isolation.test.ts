@@ -13,7 +13,7 @@ const A = 'iso-alpha';
 const B = 'iso-beta';
 let keyA: string;
 let keyB: string;
-const a = {} as { customer: string; other: string; segment: string; import: string; export: string; keyId: string; email: string; phone: string };
+const a = {} as { customer: string; other: string; segment: string; import: string; export: string; recompute: string; keyId: string; email: string; phone: string };
 let cardBefore: unknown;
 
 beforeAll(async () => {
@@ -24,6 +24,7 @@ beforeAll(async () => {
   const { setWorkflowStarter } = await import('../../shared/workflows.ts');
   // Exports are recorded; running them is another test's business.
   setWorkflowStarter(async () => ({ executionArn: 'arn:local:isolation', startDate: new Date().toISOString() }));
+  setWorkflowStarter(async () => ({ executionArn: 'arn:local:isolation-insights', startDate: new Date().toISOString() }), 'insights');
   await ensureTenant(stores().tenants, A);
   await ensureTenant(stores().tenants, B);
   const issuedA = await issueKey(stores().tenants, A, 'secret');
@@ -41,12 +42,13 @@ beforeAll(async () => {
   a.segment = (await call('POST', '/v1/segments', { key: keyA, body: { name: 'Alpha VIPs', filter: { tags: ['VIP'] } } })).body.id;
   a.import = (await call('POST', '/v1/imports', { key: keyA, body: {} })).body.importId;
   a.export = (await call('POST', '/v1/exports', { key: keyA, body: { segmentId: a.segment } })).body.exportId;
+  a.recompute = (await call('POST', '/v1/insights/recompute', { key: keyA, body: {} })).body.recomputeId;
   for (const [k, v] of Object.entries(a)) expect(v, k).toBeTruthy();
   cardBefore = (await call('GET', `/v1/customers/${a.customer}`, { key: keyA })).body;
 });
 
 /** A's values that must never appear in an answer to B (unless B itself put them in the URL it asked for). */
-const needles = () => [a.customer, a.other, a.segment, a.import, a.export, a.keyId, a.email, a.phone, 'Alessandra', 'Segreta', 'Ottavia', 'Alpha VIPs', 'OnlyAlpha', 'secret message', keyA];
+const needles = () => [a.customer, a.other, a.segment, a.import, a.export, a.recompute, a.keyId, a.email, a.phone, 'Alessandra', 'Segreta', 'Ottavia', 'Alpha VIPs', 'OnlyAlpha', 'secret message', keyA];
 
 /** The id a path parameter takes: A's entity of the path's kind. */
 function fill(path: string, guessed = false): string {
@@ -57,6 +59,7 @@ function fill(path: string, guessed = false): string {
   if (path.startsWith('/v1/exports/')) return path.replace('{id}', id('export'));
   if (path.startsWith('/v1/keys/')) return path.replace('{keyId}', guessed ? '01ARZ3NDEKTSV4RRFFQ69G5FAV' : a.keyId);
   if (path.startsWith('/v1/tags/')) return path.replace('{tag}', 'OnlyAlpha');
+  if (path.startsWith('/v1/insights/recompute/')) return path.replace('{id}', id('recompute'));
   if (/\{\w+\}/.test(path)) throw new Error(`tenant-isolation.test.ts does not know which id to put in ${path}: teach fill() about it`);
   return path;
 }
@@ -94,7 +97,15 @@ describe("tenant B against tenant A's data", () => {
   });
 
   it.each(withoutParams.map((r) => [`${r.method} ${r.path}`, r] as const))('%s answers only B’s own data', async (_, route) => {
-    const query = route.method === 'DELETE' && route.path === '/v1/customers' ? `?email=${encodeURIComponent(a.email)}` : '';
+    const query =
+      route.method === 'DELETE' && route.path === '/v1/customers'
+        ? `?email=${encodeURIComponent(a.email)}`
+        : route.path === '/v1/insights/breakdown'
+          ? '?by=city'
+          : route.path === '/v1/insights/top-customers'
+            ? // B's own customers could hold A's phone (B sent it in an event above): its clv12m list holds none.
+              '?by=clv12m'
+            : '';
     const res = await call(route.method, `${route.path}${query}`, { key: keyB, body: bodyFor(route.method, route.path) });
     if (route.method === 'POST' && route.path === '/v1/exports') expect(res.status).toBe(404);
     else if (route.method === 'DELETE') expect(res.status).toBe(404);

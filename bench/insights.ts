@@ -1,0 +1,210 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { row, type BenchOptions, type BenchRow } from './types.ts';
+
+/**
+ * Insights recompute (issue 13) against DynamoDB Local and s3rver: a tenant of N customers and 5N
+ * purchases; the recompute's steps as the state machine runs them (StartRecompute → ReadShard ×8 in
+ * parallel → Compute → WriteShard ×8 in parallel → Finish), next to plain parallel reads of the same items
+ * (the 8 purchase shards, then the 8 card-index shards) in the same run (target ≤ 2×); read and write
+ * units (ReturnConsumedCapacity); the share of cards a second recompute with no new events writes
+ * (target < 1%); peak RSS of a recompute in a child process at two sizes, its tasks one after the other as
+ * separate Lambda invocations would run them (target < 512 MB, ≤ 1.2×).
+ */
+const TABLE = 'bench-insights';
+const BUCKET = 'bench-insights-scratch';
+
+function setEnv(dynamodbEndpoint: string, s3Endpoint: string) {
+  Object.assign(process.env, {
+    TABLE_NAME: TABLE,
+    DYNAMODB_ENDPOINT: dynamodbEndpoint,
+    S3_ENDPOINT: s3Endpoint,
+    IMPORT_BUCKET: 'bench-imports',
+    EXPORT_BUCKET: BUCKET,
+    AWS_REGION: 'eu-south-1',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  });
+}
+
+async function deps() {
+  const { dynamo, s3Client } = await import('../shared/clients.ts');
+  const { dynamoInsightsStore } = await import('../shared/store/insights.store.ts');
+  const { s3ObjectStore } = await import('../shared/import/object-store.ts');
+  const { stores } = await import('../shared/http/stores.ts');
+  const capacity = { read: 0, write: 0 };
+  const insights = dynamoInsightsStore(dynamo(), TABLE, capacity);
+  return { capacity, d: { insights, getTenant: (id: string) => stores().tenants.getTenant(id), files: s3ObjectStore(s3Client()), bucket: BUCKET } };
+}
+
+/** One recompute of `tenantId`, steps in the state machine's order, Map states 8 wide. */
+async function recomputeOnce(tenantId: string, parallel = true) {
+  const each = async <I, O>(items: I[], fn: (i: I) => Promise<O>) => {
+    if (parallel) return Promise.all(items.map(fn));
+    const out: O[] = [];
+    for (const i of items) out.push(await fn(i));
+    return out;
+  };
+  const steps = await import('../shared/insights/recompute.ts');
+  const { ulid } = await import('ulid');
+  const { capacity, d } = await deps();
+  const id = ulid();
+  const now = new Date().toISOString();
+  await d.insights.createRecompute(tenantId, { id, status: 'pending', asOf: now, trigger: 'cli', createdAt: now, counts: { customers: 0, purchasers: 0, purchases: 0, cardsUpdated: 0 } });
+  const started = performance.now();
+  const s = await steps.start(d, { tenantId, recomputeId: id });
+  const read = await each(s.shards, (x) => steps.readShard(d, x));
+  const c = await steps.compute(d, { ...s, read });
+  const written = await each(c.shards, (x) => steps.writeShard(d, x));
+  await steps.finish(d, { ...c, written });
+  const ms = performance.now() - started;
+  const record = (await d.insights.getRecompute(tenantId, id))!;
+  return { ms, record, capacity };
+}
+
+/** The same items read plainly: the 8 purchase shards in parallel, then the 8 card-index shards in parallel. */
+async function plainReads(tenantId: string) {
+  const { dynamo } = await import('../shared/clients.ts');
+  const { QueryCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { insightKeys, keys } = await import('../shared/store/keys.ts');
+  const { CUSTOMER_SHARDS } = await import('../shared/store/table.ts');
+  const shards = Array.from({ length: CUSTOMER_SHARDS }, (_, i) => i);
+  const started = performance.now();
+  let items = 0;
+  const drain = async (input: Record<string, unknown>) => {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamo().send(new QueryCommand({ TableName: TABLE, ...input, ExclusiveStartKey } as never));
+      items += page.Items?.length ?? 0;
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  };
+  await Promise.all(shards.map((s) => drain({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': insightKeys.purchasesPk(tenantId, s) } })));
+  await Promise.all(shards.map((s) => drain({ IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': keys.customerListPk(tenantId, s) } })));
+  return { ms: performance.now() - started, items };
+}
+
+/** N cards and 5N purchases spread over ~2 years (written straight into the table, as capture would leave them). */
+async function seed(tenantId: string, n: number) {
+  const { ulid } = await import('ulid');
+  const { BatchWriteCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { dynamo } = await import('../shared/clients.ts');
+  const { cardEntity, purchaseEntity } = await import('../shared/store/entities.ts');
+  const { emptyStats } = await import('../shared/domain/customer.schema.ts');
+  const { stores } = await import('../shared/http/stores.ts');
+  const { ensureTenant } = await import('../shared/domain/tenants.ts');
+  await ensureTenant(stores().tenants, tenantId);
+  let seed = 42;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const start = Date.parse('2024-12-01T10:00:00Z');
+  const items: Record<string, unknown>[] = [];
+  const batches: Record<string, unknown>[][] = [];
+  const flush = (force = false) => {
+    while (items.length >= 25 || (force && items.length)) batches.push(items.splice(0, 25));
+  };
+  for (let k = 0; k < n; k++) {
+    const id = ulid();
+    const first = start + Math.floor(rnd() * 600) * 86_400_000;
+    const count = 1 + Math.floor(rnd() * 9); // 1..9, mean 5
+    let t = first;
+    let spent = 0;
+    for (let p = 0; p < count && t < Date.now(); p++) {
+      const amount = 1000 + Math.floor(rnd() * 6000);
+      spent += amount;
+      items.push(purchaseEntity.item(tenantId, id, { kind: 'O', id: `o${k}-${p}`, at: new Date(t).toISOString(), amount, items: [{ sku: `sku${p % 7}`, name: `Piatto ${p % 7}`, quantity: 1, unitPrice: amount }] }));
+      t += (3 + Math.floor(rnd() * 90)) * 86_400_000;
+    }
+    const at = new Date(first).toISOString();
+    items.push(
+      cardEntity.item(tenantId, {
+        id, firstName: `Nome${k}`, lastName: `Cognome${k}`, email: `persona${k}@esempio.it`, phone: null, language: 'it',
+        consent: { newsletter: 'granted', updatedAt: null, source: null }, tags: k % 4 ? ['Regular'] : [], birthDate: `${1950 + (k % 50)}-05-10`, gender: k % 2 ? 'female' : 'male',
+        city: ['Bologna', 'Roma', 'Milano'][k % 3]!, postalCode: null, country: 'IT', notes: null, attributes: {}, firstContactAt: at, lastContactAt: at,
+        stats: { ...emptyStats(), orders: count, totalSpent: spent }, createdAt: at, updatedAt: at, version: 1,
+      }),
+    );
+    flush();
+  }
+  flush(true);
+  let purchases = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      for (let b = batches.shift(); b; b = batches.shift()) {
+        let pending: Record<string, unknown>[] = b.map((Item) => ({ PutRequest: { Item } }));
+        purchases += b.filter((i) => i.entity === 'purchase').length;
+        while (pending.length) {
+          const out = await dynamo().send(new BatchWriteCommand({ RequestItems: { [TABLE]: pending as never } }));
+          pending = (out.UnprocessedItems?.[TABLE] as Record<string, unknown>[] | undefined) ?? [];
+        }
+      }
+    }),
+  );
+  return purchases;
+}
+
+function rssInChild(tenantId: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--rss-child', tenantId, process.env.DYNAMODB_ENDPOINT!, process.env.S3_ENDPOINT!], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => {
+      const m = /@@rss (\d+)/.exec(out);
+      if (code === 0 && m) resolve(Number(m[1]) / 1024);
+      else reject(new Error(`rss child exited ${code}: ${out.slice(-500)}`));
+    });
+  });
+}
+
+export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
+  // BENCH_INSIGHTS_SIZES=large,small overrides the sizes (e.g. a mid-size run between --quick and the full one).
+  const sizes = process.env.BENCH_INSIGHTS_SIZES?.split(',').map(Number);
+  const large = sizes?.[0] ?? (quick ? 10_000 : 100_000);
+  const small = sizes?.[1] ?? (quick ? 2_000 : 10_000);
+  const { startDynamo, startS3, createTable, createBuckets, s3Client } = await import('../local/emulators.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'bench-insights-'));
+  const [dynamo, s3] = await Promise.all([startDynamo(), startS3({ dir })]);
+  try {
+    setEnv(dynamo.endpoint, s3.endpoint);
+    const { dynamo: db } = await import('../shared/clients.ts');
+    await createTable(db(), TABLE);
+    await createBuckets(s3Client(s3.endpoint), ['bench-imports', BUCKET]);
+    const t0 = performance.now();
+    const smallPurchases = await seed('bench-small', small);
+    const largePurchases = await seed('bench-large', large);
+    console.error(`bench insights: seeded ${small}+${large} customers, ${smallPurchases}+${largePurchases} purchases in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+
+    const plain = await plainReads('bench-large');
+    const first = await recomputeOnce('bench-large');
+    if (first.record.status !== 'completed' || first.record.counts.customers !== large) throw new Error(`recompute: ${JSON.stringify(first.record)}`);
+    const plainAgain = await plainReads('bench-large');
+    const plainMs = Math.min(plain.ms, plainAgain.ms);
+    const second = await recomputeOnce('bench-large');
+    const rssSmall = await rssInChild('bench-small');
+    const rssLarge = await rssInChild('bench-large');
+    const k = (n: number) => `${n / 1000}k`;
+    const name = `insights: ${k(large)} customers, ${k(Math.round(largePurchases / 1000) * 1000)} purchases`;
+    return [
+      row(`${name}: first recompute (cards written: ${first.record.counts.cardsUpdated}) vs plain parallel reads of the purchase shards + card index`, first.ms / 1000, 's', plainMs / 1000, 'ratio ≤ 2'),
+      row(`${name}: second recompute, no new events, vs plain reads`, second.ms / 1000, 's', plainMs / 1000, 'ratio ≤ 2'),
+      row(`${name}: read units of a recompute (purchases + card index; DynamoDB Local, eventually consistent)`, first.capacity.read, 'RCU', null, null),
+      row(`${name}: write units of the first recompute (UpdateItem SET insights, ${first.record.counts.cardsUpdated} cards)`, first.capacity.write, 'WCU', null, null),
+      row(`${name}: share of cards the second recompute writes`, (100 * second.record.counts.cardsUpdated) / large, '%', null, '< 1%'),
+      row(`insights: peak RSS of a recompute, ${k(large)} vs ${k(small)} customers`, rssLarge, 'MB', rssSmall, 'ratio ≤ 1.2, < 512 MB'),
+    ];
+  } finally {
+    await Promise.allSettled([dynamo.stop(), s3.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// `--rss-child TENANT DYNAMO S3`: one recompute in a fresh process, one task at a time (as Lambda runs each Map
+// iteration in its own invocation); prints the peak resident set size (KB).
+if (process.argv[2] === '--rss-child') {
+  setEnv(process.argv[4]!, process.argv[5]!);
+  await recomputeOnce(process.argv[3]!, false);
+  console.log(`@@rss ${process.resourceUsage().maxRSS}`);
+  process.exit(0);
+}

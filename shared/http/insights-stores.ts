@@ -1,0 +1,28 @@
+/** The insights adapters for this process (built once per process, like the getters in stores/). */
+import { config } from '../config.ts';
+import { dynamo } from '../clients/dynamo.ts';
+import { s3Client } from '../clients/s3.ts';
+import { dynamoInsightsStore } from '../store/insights.store.ts';
+import { s3ObjectStore } from '../import/object-store.ts';
+import { tenantStore } from './stores/tenants.ts';
+import type { InsightsStore, RecomputeDeps } from '../insights/recompute.ts';
+
+let insightsStore: InsightsStore | undefined;
+
+export function insightsStores(): { insights: InsightsStore } {
+  insightsStore ??= dynamoInsightsStore(dynamo(), config().TABLE_NAME);
+  return { insights: insightsStore };
+}
+
+let recompute: RecomputeDeps | undefined;
+
+/** What the recompute workflow's steps need: the store, the tenant, and the export bucket for scratch objects. */
+export function recomputeDeps(): RecomputeDeps {
+  recompute ??= {
+    insights: insightsStores().insights,
+    getTenant: (id) => tenantStore().getTenant(id),
+    files: s3ObjectStore(s3Client()),
+    bucket: config().EXPORT_BUCKET,
+  };
+  return recompute;
+}

@@ -1,0 +1,173 @@
+/**
+ * What one event changes in the tenant's purchase collection and monthly counters: pure rules, no I/O.
+ * Capture (shared/events/ingest.ts) calls them with a booking's or order's state before and after the
+ * event, and writes the result in the event's own transaction, so the collection and the counters move
+ * exactly with the card's stats (the same "subtract what the old state gave, add what the new one gives"
+ * as `applyContribution` in shared/events/merge.ts): any delivery order ends in the same figures.
+ */
+import type { BookingState, OrderState, SubjectState } from '../events/merge.ts';
+
+/** One line of an order, as the event carried it (kept for part 2 of the insights: baskets). */
+export interface LineItem {
+  sku: string;
+  name: string;
+  quantity: number;
+  unitPrice: number;
+}
+
+/** A purchase: an `order.completed`, or a completed booking with an amount. */
+export interface PurchaseRecord {
+  kind: 'O' | 'B';
+  /** orderId or bookingId. */
+  id: string;
+  /** ISO date-time of the purchase (the order's occurredAt; the booking's completion). */
+  at: string;
+  /** Minor units, > 0 (an amount set to 0 takes the purchase away). */
+  amount: number;
+  items?: LineItem[];
+}
+
+const occurredAtOf = (stamp: string) => stamp.split('#')[0]!;
+
+/** The purchase a booking's or order's state stands for, or none (not completed, no amount, cancelled). */
+export function purchaseOf(s: SubjectState | undefined, items?: LineItem[]): PurchaseRecord | undefined {
+  if (!s) return undefined;
+  if (s.kind === 'order') {
+    if (!(s.total > 0)) return undefined;
+    return { kind: 'O', id: s.orderId, at: occurredAtOf(s.at), amount: s.total, ...(items ? { items } : {}) };
+  }
+  if (s.status !== 'completed' || !s.amount || !(s.amount > 0)) return undefined;
+  return { kind: 'B', id: s.bookingId, at: s.completedAt ?? occurredAtOf(s.statusAt), amount: s.amount };
+}
+
+/** What the purchase collection needs after an event: nothing, a Put of the new record, or a Delete. */
+export type PurchaseChange = { put: PurchaseRecord } | { delete: { kind: 'O' | 'B'; id: string } } | undefined;
+
+export function purchaseChange(prev: SubjectState | undefined, next: SubjectState | undefined, items?: LineItem[]): PurchaseChange {
+  if (prev === next) return undefined; // an older event that changed nothing
+  const before = purchaseOf(prev);
+  const after = purchaseOf(next, items);
+  if (after) {
+    // Orders: a newer event for the order carries its lines; re-put even when total and time are unchanged.
+    if (before && after.kind === 'B' && before.at === after.at && before.amount === after.amount) return undefined;
+    return { put: after };
+  }
+  if (before) return { delete: { kind: before.kind, id: before.id } };
+  return undefined;
+}
+
+// ---- months ----
+
+export const MONTH_COUNTERS = ['newCustomers', 'returningCustomers', 'orders', 'revenue', 'bookings', 'noShows'] as const;
+export type MonthCounter = (typeof MONTH_COUNTERS)[number];
+export type MonthFigures = Record<MonthCounter, number>;
+/** Deltas by month `YYYY-MM`; only non-zero counters are present. */
+export type MonthDeltas = Record<string, Partial<MonthFigures>>;
+
+const monthFormatters = new Map<string, Intl.DateTimeFormat>();
+/** `YYYY-MM` of the instant `iso` in `timeZone`. */
+export function monthOf(iso: string, timeZone: string): string {
+  let f = monthFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', calendar: 'gregory', numberingSystem: 'latn' });
+    monthFormatters.set(timeZone, f);
+  }
+  const parts = f.formatToParts(Date.parse(iso));
+  return `${parts.find((p) => p.type === 'year')!.value}-${parts.find((p) => p.type === 'month')!.value}`;
+}
+
+/** The month a booking counts in: its reservation `date` when known, else when we first heard of it. */
+export function bookingMonth(s: BookingState, timeZone: string): string {
+  if (s.date && /^\d{4}-\d{2}/.test(s.date)) return s.date.slice(0, 7);
+  return monthOf(s.firstAt ?? occurredAtOf(s.statusAt), timeZone);
+}
+
+/** What one booking's or order's state adds to the monthly counters (orders, revenue, bookings, noShows). */
+export function monthContribution(s: SubjectState | undefined, timeZone: string): MonthDeltas {
+  const out: MonthDeltas = {};
+  const add = (month: string, counter: MonthCounter, v: number) => {
+    if (!v) return;
+    const m = (out[month] ??= {});
+    m[counter] = (m[counter] ?? 0) + v;
+  };
+  if (!s) return out;
+  if (s.kind === 'order') {
+    const month = monthOf(occurredAtOf((s as OrderState).at), timeZone);
+    add(month, 'orders', 1);
+    add(month, 'revenue', s.total);
+    return out;
+  }
+  const month = bookingMonth(s, timeZone);
+  add(month, 'bookings', 1);
+  if (s.status === 'no_show') add(month, 'noShows', 1);
+  const p = purchaseOf(s);
+  if (p) add(monthOf(p.at, timeZone), 'revenue', p.amount);
+  return out;
+}
+
+/** `after − before`, month by month, dropping zeros. */
+export function subtractMonths(after: MonthDeltas, before: MonthDeltas): MonthDeltas {
+  const out: MonthDeltas = {};
+  for (const month of new Set([...Object.keys(after), ...Object.keys(before)])) {
+    for (const c of MONTH_COUNTERS) {
+      const d = (after[month]?.[c] ?? 0) - (before[month]?.[c] ?? 0);
+      if (d) (out[month] ??= {})[c] = d;
+    }
+  }
+  return out;
+}
+
+export function addMonths(a: MonthDeltas, b: MonthDeltas): MonthDeltas {
+  return subtractMonths(a, subtractMonths({}, b));
+}
+
+/**
+ * A card's purchases per month (`YYYY-MM` → count), kept on the card (internal) so that "returning" can be
+ * decided without reading the history. A customer is *returning* in month M when they made a purchase in M
+ * and their first purchase was in an earlier month.
+ */
+export type PurchaseMonths = Record<string, number>;
+
+export function nextPurchaseMonths(months: PurchaseMonths | undefined, change: PurchaseChange, before: PurchaseRecord | undefined, timeZone: string): PurchaseMonths {
+  const next: PurchaseMonths = { ...months };
+  if (!change) return next;
+  if (before) {
+    const m = monthOf(before.at, timeZone);
+    next[m] = (next[m] ?? 0) - 1;
+    if (next[m]! <= 0) delete next[m];
+  }
+  if ('put' in change) {
+    const m = monthOf(change.put.at, timeZone);
+    next[m] = (next[m] ?? 0) + 1;
+  }
+  return next;
+}
+
+/** The months in which the customer counts as returning. */
+export function returningMonths(months: PurchaseMonths | undefined): string[] {
+  const held = Object.keys(months ?? {})
+    .filter((m) => (months![m] ?? 0) > 0)
+    .sort();
+  return held.slice(1);
+}
+
+/** returningCustomers deltas when a card's purchase months change (an earlier first purchase can turn a month returning). */
+export function returningDeltas(before: PurchaseMonths | undefined, after: PurchaseMonths | undefined): MonthDeltas {
+  const was = new Set(returningMonths(before));
+  const is = new Set(returningMonths(after));
+  const out: MonthDeltas = {};
+  for (const m of is) if (!was.has(m)) out[m] = { returningCustomers: 1 };
+  for (const m of was) if (!is.has(m)) out[m] = { returningCustomers: -1 };
+  return out;
+}
+
+/** Sums counter items (one per shard and month) into the summary's `months`, oldest first. */
+export function sumMonths(rows: Iterable<{ month: string } & Partial<MonthFigures>>): ({ month: string } & MonthFigures)[] {
+  const by = new Map<string, MonthFigures>();
+  for (const r of rows) {
+    const m = by.get(r.month) ?? (Object.fromEntries(MONTH_COUNTERS.map((c) => [c, 0])) as MonthFigures);
+    for (const c of MONTH_COUNTERS) m[c] += Number(r[c] ?? 0);
+    by.set(r.month, m);
+  }
+  return [...by.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([month, f]) => ({ month, ...f }));
+}

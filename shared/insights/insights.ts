@@ -1,0 +1,172 @@
+/**
+ * The insights use cases behind the API (`/v1/insights/...`) and the nightly schedule: start a recompute,
+ * read one, and answer summary, forecast, breakdown and top customers from what the last recompute stored
+ * (plus the monthly counters, kept up to date by capture). No request reads every customer.
+ */
+import * as z from 'zod';
+import { ulid } from 'ulid';
+import type { Tenant } from '../domain/tenant.schema.ts';
+import { publicView, type Customer } from '../domain/customer.schema.ts';
+import { NotFoundError, invalid } from '../domain/errors.ts';
+import { localDate, startOfLocalDay } from '../domain/customer-filter.ts';
+import { RFM_GROUPS, type RfmGroup } from './rfm.ts';
+import { sumMonths } from './flows.ts';
+import {
+  BREAKDOWN_DIMENSIONS,
+  MAX_FORECAST_DAYS,
+  TOP_N,
+  type ForecastPoint,
+  type InsightsStore,
+  type RecomputeRecord,
+  type StoredSummary,
+} from './recompute.ts';
+import type { InsightsExecutionInput } from '../workflows.ts';
+
+export interface InsightsContext {
+  insights: InsightsStore;
+  tenant: Tenant;
+  now?: () => Date;
+}
+export type StartRecompute = (input: InsightsExecutionInput) => Promise<unknown>;
+
+// ---- schemas (the handlers validate with them; the OpenAPI document is generated from them) ----
+
+export const RecomputeRequestSchema = z
+  .object({
+    /** A date (`YYYY-MM-DD`: the end of that day in the tenant's time zone) or a date-time; default now. */
+    asOf: z.union([z.iso.date(), z.iso.datetime({ offset: true })]).optional(),
+  })
+  .strict();
+export const ForecastQuerySchema = z.object({ days: z.coerce.number().int().min(0).max(MAX_FORECAST_DAYS).default(90) }).strict();
+export const BreakdownQuerySchema = z.object({ by: z.enum(BREAKDOWN_DIMENSIONS) }).strict();
+export const TopCustomersQuerySchema = z
+  .object({ by: z.enum(['clv12m', 'totalSpent', 'pAlive']), limit: z.coerce.number().int().min(1).max(TOP_N).default(10) })
+  .strict();
+
+// ---- recomputes ----
+
+export function resolveAsOf(asOf: string | undefined, tenant: Tenant, now: Date): string {
+  if (!asOf) return now.toISOString();
+  const at = /^\d{4}-\d{2}-\d{2}$/.test(asOf)
+    ? new Date(startOfLocalDay(nextDay(asOf), tenant.timeZone).getTime() - 1)
+    : new Date(asOf);
+  if (at.getTime() > now.getTime()) {
+    // Today's date means "up to now".
+    if (asOf === localDate(now, tenant.timeZone)) return now.toISOString();
+    throw invalid('asOf', 'must not be in the future');
+  }
+  return at.toISOString();
+}
+const nextDay = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+
+const noCounts = () => ({ customers: 0, purchasers: 0, purchases: 0, cardsUpdated: 0 });
+
+/** Records a pending recompute and starts its workflow. */
+export async function requestRecompute(ctx: InsightsContext & { start: StartRecompute }, body: z.infer<typeof RecomputeRequestSchema>, trigger: RecomputeRecord['trigger'] = 'api') {
+  const now = ctx.now?.() ?? new Date();
+  const record: RecomputeRecord = { id: ulid(), status: 'pending', asOf: resolveAsOf(body.asOf, ctx.tenant, now), trigger, createdAt: now.toISOString(), counts: noCounts() };
+  await ctx.insights.createRecompute(ctx.tenant.id, record);
+  try {
+    await ctx.start({ tenantId: ctx.tenant.id, recomputeId: record.id });
+  } catch (e) {
+    await ctx.insights.updateRecompute(ctx.tenant.id, record.id, { status: 'failed', reason: 'The recompute could not be started; try again shortly.' });
+    throw e;
+  }
+  return { recomputeId: record.id, asOf: record.asOf };
+}
+
+export async function getRecompute(ctx: InsightsContext, id: string) {
+  const r = await ctx.insights.getRecompute(ctx.tenant.id, id);
+  if (!r) throw new NotFoundError(`Recompute ${id}`);
+  const { status, asOf, counts, reason, trigger, createdAt, startedAt, completedAt } = r;
+  return { id: r.id, status, asOf, counts: { customers: counts.customers, purchasers: counts.purchasers, purchases: counts.purchases, cardsUpdated: counts.cardsUpdated }, ...(reason ? { reason } : {}), trigger, createdAt, startedAt, completedAt };
+}
+
+/** The nightly run: one recompute per tenant, as of now. */
+export async function startNightlyRecomputes(ctx: { insights: InsightsStore; start: StartRecompute; now?: () => Date }) {
+  const started: string[] = [];
+  for (const tenantId of await ctx.insights.tenantIds()) {
+    const now = ctx.now?.() ?? new Date();
+    const record: RecomputeRecord = { id: ulid(), status: 'pending', asOf: now.toISOString(), trigger: 'schedule', createdAt: now.toISOString(), counts: noCounts() };
+    await ctx.insights.createRecompute(tenantId, record);
+    await ctx.start({ tenantId, recomputeId: record.id });
+    started.push(record.id);
+  }
+  return started;
+}
+
+// ---- reading what the last recompute stored ----
+
+const noGroups = () => Object.fromEntries(RFM_GROUPS.map((g) => [g, 0])) as Record<RfmGroup, number>;
+
+export async function summary(ctx: InsightsContext) {
+  const [stored, months] = await Promise.all([ctx.insights.getSummary(ctx.tenant.id), ctx.insights.monthRows(ctx.tenant.id)]);
+  const base = stored
+    ? { asOf: stored.asOf, customers: stored.customers, purchasers: stored.purchasers, rfmGroups: inOrder(stored.rfmGroups), atRisk: stored.atRisk, models: modelsInOrder(stored.models) }
+    : {
+        asOf: null,
+        customers: 0,
+        purchasers: 0,
+        rfmGroups: noGroups(),
+        atRisk: 0,
+        models: { bgnbd: null, gammaGamma: null, reason: 'No recompute has run yet: POST /v1/insights/recompute, or wait for the nightly one.' },
+      };
+  return { ...base, months: sumMonths(months as never) };
+}
+
+/** Stored maps come back in any key order: the answer lists them as documented. */
+const inOrder = (groups: Record<string, number>) => Object.fromEntries(RFM_GROUPS.map((g) => [g, groups[g] ?? 0])) as Record<RfmGroup, number>;
+function modelsInOrder(m: StoredSummary['models']): StoredSummary['models'] {
+  const pick = <T extends object>(o: T | null, keys: (keyof T)[]) => (o ? (Object.fromEntries(keys.map((k) => [k, o[k]])) as T) : null);
+  return {
+    bgnbd: pick(m.bgnbd, ['r', 'alpha', 'a', 'b', 'logLikelihood', 'customers']),
+    gammaGamma: pick(m.gammaGamma, ['p', 'q', 'gamma', 'customers']),
+    ...(m.reason ? { reason: m.reason } : {}),
+  };
+}
+
+/** The stored forecast curve at `days`: exact at the stored horizons, linear in between. */
+export function interpolateForecast(curve: ForecastPoint[], days: number): Omit<ForecastPoint, 'days'> {
+  const exact = curve.find((p) => p.days === days);
+  if (exact) return { expectedPurchases: exact.expectedPurchases, ...(exact.expectedRevenue !== undefined ? { expectedRevenue: exact.expectedRevenue } : {}) };
+  const upper = curve.findIndex((p) => p.days > days);
+  const a = curve[upper - 1]!;
+  const b = curve[upper]!;
+  const w = (days - a.days) / (b.days - a.days);
+  const lerp = (x: number, y: number) => x + (y - x) * w;
+  const out: Omit<ForecastPoint, 'days'> = { expectedPurchases: Math.round(lerp(a.expectedPurchases, b.expectedPurchases) * 100) / 100 };
+  if (a.expectedRevenue !== undefined && b.expectedRevenue !== undefined) out.expectedRevenue = Math.round(lerp(a.expectedRevenue, b.expectedRevenue));
+  return out;
+}
+
+export async function forecast(ctx: InsightsContext, days: number) {
+  const stored = await ctx.insights.getSummary(ctx.tenant.id);
+  if (!stored) return { asOf: null, days, expectedPurchases: null, expectedRevenue: null, reason: 'No recompute has run yet.' };
+  if (!stored.forecast) return { asOf: stored.asOf, days, expectedPurchases: null, expectedRevenue: null, reason: stored.models.reason ?? 'No purchase model.' };
+  const f = interpolateForecast(stored.forecast, days);
+  return { asOf: stored.asOf, days, expectedPurchases: f.expectedPurchases, expectedRevenue: f.expectedRevenue ?? null };
+}
+
+export async function breakdown(ctx: InsightsContext, by: (typeof BREAKDOWN_DIMENSIONS)[number]) {
+  const stored = await ctx.insights.getSummary(ctx.tenant.id);
+  const items = (stored?.breakdown[by] ?? []).map(({ key, customers, orders, revenue, averageOrderValue }) => ({ key, customers, orders, revenue, averageOrderValue }));
+  return { asOf: stored?.asOf ?? null, by, items };
+}
+
+/** clv12m and pAlive: the ranked list the last recompute stored; totalSpent: the list index (gsi4). */
+export async function topCustomers(
+  ctx: InsightsContext & { listByTotalSpent: (limit: number) => Promise<{ items: Customer[]; nextCursor: string | null }> },
+  by: 'clv12m' | 'totalSpent' | 'pAlive',
+  limit: number,
+) {
+  if (by === 'totalSpent') {
+    const page = await ctx.listByTotalSpent(limit);
+    return { items: page.items, nextCursor: null };
+  }
+  const stored = await ctx.insights.getSummary(ctx.tenant.id);
+  const ranked = (stored?.top[by] ?? []).slice(0, limit);
+  const cards = await ctx.insights.cardsByIds(ctx.tenant.id, ranked.map((r) => r.id));
+  // A card erased or merged away since the recompute is left out.
+  return { items: ranked.map((r) => cards.get(r.id)).filter((c): c is Customer => !!c).map(publicView), nextCursor: null };
+}
+

@@ -1,0 +1,472 @@
+/**
+ * The steps of the insights recompute workflow (infra/insights-workflow.ts), for one tenant:
+ *
+ *   Start → ReadShards (Map over the 8 shards: ReadShard) → Compute → WriteShards (Map: WriteShard) → Finish
+ *   any failure (after retries) → MarkFailed → Failed
+ *
+ * - ReadShard reads one shard of the purchase collection (never a customer partition) and writes, per
+ *   customer, their purchases and favourite items to a scratch object in the export bucket.
+ * - Compute streams the 8 scratch objects through computeInsights (one pass, typed arrays), writes each
+ *   purchaser's insights to a scratch object per shard, and keeps the summary, a forecast curve and the
+ *   top-100 lists by clv12m and pAlive.
+ * - WriteShard reads one shard of the card index (gsi1), compares each card's insights (and automatic
+ *   tags) with the new ones, and updates only the cards that change (UpdateItem SET insights, never a
+ *   full card rewrite); it also adds the shard's cards to the breakdown.
+ * - Finish stores the summary (with breakdown, forecast, top lists) and completes the recompute record.
+ * Every step can run again (task retries): it rewrites the same objects, and a card already up to date is
+ * not written twice.
+ */
+import { computeInsights, type CustomerInsights, type ModelSummary } from './compute.ts';
+import { applyAutoTags, type AutoTagContext } from './auto-tags.ts';
+import type { RfmGroup } from './rfm.ts';
+import type { Customer } from '../domain/customer.schema.ts';
+import type { Tenant } from '../domain/tenant.schema.ts';
+import type { ObjectStore } from '../import/object-store.ts';
+import { objectKeys } from '../object-keys.ts';
+import { CUSTOMER_SHARDS, customerShard } from '../domain/sharding.ts';
+
+// ---- ports ----
+
+export interface PurchaseRow {
+  customerId: string;
+  at: string;
+  amount: number;
+  items?: { sku: string; name: string; quantity: number }[];
+}
+
+export type InsightCard = Customer & { autoTagged?: string[] };
+
+export interface RecomputeRecord {
+  id: string;
+  status: 'pending' | 'running' | 'completed' | 'failed';
+  asOf: string;
+  trigger: 'api' | 'schedule' | 'cli';
+  createdAt: string;
+  startedAt?: string;
+  completedAt?: string;
+  counts: { customers: number; purchasers: number; purchases: number; cardsUpdated: number };
+  reason?: string;
+}
+
+export interface ForecastPoint {
+  days: number;
+  expectedPurchases: number;
+  expectedRevenue?: number;
+}
+
+export interface BreakdownRow {
+  key: string;
+  customers: number;
+  orders: number;
+  revenue: number;
+  averageOrderValue: number;
+}
+
+export const BREAKDOWN_DIMENSIONS = ['ageBand', 'gender', 'city', 'country', 'language', 'tag', 'rfmGroup'] as const;
+export type BreakdownDimension = (typeof BREAKDOWN_DIMENSIONS)[number];
+
+export interface StoredSummary {
+  recomputeId: string;
+  asOf: string;
+  completedAt: string;
+  customers: number;
+  purchasers: number;
+  rfmGroups: Record<RfmGroup, number>;
+  atRisk: number;
+  models: ModelSummary;
+  /** Forecast of the tenant's purchasers at FORECAST_HORIZONS; null without a BG/NBD fit. */
+  forecast: ForecastPoint[] | null;
+  top: { clv12m: { id: string; value: number }[]; pAlive: { id: string; value: number }[] };
+  breakdown: Record<BreakdownDimension, BreakdownRow[]>;
+}
+
+/** Read and write units a store consumed (benchmarks pass one to count them). */
+export interface ConsumedCapacity {
+  read: number;
+  write: number;
+}
+
+export interface InsightsStore {
+  purchases(tenantId: string, shard: number): AsyncIterable<PurchaseRow[]>;
+  cards(tenantId: string, shard: number): AsyncIterable<InsightCard[]>;
+  card(tenantId: string, customerId: string): Promise<InsightCard | undefined>;
+  cardsByIds(tenantId: string, ids: string[]): Promise<Map<string, Customer>>;
+  /** false: the card is gone or not at `version` any more. */
+  updateInsights(tenantId: string, customerId: string, version: number, change: { insights: unknown | null; tags?: string[]; autoTagged?: string[] }): Promise<boolean>;
+  createRecompute(tenantId: string, r: RecomputeRecord): Promise<void>;
+  getRecompute(tenantId: string, id: string): Promise<RecomputeRecord | undefined>;
+  updateRecompute(tenantId: string, id: string, patch: Partial<RecomputeRecord>): Promise<void>;
+  putSummary(tenantId: string, s: StoredSummary): Promise<void>;
+  getSummary(tenantId: string): Promise<StoredSummary | undefined>;
+  monthRows(tenantId: string): Promise<({ month: string } & Record<string, unknown>)[]>;
+  tenantIds(): Promise<string[]>;
+}
+
+export interface RecomputeDeps {
+  insights: InsightsStore;
+  getTenant(tenantId: string): Promise<Tenant | undefined>;
+  files: ObjectStore;
+  bucket: string;
+  now?: () => Date;
+}
+
+// ---- the card's insights ----
+
+export type CardInsights = CustomerInsights & { favouriteItems: { sku: string; name: string; quantity: number }[] };
+
+/** Horizons (days) at which Compute stores the forecast; the route interpolates between them. */
+export const FORECAST_HORIZONS = [0, 7, 14, 30, 60, 90, 120, 180, 270, 365, 540, 730] as const;
+export const MAX_FORECAST_DAYS = 730;
+/** Length of the stored top lists (the route's `limit` goes up to it). */
+export const TOP_N = 100;
+/** Each breakdown keeps at most this many keys (by customers); the rest add up under `other`. */
+export const MAX_BREAKDOWN_KEYS = 200;
+const FAVOURITES = 3;
+/** UpdateItems in flight per shard while writing cards back (8 shards: 128 for the tenant). */
+const WRITE_CONCURRENCY = 16;
+
+// ---- step inputs and outputs ----
+
+export interface RecomputeInput {
+  tenantId: string;
+  recomputeId: string;
+}
+export interface ShardInput extends RecomputeInput {
+  shard: number;
+  asOf: string;
+}
+export interface StartOutput extends RecomputeInput {
+  asOf: string;
+  shards: ShardInput[];
+}
+export interface ReadShardOutput {
+  shard: number;
+  customers: number;
+  purchases: number;
+}
+export interface ComputeOutput extends StartOutput {
+  computed: Omit<StoredSummary, 'recomputeId' | 'completedAt' | 'customers' | 'breakdown'>;
+  read: { purchases: number };
+}
+export interface WriteShardOutput {
+  shard: number;
+  cards: number;
+  updated: number;
+}
+
+const objectKey = objectKeys.recomputeShard;
+
+export async function start(d: RecomputeDeps, input: RecomputeInput): Promise<StartOutput> {
+  const record = await d.insights.getRecompute(input.tenantId, input.recomputeId);
+  if (!record) throw new RecomputeGoneError(`recompute ${input.recomputeId} of ${input.tenantId} does not exist`);
+  if (record.status === 'pending') await d.insights.updateRecompute(input.tenantId, input.recomputeId, { status: 'running', startedAt: (d.now?.() ?? new Date()).toISOString() });
+  const shards = Array.from({ length: CUSTOMER_SHARDS }, (_, shard) => ({ ...input, shard, asOf: record.asOf }));
+  return { ...input, asOf: record.asOf, shards };
+}
+
+export class RecomputeGoneError extends Error {
+  override name = 'RecomputeGoneError';
+}
+
+/** One shard of the purchase collection → `{ c, p: [[at, amount]...], f: favourites }` lines, one per customer. */
+export async function readShard(d: RecomputeDeps, input: ShardInput): Promise<ReadShardOutput> {
+  let customers = 0;
+  let purchases = 0;
+  const asOfMs = Date.parse(input.asOf);
+  async function* lines(): AsyncGenerator<string> {
+    let current: string | undefined;
+    let held: [string, number][] = [];
+    let items = new Map<string, { sku: string; name: string; quantity: number }>();
+    const flush = () => {
+      const favourites = [...items.values()].sort((a, b) => b.quantity - a.quantity || (a.sku < b.sku ? -1 : 1)).slice(0, FAVOURITES);
+      customers++;
+      return `${JSON.stringify({ c: current, p: held, f: favourites })}\n`;
+    };
+    for await (const page of d.insights.purchases(input.tenantId, input.shard)) {
+      for (const row of page) {
+        if (row.customerId !== current) {
+          if (current !== undefined) yield flush();
+          current = row.customerId;
+          held = [];
+          items = new Map();
+        }
+        purchases++;
+        held.push([row.at, row.amount]);
+        if (Date.parse(row.at) > asOfMs) continue;
+        for (const i of row.items ?? []) {
+          const f = items.get(i.sku) ?? { sku: i.sku, name: i.name, quantity: 0 };
+          f.quantity += i.quantity;
+          items.set(i.sku, f);
+        }
+      }
+    }
+    if (current !== undefined) yield flush();
+  }
+  await d.files.write(d.bucket, objectKey(input.tenantId, input.recomputeId, 'purchases', input.shard), lines(), 'application/x-ndjson');
+  return { shard: input.shard, customers, purchases };
+}
+
+/** The lines of a scratch object, parsed, one at a time (the object is never held whole). */
+async function* readLines<T>(d: RecomputeDeps, key: string): AsyncGenerator<T> {
+  const body = await d.files.read(d.bucket, key, 0);
+  if (!body) throw new Error(`scratch object ${key} is missing`);
+  const decoder = new TextDecoder();
+  let rest = '';
+  for await (const chunk of body) {
+    rest += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = rest.indexOf('\n')) >= 0) {
+      const line = rest.slice(0, nl);
+      rest = rest.slice(nl + 1);
+      if (line) yield JSON.parse(line) as T;
+    }
+  }
+  rest += decoder.decode();
+  if (rest.trim()) yield JSON.parse(rest) as T;
+}
+
+type PurchaseLine = { c: string; p: [string, number][]; f: CardInsights['favouriteItems'] };
+
+export async function compute(d: RecomputeDeps, input: StartOutput & { read?: ReadShardOutput[] }): Promise<ComputeOutput> {
+  const tenant = await d.getTenant(input.tenantId);
+  if (!tenant) throw new RecomputeGoneError(`tenant ${input.tenantId} does not exist`);
+  async function* customers() {
+    for (let shard = 0; shard < CUSTOMER_SHARDS; shard++) {
+      for await (const line of readLines<PurchaseLine>(d, objectKey(input.tenantId, input.recomputeId, 'purchases', shard))) {
+        yield { customerId: line.c, purchases: line.p.map(([at, amount]) => ({ at, amount })) };
+      }
+    }
+  }
+  const result = await computeInsights(customers(), { asOf: input.asOf, timeZone: tenant.timeZone, discountRate: tenant.discountRate });
+
+  // Favourite items come from a second pass over the same scratch objects, in the same order as the insights
+  // (computeInsights yields purchasers in read order): nothing per customer is held besides what compute keeps.
+  const favourites = (async function* () {
+    for (let shard = 0; shard < CUSTOMER_SHARDS; shard++) yield* readLines<PurchaseLine>(d, objectKey(input.tenantId, input.recomputeId, 'purchases', shard));
+  })();
+  const favouritesOf = async (customerId: string) => {
+    for (;;) {
+      const { value, done } = await favourites.next();
+      if (done) return [];
+      if (value.c === customerId) return value.f;
+    }
+  };
+  const topClv = new TopList(TOP_N);
+  const topAlive = new TopList(TOP_N);
+  const it = result.insights()[Symbol.iterator]();
+  let next = it.next();
+  for (let shard = 0; shard < CUSTOMER_SHARDS; shard++) {
+    async function* lines(): AsyncGenerator<string> {
+      while (!next.done && customerShard(next.value.customerId) === shard) {
+        const { customerId, insights } = next.value;
+        const card: CardInsights = { ...insights, favouriteItems: await favouritesOf(customerId) };
+        if (insights.clv12m !== undefined) topClv.offer(customerId, insights.clv12m);
+        if (insights.pAlive !== undefined) topAlive.offer(customerId, insights.pAlive);
+        yield `${JSON.stringify({ c: customerId, i: card })}\n`;
+        next = it.next();
+      }
+    }
+    await d.files.write(d.bucket, objectKey(input.tenantId, input.recomputeId, 'insights', shard), lines(), 'application/x-ndjson');
+  }
+  const forecast = result.models.bgnbd ? FORECAST_HORIZONS.map((days) => result.forecast(days)!) : null;
+  return {
+    tenantId: input.tenantId,
+    recomputeId: input.recomputeId,
+    asOf: input.asOf,
+    shards: input.shards,
+    read: { purchases: (input.read ?? []).reduce((n, r) => n + r.purchases, 0) },
+    computed: {
+      asOf: input.asOf,
+      purchasers: result.purchasers,
+      rfmGroups: result.rfmGroups,
+      atRisk: result.atRisk,
+      models: result.models,
+      forecast,
+      top: { clv12m: topClv.list(), pAlive: topAlive.list() },
+    },
+  };
+}
+
+/** The best `n` (id, value) pairs seen, highest first (ties: smaller id first); memory O(n). */
+class TopList {
+  private items: { id: string; value: number }[] = [];
+  constructor(private readonly n: number) {}
+  offer(id: string, value: number) {
+    this.items.push({ id, value });
+    if (this.items.length >= 4 * this.n) this.trim();
+  }
+  private trim() {
+    this.items.sort((a, b) => b.value - a.value || (a.id < b.id ? -1 : 1));
+    this.items.length = Math.min(this.items.length, this.n);
+  }
+  list() {
+    this.trim();
+    return this.items;
+  }
+}
+
+/** Insights equal but for `asOf` (which moves with every recompute): a card whose figures did not change is not written. */
+export function sameInsights(a: unknown, b: unknown): boolean {
+  const strip = (x: unknown) => (x && typeof x === 'object' ? { ...(x as Record<string, unknown>), asOf: undefined } : x);
+  return canonical(strip(a)) === canonical(strip(b));
+}
+function canonical(x: unknown): string {
+  if (x === null || x === undefined) return 'null';
+  if (Array.isArray(x)) return `[${x.map(canonical).join(',')}]`;
+  if (typeof x === 'object') {
+    return `{${Object.keys(x as object)
+      .filter((k) => (x as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((x as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(x);
+}
+
+export function ageBand(birthDate: string | null, asOf: string): string {
+  if (!birthDate) return 'unknown';
+  const day = asOf.slice(0, 10);
+  let age = Number(day.slice(0, 4)) - Number(birthDate.slice(0, 4));
+  if (day.slice(5) < birthDate.slice(5, 10)) age--;
+  if (age < 25) return '<25';
+  if (age < 35) return '25-34';
+  if (age < 45) return '35-44';
+  if (age < 55) return '45-54';
+  if (age < 65) return '55-64';
+  return '65+';
+}
+
+type BreakdownPartial = Record<BreakdownDimension, Record<string, { customers: number; orders: number; revenue: number }>>;
+
+function addToBreakdown(b: BreakdownPartial, card: InsightCard, insights: CardInsights | undefined, asOf: string) {
+  const orders = (card.stats as { purchases?: number }).purchases ?? card.stats.orders;
+  const revenue = card.stats.totalSpent;
+  const add = (dim: BreakdownDimension, key: string) => {
+    const row = (b[dim][key] ??= { customers: 0, orders: 0, revenue: 0 });
+    row.customers++;
+    row.orders += orders;
+    row.revenue += revenue;
+  };
+  add('ageBand', ageBand(card.birthDate, asOf));
+  add('gender', card.gender ?? 'unknown');
+  add('city', card.city ?? 'unknown');
+  add('country', card.country ?? 'unknown');
+  add('language', card.language?.toLowerCase().split('-')[0] ?? 'unknown');
+  for (const tag of card.tags.length ? card.tags : ['none']) add('tag', tag);
+  add('rfmGroup', insights?.rfm.group ?? 'none');
+}
+
+const emptyBreakdown = (): BreakdownPartial => Object.fromEntries(BREAKDOWN_DIMENSIONS.map((d) => [d, {}])) as BreakdownPartial;
+
+export async function writeShard(d: RecomputeDeps, input: ShardInput): Promise<WriteShardOutput> {
+  const tenant = await d.getTenant(input.tenantId);
+  if (!tenant) throw new RecomputeGoneError(`tenant ${input.tenantId} does not exist`);
+  const now = d.now?.() ?? new Date();
+  const fresh = new Map<string, CardInsights>();
+  for await (const line of readLines<{ c: string; i: CardInsights }>(d, objectKey(input.tenantId, input.recomputeId, 'insights', input.shard))) fresh.set(line.c, line.i);
+
+  const breakdown = emptyBreakdown();
+  let cards = 0;
+  let updated = 0;
+  const settle = async (seen: InsightCard) => {
+    let card: InsightCard | undefined = seen;
+    // The index is eventually consistent, and events keep arriving: a card that moved on is read again.
+    for (let attempt = 0; card && attempt < 3; attempt++) {
+      const change = insightsChange(card, fresh.get(card.id), tenant, now);
+      if (!change) break;
+      if (await d.insights.updateInsights(input.tenantId, card.id, card.version, change)) {
+        updated++;
+        break;
+      }
+      card = await d.insights.card(input.tenantId, card.id);
+    }
+    if (card) addToBreakdown(breakdown, card, fresh.get(card.id), input.asOf);
+  };
+  for await (const page of d.insights.cards(input.tenantId, input.shard)) {
+    cards += page.length;
+    // A page's updates go out WRITE_CONCURRENCY at a time (a page is at most 1 MB of cards).
+    const queue = [...page];
+    await Promise.all(Array.from({ length: WRITE_CONCURRENCY }, async () => {
+      for (let c = queue.shift(); c; c = queue.shift()) await settle(c);
+    }));
+  }
+  await d.files.write(d.bucket, objectKey(input.tenantId, input.recomputeId, 'breakdown', input.shard), (async function* () {
+    yield JSON.stringify(breakdown);
+  })(), 'application/json');
+  return { shard: input.shard, cards, updated };
+}
+
+/** What to write to a card: its new insights and automatic tags, or nothing when neither changes. */
+export function insightsChange(card: InsightCard, fresh: CardInsights | undefined, tenant: AutoTagContext, now: Date) {
+  const changed = !sameInsights(card.insights, fresh);
+  const insights = changed ? (fresh ?? null) : (card.insights ?? null);
+  const withInsights = { ...card, insights: insights ?? undefined } as InsightCard;
+  const tagged = applyAutoTags(withInsights, tenant, now);
+  const retagged = tagged !== withInsights;
+  if (!changed && !retagged) return undefined;
+  return { insights, ...(retagged ? { tags: tagged.tags, autoTagged: tagged.autoTagged ?? [] } : {}) };
+}
+
+export async function finish(d: RecomputeDeps, input: ComputeOutput & { written: WriteShardOutput[] }): Promise<{ tenantId: string; recomputeId: string; status: 'completed' }> {
+  const merged = emptyBreakdown();
+  for (let shard = 0; shard < CUSTOMER_SHARDS; shard++) {
+    for await (const part of readLines<BreakdownPartial>(d, objectKey(input.tenantId, input.recomputeId, 'breakdown', shard))) {
+      for (const dim of BREAKDOWN_DIMENSIONS) {
+        for (const [key, r] of Object.entries(part[dim])) {
+          const row = (merged[dim][key] ??= { customers: 0, orders: 0, revenue: 0 });
+          row.customers += r.customers;
+          row.orders += r.orders;
+          row.revenue += r.revenue;
+        }
+      }
+    }
+  }
+  const breakdown = Object.fromEntries(BREAKDOWN_DIMENSIONS.map((dim) => [dim, rows(merged[dim])])) as StoredSummary['breakdown'];
+  const customers = input.written.reduce((n, w) => n + w.cards, 0);
+  const cardsUpdated = input.written.reduce((n, w) => n + w.updated, 0);
+  const completedAt = (d.now?.() ?? new Date()).toISOString();
+  await d.insights.putSummary(input.tenantId, { recomputeId: input.recomputeId, completedAt, customers, breakdown, ...input.computed });
+  await d.insights.updateRecompute(input.tenantId, input.recomputeId, {
+    status: 'completed',
+    completedAt,
+    counts: { customers, purchasers: input.computed.purchasers, purchases: input.read.purchases, cardsUpdated },
+  });
+  await cleanUp(d, input);
+  return { tenantId: input.tenantId, recomputeId: input.recomputeId, status: 'completed' };
+}
+
+function rows(by: Record<string, { customers: number; orders: number; revenue: number }>): BreakdownRow[] {
+  const all = Object.entries(by).sort(([ka, a], [kb, b]) => b.customers - a.customers || (ka < kb ? -1 : 1));
+  const kept = all.slice(0, MAX_BREAKDOWN_KEYS);
+  const rest = all.slice(MAX_BREAKDOWN_KEYS);
+  if (rest.length) {
+    kept.push(['other', rest.reduce((o, [, r]) => ({ customers: o.customers + r.customers, orders: o.orders + r.orders, revenue: o.revenue + r.revenue }), { customers: 0, orders: 0, revenue: 0 })]);
+  }
+  return kept.map(([key, r]) => ({ key, ...r, averageOrderValue: r.orders ? Math.round(r.revenue / r.orders) : 0 }));
+}
+
+async function cleanUp(d: RecomputeDeps, input: RecomputeInput) {
+  for (let shard = 0; shard < CUSTOMER_SHARDS; shard++) {
+    for (const what of ['purchases', 'insights', 'breakdown'] as const) await d.files.delete(d.bucket, objectKey(input.tenantId, input.recomputeId, what, shard)).catch(() => undefined);
+  }
+}
+
+/** The failure handler: the recompute is `failed` with a reason a person can read; scratch objects go. */
+export async function markFailed(d: RecomputeDeps, input: RecomputeInput & { error?: { Error?: string; Cause?: string } }): Promise<void> {
+  const reason = failureReason(input.error);
+  const record = await d.insights.getRecompute(input.tenantId, input.recomputeId);
+  if (!record) return;
+  await d.insights.updateRecompute(input.tenantId, input.recomputeId, { status: 'failed', completedAt: (d.now?.() ?? new Date()).toISOString(), reason });
+  await cleanUp(d, input);
+}
+
+export function failureReason(error: { Error?: string; Cause?: string } | undefined): string {
+  let message = error?.Cause ?? '';
+  try {
+    message = (JSON.parse(message) as { errorMessage?: string }).errorMessage ?? message;
+  } catch {
+    // a plain-text cause
+  }
+  if (error?.Error === 'States.Timeout') return 'The recompute took too long and was stopped; the previous figures are still shown. Try again later.';
+  return `The recompute could not finish (${message || error?.Error || 'unknown error'}); the previous figures are still shown. It was retried several times; try again later.`;
+}

@@ -1,0 +1,135 @@
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { Customer } from '../domain/customer.schema.ts';
+import type { InsightsStore, RecomputeRecord, StoredSummary, PurchaseRow, ConsumedCapacity } from '../insights/recompute.ts';
+import { cardEntity, cardInsightsUpdate, internalSet, withoutInternal } from './entities.ts';
+import { insightKeys, keys } from './keys.ts';
+import { CUSTOMER_SHARDS } from './table.ts';
+
+const RECORD_INTERNAL = internalSet('tenantId');
+
+/**
+ * The insights adapter: the purchase collection and card index read shard by shard, the card's insights
+ * update, recompute records, the stored summary and the monthly counters. DynamoDB requests only.
+ */
+export function dynamoInsightsStore(db: DynamoDBDocumentClient, TableName: string, capacity?: ConsumedCapacity): InsightsStore {
+  const ReturnConsumedCapacity = capacity ? ('TOTAL' as const) : undefined;
+  const count = (kind: 'read' | 'write', c: { CapacityUnits?: number } | { CapacityUnits?: number }[] | undefined) => {
+    if (!capacity || !c) return;
+    for (const x of Array.isArray(c) ? c : [c]) capacity[kind] += x.CapacityUnits ?? 0;
+  };
+
+  async function* query(input: Record<string, unknown>): AsyncGenerator<Record<string, unknown>[]> {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await db.send(new QueryCommand({ TableName, ...input, ExclusiveStartKey, ReturnConsumedCapacity } as never));
+      count('read', page.ConsumedCapacity);
+      yield page.Items ?? [];
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  }
+
+  return {
+    async *purchases(tenantId, shard) {
+      for await (const items of query({
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': insightKeys.purchasesPk(tenantId, shard) },
+        ProjectionExpression: 'customerId, #at, amount, #items',
+        ExpressionAttributeNames: { '#at': 'at', '#items': 'items' },
+      })) {
+        yield items as unknown as PurchaseRow[];
+      }
+    },
+
+    async *cards(tenantId, shard) {
+      for await (const items of query({ IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': keys.customerListPk(tenantId, shard) } })) {
+        yield items.map((i) => cardEntity.fromItem(i) as Customer & { autoTagged?: string[] });
+      }
+    },
+
+    async card(tenantId, customerId) {
+      const { Item } = await db.send(new GetCommand({ TableName, Key: keys.customerCard(tenantId, customerId), ConsistentRead: true }));
+      return Item ? (cardEntity.fromItem(Item) as Customer & { autoTagged?: string[] }) : undefined;
+    },
+
+    async cardsByIds(tenantId, ids) {
+      const out = new Map<string, Customer>();
+      for (let i = 0; i < ids.length; i += 100) {
+        let Keys: Record<string, unknown>[] = ids.slice(i, i + 100).map((id) => keys.customerCard(tenantId, id));
+        for (let attempt = 0; Keys.length && attempt < 8; attempt++) {
+          const res = await db.send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys } } }));
+          for (const item of res.Responses?.[TableName] ?? []) {
+            const c = cardEntity.fromItem(item);
+            out.set(c.id, c);
+          }
+          Keys = (res.UnprocessedKeys?.[TableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+        }
+      }
+      return out;
+    },
+
+    async updateInsights(tenantId, customerId, version, change) {
+      try {
+        const res = await db.send(new UpdateCommand({ ...cardInsightsUpdate(TableName, tenantId, customerId, version, change), ReturnConsumedCapacity }));
+        count('write', res.ConsumedCapacity);
+        return true;
+      } catch (e) {
+        if (e instanceof ConditionalCheckFailedException) return false;
+        throw e;
+      }
+    },
+
+    async createRecompute(tenantId, r) {
+      await db.send(new PutCommand({ TableName, Item: { ...insightKeys.recompute(tenantId, r.id), entity: 'recompute', tenantId, ...r }, ConditionExpression: 'attribute_not_exists(pk)' }));
+    },
+
+    async getRecompute(tenantId, id) {
+      const { Item } = await db.send(new GetCommand({ TableName, Key: insightKeys.recompute(tenantId, id), ConsistentRead: true }));
+      return Item ? withoutInternal<RecomputeRecord>(Item, RECORD_INTERNAL) : undefined;
+    },
+
+    async updateRecompute(tenantId, id, patch) {
+      const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
+      const names = Object.fromEntries(entries.map(([k], i) => [`#k${i}`, k]));
+      const values = Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v]));
+      await db.send(
+        new UpdateCommand({
+          TableName,
+          Key: insightKeys.recompute(tenantId, id),
+          UpdateExpression: `SET ${entries.map((_, i) => `#k${i} = :v${i}`).join(', ')}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    },
+
+    async putSummary(tenantId, summary) {
+      await db.send(new PutCommand({ TableName, Item: { ...insightKeys.summary(tenantId), entity: 'insightsSummary', ...summary } }));
+    },
+
+    async getSummary(tenantId) {
+      const { Item } = await db.send(new GetCommand({ TableName, Key: insightKeys.summary(tenantId) }));
+      return Item ? withoutInternal<StoredSummary>(Item, RECORD_INTERNAL) : undefined;
+    },
+
+    async monthRows(tenantId) {
+      const shards = await Promise.all(
+        Array.from({ length: CUSTOMER_SHARDS }, async (_, shard) => {
+          const rows: Record<string, unknown>[] = [];
+          for await (const items of query({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': insightKeys.monthsPk(tenantId, shard) } })) rows.push(...items);
+          return rows;
+        }),
+      );
+      return shards.flat().map((r) => ({ ...r, month: r.sk as string }));
+    },
+
+    async tenantIds() {
+      const ids: string[] = [];
+      for await (const items of query({ IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': insightKeys.TENANTS_PK }, ProjectionExpression: 'id' })) {
+        for (const i of items) ids.push(i.id as string);
+      }
+      return ids;
+    },
+  };
+}
