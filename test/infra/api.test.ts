@@ -216,6 +216,21 @@ const EXPECTED_GRANTS: Record<string, Grants> = {
     s3: ['s3:AbortMultipartUpload export/exports/*', 's3:DeleteObject export/exports/*', 's3:GetObject export/exports/*', 's3:PutObject export/exports/*'],
   },
   Retention: { table: 'read-write', s3: ['s3:PutObject import/reports/*'] },
+
+  // Insights (issue 13).
+  RequestRecompute: { table: 'read-write', startWorkflows: ['insights'] },
+  GetRecompute: READ,
+  GetInsightsSummary: READ,
+  GetInsightsForecast: READ,
+  GetInsightsBreakdown: READ,
+  GetTopCustomers: READ,
+  // Reads purchases and the card index, writes insights and the summary; scratch objects under insights/.
+  InsightsTask: {
+    table: 'read-write',
+    s3: ['s3:AbortMultipartUpload export/insights/*', 's3:DeleteObject export/insights/*', 's3:GetObject export/insights/*', 's3:PutObject export/insights/*'],
+  },
+  // Lists tenants, records one recompute each (writes limited to the T#*#INSIGHTS partitions), starts them.
+  NightlyInsights: { table: 'read-write', startWorkflows: ['insights'] },
 };
 
 /**
@@ -249,7 +264,7 @@ describe('least privilege', () => {
     const dynamo = [...actions].filter((a) => a.startsWith('dynamodb:'));
     const table = dynamo.length === 0 ? 'none' : DYNAMO_WRITES.some((a) => actions.has(a)) ? 'read-write' : 'read';
     const s3 = all.filter((p) => p.action.startsWith('s3:')).map((p) => `${p.action} ${objectResource(p.resource)}`).sort();
-    const stateMachines: Record<string, string> = { [logicalId(stack.exportWorkflow.stateMachine)]: 'export' };
+    const stateMachines: Record<string, string> = { [logicalId(stack.exportWorkflow.stateMachine)]: 'export', [logicalId(stack.insightsWorkflow.stateMachine)]: 'insights' };
     const starts = all
       .filter((p) => p.action === 'states:StartExecution')
       .map((p) => stateMachines[(p.resource as { Ref: string }).Ref] ?? `unknown ${JSON.stringify(p.resource)}`)
@@ -286,7 +301,8 @@ describe('least privilege', () => {
     const indexes = { 'Fn::Join': ['', [tableArn, '/index/*']] };
     for (const name of Object.keys(functions)) {
       const dynamo = pairs(name).filter((p) => p.action.startsWith('dynamodb:'));
-      if (EXPECTED_GRANTS[name].table === 'none') continue;
+      // NightlyInsights has narrower grants than any class: checked on its own below.
+      if (EXPECTED_GRANTS[name].table === 'none' || name === 'NightlyInsights') continue;
       expect(new Set(dynamo.map((p) => JSON.stringify(p.resource))), name).toEqual(new Set([JSON.stringify(tableArn), JSON.stringify(indexes)]));
       const actions = new Set(dynamo.map((p) => p.action));
       for (const a of DYNAMO_READS) expect(actions.has(a), `${name} ${a}`).toBe(true);
@@ -294,6 +310,15 @@ describe('least privilege', () => {
       // No PartiQL, no table management, no streams beyond what grantReadData names.
       expect([...actions].filter((a) => /PartiQL|CreateTable|DeleteTable|UpdateTable/.test(a)), name).toEqual([]);
     }
+  });
+
+  it('the nightly insights starter may only query the tenant listing and write recompute records', () => {
+    const tableArn = { 'Fn::GetAtt': [logicalId(stack.stateful.table), 'Arn'] };
+    const statements = statementsOf('NightlyInsights').filter((st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')));
+    expect(statements.map((st) => ({ actions: [st.Action].flat().sort(), resource: st.Resource, condition: (st as { Condition?: unknown }).Condition }))).toEqual([
+      { actions: ['dynamodb:Query'], resource: { 'Fn::Join': ['', [tableArn, '/index/gsi1']] }, condition: undefined },
+      { actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resource: tableArn, condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['T#*#INSIGHTS'] } } },
+    ]);
   });
 
   it('no GET route can write (template: GET route → integration → function → role), but those written down', () => {
