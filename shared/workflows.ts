@@ -30,15 +30,15 @@ export function setWorkflowStarter(starter: WorkflowStarter | undefined, workflo
 let sfn: SFNClient | undefined;
 
 /**
- * Starts the export workflow. The execution is named after the export, so starting the same export twice
- * (a retried request) starts one execution: Step Functions answers ExecutionAlreadyExists for the second.
+ * Starts a workflow's execution named `name`, so starting the same thing twice (a retried request) starts
+ * one execution: Step Functions answers ExecutionAlreadyExists for the second, which answers the first's ARN.
+ * Locally, the runner the runtime registered runs it instead.
  */
-export async function startExport(input: ExportExecutionInput): Promise<{ executionArn: string }> {
-  const name = input.exportId;
-  const local = registry().export;
+async function start(workflow: 'export' | 'insights', arnVariable: 'EXPORT_STATE_MACHINE_ARN' | 'INSIGHTS_STATE_MACHINE_ARN', name: string, input: object): Promise<{ executionArn: string }> {
+  const local = registry()[workflow];
   if (local) return local(input, { name });
-  const { EXPORT_STATE_MACHINE_ARN: stateMachineArn, AWS_REGION } = config();
-  if (!stateMachineArn) throw new Error('clientela: EXPORT_STATE_MACHINE_ARN is not set and no local workflow starter is registered');
+  const { [arnVariable]: stateMachineArn, AWS_REGION } = config();
+  if (!stateMachineArn) throw new Error(`clientela: ${arnVariable} is not set and no local workflow starter is registered`);
   sfn ??= new SFNClient({ region: AWS_REGION, ...SDK_RETRY });
   try {
     const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
@@ -49,6 +49,9 @@ export async function startExport(input: ExportExecutionInput): Promise<{ execut
   }
 }
 
+/** Starts the export workflow, named after the export. */
+export const startExport = (input: ExportExecutionInput) => start('export', 'EXPORT_STATE_MACHINE_ARN', input.exportId, input);
+
 // ---- Insights (issue 13): the recompute workflow ----
 export interface InsightsExecutionInput {
   tenantId: string;
@@ -56,18 +59,4 @@ export interface InsightsExecutionInput {
 }
 
 /** Starts the insights recompute workflow (INSIGHTS_STATE_MACHINE_ARN), named after the recompute. */
-export async function startInsights(input: InsightsExecutionInput): Promise<{ executionArn: string }> {
-  const name = input.recomputeId;
-  const local = registry().insights;
-  if (local) return local(input, { name });
-  const { INSIGHTS_STATE_MACHINE_ARN: stateMachineArn, AWS_REGION } = config();
-  if (!stateMachineArn) throw new Error('clientela: INSIGHTS_STATE_MACHINE_ARN is not set and no local workflow starter is registered');
-  sfn ??= new SFNClient({ region: AWS_REGION });
-  try {
-    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
-    return { executionArn: executionArn! };
-  } catch (e) {
-    if (e instanceof ExecutionAlreadyExists) return { executionArn: `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}` };
-    throw e;
-  }
-}
+export const startInsights = (input: InsightsExecutionInput) => start('insights', 'INSIGHTS_STATE_MACHINE_ARN', input.recomputeId, input);
