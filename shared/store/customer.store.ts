@@ -20,8 +20,31 @@ function historyFromItem(item: Record<string, unknown>): HistoryEntry {
 /** Per shard: the index key of the last item consumed, null to start, 0 when exhausted. */
 type ShardPositions = (Record<string, unknown> | null | 0)[];
 const listOf = (sort: SortField, order: 'asc' | 'desc') => `customers:${sort}:${order}`;
-const isPositions = (p: unknown): p is ShardPositions =>
-  Array.isArray(p) && p.length === CUSTOMER_SHARDS && p.every((x) => x === null || x === 0 || (typeof x === 'object' && Object.values(x).every((v) => typeof v === 'string')));
+/**
+ * Per shard, the position must be exactly a key of this tenant's card in that shard's list index (table
+ * keys and index keys, nothing else): DynamoDB refuses any other ExclusiveStartKey with an error, and an
+ * altered cursor is the caller's mistake (400), not ours.
+ */
+const positionsOf =
+  (tenantId: string, index: string) =>
+  (p: unknown): p is ShardPositions =>
+    Array.isArray(p) &&
+    p.length === CUSTOMER_SHARDS &&
+    p.every((x, shard) => {
+      if (x === null || x === 0) return true;
+      if (!x || typeof x !== 'object') return false;
+      const k = x as Record<string, unknown>;
+      const names = Object.keys(k).sort();
+      return (
+        names.join() === ['pk', 'sk', `${index}pk`, `${index}sk`].sort().join() &&
+        typeof k.pk === 'string' &&
+        k.pk.startsWith(keys.customerPk(tenantId, '')) &&
+        k.sk === CARD_SK &&
+        k[`${index}pk`] === keys.customerListPk(tenantId, shard) &&
+        typeof k[`${index}sk`] === 'string' &&
+        (k[`${index}sk`] as string).length < 2048
+      );
+    });
 
 // ---- adapter ----
 
@@ -90,7 +113,7 @@ export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: strin
     findIdByPhone: (tenantId, phone) => lookup(tenantId, 'phone', phone),
 
     async list(tenantId, { filter, sort, order, limit, cursor }) {
-      const pos: ShardPositions = cursor ? decodeCursor(cursor, listOf(sort, order), tenantId, isPositions, 'list (it must come from nextCursor of the same sort and order)') : Array(CUSTOMER_SHARDS).fill(null);
+      const pos: ShardPositions = cursor ? decodeCursor(cursor, listOf(sort, order), tenantId, positionsOf(tenantId, SORT_INDEX[sort]), 'list (it must come from nextCursor of the same sort and order)') : Array(CUSTOMER_SHARDS).fill(null);
       const state = { pos };
       const index = SORT_INDEX[sort];
       const skAttr = `${index}sk`;

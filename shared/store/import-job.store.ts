@@ -21,8 +21,20 @@ export function jobFromItem(item: Record<string, unknown>): ImportJob {
 /** A position in the tenant's import listing (gsi4): the index key of the last job read. */
 const isListingPosition =
   (tenantId: string) =>
-  (p: unknown): p is Record<string, string> =>
-    !!p && typeof p === 'object' && (p as Record<string, unknown>).gsi4pk === keys.importsListingPk(tenantId) && Object.values(p).every((v) => typeof v === 'string');
+  (p: unknown): p is Record<string, string> => {
+    // Exactly a key of one of this tenant's jobs in the listing: DynamoDB refuses any other start key.
+    if (!p || typeof p !== 'object') return false;
+    const k = p as Record<string, unknown>;
+    return (
+      Object.keys(k).sort().join() === 'gsi4pk,gsi4sk,pk,sk' &&
+      k.gsi4pk === keys.importsListingPk(tenantId) &&
+      typeof k.pk === 'string' &&
+      k.pk.startsWith(keys.importPk(tenantId, '')) &&
+      k.sk === 'JOB' &&
+      typeof k.gsi4sk === 'string' &&
+      k.gsi4sk.length < 256
+    );
+  };
 
 /** The job item; `cpOffset` (the checkpoint's byte offset) is what commits and releases condition on. */
 export const jobItem = (job: ImportJob) => ({

@@ -67,6 +67,20 @@ describe('/v1/imports', () => {
     expect((await call('GET', '/v1/imports', { key: otherKey })).body.items).toEqual([]);
   });
 
+  it('pages through the imports with the cursor it answers', async () => {
+    for (let i = 0; i < 2; i++) await call('POST', '/v1/imports', { key, body: {} });
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await call('GET', `/v1/imports?limit=1${cursor ? `&cursor=${cursor}` : ''}`, { key });
+      expect(page.status).toBe(200);
+      seen.push(...page.body.items.map((i: { id: string }) => i.id));
+      cursor = page.body.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
   it('refuses unknown options and mapping targets with 400 naming the field', async () => {
     const bad = await call('POST', '/v1/imports', { key, body: { onDuplicate: 'replace', mapping: { Nome: 'nickname' } } });
     expect(bad.status).toBe(400);

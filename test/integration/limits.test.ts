@@ -40,3 +40,34 @@ describe('validation answers', () => {
     expect(JSON.stringify(res.body).length).toBeLessThan(2000);
   });
 });
+
+describe('cursors', () => {
+  it('a cursor of another tenant, another list, altered or garbage is a 400 naming cursor, never a 500', async () => {
+    const { stores } = await import('../../shared/http/stores.ts');
+    const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
+    await ensureTenant(stores().tenants, 'limits-other');
+    const other = (await issueKey(stores().tenants, 'limits-other', 'secret')).key;
+    for (let i = 0; i < 3; i++) await call('POST', '/v1/customers', { key: sk, body: { email: `cursor.${i}@example.it` } });
+    const first = await call('GET', '/v1/customers?limit=1', { key: sk });
+    const cursor = first.body.nextCursor as string;
+    expect(cursor).toBeTruthy();
+    expect((await call('GET', `/v1/customers?limit=1&cursor=${cursor}`, { key: sk })).status).toBe(200);
+    const raw = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const forged = Buffer.from(JSON.stringify({ ...raw, p: raw.p.map(() => ({ pk: 'T#limits-other#C#x', sk: 'PROFILE' })) })).toString('base64url');
+    for (const [key, url] of [
+      [other, `/v1/customers?limit=1&cursor=${cursor}`],
+      [sk, `/v1/customers?limit=1&sort=lastName&cursor=${cursor}`],
+      [sk, `/v1/audit?cursor=${cursor}`],
+      [sk, `/v1/customers?limit=1&cursor=${cursor.slice(0, -4)}AAAA`],
+      [sk, `/v1/customers?limit=1&cursor=${forged}`],
+      [sk, '/v1/customers?cursor=%00%ff'],
+      // A listing key of the right tenant with an extra or a foreign attribute.
+      [sk, `/v1/imports?cursor=${Buffer.from(JSON.stringify({ l: 'imports', t: TENANT, p: { gsi4pk: `T#${TENANT}#IMPORTS`, gsi4sk: 'x', pk: 'T#x', sk: 'JOB' } })).toString('base64url')}`],
+      [sk, `/v1/imports?cursor=${Buffer.from(JSON.stringify({ l: 'imports', t: TENANT, p: { gsi4pk: `T#${TENANT}#IMPORTS`, gsi4sk: 'x' } })).toString('base64url')}`],
+    ] as const) {
+      const res = await call('GET', url, { key });
+      expect(res.status, url).toBe(400);
+      expect(res.body.errors[0].path, url).toBe('cursor');
+    }
+  });
+});
