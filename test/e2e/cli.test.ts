@@ -140,6 +140,14 @@ describe('clientela, the CLI', () => {
     expect(again).toContain('imported ospiti.csv: 4 rows: 0 created, 0 updated, 3 unchanged, 1 rejected, 0 warnings');
   });
 
+  it('an import that fails (an empty file) ends with exit status 5 and the reason the API gives', async () => {
+    const file = join(workDir, 'vuoto.csv');
+    writeFileSync(file, '');
+    const failed = await cli(['import', file, '--timeout', timeout]);
+    expect(failed.code).toBe(5);
+    expect(reason(failed)).toMatch(/^clientela: import \w+ failed: the file is empty or has no header row$/);
+  });
+
   it('customers list filters with --filter k=v, as a table or as JSON', async () => {
     const table = ok(await cli(['customers', 'list', '--filter', 'tags=VIP']));
     const lines = table.trimEnd().split('\n');
