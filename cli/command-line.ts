@@ -45,7 +45,7 @@ exit status:
   1  unexpected error in the CLI
   2  usage: unknown command or option, missing value, unreadable file
   3  the API refused the request (4xx: bad or revoked key, not found, invalid input)
-  4  the API could not be reached or failed (network, 5xx, no local instance running)
+  4  the API could not be reached or failed (network, 5xx, 429, no local instance running): retry later
   5  the import or export failed, or was still running at --timeout
 Errors are one line on stderr: "clientela: <reason>".`;
 
@@ -202,7 +202,8 @@ function reason(error: unknown): string {
 
 function exitCodeOf(error: unknown): number {
   if (error instanceof CliError) return error.exitCode;
-  if (error instanceof ClientelaError) return error.status >= 500 ? EXIT.unavailable : EXIT.refused;
+  // 429 is a refusal that a later retry gets past: with the network failures and the 5xx.
+  if (error instanceof ClientelaError) return error.status >= 500 || error.status === 429 ? EXIT.unavailable : EXIT.refused;
   if (error instanceof TypeError && /fetch failed/i.test(error.message)) return EXIT.unavailable;
   return EXIT.internal;
 }

@@ -191,7 +191,9 @@ export async function keysList(ctx: Context) {
 }
 
 export async function keysCreate(ctx: Context, options: { kind: string; scope?: string }) {
-  const issued = await unwrap(ctx.api.POST('/v1/keys', { body: { kind: options.kind, ...(options.scope ? { scope: options.scope } : {}) } as { kind: 'secret' } }));
+  // The scope is checked by the API, whose 400 names it.
+  const body = { kind: options.kind, ...(options.scope ? { scope: options.scope } : {}) } as { kind: 'secret' | 'publishable'; scope?: 'all' | 'events' | 'read' };
+  const issued = await unwrap(ctx.api.POST('/v1/keys', { body }));
   if (!ctx.json) {
     ctx.out(issued.key);
     ctx.out(`key id ${issued.keyId}, ${issued.kind}${issued.scope ? `, scope ${issued.scope}` : ''}: keep it now, it is never shown again`);

@@ -8,9 +8,9 @@ export const EXIT = {
   internal: 1,
   /** The command line is wrong: unknown command or option, a missing value, a file that cannot be read. */
   usage: 2,
-  /** The API refused the request (4xx): bad or revoked key, no such customer, invalid filter, ... */
+  /** The API refused the request (4xx but 429): bad or revoked key, no such customer, invalid filter, ... */
   refused: 3,
-  /** The API could not be reached or failed (network error, 5xx, no local instance running). Worth a retry. */
+  /** The API could not be reached or failed (network error, 5xx, 429 too many requests, no local instance running). Worth a retry. */
   unavailable: 4,
   /** An import or export ran and failed, or was still running when --timeout ran out. */
   jobFailed: 5,

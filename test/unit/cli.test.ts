@@ -1,10 +1,12 @@
 /**
  * The parts of the CLI the e2e test (test/e2e/cli.test.ts) cannot reach from a local instance: the endpoint of
  * a deployed stack (CloudFormation has no emulator here, so aws-sdk-client-mock answers DescribeStacks), the
- * order in which the target is chosen, how --filter pairs become a filter object, and the progress line a
- * terminal shows.
+ * order in which the target is chosen, how --filter pairs become a filter object, the progress line a
+ * terminal shows, and the exit status of answers a local instance does not give (5xx, 429).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -15,6 +17,7 @@ import { resolveTarget, stackApiUrl } from '../../cli/target.ts';
 import { filterObject } from '../../cli/commands.ts';
 import { progress } from '../../cli/progress.ts';
 import { CliError, EXIT } from '../../cli/exit-codes.ts';
+import { run } from '../../cli/command-line.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'clientela-cli-unit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -123,5 +126,30 @@ describe('the progress line', () => {
     bar.update(10, 'running', 20);
     bar.stop();
     expect(drawn).toBe('');
+  });
+});
+
+describe('the exit status of an answer', () => {
+  it('5xx and 429 are 4 (try again later), another 4xx is 3; one line on stderr either way', async () => {
+    const server = createServer((req, res) => {
+      const status = Number(req.url!.includes('q=busy') ? 429 : req.url!.includes('q=broken') ? 503 : 404);
+      res.writeHead(status, { 'content-type': 'application/problem+json' });
+      res.end(JSON.stringify({ type: 'about:blank', title: `status ${status}`, status, detail: 'as asked' }));
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const cli = async (...args: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: { CLIENTELA_URL: url, CLIENTELA_KEY: 'sk_x' }, tty: false });
+      return { code, stdout, stderr };
+    };
+    try {
+      expect(await cli('customers', 'list', '--filter', 'q=busy')).toEqual({ code: 4, stdout: '', stderr: 'clientela: 429 status 429: as asked\n' });
+      expect(await cli('customers', 'list', '--filter', 'q=broken')).toEqual({ code: 4, stdout: '', stderr: 'clientela: 503 status 503: as asked\n' });
+      expect(await cli('customers', 'list', '--filter', 'q=other')).toEqual({ code: 3, stdout: '', stderr: 'clientela: 404 status 404: as asked\n' });
+    } finally {
+      server.close();
+    }
   });
 });
