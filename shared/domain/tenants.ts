@@ -1,9 +1,9 @@
 import { pause } from './backoff.ts';
 import type { TenantStore } from './tenant.ports.ts';
-import { generateKey, hashKey, kindOf, withScope, KEY_PATTERN, type ApiKeyRecord, type KeyKind, type KeyScope } from './api-key.ts';
+import { generateKey, withScope, type ApiKeyRecord, type KeyKind, type KeyScope } from './api-key.ts';
 import { newTenant, settingsView, type Tenant } from './tenant.ts';
 import type { SettingsPatch } from './tenant.schema.ts';
-import { ConflictError, NotFoundError, UnauthorizedError, ValidationError, invalid } from './errors.ts';
+import { ConflictError, NotFoundError, ValidationError, invalid } from './errors.ts';
 import { FilterSchema } from './customer-filter.ts';
 
 const now = () => new Date().toISOString();
@@ -81,24 +81,8 @@ export async function revokeKey(store: TenantStore, tenantId: string, keyId: str
   return withScope(key);
 }
 
-export interface Principal {
-  tenant: Tenant;
-  key: ApiKeyRecord;
-}
-
-/**
- * Resolves a presented key to its tenant. Lookup is by the key's SHA-256, so the comparison happens
- * on a hash inside DynamoDB, never character by character on the secret in this process.
- */
-export async function authenticate(store: TenantStore, presented: string | undefined): Promise<Principal> {
-  if (!presented) throw new UnauthorizedError('An API key is required: send Authorization: Bearer <key> or x-api-key');
-  if (!KEY_PATTERN.test(presented) || !kindOf(presented)) throw new UnauthorizedError('The API key is not valid');
-  const key = await store.getApiKey(hashKey(presented));
-  if (!key || key.revokedAt) throw new UnauthorizedError('The API key is not valid');
-  const tenant = await store.getTenant(key.tenantId);
-  if (!tenant) throw new UnauthorizedError('The API key is not valid');
-  return { tenant, key: withScope(key) };
-}
+// The key check, which every keyed request runs, lives in ./authenticate.ts: see there why.
+export { authenticate, type Principal } from './authenticate.ts';
 
 // ---- Tag catalogue ----
 
