@@ -40,8 +40,9 @@ const sideEffectFree: Plugin = {
  * zod's JSON Schema generation (`schema.toJSONSchema()`, `z.toJSONSchema`), which classic zod schemas refer
  * to, so esbuild cannot drop it: ~18 KiB in every function, and no handler calls it (the OpenAPI document,
  * the one user, is computed while bundling, by a build without this plugin). In function bundles its two
- * modules keep their exports, each one a function that throws saying why, so nothing runs at load and a
- * call, should one ever be added, fails loudly instead of answering something else.
+ * modules keep their exports, each one a function that throws saying why (the `create*` factories, which
+ * zod calls when `~standard` is read, answer such a function), so nothing runs at load, parsing works as
+ * before, and a JSON Schema asked for, should one ever be, fails loudly instead of answering something else.
  */
 const ZOD_JSON_SCHEMA = /[\\/]node_modules[\\/]zod[\\/]v4[\\/]core[\\/](to-json-schema|json-schema-processors)\.js$/;
 
@@ -55,7 +56,7 @@ const zodJsonSchemaLeftOut: Plugin = {
       for (const m of source.matchAll(/^export \{([^}]*)\}/gm)) for (const spec of m[1]!.split(',')) if (spec.trim()) names.add(spec.trim().split(/\s+as\s+/).pop()!);
       const message = JSON.stringify('zod JSON Schema generation is left out of Lambda bundles (infra/constructs/bundling.ts)');
       return {
-        contents: [`const leftOut = () => { throw new Error(${message}); };`, ...[...names].map((n) => `export const ${n} = leftOut;`)].join('\n'),
+        contents: [`const leftOut = () => { throw new Error(${message}); };`, ...[...names].map((n) => `export const ${n} = ${n.startsWith('create') ? '() => leftOut' : 'leftOut'};`)].join('\n'),
         loader: 'js',
       };
     });
