@@ -4,7 +4,7 @@ import type { ConsentLedgerEntry } from './consent.ts';
 import type { Tenant } from './tenant.schema.ts';
 import { blankCustomer, publicView, type Customer, type CustomerFields, type HistoryEntry } from './customer.schema.ts';
 import { normaliseFields, type NormalisedFields } from './customer-rules.ts';
-import { resolveFilter, type ListQuery } from './customer-filter.ts';
+import { filterOverLimit, resolveFilter, type ListQuery } from './customer-filter.ts';
 import { findTag } from './tenants.ts';
 import { stampFields, type Provenance } from './provenance.ts';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError, invalid } from './errors.ts';
@@ -142,6 +142,8 @@ export async function listCustomers(ctx: CustomerContext, query: ListQuery) {
   // Tags are matched against the catalogue case-insensitively, as everywhere else.
   const canon = (names?: string[]) => names?.map((n) => findTag(ctx.tenant.tags, n) ?? n);
   if (filter.minAge !== undefined && filter.maxAge !== undefined && filter.minAge > filter.maxAge) throw invalid('minAge', 'must not be greater than maxAge');
+  const over = filterOverLimit(filter);
+  if (over) throw invalid(over.field, over.message);
   const resolved = resolveFilter({ ...filter, tags: canon(filter.tags), anyTags: canon(filter.anyTags) }, { timeZone: ctx.tenant.timeZone, now: ctx.now?.() ?? new Date() });
   const page = await ctx.customers.list(ctx.tenant.id, { filter: resolved, sort, order, limit, cursor });
   return { ...page, items: page.items.map(publicView) };

@@ -119,6 +119,8 @@ describe('functions', () => {
       const vars = fnResource(name).Properties!.Environment.Variables;
       expect(vars, name).toMatchObject(ids);
       expect(Number(vars.KEY_CACHE_SECONDS), name).toBeGreaterThanOrEqual(0);
+      // The cursor key, resolved from the generated secret at deploy time (shared/store/cursor.ts refuses to page without it).
+      expect(JSON.stringify(vars.CURSOR_SECRET), name).toContain('{{resolve:secretsmanager:');
     }
   });
 

@@ -52,7 +52,7 @@ describe('cursors', () => {
     const cursor = first.body.nextCursor as string;
     expect(cursor).toBeTruthy();
     expect((await call('GET', `/v1/customers?limit=1&cursor=${cursor}`, { key: sk })).status).toBe(200);
-    const raw = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const raw = JSON.parse(Buffer.from(cursor.split('.')[0]!, 'base64url').toString('utf8'));
     const forged = Buffer.from(JSON.stringify({ ...raw, p: raw.p.map(() => ({ pk: 'T#limits-other#C#x', sk: 'PROFILE' })) })).toString('base64url');
     for (const [key, url] of [
       [other, `/v1/customers?limit=1&cursor=${cursor}`],
@@ -69,5 +69,125 @@ describe('cursors', () => {
       expect(res.status, url).toBe(400);
       expect(res.body.errors[0].path, url).toBe('cursor');
     }
+  });
+});
+
+describe('signed cursors', () => {
+  const reencode = (cursor: string, change: (env: { l: string; t: string; p: unknown }) => unknown) => {
+    const [body] = cursor.split('.');
+    const env = JSON.parse(Buffer.from(body!, 'base64url').toString('utf8'));
+    return Buffer.from(JSON.stringify(change(env))).toString('base64url');
+  };
+
+  it('a cursor whose position was rewritten to another valid place of the same list is refused (400 naming cursor)', async () => {
+    for (let i = 0; i < 4; i++) await call('POST', '/v1/customers', { key: sk, body: { email: `signed.${i}@example.it` } });
+    const first = await call('GET', '/v1/customers?limit=1', { key: sk });
+    const cursor = first.body.nextCursor as string;
+    // Every shard set back to its start: a position the list itself could have produced, just not this one.
+    const rewound = reencode(cursor, (env) => ({ ...env, p: (env.p as unknown[]).map(() => null) }));
+    const res = await call('GET', `/v1/customers?limit=1&cursor=${rewound}`, { key: sk });
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.body.errors[0].path).toBe('cursor');
+    // The signature of one cursor does not carry over to another body.
+    const [, mac] = cursor.split('.');
+    if (mac) expect((await call('GET', `/v1/customers?limit=1&cursor=${rewound}.${mac}`, { key: sk })).status).toBe(400);
+  });
+
+  it('a hand-made cursor of the right tenant and list, pointing at a real job, is refused', async () => {
+    const jobs = [];
+    for (let i = 0; i < 2; i++) jobs.push((await call('POST', '/v1/imports', { key: sk, body: { fileName: `f${i}.csv` } })).body);
+    const listing = await call('GET', '/v1/imports?limit=1', { key: sk });
+    expect(listing.status).toBe(200);
+    const cursor = listing.body.nextCursor as string;
+    expect(cursor).toBeTruthy();
+    expect((await call('GET', `/v1/imports?limit=1&cursor=${cursor}`, { key: sk })).status).toBe(200);
+    const handMade = reencode(cursor, (env) => env);
+    const res = await call('GET', `/v1/imports?limit=1&cursor=${handMade}`, { key: sk });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].path).toBe('cursor');
+  });
+
+  it('a cursor of another tenant, even with its signature, is refused', async () => {
+    const { stores } = await import('../../shared/http/stores.ts');
+    const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
+    await ensureTenant(stores().tenants, 'limits-signed-other');
+    const other = (await issueKey(stores().tenants, 'limits-signed-other', 'secret')).key;
+    for (let i = 0; i < 2; i++) await call('POST', '/v1/customers', { key: other, body: { email: `theirs.${i}@example.it` } });
+    const theirs = (await call('GET', '/v1/customers?limit=1', { key: other })).body.nextCursor as string;
+    const res = await call('GET', `/v1/customers?limit=1&cursor=${theirs}`, { key: sk });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].path).toBe('cursor');
+  });
+});
+
+describe('filter value lists', () => {
+  const many = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i));
+
+  it('a list, a segment and an export with more than 100 values of one field are a 400 naming the field', async () => {
+    const consent = many(150, () => 'granted').join(',');
+    const language = many(300, (i) => `x${i}`).join(',');
+    for (const [url, field] of [
+      [`/v1/customers?consent=${consent}`, 'consent'],
+      [`/v1/customers?language=${language}`, 'language'],
+    ] as const) {
+      const res = await call('GET', url, { key: sk });
+      expect(res.status, field).toBe(400);
+      expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(field);
+    }
+    const segment = await call('POST', '/v1/segments', { key: sk, body: { name: 'Too many', filter: { language: many(2000, (i) => `l${i}`) } } });
+    expect(segment.status).toBe(400);
+    expect(segment.body.errors.map((e: { path: string }) => e.path)).toContain('filter.language');
+    const exp = await call('POST', '/v1/exports', { key: sk, body: { filter: { consent: many(150, () => 'granted') } } });
+    expect(exp.status).toBe(400);
+    expect(exp.body.errors.map((e: { path: string }) => e.path)).toContain('filter.consent');
+  });
+
+  it('100 values of a field is fine everywhere, and so is the largest filter the limits allow', async () => {
+    const language = many(100, (i) => `zz${i}`);
+    const listed = await call('GET', `/v1/customers?language=${language.join(',')}`, { key: sk });
+    expect(listed.status).toBe(200);
+    const saved = await call('POST', '/v1/segments', { key: sk, body: { name: 'Hundred', filter: { language } } });
+    expect(saved.status).toBe(201);
+    expect((await call('GET', `/v1/segments/${saved.body.id}`, { key: sk })).status).toBe(200);
+    expect((await call('GET', `/v1/segments/${saved.body.id}/customers`, { key: sk })).status).toBe(200);
+    // The longest expression the limits allow: 100 languages (two comparisons each) and every other field.
+    const rest =
+      'firstContactFrom=P1Y&firstContactTo=2030-01-01&lastContactFrom=P1Y&lastContactTo=2030-01-01&minSpent=0&maxSpent=9&minVisits=0&maxVisits=9' +
+      '&minNoShows=0&q=xyz&postalCode=00100&minAge=1&maxAge=99&birthMonth=3&atRisk=true&minPAlive=0&maxPAlive=1&minClv=0&maxClv=9';
+    for (const sort of ['firstContactAt', 'lastContactAt', 'lastName', 'totalSpent']) {
+      expect((await call('GET', `/v1/customers?sort=${sort}&language=${language.map((l) => `${l}-${'x'.repeat(30)}`).join(',')}&${rest}`, { key: sk })).status, sort).toBe(200);
+    }
+  });
+
+  it('all the lists of a filter together name at most 100 values: the field that goes over is named', async () => {
+    const res = await call('GET', `/v1/customers?language=${many(60, (i) => `a${i}`).join(',')}&tags=${many(60, (i) => `t${i}`).join(',')}`, { key: sk });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].path).toBe('tags');
+    const seg = await call('POST', '/v1/segments', { key: sk, body: { name: 'Over', filter: { city: many(70, (i) => `c${i}`), country: many(40, (i) => `k${i}`) } } });
+    expect(seg.status).toBe(400);
+    expect(seg.body.errors[0].path).toBe('filter.country');
+  });
+
+  it('a stored segment over the limits (saved before them) answers a clear 409 naming the field, never a 500', async () => {
+    const { segmentExportStores } = await import('../../shared/http/stores.ts');
+    const at = new Date().toISOString();
+    const id = 'OVERSIZED1';
+    await segmentExportStores().segments.create(TENANT, { id, name: 'Old', filter: { language: many(2000, (i) => `o${i}`) }, createdAt: at, updatedAt: at });
+    for (const [method, url, body] of [
+      ['GET', `/v1/segments/${id}`, undefined],
+      ['GET', `/v1/segments/${id}/customers`, undefined],
+      ['POST', '/v1/exports', { segmentId: id }],
+    ] as const) {
+      const res = await call(method, url, { key: sk, body });
+      expect(res.status, url).toBe(409);
+      expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(res.body.errors[0].path, url).toBe('filter.language');
+    }
+    // It can still be listed, replaced with a filter within the limits, and then used.
+    expect((await call('GET', '/v1/segments?limit=100', { key: sk })).body.items.map((s: { id: string }) => s.id)).toContain(id);
+    expect((await call('PUT', `/v1/segments/${id}`, { key: sk, body: { name: 'Old', filter: { language: ['it'] } } })).status).toBe(200);
+    expect((await call('GET', `/v1/segments/${id}`, { key: sk })).status).toBe(200);
   });
 });
