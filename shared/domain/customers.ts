@@ -7,6 +7,7 @@ import { normaliseFields, type NormalisedFields } from './customer-rules.ts';
 import { filterOverLimit, resolveFilter, type ListQuery } from './customer-filter.ts';
 import { findTag } from './tenants.ts';
 import { stampFields, type Provenance } from './provenance.ts';
+import { checkCardLimits } from './card-limits.ts';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError, invalid } from './errors.ts';
 
 /** What a use case needs: the store, the tenant, who acts, and a clock (injected so tests control it). */
@@ -83,6 +84,7 @@ export async function createCustomer(ctx: CustomerContext, input: CustomerFields
   const blank = blankCustomer(ulid(), at, at);
   let customer = apply(blank, fields);
   requireIdentity(customer);
+  checkCardLimits(customer);
   await checkSuppression(ctx, customer, fields);
   customer = stampFields(customer as Customer & Provenance, stampedKeys(fields), at, apiSource(ctx));
   let ledger: ConsentLedgerEntry | undefined;
@@ -118,6 +120,8 @@ export async function updateCustomer(ctx: CustomerContext, id: string, input: Cu
     const at = nowIso(ctx);
     let next = apply(prev, fields);
     requireIdentity(next);
+    // The card after this change, not just this request: many small PATCHes must not grow it past the limits.
+    checkCardLimits(next);
     const added = { email: next.email !== prev.email ? next.email : null, phone: next.phone !== prev.phone ? next.phone : null };
     if (attempt === 0) await checkSuppression(ctx, added, fields);
     let ledger: ConsentLedgerEntry | undefined;

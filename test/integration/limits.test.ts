@@ -191,3 +191,57 @@ describe('filter value lists', () => {
     expect((await call('GET', `/v1/segments/${id}`, { key: sk })).status).toBe(200);
   });
 });
+
+describe('card size', () => {
+  const attrs = (n: number, len: number, prefix = 'a') => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, 'x'.repeat(len)]));
+
+  it('POST with custom attributes that would pass the item limit is a 400 naming attributes; nothing is written', async () => {
+    const res = await call('POST', '/v1/customers', { key: sk, body: { email: 'huge@example.it', attributes: attrs(2000, 300) } });
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.body.errors[0].path).toBe('attributes');
+    expect((await call('GET', '/v1/customers?q=huge@example.it', { key: sk })).body.items).toEqual([]);
+    // Too many, even if small; and too big in bytes, even if few (multi-byte characters count as bytes).
+    expect((await call('POST', '/v1/customers', { key: sk, body: { email: 'many@example.it', attributes: attrs(201, 1) } })).body.errors[0].path).toBe('attributes');
+    const wide = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`w${i}`, '€'.repeat(1000)]));
+    expect((await call('POST', '/v1/customers', { key: sk, body: { email: 'wide@example.it', attributes: wide } })).body.errors[0].path).toBe('attributes');
+  });
+
+  it('PATCHes that each add a little cannot grow a card past the limits: the one going over is a 400', async () => {
+    const created = await call('POST', '/v1/customers', { key: sk, body: { email: 'grower@example.it', attributes: attrs(150, 400, 'a') } });
+    expect(created.status).toBe(201);
+    const next = await call('PATCH', `/v1/customers/${created.body.id}`, { key: sk, body: { attributes: attrs(60, 400, 'b') } });
+    expect(next.status).toBe(400);
+    expect(next.body.errors[0].path).toBe('attributes');
+    // Removing some makes room again: the limit is on the card, not on the request.
+    const trimmed = await call('PATCH', `/v1/customers/${created.body.id}`, { key: sk, body: { attributes: { ...Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`a${i}`, null])), ...attrs(60, 400, 'b') } } });
+    expect(trimmed.status).toBe(200);
+    expect(Object.keys(trimmed.body.attributes)).toHaveLength(150);
+  });
+
+  it('an import row whose card would be too big is rejected with a reason in the report; the rows around it are imported', async () => {
+    const { PutObjectCommand, GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const { s3Client } = await import('../../shared/clients.ts');
+    const { stores } = await import('../../shared/http/stores.ts');
+    const { ensureTenant } = await import('../../shared/domain/tenants.ts');
+    const { handler } = await import('../../functions/imports/import-csv.handler.ts');
+    const tenant = 'limits-import';
+    await ensureTenant(stores().tenants, tenant);
+    const columns = Array.from({ length: 2000 }, (_, i) => `col${i}`);
+    const csv = [
+      ['email', ...columns].join(','),
+      ['before@example.it', ...columns.map(() => '')].join(','),
+      ['huge.row@example.it', ...columns.map(() => 'y'.repeat(300))].join(','),
+      ['after@example.it', ...columns.map((_, i) => (i < 3 ? 'ok' : ''))].join(','),
+    ].join('\n');
+    const key = `imports/${tenant}/wide.csv`;
+    const put = await s3Client().send(new PutObjectCommand({ Bucket: process.env.IMPORT_BUCKET!, Key: key, Body: csv }));
+    await handler({ Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: process.env.IMPORT_BUCKET! }, object: { key, size: Buffer.byteLength(csv), eTag: put.ETag!.replace(/"/g, '') } } }] } as never);
+    const [job] = (await stores().imports.list(tenant, 10)).items;
+    expect(job).toMatchObject({ status: 'completed', counts: { rows: 3, created: 2, rejected: 1 } });
+    expect(await stores().customers.findIdByEmail(tenant, 'after@example.it')).toBeTruthy();
+    expect(await stores().customers.findIdByEmail(tenant, 'huge.row@example.it')).toBeUndefined();
+    const report = await (await s3Client().send(new GetObjectCommand({ Bucket: process.env.IMPORT_BUCKET!, Key: job!.reportKey! }))).Body!.transformToString();
+    expect(report).toMatch(/^3,.*the customer would be too big: attributes/m);
+  });
+});
