@@ -245,3 +245,68 @@ describe('card size', () => {
     expect(report).toMatch(/^3,.*the customer would be too big: attributes/m);
   });
 });
+
+describe('bounded reads', () => {
+  it('a list page reads at most its budget per shard, answers what it found with a nextCursor, and the pages together are the whole list in order', async () => {
+    const { dynamo } = await import('../../shared/clients.ts');
+    const { dynamoCustomerStore } = await import('../../shared/store/customer.store.ts');
+    const { blankCustomer } = await import('../../shared/domain/customer.schema.ts');
+    const { resolveFilter } = await import('../../shared/domain/customer-filter.ts');
+    const { ulid } = await import('ulid');
+    const tenant = 'limits-bounded';
+    const table = process.env.TABLE_NAME!;
+    const full = dynamoCustomerStore(dynamo(), table);
+    const base = Date.parse('2026-01-01T00:00:00Z');
+    const writes = [];
+    for (let i = 0; i < 90; i++) {
+      const at = new Date(base + ((i * 7919) % 90) * 3_600_000).toISOString();
+      const c = { ...blankCustomer(ulid(), at, at), email: `b${i}@example.it`, lastName: `Name ${(i * 31) % 90}`, tags: i % 9 === 0 ? ['Rare'] : [] };
+      c.stats = { ...c.stats, totalSpent: (i * 37) % 500 };
+      c.lastContactAt = new Date(base + ((i * 13) % 90) * 86_400_000).toISOString();
+      writes.push(full.create(tenant, c));
+    }
+    await Promise.all(writes);
+
+    let scanned = 0;
+    const db = dynamo();
+    const counting = { send: async (cmd: Parameters<typeof db.send>[0]) => {
+      const res = (await db.send(cmd as never)) as { ScannedCount?: number };
+      scanned += res.ScannedCount ?? 0;
+      return res;
+    } } as unknown as typeof db;
+    const budget = 3;
+    const bounded = dynamoCustomerStore(counting, table, { readBudgetPerShard: budget });
+
+    const walk = async (store: typeof full, query: { filter: ReturnType<typeof resolveFilter>; sort: 'firstContactAt' | 'lastContactAt' | 'lastName' | 'totalSpent'; order: 'asc' | 'desc'; limit: number }) => {
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      let short = 0;
+      do {
+        scanned = 0;
+        const page = await store.list(tenant, { ...query, cursor });
+        if (store === bounded) expect(scanned, 'entries read by one page').toBeLessThanOrEqual(8 * budget);
+        if (page.items.length < query.limit && page.nextCursor) short++;
+        ids.push(...page.items.map((c) => c.id));
+        cursor = page.nextCursor ?? undefined;
+        pages++;
+      } while (cursor && pages < 500);
+      return { ids, short };
+    };
+
+    const filters = { everyone: {}, rare: { tags: ['Rare'] }, nobody: { tags: ['Nobody'] } };
+    for (const [name, filter] of Object.entries(filters)) {
+      for (const sort of ['firstContactAt', 'lastContactAt', 'lastName', 'totalSpent'] as const) {
+        for (const order of ['asc', 'desc'] as const) {
+          const query = { filter: resolveFilter(filter, { timeZone: 'Europe/Rome', now: new Date() }), sort, order, limit: 7 };
+          const expected = await walk(full, query);
+          const got = await walk(bounded, query);
+          expect(got.ids, `${name} ${sort} ${order}`).toEqual(expected.ids);
+          // A filter that matches nobody: the first pages are empty, with a cursor to go on, instead of one long read.
+          if (name === 'nobody') expect(got.short).toBeGreaterThan(0);
+        }
+      }
+    }
+    expect((await walk(full, { filter: {}, sort: 'lastName', order: 'asc', limit: 100 })).ids).toHaveLength(90);
+  });
+});
