@@ -70,11 +70,25 @@ export async function getSegment(ctx: SegmentContext, id: string): Promise<Segme
   return segment;
 }
 
-/** The segment with how many customers match it now (a COUNT over every shard: see docs/data-model.md). */
-export async function getSegmentWithCount(ctx: SegmentContext, id: string) {
-  const segment = await getSegment(ctx, id);
-  const memberCount = await ctx.segments.countMembers(ctx.tenant.id, resolveForTenant(ctx.tenant, segment.filter, now(ctx)));
-  return { ...segment, memberCount };
+/**
+ * How old a stored member count may be before GET counts again. Counting reads every card the filter's range
+ * holds (a COUNT over every shard: see docs/data-model.md), so a segment opened again and again is counted
+ * at most this often; a shop owner sees the number with its `countedAt`, and `refresh=true` counts now.
+ */
+export const SEGMENT_COUNT_MAX_AGE_MINUTES = 10;
+
+/** The segment with how many customers match it: a recent stored count, or one counted now (and stored). */
+export async function getSegmentWithCount(ctx: SegmentContext, id: string, opts: { refresh?: boolean } = {}) {
+  const found = await ctx.segments.getWithCount(ctx.tenant.id, id);
+  if (!found) throw new NotFoundError(`Segment ${id}`);
+  const { segment, count } = found;
+  const at = now(ctx);
+  const age = count ? at.getTime() - Date.parse(count.countedAt) : Infinity;
+  if (!opts.refresh && count && age >= 0 && age < SEGMENT_COUNT_MAX_AGE_MINUTES * 60_000) return { ...segment, ...count };
+  const memberCount = await ctx.segments.countMembers(ctx.tenant.id, resolveForTenant(ctx.tenant, segment.filter, at));
+  const fresh = { memberCount, countedAt: at.toISOString() };
+  await ctx.segments.saveCount(ctx.tenant.id, segment, fresh);
+  return { ...segment, ...fresh };
 }
 
 export async function listSegments(ctx: SegmentContext, page: { limit: number; cursor?: string }) {

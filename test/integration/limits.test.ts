@@ -310,3 +310,43 @@ describe('bounded reads', () => {
     expect((await walk(full, { filter: {}, sort: 'lastName', order: 'asc', limit: 100 })).ids).toHaveLength(90);
   });
 });
+
+describe('segment member counts', () => {
+  it('GET counts once and answers that count with its time for a while; a changed segment or refresh=true counts again', async () => {
+    const { segmentExportStores, stores } = await import('../../shared/http/stores.ts');
+    const { getSegmentWithCount, SEGMENT_COUNT_MAX_AGE_MINUTES } = await import('../../shared/segments/segments.ts');
+    const segments = segmentExportStores().segments;
+    let counts = 0;
+    const counting = { ...segments, getWithCount: segments.getWithCount, saveCount: segments.saveCount, countMembers: async (...args: Parameters<typeof segments.countMembers>) => {
+      counts++;
+      return segments.countMembers(...args);
+    } };
+    const tenant = (await stores().tenants.getTenant(TENANT))!;
+    let clock = new Date('2030-01-01T10:00:00Z');
+    const ctx = { segments: counting, customers: stores().customers, tenant, actor: { keyId: 'k' }, now: () => clock };
+    const seg = await call('POST', '/v1/segments', { key: sk, body: { name: 'Counted', filter: { tags: ['Tag 7'] } } });
+    expect(seg.status).toBe(201);
+
+    const first = await getSegmentWithCount(ctx, seg.body.id);
+    expect(first).toMatchObject({ memberCount: 0, countedAt: clock.toISOString() });
+    await call('POST', '/v1/customers', { key: sk, body: { email: 'counted@example.it', tags: ['Tag 7'] } });
+    clock = new Date(clock.getTime() + (SEGMENT_COUNT_MAX_AGE_MINUTES - 1) * 60_000);
+    expect(await getSegmentWithCount(ctx, seg.body.id)).toMatchObject({ memberCount: 0, countedAt: first.countedAt });
+    expect(counts).toBe(1);
+    // Older than the bound: counted again.
+    clock = new Date(clock.getTime() + 2 * 60_000);
+    expect(await getSegmentWithCount(ctx, seg.body.id)).toMatchObject({ memberCount: 1, countedAt: clock.toISOString() });
+    expect(counts).toBe(2);
+    // Asked for: counted now.
+    expect(await getSegmentWithCount(ctx, seg.body.id, { refresh: true })).toMatchObject({ memberCount: 1 });
+    expect(counts).toBe(3);
+    // Replaced: the stored count was of the old filter.
+    await call('PUT', `/v1/segments/${seg.body.id}`, { key: sk, body: { name: 'Counted', filter: { tags: ['Nobody'] } } });
+    expect(await getSegmentWithCount(ctx, seg.body.id)).toMatchObject({ memberCount: 0 });
+    expect(counts).toBe(4);
+    // The count is not part of the segment in other answers.
+    const listed = (await call('GET', '/v1/segments?limit=100', { key: sk })).body.items.find((s: { id: string }) => s.id === seg.body.id);
+    expect(listed).not.toHaveProperty('memberCount');
+    expect((await call('GET', `/v1/segments/${seg.body.id}?refresh=maybe`, { key: sk })).status).toBe(400);
+  });
+});
