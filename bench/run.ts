@@ -9,7 +9,7 @@ import type { BenchRow } from './types.ts';
  * bench/results.json. Each module exports `run(options): Promise<BenchRow[]>` and measures its own
  * baseline in the same run.
  */
-const MODULES = ['./bundles.ts', './api-latency.ts', './events.ts', './import.ts', './export.ts', './insights-algorithms.ts', './insights.ts'];
+const MODULES = ['./bundles.ts', './api-latency.ts', './events.ts', './import.ts', './export.ts', './list-reads.ts', './insights-algorithms.ts', './insights.ts'];
 const MARKER = '@@bench-rows@@';
 
 const quick = process.argv.includes('--quick');

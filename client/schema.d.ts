@@ -576,7 +576,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A segment with its live member count
+         * A segment with its member count (counted at most 10 minutes ago; refresh=true counts now)
          * @description A secret key of scope all or read.
          */
         get: operations["GetSegment"];
@@ -1605,10 +1605,12 @@ export interface components {
             nextCursor?: string | null;
         };
         SegmentWithCount: {
+            /** @description when memberCount was counted: at most SEGMENT_COUNT_MAX_AGE_MINUTES ago, unless refresh=true asked for a count now */
+            countedAt: string;
             createdAt: string;
             filter: components["schemas"]["Filter"];
             id: string;
-            /** @description customers matching the filter right now */
+            /** @description customers matching the filter when it was counted (countedAt) */
             memberCount: number;
             name: string;
             updatedAt: string;
@@ -3027,7 +3029,9 @@ export interface operations {
     };
     GetSegment: {
         parameters: {
-            query?: never;
+            query?: {
+                refresh?: "true" | "false";
+            };
             header?: never;
             path: {
                 id: string;
@@ -3045,6 +3049,7 @@ export interface operations {
                     "application/json": components["schemas"]["SegmentWithCount"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];

@@ -1,4 +1,5 @@
 import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { Api } from './api.ts';
 import { ExportWorkflow } from './export-workflow.ts';
@@ -6,6 +7,7 @@ import { ImportWorker } from './import.ts';
 import { InsightsWorkflow } from './insights-workflow.ts';
 import { RetentionWorker } from './retention.ts';
 import { Stateful } from './stateful.ts';
+import { acknowledge } from './nag.ts';
 
 /** How long a verified API key stays cached in a warm function (shared/config.ts KEY_CACHE_SECONDS). */
 export const KEY_CACHE_SECONDS = 10;
@@ -30,12 +32,25 @@ export class ClientelaStack extends Stack {
     this.stateful = new Stateful(this, 'Stateful');
     const { table, importBucket, exportBucket } = this.stateful;
 
+    // The key that signs page cursors (shared/store/cursor.ts): generated once by Secrets Manager and
+    // resolved by CloudFormation into each function's environment at deploy time (no runtime call, no grant).
+    const cursorSecret = new Secret(this, 'CursorSecret', {
+      description: 'clientela: signs page cursors (nextCursor) so they cannot be altered',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+    acknowledge(
+      cursorSecret,
+      'AwsSolutions-SMG4',
+      'Rotation would only invalidate the page cursors handed out before it (a client starts from the first page again); rotate by updating the secret and redeploying.',
+    );
+
     // What every function reads through shared/config.ts. EXPORT_STATE_MACHINE_ARN only where it is used.
     const environment: Record<string, string> = {
       TABLE_NAME: table.tableName,
       IMPORT_BUCKET: importBucket.bucketName,
       EXPORT_BUCKET: exportBucket.bucketName,
       KEY_CACHE_SECONDS: String(KEY_CACHE_SECONDS),
+      CURSOR_SECRET: cursorSecret.secretValue.unsafeUnwrap(),
     };
 
     this.exportWorkflow = new ExportWorkflow(this, 'ExportWorkflow', { stateful: this.stateful, environment });

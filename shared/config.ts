@@ -22,6 +22,13 @@ const ConfigSchema = z.object({
   MAIL_FROM: z.email().optional(),
   /** Locally: every mail is written as an `.eml` file here instead of being sent (set by `npm start`, tests). */
   MAIL_OUTBOX_DIR: z.string().min(1).optional(),
+  /**
+   * The deployment's key for signing page cursors (shared/store/cursor.ts), at least 32 characters. On AWS the
+   * stack sets it from a generated Secrets Manager secret; against the emulators (DYNAMODB_ENDPOINT set) a
+   * fixed development key stands in when it is not set. A deployed function without it refuses to page
+   * (cursorKey throws) rather than sign with a key anyone could know.
+   */
+  CURSOR_SECRET: z.string().min(32).optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -17,7 +17,7 @@ import { CustomerCardSchema, CreateCustomerSchema, UpdateCustomerSchema } from '
 import { ListQuerySchema } from './domain/customer-filter.ts';
 import { CreateKeySchema, CreateTagSchema, SettingsPatchSchema, SettingsSchema } from './domain/tenant.schema.ts';
 import { CreateImportSchema, CreatedImportSchema, ImportViewSchema, ListImportsQuerySchema } from './import/import-job.ts';
-import { PageQuerySchema, SegmentInputSchema, SegmentMembersQuerySchema, SegmentSchema, SegmentWithCountSchema } from './segments/segment.schema.ts';
+import { PageQuerySchema, SegmentGetQuerySchema, SegmentInputSchema, SegmentMembersQuerySchema, SegmentSchema, SegmentWithCountSchema } from './segments/segment.schema.ts';
 import { ExportLinkQuerySchema, ExportRequestSchema, ExportViewSchema } from './exports/export.schema.ts';
 import { AcceptedAnswerSchema, EventAnswerSchema, EventRequestSchema, HistoryQuerySchema } from './events/event.schema.ts';
 import { MergeBodySchema } from './events/merge-customers.ts';
@@ -383,8 +383,10 @@ ROUTES.push(
     response: SegmentSchema,
   }),
   r('GET', '/v1/segments/{id}', 'GetSegment', 'segments/get-segment', 'admin', {
-    access: { table: 'read' },
-    summary: 'A segment with its live member count',
+    // A write: the member count, once counted, is stored on the segment for the next GETs.
+    access: { table: 'write' },
+    summary: 'A segment with its member count (counted at most 10 minutes ago; refresh=true counts now)',
+    query: SegmentGetQuerySchema,
     response: SegmentWithCountSchema,
   }),
   r('PUT', '/v1/segments/{id}', 'UpdateSegment', 'segments/update-segment', 'admin', {

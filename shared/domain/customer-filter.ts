@@ -14,11 +14,22 @@ interface CardInsights {
 }
 
 /**
+ * How many values a filter may name: in one list field, and in all its list fields together. Each value
+ * becomes a comparison in the DynamoDB FilterExpression, which is refused over 4 KB (and an IN over 100
+ * operands); at this bound the longest expression (100 languages, every other field set) stays near 3.7 KB.
+ */
+export const MAX_FILTER_VALUES = 100;
+/** The list fields of a filter (comma-separated in a query string). */
+export const LIST_FIELDS = ['language', 'consent', 'tags', 'anyTags', 'gender', 'city', 'country', 'rfmGroup'] as const;
+
+/**
  * The one filter language shared by the customer list, saved segments and exports.
- * JSON form here; `parseListQuery` reads the same fields from a query string.
+ * JSON form here; `parseListQuery` reads the same fields from a query string. A list keeps each value once.
  */
 const list = <T extends z.ZodTypeAny>(item: T) =>
-  z.union([item, z.array(item)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
+  z
+    .union([item, z.array(item).max(MAX_FILTER_VALUES, `at most ${MAX_FILTER_VALUES} values`)])
+    .transform((v) => [...new Set(Array.isArray(v) ? v : [v])] as z.infer<T>[]);
 
 /** An ISO date (inclusive, in the tenant's time zone) or a duration back from now such as `P90D`. */
 export const DateBoundSchema = z
@@ -30,10 +41,10 @@ const nonNegInt = z.coerce.number().int().min(0);
 
 export const FilterSchema = z
   .object({
-    language: list(z.string().min(1)),
+    language: list(z.string().min(1).max(35)),
     consent: list(ConsentStatusSchema),
-    tags: list(z.string().min(1)),
-    anyTags: list(z.string().min(1)),
+    tags: list(z.string().min(1).max(50)),
+    anyTags: list(z.string().min(1).max(50)),
     firstContactFrom: DateBoundSchema,
     firstContactTo: DateBoundSchema,
     lastContactFrom: DateBoundSchema,
@@ -45,10 +56,10 @@ export const FilterSchema = z
     /** No-shows on the card's stats (e.g. an automatic `No-show` tag from the first one). */
     minNoShows: nonNegInt,
     q: z.string().trim().min(1).max(100),
-    gender: list(z.string().min(1)),
-    city: list(z.string().min(1)),
-    postalCode: z.string().min(1),
-    country: list(z.string().min(1)),
+    gender: list(z.string().min(1).max(35)),
+    city: list(z.string().min(1).max(100)),
+    postalCode: z.string().min(1).max(20),
+    country: list(z.string().min(1).max(35)),
     minAge: z.coerce.number().int().min(0).max(150),
     maxAge: z.coerce.number().int().min(0).max(150),
     birthMonth: z.coerce.number().int().min(1).max(12),
@@ -74,16 +85,32 @@ export const ListQuerySchema = FilterSchema.extend({
 }).strict();
 export type ListQuery = z.infer<typeof ListQuerySchema>;
 
-const LIST_FIELDS = new Set(['language', 'consent', 'tags', 'anyTags', 'gender', 'city', 'country', 'rfmGroup']);
+const LIST_FIELD_SET = new Set<string>(LIST_FIELDS);
 
 /** Query-string form: lists are comma-separated. */
 export function queryToObject(query: Record<string, string | undefined>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(query)) {
     if (v === undefined) continue;
-    out[k] = LIST_FIELDS.has(k) ? v.split(',').map((s) => s.trim()).filter(Boolean) : v;
+    out[k] = LIST_FIELD_SET.has(k) ? v.split(',').map((s) => s.trim()).filter(Boolean) : v;
   }
   return out;
+}
+
+/**
+ * The list field at which a (schema-valid) filter names more than MAX_FILTER_VALUES values in all, with the
+ * message a person reads; undefined when it is within the bound.
+ */
+export function filterOverLimit(filter: Filter): { field: string; message: string } | undefined {
+  let total = 0;
+  for (const field of LIST_FIELDS) {
+    const values = filter[field];
+    if (!values) continue;
+    if (values.length > MAX_FILTER_VALUES) return { field, message: `at most ${MAX_FILTER_VALUES} values` };
+    total += values.length;
+    if (total > MAX_FILTER_VALUES) return { field, message: `a filter names at most ${MAX_FILTER_VALUES} values in all its lists (${LIST_FIELDS.join(', ')})` };
+  }
+  return undefined;
 }
 
 /** A filter with every bound turned into concrete values for one moment and time zone. */

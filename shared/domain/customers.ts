@@ -4,9 +4,10 @@ import type { ConsentLedgerEntry } from './consent.ts';
 import type { Tenant } from './tenant.schema.ts';
 import { blankCustomer, publicView, type Customer, type CustomerFields, type HistoryEntry } from './customer.schema.ts';
 import { normaliseFields, type NormalisedFields } from './customer-rules.ts';
-import { resolveFilter, type ListQuery } from './customer-filter.ts';
+import { filterOverLimit, resolveFilter, type ListQuery } from './customer-filter.ts';
 import { findTag } from './tenants.ts';
 import { stampFields, type Provenance } from './provenance.ts';
+import { checkCardLimits } from './card-limits.ts';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError, invalid } from './errors.ts';
 
 /** What a use case needs: the store, the tenant, who acts, and a clock (injected so tests control it). */
@@ -83,6 +84,7 @@ export async function createCustomer(ctx: CustomerContext, input: CustomerFields
   const blank = blankCustomer(ulid(), at, at);
   let customer = apply(blank, fields);
   requireIdentity(customer);
+  checkCardLimits(customer);
   await checkSuppression(ctx, customer, fields);
   customer = stampFields(customer as Customer & Provenance, stampedKeys(fields), at, apiSource(ctx));
   let ledger: ConsentLedgerEntry | undefined;
@@ -118,6 +120,8 @@ export async function updateCustomer(ctx: CustomerContext, id: string, input: Cu
     const at = nowIso(ctx);
     let next = apply(prev, fields);
     requireIdentity(next);
+    // The card after this change, not just this request: many small PATCHes must not grow it past the limits.
+    checkCardLimits(next);
     const added = { email: next.email !== prev.email ? next.email : null, phone: next.phone !== prev.phone ? next.phone : null };
     if (attempt === 0) await checkSuppression(ctx, added, fields);
     let ledger: ConsentLedgerEntry | undefined;
@@ -142,6 +146,8 @@ export async function listCustomers(ctx: CustomerContext, query: ListQuery) {
   // Tags are matched against the catalogue case-insensitively, as everywhere else.
   const canon = (names?: string[]) => names?.map((n) => findTag(ctx.tenant.tags, n) ?? n);
   if (filter.minAge !== undefined && filter.maxAge !== undefined && filter.minAge > filter.maxAge) throw invalid('minAge', 'must not be greater than maxAge');
+  const over = filterOverLimit(filter);
+  if (over) throw invalid(over.field, over.message);
   const resolved = resolveFilter({ ...filter, tags: canon(filter.tags), anyTags: canon(filter.anyTags) }, { timeZone: ctx.tenant.timeZone, now: ctx.now?.() ?? new Date() });
   const page = await ctx.customers.list(ctx.tenant.id, { filter: resolved, sort, order, limit, cursor });
   return { ...page, items: page.items.map(publicView) };

@@ -1,9 +1,9 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { DomainError, invalid } from '../domain/errors.ts';
+import { DomainError, NotFoundError, invalid } from '../domain/errors.ts';
 import { errorToProblem } from './problem.ts';
-import { MAX_BODY_BYTES } from './limits.ts';
+import { MAX_BODY_BYTES, MAX_PATH_PARAM_CHARS } from './limits.ts';
 import { logger } from '../logger.ts';
 
 export interface ApiRequest {
@@ -45,8 +45,12 @@ export function toRequest(event: APIGatewayProxyEventV2): ApiRequest {
       }
     }
   }
+  const params = (event.pathParameters ?? {}) as Record<string, string>;
+  for (const [name, value] of Object.entries(params)) {
+    if (value.length > MAX_PATH_PARAM_CHARS) throw new NotFoundError(`The ${name} (over ${MAX_PATH_PARAM_CHARS} characters)`);
+  }
   return {
-    params: (event.pathParameters ?? {}) as Record<string, string>,
+    params,
     query: event.queryStringParameters ?? {},
     headers,
     body,

@@ -9,6 +9,7 @@ import { importUlid as ulid } from './ids.ts';
 import { mergeRow, newCustomerFromRow } from './merge.ts';
 import { readRow, type RowContext, type RowFields, type RowResult } from './row.ts';
 import { changedFields, type FieldChange } from './undo.ts';
+import { cardLimitProblems, cardLimitReason } from '../domain/card-limits.ts';
 
 /** One line of the error report: the row's first line in the file, the row as written, and why. */
 export interface ReportEntry {
@@ -201,6 +202,15 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
   // not found by the match (its id is new).
   const current = new Map<string, Customer>();
 
+  /** A row whose card would be over the limits (shared/domain/card-limits.ts) is rejected with the reason; the window goes on. */
+  const refusedAsTooBig = (card: Customer, line: number, raw: string): boolean => {
+    const problems = cardLimitProblems(card);
+    if (!problems.length) return false;
+    delta.rejected++;
+    report.push({ line, row: reportRow(raw), reason: cardLimitReason(problems) });
+    return true;
+  };
+
   for (const { result, rec } of rows) {
     if (!result.ok) {
       delta.rejected++;
@@ -237,6 +247,7 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
 
     if (!id) {
       const c = newCustomerFromRow(ulid(), f, at, `import:${job.id}`);
+      if (refusedAsTooBig(c, result.line, rec.raw)) continue;
       current.set(c.id, c);
       if (c.email) idByEmail.set(c.email, c.id);
       if (c.phone) idByPhone.set(c.phone, c.id);
@@ -249,6 +260,7 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
       delta.unchanged++;
       continue;
     }
+    if (refusedAsTooBig(next, result.line, rec.raw)) continue;
     current.set(id, next);
     if (next.email) idByEmail.set(next.email, id);
     if (next.phone) idByPhone.set(next.phone, id);

@@ -23,8 +23,12 @@ export const SegmentSchema = z.object({
 export type Segment = z.infer<typeof SegmentSchema>;
 
 export const SegmentWithCountSchema = SegmentSchema.extend({
-  memberCount: z.number().int().describe('customers matching the filter right now'),
+  memberCount: z.number().int().describe('customers matching the filter when it was counted (countedAt)'),
+  countedAt: z.string().describe('when memberCount was counted: at most SEGMENT_COUNT_MAX_AGE_MINUTES ago, unless refresh=true asked for a count now'),
 });
+
+/** `GET /v1/segments/{id}`: `refresh=true` counts the members now instead of answering a recent count. */
+export const SegmentGetQuerySchema = z.object({ refresh: z.enum(['true', 'false']).optional() }).strict();
 
 export const PageQuerySchema = z
   .object({

@@ -2,10 +2,10 @@ import { ulid } from 'ulid';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import type { CustomerStore } from '../domain/customer.ports.ts';
 import type { SegmentStore } from './segment.ports.ts';
-import { resolveFilter, type Filter, type ResolvedFilter } from '../domain/customer-filter.ts';
+import { filterOverLimit, FilterSchema, resolveFilter, type Filter, type ResolvedFilter } from '../domain/customer-filter.ts';
 import { listCustomers } from '../domain/customers.ts';
 import { findTag } from '../domain/tenants.ts';
-import { NotFoundError, invalid } from '../domain/errors.ts';
+import { ConflictError, NotFoundError, invalid } from '../domain/errors.ts';
 import type { Segment, SegmentInput } from './segment.schema.ts';
 
 export interface SegmentContext {
@@ -18,18 +18,40 @@ export interface SegmentContext {
 
 const now = (ctx: { now?: () => Date }) => ctx.now?.() ?? new Date();
 
-/** Checks a filter the schema cannot check alone (field relations). */
+/** Checks a filter the schema cannot check alone (field relations, the values of all lists together). */
 export function checkFilter(filter: Filter, path = 'filter'): void {
+  const over = filterOverLimit(filter);
+  if (over) throw invalid(`${path}.${over.field}`, over.message);
   if (filter.minAge !== undefined && filter.maxAge !== undefined && filter.minAge > filter.maxAge) throw invalid(`${path}.maxAge`, 'must not be less than minAge');
   if (filter.minSpent !== undefined && filter.maxSpent !== undefined && filter.minSpent > filter.maxSpent) throw invalid(`${path}.maxSpent`, 'must not be less than minSpent');
   if (filter.minVisits !== undefined && filter.maxVisits !== undefined && filter.minVisits > filter.maxVisits) throw invalid(`${path}.maxVisits`, 'must not be less than minVisits');
 }
 
 /**
+ * A filter read back from the table (a saved segment) must still be one the API would accept today: one
+ * saved before the limits (e.g. 2,000 languages) is a 409 naming the field and saying how to fix it, not a
+ * query DynamoDB refuses with a 500 on every use. The segment itself can still be read in the list and replaced.
+ */
+export function checkStoredFilter(filter: Filter, path = 'filter'): void {
+  const parsed = FilterSchema.safeParse(filter);
+  const problem = parsed.success
+    ? (() => {
+        const over = filterOverLimit(parsed.data);
+        return over && { path: `${path}.${over.field}`, message: over.message };
+      })()
+    : { path: [path, ...(parsed.error.issues[0]?.path ?? []).map(String)].join('.'), message: parsed.error.issues[0]?.message ?? 'is not valid' };
+  if (problem) {
+    throw new ConflictError(`The saved segment's filter is over today's limits (${problem.path}: ${problem.message}); replace it with PUT /v1/segments/{id}`, { errors: [problem] });
+  }
+}
+
+/**
  * The filter for this tenant at this moment: tags matched against the catalogue case-insensitively (as the
- * customer list does), dates in the tenant's time zone, durations counted back from `at`.
+ * customer list does), dates in the tenant's time zone, durations counted back from `at`. A filter over the
+ * limits (only a stored one can be: a request's is checked first) is refused by checkStoredFilter.
  */
 export function resolveForTenant(tenant: Tenant, filter: Filter, at: Date): ResolvedFilter {
+  checkStoredFilter(filter);
   const canon = (names?: string[]) => names?.map((n) => findTag(tenant.tags, n) ?? n);
   return resolveFilter({ ...filter, tags: canon(filter.tags), anyTags: canon(filter.anyTags) }, { timeZone: tenant.timeZone, now: at });
 }
@@ -48,11 +70,25 @@ export async function getSegment(ctx: SegmentContext, id: string): Promise<Segme
   return segment;
 }
 
-/** The segment with how many customers match it now (a COUNT over every shard: see docs/data-model.md). */
-export async function getSegmentWithCount(ctx: SegmentContext, id: string) {
-  const segment = await getSegment(ctx, id);
-  const memberCount = await ctx.segments.countMembers(ctx.tenant.id, resolveForTenant(ctx.tenant, segment.filter, now(ctx)));
-  return { ...segment, memberCount };
+/**
+ * How old a stored member count may be before GET counts again. Counting reads every card the filter's range
+ * holds (a COUNT over every shard: see docs/data-model.md), so a segment opened again and again is counted
+ * at most this often; a shop owner sees the number with its `countedAt`, and `refresh=true` counts now.
+ */
+export const SEGMENT_COUNT_MAX_AGE_MINUTES = 10;
+
+/** The segment with how many customers match it: a recent stored count, or one counted now (and stored). */
+export async function getSegmentWithCount(ctx: SegmentContext, id: string, opts: { refresh?: boolean } = {}) {
+  const found = await ctx.segments.getWithCount(ctx.tenant.id, id);
+  if (!found) throw new NotFoundError(`Segment ${id}`);
+  const { segment, count } = found;
+  const at = now(ctx);
+  const age = count ? at.getTime() - Date.parse(count.countedAt) : Infinity;
+  if (!opts.refresh && count && age >= 0 && age < SEGMENT_COUNT_MAX_AGE_MINUTES * 60_000) return { ...segment, ...count };
+  const memberCount = await ctx.segments.countMembers(ctx.tenant.id, resolveForTenant(ctx.tenant, segment.filter, at));
+  const fresh = { memberCount, countedAt: at.toISOString() };
+  await ctx.segments.saveCount(ctx.tenant.id, segment, fresh);
+  return { ...segment, ...fresh };
 }
 
 export async function listSegments(ctx: SegmentContext, page: { limit: number; cursor?: string }) {
@@ -79,5 +115,6 @@ export async function listSegmentCustomers(
   page: { sort: 'firstContactAt' | 'lastContactAt' | 'lastName' | 'totalSpent'; order: 'asc' | 'desc'; limit: number; cursor?: string },
 ) {
   const segment = await getSegment(ctx, id);
+  checkStoredFilter(segment.filter);
   return listCustomers({ customers: ctx.customers, tenant: ctx.tenant, actor: ctx.actor, now: ctx.now }, { ...segment.filter, ...page });
 }

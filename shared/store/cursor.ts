@@ -1,11 +1,14 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { BadCursorError } from '../domain/errors.ts';
+import { config } from '../config.ts';
 
 /**
- * The one cursor codec of every paginated list: base64url JSON `{ l, t, p }` — the list it belongs to
- * (e.g. `history:{customerId}`), the tenant, and the position in it (DynamoDB key values). Decoding checks
- * all three, so a cursor of another tenant or another list, an altered one, or garbage is a 400 naming
- * `cursor`, never a request DynamoDB refuses with a 500. The position is checked by the caller's guard:
- * a cursor can only ever point inside the list and tenant it names.
+ * The one cursor codec of every paginated list: `{body}.{mac}`, where body is base64url JSON `{ l, t, p }` —
+ * the list it belongs to (e.g. `history:{customerId}`), the tenant, and the position in it (DynamoDB key
+ * values) — and mac an HMAC-SHA256 of the body under the tenant's cursor key. Decoding checks the signature
+ * first, then list and tenant, so a cursor of another tenant or another list, an altered or hand-made one,
+ * or garbage is a 400 naming `cursor`, never a request DynamoDB refuses with a 500. The position is still
+ * checked by the caller's guard (defence in depth: a leaked key must not let a cursor leave its list).
  */
 interface Envelope {
   l: string;
@@ -14,16 +17,45 @@ interface Envelope {
 }
 
 const MAX_CURSOR_LENGTH = 4096;
+/** 128 bits of the HMAC: forging one is out of reach, and the cursor stays short enough for a URL. */
+const MAC_BYTES = 16;
+/** Stands in for CURSOR_SECRET against the emulators only (npm start, tests); never on AWS. */
+const LOCAL_DEVELOPMENT_SECRET = 'clientela-local-development-cursor-secret';
 
-export function encodeCursor(list: string, tenantId: string, position: unknown): string {
-  return Buffer.from(JSON.stringify({ l: list, t: tenantId, p: position } satisfies Envelope)).toString('base64url');
+let deploymentSecret: string | undefined;
+
+/**
+ * The key that signs `tenantId`'s cursors: derived from the deployment's cursor secret and the tenant, so a
+ * cursor never verifies for another tenant even before its `t` is read. The one place the secret is
+ * obtained: when it moves (e.g. under KMS), only this function changes.
+ */
+export function cursorKey(tenantId: string): Buffer {
+  if (deploymentSecret === undefined) {
+    const c = config();
+    if (c.CURSOR_SECRET) deploymentSecret = c.CURSOR_SECRET;
+    else if (c.DYNAMODB_ENDPOINT) deploymentSecret = LOCAL_DEVELOPMENT_SECRET;
+    else throw new Error('clientela: CURSOR_SECRET is not set: page cursors cannot be signed (the stack sets it on every function)');
+  }
+  return createHmac('sha256', deploymentSecret).update(`cursor-key\0${tenantId}`).digest();
 }
 
-/** The position a cursor holds, if it is a cursor of `list` for `tenantId` and `valid` accepts it. */
+const mac = (tenantId: string, body: string) => createHmac('sha256', cursorKey(tenantId)).update(body).digest().subarray(0, MAC_BYTES);
+
+export function encodeCursor(list: string, tenantId: string, position: unknown): string {
+  const body = Buffer.from(JSON.stringify({ l: list, t: tenantId, p: position } satisfies Envelope)).toString('base64url');
+  return `${body}.${mac(tenantId, body).toString('base64url')}`;
+}
+
+/** The position a cursor holds, if it is a cursor of `list` for `tenantId`, signed by us, and `valid` accepts it. */
 export function decodeCursor<T>(raw: string, list: string, tenantId: string, valid: (p: unknown) => p is T, what = 'list'): T {
   let env: Envelope | undefined;
   try {
-    if (raw.length <= MAX_CURSOR_LENGTH) env = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Envelope;
+    const [body, signature, ...rest] = raw.length <= MAX_CURSOR_LENGTH ? raw.split('.') : [];
+    const given = signature !== undefined && rest.length === 0 ? Buffer.from(signature, 'base64url') : undefined;
+    // The signature is checked under this tenant's key: a cursor of another tenant fails here already.
+    if (body && given && given.length === MAC_BYTES && timingSafeEqual(given, mac(tenantId, body))) {
+      env = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Envelope;
+    }
   } catch {
     env = undefined;
   }

@@ -48,7 +48,17 @@ const positionsOf =
 
 // ---- adapter ----
 
-export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: string): CustomerStore {
+/**
+ * Index entries one list request may examine per shard (DynamoDB's `Limit` counts entries read before the
+ * FilterExpression, and so do read units). A filter that matches few customers no longer reads the whole
+ * index in one request: the page stops here and answers what it found, perhaps nothing, with a nextCursor.
+ * 8 shards × 128 ≈ 1,000 cards ≈ 125 RCU for 1 KB cards, eventually consistent.
+ */
+export const LIST_READ_BUDGET_PER_SHARD = 128;
+
+export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: string, opts: { readBudgetPerShard?: number } = {}): CustomerStore {
+  const budget = opts.readBudgetPerShard ?? LIST_READ_BUDGET_PER_SHARD;
+
   async function lookup(tenantId: string, field: 'email' | 'phone', value: string): Promise<string | undefined> {
     const { Item } = await db.send(new GetCommand({ TableName, Key: identityEntity.key(tenantId, field, value), ConsistentRead: true }));
     return Item?.customerId as string | undefined;
@@ -121,9 +131,11 @@ export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: strin
       const range = sort === 'firstContactAt' ? [filter.firstContactFrom, filter.firstContactTo] : sort === 'lastContactAt' ? [filter.lastContactFrom, filter.lastContactTo] : [];
       const [lo, hi] = range;
 
-      // Each shard yields up to `limit` matches in index order; the global page is the best `limit` of them.
+      // Each shard yields up to `limit` matches in index order, reading at most `budget` entries; the global page
+      // is the best `limit` of them that lie within every shard's read range (its frontier, see below).
+      type ShardRead = { items: Record<string, unknown>[]; exhausted: boolean; stoppedAt?: Record<string, unknown> };
       const perShard = await Promise.all(
-        state.pos.map(async (pos, shard) => {
+        state.pos.map(async (pos, shard): Promise<ShardRead> => {
           if (pos === 0) return { items: [] as Record<string, unknown>[], exhausted: true };
           const names: Record<string, string> = { '#pk': `${index}pk`, ...compiled.names };
           const values: Record<string, unknown> = { ':pk': keys.customerListPk(tenantId, shard), ...compiled.values };
@@ -139,8 +151,8 @@ export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: strin
           }
           const items: Record<string, unknown>[] = [];
           let start = pos ?? undefined;
-          let exhausted = false;
-          while (items.length < limit) {
+          let examined = 0;
+          while (items.length < limit && examined < budget) {
             const input: QueryCommandInput = {
               TableName,
               IndexName: index,
@@ -149,38 +161,42 @@ export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: strin
               ExpressionAttributeValues: values,
               ScanIndexForward: order === 'asc',
               ExclusiveStartKey: start,
-              Limit: Math.max(limit, 25),
+              Limit: Math.min(Math.max(limit, 25), budget - examined),
             };
             if (compiled.expression) input.FilterExpression = compiled.expression;
             const page = await db.send(new QueryCommand(input));
+            examined += page.ScannedCount ?? page.Count ?? 0;
             items.push(...(page.Items ?? []));
             start = page.LastEvaluatedKey;
-            if (!start) {
-              exhausted = true;
-              break;
-            }
+            if (!start) return items.length > limit ? { items: items.slice(0, limit), exhausted: false } : { items, exhausted: true };
           }
-          if (items.length > limit) {
-            items.length = limit;
-            exhausted = false;
-          }
-          return { items, exhausted };
+          if (items.length >= limit) return { items: items.slice(0, limit), exhausted: false };
+          // Out of budget with fewer than `limit` matches: everything up to `start` was read (the rest filtered out).
+          return { items, exhausted: false, stoppedAt: start };
         }),
       );
 
+      const before = (x: string, y: string) => (order === 'asc' ? x < y : x > y);
       const candidates = perShard.flatMap((r, shard) => r.items.map((item) => ({ item, shard })));
-      const cmp = (a: { item: Record<string, unknown> }, b: { item: Record<string, unknown> }) => {
+      candidates.sort((a, b) => {
         const x = a.item[skAttr] as string;
         const y = b.item[skAttr] as string;
-        return order === 'asc' ? (x < y ? -1 : x > y ? 1 : 0) : x < y ? 1 : x > y ? -1 : 0;
-      };
-      candidates.sort(cmp);
-      const page = candidates.slice(0, limit);
+        return before(x, y) ? -1 : before(y, x) ? 1 : 0;
+      });
+      // A shard's frontier: how far in sort order it has been read. Its full `limit` ends at its last match; a
+      // shard out of budget ends where it stopped. Nothing past the nearest frontier may be answered yet, or
+      // a match still unread in that shard could belong before it; the next page goes on from there.
+      const frontiers = perShard
+        .map((r) => (r.exhausted ? undefined : r.stoppedAt ? (r.stoppedAt[skAttr] as string) : (r.items[r.items.length - 1]?.[skAttr] as string | undefined)))
+        .filter((f): f is string => f !== undefined);
+      const nearest = frontiers.reduce<string | undefined>((m, f) => (m === undefined || before(f, m) ? f : m), undefined);
+      const page = candidates.filter((c) => nearest === undefined || !before(nearest, c.item[skAttr] as string)).slice(0, limit);
 
       const nextPos = [...state.pos];
       perShard.forEach((r, shard) => {
         const consumed = page.filter((p) => p.shard === shard);
         if (consumed.length === r.items.length && r.exhausted) nextPos[shard] = 0;
+        else if (consumed.length === r.items.length && r.stoppedAt) nextPos[shard] = r.stoppedAt;
         else if (consumed.length) {
           const last = consumed[consumed.length - 1]!.item;
           nextPos[shard] = { pk: last.pk, sk: last.sk, [`${index}pk`]: last[`${index}pk`], [skAttr]: last[skAttr] };

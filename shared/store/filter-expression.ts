@@ -15,17 +15,26 @@ export function compileFilter(f: ResolvedFilter): { expression?: string; names: 
     values[key] = value;
     return key;
   };
+  // Attribute names are aliased `#n0`, `#n1`, ...: DynamoDB refuses an expression over 4 KB, and a filter
+  // of 100 languages repeats its attribute 200 times (see MAX_FILTER_VALUES in customer-filter.ts).
+  const aliases = new Map<string, string>();
   const a = (path: string) =>
     path
       .split('.')
       .map((seg) => {
-        names[`#${seg}`] = seg;
-        return `#${seg}`;
+        let alias = aliases.get(seg);
+        if (!alias) {
+          alias = `#n${aliases.size}`;
+          aliases.set(seg, alias);
+          names[alias] = seg;
+        }
+        return alias;
       })
       .join('.');
   const anyOf = (clauses: string[]) => (clauses.length === 1 ? clauses[0]! : `(${clauses.join(' OR ')})`);
 
-  if (f.language) parts.push(anyOf(f.language.flatMap((l) => [`${a('languageKey')} = ${v(l)}`, `begins_with(${a('languageKey')}, ${v(`${l}-`)})`])));
+  // The exact tags in one IN (at most 100 operands: MAX_FILTER_VALUES), then one begins_with per subtag prefix.
+  if (f.language) parts.push(anyOf([`${a('languageKey')} IN (${f.language.map(v).join(', ')})`, ...f.language.map((l) => `begins_with(${a('languageKey')}, ${v(`${l}-`)})`)]));
   if (f.consent) parts.push(`${a('consent.newsletter')} IN (${f.consent.map(v).join(', ')})`);
   if (f.tags) for (const t of f.tags) parts.push(`contains(${a('tags')}, ${v(t)})`);
   if (f.anyTags) parts.push(anyOf(f.anyTags.map((t) => `contains(${a('tags')}, ${v(t)})`)));

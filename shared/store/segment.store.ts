@@ -3,6 +3,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -17,7 +18,8 @@ import { internalSet } from './entities.ts';
 import type { SegmentStore } from '../segments/segment.ports.ts';
 export type { SegmentStore } from '../segments/segment.ports.ts';
 
-const INTERNAL = internalSet('tenantId');
+// The stored member count lives on the segment's item but is not part of the segment (see getWithCount).
+const INTERNAL = internalSet('tenantId', 'memberCount', 'countedAt');
 const fromItem = (item: Record<string, unknown>): Segment => {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(item)) if (!INTERNAL.has(k)) out[k] = v;
@@ -71,6 +73,30 @@ export function dynamoSegmentStore(db: DynamoDBDocumentClient, TableName: string
     async get(tenantId, id) {
       const { Item } = await db.send(new GetCommand({ TableName, Key: segmentKeys.segment(tenantId, id), ConsistentRead: true }));
       return Item ? fromItem(Item) : undefined;
+    },
+
+    async getWithCount(tenantId, id) {
+      const { Item } = await db.send(new GetCommand({ TableName, Key: segmentKeys.segment(tenantId, id), ConsistentRead: true }));
+      if (!Item) return undefined;
+      const count = typeof Item.memberCount === 'number' && typeof Item.countedAt === 'string' ? { memberCount: Item.memberCount, countedAt: Item.countedAt } : undefined;
+      return { segment: fromItem(Item), ...(count ? { count } : {}) };
+    },
+
+    async saveCount(tenantId, segment, { memberCount, countedAt }) {
+      try {
+        await db.send(
+          new UpdateCommand({
+            TableName,
+            Key: segmentKeys.segment(tenantId, segment.id),
+            UpdateExpression: 'SET memberCount = :n, countedAt = :at',
+            ConditionExpression: 'updatedAt = :u',
+            ExpressionAttributeValues: { ':n': memberCount, ':at': countedAt, ':u': segment.updatedAt },
+          }),
+        );
+      } catch (e) {
+        // Replaced or deleted meanwhile: this count is of a filter that is no longer the segment's.
+        if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      }
     },
 
     async list(tenantId, { limit, cursor }) {

@@ -119,6 +119,8 @@ describe('functions', () => {
       const vars = fnResource(name).Properties!.Environment.Variables;
       expect(vars, name).toMatchObject(ids);
       expect(Number(vars.KEY_CACHE_SECONDS), name).toBeGreaterThanOrEqual(0);
+      // The cursor key, resolved from the generated secret at deploy time (shared/store/cursor.ts refuses to page without it).
+      expect(JSON.stringify(vars.CURSOR_SECRET), name).toContain('{{resolve:secretsmanager:');
     }
   });
 
@@ -182,7 +184,7 @@ const EXPECTED_GRANTS: Record<string, Grants> = {
 
   ListSegments: READ,
   CreateSegment: WRITE,
-  GetSegment: READ,
+  GetSegment: WRITE,
   UpdateSegment: WRITE,
   DeleteSegment: WRITE,
   ListSegmentCustomers: READ,
@@ -239,6 +241,7 @@ const EXPECTED_GRANTS: Record<string, Grants> = {
  */
 const GET_ROUTES_THAT_WRITE: Record<string, string> = {
   'GET /v1/customers/{id}/export': 'records every GDPR access export in the audit log (customer.export_data)',
+  'GET /v1/segments/{id}': 'stores the member count it counted on the segment, so the next GETs do not count again (UpdateItem memberCount, countedAt)',
 };
 
 const DYNAMO_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];

@@ -57,7 +57,7 @@ describe('cdk-nag AwsSolutions', () => {
     }
     const rules = [...new Set(acks.map((a) => a.id.replace(/\[.*$/, '')))].sort();
     // A new kind of acknowledgement should be a conscious change to this list.
-    expect(rules).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-L1', 'AwsSolutions-S1']);
+    expect(rules).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-L1', 'AwsSolutions-S1', 'AwsSolutions-SMG4']);
     // The only blanket Resource::* is the state machine's (log delivery and X-Ray) and CDK's notification handler.
     const blanket = acks.filter((a) => a.id === 'AwsSolutions-IAM5[Resource::*]').map((a) => a.path.split('/').slice(1).join('/'));
     expect(blanket.sort()).toEqual(['BucketNotificationsHandler050a0587b7544547bf325f094a3db834', 'ExportWorkflow/StateMachine', 'InsightsWorkflow/StateMachine']);

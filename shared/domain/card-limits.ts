@@ -1,0 +1,65 @@
+import { ValidationError, type FieldError } from './errors.ts';
+
+/**
+ * How big a customer card may grow. A card is one DynamoDB item, refused above 400 KB; nothing a request or
+ * an import row adds may take it there. Custom attributes are the only open-ended part (imports keep every
+ * unknown column there), so they have bounds of their own; the whole card has one more, well below the item
+ * limit, leaving room for what the system adds later (insights, provenance stamps, index attributes).
+ *
+ * The one check of every path that writes a card from outside (POST/PATCH /v1/customers, import rows,
+ * merges): call `cardLimitProblems` on the card about to be written.
+ */
+export const CARD_LIMITS = {
+  /** Characters of an attribute's name. */
+  attributeNameChars: 64,
+  /** Characters of an attribute's value. */
+  attributeValueChars: 1000,
+  /** Attributes on one card. */
+  attributes: 200,
+  /** UTF-8 bytes of all attribute names and values together. */
+  attributesBytes: 64 * 1024,
+  /** UTF-8 bytes of the whole card as JSON (DynamoDB counts names and values alike; JSON overstates it a little). */
+  cardBytes: 256 * 1024,
+} as const;
+
+const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
+
+/** What is over the limits on this card, each with the field to name; empty when it is within them. */
+export function cardLimitProblems(card: { attributes?: Record<string, string | null> | null }): FieldError[] {
+  const problems: FieldError[] = [];
+  const attributes = Object.entries(card.attributes ?? {});
+  if (attributes.length > CARD_LIMITS.attributes) {
+    problems.push({ path: 'attributes', message: `a customer has at most ${CARD_LIMITS.attributes} custom attributes (this one would have ${attributes.length})` });
+  }
+  let bytes = 0;
+  for (const [name, value] of attributes) {
+    if (name.length > CARD_LIMITS.attributeNameChars) {
+      problems.push({ path: 'attributes', message: `an attribute name has at most ${CARD_LIMITS.attributeNameChars} characters ("${name.slice(0, 20)}..." has ${name.length})` });
+    } else if (typeof value === 'string' && value.length > CARD_LIMITS.attributeValueChars) {
+      problems.push({ path: `attributes.${name}`, message: `at most ${CARD_LIMITS.attributeValueChars} characters` });
+    }
+    bytes += Buffer.byteLength(name) + (typeof value === 'string' ? Buffer.byteLength(value) : 0);
+    if (problems.length >= 5) break;
+  }
+  if (bytes > CARD_LIMITS.attributesBytes) {
+    problems.push({ path: 'attributes', message: `the custom attributes of a customer take at most ${kb(CARD_LIMITS.attributesBytes)} in all (these would take ${kb(bytes)})` });
+  }
+  if (!problems.length) {
+    const total = Buffer.byteLength(JSON.stringify(card));
+    if (total > CARD_LIMITS.cardBytes) {
+      problems.push({ path: attributes.length ? 'attributes' : '(body)', message: `a customer card takes at most ${kb(CARD_LIMITS.cardBytes)} (this one would take ${kb(total)})` });
+    }
+  }
+  return problems;
+}
+
+/** Refuses (400 naming the field) a card over the limits. */
+export function checkCardLimits(card: { attributes?: Record<string, string | null> | null }): void {
+  const problems = cardLimitProblems(card);
+  if (problems.length) throw new ValidationError(problems);
+}
+
+/** One line for an import report: why a row's card was not written. */
+export function cardLimitReason(problems: FieldError[]): string {
+  return `the customer would be too big: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`;
+}
