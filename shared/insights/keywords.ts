@@ -165,7 +165,7 @@ export function nameWords(...names: (string | undefined)[]): Set<string> {
   return words;
 }
 
-const primary = (language: string | undefined) => language?.trim().toLowerCase().split(/[-_]/)[0] || undefined;
+export const primary = (language: string | undefined) => language?.trim().toLowerCase().split(/[-_]/)[0] || undefined;
 
 const NO_NAMES: ReadonlySet<string> = new Set();
 const termKeyers = new Map<string, (word: string) => string>();
