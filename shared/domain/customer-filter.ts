@@ -11,6 +11,7 @@ interface CardInsights {
   atRisk?: boolean;
   pAlive?: number;
   clv12m?: number;
+  bought?: string[];
 }
 
 /**
@@ -59,6 +60,8 @@ export const FilterSchema = z
     maxPAlive: z.coerce.number().min(0).max(1),
     minClv: nonNegInt,
     maxClv: nonNegInt,
+    /** Bought any of these SKUs (issue 14; as of the last recompute). */
+    bought: list(z.string().trim().min(1).max(100)),
   })
   .partial()
   .strict();
@@ -74,7 +77,7 @@ export const ListQuerySchema = FilterSchema.extend({
 }).strict();
 export type ListQuery = z.infer<typeof ListQuerySchema>;
 
-const LIST_FIELDS = new Set(['language', 'consent', 'tags', 'anyTags', 'gender', 'city', 'country', 'rfmGroup']);
+const LIST_FIELDS = new Set(['language', 'consent', 'tags', 'anyTags', 'gender', 'city', 'country', 'rfmGroup', 'bought']);
 
 /** Query-string form: lists are comma-separated. */
 export function queryToObject(query: Record<string, string | undefined>): Record<string, unknown> {
@@ -116,6 +119,7 @@ export interface ResolvedFilter {
   maxPAlive?: number;
   minClv?: number;
   maxClv?: number;
+  bought?: string[];
 }
 
 /** Offset of `timeZone` from UTC at `instant`, in minutes. */
@@ -205,6 +209,7 @@ export function resolveFilter(filter: Filter, ctx: { timeZone: string; now: Date
     maxPAlive: filter.maxPAlive,
     minClv: filter.minClv,
     maxClv: filter.maxClv,
+    bought: filter.bought,
   };
   for (const k of Object.keys(r) as (keyof ResolvedFilter)[]) if (r[k] === undefined) delete r[k];
   return r;
@@ -245,5 +250,6 @@ export function matchesFilter(c: Customer, f: ResolvedFilter): boolean {
   if (f.maxPAlive !== undefined && !(typeof ins?.pAlive === 'number' && ins.pAlive <= f.maxPAlive)) return false;
   if (f.minClv !== undefined && !(typeof ins?.clv12m === 'number' && ins.clv12m >= f.minClv)) return false;
   if (f.maxClv !== undefined && !(typeof ins?.clv12m === 'number' && ins.clv12m <= f.maxClv)) return false;
+  if (f.bought && !(Array.isArray(ins?.bought) && f.bought.some((s) => ins.bought!.includes(s)))) return false;
   return true;
 }

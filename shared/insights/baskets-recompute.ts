@@ -30,6 +30,8 @@ export interface BasketsDeps extends RecomputeDeps {
 
 /** Recommendations kept on a card (the route's `limit` goes up to it). */
 export const STORED_RECOMMENDATIONS = 20;
+/** SKUs kept on a card for the `bought` filter (a card item holds at most 400 KB; SKUs are up to 100 characters). */
+export const MAX_BOUGHT = 500;
 /** A stored result not published (its recompute failed) is gone after this long. */
 const UNPUBLISHED_SECONDS = 3 * 86_400;
 
@@ -38,8 +40,9 @@ const UNPUBLISHED_SECONDS = 3 * 86_400;
 /** The pair counts of a recompute: every rule above the storage floor can be rebuilt exactly from them. */
 export interface StoredRules {
   asOf: string;
-  /** Orders counted. */
+  /** Orders counted, and the customers who placed them. */
   orders: number;
+  customers: number;
   /** SKUs in at least one stored pair: `[sku, name, orders holding it]`. */
   skus: [string, string, number][];
   /** Flat `i, j, orders holding both` triples (indices into `skus`). */
@@ -102,13 +105,18 @@ class OrderBook {
   lineCount = 0;
   starts = new Int32Array(1 << 10);
   buyer = new Int32Array(1 << 10);
+  /** When each order was placed (ms). */
+  at = new Float64Array(1 << 10);
   orders = 0;
 
-  add(row: { customerId: string; items: { sku: string; name: string }[] }) {
+  add(row: { customerId: string; at: string; items: { sku: string; name: string }[] }) {
     if (!row.items.length) return;
     if (this.orders + 2 > this.starts.length) {
       this.starts = grow(this.starts, this.starts.length * 2);
       this.buyer = grow(this.buyer, this.buyer.length * 2);
+      const at = new Float64Array(this.at.length * 2);
+      at.set(this.at);
+      this.at = at;
     }
     if (this.lineCount + row.items.length > this.lines.length) this.lines = grow(this.lines, Math.max(this.lines.length * 2, this.lineCount + row.items.length));
     let c = this.customerIds.get(row.customerId);
@@ -119,6 +127,7 @@ class OrderBook {
     }
     this.starts[this.orders] = this.lineCount;
     this.buyer[this.orders] = c;
+    this.at[this.orders] = Date.parse(row.at);
     for (const line of row.items) {
       let id = this.skuIds.get(line.sku);
       if (id === undefined) {
@@ -147,13 +156,14 @@ class OrderBook {
     };
   }
 
-  /** Each customer's distinct SKUs. */
+  /** Each customer's distinct SKUs, those of their latest orders first. */
   *bought(): Generator<[string, string[]]> {
     const byCustomer: number[][] = this.customers.map(() => []);
     for (let o = 0; o < this.orders; o++) byCustomer[this.buyer[o]!]!.push(o);
     for (let c = 0; c < this.customers.length; c++) {
       const skus = new Set<string>();
-      for (const o of byCustomer[c]!) for (let l = this.starts[o]!; l < this.starts[o + 1]!; l++) skus.add(this.skus[this.lines[l]!]!);
+      const orders = byCustomer[c]!.sort((a, b) => this.at[b]! - this.at[a]!);
+      for (const o of orders) for (let l = this.starts[o]!; l < this.starts[o + 1]!; l++) skus.add(this.skus[this.lines[l]!]!);
       yield [this.customers[c]!, [...skus]];
     }
   }
@@ -200,7 +210,7 @@ export async function baskets(d: BasketsDeps, input: StartOutput): Promise<Baske
     return i;
   };
   for (const r of mined.rules) if (r.lhs.sku < r.rhs.sku) pairs.push(at(r.lhs, r.lhsOrders), at(r.rhs, r.rhsOrders), r.orders);
-  const stored: StoredRules = { asOf: input.asOf, orders: mined.orders, skus, pairs };
+  const stored: StoredRules = { asOf: input.asOf, orders: mined.orders, customers: book.customers.length, skus, pairs };
   await d.baskets.putStored(input.tenantId, 'rules', input.recomputeId, JSON.stringify(stored), expiry(d));
 
   // Each customer's recommendations, by shard, for WriteShard.
@@ -208,7 +218,8 @@ export async function baskets(d: BasketsDeps, input: StartOutput): Promise<Baske
   const byShard: string[][] = Array.from({ length: CUSTOMER_SHARDS }, () => []);
   for (const [customerId, bought] of book.bought()) {
     const r = recommend(rules, bought, { limit: STORED_RECOMMENDATIONS });
-    if (r.length) byShard[customerShard(customerId)]!.push(`${JSON.stringify({ c: customerId, r })}\n`);
+    // `b`: the SKUs they bought, for the `bought` filter (at most MAX_BOUGHT, the most recent first).
+    byShard[customerShard(customerId)]!.push(`${JSON.stringify({ c: customerId, r, b: bought.slice(0, MAX_BOUGHT) })}\n`);
   }
   await Promise.all(
     byShard.map((lines, shard) =>

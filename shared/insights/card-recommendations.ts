@@ -1,6 +1,7 @@
 /**
- * The recommendations the Baskets state of the recompute (baskets-recompute.ts) wrote for one shard, put
- * into the fresh insights WriteShard (recompute.ts) writes on the cards. Its own module: recompute.ts
+ * The recommendations and bought SKUs (the `bought` filter) the Baskets state of the recompute
+ * (baskets-recompute.ts) wrote for one shard, put into the fresh insights WriteShard (recompute.ts) writes on
+ * the cards. Neither is shown on the card (publicView lists the contract's insights fields only). Its own module: recompute.ts
  * calls it, and it needs nothing of recompute.ts.
  */
 import type { ObjectStore } from '../import/object-store.ts';
@@ -20,8 +21,10 @@ export async function addRecommendations(d: { files: ObjectStore; bucket: string
   text += decoder.decode();
   for (const line of text.split('\n')) {
     if (!line) continue;
-    const { c, r } = JSON.parse(line) as { c: string; r: Recommendation[] };
-    const insights = fresh.get(c) as { recommendations?: Recommendation[] } | undefined;
-    if (insights) insights.recommendations = r;
+    const { c, r, b } = JSON.parse(line) as { c: string; r: Recommendation[]; b: string[] };
+    const insights = fresh.get(c) as { recommendations?: Recommendation[]; bought?: string[] } | undefined;
+    if (!insights) continue;
+    insights.recommendations = r;
+    insights.bought = b;
   }
 }
