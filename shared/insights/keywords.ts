@@ -36,9 +36,9 @@ import { byCodeUnits, mostFrequent, tallyForm, type FormTally } from './most-fre
  *
  * Memory: one pass over the texts (streamed), nothing kept per text. Terms are numbered; per term a few
  * numbers in typed arrays (counts, the last text and customer), its surface form (a tally of at most 16
- * forms once it has two), and its customers in the period as a list deduplicated whenever its length
- * reaches a power of two from 64 on (so at most about twice its distinct customers; all lists together at
- * most the period's term occurrences). Customers are interned as numbers (one entry per customer who wrote
+ * forms once it has two); who wrote which term in the period is one log of (term, customer) pairs, 8 bytes
+ * a pair, compacted whenever it doubles (so at most about twice the distinct pairs, and never more than the
+ * period's term occurrences). Customers are interned as numbers (one entry per customer who wrote
  * in the period). At most `maxTerms` (200,000) terms: past that, the terms seen in the fewest texts (1, then
  * 2, …) are pruned until half are left, and the report says `approximate: true` (a pruned term that comes
  * back is counted from zero; the frequent terms, the ones that can be listed, are pruned last). Caches:
@@ -276,8 +276,8 @@ function millis(value: string | number | Date, field: string): number {
 
 const NAME_CACHE_SIZE = 10_000;
 const WORD_CACHE_SIZE = 100_000;
-/** A term's customer list is deduplicated when its length reaches a power of two from this on. */
-const DEDUPE_FROM = 64;
+/** The writer log is compacted (deduplicated) when it holds this many pairs, then whenever it has doubled. */
+const COMPACT_FROM = 1 << 20;
 
 /** `forms === first` or `forms === first + ' ' + second`, without building the phrase. */
 const sameForm = (forms: string, first: string, second: string | null) =>
@@ -324,8 +324,15 @@ export class KeywordCounter {
   private lastText = new Uint32Array(1024);
   /** The last customer who wrote it in the period (consecutive repeats are not logged). */
   private lastCustomer = new Int32Array(1024);
-  /** The customers who wrote it in the period, deduplicated from time to time (at most ~2× the distinct ones). */
-  private customerLog: (number[] | undefined)[] = [];
+  /**
+   * Who wrote what in the period: one log of (term, customer) pairs for all terms, appended when a term's
+   * customer changes, compacted (sorted by term, deduplicated) when it has doubled since the last time, so
+   * it holds each distinct pair at most about twice. One typed array instead of a list per term: no
+   * allocation per term and text (per-term lists were half the counting time, most of it garbage collection).
+   */
+  private writerLog = new Int32Array(1 << 16);
+  private writerLogLength = 0;
+  private compactAt = COMPACT_FROM;
   /** The only surface form seen so far, or the tally of them (per text, like the counts). */
   private forms: (string | FormTally)[] = [];
   // The text being read:
@@ -471,7 +478,6 @@ export class KeywordCounter {
     this.counts[id] = 0;
     this.previous[id] = 0;
     this.lastCustomer[id] = -1;
-    this.customerLog[id] = undefined;
     this.lastText[id] = 0;
     this.forms[id] = form;
     return id;
@@ -500,12 +506,51 @@ export class KeywordCounter {
     const customer = this.customer;
     if (this.lastCustomer[id] === customer) return;
     this.lastCustomer[id] = customer;
-    const log = this.customerLog[id];
-    if (log === undefined) this.customerLog[id] = [customer];
-    else {
-      log.push(customer);
-      if (log.length >= DEDUPE_FROM && (log.length & (log.length - 1)) === 0) this.customerLog[id] = [...new Set(log)];
+    let at = this.writerLogLength;
+    if (at + 2 > this.writerLog.length) {
+      if (at >= 2 * this.compactAt) {
+        this.compactWriters();
+        at = this.writerLogLength;
+      }
+      if (at + 2 > this.writerLog.length) this.writerLog = grown(this.writerLog, this.writerLog.length * 2);
     }
+    this.writerLog[at] = id;
+    this.writerLog[at + 1] = customer;
+    this.writerLogLength = at + 2;
+  }
+
+  /**
+   * Sorts the writer log by term (counting sort) and keeps each (term, customer) pair once; answers where
+   * each term's customers start (`starts[id]` .. `starts[id + 1]`, in pairs).
+   */
+  private compactWriters(): Uint32Array {
+    const log = this.writerLog;
+    const pairs = this.writerLogLength / 2;
+    const starts = new Uint32Array(this.size + 1);
+    for (let k = 0; k < pairs; k++) starts[log[2 * k]! + 1]!++;
+    for (let id = 0; id < this.size; id++) starts[id + 1]! += starts[id]!;
+    const sorted = new Int32Array(pairs);
+    const next = starts.slice(0, this.size);
+    for (let k = 0; k < pairs; k++) sorted[next[log[2 * k]!]!++] = log[2 * k + 1]!;
+    const stamp = new Int32Array(this.customerIds.size).fill(-1);
+    const out = new Int32Array(Math.max(1 << 16, 2 * 2 * pairs));
+    let n = 0;
+    for (let id = 0; id < this.size; id++) {
+      const from = starts[id]!;
+      starts[id] = n / 2;
+      for (let k = from; k < starts[id + 1]!; k++) {
+        const c = sorted[k]!;
+        if (stamp[c] === id) continue;
+        stamp[c] = id;
+        out[n++] = id;
+        out[n++] = c;
+      }
+    }
+    starts[this.size] = n / 2;
+    this.writerLog = out;
+    this.writerLogLength = n;
+    this.compactAt = Math.max(COMPACT_FROM, n);
+    return starts;
   }
 
   /**
@@ -530,7 +575,6 @@ export class KeywordCounter {
     const previous = new Uint32Array(capacity);
     const lastText = new Uint32Array(capacity);
     const lastCustomer = new Int32Array(capacity);
-    const customerLog: (number[] | undefined)[] = [];
     const forms: (string | FormTally)[] = [];
     let size = 0;
     let phrases = 0;
@@ -547,12 +591,20 @@ export class KeywordCounter {
       previous[to] = this.previous[id]!;
       lastText[to] = this.lastText[id]!;
       lastCustomer[to] = this.lastCustomer[id]!;
-      customerLog[to] = this.customerLog[id];
       forms[to] = this.forms[id]!;
     }
     const words = new Map<string, number>();
     for (const [key, id] of this.words) if (renumber[id]! >= 0) words.set(key, renumber[id]!);
-    Object.assign(this, { size, words, phrases, first, second, counts, previous, lastText, lastCustomer, customerLog, forms });
+    // The writer log keeps the pairs of the terms kept, renumbered.
+    let n = 0;
+    for (let k = 0; k < this.writerLogLength; k += 2) {
+      const to = renumber[this.writerLog[k]!]!;
+      if (to < 0) continue;
+      this.writerLog[n++] = to;
+      this.writerLog[n++] = this.writerLog[k + 1]!;
+    }
+    this.writerLogLength = n;
+    Object.assign(this, { size, words, phrases, first, second, counts, previous, lastText, lastCustomer, forms });
     for (const cache of this.wordCache.values()) cache.clear();
     let slots = 4096;
     while (slots < phrases * 2) slots *= 2;
@@ -569,6 +621,8 @@ export class KeywordCounter {
       if (group) group.push(id);
       else shown.set(term, [id]);
     }
+    const starts = this.compactWriters();
+    const log = this.writerLog;
     const items: KeywordItem[] = [];
     for (const [term, group] of shown) {
       let count = 0;
@@ -578,9 +632,12 @@ export class KeywordCounter {
         previousCount += this.previous[id]!;
       }
       if (count < this.options.minCount) continue;
-      const writers = new Set<number>();
-      for (const id of group) for (const c of this.customerLog[id] ?? []) writers.add(c);
-      const customers = writers.size;
+      let customers = starts[group[0]! + 1]! - starts[group[0]!]!;
+      if (group.length > 1) {
+        const writers = new Set<number>();
+        for (const id of group) for (let k = starts[id]!; k < starts[id + 1]!; k++) writers.add(log[2 * k + 1]!);
+        customers = writers.size;
+      }
       if (customers < this.options.minCustomers) continue;
       items.push({ term, count, customers, previousCount, trend: (count + 1) / (previousCount + 1) });
     }
