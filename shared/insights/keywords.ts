@@ -289,6 +289,12 @@ const grown = <T extends Uint32Array | Int32Array>(a: T, size: number): T => {
   return b;
 };
 
+const HOT = 4;
+const LAST_TEXT = 0;
+const COUNT = 1;
+const PREVIOUS = 2;
+const LAST_CUSTOMER = 3;
+
 /** A hash of two term numbers, for the phrase table. */
 const pairHash = (a: number, b: number) => {
   const h = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b ^ 0x7f4a7c15, 0x85ebca77)) >>> 0;
@@ -318,12 +324,13 @@ export class KeywordCounter {
   /** A phrase's two word numbers (−1 for a word). */
   private first = new Int32Array(1024);
   private second = new Int32Array(1024);
-  private counts = new Uint32Array(1024);
-  private previous = new Uint32Array(1024);
-  /** The last text (by number) that held the term: a term counts once per text. */
-  private lastText = new Uint32Array(1024);
-  /** The last customer who wrote it in the period (consecutive repeats are not logged). */
-  private lastCustomer = new Int32Array(1024);
+  /**
+   * Four numbers a term side by side (one cache line for all a text touches, not four): at `id * 4` the
+   * last text (by number) that held it (a term counts once per text), then its count in the period, its
+   * count in the previous period, and the last customer who wrote it in the period (consecutive repeats
+   * are not logged). Stride and offsets: HOT, LAST_TEXT, COUNT, PREVIOUS, LAST_CUSTOMER.
+   */
+  private hot = new Int32Array(1024 * HOT);
   /**
    * Who wrote what in the period: one log of (term, customer) pairs for all terms, appended when a term's
    * customer changes, compacted (sorted by term, deduplicated) when it has doubled since the last time, so
@@ -464,32 +471,29 @@ export class KeywordCounter {
   /** A new term, not counted yet (its form counts as seen once, by the first count). */
   private newTerm(form: string, a: number, b: number): number {
     const id = this.size++;
-    if (id === this.counts.length) {
+    if (id === this.first.length) {
       const size = id * 2;
       this.first = grown(this.first, size);
       this.second = grown(this.second, size);
-      this.counts = grown(this.counts, size);
-      this.previous = grown(this.previous, size);
-      this.lastText = grown(this.lastText, size);
-      this.lastCustomer = grown(this.lastCustomer, size);
+      this.hot = grown(this.hot, size * HOT);
     }
     this.first[id] = a;
     this.second[id] = b;
-    this.counts[id] = 0;
-    this.previous[id] = 0;
-    this.lastCustomer[id] = -1;
-    this.lastText[id] = 0;
+    this.hot[id * HOT + COUNT] = 0;
+    this.hot[id * HOT + PREVIOUS] = 0;
+    this.hot[id * HOT + LAST_CUSTOMER] = -1;
+    this.hot[id * HOT + LAST_TEXT] = 0;
     this.forms[id] = form;
     return id;
   }
 
   /** A known term seen again: counted once per text, its surface form tallied. */
   private seen(id: number, first: string, second: string | null): void {
-    if (this.lastText[id] === this.textNumber) return;
+    if (this.hot[id * HOT + LAST_TEXT] === this.textNumber) return;
     const forms = this.forms[id]!;
     if (typeof forms !== 'string') tallyForm(forms, second === null ? first : `${first} ${second}`);
     else if (!sameForm(forms, first, second)) {
-      const tally: FormTally = new Map([[forms, this.counts[id]! + this.previous[id]!]]);
+      const tally: FormTally = new Map([[forms, this.hot[id * HOT + COUNT]! + this.hot[id * HOT + PREVIOUS]!]]);
       tallyForm(tally, second === null ? first : `${first} ${second}`);
       this.forms[id] = tally;
     }
@@ -497,15 +501,15 @@ export class KeywordCounter {
   }
 
   private countText(id: number): void {
-    this.lastText[id] = this.textNumber;
+    this.hot[id * HOT + LAST_TEXT] = this.textNumber;
     if (!this.current) {
-      this.previous[id]!++;
+      this.hot[id * HOT + PREVIOUS]!++;
       return;
     }
-    this.counts[id]!++;
+    this.hot[id * HOT + COUNT]!++;
     const customer = this.customer;
-    if (this.lastCustomer[id] === customer) return;
-    this.lastCustomer[id] = customer;
+    if (this.hot[id * HOT + LAST_CUSTOMER] === customer) return;
+    this.hot[id * HOT + LAST_CUSTOMER] = customer;
     let at = this.writerLogLength;
     if (at + 2 > this.writerLog.length) {
       if (at >= 2 * this.compactAt) {
@@ -559,7 +563,7 @@ export class KeywordCounter {
    */
   private prune(): void {
     this.approximate = true;
-    const total = (id: number) => this.counts[id]! + this.previous[id]!;
+    const total = (id: number) => this.hot[id * HOT + COUNT]! + this.hot[id * HOT + PREVIOUS]!;
     let threshold = 0;
     let left = this.size;
     while (left > this.options.maxTerms / 2) {
@@ -571,10 +575,7 @@ export class KeywordCounter {
     const capacity = Math.max(1024, left * 2);
     const first = new Int32Array(capacity);
     const second = new Int32Array(capacity);
-    const counts = new Uint32Array(capacity);
-    const previous = new Uint32Array(capacity);
-    const lastText = new Uint32Array(capacity);
-    const lastCustomer = new Int32Array(capacity);
+    const hot = new Int32Array(capacity * HOT);
     const forms: (string | FormTally)[] = [];
     let size = 0;
     let phrases = 0;
@@ -587,10 +588,7 @@ export class KeywordCounter {
       first[to] = a < 0 ? -1 : renumber[a]!;
       second[to] = a < 0 ? -1 : renumber[this.second[id]!]!;
       if (a >= 0) phrases++;
-      counts[to] = this.counts[id]!;
-      previous[to] = this.previous[id]!;
-      lastText[to] = this.lastText[id]!;
-      lastCustomer[to] = this.lastCustomer[id]!;
+      hot.set(this.hot.subarray(id * HOT, id * HOT + HOT), to * HOT);
       forms[to] = this.forms[id]!;
     }
     const words = new Map<string, number>();
@@ -604,7 +602,7 @@ export class KeywordCounter {
       this.writerLog[n++] = this.writerLog[k + 1]!;
     }
     this.writerLogLength = n;
-    Object.assign(this, { size, words, phrases, first, second, counts, previous, lastText, lastCustomer, forms });
+    Object.assign(this, { size, words, phrases, first, second, hot, forms });
     for (const cache of this.wordCache.values()) cache.clear();
     let slots = 4096;
     while (slots < phrases * 2) slots *= 2;
@@ -628,8 +626,8 @@ export class KeywordCounter {
       let count = 0;
       let previousCount = 0;
       for (const id of group) {
-        count += this.counts[id]!;
-        previousCount += this.previous[id]!;
+        count += this.hot[id * HOT + COUNT]!;
+        previousCount += this.hot[id * HOT + PREVIOUS]!;
       }
       if (count < this.options.minCount) continue;
       let customers = starts[group[0]! + 1]! - starts[group[0]!]!;
