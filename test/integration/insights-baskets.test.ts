@@ -271,6 +271,28 @@ describe('after a recompute', () => {
   }, 180_000);
 });
 
+describe('merge', () => {
+  it('a merge moves the other person’s texts to the survivor, so erasing the survivor removes them too', async () => {
+    const write = async (mail: string, eventId: string) =>
+      (await call('POST', '/v1/events', { key: sk, body: { eventId, type: 'message.received', occurredAt: daysAgo(1), customer: { email: mail }, data: { text: 'Avete posto domani?', channel: 'sms' } } })).body
+        .customerId as string;
+    const survivor = await write('merge.a@example.it', 'mt-a');
+    const otherId = await write('merge.b@example.it', 'mt-b');
+    expect((await call('POST', `/v1/customers/${survivor}/merge`, { key: sk, body: { otherId } })).status).toBe(200);
+    const { basketKeys, keys } = await import('../../shared/store/keys.ts');
+    const texts = async (id: string) =>
+      (
+        await env.db.send(
+          new QueryCommand({ TableName: env.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :id)', ExpressionAttributeValues: { ':pk': basketKeys.textsPk(TENANT, keys.customerShard(id)), ':id': `${id}#` }, ConsistentRead: true }),
+        )
+      ).Items ?? [];
+    expect(await texts(otherId)).toEqual([]);
+    expect((await texts(survivor)).map((t) => t.customerId)).toEqual([survivor, survivor]);
+    expect((await call('DELETE', `/v1/customers/${survivor}`, { key: sk })).status).toBe(204);
+    expect(await texts(survivor)).toEqual([]);
+  }, 60_000);
+});
+
 describe('erasure', () => {
   it('erasing a customer removes their texts and orders; after the next recompute their words and baskets no longer count', async () => {
     const anna = (await get(`/v1/customers?q=${encodeURIComponent(email(21))}`)).items[0];
