@@ -98,7 +98,8 @@ export function dynamoBasketsStore(db: DynamoDBDocumentClient, TableName: string
       // A recompute publishing meanwhile deletes the chunks being read: read the new ones instead.
       for (let attempt = 0; recomputeId && attempt < 3; attempt++) {
         let json = '';
-        for await (const items of query({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': basketKeys.storedPk(tenantId, kind, recomputeId) }, ConsistentRead: true })) {
+        // Eventually consistent: chunks are written long before they are published (Keywords runs before Compute).
+        for await (const items of query({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': basketKeys.storedPk(tenantId, kind, recomputeId) } })) {
           for (const i of items) json += i.data as string;
         }
         const now = await published();
