@@ -204,6 +204,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/customers/{id}/recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SKUs the customer has not bought, from the rules of the SKUs they bought (`because`), as of the last recompute
+         * @description A secret key of scope all or read.
+         */
+        get: operations["GetRecommendations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/customers/{id}/unsubscribe-link": {
         parameters: {
             query?: never;
@@ -360,6 +380,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/insights/also-bought": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Customers who bought this SKU also bought: the rules whose lhs is the SKU
+         * @description A secret key of scope all or read.
+         */
+        get: operations["GetAlsoBought"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/insights/breakdown": {
         parameters: {
             query?: never;
@@ -400,6 +440,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/insights/keywords": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Words and two-word phrases customers wrote in the period, against the previous period of the same length (ranked by rise)
+         * @description A secret key of scope all or read.
+         */
+        get: operations["GetInsightsKeywords"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/insights/recompute": {
         parameters: {
             query?: never;
@@ -432,6 +492,26 @@ export interface paths {
          * @description A secret key of scope all or read.
          */
         get: operations["GetRecompute"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/insights/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pair rules over the orders (support, confidence, lift, with the order counts behind them), as of the last recompute
+         * @description A secret key of scope all or read.
+         */
+        get: operations["GetInsightsRules"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1448,6 +1528,7 @@ export interface components {
             anyTags?: string | string[];
             atRisk?: boolean | ("true" | "false");
             birthMonth?: number;
+            bought?: string | string[];
             city?: string | string[];
             consent?: ("granted" | "denied" | "pending" | "unknown") | ("granted" | "denied" | "pending" | "unknown")[];
             country?: string | string[];
@@ -1873,6 +1954,7 @@ export interface operations {
                 maxPAlive?: number | null;
                 minClv?: number | null;
                 maxClv?: number | null;
+                bought?: string | string[];
                 sort?: "firstContactAt" | "lastContactAt" | "lastName" | "totalSpent";
                 order?: "asc" | "desc";
                 limit?: number;
@@ -2265,6 +2347,43 @@ export interface operations {
             default: components["responses"]["Unexpected"];
         };
     };
+    GetRecommendations: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        asOf: string | null;
+                        items: {
+                            because: string[];
+                            name: string;
+                            score: number;
+                            sku: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
     CreateUnsubscribeLink: {
         parameters: {
             query?: never;
@@ -2649,6 +2768,58 @@ export interface operations {
             default: components["responses"]["Unexpected"];
         };
     };
+    GetAlsoBought: {
+        parameters: {
+            query: {
+                sku: string;
+                minSupport?: number | null;
+                minConfidence?: number | null;
+                sort?: "lift" | "confidence" | "support";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        asOf: string | null;
+                        customers: number;
+                        items: {
+                            confidence: number;
+                            lhs: {
+                                name: string;
+                                sku: string;
+                            };
+                            lhsOrders: number;
+                            lift: number;
+                            orders: number;
+                            rhs: {
+                                name: string;
+                                sku: string;
+                            };
+                            rhsOrders: number;
+                            support: number;
+                        }[];
+                        nextCursor: string | null;
+                        orders: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
     GetInsightsBreakdown: {
         parameters: {
             query: {
@@ -2708,6 +2879,51 @@ export interface operations {
                         expectedPurchases: number | null;
                         expectedRevenue: number | null;
                         reason?: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    GetInsightsKeywords: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                limit?: number;
+                language?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        asOf: string | null;
+                        customers: number;
+                        from: string;
+                        items: {
+                            count: number;
+                            customers: number;
+                            previousCount: number;
+                            term: string;
+                            trend: number;
+                        }[];
+                        language: string | null;
+                        previousFrom: string;
+                        previousTexts: number;
+                        texts: number;
+                        to: string;
                     };
                 };
             };
@@ -2790,6 +3006,57 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            default: components["responses"]["Unexpected"];
+        };
+    };
+    GetInsightsRules: {
+        parameters: {
+            query?: {
+                minSupport?: number | null;
+                minConfidence?: number | null;
+                sort?: "lift" | "confidence" | "support";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        asOf: string | null;
+                        customers: number;
+                        items: {
+                            confidence: number;
+                            lhs: {
+                                name: string;
+                                sku: string;
+                            };
+                            lhsOrders: number;
+                            lift: number;
+                            orders: number;
+                            rhs: {
+                                name: string;
+                                sku: string;
+                            };
+                            rhsOrders: number;
+                            support: number;
+                        }[];
+                        nextCursor: string | null;
+                        orders: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             default: components["responses"]["Unexpected"];
         };
     };

@@ -4,7 +4,8 @@
  *
  * Data flow: Start's result replaces the state (`{ tenantId, recomputeId, asOf, shards }`); ReadShards adds
  * `$.read` (one result per shard); Compute's result replaces the state (it carries everything on);
- * WriteShards adds `$.written`; Finish ends it. A Catch adds `$.error` and goes to MarkFailed, then Failed.
+ * WriteShards adds `$.written`; Finish ends it. Baskets and Keywords (between ReadShards and Compute) add
+ * `$.baskets` and `$.keywords` (counts); PublishBaskets (between WriteShards and Finish) adds nothing. A Catch adds `$.error` and goes to MarkFailed, then Failed.
  */
 export const INSIGHTS_STATES = {
   start: 'StartRecompute',
@@ -15,6 +16,10 @@ export const INSIGHTS_STATES = {
   writeShard: 'WriteShard',
   finish: 'Finish',
   markFailed: 'MarkRecomputeFailed',
+  // Issue 14 (baskets and words): after ReadShards, Baskets then Keywords; PublishBaskets before Finish.
+  baskets: 'Baskets',
+  keywords: 'Keywords',
+  publishBaskets: 'PublishBaskets',
   failed: 'RecomputeFailed',
   done: 'RecomputeDone',
 } as const;
@@ -27,10 +32,13 @@ export const INSIGHTS_TASK_STEPS = {
   WriteShard: 'writeShard',
   Finish: 'finish',
   MarkRecomputeFailed: 'markFailed',
+  Baskets: 'baskets',
+  Keywords: 'keywords',
+  PublishBaskets: 'publishBaskets',
 } as const;
 export type InsightsTaskStateName = keyof typeof INSIGHTS_TASK_STEPS;
 
-export const INSIGHTS_PATHS = { shards: '$.shards', read: '$.read', written: '$.written', error: '$.error' } as const;
+export const INSIGHTS_PATHS = { shards: '$.shards', read: '$.read', written: '$.written', error: '$.error', baskets: '$.baskets', keywords: '$.keywords' } as const;
 
 /** Shards read or written at once (8 shards: all of them; each is a sequential Query). */
 export const INSIGHTS_MAX_CONCURRENCY = 8;

@@ -23,8 +23,8 @@ export interface InsightsWorkflowProps {
 }
 
 /**
- * The insights recompute (issue 13): StartRecompute → ReadShards (Map: ReadShard) → Compute → WriteShards
- * (Map: WriteShard) → Finish → RecomputeDone; any failure after retries → MarkRecomputeFailed →
+ * The insights recompute (issue 13): StartRecompute → ReadShards (Map: ReadShard) → Baskets → Keywords
+ * (issue 14) → Compute → WriteShards (Map: WriteShard) → PublishBaskets (issue 14) → Finish → RecomputeDone; any failure after retries → MarkRecomputeFailed →
  * RecomputeFailed. Plus the nightly schedule: an EventBridge rule runs NightlyInsights, which starts one
  * execution per tenant.
  */
@@ -40,7 +40,7 @@ export class InsightsWorkflow extends Construct {
 
     this.task = new ClientelaFunction(this, INSIGHTS_WORKERS.insightsTask.name, {
       entry: INSIGHTS_WORKERS.insightsTask.entry,
-      description: 'clientela insights recompute tasks (start, readShard, compute, writeShard, finish, markFailed)',
+      description: 'clientela insights recompute tasks (start, readShard, baskets, keywords, compute, writeShard, publishBaskets, finish, markFailed)',
       environment: props.environment,
       // Compute keeps ~70 bytes per purchaser plus the favourites; 1 GB leaves room for a million.
       memorySize: 1024,
@@ -84,12 +84,16 @@ export class InsightsWorkflow extends Construct {
       new sfn.Map(this, INSIGHTS_STATES.writeShards, { stateName: INSIGHTS_STATES.writeShards, itemsPath: INSIGHTS_PATHS.shards, maxConcurrency: INSIGHTS_MAX_CONCURRENCY, resultPath: INSIGHTS_PATHS.written }),
     ).itemProcessor(invoke(INSIGHTS_STATES.writeShard));
     const finish = onError(invoke(INSIGHTS_STATES.finish));
+    // Issue 14: pair rules and recommendations, the keyword corpus, then publishing them before Finish.
+    const basketsState = onError(invoke(INSIGHTS_STATES.baskets, { resultPath: INSIGHTS_PATHS.baskets }));
+    const keywordsState = onError(invoke(INSIGHTS_STATES.keywords, { resultPath: INSIGHTS_PATHS.keywords }));
+    const publishBaskets = onError(invoke(INSIGHTS_STATES.publishBaskets, { resultPath: sfn.JsonPath.DISCARD }));
     const done = new sfn.Succeed(this, INSIGHTS_STATES.done, { stateName: INSIGHTS_STATES.done });
 
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       comment: 'clientela insights recompute',
-      definitionBody: sfn.DefinitionBody.fromChainable(start.next(readShards).next(compute).next(writeShards).next(finish).next(done)),
+      definitionBody: sfn.DefinitionBody.fromChainable(start.next(readShards).next(basketsState).next(keywordsState).next(compute).next(writeShards).next(publishBaskets).next(finish).next(done)),
       stateMachineType: sfn.StateMachineType.STANDARD,
       timeout: Duration.hours(2),
       tracingEnabled: true,

@@ -20,4 +20,7 @@ export const objectKeys = {
   recomputeShard: (tenantId: string, recomputeId: string, what: 'purchases' | 'insights' | 'breakdown', shard: number) =>
     `${INSIGHTS_PREFIX}${tenantId}/${recomputeId}/${what}/${String(shard).padStart(3, '0')}.ndjson`,
   recomputePrefix: (tenantId: string, recomputeId: string) => `${INSIGHTS_PREFIX}${tenantId}/${recomputeId}/`,
+  /** One shard's recommendations of a recompute (issue 14), read by WriteShard onto the cards (deleted at the end). */
+  recomputeRecommendations: (tenantId: string, recomputeId: string, shard: number) =>
+    `${INSIGHTS_PREFIX}${tenantId}/${recomputeId}/recommendations/${String(shard).padStart(3, '0')}.ndjson`,
 };

@@ -27,6 +27,15 @@ import { AuditQuerySchema } from './audit/audit.ts';
 import * as api from './http/api-schemas.ts';
 import { BreakdownQuerySchema, ForecastQuerySchema, RecomputeRequestSchema, TopCustomersQuerySchema } from './insights/insights.ts';
 import { BreakdownSchema, ForecastSchema, InsightsSummarySchema, RecomputeStartedSchema, RecomputeViewSchema } from './insights/insights-api.schema.ts';
+import {
+  AlsoBoughtQuerySchema,
+  KeywordsQuerySchema,
+  KeywordsSchema,
+  RecommendationsQuerySchema,
+  RecommendationsSchema,
+  RulesPageSchema,
+  RulesQuerySchema,
+} from './insights/baskets-api.ts';
 
 /**
  * What a route asks of the key presented to it (the key's own scope, `all` | `events` | `read`, is in
@@ -562,6 +571,36 @@ ROUTES.push(
     response: api.CustomerPageSchema,
   }),
 );
+// ---- Insights, baskets and words (issue 14): rules, also-bought, recommendations, keywords ----
+ROUTES.push(
+  r('GET', '/v1/insights/rules', 'GetInsightsRules', 'insights/get-rules', 'admin', {
+    // One GetItem (which recompute is published) and one Query of its stored pair counts.
+    access: { table: 'read' },
+    summary: 'Pair rules over the orders (support, confidence, lift, with the order counts behind them), as of the last recompute',
+    query: RulesQuerySchema,
+    response: RulesPageSchema,
+  }),
+  r('GET', '/v1/insights/also-bought', 'GetAlsoBought', 'insights/also-bought', 'admin', {
+    access: { table: 'read' },
+    summary: 'Customers who bought this SKU also bought: the rules whose lhs is the SKU',
+    query: AlsoBoughtQuerySchema,
+    response: RulesPageSchema,
+  }),
+  r('GET', '/v1/customers/{id}/recommendations', 'GetRecommendations', 'customers/get-recommendations', 'admin', {
+    // One GetItem of the card: the last recompute put the recommendations there.
+    access: { table: 'read' },
+    summary: 'SKUs the customer has not bought, from the rules of the SKUs they bought (`because`), as of the last recompute',
+    query: RecommendationsQuerySchema,
+    response: RecommendationsSchema,
+  }),
+  r('GET', '/v1/insights/keywords', 'GetInsightsKeywords', 'insights/get-keywords', 'admin', {
+    access: { table: 'read' },
+    summary: 'Words and two-word phrases customers wrote in the period, against the previous period of the same length (ranked by rise)',
+    query: KeywordsQuerySchema,
+    response: KeywordsSchema,
+  }),
+);
+
 /** Workers of the insights recompute (issue 13). */
 export const INSIGHTS_WORKERS = {
   /** Tasks of the insights state machine (one function, the task name picks the step). */

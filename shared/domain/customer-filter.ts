@@ -11,6 +11,7 @@ interface CardInsights {
   atRisk?: boolean;
   pAlive?: number;
   clv12m?: number;
+  bought?: string[];
 }
 
 /**
@@ -20,7 +21,7 @@ interface CardInsights {
  */
 export const MAX_FILTER_VALUES = 100;
 /** The list fields of a filter (comma-separated in a query string). */
-export const LIST_FIELDS = ['language', 'consent', 'tags', 'anyTags', 'gender', 'city', 'country', 'rfmGroup'] as const;
+export const LIST_FIELDS = ['language', 'consent', 'tags', 'anyTags', 'gender', 'city', 'country', 'rfmGroup', 'bought'] as const;
 
 /**
  * The one filter language shared by the customer list, saved segments and exports.
@@ -70,6 +71,8 @@ export const FilterSchema = z
     maxPAlive: z.coerce.number().min(0).max(1),
     minClv: nonNegInt,
     maxClv: nonNegInt,
+    /** Bought any of these SKUs (issue 14; as of the last recompute). */
+    bought: list(z.string().trim().min(1).max(100)),
   })
   .partial()
   .strict();
@@ -143,6 +146,7 @@ export interface ResolvedFilter {
   maxPAlive?: number;
   minClv?: number;
   maxClv?: number;
+  bought?: string[];
 }
 
 /** Offset of `timeZone` from UTC at `instant`, in minutes. */
@@ -232,6 +236,7 @@ export function resolveFilter(filter: Filter, ctx: { timeZone: string; now: Date
     maxPAlive: filter.maxPAlive,
     minClv: filter.minClv,
     maxClv: filter.maxClv,
+    bought: filter.bought,
   };
   for (const k of Object.keys(r) as (keyof ResolvedFilter)[]) if (r[k] === undefined) delete r[k];
   return r;
@@ -272,5 +277,6 @@ export function matchesFilter(c: Customer, f: ResolvedFilter): boolean {
   if (f.maxPAlive !== undefined && !(typeof ins?.pAlive === 'number' && ins.pAlive <= f.maxPAlive)) return false;
   if (f.minClv !== undefined && !(typeof ins?.clv12m === 'number' && ins.clv12m >= f.minClv)) return false;
   if (f.maxClv !== undefined && !(typeof ins?.clv12m === 'number' && ins.clv12m <= f.maxClv)) return false;
+  if (f.bought && !(Array.isArray(ins?.bought) && f.bought.some((s) => ins.bought!.includes(s)))) return false;
   return true;
 }

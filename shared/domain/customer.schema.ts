@@ -134,8 +134,12 @@ export function publicView<C extends Customer>(c: C): Customer {
   return out as Customer;
 }
 
-/** The card's `insights` with its keys in the contract's order (DynamoDB gives maps back in any order). */
-function insightsInOrder(i: Record<string, unknown>): Record<string, unknown> {
+/**
+ * The card's `insights` with its keys in the contract's order (DynamoDB gives maps back in any order), and
+ * only the contract's: what the recompute keeps there for its routes and filters (`recommendations`,
+ * `bought`) is not shown. Exports show the same object.
+ */
+export function insightsInOrder(i: Record<string, unknown>): Record<string, unknown> {
   const pick = (o: unknown, keys: string[]) => {
     const src = (o ?? {}) as Record<string, unknown>;
     return Object.fromEntries(keys.filter((k) => k in src).map((k) => [k, src[k]]));

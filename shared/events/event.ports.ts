@@ -7,6 +7,7 @@ import type { ConsentLedgerEntry } from '../domain/consent.ts';
 import type { EventAnswer } from './event.schema.ts';
 import type { EventCard, SubjectState } from './merge.ts';
 import type { MonthDeltas, PurchaseChange } from '../insights/flows.ts';
+import type { CustomerTextRecord } from '../insights/texts.ts';
 
 /** A history item: the contract's `{ id, type, occurredAt, data }` plus what erasure and audits need. */
 export interface HistoryItem extends HistoryEntry {
@@ -33,6 +34,8 @@ export interface EventWrite {
   purchase?: PurchaseChange;
   /** Monthly counter deltas (insights), `ADD`ed in the customer's shard. */
   months?: MonthDeltas;
+  /** What the customer wrote (messages, contact forms, reviews), into the text collection (insights: keywords). */
+  text?: CustomerTextRecord;
 }
 
 /** `stale`: the card changed since it was read; `identity`: an email/phone got taken meanwhile;

@@ -41,6 +41,7 @@ import {
   type PurchaseMonths,
 } from '../insights/flows.ts';
 import { applyAutoTags, type AutoTagContext } from '../insights/auto-tags.ts';
+import { customerTextOf } from '../insights/texts.ts';
 
 type InsightCard = EventCard & { purchaseMonths?: PurchaseMonths };
 
@@ -258,6 +259,9 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
       purchase: flows?.purchase,
       months: flows?.months,
     };
+    // What the customer wrote joins the text collection (keywords) with the history entry it belongs to.
+    const text = customerTextOf(input, write.history.id, occurredAt, card.language);
+    if (text) write.text = text;
     const result = await ctx.events.write(tenant.id, write);
     if (result === 'ok') {
       if (mailTo) await sendConfirmation(ctx, card.id, mailTo, now);

@@ -1,4 +1,4 @@
-import type { Customer } from '../domain/customer.schema.ts';
+import { insightsInOrder, type Customer } from '../domain/customer.schema.ts';
 
 /**
  * Columns an export can hold, in their default order (the card's fields). Each has a CSV value and a place
@@ -65,6 +65,9 @@ export const INSIGHT_COLUMNS = [
 export type InsightColumn = (typeof INSIGHT_COLUMNS)[number];
 const isInsightColumn = (c: string): c is InsightColumn => (INSIGHT_COLUMNS as readonly string[]).includes(c);
 const insightValue = (c: Customer, column: InsightColumn): unknown => {
+  const insights = (c as { insights?: Record<string, unknown> }).insights;
+  // The whole object as the card shows it (not what the recompute keeps beside it for its own use).
+  if (column === 'insights') return insights ? insightsInOrder(insights) : undefined;
   let v: unknown = c;
   for (const seg of column.split('.')) v = v === null || v === undefined ? undefined : (v as Record<string, unknown>)[seg];
   return v;
@@ -127,7 +130,7 @@ export function jsonRow(c: Customer, columns: readonly ExportColumn[]): Record<s
       attributes[attribute] = c.attributes?.[attribute] ?? null;
     } else if (isInsightColumn(column)) {
       const insights = (c as { insights?: Record<string, unknown> }).insights;
-      if (column === 'insights') row.insights = insights ?? null;
+      if (column === 'insights') row.insights = insights ? insightsInOrder(insights) : null;
       else if (row.insights !== null || insights) {
         // The card's shape: the chosen figures inside an `insights` object (null without insights).
         if (!insights) row.insights = null;

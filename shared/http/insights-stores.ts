@@ -6,6 +6,9 @@ import { dynamoInsightsStore } from '../store/insights.store.ts';
 import { s3ObjectStore } from '../import/object-store.ts';
 import { tenantStore } from './stores/tenants.ts';
 import type { InsightsStore, RecomputeDeps } from '../insights/recompute.ts';
+import { dynamoBasketsStore } from '../store/baskets.store.ts';
+import type { BasketsStore } from '../insights/baskets.ports.ts';
+import type { BasketsDeps } from '../insights/baskets-recompute.ts';
 
 let insightsStore: InsightsStore | undefined;
 
@@ -25,4 +28,17 @@ export function recomputeDeps(): RecomputeDeps {
     bucket: config().EXPORT_BUCKET,
   };
   return recompute;
+}
+
+// ---- issue 14: baskets and words ----
+let basketsStore: BasketsStore | undefined;
+
+export function basketsStores(): { baskets: BasketsStore } {
+  basketsStore ??= dynamoBasketsStore(dynamo(), config().TABLE_NAME);
+  return { baskets: basketsStore };
+}
+
+/** The recompute's deps plus the baskets store (the Baskets, Keywords and PublishBaskets states). */
+export function basketsDeps(): BasketsDeps {
+  return { ...recomputeDeps(), ...basketsStores() };
 }

@@ -36,9 +36,9 @@ import { byCodeUnits, mostFrequent, tallyForm, type FormTally } from './most-fre
  *
  * Memory: one pass over the texts (streamed), nothing kept per text. Terms are numbered; per term a few
  * numbers in typed arrays (counts, the last text and customer), its surface form (a tally of at most 16
- * forms once it has two), and its customers in the period as a list deduplicated whenever its length
- * reaches a power of two from 64 on (so at most about twice its distinct customers; all lists together at
- * most the period's term occurrences). Customers are interned as numbers (one entry per customer who wrote
+ * forms once it has two); who wrote which term in the period is one log of (term, customer) pairs, 8 bytes
+ * a pair, compacted whenever it doubles (so at most about twice the distinct pairs, and never more than the
+ * period's term occurrences). Customers are interned as numbers (one entry per customer who wrote
  * in the period). At most `maxTerms` (200,000) terms: past that, the terms seen in the fewest texts (1, then
  * 2, …) are pruned until half are left, and the report says `approximate: true` (a pruned term that comes
  * back is counted from zero; the frequent terms, the ones that can be listed, are pruned last). Caches:
@@ -165,7 +165,7 @@ export function nameWords(...names: (string | undefined)[]): Set<string> {
   return words;
 }
 
-const primary = (language: string | undefined) => language?.trim().toLowerCase().split(/[-_]/)[0] || undefined;
+export const primary = (language: string | undefined) => language?.trim().toLowerCase().split(/[-_]/)[0] || undefined;
 
 const NO_NAMES: ReadonlySet<string> = new Set();
 const termKeyers = new Map<string, (word: string) => string>();
@@ -276,8 +276,8 @@ function millis(value: string | number | Date, field: string): number {
 
 const NAME_CACHE_SIZE = 10_000;
 const WORD_CACHE_SIZE = 100_000;
-/** A term's customer list is deduplicated when its length reaches a power of two from this on. */
-const DEDUPE_FROM = 64;
+/** The writer log is compacted (deduplicated) when it holds this many pairs, then whenever it has doubled. */
+const COMPACT_FROM = 1 << 20;
 
 /** `forms === first` or `forms === first + ' ' + second`, without building the phrase. */
 const sameForm = (forms: string, first: string, second: string | null) =>
@@ -288,6 +288,12 @@ const grown = <T extends Uint32Array | Int32Array>(a: T, size: number): T => {
   b.set(a);
   return b;
 };
+
+const HOT = 4;
+const LAST_TEXT = 0;
+const COUNT = 1;
+const PREVIOUS = 2;
+const LAST_CUSTOMER = 3;
 
 /** A hash of two term numbers, for the phrase table. */
 const pairHash = (a: number, b: number) => {
@@ -318,14 +324,22 @@ export class KeywordCounter {
   /** A phrase's two word numbers (−1 for a word). */
   private first = new Int32Array(1024);
   private second = new Int32Array(1024);
-  private counts = new Uint32Array(1024);
-  private previous = new Uint32Array(1024);
-  /** The last text (by number) that held the term: a term counts once per text. */
-  private lastText = new Uint32Array(1024);
-  /** The last customer who wrote it in the period (consecutive repeats are not logged). */
-  private lastCustomer = new Int32Array(1024);
-  /** The customers who wrote it in the period, deduplicated from time to time (at most ~2× the distinct ones). */
-  private customerLog: (number[] | undefined)[] = [];
+  /**
+   * Four numbers a term side by side (one cache line for all a text touches, not four): at `id * 4` the
+   * last text (by number) that held it (a term counts once per text), then its count in the period, its
+   * count in the previous period, and the last customer who wrote it in the period (consecutive repeats
+   * are not logged). Stride and offsets: HOT, LAST_TEXT, COUNT, PREVIOUS, LAST_CUSTOMER.
+   */
+  private hot = new Int32Array(1024 * HOT);
+  /**
+   * Who wrote what in the period: one log of (term, customer) pairs for all terms, appended when a term's
+   * customer changes, compacted (sorted by term, deduplicated) when it has doubled since the last time, so
+   * it holds each distinct pair at most about twice. One typed array instead of a list per term: no
+   * allocation per term and text (per-term lists were half the counting time, most of it garbage collection).
+   */
+  private writerLog = new Int32Array(1 << 16);
+  private writerLogLength = 0;
+  private compactAt = COMPACT_FROM;
   /** The only surface form seen so far, or the tally of them (per text, like the counts). */
   private forms: (string | FormTally)[] = [];
   // The text being read:
@@ -457,33 +471,29 @@ export class KeywordCounter {
   /** A new term, not counted yet (its form counts as seen once, by the first count). */
   private newTerm(form: string, a: number, b: number): number {
     const id = this.size++;
-    if (id === this.counts.length) {
+    if (id === this.first.length) {
       const size = id * 2;
       this.first = grown(this.first, size);
       this.second = grown(this.second, size);
-      this.counts = grown(this.counts, size);
-      this.previous = grown(this.previous, size);
-      this.lastText = grown(this.lastText, size);
-      this.lastCustomer = grown(this.lastCustomer, size);
+      this.hot = grown(this.hot, size * HOT);
     }
     this.first[id] = a;
     this.second[id] = b;
-    this.counts[id] = 0;
-    this.previous[id] = 0;
-    this.lastCustomer[id] = -1;
-    this.customerLog[id] = undefined;
-    this.lastText[id] = 0;
+    this.hot[id * HOT + COUNT] = 0;
+    this.hot[id * HOT + PREVIOUS] = 0;
+    this.hot[id * HOT + LAST_CUSTOMER] = -1;
+    this.hot[id * HOT + LAST_TEXT] = 0;
     this.forms[id] = form;
     return id;
   }
 
   /** A known term seen again: counted once per text, its surface form tallied. */
   private seen(id: number, first: string, second: string | null): void {
-    if (this.lastText[id] === this.textNumber) return;
+    if (this.hot[id * HOT + LAST_TEXT] === this.textNumber) return;
     const forms = this.forms[id]!;
     if (typeof forms !== 'string') tallyForm(forms, second === null ? first : `${first} ${second}`);
     else if (!sameForm(forms, first, second)) {
-      const tally: FormTally = new Map([[forms, this.counts[id]! + this.previous[id]!]]);
+      const tally: FormTally = new Map([[forms, this.hot[id * HOT + COUNT]! + this.hot[id * HOT + PREVIOUS]!]]);
       tallyForm(tally, second === null ? first : `${first} ${second}`);
       this.forms[id] = tally;
     }
@@ -491,21 +501,60 @@ export class KeywordCounter {
   }
 
   private countText(id: number): void {
-    this.lastText[id] = this.textNumber;
+    this.hot[id * HOT + LAST_TEXT] = this.textNumber;
     if (!this.current) {
-      this.previous[id]!++;
+      this.hot[id * HOT + PREVIOUS]!++;
       return;
     }
-    this.counts[id]!++;
+    this.hot[id * HOT + COUNT]!++;
     const customer = this.customer;
-    if (this.lastCustomer[id] === customer) return;
-    this.lastCustomer[id] = customer;
-    const log = this.customerLog[id];
-    if (log === undefined) this.customerLog[id] = [customer];
-    else {
-      log.push(customer);
-      if (log.length >= DEDUPE_FROM && (log.length & (log.length - 1)) === 0) this.customerLog[id] = [...new Set(log)];
+    if (this.hot[id * HOT + LAST_CUSTOMER] === customer) return;
+    this.hot[id * HOT + LAST_CUSTOMER] = customer;
+    let at = this.writerLogLength;
+    if (at + 2 > this.writerLog.length) {
+      if (at >= 2 * this.compactAt) {
+        this.compactWriters();
+        at = this.writerLogLength;
+      }
+      if (at + 2 > this.writerLog.length) this.writerLog = grown(this.writerLog, this.writerLog.length * 2);
     }
+    this.writerLog[at] = id;
+    this.writerLog[at + 1] = customer;
+    this.writerLogLength = at + 2;
+  }
+
+  /**
+   * Sorts the writer log by term (counting sort) and keeps each (term, customer) pair once; answers where
+   * each term's customers start (`starts[id]` .. `starts[id + 1]`, in pairs).
+   */
+  private compactWriters(): Uint32Array {
+    const log = this.writerLog;
+    const pairs = this.writerLogLength / 2;
+    const starts = new Uint32Array(this.size + 1);
+    for (let k = 0; k < pairs; k++) starts[log[2 * k]! + 1]!++;
+    for (let id = 0; id < this.size; id++) starts[id + 1]! += starts[id]!;
+    const sorted = new Int32Array(pairs);
+    const next = starts.slice(0, this.size);
+    for (let k = 0; k < pairs; k++) sorted[next[log[2 * k]!]!++] = log[2 * k + 1]!;
+    const stamp = new Int32Array(this.customerIds.size).fill(-1);
+    const out = new Int32Array(Math.max(1 << 16, 2 * 2 * pairs));
+    let n = 0;
+    for (let id = 0; id < this.size; id++) {
+      const from = starts[id]!;
+      starts[id] = n / 2;
+      for (let k = from; k < starts[id + 1]!; k++) {
+        const c = sorted[k]!;
+        if (stamp[c] === id) continue;
+        stamp[c] = id;
+        out[n++] = id;
+        out[n++] = c;
+      }
+    }
+    starts[this.size] = n / 2;
+    this.writerLog = out;
+    this.writerLogLength = n;
+    this.compactAt = Math.max(COMPACT_FROM, n);
+    return starts;
   }
 
   /**
@@ -514,7 +563,7 @@ export class KeywordCounter {
    */
   private prune(): void {
     this.approximate = true;
-    const total = (id: number) => this.counts[id]! + this.previous[id]!;
+    const total = (id: number) => this.hot[id * HOT + COUNT]! + this.hot[id * HOT + PREVIOUS]!;
     let threshold = 0;
     let left = this.size;
     while (left > this.options.maxTerms / 2) {
@@ -526,11 +575,7 @@ export class KeywordCounter {
     const capacity = Math.max(1024, left * 2);
     const first = new Int32Array(capacity);
     const second = new Int32Array(capacity);
-    const counts = new Uint32Array(capacity);
-    const previous = new Uint32Array(capacity);
-    const lastText = new Uint32Array(capacity);
-    const lastCustomer = new Int32Array(capacity);
-    const customerLog: (number[] | undefined)[] = [];
+    const hot = new Int32Array(capacity * HOT);
     const forms: (string | FormTally)[] = [];
     let size = 0;
     let phrases = 0;
@@ -543,16 +588,21 @@ export class KeywordCounter {
       first[to] = a < 0 ? -1 : renumber[a]!;
       second[to] = a < 0 ? -1 : renumber[this.second[id]!]!;
       if (a >= 0) phrases++;
-      counts[to] = this.counts[id]!;
-      previous[to] = this.previous[id]!;
-      lastText[to] = this.lastText[id]!;
-      lastCustomer[to] = this.lastCustomer[id]!;
-      customerLog[to] = this.customerLog[id];
+      hot.set(this.hot.subarray(id * HOT, id * HOT + HOT), to * HOT);
       forms[to] = this.forms[id]!;
     }
     const words = new Map<string, number>();
     for (const [key, id] of this.words) if (renumber[id]! >= 0) words.set(key, renumber[id]!);
-    Object.assign(this, { size, words, phrases, first, second, counts, previous, lastText, lastCustomer, customerLog, forms });
+    // The writer log keeps the pairs of the terms kept, renumbered.
+    let n = 0;
+    for (let k = 0; k < this.writerLogLength; k += 2) {
+      const to = renumber[this.writerLog[k]!]!;
+      if (to < 0) continue;
+      this.writerLog[n++] = to;
+      this.writerLog[n++] = this.writerLog[k + 1]!;
+    }
+    this.writerLogLength = n;
+    Object.assign(this, { size, words, phrases, first, second, hot, forms });
     for (const cache of this.wordCache.values()) cache.clear();
     let slots = 4096;
     while (slots < phrases * 2) slots *= 2;
@@ -569,18 +619,23 @@ export class KeywordCounter {
       if (group) group.push(id);
       else shown.set(term, [id]);
     }
+    const starts = this.compactWriters();
+    const log = this.writerLog;
     const items: KeywordItem[] = [];
     for (const [term, group] of shown) {
       let count = 0;
       let previousCount = 0;
       for (const id of group) {
-        count += this.counts[id]!;
-        previousCount += this.previous[id]!;
+        count += this.hot[id * HOT + COUNT]!;
+        previousCount += this.hot[id * HOT + PREVIOUS]!;
       }
       if (count < this.options.minCount) continue;
-      const writers = new Set<number>();
-      for (const id of group) for (const c of this.customerLog[id] ?? []) writers.add(c);
-      const customers = writers.size;
+      let customers = starts[group[0]! + 1]! - starts[group[0]!]!;
+      if (group.length > 1) {
+        const writers = new Set<number>();
+        for (const id of group) for (let k = starts[id]!; k < starts[id + 1]!; k++) writers.add(log[2 * k + 1]!);
+        customers = writers.size;
+      }
       if (customers < this.options.minCustomers) continue;
       items.push({ term, count, customers, previousCount, trend: (count + 1) / (previousCount + 1) });
     }

@@ -18,6 +18,7 @@
  */
 import { computeInsights, type CustomerInsights, type ModelSummary } from './compute.ts';
 import { applyAutoTags, type AutoTagContext } from './auto-tags.ts';
+import { addRecommendations } from './card-recommendations.ts';
 import type { RfmGroup } from './rfm.ts';
 import type { Customer } from '../domain/customer.schema.ts';
 import type { Tenant } from '../domain/tenant.schema.ts';
@@ -364,6 +365,7 @@ export async function writeShard(d: RecomputeDeps, input: ShardInput): Promise<W
   const now = d.now?.() ?? new Date();
   const fresh = new Map<string, CardInsights>();
   for await (const line of readLines<{ c: string; i: CardInsights }>(d, objectKey(input.tenantId, input.recomputeId, 'insights', input.shard))) fresh.set(line.c, line.i);
+  await addRecommendations(d, input, fresh);
 
   const breakdown = emptyBreakdown();
   let cards = 0;

@@ -1,8 +1,9 @@
 import type { Customer } from '../domain/customer.schema.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
 import { fold, searchText } from '../domain/search-text.ts';
-import { insightKeys, keys, padAmount, SORT_INDEX, type SortField } from './keys.ts';
+import { basketKeys, insightKeys, keys, padAmount, SORT_INDEX, type SortField } from './keys.ts';
 import type { PurchaseRecord } from '../insights/flows.ts';
+import type { CustomerTextRecord } from '../insights/texts.ts';
 
 /**
  * The entity layer: every item kind the customer partition and its identity lookups hold, declared once
@@ -194,3 +195,11 @@ export function cardInsightsUpdate(
     ExpressionAttributeValues: values,
   };
 }
+
+// ---- insights part 2 (issue 14): the text collection ----
+
+/** One customer text in the tenant's sharded text collection (see basketKeys.text). */
+export const textEntity = {
+  key: (tenantId: string, customerId: string, t: { at: string; id: string }): TableKey => basketKeys.text(tenantId, customerId, t.at, t.id),
+  item: (tenantId: string, customerId: string, t: CustomerTextRecord): Item => ({ ...textEntity.key(tenantId, customerId, t), entity: 'customerText', customerId, ...t }),
+};

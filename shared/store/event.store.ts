@@ -5,7 +5,7 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import type { EventAnswer } from '../events/event.schema.ts';
 import type { EventCard, SubjectState } from '../events/merge.ts';
 
-import { cardEntity, cardWriteItems, historyEntity, monthCounterUpdate, purchaseEntity, subjectStateEntity, withoutInternal } from './entities.ts';
+import { cardEntity, cardWriteItems, historyEntity, monthCounterUpdate, purchaseEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
 import { decodeCursor, encodeCursor, skPosition } from './cursor.ts';
 import { HISTORY_PREFIX, eventKeys, keys, privacyKeys } from './keys.ts';
 import { withConflictRetry } from './retry.ts';
@@ -73,6 +73,7 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string):
       if (w.purchase && 'put' in w.purchase) add({ Put: { TableName, Item: purchaseEntity.item(tenantId, c.id, w.purchase.put) } }, null);
       if (w.purchase && 'delete' in w.purchase) add({ Delete: { TableName, Key: purchaseEntity.key(tenantId, c.id, w.purchase.delete) } }, null);
       for (const [month, deltas] of Object.entries(w.months ?? {})) add(monthCounterUpdate(TableName, tenantId, c.id, month, deltas), null);
+      if (w.text) add({ Put: { TableName, Item: textEntity.item(tenantId, c.id, w.text) } }, null);
       // A conflict recorded by this event quotes another customer's email or phone: leave a pointer in their
       // partition so that erasing them also removes the quote from this card.
       for (const conflict of c.conflicts ?? []) {

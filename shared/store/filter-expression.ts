@@ -62,6 +62,7 @@ export function compileFilter(f: ResolvedFilter): { expression?: string; names: 
   if (f.maxPAlive !== undefined) parts.push(`${a('insights.pAlive')} <= ${v(f.maxPAlive)}`);
   if (f.minClv !== undefined) parts.push(`${a('insights.clv12m')} >= ${v(f.minClv)}`);
   if (f.maxClv !== undefined) parts.push(`${a('insights.clv12m')} <= ${v(f.maxClv)}`);
+  if (f.bought) parts.push(anyOf(f.bought.map((s) => `contains(${a('insights.bought')}, ${v(s)})`)));
 
   return { expression: parts.length ? parts.join(' AND ') : undefined, names, values };
 }

@@ -199,3 +199,31 @@ export const insightKeys = {
   shardObject: (tenantId: string, recomputeId: string, what: 'purchases' | 'insights' | 'breakdown', shard: number) => objectKeys.recomputeShard(tenantId, recomputeId, what, shard),
   recomputePrefix: (tenantId: string, recomputeId: string) => objectKeys.recomputePrefix(tenantId, recomputeId),
 };
+
+// ---- Insights part 2 (issue 14): customers' texts, and what the recompute stores for baskets and words ----
+/**
+ * Customers' texts (messages, contact forms, reviews), readable without visiting customer partitions:
+ * sharded like the purchase collection (the writer's shard), sort key starting with the customer id, so
+ * a shard read returns each customer's texts together and erasure deletes `begins_with(sk, '{id}#')`.
+ * Order lines need no collection of their own: they are in the purchase collection (`items` of an order).
+ */
+export const basketKeys = {
+  textsPk: (tenantId: string, shard: number) => `T#${tenantId}#TEXTS#${shard}`,
+  text: (tenantId: string, customerId: string, at: string, entryId: string) => ({
+    pk: basketKeys.textsPk(tenantId, keys.customerShard(customerId)),
+    sk: `${customerId}#${at}#${entryId}`,
+  }),
+  /** Prefix of one customer's texts in their shard. */
+  customerTextsPrefix: (customerId: string) => `${customerId}#`,
+  /**
+   * What a recompute stores for the routes (the pair counts, the keyword corpus), as JSON cut into chunks
+   * of at most 350 KB: one partition per tenant, kind and recompute, read with one Query.
+   */
+  storedPk: (tenantId: string, kind: 'rules' | 'keywords', recomputeId: string) => `T#${tenantId}#${kind.toUpperCase()}#${recomputeId}`,
+  storedChunk: (tenantId: string, kind: 'rules' | 'keywords', recomputeId: string, chunk: number) => ({
+    pk: basketKeys.storedPk(tenantId, kind, recomputeId),
+    sk: `CHUNK#${String(chunk).padStart(5, '0')}`,
+  }),
+  /** Which recompute's stored rules/keywords the routes read (in the tenant's insights partition). */
+  published: (tenantId: string, kind: 'rules' | 'keywords') => ({ pk: insightKeys.insightsPk(tenantId), sk: `PUBLISHED#${kind}` }),
+};

@@ -3,8 +3,8 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 
 import type { EventCard, SubjectState } from '../events/merge.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
-import { cardEntity, identityEntity, purchaseEntity, subjectStateEntity, withoutInternal } from './entities.ts';
-import { CARD_SK, STATE_PREFIX, insightKeys, keys, mergeKeys } from './keys.ts';
+import { cardEntity, identityEntity, purchaseEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
+import { CARD_SK, STATE_PREFIX, basketKeys, insightKeys, keys, mergeKeys } from './keys.ts';
 import type { PurchaseRecord } from '../insights/flows.ts';
 import { withConflictRetry } from './retry.ts';
 import type { StateItem, Redirect, MergeStore } from '../events/merge.ports.ts';
@@ -47,6 +47,23 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
         await db.send(new PutCommand({ TableName, Item: copy, ConditionExpression: 'attribute_not_exists(pk)' })).catch((e: Error) => {
           if (e.name !== 'ConditionalCheckFailedException') throw e;
         });
+        await db.send(new DeleteCommand({ TableName, Key: { pk: i.pk as string, sk: i.sk as string } }));
+      }
+    }
+  }
+
+  /** The other's texts (insights' text collection) become the survivor's, like their purchases: copy, then delete. */
+  async function repointTexts(tenantId: string, survivorId: string, otherId: string): Promise<void> {
+    const pk = basketKeys.textsPk(tenantId, keys.customerShard(otherId));
+    for (;;) {
+      const page = await db.send(
+        new QueryCommand({ TableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :id)', ExpressionAttributeValues: { ':pk': pk, ':id': basketKeys.customerTextsPrefix(otherId) }, ConsistentRead: true, Limit: 100 }),
+      );
+      const items = page.Items ?? [];
+      if (!items.length) return;
+      for (const i of items) {
+        const copy = textEntity.item(tenantId, survivorId, { id: i.id as string, at: i.at as string, text: i.text as string, ...(i.language ? { language: i.language as string } : {}) });
+        await db.send(new PutCommand({ TableName, Item: copy }));
         await db.send(new DeleteCommand({ TableName, Key: { pk: i.pk as string, sk: i.sk as string } }));
       }
     }
@@ -169,6 +186,7 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
         });
       }
       await repointPurchases(tenantId, survivorId, otherId);
+      await repointTexts(tenantId, survivorId, otherId);
       await db.send(new UpdateCommand({ TableName, Key: mergeKeys.redirect(tenantId, otherId), UpdateExpression: 'SET #s = :done', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':done': 'done' } }));
       return { moved };
     },

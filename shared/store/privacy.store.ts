@@ -14,7 +14,7 @@ import type { ConsentLedgerEntry } from '../domain/consent.ts';
 import { cardEntity, cardWriteItems, consentEntity, subjectStateEntity, withoutInternal } from './entities.ts';
 import { prefixPage } from './prefix-page.ts';
 import { auditItem } from './audit.store.ts';
-import { CARD_SK, CONFLICT_REF_PREFIX, CONSENT_PREFIX, HISTORY_PREFIX, IMPORT_REPORT_PREFIX, STATE_PREFIX, eventKeys, insightKeys, keys, privacyKeys } from './keys.ts';
+import { CARD_SK, CONFLICT_REF_PREFIX, CONSENT_PREFIX, HISTORY_PREFIX, IMPORT_REPORT_PREFIX, STATE_PREFIX, basketKeys, eventKeys, insightKeys, keys, privacyKeys } from './keys.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
 import { batchGetAll, deleteAll, withConflictRetry } from './retry.ts';
 import { ERASURE_MARK_DAYS, erasureMark } from '../privacy/hmac.ts';
@@ -147,24 +147,31 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
         await deleteKeys(items.map((i) => ({ pk: i.pk as string, sk: i.sk as string })));
         erased += items.length + receipts.length;
       }
-      // The person's purchases in the tenant's purchase collection (insights): their shard, their id's prefix.
-      let ExclusiveStartKey: Item | undefined;
-      do {
-        const page = await db.send(
-          new QueryCommand({
-            TableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :id)',
-            ExpressionAttributeValues: { ':pk': insightKeys.purchasesPk(tenantId, keys.customerShard(customerId)), ':id': insightKeys.customerPurchasesPrefix(customerId) },
-            ProjectionExpression: 'pk, sk',
-            ConsistentRead: true,
-            ExclusiveStartKey,
-          }),
-        );
-        const found = (page.Items ?? []) as Key[];
-        await deleteKeys(found);
-        erased += found.length;
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      // The person's purchases (with their order lines) and texts in the tenant's purchase and text
+      // collections (insights): their shard, their id's prefix.
+      const collections = [
+        { pk: insightKeys.purchasesPk(tenantId, keys.customerShard(customerId)), prefix: insightKeys.customerPurchasesPrefix(customerId) },
+        { pk: basketKeys.textsPk(tenantId, keys.customerShard(customerId)), prefix: basketKeys.customerTextsPrefix(customerId) },
+      ];
+      for (const { pk, prefix } of collections) {
+        let ExclusiveStartKey: Item | undefined;
+        do {
+          const page = await db.send(
+            new QueryCommand({
+              TableName,
+              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :id)',
+              ExpressionAttributeValues: { ':pk': pk, ':id': prefix },
+              ProjectionExpression: 'pk, sk',
+              ConsistentRead: true,
+              ExclusiveStartKey,
+            }),
+          );
+          const found = (page.Items ?? []) as Key[];
+          await deleteKeys(found);
+          erased += found.length;
+          ExclusiveStartKey = page.LastEvaluatedKey;
+        } while (ExclusiveStartKey);
+      }
       return erased;
     },
 

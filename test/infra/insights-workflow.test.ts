@@ -28,21 +28,24 @@ describe('insights recompute state machine', () => {
     expect(stateNames(definition).sort()).toEqual(Object.values(INSIGHTS_STATES).sort());
   });
 
-  it('flows StartRecompute → ReadShards → Compute → WriteShards → Finish, maps over the shards, fails through MarkRecomputeFailed', () => {
+  it('flows StartRecompute → ReadShards → Baskets → Keywords → Compute → WriteShards → PublishBaskets → Finish, maps over the shards, fails through MarkRecomputeFailed', () => {
     expect(definition.StartAt).toBe('StartRecompute');
     expect(state('StartRecompute').Next).toBe('ReadShards');
-    expect(state('ReadShards')).toMatchObject({ Type: 'Map', ItemsPath: '$.shards', ResultPath: '$.read', Next: 'Compute' });
+    expect(state('ReadShards')).toMatchObject({ Type: 'Map', ItemsPath: '$.shards', ResultPath: '$.read', Next: 'Baskets' });
+    expect(state('Baskets')).toMatchObject({ ResultPath: '$.baskets', Next: 'Keywords' });
+    expect(state('Keywords')).toMatchObject({ ResultPath: '$.keywords', Next: 'Compute' });
     expect(state('Compute').Next).toBe('WriteShards');
-    expect(state('WriteShards')).toMatchObject({ Type: 'Map', ItemsPath: '$.shards', ResultPath: '$.written', Next: 'Finish' });
+    expect(state('WriteShards')).toMatchObject({ Type: 'Map', ItemsPath: '$.shards', ResultPath: '$.written', Next: 'PublishBaskets' });
+    expect(state('PublishBaskets')).toMatchObject({ ResultPath: null, Next: 'Finish' });
     expect(state('Finish').Next).toBe('RecomputeDone');
     expect(state('MarkRecomputeFailed').Next).toBe('RecomputeFailed');
-    for (const name of ['StartRecompute', 'ReadShards', 'Compute', 'WriteShards', 'Finish']) {
+    for (const name of ['StartRecompute', 'ReadShards', 'Baskets', 'Keywords', 'Compute', 'WriteShards', 'PublishBaskets', 'Finish']) {
       expect((state(name).Catch as { Next: string; ResultPath: string }[])[0]).toMatchObject({ Next: 'MarkRecomputeFailed', ResultPath: '$.error' });
     }
   });
 
   it('retries the Lambda tasks with backoff, never a recompute that is gone', () => {
-    for (const name of ['StartRecompute', 'ReadShard', 'Compute', 'WriteShard', 'Finish', 'MarkRecomputeFailed']) {
+    for (const name of ['StartRecompute', 'ReadShard', 'Baskets', 'Keywords', 'Compute', 'WriteShard', 'PublishBaskets', 'Finish', 'MarkRecomputeFailed']) {
       const retry = state(name).Retry as { ErrorEquals: string[]; MaxAttempts?: number; BackoffRate?: number }[];
       expect(retry.find((r) => r.ErrorEquals.includes('RecomputeGoneError'))?.MaxAttempts).toBe(0);
       expect(retry.find((r) => r.ErrorEquals.includes('States.TaskFailed'))).toMatchObject({ MaxAttempts: 3, BackoffRate: 2 });

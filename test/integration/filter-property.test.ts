@@ -37,6 +37,8 @@ afterAll(() => stop?.());
 const FIRST = ['Niccolò', 'Élodie', 'Anna', 'anna', 'Marco', "D'Arco", 'Zoë', null];
 const LAST = ['Rossi', 'Dell’Acqua', 'Müller', 'rossi', 'De Luca', null];
 const TAGS = ['VIP', 'Regular', 'Local', 'Business'];
+/** SKUs for the `bought` filter (issue 14). */
+const SKUS = ['PASTA-GF', 'WINE-PAIR', 'TIRAMISU', 'menu degustazione'];
 const day = (from: string, to: string) =>
   fc.integer({ min: Date.parse(from), max: Date.parse(to) }).map((ms) => new Date(ms).toISOString());
 
@@ -67,6 +69,7 @@ const customerArb = fc
           atRisk: fc.boolean(),
           pAlive: fc.constantFrom(0, 0.25, 0.5, 0.9999, 1),
           clv12m: fc.constantFrom(0, 1500, 12_000, 250_000),
+          bought: fc.uniqueArray(fc.constantFrom(...SKUS), { maxLength: 3 }),
         },
         { requiredKeys: ['group', 'atRisk'] },
       ),
@@ -105,6 +108,7 @@ const customerArb = fc
               atRisk: r.insights.atRisk,
               ...(r.insights.pAlive !== undefined ? { pAlive: r.insights.pAlive } : {}),
               ...(r.insights.clv12m !== undefined ? { clv12m: r.insights.clv12m } : {}),
+              ...(r.insights.bought !== undefined ? { bought: r.insights.bought } : {}),
             },
           }
         : {}),
@@ -144,6 +148,7 @@ const filterArb = fc.record(
     maxPAlive: fc.constantFrom(0, 0.25, 0.5, 1),
     minClv: fc.constantFrom(0, 1500, 12_000),
     maxClv: fc.constantFrom(0, 1500, 12_000),
+    bought: list(fc.constantFrom(...SKUS, 'NEVER-SOLD')),
   },
   { requiredKeys: [] },
 );

@@ -159,6 +159,12 @@ describe('filter value lists', () => {
     for (const sort of ['firstContactAt', 'lastContactAt', 'lastName', 'totalSpent']) {
       expect((await call('GET', `/v1/customers?sort=${sort}&language=${language.map((l) => `${l}-${'x'.repeat(30)}`).join(',')}&${rest}`, { key: sk })).status, sort).toBe(200);
     }
+    // `bought` compiles to one contains() per SKU, longer than an IN operand: 100 SKUs and every other field too.
+    const bought = many(100, (i) => `SKU-${i}-${'y'.repeat(60)}`);
+    expect((await call('GET', `/v1/customers?bought=${bought.join(',')}&${rest}`, { key: sk })).status).toBe(200);
+    const boughtSegment = await call('POST', '/v1/segments', { key: sk, body: { name: 'Bought', filter: { bought } } });
+    expect(boughtSegment.status).toBe(201);
+    expect((await call('GET', `/v1/segments/${boughtSegment.body.id}/customers`, { key: sk })).status).toBe(200);
   });
 
   it('all the lists of a filter together name at most 100 values: the field that goes over is named', async () => {

@@ -1,0 +1,212 @@
+/**
+ * The baskets-and-words use cases behind the API (issue 14): pair rules, also-bought, a customer's
+ * recommendations and keywords, answered from what the last recompute stored (baskets-recompute.ts). No
+ * request reads an order or a text: rules and keywords read one stored result (a Query of its chunks),
+ * recommendations one card.
+ */
+import * as z from 'zod';
+import type { Tenant } from '../domain/tenant.schema.ts';
+import { BadCursorError, NotFoundError, invalid } from '../domain/errors.ts';
+import { alsoBought, queryRules, RULE_QUERY_DEFAULTS, type AssociationRule, type Page } from './baskets.ts';
+import { KEYWORD_DEFAULTS, primary } from './keywords.ts';
+import { byCodeUnits } from './most-frequent.ts';
+import type { Recommendation } from './recommend.ts';
+import type { BasketsStore } from './baskets.ports.ts';
+import { rulesOf, STORED_RECOMMENDATIONS, type StoredKeywords, type StoredRules } from './baskets-recompute.ts';
+
+export interface BasketsContext {
+  baskets: BasketsStore;
+  tenant: Tenant;
+  now?: () => Date;
+}
+
+// ---- schemas (the handlers validate with them; the OpenAPI document is generated from them) ----
+
+const Share = z.coerce.number().min(0).max(1);
+const RuleParams = {
+  minSupport: Share.default(RULE_QUERY_DEFAULTS.minSupport),
+  minConfidence: Share.default(RULE_QUERY_DEFAULTS.minConfidence),
+  sort: z.enum(['lift', 'confidence', 'support']).default('lift'),
+  limit: z.coerce.number().int().min(1).max(100).default(RULE_QUERY_DEFAULTS.limit),
+  cursor: z.string().max(512).optional(),
+};
+export const RulesQuerySchema = z.object(RuleParams).strict();
+export const AlsoBoughtQuerySchema = z.object({ sku: z.string().trim().min(1).max(100), ...RuleParams }).strict();
+export const RecommendationsQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(STORED_RECOMMENDATIONS).default(5) }).strict();
+const Instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
+export const KeywordsQuerySchema = z
+  .object({
+    /** A date (the start of that day, UTC) or a date-time; default 30 days before `to`. */
+    from: Instant.optional(),
+    /** A date (the end of that day, UTC) or a date-time; default the last recompute's asOf. */
+    to: Instant.optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(KEYWORD_DEFAULTS.limit),
+    language: z.string().trim().regex(/^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$/, 'must be a language code such as it or en').optional(),
+  })
+  .strict();
+
+const ItemRefSchema = z.object({ sku: z.string(), name: z.string() });
+const RuleSchema = z.object({
+  lhs: ItemRefSchema,
+  rhs: ItemRefSchema,
+  support: z.number(),
+  confidence: z.number(),
+  lift: z.number(),
+  /** Orders holding both SKUs. */
+  orders: z.number(),
+  /** Orders holding the lhs SKU, and the rhs SKU: the counts confidence and lift come from. */
+  lhsOrders: z.number(),
+  rhsOrders: z.number(),
+});
+export const RulesPageSchema = z.object({
+  asOf: z.string().nullable(),
+  /** Orders counted (the denominator of support), and the customers who placed them. */
+  orders: z.number(),
+  customers: z.number(),
+  items: z.array(RuleSchema),
+  nextCursor: z.string().nullable(),
+});
+export const RecommendationsSchema = z.object({
+  asOf: z.string().nullable(),
+  items: z.array(z.object({ sku: z.string(), name: z.string(), score: z.number(), because: z.array(z.string()) })),
+});
+export const KeywordsSchema = z.object({
+  asOf: z.string().nullable(),
+  from: z.string(),
+  to: z.string(),
+  previousFrom: z.string(),
+  language: z.string().nullable(),
+  /** Texts counted in the period and in the previous one, and the customers who wrote the period's. */
+  texts: z.number(),
+  previousTexts: z.number(),
+  customers: z.number(),
+  items: z.array(z.object({ term: z.string(), count: z.number(), customers: z.number(), previousCount: z.number(), trend: z.number() })),
+});
+
+// ---- rules ----
+
+/** Offset cursors in the envelope every list uses (`{ l, t, p }`): a cursor of another list or tenant is a 400. */
+function offsetOf(cursor: string | undefined, list: string, tenantId: string): string | undefined {
+  if (cursor === undefined) return undefined;
+  let env: { l?: unknown; t?: unknown; p?: unknown } | undefined;
+  try {
+    env = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as typeof env;
+  } catch {
+    env = undefined;
+  }
+  if (!env || env.l !== list || env.t !== tenantId || !Number.isInteger(env.p) || (env.p as number) < 0) throw new BadCursorError('list');
+  return String(env.p);
+}
+const cursorOf = (offset: string | null, list: string, tenantId: string) => (offset === null ? null : Buffer.from(JSON.stringify({ l: list, t: tenantId, p: Number(offset) })).toString('base64url'));
+
+async function storedRules(ctx: BasketsContext): Promise<StoredRules | undefined> {
+  const json = await ctx.baskets.getStored(ctx.tenant.id, 'rules');
+  return json ? (JSON.parse(json) as StoredRules) : undefined;
+}
+
+const ruleView = (r: AssociationRule) => ({ lhs: r.lhs, rhs: r.rhs, support: r.support, confidence: r.confidence, lift: r.lift, orders: r.orders, lhsOrders: r.lhsOrders, rhsOrders: r.rhsOrders });
+
+function rulesAnswer(ctx: BasketsContext, stored: StoredRules | undefined, list: string, page: (rules: AssociationRule[], cursor: string | undefined) => Page<AssociationRule>, cursor: string | undefined) {
+  const offset = offsetOf(cursor, list, ctx.tenant.id);
+  const result = page(stored ? rulesOf(stored) : [], offset);
+  return {
+    asOf: stored?.asOf ?? null,
+    orders: stored?.orders ?? 0,
+    customers: stored?.customers ?? 0,
+    items: result.items.map(ruleView),
+    nextCursor: cursorOf(result.nextCursor, list, ctx.tenant.id),
+  };
+}
+
+/** `GET /v1/insights/rules`. */
+export async function rules(ctx: BasketsContext, q: z.infer<typeof RulesQuerySchema>) {
+  const stored = await storedRules(ctx);
+  return rulesAnswer(ctx, stored, 'rules', (all, cursor) => queryRules(all, { ...q, cursor }), q.cursor);
+}
+
+/** `GET /v1/insights/also-bought?sku=X`: the rules whose lhs is X (none for a SKU never bought with another). */
+export async function alsoBoughtRules(ctx: BasketsContext, q: z.infer<typeof AlsoBoughtQuerySchema>) {
+  const stored = await storedRules(ctx);
+  return rulesAnswer(ctx, stored, `also-bought:${q.sku}`, (all, cursor) => alsoBought(all, q.sku, { ...q, cursor }), q.cursor);
+}
+
+// ---- recommendations ----
+
+/** `GET /v1/customers/{id}/recommendations`: from the customer's card (the last recompute put them there). */
+export async function recommendationsOf(card: { insights?: { asOf?: string; recommendations?: Recommendation[] } } | undefined, id: string, limit: number) {
+  if (!card) throw new NotFoundError(`Customer ${id}`);
+  const items = (card.insights?.recommendations ?? []).slice(0, limit).map(({ sku, name, score, because }) => ({ sku, name, score, because }));
+  return { asOf: card.insights?.asOf ?? null, items };
+}
+
+// ---- keywords ----
+
+const DAY = 86_400_000;
+const DEFAULT_PERIOD_DAYS = 30;
+
+/** A date is the start (`from`) or the end (`to`, exclusive: the next midnight) of that day, UTC. */
+function instant(value: string, end: boolean): number {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return Date.parse(`${value}T00:00:00Z`) + (end ? DAY : 0);
+  return Date.parse(value);
+}
+
+/** `GET /v1/insights/keywords`: counts the stored corpus over the period and the previous one of the same length. */
+export async function keywordsReport(ctx: BasketsContext, q: z.infer<typeof KeywordsQuerySchema>) {
+  const json = await ctx.baskets.getStored(ctx.tenant.id, 'keywords');
+  const corpus = json ? (JSON.parse(json) as StoredKeywords) : undefined;
+  const to = q.to !== undefined ? instant(q.to, true) : Date.parse(corpus?.asOf ?? (ctx.now?.() ?? new Date()).toISOString());
+  const from = q.from !== undefined ? instant(q.from, false) : to - DEFAULT_PERIOD_DAYS * DAY;
+  if (!(to > from)) throw invalid('to', 'must be after from');
+  const previousFrom = from - (to - from);
+  const language = primary(q.language) ?? null;
+  const out = {
+    asOf: corpus?.asOf ?? null,
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    previousFrom: new Date(previousFrom).toISOString(),
+    language,
+    texts: 0,
+    previousTexts: 0,
+    customers: 0,
+    items: [] as z.infer<typeof KeywordsSchema>['items'],
+  };
+  if (!corpus) return out;
+
+  const wanted = language === null ? -2 : corpus.languages.indexOf(language);
+  const counts = new Uint32Array(corpus.terms.length);
+  const previous = new Uint32Array(corpus.terms.length);
+  const writers = new Map<number, Set<number>>();
+  const allWriters = new Set<number>();
+  for (const row of corpus.texts) {
+    const at = row[0]!;
+    if (at < previousFrom || at >= to) continue;
+    if (wanted !== -2 && row[2] !== wanted) continue;
+    const current = at >= from;
+    if (current) {
+      out.texts++;
+      allWriters.add(row[1]!);
+    } else out.previousTexts++;
+    for (let k = 3; k < row.length; k++) {
+      const term = row[k]!;
+      if (!current) {
+        previous[term]!++;
+        continue;
+      }
+      counts[term]!++;
+      let set = writers.get(term);
+      if (!set) writers.set(term, (set = new Set()));
+      set.add(row[1]!);
+    }
+  }
+  out.customers = allWriters.size;
+  const items: z.infer<typeof KeywordsSchema>['items'] = [];
+  for (let t = 0; t < corpus.terms.length; t++) {
+    const count = counts[t]!;
+    const customers = writers.get(t)?.size ?? 0;
+    if (count < KEYWORD_DEFAULTS.minCount || customers < KEYWORD_DEFAULTS.minCustomers) continue;
+    items.push({ term: corpus.terms[t]!, count, customers, previousCount: previous[t]!, trend: (count + 1) / (previous[t]! + 1) });
+  }
+  items.sort((a, b) => b.trend - a.trend || b.count - a.count || b.customers - a.customers || byCodeUnits(a.term, b.term));
+  out.items = items.slice(0, q.limit);
+  return out;
+}
