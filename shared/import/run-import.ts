@@ -2,6 +2,7 @@ import { pause } from '../domain/backoff.ts';
 import type { Customer } from '../domain/customer.schema.ts';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
+import { cardTooLarge } from '../domain/card-limits.ts';
 import { mapColumns } from './columns.ts';
 import { openCsv, type CsvLayout, type CsvRecord } from './csv-reader.ts';
 import type { ImportCheckpoint, ImportCounts, ImportJob } from './import-job.ts';
@@ -235,8 +236,18 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
       for (const w of warnings) report.push({ line: result.line, row, reason: `warning: ${w}` });
     }
 
+    // A card DynamoDB could not store would fail the whole window's transaction, the valid rows with it,
+    // and the import would stop there for good: the row is refused instead, with the reason.
+    const refuseOversized = (card: Customer): boolean => {
+      const tooLarge = cardTooLarge(card);
+      if (!tooLarge) return false;
+      delta.rejected++;
+      report.push({ line: result.line, row: reportRow(rec.raw), reason: tooLarge });
+      return true;
+    };
     if (!id) {
       const c = newCustomerFromRow(ulid(), f, at, `import:${job.id}`);
+      if (refuseOversized(c)) continue;
       current.set(c.id, c);
       if (c.email) idByEmail.set(c.email, c.id);
       if (c.phone) idByPhone.set(c.phone, c.id);
@@ -249,6 +260,7 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
       delta.unchanged++;
       continue;
     }
+    if (refuseOversized(next)) continue;
     current.set(id, next);
     if (next.email) idByEmail.set(next.email, id);
     if (next.phone) idByPhone.set(next.phone, id);
