@@ -1,3 +1,4 @@
+import { unneutralise } from '../../shared/import/row.ts';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { emptyStats, type Customer } from '../../shared/domain/customer.schema.ts';
@@ -49,6 +50,19 @@ describe('export file format', () => {
     // Spreadsheets skip a NUL or spaces before the formula character: still a formula.
     for (const s of ['\0=HYPERLINK("http://x")', ' =1', '  +1', '\u00a0@SUM(A1)', '\u200b=1', '\n=1']) expect(neutraliseFormula(s)).toBe(`'${s}`);
     for (const s of ['Anna', "'=1", '1-2', '', ' Anna', 'a=1']) expect(neutraliseFormula(s)).toBe(s);
+  });
+
+  it('neutralises a formula behind any control character or kind of space, and full-width formula characters', () => {
+    for (const s of ['\x1f=1', '\0\0+1', '\u3000=1', '\u2028=1', '\u2029@x', '\u202f-1', '\u2060=1', '\ufeff=1', '\u200d=1', '\uff1dSUM(A1)', ' \uff0b1', '\uff0d1', '\uff20x']) {
+      expect(neutraliseFormula(s), JSON.stringify(s)).toBe(`'${s}`);
+    }
+    for (const s of ['\u3000Anna', '\0Anna', 'Anna\uff1d']) expect(neutraliseFormula(s), JSON.stringify(s)).toBe(s);
+  });
+
+  it('an import reads a neutralised cell back as it was, NUL and spaces before the formula included', () => {
+    for (const s of ['=1+1', '\0=HYPERLINK("http://x")', ' =1', '\u3000=1', '\uff1dSUM(A1)', '\t=1']) expect(unneutralise(neutraliseFormula(s)), JSON.stringify(s)).toBe(s);
+    // An apostrophe before anything else is the customer's own.
+    for (const s of ["'Anna", "' Anna", "'1"]) expect(unneutralise(s)).toBe(s);
   });
 
   it('writes CSV that a CSV reader gets back cell for cell, formulas neutralised, tags joined with |', () => {
