@@ -176,12 +176,43 @@ describe('export file format', () => {
 
   it('turns a Step Functions error into a readable reason without a stack', () => {
     const reason = failureReason({ Error: 'InternalError', Cause: JSON.stringify({ errorType: 'InternalError', errorMessage: 'boom', trace: ['at x'] }) });
-    expect(reason).toBe('The export could not be completed (InternalError: boom); try again');
-    expect(failureReason({ Error: 'States.Timeout', Cause: 'Task timed out' })).toContain('States.Timeout: Task timed out');
+    expect(reason).toBe('The export was interrupted by a momentary fault on our side (a service was busy or briefly unavailable). Nothing was lost: try again in a few minutes.');
+    expect(reason).not.toMatch(/boom|InternalError|at x/);
+    // A timeout would time out again: no "try again" there.
+    const timeout = failureReason({ Error: 'States.Timeout', Cause: 'Task timed out' });
+    expect(timeout).toMatch(/^The export took longer than an export may run/);
+    expect(timeout).not.toMatch(/try again in|States\.Timeout/);
     // An error only a changed request fixes says what to change, not to try again.
     const tooMany = new TooManyAttributesError();
     const reason2 = failureReason({ Error: tooMany.name, Cause: JSON.stringify({ errorType: tooMany.name, errorMessage: tooMany.message }) });
-    expect(reason2).toMatch(/attributes\.<name>"\)$/);
+    expect(reason2).toMatch(/^The export could not be completed: the customers have more than \d+ custom attribute names: name the ones to export with columns "attributes\.<name>"\.$/);
     expect(reason2).not.toContain('try again');
+  });
+
+  it('never shows the raw DynamoDB error, and says to try again only when a later attempt can succeed', () => {
+    const lambdaError = (errorType: string, errorMessage: string) => ({ Error: errorType, Cause: JSON.stringify({ errorType, errorMessage, trace: ['at send (index.mjs:1:2)'] }) });
+    // A fault retrying cannot fix (an item DynamoDB refuses, a missing permission): no raw text, no "try again".
+    for (const e of [
+      lambdaError('ValidationException', 'One or more parameter values were invalid: Item size has exceeded the maximum allowed size'),
+      lambdaError('AccessDeniedException', 'User: arn:aws:sts::123456789012:assumed-role/x is not authorized to perform: dynamodb:Query on resource: arn:aws:dynamodb:eu-south-1:123456789012:table/clientela'),
+      lambdaError('TypeError', "Cannot read properties of undefined (reading 'items')"),
+      { Error: 'States.Runtime', Cause: 'An error occurred while executing the state' },
+      undefined,
+    ]) {
+      const reason = failureReason(e);
+      expect(reason).toBe("The export failed because of a fault on our side; trying again will not help until it is fixed. We have been alerted; if you contact support, give them this export's id.");
+      expect(reason).not.toMatch(/Exception|parameter values|arn:|dynamodb|undefined|TypeError/);
+    }
+    // Throttling and momentary faults pass: those say to try again, without the error text.
+    for (const e of [
+      lambdaError('ProvisionedThroughputExceededException', 'The level of configured provisioned throughput for the table was exceeded'),
+      lambdaError('ThrottlingException', 'Rate of requests exceeds the allowed throughput.'),
+      lambdaError('ServiceUnavailable', 'Service Unavailable'),
+      { Error: 'Lambda.TooManyRequestsException', Cause: 'Rate Exceeded.' },
+    ]) {
+      const reason = failureReason(e);
+      expect(reason).toMatch(/try again in a few minutes\.$/);
+      expect(reason).not.toMatch(/Exception|throughput|Rate/);
+    }
   });
 });
