@@ -26,6 +26,8 @@ const ConfigSchema = z.object({
    * `npm start`. Never the request's Host header, which a caller chooses.
    */
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')).optional(),
+  /** Set by CDK: where shared/metrics.ts writes business counts. Unset (locally, tests): no metrics. */
+  POWERTOOLS_METRICS_NAMESPACE: z.string().min(1).optional(),
   /** Locally: every mail is written as an `.eml` file here instead of being sent (set by `npm start`, tests). */
   MAIL_OUTBOX_DIR: z.string().min(1).optional(),
 });
