@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -9,10 +10,8 @@ import { ROUTES } from '../shared/routes.ts';
 import { grantAccess } from './access.ts';
 import { ClientelaFunction } from './constructs/function.ts';
 import { acknowledge } from './nag.ts';
+import { stageSettings } from './stage.ts';
 import type { Stateful } from './stateful.ts';
-
-/** Stage-wide throttling: a global guard; per-key limits are the function's business. */
-export const API_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
 
 export interface ApiProps {
   stateful: Stateful;
@@ -39,21 +38,23 @@ export class Api extends Construct {
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
     const { table, importBucket, exportBucket } = props.stateful;
+    const settings = stageSettings(this);
 
     // No CORS here on purpose: allowed origins are per tenant and answered by the function.
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
-      apiName: 'clientela',
+      apiName: settings.stackName,
       description: 'clientela customer-list API',
       createDefaultStage: false,
     });
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
-      retention: logs.RetentionDays.ONE_MONTH,
+      retention: settings.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.stage = new apigw.HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
       autoDeploy: true,
-      throttle: API_THROTTLE,
+      // Stage-wide throttling (per stage, infra/stage.ts): a global guard; per-key limits are the function's business.
+      throttle: settings.throttle,
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(this.accessLogs),
         format: AccessLogFormat.custom(
@@ -74,11 +75,13 @@ export class Api extends Construct {
       },
     });
 
+    // Links in emails and pages start with the stage's public URL (its custom domain), not the Host header.
+    const environment = { ...props.environment, PUBLIC_BASE_URL: settings.publicBaseUrl ?? this.httpApi.apiEndpoint };
     for (const route of ROUTES) {
       const fn = new ClientelaFunction(this, route.name, {
         entry: route.entry,
         description: `clientela ${route.method} ${route.path}`,
-        environment: props.environment,
+        environment,
       });
       this.functions[route.name] = fn;
       // Exactly what the row declares (shared/routes.ts), nothing derived from the path or the method.
@@ -91,6 +94,21 @@ export class Api extends Construct {
       });
     }
 
+    // The custom domain people see in links (publicBaseUrl), mapped here when its certificate is given;
+    // without one the domain is expected to be mapped elsewhere (a CDN in front), or links use execute-api.
+    if (settings.publicBaseUrl && settings.domainCertificateArn) {
+      const domainName = new apigw.DomainName(this, 'Domain', {
+        domainName: new URL(settings.publicBaseUrl).hostname,
+        certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', settings.domainCertificateArn),
+      });
+      new apigw.ApiMapping(this, 'DomainMapping', { api: this.httpApi, domainName, stage: this.stage });
+    }
+
+    acknowledge(
+      this.stage,
+      'Serverless-APIGWXrayEnabled',
+      'HTTP APIs (API Gateway v2) have no X-Ray tracing; every function behind them traces actively, which is where the time goes.',
+    );
     acknowledge(
       this.httpApi,
       'AwsSolutions-APIG4',

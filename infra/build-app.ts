@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { App, Validations, type Environment } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { ClientelaStack } from './clientela-stack.ts';
 import { REPO_ROOT } from './paths.ts';
 
@@ -13,7 +13,7 @@ export const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] as string[] };
 export interface BuildAppOptions {
   /** Extra context, e.g. SKIP_BUNDLING. cdk.json's context is always applied first. */
   context?: Record<string, unknown>;
-  /** Register cdk-nag AwsSolutionsChecks so synthesis fails on unacknowledged findings. @default true */
+  /** Register cdk-nag AwsSolutionsChecks and ServerlessChecks so synthesis fails on unacknowledged findings. @default true */
   nag?: boolean;
   /** @default environment-agnostic */
   env?: Environment;
@@ -26,8 +26,10 @@ export interface BuildAppOptions {
 export interface ClientelaApp {
   app: App;
   stack: ClientelaStack;
-  /** The cdk-nag pack registered on the app (undefined when `nag: false`). */
+  /** The cdk-nag AwsSolutions pack registered on the app (undefined when `nag: false`). */
   nag?: AwsSolutionsChecks;
+  /** The cdk-nag Serverless pack registered beside it (undefined when `nag: false`). */
+  serverlessNag?: ServerlessChecks;
 }
 
 /** The feature flags and other context from cdk.json, so tests build exactly what `cdk synth` builds. */
@@ -44,9 +46,11 @@ export function buildApp(options: BuildAppOptions = {}): ClientelaApp {
   });
   const stack = new ClientelaStack(app, options.stackId ?? STACK_ID, { env: options.env });
   let nag: AwsSolutionsChecks | undefined;
+  let serverlessNag: ServerlessChecks | undefined;
   if (options.nag ?? true) {
     nag = new AwsSolutionsChecks(app);
-    Validations.of(app).addPlugins(nag);
+    serverlessNag = new ServerlessChecks(app);
+    Validations.of(app).addPlugins(nag, serverlessNag);
   }
-  return { app, stack, nag };
+  return { app, stack, nag, serverlessNag };
 }

@@ -5,7 +5,9 @@ import { Api } from './api.ts';
 import { ExportWorkflow } from './export-workflow.ts';
 import { ImportWorker } from './import.ts';
 import { InsightsWorkflow } from './insights-workflow.ts';
+import { Monitoring } from './monitoring.ts';
 import { RetentionWorker } from './retention.ts';
+import { stageSettings, type StageSettings } from './stage.ts';
 import { Stateful } from './stateful.ts';
 import { acknowledge } from './nag.ts';
 
@@ -24,10 +26,16 @@ export class ClientelaStack extends Stack {
   readonly importWorker: ImportWorker;
   readonly retentionWorker: RetentionWorker;
   readonly insightsWorkflow: InsightsWorkflow;
+  readonly monitoring: Monitoring;
+  /** The stage this stack is (`-c stage=prod|dev`) and its settings (infra/stage.ts). */
+  readonly settings: StageSettings;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
-    super(scope, id, { description: 'clientela: customer-list backend', ...props });
+    const settings = stageSettings(scope);
+    super(scope, id, { description: `clientela: customer-list backend (${settings.stage})`, stackName: settings.stackName, ...props });
+    this.settings = settings;
     Tags.of(this).add('app', 'clientela');
+    Tags.of(this).add('stage', settings.stage);
 
     this.stateful = new Stateful(this, 'Stateful');
     const { table, importBucket, exportBucket } = this.stateful;
@@ -51,6 +59,9 @@ export class ClientelaStack extends Stack {
       EXPORT_BUCKET: exportBucket.bucketName,
       KEY_CACHE_SECONDS: String(KEY_CACHE_SECONDS),
       CURSOR_SECRET: cursorSecret.secretValue.unsafeUnwrap(),
+      // Powertools (logger, metrics): the service name on every log line and metric, per stage.
+      POWERTOOLS_SERVICE_NAME: settings.stackName,
+      POWERTOOLS_METRICS_NAMESPACE: 'clientela',
     };
 
     this.exportWorkflow = new ExportWorkflow(this, 'ExportWorkflow', { stateful: this.stateful, environment });
@@ -65,7 +76,28 @@ export class ClientelaStack extends Stack {
     this.importWorker = new ImportWorker(this, 'Import', { stateful: this.stateful, environment });
     this.retentionWorker = new RetentionWorker(this, 'Retention', { stateful: this.stateful, environment });
 
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      workers: {
+        ImportCsv: this.importWorker.importCsv,
+        Retention: this.retentionWorker.retention,
+        ExportTask: this.exportWorkflow.exportTask,
+        InsightsTask: this.insightsWorkflow.task,
+        NightlyInsights: this.insightsWorkflow.nightly,
+      },
+      apiFunctions: Object.values(this.api.functions),
+      deadLetterQueues: {
+        Import: this.importWorker.deadLetters,
+        Retention: this.retentionWorker.deadLetters,
+        NightlyInsights: this.insightsWorkflow.nightlyDeadLetters,
+      },
+      stateMachines: { Export: this.exportWorkflow.stateMachine, Insights: this.insightsWorkflow.stateMachine },
+      httpApi: this.api.httpApi,
+      table,
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
+    new CfnOutput(this, 'PublicBaseUrl', { value: settings.publicBaseUrl ?? this.api.httpApi.apiEndpoint });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'ImportBucketName', { value: importBucket.bucketName });
     new CfnOutput(this, 'ExportBucketName', { value: exportBucket.bucketName });

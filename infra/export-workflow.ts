@@ -9,6 +9,7 @@ import { grantAccess } from './access.ts';
 import { ClientelaFunction } from './constructs/function.ts';
 import { EXPORT_MAX_CONCURRENCY, EXPORT_PATHS, EXPORT_STATES, EXPORT_TASK_STEPS, type ExportTaskStateName } from './export-states.ts';
 import { acknowledge, acknowledgeWildcardResources } from './nag.ts';
+import { stageSettings } from './stage.ts';
 import type { Stateful } from './stateful.ts';
 
 export { EXPORT_MAX_CONCURRENCY, EXPORT_PATHS, EXPORT_STATES, EXPORT_TASK_STEPS } from './export-states.ts';
@@ -95,7 +96,7 @@ export class ExportWorkflow extends Construct {
     const done = new sfn.Succeed(this, EXPORT_STATES.done, { stateName: EXPORT_STATES.done });
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: logs.RetentionDays.ONE_MONTH,
+      retention: stageSettings(this).logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {

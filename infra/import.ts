@@ -1,10 +1,12 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WORKERS } from '../shared/routes.ts';
 import { grantAccess } from './access.ts';
 import { ClientelaFunction } from './constructs/function.ts';
+import { deadLetterQueue } from './dead-letters.ts';
 import { acknowledgeManagedPolicy, acknowledgeWildcardResources } from './nag.ts';
 import { IMPORT_PREFIX, type Stateful } from './stateful.ts';
 
@@ -14,13 +16,19 @@ export interface ImportWorkerProps {
   environment: Record<string, string>;
 }
 
-/** The ImportCsv worker, run by S3 for every object created under `imports/` in the import bucket. */
+/**
+ * The ImportCsv worker, run by S3 for every object created under `imports/` in the import bucket. S3
+ * invokes it asynchronously, and so does its continuation (the function invoking itself for the rest of a
+ * large file): an event that still fails after Lambda's two retries lands in `deadLetters`, never dropped.
+ */
 export class ImportWorker extends Construct {
   readonly importCsv: ClientelaFunction;
+  readonly deadLetters: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: ImportWorkerProps) {
     super(scope, id);
     const { table, importBucket, exportBucket } = props.stateful;
+    this.deadLetters = deadLetterQueue(this, 'DeadLetters');
 
     this.importCsv = new ClientelaFunction(this, WORKERS.importCsv.name, {
       entry: WORKERS.importCsv.entry,
@@ -28,6 +36,7 @@ export class ImportWorker extends Construct {
       environment: props.environment,
       memorySize: 1024,
       timeout: Duration.minutes(15),
+      deadLetterQueue: this.deadLetters,
     });
 
     // Declared in shared/routes.ts: read and delete the uploaded version, write the error report, and invoke

@@ -5,9 +5,12 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { INSIGHTS_WORKERS } from '../shared/routes.ts';
 import { ClientelaFunction } from './constructs/function.ts';
+import { deadLetterQueue } from './dead-letters.ts';
+import { stageSettings } from './stage.ts';
 import { INSIGHTS_MAX_CONCURRENCY, INSIGHTS_PATHS, INSIGHTS_STATES, INSIGHTS_TASK_STEPS, type InsightsTaskStateName } from './insights-states.ts';
 import { acknowledge, acknowledgeWildcardResources } from './nag.ts';
 import type { Stateful } from './stateful.ts';
@@ -33,6 +36,8 @@ export class InsightsWorkflow extends Construct {
   readonly nightly: ClientelaFunction;
   readonly stateMachine: sfn.StateMachine;
   readonly schedule: events.Rule;
+  /** A nightly start that failed after Lambda's retries, or that EventBridge could not deliver. */
+  readonly nightlyDeadLetters: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: InsightsWorkflowProps) {
     super(scope, id);
@@ -90,7 +95,7 @@ export class InsightsWorkflow extends Construct {
     const publishBaskets = onError(invoke(INSIGHTS_STATES.publishBaskets, { resultPath: sfn.JsonPath.DISCARD }));
     const done = new sfn.Succeed(this, INSIGHTS_STATES.done, { stateName: INSIGHTS_STATES.done });
 
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: stageSettings(this).logRetention, removalPolicy: RemovalPolicy.DESTROY });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       comment: 'clientela insights recompute',
       definitionBody: sfn.DefinitionBody.fromChainable(start.next(readShards).next(basketsState).next(keywordsState).next(compute).next(writeShards).next(publishBaskets).next(finish).next(done)),
@@ -103,12 +108,14 @@ export class InsightsWorkflow extends Construct {
     acknowledge(this.stateMachine, 'AwsSolutions-IAM5[Resource::*]', 'Step Functions log delivery and X-Ray tracing do not support resource-level permissions; CDK grants exactly those actions on "*".');
 
     // Nightly: list the tenants (one Query of the tenant listing) and start one execution each.
+    this.nightlyDeadLetters = deadLetterQueue(this, 'NightlyDeadLetters');
     this.nightly = new ClientelaFunction(this, INSIGHTS_WORKERS.nightly.name, {
       entry: INSIGHTS_WORKERS.nightly.entry,
       description: 'clientela insights: starts the nightly recompute of every tenant',
       environment: { ...props.environment, INSIGHTS_STATE_MACHINE_ARN: this.stateMachine.stateMachineArn },
       memorySize: 256,
       timeout: Duration.minutes(5),
+      deadLetterQueue: this.nightlyDeadLetters,
     });
     // Only what it does: list tenants (gsi1 Query) and record one recompute each (PutItem/UpdateItem of `T#{t}#INSIGHTS` items).
     this.nightly.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/gsi1`] }));
@@ -123,7 +130,7 @@ export class InsightsWorkflow extends Construct {
     this.schedule = new events.Rule(this, 'Nightly', {
       description: 'clientela insights recompute, nightly at 02:00 UTC',
       schedule: events.Schedule.cron({ minute: '0', hour: '2' }),
-      targets: [new targets.LambdaFunction(this.nightly, { retryAttempts: 2 })],
+      targets: [new targets.LambdaFunction(this.nightly, { retryAttempts: 2, deadLetterQueue: this.nightlyDeadLetters })],
     });
   }
 }

@@ -4,6 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { TABLE } from '../shared/store/table.ts';
 import { acknowledge } from './nag.ts';
+import { stageSettings } from './stage.ts';
 
 /** Key prefixes inside the import bucket (the import worker and the API agree on these; rows grant on them). */
 export { IMPORT_PREFIX, REPORTS_PREFIX } from '../shared/object-keys.ts';
@@ -47,6 +48,7 @@ export class Stateful extends Construct {
     }
 
     // --- Buckets.
+    const { importOrigins } = stageSettings(this);
     this.accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
       ...hardened(),
       lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(90) }],
@@ -74,15 +76,21 @@ export class Stateful extends Construct {
         { id: 'expire-uploads', prefix: IMPORT_PREFIX, expiration: Duration.days(TRANSIENT_OBJECT_DAYS) },
       ],
       // Browsers upload CSVs straight to S3 with presigned POST/PUT; the presigned policy is the authorisation.
-      cors: [
-        {
-          allowedMethods: [s3.HttpMethods.POST, s3.HttpMethods.PUT],
-          allowedOrigins: ['*'],
-          allowedHeaders: ['*'],
-          exposedHeaders: ['ETag'],
-          maxAge: 3000,
-        },
-      ],
+      // Only from the configured origins (the console's, `-c importOrigins=`): none configured, no browser
+      // upload at all (scripts and servers need no CORS).
+      ...(importOrigins.length
+        ? {
+            cors: [
+              {
+                allowedMethods: [s3.HttpMethods.POST, s3.HttpMethods.PUT],
+                allowedOrigins: importOrigins,
+                allowedHeaders: ['*'],
+                exposedHeaders: ['ETag'],
+                maxAge: 3000,
+              },
+            ],
+          }
+        : {}),
     });
 
     this.exportBucket = new s3.Bucket(this, 'ExportBucket', {

@@ -88,7 +88,8 @@ export function forwardS3Events(s3rver: S3rver, opts: S3EventForwarderOptions): 
     try {
       await mod.handler(event, lambdaContext(`clientela-${WORKERS.importCsv.name}`, opts.timeoutMs ?? 900_000, region));
     } catch (error) {
-      // On AWS the asynchronous invocation would be retried twice, then dropped.
+      // On AWS the asynchronous invocation would be retried twice, then kept in the import's dead-letter queue
+      // (infra/dead-letters.ts); here there is no queue, so the failure is logged.
       log(`the import of s3://${opts.bucket}/${key} failed`, error);
     }
   };

@@ -78,6 +78,8 @@ async function start() {
     AWS_SECRET_ACCESS_KEY: 'local',
     // Mail clientela sends (double opt-in) is written here as .eml files instead of being sent.
     MAIL_OUTBOX_DIR: outboxDir,
+    // Links in those mails (confirm, unsubscribe) point at this runtime.
+    PUBLIC_BASE_URL: url,
   });
   mkdirSync(outboxDir, { recursive: true });
 

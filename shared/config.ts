@@ -20,6 +20,14 @@ const ConfigSchema = z.object({
   AWS_REGION: z.string().default('eu-south-1'),
   /** Mail clientela sends itself (double opt-in): the SES sender identity's address, set by CDK where mail is sent. */
   MAIL_FROM: z.email().optional(),
+  /**
+   * The base of every link clientela hands out (confirmation and unsubscribe links in emails, link pages):
+   * the custom domain on AWS (`-c publicBaseUrl=`, else the API's execute-api URL), the local URL with
+   * `npm start`. Never the request's Host header, which a caller chooses.
+   */
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, '')).optional(),
+  /** Set by CDK: where shared/metrics.ts writes business counts. Unset (locally, tests): no metrics. */
+  POWERTOOLS_METRICS_NAMESPACE: z.string().min(1).optional(),
   /** Locally: every mail is written as an `.eml` file here instead of being sent (set by `npm start`, tests). */
   MAIL_OUTBOX_DIR: z.string().min(1).optional(),
   /**

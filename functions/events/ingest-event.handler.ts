@@ -7,6 +7,7 @@ import { eventSchemaFor } from '#shared/events/event.schema.ts';
 import { assertTypeAllowed, ingestEvent } from '#shared/events/ingest.ts';
 import { publicBaseUrl } from '#shared/events/base-url.ts';
 import { enforceRateLimit } from '#shared/events/rate-limit.ts';
+import { countBusiness } from '#shared/metrics.ts';
 
 /**
  * POST /v1/events: secret keys get `{ customerId, created, brief? }`; publishable keys (public) get
@@ -17,9 +18,16 @@ export const handler = api('events', async (req) => {
   const { tenant, key } = req.principal;
   // Counted before validation: junk from a bot costs its sender the same as a real event.
   if (key.kind === 'publishable') await enforceRateLimit(eventStore(), { tenantId: tenant.id, keyId: key.keyId, ip: req.sourceIp });
-  assertTypeAllowed(key, (req.body as { type?: unknown } | undefined)?.type);
-  const input = parseWith(eventSchemaFor(req.body), req.body ?? {});
+  let input;
+  try {
+    assertTypeAllowed(key, (req.body as { type?: unknown } | undefined)?.type);
+    input = parseWith(eventSchemaFor(req.body), req.body ?? {});
+  } catch (e) {
+    countBusiness({ EventsRefused: 1 });
+    throw e;
+  }
   const ctx = { events: eventStore(), tenant, key, origin: req.headers.origin, baseUrl: publicBaseUrl(req.headers), suppression: privacyStore(), mailer: mailer() };
   const answer = await ingestEvent(ctx, input);
+  countBusiness({ EventsAccepted: 1 });
   return key.kind === 'publishable' ? { status: 202, body: { accepted: true } } : { status: 200, body: answer };
 });

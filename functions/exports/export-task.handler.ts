@@ -2,6 +2,7 @@ import { exportStore } from '#shared/http/stores/exports.ts';
 import { exportFiles } from '#shared/http/stores/export-files.ts';
 import { combine, markFailed, plan, record, writePart, type ExportStepDeps } from '#shared/exports/export-steps.ts';
 import { logger, logTenant } from '#shared/logger.ts';
+import { countBusiness } from '#shared/metrics.ts';
 import { worker } from '#shared/worker.ts';
 
 /**
@@ -22,5 +23,8 @@ export const handler = worker(async (event: { step: keyof typeof STEPS; input: u
   const { tenantId, exportId } = (event.input ?? {}) as { tenantId?: string; exportId?: string };
   logTenant(tenantId);
   logger.info('export step', { step: event.step, exportId });
-  return (await run({ exports: exportStore(), files: exportFiles() }, event.input as never)) ?? null;
+  const result = (await run({ exports: exportStore(), files: exportFiles() }, event.input as never)) ?? null;
+  if (event.step === 'record') countBusiness({ ExportsCompleted: 1 });
+  if (event.step === 'markFailed') countBusiness({ ExportsFailed: 1 });
+  return result;
 });

@@ -3,6 +3,7 @@ import { config } from '#shared/config.ts';
 import { s3Client } from '#shared/clients/s3.ts';
 import { logger, logTenant } from '#shared/logger.ts';
 import { worker } from '#shared/worker.ts';
+import { countBusiness } from '#shared/metrics.ts';
 import { tenantStore } from '#shared/http/stores/tenants.ts';
 import { importStore } from '#shared/http/stores/imports.ts';
 import { privacyStore } from '#shared/http/stores/privacy.ts';
@@ -21,7 +22,7 @@ export const handler = worker(async (event: S3Event | { continueImport: unknown 
     const parsed = ImportContinuationSchema.safeParse(event.continueImport);
     if (parsed.success) {
       logTenant(parsed.data.tenantId);
-      await resumeImport(ports, parsed.data, budget);
+      countImport(await resumeImport(ports, parsed.data, budget));
     } else logger.warn('import: malformed continuation ignored', { issues: parsed.error.issues });
     return;
   }
@@ -35,6 +36,14 @@ export const handler = worker(async (event: S3Event | { continueImport: unknown 
     const key = decodeURIComponent(object.key.replace(/\+/g, ' '));
     logTenant(parseImportKey(key)?.tenantId);
     const source = { bucket: bucket.name, key, etag: object.eTag ?? '', size: object.size ?? 0, ...(object.versionId ? { versionId: object.versionId } : {}) };
-    await importObject(ports, source, budget);
+    countImport(await importObject(ports, source, budget));
   }
 });
+
+/** A finished import's rows (counted once: when the job ends, not per continuation). */
+function countImport(out: Awaited<ReturnType<typeof importObject>>): void {
+  if (out.outcome === 'failed') countBusiness({ ImportsFailed: 1 });
+  if (out.outcome !== 'completed' || !out.job) return;
+  const { rows, created, updated, rejected } = out.job.counts;
+  countBusiness({ ImportRows: rows, ImportRowsCreated: created, ImportRowsUpdated: updated, ImportRowsRejected: rejected });
+}

@@ -4,9 +4,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { acknowledge, acknowledgeWildcardResources } from '../nag.ts';
 import { REPO_ROOT } from '../paths.ts';
+import { stageSettings } from '../stage.ts';
 import { FUNCTION_NODE_OPTIONS } from './bundling.ts';
 import { prebuiltBundle } from './prebuilt-bundles.ts';
 
@@ -19,6 +21,11 @@ export interface ClientelaFunctionProps {
   memorySize?: number;
   /** @default 10 seconds */
   timeout?: Duration;
+  /**
+   * Where an asynchronous invocation goes once Lambda's two retries are spent (infra/dead-letters.ts).
+   * Workers only: API functions are invoked synchronously, the caller gets the error.
+   */
+  deadLetterQueue?: sqs.IQueue;
 }
 
 /**
@@ -53,7 +60,7 @@ export class ClientelaFunction extends NodejsFunction {
 
   constructor(scope: Construct, id: string, props: ClientelaFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
-      retention: logs.RetentionDays.ONE_MONTH,
+      retention: stageSettings(scope).logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const role = new iam.Role(scope, `${id}Role`, {
@@ -82,6 +89,10 @@ export class ClientelaFunction extends NodejsFunction {
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
+      // X-Ray: a request's path through the function, DynamoDB, S3 and Step Functions, sampled by X-Ray's
+      // default rule (1 request a second and 5% beyond), so tracing costs little at any traffic.
+      tracing: lambda.Tracing.ACTIVE,
+      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
       environment: {
         ...(FUNCTION_NODE_OPTIONS ? { NODE_OPTIONS: FUNCTION_NODE_OPTIONS } : {}),
         ...props.environment,
@@ -90,10 +101,21 @@ export class ClientelaFunction extends NodejsFunction {
     this.functionLogGroup = logGroup;
     this.functionRole = role;
     acknowledge(
-      this,
-      'AwsSolutions-L1',
-      'nodejs22.x (an LTS release supported by Lambda) is the runtime the code is bundled for (esbuild target node22) and tested on; moving to nodejs24.x is a deliberate, tested upgrade, not a lint fix.',
+      role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions; CDK grants exactly those two actions on "*".',
     );
+    const runtimeReason =
+      'nodejs22.x (an LTS release supported by Lambda) is the runtime the code is bundled for (esbuild target node22) and tested on; moving to nodejs24.x is a deliberate, tested upgrade, not a lint fix.';
+    acknowledge(this, 'AwsSolutions-L1', runtimeReason);
+    acknowledge(this, 'Serverless-LambdaLatestVersion', runtimeReason);
+    if (!props.deadLetterQueue) {
+      acknowledge(
+        this,
+        'Serverless-LambdaDLQ',
+        'Invoked synchronously only (API Gateway, Step Functions tasks with their own Retry and Catch): the caller receives the error, there is no asynchronous event to keep.',
+      );
+    }
   }
 
   /**

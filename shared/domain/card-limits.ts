@@ -5,6 +5,9 @@ import { ValidationError, type FieldError } from './errors.ts';
  * an import row adds may take it there. Custom attributes are the only open-ended part (imports keep every
  * unknown column there), so they have bounds of their own; the whole card has one more, well below the item
  * limit, leaving room for what the system adds later (insights, provenance stamps, index attributes).
+ * The whole-card bound is 64 KB, not closer to 400 KB, because of imports: a window writes 19 cards per
+ * transaction, each with its undo record (the fields before and after), and a transaction is refused over
+ * 4 MB (19 × 3 × 64 KB ≈ 3.6 MB).
  *
  * The one check of every path that writes a card from outside (POST/PATCH /v1/customers, import rows,
  * merges): call `cardLimitProblems` on the card about to be written.
@@ -17,9 +20,9 @@ export const CARD_LIMITS = {
   /** Attributes on one card. */
   attributes: 200,
   /** UTF-8 bytes of all attribute names and values together. */
-  attributesBytes: 64 * 1024,
+  attributesBytes: 60 * 1024,
   /** UTF-8 bytes of the whole card as JSON (DynamoDB counts names and values alike; JSON overstates it a little). */
-  cardBytes: 256 * 1024,
+  cardBytes: 64 * 1024,
 } as const;
 
 const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
@@ -61,5 +64,6 @@ export function checkCardLimits(card: { attributes?: Record<string, string | nul
 
 /** One line for an import report: why a row's card was not written. */
 export function cardLimitReason(problems: FieldError[]): string {
-  return `the customer would be too big: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`;
+  const hint = problems.some((p) => p.path.startsWith('attributes')) ? ' (every column not mapped to a field becomes a custom attribute: map the columns you need and ignore the others)' : '';
+  return `the customer would be too big: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}${hint}`;
 }

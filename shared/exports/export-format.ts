@@ -180,10 +180,16 @@ export function cardFields(columns: readonly ExportColumn[], purpose: 'marketing
  * prefixing `'` makes it text (OWASP CSV injection). Numbers we write ourselves are left alone.
  */
 export function neutraliseFormula(value: string): string {
-  // Spreadsheets skip leading NULs, spaces and other control characters before reading a formula, so a
-  // cell like "\0=HYPERLINK(...)" or "  =1+1" is a formula too.
-  return /^[\0-\x20\u00a0\u200b\ufeff]*[=+\-@]|^[\t\r]/.test(value) ? `'${value}` : value;
+  return FORMULA_START.test(value) ? `'${value}` : value;
 }
+
+/**
+ * What makes a cell a formula. Spreadsheets skip leading NULs, control characters and any kind of space
+ * (no-break, ideographic, line and paragraph separators, zero-width ones) before reading a formula, so
+ * "\0=HYPERLINK(...)", "  =1+1" or "\u3000=1" are formulas too; Excel in East Asian locales also reads the
+ * full-width ＝ ＋ － ＠ as formula characters. The import (shared/import/row.ts) undoes exactly this prefix.
+ */
+export const FORMULA_START = /^[\0-\x20\s\u200b-\u200d\u2060\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20]|^[\t\r]/;
 
 /** Header labels; the tenant's language when we have it, English otherwise. */
 const HEADERS: Record<'en' | 'it' | 'fr' | 'de' | 'es', Record<ColumnName, string>> = {

@@ -210,17 +210,47 @@ export async function record(deps: ExportStepDeps, input: CombineOutput): Promis
   return { tenantId, exportId, status: 'completed', rowCount: input.rowCount, bytes: input.file.bytes };
 }
 
-/** The reason a client reads: the failing step's message, without stack or internals. */
+/**
+ * Errors a later attempt can get past: throttling and momentary faults of DynamoDB, S3, Lambda or Step
+ * Functions (by the error names the SDKs and the states language use). Only for these does the reason
+ * say to try again.
+ */
+const PASSING_ERRORS = new Set([
+  'ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'Throttling', 'TooManyRequestsException', 'SlowDown',
+  'InternalServerError', 'InternalError', 'ServiceUnavailable', 'ServiceUnavailableException', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError',
+  'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Lambda.ClientExecutionTimeoutException',
+  'ECONNRESET', 'ETIMEDOUT', 'EPIPE',
+]);
+const TIMEOUTS = new Set(['States.Timeout', 'Sandbox.Timedout', 'States.HeartbeatTimeout']);
+
+/**
+ * The reason a person reads on a failed export: what happened and what to do about it, in their words.
+ * A request the data cannot satisfy says what to change (its message is written for people); a
+ * momentary fault says to try again in a few minutes; anything else is our fault, which retrying will not
+ * fix, so it says so and gives what support needs. Never the raw DynamoDB or S3 error text (that is in the
+ * execution history and the logs, and the workflow failure alarm has fired).
+ */
 export function failureReason(error: FailedInput['error']): string {
-  let message = error?.Error ?? 'unknown error';
+  const name = error?.Error ?? '';
+  let type = name;
+  let message = '';
   try {
     const cause = JSON.parse(error?.Cause ?? '') as { errorMessage?: string; errorType?: string };
-    if (cause.errorMessage) message = `${cause.errorType ?? error?.Error ?? 'Error'}: ${cause.errorMessage}`;
+    type = cause.errorType ?? name;
+    message = cause.errorMessage ?? '';
   } catch {
-    if (error?.Cause) message = `${error.Error ?? 'Error'}: ${error.Cause}`;
+    message = error?.Cause ?? '';
   }
-  const userError = (EXPORT_USER_ERRORS as readonly string[]).includes(error?.Error ?? '');
-  return `The export could not be completed (${message.slice(0, 300)})${userError ? '' : '; try again'}`;
+  if ((EXPORT_USER_ERRORS as readonly string[]).includes(name) && message) {
+    return `The export could not be completed: ${message.slice(0, 300)}.`;
+  }
+  if (TIMEOUTS.has(name) || /Task timed out/.test(message)) {
+    return 'The export took longer than an export may run and was stopped; trying the same export again will stop the same way. Export fewer customers (a filter) or fewer columns, or contact support.';
+  }
+  if (PASSING_ERRORS.has(name) || PASSING_ERRORS.has(type)) {
+    return 'The export was interrupted by a momentary fault on our side (a service was busy or briefly unavailable). Nothing was lost: try again in a few minutes.';
+  }
+  return 'The export failed because of a fault on our side; trying again will not help until it is fixed. We have been alerted; if you contact support, give them this export\'s id.';
 }
 
 /**

@@ -9,7 +9,8 @@ import type { ClaimRequest, ClaimResult, ImportStore } from './import.ports.ts';
  * - a job of another object (the same key written twice): `other`;
  * - a finished job: `done` (a repeated S3 event);
  * - a job whose lease is still fresh: `busy` (another run holds it);
- * - a job whose lease expired: its run crashed; take it over from its checkpoint.
+ * - a job whose lease expired: its run crashed; take it over from its checkpoint (counting a stall when
+ *   that run made no progress at all).
  */
 export type ClaimStep =
   | { write: 'create'; job: ImportJob }
@@ -26,16 +27,22 @@ export function decideClaim(job: ImportJob | undefined, req: ClaimRequest): Clai
       sourceToken: req.token,
       startedAt: req.at,
       leaseUntil: req.leaseUntil,
+      leaseOffset: 0,
+      stalls: 0,
     });
     return { write: 'create', job: fresh };
   }
   if (job.status === 'pending' && !job.sourceToken) {
-    return { write: 'start', job: { ...job, status: 'running', sourceToken: req.token, source: req.source, startedAt: req.at, leaseUntil: req.leaseUntil } };
+    return { write: 'start', job: { ...job, status: 'running', sourceToken: req.token, source: req.source, startedAt: req.at, leaseUntil: req.leaseUntil, leaseOffset: 0, stalls: 0 } };
   }
   if (job.sourceToken !== req.token) return { answer: { state: 'other', job } };
   if (job.status === 'completed' || job.status === 'failed') return { answer: { state: 'done', job } };
   if (job.leaseUntil && job.leaseUntil > req.at) return { answer: { state: 'busy', job } };
-  return { write: 'takeOver', job: { ...job, leaseUntil: req.leaseUntil }, previousLease: job.leaseUntil };
+  // The lease ended (a crash, or a run that failed and let go): count it as a stall when the checkpoint is
+  // where it was when that lease was taken. The caller ends a job that stalled MAX_STALLS times in a row.
+  const offset = job.checkpoint?.offset ?? 0;
+  const stalls = job.leaseOffset === offset ? (job.stalls ?? 0) + 1 : 0;
+  return { write: 'takeOver', job: { ...job, leaseUntil: req.leaseUntil, leaseOffset: offset, stalls }, previousLease: job.leaseUntil };
 }
 
 /** Takes the job for this source object; a lost race (another run wrote first) reads again and decides again. */
@@ -48,7 +55,7 @@ export async function claimJob(store: Pick<ImportStore, 'get' | 'createRunning' 
         ? await store.createRunning(step.job)
         : step.write === 'start'
           ? await store.startPending(req)
-          : await store.takeOver(req, step.previousLease);
+          : await store.takeOver(req, step.previousLease, { leaseOffset: step.job.leaseOffset!, stalls: step.job.stalls! });
     if (won) return { state: 'claimed', job: step.job };
   }
   throw new Error(`import ${req.importId}: could not claim the job`);

@@ -59,6 +59,11 @@ export interface ImportJob {
   updatedAt: string;
   /** A running job whose lease passed is presumed crashed and may be taken over. */
   leaseUntil: string | null;
+  /** The checkpoint offset (0 at the start) when the current lease was taken: a lease that ends with the
+   * checkpoint still there made no progress. Absent on jobs from before it was recorded. */
+  leaseOffset?: number;
+  /** Leases in a row that ended with no progress (see MAX_STALLS). */
+  stalls?: number;
   /** Undo (DELETE /v1/imports/{id}); absent until asked for. */
   undo?: ImportUndo | null;
 }
@@ -135,6 +140,23 @@ export function parseImportKey(key: string): { tenantId: string; uploadId?: stri
 
 /** A running job renews its lease with every window; one silent this long is presumed crashed. */
 export const LEASE_MS = 2 * 60 * 1000;
+
+/**
+ * Leases in a row that may end with no progress before the job is marked failed. One: the SDK has already
+ * retried throttling and network faults inside the run, so a run that could not commit a single window
+ * in its whole lease is stuck on the file (a poisoned row, a window that cannot be written), and
+ * repeating it cannot help. Lambda delivers an event up to three times before it goes to the dead-letter
+ * queue; the delivery after a run that got nowhere ends the job with a reason instead of leaving it
+ * `running` for ever.
+ */
+export const MAX_STALLS = 1;
+
+/** Why a stalled job failed, for the person who uploaded the file: where it stopped and what to do. */
+export function stalledReason(job: Pick<ImportJob, 'checkpoint' | 'counts'>): string {
+  const where = job.checkpoint ? `line ${job.checkpoint.line}` : 'the first rows of the file';
+  const done = job.checkpoint ? ` Rows before that line were imported (${job.counts.created} created, ${job.counts.updated} updated); the rest of the file was not.` : ' No row was imported.';
+  return `The import could not get past ${where}: the last attempt ended there without importing anything more, so the import was stopped.${done} Check the rows from there on (a very long or malformed row), then upload the file again: rows already imported are matched to their cards, not duplicated. If it stops at the same place again, contact support with this import's id.`;
+}
 
 export const ACCEPTED_EXTENSIONS = /\.(csv|txt|tsv)$/i;
 export const MAX_IMPORT_BYTES = 512 * 1024 * 1024;

@@ -6,10 +6,12 @@ import {
   ACCEPTED_EXTENSIONS,
   LEASE_MS,
   MAX_IMPORT_BYTES,
+  MAX_STALLS,
   derivedImportId,
   parseImportKey,
   reportKey,
   sourceToken,
+  stalledReason,
   type ImportJob,
   type ImportSource,
 } from './import-job.ts';
@@ -91,6 +93,8 @@ export async function importObject(ports: ImportPorts, source: ImportSource, bud
     log.warn('import failed', { tenantId: tenant.id, importId, reason });
     return { outcome: 'failed' as const, importId };
   };
+  // Runs before this one ended with the checkpoint where they found it: the file stops them there.
+  if ((job.stalls ?? 0) >= MAX_STALLS) return fail(stalledReason(job));
   if (!ACCEPTED_EXTENSIONS.test(parsed.fileName)) return fail('only .csv and .txt files are imported');
   if (source.size > MAX_IMPORT_BYTES) return fail(`the file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB`);
 
@@ -116,7 +120,16 @@ export async function importObject(ports: ImportPorts, source: ImportSource, bud
   };
   const margin = budget?.safetyMarginMs ?? SAFETY_MARGIN_MS;
   const shouldStop = budget ? () => budget.remainingMs() < margin : undefined;
-  const result = await runImport({ job, token, tenant, bytes, sink, now: ports.now, shouldStop });
+  let result: Awaited<ReturnType<typeof runImport>>;
+  try {
+    result = await runImport({ job, token, tenant, bytes, sink, now: ports.now, shouldStop });
+  } catch (e) {
+    // Let go of the lease so Lambda's retry takes the job over at once; it counts a stall if this run got
+    // nowhere, and the delivery that finds MAX_STALLS of them ends the job with a reason.
+    const current = await imports.get(tenant.id, importId).catch(() => undefined);
+    if (current?.status === 'running') await imports.release(tenant.id, importId, token, current.checkpoint?.offset ?? -1, now().toISOString()).catch(() => false);
+    throw e;
+  }
   if (result.outcome === 'lost') return { outcome: 'lost', importId };
   if (result.outcome === 'unreadable') return fail(result.reason);
   if (result.outcome === 'stopped') {

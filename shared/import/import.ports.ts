@@ -33,8 +33,9 @@ export interface ImportStore extends Omit<ImportSink, 'addTags'>, UndoStore {
   createRunning(job: ImportJob): Promise<boolean>;
   /** Starts a pending, never-started job for this object (false when another run got there first). */
   startPending(req: ClaimRequest): Promise<boolean>;
-  /** Renews an expired lease of this object's job, if it is still `previousLease` (false otherwise). */
-  takeOver(req: ClaimRequest, previousLease: string | null | undefined): Promise<boolean>;
+  /** Renews an expired lease of this object's job, if it is still `previousLease` (false otherwise), with
+   * the checkpoint offset the new lease starts at and the stalls counted so far. */
+  takeOver(req: ClaimRequest, previousLease: string | null | undefined, progress: { leaseOffset: number; stalls: number }): Promise<boolean>;
   /** Ends the job (completed or failed), if this run still owns it. */
   finish(tenantId: string, importId: string, token: string, patch: Pick<ImportJob, 'status' | 'reason' | 'reportKey' | 'finishedAt'> & Partial<ImportJob>): Promise<void>;
   /** The error report's entries, in file order. */

@@ -3,6 +3,7 @@ import { normaliseEmail, normalisePhone } from '../domain/customer-rules.ts';
 import { findTag } from '../domain/tenants.ts';
 import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
 import type { ColumnTarget, ImportField } from './columns.ts';
+import { FORMULA_START } from '../exports/export-format.ts';
 import { readAmount, readConsent, readCountry, readDate, readGender, readLanguage, splitTags } from './values.ts';
 
 /** What one CSV row says about a customer, normalised. Only fields the row actually gives are set. */
@@ -46,11 +47,12 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}
 const NO_ANSWER = new Set(['unknown']);
 
 /**
- * Exports (clientela's and others') prefix `'` to a cell starting with `=`, `+`, `-`, `@`, tab or CR so a
- * spreadsheet shows it as text (`'+39 333…`); the value is what follows. A `'` before anything else is data.
+ * Exports (clientela's and others') prefix `'` to a cell starting with `=`, `+`, `-`, `@`, tab or CR (or
+ * spaces and NULs before one) so a spreadsheet shows it as text (`'+39 333…`); the value is what follows.
+ * A `'` before anything else is data.
  */
 export function unneutralise(value: string): string {
-  return value.length > 1 && value[0] === "'" && /^[=+\-@\t\r]/.test(value.slice(1)) ? value.slice(1) : value;
+  return value.length > 1 && value[0] === "'" && FORMULA_START.test(value.slice(1)) ? value.slice(1) : value;
 }
 
 const LIMITS: Partial<Record<ImportField, number>> = { firstName: 100, lastName: 100, city: 100, postalCode: 20, notes: 4000 };

@@ -96,23 +96,23 @@ export function dynamoImportJobs(db: DynamoDBDocumentClient, TableName: string, 
           new UpdateCommand({
             TableName,
             Key: keys.importJob(req.tenantId, req.importId),
-            UpdateExpression: 'SET #s = :running, sourceToken = :t, #src = :src, startedAt = :at, updatedAt = :at, leaseUntil = :lease',
+            UpdateExpression: 'SET #s = :running, sourceToken = :t, #src = :src, startedAt = :at, updatedAt = :at, leaseUntil = :lease, leaseOffset = :zero, stalls = :zero',
             ConditionExpression: '#s = :pending AND sourceToken = :null',
             ExpressionAttributeNames: { '#s': 'status', '#src': 'source' },
-            ExpressionAttributeValues: { ':running': 'running', ':pending': 'pending', ':t': req.token, ':src': req.source, ':at': req.at, ':lease': req.leaseUntil, ':null': null },
+            ExpressionAttributeValues: { ':running': 'running', ':pending': 'pending', ':t': req.token, ':src': req.source, ':at': req.at, ':lease': req.leaseUntil, ':null': null, ':zero': 0 },
           }),
         ),
       ),
 
-    takeOver: (req, previousLease) =>
+    takeOver: (req, previousLease, progress) =>
       conditional(() =>
         db.send(
           new UpdateCommand({
             TableName,
             Key: keys.importJob(req.tenantId, req.importId),
-            UpdateExpression: 'SET leaseUntil = :lease, updatedAt = :at',
+            UpdateExpression: 'SET leaseUntil = :lease, updatedAt = :at, leaseOffset = :lo, stalls = :st',
             ConditionExpression: 'sourceToken = :t AND leaseUntil = :old',
-            ExpressionAttributeValues: { ':lease': req.leaseUntil, ':at': req.at, ':t': req.token, ':old': previousLease ?? null },
+            ExpressionAttributeValues: { ':lease': req.leaseUntil, ':at': req.at, ':t': req.token, ':old': previousLease ?? null, ':lo': progress.leaseOffset, ':st': progress.stalls },
           }),
         ),
       ),

@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INSIGHTS_WORKERS, ROUTES, WORKERS } from '../../shared/routes.ts';
-import { API_THROTTLE } from '../../infra/api.ts';
 import type { ClientelaFunction } from '../../infra/constructs/function.ts';
 import type { ClientelaStack } from '../../infra/clientela-stack.ts';
 import { logicalId, resourcesOfType, roleActions, roleStatements, synthClientela, SYNTH_TIMEOUT_MS, type TemplateJson } from './support.ts';
@@ -58,16 +57,13 @@ describe('HTTP API routes (one source of truth: shared/routes.ts)', () => {
     expect(api.Properties!.CorsConfiguration).toBeUndefined();
   });
 
-  it('throttles the default stage and logs access', () => {
+  it('throttles the default stage (the dev stage\'s ceiling by default) and logs access', () => {
     const stages = resourcesOfType(json, 'AWS::ApiGatewayV2::Stage');
     expect(stages).toHaveLength(1);
     const stage = stages[0][1].Properties!;
     expect(stage.StageName).toBe('$default');
     expect(stage.AutoDeploy).toBe(true);
-    expect(stage.DefaultRouteSettings).toEqual({
-      ThrottlingRateLimit: API_THROTTLE.rateLimit,
-      ThrottlingBurstLimit: API_THROTTLE.burstLimit,
-    });
+    expect(stage.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
     expect(stage.AccessLogSettings.DestinationArn).toEqual({ 'Fn::GetAtt': [logicalId(stack.api.accessLogs), 'Arn'] });
     expect(JSON.parse(stage.AccessLogSettings.Format)).toMatchObject({ requestId: '$context.requestId' });
   });
@@ -97,13 +93,13 @@ describe('functions', () => {
     expect(fnResource(WORKERS.importCsv.name).Properties).toMatchObject({ MemorySize: 1024, Timeout: 900 });
   });
 
-  it('each logs to its own log group with a retention', () => {
+  it('each logs to its own log group with a retention (the dev stage\'s week by default)', () => {
     const groups = new Set<string>();
     for (const name of Object.keys(functions)) {
       const p = fnResource(name).Properties!;
       const groupId = p.LoggingConfig.LogGroup.Ref as string;
       expect(groupId, name).toBe(logicalId(functions[name].functionLogGroup));
-      expect(json.Resources[groupId].Properties!.RetentionInDays, name).toBe(30);
+      expect(json.Resources[groupId].Properties!.RetentionInDays, name).toBe(7);
       groups.add(groupId);
     }
     expect(groups.size).toBe(Object.keys(functions).length);
@@ -290,11 +286,11 @@ describe('least privilege', () => {
     expect(grantsOf(name)).toEqual(expected.s3 ? { ...expected, s3: [...expected.s3].sort() } : expected);
   });
 
-  it('roles hold no other kind of action than logs, DynamoDB, S3 objects, StartExecution, SES and invoking itself', () => {
+  it('roles hold no other kind of action than logs, X-Ray, DynamoDB, S3 objects, StartExecution, SES, invoking itself and its dead letters', () => {
     for (const name of Object.keys(functions)) {
       const unexpected = pairs(name)
         .map((p) => p.action)
-        .filter((a) => !/^(logs:(CreateLogStream|PutLogEvents)|dynamodb:\w+|s3:\w+Object\w*|s3:AbortMultipartUpload|states:StartExecution|ses:Send(Raw)?Email|lambda:InvokeFunction)$/.test(a));
+        .filter((a) => !/^(logs:(CreateLogStream|PutLogEvents)|xray:(PutTraceSegments|PutTelemetryRecords)|dynamodb:\w+|s3:\w+Object\w*|s3:AbortMultipartUpload|states:StartExecution|ses:Send(Raw)?Email|lambda:InvokeFunction|sqs:SendMessage)$/.test(a));
       expect(unexpected, name).toEqual([]);
     }
   });

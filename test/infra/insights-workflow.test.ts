@@ -59,9 +59,9 @@ describe('insights recompute state machine', () => {
   });
 
   it('grants each function only what it needs', () => {
-    // The nightly starter: a Query of the tenant listing, recompute records, StartExecution; no S3, no Scan.
+    // The nightly starter: a Query of the tenant listing, recompute records, StartExecution, its dead letters; no S3, no Scan.
     const nightly = roleActions(json, roleOf(stack.insightsWorkflow.nightly)).filter((a) => !a.startsWith('xray:') && !a.startsWith('logs:'));
-    expect(nightly.sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'states:StartExecution'].sort());
+    expect(nightly.sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'sqs:SendMessage', 'states:StartExecution'].sort());
     const leading = roleStatements(json, roleOf(stack.insightsWorkflow.nightly)).find((s) => ([] as string[]).concat(s.Action).includes('dynamodb:PutItem')) as unknown as { Condition: unknown };
     expect(leading.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['T#*#INSIGHTS'] } });
     // The task function: the table, and the export bucket's insights/ prefix only.

@@ -18,7 +18,7 @@ function acknowledgements(built: ClientelaApp): { path: string; id: string; reas
   return out;
 }
 
-describe('cdk-nag AwsSolutions', () => {
+describe('cdk-nag AwsSolutions and Serverless', () => {
   // The full app exactly as `cdk synth` builds it (cdk.json flags, incl. CloudFormation rule validation),
   // without esbuild. Synthesis runs the validation plugins and throws on any unacknowledged finding.
   let built: ClientelaApp;
@@ -32,20 +32,31 @@ describe('cdk-nag AwsSolutions', () => {
     }
   }, SYNTH_TIMEOUT_MS);
 
-  it('is registered on the app', () => {
+  it('both packs are registered on the app', () => {
     expect(built.nag).toBeDefined();
+    expect(built.serverlessNag).toBeDefined();
   });
 
   it('synthesis passes every validation plugin (cdk-nag, CloudFormation rules)', () => {
     expect(synthError === undefined ? 'ok' : String((synthError as Error).message ?? synthError)).toBe('ok');
   });
 
-  it('reports no unacknowledged errors or warnings', () => {
-    const report = built.nag!.validateScope(built.app);
-    const findings = report.violations.map((v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
-    expect(findings).toEqual([]);
-    expect(report.success).toBe(true);
+  it('reports no unacknowledged errors or warnings, in either pack', () => {
+    for (const pack of [built.nag!, built.serverlessNag!]) {
+      const report = pack.validateScope(built.app);
+      const findings = report.violations.map((v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+      expect(findings).toEqual([]);
+      expect(report.success).toBe(true);
+    }
   });
+
+  it('the prod stage, with every setting, passes both packs too', () => {
+    const prod = buildApp({
+      context: { ...SKIP_BUNDLING, stage: 'prod', alarmEmail: 'ops@trattoria.example', publicBaseUrl: 'https://api.trattoria.example', domainCertificateArn: 'arn:aws:acm:eu-south-1:123456789012:certificate/0f0e', importOrigins: 'https://app.trattoria.example' },
+    });
+    for (const pack of [prod.nag!, prod.serverlessNag!]) expect(pack.validateScope(prod.app).violations.map((v) => v.ruleName)).toEqual([]);
+    expect(() => prod.app.synth()).not.toThrow();
+  }, SYNTH_TIMEOUT_MS);
 
   it('acknowledgements are specific and give a reason', () => {
     const acks = acknowledgements(built);
@@ -57,10 +68,32 @@ describe('cdk-nag AwsSolutions', () => {
     }
     const rules = [...new Set(acks.map((a) => a.id.replace(/\[.*$/, '')))].sort();
     // A new kind of acknowledgement should be a conscious change to this list.
-    expect(rules).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-L1', 'AwsSolutions-S1', 'AwsSolutions-SMG4']);
-    // The only blanket Resource::* is the state machine's (log delivery and X-Ray) and CDK's notification handler.
+    expect(rules).toEqual([
+      'AwsSolutions-APIG4',
+      'AwsSolutions-IAM4',
+      'AwsSolutions-IAM5',
+      'AwsSolutions-L1',
+      'AwsSolutions-S1',
+      'AwsSolutions-SMG4',
+      'AwsSolutions-SNS2',
+      'AwsSolutions-SQS3',
+      'Serverless-APIGWXrayEnabled',
+      'Serverless-LambdaDLQ',
+      'Serverless-LambdaLatestVersion',
+      'Serverless-SQSRedrivePolicy',
+    ]);
+    // The only blanket Resource::* are the state machines' (log delivery and X-Ray), CDK's notification
+    // handler, and each function role's two X-Ray actions (nothing else on those roles).
     const blanket = acks.filter((a) => a.id === 'AwsSolutions-IAM5[Resource::*]').map((a) => a.path.split('/').slice(1).join('/'));
-    expect(blanket.sort()).toEqual(['BucketNotificationsHandler050a0587b7544547bf325f094a3db834', 'ExportWorkflow/StateMachine', 'InsightsWorkflow/StateMachine']);
+    const roles = blanket.filter((p) => p.endsWith('Role'));
+    expect(blanket.filter((p) => !p.endsWith('Role')).sort()).toEqual(['BucketNotificationsHandler050a0587b7544547bf325f094a3db834', 'ExportWorkflow/StateMachine', 'InsightsWorkflow/StateMachine']);
+    expect(roles).toHaveLength(Object.keys(built.stack.api.functions).length + 5);
+    for (const a of acks.filter((x) => x.id === 'AwsSolutions-IAM5[Resource::*]' && x.path.endsWith('Role'))) expect(a.reason).toMatch(/xray:PutTraceSegments and xray:PutTelemetryRecords/);
+    // Only the functions with an asynchronous trigger have a dead-letter queue; the others say why not.
+    const noDlq = acks.filter((a) => a.id === 'Serverless-LambdaDLQ').map((a) => a.path.split('/').slice(1).join('/'));
+    expect(noDlq).toHaveLength(Object.keys(built.stack.api.functions).length + 2);
+    expect(noDlq).toEqual(expect.arrayContaining(['ExportWorkflow/ExportTask', 'InsightsWorkflow/InsightsTask']));
+    expect(noDlq).not.toEqual(expect.arrayContaining(['Import/ImportCsv']));
   });
 
   // Last: it adds a construct to the app.

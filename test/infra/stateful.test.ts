@@ -152,10 +152,8 @@ describe('buckets', () => {
     });
   });
 
-  it('import bucket: browsers may upload with presigned POST/PUT (CORS)', () => {
-    expect(bucket(ids.importBucket).Properties!.CorsConfiguration.CorsRules).toEqual([
-      expect.objectContaining({ AllowedMethods: ['POST', 'PUT'], AllowedOrigins: ['*'] }),
-    ]);
+  it('import bucket: no browser may upload when no origin is configured (CORS per stage: test/infra/stages.test.ts)', () => {
+    expect(bucket(ids.importBucket).Properties!.CorsConfiguration).toBeUndefined();
   });
 
   it('export bucket: not versioned, every object expires after 7 days', () => {
@@ -168,9 +166,9 @@ describe('buckets', () => {
 });
 
 describe('outputs', () => {
-  it('name the API URL, table, buckets, export and insights state machines', () => {
+  it('name the API URL, the public base URL, table, buckets, export and insights state machines and the alarm topic', () => {
     expect(Object.keys(json.Outputs ?? {}).sort()).toEqual(
-      ['ApiUrl', 'ExportBucketName', 'ExportStateMachineArn', 'ImportBucketName', 'InsightsStateMachineArn', 'TableName'].sort(),
+      ['AlarmTopicArn', 'ApiUrl', 'ExportBucketName', 'ExportStateMachineArn', 'ImportBucketName', 'InsightsStateMachineArn', 'PublicBaseUrl', 'TableName'].sort(),
     );
     expect(json.Outputs!.TableName.Value).toEqual({ Ref: ids.table });
     expect(json.Outputs!.ImportBucketName.Value).toEqual({ Ref: ids.importBucket });

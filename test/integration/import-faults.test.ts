@@ -162,6 +162,8 @@ describe('import under faults', () => {
         if (commits === failAt && when === 'after') throw new Error('Runtime exited after the write (injected crash)');
         return result;
       },
+      // A runtime that exits runs nothing more: it cannot let go of its lease as a failed run does.
+      release: async () => true,
     });
     // First run dies before its 3rd window: two windows are in, with their checkpoint.
     await expect(mod.importObject(ports(crashing(3, 'before')), source)).rejects.toThrow(/injected crash/);

@@ -1,3 +1,4 @@
+import { unneutralise } from '../../shared/import/row.ts';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { emptyStats, type Customer } from '../../shared/domain/customer.schema.ts';
@@ -49,6 +50,19 @@ describe('export file format', () => {
     // Spreadsheets skip a NUL or spaces before the formula character: still a formula.
     for (const s of ['\0=HYPERLINK("http://x")', ' =1', '  +1', '\u00a0@SUM(A1)', '\u200b=1', '\n=1']) expect(neutraliseFormula(s)).toBe(`'${s}`);
     for (const s of ['Anna', "'=1", '1-2', '', ' Anna', 'a=1']) expect(neutraliseFormula(s)).toBe(s);
+  });
+
+  it('neutralises a formula behind any control character or kind of space, and full-width formula characters', () => {
+    for (const s of ['\x1f=1', '\0\0+1', '\u3000=1', '\u2028=1', '\u2029@x', '\u202f-1', '\u2060=1', '\ufeff=1', '\u200d=1', '\uff1dSUM(A1)', ' \uff0b1', '\uff0d1', '\uff20x']) {
+      expect(neutraliseFormula(s), JSON.stringify(s)).toBe(`'${s}`);
+    }
+    for (const s of ['\u3000Anna', '\0Anna', 'Anna\uff1d']) expect(neutraliseFormula(s), JSON.stringify(s)).toBe(s);
+  });
+
+  it('an import reads a neutralised cell back as it was, NUL and spaces before the formula included', () => {
+    for (const s of ['=1+1', '\0=HYPERLINK("http://x")', ' =1', '\u3000=1', '\uff1dSUM(A1)', '\t=1']) expect(unneutralise(neutraliseFormula(s)), JSON.stringify(s)).toBe(s);
+    // An apostrophe before anything else is the customer's own.
+    for (const s of ["'Anna", "' Anna", "'1"]) expect(unneutralise(s)).toBe(s);
   });
 
   it('writes CSV that a CSV reader gets back cell for cell, formulas neutralised, tags joined with |', () => {
@@ -162,12 +176,43 @@ describe('export file format', () => {
 
   it('turns a Step Functions error into a readable reason without a stack', () => {
     const reason = failureReason({ Error: 'InternalError', Cause: JSON.stringify({ errorType: 'InternalError', errorMessage: 'boom', trace: ['at x'] }) });
-    expect(reason).toBe('The export could not be completed (InternalError: boom); try again');
-    expect(failureReason({ Error: 'States.Timeout', Cause: 'Task timed out' })).toContain('States.Timeout: Task timed out');
+    expect(reason).toBe('The export was interrupted by a momentary fault on our side (a service was busy or briefly unavailable). Nothing was lost: try again in a few minutes.');
+    expect(reason).not.toMatch(/boom|InternalError|at x/);
+    // A timeout would time out again: no "try again" there.
+    const timeout = failureReason({ Error: 'States.Timeout', Cause: 'Task timed out' });
+    expect(timeout).toMatch(/^The export took longer than an export may run/);
+    expect(timeout).not.toMatch(/try again in|States\.Timeout/);
     // An error only a changed request fixes says what to change, not to try again.
     const tooMany = new TooManyAttributesError();
     const reason2 = failureReason({ Error: tooMany.name, Cause: JSON.stringify({ errorType: tooMany.name, errorMessage: tooMany.message }) });
-    expect(reason2).toMatch(/attributes\.<name>"\)$/);
+    expect(reason2).toMatch(/^The export could not be completed: the customers have more than \d+ custom attribute names: name the ones to export with columns "attributes\.<name>"\.$/);
     expect(reason2).not.toContain('try again');
+  });
+
+  it('never shows the raw DynamoDB error, and says to try again only when a later attempt can succeed', () => {
+    const lambdaError = (errorType: string, errorMessage: string) => ({ Error: errorType, Cause: JSON.stringify({ errorType, errorMessage, trace: ['at send (index.mjs:1:2)'] }) });
+    // A fault retrying cannot fix (an item DynamoDB refuses, a missing permission): no raw text, no "try again".
+    for (const e of [
+      lambdaError('ValidationException', 'One or more parameter values were invalid: Item size has exceeded the maximum allowed size'),
+      lambdaError('AccessDeniedException', 'User: arn:aws:sts::123456789012:assumed-role/x is not authorized to perform: dynamodb:Query on resource: arn:aws:dynamodb:eu-south-1:123456789012:table/clientela'),
+      lambdaError('TypeError', "Cannot read properties of undefined (reading 'items')"),
+      { Error: 'States.Runtime', Cause: 'An error occurred while executing the state' },
+      undefined,
+    ]) {
+      const reason = failureReason(e);
+      expect(reason).toBe("The export failed because of a fault on our side; trying again will not help until it is fixed. We have been alerted; if you contact support, give them this export's id.");
+      expect(reason).not.toMatch(/Exception|parameter values|arn:|dynamodb|undefined|TypeError/);
+    }
+    // Throttling and momentary faults pass: those say to try again, without the error text.
+    for (const e of [
+      lambdaError('ProvisionedThroughputExceededException', 'The level of configured provisioned throughput for the table was exceeded'),
+      lambdaError('ThrottlingException', 'Rate of requests exceeds the allowed throughput.'),
+      lambdaError('ServiceUnavailable', 'Service Unavailable'),
+      { Error: 'Lambda.TooManyRequestsException', Cause: 'Rate Exceeded.' },
+    ]) {
+      const reason = failureReason(e);
+      expect(reason).toMatch(/try again in a few minutes\.$/);
+      expect(reason).not.toMatch(/Exception|throughput|Rate/);
+    }
   });
 });

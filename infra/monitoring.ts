@@ -1,0 +1,131 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { acknowledge } from './nag.ts';
+import { stageSettings } from './stage.ts';
+
+export interface MonitoringProps {
+  /** Functions invoked asynchronously or by a workflow, by name: an alarm each for errors and for throttles. */
+  workers: Record<string, lambda.IFunction>;
+  /** The API's functions: their errors and throttles are summed in groups (an alarm holds at most 10 metrics). */
+  apiFunctions: lambda.IFunction[];
+  deadLetterQueues: Record<string, sqs.IQueue>;
+  stateMachines: Record<string, sfn.IStateMachine>;
+  httpApi: apigw.IHttpApi;
+  table: dynamodb.ITable;
+}
+
+/** Metrics per alarm in CloudWatch metric math. */
+const MAX_METRICS_PER_ALARM = 10;
+const FIVE_MINUTES = Duration.minutes(5);
+
+/** The DynamoDB operations clientela uses: a throttled request of any of them counts. */
+const TABLE_OPERATIONS = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'BatchGetItem', 'BatchWriteItem', 'TransactWriteItems', 'TransactGetItems', 'Scan'] as const;
+
+/**
+ * What tells a person that production is breaking, before a customer does: CloudWatch alarms, each mailed
+ * through one SNS topic whose email subscription is a stack setting (`-c alarmEmail=`). Each alarm fires on
+ * something that should not happen at all — an error, a throttle, a dead letter, a failed workflow, a
+ * 5xx — and clears by itself when it stops. Names start with the stack name, so a mail says which stage.
+ */
+export class Monitoring extends Construct {
+  readonly topic: sns.Topic;
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const settings = stageSettings(this);
+    const prefix = settings.stackName;
+
+    this.topic = new sns.Topic(this, 'Alarms', { displayName: `${prefix} alarms`, enforceSSL: true });
+    acknowledge(
+      this.topic,
+      'AwsSolutions-SNS2',
+      'The topic carries CloudWatch alarm notifications only (alarm name, metric, threshold), no customer data; encrypting it would need a customer-managed key whose policy lets CloudWatch publish.',
+    );
+    if (settings.alarmEmail) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(settings.alarmEmail));
+      acknowledge(
+        this.topic,
+        'Serverless-SNSRedrivePolicy',
+        'An email subscription: SNS retries email delivery itself, and the alarm stays in ALARM in CloudWatch whether or not the mail arrived; a dead-letter queue would hold copies nobody reads.',
+      );
+    }
+    const action = new actions.SnsAction(this.topic);
+
+    const alarm = (name: string, metric: cloudwatch.IMetric, description: string, opts: { threshold?: number; evaluationPeriods?: number } = {}) => {
+      const a = new cloudwatch.Alarm(this, name.replace(/[^A-Za-z0-9]/g, ''), {
+        alarmName: `${prefix} ${name}`,
+        alarmDescription: description,
+        metric,
+        threshold: opts.threshold ?? 1,
+        evaluationPeriods: opts.evaluationPeriods ?? 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      a.addAlarmAction(action);
+      a.addOkAction(action);
+      this.alarms.push(a);
+      return a;
+    };
+
+    for (const [name, fn] of Object.entries(props.workers)) {
+      alarm(`${name} errors`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), `${name} failed (an invocation ended in an error). Its log group has the error; an asynchronous one is retried, then kept in its dead-letter queue.`);
+      alarm(`${name} throttles`, fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }), `${name} was throttled: the account's Lambda concurrency is used up. Check what else runs, or ask AWS for a higher limit.`);
+    }
+
+    // API functions in groups: one error alarm and one throttle alarm per 10 functions (metric math limit).
+    for (let i = 0; i < props.apiFunctions.length; i += MAX_METRICS_PER_ALARM) {
+      const group = props.apiFunctions.slice(i, i + MAX_METRICS_PER_ALARM);
+      const n = i / MAX_METRICS_PER_ALARM + 1;
+      const sum = (metric: (fn: lambda.IFunction) => cloudwatch.IMetric, label: string) =>
+        new cloudwatch.MathExpression({
+          expression: group.map((_, j) => `m${j}`).join(' + '),
+          usingMetrics: Object.fromEntries(group.map((fn, j) => [`m${j}`, metric(fn)])),
+          period: FIVE_MINUTES,
+          label,
+        });
+      alarm(`API functions ${n} errors`, sum((fn) => fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 'errors'), `An API function failed outside its error handling (group ${n}: ${group.length} functions). Look for "unexpected error" in their log groups.`);
+      alarm(`API functions ${n} throttles`, sum((fn) => fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }), 'throttles'), `An API function was throttled by Lambda's concurrency limit (group ${n}); callers got 5xx answers.`);
+    }
+
+    for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
+      alarm(
+        `${name} dead letters`,
+        queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+        `An event of ${name} failed after every retry and is kept in its dead-letter queue (14 days). Read it, fix the cause, then replay or delete it (README: Running it in production).`,
+      );
+    }
+
+    for (const [name, machine] of Object.entries(props.stateMachines)) {
+      const failures = new cloudwatch.MathExpression({
+        expression: 'failed + timedOut + aborted',
+        usingMetrics: {
+          failed: machine.metricFailed({ period: FIVE_MINUTES, statistic: 'Sum' }),
+          timedOut: machine.metricTimedOut({ period: FIVE_MINUTES, statistic: 'Sum' }),
+          aborted: machine.metricAborted({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        },
+        period: FIVE_MINUTES,
+        label: 'failed, timed out or aborted executions',
+      });
+      alarm(`${name} workflow failures`, failures, `A ${name} execution failed, timed out or was aborted. Its record was marked failed with a reason for the user; the execution history shows the step and error.`);
+    }
+
+    alarm('API 5xx', props.httpApi.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }), 'The API answered 5xx. Bad input must get a 4xx, so any 5xx is a bug or an outage: see the API access log and the function logs.');
+
+    alarm(
+      'table throttling',
+      props.table.metricThrottledRequestsForOperations({ operations: [...TABLE_OPERATIONS].map((o) => o as dynamodb.Operation), period: FIVE_MINUTES }),
+      'DynamoDB throttled requests for 15 minutes in a row (the SDK retries them, so users see slowness first). A hot partition (one tenant importing fast) or an account limit: see the table\'s contributor insights.',
+      { evaluationPeriods: 3 },
+    );
+  }
+}

@@ -1,0 +1,96 @@
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+/**
+ * A deployment stage and the settings that differ between stages, from CDK context:
+ *
+ *   cdk deploy -c stage=prod -c alarmEmail=ops@trattoria.example -c publicBaseUrl=https://api.trattoria.example \
+ *     -c importOrigins=https://app.trattoria.example
+ *
+ * `stage` names the stack (`clientela-prod`, `clientela-dev`) so both can live in one account. Everything
+ * else has a default per stage; a context value given on the command line (or in cdk.json) wins.
+ */
+export type StageName = 'prod' | 'dev';
+export const STAGES: readonly StageName[] = ['prod', 'dev'];
+
+export interface StageSettings {
+  stage: StageName;
+  /** The CloudFormation stack name and the prefix of names a person reads (API name, alarm names). */
+  stackName: string;
+  /** Retention of function, workflow and API access logs. */
+  logRetention: logs.RetentionDays;
+  /** The API stage's throttle: a global guard in front of the per-tenant limits the functions apply. */
+  throttle: { rateLimit: number; burstLimit: number };
+  /** Where alarms are mailed (an SNS email subscription; AWS asks the address to confirm). None: no subscription. */
+  alarmEmail?: string;
+  /**
+   * The base every link in an email or a page starts with (`https://api.trattoria.example`): the custom
+   * domain people see. None: the API's own execute-api URL.
+   */
+  publicBaseUrl?: string;
+  /** With publicBaseUrl: an ACM certificate (same region) for that domain, to map it onto the HTTP API here. */
+  domainCertificateArn?: string;
+  /** Origins a browser may upload import files to S3 from (the console's). None: no browser upload at all. */
+  importOrigins: string[];
+}
+
+const DEFAULTS: Record<StageName, Omit<StageSettings, 'stage' | 'stackName' | 'importOrigins'>> = {
+  // Production keeps logs long enough to investigate a complaint about last quarter; the throttle leaves
+  // room for many tenants' bursts while still capping a runaway client's bill.
+  prod: { logRetention: logs.RetentionDays.THREE_MONTHS, throttle: { rateLimit: 200, burstLimit: 400 } },
+  // A development stack: short retention and a low ceiling, so a mistake costs little.
+  dev: { logRetention: logs.RetentionDays.ONE_WEEK, throttle: { rateLimit: 20, burstLimit: 40 } },
+};
+
+/** Reads and checks the stage settings from context; throws, naming the setting, on a wrong value. */
+export function stageSettings(scope: Construct): StageSettings {
+  const ctx = (name: string): string | undefined => {
+    const v = scope.node.tryGetContext(name) as unknown;
+    return v === undefined || v === null || v === '' ? undefined : String(v);
+  };
+  const stage = (ctx('stage') ?? 'dev') as StageName;
+  if (!STAGES.includes(stage)) throw new Error(`clientela: -c stage=${stage} is not a stage; use one of ${STAGES.join(', ')}`);
+  const defaults = DEFAULTS[stage];
+  const number = (name: string, fallback: number): number => {
+    const raw = ctx(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`clientela: -c ${name}=${raw} must be a whole number above 0`);
+    return n;
+  };
+  const url = (name: string, value: string | undefined): string | undefined => {
+    if (value === undefined) return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      throw new Error(`clientela: -c ${name}=${value} is not a URL`);
+    }
+    if (parsed.protocol !== 'https:') throw new Error(`clientela: -c ${name}=${value} must be an https:// URL`);
+    return parsed.origin + parsed.pathname.replace(/\/+$/, '');
+  };
+  const alarmEmail = ctx('alarmEmail');
+  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) throw new Error(`clientela: -c alarmEmail=${alarmEmail} is not an email address`);
+  const retentionDays = ctx('logRetentionDays');
+  const logRetention = retentionDays === undefined ? defaults.logRetention : (number('logRetentionDays', 1) as logs.RetentionDays);
+  if (!Object.values(logs.RetentionDays).includes(logRetention)) throw new Error(`clientela: -c logRetentionDays=${retentionDays} is not a retention CloudWatch Logs offers (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...)`);
+  const importOrigins = (ctx('importOrigins') ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((o) => {
+      const origin = url('importOrigins', o)!;
+      if (new URL(origin).pathname !== '/') throw new Error(`clientela: -c importOrigins: ${o} is not an origin (scheme and host only)`);
+      return new URL(origin).origin;
+    });
+  return {
+    stage,
+    stackName: `clientela-${stage}`,
+    logRetention,
+    throttle: { rateLimit: number('apiRateLimit', defaults.throttle.rateLimit), burstLimit: number('apiBurstLimit', defaults.throttle.burstLimit) },
+    ...(alarmEmail ? { alarmEmail } : {}),
+    ...(ctx('publicBaseUrl') ? { publicBaseUrl: url('publicBaseUrl', ctx('publicBaseUrl')) } : {}),
+    ...(ctx('domainCertificateArn') ? { domainCertificateArn: ctx('domainCertificateArn') } : {}),
+    importOrigins,
+  };
+}

@@ -1,0 +1,199 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, SKIP_BUNDLING } from '../../infra/build-app.ts';
+import type { ClientelaStack } from '../../infra/clientela-stack.ts';
+import { logicalId, resourcesOfType, roleStatements, SYNTH_TIMEOUT_MS, type TemplateJson } from './support.ts';
+
+/**
+ * Issue 12, parts 3, 4, 7 and 8 as the template shows them: dead-letter queues for what runs
+ * asynchronously, alarms to a topic, X-Ray on every function and workflow, and the two stages with
+ * their own names, retention, throttles, alarm email, public base URL and import origins.
+ */
+function synth(context: Record<string, unknown> = {}): { stack: ClientelaStack; json: TemplateJson } {
+  const built = buildApp({ context: { ...SKIP_BUNDLING, '@aws-cdk/core:validateAgainstDefaultRules': false, ...context } });
+  return { stack: built.stack, json: Template.fromStack(built.stack).toJSON() as TemplateJson };
+}
+
+const PROD = {
+  stage: 'prod',
+  alarmEmail: 'ops@trattoria.example',
+  publicBaseUrl: 'https://api.trattoria.example/',
+  domainCertificateArn: 'arn:aws:acm:eu-south-1:123456789012:certificate/0f0e',
+  importOrigins: 'https://app.trattoria.example, https://console.trattoria.example',
+};
+
+let dev: { stack: ClientelaStack; json: TemplateJson };
+let prod: { stack: ClientelaStack; json: TemplateJson };
+beforeAll(() => {
+  dev = synth();
+  prod = synth(PROD);
+}, SYNTH_TIMEOUT_MS * 2);
+
+const fn = (json: TemplateJson, id: string) => json.Resources[id]!.Properties!;
+
+describe('dead-letter queues (failure destinations)', () => {
+  it('the import (S3 events and its own continuation), retention and nightly insights each keep failed events in their queue', () => {
+    const { stack, json } = dev;
+    const queues = resourcesOfType(json, 'AWS::SQS::Queue');
+    expect(queues.map(([id]) => id).sort()).toEqual(
+      [logicalId(stack.importWorker.deadLetters), logicalId(stack.retentionWorker.deadLetters), logicalId(stack.insightsWorkflow.nightlyDeadLetters)].sort(),
+    );
+    for (const [, q] of queues) expect(q.Properties).toMatchObject({ MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
+    const pairs: [string, string][] = [
+      [logicalId(stack.importWorker.importCsv), logicalId(stack.importWorker.deadLetters)],
+      [logicalId(stack.retentionWorker.retention), logicalId(stack.retentionWorker.deadLetters)],
+      [logicalId(stack.insightsWorkflow.nightly), logicalId(stack.insightsWorkflow.nightlyDeadLetters)],
+    ];
+    for (const [f, q] of pairs) {
+      expect(fn(json, f).DeadLetterConfig, f).toEqual({ TargetArn: { 'Fn::GetAtt': [q, 'Arn'] } });
+      const roleId = fn(json, f).Role['Fn::GetAtt'][0] as string;
+      expect(roleStatements(json, roleId).filter((s) => s.Action === 'sqs:SendMessage').map((s) => s.Resource), f).toEqual([{ 'Fn::GetAtt': [q, 'Arn'] }]);
+    }
+  });
+
+  it('the daily and nightly schedules keep an undeliverable event too', () => {
+    const rules = resourcesOfType(dev.json, 'AWS::Events::Rule').map(([, r]) => r.Properties!.Targets[0]);
+    expect(rules).toHaveLength(2);
+    for (const t of rules) expect(t).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: 2 }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } } });
+  });
+
+  it('API functions and workflow tasks have none: their callers get the error', () => {
+    const { stack, json } = dev;
+    for (const f of [...Object.values(stack.api.functions), stack.exportWorkflow.exportTask, stack.insightsWorkflow.task]) {
+      expect(fn(json, logicalId(f)).DeadLetterConfig, f.node.id).toBeUndefined();
+    }
+  });
+});
+
+describe('tracing', () => {
+  it('every function traces actively with X-Ray, and both workflows', () => {
+    const functions = resourcesOfType(dev.json, 'AWS::Lambda::Function').filter(([, f]) => f.Properties!.Runtime === 'nodejs22.x');
+    expect(functions.length).toBe(Object.keys(dev.stack.api.functions).length + 5);
+    for (const [id, f] of functions) expect(f.Properties!.TracingConfig, id).toEqual({ Mode: 'Active' });
+    const machines = resourcesOfType(dev.json, 'AWS::StepFunctions::StateMachine');
+    expect(machines).toHaveLength(2);
+    for (const [, m] of machines) expect(m.Properties!.TracingConfiguration).toEqual({ Enabled: true });
+  });
+});
+
+describe('alarms', () => {
+  const alarms = (json: TemplateJson) => resourcesOfType(json, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!);
+  const byName = (json: TemplateJson, name: string) => {
+    const found = alarms(json).filter((a) => a.AlarmName === name);
+    expect(found, name).toHaveLength(1);
+    return found[0]!;
+  };
+  const metricOf = (a: Record<string, any>) => ({ ns: a.Namespace, name: a.MetricName, dims: a.Dimensions });
+  const mathMetrics = (a: Record<string, any>) => (a.Metrics as any[]).filter((m) => m.MetricStat).map((m) => m.MetricStat.Metric.MetricName as string);
+
+  it('all go to the one topic, when they fire and when they clear', () => {
+    const topics = resourcesOfType(dev.json, 'AWS::SNS::Topic');
+    expect(topics).toHaveLength(1);
+    const topic = { Ref: topics[0]![0] };
+    expect(alarms(dev.json).length).toBeGreaterThan(20);
+    for (const a of alarms(dev.json)) {
+      expect(a.AlarmActions, a.AlarmName).toEqual([topic]);
+      expect(a.OKActions, a.AlarmName).toEqual([topic]);
+      expect(a.TreatMissingData).toBe('notBreaching');
+      expect(a.AlarmName).toMatch(/^clientela-dev /);
+      expect(a.AlarmDescription.length).toBeGreaterThan(40);
+    }
+  });
+
+  it('workers: errors and throttles of each', () => {
+    for (const [name, f] of Object.entries({ ImportCsv: dev.stack.importWorker.importCsv, Retention: dev.stack.retentionWorker.retention, ExportTask: dev.stack.exportWorkflow.exportTask, InsightsTask: dev.stack.insightsWorkflow.task, NightlyInsights: dev.stack.insightsWorkflow.nightly })) {
+      expect(metricOf(byName(dev.json, `clientela-dev ${name} errors`))).toEqual({ ns: 'AWS/Lambda', name: 'Errors', dims: [{ Name: 'FunctionName', Value: { Ref: logicalId(f) } }] });
+      expect(metricOf(byName(dev.json, `clientela-dev ${name} throttles`))).toEqual({ ns: 'AWS/Lambda', name: 'Throttles', dims: [{ Name: 'FunctionName', Value: { Ref: logicalId(f) } }] });
+    }
+  });
+
+  it('API functions: every one is in an errors alarm and a throttles alarm', () => {
+    const covered = (metric: string) =>
+      alarms(dev.json)
+        .filter((a) => /^clientela-dev API functions \d+ /.test(a.AlarmName) && a.Metrics)
+        .flatMap((a) => (a.Metrics as any[]).filter((m) => m.MetricStat?.Metric.MetricName === metric).map((m) => m.MetricStat.Metric.Dimensions[0].Value.Ref as string));
+    const ids = Object.values(dev.stack.api.functions).map((f) => logicalId(f)).sort();
+    expect(covered('Errors').sort()).toEqual(ids);
+    expect(covered('Throttles').sort()).toEqual(ids);
+  });
+
+  it('dead letters: the first message in any dead-letter queue', () => {
+    for (const [name, q] of Object.entries({ Import: dev.stack.importWorker.deadLetters, Retention: dev.stack.retentionWorker.deadLetters, NightlyInsights: dev.stack.insightsWorkflow.nightlyDeadLetters })) {
+      const a = byName(dev.json, `clientela-dev ${name} dead letters`);
+      expect(metricOf(a)).toEqual({ ns: 'AWS/SQS', name: 'ApproximateNumberOfMessagesVisible', dims: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(q), 'QueueName'] } }] });
+      expect(a).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1 });
+    }
+  });
+
+  it('workflows: a failed, timed-out or aborted export or insights execution', () => {
+    for (const name of ['Export', 'Insights']) {
+      expect(mathMetrics(byName(dev.json, `clientela-dev ${name} workflow failures`)).sort()).toEqual(['ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut']);
+    }
+  });
+
+  it('the API: any 5xx', () => {
+    const a = byName(dev.json, 'clientela-dev API 5xx');
+    expect(metricOf(a)).toEqual({ ns: 'AWS/ApiGateway', name: '5xx', dims: [{ Name: 'ApiId', Value: { Ref: logicalId(dev.stack.api.httpApi) } }] });
+    expect(a.Threshold).toBe(1);
+  });
+
+  it('the table: throttled requests of any operation, 15 minutes in a row', () => {
+    const a = byName(dev.json, 'clientela-dev table throttling');
+    expect(new Set(mathMetrics(a))).toEqual(new Set(['ThrottledRequests']));
+    expect(mathMetrics(a).length).toBe(10);
+    expect(a.EvaluationPeriods).toBe(3);
+  });
+
+  it('mail the address given as a stack setting, and no one when none is given', () => {
+    expect(resourcesOfType(dev.json, 'AWS::SNS::Subscription')).toHaveLength(0);
+    const subs = resourcesOfType(prod.json, 'AWS::SNS::Subscription').map(([, s]) => s.Properties);
+    expect(subs).toEqual([expect.objectContaining({ Protocol: 'email', Endpoint: 'ops@trattoria.example' })]);
+    expect(alarms(prod.json).every((a) => a.AlarmName.startsWith('clientela-prod '))).toBe(true);
+  });
+});
+
+describe('stages', () => {
+  it('name the stack per stage', () => {
+    expect(dev.stack.stackName).toBe('clientela-dev');
+    expect(prod.stack.stackName).toBe('clientela-prod');
+    expect(resourcesOfType(prod.json, 'AWS::ApiGatewayV2::Api')[0]![1].Properties!.Name).toBe('clientela-prod');
+  });
+
+  it('keep logs a week in dev and three months in prod', () => {
+    const retentions = (json: TemplateJson) => new Set(resourcesOfType(json, 'AWS::Logs::LogGroup').map(([, g]) => g.Properties!.RetentionInDays));
+    expect(retentions(dev.json)).toEqual(new Set([7]));
+    expect(retentions(prod.json)).toEqual(new Set([90]));
+  });
+
+  it('throttle the API stage per stage, and a context value overrides it', () => {
+    const throttle = (json: TemplateJson) => resourcesOfType(json, 'AWS::ApiGatewayV2::Stage')[0]![1].Properties!.DefaultRouteSettings;
+    expect(throttle(dev.json)).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
+    expect(throttle(prod.json)).toEqual({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 });
+    expect(throttle(synth({ stage: 'prod', apiRateLimit: '500', apiBurstLimit: '1000' }).json)).toEqual({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 });
+  }, SYNTH_TIMEOUT_MS);
+
+  it('links: API functions get the public base URL (the custom domain in prod, mapped onto the API; execute-api otherwise)', () => {
+    for (const f of Object.values(prod.stack.api.functions)) expect(fn(prod.json, logicalId(f)).Environment.Variables.PUBLIC_BASE_URL).toBe('https://api.trattoria.example');
+    expect(resourcesOfType(prod.json, 'AWS::ApiGatewayV2::DomainName').map(([, d]) => d.Properties!.DomainName)).toEqual(['api.trattoria.example']);
+    expect(resourcesOfType(prod.json, 'AWS::ApiGatewayV2::ApiMapping')).toHaveLength(1);
+    const devUrl = fn(dev.json, logicalId(dev.stack.api.functions.IngestEvent!)).Environment.Variables.PUBLIC_BASE_URL;
+    expect(devUrl).toEqual({ 'Fn::GetAtt': [logicalId(dev.stack.api.httpApi), 'ApiEndpoint'] });
+    expect(resourcesOfType(dev.json, 'AWS::ApiGatewayV2::DomainName')).toHaveLength(0);
+  });
+
+  it('import bucket CORS: only the configured origins may upload from a browser', () => {
+    const bucket = (s: { stack: ClientelaStack; json: TemplateJson }) => s.json.Resources[logicalId(s.stack.stateful.importBucket)]!.Properties!;
+    expect(bucket(dev).CorsConfiguration).toBeUndefined();
+    expect(bucket(prod).CorsConfiguration.CorsRules).toEqual([
+      expect.objectContaining({ AllowedMethods: ['POST', 'PUT'], AllowedOrigins: ['https://app.trattoria.example', 'https://console.trattoria.example'] }),
+    ]);
+  });
+
+  it('refuse a wrong setting with a message naming it', () => {
+    expect(() => synth({ stage: 'staging' })).toThrow(/-c stage=staging is not a stage; use one of prod, dev/);
+    expect(() => synth({ publicBaseUrl: 'http://api.trattoria.example' })).toThrow(/publicBaseUrl=.* must be an https:\/\/ URL/);
+    expect(() => synth({ importOrigins: '*' })).toThrow(/importOrigins=\* is not a URL/);
+    expect(() => synth({ alarmEmail: 'ops' })).toThrow(/alarmEmail=ops is not an email address/);
+    expect(() => synth({ apiRateLimit: 'lots' })).toThrow(/apiRateLimit=lots must be a whole number/);
+  });
+});
