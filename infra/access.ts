@@ -6,6 +6,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Access, BucketAccess, Workflow } from '../shared/routes.ts';
 import type { ClientelaFunction } from './constructs/function.ts';
+import { FAIR_USE_PREFIX } from '../shared/store/keys.ts';
 
 /** What an `Access` declaration can name. */
 export interface AccessTargets {
@@ -63,6 +64,21 @@ export function grantAccess(fn: ClientelaFunction, access: Access, targets: Acce
       }),
     );
   }
+}
+
+/**
+ * Every keyed route counts its request against the tenant's fair-use limit (shared/domain/rate-limit.ts):
+ * UpdateItem on the fair-use counter items only (their partition keys, and no others, start with `RATE#`,
+ * shared/store/keys.ts), so a route that only reads the table gains no other write.
+ */
+export function grantFairUseCounter(fn: ClientelaFunction, table: dynamodb.Table): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:UpdateItem'],
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${FAIR_USE_PREFIX}*`] } },
+    }),
+  );
 }
 
 /** One statement per key prefix, with the object actions declared on it. */

@@ -6,13 +6,19 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ROUTES } from '../shared/routes.ts';
-import { grantAccess } from './access.ts';
+import { grantAccess, grantFairUseCounter } from './access.ts';
 import { ClientelaFunction } from './constructs/function.ts';
 import { acknowledge } from './nag.ts';
 import type { Stateful } from './stateful.ts';
 
-/** Stage-wide throttling: a global guard; per-key limits are the function's business. */
-export const API_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const;
+/**
+ * Stage-wide throttling: the guard of the whole API (unauthenticated traffic included). Tenants are kept
+ * apart by their fair-use limits (shared/domain/rate-limit.ts, default 20/s with bursts of 200 per tenant
+ * for secret keys): the stage takes 25 tenants at their full sustained rate at once, and stays below the
+ * 1,000 writes per second a single DynamoDB partition takes, so even one tenant's counter item cannot be
+ * throttled by traffic the stage lets in (docs/production-limits.md).
+ */
+export const API_THROTTLE = { rateLimit: 500, burstLimit: 1000 } as const;
 
 export interface ApiProps {
   stateful: Stateful;
@@ -83,6 +89,7 @@ export class Api extends Construct {
       this.functions[route.name] = fn;
       // Exactly what the row declares (shared/routes.ts), nothing derived from the path or the method.
       grantAccess(fn, route.access, { table, importBucket, exportBucket, workflows: { export: props.exportStateMachine, ...(props.insightsStateMachine ? { insights: props.insightsStateMachine } : {}) }, mail: props.mail });
+      if (route.scope !== 'public') grantFairUseCounter(fn, table);
 
       this.httpApi.addRoutes({
         path: route.path,

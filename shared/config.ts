@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { DEFAULT_FAIR_USE } from './domain/rate-limit.ts';
 
 /**
  * Configuration, read once from the environment and validated: a function with a missing or wrong
@@ -22,6 +23,14 @@ const ConfigSchema = z.object({
   MAIL_FROM: z.email().optional(),
   /** Locally: every mail is written as an `.eml` file here instead of being sent (set by `npm start`, tests). */
   MAIL_OUTBOX_DIR: z.string().min(1).optional(),
+  /**
+   * Fair use per tenant (shared/domain/rate-limit.ts): the deployment's default sustained requests per second
+   * and burst, for secret-key and publishable-key traffic apart; a tenant item's `fairUse` overrides them.
+   */
+  FAIR_USE_SECRET_RATE: z.coerce.number().positive().max(10_000).default(DEFAULT_FAIR_USE.secret.rate),
+  FAIR_USE_SECRET_BURST: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_FAIR_USE.secret.burst),
+  FAIR_USE_PUBLISHABLE_RATE: z.coerce.number().positive().max(10_000).default(DEFAULT_FAIR_USE.publishable.rate),
+  FAIR_USE_PUBLISHABLE_BURST: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_FAIR_USE.publishable.burst),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -87,7 +87,8 @@ export interface Access {
   /**
    * The table and its indexes. `read`: GetItem, Query, Scan, BatchGetItem, ConditionCheckItem. `write`: those
    * and PutItem, UpdateItem, DeleteItem, BatchWriteItem. An audit entry, a rate-limit counter or a secret
-   * created on first use are writes. Every keyed route reads (its key and tenant).
+   * created on first use are writes. Every keyed route reads (its key and tenant) and counts its request in
+   * its tenant's fair-use counter (UpdateItem on `RATE#` items only, granted to every keyed route by infra/api.ts).
    */
   table: 'none' | 'read' | 'write';
   importBucket?: BucketAccess<ImportPrefix>;
@@ -104,8 +105,8 @@ export interface Access {
 
 /**
  * Error statuses a route may answer, as problem+json (and, on a `page` route, the errors its row describes as
- * a page too). The OpenAPI document adds, for every row: 400 when it takes a body or a query, 401 and 403 when
- * it needs a key, 404 when its path names something, 413 when it takes a body (shared/http/limits.ts).
+ * a page too). The OpenAPI document adds, for every row: 400 when it takes a body or a query, 401, 403 and 429
+ * (fair use) when it needs a key, 404 when its path names something, 413 when it takes a body (shared/http/limits.ts).
  * `errors` declares the others, or says more about one of those.
  */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 429;

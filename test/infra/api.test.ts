@@ -3,7 +3,7 @@ import { INSIGHTS_WORKERS, ROUTES, WORKERS } from '../../shared/routes.ts';
 import { API_THROTTLE } from '../../infra/api.ts';
 import type { ClientelaFunction } from '../../infra/constructs/function.ts';
 import type { ClientelaStack } from '../../infra/clientela-stack.ts';
-import { logicalId, resourcesOfType, roleActions, roleStatements, synthClientela, SYNTH_TIMEOUT_MS, type TemplateJson } from './support.ts';
+import { logicalId, resourcesOfType, roleStatements, synthClientela, SYNTH_TIMEOUT_MS, type TemplateJson } from './support.ts';
 
 let json: TemplateJson;
 let stack: ClientelaStack;
@@ -244,8 +244,13 @@ const GET_ROUTES_THAT_WRITE: Record<string, string> = {
 const DYNAMO_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 const DYNAMO_READS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem'];
 
+/** The fair-use counter grant every keyed route carries (infra/access.ts grantFairUseCounter); checked on its own. */
+const FAIR_USE_CONDITION = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } };
+const isFairUseCounter = (s: { Condition?: unknown }) => JSON.stringify(s.Condition) === JSON.stringify(FAIR_USE_CONDITION);
+
 describe('least privilege', () => {
-  const statementsOf = (name: string) => roleStatements(json, logicalId(functions[name].functionRole));
+  const allStatementsOf = (name: string) => roleStatements(json, logicalId(functions[name].functionRole));
+  const statementsOf = (name: string) => allStatementsOf(name).filter((s) => !isFairUseCounter(s as { Condition?: unknown }));
   /** Every (action, resource) pair of a role, statements merged or not. */
   const pairs = (name: string) =>
     statementsOf(name).flatMap((s) => [s.Action].flat().flatMap((action) => [s.Resource].flat().map((resource) => ({ action, resource }))));
@@ -321,6 +326,16 @@ describe('least privilege', () => {
     ]);
   });
 
+  it('every keyed route, and nothing else, may count its requests: UpdateItem on the fair-use counters (RATE#) only', () => {
+    const tableArn = { 'Fn::GetAtt': [logicalId(stack.stateful.table), 'Arn'] };
+    const keyed = new Set(ROUTES.filter((r) => r.scope !== 'public').map((r) => r.name));
+    expect(keyed.size).toBeGreaterThan(30);
+    for (const name of Object.keys(functions)) {
+      const counters = allStatementsOf(name).filter((s) => isFairUseCounter(s as { Condition?: unknown }));
+      expect(counters.map((s) => ({ Action: s.Action, Resource: s.Resource })), name).toEqual(keyed.has(name) ? [{ Action: 'dynamodb:UpdateItem', Resource: tableArn }] : []);
+    }
+  });
+
   it('no GET route can write (template: GET route → integration → function → role), but those written down', () => {
     const integrations = Object.fromEntries(resourcesOfType(json, 'AWS::ApiGatewayV2::Integration'));
     const rolesByFunction = Object.fromEntries(
@@ -333,7 +348,10 @@ describe('least privilege', () => {
       const routeKey = r.Properties!.RouteKey as string;
       const integration = integrations[r.Properties!.Target['Fn::Join'][1][1].Ref];
       const fnId = integration.Properties!.IntegrationUri['Fn::GetAtt'][0] as string;
-      const actions = roleActions(json, rolesByFunction[fnId]!);
+      // The fair-use counter (RATE# items only) is not data: checked on its own above.
+      const actions = roleStatements(json, rolesByFunction[fnId]!)
+        .filter((s) => !isFairUseCounter(s as { Condition?: unknown }))
+        .flatMap((s) => [s.Action].flat());
       const writes = actions.filter((a) => DYNAMO_WRITES.includes(a) || /^s3:(Put|Delete|Abort)/.test(a) || /^(states|ses|lambda):/.test(a));
       if (writes.length === 0) continue;
       writers.push(routeKey);

@@ -47,6 +47,10 @@ export default async function setup(project: TestProject) {
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     KEY_CACHE_SECONDS: '0',
+    // Fair use per tenant: tests send bursts with one tenant that no real tenant's default allows; the
+    // tests of the limit itself (test/integration/fair-use.test.ts) set their own small limits.
+    FAIR_USE_SECRET_BURST: '100000',
+    FAIR_USE_PUBLISHABLE_BURST: '100000',
   });
   project.provide('dynamodbEndpoint', dynamo.endpoint);
   project.provide('s3Endpoint', s3.endpoint);
