@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { BenchRow } from './types.ts';
 
 /**
@@ -21,7 +23,8 @@ function runModule(path: string): Promise<BenchRow[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./run-one.ts', import.meta.url)), path, ...(quick ? ['--quick'] : [])], {
       stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, LOG_LEVEL: 'ERROR', POWERTOOLS_LOG_LEVEL: 'ERROR' },
+      // Tenant secrets are sealed with a master key file locally (shared/secrets/); one for the benchmarks' own tables.
+      env: { SECRETS_MASTER_KEY_FILE: join(tmpdir(), `clientela-bench-${process.getuid?.() ?? 'user'}.key`), ...process.env, LOG_LEVEL: 'ERROR', POWERTOOLS_LOG_LEVEL: 'ERROR' },
     });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));

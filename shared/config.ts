@@ -24,6 +24,13 @@ const ConfigSchema = z.object({
   /** Locally: every mail is written as an `.eml` file here instead of being sent (set by `npm start`, tests). */
   MAIL_OUTBOX_DIR: z.string().min(1).optional(),
   /**
+   * The key that seals the per-tenant secrets (shared/secrets/): on AWS the stack's KMS key (set by CDK on the
+   * functions with `kms` access); locally a master key file in DATA_DIR, created on first use (set by
+   * `npm start` and the tests). One of them must be set where a tenant secret is used.
+   */
+  SECRETS_KMS_KEY_ID: z.string().min(1).optional(),
+  SECRETS_MASTER_KEY_FILE: z.string().min(1).optional(),
+  /**
    * Fair use per tenant (shared/domain/rate-limit.ts): the deployment's default sustained requests per second
    * and burst, for secret-key and publishable-key traffic apart; a tenant item's `fairUse` overrides them.
    */
