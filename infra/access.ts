@@ -1,5 +1,6 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -15,13 +16,15 @@ export interface AccessTargets {
   exportBucket: s3.IBucket;
   /** The state machines of the workflows a declaration may start. */
   workflows?: Partial<Record<Workflow, sfn.IStateMachine>>;
+  /** The key sealing the tenant secrets. Needed by `kms`. */
+  secretsKey?: kms.IKey;
   /** The SES sender: the From address and the ARN of its verified identity. Needed by `sendMail`. */
   mail?: { from: string; identityArn: string };
 }
 
 /**
  * Grants a function exactly what its row declares (shared/routes.ts `Access`), and sets the environment that
- * goes with it (`<WORKFLOW>_STATE_MACHINE_ARN` such as EXPORT_STATE_MACHINE_ARN, MAIL_FROM). Nothing else: every function's role starts with its own
+ * goes with it (`<WORKFLOW>_STATE_MACHINE_ARN` such as EXPORT_STATE_MACHINE_ARN, MAIL_FROM, SECRETS_KMS_KEY_ID). Nothing else: every function's role starts with its own
  * log group only (ClientelaFunction).
  */
 export function grantAccess(fn: ClientelaFunction, access: Access, targets: AccessTargets): void {
@@ -35,6 +38,19 @@ export function grantAccess(fn: ClientelaFunction, access: Access, targets: Acce
     const stateMachine = required(fn, `startWorkflows: ${workflow}`, targets.workflows?.[workflow]);
     stateMachine.grantStartExecution(fn);
     fn.addEnvironment(`${workflow.toUpperCase()}_STATE_MACHINE_ARN`, stateMachine.stateMachineArn);
+  }
+
+  if (access.kms) {
+    const key = required(fn, `kms: ${access.kms}`, targets.secretsKey);
+    // Only with the tenant secrets' encryption context (shared/secrets/kms-key.ts): the key serves nothing else.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: access.kms === 'encrypt' ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
+        resources: [key.keyArn],
+        conditions: { StringEquals: { 'kms:EncryptionContext:app': 'clientela', 'kms:EncryptionContext:purpose': 'tenant-secrets' } },
+      }),
+    );
+    fn.addEnvironment('SECRETS_KMS_KEY_ID', key.keyArn);
   }
 
   if (access.sendMail) {

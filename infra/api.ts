@@ -44,7 +44,7 @@ export class Api extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
-    const { table, importBucket, exportBucket } = props.stateful;
+    const { table, importBucket, exportBucket, secretsKey } = props.stateful;
 
     // No CORS here on purpose: allowed origins are per tenant and answered by the function.
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
@@ -88,7 +88,7 @@ export class Api extends Construct {
       });
       this.functions[route.name] = fn;
       // Exactly what the row declares (shared/routes.ts), nothing derived from the path or the method.
-      grantAccess(fn, route.access, { table, importBucket, exportBucket, workflows: { export: props.exportStateMachine, ...(props.insightsStateMachine ? { insights: props.insightsStateMachine } : {}) }, mail: props.mail });
+      grantAccess(fn, route.access, { table, importBucket, exportBucket, secretsKey, workflows: { export: props.exportStateMachine, ...(props.insightsStateMachine ? { insights: props.insightsStateMachine } : {}) }, mail: props.mail });
       if (route.scope !== 'public') grantFairUseCounter(fn, table);
 
       this.httpApi.addRoutes({

@@ -24,7 +24,7 @@ import { masterKeyWrapper, secretBox, type SecretBox } from '../shared/secrets/e
 import { kmsKeyWrapper } from '../shared/secrets/kms-key.ts';
 import { loadOrCreateMasterKey, masterKeyFile } from '../shared/secrets/master-key-file.ts';
 
-const USAGE = 'usage: npm run retention [-- --now 2026-06-01T00:00:00Z]\nenv:   DATA_DIR (default .data) for the local instance; TABLE_NAME and IMPORT_BUCKET without DYNAMODB_ENDPOINT for AWS';
+const USAGE = 'usage: npm run retention [-- --now 2026-06-01T00:00:00Z]\nenv:   DATA_DIR (default .data) for the local instance; TABLE_NAME, IMPORT_BUCKET and SECRETS_KMS_KEY_ID (stack output SecretsKeyArn) without DYNAMODB_ENDPOINT for AWS';
 
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { now: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
