@@ -33,6 +33,10 @@ export const DEFAULT_FAIR_USE: FairUseLimits = {
   publishable: { rate: 5, burst: 50 },
 };
 
+/** A usable limit: positive, finite numbers (a hand-edited tenant item could hold anything). */
+export const isFairUseLimit = (l: unknown): l is FairUseLimit =>
+  typeof l === 'object' && l !== null && Number.isFinite((l as FairUseLimit).rate) && (l as FairUseLimit).rate > 0 && Number.isInteger((l as FairUseLimit).burst) && (l as FairUseLimit).burst >= 1;
+
 /** The window a limit counts in. */
 export function windowOf(limit: FairUseLimit): { seconds: number; allowance: number } {
   return { seconds: Math.max(1, Math.round(limit.burst / limit.rate)), allowance: limit.burst };
@@ -65,7 +69,9 @@ export function fairUse(options: FairUseOptions): FairUse {
   const fullUntil = new Map<string, number>();
   return {
     async admit({ tenantId, traffic, override, now = new Date() }) {
-      const limit = override?.[traffic] ?? options.defaults[traffic];
+      const own = override?.[traffic];
+      // An unusable override (hand-edited) falls back to the deployment default rather than failing every request.
+      const limit = isFairUseLimit(own) ? own : options.defaults[traffic];
       const { seconds, allowance } = windowOf(limit);
       const nowS = now.getTime() / 1000;
       const windowStart = Math.floor(nowS / seconds) * seconds;

@@ -36,7 +36,7 @@ export interface Tenant {
   tags: string[];
   /**
    * Fair use (./rate-limit.ts): the operator's override of the deployment's default limits for this tenant
-   * (set on the tenant item by the operator, docs/production-limits.md). Not a setting the tenant can change,
+   * (`npm run keys -- limits`, docs/production-limits.md). Not a setting the tenant can change,
    * nor one the settings show.
    */
   fairUse?: FairUseOverride;

@@ -28,8 +28,9 @@ beforeAll(async () => {
     await changeTenant(stores().tenants, t, (x) => ({ ...x, allowedOrigins: [ORIGIN] }));
     keys[t] = { sk: (await issueKey(stores().tenants, t, 'secret')).key, pk: (await issueKey(stores().tenants, t, 'publishable')).key };
   }
-  // The operator raised tenant C's secret-key limit (the tenant item's override of the deployment default).
-  await changeTenant(stores().tenants, 'fair-c', (x) => ({ ...x, fairUse: { secret: { rate: 5, burst: 5 } } }));
+  // The operator raised tenant C's secret-key limit (`npm run keys -- limits --tenant fair-c --secret 5/5`).
+  const { setFairUseLimit } = await import('../../shared/domain/tenants.ts');
+  await setFairUseLimit(stores().tenants, 'fair-c', 'secret', { rate: 5, burst: 5 });
 });
 
 afterAll(() => {
@@ -64,9 +65,28 @@ describe('secret keys, per tenant', () => {
     expect(Item?.count).toBe(4);
   });
 
-  it('takes the tenant’s own limit when the operator set one', async () => {
+  it('takes the tenant’s own limit when the operator set one, which the tenant can neither see nor change', async () => {
     for (let i = 0; i < 5; i++) expect((await list('fair-c')).status).toBe(200);
     expect((await list('fair-c')).status).toBe(429);
+    // A new window: the settings do not show the limit, and a PATCH naming it is refused (400 naming the field).
+    vi.setSystemTime(T0 + 30_000);
+    const settings = await call('GET', '/v1/settings', { key: keys['fair-c']!.sk });
+    expect(settings.status).toBe(200);
+    expect(settings.body).not.toHaveProperty('fairUse');
+    const patched = await call('PATCH', '/v1/settings', { key: keys['fair-c']!.sk, body: { fairUse: { secret: { rate: 1000, burst: 100000 } } } });
+    expect(patched.status).toBe(400);
+    expect(JSON.stringify(patched.body.errors)).toContain('fairUse');
+    vi.setSystemTime(T0);
+  });
+
+  it('goes back to the deployment default when the operator removes the tenant’s own limit', async () => {
+    const { stores } = await import('../../shared/http/stores.ts');
+    const { setFairUseLimit } = await import('../../shared/domain/tenants.ts');
+    expect(await setFairUseLimit(stores().tenants, 'fair-c', 'secret', undefined)).toEqual({});
+    vi.setSystemTime(T0 + 33_000);
+    for (let i = 0; i < 3; i++) expect((await list('fair-c')).status).toBe(200);
+    expect((await list('fair-c')).status).toBe(429);
+    vi.setSystemTime(T0);
   });
 
   it('tells how long is left of the window, and serves A again once it is over', async () => {

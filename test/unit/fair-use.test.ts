@@ -60,6 +60,20 @@ describe('when the counter answers', () => {
     expect(mock.commandCalls(UpdateCommand)[0]!.args[0].input).toMatchObject({ Key: { pk: `RATE#a#secret#${T0.getTime() / 1000}`, sk: 'COUNT' }, UpdateExpression: 'ADD #n :one SET #ttl = if_not_exists(#ttl, :ttl)' });
   });
 
+  it('falls back to the deployment default when a tenant item holds an unusable limit', async () => {
+    let count = 0;
+    mock.on(UpdateCommand).callsFake(() => ({ Attributes: { count: ++count } }));
+    const l = limiter();
+    // The default here is 2 per 2-second window: the third is refused.
+    for (const bad of [{ rate: 0, burst: 1000 }, { rate: 5, burst: 0.5 }, { rate: 'x', burst: 1000 }] as never[]) {
+      count = 0;
+      const tenantId = `z-${JSON.stringify(bad)}`;
+      await l.admit({ tenantId, traffic: 'secret', override: { secret: bad }, now: T0 });
+      await l.admit({ tenantId, traffic: 'secret', override: { secret: bad }, now: T0 });
+      await expect(l.admit({ tenantId, traffic: 'secret', override: { secret: bad }, now: T0 })).rejects.toBeInstanceOf(TooManyRequestsError);
+    }
+  });
+
   it('sizes the window from rate and burst', () => {
     expect(windowOf({ rate: 20, burst: 200 })).toEqual({ seconds: 10, allowance: 200 });
     expect(windowOf({ rate: 50, burst: 10 })).toEqual({ seconds: 1, allowance: 10 });
