@@ -1,5 +1,5 @@
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,16 +21,44 @@ const REQUIRE_BANNER = "import { createRequire } from 'module'; const require = 
  * never touch S3, and any store pulled lib-dynamodb into the OpenAPI function. Only the package's entry
  * module is marked: what a function does use is bundled as before.
  */
-const SIDE_EFFECT_FREE = ['@aws-sdk/lib-dynamodb', '@aws-sdk/lib-storage', 'csv-parse', 'csv-stringify'];
+const SIDE_EFFECT_FREE = ['@aws-sdk/lib-dynamodb', '@aws-sdk/lib-storage', 'csv-parse', 'csv-stringify', '@stdlib/*'];
 
 const sideEffectFree: Plugin = {
   name: 'clientela-side-effect-free',
   setup(b) {
-    const filter = new RegExp(`^(${SIDE_EFFECT_FREE.map((p) => p.replace(/[/.-]/g, '\\$&')).join('|')})(/|$)`);
+    // `@scope/*`: every package of the scope (the @stdlib math functions are one CommonJS package each).
+    const filter = new RegExp(`^(${SIDE_EFFECT_FREE.map((p) => p.replace(/[/.-]/g, '\\$&').replace('*', '[^/]+')).join('|')})(/|$)`);
     b.onResolve({ filter }, async ({ path: p, kind, importer, resolveDir, pluginData }) => {
       if ((pluginData as { again?: boolean } | undefined)?.again) return undefined;
       const resolved = await b.resolve(p, { kind, importer, resolveDir, pluginData: { again: true } });
       return resolved.errors.length ? { errors: resolved.errors } : { path: resolved.path, external: resolved.external, sideEffects: false };
+    });
+  },
+};
+
+/**
+ * zod's JSON Schema generation (`schema.toJSONSchema()`, `z.toJSONSchema`), which classic zod schemas refer
+ * to, so esbuild cannot drop it: ~18 KiB in every function, and no handler calls it (the OpenAPI document,
+ * the one user, is computed while bundling, by a build without this plugin). In function bundles its two
+ * modules keep their exports, each one a function that throws saying why (the `create*` factories, which
+ * zod calls when `~standard` is read, answer such a function), so nothing runs at load, parsing works as
+ * before, and a JSON Schema asked for, should one ever be, fails loudly instead of answering something else.
+ */
+const ZOD_JSON_SCHEMA = /[\\/]node_modules[\\/]zod[\\/]v4[\\/]core[\\/](to-json-schema|json-schema-processors)\.js$/;
+
+const zodJsonSchemaLeftOut: Plugin = {
+  name: 'clientela-zod-json-schema-left-out',
+  setup(b) {
+    b.onLoad({ filter: ZOD_JSON_SCHEMA }, ({ path: file }) => {
+      const source = readFileSync(file, 'utf8');
+      const names = new Set<string>();
+      for (const m of source.matchAll(/^export (?:const|function|let|var|class) (\w+)/gm)) names.add(m[1]!);
+      for (const m of source.matchAll(/^export \{([^}]*)\}/gm)) for (const spec of m[1]!.split(',')) if (spec.trim()) names.add(spec.trim().split(/\s+as\s+/).pop()!);
+      const message = JSON.stringify('zod JSON Schema generation is left out of Lambda bundles (infra/constructs/bundling.ts)');
+      return {
+        contents: [`const leftOut = () => { throw new Error(${message}); };`, ...[...names].map((n) => `export const ${n} = ${n.startsWith('create') ? '() => leftOut' : 'leftOut'};`)].join('\n'),
+        loader: 'js',
+      };
     });
   },
 };
@@ -72,7 +100,7 @@ export const FUNCTION_BUILD = {
   // Function and class names survive minification, so a logged stack reads `at dynamoImportStore.claim`.
   keepNames: true,
   sourcemap: false,
-  plugins: [sideEffectFree, openApiAtBuildTime],
+  plugins: [sideEffectFree, zodJsonSchemaLeftOut, openApiAtBuildTime],
   absWorkingDir: REPO_ROOT,
   logLevel: 'warning',
 } as const satisfies BuildOptions;

@@ -1,10 +1,10 @@
 import { pause } from './backoff.ts';
 import type { TenantStore } from './tenant.ports.ts';
-import { generateKey, hashKey, kindOf, withScope, KEY_PATTERN, type ApiKeyRecord, type KeyKind, type KeyScope } from './api-key.ts';
+import { generateKey, withScope, type ApiKeyRecord, type KeyKind, type KeyScope } from './api-key.ts';
 import { newTenant, settingsView, type Tenant } from './tenant.ts';
 import type { SettingsPatch } from './tenant.schema.ts';
-import { ConflictError, NotFoundError, UnauthorizedError, ValidationError, invalid } from './errors.ts';
-import { FilterSchema } from './customer-filter.ts';
+import { ConflictError, NotFoundError, ValidationError, invalid } from './errors.ts';
+import type { FilterSchema } from './customer-filter.ts';
 import { isFairUseLimit, type FairUseLimit, type FairUseOverride, type TrafficClass } from './rate-limit.ts';
 
 const now = () => new Date().toISOString();
@@ -42,9 +42,12 @@ function later(prev: string): string {
 
 /** Applies the patch; answers the settings and the names of the fields whose value it changed (for the audit log). */
 export async function updateSettings(store: TenantStore, id: string, patch: SettingsPatch) {
+  // Loaded here, not imported: every function that uses this module (key checks, tags, keys, imports,
+  // erasure) would otherwise build the filter and customer schemas at start-up for nothing.
+  const filterSchema = patch.autoTags ? (await import('./customer-filter.ts')).FilterSchema : undefined;
   let changed: string[] = [];
   const tenant = await changeTenant(store, id, (t) => {
-    if (patch.autoTags) patch = { ...patch, autoTags: checkAutoTags(patch.autoTags, t.tags) };
+    if (patch.autoTags) patch = { ...patch, autoTags: checkAutoTags(patch.autoTags, t.tags, filterSchema!) };
     changed = Object.entries(patch)
       .filter(([k, v]) => v !== undefined && JSON.stringify(v) !== JSON.stringify(t[k as keyof Tenant]))
       .map(([k]) => k)
@@ -99,24 +102,8 @@ export async function revokeKey(store: TenantStore, tenantId: string, keyId: str
   return withScope(key);
 }
 
-export interface Principal {
-  tenant: Tenant;
-  key: ApiKeyRecord;
-}
-
-/**
- * Resolves a presented key to its tenant. Lookup is by the key's SHA-256, so the comparison happens
- * on a hash inside DynamoDB, never character by character on the secret in this process.
- */
-export async function authenticate(store: TenantStore, presented: string | undefined): Promise<Principal> {
-  if (!presented) throw new UnauthorizedError('An API key is required: send Authorization: Bearer <key> or x-api-key');
-  if (!KEY_PATTERN.test(presented) || !kindOf(presented)) throw new UnauthorizedError('The API key is not valid');
-  const key = await store.getApiKey(hashKey(presented));
-  if (!key || key.revokedAt) throw new UnauthorizedError('The API key is not valid');
-  const tenant = await store.getTenant(key.tenantId);
-  if (!tenant) throw new UnauthorizedError('The API key is not valid');
-  return { tenant, key: withScope(key) };
-}
+// The key check, which every keyed request runs, lives in ./authenticate.ts: see there why.
+export { authenticate, type Principal } from './authenticate.ts';
 
 // ---- Tag catalogue ----
 
@@ -165,12 +152,12 @@ export async function removeTags(store: TenantStore, tenantId: string, names: st
 }
 
 /** Automatic tag rules: each tag from the catalogue (its catalogue spelling), each filter in the filter language. */
-function checkAutoTags(rules: NonNullable<SettingsPatch['autoTags']>, catalogue: string[]) {
+function checkAutoTags(rules: NonNullable<SettingsPatch['autoTags']>, catalogue: string[], filterSchema: typeof FilterSchema) {
   const errors: { path: string; message: string }[] = [];
   const out = rules.map((rule, i) => {
     const tag = findTag(catalogue, rule.tag);
     if (!tag) errors.push({ path: `autoTags.${i}.tag`, message: `${rule.tag} is not in the tag catalogue (POST /v1/tags first)` });
-    const parsed = FilterSchema.safeParse(rule.filter);
+    const parsed = filterSchema.safeParse(rule.filter);
     if (!parsed.success) for (const issue of parsed.error.issues) errors.push({ path: ['autoTags', i, 'filter', ...issue.path].join('.'), message: issue.message });
     return { tag: tag ?? rule.tag, filter: rule.filter };
   });

@@ -1,5 +1,5 @@
 import type { Scope } from '../routes.ts';
-import { authenticate, type Principal } from '../domain/tenants.ts';
+import { authenticate, type Principal } from '../domain/authenticate.ts';
 import { mayCall } from '../domain/api-key.ts';
 import { ForbiddenError, UnauthorizedError } from '../domain/errors.ts';
 import { errorToProblem } from './problem.ts';

@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Metafile } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleFunctions } from '../../infra/constructs/bundling.ts';
+import { FUNCTION_BUILD, bundleFunctions } from '../../infra/constructs/bundling.ts';
+import { REPO_ROOT } from '../../infra/paths.ts';
 import { openApiDocument } from '../../shared/http/openapi.ts';
 
 /** A few functions bundled as deployed (FUNCTION_BUILD, one esbuild run), to read what each bundle holds. */
@@ -14,6 +15,10 @@ const FUNCTIONS = {
   ListTags: 'functions/tags/list-tags.handler.ts',
   ListExports: 'functions/exports/list-exports.handler.ts',
   GetExport: 'functions/exports/get-export.handler.ts',
+  CreateKey: 'functions/keys/create-key.handler.ts',
+  CreateImport: 'functions/imports/create-import.handler.ts',
+  GetInsightsSummary: 'functions/insights/get-summary.handler.ts',
+  InsightsTask: 'functions/insights/insights-task.handler.ts',
   ExportTask: 'functions/exports/export-task.handler.ts',
   Unsubscribe: 'functions/privacy/unsubscribe.handler.ts',
 };
@@ -65,5 +70,56 @@ describe('function bundles', () => {
     const res = await handler({ rawPath: '/v1/openapi.json', headers: {}, requestContext: { http: { method: 'GET' } } }, {});
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body)).toEqual(openApiDocument());
+  });
+
+  it('the key check, tags and keys build no customer or filter schema (they parse none)', () => {
+    for (const name of ['ListTags', 'CreateKey'] as const) {
+      expect(inputsOf(name)).not.toContain('shared/domain/customer-filter.ts');
+      expect(inputsOf(name)).not.toContain('shared/domain/customer.schema.ts');
+    }
+  });
+
+  it('one copy of the S3 client, the one s3-presigned-post signs with included', () => {
+    expect(inputsOf('CreateImport').filter((i) => i.includes('/node_modules/@aws-sdk/client-s3/'))).toEqual([]);
+    expect(inputsOf('CreateImport').some((i) => i.startsWith('node_modules/@aws-sdk/client-s3/'))).toBe(true);
+  });
+
+  it('the insights read routes leave out the model fit (@stdlib); the recompute task keeps it', () => {
+    expect(inputsOf('GetInsightsSummary').some((i) => i.includes('node_modules/@stdlib/'))).toBe(false);
+    expect(inputsOf('InsightsTask').some((i) => i.includes('node_modules/@stdlib/math-base-special-hyp2f1/'))).toBe(true);
+  });
+});
+
+describe('zod in function bundles', () => {
+  type Schema = { parse(v: unknown): unknown; safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } }; toJSONSchema(): unknown };
+  let bundled: { schema: Schema; toJSONSchema: (s: unknown) => unknown };
+  let tmp: string;
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(path.join(tmpdir(), 'clientela-zod-bundle-'));
+    const outfile = path.join(tmp, 'index.mjs');
+    const contents = "import * as z from 'zod'; export const schema = z.object({ name: z.string().trim().min(1), n: z.coerce.number().int() }).strict(); export const toJSONSchema = z.toJSONSchema;";
+    await build({ ...FUNCTION_BUILD, stdin: { contents, resolveDir: REPO_ROOT, loader: 'ts' }, outfile });
+    bundled = (await import(pathToFileURL(outfile).href)) as typeof bundled;
+  }, 120_000);
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('parses and reports as zod does', async () => {
+    const z = await import('zod');
+    const plain = z.object({ name: z.string().trim().min(1), n: z.coerce.number().int() }).strict();
+    expect(bundled.schema.parse({ name: ' Ada ', n: '3' })).toEqual({ name: 'Ada', n: 3 });
+    for (const bad of [{ name: '', n: 1 }, { name: 'x', n: 1.5 }, { name: 'x', n: 1, extra: true }]) {
+      expect(bundled.schema.safeParse(bad).error!.issues.map((i) => i.message)).toEqual(plain.safeParse(bad).error!.issues.map((i) => i.message));
+    }
+  });
+
+  it('validates through Standard Schema too', async () => {
+    const standard = (bundled.schema as unknown as { '~standard': { validate(v: unknown): unknown } })['~standard'];
+    expect(await standard.validate({ name: 'Ada', n: 1 })).toEqual({ value: { name: 'Ada', n: 1 } });
+  });
+
+  it('refuses to make a JSON Schema, saying why, instead of answering a wrong one', () => {
+    expect(() => bundled.schema.toJSONSchema()).toThrow(/left out of Lambda bundles/);
+    expect(() => bundled.toJSONSchema(bundled.schema)).toThrow(/left out of Lambda bundles/);
   });
 });
