@@ -187,10 +187,11 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
     // once per shard, strongly consistent), so an index that lags never leaks an erased person. 500 marks:
     // a day of the retention job at its per-tenant limit.
     const { dynamoPrivacyStore } = await import('../shared/store/privacy.store.ts');
+    const { tenantSecrets } = await import('../shared/http/stores/secrets.ts');
     const { privacyKeys } = await import('../shared/store/keys.ts');
     const { erasureMark } = await import('../shared/privacy/hmac.ts');
     const { BatchWriteCommand } = await import('@aws-sdk/lib-dynamodb');
-    const privacy = dynamoPrivacyStore(env.db, process.env.TABLE_NAME!);
+    const privacy = dynamoPrivacyStore(env.db, process.env.TABLE_NAME!, tenantSecrets());
     for (const t of ['bench-small', 'bench-large']) {
       const mark = erasureMark(await privacy.privacySecret(t));
       const marks = Array.from({ length: 500 }, (_, i) => ({ PutRequest: { Item: { ...privacyKeys.erased(t, mark(`01ERASED${String(i).padStart(18, '0')}`)), entity: 'erasureMark' } } }));

@@ -1,11 +1,13 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Access, BucketAccess, Workflow } from '../shared/routes.ts';
 import type { ClientelaFunction } from './constructs/function.ts';
+import { FAIR_USE_PREFIX } from '../shared/store/keys.ts';
 
 /** What an `Access` declaration can name. */
 export interface AccessTargets {
@@ -14,13 +16,15 @@ export interface AccessTargets {
   exportBucket: s3.IBucket;
   /** The state machines of the workflows a declaration may start. */
   workflows?: Partial<Record<Workflow, sfn.IStateMachine>>;
+  /** The key sealing the tenant secrets. Needed by `kms`. */
+  secretsKey?: kms.IKey;
   /** The SES sender: the From address and the ARN of its verified identity. Needed by `sendMail`. */
   mail?: { from: string; identityArn: string };
 }
 
 /**
  * Grants a function exactly what its row declares (shared/routes.ts `Access`), and sets the environment that
- * goes with it (`<WORKFLOW>_STATE_MACHINE_ARN` such as EXPORT_STATE_MACHINE_ARN, MAIL_FROM). Nothing else: every function's role starts with its own
+ * goes with it (`<WORKFLOW>_STATE_MACHINE_ARN` such as EXPORT_STATE_MACHINE_ARN, MAIL_FROM, SECRETS_KMS_KEY_ID). Nothing else: every function's role starts with its own
  * log group only (ClientelaFunction).
  */
 export function grantAccess(fn: ClientelaFunction, access: Access, targets: AccessTargets): void {
@@ -34,6 +38,19 @@ export function grantAccess(fn: ClientelaFunction, access: Access, targets: Acce
     const stateMachine = required(fn, `startWorkflows: ${workflow}`, targets.workflows?.[workflow]);
     stateMachine.grantStartExecution(fn);
     fn.addEnvironment(`${workflow.toUpperCase()}_STATE_MACHINE_ARN`, stateMachine.stateMachineArn);
+  }
+
+  if (access.kms) {
+    const key = required(fn, `kms: ${access.kms}`, targets.secretsKey);
+    // Only with the tenant secrets' encryption context (shared/secrets/kms-key.ts): the key serves nothing else.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: access.kms === 'encrypt' ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
+        resources: [key.keyArn],
+        conditions: { StringEquals: { 'kms:EncryptionContext:app': 'clientela', 'kms:EncryptionContext:purpose': 'tenant-secrets' } },
+      }),
+    );
+    fn.addEnvironment('SECRETS_KMS_KEY_ID', key.keyArn);
   }
 
   if (access.sendMail) {
@@ -63,6 +80,21 @@ export function grantAccess(fn: ClientelaFunction, access: Access, targets: Acce
       }),
     );
   }
+}
+
+/**
+ * Every keyed route counts its request against the tenant's fair-use limit (shared/domain/rate-limit.ts):
+ * UpdateItem on the fair-use counter items only (their partition keys, and no others, start with `RATE#`,
+ * shared/store/keys.ts), so a route that only reads the table gains no other write.
+ */
+export function grantFairUseCounter(fn: ClientelaFunction, table: dynamodb.Table): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:UpdateItem'],
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${FAIR_USE_PREFIX}*`] } },
+    }),
+  );
 }
 
 /** One statement per key prefix, with the object actions declared on it. */

@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ROUTES } from '../shared/routes.ts';
-import { grantAccess } from './access.ts';
+import { grantAccess, grantFairUseCounter } from './access.ts';
 import { ClientelaFunction } from './constructs/function.ts';
 import { acknowledge } from './nag.ts';
 import { stageSettings } from './stage.ts';
@@ -37,7 +37,7 @@ export class Api extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
-    const { table, importBucket, exportBucket } = props.stateful;
+    const { table, importBucket, exportBucket, secretsKey } = props.stateful;
     const settings = stageSettings(this);
 
     // No CORS here on purpose: allowed origins are per tenant and answered by the function.
@@ -85,7 +85,8 @@ export class Api extends Construct {
       });
       this.functions[route.name] = fn;
       // Exactly what the row declares (shared/routes.ts), nothing derived from the path or the method.
-      grantAccess(fn, route.access, { table, importBucket, exportBucket, workflows: { export: props.exportStateMachine, ...(props.insightsStateMachine ? { insights: props.insightsStateMachine } : {}) }, mail: props.mail });
+      grantAccess(fn, route.access, { table, importBucket, exportBucket, secretsKey, workflows: { export: props.exportStateMachine, ...(props.insightsStateMachine ? { insights: props.insightsStateMachine } : {}) }, mail: props.mail });
+      if (route.scope !== 'public') grantFairUseCounter(fn, table);
 
       this.httpApi.addRoutes({
         path: route.path,

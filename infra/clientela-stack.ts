@@ -99,6 +99,7 @@ export class ClientelaStack extends Stack {
     new CfnOutput(this, 'PublicBaseUrl', { value: settings.publicBaseUrl ?? this.api.httpApi.apiEndpoint });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'SecretsKeyArn', { value: this.stateful.secretsKey.keyArn });
     new CfnOutput(this, 'ImportBucketName', { value: importBucket.bucketName });
     new CfnOutput(this, 'ExportBucketName', { value: exportBucket.bucketName });
     new CfnOutput(this, 'ExportStateMachineArn', { value: this.exportWorkflow.stateMachine.stateMachineArn });

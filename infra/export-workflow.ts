@@ -46,7 +46,7 @@ export class ExportWorkflow extends Construct {
     });
     // Declared in shared/routes.ts: reads customers and moves the export record through its statuses; writes
     // the parts and the file (multipart), deletes the parts.
-    grantAccess(this.exportTask, WORKERS.exportTask.access, { table, importBucket, exportBucket });
+    grantAccess(this.exportTask, WORKERS.exportTask.access, { table, importBucket, exportBucket, secretsKey: props.stateful.secretsKey });
 
     const invoke = (name: ExportTaskStateName, extra: Partial<tasks.LambdaInvokeProps> = {}) => {
       const task = new tasks.LambdaInvoke(this, name, {

@@ -41,7 +41,7 @@ export class ImportWorker extends Construct {
 
     // Declared in shared/routes.ts: read and delete the uploaded version, write the error report, and invoke
     // itself to continue a large file in a fresh invocation (shared/import/continuation.ts).
-    grantAccess(this.importCsv, WORKERS.importCsv.access, { table, importBucket, exportBucket });
+    grantAccess(this.importCsv, WORKERS.importCsv.access, { table, importBucket, exportBucket, secretsKey: props.stateful.secretsKey });
 
     importBucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.importCsv), {
       prefix: IMPORT_PREFIX,

@@ -36,7 +36,7 @@ export class RetentionWorker extends Construct {
     });
     // Declared in shared/routes.ts: its erasures rewrite the import error reports that quote an erased person.
     const { table, importBucket, exportBucket } = props.stateful;
-    grantAccess(this.retention, WORKERS.retention.access, { table, importBucket, exportBucket });
+    grantAccess(this.retention, WORKERS.retention.access, { table, importBucket, exportBucket, secretsKey: props.stateful.secretsKey });
 
     new events.Rule(this, 'Daily', {
       description: 'clientela retention, daily at 03:00 UTC',

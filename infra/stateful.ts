@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { TABLE } from '../shared/store/table.ts';
@@ -22,9 +23,21 @@ export class Stateful extends Construct {
   readonly importBucket: s3.Bucket;
   readonly exportBucket: s3.Bucket;
   readonly accessLogsBucket: s3.Bucket;
+  /**
+   * The key that wraps the data keys sealing each tenant's secrets (shared/secrets/): not in the table, so a
+   * table export or restored backup alone does not reveal them. Rotated yearly by KMS (old key material stays
+   * for decrypting); retained, since without it every tenant secret is lost (docs/secrets.md).
+   */
+  readonly secretsKey: kms.Key;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
+
+    this.secretsKey = new kms.Key(this, 'SecretsKey', {
+      description: 'clientela: wraps the data keys of the per-tenant secrets (consent and unsubscribe links, suppression hashes)',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
 
     // --- Table: built from shared/store/table.ts, nothing restated here.
     const str = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.AttributeType.STRING });

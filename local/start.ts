@@ -19,6 +19,7 @@ import { exportWorkflowRunner, insightsWorkflowRunner, type WorkflowRunner } fro
 import { registerExportRunner, registerInsightsRunner } from './workflow-port.ts';
 import { dynamoTenantStore, type TenantStore } from '../shared/store/tenant.store.ts';
 import { ensureTenant, issueKey } from '../shared/domain/tenants.ts';
+import { loadOrCreateMasterKey, masterKeyFile } from '../shared/secrets/master-key-file.ts';
 import { hashKey, type KeyKind } from '../shared/domain/api-key.ts';
 
 const DEMO_TENANT = 'demo';
@@ -80,7 +81,10 @@ async function start() {
     MAIL_OUTBOX_DIR: outboxDir,
     // Links in those mails (confirm, unsubscribe) point at this runtime.
     PUBLIC_BASE_URL: url,
+    // The key that seals the tenant secrets (the KMS key's stand-in), next to the data, never in the table.
+    SECRETS_MASTER_KEY_FILE: masterKeyFile(dataDir),
   });
+  loadOrCreateMasterKey(masterKeyFile(dataDir));
   mkdirSync(outboxDir, { recursive: true });
 
   const ddb = dynamoClient(dynamo.endpoint);

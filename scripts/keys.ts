@@ -7,6 +7,9 @@
  *                             only, not the keys)
  *   list [--tenant NAME]      key id, kind, scope, prefix, created, revoked (tenant default: demo)
  *   revoke KEY_ID [--tenant NAME]
+ *   limits --tenant NAME [--secret RATE/BURST|default] [--publishable RATE/BURST|default]
+ *                             the tenant's fair-use limits (requests per second / burst), its own or the
+ *                             deployment's defaults; with an option, sets that kind's (default: removes it)
  * Creating and revoking are written to the tenant's audit log (actor `system:keys-cli`).
  *
  * Where: locally (default) the DynamoDB of the `npm start` running on DATA_DIR (found through
@@ -24,7 +27,8 @@ import { isAlive, LOCAL_RESOURCES, readRuntime } from '../local/runtime-file.ts'
 import { dynamoTenantStore, type TenantStore } from '../shared/store/tenant.store.ts';
 import { dynamoAuditStore, type AuditStore } from '../shared/store/audit.store.ts';
 import { recordAudit } from '../shared/audit/audit.ts';
-import { ensureTenant, issueKey, listKeys, revokeKey } from '../shared/domain/tenants.ts';
+import { ensureTenant, issueKey, listKeys, revokeKey, setFairUseLimit } from '../shared/domain/tenants.ts';
+import { DEFAULT_FAIR_USE, isFairUseLimit, type FairUseLimit, type TrafficClass } from '../shared/domain/rate-limit.ts';
 import { TenantIdSchema } from '../shared/domain/tenant.schema.ts';
 import { keyDetail, KEY_SCOPES, type KeyScope } from '../shared/domain/api-key.ts';
 import { DomainError } from '../shared/domain/errors.ts';
@@ -32,6 +36,7 @@ import { DomainError } from '../shared/domain/errors.ts';
 const USAGE = `usage: npm run keys -- create --tenant NAME [--scope all|events|read]
        npm run keys -- list [--tenant NAME]
        npm run keys -- revoke KEY_ID [--tenant NAME]
+       npm run keys -- limits --tenant NAME [--secret RATE/BURST|default] [--publishable RATE/BURST|default]
 options: --scope SCOPE          create one secret key limited to: events (POST /v1/events only, every type),
                                 read (GET routes only, not the keys) or all (everything); without it, a full
                                 secret key and a publishable key
@@ -54,6 +59,8 @@ async function main(argv: string[]): Promise<void> {
     options: {
       tenant: { type: 'string', short: 't' },
       scope: { type: 'string' },
+      secret: { type: 'string' },
+      publishable: { type: 'string' },
       'stack-outputs': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -83,9 +90,14 @@ async function main(argv: string[]): Promise<void> {
     if (rest.length) throw new UsageError(`unexpected ${rest.join(' ')}`);
   } else if (command === 'revoke') {
     if (rest.length !== 1) throw new UsageError('revoke needs exactly one KEY_ID');
+  } else if (command === 'limits') {
+    if (tenantArg === undefined) throw new UsageError('limits needs --tenant NAME');
+    if (rest.length) throw new UsageError(`unexpected ${rest.join(' ')}`);
   } else {
     throw new UsageError(`unknown command ${command}`);
   }
+  if (command !== 'limits' && (values.secret !== undefined || values.publishable !== undefined)) throw new UsageError('--secret and --publishable apply only to limits');
+  const limitArgs = { secret: parseLimit('--secret', values.secret), publishable: parseLimit('--publishable', values.publishable) };
 
   const target = await connect(values['stack-outputs']);
   try {
@@ -94,6 +106,7 @@ async function main(argv: string[]): Promise<void> {
     console.error(`(${target.where})`);
     if (command === 'create') await create(store, audit, tenantId, scope as KeyScope | undefined);
     else if (command === 'list') await list(store, tenantId);
+    else if (command === 'limits') await limits(store, tenantId, limitArgs);
     else await revoke(store, audit, tenantId, rest[0]!);
   } finally {
     await target.close();
@@ -115,6 +128,28 @@ async function create(store: TenantStore, audit: AuditStore, tenantId: string, s
   console.log(`secret key:       ${secret.key}   (key id ${secret.keyId}, scope ${secret.scope}${scope ? `: ${SCOPE_WORDS[scope]}` : ''})`);
   if (publishable) console.log(`publishable key:  ${publishable.key}   (key id ${publishable.keyId})`);
   console.log(`Keep ${publishable ? 'them' : 'it'} now: only hashes are stored, keys cannot be shown again.`);
+}
+
+/** `RATE/BURST` (e.g. 50/500), `default`, or absent (no change). */
+function parseLimit(option: string, raw: string | undefined): FairUseLimit | 'default' | undefined {
+  if (raw === undefined || raw === 'default') return raw;
+  const m = /^(\d+(?:\.\d+)?)\/(\d+)$/.exec(raw);
+  const limit = m ? { rate: Number(m[1]), burst: Number(m[2]) } : undefined;
+  if (!limit || !isFairUseLimit(limit)) throw new UsageError(`${option} "${raw}": must be RATE/BURST (requests per second above 0 / a burst of at least 1, e.g. 50/500) or default`);
+  return limit;
+}
+
+async function limits(store: TenantStore, tenantId: string, changes: Record<TrafficClass, FairUseLimit | 'default' | undefined>) {
+  if (!(await store.getTenant(tenantId))) throw new UsageError(`tenant ${tenantId} does not exist`);
+  for (const traffic of ['secret', 'publishable'] as const) {
+    const change = changes[traffic];
+    if (change !== undefined) await setFairUseLimit(store, tenantId, traffic, change === 'default' ? undefined : change);
+  }
+  const own = (await store.getTenant(tenantId))!.fairUse ?? {};
+  for (const traffic of ['secret', 'publishable'] as const) {
+    const limit = own[traffic];
+    console.log(`${traffic} keys: ${limit ? `${limit.rate}/s, bursts of ${limit.burst} (this tenant's own)` : `the deployment default (FAIR_USE_${traffic.toUpperCase()}_RATE/_BURST; ${DEFAULT_FAIR_USE[traffic].rate}/s, bursts of ${DEFAULT_FAIR_USE[traffic].burst} unless set)`}`);
+  }
 }
 
 const SCOPE_WORDS: Record<KeyScope, string> = { all: 'everything', events: 'POST /v1/events only', read: 'GET routes only, not the keys' };

@@ -18,8 +18,13 @@ import { dynamoPrivacyStore } from '../shared/store/privacy.store.ts';
 import { runRetention } from '../shared/privacy/retention.ts';
 import { errorReportFiles } from '../shared/import/error-report.ts';
 import { s3ObjectStore } from '../shared/import/object-store.ts';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { dynamoTenantSecrets } from '../shared/store/secret.store.ts';
+import { masterKeyWrapper, secretBox, type SecretBox } from '../shared/secrets/envelope.ts';
+import { kmsKeyWrapper } from '../shared/secrets/kms-key.ts';
+import { loadOrCreateMasterKey, masterKeyFile } from '../shared/secrets/master-key-file.ts';
 
-const USAGE = 'usage: npm run retention [-- --now 2026-06-01T00:00:00Z]\nenv:   DATA_DIR (default .data) for the local instance; TABLE_NAME and IMPORT_BUCKET without DYNAMODB_ENDPOINT for AWS';
+const USAGE = 'usage: npm run retention [-- --now 2026-06-01T00:00:00Z]\nenv:   DATA_DIR (default .data) for the local instance; TABLE_NAME, IMPORT_BUCKET and SECRETS_KMS_KEY_ID (stack output SecretsKeyArn) without DYNAMODB_ENDPOINT for AWS';
 
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { now: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
@@ -31,12 +36,16 @@ async function main(argv: string[]): Promise<void> {
   let s3: S3Client;
   let tableName: string;
   let importBucket: string;
+  let secrets: SecretBox;
   if (process.env.TABLE_NAME && !process.env.DYNAMODB_ENDPOINT) {
     if (!process.env.IMPORT_BUCKET) throw new Error('IMPORT_BUCKET must be set with TABLE_NAME (the import bucket of the stack)');
     client = new DynamoDBClient({});
     s3 = new S3Client({});
     tableName = process.env.TABLE_NAME;
     importBucket = process.env.IMPORT_BUCKET;
+    // Erasing creates or opens the tenant's privacy secret, sealed with the stack's KMS key (output SecretsKeyArn).
+    if (!process.env.SECRETS_KMS_KEY_ID) throw new Error('SECRETS_KMS_KEY_ID must be set with TABLE_NAME (the SecretsKeyArn output of the stack)');
+    secrets = secretBox(kmsKeyWrapper(new KMSClient({}), process.env.SECRETS_KMS_KEY_ID));
   } else {
     const dataDir = resolve(process.env.DATA_DIR ?? '.data');
     const runtime = readRuntime(dataDir);
@@ -45,10 +54,11 @@ async function main(argv: string[]): Promise<void> {
     s3 = s3Client(runtime.s3Endpoint);
     tableName = runtime.tableName;
     importBucket = runtime.importBucket;
+    secrets = secretBox(masterKeyWrapper(() => loadOrCreateMasterKey(masterKeyFile(dataDir))));
   }
   try {
     const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-    const stores = { privacy: dynamoPrivacyStore(db, tableName), reportFiles: errorReportFiles(s3ObjectStore(s3), importBucket) };
+    const stores = { privacy: dynamoPrivacyStore(db, tableName, dynamoTenantSecrets(db, tableName, secrets)), reportFiles: errorReportFiles(s3ObjectStore(s3), importBucket) };
     const report = await runRetention(stores, now ? { now: () => now } : {});
     if (!report.tenants.length) console.log('No tenant has a retention setting (PATCH /v1/settings { "retention": { "inactiveMonths": 36 } }).');
     for (const t of report.tenants) console.log(`tenant ${t.tenantId}: erased ${t.erased} customer${t.erased === 1 ? '' : 's'} with no contact since ${t.cutoff}`);

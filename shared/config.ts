@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { DEFAULT_FAIR_USE } from './domain/rate-limit.ts';
 
 /**
  * Configuration, read once from the environment and validated: a function with a missing or wrong
@@ -37,6 +38,21 @@ const ConfigSchema = z.object({
    * (cursorKey throws) rather than sign with a key anyone could know.
    */
   CURSOR_SECRET: z.string().min(32).optional(),
+  /**
+   * The key that seals the per-tenant secrets (shared/secrets/): on AWS the stack's KMS key (set by CDK on the
+   * functions with `kms` access); locally a master key file in DATA_DIR, created on first use (set by
+   * `npm start` and the tests). One of them must be set where a tenant secret is used.
+   */
+  SECRETS_KMS_KEY_ID: z.string().min(1).optional(),
+  SECRETS_MASTER_KEY_FILE: z.string().min(1).optional(),
+  /**
+   * Fair use per tenant (shared/domain/rate-limit.ts): the deployment's default sustained requests per second
+   * and burst, for secret-key and publishable-key traffic apart; a tenant item's `fairUse` overrides them.
+   */
+  FAIR_USE_SECRET_RATE: z.coerce.number().positive().max(10_000).default(DEFAULT_FAIR_USE.secret.rate),
+  FAIR_USE_SECRET_BURST: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_FAIR_USE.secret.burst),
+  FAIR_USE_PUBLISHABLE_RATE: z.coerce.number().positive().max(10_000).default(DEFAULT_FAIR_USE.publishable.rate),
+  FAIR_USE_PUBLISHABLE_BURST: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_FAIR_USE.publishable.burst),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -96,13 +96,20 @@ export interface Access {
   /**
    * The table and its indexes. `read`: GetItem, Query, Scan, BatchGetItem, ConditionCheckItem. `write`: those
    * and PutItem, UpdateItem, DeleteItem, BatchWriteItem. An audit entry, a rate-limit counter or a secret
-   * created on first use are writes. Every keyed route reads (its key and tenant).
+   * created on first use are writes. Every keyed route reads (its key and tenant) and counts its request in
+   * its tenant's fair-use counter (UpdateItem on `RATE#` items only, granted to every keyed route by infra/api.ts).
    */
   table: 'none' | 'read' | 'write';
   importBucket?: BucketAccess<ImportPrefix>;
   exportBucket?: BucketAccess<ExportPrefix>;
   /** states:StartExecution on these workflows' state machines, and `<WORKFLOW>_STATE_MACHINE_ARN` for each. */
   startWorkflows?: readonly Workflow[];
+  /**
+   * The key sealing the per-tenant secrets (shared/secrets/), with their encryption context only, and
+   * SECRETS_KMS_KEY_ID. `decrypt`: open existing secrets (check a link, a suppression hash, erasure marks);
+   * `encrypt`: also create a tenant's secret on first use (kms:GenerateDataKey).
+   */
+  kms?: 'decrypt' | 'encrypt';
   /** ses:SendEmail/ses:SendRawEmail as the configured identity and From address only, and MAIL_FROM. */
   sendMail?: true;
   /** lambda:InvokeFunction on the function itself (by its fixed name): a long job continues in a fresh invocation. */
@@ -113,8 +120,8 @@ export interface Access {
 
 /**
  * Error statuses a route may answer, as problem+json (and, on a `page` route, the errors its row describes as
- * a page too). The OpenAPI document adds, for every row: 400 when it takes a body or a query, 401 and 403 when
- * it needs a key, 404 when its path names something, 413 when it takes a body (shared/http/limits.ts).
+ * a page too). The OpenAPI document adds, for every row: 400 when it takes a body or a query, 401, 403 and 429
+ * (fair use) when it needs a key, 404 when its path names something, 413 when it takes a body (shared/http/limits.ts).
  * `errors` declares the others, or says more about one of those.
  */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 429;
@@ -171,7 +178,7 @@ export const ROUTES: ApiRoute[] = [
   }),
 
   r('POST', '/v1/customers', 'CreateCustomer', 'customers/create-customer', 'admin', {
-    access: { table: 'write' },
+    access: { table: 'write', kms: 'decrypt' },
     summary: 'Create a customer',
     body: CreateCustomerSchema,
     status: 201,
@@ -195,7 +202,7 @@ export const ROUTES: ApiRoute[] = [
     },
   }),
   r('PATCH', '/v1/customers/{id}', 'UpdateCustomer', 'customers/update-customer', 'admin', {
-    access: { table: 'write' },
+    access: { table: 'write', kms: 'decrypt' },
     summary: 'Partial update (null clears a field); If-Match for optimistic concurrency',
     body: UpdateCustomerSchema,
     headers: api.IfMatchHeaderSchema,
@@ -305,21 +312,21 @@ export const WORKERS = {
     entry: 'functions/imports/import-csv.handler.ts',
     // Reads, then deletes, exactly the uploaded version; writes the error report; continues a large file by
     // invoking itself.
-    access: { table: 'write', importBucket: { read: ['imports/'], delete: ['imports/'], write: ['reports/'], versions: true }, invokeSelf: true },
+    access: { table: 'write', importBucket: { read: ['imports/'], delete: ['imports/'], write: ['reports/'], versions: true }, invokeSelf: true, kms: 'decrypt' },
   },
   /** Tasks of the export state machine (one function, the task name picks the step). */
   exportTask: {
     name: 'ExportTask',
     entry: 'functions/exports/export-task.handler.ts',
     // Moves the export record through its statuses; writes parts, combines them (multipart), deletes the parts.
-    access: { table: 'write', exportBucket: { read: ['exports/'], write: ['exports/'], delete: ['exports/'], multipart: true } },
+    access: { table: 'write', exportBucket: { read: ['exports/'], write: ['exports/'], delete: ['exports/'], multipart: true }, kms: 'decrypt' },
   },
   /** Privacy (issue 6): daily schedule (EventBridge); erases customers past their tenant's retention. */
   retention: {
     name: 'Retention',
     entry: 'functions/retention/run-retention.handler.ts',
     // Erasure rewrites the import error reports that quote the person.
-    access: { table: 'write', importBucket: { write: ['reports/'] } },
+    access: { table: 'write', importBucket: { write: ['reports/'] }, kms: 'encrypt' },
   },
 } as const satisfies Record<string, Worker>;
 
@@ -334,7 +341,7 @@ ROUTES.push(
   r('POST', '/v1/events', 'IngestEvent', 'events/ingest-event', 'events', {
     // Writes: events, cards and, for publishable keys, rate-limit counters (counted before validation).
     // Mails the double opt-in confirmation of a newsletter sign-up.
-    access: { table: 'write', sendMail: true },
+    access: { table: 'write', sendMail: true, kms: 'encrypt' },
     summary:
       'Capture an event; idempotent on eventId. Secret key: any type, answers { customerId, created, brief? }. Publishable key: contact_form.submitted, newsletter.subscribed, message.received only (others 403), fills empty fields only, answers 202 { accepted: true }',
     body: EventRequestSchema,
@@ -355,14 +362,14 @@ ROUTES.push(
   // The double opt-in link mailed to a person: no key, the signed token is the authority. GET shows a page
   // with a button (mail scanners open links); only its POST confirms.
   r('GET', '/v1/consent/confirm', 'ConfirmConsentPage', 'events/confirm-consent-page', 'public', {
-    access: { table: 'read' },
+    access: { table: 'read', kms: 'decrypt' },
     summary: 'Double opt-in link (no key), as mailed to the person: an HTML page with a button; opening it changes nothing (mail scanners open links)',
     query: api.LinkTokenQuerySchema,
     page: true,
     errors: { 400: 'The link is altered, foreign or expired (a page that says so)' },
   }),
   r('POST', '/v1/consent/confirm', 'ConfirmConsent', 'events/confirm-consent', 'public', {
-    access: { table: 'write' },
+    access: { table: 'write', kms: 'decrypt' },
     summary: "The page's button (no key): grants newsletter consent, source double-opt-in; answers a page to a browser (form field token), JSON otherwise",
     query: api.LinkTokenOptionalQuerySchema,
     form: api.ConfirmFormSchema,
@@ -451,7 +458,7 @@ ROUTES.push(
     errors: { 403: 'No Origin, no publishable key, an unknown key or an origin its tenant does not allow: no CORS headers, the browser will not send the POST' },
   }),
   r('POST', '/v1/customers/{id}/merge', 'MergeCustomer', 'customers/merge-customer', 'admin', {
-    access: { table: 'write' },
+    access: { table: 'write', kms: 'decrypt' },
     summary: 'Fold a duplicate (otherId) into this customer: history, states, ledger, stats, tags; the other id then answers 301. Repeatable',
     body: MergeBodySchema,
     response: CustomerCardSchema,
@@ -474,13 +481,13 @@ ROUTES.push(
   }),
   r('DELETE', '/v1/customers/{id}', 'EraseCustomer', 'privacy/erase-customer', 'admin', {
     // Rewrites the import error reports that quote the person.
-    access: { table: 'write', importBucket: { write: ['reports/'] } },
+    access: { table: 'write', importBucket: { write: ['reports/'] }, kms: 'encrypt' },
     summary: 'GDPR erasure: every item about the person goes; their email and phone are suppressed (keyed hash only)',
     status: 204,
     errors: { 409: 'The customer kept changing while being erased: send the DELETE again' },
   }),
   r('DELETE', '/v1/customers', 'EraseCustomerByEmail', 'privacy/erase-customer-by-email', 'admin', {
-    access: { table: 'write', importBucket: { write: ['reports/'] } },
+    access: { table: 'write', importBucket: { write: ['reports/'] }, kms: 'encrypt' },
     summary: 'GDPR erasure of the customer with this email (?email=...)',
     query: api.EraseByEmailQuerySchema,
     status: 204,
@@ -497,7 +504,7 @@ ROUTES.push(
   }),
   r('POST', '/v1/customers/{id}/unsubscribe-link', 'CreateUnsubscribeLink', 'privacy/create-unsubscribe-link', 'admin', {
     // Writes the tenant's privacy secret on first use.
-    access: { table: 'write' },
+    access: { table: 'write', kms: 'encrypt' },
     summary: 'A signed, expiring unsubscribe link for a newsletter (also for List-Unsubscribe)',
     body: UnsubscribeLinkSchema,
     response: UnsubscribeLinkAnswerSchema,
@@ -505,14 +512,14 @@ ROUTES.push(
   // The link in a newsletter: no key, the signed token is the authority. GET shows a page with a button;
   // POST (that button, or RFC 8058 one-click from a mail client) unsubscribes.
   r('GET', '/v1/unsubscribe', 'Unsubscribe', 'privacy/unsubscribe', 'public', {
-    access: { table: 'read' },
+    access: { table: 'read', kms: 'decrypt' },
     summary: 'Unsubscribe link (no key): an HTML page with a button; opening it changes nothing (mail scanners open links)',
     query: api.LinkTokenQuerySchema,
     page: true,
     errors: { 400: 'The link is altered, foreign or expired (a page that says so)' },
   }),
   r('POST', '/v1/unsubscribe', 'UnsubscribeOneClick', 'privacy/unsubscribe-one-click', 'public', {
-    access: { table: 'write' },
+    access: { table: 'write', kms: 'decrypt' },
     summary: "Withdraws newsletter consent (no key): the page's button, or RFC 8058 one-click from a mail client; a page to a browser, JSON otherwise",
     query: api.LinkTokenOptionalQuerySchema,
     form: api.UnsubscribeFormSchema,

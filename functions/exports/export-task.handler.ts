@@ -1,4 +1,4 @@
-import { exportStore } from '#shared/http/stores/exports.ts';
+import { exportWorkerStore } from '#shared/http/stores/export-worker.ts';
 import { exportFiles } from '#shared/http/stores/export-files.ts';
 import { combine, markFailed, plan, record, writePart, type ExportStepDeps } from '#shared/exports/export-steps.ts';
 import { logger, logTenant } from '#shared/logger.ts';
@@ -23,7 +23,7 @@ export const handler = worker(async (event: { step: keyof typeof STEPS; input: u
   const { tenantId, exportId } = (event.input ?? {}) as { tenantId?: string; exportId?: string };
   logTenant(tenantId);
   logger.info('export step', { step: event.step, exportId });
-  const result = (await run({ exports: exportStore(), files: exportFiles() }, event.input as never)) ?? null;
+  const result = (await run({ exports: exportWorkerStore(), files: exportFiles() }, event.input as never)) ?? null;
   if (event.step === 'record') countBusiness({ ExportsCompleted: 1 });
   if (event.step === 'markFailed') countBusiness({ ExportsFailed: 1 });
   return result;

@@ -1,4 +1,5 @@
 import type { CountryCode } from 'libphonenumber-js';
+import type { FairUseOverride } from './rate-limit.ts';
 
 /**
  * A tenant (a business) and its settings: plain data and pure functions, no schema. The key check of every
@@ -33,6 +34,12 @@ export interface Tenant {
   autoTags?: { tag: string; filter: Record<string, unknown> }[];
   /** The tag catalogue, in display order. */
   tags: string[];
+  /**
+   * Fair use (./rate-limit.ts): the operator's override of the deployment's default limits for this tenant
+   * (`npm run keys -- limits`, docs/production-limits.md). Not a setting the tenant can change,
+   * nor one the settings show.
+   */
+  fairUse?: FairUseOverride;
   createdAt: string;
   updatedAt: string;
 }
@@ -54,6 +61,6 @@ export function newTenant(id: string, name: string, now: string): Tenant {
 }
 
 export function settingsView(t: Tenant) {
-  const { tags: _tags, ...rest } = t;
+  const { tags: _tags, fairUse: _fairUse, ...rest } = t;
   return rest;
 }

@@ -5,6 +5,7 @@ import { newTenant, settingsView, type Tenant } from './tenant.ts';
 import type { SettingsPatch } from './tenant.schema.ts';
 import { ConflictError, NotFoundError, ValidationError, invalid } from './errors.ts';
 import type { FilterSchema } from './customer-filter.ts';
+import { isFairUseLimit, type FairUseLimit, type FairUseOverride, type TrafficClass } from './rate-limit.ts';
 
 const now = () => new Date().toISOString();
 
@@ -54,6 +55,23 @@ export async function updateSettings(store: TenantStore, id: string, patch: Sett
     return { ...t, ...patch };
   });
   return { settings: settingsView(tenant), changed };
+}
+
+// ---- Fair use (operator) ----
+
+/**
+ * Sets (or, with undefined, removes) a tenant's own fair-use limits for one kind of key, in place of the
+ * deployment defaults (./rate-limit.ts). An operator's act (`npm run keys -- limits`), not a setting.
+ */
+export async function setFairUseLimit(store: TenantStore, tenantId: string, traffic: TrafficClass, limit: FairUseLimit | undefined): Promise<FairUseOverride> {
+  if (limit && !isFairUseLimit(limit)) throw invalid(traffic, 'needs a rate above 0 and a whole burst of at least 1');
+  const tenant = await changeTenant(store, tenantId, (t) => {
+    const { [traffic]: _old, ...others } = t.fairUse ?? {};
+    const fairUse: FairUseOverride = limit ? { ...others, [traffic]: limit } : others;
+    const { fairUse: _previous, ...rest } = t;
+    return Object.keys(fairUse).length ? { ...rest, fairUse } : rest;
+  });
+  return tenant.fairUse ?? {};
 }
 
 // ---- API keys ----

@@ -4,6 +4,7 @@ import { mayCall } from '../domain/api-key.ts';
 import { ForbiddenError, UnauthorizedError } from '../domain/errors.ts';
 import { errorToProblem } from './problem.ts';
 import { tenantStore } from './stores/tenants.ts';
+import { fairUseLimiter } from './stores/rate-limits.ts';
 import { httpStack, toRequest, toResult, type ApiHandler, type ApiRequest, type Handler } from './public-api.ts';
 import { logTenant } from '../logger.ts';
 
@@ -31,7 +32,8 @@ function presentedKey(headers: Record<string, string | undefined>, query: Record
 }
 
 /**
- * The middy stack of every keyed route: parse the request, check the key and its scope, run the handler,
+ * The middy stack of every keyed route: parse the request, check the key and its scope, count the request
+ * against the tenant's fair-use limit (429 with Retry-After when its window is full), run the handler,
  * add per-tenant CORS headers, and turn every error into problem+json. The key check reads the tenant
  * store only (routes without a key use `publicApi`, which reads none).
  * Key checks live here rather than in an API Gateway authorizer so that answers are proper 401/403
@@ -52,6 +54,9 @@ export function api(scope: Exclude<Scope, 'public'>, fn: Handler<AuthedRequest>)
     const cors = originAllowed ? { 'access-control-allow-origin': origin!, vary: 'Origin' } : undefined;
     let res;
     try {
+      // Fair use per tenant, counted only for requests the key may make (a refused key costs no count);
+      // inside the try so an allowed website can read its 429 too.
+      await fairUseLimiter().admit({ tenantId: principal.tenant.id, traffic: principal.key.kind, override: principal.tenant.fairUse });
       res = toResult(await fn({ ...req, principal }));
     } catch (error) {
       // An allowed website must be able to read a 400 or a 429 too, or its script sees only "network error".

@@ -128,6 +128,8 @@ function errorStatuses(route: ApiRoute): ErrorStatus[] {
   if (route.scope !== 'public') {
     statuses.add(401);
     statuses.add(403);
+    // Fair use per tenant (shared/domain/rate-limit.ts): every keyed request is counted.
+    statuses.add(429);
   }
   if (/\{\w+\}/.test(route.path)) statuses.add(404);
   if (route.body || route.form) statuses.add(413);

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 
 import type { EventAnswer } from '../events/event.schema.ts';
 import type { EventCard, SubjectState } from '../events/merge.ts';
@@ -9,13 +8,14 @@ import { cardEntity, cardWriteItems, historyEntity, monthCounterUpdate, purchase
 import { decodeCursor, encodeCursor, skPosition } from './cursor.ts';
 import { HISTORY_PREFIX, eventKeys, keys, privacyKeys } from './keys.ts';
 import { withConflictRetry } from './retry.ts';
+import type { TenantSecrets } from './secret.store.ts';
 import type { EventStore } from '../events/event.ports.ts';
 export type { HistoryItem, EventWrite, EventWriteResult, EventStore } from '../events/event.ports.ts';
 
 const subjectKey = (tenantId: string, customerId: string, s: { kind: 'booking' | 'order'; id: string }) =>
   s.kind === 'booking' ? eventKeys.bookingState(tenantId, customerId, s.id) : eventKeys.orderState(tenantId, customerId, s.id);
 
-export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string): EventStore {
+export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, secrets: TenantSecrets): EventStore {
   const get = async (Key: Record<string, string>) => (await db.send(new GetCommand({ TableName, Key, ConsistentRead: true }))).Item;
 
   return {
@@ -122,22 +122,11 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string):
     },
 
     async findConsentSecret(tenantId) {
-      return (await get(eventKeys.consentSecret(tenantId)))?.secret as string | undefined;
+      return secrets.find(tenantId, 'consent');
     },
 
     async consentSecret(tenantId) {
-      const Key = eventKeys.consentSecret(tenantId);
-      const existing = await get(Key);
-      if (existing) return existing.secret as string;
-      const secret = randomBytes(32).toString('base64url');
-      try {
-        await db.send(new PutCommand({ TableName, Item: { ...Key, entity: 'consentSecret', secret }, ConditionExpression: 'attribute_not_exists(pk)' }));
-        return secret;
-      } catch (e) {
-        // Two first uses at once: the one that was stored is the secret.
-        if (e instanceof ConditionalCheckFailedException) return (await get(Key))!.secret as string;
-        throw e;
-      }
+      return secrets.getOrCreate(tenantId, 'consent');
     },
 
     async countRequest(tenantId, subject, windowStart, windowSeconds) {

@@ -10,6 +10,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Customer } from '../domain/customer.schema.ts';
 import type { ResolvedFilter } from '../domain/customer-filter.ts';
+import type { TenantSecrets } from './secret.store.ts';
 import type { ExportRecord } from '../exports/export.schema.ts';
 import { cardEntity, internalSet } from './entities.ts';
 import { exportKeys, privacyKeys } from './keys.ts';
@@ -33,7 +34,11 @@ const fromItem = (item: Record<string, unknown>): ExportRecord => {
   return out as unknown as ExportRecord;
 };
 
-export function dynamoExportStore(db: DynamoDBDocumentClient, TableName: string): ExportStore {
+/**
+ * `secrets` only where exports are written (the export task reads erasure marks with the privacy secret);
+ * the API's export routes never do, and leave them out so they carry no KMS client.
+ */
+export function dynamoExportStore(db: DynamoDBDocumentClient, TableName: string, secrets?: TenantSecrets): ExportStore {
   /**
    * Indexes are eventually consistent: a customer erased a moment ago can still be in a list index. Erasure
    * deletes the card in one transaction with an erasure mark (the HMAC of the customer id, kept a few days:
@@ -42,8 +47,9 @@ export function dynamoExportStore(db: DynamoDBDocumentClient, TableName: string)
    * has never erased anyone (erasure creates the secret before it deletes anything): no Query at all.
    */
   async function recentErasures(tenantId: string): Promise<RecentErasures | undefined> {
-    const { Item } = await db.send(new GetCommand({ TableName, Key: privacyKeys.secret(tenantId), ConsistentRead: true }));
-    if (!Item?.secret) return undefined;
+    if (!secrets) throw new Error('this export store was built without the tenant secrets: erasure marks cannot be checked');
+    const secret = await secrets.find(tenantId, 'privacy');
+    if (!secret) return undefined;
     const marks = new Set<string>();
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
@@ -60,7 +66,7 @@ export function dynamoExportStore(db: DynamoDBDocumentClient, TableName: string)
       for (const item of page.Items ?? []) marks.add(item.sk as string);
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
-    return { secret: Item.secret as string, marks };
+    return { secret, marks };
   }
 
   return {

@@ -227,3 +227,14 @@ export const basketKeys = {
   /** Which recompute's stored rules/keywords the routes read (in the tenant's insights partition). */
   published: (tenantId: string, kind: 'rules' | 'keywords') => ({ pk: insightKeys.insightsPk(tenantId), sk: `PUBLISHED#${kind}` }),
 };
+// ---- Fair use (issue 12): per-tenant request counters ----
+export const fairUseKeys = {
+  /**
+   * One counter item per tenant, traffic class (`secret` | `publishable`) and fixed window; it expires (ttl).
+   * Its own partition key per window, and a prefix of its own (`RATE#`): the functions that only read the
+   * table may update these items and no others (IAM `dynamodb:LeadingKeys`, infra/access.ts).
+   */
+  window: (tenantId: string, traffic: string, windowStart: number) => ({ pk: `${FAIR_USE_PREFIX}${tenantId}#${traffic}#${windowStart}`, sk: 'COUNT' }),
+};
+/** The leading characters of every fair-use counter's partition key (and of no other item's). */
+export const FAIR_USE_PREFIX = 'RATE#';

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   DeleteCommand,
   GetCommand,
@@ -17,6 +16,7 @@ import { auditItem } from './audit.store.ts';
 import { CARD_SK, CONFLICT_REF_PREFIX, CONSENT_PREFIX, HISTORY_PREFIX, IMPORT_REPORT_PREFIX, STATE_PREFIX, basketKeys, eventKeys, insightKeys, keys, privacyKeys } from './keys.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
 import { batchGetAll, deleteAll, withConflictRetry } from './retry.ts';
+import type { TenantSecrets } from './secret.store.ts';
 import { ERASURE_MARK_DAYS, erasureMark } from '../privacy/hmac.ts';
 import type { PartitionContents, ReportEntry, PrivacyStore } from '../privacy/privacy.ports.ts';
 export type { PartitionContents, ReportEntry, PrivacyStore } from '../privacy/privacy.ports.ts';
@@ -24,9 +24,7 @@ export type { PartitionContents, ReportEntry, PrivacyStore } from '../privacy/pr
 type Key = { pk: string; sk: string };
 type Item = Record<string, unknown>;
 
-export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string): PrivacyStore {
-  /** A secret never changes once created, so a warm function keeps it. */
-  const secrets = new Map<string, string>();
+export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string, secrets: TenantSecrets): PrivacyStore {
   const get = async (Key: Key) => (await db.send(new GetCommand({ TableName, Key, ConsistentRead: true }))).Item;
 
   /** Removes from card `cardId` the identity conflicts that quote customer `erasedId` (version-checked, retried). */
@@ -69,27 +67,11 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
 
   return {
     async findPrivacySecret(tenantId) {
-      const cached = secrets.get(tenantId);
-      if (cached) return cached;
-      const secret = (await get(privacyKeys.secret(tenantId)))?.secret as string | undefined;
-      if (secret) secrets.set(tenantId, secret);
-      return secret;
+      return secrets.find(tenantId, 'privacy');
     },
 
     async privacySecret(tenantId) {
-      const existing = await this.findPrivacySecret(tenantId);
-      if (existing) return existing;
-      const Key = privacyKeys.secret(tenantId);
-      const secret = randomBytes(32).toString('base64url');
-      try {
-        await db.send(new PutCommand({ TableName, Item: { ...Key, entity: 'privacySecret', secret }, ConditionExpression: 'attribute_not_exists(pk)' }));
-        secrets.set(tenantId, secret);
-        return secret;
-      } catch (e) {
-        // Two first uses at once: the stored one is the secret.
-        if (e instanceof ConditionalCheckFailedException) return (await this.findPrivacySecret(tenantId))!;
-        throw e;
-      }
+      return secrets.getOrCreate(tenantId, 'privacy');
     },
 
     async suppressedHashes(tenantId, hashes) {

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { INSIGHTS_WORKERS, ROUTES, WORKERS } from '../../shared/routes.ts';
 import type { ClientelaFunction } from '../../infra/constructs/function.ts';
 import type { ClientelaStack } from '../../infra/clientela-stack.ts';
-import { logicalId, resourcesOfType, roleActions, roleStatements, synthClientela, SYNTH_TIMEOUT_MS, type TemplateJson } from './support.ts';
+import { logicalId, resourcesOfType, roleStatements, synthClientela, SYNTH_TIMEOUT_MS, type TemplateJson } from './support.ts';
 
 let json: TemplateJson;
 let stack: ClientelaStack;
@@ -142,6 +142,8 @@ type Grants = {
   startWorkflows?: string[];
   sendMail?: true;
   invokeSelf?: true;
+  /** The key sealing the tenant secrets: open them (`decrypt`), or also create them (`encrypt`). */
+  kms?: 'decrypt' | 'encrypt';
 };
 const NONE: Grants = { table: 'none' };
 const READ: Grants = { table: 'read' };
@@ -151,11 +153,11 @@ const EXPECTED_GRANTS: Record<string, Grants> = {
   Health: NONE,
   OpenApi: NONE,
 
-  CreateCustomer: WRITE,
+  CreateCustomer: { table: 'read-write', kms: 'decrypt' }, // is the email or phone an erased person's? (suppression hash)
   ListCustomers: READ,
   GetCustomer: READ,
-  UpdateCustomer: WRITE,
-  MergeCustomer: WRITE,
+  UpdateCustomer: { table: 'read-write', kms: 'decrypt' },
+  MergeCustomer: { table: 'read-write', kms: 'decrypt' },
   CustomerDuplicates: READ,
 
   ListTags: READ,
@@ -172,11 +174,11 @@ const EXPECTED_GRANTS: Record<string, Grants> = {
   GetImport: { table: 'read', s3: ['s3:GetObject import/reports/*'] }, // signs the error report link
   UndoImport: WRITE, // no file: it used to be allowed to write uploads (a path-prefix guess)
 
-  IngestEvent: { table: 'read-write', sendMail: true }, // rate-limit counters are writes; mails the double opt-in
+  IngestEvent: { table: 'read-write', sendMail: true, kms: 'encrypt' }, // rate-limit counters are writes; mails the double opt-in, signed with the consent secret it creates on first use
   ListHistory: READ,
   PreflightEvents: READ,
-  ConfirmConsentPage: READ,
-  ConfirmConsent: WRITE,
+  ConfirmConsentPage: { table: 'read', kms: 'decrypt' },
+  ConfirmConsent: { table: 'read-write', kms: 'decrypt' },
 
   ListSegments: READ,
   CreateSegment: WRITE,
@@ -190,12 +192,12 @@ const EXPECTED_GRANTS: Record<string, Grants> = {
   GetExport: { table: 'read', s3: ['s3:GetObject export/exports/*'] }, // signs the download link
 
   ListConsents: READ,
-  EraseCustomer: { table: 'read-write', s3: ['s3:PutObject import/reports/*'] }, // rewrites error reports quoting the person
-  EraseCustomerByEmail: { table: 'read-write', s3: ['s3:PutObject import/reports/*'] },
+  EraseCustomer: { table: 'read-write', s3: ['s3:PutObject import/reports/*'], kms: 'encrypt' }, // rewrites error reports quoting the person; creates the privacy secret
+  EraseCustomerByEmail: { table: 'read-write', s3: ['s3:PutObject import/reports/*'], kms: 'encrypt' },
   ExportCustomerData: WRITE, // a GET that writes: the audit entry of every access export
-  CreateUnsubscribeLink: WRITE, // the tenant's privacy secret, created on first use
-  Unsubscribe: READ,
-  UnsubscribeOneClick: WRITE,
+  CreateUnsubscribeLink: { table: 'read-write', kms: 'encrypt' }, // the tenant's privacy secret, created on first use
+  Unsubscribe: { table: 'read', kms: 'decrypt' },
+  UnsubscribeOneClick: { table: 'read-write', kms: 'decrypt' },
   ListAudit: READ,
 
   ImportCsv: {
@@ -208,12 +210,14 @@ const EXPECTED_GRANTS: Record<string, Grants> = {
       's3:PutObject import/reports/*',
     ],
     invokeSelf: true,
+    kms: 'decrypt',
   },
   ExportTask: {
     table: 'read-write',
     s3: ['s3:AbortMultipartUpload export/exports/*', 's3:DeleteObject export/exports/*', 's3:GetObject export/exports/*', 's3:PutObject export/exports/*'],
+    kms: 'decrypt', // checks rows against erasure marks
   },
-  Retention: { table: 'read-write', s3: ['s3:PutObject import/reports/*'] },
+  Retention: { table: 'read-write', s3: ['s3:PutObject import/reports/*'], kms: 'encrypt' },
 
   // Insights (issue 13).
   RequestRecompute: { table: 'read-write', startWorkflows: ['insights'] },
@@ -243,8 +247,13 @@ const GET_ROUTES_THAT_WRITE: Record<string, string> = {
 const DYNAMO_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 const DYNAMO_READS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem'];
 
+/** The fair-use counter grant every keyed route carries (infra/access.ts grantFairUseCounter); checked on its own. */
+const FAIR_USE_CONDITION = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } };
+const isFairUseCounter = (s: { Condition?: unknown }) => JSON.stringify(s.Condition) === JSON.stringify(FAIR_USE_CONDITION);
+
 describe('least privilege', () => {
-  const statementsOf = (name: string) => roleStatements(json, logicalId(functions[name].functionRole));
+  const allStatementsOf = (name: string) => roleStatements(json, logicalId(functions[name].functionRole));
+  const statementsOf = (name: string) => allStatementsOf(name).filter((s) => !isFairUseCounter(s as { Condition?: unknown }));
   /** Every (action, resource) pair of a role, statements merged or not. */
   const pairs = (name: string) =>
     statementsOf(name).flatMap((s) => [s.Action].flat().flatMap((action) => [s.Resource].flat().map((resource) => ({ action, resource }))));
@@ -274,6 +283,7 @@ describe('least privilege', () => {
       ...(starts.length ? { startWorkflows: starts } : {}),
       ...(actions.has('ses:SendEmail') ? { sendMail: true as const } : {}),
       ...(actions.has('lambda:InvokeFunction') ? { invokeSelf: true as const } : {}),
+      ...(actions.has('kms:GenerateDataKey') ? { kms: 'encrypt' as const } : actions.has('kms:Decrypt') ? { kms: 'decrypt' as const } : {}),
     };
   };
 
@@ -286,11 +296,11 @@ describe('least privilege', () => {
     expect(grantsOf(name)).toEqual(expected.s3 ? { ...expected, s3: [...expected.s3].sort() } : expected);
   });
 
-  it('roles hold no other kind of action than logs, X-Ray, DynamoDB, S3 objects, StartExecution, SES, invoking itself and its dead letters', () => {
+  it('roles hold no other kind of action than logs, X-Ray, DynamoDB, S3 objects, StartExecution, SES, invoking itself, its dead letters and the secrets key', () => {
     for (const name of Object.keys(functions)) {
       const unexpected = pairs(name)
         .map((p) => p.action)
-        .filter((a) => !/^(logs:(CreateLogStream|PutLogEvents)|xray:(PutTraceSegments|PutTelemetryRecords)|dynamodb:\w+|s3:\w+Object\w*|s3:AbortMultipartUpload|states:StartExecution|ses:Send(Raw)?Email|lambda:InvokeFunction|sqs:SendMessage)$/.test(a));
+        .filter((a) => !/^(logs:(CreateLogStream|PutLogEvents)|xray:(PutTraceSegments|PutTelemetryRecords)|dynamodb:\w+|s3:\w+Object\w*|s3:AbortMultipartUpload|states:StartExecution|ses:Send(Raw)?Email|lambda:InvokeFunction|sqs:SendMessage|kms:(Decrypt|GenerateDataKey))$/.test(a));
       expect(unexpected, name).toEqual([]);
     }
   });
@@ -320,6 +330,36 @@ describe('least privilege', () => {
     ]);
   });
 
+  it('every keyed route, and nothing else, may count its requests: UpdateItem on the fair-use counters (RATE#) only', () => {
+    const tableArn = { 'Fn::GetAtt': [logicalId(stack.stateful.table), 'Arn'] };
+    const keyed = new Set(ROUTES.filter((r) => r.scope !== 'public').map((r) => r.name));
+    expect(keyed.size).toBeGreaterThan(30);
+    for (const name of Object.keys(functions)) {
+      const counters = allStatementsOf(name).filter((s) => isFairUseCounter(s as { Condition?: unknown }));
+      expect(counters.map((s) => ({ Action: s.Action, Resource: s.Resource })), name).toEqual(keyed.has(name) ? [{ Action: 'dynamodb:UpdateItem', Resource: tableArn }] : []);
+    }
+  });
+
+  it('the secrets key: only with the tenant secrets\' encryption context, on that key only, and its id in the environment of exactly those functions', () => {
+    const keyArn = { 'Fn::GetAtt': [logicalId(stack.stateful.secretsKey), 'Arn'] };
+    for (const name of Object.keys(functions)) {
+      const statements = statementsOf(name).filter((s) => [s.Action].flat().some((a) => a.startsWith('kms:')));
+      const env = fnResource(name).Properties!.Environment?.Variables?.SECRETS_KMS_KEY_ID;
+      if (!EXPECTED_GRANTS[name]!.kms) {
+        expect(statements, name).toEqual([]);
+        expect(env, name).toBeUndefined();
+        continue;
+      }
+      expect(statements.map((s) => ({ Resource: s.Resource, Condition: (s as { Condition?: unknown }).Condition })), name).toEqual([
+        { Resource: keyArn, Condition: { StringEquals: { 'kms:EncryptionContext:app': 'clientela', 'kms:EncryptionContext:purpose': 'tenant-secrets' } } },
+      ]);
+      expect(env, name).toEqual(keyArn);
+    }
+    const [, key] = resourcesOfType(json, 'AWS::KMS::Key')[0]!;
+    expect(key.Properties!.EnableKeyRotation).toBe(true);
+    expect(key.DeletionPolicy).toBe('Retain');
+  });
+
   it('no GET route can write (template: GET route → integration → function → role), but those written down', () => {
     const integrations = Object.fromEntries(resourcesOfType(json, 'AWS::ApiGatewayV2::Integration'));
     const rolesByFunction = Object.fromEntries(
@@ -332,7 +372,10 @@ describe('least privilege', () => {
       const routeKey = r.Properties!.RouteKey as string;
       const integration = integrations[r.Properties!.Target['Fn::Join'][1][1].Ref];
       const fnId = integration.Properties!.IntegrationUri['Fn::GetAtt'][0] as string;
-      const actions = roleActions(json, rolesByFunction[fnId]!);
+      // The fair-use counter (RATE# items only) is not data: checked on its own above.
+      const actions = roleStatements(json, rolesByFunction[fnId]!)
+        .filter((s) => !isFairUseCounter(s as { Condition?: unknown }))
+        .flatMap((s) => [s.Action].flat());
       const writes = actions.filter((a) => DYNAMO_WRITES.includes(a) || /^s3:(Put|Delete|Abort)/.test(a) || /^(states|ses|lambda):/.test(a));
       if (writes.length === 0) continue;
       writers.push(routeKey);

@@ -19,6 +19,8 @@ const FUNCTIONS = {
   CreateImport: 'functions/imports/create-import.handler.ts',
   GetInsightsSummary: 'functions/insights/get-summary.handler.ts',
   InsightsTask: 'functions/insights/insights-task.handler.ts',
+  ExportTask: 'functions/exports/export-task.handler.ts',
+  Unsubscribe: 'functions/privacy/unsubscribe.handler.ts',
 };
 
 let dir: string;
@@ -44,14 +46,20 @@ describe('function bundles', () => {
     expect(sdkPackages('OpenApi')).toEqual([]);
   });
 
-  it("a keyed route's key check brings the tenant store and the DynamoDB client, nothing else", () => {
-    expect(stores('ListTags')).toEqual(['shared/store/tenant.store.ts']);
+  it("a keyed route's key check brings the tenant store, the fair-use counter and the DynamoDB client, nothing else", () => {
+    expect(stores('ListTags')).toEqual(['shared/store/rate-limit.store.ts', 'shared/store/tenant.store.ts']);
     expect(clients('ListTags')).toEqual(['@aws-sdk/client-dynamodb']);
   });
 
   it('listing exports needs no S3; a signed download link does', () => {
     expect(clients('ListExports')).toEqual(['@aws-sdk/client-dynamodb']);
     expect(clients('GetExport')).toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/client-s3']);
+  });
+
+  it('only functions that open tenant secrets carry the KMS client', () => {
+    expect(clients('ListExports')).not.toContain('@aws-sdk/client-kms');
+    expect(clients('ExportTask')).toContain('@aws-sdk/client-kms');
+    expect(clients('Unsubscribe')).toContain('@aws-sdk/client-kms');
   });
 
   it('the OpenAPI function answers the document computed while bundling, identical to the one computed at run time', async () => {

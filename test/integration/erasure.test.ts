@@ -226,7 +226,7 @@ describe('DELETE /v1/customers/{id}', () => {
       },
     } as unknown as DynamoDBDocumentClient;
     const reportFiles = (await import('../../shared/http/stores.ts')).errorReports();
-    await expect(eraseCustomer({ privacy: dynamoPrivacyStore(flaky, env.tableName), reportFiles, tenantId: TENANT, actor: skId }, id)).rejects.toThrow('Lambda timed out');
+    await expect(eraseCustomer({ privacy: dynamoPrivacyStore(flaky, env.tableName, (await import('../../shared/http/stores/secrets.ts')).tenantSecrets()), reportFiles, tenantId: TENANT, actor: skId }, id)).rejects.toThrow('Lambda timed out');
     const halfway = await mentioning(id);
     expect(halfway.length).toBeGreaterThan(0);
     expect(halfway.length).toBeLessThan(all - 100);

@@ -10,6 +10,7 @@ import { cardEntity } from '../../shared/store/entities.ts';
 import { padAmount, type SortField } from '../../shared/store/keys.ts';
 import { dynamoSegmentStore } from '../../shared/store/segment.store.ts';
 import { dynamoExportStore } from '../../shared/store/export.store.ts';
+import { dynamoTenantSecrets } from '../../shared/store/secret.store.ts';
 import { createTable, dynamoClient, startDynamo } from '../../local/emulators.ts';
 
 /**
@@ -215,7 +216,7 @@ describe('filters against DynamoDB Local equal the in-memory meaning (property)'
 
   it('counts (segment member count) and reads shard by shard (export) the same customers', async () => {
     const segments = dynamoSegmentStore(db, table);
-    const exports = dynamoExportStore(db, table);
+    const exports = dynamoExportStore(db, table, dynamoTenantSecrets(db, table, (await import('../../shared/http/stores/secrets.ts')).tenantSecretBox()));
     await fc.assert(
       fc.asyncProperty(fc.array(customerArb, { maxLength: 40 }), fc.array(filterArb, { minLength: 1, maxLength: 4 }), async (customers, filters) => {
         const tenantId = `t-${ulid().toLowerCase()}`;

@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { loadOrCreateMasterKey } from '../../shared/secrets/master-key-file.ts';
 import { createBuckets, createTable, dynamoClient, LOCAL_REGION, s3Client, startDynamo, startS3 } from '../../local/emulators.ts';
 
 declare module 'vitest' {
@@ -30,6 +31,10 @@ export const DEFAULT_TEST_RESOURCES = {
 export default async function setup(project: TestProject) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const s3Dir = mkdtempSync(join(tmpdir(), 'clientela-test-s3-'));
+  // Tenant secrets are sealed with a master key file locally (shared/secrets/); made here, once, before any worker reads it.
+  const secretsDir = mkdtempSync(join(tmpdir(), 'clientela-test-secrets-'));
+  const masterKey = join(secretsDir, 'master.key');
+  loadOrCreateMasterKey(masterKey);
   const [dynamo, s3] = await Promise.all([startDynamo(), startS3({ dir: s3Dir })]);
 
   const ddb = dynamoClient(dynamo.endpoint);
@@ -47,6 +52,11 @@ export default async function setup(project: TestProject) {
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     KEY_CACHE_SECONDS: '0',
+    SECRETS_MASTER_KEY_FILE: masterKey,
+    // Fair use per tenant: tests send bursts with one tenant that no real tenant's default allows; the
+    // tests of the limit itself (test/integration/fair-use.test.ts) set their own small limits.
+    FAIR_USE_SECRET_BURST: '100000',
+    FAIR_USE_PUBLISHABLE_BURST: '100000',
   });
   project.provide('dynamodbEndpoint', dynamo.endpoint);
   project.provide('s3Endpoint', s3.endpoint);
@@ -54,5 +64,6 @@ export default async function setup(project: TestProject) {
   return async () => {
     await Promise.allSettled([dynamo.stop(), s3.stop()]);
     rmSync(s3Dir, { recursive: true, force: true });
+    rmSync(secretsDir, { recursive: true, force: true });
   };
 }

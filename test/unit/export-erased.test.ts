@@ -3,6 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { dynamoExportStore } from '../../shared/store/export.store.ts';
+import { dynamoTenantSecrets } from '../../shared/store/secret.store.ts';
+import { masterKeyWrapper, secretBox } from '../../shared/secrets/envelope.ts';
 import { readCheckedShard } from '../../shared/exports/read-shard.ts';
 import { cardEntity } from '../../shared/store/entities.ts';
 import { erasureMark } from '../../shared/privacy/hmac.ts';
@@ -17,10 +19,11 @@ import { blankCustomer, type Customer } from '../../shared/domain/customer.schem
 const customer = (id: string, email: string): Customer => ({ ...blankCustomer(id, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'), email });
 const SECRET = 'tenant-privacy-secret';
 const MARKS_PK = 'T#t#ERASED';
+const MASTER = Buffer.alloc(32, 7);
 
 function setup() {
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-south-1' }));
-  return { db, mock: mockClient(db), store: dynamoExportStore(db, 'tbl') };
+  return { db, mock: mockClient(db), store: dynamoExportStore(db, 'tbl', dynamoTenantSecrets(db, 'tbl', secretBox(masterKeyWrapper(() => MASTER)))) };
 }
 
 async function readAll(store: ReturnType<typeof setup>['store']) {

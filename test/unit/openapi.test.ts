@@ -102,8 +102,11 @@ describe('OpenAPI document', () => {
       ];
       expect(operations.filter(([, o]) => errorCodes(o).includes(409)).map(([key]) => key).sort()).toEqual(conflicts.sort());
       expect(operations.filter(([, o]) => errorCodes(o).includes(412)).map(([key]) => key)).toEqual(['PATCH /v1/customers/{id}']);
-      expect(operations.filter(([, o]) => errorCodes(o).includes(429)).map(([key]) => key)).toEqual(['POST /v1/events']);
+      // Every keyed route: fair use per tenant (shared/domain/rate-limit.ts); POST /v1/events also per address and key.
+      const keyed = ROUTES.filter((r) => r.scope !== 'public').map((r) => `${r.method} ${r.path}`);
+      expect(operations.filter(([, o]) => errorCodes(o).includes(429)).map(([key]) => key).sort()).toEqual(keyed.sort());
       expect(resolve(op('POST /v1/events').responses['429']).headers['Retry-After']).toBeDefined();
+      expect(resolve(op('GET /v1/customers').responses['429']).headers['Retry-After']).toBeDefined();
       expect(op('PATCH /v1/customers/{id}').parameters).toEqual(expect.arrayContaining([expect.objectContaining({ in: 'header', name: 'If-Match' })]));
     });
 

@@ -8,13 +8,15 @@ import { captureLogs } from '../helpers/logs.ts';
 
 /**
  * What a log line says about the request it was written in: the API stack (shared/http/api.ts) and the
- * worker stack (shared/worker.ts), with an in-memory tenant store instead of DynamoDB.
+ * worker stack (shared/worker.ts), with an in-memory tenant store (and no fair-use counter) instead of DynamoDB.
  */
 const tenants = new Map<string, Tenant>();
 const keys = new Map<string, ApiKeyRecord>();
 vi.mock('../../shared/http/stores/tenants.ts', () => ({
   tenantStore: () => ({ getTenant: async (id: string) => tenants.get(id), getApiKey: async (hash: string) => keys.get(hash) }) as Partial<TenantStore>,
 }));
+// Fair use is counted in DynamoDB (test/integration/fair-use.test.ts); here every request is within its limit.
+vi.mock('../../shared/http/stores/rate-limits.ts', () => ({ fairUseLimiter: () => ({ admit: async () => undefined }) }));
 
 const { api } = await import('../../shared/http/api.ts');
 const { publicApi } = await import('../../shared/http/public-api.ts');
