@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Api } from './api.ts';
+import { Console } from './console.ts';
 import { ExportWorkflow } from './export-workflow.ts';
 import { ImportWorker } from './import.ts';
 import { InsightsWorkflow } from './insights-workflow.ts';
@@ -22,6 +23,7 @@ export class ClientelaStack extends Stack {
   readonly importWorker: ImportWorker;
   readonly retentionWorker: RetentionWorker;
   readonly insightsWorkflow: InsightsWorkflow;
+  readonly console: Console;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, { description: 'clientela: customer-list backend', ...props });
@@ -50,7 +52,10 @@ export class ClientelaStack extends Stack {
     this.importWorker = new ImportWorker(this, 'Import', { stateful: this.stateful, environment });
     this.retentionWorker = new RetentionWorker(this, 'Retention', { stateful: this.stateful, environment });
 
+    this.console = new Console(this, 'Console', { httpApi: this.api.httpApi, accessLogsBucket: this.stateful.accessLogsBucket });
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
+    new CfnOutput(this, 'ConsoleUrl', { value: this.console.url, description: 'The admin console; the API is also served here under /v1' });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'ImportBucketName', { value: importBucket.bucketName });
     new CfnOutput(this, 'ExportBucketName', { value: exportBucket.bucketName });

@@ -4,7 +4,7 @@ import { IMPORT_PREFIX, REPORTS_PREFIX } from '../../infra/stateful.ts';
 import { logicalId, resourcesOfType, synthClientela, SYNTH_TIMEOUT_MS, type Resource, type TemplateJson } from './support.ts';
 
 let json: TemplateJson;
-let ids: { table: string; importBucket: string; exportBucket: string; logsBucket: string; importCsv: string };
+let ids: { table: string; importBucket: string; exportBucket: string; logsBucket: string; importCsv: string; consoleBucket: string };
 
 beforeAll(() => {
   const built = synthClientela();
@@ -16,6 +16,7 @@ beforeAll(() => {
     exportBucket: logicalId(stateful.exportBucket),
     logsBucket: logicalId(stateful.accessLogsBucket),
     importCsv: logicalId(importWorker.importCsv),
+    consoleBucket: logicalId(built.stack.console.bucket),
   };
 }, SYNTH_TIMEOUT_MS);
 
@@ -76,9 +77,9 @@ describe('buckets', () => {
     resourcesOfType(json, 'AWS::S3::BucketPolicy').find(([, p]) => p.Properties!.Bucket?.Ref === id)?.[1];
   const lifecycle = (id: string) => bucket(id).Properties!.LifecycleConfiguration.Rules as Record<string, any>[];
 
-  it('are exactly the import, export and access-log buckets', () => {
+  it('are exactly the import, export and access-log buckets (and the console\'s build, test/infra/console.test.ts)', () => {
     expect(resourcesOfType(json, 'AWS::S3::Bucket').map(([id]) => id).sort()).toEqual(
-      [ids.importBucket, ids.exportBucket, ids.logsBucket].sort(),
+      [ids.importBucket, ids.exportBucket, ids.logsBucket, ids.consoleBucket].sort(),
     );
   });
 
@@ -168,9 +169,9 @@ describe('buckets', () => {
 });
 
 describe('outputs', () => {
-  it('name the API URL, table, buckets, export and insights state machines', () => {
+  it('name the API URL, console URL, table, buckets, export and insights state machines', () => {
     expect(Object.keys(json.Outputs ?? {}).sort()).toEqual(
-      ['ApiUrl', 'ExportBucketName', 'ExportStateMachineArn', 'ImportBucketName', 'InsightsStateMachineArn', 'TableName'].sort(),
+      ['ApiUrl', 'ConsoleUrl', 'ExportBucketName', 'ExportStateMachineArn', 'ImportBucketName', 'InsightsStateMachineArn', 'TableName'].sort(),
     );
     expect(json.Outputs!.TableName.Value).toEqual({ Ref: ids.table });
     expect(json.Outputs!.ImportBucketName.Value).toEqual({ Ref: ids.importBucket });
