@@ -5,6 +5,7 @@
  *   shared/store (the DynamoDB adapters) implement the ports: they depend on the domain and on the
  *   features' port types only; nothing but the composition roots (shared/http, local/, scripts/, bench/,
  *   test/) reaches into them.
+ *   client/ (the typed client) stands alone on its generated types; cli/ uses the API through client/.
  * A cycle anywhere fails the check.
  */
 const FEATURES = '^shared/(events|import|exports|privacy|segments|audit|insights|mail)/';
@@ -38,6 +39,29 @@ module.exports = {
       comment: 'shared/ is what functions, the local runtime and the CDK app use; it never reaches back into them.',
       from: { path: '^shared/' },
       to: { path: ['^functions/', '^local/', '^infra/', '^scripts/', '^bench/', '^test/'] },
+    },
+    {
+      name: 'client-stands-alone',
+      severity: 'error',
+      comment:
+        'client/ is the typed client the console bundles for browsers and the CLI uses: it knows the API only through its generated types (client/schema.d.ts), never our modules (not even their types: shared/ must stay out of the console bundle).',
+      from: { path: '^client/' },
+      to: { path: ['^(shared|functions|local|infra|scripts|bench|test|cli|web)/'] },
+    },
+    {
+      name: 'client-runs-in-browsers',
+      severity: 'error',
+      comment: 'The console bundles client/index.ts with Vite: no Node built-in modules.',
+      from: { path: '^client/index\\.ts$' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'cli-talks-to-the-api',
+      severity: 'error',
+      comment:
+        'The CLI is a user of the API like any other: it goes through client/, not the handlers, the domain or the stores (local/runtime-file.ts only to find the local instance).',
+      from: { path: '^cli/' },
+      to: { path: ['^(shared|functions|infra|scripts|bench|test|web)/', '^local/(?!runtime-file\\.ts$)'] },
     },
     {
       name: 'handlers-stand-alone',

@@ -1,0 +1,211 @@
+/**
+ * The command line of the clientela API: parses it, checks it, runs the command (cli/commands.ts) and turns
+ * every failure into one line and an exit status. cli/clientela.ts runs it for `npx clientela`. It talks to
+ * the API over HTTP through the typed client, like any other program would; see cli/target.ts for which
+ * instance and key, cli/exit-codes.ts for how it ends.
+ */
+import { parseArgs } from 'node:util';
+import { ClientelaError, createClientela } from '../client/index.ts';
+import * as commands from './commands.ts';
+import { CliError, EXIT, usageError } from './exit-codes.ts';
+import { resolveTarget } from './target.ts';
+
+export const USAGE = `usage: clientela <command> [options]
+
+commands:
+  customers list [--filter k=v ...] [--limit N] [--json]
+                      the customers matching the filters (the list's query fields: tags=VIP,Regular,
+                      consent=granted, q=ross, minSpent=10000, city=Roma, ...), every page
+  import FILE [--dry-run] [--json]
+                      uploads a CSV, waits for the import and prints its counts (--dry-run: reads and
+                      counts, writes nothing)
+  export [--segment NAME | --filter k=v ...] [--format csv|jsonl] --out FILE [--json]
+                      exports a saved segment (by name or id), the customers matching the filters, or
+                      everyone; waits and downloads the file to FILE
+  erase --email E     GDPR erasure of the customer with this email
+  keys list           the tenant's API keys (never the keys themselves)
+  keys create [--kind secret|publishable] [--scope all|events|read]
+                      issues a key and prints it (shown only this once)
+  keys revoke KEY_ID  revokes a key
+
+where (first that applies):
+  --url URL, --key KEY          or CLIENTELA_URL, CLIENTELA_KEY
+  --stack NAME                  the ApiUrl output of a deployed CloudFormation stack (AWS credentials and
+                                region from the environment); the key from --key or CLIENTELA_KEY
+  --stack-outputs FILE          the same, from cdk deploy --outputs-file FILE
+  (none)                        the npm start running on DATA_DIR (default .data) and its demo secret key
+
+options:
+  --json                        one JSON document on stdout, for scripts (no progress bar)
+  --timeout SECONDS             how long import and export wait for their job (default 1800)
+  -h, --help                    this help
+
+exit status:
+  0  done
+  1  unexpected error in the CLI
+  2  usage: unknown command or option, missing value, unreadable file
+  3  the API refused the request (4xx: bad or revoked key, not found, invalid input)
+  4  the API could not be reached or failed (network, 5xx, 429, no local instance running): retry later
+  5  the import or export failed, or was still running at --timeout
+Errors are one line on stderr: "clientela: <reason>".`;
+
+/** Which options each command takes (beyond the global ones). */
+const COMMAND_OPTIONS: Record<string, string[]> = {
+  'customers list': ['filter', 'limit'],
+  import: ['dry-run'],
+  export: ['segment', 'filter', 'format', 'out'],
+  erase: ['email'],
+  'keys list': [],
+  'keys create': ['kind', 'scope'],
+  'keys revoke': [],
+};
+const GLOBAL_OPTIONS = ['url', 'key', 'stack', 'stack-outputs', 'json', 'timeout', 'help'];
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** A terminal on stderr: draw progress bars. */
+  tty: boolean;
+}
+
+/** Runs one command line; answers the exit status. Never throws. */
+export async function run(argv: string[], io: Io): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    io.stderr(`clientela: ${oneLine(reason(error))}\n`);
+    return exitCodeOf(error);
+  }
+}
+
+async function dispatch(argv: string[], io: Io): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        url: { type: 'string' },
+        key: { type: 'string' },
+        stack: { type: 'string' },
+        'stack-outputs': { type: 'string' },
+        json: { type: 'boolean' },
+        timeout: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        filter: { type: 'string', multiple: true },
+        limit: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        segment: { type: 'string' },
+        format: { type: 'string' },
+        out: { type: 'string' },
+        email: { type: 'string' },
+        kind: { type: 'string' },
+        scope: { type: 'string' },
+      },
+    });
+  } catch (e) {
+    // parseArgs says e.g. "Unknown option '--x'. To specify a positional argument starting with a '-', ...".
+    throw usageError(`${(e as Error).message.split('. ')[0]} (clientela --help)`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) {
+    io.stdout(USAGE + '\n');
+    return values.help ? EXIT.ok : EXIT.usage;
+  }
+
+  const [first, second, ...rest] = positionals;
+  const command = first === 'customers' || first === 'keys' ? `${first} ${second ?? ''}`.trim() : first!;
+  const args = first === 'customers' || first === 'keys' ? rest : [second, ...rest].filter((a): a is string => a !== undefined);
+  if (!COMMAND_OPTIONS[command]) throw usageError(`unknown command "${command}" (clientela --help)`);
+  const allowed = new Set([...GLOBAL_OPTIONS, ...COMMAND_OPTIONS[command]!]);
+  for (const option of Object.keys(values)) if (!allowed.has(option)) throw usageError(`${command} takes no --${option}`);
+  const expected = command === 'import' || command === 'keys revoke' ? 1 : 0;
+  if (args.length !== expected) {
+    throw usageError(expected ? `${command} needs ${command === 'import' ? 'FILE' : 'KEY_ID'}${args.length > 1 ? ', and only that' : ''}` : `${command} takes no argument "${args[0]}"`);
+  }
+
+  // Checked before anything is sent.
+  const timeout = values.timeout === undefined ? 1800 : positiveInteger('--timeout', values.timeout);
+  const limit = values.limit === undefined ? undefined : positiveInteger('--limit', values.limit);
+  const format = values.format ?? 'csv';
+  if (format !== 'csv' && format !== 'jsonl') throw usageError(`--format "${format}": csv or jsonl`);
+  if (command === 'export' && !values.out) throw usageError('export needs --out FILE');
+  if (command === 'erase' && !values.email) throw usageError('erase needs --email E');
+  if (values.kind !== undefined && values.kind !== 'secret' && values.kind !== 'publishable') throw usageError(`--kind "${values.kind}": secret or publishable`);
+
+  const target = await resolveTarget({ url: values.url, key: values.key, stack: values.stack, stackOutputs: values['stack-outputs'] }, io.env);
+  const json = values.json ?? false;
+  const ctx: commands.Context = {
+    api: createClientela({ baseUrl: target.url, key: target.key }),
+    json,
+    out: (line) => io.stdout(line + '\n'),
+    showProgress: io.tty && !json,
+    timeoutMs: timeout * 1000,
+    pollMs: 500,
+  };
+  const filter = values.filter ?? [];
+
+  let result: unknown;
+  try {
+    switch (command) {
+      case 'customers list':
+        result = await commands.customersList(ctx, { filter, limit });
+        break;
+      case 'import':
+        result = await commands.importFile(ctx, args[0]!, { dryRun: values['dry-run'] ?? false });
+        break;
+      case 'export':
+        result = await commands.exportCustomers(ctx, { segment: values.segment, filter, format, out: values.out! });
+        break;
+      case 'erase':
+        result = await commands.erase(ctx, values.email!);
+        break;
+      case 'keys list':
+        result = await commands.keysList(ctx);
+        break;
+      case 'keys create':
+        result = await commands.keysCreate(ctx, { kind: values.kind ?? 'secret', scope: values.scope });
+        break;
+      case 'keys revoke':
+        result = await commands.keysRevoke(ctx, args[0]!);
+        break;
+    }
+  } catch (e) {
+    throw withTarget(e, target.url);
+  }
+  if (json) io.stdout(JSON.stringify(result, null, 2) + '\n');
+  return EXIT.ok;
+}
+
+function positiveInteger(option: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw usageError(`${option} "${value}": a whole number above 0`);
+  return n;
+}
+
+/** A network failure says which URL could not be reached (fetch only says "fetch failed"). */
+function withTarget(error: unknown, url: string): unknown {
+  if (error instanceof TypeError && /fetch failed/i.test(error.message)) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return new CliError(EXIT.unavailable, `cannot reach ${url}: ${cause?.code ?? cause?.message ?? error.message}`);
+  }
+  return error;
+}
+
+function reason(error: unknown): string {
+  if (error instanceof ClientelaError) return `${error.message}${error.field && !error.detail.includes(error.field) ? ` (${error.field})` : ''}`;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+function exitCodeOf(error: unknown): number {
+  if (error instanceof CliError) return error.exitCode;
+  // 429 is a refusal that a later retry gets past: with the network failures and the 5xx.
+  if (error instanceof ClientelaError) return error.status >= 500 || error.status === 429 ? EXIT.unavailable : EXIT.refused;
+  if (error instanceof TypeError && /fetch failed/i.test(error.message)) return EXIT.unavailable;
+  return EXIT.internal;
+}
+
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ').trim();
