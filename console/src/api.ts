@@ -1,8 +1,9 @@
 /**
- * How the console talks to the API. The calls are written in openapi-fetch's shape
- * (`api.GET('/v1/customers/{id}', { params: { path: { id } } })` → `{ data, error, response }`), so this
- * thin adapter is replaced by the typed client (client/, `createClientela`) without touching the pages.
+ * How the console talks to the API: through the typed client (client/, `createClientela` on openapi-fetch),
+ * in its shape (`api.GET('/v1/customers/{id}', { params: { path: { id } } })` → `{ data, error, response }`).
  */
+import { createClientela, toClientelaError } from '../../client/index.ts';
+
 export interface Problem {
   type?: string;
   title: string;
@@ -28,33 +29,24 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type Call = <T = any>(path: string, init?: CallInit) => Promise<CallResult<T>>;
 export type Api = Record<Method, Call>;
 
+/**
+ * The pages' view of the typed client (client/index.ts, openapi-fetch over the generated schema): the same
+ * calls, with the answers typed where the pages read them (types.ts) and problems as `Problem`.
+ */
 export function createApi({ baseUrl, key }: { baseUrl: string; key: string }): Api {
+  const client = createClientela({ baseUrl, key });
+  // The pages name their answer types themselves; the client's path and method checks are loosened here only.
+  const request = client.request as unknown as (method: string, path: string, init?: CallInit) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
   const call =
     (method: Method): Call =>
     async (path, init = {}) => {
-      const filled = path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(init.params?.path?.[name] ?? ''));
-      const query = new URLSearchParams();
-      for (const [k, v] of Object.entries(init.params?.query ?? {})) if (v !== undefined && v !== '') query.set(k, String(v));
-      const qs = query.toString();
-      const headers: Record<string, string> = { authorization: `Bearer ${key}`, ...init.headers };
-      if (init.body !== undefined) headers['content-type'] = 'application/json';
-      const response = await fetch(`${baseUrl}${filled}${qs ? `?${qs}` : ''}`, {
-        method,
-        headers,
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      });
-      const text = response.status === 204 ? '' : await response.text();
-      let parsed: unknown;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        parsed = undefined;
-      }
+      const query = Object.fromEntries(Object.entries(init.params?.query ?? {}).filter(([, v]) => v !== undefined && v !== ''));
+      const { data, error, response } = await request(method.toLowerCase(), path, { ...init, params: { ...init.params, query } });
       if (!response.ok) {
-        const p = (parsed ?? {}) as Partial<Problem>;
-        return { error: { title: p.title ?? response.statusText, status: response.status, detail: p.detail, errors: p.errors, type: p.type }, response };
+        const p = toClientelaError(response, error);
+        return { error: { title: p.title, status: p.status, detail: p.detail || undefined, errors: p.errors, type: p.type }, response };
       }
-      return { data: parsed as never, response };
+      return { data: data as never, response };
     };
   return { GET: call('GET'), POST: call('POST'), PUT: call('PUT'), PATCH: call('PATCH'), DELETE: call('DELETE') };
 }

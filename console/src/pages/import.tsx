@@ -9,6 +9,7 @@ import { fmtDate, fmtNumber, t, type Key } from '../i18n.ts';
 import { Field, Loading, ProblemBox, useLoad, usePoll } from '../ui.tsx';
 import type { CreatedImport, ImportCounts, ImportView, Page } from '../types.ts';
 import type { Problem } from '../api.ts';
+import { uploadImportFile, type ClientelaError } from '../../../client/index.ts';
 
 /** What a column can feed (shared/import/fields.ts). */
 const IMPORT_FIELDS = [
@@ -21,16 +22,12 @@ const DELIMITERS: Record<string, string> = { ',': ', (comma)', ';': '; (semicolo
 async function startImport(file: File, options: { dryRun: boolean; mapping?: Record<string, string> }): Promise<{ id?: string; error?: Problem }> {
   const { data, error } = await api().POST<CreatedImport>('/v1/imports', { body: { fileName: file.name, dryRun: options.dryRun, ...(options.mapping ? { mapping: options.mapping } : {}) } });
   if (error || !data) return { error };
-  let res: Response;
-  if (data.method === 'PUT') {
-    res = await fetch(data.uploadUrl, { method: 'PUT', headers: data.headers ?? {}, body: file });
-  } else {
-    const form = new FormData();
-    for (const [k, v] of Object.entries(data.fields ?? {})) form.append(k, v);
-    form.append('file', file);
-    res = await fetch(data.uploadUrl, { method: 'POST', body: form });
+  try {
+    await uploadImportFile(data, file, { fileName: file.name });
+  } catch (e) {
+    const p = e as ClientelaError;
+    return { error: { title: p.title ?? 'Upload failed', status: p.status ?? 0, detail: p.detail || p.message } };
   }
-  if (!res.ok) return { error: { title: 'Upload failed', status: res.status, detail: `The file could not be uploaded (${res.status})` } };
   return { id: data.importId };
 }
 
