@@ -171,6 +171,19 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     expect(maria!.city).toBe('Bergamo');
   });
 
+  it('makes an unsubscribe link and downloads everything held about the person', async () => {
+    await page.getByRole('button', { name: 'Create an unsubscribe link' }).click();
+    const link = page.getByRole('link', { name: /\/v1\/unsubscribe\?token=/ });
+    await link.waitFor();
+    // The link works without a key: it opens the confirmation page (mail scanners change nothing).
+    const opened = await fetch((await link.getAttribute('href'))!);
+    expect(opened.status).toBe(200);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /Download everything held/ }).click()]);
+    const data = JSON.parse(readFileSync(await download.path(), 'utf8')) as { customer: { email: string; city: string } };
+    expect(data.customer).toMatchObject({ email: mail('maria'), city: 'Bergamo' });
+  });
+
   it('does not overwrite a card someone else changed meanwhile: 412 is shown as "changed by someone else, reload"', async () => {
     const [maria] = await findByEmail(mail('maria'));
     // The card on screen is now one version behind.
