@@ -2,6 +2,8 @@ import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { Api } from './api.ts';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Console } from './console.ts';
 import { ExportWorkflow } from './export-workflow.ts';
 import { ImportWorker } from './import.ts';
 import { InsightsWorkflow } from './insights-workflow.ts';
@@ -29,6 +31,7 @@ export class ClientelaStack extends Stack {
   readonly monitoring: Monitoring;
   /** The stage this stack is (`-c stage=prod|dev`) and its settings (infra/stage.ts). */
   readonly settings: StageSettings;
+  readonly console: Console;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     const settings = stageSettings(scope);
@@ -95,7 +98,19 @@ export class ClientelaStack extends Stack {
       table,
     });
 
+    this.console = new Console(this, 'Console', { httpApi: this.api.httpApi, accessLogsBucket: this.stateful.accessLogsBucket });
+    // The console uploads import files from the browser straight to the import bucket (presigned POST): its
+    // own origin is always allowed, beside any configured with `-c importOrigins=`.
+    this.stateful.importBucket.addCorsRule({
+      allowedMethods: [s3.HttpMethods.POST, s3.HttpMethods.PUT],
+      allowedOrigins: [this.console.url],
+      allowedHeaders: ['*'],
+      exposedHeaders: ['ETag'],
+      maxAge: 3000,
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
+    new CfnOutput(this, 'ConsoleUrl', { value: this.console.url, description: 'The admin console; the API is also served here under /v1' });
     new CfnOutput(this, 'PublicBaseUrl', { value: settings.publicBaseUrl ?? this.api.httpApi.apiEndpoint });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'TableName', { value: table.tableName });

@@ -89,8 +89,9 @@ export class Stateful extends Construct {
         { id: 'expire-uploads', prefix: IMPORT_PREFIX, expiration: Duration.days(TRANSIENT_OBJECT_DAYS) },
       ],
       // Browsers upload CSVs straight to S3 with presigned POST/PUT; the presigned policy is the authorisation.
-      // Only from the configured origins (the console's, `-c importOrigins=`): none configured, no browser
-      // upload at all (scripts and servers need no CORS).
+      // Only from the configured origins (`-c importOrigins=`, e.g. a website's own uploader) and the console's,
+      // which the stack adds once the console's distribution exists (infra/clientela-stack.ts); scripts and
+      // servers need no CORS.
       ...(importOrigins.length
         ? {
             cors: [

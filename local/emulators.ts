@@ -19,7 +19,7 @@ import {
   type GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { KEY_ATTRIBUTES, TABLE } from '../shared/store/table.ts';
 import { busyFactor } from './machine.ts';
@@ -341,4 +341,14 @@ export async function createBuckets(s3: S3Client, names: string[]): Promise<void
       if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw e;
     }
   }
+}
+
+/** CORS on a bucket like the deployed import bucket's: browsers may POST/PUT presigned uploads from any origin. */
+export async function allowBrowserUploads(s3: S3Client, bucket: string): Promise<void> {
+  await s3.send(
+    new PutBucketCorsCommand({
+      Bucket: bucket,
+      CORSConfiguration: { CORSRules: [{ AllowedMethods: ['POST', 'PUT'], AllowedOrigins: ['*'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 3000 }] },
+    }),
+  );
 }

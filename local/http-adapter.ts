@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ROUTES, routePattern, type Route } from '../shared/routes.ts';
 import { lambdaContext, MissingHandlerError, moduleLoader, type ModuleLoader } from './lambda.ts';
+import { serveConsole } from './console-static.ts';
 
 /** Lambda's synchronous invocation payload limit. */
 export const BODY_LIMIT_BYTES = 6 * 1024 * 1024;
@@ -21,6 +22,8 @@ export interface HttpAdapterOptions {
   bodyLimitBytes?: number;
   timeoutMs?: number;
   log?: (message: string, error?: unknown) => void;
+  /** The built admin console (dist/console): served at `/` for GET paths outside the API's routes. */
+  consoleDir?: string;
 }
 
 interface CompiledRoute {
@@ -57,6 +60,7 @@ export function httpAdapter(opts: HttpAdapterOptions = {}): (req: IncomingMessag
       .map(({ route, pattern }) => ({ route, match: pattern.exec(rawPath) }))
       .filter((m): m is { route: Route; match: RegExpExecArray } => m.match !== null);
     if (onPath.length === 0) {
+      if (opts.consoleDir && serveConsole(req, res, opts.consoleDir, rawPath)) return;
       req.resume();
       return problem(res, 404, 'Not found', `No route matches ${method} ${rawPath}`);
     }

@@ -11,9 +11,10 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createBuckets, createTable, dynamoClient, LOCAL_REGION, portInUse, s3Client, startDynamo, startS3, type DynamoLocal, type S3Local } from './emulators.ts';
+import { allowBrowserUploads, createBuckets, createTable, dynamoClient, LOCAL_REGION, portInUse, s3Client, startDynamo, startS3, type DynamoLocal, type S3Local } from './emulators.ts';
 import { commandLine, isAlive, LOCAL_RESOURCES, readRuntime, runtimeFile, type RuntimeInfo } from './runtime-file.ts';
 import { createApiServer } from './http-adapter.ts';
+import { ensureConsoleBuilt } from './console-build.ts';
 import { forwardS3Events, type S3EventForwarder } from './s3-events.ts';
 import { exportWorkflowRunner, insightsWorkflowRunner, type WorkflowRunner } from './step-functions.ts';
 import { registerExportRunner, registerInsightsRunner } from './workflow-port.ts';
@@ -65,6 +66,7 @@ async function start() {
   // The definition synthesis (a few seconds the first time, then cached) overlaps the emulators' start.
   const workflow = exportWorkflowRunner({ cacheDir: join(dataDir, 'cache') }).catch((error: unknown) => error as Error);
   const insightsWorkflow = workflow.then(() => insightsWorkflowRunner({ cacheDir: join(dataDir, 'cache') })).catch((error: unknown) => error as Error);
+  const consoleDir = ensureConsoleBuilt();
   [dynamo, s3] = await Promise.all([startDynamo({ dir: join(dataDir, 'dynamodb') }), startS3({ dir: join(dataDir, 's3') })]);
 
   // Handlers read their configuration once, on first use: set it before any handler is imported.
@@ -92,6 +94,8 @@ async function start() {
   await createTable(ddb, LOCAL_RESOURCES.tableName);
   const s3c = s3Client(s3.endpoint);
   await createBuckets(s3c, [LOCAL_RESOURCES.importBucket, LOCAL_RESOURCES.exportBucket]);
+  // The console uploads CSVs from the browser with the presigned POST, as the deployed bucket allows (infra/stateful.ts).
+  await allowBrowserUploads(s3c, LOCAL_RESOURCES.importBucket);
   s3c.destroy();
 
   forwarder = forwardS3Events(s3.s3rver, { bucket: LOCAL_RESOURCES.importBucket, region: LOCAL_REGION });
@@ -113,7 +117,7 @@ async function start() {
   const keys = await demoKeys(dynamoTenantStore(db, LOCAL_RESOURCES.tableName));
   ddb.destroy();
 
-  server = createApiServer();
+  server = createApiServer({ consoleDir: await consoleDir });
   await new Promise<void>((ok, fail) => {
     server!.once('error', (e: NodeJS.ErrnoException) =>
       fail(e.code === 'EADDRINUSE' ? new StartError(`port ${port} on ${host} is already in use: PORT=${port + 1} npm start`) : e),
@@ -143,6 +147,7 @@ async function start() {
       '',
       'clientela is running locally',
       `  URL:              ${url}`,
+      `  Console:          ${url}/#key=${keys.secret.key}`,
       `  Tenant:           ${keys.tenantId}`,
       `  Secret key:       ${keys.secret.key}   (key id ${keys.secret.keyId})`,
       `  Publishable key:  ${keys.publishable.key}   (key id ${keys.publishable.keyId})`,

@@ -70,6 +70,10 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
     // A new kind of acknowledgement should be a conscious change to this list.
     expect(rules).toEqual([
       'AwsSolutions-APIG4',
+      'AwsSolutions-CFR1',
+      'AwsSolutions-CFR2',
+      'AwsSolutions-CFR3',
+      'AwsSolutions-CFR4',
       'AwsSolutions-IAM4',
       'AwsSolutions-IAM5',
       'AwsSolutions-L1',
@@ -82,11 +86,12 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
       'Serverless-LambdaLatestVersion',
       'Serverless-SQSRedrivePolicy',
     ]);
-    // The only blanket Resource::* are the state machines' (log delivery and X-Ray), CDK's notification
-    // handler, and each function role's two X-Ray actions (nothing else on those roles).
+    // CFR1-4: the console's distribution (infra/console.ts). The only blanket Resource::* are the state
+    // machines' (log delivery and X-Ray), CDK's notification handler, CDK's console deployment (CloudFront
+    // invalidation), and each function role's two X-Ray actions (nothing else on those roles).
     const blanket = acks.filter((a) => a.id === 'AwsSolutions-IAM5[Resource::*]').map((a) => a.path.split('/').slice(1).join('/'));
     const roles = blanket.filter((p) => p.endsWith('Role'));
-    expect(blanket.filter((p) => !p.endsWith('Role')).sort()).toEqual(['BucketNotificationsHandler050a0587b7544547bf325f094a3db834', 'ExportWorkflow/StateMachine', 'InsightsWorkflow/StateMachine']);
+    expect(blanket.filter((p) => !p.endsWith('Role')).sort()).toEqual(['BucketNotificationsHandler050a0587b7544547bf325f094a3db834', 'Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C256MiB', 'ExportWorkflow/StateMachine', 'InsightsWorkflow/StateMachine'].sort());
     expect(roles).toHaveLength(Object.keys(built.stack.api.functions).length + 5);
     for (const a of acks.filter((x) => x.id === 'AwsSolutions-IAM5[Resource::*]' && x.path.endsWith('Role'))) expect(a.reason).toMatch(/xray:PutTraceSegments and xray:PutTelemetryRecords/);
     // Only the functions with an asynchronous trigger have a dead-letter queue; the others say why not.

@@ -181,12 +181,15 @@ describe('stages', () => {
     expect(resourcesOfType(dev.json, 'AWS::ApiGatewayV2::DomainName')).toHaveLength(0);
   });
 
-  it('import bucket CORS: only the configured origins may upload from a browser', () => {
+  it("import bucket CORS: only the console's own origin and the configured origins may upload from a browser", () => {
     const bucket = (s: { stack: ClientelaStack; json: TemplateJson }) => s.json.Resources[logicalId(s.stack.stateful.importBucket)]!.Properties!;
-    expect(bucket(dev).CorsConfiguration).toBeUndefined();
+    const consoleOrigin = (s: { stack: ClientelaStack }) => ({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(s.stack.console.distribution), 'DomainName'] }]] });
+    expect(bucket(dev).CorsConfiguration.CorsRules).toEqual([expect.objectContaining({ AllowedMethods: ['POST', 'PUT'], AllowedOrigins: [consoleOrigin(dev)] })]);
     expect(bucket(prod).CorsConfiguration.CorsRules).toEqual([
       expect.objectContaining({ AllowedMethods: ['POST', 'PUT'], AllowedOrigins: ['https://app.trattoria.example', 'https://console.trattoria.example'] }),
+      expect.objectContaining({ AllowedMethods: ['POST', 'PUT'], AllowedOrigins: [consoleOrigin(prod)] }),
     ]);
+    for (const rule of [...bucket(dev).CorsConfiguration.CorsRules, ...bucket(prod).CorsConfiguration.CorsRules]) expect(JSON.stringify(rule.AllowedOrigins)).not.toContain('"*"');
   });
 
   it('refuse a wrong setting with a message naming it', () => {

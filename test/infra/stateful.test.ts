@@ -4,7 +4,7 @@ import { IMPORT_PREFIX, REPORTS_PREFIX } from '../../infra/stateful.ts';
 import { logicalId, resourcesOfType, synthClientela, SYNTH_TIMEOUT_MS, type Resource, type TemplateJson } from './support.ts';
 
 let json: TemplateJson;
-let ids: { table: string; importBucket: string; exportBucket: string; logsBucket: string; importCsv: string };
+let ids: { table: string; importBucket: string; exportBucket: string; logsBucket: string; importCsv: string; consoleBucket: string };
 
 beforeAll(() => {
   const built = synthClientela();
@@ -16,6 +16,7 @@ beforeAll(() => {
     exportBucket: logicalId(stateful.exportBucket),
     logsBucket: logicalId(stateful.accessLogsBucket),
     importCsv: logicalId(importWorker.importCsv),
+    consoleBucket: logicalId(built.stack.console.bucket),
   };
 }, SYNTH_TIMEOUT_MS);
 
@@ -76,9 +77,9 @@ describe('buckets', () => {
     resourcesOfType(json, 'AWS::S3::BucketPolicy').find(([, p]) => p.Properties!.Bucket?.Ref === id)?.[1];
   const lifecycle = (id: string) => bucket(id).Properties!.LifecycleConfiguration.Rules as Record<string, any>[];
 
-  it('are exactly the import, export and access-log buckets', () => {
+  it('are exactly the import, export and access-log buckets (and the console\'s build, test/infra/console.test.ts)', () => {
     expect(resourcesOfType(json, 'AWS::S3::Bucket').map(([id]) => id).sort()).toEqual(
-      [ids.importBucket, ids.exportBucket, ids.logsBucket].sort(),
+      [ids.importBucket, ids.exportBucket, ids.logsBucket, ids.consoleBucket].sort(),
     );
   });
 
@@ -152,8 +153,10 @@ describe('buckets', () => {
     });
   });
 
-  it('import bucket: no browser may upload when no origin is configured (CORS per stage: test/infra/stages.test.ts)', () => {
-    expect(bucket(ids.importBucket).Properties!.CorsConfiguration).toBeUndefined();
+  it('import bucket: with no origin configured, only the console may upload from a browser (CORS per stage: test/infra/operations.test.ts)', () => {
+    const rules = bucket(ids.importBucket).Properties!.CorsConfiguration.CorsRules;
+    expect(rules).toHaveLength(1);
+    expect(JSON.stringify(rules[0].AllowedOrigins)).toMatch(/^\[\{"Fn::Join":\["",\["https:\/\/",\{"Fn::GetAtt":\["Console/);
   });
 
   it('export bucket: not versioned, every object expires after 7 days', () => {
@@ -166,9 +169,9 @@ describe('buckets', () => {
 });
 
 describe('outputs', () => {
-  it('name the API URL, the public base URL, table, buckets, export and insights state machines and the alarm topic', () => {
+  it('name the API URL, the public base URL, the console URL, table, buckets, export and insights state machines and the alarm topic', () => {
     expect(Object.keys(json.Outputs ?? {}).sort()).toEqual(
-      ['AlarmTopicArn', 'ApiUrl', 'ExportBucketName', 'ExportStateMachineArn', 'ImportBucketName', 'InsightsStateMachineArn', 'PublicBaseUrl', 'TableName'].sort(),
+      ['AlarmTopicArn', 'ApiUrl', 'ConsoleUrl', 'ExportBucketName', 'ExportStateMachineArn', 'ImportBucketName', 'InsightsStateMachineArn', 'PublicBaseUrl', 'SecretsKeyArn', 'TableName'].sort(),
     );
     expect(json.Outputs!.TableName.Value).toEqual({ Ref: ids.table });
     expect(json.Outputs!.ImportBucketName.Value).toEqual({ Ref: ids.importBucket });

@@ -1,0 +1,381 @@
+/**
+ * The card: fields (saved with If-Match, so a card someone else changed meanwhile answers 412 and is
+ * not overwritten), tags, figures, history, consent ledger, unsubscribe link, access export and erasure.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../session.ts';
+import { fmtDate, fmtMoney, fmtNumber, t, type Key } from '../i18n.ts';
+import { href } from '../router.ts';
+import { Field, Loading, Notice, ProblemBox, fullName, useLoad } from '../ui.tsx';
+import { ConsentBadge } from './customers.tsx';
+import type { ConsentEntry, Customer, HistoryEntry, Page } from '../types.ts';
+import type { Problem } from '../api.ts';
+
+const EDITABLE = ['firstName', 'lastName', 'email', 'phone', 'language', 'birthDate', 'gender', 'city', 'postalCode', 'country', 'notes'] as const;
+type Editable = (typeof EDITABLE)[number];
+const LABELS: Record<Editable, Key> = {
+  firstName: 'firstName',
+  lastName: 'lastName',
+  email: 'email',
+  phone: 'phone',
+  language: 'language',
+  birthDate: 'birthDate',
+  gender: 'gender',
+  city: 'city',
+  postalCode: 'postalCode',
+  country: 'country',
+  notes: 'notes',
+};
+const MAX_TAGS = 9;
+
+export function CardPage({ id }: { id: string }) {
+  const card = useLoad<Customer>(() => api().GET('/v1/customers/{id}', { params: { path: { id } } }), [id]);
+  const [erasedNote, setErasedNote] = useState(false);
+  // Kept here: the fields' form is rebuilt from each new version of the card.
+  const [saved, setSaved] = useState(false);
+  if (card.loading && !card.data) return <Loading />;
+  if (card.error) {
+    return (
+      <section>
+        <p>
+          <a href={href('customers')}>← {t('back')}</a>
+        </p>
+        {card.error.status === 404 ? <p role="alert">{t('notFound')}</p> : <ProblemBox problem={card.error} />}
+      </section>
+    );
+  }
+  if (erasedNote) {
+    return (
+      <section>
+        <Notice>{t('erased')}</Notice>
+        <p>
+          <a href={href('customers')}>← {t('back')}</a>
+        </p>
+      </section>
+    );
+  }
+  const c = card.data!;
+  const etag = card.response?.headers.get('etag') ?? undefined;
+  return (
+    <article aria-labelledby="card-title" class="card">
+      <p>
+        <a href={href('customers')}>← {t('back')}</a>
+      </p>
+      <h1 id="card-title">{fullName(c)}</h1>
+      <p class="muted">
+        {t('idLabel')}: <code>{c.id}</code>
+      </p>
+      <div class="card-grid">
+        <CardFields key={etag ?? c.updatedAt} customer={c} etag={etag} reload={card.reload} saved={saved} onSaved={() => (setSaved(true), card.reload())} />
+        <div>
+          <Tags customer={c} etag={etag} reload={card.reload} />
+          <Figures customer={c} />
+          <Unsubscribe id={c.id} />
+          <AccessExport id={c.id} />
+          <Erase customer={c} onErased={() => setErasedNote(true)} />
+        </div>
+      </div>
+      <History id={c.id} version={c.updatedAt} />
+      <Ledger id={c.id} version={c.updatedAt} />
+    </article>
+  );
+}
+
+function CardFields({ customer, etag, reload, saved, onSaved }: { customer: Customer; etag?: string; reload: () => void; saved: boolean; onSaved: () => void }) {
+  const initial = Object.fromEntries(EDITABLE.map((k) => [k, (customer[k] as string | null | undefined) ?? ''])) as Record<Editable, string>;
+  const [form, setForm] = useState(initial);
+  const [consent, setConsent] = useState(customer.consent.newsletter);
+  const [problem, setProblem] = useState<Problem>();
+  const [stale, setStale] = useState(false);
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    const body: Record<string, unknown> = {};
+    for (const k of EDITABLE) if (form[k] !== initial[k]) body[k] = form[k].trim() === '' ? null : form[k].trim();
+    if (consent !== customer.consent.newsletter && (consent === 'granted' || consent === 'denied')) body.consent = { newsletter: consent };
+    if (Object.keys(body).length === 0) return;
+    const { error } = await api().PATCH('/v1/customers/{id}', { params: { path: { id: customer.id } }, body, headers: etag ? { 'If-Match': etag } : {} });
+    if (error?.status === 412) {
+      setStale(true);
+      return;
+    }
+    setProblem(error);
+    if (!error) onSaved();
+  };
+
+  return (
+    <form onSubmit={save} class="card-fields" aria-labelledby="fields-title">
+      <h2 id="fields-title">{t('fields')}</h2>
+      {EDITABLE.map((k) => (
+        <Field key={k} label={t(LABELS[k])}>
+          {(id) =>
+            k === 'notes' ? (
+              <textarea id={id} name={k} rows={3} value={form[k]} onInput={(e) => setForm({ ...form, [k]: (e.target as HTMLTextAreaElement).value })} />
+            ) : (
+              <input
+                id={id}
+                name={k}
+                type={(k === 'email' ? 'email' : k === 'phone' ? 'tel' : k === 'birthDate' ? 'date' : 'text') as 'text'}
+                value={form[k]}
+                onInput={(e) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value })}
+              />
+            )
+          }
+        </Field>
+      ))}
+      <Field label={t('consent')}>
+        {(id) => (
+          <select id={id} name="consent" value={consent} onChange={(e) => setConsent((e.target as HTMLSelectElement).value as typeof consent)}>
+            {(['granted', 'denied', 'pending', 'unknown'] as const).map((v) => (
+              <option key={v} value={v} disabled={v === 'pending' || v === 'unknown'}>
+                {t(v)}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <button type="submit">{t('save')}</button>
+      {stale && (
+        <div class="problem" role="alert">
+          <p>{t('stale')}</p>
+          <button type="button" onClick={reload}>
+            {t('reload')}
+          </button>
+        </div>
+      )}
+      <ProblemBox problem={problem} />
+      {saved && !stale && !problem && <Notice>{t('saved')}</Notice>}
+    </form>
+  );
+}
+
+function Tags({ customer, etag, reload }: { customer: Customer; etag?: string; reload: () => void }) {
+  const catalogue = useLoad<{ items: string[] }>(() => api().GET('/v1/tags'), []);
+  const [problem, setProblem] = useState<Problem>();
+  const [stale, setStale] = useState(false);
+  const toggle = async (tag: string, on: boolean) => {
+    const tags = on ? [...customer.tags, tag] : customer.tags.filter((x) => x !== tag);
+    const { error } = await api().PATCH('/v1/customers/{id}', { params: { path: { id: customer.id } }, body: { tags }, headers: etag ? { 'If-Match': etag } : {} });
+    if (error?.status === 412) return setStale(true);
+    setProblem(error);
+    if (!error) reload();
+  };
+  const all = [...new Set([...(catalogue.data?.items ?? []), ...customer.tags])];
+  return (
+    <fieldset class="tags">
+      <legend>{t('tags')}</legend>
+      {all.map((tag) => {
+        const on = customer.tags.includes(tag);
+        return (
+          <label key={tag} class="tag-option">
+            <input type="checkbox" checked={on} disabled={!on && customer.tags.length >= MAX_TAGS} onChange={(e) => void toggle(tag, (e.target as HTMLInputElement).checked)} />
+            {tag}
+          </label>
+        );
+      })}
+      {stale && (
+        <div class="problem" role="alert">
+          <p>{t('stale')}</p>
+          <button type="button" onClick={reload}>
+            {t('reload')}
+          </button>
+        </div>
+      )}
+      <ProblemBox problem={problem} />
+    </fieldset>
+  );
+}
+
+function Figures({ customer: c }: { customer: Customer }) {
+  const rows: [string, string][] = [
+    [t('consent'), t(c.consent.newsletter)],
+    [t('visits'), fmtNumber(c.stats?.bookings)],
+    [t('noShows'), fmtNumber(c.stats?.noShows)],
+    [t('orders'), fmtNumber(c.stats?.orders)],
+    [t('totalSpent'), fmtMoney(c.stats?.totalSpent)],
+    [t('firstContactAt'), fmtDate(c.firstContactAt)],
+    [t('lastContactAt'), fmtDate(c.lastContactAt)],
+  ];
+  if (c.insights?.rfm) rows.push([t('rfmGroup'), `${c.insights.rfm.group} (${c.insights.rfm.score})`]);
+  if (c.insights) rows.push([t('atRisk'), c.insights.atRisk ? t('yes') : t('no')]);
+  return (
+    <section aria-labelledby="figures-title">
+      <h2 id="figures-title">{t('stats')}</h2>
+      <dl class="figures">
+        {rows.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{k === t('consent') ? <ConsentBadge value={c.consent.newsletter} /> : v}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
+}
+
+function Unsubscribe({ id }: { id: string }) {
+  const [link, setLink] = useState<{ url: string; expiresAt: string }>();
+  const [problem, setProblem] = useState<Problem>();
+  const make = async () => {
+    const { data, error } = await api().POST('/v1/customers/{id}/unsubscribe-link', { params: { path: { id } } });
+    setProblem(error);
+    setLink(data);
+  };
+  return (
+    <section aria-labelledby="unsub-title">
+      <h2 id="unsub-title">{t('unsubscribeLink')}</h2>
+      <button type="button" class="secondary" onClick={make}>
+        {t('makeLink')}
+      </button>
+      {link && (
+        <p class="link-out">
+          <a href={link.url} rel="noreferrer" target="_blank">
+            {link.url}
+          </a>{' '}
+          <small>
+            ({t('expires')} {fmtDate(link.expiresAt)})
+          </small>
+        </p>
+      )}
+      <ProblemBox problem={problem} />
+    </section>
+  );
+}
+
+function AccessExport({ id }: { id: string }) {
+  const [problem, setProblem] = useState<Problem>();
+  const download = async () => {
+    const { data, error } = await api().GET('/v1/customers/{id}/export', { params: { path: { id } } });
+    setProblem(error);
+    if (!data) return;
+    const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `personal-data-${id}.json`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  };
+  return (
+    <p>
+      <button type="button" class="secondary" onClick={download}>
+        {t('accessExport')}
+      </button>
+      <ProblemBox problem={problem} />
+    </p>
+  );
+}
+
+function Erase({ customer, onErased }: { customer: Customer; onErased: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [typed, setTyped] = useState('');
+  const [problem, setProblem] = useState<Problem>();
+  const expected = [customer.email, customer.id].filter(Boolean) as string[];
+  const erase = async (e: Event) => {
+    e.preventDefault();
+    const { error } = await api().DELETE('/v1/customers/{id}', { params: { path: { id: customer.id } } });
+    setProblem(error);
+    if (!error) onErased();
+  };
+  return (
+    <section aria-labelledby="erase-title" class="danger-zone">
+      <h2 id="erase-title">{t('erase')}</h2>
+      {!open ? (
+        <button type="button" class="danger" onClick={() => setOpen(true)}>
+          {t('erase')}…
+        </button>
+      ) : (
+        <div role="alertdialog" aria-labelledby="erase-title" aria-describedby="erase-warn">
+        <form onSubmit={erase}>
+          <p id="erase-warn">{t('eraseWarn')}</p>
+          <Field label={t('eraseConfirmLabel')}>
+            {(id) => <input id={id} autoComplete="off" value={typed} onInput={(e) => setTyped((e.target as HTMLInputElement).value)} />}
+          </Field>
+          <button type="submit" class="danger" disabled={!expected.includes(typed.trim().toLowerCase()) && !expected.includes(typed.trim())}>
+            {t('eraseNow')}
+          </button>{' '}
+          <button type="button" class="secondary" onClick={() => (setOpen(false), setTyped(''))}>
+            {t('cancel')}
+          </button>
+          <ProblemBox problem={problem} />
+        </form>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function History({ id, version }: { id: string; version: string }) {
+  const [cursor, setCursor] = useState<string>();
+  const [items, setItems] = useState<HistoryEntry[]>([]);
+  const page = useLoad<Page<HistoryEntry>>(() => api().GET('/v1/customers/{id}/history', { params: { path: { id }, query: { limit: 20, cursor } } }), [id, version, cursor]);
+  useEffect(() => {
+    if (page.data) setItems((prev) => (cursor ? [...prev, ...page.data!.items] : page.data!.items));
+  }, [page.data]);
+  return (
+    <section aria-labelledby="history-title">
+      <h2 id="history-title">{t('history')}</h2>
+      <ProblemBox problem={page.error} />
+      {items.length === 0 && !page.loading && <p>{t('noHistory')}</p>}
+      <ol class="timeline">
+        {items.map((h) => (
+          <li key={h.id}>
+            <time dateTime={h.occurredAt}>{fmtDate(h.occurredAt)}</time> <strong>{h.type}</strong>
+            <Summary data={h.data} />
+          </li>
+        ))}
+      </ol>
+      {page.data?.nextCursor && (
+        <button type="button" class="secondary" onClick={() => setCursor(page.data!.nextCursor!)}>
+          {t('next')}
+        </button>
+      )}
+    </section>
+  );
+}
+
+/** A history entry's data in a line: the strings and numbers people wrote or the system counted. */
+function Summary({ data }: { data: Record<string, unknown> }) {
+  const parts = Object.entries(data ?? {})
+    .filter(([, v]) => typeof v === 'string' || typeof v === 'number')
+    .slice(0, 6)
+    .map(([k, v]) => `${k}: ${String(v)}`);
+  return parts.length ? <div class="muted small">{parts.join(' · ')}</div> : null;
+}
+
+function Ledger({ id, version }: { id: string; version: string }) {
+  const page = useLoad<Page<ConsentEntry>>(() => api().GET('/v1/customers/{id}/consents', { params: { path: { id }, query: { limit: 50 } } }), [id, version]);
+  return (
+    <section aria-labelledby="ledger-title">
+      <h2 id="ledger-title">{t('consentLedger')}</h2>
+      <ProblemBox problem={page.error} />
+      {page.data && page.data.items.length === 0 && <p>{t('noHistory')}</p>}
+      {page.data && page.data.items.length > 0 && (
+        <div class="table-wrap">
+          <table>
+            <caption class="visually-hidden">{t('consentLedger')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('when')}</th>
+                <th scope="col">{t('consent')}</th>
+                <th scope="col">{t('status')}</th>
+                <th scope="col">Source</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.data.items.map((e) => (
+                <tr key={e.id}>
+                  <td data-label={t('when')}>{fmtDate(e.at)}</td>
+                  <td data-label={t('consent')}>{e.channel}</td>
+                  <td data-label={t('status')}>
+                    <ConsentBadge value={e.status} />
+                  </td>
+                  <td data-label="Source">{Object.values(e.source ?? {}).join(' · ')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,229 @@
+/**
+ * Customers: the list with search, filters, saved segments, sort and pages. The filters live in the
+ * route (`#/customers?q=...`), so the back button and a reload keep them.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../session.ts';
+import { fmtDay, fmtMoney, t } from '../i18n.ts';
+import { go, href, route } from '../router.ts';
+import { Field, Loading, Notice, ProblemBox, fullName, useLoad } from '../ui.tsx';
+import type { Customer, Page, Segment } from '../types.ts';
+import type { Problem } from '../api.ts';
+
+export const RFM_GROUPS = ['Champions', 'Loyal', 'Potential loyalist', 'New', 'Promising', 'Need attention', 'About to sleep', 'At risk', 'Cannot lose them', 'Hibernating', 'Lost'];
+const FILTER_KEYS = ['q', 'consent', 'anyTags', 'city', 'rfmGroup', 'atRisk', 'sort', 'order', 'segment'] as const;
+type Filters = Partial<Record<(typeof FILTER_KEYS)[number], string>>;
+
+function readFilters(query: URLSearchParams): Filters {
+  const f: Filters = {};
+  for (const k of FILTER_KEYS) {
+    const v = query.get(k);
+    if (v) f[k] = v;
+  }
+  return f;
+}
+
+/** The list filters as a segment's JSON filter. */
+export function filterObject(f: Filters): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (f.q) out.q = f.q;
+  if (f.consent) out.consent = [f.consent];
+  if (f.anyTags) out.anyTags = [f.anyTags];
+  if (f.city) out.city = [f.city];
+  if (f.rfmGroup) out.rfmGroup = [f.rfmGroup];
+  if (f.atRisk) out.atRisk = f.atRisk === 'true';
+  return out;
+}
+
+export function ConsentBadge({ value }: { value: string }) {
+  return <span class={`badge consent-${value}`}>{t(value as 'granted')}</span>;
+}
+
+export function CustomerTable({ items, caption }: { items: Customer[]; caption: string }) {
+  return (
+    <div class="table-wrap">
+      <table>
+        <caption class="visually-hidden">{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('name')}</th>
+            <th scope="col">{t('email')}</th>
+            <th scope="col">{t('phone')}</th>
+            <th scope="col">{t('tags')}</th>
+            <th scope="col">{t('consent')}</th>
+            <th scope="col">{t('totalSpent')}</th>
+            <th scope="col">{t('lastContactAt')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((c) => (
+            // The whole row opens the card; the link in it is the keyboard's and screen reader's way in.
+            <tr key={c.id} class="clickable" onClick={(e) => (e.target as HTMLElement).tagName !== 'A' && go('customers', c.id)}>
+              <td data-label={t('name')}>
+                <a href={href('customers', c.id)}>{fullName(c)}</a>
+              </td>
+              <td data-label={t('email')}>{c.email ?? '—'}</td>
+              <td data-label={t('phone')}>{c.phone ?? '—'}</td>
+              <td data-label={t('tags')}>{c.tags.join(', ') || '—'}</td>
+              <td data-label={t('consent')}>
+                <ConsentBadge value={c.consent.newsletter} />
+              </td>
+              <td data-label={t('totalSpent')}>{fmtMoney(c.stats?.totalSpent)}</td>
+              <td data-label={t('lastContactAt')}>{fmtDay(c.lastContactAt)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function CustomersPage() {
+  const filters = readFilters(route.value.query);
+  const [q, setQ] = useState(filters.q ?? '');
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const cursor = cursors[cursors.length - 1];
+  const key = JSON.stringify(filters);
+  useEffect(() => setCursors([undefined]), [key]);
+
+  // Search as you type, a moment after the last key.
+  useEffect(() => {
+    if ((filters.q ?? '') === q) return;
+    const timer = setTimeout(() => setFilter('q', q), 300);
+    return () => clearTimeout(timer);
+  }, [q]);
+
+  const tags = useLoad<{ items: string[] }>(() => api().GET('/v1/tags'), []);
+  const segments = useLoad<Page<Segment>>(() => api().GET('/v1/segments', { params: { query: { limit: 100 } } }), []);
+  const list = useLoad<Page<Customer>>(() => {
+    const query = { sort: filters.sort, order: filters.order, limit: 25, cursor };
+    if (filters.segment) return api().GET('/v1/segments/{id}/customers', { params: { path: { id: filters.segment }, query } });
+    return api().GET('/v1/customers', {
+      params: { query: { ...query, q: filters.q, consent: filters.consent, anyTags: filters.anyTags, city: filters.city, rfmGroup: filters.rfmGroup, atRisk: filters.atRisk } },
+    });
+  }, [key, cursor]);
+
+  function setFilter(name: keyof Filters, value: string) {
+    const next = { ...filters, [name]: value };
+    if (!value) delete next[name];
+    go('customers', undefined, next as Record<string, string>);
+  }
+
+  const [segmentName, setSegmentName] = useState('');
+  const [saveProblem, setSaveProblem] = useState<Problem>();
+  const [savedNote, setSavedNote] = useState('');
+  const saveSegment = async (e: Event) => {
+    e.preventDefault();
+    const { data, error } = await api().POST('/v1/segments', { body: { name: segmentName.trim(), filter: filterObject(filters) } });
+    setSaveProblem(error);
+    if (data) {
+      setSavedNote(`${t('saved')}: ${segmentName}`);
+      setSegmentName('');
+      segments.reload();
+    }
+  };
+
+  const select = (name: keyof Filters, label: string, options: [string, string][]) => (
+    <Field label={label}>
+      {(id) => (
+        <select id={id} value={filters[name] ?? ''} onChange={(e) => setFilter(name, (e.target as HTMLSelectElement).value)}>
+          <option value="">{t('any')}</option>
+          {options.map(([v, l]) => (
+            <option key={v} value={v}>
+              {l}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+
+  return (
+    <section aria-labelledby="customers-title">
+      <h1 id="customers-title">{t('customers')}</h1>
+      <div class="search">
+        <Field label={t('search')}>
+          {(id) => <input id={id} type="search" value={q} autoComplete="off" onInput={(e) => setQ((e.target as HTMLInputElement).value)} />}
+        </Field>
+      </div>
+      <details class="filters" open={Object.keys(filters).some((k) => k !== 'q')}>
+        <summary>{t('filters')}</summary>
+        <div class="filter-grid">
+          <Field label={t('segment')}>
+            {(id) => (
+              <select id={id} value={filters.segment ?? ''} onChange={(e) => setFilter('segment', (e.target as HTMLSelectElement).value)}>
+                <option value="">{t('allCustomers')}</option>
+                {segments.data?.items.map((s) => (
+                  <option key={s.id} value={s.id}>
+                    {s.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          {select('consent', t('consent'), ['granted', 'denied', 'pending', 'unknown'].map((v) => [v, t(v as 'granted')]))}
+          {select('anyTags', t('tags'), (tags.data?.items ?? []).map((v) => [v, v]))}
+          {select('rfmGroup', t('rfmGroup'), RFM_GROUPS.map((g) => [g, g]))}
+          {select('atRisk', t('atRisk'), [['true', t('yes')], ['false', t('no')]])}
+          <Field label={t('city')}>
+            {(id) => <input id={id} value={filters.city ?? ''} onChange={(e) => setFilter('city', (e.target as HTMLInputElement).value.trim())} />}
+          </Field>
+          {select('sort', t('sort'), [['lastContactAt', t('lastContactAt')], ['firstContactAt', t('firstContactAt')], ['lastName', t('lastName')], ['totalSpent', t('totalSpent')]])}
+          {select('order', t('order'), [['asc', t('asc')], ['desc', t('desc')]])}
+        </div>
+        {!filters.segment && (
+          <form class="inline" onSubmit={saveSegment}>
+            <Field label={t('segmentName')}>{(id) => <input id={id} required maxLength={100} value={segmentName} onInput={(e) => setSegmentName((e.target as HTMLInputElement).value)} />}</Field>
+            <button type="submit">{t('saveSegment')}</button>
+          </form>
+        )}
+        <ProblemBox problem={saveProblem} />
+        {savedNote && <Notice>{savedNote}</Notice>}
+      </details>
+
+      <ProblemBox problem={list.error} />
+      {list.loading && <Loading />}
+      {list.data && (
+        <>
+          <CustomerTable items={list.data.items} caption={t('customers')} />
+          {list.data.items.length === 0 && <p>{list.data.nextCursor ? t('moreMayMatch') : t('noCustomers')}</p>}
+          <div class="pager">
+            <button type="button" class="secondary" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
+              {t('previous')}
+            </button>
+            <button type="button" class="secondary" disabled={!list.data.nextCursor} onClick={() => setCursors([...cursors, list.data!.nextCursor!])}>
+              {t('next')}
+            </button>
+          </div>
+        </>
+      )}
+      <NewCustomer />
+    </section>
+  );
+}
+
+function NewCustomer() {
+  const [form, setForm] = useState({ firstName: '', lastName: '', email: '', phone: '' });
+  const [problem, setProblem] = useState<Problem>();
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const body = Object.fromEntries(Object.entries(form).filter(([, v]) => v.trim() !== ''));
+    const { data, error } = await api().POST('/v1/customers', { body });
+    setProblem(error);
+    if (data) go('customers', (data as Customer).id);
+  };
+  return (
+    <details class="new-customer">
+      <summary>{t('newCustomer')}</summary>
+      <form onSubmit={submit} class="filter-grid">
+        {(['firstName', 'lastName', 'email', 'phone'] as const).map((k) => (
+          <Field key={k} label={t(k)}>
+            {(id) => <input id={id} type={(k === 'email' ? 'email' : k === 'phone' ? 'tel' : 'text') as 'text'} value={form[k]} onInput={(e) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value })} />}
+          </Field>
+        ))}
+        <button type="submit">{t('create')}</button>
+      </form>
+      <ProblemBox problem={problem} />
+    </details>
+  );
+}

@@ -1,0 +1,287 @@
+/**
+ * Import: a CSV is dropped, read once as a dry run (nothing written; the answer shows the detected
+ * encoding, delimiter and column mapping and what the import would do), the mapping can be corrected,
+ * then the same file is imported with live progress, counts and the error report, and can be undone.
+ */
+import { useRef, useState } from 'preact/hooks';
+import { api } from '../session.ts';
+import { fmtDate, fmtNumber, t, type Key } from '../i18n.ts';
+import { Field, Loading, ProblemBox, useLoad, usePoll } from '../ui.tsx';
+import type { CreatedImport, ImportCounts, ImportView, Page } from '../types.ts';
+import type { Problem } from '../api.ts';
+import { uploadImportFile, type ClientelaError } from '../../../client/index.ts';
+
+/** What a column can feed (shared/import/fields.ts). */
+const IMPORT_FIELDS = [
+  'firstName', 'lastName', 'fullName', 'email', 'phone', 'mobile', 'language', 'consent', 'birthDate', 'gender',
+  'city', 'postalCode', 'country', 'tags', 'notes', 'firstContactAt', 'lastContactAt', 'totalSpent', 'totalSpentMinor',
+];
+const DELIMITERS: Record<string, string> = { ',': ', (comma)', ';': '; (semicolon)', '\t': 'tab', '|': '| (pipe)' };
+
+/** POST /v1/imports, then the file to the presigned upload. Resolves to the import's id. */
+async function startImport(file: File, options: { dryRun: boolean; mapping?: Record<string, string> }): Promise<{ id?: string; error?: Problem }> {
+  const { data, error } = await api().POST<CreatedImport>('/v1/imports', { body: { fileName: file.name, dryRun: options.dryRun, ...(options.mapping ? { mapping: options.mapping } : {}) } });
+  if (error || !data) return { error };
+  try {
+    await uploadImportFile(data, file, { fileName: file.name });
+  } catch (e) {
+    const p = e as ClientelaError;
+    return { error: { title: p.title ?? 'Upload failed', status: p.status ?? 0, detail: p.detail || p.message } };
+  }
+  return { id: data.importId };
+}
+
+function useImport(id: string | undefined, onDone?: (v: ImportView) => void) {
+  const [view, setView] = useState<ImportView>();
+  usePoll(!!id, async () => {
+    const { data } = await api().GET<ImportView>('/v1/imports/{id}', { params: { path: { id: id! } } });
+    if (data) setView(data);
+    const over = data?.status === 'completed' || data?.status === 'failed';
+    if (over) onDone?.(data!);
+    return over;
+  });
+  return view && view.id === id ? view : undefined;
+}
+
+function Counts({ counts, caption }: { counts: ImportCounts; caption: string }) {
+  const keys: (keyof ImportCounts)[] = ['rows', 'created', 'updated', 'unchanged', 'rejected', 'warnings'];
+  return (
+    <div role="group" aria-label={caption}>
+    <dl class="figures counts">
+      {keys.map((k) => (
+        <div key={k}>
+          <dt>{t(k as Key)}</dt>
+          <dd data-count={k}>{fmtNumber(counts[k])}</dd>
+        </div>
+      ))}
+    </dl>
+    </div>
+  );
+}
+
+export function ImportPage() {
+  const [file, setFile] = useState<File>();
+  const [dragging, setDragging] = useState(false);
+  const [problem, setProblem] = useState<Problem>();
+  const [previewId, setPreviewId] = useState<string>();
+  const [importId, setImportId] = useState<string>();
+  const [mapping, setMapping] = useState<Record<string, string>>({});
+  const recent = useLoad<Page<ImportView>>(() => api().GET('/v1/imports', { params: { query: { limit: 10 } } }), [importId]);
+  const preview = useImport(previewId, (v) => setMapping(v.detected?.columns ?? {}));
+  const run = useImport(importId, () => recent.reload());
+  const input = useRef<HTMLInputElement>(null);
+
+  const choose = async (f: File | undefined) => {
+    if (!f) return;
+    setFile(f);
+    setImportId(undefined);
+    setProblem(undefined);
+    setPreviewId(undefined);
+    const started = await startImport(f, { dryRun: true });
+    setProblem(started.error);
+    setPreviewId(started.id);
+  };
+  const previewAgain = async () => {
+    if (!file) return;
+    setPreviewId(undefined);
+    const started = await startImport(file, { dryRun: true, mapping });
+    setProblem(started.error);
+    setPreviewId(started.id);
+  };
+  const importNow = async () => {
+    if (!file) return;
+    const started = await startImport(file, { dryRun: false, mapping });
+    setProblem(started.error);
+    setImportId(started.id);
+  };
+
+  const previewDone = preview?.status === 'completed';
+  const total = preview?.counts.rows ?? 0;
+  return (
+    <section aria-labelledby="import-title">
+      <h1 id="import-title">{t('import')}</h1>
+      <div
+        class={`dropzone${dragging ? ' dragging' : ''}`}
+        onDragOver={(e) => (e.preventDefault(), setDragging(true))}
+        onDragLeave={() => setDragging(false)}
+        onDrop={(e) => {
+          e.preventDefault();
+          setDragging(false);
+          void choose(e.dataTransfer?.files[0]);
+        }}
+      >
+        <p>{t('dropHere')}</p>
+        <Field label={t('chooseFile')}>
+          {(id) => <input id={id} ref={input} type="file" accept=".csv,.txt,.tsv,text/csv" onChange={(e) => void choose((e.target as HTMLInputElement).files?.[0])} />}
+        </Field>
+      </div>
+      <ProblemBox problem={problem} />
+
+      {previewId && (
+        <section aria-labelledby="preview-title" class="panel">
+          <h2 id="preview-title">{t('dryRun')}: {file?.name}</h2>
+          {!previewDone && preview?.status !== 'failed' && <Loading />}
+          {preview?.status === 'failed' && <p role="alert">{preview.reason}</p>}
+          {previewDone && preview.detected && (
+            <>
+              <h3>{t('detected')}</h3>
+              <dl class="figures">
+                <div>
+                  <dt>{t('encoding')}</dt>
+                  <dd data-detected="encoding">{preview.detected.encoding}</dd>
+                </div>
+                <div>
+                  <dt>{t('delimiter')}</dt>
+                  <dd data-detected="delimiter">{DELIMITERS[preview.detected.delimiter] ?? preview.detected.delimiter}</dd>
+                </div>
+              </dl>
+              <div class="table-wrap">
+                <table>
+                  <caption>{t('mapping')}</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">{t('column')}</th>
+                      <th scope="col">{t('field')}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {Object.keys(preview.detected.columns).map((col) => (
+                      <tr key={col}>
+                        <th scope="row">{col}</th>
+                        <td>
+                          <select aria-label={`${t('field')}: ${col}`} value={mapping[col] ?? 'ignore'} onChange={(e) => setMapping({ ...mapping, [col]: (e.target as HTMLSelectElement).value })}>
+                            <option value="ignore">{t('ignore')}</option>
+                            {IMPORT_FIELDS.map((f) => (
+                              <option key={f} value={f}>
+                                {f}
+                              </option>
+                            ))}
+                            {mapping[col]?.startsWith('attributes.') && <option value={mapping[col]}>{mapping[col]}</option>}
+                          </select>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              <h3>{t('wouldDo')}</h3>
+              <Counts counts={preview.counts} caption={t('wouldDo')} />
+              {preview.errorReportUrl && (
+                <p>
+                  <a href={preview.errorReportUrl}>{t('errorReport')}</a>
+                </p>
+              )}
+              <div class="actions">
+                <button type="button" class="secondary" onClick={previewAgain}>
+                  {t('dryRun')}
+                </button>
+                <button type="button" onClick={importNow} disabled={!!importId}>
+                  {t('importNow')}
+                </button>
+              </div>
+            </>
+          )}
+        </section>
+      )}
+
+      {importId && <Running id={importId} view={run} total={total} onUndone={() => recent.reload()} />}
+
+      <section aria-labelledby="recent-title">
+        <h2 id="recent-title">{t('recentImports')}</h2>
+        <ProblemBox problem={recent.error} />
+        {recent.data && recent.data.items.length === 0 && <p>{t('noItems')}</p>}
+        {recent.data && recent.data.items.length > 0 && (
+          <div class="table-wrap">
+            <table>
+              <caption class="visually-hidden">{t('recentImports')}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t('when')}</th>
+                  <th scope="col">{t('file')}</th>
+                  <th scope="col">{t('status')}</th>
+                  <th scope="col">{t('rows')}</th>
+                  <th scope="col">{t('rejected')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {recent.data.items.map((i) => (
+                  <tr key={i.id}>
+                    <td data-label={t('when')}>{fmtDate(i.createdAt)}</td>
+                    <td data-label={t('file')}>
+                      {i.fileName ?? i.id}
+                      {i.dryRun ? ` — ${t('dryRun')}` : ''}
+                    </td>
+                    <td data-label={t('status')}>{i.undo ? t('undone') : i.status}</td>
+                    <td data-label={t('rows')}>{fmtNumber(i.counts.rows)}</td>
+                    <td data-label={t('rejected')}>{fmtNumber(i.counts.rejected)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </section>
+  );
+}
+
+function Running({ id, view, total, onUndone }: { id: string; view?: ImportView; total: number; onUndone: () => void }) {
+  const [undo, setUndo] = useState<ImportView['undo']>();
+  const [undoing, setUndoing] = useState(false);
+  const [problem, setProblem] = useState<Problem>();
+  const done = view?.status === 'completed';
+  const undoImport = async () => {
+    setUndoing(true);
+    // The undo continues where it stopped on each call: 202 until it is complete.
+    for (;;) {
+      const { data, error, response } = await api().DELETE<ImportView>('/v1/imports/{id}', { params: { path: { id } } });
+      setProblem(error);
+      if (data?.undo) setUndo(data.undo);
+      if (error || response.status !== 202) break;
+    }
+    setUndoing(false);
+    onUndone();
+  };
+  const rows = view?.counts.rows ?? 0;
+  return (
+    <section aria-labelledby="run-title" class="panel">
+      <h2 id="run-title">{done ? t('done') : view?.status === 'failed' ? t('failed') : t('importing')}</h2>
+      <label for="import-progress">{t('progress')}</label>
+      <progress id="import-progress" max={Math.max(total, 1)} value={done ? Math.max(total, 1) : Math.min(rows, total)}>
+        {rows}/{total}
+      </progress>
+      <div aria-live="polite">{view && <Counts counts={view.counts} caption={t('progress')} />}</div>
+      {view?.status === 'failed' && <p role="alert">{view.reason}</p>}
+      {view?.errorReportUrl && (
+        <p>
+          <a href={view.errorReportUrl}>{t('errorReport')}</a>
+        </p>
+      )}
+      {done && !undo && (
+        <button type="button" class="secondary" onClick={undoImport} disabled={undoing}>
+          {t('undo')}
+        </button>
+      )}
+      {undo && (
+        <div role="status">
+          <h3>{undo.status === 'completed' ? t('undone') : t('waiting')}</h3>
+          <dl class="figures">
+            <div>
+              <dt>{t('removed')}</dt>
+              <dd>{undo.removed}</dd>
+            </div>
+            <div>
+              <dt>{t('restored')}</dt>
+              <dd>{undo.restored}</dd>
+            </div>
+            <div>
+              <dt>{t('kept')}</dt>
+              <dd>{undo.kept}</dd>
+            </div>
+          </dl>
+        </div>
+      )}
+      <ProblemBox problem={problem} />
+    </section>
+  );
+}

@@ -1,0 +1,179 @@
+/**
+ * Insights: RFM groups, customers at risk, the forecast, month by month and breakdowns, from the last
+ * recompute (which can be started here). Charts where people would rather look than read.
+ */
+import { useState } from 'preact/hooks';
+import { api } from '../session.ts';
+import { fmtDate, fmtMoney, fmtNumber, t } from '../i18n.ts';
+import { Chart } from '../chart.tsx';
+import { Field, Loading, ProblemBox, useLoad, usePoll } from '../ui.tsx';
+import { CustomerTable, RFM_GROUPS } from './customers.tsx';
+import type { Customer, Page } from '../types.ts';
+import type { Problem } from '../api.ts';
+
+interface Summary {
+  asOf?: string | null;
+  customers: number;
+  purchasers: number;
+  rfmGroups: Record<string, number>;
+  atRisk: number;
+  months: { month: string; newCustomers: number; returningCustomers: number; orders: number; revenue: number; bookings: number; noShows: number }[];
+}
+interface Forecast {
+  asOf: string;
+  days: number;
+  expectedPurchases: number;
+  expectedRevenue: number;
+}
+interface Breakdown {
+  items: { key: string; customers: number; orders: number; revenue: number; averageOrderValue: number }[];
+}
+const BY = ['rfmGroup', 'ageBand', 'gender', 'city', 'country', 'language', 'tag'] as const;
+const money = (n: number) => fmtMoney(n);
+
+export function InsightsPage() {
+  const [recomputeId, setRecomputeId] = useState<string>();
+  const [problem, setProblem] = useState<Problem>();
+  const summary = useLoad<Summary>(() => api().GET('/v1/insights/summary'), [recomputeId]);
+  const [days, setDays] = useState(90);
+  const forecast = useLoad<Forecast>(() => api().GET('/v1/insights/forecast', { params: { query: { days } } }), [days, recomputeId]);
+  const [by, setBy] = useState<(typeof BY)[number]>('rfmGroup');
+  const breakdown = useLoad<Breakdown>(() => api().GET('/v1/insights/breakdown', { params: { query: { by } } }), [by, recomputeId]);
+  const atRisk = useLoad<Page<Customer>>(() => api().GET('/v1/customers', { params: { query: { atRisk: true, limit: 10 } } }), [recomputeId]);
+  const [running, setRunning] = useState<string>();
+
+  usePoll(!!running, async () => {
+    const { data } = await api().GET<{ status: string }>('/v1/insights/recompute/{id}', { params: { path: { id: running! } } });
+    const over = data?.status === 'completed' || data?.status === 'failed';
+    if (over) {
+      setRecomputeId(running);
+      setRunning(undefined);
+    }
+    return over;
+  }, 1500);
+
+  const recompute = async () => {
+    const { data, error } = await api().POST<{ recomputeId: string }>('/v1/insights/recompute', { body: {} });
+    setProblem(error);
+    if (data) setRunning(data.recomputeId);
+  };
+
+  const s = summary.data;
+  const groups = RFM_GROUPS.filter((g) => (s?.rfmGroups?.[g] ?? 0) > 0);
+  const months = s?.months ?? [];
+  return (
+    <section aria-labelledby="insights-title">
+      <h1 id="insights-title">{t('insights')}</h1>
+      <p class="actions">
+        <button type="button" onClick={recompute} disabled={!!running}>
+          {running ? t('recomputing') : t('recompute')}
+        </button>
+        {s?.asOf && (
+          <span class="muted">
+            {t('asOf')} {fmtDate(s.asOf)}
+          </span>
+        )}
+      </p>
+      <ProblemBox problem={problem ?? summary.error} />
+      {summary.loading && !s && <Loading />}
+      {s && (
+        <dl class="figures">
+          <div>
+            <dt>{t('customers')}</dt>
+            <dd>{fmtNumber(s.customers)}</dd>
+          </div>
+          <div>
+            <dt>{t('purchasers')}</dt>
+            <dd>{fmtNumber(s.purchasers)}</dd>
+          </div>
+          <div>
+            <dt>{t('atRisk')}</dt>
+            <dd>{fmtNumber(s.atRisk)}</dd>
+          </div>
+        </dl>
+      )}
+      {s && !s.asOf && <p>{t('noInsights')}</p>}
+      <div class="chart-grid">
+        {groups.length > 0 && <Chart title={t('rfmGroups')} labels={groups} series={[{ label: t('customers'), values: groups.map((g) => s!.rfmGroups[g]!), color: '#2b6cb0' }]} />}
+        {months.length > 0 && (
+          <Chart
+            title={`${t('months')}: ${t('revenue')}`}
+            labels={months.map((m) => m.month)}
+            series={[{ label: t('revenue'), values: months.map((m) => m.revenue), color: '#276749' }]}
+            format={money}
+          />
+        )}
+        {months.length > 0 && (
+          <Chart
+            title={`${t('months')}: ${t('customers')}`}
+            labels={months.map((m) => m.month)}
+            series={[
+              { label: t('newCustomers'), values: months.map((m) => m.newCustomers), color: '#2b6cb0' },
+              { label: t('orders'), values: months.map((m) => m.orders), color: '#b7791f' },
+            ]}
+            kind="line"
+          />
+        )}
+      </div>
+
+      <section aria-labelledby="forecast-title" class="panel">
+        <h2 id="forecast-title">{t('forecast')}</h2>
+        <Field label={t('forecastDays')}>
+          {(id) => (
+            <select id={id} value={String(days)} onChange={(e) => setDays(Number((e.target as HTMLSelectElement).value))}>
+              {[30, 90, 180, 365].map((d) => (
+                <option key={d} value={d}>
+                  {d}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <ProblemBox problem={forecast.error} />
+        {forecast.data && (
+          <dl class="figures">
+            <div>
+              <dt>{t('expectedPurchases')}</dt>
+              <dd>{fmtNumber(forecast.data.expectedPurchases, 1)}</dd>
+            </div>
+            <div>
+              <dt>{t('expectedRevenue')}</dt>
+              <dd>{fmtMoney(forecast.data.expectedRevenue)}</dd>
+            </div>
+          </dl>
+        )}
+      </section>
+
+      <section aria-labelledby="breakdown-title" class="panel">
+        <h2 id="breakdown-title">{t('breakdown')}</h2>
+        <Field label={t('by')}>
+          {(id) => (
+            <select id={id} value={by} onChange={(e) => setBy((e.target as HTMLSelectElement).value as typeof by)}>
+              {BY.map((b) => (
+                <option key={b} value={b}>
+                  {b}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <ProblemBox problem={breakdown.error} />
+        {breakdown.data && breakdown.data.items.length > 0 && (
+          <Chart
+            title={`${t('breakdown')}: ${by}`}
+            labels={breakdown.data.items.map((i) => i.key)}
+            series={[{ label: t('revenue'), values: breakdown.data.items.map((i) => i.revenue), color: '#6b46c1' }]}
+            format={money}
+          />
+        )}
+        {breakdown.data && breakdown.data.items.length === 0 && <p>{t('noItems')}</p>}
+      </section>
+
+      <section aria-labelledby="atrisk-title">
+        <h2 id="atrisk-title">{t('atRiskCustomers')}</h2>
+        <ProblemBox problem={atRisk.error} />
+        {atRisk.data && (atRisk.data.items.length ? <CustomerTable items={atRisk.data.items} caption={t('atRiskCustomers')} /> : <p>{t('noItems')}</p>)}
+      </section>
+    </section>
+  );
+}

@@ -1,0 +1,205 @@
+/** Settings of the business, its API keys and its tag catalogue. */
+import { useState } from 'preact/hooks';
+import { api } from '../session.ts';
+import { fmtDate, t } from '../i18n.ts';
+import { Field, Notice, ProblemBox, useLoad } from '../ui.tsx';
+import type { ApiKey, Settings } from '../types.ts';
+import type { Problem } from '../api.ts';
+
+export function SettingsPage() {
+  const settings = useLoad<Settings>(() => api().GET('/v1/settings'), []);
+  return (
+    <section aria-labelledby="settings-title">
+      <h1 id="settings-title">{t('settings')}</h1>
+      <ProblemBox problem={settings.error} />
+      {settings.data && <SettingsForm key={JSON.stringify(settings.data)} settings={settings.data} reload={settings.reload} />}
+      <Keys />
+      <TagCatalogue />
+    </section>
+  );
+}
+
+function SettingsForm({ settings, reload }: { settings: Settings; reload: () => void }) {
+  const [form, setForm] = useState({
+    name: settings.name,
+    defaultCountry: settings.defaultCountry,
+    currency: settings.currency,
+    timeZone: settings.timeZone,
+    language: settings.language,
+    allowedOrigins: settings.allowedOrigins.join('\n'),
+    inactiveMonths: settings.retention?.inactiveMonths == null ? '' : String(settings.retention.inactiveMonths),
+  });
+  const [problem, setProblem] = useState<Problem>();
+  const [saved, setSaved] = useState(false);
+  const save = async (e: Event) => {
+    e.preventDefault();
+    const body = {
+      name: form.name,
+      defaultCountry: form.defaultCountry,
+      currency: form.currency,
+      timeZone: form.timeZone,
+      language: form.language,
+      allowedOrigins: form.allowedOrigins.split(/\s+/).filter(Boolean),
+      retention: { inactiveMonths: form.inactiveMonths.trim() ? Number(form.inactiveMonths) : null },
+    };
+    const { error } = await api().PATCH('/v1/settings', { body });
+    setProblem(error);
+    setSaved(!error);
+    if (!error) reload();
+  };
+  const text = (k: Exclude<keyof typeof form, 'allowedOrigins'>, label: string) => (
+    <Field label={label}>{(id) => <input id={id} value={form[k]} onInput={(e) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value })} />}</Field>
+  );
+  return (
+    <form onSubmit={save} class="panel filter-grid" aria-labelledby="tenant-title">
+      <h2 id="tenant-title" class="span-all">
+        {t('tenant')} <small class="muted">({settings.id})</small>
+      </h2>
+      {text('name', t('tenantName'))}
+      {text('defaultCountry', t('defaultCountry'))}
+      {text('currency', t('currency'))}
+      {text('timeZone', t('timeZone'))}
+      {text('language', t('language'))}
+      {text('inactiveMonths', t('retentionMonths'))}
+      <div class="span-all">
+        <Field label={t('allowedOrigins')}>
+          {(id) => <textarea id={id} rows={3} value={form.allowedOrigins} onInput={(e) => setForm({ ...form, allowedOrigins: (e.target as HTMLTextAreaElement).value })} />}
+        </Field>
+      </div>
+      <button type="submit">{t('save')}</button>
+      <div class="span-all">
+        <ProblemBox problem={problem} />
+        {saved && <Notice>{t('saved')}</Notice>}
+      </div>
+    </form>
+  );
+}
+
+function Keys() {
+  const keys = useLoad<{ items: ApiKey[] }>(() => api().GET('/v1/keys'), []);
+  const [kind, setKind] = useState<'secret' | 'publishable'>('secret');
+  const [scope, setScope] = useState('all');
+  const [issued, setIssued] = useState<string>();
+  const [problem, setProblem] = useState<Problem>();
+  const create = async (e: Event) => {
+    e.preventDefault();
+    const { data, error } = await api().POST<{ key: string }>('/v1/keys', { body: { kind, ...(kind === 'secret' ? { scope } : {}) } });
+    setProblem(error);
+    setIssued(data?.key);
+    keys.reload();
+  };
+  const revoke = async (keyId: string) => {
+    const { error } = await api().DELETE('/v1/keys/{keyId}', { params: { path: { keyId } } });
+    setProblem(error);
+    keys.reload();
+  };
+  return (
+    <section aria-labelledby="keys-title" class="panel">
+      <h2 id="keys-title">{t('keys')}</h2>
+      <ProblemBox problem={keys.error ?? problem} />
+      {keys.data && (
+        <div class="table-wrap">
+          <table>
+            <caption class="visually-hidden">{t('keys')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('prefix')}</th>
+                <th scope="col">{t('kind')}</th>
+                <th scope="col">{t('scope')}</th>
+                <th scope="col">{t('when')}</th>
+                <th scope="col">
+                  <span class="visually-hidden">{t('revoke')}</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {keys.data.items.map((k) => (
+                <tr key={k.keyId}>
+                  <td data-label={t('prefix')}>
+                    <code>{k.prefix}…</code>
+                  </td>
+                  <td data-label={t('kind')}>{k.kind}</td>
+                  <td data-label={t('scope')}>{k.scope ?? '—'}</td>
+                  <td data-label={t('when')}>{k.revokedAt ? `${t('revoked')} ${fmtDate(k.revokedAt)}` : fmtDate(k.createdAt)}</td>
+                  <td>
+                    {!k.revokedAt && (
+                      <button type="button" class="secondary" aria-label={`${t('revoke')} ${k.prefix}`} onClick={() => void revoke(k.keyId)}>
+                        {t('revoke')}
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <form onSubmit={create} class="filter-grid">
+        <Field label={t('kind')}>
+          {(id) => (
+            <select id={id} value={kind} onChange={(e) => setKind((e.target as HTMLSelectElement).value as 'secret')}>
+              <option value="secret">secret (sk_)</option>
+              <option value="publishable">publishable (pk_)</option>
+            </select>
+          )}
+        </Field>
+        {kind === 'secret' && (
+          <Field label={t('scope')}>
+            {(id) => (
+              <select id={id} value={scope} onChange={(e) => setScope((e.target as HTMLSelectElement).value)}>
+                <option value="all">all</option>
+                <option value="read">read</option>
+                <option value="events">events</option>
+              </select>
+            )}
+          </Field>
+        )}
+        <button type="submit">{t('newKey')}</button>
+      </form>
+      {issued && (
+        <div role="status" class="notice">
+          <p>{t('newKeyShown')}</p>
+          <code class="secret">{issued}</code>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function TagCatalogue() {
+  const tags = useLoad<{ items: string[] }>(() => api().GET('/v1/tags'), []);
+  const [name, setName] = useState('');
+  const [problem, setProblem] = useState<Problem>();
+  const add = async (e: Event) => {
+    e.preventDefault();
+    const { error } = await api().POST('/v1/tags', { body: { name: name.trim() } });
+    setProblem(error);
+    if (!error) setName('');
+    tags.reload();
+  };
+  const remove = async (tag: string) => {
+    const { error } = await api().DELETE('/v1/tags/{tag}', { params: { path: { tag } } });
+    setProblem(error);
+    tags.reload();
+  };
+  return (
+    <section aria-labelledby="tags-title" class="panel">
+      <h2 id="tags-title">{t('tagCatalogue')}</h2>
+      <ul class="chips">
+        {tags.data?.items.map((tag) => (
+          <li key={tag}>
+            {tag}{' '}
+            <button type="button" class="link" aria-label={`${t('delete')}: ${tag}`} onClick={() => void remove(tag)}>
+              ×
+            </button>
+          </li>
+        ))}
+      </ul>
+      <form onSubmit={add} class="inline">
+        <Field label={t('newTag')}>{(id) => <input id={id} required maxLength={50} value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} />}</Field>
+        <button type="submit">{t('add')}</button>
+      </form>
+      <ProblemBox problem={problem ?? tags.error} />
+    </section>
+  );
+}

@@ -1,0 +1,97 @@
+/** Small pieces every page uses: loading an answer, showing a problem, a labelled field. */
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { problemText, type CallResult, type Problem } from './api.ts';
+import { t } from './i18n.ts';
+
+export interface Loaded<T> {
+  data?: T;
+  error?: Problem;
+  loading: boolean;
+  reload: () => void;
+  response?: Response;
+}
+
+/** Runs `load` now and whenever `deps` change; `reload()` runs it again. */
+export function useLoad<T>(load: () => Promise<CallResult<T>>, deps: unknown[]): Loaded<T> {
+  const [state, setState] = useState<{ data?: T; error?: Problem; loading: boolean; response?: Response }>({ loading: true });
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (r) => live && setState({ data: r.data, error: r.error, loading: false, response: r.response }),
+      (e: unknown) => live && setState({ error: { title: String(e), status: 0 }, loading: false }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [...deps, tick]);
+  const reload = useCallback(() => setTick((n) => n + 1), []);
+  return { ...state, reload };
+}
+
+export function ProblemBox({ problem }: { problem?: Problem }) {
+  if (!problem) return null;
+  return (
+    <p class="problem" role="alert">
+      {problemText(problem)}
+    </p>
+  );
+}
+
+export function Notice({ children }: { children: ComponentChildren }) {
+  return (
+    <p class="notice" role="status">
+      {children}
+    </p>
+  );
+}
+
+export function Loading() {
+  return (
+    <p class="loading" role="status" aria-live="polite">
+      {t('loading')}
+    </p>
+  );
+}
+
+let ids = 0;
+/** A label and its control, tied by id. */
+export function Field({ label, children, hint }: { label: string; children: (id: string) => ComponentChildren; hint?: string }) {
+  const [id] = useState(() => `f${++ids}`);
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      {children(id)}
+      {hint && <small>{hint}</small>}
+    </div>
+  );
+}
+
+/** Polls `probe` every `ms` while `active`; stops when it returns true. */
+export function usePoll(active: boolean, probe: () => Promise<boolean>, ms = 1000) {
+  useEffect(() => {
+    if (!active) return;
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout>;
+    const step = async () => {
+      if (stopped) return;
+      let finished = false;
+      try {
+        finished = await probe();
+      } catch {
+        finished = false;
+      }
+      if (!finished && !stopped) timer = setTimeout(step, ms);
+    };
+    void step();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [active]);
+}
+
+export const fullName = (c: { firstName?: string | null; lastName?: string | null; email?: string | null; phone?: string | null; id: string }) =>
+  [c.firstName, c.lastName].filter(Boolean).join(' ') || c.email || c.phone || c.id;

@@ -1,0 +1,135 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { DockerImage, Duration, Stack } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import { Construct } from 'constructs';
+import { acknowledge, acknowledgeManagedPolicy, acknowledgeWildcardActions, acknowledgeWildcardResources } from './nag.ts';
+import { REPO_ROOT } from './paths.ts';
+
+export interface ConsoleProps {
+  /** The HTTP API: CloudFront forwards `/v1/*` to it, so the console calls the API on its own origin. */
+  httpApi: apigw.IHttpApi;
+  /** Where the console bucket's server access logs go (the stack's access-log bucket). */
+  accessLogsBucket: s3.IBucket;
+}
+
+/**
+ * The admin console (console/, issue 15): its static build in a private bucket, served by CloudFront
+ * through origin access control (no public bucket, no website endpoint). The same distribution forwards
+ * `/v1/*` to the HTTP API uncached, so the console and the API share one origin: the console's requests
+ * are same-origin and need no CORS at all, and the API keeps its per-tenant CORS for websites.
+ */
+export class Console extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly distribution: cloudfront.Distribution;
+  /** https://<distribution domain>: the console, and the API under /v1. */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: ConsoleProps) {
+    super(scope, id);
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: props.accessLogsBucket,
+      serverAccessLogsPrefix: 'console-bucket/',
+      // Only build output lives here (re-uploaded on every deploy); the construct's deletion leaves it behind
+      // for CloudFormation's default rather than adding an auto-delete custom resource.
+    });
+
+    const apiDomain = `${props.httpApi.apiId}.execute-api.${Stack.of(this).region}.${Stack.of(this).urlSuffix}`;
+    const securityHeaders = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      comment: 'clientela console: security headers (the local runtime sends the same, local/console-static.ts)',
+      securityHeadersBehavior: {
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.NO_REFERRER, override: true },
+        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
+        // Uploads go to the import bucket's presigned URL (another origin); everything else is this origin.
+        contentSecurityPolicy: {
+          contentSecurityPolicy: "default-src 'self'; connect-src 'self' https://*.amazonaws.com; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+          override: true,
+        },
+      },
+    });
+
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: 'clientela admin console and API',
+      defaultRootObject: 'index.html',
+      defaultBehavior: {
+        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket),
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        responseHeadersPolicy: securityHeaders,
+        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+      },
+      additionalBehaviors: {
+        '/v1/*': {
+          origin: new origins.HttpOrigin(apiDomain, { protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY }),
+          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+          allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+          // Every API answer is per key: nothing is cached, and every header but Host reaches the API.
+          cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+          originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        },
+      },
+    });
+    this.url = `https://${this.distribution.distributionDomainName}`;
+
+    new s3deploy.BucketDeployment(this, 'Files', {
+      sources: [consoleSource()],
+      destinationBucket: this.bucket,
+      distribution: this.distribution,
+      distributionPaths: ['/index.html'],
+      memoryLimit: 256,
+    });
+
+    acknowledge(this.distribution, 'AwsSolutions-CFR1', 'The console is for the business owners wherever they are; the API behind it checks keys.');
+    acknowledge(this.distribution, 'AwsSolutions-CFR2', 'No WAF for now: API keys are checked by the functions and API Gateway throttles the stage; a WAF web ACL can be attached later.');
+    acknowledge(
+      this.distribution,
+      'AwsSolutions-CFR3',
+      'CloudFront standard logs need an ACL-enabled bucket; the API stage keeps its own access logs and the console bucket has server access logs.',
+    );
+    acknowledge(this.distribution, 'AwsSolutions-CFR4', 'The default *.cloudfront.net certificate; TLS 1.2 is the minimum once a custom domain and certificate are configured.');
+    // The deployment's function is a stack-wide singleton of aws-cdk-lib, outside this construct.
+    const handler = Stack.of(this).node.children.find((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'));
+    if (handler) {
+      acknowledgeManagedPolicy(handler, 'service-role/AWSLambdaBasicExecutionRole', 'The BucketDeployment custom resource (aws-cdk-lib) logs with the basic execution role.');
+      acknowledgeWildcardActions(handler, ['s3:GetBucket*', 's3:GetObject*', 's3:List*', 's3:Abort*', 's3:DeleteObject*'], "aws-cdk-lib's BucketDeployment grants: read CDK's asset bucket, replace the build in the console bucket.");
+      acknowledgeWildcardResources(
+        handler,
+        [`arn:${Stack.of(this).partition}:s3:::cdk-hnb659fds-assets-${Stack.of(this).account}-${Stack.of(this).region}/*`, `${this.bucket.bucketArn}/*`, '*'],
+        "The objects of CDK's asset bucket and of the console bucket; '*' is cloudfront:CreateInvalidation, which takes no narrower resource in the grant aws-cdk-lib writes.",
+      );
+      acknowledge(handler, 'AwsSolutions-L1', 'The runtime of the BucketDeployment custom resource is chosen by aws-cdk-lib.');
+    }
+  }
+}
+
+/**
+ * The console's files: built by Vite when CDK bundles assets (like the functions), so a deploy never
+ * uploads a stale dist/. Skipped with the rest of bundling in tests (SKIP_BUNDLING).
+ */
+function consoleSource(): s3deploy.ISource {
+  const vite = path.join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+  return s3deploy.Source.asset(path.join(REPO_ROOT, 'console'), {
+    bundling: {
+      image: DockerImage.fromRegistry('node:22-alpine'),
+      local: {
+        tryBundle(outputDir) {
+          execFileSync(process.execPath, [vite, 'build', '--config', path.join(REPO_ROOT, 'console', 'vite.config.ts'), '--outDir', outputDir, '--emptyOutDir'], {
+            cwd: REPO_ROOT,
+            stdio: 'inherit',
+          });
+          return true;
+        },
+      },
+    },
+  });
+}

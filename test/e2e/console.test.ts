@@ -1,0 +1,337 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
+import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
+
+/**
+ * The admin console in a real browser (headless Chromium, the Debian package) against `npm start`: the
+ * owner signs in, finds a guest, edits the card, imports a spreadsheet through the dry run, exports a
+ * segment and downloads it, erases a person. axe-core checks every page (no serious or critical
+ * violation); screenshots are kept in test-results/console/ (CONSOLE_SCREENSHOT=1 also refreshes
+ * docs/console.png, the README's picture).
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`test/e2e/console.test.ts skipped: ${CHROMIUM} is absent (install it: apt-get install -y chromium)`);
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const SHOTS = join(ROOT, 'test-results', 'console');
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface Card {
+  id: string;
+  email: string;
+  city?: string | null;
+  firstName?: string;
+  tags: string[];
+}
+
+describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromium ? '' : ` (skipped: ${CHROMIUM} is absent)`}`, () => {
+  let api: LocalInstance;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const run = Date.now().toString(36);
+  /** Uncaught errors in any page of the run: a console that throws is broken, whatever it shows. */
+  const pageErrors: string[] = [];
+  const mail = (name: string) => `${name}.${run}@example.com`;
+
+  const call = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
+    const res = await fetch(`${api.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${api.secretKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+  };
+  const findByEmail = async (email: string) => (await call<{ items: Card[] }>('GET', `/v1/customers?q=${encodeURIComponent(email)}`)).body.items;
+
+  /** axe-core on the page as it is now: the serious and critical violations, readably. */
+  async function seriousViolations(p: Page): Promise<string[]> {
+    await p.addScriptTag({ content: AXE });
+    // A string: it runs in the page (this file is type-checked without the DOM's types).
+    const violations = (await p.evaluate(
+      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) })))`,
+    )) as { id: string; impact: string; help: string; targets: string[] }[];
+    return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id} (${v.help}): ${v.targets.join(', ')}`);
+  }
+
+  /** Every page: no serious or critical accessibility violation, and a screenshot as an artefact. */
+  async function checkPage(p: Page, name: string) {
+    await p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+    expect(await seriousViolations(p), `axe on ${name}`).toEqual([]);
+  }
+
+  async function openPage(label: string, heading: string) {
+    await page.getByRole('navigation').getByRole('link', { name: label, exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+  }
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    const { chromium } = await import('playwright-core');
+    [api, browser] = await Promise.all([
+      startLocal(E2E_TIMEOUT_MS),
+      chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      }),
+    ]);
+    // A few guests with orders and bookings, as a trattoria would have them.
+    const guests = [
+      ['Maria', 'Rossi', 'Milano', ['VIP', 'Regular'], 12800],
+      ['Giulia', 'Bianchi', 'Roma', ['Local'], 4500],
+      ['Luca', 'Ferrari', 'Torino', ['Business'], 23050],
+      ['Sofia', 'Esposito', 'Napoli', [], 3200],
+      ['Marco', 'Romano', 'Bologna', ['Friends & Family'], 9100],
+    ] as const;
+    for (const [firstName, lastName, city, tags, total] of guests) {
+      const email = mail(firstName.toLowerCase());
+      const created = await call('POST', '/v1/customers', { firstName, lastName, email, city, tags, language: 'it', consent: { newsletter: firstName === 'Sofia' ? 'denied' : 'granted' } });
+      expect(created.status).toBe(201);
+      const order = await call('POST', '/v1/events', {
+        eventId: `order-${firstName}-${run}`,
+        type: 'order.completed',
+        occurredAt: new Date(Date.now() - 86_400_000).toISOString(),
+        customer: { email },
+        data: { orderId: `o-${firstName}-${run}`, currency: 'EUR', total, items: [{ sku: 'tiramisu', name: 'Tiramisù', quantity: 1, unitPrice: total }] },
+      });
+      expect(order.status).toBe(200);
+    }
+    context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+    context.on('weberror', (e) => pageErrors.push(e.error().stack ?? e.error().message));
+    page = await context.newPage();
+    // Navigation and every wait for an answer on the page (playwright's default is 30 s).
+    page.setDefaultTimeout(WAIT_TIMEOUT_MS);
+  });
+
+  afterEach(() => {
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await api?.stop();
+  });
+
+  it('signs in with a key typed into the "API key" field, and lists the customers in a table', async () => {
+    await page.goto(api.url);
+    await checkPage(page, 'sign-in');
+    await page.getByLabel('API key').fill('sk_not_a_real_key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: WAIT_TIMEOUT_MS }).toContain('not accepted');
+
+    await page.getByLabel('API key').fill(api.secretKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const table = page.getByRole('table');
+    await table.getByRole('link', { name: 'Maria Rossi' }).waitFor();
+    expect(await table.getByRole('row').count()).toBe(1 + 5);
+    // The key lives in the tab's session storage, and in no URL.
+    expect(await page.evaluate(`sessionStorage.getItem('clientela.key')`)).toBe(api.secretKey);
+    expect(page.url()).not.toContain(api.secretKey);
+    await checkPage(page, 'customers');
+    // The README's picture (docs/console.png), refreshed on request.
+    if (process.env.CONSOLE_SCREENSHOT) await page.screenshot({ path: join(ROOT, 'docs', 'console.png') });
+  });
+
+  it('signs in from #key=... and takes the key out of the address bar at once', async () => {
+    const other = await browser.newContext({ locale: 'en-GB' });
+    const p = await other.newPage();
+    p.setDefaultTimeout(WAIT_TIMEOUT_MS);
+    const requested: string[] = [];
+    p.on('request', (r) => requested.push(r.url()));
+    await p.goto(`${api.url}/#key=${api.secretKey}`);
+    await p.getByRole('table').getByRole('link', { name: 'Giulia Bianchi' }).waitFor();
+    expect(p.url()).not.toContain(api.secretKey);
+    expect(await p.evaluate('location.href')).toBe(`${api.url}/#/customers`);
+    expect(requested.filter((u) => u.includes(api.secretKey))).toEqual([]);
+    await other.close();
+  });
+
+  it('finds a customer with the "Search" box, opens the card from the row, and edits a field', async () => {
+    await page.getByLabel('Search', { exact: true }).fill('ross');
+    const rows = page.getByRole('table').getByRole('row');
+    await expect.poll(() => rows.count(), { timeout: WAIT_TIMEOUT_MS }).toBe(2);
+    await rows.nth(1).getByRole('cell').nth(2).click(); // the row, not the link in it
+    await page.getByRole('heading', { level: 1, name: 'Maria Rossi' }).waitFor();
+    await page.getByRole('heading', { name: 'History' }).waitFor();
+    await page.getByText('order.completed').waitFor();
+    await page.getByRole('heading', { name: 'Consent ledger' }).waitFor();
+    await page.getByRole('cell', { name: 'newsletter' }).first().waitFor();
+    await checkPage(page, 'card');
+
+    await page.getByLabel('City').fill('Bergamo');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    const [maria] = await findByEmail(mail('maria'));
+    expect(maria!.city).toBe('Bergamo');
+  });
+
+  it('makes an unsubscribe link and downloads everything held about the person', async () => {
+    await page.getByRole('button', { name: 'Create an unsubscribe link' }).click();
+    const link = page.getByRole('link', { name: /\/v1\/unsubscribe\?token=/ });
+    await link.waitFor();
+    // The link works without a key: it opens the confirmation page (mail scanners change nothing).
+    const opened = await fetch((await link.getAttribute('href'))!);
+    expect(opened.status).toBe(200);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /Download everything held/ }).click()]);
+    const data = JSON.parse(readFileSync(await download.path(), 'utf8')) as { customer: { email: string; city: string } };
+    expect(data.customer).toMatchObject({ email: mail('maria'), city: 'Bergamo' });
+  });
+
+  it('does not overwrite a card someone else changed meanwhile: 412 is shown as "changed by someone else, reload"', async () => {
+    const [maria] = await findByEmail(mail('maria'));
+    // The card on screen is now one version behind.
+    expect((await call('PATCH', `/v1/customers/${maria!.id}`, { notes: 'Allergic to nuts' })).status).toBe(200);
+    await page.getByLabel('City').fill('Como');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'changed by someone else' });
+    await alert.waitFor();
+    const [unchanged] = await findByEmail(mail('maria'));
+    expect(unchanged).toMatchObject({ city: 'Bergamo', notes: 'Allergic to nuts' });
+    await alert.getByRole('button', { name: 'Reload' }).click();
+    await expect.poll(() => page.getByLabel('Notes').inputValue(), { timeout: WAIT_TIMEOUT_MS }).toBe('Allergic to nuts');
+  });
+
+  it('imports a CSV through the dry run: detected layout, editable mapping, progress, counts, undo', async () => {
+    await openPage('Import', 'Import');
+    await checkPage(page, 'import');
+    // An Italian spreadsheet: semicolons, Italian headers, one row without email or phone.
+    const csv = ['Nome;Cognome;Email;Telefono;Città;Codice cliente', `Anna;Verdi;${mail('anna')};;Verona;A1`, `Paolo;Neri;${mail('paolo')};;Padova;A2`, 'Nessuno;Contatto;;;Pisa;A3', ''].join('\r\n');
+    await page.getByLabel('CSV file').setInputFiles({ name: 'ospiti.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
+
+    await page.getByRole('heading', { name: 'What was detected' }).waitFor();
+    expect(await page.locator('[data-detected=encoding]').textContent()).toMatch(/utf-?8/i);
+    expect(await page.locator('[data-detected=delimiter]').textContent()).toContain(';');
+    expect(await page.getByLabel('Field: Email').inputValue()).toBe('email');
+    expect(await page.getByLabel('Field: Città').inputValue()).toBe('city');
+    const preview = page.getByRole('group', { name: 'The import would do this' });
+    expect(await preview.locator('[data-count=rows]').textContent()).toBe('3');
+    expect(await preview.locator('[data-count=created]').textContent()).toBe('2');
+    expect(await preview.locator('[data-count=rejected]').textContent()).toBe('1');
+    // Nothing was written by the dry run.
+    expect(await findByEmail(mail('anna'))).toEqual([]);
+    await checkPage(page, 'import-preview');
+
+    // The mapping is editable: the city column is left out of this import.
+    await page.getByLabel('Field: Città').selectOption('ignore');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('heading', { name: 'Done' }).waitFor();
+    const result = page.getByRole('group', { name: 'Progress' });
+    expect(await page.locator('#import-progress').getAttribute('value')).toBe('3');
+    expect(await result.locator('[data-count=created]').textContent()).toBe('2');
+    expect(await result.locator('[data-count=rejected]').textContent()).toBe('1');
+    await page.getByRole('link', { name: 'Error report (CSV)' }).last().waitFor();
+    const [anna] = await findByEmail(mail('anna'));
+    expect(anna).toMatchObject({ firstName: 'Anna' });
+    expect(anna!.city ?? null).toBeNull();
+    await checkPage(page, 'import-done');
+
+    await page.getByRole('button', { name: 'Undo this import' }).click();
+    await page.getByRole('heading', { name: 'Undone' }).waitFor();
+    expect(await findByEmail(mail('anna'))).toEqual([]);
+  });
+
+  it('saves a segment, exports it and downloads the file', async () => {
+    await openPage('Segments', 'Segments');
+    await page.getByLabel('Segment name').fill('Newsletter');
+    await page.getByLabel('Newsletter consent').selectOption('granted');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByRole('table').getByRole('link', { name: 'Newsletter' }).waitFor();
+    await checkPage(page, 'segments');
+
+    await page.getByRole('button', { name: 'Export', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Exports' }).waitFor();
+    await expect.poll(() => page.getByLabel('Saved segment').locator('option:checked').textContent(), { timeout: WAIT_TIMEOUT_MS }).toBe('Newsletter');
+    await page.getByRole('button', { name: 'Start export' }).click();
+    const done = page.locator('tr[data-status=completed]').first();
+    await done.waitFor();
+    await checkPage(page, 'exports');
+    const [download] = await Promise.all([page.waitForEvent('download'), done.getByRole('button', { name: 'Download' }).click()]);
+    const file = await download.path();
+    const text = readFileSync(file, 'utf8');
+    expect(text.charCodeAt(0)).toBe(0xfeff); // opens in Excel as UTF-8
+    expect(text).toContain(mail('maria'));
+    expect(text).toContain(mail('giulia'));
+    // Sofia denied consent: not in the segment.
+    expect(text).not.toContain(mail('sofia'));
+  });
+
+  it('erases a customer after a typed confirmation', async () => {
+    await openPage('Customers', 'Customers');
+    await page.getByLabel('Search', { exact: true }).fill('Esposito');
+    await page.getByRole('table').getByRole('link', { name: 'Sofia Esposito' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sofia Esposito' }).waitFor();
+    const [sofia] = await findByEmail(mail('sofia'));
+    await page.getByRole('button', { name: 'Erase this customer…' }).click();
+    const erase = page.getByRole('button', { name: 'Erase for good' });
+    expect(await erase.isDisabled()).toBe(true);
+    await page.getByLabel('Type to confirm').fill(mail('sofia'));
+    await checkPage(page, 'erase-confirmation');
+    await erase.click();
+    await page.getByRole('status').filter({ hasText: 'The customer was erased.' }).waitFor();
+    expect((await call('GET', `/v1/customers/${sofia!.id}`)).status).toBe(404);
+  });
+
+  it('shows insights after a recompute, with the figures also as tables', async () => {
+    await openPage('Insights', 'Insights');
+    const [started] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/v1/insights/recompute') && r.request().method() === 'POST'),
+      page.getByRole('button', { name: 'Recompute now' }).click(),
+    ]);
+    const { recomputeId } = (await started.json()) as { recomputeId: string };
+    const finished = await until(async () => {
+      const { body } = await call<{ status: string }>('GET', `/v1/insights/recompute/${recomputeId}`);
+      return body.status === 'completed' || body.status === 'failed' ? body : undefined;
+    });
+    expect(finished).toMatchObject({ status: 'completed' });
+    await page.getByText('As of').waitFor();
+    // Every guest who bought something is in an RFM group, as the chart's table says.
+    const { body: summary } = await call<{ purchasers: number }>('GET', '/v1/insights/summary');
+    expect(summary.purchasers).toBeGreaterThan(0);
+    const rfm = page.getByRole('figure').filter({ hasText: 'RFM groups' });
+    await rfm.getByText('The figures as a table').click();
+    const cells = await rfm.getByRole('table').locator('tbody td').allTextContents();
+    expect(cells.map(Number).reduce((a, b) => a + b, 0)).toBe(summary.purchasers);
+    await page.getByRole('heading', { name: 'Forecast' }).waitFor();
+    await checkPage(page, 'insights');
+  });
+
+  it('shows settings and keys', async () => {
+    await openPage('Settings', 'Settings');
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+    await page.getByRole('cell', { name: 'publishable' }).first().waitFor();
+    await checkPage(page, 'settings');
+  });
+
+  it('speaks Italian when asked, and remembers it', async () => {
+    await page.getByRole('combobox', { name: 'Language' }).selectOption('it');
+    await openPage('Clienti', 'Clienti');
+    await page.getByLabel('Cerca', { exact: true }).waitFor();
+    expect(await page.evaluate('document.documentElement.lang')).toBe('it');
+    await checkPage(page, 'customers-it');
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Clienti' }).waitFor();
+  });
+
+  it('works on a phone: the menu folds, the table reads as cards', async () => {
+    const phone = await browser.newContext({ locale: 'it-IT', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const p = await phone.newPage();
+    p.setDefaultTimeout(WAIT_TIMEOUT_MS);
+    await p.goto(`${api.url}/#key=${api.secretKey}`);
+    await p.getByRole('table').getByRole('link', { name: 'Maria Rossi' }).waitFor();
+    // Italian by default: the phone's language.
+    await p.getByRole('heading', { level: 1, name: 'Clienti' }).waitFor();
+    expect(await p.getByRole('navigation').isVisible()).toBe(false);
+    await p.getByRole('button', { name: 'Menu' }).click();
+    await p.getByRole('navigation').getByRole('link', { name: 'Importa' }).waitFor();
+    await p.getByRole('button', { name: 'Menu' }).click();
+    await checkPage(p, 'customers-phone');
+    await phone.close();
+  });
+});

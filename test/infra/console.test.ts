@@ -1,0 +1,76 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { logicalId, resourcesOfType, synthClientela, SYNTH_TIMEOUT_MS, type Resource, type TemplateJson } from './support.ts';
+
+/**
+ * The admin console on AWS (infra/console.ts): a private bucket behind CloudFront with origin access
+ * control, the API forwarded under /v1 on the same origin. Synthesis also runs cdk-nag: an unacknowledged
+ * finding fails it.
+ */
+let json: TemplateJson;
+let ids: { bucket: string; distribution: string; httpApi: string };
+let distribution: Resource;
+
+beforeAll(() => {
+  const built = synthClientela();
+  json = built.json;
+  ids = { bucket: logicalId(built.stack.console.bucket), distribution: logicalId(built.stack.console.distribution), httpApi: logicalId(built.stack.api.httpApi) };
+  distribution = json.Resources[ids.distribution]!;
+}, SYNTH_TIMEOUT_MS);
+
+describe('the console bucket', () => {
+  it('is private: all public access blocked, TLS only', () => {
+    const bucket = json.Resources[ids.bucket]!;
+    expect(bucket.Properties!.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.Properties!.WebsiteConfiguration).toBeUndefined();
+  });
+
+  it('can be read only by this distribution (origin access control), not by anyone', () => {
+    const policies = resourcesOfType(json, 'AWS::S3::BucketPolicy').filter(([, p]) => p.Properties!.Bucket?.Ref === ids.bucket);
+    const statements = policies.flatMap(([, p]) => p.Properties!.PolicyDocument.Statement as Record<string, any>[]);
+    const reads = statements.filter((s) => s.Effect === 'Allow' && [s.Action].flat().includes('s3:GetObject'));
+    expect(reads).toHaveLength(1);
+    expect(reads[0]!.Principal).toEqual({ Service: 'cloudfront.amazonaws.com' });
+    expect(JSON.stringify(reads[0]!.Condition)).toContain(ids.distribution);
+    expect(statements.some((s) => s.Effect === 'Allow' && (s.Principal === '*' || s.Principal?.AWS === '*'))).toBe(false);
+    const oac = resourcesOfType(json, 'AWS::CloudFront::OriginAccessControl');
+    expect(oac).toHaveLength(1);
+    expect(oac[0]![1].Properties!.OriginAccessControlConfig).toMatchObject({ OriginAccessControlOriginType: 's3', SigningBehavior: 'always' });
+  });
+});
+
+describe('the distribution', () => {
+  it('serves the console from the bucket over HTTPS, index.html at /', () => {
+    const config = distribution.Properties!.DistributionConfig;
+    expect(config.DefaultRootObject).toBe('index.html');
+    expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
+    const s3Origin = config.Origins.find((o: any) => o.Id === config.DefaultCacheBehavior.TargetOriginId);
+    expect(JSON.stringify(s3Origin.DomainName)).toContain(ids.bucket);
+    expect(s3Origin.OriginAccessControlId).toBeDefined();
+  });
+
+  it('forwards /v1/* to the HTTP API uncached, every method, so the console calls the API on its own origin (no CORS needed)', () => {
+    const config = distribution.Properties!.DistributionConfig;
+    const api = config.CacheBehaviors.find((b: any) => b.PathPattern === '/v1/*');
+    expect(api).toBeDefined();
+    expect(api.AllowedMethods).toEqual(expect.arrayContaining(['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS']));
+    // The managed CachingDisabled policy: answers depend on the key.
+    expect(api.CachePolicyId).toBe('4135ea2d-6df8-44a3-9df3-4b5a84be39ad');
+    // AllViewerExceptHostHeader: Authorization, Origin and If-Match reach the API.
+    expect(api.OriginRequestPolicyId).toBe('b689b0a8-53d0-40ab-baf2-68738e2966ac');
+    const apiOrigin = config.Origins.find((o: any) => o.Id === api.TargetOriginId);
+    expect(JSON.stringify(apiOrigin.DomainName)).toContain(ids.httpApi);
+    expect(apiOrigin.CustomOriginConfig.OriginProtocolPolicy).toBe('https-only');
+  });
+
+  it('adds security headers to the console', () => {
+    const [[, policy]] = resourcesOfType(json, 'AWS::CloudFront::ResponseHeadersPolicy') as [string, Resource][];
+    const headers = policy!.Properties!.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    expect(headers.FrameOptions.FrameOption).toBe('DENY');
+    expect(headers.ContentSecurityPolicy.ContentSecurityPolicy).toContain("default-src 'self'");
+    expect(headers.StrictTransportSecurity).toBeDefined();
+  });
+
+  it('is an output of the stack', () => {
+    expect(json.Outputs!.ConsoleUrl).toBeDefined();
+  });
+});
