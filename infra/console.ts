@@ -1,14 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { DockerImage, Duration, Stack } from 'aws-cdk-lib';
+import { DockerImage, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeManagedPolicy, acknowledgeWildcardActions, acknowledgeWildcardResources } from './nag.ts';
 import { REPO_ROOT } from './paths.ts';
+import { stageSettings } from './stage.ts';
 
 export interface ConsoleProps {
   /** The HTTP API: CloudFront forwards `/v1/*` to it, so the console calls the API on its own origin. */
@@ -87,6 +89,8 @@ export class Console extends Construct {
       distribution: this.distribution,
       distributionPaths: ['/index.html'],
       memoryLimit: 256,
+      // Its log group keeps the stage's retention like every other (CDK's default would keep them two years).
+      logGroup: new logs.LogGroup(this, 'DeployLogs', { retention: stageSettings(this).logRetention, removalPolicy: RemovalPolicy.DESTROY }),
     });
 
     acknowledge(this.distribution, 'AwsSolutions-CFR1', 'The console is for the business owners wherever they are; the API behind it checks keys.');
@@ -108,6 +112,9 @@ export class Console extends Construct {
         "The objects of CDK's asset bucket and of the console bucket; '*' is cloudfront:CreateInvalidation, which takes no narrower resource in the grant aws-cdk-lib writes.",
       );
       acknowledge(handler, 'AwsSolutions-L1', 'The runtime of the BucketDeployment custom resource is chosen by aws-cdk-lib.');
+      acknowledge(handler, 'Serverless-LambdaLatestVersion', 'The runtime of the BucketDeployment custom resource is chosen by aws-cdk-lib.');
+      acknowledge(handler, 'Serverless-LambdaDLQ', 'Invoked synchronously by CloudFormation during a deploy, which reports its failure and rolls back: no event is ever lost.');
+      acknowledge(handler, 'Serverless-LambdaTracing', 'Runs only while CloudFormation deploys the console files; its logs and the stack events tell what went wrong, X-Ray would add nothing.');
     }
   }
 }

@@ -226,6 +226,11 @@ const EXPECTED_GRANTS: Record<string, Grants> = {
   GetInsightsForecast: READ,
   GetInsightsBreakdown: READ,
   GetTopCustomers: READ,
+  // Baskets and words (issue 14): read what the recompute stored.
+  GetInsightsRules: READ,
+  GetAlsoBought: READ,
+  GetInsightsKeywords: READ,
+  GetRecommendations: READ,
   // Reads purchases and the card index, writes insights and the summary; scratch objects under insights/.
   InsightsTask: {
     table: 'read-write',

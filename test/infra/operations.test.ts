@@ -168,8 +168,8 @@ describe('stages', () => {
   it('throttle the API stage per stage, and a context value overrides it', () => {
     const throttle = (json: TemplateJson) => resourcesOfType(json, 'AWS::ApiGatewayV2::Stage')[0]![1].Properties!.DefaultRouteSettings;
     expect(throttle(dev.json)).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
-    expect(throttle(prod.json)).toEqual({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 });
-    expect(throttle(synth({ stage: 'prod', apiRateLimit: '500', apiBurstLimit: '1000' }).json)).toEqual({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 });
+    expect(throttle(prod.json)).toEqual({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 });
+    expect(throttle(synth({ stage: 'prod', apiRateLimit: '300', apiBurstLimit: '600' }).json)).toEqual({ ThrottlingRateLimit: 300, ThrottlingBurstLimit: 600 });
   }, SYNTH_TIMEOUT_MS);
 
   it('links: API functions get the public base URL (the custom domain in prod, mapped onto the API; execute-api otherwise)', () => {

@@ -39,6 +39,10 @@ const READ_MAY = [
   'GET /v1/insights/forecast',
   'GET /v1/insights/breakdown',
   'GET /v1/insights/top-customers',
+  'GET /v1/insights/rules',
+  'GET /v1/insights/also-bought',
+  'GET /v1/insights/keywords',
+  'GET /v1/customers/{id}/recommendations',
 ];
 
 const T = 'scopes';
@@ -87,6 +91,7 @@ function fill(method: string, path: string): string {
   if (path.startsWith('/v1/insights/recompute/')) return path.replace('{id}', ids.recompute);
   if (path === '/v1/insights/breakdown') return `${path}?by=city`;
   if (path === '/v1/insights/top-customers') return `${path}?by=totalSpent`;
+  if (path === '/v1/insights/also-bought') return `${path}?sku=MENU-1`;
   if (/\{\w+\}/.test(path)) throw new Error(`key-scopes.test.ts does not know which id to put in ${path}: teach fill() about it`);
   if (method === 'DELETE' && path === '/v1/customers') return `${path}?email=${encodeURIComponent(EMAIL)}`;
   return path;

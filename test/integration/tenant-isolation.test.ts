@@ -105,7 +105,9 @@ describe("tenant B against tenant A's data", () => {
           : route.path === '/v1/insights/top-customers'
             ? // B's own customers could hold A's phone (B sent it in an event above): its clv12m list holds none.
               '?by=clv12m'
-            : '';
+            : route.path === '/v1/insights/also-bought'
+              ? '?sku=MENU-1'
+              : '';
     const res = await call(route.method, `${route.path}${query}`, { key: keyB, body: bodyFor(route.method, route.path) });
     if (route.method === 'POST' && route.path === '/v1/exports') expect(res.status).toBe(404);
     else if (route.method === 'DELETE') expect(res.status).toBe(404);
