@@ -150,7 +150,7 @@ function insightsInOrder(i: Record<string, unknown>): Record<string, unknown> {
   };
 }
 const CARD_ORDER = Object.keys(CustomerSchema.shape);
-const INTERNAL_FIELDS = new Set(['fieldsAt', 'fieldsFrom', 'confirmSentAt', 'purchaseMonths', 'autoTagged']);
+const INTERNAL_FIELDS = new Set(['fieldsAt', 'fieldsFrom', 'confirmSentAt', 'purchaseMonths', 'newIn', 'autoTagged']);
 
 /** A card with nothing known yet: every field empty, first and last contact at `contactAt`. */
 export function blankCustomer(id: string, contactAt: string, at: string): Customer {

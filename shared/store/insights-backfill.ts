@@ -3,7 +3,7 @@
  * (`npm run insights -- --tenant NAME --backfill`): walks each customer's booking/order states ONCE
  * (list index shard by shard, then one Query `begins_with(sk, 'STATE#')` per customer) and writes
  *  - the purchase collection items (orders backfilled this way carry no line items: states never kept them),
- *  - the card's internal `purchaseMonths` (conditional on its version, which it bumps),
+ *  - the card's internal `purchaseMonths` and `newIn` (conditional on its version, which it bumps),
  *  - the monthly counters, SET (not ADDed) from what the states say: orders, revenue, bookings, noShows,
  *    returningCustomers; newCustomers by the month of each card's first contact (the closest the table
  *    knows to "created by an event").
@@ -31,7 +31,8 @@ export async function backfillPurchases(db: DynamoDBDocumentClient, TableName: s
         customers++;
         const id = card.id as string;
         const months: PurchaseMonths = {};
-        let deltas: MonthDeltas = { [monthOf(card.firstContactAt as string, tenant.timeZone)]: { newCustomers: 1 } };
+        const newIn = monthOf(card.firstContactAt as string, tenant.timeZone);
+        let deltas: MonthDeltas = { [newIn]: { newCustomers: 1 } };
         let from: Record<string, unknown> | undefined;
         do {
           const states = await db.send(
@@ -56,9 +57,9 @@ export async function backfillPurchases(db: DynamoDBDocumentClient, TableName: s
             new UpdateCommand({
               TableName,
               Key: keys.customerCard(tenant.id, id),
-              UpdateExpression: 'SET purchaseMonths = :m, version = version + :one',
+              UpdateExpression: 'SET purchaseMonths = :m, newIn = :n, version = version + :one',
               ConditionExpression: 'version = :v',
-              ExpressionAttributeValues: { ':m': months, ':one': 1, ':v': card.version },
+              ExpressionAttributeValues: { ':m': months, ':n': newIn, ':one': 1, ':v': card.version },
             }),
           )
           .catch((e: Error) => {
