@@ -7,8 +7,11 @@
  *  - the monthly counters, SET (not ADDed) from what the states say: orders, revenue, bookings, noShows,
  *    returningCustomers; newCustomers by the month of each card's first contact (the closest the table
  *    knows to "created by an event").
- * Run it while the tenant receives no events (counters are overwritten). The recompute never does this.
+ * Run it while the tenant receives no events (counters are overwritten). Running it again changes nothing
+ * (the same items are put, the same counters set, and a card already up to date is not written). The
+ * recompute never does this.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Tenant } from '../domain/tenant.ts';
 import type { SubjectState } from '../events/merge.ts';
@@ -25,7 +28,7 @@ export async function backfillPurchases(db: DynamoDBDocumentClient, TableName: s
     let start: Record<string, unknown> | undefined;
     do {
       const page = await db.send(
-        new QueryCommand({ TableName, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': keys.customerListPk(tenant.id, shard) }, ProjectionExpression: 'id, version, firstContactAt', ExclusiveStartKey: start }),
+        new QueryCommand({ TableName, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': keys.customerListPk(tenant.id, shard) }, ProjectionExpression: 'id, version, firstContactAt, purchaseMonths, newIn', ExclusiveStartKey: start }),
       );
       for (const card of page.Items ?? []) {
         customers++;
@@ -52,6 +55,8 @@ export async function backfillPurchases(db: DynamoDBDocumentClient, TableName: s
         } while (from);
         for (const m of returningMonths(months)) deltas = addMonths(deltas, { [m]: { returningCustomers: 1 } });
         byShard[shard] = addMonths(byShard[shard]!, deltas);
+        // A card already up to date (a second run) is not written again.
+        if (card.newIn === newIn && isDeepStrictEqual(card.purchaseMonths ?? {}, months)) continue;
         await db
           .send(
             new UpdateCommand({
