@@ -12,7 +12,9 @@ import { row, type BenchOptions, type BenchRow } from './types.ts';
  * (the 8 purchase shards, then the 8 card-index shards) in the same run (target ≤ 2×); read and write
  * units (ReturnConsumedCapacity); the share of cards a second recompute with no new events writes
  * (target < 1%); peak RSS of a recompute in a child process at two sizes, its tasks one after the other as
- * separate Lambda invocations would run them (target < 512 MB, ≤ 1.2×).
+ * separate Lambda invocations would run them (target < 512 MB, ≤ 1.2×). The first recompute writes every card
+ * (UpdateItem on a card with 4 ALL-projection indexes); its write-back rate is shown next to DynamoDB Local's
+ * own rate for plain UpdateItems of the same cards, so a reader can tell the emulator's share.
  */
 const TABLE = 'bench-insights';
 const BUCKET = 'bench-insights-scratch';
@@ -57,12 +59,16 @@ async function recomputeOnce(tenantId: string, parallel = true) {
   const started = performance.now();
   const s = await steps.start(d, { tenantId, recomputeId: id });
   const read = await each(s.shards, (x) => steps.readShard(d, x));
+  const readMs = performance.now() - started;
   const c = await steps.compute(d, { ...s, read });
+  const computeMs = performance.now() - started - readMs;
   const written = await each(c.shards, (x) => steps.writeShard(d, x));
+  const writeMs = performance.now() - started - readMs - computeMs;
   await steps.finish(d, { ...c, written });
   const ms = performance.now() - started;
   const record = (await d.insights.getRecompute(tenantId, id))!;
-  return { ms, record, capacity };
+  console.error(`bench insights: recompute of ${tenantId} ${(ms / 1000).toFixed(1)} s: ReadShard ×8 ${(readMs / 1000).toFixed(1)} s, Compute ${(computeMs / 1000).toFixed(1)} s, WriteShard ×8 ${(writeMs / 1000).toFixed(1)} s (${record.counts.cardsUpdated} cards written)`);
+  return { ms, writeMs, record, capacity };
 }
 
 /** The same items read plainly: the 8 purchase shards in parallel, then the 8 card-index shards in parallel. */
@@ -85,6 +91,35 @@ async function plainReads(tenantId: string) {
   await Promise.all(shards.map((s) => drain({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': insightKeys.purchasesPk(tenantId, s) } })));
   await Promise.all(shards.map((s) => drain({ IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': keys.customerListPk(tenantId, s) } })));
   return { ms: performance.now() - started, items };
+}
+
+/**
+ * DynamoDB Local's own write speed on these cards, for the first recompute's write-back: `limit` cards of
+ * the card index (every shard), each updated plainly (UpdateItem SET insights to the value it holds, same
+ * size as the recompute's write, no condition), as many in flight as WriteShard ×8 keeps (128). Cards/s.
+ */
+async function plainUpdates(tenantId: string, limit: number) {
+  const { dynamo } = await import('../shared/clients.ts');
+  const { QueryCommand, UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { keys } = await import('../shared/store/keys.ts');
+  const { CUSTOMER_SHARDS } = await import('../shared/store/table.ts');
+  const cards: { id: string; insights: unknown }[] = [];
+  for (let shard = 0; shard < CUSTOMER_SHARDS; shard++) {
+    const page = await dynamo().send(
+      new QueryCommand({ TableName: TABLE, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': keys.customerListPk(tenantId, shard) }, ProjectionExpression: 'id, insights', Limit: Math.ceil(limit / CUSTOMER_SHARDS) }),
+    );
+    for (const i of page.Items ?? []) if (i.insights) cards.push({ id: i.id as string, insights: i.insights });
+  }
+  const started = performance.now();
+  const queue = [...cards];
+  await Promise.all(
+    Array.from({ length: 128 }, async () => {
+      for (let c = queue.shift(); c; c = queue.shift()) {
+        await dynamo().send(new UpdateCommand({ TableName: TABLE, Key: keys.customerCard(tenantId, c.id), UpdateExpression: 'SET insights = :i', ExpressionAttributeValues: { ':i': c.insights } }));
+      }
+    }),
+  );
+  return cards.length / ((performance.now() - started) / 1000);
 }
 
 /** N cards and 5N purchases spread over ~2 years (written straight into the table, as capture would leave them). */
@@ -182,6 +217,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
     const plainAgain = await plainReads('bench-large');
     const plainMs = Math.min(plain.ms, plainAgain.ms);
     const second = await recomputeOnce('bench-large');
+    const updateRate = await plainUpdates('bench-large', Math.min(large, 20_000));
     const rssSmall = await rssInChild('bench-small');
     const rssLarge = await rssInChild('bench-large');
     const k = (n: number) => `${n / 1000}k`;
@@ -190,6 +226,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
       row(`${name}: first recompute (cards written: ${first.record.counts.cardsUpdated}) vs plain parallel reads of the purchase shards + card index`, first.ms / 1000, 's', plainMs / 1000, 'ratio ≤ 2'),
       row(`${name}: second recompute, no new events, vs plain reads`, second.ms / 1000, 's', plainMs / 1000, 'ratio ≤ 2'),
       row(`${name}: read units of a recompute (purchases + card index; DynamoDB Local, eventually consistent)`, first.capacity.read, 'RCU', null, null),
+      row(`${name}: first recompute's write-back (WriteShard ×8, ${first.record.counts.cardsUpdated} UpdateItems) vs plain parallel UpdateItems of the same cards (DynamoDB Local's own rate, ${Math.min(large, 20_000) / 1000}k cards, 128 in flight)`, first.record.counts.cardsUpdated / (first.writeMs / 1000), 'cards/s', updateRate, null),
       row(`${name}: write units of the first recompute (UpdateItem SET insights, ${first.record.counts.cardsUpdated} cards)`, first.capacity.write, 'WCU', null, null),
       row(`${name}: share of cards the second recompute writes`, (100 * second.record.counts.cardsUpdated) / large, '%', null, '< 1%'),
       row(`insights: peak RSS of a recompute, ${k(large)} vs ${k(small)} customers`, rssLarge, 'MB', rssSmall, 'ratio ≤ 1.2, < 512 MB'),

@@ -13,7 +13,7 @@ import { MergeBodySchema, mergeCustomers } from '#shared/events/merge-customers.
 export const handler = api('admin', async (req) => {
   const { tenant, key } = req.principal;
   const { otherId } = parseWith(MergeBodySchema, req.body ?? {});
-  await mergeCustomers({ merges: mergeStore(), tenantId: tenant.id, suppression: privacyStore() }, req.params.id!, otherId);
+  await mergeCustomers({ merges: mergeStore(), tenantId: tenant.id, timeZone: tenant.timeZone, suppression: privacyStore() }, req.params.id!, otherId);
   await recordAudit(auditStore(), { tenantId: tenant.id, actor: key.keyId, action: 'customer.merge', target: 'customer' });
   const { customer, history } = await getCustomerCard({ customers: customerStore(), tenant, actor: key }, req.params.id!);
   return { status: 200, body: cardBody(customer, history), headers: { etag: etag(customer) } };

@@ -154,7 +154,7 @@ export function insightsInOrder(i: Record<string, unknown>): Record<string, unkn
   };
 }
 const CARD_ORDER = Object.keys(CustomerSchema.shape);
-const INTERNAL_FIELDS = new Set(['fieldsAt', 'fieldsFrom', 'confirmSentAt', 'purchaseMonths', 'autoTagged']);
+const INTERNAL_FIELDS = new Set(['fieldsAt', 'fieldsFrom', 'confirmSentAt', 'purchaseMonths', 'newIn', 'autoTagged']);
 
 /** A card with nothing known yet: every field empty, first and last contact at `contactAt`. */
 export function blankCustomer(id: string, contactAt: string, at: string): Customer {

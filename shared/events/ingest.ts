@@ -209,6 +209,8 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     if (!existing) {
       // A card created by an event counts as a new customer in the month of that event.
       const month = monthOf(occurredAt, tenant.timeZone);
+      // The card remembers that month (internal `newIn`), so that a merge can count the person once.
+      card = { ...card, newIn: month } as EventCard;
       flows = { card, purchase: flows?.purchase, months: addMonths(flows?.months ?? {}, { [month]: { newCustomers: 1 } }) };
     }
     card = applyAutoTags(card, tenant as AutoTagContext, now);

@@ -5,6 +5,7 @@ import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
 import { ConflictError, NotFoundError, invalid } from '../domain/errors.ts';
 import { MAX_TRANSACTION_ITEMS, type MergeStore, type StateItem } from './merge.ports.ts';
 import { isSuppressed, type SuppressionStore } from '../privacy/suppression.ts';
+import { mergeFlows, mergePurchases, type MergeSide } from '../insights/flows.ts';
 import { MAX_CONFLICTS, contribution, type BookingState, type EventCard, type SubjectState } from './merge.ts';
 
 /**
@@ -26,6 +27,8 @@ export interface MergeContext {
   now?: () => Date;
   /** Erased persons: a merge never brings an erased email or phone back onto a card. */
   suppression?: SuppressionStore;
+  /** The tenant's time zone: the monthly counters the merge corrects are calendar months in it. */
+  timeZone: string;
 }
 
 /** A customer this one absorbed: kept on the card so its aliases (lookups, redirect) can be found again, e.g. by erasure. */
@@ -106,14 +109,6 @@ export function mergeCards(a: MergeCard, b: MergeCard, stats: Stats, at: string)
   next.lastContactAt = a.lastContactAt > b.lastContactAt ? a.lastContactAt : b.lastContactAt;
   next.createdAt = a.createdAt < b.createdAt ? a.createdAt : b.createdAt;
   next.stats = stats;
-  // Insights bookkeeping: purchases per month add up (the other's purchases move to the survivor).
-  const pa = (a as { purchaseMonths?: Record<string, number> }).purchaseMonths;
-  const pb = (b as { purchaseMonths?: Record<string, number> }).purchaseMonths;
-  if (pa || pb) {
-    const sum: Record<string, number> = { ...pa };
-    for (const [m, n] of Object.entries(pb ?? {})) sum[m] = (sum[m] ?? 0) + n;
-    (next as { purchaseMonths?: Record<string, number> }).purchaseMonths = sum;
-  }
   const conflicts = [...(a.conflicts ?? []), ...(b.conflicts ?? [])].filter((c) => c.customerId !== a.id && c.customerId !== b.id);
   if (conflicts.length || a.conflicts) next.conflicts = conflicts.slice(-MAX_CONFLICTS);
   next.mergedFrom = [...(a.mergedFrom ?? []), ...(b.mergedFrom ?? []), { id: b.id, email: b.email, phone: b.phone, at }];
@@ -176,7 +171,12 @@ export async function mergeCustomers(ctx: MergeContext, survivorId: string, othe
     const own = new Map(aStates.filter((s) => !s.copiedFrom).map((s) => [s.sk, s.state]));
     const shared = bStates.filter((s) => own.has(s.sk)).map((s) => ({ sk: s.sk, a: own.get(s.sk)!, b: s.state, merged: mergeStates(own.get(s.sk)!, s.state) }));
     const lookups = aliases(b);
-    if (3 + shared.length + lookups.email.length + lookups.phone.length > MAX_TRANSACTION_ITEMS) {
+    // Insights bookkeeping (shared/insights/flows.ts): the monthly counters and purchase collection count
+    // the person and every booking/order once.
+    const flows = mergeFlows(a as MergeSide & MergeCard, b as MergeSide & MergeCard, shared, ctx.timeZone);
+    const purchases = mergePurchases(shared);
+    const insightItems = Object.keys(flows.months).length + purchases.put.length + purchases.deleteSurvivor.length + purchases.deleteOther.length;
+    if (3 + shared.length + lookups.email.length + lookups.phone.length + insightItems > MAX_TRANSACTION_ITEMS) {
       throw new ConflictError('The two customers share too many bookings and orders to merge in one step');
     }
 
@@ -187,9 +187,12 @@ export async function mergeCustomers(ctx: MergeContext, survivorId: string, othe
     }
 
     const at = (ctx.now?.() ?? new Date()).toISOString();
-    const survivor = mergeCards(a, b, mergeStats(a.stats, b.stats, shared), at);
+    const survivor = mergeCards(a, b, mergeStats(a.stats, b.stats, shared), at) as MergeCard & MergeSide;
+    survivor.purchaseMonths = flows.purchaseMonths;
+    if (flows.newIn) survivor.newIn = flows.newIn;
+    else delete survivor.newIn;
     const mergedStates: StateItem[] = shared.map((s) => ({ sk: s.sk, state: s.merged }));
-    const result = await merges.switchOver(tenantId, { survivor, survivorVersion: a.version, otherId, otherVersion: b.version, lookups, mergedStates });
+    const result = await merges.switchOver(tenantId, { survivor, survivorVersion: a.version, otherId, otherVersion: b.version, lookups, mergedStates, months: flows.months, purchases });
     if (result === 'stale') {
       await pause(attempt);
       continue;

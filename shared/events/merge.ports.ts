@@ -4,6 +4,7 @@
  */
 import type { Customer } from '../domain/customer.schema.ts';
 import type { EventCard, SubjectState } from './merge.ts';
+import type { MonthDeltas, PurchaseRecord } from '../insights/flows.ts';
 
 /** DynamoDB's limit on one transaction; a merge moves a long history in chunks of this size. */
 export const MAX_TRANSACTION_ITEMS = 100;
@@ -33,6 +34,10 @@ export interface SwitchOver {
   lookups: { email: string[]; phone: string[] };
   /** Merged states of bookings/orders both customers had, written over the survivor's own. */
   mergedStates: StateItem[];
+  /** Monthly counter corrections (ADDed in the survivor's shard). */
+  months: MonthDeltas;
+  /** Purchase collection corrections for the bookings/orders both had (shared/insights/flows.ts mergePurchases). */
+  purchases: { put: PurchaseRecord[]; deleteSurvivor: { kind: 'O' | 'B'; id: string }[]; deleteOther: { kind: 'O' | 'B'; id: string }[] };
 }
 
 export interface MergeStore {

@@ -8,13 +8,21 @@ import type { ObjectStore } from '../import/object-store.ts';
 import type { Recommendation } from './recommend.ts';
 import { objectKeys } from '../object-keys.ts';
 
+/** What the Baskets state adds to one customer's insights. */
+export interface CardBaskets {
+  recommendations: Recommendation[];
+  bought: string[];
+}
+
 /**
- * For WriteShard: puts the shard's recommendations into the fresh insights of their customers (a customer
- * with an order is a purchaser, so has insights). A recompute without the Baskets state (none stored) adds none.
+ * For WriteShard: the shard's recommendations and bought SKUs by customer id, to put into the fresh insights
+ * of their customers (a customer with an order is a purchaser, so has insights). A recompute without the
+ * Baskets state (none stored) has none: an empty map.
  */
-export async function addRecommendations(d: { files: ObjectStore; bucket: string }, input: { tenantId: string; recomputeId: string; shard: number }, fresh: Map<string, object>): Promise<void> {
+export async function readCardBaskets(d: { files: ObjectStore; bucket: string }, input: { tenantId: string; recomputeId: string; shard: number }): Promise<Map<string, CardBaskets>> {
+  const out = new Map<string, CardBaskets>();
   const body = await d.files.read(d.bucket, objectKeys.recomputeRecommendations(input.tenantId, input.recomputeId, input.shard), 0);
-  if (!body) return;
+  if (!body) return out;
   let text = '';
   const decoder = new TextDecoder();
   for await (const chunk of body) text += decoder.decode(chunk, { stream: true });
@@ -22,9 +30,7 @@ export async function addRecommendations(d: { files: ObjectStore; bucket: string
   for (const line of text.split('\n')) {
     if (!line) continue;
     const { c, r, b } = JSON.parse(line) as { c: string; r: Recommendation[]; b: string[] };
-    const insights = fresh.get(c) as { recommendations?: Recommendation[]; bought?: string[] } | undefined;
-    if (!insights) continue;
-    insights.recommendations = r;
-    insights.bought = b;
+    out.set(c, { recommendations: r, bought: b });
   }
+  return out;
 }

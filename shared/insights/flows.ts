@@ -171,3 +171,77 @@ export function sumMonths(rows: Iterable<{ month: string } & Partial<MonthFigure
   }
   return [...by.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([month, f]) => ({ month, ...f }));
 }
+
+// ---- merges ----
+
+/** What the monthly counters need to know about one card being merged. */
+export interface MergeSide {
+  createdAt: string;
+  purchaseMonths?: PurchaseMonths;
+  /** The month the card was counted under newCustomers (set when an event created it); absent: not counted. */
+  newIn?: string;
+}
+
+/**
+ * What merging card `b` into card `a` changes in the monthly counters, and the survivor's purchase months
+ * and newCustomers month. Bookings and orders only one of them had move over unchanged (the counters are
+ * per month, whoever holds them); one both had was counted twice and now counts once, as its merged state.
+ * The person counts under newCustomers at most once: as the older card counted them (if it was typed in or
+ * imported, they were known before any event, so neither card's count stays). Returning months follow the
+ * merged purchase months.
+ */
+export function mergeFlows(
+  a: MergeSide,
+  b: MergeSide,
+  shared: { a: SubjectState; b: SubjectState; merged: SubjectState }[],
+  timeZone: string,
+): { months: MonthDeltas; purchaseMonths: PurchaseMonths; newIn?: string } {
+  let months: MonthDeltas = {};
+  const purchaseMonths: PurchaseMonths = { ...a.purchaseMonths };
+  for (const [m, n] of Object.entries(b.purchaseMonths ?? {})) purchaseMonths[m] = (purchaseMonths[m] ?? 0) + n;
+  const bump = (p: PurchaseRecord | undefined, by: number) => {
+    if (!p) return;
+    const m = monthOf(p.at, timeZone);
+    purchaseMonths[m] = (purchaseMonths[m] ?? 0) + by;
+    if (purchaseMonths[m]! <= 0) delete purchaseMonths[m];
+  };
+  for (const s of shared) {
+    months = addMonths(months, subtractMonths(monthContribution(s.merged, timeZone), addMonths(monthContribution(s.a, timeZone), monthContribution(s.b, timeZone))));
+    bump(purchaseOf(s.a), -1);
+    bump(purchaseOf(s.b), -1);
+    bump(purchaseOf(s.merged), 1);
+  }
+  const returning = (ms: string[]): MonthDeltas => Object.fromEntries(ms.map((m) => [m, { returningCustomers: 1 }]));
+  months = addMonths(months, subtractMonths(returning(returningMonths(purchaseMonths)), addMonths(returning(returningMonths(a.purchaseMonths)), returning(returningMonths(b.purchaseMonths)))));
+  const older = b.createdAt < a.createdAt ? b : a;
+  const counted = (s: MergeSide): MonthDeltas => (s.newIn ? { [s.newIn]: { newCustomers: 1 } } : {});
+  months = addMonths(months, subtractMonths(counted(older), addMonths(counted(a), counted(b))));
+  return { months, purchaseMonths, ...(older.newIn ? { newIn: older.newIn } : {}) };
+}
+
+/**
+ * The purchase collection after merging, for the bookings and orders both cards had: the survivor keeps
+ * the purchase their merged state stands for. The other's copy always goes, except when it is the one that
+ * stands (an order whose newer event the other had): then the survivor's goes and the move of the other's
+ * purchases brings it over with its line items.
+ */
+export function mergePurchases(shared: { a: SubjectState; b: SubjectState; merged: SubjectState }[]) {
+  const put: PurchaseRecord[] = [];
+  const deleteSurvivor: { kind: 'O' | 'B'; id: string }[] = [];
+  const deleteOther: { kind: 'O' | 'B'; id: string }[] = [];
+  const same = (x: PurchaseRecord | undefined, y: PurchaseRecord | undefined) => !!x && !!y && x.at === y.at && x.amount === y.amount;
+  for (const s of shared) {
+    const [pa, pb, pm] = [purchaseOf(s.a), purchaseOf(s.b), purchaseOf(s.merged)];
+    if (same(pm, pa)) {
+      if (pb) deleteOther.push(pb);
+    } else if (same(pm, pb)) {
+      if (pa) deleteSurvivor.push(pa);
+    } else {
+      if (pm) put.push(pm);
+      else if (pa) deleteSurvivor.push(pa);
+      if (pb) deleteOther.push(pb);
+    }
+  }
+  const key = (p: { kind: 'O' | 'B'; id: string }) => ({ kind: p.kind, id: p.id });
+  return { put, deleteSurvivor: deleteSurvivor.map(key), deleteOther: deleteOther.map(key) };
+}

@@ -16,9 +16,10 @@
  * Every step can run again (task retries): it rewrites the same objects, and a card already up to date is
  * not written twice.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { computeInsights, type CustomerInsights, type ModelSummary } from './compute.ts';
 import { applyAutoTags, type AutoTagContext } from './auto-tags.ts';
-import { addRecommendations } from './card-recommendations.ts';
+import { readCardBaskets } from './card-recommendations.ts';
 import type { RfmGroup } from './rfm.ts';
 import type { Customer } from '../domain/customer.schema.ts';
 import type { Tenant } from '../domain/tenant.schema.ts';
@@ -207,23 +208,24 @@ export async function readShard(d: RecomputeDeps, input: ShardInput): Promise<Re
   return { shard: input.shard, customers, purchases };
 }
 
-/** The lines of a scratch object, parsed, one at a time (the object is never held whole). */
-async function* readLines<T>(d: RecomputeDeps, key: string): AsyncGenerator<T> {
+/** The lines of a scratch object, parsed (by default as JSON), one at a time (the object is never held whole). */
+async function* readLines<T>(d: RecomputeDeps, key: string, parse: (line: string) => T = (line) => JSON.parse(line) as T): AsyncGenerator<T> {
   const body = await d.files.read(d.bucket, key, 0);
   if (!body) throw new Error(`scratch object ${key} is missing`);
   const decoder = new TextDecoder();
   let rest = '';
   for await (const chunk of body) {
-    rest += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = rest.indexOf('\n')) >= 0) {
-      const line = rest.slice(0, nl);
-      rest = rest.slice(nl + 1);
-      if (line) yield JSON.parse(line) as T;
+    const text = rest + decoder.decode(chunk, { stream: true });
+    // One scan per chunk: cutting the text down after every line would copy the chunk once per line.
+    let from = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
+      if (nl > from) yield parse(text.slice(from, nl));
+      from = nl + 1;
     }
+    rest = text.slice(from);
   }
   rest += decoder.decode();
-  if (rest.trim()) yield JSON.parse(rest) as T;
+  if (rest.trim()) yield parse(rest);
 }
 
 type PurchaseLine = { c: string; p: [string, number][]; f: CardInsights['favouriteItems'] };
@@ -263,7 +265,7 @@ export async function compute(d: RecomputeDeps, input: StartOutput & { read?: Re
         const card: CardInsights = { ...insights, favouriteItems: await favouritesOf(customerId) };
         if (insights.clv12m !== undefined) topClv.offer(customerId, insights.clv12m);
         if (insights.pAlive !== undefined) topAlive.offer(customerId, insights.pAlive);
-        yield `${JSON.stringify({ c: customerId, i: card })}\n`;
+        yield `${customerId}\t${JSON.stringify(card)}\n`;
         next = it.next();
       }
     }
@@ -308,20 +310,14 @@ class TopList {
 
 /** Insights equal but for `asOf` (which moves with every recompute): a card whose figures did not change is not written. */
 export function sameInsights(a: unknown, b: unknown): boolean {
-  const strip = (x: unknown) => (x && typeof x === 'object' ? { ...(x as Record<string, unknown>), asOf: undefined } : x);
-  return canonical(strip(a)) === canonical(strip(b));
+  // Compared as values (key order and absent-vs-undefined do not matter), without building strings: this
+  // runs once per card on every recompute.
+  const strip = (x: unknown) => (x && typeof x === 'object' ? withoutUndefined({ ...(x as Record<string, unknown>), asOf: undefined }) : (x ?? null));
+  return isDeepStrictEqual(strip(a), strip(b));
 }
-function canonical(x: unknown): string {
-  if (x === null || x === undefined) return 'null';
-  if (Array.isArray(x)) return `[${x.map(canonical).join(',')}]`;
-  if (typeof x === 'object') {
-    return `{${Object.keys(x as object)
-      .filter((k) => (x as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((x as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(x);
+function withoutUndefined(x: Record<string, unknown>) {
+  for (const k of Object.keys(x)) if (x[k] === undefined) delete x[k];
+  return x;
 }
 
 export function ageBand(birthDate: string | null, asOf: string): string {
@@ -363,18 +359,29 @@ export async function writeShard(d: RecomputeDeps, input: ShardInput): Promise<W
   const tenant = await d.getTenant(input.tenantId);
   if (!tenant) throw new RecomputeGoneError(`tenant ${input.tenantId} does not exist`);
   const now = d.now?.() ?? new Date();
-  const fresh = new Map<string, CardInsights>();
-  for await (const line of readLines<{ c: string; i: CardInsights }>(d, objectKey(input.tenantId, input.recomputeId, 'insights', input.shard))) fresh.set(line.c, line.i);
-  await addRecommendations(d, input, fresh);
+  // The shard's new insights by customer id, kept as JSON text until their card comes by: a string costs a
+  // fraction of the parsed object, so memory stays small and flat with the shard's size.
+  const fresh = new Map<string, string>();
+  const key = objectKey(input.tenantId, input.recomputeId, 'insights', input.shard);
+  for await (const [id, json] of readLines(d, key, (line) => { const tab = line.indexOf('\t'); return [line.slice(0, tab), line.slice(tab + 1)] as const; })) fresh.set(id, json);
+  const baskets = await readCardBaskets(d, input);
+  const freshOf = (id: string) => {
+    const json = fresh.get(id);
+    if (json === undefined) return undefined;
+    const insights = JSON.parse(json) as CardInsights;
+    const extra = baskets.get(id);
+    return extra ? ({ ...insights, ...extra } as CardInsights) : insights;
+  };
 
   const breakdown = emptyBreakdown();
   let cards = 0;
   let updated = 0;
   const settle = async (seen: InsightCard) => {
     let card: InsightCard | undefined = seen;
+    const insights = freshOf(seen.id);
     // The index is eventually consistent, and events keep arriving: a card that moved on is read again.
     for (let attempt = 0; card && attempt < 3; attempt++) {
-      const change = insightsChange(card, fresh.get(card.id), tenant, now);
+      const change = insightsChange(card, insights, tenant, now);
       if (!change) break;
       if (await d.insights.updateInsights(input.tenantId, card.id, card.version, change)) {
         updated++;
@@ -382,7 +389,7 @@ export async function writeShard(d: RecomputeDeps, input: ShardInput): Promise<W
       }
       card = await d.insights.card(input.tenantId, card.id);
     }
-    if (card) addToBreakdown(breakdown, card, fresh.get(card.id), input.asOf);
+    if (card) addToBreakdown(breakdown, card, insights, input.asOf);
   };
   for await (const page of d.insights.cards(input.tenantId, input.shard)) {
     cards += page.length;

@@ -3,12 +3,15 @@
  * (`npm run insights -- --tenant NAME --backfill`): walks each customer's booking/order states ONCE
  * (list index shard by shard, then one Query `begins_with(sk, 'STATE#')` per customer) and writes
  *  - the purchase collection items (orders backfilled this way carry no line items: states never kept them),
- *  - the card's internal `purchaseMonths` (conditional on its version, which it bumps),
+ *  - the card's internal `purchaseMonths` and `newIn` (conditional on its version, which it bumps),
  *  - the monthly counters, SET (not ADDed) from what the states say: orders, revenue, bookings, noShows,
  *    returningCustomers; newCustomers by the month of each card's first contact (the closest the table
  *    knows to "created by an event").
- * Run it while the tenant receives no events (counters are overwritten). The recompute never does this.
+ * Run it while the tenant receives no events (counters are overwritten). Running it again changes nothing
+ * (the same items are put, the same counters set, and a card already up to date is not written). The
+ * recompute never does this.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Tenant } from '../domain/tenant.ts';
 import type { SubjectState } from '../events/merge.ts';
@@ -25,13 +28,14 @@ export async function backfillPurchases(db: DynamoDBDocumentClient, TableName: s
     let start: Record<string, unknown> | undefined;
     do {
       const page = await db.send(
-        new QueryCommand({ TableName, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': keys.customerListPk(tenant.id, shard) }, ProjectionExpression: 'id, version, firstContactAt', ExclusiveStartKey: start }),
+        new QueryCommand({ TableName, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': keys.customerListPk(tenant.id, shard) }, ProjectionExpression: 'id, version, firstContactAt, purchaseMonths, newIn', ExclusiveStartKey: start }),
       );
       for (const card of page.Items ?? []) {
         customers++;
         const id = card.id as string;
         const months: PurchaseMonths = {};
-        let deltas: MonthDeltas = { [monthOf(card.firstContactAt as string, tenant.timeZone)]: { newCustomers: 1 } };
+        const newIn = monthOf(card.firstContactAt as string, tenant.timeZone);
+        let deltas: MonthDeltas = { [newIn]: { newCustomers: 1 } };
         let from: Record<string, unknown> | undefined;
         do {
           const states = await db.send(
@@ -51,14 +55,16 @@ export async function backfillPurchases(db: DynamoDBDocumentClient, TableName: s
         } while (from);
         for (const m of returningMonths(months)) deltas = addMonths(deltas, { [m]: { returningCustomers: 1 } });
         byShard[shard] = addMonths(byShard[shard]!, deltas);
+        // A card already up to date (a second run) is not written again.
+        if (card.newIn === newIn && isDeepStrictEqual(card.purchaseMonths ?? {}, months)) continue;
         await db
           .send(
             new UpdateCommand({
               TableName,
               Key: keys.customerCard(tenant.id, id),
-              UpdateExpression: 'SET purchaseMonths = :m, version = version + :one',
+              UpdateExpression: 'SET purchaseMonths = :m, newIn = :n, version = version + :one',
               ConditionExpression: 'version = :v',
-              ExpressionAttributeValues: { ':m': months, ':one': 1, ':v': card.version },
+              ExpressionAttributeValues: { ':m': months, ':n': newIn, ':one': 1, ':v': card.version },
             }),
           )
           .catch((e: Error) => {

@@ -3,7 +3,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 
 import type { EventCard, SubjectState } from '../events/merge.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
-import { cardEntity, identityEntity, purchaseEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
+import { cardEntity, identityEntity, monthCounterUpdate, purchaseEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
 import { CARD_SK, STATE_PREFIX, basketKeys, insightKeys, keys, mergeKeys } from './keys.ts';
 import type { PurchaseRecord } from '../insights/flows.ts';
 import { withConflictRetry } from './retry.ts';
@@ -140,6 +140,10 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
         }
       }
       for (const m of s.mergedStates) items.push({ Put: { TableName, Item: { pk: survivorPk, sk: m.sk, entity: m.state.kind, customerId: s.survivor.id, ...m.state } } });
+      for (const [month, deltas] of Object.entries(s.months)) items.push(monthCounterUpdate(TableName, tenantId, s.survivor.id, month, deltas));
+      for (const p of s.purchases.put) items.push({ Put: { TableName, Item: purchaseEntity.item(tenantId, s.survivor.id, p) } });
+      for (const p of s.purchases.deleteSurvivor) items.push({ Delete: { TableName, Key: purchaseEntity.key(tenantId, s.survivor.id, p) } });
+      for (const p of s.purchases.deleteOther) items.push({ Delete: { TableName, Key: purchaseEntity.key(tenantId, s.otherId, p) } });
       if (items.length > MAX_TRANSACTION_ITEMS) throw new Error(`switch-over needs ${items.length} items`);
       try {
         await transact(items);

@@ -334,9 +334,12 @@ describe('recompute', () => {
     expect((await call('POST', '/v1/insights/recompute', { key: sk, body: { asOf: '2099-01-01' } })).status).toBe(400);
   }, 120_000);
 
-  it('erasure removes the person’s purchases; the next recompute no longer counts them', async () => {
+  it('erasure removes the person’s purchases; the next recompute no longer counts them; the monthly figures keep their revenue', async () => {
     const [c] = await list(`q=${encodeURIComponent(email(7))}`);
+    const monthsBefore = (await call('GET', '/v1/insights/summary', { key: sk })).body.months;
     expect((await call('DELETE', `/v1/customers/${c!.id}`, { key: sk })).status).toBe(204);
+    // The business's months are history without personal data: what the person bought stays in them.
+    expect((await call('GET', '/v1/insights/summary', { key: sk })).body.months).toEqual(monthsBefore);
     const { keys, insightKeys } = await import('../../shared/store/keys.ts');
     const left = await env.db.send(
       new QueryCommand({ TableName: env.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :id)', ExpressionAttributeValues: { ':pk': insightKeys.purchasesPk(TENANT, keys.customerShard(c!.id)), ':id': `${c!.id}#` } }),
@@ -346,6 +349,8 @@ describe('recompute', () => {
     // 29 purchasers left; 31 cards: the 29 and the two the brief and automatic-tag tests created (no purchase).
     expect(r.counts).toMatchObject({ purchasers: 29, customers: 31 });
     expect(r.counts.purchases).toBe(ORDERS.length + 1 - ORDERS.filter((o) => o.customer === 7).length);
+    const top = (await call('GET', '/v1/insights/top-customers?by=clv12m&limit=100', { key: sk })).body.items as { id: string }[];
+    expect(top.map((t) => t.id)).not.toContain(c!.id);
   }, 120_000);
 
   it('tenant isolation and key scopes: another tenant sees its own figures, a foreign recompute id is a 404, read keys cannot recompute', async () => {
@@ -384,4 +389,70 @@ describe('recompute', () => {
       ['mb', 2000, survivor],
     ]);
   }, 60_000);
+
+  it('a merge leaves the monthly figures and purchases as if the events had named one person from the start, and a repeated merge changes nothing', async () => {
+    // Tenant "due": the events name two people (x and y), then y is merged into x. Tenant "uno": the same
+    // events all name x. They share a booking (created for x, completed for y) and an order (a later,
+    // corrected total sent for y).
+    const { stores } = await import('../../shared/http/stores.ts');
+    const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
+    const keyOf: Record<string, string> = {};
+    for (const t of ['merge-due', 'merge-uno']) {
+      await ensureTenant(stores().tenants, t);
+      keyOf[t] = (await issueKey(stores().tenants, t, 'secret')).key;
+    }
+    const events: [who: 'x' | 'y', event: Record<string, unknown>][] = [
+      ['x', { type: 'order.completed', occurredAt: '2026-03-10T10:00:00Z', data: { orderId: 'o1', currency: 'EUR', total: 1000, items: [{ sku: 'menu', name: 'Menu', quantity: 1, unitPrice: 1000 }] } }],
+      ['y', { type: 'order.completed', occurredAt: '2026-05-10T10:00:00Z', data: { orderId: 'o2', currency: 'EUR', total: 2000, items: [{ sku: 'menu', name: 'Menu', quantity: 1, unitPrice: 2000 }] } }],
+      ['y', { type: 'order.completed', occurredAt: '2026-03-20T10:00:00Z', data: { orderId: 'o3', currency: 'EUR', total: 500, items: [{ sku: 'menu', name: 'Menu', quantity: 1, unitPrice: 500 }] } }],
+      ['x', { type: 'booking.created', occurredAt: '2026-05-20T10:00:00Z', data: { bookingId: 'bs', date: '2026-06-01', time: '20:00', partySize: 2 } }],
+      ['y', { type: 'booking.completed', occurredAt: '2026-06-01T21:00:00Z', data: { bookingId: 'bs', amount: 3000 } }],
+      ['x', { type: 'order.completed', occurredAt: '2026-07-01T10:00:00Z', data: { orderId: 'o4', currency: 'EUR', total: 800, items: [{ sku: 'menu', name: 'Menu', quantity: 1, unitPrice: 800 }] } }],
+      ['y', { type: 'order.completed', occurredAt: '2026-07-02T10:00:00Z', data: { orderId: 'o4', currency: 'EUR', total: 900, items: [{ sku: 'menu', name: 'Menu', quantity: 1, unitPrice: 900 }] } }],
+    ];
+    const ids: Record<string, string> = {};
+    let n = 0;
+    for (const [who, event] of events) {
+      for (const t of ['merge-due', 'merge-uno']) {
+        const mail = t === 'merge-uno' || who === 'x' ? 'x@example.it' : 'y@example.it';
+        const res = await call('POST', '/v1/events', { key: keyOf[t], body: { eventId: `mg${n++}`, customer: { email: mail }, ...event } });
+        expect(res.status, JSON.stringify(res.body)).toBe(200);
+        ids[`${t}:${mail}`] = res.body.customerId;
+      }
+    }
+    const months = async (t: string) => (await call('GET', '/v1/insights/summary', { key: keyOf[t] })).body.months;
+    const separate = await months('merge-due');
+    expect(separate).not.toEqual(await months('merge-uno')); // two people so far: two new customers, the shared booking and order twice
+    const [x, y] = [ids['merge-due:x@example.it']!, ids['merge-due:y@example.it']!];
+    const merged = await call('POST', `/v1/customers/${x}/merge`, { key: keyOf['merge-due'], body: { otherId: y } });
+    expect(merged.status, JSON.stringify(merged.body)).toBe(200);
+    const expected = await months('merge-uno');
+    expect(expected.map((m: { month: string }) => m.month)).toEqual(['2026-03', '2026-05', '2026-06', '2026-07']);
+    expect(await months('merge-due')).toEqual(expected);
+
+    const { keys, insightKeys } = await import('../../shared/store/keys.ts');
+    const purchasesOf = async (t: string, id: string) =>
+      (
+        (
+          await env.db.send(
+            new QueryCommand({ TableName: env.tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :id)', ExpressionAttributeValues: { ':pk': insightKeys.purchasesPk(t, keys.customerShard(id)), ':id': `${id}#` }, ConsistentRead: true }),
+          )
+        ).Items ?? []
+      )
+        .map((p) => [p.kind, p.id, p.at, p.amount])
+        .sort();
+    expect(await purchasesOf('merge-due', y)).toEqual([]);
+    expect(await purchasesOf('merge-due', x)).toEqual(await purchasesOf('merge-uno', ids['merge-uno:x@example.it']!));
+    expect((await purchasesOf('merge-due', x)).length).toBe(5);
+
+    // The same request again (a retry): nothing counted twice.
+    expect((await call('POST', `/v1/customers/${x}/merge`, { key: keyOf['merge-due'], body: { otherId: y } })).status).toBe(200);
+    expect(await months('merge-due')).toEqual(expected);
+    // And a later event for the merged person counts as theirs, returning, not new.
+    for (const t of ['merge-due', 'merge-uno']) {
+      const res = await call('POST', '/v1/events', { key: keyOf[t], body: { eventId: `mg-late-${t}`, type: 'order.completed', occurredAt: '2026-08-05T10:00:00Z', customer: { email: t === 'merge-uno' ? 'x@example.it' : 'y@example.it' }, data: { orderId: 'o5', currency: 'EUR', total: 700, items: [{ sku: 'menu', name: 'Menu', quantity: 1, unitPrice: 700 }] } } });
+      expect(res.status).toBe(200);
+    }
+    expect(await months('merge-due')).toEqual(await months('merge-uno'));
+  }, 120_000);
 });

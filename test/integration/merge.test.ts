@@ -124,7 +124,7 @@ describe('POST /v1/customers/{id}/merge', () => {
     const { mergeStores } = await import('../../shared/http/stores.ts');
     const { mergeCustomers } = await import('../../shared/events/merge-customers.ts');
     const crashing = { ...mergeStores().merges, moveRest: () => Promise.reject(new Error('function timed out')) };
-    await expect(mergeCustomers({ merges: crashing, tenantId: T }, a, b)).rejects.toThrow('timed out');
+    await expect(mergeCustomers({ merges: crashing, tenantId: T, timeZone: 'Europe/Rome' }, a, b)).rejects.toThrow('timed out');
     expect((await card(b)).status).toBe(301);
 
     // Sending the same merge again finishes it.

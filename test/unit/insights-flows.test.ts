@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { EventSchema } from '../../shared/events/event.schema.ts';
+import { mergeStates } from '../../shared/events/merge-customers.ts';
 import { nextBooking, nextOrder, stampOf, type BookingState, type OrderState, type SubjectState } from '../../shared/events/merge.ts';
 import {
   addMonths,
+  mergeFlows,
+  mergePurchases,
   monthContribution,
   monthOf,
   nextPurchaseMonths,
@@ -201,5 +204,48 @@ describe('insight filters', () => {
   it('refuses an unknown group and a pAlive above 1', () => {
     expect(FilterSchema.safeParse(queryToObject({ rfmGroup: 'Heroes' })).success).toBe(false);
     expect(FilterSchema.safeParse({ maxPAlive: 2 }).success).toBe(false);
+  });
+});
+
+describe('merging two cards: monthly counters and purchases', () => {
+  it('the person counts once as new, in the older card’s month; not at all when the older card was typed in', () => {
+    const a = { createdAt: '2026-01-05T00:00:00Z', newIn: '2026-01', purchaseMonths: { '2026-01': 1 } };
+    const b = { createdAt: '2026-04-05T00:00:00Z', newIn: '2026-04', purchaseMonths: { '2026-04': 1 } };
+    // b's April purchase is a return now (first purchase in January); b's April "new" goes.
+    expect(mergeFlows(a, b, [], TZ)).toEqual({ months: { '2026-04': { newCustomers: -1, returningCustomers: 1 } }, purchaseMonths: { '2026-01': 1, '2026-04': 1 }, newIn: '2026-01' });
+    // Survivor typed in before the other came by event: the person was known, no one is new.
+    const typed = { createdAt: '2025-12-01T00:00:00Z', purchaseMonths: {} };
+    expect(mergeFlows(typed, b, [], TZ)).toEqual({ months: { '2026-04': { newCustomers: -1 } }, purchaseMonths: { '2026-04': 1 } });
+    // The other is older: its month stays, the survivor's goes.
+    expect(mergeFlows(b, a, [], TZ).months).toEqual({ '2026-04': { newCustomers: -1, returningCustomers: 1 } });
+    expect(mergeFlows(b, a, [], TZ).newIn).toBe('2026-01');
+  });
+
+  it('a booking both had counts once, as its merged state (booked by one, completed with an amount for the other)', () => {
+    const created = stepBooking(undefined, booking('booking.created', '2026-03-01T10:00:00.000Z'));
+    const completed = stepBooking(undefined, booking('booking.completed', '2026-03-14T22:00:00.000Z', { amount: 4000 }));
+    const merged = mergeStates(created, completed);
+    const shared = [{ a: created, b: completed, merged }];
+    const a = { createdAt: '2026-03-01T10:00:00Z', newIn: '2026-03', purchaseMonths: {} };
+    const b = { createdAt: '2026-03-14T22:00:00Z', newIn: '2026-03', purchaseMonths: { '2026-03': 1 } };
+    const flows = mergeFlows(a, b, shared, TZ);
+    // Before: 2 bookings, 2 new customers, 4000 revenue; after: 1 booking, 1 new customer, 4000 revenue.
+    expect(flows.months).toEqual({ '2026-03': { bookings: -1, newCustomers: -1 } });
+    expect(flows.purchaseMonths).toEqual({ '2026-03': 1 });
+    // The purchase the merged state stands for is the other's (same time and amount): it moves over, the survivor had none.
+    expect(mergePurchases(shared)).toEqual({ put: [], deleteSurvivor: [], deleteOther: [] });
+  });
+
+  it('an order both had: the newer event’s purchase stays, once', () => {
+    const older = stepOrder(undefined, order('2026-03-01T10:00:00.000Z', 2500));
+    const newer = stepOrder(undefined, order('2026-03-02T10:00:00.000Z', 3000));
+    const merged = mergeStates(older, newer);
+    const a = { createdAt: '2026-03-01T10:00:00Z', newIn: '2026-03', purchaseMonths: { '2026-03': 1 } };
+    const b = { createdAt: '2026-03-02T10:00:00Z', newIn: '2026-03', purchaseMonths: { '2026-03': 1 } };
+    const flows = mergeFlows(a, b, [{ a: older, b: newer, merged }], TZ);
+    expect(flows.months).toEqual({ '2026-03': { orders: -1, revenue: -2500, newCustomers: -1 } });
+    expect(flows.purchaseMonths).toEqual({ '2026-03': 1 });
+    expect(mergePurchases([{ a: older, b: newer, merged }])).toEqual({ put: [], deleteSurvivor: [{ kind: 'O', id: 'o1' }], deleteOther: [] });
+    expect(mergePurchases([{ a: newer, b: older, merged: mergeStates(newer, older) }])).toEqual({ put: [], deleteSurvivor: [], deleteOther: [{ kind: 'O', id: 'o1' }] });
   });
 });
