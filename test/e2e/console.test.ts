@@ -81,15 +81,19 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
       }),
     ]);
-    // A few guests with orders and bookings, as a trattoria would have them.
+    // A few guests with orders and bookings, as a trattoria would have them. The tasting menu and the wine
+    // pairing go together (Maria's and Giulia's orders); Luca took the menu alone, so the wine is his suggestion.
+    const TIRAMISU = { sku: 'tiramisu', name: 'Tiramisù', quantity: 1, unitPrice: 700 };
+    const MENU = { sku: 'MENU-DEG', name: 'Menu degustazione', quantity: 2, unitPrice: 4500 };
+    const WINE = { sku: 'WINE-PAIR', name: 'Abbinamento vini', quantity: 2, unitPrice: 2500 };
     const guests = [
-      ['Maria', 'Rossi', 'Milano', ['VIP', 'Regular'], 12800],
-      ['Giulia', 'Bianchi', 'Roma', ['Local'], 4500],
-      ['Luca', 'Ferrari', 'Torino', ['Business'], 23050],
-      ['Sofia', 'Esposito', 'Napoli', [], 3200],
-      ['Marco', 'Romano', 'Bologna', ['Friends & Family'], 9100],
+      ['Maria', 'Rossi', 'Milano', ['VIP', 'Regular'], 14700, [TIRAMISU, MENU, WINE]],
+      ['Giulia', 'Bianchi', 'Roma', ['Local'], 14700, [TIRAMISU, MENU, WINE]],
+      ['Luca', 'Ferrari', 'Torino', ['Business'], 9700, [TIRAMISU, MENU]],
+      ['Sofia', 'Esposito', 'Napoli', [], 700, [TIRAMISU]],
+      ['Marco', 'Romano', 'Bologna', ['Friends & Family'], 700, [TIRAMISU]],
     ] as const;
-    for (const [firstName, lastName, city, tags, total] of guests) {
+    for (const [firstName, lastName, city, tags, total, items] of guests) {
       const email = mail(firstName.toLowerCase());
       const created = await call('POST', '/v1/customers', { firstName, lastName, email, city, tags, language: 'it', consent: { newsletter: firstName === 'Sofia' ? 'denied' : 'granted' } });
       expect(created.status).toBe(201);
@@ -98,9 +102,27 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
         type: 'order.completed',
         occurredAt: new Date(Date.now() - 86_400_000).toISOString(),
         customer: { email },
-        data: { orderId: `o-${firstName}-${run}`, currency: 'EUR', total, items: [{ sku: 'tiramisu', name: 'Tiramisù', quantity: 1, unitPrice: total }] },
+        data: { orderId: `o-${firstName}-${run}`, currency: 'EUR', total, items },
       });
       expect(order.status).toBe(200);
+    }
+    // What guests wrote: "senza glutine" is new this month (three texts of three guests), "tavolo" was there before.
+    const texts = [
+      ['Maria', 3, 'Avete un menu senza glutine? Vorrei un tavolo per sabato.'],
+      ['Giulia', 5, 'Senza glutine anche i dolci? Un tavolo per due, grazie.'],
+      ['Luca', 7, 'Il menu senza glutine è disponibile a pranzo? Un tavolo vicino alla finestra.'],
+      ['Marco', 40, 'Un tavolo per stasera, grazie.'],
+      ['Giulia', 45, 'Avete un tavolo all’aperto?'],
+    ] as const;
+    for (const [i, [firstName, ago, text]] of texts.entries()) {
+      const sent = await call('POST', '/v1/events', {
+        eventId: `msg-${i}-${run}`,
+        type: 'message.received',
+        occurredAt: new Date(Date.now() - ago * 86_400_000).toISOString(),
+        customer: { email: mail(firstName.toLowerCase()) },
+        data: { text, channel: 'email' },
+      });
+      expect(sent.status).toBe(200);
     }
     context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     context.on('weberror', (e) => pageErrors.push(e.error().stack ?? e.error().message));
@@ -162,6 +184,8 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     await page.getByText('order.completed').waitFor();
     await page.getByRole('heading', { name: 'Consent ledger' }).waitFor();
     await page.getByRole('cell', { name: 'newsletter' }).first().waitFor();
+    // No recompute yet: the card says when suggestions will come, in words.
+    await page.getByRole('region', { name: 'Suggestions' }).getByText('Suggestions appear after the next recompute.').waitFor();
     await checkPage(page, 'card');
 
     await page.getByLabel('City').fill('Bergamo');
@@ -280,6 +304,9 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
 
   it('shows insights after a recompute, with the figures also as tables', async () => {
     await openPage('Insights', 'Insights');
+    // Before the first recompute the baskets and words say so, and how to get them.
+    await page.getByRole('region', { name: 'Bought together' }).getByText('Nothing computed yet: press “Recompute now” above').waitFor();
+    await page.getByRole('region', { name: 'What customers write about' }).getByText('Nothing computed yet').waitFor();
     const [started] = await Promise.all([
       page.waitForResponse((r) => r.url().endsWith('/v1/insights/recompute') && r.request().method() === 'POST'),
       page.getByRole('button', { name: 'Recompute now' }).click(),
@@ -300,6 +327,49 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     expect(cells.map(Number).reduce((a, b) => a + b, 0)).toBe(summary.purchasers);
     await page.getByRole('heading', { name: 'Forecast' }).waitFor();
     await checkPage(page, 'insights');
+  });
+
+  it('shows what sells together, what customers write about, and a suggestion on the card', async () => {
+    // The recompute of the previous test counted the orders and the texts.
+    const together = page.getByRole('region', { name: 'Bought together' });
+    const pairs = together.getByRole('table', { name: 'The strongest pairs' });
+    const wineAfterMenu = pairs.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Menu degustazione (MENU-DEG)' }) }).filter({ hasText: 'Abbinamento vini (WINE-PAIR)' });
+    await wineAfterMenu.waitFor();
+    // The counts behind the figures: 2 of Luca's, Maria's and Giulia's 3 menu orders had the wine (Sofia was erased).
+    expect(await wineAfterMenu.getByRole('cell').allTextContents()).toEqual(['Abbinamento vini (WINE-PAIR)', '2 / 3', '66.7%', '1.33', '50%']);
+    expect(await together.locator('[data-counts=rules]').textContent()).toBe('From 4 orders of 4 customers.');
+
+    await together.getByLabel('Also bought with (item code)').fill('WINE-PAIR');
+    await together.getByRole('button', { name: 'Show' }).click();
+    const also = together.getByRole('table', { name: 'Also bought with (item code): WINE-PAIR' });
+    await also.getByRole('cell', { name: 'Menu degustazione (MENU-DEG)' }).waitFor();
+    await together.getByLabel('Also bought with (item code)').fill('NOPE');
+    await together.getByRole('button', { name: 'Show' }).click();
+    await together.getByText('Nothing is bought together with NOPE often enough yet').waitFor();
+
+    const words = page.getByRole('region', { name: 'What customers write about' });
+    const keywords = words.getByRole('table', { name: 'What customers write about' });
+    const glutine = keywords.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'senza glutine', exact: true }) });
+    await glutine.waitFor();
+    // 3 texts this period, none before, 3 writers.
+    expect(await glutine.getByRole('cell').allTextContents()).toEqual(['3', '0', '×4', '3']);
+    await words.getByRole('figure').filter({ hasText: 'Mentions this period' }).waitFor();
+    // English texts only: none was written, and the page says so in words.
+    await words.getByLabel('Language of the texts').selectOption('en');
+    await words.getByText('Not enough written yet in this period').waitFor();
+    await words.getByLabel('Language of the texts').selectOption('');
+    await glutine.waitFor();
+    await checkPage(page, 'insights-baskets');
+
+    await openPage('Customers', 'Customers');
+    await page.getByLabel('Search', { exact: true }).fill('Ferrari');
+    await page.getByRole('table').getByRole('link', { name: 'Luca Ferrari' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Luca Ferrari' }).waitFor();
+    const suggestions = page.getByRole('region', { name: 'Suggestions' });
+    await suggestions.getByRole('listitem').filter({ hasText: 'Abbinamento vini (WINE-PAIR)' }).filter({ hasText: 'because they bought Menu degustazione (MENU-DEG)' }).waitFor();
+    // His favourites: what he bought, by quantity.
+    await suggestions.getByRole('listitem').filter({ hasText: 'Menu degustazione (MENU-DEG) — 2' }).waitFor();
+    await checkPage(page, 'card-suggestions');
   });
 
   it('shows settings and keys', async () => {

@@ -1,6 +1,7 @@
 /**
  * The card: fields (saved with If-Match, so a card someone else changed meanwhile answers 412 and is
- * not overwritten), tags, figures, history, consent ledger, unsubscribe link, access export and erasure.
+ * not overwritten), tags, figures, suggestions, history, consent ledger, unsubscribe link, access export
+ * and erasure.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../session.ts';
@@ -8,6 +9,7 @@ import { fmtDate, fmtMoney, fmtNumber, t, type Key } from '../i18n.ts';
 import { href } from '../router.ts';
 import { Field, Loading, Notice, ProblemBox, fullName, useLoad } from '../ui.tsx';
 import { ConsentBadge } from './customers.tsx';
+import { Suggestions } from './baskets.tsx';
 import type { ConsentEntry, Customer, HistoryEntry, Page } from '../types.ts';
 import type { Problem } from '../api.ts';
 
@@ -70,6 +72,7 @@ export function CardPage({ id }: { id: string }) {
         <div>
           <Tags customer={c} etag={etag} reload={card.reload} />
           <Figures customer={c} />
+          <Suggestions customer={c} />
           <Unsubscribe id={c.id} />
           <AccessExport id={c.id} />
           <Erase customer={c} onErased={() => setErasedNote(true)} />

@@ -1,6 +1,7 @@
 /**
- * Insights: RFM groups, customers at risk, the forecast, month by month and breakdowns, from the last
- * recompute (which can be started here). Charts where people would rather look than read.
+ * Insights: RFM groups, customers at risk, the forecast, month by month, breakdowns, what sells together and
+ * what customers write about, from the last recompute (which can be started here). Charts where people
+ * would rather look than read.
  */
 import { useState } from 'preact/hooks';
 import { api } from '../session.ts';
@@ -8,6 +9,7 @@ import { fmtDate, fmtMoney, fmtNumber, t } from '../i18n.ts';
 import { Chart } from '../chart.tsx';
 import { Field, Loading, ProblemBox, useLoad, usePoll } from '../ui.tsx';
 import { CustomerTable, RFM_GROUPS } from './customers.tsx';
+import { BasketsAndWords } from './baskets.tsx';
 import type { Customer, Page } from '../types.ts';
 import type { Problem } from '../api.ts';
 
@@ -168,6 +170,8 @@ export function InsightsPage() {
         )}
         {breakdown.data && breakdown.data.items.length === 0 && <p>{t('noItems')}</p>}
       </section>
+
+      <BasketsAndWords version={recomputeId} />
 
       <section aria-labelledby="atrisk-title">
         <h2 id="atrisk-title">{t('atRiskCustomers')}</h2>
