@@ -1,128 +1,43 @@
-/** The shapes of the answers the pages read (the contract, docs/api.md). */
-export interface Consent {
-  newsletter: 'granted' | 'denied' | 'pending' | 'unknown';
-  updatedAt?: string;
-  source?: string;
-}
-export interface Stats {
-  bookings: number;
-  noShows: number;
-  cancellations: number;
-  orders: number;
-  totalSpent: number;
-  averageOrderValue: number;
-  lastVisitAt?: string | null;
-}
-export interface Customer {
-  id: string;
-  firstName?: string | null;
-  lastName?: string | null;
-  email?: string | null;
-  phone?: string | null;
-  language?: string | null;
-  consent: Consent;
-  tags: string[];
-  birthDate?: string | null;
-  gender?: string | null;
-  city?: string | null;
-  postalCode?: string | null;
-  country?: string | null;
-  notes?: string | null;
-  firstContactAt?: string | null;
-  lastContactAt?: string | null;
-  stats: Stats;
-  createdAt: string;
-  updatedAt: string;
-  insights?: {
-    asOf: string;
-    rfm?: { score: string; group: string };
-    pAlive?: number;
-    expectedPurchases90d?: number;
-    clv12m?: number;
-    atRisk?: boolean;
-    favouriteItems?: { sku: string; name: string; quantity: number }[];
-  };
-}
+/**
+ * The shapes of the answers the pages read: the generated OpenAPI types of the typed client
+ * (client/schema.d.ts, `npm run client:generate`), so a change of the API that the console does not follow
+ * fails `npm run build` (which type-checks the console) instead of a page at run time.
+ */
+import type { components, paths } from '../../client/schema.d.ts';
+
+type Schemas = components['schemas'];
+
+export type Customer = Schemas['CustomerCard'];
+export type Consent = Schemas['CustomerConsent'];
+export type Stats = Schemas['CustomerStats'];
+export type HistoryEntry = Schemas['HistoryEntry'];
+export type ConsentEntry = Schemas['ConsentEntry'];
+export type Segment = Schemas['Segment'];
+export type ImportCounts = Schemas['ImportCounts'];
+export type ImportView = Schemas['Import'];
+export type CreatedImport = Schemas['CreatedImport'];
+export type ExportView = Schemas['Export'];
+export type Settings = Schemas['Settings'];
+export type ApiKey = Schemas['ApiKey'];
+
+/** A page of any list answer. */
 export interface Page<T> {
   items: T[];
   nextCursor?: string | null;
 }
-export interface HistoryEntry {
-  id: string;
-  type: string;
-  occurredAt: string;
-  data: Record<string, unknown>;
-}
-export interface ConsentEntry {
-  id: string;
-  channel: string;
-  status: 'granted' | 'denied' | 'pending';
-  at: string;
-  source: Record<string, string>;
-  wording?: string;
-}
-export interface Segment {
-  id: string;
-  name: string;
-  filter: Record<string, unknown>;
-  createdAt?: string;
-}
-export interface ImportCounts {
-  rows: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
-  warnings: number;
-}
-export interface ImportView {
-  id: string;
-  status: 'pending' | 'running' | 'completed' | 'failed';
-  fileName: string | null;
-  dryRun: boolean;
-  counts: ImportCounts;
-  detected: { encoding: string; delimiter: string; columns: Record<string, string> } | null;
-  newTags: string[];
-  reason: string | null;
-  createdAt: string;
-  finishedAt: string | null;
-  errorReportUrl?: string;
-  undo?: { status: 'running' | 'completed'; removed: number; restored: number; kept: number };
-}
-export interface CreatedImport {
-  importId: string;
-  uploadUrl: string;
-  method?: 'POST' | 'PUT';
-  fields?: Record<string, string>;
-  headers?: Record<string, string>;
-}
-export interface ExportView {
-  id: string;
-  status: 'pending' | 'running' | 'completed' | 'failed';
-  reason?: string;
-  rowCount?: number;
-  url?: string;
-  expiresAt?: string;
-  format?: string;
-  createdAt?: string;
-  segmentId?: string;
-}
-export interface Settings {
-  id: string;
-  name: string;
-  allowedOrigins: string[];
-  defaultCountry: string;
-  currency: string;
-  timeZone: string;
-  language: string;
-  retention?: { inactiveMonths: number | null };
-  discountRate?: number;
-}
-export interface ApiKey {
-  keyId: string;
-  kind: 'secret' | 'publishable';
-  scope?: string;
-  prefix: string;
-  createdAt: string;
-  revokedAt?: string;
-}
+
+/** The 200 answer of a GET route, as the OpenAPI document describes it. */
+type GetAnswer<P extends keyof paths> = paths[P] extends { get: { responses: { 200: { content: { 'application/json': infer A } } } } } ? A : never;
+
+export type Summary = GetAnswer<'/v1/insights/summary'>;
+export type Forecast = GetAnswer<'/v1/insights/forecast'>;
+export type Breakdown = GetAnswer<'/v1/insights/breakdown'>;
+export type RulesPage = GetAnswer<'/v1/insights/rules'>;
+export type Rule = RulesPage['items'][number];
+export type ItemRef = Rule['lhs'];
+export type Keywords = GetAnswer<'/v1/insights/keywords'>;
+export type Recommendations = GetAnswer<'/v1/customers/{id}/recommendations'>;
+
+/** Fails the build if a route above lost its 200 answer (its type would silently be `never`). */
+type Exists<T> = [T] extends [never] ? 'missing from the OpenAPI document' : true;
+export const ANSWERS_EXIST: [Exists<Summary>, Exists<Forecast>, Exists<Breakdown>, Exists<RulesPage>, Exists<Keywords>, Exists<Recommendations>] = [true, true, true, true, true, true];

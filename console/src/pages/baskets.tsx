@@ -9,43 +9,7 @@ import { api } from '../session.ts';
 import { fmtDay, fmtNumber, t } from '../i18n.ts';
 import { Chart } from '../chart.tsx';
 import { Field, Loading, ProblemBox, useLoad } from '../ui.tsx';
-import type { Customer } from '../types.ts';
-
-interface ItemRef {
-  sku: string;
-  name: string;
-}
-interface Rule {
-  lhs: ItemRef;
-  rhs: ItemRef;
-  support: number;
-  confidence: number;
-  lift: number;
-  orders: number;
-  lhsOrders: number;
-  rhsOrders: number;
-}
-interface RulesPage {
-  asOf: string | null;
-  orders: number;
-  customers: number;
-  items: Rule[];
-  nextCursor: string | null;
-}
-interface Keywords {
-  asOf: string | null;
-  from: string;
-  to: string;
-  language: string | null;
-  texts: number;
-  previousTexts: number;
-  customers: number;
-  items: { term: string; count: number; customers: number; previousCount: number; trend: number }[];
-}
-interface Recommendations {
-  asOf: string | null;
-  items: { sku: string; name: string; score: number; because: string[] }[];
-}
+import type { Customer, ItemRef, Keywords, Recommendations, Rule, RulesPage } from '../types.ts';
 
 const pct = (share: number) => `${fmtNumber(share * 100, 1)}%`;
 const itemLabel = (i: ItemRef) => (i.name && i.name !== i.sku ? `${i.name} (${i.sku})` : i.sku);

@@ -10,26 +10,9 @@ import { Chart } from '../chart.tsx';
 import { Field, Loading, ProblemBox, useLoad, usePoll } from '../ui.tsx';
 import { CustomerTable, RFM_GROUPS } from './customers.tsx';
 import { BasketsAndWords } from './baskets.tsx';
-import type { Customer, Page } from '../types.ts';
+import type { Breakdown, Customer, Forecast, Page, Summary } from '../types.ts';
 import type { Problem } from '../api.ts';
 
-interface Summary {
-  asOf?: string | null;
-  customers: number;
-  purchasers: number;
-  rfmGroups: Record<string, number>;
-  atRisk: number;
-  months: { month: string; newCustomers: number; returningCustomers: number; orders: number; revenue: number; bookings: number; noShows: number }[];
-}
-interface Forecast {
-  asOf: string;
-  days: number;
-  expectedPurchases: number;
-  expectedRevenue: number;
-}
-interface Breakdown {
-  items: { key: string; customers: number; orders: number; revenue: number; averageOrderValue: number }[];
-}
 const BY = ['rfmGroup', 'ageBand', 'gender', 'city', 'country', 'language', 'tag'] as const;
 const money = (n: number) => fmtMoney(n);
 
