@@ -30,6 +30,16 @@ export interface AccessTargets {
 export function grantAccess(fn: ClientelaFunction, access: Access, targets: AccessTargets): void {
   if (access.table === 'read') fn.grantTableRead(targets.table);
   if (access.table === 'write') fn.grantTableReadWrite(targets.table);
+  if (access.tableUpdates) {
+    if (access.table !== 'read') throw new Error(`${fn.node.path}: tableUpdates narrows a read route's writes; with table: '${access.table}' it means nothing`);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [targets.table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...access.tableUpdates] } },
+      }),
+    );
+  }
 
   grantObjects(fn, 'import', targets.importBucket, access.importBucket);
   grantObjects(fn, 'export', targets.exportBucket, access.exportBucket);

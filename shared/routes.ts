@@ -100,6 +100,12 @@ export interface Access {
    * its tenant's fair-use counter (UpdateItem on `RATE#` items only, granted to every keyed route by infra/api.ts).
    */
   table: 'none' | 'read' | 'write';
+  /**
+   * With `table: 'read'`: UpdateItem of these top-level attributes only (IAM `dynamodb:Attributes`; the key
+   * attributes and those a condition names included), for a read route that keeps a small derived value, such
+   * as a segment's stored member count. It can change nothing else of any item.
+   */
+  tableUpdates?: readonly string[];
   importBucket?: BucketAccess<ImportPrefix>;
   exportBucket?: BucketAccess<ExportPrefix>;
   /** states:StartExecution on these workflows' state machines, and `<WORKFLOW>_STATE_MACHINE_ARN` for each. */
@@ -399,8 +405,9 @@ ROUTES.push(
     response: SegmentSchema,
   }),
   r('GET', '/v1/segments/{id}', 'GetSegment', 'segments/get-segment', 'admin', {
-    // A write: the member count, once counted, is stored on the segment for the next GETs.
-    access: { table: 'write' },
+    // Reads, and stores the member count it counted on the segment for the next GETs: it may update those two
+    // attributes (under the updatedAt condition that ties the count to the filter) and nothing else.
+    access: { table: 'read', tableUpdates: ['pk', 'sk', 'memberCount', 'countedAt', 'updatedAt'] },
     summary: 'A segment with its member count (counted at most 10 minutes ago; refresh=true counts now)',
     query: SegmentGetQuerySchema,
     response: SegmentWithCountSchema,

@@ -182,7 +182,7 @@ const EXPECTED_GRANTS: Record<string, Grants> = {
 
   ListSegments: READ,
   CreateSegment: WRITE,
-  GetSegment: WRITE,
+  GetSegment: READ, // and UpdateItem of its count attributes only: checked on its own below
   UpdateSegment: WRITE,
   DeleteSegment: WRITE,
   ListSegmentCustomers: READ,
@@ -246,7 +246,7 @@ const EXPECTED_GRANTS: Record<string, Grants> = {
  */
 const GET_ROUTES_THAT_WRITE: Record<string, string> = {
   'GET /v1/customers/{id}/export': 'records every GDPR access export in the audit log (customer.export_data)',
-  'GET /v1/segments/{id}': 'stores the member count it counted on the segment, so the next GETs do not count again (UpdateItem memberCount, countedAt)',
+  'GET /v1/segments/{id}': 'stores the member count it counted on the segment, so the next GETs do not count again (UpdateItem of memberCount and countedAt only, IAM dynamodb:Attributes)',
 };
 
 const DYNAMO_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
@@ -255,10 +255,12 @@ const DYNAMO_READS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dy
 /** The fair-use counter grant every keyed route carries (infra/access.ts grantFairUseCounter); checked on its own. */
 const FAIR_USE_CONDITION = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } };
 const isFairUseCounter = (s: { Condition?: unknown }) => JSON.stringify(s.Condition) === JSON.stringify(FAIR_USE_CONDITION);
+/** A read route's narrow update (routes.ts `tableUpdates`, IAM dynamodb:Attributes); checked on its own. */
+const isAttributeUpdate = (s: { Condition?: Record<string, Record<string, unknown>> }) => !!s.Condition?.['ForAllValues:StringEquals']?.['dynamodb:Attributes'];
 
 describe('least privilege', () => {
   const allStatementsOf = (name: string) => roleStatements(json, logicalId(functions[name].functionRole));
-  const statementsOf = (name: string) => allStatementsOf(name).filter((s) => !isFairUseCounter(s as { Condition?: unknown }));
+  const statementsOf = (name: string) => allStatementsOf(name).filter((s) => !isFairUseCounter(s as { Condition?: unknown }) && !isAttributeUpdate(s as never));
   /** Every (action, resource) pair of a role, statements merged or not. */
   const pairs = (name: string) =>
     statementsOf(name).flatMap((s) => [s.Action].flat().flatMap((action) => [s.Resource].flat().map((resource) => ({ action, resource }))));
@@ -323,6 +325,25 @@ describe('least privilege', () => {
       for (const a of DYNAMO_WRITES) expect(actions.has(a), `${name} ${a}`).toBe(EXPECTED_GRANTS[name].table === 'read-write');
       // No PartiQL, no table management, no streams beyond what grantReadData names.
       expect([...actions].filter((a) => /PartiQL|CreateTable|DeleteTable|UpdateTable/.test(a)), name).toEqual([]);
+    }
+  });
+
+  it('GET /v1/segments/{id} may update only the stored count of an item (and no read route has such a grant but it)', () => {
+    const tableArn = { 'Fn::GetAtt': [logicalId(stack.stateful.table), 'Arn'] };
+    for (const name of Object.keys(functions)) {
+      const narrow = allStatementsOf(name).filter((st) => isAttributeUpdate(st as never));
+      if (name !== 'GetSegment') {
+        expect(narrow, name).toEqual([]);
+        continue;
+      }
+      expect(narrow).toEqual([
+        {
+          Action: 'dynamodb:UpdateItem',
+          Effect: 'Allow',
+          Resource: tableArn,
+          Condition: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'memberCount', 'countedAt', 'updatedAt'] } },
+        },
+      ]);
     }
   });
 
