@@ -391,18 +391,62 @@ export async function writeShard(d: RecomputeDeps, input: ShardInput): Promise<W
     }
     if (card) addToBreakdown(breakdown, card, insights, input.asOf);
   };
-  for await (const page of d.insights.cards(input.tenantId, input.shard)) {
-    cards += page.length;
-    // A page's updates go out WRITE_CONCURRENCY at a time (a page is at most 1 MB of cards).
-    const queue = [...page];
-    await Promise.all(Array.from({ length: WRITE_CONCURRENCY }, async () => {
-      for (let c = queue.shift(); c; c = queue.shift()) await settle(c);
-    }));
-  }
+  // WRITE_CONCURRENCY updates stay in flight across page boundaries, and the next page of the index is read
+  // while this one is written (at most two pages held: a page is at most 1 MB of cards). Reading a page, then
+  // writing it, then reading the next left the writes idle during every read and tailing off at every page end.
+  const pages = prefetched(d.insights.cards(input.tenantId, input.shard));
+  await Promise.all(
+    Array.from({ length: WRITE_CONCURRENCY }, async () => {
+      for (let c = await pages.take(); c; c = await pages.take()) await settle(c);
+    }),
+  );
+  cards = pages.taken();
   await d.files.write(d.bucket, objectKey(input.tenantId, input.recomputeId, 'breakdown', input.shard), (async function* () {
     yield JSON.stringify(breakdown);
   })(), 'application/json');
   return { shard: input.shard, cards, updated };
+}
+
+/**
+ * The cards of paged reads one at a time to any number of takers, the next page requested as soon as the
+ * current one is being taken (one read ahead, never more). A read's failure reaches every later `take`.
+ */
+export function prefetched<T>(source: AsyncIterable<T[]>): { take(): Promise<T | undefined>; taken(): number } {
+  const iterator = source[Symbol.asyncIterator]();
+  let page: T[] = [];
+  let at = 0;
+  let count = 0;
+  // A read ahead may fail while every taker is busy: marked handled here (a rejection nobody awaits yet
+  // would end the process), it still rejects for the takers that await it.
+  const readAhead = () => {
+    const next = iterator.next();
+    next.catch(() => undefined);
+    return next;
+  };
+  let ahead: Promise<IteratorResult<T[]>> | undefined = readAhead();
+  let done = false;
+  const take = async (): Promise<T | undefined> => {
+    for (;;) {
+      if (at < page.length) {
+        count++;
+        return page[at++];
+      }
+      if (done || !ahead) return undefined;
+      const reading = ahead;
+      const next = await reading;
+      // Another taker may have moved on to a later page meanwhile: only the first to see this result uses it.
+      if (ahead !== reading) continue;
+      if (next.done) {
+        done = true;
+        ahead = undefined;
+        return undefined;
+      }
+      page = next.value;
+      at = 0;
+      ahead = readAhead();
+    }
+  };
+  return { take, taken: () => count };
 }
 
 /** What to write to a card: its new insights and automatic tags, or nothing when neither changes. */
