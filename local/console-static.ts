@@ -26,8 +26,16 @@ export const CONSOLE_SECURITY_HEADERS: Record<string, string> = {
   'referrer-policy': 'no-referrer',
 };
 
+/**
+ * CloudFront's Content-Security-Policy (infra/console.ts), with the origins import files are uploaded to in
+ * place of `https://*.amazonaws.com` (locally, s3rver): sent here too, so what the policy would block on AWS
+ * is blocked under `npm start` and in its browser tests.
+ */
+export const consoleContentSecurityPolicy = (uploadOrigins: string[]) =>
+  `default-src 'self'; connect-src ${["'self'", ...uploadOrigins].join(' ')}; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`;
+
 /** Answers the request from `dir` when it is a console file; false when the request is not one (the caller answers). */
-export function serveConsole(req: IncomingMessage, res: ServerResponse, dir: string, rawPath: string): boolean {
+export function serveConsole(req: IncomingMessage, res: ServerResponse, dir: string, rawPath: string, uploadOrigins: string[] = []): boolean {
   const method = (req.method ?? 'GET').toUpperCase();
   if ((method !== 'GET' && method !== 'HEAD') || rawPath.startsWith('/v1/') || rawPath === '/v1') return false;
   let path: string;
@@ -53,6 +61,7 @@ export function serveConsole(req: IncomingMessage, res: ServerResponse, dir: str
   // Judged on the file served, not the path asked (`/assets/../index.html` is index.html, never immutable).
   res.setHeader('cache-control', inRoot.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
   for (const [k, v] of Object.entries(CONSOLE_SECURITY_HEADERS)) res.setHeader(k, v);
+  res.setHeader('content-security-policy', consoleContentSecurityPolicy(uploadOrigins));
   if (method === 'HEAD') res.end();
   else createReadStream(file).pipe(res);
   return true;

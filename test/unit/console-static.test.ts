@@ -1,5 +1,5 @@
 /** The local runtime's serving of the built console (local/console-static.ts): only the build's own files. */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer } from '../../local/http-adapter.ts';
+import { consoleContentSecurityPolicy } from '../../local/console-static.ts';
 
 const outside = mkdtempSync(join(tmpdir(), 'clientela-console-outside-'));
 const dist = mkdtempSync(join(tmpdir(), 'clientela-console-dist-'));
@@ -61,5 +62,26 @@ describe('the console files npm start serves', () => {
     const asset = await get('/assets/app-1234.js');
     expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
     expect(asset.headers['content-type']).toBe('text/javascript; charset=utf-8');
+  });
+});
+
+describe('the Content-Security-Policy of the console files', () => {
+  it('is CloudFront’s, with the upload origin npm start gives as the only other place to connect to', async () => {
+    const other = createApiServer({ consoleDir: dist, routes: [], consoleUploadOrigins: ['http://127.0.0.1:4569'] });
+    await new Promise<void>((ok) => other.listen(0, '127.0.0.1', ok));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(other.address() as AddressInfo).port}/`);
+      expect(res.headers.get('content-security-policy')).toBe(
+        "default-src 'self'; connect-src 'self' http://127.0.0.1:4569; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+      );
+    } finally {
+      other.close();
+    }
+  });
+
+  it('stays the policy CloudFront sends (infra/console.ts), with S3 as the upload origin there', () => {
+    const infra = readFileSync(new URL('../../infra/console.ts', import.meta.url), 'utf8');
+    const deployed = /contentSecurityPolicy: "([^"]+)"/.exec(infra)?.[1];
+    expect(deployed).toBe(consoleContentSecurityPolicy(['https://*.amazonaws.com']));
   });
 });
