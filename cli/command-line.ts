@@ -9,6 +9,7 @@ import { ClientelaError, createClientela } from '../client/index.ts';
 import * as commands from './commands.ts';
 import { CliError, EXIT, usageError } from './exit-codes.ts';
 import { resolveTarget } from './target.ts';
+import { printable } from './terminal-text.ts';
 
 export const USAGE = `usage: clientela <command> [options]
 
@@ -191,6 +192,8 @@ function withTarget(error: unknown, url: string): unknown {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     return new CliError(EXIT.unavailable, `cannot reach ${url}: ${cause?.code ?? cause?.message ?? error.message}`);
   }
+  // The client parses every answer as JSON: an HTML page or a cut-off body means the URL is not (all) the API.
+  if (error instanceof SyntaxError) return new CliError(EXIT.unavailable, `${url} did not answer with the API's JSON (${error.message})`);
   return error;
 }
 
@@ -208,4 +211,11 @@ function exitCodeOf(error: unknown): number {
   return EXIT.internal;
 }
 
-const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ').trim();
+/** The longest reason printed: a problem's detail comes from the server, which may send anything. */
+const REASON_MAX_CHARS = 500;
+
+/** One line, printable on a terminal (terminal-text.ts), and a huge detail cut. */
+const oneLine = (text: string) => {
+  const line = printable(text).replace(/\s+/g, ' ').trim();
+  return line.length > REASON_MAX_CHARS ? `${line.slice(0, REASON_MAX_CHARS - 1)}…` : line;
+};

@@ -3,14 +3,15 @@
  * contract's "People around the API" lists them. Each returns what it printed as data (for --json) and writes
  * its human output through `out`.
  */
-import { createWriteStream, readFileSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { createWriteStream, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { allPages, isFinished, unwrap, uploadImportFile, type ClientelaClient, type Schemas } from '../client/index.ts';
 import openapi from '../client/openapi.json' with { type: 'json' };
 import { CliError, EXIT, usageError } from './exit-codes.ts';
 import { progress } from './progress.ts';
+import { printable } from './terminal-text.ts';
 
 export interface Context {
   api: ClientelaClient;
@@ -165,10 +166,17 @@ export async function exportCustomers(ctx: Context, options: { segment?: string;
 async function download(url: string, out: string) {
   const response = await fetch(url);
   if (!response.ok || !response.body) throw new CliError(response.status >= 500 ? EXIT.unavailable : EXIT.refused, `download of the export failed: HTTP ${response.status}`);
+  // Written beside `out` and renamed when whole: a download cut short never replaces a good file with half of one.
+  const partial = join(dirname(out), `.${basename(out)}.${process.pid}.partial`);
   try {
-    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), createWriteStream(out));
+    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), createWriteStream(partial));
+    renameSync(partial, out);
   } catch (e) {
-    throw usageError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    rmSync(partial, { force: true });
+    // A file system error names its path; anything else is the download breaking off.
+    const fsError = e as NodeJS.ErrnoException;
+    if (fsError.path !== undefined) throw usageError(`cannot write ${out}: ${fsError.code ?? fsError.message}`);
+    throw new CliError(EXIT.unavailable, `download of the export was cut short (${fsError.message}); ${out} left as it was`);
   }
 }
 
@@ -222,7 +230,9 @@ async function waitFor<T extends { status: string }>(ctx: Context, what: string,
   }
 }
 
-function table(ctx: Context, header: string[], rows: string[][]) {
+function table(ctx: Context, header: string[], rawRows: string[][]) {
+  // Cells hold what customers wrote about themselves: never escape sequences or line breaks on the terminal.
+  const rows = rawRows.map((row) => row.map(printable));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const row of [header, ...rows]) ctx.out(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
 }

@@ -24,6 +24,8 @@ export interface HttpAdapterOptions {
   log?: (message: string, error?: unknown) => void;
   /** The built admin console (dist/console): served at `/` for GET paths outside the API's routes. */
   consoleDir?: string;
+  /** Origins the console uploads import files to (its Content-Security-Policy's connect-src): the S3 endpoint. */
+  consoleUploadOrigins?: string[];
 }
 
 interface CompiledRoute {
@@ -60,7 +62,7 @@ export function httpAdapter(opts: HttpAdapterOptions = {}): (req: IncomingMessag
       .map(({ route, pattern }) => ({ route, match: pattern.exec(rawPath) }))
       .filter((m): m is { route: Route; match: RegExpExecArray } => m.match !== null);
     if (onPath.length === 0) {
-      if (opts.consoleDir && serveConsole(req, res, opts.consoleDir, rawPath)) return;
+      if (opts.consoleDir && serveConsole(req, res, opts.consoleDir, rawPath, opts.consoleUploadOrigins)) return;
       req.resume();
       return problem(res, 404, 'Not found', `No route matches ${method} ${rawPath}`);
     }

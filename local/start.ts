@@ -117,7 +117,7 @@ async function start() {
   const keys = await demoKeys(dynamoTenantStore(db, LOCAL_RESOURCES.tableName));
   ddb.destroy();
 
-  server = createApiServer({ consoleDir: await consoleDir });
+  server = createApiServer({ consoleDir: await consoleDir, consoleUploadOrigins: [new URL(s3.endpoint).origin] });
   await new Promise<void>((ok, fail) => {
     server!.once('error', (e: NodeJS.ErrnoException) =>
       fail(e.code === 'EADDRINUSE' ? new StartError(`port ${port} on ${host} is already in use: PORT=${port + 1} npm start`) : e),

@@ -10,10 +10,19 @@ export interface Route {
   query: URLSearchParams;
 }
 
+/** A link anyone can send (`#/customers/%`) must not stop the console from starting: a bad escape stays as written. */
+function safeDecode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
 function parse(): Route {
   const raw = location.hash.replace(/^#\/?/, '');
   const [path = '', qs = ''] = raw.split('?');
-  const [page = 'customers', id] = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const [page = 'customers', id] = path.split('/').filter(Boolean).map(safeDecode);
   return { page: page || 'customers', id, query: new URLSearchParams(qs) };
 }
 

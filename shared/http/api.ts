@@ -51,7 +51,8 @@ export function api(scope: Exclude<Scope, 'public'>, fn: Handler<AuthedRequest>)
     const origin = req.headers.origin;
     const originAllowed = !!origin && principal.tenant.allowedOrigins.includes(origin);
     if (principal.key.kind === 'publishable' && !originAllowed) throw new ForbiddenError('A publishable key works only from the allowed origins in the settings');
-    const cors = originAllowed ? { 'access-control-allow-origin': origin!, vary: 'Origin' } : undefined;
+    // Retry-After is not a header a script may read unless exposed: a site's form must see when to try again.
+    const cors = originAllowed ? { 'access-control-allow-origin': origin!, 'access-control-expose-headers': 'Retry-After', vary: 'Origin' } : undefined;
     let res;
     try {
       // Fair use per tenant, counted only for requests the key may make (a refused key costs no count);

@@ -52,7 +52,8 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
 
   /** axe-core on the page as it is now: the serious and critical violations, readably. */
   async function seriousViolations(p: Page): Promise<string[]> {
-    await p.addScriptTag({ content: AXE });
+    // Evaluated, not added as an inline <script>: the console's Content-Security-Policy refuses inline scripts.
+    await p.evaluate(AXE);
     // A string: it runs in the page (this file is type-checked without the DOM's types).
     const violations = (await p.evaluate(
       `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) })))`,
@@ -126,6 +127,10 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     }
     context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     context.on('weberror', (e) => pageErrors.push(e.error().stack ?? e.error().message));
+    // What the Content-Security-Policy blocks (as CloudFront's would on AWS) is reported on the browser console.
+    context.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) pageErrors.push(m.text());
+    });
     page = await context.newPage();
     // Navigation and every wait for an answer on the page (playwright's default is 30 s).
     page.setDefaultTimeout(WAIT_TIMEOUT_MS);

@@ -189,6 +189,19 @@ describe('customer list', () => {
     expect((await call('GET', '/v1/customers?firstContactFrom=yesterday', { key })).status).toBe(400);
     expect((await call('GET', '/v1/customers?cursor=garbage', { key })).status).toBe(400);
   });
+
+  it('an empty list value (city=, bought=, a segment of {"country": []}) is a 400 naming the field, not a 500', async () => {
+    for (const field of ['language', 'consent', 'tags', 'anyTags', 'gender', 'city', 'country', 'rfmGroup', 'bought']) {
+      for (const value of ['', ',', '%20']) {
+        const res = await call('GET', `/v1/customers?${field}=${value}`, { key });
+        expect({ field, value, status: res.status }).toEqual({ field, value, status: 400 });
+        expect(res.body.errors[0]).toEqual({ path: field, message: 'give at least one value' });
+      }
+    }
+    const segment = await call('POST', '/v1/segments', { key, body: { name: 'Nobody', filter: { country: [] } } });
+    expect(segment.status).toBe(400);
+    expect(segment.body.errors[0].path).toBe('filter.country');
+  });
 });
 
 describe('tags and settings', () => {

@@ -105,6 +105,8 @@ describe('publishable keys, per tenant', () => {
     expect(refused.status).toBe(429);
     expect(refused.headers['access-control-allow-origin']).toBe(ORIGIN);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    // Without this a browser script reads no Retry-After (it is not a CORS-safelisted response header).
+    expect(refused.headers['access-control-expose-headers']).toMatch(/(^|,\s*)Retry-After(\s*,|$)/i);
     expect((await list('fair-a')).status).toBe(200);
     expect((await browserEvent('fair-b')).status).toBe(202);
   });

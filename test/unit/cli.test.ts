@@ -4,7 +4,7 @@
  * order in which the target is chosen, how --filter pairs become a filter object, the progress line a
  * terminal shows, and the exit status of answers a local instance does not give (5xx, 429).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -151,5 +151,103 @@ describe('the exit status of an answer', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('a hostile or broken server', () => {
+  /** A fake API: `answer` writes the response of each request. */
+  const withServer = async (answer: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, url: string) => void, body: (cli: (...args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>, url: string) => Promise<void>) => {
+    let url = '';
+    const server = createServer((req, res) => answer(req, res, url));
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const cli = async (...args: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: { CLIENTELA_URL: url, CLIENTELA_KEY: 'sk_x' }, tty: false });
+      return { code, stdout, stderr };
+    };
+    try {
+      await body(cli, url);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  };
+
+  it('a huge problem full of escape sequences prints one short line without them', async () => {
+    await withServer(
+      (_req, res) => {
+        res.writeHead(400, { 'content-type': 'application/problem+json' });
+        res.end(JSON.stringify({ title: 'Bad', status: 400, detail: `\u001b]0;owned\u0007\u001b[2J\u001b[31mred\r\n${'y'.repeat(300_000)}` }));
+      },
+      async (cli) => {
+        const { code, stderr } = await cli('keys', 'list');
+        expect(code).toBe(3);
+        expect(stderr).toMatch(/^clientela: 400 Bad: .*red y+…\n$/);
+        expect(stderr.length).toBeLessThan(600);
+        // eslint-disable-next-line no-control-regex
+        expect(stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+      },
+    );
+  });
+
+  it('an answer that is not JSON (a web page at the URL) is exit status 4, naming the URL', async () => {
+    await withServer(
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end('<html>welcome to my shop</html>');
+      },
+      async (cli, url) => {
+        const { code, stderr } = await cli('customers', 'list');
+        expect(code).toBe(4);
+        expect(stderr).toMatch(new RegExp(`^clientela: ${url} did not answer with the API's JSON \\(.+\\)\\n$`));
+      },
+    );
+  });
+
+  it("customers list shows a name written with escape sequences and line breaks as plain text, one row each", async () => {
+    const hostile = { id: 'c1', firstName: '\u001b[2J\u001b]0;pwned\u0007Eve', lastName: 'X\nFAKE ROW', email: 'eve@example.com', tags: [] };
+    await withServer(
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ items: [hostile, { id: 'c2', firstName: 'Ann', email: 'ann@example.com', tags: [] }], nextCursor: null }));
+      },
+      async (cli) => {
+        const { code, stdout } = await cli('customers', 'list');
+        expect(code).toBe(0);
+        expect(stdout).not.toContain('\u001b');
+        const lines = stdout.trimEnd().split('\n');
+        expect(lines).toHaveLength(4);
+        expect(lines[1]).toMatch(/^c1 .*Eve X FAKE ROW +eve@example\.com/);
+      },
+    );
+  });
+
+  it('an export download cut short leaves the file already at --out as it was (exit status 4)', async () => {
+    const out = join(dir, 'customers.csv');
+    writeFileSync(out, 'last week,s good export\n');
+    await withServer(
+      (req, res, url) => {
+        if (req.method === 'POST') {
+          res.writeHead(202, { 'content-type': 'application/json' });
+          return res.end(JSON.stringify({ exportId: 'e1' }));
+        }
+        if (req.url!.startsWith('/v1/exports/e1')) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          return res.end(JSON.stringify({ id: 'e1', status: 'completed', rowCount: 2, url: `${url}/file.csv` }));
+        }
+        res.writeHead(200, { 'content-type': 'text/csv', 'content-length': '100000' });
+        res.write('id,email\n');
+        setTimeout(() => res.destroy(), 50);
+      },
+      async (cli) => {
+        const { code, stderr } = await cli('export', '--out', out);
+        expect(code).toBe(4);
+        expect(stderr).toMatch(/^clientela: download of the export was cut short .*; .*customers\.csv left as it was\n$/);
+        expect(readFileSync(out, 'utf8')).toBe('last week,s good export\n');
+        expect(readdirSync(dir).filter((f) => f.includes('partial'))).toEqual([]);
+      },
+    );
   });
 });
