@@ -30,7 +30,10 @@ export const LIST_FIELDS = ['language', 'consent', 'tags', 'anyTags', 'gender', 
 const list = <T extends z.ZodTypeAny>(item: T) =>
   z
     // An empty list (`city=`, `{"bought": []}`) names no value to match: a 400 here, not an `IN ()` DynamoDB refuses.
-    .union([item, z.array(item).min(1, 'give at least one value').max(MAX_FILTER_VALUES, `at most ${MAX_FILTER_VALUES} values`)])
+    .union([item, z.array(item).min(1, 'give at least one value').max(MAX_FILTER_VALUES, `at most ${MAX_FILTER_VALUES} values`)], {
+      // A union only says "Invalid input": for a list, say what is wrong with it (too many values, none).
+      error: (iss) => (iss.code === 'invalid_union' && Array.isArray(iss.input) ? (iss as unknown as { errors: { message: string }[][] }).errors[1]?.[0]?.message : undefined),
+    })
     .transform((v) => [...new Set(Array.isArray(v) ? v : [v])] as z.infer<T>[]);
 
 /** An ISO date (inclusive, in the tenant's time zone) or a duration back from now such as `P90D`. */

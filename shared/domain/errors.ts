@@ -68,6 +68,6 @@ export class TooManyRequestsError extends DomainError {
  */
 export class BadCursorError extends ValidationError {
   constructor(list: string) {
-    super([{ path: 'cursor', message: `is not a cursor of this ${list} (it must come from nextCursor of the same request)` }]);
+    super([{ path: 'cursor', message: `is not a cursor of this ${list} (it must come from nextCursor of the same request: same sort, order and filters)` }]);
   }
 }

@@ -123,7 +123,7 @@ export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: strin
     findIdByPhone: (tenantId, phone) => lookup(tenantId, 'phone', phone),
 
     async list(tenantId, { filter, sort, order, limit, cursor }) {
-      const pos: ShardPositions = cursor ? decodeCursor(cursor, listOf(sort, order), tenantId, positionsOf(tenantId, SORT_INDEX[sort]), 'list (it must come from nextCursor of the same sort and order)') : Array(CUSTOMER_SHARDS).fill(null);
+      const pos: ShardPositions = cursor ? decodeCursor(cursor, listOf(sort, order), tenantId, positionsOf(tenantId, SORT_INDEX[sort]), 'customer list') : Array(CUSTOMER_SHARDS).fill(null);
       const state = { pos };
       const index = SORT_INDEX[sort];
       const skAttr = `${index}sk`;

@@ -117,7 +117,7 @@ describe('signed cursors', () => {
     const theirs = (await call('GET', '/v1/customers?limit=1', { key: other })).body.nextCursor as string;
     const res = await call('GET', `/v1/customers?limit=1&cursor=${theirs}`, { key: sk });
     expect(res.status).toBe(400);
-    expect(res.body.errors[0].path).toBe('cursor');
+    expect(res.body.errors).toEqual([{ path: 'cursor', message: 'is not a cursor of this customer list (it must come from nextCursor of the same request: same sort, order and filters)' }]);
   });
 });
 
@@ -138,10 +138,10 @@ describe('filter value lists', () => {
     }
     const segment = await call('POST', '/v1/segments', { key: sk, body: { name: 'Too many', filter: { language: many(2000, (i) => `l${i}`) } } });
     expect(segment.status).toBe(400);
-    expect(segment.body.errors.map((e: { path: string }) => e.path)).toContain('filter.language');
+    expect(segment.body.errors).toContainEqual({ path: 'filter.language', message: 'at most 100 values' });
     const exp = await call('POST', '/v1/exports', { key: sk, body: { filter: { consent: many(150, () => 'granted') } } });
     expect(exp.status).toBe(400);
-    expect(exp.body.errors.map((e: { path: string }) => e.path)).toContain('filter.consent');
+    expect(exp.body.errors).toContainEqual({ path: 'filter.consent', message: 'at most 100 values' });
   });
 
   it('100 values of a field is fine everywhere, and so is the largest filter the limits allow', async () => {
