@@ -8,7 +8,8 @@ import { expectedAverageSpend, fitGammaGamma, type GammaGammaFit } from '../../s
 import { minimise, nelderMead } from '../../shared/insights/nelder-mead.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const CDNOW = resolve(repoRoot, '../shared/fixtures/intel/cdnow_sample_summary.csv');
+// The public CDNOW sample travels with the repository (test/fixtures/intel/README.md), so a clone runs it alone.
+const CDNOW = resolve(repoRoot, 'test/fixtures/intel/cdnow_sample_summary.csv');
 
 /** Three significant digits, the precision the papers print. */
 const sig3 = (v: number) => Number(v.toPrecision(3));
