@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse';
@@ -7,6 +6,7 @@ import { row, type BenchOptions, type BenchRow } from './types.ts';
 import type { Tenant } from '../shared/domain/tenant.schema.ts';
 import { newImportJob, type ImportJob } from '../shared/import/import-job.ts';
 import type { ImportSink } from '../shared/import/run-import.ts';
+import { peakRssInChild, reportPeakRss } from './peak-rss.ts';
 
 /**
  * CSV import (issue 4). On one generated file of realistic Italian customers (5% repeated people, 1% bad
@@ -122,16 +122,7 @@ export async function baseline(file: string) {
 
 /** Peak RSS (MB) of the pipeline over `file`, in a fresh process. */
 function rssInChild(file: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--rss-child', file], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => {
-      const m = /@@rss (\d+)/.exec(out);
-      if (code === 0 && m) resolve(Number(m[1]) / 1024);
-      else reject(new Error(`rss child exited ${code}: ${out.slice(-500)}`));
-    });
-  });
+  return peakRssInChild(import.meta.url, [file]);
 }
 
 /** The worker end to end against DynamoDB Local, counting write units (ReturnConsumedCapacity). */
@@ -244,5 +235,5 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
 // `--rss-child FILE`: run the pipeline once and print the peak resident set size (KB).
 if (process.argv[2] === '--rss-child') {
   await pipeline(process.argv[3]!);
-  console.log(`@@rss ${process.resourceUsage().maxRSS}`);
+  reportPeakRss();
 }

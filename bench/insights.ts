@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { row, type BenchOptions, type BenchRow } from './types.ts';
+import { peakRssInChild, reportPeakRss } from './peak-rss.ts';
 
 /**
  * Insights recompute (issue 13) against DynamoDB Local and s3rver: a tenant of N customers and 5N
@@ -181,16 +180,7 @@ async function seed(tenantId: string, n: number) {
 }
 
 function rssInChild(tenantId: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--rss-child', tenantId, process.env.DYNAMODB_ENDPOINT!, process.env.S3_ENDPOINT!], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => {
-      const m = /@@rss (\d+)/.exec(out);
-      if (code === 0 && m) resolve(Number(m[1]) / 1024);
-      else reject(new Error(`rss child exited ${code}: ${out.slice(-500)}`));
-    });
-  });
+  return peakRssInChild(import.meta.url, [tenantId, process.env.DYNAMODB_ENDPOINT!, process.env.S3_ENDPOINT!]);
 }
 
 export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
@@ -242,6 +232,5 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
 if (process.argv[2] === '--rss-child') {
   setEnv(process.argv[4]!, process.argv[5]!);
   await recomputeOnce(process.argv[3]!, false);
-  console.log(`@@rss ${process.resourceUsage().maxRSS}`);
-  process.exit(0);
+  reportPeakRss();
 }
