@@ -13,7 +13,7 @@ import { peakRssInChild, reportPeakRss } from './peak-rss.ts';
  * rows; `;`-separated as Italian Excel writes it; 1,000,000 rows, ~110 MB, or 50,000 with `--quick`):
  * - the import pipeline (read, decode, parse, map, validate, normalise, match within the window, plan the
  *   writes) with writes sent to a null sink, next to a baseline of plain csv-parse + libphonenumber-js
- *   parse/validate of the phone column on the same file (target ≥ 0.7×);
+ *   parse/validate of the phone column on the same file (target ≥ 0.7× in CPU time, wall time shown beside it);
  * - peak RSS of the pipeline, in a child process per file size (target < 256 MB, within 20% across sizes);
  * - rows/s end to end against DynamoDB Local (the whole worker: claim, match, transactions, finish), on a
  *   sample of a few thousand rows: the emulator, not the worker, sets that pace;
@@ -100,15 +100,18 @@ export async function pipeline(file: string) {
   const { runImport } = await import('../shared/import/run-import.ts');
   const sink: ImportSink = { match: async () => ({ byEmail: new Map(), byPhone: new Map() }), commit: async () => 'ok', addTags: async () => undefined };
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const out = await runImport({ job: job('01BENCH0000000000000000000'), token: 'bench', tenant: { ...TENANT, tags: [...TENANT.tags] }, bytes: createReadStream(file, { highWaterMark: 1 << 16 }), sink });
   const ms = performance.now() - started;
+  const used = process.cpuUsage(cpu);
   if (out.outcome !== 'completed') throw new Error(`pipeline: ${out.outcome}`);
-  return { rows: out.counts.rows, ms };
+  return { rows: out.counts.rows, ms, cpuMs: (used.user + used.system) / 1000 };
 }
 
 /** Baseline: csv-parse alone plus libphonenumber-js parse + validate of the phone column. */
 export async function baseline(file: string) {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   let rows = 0;
   let valid = 0;
   const parser = createReadStream(file, { highWaterMark: 1 << 16 }).pipe(parse({ delimiter: ';', from_line: 2, relax_column_count: true }));
@@ -117,7 +120,8 @@ export async function baseline(file: string) {
     const phone = record[3];
     if (phone && parsePhoneNumberFromString(phone, 'IT')?.isValid()) valid++;
   }
-  return { rows, ms: performance.now() - started, valid };
+  const used = process.cpuUsage(cpu);
+  return { rows, ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000, valid };
 }
 
 /** Peak RSS (MB) of the pipeline over `file`, in a fresh process. */
@@ -199,18 +203,21 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
   await baseline(smallFile);
   await pipeline(smallFile);
   // Best of three each, alternating: the machine is shared (a neighbour's burst during one run of either
-  // would otherwise decide the figure), and the figure is a ratio.
-  let baseMs = Infinity;
-  let pipeMs = Infinity;
+  // would otherwise decide the figure), and the figure is a ratio. The target is on CPU time (user + system,
+  // this process only: the pipeline starts no other), as in the bundle and keyword benchmarks: on a busy
+  // 2-core machine wall time mostly measures the neighbours, and the pipeline, which awaits once per batch
+  // and per window, loses the processor at every await. Wall time is shown beside it.
+  let base = { ms: Infinity, cpuMs: Infinity };
+  let pipe = { ms: Infinity, cpuMs: Infinity };
   let rows = 0;
   for (let i = 0; i < 3; i++) {
-    baseMs = Math.min(baseMs, (await baseline(file)).ms);
+    const b = await baseline(file);
+    base = { ms: Math.min(base.ms, b.ms), cpuMs: Math.min(base.cpuMs, b.cpuMs) };
     const p = await pipeline(file);
-    pipeMs = Math.min(pipeMs, p.ms);
+    pipe = { ms: Math.min(pipe.ms, p.ms), cpuMs: Math.min(pipe.cpuMs, p.cpuMs) };
     rows = p.rows;
   }
-  const baseRate = rows / (baseMs / 1000);
-  const pipeRate = rows / (pipeMs / 1000);
+  const rate = (ms: number) => rows / (ms / 1000);
 
   const rssSmall = await rssInChild(smallFile);
   const rssLarge = await rssInChild(file);
@@ -221,7 +228,8 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
   const wcuPerMillion = 1_000_000 * (0.94 * e2e.created.wcuPerRow + 0.05 * e2e.merged.wcuPerRow);
   const k = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);
   return [
-    row(`import: pipeline, null sink (${k(rows)} rows, ${mb.toFixed(0)} MB) vs csv-parse + phone parse`, pipeRate, 'rows/s', baseRate, 'ratio ≥ 0.7'),
+    row(`import: pipeline, null sink (${k(rows)} rows, ${mb.toFixed(0)} MB) vs csv-parse + phone parse (CPU)`, rate(pipe.cpuMs), 'rows/s', rate(base.cpuMs), 'ratio ≥ 0.7'),
+    row(`import: pipeline, null sink (${k(rows)} rows) vs csv-parse + phone parse (wall)`, rate(pipe.ms), 'rows/s', rate(base.ms), null),
     row(`import: peak RSS ${k(size)} rows`, rssLarge, 'MB', null, '< 256 MB'),
     row(`import: peak RSS ${k(size)} vs ${k(small)} rows`, rssLarge, 'MB', rssSmall, 'ratio ≤ 1.2'),
     row(`import: end to end, DynamoDB Local, sample of ${k(e2eRows)} new customers`, e2e.created.rowsPerSecond, 'rows/s', null, null),

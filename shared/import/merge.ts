@@ -9,9 +9,20 @@ export type DuplicatePolicy = 'merge' | 'skip' | 'overwrite';
 const TEXT_FIELDS = ['firstName', 'lastName', 'language', 'birthDate', 'gender', 'city', 'postalCode', 'country', 'notes'] as const;
 
 export function newCustomerFromRow(id: string, f: RowFields, at: string, source = 'import'): Customer {
-  const card = cardFromRow(id, f, at);
-  const set = PROVENANCE_FIELDS.filter((k) => (k === 'tags' ? card.tags.length > 0 : k === 'consent' ? !!f.consent : card[k] !== null));
-  return stampFields(card as Customer & Provenance, set, at, source);
+  const card: Customer & Provenance = cardFromRow(id, f, at);
+  // The stamps are built in place rather than with stampFields: the card is new, so there is nothing to copy,
+  // and copying every imported card twice was a tenth of the import pipeline's time.
+  const fieldsAt: Record<string, string> = {};
+  const fieldsFrom: Record<string, string> = {};
+  for (const k of PROVENANCE_FIELDS) {
+    if (k === 'tags' ? card.tags.length > 0 : k === 'consent' ? !!f.consent : card[k] !== null) {
+      fieldsAt[k] = at;
+      fieldsFrom[k] = source;
+    }
+  }
+  card.fieldsAt = fieldsAt;
+  card.fieldsFrom = fieldsFrom;
+  return card;
 }
 
 function cardFromRow(id: string, f: RowFields, at: string): Customer {
