@@ -201,6 +201,7 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
   // The cards the window creates or changes, in the order it first touches them. A created card is one
   // not found by the match (its id is new).
   const current = new Map<string, Customer>();
+  const source = `import:${job.id}`;
 
   /** A row whose card would be over the limits (shared/domain/card-limits.ts) is rejected with the reason; the window goes on. */
   const refusedAsTooBig = (card: Customer, line: number, raw: string): boolean => {
@@ -246,7 +247,7 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
     }
 
     if (!id) {
-      const c = newCustomerFromRow(ulid(), f, at, `import:${job.id}`);
+      const c = newCustomerFromRow(ulid(), f, at, source);
       if (refusedAsTooBig(c, result.line, rec.raw)) continue;
       current.set(c.id, c);
       if (c.email) idByEmail.set(c.email, c.id);
@@ -255,7 +256,7 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
       continue;
     }
     const before = current.get(id) ?? stored.get(id)!;
-    const next = mergeRow(before, f, job.onDuplicate, at, `import:${job.id}`);
+    const next = mergeRow(before, f, job.onDuplicate, at, source);
     if (next === before) {
       delta.unchanged++;
       continue;
