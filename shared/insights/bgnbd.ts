@@ -156,6 +156,26 @@ export function pAlive(params: BgnbdParams, x: number, tx: number, T: number): n
  *   (1−z)^(r+x) · 2F1(r+x, b+x; C; z) = (1−z)^(a−1) · 2F1(a+b−1−r, a−1; a+b+x−1; z),
  * which stays of order 1 for large x instead of multiplying an underflowing power by an overflowing series.
  */
+/**
+ * 2F1(A, B; C; z) for 0 ≤ z < 1: @stdlib's hyp2f1, and where it answers NaN the Gauss series summed
+ * directly. @stdlib's transformation for z > 0.9 returns NaN for some parameters a fit can reach (e.g.
+ * A ≈ −0.95, B = 4, C = 127, z = 0.91: found by a property test), which made a likely-active customer's
+ * expected purchases 0. Here C > 0 and the terms' ratio tends to z, so the series converges; the fallback is
+ * rare, and capped.
+ */
+export function gauss2f1(A: number, B: number, C: number, z: number): number {
+  const v = hyp2f1(A, B, C, z);
+  if (Number.isFinite(v)) return v;
+  let term = 1;
+  let sum = 1;
+  for (let n = 0; n < 1_000_000; n++) {
+    term *= ((A + n) * (B + n)) / ((C + n) * (n + 1)) * z;
+    sum += term;
+    if (term === 0 || Math.abs(term) < 1e-16 * Math.abs(sum)) return sum;
+  }
+  return Number.NaN;
+}
+
 export function expectedPurchases(params: BgnbdParams, x: number, tx: number, T: number, t: number): number {
   if (!(t > 0)) return 0;
   const { r, alpha, b } = params;
@@ -163,7 +183,7 @@ export function expectedPurchases(params: BgnbdParams, x: number, tx: number, T:
   const a = Math.abs(params.a - 1) < 1e-7 ? 1 + 1e-7 : params.a;
   const z = t / (alpha + T + t);
   const log1mz = Math.log(alpha + T) - Math.log(alpha + T + t);
-  const bracket = 1 - Math.exp((a - 1) * log1mz) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z);
+  const bracket = 1 - Math.exp((a - 1) * log1mz) * gauss2f1(a + b - 1 - r, a - 1, a + b + x - 1, z);
   const value = ((a + b + x - 1) / (a - 1)) * bracket * pAlive(params, x, tx, T);
   return value > 0 ? value : 0;
 }

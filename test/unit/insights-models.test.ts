@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
+import hyp2f1 from '@stdlib/math-base-special-hyp2f1';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bgnbdData, bgnbdLogLikelihood, expectedPurchases, fitBgnbd, pAlive, type BgnbdFit } from '../../shared/insights/bgnbd.ts';
+import { bgnbdData, bgnbdLogLikelihood, expectedPurchases, fitBgnbd, gauss2f1, pAlive, type BgnbdFit } from '../../shared/insights/bgnbd.ts';
 import { expectedAverageSpend, fitGammaGamma, type GammaGammaFit } from '../../shared/insights/gamma-gamma.ts';
 import { minimise, nelderMead } from '../../shared/insights/nelder-mead.ts';
 
@@ -179,6 +180,23 @@ describe('BG/NBD predictions, for any sensible parameters', () => {
     // Same history, but the second customer's last purchase is recent: more likely alive, more purchases.
     expect(expectedPurchases(p, 2, 5, 38.86, 39)).toBeLessThan(expectedPurchases(p, 2, 38, 38.86, 39));
     expect(pAlive(p, 2, 5, 38.86)).toBeLessThan(pAlive(p, 2, 38, 38.86));
+  });
+
+  it('keeps expecting purchases where @stdlib/hyp2f1 answers NaN (z > 0.9 for some fitted parameters)', () => {
+    // Found by the property above: these parameters and horizons made 2F1 NaN and the customer's expected
+    // purchases 0 past 64 weeks, after growing until then.
+    const p = { r: 4.99999999999917, alpha: 0.10555555555554764, a: 4.999999999999288, b: 0.05 };
+    const at64 = expectedPurchases(p, 123, 6, 7, 63.95);
+    const at96 = expectedPurchases(p, 123, 6, 7, 95.925);
+    expect(at64).toBeGreaterThan(0);
+    expect(at96).toBeGreaterThanOrEqual(at64);
+    // The 2F1 of that horizon, as expectedPurchases asks for it: the library's NaN, the series' value.
+    const [A, B, C, z] = [p.a + p.b - 1 - p.r, p.a - 1, p.a + p.b + 123 - 1, 95.925 / (p.alpha + 7 + 95.925)];
+    expect(Number.isNaN(hyp2f1(A, B, C, z))).toBe(true);
+    expect(gauss2f1(A, B, C, z)).toBeGreaterThan(0.9);
+    expect(gauss2f1(A, B, C, z)).toBeLessThan(1);
+    // Where the library answers, the same value.
+    for (const w of [0.1, 0.5, 0.85, 0.9]) expect(gauss2f1(A, B, C, w)).toBe(hyp2f1(A, B, C, w));
   });
 
   it('copes with a = 1, where the formula is 0/0', () => {
