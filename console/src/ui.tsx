@@ -28,7 +28,13 @@ export function useLoad<T>(load: () => Promise<CallResult<T>>, deps: unknown[]):
       (r) => {
         if (!live) return;
         if (r.response.status === 429) {
-          retry = setTimeout(() => live && setTick((n) => n + 1), delayBeforeNext(0));
+          // Another 429 meanwhile may have made the wait longer: asked again only once it is over.
+          const again = () => {
+            const held = delayBeforeNext(0);
+            if (held > 0) retry = setTimeout(again, held);
+            else if (live) setTick((n) => n + 1);
+          };
+          again();
           return;
         }
         setState({ data: r.data, error: r.error, loading: false, response: r.response });
@@ -93,6 +99,12 @@ export function usePoll(active: boolean, probe: () => Promise<boolean>, ms = 100
     let timer: ReturnType<typeof setTimeout>;
     const step = async () => {
       if (stopped) return;
+      // Not while the API asks to wait (a 429 of another call may have made the wait longer meanwhile).
+      const held = delayBeforeNext(0);
+      if (held > 0) {
+        timer = setTimeout(step, held);
+        return;
+      }
       let finished = false;
       try {
         finished = await probe();

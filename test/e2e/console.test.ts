@@ -355,14 +355,14 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     expect(text).not.toContain(mail('sofia'));
   });
 
-  it('waits as long as a 429 says (Retry-After) before polling again, says so, and then carries on', async () => {
+  it('waits as long as a 429 says (Retry-After) before polling or loading a list again, says so, and then carries on', async () => {
     // The page's clock is the test's: time moves only when the test moves it, so "not before 30 s" is exact.
     const busy = await browser.newContext({ locale: 'en-GB' });
     const p = await busy.newPage();
     p.setDefaultTimeout(WAIT_TIMEOUT_MS);
     await p.clock.install();
     // The API's own 429 (fair use, test/integration/fair-use.test.ts) at the moment the test needs it: the
-    // first progress poll of the export is answered so; the others reach the API.
+    // first progress poll of the export is answered so (Retry-After 30 s); the others reach the API.
     const polls: string[] = [];
     let refused!: () => void;
     const wasRefused = new Promise<void>((r) => (refused = r));
@@ -379,12 +379,31 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
         refused();
       },
     );
+    // The list of exports, which loads again when one starts: refused once too.
+    const lists: string[] = [];
+    let armed = false;
+    await p.route(
+      (url) => url.pathname === '/v1/exports',
+      async (route) => {
+        if (route.request().method() !== 'GET' || !armed) return route.continue();
+        lists.push(route.request().url());
+        if (lists.length > 1) return route.continue();
+        await route.fulfill({
+          status: 429,
+          headers: { 'content-type': 'application/problem+json', 'retry-after': '20' },
+          body: JSON.stringify({ type: 'about:blank', title: 'Too many requests', status: 429, detail: 'Fair use: try again later' }),
+        });
+      },
+    );
     await p.goto(api.url);
     await p.getByLabel('API key').fill(api.secretKey);
     await p.getByRole('button', { name: 'Sign in' }).click();
     await p.getByRole('navigation').getByRole('link', { name: 'Exports', exact: true }).click();
+    await p.getByRole('heading', { level: 1, name: 'Exports' }).waitFor();
+    armed = true;
     await p.getByRole('button', { name: 'Start export' }).click();
     await wasRefused;
+    await expect.poll(() => lists.length, { timeout: WAIT_TIMEOUT_MS }).toBe(1);
     // From here no timer of the page fires unless the test runs the clock (pauseAt moves it a little on, as
     // it cannot move back: 5 s of the 30 s wait).
     await p.clock.pauseAt(((await p.evaluate('Date.now()')) as number) + 5_000);
@@ -397,12 +416,15 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     // Up to the last millisecond of the wait no poll (the usual pace is one a second), and the notice stays.
     await p.clock.runFor(left - 1);
     expect(polls).toHaveLength(1);
+    expect(lists).toHaveLength(1);
     expect(await wait.textContent()).toContain('the console waits 1 s before asking again');
-    // The wait over: the notice goes, the poll asks again, and the export finishes as usual.
+    // The wait over: the notice goes, the poll and the list ask again, and the export finishes as usual. (The
+    // clock runs by itself again: a page's effects run on timers too.)
     await p.clock.runFor(1);
-    await expect.poll(() => polls.length, { timeout: WAIT_TIMEOUT_MS }).toBeGreaterThan(1);
-    await expect.poll(() => wait.count(), { timeout: WAIT_TIMEOUT_MS }).toBe(0);
     await p.clock.resume();
+    await expect.poll(() => polls.length, { timeout: WAIT_TIMEOUT_MS }).toBeGreaterThan(1);
+    await expect.poll(() => lists.length, { timeout: WAIT_TIMEOUT_MS }).toBeGreaterThan(1);
+    await expect.poll(() => wait.count(), { timeout: WAIT_TIMEOUT_MS }).toBe(0);
     await p.locator('tr[data-status=completed]').first().waitFor();
     await checkPage(p, 'exports-after-wait');
     await busy.close();
