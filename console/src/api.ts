@@ -3,6 +3,7 @@
  * in its shape (`api.GET('/v1/customers/{id}', { params: { path: { id } } })` → `{ data, error, response }`).
  */
 import { createClientela, toClientelaError } from '../../client/index.ts';
+import { noteAnswer } from './throttle.ts';
 
 export interface Problem {
   type?: string;
@@ -42,6 +43,8 @@ export function createApi({ baseUrl, key }: { baseUrl: string; key: string }): A
     async (path, init = {}) => {
       const query = Object.fromEntries(Object.entries(init.params?.query ?? {}).filter(([, v]) => v !== undefined && v !== ''));
       const { data, error, response } = await request(method.toLowerCase(), path, { ...init, params: { ...init.params, query } });
+      // A 429 says how long everything that asks again on its own must wait (throttle.ts).
+      noteAnswer(response);
       if (!response.ok) {
         const p = toClientelaError(response, error);
         return { error: { title: p.title, status: p.status, detail: p.detail || undefined, errors: p.errors, type: p.type }, response };

@@ -1,11 +1,16 @@
-/** The frame: sign-in until a key is accepted, then the header, navigation and the page of the route. */
+/**
+ * The frame: sign-in until a key is accepted (a key from a link only once the person confirmed the business
+ * it opens), then the header, navigation, the fair-use wait if any, and the page of the route.
+ */
 import { useEffect, useState } from 'preact/hooks';
 import { createApi, apiBaseUrl } from './api.ts';
-import { lang, setLang, t, type Key, type Lang } from './i18n.ts';
+import { fmtNumber, lang, setLang, t, type Key, type Lang } from './i18n.ts';
 import { href, route } from './router.ts';
-import { sessionKey, signIn, signOut } from './session.ts';
-import { Field, ProblemBox } from './ui.tsx';
+import { acceptLinkKey, api, dropLinkKey, linkKey, sessionKey, signIn, signOut } from './session.ts';
+import { secondsLeft, waitUntil } from './throttle.ts';
+import { Field, Loading, ProblemBox } from './ui.tsx';
 import type { Problem } from './api.ts';
+import type { Settings } from './types.ts';
 import { CustomersPage } from './pages/customers.tsx';
 import { CardPage } from './pages/card.tsx';
 import { ImportPage } from './pages/import.tsx';
@@ -73,6 +78,76 @@ function SignIn() {
   );
 }
 
+/**
+ * A key that came in a link (`#key=...`): the business it opens is named (its settings' name and id), and
+ * nothing is done with it until the person confirms. Declining keeps the key already signed in, if any.
+ */
+function LinkSignIn({ linkKey: key }: { linkKey: string }) {
+  const [state, setState] = useState<{ loading: boolean; target?: Settings; current?: Settings; problem?: Problem }>({ loading: true });
+  useEffect(() => {
+    let live = true;
+    const signedIn = sessionKey.value;
+    Promise.all([createApi({ baseUrl: apiBaseUrl(), key }).GET<Settings>('/v1/settings'), signedIn ? api().GET<Settings>('/v1/settings') : Promise.resolve(undefined)]).then(
+      ([target, current]) => live && setState({ loading: false, target: target.data, current: current?.data, problem: target.error && { ...target.error, detail: `${t('linkBadKey')}: ${target.error.detail ?? target.error.title}` } }),
+      (e: unknown) => live && setState({ loading: false, problem: { title: String(e), status: 0 } }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [key]);
+  const { target, current, problem } = state;
+  const named = (s: Settings) => `“${s.name}” (${t('idLabel')} ${s.id})`;
+  return (
+    <main id="main" class="signin link-signin">
+      <h1>{t('linkTitle')}</h1>
+      <LanguageSwitch />
+      {state.loading && <Loading />}
+      <ProblemBox problem={problem} />
+      {target && (
+        <>
+          <p>{t('linkAsk').replace('{business}', named(target))}</p>
+          {current && current.id !== target.id && <p class="problem">{t('linkOtherBusiness').replace('{business}', named(current))}</p>}
+        </>
+      )}
+      <p class="actions">
+        {target && (
+          <button type="button" onClick={acceptLinkKey}>
+            {t('linkConfirm').replace('{name}', target.name)}
+          </button>
+        )}
+        <button type="button" class="secondary" onClick={dropLinkKey}>
+          {t('linkCancel')}
+        </button>
+      </p>
+    </main>
+  );
+}
+
+/** While the API asks to wait (429, Retry-After): what is happening, why, and for how long. */
+function FairUseWait() {
+  const until = waitUntil.value;
+  const [, setNow] = useState(0);
+  useEffect(() => {
+    // Ticks on the whole seconds before `until` and at `until` itself: the count is right, and the notice
+    // goes when the wait does.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tick = () => {
+      const left = until - Date.now();
+      setNow(Date.now());
+      if (left > 0) timer = setTimeout(tick, left % 1000 || 1000);
+    };
+    tick();
+    return () => clearTimeout(timer);
+  }, [until]);
+  const left = secondsLeft();
+  if (left <= 0) return null;
+  return (
+    <p class="notice fair-use-wait" role="status" data-wait-until={until}>
+      {t('fairUseWait').replace('{seconds}', fmtNumber(left))}
+    </p>
+  );
+}
+
 function Page() {
   const { page, id } = route.value;
   if (page === 'customers' && id) return <CardPage id={id} />;
@@ -99,6 +174,7 @@ export function App() {
   useEffect(() => {
     document.title = `${t(PAGES.find((p) => p.page === current)?.label ?? 'customers')} · clientela`;
   }, [current, lang.value]);
+  if (linkKey.value) return <LinkSignIn linkKey={linkKey.value} />;
   if (!sessionKey.value) return <SignIn />;
   return (
     <>
@@ -127,6 +203,7 @@ export function App() {
         </button>
       </header>
       <main id="main" tabIndex={-1}>
+        <FairUseWait />
         <Page />
       </main>
     </>

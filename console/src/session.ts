@@ -2,23 +2,53 @@
  * The signed-in key. Kept in sessionStorage (gone when the tab closes) and never put in a URL a server
  * logs: `#key=...` is a fragment, which browsers do not send, and it is removed from the address bar at
  * once (history.replaceState) so it stays out of the history and bookmarks too.
+ *
+ * A key that came in a link is not used until the person says so: anyone can send a link, and a key of
+ * the sender's own tenant would otherwise sign the console into the sender's business without a word (a
+ * shop owner would then add or import their customers there). It waits in `linkKey` while the console
+ * names the business it belongs to and asks (app.tsx, LinkSignIn); the key already signed in, if any,
+ * stays signed in until then.
  */
 import { signal } from '@preact/signals';
 import { apiBaseUrl, createApi, type Api } from './api.ts';
 
 const STORED = 'clientela.key';
+const KEY_FRAGMENT = /^#key=/;
 
-function keyFromFragment(): string | undefined {
-  const m = /^#key=([A-Za-z0-9_-]+)/.exec(location.hash);
-  if (!m) return undefined;
-  history.replaceState(null, '', `${location.pathname}${location.search}#/customers`);
-  return m[1];
+/** The key of a `#key=...` fragment, if it is one; the fragment leaves the address bar either way. */
+function keyFromFragment(replace: (url: string) => void): string | undefined {
+  if (!KEY_FRAGMENT.test(location.hash)) return undefined;
+  const m = /^#key=([A-Za-z0-9_-]+)$/.exec(location.hash);
+  replace(`${location.pathname}${location.search}#/customers`);
+  return m?.[1];
 }
 
-const fromFragment = keyFromFragment();
-if (fromFragment) sessionStorage.setItem(STORED, fromFragment);
-
 export const sessionKey = signal<string | null>(sessionStorage.getItem(STORED));
+
+/** A key from a link, waiting for the person to confirm the business it opens (null: none). */
+export const linkKey = signal<string | null>(null);
+
+function fromLink(key: string | undefined) {
+  // The key already in use needs no question: the link changes nothing.
+  if (key && key !== sessionKey.value) linkKey.value = key;
+}
+
+// On load the router has not read the fragment yet: replacing the entry is enough.
+fromLink(keyFromFragment((url) => history.replaceState(null, '', url)));
+// A link opened in a tab where the console already runs changes only the fragment: the entry is replaced
+// (the key leaves the history) and the router hears the new fragment.
+addEventListener('hashchange', () => fromLink(keyFromFragment((url) => location.replace(url))));
+
+/** The person confirmed the business of the link's key: it becomes the signed-in key. */
+export function acceptLinkKey() {
+  if (linkKey.value) signIn(linkKey.value);
+  linkKey.value = null;
+}
+
+/** The person declined (or the key was refused): the link's key is forgotten. */
+export function dropLinkKey() {
+  linkKey.value = null;
+}
 
 export function signIn(key: string) {
   sessionStorage.setItem(STORED, key);

@@ -3,6 +3,7 @@ import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { problemText, type CallResult, type Problem } from './api.ts';
 import { t } from './i18n.ts';
+import { delayBeforeNext } from './throttle.ts';
 
 export interface Loaded<T> {
   data?: T;
@@ -12,19 +13,37 @@ export interface Loaded<T> {
   response?: Response;
 }
 
-/** Runs `load` now and whenever `deps` change; `reload()` runs it again. */
+/**
+ * Runs `load` now and whenever `deps` change; `reload()` runs it again. An answer `429` (fair use) keeps what
+ * was shown and loads again once the API's Retry-After has passed (the frame says it is waiting).
+ */
 export function useLoad<T>(load: () => Promise<CallResult<T>>, deps: unknown[]): Loaded<T> {
   const [state, setState] = useState<{ data?: T; error?: Problem; loading: boolean; response?: Response }>({ loading: true });
   const [tick, setTick] = useState(0);
   useEffect(() => {
     let live = true;
+    let retry: ReturnType<typeof setTimeout> | undefined;
     setState((s) => ({ ...s, loading: true }));
     load().then(
-      (r) => live && setState({ data: r.data, error: r.error, loading: false, response: r.response }),
+      (r) => {
+        if (!live) return;
+        if (r.response.status === 429) {
+          // Another 429 meanwhile may have made the wait longer: asked again only once it is over.
+          const again = () => {
+            const held = delayBeforeNext(0);
+            if (held > 0) retry = setTimeout(again, held);
+            else if (live) setTick((n) => n + 1);
+          };
+          again();
+          return;
+        }
+        setState({ data: r.data, error: r.error, loading: false, response: r.response });
+      },
       (e: unknown) => live && setState({ error: { title: String(e), status: 0 }, loading: false }),
     );
     return () => {
       live = false;
+      clearTimeout(retry);
     };
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((n) => n + 1), []);
@@ -69,7 +88,10 @@ export function Field({ label, children, hint }: { label: string; children: (id:
   );
 }
 
-/** Polls `probe` every `ms` while `active`; stops when it returns true. */
+/**
+ * Polls `probe` every `ms` while `active`; stops when it returns true. After a `429` the next probe waits
+ * at least the API's Retry-After (throttle.ts), however short `ms` is.
+ */
 export function usePoll(active: boolean, probe: () => Promise<boolean>, ms = 1000) {
   useEffect(() => {
     if (!active) return;
@@ -77,13 +99,19 @@ export function usePoll(active: boolean, probe: () => Promise<boolean>, ms = 100
     let timer: ReturnType<typeof setTimeout>;
     const step = async () => {
       if (stopped) return;
+      // Not while the API asks to wait (a 429 of another call may have made the wait longer meanwhile).
+      const held = delayBeforeNext(0);
+      if (held > 0) {
+        timer = setTimeout(step, held);
+        return;
+      }
       let finished = false;
       try {
         finished = await probe();
       } catch {
         finished = false;
       }
-      if (!finished && !stopped) timer = setTimeout(step, ms);
+      if (!finished && !stopped) timer = setTimeout(step, delayBeforeNext(ms));
     };
     void step();
     return () => {

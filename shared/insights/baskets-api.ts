@@ -6,7 +6,7 @@
  */
 import * as z from 'zod';
 import type { Tenant } from '../domain/tenant.schema.ts';
-import { BadCursorError, NotFoundError, invalid } from '../domain/errors.ts';
+import { NotFoundError, invalid } from '../domain/errors.ts';
 import { alsoBought, queryRules, RULE_QUERY_DEFAULTS, type AssociationRule, type Page } from './baskets.ts';
 import { KEYWORD_DEFAULTS, primary } from './keywords.ts';
 import { byCodeUnits } from './most-frequent.ts';
@@ -18,6 +18,18 @@ export interface BasketsContext {
   baskets: BasketsStore;
   tenant: Tenant;
   now?: () => Date;
+}
+
+/** What the rules and also-bought routes need besides: the signed page cursors (shared/store/cursor.ts). */
+export interface RulesContext extends BasketsContext {
+  cursors: PageCursors;
+}
+
+/** The cursor codec of every list, as the use cases see it (`encodeCursor`/`decodeCursor` of shared/store/cursor.ts). */
+export interface PageCursors {
+  encode(list: string, tenantId: string, position: unknown): string;
+  /** The position, or a BadCursorError (400 naming `cursor`) for a cursor not signed for this list and tenant. */
+  decode<T>(raw: string, list: string, tenantId: string, valid: (p: unknown) => p is T, what?: string): T;
 }
 
 // ---- schemas (the handlers validate with them; the OpenAPI document is generated from them) ----
@@ -85,19 +97,15 @@ export const KeywordsSchema = z.object({
 
 // ---- rules ----
 
-/** Offset cursors in the envelope every list uses (`{ l, t, p }`): a cursor of another list or tenant is a 400. */
-function offsetOf(cursor: string | undefined, list: string, tenantId: string): string | undefined {
-  if (cursor === undefined) return undefined;
-  let env: { l?: unknown; t?: unknown; p?: unknown } | undefined;
-  try {
-    env = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as typeof env;
-  } catch {
-    env = undefined;
-  }
-  if (!env || env.l !== list || env.t !== tenantId || !Number.isInteger(env.p) || (env.p as number) < 0) throw new BadCursorError('list');
-  return String(env.p);
-}
-const cursorOf = (offset: string | null, list: string, tenantId: string) => (offset === null ? null : Buffer.from(JSON.stringify({ l: list, t: tenantId, p: Number(offset) })).toString('base64url'));
+/**
+ * The pages of a rules list: an offset into the sorted result, in the one signed cursor codec every list uses
+ * (shared/store/cursor.ts, passed in by the handler: a use case does not reach into the adapters). The list
+ * name binds the cursor to the query that sorted and filtered the rules (sort, thresholds, and the SKU of
+ * also-bought), so a cursor that was altered, hand-made, of another tenant, of another list or of the same
+ * list asked another way is a 400 naming `cursor`, never a page of something else.
+ */
+const isOffset = (p: unknown): p is number => Number.isInteger(p) && (p as number) >= 0 && (p as number) < 1e9;
+const rulesList = (base: string, q: { sort: string; minSupport: number; minConfidence: number }) => `${base}:${q.sort}:${q.minSupport}:${q.minConfidence}`;
 
 async function storedRules(ctx: BasketsContext): Promise<StoredRules | undefined> {
   const json = await ctx.baskets.getStored(ctx.tenant.id, 'rules');
@@ -106,28 +114,28 @@ async function storedRules(ctx: BasketsContext): Promise<StoredRules | undefined
 
 const ruleView = (r: AssociationRule) => ({ lhs: r.lhs, rhs: r.rhs, support: r.support, confidence: r.confidence, lift: r.lift, orders: r.orders, lhsOrders: r.lhsOrders, rhsOrders: r.rhsOrders });
 
-function rulesAnswer(ctx: BasketsContext, stored: StoredRules | undefined, list: string, page: (rules: AssociationRule[], cursor: string | undefined) => Page<AssociationRule>, cursor: string | undefined) {
-  const offset = offsetOf(cursor, list, ctx.tenant.id);
+function rulesAnswer(ctx: RulesContext, stored: StoredRules | undefined, list: string, page: (rules: AssociationRule[], cursor: string | undefined) => Page<AssociationRule>, cursor: string | undefined) {
+  const offset = cursor === undefined ? undefined : String(ctx.cursors.decode(cursor, list, ctx.tenant.id, isOffset, 'rules list'));
   const result = page(stored ? rulesOf(stored) : [], offset);
   return {
     asOf: stored?.asOf ?? null,
     orders: stored?.orders ?? 0,
     customers: stored?.customers ?? 0,
     items: result.items.map(ruleView),
-    nextCursor: cursorOf(result.nextCursor, list, ctx.tenant.id),
+    nextCursor: result.nextCursor === null ? null : ctx.cursors.encode(list, ctx.tenant.id, Number(result.nextCursor)),
   };
 }
 
 /** `GET /v1/insights/rules`. */
-export async function rules(ctx: BasketsContext, q: z.infer<typeof RulesQuerySchema>) {
+export async function rules(ctx: RulesContext, q: z.infer<typeof RulesQuerySchema>) {
   const stored = await storedRules(ctx);
-  return rulesAnswer(ctx, stored, 'rules', (all, cursor) => queryRules(all, { ...q, cursor }), q.cursor);
+  return rulesAnswer(ctx, stored, rulesList('rules', q), (all, cursor) => queryRules(all, { ...q, cursor }), q.cursor);
 }
 
 /** `GET /v1/insights/also-bought?sku=X`: the rules whose lhs is X (none for a SKU never bought with another). */
-export async function alsoBoughtRules(ctx: BasketsContext, q: z.infer<typeof AlsoBoughtQuerySchema>) {
+export async function alsoBoughtRules(ctx: RulesContext, q: z.infer<typeof AlsoBoughtQuerySchema>) {
   const stored = await storedRules(ctx);
-  return rulesAnswer(ctx, stored, `also-bought:${q.sku}`, (all, cursor) => alsoBought(all, q.sku, { ...q, cursor }), q.cursor);
+  return rulesAnswer(ctx, stored, rulesList(`also-bought:${q.sku}`, q), (all, cursor) => alsoBought(all, q.sku, { ...q, cursor }), q.cursor);
 }
 
 // ---- recommendations ----

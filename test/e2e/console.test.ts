@@ -1,6 +1,7 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
@@ -66,6 +67,16 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     await p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
     expect(await seriousViolations(p), `axe on ${name}`).toEqual([]);
   }
+
+  /** `npm run keys -- ARGS` against the running instance (its DATA_DIR): a new tenant's secret key. */
+  const newTenantKey = (tenant: string) =>
+    new Promise<string>((done, fail) => {
+      execFile(process.execPath, ['--import', 'tsx', 'scripts/keys.ts', 'create', '--tenant', tenant], { cwd: ROOT, env: { ...process.env, DATA_DIR: dirname(api.outboxDir) } }, (error, stdout, stderr) => {
+        const key = /secret key:\s+(sk_[A-Za-z0-9_-]+)/.exec(stdout)?.[1];
+        if (error || !key) fail(new Error(`keys create --tenant ${tenant}: ${error?.message ?? ''}\n${stdout}${stderr}`));
+        else done(key);
+      });
+    });
 
   async function openPage(label: string, heading: string) {
     await page.getByRole('navigation').getByRole('link', { name: label, exact: true }).click();
@@ -165,18 +176,71 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     if (process.env.CONSOLE_SCREENSHOT) await page.screenshot({ path: join(ROOT, 'docs', 'console.png') });
   });
 
-  it('signs in from #key=... and takes the key out of the address bar at once', async () => {
+  it('a #key=... link names the business and signs in only when confirmed; the key leaves the address bar at once', async () => {
     const other = await browser.newContext({ locale: 'en-GB' });
     const p = await other.newPage();
     p.setDefaultTimeout(WAIT_TIMEOUT_MS);
     const requested: string[] = [];
     p.on('request', (r) => requested.push(r.url()));
     await p.goto(`${api.url}/#key=${api.secretKey}`);
-    await p.getByRole('table').getByRole('link', { name: 'Giulia Bianchi' }).waitFor();
-    expect(p.url()).not.toContain(api.secretKey);
+    await p.getByRole('heading', { level: 1, name: 'Sign in from a link?' }).waitFor();
+    // Asked, not yet used: the business is named, nothing of it is shown, the key is in no URL and not kept.
+    await p.getByText('This link signs the console in to the business “Demo” (Id demo)').waitFor();
     expect(await p.evaluate('location.href')).toBe(`${api.url}/#/customers`);
+    expect(await p.evaluate(`sessionStorage.getItem('clientela.key')`)).toBeNull();
+    expect(await p.getByRole('table').count()).toBe(0);
+    await checkPage(p, 'sign-in-link');
+    await p.getByRole('button', { name: 'Sign in to “Demo”' }).click();
+    await p.getByRole('table').getByRole('link', { name: 'Giulia Bianchi' }).waitFor();
+    expect(await p.evaluate(`sessionStorage.getItem('clientela.key')`)).toBe(api.secretKey);
+    expect(p.url()).not.toContain(api.secretKey);
     expect(requested.filter((u) => u.includes(api.secretKey))).toEqual([]);
     await other.close();
+  });
+
+  it('a phishing link with another business’s key changes nothing unless confirmed: declined, the owner stays in their own business', async () => {
+    const phishingKey = await newTenantKey(`bottega-${run}`);
+    const renamed = await fetch(`${api.url}/v1/settings`, { method: 'PATCH', headers: { authorization: `Bearer ${phishingKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Bottega Truffa' }) });
+    expect(renamed.status).toBe(200);
+    /** What the page sent with the phishing key: only the question of whose business it is. */
+    const sentWith = (p: Page) => {
+      const calls: string[] = [];
+      p.on('request', (r) => {
+        if (r.headers()['authorization'] === `Bearer ${phishingKey}`) calls.push(`${r.method()} ${new URL(r.url()).pathname}`);
+      });
+      return calls;
+    };
+
+    // The owner, signed in to their own business, opens the link in the same tab (only the fragment changes).
+    const calls = sentWith(page);
+    await page.evaluate(`location.hash = '#key=${phishingKey}'`);
+    await page.getByRole('heading', { level: 1, name: 'Sign in from a link?' }).waitFor();
+    await page.getByText(`the business “Bottega Truffa” (Id bottega-${run})`).waitFor();
+    await page.getByText('This is not the business you are signed in to now, “Demo” (Id demo)').waitFor();
+    expect(await page.evaluate('location.hash')).toBe('#/customers');
+    expect(await page.evaluate(`sessionStorage.getItem('clientela.key')`)).toBe(api.secretKey);
+    await page.getByRole('button', { name: 'Do not use this link' }).click();
+    await page.getByRole('table').getByRole('link', { name: 'Maria Rossi' }).waitFor();
+    expect(await page.evaluate(`sessionStorage.getItem('clientela.key')`)).toBe(api.secretKey);
+    expect(calls).toEqual(['GET /v1/settings']);
+
+    // A new tab opened from the link: declined, it asks for a key like any first visit.
+    const fresh = await browser.newContext({ locale: 'en-GB' });
+    const p = await fresh.newPage();
+    p.setDefaultTimeout(WAIT_TIMEOUT_MS);
+    const freshCalls = sentWith(p);
+    await p.goto(`${api.url}/#key=${phishingKey}`);
+    await p.getByRole('button', { name: 'Sign in to “Bottega Truffa”' }).waitFor();
+    expect(p.url()).not.toContain(phishingKey);
+    await p.getByRole('button', { name: 'Do not use this link' }).click();
+    await p.getByLabel('API key').waitFor();
+    expect(await p.evaluate(`sessionStorage.getItem('clientela.key')`)).toBeNull();
+    expect(freshCalls).toEqual(['GET /v1/settings']);
+    // A link whose key is refused says so, and uses nothing.
+    await p.goto(`${api.url}/#key=sk_not_a_real_key`);
+    await p.getByRole('alert').filter({ hasText: 'The key in this link was not accepted' }).waitFor();
+    expect(await p.getByRole('button', { name: /^Sign in to/ }).count()).toBe(0);
+    await fresh.close();
   });
 
   it('finds a customer with the "Search" box, opens the card from the row, and edits a field', async () => {
@@ -291,6 +355,81 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     expect(text).not.toContain(mail('sofia'));
   });
 
+  it('waits as long as a 429 says (Retry-After) before polling or loading a list again, says so, and then carries on', async () => {
+    // The page's clock is the test's: time moves only when the test moves it, so "not before 30 s" is exact.
+    const busy = await browser.newContext({ locale: 'en-GB' });
+    const p = await busy.newPage();
+    p.setDefaultTimeout(WAIT_TIMEOUT_MS);
+    await p.clock.install();
+    // The API's own 429 (fair use, test/integration/fair-use.test.ts) at the moment the test needs it: the
+    // first progress poll of the export is answered so (Retry-After 30 s); the others reach the API.
+    const polls: string[] = [];
+    let refused!: () => void;
+    const wasRefused = new Promise<void>((r) => (refused = r));
+    await p.route(
+      (url) => url.pathname.startsWith('/v1/exports/'),
+      async (route) => {
+        polls.push(route.request().url());
+        if (polls.length > 1) return route.continue();
+        await route.fulfill({
+          status: 429,
+          headers: { 'content-type': 'application/problem+json', 'retry-after': '30' },
+          body: JSON.stringify({ type: 'about:blank', title: 'Too many requests', status: 429, detail: 'Fair use: try again later' }),
+        });
+        refused();
+      },
+    );
+    // The list of exports, which loads again when one starts: refused once too.
+    const lists: string[] = [];
+    let armed = false;
+    await p.route(
+      (url) => url.pathname === '/v1/exports',
+      async (route) => {
+        if (route.request().method() !== 'GET' || !armed) return route.continue();
+        lists.push(route.request().url());
+        if (lists.length > 1) return route.continue();
+        await route.fulfill({
+          status: 429,
+          headers: { 'content-type': 'application/problem+json', 'retry-after': '20' },
+          body: JSON.stringify({ type: 'about:blank', title: 'Too many requests', status: 429, detail: 'Fair use: try again later' }),
+        });
+      },
+    );
+    await p.goto(api.url);
+    await p.getByLabel('API key').fill(api.secretKey);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByRole('navigation').getByRole('link', { name: 'Exports', exact: true }).click();
+    await p.getByRole('heading', { level: 1, name: 'Exports' }).waitFor();
+    armed = true;
+    await p.getByRole('button', { name: 'Start export' }).click();
+    await wasRefused;
+    await expect.poll(() => lists.length, { timeout: WAIT_TIMEOUT_MS }).toBe(1);
+    // From here no timer of the page fires unless the test runs the clock (pauseAt moves it a little on, as
+    // it cannot move back: 5 s of the 30 s wait).
+    await p.clock.pauseAt(((await p.evaluate('Date.now()')) as number) + 5_000);
+    const wait = p.getByRole('status').filter({ hasText: 'Too many requests from your business just now (fair use)' });
+    await wait.waitFor();
+    expect(await wait.textContent()).toMatch(/the console waits \d+ s before asking again, then carries on/);
+    const left = Number(await wait.getAttribute('data-wait-until')) - ((await p.evaluate('Date.now()')) as number);
+    expect(left).toBeGreaterThan(1_000);
+    expect(left).toBeLessThanOrEqual(30_000);
+    // Up to the last millisecond of the wait no poll (the usual pace is one a second), and the notice stays.
+    await p.clock.runFor(left - 1);
+    expect(polls).toHaveLength(1);
+    expect(lists).toHaveLength(1);
+    expect(await wait.textContent()).toContain('the console waits 1 s before asking again');
+    // The wait over: the notice goes, the poll and the list ask again, and the export finishes as usual. (The
+    // clock runs by itself again: a page's effects run on timers too.)
+    await p.clock.runFor(1);
+    await p.clock.resume();
+    await expect.poll(() => polls.length, { timeout: WAIT_TIMEOUT_MS }).toBeGreaterThan(1);
+    await expect.poll(() => lists.length, { timeout: WAIT_TIMEOUT_MS }).toBeGreaterThan(1);
+    await expect.poll(() => wait.count(), { timeout: WAIT_TIMEOUT_MS }).toBe(0);
+    await p.locator('tr[data-status=completed]').first().waitFor();
+    await checkPage(p, 'exports-after-wait');
+    await busy.close();
+  });
+
   it('erases a customer after a typed confirmation', async () => {
     await openPage('Customers', 'Customers');
     await page.getByLabel('Search', { exact: true }).fill('Esposito');
@@ -399,6 +538,7 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     const p = await phone.newPage();
     p.setDefaultTimeout(WAIT_TIMEOUT_MS);
     await p.goto(`${api.url}/#key=${api.secretKey}`);
+    await p.getByRole('button', { name: 'Accedi a «Demo»' }).click();
     await p.getByRole('table').getByRole('link', { name: 'Maria Rossi' }).waitFor();
     // Italian by default: the phone's language.
     await p.getByRole('heading', { level: 1, name: 'Clienti' }).waitFor();

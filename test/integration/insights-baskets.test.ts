@@ -189,6 +189,40 @@ describe('after a recompute', () => {
     await bad('/v1/customers/01ARZ3NDEKTSV4RRFFQ69G5FAV/recommendations?limit=0', 'limit');
   });
 
+  it('rules cursors are signed and bound to tenant, list and query: altered, foreign or reused elsewhere is a 400 naming cursor', async () => {
+    const refused = async (url: string, key = sk) => {
+      const res = await call('GET', url, { key });
+      expect(res.status, url).toBe(400);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['cursor']);
+    };
+    const first = await get('/v1/insights/rules?sort=support&limit=2');
+    const cursor = first.nextCursor as string;
+    // The cursor works where it came from: the next page, none of the first page's rules.
+    const second = await get(`/v1/insights/rules?sort=support&limit=2&cursor=${cursor}`);
+    expect(second.items.map(pair).filter((p: string) => first.items.map(pair).includes(p))).toEqual([]);
+
+    // Altered: the same envelope with another offset (whatever signature it carried kept as it was).
+    const [body, ...rest] = cursor.split('.');
+    const envelope = JSON.parse(Buffer.from(body!, 'base64url').toString('utf8')) as { p: unknown };
+    const altered = [Buffer.from(JSON.stringify({ ...envelope, p: 4 })).toString('base64url'), ...rest].join('.');
+    expect(altered).not.toBe(cursor);
+    await refused(`/v1/insights/rules?sort=support&limit=2&cursor=${altered}`);
+    // Hand-made without a signature (what an offset cursor used to be).
+    await refused(`/v1/insights/rules?sort=support&limit=2&cursor=${body}`);
+    // Another tenant.
+    await refused(`/v1/insights/rules?sort=support&limit=2&cursor=${cursor}`, other);
+    // The same list asked another way: other sort, other thresholds.
+    await refused(`/v1/insights/rules?sort=lift&limit=2&cursor=${cursor}`);
+    await refused(`/v1/insights/rules?sort=support&minConfidence=0.5&limit=2&cursor=${cursor}`);
+    // Another list: also-bought, and also-bought of another SKU.
+    await refused(`/v1/insights/also-bought?sku=MENU-DEG&sort=support&limit=2&cursor=${cursor}`);
+    const menu = await get('/v1/insights/also-bought?sku=MENU-DEG&limit=1');
+    expect(menu.items.map(pair)).toEqual(['MENU-DEG→WINE-PAIR']);
+    expect((await get(`/v1/insights/also-bought?sku=MENU-DEG&limit=1&cursor=${menu.nextCursor}`)).items.map(pair)).toEqual(['MENU-DEG→TIRAMISU']);
+    await refused(`/v1/insights/also-bought?sku=TIRAMISU&limit=1&cursor=${menu.nextCursor}`);
+  });
+
   it('also-bought: the rules of one SKU; an unknown SKU has none', async () => {
     const body = await get('/v1/insights/also-bought?sku=MENU-DEG');
     expect(body.items.map(pair)).toEqual(['MENU-DEG→WINE-PAIR', 'MENU-DEG→TIRAMISU']);

@@ -5,6 +5,11 @@ import { customerTextOf } from '../../shared/insights/texts.ts';
 import type { BasketsStore, StoredKind } from '../../shared/insights/baskets.ports.ts';
 import type { Tenant } from '../../shared/domain/tenant.schema.ts';
 import type { EventInput } from '../../shared/events/event.schema.ts';
+import { decodeCursor, encodeCursor } from '../../shared/store/cursor.ts';
+
+// The real signed codec of every list, under a test key (the configuration is read on its first use).
+Object.assign(process.env, { TABLE_NAME: 't', IMPORT_BUCKET: 'i', EXPORT_BUCKET: 'e', CURSOR_SECRET: 'unit-test-cursor-secret-of-32-characters' });
+const cursors = { encode: encodeCursor, decode: decodeCursor };
 
 /** Only what the routes read: the published result of each kind. */
 const storeWith = (stored: Partial<Record<StoredKind, object>>): BasketsStore =>
@@ -37,7 +42,7 @@ describe('stored rules', () => {
   });
 
   it('the rules route: thresholds, counts, an opaque cursor bound to the list and tenant', async () => {
-    const ctx = { baskets: storeWith({ rules: RULES }), tenant };
+    const ctx = { baskets: storeWith({ rules: RULES }), tenant, cursors };
     // Confidence ≥ 0.5 (inclusive): A→B 0.67, B→A 0.8, C→A 0.5; A→C (0.33) is out. By lift: A→B and B→A (1.33), C→A (0.83).
     const page = await rules(ctx, RulesQuerySchema.parse({ minConfidence: '0.5', limit: '2' }));
     expect(page).toMatchObject({ asOf: RULES.asOf, orders: 10, customers: 7 });
