@@ -1,6 +1,8 @@
 /**
  * `npx tsx scripts/phone-metadata.ts`: writes shared/domain/phone-metadata.json, the phone metadata the
- * functions read numbers with (shared/domain/phone-numbers.ts), from the installed libphonenumber-js.
+ * functions read numbers with (shared/domain/phone-numbers.ts), from the installed libphonenumber-js, and
+ * shared/domain/phone-calling-codes.json, its country calling codes alone (for erasure, which only splits
+ * stored E.164 numbers and so needs none of the rest).
  *
  * It is the library's own `min` metadata (the one `import 'libphonenumber-js'` uses) less the number
  * formats: every region, calling code, national prefix rule, possible length and number pattern (by type)
@@ -17,6 +19,7 @@ import minMetadata from 'libphonenumber-js/metadata.min.json';
 import { REPO_ROOT } from '../infra/paths.ts';
 
 export const PHONE_METADATA_FILE = join(REPO_ROOT, 'shared', 'domain', 'phone-metadata.json');
+export const CALLING_CODES_FILE = join(REPO_ROOT, 'shared', 'domain', 'phone-calling-codes.json');
 
 /** Where a numbering plan (the array of a region or a non-geographic calling code) keeps its formats, in metadata version 4. */
 const FORMATS = 4;
@@ -40,7 +43,15 @@ export function phoneMetadataJson(): string {
   return `{${head},\n "countries": ${block(countries as Record<string, unknown>)},\n "nonGeographic": ${block(nonGeographic ?? {})}\n}\n`;
 }
 
+/** Every country calling code, geographic or not (`1`, `39`, `800`, ...), in numeric order. */
+export function callingCodesJson(): string {
+  const { country_calling_codes: codes, nonGeographic } = parsingMetadata() as MetadataJson & { nonGeographic?: Record<string, unknown> };
+  const all = [...new Set([...Object.keys(codes), ...Object.keys(nonGeographic ?? {})])].sort((a, b) => Number(a) - Number(b));
+  return `${JSON.stringify(all)}\n`;
+}
+
 if (process.argv[1] && process.argv[1].endsWith('phone-metadata.ts')) {
   writeFileSync(PHONE_METADATA_FILE, phoneMetadataJson());
-  console.log(`wrote ${PHONE_METADATA_FILE}`);
+  writeFileSync(CALLING_CODES_FILE, callingCodesJson());
+  console.log(`wrote ${PHONE_METADATA_FILE} and ${CALLING_CODES_FILE}`);
 }

@@ -4,8 +4,8 @@ import { getCountries, getExampleNumber, parsePhoneNumberFromString, type Countr
 import examples from 'libphonenumber-js/mobile/examples';
 import { describe, expect, it } from 'vitest';
 import { normalisePhone } from '../../shared/domain/customer-rules.ts';
-import { parsePhone } from '../../shared/domain/phone-numbers.ts';
-import { PHONE_METADATA_FILE, phoneMetadataJson } from '../../scripts/phone-metadata.ts';
+import { nationalNumberOf, parsePhone } from '../../shared/domain/phone-numbers.ts';
+import { CALLING_CODES_FILE, PHONE_METADATA_FILE, callingCodesJson, phoneMetadataJson } from '../../scripts/phone-metadata.ts';
 
 /** What clientela reads from a parsed number (customer-rules, erasure), and what the library says of it. */
 const reading = (p: PhoneNumber | undefined) =>
@@ -23,6 +23,7 @@ const REGIONS = getCountries();
 describe('phone metadata (shared/domain/phone-metadata.json)', () => {
   it('is what scripts/phone-metadata.ts derives from the installed libphonenumber-js (after an upgrade: npx tsx scripts/phone-metadata.ts)', () => {
     expect(readFileSync(PHONE_METADATA_FILE, 'utf8')).toBe(phoneMetadataJson());
+    expect(readFileSync(CALLING_CODES_FILE, 'utf8')).toBe(callingCodesJson());
   });
 
   it("reads every region's example number, written nationally, internationally and with 00, as the library's own metadata does", () => {
@@ -56,5 +57,41 @@ describe('phone metadata (shared/domain/phone-metadata.json)', () => {
     expect(normalisePhone('(415) 555-2671', 'US')).toBe('+14155552671');
     expect(normalisePhone('+1 999 555 0100', 'IT')).toBeUndefined(); // NANP area code 999 does not exist
     expect(normalisePhone('12', 'IT')).toBeUndefined();
+  });
+});
+
+describe('the national number of a stored phone (erasure)', () => {
+  /** Valid numbers of every region: its example with the last digits changed, kept when still valid. */
+  const validNumbers = fc
+    .tuple(fc.constantFrom(...REGIONS.filter((r) => getExampleNumber(r, examples))), fc.stringMatching(/^[0-9]{1,4}$/))
+    .map(([region, tail]) => {
+      const national = getExampleNumber(region, examples)!.nationalNumber;
+      return parsePhoneNumberFromString(national.slice(0, -tail.length) + tail, region);
+    })
+    .filter((p): p is PhoneNumber => !!p?.isValid());
+
+  it("is what libphonenumber-js answers for the E.164 number normalisePhone stored, in every region", () => {
+    let seen = 0;
+    for (const region of REGIONS) {
+      const example = getExampleNumber(region, examples);
+      if (!example) continue;
+      expect(nationalNumberOf(example.number), example.number).toBe(parsePhoneNumberFromString(example.number)!.nationalNumber);
+      seen++;
+    }
+    expect(seen).toBeGreaterThan(200);
+    fc.assert(
+      fc.property(validNumbers, (p) => {
+        const stored = normalisePhone(p.number, 'IT')!;
+        expect(nationalNumberOf(stored), stored).toBe(parsePhoneNumberFromString(stored)!.nationalNumber);
+      }),
+      { numRuns: 3000, seed: 11 },
+    );
+  });
+
+  it('is undefined for what is not an E.164 number with a known calling code', () => {
+    expect(nationalNumberOf('+393471234567')).toBe('3471234567');
+    expect(nationalNumberOf('+14155552671')).toBe('4155552671');
+    expect(nationalNumberOf('+80012345678')).toBe('12345678'); // non-geographic (freephone)
+    for (const text of ['', '+', '+39', '393471234567', '+39 347 1234567', '+2801234567', 'tel:+393471234567']) expect(nationalNumberOf(text), text).toBeUndefined();
   });
 });
