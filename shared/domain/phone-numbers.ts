@@ -16,7 +16,8 @@ export function parsePhone(text: string, defaultCountry?: CountryCode): PhoneNum
   return defaultCountry ? parsePhoneNumberFromString(text, defaultCountry, PHONE_METADATA) : parsePhoneNumberFromString(text, PHONE_METADATA);
 }
 
-const CALLING_CODES: ReadonlySet<string> = new Set(callingCodes);
+/** Built on first use: a Set built when the module loads would keep the codes in every bundle that imports this module. */
+let callingCodeSet: ReadonlySet<string> | undefined;
 
 /**
  * The national significant number of a stored phone number (E.164, as `normalisePhone` writes it: `+`, the
@@ -27,6 +28,7 @@ const CALLING_CODES: ReadonlySet<string> = new Set(callingCodes);
  */
 export function nationalNumberOf(e164: string): string | undefined {
   if (!/^\+\d+$/.test(e164)) return undefined;
-  for (let n = 1; n <= 3; n++) if (CALLING_CODES.has(e164.slice(1, 1 + n))) return e164.slice(1 + n) || undefined;
+  callingCodeSet ??= new Set(callingCodes);
+  for (let n = 1; n <= 3; n++) if (callingCodeSet.has(e164.slice(1, 1 + n))) return e164.slice(1 + n) || undefined;
   return undefined;
 }
