@@ -13,7 +13,8 @@
  * it answers what parsing with the library's metadata answers, for every region.
  */
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { MetadataJson } from 'libphonenumber-js/core';
 import minMetadata from 'libphonenumber-js/metadata.min.json';
 import { REPO_ROOT } from '../infra/paths.ts';
@@ -50,7 +51,7 @@ export function callingCodesJson(): string {
   return `${JSON.stringify(all)}\n`;
 }
 
-if (process.argv[1] && process.argv[1].endsWith('phone-metadata.ts')) {
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   writeFileSync(PHONE_METADATA_FILE, phoneMetadataJson());
   writeFileSync(CALLING_CODES_FILE, callingCodesJson());
   console.log(`wrote ${PHONE_METADATA_FILE} and ${CALLING_CODES_FILE}`);
