@@ -87,6 +87,22 @@ const openApiAtBuildTime: Plugin = {
   },
 };
 
+/**
+ * The local outbox (shared/mail/outbox-email-sender.ts: `.eml` files where MAIL_OUTBOX_DIR is set, which
+ * only `npm start` and the tests set) writes whole MIME messages with nodemailer's MailComposer (137 KiB).
+ * Deployed functions send through SES, which builds the MIME itself (ses-email-sender.ts), so in function
+ * bundles the module keeps its export, a function that throws saying why.
+ */
+const outboxLeftOut: Plugin = {
+  name: 'clientela-outbox-left-out',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]shared[\\/]mail[\\/]outbox-email-sender\.ts$/ }, () => ({
+      contents: `export function outboxEmailSender() { throw new Error(${JSON.stringify('the local .eml outbox is left out of Lambda bundles (infra/constructs/bundling.ts): set MAIL_FROM, not MAIL_OUTBOX_DIR')}); }`,
+      loader: 'js',
+    }));
+  },
+};
+
 /** The esbuild options of every function (and of the bench's baselines). */
 export const FUNCTION_BUILD = {
   bundle: true,
@@ -100,7 +116,7 @@ export const FUNCTION_BUILD = {
   // Function and class names survive minification, so a logged stack reads `at dynamoImportStore.claim`.
   keepNames: true,
   sourcemap: false,
-  plugins: [sideEffectFree, zodJsonSchemaLeftOut, openApiAtBuildTime],
+  plugins: [sideEffectFree, zodJsonSchemaLeftOut, openApiAtBuildTime, outboxLeftOut],
   absWorkingDir: REPO_ROOT,
   logLevel: 'warning',
 } as const satisfies BuildOptions;

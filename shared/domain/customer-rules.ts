@@ -1,9 +1,10 @@
 import * as z from 'zod';
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import type { CountryCode } from 'libphonenumber-js/core';
 import { MAX_TAGS_PER_CUSTOMER, type Tenant } from './tenant.ts';
 import type { CustomerFields } from './customer.schema.ts';
 import { ValidationError, type FieldError } from './errors.ts';
 import { findTag } from './tenants.ts';
+import { parsePhone } from './phone-numbers.ts';
 
 export { fold } from './search-text.ts';
 
@@ -24,7 +25,7 @@ export function normaliseEmail(raw: string): string | undefined {
 export function normalisePhone(raw: string, defaultCountry: CountryCode): string | undefined {
   const v = raw.trim();
   if (!v) return undefined;
-  const parsed = parsePhoneNumberFromString(v.startsWith('00') ? `+${v.slice(2)}` : v, defaultCountry);
+  const parsed = parsePhone(v.startsWith('00') ? `+${v.slice(2)}` : v, defaultCountry);
   return parsed?.isValid() ? parsed.number : undefined;
 }
 

@@ -1,5 +1,5 @@
-import { getCountries } from 'libphonenumber-js';
 import { fold } from '../domain/customer-rules.ts';
+import { PHONE_COUNTRIES } from '../domain/countries.ts';
 
 /**
  * Lenient readers for the values people type in spreadsheets (contract, Import section). Each answers
@@ -79,7 +79,7 @@ function readLanguageUncached(raw: string): string | undefined {
   }
 }
 
-const REGION_CODES = getCountries() as string[];
+const REGION_CODES: readonly string[] = PHONE_COUNTRIES;
 let countryNames: Map<string, string> | undefined;
 const countryByName = (): Map<string, string> => (countryNames ??= (() => {
   const map = new Map<string, string>();

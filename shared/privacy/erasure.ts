@@ -1,6 +1,6 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { Customer } from '../domain/customer.schema.ts';
 import { normaliseEmail } from '../domain/customer-rules.ts';
+import { nationalNumberOf } from '../domain/phone-numbers.ts';
 import { ConflictError, NotFoundError, invalid } from '../domain/errors.ts';
 import type { PrivacyStore, ReportEntry } from './privacy.ports.ts';
 import { auditEntry } from '../audit/audit.ts';
@@ -68,7 +68,7 @@ export async function eraseCustomerByEmail(ctx: ErasureContext & { findIdByEmail
 async function redactImportReports(ctx: ErasureContext, customerId: string, identities: Identity[]): Promise<void> {
   const since = new Date(clockMs(ctx) - REPORT_LOOKBACK_DAYS * 86_400_000).toISOString();
   const emails = identities.map((i) => i.email).filter((e): e is string => !!e);
-  const nationals = identities.map((i) => (i.phone ? parsePhoneNumberFromString(i.phone)?.nationalNumber : undefined)).filter((n): n is string => !!n);
+  const nationals = identities.map((i) => (i.phone ? nationalNumberOf(i.phone) : undefined)).filter((n): n is string => !!n);
   const names = (e: ReportEntry) => {
     const text = `${e.row}\n${e.reason}`;
     if (text.includes(customerId)) return true;

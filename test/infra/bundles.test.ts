@@ -21,6 +21,8 @@ const FUNCTIONS = {
   InsightsTask: 'functions/insights/insights-task.handler.ts',
   ExportTask: 'functions/exports/export-task.handler.ts',
   Unsubscribe: 'functions/privacy/unsubscribe.handler.ts',
+  IngestEvent: 'functions/events/ingest-event.handler.ts',
+  CreateCustomer: 'functions/customers/create-customer.handler.ts',
 };
 
 let dir: string;
@@ -82,6 +84,24 @@ describe('function bundles', () => {
   it('one copy of the S3 client, the one s3-presigned-post signs with included', () => {
     expect(inputsOf('CreateImport').filter((i) => i.includes('/node_modules/@aws-sdk/client-s3/'))).toEqual([]);
     expect(inputsOf('CreateImport').some((i) => i.startsWith('node_modules/@aws-sdk/client-s3/'))).toBe(true);
+  });
+
+  it('the event function sends mail through SES with no MIME composer: the .eml outbox is left out, and throws if asked for', async () => {
+    expect(clients('IngestEvent')).toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/client-kms', '@aws-sdk/client-sesv2']);
+    const mailer = inputsOf('IngestEvent').filter((i) => i.includes('node_modules/nodemailer/'));
+    expect(mailer.some((i) => i.includes('/mime-funcs/'))).toBe(true); // RFC 2047 words for SES
+    expect(mailer.filter((i) => /\/(mail-composer|mime-node|mime-types\.js)/.test(i))).toEqual([]);
+
+    const outfile = path.join(dir, 'outbox-probe', 'index.mjs');
+    const contents = "export { outboxEmailSender } from './shared/mail/outbox-email-sender.ts';";
+    await build({ ...FUNCTION_BUILD, stdin: { contents, resolveDir: REPO_ROOT, loader: 'ts' }, outfile });
+    const { outboxEmailSender } = (await import(pathToFileURL(outfile).href)) as { outboxEmailSender: (dir: string) => unknown };
+    expect(() => outboxEmailSender('/tmp/outbox')).toThrow(/left out of Lambda bundles.*MAIL_FROM/);
+  });
+
+  it("reading a phone number brings the library's code and clientela's parsing metadata, not the library's own metadata", () => {
+    expect(inputsOf('CreateCustomer')).toContain('shared/domain/phone-metadata.json');
+    expect(inputsOf('CreateCustomer').filter((i) => /node_modules\/libphonenumber-js\/metadata\./.test(i))).toEqual([]);
   });
 
   it('the insights read routes leave out the model fit (@stdlib); the recompute task keeps it', () => {

@@ -11,7 +11,7 @@ import {
   TooManyRequestsException,
 } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
-import PostalMime from 'postal-mime';
+import PostalMime, { addressParser, decodeWords } from 'postal-mime';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { confirmationEmail } from '../../shared/mail/confirmation-email.ts';
 import { EmailSendError, type OutgoingEmail } from '../../shared/mail/email-sender.ts';
@@ -77,29 +77,56 @@ describe('the SES sender', () => {
   afterEach(() => ses.reset());
   afterAll(() => ses.restore());
 
-  it('sends the MIME bytes as Content.Raw from the configured address, to the recipient only', async () => {
+  it('sends a simple message from the configured address, to the recipient only: SES builds the MIME', async () => {
     ses.on(SendEmailCommand).resolves({ MessageId: '0102019a-ses-id' });
-    const sender = sesEmailSender(client, { from: FROM, configurationSet: 'clientela-mail', now: () => new Date('2026-03-04T05:06:07Z') });
-    await expect(sender.send(message())).resolves.toEqual({ messageId: '0102019a-ses-id' });
+    const sender = sesEmailSender(client, { from: FROM, configurationSet: 'clientela-mail' });
+    await expect(sender.send(message({ headers: { 'Auto-Submitted': 'auto-generated' } }))).resolves.toEqual({ messageId: '0102019a-ses-id' });
 
     const calls = ses.commandCalls(SendEmailCommand);
     expect(calls).toHaveLength(1);
     const input = calls[0]!.args[0].input;
-    expect(input.FromEmailAddress).toBe(FROM);
+    expect(input.FromEmailAddress).toBe(`Trattoria Da Mario <${FROM}>`);
     expect(input.Destination).toEqual({ ToAddresses: ['giulia@example.it'] });
+    expect(input.ReplyToAddresses).toBeUndefined();
     expect(input.ConfigurationSetName).toBe('clientela-mail');
     expect(input.EmailTags).toEqual([{ Name: 'tenant', Value: 'da-mario' }]);
-    expect(input.Content?.Simple).toBeUndefined();
-    const data = input.Content?.Raw?.Data;
-    expect(data).toBeInstanceOf(Uint8Array);
+    expect(input.Content?.Raw).toBeUndefined();
+    const simple = input.Content!.Simple!;
+    expect(simple.Subject).toEqual({ Data: 'Confirm your newsletter sign-up at Trattoria Da Mario' });
+    expect(simple.Body!.Text!.Charset).toBe('UTF-8');
+    expect(simple.Body!.Text!.Data!.split('\n')).toContain(CONFIRM_URL);
+    expect(simple.Body!.Html!.Charset).toBe('UTF-8');
+    expect(simple.Body!.Html!.Data).toContain(`href="${CONFIRM_URL}"`);
+    expect(simple.Headers).toEqual([{ Name: 'Auto-Submitted', Value: 'auto-generated' }]);
+  });
 
-    const parsed = await PostalMime.parse(data!);
-    expect(parsed.from).toEqual({ name: 'Trattoria Da Mario', address: FROM });
-    expect(parsed.to).toEqual([{ name: '', address: 'giulia@example.it' }]);
-    expect(parsed.subject).toBe('Confirm your newsletter sign-up at Trattoria Da Mario');
-    expect(parsed.date).toBe('2026-03-04T05:06:07.000Z');
-    expect(parsed.text!.split(/\r?\n/)).toContain(CONFIRM_URL);
-    expect(parsed.html).toContain(`href="${CONFIRM_URL}"`);
+  it('writes names, the subject and header values outside ASCII as encoded words a mail client reads back', async () => {
+    ses.on(SendEmailCommand).resolves({ MessageId: 'id' });
+    const business = 'Caffè "Né" — Dolce & Salato, Sant’Angelo dei Lombardi (AV)';
+    const mail = confirmationEmail({ businessName: business, language: 'it', confirmUrl: CONFIRM_URL });
+    const unsubscribe = `<${CONFIRM_URL}>, <mailto:disiscrizione@example.it?subject=Disiscrivimi dalla newsletter di Caffè>`;
+    await sesEmailSender(client, { from: FROM }).send(
+      message({ ...mail, from: { name: business, address: FROM }, replyTo: { name: 'Bar "Sport", Roma', address: 'info@bar.example' }, headers: { 'List-Unsubscribe': unsubscribe, 'X-Note': 'a\r\nBcc: x@evil.example' } }),
+    );
+    const input = ses.commandCalls(SendEmailCommand)[0]!.args[0].input;
+    const ascii = /^[\x20-\x7e]*$/;
+    for (const text of [input.FromEmailAddress!, input.ReplyToAddresses![0]!, input.Content!.Simple!.Subject!.Data!, ...input.Content!.Simple!.Headers!.map((h) => h.Value!)]) expect(text).toMatch(ascii);
+
+    expect(addressParser(input.FromEmailAddress!, { flatten: true })).toEqual([{ name: business, address: FROM }]);
+    expect(addressParser(input.ReplyToAddresses![0]!, { flatten: true })).toEqual([{ name: 'Bar "Sport", Roma', address: 'info@bar.example' }]);
+    expect(decodeWords(input.Content!.Simple!.Subject!.Data!)).toBe(mail.subject);
+    expect(mail.subject).toContain('Caffè');
+    const headers = Object.fromEntries(input.Content!.Simple!.Headers!.map((h) => [h.Name, decodeWords(h.Value!)]));
+    expect(headers).toEqual({ 'List-Unsubscribe': unsubscribe, 'X-Note': 'a Bcc: x@evil.example' });
+    expect(input.Content!.Simple!.Body!.Text!.Data).toContain(business);
+  });
+
+  it('refuses, without calling SES, a message that is not one mail to one person', async () => {
+    const sender = sesEmailSender(client, { from: FROM });
+    for (const wrong of [message({ to: 'a@example.it, b@example.it' }), message({ to: 'Giulia <giulia@example.it>' }), message({ headers: { Bcc: 'x@evil.example' } }), message({ headers: { 'Bad Name': 'x' } })]) {
+      await expect(sender.send(wrong)).rejects.toMatchObject({ code: 'InvalidMessage', retryable: false });
+    }
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
   });
 
   it('reports throttling as a retryable error', async () => {
