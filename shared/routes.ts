@@ -13,8 +13,9 @@
  * named here do not weigh on any function's bundle but the OpenAPI one's.
  */
 import type * as z from 'zod';
-import { CustomerCardSchema, CreateCustomerSchema, UpdateCustomerSchema } from './domain/customer.schema.ts';
-import { ListQuerySchema } from './domain/customer-filter.ts';
+import { CustomerCardSchema } from './domain/customer-card.schema.ts';
+import { CreateCustomerSchema, UpdateCustomerSchema } from './domain/customer-fields.schema.ts';
+import { ListQuerySchema } from './domain/customer-filter.schema.ts';
 import { CreateKeySchema, CreateTagSchema, SettingsPatchSchema, SettingsSchema } from './domain/tenant.schema.ts';
 import { CreateImportSchema, CreatedImportSchema, ImportViewSchema, ListImportsQuerySchema } from './import/import-job.ts';
 import { PageQuerySchema, SegmentGetQuerySchema, SegmentInputSchema, SegmentMembersQuerySchema, SegmentSchema, SegmentWithCountSchema } from './segments/segment.schema.ts';

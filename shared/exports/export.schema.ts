@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { FilterSchema, type Filter, type ResolvedFilter } from '../domain/customer-filter.ts';
+import type { Filter, ResolvedFilter } from '../domain/customer-filter.ts';
+import { FilterSchema } from '../domain/customer-filter.schema.ts';
 import { ALL_ATTRIBUTES, COLUMN_NAMES, INSIGHT_COLUMNS, type ExportColumn, type HeaderLanguage } from './export-format.ts';
 
 /** `POST /v1/exports`: a saved segment or a filter (`{}` exports everyone), and how to write the file. */

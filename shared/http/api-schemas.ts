@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { CustomerSchema, HistoryEntrySchema } from '../domain/customer.schema.ts';
+import { CustomerSchema, HistoryEntrySchema } from '../domain/customer-card.schema.ts';
 import { ApiKeySchema } from '../domain/tenant.schema.ts';
 import { ImportViewSchema } from '../import/import-job.ts';
 import { SegmentSchema } from '../segments/segment.schema.ts';

@@ -6,7 +6,8 @@
  * Pure; called by capture before each write and by the recompute for each card it updates.
  */
 import { MAX_TAGS_PER_CUSTOMER as MAX_TAGS } from '../domain/tenant.schema.ts';
-import { FilterSchema, matchesFilter, resolveFilter, type Filter } from '../domain/customer-filter.ts';
+import { matchesFilter, resolveFilter, type Filter } from '../domain/customer-filter.ts';
+import { FilterSchema } from '../domain/customer-filter.schema.ts';
 import type { Customer } from '../domain/customer.schema.ts';
 
 export interface AutoTagRule {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { FilterSchema, ListQuerySchema } from '../domain/customer-filter.ts';
+import { FilterSchema, ListQuerySchema } from '../domain/customer-filter.schema.ts';
 
 /**
  * A saved segment: a name and a filter in the one filter language. Relative dates (`P90D`) are stored as

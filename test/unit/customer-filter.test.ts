@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FilterSchema, ListQuerySchema, matchesFilter, queryToObject, resolveFilter, startOfLocalDay } from '../../shared/domain/customer-filter.ts';
+import { matchesFilter, resolveFilter, startOfLocalDay } from '../../shared/domain/customer-filter.ts';
+import { FilterSchema, ListQuerySchema, queryToObject } from '../../shared/domain/customer-filter.schema.ts';
 import type { Customer } from '../../shared/domain/customer.schema.ts';
 import { emptyStats } from '../../shared/domain/customer.schema.ts';
 
