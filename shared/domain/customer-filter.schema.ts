@@ -28,7 +28,19 @@ export const DateBoundSchema = z
   .refine((s) => /^(\d{4}-\d{2}-\d{2}|P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?)$/.test(s) && s !== 'P', { message: 'must be a date YYYY-MM-DD or a duration back from today like P90D', abort: true })
   .refine((s) => s.startsWith('P') || !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'is not a real date');
 
-const nonNegInt = z.coerce.number().int().min(0);
+/**
+ * A number, given in a query string (`minSpent=100`) or in JSON. Coercion alone reads an empty or blank
+ * string as 0 (`Number('')`), so `?minSpent=` matched every customer instead of being refused: a blank value
+ * is a 400 naming the field (the contract gives an empty parameter no meaning; an absent one is left out).
+ */
+const number = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v, ctx) => {
+    if (typeof v !== 'string' || v.trim()) return v;
+    ctx.addIssue({ code: 'custom', message: 'must be a number, not empty', input: v });
+    return z.NEVER;
+  }, schema);
+
+const nonNegInt = number(z.coerce.number().int().min(0));
 
 export const FilterSchema = z
   .object({
@@ -51,14 +63,14 @@ export const FilterSchema = z
     city: list(z.string().min(1).max(100)),
     postalCode: z.string().min(1).max(20),
     country: list(z.string().min(1).max(35)),
-    minAge: z.coerce.number().int().min(0).max(150),
-    maxAge: z.coerce.number().int().min(0).max(150),
-    birthMonth: z.coerce.number().int().min(1).max(12),
+    minAge: number(z.coerce.number().int().min(0).max(150)),
+    maxAge: number(z.coerce.number().int().min(0).max(150)),
+    birthMonth: number(z.coerce.number().int().min(1).max(12)),
     // ---- insights (issue 13): read from the card's `insights` (customers without them match none) ----
     rfmGroup: list(z.enum(RFM_GROUPS)),
     atRisk: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]),
-    minPAlive: z.coerce.number().min(0).max(1),
-    maxPAlive: z.coerce.number().min(0).max(1),
+    minPAlive: number(z.coerce.number().min(0).max(1)),
+    maxPAlive: number(z.coerce.number().min(0).max(1)),
     minClv: nonNegInt,
     maxClv: nonNegInt,
     /** Bought any of these SKUs (issue 14; as of the last recompute). */
@@ -73,7 +85,7 @@ export const SORT_FIELDS = ['firstContactAt', 'lastContactAt', 'lastName', 'tota
 export const ListQuerySchema = FilterSchema.extend({
   sort: z.enum(SORT_FIELDS).default('firstContactAt'),
   order: z.enum(['asc', 'desc']).default('desc'),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  limit: number(z.coerce.number().int().min(1).max(100)).default(50),
   cursor: z.string().max(4000).optional(),
 }).strict();
 export type ListQuery = z.infer<typeof ListQuerySchema>;

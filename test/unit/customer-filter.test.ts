@@ -39,6 +39,19 @@ describe('filter language', () => {
     expect(ListQuerySchema.safeParse({ colour: 'red' }).success).toBe(false);
   });
 
+  it('refuses an empty or blank number (`?minSpent=`) naming the field, instead of reading it as 0', () => {
+    for (const field of ['minSpent', 'maxVisits', 'minAge', 'birthMonth', 'minPAlive', 'minClv', 'limit']) {
+      for (const value of ['', '  ']) {
+        const parsed = ListQuerySchema.safeParse(queryToObject({ [field]: value }));
+        expect(parsed.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([[field, 'must be a number, not empty']]);
+      }
+    }
+    // The same in a JSON filter (segments, exports); numbers given as numbers or numeric strings still work.
+    expect(FilterSchema.safeParse({ minSpent: '' }).success).toBe(false);
+    expect(ListQuerySchema.parse(queryToObject({ minSpent: '0', maxSpent: '100', minPAlive: '0.5' }))).toMatchObject({ minSpent: 0, maxSpent: 100, minPAlive: 0.5 });
+    expect(FilterSchema.parse({ minSpent: 0, maxAge: 40 })).toEqual({ minSpent: 0, maxAge: 40 });
+  });
+
   it('makes date bounds inclusive days in the tenant time zone', () => {
     // Midnight in Rome on 1 March is 23:00 UTC the day before (CET, UTC+1); in summer UTC+2.
     expect(startOfLocalDay('2026-03-01', 'Europe/Rome').toISOString()).toBe('2026-02-28T23:00:00.000Z');
