@@ -18,8 +18,10 @@ import { CreateCustomerSchema, UpdateCustomerSchema } from './domain/customer-fi
 import { ListQuerySchema } from './domain/customer-filter.schema.ts';
 import { CreateKeySchema, CreateTagSchema, SettingsPatchSchema, SettingsSchema } from './domain/tenant.schema.ts';
 import { CreateImportSchema, CreatedImportSchema, ImportViewSchema, ListImportsQuerySchema } from './import/import-job.schema.ts';
-import { PageQuerySchema, SegmentGetQuerySchema, SegmentInputSchema, SegmentMembersQuerySchema, SegmentSchema, SegmentWithCountSchema } from './segments/segment.schema.ts';
-import { ExportLinkQuerySchema, ExportRequestSchema, ExportViewSchema } from './exports/export.schema.ts';
+import { SegmentGetQuerySchema, SegmentInputSchema, SegmentMembersQuerySchema, SegmentSchema, SegmentWithCountSchema } from './segments/segment.schema.ts';
+import { PageQuerySchema } from './http/page-query.schema.ts';
+import { ExportRequestSchema, ExportViewSchema } from './exports/export.schema.ts';
+import { ExportLinkQuerySchema } from './exports/export-link.schema.ts';
 import { AcceptedAnswerSchema, EventAnswerSchema, EventRequestSchema } from './events/event.schema.ts';
 import { HistoryQuerySchema } from './events/history.schema.ts';
 import { MergeBodySchema } from './events/merge-customers.ts';

@@ -88,8 +88,3 @@ export const ExportViewSchema = z.object({
   expiresAt: z.string().optional().describe('when the link stops working'),
   fileExpiresAt: z.string().nullable(),
 });
-
-/** `GET /v1/exports/{id}?expiresIn=`: link validity in seconds, 1 hour by default, at most 7 days. */
-export const ExportLinkQuerySchema = z
-  .object({ expiresIn: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(3600) })
-  .strict();
