@@ -16,7 +16,7 @@ import { LIST_FIELDS, MAX_FILTER_VALUES } from './filter-fields.ts';
 const list = <T extends z.ZodTypeAny>(item: T) =>
   z
     // An empty list (`city=`, `{"bought": []}`) names no value to match: a 400 here, not an `IN ()` DynamoDB refuses.
-    .union([item, z.array(item).min(1, 'give at least one value').max(MAX_FILTER_VALUES, `at most ${MAX_FILTER_VALUES} values`)], {
+    .union([item, z.array(item).check(z.minLength(1, 'give at least one value'), z.maxLength(MAX_FILTER_VALUES, `at most ${MAX_FILTER_VALUES} values`))], {
       // A union only says "Invalid input": for a list, say what is wrong with it (too many values, none).
       error: (iss) => (iss.code === 'invalid_union' && Array.isArray(iss.input) ? (iss as unknown as { errors: { message: string }[][] }).errors[1]?.[0]?.message : undefined),
     })
@@ -40,14 +40,24 @@ const number = <T extends z.ZodType>(schema: T) =>
     return z.NEVER;
   }, schema);
 
-const nonNegInt = number(z.coerce.number().int().min(0));
+/*
+ * Every function that takes a filter builds this schema at its cold start, so it is written to build few
+ * schema objects: each `.min()`, `.max()`, `.int()` is a copy of the schema, where one `.check()` with the same
+ * checks (the same messages) is one; fields that read alike share one schema.
+ */
+const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
+const nonNegInt = number(z.coerce.number().check(z.int(), z.gte(0)));
+const age = number(z.coerce.number().check(z.int(), z.gte(0), z.lte(150)));
+const probability = number(z.coerce.number().check(z.gte(0), z.lte(1)));
+const shortList = list(text(1, 35));
+const tagList = list(text(1, 50));
 
 export const FilterSchema = z
   .object({
-    language: list(z.string().min(1).max(35)),
+    language: shortList,
     consent: list(ConsentStatusSchema),
-    tags: list(z.string().min(1).max(50)),
-    anyTags: list(z.string().min(1).max(50)),
+    tags: tagList,
+    anyTags: tagList,
     firstContactFrom: DateBoundSchema,
     firstContactTo: DateBoundSchema,
     lastContactFrom: DateBoundSchema,
@@ -58,23 +68,23 @@ export const FilterSchema = z
     maxVisits: nonNegInt,
     /** No-shows on the card's stats (e.g. an automatic `No-show` tag from the first one). */
     minNoShows: nonNegInt,
-    q: z.string().trim().min(1).max(100),
-    gender: list(z.string().min(1).max(35)),
-    city: list(z.string().min(1).max(100)),
-    postalCode: z.string().min(1).max(20),
-    country: list(z.string().min(1).max(35)),
-    minAge: number(z.coerce.number().int().min(0).max(150)),
-    maxAge: number(z.coerce.number().int().min(0).max(150)),
-    birthMonth: number(z.coerce.number().int().min(1).max(12)),
+    q: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
+    gender: shortList,
+    city: list(text(1, 100)),
+    postalCode: text(1, 20),
+    country: shortList,
+    minAge: age,
+    maxAge: age,
+    birthMonth: number(z.coerce.number().check(z.int(), z.gte(1), z.lte(12))),
     // ---- insights (issue 13): read from the card's `insights` (customers without them match none) ----
     rfmGroup: list(z.enum(RFM_GROUPS)),
     atRisk: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]),
-    minPAlive: number(z.coerce.number().min(0).max(1)),
-    maxPAlive: number(z.coerce.number().min(0).max(1)),
+    minPAlive: probability,
+    maxPAlive: probability,
     minClv: nonNegInt,
     maxClv: nonNegInt,
     /** Bought any of these SKUs (issue 14; as of the last recompute). */
-    bought: list(z.string().trim().min(1).max(100)),
+    bought: list(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
   })
   .partial()
   .strict();
@@ -85,8 +95,8 @@ export const SORT_FIELDS = ['firstContactAt', 'lastContactAt', 'lastName', 'tota
 export const ListQuerySchema = FilterSchema.extend({
   sort: z.enum(SORT_FIELDS).default('firstContactAt'),
   order: z.enum(['asc', 'desc']).default('desc'),
-  limit: number(z.coerce.number().int().min(1).max(100)).default(50),
-  cursor: z.string().max(4000).optional(),
+  limit: number(z.coerce.number().check(z.int(), z.gte(1), z.lte(100))).default(50),
+  cursor: z.string().check(z.maxLength(4000)).optional(),
 }).strict();
 export type ListQuery = z.infer<typeof ListQuerySchema>;
 
