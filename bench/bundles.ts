@@ -23,7 +23,7 @@ import { row, type BenchOptions, type BenchRow } from './types.ts';
  * wall time mostly measures the neighbours, CPU time what loading costs (on Lambda, a vCPU fraction pays it).
  * The median of several runs, each function run next to its baseline's run so that both see the same load.
  */
-type Client = 'dynamodb' | 's3' | 'sfn' | 'ses' | 'lambda';
+type Client = 'dynamodb' | 's3' | 'sfn' | 'ses' | 'lambda' | 'kms';
 
 /**
  * The AWS clients each function uses, written out by hand: the baseline it is compared with. A bundle holding
@@ -36,12 +36,25 @@ const CLIENTS: Record<string, Client[]> = {
   GetImport: ['dynamodb', 's3'], // signed link to the error report
   GetExport: ['dynamodb', 's3'], // signed download link
   CreateExport: ['dynamodb', 'sfn'],
-  EraseCustomer: ['dynamodb', 's3'], // rewrites import error reports
-  EraseCustomerByEmail: ['dynamodb', 's3'],
-  IngestEvent: ['dynamodb', 'ses'], // double opt-in mail
-  ImportCsv: ['dynamodb', 's3', 'lambda'], // reads the file, writes reports, continues itself
-  ExportTask: ['dynamodb', 's3'],
-  Retention: ['dynamodb', 's3'],
+  // KMS: the functions that open a tenant's sealed secrets (privacy links, unsubscribe, the access export's
+  // signed parts): shared/secrets, docs/secrets.md.
+  CreateCustomer: ['dynamodb', 'kms'], // a consent confirmation link in the answer
+  UpdateCustomer: ['dynamodb', 'kms'],
+  MergeCustomer: ['dynamodb', 'kms'],
+  ListHistory: ['dynamodb', 'kms'],
+  ListConsents: ['dynamodb', 'kms'],
+  ConfirmConsent: ['dynamodb', 'kms'],
+  ConfirmConsentPage: ['dynamodb', 'kms'],
+  CreateUnsubscribeLink: ['dynamodb', 'kms'],
+  Unsubscribe: ['dynamodb', 'kms'],
+  UnsubscribeOneClick: ['dynamodb', 'kms'],
+  ExportCustomerData: ['dynamodb', 'kms'],
+  EraseCustomer: ['dynamodb', 's3', 'kms'], // rewrites import error reports
+  EraseCustomerByEmail: ['dynamodb', 's3', 'kms'],
+  IngestEvent: ['dynamodb', 'ses', 'kms'], // double opt-in mail
+  ImportCsv: ['dynamodb', 's3', 'lambda', 'kms'], // reads the file, writes reports, continues itself
+  ExportTask: ['dynamodb', 's3', 'kms'],
+  Retention: ['dynamodb', 's3', 'kms'],
   RequestRecompute: ['dynamodb', 'sfn'], // starts the recompute workflow
   InsightsTask: ['dynamodb', 's3'], // scratch objects in the export bucket
   NightlyInsights: ['dynamodb', 'sfn'],
@@ -57,6 +70,7 @@ const SDK: Record<Client, { pkg: string; lines: string[]; create: string }> = {
   sfn: { pkg: '@aws-sdk/client-sfn', lines: ["import { SFNClient } from '@aws-sdk/client-sfn';"], create: 'new SFNClient({})' },
   ses: { pkg: '@aws-sdk/client-sesv2', lines: ["import { SESv2Client } from '@aws-sdk/client-sesv2';"], create: 'new SESv2Client({})' },
   lambda: { pkg: '@aws-sdk/client-lambda', lines: ["import { LambdaClient } from '@aws-sdk/client-lambda';"], create: 'new LambdaClient({})' },
+  kms: { pkg: '@aws-sdk/client-kms', lines: ["import { KMSClient } from '@aws-sdk/client-kms';"], create: 'new KMSClient({})' },
 };
 
 const WORKER_LIST = [...Object.values(WORKERS), ...Object.values(INSIGHTS_WORKERS)];

@@ -13,17 +13,21 @@
  * named here do not weigh on any function's bundle but the OpenAPI one's.
  */
 import type * as z from 'zod';
-import { CustomerCardSchema, CreateCustomerSchema, UpdateCustomerSchema } from './domain/customer.schema.ts';
-import { ListQuerySchema } from './domain/customer-filter.ts';
+import { CustomerCardSchema } from './domain/customer-card.schema.ts';
+import { CreateCustomerSchema, UpdateCustomerSchema } from './domain/customer-fields.schema.ts';
+import { ListQuerySchema } from './domain/customer-filter.schema.ts';
 import { CreateKeySchema, CreateTagSchema, SettingsPatchSchema, SettingsSchema } from './domain/tenant.schema.ts';
-import { CreateImportSchema, CreatedImportSchema, ImportViewSchema, ListImportsQuerySchema } from './import/import-job.ts';
-import { PageQuerySchema, SegmentGetQuerySchema, SegmentInputSchema, SegmentMembersQuerySchema, SegmentSchema, SegmentWithCountSchema } from './segments/segment.schema.ts';
-import { ExportLinkQuerySchema, ExportRequestSchema, ExportViewSchema } from './exports/export.schema.ts';
-import { AcceptedAnswerSchema, EventAnswerSchema, EventRequestSchema, HistoryQuerySchema } from './events/event.schema.ts';
+import { CreateImportSchema, CreatedImportSchema, ImportViewSchema, ListImportsQuerySchema } from './import/import-job.schema.ts';
+import { SegmentGetQuerySchema, SegmentInputSchema, SegmentMembersQuerySchema, SegmentSchema, SegmentWithCountSchema } from './segments/segment.schema.ts';
+import { PageQuerySchema } from './http/page-query.schema.ts';
+import { ExportRequestSchema, ExportViewSchema } from './exports/export.schema.ts';
+import { ExportLinkQuerySchema } from './exports/export-link.schema.ts';
+import { AcceptedAnswerSchema, EventAnswerSchema, EventRequestSchema } from './events/event.schema.ts';
+import { HistoryQuerySchema } from './events/history.schema.ts';
 import { MergeBodySchema } from './events/merge-customers.ts';
 import { ConsentQuerySchema } from './privacy/consents.ts';
 import { UnsubscribeLinkAnswerSchema, UnsubscribeLinkSchema } from './privacy/unsubscribe.ts';
-import { AuditQuerySchema } from './audit/audit.ts';
+import { AuditQuerySchema } from './audit/audit.schema.ts';
 import * as api from './http/api-schemas.ts';
 import { BreakdownQuerySchema, ForecastQuerySchema, RecomputeRequestSchema, TopCustomersQuerySchema } from './insights/insights.ts';
 import { BreakdownSchema, ForecastSchema, InsightsSummarySchema, RecomputeStartedSchema, RecomputeViewSchema } from './insights/insights-api.schema.ts';

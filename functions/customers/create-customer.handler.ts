@@ -6,7 +6,7 @@ import { privacyStore } from '#shared/http/stores/privacy.ts';
 import { auditStore } from '#shared/http/stores/audit.ts';
 import { suppressionGate } from '#shared/privacy/suppression.ts';
 import { cardBody, etag } from '#shared/http/customer-view.ts';
-import { CreateCustomerSchema } from '#shared/domain/customer.schema.ts';
+import { CreateCustomerSchema } from '#shared/domain/customer-fields.schema.ts';
 import { createCustomer } from '#shared/domain/customers.ts';
 
 /** POST /v1/customers: 201 with the card; 409 when the email or phone belongs to another customer. */

@@ -1,7 +1,7 @@
 import { api } from '#shared/http/api.ts';
 import { parseWith } from '#shared/http/problem.ts';
 import { customerStore } from '#shared/http/stores/customers.ts';
-import { ListQuerySchema, queryToObject } from '#shared/domain/customer-filter.ts';
+import { ListQuerySchema, queryToObject } from '#shared/domain/customer-filter.schema.ts';
 import { listCustomers } from '#shared/domain/customers.ts';
 
 /** GET /v1/customers: filter, sort and page through the list; unknown filter fields are a 400. */

@@ -6,7 +6,7 @@ import { privacyStore } from '#shared/http/stores/privacy.ts';
 import { auditStore } from '#shared/http/stores/audit.ts';
 import { suppressionGate } from '#shared/privacy/suppression.ts';
 import { cardBody, etag, ifMatchVersion } from '#shared/http/customer-view.ts';
-import { UpdateCustomerSchema } from '#shared/domain/customer.schema.ts';
+import { UpdateCustomerSchema } from '#shared/domain/customer-fields.schema.ts';
 import { updateCustomer } from '#shared/domain/customers.ts';
 
 /** PATCH /v1/customers/{id}: partial update; `null` clears a field; `If-Match` makes it conditional (412). */

@@ -1,7 +1,7 @@
 import { api } from '#shared/http/api.ts';
 import { parseWith } from '#shared/http/problem.ts';
 import { eventStore } from '#shared/http/stores/events.ts';
-import { HistoryQuerySchema } from '#shared/events/event.schema.ts';
+import { HistoryQuerySchema } from '#shared/events/history.schema.ts';
 import { listHistory } from '#shared/events/history.ts';
 
 /** GET /v1/customers/{id}/history: every accepted event, newest first, `{ items, nextCursor }`. */

@@ -1,7 +1,7 @@
 import { api } from '#shared/http/api.ts';
 import { parseWith } from '#shared/http/problem.ts';
 import { exportStore } from '#shared/http/stores/exports.ts';
-import { PageQuerySchema } from '#shared/segments/segment.schema.ts';
+import { PageQuerySchema } from '#shared/http/page-query.schema.ts';
 import { listExports } from '#shared/exports/exports.ts';
 
 /** GET /v1/exports: every export, newest first: who asked, when, with which filter, how many rows. */

@@ -5,7 +5,7 @@ import { importStore } from '#shared/http/stores/imports.ts';
 import { auditStore } from '#shared/http/stores/audit.ts';
 import { config } from '#shared/config.ts';
 import { s3Client } from '#shared/clients/s3.ts';
-import { CreateImportSchema } from '#shared/import/import-job.ts';
+import { CreateImportSchema } from '#shared/import/import-job.schema.ts';
 import { createImport } from '#shared/import/imports.ts';
 import { presignUpload } from '#shared/import/object-store.ts';
 

@@ -2,7 +2,7 @@ import { api } from '#shared/http/api.ts';
 import { parseWith } from '#shared/http/problem.ts';
 import { customerStore } from '#shared/http/stores/customers.ts';
 import { segmentStore } from '#shared/http/stores/segments.ts';
-import { PageQuerySchema } from '#shared/segments/segment.schema.ts';
+import { PageQuerySchema } from '#shared/http/page-query.schema.ts';
 import { listSegments } from '#shared/segments/segments.ts';
 
 /** GET /v1/segments: the saved segments, oldest first (member counts on GET one). */

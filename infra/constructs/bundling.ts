@@ -23,9 +23,21 @@ const REQUIRE_BANNER = "import { createRequire } from 'module'; const require = 
  */
 const SIDE_EFFECT_FREE = ['@aws-sdk/lib-dynamodb', '@aws-sdk/lib-storage', 'csv-parse', 'csv-stringify', '@stdlib/*'];
 
+/**
+ * Our own schema modules (`*.schema.ts`) too: they only declare zod schemas, and building them is their one
+ * effect at load. A function that imports such a module through one it does use, without using any of its
+ * schemas (the insights routes reach the filter schema through the recompute's auto-tags), builds none of them.
+ */
+const SCHEMA_MODULE = /\.schema\.ts$/;
+
 const sideEffectFree: Plugin = {
   name: 'clientela-side-effect-free',
   setup(b) {
+    b.onResolve({ filter: SCHEMA_MODULE }, async ({ path: p, kind, importer, resolveDir, pluginData }) => {
+      if ((pluginData as { again?: boolean } | undefined)?.again) return undefined;
+      const resolved = await b.resolve(p, { kind, importer, resolveDir, pluginData: { again: true } });
+      return resolved.errors.length ? { errors: resolved.errors } : { path: resolved.path, external: resolved.external, sideEffects: false };
+    });
     // `@scope/*`: every package of the scope (the @stdlib math functions are one CommonJS package each).
     const filter = new RegExp(`^(${SIDE_EFFECT_FREE.map((p) => p.replace(/[/.-]/g, '\\$&').replace('*', '[^/]+')).join('|')})(/|$)`);
     b.onResolve({ filter }, async ({ path: p, kind, importer, resolveDir, pluginData }) => {

@@ -1,8 +1,8 @@
 import { monotonicFactory } from 'ulid';
-import * as z from 'zod';
 import { type AuditEntry, type AuditStore } from './audit.ports.ts';
 
 export type { AuditEntry, AuditStore } from './audit.ports.ts';
+import type { AuditQuery } from './audit.schema.ts';
 
 /** Monotonic within a process: two entries in the same millisecond keep their order in the log. */
 const ulid = monotonicFactory();
@@ -41,19 +41,7 @@ export async function recordAudit(store: AuditStore, r: AuditRecord): Promise<Au
   return entry;
 }
 
-export const AuditEntrySchema = z.object({
-  id: z.string(),
-  at: z.string(),
-  actor: z.string(),
-  action: z.string(),
-  target: z.string().optional(),
-  detail: z.string().optional(),
-});
-export const AuditQuerySchema = z
-  .object({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().min(1).max(2000).optional() })
-  .strict();
-
 /** `GET /v1/audit`: the tenant's audit log, newest first. */
-export async function listAudit(store: AuditStore, tenantId: string, query: z.infer<typeof AuditQuerySchema>) {
+export async function listAudit(store: AuditStore, tenantId: string, query: AuditQuery) {
   return await store.list(tenantId, query.limit, query.cursor);
 }

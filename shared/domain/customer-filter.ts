@@ -1,9 +1,11 @@
-import * as z from 'zod';
-import { ConsentStatusSchema, type Customer } from './customer.schema.ts';
+import type { Customer } from './customer.schema.ts';
+import type { Filter } from './customer-filter.schema.ts';
 import { fold, searchText } from './search-text.ts';
 
 export { searchText } from './search-text.ts';
-import { RFM_GROUPS } from './rfm-groups.ts';
+export type { Filter, ListQuery } from './customer-filter.schema.ts';
+export { LIST_FIELDS, MAX_FILTER_VALUES } from './filter-fields.ts';
+import { LIST_FIELDS, MAX_FILTER_VALUES } from './filter-fields.ts';
 
 /** The part of a card's `insights` filters read. */
 interface CardInsights {
@@ -12,96 +14,6 @@ interface CardInsights {
   pAlive?: number;
   clv12m?: number;
   bought?: string[];
-}
-
-/**
- * How many values a filter may name: in one list field, and in all its list fields together. Each value
- * becomes a comparison in the DynamoDB FilterExpression, which is refused over 4 KB (and an IN over 100
- * operands); at this bound the longest expression (100 languages, every other field set) stays near 3.7 KB.
- */
-export const MAX_FILTER_VALUES = 100;
-/** The list fields of a filter (comma-separated in a query string). */
-export const LIST_FIELDS = ['language', 'consent', 'tags', 'anyTags', 'gender', 'city', 'country', 'rfmGroup', 'bought'] as const;
-
-/**
- * The one filter language shared by the customer list, saved segments and exports.
- * JSON form here; `parseListQuery` reads the same fields from a query string. A list keeps each value once.
- */
-const list = <T extends z.ZodTypeAny>(item: T) =>
-  z
-    // An empty list (`city=`, `{"bought": []}`) names no value to match: a 400 here, not an `IN ()` DynamoDB refuses.
-    .union([item, z.array(item).min(1, 'give at least one value').max(MAX_FILTER_VALUES, `at most ${MAX_FILTER_VALUES} values`)], {
-      // A union only says "Invalid input": for a list, say what is wrong with it (too many values, none).
-      error: (iss) => (iss.code === 'invalid_union' && Array.isArray(iss.input) ? (iss as unknown as { errors: { message: string }[][] }).errors[1]?.[0]?.message : undefined),
-    })
-    .transform((v) => [...new Set(Array.isArray(v) ? v : [v])] as z.infer<T>[]);
-
-/** An ISO date (inclusive, in the tenant's time zone) or a duration back from now such as `P90D`. */
-export const DateBoundSchema = z
-  .string()
-  .refine((s) => /^(\d{4}-\d{2}-\d{2}|P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?)$/.test(s) && s !== 'P', { message: 'must be a date YYYY-MM-DD or a duration back from today like P90D', abort: true })
-  .refine((s) => s.startsWith('P') || !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'is not a real date');
-
-const nonNegInt = z.coerce.number().int().min(0);
-
-export const FilterSchema = z
-  .object({
-    language: list(z.string().min(1).max(35)),
-    consent: list(ConsentStatusSchema),
-    tags: list(z.string().min(1).max(50)),
-    anyTags: list(z.string().min(1).max(50)),
-    firstContactFrom: DateBoundSchema,
-    firstContactTo: DateBoundSchema,
-    lastContactFrom: DateBoundSchema,
-    lastContactTo: DateBoundSchema,
-    minSpent: nonNegInt,
-    maxSpent: nonNegInt,
-    minVisits: nonNegInt,
-    maxVisits: nonNegInt,
-    /** No-shows on the card's stats (e.g. an automatic `No-show` tag from the first one). */
-    minNoShows: nonNegInt,
-    q: z.string().trim().min(1).max(100),
-    gender: list(z.string().min(1).max(35)),
-    city: list(z.string().min(1).max(100)),
-    postalCode: z.string().min(1).max(20),
-    country: list(z.string().min(1).max(35)),
-    minAge: z.coerce.number().int().min(0).max(150),
-    maxAge: z.coerce.number().int().min(0).max(150),
-    birthMonth: z.coerce.number().int().min(1).max(12),
-    // ---- insights (issue 13): read from the card's `insights` (customers without them match none) ----
-    rfmGroup: list(z.enum(RFM_GROUPS)),
-    atRisk: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]),
-    minPAlive: z.coerce.number().min(0).max(1),
-    maxPAlive: z.coerce.number().min(0).max(1),
-    minClv: nonNegInt,
-    maxClv: nonNegInt,
-    /** Bought any of these SKUs (issue 14; as of the last recompute). */
-    bought: list(z.string().trim().min(1).max(100)),
-  })
-  .partial()
-  .strict();
-export type Filter = z.infer<typeof FilterSchema>;
-
-export const SORT_FIELDS = ['firstContactAt', 'lastContactAt', 'lastName', 'totalSpent'] as const;
-
-export const ListQuerySchema = FilterSchema.extend({
-  sort: z.enum(SORT_FIELDS).default('firstContactAt'),
-  order: z.enum(['asc', 'desc']).default('desc'),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(4000).optional(),
-}).strict();
-export type ListQuery = z.infer<typeof ListQuerySchema>;
-
-const LIST_FIELD_SET = new Set<string>(LIST_FIELDS);
-
-/** Query-string form: lists are comma-separated. */
-export function queryToObject(query: Record<string, string | undefined>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(query)) {
-    if (v === undefined) continue;
-    out[k] = LIST_FIELD_SET.has(k) ? v.split(',').map((s) => s.trim()).filter(Boolean) : v;
-  }
-  return out;
 }
 
 /**

@@ -4,7 +4,7 @@ import { generateKey, withScope, type ApiKeyRecord, type KeyKind, type KeyScope 
 import { newTenant, settingsView, type Tenant } from './tenant.ts';
 import type { SettingsPatch } from './tenant.schema.ts';
 import { ConflictError, NotFoundError, ValidationError, invalid } from './errors.ts';
-import type { FilterSchema } from './customer-filter.ts';
+import type { FilterSchema } from './customer-filter.schema.ts';
 import { isFairUseLimit, type FairUseLimit, type FairUseOverride, type TrafficClass } from './rate-limit.ts';
 
 const now = () => new Date().toISOString();
@@ -44,7 +44,7 @@ function later(prev: string): string {
 export async function updateSettings(store: TenantStore, id: string, patch: SettingsPatch) {
   // Loaded here, not imported: every function that uses this module (key checks, tags, keys, imports,
   // erasure) would otherwise build the filter and customer schemas at start-up for nothing.
-  const filterSchema = patch.autoTags ? (await import('./customer-filter.ts')).FilterSchema : undefined;
+  const filterSchema = patch.autoTags ? (await import('./customer-filter.schema.ts')).FilterSchema : undefined;
   let changed: string[] = [];
   const tenant = await changeTenant(store, id, (t) => {
     if (patch.autoTags) patch = { ...patch, autoTags: checkAutoTags(patch.autoTags, t.tags, filterSchema!) };

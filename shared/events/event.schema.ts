@@ -154,7 +154,3 @@ export const EventAnswerSchema = z.object({
 /** A publishable key's answer (202): the same whatever happened, so it reveals nothing about the list. */
 export const AcceptedAnswerSchema = z.object({ accepted: z.literal(true) });
 export type EventAnswer = z.infer<typeof EventAnswerSchema>;
-
-export const HistoryQuerySchema = z
-  .object({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().min(1).max(2000).optional() })
-  .strict();

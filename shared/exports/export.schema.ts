@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { FilterSchema, type Filter, type ResolvedFilter } from '../domain/customer-filter.ts';
+import type { Filter, ResolvedFilter } from '../domain/customer-filter.ts';
+import { FilterSchema } from '../domain/customer-filter.schema.ts';
 import { ALL_ATTRIBUTES, COLUMN_NAMES, INSIGHT_COLUMNS, type ExportColumn, type HeaderLanguage } from './export-format.ts';
 
 /** `POST /v1/exports`: a saved segment or a filter (`{}` exports everyone), and how to write the file. */
@@ -87,8 +88,3 @@ export const ExportViewSchema = z.object({
   expiresAt: z.string().optional().describe('when the link stops working'),
   fileExpiresAt: z.string().nullable(),
 });
-
-/** `GET /v1/exports/{id}?expiresIn=`: link validity in seconds, 1 hour by default, at most 7 days. */
-export const ExportLinkQuerySchema = z
-  .object({ expiresIn: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(3600) })
-  .strict();

@@ -1,11 +1,11 @@
 import * as z from 'zod';
-import { CustomerSchema, HistoryEntrySchema } from '../domain/customer.schema.ts';
+import { CustomerSchema, HistoryEntrySchema } from '../domain/customer-card.schema.ts';
 import { ApiKeySchema } from '../domain/tenant.schema.ts';
-import { ImportViewSchema } from '../import/import-job.ts';
+import { ImportViewSchema } from '../import/import-job.schema.ts';
 import { SegmentSchema } from '../segments/segment.schema.ts';
 import { ExportViewSchema } from '../exports/export.schema.ts';
 import { ConsentEntrySchema } from '../privacy/consents.ts';
-import { AuditEntrySchema } from '../audit/audit.ts';
+import { AuditEntrySchema } from '../audit/audit.schema.ts';
 
 /**
  * Answer shapes that have no schema of their own beside their use case: lists, small answers, the problem

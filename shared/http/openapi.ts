@@ -2,15 +2,16 @@ import * as z from 'zod';
 import { OpenAPIRegistry, OpenApiGeneratorV31, zodToOpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { ROUTES, type ApiRoute, type ErrorStatus } from '../routes.ts';
 import { MAX_BODY_BYTES } from './limits.ts';
-import { ConsentSchema, CustomerCardSchema, CustomerFieldsSchema, CustomerSchema, HistoryEntrySchema, StatsSchema } from '../domain/customer.schema.ts';
-import { FilterSchema } from '../domain/customer-filter.ts';
+import { ConsentSchema, CustomerCardSchema, CustomerSchema, HistoryEntrySchema, StatsSchema } from '../domain/customer-card.schema.ts';
+import { CustomerFieldsSchema } from '../domain/customer-fields.schema.ts';
+import { FilterSchema } from '../domain/customer-filter.schema.ts';
 import { ApiKeySchema, SettingsPatchSchema, SettingsSchema } from '../domain/tenant.schema.ts';
-import { CreateImportSchema, CreatedImportSchema, ImportCountsSchema, ImportViewSchema } from '../import/import-job.ts';
+import { CreateImportSchema, CreatedImportSchema, ImportCountsSchema, ImportViewSchema } from '../import/import-job.schema.ts';
 import { SegmentInputSchema, SegmentSchema, SegmentWithCountSchema } from '../segments/segment.schema.ts';
 import { ExportRequestSchema, ExportViewSchema } from '../exports/export.schema.ts';
 import { EventAnswerSchema, EventRequestSchema, GuestBriefSchema } from '../events/event.schema.ts';
 import { ConsentEntrySchema } from '../privacy/consents.ts';
-import { AuditEntrySchema } from '../audit/audit.ts';
+import { AuditEntrySchema } from '../audit/audit.schema.ts';
 import * as api from './api-schemas.ts';
 
 /**

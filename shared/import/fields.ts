@@ -1,4 +1,4 @@
-// The import API's schemas (./import-job.ts) name the fields without loading the header recogniser (./columns.ts).
+// The import API's schemas (./import-job.schema.ts) name the fields without loading the header recogniser (./columns.ts).
 
 /** What a CSV column can feed. `fullName` is split into first and last name; `mobile` is a phone;
  * `totalSpentMinor` is an amount already in minor units (clientela's own exports). */

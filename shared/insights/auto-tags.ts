@@ -5,8 +5,9 @@
  * claimed. A card holds at most 9 tags: a rule that would add a tenth is skipped (the card is left as is).
  * Pure; called by capture before each write and by the recompute for each card it updates.
  */
-import { MAX_TAGS_PER_CUSTOMER as MAX_TAGS } from '../domain/tenant.schema.ts';
-import { FilterSchema, matchesFilter, resolveFilter, type Filter } from '../domain/customer-filter.ts';
+import { MAX_TAGS_PER_CUSTOMER as MAX_TAGS } from '../domain/tenant.ts';
+import { matchesFilter, resolveFilter, type Filter } from '../domain/customer-filter.ts';
+import { FilterSchema } from '../domain/customer-filter.schema.ts';
 import type { Customer } from '../domain/customer.schema.ts';
 
 export interface AutoTagRule {

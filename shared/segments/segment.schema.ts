@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { FilterSchema, ListQuerySchema } from '../domain/customer-filter.ts';
+import { FilterSchema, ListQuerySchema } from '../domain/customer-filter.schema.ts';
 
 /**
  * A saved segment: a name and a filter in the one filter language. Relative dates (`P90D`) are stored as
@@ -29,13 +29,6 @@ export const SegmentWithCountSchema = SegmentSchema.extend({
 
 /** `GET /v1/segments/{id}`: `refresh=true` counts the members now instead of answering a recent count. */
 export const SegmentGetQuerySchema = z.object({ refresh: z.enum(['true', 'false']).optional() }).strict();
-
-export const PageQuerySchema = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(100).default(50),
-    cursor: z.string().max(2000).optional(),
-  })
-  .strict();
 
 /** `GET /v1/segments/{id}/customers`: the customer list's sort and paging parameters (the filter is the segment's). */
 export const SegmentMembersQuerySchema = ListQuerySchema.pick({ sort: true, order: true, limit: true, cursor: true }).strict();

@@ -41,6 +41,19 @@ describe('validation answers', () => {
   });
 });
 
+describe('numbers in the query string', () => {
+  it('an empty one (`?minSpent=`) is a 400 problem naming the field, not a filter on 0', async () => {
+    for (const url of ['/v1/customers?minSpent=', '/v1/customers?maxVisits=&limit=5', '/v1/customers?minAge=%20']) {
+      const res = await call('GET', url, { key: sk });
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toBe('application/problem+json');
+      const field = /[?&](\w+)=(&|%20|$)/.exec(url)![1];
+      expect(res.body.errors).toEqual([{ path: field, message: 'must be a number, not empty' }]);
+    }
+    expect((await call('GET', '/v1/customers?minSpent=0&limit=5', { key: sk })).status).toBe(200);
+  });
+});
+
 describe('cursors', () => {
   it('a cursor of another tenant, another list, altered or garbage is a 400 naming cursor, never a 500', async () => {
     const { stores } = await import('../../shared/http/stores.ts');

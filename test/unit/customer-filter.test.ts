@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FilterSchema, ListQuerySchema, matchesFilter, queryToObject, resolveFilter, startOfLocalDay } from '../../shared/domain/customer-filter.ts';
+import { matchesFilter, resolveFilter, startOfLocalDay } from '../../shared/domain/customer-filter.ts';
+import { FilterSchema, ListQuerySchema, queryToObject } from '../../shared/domain/customer-filter.schema.ts';
 import type { Customer } from '../../shared/domain/customer.schema.ts';
 import { emptyStats } from '../../shared/domain/customer.schema.ts';
 
@@ -36,6 +37,19 @@ describe('filter language', () => {
 
   it('refuses unknown filter fields instead of ignoring them', () => {
     expect(ListQuerySchema.safeParse({ colour: 'red' }).success).toBe(false);
+  });
+
+  it('refuses an empty or blank number (`?minSpent=`) naming the field, instead of reading it as 0', () => {
+    for (const field of ['minSpent', 'maxVisits', 'minAge', 'birthMonth', 'minPAlive', 'minClv', 'limit']) {
+      for (const value of ['', '  ']) {
+        const parsed = ListQuerySchema.safeParse(queryToObject({ [field]: value }));
+        expect(parsed.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([[field, 'must be a number, not empty']]);
+      }
+    }
+    // The same in a JSON filter (segments, exports); numbers given as numbers or numeric strings still work.
+    expect(FilterSchema.safeParse({ minSpent: '' }).success).toBe(false);
+    expect(ListQuerySchema.parse(queryToObject({ minSpent: '0', maxSpent: '100', minPAlive: '0.5' }))).toMatchObject({ minSpent: 0, maxSpent: 100, minPAlive: 0.5 });
+    expect(FilterSchema.parse({ minSpent: 0, maxAge: 40 })).toEqual({ minSpent: 0, maxAge: 40 });
   });
 
   it('makes date bounds inclusive days in the tenant time zone', () => {

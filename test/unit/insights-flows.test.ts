@@ -20,7 +20,8 @@ import {
 } from '../../shared/insights/flows.ts';
 import { applyAutoTags } from '../../shared/insights/auto-tags.ts';
 import { blankCustomer, type Customer } from '../../shared/domain/customer.schema.ts';
-import { matchesFilter, FilterSchema, resolveFilter, queryToObject } from '../../shared/domain/customer-filter.ts';
+import { matchesFilter, resolveFilter } from '../../shared/domain/customer-filter.ts';
+import { FilterSchema, queryToObject } from '../../shared/domain/customer-filter.schema.ts';
 
 const TZ = 'Europe/Rome';
 const ev = (type: string, occurredAt: string, data: Record<string, unknown>, id = `${type}-${occurredAt}`) =>

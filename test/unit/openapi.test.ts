@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../shared/http/openapi.ts';
 import { ROUTES } from '../../shared/routes.ts';
-import { CreateCustomerSchema, UpdateCustomerSchema } from '../../shared/domain/customer.schema.ts';
+import { CreateCustomerSchema, UpdateCustomerSchema } from '../../shared/domain/customer-fields.schema.ts';
 import { call } from '../helpers/invoke.ts';
 import { REPO_ROOT } from '../../infra/paths.ts';
 

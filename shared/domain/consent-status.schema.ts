@@ -1,0 +1,5 @@
+import * as z from 'zod';
+
+/** Consent states of the card. `pending` awaits a double opt-in confirmation. */
+export const ConsentStatusSchema = z.enum(['granted', 'denied', 'pending', 'unknown']);
+export type ConsentStatus = z.infer<typeof ConsentStatusSchema>;

@@ -1,0 +1,114 @@
+import * as z from 'zod';
+import { ConsentStatusSchema } from './consent-status.schema.ts';
+import { RFM_GROUPS } from './rfm-groups.ts';
+import { LIST_FIELDS, MAX_FILTER_VALUES } from './filter-fields.ts';
+
+/*
+ * The filter's schemas, apart from its meaning (customer-filter.ts): a function that resolves or matches a
+ * filter (every card write checks segment and auto-tag rules) does not build them; the routes that take a
+ * filter (list, segments, exports, settings' auto-tags) do.
+ */
+
+/**
+ * The one filter language shared by the customer list, saved segments and exports.
+ * JSON form here; `parseListQuery` reads the same fields from a query string. A list keeps each value once.
+ */
+const list = <T extends z.ZodTypeAny>(item: T) =>
+  z
+    // An empty list (`city=`, `{"bought": []}`) names no value to match: a 400 here, not an `IN ()` DynamoDB refuses.
+    .union([item, z.array(item).check(z.minLength(1, 'give at least one value'), z.maxLength(MAX_FILTER_VALUES, `at most ${MAX_FILTER_VALUES} values`))], {
+      // A union only says "Invalid input": for a list, say what is wrong with it (too many values, none).
+      error: (iss) => (iss.code === 'invalid_union' && Array.isArray(iss.input) ? (iss as unknown as { errors: { message: string }[][] }).errors[1]?.[0]?.message : undefined),
+    })
+    .transform((v) => [...new Set(Array.isArray(v) ? v : [v])] as z.infer<T>[]);
+
+/** An ISO date (inclusive, in the tenant's time zone) or a duration back from now such as `P90D`. */
+export const DateBoundSchema = z
+  .string()
+  .refine((s) => /^(\d{4}-\d{2}-\d{2}|P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?)$/.test(s) && s !== 'P', { message: 'must be a date YYYY-MM-DD or a duration back from today like P90D', abort: true })
+  .refine((s) => s.startsWith('P') || !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'is not a real date');
+
+/**
+ * A number, given in a query string (`minSpent=100`) or in JSON. Coercion alone reads an empty or blank
+ * string as 0 (`Number('')`), so `?minSpent=` matched every customer instead of being refused: a blank value
+ * is a 400 naming the field (the contract gives an empty parameter no meaning; an absent one is left out).
+ */
+const number = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v, ctx) => {
+    if (typeof v !== 'string' || v.trim()) return v;
+    ctx.addIssue({ code: 'custom', message: 'must be a number, not empty', input: v });
+    return z.NEVER;
+  }, schema);
+
+/*
+ * Every function that takes a filter builds this schema at its cold start, so it is written to build few
+ * schema objects: each `.min()`, `.max()`, `.int()` is a copy of the schema, where one `.check()` with the same
+ * checks (the same messages) is one; fields that read alike share one schema.
+ */
+const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
+const nonNegInt = number(z.coerce.number().check(z.int(), z.gte(0)));
+const age = number(z.coerce.number().check(z.int(), z.gte(0), z.lte(150)));
+const probability = number(z.coerce.number().check(z.gte(0), z.lte(1)));
+const shortList = list(text(1, 35));
+const tagList = list(text(1, 50));
+
+export const FilterSchema = z
+  .object({
+    language: shortList,
+    consent: list(ConsentStatusSchema),
+    tags: tagList,
+    anyTags: tagList,
+    firstContactFrom: DateBoundSchema,
+    firstContactTo: DateBoundSchema,
+    lastContactFrom: DateBoundSchema,
+    lastContactTo: DateBoundSchema,
+    minSpent: nonNegInt,
+    maxSpent: nonNegInt,
+    minVisits: nonNegInt,
+    maxVisits: nonNegInt,
+    /** No-shows on the card's stats (e.g. an automatic `No-show` tag from the first one). */
+    minNoShows: nonNegInt,
+    q: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
+    gender: shortList,
+    city: list(text(1, 100)),
+    postalCode: text(1, 20),
+    country: shortList,
+    minAge: age,
+    maxAge: age,
+    birthMonth: number(z.coerce.number().check(z.int(), z.gte(1), z.lte(12))),
+    // ---- insights (issue 13): read from the card's `insights` (customers without them match none) ----
+    rfmGroup: list(z.enum(RFM_GROUPS)),
+    atRisk: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]),
+    minPAlive: probability,
+    maxPAlive: probability,
+    minClv: nonNegInt,
+    maxClv: nonNegInt,
+    /** Bought any of these SKUs (issue 14; as of the last recompute). */
+    bought: list(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
+  })
+  .partial()
+  .strict();
+export type Filter = z.infer<typeof FilterSchema>;
+
+export const SORT_FIELDS = ['firstContactAt', 'lastContactAt', 'lastName', 'totalSpent'] as const;
+
+export const ListQuerySchema = FilterSchema.extend({
+  sort: z.enum(SORT_FIELDS).default('firstContactAt'),
+  order: z.enum(['asc', 'desc']).default('desc'),
+  limit: number(z.coerce.number().check(z.int(), z.gte(1), z.lte(100))).default(50),
+  cursor: z.string().check(z.maxLength(4000)).optional(),
+}).strict();
+export type ListQuery = z.infer<typeof ListQuerySchema>;
+
+const LIST_FIELD_SET = new Set<string>(LIST_FIELDS);
+
+/** Query-string form: lists are comma-separated. */
+export function queryToObject(query: Record<string, string | undefined>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined) continue;
+    out[k] = LIST_FIELD_SET.has(k) ? v.split(',').map((s) => s.trim()).filter(Boolean) : v;
+  }
+  return out;
+}
+
