@@ -179,16 +179,19 @@ export class Lexicon {
     return n;
   }
 
-  /** Called between texts: starts again empty if full. Answers whether it did. */
-  bound(): boolean {
-    if (this.size < this.capacity) return false;
+  /** Whether it holds `capacity` entries: then, between texts, its holders read what they need and `clear()`. */
+  full(): boolean {
+    return this.size >= this.capacity;
+  }
+
+  /** Starts again empty: entry and fold numbers of before mean nothing. */
+  clear(): void {
     this.size = 0;
     this.words = [];
     this.slots = new Int32Array(2048).fill(-1);
     this.foldNumbers.clear();
     this.foldCount = 0;
     this.generation++;
-    return true;
   }
 
   /** Reads a text of language number `language` into `tokens`; answers how many. */

@@ -163,7 +163,7 @@ const SHARED_LEXICON = new Lexicon(100_000);
 export function extractTerms(text: string, language: string, names: ReadonlySet<string> = NO_NAMES): Map<string, string> {
   const keyOf = termKeyer(language);
   const lexicon = SHARED_LEXICON;
-  lexicon.bound();
+  if (lexicon.full()) lexicon.clear();
   const n = lexicon.tokenise(text, lexicon.language(language));
   const tokens = lexicon.tokens;
   const out = new Map<string, string>();
@@ -372,8 +372,12 @@ export class KeywordCounter {
   private writerLog = new Int32Array(1 << 16);
   private writerLogLength = 0;
   private compactAt = COMPACT_FROM;
-  /** The only surface form seen so far, or the tally of them (per text, like the counts). */
-  private forms: (string | Forms)[] = [];
+  /**
+   * The term's surface forms: null while it has one, held as lexicon entries (FORM_FIRST, FORM_SECOND: no
+   * string is built for a phrase seen once, most of them); that one as a string once the lexicon started
+   * again; or the tally of them (per text, like the counts).
+   */
+  private forms: (string | Forms | null)[] = [];
   // The text being read:
   private textNumber = 0;
   private current = false;
@@ -416,7 +420,10 @@ export class KeywordCounter {
     } else this.previousTexts++;
     this.textNumber++;
     const lexicon = this.lexicon;
-    if (lexicon.bound()) this.forgetEntries();
+    if (lexicon.full()) {
+      this.forgetEntries();
+      lexicon.clear();
+    }
     const name = given ?? this.options.defaultLanguage;
     if (name !== this.lastLanguage) {
       this.lastLanguage = name;
@@ -477,14 +484,23 @@ export class KeywordCounter {
     for (const f of writer.folds) this.nameStamps[f] = this.textNumber;
   }
 
-  /** The lexicon started again: its entry and fold numbers mean nothing any more. */
+  /** The lexicon is about to start again: forms held as entry numbers become strings, and entry numbers go. */
   private forgetEntries(): void {
+    for (let id = 0; id < this.size; id++) {
+      const forms = this.forms[id];
+      if (forms === null) {
+        this.forms[id] = this.formOf(this.hot[id * HOT + FORM_FIRST]!, this.hot[id * HOT + FORM_SECOND]!);
+        this.hot[id * HOT + FORM_FIRST] = this.hot[id * HOT + FORM_SECOND] = STALE;
+      } else if (typeof forms !== 'string') forms.stale();
+    }
     this.entryTerms.fill(UNRESOLVED);
     this.nameStamps.fill(0);
-    for (let id = 0; id < this.size; id++) {
-      if (this.hot[id * HOT + FORM_FIRST] === TALLIED) (this.forms[id] as Forms).stale();
-      else this.hot[id * HOT + FORM_FIRST] = this.hot[id * HOT + FORM_SECOND] = STALE;
-    }
+  }
+
+  /** The surface form of entries (a, b) (b −1 for a word). */
+  private formOf(a: number, b: number): string {
+    const words = this.lexicon.words;
+    return b < 0 ? words[a]! : `${words[a]!} ${words[b]!}`;
   }
 
   /** The term number of a lexicon entry's word (made if new), by its stem. */
@@ -493,7 +509,7 @@ export class KeywordCounter {
     const key = this.keyers[language]!(word);
     let id = this.words.get(key);
     if (id === undefined) {
-      id = this.newTerm(word, -1, -1, e, -1);
+      id = this.newTerm(-1, -1, e, -1);
       this.words.set(key, id);
     }
     this.entryTerms[e] = id;
@@ -507,8 +523,7 @@ export class KeywordCounter {
       const at = slot * PHRASE_SLOT;
       const id = slots[at + 2]!;
       if (id === -1) {
-        const words = this.lexicon.words;
-        const made = this.newTerm(`${words[ea]!} ${words[eb]!}`, a, b, ea, eb);
+        const made = this.newTerm(a, b, ea, eb);
         slots[at] = a;
         slots[at + 1] = b;
         slots[at + 2] = made;
@@ -540,8 +555,8 @@ export class KeywordCounter {
     this.phraseSlots = slots;
   }
 
-  /** A new term, not counted yet (its form counts as seen once, by the first count). */
-  private newTerm(form: string, a: number, b: number, ea: number, eb: number): number {
+  /** A new term, not counted yet, first seen as entries (ea, eb) (its form counts as seen once, by the first count). */
+  private newTerm(a: number, b: number, ea: number, eb: number): number {
     const id = this.size++;
     if (id === this.first.length) {
       const size = id * 2;
@@ -557,7 +572,7 @@ export class KeywordCounter {
     this.hot[id * HOT + PREVIOUS] = 0;
     this.hot[id * HOT + LAST_CUSTOMER] = -1;
     this.hot[id * HOT + LAST_TEXT] = 0;
-    this.forms[id] = form;
+    this.forms[id] = null;
     return id;
   }
 
@@ -574,17 +589,21 @@ export class KeywordCounter {
     const wa = words[ea]!;
     const wb = eb < 0 ? null : words[eb]!;
     const forms = this.forms[id]!;
-    if (typeof forms !== 'string') {
+    if (forms !== null && typeof forms !== 'string') {
       forms.tally(ea, eb, wa, wb);
       return;
     }
-    if (this.hot[id * HOT + FORM_FIRST] === STALE && sameForm(forms, wa, wb)) {
+    if (forms !== null && sameForm(forms, wa, wb)) {
+      // Its only form, last held as a string (the lexicon started again since): held as entries again.
+      this.forms[id] = null;
       this.hot[id * HOT + FORM_FIRST] = ea;
       this.hot[id * HOT + FORM_SECOND] = eb;
       return;
     }
+    const first = this.hot[id * HOT + FORM_FIRST]!;
+    const second = this.hot[id * HOT + FORM_SECOND]!;
     const tally = new Forms();
-    tally.add(forms, this.hot[id * HOT + COUNT]! + this.hot[id * HOT + PREVIOUS]!, this.hot[id * HOT + FORM_FIRST]!, this.hot[id * HOT + FORM_SECOND]!);
+    tally.add(forms ?? this.formOf(first, second), this.hot[id * HOT + COUNT]! + this.hot[id * HOT + PREVIOUS]!, first, second);
     tally.tally(ea, eb, wa, wb);
     this.forms[id] = tally;
     this.hot[id * HOT + FORM_FIRST] = this.hot[id * HOT + FORM_SECOND] = TALLIED;
@@ -666,7 +685,7 @@ export class KeywordCounter {
     const first = new Int32Array(capacity);
     const second = new Int32Array(capacity);
     const hot = new Int32Array(capacity * HOT);
-    const forms: (string | Forms)[] = [];
+    const forms: (string | Forms | null)[] = [];
     let size = 0;
     let phrases = 0;
     for (let id = 0; id < this.size; id++) {
@@ -738,21 +757,70 @@ export class KeywordCounter {
     return customers;
   }
 
+  /** The form a term is shown in: its most frequent. */
+  private shownForm(id: number): string {
+    const forms = this.forms[id]!;
+    if (forms === null) return this.formOf(this.hot[id * HOT + FORM_FIRST]!, this.hot[id * HOT + FORM_SECOND]!);
+    return typeof forms === 'string' ? forms : forms.shown();
+  }
+
   report(): KeywordReport {
     const { minCount, minCustomers } = this.options;
     const hot = this.hot;
     // Group by the form shown: one group per stem, except stems of different languages that look alike.
-    // A group is its first term (by form) and a chain through `nextInGroup`.
-    const heads = new Map<string, number>();
+    // A group is its first term and a chain through `nextInGroup`. Forms are compared as numbers: each word
+    // shown gets a number (whatever its language), a form is one number or two (a phrase), and the table is
+    // keyed by them, so no string is built for a term that is not listed.
+    const plain = new Map<string, number>();
+    const plainOf = (word: string) => {
+      let n = plain.get(word);
+      if (n === undefined) plain.set(word, (n = plain.size));
+      return n;
+    };
+    const byEntry = new Int32Array(this.lexicon.size).fill(-1);
+    const words = this.lexicon.words;
+    const entryPlain = (e: number) => {
+      let n = byEntry[e]!;
+      if (n < 0) byEntry[e] = n = plainOf(words[e]!);
+      return n;
+    };
+    let capacity = 1024;
+    while (capacity < this.size * 2) capacity *= 2;
+    const mask = capacity - 1;
+    const table = new Int32Array(capacity * 3).fill(-1);
     const nextInGroup = new Int32Array(this.size).fill(-1);
+    const heads: number[] = [];
     for (let id = 0; id < this.size; id++) {
       const forms = this.forms[id]!;
-      const term = typeof forms === 'string' ? forms : forms.shown();
-      const head = heads.get(term);
-      if (head === undefined) heads.set(term, id);
-      else {
-        nextInGroup[id] = nextInGroup[head]!;
-        nextInGroup[head] = id;
+      let ka: number;
+      let kb = -1;
+      if (forms === null) {
+        ka = entryPlain(hot[id * HOT + FORM_FIRST]!);
+        const b = hot[id * HOT + FORM_SECOND]!;
+        if (b >= 0) kb = entryPlain(b);
+      } else {
+        const shown = typeof forms === 'string' ? forms : forms.shown();
+        const space = shown.indexOf(' ');
+        if (space < 0) ka = plainOf(shown);
+        else {
+          ka = plainOf(shown.slice(0, space));
+          kb = plainOf(shown.slice(space + 1));
+        }
+      }
+      for (let slot = pairHash(ka, kb) & mask; ; slot = (slot + 1) & mask) {
+        const head = table[slot * 3 + 2]!;
+        if (head === -1) {
+          table[slot * 3] = ka;
+          table[slot * 3 + 1] = kb;
+          table[slot * 3 + 2] = id;
+          heads.push(id);
+          break;
+        }
+        if (table[slot * 3] === ka && table[slot * 3 + 1] === kb) {
+          nextInGroup[id] = nextInGroup[head]!;
+          nextInGroup[head] = id;
+          break;
+        }
       }
     }
     // The groups in enough texts, numbered; then their customers, from the writer log of their terms only.
@@ -760,7 +828,7 @@ export class KeywordCounter {
     const terms: string[] = [];
     const counts: number[] = [];
     const previousCounts: number[] = [];
-    for (const [term, head] of heads) {
+    for (const head of heads) {
       let count = 0;
       let previousCount = 0;
       for (let id = head; id >= 0; id = nextInGroup[id]!) {
@@ -769,7 +837,7 @@ export class KeywordCounter {
       }
       if (count < minCount) continue;
       for (let id = head; id >= 0; id = nextInGroup[id]!) groupOf[id] = terms.length;
-      terms.push(term);
+      terms.push(this.shownForm(head));
       counts.push(count);
       previousCounts.push(previousCount);
     }
