@@ -236,6 +236,9 @@ const PREVIOUS = 2;
 const LAST_CUSTOMER = 3;
 const FORM_FIRST = 4;
 const FORM_SECOND = 5;
+/** A word's rank: the how-manyth word term it is (phrases of the first DENSE words have a direct table). */
+const RANK = 6;
+const DENSE = 256;
 
 /** A phrase table slot: its two word numbers and its term number (−1: empty), side by side (one cache line). */
 const PHRASE_SLOT = 3;
@@ -348,6 +351,13 @@ export class KeywordCounter {
   private words = new Map<string, number>();
   private phraseSlots = new Int32Array(4096 * PHRASE_SLOT).fill(-1);
   private phrases = 0;
+  /**
+   * Phrases of two of the first DENSE words (by rank, the frequent ones arrive first): their term number at
+   * rankA × DENSE + rankB, −1 if not looked up yet. A 256 KB table that stays in cache, for the phrases most
+   * texts hold, instead of a probe into the large phrase table.
+   */
+  private densePhrases = new Int32Array(DENSE * DENSE).fill(-1);
+  private wordRanks = 0;
   // Per term number:
   /** A phrase's two word numbers (−1 for a word). */
   private first = new Int32Array(1024);
@@ -455,7 +465,16 @@ export class KeywordCounter {
       let id = this.entryTerms[e]!;
       if (id === UNRESOLVED) id = this.resolve(e, language);
       this.seen(id, e, -1);
-      if (previous >= 0 && previous !== id) this.phrase(previous, id, previousEntry, e);
+      if (previous >= 0 && previous !== id) {
+        const rankA = this.hot[previous * HOT + RANK]!;
+        const rankB = this.hot[id * HOT + RANK]!;
+        if ((rankA | rankB) < DENSE) {
+          const at = rankA * DENSE + rankB;
+          const phrase = this.densePhrases[at]!;
+          if (phrase >= 0) this.seen(phrase, previousEntry, e);
+          else this.densePhrases[at] = this.phrase(previous, id, previousEntry, e);
+        } else this.phrase(previous, id, previousEntry, e);
+      }
       previous = id;
       previousEntry = e;
     }
@@ -510,13 +529,15 @@ export class KeywordCounter {
     let id = this.words.get(key);
     if (id === undefined) {
       id = this.newTerm(-1, -1, e, -1);
+      this.hot[id * HOT + RANK] = this.wordRanks++;
       this.words.set(key, id);
     }
     this.entryTerms[e] = id;
     return id;
   }
 
-  private phrase(a: number, b: number, ea: number, eb: number): void {
+  /** Counts the phrase of words a, b seen as entries ea, eb (made if new); answers its term number. */
+  private phrase(a: number, b: number, ea: number, eb: number): number {
     const slots = this.phraseSlots;
     const mask = slots.length / PHRASE_SLOT - 1;
     for (let slot = pairHash(a, b) & mask; ; slot = (slot + 1) & mask) {
@@ -529,11 +550,11 @@ export class KeywordCounter {
         slots[at + 2] = made;
         this.countText(made);
         if (++this.phrases * 2 > mask + 1) this.rebuildPhraseSlots((mask + 1) * 2);
-        return;
+        return made;
       }
       if (slots[at] === a && slots[at + 1] === b) {
         this.seen(id, ea, eb);
-        return;
+        return id;
       }
     }
   }
@@ -572,6 +593,7 @@ export class KeywordCounter {
     this.hot[id * HOT + PREVIOUS] = 0;
     this.hot[id * HOT + LAST_CUSTOMER] = -1;
     this.hot[id * HOT + LAST_TEXT] = 0;
+    this.hot[id * HOT + RANK] = DENSE;
     this.forms[id] = null;
     return id;
   }
@@ -721,6 +743,7 @@ export class KeywordCounter {
     let slots = 4096;
     while (slots < phrases * 2) slots *= 2;
     this.rebuildPhraseSlots(slots);
+    this.densePhrases.fill(-1);
   }
 
   /**
