@@ -7,19 +7,25 @@ import { stopwords as italianStopwords } from '@orama/stopwords/italian';
  * characters and a probe of a typed table, not a string allocated, hashed and looked up in a Map per token
  * (that alone was about twice the time of reading the texts).
  *
- * Two ways through a text, with the same result:
- * - fast, for the usual text: one loop over the code units, lowering them through a table and hashing each
- *   token as it goes. It is taken only while the text is plainly free of what the careful way would change:
- *   no '@', no ':' before '/', no '.' before anything but a space or the end (so no email, URL or domain),
- *   fewer than 5 ASCII digits (so no phone number or digit run), and only code units whose NFC form and
- *   lower case are themselves or one unit, whatever their neighbours (below U+0300 but İ, and the general
- *   punctuation block but its two NFC singletons). At the first sign of anything else it gives up;
- * - careful: `redactPersonalData(text.normalize('NFC')).toLowerCase()`, then the same loop over that.
+ * Two ways through a text, with the same result (test/unit/keywords-reading.test.ts checks it against the
+ * rules written plainly):
+ * - fast, for the usual text: one loop over the code units, lowering them through a table and packing each
+ *   token's code units as it goes. It is taken only while the text is plainly free of what the careful way
+ *   would change: no '@', no ':' before '/', no '.' before anything but a space or the end (so no email,
+ *   URL or domain), no run of 5+ digits stuck to a word (a phone number standing apart changes nothing: its
+ *   digits make tokens left out anyway, and the redaction would leave a phrase break just the same), and
+ *   only code units whose NFC form and lower case are themselves or one unit, whatever their neighbours
+ *   (below U+0300 but İ, and the general punctuation block but its two NFC singletons). At the first sign of
+ *   anything else it gives up;
+ * - careful: `redactPersonalData(text)` (after NFC, and then the whole text in lower case, only if it holds
+ *   a code unit the fast way does not read), then the same loop over that.
  *
- * Lexicon entries are (language, lower-case word) with the word, whether it is left out everywhere (a stop
- * word, under 2 characters, a number), and its folded form's number (to compare it with a writer's name).
- * At most `size` entries (plus the words of one text): when full, it starts again empty and its generation
- * changes, so holders of entry numbers know to forget them.
+ * Lexicon entries are (language, lower-case word): the word, and side by side in one typed array its hash,
+ * its packed code units (a word of at most 12 code units below 256, most of them, is compared as three
+ * numbers; a longer one by its characters), its language and its folded form's number (to compare it with
+ * a writer's name), or LEFT_OUT for a word left out everywhere (a stop word, under 2 characters, a number).
+ * At most `capacity` entries (plus the words of one text): when full, its holder reads what it needs
+ * (keywords.ts turns forms held as entries into strings) and clears it; the generation changes.
  */
 
 /**
