@@ -174,12 +174,16 @@ export function extractTerms(text: string, language: string, names: ReadonlySet<
   if (lexicon.full()) lexicon.clear();
   const n = lexicon.tokenise(text, lexicon.language(language));
   const tokens = lexicon.tokens;
+  // The writer's name words (folded) as fold numbers: a word is theirs if its entry has one of them.
+  const own: number[] = [];
+  for (const word of names) own.push(lexicon.foldNumber(word));
   const out = new Map<string, string>();
   let prevKey: string | null = null;
   let prevWord = '';
   for (let k = 0; k < n; k++) {
     const e = tokens[k]!;
-    const word = e === NO_WORD || lexicon.entries[e * ENTRY + ENTRY_FOLD] === LEFT_OUT || (names.size > 0 && names.has(fold(lexicon.words[e]!))) ? null : lexicon.words[e]!;
+    const f = e === NO_WORD ? LEFT_OUT : lexicon.entries[e * ENTRY + ENTRY_FOLD]!;
+    const word = f === LEFT_OUT || own.includes(f) ? null : lexicon.words[e]!;
     const key = word === null ? null : keyOf(word);
     if (key !== null) {
       if (!out.has(key)) out.set(key, word!);
