@@ -219,9 +219,11 @@ function isoMillis(s: string): number {
   const hour = digitsAt(s, 11, 2);
   const minute = digitsAt(s, 14, 2);
   const second = digitsAt(s, 17, 2);
-  // Anything out of the plain ranges goes to Date.parse, which has its own rules for it.
-  if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 59)) return NaN;
-  return Date.UTC(digitsAt(s, 0, 4), month - 1, day, hour, minute, second, n === 24 ? digitsAt(s, 20, 3) : 0);
+  const year = digitsAt(s, 0, 4);
+  // Anything out of the plain ranges goes to Date.parse, which has its own rules for it (and Date.UTC reads
+  // years 0–99 as 1900–1999).
+  if (!(year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 59)) return NaN;
+  return Date.UTC(year, month - 1, day, hour, minute, second, n === 24 ? digitsAt(s, 20, 3) : 0);
 }
 
 function millis(value: string | number | Date, field: string): number {

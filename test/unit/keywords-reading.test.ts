@@ -148,3 +148,23 @@ describe('counting texts through the lexicon', () => {
     }
   });
 });
+
+describe('dates of texts', () => {
+  it('reads a text’s date as Date.parse does, in the stored form and any other', () => {
+    const from = Date.UTC(2026, 4, 8);
+    const to = Date.UTC(2026, 4, 15);
+    const at = ['2026-05-10T12:00:00Z', '2026-05-10T12:00:00.123Z', '2026-05-14T23:59:59.999Z', '2026-05-15T00:00:00.000Z', '2026-05-07T23:59:59Z', '2026-04-31T10:00:00Z', '2026-05-10', '2026-05-10T14:00:00+02:00', '0050-05-10T00:00:00Z'];
+    for (const a of at) {
+      const counter = new KeywordCounter({ from, to, minCount: 1, minCustomers: 1 });
+      counter.add({ customerId: 'c', at: a, text: 'pizza', language: 'it' });
+      const ms = Date.parse(a);
+      const report = counter.report();
+      expect([report.texts, report.previousTexts], a).toEqual([ms >= from && ms < to ? 1 : 0, ms >= from - (to - from) && ms < from ? 1 : 0]);
+    }
+    // Year 50, not 1950 (which Date.UTC would make of it).
+    const fifties = new KeywordCounter({ from: Date.UTC(1950, 4, 8), to: Date.UTC(1950, 4, 15) });
+    fifties.add({ customerId: 'c', at: '0050-05-10T00:00:00Z', text: 'pizza' });
+    expect(fifties.report().texts).toBe(0);
+    expect(() => new KeywordCounter({ from, to }).add({ customerId: 'c', at: '2026-13-01T00:00:00Z', text: 'pizza' })).toThrow(/date-time/);
+  });
+});
