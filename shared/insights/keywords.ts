@@ -1,9 +1,8 @@
 import { stemmer as stemEnglish } from '@orama/stemmers/english';
 import { stemmer as stemItalian } from '@orama/stemmers/italian';
-import { stopwords as englishStopwords } from '@orama/stopwords/english';
-import { stopwords as italianStopwords } from '@orama/stopwords/italian';
 import { invalid } from '../domain/errors.ts';
-import { byCodeUnits, mostFrequent, tallyForm, type FormTally } from './most-frequent.ts';
+import { ENTRY, ENTRY_FOLD, fold, grown, LEFT_OUT, Lexicon, NO_WORD, redactPersonalData } from './keyword-lexicon.ts';
+import { byCodeUnits, MAX_FORMS } from './most-frequent.ts';
 
 /**
  * The words and two-word phrases customers wrote (`GET /v1/insights/keywords`), for a period [from, to) and
@@ -35,14 +34,22 @@ import { byCodeUnits, mostFrequent, tallyForm, type FormTally } from './most-fre
  * then the term in code-unit order.
  *
  * Memory: one pass over the texts (streamed), nothing kept per text. Terms are numbered; per term a few
- * numbers in typed arrays (counts, the last text and customer), its surface form (a tally of at most 16
- * forms once it has two); who wrote which term in the period is one log of (term, customer) pairs, 8 bytes
- * a pair, compacted whenever it doubles (so at most about twice the distinct pairs, and never more than the
- * period's term occurrences). Customers are interned as numbers (one entry per customer who wrote
- * in the period). At most `maxTerms` (200,000) terms: past that, the terms seen in the fewest texts (1, then
- * 2, …) are pruned until half are left, and the report says `approximate: true` (a pruned term that comes
- * back is counted from zero; the frequent terms, the ones that can be listed, are pruned last). Caches:
- * stems at most 100,000 words per language, words → term numbers 100,000 per language, names 10,000.
+ * numbers in typed arrays (counts, the last text and customer, its form as lexicon entries), its surface
+ * form (a tally of at most 16 forms once it has two); who wrote which term in the period is one log of
+ * (term, customer) pairs, 8 bytes a pair, compacted whenever it doubles (so at most about twice the
+ * distinct pairs, and never more than the period's term occurrences). Customers are interned as numbers
+ * (one entry per customer who wrote in the period). At most `maxTerms` (200,000) terms: past that, the
+ * terms seen in the fewest texts (1, then 2, …) are pruned until half are left, and the report says
+ * `approximate: true` (a pruned term that comes back is counted from zero; the frequent terms, the ones
+ * that can be listed, are pruned last). Caches: stems at most 100,000 words per language, the lexicon
+ * (keyword-lexicon.ts: each distinct (language, word) read, with its term number) 200,000 entries plus one
+ * text's, names 10,000.
+ *
+ * Speed (issue 14: 100,000 messages in ≤ 3× the time of reading them): a text is read by one loop over its
+ * code units into lexicon entries (keyword-lexicon.ts: no string, regex or Map per token; the personal-data
+ * regexes and NFC only for a text that may need them), a word's term is an array read, a phrase of two
+ * frequent words a direct table read, and a term's form is compared as entry numbers. What is left is about
+ * one hash probe per token and the random access to each term's counters.
  */
 
 export interface CustomerText {
@@ -91,63 +98,10 @@ export interface KeywordReport {
 
 export const KEYWORD_DEFAULTS = { limit: 20, minCount: 3, minCustomers: 2, maxTerms: 200_000, defaultLanguage: 'it' } as const;
 
-/**
- * Beside the Snowball lists: the pieces left by splitting English contractions and Italian elisions, which
- * no stop list holds alone, and the participle of "essere" ("è stato"), which the Snowball list leaves out.
- */
-const EXTRA_STOPWORDS = ['re', 'll', 've', 'don', 'doesn', 'didn', 'isn', 'aren', 'wasn', 'weren', 'won', 'wouldn', 'couldn', 'shouldn', 'hasn', 'haven', 'hadn', 'mustn', 'shan', 'po', 'quest', 'quell', 'nient', 'stato', 'stata', 'stati'];
-const STOPWORDS = new Set([...italianStopwords, ...englishStopwords, ...EXTRA_STOPWORDS]);
-
 const STEMMERS: Record<string, (word: string) => string> = { it: stemItalian, en: stemEnglish };
 const STEM_CACHE_SIZE = 50_000;
-const MAX_TOKEN = 40;
 
-const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu;
-const URL_WITH_SCHEME = /(?:\b[a-z][a-z0-9+.-]*:\/\/|\bwww\.)[^\s<>"']+/giu;
-const BARE_DOMAIN = /\b[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.(?:com|it|net|org|eu|info|biz|io|co|uk|de|fr|es|ch|at|me|app|shop|store|online)\b(?:\/[^\s<>"']*)?/gu;
-const DOMAIN_HINT = /\.(?:com|it|net|org|eu|info|biz|io|co|uk|de|fr|es|ch|at|me|app|shop|store|online)\b/;
-const DIGIT_RUN = /\+?\d(?:[ \t.\-/()]{0,2}\d){4,}/g;
-const BREAK = ' \n ';
-
-/**
- * What a UTF-16 code unit is to the tokeniser, found once per code unit and kept in a 64 KB table:
- * WORD (a Unicode letter, mark or digit), APOSTROPHE (' ’), BREAK (punctuation that ends a phrase) or
- * OTHER (spaces, hyphens, quotes, symbols; and the halves of characters outside the BMP, such as emoji).
- */
-const UNKNOWN = 0;
-const WORD = 1;
-const APOSTROPHE = 2;
-const BREAK_CHAR = 3;
-const OTHER = 4;
-const CHAR_CLASS = new Uint8Array(65_536);
-const BREAK_CHARS = '.,;:!?()[]{}…\n\r|/\\<>';
-
-function classOf(code: number): number {
-  let c = CHAR_CLASS[code]!;
-  if (c === UNKNOWN) {
-    const ch = String.fromCharCode(code);
-    c = code >= 0xd800 && code <= 0xdfff ? OTHER : /[\p{L}\p{M}\p{N}]/u.test(ch) ? WORD : ch === "'" || ch === '’' ? APOSTROPHE : BREAK_CHARS.includes(ch) ? BREAK_CHAR : OTHER;
-    CHAR_CLASS[code] = c;
-  }
-  return c;
-}
-
-/** Removes email addresses, URLs, phone numbers and runs of 5+ digits, leaving phrase breaks. */
-export function redactPersonalData(text: string): string {
-  let out = text;
-  if (out.includes('@')) out = out.replace(EMAIL, BREAK);
-  if (out.includes('://') || /www\./i.test(out)) out = out.replace(URL_WITH_SCHEME, BREAK);
-  if (DOMAIN_HINT.test(out)) out = out.replace(BARE_DOMAIN, BREAK);
-  return out.replace(DIGIT_RUN, BREAK);
-}
-
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 126) return false;
-  return true;
-}
-
-/** Without accents: how names are compared. */
-const fold = (s: string) => (isAscii(s) ? s : s.normalize('NFKD').replace(/\p{M}+/gu, ''));
+export { redactPersonalData };
 
 /**
  * The words of a person's name, lower case and folded, to drop them from their own texts: each word, and
@@ -165,7 +119,16 @@ export function nameWords(...names: (string | undefined)[]): Set<string> {
   return words;
 }
 
-export const primary = (language: string | undefined) => language?.trim().toLowerCase().split(/[-_]/)[0] || undefined;
+/** The primary subtag of a language tag, lower case (`it-IT` → `it`); a plain two-letter one as it is. */
+export const primary = (language: string | undefined): string | undefined => {
+  if (language == null) return undefined;
+  if (language.length === 2) {
+    const a = language.charCodeAt(0);
+    const b = language.charCodeAt(1);
+    if (a >= 97 && a <= 122 && b >= 97 && b <= 122) return language;
+  }
+  return language.trim().toLowerCase().split(/[-_]/)[0] || undefined;
+};
 
 const NO_NAMES: ReadonlySet<string> = new Set();
 const termKeyers = new Map<string, (word: string) => string>();
@@ -198,54 +161,8 @@ function termKeyer(language: string): (word: string) => string {
   return keyer;
 }
 
-/**
- * Visits the words of a text in order, and each phrase break as null: punctuation, a redaction, or a
- * piece dropped here (too short or long, no letter, the writer's name). Stop words (but for whole
- * contractions such as "don't") are left to the visitor, which also breaks phrases on them: it looks the
- * word up once for both (see KeywordCounter.wordNumber).
- */
-export type WordVisitor = (word: string | null) => void;
-
-export function scanWords(text: string, names: ReadonlySet<string>, visit: WordVisitor): void {
-  const clean = redactPersonalData(text.normalize('NFC')).toLowerCase();
-  // Tokens: runs of WORD characters, joined across single apostrophes ("dell'acqua", "don't").
-  const n = clean.length;
-  let i = 0;
-  while (i < n) {
-    const c = classOf(clean.charCodeAt(i));
-    if (c !== WORD) {
-      if (c === BREAK_CHAR) visit(null);
-      i++;
-      continue;
-    }
-    const start = i;
-    let apostrophes = false;
-    for (;;) {
-      while (i < n && classOf(clean.charCodeAt(i)) === WORD) i++;
-      if (i + 1 < n && classOf(clean.charCodeAt(i)) === APOSTROPHE && classOf(clean.charCodeAt(i + 1)) === WORD) {
-        apostrophes = true;
-        i++;
-      } else break;
-    }
-    let token = clean.slice(start, i);
-    if (!apostrophes) visitPiece(token, names, visit);
-    else {
-      if (token.includes('’')) token = token.replaceAll('’', "'");
-      if (STOPWORDS.has(token)) visit(null);
-      else for (const piece of token.split("'")) visitPiece(piece, names, visit);
-    }
-  }
-}
-
-function visitPiece(piece: string, names: ReadonlySet<string>, visit: WordVisitor): void {
-  const c0 = piece.charCodeAt(0);
-  const dropped =
-    piece.length < 2 ||
-    piece.length > MAX_TOKEN ||
-    (c0 >= 48 && c0 <= 57 && !/\p{L}/u.test(piece)) ||
-    (names.size > 0 && (names.has(piece) || (!isAscii(piece) && names.has(fold(piece)))));
-  visit(dropped ? null : piece);
-}
+/** The lexicon behind extractTerms (one per process, bounded like a counter's). */
+const SHARED_LEXICON = new Lexicon(100_000);
 
 /**
  * The distinct terms (words and two-word phrases) of one text, each with its first surface form, by key
@@ -253,29 +170,72 @@ function visitPiece(piece: string, names: ReadonlySet<string>, visit: WordVisito
  */
 export function extractTerms(text: string, language: string, names: ReadonlySet<string> = NO_NAMES): Map<string, string> {
   const keyOf = termKeyer(language);
+  const lexicon = SHARED_LEXICON;
+  if (lexicon.full()) lexicon.clear();
+  const n = lexicon.tokenise(text, lexicon.language(language));
+  const tokens = lexicon.tokens;
+  // The writer's name words (folded) as fold numbers: a word is theirs if its entry has one of them.
+  const own: number[] = [];
+  for (const word of names) own.push(lexicon.foldNumber(word));
   const out = new Map<string, string>();
   let prevKey: string | null = null;
   let prevWord = '';
-  scanWords(text, names, (word) => {
-    const key = word === null || STOPWORDS.has(word) ? null : keyOf(word);
+  for (let k = 0; k < n; k++) {
+    const e = tokens[k]!;
+    const f = e === NO_WORD ? LEFT_OUT : lexicon.entries[e * ENTRY + ENTRY_FOLD]!;
+    const word = f === LEFT_OUT || own.includes(f) ? null : lexicon.words[e]!;
+    const key = word === null ? null : keyOf(word);
     if (key !== null) {
       if (!out.has(key)) out.set(key, word!);
       if (prevKey !== null && prevKey !== key && !out.has(`${prevKey} ${key}`)) out.set(`${prevKey} ${key}`, `${prevWord} ${word}`);
     }
     prevKey = key;
     prevWord = word ?? '';
-  });
+  }
   return out;
 }
 
+/** The number written in `s[at, at + width)` in decimal digits, or NaN. */
+function digitsAt(s: string, at: number, width: number): number {
+  let v = 0;
+  for (let i = at; i < at + width; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return NaN;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * Epoch milliseconds of `YYYY-MM-DDTHH:MM:SS[.sss]Z` (how texts are stored) read digit by digit, or NaN for
+ * any other form (then Date.parse reads it): a tenth of the time of Date.parse, which showed in the profile.
+ */
+function isoMillis(s: string): number {
+  const n = s.length;
+  if ((n !== 20 && n !== 24) || s.charCodeAt(n - 1) !== 90 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return NaN;
+  if (n === 24 && s.charCodeAt(19) !== 46) return NaN;
+  const month = digitsAt(s, 5, 2);
+  const day = digitsAt(s, 8, 2);
+  const hour = digitsAt(s, 11, 2);
+  const minute = digitsAt(s, 14, 2);
+  const second = digitsAt(s, 17, 2);
+  const year = digitsAt(s, 0, 4);
+  // Anything out of the plain ranges goes to Date.parse, which has its own rules for it (and Date.UTC reads
+  // years 0–99 as 1900–1999).
+  if (!(year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 59)) return NaN;
+  return Date.UTC(year, month - 1, day, hour, minute, second, n === 24 ? digitsAt(s, 20, 3) : 0);
+}
+
 function millis(value: string | number | Date, field: string): number {
-  const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value);
+  let ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : isoMillis(value);
+  if (Number.isNaN(ms) && typeof value === 'string') ms = Date.parse(value);
   if (!Number.isFinite(ms)) throw invalid(field, 'must be a date-time');
   return ms;
 }
 
 const NAME_CACHE_SIZE = 10_000;
-const WORD_CACHE_SIZE = 100_000;
+/** Distinct (language, word) entries a counter's lexicon holds before it starts again (plus one text's). */
+const LEXICON_SIZE = 200_000;
 /** The writer log is compacted (deduplicated) when it holds this many pairs, then whenever it has doubled. */
 const COMPACT_FROM = 1 << 20;
 
@@ -283,17 +243,19 @@ const COMPACT_FROM = 1 << 20;
 const sameForm = (forms: string, first: string, second: string | null) =>
   second === null ? forms === first : forms.length === first.length + 1 + second.length && forms.startsWith(first) && forms.endsWith(second);
 
-const grown = <T extends Uint32Array | Int32Array>(a: T, size: number): T => {
-  const b = new (a.constructor as new (n: number) => T)(size);
-  b.set(a);
-  return b;
-};
-
-const HOT = 4;
+const HOT = 8;
 const LAST_TEXT = 0;
 const COUNT = 1;
 const PREVIOUS = 2;
 const LAST_CUSTOMER = 3;
+const FORM_FIRST = 4;
+const FORM_SECOND = 5;
+/** A word's rank: the how-manyth word term it is (phrases of the first DENSE words have a direct table). */
+const RANK = 6;
+const DENSE = 256;
+
+/** A phrase table slot: its two word numbers and its term number (−1: empty), side by side (one cache line). */
+const PHRASE_SLOT = 3;
 
 /** A hash of two term numbers, for the phrase table. */
 const pairHash = (a: number, b: number) => {
@@ -301,11 +263,85 @@ const pairHash = (a: number, b: number) => {
   return h ^ (h >>> 15);
 };
 
+/** Entry numbers of a form no longer known (the lexicon started again since), or of a term with a tally. */
+const STALE = -2;
+const TALLIED = -3;
+/** A lexicon entry whose term number is not looked up yet. */
+const UNRESOLVED = -1;
+
+/**
+ * The surface forms of a term seen under more than one, with the texts showing each (at most MAX_FORMS;
+ * once full, unseen forms are not counted: the frequent ones arrive early). Each form also keeps the
+ * lexicon entries of its word(s), so a text showing it again is matched by two numbers, not by a string.
+ */
+class Forms {
+  readonly texts: string[] = [];
+  readonly counts: number[] = [];
+  readonly first: number[] = [];
+  readonly second: number[] = [];
+
+  add(text: string, count: number, first: number, second: number): void {
+    if (this.texts.length >= MAX_FORMS) return;
+    this.texts.push(text);
+    this.counts.push(count);
+    this.first.push(first);
+    this.second.push(second);
+  }
+
+  /** One more text showing the form of entries (a, b) (b −1 for a word), whose words are `wa`, `wb`. */
+  tally(a: number, b: number, wa: string, wb: string | null): void {
+    const n = this.texts.length;
+    for (let j = 0; j < n; j++) {
+      if (this.first[j] === a && this.second[j] === b) {
+        this.counts[j]!++;
+        return;
+      }
+    }
+    for (let j = 0; j < n; j++) {
+      if (this.first[j] === STALE && sameForm(this.texts[j]!, wa, wb)) {
+        this.first[j] = a;
+        this.second[j] = b;
+        this.counts[j]!++;
+        return;
+      }
+    }
+    this.add(wb === null ? wa : `${wa} ${wb}`, 1, a, b);
+  }
+
+  stale(): void {
+    this.first.fill(STALE);
+    this.second.fill(STALE);
+  }
+
+  /** The form seen most often; among equals, the first in code-unit order. */
+  shown(): string {
+    let best = '';
+    let bestCount = -1;
+    for (let j = 0; j < this.texts.length; j++) {
+      const form = this.texts[j]!;
+      const count = this.counts[j]!;
+      if (count > bestCount || (count === bestCount && form < best)) {
+        best = form;
+        bestCount = count;
+      }
+    }
+    return best;
+  }
+}
+
+interface WriterNames {
+  words: string[];
+  folds: number[];
+  generation: number;
+}
+
 /**
  * Streams texts into bounded counts; `report()` ranks them. `keywords()` is the one-call form.
- * Terms are numbered and their figures live in typed arrays (one slot a term, no object). Words are found
- * by key in a Map; phrases by their two word numbers in an open-addressing table (no string built or
- * hashed per phrase: with most terms being phrases, that is most of the work).
+ * A text is read into lexicon entries (keyword-lexicon.ts); each entry of the counter's lexicon gets its term
+ * number once (stemmed once), so a word costs a hash probe and a typed-array read. Terms are numbered and
+ * their figures live in typed arrays (one slot a term, no object); phrases are found by their two word
+ * numbers in an open-addressing table (no string built or hashed per phrase). A term's surface form is
+ * compared by lexicon entry numbers, not strings.
  */
 export class KeywordCounter {
   private readonly from: number;
@@ -314,16 +350,36 @@ export class KeywordCounter {
   private readonly language: string | undefined;
   private readonly options: Required<Omit<KeywordQuery, 'from' | 'to' | 'language'>>;
   private readonly customerIds = new Map<string, number>();
-  private readonly names = new Map<string, Set<string>>();
+  /** first name → last name → the words of the name. */
+  private names = new Map<string, Map<string, WriterNames>>();
+  private namesHeld = 0;
+  private readonly lexicon: Lexicon;
+  private generation = 0;
+  /** Per lexicon entry: its term number, or UNRESOLVED. */
+  private entryTerms = new Int32Array(1024).fill(UNRESOLVED);
+  /** Per folded-word number: the last text whose writer has it in their name. */
+  private nameStamps = new Int32Array(1024);
+  private readonly keyers: ((word: string) => string)[] = [];
   /** Number of terms; word key → term number; phrase table (term numbers, −1 empty, load ≤ 1/2). */
   private size = 0;
   private words = new Map<string, number>();
-  private phraseSlots = new Int32Array(4096).fill(-1);
+  private phraseSlots = new Int32Array(4096 * PHRASE_SLOT).fill(-1);
   private phrases = 0;
+  /**
+   * Phrases of two of the first DENSE words (by rank, the frequent ones arrive first): their term number at
+   * rankA × DENSE + rankB, −1 if not looked up yet. A 256 KB table that stays in cache, for the phrases most
+   * texts hold, instead of a probe into the large phrase table.
+   */
+  private densePhrases = new Int32Array(DENSE * DENSE).fill(-1);
+  private wordRanks = 0;
   // Per term number:
   /** A phrase's two word numbers (−1 for a word). */
   private first = new Int32Array(1024);
   private second = new Int32Array(1024);
+  /**
+   * The lexicon entries of the term's only form so far (the second −1 for a word), STALE if the lexicon
+   * started again since, TALLIED once it has more than one form (then `forms` holds a Forms).
+   */
   /**
    * Four numbers a term side by side (one cache line for all a text touches, not four): at `id * 4` the
    * last text (by number) that held it (a term counts once per text), then its count in the period, its
@@ -340,24 +396,24 @@ export class KeywordCounter {
   private writerLog = new Int32Array(1 << 16);
   private writerLogLength = 0;
   private compactAt = COMPACT_FROM;
-  /** The only surface form seen so far, or the tally of them (per text, like the counts). */
-  private forms: (string | FormTally)[] = [];
+  /**
+   * The term's surface forms: null while it has one, held as lexicon entries (FORM_FIRST, FORM_SECOND: no
+   * string is built for a phrase seen once, most of them); that one as a string once the lexicon started
+   * again; or the tally of them (per text, like the counts).
+   */
+  private forms: (string | Forms | null)[] = [];
   // The text being read:
   private textNumber = 0;
   private current = false;
   private customer = -1;
-  private previousWord = -1;
-  private previousSurface = '';
   private texts = 0;
   private previousTexts = 0;
   private approximate = false;
-  /** Per language, word → term number (−1: a stop word), at most WORD_CACHE_SIZE words; cleared by a prune. */
-  private wordCache = new Map<string, Map<string, number>>();
-  private languageWords = new Map<string, number>();
-  private keyOf: (word: string) => string = (w) => w;
-  private readonly visit: WordVisitor = (word) => this.word(word);
+  private lastLanguage: string | undefined = undefined;
+  private lastLanguageNumber = -1;
 
-  constructor(query: KeywordQuery) {
+  /** `lexiconSize`: entries before the lexicon starts again (tests make it small). */
+  constructor(query: KeywordQuery, { lexiconSize = LEXICON_SIZE }: { lexiconSize?: number } = {}) {
     this.from = millis(query.from, 'from');
     this.to = millis(query.to, 'to');
     if (this.to <= this.from) throw invalid('to', 'must be after from');
@@ -371,6 +427,7 @@ export class KeywordCounter {
       defaultLanguage: query.defaultLanguage ?? KEYWORD_DEFAULTS.defaultLanguage,
     };
     if (!Number.isInteger(this.options.limit) || this.options.limit < 1) throw invalid('limit', 'must be a whole number of at least 1');
+    this.lexicon = new Lexicon(lexiconSize);
   }
 
   add(item: CustomerText): void {
@@ -386,90 +443,155 @@ export class KeywordCounter {
       this.customer = customer;
     } else this.previousTexts++;
     this.textNumber++;
-    this.previousWord = -1;
-    const language = given ?? this.options.defaultLanguage;
-    this.keyOf = termKeyer(language);
-    let words = this.wordCache.get(language);
-    if (!words) this.wordCache.set(language, (words = new Map()));
-    this.languageWords = words;
-    scanWords(item.text, this.nameWordsOf(item), this.visit);
+    const lexicon = this.lexicon;
+    if (lexicon.full()) {
+      this.forgetEntries();
+      lexicon.clear();
+    }
+    const name = given ?? this.options.defaultLanguage;
+    if (name !== this.lastLanguage) {
+      this.lastLanguage = name;
+      this.lastLanguageNumber = lexicon.language(name);
+      this.keyers[this.lastLanguageNumber] ??= termKeyer(name);
+    }
+    const language = this.lastLanguageNumber;
+    const n = lexicon.tokenise(item.text, language);
+    if (this.entryTerms.length < lexicon.size) this.entryTerms = grownFilled(this.entryTerms, lexicon.size, UNRESOLVED);
+    if (this.nameStamps.length < lexicon.foldCount) this.nameStamps = grown(this.nameStamps, Math.max(lexicon.foldCount, this.nameStamps.length * 2));
+    if (item.firstName || item.lastName) this.stampNames(item.firstName ?? '', item.lastName ?? '');
+    const tokens = lexicon.tokens;
+    const entries = lexicon.entries;
+    const stamps = this.nameStamps;
+    const textNumber = this.textNumber;
+    let previous = -1;
+    let previousEntry = -1;
+    for (let k = 0; k < n; k++) {
+      const e = tokens[k]!;
+      if (e === NO_WORD) {
+        previous = -1;
+        continue;
+      }
+      const f = entries[e * ENTRY + ENTRY_FOLD]!;
+      if (f === LEFT_OUT || stamps[f] === textNumber) {
+        previous = -1;
+        continue;
+      }
+      let id = this.entryTerms[e]!;
+      if (id === UNRESOLVED) id = this.resolve(e, language);
+      this.seen(id, e, -1);
+      if (previous >= 0 && previous !== id) {
+        const rankA = this.hot[previous * HOT + RANK]!;
+        const rankB = this.hot[id * HOT + RANK]!;
+        if ((rankA | rankB) < DENSE) {
+          const at = rankA * DENSE + rankB;
+          const phrase = this.densePhrases[at]!;
+          if (phrase >= 0) this.seen(phrase, previousEntry, e);
+          else this.densePhrases[at] = this.phrase(previous, id, previousEntry, e);
+        } else this.phrase(previous, id, previousEntry, e);
+      }
+      previous = id;
+      previousEntry = e;
+    }
     if (this.size > this.options.maxTerms) this.prune();
   }
 
-  private nameWordsOf(item: CustomerText): ReadonlySet<string> {
-    if (!item.firstName && !item.lastName) return NO_NAMES;
-    const id = `${item.firstName ?? ''}\u0001${item.lastName ?? ''}`;
-    let words = this.names.get(id);
-    if (!words) {
-      if (this.names.size >= NAME_CACHE_SIZE) this.names.clear();
-      this.names.set(id, (words = nameWords(item.firstName, item.lastName)));
-    }
-    return words;
-  }
-
-  private word(surface: string | null): void {
-    const id = surface === null ? -1 : this.wordNumber(surface);
-    if (id < 0) {
-      this.previousWord = -1;
-      return;
-    }
-    this.seen(id, surface!, null);
-    const before = this.previousWord;
-    if (before >= 0 && before !== id) this.phrase(before, id, this.previousSurface, surface!);
-    this.previousWord = id;
-    this.previousSurface = surface!;
-  }
-
-  /** The term number of a word in the text's language (made if new), or −1 for a stop word. */
-  private wordNumber(surface: string): number {
-    let id = this.languageWords.get(surface);
-    if (id !== undefined) return id;
-    if (STOPWORDS.has(surface)) id = -1;
-    else {
-      const key = this.keyOf(surface);
-      id = this.words.get(key);
-      if (id === undefined) {
-        id = this.newTerm(surface, -1, -1);
-        this.words.set(key, id);
+  /** Marks the folded words of the writer's name as left out of this text. */
+  private stampNames(firstName: string, lastName: string): void {
+    let byLast = this.names.get(firstName);
+    let writer = byLast?.get(lastName);
+    if (!writer) {
+      if (this.namesHeld >= NAME_CACHE_SIZE) {
+        this.names = new Map();
+        this.namesHeld = 0;
+        byLast = undefined;
       }
+      if (!byLast) this.names.set(firstName, (byLast = new Map()));
+      byLast.set(lastName, (writer = { words: [...nameWords(firstName, lastName)], folds: [], generation: -1 }));
+      this.namesHeld++;
     }
-    if (this.languageWords.size >= WORD_CACHE_SIZE) this.languageWords.clear();
-    this.languageWords.set(surface, id);
+    if (writer.generation !== this.lexicon.generation) {
+      writer.folds = writer.words.map((w) => this.lexicon.foldNumber(w));
+      writer.generation = this.lexicon.generation;
+      if (this.nameStamps.length < this.lexicon.foldCount) this.nameStamps = grown(this.nameStamps, Math.max(this.lexicon.foldCount, this.nameStamps.length * 2));
+    }
+    for (const f of writer.folds) this.nameStamps[f] = this.textNumber;
+  }
+
+  /** The lexicon is about to start again: forms held as entry numbers become strings, and entry numbers go. */
+  private forgetEntries(): void {
+    for (let id = 0; id < this.size; id++) {
+      const forms = this.forms[id];
+      if (forms === null) {
+        this.forms[id] = this.formOf(this.hot[id * HOT + FORM_FIRST]!, this.hot[id * HOT + FORM_SECOND]!);
+        this.hot[id * HOT + FORM_FIRST] = this.hot[id * HOT + FORM_SECOND] = STALE;
+      } else if (typeof forms !== 'string') forms.stale();
+    }
+    this.entryTerms.fill(UNRESOLVED);
+    this.nameStamps.fill(0);
+  }
+
+  /** The surface form of entries (a, b) (b −1 for a word). */
+  private formOf(a: number, b: number): string {
+    const words = this.lexicon.words;
+    return b < 0 ? words[a]! : `${words[a]!} ${words[b]!}`;
+  }
+
+  /** The term number of a lexicon entry's word (made if new), by its stem. */
+  private resolve(e: number, language: number): number {
+    const word = this.lexicon.words[e]!;
+    const key = this.keyers[language]!(word);
+    let id = this.words.get(key);
+    if (id === undefined) {
+      id = this.newTerm(-1, -1, e, -1);
+      this.hot[id * HOT + RANK] = this.wordRanks++;
+      this.words.set(key, id);
+    }
+    this.entryTerms[e] = id;
     return id;
   }
 
-  private phrase(a: number, b: number, firstSurface: string, secondSurface: string): void {
-    const mask = this.phraseSlots.length - 1;
+  /** Counts the phrase of words a, b seen as entries ea, eb (made if new); answers its term number. */
+  private phrase(a: number, b: number, ea: number, eb: number): number {
+    const slots = this.phraseSlots;
+    const mask = slots.length / PHRASE_SLOT - 1;
     for (let slot = pairHash(a, b) & mask; ; slot = (slot + 1) & mask) {
-      const id = this.phraseSlots[slot]!;
+      const at = slot * PHRASE_SLOT;
+      const id = slots[at + 2]!;
       if (id === -1) {
-        const made = this.newTerm(`${firstSurface} ${secondSurface}`, a, b);
-        this.phraseSlots[slot] = made;
+        const made = this.newTerm(a, b, ea, eb);
+        slots[at] = a;
+        slots[at + 1] = b;
+        slots[at + 2] = made;
         this.countText(made);
-        if (++this.phrases * 2 > this.phraseSlots.length) this.rebuildPhraseSlots(this.phraseSlots.length * 2);
-        return;
+        if (++this.phrases * 2 > mask + 1) this.rebuildPhraseSlots((mask + 1) * 2);
+        return made;
       }
-      if (this.first[id] === a && this.second[id] === b) {
-        this.seen(id, firstSurface, secondSurface);
-        return;
+      if (slots[at] === a && slots[at + 1] === b) {
+        this.seen(id, ea, eb);
+        return id;
       }
     }
   }
 
+  /** A phrase table of `capacity` slots holding the phrases of terms 0 … size − 1. */
   private rebuildPhraseSlots(capacity: number): void {
-    const slots = new Int32Array(capacity).fill(-1);
+    const slots = new Int32Array(capacity * PHRASE_SLOT).fill(-1);
     const mask = capacity - 1;
     for (let id = 0; id < this.size; id++) {
-      if (this.first[id]! < 0) continue;
-      let slot = pairHash(this.first[id]!, this.second[id]!) & mask;
-      while (slots[slot] !== -1) slot = (slot + 1) & mask;
-      slots[slot] = id;
+      const a = this.first[id]!;
+      if (a < 0) continue;
+      const b = this.second[id]!;
+      let slot = pairHash(a, b) & mask;
+      while (slots[slot * PHRASE_SLOT + 2] !== -1) slot = (slot + 1) & mask;
+      slots[slot * PHRASE_SLOT] = a;
+      slots[slot * PHRASE_SLOT + 1] = b;
+      slots[slot * PHRASE_SLOT + 2] = id;
     }
     this.phraseSlots = slots;
   }
 
-  /** A new term, not counted yet (its form counts as seen once, by the first count). */
-  private newTerm(form: string, a: number, b: number): number {
+  /** A new term, not counted yet, first seen as entries (ea, eb) (its form counts as seen once, by the first count). */
+  private newTerm(a: number, b: number, ea: number, eb: number): number {
     const id = this.size++;
     if (id === this.first.length) {
       const size = id * 2;
@@ -479,25 +601,48 @@ export class KeywordCounter {
     }
     this.first[id] = a;
     this.second[id] = b;
+    this.hot[id * HOT + FORM_FIRST] = ea;
+    this.hot[id * HOT + FORM_SECOND] = eb;
     this.hot[id * HOT + COUNT] = 0;
     this.hot[id * HOT + PREVIOUS] = 0;
     this.hot[id * HOT + LAST_CUSTOMER] = -1;
     this.hot[id * HOT + LAST_TEXT] = 0;
-    this.forms[id] = form;
+    this.hot[id * HOT + RANK] = DENSE;
+    this.forms[id] = null;
     return id;
   }
 
-  /** A known term seen again: counted once per text, its surface form tallied. */
-  private seen(id: number, first: string, second: string | null): void {
+  /** A known term seen again: counted once per text, its surface form (entries ea, eb) tallied. */
+  private seen(id: number, ea: number, eb: number): void {
     if (this.hot[id * HOT + LAST_TEXT] === this.textNumber) return;
-    const forms = this.forms[id]!;
-    if (typeof forms !== 'string') tallyForm(forms, second === null ? first : `${first} ${second}`);
-    else if (!sameForm(forms, first, second)) {
-      const tally: FormTally = new Map([[forms, this.hot[id * HOT + COUNT]! + this.hot[id * HOT + PREVIOUS]!]]);
-      tallyForm(tally, second === null ? first : `${first} ${second}`);
-      this.forms[id] = tally;
-    }
+    if (this.hot[id * HOT + FORM_FIRST] !== ea || this.hot[id * HOT + FORM_SECOND] !== eb) this.otherForm(id, ea, eb);
     this.countText(id);
+  }
+
+  /** The form of entries (ea, eb) for a term not known to have only that form. */
+  private otherForm(id: number, ea: number, eb: number): void {
+    const words = this.lexicon.words;
+    const wa = words[ea]!;
+    const wb = eb < 0 ? null : words[eb]!;
+    const forms = this.forms[id]!;
+    if (forms !== null && typeof forms !== 'string') {
+      forms.tally(ea, eb, wa, wb);
+      return;
+    }
+    if (forms !== null && sameForm(forms, wa, wb)) {
+      // Its only form, last held as a string (the lexicon started again since): held as entries again.
+      this.forms[id] = null;
+      this.hot[id * HOT + FORM_FIRST] = ea;
+      this.hot[id * HOT + FORM_SECOND] = eb;
+      return;
+    }
+    const first = this.hot[id * HOT + FORM_FIRST]!;
+    const second = this.hot[id * HOT + FORM_SECOND]!;
+    const tally = new Forms();
+    tally.add(forms ?? this.formOf(first, second), this.hot[id * HOT + COUNT]! + this.hot[id * HOT + PREVIOUS]!, first, second);
+    tally.tally(ea, eb, wa, wb);
+    this.forms[id] = tally;
+    this.hot[id * HOT + FORM_FIRST] = this.hot[id * HOT + FORM_SECOND] = TALLIED;
   }
 
   private countText(id: number): void {
@@ -576,7 +721,7 @@ export class KeywordCounter {
     const first = new Int32Array(capacity);
     const second = new Int32Array(capacity);
     const hot = new Int32Array(capacity * HOT);
-    const forms: (string | FormTally)[] = [];
+    const forms: (string | Forms | null)[] = [];
     let size = 0;
     let phrases = 0;
     for (let id = 0; id < this.size; id++) {
@@ -602,42 +747,143 @@ export class KeywordCounter {
       this.writerLog[n++] = this.writerLog[k + 1]!;
     }
     this.writerLogLength = n;
+    // Lexicon entries keep their term (renumbered), or look it up again if it went.
+    const entryTerms = this.entryTerms;
+    for (let e = 0; e < entryTerms.length; e++) {
+      const id = entryTerms[e]!;
+      if (id >= 0) entryTerms[e] = renumber[id]!;
+    }
     Object.assign(this, { size, words, phrases, first, second, hot, forms });
-    for (const cache of this.wordCache.values()) cache.clear();
     let slots = 4096;
     while (slots < phrases * 2) slots *= 2;
     this.rebuildPhraseSlots(slots);
+    this.densePhrases.fill(-1);
+  }
+
+  /**
+   * How many distinct customers wrote each of `groups` groups (`groupOf[term]`, −1 for a term in none): the
+   * writer log's pairs of those terms sorted by group (counting sort), each customer counted once a group.
+   */
+  private distinctWriters(groupOf: Int32Array, groups: number): Int32Array {
+    const log = this.writerLog;
+    const length = this.writerLogLength;
+    const starts = new Int32Array(groups + 1);
+    for (let k = 0; k < length; k += 2) {
+      const g = groupOf[log[k]!]!;
+      if (g >= 0) starts[g + 1]!++;
+    }
+    for (let g = 0; g < groups; g++) starts[g + 1]! += starts[g]!;
+    const sorted = new Int32Array(starts[groups]!);
+    const next = starts.slice(0, groups);
+    for (let k = 0; k < length; k += 2) {
+      const g = groupOf[log[k]!]!;
+      if (g >= 0) sorted[next[g]!++] = log[k + 1]!;
+    }
+    const stamp = new Int32Array(this.customerIds.size).fill(-1);
+    const customers = new Int32Array(groups);
+    for (let g = 0; g < groups; g++) {
+      let n = 0;
+      for (let k = starts[g]!; k < starts[g + 1]!; k++) {
+        const c = sorted[k]!;
+        if (stamp[c] === g) continue;
+        stamp[c] = g;
+        n++;
+      }
+      customers[g] = n;
+    }
+    return customers;
+  }
+
+  /** The form a term is shown in: its most frequent. */
+  private shownForm(id: number): string {
+    const forms = this.forms[id]!;
+    if (forms === null) return this.formOf(this.hot[id * HOT + FORM_FIRST]!, this.hot[id * HOT + FORM_SECOND]!);
+    return typeof forms === 'string' ? forms : forms.shown();
   }
 
   report(): KeywordReport {
+    const { minCount, minCustomers } = this.options;
+    const hot = this.hot;
     // Group by the form shown: one group per stem, except stems of different languages that look alike.
-    const shown = new Map<string, number[]>();
+    // A group is its first term and a chain through `nextInGroup`. Forms are compared as numbers: each word
+    // shown gets a number (whatever its language), a form is one number or two (a phrase), and the table is
+    // keyed by them, so no string is built for a term that is not listed.
+    const plain = new Map<string, number>();
+    const plainOf = (word: string) => {
+      let n = plain.get(word);
+      if (n === undefined) plain.set(word, (n = plain.size));
+      return n;
+    };
+    const byEntry = new Int32Array(this.lexicon.size).fill(-1);
+    const words = this.lexicon.words;
+    const entryPlain = (e: number) => {
+      let n = byEntry[e]!;
+      if (n < 0) byEntry[e] = n = plainOf(words[e]!);
+      return n;
+    };
+    let capacity = 1024;
+    while (capacity < this.size * 2) capacity *= 2;
+    const mask = capacity - 1;
+    const table = new Int32Array(capacity * 3).fill(-1);
+    const nextInGroup = new Int32Array(this.size).fill(-1);
+    const heads: number[] = [];
     for (let id = 0; id < this.size; id++) {
       const forms = this.forms[id]!;
-      const term = typeof forms === 'string' ? forms : mostFrequent(forms);
-      const group = shown.get(term);
-      if (group) group.push(id);
-      else shown.set(term, [id]);
+      let ka: number;
+      let kb = -1;
+      if (forms === null) {
+        ka = entryPlain(hot[id * HOT + FORM_FIRST]!);
+        const b = hot[id * HOT + FORM_SECOND]!;
+        if (b >= 0) kb = entryPlain(b);
+      } else {
+        const shown = typeof forms === 'string' ? forms : forms.shown();
+        const space = shown.indexOf(' ');
+        if (space < 0) ka = plainOf(shown);
+        else {
+          ka = plainOf(shown.slice(0, space));
+          kb = plainOf(shown.slice(space + 1));
+        }
+      }
+      for (let slot = pairHash(ka, kb) & mask; ; slot = (slot + 1) & mask) {
+        const head = table[slot * 3 + 2]!;
+        if (head === -1) {
+          table[slot * 3] = ka;
+          table[slot * 3 + 1] = kb;
+          table[slot * 3 + 2] = id;
+          heads.push(id);
+          break;
+        }
+        if (table[slot * 3] === ka && table[slot * 3 + 1] === kb) {
+          nextInGroup[id] = nextInGroup[head]!;
+          nextInGroup[head] = id;
+          break;
+        }
+      }
     }
-    const starts = this.compactWriters();
-    const log = this.writerLog;
-    const items: KeywordItem[] = [];
-    for (const [term, group] of shown) {
+    // The groups in enough texts, numbered; then their customers, from the writer log of their terms only.
+    const groupOf = new Int32Array(this.size).fill(-1);
+    const terms: string[] = [];
+    const counts: number[] = [];
+    const previousCounts: number[] = [];
+    for (const head of heads) {
       let count = 0;
       let previousCount = 0;
-      for (const id of group) {
-        count += this.hot[id * HOT + COUNT]!;
-        previousCount += this.hot[id * HOT + PREVIOUS]!;
+      for (let id = head; id >= 0; id = nextInGroup[id]!) {
+        count += hot[id * HOT + COUNT]!;
+        previousCount += hot[id * HOT + PREVIOUS]!;
       }
-      if (count < this.options.minCount) continue;
-      let customers = starts[group[0]! + 1]! - starts[group[0]!]!;
-      if (group.length > 1) {
-        const writers = new Set<number>();
-        for (const id of group) for (let k = starts[id]!; k < starts[id + 1]!; k++) writers.add(log[2 * k + 1]!);
-        customers = writers.size;
-      }
-      if (customers < this.options.minCustomers) continue;
-      items.push({ term, count, customers, previousCount, trend: (count + 1) / (previousCount + 1) });
+      if (count < minCount) continue;
+      for (let id = head; id >= 0; id = nextInGroup[id]!) groupOf[id] = terms.length;
+      terms.push(this.shownForm(head));
+      counts.push(count);
+      previousCounts.push(previousCount);
+    }
+    const customers = this.distinctWriters(groupOf, terms.length);
+    const items: KeywordItem[] = [];
+    for (let g = 0; g < terms.length; g++) {
+      if (customers[g]! < minCustomers) continue;
+      const count = counts[g]!;
+      items.push({ term: terms[g]!, count, customers: customers[g]!, previousCount: previousCounts[g]!, trend: (count + 1) / (previousCounts[g]! + 1) });
     }
     items.sort((a, b) => b.trend - a.trend || b.count - a.count || b.customers - a.customers || byCodeUnits(a.term, b.term));
     return {
@@ -658,4 +904,11 @@ export async function keywords(texts: AsyncIterable<CustomerText> | Iterable<Cus
   if (Symbol.asyncIterator in texts) for await (const t of texts) counter.add(t);
   else for (const t of texts) counter.add(t);
   return counter.report();
+}
+
+/** A copy of `a` of `size` slots, the new ones set to `fill`. */
+function grownFilled(a: Int32Array, size: number, fill: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(Math.max(size, a.length * 2)).fill(fill);
+  b.set(a);
+  return b;
 }

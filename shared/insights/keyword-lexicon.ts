@@ -1,0 +1,379 @@
+import { stopwords as englishStopwords } from '@orama/stopwords/english';
+import { stopwords as italianStopwords } from '@orama/stopwords/italian';
+
+/**
+ * How keywords read a text (keywords.ts describes the rules): personal data out, lower case, tokens, and
+ * each distinct word of a language numbered once in a lexicon, so that counting a word costs a hash of its
+ * characters and a probe of a typed table, not a string allocated, hashed and looked up in a Map per token
+ * (that alone was about twice the time of reading the texts).
+ *
+ * Two ways through a text, with the same result (test/unit/keywords-reading.test.ts checks it against the
+ * rules written plainly):
+ * - fast, for the usual text: one loop over the code units, lowering them through a table and packing each
+ *   token's code units as it goes. It is taken only while the text is plainly free of what the careful way
+ *   would change: no '@', no ':' before '/', no '.' before anything but a space or the end (so no email,
+ *   URL or domain), no run of 5+ digits stuck to a word (a phone number standing apart changes nothing: its
+ *   digits make tokens left out anyway, and the redaction would leave a phrase break just the same), and
+ *   only code units whose NFC form and lower case are themselves or one unit, whatever their neighbours
+ *   (below U+0300 but İ, and the general punctuation block but its two NFC singletons). At the first sign of
+ *   anything else it gives up;
+ * - careful: `redactPersonalData(text)` (after NFC, and then the whole text in lower case, only if it holds
+ *   a code unit the fast way does not read), then the same loop over that.
+ *
+ * Lexicon entries are (language, lower-case word): the word, and side by side in one typed array its hash,
+ * its packed code units (a word of at most 12 code units below 256, most of them, is compared as three
+ * numbers; a longer one by its characters), its language and its folded form's number (to compare it with
+ * a writer's name), or LEFT_OUT for a word left out everywhere (a stop word, under 2 characters, a number).
+ * At most `capacity` entries (plus the words of one text): when full, its holder reads what it needs
+ * (keywords.ts turns forms held as entries into strings) and clears it; the generation changes.
+ */
+
+/**
+ * Beside the Snowball lists: the pieces left by splitting English contractions and Italian elisions, which
+ * no stop list holds alone, and the participle of "essere" ("è stato"), which the Snowball list leaves out.
+ */
+const EXTRA_STOPWORDS = ['re', 'll', 've', 'don', 'doesn', 'didn', 'isn', 'aren', 'wasn', 'weren', 'won', 'wouldn', 'couldn', 'shouldn', 'hasn', 'haven', 'hadn', 'mustn', 'shan', 'po', 'quest', 'quell', 'nient', 'stato', 'stata', 'stati'];
+export const STOPWORDS: ReadonlySet<string> = new Set([...italianStopwords, ...englishStopwords, ...EXTRA_STOPWORDS]);
+
+export const MAX_TOKEN = 40;
+
+const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu;
+const URL_WITH_SCHEME = /(?:\b[a-z][a-z0-9+.-]*:\/\/|\bwww\.)[^\s<>"']+/giu;
+const BARE_DOMAIN = /\b[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.(?:com|it|net|org|eu|info|biz|io|co|uk|de|fr|es|ch|at|me|app|shop|store|online)\b(?:\/[^\s<>"']*)?/gu;
+const DOMAIN_HINT = /\.(?:com|it|net|org|eu|info|biz|io|co|uk|de|fr|es|ch|at|me|app|shop|store|online)\b/;
+const DIGIT_RUN = /\+?\d(?:[ \t.\-/()]{0,2}\d){4,}/g;
+const REDACTED = ' \n ';
+
+/** Removes email addresses, URLs, phone numbers and runs of 5+ digits, leaving phrase breaks. */
+export function redactPersonalData(text: string): string {
+  let out = text;
+  if (out.includes('@')) out = out.replace(EMAIL, REDACTED);
+  if (out.includes('://') || /www\./i.test(out)) out = out.replace(URL_WITH_SCHEME, REDACTED);
+  if (DOMAIN_HINT.test(out)) out = out.replace(BARE_DOMAIN, REDACTED);
+  return out.replace(DIGIT_RUN, REDACTED);
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 126) return false;
+  return true;
+}
+
+/** Without accents: how names are compared. */
+export const fold = (s: string) => (isAscii(s) ? s : s.normalize('NFKD').replace(/\p{M}+/gu, ''));
+
+/**
+ * What a UTF-16 code unit is to the tokeniser, found once per code unit and kept in a 64 KB table: its
+ * class (low 3 bits) — WORD (a Unicode letter, mark or digit), APOSTROPHE (' ’), BREAK_CHAR (punctuation
+ * that ends a phrase) or OTHER (spaces, hyphens, quotes, symbols; and the halves of characters outside the
+ * BMP, such as emoji) — and flags for the fast way: DIGIT (0-9), CHECK ('@', ':', '.'), COMPLEX (not
+ * plainly itself under NFC and lower case).
+ */
+const WORD = 1;
+const APOSTROPHE = 2;
+const BREAK_CHAR = 3;
+const OTHER = 4;
+const CLASS = 7;
+const DIGIT = 8;
+const CHECK = 16;
+const COMPLEX = 32;
+const CLASSES = new Uint8Array(65_536);
+const BREAK_CHARS = '.,;:!?()[]{}…\n\r|/\\<>';
+
+function classify(code: number): number {
+  const ch = String.fromCharCode(code);
+  let c = code >= 0xd800 && code <= 0xdfff ? OTHER : /[\p{L}\p{M}\p{N}]/u.test(ch) ? WORD : ch === "'" || ch === '’' ? APOSTROPHE : BREAK_CHARS.includes(ch) ? BREAK_CHAR : OTHER;
+  if (code >= 48 && code <= 57) c |= DIGIT;
+  if (code === 64 || code === 58 || code === 46) c |= CHECK;
+  if (!((code < 0x300 && code !== 0x130) || (code >= 0x2002 && code <= 0x206f))) c |= COMPLEX;
+  CLASSES[code] = c;
+  return c;
+}
+
+/** Lower case of each code unit the fast way reads (below U+0300: one unit each); others as they are. */
+const LOWER = new Uint16Array(65_536);
+for (let code = 0; code < 65_536; code++) LOWER[code] = code < 0x300 && code !== 0x130 ? String.fromCharCode(code).toLowerCase().charCodeAt(0) : code;
+
+/** A code unit the fast way does not read (COMPLEX). */
+const HAS_COMPLEX = /[\u0300-\u2001\u2070-\uffff\u0130]/;
+
+/** After this many ASCII digits in a text the fast way looks for digit runs (a run of 5 is personal data). */
+const DIGITS_TO_CHECK = 5;
+const GAVE_UP = -1;
+
+const joins = (code: number) => {
+  const c = (CLASSES[code] || classify(code)) & CLASS;
+  return c === WORD || c === APOSTROPHE;
+};
+
+/**
+ * Whether every run of digits the redaction would take out (DIGIT_RUN) stands apart from words, with
+ * neither a letter nor an apostrophe right before or after it. Then taking it out changes nothing the
+ * tokens show: inside it are only digits, which make tokens left out anyway, and separators; the redaction
+ * leaves a phrase break, and a left-out token is one too. (A run stuck to a word, as in "abc12345", is not:
+ * the redaction cuts the word, so the careful way reads that text.)
+ */
+function digitRunsApart(s: string): boolean {
+  for (const m of s.matchAll(DIGIT_RUN)) {
+    const first = m.index + (s.charCodeAt(m.index) === 43 ? 1 : 0);
+    const end = m.index + m[0].length;
+    if ((first > 0 && joins(s.charCodeAt(first - 1))) || (end < s.length && joins(s.charCodeAt(end)))) return false;
+  }
+  return true;
+}
+
+/** A token that is no word: a phrase break. */
+export const NO_WORD = -1;
+/** The fold number of an entry left out everywhere: a stop word, under 2 characters, a number. */
+export const LEFT_OUT = -1;
+
+const FNV = 0x01000193;
+/** Words of at most this many code units, all below 256, are keyed by their packed characters. */
+const PACKED = 12;
+export const ENTRY = 8;
+const E_HASH = 0;
+const E_LENGTH = 1;
+const E_A = 2;
+const E_B = 3;
+const E_C = 4;
+const E_LANGUAGE = 5;
+export const ENTRY_FOLD = 6;
+const packedHash = (a: number, b: number, c: number, length: number, language: number) =>
+  finish(Math.imul(Math.imul(Math.imul(a ^ Math.imul(length + 1, 0x9e3779b1), FNV) ^ b, FNV) ^ c, FNV) ^ Math.imul(language + 1, 0x85ebca77));
+const finish = (h: number) => {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  return h ^ (h >>> 13);
+};
+
+export class Lexicon {
+  /** Changes whenever the lexicon starts again empty: entry and fold numbers of before mean nothing. */
+  generation = 0;
+  size = 0;
+  /** The entries of the last text read (`tokenise`), NO_WORD for a break. */
+  tokens = new Int32Array(1024);
+  /** Per entry: its word (lower case). */
+  words: string[] = [];
+  /**
+   * Per entry, ENTRY numbers side by side (a probe reads one cache line): its hash, its length if it is
+   * keyed by its packed characters (else −1), the packed characters (up to PACKED code units below 256,
+   * 8 bits each: the exact word, so a probe compares three numbers, not characters), its language number,
+   * and its folded form's number or LEFT_OUT (ENTRY_FOLD: a word left out everywhere, such as a stop word).
+   */
+  entries = new Int32Array(1024 * ENTRY);
+  /** Folded forms, numbered. */
+  private foldNumbers = new Map<string, number>();
+  foldCount = 0;
+  private slots = new Int32Array(2048).fill(-1);
+  private readonly languages = new Map<string, number>();
+  readonly languageNames: string[] = [];
+
+  constructor(readonly capacity: number) {}
+
+  /** The number of a language (a primary subtag, or '' for none). */
+  language(name: string): number {
+    let n = this.languages.get(name);
+    if (n === undefined) {
+      this.languages.set(name, (n = this.languageNames.length));
+      this.languageNames.push(name);
+    }
+    return n;
+  }
+
+  /** The number of a folded word (made if new; forgotten with the generation). */
+  foldNumber(folded: string): number {
+    let n = this.foldNumbers.get(folded);
+    if (n === undefined) this.foldNumbers.set(folded, (n = this.foldCount++));
+    return n;
+  }
+
+  /** Whether it holds `capacity` entries: then, between texts, its holders read what they need and `clear()`. */
+  full(): boolean {
+    return this.size >= this.capacity;
+  }
+
+  /** Starts again empty: entry and fold numbers of before mean nothing. */
+  clear(): void {
+    this.size = 0;
+    this.words = [];
+    this.slots = new Int32Array(2048).fill(-1);
+    this.foldNumbers.clear();
+    this.foldCount = 0;
+    this.generation++;
+  }
+
+  /** Reads a text of language number `language` into `tokens`; answers how many. */
+  tokenise(text: string, language: number): number {
+    const n = this.scan(text, language, true);
+    if (n !== GAVE_UP) return n;
+    // The careful way. NFC and the whole text in lower case only if it has a code unit that needs them:
+    // otherwise lowering each unit through the table is the same.
+    if (!HAS_COMPLEX.test(text)) return this.scan(redactPersonalData(text), language, false);
+    return this.scan(redactPersonalData(text.normalize('NFC')).toLowerCase(), language, false);
+  }
+
+  /**
+   * Tokens: runs of WORD characters, joined across single apostrophes ("dell'acqua", "don't"); a whole stop
+   * word with apostrophes goes, otherwise the pieces are read apart. `fast`: `s` is the text as written, and
+   * the loop gives up (GAVE_UP) at anything the careful way would change; otherwise `s` is the careful text.
+   */
+  private scan(s: string, language: number, fast: boolean): number {
+    const n = s.length;
+    if (this.tokens.length < n) this.tokens = new Int32Array(Math.max(n, this.tokens.length * 2));
+    const out = this.tokens;
+    let k = 0;
+    let digits = 0;
+    let i = 0;
+    while (i < n) {
+      let code = s.charCodeAt(i);
+      let c = CLASSES[code]!;
+      if (c === 0) c = classify(code);
+      if ((c & CLASS) !== WORD) {
+        if (fast && c > CLASS) {
+          if (c & COMPLEX || code === 64) return GAVE_UP;
+          const next = i + 1 < n ? s.charCodeAt(i + 1) : 32;
+          if (code === 58 ? next === 47 : next !== 32 && next !== 10 && next !== 13 && next !== 9) return GAVE_UP;
+        }
+        if ((c & CLASS) === BREAK_CHAR && k > 0 && out[k - 1]! !== NO_WORD) out[k++] = NO_WORD;
+        i++;
+        continue;
+      }
+      const start = i;
+      // The last 12 code units lowered, 8 bits each (c, b, a: oldest to newest); `wide` any above 255.
+      let a = 0;
+      let b = 0;
+      let c3 = 0;
+      let wide = 0;
+      let apostrophes = false;
+      for (;;) {
+        do {
+          if (fast && c > CLASS) {
+            if (c & COMPLEX) return GAVE_UP;
+            if (++digits === DIGITS_TO_CHECK && !digitRunsApart(s)) return GAVE_UP;
+          }
+          const lower = LOWER[code]!;
+          wide |= lower;
+          c3 = (c3 << 8) | (b >>> 24);
+          b = (b << 8) | (a >>> 24);
+          a = (a << 8) | lower;
+          if (++i === n) break;
+          code = s.charCodeAt(i);
+          c = CLASSES[code]!;
+          if (c === 0) c = classify(code);
+        } while ((c & CLASS) === WORD);
+        if (i + 1 < n && (c & CLASS) === APOSTROPHE) {
+          const after = s.charCodeAt(i + 1);
+          let c2 = CLASSES[after]!;
+          if (c2 === 0) c2 = classify(after);
+          if ((c2 & CLASS) === WORD) {
+            apostrophes = true;
+            i++;
+            code = after;
+            c = c2;
+            continue;
+          }
+        }
+        break;
+      }
+      const length = i - start;
+      if (!apostrophes) out[k++] = length <= PACKED && wide < 256 ? this.findPacked(s, start, i, a, b, c3, language) : length > MAX_TOKEN ? NO_WORD : this.find(s, start, i, language);
+      else {
+        let token = s.slice(start, i).toLowerCase();
+        if (token.includes('’')) token = token.replaceAll('’', "'");
+        if (STOPWORDS.has(token)) out[k++] = NO_WORD;
+        else for (const piece of token.split("'")) out[k++] = piece.length > MAX_TOKEN ? NO_WORD : this.entryOf(piece, language);
+      }
+    }
+    return k;
+  }
+
+  /** The entry of a lower-case word. */
+  entryOf(word: string, language: number): number {
+    const length = word.length;
+    if (length > PACKED) return this.find(word, 0, length, language);
+    let a = 0;
+    let b = 0;
+    let c3 = 0;
+    let wide = 0;
+    for (let i = 0; i < length; i++) {
+      const lower = LOWER[word.charCodeAt(i)]!;
+      wide |= lower;
+      c3 = (c3 << 8) | (b >>> 24);
+      b = (b << 8) | (a >>> 24);
+      a = (a << 8) | lower;
+    }
+    return wide < 256 ? this.findPacked(word, 0, length, a, b, c3, language) : this.find(word, 0, length, language);
+  }
+
+  /** The entry of the short word `s[start, end)` (in lower case: packed a, b, c) in `language`, made if new. */
+  private findPacked(s: string, start: number, end: number, a: number, b: number, c: number, language: number): number {
+    const length = end - start;
+    const h = packedHash(a, b, c, length, language);
+    const entries = this.entries;
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const e = slots[slot]!;
+      if (e < 0) return this.add(slot, s.slice(start, end).toLowerCase(), h, language, length, a, b, c);
+      const at = e * ENTRY;
+      if (entries[at + E_HASH] === h && entries[at + E_LENGTH] === length && entries[at + E_A] === a && entries[at + E_B] === b && entries[at + E_C] === c && entries[at + E_LANGUAGE] === language) return e;
+    }
+  }
+
+  /** The entry of a longer word `s[start, end)` (or one with a code unit above 255), compared by characters. */
+  private find(s: string, start: number, end: number, language: number): number {
+    let h = Math.imul(language + 1, 0x9e3779b1);
+    for (let i = start; i < end; i++) h = Math.imul(h ^ LOWER[s.charCodeAt(i)]!, FNV);
+    h = finish(h);
+    const entries = this.entries;
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    const length = end - start;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const e = slots[slot]!;
+      if (e < 0) return this.add(slot, s.slice(start, end).toLowerCase(), h, language, -1, 0, 0, 0);
+      const at = e * ENTRY;
+      if (entries[at + E_HASH] !== h || entries[at + E_LENGTH] !== -1 || entries[at + E_LANGUAGE] !== language) continue;
+      const word = this.words[e]!;
+      if (word.length !== length) continue;
+      let k = 0;
+      while (k < length && word.charCodeAt(k) === LOWER[s.charCodeAt(start + k)]!) k++;
+      if (k === length) return e;
+    }
+  }
+
+  private add(slot: number, word: string, h: number, language: number, length: number, a: number, b: number, c: number): number {
+    const e = this.size++;
+    if ((e + 1) * ENTRY > this.entries.length) this.entries = grown(this.entries, this.entries.length * 2);
+    this.words[e] = word;
+    const at = e * ENTRY;
+    const entries = this.entries;
+    entries[at + E_HASH] = h;
+    entries[at + E_LENGTH] = length;
+    entries[at + E_A] = a;
+    entries[at + E_B] = b;
+    entries[at + E_C] = c;
+    entries[at + E_LANGUAGE] = language;
+    const c0 = word.charCodeAt(0);
+    const leftOut = word.length < 2 || (c0 >= 48 && c0 <= 57 && !/\p{L}/u.test(word)) || STOPWORDS.has(word);
+    entries[at + ENTRY_FOLD] = leftOut ? LEFT_OUT : this.foldNumber(fold(word));
+    this.slots[slot] = e;
+    if (this.size * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    return e;
+  }
+
+  private rehash(capacity: number): void {
+    const slots = new Int32Array(capacity).fill(-1);
+    const mask = capacity - 1;
+    for (let e = 0; e < this.size; e++) {
+      let slot = this.entries[e * ENTRY + E_HASH]! & mask;
+      while (slots[slot] !== -1) slot = (slot + 1) & mask;
+      slots[slot] = e;
+    }
+    this.slots = slots;
+  }
+}
+
+export const grown = <T extends Uint32Array | Int32Array | Uint8Array>(a: T, size: number): T => {
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
+};
