@@ -124,8 +124,14 @@ export const TOP_N = 100;
 /** Each breakdown keeps at most this many keys (by customers); the rest add up under `other`. */
 export const MAX_BREAKDOWN_KEYS = 200;
 const FAVOURITES = 3;
-/** UpdateItems in flight per shard while writing cards back (8 shards: 128 for the tenant). */
-const WRITE_CONCURRENCY = 16;
+/**
+ * UpdateItems in flight per shard while writing cards back (8 shards: 32 for the tenant). On AWS each update
+ * costs ~2 WCU on each list index, whose partition key is the shard's: 4 in flight (~5 ms each) keep a shard
+ * near the 1,000 WCU/s one index partition key takes. Locally the 8 shards share one process and the 2 cores
+ * with DynamoDB Local: 16 per shard (128, past the SDK's 50 sockets) cost ~10% more CPU per card on both
+ * sides than 4 (bench/insights.ts, CPU time of the WriteShard phase), for no more cards per second.
+ */
+const WRITE_CONCURRENCY = 4;
 
 // ---- step inputs and outputs ----
 
