@@ -20,6 +20,8 @@ import { peakRssInChild, reportPeakRss } from './peak-rss.ts';
  * BENCH_INSIGHTS_PROFILE=FILE writes a CPU profile of the first recompute's WriteShard phase.
  */
 const TABLE = 'bench-insights';
+/** UpdateItems WriteShard ×8 keeps in flight (4 per shard, shared/insights/recompute.ts). */
+const IN_FLIGHT = 32;
 /** Cards of the warm-up tenant (see run). */
 const WARMUP_CARDS = 4_000;
 const BUCKET = 'bench-insights-scratch';
@@ -177,7 +179,7 @@ async function plainReads(tenantId: string) {
 /**
  * DynamoDB Local's own write speed on these cards, for the first recompute's write-back: `limit` cards of
  * the card index (every shard), each updated plainly (UpdateItem SET insights to the value it holds, same
- * size as the recompute's write, no condition), as many in flight as WriteShard ×8 keeps (128). Cards/s.
+ * size as the recompute's write, no condition), as many in flight as WriteShard ×8 keeps (IN_FLIGHT). Cards/s.
  */
 async function plainUpdates(tenantId: string, limit: number) {
   const { dynamo } = await import('../shared/clients.ts');
@@ -195,7 +197,7 @@ async function plainUpdates(tenantId: string, limit: number) {
   const total = cpu();
   const queue = [...cards];
   await Promise.all(
-    Array.from({ length: 128 }, async () => {
+    Array.from({ length: IN_FLIGHT }, async () => {
       for (let c = queue.shift(); c; c = queue.shift()) {
         await dynamo().send(new UpdateCommand({ TableName: TABLE, Key: keys.customerCard(tenantId, c.id), UpdateExpression: 'SET insights = :i', ExpressionAttributeValues: { ':i': c.insights } }));
       }
@@ -315,7 +317,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
       row(`${name}: CPU time (node + DynamoDB Local's Java) of the first recompute vs the plain reads' (steadier than wall time on a busy machine)`, first.cpu.node + first.cpu.java, 'CPU s', plainCpu, null),
       row(`${name}: second recompute, no new events, vs plain reads`, second.ms / 1000, 's', plainMs / 1000, 'ratio ≤ 2'),
       row(`${name}: read units of a recompute (purchases + card index; DynamoDB Local, eventually consistent)`, counted.capacity.read, 'RCU', null, null),
-      row(`${name}: first recompute's write-back (WriteShard ×8, ${first.record.counts.cardsUpdated} UpdateItems) vs plain parallel UpdateItems (DynamoDB Local's own rate, ${k(WARMUP_CARDS)} cards of the warm-up tenant, 128 in flight)`, first.record.counts.cardsUpdated / (first.writeMs / 1000), 'cards/s', updateRate, null),
+      row(`${name}: first recompute's write-back (WriteShard ×8, ${first.record.counts.cardsUpdated} UpdateItems) vs plain parallel UpdateItems (DynamoDB Local's own rate, ${k(WARMUP_CARDS)} cards of the warm-up tenant, ${IN_FLIGHT} in flight)`, first.record.counts.cardsUpdated / (first.writeMs / 1000), 'cards/s', updateRate, null),
       row(`${name}: write units of a recompute that writes every purchaser's card (first or nightly; UpdateItem SET insights, ${counted.record.counts.cardsUpdated} cards)`, counted.capacity.write, 'WCU', null, null),
       row(`${name}: share of cards the second recompute writes`, (100 * second.record.counts.cardsUpdated) / large, '%', null, '< 1%'),
       row(`insights: peak RSS of a recompute, ${k(large)} vs ${k(small)} customers`, rssLarge, 'MB', rssSmall, 'ratio ≤ 1.2, < 512 MB'),

@@ -127,9 +127,9 @@ const FAVOURITES = 3;
 /**
  * UpdateItems in flight per shard while writing cards back (8 shards: 32 for the tenant). On AWS each update
  * costs ~2 WCU on each list index, whose partition key is the shard's: 4 in flight (~5 ms each) keep a shard
- * near the 1,000 WCU/s one index partition key takes. Locally the 8 shards share one process and the 2 cores
- * with DynamoDB Local: 16 per shard (128, past the SDK's 50 sockets) cost ~10% more CPU per card on both
- * sides than 4 (bench/insights.ts, CPU time of the WriteShard phase), for no more cards per second.
+ * near the 1,000 WCU/s one index partition key takes, where 16 would be throttled. Locally (the 8 shards in
+ * one process, sharing 2 cores with DynamoDB Local) 4 and 16 cost the same CPU per card within the noise
+ * (bench/insights.ts prints the WriteShard phase's node and Java CPU time).
  */
 const WRITE_CONCURRENCY = 4;
 
