@@ -128,8 +128,9 @@ const FAVOURITES = 3;
  * UpdateItems in flight per shard while writing cards back (8 shards: 32 for the tenant). On AWS each update
  * costs ~2 WCU on each list index, whose partition key is the shard's: 4 in flight (~5 ms each) keep a shard
  * near the 1,000 WCU/s one index partition key takes, where 16 would be throttled. Locally (the 8 shards in
- * one process, sharing 2 cores with DynamoDB Local) 4 and 16 cost the same CPU per card within the noise
- * (bench/insights.ts prints the WriteShard phase's node and Java CPU time).
+ * one process, sharing 2 cores with DynamoDB Local) 4 cost ~10% less CPU per card than 16 on both sides in
+ * most runs, about the size of this machine's noise (bench/insights.ts prints the WriteShard phase's node
+ * and Java CPU time).
  */
 const WRITE_CONCURRENCY = 4;
 
