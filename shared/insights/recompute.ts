@@ -124,8 +124,15 @@ export const TOP_N = 100;
 /** Each breakdown keeps at most this many keys (by customers); the rest add up under `other`. */
 export const MAX_BREAKDOWN_KEYS = 200;
 const FAVOURITES = 3;
-/** UpdateItems in flight per shard while writing cards back (8 shards: 128 for the tenant). */
-const WRITE_CONCURRENCY = 16;
+/**
+ * UpdateItems in flight per shard while writing cards back (8 shards: 32 for the tenant). On AWS each update
+ * costs ~2 WCU on each list index, whose partition key is the shard's: 4 in flight (~5 ms each) keep a shard
+ * near the 1,000 WCU/s one index partition key takes, where 16 would be throttled. Locally (the 8 shards in
+ * one process, sharing 2 cores with DynamoDB Local) 4 cost ~10% less CPU per card than 16 on both sides in
+ * most runs, about the size of this machine's noise (bench/insights.ts prints the WriteShard phase's node
+ * and Java CPU time).
+ */
+const WRITE_CONCURRENCY = 4;
 
 // ---- step inputs and outputs ----
 
