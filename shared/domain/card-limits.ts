@@ -65,7 +65,7 @@ export function cardLimitProblems(card: { attributes?: Record<string, string | n
 /**
  * Whether `value` as JSON certainly takes at most `limit` UTF-8 bytes, from an upper bound that needs no
  * serialising: a string's code unit is at most 6 bytes (a `\u00XX` escape; UTF-8 itself needs at most 3),
- * a number at most 24 characters, every key, quote, colon and comma counted. `false` means "maybe more":
+ * a number as long as its text, every key, quote, colon and comma counted. `false` means "maybe more":
  * the caller measures exactly. Values JSON.stringify would convert (`toJSON`, such as Date) also answer
  * `false`, so the bound never has to guess what they become.
  */
@@ -84,7 +84,9 @@ function budgetLeft(v: unknown, budget: number): number {
       return budget - 2 - 6 * v.length;
     case 'number':
     case 'bigint':
-      return budget - 24;
+      // Exactly as JSON writes a finite number (up to 25 characters: -0.0000012345678901234567); longer
+      // for the non-finite ones, which JSON writes as null.
+      return budget - String(v).length;
     case 'object':
       break;
     default:

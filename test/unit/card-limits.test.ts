@@ -21,6 +21,12 @@ describe('the card size bound used before serialising', () => {
     }
   });
 
+  it('holds for the longest numbers JSON writes (25 characters)', () => {
+    const value = Array.from({ length: 100 }, () => -1.2345678901234567e-6);
+    expect(JSON.stringify(-1.2345678901234567e-6)).toHaveLength(25);
+    expect(jsonBytesAtMost(value, bytes(value) - 1)).toBe(false);
+  });
+
   it('answers "maybe more" for what JSON.stringify converts (a Date), rather than guess', () => {
     expect(jsonBytesAtMost({ at: new Date() }, 10_000)).toBe(false);
   });
