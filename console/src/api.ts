@@ -34,7 +34,7 @@ export type Api = Record<Method, Call>;
  * The pages' view of the typed client (client/index.ts, openapi-fetch over the generated schema): the same
  * calls, with the answers typed where the pages read them (types.ts) and problems as `Problem`.
  */
-export function createApi({ baseUrl, key }: { baseUrl: string; key: string }): Api {
+export function createApi({ baseUrl, key, throttles = true }: { baseUrl: string; key: string; throttles?: boolean }): Api {
   const client = createClientela({ baseUrl, key });
   // The pages name their answer types themselves; the client's path and method checks are loosened here only.
   const request = client.request as unknown as (method: string, path: string, init?: CallInit) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
@@ -43,8 +43,10 @@ export function createApi({ baseUrl, key }: { baseUrl: string; key: string }): A
     async (path, init = {}) => {
       const query = Object.fromEntries(Object.entries(init.params?.query ?? {}).filter(([, v]) => v !== undefined && v !== ''));
       const { data, error, response } = await request(method.toLowerCase(), path, { ...init, params: { ...init.params, query } });
-      // A 429 says how long everything that asks again on its own must wait (throttle.ts).
-      noteAnswer(response);
+      // A 429 says how long everything that asks again on its own must wait (throttle.ts). Not for a key that
+      // is not the console's own (a link's, checked before anyone accepts it): another business's fair use
+      // must not hold back this one's polling.
+      if (throttles) noteAnswer(response);
       if (!response.ok) {
         const p = toClientelaError(response, error);
         return { error: { title: p.title, status: p.status, detail: p.detail || undefined, errors: p.errors, type: p.type }, response };

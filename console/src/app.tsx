@@ -87,7 +87,7 @@ function LinkSignIn({ linkKey: key }: { linkKey: string }) {
   useEffect(() => {
     let live = true;
     const signedIn = sessionKey.value;
-    Promise.all([createApi({ baseUrl: apiBaseUrl(), key }).GET<Settings>('/v1/settings'), signedIn ? api().GET<Settings>('/v1/settings') : Promise.resolve(undefined)]).then(
+    Promise.all([createApi({ baseUrl: apiBaseUrl(), key, throttles: false }).GET<Settings>('/v1/settings'), signedIn ? api().GET<Settings>('/v1/settings') : Promise.resolve(undefined)]).then(
       ([target, current]) => live && setState({ loading: false, target: target.data, current: current?.data, problem: target.error && { ...target.error, detail: `${t('linkBadKey')}: ${target.error.detail ?? target.error.title}` } }),
       (e: unknown) => live && setState({ loading: false, problem: { title: String(e), status: 0 } }),
     );
@@ -105,14 +105,14 @@ function LinkSignIn({ linkKey: key }: { linkKey: string }) {
       <ProblemBox problem={problem} />
       {target && (
         <>
-          <p>{t('linkAsk').replace('{business}', named(target))}</p>
-          {current && current.id !== target.id && <p class="problem">{t('linkOtherBusiness').replace('{business}', named(current))}</p>}
+          <p>{t('linkAsk').replace('{business}', () => named(target))}</p>
+          {current && current.id !== target.id && <p class="problem">{t('linkOtherBusiness').replace('{business}', () => named(current))}</p>}
         </>
       )}
       <p class="actions">
         {target && (
           <button type="button" onClick={acceptLinkKey}>
-            {t('linkConfirm').replace('{name}', target.name)}
+            {t('linkConfirm').replace('{name}', () => target.name)}
           </button>
         )}
         <button type="button" class="secondary" onClick={dropLinkKey}>

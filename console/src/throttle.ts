@@ -9,6 +9,8 @@ import { signal } from '@preact/signals';
 
 /** When no Retry-After is given (or it cannot be read): a short pause rather than asking again at once. */
 export const DEFAULT_RETRY_AFTER_MS = 5_000;
+/** A Retry-After of 0 or a date gone by is read as this: a proxy answering so would otherwise get asked in a tight loop. */
+export const MIN_RETRY_AFTER_MS = 1_000;
 /** A Retry-After beyond this is read as this: a console that waits an hour looks broken. */
 export const MAX_RETRY_AFTER_MS = 10 * 60_000;
 
@@ -22,7 +24,7 @@ export function retryAfterMs(value: string | null | undefined, now = Date.now())
   // An HTTP date always ends in GMT; anything else (Date.parse takes almost anything) is unreadable.
   const ms = /^\d+$/.test(raw) ? Number(raw) * 1000 : /GMT$/i.test(raw) ? Date.parse(raw) - now : NaN;
   if (!Number.isFinite(ms)) return DEFAULT_RETRY_AFTER_MS;
-  return Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
+  return Math.min(Math.max(ms, MIN_RETRY_AFTER_MS), MAX_RETRY_AFTER_MS);
 }
 
 /** Every answer of the API: a 429 says how long to wait (a later wait never shortens an earlier one). */

@@ -200,7 +200,9 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
 
   it('a phishing link with another business’s key changes nothing unless confirmed: declined, the owner stays in their own business', async () => {
     const phishingKey = await newTenantKey(`bottega-${run}`);
-    const renamed = await fetch(`${api.url}/v1/settings`, { method: 'PATCH', headers: { authorization: `Bearer ${phishingKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Bottega Truffa' }) });
+    // A name with what String.replace reads as patterns ($& the match, $' the rest): shown as written.
+    const FAKE = "Bottega $& Truffa $'";
+    const renamed = await fetch(`${api.url}/v1/settings`, { method: 'PATCH', headers: { authorization: `Bearer ${phishingKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: FAKE }) });
     expect(renamed.status).toBe(200);
     /** What the page sent with the phishing key: only the question of whose business it is. */
     const sentWith = (p: Page) => {
@@ -215,7 +217,7 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     const calls = sentWith(page);
     await page.evaluate(`location.hash = '#key=${phishingKey}'`);
     await page.getByRole('heading', { level: 1, name: 'Sign in from a link?' }).waitFor();
-    await page.getByText(`the business “Bottega Truffa” (Id bottega-${run})`).waitFor();
+    await page.getByText(`the business “${FAKE}” (Id bottega-${run})`).waitFor();
     await page.getByText('This is not the business you are signed in to now, “Demo” (Id demo)').waitFor();
     expect(await page.evaluate('location.hash')).toBe('#/customers');
     expect(await page.evaluate(`sessionStorage.getItem('clientela.key')`)).toBe(api.secretKey);
@@ -230,7 +232,7 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     p.setDefaultTimeout(WAIT_TIMEOUT_MS);
     const freshCalls = sentWith(p);
     await p.goto(`${api.url}/#key=${phishingKey}`);
-    await p.getByRole('button', { name: 'Sign in to “Bottega Truffa”' }).waitFor();
+    await p.getByRole('button', { name: `Sign in to “${FAKE}”` }).waitFor();
     expect(p.url()).not.toContain(phishingKey);
     await p.getByRole('button', { name: 'Do not use this link' }).click();
     await p.getByLabel('API key').waitFor();

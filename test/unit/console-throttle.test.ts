@@ -7,6 +7,7 @@ type Throttle = {
   delayBeforeNext: (ms: number, now?: number) => number;
   secondsLeft: (now?: number) => number;
   DEFAULT_RETRY_AFTER_MS: number;
+  MIN_RETRY_AFTER_MS: number;
   MAX_RETRY_AFTER_MS: number;
 };
 // Imported by URL: the console is type-checked by its own tsconfig (DOM types), not by the root one.
@@ -14,13 +15,15 @@ const throttle = async () => (await import(/* @vite-ignore */ new URL('../../con
 const answer = (status: number, retryAfter?: string) => ({ status, headers: new Headers(retryAfter === undefined ? {} : { 'retry-after': retryAfter }) });
 
 describe('Retry-After', () => {
-  it('reads seconds and HTTP dates; missing or unreadable is a short pause; absurd is capped', async () => {
-    const { retryAfterMs, DEFAULT_RETRY_AFTER_MS, MAX_RETRY_AFTER_MS } = await throttle();
+  it('reads seconds and HTTP dates; missing or unreadable is a short pause; absurd is capped; 0 or past is a second', async () => {
+    const { retryAfterMs, DEFAULT_RETRY_AFTER_MS, MIN_RETRY_AFTER_MS, MAX_RETRY_AFTER_MS } = await throttle();
+    expect(MIN_RETRY_AFTER_MS).toBe(1_000);
     const now = Date.parse('2026-11-30T10:00:00Z');
     expect(retryAfterMs('30', now)).toBe(30_000);
-    expect(retryAfterMs(' 0 ', now)).toBe(0);
+    // A proxy answering 429 with Retry-After 0 (or a date gone by) would otherwise be asked in a tight loop.
+    expect(retryAfterMs(' 0 ', now)).toBe(MIN_RETRY_AFTER_MS);
     expect(retryAfterMs('Mon, 30 Nov 2026 10:00:12 GMT', now)).toBe(12_000);
-    expect(retryAfterMs('Mon, 30 Nov 2026 09:59:00 GMT', now)).toBe(0);
+    expect(retryAfterMs('Mon, 30 Nov 2026 09:59:00 GMT', now)).toBe(MIN_RETRY_AFTER_MS);
     expect(retryAfterMs(null, now)).toBe(DEFAULT_RETRY_AFTER_MS);
     expect(retryAfterMs('soon', now)).toBe(DEFAULT_RETRY_AFTER_MS);
     expect(retryAfterMs('-5', now)).toBe(DEFAULT_RETRY_AFTER_MS);

@@ -98,7 +98,7 @@ function BoughtTogether({ version }: { version?: string }) {
         <button type="submit">{t('show')}</button>
       </form>
       <ProblemBox problem={also.error} />
-      {sku && also.data && (also.data.items.length ? <RulesTable rules={also.data.items} caption={`${t('alsoBoughtWith')}: ${sku}`} /> : also.data.asOf ? <p>{t('noAlsoBought').replace('{sku}', sku)}</p> : <NoRules page={also.data} />)}
+      {sku && also.data && (also.data.items.length ? <RulesTable rules={also.data.items} caption={`${t('alsoBoughtWith')}: ${sku}`} /> : also.data.asOf ? <p>{t('noAlsoBought').replace('{sku}', () => sku)}</p> : <NoRules page={also.data} />)}
     </section>
   );
 }
