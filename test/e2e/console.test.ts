@@ -386,12 +386,15 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     // The list of exports, which loads again when one starts: refused once too.
     const lists: string[] = [];
     let armed = false;
+    let refusingLists = true;
     await p.route(
       (url) => url.pathname === '/v1/exports',
       async (route) => {
         if (route.request().method() !== 'GET' || !armed) return route.continue();
         lists.push(route.request().url());
-        if (lists.length > 1) return route.continue();
+        // Every load of the list is refused until the wait is over: loads can race (the export's start and
+        // its first progress both reload it), and one answered would leave nothing to load again after it.
+        if (!refusingLists) return route.continue();
         await route.fulfill({
           status: 429,
           headers: { 'content-type': 'application/problem+json', 'retry-after': '200' },
@@ -407,8 +410,8 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     armed = true;
     await p.getByRole('button', { name: 'Start export' }).click();
     await wasRefused;
-    // The list may have asked more than once before its refusal arrived (the export's start and its first
-    // progress both reload it); what matters is that nothing asks again while the wait is on.
+    // The list may have asked more than once before the first refusal arrived (each refused); what matters
+    // is that nothing asks again while the wait is on.
     await expect.poll(() => lists.length, { timeout: WAIT_TIMEOUT_MS }).toBeGreaterThanOrEqual(1);
     // From here no timer of the page fires unless the test runs the clock (pauseAt moves it a little on, as
     // it cannot move back: 5 s of the 300 s wait).
@@ -428,6 +431,7 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     expect(await wait.textContent()).toContain('the console waits 1 s before asking again');
     // The wait over: the notice goes, the poll and the list ask again, and the export finishes as usual. (The
     // clock runs by itself again: a page's effects run on timers too.)
+    refusingLists = false;
     await p.clock.runFor(1);
     await p.clock.resume();
     await expect.poll(() => polls.length, { timeout: WAIT_TIMEOUT_MS }).toBeGreaterThan(pollsAtWait);
