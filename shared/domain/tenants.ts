@@ -54,7 +54,27 @@ export async function updateSettings(store: TenantStore, id: string, patch: Sett
       .sort();
     return { ...t, ...patch };
   });
-  return { settings: settingsView(tenant), changed };
+  return { settings: await settingsAnswer(tenant, filterSchema), changed };
+}
+
+/**
+ * The settings as GET and PATCH /v1/settings answer them: each automatic tag rule whose stored filter the
+ * filter language no longer accepts (saved before a stricter check, e.g. `{"minSpent": ""}`) carries
+ * `problem: { path, message }`, as a saved segment's is a 409 naming the field: such a rule tags no card
+ * (shared/insights/auto-tags.ts), and the owner sees why and what to fix instead of a rule that looks fine.
+ */
+export async function settingsAnswer(tenant: Tenant, filterSchema?: typeof FilterSchema) {
+  const view = settingsView(tenant);
+  if (!tenant.autoTags?.length) return view;
+  // Loaded only for a tenant with rules (see updateSettings).
+  const schema = filterSchema ?? (await import('./customer-filter.schema.ts')).FilterSchema;
+  const autoTags = tenant.autoTags.map((rule, i) => {
+    const parsed = schema.safeParse(rule.filter);
+    if (parsed.success) return rule;
+    const issue = parsed.error.issues[0];
+    return { ...rule, problem: { path: ['autoTags', i, 'filter', ...(issue?.path ?? []).map(String)].join('.'), message: issue?.message ?? 'is not valid' } };
+  });
+  return { ...view, autoTags };
 }
 
 // ---- Fair use (operator) ----
@@ -151,7 +171,11 @@ export async function removeTags(store: TenantStore, tenantId: string, names: st
   });
 }
 
-/** Automatic tag rules: each tag from the catalogue (its catalogue spelling), each filter in the filter language. */
+/**
+ * Automatic tag rules: each tag from the catalogue (its catalogue spelling), each filter in the filter
+ * language, stored as parsed (`"100"` as 100, a single city as a list): a stored rule is in today's form, and
+ * applying it (every card write) reads what was checked here, not the request's text again.
+ */
 function checkAutoTags(rules: NonNullable<SettingsPatch['autoTags']>, catalogue: string[], filterSchema: typeof FilterSchema) {
   const errors: { path: string; message: string }[] = [];
   const out = rules.map((rule, i) => {
@@ -159,7 +183,7 @@ function checkAutoTags(rules: NonNullable<SettingsPatch['autoTags']>, catalogue:
     if (!tag) errors.push({ path: `autoTags.${i}.tag`, message: `${rule.tag} is not in the tag catalogue (POST /v1/tags first)` });
     const parsed = filterSchema.safeParse(rule.filter);
     if (!parsed.success) for (const issue of parsed.error.issues) errors.push({ path: ['autoTags', i, 'filter', ...issue.path].join('.'), message: issue.message });
-    return { tag: tag ?? rule.tag, filter: rule.filter };
+    return { tag: tag ?? rule.tag, filter: parsed.success ? (parsed.data as Record<string, unknown>) : rule.filter };
   });
   if (errors.length) throw new ValidationError(errors);
   return out;
