@@ -22,6 +22,7 @@ export const numberInput = <T extends z.ZodType>(schema: T) =>
     if (v === undefined) return v;
     const n = readNumber(v);
     if (n !== undefined) return n;
-    ctx.addIssue({ code: 'custom', message: NOT_A_NUMBER, input: v });
+    // An empty parameter (`?minSpent=`) is the likeliest slip: say so.
+    ctx.addIssue({ code: 'custom', message: typeof v === 'string' && !v.trim() ? `${NOT_A_NUMBER}, not empty` : NOT_A_NUMBER, input: v });
     return z.NEVER;
   }, schema);
