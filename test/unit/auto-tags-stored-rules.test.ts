@@ -41,4 +41,17 @@ describe('stored automatic tag rules', () => {
     expect(applyAutoTags(card({ stats: { ...card().stats, visits: 3 } }), changed, now).tags).toEqual([]);
     expect(parse).toHaveBeenCalledTimes(3);
   });
+
+  it('a rule set applied at another moment resolves its relative dates again (the resolution kept for one moment only)', () => {
+    const rules = ctx([{ tag: 'Regular', filter: { lastContactFrom: 'P30D' } }]);
+    const recent = card({ lastContactAt: '2026-05-20T10:00:00.000Z' });
+    expect(applyAutoTags(recent, rules, new Date('2026-06-01T00:00:00Z')).tags).toEqual(['Regular']);
+    expect(applyAutoTags(recent, rules, new Date('2026-08-01T00:00:00Z')).tags).toEqual([]);
+    expect(applyAutoTags(recent, rules, new Date('2026-06-01T00:00:00Z')).tags).toEqual(['Regular']);
+    // The day boundary is the tenant's: 30 days before 19 June is 20 May, from midnight in the tenant's zone.
+    const edge = card({ lastContactAt: '2026-05-19T23:30:00.000Z' }); // 20 May 01:30 in Rome, still 19 May in New York
+    const at = new Date('2026-06-19T12:00:00Z');
+    expect(applyAutoTags(edge, rules, at).tags).toEqual(['Regular']);
+    expect(applyAutoTags(edge, { ...rules, timeZone: 'America/New_York' }, at).tags).toEqual([]);
+  });
 });
