@@ -1,7 +1,8 @@
 import { pause } from './backoff.ts';
 import type { TenantStore } from './tenant.ports.ts';
 import { generateKey, withScope, type ApiKeyRecord, type KeyKind, type KeyScope } from './api-key.ts';
-import { newTenant, settingsView, type Tenant } from './tenant.ts';
+import { newTenant, type Tenant } from './tenant.ts';
+import { settingsAnswer } from './tenant-settings.ts';
 import type { SettingsPatch } from './tenant.schema.ts';
 import { ConflictError, NotFoundError, ValidationError, invalid } from './errors.ts';
 import type { FilterSchema } from './customer-filter.schema.ts';
@@ -55,26 +56,6 @@ export async function updateSettings(store: TenantStore, id: string, patch: Sett
     return { ...t, ...patch };
   });
   return { settings: await settingsAnswer(tenant, filterSchema), changed };
-}
-
-/**
- * The settings as GET and PATCH /v1/settings answer them: each automatic tag rule whose stored filter the
- * filter language no longer accepts (saved before a stricter check, e.g. `{"minSpent": ""}`) carries
- * `problem: { path, message }`, as a saved segment's is a 409 naming the field: such a rule tags no card
- * (shared/insights/auto-tags.ts), and the owner sees why and what to fix instead of a rule that looks fine.
- */
-export async function settingsAnswer(tenant: Tenant, filterSchema?: typeof FilterSchema) {
-  const view = settingsView(tenant);
-  if (!tenant.autoTags?.length) return view;
-  // Loaded only for a tenant with rules (see updateSettings).
-  const schema = filterSchema ?? (await import('./customer-filter.schema.ts')).FilterSchema;
-  const autoTags = tenant.autoTags.map((rule, i) => {
-    const parsed = schema.safeParse(rule.filter);
-    if (parsed.success) return rule;
-    const issue = parsed.error.issues[0];
-    return { ...rule, problem: { path: ['autoTags', i, 'filter', ...(issue?.path ?? []).map(String)].join('.'), message: issue?.message ?? 'is not valid' } };
-  });
-  return { ...view, autoTags };
 }
 
 // ---- Fair use (operator) ----
