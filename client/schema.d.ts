@@ -1538,17 +1538,17 @@ export interface components {
             language?: string | string[];
             lastContactFrom?: string;
             lastContactTo?: string;
-            maxAge?: number | null;
-            maxClv?: number | null;
-            maxPAlive?: number | null;
-            maxSpent?: number | null;
-            maxVisits?: number | null;
-            minAge?: number | null;
-            minClv?: number | null;
-            minNoShows?: number | null;
-            minPAlive?: number | null;
-            minSpent?: number | null;
-            minVisits?: number | null;
+            maxAge?: number;
+            maxClv?: number;
+            maxPAlive?: number;
+            maxSpent?: number;
+            maxVisits?: number;
+            minAge?: number;
+            minClv?: number;
+            minNoShows?: number;
+            minPAlive?: number;
+            minSpent?: number;
+            minVisits?: number;
             postalCode?: string;
             q?: string;
             rfmGroup?: ("Champions" | "Loyal" | "Potential loyalist" | "New" | "Promising" | "Need attention" | "About to sleep" | "At risk" | "Cannot lose them" | "Hibernating" | "Lost") | ("Champions" | "Loyal" | "Potential loyalist" | "New" | "Promising" | "Need attention" | "About to sleep" | "At risk" | "Cannot lose them" | "Hibernating" | "Lost")[];
@@ -1701,6 +1701,10 @@ export interface components {
             autoTags?: {
                 filter: {
                     [key: string]: unknown;
+                };
+                problem?: {
+                    message: string;
+                    path: string;
                 };
                 tag: string;
             }[];
@@ -1947,25 +1951,25 @@ export interface operations {
                 firstContactTo?: string;
                 lastContactFrom?: string;
                 lastContactTo?: string;
-                minSpent?: number | null;
-                maxSpent?: number | null;
-                minVisits?: number | null;
-                maxVisits?: number | null;
-                minNoShows?: number | null;
+                minSpent?: number;
+                maxSpent?: number;
+                minVisits?: number;
+                maxVisits?: number;
+                minNoShows?: number;
                 q?: string;
                 gender?: string | string[];
                 city?: string | string[];
                 postalCode?: string;
                 country?: string | string[];
-                minAge?: number | null;
-                maxAge?: number | null;
+                minAge?: number;
+                maxAge?: number;
                 birthMonth?: number;
                 rfmGroup?: ("Champions" | "Loyal" | "Potential loyalist" | "New" | "Promising" | "Need attention" | "About to sleep" | "At risk" | "Cannot lose them" | "Hibernating" | "Lost") | ("Champions" | "Loyal" | "Potential loyalist" | "New" | "Promising" | "Need attention" | "About to sleep" | "At risk" | "Cannot lose them" | "Hibernating" | "Lost")[];
                 atRisk?: boolean | ("true" | "false");
-                minPAlive?: number | null;
-                maxPAlive?: number | null;
-                minClv?: number | null;
-                maxClv?: number | null;
+                minPAlive?: number;
+                maxPAlive?: number;
+                minClv?: number;
+                maxClv?: number;
                 bought?: string | string[];
                 sort?: "firstContactAt" | "lastContactAt" | "lastName" | "totalSpent";
                 order?: "asc" | "desc";
@@ -2804,8 +2808,8 @@ export interface operations {
         parameters: {
             query: {
                 sku: string;
-                minSupport?: number | null;
-                minConfidence?: number | null;
+                minSupport?: number;
+                minConfidence?: number;
                 sort?: "lift" | "confidence" | "support";
                 limit?: number;
                 cursor?: string;
@@ -2893,7 +2897,7 @@ export interface operations {
     GetInsightsForecast: {
         parameters: {
             query?: {
-                days?: number | null;
+                days?: number;
             };
             header?: never;
             path?: never;
@@ -3050,8 +3054,8 @@ export interface operations {
     GetInsightsRules: {
         parameters: {
             query?: {
-                minSupport?: number | null;
-                minConfidence?: number | null;
+                minSupport?: number;
+                minConfidence?: number;
                 sort?: "lift" | "confidence" | "support";
                 limit?: number;
                 cursor?: string;

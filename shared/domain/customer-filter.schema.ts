@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { ConsentStatusSchema } from './consent-status.schema.ts';
 import { RFM_GROUPS } from './rfm-groups.ts';
 import { LIST_FIELDS, MAX_FILTER_VALUES } from './filter-fields.ts';
+import { numberInput } from './number-input.schema.ts';
 
 /*
  * The filter's schemas, apart from its meaning (customer-filter.ts): a function that resolves or matches a
@@ -28,17 +29,8 @@ export const DateBoundSchema = z
   .refine((s) => /^(\d{4}-\d{2}-\d{2}|P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?)$/.test(s) && s !== 'P', { message: 'must be a date YYYY-MM-DD or a duration back from today like P90D', abort: true })
   .refine((s) => s.startsWith('P') || !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'is not a real date');
 
-/**
- * A number, given in a query string (`minSpent=100`) or in JSON. Coercion alone reads an empty or blank
- * string as 0 (`Number('')`), so `?minSpent=` matched every customer instead of being refused: a blank value
- * is a 400 naming the field (the contract gives an empty parameter no meaning; an absent one is left out).
- */
-const number = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v, ctx) => {
-    if (typeof v !== 'string' || v.trim()) return v;
-    ctx.addIssue({ code: 'custom', message: 'must be a number, not empty', input: v });
-    return z.NEVER;
-  }, schema);
+/** A number, given in a query string or in JSON (see numberInput: no blank, null, false, [] or hex read as a number). */
+const number = numberInput;
 
 /*
  * Every function that takes a filter builds this schema at its cold start, so it is written to build few
@@ -46,9 +38,9 @@ const number = <T extends z.ZodType>(schema: T) =>
  * checks (the same messages) is one; fields that read alike share one schema.
  */
 const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
-const nonNegInt = number(z.coerce.number().check(z.int(), z.gte(0)));
-const age = number(z.coerce.number().check(z.int(), z.gte(0), z.lte(150)));
-const probability = number(z.coerce.number().check(z.gte(0), z.lte(1)));
+const nonNegInt = number(z.number().check(z.int(), z.gte(0)));
+const age = number(z.number().check(z.int(), z.gte(0), z.lte(150)));
+const probability = number(z.number().check(z.gte(0), z.lte(1)));
 const shortList = list(text(1, 35));
 const tagList = list(text(1, 50));
 
@@ -75,7 +67,7 @@ export const FilterSchema = z
     country: shortList,
     minAge: age,
     maxAge: age,
-    birthMonth: number(z.coerce.number().check(z.int(), z.gte(1), z.lte(12))),
+    birthMonth: number(z.number().check(z.int(), z.gte(1), z.lte(12))),
     // ---- insights (issue 13): read from the card's `insights` (customers without them match none) ----
     rfmGroup: list(z.enum(RFM_GROUPS)),
     atRisk: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]),
@@ -95,7 +87,7 @@ export const SORT_FIELDS = ['firstContactAt', 'lastContactAt', 'lastName', 'tota
 export const ListQuerySchema = FilterSchema.extend({
   sort: z.enum(SORT_FIELDS).default('firstContactAt'),
   order: z.enum(['asc', 'desc']).default('desc'),
-  limit: number(z.coerce.number().check(z.int(), z.gte(1), z.lte(100))).default(50),
+  limit: number(z.number().check(z.int(), z.gte(1), z.lte(100))).default(50),
   cursor: z.string().check(z.maxLength(4000)).optional(),
 }).strict();
 export type ListQuery = z.infer<typeof ListQuerySchema>;

@@ -91,7 +91,17 @@ export const SettingsSchema = z.object({
   language: z.string(),
   retention: z.object({ inactiveMonths: z.number().nullable() }),
   discountRate: z.number().optional(),
-  autoTags: z.array(z.object({ tag: z.string(), filter: z.record(z.string(), z.unknown()) })).optional(),
+  autoTags: z
+    .array(
+      z.object({
+        tag: z.string(),
+        /** As stored: parsed when saved (a number as a number, a single value as a list). */
+        filter: z.record(z.string(), z.unknown()),
+        /** Present when the filter is no longer valid (saved before a stricter check): the rule tags no card until replaced. */
+        problem: z.object({ path: z.string(), message: z.string() }).optional(),
+      }),
+    )
+    .optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

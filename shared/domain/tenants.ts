@@ -1,7 +1,8 @@
 import { pause } from './backoff.ts';
 import type { TenantStore } from './tenant.ports.ts';
 import { generateKey, withScope, type ApiKeyRecord, type KeyKind, type KeyScope } from './api-key.ts';
-import { newTenant, settingsView, type Tenant } from './tenant.ts';
+import { newTenant, type Tenant } from './tenant.ts';
+import { settingsAnswer } from './tenant-settings.ts';
 import type { SettingsPatch } from './tenant.schema.ts';
 import { ConflictError, NotFoundError, ValidationError, invalid } from './errors.ts';
 import type { FilterSchema } from './customer-filter.schema.ts';
@@ -54,7 +55,7 @@ export async function updateSettings(store: TenantStore, id: string, patch: Sett
       .sort();
     return { ...t, ...patch };
   });
-  return { settings: settingsView(tenant), changed };
+  return { settings: await settingsAnswer(tenant, filterSchema), changed };
 }
 
 // ---- Fair use (operator) ----
@@ -151,7 +152,11 @@ export async function removeTags(store: TenantStore, tenantId: string, names: st
   });
 }
 
-/** Automatic tag rules: each tag from the catalogue (its catalogue spelling), each filter in the filter language. */
+/**
+ * Automatic tag rules: each tag from the catalogue (its catalogue spelling), each filter in the filter
+ * language, stored as parsed (`"100"` as 100, a single city as a list): a stored rule is in today's form, and
+ * applying it (every card write) reads what was checked here, not the request's text again.
+ */
 function checkAutoTags(rules: NonNullable<SettingsPatch['autoTags']>, catalogue: string[], filterSchema: typeof FilterSchema) {
   const errors: { path: string; message: string }[] = [];
   const out = rules.map((rule, i) => {
@@ -159,7 +164,7 @@ function checkAutoTags(rules: NonNullable<SettingsPatch['autoTags']>, catalogue:
     if (!tag) errors.push({ path: `autoTags.${i}.tag`, message: `${rule.tag} is not in the tag catalogue (POST /v1/tags first)` });
     const parsed = filterSchema.safeParse(rule.filter);
     if (!parsed.success) for (const issue of parsed.error.issues) errors.push({ path: ['autoTags', i, 'filter', ...issue.path].join('.'), message: issue.message });
-    return { tag: tag ?? rule.tag, filter: rule.filter };
+    return { tag: tag ?? rule.tag, filter: parsed.success ? (parsed.data as Record<string, unknown>) : rule.filter };
   });
   if (errors.length) throw new ValidationError(errors);
   return out;

@@ -7,6 +7,7 @@
 import * as z from 'zod';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import { NotFoundError, invalid } from '../domain/errors.ts';
+import { numberInput } from '../domain/number-input.schema.ts';
 import { alsoBought, queryRules, RULE_QUERY_DEFAULTS, type AssociationRule, type Page } from './baskets.ts';
 import { KEYWORD_DEFAULTS, primary } from './keywords.ts';
 import { byCodeUnits } from './most-frequent.ts';
@@ -34,17 +35,18 @@ export interface PageCursors {
 
 // ---- schemas (the handlers validate with them; the OpenAPI document is generated from them) ----
 
-const Share = z.coerce.number().min(0).max(1);
+// Not z.coerce: it reads `?minSupport=` (and null, false) as 0, i.e. every rule (numberInput says why).
+const Share = numberInput(z.number().min(0).max(1));
 const RuleParams = {
   minSupport: Share.default(RULE_QUERY_DEFAULTS.minSupport),
   minConfidence: Share.default(RULE_QUERY_DEFAULTS.minConfidence),
   sort: z.enum(['lift', 'confidence', 'support']).default('lift'),
-  limit: z.coerce.number().int().min(1).max(100).default(RULE_QUERY_DEFAULTS.limit),
+  limit: numberInput(z.number().int().min(1).max(100)).default(RULE_QUERY_DEFAULTS.limit),
   cursor: z.string().max(512).optional(),
 };
 export const RulesQuerySchema = z.object(RuleParams).strict();
 export const AlsoBoughtQuerySchema = z.object({ sku: z.string().trim().min(1).max(100), ...RuleParams }).strict();
-export const RecommendationsQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(STORED_RECOMMENDATIONS).default(5) }).strict();
+export const RecommendationsQuerySchema = z.object({ limit: numberInput(z.number().int().min(1).max(STORED_RECOMMENDATIONS)).default(5) }).strict();
 const Instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
 export const KeywordsQuerySchema = z
   .object({
@@ -52,7 +54,7 @@ export const KeywordsQuerySchema = z
     from: Instant.optional(),
     /** A date (the end of that day, UTC) or a date-time; default the last recompute's asOf. */
     to: Instant.optional(),
-    limit: z.coerce.number().int().min(1).max(100).default(KEYWORD_DEFAULTS.limit),
+    limit: numberInput(z.number().int().min(1).max(100)).default(KEYWORD_DEFAULTS.limit),
     language: z.string().trim().regex(/^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$/, 'must be a language code such as it or en').optional(),
   })
   .strict();

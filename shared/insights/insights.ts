@@ -8,6 +8,7 @@ import { ulid } from 'ulid';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import { publicView, type Customer } from '../domain/customer.schema.ts';
 import { NotFoundError, invalid } from '../domain/errors.ts';
+import { numberInput } from '../domain/number-input.schema.ts';
 import { localDate, startOfLocalDay } from '../domain/customer-filter.ts';
 import { RFM_GROUPS, type RfmGroup } from './rfm.ts';
 import { sumMonths } from './flows.ts';
@@ -37,10 +38,10 @@ export const RecomputeRequestSchema = z
     asOf: z.union([z.iso.date(), z.iso.datetime({ offset: true })]).optional(),
   })
   .strict();
-export const ForecastQuerySchema = z.object({ days: z.coerce.number().int().min(0).max(MAX_FORECAST_DAYS).default(90) }).strict();
+export const ForecastQuerySchema = z.object({ days: numberInput(z.number().int().min(0).max(MAX_FORECAST_DAYS)).default(90) }).strict();
 export const BreakdownQuerySchema = z.object({ by: z.enum(BREAKDOWN_DIMENSIONS) }).strict();
 export const TopCustomersQuerySchema = z
-  .object({ by: z.enum(['clv12m', 'totalSpent', 'pAlive']), limit: z.coerce.number().int().min(1).max(TOP_N).default(10) })
+  .object({ by: z.enum(['clv12m', 'totalSpent', 'pAlive']), limit: numberInput(z.number().int().min(1).max(TOP_N)).default(10) })
   .strict();
 
 // ---- recomputes ----

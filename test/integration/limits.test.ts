@@ -52,6 +52,32 @@ describe('numbers in the query string', () => {
     }
     expect((await call('GET', '/v1/customers?minSpent=0&limit=5', { key: sk })).status).toBe(200);
   });
+
+  it('the insights numbers (`?minSupport=`, `?minConfidence=`, `?days=`, `?limit=0x10`) are a 400 problem naming the parameter, not 0 or 16', async () => {
+    for (const [url, path, message] of [
+      ['/v1/insights/rules?minSupport=', 'minSupport', 'must be a number, not empty'],
+      ['/v1/insights/rules?minConfidence=%20', 'minConfidence', 'must be a number, not empty'],
+      ['/v1/insights/also-bought?sku=A&minSupport=', 'minSupport', 'must be a number, not empty'],
+      ['/v1/insights/forecast?days=', 'days', 'must be a number, not empty'],
+      ['/v1/insights/rules?limit=0x10', 'limit', 'must be a number'],
+      ['/v1/insights/forecast?days=Infinity', 'days', 'must be a number'],
+    ] as const) {
+      const res = await call('GET', url, { key: sk });
+      expect(res.status, url).toBe(400);
+      expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(res.body.errors, url).toEqual([{ path, message }]);
+    }
+    // Given as numbers, they are read (nothing computed yet: an empty page, not an error).
+    expect((await call('GET', '/v1/insights/rules?minSupport=0.05&minConfidence=.5&limit=10', { key: sk })).status).toBe(200);
+  });
+
+  it('a JSON filter with null, false, [] or a hex string for a number is a 400 naming the field (they were read as 0, or 16)', async () => {
+    for (const value of [null, false, [], '0x10']) {
+      const res = await call('POST', '/v1/segments', { key: sk, body: { name: 'big spenders', filter: { minSpent: value } } });
+      expect(res.status, JSON.stringify(value)).toBe(400);
+      expect(res.body.errors).toEqual([{ path: 'filter.minSpent', message: 'must be a number' }]);
+    }
+  });
 });
 
 describe('cursors', () => {

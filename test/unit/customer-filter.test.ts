@@ -52,6 +52,34 @@ describe('filter language', () => {
     expect(FilterSchema.parse({ minSpent: 0, maxAge: 40 })).toEqual({ minSpent: 0, maxAge: 40 });
   });
 
+  it('refuses null, false, [], {}, hex, Infinity and NaN as a number (they were read as 0, or 16), naming the field', () => {
+    for (const field of ['minSpent', 'maxSpent', 'minVisits', 'maxAge', 'birthMonth', 'maxPAlive', 'minClv']) {
+      for (const value of [null, false, true, [], [5], {}, '0x10', '0b1', 'Infinity', '-Infinity', 'NaN', '5 euro', '1,5']) {
+        const parsed = FilterSchema.safeParse({ [field]: value });
+        expect(parsed.error?.issues.map((i) => [i.path.join('.'), i.message]), `${field}=${JSON.stringify(value)}`).toEqual([[field, 'must be a number']]);
+      }
+    }
+    expect(ListQuerySchema.safeParse(queryToObject({ limit: '0x10' })).error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['limit', 'must be a number']]);
+    // A number too big to be finite is not a number either (JSON.parse reads 1e400 as Infinity).
+    expect(FilterSchema.safeParse({ minSpent: '1e400' }).success).toBe(false);
+    expect(FilterSchema.safeParse({ minSpent: Infinity }).success).toBe(false);
+  });
+
+  it('still reads every decimal form as a number: JSON numbers and decimal strings', () => {
+    expect(FilterSchema.parse({ minSpent: '1e3', maxSpent: ' 2000 ', minPAlive: '.5', maxPAlive: 1, minVisits: 0, maxVisits: '+3' })).toEqual({
+      minSpent: 1000,
+      maxSpent: 2000,
+      minPAlive: 0.5,
+      maxPAlive: 1,
+      minVisits: 0,
+      maxVisits: 3,
+    });
+    // Absent is "not set"; the bounds still apply after reading.
+    expect(FilterSchema.parse({})).toEqual({});
+    expect(FilterSchema.safeParse({ birthMonth: '13' }).success).toBe(false);
+    expect(FilterSchema.safeParse({ minSpent: '1.5' }).success).toBe(false);
+  });
+
   it('makes date bounds inclusive days in the tenant time zone', () => {
     // Midnight in Rome on 1 March is 23:00 UTC the day before (CET, UTC+1); in summer UTC+2.
     expect(startOfLocalDay('2026-03-01', 'Europe/Rome').toISOString()).toBe('2026-02-28T23:00:00.000Z');

@@ -1,0 +1,28 @@
+import * as z from 'zod';
+
+/**
+ * A number given in a query string (`minSpent=100`) or in JSON (`{"minSpent": 100}`). `z.coerce.number()`
+ * reads `Number(v)`: `""`, `" "`, `null`, `false` and `[]` all became 0 (a min of "everyone", a max of
+ * "nothing") and `"0x10"` became 16. Here a value is a JSON number or a decimal string (`12`, `-3.5`, `.5`,
+ * `1e3`); anything else is a 400 naming the field. The contract gives no field null as "not set": absent is.
+ */
+const DECIMAL = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+
+export const NOT_A_NUMBER = 'must be a number';
+
+/** The value as a number, or undefined when it is not one this API accepts. */
+export function readNumber(v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && DECIMAL.test(v) ? Number(v) : undefined;
+  return n !== undefined && Number.isFinite(n) ? n : undefined;
+}
+
+/** `schema` (a `z.number()` with its checks) fed only by readNumber: an absent value is left to `.optional()`/`.default()`. */
+export const numberInput = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v, ctx) => {
+    if (v === undefined) return v;
+    const n = readNumber(v);
+    if (n !== undefined) return n;
+    // An empty parameter (`?minSpent=`) is the likeliest slip: say so.
+    ctx.addIssue({ code: 'custom', message: typeof v === 'string' && !v.trim() ? `${NOT_A_NUMBER}, not empty` : NOT_A_NUMBER, input: v });
+    return z.NEVER;
+  }, schema);

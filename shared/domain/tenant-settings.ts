@@ -1,0 +1,27 @@
+import { settingsView, type Tenant } from './tenant.ts';
+import type { FilterSchema } from './customer-filter.schema.ts';
+
+/*
+ * Apart from ./tenants.ts (keys, tags, fair use): GET /v1/settings needs only this, and its function's
+ * bundle stays free of the key and tag use cases.
+ */
+
+/**
+ * The settings as GET and PATCH /v1/settings answer them: each automatic tag rule whose stored filter the
+ * filter language no longer accepts (saved before a stricter check, e.g. `{"minSpent": ""}`) carries
+ * `problem: { path, message }`, as a saved segment's is a 409 naming the field: such a rule tags no card
+ * (shared/insights/auto-tags.ts), and the owner sees why and what to fix instead of a rule that looks fine.
+ */
+export async function settingsAnswer(tenant: Tenant, filterSchema?: typeof FilterSchema) {
+  const view = settingsView(tenant);
+  if (!tenant.autoTags?.length) return view;
+  // Loaded only for a tenant with rules (see updateSettings).
+  const schema = filterSchema ?? (await import('./customer-filter.schema.ts')).FilterSchema;
+  const autoTags = tenant.autoTags.map((rule, i) => {
+    const parsed = schema.safeParse(rule.filter);
+    if (parsed.success) return rule;
+    const issue = parsed.error.issues[0];
+    return { ...rule, problem: { path: ['autoTags', i, 'filter', ...(issue?.path ?? []).map(String)].join('.'), message: issue?.message ?? 'is not valid' } };
+  });
+  return { ...view, autoTags };
+}
