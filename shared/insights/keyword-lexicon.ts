@@ -45,14 +45,16 @@ const TLD = 'com|it|net|org|eu|info|biz|io|co|uk|de|fr|es|ch|at|me|app|shop|stor
 const BARE_DOMAIN = new RegExp(`\\b[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)*\\.(?:${TLD})\\b(?:\\/[^\\s<>"']*)?`, 'giu');
 const DOMAIN_HINT = new RegExp(`\\.(?:${TLD})\\b`, 'i');
 /** A phone number or any run of 5+ decimal digits (of any script), separators allowed. */
-const DIGIT_RUN = /\+?\p{Nd}(?:[ \t.\-/()]{0,2}\p{Nd}){4,}/gu;
+const DIGIT_RUN = /\p{Nd}(?:[ \t.\-/()]{0,2}\p{Nd}){4,}/gu;
+/** The word characters from a position on; one character (a code point) that is one. */
+const WORD_FROM = /[\p{L}\p{M}\p{N}]*/uy;
+const WORD_CHAR = /^[\p{L}\p{M}\p{N}]$/u;
+/** At least five decimal digits somewhere: only then can a word hold five. */
+const FIVE_DIGITS = /\p{Nd}(?:[^]*?\p{Nd}){4}/u;
 /**
- * What goes with the digits: the run and the whole words it touches (of "IT60X0542811101000000123456" no
- * "it60x" is left); and any word holding 5 or more digits in all ("a1b2c3d4e5"). Both start only where a
- * word starts (the look-behind), so each word is tried once: no quadratic backtracking on long words. A '+'
- * before the digits stays (it is no word): "tel+39 333 1234567" keeps "tel", as the fast way reads it.
+ * A word holding 5 or more digits in all ("a1b2c3d4e5"). It starts only where a word starts (the
+ * look-behind), so each word is tried once: no quadratic backtracking on a long word.
  */
-const DIGIT_RUN_WORDS = /(?<![\p{L}\p{M}\p{N}])[\p{L}\p{M}\p{N}]*\p{Nd}(?:[ \t.\-/()]{0,2}\p{Nd}){4,}[\p{L}\p{M}\p{N}]*/gu;
 const MANY_DIGITS_WORD = /(?<![\p{L}\p{M}\p{N}])(?:[\p{L}\p{M}\p{Nl}\p{No}]*\p{Nd}){5}[\p{L}\p{M}\p{N}]*/gu;
 const REDACTED = ' \n ';
 
@@ -72,7 +74,38 @@ function redact(text: string): string {
   if (out.includes('@')) out = out.replace(EMAIL, REDACTED);
   if (out.includes('://') || /www\./i.test(out)) out = out.replace(URL_WITH_SCHEME, REDACTED);
   if (DOMAIN_HINT.test(out)) out = out.replace(BARE_DOMAIN, REDACTED);
-  return out.replace(DIGIT_RUN_WORDS, REDACTED).replace(MANY_DIGITS_WORD, REDACTED);
+  out = redactDigitRuns(out);
+  return FIVE_DIGITS.test(out) ? out.replace(MANY_DIGITS_WORD, REDACTED) : out;
+}
+
+/**
+ * Each run of digits out with the whole words it touches: of "IT60X0542811101000000123456" no "it60x" is
+ * left. A '+' before the digits stays (it is no word): "tel+39 333 1234567" keeps "tel", as the fast way
+ * reads it. (One pattern with the words in it, run on every text, cost five times the digit runs alone.)
+ */
+function redactDigitRuns(s: string): string {
+  let out = '';
+  let done = 0;
+  for (const m of s.matchAll(DIGIT_RUN)) {
+    let start = m.index;
+    if (start > done) {
+      // Back over the word characters before it (walked one by one: a pattern anchored at the end would
+      // be tried from every position, quadratic on a long word).
+      while (start > done) {
+        let from = start - 1;
+        const code = s.charCodeAt(from);
+        if (code >= 0xdc00 && code <= 0xdfff && from > done && (s.charCodeAt(from - 1) & 0xfc00) === 0xd800) from--;
+        if (!WORD_CHAR.test(s.slice(from, start))) break;
+        start = from;
+      }
+    } else start = done; // inside the words the last run took
+    WORD_FROM.lastIndex = m.index + m[0].length;
+    const end = WORD_FROM.lastIndex + WORD_FROM.exec(s)![0].length;
+    if (end <= done) continue;
+    out += s.slice(done, start) + REDACTED;
+    done = end;
+  }
+  return done === 0 ? s : out + s.slice(done);
 }
 
 function isAscii(s: string): boolean {
@@ -157,15 +190,17 @@ const joins = (code: number) => {
  * the redaction cuts the word, so the careful way reads that text.)
  */
 function digitRunsApart(s: string): boolean {
+  // A word holding 5+ digits among letters ("a1b2c3d4e5") goes whole, which changes its tokens: a letter
+  // next to a digit anywhere (the fast way reads no letter above U+02FF) sends the text the careful way.
+  if (LETTER_BY_DIGIT.test(s)) return false;
   for (const m of s.matchAll(DIGIT_RUN)) {
-    const first = m.index + (s.charCodeAt(m.index) === 43 ? 1 : 0);
     const end = m.index + m[0].length;
-    if ((first > 0 && joins(s.charCodeAt(first - 1))) || (end < s.length && joins(s.charCodeAt(end)))) return false;
+    if ((m.index > 0 && joins(s.charCodeAt(m.index - 1))) || (end < s.length && joins(s.charCodeAt(end)))) return false;
   }
-  // A word holding 5+ digits among letters ("a1b2c3d4e5") goes whole: that changes its tokens.
-  for (const m of s.matchAll(MANY_DIGITS_WORD)) if (!/^\p{Nd}+$/u.test(m[0])) return false;
   return true;
 }
+
+const LETTER_BY_DIGIT = /[A-Za-z\u00c0-\u02ff][0-9]|[0-9][A-Za-z\u00c0-\u02ff]/;
 
 /** A token that is no word: a phrase break. */
 export const NO_WORD = -1;
