@@ -12,18 +12,20 @@ import { stopwords as italianStopwords } from '@orama/stopwords/italian';
  * - fast, for the usual text: one loop over the code units, lowering them through a table and packing each
  *   token's code units as it goes. It is taken only while the text is plainly free of what the careful way
  *   would change: no '@', no ':' before '/', no '.' before anything but a space or the end (so no email,
- *   URL or domain), no run of 5+ digits stuck to a word (a phone number standing apart changes nothing: its
- *   digits make tokens left out anyway, and the redaction would leave a phrase break just the same), and
- *   only code units whose NFC form and lower case are themselves or one unit, whatever their neighbours
- *   (below U+0300 but İ, and the general punctuation block but its two NFC singletons). At the first sign of
- *   anything else it gives up;
- * - careful: `redactPersonalData(text)` (after NFC, and then the whole text in lower case, only if it holds
- *   a code unit the fast way does not read), then the same loop over that.
+ *   URL or domain), no run of 5+ digits stuck to a word nor a word holding 5+ digits among letters (a phone
+ *   number standing apart changes nothing: its digits make tokens left out anyway, and the redaction would
+ *   leave a phrase break just the same), and only code units that are themselves under NFKC and whose lower
+ *   case is one unit, whatever their neighbours (below U+0300 but İ, NBSP, ª, º, superscripts, ĳ, ſ, ǅ, …,
+ *   and the general punctuation block but "…", "‼" and the like). So any digit but 0-9, any full-width form
+ *   ('＠', '３') gives up. At the first sign of anything else it gives up;
+ * - careful: `redactPersonalData(text)` (after NFKC, and then the whole text in lower case, only if it
+ *   holds a code unit the fast way does not read), then the same loop over that.
  *
  * Lexicon entries are (language, lower-case word): the word, and side by side in one typed array its hash,
  * its packed code units (a word of at most 12 code units below 256, most of them, is compared as three
  * numbers; a longer one by its characters), its language and its folded form's number (to compare it with
- * a writer's name), or LEFT_OUT for a word left out everywhere (a stop word, under 2 characters, a number).
+ * a writer's name), or LEFT_OUT for a word left out everywhere (a stop word, under 2 characters, no letter).
+ * Fold numbers are made only for entries, so there are never more of them than entries.
  * At most `capacity` entries (plus the words of one text): when full, its holder reads what it needs
  * (keywords.ts turns forms held as entries into strings) and clears it; the generation changes.
  */
@@ -37,20 +39,73 @@ export const STOPWORDS: ReadonlySet<string> = new Set([...italianStopwords, ...e
 
 export const MAX_TOKEN = 40;
 
-const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu;
+const EMAIL = /[\p{L}\p{M}\p{N}._%+-]+@[\p{L}\p{M}\p{N}-]+(?:\.[\p{L}\p{M}\p{N}-]+)*/gu;
 const URL_WITH_SCHEME = /(?:\b[a-z][a-z0-9+.-]*:\/\/|\bwww\.)[^\s<>"']+/giu;
-const BARE_DOMAIN = /\b[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.(?:com|it|net|org|eu|info|biz|io|co|uk|de|fr|es|ch|at|me|app|shop|store|online)\b(?:\/[^\s<>"']*)?/gu;
-const DOMAIN_HINT = /\.(?:com|it|net|org|eu|info|biz|io|co|uk|de|fr|es|ch|at|me|app|shop|store|online)\b/;
-const DIGIT_RUN = /\+?\d(?:[ \t.\-/()]{0,2}\d){4,}/g;
+const TLD = 'com|it|net|org|eu|info|biz|io|co|uk|de|fr|es|ch|at|me|app|shop|store|online';
+const BARE_DOMAIN = new RegExp(`\\b[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)*\\.(?:${TLD})\\b(?:\\/[^\\s<>"']*)?`, 'giu');
+const DOMAIN_HINT = new RegExp(`\\.(?:${TLD})\\b`, 'i');
+/** A phone number or any run of 5+ decimal digits (of any script), separators allowed. */
+const DIGIT_RUN = /\p{Nd}(?:[ \t.\-/()]{0,2}\p{Nd}){4,}/gu;
+/** The word characters from a position on; one character (a code point) that is one. */
+const WORD_FROM = /[\p{L}\p{M}\p{N}]*/uy;
+const WORD_CHAR = /^[\p{L}\p{M}\p{N}]$/u;
+/** At least five decimal digits somewhere: only then can a word hold five. */
+const FIVE_DIGITS = /\p{Nd}(?:[^]*?\p{Nd}){4}/u;
+/**
+ * A word holding 5 or more digits in all ("a1b2c3d4e5"). It starts only where a word starts (the
+ * look-behind), so each word is tried once: no quadratic backtracking on a long word.
+ */
+const MANY_DIGITS_WORD = /(?<![\p{L}\p{M}\p{N}])(?:[\p{L}\p{M}\p{Nl}\p{No}]*\p{Nd}){5}[\p{L}\p{M}\p{N}]*/gu;
 const REDACTED = ' \n ';
 
-/** Removes email addresses, URLs, phone numbers and runs of 5+ digits, leaving phrase breaks. */
+/**
+ * Removes email addresses (and both sides of any `x@y`), URLs, domains, phone numbers, runs of 5+ digits
+ * and words holding 5+ digits, leaving phrase breaks. The text is read in NFKC first (when it holds a code
+ * unit that may change under it), so full-width or compatibility forms ("３３３…", "ｍａｒｉｏ＠ｇｍａｉｌ．ｃｏｍ")
+ * are caught as their plain forms; the patterns ignore case, and count any Unicode decimal digit.
+ */
 export function redactPersonalData(text: string): string {
+  return redact(HAS_COMPLEX.test(text) ? text.normalize('NFKC') : text);
+}
+
+/** redactPersonalData of a text already in NFKC. */
+function redact(text: string): string {
   let out = text;
   if (out.includes('@')) out = out.replace(EMAIL, REDACTED);
   if (out.includes('://') || /www\./i.test(out)) out = out.replace(URL_WITH_SCHEME, REDACTED);
   if (DOMAIN_HINT.test(out)) out = out.replace(BARE_DOMAIN, REDACTED);
-  return out.replace(DIGIT_RUN, REDACTED);
+  out = redactDigitRuns(out);
+  return FIVE_DIGITS.test(out) ? out.replace(MANY_DIGITS_WORD, REDACTED) : out;
+}
+
+/**
+ * Each run of digits out with the whole words it touches: of "IT60X0542811101000000123456" no "it60x" is
+ * left. A '+' before the digits stays (it is no word): "tel+39 333 1234567" keeps "tel", as the fast way
+ * reads it. (One pattern with the words in it, run on every text, cost five times the digit runs alone.)
+ */
+function redactDigitRuns(s: string): string {
+  let out = '';
+  let done = 0;
+  for (const m of s.matchAll(DIGIT_RUN)) {
+    let start = m.index;
+    if (start > done) {
+      // Back over the word characters before it (walked one by one: a pattern anchored at the end would
+      // be tried from every position, quadratic on a long word).
+      while (start > done) {
+        let from = start - 1;
+        const code = s.charCodeAt(from);
+        if (code >= 0xdc00 && code <= 0xdfff && from > done && (s.charCodeAt(from - 1) & 0xfc00) === 0xd800) from--;
+        if (!WORD_CHAR.test(s.slice(from, start))) break;
+        start = from;
+      }
+    } else start = done; // inside the words the last run took
+    WORD_FROM.lastIndex = m.index + m[0].length;
+    const end = WORD_FROM.lastIndex + WORD_FROM.exec(s)![0].length;
+    if (end <= done) continue;
+    out += s.slice(done, start) + REDACTED;
+    done = end;
+  }
+  return done === 0 ? s : out + s.slice(done);
 }
 
 function isAscii(s: string): boolean {
@@ -66,7 +121,7 @@ export const fold = (s: string) => (isAscii(s) ? s : s.normalize('NFKD').replace
  * class (low 3 bits) — WORD (a Unicode letter, mark or digit), APOSTROPHE (' ’), BREAK_CHAR (punctuation
  * that ends a phrase) or OTHER (spaces, hyphens, quotes, symbols; and the halves of characters outside the
  * BMP, such as emoji) — and flags for the fast way: DIGIT (0-9), CHECK ('@', ':', '.'), COMPLEX (not
- * plainly itself under NFC and lower case).
+ * plainly itself under NFKC and lower case: see `plain`).
  */
 const WORD = 1;
 const APOSTROPHE = 2;
@@ -84,7 +139,7 @@ function classify(code: number): number {
   let c = code >= 0xd800 && code <= 0xdfff ? OTHER : /[\p{L}\p{M}\p{N}]/u.test(ch) ? WORD : ch === "'" || ch === '’' ? APOSTROPHE : BREAK_CHARS.includes(ch) ? BREAK_CHAR : OTHER;
   if (code >= 48 && code <= 57) c |= DIGIT;
   if (code === 64 || code === 58 || code === 46) c |= CHECK;
-  if (!((code < 0x300 && code !== 0x130) || (code >= 0x2002 && code <= 0x206f))) c |= COMPLEX;
+  if (!plain(code)) c |= COMPLEX;
   CLASSES[code] = c;
   return c;
 }
@@ -93,8 +148,30 @@ function classify(code: number): number {
 const LOWER = new Uint16Array(65_536);
 for (let code = 0; code < 65_536; code++) LOWER[code] = code < 0x300 && code !== 0x130 ? String.fromCharCode(code).toLowerCase().charCodeAt(0) : code;
 
-/** A code unit the fast way does not read (COMPLEX). */
-const HAS_COMPLEX = /[\u0300-\u2001\u2070-\uffff\u0130]/;
+/**
+ * A code unit the fast way reads as it is: below U+0300 (but İ) or general punctuation, and itself under NFKC
+ * (so not NBSP, ª, º, ², µ, ¼, ĳ, ſ, ǅ, modifier letters, "…", "‼", …). Alone, that is: what NFKC makes of a
+ * unit with the ones after it differs only when one of those is a combining mark, itself not plain.
+ */
+function plain(code: number): boolean {
+  if (!((code < 0x300 && code !== 0x130) || (code >= 0x2002 && code <= 0x206f))) return false;
+  const ch = String.fromCharCode(code);
+  return ch.normalize('NFKC') === ch;
+}
+
+/** A code unit the fast way does not read (COMPLEX): a character class of all of them, found once. */
+const HAS_COMPLEX = (() => {
+  const hex = (code: number) => `\\u${code.toString(16).padStart(4, '0')}`;
+  let ranges = '';
+  for (let code = 0; code < 65_536; code++) {
+    if (plain(code)) continue;
+    let end = code;
+    while (end + 1 < 65_536 && !plain(end + 1)) end++;
+    ranges += end === code ? hex(code) : `${hex(code)}-${hex(end)}`;
+    code = end;
+  }
+  return new RegExp(`[${ranges}]`);
+})();
 
 /** After this many ASCII digits in a text the fast way looks for digit runs (a run of 5 is personal data). */
 const DIGITS_TO_CHECK = 5;
@@ -113,13 +190,17 @@ const joins = (code: number) => {
  * the redaction cuts the word, so the careful way reads that text.)
  */
 function digitRunsApart(s: string): boolean {
+  // A word holding 5+ digits among letters ("a1b2c3d4e5") goes whole, which changes its tokens: a letter
+  // next to a digit anywhere (the fast way reads no letter above U+02FF) sends the text the careful way.
+  if (LETTER_BY_DIGIT.test(s)) return false;
   for (const m of s.matchAll(DIGIT_RUN)) {
-    const first = m.index + (s.charCodeAt(m.index) === 43 ? 1 : 0);
     const end = m.index + m[0].length;
-    if ((first > 0 && joins(s.charCodeAt(first - 1))) || (end < s.length && joins(s.charCodeAt(end)))) return false;
+    if ((m.index > 0 && joins(s.charCodeAt(m.index - 1))) || (end < s.length && joins(s.charCodeAt(end)))) return false;
   }
   return true;
 }
+
+const LETTER_BY_DIGIT = /[A-Za-z\u00c0-\u02ff][0-9]|[0-9][A-Za-z\u00c0-\u02ff]/;
 
 /** A token that is no word: a phrase break. */
 export const NO_WORD = -1;
@@ -178,8 +259,17 @@ export class Lexicon {
     return n;
   }
 
+  /**
+   * The number of a folded word of a text's entry, or −1 if no entry of this generation has it: how a
+   * writer's name words are looked up (never added: one name word each of a million writers would grow the
+   * table without bound, as it is emptied only when the entries fill it).
+   */
+  knownFold(folded: string): number {
+    return this.foldNumbers.get(folded) ?? -1;
+  }
+
   /** The number of a folded word (made if new; forgotten with the generation). */
-  foldNumber(folded: string): number {
+  private foldNumber(folded: string): number {
     let n = this.foldNumbers.get(folded);
     if (n === undefined) this.foldNumbers.set(folded, (n = this.foldCount++));
     return n;
@@ -204,10 +294,10 @@ export class Lexicon {
   tokenise(text: string, language: number): number {
     const n = this.scan(text, language, true);
     if (n !== GAVE_UP) return n;
-    // The careful way. NFC and the whole text in lower case only if it has a code unit that needs them:
+    // The careful way. NFKC and the whole text in lower case only if it has a code unit that needs them:
     // otherwise lowering each unit through the table is the same.
-    if (!HAS_COMPLEX.test(text)) return this.scan(redactPersonalData(text), language, false);
-    return this.scan(redactPersonalData(text.normalize('NFC')).toLowerCase(), language, false);
+    if (!HAS_COMPLEX.test(text)) return this.scan(redact(text), language, false);
+    return this.scan(redact(text.normalize('NFKC')).toLowerCase(), language, false);
   }
 
   /**
@@ -353,7 +443,8 @@ export class Lexicon {
     entries[at + E_C] = c;
     entries[at + E_LANGUAGE] = language;
     const c0 = word.charCodeAt(0);
-    const leftOut = word.length < 2 || (c0 >= 48 && c0 <= 57 && !/\p{L}/u.test(word)) || STOPWORDS.has(word);
+    // No letter (a number, marks alone): left out. Most words start with a letter a–z.
+    const leftOut = word.length < 2 || (!(c0 >= 97 && c0 <= 122) && !/\p{L}/u.test(word)) || STOPWORDS.has(word);
     entries[at + ENTRY_FOLD] = leftOut ? LEFT_OUT : this.foldNumber(fold(word));
     this.slots[slot] = e;
     if (this.size * 2 > this.slots.length) this.rehash(this.slots.length * 2);

@@ -9,9 +9,12 @@ import { byCodeUnits, MAX_FORMS } from './most-frequent.ts';
  * the previous period of the same length [from − (to − from), from).
  *
  * A text becomes terms in this order:
- * 1. Personal data out, before anything else: email addresses, URLs (with a scheme, `www.`, or a bare
- *    domain on a common top-level domain), phone numbers and any run of 5 or more digits (separators
- *    allowed: spaces, dots, dashes, slashes, brackets). Each is replaced by a phrase break.
+ * 1. Personal data out, before anything else, on the text in NFKC (so full-width and other compatibility
+ *    forms read as their plain ones: "３３３…", "ｍａｒｉｏ＠ｇｍａｉｌ．ｃｏｍ"): email addresses and both sides of
+ *    any `x@y`, URLs (with a scheme, `www.`, or a bare domain on a common top-level domain, in any case),
+ *    phone numbers and any run of 5 or more decimal digits of any script (separators allowed: spaces, dots,
+ *    dashes, slashes, brackets) with the words it touches ("IT60X0542…" goes whole), and any word holding 5
+ *    or more digits in all ("a1b2c3d4e5"). Each is replaced by a phrase break.
  * 2. Lower case; tokens are runs of Unicode letters, marks and digits (apostrophes inside are kept to read
  *    them: a whole stop word such as "don't" goes; otherwise the pieces are read apart, so
  *    "dell'acqua" → "dell" (a stop word) + "acqua", "restaurant's" → "restaurant" + "s" (too short)).
@@ -43,11 +46,11 @@ import { byCodeUnits, MAX_FORMS } from './most-frequent.ts';
  * `approximate: true` (a pruned term that comes back is counted from zero; the frequent terms, the ones
  * that can be listed, are pruned last). Caches: stems at most 100,000 words per language, the lexicon
  * (keyword-lexicon.ts: each distinct (language, word) read, with its term number) 200,000 entries plus one
- * text's, names 10,000.
+ * text's (a writer's name words are looked up in it, never added), names 10,000.
  *
  * Speed (issue 14: 100,000 messages in ≤ 3× the time of reading them): a text is read by one loop over its
  * code units into lexicon entries (keyword-lexicon.ts: no string, regex or Map per token; the personal-data
- * regexes and NFC only for a text that may need them), a word's term is an array read, a phrase of two
+ * regexes and NFKC only for a text that may need them), a word's term is an array read, a phrase of two
  * frequent words a direct table read, and a term's form is compared as entry numbers. What is left is about
  * one hash probe per token and the random access to each term's counters.
  */
@@ -176,7 +179,10 @@ export function extractTerms(text: string, language: string, names: ReadonlySet<
   const tokens = lexicon.tokens;
   // The writer's name words (folded) as fold numbers: a word is theirs if its entry has one of them.
   const own: number[] = [];
-  for (const word of names) own.push(lexicon.foldNumber(word));
+  for (const word of names) {
+    const f = lexicon.knownFold(word);
+    if (f >= 0) own.push(f);
+  }
   const out = new Map<string, string>();
   let prevKey: string | null = null;
   let prevWord = '';
@@ -331,8 +337,10 @@ class Forms {
 
 interface WriterNames {
   words: string[];
+  /** The fold numbers of its words that are known (−1 for one no entry has yet), as of `foldCount`. */
   folds: number[];
   generation: number;
+  foldCount: number;
 }
 
 /**
@@ -495,6 +503,11 @@ export class KeywordCounter {
     if (this.size > this.options.maxTerms) this.prune();
   }
 
+  /** What the counter holds, in entries (its memory bound; tests check it). */
+  held(): { lexiconEntries: number; foldedWords: number; nameStamps: number; writerNames: number; terms: number } {
+    return { lexiconEntries: this.lexicon.size, foldedWords: this.lexicon.foldCount, nameStamps: this.nameStamps.length, writerNames: this.namesHeld, terms: this.size };
+  }
+
   /** Marks the folded words of the writer's name as left out of this text. */
   private stampNames(firstName: string, lastName: string): void {
     let byLast = this.names.get(firstName);
@@ -506,15 +519,19 @@ export class KeywordCounter {
         byLast = undefined;
       }
       if (!byLast) this.names.set(firstName, (byLast = new Map()));
-      byLast.set(lastName, (writer = { words: [...nameWords(firstName, lastName)], folds: [], generation: -1 }));
+      byLast.set(lastName, (writer = { words: [...nameWords(firstName, lastName)], folds: [], generation: -1, foldCount: -1 }));
       this.namesHeld++;
     }
-    if (writer.generation !== this.lexicon.generation) {
-      writer.folds = writer.words.map((w) => this.lexicon.foldNumber(w));
-      writer.generation = this.lexicon.generation;
-      if (this.nameStamps.length < this.lexicon.foldCount) this.nameStamps = grown(this.nameStamps, Math.max(this.lexicon.foldCount, this.nameStamps.length * 2));
+    // Name words are looked up, not added: only a word some text holds has a fold number (so the fold
+    // numbers, and nameStamps, stay within the lexicon's entries). One unknown so far is looked up again
+    // once new words came in.
+    const lexicon = this.lexicon;
+    if (writer.generation !== lexicon.generation || (writer.foldCount !== lexicon.foldCount && writer.folds.includes(-1))) {
+      writer.folds = writer.words.map((w) => lexicon.knownFold(w));
+      writer.generation = lexicon.generation;
+      writer.foldCount = lexicon.foldCount;
     }
-    for (const f of writer.folds) this.nameStamps[f] = this.textNumber;
+    for (const f of writer.folds) if (f >= 0) this.nameStamps[f] = this.textNumber;
   }
 
   /** The lexicon is about to start again: forms held as entry numbers become strings, and entry numbers go. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractTerms, keywords, nameWords, redactPersonalData, type CustomerText, type KeywordQuery } from '../../shared/insights/keywords.ts';
+import { extractTerms, KeywordCounter, keywords, nameWords, redactPersonalData, type CustomerText, type KeywordQuery } from '../../shared/insights/keywords.ts';
 import { ValidationError } from '../../shared/domain/errors.ts';
 
 /** The period is the week [8 May, 15 May); the previous one [1 May, 8 May). */
@@ -49,6 +49,32 @@ describe('keyword terms of one text', () => {
       'Scrivetemi a mario.rossi@example.com o chiamate il +39 333 123 4567 o lo (02) 1234-5678, ordine 123456; sito www.trattoria-mario.it, https://example.com/x?a=1 e trattoria.com per le foto',
     );
     expect(words).toEqual(['scrivetemi', 'chiamate', 'ordine', 'sito', 'foto']);
+  });
+
+  it('takes out personal data written in other digits, full width, with a capital domain, as x@y or inside a word', () => {
+    const cases: [string, string, string[]][] = [
+      ['Chiamami al ３３３１２３４５６７ grazie', 'it', ['chiamami', 'grazie']], // full-width digits
+      ['chiamami al ٣٣٣١٢٣٤٥٦٧ grazie', 'it', ['chiamami', 'grazie']], // Arabic-Indic digits
+      ['numero ۳۳۳ ۱۲۳ ۴۵۶۷ grazie', 'it', ['numero', 'grazie']], // Persian digits, with spaces
+      ['visit example.COM today', 'en', ['visit', 'today']],
+      ['visit Example.Com/path today', 'en', ['visit', 'today']],
+      ['SCRIVETE A MARIO.ROSSI@GMAIL.COM GRAZIE', 'it', ['scrivete', 'grazie']],
+      ['scrivi ｍａｒｉｏ＠ｇｍａｉｌ．ｃｏｍ grazie', 'it', ['scrivi', 'grazie']], // full-width email
+      ['scrivi mario＠gmail.com grazie', 'it', ['scrivi', 'grazie']],
+      ['scrivi mario@gmail grazie', 'it', ['scrivi', 'grazie']], // no top-level domain
+      ['IBAN IT60X0542811101000000123456 grazie', 'it', ['iban', 'grazie']],
+      ['codice a1b2c3d4e5 grazie', 'it', ['codice', 'grazie']], // 5 digits among letters
+      ['ordine ab12345 grazie', 'it', ['ordine', 'grazie']],
+    ];
+    for (const [words, language, expected] of cases) expect(surfaces(words, language), words).toEqual(expected);
+    expect(redactPersonalData('IBAN IT60X0542811101000000123456, tel ３３３１２３４５６７, mario@gmail, example.COM')).not.toMatch(/it60x|333|mario|gmail|example/i);
+  });
+
+  it('never lists those as keywords, however many customers write them', async () => {
+    const personal = ['３３３１２３４５６７', '٣٣٣١٢٣٤٥٦٧', 'example.COM', 'Example.Com/path', 'ｍａｒｉｏ＠ｇｍａｉｌ．ｃｏｍ', 'mario@gmail', 'IT60X0542811101000000123456'];
+    const texts = personal.flatMap((p, i) => times(4, `contatto ${p} grazie`, NOW, `p${i}-`, { language: i % 2 ? 'en' : 'it' }));
+    const report = await keywords(texts, { ...PERIOD, limit: 100 });
+    expect(report.items.map((i) => i.term).sort()).toEqual(['contatto', 'grazie']);
   });
 
   it("removes the writer's own first and last name, without regard to case or accents", () => {
@@ -156,6 +182,30 @@ describe('keywords of a period', () => {
     const report = await keywords(texts, PERIOD);
     expect(report.items.find((i) => i.term === 'pizza')).toEqual({ term: 'pizza', count: 400, customers: 3, previousCount: 100, trend: 401 / 101 });
     expect(await keywords([...texts].reverse(), PERIOD)).toEqual(report);
+  });
+
+  it('stays bounded however many different writers there are, and still leaves out each one’s name', () => {
+    const counter = new KeywordCounter(PERIOD);
+    const writers = 30_000;
+    for (let i = 0; i < writers; i++) {
+      const id = i.toString(36);
+      counter.add(text(`c${i}`, 'pizza buona grazie', NOW, { firstName: `nome${id}x`, lastName: `cognome${id}y` }));
+    }
+    const held = counter.held();
+    // The words of the texts, not the 60,000 words of the writers' names.
+    expect(held.lexiconEntries).toBe(3);
+    expect(held.foldedWords).toBeLessThanOrEqual(held.lexiconEntries);
+    expect(held.nameStamps).toBeLessThanOrEqual(1024);
+    expect(held.writerNames).toBeLessThanOrEqual(10_000);
+    // A name word no text held when the writer was first seen is still left out once texts hold it.
+    const zorro = { firstName: 'Zorro', lastName: 'Rossi' };
+    counter.add(text('z', 'pizza', NOW, zorro));
+    counter.add(text('z', 'zorro pizza', NOW, zorro));
+    counter.add(text('z', 'zorro buona', NOW, zorro));
+    for (const other of ['a1', 'a2', 'a3']) counter.add(text(other, 'zorro', NOW));
+    const report = counter.report();
+    expect(report.items.find((i) => i.term === 'zorro')).toMatchObject({ count: 3, customers: 3 });
+    expect(report.items.find((i) => i.term === 'pizza')).toMatchObject({ count: writers + 2 });
   });
 
   it('refuses a period that does not end after it starts', async () => {

@@ -17,10 +17,10 @@ const FOLD = (s: string) => s.normalize('NFKD').replace(/\p{M}+/gu, '');
 /** The rules of keywords.ts, step by step, with no shortcut: what a text's terms must be. */
 function plainTerms(text: string, language: string, names: ReadonlySet<string>): Map<string, string> {
   const stem = language === 'it' ? stemItalian : language === 'en' ? stemEnglish : (w: string) => w;
-  const clean = redactPersonalData(text.normalize('NFC')).toLowerCase();
+  const clean = redactPersonalData(text.normalize('NFKC')).toLowerCase();
   const words: (string | null)[] = [];
   const piece = (p: string) => {
-    const dropped = p.length < 2 || p.length > 40 || (/^[0-9]/.test(p) && !/\p{L}/u.test(p)) || names.has(FOLD(p)) || STOPWORDS.has(p);
+    const dropped = p.length < 2 || p.length > 40 || !/\p{L}/u.test(p) || names.has(FOLD(p)) || STOPWORDS.has(p);
     words.push(dropped ? null : p);
   };
   for (const m of clean.matchAll(/[\p{L}\p{M}\p{N}]+(?:['’][\p{L}\p{M}\p{N}]+)*|[.,;:!?()[\]{}…\n\r|/\\<>]/gu)) {
@@ -61,6 +61,9 @@ const PIECES = [
   '12345', '+39 347 123 4567', '(02) 1234-5678', 'abc12345', '12345abc', 'x1', '2026', '1.2', 'ordine 123456;', '3 4 5 6 7',
   'mario.rossi@example.com', 'www.trattoria.it', 'https://example.com/x?a=1', 'trattoria.com', 'e.g.', 'fine.', 'fine. Poi',
   'İstanbul', 'cafe\u0301', 'Ångström', 'emoji 😀 qui', '—', '…', '!', '?', ',', ';', ':', 'a:b', 'x/y', "'", '’', '-', '"',
+  // Personal data the fast way must not miss: other digits, full-width forms, capital domains, x@y, IBANs.
+  '３３３１２３４５６７', '٠١٢٣٤٥٦٧٨٩', '٣٤', 'ｍａｒｉｏ＠ｇｍａｉｌ．ｃｏｍ', 'mario＠gmail', 'example.COM', 'Example.Com/path', 'mario@gmail',
+  'IT60X0542811101000000123456', 'tel+39 333 1234567', 'x+12345', 'a1b2c3d4e5', 'a1b2c3d4', 'ﬁne', '\u00a0', 'ª', '²³', 'Ⅻ', '‼', 'ſ',
   'supercalifragilistichespiralidosoextraordinarioooo', 'parolalunghissima', 'Ünïcödé', 'ß', 'ΣΟΦΙΑ', 'Rossi', 'ROSSI', 'Giulia', 'gIULIA',
 ];
 const SEPARATORS = [' ', ' ', ' ', '  ', '\n', '\t', '', '.', ', ', '-', '’', "'"];
@@ -84,8 +87,11 @@ describe('reading a text the fast way', () => {
     }
   });
 
-  it('reads a digit run next to a word the careful way, and one standing apart as a phrase break', () => {
-    expect([...extractTerms('tavolo abc12345 libero', 'it').values()]).toEqual(['tavolo', 'abc', 'tavolo abc', 'libero']);
+  it('takes out a word a digit run touches, or holding 5+ digits, and reads a run standing apart as a phrase break', () => {
+    expect([...extractTerms('tavolo abc12345 libero', 'it').values()]).toEqual(['tavolo', 'libero']);
+    expect([...extractTerms('tavolo x333 1234567 libero', 'it').values()]).toEqual(['tavolo', 'libero']);
+    expect([...extractTerms('tavolo a1b2c3d4e5 libero', 'it').values()]).toEqual(['tavolo', 'libero']);
+    expect([...extractTerms('tavolo a1b2c3d4 libero', 'it').values()]).toEqual(['tavolo', 'a1b2c3d4', 'tavolo a1b2c3d4', 'libero', 'a1b2c3d4 libero']);
     expect([...extractTerms('tavolo 12345 libero', 'it').values()]).toEqual(['tavolo', 'libero']);
     expect([...extractTerms('tavolo 1234 libero', 'it').values()]).toEqual(['tavolo', 'libero']);
     expect([...extractTerms('tavolo x1234 libero', 'it').values()]).toEqual(['tavolo', 'x1234', 'tavolo x1234', 'libero', 'x1234 libero']);
