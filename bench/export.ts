@@ -54,7 +54,9 @@ export async function exportOnce(tenantId: string) {
   const steps = await import('../shared/exports/export-steps.ts');
   const tenant = (await stores().tenants.getTenant(tenantId))!;
   const { exports, segments, exportFiles } = segmentExportStores();
-  const deps = { exports, files: exportFiles };
+  // The workflow's steps with the export task's own store, which checks rows against erasure marks.
+  const { exportWorkerStore } = await import('../shared/http/stores/export-worker.ts');
+  const deps = { exports: exportWorkerStore(), files: exportFiles };
   const started = performance.now();
   const { exportId } = await requestExport({ exports, segments, tenant, actor: { keyId: 'bench' }, start: async () => undefined }, { filter: {}, format: 'csv', delimiter: ',' } as never);
   const planned = await steps.plan(deps, { tenantId, exportId });
