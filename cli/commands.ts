@@ -41,6 +41,9 @@ type JsonSchema = { type?: string | string[]; anyOf?: JsonSchema[] };
 const FILTER_FIELDS = (openapi.components.schemas.Filter as { properties: Record<string, JsonSchema> }).properties;
 const typesOf = (schema: JsonSchema): string[] => [...[schema.type ?? []].flat(), ...(schema.anyOf ?? []).flatMap(typesOf)];
 
+/** A decimal number as the API reads one (shared/domain/number-input.schema.ts). */
+const DECIMAL = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+
 /**
  * The filter object of a segment or an export from `k=v` pairs, typed as the API's Filter schema says (from
  * the OpenAPI document): lists split on commas (`tags=VIP,Regular`), numbers as numbers, `true`/`false` as
@@ -51,7 +54,9 @@ export function filterObject(pairs: readonly string[]): Record<string, unknown> 
   for (const [name, value] of filterPairs(pairs)) {
     const types = FILTER_FIELDS[name] ? typesOf(FILTER_FIELDS[name]) : [];
     if (types.includes('array')) filter[name] = value.split(',').map((v) => v.trim());
-    else if ((types.includes('integer') || types.includes('number')) && value.trim() !== '' && Number.isFinite(Number(value))) filter[name] = Number(value);
+    // Decimal only: Number() also reads 0x10 and 0b11, which the API refuses in the query string; sent as
+    // written, they get the same 400 in a segment or export.
+    else if ((types.includes('integer') || types.includes('number')) && DECIMAL.test(value)) filter[name] = Number(value);
     else if (types.includes('boolean') && (value === 'true' || value === 'false')) filter[name] = value === 'true';
     else filter[name] = value;
   }

@@ -1727,6 +1727,7 @@ export interface components {
                 filter: {
                     [key: string]: unknown;
                 };
+                problem?: unknown;
                 tag: string;
             }[];
             currency?: string;

@@ -66,8 +66,8 @@ export function cardLimitProblems(card: { attributes?: Record<string, string | n
  * Whether `value` as JSON certainly takes at most `limit` UTF-8 bytes, from an upper bound that needs no
  * serialising: a string's code unit is at most 6 bytes (a `\u00XX` escape; UTF-8 itself needs at most 3),
  * a number as long as its text, every key, quote, colon and comma counted. `false` means "maybe more":
- * the caller measures exactly. Values JSON.stringify would convert (`toJSON`, such as Date) also answer
- * `false`, so the bound never has to guess what they become.
+ * the caller measures exactly. Values JSON.stringify would convert (`toJSON`, such as Date) and anything
+ * but plain objects and arrays also answer `false`, so the bound never has to guess what they become.
  */
 export function jsonBytesAtMost(value: unknown, limit: number): boolean {
   return budgetLeft(value, limit) >= 0;
@@ -84,9 +84,9 @@ function budgetLeft(v: unknown, budget: number): number {
       return budget - 2 - 6 * v.length;
     case 'number':
     case 'bigint':
-      // Exactly as JSON writes a finite number (up to 25 characters: -0.0000012345678901234567); longer
-      // for the non-finite ones, which JSON writes as null.
-      return budget - String(v).length;
+      // Exactly as JSON writes a finite number (up to 25 characters: -0.0000012345678901234567); JSON
+      // writes NaN and the infinities as null (4).
+      return budget - (Number.isFinite(v) ? String(v).length : 4);
     case 'object':
       break;
     default:
@@ -94,6 +94,10 @@ function budgetLeft(v: unknown, budget: number): number {
   }
   if (v === null) return budget - 4;
   if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return -1;
+  // Only plain data is walked: a boxed number or a class instance is written by JSON in ways this does not
+  // follow, so it is measured exactly.
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) return -1;
   budget -= 2;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length && budget >= 0; i++) budget = budgetLeft(v[i], budget - 1);

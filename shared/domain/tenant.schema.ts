@@ -74,7 +74,18 @@ export const SettingsPatchSchema = z
      * tag against the catalogue by updateSettings, shared/domain/tenants.ts).
      */
     autoTags: z
-      .array(z.object({ tag: z.string().trim().min(1).max(50), filter: z.record(z.string(), z.unknown()) }).strict())
+      .array(
+        z
+          .object({
+            tag: z.string().trim().min(1).max(50),
+            filter: z.record(z.string(), z.unknown()),
+            // What GET answers on a stored rule that no longer reads (tenant-settings.ts): a client that sends
+            // the rules back as it got them, one of them mended, is not refused for it; it is not stored.
+            problem: z.unknown().optional().transform(() => undefined),
+          })
+          .strict()
+          .transform(({ tag, filter }) => ({ tag, filter })),
+      )
       .max(20)
       .optional(),
   })

@@ -130,7 +130,11 @@ export const primary = (language: string | undefined): string | undefined => {
     const b = language.charCodeAt(1);
     if (a >= 97 && a <= 122 && b >= 97 && b <= 122) return language;
   }
-  return language.trim().toLowerCase().split(/[-_]/)[0] || undefined;
+  const p = language.trim().toLowerCase().split(/[-_]/)[0];
+  if (!p) return undefined;
+  // A language is free text on a card (events set it): anything that is not a primary subtag is one
+  // language, `und` (BCP 47's "undetermined"), so the per-language tables stay bounded whatever is sent.
+  return /^[a-z]{2,3}$/.test(p) ? p : 'und';
 };
 
 const NO_NAMES: ReadonlySet<string> = new Set();
@@ -145,8 +149,11 @@ const termKeyers = new Map<string, (word: string) => string>();
 function termKeyer(language: string): (word: string) => string {
   let keyer = termKeyers.get(language);
   if (keyer) return keyer;
-  const stem = STEMMERS[language] ?? ((w: string) => w);
+  const stem = STEMMERS[language];
   const prefix = `${language}:`;
+  // A language without a stemmer needs no cache (the key is the word with its prefix), and is not kept:
+  // one cache per language ever seen would grow with every language a card was given.
+  if (!stem) return (word) => prefix + word;
   let young = new Map<string, string>();
   let old = new Map<string, string>();
   keyer = (word) => {

@@ -67,8 +67,11 @@ describe('automatic tag rules', () => {
     const id = first.body.customerId;
     expect((await call('GET', `/v1/customers/${id}`, { key: sk })).body.tags).toEqual(['Regular']);
 
-    // Replaced with a valid filter: no mark, and the next change of the card applies it.
-    const fixed = await call('PATCH', '/v1/settings', { key: sk, body: { autoTags: [{ tag: 'Local', filter: { city: 'Forlì', minSpent: 0 } }, { tag: 'Regular', filter: { city: ['Forlì'] } }] } });
+    // Replaced with a valid filter, the rules sent back as GET gave them (the mark still on the mended one):
+    // no mark, and the next change of the card applies it.
+    const mended = settings.body.autoTags.map((r: { filter: Record<string, unknown> }, i: number) => (i === 0 ? { ...r, filter: { city: 'Forlì', minSpent: 0 } } : r));
+    expect(mended[0].problem).toEqual(problem);
+    const fixed = await call('PATCH', '/v1/settings', { key: sk, body: { autoTags: mended } });
     expect(fixed.status, JSON.stringify(fixed.body)).toBe(200);
     expect(fixed.body.autoTags.map((r: { problem?: unknown }) => r.problem)).toEqual([undefined, undefined]);
     await contact('walker@example.it', 'Forlì');

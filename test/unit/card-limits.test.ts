@@ -27,6 +27,12 @@ describe('the card size bound used before serialising', () => {
     expect(jsonBytesAtMost(value, bytes(value) - 1)).toBe(false);
   });
 
+  it('holds for NaN and the infinities (JSON writes null) and leaves boxed numbers to the exact check', () => {
+    const value = Array.from({ length: 100 }, (_, i) => (i % 2 ? Number.NaN : Number.POSITIVE_INFINITY));
+    expect(jsonBytesAtMost(value, bytes(value) - 1)).toBe(false);
+    expect(jsonBytesAtMost({ n: new Number(1e21) }, 1000)).toBe(false);
+  });
+
   it('answers "maybe more" for what JSON.stringify converts (a Date), rather than guess', () => {
     expect(jsonBytesAtMost({ at: new Date() }, 10_000)).toBe(false);
   });

@@ -100,6 +100,8 @@ describe('--filter k=v for exports', () => {
 
   it('leaves an unknown name or a wrong value for the API to name; a pair without = is a usage error', () => {
     expect(filterObject(['colour=red', 'minAge=old'])).toEqual({ colour: 'red', minAge: 'old' });
+    // Only decimals become numbers: hex and binary are sent as written, and the API's 400 names the field.
+    expect(filterObject(['minSpent=0x10', 'maxSpent=0b11', 'minVisits=1e1'])).toEqual({ minSpent: '0x10', maxSpent: '0b11', minVisits: 10 });
     expect(() => filterObject(['VIP'])).toThrow(/--filter "VIP": write it as name=value/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractTerms, KeywordCounter, keywords, nameWords, redactPersonalData, type CustomerText, type KeywordQuery } from '../../shared/insights/keywords.ts';
+import { extractTerms, KeywordCounter, primary, keywords, nameWords, redactPersonalData, type CustomerText, type KeywordQuery } from '../../shared/insights/keywords.ts';
 import { ValidationError } from '../../shared/domain/errors.ts';
 
 /** The period is the week [8 May, 15 May); the previous one [1 May, 8 May). */
@@ -211,5 +211,19 @@ describe('keywords of a period', () => {
   it('refuses a period that does not end after it starts', async () => {
     await expect(keywords([], { from: '2026-05-08', to: '2026-05-08' })).rejects.toThrow(ValidationError);
     await expect(keywords([], { from: 'yesterday', to: '2026-05-08' })).rejects.toThrow(ValidationError);
+  });
+});
+
+describe('languages as cards carry them (free text)', () => {
+  it('reads a primary subtag, and anything else as one undetermined language, so per-language tables stay bounded', async () => {
+    expect(primary('it')).toBe('it');
+    expect(primary('en-GB')).toBe('en');
+    expect(primary(' FR_ca ')).toBe('fr');
+    expect(primary('')).toBeUndefined();
+    for (const garbage of ['klingon-xx', 'Zz9', 'x', '日本語', 'it-it-it'.repeat(5).replace(/^it/, '1t')]) expect(primary(garbage)).toBe('und');
+    // A thousand made-up languages: one language of keys, not a thousand.
+    const keys = new Set<string>();
+    for (let i = 0; i < 1000; i++) for (const k of extractTerms('pizza margherita', primary(`lang${i}`)!).keys()) keys.add(k.split(':')[0]!);
+    expect([...keys]).toEqual(['und']);
   });
 });
