@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { mineRules, type BasketOrder } from '../shared/insights/baskets.ts';
 import { keywords, type CustomerText } from '../shared/insights/keywords.ts';
+import { peakRssInChild, reportPeakRss } from './peak-rss.ts';
 import { row, type BenchOptions, type BenchRow } from './types.ts';
 
 /**
@@ -183,16 +183,7 @@ async function* streamJsonLines<T>(file: string): AsyncGenerator<T> {
  * algorithm's own memory, not the generator's or the in-memory copies of the timing runs.
  */
 function rssInChild(kind: 'baskets' | 'keywords', file: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--insights-rss-child', kind, file], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('exit', (code) => {
-      const m = /@@rss (\d+)/.exec(out);
-      if (code === 0 && m) resolve(Number(m[1]) / 1024);
-      else reject(new Error(`rss child exited ${code}: ${out.slice(-500)}`));
-    });
-  });
+  return peakRssInChild(import.meta.url, [kind, file]);
 }
 
 const KEYWORDS_TO = Date.UTC(2026, 4, 15);
@@ -243,10 +234,10 @@ export async function runInsightsAlgorithmsBench(opts: BenchOptions): Promise<Be
 
 export const run = runInsightsAlgorithmsBench;
 
-// `--insights-rss-child baskets|keywords FILE`: stream the file through the algorithm once, print the peak RSS (KB).
-if (process.argv[2] === '--insights-rss-child') {
+// `--rss-child baskets|keywords FILE`: stream the file through the algorithm once, print the peak RSS (KB).
+if (process.argv[2] === '--rss-child') {
   const [kind, file] = process.argv.slice(3) as ['baskets' | 'keywords', string];
   if (kind === 'baskets') await mineRules(() => streamJsonLines<BasketOrder>(file));
   else await keywords(streamJsonLines<CustomerText>(file), KEYWORDS_QUERY);
-  console.log(`@@rss ${process.resourceUsage().maxRSS}`);
+  reportPeakRss();
 }
