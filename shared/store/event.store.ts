@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 
 import type { EventAnswer } from '../events/event.schema.ts';
@@ -8,6 +8,7 @@ import { cardEntity, cardWriteItems, historyEntity, monthCounterUpdate, purchase
 import { decodeCursor, encodeCursor, skPosition } from './cursor.ts';
 import { HISTORY_PREFIX, eventKeys, keys, privacyKeys } from './keys.ts';
 import { withConflictRetry } from './retry.ts';
+import { countInWindow } from './rate-limit.store.ts';
 import type { TenantSecrets } from './secret.store.ts';
 import type { EventStore } from '../events/event.ports.ts';
 export type { HistoryItem, EventWrite, EventWriteResult, EventStore } from '../events/event.ports.ts';
@@ -129,19 +130,7 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
       return secrets.getOrCreate(tenantId, 'consent');
     },
 
-    async countRequest(tenantId, subject, windowStart, windowSeconds) {
-      const { Attributes } = await db.send(
-        new UpdateCommand({
-          TableName,
-          Key: eventKeys.rateWindow(tenantId, subject, windowStart),
-          UpdateExpression: 'ADD #n :one SET #ttl = if_not_exists(#ttl, :ttl)',
-          ExpressionAttributeNames: { '#n': 'count', '#ttl': 'ttl' },
-          ExpressionAttributeValues: { ':one': 1, ':ttl': windowStart + windowSeconds * 2 },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      return Number(Attributes?.count ?? 0);
-    },
+    countRequest: (tenantId, subject, windowStart, windowSeconds) => countInWindow(db, TableName, eventKeys.rateWindow(tenantId, subject, windowStart), windowStart + windowSeconds * 2),
   };
 }
 

@@ -4,25 +4,28 @@ import type { RequestCounter } from '../domain/rate-limit.ports.ts';
 export type { RequestCounter } from '../domain/rate-limit.ports.ts';
 
 /**
- * The fair-use counter (shared/domain/rate-limit.ts): one UpdateItem per counted request, an atomic ADD on
- * the window's item (1 WCU: the item is far below 1 KB), which also sets its expiry on first write.
- * Answers the count after this request.
+ * One request more in a fixed window's counter item: an atomic ADD (1 WCU: the item is far below 1 KB) that
+ * also sets the item's expiry on its first write. Answers the count after this request. The fair-use
+ * counter below and the publishable-key limits per address and key (event.store.ts) both count so.
  */
+export async function countInWindow(db: DynamoDBDocumentClient, TableName: string, Key: Record<string, string>, expiresAt: number): Promise<number> {
+  const { Attributes } = await db.send(
+    new UpdateCommand({
+      TableName,
+      Key,
+      UpdateExpression: 'ADD #n :one SET #ttl = if_not_exists(#ttl, :ttl)',
+      ExpressionAttributeNames: { '#n': 'count', '#ttl': 'ttl' },
+      ExpressionAttributeValues: { ':one': 1, ':ttl': expiresAt },
+      ReturnValues: 'UPDATED_NEW',
+    }),
+  );
+  return Number(Attributes?.count ?? 0);
+}
+
+/** The fair-use counter (shared/domain/rate-limit.ts): one countInWindow per counted request. */
 export function dynamoRequestCounter(db: DynamoDBDocumentClient, TableName: string): RequestCounter {
   return {
-    async count(tenantId, traffic, windowStart, windowSeconds) {
-      const { Attributes } = await db.send(
-        new UpdateCommand({
-          TableName,
-          Key: fairUseKeys.window(tenantId, traffic, windowStart),
-          UpdateExpression: 'ADD #n :one SET #ttl = if_not_exists(#ttl, :ttl)',
-          ExpressionAttributeNames: { '#n': 'count', '#ttl': 'ttl' },
-          // Kept a little past its window (TTL deletion is lazy anyway); nothing reads an old window.
-          ExpressionAttributeValues: { ':one': 1, ':ttl': windowStart + windowSeconds + 60 },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      return Number(Attributes?.count ?? 0);
-    },
+    // Kept a little past its window (TTL deletion is lazy anyway); nothing reads an old window.
+    count: (tenantId, traffic, windowStart, windowSeconds) => countInWindow(db, TableName, fairUseKeys.window(tenantId, traffic, windowStart), windowStart + windowSeconds + 60),
   };
 }
