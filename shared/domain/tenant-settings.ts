@@ -19,9 +19,19 @@ export async function settingsAnswer(tenant: Tenant, filterSchema?: typeof Filte
   const schema = filterSchema ?? (await import('./customer-filter.schema.ts')).FilterSchema;
   const autoTags = tenant.autoTags.map((rule, i) => {
     const parsed = schema.safeParse(rule.filter);
-    if (parsed.success) return rule;
-    const issue = parsed.error.issues[0];
-    return { ...rule, problem: { path: ['autoTags', i, 'filter', ...(issue?.path ?? []).map(String)].join('.'), message: issue?.message ?? 'is not valid' } };
+    return parsed.success ? rule : { ...rule, problem: autoTagProblem(i, parsed.error) };
   });
   return { ...view, autoTags };
+}
+
+/** Why a stored automatic tag rule does not apply: the field (`autoTags.N.filter.minSpent`) and what is wrong with it. */
+export interface AutoTagProblem {
+  path: string;
+  message: string;
+}
+
+/** The problem of rule `index` from its filter's failed parse: the first issue, named from the settings' root. */
+export function autoTagProblem(index: number, error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): AutoTagProblem {
+  const issue = error.issues[0];
+  return { path: ['autoTags', index, 'filter', ...(issue?.path ?? []).map(String)].join('.'), message: issue?.message ?? 'is not valid' };
 }

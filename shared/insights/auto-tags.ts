@@ -7,11 +7,13 @@
  *
  * A stored rule whose filter the filter language no longer accepts (saved before a stricter check, e.g.
  * `{"minSpent": ""}`) cannot say which cards match: it changes no card (the tags it gave stay), and it is not
- * silent: GET /v1/settings marks it with the problem (autoTagProblems) and it is logged once per rule set.
+ * silent: GET /v1/settings marks it with the problem (settingsAnswer, shared/domain/tenant-settings.ts) and it
+ * is logged once per rule set.
  */
 import { MAX_TAGS_PER_CUSTOMER as MAX_TAGS } from '../domain/tenant.ts';
 import { matchesFilter, resolveFilter, type Filter, type ResolvedFilter } from '../domain/customer-filter.ts';
 import { FilterSchema } from '../domain/customer-filter.schema.ts';
+import { autoTagProblem, type AutoTagProblem } from '../domain/tenant-settings.ts';
 import type { Customer } from '../domain/customer.schema.ts';
 import { logger } from '../logger.ts';
 
@@ -32,11 +34,6 @@ export interface AutoTagContext {
   id?: string;
 }
 
-/** Why a stored rule does not apply: the field (`autoTags.N.filter.minSpent`) and what is wrong with it. */
-export interface AutoTagProblem {
-  path: string;
-  message: string;
-}
 
 type CompiledRule = { tag: string; filter: Filter; problem?: undefined } | { tag: string; filter?: undefined; problem: AutoTagProblem };
 
@@ -73,20 +70,13 @@ function compile(rules: AutoTagRule[], tenantId?: string): CompiledRule[] {
   out = rules.map((rule, i): CompiledRule => {
     // Parsed as the API parses it (a relative date such as P90D stays relative until resolved below).
     const parsed = FilterSchema.safeParse(rule.filter);
-    if (parsed.success) return { tag: rule.tag, filter: parsed.data };
-    const issue = parsed.error.issues[0];
-    return { tag: rule.tag, problem: { path: ['autoTags', i, 'filter', ...(issue?.path ?? []).map(String)].join('.'), message: issue?.message ?? 'is not valid' } };
+    return parsed.success ? { tag: rule.tag, filter: parsed.data } : { tag: rule.tag, problem: autoTagProblem(i, parsed.error) };
   });
   const problems = out.flatMap((r) => (r.problem ? [r.problem] : []));
   // Paths and messages only: a tag's name may be a person's.
   if (problems.length) logger.warn('automatic tag rules not applied: their filter is no longer valid; fix them with PATCH /v1/settings', { tenantId, problems });
   compiledRules.set(rules, out);
   return out;
-}
-
-/** The stored rules that apply to no card because their filter is no longer valid (empty when all are). */
-export function autoTagProblems(rules: AutoTagRule[] | undefined): (AutoTagProblem & { index: number })[] {
-  return (rules?.length ? compile(rules) : []).flatMap((r, index) => (r.problem ? [{ index, ...r.problem }] : []));
 }
 
 /** The card with its automatic tags brought up to date; the same object when nothing changes. */

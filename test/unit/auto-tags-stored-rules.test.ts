@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { applyAutoTags, autoTagProblems } from '../../shared/insights/auto-tags.ts';
+import { applyAutoTags } from '../../shared/insights/auto-tags.ts';
+import { settingsAnswer } from '../../shared/domain/tenant-settings.ts';
+import { newTenant } from '../../shared/domain/tenant.ts';
 import { FilterSchema } from '../../shared/domain/customer-filter.schema.ts';
 import { blankCustomer, type Customer } from '../../shared/domain/customer.schema.ts';
 
@@ -10,18 +12,20 @@ const now = new Date('2026-06-01T00:00:00Z');
 afterEach(() => vi.restoreAllMocks());
 
 describe('stored automatic tag rules', () => {
-  it('a rule saved before today with a filter no longer valid ({"minSpent": ""}) is named with its field, not silently skipped', () => {
+  it('a rule saved before today with a filter no longer valid ({"minSpent": ""}) is named with its field in the settings, not silently skipped', async () => {
     const rules = [
       { tag: 'Regular', filter: { minVisits: 2 } },
       { tag: 'Everyone', filter: { minSpent: '' } },
       { tag: 'Everyone', filter: { maxVisits: null } },
     ];
-    expect(autoTagProblems(rules)).toEqual([
-      { index: 1, path: 'autoTags.1.filter.minSpent', message: 'must be a number, not empty' },
-      { index: 2, path: 'autoTags.2.filter.maxVisits', message: 'must be a number' },
+    const tenant = { ...newTenant('t', 'T', '2026-01-01T00:00:00.000Z'), autoTags: rules };
+    expect((await settingsAnswer(tenant, FilterSchema)).autoTags).toEqual([
+      rules[0],
+      { ...rules[1], problem: { path: 'autoTags.1.filter.minSpent', message: 'must be a number, not empty' } },
+      { ...rules[2], problem: { path: 'autoTags.2.filter.maxVisits', message: 'must be a number' } },
     ]);
-    expect(autoTagProblems([{ tag: 'Regular', filter: { minVisits: '2' } }])).toEqual([]);
-    expect(autoTagProblems(undefined)).toEqual([]);
+    const fine = { ...tenant, autoTags: [{ tag: 'Regular', filter: { minVisits: '2' } }] };
+    expect((await settingsAnswer(fine, FilterSchema)).autoTags).toEqual(fine.autoTags);
   });
 
   it('an invalid rule changes no card (the tags it gave stay until it is fixed); the valid rules beside it still apply', () => {
