@@ -1030,7 +1030,7 @@ export interface components {
             customerId?: string;
             suppressed?: boolean;
         };
-        EventRequest: {
+        EventRequest: ({
             consent?: {
                 /** @enum {string} */
                 newsletter: "granted" | "denied";
@@ -1428,7 +1428,7 @@ export interface components {
             occurredAt: string;
             /** @enum {string} */
             type: "review.submitted";
-        } | {
+        }) | {
             consent?: {
                 /** @enum {string} */
                 newsletter: "granted" | "denied";

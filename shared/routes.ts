@@ -12,7 +12,7 @@
  * No handler imports this module at run time (shared/http/api.ts takes only the `Scope` type), so the schemas
  * named here do not weigh on any function's bundle but the OpenAPI one's.
  */
-import type * as z from 'zod';
+import type * as z from './domain/zod.ts';
 import { CustomerCardSchema } from './domain/customer-card.schema.ts';
 import { CreateCustomerSchema, UpdateCustomerSchema } from './domain/customer-fields.schema.ts';
 import { ListQuerySchema } from './domain/customer-filter.schema.ts';
@@ -139,21 +139,21 @@ export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 429;
 export interface RouteDoc {
   summary: string;
   /** JSON request body. */
-  body?: z.ZodType;
+  body?: z.ZodMiniType;
   /** Form request body (`application/x-www-form-urlencoded`): the buttons of link pages, RFC 8058 one-click. */
-  form?: z.ZodObject;
-  query?: z.ZodObject;
+  form?: z.ZodMiniObject;
+  query?: z.ZodMiniObject;
   /** Request headers the handler reads. */
-  headers?: z.ZodObject;
+  headers?: z.ZodMiniObject;
   /** The success status; default 200 (204: no body). */
   status?: number;
   /** The success body (JSON). */
-  response?: z.ZodType;
+  response?: z.ZodMiniType;
   /** The success answer is also, or only (without `response`), an HTML page: links opened by people. */
   page?: true;
-  responseHeaders?: z.ZodObject;
+  responseHeaders?: z.ZodMiniObject;
   /** Other success answers, by status. */
-  alsoAnswers?: Partial<Record<number, { description: string; response?: z.ZodType; headers?: z.ZodObject }>>;
+  alsoAnswers?: Partial<Record<number, { description: string; response?: z.ZodMiniType; headers?: z.ZodMiniObject }>>;
   /** Errors beyond the derived ones (see ErrorStatus), or a sharper description of one of those. */
   errors?: Partial<Record<ErrorStatus, string>>;
 }

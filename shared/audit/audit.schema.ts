@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 
 /**
  * The audit log's schemas, apart from recordAudit (audit.ts), which every writing function imports: those
@@ -10,10 +10,11 @@ export const AuditEntrySchema = z.object({
   at: z.string(),
   actor: z.string(),
   action: z.string(),
-  target: z.string().optional(),
-  detail: z.string().optional(),
+  target: z.optional(z.string()),
+  detail: z.optional(z.string()),
 });
-export const AuditQuerySchema = z
-  .object({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().min(1).max(2000).optional() })
-  .strict();
+export const AuditQuerySchema = z.strictObject({
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 50),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2000))),
+});
 export type AuditQuery = z.infer<typeof AuditQuerySchema>;

@@ -1,24 +1,23 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 import { KEY_SCOPES } from './api-key.ts';
 
 // The bodies of POST /v1/tags and POST /v1/keys, and a key as listed.
 
-export const CreateTagSchema = z.object({ name: z.string().trim().min(1).max(50) }).strict();
+export const CreateTagSchema = z.strictObject({ name: z.string().check(z.trim(), z.minLength(1), z.maxLength(50)) });
 export const CreateKeySchema = z
-  .object({
+  .strictObject({
     kind: z.enum(['secret', 'publishable']),
     /** Secret keys only: `all` (default), `events` (POST /v1/events only) or `read` (GET routes only, not the keys). */
-    scope: z.enum(KEY_SCOPES).optional(),
+    scope: z.optional(z.enum(KEY_SCOPES)),
   })
-  .strict()
-  .refine((b) => b.kind === 'secret' || b.scope === undefined, { path: ['scope'], message: 'applies only to secret keys (kind "secret")' });
+  .check(z.refine((b) => b.kind === 'secret' || b.scope === undefined, { path: ['scope'], message: 'applies only to secret keys (kind "secret")' }));
 export const ApiKeySchema = z.object({
   keyId: z.string(),
   tenantId: z.string(),
   kind: z.enum(['secret', 'publishable']),
   /** Secret keys only. */
-  scope: z.enum(KEY_SCOPES).optional(),
+  scope: z.optional(z.enum(KEY_SCOPES)),
   prefix: z.string(),
   createdAt: z.string(),
-  revokedAt: z.string().optional(),
+  revokedAt: z.optional(z.string()),
 });

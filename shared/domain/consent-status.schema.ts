@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 
 /** Consent states of the card. `pending` awaits a double opt-in confirmation. */
 export const ConsentStatusSchema = z.enum(['granted', 'denied', 'pending', 'unknown']);

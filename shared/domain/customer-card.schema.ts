@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 import { ConsentStatusSchema } from './consent-status.schema.ts';
 
 /**
@@ -8,22 +8,22 @@ import { ConsentStatusSchema } from './consent-status.schema.ts';
  */
 
 export const StatsSchema = z.object({
-  bookings: z.number().int(),
-  noShows: z.number().int(),
-  cancellations: z.number().int(),
+  bookings: z.number().check(z.int()),
+  noShows: z.number().check(z.int()),
+  cancellations: z.number().check(z.int()),
   /** Completed bookings: the visits filters count these. */
-  visits: z.number().int(),
-  orders: z.number().int(),
-  totalSpent: z.number().int().describe('minor units of the tenant currency'),
-  averageOrderValue: z.number().int(),
-  lastVisitAt: z.string().nullable(),
+  visits: z.number().check(z.int()),
+  orders: z.number().check(z.int()),
+  totalSpent: z.number().check(z.int(), z.describe('minor units of the tenant currency')),
+  averageOrderValue: z.number().check(z.int()),
+  lastVisitAt: z.nullable(z.string()),
 });
 export type Stats = z.infer<typeof StatsSchema>;
 
 export const ConsentSchema = z.object({
   newsletter: ConsentStatusSchema,
-  updatedAt: z.string().nullable(),
-  source: z.string().nullable(),
+  updatedAt: z.nullable(z.string()),
+  source: z.nullable(z.string()),
 });
 
 export const HistoryEntrySchema = z.object({
@@ -37,43 +37,43 @@ export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 /** The customer card, as every route answers it. */
 export const CustomerSchema = z.object({
   id: z.string(),
-  firstName: z.string().nullable(),
-  lastName: z.string().nullable(),
-  email: z.string().nullable(),
-  phone: z.string().nullable(),
-  language: z.string().nullable(),
+  firstName: z.nullable(z.string()),
+  lastName: z.nullable(z.string()),
+  email: z.nullable(z.string()),
+  phone: z.nullable(z.string()),
+  language: z.nullable(z.string()),
   consent: ConsentSchema,
   tags: z.array(z.string()),
-  birthDate: z.string().nullable(),
-  gender: z.string().nullable(),
-  city: z.string().nullable(),
-  postalCode: z.string().nullable(),
-  country: z.string().nullable(),
-  notes: z.string().nullable(),
+  birthDate: z.nullable(z.string()),
+  gender: z.nullable(z.string()),
+  city: z.nullable(z.string()),
+  postalCode: z.nullable(z.string()),
+  country: z.nullable(z.string()),
+  notes: z.nullable(z.string()),
   attributes: z.record(z.string(), z.string()),
   firstContactAt: z.string(),
   lastContactAt: z.string(),
   stats: StatsSchema,
   /** Written by the insights recompute (issue 13); absent before the first one and for customers without a purchase. */
-  insights: z
-    .object({
+  insights: z.optional(
+    z.object({
       asOf: z.string(),
       rfm: z.object({ recency: z.number(), frequency: z.number(), monetary: z.number(), score: z.string(), group: z.string() }),
       purchases: z.object({ x: z.number(), tx: z.number(), T: z.number() }),
-      pAlive: z.number().optional(),
-      expectedPurchases90d: z.number().optional(),
-      expectedAverageSpend: z.number().optional(),
-      clv12m: z.number().optional(),
+      pAlive: z.optional(z.number()),
+      expectedPurchases90d: z.optional(z.number()),
+      expectedAverageSpend: z.optional(z.number()),
+      clv12m: z.optional(z.number()),
       atRisk: z.boolean(),
       favouriteItems: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number() })),
-    })
-    .optional(),
+    }),
+  ),
   createdAt: z.string(),
   updatedAt: z.string(),
-  version: z.number().int(),
+  version: z.number().check(z.int()),
   /** When and by what each field was last set (`api:{keyId}`, `import:{importId}`, `event:{type}:{eventId}`). */
-  provenance: z.record(z.string(), z.object({ at: z.string(), source: z.string().nullable() })).optional(),
+  provenance: z.optional(z.record(z.string(), z.object({ at: z.string(), source: z.nullable(z.string()) }))),
 });
 export type Customer = z.infer<typeof CustomerSchema>;
 
-export const CustomerCardSchema = CustomerSchema.extend({ history: z.array(HistoryEntrySchema) });
+export const CustomerCardSchema = z.extend(CustomerSchema, { history: z.array(HistoryEntrySchema) });

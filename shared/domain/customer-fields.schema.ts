@@ -1,32 +1,31 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 
-const text = (max: number) => z.string().trim().max(max);
-const nullableText = (max: number) => text(max).nullable();
+const text = (max: number) => z.string().check(z.trim(), z.maxLength(max));
+const nullableText = (max: number) => z.nullable(text(max));
 
 /**
  * Editable fields, as sent by API clients. Shape checks only; normalisation that depends on the tenant
  * (phone country, tag catalogue) happens in customer-rules.ts. Unknown fields are refused, not ignored.
  */
-export const CustomerFieldsSchema = z
-  .object({
+export const CustomerFieldsSchema = z.partial(
+  z.strictObject({
     firstName: nullableText(100),
     lastName: nullableText(100),
     email: nullableText(254),
     phone: nullableText(40),
     language: nullableText(35),
-    consent: z.object({ newsletter: z.enum(['granted', 'denied']), wording: text(200).optional() }).strict(),
-    tags: z.array(z.string().trim().min(1).max(50)),
-    birthDate: z.iso.date('must be a date as YYYY-MM-DD').nullable(),
-    gender: z.enum(['female', 'male', 'non-binary', 'other', 'unspecified']).nullable(),
+    consent: z.strictObject({ newsletter: z.enum(['granted', 'denied']), wording: z.optional(text(200)) }),
+    tags: z.array(z.string().check(z.trim(), z.minLength(1), z.maxLength(50))),
+    birthDate: z.nullable(z.iso.date('must be a date as YYYY-MM-DD')),
+    gender: z.nullable(z.enum(['female', 'male', 'non-binary', 'other', 'unspecified'])),
     city: nullableText(100),
     postalCode: nullableText(20),
     country: nullableText(2),
     notes: nullableText(4000),
     /** Custom attributes: free key/value pairs (imports keep unknown columns here). */
-    attributes: z.record(z.string().min(1).max(64), z.string().max(1000).nullable()),
-  })
-  .partial()
-  .strict();
+    attributes: z.record(z.string().check(z.minLength(1), z.maxLength(64)), z.nullable(z.string().check(z.maxLength(1000)))),
+  }),
+);
 
 export const CreateCustomerSchema = CustomerFieldsSchema;
 export const UpdateCustomerSchema = CustomerFieldsSchema;

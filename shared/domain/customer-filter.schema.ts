@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 import { ConsentStatusSchema } from './consent-status.schema.ts';
 import { RFM_GROUPS } from './rfm-groups.ts';
 import { LIST_FIELDS, MAX_FILTER_VALUES } from './filter-fields.ts';
@@ -14,20 +14,21 @@ import { numberInput } from './number-input.schema.ts';
  * The one filter language shared by the customer list, saved segments and exports.
  * JSON form here; `parseListQuery` reads the same fields from a query string. A list keeps each value once.
  */
-const list = <T extends z.ZodTypeAny>(item: T) =>
-  z
+const list = <T extends z.ZodMiniType>(item: T) =>
+  z.pipe(
     // An empty list (`city=`, `{"bought": []}`) names no value to match: a 400 here, not an `IN ()` DynamoDB refuses.
-    .union([item, z.array(item).check(z.minLength(1, 'give at least one value'), z.maxLength(MAX_FILTER_VALUES, `at most ${MAX_FILTER_VALUES} values`))], {
+    z.union([item, z.array(item).check(z.minLength(1, 'give at least one value'), z.maxLength(MAX_FILTER_VALUES, `at most ${MAX_FILTER_VALUES} values`))], {
       // A union only says "Invalid input": for a list, say what is wrong with it (too many values, none).
       error: (iss) => (iss.code === 'invalid_union' && Array.isArray(iss.input) ? (iss as unknown as { errors: { message: string }[][] }).errors[1]?.[0]?.message : undefined),
-    })
-    .transform((v) => [...new Set(Array.isArray(v) ? v : [v])] as z.infer<T>[]);
+    }),
+    z.transform((v) => [...new Set(Array.isArray(v) ? v : [v])] as z.infer<T>[]),
+  );
 
 /** An ISO date (inclusive, in the tenant's time zone) or a duration back from now such as `P90D`. */
-export const DateBoundSchema = z
-  .string()
-  .refine((s) => /^(\d{4}-\d{2}-\d{2}|P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?)$/.test(s) && s !== 'P', { message: 'must be a date YYYY-MM-DD or a duration back from today like P90D', abort: true })
-  .refine((s) => s.startsWith('P') || !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'is not a real date');
+export const DateBoundSchema = z.string().check(
+  z.refine((s) => /^(\d{4}-\d{2}-\d{2}|P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?)$/.test(s) && s !== 'P', { message: 'must be a date YYYY-MM-DD or a duration back from today like P90D', abort: true }),
+  z.refine((s) => s.startsWith('P') || !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'is not a real date'),
+);
 
 /** A number, given in a query string or in JSON (see numberInput: no blank, null, false, [] or hex read as a number). */
 const number = numberInput;
@@ -44,8 +45,8 @@ const probability = number(z.number().check(z.gte(0), z.lte(1)));
 const shortList = list(text(1, 35));
 const tagList = list(text(1, 50));
 
-export const FilterSchema = z
-  .object({
+export const FilterSchema = z.partial(
+  z.strictObject({
     language: shortList,
     consent: list(ConsentStatusSchema),
     tags: tagList,
@@ -70,26 +71,26 @@ export const FilterSchema = z
     birthMonth: number(z.number().check(z.int(), z.gte(1), z.lte(12))),
     // ---- insights (issue 13): read from the card's `insights` (customers without them match none) ----
     rfmGroup: list(z.enum(RFM_GROUPS)),
-    atRisk: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]),
+    atRisk: z.union([z.boolean(), z.pipe(z.enum(['true', 'false']), z.transform((v) => v === 'true'))]),
     minPAlive: probability,
     maxPAlive: probability,
     minClv: nonNegInt,
     maxClv: nonNegInt,
     /** Bought any of these SKUs (issue 14; as of the last recompute). */
     bought: list(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
-  })
-  .partial()
-  .strict();
+  }),
+);
 export type Filter = z.infer<typeof FilterSchema>;
 
 export const SORT_FIELDS = ['firstContactAt', 'lastContactAt', 'lastName', 'totalSpent'] as const;
 
-export const ListQuerySchema = FilterSchema.extend({
-  sort: z.enum(SORT_FIELDS).default('firstContactAt'),
-  order: z.enum(['asc', 'desc']).default('desc'),
-  limit: number(z.number().check(z.int(), z.gte(1), z.lte(100))).default(50),
-  cursor: z.string().check(z.maxLength(4000)).optional(),
-}).strict();
+// Strict as FilterSchema is: `z.extend` keeps it.
+export const ListQuerySchema = z.extend(FilterSchema, {
+  sort: z._default(z.enum(SORT_FIELDS), 'firstContactAt'),
+  order: z._default(z.enum(['asc', 'desc']), 'desc'),
+  limit: z._default(number(z.number().check(z.int(), z.gte(1), z.lte(100))), 50),
+  cursor: z.optional(z.string().check(z.maxLength(4000))),
+});
 export type ListQuery = z.infer<typeof ListQuerySchema>;
 
 const LIST_FIELD_SET = new Set<string>(LIST_FIELDS);

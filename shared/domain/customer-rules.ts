@@ -1,4 +1,4 @@
-import { regexes } from 'zod';
+import { regexes } from './zod.ts';
 import type { CountryCode } from 'libphonenumber-js/core';
 import { MAX_TAGS_PER_CUSTOMER, type Tenant } from './tenant.ts';
 import type { CustomerFields } from './customer.schema.ts';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 
 /**
  * A number given in a query string (`minSpent=100`) or in JSON (`{"minSpent": 100}`). `z.coerce.number()`
@@ -16,13 +16,18 @@ export function readNumber(v: unknown): number | undefined {
   return n !== undefined && Number.isFinite(n) ? n : undefined;
 }
 
-/** `schema` (a `z.number()` with its checks) fed only by readNumber: an absent value is left to `.optional()`/`.default()`. */
-export const numberInput = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v, ctx) => {
-    if (v === undefined) return v;
-    const n = readNumber(v);
-    if (n !== undefined) return n;
-    // An empty parameter (`?minSpent=`) is the likeliest slip: say so.
-    ctx.addIssue({ code: 'custom', message: typeof v === 'string' && !v.trim() ? `${NOT_A_NUMBER}, not empty` : NOT_A_NUMBER, input: v });
-    return z.NEVER;
-  }, schema);
+/** `schema` (a `z.number()` with its checks) fed only by readNumber: an absent value is left to `z.optional`/`z._default`. */
+export const numberInput = <T extends z.ZodMiniType<number, number>>(schema: T) =>
+  z.pipe(
+    // Typed as making a number: undefined passes only where the caller's `z.optional`/`z._default` took it first.
+    z.transform((v: unknown, ctx): number => {
+      if (v === undefined) return v as unknown as number;
+      const n = readNumber(v);
+      if (n !== undefined) return n;
+      // An empty parameter (`?minSpent=`) is the likeliest slip: say so. (zod/mini's transform context has no
+      // `addIssue`: the issue goes on its list, as classic zod's `addIssue` puts it.)
+      ctx.issues.push({ code: 'custom', message: typeof v === 'string' && !v.trim() ? `${NOT_A_NUMBER}, not empty` : NOT_A_NUMBER, input: v });
+      return z.NEVER;
+    }),
+    schema,
+  );

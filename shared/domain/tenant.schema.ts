@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 import type { CountryCode } from 'libphonenumber-js';
 import { PHONE_COUNTRIES } from './countries.ts';
 
@@ -25,71 +25,63 @@ const isLanguageTag = (tag: string) => {
   }
 };
 
-export const OriginSchema = z
-  .string()
-  .refine((s) => {
+export const OriginSchema = z.string().check(
+  z.refine((s) => {
     try {
       const u = new URL(s);
       return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === s;
     } catch {
       return false;
     }
-  }, 'must be an origin like https://www.example.com (scheme, host and optional port, no path or trailing slash)');
+  }, 'must be an origin like https://www.example.com (scheme, host and optional port, no path or trailing slash)'),
+);
 
-export const CountrySchema = z
-  .string()
-  .transform((s) => s.toUpperCase())
-  .refine((s) => countries.has(s), 'must be an ISO 3166-1 alpha-2 country code, e.g. IT')
-  .transform((s) => s as CountryCode);
+export const CountrySchema = z.pipe(
+  z.pipe(z.string(), z.transform((s) => s.toUpperCase())).check(z.refine((s) => countries.has(s), 'must be an ISO 3166-1 alpha-2 country code, e.g. IT')),
+  z.transform((s) => s as CountryCode),
+);
 
-export const LanguageSchema = z
-  .string()
-  .refine(isLanguageTag, 'must be a BCP 47 language tag, e.g. it or en-GB')
-  .transform((s) => Intl.getCanonicalLocales(s)[0]!);
+export const LanguageSchema = z.pipe(
+  z.string().check(z.refine(isLanguageTag, 'must be a BCP 47 language tag, e.g. it or en-GB')),
+  z.transform((s) => Intl.getCanonicalLocales(s)[0]!),
+);
 
-export const RetentionSchema = z
-  .object({
-    /** Erase customers with no contact for this many months; null keeps them until erased by hand. */
-    inactiveMonths: z.number().int().min(1).max(240).nullable(),
-  })
-  .strict();
+export const RetentionSchema = z.strictObject({
+  /** Erase customers with no contact for this many months; null keeps them until erased by hand. */
+  inactiveMonths: z.nullable(z.number().check(z.int(), z.minimum(1), z.maximum(240))),
+});
 
-export const SettingsPatchSchema = z
-  .object({
-    name: z.string().trim().min(1).max(200).optional(),
-    allowedOrigins: z.array(OriginSchema).max(20).optional(),
-    defaultCountry: CountrySchema.optional(),
-    currency: z
-      .string()
-      .regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 code, e.g. EUR')
-      .transform((s) => s.toUpperCase())
-      .optional(),
-    timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone, e.g. Europe/Rome').optional(),
-    language: LanguageSchema.optional(),
-    retention: RetentionSchema.optional(),
-    /** Insights: yearly discount rate of clv12m (default 0.10). */
-    discountRate: z.number().min(0).max(1).optional(),
-    /**
-     * Insights: automatic tags. Each filter is in the filter language (checked against FilterSchema and the
-     * tag against the catalogue by updateSettings, shared/domain/tenants.ts).
-     */
-    autoTags: z
+export const SettingsPatchSchema = z.strictObject({
+  name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
+  allowedOrigins: z.optional(z.array(OriginSchema).check(z.maxLength(20))),
+  defaultCountry: z.optional(CountrySchema),
+  currency: z.optional(z.pipe(z.string().check(z.regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 code, e.g. EUR')), z.transform((s) => s.toUpperCase()))),
+  timeZone: z.optional(z.string().check(z.refine(isTimeZone, 'must be an IANA time zone, e.g. Europe/Rome'))),
+  language: z.optional(LanguageSchema),
+  retention: z.optional(RetentionSchema),
+  /** Insights: yearly discount rate of clv12m (default 0.10). */
+  discountRate: z.optional(z.number().check(z.minimum(0), z.maximum(1))),
+  /**
+   * Insights: automatic tags. Each filter is in the filter language (checked against FilterSchema and the
+   * tag against the catalogue by updateSettings, shared/domain/tenants.ts).
+   */
+  autoTags: z.optional(
+    z
       .array(
-        z
-          .object({
-            tag: z.string().trim().min(1).max(50),
+        z.pipe(
+          z.strictObject({
+            tag: z.string().check(z.trim(), z.minLength(1), z.maxLength(50)),
             filter: z.record(z.string(), z.unknown()),
             // What GET answers on a stored rule that no longer reads (tenant-settings.ts): a client that sends
             // the rules back as it got them, one of them mended, is not refused for it; it is not stored.
-            problem: z.unknown().optional().transform(() => undefined),
-          })
-          .strict()
-          .transform(({ tag, filter }) => ({ tag, filter })),
+            problem: z.pipe(z.optional(z.unknown()), z.transform(() => undefined)),
+          }),
+          z.transform(({ tag, filter }) => ({ tag, filter })),
+        ),
       )
-      .max(20)
-      .optional(),
-  })
-  .strict();
+      .check(z.maxLength(20)),
+  ),
+});
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
 export const SettingsSchema = z.object({
@@ -100,23 +92,21 @@ export const SettingsSchema = z.object({
   currency: z.string(),
   timeZone: z.string(),
   language: z.string(),
-  retention: z.object({ inactiveMonths: z.number().nullable() }),
-  discountRate: z.number().optional(),
-  autoTags: z
-    .array(
+  retention: z.object({ inactiveMonths: z.nullable(z.number()) }),
+  discountRate: z.optional(z.number()),
+  autoTags: z.optional(
+    z.array(
       z.object({
         tag: z.string(),
         /** As stored: parsed when saved (a number as a number, a single value as a list). */
         filter: z.record(z.string(), z.unknown()),
         /** Present when the filter is no longer valid (saved before a stricter check): the rule tags no card until replaced. */
-        problem: z.object({ path: z.string(), message: z.string() }).optional(),
+        problem: z.optional(z.object({ path: z.string(), message: z.string() })),
       }),
-    )
-    .optional(),
+    ),
+  ),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 
-export const TenantIdSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2-63 lower-case letters, digits or dashes');
+export const TenantIdSchema = z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2-63 lower-case letters, digits or dashes'));

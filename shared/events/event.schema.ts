@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 
 /**
  * What a website sends to `POST /v1/events`: one schema per event type, discriminated on `type`, so a
@@ -7,58 +7,62 @@ import * as z from 'zod';
  */
 
 /** Ids end up inside sort keys (`STATE#BOOKING#{id}`), so `#` and spaces are refused. */
-const ExternalId = z.string().regex(/^[A-Za-z0-9._:/@+-]{1,100}$/, 'must be 1-100 characters from A-Z a-z 0-9 . _ : / @ + -');
-const Minor = z.number().int('must be an integer amount in minor units (cents)').min(0).max(1e12);
-const Currency = z.string().regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 code, e.g. EUR').transform((s) => s.toUpperCase());
-const text = (max: number) => z.string().trim().max(max);
+const ExternalId = z.string().check(z.regex(/^[A-Za-z0-9._:/@+-]{1,100}$/, 'must be 1-100 characters from A-Z a-z 0-9 . _ : / @ + -'));
+const Minor = z.number().check(z.int('must be an integer amount in minor units (cents)'), z.minimum(0), z.maximum(1e12));
+const Currency = z.pipe(z.string().check(z.regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 code, e.g. EUR')), z.transform((s) => s.toUpperCase()));
+const text = (max: number) => z.string().check(z.trim(), z.maxLength(max));
+/** Text of at least one character (after trimming) and at most `max`. */
+const nonEmptyText = (max: number) => z.string().check(z.trim(), z.maxLength(max), z.minLength(1));
 
 export const EventCustomerSchema = z
-  .object({
-    email: text(254),
-    phone: text(40),
-    firstName: text(100),
-    lastName: text(100),
-    language: text(35),
-    city: text(100),
-    postalCode: text(20),
-    country: text(2),
-    birthDate: z.iso.date('must be a date as YYYY-MM-DD'),
-    gender: z.enum(['female', 'male', 'non-binary', 'other', 'unspecified']),
-  })
-  .partial()
-  .strict()
-  .refine((c) => !!c.email?.trim() || !!c.phone?.trim(), { message: 'an event needs customer.email or customer.phone', path: ['email'] });
+  .partial(
+    z.strictObject({
+      email: text(254),
+      phone: text(40),
+      firstName: text(100),
+      lastName: text(100),
+      language: text(35),
+      city: text(100),
+      postalCode: text(20),
+      country: text(2),
+      birthDate: z.iso.date('must be a date as YYYY-MM-DD'),
+      gender: z.enum(['female', 'male', 'non-binary', 'other', 'unspecified']),
+    }),
+  )
+  .check(z.refine((c) => !!c.email?.trim() || !!c.phone?.trim(), { message: 'an event needs customer.email or customer.phone', path: ['email'] }));
 export type EventCustomer = z.infer<typeof EventCustomerSchema>;
 
 /** Consent carried by any event; `granted` sent with a publishable key only becomes `pending` (double opt-in). */
-export const EventConsentSchema = z.object({ newsletter: z.enum(['granted', 'denied']), wording: text(200).optional() }).strict();
+export const EventConsentSchema = z.strictObject({ newsletter: z.enum(['granted', 'denied']), wording: z.optional(text(200)) });
 
 const BOOKING_STATUS = ['pending', 'confirmed', 'cancelled', 'no_show', 'completed'] as const;
 
 const BookingWhen = {
   date: z.iso.date('must be a date as YYYY-MM-DD'),
-  time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time as HH:MM'),
-  partySize: z.number().int().min(1).max(1000),
+  time: z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time as HH:MM')),
+  partySize: z.number().check(z.int(), z.minimum(1), z.maximum(1000)),
 };
 
 /** Later events of a booking may repeat or change its date, time and party size; only creation requires them. */
-const BookingData = z
-  .object({
-    bookingId: ExternalId,
-    date: BookingWhen.date.optional(),
-    time: BookingWhen.time.optional(),
-    partySize: BookingWhen.partySize.optional(),
-    status: z.enum(BOOKING_STATUS).optional(),
-    /** Spend of the visit, counted in stats once the booking is completed. */
-    amount: Minor.optional(),
-    currency: Currency.optional(),
-    notes: text(2000).optional(),
-  });
-const BookingCreatedData = BookingData.extend(BookingWhen);
+const BookingData = z.object({
+  bookingId: ExternalId,
+  date: z.optional(BookingWhen.date),
+  time: z.optional(BookingWhen.time),
+  partySize: z.optional(BookingWhen.partySize),
+  status: z.optional(z.enum(BOOKING_STATUS)),
+  /** Spend of the visit, counted in stats once the booking is completed. */
+  amount: z.optional(Minor),
+  currency: z.optional(Currency),
+  notes: z.optional(text(2000)),
+});
+const BookingCreatedData = z.extend(BookingData, BookingWhen);
 
-const OrderItem = z
-  .object({ sku: text(100).min(1), name: text(200).min(1), quantity: z.number().int().min(1).max(100000), unitPrice: Minor })
-  .strict();
+const OrderItem = z.strictObject({
+  sku: nonEmptyText(100),
+  name: nonEmptyText(200),
+  quantity: z.number().check(z.int(), z.minimum(1), z.maximum(100000)),
+  unitPrice: Minor,
+});
 
 const CHANNELS = ['email', 'sms', 'whatsapp', 'instagram', 'facebook', 'phone', 'website', 'google', 'tripadvisor', 'other'] as const;
 
@@ -66,7 +70,7 @@ const common = {
   eventId: ExternalId,
   occurredAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-05-01T19:30:00Z' }),
   customer: EventCustomerSchema,
-  consent: EventConsentSchema.optional(),
+  consent: z.optional(EventConsentSchema),
 };
 
 /**
@@ -74,10 +78,10 @@ const common = {
  * fields are checked, others are kept in the history entry as sent, up to `MAX_EXTRA_DATA_BYTES`.
  */
 export const MAX_EXTRA_DATA_BYTES = 4096;
-const open = <T extends z.core.$ZodShape>(data: z.ZodObject<T>) =>
-  data.catchall(z.unknown()).superRefine((value, ctx) => checkExtras(value as Record<string, unknown>, Object.keys(data.shape), ctx));
+const open = <T extends z.core.$ZodLooseShape>(data: z.ZodMiniObject<T>) =>
+  z.catchall(data, z.unknown()).check(z.superRefine((value, ctx) => checkExtras(value as Record<string, unknown>, Object.keys(data.shape), ctx)));
 
-function checkExtras(value: Record<string, unknown>, known: string[], ctx: z.RefinementCtx): void {
+function checkExtras(value: Record<string, unknown>, known: string[], ctx: z.core.$RefinementCtx): void {
   const extras: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) if (!known.includes(k)) extras[k] = v;
   if (!Object.keys(extras).length) return;
@@ -85,7 +89,7 @@ function checkExtras(value: Record<string, unknown>, known: string[], ctx: z.Ref
   if (size > MAX_EXTRA_DATA_BYTES) ctx.addIssue({ code: 'custom', path: [], message: `fields beyond the documented ones may hold at most ${MAX_EXTRA_DATA_BYTES} bytes of JSON (these hold ${size})` });
 }
 
-const event = <T extends string, D extends z.ZodType>(type: T, data: D) => z.object({ type: z.literal(type), ...common, data }).strict();
+const event = <T extends string, D extends z.core.$ZodType>(type: T, data: D) => z.strictObject({ type: z.literal(type), ...common, data });
 
 export const EventSchema = z.discriminatedUnion('type', [
   event('booking.created', open(BookingCreatedData)),
@@ -93,12 +97,12 @@ export const EventSchema = z.discriminatedUnion('type', [
   event('booking.cancelled', open(BookingData)),
   event('booking.no_show', open(BookingData)),
   event('booking.completed', open(BookingData)),
-  event('contact_form.submitted', open(z.object({ message: text(5000).min(1), subject: text(200).optional(), formId: text(100).optional() }))),
-  event('newsletter.subscribed', open(z.object({ listId: text(100).optional(), wording: text(200).optional() })).default({})),
-  event('newsletter.unsubscribed', open(z.object({ listId: text(100).optional(), reason: text(500).optional() })).default({})),
-  event('order.completed', open(z.object({ orderId: ExternalId, currency: Currency, total: Minor, items: z.array(OrderItem).min(1).max(500) }))),
-  event('message.received', open(z.object({ text: text(5000).min(1), channel: z.enum(CHANNELS), subject: text(200).optional() }))),
-  event('review.submitted', open(z.object({ rating: z.number().int().min(1).max(5), text: text(5000).optional(), channel: z.enum(CHANNELS).default('website') }))),
+  event('contact_form.submitted', open(z.object({ message: nonEmptyText(5000), subject: z.optional(text(200)), formId: z.optional(text(100)) }))),
+  event('newsletter.subscribed', z._default(open(z.object({ listId: z.optional(text(100)), wording: z.optional(text(200)) })), {})),
+  event('newsletter.unsubscribed', z._default(open(z.object({ listId: z.optional(text(100)), reason: z.optional(text(500)) })), {})),
+  event('order.completed', open(z.object({ orderId: ExternalId, currency: Currency, total: Minor, items: z.array(OrderItem).check(z.minLength(1), z.maxLength(500)) }))),
+  event('message.received', open(z.object({ text: nonEmptyText(5000), channel: z.enum(CHANNELS), subject: z.optional(text(200)) }))),
+  event('review.submitted', open(z.object({ rating: z.number().check(z.int(), z.minimum(1), z.maximum(5)), text: z.optional(text(5000)), channel: z._default(z.enum(CHANNELS), 'website') }))),
 ]);
 
 /**
@@ -106,13 +110,11 @@ export const EventSchema = z.discriminatedUnion('type', [
  * registrations). Any `data` (at most 4 KB of JSON); they join the history and set contact dates, never stats.
  */
 export const CUSTOM_TYPE_PATTERN = /^custom\.[a-z0-9][a-z0-9_.-]{0,62}$/;
-export const CustomEventSchema = z
-  .object({
-    type: z.string().regex(CUSTOM_TYPE_PATTERN, 'must be custom.<name> with a lower-case name of letters, digits, _ . -'),
-    ...common,
-    data: z.record(z.string().max(100), z.unknown()).default({}).superRefine((value, ctx) => checkExtras(value, [], ctx)),
-  })
-  .strict();
+export const CustomEventSchema = z.strictObject({
+  type: z.string().check(z.regex(CUSTOM_TYPE_PATTERN, 'must be custom.<name> with a lower-case name of letters, digits, _ . -')),
+  ...common,
+  data: z._default(z.record(z.string().check(z.maxLength(100)), z.unknown()), {}).check(z.superRefine((value, ctx) => checkExtras(value, [], ctx))),
+});
 
 /** Both kinds, as the OpenAPI document shows them. */
 export const EventRequestSchema = z.union([EventSchema, CustomEventSchema]);
@@ -121,11 +123,11 @@ type KnownEvent = z.infer<typeof EventSchema>;
 type CustomEvent = Omit<z.infer<typeof CustomEventSchema>, 'type'> & { type: `custom.${string}` };
 export type EventInput = KnownEvent | CustomEvent;
 export type EventType = EventInput['type'];
-export const EVENT_TYPES = EventSchema.options.map((o) => o.shape.type.value);
+export const EVENT_TYPES = EventSchema.def.options.map((o) => o.shape.type.def.values[0]!);
 
 /** Picks the schema by `type`, so a known type's errors name its own fields. */
-export const eventSchemaFor = (body: unknown): z.ZodType<EventInput> =>
-  (typeof (body as { type?: unknown })?.type === 'string' && (body as { type: string }).type.startsWith('custom.') ? CustomEventSchema : EventSchema) as z.ZodType<EventInput>;
+export const eventSchemaFor = (body: unknown): z.ZodMiniType<EventInput> =>
+  (typeof (body as { type?: unknown })?.type === 'string' && (body as { type: string }).type.startsWith('custom.') ? CustomEventSchema : EventSchema) as unknown as z.ZodMiniType<EventInput>;
 
 /**
  * What a publishable key (public: anyone can copy it from a page) may send: the things a stranger can
@@ -136,20 +138,20 @@ export const PUBLISHABLE_EVENT_TYPES = ['contact_form.submitted', 'newsletter.su
 /** The guest's brief, answered to a secret-key booking event so the booking tool can show who is coming. */
 export const GuestBriefSchema = z.object({
   tags: z.array(z.string()),
-  visits: z.number().int(),
-  noShows: z.number().int(),
-  lastVisitAt: z.string().nullable(),
-  rfmGroup: z.string().nullable(),
-  atRisk: z.boolean().nullable(),
-  notes: z.string().nullable(),
+  visits: z.number().check(z.int()),
+  noShows: z.number().check(z.int()),
+  lastVisitAt: z.nullable(z.string()),
+  rfmGroup: z.nullable(z.string()),
+  atRisk: z.nullable(z.boolean()),
+  notes: z.nullable(z.string()),
 });
 
 /** A secret key's answer. */
 export const EventAnswerSchema = z.object({
-  customerId: z.string().optional(),
+  customerId: z.optional(z.string()),
   created: z.boolean(),
-  suppressed: z.boolean().optional(),
-  brief: GuestBriefSchema.optional(),
+  suppressed: z.optional(z.boolean()),
+  brief: z.optional(GuestBriefSchema),
 });
 /** A publishable key's answer (202): the same whatever happened, so it reveals nothing about the list. */
 export const AcceptedAnswerSchema = z.object({ accepted: z.literal(true) });

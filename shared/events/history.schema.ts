@@ -1,6 +1,7 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 
 /** `GET /v1/customers/{id}/history`'s query: apart from the event schemas, which this route does not build. */
-export const HistoryQuerySchema = z
-  .object({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().min(1).max(2000).optional() })
-  .strict();
+export const HistoryQuerySchema = z.strictObject({
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 50),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2000))),
+});

@@ -1,5 +1,5 @@
 import { pause as backoff } from '../domain/backoff.ts';
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import type { Customer } from '../domain/customer.schema.ts';
 import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
 import { ConflictError, NotFoundError, invalid } from '../domain/errors.ts';
@@ -19,7 +19,7 @@ import { MAX_CONFLICTS, contribution, type BookingState, type EventCard, type Su
  *  3. its history and consent entries move (copy + delete, ≤ 100 items per transaction), then the redirect
  *     is marked done.
  */
-export const MergeBodySchema = z.object({ otherId: z.string().trim().min(1).max(64) }).strict();
+export const MergeBodySchema = z.strictObject({ otherId: z.string().check(z.trim(), z.minLength(1), z.maxLength(64)) });
 
 export interface MergeContext {
   merges: MergeStore;

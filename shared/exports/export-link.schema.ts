@@ -1,8 +1,8 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 
 // Apart from the export request's schemas (export.schema.ts): reading an export builds no filter schema.
 
 /** `GET /v1/exports/{id}?expiresIn=`: link validity in seconds, 1 hour by default, at most 7 days. */
-export const ExportLinkQuerySchema = z
-  .object({ expiresIn: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(3600) })
-  .strict();
+export const ExportLinkQuerySchema = z.strictObject({
+  expiresIn: z._default(z.coerce.number().check(z.int(), z.minimum(60), z.maximum(7 * 24 * 3600)), 3600),
+});

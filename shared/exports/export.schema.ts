@@ -1,41 +1,43 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import type { Filter, ResolvedFilter } from '../domain/customer-filter.ts';
 import { FilterSchema } from '../domain/customer-filter.schema.ts';
 import { ALL_ATTRIBUTES, COLUMN_NAMES, INSIGHT_COLUMNS, type ExportColumn, type HeaderLanguage } from './export-format.ts';
 
 /** `POST /v1/exports`: a saved segment or a filter (`{}` exports everyone), and how to write the file. */
 export const ExportRequestSchema = z
-  .object({
-    segmentId: z.string().min(1).max(64).optional(),
-    filter: FilterSchema.optional(),
-    format: z.enum(['csv', 'jsonl']).default('csv'),
+  .strictObject({
+    segmentId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+    filter: z.optional(FilterSchema),
+    format: z._default(z.enum(['csv', 'jsonl']), 'csv'),
     /**
      * The card's fields by name; `attributes.<name>` for one custom attribute; `attributes` for a column per
      * custom attribute name found (JSON Lines: the `attributes` object). Default: every field, then `attributes`.
      */
     columns: z
-      .array(
-        z.union([
-          z.enum(COLUMN_NAMES),
-          z.enum(INSIGHT_COLUMNS),
-          z.literal(ALL_ATTRIBUTES),
-          z.templateLiteral(['attributes.', z.string().min(1).max(64)]),
-        ], { error: 'must be a card field (firstName, email, tags, ...), an insight (insights, insights.rfm.group, insights.clv12m, ...), "attributes" or "attributes.<name>"' }),
+      .optional(
+        z
+          .array(
+            z.union([
+              z.enum(COLUMN_NAMES),
+              z.enum(INSIGHT_COLUMNS),
+              z.literal(ALL_ATTRIBUTES),
+              z.templateLiteral(['attributes.', z.string().check(z.minLength(1), z.maxLength(64))]),
+            ], { error: 'must be a card field (firstName, email, tags, ...), an insight (insights, insights.rfm.group, insights.clv12m, ...), "attributes" or "attributes.<name>"' }),
+          )
+          .check(z.minLength(1), z.refine((cs) => new Set(cs).size === cs.length, 'must not name a column twice')),
       )
-      .min(1)
-      .refine((cs) => new Set(cs).size === cs.length, 'must not name a column twice')
-      .optional()
-      .describe('card fields; "attributes.<name>" for one custom attribute; "attributes" for a CSV column per custom attribute name (JSON Lines: the attributes object). Default: every field, then "attributes"'),
-    delimiter: z.enum([',', ';']).default(','),
+      .check(z.describe('card fields; "attributes.<name>" for one custom attribute; "attributes" for a CSV column per custom attribute name (JSON Lines: the attributes object). Default: every field, then "attributes"')),
+    delimiter: z._default(z.enum([',', ';']), ','),
     /** `marketing` keeps only customers whose newsletter consent is granted. */
-    purpose: z.enum(['marketing']).optional(),
+    purpose: z.optional(z.enum(['marketing'])),
   })
-  .strict()
-  .superRefine((v, ctx) => {
-    if ((v.segmentId === undefined) === (v.filter === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['segmentId'], message: 'give either segmentId or filter (a filter of {} exports everyone)' });
-    }
-  });
+  .check(
+    z.superRefine((v, ctx) => {
+      if ((v.segmentId === undefined) === (v.filter === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['segmentId'], message: 'give either segmentId or filter (a filter of {} exports everyone)' });
+      }
+    }),
+  );
 export type ExportRequest = z.infer<typeof ExportRequestSchema>;
 
 export type ExportStatus = 'pending' | 'running' | 'completed' | 'failed';
@@ -75,16 +77,16 @@ export const ExportViewSchema = z.object({
   format: z.enum(['csv', 'jsonl']),
   columns: z.array(z.string()),
   delimiter: z.string(),
-  purpose: z.enum(['marketing']).nullable(),
-  segmentId: z.string().nullable(),
+  purpose: z.nullable(z.enum(['marketing'])),
+  segmentId: z.nullable(z.string()),
   filter: FilterSchema,
   createdAt: z.string(),
-  completedAt: z.string().nullable(),
-  rowCount: z.number().int().nullable(),
-  excludedWithoutConsent: z.number().int().nullable(),
-  bytes: z.number().int().nullable(),
-  reason: z.string().optional(),
-  url: z.string().optional().describe('signed GET link, created on this request'),
-  expiresAt: z.string().optional().describe('when the link stops working'),
-  fileExpiresAt: z.string().nullable(),
+  completedAt: z.nullable(z.string()),
+  rowCount: z.nullable(z.number().check(z.int())),
+  excludedWithoutConsent: z.nullable(z.number().check(z.int())),
+  bytes: z.nullable(z.number().check(z.int())),
+  reason: z.optional(z.string()),
+  url: z.optional(z.string()).check(z.describe('signed GET link, created on this request')),
+  expiresAt: z.optional(z.string()).check(z.describe('when the link stops working')),
+  fileExpiresAt: z.nullable(z.string()),
 });

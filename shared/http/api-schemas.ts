@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { CustomerSchema, HistoryEntrySchema } from '../domain/customer-card.schema.ts';
 import { ApiKeySchema } from '../domain/tenant.schema.ts';
 import { ImportViewSchema } from '../import/import-job.schema.ts';
@@ -16,17 +16,17 @@ import { AuditEntrySchema } from '../audit/audit.schema.ts';
 /** RFC 9457 problem details: the body of every 4xx and 5xx answer (shared/http/problem.ts writes it). */
 export const ProblemSchema = z
   .object({
-    type: z.string().describe('`about:blank`: the status and title say it all'),
+    type: z.string().check(z.describe('`about:blank`: the status and title say it all')),
     title: z.string(),
-    status: z.number().int(),
-    detail: z.string().describe('what went wrong, in words meant for the developer'),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional().describe('validation errors (400), one per field'),
+    status: z.number().check(z.int()),
+    detail: z.string().check(z.describe('what went wrong, in words meant for the developer')),
+    errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))).check(z.describe('validation errors (400), one per field')),
   })
-  .describe('RFC 9457 problem details. Some problems add members: `customerId` and `field` (409 on a taken email or phone), `suppressed`, `mergedInto`.');
+  .check(z.describe('RFC 9457 problem details. Some problems add members: `customerId` and `field` (409 on a taken email or phone), `suppressed`, `mergedInto`.'));
 
 /** `{ items, nextCursor }`: every paginated list. */
-const pageOf = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), nextCursor: z.string().nullable().optional().describe('absent or null on the last page') });
+const pageOf = <T extends z.ZodMiniType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.optional(z.nullable(z.string())).check(z.describe('absent or null on the last page')) });
 
 export const CustomerPageSchema = pageOf(CustomerSchema);
 export const HistoryPageSchema = pageOf(HistoryEntrySchema);
@@ -35,7 +35,7 @@ export const AuditPageSchema = pageOf(AuditEntrySchema);
 export const ImportPageSchema = pageOf(ImportViewSchema);
 export const SegmentPageSchema = pageOf(SegmentSchema);
 /** The export list carries no links (they are signed on GET one). */
-export const ExportSummarySchema = ExportViewSchema.omit({ url: true, expiresAt: true });
+export const ExportSummarySchema = z.omit(ExportViewSchema, { url: true, expiresAt: true });
 export const ExportPageSchema = pageOf(ExportSummarySchema);
 
 export const HealthSchema = z.object({ status: z.literal('ok') });
@@ -43,14 +43,14 @@ export const TagListSchema = z.object({ items: z.array(z.string()) });
 export const TagSchema = z.object({ name: z.string() });
 export const ApiKeyListSchema = z.object({ items: z.array(ApiKeySchema) });
 /** The only answer that shows the key itself. */
-export const IssuedKeySchema = ApiKeySchema.extend({ key: z.string() });
+export const IssuedKeySchema = z.extend(ApiKeySchema, { key: z.string() });
 export const ExportCreatedSchema = z.object({ exportId: z.string() });
 export const DuplicatesSchema = z.object({
   items: z.array(z.object({ customer: CustomerSchema, reasons: z.array(z.enum(['phone', 'email', 'name-and-email'])) })),
 });
 /** A customer merged into another: `GET /v1/customers/{id}` answers 301 to the survivor. */
 export const MergedIntoSchema = z.object({ mergedInto: z.string() });
-export const LocationHeaderSchema = z.object({ Location: z.string().describe('/v1/customers/{survivor id}') });
+export const LocationHeaderSchema = z.object({ Location: z.string().check(z.describe('/v1/customers/{survivor id}')) });
 export const PersonalDataSchema = z.object({
   exportedAt: z.string(),
   customer: CustomerSchema,
@@ -64,15 +64,15 @@ export const PersonalDataSchema = z.object({
 /** Links mailed to people carry their authority in a signed `token`. */
 export const LinkTokenQuerySchema = z.object({ token: z.string() });
 /** The button of a link page posts the token as a form field; an RFC 8058 one-click POST keeps it in the URL. */
-export const LinkTokenOptionalQuerySchema = z.object({ token: z.string().optional() });
-export const ConfirmFormSchema = z.object({ token: z.string().optional().describe("the page's button sends the token here") });
-export const UnsubscribeFormSchema = ConfirmFormSchema.extend({
-  'List-Unsubscribe': z.literal('One-Click').optional().describe('RFC 8058 one-click, sent by mail clients (the token stays in the URL)'),
+export const LinkTokenOptionalQuerySchema = z.object({ token: z.optional(z.string()) });
+export const ConfirmFormSchema = z.object({ token: z.optional(z.string()).check(z.describe("the page's button sends the token here")) });
+export const UnsubscribeFormSchema = z.extend(ConfirmFormSchema, {
+  'List-Unsubscribe': z.optional(z.literal('One-Click')).check(z.describe('RFC 8058 one-click, sent by mail clients (the token stays in the URL)')),
 });
 export const ConfirmedSchema = z.object({ confirmed: z.literal(true) });
 export const UnsubscribedSchema = z.object({ unsubscribed: z.literal(true) });
 export const EraseByEmailQuerySchema = z.object({ email: z.string() });
-export const PreflightQuerySchema = z.object({ key: z.string().describe('the publishable key (pk_...) the POST will carry') });
+export const PreflightQuerySchema = z.object({ key: z.string().check(z.describe('the publishable key (pk_...) the POST will carry')) });
 /** `PATCH /v1/customers/{id}`: the card's ETag makes the update conditional. */
-export const IfMatchHeaderSchema = z.object({ 'If-Match': z.string().optional().describe('the ETag of the card as last read; a stale one answers 412') });
-export const EtagHeaderSchema = z.object({ ETag: z.string().describe("the card's version, for If-Match") });
+export const IfMatchHeaderSchema = z.object({ 'If-Match': z.optional(z.string()).check(z.describe('the ETag of the card as last read; a stale one answers 412')) });
+export const EtagHeaderSchema = z.object({ ETag: z.string().check(z.describe("the card's version, for If-Match")) });

@@ -1,5 +1,4 @@
-import * as z from 'zod';
-import { OpenAPIRegistry, OpenApiGeneratorV31, zodToOpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import * as z from '../domain/zod.ts';
 import { ROUTES, type ApiRoute, type ErrorStatus } from '../routes.ts';
 import { MAX_BODY_BYTES } from './limits.ts';
 import { ConsentSchema, CustomerCardSchema, CustomerSchema, HistoryEntrySchema, StatsSchema } from '../domain/customer-card.schema.ts';
@@ -18,14 +17,18 @@ import * as api from './api-schemas.ts';
  * The OpenAPI 3.1 document, generated from the route table (shared/routes.ts): every row's schemas, success
  * answers and errors. Shared schemas are components that paths reference with `$ref`; every error is an
  * `application/problem+json` Problem. `test/unit/openapi.test.ts` lints the result with Redocly (redocly.yaml).
+ *
+ * The JSON Schemas are zod's own (`z.toJSONSchema`, JSON Schema 2020-12 as OpenAPI 3.1 reads it), of what a
+ * client sends (`io: 'input'`: a field with a default is optional, a transform shows what it reads). The
+ * schemas are written with zod/mini (shared/domain/zod.ts), which zod-to-openapi does not read.
  */
 
 /**
  * Schemas published under `#/components/schemas`, by name. They are the handlers' own zod schemas, not copies:
- * the name is attached to the schema object itself (see `nameComponents`), so wherever one appears, in a path
+ * the name is attached to the schema object itself (see `jsonSchemas`), so wherever one appears, in a path
  * or inside another schema, the document says `$ref`.
  */
-export const COMPONENT_SCHEMAS: Record<string, z.ZodType> = {
+export const COMPONENT_SCHEMAS: Record<string, z.ZodMiniType> = {
   Customer: CustomerSchema,
   CustomerCard: CustomerCardSchema,
   CustomerFields: CustomerFieldsSchema,
@@ -108,18 +111,6 @@ const TAGS: Record<string, string> = {
   insights: 'Customer intelligence',
 };
 
-/**
- * Gives each component schema its name where zod-to-openapi looks for it. `registry.register(name, schema)`
- * and `schema.meta({ id })` would name a copy, and only the paths given that copy would say `$ref`; a list of
- * customers built from the original CustomerSchema would still spell the customer out. Idempotent.
- */
-function nameComponents() {
-  for (const [refId, schema] of Object.entries(COMPONENT_SCHEMAS)) {
-    const current = zodToOpenAPIRegistry.get(schema);
-    zodToOpenAPIRegistry.add(schema, { ...current, _internal: { ...current?._internal, refId } });
-  }
-}
-
 const tagOf = (route: ApiRoute) => /^functions\/([^/]+)\//.exec(route.entry)?.[1] ?? 'other';
 
 /** Error statuses of a row: derived from its shape, plus those it declares. */
@@ -138,25 +129,126 @@ function errorStatuses(route: ApiRoute): ErrorStatus[] {
   return [...statuses].sort((a, b) => a - b);
 }
 
-const problem = { 'application/problem+json': { schema: api.ProblemSchema } };
-const html = { 'text/html': { schema: z.string().describe('an HTML page') } };
 
-/** Registers the route's path; answers the shared error responses it refers to. */
-function registerRoute(registry: OpenAPIRegistry, route: ApiRoute): ErrorStatus[] {
+/* eslint-disable @typescript-eslint/no-explicit-any -- JSON Schema and OpenAPI objects are plain JSON here */
+type Json = Record<string, any>;
+
+const COMPONENT_REF = '#/components/schemas/';
+/** Schemas of one path only (a query, a small answer) get a name of this form while generating, never in the document. */
+const INLINE = '__inline_';
+
+/**
+ * JSON Schema as OpenAPI documents have always read it here: zod writes a few things its own way, said once.
+ * `[X, null]` unions become `type: [X, 'null']` (with `null` among an enum's values), a literal is a
+ * one-value enum, a safe integer's ±2^53 bounds are left out (`integer` says it), as are the pattern zod
+ * adds to a format (`date`, `date-time` say it) and property names that are any string.
+ */
+function tidy(node: any): any {
+  if (Array.isArray(node)) return node.map(tidy);
+  if (!node || typeof node !== 'object') return node;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node)) if (k !== '$schema' && k !== '$id') out[k] = tidy(v);
+  if ('const' in out) {
+    out.enum = [out.const];
+    delete out.const;
+  }
+  if (out.type === 'integer') {
+    if (out.minimum === Number.MIN_SAFE_INTEGER) delete out.minimum;
+    if (out.maximum === Number.MAX_SAFE_INTEGER) delete out.maximum;
+  }
+  if (out.format && out.pattern) delete out.pattern;
+  if (out.propertyNames && Object.keys(out.propertyNames).length === 1 && out.propertyNames.type === 'string') delete out.propertyNames;
+  const { anyOf: options, ...rest } = out as { anyOf?: Json[] };
+  if (options?.length === 2) {
+    const nullAt = options.findIndex((o) => o.type === 'null' && Object.keys(o).length === 1);
+    const other = options[1 - nullAt];
+    if (nullAt >= 0 && typeof other?.type === 'string') {
+      return { ...other, ...rest, type: [other.type, 'null'], ...(other.enum ? { enum: [...other.enum, null] } : {}) };
+    }
+  }
+  return out;
+}
+
+/**
+ * Every schema of the document in one `z.toJSONSchema` run: the components under their names, and the
+ * schemas of single paths under an INLINE name each, so that a component inside any of them is a `$ref`.
+ */
+function jsonSchemas(routes: readonly ApiRoute[]) {
+  const names = z.registry<{ id: string }>();
+  const componentOf = new Map<z.core.$ZodType, string>();
+  for (const [id, schema] of Object.entries(COMPONENT_SCHEMAS)) {
+    names.add(schema, { id });
+    componentOf.set(schema, id);
+  }
+  const inline = new Map<z.core.$ZodType, string>();
+  const add = (schema: z.core.$ZodType | undefined) => {
+    if (schema && !componentOf.has(schema) && !inline.has(schema)) {
+      inline.set(schema, `${INLINE}${inline.size}`);
+      names.add(schema, { id: inline.get(schema)! });
+    }
+  };
+  for (const route of routes) {
+    for (const schema of [route.body, route.form, route.query, route.headers, route.response, route.responseHeaders]) add(schema);
+    for (const also of Object.values(route.alsoAnswers ?? {})) for (const schema of [also?.response, also?.headers]) add(schema);
+  }
+  add(HTML);
+  const { schemas } = z.toJSONSchema(names, {
+    target: 'draft-2020-12',
+    io: 'input',
+    uri: (id) => `${COMPONENT_REF}${id}`,
+    // zod leaves out the default of a schema that transforms what it reads (the default is an output value).
+    // Where the default is a number or text that is also an input read as itself (a numberInput's `limit: 50`),
+    // it is what a client may send, and what the API takes when none is sent: the document says so.
+    override: ({ zodSchema, jsonSchema }) => {
+      const def = zodSchema._zod.def;
+      if (def.type !== 'default' || 'default' in jsonSchema || typeof def.defaultValue === 'object') return;
+      const read = z.safeParse(def.innerType, def.defaultValue);
+      if (read.success && JSON.stringify(read.data) === JSON.stringify(def.defaultValue)) jsonSchema.default = def.defaultValue;
+    },
+  }) as { schemas: Record<string, Json> };
+  const generated = tidy(schemas) as Record<string, Json>;
+  const text = JSON.stringify(generated);
+  if (text.includes(`${COMPONENT_REF}${INLINE}`) || '__shared' in generated) throw new Error('openapi: a schema of one path is also used inside another schema: make it a component');
+
+  /** The schema as a path shows it: a `$ref` to its component, or itself. */
+  const of = (schema: z.core.$ZodType): Json => (componentOf.has(schema) ? { $ref: `${COMPONENT_REF}${componentOf.get(schema)}` } : generated[inline.get(schema)!]!);
+  const components = Object.fromEntries(Object.keys(COMPONENT_SCHEMAS).map((id) => [id, generated[id]!]));
+  return { of, components };
+}
+
+const HTML = z.string().check(z.describe('an HTML page'));
+
+/** The fields of an object schema, as OpenAPI parameters (query, header) or response headers. */
+function fields(schema: Json): { name: string; required: boolean; schema: Json; description?: string }[] {
+  const required = new Set<string>(schema.required ?? []);
+  return Object.entries((schema.properties ?? {}) as Record<string, Json>).map(([name, field]) => ({
+    name,
+    required: required.has(name),
+    schema: field,
+    ...(field.description ? { description: field.description as string } : {}),
+  }));
+}
+
+/** The route's path operation; answers the shared error responses it refers to. */
+function operation(route: ApiRoute, of: (schema: z.core.$ZodType) => Json): { op: Json; shared: ErrorStatus[] } {
   const shared: ErrorStatus[] = [];
+  const problem = { 'application/problem+json': { schema: { $ref: `${COMPONENT_REF}Problem` } } };
+  const html = { 'text/html': { schema: of(HTML) } };
+  const headersOf = (schema: z.core.$ZodType) =>
+    Object.fromEntries(fields(of(schema)).map(({ name, required, schema: s, description }) => [name, { ...(description ? { description } : {}), required, schema: s }]));
   const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
   const status = route.status ?? 200;
   const success = {
     description: status === 204 ? 'Done' : route.page && !route.response ? 'An HTML page' : 'Success',
     ...(status !== 204 && (route.response || route.page)
-      ? { content: { ...(route.response ? { 'application/json': { schema: route.response } } : {}), ...(route.page ? html : {}) } }
+      ? { content: { ...(route.response ? { 'application/json': { schema: of(route.response) } } : {}), ...(route.page ? html : {}) } }
       : {}),
-    ...(route.responseHeaders ? { headers: route.responseHeaders } : {}),
+    ...(route.responseHeaders ? { headers: headersOf(route.responseHeaders) } : {}),
   };
   const others = Object.fromEntries(
     Object.entries(route.alsoAnswers ?? {}).map(([code, a]) => [
       code,
-      { description: a!.description, ...(a!.response ? { content: { 'application/json': { schema: a!.response } } } : {}), ...(a!.headers ? { headers: a!.headers } : {}) },
+      { description: a!.description, ...(a!.response ? { content: { 'application/json': { schema: of(a!.response) } } } : {}), ...(a!.headers ? { headers: headersOf(a!.headers) } : {}) },
     ]),
   );
   const errors = Object.fromEntries(
@@ -178,64 +270,59 @@ function registerRoute(registry: OpenAPIRegistry, route: ApiRoute): ErrorStatus[
     }),
   );
   const body = route.body ?? route.form;
-
-  registry.registerPath({
-    method: route.method.toLowerCase() as 'get',
-    path: route.path,
+  const parameters = [
+    ...params.map((name) => ({ in: 'path', name, required: true, schema: { type: 'string' } })),
+    ...(route.query ? fields(of(route.query)).map((f) => ({ in: 'query', ...f })) : []),
+    ...(route.headers ? fields(of(route.headers)).map((f) => ({ in: 'header', ...f })) : []),
+  ];
+  const op: Json = {
     operationId: route.name,
     summary: route.summary,
     description: whoMayCall(route),
     tags: [tagOf(route)],
     security: route.scope === 'public' ? [] : [{ bearer: [] }, { apiKey: [] }],
-    request: {
-      ...(params.length ? { params: z.object(Object.fromEntries(params.map((p) => [p, z.string()]))) } : {}),
-      ...(route.query ? { query: route.query } : {}),
-      ...(route.headers ? { headers: route.headers } : {}),
-      ...(body
-        ? {
-            body: {
-              required: !body.safeParse({}).success,
-              content: route.body ? { 'application/json': { schema: route.body } } : { 'application/x-www-form-urlencoded': { schema: route.form! } },
-            },
-          }
-        : {}),
-    },
+    ...(parameters.length ? { parameters } : {}),
+    ...(body
+      ? {
+          requestBody: {
+            required: !z.safeParse(body, {}).success,
+            content: { [route.body ? 'application/json' : 'application/x-www-form-urlencoded']: { schema: of(body) } },
+          },
+        }
+      : {}),
     responses: {
       [status]: success,
       ...others,
       ...errors,
       default: { $ref: '#/components/responses/Unexpected' },
     },
-  });
-  return shared;
+  };
+  return { op, shared };
 }
 
 export function openApiDocument(routes: readonly ApiRoute[] = ROUTES) {
-  nameComponents();
-
-  const registry = new OpenAPIRegistry();
-  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer sk_... (or pk_... for events)' });
-  registry.registerComponent('securitySchemes', 'apiKey', { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The same key in an x-api-key header' });
-
-  const shared = new Set(routes.flatMap((route) => registerRoute(registry, route)));
-  const problemRef = { $ref: '#/components/schemas/Problem' };
+  const { of, components } = jsonSchemas(routes);
+  const paths: Record<string, Json> = {};
+  const shared = new Set<ErrorStatus>();
+  for (const route of routes) {
+    const { op, shared: errors } = operation(route, of);
+    (paths[route.path] ??= {})[route.method.toLowerCase()] = op;
+    for (const code of errors) shared.add(code);
+  }
+  const problemRef = { $ref: `${COMPONENT_REF}Problem` };
+  const responses: Record<string, Json> = {};
   // Only the error responses some path refers to (an unused component is noise).
   for (const code of [...shared].sort((a, b) => a - b)) {
-    registry.registerComponent('responses', ERRORS[code].name, {
+    responses[ERRORS[code].name] = {
       description: ERRORS[code].description,
       content: { 'application/problem+json': { schema: problemRef } },
       ...(code === 429 ? { headers: RETRY_AFTER } : {}),
-    });
+    };
   }
-  registry.registerComponent('responses', 'Unexpected', {
-    description: 'An error on our side (500): the request can be retried',
-    content: { 'application/problem+json': { schema: problemRef } },
-  });
+  responses.Unexpected = { description: 'An error on our side (500): the request can be retried', content: { 'application/problem+json': { schema: problemRef } } };
 
   const used = new Set(routes.map(tagOf));
-  // Every component is generated, also one no path happens to use.
-  const schemas = Object.values(COMPONENT_SCHEMAS).map((schema) => ({ type: 'schema' as const, schema }));
-  return new OpenApiGeneratorV31([...registry.definitions, ...schemas]).generateDocument({
+  return {
     openapi: '3.1.0',
     info: {
       title: 'clientela',
@@ -246,5 +333,17 @@ export function openApiDocument(routes: readonly ApiRoute[] = ROUTES) {
     tags: Object.entries(TAGS)
       .filter(([name]) => used.has(name))
       .map(([name, description]) => ({ name, description })),
-  });
+    paths,
+    webhooks: {},
+    components: {
+      // Every component is generated, also one no path happens to use.
+      schemas: components,
+      parameters: {},
+      responses,
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer sk_... (or pk_... for events)' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The same key in an x-api-key header' },
+      },
+    },
+  };
 }

@@ -1,12 +1,10 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 
 /**
  * `?limit=&cursor=` of the plain lists (segments, exports): in a module of its own, so that listing them builds
  * no segment, export or filter schema.
  */
-export const PageQuerySchema = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(100).default(50),
-    cursor: z.string().max(2000).optional(),
-  })
-  .strict();
+export const PageQuerySchema = z.strictObject({
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 50),
+  cursor: z.optional(z.string().check(z.maxLength(2000))),
+});

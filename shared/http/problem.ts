@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import type * as z from '../domain/zod.ts';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DomainError, TooManyRequestsError, ValidationError } from '../domain/errors.ts';
 import { logger } from '../logger.ts';
@@ -17,7 +17,7 @@ export const MAX_REPORTED_ERRORS = 20;
 const MAX_MESSAGE = 300;
 
 /** Validates `data` with a zod schema, turning failures into a 400 naming each field. */
-export function parseWith<S extends z.ZodTypeAny>(schema: S, data: unknown, prefix = ''): z.infer<S> {
+export function parseWith<S extends z.ZodMiniType>(schema: S, data: unknown, prefix = ''): z.infer<S> {
   const result = schema.safeParse(data);
   if (result.success) return result.data;
   const errors: { path: string; message: string }[] = [];

@@ -1,5 +1,5 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { config } from '../config.ts';
 import { SDK_RETRY } from '../sdk-retry.ts';
 
@@ -11,16 +11,15 @@ import { SDK_RETRY } from '../sdk-retry.ts';
  * `Symbol.for('clientela.importContinuation')`, so this module never imports local/ code and both sides
  * share one registry whatever path they were loaded by (as shared/workflows.ts does for workflows).
  */
-export const ImportContinuationSchema = z
-  .object({
-    tenantId: z.string().min(1),
-    importId: z.string().min(1),
-    bucket: z.string().min(1),
-    key: z.string().min(1),
-    versionId: z.string().optional(),
-    eTag: z.string().optional(),
-  })
-  .strict();
+const nonEmpty = () => z.string().check(z.minLength(1));
+export const ImportContinuationSchema = z.strictObject({
+  tenantId: nonEmpty(),
+  importId: nonEmpty(),
+  bucket: nonEmpty(),
+  key: nonEmpty(),
+  versionId: z.optional(z.string()),
+  eTag: z.optional(z.string()),
+});
 export type ImportContinuation = z.infer<typeof ImportContinuationSchema>;
 
 /** Starts the continuation in the background (like an asynchronous Invoke) and resolves once it is queued. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { IMPORT_FIELDS } from './fields.ts';
 
 /**
@@ -9,55 +9,53 @@ import { IMPORT_FIELDS } from './fields.ts';
 const MappingTarget = z.union([
   z.enum(IMPORT_FIELDS),
   z.literal('ignore'),
-  z.string().regex(/^attributes\.[^\s].{0,63}$/, 'must be a field name, "ignore" or "attributes.<name>"'),
+  z.string().check(z.regex(/^attributes\.[^\s].{0,63}$/, 'must be a field name, "ignore" or "attributes.<name>"')),
 ]);
 
-export const CreateImportSchema = z
-  .object({
-    fileName: z.string().trim().min(1).max(200).optional(),
-    mapping: z.record(z.string().min(1).max(200), MappingTarget).optional(),
-    onDuplicate: z.enum(['merge', 'skip', 'overwrite']).default('merge'),
-    dryRun: z.boolean().default(false),
-  })
-  .strict();
+export const CreateImportSchema = z.strictObject({
+  fileName: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
+  mapping: z.optional(z.record(z.string().check(z.minLength(1), z.maxLength(200)), MappingTarget)),
+  onDuplicate: z._default(z.enum(['merge', 'skip', 'overwrite']), 'merge'),
+  dryRun: z._default(z.boolean(), false),
+});
 export type CreateImportInput = z.infer<typeof CreateImportSchema>;
 
-export const ListImportsQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().optional() }).strict();
+export const ListImportsQuerySchema = z.strictObject({ limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 50), cursor: z.optional(z.string()) });
 
 export const ImportCountsSchema = z.object({
-  rows: z.number().int(),
-  created: z.number().int(),
-  updated: z.number().int(),
-  unchanged: z.number().int(),
-  rejected: z.number().int(),
-  warnings: z.number().int(),
+  rows: z.number().check(z.int()),
+  created: z.number().check(z.int()),
+  updated: z.number().check(z.int()),
+  unchanged: z.number().check(z.int()),
+  rejected: z.number().check(z.int()),
+  warnings: z.number().check(z.int()),
 });
 
 export const ImportViewSchema = z.object({
   id: z.string(),
   status: z.enum(['pending', 'running', 'completed', 'failed']),
-  fileName: z.string().nullable(),
+  fileName: z.nullable(z.string()),
   onDuplicate: z.enum(['merge', 'skip', 'overwrite']),
   dryRun: z.boolean(),
   counts: ImportCountsSchema,
-  detected: z.object({ encoding: z.string(), delimiter: z.string(), columns: z.record(z.string(), z.string()) }).nullable(),
+  detected: z.nullable(z.object({ encoding: z.string(), delimiter: z.string(), columns: z.record(z.string(), z.string()) })),
   newTags: z.array(z.string()),
-  reason: z.string().nullable(),
+  reason: z.nullable(z.string()),
   createdAt: z.string(),
-  startedAt: z.string().nullable(),
-  finishedAt: z.string().nullable(),
-  errorReportUrl: z.string().optional(),
-  undo: z
-    .object({
+  startedAt: z.nullable(z.string()),
+  finishedAt: z.nullable(z.string()),
+  errorReportUrl: z.optional(z.string()),
+  undo: z.optional(
+    z.object({
       status: z.enum(['running', 'completed']),
-      removed: z.number().int().describe('customers the import created, removed'),
-      restored: z.number().int().describe('customers the import changed, given their earlier values back'),
-      kept: z.number().int().describe('customers changed since the import (events, edits): kept as they are'),
+      removed: z.number().check(z.int(), z.describe('customers the import created, removed')),
+      restored: z.number().check(z.int(), z.describe('customers the import changed, given their earlier values back')),
+      kept: z.number().check(z.int(), z.describe('customers changed since the import (events, edits): kept as they are')),
       keptCustomers: z.array(z.object({ customerId: z.string(), reason: z.string() })),
       startedAt: z.string(),
-      finishedAt: z.string().nullable(),
-    })
-    .optional(),
+      finishedAt: z.nullable(z.string()),
+    }),
+  ),
 });
 export type ImportView = z.infer<typeof ImportViewSchema>;
 
@@ -65,7 +63,7 @@ export const CreatedImportSchema = z.object({
   importId: z.string(),
   uploadUrl: z.string(),
   method: z.literal('POST'),
-  fields: z.record(z.string(), z.string()).describe('form fields to send before the file'),
-  maxBytes: z.number().int(),
+  fields: z.record(z.string(), z.string()).check(z.describe('form fields to send before the file')),
+  maxBytes: z.number().check(z.int()),
   expiresAt: z.string(),
 });

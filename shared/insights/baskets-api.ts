@@ -4,7 +4,7 @@
  * request reads an order or a text: rules and keywords read one stored result (a Query of its chunks),
  * recommendations one card.
  */
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import { NotFoundError, invalid } from '../domain/errors.ts';
 import { numberInput } from '../domain/number-input.schema.ts';
@@ -36,28 +36,26 @@ export interface PageCursors {
 // ---- schemas (the handlers validate with them; the OpenAPI document is generated from them) ----
 
 // Not z.coerce: it reads `?minSupport=` (and null, false) as 0, i.e. every rule (numberInput says why).
-const Share = numberInput(z.number().min(0).max(1));
+const Share = numberInput(z.number().check(z.minimum(0), z.maximum(1)));
 const RuleParams = {
-  minSupport: Share.default(RULE_QUERY_DEFAULTS.minSupport),
-  minConfidence: Share.default(RULE_QUERY_DEFAULTS.minConfidence),
-  sort: z.enum(['lift', 'confidence', 'support']).default('lift'),
-  limit: numberInput(z.number().int().min(1).max(100)).default(RULE_QUERY_DEFAULTS.limit),
-  cursor: z.string().max(512).optional(),
+  minSupport: z._default(Share, RULE_QUERY_DEFAULTS.minSupport),
+  minConfidence: z._default(Share, RULE_QUERY_DEFAULTS.minConfidence),
+  sort: z._default(z.enum(['lift', 'confidence', 'support']), 'lift'),
+  limit: z._default(numberInput(z.number().check(z.int(), z.minimum(1), z.maximum(100))), RULE_QUERY_DEFAULTS.limit),
+  cursor: z.optional(z.string().check(z.maxLength(512))),
 };
-export const RulesQuerySchema = z.object(RuleParams).strict();
-export const AlsoBoughtQuerySchema = z.object({ sku: z.string().trim().min(1).max(100), ...RuleParams }).strict();
-export const RecommendationsQuerySchema = z.object({ limit: numberInput(z.number().int().min(1).max(STORED_RECOMMENDATIONS)).default(5) }).strict();
+export const RulesQuerySchema = z.strictObject(RuleParams);
+export const AlsoBoughtQuerySchema = z.strictObject({ sku: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)), ...RuleParams });
+export const RecommendationsQuerySchema = z.strictObject({ limit: z._default(numberInput(z.number().check(z.int(), z.minimum(1), z.maximum(STORED_RECOMMENDATIONS))), 5) });
 const Instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
-export const KeywordsQuerySchema = z
-  .object({
-    /** A date (the start of that day, UTC) or a date-time; default 30 days before `to`. */
-    from: Instant.optional(),
-    /** A date (the end of that day, UTC) or a date-time; default the last recompute's asOf. */
-    to: Instant.optional(),
-    limit: numberInput(z.number().int().min(1).max(100)).default(KEYWORD_DEFAULTS.limit),
-    language: z.string().trim().regex(/^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$/, 'must be a language code such as it or en').optional(),
-  })
-  .strict();
+export const KeywordsQuerySchema = z.strictObject({
+  /** A date (the start of that day, UTC) or a date-time; default 30 days before `to`. */
+  from: z.optional(Instant),
+  /** A date (the end of that day, UTC) or a date-time; default the last recompute's asOf. */
+  to: z.optional(Instant),
+  limit: z._default(numberInput(z.number().check(z.int(), z.minimum(1), z.maximum(100))), KEYWORD_DEFAULTS.limit),
+  language: z.optional(z.string().check(z.trim(), z.regex(/^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$/, 'must be a language code such as it or en'))),
+});
 
 const ItemRefSchema = z.object({ sku: z.string(), name: z.string() });
 const RuleSchema = z.object({
@@ -73,23 +71,23 @@ const RuleSchema = z.object({
   rhsOrders: z.number(),
 });
 export const RulesPageSchema = z.object({
-  asOf: z.string().nullable(),
+  asOf: z.nullable(z.string()),
   /** Orders counted (the denominator of support), and the customers who placed them. */
   orders: z.number(),
   customers: z.number(),
   items: z.array(RuleSchema),
-  nextCursor: z.string().nullable(),
+  nextCursor: z.nullable(z.string()),
 });
 export const RecommendationsSchema = z.object({
-  asOf: z.string().nullable(),
+  asOf: z.nullable(z.string()),
   items: z.array(z.object({ sku: z.string(), name: z.string(), score: z.number(), because: z.array(z.string()) })),
 });
 export const KeywordsSchema = z.object({
-  asOf: z.string().nullable(),
+  asOf: z.nullable(z.string()),
   from: z.string(),
   to: z.string(),
   previousFrom: z.string(),
-  language: z.string().nullable(),
+  language: z.nullable(z.string()),
   /** Texts counted in the period and in the previous one, and the customers who wrote the period's. */
   texts: z.number(),
   previousTexts: z.number(),

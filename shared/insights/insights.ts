@@ -3,7 +3,7 @@
  * read one, and answer summary, forecast, breakdown and top customers from what the last recompute stored
  * (plus the monthly counters, kept up to date by capture). No request reads every customer.
  */
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { ulid } from 'ulid';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import { publicView, type Customer } from '../domain/customer.schema.ts';
@@ -32,17 +32,16 @@ export type StartRecompute = (input: InsightsExecutionInput) => Promise<unknown>
 
 // ---- schemas (the handlers validate with them; the OpenAPI document is generated from them) ----
 
-export const RecomputeRequestSchema = z
-  .object({
-    /** A date (`YYYY-MM-DD`: the end of that day in the tenant's time zone) or a date-time; default now. */
-    asOf: z.union([z.iso.date(), z.iso.datetime({ offset: true })]).optional(),
-  })
-  .strict();
-export const ForecastQuerySchema = z.object({ days: numberInput(z.number().int().min(0).max(MAX_FORECAST_DAYS)).default(90) }).strict();
-export const BreakdownQuerySchema = z.object({ by: z.enum(BREAKDOWN_DIMENSIONS) }).strict();
-export const TopCustomersQuerySchema = z
-  .object({ by: z.enum(['clv12m', 'totalSpent', 'pAlive']), limit: numberInput(z.number().int().min(1).max(TOP_N)).default(10) })
-  .strict();
+export const RecomputeRequestSchema = z.strictObject({
+  /** A date (`YYYY-MM-DD`: the end of that day in the tenant's time zone) or a date-time; default now. */
+  asOf: z.optional(z.union([z.iso.date(), z.iso.datetime({ offset: true })])),
+});
+export const ForecastQuerySchema = z.strictObject({ days: z._default(numberInput(z.number().check(z.int(), z.minimum(0), z.maximum(MAX_FORECAST_DAYS))), 90) });
+export const BreakdownQuerySchema = z.strictObject({ by: z.enum(BREAKDOWN_DIMENSIONS) });
+export const TopCustomersQuerySchema = z.strictObject({
+  by: z.enum(['clv12m', 'totalSpent', 'pAlive']),
+  limit: z._default(numberInput(z.number().check(z.int(), z.minimum(1), z.maximum(TOP_N))), 10),
+});
 
 // ---- recomputes ----
 

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { ulid } from 'ulid';
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { DomainError, NotFoundError } from '../domain/errors.ts';
 import type { PrivacyStore } from './privacy.ports.ts';
 import { derivedKey, hmac } from './hmac.ts';
@@ -20,7 +20,7 @@ interface UnsubscribeToken {
 }
 
 export const DEFAULT_LINK_DAYS = 90;
-export const UnsubscribeLinkSchema = z.object({ expiresInDays: z.number().int().min(1).max(365).optional() }).strict();
+export const UnsubscribeLinkSchema = z.strictObject({ expiresInDays: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(365))) });
 export const UnsubscribeLinkAnswerSchema = z.object({ url: z.string(), expiresAt: z.string() });
 
 export class InvalidUnsubscribeLinkError extends DomainError {

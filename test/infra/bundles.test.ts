@@ -81,6 +81,15 @@ describe('function bundles', () => {
     }
   });
 
+  it('no function carries classic zod: every schema is written with zod/mini (shared/domain/zod.ts)', () => {
+    for (const name of Object.keys(FUNCTIONS) as (keyof typeof FUNCTIONS)[]) {
+      expect(inputsOf(name).filter((i) => i.includes('node_modules/zod/v4/classic/')), name).toEqual([]);
+    }
+    // The request schemas are there, built with zod/mini.
+    expect(inputsOf('CreateCustomer')).toContain('shared/domain/customer-fields.schema.ts');
+    expect(inputsOf('CreateCustomer').some((i) => i.includes('node_modules/zod/v4/mini/'))).toBe(true);
+  });
+
   it('one copy of the S3 client, the one s3-presigned-post signs with included', () => {
     expect(inputsOf('CreateImport').filter((i) => i.includes('/node_modules/@aws-sdk/client-s3/'))).toEqual([]);
     expect(inputsOf('CreateImport').some((i) => i.startsWith('node_modules/@aws-sdk/client-s3/'))).toBe(true);

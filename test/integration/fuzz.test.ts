@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type * as z from 'zod';
+import type * as z from '../../shared/domain/zod.ts';
 import { useLocalEnv } from '../support/aws.ts';
 import type { Reply } from '../helpers/invoke.ts';
 import { ROUTES, type ApiRoute } from '../../shared/routes.ts';
@@ -70,7 +70,7 @@ const queryValue = fc.oneof(
   { weight: 1, arbitrary: cursorArb },
 );
 
-const shapeKeys = (schema: z.ZodType | undefined): string[] => {
+const shapeKeys = (schema: z.ZodMiniType | undefined): string[] => {
   const shape = (schema as { shape?: Record<string, unknown> } | undefined)?.shape;
   return shape && typeof shape === 'object' ? Object.keys(shape) : [];
 };
