@@ -1,15 +1,12 @@
-import * as z from 'zod/mini';
-import { globalConfig } from 'zod/v4/core';
-import en from 'zod/v4/locales/en.js';
+import * as z from './domain/zod.ts';
 import { DEFAULT_FAIR_USE } from './domain/rate-limit.ts';
 
 /**
  * Configuration, read once from the environment and validated: a function with a missing or wrong
  * setting fails at start-up with a message naming it, not on its first request.
  *
- * Written with zod/mini (the same checks and messages as classic zod): every function loads this schema, and
- * most have no request schema of their own, so classic zod would be in their bundle, and built at their cold
- * start, for this alone (about 50 KiB and 8 ms of CPU per cold start, bench/bundles.ts).
+ * Written with zod/mini, as every schema is (shared/domain/zod.ts: the same checks and messages as classic zod):
+ * every function loads this schema, and most have no request schema of their own.
  */
 const nonEmpty = () => z.string().check(z.minLength(1));
 
@@ -69,8 +66,6 @@ let cached: Config | undefined;
 
 export function config(): Config {
   if (!cached) {
-    // zod/mini leaves the language of its messages to the application; classic zod's default, English.
-    if (!globalConfig.localeError) z.config(en());
     const parsed = ConfigSchema.safeParse(process.env);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
