@@ -19,7 +19,9 @@ import { REPO_ROOT } from '../infra/paths.ts';
 
 export interface MappedStack {
   text: string;
-  /** Frames mapped to a source position. */
+  /** Frames in the bundle file found in the stack. */
+  frames: number;
+  /** Those mapped to a source position (the others point at bundle code with no source, or past its end). */
   mapped: number;
 }
 
@@ -60,8 +62,10 @@ const FRAME = /(at\s+(?:async\s+)?)(?:([^\s(]+)\s+\()?((?:file:\/\/)?[^\s()]*ind
 
 /** `stack` with every bundle position replaced by its source position (and the source name, when known). */
 export function mapStack(stack: string, map: TraceMap): MappedStack {
+  let frames = 0;
   let mapped = 0;
   const text = stack.replace(FRAME, (whole, at: string, fn: string | undefined, _file: string, line: string, column: string) => {
+    frames++;
     // Stack columns are 1-based, source map columns 0-based.
     const pos = originalPositionFor(map, { line: Number(line), column: Number(column) - 1 });
     if (!pos.source) return whole;
@@ -71,7 +75,7 @@ export function mapStack(stack: string, map: TraceMap): MappedStack {
     const where = `${source}:${pos.line}:${pos.column + 1}`;
     return name ? `${at}${name} (${where})` : `${at}${where}`;
   });
-  return { text, mapped };
+  return { text, frames, mapped };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.join(REPO_ROOT, 'scripts', 'stack-trace.ts')) {
@@ -81,7 +85,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.join(REPO_ROOT, 's
     process.exit(2);
   }
   const stack = file ? readFileSync(file, 'utf8') : readFileSync(0, 'utf8');
-  const { text, mapped } = await withBundleAndMap(name, (_code, map) => mapStack(stack, map));
+  const { text, frames, mapped } = await withBundleAndMap(name, (_code, map) => mapStack(stack, map));
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-  if (!mapped) console.error(`no frame of ${name}'s index.mjs was found in the input`);
+  if (!frames) console.error('no frame of index.mjs (file:///var/task/index.mjs:LINE:COLUMN) was found in the input');
+  else if (mapped < frames) console.error(`${frames - mapped} of ${frames} frames point at no source position of ${name}'s bundle: is this the deployed commit and function?`);
 }

@@ -25,7 +25,7 @@ describe('mapping a logged stack back to the sources', () => {
       return mapStack(stack, map);
     });
 
-    expect(out.mapped).toBe(2);
+    expect(out).toMatchObject({ frames: 2, mapped: 2 });
     const lines = out.text.split('\n');
     expect(lines[0]).toBe('Error: boom');
     expect(lines[1]).toMatch(new RegExp(`^    at \\S+ \\(shared/http/problem\\.ts:${sourceLine}:\\d+\\)$`));
