@@ -125,8 +125,11 @@ export const FUNCTION_BUILD = {
   mainFields: ['module', 'main'],
   banner: { js: REQUIRE_BANNER },
   minify: true,
-  // Function and class names survive minification, so a logged stack reads `at dynamoImportStore.claim`.
-  keepNames: true,
+  // No kept names: `keepNames` wraps every function and class of the bundle (the SDK's too) in a `__name()`
+  // call run at load, measured at ~7 ms of CPU per cold start (~10 % of loading CustomerList, IngestEvent,
+  // CreateSegment) and ~6 % of the size. A logged minified stack is mapped back with `npm run stack`
+  // (scripts/stack-trace.ts), which rebuilds the deployed bundle with a map beside it.
+  keepNames: false,
   sourcemap: false,
   plugins: [sideEffectFree, zodJsonSchemaLeftOut, openApiAtBuildTime, outboxLeftOut],
   absWorkingDir: REPO_ROOT,

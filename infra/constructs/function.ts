@@ -42,12 +42,12 @@ export interface ClientelaFunctionProps {
  * while it loads the function, on every cold start: measured on the customer-creation bundle (2.7 MB map),
  * +25 ms of CPU on ~90 ms of loading (the 65-70 ms per cold start seen on Lambda), and still +12 ms with
  * `sourcesContent: false`; turning maps on later (`process.setSourceMapsEnabled`) does not map modules
- * already loaded. What a logged stack needs is where it went wrong, so bundles keep function and class names
- * instead (`keepNames`: +6% size, no measurable load cost): the Powertools logger's entry for an unexpected
- * error (shared/http/problem.ts) and Lambda's report of an uncaught one in a worker read
- * `at importObject (file:///var/task/index.mjs:1:52345)` rather than `at Ae (...)`, with the error's name and
- * message. To debug with exact source lines, set `sourcemap: true` in FUNCTION_BUILD and FUNCTION_NODE_OPTIONS
- * to `--enable-source-maps` for that deployment (bench/bundles.ts then measures the cost).
+ * already loaded. Nor are names kept (`keepNames` costs ~7 ms per cold start, see bundling.ts): a logged
+ * stack reads `at Ae (file:///var/task/index.mjs:1:52345)`, and `npm run stack -- <FunctionName>`
+ * (scripts/stack-trace.ts) turns it into source files, lines and names by rebuilding the deployed bundle
+ * with a map beside it (it checks the bytes are the deployed ones). To debug a deployment with exact source
+ * lines in the logs, set `sourcemap: true` in FUNCTION_BUILD and FUNCTION_NODE_OPTIONS to
+ * `--enable-source-maps` for it (bench/bundles.ts then measures the cost).
  *
  * The log group and role are siblings of the function (`<id>LogGroup`, `<id>Role`): a subclass cannot create
  * children before calling `super`.
