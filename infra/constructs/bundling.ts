@@ -1,5 +1,5 @@
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -44,33 +44,6 @@ const sideEffectFree: Plugin = {
       if ((pluginData as { again?: boolean } | undefined)?.again) return undefined;
       const resolved = await b.resolve(p, { kind, importer, resolveDir, pluginData: { again: true } });
       return resolved.errors.length ? { errors: resolved.errors } : { path: resolved.path, external: resolved.external, sideEffects: false };
-    });
-  },
-};
-
-/**
- * zod's JSON Schema generation (`schema.toJSONSchema()`, `z.toJSONSchema`), which classic zod schemas refer
- * to, so esbuild cannot drop it: ~18 KiB in every function, and no handler calls it (the OpenAPI document,
- * the one user, is computed while bundling, by a build without this plugin). In function bundles its two
- * modules keep their exports, each one a function that throws saying why (the `create*` factories, which
- * zod calls when `~standard` is read, answer such a function), so nothing runs at load, parsing works as
- * before, and a JSON Schema asked for, should one ever be, fails loudly instead of answering something else.
- */
-const ZOD_JSON_SCHEMA = /[\\/]node_modules[\\/]zod[\\/]v4[\\/]core[\\/](to-json-schema|json-schema-processors)\.js$/;
-
-const zodJsonSchemaLeftOut: Plugin = {
-  name: 'clientela-zod-json-schema-left-out',
-  setup(b) {
-    b.onLoad({ filter: ZOD_JSON_SCHEMA }, ({ path: file }) => {
-      const source = readFileSync(file, 'utf8');
-      const names = new Set<string>();
-      for (const m of source.matchAll(/^export (?:const|function|let|var|class) (\w+)/gm)) names.add(m[1]!);
-      for (const m of source.matchAll(/^export \{([^}]*)\}/gm)) for (const spec of m[1]!.split(',')) if (spec.trim()) names.add(spec.trim().split(/\s+as\s+/).pop()!);
-      const message = JSON.stringify('zod JSON Schema generation is left out of Lambda bundles (infra/constructs/bundling.ts)');
-      return {
-        contents: [`const leftOut = () => { throw new Error(${message}); };`, ...[...names].map((n) => `export const ${n} = ${n.startsWith('create') ? '() => leftOut' : 'leftOut'};`)].join('\n'),
-        loader: 'js',
-      };
     });
   },
 };
@@ -131,7 +104,7 @@ export const FUNCTION_BUILD = {
   // (scripts/stack-trace.ts), which rebuilds the deployed bundle with a map beside it.
   keepNames: false,
   sourcemap: false,
-  plugins: [sideEffectFree, zodJsonSchemaLeftOut, openApiAtBuildTime, outboxLeftOut],
+  plugins: [sideEffectFree, openApiAtBuildTime, outboxLeftOut],
   absWorkingDir: REPO_ROOT,
   logLevel: 'warning',
 } as const satisfies BuildOptions;

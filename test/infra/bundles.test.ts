@@ -118,37 +118,3 @@ describe('function bundles', () => {
     expect(inputsOf('InsightsTask').some((i) => i.includes('node_modules/@stdlib/math-base-special-hyp2f1/'))).toBe(true);
   });
 });
-
-describe('zod in function bundles', () => {
-  type Schema = { parse(v: unknown): unknown; safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } }; toJSONSchema(): unknown };
-  let bundled: { schema: Schema; toJSONSchema: (s: unknown) => unknown };
-  let tmp: string;
-
-  beforeAll(async () => {
-    tmp = mkdtempSync(path.join(tmpdir(), 'clientela-zod-bundle-'));
-    const outfile = path.join(tmp, 'index.mjs');
-    const contents = "import * as z from 'zod'; export const schema = z.object({ name: z.string().trim().min(1), n: z.coerce.number().int() }).strict(); export const toJSONSchema = z.toJSONSchema;";
-    await build({ ...FUNCTION_BUILD, stdin: { contents, resolveDir: REPO_ROOT, loader: 'ts' }, outfile });
-    bundled = (await import(pathToFileURL(outfile).href)) as typeof bundled;
-  }, 120_000);
-  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-  it('parses and reports as zod does', async () => {
-    const z = await import('zod');
-    const plain = z.object({ name: z.string().trim().min(1), n: z.coerce.number().int() }).strict();
-    expect(bundled.schema.parse({ name: ' Ada ', n: '3' })).toEqual({ name: 'Ada', n: 3 });
-    for (const bad of [{ name: '', n: 1 }, { name: 'x', n: 1.5 }, { name: 'x', n: 1, extra: true }]) {
-      expect(bundled.schema.safeParse(bad).error!.issues.map((i) => i.message)).toEqual(plain.safeParse(bad).error!.issues.map((i) => i.message));
-    }
-  });
-
-  it('validates through Standard Schema too', async () => {
-    const standard = (bundled.schema as unknown as { '~standard': { validate(v: unknown): unknown } })['~standard'];
-    expect(await standard.validate({ name: 'Ada', n: 1 })).toEqual({ value: { name: 'Ada', n: 1 } });
-  });
-
-  it('refuses to make a JSON Schema, saying why, instead of answering a wrong one', () => {
-    expect(() => bundled.schema.toJSONSchema()).toThrow(/left out of Lambda bundles/);
-    expect(() => bundled.toJSONSchema(bundled.schema)).toThrow(/left out of Lambda bundles/);
-  });
-});
