@@ -1,7 +1,7 @@
 import { stemmer as stemEnglish } from '@orama/stemmers/english';
 import { stemmer as stemItalian } from '@orama/stemmers/italian';
 import { describe, expect, it } from 'vitest';
-import { STOPWORDS } from '../../shared/insights/keyword-lexicon.ts';
+import { redactEmails, STOPWORDS } from '../../shared/insights/keyword-lexicon.ts';
 import { extractTerms, KeywordCounter, nameWords, redactPersonalData, type CustomerText, type KeywordItem } from '../../shared/insights/keywords.ts';
 
 /**
@@ -95,6 +95,21 @@ describe('reading a text the fast way', () => {
     expect([...extractTerms('tavolo 12345 libero', 'it').values()]).toEqual(['tavolo', 'libero']);
     expect([...extractTerms('tavolo 1234 libero', 'it').values()]).toEqual(['tavolo', 'libero']);
     expect([...extractTerms('tavolo x1234 libero', 'it').values()]).toEqual(['tavolo', 'x1234', 'tavolo x1234', 'libero', 'x1234 libero']);
+  });
+});
+
+describe('taking out email addresses', () => {
+  const EMAIL = /[\p{L}\p{M}\p{N}._%+-]+@[\p{L}\p{M}\p{N}-]+(?:\.[\p{L}\p{M}\p{N}-]+)*/gu;
+  it('takes out what the email pattern matches, and only that', () => {
+    const bits = ['@', '@', '.', '-', '_', '%', '+', 'a', 'B', '7', 'è', 'é', 'ø', '٣', '\u0301', '𝐀', '😀', '\ud835', '\udc00', ' ', ',', "'", '’', '..', 'x.y', 'mario', '＠', '\n', 'com'];
+    const r = rng(23);
+    for (let i = 0; i < 20_000; i++) {
+      let text = '';
+      for (let n = Math.floor(r() * 12); n >= 0; n--) text += bits[Math.floor(r() * bits.length)]!;
+      expect(redactEmails(text), JSON.stringify(text)).toBe(text.replace(EMAIL, ' \n '));
+    }
+    expect(redactEmails('scrivi a mario.rossi+tavolo@example.co.uk. Grazie')).toBe('scrivi a  \n . Grazie');
+    expect(redactEmails('a@b@c @d e@ f@-.g.')).toBe(' \n @c @d e@  \n .');
   });
 });
 
