@@ -87,6 +87,16 @@ describe('reading a text the fast way', () => {
     }
   });
 
+  it('gives the terms the plain rules give for texts of digits, separators and letters', () => {
+    const bits = ['1', '2', '3', '4', '5', '0', '9', ' ', ' ', '  ', '   ', '.', '-', '/', '(', ')', '\t', ',', "'", '’', 'a', 'x', 'Z', 'é', 'ł', '×', 'tavolo', 'pizza', '+'];
+    const r = rng(31);
+    for (let i = 0; i < 5000; i++) {
+      let text = '';
+      for (let n = 4 + Math.floor(r() * 24); n >= 0; n--) text += bits[Math.floor(r() * bits.length)]!;
+      expect([...extractTerms(text, 'it')], JSON.stringify(text)).toEqual([...plainTerms(text, 'it', new Set())]);
+    }
+  });
+
   it('takes out a word a digit run touches, or holding 5+ digits, and reads a run standing apart as a phrase break', () => {
     expect([...extractTerms('tavolo abc12345 libero', 'it').values()]).toEqual(['tavolo', 'libero']);
     expect([...extractTerms('tavolo x333 1234567 libero', 'it').values()]).toEqual(['tavolo', 'libero']);
