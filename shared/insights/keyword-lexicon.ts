@@ -298,6 +298,8 @@ const E_B = 3;
 const E_C = 4;
 const E_LANGUAGE = 5;
 export const ENTRY_FOLD = 6;
+/** A number the lexicon's holder keeps with the entry (keywords.ts: its term number), −1 when it is made. */
+export const ENTRY_TERM = 7;
 const packedHash = (a: number, b: number, c: number, length: number, language: number) =>
   finish(Math.imul(Math.imul(Math.imul(a ^ Math.imul(length + 1, 0x9e3779b1), FNV) ^ b, FNV) ^ c, FNV) ^ Math.imul(language + 1, 0x85ebca77));
 const finish = (h: number) => {
@@ -526,6 +528,7 @@ export class Lexicon {
     // No letter (a number, marks alone): left out. Most words start with a letter a–z.
     const leftOut = word.length < 2 || (!(c0 >= 97 && c0 <= 122) && !/\p{L}/u.test(word)) || STOPWORDS.has(word);
     entries[at + ENTRY_FOLD] = leftOut ? LEFT_OUT : this.foldNumber(fold(word));
+    entries[at + ENTRY_TERM] = -1;
     this.slots[slot] = e;
     if (this.size * 2 > this.slots.length) this.rehash(this.slots.length * 2);
     return e;

@@ -1,7 +1,7 @@
 import { stemmer as stemEnglish } from '@orama/stemmers/english';
 import { stemmer as stemItalian } from '@orama/stemmers/italian';
 import { invalid } from '../domain/errors.ts';
-import { ENTRY, ENTRY_FOLD, fold, grown, LEFT_OUT, Lexicon, NO_WORD, redactPersonalData } from './keyword-lexicon.ts';
+import { ENTRY, ENTRY_FOLD, ENTRY_TERM, fold, grown, LEFT_OUT, Lexicon, NO_WORD, redactPersonalData } from './keyword-lexicon.ts';
 import { byCodeUnits, MAX_FORMS } from './most-frequent.ts';
 
 /**
@@ -279,7 +279,7 @@ const pairHash = (a: number, b: number) => {
 /** Entry numbers of a form no longer known (the lexicon started again since), or of a term with a tally. */
 const STALE = -2;
 const TALLIED = -3;
-/** A lexicon entry whose term number is not looked up yet. */
+/** A lexicon entry whose term number is not looked up yet (as the lexicon makes it: ENTRY_TERM). */
 const UNRESOLVED = -1;
 
 /**
@@ -371,8 +371,6 @@ export class KeywordCounter {
   private namesHeld = 0;
   private readonly lexicon: Lexicon;
   private generation = 0;
-  /** Per lexicon entry: its term number, or UNRESOLVED. */
-  private entryTerms = new Int32Array(1024).fill(UNRESOLVED);
   /** Per folded-word number: the last text whose writer has it in their name. */
   private nameStamps = new Int32Array(1024);
   private readonly keyers: ((word: string) => string)[] = [];
@@ -472,7 +470,6 @@ export class KeywordCounter {
     }
     const language = this.lastLanguageNumber;
     const n = lexicon.tokenise(item.text, language);
-    if (this.entryTerms.length < lexicon.size) this.entryTerms = grownFilled(this.entryTerms, lexicon.size, UNRESOLVED);
     if (this.nameStamps.length < lexicon.foldCount) this.nameStamps = grown(this.nameStamps, Math.max(lexicon.foldCount, this.nameStamps.length * 2));
     if (item.firstName || item.lastName) this.stampNames(item.firstName ?? '', item.lastName ?? '');
     const tokens = lexicon.tokens;
@@ -492,7 +489,8 @@ export class KeywordCounter {
         previous = -1;
         continue;
       }
-      let id = this.entryTerms[e]!;
+      // The entry's term number sits beside its fold number (one cache line), not in an array of its own.
+      let id = entries[e * ENTRY + ENTRY_TERM]!;
       if (id === UNRESOLVED) id = this.resolve(e, language);
       this.seen(id, e, -1);
       if (previous >= 0 && previous !== id) {
@@ -565,7 +563,6 @@ export class KeywordCounter {
         this.hot[id * HOT + FORM_FIRST] = this.hot[id * HOT + FORM_SECOND] = STALE;
       } else if (typeof forms !== 'string') forms.stale();
     }
-    this.entryTerms.fill(UNRESOLVED);
     this.nameStamps.fill(0);
   }
 
@@ -585,7 +582,7 @@ export class KeywordCounter {
       this.hot[id * HOT + RANK] = this.wordRanks++;
       this.words.set(key, id);
     }
-    this.entryTerms[e] = id;
+    this.lexicon.entries[e * ENTRY + ENTRY_TERM] = id;
     return id;
   }
 
@@ -787,10 +784,10 @@ export class KeywordCounter {
     }
     this.writerLogLength = n;
     // Lexicon entries keep their term (renumbered), or look it up again if it went.
-    const entryTerms = this.entryTerms;
-    for (let e = 0; e < entryTerms.length; e++) {
-      const id = entryTerms[e]!;
-      if (id >= 0) entryTerms[e] = renumber[id]!;
+    const entries = this.lexicon.entries;
+    for (let e = 0; e < this.lexicon.size; e++) {
+      const id = entries[e * ENTRY + ENTRY_TERM]!;
+      if (id >= 0) entries[e * ENTRY + ENTRY_TERM] = renumber[id]!;
     }
     Object.assign(this, { size, words, phrases, first, second, hot, forms });
     let slots = 4096;
@@ -943,11 +940,4 @@ export async function keywords(texts: AsyncIterable<CustomerText> | Iterable<Cus
   if (Symbol.asyncIterator in texts) for await (const t of texts) counter.add(t);
   else for (const t of texts) counter.add(t);
   return counter.report();
-}
-
-/** A copy of `a` of `size` slots, the new ones set to `fill`. */
-function grownFilled(a: Int32Array, size: number, fill: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(Math.max(size, a.length * 2)).fill(fill);
-  b.set(a);
-  return b;
 }
