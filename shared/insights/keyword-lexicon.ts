@@ -39,7 +39,6 @@ export const STOPWORDS: ReadonlySet<string> = new Set([...italianStopwords, ...e
 
 export const MAX_TOKEN = 40;
 
-const EMAIL = /[\p{L}\p{M}\p{N}._%+-]+@[\p{L}\p{M}\p{N}-]+(?:\.[\p{L}\p{M}\p{N}-]+)*/gu;
 const URL_WITH_SCHEME = /(?:\b[a-z][a-z0-9+.-]*:\/\/|\bwww\.)[^\s<>"']+/giu;
 const TLD = 'com|it|net|org|eu|info|biz|io|co|uk|de|fr|es|ch|at|me|app|shop|store|online';
 const BARE_DOMAIN = new RegExp(`\\b[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)*\\.(?:${TLD})\\b(?:\\/[^\\s<>"']*)?`, 'giu');
@@ -97,7 +96,8 @@ function wordCodePointBefore(s: string, from: number, end: number): number {
 const isEmailNameMark = (code: number) => code === 46 || code === 95 || code === 37 || code === 43 || code === 45;
 
 /**
- * `text.replace(EMAIL, REDACTED)`, walked from each '@' instead: the pattern, tried from every position of
+ * `text.replace(EMAIL, REDACTED)`, EMAIL being `[\p{L}\p{M}\p{N}._%+-]+@[\p{L}\p{M}\p{N}-]+(?:\.[\p{L}\p{M}\p{N}-]+)*` (flags
+ * g and u), walked from each '@' instead: the pattern, tried from every position of
  * every word, was most of the time of a text holding an address. The match of an '@' starts where the run
  * of name characters before it starts (not before the end of the last match: the search goes on from
  * there) and goes on over the domain's characters and each '.' followed by one; an '@' with no name

@@ -841,9 +841,9 @@ export class KeywordCounter {
     const { minCount, minCustomers } = this.options;
     const hot = this.hot;
     // Group by the form shown: one group per stem, except stems of different languages that look alike.
-    // A group is its first term and a chain through `nextInGroup`. Forms are compared as numbers: each word
-    // shown gets a number (whatever its language), a form is one number or two (a phrase), and the table is
-    // keyed by them, so no string is built for a term that is not listed.
+    // Each term gets its group's number, a group is shown by its first term. Forms are compared as numbers: each word
+    // shown gets a number (whatever its language), a form is one number or two (a phrase), and terms are
+    // sorted by them, so no string is built for a term that is not listed.
     const plain = new Map<string, number>();
     const plainOf = (word: string) => {
       let n = plain.get(word);
@@ -857,12 +857,8 @@ export class KeywordCounter {
       if (n < 0) byEntry[e] = n = plainOf(words[e]!);
       return n;
     };
-    let capacity = 1024;
-    while (capacity < this.size * 2) capacity *= 2;
-    const mask = capacity - 1;
-    const table = new Int32Array(capacity * 3).fill(-1);
-    const nextInGroup = new Int32Array(this.size).fill(-1);
-    const heads: number[] = [];
+    const firsts = new Int32Array(this.size);
+    const seconds = new Int32Array(this.size);
     for (let id = 0; id < this.size; id++) {
       const forms = this.forms[id]!;
       let ka: number;
@@ -880,40 +876,57 @@ export class KeywordCounter {
           kb = plainOf(shown.slice(space + 1));
         }
       }
-      for (let slot = pairHash(ka, kb) & mask; ; slot = (slot + 1) & mask) {
-        const head = table[slot * 3 + 2]!;
-        if (head === -1) {
-          table[slot * 3] = ka;
-          table[slot * 3 + 1] = kb;
-          table[slot * 3 + 2] = id;
+      firsts[id] = ka;
+      seconds[id] = kb;
+    }
+    // Terms sorted by the number of their form's first word (a counting sort, keeping term order), and within
+    // each first word grouped by the second (−1 for none) with a stamp per second word: sequential passes
+    // over arrays, where a hash table of all the terms' forms was a cache miss a term (most of the report).
+    const plainCount = plain.size;
+    const starts = new Int32Array(plainCount + 1);
+    for (let id = 0; id < this.size; id++) starts[firsts[id]! + 1]!++;
+    for (let w = 0; w < plainCount; w++) starts[w + 1]! += starts[w]!;
+    const byFirst = new Int32Array(this.size);
+    const next = starts.slice(0, plainCount);
+    for (let id = 0; id < this.size; id++) byFirst[next[firsts[id]!]!++] = id;
+    // Each term's group number (in the order of their first term's form); then the groups' counts in one
+    // pass over the terms in order (their counters are read sequentially, not group by group).
+    const stamp = new Int32Array(plainCount + 1).fill(-1);
+    const groupOfSecond = new Int32Array(plainCount + 1);
+    const group = new Int32Array(this.size);
+    const heads: number[] = [];
+    for (let w = 0; w < plainCount; w++) {
+      for (let k = starts[w]!; k < starts[w + 1]!; k++) {
+        const id = byFirst[k]!;
+        const second = seconds[id]! + 1;
+        if (stamp[second] !== w) {
+          stamp[second] = w;
+          groupOfSecond[second] = heads.length;
           heads.push(id);
-          break;
         }
-        if (table[slot * 3] === ka && table[slot * 3 + 1] === kb) {
-          nextInGroup[id] = nextInGroup[head]!;
-          nextInGroup[head] = id;
-          break;
-        }
+        group[id] = groupOfSecond[second]!;
       }
     }
+    const totals = new Int32Array(heads.length);
+    const previousTotals = new Int32Array(heads.length);
+    for (let id = 0; id < this.size; id++) {
+      totals[group[id]!]! += hot[id * HOT + COUNT]!;
+      previousTotals[group[id]!]! += hot[id * HOT + PREVIOUS]!;
+    }
     // The groups in enough texts, numbered; then their customers, from the writer log of their terms only.
-    const groupOf = new Int32Array(this.size).fill(-1);
+    const listed = new Int32Array(heads.length).fill(-1);
     const terms: string[] = [];
     const counts: number[] = [];
     const previousCounts: number[] = [];
-    for (const head of heads) {
-      let count = 0;
-      let previousCount = 0;
-      for (let id = head; id >= 0; id = nextInGroup[id]!) {
-        count += hot[id * HOT + COUNT]!;
-        previousCount += hot[id * HOT + PREVIOUS]!;
-      }
-      if (count < minCount) continue;
-      for (let id = head; id >= 0; id = nextInGroup[id]!) groupOf[id] = terms.length;
-      terms.push(this.shownForm(head));
-      counts.push(count);
-      previousCounts.push(previousCount);
+    for (let g = 0; g < heads.length; g++) {
+      if (totals[g]! < minCount) continue;
+      listed[g] = terms.length;
+      terms.push(this.shownForm(heads[g]!));
+      counts.push(totals[g]!);
+      previousCounts.push(previousTotals[g]!);
     }
+    const groupOf = new Int32Array(this.size);
+    for (let id = 0; id < this.size; id++) groupOf[id] = listed[group[id]!]!;
     const customers = this.distinctWriters(groupOf, terms.length);
     const items: KeywordItem[] = [];
     for (let g = 0; g < terms.length; g++) {
@@ -921,17 +934,44 @@ export class KeywordCounter {
       const count = counts[g]!;
       items.push({ term: terms[g]!, count, customers: customers[g]!, previousCount: previousCounts[g]!, trend: (count + 1) / (previousCounts[g]! + 1) });
     }
-    items.sort((a, b) => b.trend - a.trend || b.count - a.count || b.customers - a.customers || byCodeUnits(a.term, b.term));
     return {
       from: new Date(this.from).toISOString(),
       to: new Date(this.to).toISOString(),
       previousFrom: new Date(this.previousFrom).toISOString(),
       texts: this.texts,
       previousTexts: this.previousTexts,
-      items: items.slice(0, this.options.limit),
+      items: firstItems(items, this.options.limit),
       approximate: this.approximate,
     };
   }
+}
+
+/** Ranking: trend, then count, then customers, descending; then the term in code-unit order (terms are distinct). */
+const byRank = (a: KeywordItem, b: KeywordItem) => b.trend - a.trend || b.count - a.count || b.customers - a.customers || byCodeUnits(a.term, b.term);
+
+/**
+ * The first `limit` items by rank: `items.sort(byRank).slice(0, limit)`, but for a small limit kept in a
+ * sorted list as they come (a binary search each; most items rank below the last kept one and cost one
+ * comparison) instead of sorting the thousands of items only to keep twenty.
+ */
+function firstItems(items: KeywordItem[], limit: number): KeywordItem[] {
+  if (limit > 256 || items.length <= limit) return items.sort(byRank).slice(0, limit);
+  const top: KeywordItem[] = [];
+  for (const item of items) {
+    if (top.length === limit) {
+      if (byRank(item, top[limit - 1]!) > 0) continue;
+      top.pop();
+    }
+    let lo = 0;
+    let hi = top.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (byRank(item, top[mid]!) < 0) hi = mid;
+      else lo = mid + 1;
+    }
+    top.splice(lo, 0, item);
+  }
+  return top;
 }
 
 /** Keywords of the texts (streamed once) for the period of `query` against the previous one. */

@@ -180,6 +180,27 @@ describe('counting texts through the lexicon', () => {
   });
 });
 
+describe('the first items', () => {
+  it('are the first of all the items ranked, whatever the limit', () => {
+    const r = rng(9);
+    const from = Date.UTC(2026, 4, 8);
+    const to = Date.UTC(2026, 4, 15);
+    const texts: CustomerText[] = Array.from({ length: 800 }, () => ({
+      customerId: `c${Math.floor(r() * 30)}`,
+      at: new Date(to - Math.floor(r() * 14 * 86_400_000) - 1).toISOString(),
+      text: randomText(r),
+      language: r() < 0.5 ? 'it' : 'en',
+    }));
+    const all = plainReport(texts, from, to);
+    expect(all.length).toBeGreaterThan(300);
+    for (const limit of [1, 2, 7, 20, 100, 256, 257, 1000]) {
+      const counter = new KeywordCounter({ from, to, minCount: 1, minCustomers: 1, limit });
+      for (const t of texts) counter.add(t);
+      expect(counter.report().items, `limit ${limit}`).toEqual(all.slice(0, limit));
+    }
+  });
+});
+
 describe('dates of texts', () => {
   it('reads a text’s date as Date.parse does, in the stored form and any other', () => {
     const from = Date.UTC(2026, 4, 8);
