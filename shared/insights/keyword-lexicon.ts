@@ -397,6 +397,11 @@ export class Lexicon {
     while (i < n) {
       let code = s.charCodeAt(i);
       let c = CLASSES[code]!;
+      if (c === OTHER) {
+        // A space, most often: nothing to do.
+        i++;
+        continue;
+      }
       if (c === 0) c = classify(code);
       if ((c & CLASS) !== WORD) {
         if (fast && c > CLASS) {
