@@ -270,6 +270,11 @@ const FORM_FIRST = 4;
 const FORM_SECOND = 5;
 /** A word's rank: the how-manyth word term it is (phrases of the first DENSE words have a direct table). */
 const RANK = 6;
+/**
+ * For a term with a tally of forms (Forms): which of them FORM_FIRST and FORM_SECOND hold (the last one
+ * counted), so that a text showing it again is counted there without a search; −1 otherwise.
+ */
+const FORM_AT = 7;
 const DENSE = 256;
 
 /** A phrase table slot: its two word numbers and its term number (−1: empty), side by side (one cache line). */
@@ -298,21 +303,26 @@ class Forms {
   readonly first: number[] = [];
   readonly second: number[] = [];
 
-  add(text: string, count: number, first: number, second: number): void {
-    if (this.texts.length >= MAX_FORMS) return;
+  /** Answers where the form went, or −1 if the tally is full. */
+  add(text: string, count: number, first: number, second: number): number {
+    if (this.texts.length >= MAX_FORMS) return -1;
     this.texts.push(text);
     this.counts.push(count);
     this.first.push(first);
     this.second.push(second);
+    return this.texts.length - 1;
   }
 
-  /** One more text showing the form of entries (a, b) (b −1 for a word), whose words are `wa`, `wb`. */
-  tally(a: number, b: number, wa: string, wb: string | null): void {
+  /**
+   * One more text showing the form of entries (a, b) (b −1 for a word), whose words are `wa`, `wb`; answers
+   * where it was counted, or −1 if it was not (a new form, the tally full).
+   */
+  tally(a: number, b: number, wa: string, wb: string | null): number {
     const n = this.texts.length;
     for (let j = 0; j < n; j++) {
       if (this.first[j] === a && this.second[j] === b) {
         this.counts[j]!++;
-        return;
+        return j;
       }
     }
     for (let j = 0; j < n; j++) {
@@ -320,10 +330,10 @@ class Forms {
         this.first[j] = a;
         this.second[j] = b;
         this.counts[j]!++;
-        return;
+        return j;
       }
     }
-    this.add(wb === null ? wa : `${wa} ${wb}`, 1, a, b);
+    return this.add(wb === null ? wa : `${wa} ${wb}`, 1, a, b);
   }
 
   stale(): void {
@@ -396,14 +406,13 @@ export class KeywordCounter {
   private first = new Int32Array(1024);
   private second = new Int32Array(1024);
   /**
-   * The lexicon entries of the term's only form so far (the second −1 for a word), STALE if the lexicon
-   * started again since, TALLIED once it has more than one form (then `forms` holds a Forms).
-   */
-  /**
-   * Four numbers a term side by side (one cache line for all a text touches, not four): at `id * 4` the
-   * last text (by number) that held it (a term counts once per text), then its count in the period, its
+   * Eight numbers a term side by side (one cache line for all a text touches, not several): at `id * HOT`
+   * the last text (by number) that held it (a term counts once per text), then its count in the period, its
    * count in the previous period, and the last customer who wrote it in the period (consecutive repeats
-   * are not logged). Stride and offsets: HOT, LAST_TEXT, COUNT, PREVIOUS, LAST_CUSTOMER.
+   * are not logged); then FORM_FIRST, FORM_SECOND: the lexicon entries of the term's only form so far (the
+   * second −1 for a word), STALE if the lexicon started again since, or, once it has more than one form (then
+   * `forms` holds a Forms), those of the form last counted in it, at FORM_AT (TALLIED and −1 when none); and
+   * RANK. Offsets: LAST_TEXT, COUNT, PREVIOUS, LAST_CUSTOMER, FORM_FIRST, FORM_SECOND, RANK, FORM_AT.
    */
   private hot = new Int32Array(1024 * HOT);
   /**
@@ -566,7 +575,12 @@ export class KeywordCounter {
       if (forms === null) {
         this.forms[id] = this.formOf(this.hot[id * HOT + FORM_FIRST]!, this.hot[id * HOT + FORM_SECOND]!);
         this.hot[id * HOT + FORM_FIRST] = this.hot[id * HOT + FORM_SECOND] = STALE;
-      } else if (typeof forms !== 'string') forms.stale();
+      } else if (typeof forms !== 'string') {
+        forms.stale();
+        // The entry numbers held for the fast count mean nothing once the lexicon starts again.
+        this.hot[id * HOT + FORM_FIRST] = this.hot[id * HOT + FORM_SECOND] = TALLIED;
+        this.hot[id * HOT + FORM_AT] = -1;
+      }
     }
     this.nameStamps.fill(0);
   }
@@ -649,6 +663,7 @@ export class KeywordCounter {
     this.hot[id * HOT + LAST_CUSTOMER] = -1;
     this.hot[id * HOT + LAST_TEXT] = 0;
     this.hot[id * HOT + RANK] = DENSE;
+    this.hot[id * HOT + FORM_AT] = -1;
     this.forms[id] = null;
     return id;
   }
@@ -657,6 +672,7 @@ export class KeywordCounter {
   private seen(id: number, ea: number, eb: number): void {
     if (this.hot[id * HOT + LAST_TEXT] === this.textNumber) return;
     if (this.hot[id * HOT + FORM_FIRST] !== ea || this.hot[id * HOT + FORM_SECOND] !== eb) this.otherForm(id, ea, eb);
+    else if (this.hot[id * HOT + FORM_AT]! >= 0) (this.forms[id] as Forms).counts[this.hot[id * HOT + FORM_AT]!]!++;
     this.countText(id);
   }
 
@@ -667,7 +683,7 @@ export class KeywordCounter {
     const wb = eb < 0 ? null : words[eb]!;
     const forms = this.forms[id]!;
     if (forms !== null && typeof forms !== 'string') {
-      forms.tally(ea, eb, wa, wb);
+      this.countedAt(id, ea, eb, forms.tally(ea, eb, wa, wb));
       return;
     }
     if (forms !== null && sameForm(forms, wa, wb)) {
@@ -681,9 +697,15 @@ export class KeywordCounter {
     const second = this.hot[id * HOT + FORM_SECOND]!;
     const tally = new Forms();
     tally.add(forms ?? this.formOf(first, second), this.hot[id * HOT + COUNT]! + this.hot[id * HOT + PREVIOUS]!, first, second);
-    tally.tally(ea, eb, wa, wb);
     this.forms[id] = tally;
-    this.hot[id * HOT + FORM_FIRST] = this.hot[id * HOT + FORM_SECOND] = TALLIED;
+    this.countedAt(id, ea, eb, tally.tally(ea, eb, wa, wb));
+  }
+
+  /** The form of entries (ea, eb) was counted at `j` of the term's tally (−1: not counted): the next time, directly. */
+  private countedAt(id: number, ea: number, eb: number, j: number): void {
+    this.hot[id * HOT + FORM_FIRST] = j < 0 ? TALLIED : ea;
+    this.hot[id * HOT + FORM_SECOND] = j < 0 ? TALLIED : eb;
+    this.hot[id * HOT + FORM_AT] = j;
   }
 
   private countText(id: number): void {
