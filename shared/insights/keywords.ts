@@ -671,13 +671,18 @@ export class KeywordCounter {
   /** A known term seen again: counted once per text, its surface form (entries ea, eb) tallied. */
   private seen(id: number, ea: number, eb: number): void {
     if (this.hot[id * HOT + LAST_TEXT] === this.textNumber) return;
-    if (this.hot[id * HOT + FORM_FIRST] !== ea || this.hot[id * HOT + FORM_SECOND] !== eb) this.otherForm(id, ea, eb);
-    else if (this.hot[id * HOT + FORM_AT]! >= 0) (this.forms[id] as Forms).counts[this.hot[id * HOT + FORM_AT]!]!++;
+    if (this.hot[id * HOT + FORM_FIRST] !== ea || this.hot[id * HOT + FORM_SECOND] !== eb || this.hot[id * HOT + FORM_AT]! >= 0) this.otherForm(id, ea, eb);
     this.countText(id);
   }
 
   /** The form of entries (ea, eb) for a term not known to have only that form. */
   private otherForm(id: number, ea: number, eb: number): void {
+    const at = this.hot[id * HOT + FORM_AT]!;
+    if (at >= 0 && this.hot[id * HOT + FORM_FIRST] === ea && this.hot[id * HOT + FORM_SECOND] === eb) {
+      // The form last counted in its tally: counted there again.
+      (this.forms[id] as Forms).counts[at]!++;
+      return;
+    }
     const words = this.lexicon.words;
     const wa = words[ea]!;
     const wb = eb < 0 ? null : words[eb]!;
