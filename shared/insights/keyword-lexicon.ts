@@ -24,8 +24,8 @@ import { stopwords as italianStopwords } from '@orama/stopwords/italian';
  * Lexicon entries are (language, lower-case word): the word, and side by side in one typed array its hash,
  * its packed code units (a word of at most 12 code units below 256, most of them, is compared as three
  * numbers; a longer one by its characters), its language and its folded form's number (to compare it with
- * a writer's name), or LEFT_OUT for a word left out everywhere (a stop word, under 2 characters, no letter).
- * Fold numbers are made only for entries, so there are never more of them than entries.
+ * a writer's name), or LEFT_OUT for a word left out everywhere (a stop word, under 2 characters, no letter),
+ * and one number its holder keeps with it (keywords.ts: the entry's term). Fold numbers are made only for entries, so there are never more of them than entries.
  * At most `capacity` entries (plus the words of one text): when full, its holder reads what it needs
  * (keywords.ts turns forms held as entries into strings) and clears it; the generation changes.
  */
@@ -319,7 +319,8 @@ export class Lexicon {
    * Per entry, ENTRY numbers side by side (a probe reads one cache line): its hash, its length if it is
    * keyed by its packed characters (else −1), the packed characters (up to PACKED code units below 256,
    * 8 bits each: the exact word, so a probe compares three numbers, not characters), its language number,
-   * and its folded form's number or LEFT_OUT (ENTRY_FOLD: a word left out everywhere, such as a stop word).
+   * its folded form's number or LEFT_OUT (ENTRY_FOLD: a word left out everywhere, such as a stop word), and
+   * its holder's number (ENTRY_TERM, −1 when made).
    */
   entries = new Int32Array(1024 * ENTRY);
   /** Folded forms, numbered. */
