@@ -25,9 +25,10 @@ import { stopwords as italianStopwords } from '@orama/stopwords/italian';
  * its packed code units (a word of at most 12 code units below 256, most of them, is compared as three
  * numbers; a longer one by its characters), its language and its folded form's number (to compare it with
  * a writer's name), or LEFT_OUT for a word left out everywhere (a stop word, under 2 characters, no letter),
- * and one number its holder keeps with it (keywords.ts: the entry's term). Fold numbers are made only for entries, so there are never more of them than entries.
- * At most `capacity` entries (plus the words of one text): when full, its holder reads what it needs
- * (keywords.ts turns forms held as entries into strings) and clears it; the generation changes.
+ * and one number its holder keeps with it (keywords.ts: the entry's term). Fold numbers are made only for
+ * entries, so there are never more of them than entries. At most `capacity` entries (plus the words of one
+ * text): when full, its holder reads what it needs (keywords.ts turns forms held as entries into strings)
+ * and clears it; the generation changes.
  */
 
 /**
