@@ -54,9 +54,9 @@ import { byCodeUnits, MAX_FORMS } from './most-frequent.ts';
  * from each '@' or digit, not by patterns tried at every position), a word's term is read beside its entry,
  * a phrase of two frequent words a direct table read, a term's form is compared as entry numbers, and a
  * writer's name costs a stamp per name word. The report groups terms by sorting, not hashing, and keeps only
- * the first `limit` items in order. What is left (measured: about 6× the reading, from 7×; see
+ * the first `limit` items in order. What is left (measured: about 6–6.5× the reading, from 6.5–7×; see
  * docs/insights.md) is per token: the loop over its code units, a hash probe in the lexicon and the random
- * access to its term's and phrase's counters (a third of the time goes to phrases), plus making each new
+ * access to its term's and phrase's counters (about a quarter of the time goes to phrases), plus making each new
  * entry and term (stem, fold and term maps); most of that is cache misses, which a loaded machine punishes.
  */
 
