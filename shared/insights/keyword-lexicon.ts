@@ -24,10 +24,11 @@ import { stopwords as italianStopwords } from '@orama/stopwords/italian';
  * Lexicon entries are (language, lower-case word): the word, and side by side in one typed array its hash,
  * its packed code units (a word of at most 12 code units below 256, most of them, is compared as three
  * numbers; a longer one by its characters), its language and its folded form's number (to compare it with
- * a writer's name), or LEFT_OUT for a word left out everywhere (a stop word, under 2 characters, no letter).
- * Fold numbers are made only for entries, so there are never more of them than entries.
- * At most `capacity` entries (plus the words of one text): when full, its holder reads what it needs
- * (keywords.ts turns forms held as entries into strings) and clears it; the generation changes.
+ * a writer's name), or LEFT_OUT for a word left out everywhere (a stop word, under 2 characters, no letter),
+ * and one number its holder keeps with it (keywords.ts: the entry's term). Fold numbers are made only for
+ * entries, so there are never more of them than entries. At most `capacity` entries (plus the words of one
+ * text): when full, its holder reads what it needs (keywords.ts turns forms held as entries into strings)
+ * and clears it; the generation changes.
  */
 
 /**
@@ -39,7 +40,6 @@ export const STOPWORDS: ReadonlySet<string> = new Set([...italianStopwords, ...e
 
 export const MAX_TOKEN = 40;
 
-const EMAIL = /[\p{L}\p{M}\p{N}._%+-]+@[\p{L}\p{M}\p{N}-]+(?:\.[\p{L}\p{M}\p{N}-]+)*/gu;
 const URL_WITH_SCHEME = /(?:\b[a-z][a-z0-9+.-]*:\/\/|\bwww\.)[^\s<>"']+/giu;
 const TLD = 'com|it|net|org|eu|info|biz|io|co|uk|de|fr|es|ch|at|me|app|shop|store|online';
 const BARE_DOMAIN = new RegExp(`\\b[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)*\\.(?:${TLD})\\b(?:\\/[^\\s<>"']*)?`, 'giu');
@@ -71,11 +71,74 @@ export function redactPersonalData(text: string): string {
 /** redactPersonalData of a text already in NFKC. */
 function redact(text: string): string {
   let out = text;
-  if (out.includes('@')) out = out.replace(EMAIL, REDACTED);
+  if (out.includes('@')) out = redactEmails(out);
   if (out.includes('://') || /www\./i.test(out)) out = out.replace(URL_WITH_SCHEME, REDACTED);
   if (DOMAIN_HINT.test(out)) out = out.replace(BARE_DOMAIN, REDACTED);
   out = redactDigitRuns(out);
   return FIVE_DIGITS.test(out) ? out.replace(MANY_DIGITS_WORD, REDACTED) : out;
+}
+
+/** Whether the code point at `i` of `s` is a Unicode letter, mark or number (its length: 1, 2, or 0 if none). */
+function wordCodePoint(s: string, i: number): number {
+  const code = s.charCodeAt(i);
+  if (code < 0xd800 || code > 0xdfff) return ((CLASSES[code] || classify(code)) & CLASS) === WORD ? 1 : 0;
+  if (code > 0xdbff || i + 1 >= s.length || (s.charCodeAt(i + 1) & 0xfc00) !== 0xdc00) return 0;
+  return WORD_CHAR.test(s.slice(i, i + 2)) ? 2 : 0;
+}
+
+/** Whether the code point ending at `end` (exclusive) of `s`, not before `from`, is a letter, mark or number (its length, or 0). */
+function wordCodePointBefore(s: string, from: number, end: number): number {
+  const code = s.charCodeAt(end - 1);
+  if (code >= 0xdc00 && code <= 0xdfff && end - 2 >= from && (s.charCodeAt(end - 2) & 0xfc00) === 0xd800) return wordCodePoint(s, end - 2);
+  return wordCodePoint(s, end - 1) === 1 ? 1 : 0;
+}
+
+/** '.', '_', '%', '+', '-': besides letters, marks and numbers, what the name before an '@' may hold. */
+const isEmailNameMark = (code: number) => code === 46 || code === 95 || code === 37 || code === 43 || code === 45;
+
+/**
+ * `text.replace(EMAIL, REDACTED)`, EMAIL being `[\p{L}\p{M}\p{N}._%+-]+@[\p{L}\p{M}\p{N}-]+(?:\.[\p{L}\p{M}\p{N}-]+)*` (flags
+ * g and u), walked from each '@' instead: the pattern, tried from every position of
+ * every word, was most of the time of a text holding an address. The match of an '@' starts where the run
+ * of name characters before it starts (not before the end of the last match: the search goes on from
+ * there) and goes on over the domain's characters and each '.' followed by one; an '@' with no name
+ * character right before or no domain character right after is no match (test/unit/keywords-reading.test.ts
+ * checks it against the pattern).
+ */
+export function redactEmails(s: string): string {
+  let out = '';
+  let done = 0;
+  for (let at = s.indexOf('@'); at >= 0; at = s.indexOf('@', at + 1)) {
+    let start = at;
+    while (start > done) {
+      const code = s.charCodeAt(start - 1);
+      const width = isEmailNameMark(code) ? 1 : wordCodePointBefore(s, done, start);
+      if (width === 0) break;
+      start -= width;
+    }
+    if (start === at) continue;
+    let end = at + 1;
+    let width = end < s.length ? (s.charCodeAt(end) === 45 ? 1 : wordCodePoint(s, end)) : 0;
+    if (width === 0) continue;
+    for (;;) {
+      while (width > 0) {
+        end += width;
+        width = end < s.length ? (s.charCodeAt(end) === 45 ? 1 : wordCodePoint(s, end)) : 0;
+      }
+      if (end + 1 < s.length && s.charCodeAt(end) === 46) {
+        width = s.charCodeAt(end + 1) === 45 ? 1 : wordCodePoint(s, end + 1);
+        if (width > 0) {
+          end++;
+          continue;
+        }
+      }
+      break;
+    }
+    out += s.slice(done, start) + REDACTED;
+    done = end;
+    at = end - 1;
+  }
+  return done === 0 ? s : out + s.slice(done);
 }
 
 /**
@@ -190,17 +253,35 @@ const joins = (code: number) => {
  * the redaction cuts the word, so the careful way reads that text.)
  */
 function digitRunsApart(s: string): boolean {
-  // A word holding 5+ digits among letters ("a1b2c3d4e5") goes whole, which changes its tokens: a letter
-  // next to a digit anywhere (the fast way reads no letter above U+02FF) sends the text the careful way.
-  if (LETTER_BY_DIGIT.test(s)) return false;
-  for (const m of s.matchAll(DIGIT_RUN)) {
-    const end = m.index + m[0].length;
-    if ((m.index > 0 && joins(s.charCodeAt(m.index - 1))) || (end < s.length && joins(s.charCodeAt(end)))) return false;
+  // Walked by hand (the two patterns it stands for were most of the time of a text with a phone number),
+  // over ASCII digits only: the fast way reads a text to the end only if it holds no other digit (any other
+  // is not plain), and gives up at one anyway. The runs are DIGIT_RUN's: digits each followed by at most
+  // two separators and the next digit, 5 digits or more.
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    if (!isDigit(s.charCodeAt(i))) continue;
+    const start = i;
+    let digits = 0;
+    for (;;) {
+      // A word holding 5+ digits among letters ("a1b2c3d4e5") goes whole, which changes its tokens: a letter
+      // next to a digit anywhere (the fast way reads no letter above U+02FF) sends the text the careful way.
+      if ((i > 0 && isLetterByDigit(s.charCodeAt(i - 1))) || (i + 1 < n && isLetterByDigit(s.charCodeAt(i + 1)))) return false;
+      digits++;
+      let next = i + 1;
+      while (next < n && next - i <= 2 && isRunSeparator(s.charCodeAt(next))) next++;
+      if (next >= n || !isDigit(s.charCodeAt(next))) break;
+      i = next;
+    }
+    if (digits >= 5 && ((start > 0 && joins(s.charCodeAt(start - 1))) || (i + 1 < n && joins(s.charCodeAt(i + 1))))) return false;
   }
   return true;
 }
 
-const LETTER_BY_DIGIT = /[A-Za-z\u00c0-\u02ff][0-9]|[0-9][A-Za-z\u00c0-\u02ff]/;
+const isDigit = (code: number) => code >= 48 && code <= 57;
+/** The letters a digit must not touch: [A-Za-z\u00c0-\u02ff]. */
+const isLetterByDigit = (code: number) => (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 0xc0 && code <= 0x2ff);
+/** DIGIT_RUN's separators: [ \t.\-/()]. */
+const isRunSeparator = (code: number) => code === 32 || code === 9 || code === 46 || code === 45 || code === 47 || code === 40 || code === 41;
 
 /** A token that is no word: a phrase break. */
 export const NO_WORD = -1;
@@ -218,6 +299,8 @@ const E_B = 3;
 const E_C = 4;
 const E_LANGUAGE = 5;
 export const ENTRY_FOLD = 6;
+/** A number the lexicon's holder keeps with the entry (keywords.ts: its term number), −1 when it is made. */
+export const ENTRY_TERM = 7;
 const packedHash = (a: number, b: number, c: number, length: number, language: number) =>
   finish(Math.imul(Math.imul(Math.imul(a ^ Math.imul(length + 1, 0x9e3779b1), FNV) ^ b, FNV) ^ c, FNV) ^ Math.imul(language + 1, 0x85ebca77));
 const finish = (h: number) => {
@@ -237,7 +320,8 @@ export class Lexicon {
    * Per entry, ENTRY numbers side by side (a probe reads one cache line): its hash, its length if it is
    * keyed by its packed characters (else −1), the packed characters (up to PACKED code units below 256,
    * 8 bits each: the exact word, so a probe compares three numbers, not characters), its language number,
-   * and its folded form's number or LEFT_OUT (ENTRY_FOLD: a word left out everywhere, such as a stop word).
+   * its folded form's number or LEFT_OUT (ENTRY_FOLD: a word left out everywhere, such as a stop word), and
+   * its holder's number (ENTRY_TERM, −1 when made).
    */
   entries = new Int32Array(1024 * ENTRY);
   /** Folded forms, numbered. */
@@ -315,6 +399,11 @@ export class Lexicon {
     while (i < n) {
       let code = s.charCodeAt(i);
       let c = CLASSES[code]!;
+      if (c === OTHER) {
+        // A space, most often: nothing to do.
+        i++;
+        continue;
+      }
       if (c === 0) c = classify(code);
       if ((c & CLASS) !== WORD) {
         if (fast && c > CLASS) {
@@ -446,6 +535,7 @@ export class Lexicon {
     // No letter (a number, marks alone): left out. Most words start with a letter a–z.
     const leftOut = word.length < 2 || (!(c0 >= 97 && c0 <= 122) && !/\p{L}/u.test(word)) || STOPWORDS.has(word);
     entries[at + ENTRY_FOLD] = leftOut ? LEFT_OUT : this.foldNumber(fold(word));
+    entries[at + ENTRY_TERM] = -1;
     this.slots[slot] = e;
     if (this.size * 2 > this.slots.length) this.rehash(this.slots.length * 2);
     return e;

@@ -1,7 +1,7 @@
 import { stemmer as stemEnglish } from '@orama/stemmers/english';
 import { stemmer as stemItalian } from '@orama/stemmers/italian';
 import { describe, expect, it } from 'vitest';
-import { STOPWORDS } from '../../shared/insights/keyword-lexicon.ts';
+import { redactEmails, STOPWORDS } from '../../shared/insights/keyword-lexicon.ts';
 import { extractTerms, KeywordCounter, nameWords, redactPersonalData, type CustomerText, type KeywordItem } from '../../shared/insights/keywords.ts';
 
 /**
@@ -87,6 +87,16 @@ describe('reading a text the fast way', () => {
     }
   });
 
+  it('gives the terms the plain rules give for texts of digits, separators and letters', () => {
+    const bits = ['1', '2', '3', '4', '5', '0', '9', ' ', ' ', '  ', '   ', '.', '-', '/', '(', ')', '\t', ',', "'", '’', 'a', 'x', 'Z', 'é', 'ł', '×', 'tavolo', 'pizza', '+'];
+    const r = rng(31);
+    for (let i = 0; i < 5000; i++) {
+      let text = '';
+      for (let n = 4 + Math.floor(r() * 24); n >= 0; n--) text += bits[Math.floor(r() * bits.length)]!;
+      expect([...extractTerms(text, 'it')], JSON.stringify(text)).toEqual([...plainTerms(text, 'it', new Set())]);
+    }
+  });
+
   it('takes out a word a digit run touches, or holding 5+ digits, and reads a run standing apart as a phrase break', () => {
     expect([...extractTerms('tavolo abc12345 libero', 'it').values()]).toEqual(['tavolo', 'libero']);
     expect([...extractTerms('tavolo x333 1234567 libero', 'it').values()]).toEqual(['tavolo', 'libero']);
@@ -95,6 +105,21 @@ describe('reading a text the fast way', () => {
     expect([...extractTerms('tavolo 12345 libero', 'it').values()]).toEqual(['tavolo', 'libero']);
     expect([...extractTerms('tavolo 1234 libero', 'it').values()]).toEqual(['tavolo', 'libero']);
     expect([...extractTerms('tavolo x1234 libero', 'it').values()]).toEqual(['tavolo', 'x1234', 'tavolo x1234', 'libero', 'x1234 libero']);
+  });
+});
+
+describe('taking out email addresses', () => {
+  const EMAIL = /[\p{L}\p{M}\p{N}._%+-]+@[\p{L}\p{M}\p{N}-]+(?:\.[\p{L}\p{M}\p{N}-]+)*/gu;
+  it('takes out what the email pattern matches, and only that', () => {
+    const bits = ['@', '@', '.', '-', '_', '%', '+', 'a', 'B', '7', 'è', 'é', 'ø', '٣', '\u0301', '𝐀', '😀', '\ud835', '\udc00', ' ', ',', "'", '’', '..', 'x.y', 'mario', '＠', '\n', 'com'];
+    const r = rng(23);
+    for (let i = 0; i < 20_000; i++) {
+      let text = '';
+      for (let n = Math.floor(r() * 12); n >= 0; n--) text += bits[Math.floor(r() * bits.length)]!;
+      expect(redactEmails(text), JSON.stringify(text)).toBe(text.replace(EMAIL, ' \n '));
+    }
+    expect(redactEmails('scrivi a mario.rossi+tavolo@example.co.uk. Grazie')).toBe('scrivi a  \n . Grazie');
+    expect(redactEmails('a@b@c @d e@ f@-.g.')).toBe(' \n @c @d e@  \n .');
   });
 });
 
@@ -151,6 +176,27 @@ describe('counting texts through the lexicon', () => {
       const report = counter.report();
       expect(report.approximate).toBe(false);
       expect(report.items).toEqual(expected);
+    }
+  });
+});
+
+describe('the first items', () => {
+  it('are the first of all the items ranked, whatever the limit', () => {
+    const r = rng(9);
+    const from = Date.UTC(2026, 4, 8);
+    const to = Date.UTC(2026, 4, 15);
+    const texts: CustomerText[] = Array.from({ length: 800 }, () => ({
+      customerId: `c${Math.floor(r() * 30)}`,
+      at: new Date(to - Math.floor(r() * 14 * 86_400_000) - 1).toISOString(),
+      text: randomText(r),
+      language: r() < 0.5 ? 'it' : 'en',
+    }));
+    const all = plainReport(texts, from, to);
+    expect(all.length).toBeGreaterThan(300);
+    for (const limit of [1, 2, 7, 20, 100, 256, 257, 1000]) {
+      const counter = new KeywordCounter({ from, to, minCount: 1, minCustomers: 1, limit });
+      for (const t of texts) counter.add(t);
+      expect(counter.report().items, `limit ${limit}`).toEqual(all.slice(0, limit));
     }
   });
 });
