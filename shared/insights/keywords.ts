@@ -176,8 +176,8 @@ function termKeyer(language: string): (word: string) => string {
   return keyer;
 }
 
-/** The lexicon behind extractTerms (one per process, bounded like a counter's). */
-const SHARED_LEXICON = new Lexicon(100_000);
+/** The lexicon behind extractTerms (one per process, bounded like a counter's), made on first use. */
+let sharedLexicon: Lexicon | undefined;
 
 /**
  * The distinct terms (words and two-word phrases) of one text, each with its first surface form, by key
@@ -185,7 +185,7 @@ const SHARED_LEXICON = new Lexicon(100_000);
  */
 export function extractTerms(text: string, language: string, names: ReadonlySet<string> = NO_NAMES): Map<string, string> {
   const keyOf = termKeyer(language);
-  const lexicon = SHARED_LEXICON;
+  const lexicon = (sharedLexicon ??= new Lexicon(100_000));
   if (lexicon.full()) lexicon.clear();
   const n = lexicon.tokenise(text, lexicon.language(language));
   const tokens = lexicon.tokens;
