@@ -9,11 +9,11 @@ import type { Tenant } from '../domain/tenant.schema.ts';
 import { NotFoundError, invalid } from '../domain/errors.ts';
 import { numberInput } from '../domain/number-input.schema.ts';
 import { alsoBought, queryRules, RULE_QUERY_DEFAULTS, type AssociationRule, type Page } from './baskets.ts';
-import { KEYWORD_DEFAULTS, primary } from './keywords.ts';
+import { KEYWORD_DEFAULTS, primary } from './keyword-defaults.ts';
 import { byCodeUnits } from './most-frequent.ts';
 import type { Recommendation } from './recommend.ts';
 import type { BasketsStore } from './baskets.ports.ts';
-import { rulesOf, STORED_RECOMMENDATIONS, type StoredKeywords, type StoredRules } from './baskets-recompute.ts';
+import { rulesOf, STORED_RECOMMENDATIONS, type StoredKeywords, type StoredRules } from './stored-baskets.ts';
 
 export interface BasketsContext {
   baskets: BasketsStore;

@@ -16,6 +16,7 @@
  * Every step can run again: it rewrites the same items and objects.
  */
 import { mineRules, type AssociationRule, type BasketLine, type BasketOrder } from './baskets.ts';
+import { STORED_RECOMMENDATIONS, type StoredKeywords, type StoredRules } from './stored-baskets.ts';
 import { indexRules, recommend } from './recommend.ts';
 import { extractTerms, nameWords, primary, KEYWORD_DEFAULTS } from './keywords.ts';
 import { mostFrequent, tallyForm, type FormTally } from './most-frequent.ts';
@@ -28,57 +29,10 @@ export interface BasketsDeps extends RecomputeDeps {
   baskets: BasketsStore;
 }
 
-/** Recommendations kept on a card (the route's `limit` goes up to it). */
-export const STORED_RECOMMENDATIONS = 20;
 /** SKUs kept on a card for the `bought` filter (a card item holds at most 400 KB; SKUs are up to 100 characters). */
 export const MAX_BOUGHT = 500;
 /** A stored result not published (its recompute failed) is gone after this long. */
 const UNPUBLISHED_SECONDS = 3 * 86_400;
-
-// ---- what is stored for the routes ----
-
-/** The pair counts of a recompute: every rule above the storage floor can be rebuilt exactly from them. */
-export interface StoredRules {
-  asOf: string;
-  /** Orders counted, and the customers who placed them. */
-  orders: number;
-  customers: number;
-  /** SKUs in at least one stored pair: `[sku, name, orders holding it]`. */
-  skus: [string, string, number][];
-  /** Flat `i, j, orders holding both` triples (indices into `skus`). */
-  pairs: number[];
-}
-
-/** The keyword corpus of a recompute: every text as `[at (ms), writer, language, ...term numbers]`. */
-export interface StoredKeywords {
-  asOf: string;
-  /** Languages of the texts (primary subtag; '' for none given). */
-  languages: string[];
-  /** Each term's most frequent form. Only terms in at least KEYWORD_DEFAULTS.minCount texts are kept. */
-  terms: string[];
-  texts: number[][];
-}
-
-/** The stored rules, both directions, as baskets.ts's queries take them. */
-export function rulesOf(stored: StoredRules): AssociationRule[] {
-  const refs = stored.skus.map(([sku, name]) => ({ sku, name }));
-  const n = stored.orders;
-  const rules: AssociationRule[] = [];
-  for (let p = 0; p < stored.pairs.length; p += 3) {
-    const i = stored.pairs[p]!;
-    const j = stored.pairs[p + 1]!;
-    const both = stored.pairs[p + 2]!;
-    const ni = stored.skus[i]![2];
-    const nj = stored.skus[j]![2];
-    const support = both / n;
-    const lift = (both * n) / (ni * nj);
-    rules.push(
-      { lhs: refs[i]!, rhs: refs[j]!, support, confidence: both / ni, lift, orders: both, lhsOrders: ni, rhsOrders: nj, totalOrders: n },
-      { lhs: refs[j]!, rhs: refs[i]!, support, confidence: both / nj, lift, orders: both, lhsOrders: nj, rhsOrders: ni, totalOrders: n },
-    );
-  }
-  return rules;
-}
 
 // ---- Baskets ----
 

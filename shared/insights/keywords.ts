@@ -3,6 +3,7 @@ import { stemmer as stemItalian } from '@orama/stemmers/italian';
 import { invalid } from '../domain/errors.ts';
 import { ENTRY, ENTRY_FOLD, ENTRY_TERM, fold, grown, LEFT_OUT, Lexicon, NO_WORD, redactPersonalData } from './keyword-lexicon.ts';
 import { byCodeUnits, MAX_FORMS } from './most-frequent.ts';
+import { KEYWORD_DEFAULTS, primary } from './keyword-defaults.ts';
 
 /**
  * The words and two-word phrases customers wrote (`GET /v1/insights/keywords`), for a period [from, to) and
@@ -104,12 +105,11 @@ export interface KeywordReport {
   approximate: boolean;
 }
 
-export const KEYWORD_DEFAULTS = { limit: 20, minCount: 3, minCustomers: 2, maxTerms: 200_000, defaultLanguage: 'it' } as const;
 
 const STEMMERS: Record<string, (word: string) => string> = { it: stemItalian, en: stemEnglish };
 const STEM_CACHE_SIZE = 50_000;
 
-export { redactPersonalData };
+export { redactPersonalData, KEYWORD_DEFAULTS, primary };
 
 /**
  * The words of a person's name, lower case and folded, to drop them from their own texts: each word, and
@@ -127,20 +127,6 @@ export function nameWords(...names: (string | undefined)[]): Set<string> {
   return words;
 }
 
-/** The primary subtag of a language tag, lower case (`it-IT` → `it`); a plain two-letter one as it is. */
-export const primary = (language: string | undefined): string | undefined => {
-  if (language == null) return undefined;
-  if (language.length === 2) {
-    const a = language.charCodeAt(0);
-    const b = language.charCodeAt(1);
-    if (a >= 97 && a <= 122 && b >= 97 && b <= 122) return language;
-  }
-  const p = language.trim().toLowerCase().split(/[-_]/)[0];
-  if (!p) return undefined;
-  // A language is free text on a card (events set it): anything that is not a primary subtag is one
-  // language, `und` (BCP 47's "undetermined"), so the per-language tables stay bounded whatever is sent.
-  return /^[a-z]{2,3}$/.test(p) ? p : 'und';
-};
 
 const NO_NAMES: ReadonlySet<string> = new Set();
 const termKeyers = new Map<string, (word: string) => string>();

@@ -18,6 +18,7 @@ const FUNCTIONS = {
   CreateKey: 'functions/keys/create-key.handler.ts',
   CreateImport: 'functions/imports/create-import.handler.ts',
   GetInsightsSummary: 'functions/insights/get-summary.handler.ts',
+  GetInsightsKeywords: 'functions/insights/get-keywords.handler.ts',
   InsightsTask: 'functions/insights/insights-task.handler.ts',
   ExportTask: 'functions/exports/export-task.handler.ts',
   Unsubscribe: 'functions/privacy/unsubscribe.handler.ts',
@@ -116,5 +117,11 @@ describe('function bundles', () => {
   it('the insights read routes leave out the model fit (@stdlib); the recompute task keeps it', () => {
     expect(inputsOf('GetInsightsSummary').some((i) => i.includes('node_modules/@stdlib/'))).toBe(false);
     expect(inputsOf('InsightsTask').some((i) => i.includes('node_modules/@stdlib/math-base-special-hyp2f1/'))).toBe(true);
+  });
+
+  it('the keywords route counts from the stored corpus without the keyword reading (stemmers, stop words, lexicon); the recompute task keeps it', () => {
+    const reading = (i: string) => i.includes('node_modules/@orama/') || i === 'shared/insights/keyword-lexicon.ts' || i === 'shared/insights/keywords.ts';
+    expect(inputsOf('GetInsightsKeywords').filter(reading)).toEqual([]);
+    expect(inputsOf('InsightsTask').filter(reading).length).toBeGreaterThanOrEqual(3);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rulesOf, type StoredKeywords, type StoredRules } from '../../shared/insights/baskets-recompute.ts';
+import { rulesOf, type StoredKeywords, type StoredRules } from '../../shared/insights/stored-baskets.ts';
 import { alsoBoughtRules, keywordsReport, KeywordsQuerySchema, rules, RulesQuerySchema } from '../../shared/insights/baskets-api.ts';
 import { customerTextOf } from '../../shared/insights/texts.ts';
 import type { BasketsStore, StoredKind } from '../../shared/insights/baskets.ports.ts';
