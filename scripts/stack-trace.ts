@@ -9,7 +9,7 @@ import { REPO_ROOT } from '../infra/paths.ts';
 
 /**
  * `npm run stack -- <FunctionName> [file]`: reads a stack logged by a deployed function (from the file, or
- * stdin) and prints it with each `index.mjs:line:column` mapped to the source file, line and name.
+ * stdin) and prints it with each `index.mjs:line:column` mapped to the source file and line.
  *
  * Functions ship minified, without source maps and without kept names (infra/constructs/bundling.ts: each
  * costs every cold start), so a logged frame reads `at Ae (file:///var/task/index.mjs:1:52345)`. The bundle
@@ -57,23 +57,29 @@ export async function withBundleAndMap<T>(name: string, use: (code: string, map:
   }
 }
 
-// `at name (…index.mjs:L:C)` or `at …index.mjs:L:C`: the bundle file as Lambda loads it (/var/task/index.mjs).
-const FRAME = /(at\s+(?:async\s+)?)(?:([^\s(]+)\s+\()?((?:file:\/\/)?[^\s()]*index\.mjs):(\d+):(\d+)\)?/g;
+/**
+ * A frame in the deployed bundle (Lambda loads it from /var/task/index.mjs; the runtime's own frames,
+ * /var/runtime/index.mjs, are left alone): `at Ae (…)`, `at async Ae (…)`, `at new Be (…)`,
+ * `at Object.Ae [as handler] (…)`, or `at file:///var/task/index.mjs:L:C` with no function name.
+ */
+const FRAME = /(at\s+(?:async\s+)?(?:new\s+)?)(?:([^\s(]+(?:\s\[as [^\]]+\])?)\s+\()?(?:file:\/\/)?\/var\/task\/index\.mjs:(\d+):(\d+)\)?/g;
 
-/** `stack` with every bundle position replaced by its source position (and the source name, when known). */
+/**
+ * `stack` with every bundle position replaced by its source position. The function's name is left as the
+ * stack gives it: a map names the identifiers at a position (at a call, the callee), not the function
+ * around it, and the source line says which function that is.
+ */
 export function mapStack(stack: string, map: TraceMap): MappedStack {
   let frames = 0;
   let mapped = 0;
-  const text = stack.replace(FRAME, (whole, at: string, fn: string | undefined, _file: string, line: string, column: string) => {
+  const text = stack.replace(FRAME, (whole, at: string, fn: string | undefined, line: string, column: string) => {
     frames++;
     // Stack columns are 1-based, source map columns 0-based.
     const pos = originalPositionFor(map, { line: Number(line), column: Number(column) - 1 });
     if (!pos.source) return whole;
     mapped++;
-    const source = path.relative(REPO_ROOT, path.resolve(REPO_ROOT, pos.source));
-    const name = pos.name ?? fn;
-    const where = `${source}:${pos.line}:${pos.column + 1}`;
-    return name ? `${at}${name} (${where})` : `${at}${where}`;
+    const where = `${path.relative(REPO_ROOT, path.resolve(REPO_ROOT, pos.source))}:${pos.line}:${pos.column + 1}`;
+    return fn ? `${at}${fn} (${where})` : `${at}${where}`;
   });
   return { text, frames, mapped };
 }

@@ -44,7 +44,7 @@ export interface ClientelaFunctionProps {
  * `sourcesContent: false`; turning maps on later (`process.setSourceMapsEnabled`) does not map modules
  * already loaded. Nor are names kept (`keepNames` costs ~7 ms per cold start, see bundling.ts): a logged
  * stack reads `at Ae (file:///var/task/index.mjs:1:52345)`, and `npm run stack -- <FunctionName>`
- * (scripts/stack-trace.ts) turns it into source files, lines and names by rebuilding the deployed bundle
+ * (scripts/stack-trace.ts) turns its positions into source files and lines by rebuilding the deployed bundle
  * with a map beside it (it checks the bytes are the deployed ones). To debug a deployment with exact source
  * lines in the logs, set `sourcemap: true` in FUNCTION_BUILD and FUNCTION_NODE_OPTIONS to
  * `--enable-source-maps` for it (bench/bundles.ts then measures the cost).
