@@ -22,7 +22,7 @@ import { SegmentGetQuerySchema, SegmentInputSchema, SegmentMembersQuerySchema, S
 import { PageQuerySchema } from './http/page-query.schema.ts';
 import { ExportRequestSchema, ExportViewSchema } from './exports/export.schema.ts';
 import { ExportLinkQuerySchema } from './exports/export-link.schema.ts';
-import { AcceptedAnswerSchema, EventAnswerSchema, EventRequestSchema } from './events/event.schema.ts';
+import { AcceptedAnswerSchema, EventAnswerSchema, eventRequestSchema } from './events/event.schema.ts';
 import { HistoryQuerySchema } from './events/history.schema.ts';
 import { MergeBodySchema } from './events/merge-customers.ts';
 import { ConsentQuerySchema } from './privacy/consents.ts';
@@ -354,7 +354,7 @@ ROUTES.push(
     access: { table: 'write', sendMail: true, kms: 'encrypt' },
     summary:
       'Capture an event; idempotent on eventId. Secret key: any type, answers { customerId, created, brief? }. Publishable key: contact_form.submitted, newsletter.subscribed, message.received only (others 403), fills empty fields only, answers 202 { accepted: true }',
-    body: EventRequestSchema,
+    body: eventRequestSchema(),
     response: EventAnswerSchema,
     alsoAnswers: { 202: { description: 'Publishable key: accepted, whatever happened (the answer reveals nothing about the list)', response: AcceptedAnswerSchema } },
     errors: {

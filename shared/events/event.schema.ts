@@ -91,43 +91,79 @@ function checkExtras(value: Record<string, unknown>, known: string[], ctx: z.cor
 
 const event = <T extends string, D extends z.core.$ZodType>(type: T, data: D) => z.strictObject({ type: z.literal(type), ...common, data });
 
-export const EventSchema = z.discriminatedUnion('type', [
-  event('booking.created', open(BookingCreatedData)),
-  event('booking.updated', open(BookingData)),
-  event('booking.cancelled', open(BookingData)),
-  event('booking.no_show', open(BookingData)),
-  event('booking.completed', open(BookingData)),
-  event('contact_form.submitted', open(z.object({ message: nonEmptyText(5000), subject: z.optional(text(200)), formId: z.optional(text(100)) }))),
-  event('newsletter.subscribed', z._default(open(z.object({ listId: z.optional(text(100)), wording: z.optional(text(200)) })), {})),
-  event('newsletter.unsubscribed', z._default(open(z.object({ listId: z.optional(text(100)), reason: z.optional(text(500)) })), {})),
-  event('order.completed', open(z.object({ orderId: ExternalId, currency: Currency, total: Minor, items: z.array(OrderItem).check(z.minLength(1), z.maxLength(500)) }))),
-  event('message.received', open(z.object({ text: nonEmptyText(5000), channel: z.enum(CHANNELS), subject: z.optional(text(200)) }))),
-  event('review.submitted', open(z.object({ rating: z.number().check(z.int(), z.minimum(1), z.maximum(5)), text: z.optional(text(5000)), channel: z._default(z.enum(CHANNELS), 'website') }))),
-]);
+/** A value made on first use and kept. */
+const once = <T>(make: () => T): (() => T) => {
+  let made: T | undefined;
+  return () => (made ??= make());
+};
+
+/*
+ * Each type's schema is built the first time an event of that type arrives, not when the module loads: the
+ * events function's cold start would otherwise build all eleven (~300 schema objects) to read the one or
+ * two types a site sends. A discriminated union with a matching `type` answers exactly what that type's
+ * schema answers (zod runs only that option), so parsing with it alone changes nothing; the whole union is
+ * built for a missing or unknown type (its "invalid type" answer) and for the OpenAPI document.
+ */
+const KNOWN = {
+  'booking.created': once(() => event('booking.created', open(BookingCreatedData))),
+  'booking.updated': once(() => event('booking.updated', open(BookingData))),
+  'booking.cancelled': once(() => event('booking.cancelled', open(BookingData))),
+  'booking.no_show': once(() => event('booking.no_show', open(BookingData))),
+  'booking.completed': once(() => event('booking.completed', open(BookingData))),
+  'contact_form.submitted': once(() => event('contact_form.submitted', open(z.object({ message: nonEmptyText(5000), subject: z.optional(text(200)), formId: z.optional(text(100)) })))),
+  'newsletter.subscribed': once(() => event('newsletter.subscribed', z._default(open(z.object({ listId: z.optional(text(100)), wording: z.optional(text(200)) })), {}))),
+  'newsletter.unsubscribed': once(() => event('newsletter.unsubscribed', z._default(open(z.object({ listId: z.optional(text(100)), reason: z.optional(text(500)) })), {}))),
+  'order.completed': once(() => event('order.completed', open(z.object({ orderId: ExternalId, currency: Currency, total: Minor, items: z.array(OrderItem).check(z.minLength(1), z.maxLength(500)) })))),
+  'message.received': once(() => event('message.received', open(z.object({ text: nonEmptyText(5000), channel: z.enum(CHANNELS), subject: z.optional(text(200)) })))),
+  'review.submitted': once(() => event('review.submitted', open(z.object({ rating: z.number().check(z.int(), z.minimum(1), z.maximum(5)), text: z.optional(text(5000)), channel: z._default(z.enum(CHANNELS), 'website') })))),
+};
+type KnownType = keyof typeof KNOWN;
+
+/** Every known type, discriminated on `type`. */
+export const eventSchema = once(() =>
+  z.discriminatedUnion('type', [
+    KNOWN['booking.created'](),
+    KNOWN['booking.updated'](),
+    KNOWN['booking.cancelled'](),
+    KNOWN['booking.no_show'](),
+    KNOWN['booking.completed'](),
+    KNOWN['contact_form.submitted'](),
+    KNOWN['newsletter.subscribed'](),
+    KNOWN['newsletter.unsubscribed'](),
+    KNOWN['order.completed'](),
+    KNOWN['message.received'](),
+    KNOWN['review.submitted'](),
+  ]),
+);
 
 /**
  * `custom.<name>`: what the seeds call other sources (surveys, contests, loyalty sign-ups, warranty
  * registrations). Any `data` (at most 4 KB of JSON); they join the history and set contact dates, never stats.
  */
 export const CUSTOM_TYPE_PATTERN = /^custom\.[a-z0-9][a-z0-9_.-]{0,62}$/;
-export const CustomEventSchema = z.strictObject({
-  type: z.string().check(z.regex(CUSTOM_TYPE_PATTERN, 'must be custom.<name> with a lower-case name of letters, digits, _ . -')),
-  ...common,
-  data: z._default(z.record(z.string().check(z.maxLength(100)), z.unknown()), {}).check(z.superRefine((value, ctx) => checkExtras(value, [], ctx))),
-});
+export const customEventSchema = once(() =>
+  z.strictObject({
+    type: z.string().check(z.regex(CUSTOM_TYPE_PATTERN, 'must be custom.<name> with a lower-case name of letters, digits, _ . -')),
+    ...common,
+    data: z._default(z.record(z.string().check(z.maxLength(100)), z.unknown()), {}).check(z.superRefine((value, ctx) => checkExtras(value, [], ctx))),
+  }),
+);
 
 /** Both kinds, as the OpenAPI document shows them. */
-export const EventRequestSchema = z.union([EventSchema, CustomEventSchema]);
+export const eventRequestSchema = once(() => z.union([eventSchema(), customEventSchema()]));
 
-type KnownEvent = z.infer<typeof EventSchema>;
-type CustomEvent = Omit<z.infer<typeof CustomEventSchema>, 'type'> & { type: `custom.${string}` };
+type KnownEvent = z.infer<ReturnType<typeof eventSchema>>;
+type CustomEvent = Omit<z.infer<ReturnType<typeof customEventSchema>>, 'type'> & { type: `custom.${string}` };
 export type EventInput = KnownEvent | CustomEvent;
 export type EventType = EventInput['type'];
-export const EVENT_TYPES = EventSchema.def.options.map((o) => o.shape.type.def.values[0]!);
 
 /** Picks the schema by `type`, so a known type's errors name its own fields. */
-export const eventSchemaFor = (body: unknown): z.ZodMiniType<EventInput> =>
-  (typeof (body as { type?: unknown })?.type === 'string' && (body as { type: string }).type.startsWith('custom.') ? CustomEventSchema : EventSchema) as unknown as z.ZodMiniType<EventInput>;
+export const eventSchemaFor = (body: unknown): z.ZodMiniType<EventInput> => {
+  const type = (body as { type?: unknown } | null | undefined)?.type;
+  if (typeof type === 'string' && type.startsWith('custom.')) return customEventSchema() as unknown as z.ZodMiniType<EventInput>;
+  if (typeof type === 'string' && Object.hasOwn(KNOWN, type)) return KNOWN[type as KnownType]() as unknown as z.ZodMiniType<EventInput>;
+  return eventSchema() as unknown as z.ZodMiniType<EventInput>;
+};
 
 /**
  * What a publishable key (public: anyone can copy it from a page) may send: the things a stranger can

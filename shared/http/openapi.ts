@@ -8,7 +8,7 @@ import { ApiKeySchema, SettingsPatchSchema, SettingsSchema } from '../domain/ten
 import { CreateImportSchema, CreatedImportSchema, ImportCountsSchema, ImportViewSchema } from '../import/import-job.schema.ts';
 import { SegmentInputSchema, SegmentSchema, SegmentWithCountSchema } from '../segments/segment.schema.ts';
 import { ExportRequestSchema, ExportViewSchema } from '../exports/export.schema.ts';
-import { EventAnswerSchema, EventRequestSchema, GuestBriefSchema } from '../events/event.schema.ts';
+import { EventAnswerSchema, eventRequestSchema, GuestBriefSchema } from '../events/event.schema.ts';
 import { ConsentEntrySchema } from '../privacy/consents.ts';
 import { AuditEntrySchema } from '../audit/audit.schema.ts';
 import * as api from './api-schemas.ts';
@@ -55,7 +55,7 @@ export const COMPONENT_SCHEMAS: Record<string, z.ZodMiniType> = {
   ImportPage: api.ImportPageSchema,
   CreateImport: CreateImportSchema,
   CreatedImport: CreatedImportSchema,
-  EventRequest: EventRequestSchema,
+  EventRequest: eventRequestSchema(),
   EventAnswer: EventAnswerSchema,
   GuestBrief: GuestBriefSchema,
   ApiKey: ApiKeySchema,
