@@ -71,7 +71,7 @@ export const FilterSchema = z.partial(
     birthMonth: number(z.number().check(z.int(), z.gte(1), z.lte(12))),
     // ---- insights (issue 13): read from the card's `insights` (customers without them match none) ----
     rfmGroup: list(z.enum(RFM_GROUPS)),
-    atRisk: z.union([z.boolean(), z.pipe(z.enum(['true', 'false']), z.transform((v) => v === 'true'))]),
+    atRisk: z.union([z.boolean(), z.pipe(z.enum(['true', 'false']), z.transform((v) => v === 'true'))], { error: 'must be true or false' }),
     minPAlive: probability,
     maxPAlive: probability,
     minClv: nonNegInt,

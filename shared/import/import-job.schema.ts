@@ -6,11 +6,9 @@ import { IMPORT_FIELDS } from './fields.ts';
  * every import route import: a route builds only what it validates with (the view is an answer: OpenAPI only).
  */
 
-const MappingTarget = z.union([
-  z.enum(IMPORT_FIELDS),
-  z.literal('ignore'),
-  z.string().check(z.regex(/^attributes\.[^\s].{0,63}$/, 'must be a field name, "ignore" or "attributes.<name>"')),
-]);
+const TARGET_MESSAGE = 'must be a field name, "ignore" or "attributes.<name>"';
+// The union's own message too: a target that is not a string (a number, null) read only "Invalid input".
+const MappingTarget = z.union([z.enum(IMPORT_FIELDS), z.literal('ignore'), z.string().check(z.regex(/^attributes\.[^\s].{0,63}$/, TARGET_MESSAGE))], { error: TARGET_MESSAGE });
 
 export const CreateImportSchema = z.strictObject({
   fileName: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),

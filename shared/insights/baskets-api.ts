@@ -47,7 +47,7 @@ const RuleParams = {
 export const RulesQuerySchema = z.strictObject(RuleParams);
 export const AlsoBoughtQuerySchema = z.strictObject({ sku: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)), ...RuleParams });
 export const RecommendationsQuerySchema = z.strictObject({ limit: z._default(numberInput(z.number().check(z.int(), z.minimum(1), z.maximum(STORED_RECOMMENDATIONS))), 5) });
-const Instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
+const Instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'must be a date YYYY-MM-DD or an ISO 8601 date-time with a time zone' });
 export const KeywordsQuerySchema = z.strictObject({
   /** A date (the start of that day, UTC) or a date-time; default 30 days before `to`. */
   from: z.optional(Instant),

@@ -34,7 +34,7 @@ export type StartRecompute = (input: InsightsExecutionInput) => Promise<unknown>
 
 export const RecomputeRequestSchema = z.strictObject({
   /** A date (`YYYY-MM-DD`: the end of that day in the tenant's time zone) or a date-time; default now. */
-  asOf: z.optional(z.union([z.iso.date(), z.iso.datetime({ offset: true })])),
+  asOf: z.optional(z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'must be a date YYYY-MM-DD or an ISO 8601 date-time with a time zone' })),
 });
 export const ForecastQuerySchema = z.strictObject({ days: z._default(numberInput(z.number().check(z.int(), z.minimum(0), z.maximum(MAX_FORECAST_DAYS))), 90) });
 export const BreakdownQuerySchema = z.strictObject({ by: z.enum(BREAKDOWN_DIMENSIONS) });
