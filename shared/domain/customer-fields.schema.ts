@@ -23,7 +23,10 @@ export const CustomerFieldsSchema = z.partial(
     country: nullableText(2),
     notes: nullableText(4000),
     /** Custom attributes: free key/value pairs (imports keep unknown columns here). */
-    attributes: z.record(z.string().check(z.minLength(1), z.maxLength(64)), z.nullable(z.string().check(z.maxLength(1000)))),
+    attributes: z.record(z.string().check(z.minLength(1), z.maxLength(64)), z.nullable(z.string().check(z.maxLength(1000))), {
+      // zod's own says only "Invalid key in record".
+      error: (iss) => (iss.code === 'invalid_key' ? 'an attribute name is 1 to 64 characters' : undefined),
+    }),
   }),
 );
 

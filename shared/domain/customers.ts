@@ -115,7 +115,12 @@ export async function updateCustomer(ctx: CustomerContext, id: string, input: Cu
     if (!current) throw new NotFoundError(`Customer ${id}`);
     const prev = current.customer;
     if (ifMatch !== undefined && prev.version !== ifMatch) {
-      throw new PreconditionFailedError(`The customer changed since version ${ifMatch} (now ${prev.version}); read it again`);
+      // ifMatchVersion reads an If-Match that names no version (`"abc"`) as -1: it never matches.
+      throw new PreconditionFailedError(
+        ifMatch < 0
+          ? `If-Match names no version of this customer (its ETag is "${prev.version}"); read it again`
+          : `The customer changed since version ${ifMatch} (now ${prev.version}); read it again`,
+      );
     }
     const at = nowIso(ctx);
     let next = apply(prev, fields);

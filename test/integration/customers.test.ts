@@ -113,6 +113,11 @@ describe('customers', () => {
     expect(updated.headers.etag).toBe('"2"');
     const stale = await call('PATCH', `/v1/customers/${id}`, { key, body: { city: 'Napoli' }, headers: { 'if-match': '"1"' } });
     expect(stale.status).toBe(412);
+    expect(stale.body.detail).toBe('The customer changed since version 1 (now 2); read it again');
+    // An If-Match that names no version never matches, and says so rather than "since version -1".
+    const garbled = await call('PATCH', `/v1/customers/${id}`, { key, body: { city: 'Napoli' }, headers: { 'if-match': '"abc"' } });
+    expect(garbled.status).toBe(412);
+    expect(garbled.body.detail).toBe('If-Match names no version of this customer (its ETag is "2"); read it again');
     expect((await call('GET', `/v1/customers/${id}`, { key })).body.city).toBe('Milano');
   });
 

@@ -5,6 +5,7 @@ import { ListQuerySchema, queryToObject } from '../../shared/domain/customer-fil
 import { KeywordsQuerySchema } from '../../shared/insights/baskets-api.ts';
 import { RecomputeRequestSchema } from '../../shared/insights/insights.ts';
 import { CreateImportSchema } from '../../shared/import/import-job.schema.ts';
+import { CustomerFieldsSchema } from '../../shared/domain/customer-fields.schema.ts';
 
 /** A field that takes one of several forms names them when a value fits none (not zod's bare "Invalid input"). */
 const errors = (f: () => unknown) => {
@@ -40,6 +41,12 @@ describe('fields of several forms say what they take', () => {
       { path: 'mapping.Note', message },
       { path: 'mapping.N', message },
       { path: 'mapping.M', message },
+    ]);
+  });
+
+  it("a card's attribute name: 1 to 64 characters, said as such", () => {
+    expect(errors(() => parseWith(CustomerFieldsSchema, { attributes: { ['k'.repeat(65)]: 'x', vip: 'yes' } }))).toEqual([
+      { path: `attributes.${'k'.repeat(65)}`, message: 'an attribute name is 1 to 64 characters' },
     ]);
   });
 });
