@@ -394,8 +394,12 @@ export class Lexicon {
 
   /** Reads a text of language number `language` into `tokens`; answers how many. */
   tokenise(text: string, language: number): number {
-    const n = this.scan(text, language, true);
-    if (n !== GAVE_UP) return n;
+    // A text holding an '@' (an email address, most often) would make the fast way give up there, having
+    // read and looked up every word before it for nothing: it goes the careful way at once.
+    if (!text.includes('@')) {
+      const n = this.scan(text, language, true);
+      if (n !== GAVE_UP) return n;
+    }
     // The careful way. NFKC and the whole text in lower case only if it has a code unit that needs them:
     // otherwise lowering each unit through the table is the same.
     if (!hasComplex(text)) return this.scan(redact(text), language, false);
