@@ -40,9 +40,9 @@ export const STOPWORDS: ReadonlySet<string> = new Set([...italianStopwords, ...e
 
 export const MAX_TOKEN = 40;
 
-const URL_WITH_SCHEME = /(?:\b[a-z][a-z0-9+.-]*:\/\/|\bwww\.)[^\s<>"']+/giu;
-const TLD = 'com|it|net|org|eu|info|biz|io|co|uk|de|fr|es|ch|at|me|app|shop|store|online';
-const BARE_DOMAIN = new RegExp(`\\b[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)*\\.(?:${TLD})\\b(?:\\/[^\\s<>"']*)?`, 'giu');
+/** The top-level domains a bare domain is recognised by ("trattoria.com", "example.co.uk"). */
+export const TLD = 'com|it|net|org|eu|info|biz|io|co|uk|de|fr|es|ch|at|me|app|shop|store|online';
+const TLDS: ReadonlySet<string> = new Set(TLD.split('|'));
 const DOMAIN_HINT = new RegExp(`\\.(?:${TLD})\\b`, 'i');
 /** A phone number or any run of 5+ decimal digits (of any script), separators allowed. */
 const DIGIT_RUN = /\p{Nd}(?:[ \t.\-/()]{0,2}\p{Nd}){4,}/gu;
@@ -64,17 +64,27 @@ const REDACTED = ' \n ';
  * unit that may change under it), so full-width or compatibility forms ("３３３…", "ｍａｒｉｏ＠ｇｍａｉｌ．ｃｏｍ")
  * are caught as their plain forms; the patterns ignore case, and count any Unicode decimal digit.
  */
-export function redactPersonalData(text: string): string {
-  return redact(hasComplex(text) ? text.normalize('NFKC') : text);
+export function redactPersonalData(text: string, steps?: RedactionSteps): string {
+  return redact(hasComplex(text) ? text.normalize('NFKC') : text, steps);
+}
+
+/**
+ * What the redaction's walks visit, counted when asked: each walk over a text's characters adds how many it
+ * looked at. Linear in the length of the text, whatever the text (test/unit/keyword-redaction.test.ts bounds
+ * it on crafted texts); the patterns still run (DIGIT_RUN, MANY_DIGITS_WORD and the gates) are not counted:
+ * each is tried from each position with work bounded by what it then takes out, or once per word.
+ */
+export interface RedactionSteps {
+  visits: number;
 }
 
 /** redactPersonalData of a text already in NFKC. */
-function redact(text: string): string {
+function redact(text: string, steps?: RedactionSteps): string {
   let out = text;
   if (out.includes('@')) out = redactEmails(out);
-  if (out.includes('://') || /www\./i.test(out)) out = out.replace(URL_WITH_SCHEME, REDACTED);
-  if (DOMAIN_HINT.test(out)) out = out.replace(BARE_DOMAIN, REDACTED);
-  out = redactDigitRuns(out);
+  if (out.includes('://') || /www\./i.test(out)) out = redactUrls(out, steps);
+  if (DOMAIN_HINT.test(out)) out = redactDomains(out, steps);
+  out = redactDigitRuns(out, steps);
   return FIVE_DIGITS.test(out) ? out.replace(MANY_DIGITS_WORD, REDACTED) : out;
 }
 
@@ -142,14 +152,174 @@ export function redactEmails(s: string): string {
 }
 
 /**
+ * The characters `\b` reads as word characters in a pattern with flags i and u: [A-Za-z0-9_], and ſ (U+017F)
+ * and the Kelvin sign (U+212A), whose case folds are "s" and "k".
+ */
+const isBoundaryWord = (code: number) => ((code | 32) >= 97 && (code | 32) <= 122) || (code >= 48 && code <= 57) || code === 95 || code === 0x17f || code === 0x212a;
+/** [a-z] with flags i and u: ASCII letters, ſ and the Kelvin sign. */
+const isCaseLetter = (code: number) => ((code | 32) >= 97 && (code | 32) <= 122) || code === 0x17f || code === 0x212a;
+/** [a-z0-9+.-] with flags i and u: what a scheme ("https", "svn+ssh") is made of. */
+const isSchemeChar = (code: number) => isCaseLetter(code) || (code >= 48 && code <= 57) || code === 43 || code === 46 || code === 45;
+/** [\s<>"']: where a URL or a domain's path ends (JavaScript's white space and line terminators, <, >, quotes). */
+function isUrlStop(code: number): boolean {
+  if (code < 0xa0) return code === 32 || (code >= 9 && code <= 13) || code === 60 || code === 62 || code === 34 || code === 39;
+  return code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff;
+}
+/** "www." at `i` of `s`, in any case. */
+const isWww = (s: string, i: number) => (s.charCodeAt(i) | 32) === 119 && (s.charCodeAt(i + 1) | 32) === 119 && (s.charCodeAt(i + 2) | 32) === 119 && s.charCodeAt(i + 3) === 46;
+
+/**
+ * `text.replace(URL_WITH_SCHEME, REDACTED)`, URL_WITH_SCHEME being `(?:\b[a-z][a-z0-9+.-]*:\/\/|\bwww\.)[^\s<>"']+`
+ * (flags g, i and u), found in one walk from left to right instead: the pattern, tried from every letter
+ * after a non-word character, read each start's run of scheme characters again to its end (a text of
+ * 5,000 characters of "a." and a "www." took ≈ 12 ms, of 20,000 ≈ 200 ms). A match starts at a letter with
+ * no word character before it (`\b`) and goes on with either the scheme characters that follow — the same
+ * run for every start inside it, so read once — and "://", or "www."; then at least one character that is
+ * no space, angle bracket or quote, and it ends before the first that is (so both ways end at the same place).
+ * test/unit/keyword-redaction.test.ts checks it against the pattern.
+ */
+export function redactUrls(s: string, steps?: RedactionSteps): string {
+  const n = s.length;
+  let out = '';
+  let done = 0;
+  let visits = 0;
+  // The end of the run of scheme characters holding the letter at `i`, once read for the run.
+  let runEnd = 0;
+  for (let i = 0; i < n; i++) {
+    visits++;
+    const code = s.charCodeAt(i);
+    if (!isCaseLetter(code) || (i > 0 && isBoundaryWord(s.charCodeAt(i - 1)))) continue;
+    if (i >= runEnd) {
+      runEnd = i + 1;
+      while (runEnd < n && isSchemeChar(s.charCodeAt(runEnd))) runEnd++;
+      visits += runEnd - i;
+    }
+    let tail = -1;
+    if (runEnd + 3 < n && s.startsWith('://', runEnd) && !isUrlStop(s.charCodeAt(runEnd + 3))) tail = runEnd + 3;
+    else if (i + 4 < n && isWww(s, i) && !isUrlStop(s.charCodeAt(i + 4))) tail = i + 4;
+    if (tail < 0) continue;
+    let end = tail + 1;
+    while (end < n && !isUrlStop(s.charCodeAt(end))) end++;
+    visits += end - tail;
+    out += s.slice(done, i) + REDACTED;
+    done = end;
+    i = end - 1;
+  }
+  if (steps) steps.visits += visits;
+  return done === 0 ? s : out + s.slice(done);
+}
+
+/**
+ * Per code unit, whether it is one of [\p{L}\p{N}-] with flags i and u (so also U+0345, whose case fold is a
+ * letter): 0 not known yet, 1 no, 2 yes.
+ */
+const DOMAIN_UNITS = new Uint8Array(65_536);
+const DOMAIN_CHAR = /^[\p{L}\p{N}-]$/iu;
+
+/** Whether the code point at `i` of `s` is a domain label's character (its length: 1, 2, or 0 if none or past the end). */
+function domainWidth(s: string, i: number): number {
+  if (i >= s.length) return 0;
+  const code = s.charCodeAt(i);
+  if (code < 0xd800 || code > 0xdfff) {
+    let d = DOMAIN_UNITS[code]!;
+    if (d === 0) DOMAIN_UNITS[code] = d = DOMAIN_CHAR.test(s[i]!) ? 2 : 1;
+    return d === 2 ? 1 : 0;
+  }
+  if (code > 0xdbff || i + 1 >= s.length || (s.charCodeAt(i + 1) & 0xfc00) !== 0xdc00) return 0;
+  return DOMAIN_CHAR.test(s.slice(i, i + 2)) ? 2 : 0;
+}
+
+/**
+ * Where a top-level domain of TLD starting at `from` ends, or −1: the run of word characters there (as `\b`
+ * reads them) is one, in any case (ſ is an "s", the Kelvin sign a "k", as the flags i and u read them).
+ */
+function tldEnd(s: string, from: number): number {
+  let word = '';
+  let k = from;
+  for (; k < s.length && k - from < 7; k++) {
+    const code = s.charCodeAt(k);
+    if (!isBoundaryWord(code)) break;
+    word += code === 0x17f ? 's' : code === 0x212a ? 'k' : String.fromCharCode(code | 32);
+  }
+  return TLDS.has(word) ? k : -1;
+}
+
+/**
+ * `text.replace(BARE_DOMAIN, REDACTED)`, BARE_DOMAIN being
+ * `\b[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.(?:TLD)\b(?:\/[^\s<>"']*)?` (flags g, i and u), found in one walk
+ * from left to right instead: the pattern, tried from every word start, read the rest of the chain of
+ * labels from each start and backtracked over it (a chain "a.a.a…" of 5,000 characters took ≈ 29 ms, of
+ * 20,000 ≈ 480 ms). What it matches: a chain is labels (letters, numbers, '-') joined by single dots; from
+ * a start, the pattern takes the labels up to the last dot of the chain followed by a TLD and no word
+ * character (it backtracks from the chain's end), then a path if a '/' follows. That dot is the same for
+ * every start in the chain before it, so the chain is read from its first start only: then taken out up
+ * to that dot's TLD (and path), or passed over whole. A start is a code point of a label where `\b` holds.
+ * test/unit/keyword-redaction.test.ts checks it against the pattern.
+ */
+export function redactDomains(s: string, steps?: RedactionSteps): string {
+  const n = s.length;
+  let out = '';
+  let done = 0;
+  let visits = 0;
+  for (let i = 0; i < n; ) {
+    visits++;
+    const width = domainWidth(s, i);
+    if (width === 0) {
+      i++;
+      continue;
+    }
+    // `\b`: a code point outside the BMP and a surrogate are no word character, as neither of their units is.
+    if (isBoundaryWord(s.charCodeAt(i)) === (i > 0 && isBoundaryWord(s.charCodeAt(i - 1)))) {
+      i += width;
+      continue;
+    }
+    // The chain from here: its last dot followed by a TLD, and where that TLD ends.
+    let lastDot = -1;
+    let lastTldEnd = -1;
+    let k = i + width;
+    for (;;) {
+      for (let w = domainWidth(s, k); w > 0; w = domainWidth(s, k)) k += w;
+      if (s.charCodeAt(k) !== 46 || domainWidth(s, k + 1) === 0) break;
+      const end = tldEnd(s, k + 1);
+      if (end >= 0) {
+        lastDot = k;
+        lastTldEnd = end;
+      }
+      k++;
+    }
+    visits += k - i;
+    // No such dot: no start in the rest of the chain has one after it either.
+    if (lastDot < 0) {
+      i = k;
+      continue;
+    }
+    let end = lastTldEnd;
+    if (s.charCodeAt(end) === 47) {
+      end++;
+      while (end < n && !isUrlStop(s.charCodeAt(end))) end++;
+      visits += end - lastTldEnd;
+    }
+    out += s.slice(done, i) + REDACTED;
+    done = i = end;
+  }
+  if (steps) steps.visits += visits;
+  return done === 0 ? s : out + s.slice(done);
+}
+
+/**
  * Each run of digits out with the whole words it touches: of "IT60X0542811101000000123456" no "it60x" is
  * left. A '+' before the digits stays (it is no word): "tel+39 333 1234567" keeps "tel", as the fast way
  * reads it. (One pattern with the words in it, run on every text, cost five times the digit runs alone.)
  */
-function redactDigitRuns(s: string): string {
+export function redactDigitRuns(s: string, steps?: RedactionSteps): string {
   let out = '';
   let done = 0;
+  let visits = 0;
   for (const m of s.matchAll(DIGIT_RUN)) {
+    // A run inside the words the last run took ends inside them too: nothing to do. (Walking its words to
+    // their end anyway read the same word again for each run in it: quadratic on "12345a12345a…".)
+    const runEnd = m.index + m[0].length;
+    if (runEnd <= done) continue;
     let start = m.index;
     if (start > done) {
       // Back over the word characters before it (walked one by one: a pattern anchored at the end would
@@ -161,13 +331,15 @@ function redactDigitRuns(s: string): string {
         if (!WORD_CHAR.test(s.slice(from, start))) break;
         start = from;
       }
+      visits += m.index - start;
     } else start = done; // inside the words the last run took
-    WORD_FROM.lastIndex = m.index + m[0].length;
-    const end = WORD_FROM.lastIndex + WORD_FROM.exec(s)![0].length;
-    if (end <= done) continue;
+    WORD_FROM.lastIndex = runEnd;
+    const end = runEnd + WORD_FROM.exec(s)![0].length;
+    visits += end - runEnd;
     out += s.slice(done, start) + REDACTED;
     done = end;
   }
+  if (steps) steps.visits += visits;
   return done === 0 ? s : out + s.slice(done);
 }
 
