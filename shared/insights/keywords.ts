@@ -51,8 +51,9 @@ import { KEYWORD_DEFAULTS, primary } from './keyword-defaults.ts';
  *
  * Speed (issue 14: 100,000 messages in ≤ 3× the time of reading them): a text is read by one loop over its
  * code units into lexicon entries (keyword-lexicon.ts: no string, regex or Map per token; the personal-data
- * regexes and NFKC only for a text that may need them, and email addresses and digit runs found by walking
- * from each '@' or digit, not by patterns tried at every position), a word's term is read beside its entry,
+ * regexes and NFKC only for a text that may need them; email addresses, URLs, domains and digit runs found
+ * by walks that read each character a bounded number of times, not by patterns tried at every position, so a
+ * crafted text costs linear time), a word's term is read beside its entry,
  * a phrase of two frequent words a direct table read, a term's form is compared as entry numbers, and a
  * writer's name costs a stamp per name word. The report groups terms by sorting, not hashing, and keeps only
  * the first `limit` items in order. What is left (measured: about 6× the reading; see docs/insights.md) is
