@@ -16,7 +16,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
   const local = await startLocal();
   try {
     const auth = { authorization: `Bearer ${local.secretKey}`, 'content-type': 'application/json' };
-    const customers = quick ? 200 : 1000;
+    const customers = quick ? 100 : 1000;
     const ids: string[] = [];
     for (let i = 0; i < customers; i++) {
       const res = await fetch(`${local.url}/v1/customers`, {
@@ -27,7 +27,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
       if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
       ids.push(((await res.json()) as { id: string }).id);
     }
-    const seconds = quick ? 3 : 10;
+    const seconds = quick ? 2 : 10;
     const health = await load(`${local.url}/v1/health`, {}, seconds);
     const card = await load(`${local.url}/v1/customers/${ids[Math.floor(ids.length / 2)]}`, auth, seconds);
     const list = await load(`${local.url}/v1/customers?language=it&consent=granted&limit=50`, auth, seconds);

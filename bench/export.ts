@@ -140,8 +140,8 @@ function rssInChild(tenantId: string): Promise<number> {
 }
 
 export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
-  const large = quick ? 5_000 : 100_000;
-  const small = quick ? 1_000 : 10_000;
+  const large = quick ? 2_500 : 100_000;
+  const small = quick ? 500 : 10_000;
   const { startDynamo, startS3, createTable, createBuckets, s3Client } = await import('../local/emulators.ts');
   const dir = mkdtempSync(join(tmpdir(), 'bench-export-'));
   const [dynamo, s3] = await Promise.all([startDynamo(), startS3({ dir })]);

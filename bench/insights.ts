@@ -22,8 +22,8 @@ import { peakRssInChild, reportPeakRss } from './peak-rss.ts';
 const TABLE = 'bench-insights';
 /** UpdateItems WriteShard ×8 keeps in flight (4 per shard, shared/insights/recompute.ts). */
 const IN_FLIGHT = 32;
-/** Cards of the warm-up tenant (see run). */
-const WARMUP_CARDS = 4_000;
+/** Cards of the warm-up tenant (see run); `--quick` warms up on fewer, so that the quick run stays short. */
+const warmupCards = (quick: boolean) => (quick ? 2_000 : 4_000);
 const BUCKET = 'bench-insights-scratch';
 
 function setEnv(dynamodbEndpoint: string, s3Endpoint: string) {
@@ -272,8 +272,10 @@ function rssInChild(tenantId: string): Promise<number> {
 export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
   // BENCH_INSIGHTS_SIZES=large,small overrides the sizes (e.g. a mid-size run between --quick and the full one).
   const sizes = process.env.BENCH_INSIGHTS_SIZES?.split(',').map(Number);
-  const large = sizes?.[0] ?? (quick ? 10_000 : 100_000);
-  const small = sizes?.[1] ?? (quick ? 2_000 : 10_000);
+  // --quick: 5,000 and 1,000 customers, so that `npm run bench -- --quick` stays within about two minutes.
+  const large = sizes?.[0] ?? (quick ? 5_000 : 100_000);
+  const small = sizes?.[1] ?? (quick ? 1_000 : 10_000);
+  const warmup = warmupCards(quick);
   const { startDynamo, startS3, createTable, createBuckets, s3Client } = await import('../local/emulators.ts');
   const dir = mkdtempSync(join(tmpdir(), 'bench-insights-'));
   const [dynamo, s3] = await Promise.all([startDynamo(), startS3({ dir })]);
@@ -284,10 +286,10 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
     await createTable(db(), TABLE);
     await createBuckets(s3Client(s3.endpoint), ['bench-imports', BUCKET]);
     const t0 = performance.now();
-    await seed('bench-warmup', WARMUP_CARDS);
+    await seed('bench-warmup', warmup);
     const smallPurchases = await seed('bench-small', small);
     const largePurchases = await seed('bench-large', large);
-    console.error(`bench insights: seeded ${WARMUP_CARDS}+${small}+${large} customers, ${smallPurchases}+${largePurchases} purchases in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    console.error(`bench insights: seeded ${warmup}+${small}+${large} customers, ${smallPurchases}+${largePurchases} purchases in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 
     const plain = await plainReads('bench-large');
     // Warm-up, untimed: DynamoDB Local is a JVM, and its first ~10,000 UpdateItems run at a third of its later
@@ -296,7 +298,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
     // timed one (the plain reads' baseline is the faster of two runs, the second one warm, for the same
     // reason), and DynamoDB Local's own UpdateItem rate is measured on the warm-up tenant's cards.
     await recomputeOnce('bench-warmup');
-    const updateRate = await plainUpdates('bench-warmup', WARMUP_CARDS);
+    const updateRate = await plainUpdates('bench-warmup', warmup);
     const first = await recomputeOnce('bench-large', { profile: process.env.BENCH_INSIGHTS_PROFILE });
     if (first.record.status !== 'completed' || first.record.counts.customers !== large) throw new Error(`recompute: ${JSON.stringify(first.record)}`);
     const plainAgain = await plainReads('bench-large');
@@ -317,7 +319,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
       row(`${name}: CPU time (node + DynamoDB Local's Java) of the first recompute vs the plain reads' (steadier than wall time on a busy machine)`, first.cpu.node + first.cpu.java, 'CPU s', plainCpu, null),
       row(`${name}: second recompute, no new events, vs plain reads`, second.ms / 1000, 's', plainMs / 1000, 'ratio ≤ 2'),
       row(`${name}: read units of a recompute (purchases + card index; DynamoDB Local, eventually consistent)`, counted.capacity.read, 'RCU', null, null),
-      row(`${name}: first recompute's write-back (WriteShard ×8, ${first.record.counts.cardsUpdated} UpdateItems) vs plain parallel UpdateItems (DynamoDB Local's own rate, ${k(WARMUP_CARDS)} cards of the warm-up tenant, ${IN_FLIGHT} in flight)`, first.record.counts.cardsUpdated / (first.writeMs / 1000), 'cards/s', updateRate, null),
+      row(`${name}: first recompute's write-back (WriteShard ×8, ${first.record.counts.cardsUpdated} UpdateItems) vs plain parallel UpdateItems (DynamoDB Local's own rate, ${k(warmup)} cards of the warm-up tenant, ${IN_FLIGHT} in flight)`, first.record.counts.cardsUpdated / (first.writeMs / 1000), 'cards/s', updateRate, null),
       row(`${name}: write units of a recompute that writes every purchaser's card (first or nightly; UpdateItem SET insights, ${counted.record.counts.cardsUpdated} cards)`, counted.capacity.write, 'WCU', null, null),
       row(`${name}: share of cards the second recompute writes`, (100 * second.record.counts.cardsUpdated) / large, '%', null, '< 1%'),
       row(`insights: peak RSS of a recompute, ${k(large)} vs ${k(small)} customers`, rssLarge, 'MB', rssSmall, 'ratio ≤ 1.2, < 512 MB'),
