@@ -3,7 +3,10 @@ import { KEY_SCOPES } from './api-key.ts';
 
 // The bodies of POST /v1/tags and POST /v1/keys, and a key as listed.
 
-export const CreateTagSchema = z.strictObject({ name: z.string().check(z.trim(), z.minLength(1), z.maxLength(50)) });
+// No comma (the list filter reads `tags=VIP,Regular` as two tags) and no control character.
+export const CreateTagSchema = z.strictObject({
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(50), z.regex(/^[^,\u0000-\u001f\u007f-\u009f]*$/, 'must not hold a comma (filters list tags comma-separated) or a control character')),
+});
 export const CreateKeySchema = z
   .strictObject({
     kind: z.enum(['secret', 'publishable']),

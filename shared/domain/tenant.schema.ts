@@ -2,6 +2,15 @@ import * as z from './zod.ts';
 import type { CountryCode } from 'libphonenumber-js';
 import { PHONE_COUNTRIES } from './countries.ts';
 
+/** The currencies the runtime's ICU knows (ISO 4217, current codes), read on first use. */
+let currencies: ReadonlySet<string> | undefined;
+/** A currency a business can be in: `QQQ` looks like a code but would label every amount with nothing. */
+function knownIfCurrencyCode(s: string): boolean {
+  if (!/^[A-Za-z]{3}$/.test(s)) return true; // the pattern's own message says what is wrong
+  currencies ??= new Set(Intl.supportedValuesOf('currency'));
+  return currencies.has(s.toUpperCase());
+}
+
 export { DEFAULT_TAGS, MAX_TAGS_PER_CUSTOMER, newTenant, settingsView, type Tenant } from './tenant.ts';
 // Kept apart so that creating a tag or a key does not load the settings' country list (phone metadata).
 export { ApiKeySchema, CreateKeySchema, CreateTagSchema } from './catalogue.schema.ts';
@@ -55,7 +64,7 @@ export const SettingsPatchSchema = z.strictObject({
   name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
   allowedOrigins: z.optional(z.array(OriginSchema).check(z.maxLength(20))),
   defaultCountry: z.optional(CountrySchema),
-  currency: z.optional(z.pipe(z.string().check(z.regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 code, e.g. EUR')), z.transform((s) => s.toUpperCase()))),
+  currency: z.optional(z.pipe(z.string().check(z.regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 code, e.g. EUR'), z.refine(knownIfCurrencyCode, 'must be an ISO 4217 code, e.g. EUR')), z.transform((s) => s.toUpperCase()))),
   timeZone: z.optional(z.string().check(z.refine(isTimeZone, 'must be an IANA time zone, e.g. Europe/Rome'))),
   language: z.optional(LanguageSchema),
   retention: z.optional(RetentionSchema),
