@@ -5,6 +5,7 @@ import { KEY_SCOPES } from './api-key.ts';
 
 // No comma (the list filter reads `tags=VIP,Regular` as two tags) and no control character.
 export const CreateTagSchema = z.strictObject({
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what the pattern refuses
   name: z.string().check(z.trim(), z.minLength(1), z.maxLength(50), z.regex(/^[^,\u0000-\u001f\u007f-\u009f]*$/, 'must not hold a comma (filters list tags comma-separated) or a control character')),
 });
 export const CreateKeySchema = z
