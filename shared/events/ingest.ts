@@ -20,6 +20,7 @@ import {
   nextOrder,
   stampOf,
   subjectOf,
+  targetOf,
   type BookingState,
   type EventCard,
   type OrderState,
@@ -144,7 +145,12 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
   const clock = () => ctx.now?.() ?? new Date();
   const { tenant } = ctx;
   assertTypeAllowed(ctx.key, input.type);
-  const occurredAt = checkInput(input, tenant, clock());
+  const publishable = ctx.key.kind === 'publishable';
+  const claimed = checkInput(input, tenant, clock());
+  // A publishable key's occurredAt is a stranger's claim: taken, it would backdate a person's first contact,
+  // push their last contact (and their consent's date, which later secret-key events are compared with)
+  // into the future, or plant entries in the past of their timeline. Its events are dated when received.
+  const occurredAt = publishable ? clock().toISOString() : claimed;
   const fields = normaliseCustomer(input, tenant);
   const ids = { email: fields.email ?? undefined, phone: fields.phone ?? undefined };
   if (!ids.email && !ids.phone) throw invalid('customer.email', 'an event needs customer.email or customer.phone');
@@ -153,7 +159,6 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
   const earlier = await ctx.events.getReceipt(tenant.id, receiptId);
   if (earlier) return earlier;
 
-  const publishable = ctx.key.kind === 'publishable';
   const intent = consentIntent(input);
   // Suppression at this door: an event naming an erased email or phone is refused whole, whatever else it
   // carries, unless the business itself (secret key) records a new consent. Checked for every event,
@@ -181,7 +186,8 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     const at = now.toISOString();
     const owners = await ctx.events.findOwners(tenant.id, ids);
     // Email first: with an email of one customer and a phone of another, the email's customer gets the event.
-    const targetId = owners.email ?? owners.phone;
+    // A publishable key with an email binds only to that email's card (merge.ts `targetOf`).
+    const targetId = targetOf(ids, owners, publishable);
     const loaded = targetId ? await ctx.events.loadCustomer(tenant.id, targetId, subject) : {};
     const existing = loaded.card;
     if (targetId && !existing) {
@@ -191,7 +197,8 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     }
 
     const base = existing ?? blankCard(ulid(), occurredAt, at);
-    const identity = fillIdentity(base, ids, owners, input.eventId, at, stamp, source);
+    // A publishable key adds no email or phone to a card that exists: a stranger's address must not join it.
+    const identity = fillIdentity(base, ids, owners, input.eventId, at, stamp, source, publishable && !!existing);
     let card = mergeFields(identity.card, fields, stamp, source, publishable);
     if (occurredAt < card.firstContactAt) card.firstContactAt = occurredAt;
     if (occurredAt > card.lastContactAt) card.lastContactAt = occurredAt;

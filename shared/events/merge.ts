@@ -56,10 +56,34 @@ export function mergeFields(card: EventCard, fields: NormalisedFields, stamp: st
 }
 
 /**
+ * The card an event is about, among the owners of its email and phone. The business (secret key) is
+ * matched by email, then phone. A publishable key is anyone: it proves neither identity, but a sign-up's
+ * confirmation goes to its email, so the email is what it stands on. With an email it binds only to the
+ * card owning that email (the phone of another card is recorded as a conflict on it, never used to pick
+ * it: otherwise a stranger's address could ride onto a known person's card found by phone); without one,
+ * the phone's card (a "call me back" form) receives only what fills its empty fields.
+ */
+export function targetOf(ids: { email?: string; phone?: string }, owners: { email?: string; phone?: string }, publishable: boolean): string | undefined {
+  if (publishable && ids.email) return owners.email;
+  return owners.email ?? owners.phone;
+}
+
+/**
  * Email and phone are filled when the card has none; a different value never replaces the card's own
  * (an anonymous website form must not re-point a person's identity). Answers the lookups to create.
+ * `locked` (a publishable key's event on an existing card) adds no identity at all: a stranger could
+ * otherwise attach their own address to a person and receive mail meant for them.
  */
-export function fillIdentity(card: EventCard, ids: { email?: string; phone?: string }, owners: { email?: string; phone?: string }, eventId: string, at: string, stamp = at, source = `event:${eventId}`) {
+export function fillIdentity(
+  card: EventCard,
+  ids: { email?: string; phone?: string },
+  owners: { email?: string; phone?: string },
+  eventId: string,
+  at: string,
+  stamp = at,
+  source = `event:${eventId}`,
+  locked = false,
+) {
   const next: EventCard = { ...card };
   const lookups: { email?: string; phone?: string } = {};
   const conflicts: IdentityConflict[] = [];
@@ -71,7 +95,7 @@ export function fillIdentity(card: EventCard, ids: { email?: string; phone?: str
       conflicts.push({ field, value, customerId: owner, eventId, at });
       continue;
     }
-    if (!next[field] && !owner) {
+    if (!next[field] && !owner && !locked) {
       next[field] = value;
       lookups[field] = value;
     }

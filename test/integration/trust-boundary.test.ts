@@ -174,6 +174,79 @@ describe('a publishable key only fills, never rewrites', () => {
   });
 });
 
+describe('a publishable key cannot borrow a known person’s identity', () => {
+  const phoneOf = () => `+39333${String(1000000 + Math.floor(Math.random() * 8999999))}`;
+  const payloadOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8')) as { c: string };
+
+  it('a stranger’s email sent with a known phone never joins that card, is not mailed its id and cannot confirm consent on it', async () => {
+    const phone = phoneOf();
+    const victim = (await call('POST', '/v1/customers', { key: sk, body: { phone, firstName: 'Victim' } })).body;
+    const before = await card(victim.id);
+    const attacker = `attacker.${uniq()}@evil.test`;
+    // The national form of the victim's phone (the tenant's country is Italy) and the site's Origin, forged.
+    const res = await forge({ type: 'newsletter.subscribed', customer: { email: attacker, phone: phone.slice(3) }, consent: { newsletter: 'granted' }, data: {} });
+    expect([res.status, res.body]).toEqual([202, { accepted: true }]);
+
+    expect(await card(victim.id)).toEqual(before);
+    const mails = mailsTo(attacker);
+    for (const mail of mails) {
+      expect(mail).not.toContain(victim.id);
+      const link = linkIn(mail);
+      if (!link) continue;
+      expect(payloadOf(tokenOf(link)).c).not.toBe(victim.id);
+      // Confirming the link grants consent only on the attacker's own card.
+      await call('POST', `/v1/consent/confirm?token=${tokenOf(link)}`, { headers: { accept: 'text/html' } });
+    }
+    const after = await card(victim.id);
+    expect(after.email ?? null).toBeNull();
+    expect(after.consent.newsletter).toBe('unknown');
+    expect((await call('GET', `/v1/customers/${victim.id}/consents`, { key: sk })).body.items).toEqual([]);
+
+    // The sign-up is a card of its own, by email only; the phone it named is left for the business to review.
+    const own = await findByEmail(attacker);
+    expect(own.id).not.toBe(victim.id);
+    expect(own.phone ?? null).toBeNull();
+    const dups = (await call('GET', `/v1/customers/${own.id}/duplicates`, { key: sk })).body.items;
+    expect(dups.map((d: { customer: { id: string }; reasons: string[] }) => [d.customer.id, d.reasons])).toEqual([[victim.id, ['phone']]]);
+  });
+
+  it('adds no phone to a card found by email, and a phone-only form fills only empty fields of the phone’s card', async () => {
+    const email = `conosciuta.${uniq()}@example.it`;
+    const known = (await call('POST', '/v1/customers', { key: sk, body: { email } })).body;
+    const strangerPhone = phoneOf();
+    expect((await forge({ type: 'contact_form.submitted', customer: { email, phone: strangerPhone, lastName: 'Verdi' }, data: { message: 'hi' } })).status).toBe(202);
+    const after = await card(known.id);
+    expect(after).toMatchObject({ email, lastName: 'Verdi' });
+    expect(after.phone ?? null).toBeNull();
+
+    const phone = phoneOf();
+    const byPhone = (await call('POST', '/v1/customers', { key: sk, body: { phone, firstName: 'Paolo' } })).body;
+    expect((await forge({ type: 'message.received', customer: { phone, firstName: 'Hacked', city: 'Bari' }, data: { text: 'richiamatemi', channel: 'website' } })).status).toBe(202);
+    expect(await card(byPhone.id)).toMatchObject({ phone, firstName: 'Paolo', city: 'Bari' });
+  });
+
+  it('dates a publishable-key event when it is received: a claimed occurredAt cannot move a card’s contact dates', async () => {
+    const email = `contatto.${uniq()}@example.it`;
+    const known = (await call('POST', '/v1/customers', { key: sk, body: { email } })).body;
+    const before = await card(known.id);
+    const backdated = await forge({ type: 'contact_form.submitted', occurredAt: '1970-01-02T00:00:00Z', customer: { email }, data: { message: 'old' } });
+    expect(backdated.status).toBe(202);
+    const ahead = await forge({ type: 'contact_form.submitted', occurredAt: new Date(Date.now() + 23 * 3600_000).toISOString(), customer: { email }, data: { message: 'soon' } });
+    expect(ahead.status).toBe(202);
+    const checkedAt = new Date().toISOString();
+    const after = await card(known.id);
+    expect(after.firstContactAt).toBe(before.firstContactAt);
+    expect(after.lastContactAt <= checkedAt).toBe(true);
+    expect(after.lastContactAt >= before.lastContactAt).toBe(true);
+    const history = (await call('GET', `/v1/customers/${known.id}/history`, { key: sk })).body.items as { occurredAt: string }[];
+    expect(history).toHaveLength(2);
+    for (const h of history) expect(h.occurredAt >= before.firstContactAt && h.occurredAt <= checkedAt).toBe(true);
+    // The contract's bounds still hold: a date outside 1970..one day ahead is a 400 naming occurredAt.
+    const y1500 = await forge({ type: 'contact_form.submitted', occurredAt: '1500-01-01T00:00:00Z', customer: { email }, data: { message: 'x' } });
+    expect([y1500.status, y1500.body.errors?.[0]?.path]).toEqual([400, 'occurredAt']);
+  });
+});
+
 describe('field provenance and event dates', () => {
   it('an event older than a value the business set does not overwrite it; 1970 to one day ahead only', async () => {
     const email = `datata.${uniq()}@example.it`;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { eventSchema } from '../../shared/events/event.schema.ts';
-import { applyContribution, decideConsent, mergeFields, nextBooking, nextOrder, stampOf, type BookingState, type EventCard, type OrderState, type SubjectState } from '../../shared/events/merge.ts';
+import { applyContribution, decideConsent, fillIdentity, mergeFields, targetOf, nextBooking, nextOrder, stampOf, type BookingState, type EventCard, type OrderState, type SubjectState } from '../../shared/events/merge.ts';
 import { signConsentToken, verifyConsentToken } from '../../shared/events/consent-token.ts';
 import { emptyStats } from '../../shared/domain/customer.schema.ts';
 
@@ -97,6 +97,31 @@ describe('field merge', () => {
   it('only fills empty fields for a publishable key, however new the event', () => {
     const next = mergeFields(card, { firstName: 'Mallory', lastName: 'Lovelace' }, stampOf(at(28), 'p'), 'event:p', true);
     expect(next).toMatchObject({ firstName: 'Ada', lastName: 'Lovelace' });
+  });
+});
+
+describe('whose card an event is about', () => {
+  it('matches the business’s events by email, then phone', () => {
+    expect(targetOf({ email: 'a@b.it', phone: '+39333' }, { email: 'A', phone: 'B' }, false)).toBe('A');
+    expect(targetOf({ email: 'new@b.it', phone: '+39333' }, { phone: 'B' }, false)).toBe('B');
+    expect(targetOf({ phone: '+39333' }, { phone: 'B' }, false)).toBe('B');
+  });
+  it('binds a publishable key’s event with an email only to that email’s card, never to a card found by its phone', () => {
+    expect(targetOf({ email: 'attacker@evil.test', phone: '+39333' }, { phone: 'VICTIM' }, true)).toBeUndefined();
+    expect(targetOf({ email: 'a@b.it', phone: '+39333' }, { email: 'A', phone: 'B' }, true)).toBe('A');
+    expect(targetOf({ phone: '+39333' }, { phone: 'B' }, true)).toBe('B');
+  });
+  it('adds no email or phone to an existing card for a publishable key, and records a phone of another card as a conflict', () => {
+    const known = { id: 'K', email: null, phone: '+39333', conflicts: [] } as unknown as EventCard;
+    const locked = fillIdentity(known, { email: 'attacker@evil.test' }, {}, 'p', at(1), stampOf(at(1), 'p'), 'event:p', true);
+    expect(locked.lookups).toEqual({});
+    expect(locked.card.email).toBeNull();
+    const open = fillIdentity(known, { email: 'new@b.it' }, {}, 's', at(1));
+    expect(open.lookups).toEqual({ email: 'new@b.it' });
+    const fresh = { id: 'N', email: null, phone: null } as unknown as EventCard;
+    const created = fillIdentity(fresh, { email: 'attacker@evil.test', phone: '+39333' }, { phone: 'VICTIM' }, 'p', at(1));
+    expect(created.lookups).toEqual({ email: 'attacker@evil.test' });
+    expect(created.card.conflicts).toEqual([{ field: 'phone', value: '+39333', customerId: 'VICTIM', eventId: 'p', at: at(1) }]);
   });
 });
 
