@@ -16,7 +16,11 @@ export function dynamo(): DynamoDBDocumentClient {
         // Emulators accept any credentials; fixed ones keep the SDK from searching for a profile.
         ...(DYNAMODB_ENDPOINT ? { endpoint: DYNAMODB_ENDPOINT, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
       }),
-      { marshallOptions: { removeUndefinedValues: true } },
+      // convertClassInstanceToMap: the marshaller tells a map from a class instance by `value.constructor.name`,
+      // so a map with an own key `constructor` (a custom attribute, an import column) would be refused as
+      // "Unsupported type passed: [object Object]". Every item this app writes is plain data, so no real class
+      // instance is turned into a map by mistake.
+      { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } },
     );
   }
   return ddb;

@@ -27,6 +27,22 @@ export interface ApiResponse {
 export type Handler<R> = (req: R) => Promise<ApiResponse>;
 export type ApiHandler = middy.MiddyfiedHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>;
 
+/**
+ * Where a parsed JSON body has a key `__proto__`, as `a.b.__proto__`. JSON.parse keeps it as an own key, but
+ * zod and DynamoDB's marshaller drop it silently (they build plain objects, where it sets the prototype):
+ * a 400 naming it is better than a name the business sent and never sees stored.
+ */
+function protoKeyPath(value: unknown, path = ''): string | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const here = path ? `${path}.${k}` : k;
+    if (k === '__proto__') return here;
+    const deeper = protoKeyPath(v, here);
+    if (deeper) return deeper;
+  }
+  return undefined;
+}
+
 export function toRequest(event: APIGatewayProxyEventV2): ApiRequest {
   const headers: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(event.headers ?? {})) headers[k.toLowerCase()] = v;
@@ -43,6 +59,9 @@ export function toRequest(event: APIGatewayProxyEventV2): ApiRequest {
       } catch {
         throw invalid('(body)', 'is not valid JSON');
       }
+      // Only a body that could hold the key is walked (`\u` escapes can spell it too).
+      const proto = (raw.includes('__proto__') || raw.includes('\\u')) && protoKeyPath(body);
+      if (proto) throw invalid(proto, 'the name "__proto__" is reserved by JavaScript and cannot be stored; choose another name');
     }
   }
   const params = (event.pathParameters ?? {}) as Record<string, string>;

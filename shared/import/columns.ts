@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { fold } from '../domain/customer-rules.ts';
 import { COLUMN_NAMES, fileHead, type ColumnName } from '../exports/export-format.ts';
 import { IMPORT_FIELDS, type ImportField } from './fields.ts';
+import { isStorableAttributeName } from '../domain/attribute-names.ts';
 
 export { IMPORT_FIELDS, type ImportField } from './fields.ts';
 
@@ -134,13 +135,17 @@ export function mapColumns(header: string[], mapping: ColumnMapping = {}): Colum
     const wanted = explicit.get(headerKey(name));
     if (wanted !== undefined) {
       if (wanted === 'ignore') return { ignore: true };
-      if (wanted.startsWith('attributes.')) return { attribute: wanted.slice('attributes.'.length).slice(0, 64) };
+      if (wanted.startsWith('attributes.')) {
+        const attribute = wanted.slice('attributes.'.length).slice(0, 64);
+        return isStorableAttributeName(attribute) ? { attribute } : { ignore: true };
+      }
       if ((IMPORT_FIELDS as readonly string[]).includes(wanted)) return { field: wanted as ImportField };
     }
     if (!name) return { ignore: true };
     const field = recogniseHeader(name);
     if (field) return { field };
     if (EXPORT_IGNORED.has(headerKey(name))) return { ignore: true };
+    if (!isStorableAttributeName(name)) return { ignore: true };
     let attribute = name.slice(0, 64);
     for (let i = 2; used.has(attribute); i++) attribute = `${name.slice(0, 60)} (${i})`;
     used.add(attribute);

@@ -8,7 +8,7 @@ import { IMPORT_FIELDS } from './fields.ts';
 
 const TARGET_MESSAGE = 'must be a field name, "ignore" or "attributes.<name>"';
 // The union's own message too: a target that is not a string (a number, null) read only "Invalid input".
-const MappingTarget = z.union([z.enum(IMPORT_FIELDS), z.literal('ignore'), z.string().check(z.regex(/^attributes\.[^\s].{0,63}$/, TARGET_MESSAGE))], { error: TARGET_MESSAGE });
+const MappingTarget = z.union([z.enum(IMPORT_FIELDS), z.literal('ignore'), z.string().check(z.regex(/^attributes\.(?!__proto__$)[^\s].{0,63}$/, TARGET_MESSAGE))], { error: TARGET_MESSAGE });
 
 export const CreateImportSchema = z.strictObject({
   fileName: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),

@@ -159,6 +159,27 @@ export function stalledReason(job: Pick<ImportJob, 'checkpoint' | 'counts'>): st
   return `The import could not get past ${where}: the last attempt ended there without importing anything more, so the import was stopped.${done} Check the rows from there on (a very long or malformed row), then upload the file again: rows already imported are matched to their cards, not duplicated. If it stops at the same place again, contact support with this import's id.`;
 }
 
+/**
+ * An error that every retry of the same file would meet again: a bug (TypeError and kin), a value DynamoDB's
+ * marshaller refuses, a request DynamoDB rejects as invalid. Such an import ends `failed` at once, with a
+ * reason, rather than waiting for Lambda's retries (which a local runtime does not make: the job would stay
+ * `running`). Anything else (throttling, a network fault, a crash) may pass, so the delivery is retried.
+ */
+export function isPermanentImportError(e: unknown): boolean {
+  if (e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError || e instanceof SyntaxError) return true;
+  if (!(e instanceof Error)) return false;
+  if (e.name === 'ValidationException' || e.name === 'SerializationException') return true;
+  // @aws-sdk/util-dynamodb's marshalling errors are plain Errors; their messages are all it gives.
+  return /^(Unsupported type passed|Pass options\.|Special numeric value|Number .* is (greater|lesser) than Number\.)/.test(e.message);
+}
+
+/** The reason of a job ended by a permanent error: where, what was imported, what to do. */
+export function brokenReason(job: Pick<ImportJob, 'checkpoint' | 'counts'>): string {
+  const where = job.checkpoint ? `line ${job.checkpoint.line}` : 'the first rows of the file';
+  const done = job.checkpoint ? ` Rows before that line were imported (${job.counts.created} created, ${job.counts.updated} updated); the rest of the file was not.` : ' No row was imported.';
+  return `The import stopped near ${where} because of an internal error that would happen again on every attempt, so the import was stopped.${done} Contact support with this import's id; uploading the file again imports the rest once it is fixed, and rows already imported are matched to their cards, not duplicated.`;
+}
+
 export const ACCEPTED_EXTENSIONS = /\.(csv|txt|tsv)$/i;
 export const MAX_IMPORT_BYTES = 512 * 1024 * 1024;
 

@@ -6,6 +6,8 @@ import {
   ACCEPTED_EXTENSIONS,
   LEASE_MS,
   MAX_IMPORT_BYTES,
+  brokenReason,
+  isPermanentImportError,
   MAX_STALLS,
   derivedImportId,
   parseImportKey,
@@ -124,9 +126,15 @@ export async function importObject(ports: ImportPorts, source: ImportSource, bud
   try {
     result = await runImport({ job, token, tenant, bytes, sink, now: ports.now, shouldStop });
   } catch (e) {
+    const current = await imports.get(tenant.id, importId).catch(() => undefined);
+    if (isPermanentImportError(e) && current?.status === 'running') {
+      // A retry would meet the same error at the same row: end the job now, with a reason, and the source
+      // goes as for a completed import. The error itself is logged for whoever fixes it.
+      log.warn('import: a permanent error ended the import', { tenantId: tenant.id, importId, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+      return fail(brokenReason(current));
+    }
     // Let go of the lease so Lambda's retry takes the job over at once; it counts a stall if this run got
     // nowhere, and the delivery that finds MAX_STALLS of them ends the job with a reason.
-    const current = await imports.get(tenant.id, importId).catch(() => undefined);
     if (current?.status === 'running') await imports.release(tenant.id, importId, token, current.checkpoint?.offset ?? -1, now().toISOString()).catch(() => false);
     throw e;
   }

@@ -102,7 +102,8 @@ export function mergeRow(base: Customer, f: RowFields, policy: DuplicatePolicy, 
     }
   }
   for (const [k, v] of Object.entries(f.attributes ?? {})) {
-    if (next.attributes[k] === undefined || (policy === 'overwrite' && next.attributes[k] !== v)) {
+    // Own keys only: `constructor` or `toString` would otherwise find Object.prototype's and never be filled.
+    if (!Object.hasOwn(next.attributes, k) || (policy === 'overwrite' && next.attributes[k] !== v)) {
       next.attributes[k] = v;
       changed = true;
     }

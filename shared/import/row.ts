@@ -77,13 +77,18 @@ function planOf(targets: ColumnTarget[]): Column[] {
  * remembered answers are dropped only if the catalogue is replaced or shrinks.
  */
 const resolvedTags = new WeakMap<string[], { size: number; byName: Map<string, string> }>();
-function catalogueTag(catalogue: string[], name: string): string {
+function catalogueTag(catalogue: string[], name: string, pending: string[]): string {
   let resolved = resolvedTags.get(catalogue);
   if (!resolved || resolved.size > catalogue.length) resolvedTags.set(catalogue, (resolved = { size: catalogue.length, byName: new Map() }));
   let tag = resolved.byName.get(name);
   if (tag === undefined) {
     tag = findTag(catalogue, name);
-    if (!tag) catalogue.push((tag = name));
+    // A tag new to the catalogue waits in `pending` until the row is accepted: a refused row adds no tag.
+    if (!tag) {
+      tag = findTag(pending, name);
+      if (!tag) pending.push((tag = name));
+      return tag;
+    }
     if (resolved.byName.size < 10_000) resolved.byName.set(name, tag);
   }
   resolved.size = catalogue.length;
@@ -136,6 +141,7 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
   let badEmail: number | undefined;
   let badPhone: number | undefined;
   let fullName: string | undefined;
+  const newTags: string[] = [];
 
   for (let i = 0; i < record.length; i++) {
     const column = columns[i]!;
@@ -253,7 +259,7 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
       case 'tags': {
         const tags = (fields.tags ??= []);
         for (const name of tagNames(value)) {
-          const tag = catalogueTag(ctx.tags, name);
+          const tag = catalogueTag(ctx.tags, name, newTags);
           if (tags.includes(tag)) continue;
           if (tags.length >= MAX_TAGS_PER_CUSTOMER) {
             warn(warnings, header, i, `more than ${MAX_TAGS_PER_CUSTOMER} tags, "${name}" left out`);
@@ -281,5 +287,6 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
   if (badEmail !== undefined && !fields.email) warn(warnings, header, badEmail, `"${record[badEmail]!.trim()}" is not a valid email, left out`);
   if (badPhone !== undefined && !fields.phone) warn(warnings, header, badPhone, `"${record[badPhone]!.trim()}" is not a valid phone number, left out`);
   if (fields.tags && !fields.tags.length) delete fields.tags;
+  for (const tag of newTags) ctx.tags.push(tag);
   return { ok: true, line, fields, warnings };
 }
