@@ -360,7 +360,9 @@ function addToBreakdown(b: BreakdownPartial, card: InsightCard, insights: CardIn
   add('rfmGroup', insights?.rfm.group ?? 'none');
 }
 
-const emptyBreakdown = (): BreakdownPartial => Object.fromEntries(BREAKDOWN_DIMENSIONS.map((d) => [d, {}])) as BreakdownPartial;
+// Keyed by what customers wrote (a city, a tag): objects without a prototype, so that a city called
+// 'constructor' or '__proto__' is a key like any other instead of Object's own properties.
+const emptyBreakdown = (): BreakdownPartial => Object.fromEntries(BREAKDOWN_DIMENSIONS.map((d) => [d, Object.create(null)])) as BreakdownPartial;
 
 export async function writeShard(d: RecomputeDeps, input: ShardInput): Promise<WriteShardOutput> {
   const tenant = await d.getTenant(input.tenantId);

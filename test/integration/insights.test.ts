@@ -105,7 +105,8 @@ beforeAll(async () => {
   await send(sk, { type: 'booking.no_show', occurredAt: '2026-08-12T21:00:00.000Z', customer: { email: email(2) }, data: { bookingId: 'b2' } });
   // The small tenant: three customers, too few for the models.
   for (let i = 0; i < 3; i++) {
-    await send(small, { type: 'order.completed', occurredAt: day(i).toISOString(), customer: { email: `s${i}@example.it` }, data: { orderId: `s${i}`, currency: 'EUR', total: 1000, items: [{ sku: 'caffe', name: 'Caffè', quantity: 1, unitPrice: 1000 }] } });
+    // Cities that are also names on Object.prototype: the breakdown counts them as any other city.
+    await send(small, { type: 'order.completed', occurredAt: day(i).toISOString(), customer: { email: `s${i}@example.it`, city: ['constructor', '__proto__', 'Bari'][i] }, data: { orderId: `s${i}`, currency: 'EUR', total: 1000, items: [{ sku: 'caffe', name: 'Caffè', quantity: 1, unitPrice: 1000 }] } });
   }
 }, 240_000);
 
@@ -173,6 +174,18 @@ describe('recompute', () => {
     const f = (await call('GET', '/v1/insights/forecast?days=30', { key: small })).body;
     expect(f).toMatchObject({ days: 30, expectedPurchases: null });
   }, 120_000);
+
+  it("a city named like a property of every object ('constructor', '__proto__') is counted as a city, and nothing else changes", async () => {
+    const byCity = (await call('GET', '/v1/insights/breakdown?by=city', { key: small })).body.items as { key: string; customers: number }[];
+    expect(byCity.map((r) => [r.key, r.customers]).sort()).toEqual([
+      ['Bari', 1],
+      ['__proto__', 1],
+      ['constructor', 1],
+    ]);
+    // Counting them set nothing on every object of the process.
+    expect(({} as Record<string, unknown>).customers).toBeUndefined();
+    expect((Object as unknown as Record<string, unknown>).customers).toBeUndefined();
+  });
 
   it('the card shows its insights (favourite items included); GET card and the list agree', async () => {
     const [c] = await list(`q=${encodeURIComponent(email(BUSY))}`);
