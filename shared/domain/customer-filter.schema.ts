@@ -104,13 +104,16 @@ export type ListQuery = z.infer<typeof ListQuerySchema>;
 
 const LIST_FIELD_SET = new Set<string>(LIST_FIELDS);
 
-/** Query-string form: lists are comma-separated. */
+/**
+ * Query-string form: lists are comma-separated. Built with `Object.fromEntries`, which keeps every name as a
+ * field of its own: `out[k] = v` would take `__proto__` for the prototype and drop it, so `?__proto__=1`
+ * passed where any other unknown name is a 400.
+ */
 export function queryToObject(query: Record<string, string | undefined>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(query)) {
-    if (v === undefined) continue;
-    out[k] = LIST_FIELD_SET.has(k) ? v.split(',').map((s) => s.trim()).filter(Boolean) : v;
-  }
-  return out;
+  return Object.fromEntries(
+    Object.entries(query)
+      .filter((e): e is [string, string] => e[1] !== undefined)
+      .map(([k, v]) => [k, LIST_FIELD_SET.has(k) ? v.split(',').map((s) => s.trim()).filter(Boolean) : v]),
+  );
 }
 

@@ -142,3 +142,16 @@ describe('date bounds name days of the calendar', () => {
     expect(bound('1900-02-29')).toEqual(['firstContactFrom: is not a real date']);
   });
 });
+
+describe('query-string names', () => {
+  it('keeps __proto__ a field of its own, so it is refused as any unknown name is', () => {
+    const query = JSON.parse('{"__proto__":"1","city":"Roma, Milano"}') as Record<string, string>;
+    expect(Object.entries(queryToObject(query))).toEqual([
+      ['__proto__', '1'],
+      ['city', ['Roma', 'Milano']],
+    ]);
+    const r = ListQuerySchema.safeParse(queryToObject(query));
+    expect(r.success).toBe(false);
+    expect(r.error?.issues).toEqual([expect.objectContaining({ code: 'unrecognized_keys', keys: ['__proto__'] })]);
+  });
+});
