@@ -243,15 +243,18 @@ export function buildEvent(input: EventInput): APIGatewayProxyEventV2 {
 /** `a=1&a=2&b=x%20y` → `{ a: '1,2', b: 'x y' }` (API Gateway decodes values and joins repeats with commas). */
 export function parseQuery(raw: string): Record<string, string> | undefined {
   if (!raw) return undefined;
-  const out: Record<string, string> = {};
+  // A Map, then Object.fromEntries: every name stays a parameter of its own, as in the event API Gateway sends
+  // (JSON), where a plain object would take `__proto__` for its prototype and `constructor` as already there.
+  const out = new Map<string, string>();
   for (const part of raw.split('&')) {
     if (!part) continue;
     const eq = part.indexOf('=');
     const key = safeDecode((eq === -1 ? part : part.slice(0, eq)).replace(/\+/g, ' '));
     const value = eq === -1 ? '' : safeDecode(part.slice(eq + 1).replace(/\+/g, ' '));
-    out[key] = key in out ? `${out[key]},${value}` : value;
+    const before = out.get(key);
+    out.set(key, before === undefined ? value : `${before},${value}`);
   }
-  return Object.keys(out).length ? out : undefined;
+  return out.size ? Object.fromEntries(out) : undefined;
 }
 
 function safeDecode(s: string): string {

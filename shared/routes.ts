@@ -29,7 +29,7 @@ import { ConsentQuerySchema } from './privacy/consents.ts';
 import { UnsubscribeLinkAnswerSchema, UnsubscribeLinkSchema } from './privacy/unsubscribe.ts';
 import { AuditQuerySchema } from './audit/audit.schema.ts';
 import * as api from './http/api-schemas.ts';
-import { BreakdownQuerySchema, ForecastQuerySchema, RecomputeRequestSchema, TopCustomersQuerySchema } from './insights/insights.ts';
+import { BreakdownQuerySchema, ForecastQuerySchema, RecomputeRequestSchema, SummaryQuerySchema, TopCustomersQuerySchema } from './insights/insights.ts';
 import { BreakdownSchema, ForecastSchema, InsightsSummarySchema, RecomputeStartedSchema, RecomputeViewSchema } from './insights/insights-api.schema.ts';
 import {
   AlsoBoughtQuerySchema,
@@ -568,6 +568,7 @@ ROUTES.push(
   r('GET', '/v1/insights/summary', 'GetInsightsSummary', 'insights/get-summary', 'admin', {
     access: { table: 'read' },
     summary: "The last recompute's figures (models, RFM groups, at risk) and the monthly counters kept by capture",
+    query: SummaryQuerySchema,
     response: InsightsSummarySchema,
   }),
   r('GET', '/v1/insights/forecast', 'GetInsightsForecast', 'insights/get-forecast', 'admin', {

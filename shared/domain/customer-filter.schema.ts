@@ -24,10 +24,19 @@ const list = <T extends z.ZodMiniType>(item: T) =>
     z.transform((v) => [...new Set(Array.isArray(v) ? v : [v])] as z.infer<T>[]),
   );
 
+/**
+ * Whether `YYYY-MM-DD` names a day of the calendar. `Date.parse` is not enough: it reads `2026-02-30` as
+ * 2 March, so the day must come back as written.
+ */
+const isRealDate = (s: string) => {
+  const ms = Date.parse(`${s}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === s;
+};
+
 /** An ISO date (inclusive, in the tenant's time zone) or a duration back from now such as `P90D`. */
 export const DateBoundSchema = z.string().check(
   z.refine((s) => /^(\d{4}-\d{2}-\d{2}|P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?)$/.test(s) && s !== 'P', { message: 'must be a date YYYY-MM-DD or a duration back from today like P90D', abort: true }),
-  z.refine((s) => s.startsWith('P') || !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'is not a real date'),
+  z.refine((s) => s.startsWith('P') || isRealDate(s), 'is not a real date'),
 );
 
 /** A number, given in a query string or in JSON (see numberInput: no blank, null, false, [] or hex read as a number). */
@@ -95,13 +104,16 @@ export type ListQuery = z.infer<typeof ListQuerySchema>;
 
 const LIST_FIELD_SET = new Set<string>(LIST_FIELDS);
 
-/** Query-string form: lists are comma-separated. */
+/**
+ * Query-string form: lists are comma-separated. Built with `Object.fromEntries`, which keeps every name as a
+ * field of its own: `out[k] = v` would take `__proto__` for the prototype and drop it, so `?__proto__=1`
+ * passed where any other unknown name is a 400.
+ */
 export function queryToObject(query: Record<string, string | undefined>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(query)) {
-    if (v === undefined) continue;
-    out[k] = LIST_FIELD_SET.has(k) ? v.split(',').map((s) => s.trim()).filter(Boolean) : v;
-  }
-  return out;
+  return Object.fromEntries(
+    Object.entries(query)
+      .filter((e): e is [string, string] => e[1] !== undefined)
+      .map(([k, v]) => [k, LIST_FIELD_SET.has(k) ? v.split(',').map((s) => s.trim()).filter(Boolean) : v]),
+  );
 }
 

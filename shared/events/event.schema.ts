@@ -78,6 +78,12 @@ const common = {
  * fields are checked, others are kept in the history entry as sent, up to `MAX_EXTRA_DATA_BYTES`.
  */
 export const MAX_EXTRA_DATA_BYTES = 4096;
+/**
+ * How deep `data` may nest, counting `data` itself and each object or array inside it as one level. The
+ * history entry stores `data` as a top-level attribute, and DynamoDB refuses an item nested deeper than 32
+ * levels (`data` itself may reach 31): half of that leaves room should the entry ever hold `data` further down.
+ */
+export const MAX_DATA_DEPTH = 16;
 const open = <T extends z.core.$ZodLooseShape>(data: z.ZodMiniObject<T>) =>
   z.catchall(data, z.unknown()).check(z.superRefine((value, ctx) => checkExtras(value as Record<string, unknown>, Object.keys(data.shape), ctx)));
 
@@ -85,8 +91,21 @@ function checkExtras(value: Record<string, unknown>, known: string[], ctx: z.cor
   const extras: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) if (!known.includes(k)) extras[k] = v;
   if (!Object.keys(extras).length) return;
+  // Before the size: JSON.stringify of a megabyte of `[[[…` overflows the stack (a 500, not a 400).
+  if (nestsDeeperThan(value, MAX_DATA_DEPTH)) {
+    ctx.addIssue({ code: 'custom', path: [], message: `may be nested at most ${MAX_DATA_DEPTH} levels deep (objects and arrays, counting data itself)` });
+    return;
+  }
   const size = Buffer.byteLength(JSON.stringify(extras));
   if (size > MAX_EXTRA_DATA_BYTES) ctx.addIssue({ code: 'custom', path: [], message: `fields beyond the documented ones may hold at most ${MAX_EXTRA_DATA_BYTES} bytes of JSON (these hold ${size})` });
+}
+
+/** Whether `value` nests more than `levels` objects/arrays deep; stops as soon as it does, so the walk stays shallow. */
+function nestsDeeperThan(value: unknown, levels: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (levels === 0) return true;
+  for (const v of Object.values(value)) if (nestsDeeperThan(v, levels - 1)) return true;
+  return false;
 }
 
 const event = <T extends string, D extends z.core.$ZodType>(type: T, data: D) => z.strictObject({ type: z.literal(type), ...common, data });

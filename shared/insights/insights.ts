@@ -36,6 +36,8 @@ export const RecomputeRequestSchema = z.strictObject({
   /** A date (`YYYY-MM-DD`: the end of that day in the tenant's time zone) or a date-time; default now. */
   asOf: z.optional(z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'must be a date YYYY-MM-DD or an ISO 8601 date-time with a time zone' })),
 });
+/** The summary takes no parameters: an unknown one is a 400, as on the other insights routes, not ignored. */
+export const SummaryQuerySchema = z.strictObject({});
 export const ForecastQuerySchema = z.strictObject({ days: z._default(numberInput(z.number().check(z.int(), z.minimum(0), z.maximum(MAX_FORECAST_DAYS))), 90) });
 export const BreakdownQuerySchema = z.strictObject({ by: z.enum(BREAKDOWN_DIMENSIONS) });
 export const TopCustomersQuerySchema = z.strictObject({

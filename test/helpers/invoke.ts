@@ -18,8 +18,10 @@ export async function call(method: string, url: string, opts: { key?: string; bo
   const route = ROUTES.find((r) => r.method === method && routePattern(r.path).test(path!));
   if (!route) throw new Error(`no route for ${method} ${path}`);
   const params = routePattern(route.path).exec(path!)!.groups ?? {};
-  const query: Record<string, string> = {};
-  for (const [k, v] of new URLSearchParams(rawQuery)) query[k] = query[k] ? `${query[k]},${v}` : v;
+  // Every name a parameter of its own (`__proto__` too), as in the JSON event API Gateway sends.
+  const joined = new Map<string, string>();
+  for (const [k, v] of new URLSearchParams(rawQuery)) joined.set(k, joined.has(k) ? `${joined.get(k)},${v}` : v);
+  const query: Record<string, string> = Object.fromEntries(joined);
   const headers: Record<string, string> = { ...(opts.key ? { authorization: `Bearer ${opts.key}` } : {}), ...opts.headers };
   const event = {
     version: '2.0',

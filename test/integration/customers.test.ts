@@ -195,6 +195,20 @@ describe('customer list', () => {
     expect((await call('GET', '/v1/customers?cursor=garbage', { key })).status).toBe(400);
   });
 
+  it('refuses __proto__ as it refuses any unknown parameter, and impossible days in date bounds', async () => {
+    for (const name of ['__proto__', 'constructor']) {
+      const res = await call('GET', `/v1/customers?${name}=1`, { key });
+      expect(res.status, name).toBe(400);
+      expect(res.body.errors).toEqual([{ path: name, message: `unknown field: ${name}` }]);
+    }
+    for (const day of ['2026-02-30', '2026-04-31', '2025-02-29']) {
+      const res = await call('GET', `/v1/customers?firstContactFrom=${day}`, { key });
+      expect(res.status, day).toBe(400);
+      expect(res.body.errors).toEqual([{ path: 'firstContactFrom', message: 'is not a real date' }]);
+    }
+    expect((await call('GET', '/v1/customers?firstContactFrom=2024-02-29', { key })).status).toBe(200);
+  });
+
   it('an empty list value (city=, bought=, a segment of {"country": []}) is a 400 naming the field, not a 500', async () => {
     for (const field of ['language', 'consent', 'tags', 'anyTags', 'gender', 'city', 'country', 'rfmGroup', 'bought']) {
       for (const value of ['', ',', '%20']) {

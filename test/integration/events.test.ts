@@ -226,6 +226,32 @@ describe('POST /v1/events', () => {
     expect(future.body.errors).toEqual([{ path: 'occurredAt', message: 'is in the future (at most one day ahead is accepted)' }]);
   });
 
+  it('keeps data nested as deep as allowed and refuses it one level deeper, with either key', async () => {
+    const { MAX_DATA_DEPTH } = await import('../../shared/events/event.schema.ts');
+    /** `{ a: [[…[1]…]] }`, nested `levels` deep counting itself. */
+    const nested = (levels: number) => {
+      let v: unknown = 1;
+      for (let i = 1; i < levels; i++) v = [v];
+      return { a: v };
+    };
+    const email = `deep.${uniq()}@example.com`;
+    const kept = await send({ type: 'custom.x', customer: { email }, data: nested(MAX_DATA_DEPTH) });
+    expect(kept.status).toBe(200);
+    expect((await card(kept.body.customerId)).history[0]).toMatchObject({ type: 'custom.x', data: nested(MAX_DATA_DEPTH) });
+    const problem = { path: 'data', message: `may be nested at most ${MAX_DATA_DEPTH} levels deep (objects and arrays, counting data itself)` };
+    // One level over the limit, and the depth DynamoDB itself refuses (a 500 before the limit).
+    for (const levels of [MAX_DATA_DEPTH + 1, 32]) {
+      const custom = await send({ type: 'custom.x', customer: { email }, data: nested(levels) });
+      expect(custom.status).toBe(400);
+      expect(custom.headers['content-type']).toBe('application/problem+json');
+      expect(custom.body.errors).toEqual([problem]);
+      const message = await send({ type: 'message.received', customer: { email }, data: { text: 'ciao', channel: 'website', ...nested(levels) } }, pk, { origin: ORIGIN });
+      expect(message.status).toBe(400);
+      expect(message.body.errors).toEqual([problem]);
+    }
+    expect((await card(kept.body.customerId)).history).toHaveLength(1);
+  });
+
   it('refuses a publishable key from a foreign origin', async () => {
     const res = await send({ type: 'contact_form.submitted', customer: { email: 'a@b.it' }, data: { message: 'x' } }, pk, { origin: 'https://evil.example' });
     expect(res.status).toBe(403);

@@ -120,6 +120,11 @@ describe('monthly figures (kept by capture, no recompute needed)', () => {
   it('counts orders, revenue, new and returning customers, bookings and no-shows per month (Europe/Rome)', async () => {
     const res = await call('GET', '/v1/insights/summary', { key: sk });
     expect(res.status).toBe(200);
+    // It takes no parameters: an unknown one is a 400, as on the other insights routes.
+    const unknown = await call('GET', '/v1/insights/summary?x=1', { key: sk });
+    expect(unknown.status).toBe(400);
+    expect(unknown.headers['content-type']).toContain('application/problem+json');
+    expect(unknown.body.errors).toEqual([{ path: 'x', message: 'unknown field: x' }]);
     const months = res.body.months as Record<string, number | string>[];
     const monthOf = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome', year: 'numeric', month: '2-digit' }).format(d).slice(0, 7);
     const expected = new Map<string, { orders: number; revenue: number; newCustomers: number; returning: Set<number> }>();

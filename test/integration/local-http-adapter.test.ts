@@ -125,6 +125,15 @@ describe('the API Gateway v2 event', () => {
     expect(ctx.time).toMatch(/^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/);
   });
 
+  it('keeps __proto__ and constructor as parameters of their own, as the JSON event of API Gateway does', async () => {
+    expect((await send('GET', '/v1/things/x?__proto__=1&constructor=a&constructor=b')).status).toBe(200);
+    const query = lastEvent().queryStringParameters!;
+    expect(Object.entries(query)).toEqual([
+      ['__proto__', '1'],
+      ['constructor', 'a,b'],
+    ]);
+  });
+
   it('leaves out query and path parameters when there are none, and decodes every path parameter', async () => {
     await send('POST', '/v1/things', { headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(lastEvent().queryStringParameters).toBeUndefined();

@@ -123,3 +123,35 @@ describe('filter language', () => {
     expect(matches({ minSpent: 52001 })).toBe(false);
   });
 });
+
+describe('date bounds name days of the calendar', () => {
+  const bound = (value: string) => {
+    const r = ListQuerySchema.safeParse(queryToObject({ firstContactFrom: value }));
+    return r.success ? r.data.firstContactFrom : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  };
+
+  it('refuses days a month does not have, as it refuses 2026-99-99', () => {
+    for (const day of ['2026-02-30', '2026-02-29', '2026-04-31', '2026-13-01', '2026-00-10', '2026-01-00', '2026-99-99']) {
+      expect(bound(day), day).toEqual(['firstContactFrom: is not a real date']);
+      expect(FilterSchema.safeParse({ lastContactTo: day }).success, day).toBe(false);
+    }
+  });
+
+  it('keeps real days, leap days and durations', () => {
+    for (const day of ['2024-02-29', '2026-02-28', '2026-12-31', '2000-02-29', 'P90D']) expect(bound(day)).toBe(day);
+    expect(bound('1900-02-29')).toEqual(['firstContactFrom: is not a real date']);
+  });
+});
+
+describe('query-string names', () => {
+  it('keeps __proto__ a field of its own, so it is refused as any unknown name is', () => {
+    const query = JSON.parse('{"__proto__":"1","city":"Roma, Milano"}') as Record<string, string>;
+    expect(Object.entries(queryToObject(query))).toEqual([
+      ['__proto__', '1'],
+      ['city', ['Roma', 'Milano']],
+    ]);
+    const r = ListQuerySchema.safeParse(queryToObject(query));
+    expect(r.success).toBe(false);
+    expect(r.error?.issues).toEqual([expect.objectContaining({ code: 'unrecognized_keys', keys: ['__proto__'] })]);
+  });
+});

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { eventSchema, eventSchemaFor, customEventSchema } from '../../shared/events/event.schema.ts';
+import { eventSchema, eventSchemaFor, customEventSchema, MAX_DATA_DEPTH } from '../../shared/events/event.schema.ts';
+import { parseWith } from '../../shared/http/problem.ts';
+import { ValidationError } from '../../shared/domain/errors.ts';
 
 /**
  * The events route reads a body with the schema of its own `type` (built on first use), not the whole union
@@ -62,5 +64,47 @@ describe('the events route reads a body with its own type\'s schema', () => {
     const body = { type: 'order.completed' };
     expect(eventSchemaFor(body)).toBe(eventSchemaFor({ type: 'order.completed', other: 1 }));
     expect(eventSchemaFor({ type: 'nope' })).toBe(eventSchema());
+  });
+});
+
+/** A `data` object nested `levels` deep, counting itself: `{ a: [[…[1]…]] }`. */
+const dataNested = (levels: number) => {
+  let v: unknown = 1;
+  for (let i = 1; i < levels; i++) v = [v];
+  return { a: v };
+};
+/** What the route answers for a body: its parsed data, or the problem's errors. */
+const route = (body: Record<string, unknown>) => {
+  try {
+    return { ok: parseWith(eventSchemaFor(body), body) };
+  } catch (e) {
+    if (e instanceof ValidationError) return { errors: e.errors };
+    throw e;
+  }
+};
+
+describe('how deep data may nest (DynamoDB refuses an item nested over 32 levels)', () => {
+  const deepMessage = `may be nested at most ${MAX_DATA_DEPTH} levels deep (objects and arrays, counting data itself)`;
+  // Custom data is all extras; a known type (what a publishable key may send) keeps extras beside its own fields.
+  const kinds = [
+    (data: Record<string, unknown>) => ({ eventId: 'd1', type: 'custom.x', occurredAt: at, customer, data }),
+    (data: Record<string, unknown>) => ({ eventId: 'd2', type: 'message.received', occurredAt: at, customer, data: { text: 'ciao', channel: 'website', ...data } }),
+  ];
+
+  it('keeps data nested exactly as deep as allowed', () => {
+    for (const body of kinds) expect(route(body(dataNested(MAX_DATA_DEPTH)))).toMatchObject({ ok: { data: dataNested(MAX_DATA_DEPTH) } });
+  });
+
+  it('refuses data one level deeper with a 400 naming data', () => {
+    for (const body of kinds) expect(route(body(dataNested(MAX_DATA_DEPTH + 1)))).toEqual({ errors: [{ path: 'data', message: deepMessage }] });
+    // Deep in an object as much as in an array.
+    let o: unknown = 'x';
+    for (let i = 0; i < MAX_DATA_DEPTH; i++) o = { k: o };
+    expect(route(kinds[0]!({ o }))).toEqual({ errors: [{ path: 'data', message: deepMessage }] });
+  });
+
+  it('refuses a megabyte of nesting without overflowing the stack', () => {
+    const deep = JSON.parse(`{"a":${'['.repeat(400_000)}${']'.repeat(400_000)}}`) as Record<string, unknown>;
+    for (const body of kinds) expect(route(body(deep))).toEqual({ errors: [{ path: 'data', message: deepMessage }] });
   });
 });
