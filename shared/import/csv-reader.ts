@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse';
-import { detectEncoding, fromLatin1, type Encoding } from './encoding.ts';
+import { detectEncoding, fromLatin1, isUtf16, swapPairs, type Encoding } from './encoding.ts';
 import { DELIMITERS, detectDelimiter, type Delimiter } from './delimiter.ts';
 
 /** What the reader found out about the file; stored with the job so a continuation reads the same way. */
@@ -37,9 +37,9 @@ class Record implements CsvRecord {
   private readonly bytes: Buffer;
   private readonly from: number;
   private readonly to: number;
-  private readonly latin1: boolean;
+  private readonly decoding: Decoding;
 
-  constructor(values: string[], line: number, nextLine: number, end: number, bytes: Buffer, from: number, to: number, latin1: boolean) {
+  constructor(values: string[], line: number, nextLine: number, end: number, bytes: Buffer, from: number, to: number, decoding: Decoding) {
     this.values = values;
     this.line = line;
     this.nextLine = nextLine;
@@ -47,13 +47,18 @@ class Record implements CsvRecord {
     this.bytes = bytes;
     this.from = from;
     this.to = to;
-    this.latin1 = latin1;
+    this.decoding = decoding;
   }
 
   get raw(): string {
-    return this.latin1 ? fromLatin1(this.bytes.toString('latin1', this.from, this.to)) : this.bytes.toString('utf8', this.from, this.to);
+    const text = this.bytes.toString(this.decoding, this.from, this.to);
+    return this.decoding === 'latin1' ? fromLatin1(text) : text;
   }
 }
+
+/** How the parser decodes the bytes it is fed (UTF-16BE is fed byte-swapped, as UTF-16LE). */
+type Decoding = 'utf8' | 'latin1' | 'utf16le';
+const decodingOf = (e: Encoding): Decoding => (e === 'windows-1252' ? 'latin1' : isUtf16(e) ? 'utf16le' : 'utf8');
 
 /** Where to continue a file already read up to a record boundary. */
 export interface CsvResume {
@@ -79,7 +84,7 @@ type Engine = {
  * start at `resume.offset` of the original file.
  */
 export async function openCsv(source: AsyncIterable<Uint8Array>, resume?: CsvResume): Promise<{ layout: CsvLayout; batches: AsyncGenerator<CsvRecord[]> }> {
-  const it = source[Symbol.asyncIterator]();
+  let it = source[Symbol.asyncIterator]();
   const head: Buffer[] = [];
   let size = 0;
   let ended = false;
@@ -95,17 +100,30 @@ export async function openCsv(source: AsyncIterable<Uint8Array>, resume?: CsvRes
   }
   const sample = Buffer.concat(head);
   const encoding = resume?.layout.encoding ?? detectEncoding(sample, ended);
-  const sampleText = encoding === 'windows-1252' ? fromLatin1(sample.toString('latin1')) : new TextDecoder('utf-8').decode(sample);
+  const decoding = decodingOf(encoding);
+  const latin1 = decoding === 'latin1';
+  const wide = decoding === 'utf16le';
+  if (encoding === 'utf-16be') {
+    // Fed to the parser as UTF-16LE: every chunk swapped pair by pair as it arrives (offsets unchanged).
+    const swap = swapPairs();
+    for (let i = 0; i < head.length; i++) head[i] = swap.push(head[i]!);
+    it = swapped(it, swap);
+  }
+  const sampleText = latin1
+    ? fromLatin1(sample.toString('latin1'))
+    : wide
+      ? Buffer.concat(head).toString('utf16le').replace(/^\ufeff/, '')
+      : new TextDecoder('utf-8').decode(sample);
   // Excel's `sep=;` first line names the delimiter.
   const sepLine = /^sep=(.)\r?\n/.exec(sampleText);
   const hinted = sepLine && (DELIMITERS as readonly string[]).includes(sepLine[1]!) ? (sepLine[1] as Delimiter) : undefined;
   const delimiter = resume?.layout.delimiter ?? hinted ?? detectDelimiter(sepLine ? sampleText.slice(sepLine[0].length) : sampleText);
-  const latin1 = encoding === 'windows-1252';
 
   const parser = parse({
     delimiter,
-    bom: !resume && encoding === 'utf-8-bom',
-    encoding: latin1 ? 'latin1' : 'utf8',
+    // csv-parse skips a UTF-8 or UTF-16LE byte order mark (a UTF-16BE one, once swapped, is the latter).
+    bom: !resume && (encoding === 'utf-8-bom' || wide),
+    encoding: decoding,
     relax_column_count: true,
     relax_quotes: true,
     // Explicit, so a file mixing CRLF and LF (lines appended by another editor) still splits right.
@@ -147,9 +165,16 @@ export async function openCsv(source: AsyncIterable<Uint8Array>, resume?: CsvRes
       to = bytes.length;
     }
     // The record's text ends before its line ending; a quoted value may hold more lines.
-    while (to > from && (bytes[to - 1] === 10 || bytes[to - 1] === 13)) to--;
     const here = line;
-    for (let nl = bytes.indexOf(10, from); nl >= 0 && nl < to; nl = bytes.indexOf(10, nl + 1)) line++;
+    if (wide) {
+      // Two bytes a code unit, the record starting at an even offset: only a 0x0A 0x00 pair there is a
+      // line feed (0x0A is also a byte of 上, Ċ or ਊ).
+      while (to - 2 >= from && (bytes[to - 2] === 10 || bytes[to - 2] === 13) && bytes[to - 1] === 0) to -= 2;
+      for (let p = from; p + 1 < to; p += 2) if (bytes[p] === 10 && bytes[p + 1] === 0) line++;
+    } else {
+      while (to > from && (bytes[to - 1] === 10 || bytes[to - 1] === 13)) to--;
+      for (let nl = bytes.indexOf(10, from); nl >= 0 && nl < to; nl = bytes.indexOf(10, nl + 1)) line++;
+    }
     line++;
     if (!header) {
       headerEnd = end;
@@ -161,7 +186,7 @@ export async function openCsv(source: AsyncIterable<Uint8Array>, resume?: CsvRes
     }
     // A blank line (or a row of empty cells, as spreadsheets leave at the end) is not a data row.
     if (isBlank(record)) return;
-    out.push(new Record(latin1 ? record.map(fromLatin1) : record, here, line, base + end, bytes, from, to, latin1));
+    out.push(new Record(latin1 ? record.map(fromLatin1) : record, here, line, base + end, bytes, from, to, decoding));
   };
   const feed = (buf: Buffer | undefined, end: boolean): CsvRecord[] => {
     if (buf) pieces.push(buf);
@@ -215,6 +240,21 @@ export async function openCsv(source: AsyncIterable<Uint8Array>, resume?: CsvRes
     if (last.length) yield last;
   }
   return { layout, batches: batches() };
+}
+
+/** The source's chunks byte-swapped pair by pair (UTF-16BE read as UTF-16LE), a last odd byte at the end. */
+function swapped(it: AsyncIterator<Uint8Array>, swap: ReturnType<typeof swapPairs>): AsyncIterator<Uint8Array> {
+  let finished = false;
+  return {
+    async next() {
+      if (finished) return { done: true, value: undefined };
+      const next = await it.next();
+      if (!next.done) return { done: false, value: swap.push(next.value) };
+      finished = true;
+      const rest = swap.end();
+      return rest.length ? { done: false, value: rest } : { done: true, value: undefined };
+    },
+  };
 }
 
 function isBlank(record: string[]): boolean {

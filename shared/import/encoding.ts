@@ -1,15 +1,47 @@
 /**
  * Which character encoding a CSV file uses. Spreadsheets on Windows still save "CSV" in Windows-1252;
- * everything else writes UTF-8, with or without a byte order mark. The parser reads bytes directly
- * (so checkpoints are byte offsets of the original file): UTF-8 as `utf8`, Windows-1252 as `latin1`
- * (one byte, one character) followed by `fromLatin1` for the 0x80–0x9F range where the two differ.
+ * Excel's "Unicode text" writes UTF-16 (little-endian with a BOM, tab-separated); everything else writes
+ * UTF-8, with or without a byte order mark. The parser reads bytes directly (so checkpoints are byte
+ * offsets of the original file): UTF-8 as `utf8`, Windows-1252 as `latin1` (one byte, one character)
+ * followed by `fromLatin1` for the 0x80–0x9F range where the two differ, UTF-16LE as `utf16le`, and
+ * UTF-16BE as `utf16le` after swapping each byte pair (`swapPairs`: same length, so same offsets).
  */
-export type Encoding = 'utf-8' | 'utf-8-bom' | 'windows-1252';
+export type Encoding = 'utf-8' | 'utf-8-bom' | 'windows-1252' | 'utf-16le' | 'utf-16be';
 
 const BOM = [0xef, 0xbb, 0xbf];
 
+/** Whether the encoding has two bytes a code unit (line endings, quotes and delimiters are two bytes). */
+export const isUtf16 = (e: Encoding): e is 'utf-16le' | 'utf-16be' => e === 'utf-16le' || e === 'utf-16be';
+
+/** Bytes looked at for the NUL pattern of UTF-16 without a BOM. */
+const NUL_SAMPLE = 4096;
+
+/**
+ * UTF-16 without a BOM: a CSV is mostly ASCII (emails, digits, delimiters), which UTF-16 writes as the
+ * character's byte and a NUL; text in UTF-8 or Windows-1252 has no NUL at all. So: NULs in at least a
+ * third of the odd (LE) or even (BE) positions, and none in the others.
+ */
+function utf16ByNuls(sample: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
+  const n = Math.min(sample.length, NUL_SAMPLE) & ~1;
+  if (n < 4) return undefined;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (sample[i] === 0) even++;
+    if (sample[i + 1] === 0) odd++;
+  }
+  const pairs = n / 2;
+  if (even === 0 && odd * 3 >= pairs) return 'utf-16le';
+  if (odd === 0 && even * 3 >= pairs) return 'utf-16be';
+  return undefined;
+}
+
 export function detectEncoding(sample: Uint8Array, wholeFile = false): Encoding {
   if (sample.length >= 3 && sample[0] === BOM[0] && sample[1] === BOM[1] && sample[2] === BOM[2]) return 'utf-8-bom';
+  if (sample.length >= 2 && sample[0] === 0xff && sample[1] === 0xfe) return 'utf-16le';
+  if (sample.length >= 2 && sample[0] === 0xfe && sample[1] === 0xff) return 'utf-16be';
+  const utf16 = utf16ByNuls(sample);
+  if (utf16) return utf16;
   // Valid UTF-8 is almost never produced by accident from Windows-1252 text with accents; `stream: true`
   // tolerates a character cut at the end of the sample (unless the sample is the whole file).
   try {
@@ -32,4 +64,35 @@ const HAS_C1 = /[\u0080-\u009f]/;
 /** Turns text read as latin1 into the Windows-1252 text it really is. */
 export function fromLatin1(s: string): string {
   return HAS_C1.test(s) ? s.replace(C1, (c) => CP1252_HIGH[c.charCodeAt(0)] ?? c) : s;
+}
+
+/**
+ * Swaps the bytes of each pair (UTF-16BE → UTF-16LE, which Node decodes) across chunks of any length:
+ * an odd byte at a chunk's end waits for the next chunk. Total length, hence every offset, is kept; the
+ * stream must start at an even offset of the file (the start, or a record boundary).
+ */
+export function swapPairs(): { push(chunk: Uint8Array): Buffer; end(): Buffer } {
+  let carry: number | undefined;
+  return {
+    push(chunk) {
+      const odd = carry === undefined ? 0 : 1;
+      const total = chunk.length + odd;
+      const even = total & ~1;
+      if (even === 0) {
+        if (chunk.length) carry = chunk[0];
+        return Buffer.alloc(0);
+      }
+      const out = Buffer.allocUnsafe(even);
+      if (odd) out[0] = carry!;
+      out.set(chunk.subarray(0, even - odd), odd);
+      carry = total > even ? chunk[chunk.length - 1] : undefined;
+      return out.swap16();
+    },
+    end() {
+      // A truncated file's last lone byte, passed on as is (the decoder shows it as U+FFFD).
+      const rest = carry === undefined ? Buffer.alloc(0) : Buffer.from([carry]);
+      carry = undefined;
+      return rest;
+    },
+  };
 }

@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { neutraliseFormula } from '../exports/export-format.ts';
 import type { ObjectStore } from './object-store.ts';
 
 /** One line of an import's error report: the row's first line in the file, the row as written, and why. */
@@ -12,7 +13,10 @@ export interface ErrorReportEntry {
 export async function* errorReportCsv(entries: AsyncIterable<ErrorReportEntry> | Iterable<ErrorReportEntry>): AsyncGenerator<string> {
   // UTF-8 BOM so Excel opens accented names correctly.
   yield '\ufeff' + stringify([['line', 'row', 'reason']]);
-  for await (const e of entries) yield stringify([[e.line, e.row, e.reason]]);
+  // The rejected row is the uploader's own text (and a reason may quote a value): a cell starting with
+  // `=`, `+`, `-`, `@` would run as a formula when the report is opened in a spreadsheet, so every text
+  // cell is neutralised exactly as an export's are. The line number is ours.
+  for await (const e of entries) yield stringify([[e.line, neutraliseFormula(e.row), neutraliseFormula(e.reason)]]);
 }
 
 /** Writes (or rewrites) the CSV file of an import's error report in the import bucket. */

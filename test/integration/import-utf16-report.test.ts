@@ -1,0 +1,106 @@
+import { execFileSync } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { S3Event } from 'aws-lambda';
+import { parse } from 'csv-parse/sync';
+
+/**
+ * The S3-triggered import (DynamoDB Local and s3rver, as in import-csv.test.ts) of what Excel's "Unicode
+ * text" save writes (UTF-16 with a BOM), and an error report whose rejected rows start with formulas.
+ */
+let env: Awaited<ReturnType<typeof load>>;
+
+async function load() {
+  const { handler } = await import('../../functions/imports/import-csv.handler.ts');
+  const { stores } = await import('../../shared/http/stores.ts');
+  const { s3Client } = await import('../../shared/clients.ts');
+  const { ensureTenant } = await import('../../shared/domain/tenants.ts');
+  const { neutraliseFormula } = await import('../../shared/exports/export-format.ts');
+  return { handler, stores: stores(), s3: s3Client(), ensureTenant, neutraliseFormula, bucket: process.env.IMPORT_BUCKET! };
+}
+
+beforeAll(async () => {
+  env = await load();
+});
+
+let n = 0;
+async function freshTenant() {
+  const id = `u16-${Date.now().toString(36)}-${n++}`;
+  await env.ensureTenant(env.stores.tenants, id);
+  return id;
+}
+
+async function upload(key: string, body: Buffer) {
+  const put = await env.s3.send(new PutObjectCommand({ Bucket: env.bucket, Key: key, Body: body }));
+  return {
+    Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: env.bucket }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/'), size: body.length, eTag: put.ETag!.replace(/"/g, '') } } }],
+  } as unknown as S3Event;
+}
+
+async function onlyJob(tenantId: string) {
+  const { items } = await env.stores.imports.list(tenantId, 10);
+  expect(items).toHaveLength(1);
+  return items[0]!;
+}
+
+async function readReport(key: string) {
+  const res = await env.s3.send(new GetObjectCommand({ Bucket: env.bucket, Key: key }));
+  const text = await res.Body!.transformToString();
+  expect(text.startsWith('\ufeffline,row,reason')).toBe(true);
+  return (parse(text, { bom: true }) as string[][]).slice(1);
+}
+
+const customerBy = async (tenantId: string, email: string) => {
+  const id = await env.stores.customers.findIdByEmail(tenantId, email);
+  return id ? (await env.stores.customers.getCard(tenantId, id, 0))!.customer : undefined;
+};
+
+const SAMPLE = 'email;first name;last name;city\nu16a@x.it;Jürgen;Müller;Zürich\nu16b@x.it;Zoë;Ñoño;Köln\n';
+/** The file as `iconv -t utf-16` writes it (BOM FF FE, little-endian), or big-endian with its BOM. */
+const utf16 = (text: string, order: 'le' | 'be') => {
+  const bytes = Buffer.from(text, 'utf16le');
+  return order === 'le' ? Buffer.concat([Buffer.from([0xff, 0xfe]), bytes]) : Buffer.concat([Buffer.from([0xfe, 0xff]), bytes.swap16()]);
+};
+
+describe('UTF-16 import and the error report', () => {
+  it('imports the UTF-16LE file iconv -t utf-16 writes: headers, accents, no phantom row', async () => {
+    const tenant = await freshTenant();
+    const file = execFileSync('iconv', ['-f', 'utf-8', '-t', 'utf-16'], { input: SAMPLE });
+    expect([...file.subarray(0, 4)]).toEqual([0xff, 0xfe, 0x65, 0x00]);
+    await env.handler(await upload(`imports/${tenant}/unicode.csv`, file));
+    const job = await onlyJob(tenant);
+    expect(job).toMatchObject({
+      status: 'completed',
+      counts: { rows: 2, created: 2, rejected: 0, warnings: 0 },
+      detected: { encoding: 'utf-16le', delimiter: ';', columns: { email: 'email', 'first name': 'firstName', 'last name': 'lastName', city: 'city' } },
+      reportKey: null,
+    });
+    expect(await customerBy(tenant, 'u16a@x.it')).toMatchObject({ firstName: 'Jürgen', lastName: 'Müller', city: 'Zürich' });
+    expect(await customerBy(tenant, 'u16b@x.it')).toMatchObject({ firstName: 'Zoë', lastName: 'Ñoño', city: 'Köln' });
+  });
+
+  it('imports a tab-separated UTF-16BE file and quotes its rejected row readably in the report', async () => {
+    const tenant = await freshTenant();
+    const text = 'Email\tNome\tCittà\r\nanna@x.it\tAnna\tForlì\r\nnessuno\tNiccolò\tÀrco\r\n';
+    await env.handler(await upload(`imports/${tenant}/unicode-be.txt`, utf16(text, 'be')));
+    const job = await onlyJob(tenant);
+    expect(job).toMatchObject({ status: 'completed', counts: { rows: 2, created: 1, rejected: 1 }, detected: { encoding: 'utf-16be', delimiter: '\t' } });
+    expect(await customerBy(tenant, 'anna@x.it')).toMatchObject({ firstName: 'Anna', city: 'Forlì' });
+    expect(await readReport(job.reportKey!)).toEqual([['3', 'nessuno\tNiccolò\tÀrco', expect.any(String)]]);
+  });
+
+  it('neutralises rejected rows starting with a formula in the report, as an export does', async () => {
+    const tenant = await freshTenant();
+    const hostile = [`=cmd|'/C calc'!A0`, '=HYPERLINK("http://evil")', '+1+1', '-2', '@SUM(1)'];
+    const file = ['first name,last name,email', ...hostile.map((h) => `${h},x,not-an-email`), 'Anna,Rossi,anna@x.it'].join('\n');
+    await env.handler(await upload(`imports/${tenant}/hostile.csv`, Buffer.from(file)));
+    const job = await onlyJob(tenant);
+    expect(job).toMatchObject({ status: 'completed', counts: { rows: 6, created: 1, rejected: 5 } });
+    const report = await readReport(job.reportKey!);
+    expect(report.map(([line, row]) => [line, row])).toEqual(hostile.map((h, i) => [String(i + 2), `'${h},x,not-an-email`]));
+    for (const [, row, reason] of report) {
+      expect(row).toBe(env.neutraliseFormula(row!.slice(1)));
+      expect(reason).not.toMatch(/^[=+\-@\t\r]/);
+    }
+  });
+});
