@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
-import { parse } from 'csv-parse/sync';
+import { customerBy as cardByEmail, onlyJob as jobOf, readReport as reportAt } from '../helpers/import-results.ts';
 
 /**
  * The S3-triggered import against DynamoDB Local and s3rver: the handler gets AWS-shaped events
@@ -55,24 +55,9 @@ async function exists(key: string) {
   }
 }
 
-async function onlyJob(tenantId: string) {
-  const { items } = await env.stores.imports.list(tenantId, 10);
-  expect(items).toHaveLength(1);
-  return items[0]!;
-}
-
-/** The error report, parsed: [line, row, reason] per entry after the header. */
-async function readReport(key: string) {
-  const res = await env.s3.send(new GetObjectCommand({ Bucket: env.bucket, Key: key }));
-  const text = await res.Body!.transformToString();
-  expect(text.startsWith('\ufeffline,row,reason')).toBe(true);
-  return (parse(text, { bom: true }) as string[][]).slice(1);
-}
-
-const customerBy = async (tenantId: string, email: string) => {
-  const id = await env.stores.customers.findIdByEmail(tenantId, email);
-  return id ? (await env.stores.customers.getCard(tenantId, id, 0))!.customer : undefined;
-};
+const onlyJob = (tenantId: string) => jobOf(env.stores, tenantId);
+const readReport = (key: string) => reportAt(env.s3, env.bucket, key);
+const customerBy = (tenantId: string, email: string) => cardByEmail(env.stores, tenantId, email);
 
 describe('S3-triggered import', () => {
   it('imports english_comma.csv dropped with a space in its name: counts, customers, report, source deleted', async () => {

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
-import { parse } from 'csv-parse/sync';
+import { customerBy as cardByEmail, onlyJob as jobOf, readReport as reportAt } from '../helpers/import-results.ts';
 
 /**
  * The S3-triggered import (DynamoDB Local and s3rver, as in import-csv.test.ts) of what Excel's "Unicode
@@ -37,23 +37,9 @@ async function upload(key: string, body: Buffer) {
   } as unknown as S3Event;
 }
 
-async function onlyJob(tenantId: string) {
-  const { items } = await env.stores.imports.list(tenantId, 10);
-  expect(items).toHaveLength(1);
-  return items[0]!;
-}
-
-async function readReport(key: string) {
-  const res = await env.s3.send(new GetObjectCommand({ Bucket: env.bucket, Key: key }));
-  const text = await res.Body!.transformToString();
-  expect(text.startsWith('\ufeffline,row,reason')).toBe(true);
-  return (parse(text, { bom: true }) as string[][]).slice(1);
-}
-
-const customerBy = async (tenantId: string, email: string) => {
-  const id = await env.stores.customers.findIdByEmail(tenantId, email);
-  return id ? (await env.stores.customers.getCard(tenantId, id, 0))!.customer : undefined;
-};
+const onlyJob = (tenantId: string) => jobOf(env.stores, tenantId);
+const readReport = (key: string) => reportAt(env.s3, env.bucket, key);
+const customerBy = (tenantId: string, email: string) => cardByEmail(env.stores, tenantId, email);
 
 const SAMPLE = 'email;first name;last name;city\nu16a@x.it;Jürgen;Müller;Zürich\nu16b@x.it;Zoë;Ñoño;Köln\n';
 /** The file as `iconv -t utf-16` writes it (BOM FF FE, little-endian), or big-endian with its BOM. */

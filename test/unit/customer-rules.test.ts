@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseFields, normalisePhone, normaliseEmail, fold } from '../../shared/domain/customer-rules.ts';
 import { newTenant } from '../../shared/domain/tenant.schema.ts';
-import { ValidationError } from '../../shared/domain/errors.ts';
+import { fieldErrors } from '../helpers/field-errors.ts';
 
 const tenant = newTenant('acme', 'Acme', '2026-01-01T00:00:00.000Z');
 
-function errorsOf(fn: () => unknown) {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ValidationError) return e.errors;
-    throw e;
-  }
-  throw new Error('expected a ValidationError');
-}
+const errorsOf = fieldErrors;
 
 describe('customer field rules', () => {
   it('reads a number without country code in the tenant default country (IT) and stores E.164', () => {

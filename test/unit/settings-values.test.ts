@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseWith } from '../../shared/http/problem.ts';
-import { ValidationError } from '../../shared/domain/errors.ts';
 import { CreateTagSchema, SettingsPatchSchema } from '../../shared/domain/tenant.schema.ts';
+import { fieldErrors } from '../helpers/field-errors.ts';
 
-const errors = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ValidationError) return e.errors;
-    throw e;
-  }
-  throw new Error('expected a 400');
-};
+const errors = fieldErrors;
 
 describe('values a business sets once and relies on', () => {
   it('a currency is a real ISO 4217 code, in any case', () => {

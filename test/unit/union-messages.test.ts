@@ -1,22 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseWith } from '../../shared/http/problem.ts';
-import { ValidationError } from '../../shared/domain/errors.ts';
 import { ListQuerySchema, queryToObject } from '../../shared/domain/customer-filter.schema.ts';
 import { KeywordsQuerySchema } from '../../shared/insights/baskets-api.ts';
 import { RecomputeRequestSchema } from '../../shared/insights/insights.ts';
 import { CreateImportSchema } from '../../shared/import/import-job.schema.ts';
 import { CustomerFieldsSchema } from '../../shared/domain/customer-fields.schema.ts';
+import { fieldErrors } from '../helpers/field-errors.ts';
 
 /** A field that takes one of several forms names them when a value fits none (not zod's bare "Invalid input"). */
-const errors = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ValidationError) return e.errors;
-    throw e;
-  }
-  throw new Error('expected a 400');
-};
+const errors = fieldErrors;
 
 describe('fields of several forms say what they take', () => {
   it('atRisk: true or false', () => {
