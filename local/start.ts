@@ -22,6 +22,7 @@ import { dynamoTenantStore, type TenantStore } from '../shared/store/tenant.stor
 import { ensureTenant, issueKey } from '../shared/domain/tenants.ts';
 import { loadOrCreateMasterKey, masterKeyFile } from '../shared/secrets/master-key-file.ts';
 import { hashKey, type KeyKind } from '../shared/domain/api-key.ts';
+import { DOCUMENT_CLIENT_OPTIONS } from '../shared/clients/dynamo.ts';
 
 const DEMO_TENANT = 'demo';
 
@@ -90,7 +91,7 @@ async function start() {
   mkdirSync(outboxDir, { recursive: true });
 
   const ddb = dynamoClient(dynamo.endpoint);
-  const db = DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });
+  const db = DynamoDBDocumentClient.from(ddb, DOCUMENT_CLIENT_OPTIONS);
   await createTable(ddb, LOCAL_RESOURCES.tableName);
   const s3c = s3Client(s3.endpoint);
   await createBuckets(s3c, [LOCAL_RESOURCES.importBucket, LOCAL_RESOURCES.exportBucket]);

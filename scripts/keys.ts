@@ -32,6 +32,7 @@ import { DEFAULT_FAIR_USE, isFairUseLimit, type FairUseLimit, type TrafficClass 
 import { TenantIdSchema } from '../shared/domain/tenant.schema.ts';
 import { keyDetail, KEY_SCOPES, type KeyScope } from '../shared/domain/api-key.ts';
 import { DomainError } from '../shared/domain/errors.ts';
+import { DOCUMENT_CLIENT_OPTIONS } from '../shared/clients/dynamo.ts';
 
 const USAGE = `usage: npm run keys -- create --tenant NAME [--scope all|events|read]
        npm run keys -- list [--tenant NAME]
@@ -174,7 +175,7 @@ async function revoke(store: TenantStore, audit: AuditStore, tenantId: string, k
 
 /** The table to work on: a deployed stack's, a running `npm start`'s, or DATA_DIR's files. */
 async function connect(stackOutputs: string | undefined): Promise<Target> {
-  const docClient = (client: DynamoDBClient) => DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const docClient = (client: DynamoDBClient) => DynamoDBDocumentClient.from(client, DOCUMENT_CLIENT_OPTIONS);
 
   if (stackOutputs || (process.env.TABLE_NAME && !process.env.DYNAMODB_ENDPOINT)) {
     const tableName = stackOutputs ? tableFromOutputs(stackOutputs) : process.env.TABLE_NAME!;

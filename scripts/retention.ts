@@ -23,6 +23,7 @@ import { dynamoTenantSecrets } from '../shared/store/secret.store.ts';
 import { masterKeyWrapper, secretBox, type SecretBox } from '../shared/secrets/envelope.ts';
 import { kmsKeyWrapper } from '../shared/secrets/kms-key.ts';
 import { loadOrCreateMasterKey, masterKeyFile } from '../shared/secrets/master-key-file.ts';
+import { DOCUMENT_CLIENT_OPTIONS } from '../shared/clients/dynamo.ts';
 
 const USAGE = 'usage: npm run retention [-- --now 2026-06-01T00:00:00Z]\nenv:   DATA_DIR (default .data) for the local instance; TABLE_NAME, IMPORT_BUCKET and SECRETS_KMS_KEY_ID (stack output SecretsKeyArn) without DYNAMODB_ENDPOINT for AWS';
 
@@ -57,7 +58,7 @@ async function main(argv: string[]): Promise<void> {
     secrets = secretBox(masterKeyWrapper(() => loadOrCreateMasterKey(masterKeyFile(dataDir))));
   }
   try {
-    const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    const db = DynamoDBDocumentClient.from(client, DOCUMENT_CLIENT_OPTIONS);
     const stores = { privacy: dynamoPrivacyStore(db, tableName, dynamoTenantSecrets(db, tableName, secrets)), reportFiles: errorReportFiles(s3ObjectStore(s3), importBucket) };
     const report = await runRetention(stores, now ? { now: () => now } : {});
     if (!report.tenants.length) console.log('No tenant has a retention setting (PATCH /v1/settings { "retention": { "inactiveMonths": 36 } }).');

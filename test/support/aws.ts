@@ -12,6 +12,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createBuckets, createTable, dynamoClient, LOCAL_REGION, s3Client } from '../../local/emulators.ts';
+import { DOCUMENT_CLIENT_OPTIONS } from '../../shared/clients/dynamo.ts';
 
 export interface Endpoints {
   dynamodbEndpoint: string;
@@ -46,7 +47,7 @@ export async function testTable(prefix = 'test'): Promise<TestTable> {
   const client = dynamoClient(endpoints().dynamodbEndpoint);
   const tableName = uniqueName(prefix);
   await createTable(client, tableName);
-  const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const db = DynamoDBDocumentClient.from(client, DOCUMENT_CLIENT_OPTIONS);
   return { db, client, tableName };
 }
 
