@@ -152,7 +152,11 @@ export const eventSchema = once(() =>
     KNOWN['order.completed'](),
     KNOWN['message.received'](),
     KNOWN['review.submitted'](),
-  ]),
+  ], {
+    // A missing or unknown type: name every type there is, custom ones included (zod's own message lists the
+    // known ones only, in its own words).
+    error: (iss) => (iss.code === 'invalid_union' && (iss as { note?: string }).note === 'No matching discriminator' ? `must be one of ${Object.keys(KNOWN).join(', ')}, or custom.<name>` : undefined),
+  }),
 );
 
 /**

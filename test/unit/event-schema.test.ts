@@ -54,6 +54,15 @@ describe('the events route reads a body with its own type\'s schema', () => {
     expect(results.filter((ok) => !ok).length).toBeGreaterThan(8);
   });
 
+  it('a missing or unknown type names every type there is, custom ones included', () => {
+    for (const body of [{ type: 'order.shipped' }, {}, { type: 42 }, { type: '__proto__' }]) {
+      const r = eventSchemaFor(body).safeParse(body);
+      expect(r.success ? [] : r.error.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+        ['type', 'must be one of booking.created, booking.updated, booking.cancelled, booking.no_show, booking.completed, contact_form.submitted, newsletter.subscribed, newsletter.unsubscribed, order.completed, message.received, review.submitted, or custom.<name>'],
+      ]);
+    }
+  });
+
   it('reads custom events with the custom schema', () => {
     const body = { eventId: 'c1', type: 'custom.survey', occurredAt: at, customer, data: { score: 9 } };
     expect(eventSchemaFor(body)).toBe(customEventSchema());
