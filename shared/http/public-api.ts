@@ -32,13 +32,18 @@ export type ApiHandler = middy.MiddyfiedHandler<APIGatewayProxyEventV2, APIGatew
  * zod and DynamoDB's marshaller drop it silently (they build plain objects, where it sets the prototype):
  * a 400 naming it is better than a name the business sent and never sees stored.
  */
-function protoKeyPath(value: unknown, path = ''): string | undefined {
-  if (!value || typeof value !== 'object') return undefined;
-  for (const [k, v] of Object.entries(value)) {
-    const here = path ? `${path}.${k}` : k;
-    if (k === '__proto__') return here;
-    const deeper = protoKeyPath(v, here);
-    if (deeper) return deeper;
+function protoKeyPath(value: unknown): string | undefined {
+  // An explicit stack, not recursion: a body is up to 1 MB and JSON.parse takes `[[[…` hundreds of thousands
+  // deep, which a recursive walk would answer with a stack overflow (a 500).
+  const stack: [unknown, string][] = [[value, '']];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [v, path] = next;
+    if (!v || typeof v !== 'object') continue;
+    for (const [k, child] of Object.entries(v)) {
+      const here = path ? `${path}.${k}` : k;
+      if (k === '__proto__') return here;
+      if (child && typeof child === 'object') stack.push([child, here]);
+    }
   }
   return undefined;
 }

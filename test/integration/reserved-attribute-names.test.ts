@@ -90,6 +90,16 @@ describe('attribute names that Object.prototype also has', () => {
     expect(patched.body.errors[0].path).toBe('attributes.__proto__');
   });
 
+  it('looks for __proto__ in a body nested hundreds of thousands deep without a 500', async () => {
+    const deep = '['.repeat(300_000) + ']'.repeat(300_000);
+    const res = await call('POST', '/v1/events', { key, body: `{"eventId":"deep-proto","type":"custom.x","occurredAt":"2026-05-01T10:00:00Z","customer":{"email":"deep@x.it","firstName":"__proto__"},"data":{"a":${deep}}}` });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ path: 'data', message: expect.stringContaining('nested at most') }]);
+    const hidden = await call('POST', '/v1/customers', { key, body: `{"email":"deep2@x.it","attributes":{"a":"b"},"notes":null,"x":${'['.repeat(1000)}{"__proto__":1}${']'.repeat(1000)}}` });
+    expect(hidden.status).toBe(400);
+    expect(hidden.body.errors[0].path).toBe(`x${'.0'.repeat(1000)}.__proto__`);
+  });
+
   it('refuses a mapping to attributes.__proto__ with a 400 naming the column', async () => {
     const res = await call('POST', '/v1/imports', { key, body: { mapping: { Y: 'attributes.__proto__' } } });
     expect(res.status).toBe(400);
