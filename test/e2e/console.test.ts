@@ -405,10 +405,20 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     await p.goto(api.url);
     await p.getByLabel('API key').fill(api.secretKey);
     await p.getByRole('button', { name: 'Sign in' }).click();
+    // Armed only once the page's own first load of the list is answered: the heading shows a frame before
+    // that load leaves, and a first load refused (200 s) would hold the export's first poll for 200 s of
+    // real time, before the test pauses the clock (seen on a loaded CI machine: the test timed out).
+    const firstList = p.waitForResponse((r) => new URL(r.url()).pathname === '/v1/exports' && r.request().method() === 'GET');
     await p.getByRole('navigation').getByRole('link', { name: 'Exports', exact: true }).click();
     await p.getByRole('heading', { level: 1, name: 'Exports' }).waitFor();
+    expect((await firstList).status()).toBe(200);
     armed = true;
-    await p.getByRole('button', { name: 'Start export' }).click();
+    const [started] = await Promise.all([
+      p.waitForResponse((r) => new URL(r.url()).pathname === '/v1/exports' && r.request().method() === 'POST'),
+      p.getByRole('button', { name: 'Start export' }).click(),
+    ]);
+    expect(started.status()).toBe(202);
+    await expect.poll(() => polls.length, { timeout: WAIT_TIMEOUT_MS }).toBeGreaterThanOrEqual(1);
     await wasRefused;
     // The list may have asked more than once before the first refusal arrived (each refused); what matters
     // is that nothing asks again while the wait is on.
