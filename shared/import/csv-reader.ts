@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse';
-import { detectEncoding, fromLatin1, isUtf16, swapPairs, type Encoding } from './encoding.ts';
+import { detectEncoding, fromLatin1, isUtf16, notTextReason, swapPairs, type Encoding } from './encoding.ts';
 import { DELIMITERS, detectDelimiter, type Delimiter } from './delimiter.ts';
 
 /** What the reader found out about the file; stored with the job so a continuation reads the same way. */
@@ -76,6 +76,9 @@ type Engine = {
   info: { bytes: number };
 };
 
+/** A file that is not a CSV at all (a workbook, a PDF, binary): the import ends failed, saying which. */
+export class UnreadableFileError extends Error {}
+
 /**
  * Reads a CSV from a byte stream: detects encoding and delimiter from the first 256 KB, takes the first
  * record as header, then yields the data records in batches, the records of each 8 KB of the stream
@@ -100,6 +103,8 @@ export async function openCsv(source: AsyncIterable<Uint8Array>, resume?: CsvRes
   }
   const sample = Buffer.concat(head);
   const encoding = resume?.layout.encoding ?? detectEncoding(sample, ended);
+  const notText = resume ? undefined : notTextReason(sample, encoding);
+  if (notText) throw new UnreadableFileError(notText);
   const decoding = decodingOf(encoding);
   const latin1 = decoding === 'latin1';
   const wide = decoding === 'utf16le';

@@ -36,6 +36,27 @@ function utf16ByNuls(sample: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
   return undefined;
 }
 
+/** File signatures of what people drop in an import bucket instead of a CSV, and how to say so. */
+const NOT_CSV: { magic: number[]; what: string }[] = [
+  // .xlsx, .ods and .numbers are zip archives; .xls (Excel 97–2003) is an OLE compound file.
+  { magic: [0x50, 0x4b, 0x03, 0x04], what: 'a spreadsheet workbook or zip archive (.xlsx, .ods, .zip), not a CSV: save it as "CSV UTF-8" and import that' },
+  { magic: [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], what: 'an Excel 97–2003 workbook (.xls), not a CSV: save it as "CSV UTF-8" and import that' },
+  { magic: [0x25, 0x50, 0x44, 0x46, 0x2d], what: 'a PDF document, not a CSV' },
+  { magic: [0x1f, 0x8b], what: 'a compressed (gzip) file, not a CSV: uncompress it first' },
+];
+
+/**
+ * Why the first bytes of a file are not text a CSV reader should try (a workbook, a PDF, an archive, any
+ * binary file), or undefined. Without it, a workbook renamed .csv was "imported" as hundreds of rejected
+ * rows of noise, the import reported completed. A NUL byte in a file that is not UTF-16 is binary: text in
+ * UTF-8 or Windows-1252 never holds one.
+ */
+export function notTextReason(sample: Uint8Array, encoding: Encoding): string | undefined {
+  for (const { magic, what } of NOT_CSV) if (magic.every((b, i) => sample[i] === b)) return `the file is ${what}`;
+  if (!isUtf16(encoding) && sample.subarray(0, NUL_SAMPLE).includes(0)) return 'the file is not text (it holds NUL bytes): export the list as CSV and import that';
+  return undefined;
+}
+
 export function detectEncoding(sample: Uint8Array, wholeFile = false): Encoding {
   if (sample.length >= 3 && sample[0] === BOM[0] && sample[1] === BOM[1] && sample[2] === BOM[2]) return 'utf-8-bom';
   if (sample.length >= 2 && sample[0] === 0xff && sample[1] === 0xfe) return 'utf-16le';

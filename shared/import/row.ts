@@ -1,10 +1,10 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { normaliseEmail, normalisePhone } from '../domain/customer-rules.ts';
-import { findTag } from '../domain/tenants.ts';
+import { MAX_CATALOGUE_TAGS, findTag } from '../domain/tenants.ts';
 import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
 import type { ColumnTarget, ImportField } from './columns.ts';
 import { FORMULA_START } from '../exports/export-format.ts';
-import { readAmount, readConsent, readCountry, readDate, readGender, readLanguage, splitTags } from './values.ts';
+import { readAmount, readConsent, readCountry, readDate, readGender, readLanguage, splitTags, tagNameProblem } from './values.ts';
 
 /** What one CSV row says about a customer, normalised. Only fields the row actually gives are set. */
 export interface RowFields {
@@ -77,7 +77,7 @@ function planOf(targets: ColumnTarget[]): Column[] {
  * remembered answers are dropped only if the catalogue is replaced or shrinks.
  */
 const resolvedTags = new WeakMap<string[], { size: number; byName: Map<string, string> }>();
-function catalogueTag(catalogue: string[], name: string, pending: string[]): string {
+function catalogueTag(catalogue: string[], name: string, pending: string[]): string | undefined {
   let resolved = resolvedTags.get(catalogue);
   if (!resolved || resolved.size > catalogue.length) resolvedTags.set(catalogue, (resolved = { size: catalogue.length, byName: new Map() }));
   let tag = resolved.byName.get(name);
@@ -86,7 +86,11 @@ function catalogueTag(catalogue: string[], name: string, pending: string[]): str
     // A tag new to the catalogue waits in `pending` until the row is accepted: a refused row adds no tag.
     if (!tag) {
       tag = findTag(pending, name);
-      if (!tag) pending.push((tag = name));
+      if (tag) return tag;
+      // The catalogue has the bound POST /v1/tags keeps (it lives in the tenant's item): a file with
+      // thousands of distinct tags must not grow it past that.
+      if (catalogue.length + pending.length >= MAX_CATALOGUE_TAGS) return undefined;
+      pending.push((tag = name));
       return tag;
     }
     if (resolved.byName.size < 10_000) resolved.byName.set(name, tag);
@@ -259,7 +263,17 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
       case 'tags': {
         const tags = (fields.tags ??= []);
         for (const name of tagNames(value)) {
+          const problem = tagNameProblem(name);
+          if (problem) {
+            // JSON.stringify shows a control character as \u001b, not as the character itself.
+            warn(warnings, header, i, `tag ${JSON.stringify(name.slice(0, 60))} ${problem}, left out`);
+            continue;
+          }
           const tag = catalogueTag(ctx.tags, name, newTags);
+          if (tag === undefined) {
+            warn(warnings, header, i, `the tag catalogue is full (${MAX_CATALOGUE_TAGS} tags): "${name}" left out`);
+            continue;
+          }
           if (tags.includes(tag)) continue;
           if (tags.length >= MAX_TAGS_PER_CUSTOMER) {
             warn(warnings, header, i, `more than ${MAX_TAGS_PER_CUSTOMER} tags, "${name}" left out`);

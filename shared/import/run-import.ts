@@ -3,7 +3,7 @@ import type { Customer } from '../domain/customer.schema.ts';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
 import { mapColumns } from './columns.ts';
-import { openCsv, type CsvLayout, type CsvRecord } from './csv-reader.ts';
+import { UnreadableFileError, openCsv, type CsvLayout, type CsvRecord } from './csv-reader.ts';
 import type { ImportCheckpoint, ImportCounts, ImportJob } from './import-job.ts';
 import { importUlid as ulid } from './ids.ts';
 import { mergeRow, newCustomerFromRow } from './merge.ts';
@@ -82,7 +82,14 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
   const { job, tenant, sink } = args;
   const now = () => (args.now?.() ?? new Date()).toISOString();
   const resume = job.checkpoint ? { layout: job.checkpoint.layout, offset: job.checkpoint.offset, line: job.checkpoint.line } : undefined;
-  const { layout, batches } = await openCsv(args.bytes, resume);
+  let opened: Awaited<ReturnType<typeof openCsv>>;
+  try {
+    opened = await openCsv(args.bytes, resume);
+  } catch (e) {
+    if (e instanceof UnreadableFileError) return { outcome: 'unreadable', reason: e.message };
+    throw e;
+  }
+  const { layout, batches } = opened;
   if (!layout.header.length) return { outcome: 'unreadable', reason: 'the file is empty or has no header row' };
 
   const targets = mapColumns(layout.header, job.mapping ?? {});

@@ -239,8 +239,24 @@ function readPlainAmount(v: string): number | undefined | null {
 
 /** Tags as people separate them in one cell: `,` `;` or `|`. */
 export function splitTags(raw: string): string[] {
+  // Names of any length: one too long for the catalogue is the row's to warn about, not to drop unseen.
   return raw
     .split(/[,;|]/)
     .map((t) => t.normalize('NFKC').trim().replace(/\s+/g, ' '))
-    .filter((t) => t.length > 0 && t.length <= 50);
+    .filter((t) => t.length > 0);
+}
+
+/** The longest tag name (as POST /v1/tags takes). */
+export const MAX_TAG_NAME = 50;
+
+/**
+ * Why a tag name from a file cannot join the catalogue (as POST /v1/tags would refuse it), or undefined.
+ * Whitespace controls (tab, line feed) were already read as spaces; any other control character (an escape
+ * sequence, a bell) would reach every screen that lists tags.
+ */
+export function tagNameProblem(name: string): string | undefined {
+  if (name.length > MAX_TAG_NAME) return `longer than ${MAX_TAG_NAME} characters`;
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) return 'holds a control character';
+  return undefined;
 }

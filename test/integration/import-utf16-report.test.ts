@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { customerBy as cardByEmail, onlyJob as jobOf, readReport as reportAt } from '../helpers/import-results.ts';
 
@@ -88,5 +88,31 @@ describe('UTF-16 import and the error report', () => {
       expect(row).toBe(env.neutraliseFormula(row!.slice(1)));
       expect(reason).not.toMatch(/^[=+\-@\t\r]/);
     }
+  });
+
+  it('ends an import of a workbook or other binary file renamed .csv failed, saying what the file is and what to do; the file is deleted', async () => {
+    const cases: [string, Buffer, RegExp][] = [
+      ['book.csv', Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.from('[Content_Types].xml\u0000\u0000email,name\n')]), /workbook .*save it as "CSV UTF-8"/],
+      ['old.csv', Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0x3e, 0]), /Excel 97–2003 workbook/],
+      ['blob.txt', Buffer.from('email,name\nx@y.it,A\u0000\u0001\u0002\u0000B\n'), /not text \(it holds NUL bytes\)/],
+    ];
+    for (const [name, bytes, reason] of cases) {
+      const tenant = await freshTenant();
+      const key = `imports/${tenant}/${name}`;
+      await env.handler(await upload(key, bytes));
+      expect(await onlyJob(tenant)).toMatchObject({ status: 'failed', reason: expect.stringMatching(reason), counts: { rows: 0, created: 0 } });
+      await expect(env.s3.send(new GetObjectCommand({ Bucket: env.bucket, Key: key }))).rejects.toMatchObject({ name: 'NoSuchKey' });
+    }
+  });
+
+  it('leaves out a tag holding a control character (an escape sequence), with a warning: the catalogue stays printable', async () => {
+    const tenant = await freshTenant();
+    await env.handler(await upload(`imports/${tenant}/esc.csv`, Buffer.from('email,tags\nesc@x.it,"VIP|\u001b[2J\u001b[31mRedTag\u001b]0;TITLE\u0007"\n')));
+    const job = await onlyJob(tenant);
+    expect(job).toMatchObject({ status: 'completed', counts: { rows: 1, created: 1, warnings: 2 }, newTags: [] }); // ';' splits the cell: two bad names
+    expect((await customerBy(tenant, 'esc@x.it'))?.tags).toEqual(['VIP']);
+    const catalogue = (await env.stores.tenants.getTenant(tenant))!.tags;
+    // eslint-disable-next-line no-control-regex -- control characters are what is looked for
+    expect(catalogue.filter((t) => /[\u0000-\u001f\u007f-\u009f]/.test(t))).toEqual([]);
   });
 });

@@ -167,6 +167,26 @@ describe('reading a row', () => {
     });
     expect(ctx.tags).toContain('Nuovo');
   });
+  it('leaves out, with a warning naming it, a tag name POST /v1/tags would refuse: a control character (shown escaped) or over 50 characters', () => {
+    const ctx = ctxFor(header);
+    const long = 'x'.repeat(51);
+    const r = readRow(['Anna', 'anna@x.it', '', '', '', '', `VIP|\u001b[2J\u001b[31mRed\u0007|Tab\tbed|${long}`], 2, ctx);
+    expect(r).toMatchObject({ ok: true, fields: { tags: ['VIP', 'Tab bed'] } });
+    if (!r.ok) return;
+    expect(r.warnings).toEqual([`Tag: tag "\\u001b[2J\\u001b[31mRed\\u0007" holds a control character, left out`, `Tag: tag "${long}" longer than 50 characters, left out`]);
+    // eslint-disable-next-line no-control-regex -- control characters are what is looked for
+    expect(r.warnings.join('')).not.toMatch(/[\u0000-\u0008\u000e-\u001f]/);
+    expect(ctx.tags.some((t) => t.includes('Red'))).toBe(false);
+    expect(ctx.tags).toContain('Tab bed');
+  });
+  it('adds no tag past the catalogue bound (200): the row is kept, the tag left out with a warning', async () => {
+    const { MAX_CATALOGUE_TAGS } = await import('../../shared/domain/tenants.ts');
+    const ctx = { ...ctxFor(header), tags: Array.from({ length: MAX_CATALOGUE_TAGS - 1 }, (_, i) => `T${i}`) };
+    const r = readRow(['Anna', 'anna@x.it', '', '', '', '', 'Last|One too many|t3'], 2, ctx);
+    expect(r).toMatchObject({ ok: true, fields: { tags: ['Last', 'T3'] }, warnings: [`Tag: the tag catalogue is full (${MAX_CATALOGUE_TAGS} tags): "One too many" left out`] });
+    expect(ctx.tags).toHaveLength(MAX_CATALOGUE_TAGS);
+    expect(readRow(['Bea', 'bea@x.it', '', '', '', '', 'Another'], 3, ctx)).toMatchObject({ ok: true, fields: {}, warnings: [expect.stringContaining('"Another" left out')] });
+  });
   it('rejects a row with neither a valid email nor a valid phone, saying why', () => {
     const r = readRow(['Bad', 'not-an-email', '12'], 7, ctxFor(header));
     expect(r).toEqual({ ok: false, line: 7, reason: expect.stringMatching(/needs a valid email or phone.*not-an-email.*"12"/) });
