@@ -2,7 +2,7 @@ import { ulid } from 'ulid';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { ImportStore } from './import.ports.ts';
-import { IMPORT_ID, MAX_IMPORT_BYTES, importView, newImportJob, uploadKey, type CreateImportInput } from './import-job.ts';
+import { IMPORT_ID, MAX_IMPORT_BYTES, importView, newImportJob, uploadKey, type CreateImportInput, type ImportJob } from './import-job.ts';
 
 /** Use cases behind the /v1/imports routes. Signing is a port: the S3 presigners in the handlers. */
 export interface ImportsContext {
@@ -31,14 +31,27 @@ export async function createImport(ctx: ImportsContext, input: CreateImportInput
   return { importId: job.id, uploadUrl: url, method: 'POST' as const, fields, maxBytes: MAX_IMPORT_BYTES, expiresAt: new Date(now.getTime() + UPLOAD_EXPIRY_SECONDS * 1000).toISOString() };
 }
 
+/**
+ * A pending import waits for its upload (only POST /v1/imports makes one; a file dropped in the bucket starts
+ * running at once). Once its upload link has expired, and an hour more has passed for an upload begun just
+ * before the expiry, no file can come: it reads as failed, saying why, rather than pending for ever (a
+ * console or CLI following it would wait for ever). The stored job is left as it is: a late file still runs.
+ */
+export const ABANDONED_AFTER_MS = (UPLOAD_EXPIRY_SECONDS + 3600) * 1000;
+function asSeen(job: ImportJob, now: Date): ImportJob {
+  if (job.status !== 'pending' || now.getTime() - Date.parse(job.createdAt) < ABANDONED_AFTER_MS) return job;
+  return { ...job, status: 'failed', reason: `no file was uploaded: its upload link expired ${UPLOAD_EXPIRY_SECONDS / 60} minutes after the import was created` };
+}
+
 export async function listImports(ctx: ImportsContext, limit: number, cursor?: string) {
   const page = await ctx.imports.list(ctx.tenant.id, limit, cursor);
-  return { items: page.items.map((j) => importView(j)), nextCursor: page.nextCursor };
+  const now = ctx.now?.() ?? new Date();
+  return { items: page.items.map((j) => importView(asSeen(j, now))), nextCursor: page.nextCursor };
 }
 
 /** One import; its error report as a link signed now (reports expire with the bucket's lifecycle rule). */
 export async function getImport(ctx: ImportsContext, id: string, signReport: (key: string, expiresSeconds: number) => Promise<string>) {
   const job = IMPORT_ID.test(id) ? await ctx.imports.get(ctx.tenant.id, id) : undefined;
   if (!job) throw new NotFoundError(`Import ${id}`);
-  return importView(job, job.reportKey ? await signReport(job.reportKey, REPORT_LINK_SECONDS) : undefined);
+  return importView(asSeen(job, ctx.now?.() ?? new Date()), job.reportKey ? await signReport(job.reportKey, REPORT_LINK_SECONDS) : undefined);
 }

@@ -20,6 +20,31 @@ beforeAll(async () => {
 });
 
 describe('/v1/imports', () => {
+  it('reads a pending import whose upload link expired (plus an hour) as failed, saying why; a late file still runs', async () => {
+    const { stores } = await import('../../shared/http/stores.ts');
+    const { newImportJob, uploadKey } = await import('../../shared/import/import-job.ts');
+    const { ulid } = await import('ulid');
+    const created = new Date(Date.now() - 2 * 3600_000 - 60_000);
+    const job = newImportJob(ulid(created.getTime()), tenant, created.toISOString(), { fileName: 'forgotten.csv', onDuplicate: 'merge', dryRun: false, mapping: null });
+    await stores().imports.createPending(job);
+    const seen = await call('GET', `/v1/imports/${job.id}`, { key });
+    expect(seen.body).toMatchObject({ id: job.id, status: 'failed', reason: 'no file was uploaded: its upload link expired 60 minutes after the import was created', finishedAt: null });
+    const listed = (await call('GET', '/v1/imports?limit=100', { key })).body.items.find((i: { id: string }) => i.id === job.id);
+    expect(listed).toMatchObject({ status: 'failed', reason: expect.stringContaining('no file was uploaded') });
+    // One made a minute ago is still pending.
+    const fresh = await call('POST', '/v1/imports', { key, body: { fileName: 'soon.csv' } });
+    expect((await call('GET', `/v1/imports/${fresh.body.importId}`, { key })).body).toMatchObject({ status: 'pending', reason: null });
+    // The stored job is untouched: a file that does arrive (an upload begun before the expiry) still runs.
+    const { s3Client } = await import('../../shared/clients.ts');
+    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const csv = 'email\nlate@x.it\n';
+    const put = await s3Client().send(new PutObjectCommand({ Bucket: process.env.IMPORT_BUCKET, Key: uploadKey(tenant, job.id), Body: csv }));
+    await worker({
+      Records: [{ eventName: 'ObjectCreated:Post', s3: { bucket: { name: process.env.IMPORT_BUCKET }, object: { key: uploadKey(tenant, job.id), size: csv.length, eTag: put.ETag!.replace(/"/g, '') } } }],
+    } as unknown as S3Event);
+    expect((await call('GET', `/v1/imports/${job.id}`, { key })).body).toMatchObject({ status: 'completed', counts: { created: 1 } });
+  });
+
   it('uploads through the presigned POST, imports with the stored options and links the error report', async () => {
     const created = await call('POST', '/v1/imports', { key, body: { fileName: 'clienti.csv', onDuplicate: 'merge', mapping: { Tessera: 'attributes.card' } } });
     expect(created.status).toBe(201);
