@@ -12,21 +12,28 @@ import type { Reply } from '../helpers/invoke.ts';
  */
 let env: LocalEnv;
 let call: (method: string, url: string, opts?: { key?: string; body?: unknown; headers?: Record<string, string> }) => Promise<Reply>;
+let importHandler: (e: S3Event) => Promise<void>;
+const ORIGIN = 'https://www.trattoria.example';
+/** The tenant the helpers below act on, with its keys. A test needing many stranger events (30 a minute
+ * from one address) takes a tenant of its own. */
+let TENANT: string;
 let sk: string;
 let pk: string;
-let importHandler: (e: S3Event) => Promise<void>;
-const TENANT = 'phone-trattoria';
-const ORIGIN = 'https://www.trattoria.example';
+
+async function useTenant(name: string) {
+  const { stores } = await import('../../shared/http/stores.ts');
+  const { ensureTenant, issueKey, changeTenant } = await import('../../shared/domain/tenants.ts');
+  await ensureTenant(stores().tenants, name);
+  await changeTenant(stores().tenants, name, (t) => ({ ...t, allowedOrigins: [ORIGIN] }));
+  sk = (await issueKey(stores().tenants, name, 'secret')).key;
+  pk = (await issueKey(stores().tenants, name, 'publishable')).key;
+  TENANT = name;
+}
 
 beforeAll(async () => {
   env = await useLocalEnv();
   ({ call } = await import('../helpers/invoke.ts'));
-  const { stores } = await import('../../shared/http/stores.ts');
-  const { ensureTenant, issueKey, changeTenant } = await import('../../shared/domain/tenants.ts');
-  await ensureTenant(stores().tenants, TENANT);
-  await changeTenant(stores().tenants, TENANT, (t) => ({ ...t, allowedOrigins: [ORIGIN] }));
-  sk = (await issueKey(stores().tenants, TENANT, 'secret')).key;
-  pk = (await issueKey(stores().tenants, TENANT, 'publishable')).key;
+  await useTenant('phone-trattoria');
   ({ handler: importHandler } = await import('../../functions/imports/import-csv.handler.ts'));
 });
 
@@ -82,13 +89,17 @@ async function cardsWithPhone(p: string): Promise<string[]> {
   return ids;
 }
 
-async function importCsv(csv: string) {
+/** Puts the CSV in the import bucket and runs the worker on its S3 event (`again`: the same event twice). */
+async function importCsv(csv: string, { again = false } = {}) {
   const key = `imports/${TENANT}/${uniq()}.csv`;
   const put = await env.s3.send(new PutObjectCommand({ Bucket: env.importBucket, Key: key, Body: csv }));
-  await importHandler({ Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: env.importBucket }, object: { key, size: Buffer.byteLength(csv), eTag: put.ETag!.replace(/"/g, '') } } }] } as unknown as S3Event);
+  const event = { Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: env.importBucket }, object: { key, size: Buffer.byteLength(csv), eTag: put.ETag!.replace(/"/g, '') } } }] };
+  await importHandler(event as unknown as S3Event);
+  if (again) await importHandler(event as unknown as S3Event);
   const { stores } = await import('../../shared/http/stores.ts');
   return (await stores().imports.list(TENANT, 1)).items[0]!;
 }
+const releasedEntries = async (id: string) => (await history(id)).filter((h) => h.type === 'identity.phone_released');
 
 /** A stranger posts a sign-up with their own address and the victim's phone; answers the stranger's card. */
 async function strangerClaims(p: string, email: string | null = `attaccante.${uniq()}@example.net`) {
@@ -243,5 +254,41 @@ describe('import rows and a stranger’s phone', () => {
     expect(job.counts).toMatchObject({ created: 0, updated: 1 });
     expect(await card(form.id)).toMatchObject({ email, phone: p });
     expect((await lookup(p))!.unconfirmed).toBeUndefined();
+  });
+
+  it('a repeated S3 event of the file takes nothing twice; undoing the import does not give the stranger the phone back', async () => {
+    const p = phone();
+    const stranger = await strangerClaims(p);
+    const victim = `annullata.${uniq()}@example.it`;
+    const job = await importCsv(`email,phone\n${victim},${p}\n`, { again: true });
+    expect(job.counts).toMatchObject({ rows: 1, created: 1 });
+    expect(await releasedEntries(stranger.id)).toHaveLength(1);
+    const own = await findByEmail(victim);
+
+    const undone = await call('DELETE', `/v1/imports/${job.id}`, { key: sk });
+    expect(undone.status).toBe(200);
+    expect(undone.body.undo).toMatchObject({ status: 'completed', removed: 1, restored: 0, kept: 0 });
+    expect((await call('GET', `/v1/customers/${own.id}`, { key: sk })).status).toBe(404);
+    expect(await lookup(p)).toBeUndefined();
+    expect((await card(stranger.id)).phone ?? null).toBeNull();
+    expect(await cardsWithPhone(p)).toEqual([]);
+  });
+
+  it('a window whose every row takes a phone over is committed in parts, each phone on one card', async () => {
+    await useTenant(`phone-bulk-${uniq()}`);
+    const rows = 19;
+    const phones = Array.from({ length: rows }, phone);
+    const strangers = [];
+    for (const p of phones) strangers.push(await strangerClaims(p));
+    const emails = phones.map((_, i) => `riga${i}.${uniq()}@example.it`);
+    const job = await importCsv(`email,phone\n${emails.map((e, i) => `${e},${phones[i]}`).join('\n')}\n`);
+    expect(job).toMatchObject({ status: 'completed', counts: { rows, created: rows, updated: 0, rejected: 0, warnings: 0 } });
+    for (const [i, p] of phones.entries()) {
+      const own = await findByEmail(emails[i]!);
+      expect(own.phone).toBe(p);
+      expect(await cardsWithPhone(p)).toEqual([own.id]);
+      expect((await card(strangers[i]!.id)).phone ?? null).toBeNull();
+      expect(await releasedEntries(strangers[i]!.id)).toHaveLength(1);
+    }
   });
 });
