@@ -3,6 +3,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3Event } from 'aws-lambda';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
+import { CUSTOMER_SHARDS } from '../../shared/domain/sharding.ts';
 import type { Reply } from '../helpers/invoke.ts';
 
 /**
@@ -69,7 +70,7 @@ const lookup = async (p: string) => (await env.db.send(new GetCommand({ TableNam
 /** Every card of the tenant holding this phone (the list indexes hold every card). */
 async function cardsWithPhone(p: string): Promise<string[]> {
   const ids: string[] = [];
-  for (let shard = 0; shard < 8; shard++) {
+  for (let shard = 0; shard < CUSTOMER_SHARDS; shard++) {
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await env.db.send(
