@@ -114,17 +114,21 @@ export const PHONE_RELEASED = 'identity.phone_released';
  */
 export function releasePhone(card: EventCard, at: string, stamp: string, source: string, entryId: string, by: { eventType: string } | { importId: string }) {
   const released: EventCard = { ...stampFields({ ...card, phone: null }, ['phone'], stamp, source), updatedAt: at, version: card.version + 1 };
-  const history = {
-    id: entryId,
+  return { card: released, history: phoneReleasedEntry(entryId, at, by) };
+}
+
+/** The history entry of a card whose unconfirmed phone the business gave to another card. */
+export function phoneReleasedEntry(id: string, at: string, by: { eventType: string } | { importId: string }) {
+  return {
+    id,
     type: PHONE_RELEASED,
     occurredAt: at,
     data: {
       field: 'phone',
       reason: 'only a publishable-key (website) event had given this phone; the business gave it to another customer with a different email',
       ...by,
-    },
+    } as Record<string, unknown>,
   };
-  return { card: released, history };
 }
 
 /**

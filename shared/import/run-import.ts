@@ -9,7 +9,7 @@ import { importUlid as ulid } from './ids.ts';
 import { mergeRow, newCustomerFromRow } from './merge.ts';
 import { readRow, type RowContext, type RowFields, type RowResult } from './row.ts';
 import { changedFields, type FieldChange } from './undo.ts';
-import { PHONE_RELEASED, takesPhoneOver } from '../events/merge.ts';
+import { phoneReleasedEntry, takesPhoneOver } from '../events/merge.ts';
 import { stampFields, type Provenance } from '../domain/provenance.ts';
 import { cardLimitProblems, cardLimitReason } from '../domain/card-limits.ts';
 
@@ -253,16 +253,7 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
     current.set(owner, stampFields({ ...base, phone: null } as Customer & Provenance, ['phone'], at, source));
     takenFrom.set(taker, owner);
     unconfirmed.delete(phone);
-    released.set(owner, {
-      id: ulid(),
-      type: PHONE_RELEASED,
-      occurredAt: at,
-      data: {
-        field: 'phone',
-        reason: 'only a publishable-key (website) event had given this phone; the business gave it to another customer with a different email',
-        importId: job.id,
-      },
-    });
+    released.set(owner, phoneReleasedEntry(ulid(), at, { importId: job.id }));
   };
 
   /** A row whose card would be over the limits (shared/domain/card-limits.ts) is rejected with the reason; the window goes on. */
