@@ -90,9 +90,10 @@ async function cardsWithPhone(p: string): Promise<string[]> {
   return ids;
 }
 
-/** Puts the CSV in the import bucket and runs the worker on its S3 event (`again`: the same event twice). */
-async function importCsv(csv: string, { again = false } = {}) {
-  const key = `imports/${TENANT}/${uniq()}.csv`;
+/** Puts the CSV in the import bucket and runs the worker on its S3 event (`again`: the same event twice;
+ * `dryRun`: through `POST /v1/imports { dryRun: true }`, whose upload key names the job). */
+async function importCsv(csv: string, { again = false, dryRun = false } = {}) {
+  const key = dryRun ? `imports/${TENANT}/${(await call('POST', '/v1/imports', { key: sk, body: { dryRun: true } })).body.importId}.csv` : `imports/${TENANT}/${uniq()}.csv`;
   const put = await env.s3.send(new PutObjectCommand({ Bucket: env.importBucket, Key: key, Body: csv }));
   const event = { Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: env.importBucket }, object: { key, size: Buffer.byteLength(csv), eTag: put.ETag!.replace(/"/g, '') } } }] };
   await importHandler(event as unknown as S3Event);
@@ -273,6 +274,18 @@ describe('import rows and a stranger’s phone', () => {
     expect(await lookup(p)).toBeUndefined();
     expect((await card(stranger.id)).phone ?? null).toBeNull();
     expect(await cardsWithPhone(p)).toEqual([]);
+  });
+
+  it('a dry run counts the take-over and changes nothing', async () => {
+    const p = phone();
+    const stranger = await strangerClaims(p);
+    const victim = `prova.${uniq()}@example.it`;
+    const job = await importCsv(`email,phone\n${victim},${p}\n${victim},${p}\n`, { dryRun: true });
+    expect(job).toMatchObject({ status: 'completed', dryRun: true, counts: { rows: 2, created: 1, unchanged: 1, warnings: 0 } });
+    expect(await findByEmail(victim)).toBeUndefined();
+    expect(await lookup(p)).toMatchObject({ customerId: stranger.id, unconfirmed: true });
+    expect((await card(stranger.id)).phone).toBe(p);
+    expect(await releasedEntries(stranger.id)).toEqual([]);
   });
 
   it('a window whose every row takes a phone over is committed in parts, each phone on one card', async () => {
