@@ -5,7 +5,7 @@
 import type { HistoryEntry } from '../domain/customer.schema.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
 import type { EventAnswer } from './event.schema.ts';
-import type { EventCard, IdentityOwners, SubjectState } from './merge.ts';
+import type { EventCard, SubjectState } from './merge.ts';
 import type { MonthDeltas, PurchaseChange } from '../insights/flows.ts';
 import type { CustomerTextRecord } from '../insights/texts.ts';
 
@@ -24,14 +24,6 @@ export interface EventWrite {
   previousVersion: number | null;
   /** Identity lookups to create (new customer, or an identity filled in). */
   lookups: { email?: string; phone?: string };
-  /** The phone lookup created is a stranger's claim (a publishable-key event made the card). */
-  phoneUnconfirmed?: boolean;
-  /** `lookups.phone` is taken over from this card, which must still hold it unconfirmed (and is `release`d). */
-  takePhoneFrom?: string;
-  /** The card's own phone lookup becomes confirmed (the business named its email with it). */
-  confirmPhone?: string;
-  /** The card that loses its unconfirmed phone to this one: its new state and the history entry saying why. */
-  release?: { card: EventCard; previousVersion: number; history: { id: string; type: string; occurredAt: string; data: Record<string, unknown> } };
   /** Suppression hashes that must still be absent when the write commits (an erasure racing the event). */
   suppressionGuards?: string[];
   history: HistoryItem;
@@ -52,8 +44,8 @@ export type EventWriteResult = 'ok' | 'duplicate' | 'stale' | 'identity' | 'supp
 
 export interface EventStore {
   getReceipt(tenantId: string, eventId: string): Promise<EventAnswer | undefined>;
-  /** Who owns an email and a phone, and whether the phone's hold is unconfirmed (strongly consistent; both lookups in parallel). */
-  findOwners(tenantId: string, ids: { email?: string; phone?: string }): Promise<IdentityOwners>;
+  /** Who owns an email and a phone (strongly consistent; both lookups in parallel). */
+  findOwners(tenantId: string, ids: { email?: string; phone?: string }): Promise<{ email?: string; phone?: string }>;
   /** The card and, when the event is about one, the booking's or order's state item. */
   loadCustomer(tenantId: string, customerId: string, subject?: { kind: 'booking' | 'order'; id: string }): Promise<{ card?: EventCard; subject?: SubjectState }>;
   write(tenantId: string, w: EventWrite): Promise<EventWriteResult>;

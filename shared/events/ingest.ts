@@ -11,19 +11,15 @@ import type { EventStore, EventWrite } from './event.ports.ts';
 import { PUBLISHABLE_EVENT_TYPES, type EventAnswer, type EventInput } from './event.schema.ts';
 import {
   applyContribution,
-  confirmsPhone,
   consentIntent,
   decideConsent,
   fillIdentity,
   isBookingEvent,
-  mayTakePhoneOver,
   mergeFields,
   nextBooking,
   nextOrder,
-  releasePhone,
   stampOf,
   subjectOf,
-  takesPhoneOver,
   targetOf,
   type BookingState,
   type EventCard,
@@ -191,18 +187,7 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     const owners = await ctx.events.findOwners(tenant.id, ids);
     // Email first: with an email of one customer and a phone of another, the email's customer gets the event.
     // A publishable key with an email binds only to that email's card (merge.ts `targetOf`).
-    // The business's word wins over a stranger's: a phone only a publishable-key event claimed, held by a card
-    // with another email, goes with this event's email rather than pulling the event onto that card (merge.ts).
-    let holder: EventCard | undefined;
-    if (mayTakePhoneOver(ids, owners, publishable)) {
-      holder = (await ctx.events.loadCustomer(tenant.id, owners.phone!)).card;
-      if (!holder) {
-        await pause(round);
-        continue;
-      }
-      if (!takesPhoneOver(ids, owners, holder.email, publishable)) holder = undefined;
-    }
-    const targetId = holder ? owners.email : targetOf(ids, owners, publishable);
+    const targetId = targetOf(ids, owners, publishable);
     const loaded = targetId ? await ctx.events.loadCustomer(tenant.id, targetId, subject) : {};
     const existing = loaded.card;
     if (targetId && !existing) {
@@ -210,12 +195,10 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
       await pause(round);
       continue;
     }
-    // The email's card has a phone of its own: the event's phone stays where it is (a conflict, as before).
-    if (existing?.phone) holder = undefined;
 
     const base = existing ?? blankCard(ulid(), occurredAt, at);
     // A publishable key adds no email or phone to a card that exists: a stranger's address must not join it.
-    const identity = fillIdentity(base, ids, holder ? { ...owners, phone: undefined } : owners, input.eventId, at, stamp, source, publishable && !!existing);
+    const identity = fillIdentity(base, ids, owners, input.eventId, at, stamp, source, publishable && !!existing);
     let card = mergeFields(identity.card, fields, stamp, source, publishable);
     if (occurredAt < card.firstContactAt) card.firstContactAt = occurredAt;
     if (occurredAt > card.lastContactAt) card.lastContactAt = occurredAt;
@@ -269,12 +252,6 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
       card,
       previousVersion: existing ? existing.version : null,
       lookups: identity.lookups,
-      // A card a stranger's event creates holds its phone unconfirmed until the business names it (merge.ts).
-      ...(publishable && identity.lookups.phone ? { phoneUnconfirmed: true } : {}),
-      ...(holder && identity.lookups.phone
-        ? { takePhoneFrom: holder.id, release: { ...releasePhone(holder, at, stamp, source, ulid(), { eventType: input.type }), previousVersion: holder.version } }
-        : {}),
-      ...(existing && confirmsPhone(ids, owners, card, publishable) ? { confirmPhone: ids.phone } : {}),
       suppressionGuards: Object.keys(identity.lookups).length ? guards : [],
       history: {
         id: ulid(),

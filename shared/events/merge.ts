@@ -68,69 +68,6 @@ export function targetOf(ids: { email?: string; phone?: string }, owners: { emai
   return owners.email ?? owners.phone;
 }
 
-/** Who holds an event's email and phone; `phoneUnconfirmed`: the phone's lookup is a stranger's claim
- * (only a publishable-key event put it there; `identityEntity` in shared/store/entities.ts). */
-export interface IdentityOwners {
-  email?: string;
-  phone?: string;
-  phoneUnconfirmed?: boolean;
-}
-
-/**
- * Whether the business's word takes an event's (or import row's) phone over from the card holding it: a
- * stranger can post a sign-up with their own address and a real person's phone before the business knows
- * that person; matched by phone, the person's bookings would then join a card whose email is the
- * stranger's. So a secret-key event or import row that gives an email AND a phone, where the phone is held
- * unconfirmed by a card with a different email, does not join that card: it goes to its email's card (or a
- * new one), which takes the phone. A holding card without an email, or with this email, matches as before
- * (a "call me back" form, then the business adds the person). A publishable key never moves identities.
- * The caller also keeps the phone where it is when the email's card already has a phone of its own.
- */
-export function takesPhoneOver(ids: { email?: string; phone?: string }, owners: IdentityOwners, holderEmail: string | null | undefined, publishable: boolean): boolean {
-  return mayTakePhoneOver(ids, owners, publishable) && !!holderEmail && holderEmail !== ids.email;
-}
-
-/** What `takesPhoneOver` decides before the holding card is read (most events stop here: no extra read). */
-export function mayTakePhoneOver(ids: { email?: string; phone?: string }, owners: IdentityOwners, publishable: boolean): boolean {
-  return !publishable && !!ids.email && !!ids.phone && !!owners.phone && !!owners.phoneUnconfirmed && owners.phone !== owners.email;
-}
-
-/**
- * Whether a secret-key write confirms the phone its card holds unconfirmed: the business named this card's
- * email together with its phone. A phone alone confirms nothing (it only says what the stranger said), so a
- * later event with the person's own email can still take it over.
- */
-export function confirmsPhone(ids: { email?: string; phone?: string }, owners: IdentityOwners, card: { id: string; email: string | null; phone: string | null }, publishable: boolean): boolean {
-  if (publishable || !ids.email || !ids.phone || !owners.phoneUnconfirmed) return false;
-  return owners.phone === card.id && card.phone === ids.phone && card.email === ids.email;
-}
-
-/** The history entry type on a card whose unconfirmed phone the business gave to another card. */
-export const PHONE_RELEASED = 'identity.phone_released';
-
-/**
- * The holding card after the business took its phone over: no phone, and a history entry saying why. The
- * entry quotes neither the phone nor the other card (erasing that person must leave nothing of them here).
- */
-export function releasePhone(card: EventCard, at: string, stamp: string, source: string, entryId: string, by: { eventType: string } | { importId: string }) {
-  const released: EventCard = { ...stampFields({ ...card, phone: null }, ['phone'], stamp, source), updatedAt: at, version: card.version + 1 };
-  return { card: released, history: phoneReleasedEntry(entryId, at, by) };
-}
-
-/** The history entry of a card whose unconfirmed phone the business gave to another card. */
-export function phoneReleasedEntry(id: string, at: string, by: { eventType: string } | { importId: string }) {
-  return {
-    id,
-    type: PHONE_RELEASED,
-    occurredAt: at,
-    data: {
-      field: 'phone',
-      reason: 'only a publishable-key (website) event had given this phone; the business gave it to another customer with a different email',
-      ...by,
-    } as Record<string, unknown>,
-  };
-}
-
 /**
  * Email and phone are filled when the card has none; a different value never replaces the card's own
  * (an anonymous website form must not re-point a person's identity). Answers the lookups to create.

@@ -9,8 +9,6 @@ import { importUlid as ulid } from './ids.ts';
 import { mergeRow, newCustomerFromRow } from './merge.ts';
 import { readRow, type RowContext, type RowFields, type RowResult } from './row.ts';
 import { changedFields, type FieldChange } from './undo.ts';
-import { phoneReleasedEntry, takesPhoneOver } from '../events/merge.ts';
-import { stampFields, type Provenance } from '../domain/provenance.ts';
 import { cardLimitProblems, cardLimitReason } from '../domain/card-limits.ts';
 
 /** One line of the error report: the row's first line in the file, the row as written, and why. */
@@ -22,14 +20,9 @@ export interface ReportEntry {
 
 /** Everything one window of rows changes, committed atomically with the job's checkpoint. */
 export interface ImportWindow {
-  /** `takePhoneFrom`: the card's phone is taken over from that card, which must still hold it unconfirmed. */
-  creates: { customer: Customer; consent?: ConsentLedgerEntry; takePhoneFrom?: string }[];
-  /** `changes`: per field the import changed, the value before and after (what its undo restores; a phone
-   * taken away is not among them: undo never gives a stranger back a phone the business gave another card).
-   * `released`: the history entry of a card whose unconfirmed phone a row took over. */
-  updates: { next: Customer; prev: Customer; consent?: ConsentLedgerEntry; changes: FieldChange[]; takePhoneFrom?: string; released?: ReleaseEntry }[];
-  /** Phones the file names with the email of the card that holds them unconfirmed: now the business's word. */
-  confirms?: { customerId: string; phone: string }[];
+  creates: { customer: Customer; consent?: ConsentLedgerEntry }[];
+  /** `changes`: per field the import changed, the value before and after (what its undo restores). */
+  updates: { next: Customer; prev: Customer; consent?: ConsentLedgerEntry; changes: FieldChange[] }[];
   report: ReportEntry[];
   /** The checkpoint the job must still be at (another run moved it: this one lost the job). */
   from: ImportCheckpoint | null;
@@ -40,29 +33,14 @@ export interface ImportWindow {
   dryRun?: boolean;
 }
 
-/** The history entry of a card that lost a stranger-claimed phone to a row (shared/events/merge.ts). */
-export interface ReleaseEntry {
-  id: string;
-  type: string;
-  occurredAt: string;
-  data: Record<string, unknown>;
-}
-
 /** The data access an import needs; DynamoDB in shared/store/import.store.ts, a null sink in the benchmark. */
 export interface ImportSink {
   /** Cards of the customers holding these emails and phones (identity lookups, then cards). With `dryRunOf`,
-   * what that dry run's earlier windows would have written counts as written. `unconfirmedPhones`: the
-   * phones among them held only on a publishable-key event's word. */
-  match(
-    tenantId: string,
-    emails: string[],
-    phones: string[],
-    dryRunOf?: string,
-  ): Promise<{ byEmail: Map<string, Customer>; byPhone: Map<string, Customer>; unconfirmedPhones?: Set<string> }>;
+   * what that dry run's earlier windows would have written counts as written. */
+  match(tenantId: string, emails: string[], phones: string[], dryRunOf?: string): Promise<{ byEmail: Map<string, Customer>; byPhone: Map<string, Customer> }>;
   /** Writes the window and moves the checkpoint, all or nothing. `conflict`: a customer changed meanwhile
-   * (match again); `lost`: the job's checkpoint is no longer `from` (another run owns it); `too-large`: the
-   * window needs more items than one transaction holds (commit fewer rows). */
-  commit(tenantId: string, importId: string, token: string, window: ImportWindow): Promise<'ok' | 'conflict' | 'lost' | 'too-large'>;
+   * (match again); `lost`: the job's checkpoint is no longer `from` (another run owns it). */
+  commit(tenantId: string, importId: string, token: string, window: ImportWindow): Promise<'ok' | 'conflict' | 'lost'>;
   /** Adds tags to the tenant's catalogue (idempotent). */
   addTags(tenantId: string, names: string[]): Promise<void>;
   /** Which of these emails and phones belong to erased persons (privacy); rows of new persons with one are rejected. */
@@ -122,40 +100,28 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
   let newTags = [...job.newTags];
   let window: { result: RowResult; rec: CsvRecord }[] = [];
 
-  /** Commits the first `size` rows of the window; false when they need more than one transaction. */
-  const commitRows = async (size: number): Promise<boolean> => {
-    const rows = window.slice(0, size);
-    const last = rows[rows.length - 1]!.rec;
+  const flush = async () => {
+    if (!window.length) return;
+    const last = window[window.length - 1]!.rec;
     // A continuation needs a record boundary and the line of the record that starts there.
     const to: ImportCheckpoint = { offset: last.end, line: last.nextLine, layout };
     const added = catalogue.slice(tenant.tags.length + newTags.length).filter((t) => !newTags.includes(t));
     if (added.length && !job.dryRun) await sink.addTags(tenant.id, added);
     const tagsAfter = [...newTags, ...added];
     for (let attempt = 1; ; attempt++) {
-      const { creates, updates, report, delta, confirms } = await planWindow(rows, job, tenant.id, sink, now());
-      const w: ImportWindow = { creates, updates, report, confirms, from: checkpoint, to, counts: addCounts(counts, delta), newTags: tagsAfter, dryRun: job.dryRun };
+      const { creates, updates, report, delta } = await planWindow(window, job, tenant.id, sink, now());
+      const w: ImportWindow = { creates, updates, report, from: checkpoint, to, counts: addCounts(counts, delta), newTags: tagsAfter, dryRun: job.dryRun };
       const result = await sink.commit(tenant.id, job.id, args.token, w);
       if (result === 'lost') throw new LostJob();
-      if (result === 'too-large') return false;
       if (result === 'ok') {
         counts = w.counts;
         checkpoint = to;
         newTags = tagsAfter;
-        window = window.slice(size);
-        return true;
+        window = [];
+        return;
       }
-      if (attempt >= 8) throw new Error(`import ${job.id}: window at line ${rows[0]!.rec.line} kept conflicting with concurrent changes`);
+      if (attempt >= 8) throw new Error(`import ${job.id}: window at line ${window[0]!.rec.line} kept conflicting with concurrent changes`);
       await pause(attempt);
-    }
-  };
-  const flush = async () => {
-    // A window whose rows take phones over or confirm them writes more items than 19 plain rows: it is
-    // committed in smaller parts (each with its own checkpoint) until each fits in one transaction.
-    let size = window.length;
-    while (window.length) {
-      if (await commitRows(Math.min(size, window.length))) size = window.length;
-      else if (size > 1) size = Math.ceil(size / 2);
-      else throw new Error(`import ${job.id}: the row at line ${window[0]!.rec.line} needs more than one transaction`);
     }
   };
 
@@ -190,7 +156,7 @@ export const addCounts = (a: ImportCounts, b: ImportCounts): ImportCounts => ({
   warnings: a.warnings + b.warnings,
 });
 
-const NO_CUSTOMERS = { byEmail: new Map<string, Customer>(), byPhone: new Map<string, Customer>(), unconfirmedPhones: undefined };
+const NO_CUSTOMERS = { byEmail: new Map<string, Customer>(), byPhone: new Map<string, Customer>() };
 const NOT_SUPPRESSED = { emails: new Set<string>(), phones: new Set<string>() };
 
 /** The row as quoted in the report: as written, cut when very long. */
@@ -224,8 +190,7 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
     if (result.fields.email) emails.add(result.fields.email);
     if (result.fields.phone) phones.add(result.fields.phone);
   }
-  const { byEmail, byPhone, unconfirmedPhones } = emails.size || phones.size ? await sink.match(tenantId, [...emails], [...phones], job.dryRun ? job.id : undefined) : NO_CUSTOMERS;
-  const unconfirmed = new Set(unconfirmedPhones ?? []);
+  const { byEmail, byPhone } = emails.size || phones.size ? await sink.match(tenantId, [...emails], [...phones], job.dryRun ? job.id : undefined) : NO_CUSTOMERS;
   // Every identity of the window, matched or not: a row naming an erased email or phone is refused whole,
   // even when its other identity matches a customer (the erased one would join that card otherwise).
   const suppressed = sink.suppressed && (emails.size || phones.size) ? await sink.suppressed(tenantId, [...emails], [...phones]) : NOT_SUPPRESSED;
@@ -244,24 +209,6 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
   // not found by the match (its id is new).
   const current = new Map<string, Customer>();
   const source = `import:${job.id}`;
-  /** Cards that took a phone over, by the card it was taken from; and the released cards' history entries. */
-  const takenFrom = new Map<string, string>();
-  const released = new Map<string, ReleaseEntry>();
-  /** Phones held unconfirmed that a row confirmed, with their card. */
-  const confirms = new Map<string, string>();
-
-  /** Whether this row takes its phone over from `owner` (a stored card holding it unconfirmed; merge.ts). */
-  const mayTake = (f: RowFields, owner: string, ownerEmail: string | null) =>
-    !released.has(owner) && stored.has(owner) && takesPhoneOver({ email: f.email, phone: f.phone }, { phone: owner, phoneUnconfirmed: unconfirmed.has(f.phone!) }, ownerEmail, false);
-
-  /** `owner` loses the phone to `taker`, with a history entry saying why (its card is written with the window). */
-  const release = (owner: string, taker: string, phone: string) => {
-    const base = current.get(owner) ?? stored.get(owner)!;
-    current.set(owner, stampFields({ ...base, phone: null } as Customer & Provenance, ['phone'], at, source));
-    takenFrom.set(taker, owner);
-    unconfirmed.delete(phone);
-    released.set(owner, phoneReleasedEntry(ulid(), at, { importId: job.id }));
-  };
 
   /** A row whose card would be over the limits (shared/domain/card-limits.ts) is rejected with the reason; the window goes on. */
   const refusedAsTooBig = (card: Customer, line: number, raw: string): boolean => {
@@ -286,28 +233,18 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
     }
     let moreWarnings: string[] | undefined;
     let id = f.email ? idByEmail.get(f.email) : undefined;
-    let takeFrom: string | undefined;
     if (!id && f.phone) {
       const owner = idByPhone.get(f.phone);
       const ownerEmail = owner && (current.get(owner) ?? stored.get(owner)!).email;
-      // The phone is someone else's when that customer has another email: a new customer, without the phone,
-      // unless only a stranger (publishable key) gave it to them: then the file's word wins and takes it.
+      // The phone is someone else's when that customer has another email: a new customer, without the phone.
       if (owner && f.email && ownerEmail && ownerEmail !== f.email) {
-        if (mayTake(f, owner, ownerEmail)) takeFrom = owner;
-        else {
-          (moreWarnings ??= []).push(`phone ${f.phone} belongs to another customer (${owner}), left out`);
-          f = withoutPhone(f);
-        }
+        (moreWarnings ??= []).push(`phone ${f.phone} belongs to another customer (${owner}), left out`);
+        f = withoutPhone(f);
       } else id = owner;
     }
     if (id && f.phone && idByPhone.has(f.phone) && idByPhone.get(f.phone) !== id) {
-      const owner = idByPhone.get(f.phone)!;
-      const card = current.get(id) ?? stored.get(id)!;
-      if (!card.phone && mayTake(f, owner, (current.get(owner) ?? stored.get(owner)!).email)) takeFrom = owner;
-      else {
-        (moreWarnings ??= []).push(`phone ${f.phone} belongs to another customer (${owner}), left out`);
-        f = withoutPhone(f);
-      }
+      (moreWarnings ??= []).push(`phone ${f.phone} belongs to another customer (${idByPhone.get(f.phone)}), left out`);
+      f = withoutPhone(f);
     }
     const warnings = moreWarnings ? [...result.warnings, ...moreWarnings] : result.warnings;
     if (warnings.length) {
@@ -322,17 +259,11 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
       current.set(c.id, c);
       if (c.email) idByEmail.set(c.email, c.id);
       if (c.phone) idByPhone.set(c.phone, c.id);
-      if (takeFrom) release(takeFrom, c.id, f.phone!);
       delta.created++;
       continue;
     }
     const before = current.get(id) ?? stored.get(id)!;
     const next = mergeRow(before, f, job.onDuplicate, at, source);
-    // The file names this card's email with the phone it holds on a stranger's word: now the business's word.
-    if (f.email && f.phone && unconfirmed.has(f.phone) && idByPhone.get(f.phone) === id && next.email === f.email && next.phone === f.phone) {
-      confirms.set(f.phone, id);
-      unconfirmed.delete(f.phone);
-    }
     if (next === before) {
       delta.unchanged++;
       continue;
@@ -341,7 +272,6 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
     current.set(id, next);
     if (next.email) idByEmail.set(next.email, id);
     if (next.phone) idByPhone.set(next.phone, id);
-    if (takeFrom && next.phone === f.phone) release(takeFrom, id, f.phone!);
     delta.updated++;
   }
 
@@ -349,22 +279,10 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
   const updates: ImportWindow['updates'] = [];
   for (const c of current.values()) {
     const prev = stored.get(c.id);
-    const take = takenFrom.get(c.id);
-    if (!prev) creates.push({ customer: c, consent: ledgerEntry(c, undefined, job.id, at), ...(take ? { takePhoneFrom: take } : {}) });
+    if (!prev) creates.push({ customer: c, consent: ledgerEntry(c, undefined, job.id, at) });
     else {
-      const entry = released.get(c.id);
-      // Undo never gives the phone back: it is the person's now, on the business's word.
-      const changes = changedFields(prev, c).filter((ch) => !(entry && ch.field === 'phone'));
-      updates.push({
-        prev,
-        next: { ...c, version: prev.version + 1, updatedAt: at },
-        consent: ledgerEntry(c, prev, job.id, at),
-        changes,
-        ...(take ? { takePhoneFrom: take } : {}),
-        ...(entry ? { released: entry } : {}),
-      });
+      updates.push({ prev, next: { ...c, version: prev.version + 1, updatedAt: at }, consent: ledgerEntry(c, prev, job.id, at), changes: changedFields(prev, c) });
     }
   }
-  const confirmed = [...confirms].filter(([phone, customerId]) => (current.get(customerId) ?? stored.get(customerId))?.phone === phone);
-  return { creates, updates, report, delta, confirms: confirmed.map(([phone, customerId]) => ({ customerId, phone })) };
+  return { creates, updates, report, delta };
 }

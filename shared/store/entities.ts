@@ -65,21 +65,9 @@ export const cardEntity = {
 
 // ---- items in the customer partition and the identity lookups ----
 
-/**
- * An identity lookup. `unconfirmed: true` (phone lookups only) marks a phone claimed by a publishable-key
- * event alone: a stranger's word, which the business's own word (a secret-key event, an import row) may
- * take over for another card (docs/api.md, "A phone claimed by a stranger"). Absent means confirmed.
- */
 export const identityEntity = {
   key: (tenantId: string, field: IdentityField, value: string): TableKey => (field === 'email' ? keys.emailLookup(tenantId, value) : keys.phoneLookup(tenantId, value)),
-  item: (tenantId: string, field: IdentityField, value: string, customerId: string, unconfirmed = false): Item => ({
-    ...identityEntity.key(tenantId, field, value),
-    entity: `${field}Lookup`,
-    customerId,
-    ...(unconfirmed ? { unconfirmed: true } : {}),
-  }),
-  /** Whether a lookup item read from the table holds its identity unconfirmed. */
-  isUnconfirmed: (item: Item | undefined): boolean => item?.unconfirmed === true,
+  item: (tenantId: string, field: IdentityField, value: string, customerId: string): Item => ({ ...identityEntity.key(tenantId, field, value), entity: `${field}Lookup`, customerId }),
 };
 
 export const consentEntity = {
@@ -107,13 +95,6 @@ export interface CardWrite {
   addLookups?: { email?: string | null; phone?: string | null };
   /** Identity lookups to remove, each on the condition that it still points at this card. */
   removeLookups?: { email?: string | null; phone?: string | null };
-  /** The phone lookup added is unconfirmed (a publishable-key event created the card). */
-  phoneUnconfirmed?: boolean;
-  /** The card's phone, held unconfirmed by card `from`, taken over: the lookup is re-pointed at this card
-   * (confirmed) on the condition that `from` still holds it unconfirmed. `from`'s card write is the caller's. */
-  takePhone?: { value: string; from: string };
-  /** The card's own phone lookup becomes confirmed, on the condition that it still points at this card. */
-  confirmPhone?: string | null;
   /** A consent ledger entry written with the card. */
   consent?: ConsentLedgerEntry;
 }
@@ -122,8 +103,8 @@ export interface CardWrite {
 export type CardCheck = 'card' | IdentityField | null;
 
 /**
- * The transaction items of one card write, in a fixed order (card, lookups removed, lookups added, phone
- * taken over or confirmed, ledger entry), each with what its condition protects. Callers add their own items (history, receipts, undo
+ * The transaction items of one card write, in a fixed order (card, lookups removed, lookups added, ledger
+ * entry), each with what its condition protects. Callers add their own items (history, receipts, undo
  * records) and send one TransactWriteItems.
  */
 export function cardWriteItems(TableName: string, tenantId: string, w: CardWrite): { items: object[]; checks: CardCheck[] } {
@@ -145,38 +126,10 @@ export function cardWriteItems(TableName: string, tenantId: string, w: CardWrite
   for (const field of ['email', 'phone'] as const) {
     const value = w.addLookups?.[field];
     if (!value) continue;
-    const unconfirmed = field === 'phone' && !!w.phoneUnconfirmed;
-    add({ Put: { TableName, Item: identityEntity.item(tenantId, field, value, w.card.id, unconfirmed), ConditionExpression: 'attribute_not_exists(pk)' } }, field);
+    add({ Put: { TableName, Item: identityEntity.item(tenantId, field, value, w.card.id), ConditionExpression: 'attribute_not_exists(pk)' } }, field);
   }
-  if (w.takePhone) {
-    add(
-      {
-        Put: {
-          TableName,
-          Item: identityEntity.item(tenantId, 'phone', w.takePhone.value, w.card.id),
-          ConditionExpression: 'customerId = :from AND unconfirmed = :t',
-          ExpressionAttributeValues: { ':from': w.takePhone.from, ':t': true },
-        },
-      },
-      'phone',
-    );
-  }
-  if (w.confirmPhone) add(phoneConfirmItem(TableName, tenantId, w.card.id, w.confirmPhone), 'phone');
   if (w.consent) add({ Put: { TableName, Item: consentEntity.item(tenantId, w.card.id, w.consent) } }, null);
   return { items, checks };
-}
-
-/** Confirms a phone its card holds unconfirmed, on the condition that the lookup still points at that card. */
-export function phoneConfirmItem(TableName: string, tenantId: string, customerId: string, phone: string): object {
-  return {
-    Update: {
-      TableName,
-      Key: identityEntity.key(tenantId, 'phone', phone),
-      UpdateExpression: 'REMOVE unconfirmed',
-      ConditionExpression: 'customerId = :id',
-      ExpressionAttributeValues: { ':id': customerId },
-    },
-  };
 }
 
 // ---- insights (issue 13): the purchase collection, monthly counters, and the card's insights update ----

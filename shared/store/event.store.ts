@@ -4,7 +4,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { EventAnswer } from '../events/event.schema.ts';
 import type { EventCard, SubjectState } from '../events/merge.ts';
 
-import { cardEntity, cardWriteItems, historyEntity, identityEntity, monthCounterUpdate, purchaseEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
+import { cardEntity, cardWriteItems, historyEntity, monthCounterUpdate, purchaseEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
 import { decodeCursor, encodeCursor, skPosition } from './cursor.ts';
 import { HISTORY_PREFIX, eventKeys, keys, privacyKeys } from './keys.ts';
 import { withConflictRetry } from './retry.ts';
@@ -30,11 +30,7 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
         ids.email ? get(keys.emailLookup(tenantId, ids.email)) : undefined,
         ids.phone ? get(keys.phoneLookup(tenantId, ids.phone)) : undefined,
       ]);
-      return {
-        email: email?.customerId as string | undefined,
-        phone: phone?.customerId as string | undefined,
-        ...(identityEntity.isUnconfirmed(phone) ? { phoneUnconfirmed: true } : {}),
-      };
+      return { email: email?.customerId as string | undefined, phone: phone?.customerId as string | undefined };
     },
 
     async loadCustomer(tenantId, customerId, subject) {
@@ -49,26 +45,10 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
     async write(tenantId, w) {
       const c = w.card;
       // The card, its new identity lookups and the consent entry: the one card write every writer uses.
-      // A phone taken over is not created but re-pointed (on the condition that its holder still holds it unconfirmed).
-      const taken = w.takePhoneFrom && w.lookups.phone ? { value: w.lookups.phone, from: w.takePhoneFrom } : undefined;
-      const card = cardWriteItems(TableName, tenantId, {
-        card: c,
-        expectedVersion: w.previousVersion,
-        addLookups: taken ? { ...w.lookups, phone: undefined } : w.lookups,
-        phoneUnconfirmed: w.phoneUnconfirmed,
-        takePhone: taken,
-        confirmPhone: w.confirmPhone,
-        consent: w.consent,
-      });
+      const card = cardWriteItems(TableName, tenantId, { card: c, expectedVersion: w.previousVersion, addLookups: w.lookups, consent: w.consent });
       const items: object[] = [...card.items];
       const checks: ('card' | 'identity' | 'receipt' | 'suppressed' | null)[] = card.checks.map((k) => (k === 'card' ? 'card' : k ? 'identity' : null));
       const add = (item: object, check: (typeof checks)[number]) => (items.push(item), checks.push(check));
-      if (w.release) {
-        // The card losing the phone, at the version it was read at (a change meanwhile: read again and redo).
-        const released = cardWriteItems(TableName, tenantId, { card: w.release.card, expectedVersion: w.release.previousVersion });
-        released.items.forEach((item, i) => add(item, released.checks[i] === 'card' ? 'card' : null));
-        add({ Put: { TableName, Item: historyEntity.item(tenantId, w.release.card.id, w.release.history) } }, null);
-      }
 
       for (const hash of w.suppressionGuards ?? []) {
         add({ ConditionCheck: { TableName, Key: privacyKeys.suppression(tenantId, hash), ConditionExpression: 'attribute_not_exists(pk)' } }, 'suppressed');

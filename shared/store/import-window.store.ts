@@ -5,7 +5,7 @@ import { LEASE_MS, UNDO_DAYS } from '../import/import-job.ts';
 import { type FieldChange } from '../import/undo.ts';
 import type { ImportWindow, ReportEntry } from '../import/run-import.ts';
 import type { ImportStore } from '../import/import.ports.ts';
-import { cardEntity, cardWriteItems, consentEntity, historyEntity, identityEntity, phoneConfirmItem } from './entities.ts';
+import { cardEntity, cardWriteItems, consentEntity, identityEntity } from './entities.ts';
 import { IMPORT_DRY_PREFIX, IMPORT_REPORT_PREFIX, keys } from './keys.ts';
 import { batchGetAll, deleteAll, withTransactionRetry } from './retry.ts';
 
@@ -16,8 +16,6 @@ import { batchGetAll, deleteAll, withTransactionRetry } from './retry.ts';
  */
 /** Error-report chunks live as long as the report file (7 days), then TTL removes them. */
 const REPORT_TTL_SECONDS = 7 * 24 * 3600;
-/** DynamoDB's limit of items in one TransactWriteItems. */
-const MAX_TRANSACTION_ITEMS = 100;
 /** A dry run's would-be state is needed only while it runs. */
 const DRY_RUN_TTL_SECONDS = 24 * 3600;
 
@@ -50,8 +48,7 @@ export function dynamoImportWindows(db: DynamoDBDocumentClient, TableName: strin
   const batchGet = (Keys: Record<string, unknown>[]) => batchGetAll(db, TableName, Keys);
 
   /** One window's transaction: `lost` when the job's condition failed (another run owns it), `conflict` when a card did. */
-  async function send(items: object[]): Promise<'ok' | 'conflict' | 'lost' | 'too-large'> {
-    if (items.length > MAX_TRANSACTION_ITEMS) return 'too-large';
+  async function send(items: object[]): Promise<'ok' | 'conflict' | 'lost'> {
     try {
       await withTransactionRetry(() => db.send(new TransactWriteCommand({ TransactItems: items as never })));
       return 'ok';
@@ -91,14 +88,9 @@ export function dynamoImportWindows(db: DynamoDBDocumentClient, TableName: strin
       const real = (i: (typeof identities)[number]) => identityEntity.key(tenantId, i.field, i.value);
       const dry = (i: (typeof identities)[number]) => keys.importDryLookup(tenantId, dryRunOf!, i.field, i.value);
       const at = (k: { pk: string; sk: string }) => `${k.pk}\n${k.sk}`;
-      const lookups = new Map((await batchGet([...identities.map(real), ...(dryRunOf ? identities.map(dry) : [])])).map((l) => [at(l as { pk: string; sk: string }), l]));
-      const found = new Map([...lookups].map(([k, l]) => [k, l.customerId as string]));
+      const found = new Map((await batchGet([...identities.map(real), ...(dryRunOf ? identities.map(dry) : [])])).map((l) => [at(l as { pk: string; sk: string }), l.customerId as string]));
       // A dry run's would-be identities and cards stand in for what it would have written.
       const owners = identities.map((i) => ({ ...i, id: (dryRunOf ? found.get(at(dry(i))) : undefined) ?? found.get(at(real(i))) }));
-      // A phone held on a stranger's word only (and not re-pointed by the dry run's earlier windows).
-      const unconfirmedPhones = new Set(
-        owners.filter((o) => o.field === 'phone' && !(dryRunOf && found.has(at(dry(o)))) && identityEntity.isUnconfirmed(lookups.get(at(real(o))))).map((o) => o.value),
-      );
       const ids = [...new Set(owners.flatMap((o) => (o.id ? [o.id] : [])))];
       if (!ids.length) return { byEmail, byPhone };
       const cards = new Map((await batchGet(ids.map((id) => keys.customerCard(tenantId, id)))).map((i) => [i.id as string, cardEntity.fromItem(i)]));
@@ -107,7 +99,7 @@ export function dynamoImportWindows(db: DynamoDBDocumentClient, TableName: strin
         const c = o.id ? cards.get(o.id) : undefined;
         if (c) (o.field === 'email' ? byEmail : byPhone).set(o.value, c);
       }
-      return { byEmail, byPhone, unconfirmedPhones };
+      return { byEmail, byPhone };
     },
 
     async commit(tenantId, importId, token, w: ImportWindow) {
@@ -187,23 +179,16 @@ export function dynamoImportWindows(db: DynamoDBDocumentClient, TableName: strin
         }
         return { Update: { TableName, Key: keys.importUndo(tenantId, c.id, importId), UpdateExpression: `SET ${sets.join(', ')}`, ExpressionAttributeNames: names, ExpressionAttributeValues: values } };
       };
-      // A phone taken over from a card holding it unconfirmed is re-pointed, not created (entities.ts `takePhone`).
-      const taking = (phone: string | null, from: string | undefined) => (from && phone ? { takePhone: { value: phone, from } } : {});
-      for (const { customer: c, consent, takePhoneFrom } of w.creates) {
-        const addLookups = takePhoneFrom ? { email: c.email } : c;
-        items.push(...cardWriteItems(TableName, tenantId, { card: c, expectedVersion: null, addLookups, consent, ...taking(c.phone, takePhoneFrom) }).items);
+      for (const { customer: c, consent } of w.creates) {
+        items.push(...cardWriteItems(TableName, tenantId, { card: c, expectedVersion: null, addLookups: c, consent }).items);
         items.push(undo(c, undefined, consent));
       }
-      for (const { next, prev, consent, changes, takePhoneFrom, released } of w.updates) {
-        // An import adds identities to a card and never replaces them; a phone a card loses to a row is
-        // re-pointed by the taker's write, so there is no lookup to delete.
-        const added = { email: next.email !== prev.email ? next.email : null, phone: next.phone !== prev.phone && !takePhoneFrom ? next.phone : null };
-        items.push(...cardWriteItems(TableName, tenantId, { card: next, expectedVersion: prev.version, addLookups: added, consent, ...taking(next.phone, takePhoneFrom) }).items);
-        if (released) items.push({ Put: { TableName, Item: historyEntity.item(tenantId, next.id, released) } });
-        // A card that only lost its phone has nothing for undo to restore (undo never gives the phone back).
-        if (changes.length || consent || !released) items.push(undo(next, prev, consent, changes));
+      for (const { next, prev, consent, changes } of w.updates) {
+        // An import only adds identities to a card, never replaces them, so there is no lookup to delete.
+        const added = { email: next.email !== prev.email ? next.email : null, phone: next.phone !== prev.phone ? next.phone : null };
+        items.push(...cardWriteItems(TableName, tenantId, { card: next, expectedVersion: prev.version, addLookups: added, consent }).items);
+        items.push(undo(next, prev, consent, changes));
       }
-      for (const { customerId, phone } of w.confirms ?? []) items.push(phoneConfirmItem(TableName, tenantId, customerId, phone));
       return send(items);
     },
 
