@@ -18,6 +18,7 @@ import {
   mergeFields,
   nextBooking,
   nextOrder,
+  phoneCardFits,
   stampOf,
   subjectOf,
   targetOf,
@@ -187,14 +188,19 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     const owners = await ctx.events.findOwners(tenant.id, ids);
     // Email first: with an email of one customer and a phone of another, the email's customer gets the event.
     // A publishable key with an email binds only to that email's card (merge.ts `targetOf`).
-    const targetId = targetOf(ids, owners, publishable);
-    const loaded = targetId ? await ctx.events.loadCustomer(tenant.id, targetId, subject) : {};
-    const existing = loaded.card;
-    if (targetId && !existing) {
+    let targetId = targetOf(ids, owners, publishable);
+    let loaded: Awaited<ReturnType<EventStore['loadCustomer']>> = targetId ? await ctx.events.loadCustomer(tenant.id, targetId, subject) : {};
+    if (targetId && !loaded.card) {
       // A lookup pointing at no card: an erasure is under way. Wait for it rather than resurrect the person.
       await pause(round);
       continue;
     }
+    // Found by the phone alone, the card may have another email: then the phone is someone else's (merge.ts).
+    if (targetId && targetId !== owners.email && !phoneCardFits(ids, loaded.card!.email)) {
+      targetId = undefined;
+      loaded = {};
+    }
+    const existing = loaded.card;
 
     const base = existing ?? blankCard(ulid(), occurredAt, at);
     // A publishable key adds no email or phone to a card that exists: a stranger's address must not join it.

@@ -69,6 +69,19 @@ export function targetOf(ids: { email?: string; phone?: string }, owners: { emai
 }
 
 /**
+ * Whether the card found by the phone (`targetOf` found no card by the email) is the event's: not when the
+ * event names an email and that card has another one. The phone is then someone else's: the event makes a
+ * new customer, and the phone is recorded there as a conflict (`fillIdentity`), as a CSV import row does
+ * (shared/import/run-import.ts). Otherwise a stranger's website sign-up with their own address and a real
+ * person's phone would gather that person's bookings when the business first sends them with their own
+ * email, on a card whose address is the stranger's. A phone card without an email (a "call me back" form)
+ * or with this email is the event's.
+ */
+export function phoneCardFits(ids: { email?: string }, phoneCardEmail: string | null | undefined): boolean {
+  return !ids.email || !phoneCardEmail || phoneCardEmail === ids.email;
+}
+
+/**
  * Email and phone are filled when the card has none; a different value never replaces the card's own
  * (an anonymous website form must not re-point a person's identity). Answers the lookups to create.
  * `locked` (a publishable key's event on an existing card) adds no identity at all: a stranger could

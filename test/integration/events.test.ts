@@ -171,6 +171,41 @@ describe('POST /v1/events', () => {
     expect(cb.history).toHaveLength(1);
   });
 
+  it("does not join a new email to the card found by the phone when that card has another email: a stranger's sign-up with a real person's phone gathers nothing of theirs", async () => {
+    // A stranger, with the site's publishable key, signs up with their own address and a real person's phone.
+    const phone = '+393478765432';
+    const stranger = await send({ type: 'contact_form.submitted', customer: { email: `mallory.${uniq()}@example.com`, phone, firstName: 'Mallory' }, data: { message: 'Hi' } }, pk, { origin: ORIGIN });
+    expect(stranger.status).toBe(202);
+    const strangerCard = (await call('GET', `/v1/customers?q=${encodeURIComponent(phone)}`, { key: sk })).body.items[0];
+    expect(strangerCard).toMatchObject({ phone, firstName: 'Mallory' });
+    // The business then sends the real person's first booking, with her own email and her phone.
+    const giulia = `giulia.${uniq()}@example.com`;
+    const herBooking = { eventId: `ev-${uniq()}`, type: 'booking.created', occurredAt: at(5), customer: { email: giulia, phone, firstName: 'Giulia' }, data: { bookingId: `bk-${uniq()}`, date: '2026-03-20', time: '20:00', partySize: 2 } };
+    const first = await send(herBooking);
+    expect(first.body).toMatchObject({ customerId: expect.any(String), created: true });
+    expect(first.body.customerId).not.toBe(strangerCard.id);
+    const hers = await card(first.body.customerId);
+    // Her card, her booking; the phone stays where it is, recorded as a conflict for the business to look at.
+    expect(hers).toMatchObject({ email: giulia, firstName: 'Giulia', phone: null, conflicts: [expect.objectContaining({ field: 'phone', value: phone, customerId: strangerCard.id })] });
+    expect(hers.history.map((h: { type: string }) => h.type)).toEqual(['booking.created']);
+    const theirs = await card(strangerCard.id);
+    expect(theirs.history.map((h: { type: string }) => h.type)).toEqual(['contact_form.submitted']);
+    expect(theirs).toMatchObject({ firstName: 'Mallory', stats: expect.objectContaining({ bookings: 0 }) });
+    // The same event delivered again changes nothing.
+    expect((await send(herBooking)).body).toEqual(first.body);
+    expect((await card(first.body.customerId)).history).toHaveLength(1);
+    expect((await card(strangerCard.id)).history).toHaveLength(1);
+    // A "call me back" card (a phone, no email) is still found by the phone and gets the email.
+    const callMe = '+393478765433';
+    const back = await send({ type: 'contact_form.submitted', customer: { phone: callMe }, data: { message: 'Call me back' } }, pk, { origin: ORIGIN });
+    expect(back.status).toBe(202);
+    const sara = `sara.${uniq()}@example.com`;
+    const known = await booking('booking.created', { email: sara, phone: callMe }, `bk-${uniq()}`, at(6), { date: '2026-03-21', time: '13:00', partySize: 4 });
+    expect(known.status).toBe(200);
+    expect(known.body.created).toBe(false);
+    expect(await card(known.body.customerId)).toMatchObject({ email: sara, phone: callMe });
+  });
+
   it('records consent in the ledger: pending with a publishable key until the person confirms, never from a purchase', async () => {
     const email = `hana.${uniq()}@example.com`;
     const bought = await order({ email }, 'o-1', 1000);

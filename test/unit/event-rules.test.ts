@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { eventSchema } from '../../shared/events/event.schema.ts';
-import { applyContribution, decideConsent, fillIdentity, mergeFields, targetOf, nextBooking, nextOrder, stampOf, type BookingState, type EventCard, type OrderState, type SubjectState } from '../../shared/events/merge.ts';
+import { applyContribution, decideConsent, fillIdentity, mergeFields, phoneCardFits, targetOf, nextBooking, nextOrder, stampOf, type BookingState, type EventCard, type OrderState, type SubjectState } from '../../shared/events/merge.ts';
 import { signConsentToken, verifyConsentToken } from '../../shared/events/consent-token.ts';
 import { emptyStats } from '../../shared/domain/customer.schema.ts';
 
@@ -105,6 +105,12 @@ describe('whose card an event is about', () => {
     expect(targetOf({ email: 'a@b.it', phone: '+39333' }, { email: 'A', phone: 'B' }, false)).toBe('A');
     expect(targetOf({ email: 'new@b.it', phone: '+39333' }, { phone: 'B' }, false)).toBe('B');
     expect(targetOf({ phone: '+39333' }, { phone: 'B' }, false)).toBe('B');
+  });
+  it('takes a card found by the phone alone only when it has no email, or this one (as an import row)', () => {
+    expect(phoneCardFits({ email: 'giulia@b.it' }, 'mallory@evil.test')).toBe(false);
+    expect(phoneCardFits({ email: 'giulia@b.it' }, null)).toBe(true);
+    expect(phoneCardFits({ email: 'giulia@b.it' }, 'giulia@b.it')).toBe(true);
+    expect(phoneCardFits({}, 'mallory@evil.test')).toBe(true);
   });
   it('binds a publishable key’s event with an email only to that email’s card, never to a card found by its phone', () => {
     expect(targetOf({ email: 'attacker@evil.test', phone: '+39333' }, { phone: 'VICTIM' }, true)).toBeUndefined();
