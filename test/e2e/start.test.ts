@@ -308,6 +308,9 @@ describe('npm start', () => {
   });
 
   it('starts again on the same DATA_DIR with the same keys and the data kept', async () => {
+    // A port free now: the first one has been free since the stop above, and on a machine running other
+    // tests any socket (an outgoing connection's ephemeral port included) may have taken it meanwhile.
+    port = await freePort();
     second = await start(dataDir, port);
     const p = printed(second.output());
     expect(p.secretKey).toBe(sk);

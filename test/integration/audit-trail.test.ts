@@ -32,7 +32,7 @@ beforeAll(async () => {
   worker = (await import('../../functions/imports/import-csv.handler.ts')).handler;
   await ensureTenant(stores().tenants, T);
   ({ key, keyId } = await issueKey(stores().tenants, T, 'secret'));
-}, 60_000);
+});
 
 async function auditLog(): Promise<{ id: string; at: string; actor: string; action: string; target?: string; detail?: string }[]> {
   const items = [];

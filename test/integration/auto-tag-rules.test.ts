@@ -18,7 +18,7 @@ beforeAll(async () => {
   const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
   await ensureTenant(stores().tenants, TENANT);
   sk = (await issueKey(stores().tenants, TENANT, 'secret')).key;
-}, 60_000);
+});
 
 let n = 0;
 const contact = (email: string, city: string) =>

@@ -11,21 +11,34 @@ const BUCKET = 'export-files-test';
 let s3: S3Client;
 let files: ExportFiles;
 let stop: () => Promise<void>;
+/**
+ * The writer's scratch folder (os.tmpdir(), read at each write): a folder of this file's own. The machine's
+ * /tmp is shared with the test files running beside this one and with other runs, whose exports make and
+ * remove their own clientela-export-* folders there at any moment (a comparison of /tmp before and after
+ * failed whenever one did).
+ */
+let scratchDir: string;
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'export-files-test-'));
+  scratchDir = mkdtempSync(join(tmpdir(), 'export-files-scratch-'));
+  const tmpBefore = process.env.TMPDIR;
+  process.env.TMPDIR = scratchDir;
   const local = await startS3({ dir });
   s3 = s3Client(local.endpoint);
   await createBuckets(s3, [BUCKET]);
   files = s3ExportFiles(s3, BUCKET);
   stop = async () => {
+    if (tmpBefore === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = tmpBefore;
     await local.stop();
     rmSync(dir, { recursive: true, force: true });
+    rmSync(scratchDir, { recursive: true, force: true });
   };
 });
 afterAll(() => stop?.());
 
-const scratch = () => readdirSync(tmpdir()).filter((n) => n.startsWith('clientela-export-'));
+const scratch = () => readdirSync(scratchDir);
 
 async function download(key: string): Promise<Buffer> {
   const parts: Uint8Array[] = [];
@@ -35,10 +48,14 @@ async function download(key: string): Promise<Buffer> {
 
 describe('export files', () => {
   it('uploads every chunk in order, multi-byte text intact, and keeps no scratch file', async () => {
-    const before = scratch();
+    expect(scratch()).toEqual([]);
     const lines = Array.from({ length: 20_000 }, (_, i) => `${i};Müller;città;€${i}\r\n`);
+    const whileWriting: string[][] = [];
     async function* chunks() {
-      for (let i = 0; i < lines.length; i += 700) yield lines.slice(i, i + 700).join('');
+      for (let i = 0; i < lines.length; i += 700) {
+        yield lines.slice(i, i + 700).join('');
+        whileWriting.push(scratch());
+      }
       yield new Uint8Array(0);
       yield Buffer.from('end\r\n', 'utf8');
     }
@@ -48,7 +65,9 @@ describe('export files', () => {
     expect((await download('a/file.csv')).equals(expected)).toBe(true);
     const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'a/file.csv' }));
     expect(head.ContentType).toBe('text/csv; charset=utf-8');
-    expect(scratch()).toEqual(before);
+    // The body went through one scratch folder (so this checks the folder the writer really uses), now gone.
+    expect(whileWriting.at(-1)).toEqual([expect.stringMatching(/^clientela-export-/)]);
+    expect(scratch()).toEqual([]);
   });
 
   it('writes an empty object for no chunks', async () => {
@@ -58,13 +77,16 @@ describe('export files', () => {
   });
 
   it('uploads nothing, and keeps no scratch file, when the rows fail midway', async () => {
-    const before = scratch();
+    expect(scratch()).toEqual([]);
+    let whileWriting: string[] = [];
     async function* failing() {
       yield 'first rows\r\n';
+      whileWriting = scratch();
       throw new Error('the shard read failed');
     }
     await expect(files.write('a/broken.csv', failing(), 'text/csv')).rejects.toThrow('the shard read failed');
     await expect(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'a/broken.csv' }))).rejects.toMatchObject({ name: 'NotFound' });
-    expect(scratch()).toEqual(before);
+    expect(whileWriting).toEqual([expect.stringMatching(/^clientela-export-/)]);
+    expect(scratch()).toEqual([]);
   });
 });

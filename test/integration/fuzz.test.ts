@@ -46,7 +46,7 @@ beforeAll(async () => {
     if (next) cursors.push(next);
   }
   expect(ids.every(Boolean)).toBe(true);
-}, 180_000);
+});
 
 // ---- arbitraries ----
 

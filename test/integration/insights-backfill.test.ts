@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { LONG_TIMEOUT_MS } from '../support/timeouts.ts';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import type { Reply } from '../helpers/invoke.ts';
 
@@ -103,7 +104,7 @@ beforeAll(async () => {
   for (const c of (await call('GET', '/v1/customers?limit=100', { key: keyOf[BEFORE] })).body.items as { id: string }[]) {
     await env.db.send(new UpdateCommand({ TableName: env.tableName, Key: keys.customerCard(BEFORE, c.id), UpdateExpression: 'REMOVE purchaseMonths, newIn' }));
   }
-}, 240_000);
+}, LONG_TIMEOUT_MS);
 
 describe('insights backfill (npm run insights -- --backfill)', () => {
   it('writes the purchase collection, the cards’ purchase months and the monthly counters the event path wrote', async () => {
@@ -127,7 +128,7 @@ describe('insights backfill (npm run insights -- --backfill)', () => {
       expect((filled.cards[mail] as { purchaseMonths: unknown }).purchaseMonths ?? {}, mail).toEqual((card as { purchaseMonths: unknown }).purchaseMonths ?? {});
       expect((filled.cards[mail] as { newIn: unknown }).newIn, mail).toEqual((card as { newIn: unknown }).newIn);
     }
-  }, 120_000);
+  });
 
   it('run again, changes nothing', async () => {
     const once = await insightsState(BEFORE);
@@ -136,7 +137,7 @@ describe('insights backfill (npm run insights -- --backfill)', () => {
     await backfillPurchases(env.db, env.tableName, (await stores().tenants.getTenant(BEFORE))!);
     // Card versions included: a card already up to date is not written again.
     expect(await insightsState(BEFORE)).toEqual(once);
-  }, 120_000);
+  });
 
   it('after the backfill, new events count on top of it exactly as on a tenant that always had insights', async () => {
     for (const t of [BEFORE, AFTER]) {
@@ -148,5 +149,5 @@ describe('insights backfill (npm run insights -- --backfill)', () => {
     const [filled, expected] = await Promise.all([insightsState(BEFORE), insightsState(AFTER)]);
     expect(filled.months).toEqual(expected.months);
     expect(filled.purchases).toEqual(expected.purchases);
-  }, 120_000);
+  });
 });

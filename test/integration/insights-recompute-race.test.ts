@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { LONG_TIMEOUT_MS } from '../support/timeouts.ts';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import type { Reply } from '../helpers/invoke.ts';
 import type { InsightCard, InsightsStore, RecomputeDeps } from '../../shared/insights/recompute.ts';
@@ -42,7 +43,7 @@ beforeAll(async () => {
   // After the events, so no card holds the rule's tag yet: the recompute gives it.
   const rule = await call('PATCH', '/v1/settings', { key, body: { autoTags: [{ tag: 'VIP', filter: { minSpent: 1 } }] } });
   expect(rule.status, JSON.stringify(rule.body)).toBe(200);
-}, 240_000);
+}, LONG_TIMEOUT_MS);
 
 describe('recompute write-back racing an edit of the card', () => {
   it('keeps the edit made after the index read, and still writes the insights', async () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { LONG_TIMEOUT_MS } from '../support/timeouts.ts';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import type { WorkflowRunner } from '../../local/step-functions.ts';
 import type { Reply } from '../helpers/invoke.ts';
@@ -108,7 +109,7 @@ beforeAll(async () => {
     // Cities that are also names on Object.prototype: the breakdown counts them as any other city.
     await send(small, { type: 'order.completed', occurredAt: day(i).toISOString(), customer: { email: `s${i}@example.it`, city: ['constructor', '__proto__', 'Bari'][i] }, data: { orderId: `s${i}`, currency: 'EUR', total: 1000, items: [{ sku: 'caffe', name: 'Caffè', quantity: 1, unitPrice: 1000 }] } });
   }
-}, 240_000);
+}, LONG_TIMEOUT_MS);
 
 afterAll(async () => {
   await runner?.stop();
@@ -160,7 +161,7 @@ describe('recompute', () => {
     expect(first).toMatchObject({ status: 'completed', counts: { customers: 30, purchasers: 30, purchases: ORDERS.length + 1 } });
     expect(first.counts.cardsUpdated).toBe(30);
     expect(runner.listExecutions().every((e) => e.status === 'SUCCEEDED')).toBe(true);
-  }, 120_000);
+  });
 
   it('summary: models fitted, RFM groups adding up to the purchasers', async () => {
     const s = (await call('GET', '/v1/insights/summary', { key: sk })).body;
@@ -178,7 +179,7 @@ describe('recompute', () => {
     expect(s.models.reason).toMatch(/at least 20 customers/);
     const f = (await call('GET', '/v1/insights/forecast?days=30', { key: small })).body;
     expect(f).toMatchObject({ days: 30, expectedPurchases: null });
-  }, 120_000);
+  });
 
   it("a city named like a property of every object ('constructor', '__proto__') is counted as a city, and nothing else changes", async () => {
     const byCity = (await call('GET', '/v1/insights/breakdown?by=city', { key: small })).body.items as { key: string; customers: number }[];
@@ -279,7 +280,7 @@ describe('recompute', () => {
     const lines = (await (await fetch(jlView.url)).text()).trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(line.insights).toEqual(all.find((c) => c.id === line.id)!.insights);
-  }, 120_000);
+  });
 
   it('a booking answers with a guest brief that reflects the insights', async () => {
     const all = await list('sort=firstContactAt');
@@ -303,7 +304,7 @@ describe('recompute', () => {
     expect(again).toMatchObject({ status: 'completed', counts: { customers: 31, purchasers: 30, cardsUpdated: 0 } }); // 31: the new guest of the brief test
     const after = await list('sort=firstContactAt');
     expect(after.map((c) => c.version)).toEqual(before.map((c) => c.version));
-  }, 120_000);
+  });
 
   it('automatic tags: given by a rule after a recompute, taken away when the rule no longer matches, never a hand-set tag', async () => {
     const all = await list('sort=firstContactAt');
@@ -326,7 +327,7 @@ describe('recompute', () => {
     const bad = await call('PATCH', '/v1/settings', { key: sk, body: { autoTags: [{ tag: 'Nope', filter: { colour: 'red' } }] } });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['autoTags.0.filter', 'autoTags.0.tag'].sort());
-  }, 240_000);
+  }, LONG_TIMEOUT_MS);
 
   it('automatic tags on events: the card gets the tag when an event makes it match and loses it when it stops', async () => {
     await call('PATCH', '/v1/settings', { key: sk, body: { autoTags: [{ tag: 'Local', filter: { city: ['Forlì'] } }] } }).then((r) => expect(r.status).toBe(200));
@@ -350,7 +351,7 @@ describe('recompute', () => {
     expect(s.asOf).toBe('2026-06-30T21:59:59.999Z');
     expect(s.purchasers).toBe(new Set(ORDERS.filter((o) => o.at < new Date('2026-06-30T22:00:00Z')).map((o) => o.customer)).size);
     expect((await call('POST', '/v1/insights/recompute', { key: sk, body: { asOf: '2099-01-01' } })).status).toBe(400);
-  }, 120_000);
+  });
 
   it('erasure removes the person’s purchases; the next recompute no longer counts them; the monthly figures keep their revenue', async () => {
     const [c] = await list(`q=${encodeURIComponent(email(7))}`);
@@ -369,7 +370,7 @@ describe('recompute', () => {
     expect(r.counts.purchases).toBe(ORDERS.length + 1 - ORDERS.filter((o) => o.customer === 7).length);
     const top = (await call('GET', '/v1/insights/top-customers?by=clv12m&limit=100', { key: sk })).body.items as { id: string }[];
     expect(top.map((t) => t.id)).not.toContain(c!.id);
-  }, 120_000);
+  });
 
   it('tenant isolation and key scopes: another tenant sees its own figures, a foreign recompute id is a 404, read keys cannot recompute', async () => {
     const mine = (await call('POST', '/v1/insights/recompute', { key: sk, body: {} })).body.recomputeId;
@@ -380,7 +381,7 @@ describe('recompute', () => {
     expect(theirs.every((c: { email: string }) => c.email.startsWith('s'))).toBe(true);
     expect((await call('GET', '/v1/insights/summary', { key: readKey })).status).toBe(200);
     expect((await call('POST', '/v1/insights/recompute', { key: readKey, body: {} })).status).toBe(403);
-  }, 120_000);
+  });
 
   it('a merge moves the other person’s purchases to the survivor (they count once, under the survivor)', async () => {
     const order = async (mail: string, orderId: string, total: number) =>
@@ -406,7 +407,7 @@ describe('recompute', () => {
       ['ma', 1000, survivor],
       ['mb', 2000, survivor],
     ]);
-  }, 60_000);
+  });
 
   it('a merge leaves the monthly figures and purchases as if the events had named one person from the start, and a repeated merge changes nothing', async () => {
     // Tenant "due": the events name two people (x and y), then y is merged into x. Tenant "uno": the same
@@ -472,5 +473,5 @@ describe('recompute', () => {
       expect(res.status).toBe(200);
     }
     expect(await months('merge-due')).toEqual(await months('merge-uno'));
-  }, 120_000);
+  });
 });

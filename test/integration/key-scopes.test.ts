@@ -78,7 +78,7 @@ beforeAll(async () => {
   ids.export = (await call('POST', '/v1/exports', { key: full, body: { segmentId: ids.segment } })).body.exportId;
   ids.recompute = (await call('POST', '/v1/insights/recompute', { key: full, body: {} })).body.recomputeId;
   for (const [k, v] of Object.entries(ids)) expect(v, k).toBeTruthy();
-}, 60_000);
+});
 
 /** This tenant's own entity for each path parameter, so a call that got through would really act. */
 function fill(method: string, path: string): string {

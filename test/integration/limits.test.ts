@@ -16,7 +16,7 @@ beforeAll(async () => {
   // A catalogue one short of full.
   await changeTenant(stores().tenants, TENANT, (t) => ({ ...t, tags: Array.from({ length: MAX_CATALOGUE_TAGS - 1 }, (_, i) => `Tag ${i}`) }));
   sk = (await issueKey(stores().tenants, TENANT, 'secret')).key;
-}, 60_000);
+});
 
 describe('the tag catalogue', () => {
   it('takes tags up to its bound, then refuses with 409 naming the field; an existing tag is still fine', async () => {

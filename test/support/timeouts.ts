@@ -34,6 +34,12 @@ export const HOOK_TIMEOUT_MS = fromEnv('TEST_HOOK_TIMEOUT_MS', 180_000);
  */
 export const E2E_TIMEOUT_MS = fromEnv('E2E_TIMEOUT_MS', 180_000);
 
+/**
+ * A set-up or test that does the work of several: hundreds of events sent one by one, then whole recomputes
+ * (the insights tests). Twice one test's limit, so it grows with the machine's load like the others.
+ */
+export const LONG_TIMEOUT_MS = 2 * TEST_TIMEOUT_MS;
+
 /** Waiting for something that happens in the background (an import, an export, a page's answer, a mail). */
 export const WAIT_TIMEOUT_MS = fromEnv('TEST_WAIT_TIMEOUT_MS', 60_000);
 
