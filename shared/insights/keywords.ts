@@ -230,7 +230,20 @@ function isoMillis(s: string): number {
   // Anything out of the plain ranges goes to Date.parse, which has its own rules for it (and Date.UTC reads
   // years 0–99 as 1900–1999).
   if (!(year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 59)) return NaN;
-  return Date.UTC(year, month - 1, day, hour, minute, second, n === 24 ? digitsAt(s, 20, 3) : 0);
+  return daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + (n === 24 ? digitsAt(s, 20, 3) : 0);
+}
+
+/**
+ * Days from 1970-01-01 to a date of the proleptic Gregorian calendar (year ≥ 0, month 1–12, day 1–31; a day
+ * past the month's end runs on into the next, as Date.UTC counts it): Date.UTC's arithmetic without its call
+ * into the runtime, which was a tenth of reading a text's date.
+ */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  return era * 146_097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719_468;
 }
 
 function millis(value: string | number | Date, field: string): number {
