@@ -58,7 +58,8 @@ import { KEYWORD_DEFAULTS, primary } from './keyword-defaults.ts';
  * writer's name costs a stamp per name word. The report groups terms by sorting, not hashing, and keeps only
  * the first `limit` items in order. What is left (measured: about 6× the reading; see docs/insights.md) is
  * per token: the loop over its code units, a hash probe in the lexicon and the random access to its term's
- * and phrase's counters (about a quarter of the time goes to phrases), plus making each new entry and term
+ * and phrase's counters (about a third of the count goes to phrases, half of that to the look-ups in the
+ * phrase table, most of which make a new phrase), plus making each new entry and term
  * (stem, fold and term maps); most of that is cache misses, which a loaded machine punishes. Reading the
  * texts into lexicon entries alone, counting nothing, already takes about 3× the reading (measured): the
  * target needs a cheaper reading of the characters too, not only another layout of the counters.
