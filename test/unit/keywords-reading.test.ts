@@ -97,6 +97,20 @@ describe('reading a text the fast way', () => {
     }
   });
 
+  it('gives the terms the plain rules give for plain texts holding addresses (read the fast way once they are out)', () => {
+    const plain = PIECES.filter((p) => /^[\x20-\x7e\u00c0-\u00ff’]*$/.test(p));
+    const addresses = ['mario.rossi@example.com', 'a@b', 'x+y@trattoria.it.', 'mario@gmail', '@', 'me@', '@you', 'a@b.c/d', 'info@12345.it', 'ciao@www.x.com'];
+    const r = rng(41);
+    for (let i = 0; i < 3000; i++) {
+      let text = '';
+      for (let n = 1 + Math.floor(r() * 12); n >= 0; n--) {
+        const pieces = r() < 0.2 ? addresses : plain;
+        text += pieces[Math.floor(r() * pieces.length)]! + SEPARATORS[Math.floor(r() * SEPARATORS.length)]!;
+      }
+      expect([...extractTerms(text, 'en')], JSON.stringify(text)).toEqual([...plainTerms(text, 'en', new Set())]);
+    }
+  });
+
   it('takes out a word a digit run touches, or holding 5+ digits, and reads a run standing apart as a phrase break', () => {
     expect([...extractTerms('tavolo abc12345 libero', 'it').values()]).toEqual(['tavolo', 'libero']);
     expect([...extractTerms('tavolo x333 1234567 libero', 'it').values()]).toEqual(['tavolo', 'libero']);
@@ -212,6 +226,19 @@ describe('dates of texts', () => {
       const ms = Date.parse(a);
       const report = counter.report();
       expect([report.texts, report.previousTexts], a).toEqual([ms >= from && ms < to ? 1 : 0, ms >= from - (to - from) && ms < from ? 1 : 0]);
+    }
+    // Every day of a few years, and days past a month's end (which run on into the next month), in the stored form.
+    for (const year of [100, 399, 400, 1899, 1900, 1970, 2000, 2024, 2026, 2100, 9998]) {
+      for (let month = 1; month <= 12; month++) {
+        for (let day = 1; day <= 31; day++) {
+          const a = `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T${String(day % 24).padStart(2, '0')}:${String((day * 7) % 60).padStart(2, '0')}:${String((month * 5) % 60).padStart(2, '0')}.${String(day * 31).padStart(3, '0')}Z`;
+          // A period of one millisecond, the one Date.parse reads: the text is in it only if read the same.
+          const at = Date.parse(a);
+          const probe = new KeywordCounter({ from: at, to: at + 1 });
+          probe.add({ customerId: 'c', at: a, text: 'pizza' });
+          expect([probe.report().texts, probe.report().previousTexts], a).toEqual([1, 0]);
+        }
+      }
     }
     // Year 50, not 1950 (which Date.UTC would make of it).
     const fifties = new KeywordCounter({ from: Date.UTC(1950, 4, 8), to: Date.UTC(1950, 4, 15) });
