@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { keyProblem } from '../client/index.ts';
-import { isAlive, readRuntime } from '../local/runtime-file.ts';
+import { commandLine, isAlive, readRuntime } from '../local/runtime-file.ts';
 import { CliError, EXIT, usageError } from './exit-codes.ts';
 
 export interface Target {
@@ -97,7 +97,7 @@ function localInstance(env: NodeJS.ProcessEnv): { url: string; key: string; sour
   const dataDir = resolve(env.DATA_DIR ?? '.data');
   const source = `local instance (${dataDir})`;
   const runtime = readRuntime(dataDir);
-  if (!runtime || !isAlive(runtime.pid)) {
+  if (!runtime || !isAlive(runtime.pid) || !isLocalStart(runtime.pid)) {
     throw new CliError(EXIT.unavailable, `no clientela is running on ${dataDir}: start it with npm start (same DATA_DIR), or set CLIENTELA_URL and CLIENTELA_KEY`);
   }
   let key: string | undefined;
@@ -106,6 +106,16 @@ function localInstance(env: NodeJS.ProcessEnv): { url: string; key: string; sour
   } catch {}
   if (!key) throw usageError(`${join(dataDir, 'keys.json')} holds no demo secret key: set CLIENTELA_KEY or give --key`);
   return { url: runtime.url, key, source };
+}
+
+/**
+ * Whether `pid` is still an `npm start` (local/start.ts): after a crash or a reboot, runtime.json names a
+ * pid the system may have given to another process. Where the command line cannot be read (not Linux), the
+ * pid alone decides, as before.
+ */
+function isLocalStart(pid: number): boolean {
+  const command = commandLine(pid);
+  return command === undefined || /start\.ts|clientela/.test(command);
 }
 
 /** The `ApiUrl*` output of `cdk deploy --outputs-file FILE`: `{ "<stack>": { "ApiUrl...": "https://..." } }`. */

@@ -11,13 +11,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
-import { allPages, createClientela, unwrap } from '../../client/index.ts';
+import { afterAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { allPages, createClientela, unwrap, type Schemas } from '../../client/index.ts';
+import openapi from '../../client/openapi.json' with { type: 'json' };
 import { run } from '../../cli/command-line.ts';
 import { filterObject, IMPORT_MAX_BYTES, listQuery } from '../../cli/commands.ts';
 import { progress } from '../../cli/progress.ts';
 import { stopAll } from '../../cli/stopping.ts';
-import { apiUrlFromOutputsFile } from '../../cli/target.ts';
+import { apiUrlFromOutputsFile, resolveTarget } from '../../cli/target.ts';
 import { MAX_IMPORT_BYTES } from '../../shared/import/import-job.ts';
 import { until } from '../support/timeouts.ts';
 
@@ -484,6 +485,32 @@ describe('13 and the rest', () => {
     } finally {
       api.close();
     }
+  });
+
+  it('a runtime.json whose pid now belongs to another process: no clientela is running (exit 4)', async () => {
+    const dataDir = mkdtempSync(join(dir, 'stale-'));
+    const other = spawn('sleep', ['600'], { stdio: 'ignore' });
+    try {
+      writeFileSync(join(dataDir, 'runtime.json'), JSON.stringify({ pid: other.pid, url: 'http://127.0.0.1:9', port: 9 }));
+      writeFileSync(join(dataDir, 'keys.json'), JSON.stringify({ secret: { key: 'sk_demo' } }));
+      const error = await resolveTarget({}, { DATA_DIR: dataDir }).then(
+        () => undefined,
+        (e: unknown) => e as { exitCode: number; message: string },
+      );
+      expect(error).toMatchObject({ exitCode: 4 });
+      expect(error?.message).toContain(`no clientela is running on ${dataDir}`);
+    } finally {
+      other.kill();
+    }
+  });
+
+  it("the typed client knows an export list item's requestedBy and a 409 problem's field and customerId", () => {
+    expectTypeOf<Schemas['ExportSummary']['requestedBy']>().toEqualTypeOf<{ keyId: string }>();
+    expectTypeOf<Schemas['Problem']['field']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<Schemas['Problem']['customerId']>().toEqualTypeOf<string | undefined>();
+    const schemas = openapi.components.schemas as unknown as Record<string, { properties: Record<string, unknown>; required?: string[] }>;
+    expect(schemas.ExportSummary!.required).toContain('requestedBy');
+    expect(Object.keys(schemas.Problem!.properties)).toEqual(expect.arrayContaining(['field', 'customerId']));
   });
 
   it('no command: the usage on stderr, exit 2', async () => {
