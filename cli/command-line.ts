@@ -21,10 +21,12 @@ commands:
   import FILE [--dry-run] [--json]
                       uploads a CSV, waits for the import and prints its counts (--dry-run: reads and
                       counts, writes nothing)
-  export [--segment NAME | --filter k=v ...] [--format csv|jsonl] [--delimiter ,|;] --out FILE [--json]
+  export [--segment NAME | --filter k=v ...] [--format csv|jsonl] [--delimiter ,|;] [--purpose marketing]
+         --out FILE [--json]
                       exports a saved segment (by name or id), the customers matching the filters, or
                       everyone; waits and downloads the file to FILE (--delimiter ';' for Excel set to
-                      Italian and other languages that write 1,5)
+                      Italian and other languages that write 1,5; --purpose marketing keeps only the
+                      customers who granted consent)
   erase --email E     GDPR erasure of the customer with this email
   keys list           the tenant's API keys (never the keys themselves)
   keys create [--kind secret|publishable] [--scope all|events|read]
@@ -61,7 +63,7 @@ Errors are one line on stderr: "clientela: <reason>".`;
 const COMMAND_OPTIONS: Record<string, string[]> = {
   'customers list': ['filter', 'limit'],
   import: ['dry-run'],
-  export: ['segment', 'filter', 'format', 'delimiter', 'out'],
+  export: ['segment', 'filter', 'format', 'delimiter', 'purpose', 'out'],
   erase: ['email'],
   'keys list': [],
   'keys create': ['kind', 'scope'],
@@ -110,6 +112,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
         segment: { type: 'string' },
         format: { type: 'string' },
         delimiter: { type: 'string' },
+        purpose: { type: 'string' },
         out: { type: 'string' },
         email: { type: 'string' },
         kind: { type: 'string' },
@@ -147,6 +150,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
   const requestTimeout = values['request-timeout'] === undefined ? 30 : positiveInteger('--request-timeout', values['request-timeout']);
   const delimiter = values.delimiter ?? ',';
   if (delimiter !== ',' && delimiter !== ';') throw usageError(`--delimiter "${delimiter}": , or ;`);
+  if (values.purpose !== undefined && values.purpose !== 'marketing') throw usageError(`--purpose "${values.purpose}": marketing`);
   const limit = values.limit === undefined ? undefined : positiveInteger('--limit', values.limit);
   const format = values.format ?? 'csv';
   if (format !== 'csv' && format !== 'jsonl') throw usageError(`--format "${format}": csv or jsonl`);
@@ -183,7 +187,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
         result = await commands.importFile(ctx, args[0]!, { dryRun: values['dry-run'] ?? false });
         break;
       case 'export':
-        result = await commands.exportCustomers(ctx, { segment: values.segment, filter, format, delimiter, out: values.out! });
+        result = await commands.exportCustomers(ctx, { segment: values.segment, filter, format, delimiter, purpose: values.purpose as 'marketing' | undefined, out: values.out! });
         break;
       case 'erase':
         result = await commands.erase(ctx, values.email!);

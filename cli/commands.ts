@@ -287,13 +287,13 @@ function checkWritable(out: string) {
   }
 }
 
-export async function exportCustomers(ctx: Context, options: { segment?: string; filter: string[]; format: 'csv' | 'jsonl'; delimiter: ',' | ';'; out: string }) {
+export async function exportCustomers(ctx: Context, options: { segment?: string; filter: string[]; format: 'csv' | 'jsonl'; delimiter: ',' | ';'; purpose?: 'marketing'; out: string }) {
   if (options.segment !== undefined && options.filter.length) throw usageError('give --segment or --filter, not both');
   const filter = options.segment === undefined ? filterObject(options.filter) : undefined;
   checkWritable(options.out);
   const target = options.segment !== undefined ? { segmentId: await segmentId(ctx, options.segment) } : { filter };
   const created = expectAnswer(
-    await call(ctx, () => unwrap(ctx.api.POST('/v1/exports', { body: { ...target, format: options.format, delimiter: options.delimiter } as Schemas['ExportRequest'] }))),
+    await call(ctx, () => unwrap(ctx.api.POST('/v1/exports', { body: { ...target, format: options.format, delimiter: options.delimiter, ...(options.purpose ? { purpose: options.purpose } : {}) } as Schemas['ExportRequest'] }))),
     (c) => isObject(c) && typeof c.exportId === 'string',
     'export id',
   );

@@ -291,9 +291,9 @@ describe('5. --filter given twice', () => {
       json(res, 200, { id: 'e2', status: 'failed', reason: 'stop here' });
     });
     try {
-      await cli(api.url, ['export', '--filter', 'tags=VIP', '--filter', 'tags=Regular', '--delimiter', ';', '--out', join(dir, 'f.csv')]);
+      await cli(api.url, ['export', '--filter', 'tags=VIP', '--filter', 'tags=Regular', '--delimiter', ';', '--purpose', 'marketing', '--out', join(dir, 'f.csv')]);
       const posted = JSON.parse(api.seen.find((r) => r.method === 'POST')!.body) as Record<string, unknown>;
-      expect(posted).toMatchObject({ filter: { tags: ['VIP', 'Regular'] }, delimiter: ';' });
+      expect(posted).toMatchObject({ filter: { tags: ['VIP', 'Regular'] }, delimiter: ';', purpose: 'marketing' });
       const before = api.seen.length;
       const twice = await cli(api.url, ['export', '--filter', 'q=ann', '--filter', 'q=bob', '--out', join(dir, 'f.csv')]);
       expect(twice).toMatchObject({ code: 2, stderr: 'clientela: --filter q is given twice; it takes one value\n' });
