@@ -3,11 +3,13 @@
  * contract's "People around the API" lists them. Each returns what it printed as data (for --json) and writes
  * its human output through `out`.
  */
-import { accessSync, constants, createReadStream, createWriteStream, openAsBlob, renameSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, createReadStream, createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { allPages, ClientelaError, isFinished, UnexpectedAnswerError, unwrap, uploadImportFile, type ClientelaClient, type Schemas } from '../client/index.ts';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { allPages, ClientelaError, isFinished, multipartFrame, UnexpectedAnswerError, unwrap, uploadRefusal, type ClientelaClient, type Schemas } from '../client/index.ts';
 import openapi from '../client/openapi.json' with { type: 'json' };
 import { CliError, EXIT, usageError } from './exit-codes.ts';
 import { progress } from './progress.ts';
@@ -237,17 +239,45 @@ export async function importFile(ctx: Context, file: string, options: { dryRun: 
 const MIN_UPLOAD_BYTES_PER_S = 64 * 1024;
 
 /**
- * The file to the object store, streamed from disk (fs.openAsBlob: bounded memory whatever its size). The
- * time limit grows with the size, as fetch cannot tell an upload that is slow from one that is stuck.
+ * The file to the object store's presigned POST, streamed from disk as the connection takes it: memory stays
+ * bounded whatever its size. With node:http, as Node 20's fetch keeps a streamed body (and a Blob, even
+ * fs.openAsBlob's) whole in memory. The time limit grows with the size, as nothing tells an upload that is
+ * slow from one that is stuck.
  */
-async function upload(ctx: Context, target: { uploadUrl: string; method?: string; fields?: Record<string, string> }, file: string, fileName: string, size: number) {
-  const blob = await openAsBlob(file, { type: 'text/csv' });
+async function upload(ctx: Context, target: { uploadUrl: string; fields?: Record<string, string> }, file: string, fileName: string, size: number) {
   const limitMs = ctx.requestTimeoutMs + Math.ceil(size / MIN_UPLOAD_BYTES_PER_S) * 1000;
+  const { contentType, head, tail } = multipartFrame(target.fields ?? {}, fileName);
+  const url = new URL(target.uploadUrl);
+  const signal = AbortSignal.timeout(limitMs);
   try {
-    await uploadImportFile(target, blob, { fileName, signal: AbortSignal.timeout(limitMs) });
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
+      method: 'POST',
+      headers: { 'content-type': contentType, 'content-length': String(head.length + size + tail.length) },
+      signal,
+    });
+    const answered = new Promise<{ status: number; statusText: string; text: string }>((resolve, reject) => {
+      request.on('response', (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (piece: string) => (text += text.length < 10_000 ? piece : ''));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', text }));
+        response.on('error', reject);
+      });
+      request.on('error', reject);
+    });
+    async function* body() {
+      yield head;
+      yield* createReadStream(file);
+      yield tail;
+    }
+    // The store may answer (a refusal) before it has the whole file: the answer is what counts then.
+    const [sent, answer] = await Promise.allSettled([pipeline(body, request), answered]);
+    if (answer.status === 'rejected') throw answer.reason;
+    if (answer.value.status < 200 || answer.value.status >= 300) throw uploadRefusal(answer.value.status, answer.value.statusText, answer.value.text);
+    if (sent.status === 'rejected') throw sent.reason;
   } catch (e) {
     if (e instanceof ClientelaError) throw e;
-    throw storeFailure(e, 'the upload target', target.uploadUrl, limitMs);
+    throw storeFailure(signal.aborted ? signal.reason : e, 'the upload target', target.uploadUrl, limitMs);
   }
 }
 
@@ -257,9 +287,10 @@ async function upload(ctx: Context, target: { uploadUrl: string; method?: string
  */
 function storeFailure(error: unknown, what: string, url: string, limitMs: number): CliError {
   const host = URL.canParse(url) ? new URL(url).host : 'its host';
-  const e = error as Error & { cause?: { code?: string; message?: string } };
+  const e = error as Error & { code?: string; cause?: { code?: string; message?: string } };
   if (e.name === 'TimeoutError') return new CliError(EXIT.unavailable, `${what} (${host}) did not answer within ${Math.round(limitMs / 1000)} s (--request-timeout)`);
-  return new CliError(EXIT.unavailable, `cannot reach ${what} (${host}): ${e.cause?.code ?? e.cause?.message ?? e.message}`);
+  // fetch puts the system's code (ECONNREFUSED, ...) in its cause; node:http on the error itself.
+  return new CliError(EXIT.unavailable, `cannot reach ${what} (${host}): ${e.code ?? e.cause?.code ?? e.cause?.message ?? e.message}`);
 }
 
 // ---------------------------------------------------------------- export

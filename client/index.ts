@@ -196,6 +196,35 @@ export async function* allPages<T>(page: (cursor: string | undefined) => Promise
 }
 
 /**
+ * The parts of a multipart/form-data upload around the file's bytes, as FormData would send them: `head`
+ * (the `fields`, then the file part's header) and `tail`. For a program that streams a big file itself with
+ * a known Content-Length (S3's presigned POST wants one, not a chunked body): Node 20's fetch keeps every
+ * byte of a streamed body in memory until the answer, so the CLI sends with node:http instead.
+ */
+export function multipartFrame(fields: Record<string, string>, fileName: string) {
+  const boundary = `----clientela${Math.random().toString(16).slice(2)}${Date.now().toString(16)}`;
+  // Quotes and line breaks in a name are percent-encoded, as browsers do (WHATWG HTML, multipart/form-data).
+  const quoted = (name: string) => name.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  const encoder = new TextEncoder();
+  const head = encoder.encode(
+    Object.entries(fields)
+      .map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${quoted(name)}"\r\n\r\n${value}\r\n`)
+      .join('') + `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${quoted(fileName)}"\r\nContent-Type: text/csv\r\n\r\n`,
+  );
+  return { contentType: `multipart/form-data; boundary=${boundary}`, head, tail: encoder.encode(`\r\n--${boundary}--\r\n`) };
+}
+
+/** The object store's refusal of an upload as a ClientelaError; S3 answers XML: <Error><Code>...</Code><Message>...</Message></Error>. */
+export function uploadRefusal(status: number, statusText: string, text: string): ClientelaError {
+  const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
+  const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+  return new ClientelaError(status, {
+    title: 'Upload refused by the object store',
+    detail: [code, message].filter(Boolean).join(': ') || statusText || `HTTP ${status}`,
+  });
+}
+
+/**
  * Uploads an import's file to the target `POST /v1/imports` answered: a presigned POST (its `fields` first,
  * then the file) or, where the answer says `method: "PUT"`, a PUT with the `headers` it gives. The target is
  * the object store, not the API: no key goes with it. Throws a ClientelaError when the store refuses
@@ -214,20 +243,10 @@ export async function uploadImportFile(
   } else {
     const form = new FormData();
     for (const [name, value] of Object.entries(target.fields ?? {})) form.append(name, value);
-    // A Blob backed by a file (Node's fs.openAsBlob) is streamed from disk, never read whole into memory.
     form.append('file', file, options.fileName ?? 'import.csv');
     response = await doFetch(target.uploadUrl, { method: 'POST', body: form, signal });
   }
-  if (!response.ok) {
-    // S3 answers XML: <Error><Code>EntityTooLarge</Code><Message>...</Message></Error>.
-    const text = await response.text().catch(() => '');
-    const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
-    const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
-    throw new ClientelaError(response.status, {
-      title: 'Upload refused by the object store',
-      detail: [code, message].filter(Boolean).join(': ') || response.statusText || `HTTP ${response.status}`,
-    });
-  }
+  if (!response.ok) throw uploadRefusal(response.status, response.statusText, await response.text().catch(() => ''));
 }
 
 /** Statuses of a job (import, export, recompute) that will not change any more. */

@@ -343,6 +343,33 @@ describe('7. a file over the import limit', () => {
   });
 });
 
+describe('7. the upload', () => {
+  it("the store's refusal, even before it has the whole file, is the API-side refusal with S3's words (exit 3)", async () => {
+    // The store answers at once, without reading the body.
+    const refusing = createServer((_req, res) => {
+      res.writeHead(400, { 'content-type': 'application/xml', connection: 'close' });
+      res.end('<Error><Code>EntityTooLarge</Code><Message>Your proposed upload exceeds the maximum allowed size</Message></Error>');
+    });
+    await new Promise<void>((ok) => refusing.listen(0, '127.0.0.1', ok));
+    const storeUrl = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
+    const redirect = await fakeServer((req, res) => {
+      if (req.method === 'POST' && req.url === '/v1/imports') {
+        return json(res, 201, { importId: 'i9', uploadUrl: `${storeUrl}/upload`, method: 'POST', fields: {}, maxBytes: 1e9, expiresAt: '2030-01-01T00:00:00Z' });
+      }
+    });
+    try {
+      const file = join(dir, 'refused.csv');
+      writeFileSync(file, 'email\n'.repeat(2_000_000));
+      const result = await cli(redirect.url, ['import', file]);
+      expect(result).toMatchObject({ code: 3, stderr: 'clientela: 400 Upload refused by the object store: EntityTooLarge: Your proposed upload exceeds the maximum allowed size\n' });
+    } finally {
+      redirect.close();
+      refusing.closeAllConnections();
+      refusing.close();
+    }
+  });
+});
+
 describe('8. 429 while listing', () => {
   it('waits Retry-After, says so, and carries on with the pages it had', async () => {
     let busy = 1;
