@@ -4,6 +4,10 @@
  * Also `node --import tsx cli/clientela.ts <command>`.
  */
 import { run } from './command-line.ts';
+import { installStopHandlers } from './stopping.ts';
+
+// Ctrl-C, kill and a closed pipe on stdout undo what the running command leaves behind (cli/stopping.ts).
+installStopHandlers();
 
 process.exitCode = await run(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),

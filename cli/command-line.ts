@@ -5,7 +5,7 @@
  * instance and key, cli/exit-codes.ts for how it ends.
  */
 import { parseArgs } from 'node:util';
-import { ClientelaError, createClientela } from '../client/index.ts';
+import { ClientelaError, createClientela, UnexpectedAnswerError } from '../client/index.ts';
 import * as commands from './commands.ts';
 import { CliError, EXIT, usageError } from './exit-codes.ts';
 import { resolveTarget } from './target.ts';
@@ -16,13 +16,17 @@ export const USAGE = `usage: clientela <command> [options]
 commands:
   customers list [--filter k=v ...] [--limit N] [--json]
                       the customers matching the filters (the list's query fields: tags=VIP,Regular,
-                      consent=granted, q=ross, minSpent=10000, city=Roma, ...), every page
+                      consent=granted, q=ross, minSpent=10000, city=Roma, ...), every page; a list
+                      field given twice takes both values, another field given twice is refused
   import FILE [--dry-run] [--json]
                       uploads a CSV, waits for the import and prints its counts (--dry-run: reads and
                       counts, writes nothing)
-  export [--segment NAME | --filter k=v ...] [--format csv|jsonl] --out FILE [--json]
+  export [--segment NAME | --filter k=v ...] [--format csv|jsonl] [--delimiter ,|;] [--purpose marketing]
+         --out FILE [--json]
                       exports a saved segment (by name or id), the customers matching the filters, or
-                      everyone; waits and downloads the file to FILE
+                      everyone; waits and downloads the file to FILE (--delimiter ';' for Excel set to
+                      Italian and other languages that write 1,5; --purpose marketing keeps only the
+                      customers who granted consent)
   erase --email E     GDPR erasure of the customer with this email
   keys list           the tenant's API keys (never the keys themselves)
   keys create [--kind secret|publishable] [--scope all|events|read]
@@ -30,7 +34,9 @@ commands:
   keys revoke KEY_ID  revokes a key
 
 where (first that applies):
-  --url URL, --key KEY          or CLIENTELA_URL, CLIENTELA_KEY
+  --url URL                     or CLIENTELA_URL: the API's address (no user:password@, ?query or #fragment)
+  --key-file FILE, --key KEY    or CLIENTELA_KEY: the API key. --key is seen by every user of the machine
+                                (ps): prefer CLIENTELA_KEY or --key-file
   --stack NAME                  the ApiUrl output of a deployed CloudFormation stack (AWS credentials and
                                 region from the environment); the key from --key or CLIENTELA_KEY
   --stack-outputs FILE          the same, from cdk deploy --outputs-file FILE
@@ -39,6 +45,8 @@ where (first that applies):
 options:
   --json                        one JSON document on stdout, for scripts (no progress bar)
   --timeout SECONDS             how long import and export wait for their job (default 1800)
+  --request-timeout SECONDS     how long one request waits for its answer, and a download for its next
+                                piece (default 30; an upload gets one more second per 64 KiB)
   -h, --help                    this help
 
 exit status:
@@ -48,25 +56,26 @@ exit status:
   3  the API refused the request (4xx: bad or revoked key, not found, invalid input)
   4  the API could not be reached or failed (network, 5xx, 429, no local instance running): retry later
   5  the import or export failed, or was still running at --timeout
+  130, 143  stopped by Ctrl-C or kill: a half-downloaded file is removed; a job goes on on the server
 Errors are one line on stderr: "clientela: <reason>".`;
 
 /** Which options each command takes (beyond the global ones). */
 const COMMAND_OPTIONS: Record<string, string[]> = {
   'customers list': ['filter', 'limit'],
   import: ['dry-run'],
-  export: ['segment', 'filter', 'format', 'out'],
+  export: ['segment', 'filter', 'format', 'delimiter', 'purpose', 'out'],
   erase: ['email'],
   'keys list': [],
   'keys create': ['kind', 'scope'],
   'keys revoke': [],
 };
-const GLOBAL_OPTIONS = ['url', 'key', 'stack', 'stack-outputs', 'json', 'timeout', 'help'];
+const GLOBAL_OPTIONS = ['url', 'key', 'key-file', 'stack', 'stack-outputs', 'json', 'timeout', 'request-timeout', 'help'];
 
 export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
-  /** A terminal on stderr: draw progress bars. */
+  /** A terminal on stderr: draw progress bars, say a job's id as soon as it has one. */
   tty: boolean;
 }
 
@@ -90,16 +99,20 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       options: {
         url: { type: 'string' },
         key: { type: 'string' },
+        'key-file': { type: 'string' },
         stack: { type: 'string' },
         'stack-outputs': { type: 'string' },
         json: { type: 'boolean' },
         timeout: { type: 'string' },
+        'request-timeout': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         filter: { type: 'string', multiple: true },
         limit: { type: 'string' },
         'dry-run': { type: 'boolean' },
         segment: { type: 'string' },
         format: { type: 'string' },
+        delimiter: { type: 'string' },
+        purpose: { type: 'string' },
         out: { type: 'string' },
         email: { type: 'string' },
         kind: { type: 'string' },
@@ -111,9 +124,14 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     throw usageError(`${(e as Error).message.split('. ')[0]} (clientela --help)`);
   }
   const { values, positionals } = parsed;
-  if (values.help || positionals.length === 0) {
+  if (values.help) {
     io.stdout(USAGE + '\n');
-    return values.help ? EXIT.ok : EXIT.usage;
+    return EXIT.ok;
+  }
+  // Asked for, the help is the output; given for want of a command, it is the error (stderr, exit status 2).
+  if (positionals.length === 0) {
+    io.stderr(USAGE + '\n');
+    return EXIT.usage;
   }
 
   const [first, second, ...rest] = positionals;
@@ -129,6 +147,10 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
 
   // Checked before anything is sent.
   const timeout = values.timeout === undefined ? 1800 : positiveInteger('--timeout', values.timeout);
+  const requestTimeout = values['request-timeout'] === undefined ? 30 : positiveInteger('--request-timeout', values['request-timeout']);
+  const delimiter = values.delimiter ?? ',';
+  if (delimiter !== ',' && delimiter !== ';') throw usageError(`--delimiter "${delimiter}": , or ;`);
+  if (values.purpose !== undefined && values.purpose !== 'marketing') throw usageError(`--purpose "${values.purpose}": marketing`);
   const limit = values.limit === undefined ? undefined : positiveInteger('--limit', values.limit);
   const format = values.format ?? 'csv';
   if (format !== 'csv' && format !== 'jsonl') throw usageError(`--format "${format}": csv or jsonl`);
@@ -136,15 +158,22 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
   if (command === 'erase' && !values.email) throw usageError('erase needs --email E');
   if (values.kind !== undefined && values.kind !== 'secret' && values.kind !== 'publishable') throw usageError(`--kind "${values.kind}": secret or publishable`);
 
-  const target = await resolveTarget({ url: values.url, key: values.key, stack: values.stack, stackOutputs: values['stack-outputs'] }, io.env);
+  const target = await resolveTarget({ url: values.url, key: values.key, keyFile: values['key-file'], stack: values.stack, stackOutputs: values['stack-outputs'] }, io.env);
   const json = values.json ?? false;
   const ctx: commands.Context = {
-    api: createClientela({ baseUrl: target.url, key: target.key }),
+    api: createClientela({ baseUrl: target.url, key: target.key, timeoutMs: requestTimeout * 1000 }),
     json,
-    out: (line) => io.stdout(line + '\n'),
+    // Every line is made plain here, whatever the command put in it: text from the server never reaches the
+    // terminal with its escape sequences.
+    out: (line) => io.stdout(printable(line) + '\n'),
+    note: (line) => io.stderr(oneLine(line) + '\n'),
+    tell: (line) => {
+      if (io.tty) io.stderr(oneLine(line) + '\n');
+    },
     showProgress: io.tty && !json,
     timeoutMs: timeout * 1000,
     pollMs: 500,
+    requestTimeoutMs: requestTimeout * 1000,
   };
   const filter = values.filter ?? [];
 
@@ -158,7 +187,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
         result = await commands.importFile(ctx, args[0]!, { dryRun: values['dry-run'] ?? false });
         break;
       case 'export':
-        result = await commands.exportCustomers(ctx, { segment: values.segment, filter, format, out: values.out! });
+        result = await commands.exportCustomers(ctx, { segment: values.segment, filter, format, delimiter, purpose: values.purpose as 'marketing' | undefined, out: values.out! });
         break;
       case 'erase':
         result = await commands.erase(ctx, values.email!);
@@ -174,11 +203,17 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
         break;
     }
   } catch (e) {
-    throw withTarget(e, target.url);
+    throw withTarget(e, target.url, requestTimeout);
   }
-  if (json) io.stdout(JSON.stringify(result, null, 2) + '\n');
+  if (json) io.stdout(plainJson(result) + '\n');
   return EXIT.ok;
 }
+
+/**
+ * JSON with the characters JSON.stringify leaves raw but a terminal may act on (DEL, the C1 controls such as
+ * U+009B, a one-character escape sequence; the line separators) written as \u escapes: the same document.
+ */
+const plainJson = (value: unknown) => JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 function positiveInteger(option: string, value: string): number {
   const n = Number(value);
@@ -186,14 +221,21 @@ function positiveInteger(option: string, value: string): number {
   return n;
 }
 
-/** A network failure says which URL could not be reached (fetch only says "fetch failed"). */
-function withTarget(error: unknown, url: string): unknown {
+/**
+ * A failure talking to the API says which URL (fetch only says "fetch failed" or "terminated"). Failures of
+ * the object store (uploads, downloads) are CliErrors already, naming the store.
+ */
+function withTarget(error: unknown, url: string, timeoutSeconds: number): unknown {
   if (error instanceof TypeError && /fetch failed/i.test(error.message)) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     return new CliError(EXIT.unavailable, `cannot reach ${url}: ${cause?.code ?? cause?.message ?? error.message}`);
   }
+  // undici's word for a body that stopped before its end (the connection closed mid-answer).
+  if (error instanceof TypeError && error.message === 'terminated') return new CliError(EXIT.unavailable, `the answer of ${url} was cut short: try again`);
+  if (error instanceof Error && error.name === 'TimeoutError') return new CliError(EXIT.unavailable, `${url} did not answer within ${timeoutSeconds} s (--request-timeout)`);
   // The client parses every answer as JSON: an HTML page or a cut-off body means the URL is not (all) the API.
   if (error instanceof SyntaxError) return new CliError(EXIT.unavailable, `${url} did not answer with the API's JSON (${error.message})`);
+  if (error instanceof UnexpectedAnswerError) return new CliError(EXIT.unavailable, `${url} did not answer as the API does (${error.message})`);
   return error;
 }
 

@@ -3,14 +3,17 @@
  * contract's "People around the API" lists them. Each returns what it printed as data (for --json) and writes
  * its human output through `out`.
  */
-import { createWriteStream, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, createReadStream, createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { allPages, isFinished, unwrap, uploadImportFile, type ClientelaClient, type Schemas } from '../client/index.ts';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { allPages, ClientelaError, isFinished, multipartFrame, UnexpectedAnswerError, unwrap, uploadRefusal, type ClientelaClient, type Schemas } from '../client/index.ts';
 import openapi from '../client/openapi.json' with { type: 'json' };
 import { CliError, EXIT, usageError } from './exit-codes.ts';
 import { progress } from './progress.ts';
+import { whileRunning } from './stopping.ts';
 import { printable } from './terminal-text.ts';
 
 export interface Context {
@@ -18,13 +21,49 @@ export interface Context {
   json: boolean;
   /** Human output (stdout); unused with --json. */
   out: (line: string) => void;
+  /** A line on stderr while the command runs: a retry after a 429. */
+  note: (line: string) => void;
+  /** A line on stderr for the person at a terminal only (a job's id as soon as it has one); not for scripts. */
+  tell: (line: string) => void;
   /** Show a progress bar (a terminal, and not --json). */
   showProgress: boolean;
   /** How long to wait for an import or an export, in ms. */
   timeoutMs: number;
   /** Pause between two looks at a running job, in ms. */
   pollMs: number;
+  /** How long one request may wait for its answer; for a download, the longest pause between two pieces. */
+  requestTimeoutMs: number;
 }
+
+/** Answers of 429 in a row a command waits out before giving up (exit status 4). */
+const MAX_RETRIES = 5;
+/** The longest wait for one 429, whatever Retry-After says. */
+const MAX_RETRY_WAIT_S = 60;
+
+/**
+ * One API call, again after a 429 (too many requests) once the `Retry-After` it gives has passed (bounded;
+ * 1, 2, 4 ... s when it gives none), saying so on stderr: a long list or a job's polling is not thrown away
+ * for a moment's rate limit. A 429 still there after MAX_RETRIES is the command's failure.
+ */
+export async function call<T>(ctx: Pick<Context, 'note'>, request: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await request();
+    } catch (e) {
+      if (!(e instanceof ClientelaError) || e.status !== 429 || attempt >= MAX_RETRIES) throw e;
+      const seconds = Math.min(MAX_RETRY_WAIT_S, e.retryAfter ?? 2 ** attempt);
+      ctx.note(`clientela: the API asks to slow down (429); trying again in ${seconds} s`);
+      await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    }
+  }
+}
+
+/** An answer that is not what the API sends: `{}` or a page without items from a server that is not the API. */
+function expectAnswer<T>(value: T, ok: (value: T) => boolean, what: string): T {
+  if (!ok(value)) throw new UnexpectedAnswerError(`no ${what} in the answer`);
+  return value;
+}
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
 // ---------------------------------------------------------------- filters
 
@@ -39,7 +78,27 @@ export function filterPairs(pairs: readonly string[]): [string, string][] {
 
 type JsonSchema = { type?: string | string[]; anyOf?: JsonSchema[] };
 const FILTER_FIELDS = (openapi.components.schemas.Filter as { properties: Record<string, JsonSchema> }).properties;
+const LIST_QUERY = Object.fromEntries(
+  (openapi.paths['/v1/customers'].get.parameters as { name: string; in: string; schema: JsonSchema }[]).filter((p) => p.in === 'query').map((p) => [p.name, p.schema]),
+);
 const typesOf = (schema: JsonSchema): string[] => [...[schema.type ?? []].flat(), ...(schema.anyOf ?? []).flatMap(typesOf)];
+
+/**
+ * The values of repeated --filter pairs, one per name: a name the API takes a list for gets every value
+ * given (`--filter tags=VIP --filter tags=Regular` is `tags=VIP,Regular`), any other given twice is a usage
+ * error. Keeping only the last would widen an export beyond what was asked.
+ */
+function mergedPairs(pairs: readonly string[], isList: (name: string) => boolean): Map<string, string[]> {
+  const merged = new Map<string, string[]>();
+  for (const [name, value] of filterPairs(pairs)) {
+    const values = value.split(',').map((v) => v.trim());
+    const before = merged.get(name);
+    if (before && !isList(name)) throw usageError(`--filter ${name} is given twice; it takes one value`);
+    merged.set(name, before ? [...before, ...values] : isList(name) ? values : [value]);
+  }
+  return merged;
+}
+const isListIn = (fields: Record<string, JsonSchema | undefined>) => (name: string) => !!fields[name] && typesOf(fields[name]).includes('array');
 
 /** A decimal number as the API reads one (shared/domain/number-input.schema.ts). */
 const DECIMAL = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
@@ -51,9 +110,10 @@ const DECIMAL = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
  */
 export function filterObject(pairs: readonly string[]): Record<string, unknown> {
   const filter: Record<string, unknown> = {};
-  for (const [name, value] of filterPairs(pairs)) {
+  for (const [name, values] of mergedPairs(pairs, isListIn(FILTER_FIELDS))) {
     const types = FILTER_FIELDS[name] ? typesOf(FILTER_FIELDS[name]) : [];
-    if (types.includes('array')) filter[name] = value.split(',').map((v) => v.trim());
+    const value = values[0]!;
+    if (types.includes('array')) filter[name] = values;
     // Decimal only: Number() also reads 0x10 and 0b11, which the API refuses in the query string; sent as
     // written, they get the same 400 in a segment or export.
     else if ((types.includes('integer') || types.includes('number')) && DECIMAL.test(value)) filter[name] = Number(value);
@@ -67,12 +127,24 @@ export function filterObject(pairs: readonly string[]): Record<string, unknown> 
 
 const customerRow = (c: Schemas['Customer']) => [c.id, [c.firstName, c.lastName].filter(Boolean).join(' '), c.email ?? '', c.phone ?? '', (c.tags ?? []).join(',')];
 
+/** The query of `customers list` from --filter pairs: list fields as one comma list (`tags=VIP,Regular`). */
+export function listQuery(pairs: readonly string[]): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const [name, values] of mergedPairs(pairs, isListIn(LIST_QUERY))) {
+    // The CLI pages through the list itself: a limit or a cursor in the query would be overwritten.
+    if (name === 'limit') throw usageError('--filter limit: use --limit N');
+    if (name === 'cursor') throw usageError('--filter cursor: customers list follows the pages itself');
+    query[name] = values.join(',');
+  }
+  return query;
+}
+
 export async function customersList(ctx: Context, options: { filter: string[]; limit?: number }) {
-  const query = Object.fromEntries(filterPairs(options.filter));
+  const query = listQuery(options.filter);
   const pageSize = Math.min(100, options.limit ?? 100);
   const customers: Schemas['Customer'][] = [];
   const pages = allPages((cursor) =>
-    unwrap(ctx.api.GET('/v1/customers', { params: { query: { ...query, limit: pageSize, ...(cursor ? { cursor } : {}) } as Record<string, string | number> } })),
+    call(ctx, () => unwrap(ctx.api.GET('/v1/customers', { params: { query: { ...query, limit: pageSize, ...(cursor ? { cursor } : {}) } as Record<string, string | number> } }))),
   );
   for await (const customer of pages) {
     customers.push(customer);
@@ -86,54 +158,145 @@ export async function customersList(ctx: Context, options: { filter: string[]; l
 
 // ---------------------------------------------------------------- import
 
-/** Data rows in a CSV, as far as its lines tell (a quoted value spanning lines counts more): the bar's total. */
-const roughRows = (bytes: Buffer) => Math.max(0, bytes.toString('latin1').split(/\r\n|\n|\r/).filter((l) => l.trim() !== '').length - 1);
+/**
+ * The largest file an import takes (the API's limit, 512 MiB; test/unit/cli-review.test.ts checks it against
+ * the server's): a bigger one is refused before anything is sent, so no import is created for it. The limit
+ * the API answers (`maxBytes`) is checked too.
+ */
+export const IMPORT_MAX_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Data rows in a CSV, as far as its line breaks tell (a quoted value spanning lines counts more): the bar's
+ * total. Read in chunks: a file of hundreds of MB is never in memory whole.
+ */
+async function roughRows(file: string): Promise<number> {
+  let lines = 0;
+  let last = 0x0a;
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) lines++;
+    if (chunk.length) last = chunk[chunk.length - 1]!;
+  }
+  // A last line without its line break, minus the header.
+  return Math.max(0, lines + (last === 0x0a ? 0 : 1) - 1);
+}
 
 export async function importFile(ctx: Context, file: string, options: { dryRun: boolean }) {
-  let bytes: Buffer;
+  let size: number;
   try {
-    if (!statSync(file).isFile()) throw new Error('not a file');
-    bytes = readFileSync(file);
+    const stat = statSync(file);
+    if (!stat.isFile()) throw new Error('not a file');
+    accessSync(file, constants.R_OK);
+    size = stat.size;
   } catch (e) {
     throw usageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+  if (size > IMPORT_MAX_BYTES) throw usageError(`${file} is ${size} bytes; an import takes at most ${IMPORT_MAX_BYTES}`);
   const fileName = basename(file);
-  const created = await unwrap(ctx.api.POST('/v1/imports', { body: { fileName, dryRun: options.dryRun, onDuplicate: 'merge' } }));
-  if (bytes.length > created.maxBytes) throw usageError(`${file} is ${bytes.length} bytes; an import takes at most ${created.maxBytes}`);
+  const created = expectAnswer(
+    await call(ctx, () => unwrap(ctx.api.POST('/v1/imports', { body: { fileName, dryRun: options.dryRun, onDuplicate: 'merge' } }))),
+    (c) => isObject(c) && typeof c.importId === 'string' && typeof c.uploadUrl === 'string',
+    'import id and upload target',
+  );
+  if (size > created.maxBytes) throw usageError(`${file} is ${size} bytes; an import takes at most ${created.maxBytes}`);
+  const id = printable(created.importId);
+  ctx.tell(`clientela: import ${id} created`);
 
   const bar = progress(options.dryRun ? 'dry run' : 'import', ctx.showProgress);
-  const total = roughRows(bytes);
+  const done = whileRunning({ note: () => `import ${id} goes on without the CLI (GET /v1/imports/${id} shows it)` });
   let view: Schemas['Import'];
   try {
     bar.update(0, 'uploading');
-    await uploadImportFile(created, new Blob([new Uint8Array(bytes)], { type: 'text/csv' }), { fileName });
-    view = await waitFor(ctx, `import ${created.importId}`, async () => {
-      const current = await unwrap(ctx.api.GET('/v1/imports/{id}', { params: { path: { id: created.importId } } }));
+    const total = ctx.showProgress ? await roughRows(file) : undefined;
+    await upload(ctx, created, file, fileName, size);
+    view = await waitFor(ctx, `import ${id}`, async () => {
+      const current = await call(ctx, () => unwrap(ctx.api.GET('/v1/imports/{id}', { params: { path: { id: created.importId } } })));
+      expectAnswer(current, (c) => isObject(c) && typeof c.status === 'string' && isObject(c.counts), 'import status');
       bar.update(current.counts.rows, current.status, total);
       return current;
     });
   } finally {
     bar.stop();
+    done();
   }
-  if (view.status === 'failed') throw new CliError(EXIT.jobFailed, `import ${view.id} failed: ${view.reason ?? 'no reason given'}`);
+  if (view.status === 'failed') throw new CliError(EXIT.jobFailed, `import ${id} failed: ${view.reason ?? 'no reason given'}`);
   if (!ctx.json) {
     const c = view.counts;
     ctx.out(
       `${options.dryRun ? 'dry run of' : 'imported'} ${fileName}: ${c.rows} rows: ${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.rejected} rejected, ${c.warnings} warnings`,
     );
-    if (view.detected) ctx.out(`read as ${view.detected.encoding}, delimiter ${JSON.stringify(view.detected.delimiter)}`);
-    if (view.newTags.length) ctx.out(`new tags: ${view.newTags.join(', ')}`);
-    if (view.errorReportUrl) ctx.out(`error report: ${view.errorReportUrl}`);
+    // Every line goes through printable() in command-line.ts too; here each value is made plain where it is
+    // printed, so a tag name cannot break the line it is in.
+    if (view.detected) ctx.out(`read as ${printable(view.detected.encoding)}, delimiter ${JSON.stringify(view.detected.delimiter)}`);
+    if (view.newTags.length) ctx.out(`new tags: ${view.newTags.map(printable).join(', ')}`);
+    if (view.errorReportUrl) ctx.out(`error report: ${printable(view.errorReportUrl)}`);
     if (options.dryRun) ctx.out('dry run: nothing was written');
-    ctx.out(`import id: ${view.id}`);
+    ctx.out(`import id: ${id}`);
   }
   return view;
+}
+
+/** Bytes per second an upload is given on top of the request timeout: a slow line, not a hung one. */
+const MIN_UPLOAD_BYTES_PER_S = 64 * 1024;
+
+/**
+ * The file to the object store's presigned POST, streamed from disk as the connection takes it: memory stays
+ * bounded whatever its size. With node:http, as Node 20's fetch keeps a streamed body (and a Blob, even
+ * fs.openAsBlob's) whole in memory. The time limit grows with the size, as nothing tells an upload that is
+ * slow from one that is stuck.
+ */
+async function upload(ctx: Context, target: { uploadUrl: string; fields?: Record<string, string> }, file: string, fileName: string, size: number) {
+  const limitMs = ctx.requestTimeoutMs + Math.ceil(size / MIN_UPLOAD_BYTES_PER_S) * 1000;
+  const { contentType, head, tail } = multipartFrame(target.fields ?? {}, fileName);
+  const url = new URL(target.uploadUrl);
+  const signal = AbortSignal.timeout(limitMs);
+  try {
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
+      method: 'POST',
+      headers: { 'content-type': contentType, 'content-length': String(head.length + size + tail.length) },
+      signal,
+    });
+    const answered = new Promise<{ status: number; statusText: string; text: string }>((resolve, reject) => {
+      request.on('response', (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (piece: string) => (text += text.length < 10_000 ? piece : ''));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', text }));
+        response.on('error', reject);
+      });
+      request.on('error', reject);
+    });
+    async function* body() {
+      yield head;
+      yield* createReadStream(file);
+      yield tail;
+    }
+    // The store may answer (a refusal) before it has the whole file: the answer is what counts then.
+    const [sent, answer] = await Promise.allSettled([pipeline(body, request), answered]);
+    if (answer.status === 'rejected') throw answer.reason;
+    if (answer.value.status < 200 || answer.value.status >= 300) throw uploadRefusal(answer.value.status, answer.value.statusText, answer.value.text);
+    if (sent.status === 'rejected') throw sent.reason;
+  } catch (e) {
+    if (e instanceof ClientelaError) throw e;
+    throw storeFailure(signal.aborted ? signal.reason : e, 'the upload target', target.uploadUrl, limitMs);
+  }
+}
+
+/**
+ * A failure to reach the object store (S3), not the API: names its host only (a signed URL's query is a
+ * credential) and is exit status 4.
+ */
+function storeFailure(error: unknown, what: string, url: string, limitMs: number): CliError {
+  const host = URL.canParse(url) ? new URL(url).host : 'its host';
+  const e = error as Error & { code?: string; cause?: { code?: string; message?: string } };
+  if (e.name === 'TimeoutError') return new CliError(EXIT.unavailable, `${what} (${host}) did not answer within ${Math.round(limitMs / 1000)} s (--request-timeout)`);
+  // fetch puts the system's code (ECONNREFUSED, ...) in its cause; node:http on the error itself.
+  return new CliError(EXIT.unavailable, `cannot reach ${what} (${host}): ${e.code ?? e.cause?.code ?? e.cause?.message ?? e.message}`);
 }
 
 // ---------------------------------------------------------------- export
 
 async function segmentId(ctx: Context, nameOrId: string): Promise<string> {
-  const segments = allPages((cursor) => unwrap(ctx.api.GET('/v1/segments', { params: { query: { limit: 100, ...(cursor ? { cursor } : {}) } } })));
+  const segments = allPages((cursor) => call(ctx, () => unwrap(ctx.api.GET('/v1/segments', { params: { query: { limit: 100, ...(cursor ? { cursor } : {}) } } }))));
   const found: Schemas['Segment'][] = [];
   for await (const segment of segments) if (segment.name === nameOrId || segment.id === nameOrId) found.push(segment);
   // A name can be given twice; the id is what the user can always tell apart.
@@ -143,52 +306,111 @@ async function segmentId(ctx: Context, nameOrId: string): Promise<string> {
   throw new CliError(EXIT.refused, `no segment named "${nameOrId}"`);
 }
 
-export async function exportCustomers(ctx: Context, options: { segment?: string; filter: string[]; format: 'csv' | 'jsonl'; out: string }) {
+/** `--out FILE` can be written: checked before the export runs, not after it. */
+function checkWritable(out: string) {
+  try {
+    if (!statSync(dirname(out)).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
+    accessSync(dirname(out), constants.W_OK);
+    const existing = statSync(out, { throwIfNoEntry: false });
+    if (existing?.isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' });
+  } catch (e) {
+    throw usageError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+export async function exportCustomers(ctx: Context, options: { segment?: string; filter: string[]; format: 'csv' | 'jsonl'; delimiter: ',' | ';'; purpose?: 'marketing'; out: string }) {
   if (options.segment !== undefined && options.filter.length) throw usageError('give --segment or --filter, not both');
-  const target = options.segment !== undefined ? { segmentId: await segmentId(ctx, options.segment) } : { filter: filterObject(options.filter) };
-  const { exportId } = await unwrap(ctx.api.POST('/v1/exports', { body: { ...target, format: options.format, delimiter: ',' } as Schemas['ExportRequest'] }));
+  const filter = options.segment === undefined ? filterObject(options.filter) : undefined;
+  checkWritable(options.out);
+  const target = options.segment !== undefined ? { segmentId: await segmentId(ctx, options.segment) } : { filter };
+  const created = expectAnswer(
+    await call(ctx, () => unwrap(ctx.api.POST('/v1/exports', { body: { ...target, format: options.format, delimiter: options.delimiter, ...(options.purpose ? { purpose: options.purpose } : {}) } as Schemas['ExportRequest'] }))),
+    (c) => isObject(c) && typeof c.exportId === 'string',
+    'export id',
+  );
+  const exportId = created.exportId;
+  const id = printable(exportId);
+  ctx.tell(`clientela: export ${id} created`);
 
   const bar = progress('export', ctx.showProgress);
+  const done = whileRunning({ note: () => `export ${id} goes on without the CLI (GET /v1/exports/${id} shows it)` });
   let view: Schemas['Export'];
   try {
-    view = await waitFor(ctx, `export ${exportId}`, async () => {
-      const current = await unwrap(ctx.api.GET('/v1/exports/{id}', { params: { path: { id: exportId } } }));
+    view = await waitFor(ctx, `export ${id}`, async () => {
+      const current = await call(ctx, () => unwrap(ctx.api.GET('/v1/exports/{id}', { params: { path: { id: exportId } } })));
+      expectAnswer(current, (c) => isObject(c) && typeof c.status === 'string', 'export status');
       bar.update(current.rowCount ?? 0, current.status);
       return current;
     });
   } finally {
     bar.stop();
+    done();
   }
-  if (view.status === 'failed') throw new CliError(EXIT.jobFailed, `export ${view.id} failed: ${view.reason ?? 'no reason given'}`);
-  if (!view.url) throw new CliError(EXIT.jobFailed, `export ${view.id} completed without a download link`);
+  if (view.status === 'failed') throw new CliError(EXIT.jobFailed, `export ${id} failed: ${view.reason ?? 'no reason given'}`);
+  if (!view.url) throw new CliError(EXIT.jobFailed, `export ${id} completed without a download link`);
 
-  await download(view.url, options.out);
+  const downloading = whileRunning({ note: () => `export ${id} is done (GET /v1/exports/${id} gives its download link)` });
+  try {
+    await download(ctx, view.url, options.out);
+  } finally {
+    downloading();
+  }
   if (!ctx.json) ctx.out(`exported ${view.rowCount ?? 0} customers to ${options.out} (${options.format})`);
   return { ...view, file: options.out };
 }
 
-/** The export file, from its signed link (S3, not the API: no key) to `out`. */
-async function download(url: string, out: string) {
-  const response = await fetch(url);
-  if (!response.ok || !response.body) throw new CliError(response.status >= 500 ? EXIT.unavailable : EXIT.refused, `download of the export failed: HTTP ${response.status}`);
-  // Written beside `out` and renamed when whole: a download cut short never replaces a good file with half of one.
+/**
+ * The export file, from its signed link (S3, not the API: no key) to `out`. Gives up when the store does not
+ * answer within the request timeout, or stops sending for that long (an idle limit: a big file on a slow
+ * line may take as long as it needs).
+ */
+async function download(ctx: Context, url: string, out: string) {
+  const abort = new AbortController();
+  let idle: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(idle);
+    idle = setTimeout(() => abort.abort(new DOMException('idle', 'TimeoutError')), ctx.requestTimeoutMs);
+  };
+  // Written beside `out` and renamed when whole: a download cut short never replaces a good file with half of
+  // one. Only the owner may read it (customer data), and it goes if the CLI is stopped meanwhile.
   const partial = join(dirname(out), `.${basename(out)}.${process.pid}.partial`);
+  const done = whileRunning({ undo: () => rmSync(partial, { force: true }) });
   try {
-    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), createWriteStream(partial));
-    renameSync(partial, out);
-  } catch (e) {
-    rmSync(partial, { force: true });
-    // A file system error names its path; anything else is the download breaking off.
-    const fsError = e as NodeJS.ErrnoException;
-    if (fsError.path !== undefined) throw usageError(`cannot write ${out}: ${fsError.code ?? fsError.message}`);
-    throw new CliError(EXIT.unavailable, `download of the export was cut short (${fsError.message}); ${out} left as it was`);
+    let response: Response;
+    try {
+      arm();
+      response = await fetch(url, { signal: abort.signal });
+    } catch (e) {
+      throw storeFailure(abort.signal.aborted ? abort.signal.reason : e, "the export's download link", url, ctx.requestTimeoutMs);
+    }
+    if (!response.ok || !response.body) throw new CliError(response.status >= 500 ? EXIT.unavailable : EXIT.refused, `download of the export failed: HTTP ${response.status}`);
+    const watch = new Transform({
+      transform(chunk, _encoding, next) {
+        arm();
+        next(null, chunk);
+      },
+    });
+    try {
+      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), watch, createWriteStream(partial, { mode: 0o600 }));
+      renameSync(partial, out);
+    } catch (e) {
+      rmSync(partial, { force: true });
+      // A file system error names its path; anything else is the download breaking off.
+      const fsError = e as NodeJS.ErrnoException;
+      if (fsError.path !== undefined) throw usageError(`cannot write ${out}: ${fsError.code ?? fsError.message}`);
+      const why = abort.signal.aborted ? `nothing came for ${Math.round(ctx.requestTimeoutMs / 1000)} s (--request-timeout)` : fsError.message;
+      throw new CliError(EXIT.unavailable, `download of the export was cut short (${why}); ${out} left as it was`);
+    }
+  } finally {
+    clearTimeout(idle);
+    done();
   }
 }
 
 // ---------------------------------------------------------------- erase
 
 export async function erase(ctx: Context, email: string) {
-  await unwrap(ctx.api.DELETE('/v1/customers', { params: { query: { email } } }));
+  await call(ctx, () => unwrap(ctx.api.DELETE('/v1/customers', { params: { query: { email } } })));
   if (!ctx.json) ctx.out(`erased the customer with email ${email}`);
   return { erased: true, email };
 }
@@ -198,7 +420,7 @@ export async function erase(ctx: Context, email: string) {
 const keyRow = (k: Schemas['ApiKey']) => [k.keyId, k.kind, k.scope ?? '', `${k.prefix}…`, k.createdAt, k.revokedAt ?? ''];
 
 export async function keysList(ctx: Context) {
-  const { items } = await unwrap(ctx.api.GET('/v1/keys'));
+  const { items } = expectAnswer(await call(ctx, () => unwrap(ctx.api.GET('/v1/keys'))), (a) => isObject(a) && Array.isArray(a.items), 'list of keys');
   if (!ctx.json) table(ctx, ['KEY ID', 'KIND', 'SCOPE', 'PREFIX', 'CREATED', 'REVOKED'], items.map(keyRow));
   return items;
 }
@@ -206,7 +428,7 @@ export async function keysList(ctx: Context) {
 export async function keysCreate(ctx: Context, options: { kind: string; scope?: string }) {
   // The scope is checked by the API, whose 400 names it.
   const body = { kind: options.kind, ...(options.scope ? { scope: options.scope } : {}) } as { kind: 'secret' | 'publishable'; scope?: 'all' | 'events' | 'read' };
-  const issued = await unwrap(ctx.api.POST('/v1/keys', { body }));
+  const issued = expectAnswer(await call(ctx, () => unwrap(ctx.api.POST('/v1/keys', { body }))), (a) => isObject(a) && typeof a.key === 'string', 'key');
   if (!ctx.json) {
     ctx.out(issued.key);
     ctx.out(`key id ${issued.keyId}, ${issued.kind}${issued.scope ? `, scope ${issued.scope}` : ''}: keep it now, it is never shown again`);
@@ -215,7 +437,7 @@ export async function keysCreate(ctx: Context, options: { kind: string; scope?: 
 }
 
 export async function keysRevoke(ctx: Context, keyId: string) {
-  await unwrap(ctx.api.DELETE('/v1/keys/{keyId}', { params: { path: { keyId } } }));
+  await call(ctx, () => unwrap(ctx.api.DELETE('/v1/keys/{keyId}', { params: { path: { keyId } } })));
   if (!ctx.json) ctx.out(`revoked ${keyId}`);
   return { revoked: true, keyId };
 }

@@ -3,6 +3,7 @@
  * pipes the output, or asks for --json, gets the counts at the end and nothing in between.
  */
 import cliProgress from 'cli-progress';
+import { whileRunning } from './stopping.ts';
 
 export interface Progress {
   /** `value` done out of `total` (rows); `total` undefined when nobody knows it yet. */
@@ -22,6 +23,8 @@ export function progress(label: string, enabled: boolean, stream: NodeJS.WriteSt
       : `${label} ${params.value} rows | ${payload.status}`;
   const bar = new cliProgress.SingleBar({ stream, format, hideCursor: true, clearOnComplete: false, barsize: 30, fps: 5 }, cliProgress.Presets.shades_classic);
   bar.start(0, 0, { status: 'starting' });
+  // The bar hides the cursor while it draws: a Ctrl-C meanwhile must give it back (cli/stopping.ts).
+  const done = whileRunning({ undo: () => bar.stop() });
   return {
     update(value, status, total) {
       if (total !== undefined) {
@@ -33,6 +36,7 @@ export function progress(label: string, enabled: boolean, stream: NodeJS.WriteSt
     },
     stop() {
       bar.stop();
+      done();
     },
   };
 }

@@ -10,7 +10,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isAlive, readRuntime } from '../local/runtime-file.ts';
+import { keyProblem } from '../client/index.ts';
+import { commandLine, isAlive, readRuntime } from '../local/runtime-file.ts';
 import { CliError, EXIT, usageError } from './exit-codes.ts';
 
 export interface Target {
@@ -23,12 +24,17 @@ export interface Target {
 export interface TargetOptions {
   url?: string;
   key?: string;
+  /** A file holding the key (one line): unlike --key, not visible to other users in `ps`. */
+  keyFile?: string;
   stack?: string;
   stackOutputs?: string;
 }
 
 export async function resolveTarget(options: TargetOptions, env: NodeJS.ProcessEnv = process.env): Promise<Target> {
-  const key = options.key ?? (env.CLIENTELA_KEY || undefined);
+  if (options.key !== undefined && options.keyFile !== undefined) throw usageError('give --key or --key-file, not both');
+  const key = checkKey(
+    options.key !== undefined ? { key: options.key, source: '--key' } : options.keyFile !== undefined ? { key: readKeyFile(options.keyFile), source: `--key-file ${options.keyFile}` } : env.CLIENTELA_KEY ? { key: env.CLIENTELA_KEY, source: 'CLIENTELA_KEY' } : undefined,
+  );
   if (options.stack && options.stackOutputs) throw usageError('give --stack or --stack-outputs, not both');
   const explicit = options.url
     ? { url: options.url, source: '--url' }
@@ -40,21 +46,50 @@ export async function resolveTarget(options: TargetOptions, env: NodeJS.ProcessE
           ? { url: env.CLIENTELA_URL, source: 'CLIENTELA_URL' }
           : undefined;
   if (explicit) {
-    if (!key) throw usageError(`no key for ${explicit.url}: set CLIENTELA_KEY or give --key`);
-    return { url: checkUrl(explicit.url, explicit.source), key, source: explicit.source };
+    const url = checkUrl(explicit.url, explicit.source);
+    if (!key) throw usageError(`no key for ${url}: set CLIENTELA_KEY or give --key-file`);
+    return { url, key, source: explicit.source };
   }
   const local = localInstance(env);
   return { url: local.url, key: key ?? local.key, source: local.source };
 }
 
-function checkUrl(url: string, source: string): string {
+/** A key a header can carry, or a usage error saying what is wrong with it, never what it is. */
+function checkKey(given: { key: string; source: string } | undefined): string | undefined {
+  if (!given || given.key === '') return undefined;
+  const problem = keyProblem(given.key);
+  if (problem) throw usageError(`the key of ${given.source} ${problem}`);
+  return given.key;
+}
+
+function readKeyFile(file: string): string {
   try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http(s)');
-  } catch {
-    throw usageError(`${source}: "${url}" is not an http(s) URL`);
+    // The file's line break (an editor adds one) is not part of the key.
+    return readFileSync(file, 'utf8').trim();
+  } catch (e) {
+    throw usageError(`cannot read --key-file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return url.replace(/\/+$/, '');
+}
+
+/**
+ * The API's base URL: http(s), with no user name or password, query string or fragment. Those would not
+ * reach the API as meant (fetch refuses credentials; a console link's `#key=...` is no API path) and are
+ * where secrets hide, so the message never repeats them: only the scheme, host and path.
+ */
+function checkUrl(url: string, source: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw usageError(`${source} is not a URL: give the API's address, e.g. https://api.example.com`);
+  }
+  const shown = `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw usageError(`${source}: "${shown}" is not an http(s) URL`);
+  if (parsed.username || parsed.password) throw usageError(`${source}: a URL with a user name or password is not taken (the key goes in CLIENTELA_KEY or --key-file)`);
+  if (parsed.search || parsed.hash || url.includes('#') || url.includes('?')) {
+    throw usageError(`${source}: give the API's address without "?..." or "#..." (${shown}); a key goes in CLIENTELA_KEY or --key-file`);
+  }
+  return `${parsed.origin}${parsed.pathname}`.replace(/\/+$/, '');
 }
 
 /** The `npm start` running on DATA_DIR, and the demo tenant's secret key it keeps there. */
@@ -62,7 +97,7 @@ function localInstance(env: NodeJS.ProcessEnv): { url: string; key: string; sour
   const dataDir = resolve(env.DATA_DIR ?? '.data');
   const source = `local instance (${dataDir})`;
   const runtime = readRuntime(dataDir);
-  if (!runtime || !isAlive(runtime.pid)) {
+  if (!runtime || !isAlive(runtime.pid) || !isLocalStart(runtime.pid)) {
     throw new CliError(EXIT.unavailable, `no clientela is running on ${dataDir}: start it with npm start (same DATA_DIR), or set CLIENTELA_URL and CLIENTELA_KEY`);
   }
   let key: string | undefined;
@@ -73,22 +108,37 @@ function localInstance(env: NodeJS.ProcessEnv): { url: string; key: string; sour
   return { url: runtime.url, key, source };
 }
 
+/**
+ * Whether `pid` is still an `npm start` (local/start.ts): after a crash or a reboot, runtime.json names a
+ * pid the system may have given to another process. Where the command line cannot be read (not Linux), the
+ * pid alone decides, as before.
+ */
+function isLocalStart(pid: number): boolean {
+  const command = commandLine(pid);
+  return command === undefined || /start\.ts|clientela/.test(command);
+}
+
 /** The `ApiUrl*` output of `cdk deploy --outputs-file FILE`: `{ "<stack>": { "ApiUrl...": "https://..." } }`. */
 export function apiUrlFromOutputsFile(file: string): string {
-  let outputs: Record<string, Record<string, unknown>>;
+  let outputs: unknown;
   try {
-    outputs = JSON.parse(readFileSync(file, 'utf8')) as typeof outputs;
+    outputs = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw usageError(`cannot read --stack-outputs ${file}: ${(e as Error).message}`);
   }
+  const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+  if (!isObject(outputs)) throw usageError(`${file} is not the outputs file of cdk deploy --outputs-file (an object of stacks and their outputs)`);
   return oneApiUrl(
-    Object.values(outputs).flatMap((o) => Object.entries(o ?? {}).map(([name, value]) => ({ name, value }))),
+    Object.values(outputs).flatMap((o) => Object.entries(isObject(o) ? o : {}).map(([name, value]) => ({ name, value }))),
     file,
   );
 }
 
 /** The `ApiUrl` output of a deployed CloudFormation stack (AWS credentials and region from the environment). */
 export async function stackApiUrl(stackName: string, cloudFormation?: { send(command: unknown): Promise<unknown> }): Promise<string> {
+  // The SDK warns (8 lines on stderr) that its releases from 2027 on need Node 22; the CLI supports Node 20
+  // and prints one line. Set before the SDK is loaded, as its own switch says.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // Loaded only for --stack: the SDK is not needed to talk to a URL.
   const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
   const client = cloudFormation ?? new CloudFormationClient({});
@@ -102,6 +152,10 @@ export async function stackApiUrl(stackName: string, cloudFormation?: { send(com
   } catch (e) {
     if (e instanceof CliError) throw e;
     const error = e as Error & { $metadata?: { httpStatusCode?: number } };
+    // No region or no credentials is this machine's set-up, not AWS failing: nothing a retry changes.
+    if (error.name === 'CredentialsProviderError' || /region is missing/i.test(error.message)) {
+      throw usageError(`cannot read the outputs of stack ${stackName}: ${error.message} (set AWS_REGION and AWS credentials, e.g. AWS_PROFILE)`);
+    }
     const status = error.$metadata?.httpStatusCode;
     throw new CliError(status && status < 500 ? EXIT.refused : EXIT.unavailable, `cannot read the outputs of stack ${stackName}: ${error.message}`);
   } finally {

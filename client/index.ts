@@ -28,6 +28,11 @@ export interface ClientelaOptions {
   key?: string | (() => string | undefined | null);
   /** Another fetch (tests, retries, a proxy); the global one by default. */
   fetch?: typeof fetch;
+  /**
+   * How long one API call may take, answer included, in ms; then it fails with a `TimeoutError` (a
+   * DOMException). None by default (the browser's or undici's own limits).
+   */
+  timeoutMs?: number;
 }
 
 /** An openapi-fetch client of the whole API, with the key on every request. */
@@ -35,18 +40,44 @@ export function createClientela(options: ClientelaOptions = {}): ClientelaClient
   const client = createClient<paths>({
     baseUrl: (options.baseUrl ?? '').replace(/\/+$/, ''),
     // Looked up at call time, so a fetch patched or stubbed after the client was made is used.
-    fetch: (request: Request) => (options.fetch ?? globalThis.fetch)(request),
+    fetch: (request: Request) => (options.fetch ?? globalThis.fetch)(options.timeoutMs ? new Request(request, { signal: withTimeout(request.signal, options.timeoutMs) }) : request),
   });
   client.use(authorization(options.key));
   return client;
 }
 
-/** Sets `Authorization: Bearer <key>` (a header, never the URL: URLs end up in logs). */
+/** The caller's signal (if any) and a time limit: whichever comes first aborts the call. */
+const withTimeout = (signal: AbortSignal | null, ms: number) => (signal ? AbortSignal.any([signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms));
+
+/** A key as the API issues them: printable ASCII, no space (`sk_...`, `pk_...`). */
+const KEY_SHAPE = /^[\x21-\x7e]+$/;
+
+/**
+ * Why `key` cannot be an API key (a line break from a file holding two keys, a space, a letter outside ASCII
+ * pasted from a document), or undefined when it can. Never repeats the key: the reason ends up on screens
+ * and in logs.
+ */
+export function keyProblem(key: string): string | undefined {
+  if (KEY_SHAPE.test(key)) return undefined;
+  if (/[\r\n]/.test(key.trim())) return `holds ${key.trim().split(/\r\n|\r|\n/).length} lines: give one key (the sk_... line for this API)`;
+  if (/\s/.test(key)) return 'holds spaces, tabs or a line break: give the key alone';
+  // eslint-disable-next-line no-control-regex -- control characters are what this looks for
+  if (/[\x00-\x1f\x7f]/.test(key)) return 'holds a control character';
+  return 'holds a character outside plain ASCII (a key is letters, digits and _)';
+}
+
+/**
+ * Sets `Authorization: Bearer <key>` (a header, never the URL: URLs end up in logs). A key a header cannot
+ * carry fails with an error saying why, without the key (fetch's own error prints the whole header).
+ */
 export function authorization(key: ClientelaOptions['key']): Middleware {
   return {
     onRequest({ request }) {
       const value = typeof key === 'function' ? key() : key;
-      if (value) request.headers.set('Authorization', `Bearer ${value}`);
+      if (!value) return request;
+      const problem = keyProblem(value);
+      if (problem) throw new TypeError(`The API key ${problem}`);
+      request.headers.set('Authorization', `Bearer ${value}`);
       return request;
     },
   };
@@ -67,8 +98,10 @@ export class ClientelaError extends Error {
   readonly errors: { path: string; message: string }[];
   /** The whole problem document, with the members some problems add (`customerId`, `suppressed`, ...). */
   readonly problem: Record<string, unknown>;
+  /** Seconds to wait before trying again, from the answer's `Retry-After` (429, 503), when it says. */
+  readonly retryAfter: number | undefined;
 
-  constructor(status: number, problem: Record<string, unknown>) {
+  constructor(status: number, problem: Record<string, unknown>, retryAfter?: number) {
     const title = typeof problem.title === 'string' ? problem.title : `HTTP ${status}`;
     const detail = typeof problem.detail === 'string' ? problem.detail : '';
     super(detail ? `${status} ${title}: ${detail}` : `${status} ${title}`);
@@ -80,6 +113,26 @@ export class ClientelaError extends Error {
     this.errors = Array.isArray(problem.errors) ? (problem.errors as unknown[]).filter(isFieldError) : [];
     this.field = typeof problem.field === 'string' ? problem.field : this.errors[0]?.path;
     this.problem = problem;
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** `Retry-After` in seconds: a number of seconds or an HTTP date. */
+export function retryAfterSeconds(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  if (/^\s*\d+\s*$/.test(header)) return Number(header);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/**
+ * An answer with a success status whose body is not what the API sends (a `{}` from another server at the
+ * URL, a list without `items`): the URL is probably not the API.
+ */
+export class UnexpectedAnswerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnexpectedAnswerError';
   }
 }
 
@@ -93,9 +146,10 @@ const isFieldError = (e: unknown): e is { path: string; message: string } =>
  * or the text of an answer that was not JSON (a proxy's HTML page): then the status line says it.
  */
 export function toClientelaError(response: Response, body: unknown): ClientelaError {
-  if (body && typeof body === 'object' && !Array.isArray(body)) return new ClientelaError(response.status, body as Record<string, unknown>);
+  const retryAfter = retryAfterSeconds(response.headers.get('retry-after'));
+  if (body && typeof body === 'object' && !Array.isArray(body)) return new ClientelaError(response.status, body as Record<string, unknown>, retryAfter);
   const text = typeof body === 'string' ? body.replace(/\s+/g, ' ').trim().slice(0, 200) : '';
-  return new ClientelaError(response.status, { title: response.statusText || `HTTP ${response.status}`, ...(text ? { detail: text } : {}) });
+  return new ClientelaError(response.status, { title: response.statusText || `HTTP ${response.status}`, ...(text ? { detail: text } : {}) }, retryAfter);
 }
 
 /** What a call of the client answers (openapi-fetch's FetchResponse, as far as unwrap needs it). */
@@ -117,14 +171,57 @@ export async function unwrap<A extends Answer>(call: Promise<A> | A): Promise<Da
   return answer.data as DataOf<A>;
 }
 
-/** Every item of a paginated list (`{ items, nextCursor }`), page after page. */
+/**
+ * Every item of a paginated list (`{ items, nextCursor }`), page after page, following `nextCursor` until
+ * there is none. Lists filtered by the API are filtered page by page: a page may hold fewer items than asked,
+ * even none, and still have a `nextCursor`, so read them all (or until you have enough) with this rather than
+ * one call. Throws an UnexpectedAnswerError on a page without `items` or a cursor given twice (a server that
+ * would loop forever).
+ */
 export async function* allPages<T>(page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor?: string | null }>): AsyncGenerator<T> {
   let cursor: string | undefined;
+  const seen = new Set<string>();
   do {
-    const answer = await page(cursor);
-    yield* answer.items;
-    cursor = answer.nextCursor ?? undefined;
+    const answer: unknown = await page(cursor);
+    const items = (answer as { items?: unknown } | null)?.items;
+    if (!Array.isArray(items)) throw new UnexpectedAnswerError('a page of a list came without its items');
+    yield* items as T[];
+    const next = (answer as { nextCursor?: unknown }).nextCursor;
+    cursor = typeof next === 'string' && next !== '' ? next : undefined;
+    if (cursor !== undefined) {
+      if (seen.has(cursor)) throw new UnexpectedAnswerError('a list gave the same nextCursor twice');
+      seen.add(cursor);
+    }
   } while (cursor);
+}
+
+/**
+ * The parts of a multipart/form-data upload around the file's bytes, as FormData would send them: `head`
+ * (the `fields`, then the file part's header) and `tail`. For a program that streams a big file itself with
+ * a known Content-Length (S3's presigned POST wants one, not a chunked body): Node 20's fetch keeps every
+ * byte of a streamed body in memory until the answer, so the CLI sends with node:http instead.
+ */
+export function multipartFrame(fields: Record<string, string>, fileName: string) {
+  const boundary = `----clientela${Math.random().toString(16).slice(2)}${Date.now().toString(16)}`;
+  // Quotes and line breaks in a name are percent-encoded, as browsers do (WHATWG HTML, multipart/form-data).
+  const quoted = (name: string) => name.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  const encoder = new TextEncoder();
+  const head = encoder.encode(
+    Object.entries(fields)
+      .map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${quoted(name)}"\r\n\r\n${value}\r\n`)
+      .join('') + `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${quoted(fileName)}"\r\nContent-Type: text/csv\r\n\r\n`,
+  );
+  return { contentType: `multipart/form-data; boundary=${boundary}`, head, tail: encoder.encode(`\r\n--${boundary}--\r\n`) };
+}
+
+/** The object store's refusal of an upload as a ClientelaError; S3 answers XML: <Error><Code>...</Code><Message>...</Message></Error>. */
+export function uploadRefusal(status: number, statusText: string, text: string): ClientelaError {
+  const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
+  const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+  return new ClientelaError(status, {
+    title: 'Upload refused by the object store',
+    detail: [code, message].filter(Boolean).join(': ') || statusText || `HTTP ${status}`,
+  });
 }
 
 /**
@@ -136,28 +233,20 @@ export async function* allPages<T>(page: (cursor: string | undefined) => Promise
 export async function uploadImportFile(
   target: { uploadUrl: string; method?: string; fields?: Record<string, string>; headers?: Record<string, string> },
   file: Blob,
-  options: { fileName?: string; fetch?: typeof fetch } = {},
+  options: { fileName?: string; fetch?: typeof fetch; signal?: AbortSignal } = {},
 ): Promise<void> {
   const doFetch = options.fetch ?? globalThis.fetch;
+  const signal = options.signal;
   let response: Response;
   if (target.method === 'PUT') {
-    response = await doFetch(target.uploadUrl, { method: 'PUT', headers: target.headers ?? {}, body: file });
+    response = await doFetch(target.uploadUrl, { method: 'PUT', headers: target.headers ?? {}, body: file, signal });
   } else {
     const form = new FormData();
     for (const [name, value] of Object.entries(target.fields ?? {})) form.append(name, value);
     form.append('file', file, options.fileName ?? 'import.csv');
-    response = await doFetch(target.uploadUrl, { method: 'POST', body: form });
+    response = await doFetch(target.uploadUrl, { method: 'POST', body: form, signal });
   }
-  if (!response.ok) {
-    // S3 answers XML: <Error><Code>EntityTooLarge</Code><Message>...</Message></Error>.
-    const text = await response.text().catch(() => '');
-    const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
-    const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
-    throw new ClientelaError(response.status, {
-      title: 'Upload refused by the object store',
-      detail: [code, message].filter(Boolean).join(': ') || response.statusText || `HTTP ${response.status}`,
-    });
-  }
+  if (!response.ok) throw uploadRefusal(response.status, response.statusText, await response.text().catch(() => ''));
 }
 
 /** Statuses of a job (import, export, recompute) that will not change any more. */

@@ -1519,6 +1519,10 @@ export interface components {
             /** @enum {string|null} */
             purpose: "marketing" | null;
             reason?: string;
+            /** @description the key that asked for the export */
+            requestedBy: {
+                keyId: string;
+            };
             rowCount: number | null;
             segmentId: string | null;
             /** @enum {string} */
@@ -1657,6 +1661,8 @@ export interface components {
         };
         /** @description RFC 9457 problem details. Some problems add members: `customerId` and `field` (409 on a taken email or phone), `suppressed`, `mergedInto`. */
         Problem: {
+            /** @description the customer who has that email or phone (409) */
+            customerId?: string;
             /** @description what went wrong, in words meant for the developer */
             detail: string;
             /** @description validation errors (400), one per field */
@@ -1664,6 +1670,8 @@ export interface components {
                 message: string;
                 path: string;
             }[];
+            /** @description the field at fault (409: `email` or `phone`) */
+            field?: string;
             status: number;
             title: string;
             /** @description `about:blank`: the status and title say it all */

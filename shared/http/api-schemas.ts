@@ -21,6 +21,9 @@ export const ProblemSchema = z
     status: z.number().check(z.int()),
     detail: z.string().check(z.describe('what went wrong, in words meant for the developer')),
     errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))).check(z.describe('validation errors (400), one per field')),
+    // Declared so the typed client's Problem has them (409 on a taken email or phone); other members stay open.
+    field: z.optional(z.string()).check(z.describe('the field at fault (409: `email` or `phone`)')),
+    customerId: z.optional(z.string()).check(z.describe('the customer who has that email or phone (409)')),
   })
   .check(z.describe('RFC 9457 problem details. Some problems add members: `customerId` and `field` (409 on a taken email or phone), `suppressed`, `mergedInto`.'));
 
@@ -34,8 +37,10 @@ export const ConsentPageSchema = pageOf(ConsentEntrySchema);
 export const AuditPageSchema = pageOf(AuditEntrySchema);
 export const ImportPageSchema = pageOf(ImportViewSchema);
 export const SegmentPageSchema = pageOf(SegmentSchema);
-/** The export list carries no links (they are signed on GET one). */
-export const ExportSummarySchema = z.omit(ExportViewSchema, { url: true, expiresAt: true });
+/** The export list carries no links (they are signed on GET one), and says who asked for each (the audit trail). */
+export const ExportSummarySchema = z.extend(z.omit(ExportViewSchema, { url: true, expiresAt: true }), {
+  requestedBy: z.object({ keyId: z.string() }).check(z.describe('the key that asked for the export')),
+});
 export const ExportPageSchema = pageOf(ExportSummarySchema);
 
 export const HealthSchema = z.object({ status: z.literal('ok') });

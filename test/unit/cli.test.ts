@@ -37,7 +37,7 @@ describe('which clientela the CLI talks to', () => {
     expect(await resolveTarget({ url: 'http://flag.test/', key: 'sk_flag' }, env)).toEqual({ url: 'http://flag.test', key: 'sk_flag', source: '--url' });
     expect(await resolveTarget({}, env)).toEqual({ url: 'http://env.test', key: 'sk_env', source: 'CLIENTELA_URL' });
     const noKey = await failure(resolveTarget({ url: 'http://flag.test' }, {}));
-    expect(noKey).toMatchObject({ exitCode: EXIT.usage, message: 'no key for http://flag.test: set CLIENTELA_KEY or give --key' });
+    expect(noKey).toMatchObject({ exitCode: EXIT.usage, message: 'no key for http://flag.test: set CLIENTELA_KEY or give --key-file' });
     expect(await failure(resolveTarget({ url: 'ftp://x', key: 'k' }, {}))).toMatchObject({ exitCode: EXIT.usage });
   });
 
@@ -132,10 +132,11 @@ describe('the progress line', () => {
 });
 
 describe('the exit status of an answer', () => {
-  it('5xx and 429 are 4 (try again later), another 4xx is 3; one line on stderr either way', async () => {
+  it('5xx and 429 are 4 (try again later), another 4xx is 3; one line on stderr for the failure', async () => {
     const server = createServer((req, res) => {
       const status = Number(req.url!.includes('q=busy') ? 429 : req.url!.includes('q=broken') ? 503 : 404);
-      res.writeHead(status, { 'content-type': 'application/problem+json' });
+      // Retry-After 0: the CLI's waits for a 429 (cli-review.test.ts) take no time here.
+      res.writeHead(status, { 'content-type': 'application/problem+json', 'retry-after': '0' });
       res.end(JSON.stringify({ type: 'about:blank', title: `status ${status}`, status, detail: 'as asked' }));
     });
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
@@ -147,7 +148,9 @@ describe('the exit status of an answer', () => {
       return { code, stdout, stderr };
     };
     try {
-      expect(await cli('customers', 'list', '--filter', 'q=busy')).toEqual({ code: 4, stdout: '', stderr: 'clientela: 429 status 429: as asked\n' });
+      // A 429 is tried again (5 times), saying so each time, before it is the command's failure.
+      const retried = 'clientela: the API asks to slow down (429); trying again in 0 s\n'.repeat(5);
+      expect(await cli('customers', 'list', '--filter', 'q=busy')).toEqual({ code: 4, stdout: '', stderr: `${retried}clientela: 429 status 429: as asked\n` });
       expect(await cli('customers', 'list', '--filter', 'q=broken')).toEqual({ code: 4, stdout: '', stderr: 'clientela: 503 status 503: as asked\n' });
       expect(await cli('customers', 'list', '--filter', 'q=other')).toEqual({ code: 3, stdout: '', stderr: 'clientela: 404 status 404: as asked\n' });
     } finally {
