@@ -13,7 +13,7 @@ async function load(url: string, headers: Record<string, string>, seconds: numbe
 }
 
 export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
-  const local = await startLocal();
+  const local = await startLocal(undefined, { keepWorkflowCache: true });
   try {
     const auth = { authorization: `Bearer ${local.secretKey}`, 'content-type': 'application/json' };
     const customers = quick ? 100 : 1000;

@@ -21,7 +21,8 @@ import { row, type BenchOptions, type BenchRow } from './types.ts';
  *
  * Load time is the CPU time (user + system) of the `import()`, not its wall time: on a shared 2-core machine
  * wall time mostly measures the neighbours, CPU time what loading costs (on Lambda, a vCPU fraction pays it).
- * The median of several runs, each function run next to its baseline's run so that both see the same load.
+ * The median of several runs, each function run next to its baseline's run so that both see the same load
+ * (`--quick`: one run, each baseline loaded next to the first three functions that use it).
  */
 type Client = 'dynamodb' | 's3' | 'sfn' | 'ses' | 'lambda' | 'kms';
 
@@ -100,6 +101,9 @@ function loadCpuMs(file: string): number {
   return Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, NODE_OPTIONS: FUNCTION_NODE_OPTIONS } }).toString());
 }
 
+/** `--quick`: loads of each distinct baseline bundle (see run). */
+const QUICK_BASELINE_LOADS = 3;
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
@@ -123,12 +127,21 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
       baselines.set(key, { file, bytes: dirBytes(join(file, '..')) });
     }
 
+    // The full run loads each baseline next to every function that uses it, `runs` times. `--quick` (one run)
+    // loads a baseline next to the first QUICK_BASELINE_LOADS functions that use it only, and compares every
+    // function with the median of those: a handful of baselines serve 57 functions, so this halves the
+    // processes started without leaving any function's figure to a single baseline load.
+    const baseLoads = new Map<string, number[]>();
     for (let i = 0; i < runs; i++) {
       for (const m of measured) {
         m.cpu.push(loadCpuMs(m.file));
-        m.baseCpu.push(loadCpuMs(baselines.get(m.key)!.file));
+        const loads = baseLoads.get(m.key) ?? [];
+        baseLoads.set(m.key, loads);
+        if (!quick || loads.length < QUICK_BASELINE_LOADS) loads.push(loadCpuMs(baselines.get(m.key)!.file));
+        if (!quick) m.baseCpu.push(loads.at(-1)!);
       }
     }
+    if (quick) for (const m of measured) m.baseCpu.push(...baseLoads.get(m.key)!);
 
     return measured.flatMap((m) => {
       const base = baselines.get(m.key)!;

@@ -142,9 +142,10 @@ function rssInChild(tenantId: string): Promise<number> {
 export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
   const large = quick ? 2_500 : 100_000;
   const small = quick ? 500 : 10_000;
-  const { startDynamo, startS3, createTable, createBuckets, s3Client } = await import('../local/emulators.ts');
+  const { startS3, createTable, createBuckets, s3Client } = await import('../local/emulators.ts');
+  const { benchDynamo } = await import('./emulators.ts');
   const dir = mkdtempSync(join(tmpdir(), 'bench-export-'));
-  const [dynamo, s3] = await Promise.all([startDynamo(), startS3({ dir })]);
+  const [dynamo, s3] = await Promise.all([benchDynamo(['bench-export']), startS3({ dir })]);
   try {
     const env = await setup(dynamo.endpoint, s3.endpoint);
     await createTable(env.db, 'bench-export');

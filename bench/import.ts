@@ -131,8 +131,9 @@ function rssInChild(file: string): Promise<number> {
 
 /** The worker end to end against DynamoDB Local, counting write units (ReturnConsumedCapacity). */
 async function endToEnd(rows: number) {
-  const { startDynamo, createTable } = await import('../local/emulators.ts');
-  const dynamo = await startDynamo();
+  const { createTable } = await import('../local/emulators.ts');
+  const { benchDynamo } = await import('./emulators.ts');
+  const dynamo = await benchDynamo(['bench-import']);
   try {
     Object.assign(process.env, { TABLE_NAME: 'bench-import', DYNAMODB_ENDPOINT: dynamo.endpoint, IMPORT_BUCKET: 'bench-imports', EXPORT_BUCKET: 'bench-exports', KEY_CACHE_SECONDS: '60' });
     const { dynamo: client } = await import('../shared/clients.ts');

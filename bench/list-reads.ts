@@ -1,5 +1,6 @@
 import { ulid } from 'ulid';
-import { createTable, startDynamo } from '../local/emulators.ts';
+import { createTable } from '../local/emulators.ts';
+import { benchDynamo } from './emulators.ts';
 import { row, type BenchOptions, type BenchRow } from './types.ts';
 
 /**
@@ -10,7 +11,7 @@ import { row, type BenchOptions, type BenchRow } from './types.ts';
  */
 export async function listReadsBench(opts: BenchOptions): Promise<BenchRow[]> {
   const n = opts.quick ? 400 : 3000;
-  const dynamo = await startDynamo();
+  const dynamo = await benchDynamo(['bench-list']);
   try {
     Object.assign(process.env, { TABLE_NAME: 'bench-list', DYNAMODB_ENDPOINT: dynamo.endpoint, IMPORT_BUCKET: 'i', EXPORT_BUCKET: 'e' });
     const { dynamo: client } = await import('../shared/clients.ts');

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,8 +25,23 @@ const freePort = () =>
     });
   });
 
-export async function startLocal(timeoutMs = 90_000): Promise<LocalInstance> {
+/**
+ * Where `keepWorkflowCache` keeps the state machine definitions `npm start` synthesises from the CDK app
+ * (local/step-functions.ts caches them in DATA_DIR/cache, keyed by a hash of infra/): a throw-away DATA_DIR
+ * would synthesise both again at every start, the longest part of it on a busy machine.
+ */
+const WORKFLOW_CACHE = fileURLToPath(new URL('./data/workflow-cache/', import.meta.url));
+
+/**
+ * `opts.keepWorkflowCache`: DATA_DIR/cache is a link to bench/data/workflow-cache, which outlives the instance
+ * (the benchmarks); without it every start synthesises the definitions afresh (the e2e tests, as before).
+ */
+export async function startLocal(timeoutMs = 90_000, opts: { keepWorkflowCache?: boolean } = {}): Promise<LocalInstance> {
   const dataDir = mkdtempSync(join(tmpdir(), 'clientela-bench-'));
+  if (opts.keepWorkflowCache) {
+    mkdirSync(WORKFLOW_CACHE, { recursive: true });
+    symlinkSync(WORKFLOW_CACHE, join(dataDir, 'cache'), 'dir');
+  }
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
     // The benchmarks measure the API, not the fair-use limit: one tenant sends far more than its default burst.
