@@ -8,6 +8,7 @@ import { INSIGHTS_WORKERS, ROUTES, WORKERS } from '../shared/routes.ts';
 import { BUNDLE_FILE, FUNCTION_BUILD, FUNCTION_NODE_OPTIONS, bundleFunctions } from '../infra/constructs/bundling.ts';
 import { REPO_ROOT } from '../infra/paths.ts';
 import { row, type BenchOptions, type BenchRow } from './types.ts';
+import { measurementMayStart } from './start-gate.ts';
 
 /**
  * Lambda bundles, as deployed: every function (each ROUTES row, WORKER and INSIGHTS_WORKER) is bundled with
@@ -111,6 +112,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
   const runs = quick ? 1 : 7;
   const functions = [...ROUTES.map((r) => ({ name: r.name, entry: r.entry })), ...WORKER_LIST];
   try {
+    const started = performance.now();
     const metafile = await bundleFunctions(Object.fromEntries(functions.map((f) => [f.name, f.entry])), dir);
 
     const baselines = new Map<string, { file: string; bytes: number }>();
@@ -127,6 +129,12 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
       baselines.set(key, { file, bytes: dirBytes(join(file, '..')) });
     }
 
+    console.error(`bench bundles: ${functions.length} functions and ${baselines.size} baselines bundled in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    // Loads are measured only once bench/run.ts's emulator and local runtime starts are over.
+    const held = performance.now();
+    await measurementMayStart();
+    const built = performance.now();
+    if (built - held > 100) console.error(`bench bundles: waited ${((built - held) / 1000).toFixed(1)} s for the run's emulators to start`);
     // The full run loads each baseline next to every function that uses it, `runs` times. `--quick` (one run)
     // loads a baseline next to the first QUICK_BASELINE_LOADS functions that use it only, and compares every
     // function with the median of those: a handful of baselines serve 57 functions, so this halves the
@@ -142,6 +150,8 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
       }
     }
     if (quick) for (const m of measured) m.baseCpu.push(...baseLoads.get(m.key)!);
+    const loads = measured.reduce((n, m) => n + m.cpu.length, 0) + [...baseLoads.values()].reduce((n, l) => n + l.length, 0);
+    console.error(`bench bundles: ${loads} loads, each in a fresh process, in ${((performance.now() - built) / 1000).toFixed(1)} s`);
 
     return measured.flatMap((m) => {
       const base = baselines.get(m.key)!;

@@ -11,3 +11,16 @@ export function durationSummary(steps: { step: string; seconds: number }[], tota
     });
   return [`bench: ${totalSeconds.toFixed(1)} s in all`, ...lines].join('\n');
 }
+
+/**
+ * A module's own phases on stderr (`bench import: e2e done in 4.2 s`), each timed from the one before, so
+ * that a slow run shows which step of which module took the time.
+ */
+export function phaseLog(module: string, log: (line: string) => void = console.error, now: () => number = () => performance.now()): (phase: string) => void {
+  let last = now();
+  return (phase) => {
+    const at = now();
+    log(`bench ${module}: ${phase} in ${((at - last) / 1000).toFixed(1)} s`);
+    last = at;
+  };
+}

@@ -312,8 +312,8 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
     const plainMs = Math.min(plain.ms, plainAgain.ms);
     const plainCpu = Math.min(plain.cpu.node + plain.cpu.java, plainAgain.cpu.node + plainAgain.cpu.java);
     const second = await recomputeOnce('bench-large');
-    const rssSmall = await rssInChild('bench-small');
-    const rssLarge = await rssInChild('bench-large');
+    // Peak RSS is each child's own, whatever runs beside it: both sizes at once (one writes its cards, the other none).
+    const [rssSmall, rssLarge] = await Promise.all([rssInChild('bench-small'), rssInChild('bench-large')]);
     // Read and write units, untimed (asking for them costs DynamoDB Local CPU the deployed store never spends):
     // a recompute as of the day before, which moves every purchaser's figures (their age T, in weeks, is
     // counted to asOf's day) and so writes every purchaser's card, as the first recompute and every nightly

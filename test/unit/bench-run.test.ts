@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { benchDynamo, sharedDynamoEnv, sharedDynamoFrom } from '../../bench/emulators.ts';
-import { durationSummary } from '../../bench/durations.ts';
+import { durationSummary, phaseLog } from '../../bench/durations.ts';
+import { sharedLocalEnv, sharedLocalFrom } from '../../bench/local-instance.ts';
+import { measurementMayStart } from '../../bench/start-gate.ts';
+import { PassThrough } from 'node:stream';
 
 describe('the DynamoDB Local a bench run shares with its modules', () => {
   it('is handed down through the environment and read back the same', () => {
@@ -61,5 +64,54 @@ describe('where a bench run’s time went', () => {
 
   it('survives a run that took no time', () => {
     expect(durationSummary([{ step: './a.ts', seconds: 0 }], 0)).toBe('bench: 0.0 s in all\n      0.0 s    0 %  ./a.ts');
+  });
+});
+
+describe('the local runtime a bench run starts for api-latency', () => {
+  it('is handed down through the environment and read back the same', () => {
+    const env = sharedLocalEnv({ url: 'http://127.0.0.1:40001', secretKey: 'sk_test_abc' });
+    expect(sharedLocalFrom(env)).toEqual({ url: 'http://127.0.0.1:40001', secretKey: 'sk_test_abc' });
+    expect(sharedLocalFrom({})).toBeUndefined();
+  });
+
+  it('refuses half of it, naming both variables', () => {
+    expect(() => sharedLocalFrom({ BENCH_LOCAL_URL: 'http://127.0.0.1:40001' })).toThrow(/BENCH_LOCAL_URL and BENCH_LOCAL_SECRET_KEY go together/);
+    expect(() => sharedLocalFrom({ BENCH_LOCAL_SECRET_KEY: 'sk_x' })).toThrow(/go together/);
+  });
+});
+
+describe('the start gate a module waits at before measuring', () => {
+  it('holds the module until bench/run.ts writes its line', async () => {
+    const input = new PassThrough();
+    let open = false;
+    const gate = measurementMayStart({ BENCH_START_GATE: '1' }, input).then(() => (open = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(open).toBe(false);
+    input.write('go\n');
+    await gate;
+    expect(open).toBe(true);
+  });
+
+  it('opens when bench/run.ts goes away without writing (end of its input)', async () => {
+    const input = new PassThrough();
+    const gate = measurementMayStart({ BENCH_START_GATE: '1' }, input);
+    input.end();
+    await expect(gate).resolves.toBeUndefined();
+  });
+
+  it('never holds a module run on its own', async () => {
+    const input = new PassThrough();
+    await expect(measurementMayStart({}, input)).resolves.toBeUndefined();
+  });
+});
+
+describe('a module’s phases on stderr', () => {
+  it('times each phase from the end of the one before', () => {
+    const lines: string[] = [];
+    const clock = [1_000, 3_500, 3_600];
+    const phase = phaseLog('export', (l) => lines.push(l), () => clock.shift()!);
+    phase('seeded');
+    phase('best of 2');
+    expect(lines).toEqual(['bench export: seeded in 2.5 s', 'bench export: best of 2 in 0.1 s']);
   });
 });
