@@ -1,6 +1,7 @@
 import autocannon from 'autocannon';
-import { startLocal } from './local-instance.ts';
+import { sharedLocalFrom, startLocal } from './local-instance.ts';
 import { row, type BenchOptions, type BenchRow } from './types.ts';
+import { phaseLog } from './durations.ts';
 
 /**
  * API latency under load against the local runtime (DynamoDB Local behind the same handlers): the card
@@ -13,20 +14,31 @@ async function load(url: string, headers: Record<string, string>, seconds: numbe
 }
 
 export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
-  const local = await startLocal();
+  const phase = phaseLog('api-latency');
+  // The instance bench/run.ts started while the modules before this one ran, or one of its own.
+  const shared = sharedLocalFrom(process.env);
+  const local = shared ? { ...shared, stop: async () => undefined } : await startLocal(undefined, { keepWorkflowCache: true });
+  phase(shared ? 'local runtime (started by bench/run.ts) handed over' : 'local runtime started');
   try {
     const auth = { authorization: `Bearer ${local.secretKey}`, 'content-type': 'application/json' };
     const customers = quick ? 100 : 1000;
     const ids: string[] = [];
-    for (let i = 0; i < customers; i++) {
-      const res = await fetch(`${local.url}/v1/customers`, {
-        method: 'POST',
-        headers: auth,
-        body: JSON.stringify({ firstName: `Nome${i}`, lastName: `Cognome${i}`, email: `cliente${i}@example.it`, language: i % 3 ? 'it' : 'en', tags: i % 5 ? [] : ['VIP'], consent: { newsletter: i % 2 ? 'granted' : 'denied' } }),
-      });
-      if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
-      ids.push(((await res.json()) as { id: string }).id);
-    }
+    // Set-up, not measured: 8 requests in flight, as the load below sends them.
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let i = next++; i < customers; i = next++) {
+          const res = await fetch(`${local.url}/v1/customers`, {
+            method: 'POST',
+            headers: auth,
+            body: JSON.stringify({ firstName: `Nome${i}`, lastName: `Cognome${i}`, email: `cliente${i}@example.it`, language: i % 3 ? 'it' : 'en', tags: i % 5 ? [] : ['VIP'], consent: { newsletter: i % 2 ? 'granted' : 'denied' } }),
+          });
+          if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
+          ids[i] = ((await res.json()) as { id: string }).id;
+        }
+      }),
+    );
+    phase(`${customers} customers created`);
     const seconds = quick ? 2 : 10;
     const health = await load(`${local.url}/v1/health`, {}, seconds);
     const card = await load(`${local.url}/v1/customers/${ids[Math.floor(ids.length / 2)]}`, auth, seconds);

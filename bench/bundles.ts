@@ -8,6 +8,7 @@ import { INSIGHTS_WORKERS, ROUTES, WORKERS } from '../shared/routes.ts';
 import { BUNDLE_FILE, FUNCTION_BUILD, FUNCTION_NODE_OPTIONS, bundleFunctions } from '../infra/constructs/bundling.ts';
 import { REPO_ROOT } from '../infra/paths.ts';
 import { row, type BenchOptions, type BenchRow } from './types.ts';
+import { measurementMayStart } from './start-gate.ts';
 
 /**
  * Lambda bundles, as deployed: every function (each ROUTES row, WORKER and INSIGHTS_WORKER) is bundled with
@@ -21,7 +22,8 @@ import { row, type BenchOptions, type BenchRow } from './types.ts';
  *
  * Load time is the CPU time (user + system) of the `import()`, not its wall time: on a shared 2-core machine
  * wall time mostly measures the neighbours, CPU time what loading costs (on Lambda, a vCPU fraction pays it).
- * The median of several runs, each function run next to its baseline's run so that both see the same load.
+ * The median of several runs, each function run next to its baseline's run so that both see the same load
+ * (`--quick`: one run, each baseline loaded next to the first three functions that use it).
  */
 type Client = 'dynamodb' | 's3' | 'sfn' | 'ses' | 'lambda' | 'kms';
 
@@ -100,6 +102,9 @@ function loadCpuMs(file: string): number {
   return Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, NODE_OPTIONS: FUNCTION_NODE_OPTIONS } }).toString());
 }
 
+/** `--quick`: loads of each distinct baseline bundle (see run). */
+const QUICK_BASELINE_LOADS = 3;
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
@@ -107,6 +112,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
   const runs = quick ? 1 : 7;
   const functions = [...ROUTES.map((r) => ({ name: r.name, entry: r.entry })), ...WORKER_LIST];
   try {
+    const started = performance.now();
     const metafile = await bundleFunctions(Object.fromEntries(functions.map((f) => [f.name, f.entry])), dir);
 
     const baselines = new Map<string, { file: string; bytes: number }>();
@@ -123,12 +129,29 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
       baselines.set(key, { file, bytes: dirBytes(join(file, '..')) });
     }
 
+    console.error(`bench bundles: ${functions.length} functions and ${baselines.size} baselines bundled in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    // Loads are measured only once bench/run.ts's emulator and local runtime starts are over.
+    const held = performance.now();
+    await measurementMayStart();
+    const built = performance.now();
+    if (built - held > 100) console.error(`bench bundles: waited ${((built - held) / 1000).toFixed(1)} s for the run's emulators to start`);
+    // The full run loads each baseline next to every function that uses it, `runs` times. `--quick` (one run)
+    // loads a baseline next to the first QUICK_BASELINE_LOADS functions that use it only, and compares every
+    // function with the median of those: a handful of baselines serve 57 functions, so this halves the
+    // processes started without leaving any function's figure to a single baseline load.
+    const baseLoads = new Map<string, number[]>();
     for (let i = 0; i < runs; i++) {
       for (const m of measured) {
         m.cpu.push(loadCpuMs(m.file));
-        m.baseCpu.push(loadCpuMs(baselines.get(m.key)!.file));
+        const loads = baseLoads.get(m.key) ?? [];
+        baseLoads.set(m.key, loads);
+        if (!quick || loads.length < QUICK_BASELINE_LOADS) loads.push(loadCpuMs(baselines.get(m.key)!.file));
+        if (!quick) m.baseCpu.push(loads.at(-1)!);
       }
     }
+    if (quick) for (const m of measured) m.baseCpu.push(...baseLoads.get(m.key)!);
+    const loads = measured.reduce((n, m) => n + m.cpu.length, 0) + [...baseLoads.values()].reduce((n, l) => n + l.length, 0);
+    console.error(`bench bundles: ${loads} loads, each in a fresh process, in ${((performance.now() - built) / 1000).toFixed(1)} s`);
 
     return measured.flatMap((m) => {
       const base = baselines.get(m.key)!;

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { createTable, startDynamo } from '../local/emulators.ts';
+import { createTable } from '../local/emulators.ts';
+import { benchDynamo } from './emulators.ts';
 import { row, type BenchOptions, type BenchRow } from './types.ts';
 
 /**
@@ -10,7 +11,7 @@ import { row, type BenchOptions, type BenchRow } from './types.ts';
  */
 export async function eventsBench(opts: BenchOptions): Promise<BenchRow[]> {
   const n = opts.quick ? 60 : 300;
-  const dynamo = await startDynamo();
+  const dynamo = await benchDynamo(['bench-events']);
   try {
     Object.assign(process.env, { TABLE_NAME: 'bench-events', DYNAMODB_ENDPOINT: dynamo.endpoint, IMPORT_BUCKET: 'i', EXPORT_BUCKET: 'e', KEY_CACHE_SECONDS: '60' });
     const { dynamo: client } = await import('../shared/clients.ts');

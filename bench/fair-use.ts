@@ -1,5 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { createTable, startDynamo } from '../local/emulators.ts';
+import { createTable } from '../local/emulators.ts';
+import { benchDynamo } from './emulators.ts';
 import { percentile, row, type BenchOptions, type BenchRow } from './types.ts';
 
 /**
@@ -10,7 +11,7 @@ import { percentile, row, type BenchOptions, type BenchRow } from './types.ts';
  */
 export async function run(opts: BenchOptions): Promise<BenchRow[]> {
   const flood = opts.quick ? 400 : 1000;
-  const dynamo = await startDynamo();
+  const dynamo = await benchDynamo(['bench-fair-use']);
   try {
     Object.assign(process.env, { TABLE_NAME: 'bench-fair-use', DYNAMODB_ENDPOINT: dynamo.endpoint, IMPORT_BUCKET: 'i', EXPORT_BUCKET: 'e' });
     const { dynamo: client } = await import('../shared/clients.ts');

@@ -7,6 +7,7 @@ import type { Tenant } from '../shared/domain/tenant.schema.ts';
 import { newImportJob, type ImportJob } from '../shared/import/import-job.ts';
 import type { ImportSink } from '../shared/import/run-import.ts';
 import { peakRssInChild, reportPeakRss } from './peak-rss.ts';
+import { phaseLog } from './durations.ts';
 
 /**
  * CSV import (issue 4). On one generated file of realistic Italian customers (5% repeated people, 1% bad
@@ -131,8 +132,9 @@ function rssInChild(file: string): Promise<number> {
 
 /** The worker end to end against DynamoDB Local, counting write units (ReturnConsumedCapacity). */
 async function endToEnd(rows: number) {
-  const { startDynamo, createTable } = await import('../local/emulators.ts');
-  const dynamo = await startDynamo();
+  const { createTable } = await import('../local/emulators.ts');
+  const { benchDynamo } = await import('./emulators.ts');
+  const dynamo = await benchDynamo(['bench-import']);
   try {
     Object.assign(process.env, { TABLE_NAME: 'bench-import', DYNAMODB_ENDPOINT: dynamo.endpoint, IMPORT_BUCKET: 'bench-imports', EXPORT_BUCKET: 'bench-exports', KEY_CACHE_SECONDS: '60' });
     const { dynamo: client } = await import('../shared/clients.ts');
@@ -195,8 +197,10 @@ async function endToEnd(rows: number) {
 export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
   const size = quick ? 50_000 : 1_000_000;
   const small = quick ? 10_000 : 100_000;
+  const phase = phaseLog('import');
   const file = await generate(size);
   const smallFile = await generate(small);
+  phase('files ready');
   const mb = statSync(file).size / 1e6;
 
   // Warm-up of both (JIT, libphonenumber metadata), so neither pays it in a measured run.
@@ -218,12 +222,15 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
     rows = p.rows;
   }
   const rate = (ms: number) => rows / (ms / 1000);
+  phase('pipeline and baseline, warm-up and best of 3');
 
-  const rssSmall = await rssInChild(smallFile);
-  const rssLarge = await rssInChild(file);
+  // Peak RSS is each child's own, whatever runs beside it: both sizes at once.
+  const [rssSmall, rssLarge] = await Promise.all([rssInChild(smallFile), rssInChild(file)]);
+  phase('peak RSS children');
   // End to end is bound by the emulator (one JVM on the same cores, a few hundred rows/s): a sample, not the file.
   const e2eRows = quick ? 500 : 3_000;
   const e2e = await endToEnd(e2eRows);
+  phase('end to end on DynamoDB Local');
   // The generated file's mix: ~94% new people, ~5% repeats merged into them, 1% rejected.
   const wcuPerMillion = 1_000_000 * (0.94 * e2e.created.wcuPerRow + 0.05 * e2e.merged.wcuPerRow);
   const k = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);

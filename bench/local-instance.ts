@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,12 +25,28 @@ const freePort = () =>
     });
   });
 
-export async function startLocal(timeoutMs = 90_000): Promise<LocalInstance> {
+/**
+ * Where `keepWorkflowCache` keeps the state machine definitions `npm start` synthesises from the CDK app
+ * (local/step-functions.ts caches them in DATA_DIR/cache, keyed by a hash of infra/): a throw-away DATA_DIR
+ * would synthesise both again at every start, the longest part of it on a busy machine.
+ */
+const WORKFLOW_CACHE = fileURLToPath(new URL('./data/workflow-cache/', import.meta.url));
+
+/**
+ * `opts.keepWorkflowCache`: DATA_DIR/cache is a link to bench/data/workflow-cache, which outlives the instance
+ * (the benchmarks); without it every start synthesises the definitions afresh (the e2e tests, as before).
+ * `opts.env`: more environment for the instance, over this process's own.
+ */
+export async function startLocal(timeoutMs = 90_000, opts: { keepWorkflowCache?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<LocalInstance> {
   const dataDir = mkdtempSync(join(tmpdir(), 'clientela-bench-'));
+  if (opts.keepWorkflowCache) {
+    mkdirSync(WORKFLOW_CACHE, { recursive: true });
+    symlinkSync(WORKFLOW_CACHE, join(dataDir, 'cache'), 'dir');
+  }
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
     // The benchmarks measure the API, not the fair-use limit: one tenant sends far more than its default burst.
-    env: { FAIR_USE_SECRET_BURST: '100000', FAIR_USE_PUBLISHABLE_BURST: '100000', ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'ERROR' },
+    env: { FAIR_USE_SECRET_BURST: '100000', FAIR_USE_PUBLISHABLE_BURST: '100000', ...process.env, ...opts.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'ERROR' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -62,4 +79,23 @@ export async function startLocal(timeoutMs = 90_000): Promise<LocalInstance> {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A local instance bench/run.ts started for bench/api-latency.ts while the modules before it ran (its start,
+ * Java's included, takes ~10–25 s on a busy machine), handed down as BENCH_LOCAL_URL and BENCH_LOCAL_SECRET_KEY.
+ */
+export const SHARED_LOCAL_ENV = { url: 'BENCH_LOCAL_URL', secretKey: 'BENCH_LOCAL_SECRET_KEY' } as const;
+
+export function sharedLocalEnv(local: Pick<LocalInstance, 'url' | 'secretKey'>): Record<string, string> {
+  return { [SHARED_LOCAL_ENV.url]: local.url, [SHARED_LOCAL_ENV.secretKey]: local.secretKey };
+}
+
+/** The instance handed down, if any (pure: reads only `env`); both variables or neither. */
+export function sharedLocalFrom(env: NodeJS.ProcessEnv): Pick<LocalInstance, 'url' | 'secretKey'> | undefined {
+  const url = env[SHARED_LOCAL_ENV.url]?.trim();
+  const secretKey = env[SHARED_LOCAL_ENV.secretKey]?.trim();
+  if (!url && !secretKey) return undefined;
+  if (!url || !secretKey) throw new Error(`${SHARED_LOCAL_ENV.url} and ${SHARED_LOCAL_ENV.secretKey} go together: set both or neither`);
+  return { url, secretKey };
 }
