@@ -195,8 +195,10 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
       await pause(round);
       continue;
     }
-    // Found by the phone alone, the card may have another email: then the phone is someone else's (merge.ts).
-    if (targetId && targetId !== owners.email && !phoneCardFits(ids, loaded.card!.email)) {
+    // Found by the phone alone, the card may have another email: then the phone is someone else's (merge.ts),
+    // unless the booking or order this event is about already lives on that card (created there by phone):
+    // its later events stay with it, or one booking would be counted on two cards.
+    if (targetId && targetId !== owners.email && !loaded.subject && !phoneCardFits(ids, loaded.card!.email)) {
       targetId = undefined;
       loaded = {};
     }

@@ -1,6 +1,6 @@
 import type { TenantStore } from '../domain/tenant.ports.ts';
 import type { ImportStore } from './import.ports.ts';
-import { changeTenant, findTag } from '../domain/tenants.ts';
+import { MAX_CATALOGUE_TAGS, changeTenant, findTag } from '../domain/tenants.ts';
 import { describeMapping, mapColumns } from './columns.ts';
 import {
   ACCEPTED_EXTENSIONS,
@@ -116,7 +116,10 @@ export async function importObject(ports: ImportPorts, source: ImportSource, bud
     match: imports.match,
     commit: imports.commit,
     addTags: async (tenantId, names) => {
-      await changeTenant(tenants, tenantId, (t) => ({ ...t, tags: [...t.tags, ...names.filter((n) => !findTag(t.tags, n))] }));
+      // Bounded here too: rows counted against the catalogue as it was when the import began, and imports
+      // (or POST /v1/tags) running beside this one add to it meanwhile. A tag past the bound stays on the
+      // rows' cards without joining the catalogue (a rare race; the bound keeps the tenant's item small).
+      await changeTenant(tenants, tenantId, (t) => ({ ...t, tags: [...t.tags, ...names.filter((n) => !findTag(t.tags, n)).slice(0, Math.max(0, MAX_CATALOGUE_TAGS - t.tags.length))] }));
     },
     ...(ports.suppression ? { suppressed: (tenantId: string, emails: string[], phones: string[]) => suppressedAmong(ports.suppression!, tenantId, emails, phones) } : {}),
   };

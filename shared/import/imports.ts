@@ -33,11 +33,13 @@ export async function createImport(ctx: ImportsContext, input: CreateImportInput
 
 /**
  * A pending import waits for its upload (only POST /v1/imports makes one; a file dropped in the bucket starts
- * running at once). Once its upload link has expired, and an hour more has passed for an upload begun just
- * before the expiry, no file can come: it reads as failed, saying why, rather than pending for ever (a
- * console or CLI following it would wait for ever). The stored job is left as it is: a late file still runs.
+ * running at once). Once its upload link has expired, and six hours more have passed, no file can come: it
+ * reads as failed, saying why, rather than pending for ever (a console or CLI following it would wait for
+ * ever). Six hours: an upload begun just before the expiry on a slow line (the CLI allows 512 MiB at 64 KiB/s,
+ * 2 h 17 min) and the import function's own retries of its S3 event (at most 6 h old) still land as what they
+ * are. The stored job is left as it is: a late file still runs.
  */
-export const ABANDONED_AFTER_MS = (UPLOAD_EXPIRY_SECONDS + 3600) * 1000;
+export const ABANDONED_AFTER_MS = (UPLOAD_EXPIRY_SECONDS + 6 * 3600) * 1000;
 function asSeen(job: ImportJob, now: Date): ImportJob {
   if (job.status !== 'pending' || now.getTime() - Date.parse(job.createdAt) < ABANDONED_AFTER_MS) return job;
   return { ...job, status: 'failed', reason: `no file was uploaded: its upload link expired ${UPLOAD_EXPIRY_SECONDS / 60} minutes after the import was created` };

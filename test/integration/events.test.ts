@@ -195,6 +195,16 @@ describe('POST /v1/events', () => {
     expect((await send(herBooking)).body).toEqual(first.body);
     expect((await card(first.body.customerId)).history).toHaveLength(1);
     expect((await card(strangerCard.id)).history).toHaveLength(1);
+    // A booking begun on that card by phone alone stays there when a later event of it names an email: one
+    // booking is never counted on two cards.
+    const byPhone = `bk-${uniq()}`;
+    const created = await booking('booking.created', { phone }, byPhone, at(7), { date: '2026-03-22', time: '20:00', partySize: 2 });
+    expect(created.body.customerId).toBe(strangerCard.id);
+    const completed = await booking('booking.completed', { email: `ospite.${uniq()}@example.com`, phone }, byPhone, at(8), { amount: 5000 });
+    expect(completed.body.customerId).toBe(strangerCard.id);
+    const updated = await booking('booking.updated', { phone }, byPhone, at(9), { partySize: 3 });
+    expect(updated.body.customerId).toBe(strangerCard.id);
+    expect((await card(strangerCard.id)).stats).toMatchObject({ bookings: 1, visits: 1, totalSpent: 5000 });
     // A "call me back" card (a phone, no email) is still found by the phone and gets the email.
     const callMe = '+393478765433';
     const back = await send({ type: 'contact_form.submitted', customer: { phone: callMe }, data: { message: 'Call me back' } }, pk, { origin: ORIGIN });

@@ -20,11 +20,11 @@ beforeAll(async () => {
 });
 
 describe('/v1/imports', () => {
-  it('reads a pending import whose upload link expired (plus an hour) as failed, saying why; a late file still runs', async () => {
+  it('reads a pending import whose upload link expired (plus six hours) as failed, saying why; a late file still runs', async () => {
     const { stores } = await import('../../shared/http/stores.ts');
     const { newImportJob, uploadKey } = await import('../../shared/import/import-job.ts');
     const { ulid } = await import('ulid');
-    const created = new Date(Date.now() - 2 * 3600_000 - 60_000);
+    const created = new Date(Date.now() - 7 * 3600_000 - 60_000);
     const job = newImportJob(ulid(created.getTime()), tenant, created.toISOString(), { fileName: 'forgotten.csv', onDuplicate: 'merge', dryRun: false, mapping: null });
     await stores().imports.createPending(job);
     const seen = await call('GET', `/v1/imports/${job.id}`, { key });

@@ -115,4 +115,18 @@ describe('UTF-16 import and the error report', () => {
     // eslint-disable-next-line no-control-regex -- control characters are what is looked for
     expect(catalogue.filter((t) => /[\u0000-\u001f\u007f-\u009f]/.test(t))).toEqual([]);
   });
+
+  it('keeps the tag catalogue within its 200 when two imports bringing new tags run at once', async () => {
+    const tenant = await freshTenant();
+    const { changeTenant, MAX_CATALOGUE_TAGS } = await import('../../shared/domain/tenants.ts');
+    await changeTenant(env.stores.tenants, tenant, (t) => ({ ...t, tags: Array.from({ length: 150 }, (_, i) => `Old ${i}`) }));
+    // Each file brings 40 new tags (5 rows of 8): within the bound alone, 30 over it together.
+    const file = (name: string) =>
+      Buffer.from(['email,tags', ...Array.from({ length: 5 }, (_, r) => `${name}${r}@x.it,"${Array.from({ length: 8 }, (_, k) => `${name} ${r * 8 + k}`).join(',')}"`)].join('\n'));
+    const [a, b] = await Promise.all([upload(`imports/${tenant}/a.csv`, file('alfa')), upload(`imports/${tenant}/b.csv`, file('beta'))]);
+    await Promise.all([env.handler(a), env.handler(b)]);
+    const catalogue = (await env.stores.tenants.getTenant(tenant))!.tags;
+    expect(catalogue.length).toBeLessThanOrEqual(MAX_CATALOGUE_TAGS);
+    expect(catalogue.length).toBeGreaterThanOrEqual(190);
+  });
 });
