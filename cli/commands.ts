@@ -51,7 +51,8 @@ export async function call<T>(ctx: Pick<Context, 'note'>, request: () => Promise
       return await request();
     } catch (e) {
       if (!(e instanceof ClientelaError) || e.status !== 429 || attempt >= MAX_RETRIES) throw e;
-      const seconds = Math.min(MAX_RETRY_WAIT_S, e.retryAfter ?? 2 ** attempt);
+      // At least a second: `Retry-After: 0` would otherwise spend the retries in a tight loop.
+      const seconds = Math.min(MAX_RETRY_WAIT_S, Math.max(1, e.retryAfter ?? 2 ** attempt));
       ctx.note(`clientela: the API asks to slow down (429); trying again in ${seconds} s`);
       await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
     }
@@ -191,6 +192,8 @@ export async function importFile(ctx: Context, file: string, options: { dryRun: 
     throw usageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   if (size > IMPORT_MAX_BYTES) throw usageError(`${file} is ${size} bytes; an import takes at most ${IMPORT_MAX_BYTES}`);
+  // The store refuses an empty upload (its policy asks for at least a byte): no import is created for one.
+  if (size === 0) throw usageError(`${file} is empty`);
   const fileName = basename(file);
   const created = expectAnswer(
     await call(ctx, () => unwrap(ctx.api.POST('/v1/imports', { body: { fileName, dryRun: options.dryRun, onDuplicate: 'merge' } }))),
@@ -202,12 +205,17 @@ export async function importFile(ctx: Context, file: string, options: { dryRun: 
   ctx.tell(`clientela: import ${id} created`);
 
   const bar = progress(options.dryRun ? 'dry run' : 'import', ctx.showProgress);
-  const done = whileRunning({ note: () => `import ${id} goes on without the CLI (GET /v1/imports/${id} shows it)` });
+  // Stopped before the file is whole at the store, the import never starts: the note says which it is.
+  let uploaded = false;
+  const done = whileRunning({
+    note: () => (uploaded ? `import ${id} goes on without the CLI (GET /v1/imports/${id} shows it)` : `the file was not uploaded: import ${id} will not run`),
+  });
   let view: Schemas['Import'];
   try {
     bar.update(0, 'uploading');
     const total = ctx.showProgress ? await roughRows(file) : undefined;
     await upload(ctx, created, file, fileName, size);
+    uploaded = true;
     view = await waitFor(ctx, `import ${id}`, async () => {
       const current = await call(ctx, () => unwrap(ctx.api.GET('/v1/imports/{id}', { params: { path: { id: created.importId } } })));
       expectAnswer(current, (c) => isObject(c) && typeof c.status === 'string' && isObject(c.counts), 'import status');
@@ -265,18 +273,30 @@ async function upload(ctx: Context, target: { uploadUrl: string; fields?: Record
       });
       request.on('error', reject);
     });
+    // Exactly the bytes Content-Length announced: the file as it was measured. One that changed meanwhile
+    // (grew or shrank) is not sent as something else: the request is broken off before its closing boundary,
+    // so the store keeps nothing.
     async function* body() {
       yield head;
-      yield* createReadStream(file);
+      let sent = 0;
+      if (size > 0) {
+        for await (const chunk of createReadStream(file, { start: 0, end: size - 1 }) as AsyncIterable<Buffer>) {
+          sent += chunk.length;
+          yield chunk;
+        }
+      }
+      if (sent !== size || statSync(file).size !== size) throw usageError(`${file} changed while it was being uploaded (${size} bytes when measured); upload it again once it is finished`);
       yield tail;
     }
     // The store may answer (a refusal) before it has the whole file: the answer is what counts then.
     const [sent, answer] = await Promise.allSettled([pipeline(body, request), answered]);
+    // The file changing under the upload is the reason, not the connection broken off because of it.
+    if (sent.status === 'rejected' && sent.reason instanceof CliError) throw sent.reason;
     if (answer.status === 'rejected') throw answer.reason;
     if (answer.value.status < 200 || answer.value.status >= 300) throw uploadRefusal(answer.value.status, answer.value.statusText, answer.value.text);
     if (sent.status === 'rejected') throw sent.reason;
   } catch (e) {
-    if (e instanceof ClientelaError) throw e;
+    if (e instanceof ClientelaError || e instanceof CliError) throw e;
     throw storeFailure(signal.aborted ? signal.reason : e, 'the upload target', target.uploadUrl, limitMs);
   }
 }
@@ -383,7 +403,11 @@ async function download(ctx: Context, url: string, out: string) {
     } catch (e) {
       throw storeFailure(abort.signal.aborted ? abort.signal.reason : e, "the export's download link", url, ctx.requestTimeoutMs);
     }
-    if (!response.ok || !response.body) throw new CliError(response.status >= 500 ? EXIT.unavailable : EXIT.refused, `download of the export failed: HTTP ${response.status}`);
+    if (!response.ok || !response.body) {
+      // Its body is not wanted: cancelled, or the connection keeps the process alive after the error is told.
+      await response.body?.cancel().catch(() => undefined);
+      throw new CliError(response.status >= 500 ? EXIT.unavailable : EXIT.refused, `download of the export failed: HTTP ${response.status}`);
+    }
     const watch = new Transform({
       transform(chunk, _encoding, next) {
         arm();

@@ -60,8 +60,15 @@ export function installStopHandlers(proc: NodeJS.Process = process): void {
     });
   }
   proc.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
     stopAll();
-    proc.exit(0);
+    // A reader that went away (`| head`) is a normal end; any other failure to write (a full disk) is one line.
+    if (error.code === 'EPIPE') return proc.exit(0);
+    try {
+      proc.stderr.write(`clientela: cannot write the output: ${error.code ?? error.message}\n`);
+    } catch {
+      // stderr gone too: the exit status still says it.
+    }
+    // As for an --out file that cannot be written (commands.ts): the environment, not the CLI, is at fault.
+    proc.exit(2);
   });
 }

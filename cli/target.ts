@@ -124,7 +124,10 @@ export function apiUrlFromOutputsFile(file: string): string {
   try {
     outputs = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw usageError(`cannot read --stack-outputs ${file}: ${(e as Error).message}`);
+    // Not JSON.parse's message: it quotes the file's first characters, and a key file passed here by mistake
+    // (for --key-file) would be printed.
+    const code = (e as NodeJS.ErrnoException).code;
+    throw usageError(`cannot read --stack-outputs ${file}: ${code ?? 'not JSON (the file cdk deploy --outputs-file writes)'}`);
   }
   const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
   if (!isObject(outputs)) throw usageError(`${file} is not the outputs file of cdk deploy --outputs-file (an object of stacks and their outputs)`);

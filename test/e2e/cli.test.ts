@@ -140,9 +140,14 @@ describe('clientela, the CLI', () => {
     expect(again).toContain('imported ospiti.csv: 4 rows: 0 created, 0 updated, 3 unchanged, 1 rejected, 0 warnings');
   });
 
-  it('an import that fails (an empty file) ends with exit status 5 and the reason the API gives', async () => {
-    const file = join(workDir, 'vuoto.csv');
-    writeFileSync(file, '');
+  it('an import that fails (a file of blank lines) ends with exit status 5 and the reason the API gives; an empty file is refused first', async () => {
+    const empty = join(workDir, 'vuoto.csv');
+    writeFileSync(empty, '');
+    const refused = await cli(['import', empty, '--timeout', timeout]);
+    expect(refused.code).toBe(2);
+    expect(reason(refused)).toBe(`clientela: ${empty} is empty`);
+    const file = join(workDir, 'bianco.csv');
+    writeFileSync(file, '\n\n');
     const failed = await cli(['import', file, '--timeout', timeout]);
     expect(failed.code).toBe(5);
     expect(reason(failed)).toMatch(/^clientela: import \w+ failed: the file is empty or has no header row$/);

@@ -547,3 +547,124 @@ describe('13 and the rest', () => {
     expect(result.stderr).toMatch(/^usage: clientela <command>/);
   });
 });
+
+describe('a second review of the CLI (30 Nov 2026)', () => {
+  /** An API whose POST /v1/imports runs `onCreate` (the file changing after it was measured) before answering. */
+  const changingApi = (onCreate: () => void) =>
+    fakeServer((req, res, url) => {
+      if (req.method === 'POST' && req.url === '/v1/imports') {
+        onCreate();
+        return json(res, 201, { importId: 'i2', uploadUrl: `${url}/upload`, method: 'POST', fields: { key: 'k' }, maxBytes: 1e9, expiresAt: '2030-01-01T00:00:00Z' });
+      }
+      if (req.url === '/upload') {
+        res.writeHead(204);
+        return res.end();
+      }
+      json(res, 200, { id: 'i2', status: 'completed', counts: { rows: 1, created: 1, updated: 0, unchanged: 0, rejected: 0, warnings: 0 }, newTags: [] });
+    });
+
+  it('a file that grows or shrinks between its measure and its upload is refused (exit 2), and the store gets no whole form', async () => {
+    for (const change of ['grow', 'shrink'] as const) {
+      const file = join(dir, `changing-${change}.csv`);
+      writeFileSync(file, `email\n${'someone@example.it\n'.repeat(5000)}`);
+      const api = await changingApi(() => (change === 'grow' ? writeFileSync(file, 'more@example.it\n', { flag: 'a' }) : truncateSync(file, 1000)));
+      try {
+        const result = await cli(api.url, ['import', file, '--request-timeout', '5']);
+        expect(result.code).toBe(2);
+        expect(result.stderr).toMatch(/changed while it was being uploaded/);
+        // The form never reached its closing boundary: nothing the store would take as a file.
+        expect(api.seen.filter((r) => r.url === '/upload' && r.body.includes('--\r\n'))).toEqual([]);
+      } finally {
+        api.close();
+      }
+    }
+  });
+
+  it('an empty file is refused before any import is created (the store would refuse it and leave the import pending)', async () => {
+    const api = await importApi({});
+    try {
+      const empty = join(dir, 'empty.csv');
+      writeFileSync(empty, '');
+      const result = await cli(api.url, ['import', empty]);
+      expect(result).toMatchObject({ code: 2, stderr: `clientela: ${empty} is empty\n` });
+      expect(api.seen).toEqual([]);
+    } finally {
+      api.close();
+    }
+  });
+
+  it('Retry-After: 0 still waits a second between tries', async () => {
+    let busy = 1;
+    const api = await fakeServer((_req, res) => (busy-- > 0 ? json(res, 429, { title: 'Too Many Requests', status: 429 }, { 'retry-after': '0' }) : json(res, 200, { items: customers(1), nextCursor: null })));
+    try {
+      const result = await cli(api.url, ['customers', 'list', '--json']);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe('clientela: the API asks to slow down (429); trying again in 1 s\n');
+    } finally {
+      api.close();
+    }
+  });
+
+  it('a key file passed as --stack-outputs is not quoted in the error', () => {
+    const keyFile = join(dir, 'my.key');
+    writeFileSync(keyFile, 'sk_SECRETSECRETSECRET\n');
+    expect(() => apiUrlFromOutputsFile(keyFile)).toThrow(/not JSON/);
+    try {
+      apiUrlFromOutputsFile(keyFile);
+    } catch (e) {
+      expect((e as Error).message).not.toContain('sk_');
+    }
+  });
+
+  it('output that cannot be written (a full disk) is one line on stderr and exit 2, not a stack trace', async () => {
+    const api = await fakeServer((_req, res) => json(res, 200, { items: customers(3), nextCursor: null }));
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'cli/clientela.ts'), 'customers', 'list'], {
+        cwd: root,
+        env: { PATH: process.env.PATH, HOME: dir, CLIENTELA_URL: api.url, CLIENTELA_KEY: 'sk_test' },
+        stdio: ['ignore', openSync('/dev/full', 'w'), 'pipe'],
+      });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((ok) => child.on('close', ok));
+      expect(code).toBe(2);
+      expect(stderr).toBe('clientela: cannot write the output: ENOSPC\n');
+    } finally {
+      api.close();
+    }
+  });
+
+  it('Ctrl-C while the file is still uploading says the import will not run', async () => {
+    const file = join(dir, 'slow-upload.csv');
+    writeFileSync(file, `email\n${'someone@example.it\n'.repeat(20000)}`);
+    let uploading = false;
+    const api = await fakeServer(() => undefined);
+    // The store reads nothing and never answers: the upload stays under way.
+    const store = createServer((req) => {
+      uploading = true;
+      req.pause();
+    });
+    await new Promise<void>((ok) => store.listen(0, '127.0.0.1', ok));
+    const storeUrl = `http://127.0.0.1:${(store.address() as AddressInfo).port}`;
+    const apiServer = createServer((req, res) => {
+      if (req.method === 'POST' && req.url === '/v1/imports') return json(res, 201, { importId: 'i3', uploadUrl: `${storeUrl}/upload`, method: 'POST', fields: {}, maxBytes: 1e9, expiresAt: '2030-01-01T00:00:00Z' });
+      json(res, 404, { title: 'Not Found', status: 404 });
+    });
+    await new Promise<void>((ok) => apiServer.listen(0, '127.0.0.1', ok));
+    try {
+      const result = await cliProcess(['import', file], { CLIENTELA_URL: `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`, CLIENTELA_KEY: 'sk_test' }, async (child) => {
+        await until(async () => uploading || undefined);
+        child.kill('SIGINT');
+      });
+      expect(result.code).toBe(130);
+      expect(result.stderr).toContain('clientela: interrupted; the file was not uploaded: import i3 will not run\n');
+    } finally {
+      api.close();
+      for (const server of [store, apiServer]) {
+        server.closeAllConnections();
+        server.close();
+      }
+    }
+  });
+});
+

@@ -135,7 +135,7 @@ describe('the exit status of an answer', () => {
   it('5xx and 429 are 4 (try again later), another 4xx is 3; one line on stderr for the failure', async () => {
     const server = createServer((req, res) => {
       const status = Number(req.url!.includes('q=busy') ? 429 : req.url!.includes('q=broken') ? 503 : 404);
-      // Retry-After 0: the CLI's waits for a 429 (cli-review.test.ts) take no time here.
+      // Retry-After 0, which the CLI reads as its shortest wait, a second (cli-review.test.ts).
       res.writeHead(status, { 'content-type': 'application/problem+json', 'retry-after': '0' });
       res.end(JSON.stringify({ type: 'about:blank', title: `status ${status}`, status, detail: 'as asked' }));
     });
@@ -149,7 +149,7 @@ describe('the exit status of an answer', () => {
     };
     try {
       // A 429 is tried again (5 times), saying so each time, before it is the command's failure.
-      const retried = 'clientela: the API asks to slow down (429); trying again in 0 s\n'.repeat(5);
+      const retried = 'clientela: the API asks to slow down (429); trying again in 1 s\n'.repeat(5);
       expect(await cli('customers', 'list', '--filter', 'q=busy')).toEqual({ code: 4, stdout: '', stderr: `${retried}clientela: 429 status 429: as asked\n` });
       expect(await cli('customers', 'list', '--filter', 'q=broken')).toEqual({ code: 4, stdout: '', stderr: 'clientela: 503 status 503: as asked\n' });
       expect(await cli('customers', 'list', '--filter', 'q=other')).toEqual({ code: 3, stdout: '', stderr: 'clientela: 404 status 404: as asked\n' });
