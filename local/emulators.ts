@@ -3,7 +3,7 @@
  * (in-process). Used by `npm start`, `npm run keys` and the test harness.
  */
 import { createServer } from 'node:net';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
@@ -195,11 +195,19 @@ async function startDynamoOnce(dir: string | undefined, port: number, limitMs: (
         const why = /UnsupportedClassVersionError/.test(output) ? `\nThe installed Java is too old. ${JAVA_HINT}` : '';
         throw new Error(`DynamoDB Local exited at start (code ${code}, signal ${signal}):\n${output.trim()}${why}`);
       }
+      let answered = false;
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }));
-        break;
+        answered = true;
       } catch {
         // not listening yet
+      }
+      if (answered) {
+        // Another process may have taken the free port before this Java bound it, and answer for it: then
+        // this Java fails to bind and exits, and its caller would use someone else's database.
+        if (listensOn(child.pid!, port) !== false) break;
+        await stopChild(child, exited);
+        throw new PortTakenError(`port ${port} is taken by another process`);
       }
       const timeoutMs = limitMs();
       if (Date.now() - started > timeoutMs) {
@@ -223,6 +231,69 @@ async function startDynamoOnce(dir: string | undefined, port: number, limitMs: (
     pid: child.pid!,
     stop: () => (stopping ??= stopChild(child, exited)),
   };
+}
+
+/**
+ * Whether the process `pid` or one of its descendants (Java under the watchdog script) holds the listening
+ * TCP socket on `port`, read from Linux's /proc; undefined where /proc cannot tell (another OS).
+ */
+export function listensOn(pid: number, port: number): boolean | undefined {
+  const inodes = new Set<string>();
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  let readable = false;
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+      readable = true;
+    } catch {
+      continue;
+    }
+    // sl local_address rem_address st ... inode: state 0A is LISTEN.
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && f[1]!.endsWith(`:${hexPort}`) && f[3] === '0A') inodes.add(f[9]!);
+    }
+  }
+  if (!readable) return undefined;
+  if (!inodes.size) return false;
+  // The process tree under `pid`, from each process's parent in /proc/<p>/stat.
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tree = new Set([pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [p, parent] of parents) {
+      if (tree.has(p) || !tree.has(parent)) continue;
+      tree.add(p);
+      grew = true;
+    }
+  }
+  for (const p of tree) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${p}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const target = readlinkSync(`/proc/${p}/fd/${fd}`);
+        if (target.startsWith('socket:[') && inodes.has(target.slice(8, -1))) return true;
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return false;
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {

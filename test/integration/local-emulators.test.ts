@@ -1,10 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createBuckets, createTable, startDynamo } from '../../local/emulators.ts';
+import { createBuckets, createTable, listensOn, startDynamo } from '../../local/emulators.ts';
 import { E2E_TIMEOUT_MS } from '../support/timeouts.ts';
 import { isAlive } from '../../local/runtime-file.ts';
 import { testBuckets, uniqueName } from '../support/aws.ts';
@@ -53,6 +56,40 @@ describe('startDynamo', () => {
   it('says which variable makes it wait longer when DynamoDB Local does not answer in time', async () => {
     // Java cannot answer within 1 ms: the wait always runs out here.
     await expect(startDynamo({ timeoutMs: 1 })).rejects.toThrow(/did not answer on http:\/\/127\.0\.0\.1:\d+ within 1 ms.*DYNAMODB_START_TIMEOUT_MS=2 /s);
+  });
+
+  it('does not take another process answering on its port for the DynamoDB Local it started', { timeout: E2E_TIMEOUT_MS }, async () => {
+    // Something else already answers ListTables on the port (another DynamoDB Local that took the free port first).
+    const impostor = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+      res.end('{"TableNames":[]}');
+    });
+    await new Promise<void>((ok) => impostor.listen(0, '127.0.0.1', ok));
+    const port = (impostor.address() as AddressInfo).port;
+    try {
+      await expect(startDynamo({ port })).rejects.toThrow(`port ${port} is taken by another process`);
+    } finally {
+      impostor.close();
+    }
+  });
+
+  it.runIf(existsSync('/proc/net/tcp'))('tells which process tree listens on a port (Linux /proc)', async () => {
+    const server = createHttpServer();
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      expect(listensOn(process.pid, port)).toBe(true);
+      expect(listensOn(process.ppid, port)).toBe(true); // a descendant holds it
+      const other = spawn('sleep', ['30']);
+      try {
+        expect(listensOn(other.pid!, port)).toBe(false);
+      } finally {
+        other.kill();
+      }
+    } finally {
+      server.close();
+    }
+    expect(listensOn(process.pid, port)).toBe(false);
   });
 
   it('says how to install Java when there is none', async () => {
