@@ -35,22 +35,37 @@ const WORKFLOW_CACHE = fileURLToPath(new URL('./data/workflow-cache/', import.me
 /**
  * `opts.keepWorkflowCache`: DATA_DIR/cache is a link to bench/data/workflow-cache, which outlives the instance
  * (the benchmarks); without it every start synthesises the definitions afresh (the e2e tests, as before).
- * `opts.env`: more environment for the instance, over this process's own.
+ * `opts.env`: more environment for the instance, over this process's own. `opts.freePort`: how a port is
+ * picked (tests).
  */
-export async function startLocal(timeoutMs = 90_000, opts: { keepWorkflowCache?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<LocalInstance> {
+export async function startLocal(timeoutMs = 90_000, opts: { keepWorkflowCache?: boolean; env?: NodeJS.ProcessEnv; freePort?: () => Promise<number> } = {}): Promise<LocalInstance> {
+  // The free port can be taken by any socket on the machine before the instance binds it: another port then.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startLocalOnce(timeoutMs, opts);
+    } catch (e) {
+      if (attempt >= 3 || !(e instanceof PortTaken)) throw e;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startLocalOnce(timeoutMs: number, opts: { keepWorkflowCache?: boolean; env?: NodeJS.ProcessEnv; freePort?: () => Promise<number> }): Promise<LocalInstance> {
   const dataDir = mkdtempSync(join(tmpdir(), 'clientela-bench-'));
   if (opts.keepWorkflowCache) {
     mkdirSync(WORKFLOW_CACHE, { recursive: true });
     symlinkSync(WORKFLOW_CACHE, join(dataDir, 'cache'), 'dir');
   }
-  const port = await freePort();
+  const port = await (opts.freePort ?? freePort)();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
     // The benchmarks measure the API, not the fair-use limit: one tenant sends far more than its default burst.
     env: { FAIR_USE_SECRET_BURST: '100000', FAIR_USE_PUBLISHABLE_BURST: '100000', ...process.env, ...opts.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'ERROR' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stderr!.on('data', () => {});
+  let err = '';
+  child.stderr!.on('data', (chunk: Buffer) => (err = (err + chunk.toString()).slice(-4000)));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`local runtime not ready after ${timeoutMs} ms:\n${out}`)), timeoutMs);
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -62,7 +77,9 @@ export async function startLocal(timeoutMs = 90_000, opts: { keepWorkflowCache?:
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`local runtime exited (${code}):\n${out}`));
+      rmSync(dataDir, { recursive: true, force: true });
+      // local/start.ts says "port N ... is already in use" when it cannot bind.
+      reject(new (/already in use/.test(out + err) ? PortTaken : Error)(`local runtime exited (${code}):\n${out}${err}`));
     });
   });
   const secretKey = /Secret key:\s+(sk_[A-Za-z0-9_-]+)/.exec(out)![1]!;
@@ -73,9 +90,15 @@ export async function startLocal(timeoutMs = 90_000, opts: { keepWorkflowCache?:
     publishableKey,
     outboxDir: join(dataDir, 'outbox'),
     async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGINT');
-      await exited;
+      // An instance that already ended (it crashed) has no exit left to wait for.
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGINT');
+        // npm start stops DynamoDB Local and s3rver on SIGINT; one that hangs there is killed rather than waited for.
+        const hard = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+        await exited;
+        clearTimeout(hard);
+      }
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -7,7 +7,8 @@ import { logger } from '../logger.ts';
 export function problem(status: number, title: string, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: status,
-    headers: { 'content-type': 'application/problem+json', ...headers },
+    // Not kept by a browser either: a problem can name a customer (a 409's id, a field's value).
+    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...headers },
     body: JSON.stringify({ type: 'about:blank', title, status, detail, ...extra }),
   };
 }

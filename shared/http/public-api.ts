@@ -82,8 +82,16 @@ export function toRequest(event: APIGatewayProxyEventV2): ApiRequest {
   };
 }
 
+/**
+ * Every answer is `no-store` unless its handler says otherwise: the API answers with a tenant's customers,
+ * and a browser that kept them (the console on a shop's shared computer) would hand them out after sign-out
+ * to anyone asking its cache (`fetch(url, { cache: 'only-if-cached' })` needs no key). CloudFront's
+ * CachingDisabled policy stops only the edge from keeping them.
+ */
+export const NO_STORE = { 'cache-control': 'no-store' } as const;
+
 export function toResult(res: ApiResponse): APIGatewayProxyStructuredResultV2 {
-  const headers: Record<string, string> = { ...res.headers };
+  const headers: Record<string, string> = { ...NO_STORE, ...res.headers };
   if (res.text !== undefined) return { statusCode: res.status, headers: { 'content-type': res.contentType ?? 'text/plain; charset=utf-8', ...headers }, body: res.text };
   if (res.body === undefined) return { statusCode: res.status, headers };
   return {

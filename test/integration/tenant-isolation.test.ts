@@ -91,6 +91,7 @@ describe("tenant B against tenant A's data", () => {
       const res = await call(route.method, url, { key: keyB, body: bodyFor(route.method, route.path) });
       expect([403, 404], `${route.method} ${url}: ${JSON.stringify(res.body)}`).toContain(res.status);
       expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(res.headers['cache-control'], `${route.method} ${url}`).toBe('no-store');
       const text = JSON.stringify(res.body ?? '');
       for (const n of needles()) if (!url.includes(n)) expect(text, `${route.method} ${url}`).not.toContain(n);
     }
@@ -112,6 +113,8 @@ describe("tenant B against tenant A's data", () => {
     if (route.method === 'POST' && route.path === '/v1/exports') expect(res.status).toBe(404);
     else if (route.method === 'DELETE') expect(res.status).toBe(404);
     else expect(res.status).toBeLessThan(300);
+    // No answer is kept by a browser's cache (it would outlive the console's sign-out).
+    expect(res.headers['cache-control'], `${route.method} ${route.path}`).toBe('no-store');
     const text = JSON.stringify(res.body ?? '');
     // B may send A's phone itself (POST /v1/events): B then has a customer of its own with it.
     const sent = JSON.stringify(bodyFor(route.method, route.path) ?? '');
