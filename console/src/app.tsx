@@ -3,6 +3,7 @@
  * it opens), then the header, navigation, the fair-use wait if any, and the page of the route.
  */
 import { useEffect, useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
 import { createApi, apiBaseUrl } from './api.ts';
 import { fmtNumber, lang, setLang, t, type Key, type Lang } from './i18n.ts';
 import { href, route } from './router.ts';
@@ -96,7 +97,23 @@ function LinkSignIn({ linkKey: key }: { linkKey: string }) {
     };
   }, [key]);
   const { target, current, problem } = state;
-  const named = (s: Settings) => `“${s.name}” (${t('idLabel')} ${s.id})`;
+  // The name is the business's own text: isolated (<bdi>), so bidi controls in it cannot move the id or the
+  // words around it; the id, which the name cannot fake, stands in an element of its own.
+  const named = (s: Settings) => (
+    <>
+      “<bdi>{s.name}</bdi>” (<span class="business-id">{t('idLabel')} <code>{s.id}</code></span>)
+    </>
+  );
+  const filled = (template: string, slot: string, value: ComponentChildren) => {
+    const [before, after = ''] = template.split(slot);
+    return (
+      <>
+        {before}
+        {value}
+        {after}
+      </>
+    );
+  };
   return (
     <main id="main" class="signin link-signin">
       <h1>{t('linkTitle')}</h1>
@@ -105,14 +122,14 @@ function LinkSignIn({ linkKey: key }: { linkKey: string }) {
       <ProblemBox problem={problem} />
       {target && (
         <>
-          <p>{t('linkAsk').replace('{business}', () => named(target))}</p>
-          {current && current.id !== target.id && <p class="problem">{t('linkOtherBusiness').replace('{business}', () => named(current))}</p>}
+          <p>{filled(t('linkAsk'), '{business}', named(target))}</p>
+          {current && current.id !== target.id && <p class="problem">{filled(t('linkOtherBusiness'), '{business}', named(current))}</p>}
         </>
       )}
       <p class="actions">
         {target && (
           <button type="button" onClick={acceptLinkKey}>
-            {t('linkConfirm').replace('{name}', () => target.name)}
+            {filled(t('linkConfirm'), '{name}', <bdi>{target.name}</bdi>)}
           </button>
         )}
         <button type="button" class="secondary" onClick={dropLinkKey}>

@@ -12,7 +12,8 @@ const MappingTarget = z.union([z.enum(IMPORT_FIELDS), z.literal('ignore'), z.str
 
 export const CreateImportSchema = z.strictObject({
   fileName: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
-  mapping: z.optional(z.record(z.string().check(z.minLength(1), z.maxLength(200)), MappingTarget)),
+  // A column as its header names it: survey and form exports use whole questions (hundreds of characters).
+  mapping: z.optional(z.record(z.string().check(z.minLength(1), z.maxLength(1000)), MappingTarget)),
   onDuplicate: z._default(z.enum(['merge', 'skip', 'overwrite']), 'merge'),
   dryRun: z._default(z.boolean(), false),
 });

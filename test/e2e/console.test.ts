@@ -557,6 +557,31 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     await checkPage(page, 'card-suggestions');
   });
 
+  it("keeps a stranger's long, unbroken text inside the page: the card and the list do not widen", async () => {
+    const email = mail('lunghissimo');
+    const sent = await call('POST', '/v1/events', {
+      eventId: `long-${run}`,
+      type: 'message.received',
+      occurredAt: new Date().toISOString(),
+      customer: { email, firstName: 'N'.repeat(100), lastName: 'Lungo' },
+      data: { text: 'M'.repeat(3000), channel: 'email', [`k${'e'.repeat(90)}`]: 'V'.repeat(2000) },
+    });
+    expect(sent.status).toBe(200);
+    const width = () => page.evaluate('document.documentElement.scrollWidth') as Promise<number>;
+    for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+      await page.setViewportSize(viewport);
+      // By the address (on a phone the menu is folded): the list searched for the one guest.
+      await page.evaluate(`location.hash = '#/customers?q=Lungo'`);
+      const row = page.getByRole('table').getByRole('link', { name: `${'N'.repeat(100)} Lungo` });
+      await row.waitFor();
+      expect(await width()).toBeLessThanOrEqual(viewport.width);
+      await row.click();
+      await page.getByText('M'.repeat(50), { exact: false }).first().waitFor();
+      expect(await width()).toBeLessThanOrEqual(viewport.width);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
   it('shows settings and keys', async () => {
     await openPage('Settings', 'Settings');
     await page.getByRole('heading', { name: 'API keys' }).waitFor();

@@ -12,7 +12,15 @@ import { Field, Loading, ProblemBox, useLoad } from '../ui.tsx';
 import type { Customer, ItemRef, Keywords, Recommendations, Rule, RulesPage } from '../types.ts';
 
 const pct = (share: number) => `${fmtNumber(share * 100, 1)}%`;
-const itemLabel = (i: ItemRef) => (i.name && i.name !== i.sku ? `${i.name} (${i.sku})` : i.sku);
+// The name isolated (<bdi>): bidi controls in a product name cannot reorder the SKU code shown beside it.
+const itemLabel = (i: ItemRef) =>
+  i.name && i.name !== i.sku ? (
+    <>
+      <bdi>{i.name}</bdi> (<bdi>{i.sku}</bdi>)
+    </>
+  ) : (
+    <bdi>{i.sku}</bdi>
+  );
 const TOP_RULES = 10;
 const TOP_KEYWORDS = 15;
 
@@ -191,7 +199,7 @@ export function Suggestions({ customer: c }: { customer: Customer }) {
             <li key={s.sku}>
               <strong>{itemLabel(s)}</strong>{' '}
               <span class="muted">
-                {t('because')} {s.because.map((b) => itemLabel({ sku: b, name: names.get(b) ?? b })).join(', ')}
+                {t('because')} {s.because.flatMap((b, i) => [...(i ? [', '] : []), itemLabel({ sku: b, name: names.get(b) ?? b })])}
               </span>
             </li>
           ))}

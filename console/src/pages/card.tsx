@@ -341,8 +341,13 @@ function Summary({ data }: { data: Record<string, unknown> }) {
   const parts = Object.entries(data ?? {})
     .filter(([, v]) => typeof v === 'string' || typeof v === 'number')
     .slice(0, 6)
-    .map(([k, v]) => `${k}: ${String(v)}`);
-  return parts.length ? <div class="muted small">{parts.join(' · ')}</div> : null;
+    .map(([k, v]) => (
+      // Each key and value isolated: a stranger's bidi controls in one cannot reorder the others.
+      <span key={k}>
+        <bdi>{k}</bdi>: <bdi>{String(v)}</bdi>
+      </span>
+    ));
+  return parts.length ? <div class="muted small summary">{parts.flatMap((p, i) => (i ? [' · ', p] : [p]))}</div> : null;
 }
 
 function Ledger({ id, version }: { id: string; version: string }) {

@@ -66,8 +66,15 @@ export function ImportPage() {
   const [previewId, setPreviewId] = useState<string>();
   const [importId, setImportId] = useState<string>();
   const [mapping, setMapping] = useState<Record<string, string>>({});
+  // The columns as the first dry run of this file read them by themselves: only what the person changed is
+  // sent back (a survey export's whole-question header can be longer than a mapping key may be).
+  const [auto, setAuto] = useState<Record<string, string>>();
+  const changed = () => Object.fromEntries(Object.entries(mapping).filter(([column, target]) => auto?.[column] !== target));
   const recent = useLoad<Page<ImportView>>(() => api().GET('/v1/imports', { params: { query: { limit: 10 } } }), [importId]);
-  const preview = useImport(previewId, (v) => setMapping(v.detected?.columns ?? {}));
+  const preview = useImport(previewId, (v) => {
+    setMapping(v.detected?.columns ?? {});
+    setAuto((a) => a ?? v.detected?.columns ?? {});
+  });
   const run = useImport(importId, () => recent.reload());
   const input = useRef<HTMLInputElement>(null);
 
@@ -77,6 +84,7 @@ export function ImportPage() {
     setImportId(undefined);
     setProblem(undefined);
     setPreviewId(undefined);
+    setAuto(undefined);
     const started = await startImport(f, { dryRun: true });
     setProblem(started.error);
     setPreviewId(started.id);
@@ -84,13 +92,13 @@ export function ImportPage() {
   const previewAgain = async () => {
     if (!file) return;
     setPreviewId(undefined);
-    const started = await startImport(file, { dryRun: true, mapping });
+    const started = await startImport(file, { dryRun: true, mapping: changed() });
     setProblem(started.error);
     setPreviewId(started.id);
   };
   const importNow = async () => {
     if (!file) return;
-    const started = await startImport(file, { dryRun: false, mapping });
+    const started = await startImport(file, { dryRun: false, mapping: changed() });
     setProblem(started.error);
     setImportId(started.id);
   };
