@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
 import { createApi, apiBaseUrl } from './api.ts';
-import { fmtNumber, lang, setLang, t, type Key, type Lang } from './i18n.ts';
+import { currency, fmtNumber, lang, setLang, t, type Key, type Lang } from './i18n.ts';
 import { href, route } from './router.ts';
 import { acceptLinkKey, api, dropLinkKey, linkKey, sessionKey, signIn, signOut } from './session.ts';
 import { secondsLeft, waitUntil } from './throttle.ts';
@@ -187,6 +187,13 @@ function Page() {
 export function App() {
   const [menuOpen, setMenuOpen] = useState(false);
   const current = route.value.page;
+  // Amounts are shown in the business's currency (fmtMoney), read once signed in.
+  useEffect(() => {
+    if (!sessionKey.value || linkKey.value) return;
+    void api()
+      .GET<Settings>('/v1/settings')
+      .then(({ data }) => data?.currency && (currency.value = data.currency));
+  }, [sessionKey.value, linkKey.value]);
   useEffect(() => setMenuOpen(false), [route.value]);
   useEffect(() => {
     document.title = `${t(PAGES.find((p) => p.page === current)?.label ?? 'customers')} · clientela`;

@@ -449,7 +449,13 @@ export const t = (key: Key): string => DICTS[lang.value][key];
 
 export const fmtDate = (iso?: string | null) => (iso ? new Date(iso).toLocaleString(lang.value === 'it' ? 'it-IT' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' }) : '—');
 export const fmtDay = (iso?: string | null) => (iso ? new Date(iso).toLocaleDateString(lang.value === 'it' ? 'it-IT' : 'en-GB', { dateStyle: 'medium' }) : '—');
-export const fmtMoney = (minor: number | undefined | null, currency = 'EUR') =>
-  minor == null ? '—' : new Intl.NumberFormat(lang.value === 'it' ? 'it-IT' : 'en-GB', { style: 'currency', currency }).format(minor / 100);
+/** The business's currency (its settings; the console reads them on sign-in and when they are saved). */
+export const currency = signal('EUR');
+/** An amount in minor units of the business's currency: cents for EUR or USD, whole yen for JPY. */
+export const fmtMoney = (minor: number | undefined | null, code = currency.value) => {
+  if (minor == null) return '—';
+  const format = new Intl.NumberFormat(lang.value === 'it' ? 'it-IT' : 'en-GB', { style: 'currency', currency: code });
+  return format.format(minor / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2));
+};
 export const fmtNumber = (n: number | undefined | null, digits = 0) =>
   n == null ? '—' : new Intl.NumberFormat(lang.value === 'it' ? 'it-IT' : 'en-GB', { maximumFractionDigits: digits }).format(n);

@@ -589,6 +589,20 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     await checkPage(page, 'settings');
   });
 
+  it("shows amounts in the business's currency", async () => {
+    expect((await call('PATCH', '/v1/settings', { currency: 'USD' })).status).toBe(200);
+    try {
+      await page.reload();
+      await page.evaluate(`location.hash = '#/customers?q=Rossi'`);
+      await page.getByRole('table').getByRole('link', { name: 'Maria Rossi' }).waitFor();
+      await expect.poll(() => page.getByRole('table').textContent(), { timeout: WAIT_TIMEOUT_MS }).toContain('US$147.00');
+    } finally {
+      expect((await call('PATCH', '/v1/settings', { currency: 'EUR' })).status).toBe(200);
+      await page.reload();
+    }
+    await expect.poll(() => page.getByRole('table').textContent(), { timeout: WAIT_TIMEOUT_MS }).toContain('€147.00');
+  });
+
   it('speaks Italian when asked, and remembers it', async () => {
     await page.getByRole('combobox', { name: 'Language' }).selectOption('it');
     await openPage('Clienti', 'Clienti');

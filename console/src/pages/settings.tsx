@@ -1,13 +1,17 @@
 /** Settings of the business, its API keys and its tag catalogue. */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api } from '../session.ts';
-import { fmtDate, t } from '../i18n.ts';
+import { currency, fmtDate, t } from '../i18n.ts';
 import { Field, Notice, ProblemBox, useLoad } from '../ui.tsx';
 import type { ApiKey, Settings } from '../types.ts';
 import type { Problem } from '../api.ts';
 
 export function SettingsPage() {
   const settings = useLoad<Settings>(() => api().GET('/v1/settings'), []);
+  // Saved with another currency: amounts everywhere show it from now on.
+  useEffect(() => {
+    if (settings.data?.currency) currency.value = settings.data.currency;
+  }, [settings.data?.currency]);
   return (
     <section aria-labelledby="settings-title">
       <h1 id="settings-title">{t('settings')}</h1>
