@@ -4,6 +4,7 @@ import { MAX_TAGS_PER_CUSTOMER, type Tenant } from './tenant.ts';
 import type { CustomerFields } from './customer.schema.ts';
 import { ValidationError, type FieldError } from './errors.ts';
 import { findTag } from './tenants.ts';
+import { withoutBidiControls } from './bidi.ts';
 import { parsePhone } from './phone-numbers.ts';
 
 export { fold } from './search-text.ts';
@@ -61,6 +62,14 @@ export function normaliseFields(input: CustomerFields, tenant: Tenant): Normalis
       continue;
     }
     switch (key) {
+      case 'firstName':
+      case 'lastName':
+      case 'city': {
+        // Shown as the card's title and in every list: without controls that reorder what is around them.
+        const v = withoutBidiControls(value as string);
+        (out as Record<string, unknown>)[key] = v || null;
+        break;
+      }
       case 'email': {
         const v = normaliseEmail(value as string);
         if (v) out.email = v;

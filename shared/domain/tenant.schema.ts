@@ -61,7 +61,10 @@ export const RetentionSchema = z.strictObject({
 });
 
 export const SettingsPatchSchema = z.strictObject({
-  name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
+  // Shown to people asked to sign in to it from a link (the console): no control character, and no bidi
+  // control that could reorder the words and the id printed around it (shared/domain/bidi.ts).
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what the pattern refuses
+  name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200), z.regex(/^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$/, 'must not hold a control character or a bidi control (U+202A–U+202E, U+2066–U+2069)'))),
   allowedOrigins: z.optional(z.array(OriginSchema).check(z.maxLength(20))),
   defaultCountry: z.optional(CountrySchema),
   currency: z.optional(z.pipe(z.string().check(z.regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 code, e.g. EUR'), z.refine(knownIfCurrencyCode, 'must be an ISO 4217 code, e.g. EUR')), z.transform((s) => s.toUpperCase()))),

@@ -1,6 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { normaliseEmail, normalisePhone } from '../domain/customer-rules.ts';
 import { MAX_CATALOGUE_TAGS, findTag } from '../domain/tenants.ts';
+import { withoutBidiControls } from '../domain/bidi.ts';
 import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
 import type { ColumnTarget, ImportField } from './columns.ts';
 import { FORMULA_START } from '../exports/export-format.ts';
@@ -177,17 +178,17 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
       // One case per field, each setting its own property: a computed key on a row's fields cost more
       // than the rest of the case.
       case 'firstName': {
-        const v = cut(value, column.max, warnings, header, i);
+        const v = cut(withoutBidiControls(value), column.max, warnings, header, i);
         fields.firstName ??= v;
         break;
       }
       case 'lastName': {
-        const v = cut(value, column.max, warnings, header, i);
+        const v = cut(withoutBidiControls(value), column.max, warnings, header, i);
         fields.lastName ??= v;
         break;
       }
       case 'city': {
-        const v = cut(value, column.max, warnings, header, i);
+        const v = cut(withoutBidiControls(value), column.max, warnings, header, i);
         fields.city ??= v;
         break;
       }
@@ -202,7 +203,7 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
         break;
       }
       case 'fullName':
-        fullName ??= value;
+        fullName ??= withoutBidiControls(value);
         break;
       case 'language': {
         const v = readLanguage(value);

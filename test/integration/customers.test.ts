@@ -243,5 +243,15 @@ describe('tags and settings', () => {
     // The default country now reads national numbers as British.
     const uk = await call('POST', '/v1/customers', { key: otherKey, body: { phone: '020 7946 0958' } });
     expect(uk.body.phone).toBe('+442079460958');
+    // A business name with a bidi control (it could move the id shown beside it on the console's sign-in screen).
+    const bidi = await call('PATCH', '/v1/settings', { key: otherKey, body: { name: 'Demo” (Id demo). Verified\u2067' } });
+    expect(bidi.status).toBe(400);
+    expect(bidi.body.errors).toEqual([{ path: 'name', message: 'must not hold a control character or a bidi control (U+202A–U+202E, U+2066–U+2069)' }]);
+  });
+
+  it('keeps names and the city without bidi controls, so a name cannot pose as an email address in a list', async () => {
+    const created = await call('POST', '/v1/customers', { key: otherKey, body: { firstName: '\u202Emoc.knab-eruces@nimda', lastName: 'Bianchi', city: '\u2067Roma', email: 'bidi@example.it' } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ firstName: 'moc.knab-eruces@nimda', lastName: 'Bianchi', city: 'Roma' });
   });
 });

@@ -24,6 +24,11 @@ describe('customer field rules', () => {
     expect(normaliseEmail('not-an-email')).toBeUndefined();
   });
 
+  it('keeps names and the city without bidi controls (a right-to-left override made a name read as an email address), keeping direction marks', () => {
+    expect(normaliseFields({ firstName: '\u202Emoc.knab-eruces@nimda', lastName: 'Rossi\u2067', city: '\u2066Roma\u2069' }, tenant)).toEqual({ firstName: 'moc.knab-eruces@nimda', lastName: 'Rossi', city: 'Roma' });
+    expect(normaliseFields({ firstName: 'דוד\u200F', lastName: '\u202E' }, tenant)).toEqual({ firstName: 'דוד\u200F', lastName: null });
+  });
+
   it('matches tags to the catalogue case-insensitively and keeps the catalogue spelling', () => {
     expect(normaliseFields({ tags: ['vip', 'friends & family', 'VIP'] }, tenant).tags).toEqual(['VIP', 'Friends & Family']);
   });

@@ -179,6 +179,10 @@ describe('reading a row', () => {
     expect(ctx.tags.some((t) => t.includes('Red'))).toBe(false);
     expect(ctx.tags).toContain('Tab bed');
   });
+  it('reads names and the city without bidi controls', () => {
+    const r = readRow(['\u202Emoc.knab@nimda', 'anna@x.it'], 2, ctxFor(['Nome', 'Email']));
+    expect(r).toMatchObject({ ok: true, fields: { firstName: 'moc.knab@nimda', email: 'anna@x.it' } });
+  });
   it('adds no tag past the catalogue bound (200): the row is kept, the tag left out with a warning', async () => {
     const { MAX_CATALOGUE_TAGS } = await import('../../shared/domain/tenants.ts');
     const ctx = { ...ctxFor(header), tags: Array.from({ length: MAX_CATALOGUE_TAGS - 1 }, (_, i) => `T${i}`) };
