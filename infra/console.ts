@@ -46,31 +46,47 @@ export class Console extends Construct {
     });
 
     const apiDomain = `${props.httpApi.apiId}.execute-api.${Stack.of(this).region}.${Stack.of(this).urlSuffix}`;
-    const securityHeaders = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
-      comment: 'clientela console: security headers (the local runtime sends the same, local/console-static.ts)',
-      securityHeadersBehavior: {
-        contentTypeOptions: { override: true },
-        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
-        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.NO_REFERRER, override: true },
-        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
-        // Uploads go to the import bucket's presigned URL (another origin); everything else is this origin.
-        contentSecurityPolicy: {
-          contentSecurityPolicy: "default-src 'self'; connect-src 'self' https://*.amazonaws.com; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-          override: true,
-        },
+    const securityHeadersBehavior: cloudfront.ResponseSecurityHeadersBehavior = {
+      contentTypeOptions: { override: true },
+      frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+      referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.NO_REFERRER, override: true },
+      strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
+      // Uploads go to the import bucket's presigned URL (another origin); everything else is this origin.
+      contentSecurityPolicy: {
+        contentSecurityPolicy: "default-src 'self'; connect-src 'self' https://*.amazonaws.com; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        override: true,
       },
-    });
+    };
+    // The browser's caching as the local runtime sends it (local/console-static.ts): index.html asked again each
+    // time (no-cache), so a deploy that prunes the old hashed assets never leaves a browser holding an
+    // index.html that names them; the hashed assets kept for a year.
+    const headersWith = (id: string, cacheControl: string, what: string) =>
+      new cloudfront.ResponseHeadersPolicy(this, id, {
+        comment: `clientela console ${what}: security headers (the local runtime sends the same, local/console-static.ts)`,
+        securityHeadersBehavior,
+        customHeadersBehavior: { customHeaders: [{ header: 'Cache-Control', value: cacheControl, override: true }] },
+      });
+    const securityHeaders = headersWith('SecurityHeaders', 'no-cache', 'pages');
+    const assetHeaders = headersWith('AssetHeaders', 'public, max-age=31536000, immutable', 'assets');
 
+    // One origin (one origin access control) for the pages and the assets.
+    const bucketOrigin = origins.S3BucketOrigin.withOriginAccessControl(this.bucket);
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'clientela admin console and API',
       defaultRootObject: 'index.html',
       defaultBehavior: {
-        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket),
+        origin: bucketOrigin,
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         responseHeadersPolicy: securityHeaders,
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
       },
       additionalBehaviors: {
+        '/assets/*': {
+          origin: bucketOrigin,
+          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+          responseHeadersPolicy: assetHeaders,
+          cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+        },
         '/v1/*': {
           origin: new origins.HttpOrigin(apiDomain, { protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY }),
           viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,

@@ -63,11 +63,28 @@ describe('the distribution', () => {
   });
 
   it('adds security headers to the console', () => {
-    const [[, policy]] = resourcesOfType(json, 'AWS::CloudFront::ResponseHeadersPolicy') as [string, Resource][];
-    const headers = policy!.Properties!.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
-    expect(headers.FrameOptions.FrameOption).toBe('DENY');
-    expect(headers.ContentSecurityPolicy.ContentSecurityPolicy).toContain("default-src 'self'");
-    expect(headers.StrictTransportSecurity).toBeDefined();
+    const policies = resourcesOfType(json, 'AWS::CloudFront::ResponseHeadersPolicy') as [string, Resource][];
+    expect(policies).toHaveLength(2);
+    for (const [, policy] of policies) {
+      const headers = policy!.Properties!.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+      expect(headers.FrameOptions.FrameOption).toBe('DENY');
+      expect(headers.ContentSecurityPolicy.ContentSecurityPolicy).toContain("default-src 'self'");
+      expect(headers.StrictTransportSecurity).toBeDefined();
+    }
+  });
+
+  it("tells browsers to ask for index.html each time and to keep the hashed assets, as the local runtime does", () => {
+    const config = distribution.Properties!.DistributionConfig;
+    const cacheControlOf = (policyRef: unknown) => {
+      const id = (policyRef as { Ref: string }).Ref;
+      const custom = json.Resources[id]!.Properties!.ResponseHeadersPolicyConfig.CustomHeadersConfig.Items as { Header: string; Value: string; Override: boolean }[];
+      return custom.find((h) => h.Header === 'Cache-Control');
+    };
+    expect(cacheControlOf(config.DefaultCacheBehavior.ResponseHeadersPolicyId)).toEqual({ Header: 'Cache-Control', Value: 'no-cache', Override: true });
+    const assets = config.CacheBehaviors.find((b: any) => b.PathPattern === '/assets/*');
+    expect(cacheControlOf(assets.ResponseHeadersPolicyId)).toEqual({ Header: 'Cache-Control', Value: 'public, max-age=31536000, immutable', Override: true });
+    // Both from the one bucket origin.
+    expect(assets.TargetOriginId).toBe(config.DefaultCacheBehavior.TargetOriginId);
   });
 
   it('is an output of the stack', () => {
