@@ -51,9 +51,12 @@ export class Console extends Construct {
       frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
       referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.NO_REFERRER, override: true },
       strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
-      // Uploads go to the import bucket's presigned URL (another origin); everything else is this origin.
+      // Uploads go to the import bucket's presigned POST (a virtual-hosted address in this region, as
+      // @aws-sdk/s3-presigned-post makes it); everything else is this origin. Not `*.amazonaws.com`, every
+      // service in every region. (Naming the bucket itself would make a cycle: the bucket's CORS rule names
+      // this distribution.)
       contentSecurityPolicy: {
-        contentSecurityPolicy: "default-src 'self'; connect-src 'self' https://*.amazonaws.com; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        contentSecurityPolicy: `default-src 'self'; connect-src 'self' https://*.s3.${Stack.of(this).region}.${Stack.of(this).urlSuffix}; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`,
         override: true,
       },
     };

@@ -28,7 +28,7 @@ export const CONSOLE_SECURITY_HEADERS: Record<string, string> = {
 
 /**
  * CloudFront's Content-Security-Policy (infra/console.ts), with the origins import files are uploaded to in
- * place of `https://*.amazonaws.com` (locally, s3rver): sent here too, so what the policy would block on AWS
+ * place of `https://*.s3.<region>.amazonaws.com` (locally, s3rver): sent here too, so what the policy would block on AWS
  * is blocked under `npm start` and in its browser tests.
  */
 export const consoleContentSecurityPolicy = (uploadOrigins: string[]) =>

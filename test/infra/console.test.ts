@@ -68,7 +68,12 @@ describe('the distribution', () => {
     for (const [, policy] of policies) {
       const headers = policy!.Properties!.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
       expect(headers.FrameOptions.FrameOption).toBe('DENY');
-      expect(headers.ContentSecurityPolicy.ContentSecurityPolicy).toContain("default-src 'self'");
+      const csp = JSON.stringify(headers.ContentSecurityPolicy.ContentSecurityPolicy);
+      expect(csp).toContain("default-src 'self'");
+      // The console connects to itself and to S3 in the stack's region (the import bucket's presigned POST),
+      // not to every AWS service in every region.
+      expect(csp).toContain(`connect-src 'self' https://*.s3.",{"Ref":"AWS::Region"},".",{"Ref":"AWS::URLSuffix"},"; img-src`);
+      expect(csp).not.toContain('https://*.amazonaws.com');
       expect(headers.StrictTransportSecurity).toBeDefined();
     }
   });
@@ -81,7 +86,7 @@ describe('the distribution', () => {
       return custom.find((h) => h.Header === 'Cache-Control');
     };
     expect(cacheControlOf(config.DefaultCacheBehavior.ResponseHeadersPolicyId)).toEqual({ Header: 'Cache-Control', Value: 'no-cache', Override: true });
-    const assets = config.CacheBehaviors.find((b: any) => b.PathPattern === '/assets/*');
+    const assets = (config.CacheBehaviors as { PathPattern: string; ResponseHeadersPolicyId: unknown; TargetOriginId: string }[]).find((b) => b.PathPattern === '/assets/*')!;
     expect(cacheControlOf(assets.ResponseHeadersPolicyId)).toEqual({ Header: 'Cache-Control', Value: 'public, max-age=31536000, immutable', Override: true });
     // Both from the one bucket origin.
     expect(assets.TargetOriginId).toBe(config.DefaultCacheBehavior.TargetOriginId);
