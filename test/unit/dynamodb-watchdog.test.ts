@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { until } from '../support/timeouts.ts';
+
+/**
+ * local/dynamodb-watchdog.sh, which runs DynamoDB Local's Java so that it never outlives the process that
+ * started it: here with a stand-in `java` on PATH (a shell that notes its pid and sleeps), no Java needed.
+ */
+const WATCHDOG = resolve(import.meta.dirname, '../../local/dynamodb-watchdog.sh');
+const dir = mkdtempSync(join(tmpdir(), 'clientela-watchdog-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+writeFileSync(join(dir, 'java'), '#!/bin/sh\necho $$ >> "$MARK"\nexec sleep 60\n');
+chmodSync(join(dir, 'java'), 0o755);
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const started = (mark: string) => (existsSync(mark) ? readFileSync(mark, 'utf8').split('\n').filter(Boolean).map(Number) : []);
+
+function watchdog(mark: string) {
+  const child = spawn(WATCHDOG, ['-jar', 'DynamoDBLocal.jar'], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, MARK: mark }, stdio: ['pipe', 'ignore', 'ignore'] });
+  const exited = new Promise<void>((ok) => child.on('exit', () => ok()));
+  return { child, exited };
+}
+
+describe('the DynamoDB Local watchdog', () => {
+  it('stops Java when the process that started it goes (its stdin closes)', async () => {
+    const mark = join(dir, 'stdin.pids');
+    const { child, exited } = watchdog(mark);
+    const [java] = await until(async () => (started(mark).length ? started(mark) : undefined));
+    expect(alive(java!)).toBe(true);
+    child.stdin!.end();
+    await exited;
+    await until(async () => (alive(java!) ? undefined : true));
+  });
+
+  it('leaves no Java behind when SIGTERM comes at any moment of its start (the trap is set before Java is)', async () => {
+    const mark = join(dir, 'term.pids');
+    // Signals at 0–9 ms after the spawn: some before the script runs, some while Java starts, some after.
+    for (let i = 0; i < 40; i++) {
+      const { child, exited } = watchdog(mark);
+      await new Promise((r) => setTimeout(r, i % 10));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    // Every stand-in Java that started is gone (each one the script stopped, or never started).
+    for (const pid of started(mark)) await until(async () => (alive(pid) ? undefined : true));
+  });
+});
