@@ -11,6 +11,8 @@ export interface Problem {
   status: number;
   detail?: string;
   errors?: { path: string; message: string }[];
+  /** A 409 on a taken email or phone: the customer who has it. */
+  customerId?: string;
 }
 
 export interface CallInit {
@@ -49,7 +51,8 @@ export function createApi({ baseUrl, key, throttles = true }: { baseUrl: string;
       if (throttles) noteAnswer(response);
       if (!response.ok) {
         const p = toClientelaError(response, error);
-        return { error: { title: p.title, status: p.status, detail: p.detail || undefined, errors: p.errors, type: p.type }, response };
+        const customerId = typeof p.problem.customerId === 'string' ? p.problem.customerId : undefined;
+        return { error: { title: p.title, status: p.status, detail: p.detail || undefined, errors: p.errors, type: p.type, customerId }, response };
       }
       return { data: data as never, response };
     };

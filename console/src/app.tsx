@@ -167,7 +167,7 @@ function FairUseWait() {
 
 function Page() {
   const { page, id } = route.value;
-  if (page === 'customers' && id) return <CardPage id={id} />;
+  if (page === 'customers' && id) return <CardPage key={id} id={id} />; // keyed: nothing of one card (a link made, "Saved") stays on the next
   switch (page) {
     case 'import':
       return <ImportPage />;

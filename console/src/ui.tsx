@@ -3,6 +3,7 @@ import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { problemText, type CallResult, type Problem } from './api.ts';
 import { t } from './i18n.ts';
+import { href } from './router.ts';
 import { delayBeforeNext } from './throttle.ts';
 
 export interface Loaded<T> {
@@ -55,6 +56,13 @@ export function ProblemBox({ problem }: { problem?: Problem }) {
   return (
     <p class="problem" role="alert">
       {problemText(problem)}
+      {/* A taken email or phone: the card that has it is one click away (to open, or to merge from it). */}
+      {problem.customerId && (
+        <>
+          {' '}
+          <a href={href('customers', problem.customerId)}>{t('openThatCard')}</a>
+        </>
+      )}
     </p>
   );
 }

@@ -305,6 +305,67 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     await expect.poll(() => page.getByLabel('Notes').inputValue(), { timeout: WAIT_TIMEOUT_MS }).toBe('Allergic to nuts');
   });
 
+  it('shows a likely duplicate on the card and merges it after saying what a merge does', async () => {
+    // Marco wrote from another address once: a second card, same name and the same address at another domain.
+    const [marco] = await findByEmail(mail('marco'));
+    const other = await call<Card>('POST', '/v1/customers', {
+      firstName: 'Marco',
+      lastName: 'Romano',
+      email: `marco.${run}@example.org`,
+      tags: ['Local'],
+      attributes: { Tavolo: 'vicino alla finestra' },
+    });
+    expect(other.status).toBe(201);
+    const booked = await call('POST', '/v1/events', {
+      eventId: `booking-other-marco-${run}`,
+      type: 'booking.created',
+      occurredAt: new Date(Date.now() - 2 * 86_400_000).toISOString(),
+      customer: { email: `marco.${run}@example.org` },
+      data: { bookingId: `b-other-marco-${run}`, date: '2026-12-24', time: '20:00', partySize: 4 },
+    });
+    expect(booked.status).toBe(200);
+
+    await page.evaluate(`location.hash = '#/customers/${marco!.id}'`);
+    await page.getByRole('heading', { level: 1, name: 'Marco Romano' }).waitFor();
+    // Straight from Maria's card: nothing of hers stays on his (her unsubscribe link, her "Saved").
+    expect(await page.getByRole('link', { name: /\/v1\/unsubscribe\?token=/ }).count()).toBe(0);
+    expect(await page.getByRole('status').filter({ hasText: 'Saved' }).count()).toBe(0);
+    const dupes = page.getByRole('region', { name: 'Possibly the same person' });
+    await dupes.getByText('same name, similar email').waitFor();
+    await expect.poll(() => dupes.getByRole('link', { name: 'Marco Romano' }).getAttribute('href'), { timeout: WAIT_TIMEOUT_MS }).toBe(`#/customers/${other.body.id}`);
+    // Not a click away from losing a card: the merge asks first, and says it cannot be undone.
+    await dupes.getByRole('button', { name: 'Merge into this card…' }).click();
+    const ask = page.getByRole('alertdialog');
+    await ask.getByText('A merge cannot be undone.', { exact: false }).waitFor();
+    await checkPage(page, 'card-duplicate');
+    await ask.getByRole('button', { name: 'Merge', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Marco Romano was merged into this card.' }).waitFor();
+    await expect.poll(() => dupes.getByRole('link', { name: 'Marco Romano' }).count(), { timeout: WAIT_TIMEOUT_MS }).toBe(0);
+    // The other card's tag, detail and booking are now on Marco's card, and the card shows them.
+    await expect.poll(() => page.getByRole('checkbox', { name: 'Local' }).isChecked(), { timeout: WAIT_TIMEOUT_MS }).toBe(true);
+    await page.getByRole('region', { name: 'Other details' }).getByText('vicino alla finestra').waitFor();
+    await page.getByText('booking.created').waitFor();
+    const merged = await call<Card & { attributes: Record<string, string>; stats: { bookings: number } }>('GET', `/v1/customers/${marco!.id}`);
+    expect(merged.body).toMatchObject({ email: mail('marco'), tags: expect.arrayContaining(['Friends & Family', 'Local']), attributes: { Tavolo: 'vicino alla finestra' }, stats: { bookings: 1 } });
+    const gone = await fetch(`${api.url}/v1/customers/${other.body.id}`, { headers: { authorization: `Bearer ${api.secretKey}` }, redirect: 'manual' });
+    expect(gone.status).toBe(301);
+    expect(gone.headers.get('location')).toBe(`/v1/customers/${marco!.id}`);
+  });
+
+  it('refuses a new customer whose email another card has, and links to that card', async () => {
+    await openPage('Customers', 'Customers');
+    await page.getByText('New customer', { exact: true }).click();
+    const form = page.locator('details.new-customer');
+    await form.getByLabel('First name').fill('Giulia');
+    await form.getByLabel('Email').fill(mail('giulia'));
+    await form.getByRole('button', { name: 'Create' }).click();
+    const refused = page.getByRole('alert').filter({ hasText: 'already belongs to customer' });
+    await refused.waitFor();
+    await refused.getByRole('link', { name: 'Open the card that has it' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Giulia Bianchi' }).waitFor();
+    expect(await findByEmail(mail('giulia'))).toHaveLength(1);
+  });
+
   it('imports a CSV through the dry run: detected layout, editable mapping, progress, counts, undo', async () => {
     await openPage('Import', 'Import');
     await checkPage(page, 'import');

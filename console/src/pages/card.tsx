@@ -70,8 +70,10 @@ export function CardPage({ id }: { id: string }) {
       <div class="card-grid">
         <CardFields key={etag ?? c.updatedAt} customer={c} etag={etag} reload={card.reload} saved={saved} onSaved={() => (setSaved(true), card.reload())} />
         <div>
+          <Duplicates customer={c} onMerged={card.reload} />
           <Tags customer={c} etag={etag} reload={card.reload} />
           <Figures customer={c} />
+          <OtherDetails customer={c} />
           <Suggestions customer={c} />
           <Unsubscribe id={c.id} />
           <AccessExport id={c.id} />
@@ -209,6 +211,110 @@ function Figures({ customer: c }: { customer: Customer }) {
           <div key={k}>
             <dt>{k}</dt>
             <dd>{k === t('consent') ? <ConsentBadge value={c.consent.newsletter} /> : v}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
+}
+
+type Reason = 'phone' | 'email' | 'name-and-email';
+const REASONS: Record<Reason, Key> = { phone: 'reasonPhone', email: 'reasonEmail', 'name-and-email': 'reasonNameEmail' };
+
+/**
+ * Cards that look like this person (GET /v1/customers/{id}/duplicates: a phone or email capture found on
+ * another card, or the same name with a similar email), each with a way to fold it into this card
+ * (POST /v1/customers/{id}/merge), after saying what a merge does: it cannot be undone.
+ */
+function Duplicates({ customer, onMerged }: { customer: Customer; onMerged: () => void }) {
+  const list = useLoad<{ items: { customer: Customer; reasons: Reason[] }[] }>(
+    () => api().GET('/v1/customers/{id}/duplicates', { params: { path: { id: customer.id } } }),
+    [customer.id, customer.updatedAt],
+  );
+  const [asking, setAsking] = useState<string>();
+  const [problem, setProblem] = useState<Problem>();
+  const [merged, setMerged] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const items = list.data?.items ?? [];
+  if (!items.length && !merged && !problem) return list.error ? <ProblemBox problem={list.error} /> : null;
+  const merge = async (other: Customer) => {
+    setBusy(true);
+    const { error } = await api().POST('/v1/customers/{id}/merge', { params: { path: { id: customer.id } }, body: { otherId: other.id } });
+    setBusy(false);
+    setProblem(error);
+    if (error) return;
+    setAsking(undefined);
+    setMerged(fullName(other));
+    onMerged();
+  };
+  return (
+    <section aria-labelledby="dupes-title" class="duplicates">
+      <h2 id="dupes-title">{t('duplicates')}</h2>
+      {items.length > 0 && <p class="muted small">{t('duplicatesHelp')}</p>}
+      <ul>
+        {items.map(({ customer: d, reasons }) => (
+          <li key={d.id}>
+            <a href={href('customers', d.id)}>
+              <bdi>{fullName(d)}</bdi>
+            </a>
+            <div class="muted small">
+              {[d.email, d.phone].filter(Boolean).map((v) => (
+                <span key={v}>
+                  <bdi>{v}</bdi> ·{' '}
+                </span>
+              ))}
+              {reasons.map((r) => t(REASONS[r])).join(', ')}
+            </div>
+            {asking === d.id ? (
+              <div role="alertdialog" aria-labelledby="dupes-title" aria-describedby={`merge-warn-${d.id}`}>
+                <p id={`merge-warn-${d.id}`}>
+                  {t('mergeWarn')
+                    .split('{other}')
+                    .flatMap((part, i) => (i ? [<bdi key={i}>{fullName(d)}</bdi>, part] : [part]))}
+                </p>
+                <button type="button" class="danger" disabled={busy} onClick={() => void merge(d)}>
+                  {t('mergeNow')}
+                </button>{' '}
+                <button type="button" class="secondary" onClick={() => (setAsking(undefined), setProblem(undefined))}>
+                  {t('cancel')}
+                </button>
+              </div>
+            ) : (
+              <button type="button" class="secondary" onClick={() => (setAsking(d.id), setProblem(undefined))}>
+                {t('mergeInto')}
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      <ProblemBox problem={problem} />
+      {merged && (
+        <Notice>
+          {t('mergedNote')
+            .split('{name}')
+            .flatMap((part, i) => (i ? [<bdi key={i}>{merged}</bdi>, part] : [part]))}
+        </Notice>
+      )}
+    </section>
+  );
+}
+
+/** The card's custom attributes (imports keep columns they do not recognise here; the API sets them too). */
+function OtherDetails({ customer }: { customer: Customer }) {
+  const entries = Object.entries(customer.attributes ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  if (!entries.length) return null;
+  return (
+    <section aria-labelledby="other-title">
+      <h2 id="other-title">{t('otherDetails')}</h2>
+      <dl class="attributes">
+        {entries.map(([k, v]) => (
+          <div key={k}>
+            <dt>
+              <bdi>{k}</bdi>
+            </dt>
+            <dd>
+              <bdi>{v}</bdi>
+            </dd>
           </div>
         ))}
       </dl>
