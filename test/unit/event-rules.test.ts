@@ -23,10 +23,20 @@ function replay(events: ReturnType<typeof booking>[]) {
 }
 
 describe('event schemas', () => {
-  it('requires date, time and party size when a booking is created', () => {
+  it('requires only the date when a booking is created: a salon sends no party size, a day may have no time yet', () => {
     const r = eventSchema().safeParse({ eventId: 'e1', type: 'booking.created', occurredAt: at(1), customer: { email: 'a@b.it' }, data: { bookingId: 'b1' } });
     expect(r.success).toBe(false);
-    expect(r.error!.issues.map((i) => i.path.join('.'))).toEqual(expect.arrayContaining(['data.date', 'data.time', 'data.partySize']));
+    expect(r.error!.issues.map((i) => i.path.join('.'))).toEqual(['data.date']);
+    const salon = eventSchema().safeParse({ eventId: 'e1', type: 'booking.created', occurredAt: at(1), customer: { email: 'a@b.it' }, data: { bookingId: 'b1', date: '2026-05-02' } });
+    expect(salon.success).toBe(true);
+    const bad = eventSchema().safeParse({ eventId: 'e1', type: 'booking.created', occurredAt: at(1), customer: { email: 'a@b.it' }, data: { bookingId: 'b1', date: '2026-05-02', time: '9', partySize: 0 } });
+    expect(bad.error!.issues.map((i) => i.path.join('.')).sort()).toEqual(['data.partySize', 'data.time']);
+  });
+
+  it('takes a message without a channel, and refuses an unknown one', () => {
+    const message = (data: Record<string, unknown>) => eventSchema().safeParse({ eventId: 'e1', type: 'message.received', occurredAt: at(1), customer: { email: 'a@b.it' }, data: { text: 'ciao', ...data } });
+    expect(message({}).success).toBe(true);
+    expect(message({ channel: 'pigeon' }).error!.issues.map((i) => i.path.join('.'))).toEqual(['data.channel']);
   });
 
   it('refuses an order without line items and an unknown type', () => {
