@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentCl
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 
 import type { EventAnswer } from '../events/event.schema.ts';
-import type { EventCard, SubjectState } from '../events/merge.ts';
+import type { EventCard, IdentityChange, SubjectState } from '../events/merge.ts';
 
 import { cardEntity, cardWriteItems, historyEntity, monthCounterUpdate, purchaseEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
 import { decodeCursor, encodeCursor, skPosition } from './cursor.ts';
@@ -45,7 +45,7 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
     async write(tenantId, w) {
       const c = w.card;
       // The card, its new identity lookups and the consent entry: the one card write every writer uses.
-      const card = cardWriteItems(TableName, tenantId, { card: c, expectedVersion: w.previousVersion, addLookups: w.lookups, consent: w.consent });
+      const card = cardWriteItems(TableName, tenantId, { card: c, expectedVersion: w.previousVersion, addLookups: w.lookups, removeLookups: w.removeLookups, consent: w.consent });
       const items: object[] = [...card.items];
       const checks: ('card' | 'identity' | 'receipt' | 'suppressed' | null)[] = card.checks.map((k) => (k === 'card' ? 'card' : k ? 'identity' : null));
       const add = (item: object, check: (typeof checks)[number]) => (items.push(item), checks.push(check));
@@ -93,6 +93,8 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
         if (failed.includes('suppressed')) return 'suppressed';
         if (failed.includes('identity')) return 'identity';
         if (failed.includes('card')) return 'stale';
+        // A replaced identity's lookup no longer pointed at the card (a merge or an erasure meanwhile): read again.
+        if (reasons.some((r) => r?.Code === 'ConditionalCheckFailed')) return 'stale';
         // Conflicts that outlasted the SDK-level retries: the caller re-reads and tries again.
         if (reasons.some((r) => r?.Code === 'TransactionConflict')) return 'stale';
         throw e;
@@ -116,7 +118,13 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
         ),
       ]);
       if (!card.Item) return undefined;
-      const items = (page.Items ?? []).map((i) => ({ id: i.id as string, type: i.type as string, occurredAt: i.occurredAt as string, data: (i.data as Record<string, unknown>) ?? {} }));
+      const items = (page.Items ?? []).map((i) => ({
+        id: i.id as string,
+        type: i.type as string,
+        occurredAt: i.occurredAt as string,
+        data: (i.data as Record<string, unknown>) ?? {},
+        ...(i.changes ? { changes: i.changes as IdentityChange[] } : {}),
+      }));
       // DynamoDB may answer a LastEvaluatedKey on the exact last item; a peek would cost a read, an empty last page costs less.
       const last = page.LastEvaluatedKey?.sk as string | undefined;
       return { items, nextCursor: last ? encodeCursor(list, tenantId, { sk: last }) : null };
