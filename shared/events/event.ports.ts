@@ -50,6 +50,8 @@ export interface EventStore {
   getReceipt(tenantId: string, eventId: string): Promise<EventAnswer | undefined>;
   /** Who owns an email and a phone (strongly consistent; both lookups in parallel). */
   findOwners(tenantId: string, ids: { email?: string; phone?: string }): Promise<{ email?: string; phone?: string }>;
+  /** The customers whose partition holds this booking's or order's state item (gsi4, eventually consistent). */
+  findSubjectOwners(tenantId: string, subject: { kind: 'booking' | 'order'; id: string }): Promise<string[]>;
   /** The card and, when the event is about one, the booking's or order's state item. */
   loadCustomer(tenantId: string, customerId: string, subject?: { kind: 'booking' | 'order'; id: string }): Promise<{ card?: EventCard; subject?: SubjectState }>;
   write(tenantId: string, w: EventWrite): Promise<EventWriteResult>;

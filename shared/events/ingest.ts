@@ -211,12 +211,25 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
       targetId = undefined;
       loaded = {};
     }
+    // The booking or order this event is about may live on another card already (created there under an
+    // email since corrected): the event joins that card, or one booking would be counted on two.
+    let bySubject = false;
+    if (subject && !loaded.subject) {
+      for (const id of await ctx.events.findSubjectOwners(tenant.id, subject)) {
+        if (id === targetId) continue;
+        const there = await ctx.events.loadCustomer(tenant.id, id, subject);
+        if (!there.card || !there.subject) continue;
+        [targetId, loaded, bySubject] = [id, there, true];
+        break;
+      }
+    }
     const existing = loaded.card;
 
     const base = existing ?? blankCard(ulid(), occurredAt, at);
     // A publishable key adds no email or phone to a card that exists: a stranger's address must not join it.
-    // The business's own event about the card of its email brings the person's current phone (merge.ts).
-    const replace = !publishable && existing && targetId === owners.email ? (['phone'] as const) : [];
+    // The business's own event brings the person's current phone to the card of its email, and the corrected
+    // email to the card its booking or order lives on (merge.ts `fillIdentity`: only a value nobody holds).
+    const replace: ('email' | 'phone')[] = publishable || !existing ? [] : bySubject ? ['email'] : targetId === owners.email ? ['phone'] : [];
     const identity = fillIdentity(base, ids, owners, input.eventId, at, stamp, source, publishable && !!existing, replace);
     // Found by a (shared) phone alone with another first name: the event's names only fill empty ones.
     const byPhoneAlone = !!existing && !ids.email;

@@ -33,6 +33,20 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
       return { email: email?.customerId as string | undefined, phone: phone?.customerId as string | undefined };
     },
 
+    async findSubjectOwners(tenantId, subject) {
+      const page = await db.send(
+        new QueryCommand({
+          TableName,
+          IndexName: 'gsi4',
+          KeyConditionExpression: 'gsi4pk = :p',
+          ExpressionAttributeValues: { ':p': eventKeys.subjectListingPk(tenantId, subject.kind, subject.id) },
+          ProjectionExpression: 'customerId',
+          Limit: 10,
+        }),
+      );
+      return (page.Items ?? []).map((i) => i.customerId as string);
+    },
+
     async loadCustomer(tenantId, customerId, subject) {
       const [card, state] = await Promise.all([
         get(keys.customerCard(tenantId, customerId)),
@@ -66,9 +80,9 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
       );
       if (w.subject) {
         const s = w.subject;
-        const Key = subjectKey(tenantId, c.id, s.kind === 'booking' ? { kind: 'booking', id: s.bookingId } : { kind: 'order', id: s.orderId });
+        const ref = s.kind === 'booking' ? { kind: 'booking' as const, id: s.bookingId } : { kind: 'order' as const, id: s.orderId };
         // No condition of its own: it only ever changes with the card, whose version condition guards both.
-        add({ Put: { TableName, Item: { ...Key, entity: s.kind, customerId: c.id, ...s } } }, null);
+        add({ Put: { TableName, Item: { ...subjectKey(tenantId, c.id, ref), ...eventKeys.subjectListing(tenantId, ref.kind, ref.id, c.id), entity: s.kind, customerId: c.id, ...s } } }, null);
       }
       // The purchase collection and the monthly counters move in the same transaction as the state item.
       if (w.purchase && 'put' in w.purchase) add({ Put: { TableName, Item: purchaseEntity.item(tenantId, c.id, w.purchase.put) } }, null);
@@ -77,9 +91,10 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
       if (w.text) add({ Put: { TableName, Item: textEntity.item(tenantId, c.id, w.text) } }, null);
       // A conflict recorded by this event quotes another customer's email or phone: leave a pointer in their
       // partition so that erasing them also removes the quote from this card.
-      for (const conflict of c.conflicts ?? []) {
-        if (conflict.eventId !== w.history.eventId) continue;
-        add({ Put: { TableName, Item: { ...eventKeys.conflictRef(tenantId, conflict.customerId, c.id), entity: 'conflictRef', customerId: c.id } } }, null);
+      // One pointer per other customer: an event may quote both their email and their phone (one item, one write).
+      const quoted = new Set((c.conflicts ?? []).filter((conflict) => conflict.eventId === w.history.eventId).map((conflict) => conflict.customerId));
+      for (const ownerId of quoted) {
+        add({ Put: { TableName, Item: { ...eventKeys.conflictRef(tenantId, ownerId, c.id), entity: 'conflictRef', customerId: c.id } } }, null);
       }
 
       try {

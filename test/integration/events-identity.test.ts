@@ -170,6 +170,62 @@ describe("a changed phone from the business's own events", () => {
   });
 });
 
+describe('an email corrected on a booking or an order', () => {
+  it('joins the card the booking lives on and takes the corrected email, counting the booking once', async () => {
+    const typo = `rita.${uniq()}@gmial.com`;
+    const rita = typo.replace('@gmial.com', '@gmail.com');
+    const bookingId = `bk-${uniq()}`;
+    const created = await send({ type: 'booking.created', occurredAt: at(1), customer: { email: typo, firstName: 'Rita' }, data: { bookingId, date: '2026-03-10' } });
+    const id = created.body.customerId;
+    const updatedEvent = { eventId: `ev-${uniq()}`, type: 'booking.updated', occurredAt: at(2), customer: { email: rita }, data: { bookingId, time: '15:00' } };
+    const updated = await call('POST', '/v1/events', { key: sk, body: updatedEvent, headers });
+    expect(updated.body).toMatchObject({ customerId: id, created: false });
+    const completed = await send({ type: 'booking.completed', occurredAt: at(10), customer: { email: rita }, data: { bookingId, amount: 4500 } });
+    expect(completed.body).toMatchObject({ customerId: id, created: false });
+    expect(await card(id)).toMatchObject({ email: rita, firstName: 'Rita', stats: expect.objectContaining({ bookings: 1, visits: 1, totalSpent: 4500 }) });
+    expect(await duplicates(id)).toEqual([]);
+    const entry = (await history(id)).find((h: { type: string }) => h.type === 'booking.updated');
+    expect(entry.changes).toEqual([{ field: 'email', from: typo, to: rita }]);
+    // The corrected email finds the card; the typo no longer does.
+    expect((await send({ type: 'message.received', occurredAt: at(11), customer: { email: rita }, data: { text: 'Grazie' } })).body.customerId).toBe(id);
+    expect((await call('POST', '/v1/customers', { key: sk, body: { email: typo } })).status).toBe(201);
+    // Delivered again: the same answer, nothing counted twice.
+    expect((await call('POST', '/v1/events', { key: sk, body: updatedEvent, headers })).body).toEqual(updated.body);
+    expect((await card(id)).stats).toMatchObject({ bookings: 1, visits: 1 });
+
+    // An order re-sent with the corrected email: the same card, one order.
+    const oTypo = `ugo.${uniq()}@gmial.com`;
+    const orderId = `o-${uniq()}`;
+    const line = { currency: 'EUR', total: 1200, items: [{ sku: 'gel', name: 'Gel', quantity: 1, unitPrice: 1200 }] };
+    const first = await send({ type: 'order.completed', occurredAt: at(3), customer: { email: oTypo }, data: { orderId, ...line } });
+    const again = await send({ type: 'order.completed', occurredAt: at(4), customer: { email: oTypo.replace('@gmial.com', '@gmail.com') }, data: { orderId, ...line } });
+    expect(again.body.customerId).toBe(first.body.customerId);
+    expect(await card(first.body.customerId)).toMatchObject({ email: oTypo.replace('@gmial.com', '@gmail.com'), stats: expect.objectContaining({ orders: 1, totalSpent: 1200 }) });
+  });
+
+  it('records the pair as a conflict when another card holds the corrected email', async () => {
+    const typo = `pia.${uniq()}@gmial.com`;
+    const pia = typo.replace('@gmial.com', '@gmail.com');
+    const piaPhone = newPhone();
+    const known = await send({ type: 'message.received', customer: { email: pia, phone: piaPhone.national }, data: { text: 'Ciao' } });
+    const bookingId = `bk-${uniq()}`;
+    const created = await send({ type: 'booking.created', occurredAt: at(2), customer: { email: typo }, data: { bookingId, date: '2026-03-12' } });
+    expect(created.body.customerId).not.toBe(known.body.customerId);
+    // Her email and her phone, both on her other card: one conflict each, and one answer (never a 500).
+    const completed = await send({ type: 'booking.completed', occurredAt: at(3), customer: { email: pia, phone: piaPhone.national }, data: { bookingId } });
+    expect(completed.status).toBe(200);
+    expect(completed.body.customerId).toBe(created.body.customerId);
+    const c = await card(created.body.customerId);
+    expect(c).toMatchObject({ email: typo, stats: expect.objectContaining({ bookings: 1, visits: 1 }) });
+    expect(c.conflicts).toEqual([
+      expect.objectContaining({ field: 'email', value: pia, customerId: known.body.customerId }),
+      expect.objectContaining({ field: 'phone', value: piaPhone.e164, customerId: known.body.customerId }),
+    ]);
+    expect((await duplicates(created.body.customerId)).map((d: { customer: { id: string }; reasons: string[] }) => [d.customer.id, d.reasons])).toEqual([[known.body.customerId, ['email', 'phone']]]);
+    expect((await card(known.body.customerId)).stats).toMatchObject({ bookings: 0 });
+  });
+});
+
 describe('booking and message fields a salon or shop can send', () => {
   it('takes a booking with a date only and a message without a channel; a bad value is still a 400 naming the field', async () => {
     const email = `salon.${uniq()}@example.it`;
