@@ -1057,10 +1057,10 @@ export interface components {
                 /** Format: date */
                 date: string;
                 notes?: string;
-                partySize: number;
+                partySize?: number;
                 /** @enum {string} */
                 status?: "pending" | "confirmed" | "cancelled" | "no_show" | "completed";
-                time: string;
+                time?: string;
             } & {
                 [key: string]: unknown;
             };
@@ -1381,7 +1381,7 @@ export interface components {
             };
             data: {
                 /** @enum {string} */
-                channel: "email" | "sms" | "whatsapp" | "instagram" | "facebook" | "phone" | "website" | "google" | "tripadvisor" | "other";
+                channel?: "email" | "sms" | "whatsapp" | "instagram" | "facebook" | "phone" | "website" | "google" | "tripadvisor" | "other";
                 subject?: string;
                 text: string;
             } & {
