@@ -164,8 +164,11 @@ export const addCounts = (a: ImportCounts, b: ImportCounts): ImportCounts => ({
 /** Tags the window's cards receive that `known` (the catalogue, the job's tags so far) does not hold, once each. */
 function tagsReceived(creates: ImportWindow['creates'], updates: ImportWindow['updates'], known: string[]): string[] {
   const out: string[] = [];
+  // A card's tags are spelled as the catalogue spells them (the row reader resolves them), so an exact match
+  // settles almost every one; only the rest are compared case- and accent-insensitively.
+  const exact = new Set(known);
   const consider = (tag: string) => {
-    if (!findTag(known, tag) && !findTag(out, tag)) out.push(tag);
+    if (!exact.has(tag) && !findTag(known, tag) && !findTag(out, tag)) out.push(tag);
   };
   for (const { customer } of creates) customer.tags.forEach(consider);
   for (const { prev, next } of updates) for (const tag of next.tags) if (!prev.tags.includes(tag)) consider(tag);
