@@ -234,8 +234,11 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
       case 'lastContactAt': {
         const v = readDate(value);
         const at = v && v >= '1900-01-01' && v <= ctx.today ? instant(value, v) : undefined;
-        if (at) fields.lastContactAt ??= at;
-        else warn(warnings, header, i, `"${value}" is not a date (dd/mm/yyyy or yyyy-mm-dd), left out`);
+        // Several columns may say it (our exports' last contact and last visit, another tool's last order):
+        // the latest is the last contact.
+        if (at) {
+          if (!fields.lastContactAt || at > fields.lastContactAt) fields.lastContactAt = at;
+        } else warn(warnings, header, i, `"${value}" is not a date (dd/mm/yyyy or yyyy-mm-dd), left out`);
         break;
       }
       case 'totalSpentMinor': {

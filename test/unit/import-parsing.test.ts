@@ -121,6 +121,9 @@ describe('header aliases', () => {
     ['Given Name', 'firstName'], ['Family Name', 'lastName'], ['E-mail 1 - Value', 'email'], ['Phone 1 - Value', 'phone'], ['Group Membership', 'tags'], ['Name', 'fullName'],
     // Outlook
     ['E-mail Address', 'email'], ['Mobile Phone', 'mobile'], ['Home City', 'city'], ['Home Postal Code', 'postalCode'], ['Categories', 'tags'], ['Birthday', 'birthDate'],
+    // Last visits, orders and activity are last contacts (retention reads them), clientela's own exports' included
+    ['Last visit', 'lastContactAt'], ['Ultima visita', 'lastContactAt'], ['Dernière visite', 'lastContactAt'], ['Letzter Besuch', 'lastContactAt'], ['Última visita', 'lastContactAt'],
+    ['Last order date', 'lastContactAt'], ['Ultimo acquisto', 'lastContactAt'], ['Last Activity Date', 'lastContactAt'], ['Ultimo contatto', 'lastContactAt'],
   ])('recognises %j as %s', (header, field) => {
     expect(recogniseHeader(header)).toBe(field);
   });
