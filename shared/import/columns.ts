@@ -40,7 +40,7 @@ const ALIASES: Record<ImportField, string[]> = {
   language: ['lingua', 'language', 'preferred language', 'idioma', 'langue', 'sprache', 'lang', 'locale', 'lingua preferita', 'language preference'],
   consent: [
     'newsletter', 'consenso', 'consenso newsletter', 'consenso marketing', 'consenso privacy marketing', 'marketing', 'marketing consent', 'email marketing',
-    'consent', 'opt in', 'optin', 'subscribed', 'subscriber', 'iscritto', 'iscritto newsletter', 'iscrizione newsletter', 'accepts marketing', 'email opt in',
+    'consent', 'opt in', 'opted in', 'optin', 'subscribed', 'subscriber', 'iscritto', 'iscritto newsletter', 'iscrizione newsletter', 'accepts marketing', 'email opt in',
     'consentement', 'consentement marketing', 'abonne', 'einwilligung', 'newsletter einwilligung', 'abonniert', 'consentimiento', 'suscrito', 'boletin',
     'marketing contact status', 'email subscription', 'accepts email marketing',
   ],

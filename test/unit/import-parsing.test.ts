@@ -116,7 +116,7 @@ describe('header aliases', () => {
     // Mailchimp
     ['Email Address', 'email'], ['TAGS', 'tags'], ['OPTIN_TIME', 'firstContactAt'],
     // HubSpot
-    ['Phone Number', 'phone'], ['Mobile Phone Number', 'mobile'], ['Country/Region', 'country'], ['Preferred language', 'language'], ['Create Date', 'firstContactAt'],
+    ['Opted in', 'consent'], ['Phone Number', 'phone'], ['Mobile Phone Number', 'mobile'], ['Country/Region', 'country'], ['Preferred language', 'language'], ['Create Date', 'firstContactAt'],
     // Google Contacts
     ['Given Name', 'firstName'], ['Family Name', 'lastName'], ['E-mail 1 - Value', 'email'], ['Phone 1 - Value', 'phone'], ['Group Membership', 'tags'], ['Name', 'fullName'],
     // Outlook
