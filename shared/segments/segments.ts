@@ -113,7 +113,7 @@ export async function deleteSegment(ctx: SegmentContext, id: string): Promise<vo
 export async function listSegmentCustomers(
   ctx: SegmentContext,
   id: string,
-  page: { sort: 'firstContactAt' | 'lastContactAt' | 'lastName' | 'totalSpent'; order: 'asc' | 'desc'; limit: number; cursor?: string },
+  page: { sort: 'firstContactAt' | 'lastContactAt' | 'lastName' | 'totalSpent'; order?: 'asc' | 'desc'; limit: number; cursor?: string },
 ) {
   const segment = await getSegment(ctx, id);
   checkStoredFilter(segment.filter);
