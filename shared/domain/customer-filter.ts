@@ -3,6 +3,7 @@ import type { Filter } from './customer-filter.schema.ts';
 import type { CountryCode } from 'libphonenumber-js/core';
 import { fold, searchText } from './search-text.ts';
 import { phoneQueryForms } from './phone-query.ts';
+import { normaliseLanguage } from './language.ts';
 
 export { searchText } from './search-text.ts';
 export type { Filter, ListQuery } from './customer-filter.schema.ts';
@@ -134,7 +135,8 @@ export function resolveFilter(filter: Filter, ctx: { timeZone: string; now: Date
   const from = (b: string | undefined) => (b ? startOfLocalDay(day(b), ctx.timeZone).toISOString() : undefined);
   const to = (b: string | undefined) => (b ? startOfLocalDay(addDays(day(b), 1), ctx.timeZone).toISOString() : undefined);
   const r: ResolvedFilter = {
-    language: filter.language?.map((l) => l.toLowerCase()),
+    // Read as a card's language is stored (language.ts): `language=Italiano` or `it-IT` finds the `it` cards.
+    language: filter.language ? [...new Set(filter.language.map((l) => normaliseLanguage(l) ?? l.toLowerCase()))] : undefined,
     consent: filter.consent,
     tags: filter.tags,
     anyTags: filter.anyTags,

@@ -44,8 +44,9 @@ describe('language', () => {
     const english = await create({ email: `lang-${uniq()}@example.it`, language: 'Italian' });
     const tagged = await create({ email: `lang-${uniq()}@example.it`, language: 'it-IT' });
     expect([named.language, english.language, tagged.language]).toEqual(['it', 'it', 'it']);
-    const found = await ids('/v1/customers?language=it&limit=100');
-    expect(found).toEqual(expect.arrayContaining([named.id, english.id, tagged.id]));
+    for (const language of ['it', 'Italiano', 'it-IT']) {
+      expect(await ids(`/v1/customers?language=${language}&limit=100`), language).toEqual(expect.arrayContaining([named.id, english.id, tagged.id]));
+    }
   });
 
   it('refuses an unknown language on POST and PATCH with a 400 naming language', async () => {
@@ -129,6 +130,19 @@ describe('control characters', () => {
     expect(c).toMatchObject({ firstName: 'Anna', lastName: 'Rossi', city: 'Ro ma', postalCode: '00100', notes: 'riga 1\nriga\t2' });
     const patched = await call('PATCH', `/v1/customers/${c.id}`, { key, body: { firstName: 'Lu\uD800ca' } });
     expect(patched.body.firstName).toBe('Lu\uFFFDca');
+  });
+
+  it('keeps them out of what an event brings too', async () => {
+    const email = `ctl-ev-${uniq()}@example.it`;
+    const sent = await call('POST', '/v1/events', {
+      key,
+      body: { eventId: `ev-${uniq()}`, occurredAt: new Date().toISOString(), type: 'contact_form.submitted', customer: { email, firstName: '\u0000Bea\u0000', city: 'Pisa\u0085' }, data: { message: 'Ciao' } },
+      headers: { host: 'api.test', 'x-forwarded-proto': 'https' },
+    });
+    expect(sent.status, JSON.stringify(sent.body)).toBeLessThan(300);
+    const found = (await call('GET', `/v1/customers?q=${encodeURIComponent(email)}`, { key })).body.items;
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ firstName: 'Bea', city: 'Pisa' });
   });
 });
 
