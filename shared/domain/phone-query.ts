@@ -1,5 +1,14 @@
-import { AsYouType, type CountryCode, type MetadataJson } from 'libphonenumber-js/core';
-import metadata from './phone-metadata.json' with { type: 'json' };
+import type { CountryCode } from 'libphonenumber-js/core';
+import dialling from './phone-dialling.json' with { type: 'json' };
+
+/**
+ * Each country's calling code and trunk prefix (the `0` of a UK or German number dialled at home), as
+ * libphonenumber-js's metadata has them: `{ GB: ["44", "0"], IT: ["39"] }` (Italy has none: its leading 0 is
+ * part of the number). A table of 4 KiB instead of the metadata and the library's as-you-type reader (90 KiB):
+ * the customer list, which reads a search query, reads no phone number itself.
+ * test/unit/card-text.test.ts keeps it equal to the library's metadata.
+ */
+const DIALLING = dialling as unknown as Record<string, [callingCode: string, trunkPrefix?: string]>;
 
 /**
  * A search `q` that reads as a phone number: digits with the spaces, dots, dashes and parentheses people
@@ -14,8 +23,8 @@ const PHONE_LIKE = /^(\+|00)?[\d\s().-]+$/;
  * - `+39 333 999` / `0039 333 999` name the country: `+39333999`.
  * - `333 999 0000` is how a business types a number of its own country: as written (`3339990000`, which a
  *   card's `39333…` form also starts with when the owner types the country code without `+`) and as the
- *   default country reads it (`39333999…`). libphonenumber's as-you-type reader also reads a prefix
- *   (search-as-you-type) and drops a trunk prefix (UK `07700 900…` → `447700900…`).
+ *   default country reads it, trunk prefix dropped (`39333999…`; UK `07700 900…` → `447700900…`). A prefix
+ *   reads the same way, so search-as-you-type works.
  */
 export function phoneQueryForms(q: string, defaultCountry?: CountryCode): string[] | undefined {
   const text = q.trim();
@@ -25,11 +34,11 @@ export function phoneQueryForms(q: string, defaultCountry?: CountryCode): string
   if (text.startsWith('+')) return [`+${digits}`];
   if (text.startsWith('00')) return digits.length > 2 ? [`+${digits.slice(2)}`] : undefined;
   const forms = [digits];
-  if (defaultCountry) {
-    const reader = new AsYouType(defaultCountry, metadata as unknown as MetadataJson);
-    reader.input(digits);
-    const national = reader.getNumberValue()?.slice(1);
-    if (national && !forms.includes(national)) forms.push(national);
+  const plan = defaultCountry && DIALLING[defaultCountry];
+  if (plan) {
+    const [callingCode, trunk] = plan;
+    const national = trunk && digits.startsWith(trunk) ? digits.slice(trunk.length) : digits;
+    if (national) forms.push(`${callingCode}${national}`);
   }
-  return forms;
+  return [...new Set(forms)];
 }
