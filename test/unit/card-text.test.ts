@@ -6,6 +6,7 @@ import { emptyStats, type Customer } from '../../shared/domain/customer.schema.t
 import { matchesFilter, resolveFilter } from '../../shared/domain/customer-filter.ts';
 import { FilterSchema } from '../../shared/domain/customer-filter.schema.ts';
 import { normaliseLanguage } from '../../shared/domain/language.ts';
+import { CustomerFieldsSchema } from '../../shared/domain/customer-fields.schema.ts';
 import { fileHead, formatRows, type FormatOptions } from '../../shared/exports/export-format.ts';
 import { detectEncoding, notTextReason } from '../../shared/import/encoding.ts';
 
@@ -82,5 +83,14 @@ describe('a CSV export of a card stored with control characters', () => {
     expect(file).toContain('Anna,Roma,"a\tb\nc"');
     const bytes = new TextEncoder().encode(file);
     expect(notTextReason(bytes, detectEncoding(bytes, true))).toBeUndefined();
+  });
+});
+
+describe('an attribute name', () => {
+  it('may not hold a control character (it becomes a column header in exports), and says so', () => {
+    const bad = CustomerFieldsSchema.safeParse({ attributes: { 'a\u0000b': 'x' } });
+    expect(bad.success).toBe(false);
+    expect(bad.error!.issues.map((i) => i.message)).toEqual(['an attribute name must not hold a control character']);
+    expect(CustomerFieldsSchema.safeParse({ attributes: { 'Allergia (note)': 'glutine' } }).success).toBe(true);
   });
 });
