@@ -54,7 +54,8 @@ export function checkStoredFilter(filter: Filter, path = 'filter'): void {
 export function resolveForTenant(tenant: Tenant, filter: Filter, at: Date): ResolvedFilter {
   checkStoredFilter(filter);
   const canon = (names?: string[]) => names?.map((n) => findTag(tenant.tags, n) ?? n);
-  return resolveFilter({ ...filter, tags: canon(filter.tags), anyTags: canon(filter.anyTags) }, { timeZone: tenant.timeZone, now: at });
+  // A phone in `q` typed without its country code reads as in the customer list: in the tenant's country.
+  return resolveFilter({ ...filter, tags: canon(filter.tags), anyTags: canon(filter.anyTags) }, { timeZone: tenant.timeZone, now: at, defaultCountry: tenant.defaultCountry });
 }
 
 export async function createSegment(ctx: SegmentContext, input: SegmentInput): Promise<Segment> {

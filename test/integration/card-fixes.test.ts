@@ -36,6 +36,16 @@ describe('phone search without the country code', () => {
     }
     expect(await ids(`/v1/customers?q=${encodeURIComponent('333 998')}`)).not.toContain(c.id);
   });
+
+  it('reads a saved segment\'s phone query the same way, in its members and its count', async () => {
+    const phone = `+39 347 ${String(Date.now() % 1e7).padStart(7, '0')}`;
+    const c = await create({ email: `seg-${uniq()}@example.it`, phone });
+    const national = phone.slice(4);
+    const segment = await call('POST', '/v1/segments', { key, body: { name: `Phone ${uniq()}`, filter: { q: national } } });
+    expect(segment.status, JSON.stringify(segment.body)).toBe(201);
+    expect(await ids(`/v1/segments/${segment.body.id}/customers`)).toEqual([c.id]);
+    expect((await call('GET', `/v1/segments/${segment.body.id}?refresh=true`, { key })).body.memberCount).toBe(1);
+  });
 });
 
 describe('language', () => {
