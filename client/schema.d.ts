@@ -728,7 +728,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The tag catalogue
+         * The tag catalogue, whole (it takes no parameters)
          * @description A secret key of scope all or read.
          */
         get: operations["ListTags"];
@@ -755,7 +755,7 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Remove a tag from the catalogue (customers keep it until edited)
+         * Remove a tag from the catalogue: cards that hold it keep it (filters still find them, edits may keep it) until it is taken off them
          * @description A secret key of scope all.
          */
         delete: operations["DeleteTag"];
@@ -1981,6 +1981,7 @@ export interface operations {
                 maxClv?: number;
                 bought?: string | string[];
                 sort?: "firstContactAt" | "lastContactAt" | "lastName" | "totalSpent";
+                /** @description default: asc (A→Z) for lastName, desc (newest, largest first) for dates and totalSpent */
                 order?: "asc" | "desc";
                 limit?: number;
                 cursor?: string;
@@ -3446,6 +3447,7 @@ export interface operations {
         parameters: {
             query?: {
                 sort?: "firstContactAt" | "lastContactAt" | "lastName" | "totalSpent";
+                /** @description default: asc (A→Z) for lastName, desc (newest, largest first) for dates and totalSpent */
                 order?: "asc" | "desc";
                 limit?: number;
                 cursor?: string;
@@ -3558,6 +3560,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];

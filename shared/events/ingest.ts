@@ -83,7 +83,7 @@ const CONFIRM_MAIL_INTERVAL_MS = 24 * 3600 * 1000;
 /** Customer fields normalised with the tenant's rules; errors name `customer.<field>`. */
 function normaliseCustomer(input: EventInput, tenant: Tenant): NormalisedFields {
   try {
-    return normaliseFields(input.customer, tenant);
+    return normaliseFields(input.customer, tenant, { dropUnknownLanguage: true });
   } catch (e) {
     if (e instanceof ValidationError) throw new ValidationError(e.errors.map((x) => ({ ...x, path: `customer.${x.path}` })));
     throw e;
