@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Metadata, type CountryCode, type MetadataJson } from 'libphonenumber-js/core';
 import metadata from '../../shared/domain/phone-metadata.json' with { type: 'json' };
 import dialling from '../../shared/domain/phone-dialling.json' with { type: 'json' };
-import { emptyStats, type Customer } from '../../shared/domain/customer.schema.ts';
+import { blankCustomer, type Customer } from '../../shared/domain/customer.schema.ts';
 import { matchesFilter, resolveFilter } from '../../shared/domain/customer-filter.ts';
 import { FilterSchema } from '../../shared/domain/customer-filter.schema.ts';
 import { normaliseLanguage } from '../../shared/domain/language.ts';
@@ -11,27 +11,9 @@ import { fileHead, formatRows, type FormatOptions } from '../../shared/exports/e
 import { detectEncoding, notTextReason } from '../../shared/import/encoding.ts';
 
 const card = (over: Partial<Customer>): Customer => ({
-  id: '01J0000000000000000000000A',
-  firstName: null,
-  lastName: null,
+  ...blankCustomer('01J0000000000000000000000A', '2026-03-01T08:00:00.000Z', '2026-03-01T08:00:00.000Z'),
   email: 'a@example.com',
-  phone: null,
-  language: null,
-  consent: { newsletter: 'unknown', updatedAt: null, source: null },
-  tags: [],
-  birthDate: null,
-  gender: null,
-  city: null,
-  postalCode: null,
-  country: null,
-  notes: null,
-  attributes: {},
-  firstContactAt: '2026-03-01T08:00:00.000Z',
   lastContactAt: '2026-06-01T08:00:00.000Z',
-  stats: emptyStats(),
-  createdAt: '2026-03-01T08:00:00.000Z',
-  updatedAt: '2026-03-01T08:00:00.000Z',
-  version: 1,
   ...over,
 });
 
