@@ -12,6 +12,8 @@ import type { EventCard } from './merge.ts';
  *  - `name-and-email`: same first and last name (case- and accent-insensitive) and a similar email: the
  *    same local part at another domain (`giulia.rossi@gmail.com` / `giulia.rossi@libero.it`), or at most
  *    2 edits apart (`giulia.rosi@...`).
+ *  - either of the first two seen from the other side: a same-named card holding a conflict that names this
+ *    one (the sign-up's card holds it, and the guest's card lists the sign-up too).
  * Found through the card's conflicts (a GetItem each) and one Query per shard of the name index (gsi3).
  */
 export type DuplicateReason = 'phone' | 'email' | 'name-and-email';
@@ -67,6 +69,12 @@ export async function findDuplicates(merges: MergeStore, tenantId: string, id: s
     // The other card may have been merged or erased since the conflict was recorded.
     if (other) add(other, c.field);
   }
-  for (const c of sameName) if (similarEmails(card.email, c.email)) add(c, 'name-and-email');
+  for (const c of sameName) {
+    if (similarEmails(card.email, c.email)) add(c, 'name-and-email');
+    // The other way round: capture recorded the conflict on the other card (a sign-up under this person's
+    // name with another email and this card's phone), so this card's own list must look at theirs. Only
+    // among same-named cards: there is no index of conflicts by the card they name.
+    for (const conflict of (c as EventCard).conflicts ?? []) if (conflict.customerId === id) add(c, conflict.field);
+  }
   return { items: [...found.values()].sort((x, y) => y.reasons.length - x.reasons.length) };
 }

@@ -210,6 +210,21 @@ describe('a publishable key cannot borrow a known person’s identity', () => {
     expect(dups.map((d: { customer: { id: string }; reasons: string[] }) => [d.customer.id, d.reasons])).toEqual([[victim.id, ['phone']]]);
   });
 
+  it("a sign-up under a guest's name with another email and the guest's phone is listed on the guest's card too, for the business to merge", async () => {
+    const phone = phoneOf();
+    const last = `Blu${uniq()}`;
+    const guest = (await call('POST', '/v1/customers', { key: sk, body: { firstName: 'Anna', lastName: last, email: `anna.${last}@gmail.com`.toLowerCase(), phone } })).body;
+    const other = `annab.${uniq()}@altro.it`;
+    const res = await forge({ type: 'newsletter.subscribed', customer: { email: other, firstName: 'Anna', lastName: last, phone: phone.slice(3) }, data: {} });
+    expect(res.status).toBe(202);
+    const signUp = await findByEmail(other);
+    const listed = async (id: string) =>
+      ((await call('GET', `/v1/customers/${id}/duplicates`, { key: sk })).body.items as { customer: { id: string }; reasons: string[] }[]).map((d) => [d.customer.id, d.reasons]);
+    expect(await listed(signUp.id)).toEqual([[guest.id, ['phone']]]);
+    // The guest's own card, where the business looks first (the conflict is recorded on the sign-up's card).
+    expect(await listed(guest.id)).toEqual([[signUp.id, ['phone']]]);
+  });
+
   it('adds no phone to a card found by email, and a phone-only form fills only empty fields of the phone’s card', async () => {
     const email = `conosciuta.${uniq()}@example.it`;
     const known = (await call('POST', '/v1/customers', { key: sk, body: { email } })).body;
