@@ -12,14 +12,23 @@ export function fold(s: string): string {
     .trim();
 }
 
-/** The text `q` searches: every word of the names, the email, the phone with and without `+`. */
-export function searchText(c: Pick<Customer, 'firstName' | 'lastName' | 'email' | 'phone'>): string {
+type Contact = { email?: string | null; phone?: string | null };
+
+/**
+ * The text `q` searches: every word of the names, the email, the phone with and without `+`; and the email
+ * and phone of every card merged into this one (`mergedFrom`, internal), which still lead here (events,
+ * erasure): searching the address a person used before finds the card that has their history now.
+ */
+export function searchText(c: Pick<Customer, 'firstName' | 'lastName' | 'email' | 'phone'> & { mergedFrom?: Contact[] }): string {
   const words = [c.firstName, c.lastName]
     .filter((s): s is string => !!s)
     .flatMap((s) => fold(s).split(/[\s'-]+/))
     .filter(Boolean);
   const full = [c.firstName, c.lastName].filter(Boolean).map((s) => fold(s!));
-  const email = c.email ? [c.email] : [];
-  const phone = c.phone ? [c.phone, c.phone.slice(1)] : [];
-  return ` ${[...words, ...full, ...email, ...phone].join(' ')}`;
+  const contacts: string[] = [];
+  for (const x of [c, ...(c.mergedFrom ?? [])]) {
+    if (x.email) contacts.push(x.email);
+    if (x.phone) contacts.push(x.phone, x.phone.slice(1));
+  }
+  return ` ${[...words, ...full, ...contacts].join(' ')}`;
 }

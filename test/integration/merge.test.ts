@@ -83,6 +83,9 @@ describe('POST /v1/customers/{id}/merge', () => {
     expect((await partition(b)).map((i) => i.sk)).toEqual(['REDIRECT']);
     expect(await lookupOwner('EMAIL', bEmail)).toBe(a);
     expect(await lookupOwner('PHONE', bPhone)).toBe(a);
+    // Searching the address the duplicate had finds the survivor, which has its history now.
+    const found = await call('GET', `/v1/customers?q=${encodeURIComponent(bEmail)}`, { key: sk });
+    expect(found.body.items.map((c: { id: string }) => c.id)).toEqual([a]);
 
     // Events for the other's email now land on the survivor, and its shared booking still counts once.
     expect(await send('message.received', { email: bEmail }, { text: 'See you soon', channel: 'whatsapp' }, at(11))).toBe(a);
