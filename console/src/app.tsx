@@ -195,6 +195,17 @@ export function App() {
       .then(({ data }) => data?.currency && (currency.value = data.currency));
   }, [sessionKey.value, linkKey.value]);
   useEffect(() => setMenuOpen(false), [route.value]);
+  // Escape closes the open menu (a phone's keyboard, a screen reader), and the focus goes back to its button.
+  useEffect(() => {
+    if (!menuOpen) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      setMenuOpen(false);
+      document.querySelector<HTMLButtonElement>('.menu-toggle')?.focus();
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, [menuOpen]);
   useEffect(() => {
     document.title = `${t(PAGES.find((p) => p.page === current)?.label ?? 'customers')} · clientela`;
   }, [current, lang.value]);

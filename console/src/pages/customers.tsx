@@ -1,17 +1,26 @@
 /**
- * Customers: the list with search, filters, saved segments, sort and pages. The filters live in the
- * route (`#/customers?q=...`), so the back button and a reload keep them.
+ * Customers: the list with search, filters, saved segments, sort and pages. The filters and the page live
+ * in the route (`#/customers?q=...&pages=...`), so the back button and a reload keep them; a change of a
+ * filter drops the page (a cursor belongs to the filters it was made for: the API refuses it with others).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../session.ts';
-import { fmtDay, fmtMoney, t } from '../i18n.ts';
+import { fmtDay, fmtMoney, t, type Key } from '../i18n.ts';
 import { go, href, route } from '../router.ts';
 import { Field, Loading, Notice, ProblemBox, fullName, useLoad } from '../ui.tsx';
 import type { Customer, Page, Segment } from '../types.ts';
 import type { Problem } from '../api.ts';
+import { useBusy } from '../confirm.tsx';
 
 export const RFM_GROUPS = ['Champions', 'Loyal', 'Potential loyalist', 'New', 'Promising', 'Need attention', 'About to sleep', 'At risk', 'Cannot lose them', 'Hibernating', 'Lost'];
-const FILTER_KEYS = ['q', 'consent', 'anyTags', 'city', 'rfmGroup', 'atRisk', 'sort', 'order', 'segment'] as const;
+/** An RFM group in the console's language (the API's name stays the value sent). */
+export const rfmLabel = (group: string): string => {
+  const key = `rfm${group.replace(/(^|\s)(\w)/g, (_m, _s, c: string) => c.toUpperCase())}` as Key;
+  return RFM_GROUPS.includes(group) ? t(key) : group;
+};
+const FILTER_KEYS = ['q', 'consent', 'anyTags', 'city', 'rfmGroup', 'atRisk', 'sort', 'order', 'segment', 'pages'] as const;
+/** What a saved segment's list cannot combine with (the segment brings its own filter; only sort and order apply). */
+const NOT_WITH_SEGMENT = ['q', 'consent', 'anyTags', 'city', 'rfmGroup', 'atRisk'] as const;
 type Filters = Partial<Record<(typeof FILTER_KEYS)[number], string>>;
 
 function readFilters(query: URLSearchParams): Filters {
@@ -81,15 +90,27 @@ export function CustomerTable({ items, caption }: { items: Customer[]; caption: 
 export function CustomersPage() {
   const filters = readFilters(route.value.query);
   const [q, setQ] = useState(filters.q ?? '');
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  // The cursors of the pages before this one and of this one (page 1 has none), from the route.
+  const cursors = filters.pages ? filters.pages.split(',') : [];
   const cursor = cursors[cursors.length - 1];
   const key = JSON.stringify(filters);
-  useEffect(() => setCursors([undefined]), [key]);
 
-  // Search as you type, a moment after the last key.
+  // The box follows the route when it changes otherwise than by typing (the menu's link, Back, Forward).
+  const typedQ = useRef(filters.q ?? '');
+  useEffect(() => {
+    if ((filters.q ?? '') !== typedQ.current) {
+      typedQ.current = filters.q ?? '';
+      setQ(filters.q ?? '');
+    }
+  }, [filters.q]);
+
+  // Search as you type, a moment after the last key; in place of the entry in the history (not one per pause).
   useEffect(() => {
     if ((filters.q ?? '') === q) return;
-    const timer = setTimeout(() => setFilter('q', q), 300);
+    const timer = setTimeout(() => {
+      typedQ.current = q;
+      setFilter('q', q, true);
+    }, 300);
     return () => clearTimeout(timer);
   }, [q]);
 
@@ -101,18 +122,29 @@ export function CustomersPage() {
     return api().GET('/v1/customers', {
       params: { query: { ...query, q: filters.q, consent: filters.consent, anyTags: filters.anyTags, city: filters.city, rfmGroup: filters.rfmGroup, atRisk: filters.atRisk } },
     });
-  }, [key, cursor]);
+  }, [key]);
 
-  function setFilter(name: keyof Filters, value: string) {
-    const next = { ...filters, [name]: value };
+  /** Another filter (and back to page 1); `replace`: in place of the current entry in the history. */
+  function setFilter(name: keyof Filters, value: string, replace = false) {
+    const next: Filters = { ...filters, [name]: value };
+    delete next.pages;
     if (!value) delete next[name];
-    go('customers', undefined, next as Record<string, string>);
+    // A segment brings its own filter: the others would only be shown, not applied.
+    if (name === 'segment' && value) for (const k of NOT_WITH_SEGMENT) delete next[k];
+    const to = href('customers', undefined, next as Record<string, string>);
+    if (replace) location.replace(to);
+    else location.hash = to;
   }
+  const toPage = (stack: string[]) => {
+    const next: Filters = { ...filters, pages: stack.join(',') };
+    go('customers', undefined, next as Record<string, string>);
+  };
 
   const [segmentName, setSegmentName] = useState('');
   const [saveProblem, setSaveProblem] = useState<Problem>();
   const [savedNote, setSavedNote] = useState('');
-  const saveSegment = async (e: Event) => {
+  const [saving, guard] = useBusy();
+  const saveSegment = guard(async (e: Event) => {
     e.preventDefault();
     const { data, error } = await api().POST('/v1/segments', { body: { name: segmentName.trim(), filter: filterObject(filters) } });
     setSaveProblem(error);
@@ -121,12 +153,12 @@ export function CustomersPage() {
       setSegmentName('');
       segments.reload();
     }
-  };
+  });
 
   const select = (name: keyof Filters, label: string, options: [string, string][]) => (
     <Field label={label}>
       {(id) => (
-        <select id={id} value={filters[name] ?? ''} onChange={(e) => setFilter(name, (e.target as HTMLSelectElement).value)}>
+        <select id={id} value={filters[name] ?? ''} disabled={!!filters.segment && (NOT_WITH_SEGMENT as readonly string[]).includes(name)} onChange={(e) => setFilter(name, (e.target as HTMLSelectElement).value)}>
           <option value="">{t('any')}</option>
           {options.map(([v, l]) => (
             <option key={v} value={v}>
@@ -143,10 +175,15 @@ export function CustomersPage() {
       <h1 id="customers-title">{t('customers')}</h1>
       <div class="search">
         <Field label={t('search')}>
-          {(id) => <input id={id} type="search" value={q} autoComplete="off" onInput={(e) => setQ((e.target as HTMLInputElement).value)} />}
+          {(id) => <input id={id} type="search" value={q} autoComplete="off" disabled={!!filters.segment} aria-describedby={filters.segment ? 'segment-own-filters' : undefined} onInput={(e) => setQ((e.target as HTMLInputElement).value)} />}
         </Field>
       </div>
-      <details class="filters" open={Object.keys(filters).some((k) => k !== 'q')}>
+      {filters.segment && (
+        <p id="segment-own-filters" class="muted">
+          {t('segmentOwnFilters')}
+        </p>
+      )}
+      <details class="filters" open={Object.keys(filters).some((k) => k !== 'q' && k !== 'pages')}>
         <summary>{t('filters')}</summary>
         <div class="filter-grid">
           <Field label={t('segment')}>
@@ -163,10 +200,10 @@ export function CustomersPage() {
           </Field>
           {select('consent', t('consent'), ['granted', 'denied', 'pending', 'unknown'].map((v) => [v, t(v as 'granted')]))}
           {select('anyTags', t('tags'), (tags.data?.items ?? []).map((v) => [v, v]))}
-          {select('rfmGroup', t('rfmGroup'), RFM_GROUPS.map((g) => [g, g]))}
+          {select('rfmGroup', t('rfmGroup'), RFM_GROUPS.map((g) => [g, rfmLabel(g)]))}
           {select('atRisk', t('atRisk'), [['true', t('yes')], ['false', t('no')]])}
           <Field label={t('city')}>
-            {(id) => <input id={id} value={filters.city ?? ''} onChange={(e) => setFilter('city', (e.target as HTMLInputElement).value.trim())} />}
+            {(id) => <input id={id} value={filters.city ?? ''} disabled={!!filters.segment} onChange={(e) => setFilter('city', (e.target as HTMLInputElement).value.trim())} />}
           </Field>
           {select('sort', t('sort'), [['lastContactAt', t('lastContactAt')], ['firstContactAt', t('firstContactAt')], ['lastName', t('lastName')], ['totalSpent', t('totalSpent')]])}
           {select('order', t('order'), [['asc', t('asc')], ['desc', t('desc')]])}
@@ -174,7 +211,9 @@ export function CustomersPage() {
         {!filters.segment && (
           <form class="inline" onSubmit={saveSegment}>
             <Field label={t('segmentName')}>{(id) => <input id={id} required maxLength={100} value={segmentName} onInput={(e) => setSegmentName((e.target as HTMLInputElement).value)} />}</Field>
-            <button type="submit">{t('saveSegment')}</button>
+            <button type="submit" disabled={saving}>
+              {t('saveSegment')}
+            </button>
           </form>
         )}
         <ProblemBox problem={saveProblem} />
@@ -188,10 +227,10 @@ export function CustomersPage() {
           <CustomerTable items={list.data.items} caption={t('customers')} />
           {list.data.items.length === 0 && <p>{list.data.nextCursor ? t('moreMayMatch') : t('noCustomers')}</p>}
           <div class="pager">
-            <button type="button" class="secondary" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
+            <button type="button" class="secondary" disabled={cursors.length < 1} onClick={() => toPage(cursors.slice(0, -1))}>
               {t('previous')}
             </button>
-            <button type="button" class="secondary" disabled={!list.data.nextCursor} onClick={() => setCursors([...cursors, list.data!.nextCursor!])}>
+            <button type="button" class="secondary" disabled={!list.data.nextCursor} onClick={() => toPage([...cursors, list.data!.nextCursor!])}>
               {t('next')}
             </button>
           </div>

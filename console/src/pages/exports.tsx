@@ -1,5 +1,5 @@
 /** Exports: start one (a saved segment or everyone), watch it run, download the file from its signed link. */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api } from '../session.ts';
 import { fmtDate, fmtNumber, t } from '../i18n.ts';
 import { route } from '../router.ts';
@@ -16,7 +16,10 @@ export async function downloadExport(id: string): Promise<Problem | undefined> {
 
 export function ExportsPage() {
   const segments = useLoad<Page<Segment>>(() => api().GET('/v1/segments', { params: { query: { limit: 100 } } }), []);
-  const [segmentId, setSegmentId] = useState(route.value.query.get('segment') ?? '');
+  const fromRoute = route.value.query.get('segment') ?? '';
+  const [segmentId, setSegmentId] = useState(fromRoute);
+  // The menu's link (#/exports) opens the page afresh: a segment chosen by an "Export" button before does not stay.
+  useEffect(() => setSegmentId(fromRoute), [fromRoute]);
   const [format, setFormat] = useState<'csv' | 'jsonl'>('csv');
   const [delimiter, setDelimiter] = useState(',');
   const [marketing, setMarketing] = useState(false);

@@ -9,6 +9,7 @@ import { fmtDate, fmtNumber, t, type Key } from '../i18n.ts';
 import { Field, Loading, ProblemBox, useLoad, usePoll } from '../ui.tsx';
 import type { CreatedImport, ImportCounts, ImportView, Page } from '../types.ts';
 import type { Problem } from '../api.ts';
+import { AskFirst, useBusy } from '../confirm.tsx';
 import { uploadImportFile, type ClientelaError } from '../../../client/index.ts';
 
 /** What a column can feed (shared/import/fields.ts). */
@@ -16,7 +17,21 @@ const IMPORT_FIELDS = [
   'firstName', 'lastName', 'fullName', 'email', 'phone', 'mobile', 'language', 'consent', 'birthDate', 'gender',
   'city', 'postalCode', 'country', 'tags', 'notes', 'firstContactAt', 'lastContactAt', 'totalSpent', 'totalSpentMinor',
 ];
-const DELIMITERS: Record<string, string> = { ',': ', (comma)', ';': '; (semicolon)', '\t': 'tab', '|': '| (pipe)' };
+/** A field's label in the console's language (the value sent stays the field's name). */
+const FIELD_LABEL: Record<string, Key> = { language: 'language_field', consent: 'consent_field' };
+const fieldLabel = (f: string) => t(FIELD_LABEL[f] ?? (f as Key)) ?? f;
+const DELIMITERS: Record<string, Key> = { ',': 'delimComma', ';': 'delimSemicolon', '\t': 'delimTab', '|': 'delimPipe' };
+const STATUS: Record<ImportView['status'], Key> = { pending: 'importPending', running: 'importRunning', completed: 'importCompleted', failed: 'failed' };
+
+/** Undoes a completed import to the end: the API answers 202 while there is more, and continues where it stopped. */
+async function undoImport(id: string): Promise<{ undo?: ImportView['undo']; error?: Problem }> {
+  let undo: ImportView['undo'];
+  for (;;) {
+    const { data, error, response } = await api().DELETE<ImportView>('/v1/imports/{id}', { params: { path: { id } } });
+    if (data?.undo) undo = data.undo;
+    if (error || response.status !== 202) return { undo, error };
+  }
+}
 
 /** POST /v1/imports, then the file to the presigned upload. Resolves to the import's id. */
 async function startImport(file: File, options: { dryRun: boolean; mapping?: Record<string, string> }): Promise<{ id?: string; error?: Problem }> {
@@ -89,19 +104,22 @@ export function ImportPage() {
     setProblem(started.error);
     setPreviewId(started.id);
   };
-  const previewAgain = async () => {
+  // One run at a time: a double-click on "Import" would otherwise import the file twice.
+  const [busy, guard] = useBusy();
+  const previewAgain = guard(async () => {
     if (!file) return;
     setPreviewId(undefined);
     const started = await startImport(file, { dryRun: true, mapping: changed() });
     setProblem(started.error);
     setPreviewId(started.id);
-  };
-  const importNow = async () => {
-    if (!file) return;
+  });
+  const importNow = guard(async () => {
+    if (!file || importId) return;
     const started = await startImport(file, { dryRun: false, mapping: changed() });
     setProblem(started.error);
     setImportId(started.id);
-  };
+  });
+  const [recentProblem, setRecentProblem] = useState<Problem>();
 
   const previewDone = preview?.status === 'completed';
   const total = preview?.counts.rows ?? 0;
@@ -140,7 +158,7 @@ export function ImportPage() {
                 </div>
                 <div>
                   <dt>{t('delimiter')}</dt>
-                  <dd data-detected="delimiter">{DELIMITERS[preview.detected.delimiter] ?? preview.detected.delimiter}</dd>
+                  <dd data-detected="delimiter">{DELIMITERS[preview.detected.delimiter] ? t(DELIMITERS[preview.detected.delimiter]!) : preview.detected.delimiter}</dd>
                 </div>
               </dl>
               <div class="table-wrap">
@@ -161,7 +179,7 @@ export function ImportPage() {
                             <option value="ignore">{t('ignore')}</option>
                             {IMPORT_FIELDS.map((f) => (
                               <option key={f} value={f}>
-                                {f}
+                                {fieldLabel(f)}
                               </option>
                             ))}
                             {mapping[col]?.startsWith('attributes.') && <option value={mapping[col]}>{mapping[col]}</option>}
@@ -180,10 +198,10 @@ export function ImportPage() {
                 </p>
               )}
               <div class="actions">
-                <button type="button" class="secondary" onClick={previewAgain}>
+                <button type="button" class="secondary" onClick={previewAgain} disabled={busy}>
                   {t('dryRun')}
                 </button>
-                <button type="button" onClick={importNow} disabled={!!importId}>
+                <button type="button" onClick={importNow} disabled={!!importId || busy}>
                   {t('importNow')}
                 </button>
               </div>
@@ -196,7 +214,7 @@ export function ImportPage() {
 
       <section aria-labelledby="recent-title">
         <h2 id="recent-title">{t('recentImports')}</h2>
-        <ProblemBox problem={recent.error} />
+        <ProblemBox problem={recentProblem ?? recent.error} />
         {recent.data && recent.data.items.length === 0 && <p>{t('noItems')}</p>}
         {recent.data && recent.data.items.length > 0 && (
           <div class="table-wrap">
@@ -209,6 +227,9 @@ export function ImportPage() {
                   <th scope="col">{t('status')}</th>
                   <th scope="col">{t('rows')}</th>
                   <th scope="col">{t('rejected')}</th>
+                  <th scope="col">
+                    <span class="visually-hidden">{t('undo')}</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -219,9 +240,25 @@ export function ImportPage() {
                       {i.fileName ?? i.id}
                       {i.dryRun ? ` — ${t('dryRun')}` : ''}
                     </td>
-                    <td data-label={t('status')}>{i.undo ? t('undone') : i.status}</td>
+                    <td data-label={t('status')}>{i.undo?.status === 'completed' ? t('undone') : t(STATUS[i.status])}</td>
                     <td data-label={t('rows')}>{fmtNumber(i.counts.rows)}</td>
                     <td data-label={t('rejected')}>{fmtNumber(i.counts.rejected)}</td>
+                    <td>
+                      {/* Also after leaving the page: a completed, real import that is not undone yet. */}
+                      {i.status === 'completed' && !i.dryRun && i.undo?.status !== 'completed' && (
+                        <AskFirst
+                          label={t('undoShort')}
+                          ariaLabel={`${t('undoShort')}: ${i.fileName ?? i.id}`}
+                          warning={t('undoAsk')}
+                          confirmLabel={t('undoNow')}
+                          onConfirm={async () => {
+                            const { error } = await undoImport(i.id);
+                            setRecentProblem(error);
+                            recent.reload();
+                          }}
+                        />
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -235,19 +272,13 @@ export function ImportPage() {
 
 function Running({ id, view, total, onUndone }: { id: string; view?: ImportView; total: number; onUndone: () => void }) {
   const [undo, setUndo] = useState<ImportView['undo']>();
-  const [undoing, setUndoing] = useState(false);
   const [problem, setProblem] = useState<Problem>();
   const done = view?.status === 'completed';
-  const undoImport = async () => {
-    setUndoing(true);
-    // The undo continues where it stopped on each call: 202 until it is complete.
-    for (;;) {
-      const { data, error, response } = await api().DELETE<ImportView>('/v1/imports/{id}', { params: { path: { id } } });
-      setProblem(error);
-      if (data?.undo) setUndo(data.undo);
-      if (error || response.status !== 202) break;
-    }
-    setUndoing(false);
+  const [undoing, guardUndo] = useBusy();
+  const undoNow = async () => {
+    const answer = await undoImport(id);
+    setProblem(answer.error);
+    if (answer.undo) setUndo(answer.undo);
     onUndone();
   };
   const rows = view?.counts.rows ?? 0;
@@ -266,7 +297,7 @@ function Running({ id, view, total, onUndone }: { id: string; view?: ImportView;
         </p>
       )}
       {done && !undo && (
-        <button type="button" class="secondary" onClick={undoImport} disabled={undoing}>
+        <button type="button" class="secondary" onClick={undoing ? undefined : guardUndo(undoNow)} disabled={undoing}>
           {t('undo')}
         </button>
       )}

@@ -5,16 +5,22 @@
  */
 import { useState } from 'preact/hooks';
 import { api } from '../session.ts';
-import { fmtDate, fmtMoney, fmtNumber, t } from '../i18n.ts';
+import { fmtDate, fmtMoney, fmtNumber, t, type Key } from '../i18n.ts';
 import { Chart } from '../chart.tsx';
 import { Field, Loading, ProblemBox, useLoad, usePoll } from '../ui.tsx';
-import { CustomerTable, RFM_GROUPS } from './customers.tsx';
+import { CustomerTable, RFM_GROUPS, rfmLabel } from './customers.tsx';
 import { BasketsAndWords } from './baskets.tsx';
 import type { Breakdown, Customer, Forecast, Page, Summary } from '../types.ts';
 import type { Problem } from '../api.ts';
 
 const BY = ['rfmGroup', 'ageBand', 'gender', 'city', 'country', 'language', 'tag'] as const;
 const money = (n: number) => fmtMoney(n);
+/**
+ * The recompute this tab started, while it runs: back on the page after leaving it, the console follows it
+ * (the button stays "Recomputing…") instead of offering a second one. The API has no "latest recompute" route.
+ */
+const RUNNING = 'clientela.recompute';
+const runningStored = () => sessionStorage.getItem(RUNNING) ?? undefined;
 
 export function InsightsPage() {
   const [recomputeId, setRecomputeId] = useState<string>();
@@ -25,12 +31,20 @@ export function InsightsPage() {
   const [by, setBy] = useState<(typeof BY)[number]>('rfmGroup');
   const breakdown = useLoad<Breakdown>(() => api().GET('/v1/insights/breakdown', { params: { query: { by } } }), [by, recomputeId]);
   const atRisk = useLoad<Page<Customer>>(() => api().GET('/v1/customers', { params: { query: { atRisk: true, limit: 10 } } }), [recomputeId]);
-  const [running, setRunning] = useState<string>();
+  const [running, setRunningState] = useState<string | undefined>(runningStored);
+  const setRunning = (id: string | undefined) => {
+    if (id) sessionStorage.setItem(RUNNING, id);
+    else sessionStorage.removeItem(RUNNING);
+    setRunningState(id);
+  };
+  const [starting, setStarting] = useState(false);
 
   usePoll(!!running, async () => {
-    const { data } = await api().GET<{ status: string }>('/v1/insights/recompute/{id}', { params: { path: { id: running! } } });
-    const over = data?.status === 'completed' || data?.status === 'failed';
+    const { data, error } = await api().GET<{ status: string; reason?: string | null }>('/v1/insights/recompute/{id}', { params: { path: { id: running! } } });
+    // Gone (another business signed in in this tab, or a data reset): nothing to follow any more.
+    const over = data?.status === 'completed' || data?.status === 'failed' || error?.status === 404;
     if (over) {
+      if (data?.status === 'failed') setProblem({ title: data.reason ?? t('failed'), status: 0 });
       setRecomputeId(running);
       setRunning(undefined);
     }
@@ -38,7 +52,11 @@ export function InsightsPage() {
   }, 1500);
 
   const recompute = async () => {
+    if (starting || running) return;
+    setStarting(true);
     const { data, error } = await api().POST<{ recomputeId: string }>('/v1/insights/recompute', { body: {} });
+    setStarting(false);
+    // A 409 (one is already running) says so in its own words.
     setProblem(error);
     if (data) setRunning(data.recomputeId);
   };
@@ -50,7 +68,7 @@ export function InsightsPage() {
     <section aria-labelledby="insights-title">
       <h1 id="insights-title">{t('insights')}</h1>
       <p class="actions">
-        <button type="button" onClick={recompute} disabled={!!running}>
+        <button type="button" onClick={recompute} disabled={!!running || starting}>
           {running ? t('recomputing') : t('recompute')}
         </button>
         {s?.asOf && (
@@ -79,7 +97,7 @@ export function InsightsPage() {
       )}
       {s && !s.asOf && <p>{t('noInsights')}</p>}
       <div class="chart-grid">
-        {groups.length > 0 && <Chart title={t('rfmGroups')} labels={groups} series={[{ label: t('customers'), values: groups.map((g) => s!.rfmGroups[g]!), color: '#2b6cb0' }]} />}
+        {groups.length > 0 && <Chart title={t('rfmGroups')} labels={groups.map(rfmLabel)} series={[{ label: t('customers'), values: groups.map((g) => s!.rfmGroups[g]!), color: '#2b6cb0' }]} whole />}
         {months.length > 0 && (
           <Chart
             title={`${t('months')}: ${t('revenue')}`}
@@ -97,6 +115,7 @@ export function InsightsPage() {
               { label: t('orders'), values: months.map((m) => m.orders), color: '#b7791f' },
             ]}
             kind="line"
+            whole
           />
         )}
       </div>
@@ -115,7 +134,14 @@ export function InsightsPage() {
           )}
         </Field>
         <ProblemBox problem={forecast.error} />
-        {forecast.data && (
+        {/* No figures yet: the API says why (e.g. too few customers with a purchase), not two dashes. */}
+        {forecast.data && forecast.data.expectedPurchases == null && (
+          <p class="notice" role="status" data-forecast="reason">
+            {t('forecastUnavailable')}
+            {forecast.data.reason ? `: ${forecast.data.reason}` : ''}
+          </p>
+        )}
+        {forecast.data && forecast.data.expectedPurchases != null && (
           <dl class="figures">
             <div>
               <dt>{t('expectedPurchases')}</dt>
@@ -136,7 +162,7 @@ export function InsightsPage() {
             <select id={id} value={by} onChange={(e) => setBy((e.target as HTMLSelectElement).value as typeof by)}>
               {BY.map((b) => (
                 <option key={b} value={b}>
-                  {b}
+                  {byLabel(b)}
                 </option>
               ))}
             </select>
@@ -145,8 +171,8 @@ export function InsightsPage() {
         <ProblemBox problem={breakdown.error} />
         {breakdown.data && breakdown.data.items.length > 0 && (
           <Chart
-            title={`${t('breakdown')}: ${by}`}
-            labels={breakdown.data.items.map((i) => i.key)}
+            title={`${t('breakdown')}: ${byLabel(by)}`}
+            labels={breakdown.data.items.map((i) => (by === 'rfmGroup' ? rfmLabel(i.key) : i.key))}
             series={[{ label: t('revenue'), values: breakdown.data.items.map((i) => i.revenue), color: '#6b46c1' }]}
             format={money}
           />
@@ -163,4 +189,10 @@ export function InsightsPage() {
       </section>
     </section>
   );
+}
+
+/** A breakdown's dimension in the console's language (the value sent stays the API's name). */
+function byLabel(b: (typeof BY)[number]): string {
+  const keys: Record<(typeof BY)[number], Key> = { rfmGroup: 'rfmGroup', ageBand: 'ageBand', gender: 'gender', city: 'city', country: 'country', language: 'language_field', tag: 'tag' };
+  return t(keys[b]);
 }

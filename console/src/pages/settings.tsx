@@ -5,6 +5,10 @@ import { currency, fmtDate, t } from '../i18n.ts';
 import { Field, Notice, ProblemBox, useLoad } from '../ui.tsx';
 import type { ApiKey, Settings } from '../types.ts';
 import type { Problem } from '../api.ts';
+import { AskFirst, useBusy } from '../confirm.tsx';
+
+/** Months before erasure as typed: a whole number, nothing (retention off), or neither (refused, not sent). */
+const RETENTION = /^\d{1,3}$/;
 
 export function SettingsPage() {
   const settings = useLoad<Settings>(() => api().GET('/v1/settings'), []);
@@ -12,18 +16,20 @@ export function SettingsPage() {
   useEffect(() => {
     if (settings.data?.currency) currency.value = settings.data.currency;
   }, [settings.data?.currency]);
+  // Here, not in the form: the form is built again from the saved settings once they are read back.
+  const [saved, setSaved] = useState(false);
   return (
     <section aria-labelledby="settings-title">
       <h1 id="settings-title">{t('settings')}</h1>
       <ProblemBox problem={settings.error} />
-      {settings.data && <SettingsForm key={JSON.stringify(settings.data)} settings={settings.data} reload={settings.reload} />}
+      {settings.data && <SettingsForm key={JSON.stringify(settings.data)} settings={settings.data} reload={settings.reload} saved={saved} setSaved={setSaved} />}
       <Keys />
       <TagCatalogue />
     </section>
   );
 }
 
-function SettingsForm({ settings, reload }: { settings: Settings; reload: () => void }) {
+function SettingsForm({ settings, reload, saved, setSaved }: { settings: Settings; reload: () => void; saved: boolean; setSaved: (v: boolean) => void }) {
   const [form, setForm] = useState({
     name: settings.name,
     defaultCountry: settings.defaultCountry,
@@ -34,9 +40,16 @@ function SettingsForm({ settings, reload }: { settings: Settings; reload: () => 
     inactiveMonths: settings.retention?.inactiveMonths == null ? '' : String(settings.retention.inactiveMonths),
   });
   const [problem, setProblem] = useState<Problem>();
-  const [saved, setSaved] = useState(false);
-  const save = async (e: Event) => {
+  const [busy, guard] = useBusy();
+  const save = guard(async (e: Event) => {
     e.preventDefault();
+    const months = form.inactiveMonths.trim();
+    // Number('dodici') is NaN, which JSON sends as null: retention would silently be switched off.
+    if (months && !RETENTION.test(months)) {
+      setSaved(false);
+      setProblem({ title: t('retentionNotNumber'), status: 400 });
+      return;
+    }
     const body = {
       name: form.name,
       defaultCountry: form.defaultCountry,
@@ -44,15 +57,28 @@ function SettingsForm({ settings, reload }: { settings: Settings; reload: () => 
       timeZone: form.timeZone,
       language: form.language,
       allowedOrigins: form.allowedOrigins.split(/\s+/).filter(Boolean),
-      retention: { inactiveMonths: form.inactiveMonths.trim() ? Number(form.inactiveMonths) : null },
+      // null only when the field was emptied: retention is then off on purpose.
+      retention: { inactiveMonths: months ? Number(months) : null },
     };
     const { error } = await api().PATCH('/v1/settings', { body });
     setProblem(error);
     setSaved(!error);
     if (!error) reload();
-  };
+  });
   const text = (k: Exclude<keyof typeof form, 'allowedOrigins'>, label: string) => (
-    <Field label={label}>{(id) => <input id={id} value={form[k]} onInput={(e) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value })} />}</Field>
+    <Field label={label}>
+      {(id) => (
+        <input
+          id={id}
+          value={form[k]}
+          inputMode={k === 'inactiveMonths' ? 'numeric' : undefined}
+          onInput={(e) => {
+            setSaved(false);
+            setForm({ ...form, [k]: (e.target as HTMLInputElement).value });
+          }}
+        />
+      )}
+    </Field>
   );
   return (
     <form onSubmit={save} class="panel filter-grid" aria-labelledby="tenant-title">
@@ -70,7 +96,9 @@ function SettingsForm({ settings, reload }: { settings: Settings; reload: () => 
           {(id) => <textarea id={id} rows={3} value={form.allowedOrigins} onInput={(e) => setForm({ ...form, allowedOrigins: (e.target as HTMLTextAreaElement).value })} />}
         </Field>
       </div>
-      <button type="submit">{t('save')}</button>
+      <button type="submit" disabled={busy}>
+        {t('save')}
+      </button>
       <div class="span-all">
         <ProblemBox problem={problem} />
         {saved && <Notice>{t('saved')}</Notice>}
@@ -85,13 +113,14 @@ function Keys() {
   const [scope, setScope] = useState('all');
   const [issued, setIssued] = useState<string>();
   const [problem, setProblem] = useState<Problem>();
-  const create = async (e: Event) => {
+  const [busy, guard] = useBusy();
+  const create = guard(async (e: Event) => {
     e.preventDefault();
     const { data, error } = await api().POST<{ key: string }>('/v1/keys', { body: { kind, ...(kind === 'secret' ? { scope } : {}) } });
     setProblem(error);
     setIssued(data?.key);
     keys.reload();
-  };
+  });
   const revoke = async (keyId: string) => {
     const { error } = await api().DELETE('/v1/keys/{keyId}', { params: { path: { keyId } } });
     setProblem(error);
@@ -127,9 +156,13 @@ function Keys() {
                   <td data-label={t('when')}>{k.revokedAt ? `${t('revoked')} ${fmtDate(k.revokedAt)}` : fmtDate(k.createdAt)}</td>
                   <td>
                     {!k.revokedAt && (
-                      <button type="button" class="secondary" aria-label={`${t('revoke')} ${k.prefix}`} onClick={() => void revoke(k.keyId)}>
-                        {t('revoke')}
-                      </button>
+                      <AskFirst
+                        label={t('revoke')}
+                        ariaLabel={`${t('revoke')} ${k.prefix}`}
+                        warning={t('revokeWarn').replace('{prefix}', () => k.prefix)}
+                        confirmLabel={t('revokeNow')}
+                        onConfirm={() => revoke(k.keyId)}
+                      />
                     )}
                   </td>
                 </tr>
@@ -158,7 +191,9 @@ function Keys() {
             )}
           </Field>
         )}
-        <button type="submit">{t('newKey')}</button>
+        <button type="submit" disabled={busy}>
+          {t('newKey')}
+        </button>
       </form>
       {issued && (
         <div role="status" class="notice">
@@ -174,13 +209,14 @@ function TagCatalogue() {
   const tags = useLoad<{ items: string[] }>(() => api().GET('/v1/tags'), []);
   const [name, setName] = useState('');
   const [problem, setProblem] = useState<Problem>();
-  const add = async (e: Event) => {
+  const [busy, guard] = useBusy();
+  const add = guard(async (e: Event) => {
     e.preventDefault();
     const { error } = await api().POST('/v1/tags', { body: { name: name.trim() } });
     setProblem(error);
     if (!error) setName('');
     tags.reload();
-  };
+  });
   const remove = async (tag: string) => {
     const { error } = await api().DELETE('/v1/tags/{tag}', { params: { path: { tag } } });
     setProblem(error);
@@ -201,7 +237,9 @@ function TagCatalogue() {
       </ul>
       <form onSubmit={add} class="inline">
         <Field label={t('newTag')}>{(id) => <input id={id} required maxLength={50} value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} />}</Field>
-        <button type="submit">{t('add')}</button>
+        <button type="submit" disabled={busy}>
+          {t('add')}
+        </button>
       </form>
       <ProblemBox problem={problem ?? tags.error} />
     </section>
