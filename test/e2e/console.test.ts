@@ -470,7 +470,9 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     expect(anna!.city ?? null).toBeNull();
     await checkPage(page, 'import-done');
 
-    await page.getByRole('button', { name: 'Undo this import' }).click();
+    await page.getByRole('button', { name: 'Undo this import…' }).click();
+    await page.getByRole('alertdialog').getByText('The customers it created are removed', { exact: false }).waitFor();
+    await page.getByRole('button', { name: 'Undo now' }).click();
     await page.getByRole('heading', { name: 'Undone' }).waitFor();
     expect(await findByEmail(mail('anna'))).toEqual([]);
   });

@@ -296,11 +296,8 @@ function Running({ id, view, total, onUndone }: { id: string; view?: ImportView;
           <a href={view.errorReportUrl}>{t('errorReport')}</a>
         </p>
       )}
-      {done && !undo && (
-        <button type="button" class="secondary" onClick={undoing ? undefined : guardUndo(undoNow)} disabled={undoing}>
-          {t('undo')}
-        </button>
-      )}
+      {/* Asks first, as the recent imports' Undo does: it removes the customers the import created. */}
+      {done && !undo && <AskFirst label={t('undo')} warning={t('undoAsk')} confirmLabel={t('undoNow')} onConfirm={undoing ? async () => undefined : guardUndo(undoNow)} />}
       {undo && (
         <div role="status">
           <h3>{undo.status === 'completed' ? t('undone') : t('waiting')}</h3>
