@@ -88,6 +88,13 @@ export interface ConsumedCapacity {
   write: number;
 }
 
+/** Who holds a tenant's recompute lease: the running recompute, since when, until when at most. */
+export interface RecomputeLease {
+  recomputeId: string;
+  at: string;
+  until: string;
+}
+
 export interface InsightsStore {
   purchases(tenantId: string, shard: number): AsyncIterable<PurchaseRow[]>;
   cards(tenantId: string, shard: number): AsyncIterable<InsightCard[]>;
@@ -95,6 +102,13 @@ export interface InsightsStore {
   cardsByIds(tenantId: string, ids: string[]): Promise<Map<string, Customer>>;
   /** false: the card is gone or not at `version` any more. */
   updateInsights(tenantId: string, customerId: string, version: number, change: { insights: unknown | null; tags?: string[]; autoTagged?: string[] }): Promise<boolean>;
+  /**
+   * Takes the tenant's recompute lease when nobody holds one, or the one held has expired (`until` before
+   * `lease.at`), or (with `takeOverFrom`) it is still held by that recompute. Answers the holder when not taken.
+   */
+  takeRecomputeLease(tenantId: string, lease: RecomputeLease, takeOverFrom?: string): Promise<{ taken: true } | { taken: false; holder?: RecomputeLease }>;
+  /** Gives the lease back if `recomputeId` holds it (a no-op otherwise: a later recompute may hold it now). */
+  releaseRecomputeLease(tenantId: string, recomputeId: string): Promise<void>;
   createRecompute(tenantId: string, r: RecomputeRecord): Promise<void>;
   getRecompute(tenantId: string, id: string): Promise<RecomputeRecord | undefined>;
   updateRecompute(tenantId: string, id: string, patch: Partial<RecomputeRecord>): Promise<void>;
@@ -110,6 +124,40 @@ export interface RecomputeDeps {
   files: ObjectStore;
   bucket: string;
   now?: () => Date;
+}
+
+// ---- one recompute per tenant at a time ----
+
+/** The workflow's own time limit (infra/insights-workflow.ts): Step Functions stops an execution past it. */
+export const RECOMPUTE_TIMEOUT_MINUTES = 120;
+/**
+ * How long a recompute holds its tenant's lease at most. Finish and MarkRecomputeFailed give it back; an
+ * execution stopped by its time limit runs neither (a Catch does not see the execution's own timeout), so the
+ * lease outlives the longest execution by a margin and then lets the next recompute in.
+ */
+export const RECOMPUTE_LEASE_MS = (RECOMPUTE_TIMEOUT_MINUTES + 10) * 60_000;
+/** A lease whose recompute record is missing after this long belongs to a request that died in between. */
+const ORPHAN_LEASE_MS = 60_000;
+
+/**
+ * Takes the tenant's recompute lease for `recomputeId`: undefined when taken, else the recompute that runs.
+ * A lease still held by a recompute that ended (completed or failed without giving it back) is taken over.
+ */
+export async function claimRecompute(insights: InsightsStore, tenantId: string, recomputeId: string, now: Date): Promise<RecomputeLease | undefined> {
+  const lease: RecomputeLease = { recomputeId, at: now.toISOString(), until: new Date(now.getTime() + RECOMPUTE_LEASE_MS).toISOString() };
+  let takeOverFrom: string | undefined;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const res = await insights.takeRecomputeLease(tenantId, lease, takeOverFrom);
+    if (res.taken) return undefined;
+    takeOverFrom = undefined;
+    const holder = res.holder;
+    if (!holder) continue; // given back meanwhile
+    const record = await insights.getRecompute(tenantId, holder.recomputeId);
+    const running = record ? record.status === 'pending' || record.status === 'running' : now.getTime() - Date.parse(holder.at) < ORPHAN_LEASE_MS;
+    if (running) return holder;
+    takeOverFrom = holder.recomputeId;
+  }
+  throw new Error(`the recompute lease of ${tenantId} kept changing hands`);
 }
 
 // ---- the card's insights ----
@@ -493,6 +541,7 @@ export async function finish(d: RecomputeDeps, input: ComputeOutput & { written:
     completedAt,
     counts: { customers, purchasers: input.computed.purchasers, purchases: input.read.purchases, cardsUpdated },
   });
+  await d.insights.releaseRecomputeLease(input.tenantId, input.recomputeId);
   await cleanUp(d, input);
   return { tenantId: input.tenantId, recomputeId: input.recomputeId, status: 'completed' };
 }
@@ -517,9 +566,10 @@ async function cleanUp(d: RecomputeDeps, input: RecomputeInput) {
 export async function markFailed(d: RecomputeDeps, input: RecomputeInput & { error?: { Error?: string; Cause?: string } }): Promise<void> {
   const reason = failureReason(input.error);
   const record = await d.insights.getRecompute(input.tenantId, input.recomputeId);
-  if (!record) return;
-  await d.insights.updateRecompute(input.tenantId, input.recomputeId, { status: 'failed', completedAt: (d.now?.() ?? new Date()).toISOString(), reason });
-  await cleanUp(d, input);
+  if (record) await d.insights.updateRecompute(input.tenantId, input.recomputeId, { status: 'failed', completedAt: (d.now?.() ?? new Date()).toISOString(), reason });
+  // After the record says failed: a request that finds the lease still held sees an ended recompute and takes it.
+  await d.insights.releaseRecomputeLease(input.tenantId, input.recomputeId);
+  if (record) await cleanUp(d, input);
 }
 
 export function failureReason(error: { Error?: string; Cause?: string } | undefined): string {

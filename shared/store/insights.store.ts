@@ -1,7 +1,7 @@
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Customer } from '../domain/customer.schema.ts';
-import type { InsightsStore, RecomputeRecord, StoredSummary, PurchaseRow, ConsumedCapacity } from '../insights/recompute.ts';
+import type { InsightsStore, RecomputeLease, RecomputeRecord, StoredSummary, PurchaseRow, ConsumedCapacity } from '../insights/recompute.ts';
 import { cardEntity, cardInsightsUpdate, internalSet, withoutInternal } from './entities.ts';
 import { insightKeys, keys } from './keys.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
@@ -76,6 +76,38 @@ export function dynamoInsightsStore(db: DynamoDBDocumentClient, TableName: strin
       } catch (e) {
         if (e instanceof ConditionalCheckFailedException) return false;
         throw e;
+      }
+    },
+
+    async takeRecomputeLease(tenantId, lease, takeOverFrom) {
+      const Key = insightKeys.recomputeLease(tenantId);
+      try {
+        // ttl: DynamoDB deletes a lease left behind days after it expired (the condition never relies on it).
+        const ttl = Math.ceil(Date.parse(lease.until) / 1000) + 86_400;
+        await db.send(
+          new PutCommand({
+            TableName,
+            Item: { ...Key, entity: 'recomputeLease', ...lease, ttl },
+            ConditionExpression: takeOverFrom ? 'attribute_not_exists(pk) OR #until < :at OR recomputeId = :from' : 'attribute_not_exists(pk) OR #until < :at',
+            ExpressionAttributeNames: { '#until': 'until' },
+            ExpressionAttributeValues: { ':at': lease.at, ...(takeOverFrom ? { ':from': takeOverFrom } : {}) },
+          }),
+        );
+        return { taken: true };
+      } catch (e) {
+        if (!(e instanceof ConditionalCheckFailedException)) throw e;
+        const { Item } = await db.send(new GetCommand({ TableName, Key, ConsistentRead: true }));
+        // Released between the two requests: whoever asks again gets it.
+        const holder: RecomputeLease = Item ? { recomputeId: Item.recomputeId as string, at: Item.at as string, until: Item.until as string } : { recomputeId: '', at: lease.at, until: lease.at };
+        return { taken: false, holder };
+      }
+    },
+
+    async releaseRecomputeLease(tenantId, recomputeId) {
+      try {
+        await db.send(new DeleteCommand({ TableName, Key: insightKeys.recomputeLease(tenantId), ConditionExpression: 'recomputeId = :id', ExpressionAttributeValues: { ':id': recomputeId } }));
+      } catch (e) {
+        if (!(e instanceof ConditionalCheckFailedException)) throw e;
       }
     },
 

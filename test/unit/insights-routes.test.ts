@@ -32,8 +32,8 @@ describe('the nightly run', () => {
   it('records and starts one recompute per listed tenant', async () => {
     const created: [string, RecomputeRecord][] = [];
     const started: unknown[] = [];
-    const store = { tenantIds: async () => ['a', 'b'], createRecompute: async (t: string, r: RecomputeRecord) => void created.push([t, r]) } as unknown as InsightsStore;
-    const ids = await startNightlyRecomputes({ insights: store, start: async (i) => void started.push(i), now: () => new Date('2026-11-30T02:00:00Z') });
+    const store = { tenantIds: async () => ['a', 'b'], takeRecomputeLease: async () => ({ taken: true }), createRecompute: async (t: string, r: RecomputeRecord) => void created.push([t, r]) } as unknown as InsightsStore;
+    const { started: ids } = await startNightlyRecomputes({ insights: store, start: async (i) => void started.push(i), now: () => new Date('2026-11-30T02:00:00Z') });
     expect(created.map(([t, r]) => [t, r.status, r.trigger, r.asOf])).toEqual([
       ['a', 'pending', 'schedule', '2026-11-30T02:00:00.000Z'],
       ['b', 'pending', 'schedule', '2026-11-30T02:00:00.000Z'],
