@@ -48,11 +48,15 @@ export const TopCustomersQuerySchema = z.strictObject({
 
 // ---- recomputes ----
 
+/** Events happen after this (capture refuses an earlier `occurredAt`): a recompute as of before it has nothing to count. */
+const EARLIEST_AS_OF = Date.parse('1970-01-01T00:00:00.000Z');
+
 export function resolveAsOf(asOf: string | undefined, tenant: Tenant, now: Date): string {
   if (!asOf) return now.toISOString();
   const at = /^\d{4}-\d{2}-\d{2}$/.test(asOf)
     ? new Date(startOfLocalDay(nextDay(asOf), tenant.timeZone).getTime() - 1)
     : new Date(asOf);
+  if (!(at.getTime() >= EARLIEST_AS_OF)) throw invalid('asOf', 'must be on or after 1970-01-01 (no event is older)');
   if (at.getTime() > now.getTime()) {
     // Today's date means "up to now".
     if (asOf === localDate(now, tenant.timeZone)) return now.toISOString();

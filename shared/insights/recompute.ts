@@ -10,8 +10,8 @@
  *   purchaser's insights to a scratch object per shard, and keeps the summary, a forecast curve and the
  *   top-100 lists by clv12m and pAlive.
  * - WriteShard reads one shard of the card index (gsi1), compares each card's insights (and automatic
- *   tags) with the new ones, and updates only the cards that change (UpdateItem SET insights, never a
- *   full card rewrite); it also adds the shard's cards to the breakdown.
+ *   tags, only in a recompute as of now) with the new ones, and updates only the cards that change
+ *   (UpdateItem SET insights, never a full card rewrite); it also adds the shard's cards to the breakdown.
  * - Finish stores the summary (with breakdown, forecast, top lists) and completes the recompute record.
  * Every step can run again (task retries): it rewrites the same objects, and a card already up to date is
  * not written twice.
@@ -36,7 +36,7 @@ export interface PurchaseRow {
   items?: { sku: string; name: string; quantity: number }[];
 }
 
-export type InsightCard = Customer & { autoTagged?: string[] };
+export type InsightCard = Customer & { autoTagged?: string[]; autoTagDeclined?: string[] };
 
 export interface RecomputeRecord {
   id: string;
@@ -101,7 +101,7 @@ export interface InsightsStore {
   card(tenantId: string, customerId: string): Promise<InsightCard | undefined>;
   cardsByIds(tenantId: string, ids: string[]): Promise<Map<string, Customer>>;
   /** false: the card is gone or not at `version` any more. */
-  updateInsights(tenantId: string, customerId: string, version: number, change: { insights: unknown | null; tags?: string[]; autoTagged?: string[] }): Promise<boolean>;
+  updateInsights(tenantId: string, customerId: string, version: number, change: { insights: unknown | null; tags?: string[]; autoTagged?: string[]; autoTagDeclined?: string[] }): Promise<boolean>;
   /**
    * Takes the tenant's recompute lease when nobody holds one, or the one held has expired (`until` before
    * `lease.at`), or (with `takeOverFrom`) it is still held by that recompute. Answers the holder when not taken.
@@ -431,6 +431,7 @@ export async function writeShard(d: RecomputeDeps, input: ShardInput): Promise<W
   };
 
   const breakdown = emptyBreakdown();
+  const autoTags = appliesAutoTags(input.asOf, now);
   let cards = 0;
   let updated = 0;
   const settle = async (seen: InsightCard) => {
@@ -438,7 +439,7 @@ export async function writeShard(d: RecomputeDeps, input: ShardInput): Promise<W
     const insights = freshOf(seen.id);
     // The index is eventually consistent, and events keep arriving: a card that moved on is read again.
     for (let attempt = 0; card && attempt < 3; attempt++) {
-      const change = insightsChange(card, insights, tenant, now);
+      const change = insightsChange(card, insights, tenant, now, autoTags);
       if (!change) break;
       if (await d.insights.updateInsights(input.tenantId, card.id, card.version, change)) {
         updated++;
@@ -506,15 +507,26 @@ export function prefetched<T>(source: AsyncIterable<T[]>): { take(): Promise<T |
   return { take, taken: () => count };
 }
 
-/** What to write to a card: its new insights and automatic tags, or nothing when neither changes. */
-export function insightsChange(card: InsightCard, fresh: CardInsights | undefined, tenant: AutoTagContext, now: Date) {
+/**
+ * How far back a recompute's `asOf` may be and still apply automatic tags: a recompute as of a past day shows
+ * that day's figures on the cards, but tags are what the business acts on today (a rule on `rfmGroup` would
+ * otherwise move `VIP` to last June's champions until the next recompute). A day: `asOf` = today's date is
+ * "now", and a request takes a moment to reach WriteShard.
+ */
+export const AUTO_TAGS_AS_OF_MS = 86_400_000;
+
+/** Whether a recompute as of `asOf`, run at `now`, applies the automatic tags: only one as of now. */
+export const appliesAutoTags = (asOf: string, now: Date) => now.getTime() - Date.parse(asOf) <= AUTO_TAGS_AS_OF_MS;
+
+/** What to write to a card: its new insights and automatic tags (unless `autoTags` is false), or nothing when neither changes. */
+export function insightsChange(card: InsightCard, fresh: CardInsights | undefined, tenant: AutoTagContext, now: Date, autoTags = true) {
   const changed = !sameInsights(card.insights, fresh);
   const insights = changed ? (fresh ?? null) : (card.insights ?? null);
   const withInsights = { ...card, insights: insights ?? undefined } as InsightCard;
-  const tagged = applyAutoTags(withInsights, tenant, now);
+  const tagged = autoTags ? applyAutoTags(withInsights, tenant, now) : withInsights;
   const retagged = tagged !== withInsights;
   if (!changed && !retagged) return undefined;
-  return { insights, ...(retagged ? { tags: tagged.tags, autoTagged: tagged.autoTagged ?? [] } : {}) };
+  return { insights, ...(retagged ? { tags: tagged.tags, autoTagged: tagged.autoTagged ?? [], autoTagDeclined: tagged.autoTagDeclined ?? [] } : {}) };
 }
 
 export async function finish(d: RecomputeDeps, input: ComputeOutput & { written: WriteShardOutput[] }): Promise<{ tenantId: string; recomputeId: string; status: 'completed' }> {
