@@ -12,7 +12,8 @@
  * - WriteShard reads one shard of the card index (gsi1), compares each card's insights (and automatic
  *   tags, only in a recompute as of now) with the new ones, and updates only the cards that change
  *   (UpdateItem SET insights, never a full card rewrite); it also adds the shard's cards to the breakdown.
- * - Finish stores the summary (with breakdown, forecast, top lists) and completes the recompute record.
+ * - Finish stores the summary (with breakdown, forecast, top lists: without customers erased meanwhile) and
+ *   completes the recompute record.
  * Every step can run again (task retries): it rewrites the same objects, and a card already up to date is
  * not written twice.
  */
@@ -20,6 +21,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { computeInsights, type CustomerInsights, type ModelSummary } from './compute.ts';
 import { applyAutoTags, type AutoTagContext } from './auto-tags.ts';
 import { readCardBaskets } from './card-recommendations.ts';
+import { withoutIds } from './summary-erasure.ts';
 import type { RfmGroup } from './rfm.ts';
 import type { Customer } from '../domain/customer.schema.ts';
 import type { Tenant } from '../domain/tenant.schema.ts';
@@ -112,7 +114,12 @@ export interface InsightsStore {
   createRecompute(tenantId: string, r: RecomputeRecord): Promise<void>;
   getRecompute(tenantId: string, id: string): Promise<RecomputeRecord | undefined>;
   updateRecompute(tenantId: string, id: string, patch: Partial<RecomputeRecord>): Promise<void>;
-  putSummary(tenantId: string, s: StoredSummary): Promise<void>;
+  /** Stores the summary (revision 0) if the tenant's erasure count is still `erasures`; false otherwise. */
+  putSummary(tenantId: string, s: StoredSummary, erasures: number): Promise<boolean>;
+  /** How many erasures the tenant has had (strongly consistent; see summary-erasure.ts). */
+  erasureCount(tenantId: string): Promise<number>;
+  /** Which of these customers still have a card (strongly consistent). */
+  existingCards(tenantId: string, ids: string[]): Promise<Set<string>>;
   getSummary(tenantId: string): Promise<StoredSummary | undefined>;
   monthRows(tenantId: string): Promise<({ month: string } & Record<string, unknown>)[]>;
   tenantIds(): Promise<string[]>;
@@ -547,7 +554,19 @@ export async function finish(d: RecomputeDeps, input: ComputeOutput & { written:
   const customers = input.written.reduce((n, w) => n + w.cards, 0);
   const cardsUpdated = input.written.reduce((n, w) => n + w.updated, 0);
   const completedAt = (d.now?.() ?? new Date()).toISOString();
-  await d.insights.putSummary(input.tenantId, { recomputeId: input.recomputeId, completedAt, customers, breakdown, ...input.computed });
+  // The top lists name customers: one erased while this recompute ran is left out. Read after the erasure
+  // count, and stored only if no erasure was counted since (one that was: read again), so an erasure either
+  // finds this summary stored and takes its id out (forgetInInsights), or comes before the check here.
+  let computed = input.computed;
+  for (let attempt = 0; ; attempt++) {
+    const erasures = await d.insights.erasureCount(input.tenantId);
+    const listed = [...new Set([...computed.top.clv12m, ...computed.top.pAlive].map((e) => e.id))];
+    const existing = await d.insights.existingCards(input.tenantId, listed);
+    const top = withoutIds(computed.top, new Set(listed.filter((id) => !existing.has(id))));
+    if (top) computed = { ...computed, top };
+    if (await d.insights.putSummary(input.tenantId, { recomputeId: input.recomputeId, completedAt, customers, breakdown, ...computed }, erasures)) break;
+    if (attempt >= 9) throw new Error(`erasures kept coming while the summary of ${input.tenantId} was stored`);
+  }
   await d.insights.updateRecompute(input.tenantId, input.recomputeId, {
     status: 'completed',
     completedAt,
