@@ -54,7 +54,8 @@ export async function eventsBench(opts: BenchOptions): Promise<BenchRow[]> {
       type: 'booking.created',
       occurredAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
       customer: { email, firstName: 'Bench', lastName: 'Person' },
-      data: { bookingId: `b-${i}`, date: '2026-02-01', time: '20:00', partySize: 2 },
+      // A booking id names one booking in the whole tenant (docs/api.md): each person has their own.
+      data: { bookingId: `b-${email}-${i}`, date: '2026-02-01', time: '20:00', partySize: 2 },
     });
 
     const measure = async (label: string, make: (i: number) => unknown) => {

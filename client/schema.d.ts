@@ -728,7 +728,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The tag catalogue
+         * The tag catalogue, whole (it takes no parameters)
          * @description A secret key of scope all or read.
          */
         get: operations["ListTags"];
@@ -755,7 +755,7 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Remove a tag from the catalogue (customers keep it until edited)
+         * Remove a tag from the catalogue: cards that hold it keep it (filters still find them, edits may keep it) until it is taken off them
          * @description A secret key of scope all.
          */
         delete: operations["DeleteTag"];
@@ -1057,10 +1057,10 @@ export interface components {
                 /** Format: date */
                 date: string;
                 notes?: string;
-                partySize: number;
+                partySize?: number;
                 /** @enum {string} */
                 status?: "pending" | "confirmed" | "cancelled" | "no_show" | "completed";
-                time: string;
+                time?: string;
             } & {
                 [key: string]: unknown;
             };
@@ -1381,7 +1381,7 @@ export interface components {
             };
             data: {
                 /** @enum {string} */
-                channel: "email" | "sms" | "whatsapp" | "instagram" | "facebook" | "phone" | "website" | "google" | "tripadvisor" | "other";
+                channel?: "email" | "sms" | "whatsapp" | "instagram" | "facebook" | "phone" | "website" | "google" | "tripadvisor" | "other";
                 subject?: string;
                 text: string;
             } & {
@@ -1981,6 +1981,7 @@ export interface operations {
                 maxClv?: number;
                 bought?: string | string[];
                 sort?: "firstContactAt" | "lastContactAt" | "lastName" | "totalSpent";
+                /** @description default: asc (A→Z) for lastName, desc (newest, largest first) for dates and totalSpent */
                 order?: "asc" | "desc";
                 limit?: number;
                 cursor?: string;
@@ -3455,6 +3456,7 @@ export interface operations {
         parameters: {
             query?: {
                 sort?: "firstContactAt" | "lastContactAt" | "lastName" | "totalSpent";
+                /** @description default: asc (A→Z) for lastName, desc (newest, largest first) for dates and totalSpent */
                 order?: "asc" | "desc";
                 limit?: number;
                 cursor?: string;
@@ -3567,6 +3569,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];

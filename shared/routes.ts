@@ -17,6 +17,7 @@ import { CustomerCardSchema } from './domain/customer-card.schema.ts';
 import { CreateCustomerSchema, UpdateCustomerSchema } from './domain/customer-fields.schema.ts';
 import { ListQuerySchema } from './domain/customer-filter.schema.ts';
 import { CreateKeySchema, CreateTagSchema, SettingsPatchSchema, SettingsSchema } from './domain/tenant.schema.ts';
+import { TagListQuerySchema } from './domain/catalogue.schema.ts';
 import { CreateImportSchema, CreatedImportSchema, ImportViewSchema, ListImportsQuerySchema } from './import/import-job.schema.ts';
 import { SegmentGetQuerySchema, SegmentInputSchema, SegmentMembersQuerySchema, SegmentSchema, SegmentWithCountSchema } from './segments/segment.schema.ts';
 import { PageQuerySchema } from './http/page-query.schema.ts';
@@ -226,7 +227,8 @@ export const ROUTES: ApiRoute[] = [
 
   r('GET', '/v1/tags', 'ListTags', 'tags/list-tags', 'admin', {
     access: { table: 'read' },
-    summary: 'The tag catalogue',
+    summary: 'The tag catalogue, whole (it takes no parameters)',
+    query: TagListQuerySchema,
     response: api.TagListSchema,
   }),
   r('POST', '/v1/tags', 'CreateTag', 'tags/create-tag', 'admin', {
@@ -240,7 +242,7 @@ export const ROUTES: ApiRoute[] = [
   }),
   r('DELETE', '/v1/tags/{tag}', 'DeleteTag', 'tags/delete-tag', 'admin', {
     access: { table: 'write' },
-    summary: 'Remove a tag from the catalogue (customers keep it until edited)',
+    summary: 'Remove a tag from the catalogue: cards that hold it keep it (filters still find them, edits may keep it) until it is taken off them',
     status: 204,
     errors: { 409: TENANT_BUSY },
   }),

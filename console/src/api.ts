@@ -64,6 +64,11 @@ export const apiBaseUrl = () => location.origin;
 
 /** One line for a problem: its detail, and the fields it names. */
 export function problemText(p: Problem): string {
-  const fields = p.errors?.map((e) => `${e.path}: ${e.message}`).join('; ');
-  return [p.detail ?? p.title, fields].filter(Boolean).join(' — ');
+  const head = p.detail ?? p.title;
+  // A detail that already says a field's message is not followed by the same words again.
+  const fields = p.errors
+    ?.filter((e) => !head.includes(e.message))
+    .map((e) => `${e.path}: ${e.message}`)
+    .join('; ');
+  return [head, fields].filter(Boolean).join(' — ');
 }

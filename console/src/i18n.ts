@@ -103,6 +103,11 @@ const en = {
   mergedNote: '{name} was merged into this card.',
   otherDetails: 'Other details',
   openThatCard: 'Open the card that has it',
+  tagsFull: 'A customer has at most 9 tags: untick one to add another.',
+  showMore: 'Show more',
+  keepThatCard: 'Keep that card instead…',
+  keepWarn:
+    'This card will be folded into the card of {other}: history, bookings, orders, consent records and tags move there, and that card keeps its own values, filling only what it leaves empty from this one. This card then leads there. A merge cannot be undone.',
   granted: 'granted',
   denied: 'denied',
   pending: 'pending',
@@ -327,6 +332,11 @@ const it: Record<Key, string> = {
   mergedNote: '{name} è stato unito a questa scheda.',
   otherDetails: 'Altri dati',
   openThatCard: 'Apri la scheda che lo ha',
+  tagsFull: 'Un cliente ha al massimo 9 tag: togline uno per aggiungerne un altro.',
+  showMore: 'Mostra altri',
+  keepThatCard: 'Tieni invece quella scheda…',
+  keepWarn:
+    'Questa scheda sarà unita a quella di {other}: storico, prenotazioni, ordini, consensi e tag passano lì, e quella scheda tiene i propri dati, completando con quelli di questa solo ciò che le manca. Questa scheda poi rimanda lì. Un’unione non si può annullare.',
   granted: 'concesso',
   denied: 'negato',
   pending: 'in attesa',

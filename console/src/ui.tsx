@@ -98,9 +98,11 @@ export function Field({ label, children, hint }: { label: string; children: (id:
 
 /**
  * Polls `probe` every `ms` while `active`; stops when it returns true. After a `429` the next probe waits
- * at least the API's Retry-After (throttle.ts), however short `ms` is.
+ * at least the API's Retry-After (throttle.ts), however short `ms` is. `watched` names what is polled (a job
+ * id): polling starts again for a new one, even while `active` stayed true (a second export started while
+ * the first was watched was otherwise never looked at again).
  */
-export function usePoll(active: boolean, probe: () => Promise<boolean>, ms = 1000) {
+export function usePoll(active: boolean, probe: () => Promise<boolean>, ms = 1000, watched?: string) {
   useEffect(() => {
     if (!active) return;
     let stopped = false;
@@ -126,7 +128,7 @@ export function usePoll(active: boolean, probe: () => Promise<boolean>, ms = 100
       stopped = true;
       clearTimeout(timer);
     };
-  }, [active]);
+  }, [active, watched]);
 }
 
 export const fullName = (c: { firstName?: string | null; lastName?: string | null; email?: string | null; phone?: string | null; id: string }) =>

@@ -14,7 +14,8 @@ export const handler = api('admin', async (req) => {
   const input = parseWith(UpdateCustomerSchema, req.body ?? {});
   const { tenant, key } = req.principal;
   const ctx = { customers: customerStore(), tenant, actor: key, suppression: suppressionGate(privacyStore()) };
-  const customer = await updateCustomer(ctx, req.params.id!, input, ifMatchVersion(req.headers['if-match']));
-  await recordAudit(auditStore(), { tenantId: tenant.id, actor: key.keyId, action: 'customer.update', target: 'customer' });
+  const { customer, changed } = await updateCustomer(ctx, req.params.id!, input, ifMatchVersion(req.headers['if-match']));
+  // A PATCH that changed nothing (a retry, `{}`) wrote nothing: nothing to audit either.
+  if (changed) await recordAudit(auditStore(), { tenantId: tenant.id, actor: key.keyId, action: 'customer.update', target: 'customer' });
   return { status: 200, body: cardBody(customer), headers: { etag: etag(customer) } };
 });

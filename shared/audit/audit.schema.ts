@@ -1,4 +1,5 @@
 import * as z from '../domain/zod.ts';
+import { pageLimit } from '../domain/number-input.schema.ts';
 
 /**
  * The audit log's schemas, apart from recordAudit (audit.ts), which every writing function imports: those
@@ -14,7 +15,7 @@ export const AuditEntrySchema = z.object({
   detail: z.optional(z.string()),
 });
 export const AuditQuerySchema = z.strictObject({
-  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 50),
+  limit: pageLimit(100, 50),
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2000))),
 });
 export type AuditQuery = z.infer<typeof AuditQuerySchema>;

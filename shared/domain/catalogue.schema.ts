@@ -8,6 +8,8 @@ export const CreateTagSchema = z.strictObject({
   // eslint-disable-next-line no-control-regex -- control characters are exactly what the pattern refuses
   name: z.string().check(z.trim(), z.minLength(1), z.maxLength(50), z.regex(/^[^,\u0000-\u001f\u007f-\u009f]*$/, 'must not hold a comma (filters list tags comma-separated) or a control character')),
 });
+/** GET /v1/tags takes no parameters: the catalogue is small and answered whole, never paged (`?limit=1` is a 400, not ignored). */
+export const TagListQuerySchema = z.strictObject({});
 export const CreateKeySchema = z
   .strictObject({
     kind: z.enum(['secret', 'publishable']),

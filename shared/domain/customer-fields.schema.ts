@@ -23,9 +23,15 @@ export const CustomerFieldsSchema = z.partial(
     country: nullableText(2),
     notes: nullableText(4000),
     /** Custom attributes: free key/value pairs (imports keep unknown columns here). */
-    attributes: z.record(z.string().check(z.minLength(1), z.maxLength(64)), z.nullable(z.string().check(z.maxLength(1000))), {
-      // zod's own says only "Invalid key in record".
-      error: (iss) => (iss.code === 'invalid_key' ? 'an attribute name is 1 to 64 characters' : undefined),
+    // eslint-disable-next-line no-control-regex -- control characters are what the name must not hold
+    attributes: z.record(z.string().check(z.minLength(1), z.maxLength(64), z.regex(/^[^\x00-\x1f\x7f-\x9f]*$/)), z.nullable(z.string().check(z.maxLength(1000))), {
+      // zod's own says only "Invalid key in record". A name is a column header in exports: no control characters.
+      error: (iss) =>
+        iss.code !== 'invalid_key'
+          ? undefined
+          : (iss as { issues?: { code: string }[] }).issues?.some((i) => i.code === 'invalid_format')
+            ? 'an attribute name must not hold a control character'
+            : 'an attribute name is 1 to 64 characters',
     }),
   }),
 );

@@ -92,11 +92,13 @@ export const FilterSchema = z.partial(
 export type Filter = z.infer<typeof FilterSchema>;
 
 export const SORT_FIELDS = ['firstContactAt', 'lastContactAt', 'lastName', 'totalSpent'] as const;
+export type SortField = (typeof SORT_FIELDS)[number];
 
 // Strict as FilterSchema is: `z.extend` keeps it.
 export const ListQuerySchema = z.extend(FilterSchema, {
   sort: z._default(z.enum(SORT_FIELDS), 'firstContactAt'),
-  order: z._default(z.enum(['asc', 'desc']), 'desc'),
+  /** Default: defaultOrder(sort) in customer-filter.ts, applied by listCustomers (it depends on `sort`). */
+  order: z.optional(z.enum(['asc', 'desc']).check(z.describe('default: asc (A→Z) for lastName, desc (newest, largest first) for dates and totalSpent'))),
   limit: z._default(number(z.number().check(z.int(), z.gte(1), z.lte(100))), 50),
   cursor: z.optional(z.string().check(z.maxLength(4000))),
 });

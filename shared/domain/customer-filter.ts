@@ -1,9 +1,19 @@
 import type { Customer } from './customer.schema.ts';
 import type { Filter } from './customer-filter.schema.ts';
+import type { CountryCode } from 'libphonenumber-js/core';
 import { fold, searchText } from './search-text.ts';
+import { phoneQueryForms } from './phone-query.ts';
+import { normaliseLanguage } from './language.ts';
 
 export { searchText } from './search-text.ts';
 export type { Filter, ListQuery } from './customer-filter.schema.ts';
+import type { SortField } from './customer-filter.schema.ts';
+
+/**
+ * The order a list has when the request names none: names A→Z, as a printed list reads; dates and amounts
+ * newest and largest first, the ones a business looks for first.
+ */
+export const defaultOrder = (sort: SortField): 'asc' | 'desc' => (sort === 'lastName' ? 'asc' : 'desc');
 export { LIST_FIELDS, MAX_FILTER_VALUES } from './filter-fields.ts';
 import { LIST_FIELDS, MAX_FILTER_VALUES } from './filter-fields.ts';
 
@@ -47,7 +57,8 @@ export interface ResolvedFilter {
   minVisits?: number;
   maxVisits?: number;
   minNoShows?: number;
-  q?: string;
+  /** Text a word of the card's search text starts with: any of these (a phone query has several forms). */
+  q?: string[];
   gender?: string[];
   cityKey?: string[];
   postalCode?: string;
@@ -118,13 +129,14 @@ function minusYears(date: string, years: number): string {
  * Turns dates into instants: `From` is the start of that local day, `To` the start of the next (exclusive
  * upper bound, so the whole day is included). A duration counts back whole days from today.
  */
-export function resolveFilter(filter: Filter, ctx: { timeZone: string; now: Date }): ResolvedFilter {
+export function resolveFilter(filter: Filter, ctx: { timeZone: string; now: Date; defaultCountry?: CountryCode }): ResolvedFilter {
   const today = localDate(ctx.now, ctx.timeZone);
   const day = (b: string) => (b.startsWith('P') ? minusDuration(today, b) : b);
   const from = (b: string | undefined) => (b ? startOfLocalDay(day(b), ctx.timeZone).toISOString() : undefined);
   const to = (b: string | undefined) => (b ? startOfLocalDay(addDays(day(b), 1), ctx.timeZone).toISOString() : undefined);
   const r: ResolvedFilter = {
-    language: filter.language?.map((l) => l.toLowerCase()),
+    // Read as a card's language is stored (language.ts): `language=Italiano` or `it-IT` finds the `it` cards.
+    language: filter.language ? [...new Set(filter.language.map((l) => normaliseLanguage(l) ?? l.toLowerCase()))] : undefined,
     consent: filter.consent,
     tags: filter.tags,
     anyTags: filter.anyTags,
@@ -137,7 +149,7 @@ export function resolveFilter(filter: Filter, ctx: { timeZone: string; now: Date
     minVisits: filter.minVisits,
     maxVisits: filter.maxVisits,
     minNoShows: filter.minNoShows,
-    q: filter.q ? fold(filter.q) : undefined,
+    q: filter.q ? (phoneQueryForms(filter.q, ctx.defaultCountry) ?? [fold(filter.q)]) : undefined,
     gender: filter.gender,
     cityKey: filter.city?.map(fold),
     postalCode: filter.postalCode,
@@ -178,7 +190,10 @@ export function matchesFilter(c: Customer, f: ResolvedFilter): boolean {
   if (f.minVisits !== undefined && c.stats.visits < f.minVisits) return false;
   if (f.maxVisits !== undefined && c.stats.visits > f.maxVisits) return false;
   if (f.minNoShows !== undefined && c.stats.noShows < f.minNoShows) return false;
-  if (f.q && !searchText(c).includes(` ${f.q}`)) return false;
+  if (f.q) {
+    const text = searchText(c);
+    if (!f.q.some((q) => text.includes(` ${q}`))) return false;
+  }
   if (f.gender && !(c.gender && f.gender.includes(c.gender))) return false;
   if (f.cityKey && !(c.city && f.cityKey.includes(fold(c.city)))) return false;
   if (f.postalCode && c.postalCode !== f.postalCode) return false;

@@ -4,10 +4,12 @@ import { MAX_TAGS_PER_CUSTOMER, type Tenant } from './tenant.ts';
 import type { CustomerFields } from './customer.schema.ts';
 import { ValidationError, type FieldError } from './errors.ts';
 import { findTag } from './tenants.ts';
-import { withoutBidiControls } from './bidi.ts';
+import { multiLineText, singleLineText } from './plain-text.ts';
 import { parsePhone } from './phone-numbers.ts';
+import { normaliseLanguage } from './language.ts';
 
 export { fold } from './search-text.ts';
+export { normaliseLanguage } from './language.ts';
 
 /**
  * The pattern `z.email()` checks a string with (its only check): tested directly, because a schema parse
@@ -32,26 +34,27 @@ export function normalisePhone(raw: string, defaultCountry: CountryCode): string
   return parsed?.isValid() ? parsed.number : undefined;
 }
 
-export function normaliseLanguage(raw: string): string | undefined {
-  try {
-    const [tag] = Intl.getCanonicalLocales(raw.trim());
-    return tag;
-  } catch {
-    return undefined;
-  }
-}
-
 
 /** The normalised editable fields; `null` clears a field on update. */
 export type NormalisedFields = Omit<CustomerFields, 'consent'> & {
   consent?: { newsletter: 'granted' | 'denied'; wording?: string };
 };
 
+export interface NormaliseOptions {
+  /**
+   * A language no one can read (`klingon`, `asdf`) is left out instead of refused: events, which a stranger's
+   * website may send with anything in them, are captured without it (the card keeps the language it had).
+   */
+  dropUnknownLanguage?: boolean;
+  /** Tags the card already holds: kept even when they have left the catalogue since; only new ones are checked. */
+  heldTags?: readonly string[];
+}
+
 /**
  * Applies the field rules shared by the API, events and imports. Collects every problem so a client
  * learns all of them at once, each naming its field.
  */
-export function normaliseFields(input: CustomerFields, tenant: Tenant): NormalisedFields {
+export function normaliseFields(input: CustomerFields, tenant: Tenant, options: NormaliseOptions = {}): NormalisedFields {
   const errors: FieldError[] = [];
   const out: NormalisedFields = {};
   for (const [key, value] of Object.entries(input) as [keyof CustomerFields, unknown][]) {
@@ -64,10 +67,24 @@ export function normaliseFields(input: CustomerFields, tenant: Tenant): Normalis
     switch (key) {
       case 'firstName':
       case 'lastName':
-      case 'city': {
-        // Shown as the card's title and in every list: without controls that reorder what is around them.
-        const v = withoutBidiControls(value as string);
+      case 'city':
+      case 'postalCode': {
+        // Shown as the card's title and in every list: without controls that reorder what is around them,
+        // nor control characters (a NUL made the CSV export unreadable to the import).
+        const v = singleLineText(value as string);
         (out as Record<string, unknown>)[key] = v || null;
+        break;
+      }
+      case 'notes': {
+        const v = multiLineText(value as string);
+        out.notes = v.trim() ? v : null;
+        break;
+      }
+      case 'attributes': {
+        // Free text from imports' extra columns or a client: kept as it may run over lines, as notes do.
+        const attrs: Record<string, string | null> = {};
+        for (const [name, v] of Object.entries(value as Record<string, string | null>)) attrs[name] = v === null ? null : multiLineText(v);
+        out.attributes = attrs;
         break;
       }
       case 'email': {
@@ -85,7 +102,7 @@ export function normaliseFields(input: CustomerFields, tenant: Tenant): Normalis
       case 'language': {
         const v = normaliseLanguage(value as string);
         if (v) out.language = v;
-        else errors.push({ path: 'language', message: 'must be a BCP 47 language tag, e.g. it or en-GB' });
+        else if (!options.dropUnknownLanguage) errors.push({ path: 'language', message: 'is not a language clientela knows: give a code such as it or en (en-GB reads as en), or a name such as Italiano or English' });
         break;
       }
       case 'country': {
@@ -104,12 +121,18 @@ export function normaliseFields(input: CustomerFields, tenant: Tenant): Normalis
       case 'tags': {
         const resolved: string[] = [];
         (value as string[]).forEach((name, i) => {
-          const tag = findTag(tenant.tags, name);
+          const tag = findTag(tenant.tags, name) ?? (options.heldTags && findTag([...options.heldTags], name));
           if (!tag) errors.push({ path: `tags.${i}`, message: `"${name}" is not in the tag catalogue (add it with POST /v1/tags)` });
           else if (!resolved.includes(tag)) resolved.push(tag);
         });
         if (resolved.length > MAX_TAGS_PER_CUSTOMER) errors.push({ path: 'tags', message: `at most ${MAX_TAGS_PER_CUSTOMER} tags per customer` });
         out.tags = resolved;
+        break;
+      }
+      case 'consent': {
+        const c = value as NonNullable<NormalisedFields['consent']>;
+        const wording = c.wording === undefined ? undefined : singleLineText(c.wording);
+        out.consent = { newsletter: c.newsletter, ...(wording ? { wording } : {}) };
         break;
       }
       default:

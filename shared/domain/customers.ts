@@ -1,10 +1,11 @@
+import { isDeepStrictEqual } from 'node:util';
 import { ulid } from 'ulid';
 import type { CustomerStore, SuppressionGate, WriteResult } from './customer.ports.ts';
 import type { ConsentLedgerEntry } from './consent.ts';
 import type { Tenant } from './tenant.schema.ts';
 import { blankCustomer, publicView, type Customer, type CustomerFields, type HistoryEntry } from './customer.schema.ts';
 import { normaliseFields, type NormalisedFields } from './customer-rules.ts';
-import { filterOverLimit, resolveFilter, type ListQuery } from './customer-filter.ts';
+import { defaultOrder, filterOverLimit, resolveFilter, type ListQuery } from './customer-filter.ts';
 import { findTag } from './tenants.ts';
 import { stampFields, type Provenance } from './provenance.ts';
 import { checkCardLimits } from './card-limits.ts';
@@ -74,6 +75,12 @@ function apply(base: Customer, f: NormalisedFields): Customer {
   return next;
 }
 
+/** Whether `fields` leave `card` as it is: every field already has that value, consent that status. */
+function changesNothing(card: Customer, fields: NormalisedFields): boolean {
+  if (fields.consent && fields.consent.newsletter !== card.consent.newsletter) return false;
+  return isDeepStrictEqual(apply(card, fields), { ...card, attributes: card.attributes ?? {} });
+}
+
 function requireIdentity(c: Customer): void {
   if (!c.email && !c.phone) throw new ValidationError([{ path: 'email', message: 'a customer needs an email or a phone number' }]);
 }
@@ -107,13 +114,19 @@ export async function getCustomerCard(ctx: CustomerContext, id: string): Promise
 /**
  * Partial update. With `ifMatch` (the card's version) a stale update is refused with 412; without it,
  * a concurrent change is retried on the fresh card so no update is lost.
+ *
+ * An update that leaves the card as it is (`{}`, or a retry of one that was applied) writes nothing: same
+ * version, no audit entry (`changed: false`). It is not refused for a stale `ifMatch` either: a client
+ * retrying its own write finds it done, and nothing another client wrote meanwhile is overwritten.
  */
-export async function updateCustomer(ctx: CustomerContext, id: string, input: CustomerFields, ifMatch?: number): Promise<Customer> {
-  const fields = normaliseFields(input, ctx.tenant);
+export async function updateCustomer(ctx: CustomerContext, id: string, input: CustomerFields, ifMatch?: number): Promise<{ customer: Customer; changed: boolean }> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const current = await ctx.customers.getCard(ctx.tenant.id, id, 0);
     if (!current) throw new NotFoundError(`Customer ${id}`);
     const prev = current.customer;
+    // Read against the card: a tag it holds may stay on it after leaving the catalogue (DELETE /v1/tags).
+    const fields = normaliseFields(input, ctx.tenant, { heldTags: prev.tags });
+    if (changesNothing(prev, fields)) return { customer: prev, changed: false };
     if (ifMatch !== undefined && prev.version !== ifMatch) {
       // ifMatchVersion reads an If-Match that names no version (`"abc"`) as -1: it never matches.
       throw new PreconditionFailedError(
@@ -140,20 +153,26 @@ export async function updateCustomer(ctx: CustomerContext, id: string, input: Cu
     next = stampFields(next as Customer & Provenance, stampedKeys(fields), at, apiSource(ctx));
     const result = await ctx.customers.update(ctx.tenant.id, next, prev, ledger);
     failOnClash(result);
-    if (result.ok) return next;
+    if (result.ok) return { customer: next, changed: true };
     if (ifMatch !== undefined) throw new PreconditionFailedError('The customer changed meanwhile; read it again');
   }
   throw new ConflictError('The customer is being changed by other requests; try again');
 }
 
 export async function listCustomers(ctx: CustomerContext, query: ListQuery) {
-  const { sort, order, limit, cursor, ...filter } = query;
+  const { sort, order: asked, limit, cursor, ...filter } = query;
+  const order = asked ?? defaultOrder(sort);
   // Tags are matched against the catalogue case-insensitively, as everywhere else.
   const canon = (names?: string[]) => names?.map((n) => findTag(ctx.tenant.tags, n) ?? n);
   if (filter.minAge !== undefined && filter.maxAge !== undefined && filter.minAge > filter.maxAge) throw invalid('minAge', 'must not be greater than maxAge');
   const over = filterOverLimit(filter);
   if (over) throw invalid(over.field, over.message);
-  const resolved = resolveFilter({ ...filter, tags: canon(filter.tags), anyTags: canon(filter.anyTags) }, { timeZone: ctx.tenant.timeZone, now: ctx.now?.() ?? new Date() });
+  const resolved = resolveFilter({ ...filter, tags: canon(filter.tags), anyTags: canon(filter.anyTags) }, {
+    timeZone: ctx.tenant.timeZone,
+    now: ctx.now?.() ?? new Date(),
+    // A phone typed without its country code is read as the business's own country would read it.
+    defaultCountry: ctx.tenant.defaultCountry,
+  });
   const page = await ctx.customers.list(ctx.tenant.id, { filter: resolved, sort, order, limit, cursor });
   return { ...page, items: page.items.map(publicView) };
 }

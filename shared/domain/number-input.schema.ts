@@ -17,7 +17,7 @@ export function readNumber(v: unknown): number | undefined {
 }
 
 /** `schema` (a `z.number()` with its checks) fed only by readNumber: an absent value is left to `z.optional`/`z._default`. */
-export const numberInput = <T extends z.ZodMiniType<number, number>>(schema: T) =>
+export const numberInput = <T extends z.ZodMiniType<number, number>>(schema: T, notANumber = NOT_A_NUMBER) =>
   z.pipe(
     // Typed as making a number: undefined passes only where the caller's `z.optional`/`z._default` took it first.
     z.transform((v: unknown, ctx): number => {
@@ -26,8 +26,14 @@ export const numberInput = <T extends z.ZodMiniType<number, number>>(schema: T) 
       if (n !== undefined) return n;
       // An empty parameter (`?minSpent=`) is the likeliest slip: say so. (zod/mini's transform context has no
       // `addIssue`: the issue goes on its list, as classic zod's `addIssue` puts it.)
-      ctx.issues.push({ code: 'custom', message: typeof v === 'string' && !v.trim() ? `${NOT_A_NUMBER}, not empty` : NOT_A_NUMBER, input: v });
+      ctx.issues.push({ code: 'custom', message: typeof v === 'string' && !v.trim() ? `${notANumber}, not empty` : notANumber, input: v });
       return z.NEVER;
     }),
     schema,
   );
+
+const WHOLE = 'must be a whole number';
+
+/** `?limit=` of a paged list: a whole number from 1 to `max` (`abc`, `2.5` are a 400 saying so), `fallback` when absent. */
+export const pageLimit = (max: number, fallback: number) =>
+  z._default(numberInput(z.number().check(z.int(WHOLE), z.minimum(1, `${WHOLE} from 1 to ${max}`), z.maximum(max, `${WHOLE} from 1 to ${max}`)), WHOLE), fallback);

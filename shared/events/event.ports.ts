@@ -5,7 +5,7 @@
 import type { HistoryEntry } from '../domain/customer.schema.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
 import type { EventAnswer } from './event.schema.ts';
-import type { EventCard, SubjectState } from './merge.ts';
+import type { EventCard, IdentityChange, SubjectState } from './merge.ts';
 import type { MonthDeltas, PurchaseChange } from '../insights/flows.ts';
 import type { CustomerTextRecord } from '../insights/texts.ts';
 
@@ -15,6 +15,8 @@ export interface HistoryItem extends HistoryEntry {
   /** The receipt's id when it is not the eventId (publishable-key events: `P#{eventId}`). */
   receiptId?: string;
   origin?: string;
+  /** The identities this event replaced on the card (a new phone), answered with the entry. */
+  changes?: IdentityChange[];
 }
 
 /** Everything one event writes, in one transaction. */
@@ -22,8 +24,10 @@ export interface EventWrite {
   card: EventCard;
   /** The version the card was read at; null for a new customer (the card must not exist). */
   previousVersion: number | null;
-  /** Identity lookups to create (new customer, or an identity filled in). */
+  /** Identity lookups to create (new customer, or an identity filled in or replaced). */
   lookups: { email?: string; phone?: string };
+  /** Identity lookups to remove (an identity the event replaced), each only while it points at the card. */
+  removeLookups?: { email?: string; phone?: string };
   /** Suppression hashes that must still be absent when the write commits (an erasure racing the event). */
   suppressionGuards?: string[];
   history: HistoryItem;
@@ -46,6 +50,8 @@ export interface EventStore {
   getReceipt(tenantId: string, eventId: string): Promise<EventAnswer | undefined>;
   /** Who owns an email and a phone (strongly consistent; both lookups in parallel). */
   findOwners(tenantId: string, ids: { email?: string; phone?: string }): Promise<{ email?: string; phone?: string }>;
+  /** The customers whose partition holds this booking's or order's state item (gsi4, eventually consistent). */
+  findSubjectOwners(tenantId: string, subject: { kind: 'booking' | 'order'; id: string }): Promise<string[]>;
   /** The card and, when the event is about one, the booking's or order's state item. */
   loadCustomer(tenantId: string, customerId: string, subject?: { kind: 'booking' | 'order'; id: string }): Promise<{ card?: EventCard; subject?: SubjectState }>;
   write(tenantId: string, w: EventWrite): Promise<EventWriteResult>;

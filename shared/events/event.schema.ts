@@ -43,7 +43,11 @@ const BookingWhen = {
   partySize: z.number().check(z.int(), z.minimum(1), z.maximum(1000)),
 };
 
-/** Later events of a booking may repeat or change its date, time and party size; only creation requires them. */
+/**
+ * Later events of a booking may repeat or change its date, time and party size. Creation requires only the
+ * date: a hairdresser's or a shop's booking has no party size, and a booking may hold a day without a time
+ * yet (a whole-day rental, "in the morning", a slot given later); a booking without a day is not one.
+ */
 const BookingData = z.object({
   bookingId: ExternalId,
   date: z.optional(BookingWhen.date),
@@ -55,7 +59,7 @@ const BookingData = z.object({
   currency: z.optional(Currency),
   notes: z.optional(text(2000)),
 });
-const BookingCreatedData = z.extend(BookingData, BookingWhen);
+const BookingCreatedData = z.extend(BookingData, { date: BookingWhen.date });
 
 const OrderItem = z.strictObject({
   sku: nonEmptyText(100),
@@ -133,7 +137,7 @@ const KNOWN = {
   'newsletter.subscribed': once(() => event('newsletter.subscribed', z._default(open(z.object({ listId: z.optional(text(100)), wording: z.optional(text(200)) })), {}))),
   'newsletter.unsubscribed': once(() => event('newsletter.unsubscribed', z._default(open(z.object({ listId: z.optional(text(100)), reason: z.optional(text(500)) })), {}))),
   'order.completed': once(() => event('order.completed', open(z.object({ orderId: ExternalId, currency: Currency, total: Minor, items: z.array(OrderItem).check(z.minLength(1), z.maxLength(500)) })))),
-  'message.received': once(() => event('message.received', open(z.object({ text: nonEmptyText(5000), channel: z.enum(CHANNELS), subject: z.optional(text(200)) })))),
+  'message.received': once(() => event('message.received', open(z.object({ text: nonEmptyText(5000), channel: z.optional(z.enum(CHANNELS)), subject: z.optional(text(200)) })))),
   'review.submitted': once(() => event('review.submitted', open(z.object({ rating: z.number().check(z.int(), z.minimum(1), z.maximum(5)), text: z.optional(text(5000)), channel: z._default(z.enum(CHANNELS), 'website') })))),
 };
 type KnownType = keyof typeof KNOWN;

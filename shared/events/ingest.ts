@@ -16,6 +16,8 @@ import {
   fillIdentity,
   isBookingEvent,
   mergeFields,
+  NAME_FIELDS,
+  namesAnotherPerson,
   nextBooking,
   nextOrder,
   phoneCardFits,
@@ -81,7 +83,7 @@ const CONFIRM_MAIL_INTERVAL_MS = 24 * 3600 * 1000;
 /** Customer fields normalised with the tenant's rules; errors name `customer.<field>`. */
 function normaliseCustomer(input: EventInput, tenant: Tenant): NormalisedFields {
   try {
-    return normaliseFields(input.customer, tenant);
+    return normaliseFields(input.customer, tenant, { dropUnknownLanguage: true });
   } catch (e) {
     if (e instanceof ValidationError) throw new ValidationError(e.errors.map((x) => ({ ...x, path: `customer.${x.path}` })));
     throw e;
@@ -153,7 +155,7 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
   // into the future, or plant entries in the past of their timeline. Its events are dated when received.
   const occurredAt = publishable ? clock().toISOString() : claimed;
   const fields = normaliseCustomer(input, tenant);
-  const ids = { email: fields.email ?? undefined, phone: fields.phone ?? undefined };
+  const ids: { email?: string; phone?: string } = { email: fields.email ?? undefined, phone: fields.phone ?? undefined };
   if (!ids.email && !ids.phone) throw invalid('customer.email', 'an event needs customer.email or customer.phone');
 
   const receiptId = receiptIdOf(ctx.key, input.eventId);
@@ -164,18 +166,25 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
   // Suppression at this door: an event naming an erased email or phone is refused whole, whatever else it
   // carries, unless the business itself (secret key) records a new consent. Checked for every event,
   // matched or not: otherwise an erased email sent with another customer's phone would join that card.
+  // One exception, for the business's own events: an email nobody erased, with an erased phone (a family's
+  // shared number, erased with one of them), is the email's person; the event is captured for them without
+  // the phone, which is then stored nowhere. A publishable key's event stays refused whole (anyone sends it).
   let guards: string[] = [];
   const secret = await ctx.suppression?.findPrivacySecret(tenant.id);
   if (ctx.suppression && secret) {
     // A tenant without a privacy secret has never erased anyone.
-    const hashes = identityHashes(secret, ids).map((h) => h.hash);
-    const found = await ctx.suppression.suppressedHashes(tenant.id, hashes);
-    if (found.size) {
+    let hashes = identityHashes(secret, ids);
+    const found = await ctx.suppression.suppressedHashes(tenant.id, hashes.map((h) => h.hash));
+    const erased = (kind: 'email' | 'phone') => hashes.some((h) => h.kind === kind && found.has(h.hash));
+    if (found.size && !publishable && intent?.status !== 'granted' && ids.email && !erased('email')) {
+      delete ids.phone;
+      hashes = hashes.filter((h) => h.kind === 'email');
+    } else if (found.size) {
       if (publishable || intent?.status !== 'granted') return { created: false, suppressed: true };
       await liftSuppression(ctx.suppression, tenant.id, ids);
     }
     // The write checks, in its own transaction, that no erasure suppressed an identity it attaches meanwhile.
-    guards = hashes;
+    guards = hashes.map((h) => h.hash);
   }
 
   const stamp = stampOf(occurredAt, input.eventId);
@@ -202,12 +211,30 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
       targetId = undefined;
       loaded = {};
     }
+    // The booking or order this event is about may live on another card already (created there under an
+    // email since corrected): the event joins that card, or one booking would be counted on two.
+    let bySubject = false;
+    if (subject && !loaded.subject) {
+      for (const id of await ctx.events.findSubjectOwners(tenant.id, subject)) {
+        if (id === targetId) continue;
+        const there = await ctx.events.loadCustomer(tenant.id, id, subject);
+        if (!there.card || !there.subject) continue;
+        [targetId, loaded, bySubject] = [id, there, true];
+        break;
+      }
+    }
     const existing = loaded.card;
 
     const base = existing ?? blankCard(ulid(), occurredAt, at);
     // A publishable key adds no email or phone to a card that exists: a stranger's address must not join it.
-    const identity = fillIdentity(base, ids, owners, input.eventId, at, stamp, source, publishable && !!existing);
-    let card = mergeFields(identity.card, fields, stamp, source, publishable);
+    // The business's own event brings the person's current phone to the card of its email, and the corrected
+    // email to the card its booking or order lives on (merge.ts `fillIdentity`: only a value nobody holds).
+    const replace: ('email' | 'phone')[] = publishable || !existing ? [] : bySubject ? ['email'] : targetId === owners.email ? ['phone'] : [];
+    const identity = fillIdentity(base, ids, owners, input.eventId, at, stamp, source, publishable && !!existing, replace);
+    // Found by a (shared) phone alone with another first name: the event's names only fill empty ones.
+    const byPhoneAlone = !!existing && !ids.email;
+    const keepNames = byPhoneAlone && namesAnotherPerson(existing.firstName, fields.firstName) ? NAME_FIELDS : [];
+    let card = mergeFields(identity.card, fields, stamp, source, publishable, keepNames);
     if (occurredAt < card.firstContactAt) card.firstContactAt = occurredAt;
     if (occurredAt > card.lastContactAt) card.lastContactAt = occurredAt;
 
@@ -260,12 +287,14 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
       card,
       previousVersion: existing ? existing.version : null,
       lookups: identity.lookups,
+      removeLookups: identity.removed,
       suppressionGuards: Object.keys(identity.lookups).length ? guards : [],
       history: {
         id: ulid(),
         type: input.type,
         occurredAt,
         data: input.data as Record<string, unknown>,
+        ...(identity.changes.length ? { changes: identity.changes } : {}),
         eventId: input.eventId,
         ...(receiptId !== input.eventId ? { receiptId } : {}),
         ...(ctx.origin ? { origin: ctx.origin } : {}),

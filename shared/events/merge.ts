@@ -2,6 +2,7 @@ import type { Customer, Stats } from '../domain/customer.schema.ts';
 import type { NormalisedFields } from '../domain/customer-rules.ts';
 import { stampFields, type Provenance } from '../domain/provenance.ts';
 import type { EventInput } from './event.schema.ts';
+import { fold } from '../domain/search-text.ts';
 
 /**
  * The pure rules of capture: how an event changes a card, its stats and the state of one booking or
@@ -35,19 +36,31 @@ export const stampOf = (occurredAt: string, eventId: string) => `${occurredAt}#$
 
 /** Fields an event may fill or update. Email and phone are identities: handled by `fillIdentity`. */
 const MERGED_FIELDS = ['firstName', 'lastName', 'language', 'city', 'postalCode', 'country', 'birthDate', 'gender'] as const;
+export type MergedField = (typeof MERGED_FIELDS)[number];
+export const NAME_FIELDS: readonly MergedField[] = ['firstName', 'lastName'];
+
+/**
+ * Whether an event found by its phone alone names someone else than the card: its first name differs from
+ * the card's (case and accents aside). A phone is often shared (a family's landline, a couple's mobile):
+ * the event still joins the phone's card, but its names only fill empty ones, or one booking made by Luca
+ * on the family number would rename Anna's card "Luca".
+ */
+export function namesAnotherPerson(cardFirstName: string | null | undefined, eventFirstName: string | null | undefined): boolean {
+  return !!cardFirstName && !!eventFirstName && fold(cardFirstName) !== fold(eventFirstName);
+}
 
 /**
  * Fields only fill or update (the newer event wins), never blank out: an empty value is ignored. Every
  * writer stamps what it sets (API, import, events), so an event older than a field's value leaves it.
  * `fillOnly` (publishable keys: a stranger's words) fills empty fields and changes no value.
  */
-export function mergeFields(card: EventCard, fields: NormalisedFields, stamp: string, source: string, fillOnly = false): EventCard {
+export function mergeFields(card: EventCard, fields: NormalisedFields, stamp: string, source: string, fillOnly = false, fillOnlyFields: readonly MergedField[] = []): EventCard {
   const next: EventCard = { ...card };
   const set: string[] = [];
   for (const key of MERGED_FIELDS) {
     const value = fields[key];
     if (value === undefined || value === null || value === '') continue;
-    if (next[key] && (fillOnly || (card.fieldsAt?.[key] ?? '') > stamp)) continue;
+    if (next[key] && (fillOnly || fillOnlyFields.includes(key) || (card.fieldsAt?.[key] ?? '') > stamp)) continue;
     if (next[key] === value) continue;
     (next as unknown as Record<string, unknown>)[key] = value;
     set.push(key);
@@ -81,11 +94,20 @@ export function phoneCardFits(ids: { email?: string }, phoneCardEmail: string | 
   return !ids.email || !phoneCardEmail || phoneCardEmail === ids.email;
 }
 
+/** An identity an event replaced on the card, shown in that event's history entry. */
+export interface IdentityChange {
+  field: 'phone' | 'email';
+  from: string;
+  to: string;
+}
+
 /**
- * Email and phone are filled when the card has none; a different value never replaces the card's own
- * (an anonymous website form must not re-point a person's identity). Answers the lookups to create.
- * `locked` (a publishable key's event on an existing card) adds no identity at all: a stranger could
- * otherwise attach their own address to a person and receive mail meant for them.
+ * Email and phone are filled when the card has none. A different value replaces the card's own only for
+ * the fields in `replace` (the business's own events: a customer's new number), when nobody else holds it
+ * and the event is newer than the value; a website form never re-points a person's identity. A value
+ * another card holds is recorded as a conflict. Answers the lookups to create and to remove, and the
+ * changes. `locked` (a publishable key's event on an existing card) adds no identity at all: a stranger
+ * could otherwise attach their own address to a person and receive mail meant for them.
  */
 export function fillIdentity(
   card: EventCard,
@@ -96,9 +118,12 @@ export function fillIdentity(
   stamp = at,
   source = `event:${eventId}`,
   locked = false,
+  replace: readonly ('email' | 'phone')[] = [],
 ) {
   const next: EventCard = { ...card };
   const lookups: { email?: string; phone?: string } = {};
+  const removed: { email?: string; phone?: string } = {};
+  const changes: IdentityChange[] = [];
   const conflicts: IdentityConflict[] = [];
   for (const field of ['email', 'phone'] as const) {
     const value = ids[field];
@@ -108,9 +133,16 @@ export function fillIdentity(
       conflicts.push({ field, value, customerId: owner, eventId, at });
       continue;
     }
-    if (!next[field] && !owner && !locked) {
+    if (owner || locked) continue;
+    const current = next[field];
+    if (!current) {
       next[field] = value;
       lookups[field] = value;
+    } else if (current !== value && replace.includes(field) && stamp >= (card.fieldsAt?.[field] ?? '')) {
+      next[field] = value;
+      lookups[field] = value;
+      removed[field] = current;
+      changes.push({ field, from: current, to: value });
     }
   }
   const filled = Object.keys(lookups);
@@ -119,7 +151,7 @@ export function fillIdentity(
     const known = (card.conflicts ?? []).filter((c) => !conflicts.some((n) => n.field === c.field && n.value === c.value));
     stamped.conflicts = [...known, ...conflicts].slice(-MAX_CONFLICTS);
   }
-  return { card: stamped, lookups };
+  return { card: stamped, lookups, removed, changes };
 }
 
 // ---- bookings and orders: one small state item each, so stats count them once, in any order ----

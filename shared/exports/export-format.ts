@@ -255,11 +255,18 @@ export const UTF8_BOM = '\uFEFF';
 const NEEDS_QUOTES = { ',': /[",\r\n]/, ';': /[";\r\n]/ } as const;
 const QUOTES = /"/g;
 
+/**
+ * Control characters other than tab and line breaks: cards written before the API kept them out could hold
+ * them, and a NUL makes the file one the import refuses as "not text".
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const CONTROLS = /[\0-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
+
 /** One CSV cell; text is neutralised against formulas, numbers we write ourselves are left alone. */
 function csvCell(value: Cell | undefined, delimiter: ',' | ';'): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return String(value);
-  const text = neutraliseFormula(value);
+  const text = neutraliseFormula(value.replace(CONTROLS, ''));
   return NEEDS_QUOTES[delimiter].test(text) ? `"${text.replace(QUOTES, '""')}"` : text;
 }
 

@@ -40,7 +40,7 @@ const ALIASES: Record<ImportField, string[]> = {
   language: ['lingua', 'language', 'preferred language', 'idioma', 'langue', 'sprache', 'lang', 'locale', 'lingua preferita', 'language preference'],
   consent: [
     'newsletter', 'consenso', 'consenso newsletter', 'consenso marketing', 'consenso privacy marketing', 'marketing', 'marketing consent', 'email marketing',
-    'consent', 'opt in', 'optin', 'subscribed', 'subscriber', 'iscritto', 'iscritto newsletter', 'iscrizione newsletter', 'accepts marketing', 'email opt in',
+    'consent', 'opt in', 'opted in', 'optin', 'subscribed', 'subscriber', 'iscritto', 'iscritto newsletter', 'iscrizione newsletter', 'accepts marketing', 'email opt in',
     'consentement', 'consentement marketing', 'abonne', 'einwilligung', 'newsletter einwilligung', 'abonniert', 'consentimiento', 'suscrito', 'boletin',
     'marketing contact status', 'email subscription', 'accepts email marketing',
   ],
@@ -67,7 +67,15 @@ const ALIASES: Record<ImportField, string[]> = {
     'create date', 'created at', 'date added', 'signup date', 'optin time', 'premier contact', 'client depuis', 'date d inscription', 'erstkontakt', 'kunde seit',
     'primer contacto', 'cliente desde', 'fecha de alta',
   ],
-  lastContactAt: ['ultimo contatto', 'last contact', 'last contact date', 'dernier contact', 'letzter kontakt', 'ultimo contacto'],
+  // A last visit, order or purchase is a contact: dropping these columns made every imported card look
+  // inactive since its first contact, and retention erased active customers.
+  lastContactAt: [
+    'ultimo contatto', 'last contact', 'last contact date', 'dernier contact', 'letzter kontakt', 'ultimo contacto', 'last contacted', 'last visit', 'last visit date',
+    'last visited', 'last seen', 'ultima visita', 'data ultima visita', 'derniere visite', 'date de derniere visite', 'letzter besuch',
+    'ultima compra', 'last order', 'last order date', 'last purchase', 'last purchase date', 'ultimo acquisto', 'data ultimo acquisto', 'ultimo ordine',
+    'data ultimo ordine', 'derniere commande', 'dernier achat', 'letzte bestellung', 'letzter kauf', 'last booking', 'last appointment', 'ultima prenotazione',
+    'ultimo appuntamento', 'last activity date', 'last activity', 'ultima attivita',
+  ],
   totalSpentMinor: [],
   totalSpent: [
     'totale speso', 'speso', 'spesa totale', 'totale acquisti', 'fatturato', 'total spent', 'total spend', 'lifetime value', 'ltv', 'revenue', 'total revenue',
@@ -80,14 +88,15 @@ for (const [field, names] of Object.entries(ALIASES) as [ImportField, string[]][
 
 /**
  * clientela's own export headers, in every language it writes them, so an export re-imports as it was
- * (a round trip): the card's fields map to themselves; what an import cannot set (the id, stats that come
- * from events, timestamps) is ignored rather than kept as custom attributes.
+ * (a round trip): the card's fields map to themselves; the last visit is a last contact (the later of the
+ * two is kept); what an import cannot set (the id, stats that come from events, timestamps) is ignored
+ * rather than kept as custom attributes.
  */
 const FROM_EXPORT: Record<ColumnName, ImportField | 'ignore'> = {
   id: 'ignore', firstName: 'firstName', lastName: 'lastName', email: 'email', phone: 'phone', language: 'language', consent: 'consent',
   consentUpdatedAt: 'ignore', tags: 'tags', birthDate: 'birthDate', gender: 'gender', city: 'city', postalCode: 'postalCode', country: 'country',
   notes: 'notes', firstContactAt: 'firstContactAt', lastContactAt: 'lastContactAt', bookings: 'ignore', visits: 'ignore', noShows: 'ignore',
-  cancellations: 'ignore', orders: 'ignore', totalSpent: 'totalSpentMinor', averageOrderValue: 'ignore', lastVisitAt: 'ignore', createdAt: 'ignore',
+  cancellations: 'ignore', orders: 'ignore', totalSpent: 'totalSpentMinor', averageOrderValue: 'ignore', lastVisitAt: 'lastContactAt', createdAt: 'ignore',
   updatedAt: 'ignore',
 };
 const EXPORT_IGNORED = new Set<string>();
@@ -161,4 +170,19 @@ export function describeMapping(header: string[], targets: ColumnTarget[]): Reco
     out[h || `(column ${i + 1})`] = 'field' in t ? t.field : 'attribute' in t ? `attributes.${t.attribute}` : 'ignore';
   });
   return out;
+}
+
+/**
+ * How a warning names a field: by the file's column that fed it (`Città`, as the owner sees it in the file),
+ * or by the API's name when no column did. `attributes.x` names the custom attribute's column.
+ */
+export function columnLabels(header: string[], targets: ColumnTarget[]): (field: string) => string {
+  const byField = new Map<string, string>();
+  const feeds: Partial<Record<ImportField, string[]>> = { mobile: ['phone'], totalSpentMinor: ['totalSpent'], fullName: ['firstName', 'lastName'] };
+  targets.forEach((t, i) => {
+    const name = header[i] || `column ${i + 1}`;
+    const fields = 'field' in t ? (feeds[t.field] ?? [t.field]) : 'attribute' in t ? [`attributes.${t.attribute}`] : [];
+    for (const field of fields) if (!byField.has(field)) byField.set(field, name);
+  });
+  return (field) => byField.get(field) ?? field;
 }

@@ -28,8 +28,11 @@ export function newCustomerFromRow(id: string, f: RowFields, at: string, source 
 function cardFromRow(id: string, f: RowFields, at: string): Customer {
   const stats = emptyStats();
   if (f.totalSpent !== undefined) stats.totalSpent = f.totalSpent;
-  const firstContactAt = f.firstContactAt && f.firstContactAt < at ? f.firstContactAt : at;
-  const lastContactAt = f.lastContactAt && f.lastContactAt > firstContactAt && f.lastContactAt <= at ? f.lastContactAt : firstContactAt;
+  // A row that does not say when the person was last in contact is not a sign of years of silence: the
+  // business lists them now, so the import is the last contact known (falling back to "customer since" made
+  // retention erase active customers). A row that says it gives it; the first contact is no later than that.
+  const lastContactAt = f.lastContactAt && f.lastContactAt < at ? f.lastContactAt : at;
+  const firstContactAt = f.firstContactAt && f.firstContactAt < lastContactAt ? f.firstContactAt : lastContactAt;
   return {
     id,
     firstName: f.firstName ?? null,
@@ -67,15 +70,29 @@ export function importedConsent(current: Customer['consent']['newsletter'], from
   return fromFile;
 }
 
+/** A value of the row the card did not take, and why: the import reports it as a warning on the row. */
+export interface NotApplied {
+  /** The field as the API names it (`city`, `tags`, `attributes.Tavolo`). */
+  field: string;
+  reason: string;
+}
+
+/** A value as quoted in a warning: JSON-quoted (control characters escaped), long ones cut. */
+const quote = (v: unknown) => JSON.stringify(typeof v === 'string' && v.length > 60 ? `${v.slice(0, 60)}…` : v);
+const KEPT_BY_MERGE = 'an import fills only empty fields; onDuplicate "overwrite" lets the file\'s values win';
+
 /**
  * Applies a row to a customer by the job's policy. `merge` fills empty fields and unions tags and
  * attributes (the card is the newer record, the file an older export); `overwrite` lets the file's
  * non-empty values win; `skip` changes nothing. No policy blanks a field, replaces an email or phone
  * (they identify the person), or turns a `denied` consent into `granted`. Returns the same object when
- * nothing changed.
+ * nothing changed. Every value of the row the card did not take (except under `skip`, which asks for
+ * exactly that) goes to `notApplied`, so the owner is told rather than shown "unchanged".
  */
-export function mergeRow(base: Customer, f: RowFields, policy: DuplicatePolicy, at: string, source = 'import'): Customer {
+export function mergeRow(base: Customer, f: RowFields, policy: DuplicatePolicy, at: string, source = 'import', notApplied?: NotApplied[]): Customer {
   if (policy === 'skip') return base;
+  const kept = (field: string, card: unknown, file: unknown, why: string) =>
+    notApplied?.push({ field, reason: `the card keeps ${quote(card)}, the file's ${quote(file)} was not applied (${why})` });
   const next: Customer = { ...base, consent: { ...base.consent }, tags: [...base.tags], attributes: { ...base.attributes }, stats: { ...base.stats } };
   let changed = false;
   const stamped: string[] = [];
@@ -90,35 +107,50 @@ export function mergeRow(base: Customer, f: RowFields, policy: DuplicatePolicy, 
     const v = f[key];
     if (v === undefined) continue;
     if (next[key] === null || policy === 'overwrite') set(key, v);
+    else if (next[key] !== v) kept(key, next[key], v, KEPT_BY_MERGE);
   }
   if (f.email && !next.email) set('email', f.email);
   if (f.phone && !next.phone) set('phone', f.phone);
+  else if (f.phone && next.phone !== f.phone) kept('phone', next.phone, f.phone, 'an import never replaces a phone number');
+  const leftOut: string[] = [];
   for (const tag of f.tags ?? []) {
-    if (next.tags.length >= MAX_TAGS_PER_CUSTOMER) break;
-    if (!next.tags.includes(tag)) {
-      next.tags.push(tag);
-      changed = true;
-      if (!stamped.includes('tags')) stamped.push('tags');
+    if (next.tags.includes(tag)) continue;
+    if (next.tags.length >= MAX_TAGS_PER_CUSTOMER) {
+      leftOut.push(tag);
+      continue;
     }
+    next.tags.push(tag);
+    changed = true;
+    if (!stamped.includes('tags')) stamped.push('tags');
+  }
+  if (leftOut.length) {
+    notApplied?.push({ field: 'tags', reason: `the card already has ${MAX_TAGS_PER_CUSTOMER} tags, the most it holds: ${leftOut.map(quote).join(', ')} left out` });
   }
   for (const [k, v] of Object.entries(f.attributes ?? {})) {
     // Own keys only: `constructor` or `toString` would otherwise find Object.prototype's and never be filled.
     if (!Object.hasOwn(next.attributes, k) || (policy === 'overwrite' && next.attributes[k] !== v)) {
       next.attributes[k] = v;
       changed = true;
-    }
+    } else if (next.attributes[k] !== v) kept(`attributes.${k}`, next.attributes[k], v, KEPT_BY_MERGE);
   }
   const consent = importedConsent(next.consent.newsletter, f.consent);
   if (consent) {
     next.consent = { newsletter: consent, updatedAt: at, source: 'import' };
     changed = true;
     stamped.push('consent');
+  } else if (f.consent === 'granted' && next.consent.newsletter === 'denied') {
+    // `pending` over an answer is not reported: it is a weaker state of the same question, not a value lost.
+    notApplied?.push({ field: 'consent', reason: 'the card\'s newsletter consent is "denied" and stays so, the file\'s "granted" was not applied (an import never turns a no into a yes)' });
   }
-  if (f.firstContactAt && f.firstContactAt < next.firstContactAt) set('firstContactAt', f.firstContactAt);
+  // A contact the file dates before the card's first one moves the first contact back (a last visit too).
+  const earliest = f.lastContactAt && (!f.firstContactAt || f.lastContactAt < f.firstContactAt) ? f.lastContactAt : f.firstContactAt;
+  if (earliest && earliest < next.firstContactAt) set('firstContactAt', earliest);
   if (f.lastContactAt && f.lastContactAt > next.lastContactAt && f.lastContactAt <= at) set('lastContactAt', f.lastContactAt);
-  if (f.totalSpent !== undefined && (next.stats.totalSpent === 0 || policy === 'overwrite') && next.stats.totalSpent !== f.totalSpent) {
-    next.stats.totalSpent = f.totalSpent;
-    changed = true;
+  if (f.totalSpent !== undefined && next.stats.totalSpent !== f.totalSpent) {
+    if (next.stats.totalSpent === 0 || policy === 'overwrite') {
+      next.stats.totalSpent = f.totalSpent;
+      changed = true;
+    } else kept('totalSpent', next.stats.totalSpent, f.totalSpent, `amounts in minor units; ${KEPT_BY_MERGE}`);
   }
   if (!changed) return base;
   const fields = stamped.filter((k) => (PROVENANCE_FIELDS as readonly string[]).includes(k));

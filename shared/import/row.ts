@@ -1,7 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { normaliseEmail, normalisePhone } from '../domain/customer-rules.ts';
 import { MAX_CATALOGUE_TAGS, findTag } from '../domain/tenants.ts';
-import { withoutBidiControls } from '../domain/bidi.ts';
+import { multiLineText, singleLineText } from '../domain/plain-text.ts';
 import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
 import type { ColumnTarget, ImportField } from './columns.ts';
 import { FORMULA_START } from '../exports/export-format.ts';
@@ -178,32 +178,32 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
       // One case per field, each setting its own property: a computed key on a row's fields cost more
       // than the rest of the case.
       case 'firstName': {
-        const v = cut(withoutBidiControls(value), column.max, warnings, header, i);
+        const v = cut(singleLineText(value), column.max, warnings, header, i);
         fields.firstName ??= v;
         break;
       }
       case 'lastName': {
-        const v = cut(withoutBidiControls(value), column.max, warnings, header, i);
+        const v = cut(singleLineText(value), column.max, warnings, header, i);
         fields.lastName ??= v;
         break;
       }
       case 'city': {
-        const v = cut(withoutBidiControls(value), column.max, warnings, header, i);
+        const v = cut(singleLineText(value), column.max, warnings, header, i);
         fields.city ??= v;
         break;
       }
       case 'postalCode': {
-        const v = cut(value, column.max, warnings, header, i);
+        const v = cut(singleLineText(value), column.max, warnings, header, i);
         fields.postalCode ??= v;
         break;
       }
       case 'notes': {
-        const v = cut(value, column.max, warnings, header, i);
+        const v = cut(multiLineText(value), column.max, warnings, header, i);
         fields.notes ??= v;
         break;
       }
       case 'fullName':
-        fullName ??= withoutBidiControls(value);
+        fullName ??= singleLineText(value);
         break;
       case 'language': {
         const v = readLanguage(value);
@@ -234,8 +234,11 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
       case 'lastContactAt': {
         const v = readDate(value);
         const at = v && v >= '1900-01-01' && v <= ctx.today ? instant(value, v) : undefined;
-        if (at) fields.lastContactAt ??= at;
-        else warn(warnings, header, i, `"${value}" is not a date (dd/mm/yyyy or yyyy-mm-dd), left out`);
+        // Several columns may say it (our exports' last contact and last visit, another tool's last order):
+        // the latest is the last contact.
+        if (at) {
+          if (!fields.lastContactAt || at > fields.lastContactAt) fields.lastContactAt = at;
+        } else warn(warnings, header, i, `"${value}" is not a date (dd/mm/yyyy or yyyy-mm-dd), left out`);
         break;
       }
       case 'totalSpentMinor': {

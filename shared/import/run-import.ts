@@ -2,11 +2,12 @@ import { pause } from '../domain/backoff.ts';
 import type { Customer } from '../domain/customer.schema.ts';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
-import { mapColumns } from './columns.ts';
+import { columnLabels, mapColumns } from './columns.ts';
+import { findTag } from '../domain/tenants.ts';
 import { UnreadableFileError, openCsv, type CsvLayout, type CsvRecord } from './csv-reader.ts';
 import type { ImportCheckpoint, ImportCounts, ImportJob } from './import-job.ts';
 import { importUlid as ulid } from './ids.ts';
-import { mergeRow, newCustomerFromRow } from './merge.ts';
+import { mergeRow, newCustomerFromRow, type NotApplied } from './merge.ts';
 import { readRow, type RowContext, type RowFields, type RowResult } from './row.ts';
 import { changedFields, type FieldChange } from './undo.ts';
 import { cardLimitProblems, cardLimitReason } from '../domain/card-limits.ts';
@@ -93,6 +94,7 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
   if (!layout.header.length) return { outcome: 'unreadable', reason: 'the file is empty or has no header row' };
 
   const targets = mapColumns(layout.header, job.mapping ?? {});
+  const label = columnLabels(layout.header, targets);
   const catalogue = [...tenant.tags];
   const ctx: RowContext = { header: layout.header, targets, defaultCountry: tenant.defaultCountry, tags: catalogue, today: now().slice(0, 10) };
   let counts: ImportCounts = { ...job.counts };
@@ -105,11 +107,14 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
     const last = window[window.length - 1]!.rec;
     // A continuation needs a record boundary and the line of the record that starts there.
     const to: ImportCheckpoint = { offset: last.end, line: last.nextLine, layout };
-    const added = catalogue.slice(tenant.tags.length + newTags.length).filter((t) => !newTags.includes(t));
-    if (added.length && !job.dryRun) await sink.addTags(tenant.id, added);
-    const tagsAfter = [...newTags, ...added];
     for (let attempt = 1; ; attempt++) {
-      const { creates, updates, report, delta } = await planWindow(window, job, tenant.id, sink, now());
+      const { creates, updates, report, delta } = await planWindow(window, job, tenant.id, sink, now(), label);
+      // Only tags a card receives join the catalogue: a name read from the file but left out of every card
+      // (the card already had the most tags it holds) would otherwise appear as a tag nobody has. Added
+      // before the cards are written, so no card holds a tag the catalogue lacks.
+      const added = tagsReceived(creates, updates, [...tenant.tags, ...newTags]);
+      if (added.length && !job.dryRun) await sink.addTags(tenant.id, added);
+      const tagsAfter = [...newTags, ...added];
       const w: ImportWindow = { creates, updates, report, from: checkpoint, to, counts: addCounts(counts, delta), newTags: tagsAfter, dryRun: job.dryRun };
       const result = await sink.commit(tenant.id, job.id, args.token, w);
       if (result === 'lost') throw new LostJob();
@@ -156,6 +161,20 @@ export const addCounts = (a: ImportCounts, b: ImportCounts): ImportCounts => ({
   warnings: a.warnings + b.warnings,
 });
 
+/** Tags the window's cards receive that `known` (the catalogue, the job's tags so far) does not hold, once each. */
+function tagsReceived(creates: ImportWindow['creates'], updates: ImportWindow['updates'], known: string[]): string[] {
+  const out: string[] = [];
+  // A card's tags are spelled as the catalogue spells them (the row reader resolves them), so an exact match
+  // settles almost every one; only the rest are compared case- and accent-insensitively.
+  const exact = new Set(known);
+  const consider = (tag: string) => {
+    if (!exact.has(tag) && !findTag(known, tag) && !findTag(out, tag)) out.push(tag);
+  };
+  for (const { customer } of creates) customer.tags.forEach(consider);
+  for (const { prev, next } of updates) for (const tag of next.tags) if (!prev.tags.includes(tag)) consider(tag);
+  return out;
+}
+
 const NO_CUSTOMERS = { byEmail: new Map<string, Customer>(), byPhone: new Map<string, Customer>() };
 const NOT_SUPPRESSED = { emails: new Set<string>(), phones: new Set<string>() };
 
@@ -180,7 +199,7 @@ function ledgerEntry(c: Customer, prev: Customer | undefined, importId: string, 
  * What a window of rows does to the tenant's customers, computed against their current cards. Called once
  * per 19 rows for every row of a file: no per-row copies beyond the cards it produces.
  */
-async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: ImportJob, tenantId: string, sink: ImportSink, at: string) {
+async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: ImportJob, tenantId: string, sink: ImportSink, at: string, label: (field: string) => string) {
   const delta: ImportCounts = { rows: rows.length, created: 0, updated: 0, unchanged: 0, rejected: 0, warnings: 0 };
   const report: ReportEntry[] = [];
   const emails = new Set<string>();
@@ -263,12 +282,23 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
       continue;
     }
     const before = current.get(id) ?? stored.get(id)!;
-    const next = mergeRow(before, f, job.onDuplicate, at, source);
+    const notApplied: NotApplied[] = [];
+    const next = mergeRow(before, f, job.onDuplicate, at, source, notApplied);
+    // What the card did not take is said on the row, like a value that could not be read: "unchanged"
+    // alone read as "the file agreed with the card".
+    const reportNotApplied = () => {
+      if (!notApplied.length) return;
+      delta.warnings += notApplied.length;
+      const row = reportRow(rec.raw);
+      for (const n of notApplied) report.push({ line: result.line, row, reason: `warning: ${label(n.field)}: ${n.reason}` });
+    };
     if (next === before) {
+      reportNotApplied();
       delta.unchanged++;
       continue;
     }
     if (refusedAsTooBig(next, result.line, rec.raw)) continue;
+    reportNotApplied();
     current.set(id, next);
     if (next.email) idByEmail.set(next.email, id);
     if (next.phone) idByPhone.set(next.phone, id);

@@ -1,3 +1,4 @@
+import { normaliseLanguage } from '../domain/language.ts';
 import { fold } from '../domain/customer-rules.ts';
 import { PHONE_COUNTRIES } from '../domain/countries.ts';
 
@@ -31,54 +32,22 @@ function readConsentUncached(raw: string): 'granted' | 'denied' | undefined {
 // The name maps below ask Intl for thousands of names: each is built the first time a file needs it, not
 // when the import function loads (most files have no language or country column).
 
-/** Languages people commonly write by name; names are matched in the five interface languages. */
-const LANGUAGE_CODES = ['it', 'en', 'fr', 'de', 'es', 'pt', 'nl', 'ru', 'zh', 'ja', 'ar', 'ro', 'pl', 'uk', 'sq', 'el', 'sv', 'da', 'no', 'fi', 'cs', 'hu', 'tr', 'he', 'hi', 'ko', 'sl', 'hr', 'sr', 'bg', 'sk', 'ca', 'ga', 'lb', 'mt'];
-const NAME_LOCALES = ['it', 'en', 'fr', 'de', 'es'];
-
-let languageNames: Map<string, string> | undefined;
-const languageByName = (): Map<string, string> => (languageNames ??= (() => {
-  const map = new Map<string, string>();
-  for (const locale of [...NAME_LOCALES, ...LANGUAGE_CODES]) {
-    const names = new Intl.DisplayNames([locale], { type: 'language' });
-    for (const code of LANGUAGE_CODES) {
-      const name = names.of(code);
-      if (name && name !== code) map.set(fold(name), code);
-    }
-  }
-  // Spellings Intl does not produce.
-  for (const [name, code] of Object.entries({ ita: 'it', eng: 'en', fra: 'fr', fre: 'fr', deu: 'de', ger: 'de', spa: 'es', esp: 'es' })) map.set(name, code);
-  return map;
-})());
-
 /** A file repeats a handful of language spellings a million times: remember the answers (bounded). */
 const languageCache = new Map<string, string | undefined>();
 
-/** `it`, `IT`, `it-IT`, `it_IT`, `italiano`, `Italian`, `Italienisch` → a BCP 47 tag. */
+/**
+ * `it`, `IT`, `it-IT`, `it_IT`, `ita`, `italiano`, `Italian`, `Italienisch` → `it`: the API's and events' own
+ * reading (shared/domain/language.ts), so `?language=it` finds an imported card however the file wrote it.
+ */
 export function readLanguage(raw: string): string | undefined {
   if (languageCache.has(raw)) return languageCache.get(raw);
-  const v = readLanguageUncached(raw);
+  const v = normaliseLanguage(raw);
   if (languageCache.size < 1000) languageCache.set(raw, v);
   return v;
 }
 
-function readLanguageUncached(raw: string): string | undefined {
-  const v = raw.trim();
-  if (!v) return undefined;
-  const byName = languageByName().get(fold(v));
-  if (byName) return byName;
-  const tag = v.replace(/_/g, '-');
-  if (!/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(tag)) return undefined;
-  try {
-    const [canonical] = Intl.getCanonicalLocales(tag);
-    // Only tags whose language Intl knows, so "xx" or "zz" are not stored as languages.
-    const language = canonical!.split('-')[0]!;
-    const known = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' }).of(language);
-    return known ? canonical : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
+/** Country names are matched in the five interface languages. */
+const NAME_LOCALES = ['it', 'en', 'fr', 'de', 'es'];
 const REGION_CODES: readonly string[] = PHONE_COUNTRIES;
 let countryNames: Map<string, string> | undefined;
 const countryByName = (): Map<string, string> => (countryNames ??= (() => {

@@ -23,9 +23,24 @@ const REPORT_LOOKBACK_DAYS = 10;
 /** Rounds before giving up when events keep changing the card while it is being erased. */
 const MAX_ROUNDS = 5;
 
+/** How an erasure is asked for. */
+export interface ErasureOptions {
+  /**
+   * Put the person's identities on the suppression list (default true): a person who asked to be
+   * forgotten is refused at every door. Retention passes false: storage limitation erases data the business
+   * no longer needs, it is not the person's request, and a returning customer is a new customer.
+   */
+  suppress?: boolean;
+  /**
+   * Asked of the card before each round: false keeps it (retention's "still inactive?": a booking that
+   * arrives while the card is being erased makes it active again and must not be erased with it).
+   */
+  stillErasable?: (card: Customer) => boolean;
+}
+
 /**
  * GDPR erasure. Order matters so that an interrupted run can simply be run again:
- * 1. suppression entries first (the person cannot come back while the rest goes);
+ * 1. suppression entries first (the person cannot come back while the rest goes), unless `suppress: false`;
  * 2. every partition item but the card (history, ledger, booking/order states) and the receipts their
  *    history names, in pages, receipts first;
  * 3. import error-report rows naming the person are redacted, in the table and in the CSV files already
@@ -34,23 +49,24 @@ const MAX_ROUNDS = 5;
  *    the card did not change since step 2 — an event that slipped in means one more round.
  * While the card exists, DELETE can be repeated; once it is gone, the id answers 404 like any unknown id.
  */
-export async function eraseCustomer(ctx: ErasureContext, customerId: string): Promise<void> {
+export async function eraseCustomer(ctx: ErasureContext, customerId: string, opts: ErasureOptions = {}): Promise<'erased' | 'kept'> {
   const clock = () => ctx.now?.() ?? new Date();
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const card = await ctx.privacy.getCard(ctx.tenantId, customerId);
     if (!card) {
       if (round === 0) throw new NotFoundError(`Customer ${customerId}`);
-      return;
+      return 'erased';
     }
+    if (opts.stillErasable && !opts.stillErasable(card)) return 'kept';
     // People merged into this customer are this person too: their identities point here, and their old
     // partitions hold a redirect to this id.
     const merged = (card as Customer & { mergedFrom?: ({ id: string } & Identity)[] }).mergedFrom ?? [];
     const identities: Identity[] = [card, ...merged];
-    for (const id of identities) await suppressIdentity(ctx.privacy, ctx.tenantId, id, clock().toISOString());
+    if (opts.suppress !== false) for (const id of identities) await suppressIdentity(ctx.privacy, ctx.tenantId, id, clock().toISOString());
     for (const id of [customerId, ...merged.map((m) => m.id)]) await ctx.privacy.erasePartition(ctx.tenantId, id);
     await redactImportReports(ctx, card.id, identities);
     const audit = auditEntry({ actor: ctx.actor, action: 'customer.erase', target: 'customer', at: clock() });
-    if (await ctx.privacy.finishErasure(ctx.tenantId, card, identities, audit)) return forgetInInsights(ctx.privacy, ctx.tenantId, [customerId, ...merged.map((m) => m.id)]);
+    if (await ctx.privacy.finishErasure(ctx.tenantId, card, identities, audit)) return forgetInInsights(ctx.privacy, ctx.tenantId, [customerId, ...merged.map((m) => m.id)]).then(() => 'erased');
   }
   throw new ConflictError('The customer kept changing while being erased; send the DELETE again');
 }

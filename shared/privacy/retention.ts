@@ -24,7 +24,10 @@ export interface RetentionReport {
 
 /**
  * The scheduled retention job: for every tenant with `retention.inactiveMonths`, erase the customers
- * whose last contact is older than that (same erasure as DELETE, audited with actor `system:retention`).
+ * whose last contact is older than that: the erasure of DELETE (everything held about them, audited with
+ * actor `system:retention`) but without suppression. Retention is storage limitation, not the person's
+ * request to be forgotten: when they come back (a booking, a form, an import) they are a new customer.
+ * A card that became active again meanwhile is kept.
  */
 export async function runRetention(
   { privacy, reportFiles }: { privacy: PrivacyStore; reportFiles: ErrorReportFiles },
@@ -39,8 +42,8 @@ export async function runRetention(
     let erased = 0;
     for (const id of ids) {
       try {
-        await eraseCustomer({ privacy, reportFiles, tenantId, actor: RETENTION_ACTOR, now: opts.now }, id);
-        erased++;
+        const ctx = { privacy, reportFiles, tenantId, actor: RETENTION_ACTOR, now: opts.now };
+        if ((await eraseCustomer(ctx, id, { suppress: false, stillErasable: (card) => card.lastContactAt < cutoff })) === 'erased') erased++;
       } catch (e) {
         // Erased meanwhile (by hand or by a concurrent run): nothing left to do for this one.
         if ((e as { status?: number }).status !== 404) throw e;

@@ -54,7 +54,8 @@ export function checkStoredFilter(filter: Filter, path = 'filter'): void {
 export function resolveForTenant(tenant: Tenant, filter: Filter, at: Date): ResolvedFilter {
   checkStoredFilter(filter);
   const canon = (names?: string[]) => names?.map((n) => findTag(tenant.tags, n) ?? n);
-  return resolveFilter({ ...filter, tags: canon(filter.tags), anyTags: canon(filter.anyTags) }, { timeZone: tenant.timeZone, now: at });
+  // A phone in `q` typed without its country code reads as in the customer list: in the tenant's country.
+  return resolveFilter({ ...filter, tags: canon(filter.tags), anyTags: canon(filter.anyTags) }, { timeZone: tenant.timeZone, now: at, defaultCountry: tenant.defaultCountry });
 }
 
 export async function createSegment(ctx: SegmentContext, input: SegmentInput): Promise<Segment> {
@@ -113,7 +114,7 @@ export async function deleteSegment(ctx: SegmentContext, id: string): Promise<vo
 export async function listSegmentCustomers(
   ctx: SegmentContext,
   id: string,
-  page: { sort: 'firstContactAt' | 'lastContactAt' | 'lastName' | 'totalSpent'; order: 'asc' | 'desc'; limit: number; cursor?: string },
+  page: { sort: 'firstContactAt' | 'lastContactAt' | 'lastName' | 'totalSpent'; order?: 'asc' | 'desc'; limit: number; cursor?: string },
 ) {
   const segment = await getSegment(ctx, id);
   checkStoredFilter(segment.filter);

@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentCl
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 
 import type { EventAnswer } from '../events/event.schema.ts';
-import type { EventCard, SubjectState } from '../events/merge.ts';
+import type { EventCard, IdentityChange, SubjectState } from '../events/merge.ts';
 
 import { cardEntity, cardWriteItems, historyEntity, monthCounterUpdate, purchaseEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
 import { decodeCursor, encodeCursor, skPosition } from './cursor.ts';
@@ -33,6 +33,20 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
       return { email: email?.customerId as string | undefined, phone: phone?.customerId as string | undefined };
     },
 
+    async findSubjectOwners(tenantId, subject) {
+      const page = await db.send(
+        new QueryCommand({
+          TableName,
+          IndexName: 'gsi4',
+          KeyConditionExpression: 'gsi4pk = :p',
+          ExpressionAttributeValues: { ':p': eventKeys.subjectListingPk(tenantId, subject.kind, subject.id) },
+          ProjectionExpression: 'customerId',
+          Limit: 10,
+        }),
+      );
+      return (page.Items ?? []).map((i) => i.customerId as string);
+    },
+
     async loadCustomer(tenantId, customerId, subject) {
       const [card, state] = await Promise.all([
         get(keys.customerCard(tenantId, customerId)),
@@ -45,7 +59,7 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
     async write(tenantId, w) {
       const c = w.card;
       // The card, its new identity lookups and the consent entry: the one card write every writer uses.
-      const card = cardWriteItems(TableName, tenantId, { card: c, expectedVersion: w.previousVersion, addLookups: w.lookups, consent: w.consent });
+      const card = cardWriteItems(TableName, tenantId, { card: c, expectedVersion: w.previousVersion, addLookups: w.lookups, removeLookups: w.removeLookups, consent: w.consent });
       const items: object[] = [...card.items];
       const checks: ('card' | 'identity' | 'receipt' | 'suppressed' | null)[] = card.checks.map((k) => (k === 'card' ? 'card' : k ? 'identity' : null));
       const add = (item: object, check: (typeof checks)[number]) => (items.push(item), checks.push(check));
@@ -66,9 +80,9 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
       );
       if (w.subject) {
         const s = w.subject;
-        const Key = subjectKey(tenantId, c.id, s.kind === 'booking' ? { kind: 'booking', id: s.bookingId } : { kind: 'order', id: s.orderId });
+        const ref = s.kind === 'booking' ? { kind: 'booking' as const, id: s.bookingId } : { kind: 'order' as const, id: s.orderId };
         // No condition of its own: it only ever changes with the card, whose version condition guards both.
-        add({ Put: { TableName, Item: { ...Key, entity: s.kind, customerId: c.id, ...s } } }, null);
+        add({ Put: { TableName, Item: { ...subjectKey(tenantId, c.id, ref), ...eventKeys.subjectListing(tenantId, ref.kind, ref.id, c.id), entity: s.kind, customerId: c.id, ...s } } }, null);
       }
       // The purchase collection and the monthly counters move in the same transaction as the state item.
       if (w.purchase && 'put' in w.purchase) add({ Put: { TableName, Item: purchaseEntity.item(tenantId, c.id, w.purchase.put) } }, null);
@@ -77,9 +91,10 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
       if (w.text) add({ Put: { TableName, Item: textEntity.item(tenantId, c.id, w.text) } }, null);
       // A conflict recorded by this event quotes another customer's email or phone: leave a pointer in their
       // partition so that erasing them also removes the quote from this card.
-      for (const conflict of c.conflicts ?? []) {
-        if (conflict.eventId !== w.history.eventId) continue;
-        add({ Put: { TableName, Item: { ...eventKeys.conflictRef(tenantId, conflict.customerId, c.id), entity: 'conflictRef', customerId: c.id } } }, null);
+      // One pointer per other customer: an event may quote both their email and their phone (one item, one write).
+      const quoted = new Set((c.conflicts ?? []).filter((conflict) => conflict.eventId === w.history.eventId).map((conflict) => conflict.customerId));
+      for (const ownerId of quoted) {
+        add({ Put: { TableName, Item: { ...eventKeys.conflictRef(tenantId, ownerId, c.id), entity: 'conflictRef', customerId: c.id } } }, null);
       }
 
       try {
@@ -93,6 +108,8 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
         if (failed.includes('suppressed')) return 'suppressed';
         if (failed.includes('identity')) return 'identity';
         if (failed.includes('card')) return 'stale';
+        // A replaced identity's lookup no longer pointed at the card (a merge or an erasure meanwhile): read again.
+        if (reasons.some((r) => r?.Code === 'ConditionalCheckFailed')) return 'stale';
         // Conflicts that outlasted the SDK-level retries: the caller re-reads and tries again.
         if (reasons.some((r) => r?.Code === 'TransactionConflict')) return 'stale';
         throw e;
@@ -116,7 +133,13 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
         ),
       ]);
       if (!card.Item) return undefined;
-      const items = (page.Items ?? []).map((i) => ({ id: i.id as string, type: i.type as string, occurredAt: i.occurredAt as string, data: (i.data as Record<string, unknown>) ?? {} }));
+      const items = (page.Items ?? []).map((i) => ({
+        id: i.id as string,
+        type: i.type as string,
+        occurredAt: i.occurredAt as string,
+        data: (i.data as Record<string, unknown>) ?? {},
+        ...(i.changes ? { changes: i.changes as IdentityChange[] } : {}),
+      }));
       // DynamoDB may answer a LastEvaluatedKey on the exact last item; a peek would cost a read, an empty last page costs less.
       const last = page.LastEvaluatedKey?.sk as string | undefined;
       return { items, nextCursor: last ? encodeCursor(list, tenantId, { sk: last }) : null };

@@ -47,7 +47,7 @@ export function compileFilter(f: ResolvedFilter): { expression?: string; names: 
   if (f.minVisits !== undefined) parts.push(`${a('stats.visits')} >= ${v(f.minVisits)}`);
   if (f.maxVisits !== undefined) parts.push(`${a('stats.visits')} <= ${v(f.maxVisits)}`);
   if (f.minNoShows !== undefined) parts.push(`${a('stats.noShows')} >= ${v(f.minNoShows)}`);
-  if (f.q) parts.push(`contains(${a('search')}, ${v(` ${f.q}`)})`);
+  if (f.q) parts.push(anyOf(f.q.map((q) => `contains(${a('search')}, ${v(` ${q}`)})`)));
   if (f.gender) parts.push(`${a('gender')} IN (${f.gender.map(v).join(', ')})`);
   if (f.cityKey) parts.push(`${a('cityKey')} IN (${f.cityKey.map(v).join(', ')})`);
   if (f.postalCode) parts.push(`${a('postalCode')} = ${v(f.postalCode)}`);

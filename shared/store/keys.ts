@@ -131,6 +131,13 @@ export const eventKeys = {
     sk: `${STATE_PREFIX}ORDER#${orderId}`,
   }),
   /**
+   * Finding the card a booking or order lives on (gsi4, sparse: only state items carry it), so a later event
+   * of it that names another email (a typo corrected) joins that card instead of splitting the booking.
+   * One index partition per booking or order: one or, while a merge copies states, two entries.
+   */
+  subjectListing: (tenantId: string, kind: 'booking' | 'order', id: string, customerId: string) => ({ gsi4pk: eventKeys.subjectListingPk(tenantId, kind, id), gsi4sk: customerId }),
+  subjectListingPk: (tenantId: string, kind: 'booking' | 'order', id: string) => `T#${tenantId}#SUBJ#${kind === 'booking' ? 'BOOKING' : 'ORDER'}#${id}`,
+  /**
    * Written in the partition of a customer whose email or phone another card records as a conflict, naming
    * that card: erasing the customer follows it to remove the conflict entry that quotes them.
    */

@@ -4,7 +4,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { EventCard, SubjectState } from '../events/merge.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
 import { cardEntity, identityEntity, monthCounterUpdate, purchaseEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
-import { CARD_SK, STATE_PREFIX, basketKeys, insightKeys, keys, mergeKeys } from './keys.ts';
+import { CARD_SK, STATE_PREFIX, basketKeys, eventKeys, insightKeys, keys, mergeKeys } from './keys.ts';
 import type { PurchaseRecord } from '../insights/flows.ts';
 import { withConflictRetry } from './retry.ts';
 import type { StateItem, Redirect, MergeStore } from '../events/merge.ports.ts';
@@ -13,6 +13,9 @@ export type { StateItem, Redirect, SwitchOver, MergeStore } from '../events/merg
 export { MAX_TRANSACTION_ITEMS } from '../events/merge.ports.ts';
 
 const stateOf = (item: Record<string, unknown>) => withoutInternal<SubjectState>(item, subjectStateEntity.internal);
+/** A copied state stays findable by its booking or order id (capture joins later events of it to its card). */
+const subjectListingOf = (tenantId: string, customerId: string, s: SubjectState) =>
+  s.kind === 'booking' ? eventKeys.subjectListing(tenantId, 'booking', s.bookingId, customerId) : eventKeys.subjectListing(tenantId, 'order', s.orderId, customerId);
 
 export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string): MergeStore {
   const get = async (Key: Record<string, string>) => (await db.send(new GetCommand({ TableName, Key, ConsistentRead: true }))).Item;
@@ -100,7 +103,7 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
         const puts = chunk.map((s) => ({
           Put: {
             TableName,
-            Item: { pk: keys.customerPk(tenantId, survivorId), sk: s.sk, entity: s.state.kind, customerId: survivorId, copiedFrom: otherId, ...s.state },
+            Item: { pk: keys.customerPk(tenantId, survivorId), sk: s.sk, ...subjectListingOf(tenantId, survivorId, s.state), entity: s.state.kind, customerId: survivorId, copiedFrom: otherId, ...s.state },
             // Never over a state of the survivor's own (merged in the switch-over); over a copy left by an abandoned merge, yes.
             ConditionExpression: 'attribute_not_exists(pk) OR attribute_exists(copiedFrom)',
           },

@@ -91,7 +91,7 @@ describe('POST /v1/events', () => {
 
   it('answers a duplicate eventId with the first answer and counts nothing twice', async () => {
     const email = `dan.${uniq()}@example.com`;
-    const event = { eventId: `ev-dup-${uniq()}`, type: 'order.completed', occurredAt: at(4), customer: { email }, data: { orderId: 'o-1', currency: 'EUR', total: 4200, items: [{ sku: 'a', name: 'A', quantity: 2, unitPrice: 2100 }] } };
+    const event = { eventId: `ev-dup-${uniq()}`, type: 'order.completed', occurredAt: at(4), customer: { email }, data: { orderId: `o-${uniq()}`, currency: 'EUR', total: 4200, items: [{ sku: 'a', name: 'A', quantity: 2, unitPrice: 2100 }] } };
     const a = await call('POST', '/v1/events', { key: sk, body: event });
     const b = await call('POST', '/v1/events', { key: sk, body: event });
     const [c1, c2] = await Promise.all([call('POST', '/v1/events', { key: sk, body: event }), call('POST', '/v1/events', { key: sk, body: event })]);
@@ -104,9 +104,11 @@ describe('POST /v1/events', () => {
 
   it('counts an order once per orderId and averages spend per purchase', async () => {
     const email = `eva.${uniq()}@example.com`;
-    await order({ email }, 'o-1', 3000);
-    await order({ email }, 'o-2', 5000);
-    const again = await order({ email }, 'o-1', 3000); // the website re-sent the order with a new eventId
+    // An order's id names it in the whole tenant (docs/api.md): each test's orders and bookings have their own.
+    const [o1, o2] = [`o-${uniq()}`, `o-${uniq()}`];
+    await order({ email }, o1, 3000);
+    await order({ email }, o2, 5000);
+    const again = await order({ email }, o1, 3000); // the website re-sent the order with a new eventId
     const c = await card(again.body.customerId);
     expect(c.stats).toMatchObject({ orders: 2, totalSpent: 8000, averageOrderValue: 4000 });
   });
@@ -119,13 +121,13 @@ describe('POST /v1/events', () => {
 
   it('counts a booking lifecycle once, and out-of-order delivery ends as in order', async () => {
     const lifecycle = (email: string) => [
-      () => booking('booking.created', { email }, 'b-1', at(1), { date: '2026-03-05', time: '20:30', partySize: 2 }),
-      () => booking('booking.updated', { email }, 'b-1', at(2), { partySize: 4 }),
-      () => booking('booking.completed', { email }, 'b-1', at(5, 23), { amount: 12000 }),
-      () => booking('booking.created', { email }, 'b-2', at(6), { date: '2026-03-07', time: '13:00', partySize: 2 }),
-      () => booking('booking.cancelled', { email }, 'b-2', at(7)),
-      () => booking('booking.created', { email }, 'b-3', at(8), { date: '2026-03-09', time: '13:00', partySize: 2 }),
-      () => booking('booking.no_show', { email }, 'b-3', at(9)),
+      () => booking('booking.created', { email }, `b-1-${email}`, at(1), { date: '2026-03-05', time: '20:30', partySize: 2 }),
+      () => booking('booking.updated', { email }, `b-1-${email}`, at(2), { partySize: 4 }),
+      () => booking('booking.completed', { email }, `b-1-${email}`, at(5, 23), { amount: 12000 }),
+      () => booking('booking.created', { email }, `b-2-${email}`, at(6), { date: '2026-03-07', time: '13:00', partySize: 2 }),
+      () => booking('booking.cancelled', { email }, `b-2-${email}`, at(7)),
+      () => booking('booking.created', { email }, `b-3-${email}`, at(8), { date: '2026-03-09', time: '13:00', partySize: 2 }),
+      () => booking('booking.no_show', { email }, `b-3-${email}`, at(9)),
     ];
     const inOrder = `ord.${uniq()}@example.com`;
     const shuffled = `shuf.${uniq()}@example.com`;
@@ -142,7 +144,7 @@ describe('POST /v1/events', () => {
 
   it('creates exactly one customer, with exact stats, from 20 concurrent events for a new person', async () => {
     const email = `rush.${uniq()}@example.com`;
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => order({ email, phone: '+39 340 555 0000' }, `o-${i}`, 1000 + i, { occurredAt: at(1 + (i % 9)) })));
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => order({ email, phone: '+39 340 555 0000' }, `o-${i}-${email}`, 1000 + i, { occurredAt: at(1 + (i % 9)) })));
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
     const ids = new Set(answers.map((a) => a.body.customerId));
     expect(ids.size).toBe(1);
@@ -218,7 +220,7 @@ describe('POST /v1/events', () => {
 
   it('records consent in the ledger: pending with a publishable key until the person confirms, never from a purchase', async () => {
     const email = `hana.${uniq()}@example.com`;
-    const bought = await order({ email }, 'o-1', 1000);
+    const bought = await order({ email }, `o-${uniq()}`, 1000);
     expect((await card(bought.body.customerId)).consent.newsletter).toBe('unknown');
 
     const soon = (ms: number) => new Date(Date.now() + ms).toISOString();

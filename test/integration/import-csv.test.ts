@@ -117,7 +117,13 @@ describe('S3-triggered import', () => {
     await env.handler(await upload(`imports/${tenant}/second.csv`, file));
     const { items } = await env.stores.imports.list(tenant, 10);
     const second = items.find((j) => j.fileName === 'second.csv')!;
-    expect(second.counts).toEqual({ rows: 5, created: 1, updated: 2, unchanged: 1, rejected: 1, warnings: 0 });
+    // Two values not taken, each a warning: Anna's "sì" (her consent stays denied), "Luciano" (the card is Luca's).
+    expect(second.counts).toEqual({ rows: 5, created: 1, updated: 2, unchanged: 1, rejected: 1, warnings: 2 });
+    expect((await readReport(second.reportKey!)).map(([line, , reason]) => [line, reason])).toEqual([
+      ['2', expect.stringMatching(/^warning: Newsletter: the card's newsletter consent is "denied" and stays so/)],
+      ['4', expect.stringMatching(/^warning: Nome: the card keeps "Luca", the file's "Luciano" was not applied/)],
+      ['6', expect.stringMatching(/^needs a valid email or phone/)],
+    ]);
     expect(await customerBy(tenant, 'anna@x.it')).toMatchObject({ firstName: 'Anna', lastName: 'Rossi', phone: '+393331112222', tags: ['VIP'], consent: { newsletter: 'denied' } });
     expect(await customerBy(tenant, 'luca@x.it')).toMatchObject({ firstName: 'Luca', lastName: 'Bianchi', tags: ['Local'], consent: { newsletter: 'granted' } });
   });

@@ -11,7 +11,7 @@ beforeAll(async () => {
   ({ call } = await import('../helpers/invoke.ts'));
   const { stores } = await import('../../shared/http/stores.ts');
   const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
-  for (const t of ['keeps-36', 'keeps-forever']) {
+  for (const t of ['keeps-36', 'keeps-forever', 'returns', 'comes-back']) {
     await ensureTenant(stores().tenants, t);
     keys[t] = (await issueKey(stores().tenants, t, 'secret')).key;
   }
@@ -57,5 +57,58 @@ describe('retention job', () => {
     // Running again erases nothing more.
     const second = await runRetention({ privacy: privacyStores().privacy, reportFiles: errorReports() }, { now: () => new Date('2026-06-01T12:00:00Z') });
     expect(second.tenants[0]!.erased).toBe(0);
+  });
+
+  it('erases without suppressing: a person erased by retention who books again is a new customer; one erased by DELETE is still refused', async () => {
+    const tenant = 'returns';
+    expect((await call('PATCH', '/v1/settings', { key: keys[tenant], body: { retention: { inactiveMonths: 24 } } })).status).toBe(200);
+    const lapsed = await contactAt(tenant, '2022-03-01T10:00:00Z', 'lapsed@example.com');
+    const forgotten = await contactAt(tenant, '2026-05-01T10:00:00Z', 'forget.me@example.com');
+    expect((await call('DELETE', `/v1/customers/${forgotten}`, { key: keys[tenant] })).status).toBe(204);
+
+    const { privacyStores, errorReports } = await import('../../shared/http/stores.ts');
+    const { runRetention } = await import('../../shared/privacy/retention.ts');
+    const report = await runRetention({ privacy: privacyStores().privacy, reportFiles: errorReports() }, { now: () => new Date('2026-06-01T12:00:00Z') });
+    expect(report.tenants.find((t) => t.tenantId === tenant)).toMatchObject({ erased: 1 });
+    expect(await status(tenant, lapsed)).toBe(404);
+
+    // The business's own booking for the returning customer: recorded, on a fresh card.
+    const booking = (email: string) =>
+      call('POST', '/v1/events', {
+        key: keys[tenant],
+        body: { eventId: `ev-${n++}`, type: 'booking.created', occurredAt: '2026-06-02T10:00:00Z', customer: { email, firstName: 'Rita' }, data: { bookingId: `b-${n}`, date: '2026-06-10', time: '20:00', partySize: 2 } },
+      });
+    const back = await booking('lapsed@example.com');
+    expect(back.status).toBe(200);
+    expect(back.body).toMatchObject({ created: true });
+    expect(back.body.customerId).not.toBe(lapsed);
+    const card = await call('GET', `/v1/customers/${back.body.customerId}`, { key: keys[tenant] });
+    expect(card.body).toMatchObject({ email: 'lapsed@example.com', firstName: 'Rita', stats: { bookings: 1 } });
+    // The person who asked to be forgotten stays forgotten.
+    expect((await booking('forget.me@example.com')).body).toEqual({ created: false, suppressed: true });
+  });
+
+  it('keeps a card that a booking made active again between the listing and its erasure', async () => {
+    const tenant = 'comes-back';
+    expect((await call('PATCH', '/v1/settings', { key: keys[tenant], body: { retention: { inactiveMonths: 24 } } })).status).toBe(200);
+    const id = await contactAt(tenant, '2022-03-01T10:00:00Z', 'back.in.time@example.com');
+    const { privacyStores, errorReports } = await import('../../shared/http/stores.ts');
+    const { runRetention } = await import('../../shared/privacy/retention.ts');
+    const privacy = privacyStores().privacy;
+    // The real store; the listing is followed by the customer's new contact, as a booking racing the job would.
+    const racing = {
+      ...privacy,
+      async inactiveCustomerIds(t: string, cutoff: string, limit: number) {
+        const ids = await privacy.inactiveCustomerIds(t, cutoff, limit);
+        if (t === tenant) expect(await contactAt(tenant, '2026-05-30T10:00:00Z', 'back.in.time@example.com')).toBe(id);
+        return ids;
+      },
+    };
+    const report = await runRetention({ privacy: racing, reportFiles: errorReports() }, { now: () => new Date('2026-06-01T12:00:00Z') });
+    expect(report.tenants.find((t) => t.tenantId === tenant)).toMatchObject({ erased: 0 });
+    const card = await call('GET', `/v1/customers/${id}`, { key: keys[tenant] });
+    expect(card.status).toBe(200);
+    expect(card.body.lastContactAt).toBe('2026-05-30T10:00:00.000Z');
+    expect((await call('GET', `/v1/customers/${id}/history`, { key: keys[tenant] })).body.items).toHaveLength(2);
   });
 });

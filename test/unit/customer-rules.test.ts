@@ -47,9 +47,9 @@ describe('customer field rules', () => {
     expect(paths.sort()).toEqual(['email', 'language', 'phone']);
   });
 
-  it('canonicalises language tags', () => {
+  it('stores a language as its code: a regional tag reads as its language (?language=en finds it either way)', () => {
     expect(normaliseFields({ language: 'IT' }, tenant).language).toBe('it');
-    expect(normaliseFields({ language: 'en-gb' }, tenant).language).toBe('en-GB');
+    expect(normaliseFields({ language: 'en-gb' }, tenant).language).toBe('en');
   });
 
   it('folds case and accents for search', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { eventSchema } from '../../shared/events/event.schema.ts';
-import { applyContribution, decideConsent, fillIdentity, mergeFields, phoneCardFits, targetOf, nextBooking, nextOrder, stampOf, type BookingState, type EventCard, type OrderState, type SubjectState } from '../../shared/events/merge.ts';
+import { applyContribution, decideConsent, fillIdentity, mergeFields, NAME_FIELDS, namesAnotherPerson, phoneCardFits, targetOf, nextBooking, nextOrder, stampOf, type BookingState, type EventCard, type OrderState, type SubjectState } from '../../shared/events/merge.ts';
 import { signConsentToken, verifyConsentToken } from '../../shared/events/consent-token.ts';
 import { emptyStats } from '../../shared/domain/customer.schema.ts';
 
@@ -23,10 +23,20 @@ function replay(events: ReturnType<typeof booking>[]) {
 }
 
 describe('event schemas', () => {
-  it('requires date, time and party size when a booking is created', () => {
+  it('requires only the date when a booking is created: a salon sends no party size, a day may have no time yet', () => {
     const r = eventSchema().safeParse({ eventId: 'e1', type: 'booking.created', occurredAt: at(1), customer: { email: 'a@b.it' }, data: { bookingId: 'b1' } });
     expect(r.success).toBe(false);
-    expect(r.error!.issues.map((i) => i.path.join('.'))).toEqual(expect.arrayContaining(['data.date', 'data.time', 'data.partySize']));
+    expect(r.error!.issues.map((i) => i.path.join('.'))).toEqual(['data.date']);
+    const salon = eventSchema().safeParse({ eventId: 'e1', type: 'booking.created', occurredAt: at(1), customer: { email: 'a@b.it' }, data: { bookingId: 'b1', date: '2026-05-02' } });
+    expect(salon.success).toBe(true);
+    const bad = eventSchema().safeParse({ eventId: 'e1', type: 'booking.created', occurredAt: at(1), customer: { email: 'a@b.it' }, data: { bookingId: 'b1', date: '2026-05-02', time: '9', partySize: 0 } });
+    expect(bad.error!.issues.map((i) => i.path.join('.')).sort()).toEqual(['data.partySize', 'data.time']);
+  });
+
+  it('takes a message without a channel, and refuses an unknown one', () => {
+    const message = (data: Record<string, unknown>) => eventSchema().safeParse({ eventId: 'e1', type: 'message.received', occurredAt: at(1), customer: { email: 'a@b.it' }, data: { text: 'ciao', ...data } });
+    expect(message({}).success).toBe(true);
+    expect(message({ channel: 'pigeon' }).error!.issues.map((i) => i.path.join('.'))).toEqual(['data.channel']);
   });
 
   it('refuses an order without line items and an unknown type', () => {
@@ -128,6 +138,30 @@ describe('whose card an event is about', () => {
     const created = fillIdentity(fresh, { email: 'attacker@evil.test', phone: '+39333' }, { phone: 'VICTIM' }, 'p', at(1));
     expect(created.lookups).toEqual({ email: 'attacker@evil.test' });
     expect(created.card.conflicts).toEqual([{ field: 'phone', value: '+39333', customerId: 'VICTIM', eventId: 'p', at: at(1) }]);
+  });
+  it('replaces a phone only when asked, with a newer event, and when nobody else holds the number', () => {
+    const known = { id: 'K', email: 'a@b.it', phone: '+39333', fieldsAt: { phone: stampOf(at(5), 'x') } } as unknown as EventCard;
+    const moved = fillIdentity(known, { email: 'a@b.it', phone: '+39444' }, { email: 'K' }, 'n', at(6), stampOf(at(6), 'n'), 'event:n', false, ['phone']);
+    expect(moved.card.phone).toBe('+39444');
+    expect(moved).toMatchObject({ lookups: { phone: '+39444' }, removed: { phone: '+39333' }, changes: [{ field: 'phone', from: '+39333', to: '+39444' }] });
+    expect(moved.card.fieldsAt?.phone).toBe(stampOf(at(6), 'n'));
+    const notAsked = fillIdentity(known, { phone: '+39444' }, {}, 'n', at(6), stampOf(at(6), 'n'));
+    const older = fillIdentity(known, { phone: '+39444' }, {}, 'o', at(4), stampOf(at(4), 'o'), 'event:o', false, ['phone']);
+    const taken = fillIdentity(known, { phone: '+39444' }, { phone: 'OTHER' }, 't', at(6), stampOf(at(6), 't'), 'event:t', false, ['phone']);
+    for (const r of [notAsked, older, taken]) expect([r.card.phone, r.lookups, r.removed, r.changes]).toEqual(['+39333', {}, {}, []]);
+    expect(taken.card.conflicts).toEqual([expect.objectContaining({ field: 'phone', value: '+39444', customerId: 'OTHER' })]);
+  });
+  it('tells another first name from the same one in other case or accents', () => {
+    expect(namesAnotherPerson('Anna', 'Luca')).toBe(true);
+    expect(namesAnotherPerson('Anna', 'ÀNNA ')).toBe(false);
+    expect(namesAnotherPerson(null, 'Luca')).toBe(false);
+    expect(namesAnotherPerson('Anna', undefined)).toBe(false);
+  });
+  it('fills names only, when told to', () => {
+    const card = { firstName: 'Anna', lastName: 'Neri', city: null } as unknown as EventCard;
+    const next = mergeFields(card, { firstName: 'Luca', lastName: 'Bianchi', city: 'Bologna' }, stampOf(at(6), 'y'), 'event:y', false, NAME_FIELDS);
+    expect(next).toMatchObject({ firstName: 'Anna', lastName: 'Neri', city: 'Bologna' });
+    expect(mergeFields({ ...card, firstName: null } as unknown as EventCard, { firstName: 'Luca' }, stampOf(at(6), 'y'), 'event:y', false, NAME_FIELDS).firstName).toBe('Luca');
   });
 });
 

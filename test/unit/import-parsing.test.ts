@@ -116,11 +116,14 @@ describe('header aliases', () => {
     // Mailchimp
     ['Email Address', 'email'], ['TAGS', 'tags'], ['OPTIN_TIME', 'firstContactAt'],
     // HubSpot
-    ['Phone Number', 'phone'], ['Mobile Phone Number', 'mobile'], ['Country/Region', 'country'], ['Preferred language', 'language'], ['Create Date', 'firstContactAt'],
+    ['Opted in', 'consent'], ['Phone Number', 'phone'], ['Mobile Phone Number', 'mobile'], ['Country/Region', 'country'], ['Preferred language', 'language'], ['Create Date', 'firstContactAt'],
     // Google Contacts
     ['Given Name', 'firstName'], ['Family Name', 'lastName'], ['E-mail 1 - Value', 'email'], ['Phone 1 - Value', 'phone'], ['Group Membership', 'tags'], ['Name', 'fullName'],
     // Outlook
     ['E-mail Address', 'email'], ['Mobile Phone', 'mobile'], ['Home City', 'city'], ['Home Postal Code', 'postalCode'], ['Categories', 'tags'], ['Birthday', 'birthDate'],
+    // Last visits, orders and activity are last contacts (retention reads them), clientela's own exports' included
+    ['Last visit', 'lastContactAt'], ['Ultima visita', 'lastContactAt'], ['Dernière visite', 'lastContactAt'], ['Letzter Besuch', 'lastContactAt'], ['Última visita', 'lastContactAt'],
+    ['Last order date', 'lastContactAt'], ['Ultimo acquisto', 'lastContactAt'], ['Last Activity Date', 'lastContactAt'], ['Ultimo contatto', 'lastContactAt'],
   ])('recognises %j as %s', (header, field) => {
     expect(recogniseHeader(header)).toBe(field);
   });
@@ -133,7 +136,7 @@ describe('lenient values', () => {
   it.each(['Sì', 'si', 'SI', 'yes', 'true', '1', 'x', 'X', 'opt-in', 'Opt In'])('reads consent %j as granted', (v) => expect(readConsent(v)).toBe('granted'));
   it.each(['No', 'no', 'false', '0', 'opt-out'])('reads consent %j as denied', (v) => expect(readConsent(v)).toBe('denied'));
   it('does not guess consent from other words', () => expect(readConsent('maybe')).toBeUndefined());
-  it.each([['it', 'it'], ['IT', 'it'], ['italiano', 'it'], ['Italian', 'it'], ['Italienisch', 'it'], ['inglese', 'en'], ['Français', 'fr'], ['es-ES', 'es-ES'], ['en_GB', 'en-GB']])(
+  it.each([['it', 'it'], ['IT', 'it'], ['italiano', 'it'], ['Italian', 'it'], ['Italienisch', 'it'], ['inglese', 'en'], ['Français', 'fr'], ['es-ES', 'es'], ['en_GB', 'en'], ['ita', 'it']])(
     'reads language %j as %j',
     (v, code) => expect(readLanguage(v)).toBe(code),
   );
@@ -182,6 +185,10 @@ describe('reading a row', () => {
   it('reads names and the city without bidi controls', () => {
     const r = readRow(['\u202Emoc.knab@nimda', 'anna@x.it'], 2, ctxFor(['Nome', 'Email']));
     expect(r).toMatchObject({ ok: true, fields: { firstName: 'moc.knab@nimda', email: 'anna@x.it' } });
+  });
+  it('reads names, city, postal code and notes without control characters, as the API stores them (a NUL made the export unreadable as text)', () => {
+    const r = readRow(['Ma\u0000ria', 'Ros\u001bsi', 'maria@x.it', 'Mi\nlano', '20\u0000121', 'riga uno\nriga\u0007 due', 'it-IT'], 2, ctxFor(['Nome', 'Cognome', 'Email', 'Città', 'CAP', 'Note', 'Lingua']));
+    expect(r).toMatchObject({ ok: true, fields: { firstName: 'Maria', lastName: 'Rossi', city: 'Mi lano', postalCode: '20121', notes: 'riga uno\nriga due', language: 'it' } });
   });
   it('adds no tag past the catalogue bound (200): the row is kept, the tag left out with a warning', async () => {
     const { MAX_CATALOGUE_TAGS } = await import('../../shared/domain/tenants.ts');

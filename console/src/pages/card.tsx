@@ -3,10 +3,11 @@
  * not overwritten), tags, figures, suggestions, history, consent ledger, unsubscribe link, access export
  * and erasure.
  */
-import { useEffect, useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../session.ts';
 import { fmtDate, fmtMoney, fmtNumber, t, type Key } from '../i18n.ts';
-import { href } from '../router.ts';
+import { go, href } from '../router.ts';
 import { Field, Loading, Notice, ProblemBox, fullName, useLoad } from '../ui.tsx';
 import { ConsentBadge } from './customers.tsx';
 import { Suggestions } from './baskets.tsx';
@@ -68,7 +69,7 @@ export function CardPage({ id }: { id: string }) {
         {t('idLabel')}: <code>{c.id}</code>
       </p>
       <div class="card-grid">
-        <CardFields key={etag ?? c.updatedAt} customer={c} etag={etag} reload={card.reload} saved={saved} onSaved={() => (setSaved(true), card.reload())} />
+        <CardFields customer={c} etag={etag} reload={card.reload} saved={saved} onSaved={() => (setSaved(true), card.reload())} />
         <div>
           <Duplicates customer={c} onMerged={card.reload} />
           <Tags customer={c} etag={etag} reload={card.reload} />
@@ -80,26 +81,57 @@ export function CardPage({ id }: { id: string }) {
           <Erase customer={c} onErased={() => setErasedNote(true)} />
         </div>
       </div>
-      <History id={c.id} version={c.updatedAt} />
+      {/* Keyed by version: a new version starts from the first page (loading more kept the old cursor and repeated entries). */}
+      <History key={c.updatedAt} id={c.id} version={c.updatedAt} />
       <Ledger id={c.id} version={c.updatedAt} />
     </article>
   );
 }
 
+const fieldValues = (c: Customer) => Object.fromEntries(EDITABLE.map((k) => [k, (c[k] as string | null | undefined) ?? ''])) as Record<Editable, string>;
+
+/**
+ * The card's fields as a form. The form follows each new version of the card (a tag ticked, a reload) in the
+ * fields the person has not touched, and keeps what they typed in the others: rebuilding it from every new
+ * version threw away what they were typing. A touched field that someone else changed meanwhile says so.
+ */
 function CardFields({ customer, etag, reload, saved, onSaved }: { customer: Customer; etag?: string; reload: () => void; saved: boolean; onSaved: () => void }) {
-  const initial = Object.fromEntries(EDITABLE.map((k) => [k, (customer[k] as string | null | undefined) ?? ''])) as Record<Editable, string>;
-  const [form, setForm] = useState(initial);
+  // `base`: the card's values the form was last brought up to date with; a field differing from it was touched.
+  const [base, setBase] = useState(() => fieldValues(customer));
+  const [form, setForm] = useState(base);
+  const [consentBase, setConsentBase] = useState(customer.consent.newsletter);
   const [consent, setConsent] = useState(customer.consent.newsletter);
   const [problem, setProblem] = useState<Problem>();
   const [stale, setStale] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    const next = fieldValues(customer);
+    const merged = { ...form };
+    let clash = false;
+    for (const k of EDITABLE) {
+      if (next[k] === base[k]) continue;
+      // Untouched, or touched into what the card now says (this person's own save, stored trimmed): follow.
+      if (form[k] === base[k] || form[k].trim() === next[k]) merged[k] = next[k];
+      else clash = true;
+    }
+    setBase(next);
+    setForm(merged);
+    if (consent === consentBase) setConsent(customer.consent.newsletter);
+    setConsentBase(customer.consent.newsletter);
+    setStale(clash);
+  }, [customer.updatedAt]);
 
   const save = async (e: Event) => {
     e.preventDefault();
+    if (busy) return;
     const body: Record<string, unknown> = {};
-    for (const k of EDITABLE) if (form[k] !== initial[k]) body[k] = form[k].trim() === '' ? null : form[k].trim();
-    if (consent !== customer.consent.newsletter && (consent === 'granted' || consent === 'denied')) body.consent = { newsletter: consent };
+    for (const k of EDITABLE) if (form[k] !== base[k]) body[k] = form[k].trim() === '' ? null : form[k].trim();
+    if (consent !== consentBase && (consent === 'granted' || consent === 'denied')) body.consent = { newsletter: consent };
     if (Object.keys(body).length === 0) return;
+    setBusy(true);
     const { error } = await api().PATCH('/v1/customers/{id}', { params: { path: { id: customer.id } }, body, headers: etag ? { 'If-Match': etag } : {} });
+    setBusy(false);
     if (error?.status === 412) {
       setStale(true);
       return;
@@ -139,11 +171,13 @@ function CardFields({ customer, etag, reload, saved, onSaved }: { customer: Cust
           </select>
         )}
       </Field>
-      <button type="submit">{t('save')}</button>
+      <button type="submit" disabled={busy}>
+        {t('save')}
+      </button>
       {stale && (
         <div class="problem" role="alert">
           <p>{t('stale')}</p>
-          <button type="button" onClick={reload}>
+          <button type="button" onClick={() => (setStale(false), reload())}>
             {t('reload')}
           </button>
         </div>
@@ -154,15 +188,25 @@ function CardFields({ customer, etag, reload, saved, onSaved }: { customer: Cust
   );
 }
 
+/**
+ * Tags, ticked one at a time: a second tick while the first is saved would be sent with the card's old
+ * version and refused as "changed by someone else" (it was this same person).
+ */
 function Tags({ customer, etag, reload }: { customer: Customer; etag?: string; reload: () => void }) {
   const catalogue = useLoad<{ items: string[] }>(() => api().GET('/v1/tags'), []);
   const [problem, setProblem] = useState<Problem>();
   const [stale, setStale] = useState(false);
+  // The version a change was sent from: the boxes stay disabled until the card newer than it has come back.
+  const [pendingFrom, setPendingFrom] = useState<string>();
+  const busy = pendingFrom !== undefined && pendingFrom === customer.updatedAt;
   const toggle = async (tag: string, on: boolean) => {
+    if (busy) return;
+    setPendingFrom(customer.updatedAt);
     const tags = on ? [...customer.tags, tag] : customer.tags.filter((x) => x !== tag);
     const { error } = await api().PATCH('/v1/customers/{id}', { params: { path: { id: customer.id } }, body: { tags }, headers: etag ? { 'If-Match': etag } : {} });
-    if (error?.status === 412) return setStale(true);
-    setProblem(error);
+    if (error) setPendingFrom(undefined);
+    setStale(error?.status === 412);
+    setProblem(error?.status === 412 ? undefined : error);
     if (!error) reload();
   };
   const all = [...new Set([...(catalogue.data?.items ?? []), ...customer.tags])];
@@ -173,15 +217,16 @@ function Tags({ customer, etag, reload }: { customer: Customer; etag?: string; r
         const on = customer.tags.includes(tag);
         return (
           <label key={tag} class="tag-option">
-            <input type="checkbox" checked={on} disabled={!on && customer.tags.length >= MAX_TAGS} onChange={(e) => void toggle(tag, (e.target as HTMLInputElement).checked)} />
+            <input type="checkbox" checked={on} disabled={busy || (!on && customer.tags.length >= MAX_TAGS)} onChange={(e) => void toggle(tag, (e.target as HTMLInputElement).checked)} />
             {tag}
           </label>
         );
       })}
+      {customer.tags.length >= MAX_TAGS && <p class="muted small">{t('tagsFull')}</p>}
       {stale && (
         <div class="problem" role="alert">
           <p>{t('stale')}</p>
-          <button type="button" onClick={reload}>
+          <button type="button" onClick={() => (setStale(false), reload())}>
             {t('reload')}
           </button>
         </div>
@@ -218,6 +263,29 @@ function Figures({ customer: c }: { customer: Customer }) {
   );
 }
 
+/**
+ * A question before something that cannot be undone: focus moves into it when it opens (a keyboard or screen
+ * reader user lands on the question, not on the page's start), and Escape answers "cancel".
+ */
+function Confirm({ labelledBy, describedBy, onCancel, children }: { labelledBy: string; describedBy?: string; onCancel: () => void; children: ComponentChildren }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => box.current?.focus(), []);
+  return (
+    <div
+      ref={box}
+      tabIndex={-1}
+      role="alertdialog"
+      aria-labelledby={labelledBy}
+      aria-describedby={describedBy}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') onCancel();
+      }}
+    >
+      {children}
+    </div>
+  );
+}
+
 type Reason = 'phone' | 'email' | 'name-and-email';
 const REASONS: Record<Reason, Key> = { phone: 'reasonPhone', email: 'reasonEmail', 'name-and-email': 'reasonNameEmail' };
 
@@ -231,19 +299,23 @@ function Duplicates({ customer, onMerged }: { customer: Customer; onMerged: () =
     () => api().GET('/v1/customers/{id}/duplicates', { params: { path: { id: customer.id } } }),
     [customer.id, customer.updatedAt],
   );
-  const [asking, setAsking] = useState<string>();
+  // Which card is being asked about, and which way: fold it into this one, or this one into it (the card
+  // that stays keeps its own values: a stranger's sign-up holding a guest's phone is folded into the guest's).
+  const [asking, setAsking] = useState<{ id: string; keep: 'this' | 'that' }>();
   const [problem, setProblem] = useState<Problem>();
   const [merged, setMerged] = useState<string>();
   const [busy, setBusy] = useState(false);
   const items = list.data?.items ?? [];
   if (!items.length && !merged && !problem) return list.error ? <ProblemBox problem={list.error} /> : null;
-  const merge = async (other: Customer) => {
+  const merge = async (other: Customer, keep: 'this' | 'that') => {
     setBusy(true);
-    const { error } = await api().POST('/v1/customers/{id}/merge', { params: { path: { id: customer.id } }, body: { otherId: other.id } });
+    const [survivor, absorbed] = keep === 'this' ? [customer.id, other.id] : [other.id, customer.id];
+    const { error } = await api().POST('/v1/customers/{id}/merge', { params: { path: { id: survivor } }, body: { otherId: absorbed } });
     setBusy(false);
     setProblem(error);
     if (error) return;
     setAsking(undefined);
+    if (keep === 'that') return go('customers', other.id);
     setMerged(fullName(other));
     onMerged();
   };
@@ -265,24 +337,29 @@ function Duplicates({ customer, onMerged }: { customer: Customer; onMerged: () =
               ))}
               {reasons.map((r) => t(REASONS[r])).join(', ')}
             </div>
-            {asking === d.id ? (
-              <div role="alertdialog" aria-labelledby="dupes-title" aria-describedby={`merge-warn-${d.id}`}>
+            {asking?.id === d.id ? (
+              <Confirm labelledBy="dupes-title" describedBy={`merge-warn-${d.id}`} onCancel={() => (setAsking(undefined), setProblem(undefined))}>
                 <p id={`merge-warn-${d.id}`}>
-                  {t('mergeWarn')
+                  {t(asking.keep === 'this' ? 'mergeWarn' : 'keepWarn')
                     .split('{other}')
                     .flatMap((part, i) => (i ? [<bdi key={i}>{fullName(d)}</bdi>, part] : [part]))}
                 </p>
-                <button type="button" class="danger" disabled={busy} onClick={() => void merge(d)}>
+                <button type="button" class="danger" disabled={busy} onClick={() => void merge(d, asking.keep)}>
                   {t('mergeNow')}
                 </button>{' '}
                 <button type="button" class="secondary" onClick={() => (setAsking(undefined), setProblem(undefined))}>
                   {t('cancel')}
                 </button>
-              </div>
+              </Confirm>
             ) : (
-              <button type="button" class="secondary" onClick={() => (setAsking(d.id), setProblem(undefined))}>
-                {t('mergeInto')}
-              </button>
+              <p class="actions">
+                <button type="button" class="secondary" onClick={() => (setAsking({ id: d.id, keep: 'this' }), setProblem(undefined))}>
+                  {t('mergeInto')}
+                </button>{' '}
+                <button type="button" class="secondary" onClick={() => (setAsking({ id: d.id, keep: 'that' }), setProblem(undefined))}>
+                  {t('keepThatCard')}
+                </button>
+              </p>
             )}
           </li>
         ))}
@@ -393,7 +470,7 @@ function Erase({ customer, onErased }: { customer: Customer; onErased: () => voi
           {t('erase')}…
         </button>
       ) : (
-        <div role="alertdialog" aria-labelledby="erase-title" aria-describedby="erase-warn">
+        <Confirm labelledBy="erase-title" describedBy="erase-warn" onCancel={() => (setOpen(false), setTyped(''))}>
         <form onSubmit={erase}>
           <p id="erase-warn">{t('eraseWarn')}</p>
           <Field label={t('eraseConfirmLabel')}>
@@ -407,7 +484,7 @@ function Erase({ customer, onErased }: { customer: Customer; onErased: () => voi
           </button>
           <ProblemBox problem={problem} />
         </form>
-        </div>
+        </Confirm>
       )}
     </section>
   );
@@ -434,8 +511,8 @@ function History({ id, version }: { id: string; version: string }) {
         ))}
       </ol>
       {page.data?.nextCursor && (
-        <button type="button" class="secondary" onClick={() => setCursor(page.data!.nextCursor!)}>
-          {t('next')}
+        <button type="button" class="secondary" onClick={() => setCursor(page.data!.nextCursor!)} disabled={page.loading}>
+          {t('showMore')}
         </button>
       )}
     </section>

@@ -33,6 +33,7 @@ export function ExportsPage() {
       return over;
     },
     1000,
+    watching,
   );
 
   const start = async (e: Event) => {

@@ -39,7 +39,7 @@ function useImport(id: string | undefined, onDone?: (v: ImportView) => void) {
     const over = data?.status === 'completed' || data?.status === 'failed';
     if (over) onDone?.(data!);
     return over;
-  });
+  }, 1000, id);
   return view && view.id === id ? view : undefined;
 }
 
