@@ -8,6 +8,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { INSIGHTS_WORKERS } from '../shared/routes.ts';
+import { RECOMPUTE_TIMEOUT_MINUTES } from '../shared/insights/recompute.ts';
 import { ClientelaFunction } from './constructs/function.ts';
 import { deadLetterQueue } from './dead-letters.ts';
 import { stageSettings } from './stage.ts';
@@ -100,7 +101,8 @@ export class InsightsWorkflow extends Construct {
       comment: 'clientela insights recompute',
       definitionBody: sfn.DefinitionBody.fromChainable(start.next(readShards).next(basketsState).next(keywordsState).next(compute).next(writeShards).next(publishBaskets).next(finish).next(done)),
       stateMachineType: sfn.StateMachineType.STANDARD,
-      timeout: Duration.hours(2),
+      // The recompute lease (RECOMPUTE_LEASE_MS) outlives this by a margin: an execution stopped here gives it back by expiry.
+      timeout: Duration.minutes(RECOMPUTE_TIMEOUT_MINUTES),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
@@ -117,11 +119,12 @@ export class InsightsWorkflow extends Construct {
       timeout: Duration.minutes(5),
       deadLetterQueue: this.nightlyDeadLetters,
     });
-    // Only what it does: list tenants (gsi1 Query) and record one recompute each (PutItem/UpdateItem of `T#{t}#INSIGHTS` items).
+    // Only what it does: list tenants (gsi1 Query), take each tenant's recompute lease (Put/Get, Delete when
+    // the start fails) and record one recompute each (PutItem/UpdateItem): `T#{t}#INSIGHTS` items only.
     this.nightly.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/gsi1`] }));
     this.nightly.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
         resources: [table.tableArn],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['T#*#INSIGHTS'] } },
       }),

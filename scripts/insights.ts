@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isAlive, readRuntime } from '../local/runtime-file.ts';
 import { LOCAL_REGION } from '../local/emulators.ts';
+import { ValidationError } from '../shared/domain/errors.ts';
 
 const USAGE = 'usage: npm run insights -- --tenant NAME [--as-of YYYY-MM-DD|ISO] [--backfill]\nenv:   DATA_DIR (default .data): the running npm start';
 
@@ -18,6 +19,10 @@ async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { tenant: { type: 'string' }, 'as-of': { type: 'string' }, backfill: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) return void console.log(USAGE);
   if (!values.tenant) throw new Error(`--tenant is required\n${USAGE}`);
+  // Checked before looking for the instance: a mistyped date is said as such, in one line (exit 2).
+  const { RecomputeRequestSchema } = await import('../shared/insights/insights.ts');
+  const asOfInput = RecomputeRequestSchema.safeParse({ asOf: values['as-of'] });
+  if (!asOfInput.success) throw new UsageError(`--as-of ${values['as-of']}: ${asOfInput.error.issues[0]?.message ?? 'is not a date'}`);
   const dataDir = resolve(process.env.DATA_DIR ?? '.data');
   const runtime = readRuntime(dataDir);
   if (!runtime || !isAlive(runtime.pid)) throw new Error(`no running instance found in ${dataDir} (start one with npm start, or set DATA_DIR)`);
@@ -52,8 +57,11 @@ async function main(argv: string[]): Promise<void> {
   const runner = await insightsWorkflowRunner({ cacheDir: join(dataDir, 'cache') });
   registerInsightsRunner(runner);
   const ctx = { insights: insightsStores().insights, tenant };
-  const asOf = values['as-of'] ? insights.RecomputeRequestSchema.parse({ asOf: values['as-of'] }).asOf : undefined;
-  const { recomputeId } = await insights.requestRecompute({ ...ctx, start: startInsights }, { asOf }, 'cli');
+  const { recomputeId } = await insights.requestRecompute({ ...ctx, start: startInsights }, asOfInput.data, 'cli').catch((e: unknown) => {
+    // A date in the future or before 1970 (it needs the tenant's time zone to tell): said like a mistyped one.
+    if (e instanceof ValidationError) throw new UsageError(`--as-of ${values['as-of']}: ${e.errors[0]?.message ?? e.message}`);
+    throw e;
+  });
   await runner.idle();
   const record = await insights.getRecompute(ctx, recomputeId);
   console.log(JSON.stringify(record, null, 2));
@@ -62,9 +70,12 @@ async function main(argv: string[]): Promise<void> {
   console.log(JSON.stringify({ ...summary, months: months.slice(-3) }, null, 2));
 }
 
+/** Wrong input on the command line: one line saying what is wrong, exit code 2. */
+class UsageError extends Error {}
+
 try {
   await main(process.argv.slice(2));
 } catch (error) {
   console.error('insights:', error instanceof Error ? error.message : error);
-  process.exitCode = 1;
+  process.exitCode = error instanceof UsageError ? 2 : 1;
 }

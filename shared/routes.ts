@@ -559,6 +559,7 @@ ROUTES.push(
     access: { table: 'write', startWorkflows: ['insights'] },
     summary: 'Start a recompute of the insights (as of now, or asOf)',
     body: RecomputeRequestSchema,
+    errors: { 409: 'A recompute of this tenant is already pending or running (`recomputeId` names it): one at a time' },
     status: 202,
     response: RecomputeStartedSchema,
   }),

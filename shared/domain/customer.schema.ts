@@ -81,7 +81,7 @@ export const CARD_ORDER = [
   'version',
   'provenance',
 ] as const satisfies readonly (keyof Customer)[];
-const INTERNAL_FIELDS = new Set(['fieldsAt', 'fieldsFrom', 'confirmSentAt', 'purchaseMonths', 'newIn', 'autoTagged']);
+const INTERNAL_FIELDS = new Set(['fieldsAt', 'fieldsFrom', 'confirmSentAt', 'purchaseMonths', 'newIn', 'autoTagged', 'autoTagDeclined']);
 
 /** A card with nothing known yet: every field empty, first and last contact at `contactAt`. */
 export function blankCustomer(id: string, contactAt: string, at: string): Customer {

@@ -3,6 +3,9 @@
  * filter and loses it when it stops matching, but only a tag a rule gave (listed in the card's internal
  * `autoTagged`): a tag the business set by hand is never taken away, and a tag already on the card is not
  * claimed. A card holds at most 9 tags: a rule that would add a tenth is skipped (the card is left as is).
+ * A tag a rule gave that the business then removed by hand (in `autoTagged`, no longer in `tags`) is the
+ * business's decision: it goes into the card's internal `autoTagDeclined`, and no rule gives that tag to that
+ * card again; put back by hand, it is the business's own (no rule takes it away).
  * Called by capture before each write and by the recompute for each card it updates.
  *
  * A stored rule whose filter the filter language no longer accepts (saved before a stricter check, e.g.
@@ -23,7 +26,7 @@ export interface AutoTagRule {
   filter: Filter | Record<string, unknown>;
 }
 
-export type AutoTaggedCard = Customer & { autoTagged?: string[] };
+export type AutoTaggedCard = Customer & { autoTagged?: string[]; autoTagDeclined?: string[] };
 
 export interface AutoTagContext {
   autoTags?: AutoTagRule[];
@@ -93,10 +96,14 @@ export function applyAutoTags<C extends AutoTaggedCard>(card: C, ctx: AutoTagCon
     wanted.set(rule.tag, (wanted.get(rule.tag) ?? false) || matches);
   }
   let tags = [...card.tags];
-  let given = [...(card.autoTagged ?? [])];
+  // A tag the business removed by hand is no longer the rule's to manage, and the rules do not give it back
+  // (seen here, where the rules are applied: a rule's tag missing from the card's tags).
+  const declined = [...(card.autoTagDeclined ?? [])];
+  for (const t of card.autoTagged ?? []) if (!tags.includes(t) && !declined.includes(t)) declined.push(t);
+  let given = (card.autoTagged ?? []).filter((t) => tags.includes(t));
   for (const [tag, matches] of wanted) {
     if (matches && !tags.includes(tag)) {
-      if (tags.length >= MAX_TAGS) continue;
+      if (tags.length >= MAX_TAGS || declined.includes(tag)) continue;
       tags.push(tag);
       given.push(tag);
     } else if (!matches && given.includes(tag)) {
@@ -104,10 +111,8 @@ export function applyAutoTags<C extends AutoTaggedCard>(card: C, ctx: AutoTagCon
       given = given.filter((t) => t !== tag);
     }
   }
-  // A tag the business removed by hand is no longer the rule's to manage.
-  given = given.filter((t) => tags.includes(t));
-  if (sameList(tags, card.tags) && sameList(given, card.autoTagged ?? [])) return card;
-  return { ...card, tags, autoTagged: given };
+  if (sameList(tags, card.tags) && sameList(given, card.autoTagged ?? []) && sameList(declined, card.autoTagDeclined ?? [])) return card;
+  return { ...card, tags, autoTagged: given, ...(declined.length ? { autoTagDeclined: declined } : {}) };
 }
 
 const sameList = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);

@@ -152,20 +152,30 @@ export async function recommendationsOf(card: { insights?: { asOf?: string; reco
 const DAY = 86_400_000;
 const DEFAULT_PERIOD_DAYS = 30;
 
-/** A date is the start (`from`) or the end (`to`, exclusive: the next midnight) of that day, UTC. */
-function instant(value: string, end: boolean): number {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return Date.parse(`${value}T00:00:00Z`) + (end ? DAY : 0);
-  return Date.parse(value);
+/** Texts are events' (their `occurredAt` is from 1970 on): no period starts or ends before. */
+const EARLIEST = 0;
+/** The last instant written with a four-digit year: the end of 9999-12-31 is answered as this, not `+010000-…`. */
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * A date is the start (`from`) or the end (`to`, exclusive: the next midnight) of that day, UTC. Before 1970
+ * is a 400 naming the field; past the end of 9999 is that end.
+ */
+function instant(field: 'from' | 'to', value: string, end: boolean): number {
+  const at = /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T00:00:00Z`) + (end ? DAY : 0) : Date.parse(value);
+  if (at < EARLIEST) throw invalid(field, 'must be on or after 1970-01-01 (no text is older)');
+  return Math.min(at, LATEST);
 }
 
 /** `GET /v1/insights/keywords`: counts the stored corpus over the period and the previous one of the same length. */
 export async function keywordsReport(ctx: BasketsContext, q: z.infer<typeof KeywordsQuerySchema>) {
   const json = await ctx.baskets.getStored(ctx.tenant.id, 'keywords');
   const corpus = json ? (JSON.parse(json) as StoredKeywords) : undefined;
-  const to = q.to !== undefined ? instant(q.to, true) : Date.parse(corpus?.asOf ?? (ctx.now?.() ?? new Date()).toISOString());
-  const from = q.from !== undefined ? instant(q.from, false) : to - DEFAULT_PERIOD_DAYS * DAY;
+  const to = q.to !== undefined ? instant('to', q.to, true) : Date.parse(corpus?.asOf ?? (ctx.now?.() ?? new Date()).toISOString());
+  const from = q.from !== undefined ? instant('from', q.from, false) : Math.max(EARLIEST, to - DEFAULT_PERIOD_DAYS * DAY);
   if (!(to > from)) throw invalid('to', 'must be after from');
-  const previousFrom = from - (to - from);
+  // Nothing is older than 1970: a previous period reaching further back is counted (and answered) from there.
+  const previousFrom = Math.max(EARLIEST, from - (to - from));
   const language = primary(q.language) ?? null;
   const out = {
     asOf: corpus?.asOf ?? null,

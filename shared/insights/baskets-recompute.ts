@@ -271,7 +271,8 @@ export async function keywordCorpus(d: BasketsDeps, input: StartOutput): Promise
 // ---- PublishBaskets ----
 
 export async function publishBaskets(d: BasketsDeps, input: StartOutput): Promise<void> {
-  await d.baskets.publish(input.tenantId, 'rules', input.recomputeId);
-  await d.baskets.publish(input.tenantId, 'keywords', input.recomputeId);
+  // Rules and keywords of one recompute go together: when another recompute published its rules in between
+  // (possible only once a lease expired), this one's keywords are not published over its keywords either.
+  if (await d.baskets.publish(input.tenantId, 'rules', input.recomputeId)) await d.baskets.publish(input.tenantId, 'keywords', input.recomputeId);
   for (let shard = 0; shard < CUSTOMER_SHARDS; shard++) await d.files.delete(d.bucket, objectKeys.recomputeRecommendations(input.tenantId, input.recomputeId, shard)).catch(() => undefined);
 }

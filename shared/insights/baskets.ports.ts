@@ -29,8 +29,11 @@ export interface BasketsStore {
   names(tenantId: string, customerIds: string[]): Promise<Map<string, { firstName?: string | null; lastName?: string | null }>>;
   /** Stores a recompute's result (not yet read by the routes; expires at `expiresAt` unless published). */
   putStored(tenantId: string, kind: StoredKind, recomputeId: string, json: string, expiresAt: number): Promise<void>;
-  /** Makes the routes read this recompute's result (kept for good), and deletes the one they read before. */
-  publish(tenantId: string, kind: StoredKind, recomputeId: string): Promise<void>;
+  /**
+   * Makes the routes read this recompute's result (kept for good), and deletes the one they read before;
+   * false (nothing changed, the result keeps its expiry) when another recompute published in between.
+   */
+  publish(tenantId: string, kind: StoredKind, recomputeId: string): Promise<boolean>;
   /** The published result, or undefined before the first recompute that stored one. */
   getStored(tenantId: string, kind: StoredKind): Promise<string | undefined>;
 }

@@ -7,7 +7,7 @@ import * as z from '../domain/zod.ts';
 import { ulid } from 'ulid';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import { publicView, type Customer } from '../domain/customer.schema.ts';
-import { NotFoundError, invalid } from '../domain/errors.ts';
+import { ConflictError, NotFoundError, invalid } from '../domain/errors.ts';
 import { numberInput } from '../domain/number-input.schema.ts';
 import { localDate, startOfLocalDay } from '../domain/customer-filter.ts';
 import { RFM_GROUPS, type RfmGroup } from './rfm.ts';
@@ -15,6 +15,7 @@ import { sumMonths } from './flows.ts';
 import {
   BREAKDOWN_DIMENSIONS,
   MAX_FORECAST_DAYS,
+  claimRecompute,
   TOP_N,
   type ForecastPoint,
   type InsightsStore,
@@ -47,11 +48,15 @@ export const TopCustomersQuerySchema = z.strictObject({
 
 // ---- recomputes ----
 
+/** Events happen after this (capture refuses an earlier `occurredAt`): a recompute as of before it has nothing to count. */
+const EARLIEST_AS_OF = Date.parse('1970-01-01T00:00:00.000Z');
+
 export function resolveAsOf(asOf: string | undefined, tenant: Tenant, now: Date): string {
   if (!asOf) return now.toISOString();
   const at = /^\d{4}-\d{2}-\d{2}$/.test(asOf)
     ? new Date(startOfLocalDay(nextDay(asOf), tenant.timeZone).getTime() - 1)
     : new Date(asOf);
+  if (!(at.getTime() >= EARLIEST_AS_OF)) throw invalid('asOf', 'must be on or after 1970-01-01 (no event is older)');
   if (at.getTime() > now.getTime()) {
     // Today's date means "up to now".
     if (asOf === localDate(now, tenant.timeZone)) return now.toISOString();
@@ -63,18 +68,34 @@ const nextDay = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_00
 
 const noCounts = () => ({ customers: 0, purchasers: 0, purchases: 0, cardsUpdated: 0 });
 
-/** Records a pending recompute and starts its workflow. */
+/**
+ * Records a pending recompute and starts its workflow; a 409 naming the running one while the tenant has a
+ * recompute pending or running (two at once would write cards, summary and stored rules from two `asOf`s).
+ */
 export async function requestRecompute(ctx: InsightsContext & { start: StartRecompute }, body: z.infer<typeof RecomputeRequestSchema>, trigger: RecomputeRecord['trigger'] = 'api') {
   const now = ctx.now?.() ?? new Date();
   const record: RecomputeRecord = { id: ulid(), status: 'pending', asOf: resolveAsOf(body.asOf, ctx.tenant, now), trigger, createdAt: now.toISOString(), counts: noCounts() };
-  await ctx.insights.createRecompute(ctx.tenant.id, record);
+  const running = await claimRecompute(ctx.insights, ctx.tenant.id, record.id, now);
+  if (running) throw new ConflictError(`A recompute is already running (${running.recomputeId}); wait for it to end: GET /v1/insights/recompute/${running.recomputeId}`, { recomputeId: running.recomputeId });
+  await launch(ctx, ctx.tenant.id, record);
+  return { recomputeId: record.id, asOf: record.asOf };
+}
+
+/** Records the recompute and starts its workflow, holding the lease; gives the lease back if it cannot start. */
+async function launch(ctx: { insights: InsightsStore; start: StartRecompute }, tenantId: string, record: RecomputeRecord) {
   try {
-    await ctx.start({ tenantId: ctx.tenant.id, recomputeId: record.id });
+    await ctx.insights.createRecompute(tenantId, record);
   } catch (e) {
-    await ctx.insights.updateRecompute(ctx.tenant.id, record.id, { status: 'failed', reason: 'The recompute could not be started; try again shortly.' });
+    await ctx.insights.releaseRecomputeLease(tenantId, record.id);
     throw e;
   }
-  return { recomputeId: record.id, asOf: record.asOf };
+  try {
+    await ctx.start({ tenantId, recomputeId: record.id });
+  } catch (e) {
+    await ctx.insights.updateRecompute(tenantId, record.id, { status: 'failed', reason: 'The recompute could not be started; try again shortly.' });
+    await ctx.insights.releaseRecomputeLease(tenantId, record.id);
+    throw e;
+  }
 }
 
 export async function getRecompute(ctx: InsightsContext, id: string) {
@@ -84,17 +105,22 @@ export async function getRecompute(ctx: InsightsContext, id: string) {
   return { id: r.id, status, asOf, counts: { customers: counts.customers, purchasers: counts.purchasers, purchases: counts.purchases, cardsUpdated: counts.cardsUpdated }, ...(reason ? { reason } : {}), trigger, createdAt, startedAt, completedAt };
 }
 
-/** The nightly run: one recompute per tenant, as of now. */
+/** The nightly run: one recompute per tenant, as of now; a tenant with a recompute running is skipped. */
 export async function startNightlyRecomputes(ctx: { insights: InsightsStore; start: StartRecompute; now?: () => Date }) {
   const started: string[] = [];
+  const skipped: { tenantId: string; recomputeId: string }[] = [];
   for (const tenantId of await ctx.insights.tenantIds()) {
     const now = ctx.now?.() ?? new Date();
     const record: RecomputeRecord = { id: ulid(), status: 'pending', asOf: now.toISOString(), trigger: 'schedule', createdAt: now.toISOString(), counts: noCounts() };
-    await ctx.insights.createRecompute(tenantId, record);
-    await ctx.start({ tenantId, recomputeId: record.id });
+    const running = await claimRecompute(ctx.insights, tenantId, record.id, now);
+    if (running) {
+      skipped.push({ tenantId, recomputeId: running.recomputeId });
+      continue;
+    }
+    await launch(ctx, tenantId, record);
     started.push(record.id);
   }
-  return started;
+  return { started, skipped };
 }
 
 // ---- reading what the last recompute stored ----

@@ -10,9 +10,10 @@
  *   purchaser's insights to a scratch object per shard, and keeps the summary, a forecast curve and the
  *   top-100 lists by clv12m and pAlive.
  * - WriteShard reads one shard of the card index (gsi1), compares each card's insights (and automatic
- *   tags) with the new ones, and updates only the cards that change (UpdateItem SET insights, never a
- *   full card rewrite); it also adds the shard's cards to the breakdown.
- * - Finish stores the summary (with breakdown, forecast, top lists) and completes the recompute record.
+ *   tags, only in a recompute as of now) with the new ones, and updates only the cards that change
+ *   (UpdateItem SET insights, never a full card rewrite); it also adds the shard's cards to the breakdown.
+ * - Finish stores the summary (with breakdown, forecast, top lists: without customers erased meanwhile) and
+ *   completes the recompute record.
  * Every step can run again (task retries): it rewrites the same objects, and a card already up to date is
  * not written twice.
  */
@@ -20,6 +21,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { computeInsights, type CustomerInsights, type ModelSummary } from './compute.ts';
 import { applyAutoTags, type AutoTagContext } from './auto-tags.ts';
 import { readCardBaskets } from './card-recommendations.ts';
+import { withoutIds } from './summary-erasure.ts';
 import type { RfmGroup } from './rfm.ts';
 import type { Customer } from '../domain/customer.schema.ts';
 import type { Tenant } from '../domain/tenant.schema.ts';
@@ -36,7 +38,7 @@ export interface PurchaseRow {
   items?: { sku: string; name: string; quantity: number }[];
 }
 
-export type InsightCard = Customer & { autoTagged?: string[] };
+export type InsightCard = Customer & { autoTagged?: string[]; autoTagDeclined?: string[] };
 
 export interface RecomputeRecord {
   id: string;
@@ -88,17 +90,36 @@ export interface ConsumedCapacity {
   write: number;
 }
 
+/** Who holds a tenant's recompute lease: the running recompute, since when, until when at most. */
+export interface RecomputeLease {
+  recomputeId: string;
+  at: string;
+  until: string;
+}
+
 export interface InsightsStore {
   purchases(tenantId: string, shard: number): AsyncIterable<PurchaseRow[]>;
   cards(tenantId: string, shard: number): AsyncIterable<InsightCard[]>;
   card(tenantId: string, customerId: string): Promise<InsightCard | undefined>;
   cardsByIds(tenantId: string, ids: string[]): Promise<Map<string, Customer>>;
   /** false: the card is gone or not at `version` any more. */
-  updateInsights(tenantId: string, customerId: string, version: number, change: { insights: unknown | null; tags?: string[]; autoTagged?: string[] }): Promise<boolean>;
+  updateInsights(tenantId: string, customerId: string, version: number, change: { insights: unknown | null; tags?: string[]; autoTagged?: string[]; autoTagDeclined?: string[] }): Promise<boolean>;
+  /**
+   * Takes the tenant's recompute lease when nobody holds one, or the one held has expired (`until` before
+   * `lease.at`), or (with `takeOverFrom`) it is still held by that recompute. Answers the holder when not taken.
+   */
+  takeRecomputeLease(tenantId: string, lease: RecomputeLease, takeOverFrom?: string): Promise<{ taken: true } | { taken: false; holder?: RecomputeLease }>;
+  /** Gives the lease back if `recomputeId` holds it (a no-op otherwise: a later recompute may hold it now). */
+  releaseRecomputeLease(tenantId: string, recomputeId: string): Promise<void>;
   createRecompute(tenantId: string, r: RecomputeRecord): Promise<void>;
   getRecompute(tenantId: string, id: string): Promise<RecomputeRecord | undefined>;
   updateRecompute(tenantId: string, id: string, patch: Partial<RecomputeRecord>): Promise<void>;
-  putSummary(tenantId: string, s: StoredSummary): Promise<void>;
+  /** Stores the summary (revision 0) if the tenant's erasure count is still `erasures`; false otherwise. */
+  putSummary(tenantId: string, s: StoredSummary, erasures: number): Promise<boolean>;
+  /** How many erasures the tenant has had (strongly consistent; see summary-erasure.ts). */
+  erasureCount(tenantId: string): Promise<number>;
+  /** Which of these customers still have a card (strongly consistent). */
+  existingCards(tenantId: string, ids: string[]): Promise<Set<string>>;
   getSummary(tenantId: string): Promise<StoredSummary | undefined>;
   monthRows(tenantId: string): Promise<({ month: string } & Record<string, unknown>)[]>;
   tenantIds(): Promise<string[]>;
@@ -110,6 +131,40 @@ export interface RecomputeDeps {
   files: ObjectStore;
   bucket: string;
   now?: () => Date;
+}
+
+// ---- one recompute per tenant at a time ----
+
+/** The workflow's own time limit (infra/insights-workflow.ts): Step Functions stops an execution past it. */
+export const RECOMPUTE_TIMEOUT_MINUTES = 120;
+/**
+ * How long a recompute holds its tenant's lease at most. Finish and MarkRecomputeFailed give it back; an
+ * execution stopped by its time limit runs neither (a Catch does not see the execution's own timeout), so the
+ * lease outlives the longest execution by a margin and then lets the next recompute in.
+ */
+export const RECOMPUTE_LEASE_MS = (RECOMPUTE_TIMEOUT_MINUTES + 10) * 60_000;
+/** A lease whose recompute record is missing after this long belongs to a request that died in between. */
+const ORPHAN_LEASE_MS = 60_000;
+
+/**
+ * Takes the tenant's recompute lease for `recomputeId`: undefined when taken, else the recompute that runs.
+ * A lease still held by a recompute that ended (completed or failed without giving it back) is taken over.
+ */
+export async function claimRecompute(insights: InsightsStore, tenantId: string, recomputeId: string, now: Date): Promise<RecomputeLease | undefined> {
+  const lease: RecomputeLease = { recomputeId, at: now.toISOString(), until: new Date(now.getTime() + RECOMPUTE_LEASE_MS).toISOString() };
+  let takeOverFrom: string | undefined;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const res = await insights.takeRecomputeLease(tenantId, lease, takeOverFrom);
+    if (res.taken) return undefined;
+    takeOverFrom = undefined;
+    const holder = res.holder;
+    if (!holder) continue; // given back meanwhile
+    const record = await insights.getRecompute(tenantId, holder.recomputeId);
+    const running = record ? record.status === 'pending' || record.status === 'running' : now.getTime() - Date.parse(holder.at) < ORPHAN_LEASE_MS;
+    if (running) return holder;
+    takeOverFrom = holder.recomputeId;
+  }
+  throw new Error(`the recompute lease of ${tenantId} kept changing hands`);
 }
 
 // ---- the card's insights ----
@@ -383,6 +438,7 @@ export async function writeShard(d: RecomputeDeps, input: ShardInput): Promise<W
   };
 
   const breakdown = emptyBreakdown();
+  const autoTags = appliesAutoTags(input.asOf, now);
   let cards = 0;
   let updated = 0;
   const settle = async (seen: InsightCard) => {
@@ -390,7 +446,7 @@ export async function writeShard(d: RecomputeDeps, input: ShardInput): Promise<W
     const insights = freshOf(seen.id);
     // The index is eventually consistent, and events keep arriving: a card that moved on is read again.
     for (let attempt = 0; card && attempt < 3; attempt++) {
-      const change = insightsChange(card, insights, tenant, now);
+      const change = insightsChange(card, insights, tenant, now, autoTags);
       if (!change) break;
       if (await d.insights.updateInsights(input.tenantId, card.id, card.version, change)) {
         updated++;
@@ -458,15 +514,26 @@ export function prefetched<T>(source: AsyncIterable<T[]>): { take(): Promise<T |
   return { take, taken: () => count };
 }
 
-/** What to write to a card: its new insights and automatic tags, or nothing when neither changes. */
-export function insightsChange(card: InsightCard, fresh: CardInsights | undefined, tenant: AutoTagContext, now: Date) {
+/**
+ * How far back a recompute's `asOf` may be and still apply automatic tags: a recompute as of a past day shows
+ * that day's figures on the cards, but tags are what the business acts on today (a rule on `rfmGroup` would
+ * otherwise move `VIP` to last June's champions until the next recompute). A day: `asOf` = today's date is
+ * "now", and a request takes a moment to reach WriteShard.
+ */
+export const AUTO_TAGS_AS_OF_MS = 86_400_000;
+
+/** Whether a recompute as of `asOf`, run at `now`, applies the automatic tags: only one as of now. */
+export const appliesAutoTags = (asOf: string, now: Date) => now.getTime() - Date.parse(asOf) <= AUTO_TAGS_AS_OF_MS;
+
+/** What to write to a card: its new insights and automatic tags (unless `autoTags` is false), or nothing when neither changes. */
+export function insightsChange(card: InsightCard, fresh: CardInsights | undefined, tenant: AutoTagContext, now: Date, autoTags = true) {
   const changed = !sameInsights(card.insights, fresh);
   const insights = changed ? (fresh ?? null) : (card.insights ?? null);
   const withInsights = { ...card, insights: insights ?? undefined } as InsightCard;
-  const tagged = applyAutoTags(withInsights, tenant, now);
+  const tagged = autoTags ? applyAutoTags(withInsights, tenant, now) : withInsights;
   const retagged = tagged !== withInsights;
   if (!changed && !retagged) return undefined;
-  return { insights, ...(retagged ? { tags: tagged.tags, autoTagged: tagged.autoTagged ?? [] } : {}) };
+  return { insights, ...(retagged ? { tags: tagged.tags, autoTagged: tagged.autoTagged ?? [], autoTagDeclined: tagged.autoTagDeclined ?? [] } : {}) };
 }
 
 export async function finish(d: RecomputeDeps, input: ComputeOutput & { written: WriteShardOutput[] }): Promise<{ tenantId: string; recomputeId: string; status: 'completed' }> {
@@ -487,12 +554,25 @@ export async function finish(d: RecomputeDeps, input: ComputeOutput & { written:
   const customers = input.written.reduce((n, w) => n + w.cards, 0);
   const cardsUpdated = input.written.reduce((n, w) => n + w.updated, 0);
   const completedAt = (d.now?.() ?? new Date()).toISOString();
-  await d.insights.putSummary(input.tenantId, { recomputeId: input.recomputeId, completedAt, customers, breakdown, ...input.computed });
+  // The top lists name customers: one erased while this recompute ran is left out. Read after the erasure
+  // count, and stored only if no erasure was counted since (one that was: read again), so an erasure either
+  // finds this summary stored and takes its id out (forgetInInsights), or comes before the check here.
+  let computed = input.computed;
+  for (let attempt = 0; ; attempt++) {
+    const erasures = await d.insights.erasureCount(input.tenantId);
+    const listed = [...new Set([...computed.top.clv12m, ...computed.top.pAlive].map((e) => e.id))];
+    const existing = await d.insights.existingCards(input.tenantId, listed);
+    const top = withoutIds(computed.top, new Set(listed.filter((id) => !existing.has(id))));
+    if (top) computed = { ...computed, top };
+    if (await d.insights.putSummary(input.tenantId, { recomputeId: input.recomputeId, completedAt, customers, breakdown, ...computed }, erasures)) break;
+    if (attempt >= 9) throw new Error(`erasures kept coming while the summary of ${input.tenantId} was stored`);
+  }
   await d.insights.updateRecompute(input.tenantId, input.recomputeId, {
     status: 'completed',
     completedAt,
     counts: { customers, purchasers: input.computed.purchasers, purchases: input.read.purchases, cardsUpdated },
   });
+  await d.insights.releaseRecomputeLease(input.tenantId, input.recomputeId);
   await cleanUp(d, input);
   return { tenantId: input.tenantId, recomputeId: input.recomputeId, status: 'completed' };
 }
@@ -517,9 +597,10 @@ async function cleanUp(d: RecomputeDeps, input: RecomputeInput) {
 export async function markFailed(d: RecomputeDeps, input: RecomputeInput & { error?: { Error?: string; Cause?: string } }): Promise<void> {
   const reason = failureReason(input.error);
   const record = await d.insights.getRecompute(input.tenantId, input.recomputeId);
-  if (!record) return;
-  await d.insights.updateRecompute(input.tenantId, input.recomputeId, { status: 'failed', completedAt: (d.now?.() ?? new Date()).toISOString(), reason });
-  await cleanUp(d, input);
+  if (record) await d.insights.updateRecompute(input.tenantId, input.recomputeId, { status: 'failed', completedAt: (d.now?.() ?? new Date()).toISOString(), reason });
+  // After the record says failed: a request that finds the lease still held sees an ended recompute and takes it.
+  await d.insights.releaseRecomputeLease(input.tenantId, input.recomputeId);
+  if (record) await cleanUp(d, input);
 }
 
 export function failureReason(error: { Error?: string; Cause?: string } | undefined): string {

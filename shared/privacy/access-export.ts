@@ -1,11 +1,11 @@
-import { publicView } from '../domain/customer.schema.ts';
+import { publicView, type Customer } from '../domain/customer.schema.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { PrivacyStore } from './privacy.ports.ts';
 
 /**
  * `GET /v1/customers/{id}/export` (GDPR access and portability): everything held about the person, from
- * one read of their partition: the card (custom attributes included), the full history, the consent
- * ledger and the booking and order records their statistics come from.
+ * one read of their partition: the card (custom attributes included, and all its insights), the full
+ * history, the consent ledger and the booking and order records their statistics come from.
  */
 export async function exportPersonalData(privacy: PrivacyStore, tenantId: string, customerId: string, now = new Date()) {
   const held = await privacy.partition(tenantId, customerId);
@@ -17,11 +17,23 @@ export async function exportPersonalData(privacy: PrivacyStore, tenantId: string
   const records = (kind: string) => held.states.filter((s) => s.kind === kind).map(({ kind: _kind, ...rest }) => rest);
   return {
     exportedAt: now.toISOString(),
-    customer: publicView(held.card),
+    customer: withHeldInsights(publicView(held.card), held.card),
     customAttributes: held.card.attributes,
     history,
     consents: [...held.consents].sort((a, b) => b.at.localeCompare(a.at) || b.id.localeCompare(a.id)),
     bookings: records('booking'),
     orders: records('order'),
   };
+}
+
+/**
+ * The card's `insights` as shown, plus what the recompute keeps there that the card does not show: the
+ * suggestions made for the person (`recommendations`, with the SKUs that led to each) and the SKUs they
+ * bought (`bought`, behind the list filter). Held about the person, so part of what they may see.
+ */
+function withHeldInsights(view: Customer, card: Customer): Customer {
+  const held = card.insights as { recommendations?: unknown; bought?: unknown } | undefined;
+  if (!view.insights || !held) return view;
+  const extra = { ...(held.recommendations !== undefined ? { recommendations: held.recommendations } : {}), ...(held.bought !== undefined ? { bought: held.bought } : {}) };
+  return { ...view, insights: { ...view.insights, ...extra } } as Customer;
 }

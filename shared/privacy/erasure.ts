@@ -6,6 +6,7 @@ import type { PrivacyStore, ReportEntry } from './privacy.ports.ts';
 import { auditEntry } from '../audit/audit.ts';
 import { suppressIdentity, type Identity } from './suppression.ts';
 import type { ErrorReportFiles } from '../import/error-report.ts';
+import { forgetInInsights } from '../insights/summary-erasure.ts';
 
 export interface ErasureContext {
   privacy: PrivacyStore;
@@ -65,7 +66,7 @@ export async function eraseCustomer(ctx: ErasureContext, customerId: string, opt
     for (const id of [customerId, ...merged.map((m) => m.id)]) await ctx.privacy.erasePartition(ctx.tenantId, id);
     await redactImportReports(ctx, card.id, identities);
     const audit = auditEntry({ actor: ctx.actor, action: 'customer.erase', target: 'customer', at: clock() });
-    if (await ctx.privacy.finishErasure(ctx.tenantId, card, identities, audit)) return 'erased';
+    if (await ctx.privacy.finishErasure(ctx.tenantId, card, identities, audit)) return forgetInInsights(ctx.privacy, ctx.tenantId, [customerId, ...merged.map((m) => m.id)]).then(() => 'erased');
   }
   throw new ConflictError('The customer kept changing while being erased; send the DELETE again');
 }

@@ -5,6 +5,7 @@
 import type { Customer } from '../domain/customer.schema.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
 import type { AuditEntry } from '../audit/audit.ports.ts';
+import type { InsightsErasurePort } from '../insights/summary-erasure.ts';
 
 type Key = { pk: string; sk: string };
 type Item = Record<string, unknown>;
@@ -24,7 +25,8 @@ export interface ReportEntry {
   reason: string;
 }
 
-export interface PrivacyStore {
+/** With what erasure takes out of the stored insights summary (the insights store's part: shared/insights/summary-erasure.ts). */
+export interface PrivacyStore extends InsightsErasurePort {
   /** The tenant's privacy secret, created on first use (conditional put: two first uses agree). */
   privacySecret(tenantId: string): Promise<string>;
   /** The secret if the tenant has one; never creates it. */

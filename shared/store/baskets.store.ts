@@ -1,5 +1,6 @@
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BasketOrderRow, BasketsStore, StoredKind, TextRow } from '../insights/baskets.ports.ts';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { basketKeys, insightKeys, keys } from './keys.ts';
 
 /** A stored result is cut into chunks of at most this many characters (an item holds at most 400 KB). */
@@ -82,14 +83,30 @@ export function dynamoBasketsStore(db: DynamoDBDocumentClient, TableName: string
       const pointer = basketKeys.published(tenantId, kind);
       const { Item } = await db.send(new GetCommand({ TableName, Key: pointer, ConsistentRead: true }));
       const previous = Item?.recomputeId as string | undefined;
-      // Kept for good once published: the routes read it until the next recompute replaces it.
+      // Only over the pointer read above: a recompute that published meanwhile keeps its place, and this
+      // one's chunks keep their TTL (they go by expiry, as a failed recompute's do).
+      try {
+        await db.send(
+          new PutCommand({
+            TableName,
+            Item: { ...pointer, entity: 'published', recomputeId },
+            ConditionExpression: previous ? 'recomputeId = :previous' : 'attribute_not_exists(pk)',
+            ...(previous ? { ExpressionAttributeValues: { ':previous': previous } } : {}),
+          }),
+        );
+      } catch (e) {
+        if (e instanceof ConditionalCheckFailedException) return false;
+        throw e;
+      }
+      // Kept for good once published: the routes read it until the next recompute replaces it. After the
+      // pointer: a retried step finds the pointer already its own and finishes this.
       for (const Key of await chunkKeys(tenantId, kind, recomputeId)) {
         await db.send(new UpdateCommand({ TableName, Key, UpdateExpression: 'REMOVE #ttl', ExpressionAttributeNames: { '#ttl': 'ttl' } }));
       }
-      await db.send(new PutCommand({ TableName, Item: { ...pointer, entity: 'published', recomputeId } }));
       if (previous && previous !== recomputeId) {
         for (const Key of await chunkKeys(tenantId, kind, previous)) await db.send(new DeleteCommand({ TableName, Key }));
       }
+      return true;
     },
 
     async getStored(tenantId, kind) {

@@ -163,8 +163,8 @@ export function monthCounterUpdate(TableName: string, tenantId: string, customer
 }
 
 /**
- * The one write a recompute makes to a card: its `insights` (and, with automatic tags, `tags` and
- * `autoTagged`), never a full card rewrite. Conditional on the version it read, and bumps it, so an event
+ * The one write a recompute makes to a card: its `insights` (and, with automatic tags, `tags`,
+ * `autoTagged` and `autoTagDeclined`), never a full card rewrite. Conditional on the version it read, and bumps it, so an event
  * that read the card before is retried on the fresh card (no lost update either way).
  */
 export function cardInsightsUpdate(
@@ -172,7 +172,7 @@ export function cardInsightsUpdate(
   tenantId: string,
   customerId: string,
   expectedVersion: number,
-  change: { insights: unknown | null; tags?: string[]; autoTagged?: string[] },
+  change: { insights: unknown | null; tags?: string[]; autoTagged?: string[]; autoTagDeclined?: string[] },
 ) {
   const sets = ['version = version + :one'];
   const removes: string[] = [];
@@ -183,9 +183,10 @@ export function cardInsightsUpdate(
     values[':i'] = change.insights;
   }
   if (change.tags) {
-    sets.push('tags = :t', 'autoTagged = :at');
+    sets.push('tags = :t', 'autoTagged = :at', 'autoTagDeclined = :ad');
     values[':t'] = change.tags;
     values[':at'] = change.autoTagged ?? [];
+    values[':ad'] = change.autoTagDeclined ?? [];
   }
   return {
     TableName,

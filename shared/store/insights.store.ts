@@ -1,12 +1,14 @@
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { Customer } from '../domain/customer.schema.ts';
-import type { InsightsStore, RecomputeRecord, StoredSummary, PurchaseRow, ConsumedCapacity } from '../insights/recompute.ts';
+import type { InsightsStore, RecomputeLease, RecomputeRecord, StoredSummary, PurchaseRow, ConsumedCapacity } from '../insights/recompute.ts';
 import { cardEntity, cardInsightsUpdate, internalSet, withoutInternal } from './entities.ts';
+import type { InsightsErasurePort, SummaryTop } from '../insights/summary-erasure.ts';
 import { insightKeys, keys } from './keys.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
 
 const RECORD_INTERNAL = internalSet('tenantId');
+const SUMMARY_INTERNAL = internalSet('tenantId', 'revision');
 
 /**
  * The insights adapter: the purchase collection and card index read shard by shard, the card's insights
@@ -79,6 +81,38 @@ export function dynamoInsightsStore(db: DynamoDBDocumentClient, TableName: strin
       }
     },
 
+    async takeRecomputeLease(tenantId, lease, takeOverFrom) {
+      const Key = insightKeys.recomputeLease(tenantId);
+      try {
+        // ttl: DynamoDB deletes a lease left behind days after it expired (the condition never relies on it).
+        const ttl = Math.ceil(Date.parse(lease.until) / 1000) + 86_400;
+        await db.send(
+          new PutCommand({
+            TableName,
+            Item: { ...Key, entity: 'recomputeLease', ...lease, ttl },
+            ConditionExpression: takeOverFrom ? 'attribute_not_exists(pk) OR #until < :at OR recomputeId = :from' : 'attribute_not_exists(pk) OR #until < :at',
+            ExpressionAttributeNames: { '#until': 'until' },
+            ExpressionAttributeValues: { ':at': lease.at, ...(takeOverFrom ? { ':from': takeOverFrom } : {}) },
+          }),
+        );
+        return { taken: true };
+      } catch (e) {
+        if (!(e instanceof ConditionalCheckFailedException)) throw e;
+        const { Item } = await db.send(new GetCommand({ TableName, Key, ConsistentRead: true }));
+        // Released between the two requests: whoever asks again gets it.
+        const holder: RecomputeLease = Item ? { recomputeId: Item.recomputeId as string, at: Item.at as string, until: Item.until as string } : { recomputeId: '', at: lease.at, until: lease.at };
+        return { taken: false, holder };
+      }
+    },
+
+    async releaseRecomputeLease(tenantId, recomputeId) {
+      try {
+        await db.send(new DeleteCommand({ TableName, Key: insightKeys.recomputeLease(tenantId), ConditionExpression: 'recomputeId = :id', ExpressionAttributeValues: { ':id': recomputeId } }));
+      } catch (e) {
+        if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      }
+    },
+
     async createRecompute(tenantId, r) {
       await db.send(new PutCommand({ TableName, Item: { ...insightKeys.recompute(tenantId, r.id), entity: 'recompute', tenantId, ...r }, ConditionExpression: 'attribute_not_exists(pk)' }));
     },
@@ -104,13 +138,52 @@ export function dynamoInsightsStore(db: DynamoDBDocumentClient, TableName: strin
       );
     },
 
-    async putSummary(tenantId, summary) {
-      await db.send(new PutCommand({ TableName, Item: { ...insightKeys.summary(tenantId), entity: 'insightsSummary', ...summary } }));
+    async putSummary(tenantId, summary, erasures) {
+      try {
+        await db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                ConditionCheck: {
+                  TableName,
+                  Key: insightKeys.erasures(tenantId),
+                  ConditionExpression: erasures ? 'n = :n' : 'attribute_not_exists(n)',
+                  ...(erasures ? { ExpressionAttributeValues: { ':n': erasures } } : {}),
+                },
+              },
+              { Put: { TableName, Item: { ...insightKeys.summary(tenantId), entity: 'insightsSummary', ...summary, revision: 0 } } },
+            ],
+          }),
+        );
+        return true;
+      } catch (e) {
+        if (e instanceof TransactionCanceledException && e.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+        throw e;
+      }
+    },
+
+    async erasureCount(tenantId) {
+      const { Item } = await db.send(new GetCommand({ TableName, Key: insightKeys.erasures(tenantId), ConsistentRead: true }));
+      return (Item?.n as number | undefined) ?? 0;
+    },
+
+    async existingCards(tenantId, ids) {
+      const out = new Set<string>();
+      for (let i = 0; i < ids.length; i += 100) {
+        let Keys: Record<string, unknown>[] = ids.slice(i, i + 100).map((id) => keys.customerCard(tenantId, id));
+        for (let attempt = 0; Keys.length && attempt < 8; attempt++) {
+          const res = await db.send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys, ConsistentRead: true, ProjectionExpression: 'id' } } }));
+          for (const item of res.Responses?.[TableName] ?? []) out.add(item.id as string);
+          Keys = (res.UnprocessedKeys?.[TableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+        }
+        if (Keys.length) throw new Error('the card check of the summary top lists was throttled; the step is retried');
+      }
+      return out;
     },
 
     async getSummary(tenantId) {
       const { Item } = await db.send(new GetCommand({ TableName, Key: insightKeys.summary(tenantId) }));
-      return Item ? withoutInternal<StoredSummary>(Item, RECORD_INTERNAL) : undefined;
+      return Item ? withoutInternal<StoredSummary>(Item, SUMMARY_INTERNAL) : undefined;
     },
 
     async monthRows(tenantId) {
@@ -130,6 +203,43 @@ export function dynamoInsightsStore(db: DynamoDBDocumentClient, TableName: strin
         for (const i of items) ids.push(i.id as string);
       }
       return ids;
+    },
+  };
+}
+
+/**
+ * The erasure side of the stored summary (shared/insights/summary-erasure.ts), part of the privacy adapter:
+ * the tenant's erasure count and the summary's top lists, replaced conditionally on their revision.
+ */
+export function dynamoInsightsErasure(db: DynamoDBDocumentClient, TableName: string): InsightsErasurePort {
+  return {
+    async countErasure(tenantId) {
+      await db.send(new UpdateCommand({ TableName, Key: insightKeys.erasures(tenantId), UpdateExpression: 'SET entity = :e ADD n :one', ExpressionAttributeValues: { ':e': 'insightsErasures', ':one': 1 } }));
+    },
+
+    async summaryTop(tenantId) {
+      const { Item } = await db.send(new GetCommand({ TableName, Key: insightKeys.summary(tenantId), ConsistentRead: true, ProjectionExpression: 'recomputeId, revision, #top', ExpressionAttributeNames: { '#top': 'top' } }));
+      return Item ? { recomputeId: Item.recomputeId as string, revision: (Item.revision as number | undefined) ?? 0, top: Item.top as SummaryTop } : undefined;
+    },
+
+    async replaceSummaryTop(tenantId, expected, top) {
+      try {
+        await db.send(
+          new UpdateCommand({
+            TableName,
+            Key: insightKeys.summary(tenantId),
+            UpdateExpression: 'SET #top = :top, revision = :next',
+            // A summary stored before revisions existed has none: revision 0.
+            ConditionExpression: expected.revision ? 'recomputeId = :r AND revision = :v' : 'recomputeId = :r AND (attribute_not_exists(revision) OR revision = :v)',
+            ExpressionAttributeNames: { '#top': 'top' },
+            ExpressionAttributeValues: { ':top': top, ':r': expected.recomputeId, ':v': expected.revision, ':next': expected.revision + 1 },
+          }),
+        );
+        return true;
+      } catch (e) {
+        if (e instanceof ConditionalCheckFailedException) return false;
+        throw e;
+      }
     },
   };
 }

@@ -199,6 +199,10 @@ export const insightKeys = {
   insightsPk: (tenantId: string) => `T#${tenantId}#INSIGHTS`,
   recompute: (tenantId: string, recomputeId: string) => ({ pk: insightKeys.insightsPk(tenantId), sk: `RECOMPUTE#${recomputeId}` }),
   summary: (tenantId: string) => ({ pk: insightKeys.insightsPk(tenantId), sk: 'SUMMARY' }),
+  /** The tenant's recompute lease: which recompute runs now (one at a time per tenant), until when at most. */
+  recomputeLease: (tenantId: string) => ({ pk: insightKeys.insightsPk(tenantId), sk: 'RUNNING' }),
+  /** The tenant's erasure count (`n`): a recompute stores its summary only if none was counted while it checked. */
+  erasures: (tenantId: string) => ({ pk: insightKeys.insightsPk(tenantId), sk: 'ERASURES' }),
   /** Every tenant item carries it (gsi1, one small partition: a tenant is one item): the nightly run lists them. */
   tenantListing: (tenantId: string) => ({ gsi1pk: 'TENANTS', gsi1sk: tenantId }),
   TENANTS_PK: 'TENANTS',

@@ -13,6 +13,7 @@ import type { ConsentLedgerEntry } from '../domain/consent.ts';
 import { cardEntity, cardWriteItems, consentEntity, subjectStateEntity, withoutInternal } from './entities.ts';
 import { prefixPage } from './prefix-page.ts';
 import { auditItem } from './audit.store.ts';
+import { dynamoInsightsErasure } from './insights.store.ts';
 import { CARD_SK, CONFLICT_REF_PREFIX, CONSENT_PREFIX, HISTORY_PREFIX, IMPORT_REPORT_PREFIX, STATE_PREFIX, basketKeys, eventKeys, insightKeys, keys, privacyKeys } from './keys.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
 import { batchGetAll, deleteAll, withConflictRetry } from './retry.ts';
@@ -66,6 +67,8 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
   }
 
   return {
+    ...dynamoInsightsErasure(db, TableName),
+
     async findPrivacySecret(tenantId) {
       return secrets.find(tenantId, 'privacy');
     },

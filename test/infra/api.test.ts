@@ -347,12 +347,12 @@ describe('least privilege', () => {
     }
   });
 
-  it('the nightly insights starter may only query the tenant listing and write recompute records', () => {
+  it('the nightly insights starter may only query the tenant listing, take recompute leases and write recompute records', () => {
     const tableArn = { 'Fn::GetAtt': [logicalId(stack.stateful.table), 'Arn'] };
     const statements = statementsOf('NightlyInsights').filter((st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')));
     expect(statements.map((st) => ({ actions: [st.Action].flat().sort(), resource: st.Resource, condition: (st as { Condition?: unknown }).Condition }))).toEqual([
       { actions: ['dynamodb:Query'], resource: { 'Fn::Join': ['', [tableArn, '/index/gsi1']] }, condition: undefined },
-      { actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resource: tableArn, condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['T#*#INSIGHTS'] } } },
+      { actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resource: tableArn, condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['T#*#INSIGHTS'] } } },
     ]);
   });
 

@@ -52,6 +52,12 @@ describe('insights recompute state machine', () => {
     }
   });
 
+  it('stops an execution before the recompute lease expires (the lease frees the tenant after a timeout)', async () => {
+    const { RECOMPUTE_LEASE_MS } = await import('../../shared/insights/recompute.ts');
+    expect(definition.TimeoutSeconds).toBeGreaterThan(0);
+    expect(definition.TimeoutSeconds! * 1000).toBeLessThan(RECOMPUTE_LEASE_MS);
+  });
+
   it('runs nightly: an EventBridge schedule targets the function that starts the recomputes', () => {
     const rules = resourcesOfType(json, 'AWS::Events::Rule').filter(([, r]) => r.Properties!.ScheduleExpression === 'cron(0 2 * * ? *)');
     expect(rules).toHaveLength(1);
@@ -59,9 +65,9 @@ describe('insights recompute state machine', () => {
   });
 
   it('grants each function only what it needs', () => {
-    // The nightly starter: a Query of the tenant listing, recompute records, StartExecution, its dead letters; no S3, no Scan.
+    // The nightly starter: a Query of the tenant listing, the recompute lease and records, StartExecution, its dead letters; no S3, no Scan.
     const nightly = roleActions(json, roleOf(stack.insightsWorkflow.nightly)).filter((a) => !a.startsWith('xray:') && !a.startsWith('logs:'));
-    expect(nightly.sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'sqs:SendMessage', 'states:StartExecution'].sort());
+    expect(nightly.sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'sqs:SendMessage', 'states:StartExecution'].sort());
     const leading = roleStatements(json, roleOf(stack.insightsWorkflow.nightly)).find((s) => ([] as string[]).concat(s.Action).includes('dynamodb:PutItem')) as unknown as { Condition: unknown };
     expect(leading.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['T#*#INSIGHTS'] } });
     // The task function: the table, and the export bucket's insights/ prefix only.

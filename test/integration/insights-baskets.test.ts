@@ -186,6 +186,15 @@ describe('after a recompute', () => {
     await bad('/v1/insights/also-bought', 'sku');
     await bad('/v1/insights/keywords?from=2026-05-01&to=2026-04-01', 'to');
     await bad('/v1/insights/keywords?language=!!', 'language');
+    await bad('/v1/insights/keywords?from=0001-01-01&to=9999-12-31', 'from');
+    await bad('/v1/insights/keywords?from=1969-12-31T23:59:59Z', 'from');
+    await bad('/v1/insights/keywords?to=1969-12-31', 'to');
+    // The widest period there is: answered in four-digit years, the previous period from 1970 on.
+    const widest = await get('/v1/insights/keywords?from=1970-01-01&to=9999-12-31');
+    expect(widest).toMatchObject({ from: '1970-01-01T00:00:00.000Z', to: '9999-12-31T23:59:59.999Z', previousFrom: '1970-01-01T00:00:00.000Z' });
+    expect(widest.items.length).toBeGreaterThan(0);
+    const late = await get(`/v1/insights/keywords?from=9999-12-31&to=${encodeURIComponent('9999-12-31T23:00:00-05:00')}`);
+    expect(late).toMatchObject({ from: '9999-12-31T00:00:00.000Z', to: '9999-12-31T23:59:59.999Z', items: [] });
     await bad('/v1/customers/01ARZ3NDEKTSV4RRFFQ69G5FAV/recommendations?limit=0', 'limit');
   });
 
@@ -250,6 +259,14 @@ describe('after a recompute', () => {
     expect(card.insights.favouriteItems).toEqual([{ sku: 'MENU-DEG', name: 'Menu degustazione', quantity: 2 }]);
     expect(card.insights.recommendations).toBeUndefined();
     expect(card.insights.bought).toBeUndefined();
+  });
+
+  it('the GDPR access export shows everything held: the card’s insights with the suggestions made and the SKUs bought', async () => {
+    const exported = await get(`/v1/customers/${ids.get(20)}/export`);
+    const card = await get(`/v1/customers/${ids.get(20)}`);
+    const suggested = (await get(`/v1/customers/${ids.get(20)}/recommendations`)).items;
+    expect(suggested.length).toBeGreaterThan(0);
+    expect(exported.customer.insights).toEqual({ ...card.insights, recommendations: suggested, bought: ['MENU-DEG'] });
   });
 
   it('the bought filter: lists, segments and exports ("everyone who bought the gluten-free pasta")', async () => {

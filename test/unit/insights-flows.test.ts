@@ -148,7 +148,7 @@ describe('monthly counters', () => {
   });
 });
 
-const card = (over: Record<string, unknown> = {}) => ({ ...blankCustomer('c1', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'), ...over }) as Customer & { autoTagged?: string[] };
+const card = (over: Record<string, unknown> = {}) => ({ ...blankCustomer('c1', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z'), ...over }) as Customer & { autoTagged?: string[]; autoTagDeclined?: string[] };
 const CATALOGUE = ['VIP', 'Regular', 'No-show', 'Local', 'A', 'B', 'C', 'D', 'E', 'F', 'G'];
 const ctx = (autoTags: { tag: string; filter: Record<string, unknown> }[]) => ({ autoTags, tags: CATALOGUE, timeZone: TZ });
 
@@ -182,6 +182,29 @@ describe('automatic tags', () => {
   it('a rule whose tag left the catalogue does nothing', () => {
     const c = card({ stats: { ...card().stats, visits: 9 } });
     expect(applyAutoTags(c, { ...ctx([{ tag: 'Gone', filter: { minVisits: 1 } }]) })).toBe(c);
+  });
+
+  it('a tag the rule gave and the business removed by hand is not given again; put back by hand, it is the business’s', () => {
+    const rules = ctx([{ tag: 'No-show', filter: { minNoShows: 1 } }]);
+    const tagged = applyAutoTags(card({ stats: { ...card().stats, noShows: 1 } }), rules);
+    expect(tagged.tags).toEqual(['No-show']);
+    // The owner removes it (PATCH tags: the card keeps its internal record of what the rule gave).
+    const removed = applyAutoTags({ ...tagged, tags: [] }, rules);
+    expect(removed.tags).toEqual([]);
+    expect(removed.autoTagged).toEqual([]);
+    expect(removed.autoTagDeclined).toEqual(['No-show']);
+    // The next event (a second no-show) still matches the rule: the tag stays off, and nothing is rewritten.
+    const again = { ...removed, stats: { ...removed.stats, noShows: 2 } };
+    expect(applyAutoTags(again, rules)).toBe(again);
+    // Put back by hand: it stays, even once the rule stops matching (the rule never gave it).
+    const handBack = applyAutoTags({ ...again, tags: ['No-show'] }, rules);
+    expect(handBack.tags).toEqual(['No-show']);
+    expect(handBack.autoTagged ?? []).toEqual([]);
+    const noLonger = { ...handBack, stats: { ...handBack.stats, noShows: 0 } };
+    expect(applyAutoTags(noLonger, rules).tags).toEqual(['No-show']);
+    // Other rules' tags are unaffected.
+    const two = ctx([{ tag: 'No-show', filter: { minNoShows: 1 } }, { tag: 'Regular', filter: { minVisits: 1 } }]);
+    expect(applyAutoTags({ ...again, stats: { ...again.stats, visits: 1 } }, two).tags).toEqual(['Regular']);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { interpolateForecast, resolveAsOf, startNightlyRecomputes } from '../../shared/insights/insights.ts';
-import { failureReason, insightsChange, sameInsights, type InsightsStore, type RecomputeRecord } from '../../shared/insights/recompute.ts';
+import { appliesAutoTags, failureReason, insightsChange, sameInsights, type InsightsStore, type RecomputeRecord } from '../../shared/insights/recompute.ts';
 import { newTenant } from '../../shared/domain/tenant.schema.ts';
 import { blankCustomer } from '../../shared/domain/customer.schema.ts';
 
@@ -26,14 +26,28 @@ describe('asOf', () => {
     expect(resolveAsOf(undefined, tenant, now)).toBe(now.toISOString());
     expect(() => resolveAsOf('2026-12-01', tenant, now)).toThrow(/future/);
   });
+  it('before 1970-01-01 (no event is older) is refused, naming asOf', () => {
+    const utc = { ...tenant, timeZone: 'UTC' };
+    for (const asOf of ['1969-12-31', '1969-12-31T23:59:59Z', '0001-01-01']) {
+      expect(() => resolveAsOf(asOf, utc, now)).toThrow(expect.objectContaining({ status: 400, errors: [expect.objectContaining({ path: 'asOf' })] }));
+    }
+    expect(resolveAsOf('1970-01-01', utc, now)).toBe('1970-01-01T23:59:59.999Z');
+  });
+  it('automatic tags only in a recompute as of now (within a day), not as of a past day', () => {
+    expect(appliesAutoTags(now.toISOString(), now)).toBe(true);
+    expect(appliesAutoTags(resolveAsOf('2026-11-30', tenant, now), now)).toBe(true);
+    expect(appliesAutoTags('2026-11-29T11:00:00.000Z', now)).toBe(true);
+    expect(appliesAutoTags(resolveAsOf('2026-06-01', tenant, now), now)).toBe(false);
+    expect(appliesAutoTags('2026-11-29T09:59:59.000Z', now)).toBe(false);
+  });
 });
 
 describe('the nightly run', () => {
   it('records and starts one recompute per listed tenant', async () => {
     const created: [string, RecomputeRecord][] = [];
     const started: unknown[] = [];
-    const store = { tenantIds: async () => ['a', 'b'], createRecompute: async (t: string, r: RecomputeRecord) => void created.push([t, r]) } as unknown as InsightsStore;
-    const ids = await startNightlyRecomputes({ insights: store, start: async (i) => void started.push(i), now: () => new Date('2026-11-30T02:00:00Z') });
+    const store = { tenantIds: async () => ['a', 'b'], takeRecomputeLease: async () => ({ taken: true }), createRecompute: async (t: string, r: RecomputeRecord) => void created.push([t, r]) } as unknown as InsightsStore;
+    const { started: ids } = await startNightlyRecomputes({ insights: store, start: async (i) => void started.push(i), now: () => new Date('2026-11-30T02:00:00Z') });
     expect(created.map(([t, r]) => [t, r.status, r.trigger, r.asOf])).toEqual([
       ['a', 'pending', 'schedule', '2026-11-30T02:00:00.000Z'],
       ['b', 'pending', 'schedule', '2026-11-30T02:00:00.000Z'],

@@ -99,6 +99,7 @@ describe('OpenAPI document', () => {
         'DELETE /v1/tags/{tag}',
         'PATCH /v1/settings',
         'DELETE /v1/imports/{id}', // not completed, a dry run
+        'POST /v1/insights/recompute', // one already pending or running for the tenant
       ];
       expect(operations.filter(([, o]) => errorCodes(o).includes(409)).map(([key]) => key).sort()).toEqual(conflicts.sort());
       expect(operations.filter(([, o]) => errorCodes(o).includes(412)).map(([key]) => key)).toEqual(['PATCH /v1/customers/{id}']);
