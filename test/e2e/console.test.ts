@@ -423,7 +423,7 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     await dupes.getByRole('button', { name: 'Keep that card instead…' }).click();
     const ask = page.getByRole('alertdialog');
     await ask.getByText('This card will be folded into the card of', { exact: false }).waitFor();
-    expect(await page.evaluate('document.activeElement?.getAttribute("role")')).toBe('alertdialog');
+    await expect.poll(() => page.evaluate('document.activeElement?.getAttribute("role")'), { timeout: WAIT_TIMEOUT_MS }).toBe('alertdialog');
     await page.keyboard.press('Escape');
     await expect.poll(() => ask.count(), { timeout: WAIT_TIMEOUT_MS }).toBe(0);
     await dupes.getByRole('button', { name: 'Keep that card instead…' }).click();

@@ -55,7 +55,7 @@ const PEOPLE: Customer[] = [
     consent: { newsletter: 'denied', updatedAt: '2025-06-01T08:00:00.000Z', source: 'event' }, tags: ['Regular'],
   }),
   customer({ firstName: "'Nduja", lastName: '@home', phone: '+41791234567', language: 'de', country: 'CH', tags: ['Local'], gender: 'female', city: 'Zürich', attributes: { 'Tavolo preferito': 'terrazza\nvista lago' } }),
-  customer({ firstName: 'Zoë', lastName: 'Müller-Lüdenscheidt', email: 'zoe@example.de', language: 'en-GB', tags: ['VIP'], notes: 'Tavolo vicino alla finestra; niente glutine', birthDate: '2000-12-31' }),
+  customer({ firstName: 'Zoë', lastName: 'Müller-Lüdenscheidt', email: 'zoe@example.de', language: 'en', tags: ['VIP'], notes: 'Tavolo vicino alla finestra; niente glutine', birthDate: '2000-12-31' }),
   // Asked to subscribe, not yet confirmed (double opt-in): comes back pending, not unknown.
   customer({ firstName: 'Piera', lastName: 'Pendente', email: 'piera@example.it', tags: ['Local'], consent: { newsletter: 'pending', updatedAt: '2025-07-01T10:00:00.000Z', source: 'event' } }),
   ...Array.from({ length: 25 }, (_, i) =>

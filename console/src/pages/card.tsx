@@ -4,7 +4,7 @@
  * and erasure.
  */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../session.ts';
 import { fmtDate, fmtMoney, fmtNumber, t, type Key } from '../i18n.ts';
 import { go, href } from '../router.ts';
@@ -269,7 +269,8 @@ function Figures({ customer: c }: { customer: Customer }) {
  */
 function Confirm({ labelledBy, describedBy, onCancel, children }: { labelledBy: string; describedBy?: string; onCancel: () => void; children: ComponentChildren }) {
   const box = useRef<HTMLDivElement>(null);
-  useEffect(() => box.current?.focus(), []);
+  // Layout effect: focused as it appears, before anyone (a person or a test) can act on the page meanwhile.
+  useLayoutEffect(() => box.current?.focus(), []);
   return (
     <div
       ref={box}
