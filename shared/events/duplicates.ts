@@ -12,9 +12,11 @@ import type { EventCard } from './merge.ts';
  *  - `name-and-email`: same first and last name (case- and accent-insensitive) and a similar email: the
  *    same local part at another domain (`giulia.rossi@gmail.com` / `giulia.rossi@libero.it`), or at most
  *    2 edits apart (`giulia.rosi@...`).
- *  - either of the first two seen from the other side: a same-named card holding a conflict that names this
- *    one (the sign-up's card holds it, and the guest's card lists the sign-up too).
- * Found through the card's conflicts (a GetItem each) and one Query per shard of the name index (gsi3).
+ *  - either of the first two seen from the other side: a card holding a conflict that names this one (the
+ *    sign-up's card holds it, and the guest's card lists the sign-up too), found by the pointer capture
+ *    leaves in this card's partition (`REF#CONFLICT#{id}`).
+ * Found through the card's conflicts and pointers (a Query and a GetItem each) and one Query per shard of
+ * the name index (gsi3).
  */
 export type DuplicateReason = 'phone' | 'email' | 'name-and-email';
 
@@ -60,21 +62,22 @@ export async function findDuplicates(merges: MergeStore, tenantId: string, id: s
   };
 
   const conflicting = [...new Set((card.conflicts ?? []).map((c) => c.customerId))];
-  const [others, sameName] = await Promise.all([
+  const [others, sameName, quoting] = await Promise.all([
     Promise.all(conflicting.map((cid) => merges.getCard(tenantId, cid))),
     card.firstName && card.lastName ? merges.byName(tenantId, fold(card.lastName), fold(card.firstName)) : Promise.resolve([]),
+    // The other way round: capture records a conflict on the card of the event (a sign-up with another email
+    // and this card's phone) and leaves a pointer here; this card's own list must show that card too.
+    merges.quotedBy(tenantId, id).then((ids) => Promise.all(ids.filter((q) => q !== id).map((q) => merges.getCard(tenantId, q)))),
   ]);
   for (const c of card.conflicts ?? []) {
     const other = others[conflicting.indexOf(c.customerId)];
     // The other card may have been merged or erased since the conflict was recorded.
     if (other) add(other, c.field);
   }
-  for (const c of sameName) {
-    if (similarEmails(card.email, c.email)) add(c, 'name-and-email');
-    // The other way round: capture recorded the conflict on the other card (a sign-up under this person's
-    // name with another email and this card's phone), so this card's own list must look at theirs. Only
-    // among same-named cards: there is no index of conflicts by the card they name.
-    for (const conflict of (c as EventCard).conflicts ?? []) if (conflict.customerId === id) add(c, conflict.field);
+  for (const other of quoting) {
+    // Erased or merged since (its pointer outlived it), or its conflict trimmed away: nothing to show.
+    for (const conflict of other?.conflicts ?? []) if (conflict.customerId === id) add(other!, conflict.field);
   }
+  for (const c of sameName) if (similarEmails(card.email, c.email)) add(c, 'name-and-email');
   return { items: [...found.values()].sort((x, y) => y.reasons.length - x.reasons.length) };
 }

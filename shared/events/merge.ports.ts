@@ -52,4 +52,6 @@ export interface MergeStore {
   moveRest(tenantId: string, survivorId: string, otherId: string): Promise<{ moved: number }>;
   /** Cards whose folded last + first name are exactly these (gsi3, every shard). */
   byName(tenantId: string, lastFolded: string, firstFolded: string): Promise<Customer[]>;
+  /** Ids of the cards that recorded this customer's email or phone as a conflict (their pointers in this customer's partition). */
+  quotedBy(tenantId: string, id: string): Promise<string[]>;
 }

@@ -127,6 +127,15 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
       for await (const page of pages(tenantId, customerId)) {
         const items = page.filter((i) => i.sk !== CARD_SK);
         for (const ref of items.filter((i) => (i.sk as string).startsWith(CONFLICT_REF_PREFIX))) await scrubConflicts(tenantId, ref.customerId as string, customerId);
+        // The other direction: the conflicts this card recorded left a pointer naming it (or a card merged
+        // into it) in each quoted customer's partition; those would outlive the erasure holding its id.
+        const card = page.find((i) => i.sk === CARD_SK);
+        if (card) {
+          const owners = new Set(((card.conflicts ?? []) as { customerId: string }[]).map((c) => c.customerId));
+          const quoting = [customerId, ...((card.mergedFrom ?? []) as { id: string }[]).map((m) => m.id)];
+          const pointers = [...owners].filter((o) => o !== customerId).flatMap((o) => quoting.map((q) => eventKeys.conflictRef(tenantId, o, q)));
+          await deleteKeys(pointers);
+        }
         const receipts = items.filter((i) => typeof i.eventId === 'string').map((i) => eventKeys.eventReceipt(tenantId, (i.receiptId ?? i.eventId) as string));
         await deleteKeys(receipts);
         await deleteKeys(items.map((i) => ({ pk: i.pk as string, sk: i.sk as string })));

@@ -205,6 +205,20 @@ describe('DELETE /v1/customers/{id}', () => {
     expect(after.body.email).toBe(anna);
   });
 
+  it('erasing the card that recorded the conflict leaves no pointer naming it in the quoted customer’s partition', async () => {
+    const pietro = `pietro.${uniq()}@example.com`;
+    const anna = `anna.v.${uniq()}@example.com`;
+    const phone = '+393389' + String(100000 + (n % 900000)).padStart(6, '0');
+    const p = await send({ type: 'contact_form.submitted', customer: { email: pietro, phone }, data: { message: 'ciao' } });
+    // Anna's own card, without Pietro's phone: the conflict is recorded on it, a pointer to it left in Pietro's partition.
+    const a = await send({ type: 'contact_form.submitted', customer: { email: anna, phone }, data: { message: 'ciao' } });
+    expect(a.body.customerId).not.toBe(p.body.customerId);
+    expect((await mentioning(a.body.customerId)).some((item) => item.includes('REF#CONFLICT#'))).toBe(true);
+    expect((await call('DELETE', `/v1/customers/${a.body.customerId}`, { key: sk })).status).toBe(204);
+    expect(await mentioning(a.body.customerId, anna)).toEqual([]);
+    expect((await call('GET', `/v1/customers/${p.body.customerId}`, { key: sk })).body).toMatchObject({ email: pietro, phone });
+  });
+
   it('erases a long history in chunks and finishes when an interrupted erasure is sent again', async () => {
     const email = `long.${uniq()}@example.com`;
     const first = await send({ type: 'contact_form.submitted', customer: { email }, data: { message: 'm0' } });

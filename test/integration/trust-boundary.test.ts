@@ -210,7 +210,7 @@ describe('a publishable key cannot borrow a known person’s identity', () => {
     expect(dups.map((d: { customer: { id: string }; reasons: string[] }) => [d.customer.id, d.reasons])).toEqual([[victim.id, ['phone']]]);
   });
 
-  it("a sign-up under a guest's name with another email and the guest's phone is listed on the guest's card too, for the business to merge", async () => {
+  it("a sign-up with another email and the guest's phone is listed on the guest's card too, for the business to merge, under any name", async () => {
     const phone = phoneOf();
     const last = `Blu${uniq()}`;
     const guest = (await call('POST', '/v1/customers', { key: sk, body: { firstName: 'Anna', lastName: last, email: `anna.${last}@gmail.com`.toLowerCase(), phone } })).body;
@@ -223,6 +223,11 @@ describe('a publishable key cannot borrow a known person’s identity', () => {
     expect(await listed(signUp.id)).toEqual([[guest.id, ['phone']]]);
     // The guest's own card, where the business looks first (the conflict is recorded on the sign-up's card).
     expect(await listed(guest.id)).toEqual([[signUp.id, ['phone']]]);
+    // Under another name too (a friend signing the guest up, a nickname): found by the pointer, not the name.
+    const friend = `friend.${uniq()}@altro.it`;
+    expect((await forge({ type: 'newsletter.subscribed', customer: { email: friend, firstName: 'Nan', phone: phone.slice(3) }, data: {} })).status).toBe(202);
+    const friendCard = await findByEmail(friend);
+    expect((await listed(guest.id)).map(([id]) => id).sort()).toEqual([signUp.id, friendCard.id].sort());
   });
 
   it('adds no phone to a card found by email, and a phone-only form fills only empty fields of the phone’s card', async () => {
