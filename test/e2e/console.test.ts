@@ -155,6 +155,10 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     context.on('console', (m) => {
       if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) pageErrors.push(m.text());
     });
+    // The console declares its own icon: a browser asking for /favicon.ico gets a 404, logged on every page load.
+    context.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/favicon.ico') pageErrors.push(`asked for /favicon.ico: ${r.url()}`);
+    });
     page = await context.newPage();
     // Navigation and every wait for an answer on the page (playwright's default is 30 s).
     page.setDefaultTimeout(WAIT_TIMEOUT_MS);
