@@ -1,3 +1,4 @@
+import { fold } from '../domain/search-text.ts';
 import { emptyStats, type Customer } from '../domain/customer.schema.ts';
 import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
 import type { RowFields } from './row.ts';
@@ -107,7 +108,9 @@ export function mergeRow(base: Customer, f: RowFields, policy: DuplicatePolicy, 
     const v = f[key];
     if (v === undefined) continue;
     if (next[key] === null || policy === 'overwrite') set(key, v);
-    else if (next[key] !== v) kept(key, next[key], v, KEPT_BY_MERGE);
+    // Only a different value is worth a warning: "london" against "London", "TOM" against "Tom" is the same
+    // one written otherwise (a file in capitals would give a warning a cell).
+    else if (next[key] !== v && !(typeof v === 'string' && typeof next[key] === 'string' && fold(v) === fold(next[key] as string))) kept(key, next[key], v, KEPT_BY_MERGE);
   }
   if (f.email && !next.email) set('email', f.email);
   if (f.phone && !next.phone) set('phone', f.phone);

@@ -38,6 +38,10 @@ describe('a row merged into a card', () => {
     const same: NotApplied[] = [];
     mergeRow(c, { email: 'a@x.it', city: 'Forlì', phone: '+393391234567', attributes: { Tessera: '12' }, consent: 'denied', totalSpent: 5000 }, 'merge', AT, 'import', same);
     expect(same).toEqual([]);
+    // The same value written otherwise (a file in capitals, without accents) is no warning.
+    const written: NotApplied[] = [];
+    mergeRow(card({ city: 'Forlì', firstName: 'Tom' }), { email: 'a@x.it', city: 'FORLI', firstName: 'TOM' }, 'merge', AT, 'import', written);
+    expect(written).toEqual([]);
   });
 
   it('under overwrite lists only what no policy changes (phone, a denied consent, a full card’s tags); under skip nothing', () => {
