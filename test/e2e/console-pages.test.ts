@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page, Request, Response } from 'playwright-core';
 import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
+import { CHROMIUM, CHROMIUM_ARGS, apiCaller, checkPageIn, hasChromium } from '../support/console-browser.ts';
 
 /**
  * What the console review found on the pages, as the shop owner meets it (headless Chromium against
@@ -14,14 +14,10 @@ import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
  * reason hidden behind dashes, a recompute started twice, a segment kept by the menu's link, English labels in
  * Italian, and a phone menu that Escape did not close. axe-core checks the pages it goes through.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`test/e2e/console-pages.test.ts skipped: ${CHROMIUM} is absent (install it: apt-get install -y chromium)`);
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-results', 'console-pages');
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const LAUNCH = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe.skipIf(!hasChromium)(`the console's pages, as the review found them${hasChromium ? '' : ` (skipped: ${CHROMIUM} is absent)`}`, () => {
   let api: LocalInstance;
@@ -32,27 +28,8 @@ describe.skipIf(!hasChromium)(`the console's pages, as the review found them${ha
   const pageErrors: string[] = [];
   const mail = (name: string) => `${name}.${run}@example.com`;
 
-  const call = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const res = await fetch(`${api.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${api.secretKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-  };
-
-  async function seriousViolations(p: Page): Promise<string[]> {
-    await p.evaluate(AXE);
-    const violations = (await p.evaluate(
-      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) })))`,
-    )) as { id: string; impact: string; help: string; targets: string[] }[];
-    return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id} (${v.help}): ${v.targets.join(', ')}`);
-  }
-  async function checkPage(p: Page, name: string) {
-    await p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-    expect(await seriousViolations(p), `axe on ${name}`).toEqual([]);
-  }
+  const call = apiCaller(() => api);
+  const checkPage = (p: Page, name: string) => checkPageIn(SHOTS, p, name);
 
   async function openPage(label: string, heading: string, p = page) {
     await p.getByRole('navigation').getByRole('link', { name: label, exact: true }).click();
@@ -80,7 +57,7 @@ describe.skipIf(!hasChromium)(`the console's pages, as the review found them${ha
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     const { chromium } = await import('playwright-core');
-    [api, browser] = await Promise.all([startLocal(E2E_TIMEOUT_MS), chromium.launch({ executablePath: CHROMIUM, args: LAUNCH })]);
+    [api, browser] = await Promise.all([startLocal(E2E_TIMEOUT_MS), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })]);
     // 26 guests sorted by last name (more than one page of 25), and Marco.
     for (let i = 1; i <= 26; i++) {
       const n = String(i).padStart(2, '0');

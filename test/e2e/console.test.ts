@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
+import { CHROMIUM, CHROMIUM_ARGS, apiCaller, checkPageIn, hasChromium } from '../support/console-browser.ts';
 
 /**
  * The admin console in a real browser (headless Chromium, the Debian package) against `npm start`: the
@@ -14,13 +14,10 @@ import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
  * violation); screenshots are kept in test-results/console/ (CONSOLE_SCREENSHOT=1 also refreshes
  * docs/console.png, the README's picture).
  */
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`test/e2e/console.test.ts skipped: ${CHROMIUM} is absent (install it: apt-get install -y chromium)`);
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-results', 'console');
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 interface Card {
   id: string;
@@ -40,33 +37,11 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
   const pageErrors: string[] = [];
   const mail = (name: string) => `${name}.${run}@example.com`;
 
-  const call = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const res = await fetch(`${api.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${api.secretKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-  };
+  const call = apiCaller(() => api);
   const findByEmail = async (email: string) => (await call<{ items: Card[] }>('GET', `/v1/customers?q=${encodeURIComponent(email)}`)).body.items;
 
-  /** axe-core on the page as it is now: the serious and critical violations, readably. */
-  async function seriousViolations(p: Page): Promise<string[]> {
-    // Evaluated, not added as an inline <script>: the console's Content-Security-Policy refuses inline scripts.
-    await p.evaluate(AXE);
-    // A string: it runs in the page (this file is type-checked without the DOM's types).
-    const violations = (await p.evaluate(
-      `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) })))`,
-    )) as { id: string; impact: string; help: string; targets: string[] }[];
-    return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id} (${v.help}): ${v.targets.join(', ')}`);
-  }
-
   /** Every page: no serious or critical accessibility violation, and a screenshot as an artefact. */
-  async function checkPage(p: Page, name: string) {
-    await p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-    expect(await seriousViolations(p), `axe on ${name}`).toEqual([]);
-  }
+  const checkPage = (p: Page, name: string) => checkPageIn(SHOTS, p, name);
 
   /** `npm run keys -- ARGS` against the running instance (its DATA_DIR): a new tenant's secret key. */
   const newTenantKey = (tenant: string) =>
@@ -103,7 +78,7 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
       startLocal(E2E_TIMEOUT_MS),
       chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        args: CHROMIUM_ARGS,
       }),
     ]);
     // A few guests with orders and bookings, as a trattoria would have them. The tasting menu and the wine

@@ -1,0 +1,47 @@
+/**
+ * What the console's end-to-end files share: the browser (headless Chromium, the Debian package), the API
+ * calls a test makes beside the page, and the accessibility check every page goes through (axe-core).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { LocalInstance } from '../../bench/local-instance.ts';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM);
+/** Chromium's flags: headless, no sandbox (containers), nothing that reaches the network on its own. */
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** A call to the instance's API with its secret key, beside what the page does: status and parsed body. */
+export function apiCaller(api: () => LocalInstance) {
+  return async <T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
+    const res = await fetch(`${api().url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${api().secretKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+  };
+}
+
+/** axe-core on the page as it is now: the serious and critical violations, readably. */
+export async function seriousViolations(p: Page): Promise<string[]> {
+  // Evaluated, not added as an inline <script>: the console's Content-Security-Policy refuses inline scripts.
+  await p.evaluate(AXE);
+  // A string: it runs in the page (the tests are type-checked without the DOM's types).
+  const violations = (await p.evaluate(
+    `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) })))`,
+  )) as { id: string; impact: string; help: string; targets: string[] }[];
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id} (${v.help}): ${v.targets.join(', ')}`);
+}
+
+/** Every page: a screenshot kept in `shots` as an artefact, and no serious or critical accessibility violation. */
+export async function checkPageIn(shots: string, p: Page, name: string) {
+  await p.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  expect(await seriousViolations(p), `axe on ${name}`).toEqual([]);
+}
