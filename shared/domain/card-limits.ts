@@ -27,8 +27,12 @@ export const CARD_LIMITS = {
 
 const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
 
-/** What is over the limits on this card, each with the field to name; empty when it is within them. */
-export function cardLimitProblems(card: { attributes?: Record<string, string | null> | null }): FieldError[] {
+/**
+ * What is over the limits on this card, each with the field to name; empty when it is within them.
+ * `sizeAtMost`: a bound of the card's JSON size the caller knows (an import's new card: from its row's bytes);
+ * at or under the limit, the card is not measured.
+ */
+export function cardLimitProblems(card: { attributes?: Record<string, string | null> | null }, sizeAtMost?: number): FieldError[] {
   const problems: FieldError[] = [];
   const attributes = card.attributes ?? {};
   let count = 0;
@@ -53,7 +57,7 @@ export function cardLimitProblems(card: { attributes?: Record<string, string | n
   }
   // Exact size only for a card that might be near the bound: serialising every imported row's card cost the
   // import pipeline about a fifth of its time, and almost every card is a few KB.
-  if (!problems.length && !jsonBytesAtMost(card, CARD_LIMITS.cardBytes)) {
+  if (!problems.length && !(sizeAtMost !== undefined && sizeAtMost <= CARD_LIMITS.cardBytes) && !jsonBytesAtMost(card, CARD_LIMITS.cardBytes)) {
     const total = Buffer.byteLength(JSON.stringify(card));
     if (total > CARD_LIMITS.cardBytes) {
       problems.push({ path: count ? 'attributes' : '(body)', message: `a customer card takes at most ${kb(CARD_LIMITS.cardBytes)} (this one would take ${kb(total)})` });

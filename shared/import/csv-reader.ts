@@ -18,6 +18,8 @@ export interface CsvRecord {
   line: number;
   /** The record as written (without its line ending), for the error report. */
   readonly raw: string;
+  /** How many bytes of the file the record takes (without its line ending): bounds what a card made from it holds. */
+  readonly byteLength: number;
   /** The line where the next record starts. */
   nextLine: number;
   /** Byte offset just after this record in the original file: a safe place to continue from. */
@@ -48,6 +50,10 @@ class Record implements CsvRecord {
     this.from = from;
     this.to = to;
     this.decoding = decoding;
+  }
+
+  get byteLength(): number {
+    return this.to - this.from;
   }
 
   get raw(): string {

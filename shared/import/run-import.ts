@@ -199,6 +199,19 @@ function ledgerEntry(c: Customer, prev: Customer | undefined, importId: string, 
  * What a window of rows does to the tenant's customers, computed against their current cards. Called once
  * per 19 rows for every row of a file: no per-row copies beyond the cards it produces.
  */
+/**
+ * What a new card from a row holds beyond the row's own text, at most: field names, ids, timestamps, the
+ * provenance of every field (`fieldsAt`, `fieldsFrom`), stats, consent, the few characters normalising adds
+ * (`+39`, a date's century). Under 4 KB for a card with every field (test/unit/import-card-bound.test.ts);
+ * the bound leaves room to spare.
+ */
+export const NEW_CARD_REST_BYTES = 16 * 1024;
+
+function hasAttributes(card: Customer): boolean {
+  for (const _ in card.attributes) return true;
+  return false;
+}
+
 async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: ImportJob, tenantId: string, sink: ImportSink, at: string, label: (field: string) => string) {
   const delta: ImportCounts = { rows: rows.length, created: 0, updated: 0, unchanged: 0, rejected: 0, warnings: 0 };
   const report: ReportEntry[] = [];
@@ -229,12 +242,17 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
   const current = new Map<string, Customer>();
   const source = `import:${job.id}`;
 
-  /** A row whose card would be over the limits (shared/domain/card-limits.ts) is rejected with the reason; the window goes on. */
-  const refusedAsTooBig = (card: Customer, line: number, raw: string): boolean => {
-    const problems = cardLimitProblems(card);
+  /**
+   * A row whose card would be over the limits (shared/domain/card-limits.ts) is rejected with the reason; the
+   * window goes on. A new card without custom attributes holds only what its row says (each character at most
+   * 6 bytes of JSON, as `\uXXXX`) and a bounded rest: that bound spares measuring every imported card. The
+   * row's text is decoded only for the report.
+   */
+  const refusedAsTooBig = (card: Customer, line: number, rec: CsvRecord, isNew: boolean): boolean => {
+    const problems = cardLimitProblems(card, isNew && !hasAttributes(card) ? NEW_CARD_REST_BYTES + 6 * rec.byteLength : undefined);
     if (!problems.length) return false;
     delta.rejected++;
-    report.push({ line, row: reportRow(raw), reason: cardLimitReason(problems) });
+    report.push({ line, row: reportRow(rec.raw), reason: cardLimitReason(problems) });
     return true;
   };
 
@@ -274,7 +292,7 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
 
     if (!id) {
       const c = newCustomerFromRow(ulid(), f, at, source);
-      if (refusedAsTooBig(c, result.line, rec.raw)) continue;
+      if (refusedAsTooBig(c, result.line, rec, true)) continue;
       current.set(c.id, c);
       if (c.email) idByEmail.set(c.email, c.id);
       if (c.phone) idByPhone.set(c.phone, c.id);
@@ -297,7 +315,7 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
       delta.unchanged++;
       continue;
     }
-    if (refusedAsTooBig(next, result.line, rec.raw)) continue;
+    if (refusedAsTooBig(next, result.line, rec, false)) continue;
     reportNotApplied();
     current.set(id, next);
     if (next.email) idByEmail.set(next.email, id);
