@@ -229,7 +229,10 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     // A publishable key adds no email or phone to a card that exists: a stranger's address must not join it.
     // The business's own event brings the person's current phone to the card of its email, and the corrected
     // email to the card its booking or order lives on (merge.ts `fillIdentity`: only a value nobody holds).
-    const replace: ('email' | 'phone')[] = publishable || !existing ? [] : bySubject ? ['email'] : targetId === owners.email ? ['phone'] : [];
+    // The booking may also be found on the card of the event's phone (created there): the same rule, or the
+    // corrected email of a booking update found that way was dropped without a trace.
+    const aboutItsBooking = bySubject || (!!loaded.subject && targetId !== owners.email);
+    const replace: ('email' | 'phone')[] = publishable || !existing ? [] : aboutItsBooking ? ['email'] : targetId === owners.email ? ['phone'] : [];
     const identity = fillIdentity(base, ids, owners, input.eventId, at, stamp, source, publishable && !!existing, replace);
     // Found by a (shared) phone alone with another first name: the event's names only fill empty ones.
     const byPhoneAlone = !!existing && !ids.email;

@@ -203,6 +203,20 @@ describe('an email corrected on a booking or an order', () => {
     expect(await card(first.body.customerId)).toMatchObject({ email: oTypo.replace('@gmial.com', '@gmail.com'), stats: expect.objectContaining({ orders: 1, totalSpent: 1200 }) });
   });
 
+  it('takes the corrected email of a booking found through the phone of the card it lives on', async () => {
+    const phone = newPhone().e164;
+    const old = `paola.${uniq()}@example.it`;
+    const fresh = old.replace('paola.', 'paola.nuova.');
+    const bookingId = `bk-${uniq()}`;
+    const id = (await send({ type: 'booking.created', occurredAt: at(1), customer: { email: old, phone }, data: { bookingId, date: '2026-03-10' } })).body.customerId;
+    // The booking engine's update: the guest's phone and her new address.
+    const updated = await send({ type: 'booking.updated', occurredAt: at(2), customer: { email: fresh, phone }, data: { bookingId, time: '18:00' } });
+    expect(updated.body).toMatchObject({ customerId: id, created: false });
+    expect(await card(id)).toMatchObject({ email: fresh, phone, stats: expect.objectContaining({ bookings: 1 }) });
+    const entry = (await history(id)).find((h: { type: string }) => h.type === 'booking.updated');
+    expect(entry.changes).toEqual([{ field: 'email', from: old, to: fresh }]);
+  });
+
   it('records the pair as a conflict when another card holds the corrected email', async () => {
     const typo = `pia.${uniq()}@gmial.com`;
     const pia = typo.replace('@gmial.com', '@gmail.com');
