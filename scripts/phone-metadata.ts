@@ -2,7 +2,8 @@
  * `npx tsx scripts/phone-metadata.ts`: writes shared/domain/phone-metadata.json, the phone metadata the
  * functions read numbers with (shared/domain/phone-numbers.ts), from the installed libphonenumber-js, and
  * shared/domain/phone-calling-codes.json, its country calling codes alone (for erasure, which only splits
- * stored E.164 numbers and so needs none of the rest).
+ * stored E.164 numbers and so needs none of the rest), and shared/domain/phone-dialling.json, each region's
+ * calling code and trunk prefix (for the phone search).
  *
  * It is the library's own `min` metadata (the one `import 'libphonenumber-js'` uses) less the number
  * formats: every region, calling code, national prefix rule, possible length and number pattern (by type)
@@ -15,12 +16,13 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { MetadataJson } from 'libphonenumber-js/core';
+import { Metadata, type CountryCode, type MetadataJson } from 'libphonenumber-js/core';
 import minMetadata from 'libphonenumber-js/metadata.min.json';
 import { REPO_ROOT } from '../infra/paths.ts';
 
 export const PHONE_METADATA_FILE = join(REPO_ROOT, 'shared', 'domain', 'phone-metadata.json');
 export const CALLING_CODES_FILE = join(REPO_ROOT, 'shared', 'domain', 'phone-calling-codes.json');
+export const DIALLING_FILE = join(REPO_ROOT, 'shared', 'domain', 'phone-dialling.json');
 
 /** Where a numbering plan (the array of a region or a non-geographic calling code) keeps its formats, in metadata version 4. */
 const FORMATS = 4;
@@ -51,8 +53,27 @@ export function callingCodesJson(): string {
   return `${JSON.stringify(all)}\n`;
 }
 
+/**
+ * Each region's calling code and trunk prefix (`{ GB: ["44", "0"], IT: ["39"] }`), as the library reads them: the
+ * phone search (shared/domain/phone-query.ts) needs only these, not the metadata and its reader.
+ */
+export function diallingJson(): string {
+  const m = new Metadata(parsingMetadata());
+  const table = Object.fromEntries(
+    Object.keys(parsingMetadata().countries).map((country) => {
+      m.selectNumberingPlan(country as CountryCode);
+      // Methods the library has but its typings leave out.
+      const plan = m.numberingPlan as unknown as { callingCode(): string; nationalPrefix(): string | undefined };
+      const trunk = plan.nationalPrefix();
+      return [country, trunk ? [plan.callingCode(), trunk] : [plan.callingCode()]];
+    }),
+  );
+  return `${JSON.stringify(table)}\n`;
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   writeFileSync(PHONE_METADATA_FILE, phoneMetadataJson());
   writeFileSync(CALLING_CODES_FILE, callingCodesJson());
-  console.log(`wrote ${PHONE_METADATA_FILE} and ${CALLING_CODES_FILE}`);
+  writeFileSync(DIALLING_FILE, diallingJson());
+  console.log(`wrote ${PHONE_METADATA_FILE}, ${CALLING_CODES_FILE} and ${DIALLING_FILE}`);
 }

@@ -6,7 +6,7 @@ import dialling from './phone-dialling.json' with { type: 'json' };
  * libphonenumber-js's metadata has them: `{ GB: ["44", "0"], IT: ["39"] }` (Italy has none: its leading 0 is
  * part of the number). A table of 4 KiB instead of the metadata and the library's as-you-type reader (90 KiB):
  * the customer list, which reads a search query, reads no phone number itself.
- * test/unit/card-text.test.ts keeps it equal to the library's metadata.
+ * scripts/phone-metadata.ts writes it from the installed library (test/unit/phone-numbers.test.ts checks it).
  */
 const DIALLING = dialling as unknown as Record<string, [callingCode: string, trunkPrefix?: string]>;
 

@@ -1,7 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { Metadata, type CountryCode, type MetadataJson } from 'libphonenumber-js/core';
-import metadata from '../../shared/domain/phone-metadata.json' with { type: 'json' };
-import dialling from '../../shared/domain/phone-dialling.json' with { type: 'json' };
 import { blankCustomer, type Customer } from '../../shared/domain/customer.schema.ts';
 import { matchesFilter, resolveFilter } from '../../shared/domain/customer-filter.ts';
 import { FilterSchema } from '../../shared/domain/customer-filter.schema.ts';
@@ -25,20 +22,6 @@ describe('phone search as the shop types it', () => {
     const uk = card({ phone: '+447700900123' });
     for (const q of ['07700 900123', '07700 900', '077009', '+44 7700 9', '447700']) expect(finds(q, uk, 'GB'), q).toBe(true);
     expect(finds('07700 901', uk, 'GB')).toBe(false);
-  });
-
-  it('reads each country as libphonenumber-js does: phone-dialling.json holds its calling codes and trunk prefixes', () => {
-    const m = new Metadata(metadata as unknown as MetadataJson);
-    const expected = Object.fromEntries(
-      Object.keys(metadata.countries).map((c) => {
-        m.selectNumberingPlan(c as CountryCode);
-        // Methods the library has but its typings leave out.
-        const plan = m.numberingPlan as unknown as { callingCode(): string; nationalPrefix(): string | undefined };
-        const trunk = plan.nationalPrefix();
-        return [c, trunk ? [plan.callingCode(), trunk] : [plan.callingCode()]];
-      }),
-    );
-    expect(dialling).toEqual(expected);
   });
 
   it('keeps text queries text: digits in an email are matched as typed', () => {

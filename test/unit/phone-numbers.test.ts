@@ -5,7 +5,7 @@ import examples from 'libphonenumber-js/mobile/examples';
 import { describe, expect, it } from 'vitest';
 import { normalisePhone } from '../../shared/domain/customer-rules.ts';
 import { nationalNumberOf, parsePhone } from '../../shared/domain/phone-numbers.ts';
-import { CALLING_CODES_FILE, PHONE_METADATA_FILE, callingCodesJson, phoneMetadataJson } from '../../scripts/phone-metadata.ts';
+import { CALLING_CODES_FILE, DIALLING_FILE, PHONE_METADATA_FILE, callingCodesJson, diallingJson, phoneMetadataJson } from '../../scripts/phone-metadata.ts';
 
 /** What clientela reads from a parsed number (customer-rules, erasure), and what the library says of it. */
 const reading = (p: PhoneNumber | undefined) =>
@@ -24,6 +24,7 @@ describe('phone metadata (shared/domain/phone-metadata.json)', () => {
   it('is what scripts/phone-metadata.ts derives from the installed libphonenumber-js (after an upgrade: npx tsx scripts/phone-metadata.ts)', () => {
     expect(readFileSync(PHONE_METADATA_FILE, 'utf8')).toBe(phoneMetadataJson());
     expect(readFileSync(CALLING_CODES_FILE, 'utf8')).toBe(callingCodesJson());
+    expect(readFileSync(DIALLING_FILE, 'utf8')).toBe(diallingJson());
   });
 
   it("reads every region's example number, written nationally, internationally and with 00, as the library's own metadata does", () => {
