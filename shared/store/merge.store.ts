@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 
 import type { EventCard, SubjectState } from '../events/merge.ts';
@@ -218,20 +218,15 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
 
     async quotedBy(tenantId, id) {
       const ids: string[] = [];
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await db.send(
-          new QueryCommand({
-            TableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-            ExpressionAttributeValues: { ':pk': keys.customerPk(tenantId, id), ':p': CONFLICT_REF_PREFIX },
-            ProjectionExpression: 'customerId',
-            ExclusiveStartKey,
-          }),
-        );
+      const input = {
+        TableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+        ExpressionAttributeValues: { ':pk': keys.customerPk(tenantId, id), ':p': CONFLICT_REF_PREFIX },
+        ProjectionExpression: 'customerId',
+      };
+      for await (const page of paginateQuery({ client: db }, input)) {
         for (const item of page.Items ?? []) if (typeof item.customerId === 'string') ids.push(item.customerId);
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      }
       return ids;
     },
   };
