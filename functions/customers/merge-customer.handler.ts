@@ -9,12 +9,13 @@ import { cardBody, etag } from '#shared/http/customer-view.ts';
 import { getCustomerCard } from '#shared/domain/customers.ts';
 import { MergeBodySchema, mergeCustomers } from '#shared/events/merge-customers.ts';
 
-/** POST /v1/customers/{id}/merge { otherId }: folds the other customer into this one; answers the merged card. Repeatable; audited (target `customer`, never an id). */
+/** POST /v1/customers/{id}/merge { otherId }: folds the other customer into this one; answers the merged card. Repeatable (a retry is not audited again); audited (target `customer`, never an id). */
 export const handler = api('admin', async (req) => {
   const { tenant, key } = req.principal;
   const { otherId } = parseWith(MergeBodySchema, req.body ?? {});
-  await mergeCustomers({ merges: mergeStore(), tenantId: tenant.id, timeZone: tenant.timeZone, suppression: privacyStore() }, req.params.id!, otherId);
-  await recordAudit(auditStore(), { tenantId: tenant.id, actor: key.keyId, action: 'customer.merge', target: 'customer' });
+  const { repeated } = await mergeCustomers({ merges: mergeStore(), tenantId: tenant.id, timeZone: tenant.timeZone, suppression: privacyStore() }, req.params.id!, otherId);
+  // A retry of a merge already done changes nothing, in the audit log neither.
+  if (!repeated) await recordAudit(auditStore(), { tenantId: tenant.id, actor: key.keyId, action: 'customer.merge', target: 'customer' });
   const { customer, history } = await getCustomerCard({ customers: customerStore(), tenant, actor: key }, req.params.id!);
   return { status: 200, body: cardBody(customer, history), headers: { etag: etag(customer) } };
 });

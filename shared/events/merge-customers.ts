@@ -126,7 +126,8 @@ function aliases(b: MergeCard): { email: string[]; phone: string[] } {
 
 const pause = (attempt: number) => backoff(attempt + 1);
 
-export async function mergeCustomers(ctx: MergeContext, survivorId: string, otherId: string): Promise<{ customer: Customer; moved: number }> {
+/** `repeated`: the merge was already done before this request (a retry): nothing was written. */
+export async function mergeCustomers(ctx: MergeContext, survivorId: string, otherId: string): Promise<{ customer: Customer; moved: number; repeated: boolean }> {
   const { merges, tenantId } = ctx;
   if (survivorId === otherId) throw invalid('otherId', 'must be another customer than the one in the path');
 
@@ -146,8 +147,9 @@ export async function mergeCustomers(ctx: MergeContext, survivorId: string, othe
         throw new NotFoundError(`Customer ${otherId}`);
       }
       // Already switched over (a repeated request, or one that stopped half-way): finish moving, answer the same.
-      const { moved } = r.status === 'done' ? { moved: 0 } : await merges.moveRest(tenantId, survivorId, otherId);
-      return { customer: a, moved };
+      if (r.status === 'done') return { customer: a, moved: 0, repeated: true };
+      const { moved } = await merges.moveRest(tenantId, survivorId, otherId);
+      return { customer: a, moved, repeated: false };
     }
 
     // A card can hold an erased person's email or phone only through a race with the erasure; a merge must
@@ -198,7 +200,7 @@ export async function mergeCustomers(ctx: MergeContext, survivorId: string, othe
       continue;
     }
     const { moved } = await merges.moveRest(tenantId, survivorId, otherId);
-    return { customer: survivor, moved };
+    return { customer: survivor, moved, repeated: false };
   }
   throw new ConflictError('The customers are being changed right now; send the merge again');
 }

@@ -74,6 +74,8 @@ describe('the audit log', () => {
     expected.push({ action: 'customer.create', target: 'customer' }, { action: 'customer.create', target: 'customer' });
     expect201(await call('POST', `/v1/customers/${a}/merge`, { key, body: { otherId: b } }));
     expected.push({ action: 'customer.merge', target: 'customer' });
+    // The same merge again (a retry): answered the same, and not logged twice.
+    expect201(await call('POST', `/v1/customers/${a}/merge`, { key, body: { otherId: b } }));
 
     // Settings: the fields that changed, by name; the same PATCH again changes nothing and says so.
     const patch = { allowedOrigins: ['https://www.trattoria.example'], name: 'Trattoria da Anna', timeZone: 'Europe/Rome' };
