@@ -24,15 +24,20 @@ const SURROGATE = /[\uD800-\uDFFF]/;
 // Tested first: nearly every text has no surrogate at all, and the import reads millions of names.
 const wellFormed = (s: string): string => (SURROGATE.test(s) ? s.replace(LONE_SURROGATE, '\uFFFD') : s);
 
+/** Text of nothing but broken characters (U+FFFD, as lone surrogates become) and spaces says nothing. */
+const NOTHING_SAID = /^[\s\uFFFD]*$/;
+/** Empty when the text says nothing: a value of lone surrogates must not replace a name the card has. */
+const orEmpty = (s: string): string => (s.includes('\uFFFD') && NOTHING_SAID.test(s) ? '' : s);
+
 /** Names, city and other one-line text: controls out (whitespace ones become a space), bidi controls out, trimmed. */
 export function singleLineText(s: string): string {
   const v = wellFormed(s);
   const plain = ANY_CONTROL.test(v) ? v.replace(SPACE_CONTROLS, ' ').replace(CONTROLS, '').trim() : v;
-  return withoutBidiControls(plain);
+  return orEmpty(withoutBidiControls(plain));
 }
 
 /** Notes and other text that may run over lines: `\n` and `\t` kept (`\r\n` becomes `\n`), every other control out. */
 export function multiLineText(s: string): string {
   const v = wellFormed(s);
-  return ANY_CONTROL.test(v) ? v.replace(CONTROLS_BUT_LINES, '') : v;
+  return orEmpty(ANY_CONTROL.test(v) ? v.replace(CONTROLS_BUT_LINES, '') : v);
 }

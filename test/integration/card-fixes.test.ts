@@ -153,6 +153,15 @@ describe('control characters', () => {
     const found = (await call('GET', `/v1/customers?q=${encodeURIComponent(email)}`, { key })).body.items;
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ firstName: 'Bea', city: 'Pisa' });
+    // A name of nothing but broken characters (a lone surrogate) says nothing: the card keeps its own.
+    const again = await call('POST', '/v1/events', {
+      key,
+      body: { eventId: `ev-${uniq()}`, occurredAt: new Date().toISOString(), type: 'message.received', customer: { email, firstName: '\uD800', lastName: '\uDC00 \uD800', city: '\u0000' }, data: { text: 'x' } },
+      headers: { host: 'api.test', 'x-forwarded-proto': 'https' },
+    });
+    expect(again.status, JSON.stringify(again.body)).toBeLessThan(300);
+    const after = (await call('GET', `/v1/customers/${found[0].id}`, { key })).body;
+    expect(after).toMatchObject({ firstName: 'Bea', lastName: null, city: 'Pisa' });
   });
 });
 
