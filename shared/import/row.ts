@@ -116,6 +116,17 @@ function warn(warnings: string[], header: string[], col: number, what: string) {
 }
 
 /** A text value cut to the field's length, with a warning when it was longer. */
+/**
+ * Why a date cell was left out: unreadable, or read but outside what can have happened (a "Cliente dal" of
+ * 2031 is a typo for 2021; saying "not a date" of a well-written date sends the owner looking in the wrong place).
+ * `read` is the date as read (YYYY-MM-DD), undefined when it could not be read.
+ */
+function dateProblem(value: string, read: string | undefined, today: string, what: string): string {
+  if (read && read > today) return `"${value}" is in the future (today is ${today}), left out`;
+  if (read && read < '1900-01-01') return `"${value}" is before 1900, left out`;
+  return `"${value}" is not ${what} (dd/mm/yyyy or yyyy-mm-dd), left out`;
+}
+
 function cut(value: string, max: number, warnings: string[], header: string[], col: number): string {
   if (value.length <= max) return value;
   warn(warnings, header, col, `longer than ${max} characters, cut`);
@@ -221,14 +232,14 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
       case 'birthDate': {
         const v = readDate(value);
         if (v && v >= '1900-01-01' && v <= ctx.today) fields.birthDate ??= v;
-        else warn(warnings, header, i, `"${value}" is not a birth date (dd/mm/yyyy or yyyy-mm-dd), left out`);
+        else warn(warnings, header, i, dateProblem(value, v, ctx.today, 'a birth date'));
         break;
       }
       case 'firstContactAt': {
         const v = readDate(value);
         const at = v && v >= '1900-01-01' && v <= ctx.today ? instant(value, v) : undefined;
         if (at) fields.firstContactAt ??= at;
-        else warn(warnings, header, i, `"${value}" is not a date (dd/mm/yyyy or yyyy-mm-dd), left out`);
+        else warn(warnings, header, i, dateProblem(value, v, ctx.today, 'a date'));
         break;
       }
       case 'lastContactAt': {
@@ -238,7 +249,7 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
         // the latest is the last contact.
         if (at) {
           if (!fields.lastContactAt || at > fields.lastContactAt) fields.lastContactAt = at;
-        } else warn(warnings, header, i, `"${value}" is not a date (dd/mm/yyyy or yyyy-mm-dd), left out`);
+        } else warn(warnings, header, i, dateProblem(value, v, ctx.today, 'a date'));
         break;
       }
       case 'totalSpentMinor': {

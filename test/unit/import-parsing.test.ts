@@ -228,6 +228,21 @@ describe('reading a row', () => {
     expect(r).toMatchObject({ ok: true, fields: { email: 'b@x.it' }, warnings: [expect.stringMatching(/^Cliente dal: "2020-01-01T25:00Z"/), expect.stringMatching(/^Ultimo contatto: "2021-02-03T10:61Z"/)] });
     if (r.ok) expect(r.fields.firstContactAt ?? r.fields.lastContactAt).toBeUndefined();
   });
+  it('says why a well-written date was left out: in the future, or before 1900, not "not a date"', () => {
+    const ctx = ctxFor(['Email', 'Cliente dal', 'Ultimo contatto', 'Data di nascita']);
+    const r = readRow(['c@x.it', '12/03/2031', '2027-01-05', '01/01/1850'], 2, ctx);
+    expect(r).toMatchObject({
+      ok: true,
+      fields: { email: 'c@x.it' },
+      warnings: [
+        'Cliente dal: "12/03/2031" is in the future (today is 2026-11-23), left out',
+        'Ultimo contatto: "2027-01-05" is in the future (today is 2026-11-23), left out',
+        'Data di nascita: "01/01/1850" is before 1900, left out',
+      ],
+    });
+    const bad = readRow(['d@x.it', '31/02/2020', 'ieri', ''], 3, ctx);
+    expect(bad).toMatchObject({ ok: true, warnings: [expect.stringMatching(/^Cliente dal: "31\/02\/2020" is not a date \(/), expect.stringMatching(/^Ultimo contatto: "ieri" is not a date \(/)] });
+  });
   it('reads pending (double opt-in not yet confirmed) as pending, which never takes back a yes or a no', async () => {
     const r = readRow(['A', 'a@x.it', '', '', 'Pending'], 2, ctxFor(header));
     expect(r).toMatchObject({ ok: true, warnings: [], fields: { consent: 'pending' } });
