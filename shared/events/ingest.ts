@@ -90,10 +90,25 @@ function normaliseCustomer(input: EventInput, tenant: Tenant): NormalisedFields 
   }
 }
 
+/** How far ahead a booking's day may be: a wedding venue books a year or two ahead, nobody books for 9999. */
+const BOOKING_YEARS_AHEAD = 10;
+
+/** The last day a booking may be for (UTC): today, ten years on. */
+function latestBookingDay(now: Date): string {
+  const d = new Date(now);
+  d.setUTCFullYear(d.getUTCFullYear() + BOOKING_YEARS_AHEAD);
+  return d.toISOString().slice(0, 10);
+}
+
 function checkInput(input: EventInput, tenant: Tenant, now: Date): string {
   const occurredAt = new Date(input.occurredAt).toISOString();
   if (Date.parse(occurredAt) > now.getTime() + FUTURE_SKEW_MS) throw invalid('occurredAt', 'is in the future (at most one day ahead is accepted)');
   if (occurredAt < EARLIEST) throw invalid('occurredAt', 'must be after 1970-01-01');
+  // A booking's day counts it in the insights months: `0000-01-01` or `9999-12-31` would add a month row
+  // that never goes away. The same floor as `occurredAt`; a booking is taken up to ten years ahead.
+  const day = isBookingEvent(input) ? input.data.date : undefined;
+  if (day && day < EARLIEST.slice(0, 10)) throw invalid('data.date', 'must be on or after 1970-01-01');
+  if (day && day > latestBookingDay(now)) throw invalid('data.date', `must be at most ${BOOKING_YEARS_AHEAD} years ahead`);
   const currency = input.type === 'order.completed' || isBookingEvent(input) ? (input.data as { currency?: string }).currency : undefined;
   // Stats add amounts up: an amount in another currency would make totalSpent meaningless.
   if (currency && currency !== tenant.currency) throw invalid('data.currency', `must be the tenant currency ${tenant.currency}`);
