@@ -13,6 +13,7 @@ import {
   applyContribution,
   consentIntent,
   decideConsent,
+  eventSource,
   fillIdentity,
   isBookingEvent,
   mergeFields,
@@ -203,7 +204,8 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
   }
 
   const stamp = stampOf(occurredAt, input.eventId);
-  const source = `event:${input.type}:${input.eventId}`;
+  // A publishable key's source is marked (`event:{type}:P#{eventId}`): what it filled never outranks the business's own data.
+  const source = eventSource(input.type, input.eventId, publishable);
   const subject = subjectOf(input);
 
   for (let round = 0; round < MAX_ROUNDS; round++) {

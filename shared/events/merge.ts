@@ -34,6 +34,24 @@ export const MAX_CONFLICTS = 20;
 
 export const stampOf = (occurredAt: string, eventId: string) => `${occurredAt}#${eventId}`;
 
+/**
+ * The provenance source of what an event sets: `event:{type}:{eventId}`, and for a publishable-key event
+ * `event:{type}:P#{eventId}` (its receipt id: `#` never occurs in an eventId). What a publishable key sent is
+ * a stranger's words, and the mark lets the business's own data outrank it whatever the dates.
+ */
+export const eventSource = (type: string, eventId: string, publishable: boolean) => `event:${type}:${publishable ? 'P#' : ''}${eventId}`;
+
+/** Whether a provenance source is a publishable-key event's (a stranger's words, `eventSource`). */
+export const isPublicSource = (source: string | undefined): boolean => !!source && /^event:[^:]+:P#/.test(source);
+
+/**
+ * The stamp the business's own data is compared with: the field's, or none when a publishable key set it.
+ * A publishable-key event is dated when received, the business's events by their own `occurredAt`: the two
+ * clocks do not compare, and a stranger filling a field first must not outrank the person's real data sent
+ * by the booking engine a minute later with an earlier date.
+ */
+const trustedStamp = (card: Provenance, field: string) => (isPublicSource(card.fieldsFrom?.[field]) ? '' : (card.fieldsAt?.[field] ?? ''));
+
 /** Fields an event may fill or update. Email and phone are identities: handled by `fillIdentity`. */
 const MERGED_FIELDS = ['firstName', 'lastName', 'language', 'city', 'postalCode', 'country', 'birthDate', 'gender'] as const;
 export type MergedField = (typeof MERGED_FIELDS)[number];
@@ -52,7 +70,8 @@ export function namesAnotherPerson(cardFirstName: string | null | undefined, eve
 /**
  * Fields only fill or update (the newer event wins), never blank out: an empty value is ignored. Every
  * writer stamps what it sets (API, import, events), so an event older than a field's value leaves it.
- * `fillOnly` (publishable keys: a stranger's words) fills empty fields and changes no value.
+ * `fillOnly` (publishable keys: a stranger's words) fills empty fields and changes no value; a value a
+ * publishable key filled is replaced by the business's own event whatever its date (`trustedStamp`).
  */
 export function mergeFields(card: EventCard, fields: NormalisedFields, stamp: string, source: string, fillOnly = false, fillOnlyFields: readonly MergedField[] = []): EventCard {
   const next: EventCard = { ...card };
@@ -60,7 +79,7 @@ export function mergeFields(card: EventCard, fields: NormalisedFields, stamp: st
   for (const key of MERGED_FIELDS) {
     const value = fields[key];
     if (value === undefined || value === null || value === '') continue;
-    if (next[key] && (fillOnly || fillOnlyFields.includes(key) || (card.fieldsAt?.[key] ?? '') > stamp)) continue;
+    if (next[key] && (fillOnly || fillOnlyFields.includes(key) || trustedStamp(card, key) > stamp)) continue;
     if (next[key] === value) continue;
     (next as unknown as Record<string, unknown>)[key] = value;
     set.push(key);
@@ -138,7 +157,7 @@ export function fillIdentity(
     if (!current) {
       next[field] = value;
       lookups[field] = value;
-    } else if (current !== value && replace.includes(field) && stamp >= (card.fieldsAt?.[field] ?? '')) {
+    } else if (current !== value && replace.includes(field) && stamp >= trustedStamp(card, field)) {
       next[field] = value;
       lookups[field] = value;
       removed[field] = current;
