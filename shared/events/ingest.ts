@@ -281,22 +281,31 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     let ledger: ConsentLedgerEntry | undefined;
     let mailTo: string | undefined;
     if (intent) {
-      const decision = decideConsent(card.consent, intent, publishable, occurredAt);
+      // The mail goes to the card's own address: the one that signed up, or the one the business knows.
+      const recent = !!card.confirmSentAt && now.getTime() - Date.parse(card.confirmSentAt) < CONFIRM_MAIL_INTERVAL_MS;
+      const decision = decideConsent(card.consent, intent, publishable, occurredAt, { setBy: card.fieldsFrom?.consent, canMail: !!card.email && !recent });
       if (decision.record) {
         ledger = {
           id: ulid(),
           channel: 'newsletter',
           status: decision.status,
-          at: occurredAt,
-          source: { type: input.type, eventId: input.eventId, keyId: ctx.key.keyId, ...(ctx.origin ? { origin: ctx.origin } : {}) },
+          at: decision.at,
+          source: {
+            type: input.type,
+            eventId: input.eventId,
+            keyId: ctx.key.keyId,
+            ...(ctx.origin ? { origin: ctx.origin } : {}),
+            // Dated after the stranger's `pending` it replaces (merge.ts decideConsent): the event's own date kept too.
+            ...(decision.at !== occurredAt ? { occurredAt } : {}),
+          },
           ...(intent.wording ? { wording: intent.wording } : {}),
         };
       }
-      if (decision.changesCard) card = stampFields({ ...card, consent: { newsletter: decision.status, updatedAt: occurredAt, source: input.type } }, ['consent'], stamp, source);
-      // The mail goes to the card's own address: the one that signed up, or the one the business knows.
-      const recent = card.confirmSentAt && now.getTime() - Date.parse(card.confirmSentAt) < CONFIRM_MAIL_INTERVAL_MS;
-      if (decision.confirm && card.email && !recent) {
-        mailTo = card.email;
+      if (decision.changesCard) {
+        card = stampFields({ ...card, consent: { newsletter: decision.status, updatedAt: decision.at, source: input.type } }, ['consent'], stampOf(decision.at, input.eventId), source);
+      }
+      if (decision.confirm) {
+        mailTo = card.email!;
         card = { ...card, confirmSentAt: at };
       }
     }
