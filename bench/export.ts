@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { row, type BenchOptions, type BenchRow } from './types.ts';
-import { lambdaNodeFlags, liveMemoryDuring, liveMemoryInChild, peakRssInChild, reportLiveMemory, reportPeakRss } from './peak-rss.ts';
+import { lambdaNodeFlags, liveHeapDuring, liveHeapInChild, peakRssInChild, reportLiveHeap, reportPeakRss } from './peak-rss.ts';
 import { phaseLog } from './durations.ts';
 
 /**
@@ -13,7 +13,7 @@ import { phaseLog } from './durations.ts';
  * (target ≥ 0.7×), for a tenant that never erased anyone and for one that did (every exported row checked
  * against the tenant's erasure marks, read strongly consistent once per shard); read units per exported customer (ReturnConsumedCapacity, every read of the
  * export); peak RSS of the export in a child process at two sizes (flat is the target), again with the node
- * flags Lambda gives the deployed function, and the export's live memory (after full collections) at both sizes.
+ * flags Lambda gives the deployed function, and the export's live heap (after full collections) at both sizes.
  */
 const CONCURRENCY = 4;
 
@@ -51,7 +51,7 @@ export async function setup(dynamodbEndpoint: string, s3Endpoint: string) {
 
 /**
  * Runs the workflow's steps for a new export of everyone of `tenantId`; answers rows and ms. `sample` is
- * called after each part and after Combine (liveMemoryDuring reads the live memory there).
+ * called after each part and after Combine (liveHeapDuring reads the live heap there).
  */
 export async function exportOnce(tenantId: string, sample: () => void = () => undefined) {
   const { stores, segmentExportStores } = await import('../shared/http/stores.ts');
@@ -177,13 +177,13 @@ async function deployedRssInChild(tenantId: string): Promise<number> {
   return peakRssInChild(import.meta.url, childArgs(tenantId), nodeArgs, env);
 }
 
-/** Live memory of the export (bench/peak-rss.ts liveMemoryDuring) in a fresh process started as the deployed one. */
+/** Live heap of the export (bench/peak-rss.ts liveHeapDuring) in a fresh process started as the deployed one. */
 async function liveInChild(tenantId: string): Promise<number> {
   const { nodeArgs, env } = await deployedNode();
-  return liveMemoryInChild(import.meta.url, childArgs(tenantId), nodeArgs, env);
+  return liveHeapInChild(import.meta.url, childArgs(tenantId), nodeArgs, env);
 }
 
-/** Peak RSS as plain node and as deployed, and live memory, both sizes of each at once; MB. */
+/** Peak RSS as plain node and as deployed, and live heap, both sizes of each at once; MB. */
 async function memoryFigures(small: string, large: string) {
   // Peak RSS is each child's own, whatever runs beside it: both sizes at once.
   const [rssSmall, rssLarge] = await Promise.all([rssInChild(small), rssInChild(large)]);
@@ -198,7 +198,7 @@ function memoryRows(sizes: string, m: Awaited<ReturnType<typeof memoryFigures>>,
     row(`export: peak RSS ${sizes} customers${suffix}`, m.rssLarge, 'MB', m.rssSmall, 'ratio ≤ 1.2'),
     // Reported, no target of their own: what the deployed function's process reaches, and what the export holds.
     row(`export: peak RSS ${sizes} customers${suffix}, as deployed (node flags of Lambda's runtime at ${memory} MB)`, m.deployedLarge, 'MB', m.deployedSmall, null),
-    row(`export: live memory (V8 heap in use + external, after full collections) ${sizes} customers${suffix}`, m.liveLarge, 'MB', m.liveSmall, null),
+    row(`export: live heap (V8 heap in use right after full collections, largest reading) ${sizes} customers${suffix}`, m.liveLarge, 'MB', m.liveSmall, null),
   ];
 }
 
@@ -288,9 +288,9 @@ if (process.argv[2] === '--rss-child') {
   reportPeakRss();
 }
 
-// `--live-child TENANT DYNAMO S3`: one export in a fresh process; prints its live memory (MB).
+// `--live-child TENANT DYNAMO S3`: one export in a fresh process; prints its live heap (MB).
 if (process.argv[2] === '--live-child') {
   await setup(process.argv[4]!, process.argv[5]!);
-  const { liveMb } = await liveMemoryDuring((sample) => exportOnce(process.argv[3]!, sample));
-  reportLiveMemory(liveMb);
+  const { liveMb } = await liveHeapDuring((sample) => exportOnce(process.argv[3]!, sample));
+  reportLiveHeap(liveMb);
 }
