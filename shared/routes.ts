@@ -497,7 +497,7 @@ ROUTES.push(
     access: { table: 'write', importBucket: { write: ['reports/'] }, kms: 'encrypt' },
     summary: 'GDPR erasure: every item about the person goes; their email and phone are suppressed (keyed hash only)',
     status: 204,
-    errors: { 409: 'The customer kept changing while being erased: send the DELETE again' },
+    errors: { 409: 'The customer kept changing while being erased (send the DELETE again), or was merged into another: `mergedInto` names it' },
   }),
   r('DELETE', '/v1/customers', 'EraseCustomerByEmail', 'privacy/erase-customer-by-email', 'admin', {
     access: { table: 'write', importBucket: { write: ['reports/'] }, kms: 'encrypt' },
@@ -505,6 +505,7 @@ ROUTES.push(
     query: api.EraseByEmailQuerySchema,
     status: 204,
     errors: {
+      400: '`email` is missing, not an email address, or longer than 254 characters',
       404: 'No customer has this email',
       409: 'The customer kept changing while being erased: send the DELETE again',
     },

@@ -4,7 +4,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { EventCard, SubjectState } from '../events/merge.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
 import { cardEntity, identityEntity, monthCounterUpdate, purchaseEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
-import { CARD_SK, CONFLICT_REF_PREFIX, STATE_PREFIX, basketKeys, eventKeys, insightKeys, keys, mergeKeys } from './keys.ts';
+import { CARD_SK, CONFLICT_REF_PREFIX, STATE_PREFIX, basketKeys, eventKeys, insightKeys, keys, mergeKeys, privacyKeys } from './keys.ts';
 import type { PurchaseRecord } from '../insights/flows.ts';
 import { withConflictRetry } from './retry.ts';
 import type { StateItem, Redirect, MergeStore } from '../events/merge.ports.ts';
@@ -80,6 +80,24 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
     return out;
   }
 
+  /** The other's card is gone without a redirect: erased (a merge would have left one), so no merge of it can succeed any more. */
+  async function erasedAway(tenantId: string, otherId: string): Promise<boolean> {
+    return !(await get(keys.customerCard(tenantId, otherId))) && !(await get(mergeKeys.redirect(tenantId, otherId)));
+  }
+
+  /**
+   * The states copyStates put in the survivor's partition for a merge that can no longer happen (the other
+   * is being erased, or was): they are the erased person's bookings and orders, so they go. Only then is it
+   * safe: while the merge could still succeed, a concurrent retry of it may need exactly these copies.
+   */
+  async function dropCopies(tenantId: string, survivorId: string, otherId: string): Promise<void> {
+    for (const c of (await states(tenantId, survivorId)).filter((x) => x.copiedFrom === otherId)) {
+      await db.send(new DeleteCommand({ TableName, Key: { pk: keys.customerPk(tenantId, survivorId), sk: c.sk }, ConditionExpression: 'copiedFrom = :o', ExpressionAttributeValues: { ':o': otherId } })).catch((e: Error) => {
+        if (e.name !== 'ConditionalCheckFailedException') throw e;
+      });
+    }
+  }
+
   const transact = (items: object[]) => withConflictRetry(() => db.send(new TransactWriteCommand({ TransactItems: items as never })));
 
   return {
@@ -147,14 +165,21 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
       for (const p of s.purchases.put) items.push({ Put: { TableName, Item: purchaseEntity.item(tenantId, s.survivor.id, p) } });
       for (const p of s.purchases.deleteSurvivor) items.push({ Delete: { TableName, Key: purchaseEntity.key(tenantId, s.survivor.id, p) } });
       for (const p of s.purchases.deleteOther) items.push({ Delete: { TableName, Key: purchaseEntity.key(tenantId, s.otherId, p) } });
+      // Neither of the two may be in the middle of an erasure (privacy.store.ts claimErasure): the person
+      // would land on the survivor half-erased while the erasure answers done.
+      const erasing = [s.otherId, s.survivor.id].map((id) => ({ ConditionCheck: { TableName, Key: privacyKeys.erasing(tenantId, id), ConditionExpression: 'attribute_not_exists(pk)' } }));
+      items.push(...erasing);
       if (items.length > MAX_TRANSACTION_ITEMS) throw new Error(`switch-over needs ${items.length} items`);
       try {
         await transact(items);
         return 'ok';
       } catch (e) {
         if (!(e instanceof TransactionCanceledException)) throw e;
-        if ((e.CancellationReasons ?? []).some((r) => r?.Code === 'ConditionalCheckFailed' || r?.Code === 'TransactionConflict')) return 'stale';
-        throw e;
+        const reasons = e.CancellationReasons ?? [];
+        if (!reasons.some((r) => r?.Code === 'ConditionalCheckFailed' || r?.Code === 'TransactionConflict')) throw e;
+        const blockedByErasure = reasons.slice(items.length - erasing.length).some((r) => r?.Code === 'ConditionalCheckFailed');
+        if (blockedByErasure || (await erasedAway(tenantId, s.otherId))) await dropCopies(tenantId, s.survivor.id, s.otherId);
+        return 'stale';
       }
     },
 
@@ -169,7 +194,7 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
       // Each round re-reads from the start: what a previous chunk (or a crashed earlier request) moved is gone.
       for (;;) {
         const first = await partition(tenantId, otherId).next();
-        const rest = (first.value ?? []).filter((i) => i.sk !== CARD_SK && i.sk !== mergeKeys.redirect(tenantId, otherId).sk);
+        const rest = (first.value ?? []).filter((i) => i.sk !== CARD_SK && i.sk !== mergeKeys.redirect(tenantId, otherId).sk && i.sk !== privacyKeys.erasing(tenantId, otherId).sk);
         if (!rest.length) break;
         const items: object[] = [];
         for (const i of rest) {
