@@ -26,6 +26,8 @@ import { ExportLinkQuerySchema } from './exports/export-link.schema.ts';
 import { AcceptedAnswerSchema, EventAnswerSchema, eventRequestSchema } from './events/event.schema.ts';
 import { HistoryQuerySchema } from './events/history.schema.ts';
 import { MergeBodySchema } from './events/merge-customers.ts';
+import { DuplicatesQuerySchema } from './events/duplicates.ts';
+import { NoQuerySchema } from './http/no-query.schema.ts';
 import { ConsentQuerySchema } from './privacy/consents.ts';
 import { UnsubscribeLinkAnswerSchema, UnsubscribeLinkSchema } from './privacy/unsubscribe.ts';
 import { AuditQuerySchema } from './audit/audit.schema.ts';
@@ -205,7 +207,8 @@ export const ROUTES: ApiRoute[] = [
   }),
   r('GET', '/v1/customers/{id}', 'GetCustomer', 'customers/get-customer', 'admin', {
     access: { table: 'read' },
-    summary: 'The customer card with the newest history entries',
+    summary: 'The customer card with the newest history entries (takes no query parameters)',
+    query: NoQuerySchema,
     response: CustomerCardSchema,
     responseHeaders: api.EtagHeaderSchema,
     alsoAnswers: {
@@ -479,7 +482,8 @@ ROUTES.push(
   }),
   r('GET', '/v1/customers/{id}/duplicates', 'CustomerDuplicates', 'customers/customer-duplicates', 'admin', {
     access: { table: 'read' },
-    summary: 'Likely duplicates of this customer (email/phone conflicts recorded by capture; same name with a similar email), each with its reasons',
+    summary: 'Likely duplicates of this customer (email/phone conflicts recorded by capture; same name with a similar email), each with its reasons; at most `limit` (default 20, at most 50), most reasons first; `hasMore` when there are more',
+    query: DuplicatesQuerySchema,
     response: api.DuplicatesSchema,
   }),
 );

@@ -6,7 +6,7 @@ import { CUSTOMER_SHARDS } from './table.ts';
 import { cardEntity, identityEntity, monthCounterUpdate, purchaseEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
 import { CARD_SK, CONFLICT_REF_PREFIX, STATE_PREFIX, basketKeys, eventKeys, insightKeys, keys, mergeKeys, privacyKeys } from './keys.ts';
 import type { PurchaseRecord } from '../insights/flows.ts';
-import { withConflictRetry } from './retry.ts';
+import { batchGetAll, withConflictRetry } from './retry.ts';
 import type { StateItem, Redirect, MergeStore } from '../events/merge.ports.ts';
 import { MAX_TRANSACTION_ITEMS } from '../events/merge.ports.ts';
 export type { StateItem, Redirect, SwitchOver, MergeStore } from '../events/merge.ports.ts';
@@ -241,7 +241,12 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
       return pages.flatMap((p) => (p.Items ?? []).map(cardEntity.fromItem));
     },
 
-    async quotedBy(tenantId, id) {
+    async getCards(tenantId, ids) {
+      const items = await batchGetAll(db, TableName, [...new Set(ids)].map((id) => keys.customerCard(tenantId, id)));
+      return items.map((item) => cardEntity.fromItem(item) as EventCard);
+    },
+
+    async quotedBy(tenantId, id, max) {
       const ids: string[] = [];
       const input = {
         TableName,
@@ -249,10 +254,12 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
         ExpressionAttributeValues: { ':pk': keys.customerPk(tenantId, id), ':p': CONFLICT_REF_PREFIX },
         ProjectionExpression: 'customerId',
       };
-      for await (const page of paginateQuery({ client: db }, input)) {
+      // One more than asked: whether there are more is known without reading them all.
+      for await (const page of paginateQuery({ client: db, pageSize: max + 1 }, input)) {
         for (const item of page.Items ?? []) if (typeof item.customerId === 'string') ids.push(item.customerId);
+        if (ids.length > max) break;
       }
-      return ids;
+      return { ids: ids.slice(0, max), more: ids.length > max };
     },
   };
 }
