@@ -189,4 +189,54 @@ describe('erasure racing a merge', () => {
     expect(await partition(a)).toEqual([]);
     expect((await call('GET', `/v1/customers/${b}`, { key: sk })).status).toBe(200);
   });
+
+  it('an erasure of the survivor between the switch-over and the move leaves nothing of either behind (no redirect brought back)', async () => {
+    const { a, b, bMessage } = await twoCustomers();
+    // The merge has switched over (B's card gone, redirect to A) and is about to move B's history.
+    const atMove = pauseAt(merges, 'moveRest');
+    const merging = merge(atMove.store, a, b);
+    await atMove.reached;
+    expect(await erasure(privacy, a)).toBe('erased');
+    atMove.release();
+    await merging; // the merge had happened; the erasure of the survivor came after it, as in that order
+    expect(await partition(a)).toEqual([]);
+    expect(await partition(b)).toEqual([]);
+    expect((await call('GET', `/v1/customers/${b}`, { key: sk })).status).toBe(404);
+    expect(await historyText(a)).not.toContain(bMessage);
+  });
+
+  it('an erasure of the survivor while the move is half-way: the move stops, the erasure takes the rest', async () => {
+    const { TransactWriteCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { dynamoMergeStore } = await import('../../shared/store/merge.store.ts');
+    const { a, b } = await twoCustomers();
+    // A wrapped client pauses the merge's first move transaction (a Put of a history entry marked mergedFrom),
+    // after it has read what to move and before it writes.
+    let arrive!: () => void;
+    let release!: () => void;
+    const reached = new Promise<void>((r) => (arrive = r));
+    const gate = new Promise<void>((r) => (release = r));
+    let paused = false;
+    const db = {
+      send: async (command: unknown) => {
+        const items = command instanceof TransactWriteCommand ? (command.input.TransactItems ?? []) : [];
+        if (!paused && items.some((i) => i.Put?.Item?.mergedFrom === b)) {
+          paused = true;
+          arrive();
+          await gate;
+        }
+        return env.db.send(command as never);
+      },
+    } as unknown as typeof env.db;
+    const merging = merge(dynamoMergeStore(db, env.tableName), a, b);
+    await reached;
+    const atFinish = pauseAt(privacy, 'finishErasure');
+    const erasing = erasure(atFinish.store, a);
+    await atFinish.reached; // claimed, both partitions erased; the move now tries to write onto A
+    release();
+    await merging;
+    atFinish.release();
+    expect(await erasing).toBe('erased');
+    expect(await partition(a)).toEqual([]);
+    expect(await partition(b)).toEqual([]);
+  });
 });
