@@ -84,7 +84,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The customer card with the newest history entries
+         * The customer card with the newest history entries (takes no query parameters)
          * @description A secret key of scope all or read.
          */
         get: operations["GetCustomer"];
@@ -132,7 +132,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Likely duplicates of this customer (email/phone conflicts recorded by capture; same name with a similar email), each with its reasons
+         * Likely duplicates of this customer (email/phone conflicts recorded by capture; same name with a similar email), each with its reasons; at most `limit` (default 20, at most 50), most reasons first; `hasMore` when there are more
          * @description A secret key of scope all or read.
          */
         get: operations["CustomerDuplicates"];
@@ -1019,6 +1019,8 @@ export interface components {
             visits: number;
         };
         Duplicates: {
+            /** @description there are (or may be) more likely duplicates than `limit` (or than the 100 quoting cards read): merge or tidy some and ask again */
+            hasMore: boolean;
             items: {
                 customer: components["schemas"]["Customer"];
                 reasons: ("phone" | "email" | "name-and-email")[];
@@ -2067,7 +2069,15 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
+            /** @description `email` is missing, not an email address, or longer than 254 characters */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             /** @description No customer has this email */
@@ -2127,6 +2137,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -2155,7 +2166,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            /** @description The customer kept changing while being erased: send the DELETE again */
+            /** @description The customer kept changing while being erased (send the DELETE again), or was merged into another: `mergedInto` names it */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2257,7 +2268,9 @@ export interface operations {
     };
     CustomerDuplicates: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -2275,6 +2288,7 @@ export interface operations {
                     "application/json": components["schemas"]["Duplicates"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];

@@ -26,6 +26,8 @@ import { ExportLinkQuerySchema } from './exports/export-link.schema.ts';
 import { AcceptedAnswerSchema, EventAnswerSchema, eventRequestSchema } from './events/event.schema.ts';
 import { HistoryQuerySchema } from './events/history.schema.ts';
 import { MergeBodySchema } from './events/merge-customers.ts';
+import { DuplicatesQuerySchema } from './events/duplicates.ts';
+import { NoQuerySchema } from './http/no-query.schema.ts';
 import { ConsentQuerySchema } from './privacy/consents.ts';
 import { UnsubscribeLinkAnswerSchema, UnsubscribeLinkSchema } from './privacy/unsubscribe.ts';
 import { AuditQuerySchema } from './audit/audit.schema.ts';
@@ -205,7 +207,8 @@ export const ROUTES: ApiRoute[] = [
   }),
   r('GET', '/v1/customers/{id}', 'GetCustomer', 'customers/get-customer', 'admin', {
     access: { table: 'read' },
-    summary: 'The customer card with the newest history entries',
+    summary: 'The customer card with the newest history entries (takes no query parameters)',
+    query: NoQuerySchema,
     response: CustomerCardSchema,
     responseHeaders: api.EtagHeaderSchema,
     alsoAnswers: {
@@ -479,7 +482,8 @@ ROUTES.push(
   }),
   r('GET', '/v1/customers/{id}/duplicates', 'CustomerDuplicates', 'customers/customer-duplicates', 'admin', {
     access: { table: 'read' },
-    summary: 'Likely duplicates of this customer (email/phone conflicts recorded by capture; same name with a similar email), each with its reasons',
+    summary: 'Likely duplicates of this customer (email/phone conflicts recorded by capture; same name with a similar email), each with its reasons; at most `limit` (default 20, at most 50), most reasons first; `hasMore` when there are more',
+    query: DuplicatesQuerySchema,
     response: api.DuplicatesSchema,
   }),
 );
@@ -497,7 +501,7 @@ ROUTES.push(
     access: { table: 'write', importBucket: { write: ['reports/'] }, kms: 'encrypt' },
     summary: 'GDPR erasure: every item about the person goes; their email and phone are suppressed (keyed hash only)',
     status: 204,
-    errors: { 409: 'The customer kept changing while being erased: send the DELETE again' },
+    errors: { 409: 'The customer kept changing while being erased (send the DELETE again), or was merged into another: `mergedInto` names it' },
   }),
   r('DELETE', '/v1/customers', 'EraseCustomerByEmail', 'privacy/erase-customer-by-email', 'admin', {
     access: { table: 'write', importBucket: { write: ['reports/'] }, kms: 'encrypt' },
@@ -505,6 +509,7 @@ ROUTES.push(
     query: api.EraseByEmailQuerySchema,
     status: 204,
     errors: {
+      400: '`email` is missing, not an email address, or longer than 254 characters',
       404: 'No customer has this email',
       409: 'The customer kept changing while being erased: send the DELETE again',
     },

@@ -192,7 +192,8 @@ export async function mergeCustomers(ctx: MergeContext, survivorId: string, othe
     const flows = mergeFlows(a as MergeSide & MergeCard, b as MergeSide & MergeCard, shared, ctx.timeZone);
     const purchases = mergePurchases(shared);
     const insightItems = Object.keys(flows.months).length + purchases.put.length + purchases.deleteSurvivor.length + purchases.deleteOther.length;
-    if (3 + shared.length + lookups.email.length + lookups.phone.length + insightItems > MAX_TRANSACTION_ITEMS) {
+    // 5 fixed items: the two cards, the redirect and the two erasure-mark checks (shared/store/merge.store.ts).
+    if (5 + shared.length + lookups.email.length + lookups.phone.length + insightItems > MAX_TRANSACTION_ITEMS) {
       throw new ConflictError('The two customers share too many bookings and orders to merge in one step');
     }
 

@@ -52,6 +52,7 @@ export const IssuedKeySchema = z.extend(ApiKeySchema, { key: z.string() });
 export const ExportCreatedSchema = z.object({ exportId: z.string() });
 export const DuplicatesSchema = z.object({
   items: z.array(z.object({ customer: CustomerSchema, reasons: z.array(z.enum(['phone', 'email', 'name-and-email'])) })),
+  hasMore: z.boolean().check(z.describe('there are (or may be) more likely duplicates than `limit` (or than the 100 quoting cards read): merge or tidy some and ask again')),
 });
 /** A customer merged into another: `GET /v1/customers/{id}` answers 301 to the survivor. */
 export const MergedIntoSchema = z.object({ mergedInto: z.string() });
