@@ -329,6 +329,7 @@ const en = {
   chanPhone: 'phone',
   chanWebsite: 'the website',
   chanOther: 'another channel',
+  duplicatesMore: 'More cards look like this person: merge or check these, then the next ones appear.',
 };
 export type Key = keyof typeof en;
 
@@ -657,6 +658,7 @@ const it: Record<Key, string> = {
   chanPhone: 'telefono',
   chanWebsite: 'il sito',
   chanOther: 'un altro canale',
+  duplicatesMore: 'Altre schede somigliano a questa persona: unisci o controlla queste, poi compaiono le successive.',
 };
 
 export type Lang = 'en' | 'it';

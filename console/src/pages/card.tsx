@@ -357,7 +357,7 @@ const REASONS: Record<Reason, Key> = { phone: 'reasonPhone', email: 'reasonEmail
  * (POST /v1/customers/{id}/merge), after saying what a merge does: it cannot be undone.
  */
 function Duplicates({ customer, onMerged }: { customer: Customer; onMerged: () => void }) {
-  const list = useLoad<{ items: { customer: Customer; reasons: Reason[] }[] }>(
+  const list = useLoad<{ items: { customer: Customer; reasons: Reason[] }[]; hasMore?: boolean }>(
     () => api().GET('/v1/customers/{id}/duplicates', { params: { path: { id: customer.id } } }),
     [customer.id, customer.updatedAt],
   );
@@ -426,6 +426,8 @@ function Duplicates({ customer, onMerged }: { customer: Customer; onMerged: () =
           </li>
         ))}
       </ul>
+      {/* The API answers at most 20 (hasMore says there are others): after a merge the list reloads with the next. */}
+      {list.data?.hasMore && <p class="muted small">{t('duplicatesMore')}</p>}
       <ProblemBox problem={problem} />
       {merged && (
         <Notice>
