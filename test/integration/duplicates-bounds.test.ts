@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useLocalEnv } from '../support/aws.ts';
+import { tenantWithSecretKey } from '../helpers/tenant.ts';
 import type { Reply } from '../helpers/invoke.ts';
 import type { MergeStore } from '../../shared/store/merge.store.ts';
 
@@ -21,10 +22,7 @@ const SIGNUPS = 25;
 beforeAll(async () => {
   await useLocalEnv();
   ({ call } = await import('../helpers/invoke.ts'));
-  const { stores } = await import('../../shared/http/stores.ts');
-  const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
-  await ensureTenant(stores().tenants, T);
-  sk = (await issueKey(stores().tenants, T, 'secret')).key;
+  sk = await tenantWithSecretKey(T);
   merges = (await import('../../shared/http/stores/merges.ts')).mergeStore();
   const phone = '+393471112233';
   const created = await call('POST', '/v1/customers', { key: sk, body: { email: `holder.${uniq()}@example.com`, phone } });

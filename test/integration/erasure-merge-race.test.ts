@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
+import { tenantWithSecretKey } from '../helpers/tenant.ts';
 import type { Reply } from '../helpers/invoke.ts';
 import type { PrivacyStore } from '../../shared/store/privacy.store.ts';
 import type { MergeStore } from '../../shared/store/merge.store.ts';
@@ -28,10 +29,8 @@ const T = 'race-shop';
 beforeAll(async () => {
   env = await useLocalEnv();
   ({ call } = await import('../helpers/invoke.ts'));
-  const { stores, errorReports } = await import('../../shared/http/stores.ts');
-  const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
-  await ensureTenant(stores().tenants, T);
-  sk = (await issueKey(stores().tenants, T, 'secret')).key;
+  const { errorReports } = await import('../../shared/http/stores.ts');
+  sk = await tenantWithSecretKey(T);
   privacy = (await import('../../shared/http/stores/privacy.ts')).privacyStore();
   merges = (await import('../../shared/http/stores/merges.ts')).mergeStore();
   reportFiles = errorReports();

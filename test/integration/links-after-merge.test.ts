@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useLocalEnv } from '../support/aws.ts';
+import { tenantWithSecretKey } from '../helpers/tenant.ts';
 import type { Reply } from '../helpers/invoke.ts';
 
 /**
@@ -14,10 +15,7 @@ const T = 'links-after-merge';
 beforeAll(async () => {
   await useLocalEnv();
   ({ call } = await import('../helpers/invoke.ts'));
-  const { stores } = await import('../../shared/http/stores.ts');
-  const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
-  await ensureTenant(stores().tenants, T);
-  sk = (await issueKey(stores().tenants, T, 'secret')).key;
+  sk = await tenantWithSecretKey(T);
 });
 
 let n = 0;
