@@ -836,7 +836,7 @@ export interface components {
         };
         CreateImport: {
             /** @default false */
-            dryRun: boolean;
+            dryRun?: boolean;
             fileName?: string;
             mapping?: {
                 [key: string]: ("firstName" | "lastName" | "fullName" | "email" | "phone" | "mobile" | "language" | "consent" | "birthDate" | "gender" | "city" | "postalCode" | "country" | "tags" | "notes" | "firstContactAt" | "lastContactAt" | "totalSpent" | "totalSpentMinor") | "ignore" | string;
@@ -845,7 +845,7 @@ export interface components {
              * @default merge
              * @enum {string}
              */
-            onDuplicate: "merge" | "skip" | "overwrite";
+            onDuplicate?: "merge" | "skip" | "overwrite";
         };
         CreatedImport: {
             expiresAt: string;
@@ -1278,7 +1278,7 @@ export interface components {
                 postalCode?: string;
             };
             /** @default {} */
-            data: {
+            data?: {
                 listId?: string;
                 wording?: string;
             } & {
@@ -1310,7 +1310,7 @@ export interface components {
                 postalCode?: string;
             };
             /** @default {} */
-            data: {
+            data?: {
                 listId?: string;
                 reason?: string;
             } & {
@@ -1417,7 +1417,7 @@ export interface components {
                  * @default website
                  * @enum {string}
                  */
-                channel: "email" | "sms" | "whatsapp" | "instagram" | "facebook" | "phone" | "website" | "google" | "tripadvisor" | "other";
+                channel?: "email" | "sms" | "whatsapp" | "instagram" | "facebook" | "phone" | "website" | "google" | "tripadvisor" | "other";
                 rating: number;
                 text?: string;
             } & {
@@ -1449,7 +1449,7 @@ export interface components {
                 postalCode?: string;
             };
             /** @default {} */
-            data: {
+            data?: {
                 [key: string]: unknown;
             };
             eventId: string;
@@ -1493,13 +1493,13 @@ export interface components {
              * @default ,
              * @enum {string}
              */
-            delimiter: "," | ";";
+            delimiter?: "," | ";";
             filter?: components["schemas"]["Filter"];
             /**
              * @default csv
              * @enum {string}
              */
-            format: "csv" | "jsonl";
+            format?: "csv" | "jsonl";
             /** @enum {string} */
             purpose?: "marketing";
             segmentId?: string;
