@@ -1538,7 +1538,7 @@ export interface components {
             country?: string | string[];
             firstContactFrom?: string;
             firstContactTo?: string;
-            gender?: string | string[];
+            gender?: ("female" | "male" | "non-binary" | "other" | "unspecified") | ("female" | "male" | "non-binary" | "other" | "unspecified")[];
             language?: string | string[];
             lastContactFrom?: string;
             lastContactTo?: string;
@@ -1966,7 +1966,7 @@ export interface operations {
                 maxVisits?: number;
                 minNoShows?: number;
                 q?: string;
-                gender?: string | string[];
+                gender?: ("female" | "male" | "non-binary" | "other" | "unspecified") | ("female" | "male" | "non-binary" | "other" | "unspecified")[];
                 city?: string | string[];
                 postalCode?: string;
                 country?: string | string[];

@@ -3,6 +3,8 @@ import { ConsentStatusSchema } from './consent-status.schema.ts';
 import { RFM_GROUPS } from './rfm-groups.ts';
 import { LIST_FIELDS, MAX_FILTER_VALUES } from './filter-fields.ts';
 import { numberInput } from './number-input.schema.ts';
+import { normaliseLanguage } from './language.ts';
+import { GENDERS } from './customer-fields.schema.ts';
 
 /*
  * The filter's schemas, apart from its meaning (customer-filter.ts): a function that resolves or matches a
@@ -19,7 +21,8 @@ const list = <T extends z.ZodMiniType>(item: T) =>
     // An empty list (`city=`, `{"bought": []}`) names no value to match: a 400 here, not an `IN ()` DynamoDB refuses.
     z.union([item, z.array(item).check(z.minLength(1, 'give at least one value'), z.maxLength(MAX_FILTER_VALUES, `at most ${MAX_FILTER_VALUES} values`))], {
       // A union only says "Invalid input": for a list, say what is wrong with it (too many values, none).
-      error: (iss) => (iss.code === 'invalid_union' && Array.isArray(iss.input) ? (iss as unknown as { errors: { message: string }[][] }).errors[1]?.[0]?.message : undefined),
+      // One value (JSON `"gender": "alien"`): what is wrong with it, as for a value in a list.
+      error: (iss) => (iss.code === 'invalid_union' ? (iss as unknown as { errors: { message: string }[][] }).errors[Array.isArray(iss.input) ? 1 : 0]?.[0]?.message : undefined),
     }),
     z.transform((v) => [...new Set(Array.isArray(v) ? v : [v])] as z.infer<T>[]),
   );
@@ -52,11 +55,18 @@ const nonNegInt = number(z.number().check(z.int(), z.gte(0)));
 const age = number(z.number().check(z.int(), z.gte(0), z.lte(150)));
 const probability = number(z.number().check(z.gte(0), z.lte(1)));
 const shortList = list(text(1, 35));
+/**
+ * Read as a card's language is (language.ts): a value no card can hold (`klingon`) would match nothing, so
+ * it is a 400, as POST /v1/customers refuses it.
+ */
+const languageList = list(text(1, 35).check(z.refine((s) => normaliseLanguage(s) !== undefined, 'is not a language clientela knows: give a code or a name, e.g. it, en-GB or Italiano')));
+/** The card's genders (customer-fields.schema.ts): another value would match nothing. */
+const genderList = list(z.enum(GENDERS));
 const tagList = list(text(1, 50));
 
 export const FilterSchema = z.partial(
   z.strictObject({
-    language: shortList,
+    language: languageList,
     consent: list(ConsentStatusSchema),
     tags: tagList,
     anyTags: tagList,
@@ -71,7 +81,7 @@ export const FilterSchema = z.partial(
     /** No-shows on the card's stats (e.g. an automatic `No-show` tag from the first one). */
     minNoShows: nonNegInt,
     q: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
-    gender: shortList,
+    gender: genderList,
     city: list(text(1, 100)),
     postalCode: text(1, 20),
     country: shortList,
