@@ -2,7 +2,7 @@ import * as z from './zod.ts';
 import { ConsentStatusSchema } from './consent-status.schema.ts';
 import { RFM_GROUPS } from './rfm-groups.ts';
 import { LIST_FIELDS, MAX_FILTER_VALUES } from './filter-fields.ts';
-import { numberInput } from './number-input.schema.ts';
+import { NOT_A_NUMBER, numberInput } from './number-input.schema.ts';
 import { normaliseLanguage } from './language.ts';
 import { GENDERS } from './customer-fields.schema.ts';
 
@@ -45,15 +45,33 @@ export const DateBoundSchema = z.string().check(
 /** A number, given in a query string or in JSON (see numberInput: no blank, null, false, [] or hex read as a number). */
 const number = numberInput;
 
+/** Any text: numberInput reads it (and says what is wrong with it); here only to be published. */
+const numericText = z.string().check(z.describe('the number written as text, e.g. "100"'));
+
+/**
+ * A filter's number: a JSON number or the number as text (`{"minSpent": "100"}`, as a query string gives
+ * it), read by numberInput as before. The union is what the OpenAPI document publishes (number or string), so
+ * the typed client takes either, as the server does; a value of neither type is numberInput's 400.
+ */
+const filterNumber = (schema: z.ZodMiniNumber<number>) =>
+  z.pipe(
+    z.union([schema, numericText], {
+      // A number the checks refuse (2.5 for a whole number) says why, as before; null, false, [] are not numbers.
+      error: (iss) => (iss.code !== 'invalid_union' ? undefined : typeof iss.input === 'number' && Number.isFinite(iss.input) ? (iss as unknown as { errors: { message: string }[][] }).errors[0]?.[0]?.message : NOT_A_NUMBER),
+    }),
+    // numberInput takes any input (it reads it); here it is fed the union's number or text.
+    number(schema) as unknown as z.ZodMiniType<number, number | string>,
+  );
+
 /*
  * Every function that takes a filter builds this schema at its cold start, so it is written to build few
  * schema objects: each `.min()`, `.max()`, `.int()` is a copy of the schema, where one `.check()` with the same
  * checks (the same messages) is one; fields that read alike share one schema.
  */
 const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
-const nonNegInt = number(z.number().check(z.int(), z.gte(0)));
-const age = number(z.number().check(z.int(), z.gte(0), z.lte(150)));
-const probability = number(z.number().check(z.gte(0), z.lte(1)));
+const nonNegInt = filterNumber(z.number().check(z.int(), z.gte(0)));
+const age = filterNumber(z.number().check(z.int(), z.gte(0), z.lte(150)));
+const probability = filterNumber(z.number().check(z.gte(0), z.lte(1)));
 const shortList = list(text(1, 35));
 /**
  * Read as a card's language is (language.ts): a value no card can hold (`klingon`) would match nothing, so
@@ -87,7 +105,7 @@ export const FilterSchema = z.partial(
     country: shortList,
     minAge: age,
     maxAge: age,
-    birthMonth: number(z.number().check(z.int(), z.gte(1), z.lte(12))),
+    birthMonth: filterNumber(z.number().check(z.int(), z.gte(1), z.lte(12))),
     // ---- insights (issue 13): read from the card's `insights` (customers without them match none) ----
     rfmGroup: list(z.enum(RFM_GROUPS)),
     atRisk: z.union([z.boolean(), z.pipe(z.enum(['true', 'false']), z.transform((v) => v === 'true'))], { error: 'must be true or false' }),

@@ -10,6 +10,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { createClientela } from '../../client/index.ts';
 import { contractCalls } from '../fixtures/client/contract-calls.ts';
+import { openApiDocument } from '../../shared/http/openapi.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'client', 'contract-calls.ts');
@@ -46,6 +47,15 @@ describe('the typed client and the contract', () => {
       'POST /v1/exports {"filter":{"tags":"VIP"}}',
       'POST /v1/imports {}',
     ]);
+    expect(bodies).toContain('POST /v1/segments {"name":"Big spenders","filter":{"minSpent":"100","birthMonth":5}}');
     expect(bodies[3]).toBe('POST /v1/events {"type":"newsletter.subscribed","eventId":"ev-1","occurredAt":"2026-05-01T10:00:00Z","customer":{"email":"ada@example.com"}}');
+  });
+
+  it('publishes what the server reads: a filter number as a number or as text; an export names a segment or a filter', () => {
+    const schemas = (openApiDocument() as unknown as { components: { schemas: Record<string, { properties: Record<string, { anyOf?: { type: string }[] }>; description?: string }> } }).components.schemas;
+    for (const field of ['minSpent', 'maxSpent', 'minVisits', 'maxVisits', 'minNoShows', 'minAge', 'maxAge', 'birthMonth', 'minPAlive', 'maxPAlive', 'minClv', 'maxClv']) {
+      expect(schemas.Filter!.properties[field]!.anyOf?.map((s) => s.type), field).toEqual([expect.stringMatching(/^(integer|number)$/), 'string']);
+    }
+    expect(schemas.ExportRequest!.description).toMatch(/exactly one of segmentId or filter/);
   });
 });
