@@ -596,7 +596,9 @@ export interface paths {
         post?: never;
         /**
          * Revoke a key
-         * @description A secret key of scope all (not read, even to read).
+         * @description The key is refused within KEY_CACHE_SECONDS (default 10 s), not at once: a warm function keeps a key it verified that long, so a request already under way, or one reaching a function that checked the key a moment before, may still be answered.
+         *
+         *     A secret key of scope all (not read, even to read).
          */
         delete: operations["RevokeKey"];
         options?: never;
@@ -1486,6 +1488,7 @@ export interface components {
             /** @description absent or null on the last page */
             nextCursor?: string | null;
         };
+        /** @description Give exactly one of segmentId or filter (a filter of {} exports everyone); both, or neither, is a 400 naming segmentId. */
         ExportRequest: {
             /** @description card fields; "attributes.<name>" for one custom attribute; "attributes" for a CSV column per custom attribute name (JSON Lines: the attributes object). Default: every field, then "attributes" */
             columns?: (("id" | "firstName" | "lastName" | "email" | "phone" | "language" | "consent" | "consentUpdatedAt" | "tags" | "birthDate" | "gender" | "city" | "postalCode" | "country" | "notes" | "firstContactAt" | "lastContactAt" | "bookings" | "visits" | "noShows" | "cancellations" | "orders" | "totalSpent" | "averageOrderValue" | "lastVisitAt" | "createdAt" | "updatedAt") | ("insights" | "insights.rfm.group" | "insights.rfm.score" | "insights.rfm.recency" | "insights.rfm.frequency" | "insights.rfm.monetary" | "insights.atRisk" | "insights.pAlive" | "insights.expectedPurchases90d" | "insights.expectedAverageSpend" | "insights.clv12m") | "attributes" | string)[];
@@ -1531,7 +1534,7 @@ export interface components {
         Filter: {
             anyTags?: string | string[];
             atRisk?: boolean | ("true" | "false");
-            birthMonth?: number;
+            birthMonth?: number | string;
             bought?: string | string[];
             city?: string | string[];
             consent?: ("granted" | "denied" | "pending" | "unknown") | ("granted" | "denied" | "pending" | "unknown")[];
@@ -1542,17 +1545,17 @@ export interface components {
             language?: string | string[];
             lastContactFrom?: string;
             lastContactTo?: string;
-            maxAge?: number;
-            maxClv?: number;
-            maxPAlive?: number;
-            maxSpent?: number;
-            maxVisits?: number;
-            minAge?: number;
-            minClv?: number;
-            minNoShows?: number;
-            minPAlive?: number;
-            minSpent?: number;
-            minVisits?: number;
+            maxAge?: number | string;
+            maxClv?: number | string;
+            maxPAlive?: number | string;
+            maxSpent?: number | string;
+            maxVisits?: number | string;
+            minAge?: number | string;
+            minClv?: number | string;
+            minNoShows?: number | string;
+            minPAlive?: number | string;
+            minSpent?: number | string;
+            minVisits?: number | string;
             postalCode?: string;
             q?: string;
             rfmGroup?: ("Champions" | "Loyal" | "Potential loyalist" | "New" | "Promising" | "Need attention" | "About to sleep" | "At risk" | "Cannot lose them" | "Hibernating" | "Lost") | ("Champions" | "Loyal" | "Potential loyalist" | "New" | "Promising" | "Need attention" | "About to sleep" | "At risk" | "Cannot lose them" | "Hibernating" | "Lost")[];
@@ -1960,25 +1963,25 @@ export interface operations {
                 firstContactTo?: string;
                 lastContactFrom?: string;
                 lastContactTo?: string;
-                minSpent?: number;
-                maxSpent?: number;
-                minVisits?: number;
-                maxVisits?: number;
-                minNoShows?: number;
+                minSpent?: number | string;
+                maxSpent?: number | string;
+                minVisits?: number | string;
+                maxVisits?: number | string;
+                minNoShows?: number | string;
                 q?: string;
                 gender?: ("female" | "male" | "non-binary" | "other" | "unspecified") | ("female" | "male" | "non-binary" | "other" | "unspecified")[];
                 city?: string | string[];
                 postalCode?: string;
                 country?: string | string[];
-                minAge?: number;
-                maxAge?: number;
-                birthMonth?: number;
+                minAge?: number | string;
+                maxAge?: number | string;
+                birthMonth?: number | string;
                 rfmGroup?: ("Champions" | "Loyal" | "Potential loyalist" | "New" | "Promising" | "Need attention" | "About to sleep" | "At risk" | "Cannot lose them" | "Hibernating" | "Lost") | ("Champions" | "Loyal" | "Potential loyalist" | "New" | "Promising" | "Need attention" | "About to sleep" | "At risk" | "Cannot lose them" | "Hibernating" | "Lost")[];
                 atRisk?: boolean | ("true" | "false");
-                minPAlive?: number;
-                maxPAlive?: number;
-                minClv?: number;
-                maxClv?: number;
+                minPAlive?: number | string;
+                maxPAlive?: number | string;
+                minClv?: number | string;
+                maxClv?: number | string;
                 bought?: string | string[];
                 sort?: "firstContactAt" | "lastContactAt" | "lastName" | "totalSpent";
                 /** @description default: asc (A→Z) for lastName, desc (newest, largest first) for dates and totalSpent */
@@ -3301,7 +3304,11 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
             };
             default: components["responses"]["Unexpected"];
         };
