@@ -1,7 +1,5 @@
 import * as z from './zod.ts';
-
-/** The genders a card can hold; the filter (customer-filter.schema.ts) takes the same, so a value no card has is a 400. */
-export const GENDERS = ['female', 'male', 'non-binary', 'other', 'unspecified'] as const;
+import { GENDERS } from './genders.ts';
 
 const text = (max: number) => z.string().check(z.trim(), z.maxLength(max));
 const nullableText = (max: number) => z.nullable(text(max));

@@ -4,7 +4,7 @@ import { RFM_GROUPS } from './rfm-groups.ts';
 import { LIST_FIELDS, MAX_FILTER_VALUES } from './filter-fields.ts';
 import { NOT_A_NUMBER, numberInput } from './number-input.schema.ts';
 import { normaliseLanguage } from './language.ts';
-import { GENDERS } from './customer-fields.schema.ts';
+import { GENDERS } from './genders.ts';
 
 /*
  * The filter's schemas, apart from its meaning (customer-filter.ts): a function that resolves or matches a
@@ -78,7 +78,7 @@ const shortList = list(text(1, 35));
  * it is a 400, as POST /v1/customers refuses it.
  */
 const languageList = list(text(1, 35).check(z.refine((s) => normaliseLanguage(s) !== undefined, 'is not a language clientela knows: give a code or a name, e.g. it, en-GB or Italiano')));
-/** The card's genders (customer-fields.schema.ts): another value would match nothing. */
+/** The card's genders (genders.ts): another value would match nothing. */
 const genderList = list(z.enum(GENDERS));
 const tagList = list(text(1, 50));
 
