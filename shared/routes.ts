@@ -141,6 +141,8 @@ export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 429;
 
 export interface RouteDoc {
   summary: string;
+  /** What a caller must know beyond the summary (the OpenAPI operation's description, before who may call it). */
+  description?: string;
   /** JSON request body. */
   body?: z.ZodMiniType;
   /** Form request body (`application/x-www-form-urlencoded`): the buttons of link pages, RFC 8058 one-click. */
@@ -188,6 +190,7 @@ export const ROUTES: ApiRoute[] = [
   r('GET', '/v1/openapi.json', 'OpenApi', 'meta/openapi', 'public', {
     access: { table: 'none' },
     summary: 'This document (no key)',
+    response: api.OpenApiDocumentSchema,
   }),
 
   r('POST', '/v1/customers', 'CreateCustomer', 'customers/create-customer', 'admin', {
@@ -278,6 +281,8 @@ export const ROUTES: ApiRoute[] = [
   r('DELETE', '/v1/keys/{keyId}', 'RevokeKey', 'keys/revoke-key', 'full', {
     access: { table: 'write' },
     summary: 'Revoke a key',
+    description:
+      'The key is refused within KEY_CACHE_SECONDS (default 10 s), not at once: a warm function keeps a key it verified that long, so a request already under way, or one reaching a function that checked the key a moment before, may still be answered.',
     status: 204,
   }),
 

@@ -44,6 +44,8 @@ export const ExportSummarySchema = z.extend(z.omit(ExportViewSchema, { url: true
 export const ExportPageSchema = pageOf(ExportSummarySchema);
 
 export const HealthSchema = z.object({ status: z.literal('ok') });
+/** `GET /v1/openapi.json`: the OpenAPI 3.1 document itself (described, not spelled out: it is the document). */
+export const OpenApiDocumentSchema = z.record(z.string(), z.unknown()).check(z.describe('the OpenAPI 3.1 document of this API'));
 export const TagListSchema = z.object({ items: z.array(z.string()) });
 export const TagSchema = z.object({ name: z.string() });
 export const ApiKeyListSchema = z.object({ items: z.array(ApiKeySchema) });
