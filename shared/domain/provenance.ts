@@ -31,3 +31,19 @@ export function provenanceView(card: Provenance): Record<string, { at: string; s
 
 /** Card fields that carry provenance (the editable fields; stats and contact dates are derived). */
 export const PROVENANCE_FIELDS = ['firstName', 'lastName', 'email', 'phone', 'language', 'birthDate', 'gender', 'city', 'postalCode', 'country', 'notes', 'tags', 'consent'] as const;
+
+/**
+ * The provenance source of what an event sets: `event:{type}:{eventId}`, and for a publishable-key event
+ * `event:{type}:P#{eventId}` (its receipt id: `#` never occurs in an eventId). What a publishable key sent is
+ * a stranger's words, and the mark lets the business's own data outrank it whatever the dates.
+ */
+export const eventSource = (type: string, eventId: string, publishable: boolean) => `event:${type}:${publishable ? 'P#' : ''}${eventId}`;
+
+/** Whether a provenance source is a publishable-key event's (a stranger's words, `eventSource`). */
+export const isPublicSource = (source: string | undefined): boolean => !!source && /^event:[^:]+:P#/.test(source);
+
+/**
+ * Whether the card's value of `field` is a stranger's (a publishable-key event filled it): the business's own
+ * data (its events, imports, merges, the console) replaces such a value wherever it would only fill an empty one.
+ */
+export const strangersValue = (card: Provenance, field: string): boolean => isPublicSource(card.fieldsFrom?.[field]);

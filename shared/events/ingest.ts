@@ -3,7 +3,7 @@ import { ulid } from 'ulid';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import type { ApiKeyRecord } from '../domain/api-key.ts';
 import { blankCustomer } from '../domain/customer.schema.ts';
-import { stampFields } from '../domain/provenance.ts';
+import { stampFields, strangersValue } from '../domain/provenance.ts';
 import { normaliseFields, type NormalisedFields } from '../domain/customer-rules.ts';
 import { ConflictError, ForbiddenError, ValidationError, invalid } from '../domain/errors.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
@@ -251,9 +251,11 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     const aboutItsBooking = bySubject || (!!loaded.subject && targetId !== owners.email);
     const replace: ('email' | 'phone')[] = publishable || !existing ? [] : aboutItsBooking ? ['email'] : targetId === owners.email ? ['phone'] : [];
     const identity = fillIdentity(base, ids, owners, input.eventId, at, stamp, source, publishable && !!existing, replace);
-    // Found by a (shared) phone alone with another first name: the event's names only fill empty ones.
+    // Found by a (shared) phone alone with another first name: the event's names only fill empty ones. Not
+    // when the card's name is a stranger's (a publishable-key form put "Mallory" on the phone's card): the
+    // business's own event then names the person, as it does for any other field a stranger filled.
     const byPhoneAlone = !!existing && !ids.email;
-    const keepNames = byPhoneAlone && namesAnotherPerson(existing.firstName, fields.firstName) ? NAME_FIELDS : [];
+    const keepNames = byPhoneAlone && !strangersValue(existing, 'firstName') && namesAnotherPerson(existing.firstName, fields.firstName) ? NAME_FIELDS : [];
     let card = mergeFields(identity.card, fields, stamp, source, publishable, keepNames);
     if (occurredAt < card.firstContactAt) card.firstContactAt = occurredAt;
     if (occurredAt > card.lastContactAt) card.lastContactAt = occurredAt;

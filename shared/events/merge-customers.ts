@@ -1,6 +1,7 @@
 import { pause as backoff } from '../domain/backoff.ts';
 import * as z from '../domain/zod.ts';
 import type { Customer } from '../domain/customer.schema.ts';
+import { strangersValue } from '../domain/provenance.ts';
 import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
 import { ConflictError, NotFoundError, invalid } from '../domain/errors.ts';
 import { MAX_TRANSACTION_ITEMS, type MergeStore, type StateItem } from './merge.ports.ts';
@@ -85,14 +86,16 @@ export function mergeStats(a: Stats, b: Stats, shared: { a: SubjectState; b: Sub
 
 /**
  * The survivor's card after the merge. The survivor's own values win; the other only fills what is empty
- * (a merge is the business saying "same person", not "the other one is right"). Consent: the newer
+ * (a merge is the business saying "same person", not "the other one is right"), or what a stranger filled
+ * on the survivor (strangersValue) with a value of its own. Consent: the newer
  * decision wins, and a decision beats a request (otherConsentWins). Tags: the union. Contacts: the
  * earliest first and the latest last.
  */
 export function mergeCards(a: MergeCard, b: MergeCard, stats: Stats, at: string): MergeCard {
   const next: MergeCard = { ...a, fieldsAt: { ...a.fieldsAt }, fieldsFrom: { ...a.fieldsFrom } };
   for (const k of FIELDS) {
-    if (next[k] || !b[k]) continue;
+    // A value a stranger filled (a publishable-key form) gives way to the other card's own.
+    if (!b[k] || (next[k] && !(strangersValue(a, k) && !strangersValue(b, k)))) continue;
     (next as unknown as Record<string, unknown>)[k] = b[k];
     // The value keeps the provenance it had on the other card.
     const stamp = b.fieldsAt?.[k];

@@ -1,6 +1,6 @@
 import type { Customer, Stats } from '../domain/customer.schema.ts';
 import type { NormalisedFields } from '../domain/customer-rules.ts';
-import { stampFields, type Provenance } from '../domain/provenance.ts';
+import { isPublicSource, stampFields, type Provenance } from '../domain/provenance.ts';
 import type { EventInput } from './event.schema.ts';
 import { fold } from '../domain/search-text.ts';
 
@@ -34,15 +34,8 @@ export const MAX_CONFLICTS = 20;
 
 export const stampOf = (occurredAt: string, eventId: string) => `${occurredAt}#${eventId}`;
 
-/**
- * The provenance source of what an event sets: `event:{type}:{eventId}`, and for a publishable-key event
- * `event:{type}:P#{eventId}` (its receipt id: `#` never occurs in an eventId). What a publishable key sent is
- * a stranger's words, and the mark lets the business's own data outrank it whatever the dates.
- */
-export const eventSource = (type: string, eventId: string, publishable: boolean) => `event:${type}:${publishable ? 'P#' : ''}${eventId}`;
-
-/** Whether a provenance source is a publishable-key event's (a stranger's words, `eventSource`). */
-export const isPublicSource = (source: string | undefined): boolean => !!source && /^event:[^:]+:P#/.test(source);
+// Where the stranger's mark is made and read (the import and the merge read it too).
+export { eventSource, isPublicSource } from '../domain/provenance.ts';
 
 /**
  * The stamp the business's own data is compared with: the field's, or none when a publishable key set it.

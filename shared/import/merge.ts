@@ -2,7 +2,7 @@ import { fold } from '../domain/search-text.ts';
 import { emptyStats, type Customer } from '../domain/customer.schema.ts';
 import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
 import type { RowFields } from './row.ts';
-import { PROVENANCE_FIELDS, stampFields, type Provenance } from '../domain/provenance.ts';
+import { PROVENANCE_FIELDS, stampFields, strangersValue, type Provenance } from '../domain/provenance.ts';
 
 /** What an import does with a row that matches an existing customer (POST /v1/imports `onDuplicate`). */
 export type DuplicatePolicy = 'merge' | 'skip' | 'overwrite';
@@ -107,7 +107,8 @@ export function mergeRow(base: Customer, f: RowFields, policy: DuplicatePolicy, 
   for (const key of TEXT_FIELDS) {
     const v = f[key];
     if (v === undefined) continue;
-    if (next[key] === null || policy === 'overwrite') set(key, v);
+    // A value a stranger filled (a publishable-key form) is not the card's own: the business's file replaces it.
+    if (next[key] === null || policy === 'overwrite' || strangersValue(base as Customer & Provenance, key)) set(key, v);
     // Only a different value is worth a warning: "london" against "London", "TOM" against "Tom" is the same
     // one written otherwise (a file in capitals would give a warning a cell).
     else if (next[key] !== v && !(typeof v === 'string' && typeof next[key] === 'string' && fold(v) === fold(next[key] as string))) kept(key, next[key], v, KEPT_BY_MERGE);
