@@ -168,12 +168,6 @@ export function InsightsPage() {
             {forecast.data.reason ? `: ${reasonWords(forecast.data.reason)}` : ''}
           </p>
         )}
-        {/* Purchases without revenue: the spend model was not fitted, and only the summary's models say why. */}
-        {forecast.data && forecast.data.expectedPurchases != null && forecast.data.expectedRevenue == null && (
-          <p class="notice" role="status" data-forecast="revenue-reason">
-            {t('revenueUnavailable')}: {reasonWords(s?.models.reason) || t('revenueNoModel')}
-          </p>
-        )}
         {forecast.data && forecast.data.expectedPurchases != null && (
           <dl class="figures">
             <div>
@@ -185,6 +179,12 @@ export function InsightsPage() {
               <dd>{fmtMoney(forecast.data.expectedRevenue)}</dd>
             </div>
           </dl>
+        )}
+        {/* Purchases without revenue: the spend model was not fitted, and only the summary's models say why. */}
+        {forecast.data && forecast.data.expectedPurchases != null && forecast.data.expectedRevenue == null && (
+          <p class="notice" role="status" data-forecast="revenue-reason">
+            {t('revenueUnavailable')}: {reasonWords(s?.models.reason) || t('revenueNoModel')}
+          </p>
         )}
       </section>
 
