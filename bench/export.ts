@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { row, type BenchOptions, type BenchRow } from './types.ts';
-import { peakRssInChild, reportPeakRss } from './peak-rss.ts';
+import { lambdaNodeFlags, liveHeapDuring, liveHeapInChild, peakRssInChild, reportLiveHeap, reportPeakRss } from './peak-rss.ts';
 import { phaseLog } from './durations.ts';
 
 /**
@@ -12,7 +12,8 @@ import { phaseLog } from './durations.ts';
  * paginated Query of the same shards + csv-stringify of the same rows and columns in the same run
  * (target ≥ 0.7×), for a tenant that never erased anyone and for one that did (every exported row checked
  * against the tenant's erasure marks, read strongly consistent once per shard); read units per exported customer (ReturnConsumedCapacity, every read of the
- * export); peak RSS of the export in a child process at two sizes (flat is the target).
+ * export); peak RSS of the export in a child process at two sizes (flat is the target), again with the node
+ * flags Lambda gives the deployed function, and the export's live heap (after full collections) at both sizes.
  */
 const CONCURRENCY = 4;
 
@@ -48,8 +49,11 @@ export async function setup(dynamodbEndpoint: string, s3Endpoint: string) {
   return { db: dynamo(), stores, segmentExportStores, rcu: () => rcu, resetRcu: () => (rcu = 0) };
 }
 
-/** Runs the workflow's steps for a new export of everyone of `tenantId`; answers rows and ms. */
-export async function exportOnce(tenantId: string) {
+/**
+ * Runs the workflow's steps for a new export of everyone of `tenantId`; answers rows and ms. `sample` is
+ * called after each part and after Combine (liveHeapDuring reads the live heap there).
+ */
+export async function exportOnce(tenantId: string, sample: () => void = () => undefined) {
   const { stores, segmentExportStores } = await import('../shared/http/stores.ts');
   const { requestExport } = await import('../shared/exports/exports.ts');
   const steps = await import('../shared/exports/export-steps.ts');
@@ -64,9 +68,14 @@ export async function exportOnce(tenantId: string) {
   const parts = [...planned.parts];
   const partResults: Awaited<ReturnType<typeof steps.writePart>>[] = [];
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    for (let p = parts.shift(); p; p = parts.shift()) partResults.push(await steps.writePart(deps, p));
+    for (let p = parts.shift(); p; p = parts.shift()) {
+      partResults.push(await steps.writePart(deps, p));
+      sample();
+    }
   }));
-  const done = await steps.record(deps, await steps.combine(deps, { ...planned, partResults }));
+  const combined = await steps.combine(deps, { ...planned, partResults });
+  sample();
+  const done = await steps.record(deps, combined);
   return { rows: done.rowCount, ms: performance.now() - started };
 }
 
@@ -136,8 +145,61 @@ export async function seed(tenantId: string, n: number) {
   }));
 }
 
+const childArgs = (tenantId: string) => [tenantId, process.env.DYNAMODB_ENDPOINT!, process.env.S3_ENDPOINT!];
+
 function rssInChild(tenantId: string): Promise<number> {
-  return peakRssInChild(import.meta.url, [tenantId, process.env.DYNAMODB_ENDPOINT!, process.env.S3_ENDPOINT!]);
+  return peakRssInChild(import.meta.url, childArgs(tenantId));
+}
+
+/**
+ * The ExportTask function's memory size, read from its definition (infra/export-workflow.ts) so the
+ * "as deployed" rows follow a change there; a definition this cannot read stops the benchmark.
+ */
+export function exportTaskMemoryMb(source = readFileSync(new URL('../infra/export-workflow.ts', import.meta.url), 'utf8')): number {
+  const definition = /new ClientelaFunction\(this, WORKERS\.exportTask\.name, \{([\s\S]*?)\n {4}\}\);/.exec(source)?.[1];
+  const memory = definition && /\bmemorySize: (\d+),/.exec(definition)?.[1];
+  if (!memory) throw new Error('bench/export.ts: the ExportTask memorySize was not found in infra/export-workflow.ts; update exportTaskMemoryMb');
+  return Number(memory);
+}
+
+/**
+ * The deployed function's node: the flags Lambda's runtime derives from its memory size, and the NODE_OPTIONS
+ * every function gets (infra/constructs/bundling.ts). The bench still runs this machine's node (Lambda: 22.x).
+ */
+async function deployedNode(): Promise<{ nodeArgs: string[]; env: Record<string, string> }> {
+  const { FUNCTION_NODE_OPTIONS } = await import('../infra/constructs/bundling.ts');
+  return { nodeArgs: lambdaNodeFlags(exportTaskMemoryMb()), env: { NODE_OPTIONS: FUNCTION_NODE_OPTIONS } };
+}
+
+/** Peak RSS of the export in a fresh process started as Lambda starts the deployed function. */
+async function deployedRssInChild(tenantId: string): Promise<number> {
+  const { nodeArgs, env } = await deployedNode();
+  return peakRssInChild(import.meta.url, childArgs(tenantId), nodeArgs, env);
+}
+
+/** Live heap of the export (bench/peak-rss.ts liveHeapDuring) in a fresh process started as the deployed one. */
+async function liveInChild(tenantId: string): Promise<number> {
+  const { nodeArgs, env } = await deployedNode();
+  return liveHeapInChild(import.meta.url, childArgs(tenantId), nodeArgs, env);
+}
+
+/** Peak RSS as plain node and as deployed, and live heap, both sizes of each at once; MB. */
+async function memoryFigures(small: string, large: string) {
+  // Peak RSS is each child's own, whatever runs beside it: both sizes at once.
+  const [rssSmall, rssLarge] = await Promise.all([rssInChild(small), rssInChild(large)]);
+  const [deployedSmall, deployedLarge] = await Promise.all([deployedRssInChild(small), deployedRssInChild(large)]);
+  const [liveSmall, liveLarge] = await Promise.all([liveInChild(small), liveInChild(large)]);
+  return { rssSmall, rssLarge, deployedSmall, deployedLarge, liveSmall, liveLarge };
+}
+
+function memoryRows(sizes: string, m: Awaited<ReturnType<typeof memoryFigures>>, suffix: string): BenchRow[] {
+  const memory = exportTaskMemoryMb();
+  return [
+    row(`export: peak RSS ${sizes} customers${suffix}`, m.rssLarge, 'MB', m.rssSmall, 'ratio ≤ 1.2'),
+    // Reported, no target of their own: what the deployed function's process reaches, and what the export holds.
+    row(`export: peak RSS ${sizes} customers${suffix}, as deployed (node flags of Lambda's runtime at ${memory} MB)`, m.deployedLarge, 'MB', m.deployedSmall, null),
+    row(`export: live heap (V8 heap in use right after full collections, largest reading) ${sizes} customers${suffix}`, m.liveLarge, 'MB', m.liveSmall, null),
+  ];
 }
 
 export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
@@ -178,9 +240,8 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
     // A tenant that never erased anyone has no privacy secret: the export skips the erasure check.
     const unchecked = await measure();
     phase('export and plain read, best of 2');
-    // Peak RSS is each child's own, whatever runs beside it: both sizes at once.
-    const [rssSmall, rssLarge] = await Promise.all([rssInChild('bench-small'), rssInChild('bench-large')]);
-    phase('peak RSS children');
+    const memory = await memoryFigures('bench-small', 'bench-large');
+    phase('memory children (peak RSS, as deployed, live)');
     // A tenant that erased people recently: every exported row is checked against its erasure marks (read
     // once per shard, strongly consistent), so an index that lags never leaks an erased person. 500 marks:
     // a day of the retention job at its per-tenant limit.
@@ -198,8 +259,8 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
     phase('erasure marks written');
     const checked = await measure();
     phase('export with the erasure check and plain read, best of 2');
-    const [rssCheckedSmall, rssCheckedLarge] = await Promise.all([rssInChild('bench-small'), rssInChild('bench-large')]);
-    phase('peak RSS children, with the erasure check');
+    const checkedMemory = await memoryFigures('bench-small', 'bench-large');
+    phase('memory children, with the erasure check');
     return [
       row(`export: ${k(large)} customers, workflow steps vs plain Query + csv-stringify`, unchecked.rowsPerSecond, 'rows/s', unchecked.plainRowsPerSecond, 'ratio ≥ 0.7'),
       row(
@@ -211,8 +272,8 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
       ),
       row('export: read units per exported customer (DynamoDB Local; Query, no erasure check)', unchecked.rcuPerRow, 'RCU', null, null),
       row('export: read units per exported customer with the erasure check (Query + the marks, once per shard)', checked.rcuPerRow, 'RCU', null, null),
-      row(`export: peak RSS ${k(large)} vs ${k(small)} customers`, rssLarge, 'MB', rssSmall, 'ratio ≤ 1.2'),
-      row(`export: peak RSS ${k(large)} vs ${k(small)} customers, with the erasure check`, rssCheckedLarge, 'MB', rssCheckedSmall, 'ratio ≤ 1.2'),
+      ...memoryRows(`${k(large)} vs ${k(small)}`, memory, ''),
+      ...memoryRows(`${k(large)} vs ${k(small)}`, checkedMemory, ', with the erasure check'),
     ];
   } finally {
     await Promise.allSettled([dynamo.stop(), s3.stop()]);
@@ -225,4 +286,11 @@ if (process.argv[2] === '--rss-child') {
   await setup(process.argv[4]!, process.argv[5]!);
   await exportOnce(process.argv[3]!);
   reportPeakRss();
+}
+
+// `--live-child TENANT DYNAMO S3`: one export in a fresh process; prints its live heap (MB).
+if (process.argv[2] === '--live-child') {
+  await setup(process.argv[4]!, process.argv[5]!);
+  const { liveMb } = await liveHeapDuring((sample) => exportOnce(process.argv[3]!, sample));
+  reportLiveHeap(liveMb);
 }

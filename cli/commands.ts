@@ -196,7 +196,7 @@ export async function importFile(ctx: Context, file: string, options: { dryRun: 
   if (size === 0) throw usageError(`${file} is empty`);
   const fileName = basename(file);
   const created = expectAnswer(
-    await call(ctx, () => unwrap(ctx.api.POST('/v1/imports', { body: { fileName, dryRun: options.dryRun, onDuplicate: 'merge' } }))),
+    await call(ctx, () => unwrap(ctx.api.POST('/v1/imports', { body: { fileName, dryRun: options.dryRun } }))),
     (c) => isObject(c) && typeof c.importId === 'string' && typeof c.uploadUrl === 'string',
     'import id and upload target',
   );
@@ -323,8 +323,13 @@ async function segmentId(ctx: Context, nameOrId: string): Promise<string> {
   const exact = found.find((s) => s.id === nameOrId) ?? (found.length === 1 ? found[0] : undefined);
   if (exact) return exact.id;
   if (found.length > 1) throw usageError(`${found.length} segments are named "${nameOrId}": give its id instead (${found.map((s) => s.id).join(', ')})`);
+  // An id (a ULID) no segment has: deleted, or never made. Said plainly, not as a name nobody gave.
+  if (SEGMENT_ID.test(nameOrId)) throw new CliError(EXIT.refused, `segment ${nameOrId} does not exist (it may have been deleted)`);
   throw new CliError(EXIT.refused, `no segment named "${nameOrId}"`);
 }
+
+/** How a segment id looks (shared/segments/segments.ts makes them with ulid). */
+const SEGMENT_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /** `--out FILE` can be written: checked before the export runs, not after it. */
 function checkWritable(out: string) {
@@ -344,7 +349,7 @@ export async function exportCustomers(ctx: Context, options: { segment?: string;
   checkWritable(options.out);
   const target = options.segment !== undefined ? { segmentId: await segmentId(ctx, options.segment) } : { filter };
   const created = expectAnswer(
-    await call(ctx, () => unwrap(ctx.api.POST('/v1/exports', { body: { ...target, format: options.format, delimiter: options.delimiter, ...(options.purpose ? { purpose: options.purpose } : {}) } as Schemas['ExportRequest'] }))),
+    await call(ctx, () => unwrap(ctx.api.POST('/v1/exports', { body: { ...target, format: options.format, delimiter: options.delimiter, ...(options.purpose ? { purpose: options.purpose } : {}) } }))),
     (c) => isObject(c) && typeof c.exportId === 'string',
     'export id',
   );

@@ -84,7 +84,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The customer card with the newest history entries
+         * The customer card with the newest history entries (takes no query parameters)
          * @description A secret key of scope all or read.
          */
         get: operations["GetCustomer"];
@@ -132,7 +132,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Likely duplicates of this customer (email/phone conflicts recorded by capture; same name with a similar email), each with its reasons
+         * Likely duplicates of this customer (email/phone conflicts recorded by capture; same name with a similar email), each with its reasons; at most `limit` (default 20, at most 50), most reasons first; `hasMore` when there are more
          * @description A secret key of scope all or read.
          */
         get: operations["CustomerDuplicates"];
@@ -596,7 +596,9 @@ export interface paths {
         post?: never;
         /**
          * Revoke a key
-         * @description A secret key of scope all (not read, even to read).
+         * @description The key is refused within KEY_CACHE_SECONDS (default 10 s), not at once: a warm function keeps a key it verified that long, so a request already under way, or one reaching a function that checked the key a moment before, may still be answered.
+         *
+         *     A secret key of scope all (not read, even to read).
          */
         delete: operations["RevokeKey"];
         options?: never;
@@ -836,7 +838,7 @@ export interface components {
         };
         CreateImport: {
             /** @default false */
-            dryRun: boolean;
+            dryRun?: boolean;
             fileName?: string;
             mapping?: {
                 [key: string]: ("firstName" | "lastName" | "fullName" | "email" | "phone" | "mobile" | "language" | "consent" | "birthDate" | "gender" | "city" | "postalCode" | "country" | "tags" | "notes" | "firstContactAt" | "lastContactAt" | "totalSpent" | "totalSpentMinor") | "ignore" | string;
@@ -845,7 +847,7 @@ export interface components {
              * @default merge
              * @enum {string}
              */
-            onDuplicate: "merge" | "skip" | "overwrite";
+            onDuplicate?: "merge" | "skip" | "overwrite";
         };
         CreatedImport: {
             expiresAt: string;
@@ -1019,6 +1021,8 @@ export interface components {
             visits: number;
         };
         Duplicates: {
+            /** @description there are (or may be) more likely duplicates than `limit` (or than the 100 quoting cards read): merge or tidy some and ask again */
+            hasMore: boolean;
             items: {
                 customer: components["schemas"]["Customer"];
                 reasons: ("phone" | "email" | "name-and-email")[];
@@ -1278,7 +1282,7 @@ export interface components {
                 postalCode?: string;
             };
             /** @default {} */
-            data: {
+            data?: {
                 listId?: string;
                 wording?: string;
             } & {
@@ -1310,7 +1314,7 @@ export interface components {
                 postalCode?: string;
             };
             /** @default {} */
-            data: {
+            data?: {
                 listId?: string;
                 reason?: string;
             } & {
@@ -1417,7 +1421,7 @@ export interface components {
                  * @default website
                  * @enum {string}
                  */
-                channel: "email" | "sms" | "whatsapp" | "instagram" | "facebook" | "phone" | "website" | "google" | "tripadvisor" | "other";
+                channel?: "email" | "sms" | "whatsapp" | "instagram" | "facebook" | "phone" | "website" | "google" | "tripadvisor" | "other";
                 rating: number;
                 text?: string;
             } & {
@@ -1449,7 +1453,7 @@ export interface components {
                 postalCode?: string;
             };
             /** @default {} */
-            data: {
+            data?: {
                 [key: string]: unknown;
             };
             eventId: string;
@@ -1486,6 +1490,7 @@ export interface components {
             /** @description absent or null on the last page */
             nextCursor?: string | null;
         };
+        /** @description Give exactly one of segmentId or filter (a filter of {} exports everyone); both, or neither, is a 400 naming segmentId. */
         ExportRequest: {
             /** @description card fields; "attributes.<name>" for one custom attribute; "attributes" for a CSV column per custom attribute name (JSON Lines: the attributes object). Default: every field, then "attributes" */
             columns?: (("id" | "firstName" | "lastName" | "email" | "phone" | "language" | "consent" | "consentUpdatedAt" | "tags" | "birthDate" | "gender" | "city" | "postalCode" | "country" | "notes" | "firstContactAt" | "lastContactAt" | "bookings" | "visits" | "noShows" | "cancellations" | "orders" | "totalSpent" | "averageOrderValue" | "lastVisitAt" | "createdAt" | "updatedAt") | ("insights" | "insights.rfm.group" | "insights.rfm.score" | "insights.rfm.recency" | "insights.rfm.frequency" | "insights.rfm.monetary" | "insights.atRisk" | "insights.pAlive" | "insights.expectedPurchases90d" | "insights.expectedAverageSpend" | "insights.clv12m") | "attributes" | string)[];
@@ -1493,13 +1498,13 @@ export interface components {
              * @default ,
              * @enum {string}
              */
-            delimiter: "," | ";";
+            delimiter?: "," | ";";
             filter?: components["schemas"]["Filter"];
             /**
              * @default csv
              * @enum {string}
              */
-            format: "csv" | "jsonl";
+            format?: "csv" | "jsonl";
             /** @enum {string} */
             purpose?: "marketing";
             segmentId?: string;
@@ -1531,28 +1536,28 @@ export interface components {
         Filter: {
             anyTags?: string | string[];
             atRisk?: boolean | ("true" | "false");
-            birthMonth?: number;
+            birthMonth?: number | string;
             bought?: string | string[];
             city?: string | string[];
             consent?: ("granted" | "denied" | "pending" | "unknown") | ("granted" | "denied" | "pending" | "unknown")[];
             country?: string | string[];
             firstContactFrom?: string;
             firstContactTo?: string;
-            gender?: string | string[];
+            gender?: ("female" | "male" | "non-binary" | "other" | "unspecified") | ("female" | "male" | "non-binary" | "other" | "unspecified")[];
             language?: string | string[];
             lastContactFrom?: string;
             lastContactTo?: string;
-            maxAge?: number;
-            maxClv?: number;
-            maxPAlive?: number;
-            maxSpent?: number;
-            maxVisits?: number;
-            minAge?: number;
-            minClv?: number;
-            minNoShows?: number;
-            minPAlive?: number;
-            minSpent?: number;
-            minVisits?: number;
+            maxAge?: number | string;
+            maxClv?: number | string;
+            maxPAlive?: number | string;
+            maxSpent?: number | string;
+            maxVisits?: number | string;
+            minAge?: number | string;
+            minClv?: number | string;
+            minNoShows?: number | string;
+            minPAlive?: number | string;
+            minSpent?: number | string;
+            minVisits?: number | string;
             postalCode?: string;
             q?: string;
             rfmGroup?: ("Champions" | "Loyal" | "Potential loyalist" | "New" | "Promising" | "Need attention" | "About to sleep" | "At risk" | "Cannot lose them" | "Hibernating" | "Lost") | ("Champions" | "Loyal" | "Potential loyalist" | "New" | "Promising" | "Need attention" | "About to sleep" | "At risk" | "Cannot lose them" | "Hibernating" | "Lost")[];
@@ -1960,25 +1965,25 @@ export interface operations {
                 firstContactTo?: string;
                 lastContactFrom?: string;
                 lastContactTo?: string;
-                minSpent?: number;
-                maxSpent?: number;
-                minVisits?: number;
-                maxVisits?: number;
-                minNoShows?: number;
+                minSpent?: number | string;
+                maxSpent?: number | string;
+                minVisits?: number | string;
+                maxVisits?: number | string;
+                minNoShows?: number | string;
                 q?: string;
-                gender?: string | string[];
+                gender?: ("female" | "male" | "non-binary" | "other" | "unspecified") | ("female" | "male" | "non-binary" | "other" | "unspecified")[];
                 city?: string | string[];
                 postalCode?: string;
                 country?: string | string[];
-                minAge?: number;
-                maxAge?: number;
-                birthMonth?: number;
+                minAge?: number | string;
+                maxAge?: number | string;
+                birthMonth?: number | string;
                 rfmGroup?: ("Champions" | "Loyal" | "Potential loyalist" | "New" | "Promising" | "Need attention" | "About to sleep" | "At risk" | "Cannot lose them" | "Hibernating" | "Lost") | ("Champions" | "Loyal" | "Potential loyalist" | "New" | "Promising" | "Need attention" | "About to sleep" | "At risk" | "Cannot lose them" | "Hibernating" | "Lost")[];
                 atRisk?: boolean | ("true" | "false");
-                minPAlive?: number;
-                maxPAlive?: number;
-                minClv?: number;
-                maxClv?: number;
+                minPAlive?: number | string;
+                maxPAlive?: number | string;
+                minClv?: number | string;
+                maxClv?: number | string;
                 bought?: string | string[];
                 sort?: "firstContactAt" | "lastContactAt" | "lastName" | "totalSpent";
                 /** @description default: asc (A→Z) for lastName, desc (newest, largest first) for dates and totalSpent */
@@ -2067,7 +2072,15 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
+            /** @description `email` is missing, not an email address, or longer than 254 characters */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             /** @description No customer has this email */
@@ -2127,6 +2140,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -2155,7 +2169,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            /** @description The customer kept changing while being erased: send the DELETE again */
+            /** @description The customer kept changing while being erased (send the DELETE again), or was merged into another: `mergedInto` names it */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2257,7 +2271,9 @@ export interface operations {
     };
     CustomerDuplicates: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -2275,6 +2291,7 @@ export interface operations {
                     "application/json": components["schemas"]["Duplicates"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -3301,7 +3318,11 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
             };
             default: components["responses"]["Unexpected"];
         };

@@ -328,6 +328,8 @@ function problem(res: ServerResponse, status: number, title: string, detail: str
   const body = JSON.stringify({ type: 'about:blank', title, status, detail });
   res.statusCode = status;
   res.setHeader('content-type', 'application/problem+json');
+  // As every API answer (shared/http/public-api.ts NO_STORE): API Gateway's own 404 and 405 are not cached either.
+  res.setHeader('cache-control', 'no-store');
   res.setHeader('content-length', Buffer.byteLength(body));
   res.end(body);
 }

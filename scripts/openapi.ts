@@ -42,7 +42,11 @@ export async function clientFiles(): Promise<{ openapiJson: string; schemaDts: s
   const document = sortKeys(JSON.parse(JSON.stringify(openApiDocument())));
   const openapiJson = JSON.stringify(document, null, 2) + '\n';
   // The document as parsed back from its text: exactly what the committed file says.
-  const ast = await openapiTS(JSON.parse(openapiJson) as Parameters<typeof openapiTS>[0], { alphabetize: false });
+  // defaultNonNullable: false: a field with a default may be left out of a request (the server fills it in),
+  // so `format`, `dryRun` or an event's `data` are optional in request bodies. openapi-typescript's default
+  // (true) makes them compulsory wherever the schema sits under components/schemas, request or not. No
+  // response schema has a default, so response fields stay as their `required` says.
+  const ast = await openapiTS(JSON.parse(openapiJson) as Parameters<typeof openapiTS>[0], { alphabetize: false, defaultNonNullable: false });
   return { openapiJson, schemaDts: HEADER + astToString(ast) };
 }
 

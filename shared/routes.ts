@@ -26,6 +26,8 @@ import { ExportLinkQuerySchema } from './exports/export-link.schema.ts';
 import { AcceptedAnswerSchema, EventAnswerSchema, eventRequestSchema } from './events/event.schema.ts';
 import { HistoryQuerySchema } from './events/history.schema.ts';
 import { MergeBodySchema } from './events/merge-customers.ts';
+import { DuplicatesQuerySchema } from './events/duplicates.ts';
+import { NoQuerySchema } from './http/no-query.schema.ts';
 import { ConsentQuerySchema } from './privacy/consents.ts';
 import { UnsubscribeLinkAnswerSchema, UnsubscribeLinkSchema } from './privacy/unsubscribe.ts';
 import { AuditQuerySchema } from './audit/audit.schema.ts';
@@ -139,6 +141,8 @@ export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 429;
 
 export interface RouteDoc {
   summary: string;
+  /** What a caller must know beyond the summary (the OpenAPI operation's description, before who may call it). */
+  description?: string;
   /** JSON request body. */
   body?: z.ZodMiniType;
   /** Form request body (`application/x-www-form-urlencoded`): the buttons of link pages, RFC 8058 one-click. */
@@ -186,6 +190,7 @@ export const ROUTES: ApiRoute[] = [
   r('GET', '/v1/openapi.json', 'OpenApi', 'meta/openapi', 'public', {
     access: { table: 'none' },
     summary: 'This document (no key)',
+    response: api.OpenApiDocumentSchema,
   }),
 
   r('POST', '/v1/customers', 'CreateCustomer', 'customers/create-customer', 'admin', {
@@ -205,7 +210,8 @@ export const ROUTES: ApiRoute[] = [
   }),
   r('GET', '/v1/customers/{id}', 'GetCustomer', 'customers/get-customer', 'admin', {
     access: { table: 'read' },
-    summary: 'The customer card with the newest history entries',
+    summary: 'The customer card with the newest history entries (takes no query parameters)',
+    query: NoQuerySchema,
     response: CustomerCardSchema,
     responseHeaders: api.EtagHeaderSchema,
     alsoAnswers: {
@@ -275,6 +281,8 @@ export const ROUTES: ApiRoute[] = [
   r('DELETE', '/v1/keys/{keyId}', 'RevokeKey', 'keys/revoke-key', 'full', {
     access: { table: 'write' },
     summary: 'Revoke a key',
+    description:
+      'The key is refused within KEY_CACHE_SECONDS (default 10 s), not at once: a warm function keeps a key it verified that long, so a request already under way, or one reaching a function that checked the key a moment before, may still be answered.',
     status: 204,
   }),
 
@@ -479,7 +487,8 @@ ROUTES.push(
   }),
   r('GET', '/v1/customers/{id}/duplicates', 'CustomerDuplicates', 'customers/customer-duplicates', 'admin', {
     access: { table: 'read' },
-    summary: 'Likely duplicates of this customer (email/phone conflicts recorded by capture; same name with a similar email), each with its reasons',
+    summary: 'Likely duplicates of this customer (email/phone conflicts recorded by capture; same name with a similar email), each with its reasons; at most `limit` (default 20, at most 50), most reasons first; `hasMore` when there are more',
+    query: DuplicatesQuerySchema,
     response: api.DuplicatesSchema,
   }),
 );
@@ -497,7 +506,7 @@ ROUTES.push(
     access: { table: 'write', importBucket: { write: ['reports/'] }, kms: 'encrypt' },
     summary: 'GDPR erasure: every item about the person goes; their email and phone are suppressed (keyed hash only)',
     status: 204,
-    errors: { 409: 'The customer kept changing while being erased: send the DELETE again' },
+    errors: { 409: 'The customer kept changing while being erased (send the DELETE again), or was merged into another: `mergedInto` names it' },
   }),
   r('DELETE', '/v1/customers', 'EraseCustomerByEmail', 'privacy/erase-customer-by-email', 'admin', {
     access: { table: 'write', importBucket: { write: ['reports/'] }, kms: 'encrypt' },
@@ -505,6 +514,7 @@ ROUTES.push(
     query: api.EraseByEmailQuerySchema,
     status: 204,
     errors: {
+      400: '`email` is missing, not an email address, or longer than 254 characters',
       404: 'No customer has this email',
       409: 'The customer kept changing while being erased: send the DELETE again',
     },

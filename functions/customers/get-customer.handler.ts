@@ -1,4 +1,6 @@
 import { api, type ApiResponse } from '#shared/http/api.ts';
+import { parseWith } from '#shared/http/problem.ts';
+import { NoQuerySchema } from '#shared/http/no-query.schema.ts';
 import { customerStore } from '#shared/http/stores/customers.ts';
 import { mergeStore } from '#shared/http/stores/merges.ts';
 import { NotFoundError } from '#shared/domain/errors.ts';
@@ -7,6 +9,7 @@ import { getCustomerCard } from '#shared/domain/customers.ts';
 
 /** GET /v1/customers/{id}: the card with its newest history entries, in one read. */
 export const handler = api('admin', async (req): Promise<ApiResponse> => {
+  parseWith(NoQuerySchema, req.query);
   const { tenant, key } = req.principal;
   const card = await getCustomerCard({ customers: customerStore(), tenant, actor: key }, req.params.id!).catch(async (e: unknown) => {
     // A customer merged into another answers 301 to the survivor (POST /v1/customers/{id}/merge).

@@ -2,6 +2,7 @@ import { publicApi } from '#shared/http/public-api.ts';
 import { tenantStore } from '#shared/http/stores/tenants.ts';
 import { customerStore } from '#shared/http/stores/customers.ts';
 import { eventStore } from '#shared/http/stores/events.ts';
+import { privacyStore } from '#shared/http/stores/privacy.ts';
 import { confirmConsent } from '#shared/events/confirm-consent.ts';
 import { tokenTenant } from '#shared/events/consent-token.ts';
 import { invalidLinkResponse, linkTenant, pageResponse, wantsPage } from '#shared/http/link-pages.ts';
@@ -13,7 +14,7 @@ export const handler = publicApi(async (req) => {
   const page = wantsPage(req);
   const tenant = await linkTenant(tenantStore(), token ? tokenTenant(token) : undefined);
   try {
-    await confirmConsent({ events: eventStore(), customers: customerStore() }, token);
+    await confirmConsent({ events: eventStore(), customers: customerStore(), redirects: privacyStore() }, token);
   } catch (error) {
     return invalidLinkResponse(error, tenant?.language, page);
   }

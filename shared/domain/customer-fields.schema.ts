@@ -1,4 +1,5 @@
 import * as z from './zod.ts';
+import { GENDERS } from './genders.ts';
 
 const text = (max: number) => z.string().check(z.trim(), z.maxLength(max));
 const nullableText = (max: number) => z.nullable(text(max));
@@ -17,7 +18,7 @@ export const CustomerFieldsSchema = z.partial(
     consent: z.strictObject({ newsletter: z.enum(['granted', 'denied']), wording: z.optional(text(200)) }),
     tags: z.array(z.string().check(z.trim(), z.minLength(1), z.maxLength(50))),
     birthDate: z.nullable(z.iso.date('must be a date as YYYY-MM-DD')),
-    gender: z.nullable(z.enum(['female', 'male', 'non-binary', 'other', 'unspecified'])),
+    gender: z.nullable(z.enum(GENDERS)),
     city: nullableText(100),
     postalCode: nullableText(20),
     country: nullableText(2),

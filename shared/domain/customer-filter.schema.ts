@@ -2,7 +2,9 @@ import * as z from './zod.ts';
 import { ConsentStatusSchema } from './consent-status.schema.ts';
 import { RFM_GROUPS } from './rfm-groups.ts';
 import { LIST_FIELDS, MAX_FILTER_VALUES } from './filter-fields.ts';
-import { numberInput } from './number-input.schema.ts';
+import { NOT_A_NUMBER, numberInput } from './number-input.schema.ts';
+import { normaliseLanguage } from './language.ts';
+import { GENDERS } from './genders.ts';
 
 /*
  * The filter's schemas, apart from its meaning (customer-filter.ts): a function that resolves or matches a
@@ -19,7 +21,8 @@ const list = <T extends z.ZodMiniType>(item: T) =>
     // An empty list (`city=`, `{"bought": []}`) names no value to match: a 400 here, not an `IN ()` DynamoDB refuses.
     z.union([item, z.array(item).check(z.minLength(1, 'give at least one value'), z.maxLength(MAX_FILTER_VALUES, `at most ${MAX_FILTER_VALUES} values`))], {
       // A union only says "Invalid input": for a list, say what is wrong with it (too many values, none).
-      error: (iss) => (iss.code === 'invalid_union' && Array.isArray(iss.input) ? (iss as unknown as { errors: { message: string }[][] }).errors[1]?.[0]?.message : undefined),
+      // One value (JSON `"gender": "alien"`): what is wrong with it, as for a value in a list.
+      error: (iss) => (iss.code === 'invalid_union' ? (iss as unknown as { errors: { message: string }[][] }).errors[Array.isArray(iss.input) ? 1 : 0]?.[0]?.message : undefined),
     }),
     z.transform((v) => [...new Set(Array.isArray(v) ? v : [v])] as z.infer<T>[]),
   );
@@ -42,21 +45,46 @@ export const DateBoundSchema = z.string().check(
 /** A number, given in a query string or in JSON (see numberInput: no blank, null, false, [] or hex read as a number). */
 const number = numberInput;
 
+/** Any text: numberInput reads it (and says what is wrong with it); here only to be published. */
+const numericText = z.string().check(z.describe('the number written as text, e.g. "100"'));
+
+/**
+ * A filter's number: a JSON number or the number as text (`{"minSpent": "100"}`, as a query string gives
+ * it), read by numberInput as before. The union is what the OpenAPI document publishes (number or string), so
+ * the typed client takes either, as the server does; a value of neither type is numberInput's 400.
+ */
+const filterNumber = (schema: z.ZodMiniNumber<number>) =>
+  z.pipe(
+    z.union([schema, numericText], {
+      // A number the checks refuse (2.5 for a whole number) says why, as before; null, false, [] are not numbers.
+      error: (iss) => (iss.code !== 'invalid_union' ? undefined : typeof iss.input === 'number' && Number.isFinite(iss.input) ? (iss as unknown as { errors: { message: string }[][] }).errors[0]?.[0]?.message : NOT_A_NUMBER),
+    }),
+    // numberInput takes any input (it reads it); here it is fed the union's number or text.
+    number(schema) as unknown as z.ZodMiniType<number, number | string>,
+  );
+
 /*
  * Every function that takes a filter builds this schema at its cold start, so it is written to build few
  * schema objects: each `.min()`, `.max()`, `.int()` is a copy of the schema, where one `.check()` with the same
  * checks (the same messages) is one; fields that read alike share one schema.
  */
 const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
-const nonNegInt = number(z.number().check(z.int(), z.gte(0)));
-const age = number(z.number().check(z.int(), z.gte(0), z.lte(150)));
-const probability = number(z.number().check(z.gte(0), z.lte(1)));
+const nonNegInt = filterNumber(z.number().check(z.int(), z.gte(0)));
+const age = filterNumber(z.number().check(z.int(), z.gte(0), z.lte(150)));
+const probability = filterNumber(z.number().check(z.gte(0), z.lte(1)));
 const shortList = list(text(1, 35));
+/**
+ * Read as a card's language is (language.ts): a value no card can hold (`klingon`) would match nothing, so
+ * it is a 400, as POST /v1/customers refuses it.
+ */
+const languageList = list(text(1, 35).check(z.refine((s) => normaliseLanguage(s) !== undefined, 'is not a language clientela knows: give a code or a name, e.g. it, en-GB or Italiano')));
+/** The card's genders (genders.ts): another value would match nothing. */
+const genderList = list(z.enum(GENDERS));
 const tagList = list(text(1, 50));
 
 export const FilterSchema = z.partial(
   z.strictObject({
-    language: shortList,
+    language: languageList,
     consent: list(ConsentStatusSchema),
     tags: tagList,
     anyTags: tagList,
@@ -71,13 +99,13 @@ export const FilterSchema = z.partial(
     /** No-shows on the card's stats (e.g. an automatic `No-show` tag from the first one). */
     minNoShows: nonNegInt,
     q: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
-    gender: shortList,
+    gender: genderList,
     city: list(text(1, 100)),
     postalCode: text(1, 20),
     country: shortList,
     minAge: age,
     maxAge: age,
-    birthMonth: number(z.number().check(z.int(), z.gte(1), z.lte(12))),
+    birthMonth: filterNumber(z.number().check(z.int(), z.gte(1), z.lte(12))),
     // ---- insights (issue 13): read from the card's `insights` (customers without them match none) ----
     rfmGroup: list(z.enum(RFM_GROUPS)),
     atRisk: z.union([z.boolean(), z.pipe(z.enum(['true', 'false']), z.transform((v) => v === 'true'))], { error: 'must be true or false' }),

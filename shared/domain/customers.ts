@@ -167,12 +167,13 @@ export async function listCustomers(ctx: CustomerContext, query: ListQuery) {
   if (filter.minAge !== undefined && filter.maxAge !== undefined && filter.minAge > filter.maxAge) throw invalid('minAge', 'must not be greater than maxAge');
   const over = filterOverLimit(filter);
   if (over) throw invalid(over.field, over.message);
-  const resolved = resolveFilter({ ...filter, tags: canon(filter.tags), anyTags: canon(filter.anyTags) }, {
+  const askedFilter = { ...filter, tags: canon(filter.tags), anyTags: canon(filter.anyTags) };
+  const resolved = resolveFilter(askedFilter, {
     timeZone: ctx.tenant.timeZone,
     now: ctx.now?.() ?? new Date(),
     // A phone typed without its country code is read as the business's own country would read it.
     defaultCountry: ctx.tenant.defaultCountry,
   });
-  const page = await ctx.customers.list(ctx.tenant.id, { filter: resolved, sort, order, limit, cursor });
+  const page = await ctx.customers.list(ctx.tenant.id, { filter: resolved, asked: askedFilter, sort, order, limit, cursor });
   return { ...page, items: page.items.map(publicView) };
 }

@@ -7,7 +7,7 @@ import { fold } from './search-text.ts';
  */
 
 /** Languages people commonly write by name; names are matched in the five interface languages and their own. */
-const LANGUAGE_CODES = ['it', 'en', 'fr', 'de', 'es', 'pt', 'nl', 'ru', 'zh', 'ja', 'ar', 'ro', 'pl', 'uk', 'sq', 'el', 'sv', 'da', 'no', 'fi', 'cs', 'hu', 'tr', 'he', 'hi', 'ko', 'sl', 'hr', 'sr', 'bg', 'sk', 'ca', 'ga', 'lb', 'mt'];
+export const LANGUAGE_CODES = ['it', 'en', 'fr', 'de', 'es', 'pt', 'nl', 'ru', 'zh', 'ja', 'ar', 'ro', 'pl', 'uk', 'sq', 'el', 'sv', 'da', 'no', 'fi', 'cs', 'hu', 'tr', 'he', 'hi', 'ko', 'sl', 'hr', 'sr', 'bg', 'sk', 'ca', 'ga', 'lb', 'mt'];
 const NAME_LOCALES = ['it', 'en', 'fr', 'de', 'es'];
 
 // Intl is asked for over a thousand names: built the first time a language is written by name, not when a

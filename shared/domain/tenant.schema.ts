@@ -1,6 +1,7 @@
 import * as z from './zod.ts';
 import type { CountryCode } from 'libphonenumber-js';
 import { PHONE_COUNTRIES } from './countries.ts';
+import { normaliseLanguage } from './language.ts';
 
 /** The currencies the runtime's ICU knows (ISO 4217, current codes), read on first use. */
 let currencies: ReadonlySet<string> | undefined;
@@ -50,8 +51,12 @@ export const CountrySchema = z.pipe(
   z.transform((s) => s as CountryCode),
 );
 
+/**
+ * A tag whose language clientela knows (language.ts, the reading of a card's language): `klingon` is a
+ * well-formed tag but names no language, and would be stored as given.
+ */
 export const LanguageSchema = z.pipe(
-  z.string().check(z.refine(isLanguageTag, 'must be a BCP 47 language tag, e.g. it or en-GB')),
+  z.string().check(z.refine((s) => isLanguageTag(s) && normaliseLanguage(s) !== undefined, 'must be a BCP 47 language tag of a known language, e.g. it or en-GB')),
   z.transform((s) => Intl.getCanonicalLocales(s)[0]!),
 );
 

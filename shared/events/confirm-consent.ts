@@ -4,6 +4,7 @@ import type { EventStore } from './event.ports.ts';
 import { DomainError, NotFoundError } from '../domain/errors.ts';
 import { tokenTenant, verifyConsentToken } from './consent-token.ts';
 import { stampFields, type Provenance } from '../domain/provenance.ts';
+import { cardFollowingMerges, type MergeRedirects } from '../privacy/merge-redirects.ts';
 
 export class InvalidLinkError extends DomainError {
   constructor(
@@ -33,13 +34,18 @@ export async function checkConsentLink(deps: { events: EventStore; now?: () => D
  * `POST /v1/consent/confirm?token=...`: the person pressed the button of the double opt-in page, which
  * grants newsletter consent (source `double-opt-in`) and appends it to the ledger. Again changes nothing.
  */
-export async function confirmConsent(deps: { events: EventStore; customers: CustomerStore; now?: () => Date }, rawToken: string | undefined): Promise<{ customerId: string; newsletter: 'granted' }> {
-  const { tenantId, customerId } = await checkConsentLink(deps, rawToken);
+export async function confirmConsent(
+  deps: { events: EventStore; customers: CustomerStore; redirects: MergeRedirects; now?: () => Date },
+  rawToken: string | undefined,
+): Promise<{ customerId: string; newsletter: 'granted' }> {
+  const { tenantId, customerId: linked } = await checkConsentLink(deps, rawToken);
 
   for (let attempt = 0; attempt < 8; attempt++) {
-    const current = await deps.customers.getCard(tenantId, customerId, 0);
+    // A customer merged into another since the link was mailed is that other customer now.
+    const current = await cardFollowingMerges(deps.redirects, tenantId, linked, (id) => deps.customers.getCard(tenantId, id, 0));
     if (!current) throw new NotFoundError('The person of this link');
     const prev = current.customer;
+    const customerId = prev.id;
     if (prev.consent.newsletter === 'granted') return { customerId, newsletter: 'granted' };
     const at = (deps.now?.() ?? new Date()).toISOString();
     const next = stampFields(

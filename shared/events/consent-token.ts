@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { TenantIdSchema } from '../domain/tenant.schema.ts';
 
 /**
  * Double opt-in confirmation tokens: `{payload}.{HMAC-SHA256}` in base64url, signed with a secret of the
@@ -27,7 +28,9 @@ export function signConsentToken(token: ConsentToken, secret: string): string {
 export function tokenTenant(raw: string): string | undefined {
   try {
     const t = JSON.parse(Buffer.from(raw.split('.')[0] ?? '', 'base64url').toString('utf8')) as ConsentToken;
-    return typeof t.t === 'string' ? t.t : undefined;
+    // Read before the MAC is checked (it says whose secret verifies it): anything but a well-formed tenant
+    // id is not a link of ours, and must not reach a table key (a 2 KB id would fail DynamoDB's key limit).
+    return TenantIdSchema.safeParse(t?.t).success ? t.t : undefined;
   } catch {
     return undefined;
   }

@@ -1,3 +1,5 @@
+import * as z from '../domain/zod.ts';
+import { pageLimit } from '../domain/number-input.schema.ts';
 import { publicView, type Customer } from '../domain/customer.schema.ts';
 import { fold } from '../domain/customer-rules.ts';
 import { NotFoundError } from '../domain/errors.ts';
@@ -15,8 +17,10 @@ import type { EventCard } from './merge.ts';
  *  - either of the first two seen from the other side: a card holding a conflict that names this one (the
  *    sign-up's card holds it, and the guest's card lists the sign-up too), found by the pointer capture
  *    leaves in this card's partition (`REF#CONFLICT#{id}`).
- * Found through the card's conflicts and pointers (a Query and a GetItem each) and one Query per shard of
- * the name index (gsi3).
+ * Found through the card's conflicts and pointers (a Query, then one batched read of the cards they name)
+ * and one Query per shard of the name index (gsi3). Bounded: at most MAX_QUOTING pointers are read and
+ * `limit` duplicates answered (most reasons first); `hasMore` says there are (or may be) more — merge or
+ * tidy some and ask again.
  */
 export type DuplicateReason = 'phone' | 'email' | 'name-and-email';
 
@@ -50,7 +54,14 @@ export function similarEmails(x: string | null, y: string | null): boolean {
   return local(x) === local(y) || editDistance(x, y, MAX_EDITS) <= MAX_EDITS;
 }
 
-export async function findDuplicates(merges: MergeStore, tenantId: string, id: string): Promise<{ items: Duplicate[] }> {
+/** `?limit=`: how many duplicates to answer (each a whole card, up to 64 KB: 50 stay far below Lambda's 6 MB answer). */
+export const DUPLICATES_MAX = 50;
+export const DuplicatesQuerySchema = z.strictObject({ limit: pageLimit(DUPLICATES_MAX, 20) });
+export type DuplicatesQuery = z.output<typeof DuplicatesQuerySchema>;
+/** Pointers of cards quoting this one read at most (a stranger's sign-ups can leave any number of them). */
+export const MAX_QUOTING = 100;
+
+export async function findDuplicates(merges: MergeStore, tenantId: string, id: string, query: DuplicatesQuery = { limit: 20 }): Promise<{ items: Duplicate[]; hasMore: boolean }> {
   const card = (await merges.getCard(tenantId, id)) as EventCard | undefined;
   if (!card) throw new NotFoundError(`Customer ${id}`);
   const found = new Map<string, Duplicate>();
@@ -61,23 +72,27 @@ export async function findDuplicates(merges: MergeStore, tenantId: string, id: s
     found.set(c.id, d);
   };
 
+  // The card's own conflicts are few (MAX_CONFLICTS); the pointers of cards quoting it are read up to
+  // MAX_QUOTING. Their cards come in one batched read (BatchGetItem, 100 keys a request, one at a time).
   const conflicting = [...new Set((card.conflicts ?? []).map((c) => c.customerId))];
-  const [others, sameName, quoting] = await Promise.all([
-    Promise.all(conflicting.map((cid) => merges.getCard(tenantId, cid))),
+  const [quoted, sameName] = await Promise.all([
+    merges.quotedBy(tenantId, id, MAX_QUOTING),
     card.firstName && card.lastName ? merges.byName(tenantId, fold(card.lastName), fold(card.firstName)) : Promise.resolve([]),
-    // The other way round: capture records a conflict on the card of the event (a sign-up with another email
-    // and this card's phone) and leaves a pointer here; this card's own list must show that card too.
-    merges.quotedBy(tenantId, id).then((ids) => Promise.all(ids.filter((q) => q !== id).map((q) => merges.getCard(tenantId, q)))),
   ]);
+  const cards = new Map((await merges.getCards(tenantId, [...conflicting, ...quoted.ids].filter((q) => q !== id))).map((c) => [c.id, c]));
   for (const c of card.conflicts ?? []) {
-    const other = others[conflicting.indexOf(c.customerId)];
+    const other = cards.get(c.customerId);
     // The other card may have been merged or erased since the conflict was recorded.
     if (other) add(other, c.field);
   }
-  for (const other of quoting) {
+  // The other way round: capture records a conflict on the card of the event (a sign-up with another email
+  // and this card's phone) and leaves a pointer here; this card's own list must show that card too.
+  for (const q of quoted.ids) {
+    const other = cards.get(q);
     // Erased or merged since (its pointer outlived it), or its conflict trimmed away: nothing to show.
     for (const conflict of other?.conflicts ?? []) if (conflict.customerId === id) add(other!, conflict.field);
   }
   for (const c of sameName) if (similarEmails(card.email, c.email)) add(c, 'name-and-email');
-  return { items: [...found.values()].sort((x, y) => y.reasons.length - x.reasons.length) };
+  const all = [...found.values()].sort((x, y) => y.reasons.length - x.reasons.length);
+  return { items: all.slice(0, query.limit), hasMore: all.length > query.limit || quoted.more };
 }

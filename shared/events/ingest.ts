@@ -13,6 +13,7 @@ import {
   applyContribution,
   consentIntent,
   decideConsent,
+  eventSource,
   fillIdentity,
   isBookingEvent,
   mergeFields,
@@ -90,10 +91,25 @@ function normaliseCustomer(input: EventInput, tenant: Tenant): NormalisedFields 
   }
 }
 
+/** How far ahead a booking's day may be: a wedding venue books a year or two ahead, nobody books for 9999. */
+const BOOKING_YEARS_AHEAD = 10;
+
+/** The last day a booking may be for (UTC): today, ten years on. */
+function latestBookingDay(now: Date): string {
+  const d = new Date(now);
+  d.setUTCFullYear(d.getUTCFullYear() + BOOKING_YEARS_AHEAD);
+  return d.toISOString().slice(0, 10);
+}
+
 function checkInput(input: EventInput, tenant: Tenant, now: Date): string {
   const occurredAt = new Date(input.occurredAt).toISOString();
   if (Date.parse(occurredAt) > now.getTime() + FUTURE_SKEW_MS) throw invalid('occurredAt', 'is in the future (at most one day ahead is accepted)');
   if (occurredAt < EARLIEST) throw invalid('occurredAt', 'must be after 1970-01-01');
+  // A booking's day counts it in the insights months: `0000-01-01` or `9999-12-31` would add a month row
+  // that never goes away. The same floor as `occurredAt`; a booking is taken up to ten years ahead.
+  const day = isBookingEvent(input) ? input.data.date : undefined;
+  if (day && day < EARLIEST.slice(0, 10)) throw invalid('data.date', 'must be on or after 1970-01-01');
+  if (day && day > latestBookingDay(now)) throw invalid('data.date', `must be at most ${BOOKING_YEARS_AHEAD} years ahead`);
   const currency = input.type === 'order.completed' || isBookingEvent(input) ? (input.data as { currency?: string }).currency : undefined;
   // Stats add amounts up: an amount in another currency would make totalSpent meaningless.
   if (currency && currency !== tenant.currency) throw invalid('data.currency', `must be the tenant currency ${tenant.currency}`);
@@ -188,7 +204,8 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
   }
 
   const stamp = stampOf(occurredAt, input.eventId);
-  const source = `event:${input.type}:${input.eventId}`;
+  // A publishable key's source is marked (`event:{type}:P#{eventId}`): what it filled never outranks the business's own data.
+  const source = eventSource(input.type, input.eventId, publishable);
   const subject = subjectOf(input);
 
   for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -264,22 +281,31 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     let ledger: ConsentLedgerEntry | undefined;
     let mailTo: string | undefined;
     if (intent) {
-      const decision = decideConsent(card.consent, intent, publishable, occurredAt);
+      // The mail goes to the card's own address: the one that signed up, or the one the business knows.
+      const recent = !!card.confirmSentAt && now.getTime() - Date.parse(card.confirmSentAt) < CONFIRM_MAIL_INTERVAL_MS;
+      const decision = decideConsent(card.consent, intent, publishable, occurredAt, { setBy: card.fieldsFrom?.consent, canMail: !!card.email && !recent });
       if (decision.record) {
         ledger = {
           id: ulid(),
           channel: 'newsletter',
           status: decision.status,
-          at: occurredAt,
-          source: { type: input.type, eventId: input.eventId, keyId: ctx.key.keyId, ...(ctx.origin ? { origin: ctx.origin } : {}) },
+          at: decision.at,
+          source: {
+            type: input.type,
+            eventId: input.eventId,
+            keyId: ctx.key.keyId,
+            ...(ctx.origin ? { origin: ctx.origin } : {}),
+            // Dated after the stranger's `pending` it replaces (merge.ts decideConsent): the event's own date kept too.
+            ...(decision.at !== occurredAt ? { occurredAt } : {}),
+          },
           ...(intent.wording ? { wording: intent.wording } : {}),
         };
       }
-      if (decision.changesCard) card = stampFields({ ...card, consent: { newsletter: decision.status, updatedAt: occurredAt, source: input.type } }, ['consent'], stamp, source);
-      // The mail goes to the card's own address: the one that signed up, or the one the business knows.
-      const recent = card.confirmSentAt && now.getTime() - Date.parse(card.confirmSentAt) < CONFIRM_MAIL_INTERVAL_MS;
-      if (decision.confirm && card.email && !recent) {
-        mailTo = card.email;
+      if (decision.changesCard) {
+        card = stampFields({ ...card, consent: { newsletter: decision.status, updatedAt: decision.at, source: input.type } }, ['consent'], stampOf(decision.at, input.eventId), source);
+      }
+      if (decision.confirm) {
+        mailTo = card.email!;
         card = { ...card, confirmSentAt: at };
       }
     }

@@ -86,7 +86,8 @@ export function mergeStats(a: Stats, b: Stats, shared: { a: SubjectState; b: Sub
 /**
  * The survivor's card after the merge. The survivor's own values win; the other only fills what is empty
  * (a merge is the business saying "same person", not "the other one is right"). Consent: the newer
- * decision wins. Tags: the union. Contacts: the earliest first and the latest last.
+ * decision wins, and a decision beats a request (otherConsentWins). Tags: the union. Contacts: the
+ * earliest first and the latest last.
  */
 export function mergeCards(a: MergeCard, b: MergeCard, stats: Stats, at: string): MergeCard {
   const next: MergeCard = { ...a, fieldsAt: { ...a.fieldsAt }, fieldsFrom: { ...a.fieldsFrom } };
@@ -104,7 +105,7 @@ export function mergeCards(a: MergeCard, b: MergeCard, stats: Stats, at: string)
   next.notes = a.notes && b.notes && a.notes !== b.notes ? `${a.notes}\n\n${b.notes}`.slice(0, NOTES_MAX) : (a.notes ?? b.notes);
   next.attributes = { ...b.attributes, ...a.attributes };
   next.tags = [...new Set([...a.tags, ...b.tags])];
-  if ((b.consent.updatedAt ?? '') > (a.consent.updatedAt ?? '')) next.consent = { ...b.consent };
+  if (otherConsentWins(a.consent, b.consent)) next.consent = { ...b.consent };
   next.firstContactAt = a.firstContactAt < b.firstContactAt ? a.firstContactAt : b.firstContactAt;
   next.lastContactAt = a.lastContactAt > b.lastContactAt ? a.lastContactAt : b.lastContactAt;
   next.createdAt = a.createdAt < b.createdAt ? a.createdAt : b.createdAt;
@@ -115,6 +116,19 @@ export function mergeCards(a: MergeCard, b: MergeCard, stats: Stats, at: string)
   next.updatedAt = at;
   next.version = a.version + 1;
   return next;
+}
+
+const isDecision = (c: MergeCard['consent']) => c.newsletter === 'granted' || c.newsletter === 'denied';
+
+/**
+ * Whether the other card's consent replaces the survivor's. A decision (granted, denied) is never replaced
+ * by a request or by no answer, whatever their dates: a `pending` (a sign-up not yet confirmed, perhaps a
+ * stranger's) on one card must not hide the person's "no" on the other (as the card and its ledger agree on
+ * the newest decision: docs/privacy.md). Between two decisions, or two non-decisions, the newer wins.
+ */
+function otherConsentWins(a: MergeCard['consent'], b: MergeCard['consent']): boolean {
+  if (isDecision(a) !== isDecision(b)) return isDecision(b);
+  return (b.updatedAt ?? '') > (a.updatedAt ?? '');
 }
 
 /** Every email and phone that led to the other (its own and those of people it absorbed earlier). */
@@ -178,7 +192,8 @@ export async function mergeCustomers(ctx: MergeContext, survivorId: string, othe
     const flows = mergeFlows(a as MergeSide & MergeCard, b as MergeSide & MergeCard, shared, ctx.timeZone);
     const purchases = mergePurchases(shared);
     const insightItems = Object.keys(flows.months).length + purchases.put.length + purchases.deleteSurvivor.length + purchases.deleteOther.length;
-    if (3 + shared.length + lookups.email.length + lookups.phone.length + insightItems > MAX_TRANSACTION_ITEMS) {
+    // 5 fixed items: the two cards, the redirect and the two erasure-mark checks (shared/store/merge.store.ts).
+    if (5 + shared.length + lookups.email.length + lookups.phone.length + insightItems > MAX_TRANSACTION_ITEMS) {
       throw new ConflictError('The two customers share too many bookings and orders to merge in one step');
     }
 

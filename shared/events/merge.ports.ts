@@ -52,6 +52,11 @@ export interface MergeStore {
   moveRest(tenantId: string, survivorId: string, otherId: string): Promise<{ moved: number }>;
   /** Cards whose folded last + first name are exactly these (gsi3, every shard). */
   byName(tenantId: string, lastFolded: string, firstFolded: string): Promise<Customer[]>;
-  /** Ids of the cards that recorded this customer's email or phone as a conflict (their pointers in this customer's partition). */
-  quotedBy(tenantId: string, id: string): Promise<string[]>;
+  /** Cards by id, read in batches (one request per 100 ids, one at a time); missing ones are left out, order not kept. */
+  getCards(tenantId: string, ids: string[]): Promise<EventCard[]>;
+  /**
+   * Ids of the cards that recorded this customer's email or phone as a conflict (their pointers in this
+   * customer's partition): at most `max`, oldest pointers first; `more` when there are further ones.
+   */
+  quotedBy(tenantId: string, id: string, max: number): Promise<{ ids: string[]; more: boolean }>;
 }

@@ -34,6 +34,24 @@ export const MAX_CONFLICTS = 20;
 
 export const stampOf = (occurredAt: string, eventId: string) => `${occurredAt}#${eventId}`;
 
+/**
+ * The provenance source of what an event sets: `event:{type}:{eventId}`, and for a publishable-key event
+ * `event:{type}:P#{eventId}` (its receipt id: `#` never occurs in an eventId). What a publishable key sent is
+ * a stranger's words, and the mark lets the business's own data outrank it whatever the dates.
+ */
+export const eventSource = (type: string, eventId: string, publishable: boolean) => `event:${type}:${publishable ? 'P#' : ''}${eventId}`;
+
+/** Whether a provenance source is a publishable-key event's (a stranger's words, `eventSource`). */
+export const isPublicSource = (source: string | undefined): boolean => !!source && /^event:[^:]+:P#/.test(source);
+
+/**
+ * The stamp the business's own data is compared with: the field's, or none when a publishable key set it.
+ * A publishable-key event is dated when received, the business's events by their own `occurredAt`: the two
+ * clocks do not compare, and a stranger filling a field first must not outrank the person's real data sent
+ * by the booking engine a minute later with an earlier date.
+ */
+const trustedStamp = (card: Provenance, field: string) => (isPublicSource(card.fieldsFrom?.[field]) ? '' : (card.fieldsAt?.[field] ?? ''));
+
 /** Fields an event may fill or update. Email and phone are identities: handled by `fillIdentity`. */
 const MERGED_FIELDS = ['firstName', 'lastName', 'language', 'city', 'postalCode', 'country', 'birthDate', 'gender'] as const;
 export type MergedField = (typeof MERGED_FIELDS)[number];
@@ -52,7 +70,8 @@ export function namesAnotherPerson(cardFirstName: string | null | undefined, eve
 /**
  * Fields only fill or update (the newer event wins), never blank out: an empty value is ignored. Every
  * writer stamps what it sets (API, import, events), so an event older than a field's value leaves it.
- * `fillOnly` (publishable keys: a stranger's words) fills empty fields and changes no value.
+ * `fillOnly` (publishable keys: a stranger's words) fills empty fields and changes no value; a value a
+ * publishable key filled is replaced by the business's own event whatever its date (`trustedStamp`).
  */
 export function mergeFields(card: EventCard, fields: NormalisedFields, stamp: string, source: string, fillOnly = false, fillOnlyFields: readonly MergedField[] = []): EventCard {
   const next: EventCard = { ...card };
@@ -60,7 +79,7 @@ export function mergeFields(card: EventCard, fields: NormalisedFields, stamp: st
   for (const key of MERGED_FIELDS) {
     const value = fields[key];
     if (value === undefined || value === null || value === '') continue;
-    if (next[key] && (fillOnly || fillOnlyFields.includes(key) || (card.fieldsAt?.[key] ?? '') > stamp)) continue;
+    if (next[key] && (fillOnly || fillOnlyFields.includes(key) || trustedStamp(card, key) > stamp)) continue;
     if (next[key] === value) continue;
     (next as unknown as Record<string, unknown>)[key] = value;
     set.push(key);
@@ -138,7 +157,7 @@ export function fillIdentity(
     if (!current) {
       next[field] = value;
       lookups[field] = value;
-    } else if (current !== value && replace.includes(field) && stamp >= (card.fieldsAt?.[field] ?? '')) {
+    } else if (current !== value && replace.includes(field) && stamp >= trustedStamp(card, field)) {
       next[field] = value;
       lookups[field] = value;
       removed[field] = current;
@@ -299,25 +318,54 @@ export interface ConsentDecision {
   changesCard: boolean;
   /** Whether to append a ledger entry. */
   record: boolean;
-  /** A confirmation link is due (double opt-in awaiting the person). */
+  /** A confirmation mail goes out (double opt-in awaiting the person). */
   confirm: boolean;
+  /** The date of the ledger entry and of the card's consent: the event's own, or the stranger's `pending` it replaces when that is later. */
+  at: string;
+}
+
+/** What else the decision depends on. */
+export interface ConsentFacts {
+  /** The provenance source of the card's consent (`fieldsFrom.consent`). */
+  setBy?: string;
+  /**
+   * Whether a confirmation mail can go out for a publishable-key sign-up now: the card has an email and
+   * none was sent to it in the last day. Without one, the sign-up records nothing and changes nothing.
+   */
+  canMail?: boolean;
 }
 
 /**
- * Anyone can send a publishable-key event, so a grant through one only records `pending` and asks the
- * person by mail (double opt-in); the card's consent moves only from `unknown` (fill-only: a stranger's
- * words never change a value), and a withdrawal through a publishable key is not taken at all (anyone
- * could unsubscribe anyone). The business's own secret key grants and withdraws directly. An event older
- * than the card's consent is still a fact for the ledger, but does not change the card.
+ * Whether the card's consent is a stranger's: set by a publishable-key event (`pending`, the only value one
+ * can set). A `pending` set by any event is one too: the business's own events never set `pending`, and
+ * cards written before publishable-key sources were marked (`eventSource`) carry an unmarked source.
  */
-export function decideConsent(card: Customer['consent'], intent: ConsentIntent, publishable: boolean, occurredAt: string): ConsentDecision {
+function setByStranger(card: Customer['consent'], setBy: string | undefined): boolean {
+  return isPublicSource(setBy) || (card.newsletter === 'pending' && !!setBy?.startsWith('event:'));
+}
+
+/**
+ * Anyone can send a publishable-key event, so a grant through one only asks the person by mail (double
+ * opt-in): the ledger records one `pending` request for each confirmation mail that goes out (at most one a
+ * day, `canMail`), never more, and the card's consent moves only from `unknown` (or a stranger's `pending`,
+ * re-dated) to `pending`: a stranger's words never change an answer. A withdrawal through a publishable key
+ * is not taken at all (anyone could unsubscribe anyone). The business's own secret key grants and withdraws
+ * directly. Its event older than the card's consent is still a fact for the ledger, but does not change the
+ * card; a stranger's `pending` never counts as newer: the business's answer replaces it whatever its date,
+ * recorded no earlier than that `pending` (`at`), so that the ledger's newest entry is the card's consent.
+ */
+export function decideConsent(card: Customer['consent'], intent: ConsentIntent, publishable: boolean, occurredAt: string, facts: ConsentFacts = {}): ConsentDecision {
+  const none = { status: intent.status, changesCard: false, record: false, confirm: false, at: occurredAt };
   if (publishable) {
-    if (intent.status !== 'granted' || card.newsletter === 'granted') return { status: 'granted', changesCard: false, record: false, confirm: false };
-    return { status: 'pending', changesCard: card.newsletter === 'unknown', record: card.newsletter !== 'pending', confirm: true };
+    if (intent.status !== 'granted' || card.newsletter === 'granted' || facts.canMail === false) return none;
+    const open = card.newsletter === 'unknown' || (card.newsletter === 'pending' && setByStranger(card, facts.setBy));
+    return { status: 'pending', changesCard: open, record: true, confirm: true, at: occurredAt };
   }
   const status = intent.status;
-  const older = !!card.updatedAt && occurredAt < card.updatedAt;
-  if (older) return { status, changesCard: false, record: true, confirm: false };
+  const stranger = setByStranger(card, facts.setBy);
+  const older = !stranger && !!card.updatedAt && occurredAt < card.updatedAt;
+  if (older) return { status, changesCard: false, record: true, confirm: false, at: occurredAt };
   const changesCard = status !== card.newsletter;
-  return { status, changesCard, record: changesCard, confirm: false };
+  const at = stranger && card.updatedAt && occurredAt < card.updatedAt ? card.updatedAt : occurredAt;
+  return { status, changesCard, record: changesCard, confirm: false, at };
 }

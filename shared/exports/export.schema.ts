@@ -32,6 +32,9 @@ export const ExportRequestSchema = z
     purpose: z.optional(z.enum(['marketing'])),
   })
   .check(
+    // Published (OpenAPI, the typed client's comment): what the refinement below enforces. Not a oneOf of
+    // `required` lists: openapi-typescript types that as `& (unknown | unknown)`, which tells a reader nothing.
+    z.describe('Give exactly one of segmentId or filter (a filter of {} exports everyone); both, or neither, is a 400 naming segmentId.'),
     z.superRefine((v, ctx) => {
       if ((v.segmentId === undefined) === (v.filter === undefined)) {
         ctx.addIssue({ code: 'custom', path: ['segmentId'], message: 'give either segmentId or filter (a filter of {} exports everyone)' });

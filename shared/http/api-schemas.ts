@@ -44,6 +44,8 @@ export const ExportSummarySchema = z.extend(z.omit(ExportViewSchema, { url: true
 export const ExportPageSchema = pageOf(ExportSummarySchema);
 
 export const HealthSchema = z.object({ status: z.literal('ok') });
+/** `GET /v1/openapi.json`: the OpenAPI 3.1 document itself (described, not spelled out: it is the document). */
+export const OpenApiDocumentSchema = z.record(z.string(), z.unknown()).check(z.describe('the OpenAPI 3.1 document of this API'));
 export const TagListSchema = z.object({ items: z.array(z.string()) });
 export const TagSchema = z.object({ name: z.string() });
 export const ApiKeyListSchema = z.object({ items: z.array(ApiKeySchema) });
@@ -52,6 +54,7 @@ export const IssuedKeySchema = z.extend(ApiKeySchema, { key: z.string() });
 export const ExportCreatedSchema = z.object({ exportId: z.string() });
 export const DuplicatesSchema = z.object({
   items: z.array(z.object({ customer: CustomerSchema, reasons: z.array(z.enum(['phone', 'email', 'name-and-email'])) })),
+  hasMore: z.boolean().check(z.describe('there are (or may be) more likely duplicates than `limit` (or than the 100 quoting cards read): merge or tidy some and ask again')),
 });
 /** A customer merged into another: `GET /v1/customers/{id}` answers 301 to the survivor. */
 export const MergedIntoSchema = z.object({ mergedInto: z.string() });

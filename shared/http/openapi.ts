@@ -278,7 +278,7 @@ function operation(route: ApiRoute, of: (schema: z.core.$ZodType) => Json): { op
   const op: Json = {
     operationId: route.name,
     summary: route.summary,
-    description: whoMayCall(route),
+    description: route.description ? `${route.description}\n\n${whoMayCall(route)}` : whoMayCall(route),
     tags: [tagOf(route)],
     security: route.scope === 'public' ? [] : [{ bearer: [] }, { apiKey: [] }],
     ...(parameters.length ? { parameters } : {}),

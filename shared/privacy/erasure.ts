@@ -22,6 +22,8 @@ export interface ErasureContext {
 const REPORT_LOOKBACK_DAYS = 10;
 /** Rounds before giving up when events keep changing the card while it is being erased. */
 const MAX_ROUNDS = 5;
+/** The longest email a card holds (shared/domain/customer-fields.schema.ts). */
+const MAX_EMAIL_LENGTH = 254;
 
 /** How an erasure is asked for. */
 export interface ErasureOptions {
@@ -40,24 +42,40 @@ export interface ErasureOptions {
 
 /**
  * GDPR erasure. Order matters so that an interrupted run can simply be run again:
- * 1. suppression entries first (the person cannot come back while the rest goes), unless `suppress: false`;
+ * 0. the card is claimed (an `ERASING` mark, written only if the card is still at the version read): from
+ *    here on no merge can move the person onto another card (its switch-over checks the mark), so the
+ *    erasure either runs whole or, if a merge got there first, never starts;
+ * 1. suppression entries (the person cannot come back while the rest goes), unless `suppress: false`;
  * 2. every partition item but the card (history, ledger, booking/order states) and the receipts their
  *    history names, in pages, receipts first;
  * 3. import error-report rows naming the person are redacted, in the table and in the CSV files already
  *    written to the import bucket;
- * 4. last, the card, its identity lookups and the audit entry in one transaction, on the condition that
- *    the card did not change since step 2 — an event that slipped in means one more round.
+ * 4. last, the card, its identity lookups, the mark and the audit entry in one transaction, on the
+ *    condition that the card did not change since step 2 — an event that slipped in means one more round.
  * While the card exists, DELETE can be repeated; once it is gone, the id answers 404 like any unknown id.
+ * A customer merged into another is that other customer now: its id answers 409 naming the survivor
+ * (`mergedInto`), whether the merge came before the DELETE or raced it and won; nothing is suppressed.
  */
 export async function eraseCustomer(ctx: ErasureContext, customerId: string, opts: ErasureOptions = {}): Promise<'erased' | 'kept'> {
   const clock = () => ctx.now?.() ?? new Date();
+  let claimed = false;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const card = await ctx.privacy.getCard(ctx.tenantId, customerId);
     if (!card) {
+      // Only a merge's switch-over or an erasure removes a card. A claimed card cannot be merged away, so a
+      // redirect here means the merge won before this erasure touched anything.
+      const survivor = await ctx.privacy.mergedInto(ctx.tenantId, customerId);
+      if (survivor) throw new ConflictError(`Customer ${customerId} was merged into ${survivor}; erase ${survivor} instead`, { mergedInto: survivor });
       if (round === 0) throw new NotFoundError(`Customer ${customerId}`);
-      return 'erased';
+      return 'erased'; // by a concurrent erasure of the same customer
     }
-    if (opts.stillErasable && !opts.stillErasable(card)) return 'kept';
+    if (opts.stillErasable && !opts.stillErasable(card)) {
+      if (claimed) await ctx.privacy.releaseErasure(ctx.tenantId, customerId);
+      return 'kept';
+    }
+    // The card changed (an event) or went between the read and the claim: read it again.
+    if (!(await ctx.privacy.claimErasure(ctx.tenantId, card, clock().toISOString()))) continue;
+    claimed = true;
     // People merged into this customer are this person too: their identities point here, and their old
     // partitions hold a redirect to this id.
     const merged = (card as Customer & { mergedFrom?: ({ id: string } & Identity)[] }).mergedFrom ?? [];
@@ -68,17 +86,29 @@ export async function eraseCustomer(ctx: ErasureContext, customerId: string, opt
     const audit = auditEntry({ actor: ctx.actor, action: 'customer.erase', target: 'customer', at: clock() });
     if (await ctx.privacy.finishErasure(ctx.tenantId, card, identities, audit)) return forgetInInsights(ctx.privacy, ctx.tenantId, [customerId, ...merged.map((m) => m.id)]).then(() => 'erased');
   }
+  // The mark stays: the card is half-erased, and a merge must not spread what is left before the DELETE is sent again.
   throw new ConflictError('The customer kept changing while being erased; send the DELETE again');
 }
 
 /** `DELETE /v1/customers?email=`: the same erasure, for a person known by email. */
 export async function eraseCustomerByEmail(ctx: ErasureContext & { findIdByEmail(tenantId: string, email: string): Promise<string | undefined> }, rawEmail: string | undefined): Promise<void> {
   if (!rawEmail) throw invalid('email', 'is required: DELETE /v1/customers?email=...');
+  // A card holds at most 254 characters of email (RFC 5321): a longer one names nobody, and would not even fit a table key.
+  if (rawEmail.trim().length > MAX_EMAIL_LENGTH) throw invalid('email', `is longer than ${MAX_EMAIL_LENGTH} characters, so no customer has it`);
   const email = normaliseEmail(rawEmail);
   if (!email) throw invalid('email', 'is not a valid email address');
-  const id = await ctx.findIdByEmail(ctx.tenantId, email);
-  if (!id) throw new NotFoundError('A customer with this email');
-  await eraseCustomer(ctx, id);
+  // A merge that wins the race moves the email onto the survivor: the person with this email is then the
+  // survivor, as if the merge had come first, so the lookup is read again (a few times, merges are rare).
+  for (let attempt = 0; ; attempt++) {
+    const id = await ctx.findIdByEmail(ctx.tenantId, email);
+    if (!id) throw new NotFoundError('A customer with this email');
+    try {
+      await eraseCustomer(ctx, id);
+      return;
+    } catch (e) {
+      if (!(e instanceof ConflictError && e.extra.mergedInto) || attempt >= 2) throw e;
+    }
+  }
 }
 
 /** Import error reports quote rows as written: rows naming the person (email, phone digits, id) are blanked. */

@@ -49,7 +49,16 @@ export interface PrivacyStore extends InsightsErasurePort {
    * nothing a second run cannot find. Answers how many items went.
    */
   erasePartition(tenantId: string, customerId: string): Promise<number>;
-  /** Card, the identity lookups still pointing at it and the audit entry in one transaction; false when the card changed meanwhile. */
+  /** The customer this one was merged into (its redirect item), or undefined. */
+  mergedInto(tenantId: string, customerId: string): Promise<string | undefined>;
+  /**
+   * Marks the customer as being erased, on the condition that the card is still at `card.version`; false
+   * when it changed or went (merged away, erased) meanwhile. While marked, no merge switches it over.
+   */
+  claimErasure(tenantId: string, card: Customer, at: string): Promise<boolean>;
+  /** Removes the mark of `claimErasure` (an erasure that kept the card). */
+  releaseErasure(tenantId: string, customerId: string): Promise<void>;
+  /** Card, the identity lookups still pointing at it, the erasure mark and the audit entry in one transaction; false when the card changed meanwhile. */
   finishErasure(tenantId: string, card: Customer, identities: { email?: string | null; phone?: string | null }[], audit: AuditEntry): Promise<boolean>;
   /** Replaces the card if still at `prev.version`, appending a ledger entry (unsubscribe). */
   updateConsent(tenantId: string, next: Customer, prev: Customer, entry: ConsentLedgerEntry): Promise<boolean>;

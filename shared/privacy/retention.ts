@@ -45,8 +45,10 @@ export async function runRetention(
         const ctx = { privacy, reportFiles, tenantId, actor: RETENTION_ACTOR, now: opts.now };
         if ((await eraseCustomer(ctx, id, { suppress: false, stillErasable: (card) => card.lastContactAt < cutoff })) === 'erased') erased++;
       } catch (e) {
-        // Erased meanwhile (by hand or by a concurrent run): nothing left to do for this one.
-        if ((e as { status?: number }).status !== 404) throw e;
+        // Erased meanwhile (by hand or by a concurrent run), or merged into another customer (409 naming it:
+        // the survivor is judged on its own contacts, in its own turn): nothing left to do for this one.
+        const { status, extra } = e as { status?: number; extra?: { mergedInto?: unknown } };
+        if (status !== 404 && !(status === 409 && extra?.mergedInto)) throw e;
       }
     }
     report.tenants.push({ tenantId, cutoff, erased });

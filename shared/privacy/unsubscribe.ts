@@ -5,6 +5,8 @@ import { DomainError, NotFoundError } from '../domain/errors.ts';
 import type { PrivacyStore } from './privacy.ports.ts';
 import { derivedKey, hmac } from './hmac.ts';
 import { stampFields, type Provenance } from '../domain/provenance.ts';
+import { TenantIdSchema } from '../domain/tenant.schema.ts';
+import { cardFollowingMerges } from './merge-redirects.ts';
 
 /**
  * Unsubscribe links: `{payload}.{HMAC-SHA256}` in base64url. The payload names the tenant (to find whose
@@ -40,7 +42,9 @@ export function signUnsubscribeToken(secret: string, t: { tenantId: string; cust
 function readPayload(raw: string): UnsubscribeToken | undefined {
   try {
     const t = JSON.parse(Buffer.from(raw.split('.')[0] ?? '', 'base64url').toString('utf8')) as UnsubscribeToken;
-    return typeof t.t === 'string' && typeof t.c === 'string' && typeof t.exp === 'number' && t.p === 'unsubscribe' ? t : undefined;
+    // The tenant id is read before the MAC is checked (it says whose secret verifies it): anything but a
+    // well-formed id is not a link of ours, and must not reach a table key.
+    return TenantIdSchema.safeParse(t.t).success && typeof t.c === 'string' && typeof t.exp === 'number' && t.p === 'unsubscribe' ? t : undefined;
   } catch {
     return undefined;
   }
@@ -84,7 +88,8 @@ export async function unsubscribe(privacy: PrivacyStore, rawToken: string | unde
   const claimed = await checkUnsubscribeLink(privacy, rawToken, now);
 
   for (let attempt = 0; attempt < 8; attempt++) {
-    const prev = await privacy.getCard(claimed.tenantId, claimed.customerId);
+    // A customer merged into another since the link was mailed is that other customer now.
+    const prev = await cardFollowingMerges(privacy, claimed.tenantId, claimed.customerId, (id) => privacy.getCard(claimed.tenantId, id));
     if (!prev) throw new NotFoundError('The person of this link');
     if (prev.consent.newsletter === 'denied') return;
     const at = new Date(Math.max(now.getTime(), Date.parse(prev.updatedAt) + 1)).toISOString();

@@ -7,7 +7,7 @@ import { CARD_SK, HISTORY_PREFIX, keys, SORT_INDEX } from './keys.ts';
 import { compileFilter } from './filter-expression.ts';
 import { withConflictRetry } from './retry.ts';
 import { cardEntity, cardWriteItems, identityEntity, type CardCheck, type CardWrite } from './entities.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { decodeCursor, encodeCursor, listDigest } from './cursor.ts';
 
 export type { CustomerStore, IdentityClash, ListRequest, WriteResult } from '../domain/customer.ports.ts';
 
@@ -19,7 +19,8 @@ function historyFromItem(item: Record<string, unknown>): HistoryEntry {
 
 /** Per shard: the index key of the last item consumed, null to start, 0 when exhausted. */
 type ShardPositions = (Record<string, unknown> | null | 0)[];
-const listOf = (sort: SortField, order: 'asc' | 'desc') => `customers:${sort}:${order}`;
+/** The list a cursor belongs to: its sort, order and filter (listDigest), so it pages only the list that made it. */
+const listOf = (sort: SortField, order: 'asc' | 'desc', filter: unknown) => `customers:${sort}:${order}:${listDigest(filter)}`;
 /**
  * Per shard, the position must be exactly a key of this tenant's card in that shard's list index (table
  * keys and index keys, nothing else): DynamoDB refuses any other ExclusiveStartKey with an error, and an
@@ -122,8 +123,9 @@ export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: strin
     findIdByEmail: (tenantId, email) => lookup(tenantId, 'email', email),
     findIdByPhone: (tenantId, phone) => lookup(tenantId, 'phone', phone),
 
-    async list(tenantId, { filter, sort, order, limit, cursor }) {
-      const pos: ShardPositions = cursor ? decodeCursor(cursor, listOf(sort, order), tenantId, positionsOf(tenantId, SORT_INDEX[sort]), 'customer list') : Array(CUSTOMER_SHARDS).fill(null);
+    async list(tenantId, { filter, asked, sort, order, limit, cursor }) {
+      const list = listOf(sort, order, asked ?? filter);
+      const pos: ShardPositions = cursor ? decodeCursor(cursor, list, tenantId, positionsOf(tenantId, SORT_INDEX[sort]), 'customer list') : Array(CUSTOMER_SHARDS).fill(null);
       const state = { pos };
       const index = SORT_INDEX[sort];
       const skAttr = `${index}sk`;
@@ -205,7 +207,7 @@ export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: strin
       const more = nextPos.some((p) => p !== 0);
       return {
         items: page.map((p) => cardEntity.fromItem(p.item)),
-        nextCursor: more ? encodeCursor(listOf(sort, order), tenantId, nextPos) : null,
+        nextCursor: more ? encodeCursor(list, tenantId, nextPos) : null,
       };
     },
   };

@@ -168,6 +168,10 @@ export const privacyKeys = {
    * what an export checks its index reads against, in one Query per shard. */
   erasedPk: (tenantId: string) => `T#${tenantId}#ERASED`,
   erased: (tenantId: string, mark: string) => ({ pk: `T#${tenantId}#ERASED`, sk: mark }),
+  /** In the customer's partition while an erasure runs (claimed against the card's version): a merge's
+   * switch-over checks it is absent, so nobody moves the person onto another card half-erased. `ERASING`
+   * sorts before `H#`, so the card Query (`H#`..`PROFILE`) never returns it. */
+  erasing: (tenantId: string, customerId: string) => ({ pk: keys.customerPk(tenantId, customerId), sk: 'ERASING' }),
 };
 export const auditKeys = {
   /** A tenant's audit log: one partition, newest first by sort key (admin actions are a few per minute). */

@@ -1,12 +1,12 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 
 import type { EventCard, SubjectState } from '../events/merge.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
 import { cardEntity, identityEntity, monthCounterUpdate, purchaseEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
-import { CARD_SK, CONFLICT_REF_PREFIX, STATE_PREFIX, basketKeys, eventKeys, insightKeys, keys, mergeKeys } from './keys.ts';
+import { CARD_SK, CONFLICT_REF_PREFIX, STATE_PREFIX, basketKeys, eventKeys, insightKeys, keys, mergeKeys, privacyKeys } from './keys.ts';
 import type { PurchaseRecord } from '../insights/flows.ts';
-import { withConflictRetry } from './retry.ts';
+import { batchGetAll, withConflictRetry } from './retry.ts';
 import type { StateItem, Redirect, MergeStore } from '../events/merge.ports.ts';
 import { MAX_TRANSACTION_ITEMS } from '../events/merge.ports.ts';
 export type { StateItem, Redirect, SwitchOver, MergeStore } from '../events/merge.ports.ts';
@@ -37,37 +37,68 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
     } while (start);
   }
 
-  async function repointPurchases(tenantId: string, survivorId: string, otherId: string): Promise<void> {
+  /**
+   * Conditions of every write that moves something onto the survivor after the switch-over: its card is still
+   * there and no erasure of it is under way (privacy.store.ts claimErasure). An erasure that claimed the
+   * survivor erases the rest from the other's partition itself (the other is in its `mergedFrom`); what
+   * moved before the claim it finds in the survivor's. Moving on regardless would leave, after the erasure,
+   * items of the person under the erased id.
+   */
+  const survivorStands = (tenantId: string, survivorId: string) => [
+    { ConditionCheck: { TableName, Key: keys.customerCard(tenantId, survivorId), ConditionExpression: 'attribute_exists(pk)' } },
+    { ConditionCheck: { TableName, Key: privacyKeys.erasing(tenantId, survivorId), ConditionExpression: 'attribute_not_exists(pk)' } },
+  ];
+  const GUARDS = 2;
+
+  /** `items` after the survivor's guards, in one transaction: 'erasing' when a guard failed (nothing written), 'taken' when one of `items` failed its own condition. */
+  async function transactOntoSurvivor(tenantId: string, survivorId: string, items: object[]): Promise<'ok' | 'erasing' | 'taken'> {
+    try {
+      await transact([...survivorStands(tenantId, survivorId), ...items]);
+      return 'ok';
+    } catch (e) {
+      if (!(e instanceof TransactionCanceledException)) throw e;
+      const failed = (e.CancellationReasons ?? []).map((r) => r?.Code === 'ConditionalCheckFailed');
+      if (failed.slice(0, GUARDS).some(Boolean)) return 'erasing';
+      if (failed.slice(GUARDS).some(Boolean)) return 'taken';
+      throw e;
+    }
+  }
+
+  /** Copies one collection item (purchase, text) onto the survivor, then deletes the original; false when the survivor is being erased or gone. */
+  async function repointOne(tenantId: string, survivorId: string, put: Record<string, unknown>, original: { pk: string; sk: string }): Promise<boolean> {
+    // 'taken' (a purchase the survivor has already): theirs stays, the original goes all the same.
+    if ((await transactOntoSurvivor(tenantId, survivorId, [put])) === 'erasing') return false;
+    await db.send(new DeleteCommand({ TableName, Key: original }));
+    return true;
+  }
+
+  async function repointPurchases(tenantId: string, survivorId: string, otherId: string): Promise<boolean> {
     const pk = insightKeys.purchasesPk(tenantId, keys.customerShard(otherId));
     for (;;) {
       const page = await db.send(
         new QueryCommand({ TableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :id)', ExpressionAttributeValues: { ':pk': pk, ':id': insightKeys.customerPurchasesPrefix(otherId) }, ConsistentRead: true, Limit: 100 }),
       );
       const items = page.Items ?? [];
-      if (!items.length) return;
+      if (!items.length) return true;
       for (const i of items) {
         const copy = purchaseEntity.item(tenantId, survivorId, { kind: i.kind, id: i.id, at: i.at, amount: i.amount, ...(i.items ? { items: i.items } : {}) } as PurchaseRecord);
-        await db.send(new PutCommand({ TableName, Item: copy, ConditionExpression: 'attribute_not_exists(pk)' })).catch((e: Error) => {
-          if (e.name !== 'ConditionalCheckFailedException') throw e;
-        });
-        await db.send(new DeleteCommand({ TableName, Key: { pk: i.pk as string, sk: i.sk as string } }));
+        if (!(await repointOne(tenantId, survivorId, { Put: { TableName, Item: copy, ConditionExpression: 'attribute_not_exists(pk)' } }, { pk: i.pk as string, sk: i.sk as string }))) return false;
       }
     }
   }
 
   /** The other's texts (insights' text collection) become the survivor's, like their purchases: copy, then delete. */
-  async function repointTexts(tenantId: string, survivorId: string, otherId: string): Promise<void> {
+  async function repointTexts(tenantId: string, survivorId: string, otherId: string): Promise<boolean> {
     const pk = basketKeys.textsPk(tenantId, keys.customerShard(otherId));
     for (;;) {
       const page = await db.send(
         new QueryCommand({ TableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :id)', ExpressionAttributeValues: { ':pk': pk, ':id': basketKeys.customerTextsPrefix(otherId) }, ConsistentRead: true, Limit: 100 }),
       );
       const items = page.Items ?? [];
-      if (!items.length) return;
+      if (!items.length) return true;
       for (const i of items) {
         const copy = textEntity.item(tenantId, survivorId, { id: i.id as string, at: i.at as string, text: i.text as string, ...(i.language ? { language: i.language as string } : {}) });
-        await db.send(new PutCommand({ TableName, Item: copy }));
-        await db.send(new DeleteCommand({ TableName, Key: { pk: i.pk as string, sk: i.sk as string } }));
+        if (!(await repointOne(tenantId, survivorId, { Put: { TableName, Item: copy } }, { pk: i.pk as string, sk: i.sk as string }))) return false;
       }
     }
   }
@@ -78,6 +109,24 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
       for (const i of items) out.push({ sk: i.sk as string, state: stateOf(i), ...(i.copiedFrom ? { copiedFrom: i.copiedFrom as string } : {}) });
     }
     return out;
+  }
+
+  /** The other's card is gone without a redirect: erased (a merge would have left one), so no merge of it can succeed any more. */
+  async function erasedAway(tenantId: string, otherId: string): Promise<boolean> {
+    return !(await get(keys.customerCard(tenantId, otherId))) && !(await get(mergeKeys.redirect(tenantId, otherId)));
+  }
+
+  /**
+   * The states copyStates put in the survivor's partition for a merge that can no longer happen (the other
+   * is being erased, or was): they are the erased person's bookings and orders, so they go. Only then is it
+   * safe: while the merge could still succeed, a concurrent retry of it may need exactly these copies.
+   */
+  async function dropCopies(tenantId: string, survivorId: string, otherId: string): Promise<void> {
+    for (const c of (await states(tenantId, survivorId)).filter((x) => x.copiedFrom === otherId)) {
+      await db.send(new DeleteCommand({ TableName, Key: { pk: keys.customerPk(tenantId, survivorId), sk: c.sk }, ConditionExpression: 'copiedFrom = :o', ExpressionAttributeValues: { ':o': otherId } })).catch((e: Error) => {
+        if (e.name !== 'ConditionalCheckFailedException') throw e;
+      });
+    }
   }
 
   const transact = (items: object[]) => withConflictRetry(() => db.send(new TransactWriteCommand({ TransactItems: items as never })));
@@ -147,14 +196,21 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
       for (const p of s.purchases.put) items.push({ Put: { TableName, Item: purchaseEntity.item(tenantId, s.survivor.id, p) } });
       for (const p of s.purchases.deleteSurvivor) items.push({ Delete: { TableName, Key: purchaseEntity.key(tenantId, s.survivor.id, p) } });
       for (const p of s.purchases.deleteOther) items.push({ Delete: { TableName, Key: purchaseEntity.key(tenantId, s.otherId, p) } });
+      // Neither of the two may be in the middle of an erasure (privacy.store.ts claimErasure): the person
+      // would land on the survivor half-erased while the erasure answers done.
+      const erasing = [s.otherId, s.survivor.id].map((id) => ({ ConditionCheck: { TableName, Key: privacyKeys.erasing(tenantId, id), ConditionExpression: 'attribute_not_exists(pk)' } }));
+      items.push(...erasing);
       if (items.length > MAX_TRANSACTION_ITEMS) throw new Error(`switch-over needs ${items.length} items`);
       try {
         await transact(items);
         return 'ok';
       } catch (e) {
         if (!(e instanceof TransactionCanceledException)) throw e;
-        if ((e.CancellationReasons ?? []).some((r) => r?.Code === 'ConditionalCheckFailed' || r?.Code === 'TransactionConflict')) return 'stale';
-        throw e;
+        const reasons = e.CancellationReasons ?? [];
+        if (!reasons.some((r) => r?.Code === 'ConditionalCheckFailed' || r?.Code === 'TransactionConflict')) throw e;
+        const blockedByErasure = reasons.slice(items.length - erasing.length).some((r) => r?.Code === 'ConditionalCheckFailed');
+        if (blockedByErasure || (await erasedAway(tenantId, s.otherId))) await dropCopies(tenantId, s.survivor.id, s.otherId);
+        return 'stale';
       }
     },
 
@@ -169,21 +225,24 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
       // Each round re-reads from the start: what a previous chunk (or a crashed earlier request) moved is gone.
       for (;;) {
         const first = await partition(tenantId, otherId).next();
-        const rest = (first.value ?? []).filter((i) => i.sk !== CARD_SK && i.sk !== mergeKeys.redirect(tenantId, otherId).sk);
+        const rest = (first.value ?? []).filter((i) => i.sk !== CARD_SK && i.sk !== mergeKeys.redirect(tenantId, otherId).sk && i.sk !== privacyKeys.erasing(tenantId, otherId).sk);
         if (!rest.length) break;
         const items: object[] = [];
+        let chunk = 0;
         for (const i of rest) {
           const sk = i.sk as string;
           const Key = { pk: i.pk as string, sk };
           // A state was copied (or merged) before the switch-over; history and ledger entries move now, copy + delete in one transaction.
           if (!sk.startsWith(STATE_PREFIX)) {
-            if (items.length + 2 > MAX_TRANSACTION_ITEMS) break;
+            if (GUARDS + items.length + 2 > MAX_TRANSACTION_ITEMS) break;
             items.push({ Put: { TableName, Item: { ...i, pk: survivorPk, customerId: survivorId, mergedFrom: otherId } } });
-          } else if (items.length + 1 > MAX_TRANSACTION_ITEMS) break;
+          } else if (GUARDS + items.length + 1 > MAX_TRANSACTION_ITEMS) break;
           items.push({ Delete: { TableName, Key } });
-          if (!sk.startsWith(STATE_PREFIX)) moved++;
+          if (!sk.startsWith(STATE_PREFIX)) chunk++;
         }
-        await transact(items);
+        // The survivor is being erased (or was): the erasure takes the rest where it is; the move stops here.
+        if ((await transactOntoSurvivor(tenantId, survivorId, items)) !== 'ok') return { moved };
+        moved += chunk;
       }
       // The copies are the survivor's own states now.
       for (const s of await states(tenantId, survivorId)) {
@@ -192,9 +251,13 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
           if (e.name !== 'ConditionalCheckFailedException') throw e;
         });
       }
-      await repointPurchases(tenantId, survivorId, otherId);
-      await repointTexts(tenantId, survivorId, otherId);
-      await db.send(new UpdateCommand({ TableName, Key: mergeKeys.redirect(tenantId, otherId), UpdateExpression: 'SET #s = :done', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':done': 'done' } }));
+      if (!(await repointPurchases(tenantId, survivorId, otherId)) || !(await repointTexts(tenantId, survivorId, otherId))) return { moved };
+      // Only onto the redirect still there: an erasure of the survivor deletes it, and must not see it come back.
+      await db
+        .send(new UpdateCommand({ TableName, Key: mergeKeys.redirect(tenantId, otherId), UpdateExpression: 'SET #s = :done', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':done': 'done' } }))
+        .catch((e: Error) => {
+          if (e.name !== 'ConditionalCheckFailedException') throw e;
+        });
       return { moved };
     },
 
@@ -216,7 +279,12 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
       return pages.flatMap((p) => (p.Items ?? []).map(cardEntity.fromItem));
     },
 
-    async quotedBy(tenantId, id) {
+    async getCards(tenantId, ids) {
+      const items = await batchGetAll(db, TableName, [...new Set(ids)].map((id) => keys.customerCard(tenantId, id)));
+      return items.map((item) => cardEntity.fromItem(item) as EventCard);
+    },
+
+    async quotedBy(tenantId, id, max) {
       const ids: string[] = [];
       const input = {
         TableName,
@@ -224,10 +292,12 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
         ExpressionAttributeValues: { ':pk': keys.customerPk(tenantId, id), ':p': CONFLICT_REF_PREFIX },
         ProjectionExpression: 'customerId',
       };
-      for await (const page of paginateQuery({ client: db }, input)) {
+      // One more than asked: whether there are more is known without reading them all.
+      for await (const page of paginateQuery({ client: db, pageSize: max + 1 }, input)) {
         for (const item of page.Items ?? []) if (typeof item.customerId === 'string') ids.push(item.customerId);
+        if (ids.length > max) break;
       }
-      return ids;
+      return { ids: ids.slice(0, max), more: ids.length > max };
     },
   };
 }

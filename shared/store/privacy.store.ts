@@ -14,7 +14,7 @@ import { cardEntity, cardWriteItems, consentEntity, subjectStateEntity, withoutI
 import { prefixPage } from './prefix-page.ts';
 import { auditItem } from './audit.store.ts';
 import { dynamoInsightsErasure } from './insights.store.ts';
-import { CARD_SK, CONFLICT_REF_PREFIX, CONSENT_PREFIX, HISTORY_PREFIX, IMPORT_REPORT_PREFIX, STATE_PREFIX, basketKeys, eventKeys, insightKeys, keys, privacyKeys } from './keys.ts';
+import { CARD_SK, CONFLICT_REF_PREFIX, CONSENT_PREFIX, HISTORY_PREFIX, IMPORT_REPORT_PREFIX, STATE_PREFIX, basketKeys, eventKeys, insightKeys, keys, mergeKeys, privacyKeys } from './keys.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
 import { batchGetAll, deleteAll, withConflictRetry } from './retry.ts';
 import type { TenantSecrets } from './secret.store.ts';
@@ -24,6 +24,7 @@ export type { PartitionContents, ReportEntry, PrivacyStore } from '../privacy/pr
 
 type Key = { pk: string; sk: string };
 type Item = Record<string, unknown>;
+const ERASING_SK = privacyKeys.erasing('', '').sk;
 
 export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string, secrets: TenantSecrets): PrivacyStore {
   const get = async (Key: Key) => (await db.send(new GetCommand({ TableName, Key, ConsistentRead: true }))).Item;
@@ -125,7 +126,8 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
     async erasePartition(tenantId, customerId) {
       let erased = 0;
       for await (const page of pages(tenantId, customerId)) {
-        const items = page.filter((i) => i.sk !== CARD_SK);
+        // The card goes last (finishErasure), and with it the mark that keeps merges away meanwhile.
+        const items = page.filter((i) => i.sk !== CARD_SK && i.sk !== ERASING_SK);
         for (const ref of items.filter((i) => (i.sk as string).startsWith(CONFLICT_REF_PREFIX))) await scrubConflicts(tenantId, ref.customerId as string, customerId);
         // The other direction: the conflicts this card recorded left a pointer naming it (or a card merged
         // into it) in each quoted customer's partition; those would outlive the erasure holding its id.
@@ -169,13 +171,37 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
       return erased;
     },
 
-    async finishErasure(tenantId, card, identities, audit) {
-      const lookups: Key[] = [];
-      for (const id of identities) {
-        if (id.email) lookups.push(keys.emailLookup(tenantId, id.email));
-        if (id.phone) lookups.push(keys.phoneLookup(tenantId, id.phone));
+    async mergedInto(tenantId, customerId) {
+      const item = await get(mergeKeys.redirect(tenantId, customerId));
+      return typeof item?.target === 'string' ? item.target : undefined;
+    },
+
+    async claimErasure(tenantId, card, at) {
+      const TransactItems = [
+        { ConditionCheck: { TableName, Key: keys.customerCard(tenantId, card.id), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': card.version } } },
+        { Put: { TableName, Item: { ...privacyKeys.erasing(tenantId, card.id), entity: 'erasing', customerId: card.id, since: at } } },
+      ];
+      try {
+        await withConflictRetry(() => db.send(new TransactWriteCommand({ TransactItems: TransactItems as never })));
+        return true;
+      } catch (e) {
+        if (e instanceof TransactionCanceledException) return false;
+        throw e;
       }
-      const owned = (await Promise.all(lookups.map(async (k) => ((await get(k))?.customerId === card.id ? k : undefined)))).filter((k): k is Key => !!k);
+    },
+
+    async releaseErasure(tenantId, customerId) {
+      await db.send(new DeleteCommand({ TableName, Key: privacyKeys.erasing(tenantId, customerId) }));
+    },
+
+    async finishErasure(tenantId, card, identities, audit) {
+      // Once each: a survivor often holds the email or phone of the card merged into it (mergedFrom repeats
+      // it), and a transaction naming one item twice is refused whole.
+      const lookups = new Map<string, Key>();
+      for (const id of identities) {
+        for (const k of [id.email ? keys.emailLookup(tenantId, id.email) : undefined, id.phone ? keys.phoneLookup(tenantId, id.phone) : undefined]) if (k) lookups.set(k.pk, k);
+      }
+      const owned = (await Promise.all([...lookups.values()].map(async (k) => ((await get(k))?.customerId === card.id ? k : undefined)))).filter((k): k is Key => !!k);
       // The erasure mark goes with the card: an export that starts after this knows, without reading cards,
       // that an index still listing the customer is behind.
       const mark = erasureMark(await this.privacySecret(tenantId))(card.id);
@@ -183,6 +209,7 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
       const TransactItems = [
         { Delete: { TableName, Key: keys.customerCard(tenantId, card.id), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': card.version } } },
         { Put: { TableName, Item: { ...privacyKeys.erased(tenantId, mark), entity: 'erasureMark', ttl } } },
+        { Delete: { TableName, Key: privacyKeys.erasing(tenantId, card.id) } },
         ...owned.map((Key) => ({ Delete: { TableName, Key, ConditionExpression: 'customerId = :id', ExpressionAttributeValues: { ':id': card.id } } })),
         { Put: auditItem(TableName, tenantId, audit) },
       ];

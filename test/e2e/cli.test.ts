@@ -196,6 +196,13 @@ describe('clientela, the CLI', () => {
     const unknown = await cli(['export', '--segment', 'Nessuno', '--out', join(workDir, 'x.csv')]);
     expect(unknown.code).toBe(3);
     expect(reason(unknown)).toBe('clientela: no segment named "Nessuno"');
+    // A deleted segment's id: said to be gone, not called a name.
+    const api = createClientela({ baseUrl: url, key: secretKey });
+    const made = await unwrap(api.POST('/v1/segments', { body: { name: 'Da cancellare', filter: { tags: ['VIP'] } } }));
+    await unwrap(api.DELETE('/v1/segments/{id}', { params: { path: { id: made.id } } }));
+    const deleted = await cli(['export', '--segment', made.id, '--out', join(workDir, 'y.csv')]);
+    expect(deleted.code).toBe(3);
+    expect(reason(deleted)).toBe(`clientela: segment ${made.id} does not exist (it may have been deleted)`);
     const noOut = await cli(['export', '--segment', 'Ospiti VIP']);
     expect(noOut.code).toBe(2);
     expect(reason(noOut)).toBe('clientela: export needs --out FILE');

@@ -243,7 +243,7 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     await rows.nth(1).getByRole('cell').nth(2).click(); // the row, not the link in it
     await page.getByRole('heading', { level: 1, name: 'Maria Rossi' }).waitFor();
     await page.getByRole('heading', { name: 'History' }).waitFor();
-    await page.getByText('order.completed').waitFor();
+    await page.getByRole('region', { name: 'History' }).getByText('Order', { exact: true }).waitFor();
     await page.getByRole('heading', { name: 'Consent ledger' }).waitFor();
     await page.getByRole('cell', { name: 'newsletter' }).first().waitFor();
     // No recompute yet: the card says when suggestions will come, in words.
@@ -323,7 +323,7 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     // The other card's tag, detail and booking are now on Marco's card, and the card shows them.
     await expect.poll(() => page.getByRole('checkbox', { name: 'Local' }).isChecked(), { timeout: WAIT_TIMEOUT_MS }).toBe(true);
     await page.getByRole('region', { name: 'Other details' }).getByText('vicino alla finestra').waitFor();
-    await page.getByText('booking.created').waitFor();
+    await page.getByRole('region', { name: 'History' }).getByText('Booking made', { exact: true }).waitFor();
     const merged = await call<Card & { attributes: Record<string, string>; stats: { bookings: number } }>('GET', `/v1/customers/${marco!.id}`);
     expect(merged.body).toMatchObject({ email: mail('marco'), tags: expect.arrayContaining(['Friends & Family', 'Local']), attributes: { Tavolo: 'vicino alla finestra' }, stats: { bookings: 1 } });
     const gone = await fetch(`${api.url}/v1/customers/${other.body.id}`, { headers: { authorization: `Bearer ${api.secretKey}` }, redirect: 'manual' });

@@ -193,6 +193,8 @@ describe('problems', () => {
   const isProblem = (res: Answer, status: number) => {
     expect(res.status).toBe(status);
     expect(res.headers['content-type']).toBe('application/problem+json');
+    // docs/api.md: every answer is no-store, the adapter's own (no route, wrong method, too large) included.
+    expect(res.headers['cache-control']).toBe('no-store');
     const body = res.json();
     expect(body).toMatchObject({ type: 'about:blank', status });
     expect(typeof body.title).toBe('string');

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { call } from '../helpers/invoke.ts';
 import { useTestEnv, type LocalEnv } from '../support/aws.ts';
+import { tenantWithSecretKey } from '../helpers/tenant.ts';
 
 /** POST /v1/customers/{id}/merge and GET /v1/customers/{id}/duplicates through their handlers, on DynamoDB Local. */
 let env: LocalEnv;
@@ -10,10 +11,7 @@ const T = 'trattoria';
 
 beforeAll(async () => {
   env = await useTestEnv();
-  const { stores } = await import('../../shared/http/stores.ts');
-  const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
-  await ensureTenant(stores().tenants, T);
-  sk = (await issueKey(stores().tenants, T, 'secret')).key;
+  sk = await tenantWithSecretKey(T);
   for (const tag of ['Wine', 'Terrace', 'Kids']) await call('POST', '/v1/tags', { key: sk, body: { name: tag } });
 });
 

@@ -168,7 +168,7 @@ describe('whose card an event is about', () => {
 describe('consent decisions', () => {
   const unknown = { newsletter: 'unknown' as const, updatedAt: null, source: null };
   it('records pending for a publishable-key sign-up and grants for a secret key', () => {
-    expect(decideConsent(unknown, { status: 'granted' }, true, at(1))).toEqual({ status: 'pending', changesCard: true, record: true, confirm: true });
+    expect(decideConsent(unknown, { status: 'granted' }, true, at(1))).toEqual({ status: 'pending', changesCard: true, record: true, confirm: true, at: at(1) });
     expect(decideConsent(unknown, { status: 'granted' }, false, at(1))).toMatchObject({ status: 'granted', changesCard: true, confirm: false });
   });
   it('never lets a publishable key change a consent value: a withdrawal is ignored, a denied card stays denied until confirmed', () => {
@@ -176,7 +176,7 @@ describe('consent decisions', () => {
     const denied = { newsletter: 'denied' as const, updatedAt: at(1), source: 'api' };
     expect(decideConsent(granted, { status: 'denied' }, true, at(2))).toMatchObject({ changesCard: false, record: false, confirm: false });
     expect(decideConsent(granted, { status: 'granted' }, true, at(2))).toMatchObject({ changesCard: false, record: false, confirm: false });
-    expect(decideConsent(denied, { status: 'granted' }, true, at(2))).toEqual({ status: 'pending', changesCard: false, record: true, confirm: true });
+    expect(decideConsent(denied, { status: 'granted' }, true, at(2))).toEqual({ status: 'pending', changesCard: false, record: true, confirm: true, at: at(2) });
   });
   it('does not let an older event overwrite a newer choice, but keeps it in the ledger', () => {
     const denied = { newsletter: 'denied' as const, updatedAt: at(5), source: 'x' };

@@ -6,12 +6,13 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../session.ts';
-import { fmtDate, fmtMoney, fmtNumber, t, type Key } from '../i18n.ts';
+import { fmtDate, fmtMoney, fmtNumber, lang, t, type Key } from '../i18n.ts';
 import { go, href } from '../router.ts';
 import { Field, Loading, Notice, ProblemBox, fullName, useLoad } from '../ui.tsx';
-import { ConsentBadge } from './customers.tsx';
+import { ConsentBadge, rfmLabel } from './customers.tsx';
 import { Suggestions } from './baskets.tsx';
 import type { ConsentEntry, Customer, HistoryEntry, Page } from '../types.ts';
+import { HistoryText, eventLabel } from '../history-entry.tsx';
 import type { Problem } from '../api.ts';
 
 const EDITABLE = ['firstName', 'lastName', 'email', 'phone', 'language', 'birthDate', 'gender', 'city', 'postalCode', 'country', 'notes'] as const;
@@ -30,6 +31,46 @@ const LABELS: Record<Editable, Key> = {
   notes: 'notes',
 };
 const MAX_TAGS = 9;
+
+/** The contract's genders (shared/domain/customer-fields.schema.ts), each in the console's language. */
+const GENDERS: [string, Key][] = [
+  ['female', 'genderFemale'],
+  ['male', 'genderMale'],
+  ['non-binary', 'genderNonBinary'],
+  ['other', 'genderOther'],
+  ['unspecified', 'genderUnspecified'],
+];
+/**
+ * The languages the API reads by name (LANGUAGE_CODES in shared/domain/language.ts, which the console does not
+ * import: it is built apart from the functions); the card stores the primary code, which the option's value is.
+ */
+const LANGUAGES = ['it', 'en', 'fr', 'de', 'es', 'pt', 'nl', 'ru', 'zh', 'ja', 'ar', 'ro', 'pl', 'uk', 'sq', 'el', 'sv', 'da', 'no', 'fi', 'cs', 'hu', 'tr', 'he', 'hi', 'ko', 'sl', 'hr', 'sr', 'bg', 'sk', 'ca', 'ga', 'lb', 'mt'];
+
+/** A language's name in the console's language ("Inglese", "English"), capitalised as a list item. */
+function languageName(names: Intl.DisplayNames, code: string): string {
+  try {
+    const name = names.of(code) ?? code;
+    return name[0]!.toLocaleUpperCase(lang.value) + name.slice(1);
+  } catch {
+    // A code Intl cannot read (the API stores only codes it can, but an older card may hold anything).
+    return code;
+  }
+}
+
+/**
+ * The choices of a select field, in the console's language: the empty choice first, then the known values;
+ * a value the card holds that is not among them (an older import, another tool) stays as a choice of its own,
+ * so opening and saving the card never changes it.
+ */
+function choicesFor(k: 'gender' | 'language', current: string): [string, string][] {
+  const names = new Intl.DisplayNames([lang.value], { type: 'language', fallback: 'code' });
+  const known: [string, string][] =
+    k === 'gender'
+      ? GENDERS.map(([v, key]) => [v, t(key)])
+      : LANGUAGES.map((code): [string, string] => [code, languageName(names, code)]).sort((a, b) => a[1].localeCompare(b[1], lang.value));
+  const extra: [string, string][] = current && !known.some(([v]) => v === current) ? [[current, k === 'language' ? `${languageName(names, current)} (${current})` : current]] : [];
+  return [['', t(k === 'gender' ? 'genderNotGiven' : 'languageNotGiven')], ...extra, ...known];
+}
 
 export function CardPage({ id }: { id: string }) {
   const card = useLoad<Customer>(() => api().GET('/v1/customers/{id}', { params: { path: { id } } }), [id]);
@@ -148,6 +189,15 @@ function CardFields({ customer, etag, reload, saved, onSaved }: { customer: Cust
           {(id) =>
             k === 'notes' ? (
               <textarea id={id} name={k} rows={3} value={form[k]} onInput={(e) => setForm({ ...form, [k]: (e.target as HTMLTextAreaElement).value })} />
+            ) : k === 'gender' || k === 'language' ? (
+              // A choice, not free text: "donna" typed into a box was refused in the API's English.
+              <select id={id} name={k} value={form[k]} onChange={(e) => setForm({ ...form, [k]: (e.target as HTMLSelectElement).value })}>
+                {choicesFor(k, form[k]).map(([v, label]) => (
+                  <option key={v} value={v}>
+                    {label}
+                  </option>
+                ))}
+              </select>
             ) : (
               <input
                 id={id}
@@ -236,17 +286,28 @@ function Tags({ customer, etag, reload }: { customer: Customer; etag?: string; r
   );
 }
 
+/**
+ * Every figure of the card's `stats`, in the console's language: money from minor units in the business's
+ * currency, dates localised. A dash only where there is truly nothing, saying what is missing (a guest whose
+ * bookings were all cancelled has no visit and no average, and the card says so instead of leaving it out).
+ */
 function Figures({ customer: c }: { customer: Customer }) {
+  const s = c.stats;
   const rows: [string, string][] = [
     [t('consent'), t(c.consent.newsletter)],
-    [t('visits'), fmtNumber(c.stats?.bookings)],
-    [t('noShows'), fmtNumber(c.stats?.noShows)],
-    [t('orders'), fmtNumber(c.stats?.orders)],
-    [t('totalSpent'), fmtMoney(c.stats?.totalSpent)],
-    [t('firstContactAt'), fmtDate(c.firstContactAt)],
-    [t('lastContactAt'), fmtDate(c.lastContactAt)],
+    [t('visits'), fmtNumber(s?.bookings ?? 0)],
+    [t('cardVisits'), fmtNumber(s?.visits ?? 0)],
+    [t('cardCancellations'), fmtNumber(s?.cancellations ?? 0)],
+    [t('noShows'), fmtNumber(s?.noShows ?? 0)],
+    [t('orders'), fmtNumber(s?.orders ?? 0)],
+    [t('totalSpent'), fmtMoney(s?.totalSpent ?? 0)],
+    // 0 is "no purchase yet" (the API's average over no purchase), not an average of nothing spent.
+    [t('averageOrderValue'), s?.averageOrderValue ? fmtMoney(s.averageOrderValue) : t('cardNoPurchaseYet')],
+    [t('cardLastVisit'), s?.lastVisitAt ? fmtDate(s.lastVisitAt) : t('cardNoVisitYet')],
+    [t('firstContactAt'), c.firstContactAt ? fmtDate(c.firstContactAt) : t('cardNoContactYet')],
+    [t('lastContactAt'), c.lastContactAt ? fmtDate(c.lastContactAt) : t('cardNoContactYet')],
   ];
-  if (c.insights?.rfm) rows.push([t('rfmGroup'), `${c.insights.rfm.group} (${c.insights.rfm.score})`]);
+  if (c.insights?.rfm) rows.push([t('rfmGroup'), `${rfmLabel(c.insights.rfm.group)} (${c.insights.rfm.score})`]);
   if (c.insights) rows.push([t('atRisk'), c.insights.atRisk ? t('yes') : t('no')]);
   return (
     <section aria-labelledby="figures-title">
@@ -296,7 +357,7 @@ const REASONS: Record<Reason, Key> = { phone: 'reasonPhone', email: 'reasonEmail
  * (POST /v1/customers/{id}/merge), after saying what a merge does: it cannot be undone.
  */
 function Duplicates({ customer, onMerged }: { customer: Customer; onMerged: () => void }) {
-  const list = useLoad<{ items: { customer: Customer; reasons: Reason[] }[] }>(
+  const list = useLoad<{ items: { customer: Customer; reasons: Reason[] }[]; hasMore?: boolean }>(
     () => api().GET('/v1/customers/{id}/duplicates', { params: { path: { id: customer.id } } }),
     [customer.id, customer.updatedAt],
   );
@@ -365,6 +426,8 @@ function Duplicates({ customer, onMerged }: { customer: Customer; onMerged: () =
           </li>
         ))}
       </ul>
+      {/* The API answers at most 20 (hasMore says there are others): after a merge the list reloads with the next. */}
+      {list.data?.hasMore && <p class="muted small">{t('duplicatesMore')}</p>}
       <ProblemBox problem={problem} />
       {merged && (
         <Notice>
@@ -506,8 +569,7 @@ function History({ id, version }: { id: string; version: string }) {
       <ol class="timeline">
         {items.map((h) => (
           <li key={h.id}>
-            <time dateTime={h.occurredAt}>{fmtDate(h.occurredAt)}</time> <strong>{h.type}</strong>
-            <Summary data={h.data} />
+            <HistoryText entry={h} />
           </li>
         ))}
       </ol>
@@ -518,20 +580,6 @@ function History({ id, version }: { id: string; version: string }) {
       )}
     </section>
   );
-}
-
-/** A history entry's data in a line: the strings and numbers people wrote or the system counted. */
-function Summary({ data }: { data: Record<string, unknown> }) {
-  const parts = Object.entries(data ?? {})
-    .filter(([, v]) => typeof v === 'string' || typeof v === 'number')
-    .slice(0, 6)
-    .map(([k, v]) => (
-      // Each key and value isolated: a stranger's bidi controls in one cannot reorder the others.
-      <span key={k}>
-        <bdi>{k}</bdi>: <bdi>{String(v)}</bdi>
-      </span>
-    ));
-  return parts.length ? <div class="muted small summary">{parts.flatMap((p, i) => (i ? [' · ', p] : [p]))}</div> : null;
 }
 
 function Ledger({ id, version }: { id: string; version: string }) {
@@ -550,18 +598,20 @@ function Ledger({ id, version }: { id: string; version: string }) {
                 <th scope="col">{t('when')}</th>
                 <th scope="col">{t('consent')}</th>
                 <th scope="col">{t('status')}</th>
-                <th scope="col">Source</th>
+                <th scope="col">{t('cardSource')}</th>
               </tr>
             </thead>
             <tbody>
               {page.data.items.map((e) => (
                 <tr key={e.id}>
                   <td data-label={t('when')}>{fmtDate(e.at)}</td>
-                  <td data-label={t('consent')}>{e.channel}</td>
+                  <td data-label={t('consent')}>{e.channel === 'newsletter' ? t('cardChannelNewsletter') : e.channel}</td>
                   <td data-label={t('status')}>
                     <ConsentBadge value={e.status} />
                   </td>
-                  <td data-label="Source">{Object.values(e.source ?? {}).join(' · ')}</td>
+                  <td data-label={t('cardSource')}>
+                    <ConsentSource entry={e} />
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -569,5 +619,50 @@ function Ledger({ id, version }: { id: string; version: string }) {
         </div>
       )}
     </section>
+  );
+}
+
+/**
+ * Where a consent record came from, in words ("Newsletter sign-up from the website", "Import"), with the raw
+ * reference kept as proof: the event, key or import ids in small print, the stored source as the tooltip.
+ */
+function ConsentSource({ entry }: { entry: ConsentEntry }) {
+  const src = entry.source ?? {};
+  const type = src.type ?? '';
+  const label =
+    type === 'api'
+      ? t('srcApi')
+      : type === 'import'
+        ? t('srcImport')
+        : type === 'link'
+          ? t('srcLink')
+          : type === 'double-opt-in'
+            ? t('srcDoubleOptIn')
+            : type
+              ? `${eventLabel(type)}${src.origin ? ` ${t('srcFromSite')}` : ''}`
+              : '—';
+  const refs = [
+    src.origin,
+    src.eventId && t('srcEvent').replace('{id}', src.eventId),
+    src.importId && t('srcImportRef').replace('{id}', src.importId),
+    src.keyId && t('srcKey').replace('{id}', src.keyId),
+  ].filter(Boolean);
+  const raw = Object.entries(src)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(' · ');
+  return (
+    <>
+      <span title={raw}>{label}</span>
+      {entry.wording && (
+        <div class="small">
+          <bdi>{t('srcWording').replace('{text}', entry.wording)}</bdi>
+        </div>
+      )}
+      {refs.length > 0 && (
+        <div class="muted small">
+          <bdi>{refs.join(' · ')}</bdi>
+        </div>
+      )}
+    </>
   );
 }
