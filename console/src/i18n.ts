@@ -353,7 +353,7 @@ const en = {
   breakdownNoRfm: 'No purchase yet',
   breakdownUnknown: 'Not given',
   rulesHelpConfidence: 'Confidence: of 100 orders with the first item, how many also had the second.',
-  rulesHelpLift: 'How much more often (lift): how many times more often the two are bought together than by chance; 1 means no link, 2 twice as often.',
+  rulesHelpLift: 'How much more often (lift): how many times more often the two are bought together than by chance; 1 means no link, 2 means twice the chance.',
   rulesHelpSku: 'Item code (SKU): the code your till or online shop gives the item, e.g. MENU-DEG.',
   keyKindSecret: 'Secret (sk_…)',
   keyKindSecretHelp: 'Secret: for your own systems (a booking engine, a script); never put it in a web page.',
