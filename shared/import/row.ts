@@ -2,7 +2,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import { normaliseEmail, normalisePhone } from '../domain/customer-rules.ts';
 import { MAX_CATALOGUE_TAGS, findTag } from '../domain/tenants.ts';
 import { multiLineText, singleLineText } from '../domain/plain-text.ts';
-import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
+import { DEFAULT_TAGS, MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
 import type { ColumnTarget, ImportField } from './columns.ts';
 import { FORMULA_START } from '../exports/export-format.ts';
 import { readAmount, readConsent, readCountry, readDate, readGender, readLanguage, splitTags, tagNameProblem } from './values.ts';
@@ -83,7 +83,7 @@ function catalogueTag(catalogue: string[], name: string, pending: string[]): str
   if (!resolved || resolved.size > catalogue.length) resolvedTags.set(catalogue, (resolved = { size: catalogue.length, byName: new Map() }));
   let tag = resolved.byName.get(name);
   if (tag === undefined) {
-    tag = findTag(catalogue, name);
+    tag = findTag(catalogue, name) ?? defaultTagNamed(catalogue, name);
     // A tag new to the catalogue waits in `pending` until the row is accepted: a refused row adds no tag.
     if (!tag) {
       tag = findTag(pending, name);
@@ -98,6 +98,38 @@ function catalogueTag(catalogue: string[], name: string, pending: string[]): str
   }
   resolved.size = catalogue.length;
   return tag;
+}
+
+/**
+ * The default tags (DEFAULT_TAGS) as Italian files name them: an Italian list's "Regolare" is the catalogue's
+ * "Regular", not a second tag beside it. Compared without case, accents, "&" or extra spaces.
+ */
+const ITALIAN_DEFAULT_TAGS = new Map<string, (typeof DEFAULT_TAGS)[number]>(
+  (
+    [
+      ['Friends & Family', ['Amici e famiglia', 'Famiglia e amici', 'Amici e parenti', 'Parenti e amici']],
+      ['Business', ['Lavoro', 'Affari', 'Aziendale', 'Cliente aziendale']],
+      ['Local', ['Locale', 'Del posto', 'Del quartiere', 'Cliente locale']],
+      ['No-show', ['Non presentato', 'Non presentata', 'Non si è presentato', 'Non si è presentata', 'Mancata presentazione']],
+      ['Problematic', ['Problematico', 'Problematica', 'Cliente problematico', 'Cliente problematica']],
+      ['Regular', ['Abituale', 'Regolare', 'Cliente abituale', 'Cliente regolare', 'Habitué']],
+    ] as const
+  ).flatMap(([tag, names]) => names.map((n) => [plainName(n), tag] as const)),
+);
+function plainName(s: string): string {
+  return s
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .replace(/&/g, ' e ')
+    .replace(/[\s_-]+/g, ' ')
+    .trim()
+    .toLocaleLowerCase('it');
+}
+/** The catalogue's default tag an Italian name stands for, when that default is still in the catalogue. */
+function defaultTagNamed(catalogue: string[], name: string): string | undefined {
+  // A Map: a cell such as "constructor" must not find an object's own properties.
+  const tag = ITALIAN_DEFAULT_TAGS.get(plainName(name));
+  return tag ? findTag(catalogue, tag) : undefined;
 }
 
 /** A file repeats a handful of tag cells a million times: their names are remembered (bounded). */

@@ -280,9 +280,33 @@ describe('the sample files', () => {
     expect(layout).toMatchObject({ encoding: 'utf-8-bom', delimiter: ';', header: ['nome', 'cognome', 'email', 'telefono', 'lingua', 'newsletter', 'tag'] });
     expect(rows).toHaveLength(30);
     expect(rows.every((r) => r.ok)).toBe(true);
-    expect(rows[0]).toMatchObject({ line: 2, fields: { firstName: 'Giulia', lastName: 'Rossi', phone: '+393299382390', consent: 'denied', tags: ['Regolare'] } });
+    expect(rows[0]).toMatchObject({ line: 2, fields: { firstName: 'Giulia', lastName: 'Rossi', phone: '+393299382390', consent: 'denied', tags: ['Regular'] } });
     expect(rows[1]).toMatchObject({ line: 3, fields: { consent: 'granted', language: 'it' } });
     expect(rows[4]).toMatchObject({ fields: { firstName: 'Niccolò' } });
-    expect(ctx.tags).toContain('Regolare');
+    // "Regolare" is the default "Regular": no second tag beside it.
+    expect(ctx.tags).toEqual([...DEFAULT_TAGS]);
+  });
+});
+
+describe('Italian names of the default tags', () => {
+  const header = ['Nome', 'Email', 'Tag'];
+  const tagsOf = (cell: string, over: Partial<RowContext> = {}) => {
+    const ctx = ctxFor(header, over);
+    const r = readRow(['Anna', 'anna@x.it', cell], 2, ctx);
+    return { tags: r.ok ? r.fields.tags : undefined, catalogue: ctx.tags };
+  };
+  it('gives the default tag for its Italian name, whatever the case, accents or "&", and adds no second tag', () => {
+    expect(tagsOf('Regolare')).toEqual({ tags: ['Regular'], catalogue: [...DEFAULT_TAGS] });
+    expect(tagsOf('CLIENTE ABITUALE|amici & famiglia|Lavoro').tags).toEqual(['Regular', 'Friends & Family', 'Business']);
+    expect(tagsOf('Problematico|locale|Non si e presentato|  abituale ').tags).toEqual(['Problematic', 'Local', 'No-show', 'Regular']);
+    // Two Italian names of one default: one tag on the card.
+    expect(tagsOf('Regolare|Abituale|Regular').tags).toEqual(['Regular']);
+  });
+  it('keeps the Italian name as a new tag when the owner removed that default from the catalogue', () => {
+    const catalogue = DEFAULT_TAGS.filter((t) => t !== 'Regular');
+    expect(tagsOf('Regolare|Lavoro', { tags: [...catalogue] })).toEqual({ tags: ['Regolare', 'Business'], catalogue: [...catalogue, 'Regolare'] });
+  });
+  it('leaves other words alone, also the names of an object’s properties', () => {
+    expect(tagsOf('Regolarmente|constructor|__proto__|toString')).toEqual({ tags: ['Regolarmente', 'constructor', '__proto__', 'toString'], catalogue: [...DEFAULT_TAGS, 'Regolarmente', 'constructor', '__proto__', 'toString'] });
   });
 });

@@ -92,6 +92,14 @@ function BoughtTogether({ version }: { version?: string }) {
         </p>
       )}
       {r && (r.items.length ? <RulesTable rules={r.items} caption={t('topPairs')} /> : <NoRules page={r} />)}
+      {/* The table's terms in plain words, once for both tables (the technical term stays in brackets). */}
+      {r && r.items.length > 0 && (
+        <ul class="muted help" data-help="rules">
+          <li>{t('rulesHelpConfidence')}</li>
+          <li>{t('rulesHelpLift')}</li>
+          <li>{t('rulesHelpSku')}</li>
+        </ul>
+      )}
 
       <form
         class="actions"

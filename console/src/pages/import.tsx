@@ -3,7 +3,7 @@
  * encoding, delimiter and column mapping and what the import would do), the mapping can be corrected,
  * then the same file is imported with live progress, counts and the error report, and can be undone.
  */
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../session.ts';
 import { fmtDate, fmtNumber, t, type Key } from '../i18n.ts';
 import { Field, Loading, ProblemBox, useLoad, usePoll } from '../ui.tsx';
@@ -11,6 +11,7 @@ import type { CreatedImport, ImportCounts, ImportView, Page } from '../types.ts'
 import type { Problem } from '../api.ts';
 import { AskFirst, useBusy } from '../confirm.tsx';
 import { uploadImportFile, type ClientelaError } from '../../../client/index.ts';
+import { IMPORT_STATE, importState, inFileOrder, readHeader } from '../import-words.ts';
 
 /** What a column can feed (shared/import/fields.ts). */
 const IMPORT_FIELDS = [
@@ -21,7 +22,6 @@ const IMPORT_FIELDS = [
 const FIELD_LABEL: Record<string, Key> = { language: 'language_field', consent: 'consent_field' };
 const fieldLabel = (f: string) => t(FIELD_LABEL[f] ?? (f as Key)) ?? f;
 const DELIMITERS: Record<string, Key> = { ',': 'delimComma', ';': 'delimSemicolon', '\t': 'delimTab', '|': 'delimPipe' };
-const STATUS: Record<ImportView['status'], Key> = { pending: 'importPending', running: 'importRunning', completed: 'importCompleted', failed: 'failed' };
 
 /** Undoes a completed import to the end: the API answers 202 while there is more, and continues where it stopped. */
 async function undoImport(id: string): Promise<{ undo?: ImportView['undo']; error?: Problem }> {
@@ -91,6 +91,17 @@ export function ImportPage() {
     setAuto((a) => a ?? v.detected?.columns ?? {});
   });
   const run = useImport(importId, () => recent.reload());
+  // The file's own header, read here: the API's column map comes back in no particular order.
+  const [header, setHeader] = useState<{ of: File; names?: string[] }>();
+  const detected = preview?.status === 'completed' ? preview.detected : null;
+  useEffect(() => {
+    if (!file || !detected) return;
+    let live = true;
+    void readHeader(file, detected.encoding, detected.delimiter).then((names) => live && setHeader({ of: file, names }));
+    return () => {
+      live = false;
+    };
+  }, [file, detected?.encoding, detected?.delimiter]);
   const input = useRef<HTMLInputElement>(null);
 
   const choose = async (f: File | undefined) => {
@@ -148,7 +159,7 @@ export function ImportPage() {
           <h2 id="preview-title">{t('dryRun')}: {file?.name}</h2>
           {!previewDone && preview?.status !== 'failed' && <Loading />}
           {preview?.status === 'failed' && <p role="alert">{preview.reason}</p>}
-          {previewDone && preview.detected && (
+          {previewDone && preview.detected && header && header.of === file && (
             <>
               <h3>{t('detected')}</h3>
               <dl class="figures">
@@ -171,7 +182,7 @@ export function ImportPage() {
                     </tr>
                   </thead>
                   <tbody>
-                    {Object.keys(preview.detected.columns).map((col) => (
+                    {inFileOrder(Object.keys(preview.detected.columns), header.names).map((col) => (
                       <tr key={col}>
                         <th scope="row">{col}</th>
                         <td>
@@ -192,6 +203,17 @@ export function ImportPage() {
               </div>
               <h3>{t('wouldDo')}</h3>
               <Counts counts={preview.counts} caption={t('wouldDo')} />
+              {preview.newTags.length > 0 && (
+                <section aria-labelledby="new-tags-title">
+                  <h3 id="new-tags-title">{t('newTagsTitle')}</h3>
+                  <ul class="chips" aria-labelledby="new-tags-title">
+                    {preview.newTags.map((tag) => (
+                      <li key={tag}>{tag}</li>
+                    ))}
+                  </ul>
+                  <p class="muted">{t('newTagsHelp')}</p>
+                </section>
+              )}
               {preview.errorReportUrl && (
                 <p>
                   <a href={preview.errorReportUrl}>{t('errorReport')}</a>
@@ -237,10 +259,10 @@ export function ImportPage() {
                   <tr key={i.id}>
                     <td data-label={t('when')}>{fmtDate(i.createdAt)}</td>
                     <td data-label={t('file')}>
-                      {i.fileName ?? i.id}
+                      {i.fileName ?? <span class="muted">{t('noFileName')}</span>}
                       {i.dryRun ? ` — ${t('dryRun')}` : ''}
                     </td>
-                    <td data-label={t('status')}>{i.undo?.status === 'completed' ? t('undone') : t(STATUS[i.status])}</td>
+                    <td data-label={t('status')}>{i.undo?.status === 'completed' ? t('undone') : t(IMPORT_STATE[importState(i, Date.now())])}</td>
                     <td data-label={t('rows')}>{fmtNumber(i.counts.rows)}</td>
                     <td data-label={t('rejected')}>{fmtNumber(i.counts.rejected)}</td>
                     <td>

@@ -5,16 +5,28 @@
  */
 import { useState } from 'preact/hooks';
 import { api } from '../session.ts';
-import { fmtDate, fmtMoney, fmtNumber, t, type Key } from '../i18n.ts';
+import { fmtDate, fmtMoney, fmtNumber, lang, t, type Key } from '../i18n.ts';
 import { Chart } from '../chart.tsx';
 import { Field, Loading, ProblemBox, useLoad, usePoll } from '../ui.tsx';
 import { CustomerTable, RFM_GROUPS, rfmLabel } from './customers.tsx';
 import { BasketsAndWords } from './baskets.tsx';
 import type { Breakdown, Customer, Forecast, Page, Summary } from '../types.ts';
 import type { Problem } from '../api.ts';
+import { reasonParts, reasonText } from '../model-reasons.ts';
 
 const BY = ['rfmGroup', 'ageBand', 'gender', 'city', 'country', 'language', 'tag'] as const;
 const money = (n: number) => fmtMoney(n);
+/** A reason of the API in the console's language, sentence by sentence (unknown sentences as written). */
+const reasonWords = (reason: string | null | undefined) =>
+  reasonParts(reason)
+    .map((p) => reasonText(p, t, (n) => fmtNumber(n)))
+    .join(' ');
+/** `2026-01` as the owner says it: "gen 2026", "Jan 2026". */
+const fmtMonth = (month: string) => {
+  const [y, m] = month.split('-').map(Number);
+  if (!y || !m) return month;
+  return new Intl.DateTimeFormat(lang.value === 'it' ? 'it-IT' : 'en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(Date.UTC(y, m - 1, 1));
+};
 /**
  * The recompute this tab started, while it runs: back on the page after leaving it, the console follows it
  * (the button stays "Recomputing…") instead of offering a second one. The API has no "latest recompute" route.
@@ -101,7 +113,7 @@ export function InsightsPage() {
         {months.length > 0 && (
           <Chart
             title={`${t('months')}: ${t('revenue')}`}
-            labels={months.map((m) => m.month)}
+            labels={months.map((m) => fmtMonth(m.month))}
             series={[{ label: t('revenue'), values: months.map((m) => m.revenue), color: '#276749' }]}
             format={money}
           />
@@ -109,16 +121,31 @@ export function InsightsPage() {
         {months.length > 0 && (
           <Chart
             title={`${t('months')}: ${t('customers')}`}
-            labels={months.map((m) => m.month)}
+            labels={months.map((m) => fmtMonth(m.month))}
             series={[
               { label: t('newCustomers'), values: months.map((m) => m.newCustomers), color: '#2b6cb0' },
+              { label: t('returningCustomers'), values: months.map((m) => m.returningCustomers), color: '#276749' },
+            ]}
+            kind="line"
+            whole
+          />
+        )}
+        {/* Orders, bookings and no-shows are not customers: a chart of their own, each series named. */}
+        {months.length > 0 && (
+          <Chart
+            title={`${t('months')}: ${t('ordersAndBookings')}`}
+            labels={months.map((m) => fmtMonth(m.month))}
+            series={[
               { label: t('orders'), values: months.map((m) => m.orders), color: '#b7791f' },
+              { label: t('monthBookings'), values: months.map((m) => m.bookings), color: '#6b46c1' },
+              { label: t('monthNoShows'), values: months.map((m) => m.noShows), color: '#c53030' },
             ]}
             kind="line"
             whole
           />
         )}
       </div>
+      {groups.length > 0 && <p class="muted">{t('rfmHelp')}</p>}
 
       <section aria-labelledby="forecast-title" class="panel">
         <h2 id="forecast-title">{t('forecast')}</h2>
@@ -138,7 +165,7 @@ export function InsightsPage() {
         {forecast.data && forecast.data.expectedPurchases == null && (
           <p class="notice" role="status" data-forecast="reason">
             {t('forecastUnavailable')}
-            {forecast.data.reason ? `: ${forecast.data.reason}` : ''}
+            {forecast.data.reason ? `: ${reasonWords(forecast.data.reason)}` : ''}
           </p>
         )}
         {forecast.data && forecast.data.expectedPurchases != null && (
@@ -152,6 +179,12 @@ export function InsightsPage() {
               <dd>{fmtMoney(forecast.data.expectedRevenue)}</dd>
             </div>
           </dl>
+        )}
+        {/* Purchases without revenue: the spend model was not fitted, and only the summary's models say why. */}
+        {forecast.data && forecast.data.expectedPurchases != null && forecast.data.expectedRevenue == null && (
+          <p class="notice" role="status" data-forecast="revenue-reason">
+            {t('revenueUnavailable')}: {reasonWords(s?.models.reason) || t('revenueNoModel')}
+          </p>
         )}
       </section>
 
@@ -172,7 +205,7 @@ export function InsightsPage() {
         {breakdown.data && breakdown.data.items.length > 0 && (
           <Chart
             title={`${t('breakdown')}: ${byLabel(by)}`}
-            labels={breakdown.data.items.map((i) => (by === 'rfmGroup' ? rfmLabel(i.key) : i.key))}
+            labels={breakdown.data.items.map((i) => breakdownLabel(by, i.key))}
             series={[{ label: t('revenue'), values: breakdown.data.items.map((i) => i.revenue), color: '#6b46c1' }]}
             format={money}
           />
@@ -195,4 +228,16 @@ export function InsightsPage() {
 function byLabel(b: (typeof BY)[number]): string {
   const keys: Record<(typeof BY)[number], Key> = { rfmGroup: 'rfmGroup', ageBand: 'ageBand', gender: 'gender', city: 'city', country: 'country', language: 'language_field', tag: 'tag' };
   return t(keys[b]);
+}
+
+const GENDERS: Record<string, Key> = { female: 'genderFemale', male: 'genderMale', 'non-binary': 'genderNonBinary', other: 'genderOther', unspecified: 'genderUnspecified' };
+/**
+ * A breakdown's key in words: the API answers gender values and the buckets of cards without a value
+ * (`unknown`; `none` for no tag or no RFM group yet) in English. Age bands, cities, tag names stay as they are.
+ */
+function breakdownLabel(by: (typeof BY)[number], key: string): string {
+  if (by === 'rfmGroup') return key === 'none' ? t('breakdownNoRfm') : rfmLabel(key);
+  if (by === 'tag' && key === 'none') return t('breakdownNoTag');
+  if (by === 'gender' && Object.hasOwn(GENDERS, key)) return t(GENDERS[key]!);
+  return key === 'unknown' ? t('breakdownUnknown') : key;
 }

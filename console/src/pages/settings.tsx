@@ -1,11 +1,17 @@
 /** Settings of the business, its API keys and its tag catalogue. */
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../session.ts';
-import { currency, fmtDate, t } from '../i18n.ts';
+import { currency, fmtDate, t, type Key } from '../i18n.ts';
 import { Field, Notice, ProblemBox, useLoad } from '../ui.tsx';
 import type { ApiKey, Settings } from '../types.ts';
 import type { Problem } from '../api.ts';
 import { AskFirst, useBusy } from '../confirm.tsx';
+
+/** A key's kind and scope in words, each with one line on what such a key may do (the API's values stay). */
+const KINDS: Record<'secret' | 'publishable', [Key, Key]> = { secret: ['keyKindSecret', 'keyKindSecretHelp'], publishable: ['keyKindPublishable', 'keyKindPublishableHelp'] };
+const SCOPES: Record<string, [Key, Key]> = { all: ['keyScopeAll', 'keyScopeAllHelp'], read: ['keyScopeRead', 'keyScopeReadHelp'], events: ['keyScopeEvents', 'keyScopeEventsHelp'] };
+const kindWords = (kind: string) => (Object.hasOwn(KINDS, kind) ? t(KINDS[kind as keyof typeof KINDS][0]) : kind);
+const scopeWords = (scope: string) => (Object.hasOwn(SCOPES, scope) ? t(SCOPES[scope]![0]) : scope);
 
 /** Months before erasure as typed: a whole number, nothing (retention off), or neither (refused, not sent). */
 const RETENTION = /^\d{1,3}$/;
@@ -151,8 +157,8 @@ function Keys() {
                   <td data-label={t('prefix')}>
                     <code>{k.prefix}…</code>
                   </td>
-                  <td data-label={t('kind')}>{k.kind}</td>
-                  <td data-label={t('scope')}>{k.scope ?? '—'}</td>
+                  <td data-label={t('kind')}>{kindWords(k.kind)}</td>
+                  <td data-label={t('scope')}>{k.scope ? scopeWords(k.scope) : '—'}</td>
                   <td data-label={t('when')}>{k.revokedAt ? `${t('revoked')} ${fmtDate(k.revokedAt)}` : fmtDate(k.createdAt)}</td>
                   <td>
                     {!k.revokedAt && (
@@ -172,21 +178,26 @@ function Keys() {
         </div>
       )}
       <form onSubmit={create} class="filter-grid">
-        <Field label={t('kind')}>
+        <Field label={t('kind')} hint={t(KINDS[kind][1])}>
           {(id) => (
             <select id={id} value={kind} onChange={(e) => setKind((e.target as HTMLSelectElement).value as 'secret')}>
-              <option value="secret">secret (sk_)</option>
-              <option value="publishable">publishable (pk_)</option>
+              {(['secret', 'publishable'] as const).map((k) => (
+                <option key={k} value={k}>
+                  {t(KINDS[k][0])}
+                </option>
+              ))}
             </select>
           )}
         </Field>
         {kind === 'secret' && (
-          <Field label={t('scope')}>
+          <Field label={t('scope')} hint={t(SCOPES[scope]![1])}>
             {(id) => (
               <select id={id} value={scope} onChange={(e) => setScope((e.target as HTMLSelectElement).value)}>
-                <option value="all">all</option>
-                <option value="read">read</option>
-                <option value="events">events</option>
+                {Object.entries(SCOPES).map(([value, [label]]) => (
+                  <option key={value} value={value}>
+                    {t(label)}
+                  </option>
+                ))}
               </select>
             )}
           </Field>
