@@ -16,8 +16,8 @@ export const rfmLabel = (group: string): string => {
   return RFM_GROUPS.includes(group) ? t(key) : group;
 };
 
-/** Shown at once. */
-const MAIN = ['consent', 'anyTags', 'rfmGroup', 'atRisk', 'city'] as const;
+/** Shown at once: what the console offered before "More filters" (the segment form had a minimum spent too). */
+const MAIN = ['consent', 'anyTags', 'rfmGroup', 'atRisk', 'city', 'minSpent'] as const;
 /** Under "More filters": what the filter language has beyond the usual few (the contract's list filters). */
 const MORE = [
   'language',
@@ -31,7 +31,6 @@ const MORE = [
   'lastContactTo',
   'minVisits',
   'minNoShows',
-  'minSpent',
   'maxSpent',
 ] as const;
 /** Every filter the console offers, `q` (the list's search box) first. */
