@@ -5,43 +5,27 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../session.ts';
-import { fmtDay, fmtMoney, t, type Key } from '../i18n.ts';
+import { fmtDay, fmtMoney, t } from '../i18n.ts';
 import { go, href, route } from '../router.ts';
 import { Field, Loading, Notice, ProblemBox, fullName, useLoad } from '../ui.tsx';
+import { FILTER_NAMES, FilterFields, filterObject, onlyFilters, readFilterValues, type FilterValues } from '../filter-form.tsx';
 import type { Customer, Page, Segment } from '../types.ts';
 import type { Problem } from '../api.ts';
 import { useBusy } from '../confirm.tsx';
 
-export const RFM_GROUPS = ['Champions', 'Loyal', 'Potential loyalist', 'New', 'Promising', 'Need attention', 'About to sleep', 'At risk', 'Cannot lose them', 'Hibernating', 'Lost'];
-/** An RFM group in the console's language (the API's name stays the value sent). */
-export const rfmLabel = (group: string): string => {
-  const key = `rfm${group.replace(/(^|\s)(\w)/g, (_m, _s, c: string) => c.toUpperCase())}` as Key;
-  return RFM_GROUPS.includes(group) ? t(key) : group;
-};
-const FILTER_KEYS = ['q', 'consent', 'anyTags', 'city', 'rfmGroup', 'atRisk', 'sort', 'order', 'segment', 'pages'] as const;
-/** What a saved segment's list cannot combine with (the segment brings its own filter; only sort and order apply). */
-const NOT_WITH_SEGMENT = ['q', 'consent', 'anyTags', 'city', 'rfmGroup', 'atRisk'] as const;
-type Filters = Partial<Record<(typeof FILTER_KEYS)[number], string>>;
+// The filters' names, words and checks are the filter form's (shared with the segment form); the list reads them from here too.
+export { RFM_GROUPS, rfmLabel, filterObject } from '../filter-form.tsx';
+/** The route's own keys beside the filters. */
+const LIST_KEYS = ['sort', 'order', 'segment', 'pages'] as const;
+type Filters = FilterValues & Partial<Record<(typeof LIST_KEYS)[number], string>>;
 
 function readFilters(query: URLSearchParams): Filters {
-  const f: Filters = {};
-  for (const k of FILTER_KEYS) {
+  const f: Filters = readFilterValues(query);
+  for (const k of LIST_KEYS) {
     const v = query.get(k);
     if (v) f[k] = v;
   }
   return f;
-}
-
-/** The list filters as a segment's JSON filter. */
-export function filterObject(f: Filters): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (f.q) out.q = f.q;
-  if (f.consent) out.consent = [f.consent];
-  if (f.anyTags) out.anyTags = [f.anyTags];
-  if (f.city) out.city = [f.city];
-  if (f.rfmGroup) out.rfmGroup = [f.rfmGroup];
-  if (f.atRisk) out.atRisk = f.atRisk === 'true';
-  return out;
 }
 
 export function ConsentBadge({ value }: { value: string }) {
@@ -119,9 +103,7 @@ export function CustomersPage() {
   const list = useLoad<Page<Customer>>(() => {
     const query = { sort: filters.sort, order: filters.order, limit: 25, cursor };
     if (filters.segment) return api().GET('/v1/segments/{id}/customers', { params: { path: { id: filters.segment }, query } });
-    return api().GET('/v1/customers', {
-      params: { query: { ...query, q: filters.q, consent: filters.consent, anyTags: filters.anyTags, city: filters.city, rfmGroup: filters.rfmGroup, atRisk: filters.atRisk } },
-    });
+    return api().GET('/v1/customers', { params: { query: { ...query, ...onlyFilters(filters) } } });
   }, [key]);
 
   /** Another filter (and back to page 1); `replace`: in place of the current entry in the history. */
@@ -130,7 +112,7 @@ export function CustomersPage() {
     delete next.pages;
     if (!value) delete next[name];
     // A segment brings its own filter: the others would only be shown, not applied.
-    if (name === 'segment' && value) for (const k of NOT_WITH_SEGMENT) delete next[k];
+    if (name === 'segment' && value) for (const k of FILTER_NAMES) delete next[k];
     const to = href('customers', undefined, next as Record<string, string>);
     if (replace) location.replace(to);
     else location.hash = to;
@@ -155,10 +137,21 @@ export function CustomersPage() {
     }
   });
 
-  const select = (name: keyof Filters, label: string, options: [string, string][]) => (
+  const [fieldProblem, setFieldProblem] = useState<string>();
+  /** Every filter off (sort and order stay: they are how the list is read, not who is in it). */
+  const removeFilters = () => {
+    setFieldProblem(undefined);
+    setQ('');
+    typedQ.current = '';
+    go('customers', undefined, { ...(filters.sort ? { sort: filters.sort } : {}), ...(filters.order ? { order: filters.order } : {}) });
+  };
+  const chosen = onlyFilters(filters);
+  const anyChosen = Object.keys(chosen).length > 0 || !!filters.segment;
+
+  const select = (name: 'sort' | 'order', label: string, options: [string, string][]) => (
     <Field label={label}>
       {(id) => (
-        <select id={id} value={filters[name] ?? ''} disabled={!!filters.segment && (NOT_WITH_SEGMENT as readonly string[]).includes(name)} onChange={(e) => setFilter(name, (e.target as HTMLSelectElement).value)}>
+        <select id={id} value={filters[name] ?? ''} onChange={(e) => setFilter(name, (e.target as HTMLSelectElement).value)}>
           <option value="">{t('any')}</option>
           {options.map(([v, l]) => (
             <option key={v} value={v}>
@@ -198,15 +191,26 @@ export function CustomersPage() {
               </select>
             )}
           </Field>
-          {select('consent', t('consent'), ['granted', 'denied', 'pending', 'unknown'].map((v) => [v, t(v as 'granted')]))}
-          {select('anyTags', t('tags'), (tags.data?.items ?? []).map((v) => [v, v]))}
-          {select('rfmGroup', t('rfmGroup'), RFM_GROUPS.map((g) => [g, rfmLabel(g)]))}
-          {select('atRisk', t('atRisk'), [['true', t('yes')], ['false', t('no')]])}
-          <Field label={t('city')}>
-            {(id) => <input id={id} value={filters.city ?? ''} disabled={!!filters.segment} onChange={(e) => setFilter('city', (e.target as HTMLInputElement).value.trim())} />}
-          </Field>
-          {select('sort', t('sort'), [['lastContactAt', t('lastContactAt')], ['firstContactAt', t('firstContactAt')], ['lastName', t('lastName')], ['totalSpent', t('totalSpent')]])}
-          {select('order', t('order'), [['asc', t('asc')], ['desc', t('desc')]])}
+          <FilterFields values={filters} tags={tags.data?.items ?? []} disabled={!!filters.segment} onApply={(name, value) => setFilter(name, value)} onProblem={setFieldProblem}>
+            {select('sort', t('sort'), [['lastContactAt', t('lastContactAt')], ['firstContactAt', t('firstContactAt')], ['lastName', t('lastName')], ['totalSpent', t('totalSpent')]])}
+            {select('order', t('order'), [['asc', t('asc')], ['desc', t('desc')]])}
+          </FilterFields>
+        </div>
+        {fieldProblem && (
+          <p class="problem" role="alert">
+            {fieldProblem}
+          </p>
+        )}
+        <div class="actions">
+          {anyChosen && (
+            <button type="button" class="secondary" onClick={removeFilters}>
+              {t('filterRemove')}
+            </button>
+          )}
+          {/* The export page opens with these filters chosen (a segment's export names the segment). */}
+          <button type="button" class="secondary" onClick={() => go('exports', undefined, filters.segment ? { segment: filters.segment } : (chosen as Record<string, string>))}>
+            {t('filterExportThese')}
+          </button>
         </div>
         {!filters.segment && (
           <form class="inline" onSubmit={saveSegment}>

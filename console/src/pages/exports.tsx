@@ -1,11 +1,52 @@
-/** Exports: start one (a saved segment or everyone), watch it run, download the file from its signed link. */
-import { useEffect, useState } from 'preact/hooks';
+/**
+ * Exports: start one (everyone, a saved segment, or the customer list's filters, which its "Export these
+ * customers" button brings in the route), watch it run, download the file from its signed link.
+ */
+import { useState } from 'preact/hooks';
 import { api } from '../session.ts';
-import { fmtDate, fmtNumber, t } from '../i18n.ts';
+import { fmtDate, fmtNumber, t, type Key } from '../i18n.ts';
 import { route } from '../router.ts';
 import { Field, ProblemBox, useLoad, usePoll } from '../ui.tsx';
+import { describeFilter, filterObject, readFilterValues } from '../filter-form.tsx';
 import type { ExportView, Page, Segment } from '../types.ts';
 import type { Problem } from '../api.ts';
+import type { components } from '../../../client/schema.d.ts';
+
+type Column = NonNullable<components['schemas']['ExportRequest']['columns']>[number];
+/**
+ * The columns an owner can leave out, in the file's order (the API's default columns: the card's fields, then
+ * one column per custom field of the imports). All ticked: no `columns` is sent, so the API's default holds.
+ */
+const COLUMNS: [Column, Key][] = [
+  ['id', 'colId'],
+  ['firstName', 'firstName'],
+  ['lastName', 'lastName'],
+  ['email', 'email'],
+  ['phone', 'phone'],
+  ['language', 'language_field'],
+  ['consent', 'consent_field'],
+  ['consentUpdatedAt', 'colConsentUpdatedAt'],
+  ['tags', 'tags'],
+  ['birthDate', 'birthDate'],
+  ['gender', 'gender'],
+  ['city', 'city'],
+  ['postalCode', 'postalCode'],
+  ['country', 'country'],
+  ['notes', 'notes'],
+  ['firstContactAt', 'firstContactAt'],
+  ['lastContactAt', 'lastContactAt'],
+  ['bookings', 'visits'],
+  ['visits', 'colVisits'],
+  ['noShows', 'noShows'],
+  ['cancellations', 'colCancellations'],
+  ['orders', 'orders'],
+  ['totalSpent', 'totalSpent'],
+  ['averageOrderValue', 'averageOrderValue'],
+  ['lastVisitAt', 'colLastVisitAt'],
+  ['createdAt', 'colCreatedAt'],
+  ['updatedAt', 'colUpdatedAt'],
+  ['attributes', 'colAttributes'],
+];
 
 /** Opens the signed link of a completed export (a fresh one: list answers carry none). */
 export async function downloadExport(id: string): Promise<Problem | undefined> {
@@ -14,15 +55,28 @@ export async function downloadExport(id: string): Promise<Problem | undefined> {
   return error;
 }
 
+/** The segment select's value for "the customer list's filters" (no segment id looks like it: ids are ULIDs). */
+const FROM_LIST = 'list-filters';
+
 export function ExportsPage() {
   const segments = useLoad<Page<Segment>>(() => api().GET('/v1/segments', { params: { query: { limit: 100 } } }), []);
-  const fromRoute = route.value.query.get('segment') ?? '';
-  const [segmentId, setSegmentId] = useState(fromRoute);
-  // The menu's link (#/exports) opens the page afresh: a segment chosen by an "Export" button before does not stay.
-  useEffect(() => setSegmentId(fromRoute), [fromRoute]);
+  // The list's filters as the route brings them (`#/exports?language=it&minSpent=5000`), as the API's JSON filter.
+  const listFilter = filterObject(readFilterValues(route.value.query));
+  const hasListFilter = Object.keys(listFilter).length > 0;
+  const listFilterKey = JSON.stringify(listFilter);
+  /** The segment chosen, or FROM_LIST for the list's filters. */
+  const fromRoute = route.value.query.get('segment') ?? (hasListFilter ? FROM_LIST : '');
+  // The menu's link (#/exports) opens the page afresh: a segment or filters chosen by an "Export" button before do
+  // not stay. A choice belongs to the route it was made on; worked out in the same render (an effect would leave
+  // the select one render on an option that is gone, and the browser then shows none chosen).
+  const routeKey = `${fromRoute}|${listFilterKey}`;
+  const [choice, setChoice] = useState({ at: routeKey, value: fromRoute });
+  const segmentId = choice.at === routeKey ? choice.value : fromRoute;
+  const setSegmentId = (value: string) => setChoice({ at: routeKey, value });
   const [format, setFormat] = useState<'csv' | 'jsonl'>('csv');
   const [delimiter, setDelimiter] = useState(',');
   const [marketing, setMarketing] = useState(false);
+  const [leftOut, setLeftOut] = useState<ReadonlySet<Column>>(new Set());
   const [problem, setProblem] = useState<Problem>();
   const [watching, setWatching] = useState<string>();
   const list = useLoad<Page<ExportView>>(() => api().GET('/v1/exports', { params: { query: { limit: 20 } } }), [watching]);
@@ -41,18 +95,22 @@ export function ExportsPage() {
 
   const start = async (e: Event) => {
     e.preventDefault();
+    const columns = COLUMNS.map(([c]) => c).filter((c) => !leftOut.has(c));
+    if (columns.length === 0) return setProblem({ title: t('exportColumnsNone'), status: 400 });
     const body = {
-      ...(segmentId ? { segmentId } : { filter: {} }),
+      ...(segmentId === FROM_LIST ? { filter: listFilter } : segmentId ? { segmentId } : { filter: {} }),
       format,
       ...(format === 'csv' ? { delimiter } : {}),
       ...(marketing ? { purpose: 'marketing' } : {}),
+      ...(leftOut.size > 0 ? { columns } : {}),
     };
     const { data, error } = await api().POST<{ exportId: string }>('/v1/exports', { body });
     setProblem(error);
     if (data) setWatching(data.exportId);
   };
 
-  const segmentName = (id: string | null | undefined) => (id ? (segments.data?.items.find((s) => s.id === id)?.name ?? id) : t('everyone'));
+  // An export of a filter says which (its own, kept with the export), not "Everyone".
+  const segmentName = (id: string | null | undefined, filter?: Record<string, unknown>) => (id ? (segments.data?.items.find((s) => s.id === id)?.name ?? id) : describeFilter(filter ?? {}));
   return (
     <section aria-labelledby="exports-title">
       <h1 id="exports-title">{t('exports')}</h1>
@@ -64,6 +122,7 @@ export function ExportsPage() {
           {(id) => (
             <select id={id} value={segmentId} onChange={(e) => setSegmentId((e.target as HTMLSelectElement).value)}>
               <option value="">{t('everyone')}</option>
+              {hasListFilter && <option value={FROM_LIST}>{`${t('filterThisList')}: ${describeFilter(listFilter)}`}</option>}
               {segments.data?.items.map((s) => (
                 <option key={s.id} value={s.id}>
                   {s.name}
@@ -84,12 +143,35 @@ export function ExportsPage() {
           <Field label={t('delimiter')}>
             {(id) => (
               <select id={id} value={delimiter} onChange={(e) => setDelimiter((e.target as HTMLSelectElement).value)}>
-                <option value=",">, (comma)</option>
-                <option value=";">; (semicolon, Excel in Italy)</option>
+                <option value=",">{t('delimComma')}</option>
+                <option value=";">{t('delimSemicolonExcel')}</option>
               </select>
             )}
           </Field>
         )}
+        <details class="span-all">
+          <summary>
+            {t('exportColumns')}: {leftOut.size === 0 ? t('exportColumnsAll') : t('exportColumnsSome').replace('{n}', String(COLUMNS.length - leftOut.size)).replace('{total}', String(COLUMNS.length))}
+          </summary>
+          <fieldset class="filter-grid">
+            <legend class="visually-hidden">{t('exportColumns')}</legend>
+            {COLUMNS.map(([column, key]) => (
+              <label key={column} class="check">
+                <input
+                  type="checkbox"
+                  checked={!leftOut.has(column)}
+                  onChange={(e) => {
+                    const next = new Set(leftOut);
+                    if ((e.target as HTMLInputElement).checked) next.delete(column);
+                    else next.add(column);
+                    setLeftOut(next);
+                  }}
+                />{' '}
+                {t(key)}
+              </label>
+            ))}
+          </fieldset>
+        </details>
         <label class="check span-all">
           <input type="checkbox" checked={marketing} onChange={(e) => setMarketing((e.target as HTMLInputElement).checked)} /> {t('marketing')}
         </label>
@@ -101,7 +183,7 @@ export function ExportsPage() {
   );
 }
 
-function ExportList({ items, segmentName, onProblem }: { items?: ExportView[]; segmentName: (id?: string | null) => string; onProblem: (p?: Problem) => void }) {
+function ExportList({ items, segmentName, onProblem }: { items?: ExportView[]; segmentName: (id?: string | null, filter?: Record<string, unknown>) => string; onProblem: (p?: Problem) => void }) {
   if (!items) return null;
   if (items.length === 0) return <p>{t('noItems')}</p>;
   return (
@@ -124,7 +206,7 @@ function ExportList({ items, segmentName, onProblem }: { items?: ExportView[]; s
           {items.map((x) => (
             <tr key={x.id} data-export={x.id} data-status={x.status}>
               <td data-label={t('when')}>{fmtDate(x.createdAt)}</td>
-              <td data-label={t('segment')}>{segmentName(x.segmentId)}</td>
+              <td data-label={t('segment')}>{segmentName(x.segmentId, x.filter as Record<string, unknown>)}</td>
               <td data-label={t('format')}>{x.format}</td>
               <td data-label={t('status')}>{x.status === 'completed' ? t('done') : x.status === 'failed' ? `${t('failed')}: ${x.reason ?? ''}` : t('waiting')}</td>
               <td data-label={t('rows')}>{fmtNumber(x.rowCount)}</td>
