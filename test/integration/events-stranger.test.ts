@@ -147,3 +147,30 @@ describe('a booking’s day is a plausible one', () => {
     expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['occurredAt']);
   });
 });
+
+describe('a value a stranger filled gives way to the business’s own, wherever the business’s would only fill (verification run)', () => {
+  it('a booking found by the phone alone names the person, though a stranger’s form had put another name on the card', async () => {
+    const phone = `+39333${String(Date.now()).slice(-7)}`;
+    const created = await call('POST', '/v1/customers', { key: sk, body: { phone } });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    await forge({ type: 'contact_form.submitted', customer: { phone, firstName: 'Mallory' }, data: { message: 'hi' } });
+    expect((await card(id)).firstName).toBe('Mallory');
+
+    const made = await booking('booking.created', { phone, firstName: 'Anna', city: 'Parma' }, { bookingId: `bk-${uniq()}`, date: '2026-12-12' }, minutesAgo(60));
+    expect(made.body.customerId).toBe(id);
+    expect(await card(id)).toMatchObject({ firstName: 'Anna', city: 'Parma' });
+  });
+
+  it('a merge keeps the business’s value over the stranger’s on the card that stays', async () => {
+    const a = await call('POST', '/v1/customers', { key: sk, body: { email: `a.${uniq()}@example.it` } });
+    const email = a.body.email as string;
+    await forge({ type: 'contact_form.submitted', customer: { email, firstName: 'Evil', city: 'Hacktown' }, data: { message: 'hi' } });
+    expect(await card(a.body.id)).toMatchObject({ firstName: 'Evil', city: 'Hacktown' });
+    const b = await call('POST', '/v1/customers', { key: sk, body: { email: `b.${uniq()}@example.it`, firstName: 'Anna', city: 'Milano', lastName: 'Neri' } });
+
+    const merged = await call('POST', `/v1/customers/${a.body.id}/merge`, { key: sk, body: { otherId: b.body.id } });
+    expect(merged.status).toBe(200);
+    expect(await card(a.body.id)).toMatchObject({ firstName: 'Anna', city: 'Milano', lastName: 'Neri' });
+  });
+});
