@@ -57,7 +57,13 @@ export const CountrySchema = z.pipe(
  */
 export const LanguageSchema = z.pipe(
   z.string().check(z.refine((s) => isLanguageTag(s) && normaliseLanguage(s) !== undefined, 'must be a BCP 47 language tag of a known language, e.g. it or en-GB')),
-  z.transform((s) => Intl.getCanonicalLocales(s)[0]!),
+  // A language written by its name ("Italiano" is a well-formed tag too) is stored as its code, as a card's
+  // is: stored as given, the mails and exports that read it found no language and spoke English.
+  z.transform((s) => {
+    const tag = Intl.getCanonicalLocales(s)[0]!;
+    const code = normaliseLanguage(s)!;
+    return tag.split('-')[0] === code ? tag : code;
+  }),
 );
 
 export const RetentionSchema = z.strictObject({
