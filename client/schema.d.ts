@@ -2072,7 +2072,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `email` is missing, not an email address, or longer than 254 characters */
+            /** @description `email` is missing, not an email address, or longer than 254 characters; or another query parameter was sent */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2166,6 +2166,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -2319,6 +2320,7 @@ export interface operations {
                     "application/json": components["schemas"]["PersonalData"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];

@@ -505,6 +505,7 @@ ROUTES.push(
     // Rewrites the import error reports that quote the person.
     access: { table: 'write', importBucket: { write: ['reports/'] }, kms: 'encrypt' },
     summary: 'GDPR erasure: every item about the person goes; their email and phone are suppressed (keyed hash only)',
+    query: NoQuerySchema,
     status: 204,
     errors: { 409: 'The customer kept changing while being erased (send the DELETE again), or was merged into another: `mergedInto` names it' },
   }),
@@ -514,7 +515,7 @@ ROUTES.push(
     query: api.EraseByEmailQuerySchema,
     status: 204,
     errors: {
-      400: '`email` is missing, not an email address, or longer than 254 characters',
+      400: '`email` is missing, not an email address, or longer than 254 characters; or another query parameter was sent',
       404: 'No customer has this email',
       409: 'The customer kept changing while being erased: send the DELETE again',
     },
@@ -523,6 +524,7 @@ ROUTES.push(
     // A GET that writes: every access export is recorded in the audit log (`customer.export_data`).
     access: { table: 'write' },
     summary: 'GDPR access/portability: card, custom attributes, full history, consent ledger, bookings and orders (audited)',
+    query: NoQuerySchema,
     response: api.PersonalDataSchema,
   }),
   r('POST', '/v1/customers/{id}/unsubscribe-link', 'CreateUnsubscribeLink', 'privacy/create-unsubscribe-link', 'admin', {

@@ -13,7 +13,8 @@ import { MergeBodySchema, mergeCustomers } from '#shared/events/merge-customers.
 export const handler = api('admin', async (req) => {
   const { tenant, key } = req.principal;
   const { otherId } = parseWith(MergeBodySchema, req.body ?? {});
-  const { repeated } = await mergeCustomers({ merges: mergeStore(), tenantId: tenant.id, timeZone: tenant.timeZone, suppression: privacyStore() }, req.params.id!, otherId);
+  const privacy = privacyStore();
+  const { repeated } = await mergeCustomers({ merges: mergeStore(), tenantId: tenant.id, timeZone: tenant.timeZone, suppression: privacy, erasures: privacy }, req.params.id!, otherId);
   // A retry of a merge already done changes nothing, in the audit log neither.
   if (!repeated) await recordAudit(auditStore(), { tenantId: tenant.id, actor: key.keyId, action: 'customer.merge', target: 'customer' });
   const { customer, history } = await getCustomerCard({ customers: customerStore(), tenant, actor: key }, req.params.id!);

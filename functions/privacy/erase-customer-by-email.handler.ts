@@ -1,4 +1,6 @@
 import { api } from '#shared/http/api.ts';
+import { parseWith } from '#shared/http/problem.ts';
+import { EraseByEmailQuerySchema } from '#shared/privacy/erasure-query.schema.ts';
 import { customerStore } from '#shared/http/stores/customers.ts';
 import { privacyStore } from '#shared/http/stores/privacy.ts';
 import { errorReports } from '#shared/http/stores/error-reports.ts';
@@ -9,6 +11,7 @@ export const handler = api('admin', async (req) => {
   const { tenant, key } = req.principal;
   const customers = customerStore();
   const ctx = { privacy: privacyStore(), reportFiles: errorReports(), tenantId: tenant.id, actor: key.keyId, findIdByEmail: customers.findIdByEmail };
-  await eraseCustomerByEmail(ctx, req.query.email);
+  const { email } = parseWith(EraseByEmailQuerySchema, req.query);
+  await eraseCustomerByEmail(ctx, email);
   return { status: 204 };
 });

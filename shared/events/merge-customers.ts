@@ -6,6 +6,7 @@ import { MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
 import { ConflictError, NotFoundError, invalid } from '../domain/errors.ts';
 import { MAX_TRANSACTION_ITEMS, type MergeStore, type StateItem } from './merge.ports.ts';
 import { isSuppressed, type SuppressionStore } from '../privacy/suppression.ts';
+import type { ErasureMarks } from '../privacy/privacy.ports.ts';
 import { mergeFlows, mergePurchases, type MergeSide } from '../insights/flows.ts';
 import { MAX_CONFLICTS, contribution, type BookingState, type EventCard, type SubjectState } from './merge.ts';
 
@@ -28,6 +29,11 @@ export interface MergeContext {
   now?: () => Date;
   /** Erased persons: a merge never brings an erased email or phone back onto a card. */
   suppression?: SuppressionStore;
+  /**
+   * Erasure marks (shared/store/privacy.store.ts): a customer being erased, or whose erasure was interrupted,
+   * is refused before anything is copied, with a 409 that says to send the DELETE again.
+   */
+  erasures?: ErasureMarks;
   /** The tenant's time zone: the monthly counters the merge corrects are calendar months in it. */
   timeZone: string;
 }
@@ -167,6 +173,16 @@ export async function mergeCustomers(ctx: MergeContext, survivorId: string, othe
       if (r.status === 'done') return { customer: a, moved: 0, repeated: true };
       const { moved } = await merges.moveRest(tenantId, survivorId, otherId);
       return { customer: a, moved, repeated: false };
+    }
+
+    // A marked customer cannot be switched over (switchOver checks the mark): trying would copy states and
+    // answer "send the merge again" forever. Only the erasure, sent again, clears the mark (it is finished).
+    if (ctx.erasures) {
+      for (const id of [survivorId, otherId]) {
+        if (await ctx.erasures.erasureClaim(tenantId, id)) {
+          throw new ConflictError(`An erasure of customer ${id} is under way or was interrupted; send DELETE /v1/customers/${id} again to finish it`, { erasing: id });
+        }
+      }
     }
 
     // A card can hold an erased person's email or phone only through a race with the erasure; a merge must

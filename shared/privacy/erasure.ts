@@ -2,7 +2,7 @@ import type { Customer } from '../domain/customer.schema.ts';
 import { normaliseEmail } from '../domain/customer-rules.ts';
 import { nationalNumberOf } from '../domain/phone-numbers.ts';
 import { ConflictError, NotFoundError, invalid } from '../domain/errors.ts';
-import type { PrivacyStore, ReportEntry } from './privacy.ports.ts';
+import type { ErasureClaim, PrivacyStore, ReportEntry } from './privacy.ports.ts';
 import { auditEntry } from '../audit/audit.ts';
 import { suppressIdentity, type Identity } from './suppression.ts';
 import type { ErrorReportFiles } from '../import/error-report.ts';
@@ -43,9 +43,12 @@ export interface ErasureOptions {
 /**
  * GDPR erasure. Order matters so that an interrupted run can simply be run again:
  * 0. the card is claimed (an `ERASING` mark, written only if the card is still at the version read): from
- *    here on no merge can move the person onto another card (its switch-over checks the mark), so the
- *    erasure either runs whole or, if a merge got there first, never starts;
- * 1. suppression entries (the person cannot come back while the rest goes), unless `suppress: false`;
+ *    here on no merge can move the person onto another card (its switch-over checks the mark, and a merge
+ *    refuses a marked customer before copying anything), so the erasure either runs whole or, if a merge
+ *    got there first, never starts. The mark records whether the erasure suppresses; an erasure that finds
+ *    another's mark (an interrupted one) takes it over and keeps its suppression;
+ * 1. suppression entries (the person cannot come back while the rest goes), unless neither `suppress: false`
+ *    nor the mark taken over asks for them;
  * 2. every partition item but the card (history, ledger, booking/order states) and the receipts their
  *    history names, in pages, receipts first;
  * 3. import error-report rows naming the person are redacted, in the table and in the CSV files already
@@ -58,7 +61,7 @@ export interface ErasureOptions {
  */
 export async function eraseCustomer(ctx: ErasureContext, customerId: string, opts: ErasureOptions = {}): Promise<'erased' | 'kept'> {
   const clock = () => ctx.now?.() ?? new Date();
-  let claimed = false;
+  let claim: ErasureClaim | undefined;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const card = await ctx.privacy.getCard(ctx.tenantId, customerId);
     if (!card) {
@@ -69,22 +72,31 @@ export async function eraseCustomer(ctx: ErasureContext, customerId: string, opt
       if (round === 0) throw new NotFoundError(`Customer ${customerId}`);
       return 'erased'; // by a concurrent erasure of the same customer
     }
-    if (opts.stillErasable && !opts.stillErasable(card)) {
-      if (claimed) await ctx.privacy.releaseErasure(ctx.tenantId, customerId);
+    // A mark left by another erasure (under way, or interrupted: a Lambda timeout) is taken over and
+    // finished, with the suppression it asked for. A mark of the person's own request is not retention's
+    // to judge: the person asked to be forgotten, a booking since does not withdraw that.
+    const mark = await ctx.privacy.erasureClaim(ctx.tenantId, customerId);
+    if (opts.stillErasable && !mark?.suppress && !opts.stillErasable(card)) {
+      // The mark goes with the decision to keep: this run's own, or one a retention run left when interrupted
+      // (taken over first, so that a claim made meanwhile by someone else stays).
+      const own = claim ?? (mark ? await ctx.privacy.claimErasure(ctx.tenantId, card, clock().toISOString(), { suppress: false, over: mark }) : undefined);
+      if (own) await ctx.privacy.releaseErasure(ctx.tenantId, customerId, own.token!);
       return 'kept';
     }
-    // The card changed (an event) or went between the read and the claim: read it again.
-    if (!(await ctx.privacy.claimErasure(ctx.tenantId, card, clock().toISOString()))) continue;
-    claimed = true;
+    // The card changed (an event), went, or another erasure claimed it between the reads and the claim: read again.
+    claim = await ctx.privacy.claimErasure(ctx.tenantId, card, clock().toISOString(), { suppress: opts.suppress !== false, over: mark });
+    if (!claim) continue;
     // People merged into this customer are this person too: their identities point here, and their old
     // partitions hold a redirect to this id.
     const merged = (card as Customer & { mergedFrom?: ({ id: string } & Identity)[] }).mergedFrom ?? [];
     const identities: Identity[] = [card, ...merged];
-    if (opts.suppress !== false) for (const id of identities) await suppressIdentity(ctx.privacy, ctx.tenantId, id, clock().toISOString());
+    if (claim.suppress) for (const id of identities) await suppressIdentity(ctx.privacy, ctx.tenantId, id, clock().toISOString());
     for (const id of [customerId, ...merged.map((m) => m.id)]) await ctx.privacy.erasePartition(ctx.tenantId, id);
     await redactImportReports(ctx, card.id, identities);
     const audit = auditEntry({ actor: ctx.actor, action: 'customer.erase', target: 'customer', at: clock() });
-    if (await ctx.privacy.finishErasure(ctx.tenantId, card, identities, audit)) return forgetInInsights(ctx.privacy, ctx.tenantId, [customerId, ...merged.map((m) => m.id)]).then(() => 'erased');
+    if (await ctx.privacy.finishErasure(ctx.tenantId, card, identities, audit, { suppressed: claim.suppress })) {
+      return forgetInInsights(ctx.privacy, ctx.tenantId, [customerId, ...merged.map((m) => m.id)]).then(() => 'erased');
+    }
   }
   // The mark stays: the card is half-erased, and a merge must not spread what is left before the DELETE is sent again.
   throw new ConflictError('The customer kept changing while being erased; send the DELETE again');

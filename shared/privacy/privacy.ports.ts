@@ -25,8 +25,25 @@ export interface ReportEntry {
   reason: string;
 }
 
+/**
+ * A customer's erasure mark (`claimErasure`) as stored: which erasure holds it (`token`, null on a mark written
+ * before marks had one) and whether that erasure suppresses the person (the person's own DELETE does,
+ * retention does not). A mark outlives an interrupted erasure; whoever finishes it honours `suppress`.
+ */
+export interface ErasureClaim {
+  token: string | null;
+  suppress: boolean;
+  since: string;
+}
+
+/** Reading the erasure mark: what a merge asks before it copies anything (shared/events/merge-customers.ts). */
+export interface ErasureMarks {
+  /** The customer's erasure mark, or undefined when no erasure of it is under way (strongly consistent). */
+  erasureClaim(tenantId: string, customerId: string): Promise<ErasureClaim | undefined>;
+}
+
 /** With what erasure takes out of the stored insights summary (the insights store's part: shared/insights/summary-erasure.ts). */
-export interface PrivacyStore extends InsightsErasurePort {
+export interface PrivacyStore extends InsightsErasurePort, ErasureMarks {
   /** The tenant's privacy secret, created on first use (conditional put: two first uses agree). */
   privacySecret(tenantId: string): Promise<string>;
   /** The secret if the tenant has one; never creates it. */
@@ -52,14 +69,21 @@ export interface PrivacyStore extends InsightsErasurePort {
   /** The customer this one was merged into (its redirect item), or undefined. */
   mergedInto(tenantId: string, customerId: string): Promise<string | undefined>;
   /**
-   * Marks the customer as being erased, on the condition that the card is still at `card.version`; false
-   * when it changed or went (merged away, erased) meanwhile. While marked, no merge switches it over.
+   * Marks the customer as being erased with a new token, on the condition that the card is still at
+   * `card.version` and the mark is still `over` (the one read before: none, or another erasure's, which this
+   * one takes over). The mark suppresses when `suppress` is asked or `over` suppressed: a person's request
+   * is never downgraded by a later claim. Undefined when the card or the mark changed or the card went
+   * (merged away, erased) meanwhile. While marked, no merge switches it over.
    */
-  claimErasure(tenantId: string, card: Customer, at: string): Promise<boolean>;
-  /** Removes the mark of `claimErasure` (an erasure that kept the card). */
-  releaseErasure(tenantId: string, customerId: string): Promise<void>;
-  /** Card, the identity lookups still pointing at it, the erasure mark and the audit entry in one transaction; false when the card changed meanwhile. */
-  finishErasure(tenantId: string, card: Customer, identities: { email?: string | null; phone?: string | null }[], audit: AuditEntry): Promise<boolean>;
+  claimErasure(tenantId: string, card: Customer, at: string, opts: { suppress: boolean; over: ErasureClaim | undefined }): Promise<ErasureClaim | undefined>;
+  /** Removes the mark of `claimErasure` (an erasure that kept the card) if it is still the one with `token`: another erasure's claim stays. */
+  releaseErasure(tenantId: string, customerId: string, token: string): Promise<void>;
+  /**
+   * Card, the identity lookups still pointing at it, the erasure mark and the audit entry in one transaction;
+   * false when the card changed meanwhile, or when this erasure did not suppress (`suppressed: false`) and the
+   * mark now asks for suppression (another erasure, the person's own, claimed the card meanwhile).
+   */
+  finishErasure(tenantId: string, card: Customer, identities: { email?: string | null; phone?: string | null }[], audit: AuditEntry, opts: { suppressed: boolean }): Promise<boolean>;
   /** Replaces the card if still at `prev.version`, appending a ledger entry (unsubscribe). */
   updateConsent(tenantId: string, next: Customer, prev: Customer, entry: ConsentLedgerEntry): Promise<boolean>;
 

@@ -1,6 +1,7 @@
 import type { PrivacyStore } from './privacy.ports.ts';
 import type { ErrorReportFiles } from '../import/error-report.ts';
 import { eraseCustomer } from './erasure.ts';
+import { logger } from '../logger.ts';
 
 export const RETENTION_ACTOR = 'system:retention';
 /** Customers erased per tenant per run: a run stays well inside a Lambda's 15 minutes; the next run goes on. */
@@ -19,7 +20,23 @@ export function retentionCutoff(now: Date, months: number): string {
 }
 
 export interface RetentionReport {
-  tenants: { tenantId: string; cutoff: string; erased: number }[];
+  /** `failed`: customers whose erasure failed this run (ids only, in the log); the next run tries them again. */
+  tenants: { tenantId: string; cutoff: string; erased: number; failed: number }[];
+}
+
+/** Thrown at the end of a run in which some erasures failed (after every tenant had its turn): the scheduler's alarm sees it. */
+/** The default `onFailure`: ids, the error's kind and its message (the logger blanks any email or phone in it). */
+function logFailure({ tenantId, customerId, error }: { tenantId: string; customerId: string; error: unknown }): void {
+  const { name, status, message } = error as { name?: string; status?: number; message?: string };
+  logger.warn('retention: erasure failed, the run goes on', { tenantId, customerId, error: { name, status, message } });
+}
+
+export class RetentionFailedError extends Error {
+  constructor(readonly report: RetentionReport) {
+    const failed = report.tenants.reduce((n, t) => n + t.failed, 0);
+    super(`retention: ${failed} erasure${failed === 1 ? '' : 's'} failed (the others went through; the next run tries them again)`);
+    this.name = 'RetentionFailedError';
+  }
 }
 
 /**
@@ -27,11 +44,19 @@ export interface RetentionReport {
  * whose last contact is older than that: the erasure of DELETE (everything held about them, audited with
  * actor `system:retention`) but without suppression. Retention is storage limitation, not the person's
  * request to be forgotten: when they come back (a booking, a form, an import) they are a new customer.
- * A card that became active again meanwhile is kept.
+ * A card that became active again meanwhile is kept. A card whose erasure the person asked for (an
+ * interrupted DELETE's mark) is finished with that DELETE's suppression. A customer whose erasure fails is
+ * reported (`onFailure`) and the run goes on; if any failed, it throws `RetentionFailedError` at the end.
  */
 export async function runRetention(
   { privacy, reportFiles }: { privacy: PrivacyStore; reportFiles: ErrorReportFiles },
-  opts: { now?: () => Date; maxPerTenant?: number; onTenant?: (tenantId: string) => void } = {},
+  opts: {
+    now?: () => Date;
+    maxPerTenant?: number;
+    onTenant?: (tenantId: string) => void;
+    /** Told of each customer whose erasure failed: ids and the error only, never personal data. */
+    onFailure?: (failure: { tenantId: string; customerId: string; error: unknown }) => void;
+  } = {},
 ): Promise<RetentionReport> {
   const clock = () => opts.now?.() ?? new Date();
   const report: RetentionReport = { tenants: [] };
@@ -40,6 +65,7 @@ export async function runRetention(
     const cutoff = retentionCutoff(clock(), inactiveMonths);
     const ids = await privacy.inactiveCustomerIds(tenantId, cutoff, opts.maxPerTenant ?? MAX_ERASURES_PER_TENANT);
     let erased = 0;
+    let failed = 0;
     for (const id of ids) {
       try {
         const ctx = { privacy, reportFiles, tenantId, actor: RETENTION_ACTOR, now: opts.now };
@@ -48,10 +74,15 @@ export async function runRetention(
         // Erased meanwhile (by hand or by a concurrent run), or merged into another customer (409 naming it:
         // the survivor is judged on its own contacts, in its own turn): nothing left to do for this one.
         const { status, extra } = e as { status?: number; extra?: { mergedInto?: unknown } };
-        if (status !== 404 && !(status === 409 && extra?.mergedInto)) throw e;
+        if (status === 404 || (status === 409 && extra?.mergedInto)) continue;
+        // One customer that keeps changing (or any one failure) must not stop the run for everybody after
+        // it: noted, and the run goes on; it fails at the end.
+        failed++;
+        (opts.onFailure ?? logFailure)({ tenantId, customerId: id, error: e });
       }
     }
-    report.tenants.push({ tenantId, cutoff, erased });
+    report.tenants.push({ tenantId, cutoff, erased, failed });
   }
+  if (report.tenants.some((t) => t.failed > 0)) throw new RetentionFailedError(report);
   return report;
 }

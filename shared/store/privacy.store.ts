@@ -7,6 +7,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
@@ -176,25 +177,46 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
       return typeof item?.target === 'string' ? item.target : undefined;
     },
 
-    async claimErasure(tenantId, card, at) {
+    async erasureClaim(tenantId, customerId) {
+      const item = await get(privacyKeys.erasing(tenantId, customerId));
+      if (!item) return undefined;
+      // A mark written before marks said whether they suppress: taken as the person's own request (the
+      // erasure that sticks); at worst a retention-erased person is refused when they come back.
+      return { token: typeof item.token === 'string' ? item.token : null, suppress: item.suppress !== false, since: String(item.since ?? '') };
+    },
+
+    async claimErasure(tenantId, card, at, { suppress, over }) {
+      const claim = { token: randomUUID(), suppress: suppress || (over?.suppress ?? false), since: over?.since || at };
+      // The mark is replaced only if it is still the one read: two claims racing cannot both win, and the
+      // suppression a person asked for cannot be dropped by a retention claim in between.
+      const markCondition = !over
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : over.token === null
+          ? { ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#t)', ExpressionAttributeNames: { '#t': 'token' } }
+          : { ConditionExpression: '#t = :t', ExpressionAttributeNames: { '#t': 'token' }, ExpressionAttributeValues: { ':t': over.token } };
       const TransactItems = [
         { ConditionCheck: { TableName, Key: keys.customerCard(tenantId, card.id), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': card.version } } },
-        { Put: { TableName, Item: { ...privacyKeys.erasing(tenantId, card.id), entity: 'erasing', customerId: card.id, since: at } } },
+        { Put: { TableName, Item: { ...privacyKeys.erasing(tenantId, card.id), entity: 'erasing', customerId: card.id, ...claim }, ...markCondition } },
       ];
       try {
         await withConflictRetry(() => db.send(new TransactWriteCommand({ TransactItems: TransactItems as never })));
-        return true;
+        return claim;
       } catch (e) {
-        if (e instanceof TransactionCanceledException) return false;
+        if (e instanceof TransactionCanceledException) return undefined;
         throw e;
       }
     },
 
-    async releaseErasure(tenantId, customerId) {
-      await db.send(new DeleteCommand({ TableName, Key: privacyKeys.erasing(tenantId, customerId) }));
+    async releaseErasure(tenantId, customerId, token) {
+      try {
+        await db.send(new DeleteCommand({ TableName, Key: privacyKeys.erasing(tenantId, customerId), ConditionExpression: '#t = :t', ExpressionAttributeNames: { '#t': 'token' }, ExpressionAttributeValues: { ':t': token } }));
+      } catch (e) {
+        // Another erasure claimed the card meanwhile (or finished it): the mark is theirs now.
+        if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      }
     },
 
-    async finishErasure(tenantId, card, identities, audit) {
+    async finishErasure(tenantId, card, identities, audit, { suppressed }) {
       // Once each: a survivor often holds the email or phone of the card merged into it (mergedFrom repeats
       // it), and a transaction naming one item twice is refused whole.
       const lookups = new Map<string, Key>();
@@ -209,7 +231,11 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
       const TransactItems = [
         { Delete: { TableName, Key: keys.customerCard(tenantId, card.id), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': card.version } } },
         { Put: { TableName, Item: { ...privacyKeys.erased(tenantId, mark), entity: 'erasureMark', ttl } } },
-        { Delete: { TableName, Key: privacyKeys.erasing(tenantId, card.id) } },
+        // An erasure that did not suppress finishes only if no suppressing erasure (the person's own DELETE)
+        // claimed the card since: that one's suppression must happen before the card goes.
+        suppressed
+          ? { Delete: { TableName, Key: privacyKeys.erasing(tenantId, card.id) } }
+          : { Delete: { TableName, Key: privacyKeys.erasing(tenantId, card.id), ConditionExpression: 'attribute_not_exists(pk) OR suppress = :f', ExpressionAttributeValues: { ':f': false } } },
         ...owned.map((Key) => ({ Delete: { TableName, Key, ConditionExpression: 'customerId = :id', ExpressionAttributeValues: { ':id': card.id } } })),
         { Put: auditItem(TableName, tenantId, audit) },
       ];

@@ -42,7 +42,7 @@ describe('retention job', () => {
     const { runRetention } = await import('../../shared/privacy/retention.ts');
     const report = await runRetention({ privacy: privacyStores().privacy, reportFiles: errorReports() }, { now: () => new Date('2026-06-01T12:00:00Z') });
 
-    expect(report.tenants).toEqual([{ tenantId: 'keeps-36', cutoff: '2023-06-01T12:00:00.000Z', erased: 2 }]);
+    expect(report.tenants).toEqual([{ tenantId: 'keeps-36', cutoff: '2023-06-01T12:00:00.000Z', erased: 2, failed: 0 }]);
     for (const id of stale) expect(await status('keeps-36', id)).toBe(404);
     expect(await status('keeps-36', fresh)).toBe(200);
     expect(await status('keeps-36', returning)).toBe(200);
