@@ -2389,7 +2389,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            /** @description One of the two was merged elsewhere, together they would have too many tags or share too much history, or an email or phone belongs to an erased person */
+            /** @description One of the two was merged elsewhere, together they would have too many tags or share too much history, an email or phone belongs to an erased person, or an erasure of one of them is under way or was interrupted: `erasing` names it (send its DELETE again) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -15,7 +15,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { dynamoClient, s3Client } from '../local/emulators.ts';
 import { isAlive, readRuntime } from '../local/runtime-file.ts';
 import { dynamoPrivacyStore } from '../shared/store/privacy.store.ts';
-import { runRetention } from '../shared/privacy/retention.ts';
+import { RetentionFailedError, runRetention, type RetentionReport } from '../shared/privacy/retention.ts';
 import { errorReportFiles } from '../shared/import/error-report.ts';
 import { s3ObjectStore } from '../shared/import/object-store.ts';
 import { KMSClient } from '@aws-sdk/client-kms';
@@ -26,6 +26,14 @@ import { loadOrCreateMasterKey, masterKeyFile } from '../shared/secrets/master-k
 import { DOCUMENT_CLIENT_OPTIONS } from '../shared/clients/dynamo.ts';
 
 const USAGE = 'usage: npm run retention [-- --now 2026-06-01T00:00:00Z]\nenv:   DATA_DIR (default .data) for the local instance; TABLE_NAME, IMPORT_BUCKET and SECRETS_KMS_KEY_ID (stack output SecretsKeyArn) without DYNAMODB_ENDPOINT for AWS';
+
+function printReport(report: RetentionReport): void {
+  if (!report.tenants.length) console.log('No tenant has a retention setting (PATCH /v1/settings { "retention": { "inactiveMonths": 36 } }).');
+  for (const t of report.tenants) {
+    const failed = t.failed ? `; ${t.failed} failed (the next run tries them again)` : '';
+    console.log(`tenant ${t.tenantId}: erased ${t.erased} customer${t.erased === 1 ? '' : 's'} with no contact since ${t.cutoff}${failed}`);
+  }
+}
 
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { now: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
@@ -60,9 +68,15 @@ async function main(argv: string[]): Promise<void> {
   try {
     const db = DynamoDBDocumentClient.from(client, DOCUMENT_CLIENT_OPTIONS);
     const stores = { privacy: dynamoPrivacyStore(db, tableName, dynamoTenantSecrets(db, tableName, secrets)), reportFiles: errorReportFiles(s3ObjectStore(s3), importBucket) };
-    const report = await runRetention(stores, now ? { now: () => now } : {});
-    if (!report.tenants.length) console.log('No tenant has a retention setting (PATCH /v1/settings { "retention": { "inactiveMonths": 36 } }).');
-    for (const t of report.tenants) console.log(`tenant ${t.tenantId}: erased ${t.erased} customer${t.erased === 1 ? '' : 's'} with no contact since ${t.cutoff}`);
+    let report: RetentionReport;
+    try {
+      report = await runRetention(stores, now ? { now: () => now } : {});
+    } catch (e) {
+      // Some erasures failed: say what the run did for every tenant before the error (exit code 1).
+      if (e instanceof RetentionFailedError) printReport(e.report);
+      throw e;
+    }
+    printReport(report);
   } finally {
     client.destroy();
     s3.destroy();

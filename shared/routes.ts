@@ -483,7 +483,7 @@ ROUTES.push(
     summary: 'Fold a duplicate (otherId) into this customer: history, states, ledger, stats, tags; the other id then answers 301. Repeatable',
     body: MergeBodySchema,
     response: CustomerCardSchema,
-    errors: { 409: 'One of the two was merged elsewhere, together they would have too many tags or share too much history, or an email or phone belongs to an erased person' },
+    errors: { 409: 'One of the two was merged elsewhere, together they would have too many tags or share too much history, an email or phone belongs to an erased person, or an erasure of one of them is under way or was interrupted: `erasing` names it (send its DELETE again)' },
   }),
   r('GET', '/v1/customers/{id}/duplicates', 'CustomerDuplicates', 'customers/customer-duplicates', 'admin', {
     access: { table: 'read' },
