@@ -89,11 +89,13 @@ export function CustomersPage() {
   }, [filters.q]);
 
   // Search as you type, a moment after the last key; in place of the entry in the history (not one per pause).
+  // The timer reads the route as it is when it fires, not as it was when the key was typed: a filter chosen
+  // (or "Remove filters" clicked) in that moment is kept, not put back to what it was.
   useEffect(() => {
     if ((filters.q ?? '') === q) return;
     const timer = setTimeout(() => {
       typedQ.current = q;
-      setFilter('q', q, true);
+      if ((readFilters(route.value.query).q ?? '') !== q) setFilter('q', q, true);
     }, 300);
     return () => clearTimeout(timer);
   }, [q]);
@@ -108,7 +110,8 @@ export function CustomersPage() {
 
   /** Another filter (and back to page 1); `replace`: in place of the current entry in the history. */
   function setFilter(name: keyof Filters, value: string, replace = false) {
-    const next: Filters = { ...filters, [name]: value };
+    // The route now (the search box's timer calls this after a pause, when `filters` may be an earlier one).
+    const next: Filters = { ...readFilters(route.value.query), [name]: value };
     delete next.pages;
     if (!value) delete next[name];
     // A segment brings its own filter: the others would only be shown, not applied.
