@@ -70,6 +70,22 @@ describe('a cursor pages only the list that made it', () => {
     expect(emails.sort()).toEqual(['giulia@example.it', 'john@example.com', 'luca@example.it']);
   });
 
+  it('a language written another way (code, region or name) is the same list: its cursor pages on', async () => {
+    // The verification run: a cursor made under language=it was refused under it-IT, IT or Italiano, which list the same guests.
+    const first = await call('GET', '/v1/customers?language=it&limit=1', { key });
+    const emails = first.body.items.map((c: { email: string }) => c.email);
+    let cursor: string | null = first.body.nextCursor;
+    const spellings = ['it-IT', 'Italiano', 'IT'];
+    let pages = 0;
+    while (cursor && pages < 10) {
+      const next = await call('GET', `/v1/customers?language=${spellings[pages++ % spellings.length]}&limit=1&cursor=${encodeURIComponent(cursor)}`, { key });
+      expect(next.status).toBe(200);
+      emails.push(...next.body.items.map((c: { email: string }) => c.email));
+      cursor = next.body.nextCursor ?? null;
+    }
+    expect(emails.sort()).toEqual(['giulia@example.it', 'luca@example.it', 'marco@example.it']);
+  });
+
   it("a segment's cursor is a 400 on another segment and on the customer list; on its own segment it pages on", async () => {
     const vip = (await call('POST', '/v1/segments', { key, body: { name: 'VIP', filter: { tags: ['VIP'] } } })).body;
     const italian = (await call('POST', '/v1/segments', { key, body: { name: 'Italian', filter: { language: ['it'] } } })).body;
