@@ -9,6 +9,7 @@
 import type { ComponentChildren } from 'preact';
 import { fmtDate, fmtMoney, lang, t, type Key } from './i18n.ts';
 import type { HistoryEntry } from './types.ts';
+import { count } from './counted.ts';
 
 const locale = () => (lang.value === 'it' ? 'it-IT' : 'en-GB');
 
@@ -63,7 +64,7 @@ const channelName = (c: string) => {
 
 const BOOKING_STATUS: Record<string, Key> = { pending: 'pending', confirmed: 'bkConfirmed', cancelled: 'bkCancelled', no_show: 'bkNoShow', completed: 'bkCompleted' };
 
-const people = (n: number) => t(new Intl.PluralRules(locale()).select(n) === 'one' ? 'histPeopleOne' : 'histPeopleOther').replace('{n}', n.toLocaleString(locale()));
+const people = (n: number) => count(n, 'histPeopleOne', 'histPeopleOther');
 
 /** A booking's own day and time (`2026-03-21`, `20:30`: the restaurant's wall clock, no time zone) in the language's format. */
 function bookingWhen(date: unknown, time: unknown): string | undefined {
