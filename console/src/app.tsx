@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
 import { createApi, apiBaseUrl } from './api.ts';
-import { currency, fmtNumber, lang, setLang, t, type Key, type Lang } from './i18n.ts';
+import { currency, fmtNumber, lang, setLang, t, timeZone, type Key, type Lang } from './i18n.ts';
 import { href, route } from './router.ts';
 import { acceptLinkKey, api, dropLinkKey, linkKey, sessionKey, signIn, signOut } from './session.ts';
 import { secondsLeft, waitUntil } from './throttle.ts';
@@ -187,12 +187,16 @@ function Page() {
 export function App() {
   const [menuOpen, setMenuOpen] = useState(false);
   const current = route.value.page;
-  // Amounts are shown in the business's currency (fmtMoney), read once signed in.
+  // Amounts are shown in the business's currency (fmtMoney) and dates in its time zone, read once signed in.
   useEffect(() => {
     if (!sessionKey.value || linkKey.value) return;
     void api()
       .GET<Settings>('/v1/settings')
-      .then(({ data }) => data?.currency && (currency.value = data.currency));
+      .then(({ data }) => {
+        if (data?.currency) currency.value = data.currency;
+        // Dates shown on the business's clock, as the date filters read them.
+        if (data?.timeZone) timeZone.value = data.timeZone;
+      });
   }, [sessionKey.value, linkKey.value]);
   useEffect(() => setMenuOpen(false), [route.value]);
   // Escape closes the open menu (a phone's keyboard, a screen reader), and the focus goes back to its button.

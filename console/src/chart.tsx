@@ -60,7 +60,14 @@ export function Chart({
           y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? (whole ? Math.max(1, Math.ceil(max * 1.1)) : max * 1.1) : 1] },
         },
         axes: [
-          { values: (_u, splits) => splits.map((i) => (Number.isInteger(i) ? (labels[i] ?? '') : '')), gap: 4, size: xSize, rotate: turned ? -45 : 0 } as uPlot.Axis,
+          {
+            // A tick and a label for every bar: uPlot would thin them out on a phone (every other bar unnamed).
+            splits: () => labels.map((_, i) => i),
+            values: (_u, splits) => splits.map((i) => (Number.isInteger(i) ? (labels[i] ?? '') : '')),
+            gap: 4,
+            size: xSize,
+            rotate: turned ? -45 : 0,
+          } as uPlot.Axis,
           {
             values: (_u, splits) => splits.map((n) => (whole && !Number.isInteger(n) ? '' : format(n))),
             size: (_u, values) => Math.ceil(Math.max(40, ...(values ?? []).map(textWidth))) + 16,

@@ -7,7 +7,8 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { currency, fmtMoney, lang, t, type Key } from './i18n.ts';
-import { Field } from './ui.tsx';
+import { Field, nameFieldsWith } from './ui.tsx';
+import { reversedRange } from './wording.ts';
 
 export const RFM_GROUPS = ['Champions', 'Loyal', 'Potential loyalist', 'New', 'Promising', 'Need attention', 'About to sleep', 'At risk', 'Cannot lose them', 'Hibernating', 'Lost'];
 /** An RFM group in the console's language (the API's name stays the value sent). */
@@ -113,6 +114,26 @@ const LABELS: Record<FilterName, Key> = {
 
 export type Checked = { value: string; problem?: undefined } | { value?: undefined; problem: string };
 
+const isFilter = (name: string): name is FilterName => (FILTER_NAMES as readonly string[]).includes(name);
+
+/** "Age from: must not be more than “Age up to”.", in the console's language. */
+const rangeProblem = (from: FilterName, to: FilterName) => t('filterBadRange').replace('{from}', () => filterLabel(from)).replace('{to}', () => filterLabel(to));
+
+/** A range whose lower bound is above its upper one, named; checked before the API is asked. */
+export function checkRanges(values: FilterValues): string | undefined {
+  const reversed = reversedRange(values);
+  return reversed && rangeProblem(reversed[0] as FilterName, reversed[1] as FilterName);
+}
+
+// A 400 on a filter (a link or a segment with values the form would refuse): the field as the form labels it.
+// Not the names a card's fields share (`language`, `city`...): the card's form labels those itself.
+const CARD_FIELDS: readonly string[] = ['consent', 'city', 'language', 'gender'];
+nameFieldsWith(({ path, message }) => {
+  if (!isFilter(path) || CARD_FIELDS.includes(path)) return undefined;
+  const other = /^must not be greater than (\w+)$/.exec(message)?.[1];
+  return other && isFilter(other) ? rangeProblem(path, other) : `${filterLabel(path)}: ${message}`;
+});
+
 /** What the owner typed in a field, as the API's value ('' = no filter), or what is wrong with it, naming the field. */
 export function checkField(name: FilterName, typed: string): Checked {
   const s = typed.trim();
@@ -172,7 +193,8 @@ export function readFilterForm(form: HTMLFormElement): { values: FilterValues; p
     if (checked.problem !== undefined) return { problem: checked.problem };
     if (checked.value) values[name] = checked.value;
   }
-  return { values };
+  const reversed = checkRanges(values);
+  return reversed ? { problem: reversed } : { values };
 }
 
 const rank = (name: string) => {
@@ -251,8 +273,10 @@ export function FilterFields({
   const apply = (name: FilterName, typed: string) => {
     if (!onApply) return;
     const checked = checkField(name, typed);
-    onProblem?.(checked.problem);
-    if (checked.problem === undefined) onApply(name, checked.value);
+    // A bound on the wrong side of the other one is not sent: the API would refuse it, in English.
+    const problem = checked.problem ?? checkRanges({ ...values, [name]: checked.value });
+    onProblem?.(problem);
+    if (problem === undefined) onApply(name, checked.value!);
   };
   // Controlled only where the page applies each change (the route holds the values).
   const shown = (name: FilterName) => (onApply ? { value: MONEY.includes(name) ? majorUnits(values[name] ?? '') : (values[name] ?? '') } : {});

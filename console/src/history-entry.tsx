@@ -9,6 +9,7 @@
 import type { ComponentChildren } from 'preact';
 import { fmtDate, fmtMoney, lang, t, type Key } from './i18n.ts';
 import type { HistoryEntry } from './types.ts';
+import { count } from './counted.ts';
 
 const locale = () => (lang.value === 'it' ? 'it-IT' : 'en-GB');
 
@@ -63,7 +64,7 @@ const channelName = (c: string) => {
 
 const BOOKING_STATUS: Record<string, Key> = { pending: 'pending', confirmed: 'bkConfirmed', cancelled: 'bkCancelled', no_show: 'bkNoShow', completed: 'bkCompleted' };
 
-const people = (n: number) => t(new Intl.PluralRules(locale()).select(n) === 'one' ? 'histPeopleOne' : 'histPeopleOther').replace('{n}', n.toLocaleString(locale()));
+const people = (n: number) => count(n, 'histPeopleOne', 'histPeopleOther');
 
 /** A booking's own day and time (`2026-03-21`, `20:30`: the restaurant's wall clock, no time zone) in the language's format. */
 function bookingWhen(date: unknown, time: unknown): string | undefined {
@@ -95,7 +96,8 @@ export function plainValue(v: unknown, depth = 0): string {
   if (typeof v === 'string') return ISO_DATE_TIME.test(v) && !Number.isNaN(Date.parse(v)) ? fmtDate(v) : v;
   // Deep nesting is cut short rather than spelled out to the last level (the API allows 16).
   if (depth >= 3) return '…';
-  if (Array.isArray(v)) return v.map((x) => plainValue(x, depth + 1)).join(', ');
+  // Objects in a list are set apart by semicolons: "name: caffè, points: 10; name: dolce, points: 20".
+  if (Array.isArray(v)) return v.map((x) => plainValue(x, depth + 1)).join(v.some((x) => x !== null && typeof x === 'object') ? '; ' : ', ');
   if (typeof v === 'object') return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${words(k)}: ${plainValue(x, depth + 1)}`).join(', ');
   return String(v);
 }
@@ -109,7 +111,7 @@ interface Reading {
 
 /** The fields of each type this file reads itself; anything else is shown as "Name: value". */
 const READ: Record<string, string[]> = {
-  booking: ['bookingId', 'date', 'time', 'partySize', 'status', 'amount', 'currency', 'notes'],
+  booking: ['bookingId', 'date', 'time', 'partySize', 'status', 'amount', 'currency', 'notes', 'reason'],
   'order.completed': ['orderId', 'currency', 'total', 'items'],
   'contact_form.submitted': ['message', 'subject', 'formId'],
   'newsletter.subscribed': ['listId', 'wording'],
@@ -134,6 +136,8 @@ function read(type: string, d: Record<string, unknown>): Reading {
     const status = str('status');
     if (status && status !== STATUS_OF_TYPE[type]) r.phrases.push(`${t('histStatus')}: ${BOOKING_STATUS[status] ? t(BOOKING_STATUS[status]) : words(status)}`);
     if (str('notes')) r.texts.push([t('notes'), d.notes]);
+    // A cancellation's reason, labelled in the console's language (the site's own words stay as written).
+    if (str('reason')) r.texts.push([t('histReason'), d.reason]);
     if (str('bookingId')) r.refs.push(t('histBookingRef').replace('{id}', str('bookingId')!));
   } else if (type === 'order.completed') {
     const total = money(d.total, d.currency);

@@ -35,7 +35,7 @@ const en = {
   anyTag: 'Has any of the tags',
   city: 'City',
   rfmGroup: 'RFM group',
-  atRisk: 'At risk',
+  atRisk: 'Drifting away (later than their usual rhythm)',
   yes: 'Yes',
   no: 'No',
   sort: 'Sort by',
@@ -162,7 +162,7 @@ const en = {
   asOf: 'As of',
   purchasers: 'Purchasers',
   rfmGroups: 'RFM groups',
-  atRiskCustomers: 'Customers at risk',
+  atRiskCustomers: 'Customers drifting away (later than their usual rhythm)',
   forecast: 'Forecast',
   forecastDays: 'Days ahead',
   expectedPurchases: 'Expected purchases',
@@ -214,7 +214,7 @@ const en = {
   tooFewOrders: 'Too few orders to tell what sells together: a pair shows up once it is in at least two orders ({orders} orders counted so far).',
   keywords: 'What customers write about',
   keywordsHelp: 'Words and short phrases from messages, contact forms and reviews, against the period before. Words only one person wrote are left out.',
-  keywordsCounted: 'From {from} to {to}: {texts} texts by {customers} customers ({previous} in the period before).',
+  keywordsCounted: 'From {from} to {to}: {texts} by {customers} ({previous} in the period before).',
   textLanguage: 'Language of the texts',
   allLanguages: 'All languages',
   tooFewTexts: 'Not enough written yet in this period: a word shows up once at least two customers wrote it three times in all.',
@@ -303,7 +303,7 @@ const en = {
   filterMinVisits: 'Visits (completed bookings), at least',
   filterMinNoShows: 'No-shows, at least',
   filterMaxSpent: 'Maximum spent',
-  filterBadAmount: '{field}: write an amount such as 12,50.',
+  filterBadAmount: '{field}: write an amount such as 12.50.',
   filterBadWhole: '{field}: write a whole number from {min} to {max}.',
   genderFemale: 'Female',
   genderMale: 'Male',
@@ -400,6 +400,14 @@ const en = {
   colCreatedAt: 'Created on',
   colUpdatedAt: 'Last changed on',
   colAttributes: 'Custom fields (from imports)',
+  // polish (con-polish)
+  cardPurchases: 'Purchases (orders and paid visits)',
+  cardAveragePerPurchase: 'Average per purchase',
+  filterBadRange: '{from}: must not be more than “{to}”.',
+  countTextsOne: '{n} text',
+  countTextsOther: '{n} texts',
+  countCustomersOne: '{n} customer',
+  countCustomersOther: '{n} customers',
 };
 export type Key = keyof typeof en;
 
@@ -434,7 +442,7 @@ const it: Record<Key, string> = {
   anyTag: 'Ha una delle etichette',
   city: 'Città',
   rfmGroup: 'Gruppo RFM',
-  atRisk: 'A rischio',
+  atRisk: 'In ritardo sul suo ritmo abituale',
   yes: 'Sì',
   no: 'No',
   sort: 'Ordina per',
@@ -561,7 +569,7 @@ const it: Record<Key, string> = {
   asOf: 'Aggiornato al',
   purchasers: 'Acquirenti',
   rfmGroups: 'Gruppi RFM',
-  atRiskCustomers: 'Clienti a rischio',
+  atRiskCustomers: 'Clienti in ritardo sul loro ritmo abituale',
   forecast: 'Previsione',
   forecastDays: 'Giorni',
   expectedPurchases: 'Acquisti attesi',
@@ -613,7 +621,7 @@ const it: Record<Key, string> = {
   tooFewOrders: 'Troppo pochi ordini per dire cosa si vende insieme: una coppia compare quando è in almeno due ordini (finora {orders} ordini contati).',
   keywords: 'Di cosa scrivono i clienti',
   keywordsHelp: 'Parole e brevi frasi da messaggi, moduli di contatto e recensioni, rispetto al periodo precedente. Le parole scritte da una sola persona sono escluse.',
-  keywordsCounted: 'Dal {from} al {to}: {texts} testi di {customers} clienti ({previous} nel periodo precedente).',
+  keywordsCounted: 'Dal {from} al {to}: {texts} di {customers} ({previous} nel periodo precedente).',
   textLanguage: 'Lingua dei testi',
   allLanguages: 'Tutte le lingue',
   tooFewTexts: 'Ancora troppo poco scritto in questo periodo: una parola compare quando almeno due clienti l’hanno scritta tre volte in tutto.',
@@ -653,7 +661,7 @@ const it: Record<Key, string> = {
   mobile: 'Cellulare',
   language_field: 'Lingua',
   consent_field: 'Consenso newsletter',
-  totalSpentMinor: 'Totale speso (in centesimi)',
+  totalSpentMinor: 'Spesa totale (in centesimi)',
   delimComma: ', (virgola)',
   delimSemicolon: '; (punto e virgola)',
   delimTab: 'tabulazione',
@@ -747,7 +755,7 @@ const it: Record<Key, string> = {
   // insights, settings, import (con-insights)
   reasonNoRecompute: 'Non è ancora stato fatto nessun ricalcolo.',
   reasonNoPurchaseModel: 'Non c’è ancora un modello degli acquisti.',
-  reasonTooFewPurchasers: 'Le previsioni richiedono almeno {min} clienti con un acquisto e {minBack} tornati un altro giorno; finora: {purchasers} con un acquisto, {back} tornati.',
+  reasonTooFewPurchasers: 'Le previsioni richiedono almeno {min} clienti con un acquisto e {minBack} tornati un altro giorno; finora: clienti con un acquisto {purchasers}, clienti tornati {back}.',
   reasonNoPurchasers: 'Nessuna previsione degli acquisti: nessun cliente ha ancora comprato.',
   reasonPurchaseNoValues: 'Nessuna previsione degli acquisti: lo storico degli acquisti è troppo uniforme o troppo scarso per distinguere i clienti.',
   reasonPurchaseUnstable: 'Nessuna previsione degli acquisti: il modello degli acquisti non ha trovato valori stabili per questi clienti.',
@@ -799,6 +807,14 @@ const it: Record<Key, string> = {
   colCreatedAt: 'Creato il',
   colUpdatedAt: 'Ultima modifica',
   colAttributes: 'Campi personalizzati (dalle importazioni)',
+  // polish (con-polish)
+  cardPurchases: 'Acquisti (ordini e visite pagate)',
+  cardAveragePerPurchase: 'Media per acquisto',
+  filterBadRange: '{from}: non può essere più di «{to}».',
+  countTextsOne: '{n} testo',
+  countTextsOther: '{n} testi',
+  countCustomersOne: '{n} cliente',
+  countCustomersOther: '{n} clienti',
 };
 
 export type Lang = 'en' | 'it';
@@ -821,8 +837,29 @@ export function setLang(next: Lang) {
 
 export const t = (key: Key): string => DICTS[lang.value][key];
 
-export const fmtDate = (iso?: string | null) => (iso ? new Date(iso).toLocaleString(lang.value === 'it' ? 'it-IT' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' }) : '—');
-export const fmtDay = (iso?: string | null) => (iso ? new Date(iso).toLocaleDateString(lang.value === 'it' ? 'it-IT' : 'en-GB', { dateStyle: 'medium' }) : '—');
+/**
+ * The business's time zone (its settings, read on sign-in and when they are saved): the date filters count days
+ * in it, so the dates shown count them in it too, whatever the browser's zone. Until it is read, the browser's.
+ */
+export const timeZone = signal<string | undefined>(undefined);
+/** The zone to format in: the business's, or the browser's when the settings name none Intl knows. */
+const zone = () => {
+  try {
+    return timeZone.value ? new Intl.DateTimeFormat('en', { timeZone: timeZone.value }).resolvedOptions().timeZone : undefined;
+  } catch {
+    return undefined;
+  }
+};
+const dayOnly = /^\d{4}-\d{2}-\d{2}$/;
+/** An instant, on the business's clock. */
+export const fmtDate = (iso?: string | null) => (iso ? new Date(iso).toLocaleString(lang.value === 'it' ? 'it-IT' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: zone() }) : '—');
+/** An instant's day on the business's clock; a plain day (`2026-11-01`) is that day, in no zone. */
+export const fmtDay = (iso?: string | null) =>
+  iso
+    ? dayOnly.test(iso)
+      ? new Date(`${iso}T00:00:00Z`).toLocaleDateString(lang.value === 'it' ? 'it-IT' : 'en-GB', { dateStyle: 'medium', timeZone: 'UTC' })
+      : new Date(iso).toLocaleDateString(lang.value === 'it' ? 'it-IT' : 'en-GB', { dateStyle: 'medium', timeZone: zone() })
+    : '—';
 /** The business's currency (its settings; the console reads them on sign-in and when they are saved). */
 export const currency = signal('EUR');
 /** An amount in minor units of the business's currency: cents for EUR or USD, whole yen for JPY. */

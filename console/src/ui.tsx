@@ -51,11 +51,28 @@ export function useLoad<T>(load: () => Promise<CallResult<T>>, deps: unknown[]):
   return { ...state, reload };
 }
 
+/**
+ * A field of a 400 in the words of a form that has it ("Età da: non può essere più di «Età fino a»." for the
+ * API's "minAge: must not be greater than maxAge"), or undefined where no form names that field. Forms
+ * register theirs (filter-form.tsx), so this file needs none of them.
+ */
+export type FieldWords = (error: { path: string; message: string }) => string | undefined;
+const fieldWords: FieldWords[] = [];
+export const nameFieldsWith = (words: FieldWords) => void fieldWords.push(words);
+
+/** A problem in one line, with the fields a form names said in its words and the console's language. */
+export function problemWords(problem: Problem): string {
+  const said = (problem.errors ?? []).map((e) => fieldWords.map((w) => w(e)).find((x) => x !== undefined));
+  if (!said.some((x) => x !== undefined)) return problemText(problem);
+  // The detail repeats the fields in the API's English: the fields alone say it.
+  return problem.errors!.map((e, i) => said[i] ?? `${e.path}: ${e.message}`).join(' — ');
+}
+
 export function ProblemBox({ problem }: { problem?: Problem }) {
   if (!problem) return null;
   return (
     <p class="problem" role="alert">
-      {problemText(problem)}
+      {problemWords(problem)}
       {/* A taken email or phone: the card that has it is one click away (to open, or to merge from it). */}
       {problem.customerId && (
         <>

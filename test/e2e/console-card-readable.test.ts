@@ -159,14 +159,14 @@ describe.skipIf(!hasChromium)(`the customer card, readable by the owner${hasChro
     expect(await figure('Visite (prenotazioni completate)').textContent()).toBe('0');
     expect(await figure('Mancate presentazioni').textContent()).toBe('0');
     expect(await figure('Spesa totale').textContent()).toBe('0,00 €');
-    expect(await figure('Scontrino medio').textContent()).toBe('— nessun acquisto finora');
+    expect(await figure('Media per acquisto').textContent()).toBe('— nessun acquisto finora');
     expect(await figure('Ultima visita').textContent()).toBe('— nessuna visita completata finora');
     await checkPage(page, 'card-cancelled-it');
 
     await openCard('marco', 'Marco Cliente');
     await expect.poll(() => figure('Spesa totale').textContent(), { timeout: WAIT_TIMEOUT_MS }).toBe('117,00 €');
     // 88,00 € at dinner and 29,00 € ordered: two purchases.
-    expect(await figure('Scontrino medio').textContent()).toBe('58,50 €');
+    expect(await figure('Media per acquisto').textContent()).toBe('58,50 €');
     expect(await figure('Ultima visita').textContent()).toBe('21 mar 2026, 23:10');
     expect(await figure('Ordini').textContent()).toBe('1');
     expect(await figure('Disdette').textContent()).toBe('0');
@@ -175,10 +175,10 @@ describe.skipIf(!hasChromium)(`the customer card, readable by the owner${hasChro
     await openCard('giulia', 'Giulia Disdetta');
     await expect.poll(() => figure('Cancellations').textContent(), { timeout: WAIT_TIMEOUT_MS }).toBe('2');
     expect(await figure('Bookings').textContent()).toBe('2');
-    expect(await figure('Average order').textContent()).toBe('— nothing bought yet');
+    expect(await figure('Average per purchase').textContent()).toBe('— nothing bought yet');
     expect(await figure('Last visit').textContent()).toBe('— no completed visit yet');
     await openCard('marco', 'Marco Cliente');
-    await expect.poll(() => figure('Average order').textContent(), { timeout: WAIT_TIMEOUT_MS }).toBe('€58.50');
+    await expect.poll(() => figure('Average per purchase').textContent(), { timeout: WAIT_TIMEOUT_MS }).toBe('€58.50');
     expect(await figure('Last visit').textContent()).toBe('21 Mar 2026, 23:10');
   });
 

@@ -168,7 +168,7 @@ describe.skipIf(!hasChromium)(`the console's customer filters${hasChromium ? '' 
     const minSpent = page.getByLabel('Minimum spent (€)');
     await minSpent.fill('venti');
     await minSpent.press('Tab');
-    await page.getByRole('alert').filter({ hasText: 'Minimum spent (€): write an amount such as 12,50.' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'Minimum spent (€): write an amount such as 12.50.' }).waitFor();
     expect(await hash()).not.toContain('minSpent');
     await listShows(EVERYONE);
 

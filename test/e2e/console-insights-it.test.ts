@@ -132,7 +132,7 @@ describe.skipIf(!hasChromium)(`the console in Italian: insights, settings and im
     const forecast = page.getByRole('region', { name: 'Previsione' });
     await forecast.getByText('Acquisti attesi').waitFor();
     const why = forecast.locator('[data-forecast=revenue-reason]');
-    await expect.poll(() => why.textContent(), { timeout: WAIT_TIMEOUT_MS }).toBe('Nessun incasso atteso: L’incasso atteso richiede almeno 10 clienti tornati che hanno pagato; finora: 6.');
+    await expect.poll(() => why.textContent(), { timeout: WAIT_TIMEOUT_MS }).toBe('Nessun incasso atteso: l’incasso atteso richiede almeno 10 clienti tornati che hanno pagato; finora: 6.');
     expect(await forecast.textContent()).not.toMatch(/spend|customers/);
 
     // Months in words; the customers' chart counts customers, orders and bookings have a chart of their own.

@@ -45,7 +45,7 @@ describe('the models’ reasons in Italian', () => {
   it('translates the reasons the recompute writes, numbers kept', () => {
     // 3 purchasers, 1 came back: too few for either model.
     const few = fitModels([1, 0, 0], [2, 0, 0], [10, 8, 5], [3000, 0, 0]).models.reason!;
-    expect(italian(few)).toBe('Le previsioni richiedono almeno 20 clienti con un acquisto e 5 tornati un altro giorno; finora: 3 con un acquisto, 1 tornati.');
+    expect(italian(few)).toBe('Le previsioni richiedono almeno 20 clienti con un acquisto e 5 tornati un altro giorno; finora: clienti con un acquisto 3, clienti tornati 1.');
     // The e2e test's guests: the purchase model fits, 6 came back and paid (10 are needed for the spend model).
     const guests = [[169, 152], [164], [228], [103], [202], [311, 298, 278], [276], [259, 255, 243, 239, 227], [102], [310], [153], [231], [232, 210], [267, 257], [302, 299], [148], [282], [89], [220], [167], [69], [155]];
     const x = guests.map((g) => g.length - 1);

@@ -9,8 +9,12 @@ import { api } from '../session.ts';
 import { fmtDay, fmtNumber, t } from '../i18n.ts';
 import { Chart } from '../chart.tsx';
 import { Field, Loading, ProblemBox, useLoad } from '../ui.tsx';
+import { count } from '../counted.ts';
+import { languageName } from '../filter-form.tsx';
 import type { Customer, ItemRef, Keywords, Recommendations, Rule, RulesPage } from '../types.ts';
 
+/** "Italiano", "Inglese": a language's name as a choice in a list. */
+const capitalised = (s: string) => (s ? s[0]!.toLocaleUpperCase() + s.slice(1) : s);
 const pct = (share: number) => `${fmtNumber(share * 100, 1)}%`;
 // The name isolated (<bdi>): bidi controls in a product name cannot reorder the SKU code shown beside it.
 const itemLabel = (i: ItemRef) =>
@@ -131,8 +135,9 @@ function Keywords({ version }: { version?: string }) {
         {(id) => (
           <select id={id} value={language} onChange={(e) => setLanguage((e.target as HTMLSelectElement).value)}>
             <option value="">{t('allLanguages')}</option>
-            <option value="it">Italiano</option>
-            <option value="en">English</option>
+            {/* Named in the console's language, as the filters name languages. */}
+            <option value="it">{capitalised(languageName('it'))}</option>
+            <option value="en">{capitalised(languageName('en'))}</option>
           </select>
         )}
       </Field>
@@ -143,8 +148,8 @@ function Keywords({ version }: { version?: string }) {
           {t('keywordsCounted')
             .replace('{from}', fmtDay(k.from))
             .replace('{to}', fmtDay(k.to))
-            .replace('{texts}', fmtNumber(k.texts))
-            .replace('{customers}', fmtNumber(k.customers))
+            .replace('{texts}', () => count(k.texts, 'countTextsOne', 'countTextsOther'))
+            .replace('{customers}', () => count(k.customers, 'countCustomersOne', 'countCustomersOther'))
             .replace('{previous}', fmtNumber(k.previousTexts))}
         </p>
       )}

@@ -9,6 +9,7 @@ import { api } from '../session.ts';
 import { fmtDate, fmtMoney, fmtNumber, lang, t, type Key } from '../i18n.ts';
 import { go, href } from '../router.ts';
 import { Field, Loading, Notice, ProblemBox, fullName, useLoad } from '../ui.tsx';
+import { purchasesOf } from '../wording.ts';
 import { ConsentBadge, rfmLabel } from './customers.tsx';
 import { Suggestions } from './baskets.tsx';
 import type { ConsentEntry, Customer, HistoryEntry, Page } from '../types.ts';
@@ -293,6 +294,9 @@ function Tags({ customer, etag, reload }: { customer: Customer; etag?: string; r
  */
 function Figures({ customer: c }: { customer: Customer }) {
   const s = c.stats;
+  // The average is over purchases (orders and completed bookings with an amount), not orders alone: the
+  // count is shown whenever it differs, so "total ÷ purchases" is a sum the owner can do.
+  const purchases = purchasesOf(s);
   const rows: [string, string][] = [
     [t('consent'), t(c.consent.newsletter)],
     [t('visits'), fmtNumber(s?.bookings ?? 0)],
@@ -300,9 +304,10 @@ function Figures({ customer: c }: { customer: Customer }) {
     [t('cardCancellations'), fmtNumber(s?.cancellations ?? 0)],
     [t('noShows'), fmtNumber(s?.noShows ?? 0)],
     [t('orders'), fmtNumber(s?.orders ?? 0)],
+    ...(purchases !== (s?.orders ?? 0) ? [[t('cardPurchases'), fmtNumber(purchases)] as [string, string]] : []),
     [t('totalSpent'), fmtMoney(s?.totalSpent ?? 0)],
     // 0 is "no purchase yet" (the API's average over no purchase), not an average of nothing spent.
-    [t('averageOrderValue'), s?.averageOrderValue ? fmtMoney(s.averageOrderValue) : t('cardNoPurchaseYet')],
+    [t('cardAveragePerPurchase'), s?.averageOrderValue ? fmtMoney(s.averageOrderValue) : t('cardNoPurchaseYet')],
     [t('cardLastVisit'), s?.lastVisitAt ? fmtDate(s.lastVisitAt) : t('cardNoVisitYet')],
     [t('firstContactAt'), c.firstContactAt ? fmtDate(c.firstContactAt) : t('cardNoContactYet')],
     [t('lastContactAt'), c.lastContactAt ? fmtDate(c.lastContactAt) : t('cardNoContactYet')],

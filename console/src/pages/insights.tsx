@@ -6,6 +6,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../session.ts';
 import { fmtDate, fmtMoney, fmtNumber, lang, t, type Key } from '../i18n.ts';
+import { continued } from '../counted.ts';
 import { Chart } from '../chart.tsx';
 import { Field, Loading, ProblemBox, useLoad, usePoll } from '../ui.tsx';
 import { CustomerTable, RFM_GROUPS, rfmLabel } from './customers.tsx';
@@ -165,7 +166,8 @@ export function InsightsPage() {
         {forecast.data && forecast.data.expectedPurchases == null && (
           <p class="notice" role="status" data-forecast="reason">
             {t('forecastUnavailable')}
-            {forecast.data.reason ? `: ${reasonWords(forecast.data.reason)}` : ''}
+            {/* The reason goes on after the colon: its first letter in lower case. */}
+            {forecast.data.reason ? `: ${continued(reasonWords(forecast.data.reason))}` : ''}
           </p>
         )}
         {forecast.data && forecast.data.expectedPurchases != null && (
@@ -183,7 +185,7 @@ export function InsightsPage() {
         {/* Purchases without revenue: the spend model was not fitted, and only the summary's models say why. */}
         {forecast.data && forecast.data.expectedPurchases != null && forecast.data.expectedRevenue == null && (
           <p class="notice" role="status" data-forecast="revenue-reason">
-            {t('revenueUnavailable')}: {reasonWords(s?.models.reason) || t('revenueNoModel')}
+            {t('revenueUnavailable')}: {continued(reasonWords(s?.models.reason) || t('revenueNoModel'))}
           </p>
         )}
       </section>

@@ -1,7 +1,7 @@
 /** Settings of the business, its API keys and its tag catalogue. */
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../session.ts';
-import { currency, fmtDate, t, type Key } from '../i18n.ts';
+import { currency, fmtDate, t, timeZone, type Key } from '../i18n.ts';
 import { Field, Notice, ProblemBox, useLoad } from '../ui.tsx';
 import type { ApiKey, Settings } from '../types.ts';
 import type { Problem } from '../api.ts';
@@ -21,7 +21,8 @@ export function SettingsPage() {
   // Saved with another currency: amounts everywhere show it from now on.
   useEffect(() => {
     if (settings.data?.currency) currency.value = settings.data.currency;
-  }, [settings.data?.currency]);
+    if (settings.data?.timeZone) timeZone.value = settings.data.timeZone;
+  }, [settings.data?.currency, settings.data?.timeZone]);
   // Here, not in the form: the form is built again from the saved settings once they are read back.
   const [saved, setSaved] = useState(false);
   return (

@@ -1,0 +1,52 @@
+/**
+ * Small rules of wording and arithmetic the console's pages share, given the locale and the texts: no
+ * dictionary and no browser here, so unit tests read them in Node (test/unit/console-wording.test.ts).
+ */
+
+/** "1 text" / "2 texts": the form the language's plural rules choose for `n`, with `n` formatted. */
+export function countWords(locale: string, n: number, forms: { one: string; other: string }): string {
+  const form = new Intl.PluralRules(locale).select(n) === 'one' ? forms.one : forms.other;
+  return form.replace('{n}', () => n.toLocaleString(locale));
+}
+
+/**
+ * A sentence put after a colon ("No forecast yet: predictions need…"): its first letter in lower case, unless
+ * the first word is an acronym or a code (RFM, SKU), which keeps its capitals.
+ */
+export function afterColon(locale: string, sentence: string): string {
+  const [first, second] = [...sentence];
+  if (!first || (second && second !== second.toLocaleLowerCase(locale))) return sentence;
+  return first.toLocaleLowerCase(locale) + sentence.slice(first.length);
+}
+
+/**
+ * How many purchases the card's average is taken over. The API's `averageOrderValue` is `totalSpent` over its
+ * purchases (orders, and completed bookings with an amount: shared/events/merge-customers.ts), rounded to a
+ * whole minor unit, and the card does not publish that count: it is the quotient, rounded. Exact while the
+ * count is smaller than the average in minor units (a purchase of less than a cent on average is not one).
+ */
+export function purchasesOf(stats: { totalSpent: number; averageOrderValue: number } | undefined | null): number {
+  if (!stats || !(stats.averageOrderValue > 0) || !(stats.totalSpent > 0)) return 0;
+  return Math.max(1, Math.round(stats.totalSpent / stats.averageOrderValue));
+}
+
+/** The filters that bound a range, lower bound first: the API refuses a lower bound above the upper one. */
+export const FILTER_RANGES = [
+  ['minAge', 'maxAge', 'number'],
+  ['minSpent', 'maxSpent', 'number'],
+  ['firstContactFrom', 'firstContactTo', 'day'],
+  ['lastContactFrom', 'lastContactTo', 'day'],
+] as const;
+
+/** The first range whose lower bound is above its upper one (values as the API reads them), or undefined. */
+export function reversedRange(values: Partial<Record<string, string>>): readonly [string, string] | undefined {
+  for (const [from, to, kind] of FILTER_RANGES) {
+    const a = values[from];
+    const b = values[to];
+    if (!a || !b) continue;
+    // Days as `YYYY-MM-DD` compare as text; numbers as numbers ("9" is below "30").
+    const above = kind === 'number' ? Number(a) > Number(b) : a > b;
+    if (above) return [from, to];
+  }
+  return undefined;
+}
