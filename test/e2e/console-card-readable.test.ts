@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
-import { CHROMIUM, CHROMIUM_ARGS, apiCaller, checkPageIn, hasChromium } from '../support/console-browser.ts';
+import { CHROMIUM, CHROMIUM_ARGS, apiCaller, checkPageIn, hasChromium, signedInContext } from '../support/console-browser.ts';
 
 /**
  * The customer card as an Italian restaurant owner reads it (the review of the card page; headless Chromium
@@ -133,9 +133,7 @@ describe.skipIf(!hasChromium)(`the customer card, readable by the owner${hasChro
     expect(sara.status).toBe(201);
     ids.sara = sara.body.id;
 
-    context = await browser.newContext({ locale: 'it-IT', timezoneId: 'Europe/Rome', viewport: { width: 1280, height: 900 } });
-    await context.addInitScript(`if (location.protocol.startsWith('http')) sessionStorage.setItem('clientela.key', ${JSON.stringify(api.secretKey)})`);
-    context.on('weberror', (e) => pageErrors.push(e.error().stack ?? e.error().message));
+    context = await signedInContext(browser, api, pageErrors, { locale: 'it-IT', timezoneId: 'Europe/Rome', viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     page.setDefaultTimeout(WAIT_TIMEOUT_MS);
     await page.goto(`${api.url}/#/customers`);

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS } from '../support/timeouts.ts';
-import { CHROMIUM, CHROMIUM_ARGS, apiCaller, checkPageIn, hasChromium } from '../support/console-browser.ts';
+import { CHROMIUM, CHROMIUM_ARGS, apiCaller, checkPageIn, hasChromium, signedInContext } from '../support/console-browser.ts';
 
 /**
  * The filters a restaurant owner looks for in the console (the booking tool's help page promises "lingua,
@@ -92,10 +92,7 @@ describe.skipIf(!hasChromium)(`the console's customer filters${hasChromium ? '' 
     expect(await names('minNoShows=1')).toEqual(['Ben']);
     expect(await names('firstContactTo=2025-12-31&language=it')).toEqual(['Anna']);
 
-    context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-    // Not on about:blank, where a page has no storage of its own.
-    await context.addInitScript(`if (location.protocol.startsWith('http')) sessionStorage.setItem('clientela.key', ${JSON.stringify(api.secretKey)})`);
-    context.on('weberror', (e) => pageErrors.push(e.error().stack ?? e.error().message));
+    context = await signedInContext(browser, api, pageErrors, { locale: 'en-GB', viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     page = await context.newPage();
     page.setDefaultTimeout(WAIT_TIMEOUT_MS);
     await page.goto(`${api.url}/#/customers`);

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
-import { CHROMIUM, CHROMIUM_ARGS, apiCaller, checkPageIn, hasChromium } from '../support/console-browser.ts';
+import { CHROMIUM, CHROMIUM_ARGS, apiCaller, checkPageIn, hasChromium, signedInContext as signedIn } from '../support/console-browser.ts';
 
 /**
  * What a restaurant owner reviewing the console in Italian found on the insights, baskets, settings and import
@@ -57,13 +57,7 @@ describe.skipIf(!hasChromium)(`the console in Italian: insights, settings and im
   }
 
   /** A browser tab signed in with the instance's key, in Italian (the browser's language). */
-  async function signedInContext(options: Parameters<Browser['newContext']>[0]) {
-    const c = await browser.newContext({ locale: 'it-IT', ...options });
-    // A string: it runs in the page (this file is type-checked without the DOM's types).
-    await c.addInitScript(`if (location.protocol.startsWith('http')) sessionStorage.setItem('clientela.key', ${JSON.stringify(api.secretKey)})`);
-    c.on('weberror', (e) => pageErrors.push(e.error().stack ?? e.error().message));
-    return c;
-  }
+  const signedInContext = (options: Parameters<Browser['newContext']>[0]) => signedIn(browser, api, pageErrors, { locale: 'it-IT', ...options });
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page, Request, Response } from 'playwright-core';
 import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
-import { CHROMIUM, CHROMIUM_ARGS, apiCaller, checkPageIn, hasChromium } from '../support/console-browser.ts';
+import { CHROMIUM, CHROMIUM_ARGS, apiCaller, checkPageIn, hasChromium, signedInContext as signedIn } from '../support/console-browser.ts';
 
 /**
  * What the console review found on the pages, as the shop owner meets it (headless Chromium against
@@ -45,14 +45,7 @@ describe.skipIf(!hasChromium)(`the console's pages, as the review found them${ha
   const isCall = (method: string, path: string) => (r: Request) => r.method() === method && new URL(r.url()).pathname === path;
 
   /** A browser tab signed in with the instance's key (as if typed on the sign-in page before). */
-  async function signedInContext(options: Parameters<Browser['newContext']>[0]) {
-    const c = await browser.newContext(options);
-    // A string: it runs in the page (this file is type-checked without the DOM's types).
-    // Not on about:blank, where a page has no storage of its own.
-    await c.addInitScript(`if (location.protocol.startsWith('http')) sessionStorage.setItem('clientela.key', ${JSON.stringify(api.secretKey)})`);
-    c.on('weberror', (e) => pageErrors.push(e.error().stack ?? e.error().message));
-    return c;
-  }
+  const signedInContext = (options: Parameters<Browser['newContext']>[0]) => signedIn(browser, api, pageErrors, options);
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
-import { CHROMIUM, CHROMIUM_ARGS, apiCaller, checkPageIn, hasChromium } from '../support/console-browser.ts';
+import { CHROMIUM, CHROMIUM_ARGS, apiCaller, checkPageIn, hasChromium, signedInContext } from '../support/console-browser.ts';
 
 /**
  * The console review's polish (headless Chromium against `npm start`, as console-card-readable.test.ts), in
@@ -47,11 +47,10 @@ describe.skipIf(!hasChromium)(`the console's polish${hasChromium ? '' : ` (skipp
 
   /** A signed-in page in a browser of the given language, zone and width. */
   async function open(opts: { locale: string; timezoneId: string; width?: number; lang: 'it' | 'en' }): Promise<Page> {
-    const context = await browser.newContext({ locale: opts.locale, timezoneId: opts.timezoneId, viewport: { width: opts.width ?? 1280, height: 900 } });
+    const context = await signedInContext(browser, api, pageErrors, { locale: opts.locale, timezoneId: opts.timezoneId, viewport: { width: opts.width ?? 1280, height: 900 } });
     contexts.push(context);
-    await context.addInitScript(`if (location.protocol.startsWith('http')) { sessionStorage.setItem('clientela.key', ${JSON.stringify(api.secretKey)}); localStorage.setItem('clientela.lang', '${opts.lang}'); }`);
+    await context.addInitScript(`if (location.protocol.startsWith('http')) localStorage.setItem('clientela.lang', '${opts.lang}')`);
     await context.addInitScript(RECORD_CANVAS_TEXT);
-    context.on('weberror', (e) => pageErrors.push(e.error().stack ?? e.error().message));
     const page = await context.newPage();
     page.setDefaultTimeout(WAIT_TIMEOUT_MS);
     await page.goto(`${api.url}/#/customers`);

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import type { Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { LocalInstance } from '../../bench/local-instance.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -44,4 +44,17 @@ export async function seriousViolations(p: Page): Promise<string[]> {
 export async function checkPageIn(shots: string, p: Page, name: string) {
   await p.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
   expect(await seriousViolations(p), `axe on ${name}`).toEqual([]);
+}
+
+/**
+ * A browser context signed in to the instance's console with its secret key (as the sign-in page keeps it, in
+ * the tab's sessionStorage), whose page errors go to `errors` (each test file checks it stays empty).
+ */
+export async function signedInContext(browser: Browser, api: LocalInstance, errors: string[], options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
+  // A string: it runs in the page (the tests are type-checked without the DOM's types). Not on about:blank,
+  // where a page has no storage of its own.
+  await context.addInitScript(`if (location.protocol.startsWith('http')) sessionStorage.setItem('clientela.key', ${JSON.stringify(api.secretKey)})`);
+  context.on('weberror', (e) => errors.push(e.error().stack ?? e.error().message));
+  return context;
 }
