@@ -100,8 +100,11 @@ export function mergeStats(a: Stats, b: Stats, shared: { a: SubjectState; b: Sub
 export function mergeCards(a: MergeCard, b: MergeCard, stats: Stats, at: string): MergeCard {
   const next: MergeCard = { ...a, fieldsAt: { ...a.fieldsAt }, fieldsFrom: { ...a.fieldsFrom } };
   for (const k of FIELDS) {
-    // A value a stranger filled (a publishable-key form) gives way to the other card's own.
-    if (!b[k] || (next[k] && !(strangersValue(a, k) && !strangersValue(b, k)))) continue;
+    // A value a stranger filled (a publishable-key form) gives way to the other card's own. Not an email or
+    // phone: those are identities, each with a lookup naming this card; replaced here, the old one would be
+    // on neither the card nor `mergedFrom`, and an erasure would leave its lookup behind (verification run).
+    const replaceable = k !== 'email' && k !== 'phone' && strangersValue(a, k) && !strangersValue(b, k);
+    if (!b[k] || (next[k] && !replaceable)) continue;
     (next as unknown as Record<string, unknown>)[k] = b[k];
     // The value keeps the provenance it had on the other card.
     const stamp = b.fieldsAt?.[k];

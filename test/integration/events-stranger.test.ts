@@ -162,6 +162,24 @@ describe('a value a stranger filled gives way to the business’s own, wherever 
     expect(await card(id)).toMatchObject({ firstName: 'Anna', city: 'Parma' });
   });
 
+  it('a merge never swaps the email or phone a stranger gave the card that stays (its lookup would outlive an erasure)', async () => {
+    const email = `s.${uniq()}@example.it`;
+    const phone = `+39347${String(Date.now()).slice(-7)}`;
+    const made = await forge({ type: 'newsletter.subscribed', customer: { email, phone }, data: {} });
+    expect(made.status).toBe(202);
+    const strangerCard = (await call('GET', `/v1/customers?q=${encodeURIComponent(email)}`, { key: sk })).body.items[0] as { id: string };
+    const own = await call('POST', '/v1/customers', { key: sk, body: { email: `o.${uniq()}@example.it`, phone: `+39348${String(Date.now()).slice(-7)}`, firstName: 'Olga' } });
+    expect((await call('POST', `/v1/customers/${strangerCard.id}/merge`, { key: sk, body: { otherId: own.body.id } })).status).toBe(200);
+    const after = await card(strangerCard.id);
+    expect(after).toMatchObject({ email, phone, firstName: 'Olga' });
+    expect(after.mergedFrom).toEqual([expect.objectContaining({ id: own.body.id, email: own.body.email })]);
+
+    // Erased, the person's addresses are free of lookups: a new card may not take them over a stale one (409 "belongs to").
+    expect((await call('DELETE', `/v1/customers/${strangerCard.id}`, { key: sk })).status).toBe(204);
+    const again = await call('POST', '/v1/customers', { key: sk, body: { email } });
+    expect(again.body.detail ?? '').not.toMatch(/belongs to customer/);
+  });
+
   it('a merge keeps the business’s value over the stranger’s on the card that stays', async () => {
     const a = await call('POST', '/v1/customers', { key: sk, body: { email: `a.${uniq()}@example.it` } });
     const email = a.body.email as string;
