@@ -24,17 +24,20 @@ export interface RetentionReport {
   tenants: { tenantId: string; cutoff: string; erased: number; failed: number }[];
 }
 
-/** Thrown at the end of a run in which some erasures failed (after every tenant had its turn): the scheduler's alarm sees it. */
-/** The default `onFailure`: ids, the error's kind and its message (the logger blanks any email or phone in it). */
+/**
+ * The default `onFailure`: ids, the status and the error itself (the logger formats an Error with its name,
+ * which a plain `{ name }` field would have redacted as a person's name, and blanks any email or phone in it).
+ */
 function logFailure({ tenantId, customerId, error }: { tenantId: string; customerId: string; error: unknown }): void {
-  const { name, status, message } = error as { name?: string; status?: number; message?: string };
-  logger.warn('retention: erasure failed, the run goes on', { tenantId, customerId, error: { name, status, message } });
+  const { status } = error as { status?: number };
+  logger.warn('retention: erasure failed, the run goes on', { tenantId, customerId, status, error: error instanceof Error ? error : String(error) });
 }
 
+/** Thrown at the end of a run in which some erasures failed (after every tenant had its turn): the scheduler's alarm sees it. */
 export class RetentionFailedError extends Error {
   constructor(readonly report: RetentionReport) {
     const failed = report.tenants.reduce((n, t) => n + t.failed, 0);
-    super(`retention: ${failed} erasure${failed === 1 ? '' : 's'} failed (the others went through; the next run tries them again)`);
+    super(`${failed} erasure${failed === 1 ? '' : 's'} failed (the others went through; the next run tries them again)`);
     this.name = 'RetentionFailedError';
   }
 }

@@ -213,7 +213,7 @@ describe.skipIf(!hasChromium)(`the console's polish${hasChromium ? '' : ` (skipp
     await page.evaluate(`location.hash = '#/insights'`);
     await page.getByRole('heading', { level: 1, name: 'Insights' }).waitFor();
     const textLanguage = page.getByLabel('Language of the texts', { exact: true });
-    expect(await textLanguage.locator('option').allTextContents()).toEqual(['All languages', 'Italian', 'English']);
+    await expect.poll(() => textLanguage.locator('option').allTextContents(), { timeout: WAIT_TIMEOUT_MS }).toEqual(['All languages', 'Italian', 'English']);
     // One text by one customer (Lucia's) in the words' period: "1 text by 1 customer", not "1 texts by 1 customers".
     const words = await call<{ texts: number; customers: number }>('GET', '/v1/insights/keywords');
     expect(words.body).toMatchObject({ texts: 1, customers: 1 });
