@@ -1016,6 +1016,7 @@ export interface components {
             lastVisitAt: string | null;
             noShows: number;
             orders: number;
+            purchases?: number;
             /** @description minor units of the tenant currency */
             totalSpent: number;
             visits: number;

@@ -20,14 +20,11 @@ export function afterColon(locale: string, sentence: string): string {
 }
 
 /**
- * How many purchases the card's average is taken over. The API's `averageOrderValue` is `totalSpent` over its
- * purchases (orders, and completed bookings with an amount: shared/events/merge-customers.ts), rounded to a
- * whole minor unit, and the card does not publish that count: it is the quotient, rounded. Exact while the
- * count is smaller than the average in minor units (a purchase of less than a cent on average is not one).
+ * How many purchases the card's average is taken over: the API's `stats.purchases` (orders, and completed
+ * bookings with an amount: shared/events/merge.ts), 0 when it has none (a spend that came only from an import).
  */
-export function purchasesOf(stats: { totalSpent: number; averageOrderValue: number } | undefined | null): number {
-  if (!stats || !(stats.averageOrderValue > 0) || !(stats.totalSpent > 0)) return 0;
-  return Math.max(1, Math.round(stats.totalSpent / stats.averageOrderValue));
+export function purchasesOf(stats: { purchases?: number } | undefined | null): number {
+  return stats?.purchases ?? 0;
 }
 
 /** The filters that bound a range, lower bound first: the API refuses a lower bound above the upper one. */

@@ -16,6 +16,11 @@ export const StatsSchema = z.object({
   orders: z.number().check(z.int()),
   totalSpent: z.number().check(z.int(), z.describe('minor units of the tenant currency')),
   averageOrderValue: z.number().check(z.int()),
+  /**
+   * What `averageOrderValue` divides `totalSpent` by: orders and completed bookings with an amount (a card
+   * whose spend came only from an import has none yet, and no average).
+   */
+  purchases: z.optional(z.number().check(z.int())),
   lastVisitAt: z.nullable(z.string()),
 });
 export type Stats = z.infer<typeof StatsSchema>;
