@@ -56,7 +56,7 @@ export const CountrySchema = z.pipe(
  * well-formed tag but names no language, and would be stored as given.
  */
 export const LanguageSchema = z.pipe(
-  z.string().check(z.refine((s) => isLanguageTag(s) && normaliseLanguage(s) !== undefined, 'must be a BCP 47 language tag of a known language, e.g. it or en-GB')),
+  z.string().check(z.trim(), z.refine((s) => isLanguageTag(s) && normaliseLanguage(s) !== undefined, 'must be a BCP 47 language tag of a known language, e.g. it or en-GB')),
   // A language written by its name ("Italiano" is a well-formed tag too) is stored as its code, as a card's
   // is: stored as given, the mails and exports that read it found no language and spoke English.
   z.transform((s) => {
