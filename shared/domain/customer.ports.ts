@@ -1,7 +1,6 @@
 import type { Customer, HistoryEntry } from './customer.schema.ts';
 import type { ConsentLedgerEntry } from './consent.ts';
 import type { ResolvedFilter } from './customer-filter.ts';
-import type { Filter } from './customer-filter.schema.ts';
 
 /** The port the customer use cases (shared/domain/customers.ts) need; shared/store/customer.store.ts implements it. */
 export type SortField = 'firstContactAt' | 'lastContactAt' | 'lastName' | 'totalSpent';
@@ -13,11 +12,12 @@ export type WriteResult = { ok: true } | { ok: false; clash: IdentityClash } | {
 export interface ListRequest {
   filter: ResolvedFilter;
   /**
-   * The filter as asked (tags as the catalogue spells them, dates and ages not yet resolved against today):
-   * the list a cursor belongs to, so a cursor of another filter or segment is refused (400) while one asked
-   * yesterday for `P90D` still pages on. Without it, `filter` is.
+   * What names the list a cursor belongs to (only digested): the filter as matching reads it, with its dates
+   * and ages as asked, not resolved against today (shared/domain/customers.ts listCustomers), so a cursor of
+   * another filter or segment is refused (400) while one asked yesterday for `P90D` still pages on. Without
+   * it, `filter` is.
    */
-  asked?: Filter;
+  asked?: Record<string, unknown>;
   sort: SortField;
   order: 'asc' | 'desc';
   limit: number;

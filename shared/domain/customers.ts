@@ -7,8 +7,6 @@ import { blankCustomer, publicView, type Customer, type CustomerFields, type His
 import { normaliseFields, type NormalisedFields } from './customer-rules.ts';
 import { defaultOrder, filterOverLimit, resolveFilter, type ListQuery } from './customer-filter.ts';
 import { findTag } from './tenants.ts';
-import { normaliseLanguage } from './language.ts';
-import { fold } from './search-text.ts';
 import { stampFields, type Provenance } from './provenance.ts';
 import { checkCardLimits } from './card-limits.ts';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError, invalid } from './errors.ts';
@@ -176,16 +174,12 @@ export async function listCustomers(ctx: CustomerContext, query: ListQuery) {
     // A phone typed without its country code is read as the business's own country would read it.
     defaultCountry: ctx.tenant.defaultCountry,
   });
-  // The list a cursor belongs to, written the one way its matching reads it: `language=it`, `it-IT` and
-  // `Italiano`, `city=Milano` and `milano`, `country=it` and `IT` are one list, and a cursor pages on in any.
-  const uniq = (xs?: string[]) => (xs ? [...new Set(xs)] : undefined);
-  const sameList = {
-    ...askedFilter,
-    language: uniq(askedFilter.language?.map((l) => normaliseLanguage(l) ?? l.toLowerCase())),
-    city: uniq(askedFilter.city?.map(fold)),
-    country: uniq(askedFilter.country?.map((c) => c.toUpperCase())),
-    q: askedFilter.q === undefined ? undefined : fold(askedFilter.q),
-  };
+  // The list a cursor belongs to: the filter as matching reads it (`language=it`, `it-IT` and `Italiano`,
+  // `city=Milano` and `milano` are one list), but with its dates and ages as asked, not as resolved today: a
+  // cursor of `P90D` or `minAge=30` still pages on after midnight.
+  const sameList: Record<string, unknown> = { ...resolved };
+  for (const k of ['firstContactFrom', 'firstContactTo', 'lastContactFrom', 'lastContactTo', 'birthDateFrom', 'birthDateTo'] as const) delete sameList[k];
+  for (const k of ['firstContactFrom', 'firstContactTo', 'lastContactFrom', 'lastContactTo', 'minAge', 'maxAge'] as const) sameList[k] = askedFilter[k];
   const page = await ctx.customers.list(ctx.tenant.id, { filter: resolved, asked: sameList, sort, order, limit, cursor });
   return { ...page, items: page.items.map(publicView) };
 }
