@@ -309,13 +309,25 @@ export async function compute(d: RecomputeDeps, input: StartOutput & { read?: Re
   const favourites = (async function* () {
     for (let shard = 0; shard < CUSTOMER_SHARDS; shard++) yield* readLines<PurchaseLine>(d, objectKey(input.tenantId, input.recomputeId, 'purchases', shard));
   })();
-  const favouritesOf = async (customerId: string) => {
+  // What the customer bought up to asOf, for the breakdown (its orders and revenue are as of asOf, like the
+  // groups it is cut by; an imported total has no date and is not a purchase, so it is not in them).
+  const asOfMs = Date.parse(input.asOf);
+  const favouritesOf = async (customerId: string): Promise<{ f: CardInsights['favouriteItems']; orders: number; revenue: number }> => {
     for (;;) {
       const { value, done } = await favourites.next();
-      if (done) return [];
-      if (value.c === customerId) return value.f;
+      if (done) return { f: [], orders: 0, revenue: 0 };
+      if (value.c !== customerId) continue;
+      let orders = 0;
+      let revenue = 0;
+      for (const [at, amount] of value.p) {
+        if (Date.parse(at) > asOfMs) continue;
+        orders++;
+        revenue += amount;
+      }
+      return { f: value.f, orders, revenue };
     }
   };
+  let purchasesAsOf = 0;
   const topClv = new TopList(TOP_N);
   const topAlive = new TopList(TOP_N);
   const it = result.insights()[Symbol.iterator]();
@@ -324,10 +336,12 @@ export async function compute(d: RecomputeDeps, input: StartOutput & { read?: Re
     async function* lines(): AsyncGenerator<string> {
       while (!next.done && customerShard(next.value.customerId) === shard) {
         const { customerId, insights } = next.value;
-        const card: CardInsights = { ...insights, favouriteItems: await favouritesOf(customerId) };
+        const bought = await favouritesOf(customerId);
+        purchasesAsOf += bought.orders;
+        const card: CardInsights = { ...insights, favouriteItems: bought.f };
         if (insights.clv12m !== undefined) topClv.offer(customerId, insights.clv12m);
         if (insights.pAlive !== undefined) topAlive.offer(customerId, insights.pAlive);
-        yield `${customerId}\t${JSON.stringify(card)}\n`;
+        yield `${customerId}\t${bought.orders}\t${bought.revenue}\t${JSON.stringify(card)}\n`;
         next = it.next();
       }
     }
@@ -339,7 +353,8 @@ export async function compute(d: RecomputeDeps, input: StartOutput & { read?: Re
     recomputeId: input.recomputeId,
     asOf: input.asOf,
     shards: input.shards,
-    read: { purchases: (input.read ?? []).reduce((n, r) => n + r.purchases, 0) },
+    // The purchases the figures are made of: those up to asOf (the shards read later ones too).
+    read: { purchases: purchasesAsOf },
     computed: {
       asOf: input.asOf,
       purchasers: result.purchasers,
@@ -397,9 +412,13 @@ export function ageBand(birthDate: string | null, asOf: string): string {
 
 type BreakdownPartial = Record<BreakdownDimension, Record<string, { customers: number; orders: number; revenue: number }>>;
 
-function addToBreakdown(b: BreakdownPartial, card: InsightCard, insights: CardInsights | undefined, asOf: string) {
-  const orders = (card.stats as { purchases?: number }).purchases ?? card.stats.orders;
-  const revenue = card.stats.totalSpent;
+/**
+ * `bought`: the customer's purchases up to asOf (what the recompute read), not the card's stats: the groups are
+ * cut as of asOf (RFM group, age), so their orders and revenue are too; and a total typed in or imported has no
+ * date and is not a purchase (it would make a group's average per order meaningless).
+ */
+function addToBreakdown(b: BreakdownPartial, card: InsightCard, insights: CardInsights | undefined, bought: { orders: number; revenue: number }, asOf: string) {
+  const { orders, revenue } = bought;
   const add = (dim: BreakdownDimension, key: string) => {
     const row = (b[dim][key] ??= { customers: 0, orders: 0, revenue: 0 });
     row.customers++;
@@ -425,14 +444,22 @@ export async function writeShard(d: RecomputeDeps, input: ShardInput): Promise<W
   const now = d.now?.() ?? new Date();
   // The shard's new insights by customer id, kept as JSON text until their card comes by: a string costs a
   // fraction of the parsed object, so memory stays small and flat with the shard's size.
+  // Lines are `id \t orders \t revenue \t insights`; orders and revenue (up to asOf) are kept as the line's head.
   const fresh = new Map<string, string>();
   const key = objectKey(input.tenantId, input.recomputeId, 'insights', input.shard);
-  for await (const [id, json] of readLines(d, key, (line) => { const tab = line.indexOf('\t'); return [line.slice(0, tab), line.slice(tab + 1)] as const; })) fresh.set(id, json);
+  for await (const [id, rest] of readLines(d, key, (line) => { const tab = line.indexOf('\t'); return [line.slice(0, tab), line.slice(tab + 1)] as const; })) fresh.set(id, rest);
+  const boughtOf = (id: string) => {
+    const rest = fresh.get(id);
+    if (rest === undefined) return { orders: 0, revenue: 0 };
+    const a = rest.indexOf('\t');
+    const b = rest.indexOf('\t', a + 1);
+    return { orders: Number(rest.slice(0, a)), revenue: Number(rest.slice(a + 1, b)) };
+  };
   const baskets = await readCardBaskets(d, input);
   const freshOf = (id: string) => {
-    const json = fresh.get(id);
-    if (json === undefined) return undefined;
-    const insights = JSON.parse(json) as CardInsights;
+    const rest = fresh.get(id);
+    if (rest === undefined) return undefined;
+    const insights = JSON.parse(rest.slice(rest.indexOf('\t', rest.indexOf('\t') + 1) + 1)) as CardInsights;
     const extra = baskets.get(id);
     return extra ? ({ ...insights, ...extra } as CardInsights) : insights;
   };
@@ -454,7 +481,7 @@ export async function writeShard(d: RecomputeDeps, input: ShardInput): Promise<W
       }
       card = await d.insights.card(input.tenantId, card.id);
     }
-    if (card) addToBreakdown(breakdown, card, insights, input.asOf);
+    if (card) addToBreakdown(breakdown, card, insights, boughtOf(seen.id), input.asOf);
   };
   // WRITE_CONCURRENCY updates stay in flight across page boundaries, and the next page of the index is read
   // while this one is written (at most two pages held: a page is at most 1 MB of cards). Reading a page, then

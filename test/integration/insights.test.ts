@@ -349,7 +349,13 @@ describe('recompute', () => {
     expect((c!.insights as unknown as { rfm: { frequency: number } } | undefined)?.rfm.frequency ?? 0).toBe(before);
     const s = (await call('GET', '/v1/insights/summary', { key: sk })).body;
     expect(s.asOf).toBe('2026-06-30T21:59:59.999Z');
-    expect(s.purchasers).toBe(new Set(ORDERS.filter((o) => o.at < new Date('2026-06-30T22:00:00Z')).map((o) => o.customer)).size);
+    const early = ORDERS.filter((o) => o.at < new Date('2026-06-30T22:00:00Z'));
+    expect(s.purchasers).toBe(new Set(early.map((o) => o.customer)).size);
+    // The breakdown is as of that day too: its orders and revenue are the purchases up to it, not today's card totals.
+    const byCity = (await call('GET', '/v1/insights/breakdown?by=city', { key: sk })).body.items as { customers: number; revenue: number; orders: number }[];
+    expect(byCity.reduce((n, r) => n + r.orders, 0)).toBe(early.length);
+    expect(byCity.reduce((n, r) => n + r.revenue, 0)).toBe(early.reduce((n, o) => n + o.total, 0));
+    expect(past.counts.purchases).toBe(early.length);
     expect((await call('POST', '/v1/insights/recompute', { key: sk, body: { asOf: '2099-01-01' } })).status).toBe(400);
   });
 
