@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import type { Reply } from '../helpers/invoke.ts';
 
@@ -131,6 +131,23 @@ describe('the claim of a booking outlives no card that held it', () => {
     expect([...ids]).toHaveLength(1);
     expect([...ids]).not.toContain(gone);
     expect((await card([...ids][0]!)).stats.bookings).toBe(1);
+  });
+
+  it('a claim left naming a card that no longer holds the booking (an erasure cut short) is taken over once', async () => {
+    const { eventKeys } = await import('../../shared/store/keys.ts');
+    const bookingId = `bk-${uniq()}`;
+    const Key = eventKeys.subjectClaim(TENANT, 'booking', bookingId);
+    await env.db.send(new PutCommand({ TableName: env.tableName, Item: { ...Key, entity: 'subjectClaim', kind: 'booking', customerId: 'gone-card' } }));
+    const [c, d] = [`olga.${uniq()}@example.com`, `pia.${uniq()}@example.com`];
+    const replies = await Promise.all([
+      send({ type: 'booking.created', occurredAt: '2026-03-08T10:00:00Z', customer: { email: c }, data: data(bookingId) }),
+      send({ type: 'booking.updated', occurredAt: '2026-03-08T10:30:00Z', customer: { email: d }, data: data(bookingId) }),
+    ]);
+    const { ids } = await outcome(replies, [c, d]);
+    expect([...ids]).toHaveLength(1);
+    const id = [...ids][0]!;
+    expect((await card(id)).stats.bookings).toBe(1);
+    expect((await env.db.send(new GetCommand({ TableName: env.tableName, Key, ConsistentRead: true }))).Item?.customerId).toBe(id);
   });
 
   it('a booking merged onto another card stays there; erasing that card leaves nothing naming either card', async () => {
