@@ -33,6 +33,12 @@ export interface EventWrite {
   history: HistoryItem;
   receipt: { eventId: string; answer: EventAnswer; expiresAt: number };
   subject?: SubjectState;
+  /**
+   * Set when the event puts its booking's or order's state on this card for the first time: the claim of
+   * that id is written for the card, only if nobody claims it or the claim still names `over` (the card the
+   * event found it on, which no longer holds it). Otherwise the write answers `claimed`.
+   */
+  claim?: { over?: string };
   consent?: ConsentLedgerEntry;
   /** The purchase collection's change (insights): a Put or Delete of the subject's purchase item. */
   purchase?: PurchaseChange;
@@ -43,15 +49,23 @@ export interface EventWrite {
 }
 
 /** `stale`: the card changed since it was read; `identity`: an email/phone got taken meanwhile;
- * `suppressed`: one of the event's identities was erased meanwhile. */
-export type EventWriteResult = 'ok' | 'duplicate' | 'stale' | 'identity' | 'suppressed';
+ * `suppressed`: one of the event's identities was erased meanwhile; `claimed`: another card took the
+ * event's booking or order meanwhile (two first events of it at the same instant). */
+export type EventWriteResult = 'ok' | 'duplicate' | 'stale' | 'identity' | 'suppressed' | 'claimed';
+
+/** Where a booking or an order lives: the card its claim names (read strongly consistent), and the cards
+ * whose partition holds its state (gsi4, eventually consistent; two while a merge copies it). */
+export interface SubjectOwners {
+  claimedBy?: string;
+  holders: string[];
+}
 
 export interface EventStore {
   getReceipt(tenantId: string, eventId: string): Promise<EventAnswer | undefined>;
   /** Who owns an email and a phone (strongly consistent; both lookups in parallel). */
   findOwners(tenantId: string, ids: { email?: string; phone?: string }): Promise<{ email?: string; phone?: string }>;
-  /** The customers whose partition holds this booking's or order's state item (gsi4, eventually consistent). */
-  findSubjectOwners(tenantId: string, subject: { kind: 'booking' | 'order'; id: string }): Promise<string[]>;
+  /** The card that claims this booking or order, and the customers whose partition holds its state item. */
+  findSubjectOwners(tenantId: string, subject: { kind: 'booking' | 'order'; id: string }): Promise<SubjectOwners>;
   /** The card and, when the event is about one, the booking's or order's state item. */
   loadCustomer(tenantId: string, customerId: string, subject?: { kind: 'booking' | 'order'; id: string }): Promise<{ card?: EventCard; subject?: SubjectState }>;
   write(tenantId: string, w: EventWrite): Promise<EventWriteResult>;

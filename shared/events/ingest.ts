@@ -7,7 +7,7 @@ import { stampFields, strangersValue } from '../domain/provenance.ts';
 import { normaliseFields, type NormalisedFields } from '../domain/customer-rules.ts';
 import { ConflictError, ForbiddenError, ValidationError, invalid } from '../domain/errors.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
-import type { EventStore, EventWrite } from './event.ports.ts';
+import type { EventStore, EventWrite, SubjectOwners } from './event.ports.ts';
 import { PUBLISHABLE_EVENT_TYPES, type EventAnswer, type EventInput } from './event.schema.ts';
 import {
   applyContribution,
@@ -229,10 +229,15 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
       loaded = {};
     }
     // The booking or order this event is about may live on another card already (created there under an
-    // email since corrected): the event joins that card, or one booking would be counted on two.
+    // email since corrected, or by another first event of it sent at the same instant): the event joins
+    // that card, or one booking would be counted on two. Its claim names the card (read consistently);
+    // the index lists it too, and a card a merge copied it to.
     let bySubject = false;
+    let claimedBy: string | undefined;
     if (subject && !loaded.subject) {
-      for (const id of await ctx.events.findSubjectOwners(tenant.id, subject)) {
+      const found = await ctx.events.findSubjectOwners(tenant.id, subject);
+      claimedBy = found.claimedBy;
+      for (const id of subjectCandidates(found)) {
         if (id === targetId) continue;
         const there = await ctx.events.loadCustomer(tenant.id, id, subject);
         if (!there.card || !there.subject) continue;
@@ -332,6 +337,9 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
       },
       receipt: { eventId: receiptId, answer, expiresAt: Math.floor(now.getTime() / 1000) + RECEIPT_TTL_SECONDS },
       subject: nextSubject,
+      // The booking's or order's first state on this card: the card claims it. Another first event of it
+      // that claims it first makes this write answer `claimed`, and the next round joins that card.
+      ...(nextSubject && !loaded.subject ? { claim: claimedBy ? { over: claimedBy } : {} } : {}),
       consent: ledger,
       purchase: flows?.purchase,
       months: flows?.months,
@@ -345,6 +353,9 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
       return answer;
     }
     if (result === 'suppressed') return { created: false, suppressed: true };
+    // `claimed`: another event started this booking or order on its card meanwhile; read again and join it.
+    // (Right away: the claim is read strongly consistent, so the next round finds the card.)
+    if (result === 'claimed') continue;
     if (result === 'duplicate') {
       const first = await ctx.events.getReceipt(tenant.id, receiptId);
       if (first) return first;
@@ -365,6 +376,11 @@ function insightFlows(card: EventCard, prev: SubjectState | undefined, next: Sub
   const after = nextPurchaseMonths(before, purchase, purchase ? purchaseOf(prev) : undefined, timeZone);
   const months = addMonths(subtractMonths(monthContribution(next, timeZone), monthContribution(prev, timeZone)), returningDeltas(before, after));
   return { card: purchase ? ({ ...card, purchaseMonths: after } as EventCard) : card, purchase, months };
+}
+
+/** The cards to look for a booking or order on: the one its claim names first, then those the index lists. */
+export function subjectCandidates(found: SubjectOwners): string[] {
+  return [...new Set([...(found.claimedBy ? [found.claimedBy] : []), ...found.holders])];
 }
 
 /** A short random pause that grows with the rounds, so racing events spread out instead of colliding again. */

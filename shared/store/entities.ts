@@ -1,7 +1,7 @@
 import type { Customer } from '../domain/customer.schema.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
 import { fold, searchText } from '../domain/search-text.ts';
-import { basketKeys, insightKeys, keys, padAmount, SORT_INDEX, type SortField } from './keys.ts';
+import { basketKeys, eventKeys, insightKeys, keys, padAmount, SORT_INDEX, type SortField } from './keys.ts';
 import type { PurchaseRecord } from '../insights/flows.ts';
 import type { CustomerTextRecord } from '../insights/texts.ts';
 
@@ -83,6 +83,31 @@ export const historyEntity = {
 /** A booking's or an order's state (in the customer partition; merges mark copies with `copiedFrom`). */
 export const subjectStateEntity = {
   internal: internalSet('customerId', 'copiedFrom'),
+};
+
+/** A booking or an order, by the id the business's system gave it. */
+export type SubjectRef = { kind: 'booking' | 'order'; id: string };
+
+/**
+ * The claim of a booking or an order (keys.ts `eventKeys.subjectClaim`): the card that holds it. Put in the
+ * transaction that first writes its state on a card, only if nobody claims it yet, or the claim still names
+ * `over`: a card the writer read and found no longer holding it (erased, or merged into another card).
+ * A failed condition means another card took it meanwhile: the writer reads again and joins that card.
+ */
+export const subjectClaimEntity = {
+  key: (tenantId: string, s: SubjectRef): TableKey => eventKeys.subjectClaim(tenantId, s.kind, s.id),
+  put(TableName: string, tenantId: string, s: SubjectRef, customerId: string, over?: string): object {
+    const values: Record<string, unknown> = { ':me': customerId };
+    if (over && over !== customerId) values[':over'] = over;
+    return {
+      Put: {
+        TableName,
+        Item: { ...subjectClaimEntity.key(tenantId, s), entity: 'subjectClaim', kind: s.kind, customerId },
+        ConditionExpression: `attribute_not_exists(pk) OR customerId IN (${Object.keys(values).join(', ')})`,
+        ExpressionAttributeValues: values,
+      },
+    };
+  },
 };
 
 // ---- the card write ----

@@ -4,7 +4,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { EventAnswer } from '../events/event.schema.ts';
 import type { EventCard, IdentityChange, SubjectState } from '../events/merge.ts';
 
-import { cardEntity, cardWriteItems, historyEntity, monthCounterUpdate, purchaseEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
+import { cardEntity, cardWriteItems, historyEntity, monthCounterUpdate, purchaseEntity, subjectClaimEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
 import { decodeCursor, encodeCursor, skPosition } from './cursor.ts';
 import { HISTORY_PREFIX, eventKeys, keys, privacyKeys } from './keys.ts';
 import { withConflictRetry } from './retry.ts';
@@ -34,17 +34,20 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
     },
 
     async findSubjectOwners(tenantId, subject) {
-      const page = await db.send(
-        new QueryCommand({
-          TableName,
-          IndexName: 'gsi4',
-          KeyConditionExpression: 'gsi4pk = :p',
-          ExpressionAttributeValues: { ':p': eventKeys.subjectListingPk(tenantId, subject.kind, subject.id) },
-          ProjectionExpression: 'customerId',
-          Limit: 10,
-        }),
-      );
-      return (page.Items ?? []).map((i) => i.customerId as string);
+      const [claim, page] = await Promise.all([
+        get(subjectClaimEntity.key(tenantId, subject)),
+        db.send(
+          new QueryCommand({
+            TableName,
+            IndexName: 'gsi4',
+            KeyConditionExpression: 'gsi4pk = :p',
+            ExpressionAttributeValues: { ':p': eventKeys.subjectListingPk(tenantId, subject.kind, subject.id) },
+            ProjectionExpression: 'customerId',
+            Limit: 10,
+          }),
+        ),
+      ]);
+      return { claimedBy: claim?.customerId as string | undefined, holders: (page.Items ?? []).map((i) => i.customerId as string) };
     },
 
     async loadCustomer(tenantId, customerId, subject) {
@@ -61,7 +64,7 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
       // The card, its new identity lookups and the consent entry: the one card write every writer uses.
       const card = cardWriteItems(TableName, tenantId, { card: c, expectedVersion: w.previousVersion, addLookups: w.lookups, removeLookups: w.removeLookups, consent: w.consent });
       const items: object[] = [...card.items];
-      const checks: ('card' | 'identity' | 'receipt' | 'suppressed' | null)[] = card.checks.map((k) => (k === 'card' ? 'card' : k ? 'identity' : null));
+      const checks: ('card' | 'identity' | 'receipt' | 'suppressed' | 'claim' | null)[] = card.checks.map((k) => (k === 'card' ? 'card' : k ? 'identity' : null));
       const add = (item: object, check: (typeof checks)[number]) => (items.push(item), checks.push(check));
 
       for (const hash of w.suppressionGuards ?? []) {
@@ -83,6 +86,8 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
         const ref = s.kind === 'booking' ? { kind: 'booking' as const, id: s.bookingId } : { kind: 'order' as const, id: s.orderId };
         // No condition of its own: it only ever changes with the card, whose version condition guards both.
         add({ Put: { TableName, Item: { ...subjectKey(tenantId, c.id, ref), ...eventKeys.subjectListing(tenantId, ref.kind, ref.id, c.id), entity: s.kind, customerId: c.id, ...s } } }, null);
+        // Its first state on this card: the card claims it, unless another card did meanwhile.
+        if (w.claim) add(subjectClaimEntity.put(TableName, tenantId, ref, c.id, w.claim.over), 'claim');
       }
       // The purchase collection and the monthly counters move in the same transaction as the state item.
       if (w.purchase && 'put' in w.purchase) add({ Put: { TableName, Item: purchaseEntity.item(tenantId, c.id, w.purchase.put) } }, null);
@@ -107,6 +112,7 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
         if (failed.includes('receipt')) return 'duplicate';
         if (failed.includes('suppressed')) return 'suppressed';
         if (failed.includes('identity')) return 'identity';
+        if (failed.includes('claim')) return 'claimed';
         if (failed.includes('card')) return 'stale';
         // A replaced identity's lookup no longer pointed at the card (a merge or an erasure meanwhile): read again.
         if (reasons.some((r) => r?.Code === 'ConditionalCheckFailed')) return 'stale';

@@ -138,6 +138,13 @@ export const eventKeys = {
   subjectListing: (tenantId: string, kind: 'booking' | 'order', id: string, customerId: string) => ({ gsi4pk: eventKeys.subjectListingPk(tenantId, kind, id), gsi4sk: customerId }),
   subjectListingPk: (tenantId: string, kind: 'booking' | 'order', id: string) => `T#${tenantId}#SUBJ#${kind === 'booking' ? 'BOOKING' : 'ORDER'}#${id}`,
   /**
+   * The claim of one booking or order: which card holds it. Written, on the condition that nobody else
+   * claims it, in the transaction that first puts its state on a card, so two first events of one booking
+   * sent at the same instant cannot both start it on a card of their own; the loser reads it (strongly
+   * consistent, unlike gsi4) and joins that card. Outside the customer partition: erasure deletes it.
+   */
+  subjectClaim: (tenantId: string, kind: 'booking' | 'order', id: string) => ({ pk: `T#${tenantId}#CLAIM#${kind === 'booking' ? 'BOOKING' : 'ORDER'}#${id}`, sk: 'CLAIM' }),
+  /**
    * Written in the partition of a customer whose email or phone another card records as a conflict, naming
    * that card: erasing the customer follows it to remove the conflict entry that quotes them.
    */

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
-import { cardEntity, cardWriteItems, consentEntity, subjectStateEntity, withoutInternal } from './entities.ts';
+import { cardEntity, cardWriteItems, consentEntity, subjectClaimEntity, subjectStateEntity, withoutInternal, type SubjectRef } from './entities.ts';
 import { prefixPage } from './prefix-page.ts';
 import { auditItem } from './audit.store.ts';
 import { dynamoInsightsErasure } from './insights.store.ts';
@@ -29,6 +29,19 @@ const ERASING_SK = privacyKeys.erasing('', '').sk;
 
 export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string, secrets: TenantSecrets): PrivacyStore {
   const get = async (Key: Key) => (await db.send(new GetCommand({ TableName, Key, ConsistentRead: true }))).Item;
+
+  /** Deletes the claim of a booking or order state while it names one of `claimants` (another card may have taken it). */
+  async function releaseClaim(tenantId: string, state: Item, claimants: ReadonlySet<string>): Promise<void> {
+    const ref: SubjectRef | undefined =
+      state.kind === 'booking' ? { kind: 'booking', id: state.bookingId as string } : state.kind === 'order' ? { kind: 'order', id: state.orderId as string } : undefined;
+    if (!ref?.id) return;
+    const Key = subjectClaimEntity.key(tenantId, ref);
+    const owner = (await get(Key))?.customerId as string | undefined;
+    if (!owner || !claimants.has(owner)) return;
+    await db.send(new DeleteCommand({ TableName, Key, ConditionExpression: 'customerId = :c', ExpressionAttributeValues: { ':c': owner } })).catch((e: Error) => {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    });
+  }
 
   /** Removes from card `cardId` the identity conflicts that quote customer `erasedId` (version-checked, retried). */
   async function scrubConflicts(tenantId: string, cardId: string, erasedId: string): Promise<void> {
@@ -126,6 +139,9 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
 
     async erasePartition(tenantId, customerId) {
       let erased = 0;
+      // The ids a booking's claim may name for this person: theirs, or a card merged into theirs (the claim
+      // keeps naming the card the booking started on). The card sorts before the states, so it is seen first.
+      const claimants = new Set([customerId]);
       for await (const page of pages(tenantId, customerId)) {
         // The card goes last (finishErasure), and with it the mark that keeps merges away meanwhile.
         const items = page.filter((i) => i.sk !== CARD_SK && i.sk !== ERASING_SK);
@@ -133,6 +149,7 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
         // The other direction: the conflicts this card recorded left a pointer naming it (or a card merged
         // into it) in each quoted customer's partition; those would outlive the erasure holding its id.
         const card = page.find((i) => i.sk === CARD_SK);
+        for (const m of (card?.mergedFrom ?? []) as { id: string }[]) claimants.add(m.id);
         if (card) {
           const owners = new Set(((card.conflicts ?? []) as { customerId: string }[]).map((c) => c.customerId));
           const quoting = [customerId, ...((card.mergedFrom ?? []) as { id: string }[]).map((m) => m.id)];
@@ -141,6 +158,9 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
         }
         const receipts = items.filter((i) => typeof i.eventId === 'string').map((i) => eventKeys.eventReceipt(tenantId, (i.receiptId ?? i.eventId) as string));
         await deleteKeys(receipts);
+        // The claims of the person's bookings and orders (outside the partition, naming them), before the
+        // states that lead to them, so an interrupted run still finds them.
+        for (const state of items.filter((i) => (i.sk as string).startsWith(STATE_PREFIX))) await releaseClaim(tenantId, state, claimants);
         await deleteKeys(items.map((i) => ({ pk: i.pk as string, sk: i.sk as string })));
         erased += items.length + receipts.length;
       }
