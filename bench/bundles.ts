@@ -50,7 +50,7 @@ const CLIENTS: Record<string, Client[]> = {
   CreateUnsubscribeLink: ['dynamodb', 'kms'],
   Unsubscribe: ['dynamodb', 'kms'],
   UnsubscribeOneClick: ['dynamodb', 'kms'],
-  ExportCustomerData: ['dynamodb', 'kms'],
+  ExportCustomerData: ['dynamodb', 's3', 'kms'], // spills a large access export to the export bucket, signs its link
   EraseCustomer: ['dynamodb', 's3', 'kms'], // rewrites import error reports
   EraseCustomerByEmail: ['dynamodb', 's3', 'kms'],
   IngestEvent: ['dynamodb', 'ses', 'kms'], // double opt-in mail

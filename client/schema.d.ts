@@ -153,7 +153,9 @@ export interface paths {
         };
         /**
          * GDPR access/portability: card, custom attributes, full history, consent ledger, bookings and orders (audited)
-         * @description A secret key of scope all or read.
+         * @description The document is answered inline while it fits in one answer (about 5 MB); a larger one is written to storage and answered `303 See Other` with a `Location` signed for 15 minutes that serves the same JSON document (no key needed: a client that follows redirects gets it as if inline). `?delivery=link` answers `200 { url, expiresAt, bytes }` instead, whatever the size. The stored document is replaced by the next export of the person, expires after 7 days and is deleted by their erasure.
+         *
+         *     A secret key of scope all or read.
          */
         get: operations["ExportCustomerData"];
         put?: never;
@@ -2303,7 +2305,10 @@ export interface operations {
     };
     ExportCustomerData: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `link`: answer `200 { url, expiresAt, bytes }` (the document in the export bucket, however small) instead of the document itself or a `303` to it: for clients that do not follow redirects */
+                delivery?: "link";
+            };
             header?: never;
             path: {
                 id: string;
@@ -2318,8 +2323,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PersonalData"];
+                    "application/json": components["schemas"]["PersonalData"] | {
+                        /** @description size of the document (UTF-8) */
+                        bytes: number;
+                        /** @description when the link stops working (ISO 8601); ask again for a fresh one */
+                        expiresAt: string;
+                        /** @description a signed GET link to the JSON document (the same document the export answers inline), valid 15 minutes; it needs no key */
+                        url: string;
+                    };
                 };
+            };
+            /** @description The export is too large to answer inline: `Location` is a signed link (15 minutes) to the same JSON document */
+            303: {
+                headers: {
+                    /** @description a signed GET link to the JSON document, valid 15 minutes; it needs no key (do not forward the API key to it) */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];

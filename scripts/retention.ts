@@ -3,8 +3,9 @@
  * customers with no contact for longer than their tenant's `retention.inactiveMonths`.
  *
  * Where: the DynamoDB of the `npm start` running on DATA_DIR (found through DATA_DIR/runtime.json), or,
- * with TABLE_NAME and IMPORT_BUCKET set and no DYNAMODB_ENDPOINT, the AWS table and import bucket (credentials and
- * region from the environment; erasure rewrites import error reports that quote the person).
+ * with TABLE_NAME, IMPORT_BUCKET and EXPORT_BUCKET set and no DYNAMODB_ENDPOINT, the AWS table and buckets (credentials
+ * and region from the environment; erasure rewrites import error reports that quote the person and deletes their
+ * spilled access exports).
  * `--now ISO` runs it as of another date (to see what a future run would erase: it erases for real).
  */
 import { resolve } from 'node:path';
@@ -18,6 +19,7 @@ import { dynamoPrivacyStore } from '../shared/store/privacy.store.ts';
 import { RetentionFailedError, runRetention, type RetentionReport } from '../shared/privacy/retention.ts';
 import { errorReportFiles } from '../shared/import/error-report.ts';
 import { s3ObjectStore } from '../shared/import/object-store.ts';
+import { s3PersonalDataFiles } from '../shared/store/personal-data.store.ts';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { dynamoTenantSecrets } from '../shared/store/secret.store.ts';
 import { masterKeyWrapper, secretBox, type SecretBox } from '../shared/secrets/envelope.ts';
@@ -25,7 +27,7 @@ import { kmsKeyWrapper } from '../shared/secrets/kms-key.ts';
 import { loadOrCreateMasterKey, masterKeyFile } from '../shared/secrets/master-key-file.ts';
 import { DOCUMENT_CLIENT_OPTIONS } from '../shared/clients/dynamo.ts';
 
-const USAGE = 'usage: npm run retention [-- --now 2026-06-01T00:00:00Z]\nenv:   DATA_DIR (default .data) for the local instance; TABLE_NAME, IMPORT_BUCKET and SECRETS_KMS_KEY_ID (stack output SecretsKeyArn) without DYNAMODB_ENDPOINT for AWS';
+const USAGE = 'usage: npm run retention [-- --now 2026-06-01T00:00:00Z]\nenv:   DATA_DIR (default .data) for the local instance; TABLE_NAME, IMPORT_BUCKET, EXPORT_BUCKET and SECRETS_KMS_KEY_ID (stack output SecretsKeyArn) without DYNAMODB_ENDPOINT for AWS';
 
 function printReport(report: RetentionReport): void {
   if (!report.tenants.length) console.log('No tenant has a retention setting (PATCH /v1/settings { "retention": { "inactiveMonths": 36 } }).');
@@ -45,13 +47,16 @@ async function main(argv: string[]): Promise<void> {
   let s3: S3Client;
   let tableName: string;
   let importBucket: string;
+  let exportBucket: string;
   let secrets: SecretBox;
   if (process.env.TABLE_NAME && !process.env.DYNAMODB_ENDPOINT) {
     if (!process.env.IMPORT_BUCKET) throw new Error('IMPORT_BUCKET must be set with TABLE_NAME (the import bucket of the stack)');
+    if (!process.env.EXPORT_BUCKET) throw new Error('EXPORT_BUCKET must be set with TABLE_NAME (the export bucket of the stack)');
     client = new DynamoDBClient({});
     s3 = new S3Client({});
     tableName = process.env.TABLE_NAME;
     importBucket = process.env.IMPORT_BUCKET;
+    exportBucket = process.env.EXPORT_BUCKET;
     // Erasing creates or opens the tenant's privacy secret, sealed with the stack's KMS key (output SecretsKeyArn).
     if (!process.env.SECRETS_KMS_KEY_ID) throw new Error('SECRETS_KMS_KEY_ID must be set with TABLE_NAME (the SecretsKeyArn output of the stack)');
     secrets = secretBox(kmsKeyWrapper(new KMSClient({}), process.env.SECRETS_KMS_KEY_ID));
@@ -63,11 +68,16 @@ async function main(argv: string[]): Promise<void> {
     s3 = s3Client(runtime.s3Endpoint);
     tableName = runtime.tableName;
     importBucket = runtime.importBucket;
+    exportBucket = runtime.exportBucket;
     secrets = secretBox(masterKeyWrapper(() => loadOrCreateMasterKey(masterKeyFile(dataDir))));
   }
   try {
     const db = DynamoDBDocumentClient.from(client, DOCUMENT_CLIENT_OPTIONS);
-    const stores = { privacy: dynamoPrivacyStore(db, tableName, dynamoTenantSecrets(db, tableName, secrets)), reportFiles: errorReportFiles(s3ObjectStore(s3), importBucket) };
+    const stores = {
+      privacy: dynamoPrivacyStore(db, tableName, dynamoTenantSecrets(db, tableName, secrets)),
+      reportFiles: errorReportFiles(s3ObjectStore(s3), importBucket),
+      personalData: s3PersonalDataFiles(s3, exportBucket),
+    };
     let report: RetentionReport;
     try {
       report = await runRetention(stores, now ? { now: () => now } : {});

@@ -58,6 +58,12 @@ const ConfigSchema = z.object({
   FAIR_USE_SECRET_BURST: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100_000)), DEFAULT_FAIR_USE.secret.burst),
   FAIR_USE_PUBLISHABLE_RATE: z._default(z.coerce.number().check(z.positive(), z.maximum(10_000)), DEFAULT_FAIR_USE.publishable.rate),
   FAIR_USE_PUBLISHABLE_BURST: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100_000)), DEFAULT_FAIR_USE.publishable.burst),
+  /**
+   * The largest access export (GET /v1/customers/{id}/export) answered inline, in bytes as Lambda carries the
+   * answer (the JSON escaped once more); a larger one is written to the export bucket and answered with a link
+   * (303). Under Lambda's 6 MB synchronous answer, with room for the headers; 0 makes every export a link.
+   */
+  ACCESS_EXPORT_INLINE_MAX_BYTES: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(6_000_000)), 5_000_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

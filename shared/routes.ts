@@ -28,6 +28,7 @@ import { HistoryQuerySchema } from './events/history.schema.ts';
 import { MergeBodySchema } from './events/merge-customers.ts';
 import { DuplicatesQuerySchema } from './events/duplicates.ts';
 import { NoQuerySchema } from './http/no-query.schema.ts';
+import { AccessExportQuerySchema, PersonalDataLocationHeaderSchema } from './privacy/access-export.schema.ts';
 import { ConsentQuerySchema } from './privacy/consents.ts';
 import { UnsubscribeLinkAnswerSchema, UnsubscribeLinkSchema } from './privacy/unsubscribe.ts';
 import { AuditQuerySchema } from './audit/audit.schema.ts';
@@ -76,8 +77,8 @@ export interface Route {
 
 /** Key prefixes in the import bucket: uploaded CSV files, and the error reports of imports. */
 export type ImportPrefix = 'imports/' | 'reports/';
-/** Key prefix in the export bucket: export files and their parts. */
-export type ExportPrefix = 'exports/';
+/** Key prefixes in the export bucket: export files and their parts; access exports too large to answer inline. */
+export type ExportPrefix = 'exports/' | 'personal-data/';
 /** Step Functions workflows a function may start (CDK hands each its state machine; see infra/access.ts). */
 export type Workflow = 'export' | 'insights';
 
@@ -345,8 +346,8 @@ export const WORKERS = {
   retention: {
     name: 'Retention',
     entry: 'functions/retention/run-retention.handler.ts',
-    // Erasure rewrites the import error reports that quote the person.
-    access: { table: 'write', importBucket: { write: ['reports/'] }, kms: 'encrypt' },
+    // Erasure rewrites the import error reports that quote the person, and deletes their spilled access exports.
+    access: { table: 'write', importBucket: { write: ['reports/'] }, exportBucket: { delete: ['personal-data/'] }, kms: 'encrypt' },
   },
 } as const satisfies Record<string, Worker>;
 
@@ -502,15 +503,15 @@ ROUTES.push(
     response: api.ConsentPageSchema,
   }),
   r('DELETE', '/v1/customers/{id}', 'EraseCustomer', 'privacy/erase-customer', 'admin', {
-    // Rewrites the import error reports that quote the person.
-    access: { table: 'write', importBucket: { write: ['reports/'] }, kms: 'encrypt' },
+    // Rewrites the import error reports that quote the person; deletes their spilled access exports.
+    access: { table: 'write', importBucket: { write: ['reports/'] }, exportBucket: { delete: ['personal-data/'] }, kms: 'encrypt' },
     summary: 'GDPR erasure: every item about the person goes; their email and phone are suppressed (keyed hash only)',
     query: NoQuerySchema,
     status: 204,
     errors: { 409: 'The customer kept changing while being erased (send the DELETE again), or was merged into another: `mergedInto` names it' },
   }),
   r('DELETE', '/v1/customers', 'EraseCustomerByEmail', 'privacy/erase-customer-by-email', 'admin', {
-    access: { table: 'write', importBucket: { write: ['reports/'] }, kms: 'encrypt' },
+    access: { table: 'write', importBucket: { write: ['reports/'] }, exportBucket: { delete: ['personal-data/'] }, kms: 'encrypt' },
     summary: 'GDPR erasure of the customer with this email (?email=...)',
     query: api.EraseByEmailQuerySchema,
     status: 204,
@@ -521,11 +522,21 @@ ROUTES.push(
     },
   }),
   r('GET', '/v1/customers/{id}/export', 'ExportCustomerData', 'privacy/export-customer-data', 'admin', {
-    // A GET that writes: every access export is recorded in the audit log (`customer.export_data`).
-    access: { table: 'write' },
+    // A GET that writes: every access export is recorded in the audit log (`customer.export_data`); one too
+    // large to answer inline (or asked for as a link) is written under personal-data/ and handed out as a
+    // link signed here; the object is removed again if the person was erased meanwhile.
+    access: { table: 'write', exportBucket: { read: ['personal-data/'], write: ['personal-data/'], delete: ['personal-data/'] } },
     summary: 'GDPR access/portability: card, custom attributes, full history, consent ledger, bookings and orders (audited)',
-    query: NoQuerySchema,
-    response: api.PersonalDataSchema,
+    description:
+      'The document is answered inline while it fits in one answer (about 5 MB); a larger one is written to storage and answered `303 See Other` with a `Location` signed for 15 minutes that serves the same JSON document (no key needed: a client that follows redirects gets it as if inline). `?delivery=link` answers `200 { url, expiresAt, bytes }` instead, whatever the size. The stored document is replaced by the next export of the person, expires after 7 days and is deleted by their erasure.',
+    query: AccessExportQuerySchema,
+    response: api.PersonalDataAnswerSchema,
+    alsoAnswers: {
+      303: {
+        description: 'The export is too large to answer inline: `Location` is a signed link (15 minutes) to the same JSON document',
+        headers: PersonalDataLocationHeaderSchema,
+      },
+    },
   }),
   r('POST', '/v1/customers/{id}/unsubscribe-link', 'CreateUnsubscribeLink', 'privacy/create-unsubscribe-link', 'admin', {
     // Writes the tenant's privacy secret on first use.

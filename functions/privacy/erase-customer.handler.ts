@@ -3,12 +3,13 @@ import { parseWith } from '#shared/http/problem.ts';
 import { NoQuerySchema } from '#shared/http/no-query.schema.ts';
 import { privacyStore } from '#shared/http/stores/privacy.ts';
 import { errorReports } from '#shared/http/stores/error-reports.ts';
+import { personalDataFiles } from '#shared/http/stores/personal-data.ts';
 import { eraseCustomer } from '#shared/privacy/erasure.ts';
 
 /** DELETE /v1/customers/{id}: GDPR erasure; 204, then the id answers 404 everywhere. */
 export const handler = api('admin', async (req) => {
   parseWith(NoQuerySchema, req.query);
   const { tenant, key } = req.principal;
-  await eraseCustomer({ privacy: privacyStore(), reportFiles: errorReports(), tenantId: tenant.id, actor: key.keyId }, req.params.id!);
+  await eraseCustomer({ privacy: privacyStore(), reportFiles: errorReports(), personalData: personalDataFiles(), tenantId: tenant.id, actor: key.keyId }, req.params.id!);
   return { status: 204 };
 });

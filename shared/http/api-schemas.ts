@@ -5,6 +5,7 @@ import { ImportViewSchema } from '../import/import-job.schema.ts';
 import { SegmentSchema } from '../segments/segment.schema.ts';
 import { ExportViewSchema } from '../exports/export.schema.ts';
 import { ConsentEntrySchema } from '../privacy/consents.ts';
+import { PersonalDataLinkSchema } from '../privacy/access-export.schema.ts';
 import { AuditEntrySchema } from '../audit/audit.schema.ts';
 
 /**
@@ -68,6 +69,8 @@ export const PersonalDataSchema = z.object({
   bookings: z.array(z.record(z.string(), z.unknown())),
   orders: z.array(z.record(z.string(), z.unknown())),
 });
+/** GET /v1/customers/{id}/export answers 200 with the document, or with `?delivery=link` where it is. */
+export const PersonalDataAnswerSchema = z.union([PersonalDataSchema, PersonalDataLinkSchema]);
 
 /** Links mailed to people carry their authority in a signed `token`. */
 export const LinkTokenQuerySchema = z.object({ token: z.string() });

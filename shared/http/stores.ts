@@ -17,6 +17,7 @@ import { auditStore } from './stores/audit.ts';
 import { mergeStore } from './stores/merges.ts';
 
 export { errorReports } from './stores/error-reports.ts';
+export { personalDataFiles } from './stores/personal-data.ts';
 export { mailer } from './stores/mailer.ts';
 
 export const stores = () => ({ tenants: tenantStore(), customers: customerStore(), imports: importStore() });

@@ -1,6 +1,75 @@
 import { publicView, type Customer } from '../domain/customer.schema.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { PrivacyStore } from './privacy.ports.ts';
+import type { PersonalDataFiles } from './personal-data.ports.ts';
+import { objectKeys } from '../object-keys.ts';
+
+/** How long the link to a spilled access export works: enough to follow it or hand it on, short for a link to a person's data that needs no key. */
+export const ACCESS_EXPORT_LINK_SECONDS = 15 * 60;
+
+/** How the export reaches the caller: the document itself, a `303` to it, or (`?delivery=link`) the link as JSON. */
+export type AccessExportDelivery = 'inline' | 'redirect' | 'link';
+
+export type AccessExportAnswer =
+  | { delivery: 'inline'; json: string }
+  | { delivery: 'redirect' | 'link'; url: string; expiresAt: string; bytes: number };
+
+export interface AccessExportContext {
+  privacy: PrivacyStore;
+  files: PersonalDataFiles;
+  /** The largest document answered inline, as Lambda carries it (config ACCESS_EXPORT_INLINE_MAX_BYTES). */
+  inlineMaxBytes: number;
+  now?: () => Date;
+}
+
+/**
+ * Bytes the document takes in the function's answer: on Lambda the body travels as a JSON string inside the
+ * function's result, so every `"` and `\` of the document is escaped once more, plus the two quotes around it
+ * (a document can be up to twice its own size there: a message of quotes). JSON.stringify leaves no control
+ * characters in the document and writes everything else as UTF-8, so nothing else grows.
+ */
+export function carriedBytes(json: string): number {
+  let escapes = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c === 34 /* " */ || c === 92 /* \ */) escapes++;
+  }
+  return Buffer.byteLength(json) + 2 + escapes;
+}
+
+/**
+ * Inline while the answer fits under the threshold (Lambda refuses a synchronous answer over 6 MB: the caller
+ * would get a 502 and no data); past it, a `303` to the document in the export bucket. Asked for a link,
+ * always a link, however small the document: a client that asks for links gets one shape.
+ */
+export function accessExportDelivery(json: string, inlineMaxBytes: number, asked?: 'link'): AccessExportDelivery {
+  if (asked === 'link') return 'link';
+  return carriedBytes(json) > inlineMaxBytes ? 'redirect' : 'inline';
+}
+
+/**
+ * The access export as it is delivered: built whole as always, then answered inline or written to the export
+ * bucket (objectKeys.personalData: one object per person, replaced by a later export, expiring with the other
+ * export files, deleted by the erasure) and handed out as a signed link.
+ */
+export async function deliverPersonalData(ctx: AccessExportContext, tenantId: string, customerId: string, asked?: 'link'): Promise<AccessExportAnswer> {
+  const now = ctx.now?.() ?? new Date();
+  const json = JSON.stringify(await exportPersonalData(ctx.privacy, tenantId, customerId, now));
+  const delivery = accessExportDelivery(json, ctx.inlineMaxBytes, asked);
+  if (delivery === 'inline') return { delivery, json };
+  const key = objectKeys.personalData(tenantId, customerId);
+  await ctx.files.put(key, json);
+  // An erasure that finished between the read above and this write deleted the person's file before it was
+  // written: it would outlive the erasure. The card read again (strongly consistent) says which came first:
+  // still there, the erasure has not finished, and it deletes the file once the card is gone (erasure.ts);
+  // gone, this export removes its own file and answers as for any unknown id.
+  if (!(await ctx.privacy.getCard(tenantId, customerId))) {
+    await ctx.files.remove(key);
+    throw new NotFoundError(`Customer ${customerId}`);
+  }
+  const url = await ctx.files.signedUrl(key, ACCESS_EXPORT_LINK_SECONDS);
+  return { delivery, url, expiresAt: new Date(now.getTime() + ACCESS_EXPORT_LINK_SECONDS * 1000).toISOString(), bytes: Buffer.byteLength(json) };
+}
 
 /**
  * `GET /v1/customers/{id}/export` (GDPR access and portability): everything held about the person, from

@@ -7,11 +7,15 @@ import { auditEntry } from '../audit/audit.ts';
 import { suppressIdentity, type Identity } from './suppression.ts';
 import type { ErrorReportFiles } from '../import/error-report.ts';
 import { forgetInInsights } from '../insights/summary-erasure.ts';
+import type { PersonalDataFiles } from './personal-data.ports.ts';
+import { objectKeys } from '../object-keys.ts';
 
 export interface ErasureContext {
   privacy: PrivacyStore;
   /** Rewrites an import's error-report CSV in the import bucket from its (redacted) entries. */
   reportFiles: ErrorReportFiles;
+  /** The person's access exports written to the export bucket (too large to answer inline): deleted with them. */
+  personalData: PersonalDataFiles;
   tenantId: string;
   /** Who erases: an API key id, or `system:retention`. */
   actor: string;
@@ -52,9 +56,11 @@ export interface ErasureOptions {
  * 2. every partition item but the card (history, ledger, booking/order states) and the receipts their
  *    history names, in pages, receipts first;
  * 3. import error-report rows naming the person are redacted, in the table and in the CSV files already
- *    written to the import bucket;
+ *    written to the import bucket, and the person's access exports in the export bucket are deleted;
  * 4. last, the card, its identity lookups, the mark and the audit entry in one transaction, on the
- *    condition that the card did not change since step 2 — an event that slipped in means one more round.
+ *    condition that the card did not change since step 2 — an event that slipped in means one more round;
+ *    then the access exports are deleted once more: an export that read the card before step 4 may have
+ *    written its file after step 3 (one that reads the card after step 4 removes its own: access-export.ts).
  * While the card exists, DELETE can be repeated; once it is gone, the id answers 404 like any unknown id.
  * A customer merged into another is that other customer now: its id answers 409 naming the survivor
  * (`mergedInto`), whether the merge came before the DELETE or raced it and won; nothing is suppressed.
@@ -93,9 +99,12 @@ export async function eraseCustomer(ctx: ErasureContext, customerId: string, opt
     if (claim.suppress) for (const id of identities) await suppressIdentity(ctx.privacy, ctx.tenantId, id, clock().toISOString());
     for (const id of [customerId, ...merged.map((m) => m.id)]) await ctx.privacy.erasePartition(ctx.tenantId, id);
     await redactImportReports(ctx, card.id, identities);
+    const ids = [customerId, ...merged.map((m) => m.id)];
+    await deleteAccessExports(ctx, ids);
     const audit = auditEntry({ actor: ctx.actor, action: 'customer.erase', target: 'customer', at: clock() });
     if (await ctx.privacy.finishErasure(ctx.tenantId, card, identities, audit, { suppressed: claim.suppress })) {
-      return forgetInInsights(ctx.privacy, ctx.tenantId, [customerId, ...merged.map((m) => m.id)]).then(() => 'erased');
+      await deleteAccessExports(ctx, ids);
+      return forgetInInsights(ctx.privacy, ctx.tenantId, ids).then(() => 'erased');
     }
   }
   // The mark stays: the card is half-erased, and a merge must not spread what is left before the DELETE is sent again.
@@ -121,6 +130,14 @@ export async function eraseCustomerByEmail(ctx: ErasureContext & { findIdByEmail
       if (!(e instanceof ConflictError && e.extra.mergedInto) || attempt >= 2) throw e;
     }
   }
+}
+
+/**
+ * The access exports spilled to the export bucket, of the person and of everyone merged into them (an export
+ * made before a merge is under the old id): one key per id (objectKeys.personalData), deleted by name.
+ */
+async function deleteAccessExports(ctx: ErasureContext, customerIds: string[]): Promise<void> {
+  for (const id of customerIds) await ctx.personalData.remove(objectKeys.personalData(ctx.tenantId, id));
 }
 
 /** Import error reports quote rows as written: rows naming the person (email, phone digits, id) are blanked. */

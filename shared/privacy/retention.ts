@@ -1,5 +1,6 @@
 import type { PrivacyStore } from './privacy.ports.ts';
 import type { ErrorReportFiles } from '../import/error-report.ts';
+import type { PersonalDataFiles } from './personal-data.ports.ts';
 import { eraseCustomer } from './erasure.ts';
 import { logger } from '../logger.ts';
 
@@ -52,7 +53,7 @@ export class RetentionFailedError extends Error {
  * reported (`onFailure`) and the run goes on; if any failed, it throws `RetentionFailedError` at the end.
  */
 export async function runRetention(
-  { privacy, reportFiles }: { privacy: PrivacyStore; reportFiles: ErrorReportFiles },
+  { privacy, reportFiles, personalData }: { privacy: PrivacyStore; reportFiles: ErrorReportFiles; personalData: PersonalDataFiles },
   opts: {
     now?: () => Date;
     maxPerTenant?: number;
@@ -71,7 +72,7 @@ export async function runRetention(
     let failed = 0;
     for (const id of ids) {
       try {
-        const ctx = { privacy, reportFiles, tenantId, actor: RETENTION_ACTOR, now: opts.now };
+        const ctx = { privacy, reportFiles, personalData, tenantId, actor: RETENTION_ACTOR, now: opts.now };
         if ((await eraseCustomer(ctx, id, { suppress: false, stillErasable: (card) => card.lastContactAt < cutoff })) === 'erased') erased++;
       } catch (e) {
         // Erased meanwhile (by hand or by a concurrent run), or merged into another customer (409 naming it:

@@ -5,6 +5,7 @@ import { tenantWithSecretKey } from '../helpers/tenant.ts';
 import type { Reply } from '../helpers/invoke.ts';
 import type { PrivacyStore } from '../../shared/store/privacy.store.ts';
 import type { ErrorReportFiles } from '../../shared/import/error-report.ts';
+import type { PersonalDataFiles } from '../../shared/privacy/personal-data.ports.ts';
 
 /**
  * The erasure's `ERASING` mark when an erasure is interrupted (a Lambda timeout between claim and finish),
@@ -16,6 +17,7 @@ let env: LocalEnv;
 let call: (method: string, url: string, opts?: { key?: string; body?: unknown }) => Promise<Reply>;
 let privacy: PrivacyStore;
 let reportFiles: ErrorReportFiles;
+let personalData: PersonalDataFiles;
 let eraseCustomer: typeof import('../../shared/privacy/erasure.ts').eraseCustomer;
 let runRetention: typeof import('../../shared/privacy/retention.ts').runRetention;
 const keys: Record<string, string> = {};
@@ -25,10 +27,11 @@ const NOW = () => new Date('2026-06-01T12:00:00Z');
 beforeAll(async () => {
   env = await useLocalEnv();
   ({ call } = await import('../helpers/invoke.ts'));
-  const { errorReports } = await import('../../shared/http/stores.ts');
+  const { errorReports, personalDataFiles } = await import('../../shared/http/stores.ts');
   for (const t of [T, 'mark-retention', 'mark-fails', 'mark-after']) keys[t] = await tenantWithSecretKey(t);
   privacy = (await import('../../shared/http/stores/privacy.ts')).privacyStore();
   reportFiles = errorReports();
+  personalData = personalDataFiles();
   ({ eraseCustomer } = await import('../../shared/privacy/erasure.ts'));
   ({ runRetention } = await import('../../shared/privacy/retention.ts'));
 });
@@ -60,7 +63,7 @@ function failingAt<K extends keyof PrivacyStore>(method: K, customerId?: string)
 
 /** The person's own DELETE, cut off after its claim and before anything else (no suppression written yet). */
 async function interruptedDelete(tenant: string, id: string) {
-  await expect(eraseCustomer({ privacy: failingAt('suppress'), reportFiles, tenantId: tenant, actor: 'test' }, id)).rejects.toThrow('timed out');
+  await expect(eraseCustomer({ privacy: failingAt('suppress'), reportFiles, personalData, tenantId: tenant, actor: 'test' }, id)).rejects.toThrow('timed out');
   expect((await partition(tenant, id)).some((i) => i.sk === 'ERASING')).toBe(true);
 }
 
@@ -98,7 +101,7 @@ describe('an interrupted erasure', () => {
     const id = (await contact(tenant, email, '2020-01-10T10:00:00.000Z')).customerId;
     await interruptedDelete(tenant, id);
 
-    const report = await runRetention({ privacy, reportFiles }, { now: NOW });
+    const report = await runRetention({ privacy, reportFiles, personalData }, { now: NOW });
     expect(report.tenants.find((t) => t.tenantId === tenant)).toMatchObject({ erased: 1, failed: 0 });
     expect((await call('GET', `/v1/customers/${id}`, { key: keys[tenant] })).status).toBe(404);
     // Not "a returning customer is a new customer": this person asked to be forgotten.
@@ -117,7 +120,7 @@ describe('an interrupted erasure', () => {
       const card = await privacy.getCard(t, c);
       return card && c === id ? { ...card, lastContactAt: '2026-05-30T10:00:00.000Z' } : card;
     } } as PrivacyStore;
-    const report = await runRetention({ privacy: racing, reportFiles }, { now: NOW });
+    const report = await runRetention({ privacy: racing, reportFiles, personalData }, { now: NOW });
     expect(report.tenants.find((t) => t.tenantId === tenant)).toMatchObject({ erased: 1, failed: 0 });
     expect((await contact(tenant, email)).suppressed).toBe(true);
   });
@@ -131,7 +134,7 @@ describe('a retention run with one failing customer', () => {
     const ok2 = (await contact('mark-after', `later.${uniq()}@example.com`, '2020-02-01T10:00:00.000Z')).customerId;
 
     const failures: unknown[] = [];
-    const run = runRetention({ privacy: failingAt('erasePartition', bad), reportFiles }, { now: NOW, onFailure: (f) => failures.push(f) });
+    const run = runRetention({ privacy: failingAt('erasePartition', bad), reportFiles, personalData }, { now: NOW, onFailure: (f) => failures.push(f) });
     const error = (await run.catch((e: unknown) => e)) as { name: string; message: string; report: { tenants: { tenantId: string; erased: number; failed: number }[] } };
     expect(error.name).toBe('RetentionFailedError');
     expect(error.message).toContain('1 erasure failed');

@@ -6,6 +6,7 @@ import type { Reply } from '../helpers/invoke.ts';
 import type { PrivacyStore } from '../../shared/store/privacy.store.ts';
 import type { MergeStore } from '../../shared/store/merge.store.ts';
 import type { ErrorReportFiles } from '../../shared/import/error-report.ts';
+import type { PersonalDataFiles } from '../../shared/privacy/personal-data.ports.ts';
 
 /**
  * An erasure (`DELETE /v1/customers/B`) racing a merge of B into A (`POST /v1/customers/A/merge`), on
@@ -21,6 +22,7 @@ let sk: string;
 let privacy: PrivacyStore;
 let merges: MergeStore;
 let reportFiles: ErrorReportFiles;
+let personalData: PersonalDataFiles;
 let eraseCustomer: typeof import('../../shared/privacy/erasure.ts').eraseCustomer;
 let mergeCustomers: typeof import('../../shared/events/merge-customers.ts').mergeCustomers;
 let isSuppressed: typeof import('../../shared/privacy/suppression.ts').isSuppressed;
@@ -29,11 +31,12 @@ const T = 'race-shop';
 beforeAll(async () => {
   env = await useLocalEnv();
   ({ call } = await import('../helpers/invoke.ts'));
-  const { errorReports } = await import('../../shared/http/stores.ts');
+  const { errorReports, personalDataFiles } = await import('../../shared/http/stores.ts');
   sk = await tenantWithSecretKey(T);
   privacy = (await import('../../shared/http/stores/privacy.ts')).privacyStore();
   merges = (await import('../../shared/http/stores/merges.ts')).mergeStore();
   reportFiles = errorReports();
+  personalData = personalDataFiles();
   ({ eraseCustomer } = await import('../../shared/privacy/erasure.ts'));
   ({ mergeCustomers } = await import('../../shared/events/merge-customers.ts'));
   ({ isSuppressed } = await import('../../shared/privacy/suppression.ts'));
@@ -89,7 +92,7 @@ function pauseAt<S extends object, K extends keyof S>(store: S, method: K, when:
   return { store: wrapped, reached, release };
 }
 
-const erasure = (p: PrivacyStore, id: string) => eraseCustomer({ privacy: p, reportFiles, tenantId: T, actor: 'test' }, id);
+const erasure = (p: PrivacyStore, id: string) => eraseCustomer({ privacy: p, reportFiles, personalData, tenantId: T, actor: 'test' }, id);
 const merge = (m: MergeStore, a: string, b: string) => mergeCustomers({ merges: m, tenantId: T, timeZone: 'Europe/Rome', suppression: privacy }, a, b);
 const historyText = async (id: string) => JSON.stringify((await call('GET', `/v1/customers/${id}/history?limit=100`, { key: sk })).body);
 const partition = async (id: string) =>

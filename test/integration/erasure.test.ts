@@ -239,8 +239,9 @@ describe('DELETE /v1/customers/{id}', () => {
         return env.db.send(command as never);
       },
     } as unknown as DynamoDBDocumentClient;
-    const reportFiles = (await import('../../shared/http/stores.ts')).errorReports();
-    await expect(eraseCustomer({ privacy: dynamoPrivacyStore(flaky, env.tableName, (await import('../../shared/http/stores/secrets.ts')).tenantSecrets()), reportFiles, tenantId: TENANT, actor: skId }, id)).rejects.toThrow('Lambda timed out');
+    const { errorReports, personalDataFiles } = await import('../../shared/http/stores.ts');
+    const reportFiles = errorReports();
+    await expect(eraseCustomer({ privacy: dynamoPrivacyStore(flaky, env.tableName, (await import('../../shared/http/stores/secrets.ts')).tenantSecrets()), reportFiles, personalData: personalDataFiles(), tenantId: TENANT, actor: skId }, id)).rejects.toThrow('Lambda timed out');
     const halfway = await mentioning(id);
     expect(halfway.length).toBeGreaterThan(0);
     expect(halfway.length).toBeLessThan(all - 100);

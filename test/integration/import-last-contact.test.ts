@@ -49,9 +49,9 @@ async function card(tenant: string, email: string) {
 
 async function retention(tenant: string, inactiveMonths: number) {
   expect((await call('PATCH', '/v1/settings', { key: keys[tenant], body: { retention: { inactiveMonths } } })).status).toBe(200);
-  const { privacyStores, errorReports } = await import('../../shared/http/stores.ts');
+  const { privacyStores, errorReports, personalDataFiles } = await import('../../shared/http/stores.ts');
   const { runRetention } = await import('../../shared/privacy/retention.ts');
-  const report = await runRetention({ privacy: privacyStores().privacy, reportFiles: errorReports() });
+  const report = await runRetention({ privacy: privacyStores().privacy, reportFiles: errorReports(), personalData: personalDataFiles() });
   return report.tenants.find((t) => t.tenantId === tenant)!.erased;
 }
 

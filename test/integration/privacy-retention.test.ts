@@ -38,9 +38,9 @@ describe('retention job', () => {
     expect(await contactAt('keeps-36', '2026-01-01T10:00:00Z', 'returning@example.com')).toBe(returning);
     const untouched = await contactAt('keeps-forever', '2019-01-01T10:00:00Z');
 
-    const { privacyStores, errorReports } = await import('../../shared/http/stores.ts');
+    const { privacyStores, errorReports, personalDataFiles } = await import('../../shared/http/stores.ts');
     const { runRetention } = await import('../../shared/privacy/retention.ts');
-    const report = await runRetention({ privacy: privacyStores().privacy, reportFiles: errorReports() }, { now: () => new Date('2026-06-01T12:00:00Z') });
+    const report = await runRetention({ privacy: privacyStores().privacy, reportFiles: errorReports(), personalData: personalDataFiles() }, { now: () => new Date('2026-06-01T12:00:00Z') });
 
     expect(report.tenants).toEqual([{ tenantId: 'keeps-36', cutoff: '2023-06-01T12:00:00.000Z', erased: 2, failed: 0 }]);
     for (const id of stale) expect(await status('keeps-36', id)).toBe(404);
@@ -55,7 +55,7 @@ describe('retention job', () => {
     ]);
 
     // Running again erases nothing more.
-    const second = await runRetention({ privacy: privacyStores().privacy, reportFiles: errorReports() }, { now: () => new Date('2026-06-01T12:00:00Z') });
+    const second = await runRetention({ privacy: privacyStores().privacy, reportFiles: errorReports(), personalData: personalDataFiles() }, { now: () => new Date('2026-06-01T12:00:00Z') });
     expect(second.tenants[0]!.erased).toBe(0);
   });
 
@@ -66,9 +66,9 @@ describe('retention job', () => {
     const forgotten = await contactAt(tenant, '2026-05-01T10:00:00Z', 'forget.me@example.com');
     expect((await call('DELETE', `/v1/customers/${forgotten}`, { key: keys[tenant] })).status).toBe(204);
 
-    const { privacyStores, errorReports } = await import('../../shared/http/stores.ts');
+    const { privacyStores, errorReports, personalDataFiles } = await import('../../shared/http/stores.ts');
     const { runRetention } = await import('../../shared/privacy/retention.ts');
-    const report = await runRetention({ privacy: privacyStores().privacy, reportFiles: errorReports() }, { now: () => new Date('2026-06-01T12:00:00Z') });
+    const report = await runRetention({ privacy: privacyStores().privacy, reportFiles: errorReports(), personalData: personalDataFiles() }, { now: () => new Date('2026-06-01T12:00:00Z') });
     expect(report.tenants.find((t) => t.tenantId === tenant)).toMatchObject({ erased: 1 });
     expect(await status(tenant, lapsed)).toBe(404);
 
@@ -92,7 +92,7 @@ describe('retention job', () => {
     const tenant = 'comes-back';
     expect((await call('PATCH', '/v1/settings', { key: keys[tenant], body: { retention: { inactiveMonths: 24 } } })).status).toBe(200);
     const id = await contactAt(tenant, '2022-03-01T10:00:00Z', 'back.in.time@example.com');
-    const { privacyStores, errorReports } = await import('../../shared/http/stores.ts');
+    const { privacyStores, errorReports, personalDataFiles } = await import('../../shared/http/stores.ts');
     const { runRetention } = await import('../../shared/privacy/retention.ts');
     const privacy = privacyStores().privacy;
     // The real store; the listing is followed by the customer's new contact, as a booking racing the job would.
@@ -104,7 +104,7 @@ describe('retention job', () => {
         return ids;
       },
     };
-    const report = await runRetention({ privacy: racing, reportFiles: errorReports() }, { now: () => new Date('2026-06-01T12:00:00Z') });
+    const report = await runRetention({ privacy: racing, reportFiles: errorReports(), personalData: personalDataFiles() }, { now: () => new Date('2026-06-01T12:00:00Z') });
     expect(report.tenants.find((t) => t.tenantId === tenant)).toMatchObject({ erased: 0 });
     const card = await call('GET', `/v1/customers/${id}`, { key: keys[tenant] });
     expect(card.status).toBe(200);

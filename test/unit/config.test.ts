@@ -32,4 +32,11 @@ describe('config', () => {
     const config = await configWith({ KEY_CACHE_SECONDS: '5', AWS_REGION: undefined, PUBLIC_BASE_URL: 'https://crm.example.com//', FAIR_USE_SECRET_RATE: '3.5' });
     expect(config()).toMatchObject({ KEY_CACHE_SECONDS: 5, AWS_REGION: 'eu-south-1', PUBLIC_BASE_URL: 'https://crm.example.com', FAIR_USE_SECRET_RATE: 3.5 });
   });
+
+  it('keeps the access export inline up to 5 MB by default, and refuses a threshold past what Lambda can answer', async () => {
+    expect((await configWith({}))().ACCESS_EXPORT_INLINE_MAX_BYTES).toBe(5_000_000);
+    expect((await configWith({ ACCESS_EXPORT_INLINE_MAX_BYTES: '0' }))().ACCESS_EXPORT_INLINE_MAX_BYTES).toBe(0);
+    expect(await configWith({ ACCESS_EXPORT_INLINE_MAX_BYTES: '7000000' })).toThrow('ACCESS_EXPORT_INLINE_MAX_BYTES: Too big: expected number to be <=6000000');
+    expect(await configWith({ ACCESS_EXPORT_INLINE_MAX_BYTES: '5 MB' })).toThrow('ACCESS_EXPORT_INLINE_MAX_BYTES');
+  });
 });

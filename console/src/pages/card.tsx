@@ -500,15 +500,15 @@ function Unsubscribe({ id }: { id: string }) {
 function AccessExport({ id }: { id: string }) {
   const [problem, setProblem] = useState<Problem>();
   const download = async () => {
-    const { data, error } = await api().GET('/v1/customers/{id}/export', { params: { path: { id } } });
+    // As a link, whatever the size: a large export answers 303 to storage, which a browser's fetch would follow
+    // cross-origin (and the export bucket allows no CORS). The link is a download (personal-data.json).
+    const { data, error } = await api().GET('/v1/customers/{id}/export', { params: { path: { id }, query: { delivery: 'link' } } });
     setProblem(error);
-    if (!data) return;
-    const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
+    if (!data || !('url' in data)) return;
     const a = document.createElement('a');
-    a.href = url;
-    a.download = `personal-data-${id}.json`;
+    a.href = data.url;
+    a.rel = 'noopener';
     a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
   };
   return (
     <p>
