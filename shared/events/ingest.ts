@@ -253,8 +253,11 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     // email to the card its booking or order lives on (merge.ts `fillIdentity`: only a value nobody holds).
     // The booking may also be found on the card of the event's phone (created there): the same rule, or the
     // corrected email of a booking update found that way was dropped without a trace.
+    // Found through its booking, the card takes the event's phone too (the guest's new number, often sent
+    // with the corrected email): neither identity found the card, so without it the newer phone was dropped
+    // unrecorded. The same rules: newer wins, a phone another card holds is a conflict, never taken.
     const aboutItsBooking = bySubject || (!!loaded.subject && targetId !== owners.email);
-    const replace: ('email' | 'phone')[] = publishable || !existing ? [] : aboutItsBooking ? ['email'] : targetId === owners.email ? ['phone'] : [];
+    const replace: ('email' | 'phone')[] = publishable || !existing ? [] : aboutItsBooking ? ['email', 'phone'] : targetId === owners.email ? ['phone'] : [];
     const identity = fillIdentity(base, ids, owners, input.eventId, at, stamp, source, publishable && !!existing, replace);
     // Found by a (shared) phone alone with another first name: the event's names only fill empty ones. Not
     // when the card's name is a stranger's (a publishable-key form put "Mallory" on the phone's card): the
