@@ -2517,6 +2517,10 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The replayed eventId came with another payload than the first time: that payload was ignored; give each event its own eventId */
+                    "Idempotent-Payload-Mismatch"?: "true";
+                    /** @description This eventId was received before: the answer is the first one and the event changed nothing */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2526,6 +2530,10 @@ export interface operations {
             /** @description Publishable key: accepted, whatever happened (the answer reveals nothing about the list) */
             202: {
                 headers: {
+                    /** @description The replayed eventId came with another payload than the first time: that payload was ignored; give each event its own eventId */
+                    "Idempotent-Payload-Mismatch"?: "true";
+                    /** @description This eventId was received before: the answer is the first one and the event changed nothing */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {

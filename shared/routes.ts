@@ -23,7 +23,7 @@ import { SegmentGetQuerySchema, SegmentInputSchema, SegmentMembersQuerySchema, S
 import { PageQuerySchema } from './http/page-query.schema.ts';
 import { ExportRequestSchema, ExportViewSchema } from './exports/export.schema.ts';
 import { ExportLinkQuerySchema } from './exports/export-link.schema.ts';
-import { AcceptedAnswerSchema, EventAnswerSchema, eventRequestSchema } from './events/event.schema.ts';
+import { AcceptedAnswerSchema, EventAnswerSchema, eventRequestSchema, ReplayHeadersSchema } from './events/event.schema.ts';
 import { HistoryQuerySchema } from './events/history.schema.ts';
 import { MergeBodySchema } from './events/merge-customers.ts';
 import { DuplicatesQuerySchema } from './events/duplicates.ts';
@@ -367,7 +367,11 @@ ROUTES.push(
       'Capture an event; idempotent on eventId. Secret key: any type, answers { customerId, created, brief? }. Publishable key: contact_form.submitted, newsletter.subscribed, message.received only (others 403), fills empty fields only, answers 202 { accepted: true }',
     body: eventRequestSchema(),
     response: EventAnswerSchema,
-    alsoAnswers: { 202: { description: 'Publishable key: accepted, whatever happened (the answer reveals nothing about the list)', response: AcceptedAnswerSchema } },
+    // An eventId received before answers the first answer again, marked (and flagged when its payload differs).
+    responseHeaders: ReplayHeadersSchema,
+    alsoAnswers: {
+      202: { description: 'Publishable key: accepted, whatever happened (the answer reveals nothing about the list)', response: AcceptedAnswerSchema, headers: ReplayHeadersSchema },
+    },
     errors: {
       403: 'The key may not call this route, a publishable key came from an origin not in the settings, or sent a type it may not send',
       409: 'The customer is receiving many events at once: retry with the same eventId',

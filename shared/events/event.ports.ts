@@ -31,7 +31,7 @@ export interface EventWrite {
   /** Suppression hashes that must still be absent when the write commits (an erasure racing the event). */
   suppressionGuards?: string[];
   history: HistoryItem;
-  receipt: { eventId: string; answer: EventAnswer; expiresAt: number };
+  receipt: { eventId: string; answer: EventAnswer; expiresAt: number; payloadHash: string };
   subject?: SubjectState;
   /**
    * Set when the event puts its booking's or order's state on this card for the first time: the claim of
@@ -48,6 +48,13 @@ export interface EventWrite {
   text?: CustomerTextRecord;
 }
 
+/** An event's idempotency receipt: the first answer, and the digest of the event it answered. */
+export interface EventReceipt {
+  answer: EventAnswer;
+  /** `eventPayloadHash` of the first event; absent on receipts written before it was kept (no comparison then). */
+  payloadHash?: string;
+}
+
 /** `stale`: the card changed since it was read; `identity`: an email/phone got taken meanwhile;
  * `suppressed`: one of the event's identities was erased meanwhile; `claimed`: another card took the
  * event's booking or order meanwhile (two first events of it at the same instant). */
@@ -61,7 +68,7 @@ export interface SubjectOwners {
 }
 
 export interface EventStore {
-  getReceipt(tenantId: string, eventId: string): Promise<EventAnswer | undefined>;
+  getReceipt(tenantId: string, eventId: string): Promise<EventReceipt | undefined>;
   /** Who owns an email and a phone (strongly consistent; both lookups in parallel). */
   findOwners(tenantId: string, ids: { email?: string; phone?: string }): Promise<{ email?: string; phone?: string }>;
   /** The card that claims this booking or order, and the customers whose partition holds its state item. */

@@ -22,7 +22,8 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
   return {
     async getReceipt(tenantId, eventId) {
       const item = await get(eventKeys.eventReceipt(tenantId, eventId));
-      return item?.answer as EventAnswer | undefined;
+      if (!item) return undefined;
+      return { answer: item.answer as EventAnswer, ...(typeof item.payloadHash === 'string' ? { payloadHash: item.payloadHash } : {}) };
     },
 
     async findOwners(tenantId, ids) {
@@ -75,7 +76,7 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
         {
           Put: {
             TableName,
-            Item: { ...eventKeys.eventReceipt(tenantId, w.receipt.eventId), entity: 'eventReceipt', customerId: c.id, answer: w.receipt.answer, ttl: w.receipt.expiresAt },
+            Item: { ...eventKeys.eventReceipt(tenantId, w.receipt.eventId), entity: 'eventReceipt', customerId: c.id, answer: w.receipt.answer, payloadHash: w.receipt.payloadHash, ttl: w.receipt.expiresAt },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
