@@ -2527,13 +2527,9 @@ export interface operations {
                     "application/json": components["schemas"]["EventAnswer"];
                 };
             };
-            /** @description Publishable key: accepted, whatever happened (the answer reveals nothing about the list) */
+            /** @description Publishable key: accepted, whatever happened (the answer reveals nothing about the list, not even whether the eventId was seen) */
             202: {
                 headers: {
-                    /** @description The replayed eventId came with another payload than the first time: that payload was ignored; give each event its own eventId */
-                    "Idempotent-Payload-Mismatch"?: "true";
-                    /** @description This eventId was received before: the answer is the first one and the event changed nothing */
-                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {

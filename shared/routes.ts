@@ -370,7 +370,7 @@ ROUTES.push(
     // An eventId received before answers the first answer again, marked (and flagged when its payload differs).
     responseHeaders: ReplayHeadersSchema,
     alsoAnswers: {
-      202: { description: 'Publishable key: accepted, whatever happened (the answer reveals nothing about the list)', response: AcceptedAnswerSchema, headers: ReplayHeadersSchema },
+      202: { description: 'Publishable key: accepted, whatever happened (the answer reveals nothing about the list, not even whether the eventId was seen)', response: AcceptedAnswerSchema },
     },
     errors: {
       403: 'The key may not call this route, a publishable key came from an origin not in the settings, or sent a type it may not send',

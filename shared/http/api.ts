@@ -52,8 +52,7 @@ export function api(scope: Exclude<Scope, 'public'>, fn: Handler<AuthedRequest>)
     const originAllowed = !!origin && principal.tenant.allowedOrigins.includes(origin);
     if (principal.key.kind === 'publishable' && !originAllowed) throw new ForbiddenError('A publishable key works only from the allowed origins in the settings');
     // Retry-After is not a header a script may read unless exposed: a site's form must see when to try again.
-    // The replay headers of POST /v1/events likewise: a site can tell a resent form from a reused eventId.
-    const exposed = 'Retry-After, Idempotent-Replayed, Idempotent-Payload-Mismatch';
+    const exposed = 'Retry-After';
     const cors = originAllowed ? { 'access-control-allow-origin': origin!, 'access-control-expose-headers': exposed, vary: 'Origin' } : undefined;
     let res;
     try {
