@@ -663,7 +663,7 @@ export interface paths {
          */
         get: operations["GetSegment"];
         /**
-         * Replace a segment's name and filter
+         * Replace a segment's name and filter (both required; {} is everyone)
          * @description A secret key of scope all.
          */
         put: operations["UpdateSegment"];
@@ -1698,6 +1698,10 @@ export interface components {
             items: components["schemas"]["Segment"][];
             /** @description absent or null on the last page */
             nextCursor?: string | null;
+        };
+        SegmentReplace: {
+            filter: components["schemas"]["Filter"];
+            name: string;
         };
         SegmentWithCount: {
             /** @description when memberCount was counted: at most SEGMENT_COUNT_MAX_AGE_MINUTES ago, unless refresh=true asked for a count now */
@@ -3429,7 +3433,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SegmentInput"];
+                "application/json": components["schemas"]["SegmentReplace"];
             };
         };
         responses: {

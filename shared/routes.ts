@@ -19,7 +19,7 @@ import { ListQuerySchema } from './domain/customer-filter.schema.ts';
 import { CreateKeySchema, CreateTagSchema, SettingsPatchSchema, SettingsSchema } from './domain/tenant.schema.ts';
 import { TagListQuerySchema } from './domain/catalogue.schema.ts';
 import { CreateImportSchema, CreatedImportSchema, ImportViewSchema, ListImportsQuerySchema } from './import/import-job.schema.ts';
-import { SegmentGetQuerySchema, SegmentInputSchema, SegmentMembersQuerySchema, SegmentSchema, SegmentWithCountSchema } from './segments/segment.schema.ts';
+import { SegmentGetQuerySchema, SegmentInputSchema, SegmentMembersQuerySchema, SegmentReplaceSchema, SegmentSchema, SegmentWithCountSchema } from './segments/segment.schema.ts';
 import { PageQuerySchema } from './http/page-query.schema.ts';
 import { ExportRequestSchema, ExportViewSchema } from './exports/export.schema.ts';
 import { ExportLinkQuerySchema } from './exports/export-link.schema.ts';
@@ -428,8 +428,8 @@ ROUTES.push(
   }),
   r('PUT', '/v1/segments/{id}', 'UpdateSegment', 'segments/update-segment', 'admin', {
     access: { table: 'write' },
-    summary: "Replace a segment's name and filter",
-    body: SegmentInputSchema,
+    summary: "Replace a segment's name and filter (both required; {} is everyone)",
+    body: SegmentReplaceSchema,
     response: SegmentSchema,
   }),
   r('DELETE', '/v1/segments/{id}', 'DeleteSegment', 'segments/delete-segment', 'admin', {

@@ -6,7 +6,7 @@ import { CustomerFieldsSchema } from '../domain/customer-fields.schema.ts';
 import { FilterSchema } from '../domain/customer-filter.schema.ts';
 import { ApiKeySchema, SettingsPatchSchema, SettingsSchema } from '../domain/tenant.schema.ts';
 import { CreateImportSchema, CreatedImportSchema, ImportCountsSchema, ImportViewSchema } from '../import/import-job.schema.ts';
-import { SegmentInputSchema, SegmentSchema, SegmentWithCountSchema } from '../segments/segment.schema.ts';
+import { SegmentInputSchema, SegmentReplaceSchema, SegmentSchema, SegmentWithCountSchema } from '../segments/segment.schema.ts';
 import { ExportRequestSchema, ExportViewSchema } from '../exports/export.schema.ts';
 import { EventAnswerSchema, eventRequestSchema, GuestBriefSchema } from '../events/event.schema.ts';
 import { ConsentEntrySchema } from '../privacy/consents.ts';
@@ -45,6 +45,7 @@ export const COMPONENT_SCHEMAS: Record<string, z.ZodMiniType> = {
   Segment: SegmentSchema,
   SegmentWithCount: SegmentWithCountSchema,
   SegmentInput: SegmentInputSchema,
+  SegmentReplace: SegmentReplaceSchema,
   SegmentPage: api.SegmentPageSchema,
   Export: ExportViewSchema,
   ExportSummary: api.ExportSummarySchema,
