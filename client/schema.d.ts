@@ -1574,6 +1574,13 @@ export interface components {
             visits: number;
         };
         HistoryEntry: {
+            /** @description the identities (email, phone) this event replaced on the card; absent when none */
+            changes?: {
+                /** @enum {string} */
+                field: "phone" | "email";
+                from: string;
+                to: string;
+            }[];
             data: {
                 [key: string]: unknown;
             };
