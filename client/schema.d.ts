@@ -2493,7 +2493,10 @@ export interface operations {
     };
     IngestEvent: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a publishable key (pk_...), in place of the Authorization header; a browser must send it here. A secret key here is a 401 */
+                key?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;

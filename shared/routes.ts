@@ -364,6 +364,7 @@ ROUTES.push(
     access: { table: 'write', sendMail: true, kms: 'encrypt' },
     summary:
       'Capture an event; idempotent on eventId. Secret key: any type, answers { customerId, created, brief? }. Publishable key: contact_form.submitted, newsletter.subscribed, message.received only (others 403), fills empty fields only, answers 202 { accepted: true }',
+    query: api.EventKeyQuerySchema,
     body: eventRequestSchema(),
     response: EventAnswerSchema,
     alsoAnswers: { 202: { description: 'Publishable key: accepted, whatever happened (the answer reveals nothing about the list)', response: AcceptedAnswerSchema } },
