@@ -2120,7 +2120,10 @@ export interface operations {
     GetCustomer: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag of the card as last read (W/ and lists accepted): 304 without a body while it is current */
+                "If-None-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2151,6 +2154,15 @@ export interface operations {
                         mergedInto: string;
                     };
                 };
+            };
+            /** @description If-None-Match names the current version: no body, the ETag again */
+            304: {
+                headers: {
+                    /** @description the card's version, for If-Match */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -2237,9 +2249,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match names an older version of the card: read it again */
+            /** @description If-Match names an older version of the card: read it again (the answer carries the current ETag) */
             412: {
                 headers: {
+                    /** @description The current version: read again, or retry the change with it in If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {

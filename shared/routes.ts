@@ -212,9 +212,11 @@ export const ROUTES: ApiRoute[] = [
     access: { table: 'read' },
     summary: 'The customer card with the newest history entries (takes no query parameters)',
     query: NoQuerySchema,
+    headers: api.IfNoneMatchHeaderSchema,
     response: CustomerCardSchema,
     responseHeaders: api.EtagHeaderSchema,
     alsoAnswers: {
+      304: { description: 'If-None-Match names the current version: no body, the ETag again', headers: api.EtagHeaderSchema },
       301: { description: 'The customer was merged into another: `Location` and `mergedInto` name the survivor', response: api.MergedIntoSchema, headers: api.LocationHeaderSchema },
     },
   }),
@@ -227,7 +229,7 @@ export const ROUTES: ApiRoute[] = [
     responseHeaders: api.EtagHeaderSchema,
     errors: {
       409: 'The new email or phone belongs to another customer or to an erased person, or the card kept changing under concurrent requests',
-      412: 'If-Match names an older version of the card: read it again',
+      412: 'If-Match names an older version of the card: read it again (the answer carries the current ETag)',
     },
   }),
 

@@ -39,7 +39,8 @@ export class ConflictError extends DomainError {
 }
 
 export class PreconditionFailedError extends DomainError {
-  constructor(detail: string) {
+  /** `currentVersion`: the version the precondition failed against, so the answer can carry its ETag to retry with. */
+  constructor(detail: string, readonly currentVersion?: number) {
     super(412, 'Precondition failed', detail);
   }
 }

@@ -87,4 +87,6 @@ export const EventKeyQuerySchema = z.object({
 export const PreflightQuerySchema = z.object({ key: z.string().check(z.describe('the publishable key (pk_...) the POST will carry')) });
 /** `PATCH /v1/customers/{id}`: the card's ETag makes the update conditional. */
 export const IfMatchHeaderSchema = z.object({ 'If-Match': z.optional(z.string()).check(z.describe('the ETag of the card as last read; a stale one answers 412')) });
+/** `GET /v1/customers/{id}`: the ETag of a copy the client holds; the current one answers 304 without a body. */
+export const IfNoneMatchHeaderSchema = z.object({ 'If-None-Match': z.optional(z.string()).check(z.describe('the ETag of the card as last read (W/ and lists accepted): 304 without a body while it is current')) });
 export const EtagHeaderSchema = z.object({ ETag: z.string().check(z.describe("the card's version, for If-Match")) });

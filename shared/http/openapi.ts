@@ -81,6 +81,7 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string }> = {
 };
 
 const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' as const } } };
+const CURRENT_ETAG = { ETag: { description: 'The current version: read again, or retry the change with it in If-Match', schema: { type: 'string' as const } } };
 
 /** Who may call a route, in words (the table at `Scope` in shared/routes.ts; shared/domain/api-key.ts `mayCall`). */
 function whoMayCall(route: ApiRoute): string {
@@ -265,7 +266,7 @@ function operation(route: ApiRoute, of: (schema: z.core.$ZodType) => Json): { op
           description: described,
           // A link page shows a person what went wrong on a page, and tells a program in problem+json.
           content: route.page ? { ...problem, ...html } : problem,
-          ...(code === 429 ? { headers: RETRY_AFTER } : {}),
+          ...(code === 429 ? { headers: RETRY_AFTER } : code === 412 ? { headers: CURRENT_ETAG } : {}),
         },
       ];
     }),

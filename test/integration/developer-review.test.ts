@@ -33,3 +33,44 @@ describe("the card's embedded history", () => {
     expect(card.body.history).toEqual(timeline);
   });
 });
+
+describe('conditional requests on the card', () => {
+  const create = async () => {
+    const res = await call('POST', '/v1/customers', { key, body: { email: `etag-${uniq()}@example.it` } });
+    expect(res.status).toBe(201);
+    return res.body.id as string;
+  };
+
+  it('answers a 412 with the current ETag, and a PATCH retried with it goes through', async () => {
+    const id = await create();
+    const moved = await call('PATCH', `/v1/customers/${id}`, { key, body: { city: 'Roma' } });
+    for (const stale of ['"1"', '"abc"']) {
+      const refused = await call('PATCH', `/v1/customers/${id}`, { key, body: { city: 'Milano' }, headers: { 'if-match': stale } });
+      expect(refused.status).toBe(412);
+      expect(refused.headers['content-type']).toBe('application/problem+json');
+      expect(refused.headers.etag).toBe(moved.headers.etag);
+    }
+    const retried = await call('PATCH', `/v1/customers/${id}`, { key, body: { city: 'Milano' }, headers: { 'if-match': moved.headers.etag! } });
+    expect(retried.status).toBe(200);
+    expect(retried.body.city).toBe('Milano');
+  });
+
+  it('answers GET with If-None-Match naming the current ETag 304 without a body, and 200 with the card otherwise', async () => {
+    const id = await create();
+    const first = await call('GET', `/v1/customers/${id}`, { key });
+    const current = first.headers.etag!;
+    expect(current).toBe('"1"');
+    for (const ifNoneMatch of [current, `W/${current}`, `"0", ${current}`, '*']) {
+      const same = await call('GET', `/v1/customers/${id}`, { key, headers: { 'if-none-match': ifNoneMatch } });
+      expect(same.status, ifNoneMatch).toBe(304);
+      expect(same.body).toBeUndefined();
+      expect(same.headers.etag).toBe(current);
+    }
+    await call('PATCH', `/v1/customers/${id}`, { key, body: { city: 'Bari' } });
+    const changed = await call('GET', `/v1/customers/${id}`, { key, headers: { 'if-none-match': current } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.etag).toBe('"2"');
+    expect(changed.body).toMatchObject({ id, city: 'Bari' });
+    expect((await call('GET', `/v1/customers/${id}`, { key, headers: { 'if-none-match': 'garbage' } })).status).toBe(200);
+  });
+});
