@@ -46,8 +46,8 @@ export class PreconditionFailedError extends DomainError {
 }
 
 export class UnauthorizedError extends DomainError {
-  constructor(detail: string) {
-    super(401, 'Unauthorized', detail);
+  constructor(detail: string, extra: Record<string, unknown> = {}) {
+    super(401, 'Unauthorized', detail, extra);
   }
 }
 

@@ -23,7 +23,11 @@ function presentedKey(headers: Record<string, string | undefined>, query: Record
   const auth = headers.authorization;
   if (auth) {
     const m = /^Bearer\s+(\S+)$/i.exec(auth.trim());
-    return m?.[1] ?? '';
+    if (m) return m[1];
+    // A key was sent, only not as the contract says (`sk_...` alone, `Basic ...`): say how, not "a key is required".
+    throw new UnauthorizedError('Authorization must be `Bearer <key>` (or send the key alone in x-api-key)', {
+      errors: [{ path: 'Authorization', message: 'must be `Bearer <key>`' }],
+    });
   }
   const header = headers['x-api-key']?.trim();
   if (header || query.key === undefined) return header;

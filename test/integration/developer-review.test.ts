@@ -74,3 +74,20 @@ describe('conditional requests on the card', () => {
     expect((await call('GET', `/v1/customers/${id}`, { key, headers: { 'if-none-match': 'garbage' } })).status).toBe(200);
   });
 });
+
+describe('a key sent without `Bearer `', () => {
+  it('is a 401 saying Authorization must be `Bearer <key>`, naming the header', async () => {
+    for (const authorization of [key, `Basic ${key}`, 'Bearer', `Bearer ${key} extra`]) {
+      const res = await call('GET', '/v1/customers', { headers: { authorization } });
+      expect(res.status, authorization).toBe(401);
+      expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(res.body.detail).toContain('Authorization must be `Bearer <key>`');
+      expect(res.body.errors).toEqual([{ path: 'Authorization', message: expect.stringContaining('Bearer <key>') }]);
+    }
+    // Without any key the answer stays the plain one; with `Bearer ` (any case) the key works.
+    const none = await call('GET', '/v1/customers');
+    expect(none.status).toBe(401);
+    expect(none.body.detail).toMatch(/^An API key is required/);
+    expect((await call('GET', '/v1/customers', { headers: { authorization: `bearer ${key}` } })).status).toBe(200);
+  });
+});
