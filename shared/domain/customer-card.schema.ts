@@ -31,11 +31,20 @@ export const ConsentSchema = z.object({
   source: z.nullable(z.string()),
 });
 
+/** An email or phone an event replaced on the card (the old one's lookup went with it). */
+export const HistoryChangeSchema = z.object({
+  field: z.enum(['phone', 'email']),
+  from: z.string(),
+  to: z.string(),
+});
+
+/** One timeline entry, the same in the card's `history` and in `GET /v1/customers/{id}/history`. */
 export const HistoryEntrySchema = z.object({
   id: z.string(),
   type: z.string(),
   occurredAt: z.string(),
   data: z.record(z.string(), z.unknown()),
+  changes: z.optional(z.array(HistoryChangeSchema).check(z.describe('the identities (email, phone) this event replaced on the card; absent when none'))),
 });
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 
