@@ -1015,10 +1015,12 @@ export interface components {
             averageOrderValue: number;
             bookings: number;
             cancellations: number;
+            /** @description minor units of the tenant currency */
+            importedSpent: number;
             lastVisitAt: string | null;
             noShows: number;
             orders: number;
-            purchases?: number;
+            purchases: number;
             /** @description minor units of the tenant currency */
             totalSpent: number;
             visits: number;

@@ -5,7 +5,7 @@
 import type { HistoryEntry } from '../domain/customer.schema.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
 import type { EventAnswer } from './event.schema.ts';
-import type { EventCard, IdentityChange, SubjectState } from './merge.ts';
+import type { BookingState, EventCard, IdentityChange, SubjectState } from './merge.ts';
 import type { MonthDeltas, PurchaseChange } from '../insights/flows.ts';
 import type { CustomerTextRecord } from '../insights/texts.ts';
 
@@ -75,6 +75,8 @@ export interface EventStore {
   findSubjectOwners(tenantId: string, subject: { kind: 'booking' | 'order'; id: string }): Promise<SubjectOwners>;
   /** The card and, when the event is about one, the booking's or order's state item. */
   loadCustomer(tenantId: string, customerId: string, subject?: { kind: 'booking' | 'order'; id: string }): Promise<{ card?: EventCard; subject?: SubjectState }>;
+  /** The customer's own booking states (consistent; copies of an unfinished merge left out): read only when a visit is taken back. */
+  bookingStates(tenantId: string, customerId: string): Promise<BookingState[]>;
   write(tenantId: string, w: EventWrite): Promise<EventWriteResult>;
   /** A page of history, newest first; undefined when the customer does not exist. */
   history(tenantId: string, customerId: string, limit: number, cursor?: string): Promise<{ items: HistoryEntry[]; nextCursor: string | null } | undefined>;

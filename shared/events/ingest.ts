@@ -18,6 +18,7 @@ import {
   eventSource,
   fillIdentity,
   isBookingEvent,
+  latestVisit,
   mergeFields,
   NAME_FIELDS,
   namesAnotherPerson,
@@ -27,6 +28,7 @@ import {
   stampOf,
   subjectOf,
   targetOf,
+  visitWithdrawn,
   type BookingState,
   type EventCard,
   type OrderState,
@@ -307,7 +309,9 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
       nextSubject = isBookingEvent(input)
         ? nextBooking(loaded.subject as BookingState | undefined, input, occurredAt, stamp)
         : nextOrder(loaded.subject as OrderState | undefined, input as Extract<EventInput, { type: 'order.completed' }>, stamp);
-      card = { ...card, stats: applyContribution(card.stats, loaded.subject, nextSubject) };
+      // A visit taken back (a completed booking cancelled) leaves the card's other latest visit: read only then.
+      const otherVisit = visitWithdrawn(card.stats, loaded.subject, nextSubject) ? latestVisit(await ctx.events.bookingStates(tenant.id, card.id), subject.id) : null;
+      card = { ...card, stats: applyContribution(card.stats, loaded.subject, nextSubject, otherVisit) };
       flows = insightFlows(card, loaded.subject, nextSubject, input, tenant.timeZone);
       card = flows.card;
     }
