@@ -75,6 +75,8 @@ export interface EventStore {
   findSubjectOwners(tenantId: string, subject: { kind: 'booking' | 'order'; id: string }): Promise<SubjectOwners>;
   /** The card and, when the event is about one, the booking's or order's state item. */
   loadCustomer(tenantId: string, customerId: string, subject?: { kind: 'booking' | 'order'; id: string }): Promise<{ card?: EventCard; subject?: SubjectState }>;
+  /** The customer this one was merged into (its redirect), or undefined. */
+  mergedInto(tenantId: string, customerId: string): Promise<string | undefined>;
   /** The customer's own booking states (consistent; copies of an unfinished merge left out): read only when a visit is taken back. */
   bookingStates(tenantId: string, customerId: string): Promise<BookingState[]>;
   write(tenantId: string, w: EventWrite): Promise<EventWriteResult>;

@@ -82,6 +82,8 @@ const FUTURE_SKEW_MS = 24 * 60 * 60 * 1000;
 const EARLIEST = '1970-01-01T00:00:00.000Z';
 /** Read-merge-write rounds before giving up (20 concurrent events for one person need several). */
 const MAX_ROUNDS = 30;
+/** More hops than any real chain of merges (a merged card merged again). */
+const MAX_MERGE_HOPS = 10;
 /** A person gets at most one confirmation mail a day, however often a form is sent in their name. */
 const CONFIRM_MAIL_INTERVAL_MS = 24 * 3600 * 1000;
 
@@ -269,16 +271,37 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     // the index lists it too, and a card a merge copied it to.
     let bySubject = false;
     let claimedBy: string | undefined;
+    let merging = false;
     if (subject && !loaded.subject) {
       const found = await ctx.events.findSubjectOwners(tenant.id, subject);
       claimedBy = found.claimedBy;
-      for (const id of subjectCandidates(found)) {
-        if (id === targetId) continue;
-        const there = await ctx.events.loadCustomer(tenant.id, id, subject);
-        if (!there.card || !there.subject) continue;
-        [targetId, loaded, bySubject] = [id, there, true];
+      for (const candidate of subjectCandidates(found)) {
+        if (candidate === targetId) continue;
+        let id = candidate;
+        let there = await ctx.events.loadCustomer(tenant.id, id, subject);
+        // A card merged away: the booking is now its survivor's (the claim and the index may still name the
+        // merged-away card, the index may not list the survivor yet). Until the merge has moved the booking
+        // there, wait for it: starting it on a new card would count one booking on two.
+        for (let hop = 0; !there.card && hop < MAX_MERGE_HOPS; hop++) {
+          const next = await ctx.events.mergedInto(tenant.id, id);
+          if (!next) break;
+          id = next;
+          there = await ctx.events.loadCustomer(tenant.id, id, subject);
+        }
+        if (!there.card) continue;
+        if (!there.subject) {
+          if (id !== candidate && round < MAX_ROUNDS / 2) merging = true;
+          continue;
+        }
+        merging = false;
+        if (id === targetId) loaded = there;
+        else [targetId, loaded, bySubject] = [id, there, true];
         break;
       }
+    }
+    if (merging) {
+      await pause(round);
+      continue;
     }
     const existing = loaded.card;
 

@@ -6,7 +6,7 @@ import type { BookingState, EventCard, IdentityChange, SubjectState } from '../e
 
 import { cardEntity, cardWriteItems, historyEntity, monthCounterUpdate, purchaseEntity, subjectClaimEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
 import { decodeCursor, encodeCursor, skPosition } from './cursor.ts';
-import { BOOKING_STATE_PREFIX, HISTORY_PREFIX, eventKeys, keys, privacyKeys } from './keys.ts';
+import { BOOKING_STATE_PREFIX, HISTORY_PREFIX, eventKeys, keys, mergeKeys, privacyKeys } from './keys.ts';
 import { withConflictRetry } from './retry.ts';
 import { countInWindow } from './rate-limit.store.ts';
 import type { TenantSecrets } from './secret.store.ts';
@@ -49,6 +49,11 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
         ),
       ]);
       return { claimedBy: claim?.customerId as string | undefined, holders: (page.Items ?? []).map((i) => i.customerId as string) };
+    },
+
+    async mergedInto(tenantId, customerId) {
+      const item = await get(mergeKeys.redirect(tenantId, customerId));
+      return typeof item?.target === 'string' ? item.target : undefined;
     },
 
     async loadCustomer(tenantId, customerId, subject) {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import type { Reply } from '../helpers/invoke.ts';
 
@@ -161,5 +161,41 @@ describe('the claim of a booking outlives no card that held it', () => {
     expect((await card(survivor)).stats).toMatchObject({ bookings: 1, visits: 1 });
     expect((await call('DELETE', `/v1/customers/${survivor}`, { key: sk })).status).toBe(204);
     expect(await itemsHolding(survivor, other)).toEqual([]);
+  });
+
+  // A merge racing the booking's next event (verification run: 1 try in 4–16 made a third card holding the
+  // booking): the claim names the merged-away card, and the index does not list the survivor yet.
+  it('right after a merge, before the index lists the survivor: the next event follows the merge to the survivor', async () => {
+    const { eventKeys } = await import('../../shared/store/keys.ts');
+    const bookingId = `bk-${uniq()}`;
+    const other = (await send({ type: 'booking.created', occurredAt: '2026-03-07T10:00:00Z', customer: { email: `olga.${uniq()}@example.com` }, data: data(bookingId) })).body.customerId as string;
+    const survivor = (await send({ type: 'contact_form.submitted', occurredAt: '2026-03-07T11:00:00Z', customer: { email: `olga.b.${uniq()}@example.com` }, data: { message: 'Hi' } })).body.customerId as string;
+    expect((await call('POST', `/v1/customers/${survivor}/merge`, { key: sk, body: { otherId: other } })).status).toBe(200);
+    // As if the index had not caught up: the survivor's booking state is not listed under the booking yet.
+    const stateKey = eventKeys.bookingState(TENANT, survivor, bookingId);
+    await env.db.send(new UpdateCommand({ TableName: env.tableName, Key: stateKey, UpdateExpression: 'REMOVE gsi4pk, gsi4sk', ConditionExpression: 'attribute_exists(pk)' }));
+    const later = await send({ type: 'booking.completed', occurredAt: '2026-04-02T21:00:00Z', customer: { email: `olga.c.${uniq()}@example.com` }, data: { ...data(bookingId), amount: 5000, currency: 'EUR' } });
+    expect(later.status, JSON.stringify(later.body)).toBe(200);
+    expect(later.body).toMatchObject({ customerId: survivor, created: false });
+    expect((await card(survivor)).stats).toMatchObject({ bookings: 1, visits: 1, totalSpent: 5000 });
+  });
+
+  it('while the merge is still moving the booking to the survivor, the next event waits for it instead of starting a new card', async () => {
+    const { eventKeys } = await import('../../shared/store/keys.ts');
+    const bookingId = `bk-${uniq()}`;
+    const other = (await send({ type: 'booking.created', occurredAt: '2026-03-07T10:00:00Z', customer: { email: `pia.${uniq()}@example.com` }, data: data(bookingId) })).body.customerId as string;
+    const survivor = (await send({ type: 'contact_form.submitted', occurredAt: '2026-03-07T11:00:00Z', customer: { email: `pia.b.${uniq()}@example.com` }, data: { message: 'Hi' } })).body.customerId as string;
+    expect((await call('POST', `/v1/customers/${survivor}/merge`, { key: sk, body: { otherId: other } })).status).toBe(200);
+    // The survivor does not hold the booking yet (the merge's move is under way); it arrives a moment later.
+    const stateKey = eventKeys.bookingState(TENANT, survivor, bookingId);
+    const state = (await env.db.send(new GetCommand({ TableName: env.tableName, Key: stateKey, ConsistentRead: true }))).Item!;
+    await env.db.send(new DeleteCommand({ TableName: env.tableName, Key: stateKey }));
+    const later = send({ type: 'booking.completed', occurredAt: '2026-04-02T21:00:00Z', customer: { email: `pia.c.${uniq()}@example.com` }, data: { ...data(bookingId), amount: 5000, currency: 'EUR' } });
+    await new Promise((r) => setTimeout(r, 200));
+    await env.db.send(new PutCommand({ TableName: env.tableName, Item: state }));
+    const reply = await later;
+    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+    expect(reply.body).toMatchObject({ customerId: survivor, created: false });
+    expect((await card(survivor)).stats).toMatchObject({ bookings: 1, visits: 1, totalSpent: 5000 });
   });
 });
