@@ -96,7 +96,16 @@ export async function eraseCustomer(ctx: ErasureContext, customerId: string, opt
     // partitions hold a redirect to this id.
     const merged = (card as Customer & { mergedFrom?: ({ id: string } & Identity)[] }).mergedFrom ?? [];
     const identities: Identity[] = [card, ...merged];
-    if (claim.suppress) for (const id of identities) await suppressIdentity(ctx.privacy, ctx.tenantId, id, clock().toISOString());
+    if (claim.suppress) {
+      // The emails and phones the person had before (a typo a later event corrected, an old number) are theirs
+      // too: an event naming one must not start their card again. Only the history remembers them, so they are
+      // read (and suppressed) before the history goes; a run resumed after that finds them suppressed already.
+      // One another customer holds now (a number given to someone else since) is theirs, not suppressed.
+      const own = new Set([customerId, ...merged.map((m) => m.id)]);
+      const replaced = (await Promise.all([...own].map((id) => ctx.privacy.replacedIdentities(ctx.tenantId, id)))).flat();
+      const formerly = replaced.filter((r) => !r.heldBy || own.has(r.heldBy)).map(({ email, phone }) => ({ email, phone }));
+      for (const id of [...identities, ...formerly]) await suppressIdentity(ctx.privacy, ctx.tenantId, id, clock().toISOString());
+    }
     for (const id of [customerId, ...merged.map((m) => m.id)]) await ctx.privacy.erasePartition(ctx.tenantId, id);
     await redactImportReports(ctx, card.id, identities);
     const ids = [customerId, ...merged.map((m) => m.id)];

@@ -66,6 +66,12 @@ export interface PrivacyStore extends InsightsErasurePort, ErasureMarks {
    * nothing a second run cannot find. Answers how many items went.
    */
   erasePartition(tenantId: string, customerId: string): Promise<number>;
+  /**
+   * The emails and phones the card had before and replaced (a typo corrected by a later event, an old number),
+   * as its history's identity changes record them, each once, with the customer its lookup names today
+   * (`heldBy`: someone may have it now), if any.
+   */
+  replacedIdentities(tenantId: string, customerId: string): Promise<{ email?: string; phone?: string; heldBy?: string }[]>;
   /** The customer this one was merged into (its redirect item), or undefined. */
   mergedInto(tenantId: string, customerId: string): Promise<string | undefined>;
   /**

@@ -137,6 +137,35 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
       return out;
     },
 
+    async replacedIdentities(tenantId, customerId) {
+      const found = new Map<string, { email?: string; phone?: string }>();
+      let ExclusiveStartKey: Item | undefined;
+      do {
+        const page = await db.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :h)',
+            ExpressionAttributeValues: { ':pk': keys.customerPk(tenantId, customerId), ':h': HISTORY_PREFIX },
+            ProjectionExpression: 'changes',
+            ConsistentRead: true,
+            ExclusiveStartKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          for (const c of (item.changes ?? []) as { field?: unknown; from?: unknown }[]) {
+            if ((c.field === 'email' || c.field === 'phone') && typeof c.from === 'string' && c.from) found.set(`${c.field}:${c.from}`, { [c.field]: c.from });
+          }
+        }
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return Promise.all(
+        [...found.values()].map(async (id) => {
+          const lookup = await get(id.email ? keys.emailLookup(tenantId, id.email) : keys.phoneLookup(tenantId, id.phone!));
+          return typeof lookup?.customerId === 'string' ? { ...id, heldBy: lookup.customerId } : id;
+        }),
+      );
+    },
+
     async erasePartition(tenantId, customerId) {
       let erased = 0;
       // The ids a booking's claim may name for this person: theirs, or a card merged into theirs (the claim

@@ -176,6 +176,31 @@ describe('DELETE /v1/customers/{id}', () => {
     expect((await call('GET', `/v1/customers/${back.body.customerId}/history`, { key: sk })).body.items[0].data.message).toBe('me again');
   });
 
+  // Verification run: an email typo and an old phone, replaced by a later event, let the erased person's card start again.
+  it('suppresses the email and phone the person had before and replaced, not one another customer holds now', async () => {
+    const bookingId = `bk-${uniq()}`;
+    const [typo, right] = [`rita.${uniq()}@gmial.com`, `rita.${uniq()}@gmail.com`];
+    const [oldPhone, newPhone] = ['+39 333 100 0001', '+39 333 100 0002'];
+    const data = { bookingId, date: '2026-05-02', time: '20:00', partySize: 2 };
+    const id = (await send({ type: 'booking.created', occurredAt: '2026-04-01T10:00:00Z', customer: { email: typo, phone: oldPhone }, data })).body.customerId as string;
+    expect((await send({ type: 'booking.updated', occurredAt: '2026-04-02T10:00:00Z', customer: { email: right, phone: newPhone }, data })).body.customerId).toBe(id);
+    expect((await call('GET', `/v1/customers/${id}`, { key: sk })).body).toMatchObject({ email: right, phone: '+393331000002' });
+    // Another customer whose old number was given to someone else since: that number is the other person's now.
+    const [giver, taker] = [`gino.${uniq()}@example.com`, `tea.${uniq()}@example.com`];
+    const g = (await send({ type: 'contact_form.submitted', occurredAt: '2026-04-01T10:00:00Z', customer: { email: giver, phone: '+39 333 100 0003' }, data: { message: 'a' } })).body.customerId as string;
+    expect((await send({ type: 'contact_form.submitted', occurredAt: '2026-04-03T10:00:00Z', customer: { email: giver, phone: '+39 333 100 0004' }, data: { message: 'b' } })).body.customerId).toBe(g);
+    const t = (await send({ type: 'contact_form.submitted', occurredAt: '2026-04-04T10:00:00Z', customer: { email: taker, phone: '+39 333 100 0003' }, data: { message: 'c' } })).body.customerId as string;
+    expect((await call('GET', `/v1/customers/${t}`, { key: sk })).body.phone).toBe('+393331000003');
+
+    expect((await call('DELETE', `/v1/customers/${id}`, { key: sk })).status).toBe(204);
+    expect((await call('DELETE', `/v1/customers/${g}`, { key: sk })).status).toBe(204);
+    for (const customer of [{ email: right }, { phone: newPhone }, { email: typo }, { phone: oldPhone }, { phone: '+39 333 100 0004' }]) {
+      expect((await send({ type: 'contact_form.submitted', customer, data: { message: 'again' } })).body, JSON.stringify(customer)).toEqual({ created: false, suppressed: true });
+    }
+    // The number the erased customer gave up, held by another customer now, still finds that customer.
+    expect((await send({ type: 'contact_form.submitted', customer: { phone: '+39 333 100 0003' }, data: { message: 'Tea again' } })).body).toMatchObject({ customerId: t, created: false });
+  });
+
   it('erases by email with DELETE /v1/customers?email=', async () => {
     const email = `by.email.${uniq()}@example.com`;
     const created = await call('POST', '/v1/customers', { key: sk, body: { email, firstName: 'Bea' } });
