@@ -3,9 +3,10 @@ import { normaliseEmail, normalisePhone } from '../domain/customer-rules.ts';
 import { MAX_CATALOGUE_TAGS, findTag } from '../domain/tenants.ts';
 import { multiLineText, singleLineText } from '../domain/plain-text.ts';
 import { DEFAULT_TAGS, MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
-import type { ColumnTarget, ImportField } from './columns.ts';
+import { attributeName, type ColumnTarget, type ImportField } from './columns.ts';
 import { FORMULA_START } from '../exports/export-format.ts';
-import { readAmount, readConsent, readCountry, readDate, readGender, readLanguage, splitTags, tagNameProblem } from './values.ts';
+import { readAmount, readConsent, readCountry, readDate, readGender, readLanguage, splitPhoneCell, splitTags, tagNameProblem } from './values.ts';
+import { parsePhone } from '../domain/phone-numbers.ts';
 
 /** What one CSV row says about a customer, normalised. Only fields the row actually gives are set. */
 export interface RowFields {
@@ -59,14 +60,14 @@ export function unneutralise(value: string): string {
 const LIMITS: Partial<Record<ImportField, number>> = { firstName: 100, lastName: 100, city: 100, postalCode: 20, notes: 4000 };
 
 /** A column as the row reader uses it: the field it feeds (or an attribute name, or nothing). */
-type Column = { field: ImportField; max: number } | { field: 'attribute'; name: string } | { field: 'ignore' };
+type Column = { field: ImportField; max: number } | { field: 'attribute'; name: string; unnamed?: true } | { field: 'ignore' };
 
 /** The columns of a mapping, worked out once per file rather than once per row (keyed by the targets array). */
 const plans = new WeakMap<ColumnTarget[], Column[]>();
 function planOf(targets: ColumnTarget[]): Column[] {
   let plan = plans.get(targets);
   if (!plan) {
-    plan = targets.map((t): Column => ('ignore' in t ? { field: 'ignore' } : 'attribute' in t ? { field: 'attribute', name: t.attribute } : { field: t.field, max: LIMITS[t.field] ?? 0 }));
+    plan = targets.map((t): Column => ('ignore' in t ? { field: 'ignore' } : 'attribute' in t ? { field: 'attribute', name: t.attribute, ...(t.unnamed ? { unnamed: true as const } : {}) } : { field: t.field, max: LIMITS[t.field] ?? 0 }));
     plans.set(targets, plan);
   }
   return plan;
@@ -188,6 +189,10 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
   const warnings: string[] = [];
   let badEmail: number | undefined;
   let badPhone: number | undefined;
+  // The email and phone cells, resolved after the loop: a card holds one of each, and what it does not take
+  // is kept as a custom attribute with a warning, never dropped unseen.
+  let emails: { col: number; value: string; v: string | undefined }[] | undefined;
+  let phones: { col: number; value: string; mobileColumn: boolean }[] | undefined;
   let fullName: string | undefined;
   const newTags: string[] = [];
 
@@ -200,24 +205,15 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
     switch (column.field) {
       case 'attribute':
         (fields.attributes ??= {})[column.name] = value.slice(0, 1000);
+        if (column.unnamed) warn(warnings, header, i, `a value under an empty header, kept as attribute "${column.name}"`);
         break;
-      case 'email': {
-        if (fields.email) break;
-        const v = normaliseEmail(value);
-        if (v) fields.email = v;
-        else badEmail ??= i;
+      case 'email':
+        (emails ??= []).push({ col: i, value, v: normaliseEmail(value) });
         break;
-      }
       case 'phone':
-      case 'mobile': {
-        // A mobile number is preferred over a landline when the file has both.
-        if (fields.phone && column.field === 'phone') break;
-        const v = normalisePhone(value, ctx.defaultCountry);
-        if (v) {
-          if (!fields.phone || column.field === 'mobile') fields.phone = v;
-        } else badPhone ??= i;
+      case 'mobile':
+        (phones ??= []).push({ col: i, value, mobileColumn: column.field === 'mobile' });
         break;
-      }
       // One case per field, each setting its own property: a computed key on a row's fields cost more
       // than the rest of the case.
       case 'firstName': {
@@ -333,6 +329,9 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
     }
   }
 
+  if (emails) badEmail = keepOneEmail(emails, fields, warnings, header);
+  if (phones) badPhone = keepOnePhone(phones, fields, warnings, ctx);
+
   if (fullName && !fields.firstName && !fields.lastName) {
     const [first, ...rest] = fullName.split(/\s+/);
     fields.firstName = first!.slice(0, 100);
@@ -350,4 +349,56 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
   if (fields.tags && !fields.tags.length) delete fields.tags;
   for (const tag of newTags) ctx.tags.push(tag);
   return { ok: true, line, fields, warnings };
+}
+
+
+/** Keeps `value` as the column's custom attribute and says so (`what` says why the field did not take it). */
+function keepAsAttribute(fields: RowFields, warnings: string[], header: string[], col: number, value: string, what: string) {
+  const name = attributeName(header[col] ?? '', col);
+  (fields.attributes ??= {})[name] = value.slice(0, 1000);
+  warn(warnings, header, col, `${what}, kept as attribute "${name}"`);
+}
+
+/**
+ * The card's email: the first valid one of the row's email columns. Any other value (a second address, an
+ * unreadable one beside a valid one) is kept as the column's attribute with a warning. Answers the column
+ * of the first unreadable value when there is no email at all (the row's reason or warning names it).
+ */
+function keepOneEmail(emails: { col: number; value: string; v: string | undefined }[], fields: RowFields, warnings: string[], header: string[]): number | undefined {
+  const kept = emails.find((e) => e.v);
+  if (!kept) return emails[0]!.col;
+  fields.email = kept.v;
+  for (const e of emails) {
+    if (e === kept || e.v === kept.v) continue;
+    keepAsAttribute(fields, warnings, header, e.col, e.value, e.v ? `"${e.value}": a card holds one email (${kept.v} kept)` : `"${e.value}" is not a valid email`);
+  }
+  return undefined;
+}
+
+/**
+ * The card's phone. Every phone cell is split into its numbers (splitPhoneCell: `333 7654321 / 02 7654321`);
+ * the phone comes from the first column with a valid number, a mobile column (`Cellulare`) before a landline
+ * one; in that cell, the first mobile number (as libphonenumber tells), else its first valid number. The
+ * cell's other numbers are named in a warning; another column's value is kept as that column's attribute
+ * with a warning (unless it is the kept number). Answers the column of the first phone cell when no number
+ * is valid (the row's reason or warning names it).
+ */
+function keepOnePhone(phones: { col: number; value: string; mobileColumn: boolean }[], fields: RowFields, warnings: string[], ctx: RowContext): number | undefined {
+  const { header, defaultCountry } = ctx;
+  const read = phones.map((p) => ({ ...p, numbers: splitPhoneCell(p.value).map((raw) => ({ raw: raw.trim(), v: normalisePhone(raw, defaultCountry) })) }));
+  const valid = (p: (typeof read)[number]) => p.numbers.some((n) => n.v);
+  const kept = read.find((p) => p.mobileColumn && valid(p)) ?? read.find(valid);
+  if (!kept) return phones[0]!.col;
+  const candidates = kept.numbers.filter((n) => n.v);
+  const number = (candidates.length > 1 ? candidates.find((n) => parsePhone(n.v!, defaultCountry)?.getType() === 'MOBILE') : undefined) ?? candidates[0]!;
+  fields.phone = number.v;
+  const others = kept.numbers.filter((n) => n !== number && n.v !== number.v);
+  if (others.length) {
+    warn(warnings, ctx.header, kept.col, `${kept.numbers.length} numbers in one cell: ${number.v} kept as the phone, not kept: ${others.map((n) => n.v ?? `"${n.raw}"`).join(', ')} (a card holds one phone)`);
+  }
+  for (const p of read) {
+    if (p === kept || p.numbers.every((n) => n.v === number.v)) continue;
+    keepAsAttribute(fields, warnings, header, p.col, p.value, valid(p) ? `"${p.value}": a card holds one phone (${number.v} kept)` : `"${p.value}" is not a valid phone number`);
+  }
+  return undefined;
 }
