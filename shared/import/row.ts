@@ -3,7 +3,7 @@ import { normaliseEmail, normalisePhone } from '../domain/customer-rules.ts';
 import { MAX_CATALOGUE_TAGS, findTag } from '../domain/tenants.ts';
 import { multiLineText, singleLineText } from '../domain/plain-text.ts';
 import { DEFAULT_TAGS, MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
-import { attributeName, type ColumnTarget, type ImportField } from './columns.ts';
+import { attributeName, type ColumnTarget, type ConsentDate, type ImportField } from './columns.ts';
 import { FORMULA_START } from '../exports/export-format.ts';
 import { readAmount, readConsent, readCountry, readDate, readGender, readLanguage, splitPhoneCell, splitTags, tagNameProblem } from './values.ts';
 import { parsePhone } from '../domain/phone-numbers.ts';
@@ -17,6 +17,11 @@ export interface RowFields {
   language?: string;
   /** `pending`: asked, not yet confirmed (double opt-in), as newsletter tools and clientela's exports write it. */
   consent?: 'granted' | 'denied' | 'pending';
+  /** When the file says the consent answer was given (an instant, not after today): clientela's exports' "Consent
+   * updated at", Mailchimp's `CONFIRM_TIME`/`OPTIN_TIME`/`UNSUB_TIME`. Only with `consent`. */
+  consentAt?: string;
+  /** The column that dated it (`CONFIRM_TIME`, `Consent updated at`): what the file said, for the ledger. */
+  consentDatedBy?: string;
   birthDate?: string;
   gender?: 'female' | 'male' | 'non-binary' | 'other' | 'unspecified';
   city?: string;
@@ -60,14 +65,23 @@ export function unneutralise(value: string): string {
 const LIMITS: Partial<Record<ImportField, number>> = { firstName: 100, lastName: 100, city: 100, postalCode: 20, notes: 4000 };
 
 /** A column as the row reader uses it: the field it feeds (or an attribute name, or nothing). */
-type Column = { field: ImportField; max: number } | { field: 'attribute'; name: string; unnamed?: true } | { field: 'ignore' };
+type Column =
+  | { field: ImportField; max: number; consentDate?: ConsentDate }
+  | { field: 'attribute'; name: string; unnamed?: true }
+  | { field: 'consentDate'; consentDate: ConsentDate }
+  | { field: 'ignore' };
 
 /** The columns of a mapping, worked out once per file rather than once per row (keyed by the targets array). */
 const plans = new WeakMap<ColumnTarget[], Column[]>();
 function planOf(targets: ColumnTarget[]): Column[] {
   let plan = plans.get(targets);
   if (!plan) {
-    plan = targets.map((t): Column => ('ignore' in t ? { field: 'ignore' } : 'attribute' in t ? { field: 'attribute', name: t.attribute, ...(t.unnamed ? { unnamed: true as const } : {}) } : { field: t.field, max: LIMITS[t.field] ?? 0 }));
+    plan = targets.map((t): Column => {
+      if ('ignore' in t) return { field: 'ignore' };
+      if ('attribute' in t) return { field: 'attribute', name: t.attribute, ...(t.unnamed ? { unnamed: true as const } : {}) };
+      if (!('field' in t)) return { field: 'consentDate', consentDate: t.consentDate };
+      return { field: t.field, max: LIMITS[t.field] ?? 0, ...(t.consentDate ? { consentDate: t.consentDate } : {}) };
+    });
     plans.set(targets, plan);
   }
   return plan;
@@ -193,6 +207,7 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
   // is kept as a custom attribute with a warning, never dropped unseen.
   let emails: { col: number; value: string; v: string | undefined }[] | undefined;
   let phones: { col: number; value: string; mobileColumn: boolean }[] | undefined;
+  let consentDates: Partial<Record<ConsentDate, number>> | undefined;
   let fullName: string | undefined;
   const newTags: string[] = [];
 
@@ -202,6 +217,10 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
     if (!cell || column.field === 'ignore') continue;
     const value = unneutralise(cell.trim());
     if (!value) continue;
+    if ('consentDate' in column && column.consentDate) {
+      (consentDates ??= {})[column.consentDate] ??= i;
+      if (column.field === 'consentDate') continue;
+    }
     switch (column.field) {
       case 'attribute':
         (fields.attributes ??= {})[column.name] = value.slice(0, 1000);
@@ -329,6 +348,7 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
     }
   }
 
+  if (consentDates) readConsentDates(consentDates, record, fields, warnings, ctx);
   if (emails) badEmail = keepOneEmail(emails, fields, warnings, header);
   if (phones) badPhone = keepOnePhone(phones, fields, warnings, ctx);
 
@@ -401,4 +421,49 @@ function keepOnePhone(phones: { col: number; value: string; mobileColumn: boolea
     keepAsAttribute(fields, warnings, header, p.col, p.value, valid(p) ? `"${p.value}": a card holds one phone (${number.v} kept)` : `"${p.value}" is not a valid phone number`);
   }
   return undefined;
+}
+
+/** `2024-03-01 10:22:31` (Mailchimp's, in UTC), an ISO instant, or a date (at midnight UTC). */
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?$/;
+function consentInstant(value: string, today: string): string | undefined {
+  const m = DATE_TIME.exec(value);
+  if (m) {
+    const t = new Date(`${m[1]}T${m[2]}${m[3] ?? 'Z'}`);
+    return Number.isNaN(t.getTime()) || t.toISOString().slice(0, 10) > today || m[1]! < '1900-01-01' ? undefined : t.toISOString();
+  }
+  const d = readDate(value);
+  return d && d >= '1900-01-01' && d <= today ? `${d}T00:00:00.000Z` : undefined;
+}
+
+/**
+ * The consent the row's dating columns say (ConsentDate in ./columns.ts). A consent column's answer takes
+ * clientela's "Consent updated at" as its date. With no consent column, Mailchimp's files say it: `UNSUB_TIME`
+ * set is `denied` then; otherwise `CONFIRM_TIME` (else `OPTIN_TIME`) set is `granted` then; a cleaned address
+ * (`CLEAN_TIME`) stays as it is. A date that cannot be read, or lies in the future, is said in a warning: the
+ * consent is then dated at the import.
+ */
+function readConsentDates(cols: Partial<Record<ConsentDate, number>>, record: string[], fields: RowFields, warnings: string[], ctx: RowContext) {
+  const { header, today } = ctx;
+  const date = (kind: ConsentDate) => {
+    const col = cols[kind];
+    if (col === undefined) return undefined;
+    const value = unneutralise(record[col]!.trim());
+    const at = consentInstant(value, today);
+    if (!at) warn(warnings, header, col, `"${value}" is not a date in the past, the consent is dated at the import`);
+    return { at, col };
+  };
+  let dated: { at: string | undefined; col: number } | undefined;
+  if (fields.consent) dated = date('updatedAt');
+  else if (cols.cleanedAt !== undefined) return;
+  else if (cols.unsubscribedAt !== undefined) {
+    fields.consent = 'denied';
+    dated = date('unsubscribedAt');
+  } else if (cols.confirmedAt !== undefined || cols.optinAt !== undefined) {
+    fields.consent = 'granted';
+    dated = date(cols.confirmedAt !== undefined ? 'confirmedAt' : 'optinAt');
+  }
+  if (dated?.at) {
+    fields.consentAt = dated.at;
+    fields.consentDatedBy = header[dated.col] || `column ${dated.col + 1}`;
+  }
 }

@@ -3,6 +3,10 @@ import { describeMapping, mapColumns } from '../../shared/import/columns.ts';
 import { readAmount, splitPhoneCell, splitTags } from '../../shared/import/values.ts';
 import { readRow, type RowContext } from '../../shared/import/row.ts';
 import { DEFAULT_TAGS } from '../../shared/domain/tenant.schema.ts';
+import { blankCustomer } from '../../shared/domain/customer.schema.ts';
+import { mergeRow, newCustomerFromRow } from '../../shared/import/merge.ts';
+
+const AT = '2026-11-23T12:00:00.000Z';
 
 /**
  * Values from real exports (Mailchimp, Google Contacts, Excel by hand) that imports used to lose silently:
@@ -145,5 +149,63 @@ describe('values under an empty header, amounts with letters', () => {
     const r = read(['Nome', 'Email', 'Totale speso'], ['Anna', 'anna@example.it', '2.5k']);
     expect(r.fields.totalSpent).toBeUndefined();
     expect(r.warnings).toEqual(['Totale speso: "2.5k" is not an amount, left out']);
+  });
+});
+
+describe('Mailchimp consent, from the file a row comes in', () => {
+  const SUBSCRIBED = ['Email Address', 'First Name', 'MEMBER_RATING', 'OPTIN_TIME', 'OPTIN_IP', 'CONFIRM_TIME', 'CONFIRM_IP', 'LAST_CHANGED', 'TAGS'];
+  const UNSUBSCRIBED = ['Email Address', 'First Name', 'OPTIN_TIME', 'CONFIRM_TIME', 'UNSUB_TIME', 'UNSUB_CAMPAIGN_TITLE', 'UNSUB_REASON'];
+  const CLEANED = ['Email Address', 'First Name', 'OPTIN_TIME', 'CONFIRM_TIME', 'CLEAN_TIME', 'CLEAN_CAMPAIGN_TITLE'];
+  it('subscribed: granted, dated by CONFIRM_TIME (Mailchimp writes UTC)', () => {
+    const r = read(SUBSCRIBED, ['anna@example.it', 'Anna', '2', '2023-05-14 10:20:00', '1.2.3.4', '2023-05-14 10:22:31', '1.2.3.4', '2024-01-01 08:00:00', '']);
+    expect(r.fields).toMatchObject({ consent: 'granted', consentAt: '2023-05-14T10:22:31.000Z', consentDatedBy: 'CONFIRM_TIME', firstContactAt: '2023-05-14T00:00:00.000Z' });
+    expect(r.warnings).toEqual([]);
+  });
+  it('subscribed without a confirmation: granted, dated by OPTIN_TIME', () => {
+    const r = read(SUBSCRIBED, ['anna@example.it', 'Anna', '2', '2023-05-14 10:20:00', '', '', '', '', '']);
+    expect(r.fields).toMatchObject({ consent: 'granted', consentAt: '2023-05-14T10:20:00.000Z', consentDatedBy: 'OPTIN_TIME' });
+  });
+  it('unsubscribed: denied, dated by UNSUB_TIME', () => {
+    const r = read(UNSUBSCRIBED, ['anna@example.it', 'Anna', '2023-05-14 10:20:00', '2023-05-14 10:22:31', '2025-02-03 18:00:05', 'Newsletter', 'Non più interessata']);
+    expect(r.fields).toMatchObject({ consent: 'denied', consentAt: '2025-02-03T18:00:05.000Z', consentDatedBy: 'UNSUB_TIME' });
+  });
+  it('cleaned: consent left as it is', () => {
+    const r = read(CLEANED, ['anna@example.it', 'Anna', '2023-05-14 10:20:00', '2023-05-14 10:22:31', '2025-02-03 18:00:05', 'Newsletter']);
+    expect(r.fields.consent).toBeUndefined();
+  });
+  it('an unreadable or future time still grants, dated at the import, with a warning', () => {
+    const r = read(SUBSCRIBED, ['anna@example.it', 'Anna', '2', '', '', '2031-01-01 10:00:00', '', '', '']);
+    expect(r.fields.consent).toBe('granted');
+    expect(r.fields.consentAt).toBeUndefined();
+    expect(r.warnings).toEqual(['CONFIRM_TIME: "2031-01-01 10:00:00" is not a date in the past, the consent is dated at the import']);
+  });
+  it('the mapping preview says what the Mailchimp columns mean', () => {
+    const d = describeMapping(UNSUBSCRIBED, mapColumns(UNSUBSCRIBED));
+    expect(d).toMatchObject({ OPTIN_TIME: expect.stringMatching(/^firstContactAt \(Mailchimp/), UNSUB_TIME: expect.stringMatching(/^consent date \(Mailchimp: set means newsletter consent denied/) });
+  });
+});
+
+describe('an export read back keeps its consent date', () => {
+  for (const [consentHeader, dateHeader] of [['Newsletter consent', 'Consent updated at'], ['Consenso newsletter', 'Consenso aggiornato il']]) {
+    it(`${dateHeader}: the card's consent is dated as the file says, not at the import`, () => {
+      const r = read(['Email', consentHeader, dateHeader], ['anna@example.it', 'granted', '2026-03-02T18:07:07.123Z']);
+      expect(r.fields).toMatchObject({ consent: 'granted', consentAt: '2026-03-02T18:07:07.123Z', consentDatedBy: dateHeader });
+      const card = newCustomerFromRow('c1', r.fields, AT, 'import:01J');
+      expect(card.consent).toEqual({ newsletter: 'granted', updatedAt: '2026-03-02T18:07:07.123Z', source: 'import' });
+    });
+  }
+  it('a consent date after the import, or with no consent, is not taken', () => {
+    const later = read(['Email', 'Newsletter consent', 'Consent updated at'], ['anna@example.it', 'granted', '2026-11-23T23:59:00.000Z']);
+    expect(newCustomerFromRow('c1', later.fields, '2026-11-23T10:00:00.000Z').consent.updatedAt).toBe('2026-11-23T10:00:00.000Z');
+    const none = read(['Email', 'Newsletter consent', 'Consent updated at'], ['anna@example.it', 'unknown', '']);
+    expect(none.fields.consent).toBeUndefined();
+    expect(none.fields.consentAt).toBeUndefined();
+  });
+  it('merging into a card: the file\'s date only when later than the card\'s own consent date', () => {
+    const base = { ...blankCustomer('c1', '2026-01-10T09:00:00.000Z', '2026-01-10T09:00:00.000Z'), email: 'anna@example.it' };
+    const f = { email: 'anna@example.it', consent: 'granted' as const, consentAt: '2026-03-02T18:07:07.123Z' };
+    expect(mergeRow(base, f, 'merge', AT).consent.updatedAt).toBe('2026-03-02T18:07:07.123Z');
+    const newer = { ...base, consent: { newsletter: 'pending' as const, updatedAt: '2026-06-01T00:00:00.000Z', source: 'api' } };
+    expect(mergeRow(newer, f, 'merge', AT).consent.updatedAt).toBe(AT);
   });
 });
