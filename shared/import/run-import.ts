@@ -9,7 +9,7 @@ import type { ImportCheckpoint, ImportCounts, ImportJob } from './import-job.ts'
 import { importUlid as ulid } from './ids.ts';
 import { mergeRow, newCustomerFromRow, type NotApplied } from './merge.ts';
 import { readRow, type RowContext, type RowFields, type RowResult } from './row.ts';
-import { changedFields, type FieldChange } from './undo.ts';
+import { changedFields, withStampsBefore, type FieldChange } from './undo.ts';
 import { cardLimitProblems, cardLimitReason } from '../domain/card-limits.ts';
 
 /** One line of the error report: the row's first line in the file, the row as written, and why. */
@@ -339,7 +339,7 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
     const prev = stored.get(c.id);
     if (!prev) creates.push({ customer: c, consent: ledgerEntry(c, undefined, job.id, at, consentDatedBy.get(c.id)) });
     else {
-      updates.push({ prev, next: { ...c, version: prev.version + 1, updatedAt: at }, consent: ledgerEntry(c, prev, job.id, at, consentDatedBy.get(c.id)), changes: changedFields(prev, c) });
+      updates.push({ prev, next: { ...c, version: prev.version + 1, updatedAt: at }, consent: ledgerEntry(c, prev, job.id, at, consentDatedBy.get(c.id)), changes: withStampsBefore(changedFields(prev, c), prev) });
     }
   }
   return { creates, updates, report, delta };
