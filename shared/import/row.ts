@@ -205,7 +205,9 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
   let badPhone: number | undefined;
   // The email and phone cells, resolved after the loop: a card holds one of each, and what it does not take
   // is kept as a custom attribute with a warning, never dropped unseen.
+  // The first email column's value is read at once (nearly every file has one); only the others are collected.
   let emails: { col: number; value: string; v: string | undefined }[] | undefined;
+  let phone1 = -1;
   let phones: { col: number; value: string; mobileColumn: boolean }[] | undefined;
   let consentDates: Partial<Record<ConsentDate, number>> | undefined;
   let fullName: string | undefined;
@@ -227,11 +229,23 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
         if (column.unnamed) warn(warnings, header, i, `a value under an empty header, kept as attribute "${column.name}"`);
         break;
       case 'email':
-        (emails ??= []).push({ col: i, value, v: normaliseEmail(value) });
+        if (fields.email) (emails ??= []).push({ col: i, value, v: normaliseEmail(value) });
+        else {
+          const v = normaliseEmail(value);
+          if (v) fields.email = v;
+          else (emails ??= []).push({ col: i, value, v });
+        }
         break;
       case 'phone':
       case 'mobile':
-        (phones ??= []).push({ col: i, value, mobileColumn: column.field === 'mobile' });
+        // The one phone cell of most files is read after the loop without collecting anything.
+        if (phone1 < 0 && !phones) phone1 = i;
+        else {
+          phones ??= [];
+          if (phone1 >= 0) phones.push({ col: phone1, value: unneutralise(record[phone1]!.trim()), mobileColumn: columns[phone1]!.field === 'mobile' });
+          phone1 = -1;
+          phones.push({ col: i, value, mobileColumn: column.field === 'mobile' });
+        }
         break;
       // One case per field, each setting its own property: a computed key on a row's fields cost more
       // than the rest of the case.
@@ -350,7 +364,12 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
 
   if (consentDates) readConsentDates(consentDates, record, fields, warnings, ctx);
   if (emails) badEmail = keepOneEmail(emails, fields, warnings, header);
-  if (phones) badPhone = keepOnePhone(phones, fields, warnings, ctx);
+  if (phone1 >= 0) {
+    const value = unneutralise(record[phone1]!.trim());
+    const v = isPlainPhone(value) ? normalisePhone(value, ctx.defaultCountry) : undefined;
+    if (v) fields.phone = v;
+    else badPhone = keepOnePhone([{ col: phone1, value, mobileColumn: false }], fields, warnings, ctx);
+  } else if (phones) badPhone = keepOnePhone(phones, fields, warnings, ctx);
 
   if (fullName && !fields.firstName && !fields.lastName) {
     const [first, ...rest] = fullName.split(/\s+/);
@@ -385,14 +404,23 @@ function keepAsAttribute(fields: RowFields, warnings: string[], header: string[]
  * of the first unreadable value when there is no email at all (the row's reason or warning names it).
  */
 function keepOneEmail(emails: { col: number; value: string; v: string | undefined }[], fields: RowFields, warnings: string[], header: string[]): number | undefined {
-  const kept = emails.find((e) => e.v);
+  // `fields.email` holds the first valid one already (read in the loop), when there is one; `emails` the other cells.
+  const kept = fields.email;
   if (!kept) return emails[0]!.col;
-  fields.email = kept.v;
   for (const e of emails) {
-    if (e === kept || e.v === kept.v) continue;
-    keepAsAttribute(fields, warnings, header, e.col, e.value, e.v ? `"${e.value}": a card holds one email (${kept.v} kept)` : `"${e.value}" is not a valid email`);
+    if (e.v === kept) continue;
+    keepAsAttribute(fields, warnings, header, e.col, e.value, e.v ? `"${e.value}": a card holds one email (${kept} kept)` : `"${e.value}" is not a valid email`);
   }
   return undefined;
+}
+
+/** Digits, spaces and `+ ( ) - .` only: one number as written, nothing to split (splitPhoneCell). */
+function isPlainPhone(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || c === 32 || c === 43 || c === 40 || c === 41 || c === 45 || c === 46)) return false;
+  }
+  return true;
 }
 
 /**
