@@ -22,7 +22,8 @@ export interface ClientelaOptions {
   /** Where the API is: `http://127.0.0.1:3000`, the stack's API URL; '' (default) for the page's own origin. */
   baseUrl?: string;
   /**
-   * The API key (`sk_...`; `pk_...` for events), sent as `Authorization: Bearer <key>` as the contract says.
+   * The API key: `sk_...` sent as `Authorization: Bearer <key>`; `pk_...` (events from a website) as `?key=`,
+   * as the contract says.
    * A function is asked on every request (a console that signs in and out); no key sends no header.
    */
   key?: string | (() => string | undefined | null);
@@ -67,18 +68,29 @@ export function keyProblem(key: string): string | undefined {
 }
 
 /**
- * Sets `Authorization: Bearer <key>` (a header, never the URL: URLs end up in logs). A key a header cannot
- * carry fails with an error saying why, without the key (fetch's own error prints the whole header).
+ * Sets `Authorization: Bearer <key>` for a secret key (a header, never the URL: URLs end up in logs). A
+ * publishable key (`pk_...`) goes in the URL as `?key=` instead, as the contract asks of browsers: their
+ * CORS preflight carries no Authorization header, so only the URL can name the tenant (a `pk_` key is public
+ * anyway). A key that cannot be sent fails with an error saying why, without the key (fetch's own error
+ * prints the whole header).
  */
 export function authorization(key: ClientelaOptions['key']): Middleware {
   return {
-    onRequest({ request }) {
+    async onRequest({ request }) {
       const value = typeof key === 'function' ? key() : key;
       if (!value) return request;
       const problem = keyProblem(value);
       if (problem) throw new TypeError(`The API key ${problem}`);
-      request.headers.set('Authorization', `Bearer ${value}`);
-      return request;
+      if (!value.startsWith('pk_')) {
+        request.headers.set('Authorization', `Bearer ${value}`);
+        return request;
+      }
+      const url = new URL(request.url);
+      url.searchParams.set('key', value);
+      // A Request's URL cannot change: the same request again at the new URL (the body read into memory, as an
+      // event is small, rather than streamed, which browsers allow only with `duplex`).
+      const body = request.body === null ? undefined : await request.arrayBuffer();
+      return new Request(url, { method: request.method, headers: request.headers, body, signal: request.signal, credentials: request.credentials, redirect: request.redirect });
     },
   };
 }

@@ -665,7 +665,7 @@ export interface paths {
          */
         get: operations["GetSegment"];
         /**
-         * Replace a segment's name and filter
+         * Replace a segment's name and filter (both required; {} is everyone)
          * @description A secret key of scope all.
          */
         put: operations["UpdateSegment"];
@@ -1015,10 +1015,12 @@ export interface components {
             averageOrderValue: number;
             bookings: number;
             cancellations: number;
+            /** @description minor units of the tenant currency */
+            importedSpent: number;
             lastVisitAt: string | null;
             noShows: number;
             orders: number;
-            purchases?: number;
+            purchases: number;
             /** @description minor units of the tenant currency */
             totalSpent: number;
             visits: number;
@@ -1576,6 +1578,13 @@ export interface components {
             visits: number;
         };
         HistoryEntry: {
+            /** @description the identities (email, phone) this event replaced on the card; absent when none */
+            changes?: {
+                /** @enum {string} */
+                field: "phone" | "email";
+                from: string;
+                to: string;
+            }[];
             data: {
                 [key: string]: unknown;
             };
@@ -1700,6 +1709,10 @@ export interface components {
             items: components["schemas"]["Segment"][];
             /** @description absent or null on the last page */
             nextCursor?: string | null;
+        };
+        SegmentReplace: {
+            filter: components["schemas"]["Filter"];
+            name: string;
         };
         SegmentWithCount: {
             /** @description when memberCount was counted: at most SEGMENT_COUNT_MAX_AGE_MINUTES ago, unless refresh=true asked for a count now */
@@ -2111,7 +2124,10 @@ export interface operations {
     GetCustomer: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag of the card as last read (W/ and lists accepted): 304 without a body while it is current */
+                "If-None-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2142,6 +2158,15 @@ export interface operations {
                         mergedInto: string;
                     };
                 };
+            };
+            /** @description If-None-Match names the current version: no body, the ETag again */
+            304: {
+                headers: {
+                    /** @description the card's version, for If-Match */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -2228,9 +2253,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match names an older version of the card: read it again */
+            /** @description If-Match names an older version of the card: read it again (the answer carries the current ETag) */
             412: {
                 headers: {
+                    /** @description The current version: read again, or retry the change with it in If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2503,7 +2530,10 @@ export interface operations {
     };
     IngestEvent: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description a publishable key (pk_...), in place of the Authorization header; a browser must send it here. A secret key here is a 401 */
+                key?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2517,13 +2547,17 @@ export interface operations {
             /** @description Success */
             200: {
                 headers: {
+                    /** @description The replayed eventId came with another payload than the first time: that payload was ignored; give each event its own eventId */
+                    "Idempotent-Payload-Mismatch"?: "true";
+                    /** @description This eventId was received before: the answer is the first one and the event changed nothing */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["EventAnswer"];
                 };
             };
-            /** @description Publishable key: accepted, whatever happened (the answer reveals nothing about the list) */
+            /** @description Publishable key: accepted, whatever happened (the answer reveals nothing about the list, not even whether the eventId was seen) */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -3450,7 +3484,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SegmentInput"];
+                "application/json": components["schemas"]["SegmentReplace"];
             };
         };
         responses: {

@@ -19,11 +19,11 @@ import { ListQuerySchema } from './domain/customer-filter.schema.ts';
 import { CreateKeySchema, CreateTagSchema, SettingsPatchSchema, SettingsSchema } from './domain/tenant.schema.ts';
 import { TagListQuerySchema } from './domain/catalogue.schema.ts';
 import { CreateImportSchema, CreatedImportSchema, ImportViewSchema, ListImportsQuerySchema } from './import/import-job.schema.ts';
-import { SegmentGetQuerySchema, SegmentInputSchema, SegmentMembersQuerySchema, SegmentSchema, SegmentWithCountSchema } from './segments/segment.schema.ts';
+import { SegmentGetQuerySchema, SegmentInputSchema, SegmentMembersQuerySchema, SegmentReplaceSchema, SegmentSchema, SegmentWithCountSchema } from './segments/segment.schema.ts';
 import { PageQuerySchema } from './http/page-query.schema.ts';
 import { ExportRequestSchema, ExportViewSchema } from './exports/export.schema.ts';
 import { ExportLinkQuerySchema } from './exports/export-link.schema.ts';
-import { AcceptedAnswerSchema, EventAnswerSchema, eventRequestSchema } from './events/event.schema.ts';
+import { AcceptedAnswerSchema, EventAnswerSchema, eventRequestSchema, ReplayHeadersSchema } from './events/event.schema.ts';
 import { HistoryQuerySchema } from './events/history.schema.ts';
 import { MergeBodySchema } from './events/merge-customers.ts';
 import { DuplicatesQuerySchema } from './events/duplicates.ts';
@@ -213,9 +213,11 @@ export const ROUTES: ApiRoute[] = [
     access: { table: 'read' },
     summary: 'The customer card with the newest history entries (takes no query parameters)',
     query: NoQuerySchema,
+    headers: api.IfNoneMatchHeaderSchema,
     response: CustomerCardSchema,
     responseHeaders: api.EtagHeaderSchema,
     alsoAnswers: {
+      304: { description: 'If-None-Match names the current version: no body, the ETag again', headers: api.EtagHeaderSchema },
       301: { description: 'The customer was merged into another: `Location` and `mergedInto` name the survivor', response: api.MergedIntoSchema, headers: api.LocationHeaderSchema },
     },
   }),
@@ -228,7 +230,7 @@ export const ROUTES: ApiRoute[] = [
     responseHeaders: api.EtagHeaderSchema,
     errors: {
       409: 'The new email or phone belongs to another customer or to an erased person, or the card kept changing under concurrent requests',
-      412: 'If-Match names an older version of the card: read it again',
+      412: 'If-Match names an older version of the card: read it again (the answer carries the current ETag)',
     },
   }),
 
@@ -365,9 +367,14 @@ ROUTES.push(
     access: { table: 'write', sendMail: true, kms: 'encrypt' },
     summary:
       'Capture an event; idempotent on eventId. Secret key: any type, answers { customerId, created, brief? }. Publishable key: contact_form.submitted, newsletter.subscribed, message.received only (others 403), fills empty fields only, answers 202 { accepted: true }',
+    query: api.EventKeyQuerySchema,
     body: eventRequestSchema(),
     response: EventAnswerSchema,
-    alsoAnswers: { 202: { description: 'Publishable key: accepted, whatever happened (the answer reveals nothing about the list)', response: AcceptedAnswerSchema } },
+    // An eventId received before answers the first answer again, marked (and flagged when its payload differs).
+    responseHeaders: ReplayHeadersSchema,
+    alsoAnswers: {
+      202: { description: 'Publishable key: accepted, whatever happened (the answer reveals nothing about the list, not even whether the eventId was seen)', response: AcceptedAnswerSchema },
+    },
     errors: {
       403: 'The key may not call this route, a publishable key came from an origin not in the settings, or sent a type it may not send',
       409: 'The customer is receiving many events at once: retry with the same eventId',
@@ -429,8 +436,8 @@ ROUTES.push(
   }),
   r('PUT', '/v1/segments/{id}', 'UpdateSegment', 'segments/update-segment', 'admin', {
     access: { table: 'write' },
-    summary: "Replace a segment's name and filter",
-    body: SegmentInputSchema,
+    summary: "Replace a segment's name and filter (both required; {} is everyone)",
+    body: SegmentReplaceSchema,
     response: SegmentSchema,
   }),
   r('DELETE', '/v1/segments/{id}', 'DeleteSegment', 'segments/delete-segment', 'admin', {

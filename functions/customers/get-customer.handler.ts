@@ -4,10 +4,10 @@ import { NoQuerySchema } from '#shared/http/no-query.schema.ts';
 import { customerStore } from '#shared/http/stores/customers.ts';
 import { mergeStore } from '#shared/http/stores/merges.ts';
 import { NotFoundError } from '#shared/domain/errors.ts';
-import { cardBody, etag } from '#shared/http/customer-view.ts';
+import { cardBody, etag, noneMatchHit } from '#shared/http/customer-view.ts';
 import { getCustomerCard } from '#shared/domain/customers.ts';
 
-/** GET /v1/customers/{id}: the card with its newest history entries, in one read. */
+/** GET /v1/customers/{id}: the card with its newest history entries, in one read; `If-None-Match` with its ETag answers 304. */
 export const handler = api('admin', async (req): Promise<ApiResponse> => {
   parseWith(NoQuerySchema, req.query);
   const { tenant, key } = req.principal;
@@ -19,5 +19,7 @@ export const handler = api('admin', async (req): Promise<ApiResponse> => {
   });
   if ('target' in card) return { status: 301, headers: { location: `/v1/customers/${card.target}` }, body: { mergedInto: card.target } };
   const { customer, history } = card;
+  // The client's copy is current: no body (RFC 9110 §15.4.5), the ETag again.
+  if (noneMatchHit(req.headers['if-none-match'], customer)) return { status: 304, headers: { etag: etag(customer) } };
   return { status: 200, body: cardBody(customer, history), headers: { etag: etag(customer) } };
 });

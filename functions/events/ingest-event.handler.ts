@@ -12,7 +12,10 @@ import { countBusiness } from '#shared/metrics.ts';
 /**
  * POST /v1/events: secret keys get `{ customerId, created, brief? }`; publishable keys (public) get
  * `202 { accepted: true }` whatever happened, so the answer tells a stranger nothing about the list.
- * The same eventId twice answers the same; pk_ keys are rate limited.
+ * The same eventId twice answers the same; to a secret key marked `Idempotent-Replayed: true` (and
+ * `Idempotent-Payload-Mismatch: true` when its payload differs from the first: the sender reuses ids). Not to a
+ * publishable key: whether some visitor already sent an eventId, or what they sent, is not a stranger's to learn.
+ * pk_ keys are rate limited.
  */
 export const handler = api('events', async (req) => {
   const { tenant, key } = req.principal;
@@ -27,7 +30,9 @@ export const handler = api('events', async (req) => {
     throw e;
   }
   const ctx = { events: eventStore(), tenant, key, origin: req.headers.origin, baseUrl: publicBaseUrl(req.headers), suppression: privacyStore(), mailer: mailer() };
-  const answer = await ingestEvent(ctx, input);
+  const { answer, replayed } = await ingestEvent(ctx, input);
   countBusiness({ EventsAccepted: 1 });
-  return key.kind === 'publishable' ? { status: 202, body: { accepted: true } } : { status: 200, body: answer };
+  if (key.kind === 'publishable') return { status: 202, body: { accepted: true } };
+  const headers: Record<string, string> = replayed ? { 'idempotent-replayed': 'true', ...(replayed.payloadMismatch ? { 'idempotent-payload-mismatch': 'true' } : {}) } : {};
+  return { status: 200, body: answer, headers };
 });

@@ -14,13 +14,21 @@ export const StatsSchema = z.object({
   /** Completed bookings: the visits filters count these. */
   visits: z.number().check(z.int()),
   orders: z.number().check(z.int()),
+  /** What the purchases clientela saw add up to, plus `importedSpent`: what filters, sorting and exports use. */
   totalSpent: z.number().check(z.int(), z.describe('minor units of the tenant currency')),
+  /**
+   * The average per purchase: what the purchases (`purchases`) add up to, divided by their number; an imported
+   * total (`importedSpent`) is left out, as it is no purchase. 0 without a purchase.
+   */
   averageOrderValue: z.number().check(z.int()),
   /**
-   * What `averageOrderValue` divides `totalSpent` by: orders and completed bookings with an amount (a card
-   * whose spend came only from an import has none yet, and no average).
+   * What `averageOrderValue` divides by: orders and completed bookings with an amount (a card whose spend came
+   * only from an import has 0, and no average).
    */
-  purchases: z.optional(z.number().check(z.int())),
+  purchases: z.number().check(z.int()),
+  /** The part of `totalSpent` an import's total-spent column brought (minor units); 0 without one. */
+  importedSpent: z.number().check(z.int(), z.describe('minor units of the tenant currency')),
+  /** When the latest completed booking took place; null when none is completed (a cancelled visit takes its own back). */
   lastVisitAt: z.nullable(z.string()),
 });
 export type Stats = z.infer<typeof StatsSchema>;
@@ -31,11 +39,20 @@ export const ConsentSchema = z.object({
   source: z.nullable(z.string()),
 });
 
+/** An email or phone an event replaced on the card (the old one's lookup went with it). */
+export const HistoryChangeSchema = z.object({
+  field: z.enum(['phone', 'email']),
+  from: z.string(),
+  to: z.string(),
+});
+
+/** One timeline entry, the same in the card's `history` and in `GET /v1/customers/{id}/history`. */
 export const HistoryEntrySchema = z.object({
   id: z.string(),
   type: z.string(),
   occurredAt: z.string(),
   data: z.record(z.string(), z.unknown()),
+  changes: z.optional(z.array(HistoryChangeSchema).check(z.describe('the identities (email, phone) this event replaced on the card; absent when none'))),
 });
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 

@@ -18,8 +18,30 @@ export const emptyStats = (): Stats => ({
   orders: 0,
   totalSpent: 0,
   averageOrderValue: 0,
+  purchases: 0,
+  importedSpent: 0,
   lastVisitAt: null,
 });
+
+/**
+ * The card's stats in the contract's order, with the figures cards stored before them lack (`purchases`,
+ * `importedSpent`: 0), so every answer carries the same fields whatever the card's age.
+ */
+export function statsView(s: Partial<Stats> | undefined): Stats {
+  const stats = { ...emptyStats(), ...s };
+  return {
+    bookings: stats.bookings,
+    noShows: stats.noShows,
+    cancellations: stats.cancellations,
+    visits: stats.visits,
+    orders: stats.orders,
+    totalSpent: stats.totalSpent,
+    averageOrderValue: stats.averageOrderValue,
+    purchases: stats.purchases ?? 0,
+    importedSpent: stats.importedSpent ?? 0,
+    lastVisitAt: stats.lastVisitAt ?? null,
+  };
+}
 
 /**
  * What a card shows. Internal bookkeeping kept on the card item (`fieldsAt`/`fieldsFrom`: when and by what
@@ -31,6 +53,7 @@ export function publicView<C extends Customer>(c: C): Customer {
   const out: Record<string, unknown> = {};
   for (const key of CARD_ORDER) if (key in c) out[key] = (c as Record<string, unknown>)[key];
   for (const [key, value] of Object.entries(c)) if (!(key in out) && !INTERNAL_FIELDS.has(key)) out[key] = value;
+  if (out.stats) out.stats = statsView(out.stats as Partial<Stats>);
   out.provenance = provenanceView(c as Provenance);
   if (out.insights) out.insights = insightsInOrder(out.insights as Record<string, unknown>);
   return out as Customer;

@@ -133,6 +133,7 @@ export async function updateCustomer(ctx: CustomerContext, id: string, input: Cu
         ifMatch < 0
           ? `If-Match names no version of this customer (its ETag is "${prev.version}"); read it again`
           : `The customer changed since version ${ifMatch} (now ${prev.version}); read it again`,
+        prev.version,
       );
     }
     const at = nowIso(ctx);
@@ -154,7 +155,11 @@ export async function updateCustomer(ctx: CustomerContext, id: string, input: Cu
     const result = await ctx.customers.update(ctx.tenant.id, next, prev, ledger);
     failOnClash(result);
     if (result.ok) return { customer: next, changed: true };
-    if (ifMatch !== undefined) throw new PreconditionFailedError('The customer changed meanwhile; read it again');
+    if (ifMatch !== undefined) {
+      // Another write won between our read and ours: its version, for the ETag the 412 answers with.
+      const winner = await ctx.customers.getCard(ctx.tenant.id, id, 0);
+      throw new PreconditionFailedError('The customer changed meanwhile; read it again', winner?.customer.version);
+    }
   }
   throw new ConflictError('The customer is being changed by other requests; try again');
 }

@@ -39,14 +39,15 @@ export class ConflictError extends DomainError {
 }
 
 export class PreconditionFailedError extends DomainError {
-  constructor(detail: string) {
+  /** `currentVersion`: the version the precondition failed against, so the answer can carry its ETag to retry with. */
+  constructor(detail: string, readonly currentVersion?: number) {
     super(412, 'Precondition failed', detail);
   }
 }
 
 export class UnauthorizedError extends DomainError {
-  constructor(detail: string) {
-    super(401, 'Unauthorized', detail);
+  constructor(detail: string, extra: Record<string, unknown> = {}) {
+    super(401, 'Unauthorized', detail, extra);
   }
 }
 

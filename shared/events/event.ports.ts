@@ -5,7 +5,7 @@
 import type { HistoryEntry } from '../domain/customer.schema.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
 import type { EventAnswer } from './event.schema.ts';
-import type { EventCard, IdentityChange, SubjectState } from './merge.ts';
+import type { BookingState, EventCard, IdentityChange, SubjectState } from './merge.ts';
 import type { MonthDeltas, PurchaseChange } from '../insights/flows.ts';
 import type { CustomerTextRecord } from '../insights/texts.ts';
 
@@ -31,7 +31,7 @@ export interface EventWrite {
   /** Suppression hashes that must still be absent when the write commits (an erasure racing the event). */
   suppressionGuards?: string[];
   history: HistoryItem;
-  receipt: { eventId: string; answer: EventAnswer; expiresAt: number };
+  receipt: { eventId: string; answer: EventAnswer; expiresAt: number; payloadHash: string };
   subject?: SubjectState;
   /**
    * Set when the event puts its booking's or order's state on this card for the first time: the claim of
@@ -48,6 +48,13 @@ export interface EventWrite {
   text?: CustomerTextRecord;
 }
 
+/** An event's idempotency receipt: the first answer, and the digest of the event it answered. */
+export interface EventReceipt {
+  answer: EventAnswer;
+  /** `eventPayloadHash` of the first event; absent on receipts written before it was kept (no comparison then). */
+  payloadHash?: string;
+}
+
 /** `stale`: the card changed since it was read; `identity`: an email/phone got taken meanwhile;
  * `suppressed`: one of the event's identities was erased meanwhile; `claimed`: another card took the
  * event's booking or order meanwhile (two first events of it at the same instant). */
@@ -61,13 +68,15 @@ export interface SubjectOwners {
 }
 
 export interface EventStore {
-  getReceipt(tenantId: string, eventId: string): Promise<EventAnswer | undefined>;
+  getReceipt(tenantId: string, eventId: string): Promise<EventReceipt | undefined>;
   /** Who owns an email and a phone (strongly consistent; both lookups in parallel). */
   findOwners(tenantId: string, ids: { email?: string; phone?: string }): Promise<{ email?: string; phone?: string }>;
   /** The card that claims this booking or order, and the customers whose partition holds its state item. */
   findSubjectOwners(tenantId: string, subject: { kind: 'booking' | 'order'; id: string }): Promise<SubjectOwners>;
   /** The card and, when the event is about one, the booking's or order's state item. */
   loadCustomer(tenantId: string, customerId: string, subject?: { kind: 'booking' | 'order'; id: string }): Promise<{ card?: EventCard; subject?: SubjectState }>;
+  /** The customer's own booking states (consistent; copies of an unfinished merge left out): read only when a visit is taken back. */
+  bookingStates(tenantId: string, customerId: string): Promise<BookingState[]>;
   write(tenantId: string, w: EventWrite): Promise<EventWriteResult>;
   /** A page of history, newest first; undefined when the customer does not exist. */
   history(tenantId: string, customerId: string, limit: number, cursor?: string): Promise<{ items: HistoryEntry[]; nextCursor: string | null } | undefined>;

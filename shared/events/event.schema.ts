@@ -218,4 +218,11 @@ export const EventAnswerSchema = z.object({
 });
 /** A publishable key's answer (202): the same whatever happened, so it reveals nothing about the list. */
 export const AcceptedAnswerSchema = z.object({ accepted: z.literal(true) });
+/** The headers of an answer to an eventId already received (docs/api.md Events): the first answer, replayed. */
+export const ReplayHeadersSchema = z.object({
+  'Idempotent-Replayed': z.optional(z.literal('true').check(z.describe('This eventId was received before: the answer is the first one and the event changed nothing'))),
+  'Idempotent-Payload-Mismatch': z.optional(
+    z.literal('true').check(z.describe('The replayed eventId came with another payload than the first time: that payload was ignored; give each event its own eventId')),
+  ),
+});
 export type EventAnswer = z.infer<typeof EventAnswerSchema>;

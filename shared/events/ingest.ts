@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { pause as backoff } from '../domain/backoff.ts';
 import { ulid } from 'ulid';
+import stableStringify from 'safe-stable-stringify';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import type { ApiKeyRecord } from '../domain/api-key.ts';
 import { blankCustomer } from '../domain/customer.schema.ts';
@@ -7,7 +9,7 @@ import { stampFields, strangersValue } from '../domain/provenance.ts';
 import { normaliseFields, type NormalisedFields } from '../domain/customer-rules.ts';
 import { ConflictError, ForbiddenError, ValidationError, invalid } from '../domain/errors.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
-import type { EventStore, EventWrite, SubjectOwners } from './event.ports.ts';
+import type { EventReceipt, EventStore, EventWrite, SubjectOwners } from './event.ports.ts';
 import { PUBLISHABLE_EVENT_TYPES, type EventAnswer, type EventInput } from './event.schema.ts';
 import {
   applyContribution,
@@ -16,6 +18,7 @@ import {
   eventSource,
   fillIdentity,
   isBookingEvent,
+  latestVisit,
   mergeFields,
   NAME_FIELDS,
   namesAnotherPerson,
@@ -25,6 +28,7 @@ import {
   stampOf,
   subjectOf,
   targetOf,
+  visitWithdrawn,
   type BookingState,
   type EventCard,
   type OrderState,
@@ -135,6 +139,36 @@ export function assertTypeAllowed(key: ApiKeyRecord, type: unknown): void {
  */
 export const receiptIdOf = (key: ApiKeyRecord, eventId: string) => (key.kind === 'publishable' ? `P#${eventId}` : eventId);
 
+/**
+ * The digest of an event as received, kept on its receipt: a later delivery of its eventId with another
+ * payload (a booking engine reusing its booking id as eventId for every status change) is flagged instead of
+ * passing for a retry. Canonical: object keys sorted, `occurredAt` as the instant it names (a retry that
+ * writes `+02:00` for `Z` is the same event). 128 bits of SHA-256: it tells payloads apart, it guards nothing.
+ */
+export function eventPayloadHash(input: EventInput, occurredAt: string): string {
+  return createHash('sha256').update(stableStringify({ ...input, occurredAt }) ?? '').digest('base64url').slice(0, 22);
+}
+
+/** What capture answers: the answer, and for an eventId received before, whether its payload differed. */
+export interface EventOutcome {
+  answer: EventAnswer;
+  /** Set when the answer is the first one, replayed; `payloadMismatch` when this delivery's payload differs from the first (unknown for receipts without a digest: false). */
+  replayed?: { payloadMismatch: boolean };
+}
+
+/** The stored first answer to a repeated eventId; a different payload is logged (ids only, no personal data). */
+function replayOf(ctx: EventContext, input: EventInput, receipt: EventReceipt, payloadHash: string): EventOutcome {
+  const payloadMismatch = !!receipt.payloadHash && receipt.payloadHash !== payloadHash;
+  if (payloadMismatch) {
+    logger.warn('eventId received again with another payload: ignored, the first answer replayed (each event needs its own eventId)', {
+      tenantId: ctx.tenant.id,
+      eventId: input.eventId,
+      type: input.type,
+    });
+  }
+  return { answer: receipt.answer, replayed: { payloadMismatch } };
+}
+
 function blankCard(id: string, occurredAt: string, at: string): EventCard {
   const card = blankCustomer(id, occurredAt, at);
   // Version 0: the event's write makes it 1.
@@ -160,7 +194,7 @@ function briefOf(card: EventCard): NonNullable<EventAnswer['brief']> {
  * receipt, booking/order state, new lookups and consent ledger entry in ONE transaction.
  * A stale card or an identity taken meanwhile means another event won the race: read again and redo.
  */
-export async function ingestEvent(ctx: EventContext, input: EventInput): Promise<EventAnswer> {
+export async function ingestEvent(ctx: EventContext, input: EventInput): Promise<EventOutcome> {
   const clock = () => ctx.now?.() ?? new Date();
   const { tenant } = ctx;
   assertTypeAllowed(ctx.key, input.type);
@@ -175,8 +209,9 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
   if (!ids.email && !ids.phone) throw invalid('customer.email', 'an event needs customer.email or customer.phone');
 
   const receiptId = receiptIdOf(ctx.key, input.eventId);
+  const payloadHash = eventPayloadHash(input, claimed);
   const earlier = await ctx.events.getReceipt(tenant.id, receiptId);
-  if (earlier) return earlier;
+  if (earlier) return replayOf(ctx, input, earlier, payloadHash);
 
   const intent = consentIntent(input);
   // Suppression at this door: an event naming an erased email or phone is refused whole, whatever else it
@@ -196,7 +231,7 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
       delete ids.phone;
       hashes = hashes.filter((h) => h.kind === 'email');
     } else if (found.size) {
-      if (publishable || intent?.status !== 'granted') return { created: false, suppressed: true };
+      if (publishable || intent?.status !== 'granted') return { answer: { created: false, suppressed: true } };
       await liftSuppression(ctx.suppression, tenant.id, ids);
     }
     // The write checks, in its own transaction, that no erasure suppressed an identity it attaches meanwhile.
@@ -253,8 +288,11 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     // email to the card its booking or order lives on (merge.ts `fillIdentity`: only a value nobody holds).
     // The booking may also be found on the card of the event's phone (created there): the same rule, or the
     // corrected email of a booking update found that way was dropped without a trace.
+    // Found through its booking, the card takes the event's phone too (the guest's new number, often sent
+    // with the corrected email): neither identity found the card, so without it the newer phone was dropped
+    // unrecorded. The same rules: newer wins, a phone another card holds is a conflict, never taken.
     const aboutItsBooking = bySubject || (!!loaded.subject && targetId !== owners.email);
-    const replace: ('email' | 'phone')[] = publishable || !existing ? [] : aboutItsBooking ? ['email'] : targetId === owners.email ? ['phone'] : [];
+    const replace: ('email' | 'phone')[] = publishable || !existing ? [] : aboutItsBooking ? ['email', 'phone'] : targetId === owners.email ? ['phone'] : [];
     const identity = fillIdentity(base, ids, owners, input.eventId, at, stamp, source, publishable && !!existing, replace);
     // Found by a (shared) phone alone with another first name: the event's names only fill empty ones. Not
     // when the card's name is a stranger's (a publishable-key form put "Mallory" on the phone's card): the
@@ -271,7 +309,9 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
       nextSubject = isBookingEvent(input)
         ? nextBooking(loaded.subject as BookingState | undefined, input, occurredAt, stamp)
         : nextOrder(loaded.subject as OrderState | undefined, input as Extract<EventInput, { type: 'order.completed' }>, stamp);
-      card = { ...card, stats: applyContribution(card.stats, loaded.subject, nextSubject) };
+      // A visit taken back (a completed booking cancelled) leaves the card's other latest visit: read only then.
+      const otherVisit = visitWithdrawn(card.stats, loaded.subject, nextSubject) ? latestVisit(await ctx.events.bookingStates(tenant.id, card.id), subject.id) : null;
+      card = { ...card, stats: applyContribution(card.stats, loaded.subject, nextSubject, otherVisit) };
       flows = insightFlows(card, loaded.subject, nextSubject, input, tenant.timeZone);
       card = flows.card;
     }
@@ -335,7 +375,7 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
         ...(receiptId !== input.eventId ? { receiptId } : {}),
         ...(ctx.origin ? { origin: ctx.origin } : {}),
       },
-      receipt: { eventId: receiptId, answer, expiresAt: Math.floor(now.getTime() / 1000) + RECEIPT_TTL_SECONDS },
+      receipt: { eventId: receiptId, answer, expiresAt: Math.floor(now.getTime() / 1000) + RECEIPT_TTL_SECONDS, payloadHash },
       subject: nextSubject,
       // The booking's or order's first state on this card: the card claims it. Another first event of it
       // that claims it first makes this write answer `claimed`, and the next round joins that card.
@@ -350,15 +390,15 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     const result = await ctx.events.write(tenant.id, write);
     if (result === 'ok') {
       if (mailTo) await sendConfirmation(ctx, card.id, mailTo, now);
-      return answer;
+      return { answer };
     }
-    if (result === 'suppressed') return { created: false, suppressed: true };
+    if (result === 'suppressed') return { answer: { created: false, suppressed: true } };
     // `claimed`: another event started this booking or order on its card meanwhile; read again and join it.
     // (Right away: the claim is read strongly consistent, so the next round finds the card.)
     if (result === 'claimed') continue;
     if (result === 'duplicate') {
       const first = await ctx.events.getReceipt(tenant.id, receiptId);
-      if (first) return first;
+      if (first) return replayOf(ctx, input, first, payloadHash);
     }
     await pause(round);
   }

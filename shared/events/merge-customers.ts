@@ -8,7 +8,7 @@ import { MAX_TRANSACTION_ITEMS, type MergeStore, type StateItem } from './merge.
 import { isSuppressed, type SuppressionStore } from '../privacy/suppression.ts';
 import type { ErasureMarks } from '../privacy/privacy.ports.ts';
 import { mergeFlows, mergePurchases, type MergeSide } from '../insights/flows.ts';
-import { MAX_CONFLICTS, contribution, type BookingState, type EventCard, type SubjectState } from './merge.ts';
+import { MAX_CONFLICTS, averagePerPurchase, contribution, latestVisit, visitWithdrawn, type BookingState, type EventCard, type SubjectState } from './merge.ts';
 
 /**
  * `POST /v1/customers/{id}/merge` `{ otherId }`: folds a duplicate ("the other") into the customer ("the
@@ -64,8 +64,13 @@ export function mergeStates(a: SubjectState, b: SubjectState): SubjectState {
 
 type Stats = EventCard['stats'];
 
-/** Both people's stats added up, minus what a booking/order they both had counted twice. */
-export function mergeStats(a: Stats, b: Stats, shared: { a: SubjectState; b: SubjectState; merged: SubjectState }[]): Stats {
+/**
+ * Both people's stats added up, minus what a booking/order they both had counted twice. The last visit is
+ * the later of the two, unless a booking both had was completed on one card and is not any more in their
+ * merged state (a newer cancellation on the other): that visit is taken back, and the last visit is the
+ * latest among `states`, every booking/order state the survivor holds after the merge.
+ */
+export function mergeStats(a: Stats, b: Stats, shared: { a: SubjectState; b: SubjectState; merged: SubjectState }[], states: readonly SubjectState[] = []): Stats {
   const sum = (k: 'bookings' | 'noShows' | 'cancellations' | 'visits' | 'orders' | 'totalSpent') => a[k] + b[k];
   const out = {
     bookings: sum('bookings'),
@@ -75,7 +80,10 @@ export function mergeStats(a: Stats, b: Stats, shared: { a: SubjectState; b: Sub
     orders: sum('orders'),
     totalSpent: sum('totalSpent'),
     purchases: (a.purchases ?? 0) + (b.purchases ?? 0),
+    // Imported totals are each person's own, never one booking counted twice: they add up.
+    importedSpent: (a.importedSpent ?? 0) + (b.importedSpent ?? 0),
   };
+  let withdrawn = false;
   for (const s of shared) {
     const [x, y, m] = [contribution(s.a), contribution(s.b), contribution(s.merged)];
     out.bookings += m.bookings - x.bookings - y.bookings;
@@ -85,9 +93,10 @@ export function mergeStats(a: Stats, b: Stats, shared: { a: SubjectState; b: Sub
     out.orders += m.orders - x.orders - y.orders;
     out.totalSpent += m.spent - x.spent - y.spent;
     out.purchases += m.purchases - x.purchases - y.purchases;
+    withdrawn ||= visitWithdrawn(a, s.a, s.merged) || visitWithdrawn(b, s.b, s.merged);
   }
-  const lastVisitAt = [a.lastVisitAt, b.lastVisitAt].filter((v): v is string => !!v).sort().pop() ?? null;
-  return { ...out, averageOrderValue: out.purchases > 0 ? Math.round(out.totalSpent / out.purchases) : 0, lastVisitAt };
+  const lastVisitAt = withdrawn ? latestVisit(states) : ([a.lastVisitAt, b.lastVisitAt].filter((v): v is string => !!v).sort().pop() ?? null);
+  return { ...out, averageOrderValue: averagePerPurchase(out), lastVisitAt };
 }
 
 /**
@@ -226,7 +235,10 @@ export async function mergeCustomers(ctx: MergeContext, survivorId: string, othe
     }
 
     const at = (ctx.now?.() ?? new Date()).toISOString();
-    const survivor = mergeCards(a, b, mergeStats(a.stats, b.stats, shared), at) as MergeCard & MergeSide;
+    // Every state the survivor holds once merged: its own, the other's it did not have, and the merged shared ones.
+    const after = [...own.entries()].filter(([sk]) => !shared.some((s) => s.sk === sk)).map(([, state]) => state);
+    const finalStates = [...after, ...bStates.filter((s) => !own.has(s.sk)).map((s) => s.state), ...shared.map((s) => s.merged)];
+    const survivor = mergeCards(a, b, mergeStats(a.stats, b.stats, shared, finalStates), at) as MergeCard & MergeSide;
     survivor.purchaseMonths = flows.purchaseMonths;
     if (flows.newIn) survivor.newIn = flows.newIn;
     else delete survivor.newIn;

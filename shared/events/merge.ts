@@ -26,7 +26,7 @@ export interface IdentityConflict {
 export type EventCard = Customer &
   Provenance & {
     conflicts?: IdentityConflict[];
-    stats: Stats & { purchases?: number };
+    stats: Stats & { purchases?: number; importedSpent?: number };
     confirmSentAt?: string;
   };
 
@@ -271,13 +271,50 @@ export function nextOrder(prev: OrderState | undefined, e: OrderEvent, stamp: st
   return { kind: 'order', orderId: e.data.orderId, total: e.data.total, currency: e.data.currency, at: stamp };
 }
 
-/** Stats after one subject moved from `prev` to `next`: subtract what it added, add what it adds now. */
-export function applyContribution(stats: EventCard['stats'], prev: SubjectState | undefined, next: SubjectState | undefined): EventCard['stats'] {
+/**
+ * Whether this move takes back the card's last visit: a booking completed at the card's `lastVisitAt` stops
+ * being completed (a newer cancellation, no-show or other status). Only then does the last visit depend on
+ * the card's other bookings, which the caller reads (`latestVisit`) and passes to `applyContribution`.
+ * A booking completed before the last visit takes back nothing: a later one set it.
+ */
+export function visitWithdrawn(stats: EventCard['stats'], prev: SubjectState | undefined, next: SubjectState | undefined): boolean {
+  if (prev?.kind !== 'booking' || prev.status !== 'completed' || !prev.completedAt || !stats.lastVisitAt) return false;
+  if (next?.kind === 'booking' && next.status === 'completed') return false;
+  return prev.completedAt >= stats.lastVisitAt;
+}
+
+/** The latest visit among these booking states (completed ones), leaving out `exceptBookingId`; null for none. */
+export function latestVisit(states: readonly SubjectState[], exceptBookingId?: string): string | null {
+  let latest: string | null = null;
+  for (const s of states) {
+    if (s.kind !== 'booking' || s.bookingId === exceptBookingId || s.status !== 'completed' || !s.completedAt) continue;
+    if (!latest || s.completedAt > latest) latest = s.completedAt;
+  }
+  return latest;
+}
+
+/**
+ * The average per purchase: what the purchases clientela saw (orders and paid visits) add up to, divided by
+ * their number. A total an import brought (`importedSpent`) is in `totalSpent` but is no purchase: dividing
+ * it by one order made a single 20.00 order "average 520.00". Cards stored before `importedSpent` existed
+ * count it as 0.
+ */
+export function averagePerPurchase(stats: Pick<Stats, 'totalSpent'> & { importedSpent?: number; purchases?: number }): number {
+  const purchases = stats.purchases ?? 0;
+  return purchases > 0 ? Math.round((stats.totalSpent - (stats.importedSpent ?? 0)) / purchases) : 0;
+}
+
+/**
+ * Stats after one subject moved from `prev` to `next`: subtract what it added, add what it adds now. A visit
+ * taken back (`visitWithdrawn`) leaves as last visit `otherVisit`: the latest visit among the card's other
+ * bookings (`latestVisit`), which the caller reads only in that case; null when it has none.
+ */
+export function applyContribution(stats: EventCard['stats'], prev: SubjectState | undefined, next: SubjectState | undefined, otherVisit: string | null = null): EventCard['stats'] {
   const a = contribution(prev);
   const b = contribution(next);
   const purchases = (stats.purchases ?? 0) - a.purchases + b.purchases;
   const totalSpent = stats.totalSpent - a.spent + b.spent;
-  let lastVisitAt = stats.lastVisitAt;
+  let lastVisitAt = visitWithdrawn(stats, prev, next) ? otherVisit : stats.lastVisitAt;
   if (next?.kind === 'booking' && next.status === 'completed' && next.completedAt && (!lastVisitAt || next.completedAt > lastVisitAt)) lastVisitAt = next.completedAt;
   return {
     ...stats,
@@ -288,7 +325,7 @@ export function applyContribution(stats: EventCard['stats'], prev: SubjectState 
     orders: stats.orders - a.orders + b.orders,
     totalSpent,
     purchases,
-    averageOrderValue: purchases > 0 ? Math.round(totalSpent / purchases) : 0,
+    averageOrderValue: averagePerPurchase({ totalSpent, importedSpent: stats.importedSpent, purchases }),
     lastVisitAt,
   };
 }

@@ -5,7 +5,7 @@ import { ForbiddenError, UnauthorizedError } from '../domain/errors.ts';
 import { errorToProblem } from './problem.ts';
 import { tenantStore } from './stores/tenants.ts';
 import { fairUseLimiter } from './stores/rate-limits.ts';
-import { httpStack, toRequest, toResult, type ApiHandler, type ApiRequest, type Handler } from './public-api.ts';
+import { httpStack, requestHeaders, toRequest, toResult, type ApiHandler, type ApiRequest, type Handler } from './public-api.ts';
 import { logTenant } from '../logger.ts';
 
 export type { ApiRequest, ApiResponse } from './public-api.ts';
@@ -23,7 +23,11 @@ function presentedKey(headers: Record<string, string | undefined>, query: Record
   const auth = headers.authorization;
   if (auth) {
     const m = /^Bearer\s+(\S+)$/i.exec(auth.trim());
-    return m?.[1] ?? '';
+    if (m) return m[1];
+    // A key was sent, only not as the contract says (`sk_...` alone, `Basic ...`): say how, not "a key is required".
+    throw new UnauthorizedError('Authorization must be `Bearer <key>` (or send the key alone in x-api-key)', {
+      errors: [{ path: 'Authorization', message: 'must be `Bearer <key>`' }],
+    });
   }
   const header = headers['x-api-key']?.trim();
   if (header || query.key === undefined) return header;
@@ -32,35 +36,41 @@ function presentedKey(headers: Record<string, string | undefined>, query: Record
 }
 
 /**
- * The middy stack of every keyed route: parse the request, check the key and its scope, count the request
- * against the tenant's fair-use limit (429 with Retry-After when its window is full), run the handler,
- * add per-tenant CORS headers, and turn every error into problem+json. The key check reads the tenant
+ * The middy stack of every keyed route: check the key and its scope, parse the request, count it against
+ * the tenant's fair-use limit (429 with Retry-After when its window is full), run the handler, add
+ * per-tenant CORS headers, and turn every error into problem+json. The key check reads the tenant
  * store only (routes without a key use `publicApi`, which reads none).
  * Key checks live here rather than in an API Gateway authorizer so that answers are proper 401/403
  * problem documents and CORS can follow each tenant's allowed origins.
+ * The key comes first, from the headers and the query alone: once its tenant is known, every later refusal
+ * (scope 403, malformed JSON 400, body over 1 MB 413, 429) carries the CORS headers for an allowed origin,
+ * or a website's script sees only "network error". Without a valid key there is no tenant, so no origin is
+ * allowed and a 401 carries none.
  */
 export function api(scope: Exclude<Scope, 'public'>, fn: Handler<AuthedRequest>): ApiHandler {
   return httpStack(async (event) => {
-    const req: ApiRequest = toRequest(event);
-    const principal = await authenticate(tenantStore(), presentedKey(req.headers, req.query));
+    const headers = requestHeaders(event);
+    const principal = await authenticate(tenantStore(), presentedKey(headers, event.queryStringParameters ?? {}));
     logTenant(principal.tenant.id);
-    // The key's scope against the route's (and its method: `read` keys pass GET routes only), before any work.
-    const method = event.requestContext?.http?.method ?? '';
-    const denied = mayCall(principal.key, scope, method, event.routeKey && event.routeKey !== '$default' ? event.routeKey : `${method} ${event.rawPath}`);
-    if (denied) throw new ForbiddenError(denied);
-    const origin = req.headers.origin;
+    const origin = headers.origin;
     const originAllowed = !!origin && principal.tenant.allowedOrigins.includes(origin);
-    if (principal.key.kind === 'publishable' && !originAllowed) throw new ForbiddenError('A publishable key works only from the allowed origins in the settings');
     // Retry-After is not a header a script may read unless exposed: a site's form must see when to try again.
-    const cors = originAllowed ? { 'access-control-allow-origin': origin!, 'access-control-expose-headers': 'Retry-After', vary: 'Origin' } : undefined;
+    const exposed = 'Retry-After';
+    const cors = originAllowed ? { 'access-control-allow-origin': origin!, 'access-control-expose-headers': exposed, vary: 'Origin' } : undefined;
     let res;
     try {
-      // Fair use per tenant, counted only for requests the key may make (a refused key costs no count);
-      // inside the try so an allowed website can read its 429 too.
+      // The key's scope against the route's (and its method: `read` keys pass GET routes only), before any work.
+      const method = event.requestContext?.http?.method ?? '';
+      const denied = mayCall(principal.key, scope, method, event.routeKey && event.routeKey !== '$default' ? event.routeKey : `${method} ${event.rawPath}`);
+      if (denied) throw new ForbiddenError(denied);
+      if (principal.key.kind === 'publishable' && !originAllowed) throw new ForbiddenError('A publishable key works only from the allowed origins in the settings');
+      // Parsed before the fair-use count: a body refused as too large or malformed costs the tenant no count.
+      const req = toRequest(event);
+      // Fair use per tenant, counted only for requests the key may make (a refused key costs no count).
       await fairUseLimiter().admit({ tenantId: principal.tenant.id, traffic: principal.key.kind, override: principal.tenant.fairUse });
       res = toResult(await fn({ ...req, principal }));
     } catch (error) {
-      // An allowed website must be able to read a 400 or a 429 too, or its script sees only "network error".
+      // An allowed website must be able to read a 400, 403, 413 or 429 too.
       if (!cors) throw error;
       res = errorToProblem(error);
     }

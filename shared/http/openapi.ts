@@ -6,7 +6,7 @@ import { CustomerFieldsSchema } from '../domain/customer-fields.schema.ts';
 import { FilterSchema } from '../domain/customer-filter.schema.ts';
 import { ApiKeySchema, SettingsPatchSchema, SettingsSchema } from '../domain/tenant.schema.ts';
 import { CreateImportSchema, CreatedImportSchema, ImportCountsSchema, ImportViewSchema } from '../import/import-job.schema.ts';
-import { SegmentInputSchema, SegmentSchema, SegmentWithCountSchema } from '../segments/segment.schema.ts';
+import { SegmentInputSchema, SegmentReplaceSchema, SegmentSchema, SegmentWithCountSchema } from '../segments/segment.schema.ts';
 import { ExportRequestSchema, ExportViewSchema } from '../exports/export.schema.ts';
 import { EventAnswerSchema, eventRequestSchema, GuestBriefSchema } from '../events/event.schema.ts';
 import { ConsentEntrySchema } from '../privacy/consents.ts';
@@ -45,6 +45,7 @@ export const COMPONENT_SCHEMAS: Record<string, z.ZodMiniType> = {
   Segment: SegmentSchema,
   SegmentWithCount: SegmentWithCountSchema,
   SegmentInput: SegmentInputSchema,
+  SegmentReplace: SegmentReplaceSchema,
   SegmentPage: api.SegmentPageSchema,
   Export: ExportViewSchema,
   ExportSummary: api.ExportSummarySchema,
@@ -80,6 +81,7 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string }> = {
 };
 
 const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' as const } } };
+const CURRENT_ETAG = { ETag: { description: 'The current version: read again, or retry the change with it in If-Match', schema: { type: 'string' as const } } };
 
 /** Who may call a route, in words (the table at `Scope` in shared/routes.ts; shared/domain/api-key.ts `mayCall`). */
 function whoMayCall(route: ApiRoute): string {
@@ -264,7 +266,7 @@ function operation(route: ApiRoute, of: (schema: z.core.$ZodType) => Json): { op
           description: described,
           // A link page shows a person what went wrong on a page, and tells a program in problem+json.
           content: route.page ? { ...problem, ...html } : problem,
-          ...(code === 429 ? { headers: RETRY_AFTER } : {}),
+          ...(code === 429 ? { headers: RETRY_AFTER } : code === 412 ? { headers: CURRENT_ETAG } : {}),
         },
       ];
     }),

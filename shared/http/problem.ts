@@ -1,6 +1,7 @@
 import type * as z from '../domain/zod.ts';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DomainError, TooManyRequestsError, ValidationError } from '../domain/errors.ts';
+import { DomainError, PreconditionFailedError, TooManyRequestsError, ValidationError } from '../domain/errors.ts';
+import { versionEtag } from './customer-view.ts';
 import { logger } from '../logger.ts';
 
 /** RFC 9457 problem+json, the body of every 4xx and 5xx answer. */
@@ -49,6 +50,8 @@ const listed = (keys: string[]) => (keys.length > 5 ? `${keys.slice(0, 5).join('
 export function errorToProblem(error: unknown): APIGatewayProxyStructuredResultV2 {
   if (error instanceof DomainError) {
     const headers: Record<string, string> = error instanceof TooManyRequestsError ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+    // A 412 says which version is current: the client can read it again or send its change with this ETag.
+    if (error instanceof PreconditionFailedError && error.currentVersion !== undefined) headers.etag = versionEtag(error.currentVersion);
     return problem(error.status, error.title, error.message, error.extra, headers);
   }
   logger.error('unhandled error', { error: error as Error });

@@ -48,9 +48,20 @@ function protoKeyPath(value: unknown): string | undefined {
   return undefined;
 }
 
-export function toRequest(event: APIGatewayProxyEventV2): ApiRequest {
+/** The request's headers with lower-case names: all a key check needs, read without touching the body. */
+export function requestHeaders(event: APIGatewayProxyEventV2): Record<string, string | undefined> {
   const headers: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(event.headers ?? {})) headers[k.toLowerCase()] = v;
+  return headers;
+}
+
+/**
+ * The request as handlers see it. Throws a problem (413 over 1 MB, 400 malformed JSON, 404 an over-long
+ * path parameter): keyed routes call it only once the key is checked (./api.ts), so that the answer to an
+ * allowed website carries its CORS headers and the browser can read it.
+ */
+export function toRequest(event: APIGatewayProxyEventV2): ApiRequest {
+  const headers = requestHeaders(event);
   let body: unknown;
   if (event.body) {
     const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;

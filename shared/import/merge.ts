@@ -28,7 +28,8 @@ export function newCustomerFromRow(id: string, f: RowFields, at: string, source 
 
 function cardFromRow(id: string, f: RowFields, at: string): Customer {
   const stats = emptyStats();
-  if (f.totalSpent !== undefined) stats.totalSpent = f.totalSpent;
+  // The file's total is no purchase clientela saw: kept apart (`importedSpent`), so the average per purchase leaves it out.
+  if (f.totalSpent !== undefined) Object.assign(stats, { totalSpent: f.totalSpent, importedSpent: f.totalSpent });
   // A row that does not say when the person was last in contact is not a sign of years of silence: the
   // business lists them now, so the import is the last contact known (falling back to "customer since" made
   // retention erase active customers). A row that says it gives it; the first contact is no later than that.
@@ -161,8 +162,18 @@ export function mergeRow(base: Customer, f: RowFields, policy: DuplicatePolicy, 
   if (f.lastContactAt && f.lastContactAt > next.lastContactAt && f.lastContactAt <= at) set('lastContactAt', f.lastContactAt);
   if (f.totalSpent !== undefined && next.stats.totalSpent !== f.totalSpent) {
     if (next.stats.totalSpent === 0 || policy === 'overwrite') {
-      next.stats.totalSpent = f.totalSpent;
-      changed = true;
+      // The file's total becomes the card's, as it always did; the part of it no purchase clientela saw
+      // explains is the imported part. It never takes back those purchases: a file below them leaves none.
+      const purchased = next.stats.totalSpent - (next.stats.importedSpent ?? 0);
+      const imported = Math.max(0, f.totalSpent - purchased);
+      if (imported !== (next.stats.importedSpent ?? 0)) {
+        next.stats.importedSpent = imported;
+        next.stats.totalSpent = purchased + imported;
+        changed = true;
+      }
+      if (imported + purchased !== f.totalSpent) {
+        kept('totalSpent', next.stats.totalSpent, f.totalSpent, `amounts in minor units; the purchases clientela recorded for this customer already add up to ${purchased}`);
+      }
     } else kept('totalSpent', next.stats.totalSpent, f.totalSpent, `amounts in minor units; ${KEPT_BY_MERGE}`);
   }
   if (!changed) return base;

@@ -20,17 +20,25 @@ import { PROVENANCE_FIELDS, type Provenance } from '../domain/provenance.ts';
  * the previous call stopped.
  */
 
-/** Fields an import may change, as named in undo records (`totalSpent` is `stats.totalSpent`). */
+/**
+ * Fields an import may change, as named in undo records. `importedSpent` is `stats.importedSpent`, the part
+ * of `stats.totalSpent` a file's total brought: undone, it takes its part out of the total, so purchases
+ * recorded since keep counting. `totalSpent` alone is in records of imports made before `importedSpent`.
+ */
 export const UNDO_FIELDS = [
   'firstName', 'lastName', 'email', 'phone', 'language', 'consent', 'tags', 'birthDate', 'gender', 'city', 'postalCode', 'country', 'notes',
-  'attributes', 'firstContactAt', 'lastContactAt', 'totalSpent',
+  'attributes', 'firstContactAt', 'lastContactAt', 'totalSpent', 'importedSpent',
 ] as const;
 export type UndoField = (typeof UNDO_FIELDS)[number];
 
-export const fieldValue = (c: Customer, f: UndoField): unknown => (f === 'totalSpent' ? c.stats.totalSpent : c[f]);
+export const fieldValue = (c: Customer, f: UndoField): unknown => (f === 'totalSpent' ? c.stats.totalSpent : f === 'importedSpent' ? (c.stats.importedSpent ?? 0) : c[f]);
 
 export function withField(c: Customer, f: UndoField, v: unknown): Customer {
   if (f === 'totalSpent') return { ...c, stats: { ...c.stats, totalSpent: v as number } };
+  if (f === 'importedSpent') {
+    const importedSpent = (v as number | null) ?? 0;
+    return { ...c, stats: { ...c.stats, importedSpent, totalSpent: c.stats.totalSpent - (c.stats.importedSpent ?? 0) + importedSpent } };
+  }
   return { ...c, [f]: v } as Customer;
 }
 
@@ -69,7 +77,10 @@ function restoreStamps(next: Customer, record: UndoRecord, changedSince: string[
 
 /** The fields `next` changed, with the value before and after. */
 export function changedFields(prev: Customer, next: Customer): FieldChange[] {
-  return UNDO_FIELDS.filter((f) => !isDeepStrictEqual(fieldValue(prev, f), fieldValue(next, f))).map((field) => ({
+  const changed = UNDO_FIELDS.filter((f) => !isDeepStrictEqual(fieldValue(prev, f), fieldValue(next, f)));
+  // The total moves with the imported part (import/merge.ts): recorded as that part alone, its undo moves the
+  // total back by the same amount whatever purchases came since.
+  return changed.filter((f) => f !== 'totalSpent' || !changed.includes('importedSpent')).map((field) => ({
     field,
     before: fieldValue(prev, field) ?? null,
     after: fieldValue(next, field) ?? null,

@@ -5,11 +5,24 @@ import { FilterSchema, ListQuerySchema } from '../domain/customer-filter.schema.
  * A saved segment: a name and a filter in the one filter language. Relative dates (`P90D`) are stored as
  * written and resolved on every use, so "not back for 90 days" stays current.
  */
+const SegmentNameSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(100));
+
+/** `POST /v1/segments`: a segment saved without a filter is everyone (`{}`), as documented. */
 export const SegmentInputSchema = z.strictObject({
-  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
+  name: SegmentNameSchema,
   filter: z._default(FilterSchema, {}),
 });
 export type SegmentInput = z.infer<typeof SegmentInputSchema>;
+
+/**
+ * `PUT /v1/segments/{id}` replaces the segment, so `filter` is required: a rename sent as `{ name }` alone
+ * would otherwise default the filter to `{}` and silently turn "Big spenders" into everyone (and every
+ * export of it into the whole list). An explicit `{}` is still allowed.
+ */
+export const SegmentReplaceSchema = z.strictObject({
+  name: SegmentNameSchema,
+  filter: FilterSchema,
+});
 
 export const SegmentSchema = z.object({
   id: z.string(),

@@ -11,8 +11,15 @@ import { decodeCursor, encodeCursor, listDigest } from './cursor.ts';
 
 export type { CustomerStore, IdentityClash, ListRequest, WriteResult } from '../domain/customer.ports.ts';
 
+/** As GET /v1/customers/{id}/history answers an entry (shared/store/event.store.ts), `changes` included. */
 function historyFromItem(item: Record<string, unknown>): HistoryEntry {
-  return { id: item.id as string, type: item.type as string, occurredAt: item.occurredAt as string, data: (item.data as Record<string, unknown>) ?? {} };
+  return {
+    id: item.id as string,
+    type: item.type as string,
+    occurredAt: item.occurredAt as string,
+    data: (item.data as Record<string, unknown>) ?? {},
+    ...(item.changes ? { changes: item.changes as NonNullable<HistoryEntry['changes']> } : {}),
+  };
 }
 
 // ---- cursor ----

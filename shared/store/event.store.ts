@@ -2,11 +2,11 @@ import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentCl
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 
 import type { EventAnswer } from '../events/event.schema.ts';
-import type { EventCard, IdentityChange, SubjectState } from '../events/merge.ts';
+import type { BookingState, EventCard, IdentityChange, SubjectState } from '../events/merge.ts';
 
 import { cardEntity, cardWriteItems, historyEntity, monthCounterUpdate, purchaseEntity, subjectClaimEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
 import { decodeCursor, encodeCursor, skPosition } from './cursor.ts';
-import { HISTORY_PREFIX, eventKeys, keys, privacyKeys } from './keys.ts';
+import { BOOKING_STATE_PREFIX, HISTORY_PREFIX, eventKeys, keys, privacyKeys } from './keys.ts';
 import { withConflictRetry } from './retry.ts';
 import { countInWindow } from './rate-limit.store.ts';
 import type { TenantSecrets } from './secret.store.ts';
@@ -22,7 +22,8 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
   return {
     async getReceipt(tenantId, eventId) {
       const item = await get(eventKeys.eventReceipt(tenantId, eventId));
-      return item?.answer as EventAnswer | undefined;
+      if (!item) return undefined;
+      return { answer: item.answer as EventAnswer, ...(typeof item.payloadHash === 'string' ? { payloadHash: item.payloadHash } : {}) };
     },
 
     async findOwners(tenantId, ids) {
@@ -59,6 +60,26 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
       return { card: card ? (cardEntity.fromItem(card) as EventCard) : undefined, subject: stateOut };
     },
 
+    async bookingStates(tenantId, customerId) {
+      const out: BookingState[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await db.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :b)',
+            ExpressionAttributeValues: { ':pk': keys.customerPk(tenantId, customerId), ':b': BOOKING_STATE_PREFIX },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        );
+        // A copy an unfinished merge put here (`copiedFrom`) is not yet the customer's: its visits are not on the card.
+        for (const i of page.Items ?? []) if (!i.copiedFrom) out.push(withoutInternal<BookingState>(i, subjectStateEntity.internal));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return out;
+    },
+
     async write(tenantId, w) {
       const c = w.card;
       // The card, its new identity lookups and the consent entry: the one card write every writer uses.
@@ -75,7 +96,7 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
         {
           Put: {
             TableName,
-            Item: { ...eventKeys.eventReceipt(tenantId, w.receipt.eventId), entity: 'eventReceipt', customerId: c.id, answer: w.receipt.answer, ttl: w.receipt.expiresAt },
+            Item: { ...eventKeys.eventReceipt(tenantId, w.receipt.eventId), entity: 'eventReceipt', customerId: c.id, answer: w.receipt.answer, payloadHash: w.receipt.payloadHash, ttl: w.receipt.expiresAt },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },

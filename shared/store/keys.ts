@@ -115,6 +115,8 @@ export const exportKeys = {
 /** Sort-key prefix of a booking's or order's state item in the customer partition. `STATE#` sorts after
  * `PROFILE`, so the card Query (`H#` .. `PROFILE`) never sees these items. */
 export const STATE_PREFIX = 'STATE#';
+/** Sort-key prefix of the booking states alone (the last visit is read back from them when one is cancelled). */
+export const BOOKING_STATE_PREFIX = `${STATE_PREFIX}BOOKING#`;
 export const CONFLICT_REF_PREFIX = 'REF#CONFLICT#';
 
 export const eventKeys = {
@@ -123,7 +125,7 @@ export const eventKeys = {
   /** State of one booking (status, amount) so its lifecycle counts once, in any delivery order. */
   bookingState: (tenantId: string, customerId: string, bookingId: string) => ({
     pk: keys.customerPk(tenantId, customerId),
-    sk: `${STATE_PREFIX}BOOKING#${bookingId}`,
+    sk: `${BOOKING_STATE_PREFIX}${bookingId}`,
   }),
   /** State of one order, so a re-sent order (new eventId, same orderId) never double-counts spend. */
   orderState: (tenantId: string, customerId: string, orderId: string) => ({

@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { AddressInfo } from 'node:net';
+import { createApiServer } from '../../local/http-adapter.ts';
 import { call } from '../helpers/invoke.ts';
 import { useTestEnv } from '../support/aws.ts';
 
@@ -87,5 +89,59 @@ describe('POST /v1/events from a browser', () => {
     expect(res.body.detail).toMatch(/publishable/);
     // The same secret key in the header works.
     expect((await call('POST', '/v1/events', { key: sk, body: event() })).status).toBe(200);
+  });
+});
+
+describe('errors raised before the handler runs still reach an allowed website', () => {
+  const malformed = '{"eventId":';
+  const huge = () => JSON.stringify({ ...event(), data: { message: 'x'.repeat(1_100_000) } });
+
+  it('carries the CORS headers on a malformed body (400), a body over 1 MB (413) and a scope refusal (403)', async () => {
+    const answers = [
+      [400, await call('POST', `/v1/events?key=${pk}`, { body: malformed, headers: { origin: ORIGIN, 'content-type': 'application/json' } })],
+      [413, await call('POST', `/v1/events?key=${pk}`, { body: huge(), headers: { origin: ORIGIN, 'content-type': 'application/json' } })],
+      [400, await call('POST', '/v1/customers', { key: sk, body: malformed, headers: { origin: ORIGIN } })],
+      // A publishable key on an admin route: the key (so the tenant and its origins) is known, the route is not its.
+      [403, await call('GET', '/v1/customers', { key: pk, headers: { origin: ORIGIN } })],
+    ] as const;
+    for (const [status, res] of answers) {
+      expect(res.status).toBe(status);
+      expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(res.headers['access-control-allow-origin']).toBe(ORIGIN);
+      expect(res.headers.vary).toBe('Origin');
+    }
+    expect(answers[0][1].body.errors).toEqual([{ path: '(body)', message: 'is not valid JSON' }]);
+  });
+
+  it('gives an unknown origin none of them, and an unknown key none either', async () => {
+    for (const res of [
+      await call('POST', '/v1/events', { key: sk, body: malformed, headers: { origin: 'https://evil.example' } }),
+      await call('POST', '/v1/events', { key: sk, body: huge(), headers: { origin: OTHER_TENANT_ORIGIN } }),
+      await call('POST', `/v1/events?key=pk_notarealkeynotarealkey00`, { body: malformed, headers: { origin: ORIGIN } }),
+    ]) {
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    }
+  });
+
+  it('does the same through the local runtime (npm start)', async () => {
+    const server = createApiServer({ log: () => {} });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const post = (origin: string, body: string) =>
+        fetch(`${base}/v1/events?key=${pk}`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body });
+      for (const [body, status] of [[malformed, 400], [huge(), 413]] as const) {
+        const allowed = await post(ORIGIN, body);
+        expect(allowed.status).toBe(status);
+        expect(allowed.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+        const foreign = await post('https://evil.example', body);
+        expect(foreign.status).toBe(403);
+        expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+      }
+    } finally {
+      server.closeAllConnections();
+      await new Promise((ok) => server.close(ok));
+    }
   });
 });

@@ -87,6 +87,20 @@ describe('saved segments', () => {
     expect((await call('DELETE', `/v1/segments/${seg.id}`, { key })).status).toBe(404);
   });
 
+  it('PUT replaces the whole segment: a body without filter is a 400 naming filter and the saved filter stays', async () => {
+    const seg = (await call('POST', '/v1/segments', { key, body: { name: 'Spenders', filter: { minSpent: 5000 } } })).body;
+    const renamed = await call('PUT', `/v1/segments/${seg.id}`, { key, body: { name: 'Big spenders' } });
+    expect(renamed.status).toBe(400);
+    expect(renamed.headers['content-type']).toContain('application/problem+json');
+    expect(renamed.body.errors.map((e: { path: string }) => e.path)).toEqual(['filter']);
+    expect((await call('GET', `/v1/segments/${seg.id}`, { key })).body).toMatchObject({ name: 'Spenders', filter: { minSpent: 5000 } });
+    // An explicit {} still means everyone, on PUT as on POST; POST without filter keeps its default, {}.
+    expect((await call('PUT', `/v1/segments/${seg.id}`, { key, body: { name: 'Everyone', filter: {} } })).body.filter).toEqual({});
+    const created = await call('POST', '/v1/segments', { key, body: { name: 'All' } });
+    expect(created.status).toBe(201);
+    expect(created.body.filter).toEqual({});
+  });
+
   it('refuses bad segments naming the field', async () => {
     const bad = await call('POST', '/v1/segments', { key, body: { name: '', filter: { lastContactTo: 'yesterday', colour: 'red' } } });
     expect(bad.status).toBe(400);

@@ -59,3 +59,41 @@ describe('the typed client and the contract', () => {
     expect(schemas.ExportRequest!.description).toMatch(/exactly one of segmentId or filter/);
   });
 });
+
+describe('the key the typed client sends', () => {
+  const sent = async (key: string) => {
+    const requests: Request[] = [];
+    const api = createClientela({
+      baseUrl: 'http://api.test',
+      key,
+      fetch: async (request) => {
+        requests.push(request as Request);
+        return new Response('{"accepted":true}', { status: 202, headers: { 'content-type': 'application/json' } });
+      },
+    });
+    const event = { type: 'contact_form.submitted', eventId: 'ev-k', occurredAt: '2026-05-01T10:00:00Z', customer: { email: 'ada@example.com' }, data: { message: 'Ciao' } } as const;
+    await api.POST('/v1/events', { body: event });
+    const r = requests[0]!;
+    return { url: new URL(r.url), authorization: r.headers.get('authorization'), body: await r.text(), contentType: r.headers.get('content-type') };
+  };
+
+  it('puts a publishable key in ?key= (a browser preflight carries no Authorization), not in a header', async () => {
+    const { url, authorization, body, contentType } = await sent('pk_site');
+    expect(url.pathname).toBe('/v1/events');
+    expect(url.searchParams.get('key')).toBe('pk_site');
+    expect(authorization).toBeNull();
+    expect(JSON.parse(body)).toMatchObject({ eventId: 'ev-k' });
+    expect(contentType).toBe('application/json');
+  });
+
+  it('sends a secret key as Authorization: Bearer and never in the URL', async () => {
+    const { url, authorization } = await sent('sk_shop');
+    expect(url.search).toBe('');
+    expect(authorization).toBe('Bearer sk_shop');
+  });
+
+  it('declares ?key= on POST /v1/events in the OpenAPI document', () => {
+    const doc = openApiDocument() as unknown as { paths: Record<string, Record<string, { parameters?: { in: string; name: string; required?: boolean }[] }>> };
+    expect(doc.paths['/v1/events']!.post!.parameters).toContainEqual(expect.objectContaining({ in: 'query', name: 'key', required: false }));
+  });
+});
