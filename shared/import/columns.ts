@@ -100,13 +100,29 @@ const FROM_EXPORT: Record<ColumnName, ImportField | 'ignore'> = {
   updatedAt: 'ignore',
 };
 const EXPORT_IGNORED = new Set<string>();
+
+/**
+ * Columns that date a consent answer, by what they say: clientela's exports' "Consent updated at" (`updatedAt`,
+ * the date of the row's consent column), and Mailchimp's audience exports, which have no status column but one
+ * file per status: `CONFIRM_TIME`/`OPTIN_TIME` (subscribed: when the person confirmed, or signed up),
+ * `UNSUB_TIME` (unsubscribed) and `CLEAN_TIME` (cleaned: a bouncing address, which says nothing about consent).
+ * `OPTIN_TIME` is also the first contact.
+ */
+export type ConsentDate = 'updatedAt' | 'confirmedAt' | 'optinAt' | 'unsubscribedAt' | 'cleanedAt';
+const CONSENT_DATES = new Map<string, ConsentDate>([
+  ['confirm time', 'confirmedAt'],
+  ['optin time', 'optinAt'],
+  ['unsub time', 'unsubscribedAt'],
+  ['clean time', 'cleanedAt'],
+]);
 for (const language of ['en', 'it', 'fr', 'de', 'es'] as const) {
   const head = fileHead({ format: 'csv', columns: COLUMN_NAMES, delimiter: ',', language }).replace(/^\ufeff/, '');
   const labels = (parse(head) as string[][])[0]!;
   labels.forEach((label, i) => {
     const key = headerKey(label);
     const target = FROM_EXPORT[COLUMN_NAMES[i]!];
-    if (target === 'ignore') EXPORT_IGNORED.add(key);
+    if (COLUMN_NAMES[i] === 'consentUpdatedAt') CONSENT_DATES.set(key, 'updatedAt');
+    else if (target === 'ignore') EXPORT_IGNORED.add(key);
     // An exporter label that names another field elsewhere (`Created at`) keeps its alias; the export's
     // own column for that field comes first in the file, and the first usable value wins.
     else if (!BY_ALIAS.has(key) || target === 'totalSpentMinor') BY_ALIAS.set(key, target);
@@ -125,8 +141,9 @@ export function recogniseHeader(header: string): ImportField | undefined {
   return BY_ALIAS.get(key) ?? BY_ALIAS.get(key.replace(/ /g, ''));
 }
 
-/** One column of the file and what it feeds: a field, a custom attribute, or nothing (empty header). */
-export type ColumnTarget = { field: ImportField } | { attribute: string } | { ignore: true };
+/** One column of the file and what it feeds: a field, a custom attribute (`unnamed`: a column with an empty
+ * header, kept as `column N`), or nothing. */
+export type ColumnTarget = { field: ImportField; consentDate?: ConsentDate } | { consentDate: ConsentDate } | { attribute: string; unnamed?: true } | { ignore: true };
 
 /** An explicit mapping from POST /v1/imports: header → field name, attribute (`attributes.x`) or `ignore`. */
 export type ColumnMapping = Record<string, string>;
@@ -139,7 +156,7 @@ export type ColumnMapping = Record<string, string>;
 export function mapColumns(header: string[], mapping: ColumnMapping = {}): ColumnTarget[] {
   const explicit = new Map(Object.entries(mapping).map(([k, v]) => [headerKey(k), v]));
   const used = new Set<string>();
-  return header.map((raw) => {
+  return header.map((raw, i) => {
     const name = raw.trim();
     const wanted = explicit.get(headerKey(name));
     if (wanted !== undefined) {
@@ -150,8 +167,12 @@ export function mapColumns(header: string[], mapping: ColumnMapping = {}): Colum
       }
       if ((IMPORT_FIELDS as readonly string[]).includes(wanted)) return { field: wanted as ImportField };
     }
-    if (!name) return { ignore: true };
+    // A value under an empty header (`...;Etichette;;` with something in the last column) is still the
+    // owner's data: kept as `column N` (its 1-based position), each value with a warning.
+    if (!name) return { attribute: `column ${i + 1}`, unnamed: true };
     const field = recogniseHeader(name);
+    const consentDate = CONSENT_DATES.get(headerKey(name));
+    if (consentDate) return field ? { field, consentDate } : { consentDate };
     if (field) return { field };
     if (EXPORT_IGNORED.has(headerKey(name))) return { ignore: true };
     if (!isStorableAttributeName(name)) return { ignore: true };
@@ -162,14 +183,41 @@ export function mapColumns(header: string[], mapping: ColumnMapping = {}): Colum
   });
 }
 
-/** For the dry run and the job record: which header went where. */
+/**
+ * For the dry run and the job record: which header went where. A card holds one email and one phone: when
+ * several columns feed one of them, each says so (which value is kept, and that the others become the
+ * column's custom attribute, with a warning on the row).
+ */
 export function describeMapping(header: string[], targets: ColumnTarget[]): Record<string, string> {
   const out: Record<string, string> = {};
+  const feeding = (kind: 'email' | 'phone') => targets.filter((t) => 'field' in t && (kind === 'email' ? t.field === 'email' : t.field === 'phone' || t.field === 'mobile')).length;
+  const several = { email: feeding('email') > 1, phone: feeding('phone') > 1 };
   header.forEach((h, i) => {
     const t = targets[i]!;
-    out[h || `(column ${i + 1})`] = 'field' in t ? t.field : 'attribute' in t ? `attributes.${t.attribute}` : 'ignore';
+    let d = 'field' in t ? t.field : 'attribute' in t ? `attributes.${t.attribute}` : 'consentDate' in t ? 'consent date' : 'ignore';
+    if ('consentDate' in t && t.consentDate) d += ` (${CONSENT_DATE_WORDS[t.consentDate]})`;
+    if ('field' in t && t.field === 'email' && several.email) {
+      d += ` (only one email is kept, the first valid one; this column's other values become attributes.${attributeName(h, i)}, with a warning)`;
+    } else if ('field' in t && (t.field === 'phone' || t.field === 'mobile') && several.phone) {
+      d += ` (only one phone is kept, the first valid number, a mobile column's first; this column's other values become attributes.${attributeName(h, i)}, with a warning)`;
+    }
+    out[h || `(column ${i + 1})`] = d;
   });
   return out;
+}
+
+const CONSENT_DATE_WORDS: Record<ConsentDate, string> = {
+  updatedAt: "when the consent column's answer was given",
+  confirmedAt: 'Mailchimp: set, with no unsubscribe, means newsletter consent granted then',
+  optinAt: 'Mailchimp: set, with no unsubscribe or confirmation time, means newsletter consent granted then',
+  unsubscribedAt: 'Mailchimp: set means newsletter consent denied then',
+  cleanedAt: 'Mailchimp: a cleaned address; consent left as it is',
+};
+
+/** The custom attribute a column's value is kept under when its field does not take it (shared/import/row.ts). */
+export function attributeName(header: string, i: number): string {
+  const name = header.trim().slice(0, 64);
+  return name && isStorableAttributeName(name) ? name : `column ${i + 1}`;
 }
 
 /**

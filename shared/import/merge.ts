@@ -42,7 +42,7 @@ function cardFromRow(id: string, f: RowFields, at: string): Customer {
     email: f.email ?? null,
     phone: f.phone ?? null,
     language: f.language ?? null,
-    consent: f.consent ? { newsletter: f.consent, updatedAt: at, source: 'import' } : { newsletter: 'unknown', updatedAt: null, source: null },
+    consent: f.consent ? { newsletter: f.consent, updatedAt: consentDate(f, at, null), source: 'import' } : { newsletter: 'unknown', updatedAt: null, source: null },
     tags: f.tags ?? [],
     birthDate: f.birthDate ?? null,
     gender: f.gender ?? null,
@@ -58,6 +58,15 @@ function cardFromRow(id: string, f: RowFields, at: string): Customer {
     updatedAt: at,
     version: 1,
   };
+}
+
+/**
+ * When the consent an import sets was given: the file's date for it (its "Consent updated at", Mailchimp's
+ * confirmation or unsubscribe time) when that is before the import and after the card's own consent date;
+ * otherwise the import's time. The ledger entry records the import and what the file said (run-import.ts).
+ */
+export function consentDate(f: RowFields, at: string, cardsDate: string | null): string {
+  return f.consentAt && f.consentAt <= at && (!cardsDate || f.consentAt > cardsDate) ? f.consentAt : at;
 }
 
 /**
@@ -140,7 +149,7 @@ export function mergeRow(base: Customer, f: RowFields, policy: DuplicatePolicy, 
   }
   const consent = importedConsent(next.consent.newsletter, f.consent);
   if (consent) {
-    next.consent = { newsletter: consent, updatedAt: at, source: 'import' };
+    next.consent = { newsletter: consent, updatedAt: consentDate(f, at, base.consent.updatedAt), source: 'import' };
     changed = true;
     stamped.push('consent');
   } else if (f.consent === 'granted' && next.consent.newsletter === 'denied') {

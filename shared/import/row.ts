@@ -3,9 +3,10 @@ import { normaliseEmail, normalisePhone } from '../domain/customer-rules.ts';
 import { MAX_CATALOGUE_TAGS, findTag } from '../domain/tenants.ts';
 import { multiLineText, singleLineText } from '../domain/plain-text.ts';
 import { DEFAULT_TAGS, MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
-import type { ColumnTarget, ImportField } from './columns.ts';
+import { attributeName, type ColumnTarget, type ConsentDate, type ImportField } from './columns.ts';
 import { FORMULA_START } from '../exports/export-format.ts';
-import { readAmount, readConsent, readCountry, readDate, readGender, readLanguage, splitTags, tagNameProblem } from './values.ts';
+import { readAmount, readConsent, readCountry, readDate, readGender, readLanguage, splitPhoneCell, splitTags, tagNameProblem } from './values.ts';
+import { parsePhone } from '../domain/phone-numbers.ts';
 
 /** What one CSV row says about a customer, normalised. Only fields the row actually gives are set. */
 export interface RowFields {
@@ -16,6 +17,11 @@ export interface RowFields {
   language?: string;
   /** `pending`: asked, not yet confirmed (double opt-in), as newsletter tools and clientela's exports write it. */
   consent?: 'granted' | 'denied' | 'pending';
+  /** When the file says the consent answer was given (an instant, not after today): clientela's exports' "Consent
+   * updated at", Mailchimp's `CONFIRM_TIME`/`OPTIN_TIME`/`UNSUB_TIME`. Only with `consent`. */
+  consentAt?: string;
+  /** The column that dated it (`CONFIRM_TIME`, `Consent updated at`): what the file said, for the ledger. */
+  consentDatedBy?: string;
   birthDate?: string;
   gender?: 'female' | 'male' | 'non-binary' | 'other' | 'unspecified';
   city?: string;
@@ -59,14 +65,23 @@ export function unneutralise(value: string): string {
 const LIMITS: Partial<Record<ImportField, number>> = { firstName: 100, lastName: 100, city: 100, postalCode: 20, notes: 4000 };
 
 /** A column as the row reader uses it: the field it feeds (or an attribute name, or nothing). */
-type Column = { field: ImportField; max: number } | { field: 'attribute'; name: string } | { field: 'ignore' };
+type Column =
+  | { field: ImportField; max: number; consentDate?: ConsentDate }
+  | { field: 'attribute'; name: string; unnamed?: true }
+  | { field: 'consentDate'; consentDate: ConsentDate }
+  | { field: 'ignore' };
 
 /** The columns of a mapping, worked out once per file rather than once per row (keyed by the targets array). */
 const plans = new WeakMap<ColumnTarget[], Column[]>();
 function planOf(targets: ColumnTarget[]): Column[] {
   let plan = plans.get(targets);
   if (!plan) {
-    plan = targets.map((t): Column => ('ignore' in t ? { field: 'ignore' } : 'attribute' in t ? { field: 'attribute', name: t.attribute } : { field: t.field, max: LIMITS[t.field] ?? 0 }));
+    plan = targets.map((t): Column => {
+      if ('ignore' in t) return { field: 'ignore' };
+      if ('attribute' in t) return { field: 'attribute', name: t.attribute, ...(t.unnamed ? { unnamed: true as const } : {}) };
+      if (!('field' in t)) return { field: 'consentDate', consentDate: t.consentDate };
+      return { field: t.field, max: LIMITS[t.field] ?? 0, ...(t.consentDate ? { consentDate: t.consentDate } : {}) };
+    });
     plans.set(targets, plan);
   }
   return plan;
@@ -188,6 +203,13 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
   const warnings: string[] = [];
   let badEmail: number | undefined;
   let badPhone: number | undefined;
+  // The email and phone cells, resolved after the loop: a card holds one of each, and what it does not take
+  // is kept as a custom attribute with a warning, never dropped unseen.
+  // The first email column's value is read at once (nearly every file has one); only the others are collected.
+  let emails: { col: number; value: string; v: string | undefined }[] | undefined;
+  let phone1 = -1;
+  let phones: { col: number; value: string; mobileColumn: boolean }[] | undefined;
+  let consentDates: Partial<Record<ConsentDate, number>> | undefined;
   let fullName: string | undefined;
   const newTags: string[] = [];
 
@@ -197,27 +219,34 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
     if (!cell || column.field === 'ignore') continue;
     const value = unneutralise(cell.trim());
     if (!value) continue;
+    if ('consentDate' in column && column.consentDate) {
+      (consentDates ??= {})[column.consentDate] ??= i;
+      if (column.field === 'consentDate') continue;
+    }
     switch (column.field) {
       case 'attribute':
         (fields.attributes ??= {})[column.name] = value.slice(0, 1000);
+        if (column.unnamed) warn(warnings, header, i, `a value under an empty header, kept as attribute "${column.name}"`);
         break;
-      case 'email': {
-        if (fields.email) break;
-        const v = normaliseEmail(value);
-        if (v) fields.email = v;
-        else badEmail ??= i;
+      case 'email':
+        if (fields.email) (emails ??= []).push({ col: i, value, v: normaliseEmail(value) });
+        else {
+          const v = normaliseEmail(value);
+          if (v) fields.email = v;
+          else (emails ??= []).push({ col: i, value, v });
+        }
         break;
-      }
       case 'phone':
-      case 'mobile': {
-        // A mobile number is preferred over a landline when the file has both.
-        if (fields.phone && column.field === 'phone') break;
-        const v = normalisePhone(value, ctx.defaultCountry);
-        if (v) {
-          if (!fields.phone || column.field === 'mobile') fields.phone = v;
-        } else badPhone ??= i;
+      case 'mobile':
+        // The one phone cell of most files is read after the loop without collecting anything.
+        if (phone1 < 0 && !phones) phone1 = i;
+        else {
+          phones ??= [];
+          if (phone1 >= 0) phones.push({ col: phone1, value: unneutralise(record[phone1]!.trim()), mobileColumn: columns[phone1]!.field === 'mobile' });
+          phone1 = -1;
+          phones.push({ col: i, value, mobileColumn: column.field === 'mobile' });
+        }
         break;
-      }
       // One case per field, each setting its own property: a computed key on a row's fields cost more
       // than the rest of the case.
       case 'firstName': {
@@ -333,6 +362,15 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
     }
   }
 
+  if (consentDates) readConsentDates(consentDates, record, fields, warnings, ctx);
+  if (emails) badEmail = keepOneEmail(emails, fields, warnings, header);
+  if (phone1 >= 0) {
+    const value = unneutralise(record[phone1]!.trim());
+    const v = isPlainPhone(value) ? normalisePhone(value, ctx.defaultCountry) : undefined;
+    if (v) fields.phone = v;
+    else badPhone = keepOnePhone([{ col: phone1, value, mobileColumn: false }], fields, warnings, ctx);
+  } else if (phones) badPhone = keepOnePhone(phones, fields, warnings, ctx);
+
   if (fullName && !fields.firstName && !fields.lastName) {
     const [first, ...rest] = fullName.split(/\s+/);
     fields.firstName = first!.slice(0, 100);
@@ -350,4 +388,110 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
   if (fields.tags && !fields.tags.length) delete fields.tags;
   for (const tag of newTags) ctx.tags.push(tag);
   return { ok: true, line, fields, warnings };
+}
+
+
+/** Keeps `value` as the column's custom attribute and says so (`what` says why the field did not take it). */
+function keepAsAttribute(fields: RowFields, warnings: string[], header: string[], col: number, value: string, what: string) {
+  const name = attributeName(header[col] ?? '', col);
+  (fields.attributes ??= {})[name] = value.slice(0, 1000);
+  warn(warnings, header, col, `${what}, kept as attribute "${name}"`);
+}
+
+/**
+ * The card's email: the first valid one of the row's email columns. Any other value (a second address, an
+ * unreadable one beside a valid one) is kept as the column's attribute with a warning. Answers the column
+ * of the first unreadable value when there is no email at all (the row's reason or warning names it).
+ */
+function keepOneEmail(emails: { col: number; value: string; v: string | undefined }[], fields: RowFields, warnings: string[], header: string[]): number | undefined {
+  // `fields.email` holds the first valid one already (read in the loop), when there is one; `emails` the other cells.
+  const kept = fields.email;
+  if (!kept) return emails[0]!.col;
+  for (const e of emails) {
+    if (e.v === kept) continue;
+    keepAsAttribute(fields, warnings, header, e.col, e.value, e.v ? `"${e.value}": a card holds one email (${kept} kept)` : `"${e.value}" is not a valid email`);
+  }
+  return undefined;
+}
+
+/** Digits, spaces and `+ ( ) - .` only: one number as written, nothing to split (splitPhoneCell). */
+function isPlainPhone(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || c === 32 || c === 43 || c === 40 || c === 41 || c === 45 || c === 46)) return false;
+  }
+  return true;
+}
+
+/**
+ * The card's phone. Every phone cell is split into its numbers (splitPhoneCell: `333 7654321 / 02 7654321`);
+ * the phone comes from the first column with a valid number, a mobile column (`Cellulare`) before a landline
+ * one; in that cell, the first mobile number (as libphonenumber tells), else its first valid number. The
+ * cell's other numbers are named in a warning; another column's value is kept as that column's attribute
+ * with a warning (unless it is the kept number). Answers the column of the first phone cell when no number
+ * is valid (the row's reason or warning names it).
+ */
+function keepOnePhone(phones: { col: number; value: string; mobileColumn: boolean }[], fields: RowFields, warnings: string[], ctx: RowContext): number | undefined {
+  const { header, defaultCountry } = ctx;
+  const read = phones.map((p) => ({ ...p, numbers: splitPhoneCell(p.value).map((raw) => ({ raw: raw.trim(), v: normalisePhone(raw, defaultCountry) })) }));
+  const valid = (p: (typeof read)[number]) => p.numbers.some((n) => n.v);
+  const kept = read.find((p) => p.mobileColumn && valid(p)) ?? read.find(valid);
+  if (!kept) return phones[0]!.col;
+  const candidates = kept.numbers.filter((n) => n.v);
+  const number = (candidates.length > 1 ? candidates.find((n) => parsePhone(n.v!, defaultCountry)?.getType() === 'MOBILE') : undefined) ?? candidates[0]!;
+  fields.phone = number.v;
+  const others = kept.numbers.filter((n) => n !== number && n.v !== number.v);
+  if (others.length) {
+    warn(warnings, ctx.header, kept.col, `${kept.numbers.length} numbers in one cell: ${number.v} kept as the phone, not kept: ${others.map((n) => n.v ?? `"${n.raw}"`).join(', ')} (a card holds one phone)`);
+  }
+  for (const p of read) {
+    if (p === kept || p.numbers.every((n) => n.v === number.v)) continue;
+    keepAsAttribute(fields, warnings, header, p.col, p.value, valid(p) ? `"${p.value}": a card holds one phone (${number.v} kept)` : `"${p.value}" is not a valid phone number`);
+  }
+  return undefined;
+}
+
+/** `2024-03-01 10:22:31` (Mailchimp's, in UTC), an ISO instant, or a date (at midnight UTC). */
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?$/;
+function consentInstant(value: string, today: string): string | undefined {
+  const m = DATE_TIME.exec(value);
+  if (m) {
+    const t = new Date(`${m[1]}T${m[2]}${m[3] ?? 'Z'}`);
+    return Number.isNaN(t.getTime()) || t.toISOString().slice(0, 10) > today || m[1]! < '1900-01-01' ? undefined : t.toISOString();
+  }
+  const d = readDate(value);
+  return d && d >= '1900-01-01' && d <= today ? `${d}T00:00:00.000Z` : undefined;
+}
+
+/**
+ * The consent the row's dating columns say (ConsentDate in ./columns.ts). A consent column's answer takes
+ * clientela's "Consent updated at" as its date. With no consent column, Mailchimp's files say it: `UNSUB_TIME`
+ * set is `denied` then; otherwise `CONFIRM_TIME` (else `OPTIN_TIME`) set is `granted` then; a cleaned address
+ * (`CLEAN_TIME`) stays as it is. A date that cannot be read, or lies in the future, is said in a warning: the
+ * consent is then dated at the import.
+ */
+function readConsentDates(cols: Partial<Record<ConsentDate, number>>, record: string[], fields: RowFields, warnings: string[], ctx: RowContext) {
+  const { header, today } = ctx;
+  const date = (kind: ConsentDate) => {
+    const col = cols[kind];
+    if (col === undefined) return undefined;
+    const value = unneutralise(record[col]!.trim());
+    const at = consentInstant(value, today);
+    if (!at) warn(warnings, header, col, `"${value}" is not a date in the past, the consent is dated at the import`);
+    return { at, col };
+  };
+  let dated: { at: string | undefined; col: number } | undefined;
+  if (fields.consent) dated = date('updatedAt');
+  else if (cols.cleanedAt !== undefined) return;
+  else if (cols.unsubscribedAt !== undefined) {
+    fields.consent = 'denied';
+    dated = date('unsubscribedAt');
+  } else if (cols.confirmedAt !== undefined || cols.optinAt !== undefined) {
+    fields.consent = 'granted';
+    dated = date(cols.confirmedAt !== undefined ? 'confirmedAt' : 'optinAt');
+  }
+  if (dated?.at) {
+    fields.consentAt = dated.at;
+    fields.consentDatedBy = header[dated.col] || `column ${dated.col + 1}`;
+  }
 }

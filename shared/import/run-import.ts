@@ -9,7 +9,7 @@ import type { ImportCheckpoint, ImportCounts, ImportJob } from './import-job.ts'
 import { importUlid as ulid } from './ids.ts';
 import { mergeRow, newCustomerFromRow, type NotApplied } from './merge.ts';
 import { readRow, type RowContext, type RowFields, type RowResult } from './row.ts';
-import { changedFields, type FieldChange } from './undo.ts';
+import { changedFields, withStampsBefore, type FieldChange } from './undo.ts';
 import { cardLimitProblems, cardLimitReason } from '../domain/card-limits.ts';
 
 /** One line of the error report: the row's first line in the file, the row as written, and why. */
@@ -187,12 +187,18 @@ function withoutPhone(f: RowFields): RowFields {
   return rest;
 }
 
-/** The consent ledger entry for a customer whose consent the window sets (or changes from `prev`). */
-function ledgerEntry(c: Customer, prev: Customer | undefined, importId: string, at: string): ConsentLedgerEntry | undefined {
+/**
+ * The consent ledger entry for a customer whose consent the window sets (or changes from `prev`): recorded
+ * at the import, by the import; when the card's consent took the file's own date (`consentAt`), the entry
+ * also says what the file stated — the status, its date (`statedAt`) and the column that dated it
+ * (`statedBy`) — so the proof reads "imported from a file stating granted on …".
+ */
+function ledgerEntry(c: Customer, prev: Customer | undefined, importId: string, at: string, datedBy: string | undefined): ConsentLedgerEntry | undefined {
   const status = c.consent.newsletter;
   if (status === 'unknown') return undefined;
   if (prev && prev.consent.newsletter === status) return undefined;
-  return { id: ulid(), channel: 'newsletter', status, at, source: { type: 'import', importId } };
+  const stated = c.consent.updatedAt && c.consent.updatedAt !== at ? { stated: status, statedAt: c.consent.updatedAt, ...(datedBy ? { statedBy: datedBy } : {}) } : {};
+  return { id: ulid(), channel: 'newsletter', status, at, source: { type: 'import', importId, ...stated } };
 }
 
 /**
@@ -241,6 +247,8 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
   // not found by the match (its id is new).
   const current = new Map<string, Customer>();
   const source = `import:${job.id}`;
+  /** The file's column that dated a card's consent (RowFields.consentDatedBy), for its ledger entry. */
+  const consentDatedBy = new Map<string, string>();
 
   /**
    * A row whose card would be over the limits (shared/domain/card-limits.ts) is rejected with the reason; the
@@ -294,6 +302,7 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
       const c = newCustomerFromRow(ulid(), f, at, source);
       if (refusedAsTooBig(c, result.line, rec, true)) continue;
       current.set(c.id, c);
+      if (f.consentDatedBy) consentDatedBy.set(c.id, f.consentDatedBy);
       if (c.email) idByEmail.set(c.email, c.id);
       if (c.phone) idByPhone.set(c.phone, c.id);
       delta.created++;
@@ -318,6 +327,7 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
     if (refusedAsTooBig(next, result.line, rec, false)) continue;
     reportNotApplied();
     current.set(id, next);
+    if (f.consentDatedBy && next.consent !== before.consent) consentDatedBy.set(id, f.consentDatedBy);
     if (next.email) idByEmail.set(next.email, id);
     if (next.phone) idByPhone.set(next.phone, id);
     delta.updated++;
@@ -327,9 +337,9 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
   const updates: ImportWindow['updates'] = [];
   for (const c of current.values()) {
     const prev = stored.get(c.id);
-    if (!prev) creates.push({ customer: c, consent: ledgerEntry(c, undefined, job.id, at) });
+    if (!prev) creates.push({ customer: c, consent: ledgerEntry(c, undefined, job.id, at, consentDatedBy.get(c.id)) });
     else {
-      updates.push({ prev, next: { ...c, version: prev.version + 1, updatedAt: at }, consent: ledgerEntry(c, prev, job.id, at), changes: changedFields(prev, c) });
+      updates.push({ prev, next: { ...c, version: prev.version + 1, updatedAt: at }, consent: ledgerEntry(c, prev, job.id, at, consentDatedBy.get(c.id)), changes: withStampsBefore(changedFields(prev, c), prev) });
     }
   }
   return { creates, updates, report, delta };

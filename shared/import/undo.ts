@@ -3,6 +3,7 @@ import type { Customer } from '../domain/customer.schema.ts';
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import { IMPORT_ID, importView, type ImportJob } from './import-job.ts';
+import { PROVENANCE_FIELDS, type Provenance } from '../domain/provenance.ts';
 
 /**
  * Undo of an import (`DELETE /v1/imports/{id}`). While importing, every customer a window creates or changes
@@ -41,8 +42,38 @@ export function withField(c: Customer, f: UndoField, v: unknown): Customer {
   return { ...c, [f]: v } as Customer;
 }
 
-/** One field an import changed: its value before and after. */
-export type FieldChange = { field: UndoField; before: unknown; after: unknown };
+/** One field an import changed: its value before and after (and, for a field with provenance, its stamp before). */
+export type FieldChange = { field: UndoField; before: unknown; after: unknown; stampBefore?: StampBefore };
+
+/** A field's provenance before the import changed it (`fieldsAt`, `fieldsFrom`; null where it had none). */
+export type StampBefore = { at: string | null; from: string | null };
+
+/** The changes, each field that carries provenance with its stamp before the import: undo restores it with the value. */
+export function withStampsBefore(changes: FieldChange[], prev: Customer & Provenance): FieldChange[] {
+  return changes.map((c) =>
+    (PROVENANCE_FIELDS as readonly string[]).includes(c.field) ? { ...c, stampBefore: { at: prev.fieldsAt?.[c.field] ?? null, from: prev.fieldsFrom?.[c.field] ?? null } } : c,
+  );
+}
+
+/**
+ * The card with the provenance of the fields undo gives back restored as it was before the import, so it no
+ * longer names the undone import for a value it did not set. Records written before stamps were kept have
+ * none: the card's provenance stays as it is.
+ */
+function restoreStamps(next: Customer, record: UndoRecord, changedSince: string[]): Customer {
+  const stamps = Object.entries(record.stampsBefore ?? {}).filter(([f]) => f in record.before && !changedSince.includes(f)) as [UndoField, StampBefore][];
+  if (!stamps.length) return next;
+  const card = next as Customer & Provenance;
+  const fieldsAt = { ...card.fieldsAt };
+  const fieldsFrom = { ...card.fieldsFrom };
+  for (const [f, { at, from }] of stamps) {
+    if (at === null) delete fieldsAt[f];
+    else fieldsAt[f] = at;
+    if (from === null) delete fieldsFrom[f];
+    else fieldsFrom[f] = from;
+  }
+  return { ...card, fieldsAt, fieldsFrom } as Customer;
+}
 
 /** The fields `next` changed, with the value before and after. */
 export function changedFields(prev: Customer, next: Customer): FieldChange[] {
@@ -66,6 +97,8 @@ export interface UndoRecord {
   ledger: string[];
   before: Partial<Record<UndoField, unknown>>;
   after: Partial<Record<UndoField, unknown>>;
+  /** Per field with provenance, its stamp before the import's first change (absent in older records). */
+  stampsBefore?: Partial<Record<UndoField, StampBefore>>;
 }
 
 /** One customer's undo, all or nothing. */
@@ -121,6 +154,7 @@ export function planUndo(record: UndoRecord, card: Customer | undefined, sks: st
     else changedSince.push(f);
   }
   if (next === card) return { action: 'keep', record, reason: `fields changed since the import, kept: ${changedSince.join(', ')}` };
+  next = restoreStamps(next, record, changedSince);
   const dropLookups: { email?: string; phone?: string } = {};
   if (card.email && next.email !== card.email) dropLookups.email = card.email;
   if (card.phone && next.phone !== card.phone) dropLookups.phone = card.phone;

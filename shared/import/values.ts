@@ -146,6 +146,9 @@ export function readDate(raw: string): string | undefined {
   return undefined;
 }
 
+/** A currency sign (`€`, `$`, `£`) or code (`EUR`, `euro`, `USD`, `GBP`, `CHF`) before or after an amount. */
+const CURRENCY_AROUND = /^(?:[€$£]|(?:eur|euro|euros|usd|gbp|chf)(?![a-z]))\s*|\s*(?:[€$£]|(?<![a-z])(?:eur|euro|euros|usd|gbp|chf))$/gi;
+
 /**
  * An amount in minor units (two decimals): `1.234,56`, `1,234.56`, `1234,5`, `€ 12,30`, `12.30 EUR`.
  * A single separator followed by exactly three digits is a thousands separator (`1.500` is 1500).
@@ -153,7 +156,8 @@ export function readDate(raw: string): string | undefined {
 export function readAmount(raw: string): number | undefined {
   const plain = readPlainAmount(raw);
   if (plain !== null) return plain;
-  let v = raw.trim().replace(/^[A-Za-z€$£\s]+|[A-Za-z€$£\s]+$/g, '').replace(/[\s'’]/g, '');
+  // Only a currency sign or code around the number is stripped: `2.5k` is not €2.50 but unreadable.
+  let v = raw.trim().replace(CURRENCY_AROUND, '').replace(/[\s'’]/g, '');
   if (!v) return undefined;
   const negative = v.startsWith('-');
   if (negative) v = v.slice(1);
@@ -206,13 +210,65 @@ function readPlainAmount(v: string): number | undefined | null {
   return Number.isSafeInteger(minor) ? minor : undefined;
 }
 
-/** Tags as people separate them in one cell: `,` `;` or `|`. */
+/**
+ * Tags as people separate them in one cell: `,` `;` or `|`; Google Contacts' ` ::: ` between labels. A tag in
+ * double quotes is read without them, and separators inside the quotes are part of its name: Mailchimp's
+ * `TAGS` cell is `"Yoga","Mattina"` (each tag quoted once more inside the CSV cell). Google's system labels
+ * (`* myContacts`, `* starred`: any label starting with `* `) say nothing about the person and are left out.
+ */
 export function splitTags(raw: string): string[] {
   // Names of any length: one too long for the catalogue is the row's to warn about, not to drop unseen.
-  return raw
-    .split(/[,;|]/)
-    .map((t) => t.normalize('NFKC').trim().replace(/\s+/g, ' '))
-    .filter((t) => t.length > 0);
+  const out: string[] = [];
+  for (const part of splitOutsideQuotes(raw.includes(':::') ? raw.replace(/\s*:::\s*/g, '|') : raw)) {
+    let t = part.normalize('NFKC').trim();
+    const quoted = /^"([^]*)"$/.exec(t) ?? /^[\u201c\u201d]([^]*)[\u201c\u201d]$/.exec(t);
+    if (quoted) t = quoted[1]!.replace(/""/g, '"').trim();
+    t = t.replace(/\s+/g, ' ');
+    if (t.length > 0 && !t.startsWith('* ')) out.push(t);
+  }
+  return out;
+}
+
+/** `a,"b, c";d` → `a`, `"b, c"`, `d`: split on `,` `;` `|` outside double quotes (all of them when the quotes do not pair up). */
+function splitOutsideQuotes(s: string): string[] {
+  if (!s.includes('"') || (s.split('"').length - 1) % 2 !== 0) return s.split(/[,;|]/);
+  const parts: string[] = [];
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && (c === ',' || c === ';' || c === '|')) {
+      parts.push(s.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(s.slice(start));
+  return parts;
+}
+
+/**
+ * Words people write before a number in a phone cell (`cell. 347 1112223 - casa 081 5556667`): Italian and
+ * English, with an optional `.` or `:`. Each one starts another number.
+ */
+const PHONE_LABEL = /(?<![\p{L}])(?:cellulare|cell|cel|mobile|mob|cellphone|telefono|tel|phone|casa|home|abitazione|ufficio|uff|work|lavoro|fisso|whatsapp)(?![\p{L}])[.:]?/giu;
+const digitCount = (s: string) => s.replace(/\D/g, '').length;
+
+/**
+ * The numbers one phone cell holds: Google Contacts writes several as `+39 328 123 4567 ::: +39 02 5556667`,
+ * people `333 7654321 / 02 7654321` or `cell. 347 1112223 - casa 081 5556667`. The cell is split on ` ::: `,
+ * `/`, `;`, `,` and before a label word (PHONE_LABEL); it holds several numbers only when every piece has at
+ * least 6 digits (`02/5556667` is one Milan number, written with a slash). Otherwise the cell as written.
+ */
+export function splitPhoneCell(raw: string): string[] {
+  // Nearly every cell is digits, spaces and a `+`: nothing to split.
+  if (!/[/;,:\p{L}]/u.test(raw)) return [raw];
+  const parts = raw
+    .replace(PHONE_LABEL, '\n')
+    .split(/:::|[\n/;,]/)
+    .map((p) => p.replace(/^[^\d+(]+|[^\d)]+$/g, ''))
+    .filter((p) => /\d/.test(p));
+  return parts.length >= 2 && parts.every((p) => digitCount(p) >= 6) ? parts : [raw];
 }
 
 /** The longest tag name (as POST /v1/tags takes). */

@@ -1,7 +1,7 @@
 import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { Customer } from '../domain/customer.schema.ts';
-import { UNDO_FIELDS, type UndoRecord } from '../import/undo.ts';
+import { UNDO_FIELDS, type StampBefore, type UndoRecord } from '../import/undo.ts';
 import type { ImportStore } from '../import/import.ports.ts';
 import { cardEntity, cardWriteItems, identityEntity } from './entities.ts';
 import { CARD_SK, IMPORT_UNDO_PREFIX, keys } from './keys.ts';
@@ -19,11 +19,16 @@ const MAX_KEPT_LISTED = 1000;
 function undoRecordFromItem(item: Record<string, unknown>): UndoRecord {
   const before: UndoRecord['before'] = {};
   const after: UndoRecord['after'] = {};
+  const stampsBefore: NonNullable<UndoRecord['stampsBefore']> = {};
   for (const f of UNDO_FIELDS) {
     if (`b_${f}` in item) before[f] = item[`b_${f}`];
     if (`a_${f}` in item) after[f] = item[`a_${f}`];
+    if (`p_${f}` in item) stampsBefore[f] = item[`p_${f}`] as StampBefore;
   }
-  return { customerId: item.customerId as string, kind: item.kind as UndoRecord['kind'], version: item.version as number, ledger: (item.ledger as string[] | undefined) ?? [], before, after };
+  return {
+    customerId: item.customerId as string, kind: item.kind as UndoRecord['kind'], version: item.version as number, ledger: (item.ledger as string[] | undefined) ?? [], before, after,
+    ...(Object.keys(stampsBefore).length ? { stampsBefore } : {}),
+  };
 }
 
 type UndoPart = Pick<ImportStore, 'startUndo' | 'undoRecords' | 'customerItems' | 'applyUndo' | 'finishUndo'>;

@@ -169,12 +169,18 @@ export function dynamoImportWindows(db: DynamoDBDocumentClient, TableName: strin
           values[':l'] = [consentEntity.key(tenantId, c.id, consent).sk];
         }
         if (prev) {
-          changes.forEach(({ field, before, after }, i) => {
+          changes.forEach(({ field, before, after, stampBefore }, i) => {
             names[`#b${i}`] = `b_${field}`;
             names[`#a${i}`] = `a_${field}`;
             values[`:b${i}`] = before;
             values[`:a${i}`] = after;
             sets.push(`#b${i} = if_not_exists(#b${i}, :b${i})`, `#a${i} = :a${i}`);
+            // The field's provenance before the import's first change, restored with its value on undo.
+            if (stampBefore) {
+              names[`#p${i}`] = `p_${field}`;
+              values[`:p${i}`] = stampBefore;
+              sets.push(`#p${i} = if_not_exists(#p${i}, :p${i})`);
+            }
           });
         }
         return { Update: { TableName, Key: keys.importUndo(tenantId, c.id, importId), UpdateExpression: `SET ${sets.join(', ')}`, ExpressionAttributeNames: names, ExpressionAttributeValues: values } };

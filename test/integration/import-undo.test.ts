@@ -129,6 +129,23 @@ describe('DELETE /v1/imports/{id} (undo)', () => {
     expect((await call('GET', '/v1/customers', { key })).body.items).toEqual([]);
   });
 
+  it('restores the provenance of what it gives back: no field still names the undone import', async () => {
+    const { tenant, key } = await tenantWithKey();
+    const bruno = (await call('POST', '/v1/customers', { key, body: { email: 'bruno@x.it', firstName: 'Bruno', city: 'Roma' } })).body;
+    const before = (await call('GET', `/v1/customers/${bruno.id}`, { key })).body.provenance;
+    expect(before.city.source).toMatch(/^api:/);
+    const job = await importThroughApi(key, tenant, 'email;cognome;città\nbruno@x.it;Verdi;Napoli\n', { onDuplicate: 'overwrite' });
+    const imported = (await call('GET', `/v1/customers/${bruno.id}`, { key })).body;
+    expect(imported).toMatchObject({ lastName: 'Verdi', city: 'Napoli', provenance: { city: { source: `import:${job.id}` }, lastName: { source: `import:${job.id}` } } });
+
+    expect((await call('DELETE', `/v1/imports/${job.id}`, { key })).status).toBe(200);
+    const undone = (await call('GET', `/v1/customers/${bruno.id}`, { key })).body;
+    expect(undone).toMatchObject({ lastName: null, city: 'Roma' });
+    expect(undone.provenance.city).toEqual(before.city);
+    expect(undone.provenance.lastName).toBeUndefined();
+    expect(JSON.stringify(undone.provenance)).not.toContain(job.id);
+  });
+
   it('takes the tags it added out of the catalogue again, except one a kept customer still holds', async () => {
     const { tenant, key } = await tenantWithKey();
     const rows = ['email;nome;tag', 'a@x.it;A;Cena di Natale|VIP', 'b@x.it;B;Torneo', 'c@x.it;C;'];

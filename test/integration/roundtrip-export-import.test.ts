@@ -128,7 +128,13 @@ describe.each([
       expect(id, `${person.email ?? person.phone} was imported`).toBeDefined();
       const imported = (await customers.getCard(target, id!, 0))!.customer;
       expect(visible(imported)).toEqual(visible(person));
+      // The proof of consent travels: the card keeps the date the export states, not the re-import's time.
+      if (person.consent.updatedAt) expect(imported.consent.updatedAt, `${person.email}'s consent date`).toBe(person.consent.updatedAt);
     }
+    // The ledger records the import and what the file stated.
+    const nicco = (await customers.findIdByEmail(target, 'nicco+news@example.it'))!;
+    const ledger = (await (await import('../../shared/http/stores.ts')).privacyStores().privacy.consents(target, nicco, 10))!.items;
+    expect(ledger).toEqual([expect.objectContaining({ status: 'granted', source: expect.objectContaining({ type: 'import', importId: job.id, stated: 'granted', statedAt: '2025-05-01T18:30:00.000Z', statedBy: language === 'en' ? 'Consent updated at' : 'Consenso aggiornato il' }) })]);
     expect(await customers.findIdByEmail(target, OUTSIDER.email!)).toBeUndefined();
   });
 });

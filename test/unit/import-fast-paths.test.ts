@@ -59,7 +59,8 @@ describe('dates and amounts without regular expressions for the common shapes', 
     return undefined;
   };
   const amountBefore = (raw: string) => {
-    let v = raw.trim().replace(/^[A-Za-z€$£\s]+|[A-Za-z€$£\s]+$/g, '').replace(/[\s'’]/g, '');
+    // Only a currency sign or code around the number is stripped (`2.5k` is unreadable, not 2.50).
+    let v = raw.trim().replace(/^(?:[€$£]|(?:eur|euro|euros|usd|gbp|chf)(?![a-z]))\s*|\s*(?:[€$£]|(?<![a-z])(?:eur|euro|euros|usd|gbp|chf))$/gi, '').replace(/[\s'’]/g, '');
     if (!v) return undefined;
     const negative = v.startsWith('-');
     if (negative) v = v.slice(1);
