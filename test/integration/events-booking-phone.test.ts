@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useLocalEnv } from '../support/aws.ts';
+import { tenantWithSecretKey } from '../helpers/tenant.ts';
 import type { Reply } from '../helpers/invoke.ts';
 
 /**
@@ -14,11 +15,7 @@ const TENANT = 'parrucchiere';
 beforeAll(async () => {
   await useLocalEnv();
   ({ call } = await import('../helpers/invoke.ts'));
-  const { stores } = await import('../../shared/http/stores.ts');
-  const { ensureTenant, issueKey, changeTenant } = await import('../../shared/domain/tenants.ts');
-  await ensureTenant(stores().tenants, TENANT);
-  await changeTenant(stores().tenants, TENANT, (t) => ({ ...t, timeZone: 'Europe/Rome' }));
-  sk = (await issueKey(stores().tenants, TENANT, 'secret')).key;
+  sk = await tenantWithSecretKey(TENANT, { timeZone: 'Europe/Rome' });
 });
 
 let n = 0;

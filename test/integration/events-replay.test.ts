@@ -2,6 +2,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import { captureLogs } from '../helpers/logs.ts';
+import { publishableKey, tenantWithSecretKey } from '../helpers/tenant.ts';
 import type { Reply } from '../helpers/invoke.ts';
 
 /**
@@ -22,12 +23,8 @@ const MISMATCH = 'idempotent-payload-mismatch';
 beforeAll(async () => {
   env = await useLocalEnv();
   ({ call } = await import('../helpers/invoke.ts'));
-  const { stores } = await import('../../shared/http/stores.ts');
-  const { ensureTenant, issueKey, changeTenant } = await import('../../shared/domain/tenants.ts');
-  await ensureTenant(stores().tenants, TENANT);
-  await changeTenant(stores().tenants, TENANT, (t) => ({ ...t, timeZone: 'Europe/Rome', allowedOrigins: [ORIGIN] }));
-  sk = (await issueKey(stores().tenants, TENANT, 'secret')).key;
-  pk = (await issueKey(stores().tenants, TENANT, 'publishable')).key;
+  sk = await tenantWithSecretKey(TENANT, { timeZone: 'Europe/Rome', allowedOrigins: [ORIGIN] });
+  pk = await publishableKey(TENANT);
 });
 afterEach(() => vi.restoreAllMocks());
 
