@@ -894,12 +894,22 @@ export interface components {
                     tx: number;
                     x: number;
                 };
-                rfm: {
+                rfm?: {
+                    /** @description days from the last occasion to asOf (what recency scores) */
+                    days?: number;
+                    /** @description score 1–5: 5 = among the fifth with the most occasions */
                     frequency: number;
                     group: string;
+                    /** @description score 1–5: 5 = among the fifth who spent the most */
                     monetary: number;
+                    /** @description occasions, purchase days (what frequency scores) */
+                    occasions?: number;
+                    /** @description score 1–5: 5 = among the fifth who bought most recently */
                     recency: number;
+                    /** @description the three scores R, F, M, e.g. "545" */
                     score: string;
+                    /** @description total spent, minor units of the tenant currency (what monetary scores) */
+                    spent?: number;
                 };
             };
             language: string | null;
@@ -951,12 +961,22 @@ export interface components {
                     tx: number;
                     x: number;
                 };
-                rfm: {
+                rfm?: {
+                    /** @description days from the last occasion to asOf (what recency scores) */
+                    days?: number;
+                    /** @description score 1–5: 5 = among the fifth with the most occasions */
                     frequency: number;
                     group: string;
+                    /** @description score 1–5: 5 = among the fifth who spent the most */
                     monetary: number;
+                    /** @description occasions, purchase days (what frequency scores) */
+                    occasions?: number;
+                    /** @description score 1–5: 5 = among the fifth who bought most recently */
                     recency: number;
+                    /** @description the three scores R, F, M, e.g. "545" */
                     score: string;
+                    /** @description total spent, minor units of the tenant currency (what monetary scores) */
+                    spent?: number;
                 };
             };
             language: string | null;
@@ -1498,7 +1518,7 @@ export interface components {
         /** @description Give exactly one of segmentId or filter (a filter of {} exports everyone); both, or neither, is a 400 naming segmentId. */
         ExportRequest: {
             /** @description card fields; "attributes.<name>" for one custom attribute; "attributes" for a CSV column per custom attribute name (JSON Lines: the attributes object). Default: every field, then "attributes" */
-            columns?: (("id" | "firstName" | "lastName" | "email" | "phone" | "language" | "consent" | "consentUpdatedAt" | "tags" | "birthDate" | "gender" | "city" | "postalCode" | "country" | "notes" | "firstContactAt" | "lastContactAt" | "bookings" | "visits" | "noShows" | "cancellations" | "orders" | "totalSpent" | "averageOrderValue" | "lastVisitAt" | "createdAt" | "updatedAt") | ("insights" | "insights.rfm.group" | "insights.rfm.score" | "insights.rfm.recency" | "insights.rfm.frequency" | "insights.rfm.monetary" | "insights.atRisk" | "insights.pAlive" | "insights.expectedPurchases90d" | "insights.expectedAverageSpend" | "insights.clv12m") | "attributes" | string)[];
+            columns?: (("id" | "firstName" | "lastName" | "email" | "phone" | "language" | "consent" | "consentUpdatedAt" | "tags" | "birthDate" | "gender" | "city" | "postalCode" | "country" | "notes" | "firstContactAt" | "lastContactAt" | "bookings" | "visits" | "noShows" | "cancellations" | "orders" | "totalSpent" | "averageOrderValue" | "lastVisitAt" | "createdAt" | "updatedAt") | ("insights" | "insights.rfm.group" | "insights.rfm.score" | "insights.rfm.recency" | "insights.rfm.frequency" | "insights.rfm.monetary" | "insights.rfm.days" | "insights.rfm.occasions" | "insights.rfm.spent" | "insights.atRisk" | "insights.pAlive" | "insights.expectedPurchases90d" | "insights.expectedAverageSpend" | "insights.clv12m") | "attributes" | string)[];
             /**
              * @default ,
              * @enum {string}
@@ -3235,9 +3255,12 @@ export interface operations {
                             revenue: number;
                         }[];
                         purchasers: number;
+                        /** @description purchasers per RFM group, every group listed; empty when there are too few purchasers for RFM (see rfmReason) */
                         rfmGroups: {
                             [key: string]: number;
                         };
+                        /** @description why no customer has an RFM: fewer than 5 customers with a purchase; absent when they have one */
+                        rfmReason?: string;
                     };
                 };
             };

@@ -1,7 +1,7 @@
 /**
- * Why the forecast has no figures, in the console's language. The API says it only in English sentences
- * (the summary's `models.reason`, the forecast's `reason`: shared/insights/compute.ts, bgnbd.ts,
- * gamma-gamma.ts and insights.ts write them), with no code: the known sentences are recognised here, their
+ * Why the forecast (or RFM) has no figures, in the console's language. The API says it only in English sentences
+ * (the summary's `models.reason` and `rfmReason`, the forecast's `reason`: shared/insights/compute.ts, rfm.ts,
+ * bgnbd.ts, gamma-gamma.ts and insights.ts write them), with no code: the known sentences are recognised here, their
  * numbers kept, and a sentence not recognised (a newer API) is shown as the API wrote it.
  */
 import type { Key } from './i18n.ts';
@@ -25,6 +25,8 @@ function sentence(s: string): ReasonPart {
   if (s === 'No purchase model.') return { key: 'reasonNoPurchaseModel' };
   let m = /^Predictions need at least (\d+) customers with a purchase and (\d+) who came back on another day; so far there (?:is (1) customer|are (\d+) customers) with a purchase and (\d+) came back\.$/.exec(s);
   if (m) return { key: 'reasonTooFewPurchasers', values: { min: Number(m[1]), minBack: Number(m[2]), purchasers: Number(m[3] ?? m[4]), back: Number(m[5]) } };
+  m = /^RFM groups need at least (\d+) customers with a purchase; so far there (?:is (1)|are (\d+))\.$/.exec(s);
+  if (m) return { key: 'reasonTooFewForRfm', values: { min: Number(m[1]), purchasers: Number(m[2] ?? m[3]) } };
   m = /^Expected spend needs at least (\d+) customers who came back and paid; so far there (?:is (1)|are (\d+))\.$/.exec(s);
   if (m) return { key: 'reasonTooFewPayers', values: { min: Number(m[1]), payers: Number(m[2] ?? m[3]) } };
   m = /^No (?:purchase|spend) predictions: (.+)\.$/.exec(s);

@@ -80,7 +80,23 @@ export const CustomerSchema = z.object({
   insights: z.optional(
     z.object({
       asOf: z.string(),
-      rfm: z.object({ recency: z.number(), frequency: z.number(), monetary: z.number(), score: z.string(), group: z.string() }),
+      /**
+       * Scores 1–5 (quintiles among the tenant's purchasers) and, beside them, the figures scored. Absent while
+       * the tenant has fewer than 5 customers with a purchase (the summary's `rfmReason`). A card not recomputed
+       * since scores came in holds the raw figures in recency/frequency/monetary and no days/occasions/spent.
+       */
+      rfm: z.optional(
+        z.object({
+          recency: z.number().check(z.int(), z.describe('score 1–5: 5 = among the fifth who bought most recently')),
+          frequency: z.number().check(z.int(), z.describe('score 1–5: 5 = among the fifth with the most occasions')),
+          monetary: z.number().check(z.int(), z.describe('score 1–5: 5 = among the fifth who spent the most')),
+          score: z.string().check(z.describe('the three scores R, F, M, e.g. "545"')),
+          group: z.string(),
+          days: z.optional(z.number().check(z.int(), z.describe('days from the last occasion to asOf (what recency scores)'))),
+          occasions: z.optional(z.number().check(z.int(), z.describe('occasions, purchase days (what frequency scores)'))),
+          spent: z.optional(z.number().check(z.int(), z.describe('total spent, minor units of the tenant currency (what monetary scores)'))),
+        }),
+      ),
       purchases: z.object({ x: z.number(), tx: z.number(), T: z.number() }),
       pAlive: z.optional(z.number()),
       expectedPurchases90d: z.optional(z.number()),

@@ -72,7 +72,8 @@ export function insightsInOrder(i: Record<string, unknown>): Record<string, unkn
   const favourites = Array.isArray(i.favouriteItems) ? i.favouriteItems.map((f) => pick(f, ['sku', 'name', 'quantity'])) : i.favouriteItems;
   return {
     ...pick(i, ['asOf']),
-    rfm: pick(i.rfm, ['recency', 'frequency', 'monetary', 'score', 'group']),
+    // No rfm (too few purchasers for quintiles) stays absent rather than an empty object.
+    ...(i.rfm ? { rfm: pick(i.rfm, ['recency', 'frequency', 'monetary', 'score', 'group', 'days', 'occasions', 'spent']) } : {}),
     purchases: pick(i.purchases, ['x', 'tx', 'T']),
     ...pick(i, ['pAlive', 'expectedPurchases90d', 'expectedAverageSpend', 'clv12m', 'atRisk']),
     favouriteItems: favourites,

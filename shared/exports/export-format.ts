@@ -47,7 +47,9 @@ export type AttributeColumn = `attributes.${string}`;
 /**
  * Insight columns (issue 13), never in the default columns: each figure of the card's `insights` by its
  * path, or `insights` for the whole object (JSON Lines: the object as on the card; CSV: its JSON text).
- * Empty for a customer without insights (no purchase, or before the first recompute).
+ * Empty for a customer without insights (no purchase, or before the first recompute); the `insights.rfm.*` ones
+ * also while the tenant has too few purchasers for RFM. recency/frequency/monetary are the scores 1–5,
+ * days/occasions/spent the figures scored.
  */
 export const INSIGHT_COLUMNS = [
   'insights',
@@ -56,6 +58,9 @@ export const INSIGHT_COLUMNS = [
   'insights.rfm.recency',
   'insights.rfm.frequency',
   'insights.rfm.monetary',
+  'insights.rfm.days',
+  'insights.rfm.occasions',
+  'insights.rfm.spent',
   'insights.atRisk',
   'insights.pAlive',
   'insights.expectedPurchases90d',

@@ -9,10 +9,11 @@ import { bgnbdData, expectedPurchases, fitBgnbd, pAlive, type BgnbdParams } from
 import { clv12m, DEFAULT_DISCOUNT_RATE } from './clv.ts';
 import { expectedAverageSpend, fitGammaGamma, type GammaGammaParams } from './gamma-gamma.ts';
 import { localDay, occasionsOf, summarise, type Purchase } from './occasions.ts';
-import { RFM_GROUPS, rfmScorer, type RfmGroup } from './rfm.ts';
+import { MIN_RFM_PURCHASERS, RFM_GROUPS, rfmReason, rfmScorer, type RfmGroup } from './rfm.ts';
 
 /**
- * The least data the models are fitted on; below it a tenant gets RFM and atRisk but no model figures.
+ * The least data the models are fitted on; below it a tenant gets RFM (from MIN_RFM_PURCHASERS up, rfm.ts)
+ * and atRisk but no model figures.
  * - BG/NBD: 20 purchasers, 5 of them with a repeat occasion. Its 4 parameters describe a population; the
  *   dropout ones (a, b) are learnt only from customers who came back, and with fewer than 5 of them the
  *   fit runs to the edge of the parameter space or follows one person's habits.
@@ -39,9 +40,28 @@ export interface ComputeOptions {
   discountRate?: number;
 }
 
+/**
+ * A purchaser's RFM: the three scores 1–5 (as the contract names them), the score string and group, and
+ * beside them the figures they were scored from.
+ */
+export interface CustomerRfm {
+  recency: number;
+  frequency: number;
+  monetary: number;
+  score: string;
+  group: RfmGroup;
+  /** Days from the last occasion to asOf's day (tenant time zone). */
+  days: number;
+  /** Occasions (purchase days). */
+  occasions: number;
+  /** Total spent, minor units. */
+  spent: number;
+}
+
 export interface CustomerInsights {
   asOf: string;
-  rfm: { recency: number; frequency: number; monetary: number; score: string; group: RfmGroup };
+  /** Absent while the tenant has fewer than MIN_RFM_PURCHASERS purchasers (the summary's rfmReason says so). */
+  rfm?: CustomerRfm;
   purchases: { x: number; tx: number; T: number };
   /** Absent when the tenant has no BG/NBD fit. */
   pAlive?: number;
@@ -74,7 +94,10 @@ export interface TenantInsights {
   customers: number;
   /** Customers with at least one purchase up to asOf: the ones that get insights. */
   purchasers: number;
-  rfmGroups: Record<RfmGroup, number>;
+  /** Purchasers per group, every group listed; empty ({}) when there is no RFM (then rfmReason says why). */
+  rfmGroups: Partial<Record<RfmGroup, number>>;
+  /** Why no card has an RFM, in plain language; absent when they have. */
+  rfmReason?: string;
   atRisk: number;
   models: ModelSummary;
   /** The purchasers' insights, in the order they were read (customers without a purchase are skipped). */
@@ -143,17 +166,20 @@ export async function computeInsights(
     atRisk: risk.trimmed(n),
   };
 
-  // RFM for everyone, now, so that the group counts are known.
+  // RFM for everyone, now, so that the group counts are known; with too few purchasers for fifths, for no one.
+  const hasRfm = n >= MIN_RFM_PURCHASERS;
   const score = rfmScorer(col.recency, col.frequency, col.monetary);
   const groupOf = new Uint8Array(n);
   const scoresOf = new Uint8Array(3 * n);
-  const rfmGroups = Object.fromEntries(RFM_GROUPS.map((g) => [g, 0])) as Record<RfmGroup, number>;
+  const rfmGroups: Partial<Record<RfmGroup, number>> = hasRfm ? Object.fromEntries(RFM_GROUPS.map((g) => [g, 0])) : {};
   let atRisk = 0;
   for (let i = 0; i < n; i++) {
-    const s = score(col.recency[i], col.frequency[i], col.monetary[i]);
-    groupOf[i] = RFM_GROUPS.indexOf(s.group);
-    scoresOf.set([s.r, s.f, s.m], 3 * i);
-    rfmGroups[s.group]++;
+    if (hasRfm) {
+      const s = score(col.recency[i], col.frequency[i], col.monetary[i]);
+      groupOf[i] = RFM_GROUPS.indexOf(s.group);
+      scoresOf.set([s.r, s.f, s.m], 3 * i);
+      rfmGroups[s.group]! += 1;
+    }
     atRisk += col.atRisk[i];
   }
 
@@ -164,9 +190,10 @@ export async function computeInsights(
 
   function* insights(): Generator<{ customerId: string; insights: CustomerInsights }> {
     for (let i = 0; i < n; i++) {
+      const [r, f, m] = scoresOf.subarray(3 * i, 3 * i + 3);
       const item: CustomerInsights = {
         asOf,
-        rfm: { recency: col.recency[i], frequency: col.frequency[i], monetary: col.monetary[i], score: `${scoresOf[3 * i]}${scoresOf[3 * i + 1]}${scoresOf[3 * i + 2]}`, group: RFM_GROUPS[groupOf[i]] },
+        ...(hasRfm ? { rfm: { recency: r, frequency: f, monetary: m, score: `${r}${f}${m}`, group: RFM_GROUPS[groupOf[i]], days: col.recency[i], occasions: col.frequency[i], spent: col.monetary[i] } } : {}),
         purchases: { x: col.x[i], tx: col.tx[i], T: col.T[i] },
         atRisk: col.atRisk[i] === 1,
       };
@@ -203,7 +230,7 @@ export async function computeInsights(
     return result;
   }
 
-  return { asOf, customers: read, purchasers: n, rfmGroups, atRisk, models, insights, forecast };
+  return { asOf, customers: read, purchasers: n, rfmGroups, ...(hasRfm ? {} : { rfmReason: rfmReason(n) }), atRisk, models, insights, forecast };
 }
 
 /** Fits both models, or says in plain words why a model has no figures. */

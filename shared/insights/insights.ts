@@ -130,7 +130,15 @@ const noGroups = () => Object.fromEntries(RFM_GROUPS.map((g) => [g, 0])) as Reco
 export async function summary(ctx: InsightsContext) {
   const [stored, months] = await Promise.all([ctx.insights.getSummary(ctx.tenant.id), ctx.insights.monthRows(ctx.tenant.id)]);
   const base = stored
-    ? { asOf: stored.asOf, customers: stored.customers, purchasers: stored.purchasers, rfmGroups: inOrder(stored.rfmGroups), atRisk: stored.atRisk, models: modelsInOrder(stored.models) }
+    ? {
+        asOf: stored.asOf,
+        customers: stored.customers,
+        purchasers: stored.purchasers,
+        // Too few purchasers for RFM: no group at all (not every group at 0), and the reason beside it.
+        ...(stored.rfmReason ? { rfmGroups: {}, rfmReason: stored.rfmReason } : { rfmGroups: inOrder(stored.rfmGroups) }),
+        atRisk: stored.atRisk,
+        models: modelsInOrder(stored.models),
+      }
     : {
         asOf: null,
         customers: 0,
@@ -143,7 +151,7 @@ export async function summary(ctx: InsightsContext) {
 }
 
 /** Stored maps come back in any key order: the answer lists them as documented. */
-const inOrder = (groups: Record<string, number>) => Object.fromEntries(RFM_GROUPS.map((g) => [g, groups[g] ?? 0])) as Record<RfmGroup, number>;
+const inOrder = (groups: Partial<Record<string, number>>) => Object.fromEntries(RFM_GROUPS.map((g) => [g, groups[g] ?? 0])) as Record<RfmGroup, number>;
 function modelsInOrder(m: StoredSummary['models']): StoredSummary['models'] {
   const pick = <T extends object>(o: T | null, keys: (keyof T)[]) => (o ? (Object.fromEntries(keys.map((k) => [k, o[k]])) as T) : null);
   return {

@@ -75,7 +75,9 @@ export interface StoredSummary {
   completedAt: string;
   customers: number;
   purchasers: number;
-  rfmGroups: Record<RfmGroup, number>;
+  /** Empty ({}) when the tenant had too few purchasers for RFM; then `rfmReason` says why. */
+  rfmGroups: Partial<Record<RfmGroup, number>>;
+  rfmReason?: string;
   atRisk: number;
   models: ModelSummary;
   /** Forecast of the tenant's purchasers at FORECAST_HORIZONS; null without a BG/NBD fit. */
@@ -359,6 +361,7 @@ export async function compute(d: RecomputeDeps, input: StartOutput & { read?: Re
       asOf: input.asOf,
       purchasers: result.purchasers,
       rfmGroups: result.rfmGroups,
+      ...(result.rfmReason ? { rfmReason: result.rfmReason } : {}),
       atRisk: result.atRisk,
       models: result.models,
       forecast,
@@ -385,7 +388,11 @@ class TopList {
   }
 }
 
-/** Insights equal but for `asOf` (which moves with every recompute): a card whose figures did not change is not written. */
+/**
+ * Insights equal but for `asOf` (which moves with every recompute): a card whose figures did not change is not
+ * written. A card written before `rfm` held scores (raw figures in recency/frequency/monetary, no
+ * days/occasions/spent) never equals a fresh one, so the first recompute rewrites it.
+ */
 export function sameInsights(a: unknown, b: unknown): boolean {
   // Compared as values (key order and absent-vs-undefined do not matter), without building strings: this
   // runs once per card on every recompute.
@@ -431,7 +438,8 @@ function addToBreakdown(b: BreakdownPartial, card: InsightCard, insights: CardIn
   add('country', card.country ?? 'unknown');
   add('language', card.language?.toLowerCase().split('-')[0] ?? 'unknown');
   for (const tag of card.tags.length ? card.tags : ['none']) add('tag', tag);
-  add('rfmGroup', insights?.rfm.group ?? 'none');
+  // No RFM yet (no purchase, or too few purchasers for quintiles) is the same bucket: no group.
+  add('rfmGroup', insights?.rfm?.group ?? 'none');
 }
 
 // Keyed by what customers wrote (a city, a tag): objects without a prototype, so that a city called

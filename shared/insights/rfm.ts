@@ -14,6 +14,18 @@ import { RFM_GROUPS, type RfmGroup } from '../domain/rfm-groups.ts';
 export { RFM_GROUPS, type RfmGroup };
 
 /**
+ * The fewest purchasers RFM is computed for. Quintiles are fifths: with n < 5 the best value has at most
+ * n − 1 < 4 purchasers strictly worse, so 1 + floor(5k/n) never reaches 5 (with 3 purchasers the best one
+ * scores 4, the middle one 2) and the group map then files the best customer under "At risk" or worse.
+ * Below this a tenant's cards get no `rfm` at all rather than a group that says the opposite of the truth.
+ */
+export const MIN_RFM_PURCHASERS = 5;
+
+/** Why there is no RFM, in plain words (the summary's `rfmReason`; the console recognises this sentence). */
+export const rfmReason = (purchasers: number) =>
+  `RFM groups need at least ${MIN_RFM_PURCHASERS} customers with a purchase; so far there ${purchasers === 1 ? 'is 1' : `are ${purchasers}`}.`;
+
+/**
  * The segment map: rows R = 5 (top) … 1, columns FM = 1 … 5 with FM = floor((F + M) / 2).
  * Source: the eleven segments and their R and F&M ranges of Putler's RFM segmentation (reproduced in
  * most RFM tutorials and in the R package `rfm`'s segment vignette). Those ranges overlap, so the

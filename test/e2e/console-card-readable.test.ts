@@ -283,7 +283,7 @@ describe.skipIf(!hasChromium)(`the customer card, readable by the owner${hasChro
     await ledger().getByText('Changed by hand (console or API)', { exact: true }).waitFor();
   });
 
-  it('RFM group: in the words of the language after a recompute', async () => {
+  async function recompute() {
     const started = await call<{ recomputeId: string }>('POST', '/v1/insights/recompute', {});
     expect(started.status).toBe(202);
     await until(async () => {
@@ -291,6 +291,32 @@ describe.skipIf(!hasChromium)(`the customer card, readable by the owner${hasChro
       expect(body.status).not.toBe('failed');
       return body.status === 'completed' ? true : undefined;
     });
+  }
+
+  it('RFM group: none while Marco is the only customer who bought, and the card says why', async () => {
+    await recompute();
+    const card = await call<{ insights?: { rfm?: unknown } }>('GET', `/v1/customers/${ids.marco}`);
+    expect(card.body.insights).toBeDefined();
+    expect(card.body.insights).not.toHaveProperty('rfm');
+    await speak('it');
+    await openCard('marco', 'Marco Cliente');
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Marco Cliente' }).waitFor();
+    await expect.poll(() => figure('Gruppo RFM').textContent(), { timeout: WAIT_TIMEOUT_MS }).toBe('— nessuno per ora: i gruppi RFM richiedono almeno 5 clienti con un acquisto');
+    // The insights page says why there is no RFM chart, in the owner's words (the API's rfmReason).
+    await page.evaluate(`location.hash = '#/insights'`);
+    await page.getByRole('heading', { level: 1, name: 'Analisi' }).waitFor();
+    await expect.poll(() => page.locator('[data-rfm=reason]').textContent(), { timeout: WAIT_TIMEOUT_MS }).toBe('I gruppi RFM richiedono almeno 5 clienti con un acquisto; finora: 1.');
+    await speak('en');
+    await expect.poll(() => page.locator('[data-rfm=reason]').textContent(), { timeout: WAIT_TIMEOUT_MS }).toBe('RFM groups need at least 5 customers with a purchase; so far: 1.');
+  });
+
+  it('RFM group: in the words of the language after a recompute', async () => {
+    // Four more guests who bought: five in all, enough for RFM.
+    for (const [k, who] of ['luisa', 'pietro', 'sara', 'tommaso'].entries()) {
+      await send('order.completed', who, `rfm-${who}`, `2026-0${k + 4}-10T13:00:00+02:00`, { orderId: `ord-rfm-${k}`, currency: 'EUR', total: 1500, items: [{ sku: 'PIZZA-M', name: 'Pizza', quantity: 1, unitPrice: 1500 }] });
+    }
+    await recompute();
     const card = await call<{ insights?: { rfm?: { group: string; score: string } } }>('GET', `/v1/customers/${ids.marco}`);
     const group = card.body.insights!.rfm!.group;
     await speak('it');

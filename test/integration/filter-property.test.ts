@@ -67,7 +67,8 @@ const customerArb = fc
     insights: fc.option(
       fc.record(
         {
-          group: fc.constantFrom('Champions', 'Loyal', 'At risk', 'Lost', 'New'),
+          // null: insights without rfm (a tenant with fewer than 5 purchasers), which no rfmGroup matches.
+          group: fc.constantFrom('Champions', 'Loyal', 'At risk', 'Lost', 'New', null),
           atRisk: fc.boolean(),
           pAlive: fc.constantFrom(0, 0.25, 0.5, 0.9999, 1),
           clv12m: fc.constantFrom(0, 1500, 12_000, 250_000),
@@ -106,7 +107,7 @@ const customerArb = fc
       ...(r.insights
         ? {
             insights: {
-              rfm: { recency: 1, frequency: 1, monetary: 1, score: '111', group: r.insights.group },
+              ...(r.insights.group ? { rfm: { recency: 1, frequency: 1, monetary: 1, score: '111', group: r.insights.group, days: 400, occasions: 1, spent: 100 } } : {}),
               atRisk: r.insights.atRisk,
               ...(r.insights.pAlive !== undefined ? { pAlive: r.insights.pAlive } : {}),
               ...(r.insights.clv12m !== undefined ? { clv12m: r.insights.clv12m } : {}),

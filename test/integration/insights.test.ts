@@ -7,6 +7,7 @@ import { LONG_TIMEOUT_MS } from '../support/timeouts.ts';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import type { WorkflowRunner } from '../../local/step-functions.ts';
 import type { Reply } from '../helpers/invoke.ts';
+import { RFM_GROUPS } from '../../shared/domain/rfm-groups.ts';
 
 /**
  * Insights end to end: events through POST /v1/events (orders over several months for 30 customers,
@@ -62,7 +63,7 @@ async function runRecompute(key: string, body: Record<string, unknown> = {}) {
 const list = async (query: string, key = sk) => {
   const res = await call('GET', `/v1/customers?${query}&limit=100`, { key });
   expect(res.status).toBe(200);
-  return res.body.items as { id: string; email: string; tags: string[]; version: number; insights?: { rfm: { group: string }; atRisk: boolean; clv12m?: number } }[];
+  return res.body.items as { id: string; email: string; tags: string[]; version: number; insights?: { rfm: { group: string; recency: number; days: number }; atRisk: boolean; clv12m?: number } }[];
 };
 
 beforeAll(async () => {
@@ -172,6 +173,9 @@ describe('recompute', () => {
   });
 
   it('summary of a tenant with too few purchasers: no models, a reason in words', async () => {
+    // A rule on every RFM group: with no RFM it has nobody to tag.
+    const rule = await call('PATCH', '/v1/settings', { key: small, body: { autoTags: [{ tag: 'VIP', filter: { rfmGroup: [...RFM_GROUPS] } }] } });
+    expect(rule.status, JSON.stringify(rule.body)).toBe(200);
     const r = await runRecompute(small);
     expect(r).toMatchObject({ status: 'completed', counts: { purchasers: 3 } });
     const s = (await call('GET', '/v1/insights/summary', { key: small })).body;
@@ -179,6 +183,29 @@ describe('recompute', () => {
     expect(s.models.reason).toMatch(/at least 20 customers/);
     const f = (await call('GET', '/v1/insights/forecast?days=30', { key: small })).body;
     expect(f).toMatchObject({ days: 30, expectedPurchases: null });
+  });
+
+  it('a tenant with 3 purchasers gets no RFM (the best of 3 would be "At risk"): no group on the cards, no group in the summary, and why', async () => {
+    const s = (await call('GET', '/v1/insights/summary', { key: small })).body;
+    expect(s).toMatchObject({ purchasers: 3, rfmGroups: {}, rfmReason: 'RFM groups need at least 5 customers with a purchase; so far there are 3.' });
+    const cards = await list('sort=firstContactAt', small);
+    expect(cards).toHaveLength(3);
+    for (const c of cards) {
+      // The figures that need no crowd are there; rfm is not.
+      expect(c.insights).toMatchObject({ atRisk: false, purchases: { x: 0 } });
+      expect(c.insights).not.toHaveProperty('rfm');
+      expect(c.tags).toEqual([]);
+    }
+    // No group: no rfmGroup filter matches, the breakdown has them under none, a booking's brief says null.
+    expect(await list(`rfmGroup=${RFM_GROUPS.map(encodeURIComponent).join(',')}`, small)).toEqual([]);
+    const byGroup = (await call('GET', '/v1/insights/breakdown?by=rfmGroup', { key: small })).body.items as { key: string; customers: number }[];
+    expect(byGroup.map((r) => [r.key, r.customers])).toEqual([['none', 3]]);
+    const booked = await call('POST', '/v1/events', {
+      key: small,
+      body: { eventId: 'small-brief', type: 'booking.created', occurredAt: '2026-11-29T10:00:00Z', customer: { email: 's0@example.it' }, data: { bookingId: 'small-b', date: '2026-12-05', time: '20:00', partySize: 2 } },
+    });
+    expect(booked.body.brief).toMatchObject({ rfmGroup: null, atRisk: false });
+    await call('PATCH', '/v1/settings', { key: small, body: { autoTags: [] } }).then((res) => expect(res.status).toBe(200));
   });
 
   it("a city named like a property of every object ('constructor', '__proto__') is counted as a city, and nothing else changes", async () => {
@@ -197,8 +224,11 @@ describe('recompute', () => {
     const [c] = await list(`q=${encodeURIComponent(email(BUSY))}`);
     const cardView = (await call('GET', `/v1/customers/${c!.id}`, { key: sk })).body;
     const n = new Set(ordersOf(BUSY).map((o) => o.at.toISOString().slice(0, 10))).size;
+    const { recency, frequency, monetary, score } = cardView.insights.rfm;
+    for (const v of [recency, frequency, monetary]) expect([1, 2, 3, 4, 5]).toContain(v);
+    expect(score).toBe(`${recency}${frequency}${monetary}`);
     expect(cardView.insights).toMatchObject({
-      rfm: { frequency: n, group: expect.any(String) },
+      rfm: { occasions: n, spent: spent(BUSY), days: expect.any(Number), group: expect.any(String) },
       purchases: { x: n - 1 },
       favouriteItems: [{ sku: BUSY % 2 ? 'tiramisu' : 'carbonara', quantity: ordersOf(BUSY).length }],
     });
@@ -259,18 +289,22 @@ describe('recompute', () => {
   it('exports: CSV insight columns with an atRisk filter; JSON Lines rows carry the insights object', async () => {
     const all = await list('sort=firstContactAt');
     const atRisk = all.filter((c) => c.insights?.atRisk);
-    const res = await call('POST', '/v1/exports', { key: sk, body: { filter: { atRisk: true }, columns: ['email', 'insights.rfm.group', 'insights.atRisk', 'insights.clv12m'] } });
+    const res = await call('POST', '/v1/exports', { key: sk, body: { filter: { atRisk: true }, columns: ['email', 'insights.rfm.group', 'insights.atRisk', 'insights.clv12m', 'insights.rfm.recency', 'insights.rfm.days'] } });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     await exportRunner.idle();
     const view = (await call('GET', `/v1/exports/${res.body.exportId}`, { key: sk })).body;
     expect(view).toMatchObject({ status: 'completed', rowCount: atRisk.length });
     const text = (await (await fetch(view.url)).text()).replace(/^\uFEFF/, '');
     const [head, ...rows] = text.trim().split('\r\n');
-    expect(head).toBe('Email,insights.rfm.group,insights.atRisk,insights.clv12m');
+    expect(head).toBe('Email,insights.rfm.group,insights.atRisk,insights.clv12m,insights.rfm.recency,insights.rfm.days');
     const byEmail = new Map(all.map((c) => [c.email, c]));
     for (const row of rows) {
-      const [mail, group, risk, clv] = row.split(',');
+      const [mail, group, risk, clv, recency, days] = row.split(',');
       expect(group).toBe(byEmail.get(mail!)!.insights!.rfm.group);
+      // The recency score 1–5, and the days it scores.
+      expect(recency).toMatch(/^[1-5]$/);
+      expect(recency).toBe(String(byEmail.get(mail!)!.insights!.rfm.recency));
+      expect(days).toBe(String(byEmail.get(mail!)!.insights!.rfm.days));
       expect(risk).toBe('true');
       expect(clv).toBe(String(byEmail.get(mail!)!.insights!.clv12m ?? ''));
     }
@@ -346,7 +380,7 @@ describe('recompute', () => {
     expect(past.status).toBe('completed');
     const [c] = await list(`q=${encodeURIComponent(email(BUSY))}`);
     const before = ORDERS.filter((o) => o.customer === BUSY && o.at < new Date('2026-06-30T22:00:00Z')).length;
-    expect((c!.insights as unknown as { rfm: { frequency: number } } | undefined)?.rfm.frequency ?? 0).toBe(before);
+    expect((c!.insights as unknown as { rfm: { occasions: number } } | undefined)?.rfm.occasions ?? 0).toBe(before);
     const s = (await call('GET', '/v1/insights/summary', { key: sk })).body;
     expect(s.asOf).toBe('2026-06-30T21:59:59.999Z');
     const early = ORDERS.filter((o) => o.at < new Date('2026-06-30T22:00:00Z'));

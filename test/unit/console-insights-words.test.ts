@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fitModels } from '../../shared/insights/compute.ts';
 import { bgnbdData, fitBgnbd } from '../../shared/insights/bgnbd.ts';
 import { fitGammaGamma } from '../../shared/insights/gamma-gamma.ts';
+import { rfmReason } from '../../shared/insights/rfm.ts';
 
 type Part = { key: string; values?: Record<string, number> } | { text: string };
 type Reasons = { reasonParts: (r: string | null | undefined) => Part[]; reasonText: (p: Part, t: (k: string) => string, n: (x: number) => string) => string };
@@ -42,6 +43,11 @@ const italian = (reason: string) => {
 };
 
 describe('the models’ reasons in Italian', () => {
+  it('translates why there are no RFM groups (the summary’s rfmReason), the count kept', () => {
+    expect(italian(rfmReason(3))).toBe('I gruppi RFM richiedono almeno 5 clienti con un acquisto; finora: 3.');
+    expect(italian(rfmReason(1))).toBe('I gruppi RFM richiedono almeno 5 clienti con un acquisto; finora: 1.');
+  });
+
   it('translates the reasons the recompute writes, numbers kept', () => {
     // 3 purchasers, 1 came back: too few for either model.
     const few = fitModels([1, 0, 0], [2, 0, 0], [10, 8, 5], [3000, 0, 0]).models.reason!;

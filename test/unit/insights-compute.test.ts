@@ -104,7 +104,13 @@ describe('a tenant with enough purchasers', () => {
   it('gives every purchaser every figure, in range', () => {
     for (const { insights: c } of items) {
       expect(c.asOf).toBe(ASOF);
-      expect(c.rfm.score).toMatch(/^[1-5]{3}$/);
+      const rfm = c.rfm!;
+      expect(rfm.score).toMatch(/^[1-5]{3}$/);
+      // The fields hold the scores the score string is made of; the figures scored are beside them.
+      expect(rfm.score).toBe(`${rfm.recency}${rfm.frequency}${rfm.monetary}`);
+      expect(rfm.occasions).toBe(c.purchases.x + 1);
+      expect(rfm.days).toBeGreaterThanOrEqual(0);
+      expect(rfm.spent).toBeGreaterThan(0);
       expect(c.pAlive).toBeGreaterThanOrEqual(0);
       expect(c.pAlive).toBeLessThanOrEqual(1);
       expect(c.expectedPurchases90d).toBeGreaterThanOrEqual(0);
@@ -118,15 +124,17 @@ describe('a tenant with enough purchasers', () => {
 
   it('sees a long-silent frequent buyer as less likely alive than a recent one', () => {
     const repeaters = items.filter((i) => i.insights.purchases.x >= 3);
-    const quiet = repeaters.reduce((a, b) => (b.insights.rfm.recency > a.insights.rfm.recency ? b : a));
-    const recent = repeaters.reduce((a, b) => (b.insights.rfm.recency < a.insights.rfm.recency ? b : a));
+    const quiet = repeaters.reduce((a, b) => (b.insights.rfm!.days > a.insights.rfm!.days ? b : a));
+    const recent = repeaters.reduce((a, b) => (b.insights.rfm!.days < a.insights.rfm!.days ? b : a));
+    expect(quiet.insights.rfm!.recency).toBeLessThan(recent.insights.rfm!.recency);
     expect(quiet.insights.pAlive).toBeLessThan(recent.insights.pAlive as number);
   });
 
   it('adds up the RFM groups and the atRisk flags to the purchasers', () => {
+    expect(result.rfmReason).toBeUndefined();
     expect(Object.values(result.rfmGroups).reduce((a, b) => a + b, 0)).toBe(1500);
     for (const [group, count] of Object.entries(result.rfmGroups)) {
-      expect(items.filter((i) => i.insights.rfm.group === group)).toHaveLength(count);
+      expect(items.filter((i) => i.insights.rfm!.group === group)).toHaveLength(count);
     }
     expect(result.atRisk).toBe(items.filter((i) => i.insights.atRisk).length);
     expect(result.atRisk).toBeGreaterThan(0);
@@ -152,6 +160,63 @@ describe('a tenant with enough purchasers', () => {
     const ratio = (at10.get(best.customerId) as number) / (best.insights.clv12m as number);
     expect(ratio).toBeLessThan(1);
     expect(ratio).toBeGreaterThan(1 / 1.1);
+  });
+});
+
+describe('RFM on the card', () => {
+  const at = (daysAgo: number) => new Date(ASOF_MS - daysAgo * DAY - 6 * 3_600_000).toISOString();
+  const customer = (customerId: string, purchases: [daysAgo: number, amount: number][]) => ({ customerId, purchases: purchases.map(([d, amount]) => ({ at: at(d), amount })) });
+  // Worked out by hand, 1 + floor(5k / 5) with k the customers strictly worse:
+  //   days    a 1 · b 10 · c 40 · d 90 · e 200   → R 5, 4, 3, 2, 1
+  //   visits  a 3 · b 2 · c 1 · d 1 · e 2        → F 5, 3, 1, 1, 3 (ties share the score of their first place)
+  //   spent   a 300 € · b 80 · c 50 · d 20 · e 30 → M 5, 4, 3, 1, 2
+  const five = [
+    customer('a', [[1, 10_000], [20, 10_000], [50, 10_000]]),
+    customer('b', [[10, 4000], [60, 4000]]),
+    customer('c', [[40, 5000]]),
+    customer('d', [[90, 2000]]),
+    customer('e', [[200, 1500], [300, 1500]]),
+  ];
+
+  it('holds the scores in recency, frequency and monetary, and the figures scored beside them', async () => {
+    const result = await computeInsights(five, { asOf: ASOF, timeZone: 'UTC' });
+    const rfm = Object.fromEntries([...result.insights()].map((i) => [i.customerId, i.insights.rfm]));
+    expect(rfm).toEqual({
+      a: { recency: 5, frequency: 5, monetary: 5, score: '555', group: 'Champions', days: 1, occasions: 3, spent: 30_000 },
+      b: { recency: 4, frequency: 3, monetary: 4, score: '434', group: 'Loyal', days: 10, occasions: 2, spent: 8000 },
+      c: { recency: 3, frequency: 1, monetary: 3, score: '313', group: 'About to sleep', days: 40, occasions: 1, spent: 5000 },
+      d: { recency: 2, frequency: 1, monetary: 1, score: '211', group: 'Hibernating', days: 90, occasions: 1, spent: 2000 },
+      e: { recency: 1, frequency: 3, monetary: 2, score: '132', group: 'Hibernating', days: 200, occasions: 2, spent: 3000 },
+    });
+    expect(result.rfmReason).toBeUndefined();
+    expect(Object.fromEntries(Object.entries(result.rfmGroups).filter(([, n]) => n > 0))).toEqual({ Champions: 1, Loyal: 1, 'About to sleep': 1, Hibernating: 2 });
+  });
+
+  it('gives no RFM with fewer than 5 purchasers (the best of 3 would be "At risk"), and says why', async () => {
+    // The review's case: the best customer bought yesterday and spent the most, and scored "244", "At risk".
+    const three = five.slice(0, 3);
+    const result = await computeInsights(three, { asOf: ASOF, timeZone: 'UTC' });
+    expect(result.purchasers).toBe(3);
+    expect(result.rfmGroups).toEqual({});
+    expect(result.rfmReason).toBe('RFM groups need at least 5 customers with a purchase; so far there are 3.');
+    const items = [...result.insights()];
+    expect(items).toHaveLength(3);
+    for (const { insights } of items) {
+      expect(insights).not.toHaveProperty('rfm');
+      // What needs no crowd is still there.
+      expect(insights).toHaveProperty('atRisk');
+      expect(insights).toHaveProperty('purchases');
+    }
+    const four = await computeInsights(five.slice(0, 4), { asOf: ASOF, timeZone: 'UTC' });
+    expect([...four.insights()].some((i) => i.insights.rfm)).toBe(false);
+    const one = await computeInsights(five.slice(0, 1), { asOf: ASOF, timeZone: 'UTC' });
+    expect(one.rfmReason).toBe('RFM groups need at least 5 customers with a purchase; so far there is 1.');
+  });
+
+  it('counts only customers with a purchase up to asOf towards the 5', async () => {
+    const result = await computeInsights([...five.slice(0, 4), customer('later', [[-3, 1000]]), { customerId: 'none', purchases: [] }], { asOf: ASOF, timeZone: 'UTC' });
+    expect(result).toMatchObject({ customers: 6, purchasers: 4, rfmGroups: {} });
+    expect(result.rfmReason).toMatch(/so far there are 4\.$/);
   });
 });
 
@@ -181,7 +246,8 @@ describe('a tenant the models cannot speak for', () => {
     expect(result.models).toMatchObject({ bgnbd: null, gammaGamma: null });
     expect(result.models.reason).toMatch(/5 who came back on another day; so far there are 40 customers with a purchase and 4 came back/);
     const [first] = result.insights();
-    expect(first.insights.rfm.frequency).toBe(2);
+    // Two occasions among 40 customers of whom 36 came once: F = 1 + floor(5·36/40) = 5.
+    expect(first.insights.rfm).toMatchObject({ occasions: 2, frequency: 5 });
     expect(first.insights).not.toHaveProperty('pAlive');
   });
 
@@ -219,9 +285,12 @@ describe('reading the customers', () => {
       { at: '2025-02-10T10:00:00Z', amount: 3000 },
       { at: '2025-03-10T10:00:00Z', amount: 5000 },
     ];
-    const result = await computeInsights([{ customerId: 'a', purchases }], { asOf: '2025-02-28T12:00:00Z', timeZone: 'UTC' });
+    // Four one-time buyers beside them, so that there are enough purchasers for RFM.
+    const others = [1, 2, 3, 4].map((k) => ({ customerId: `o${k}`, purchases: [{ at: `2025-01-0${k}T10:00:00Z`, amount: 500 }] }));
+    const result = await computeInsights([{ customerId: 'a', purchases }, ...others], { asOf: '2025-02-28T12:00:00Z', timeZone: 'UTC' });
     const [{ insights }] = [...result.insights()];
-    expect(insights.rfm).toMatchObject({ recency: 18, frequency: 2, monetary: 4000 });
+    // 18 days since 10 Feb, 2 occasions, 40.00 (the March purchase is after asOf): the best of five on each.
+    expect(insights.rfm).toEqual({ recency: 5, frequency: 5, monetary: 5, score: '555', group: 'Champions', days: 18, occasions: 2, spent: 4000 });
     expect(insights.purchases).toEqual({ x: 1, tx: 31 / 7, T: 49 / 7 });
   });
 

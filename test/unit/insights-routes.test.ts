@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { interpolateForecast, resolveAsOf, startNightlyRecomputes } from '../../shared/insights/insights.ts';
-import { appliesAutoTags, failureReason, insightsChange, sameInsights, type InsightsStore, type RecomputeRecord } from '../../shared/insights/recompute.ts';
+import { interpolateForecast, resolveAsOf, startNightlyRecomputes, summary } from '../../shared/insights/insights.ts';
+import { appliesAutoTags, failureReason, insightsChange, sameInsights, type InsightsStore, type RecomputeRecord, type StoredSummary } from '../../shared/insights/recompute.ts';
 import { newTenant } from '../../shared/domain/tenant.schema.ts';
 import { blankCustomer } from '../../shared/domain/customer.schema.ts';
 
@@ -57,10 +57,11 @@ describe('the nightly run', () => {
 });
 
 describe('what a recompute writes to a card', () => {
-  const base = { asOf: '2026-11-01T00:00:00Z', rfm: { recency: 3, frequency: 2, monetary: 5000, score: '345', group: 'Loyal' }, purchases: { x: 1, tx: 1, T: 4 }, atRisk: false, favouriteItems: [] };
+  const rfm = { recency: 3, frequency: 4, monetary: 5, score: '345', group: 'Loyal', days: 20, occasions: 4, spent: 5000 };
+  const base = { asOf: '2026-11-01T00:00:00Z', rfm, purchases: { x: 3, tx: 6, T: 9 }, atRisk: false, favouriteItems: [] };
   const ctx = { tags: ['VIP'], timeZone: 'Europe/Rome', autoTags: [] };
   it('nothing when only asOf moved (key order does not matter either)', () => {
-    const card = { ...blankCustomer('c', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'), insights: { ...base, rfm: { group: 'Loyal', score: '345', monetary: 5000, frequency: 2, recency: 3 } } };
+    const card = { ...blankCustomer('c', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'), insights: { ...base, rfm: { spent: 5000, occasions: 4, days: 20, group: 'Loyal', score: '345', monetary: 5, frequency: 4, recency: 3 } } };
     expect(sameInsights(card.insights, { ...base, asOf: '2026-11-02T00:00:00Z' })).toBe(true);
     expect(insightsChange(card as never, { ...base, asOf: '2026-11-02T00:00:00Z' } as never, ctx, new Date())).toBeUndefined();
   });
@@ -69,7 +70,53 @@ describe('what a recompute writes to a card', () => {
     expect(insightsChange(card as never, { ...base, atRisk: true } as never, ctx, new Date())).toEqual({ insights: { ...base, atRisk: true } });
     expect(insightsChange(card as never, undefined, ctx, new Date())).toEqual({ insights: null });
   });
+  it('the new insights for a card written before rfm held scores, even when its raw figures read like scores', () => {
+    // Then recency/frequency/monetary were days, occasions and minor units, with no days/occasions/spent beside them.
+    const old = { ...base, rfm: { recency: 3, frequency: 4, monetary: 5, score: '345', group: 'Loyal' } };
+    const card = { ...blankCustomer('c', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'), insights: old };
+    expect(sameInsights(old, base)).toBe(false);
+    expect(insightsChange(card as never, base as never, ctx, new Date())).toEqual({ insights: base });
+  });
+  it('the insights without rfm when the tenant has too few purchasers for it now', () => {
+    const card = { ...blankCustomer('c', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'), insights: base };
+    const { rfm: _gone, ...withoutRfm } = base;
+    expect(insightsChange(card as never, withoutRfm as never, ctx, new Date())).toEqual({ insights: withoutRfm });
+  });
   it('a failure reason a person can read', () => {
     expect(failureReason({ Error: 'Error', Cause: JSON.stringify({ errorMessage: 'Service Unavailable' }) })).toMatch(/could not finish \(Service Unavailable\).*previous figures are still shown/);
+  });
+});
+
+describe('the summary', () => {
+  const stored = (over: Partial<StoredSummary>): StoredSummary => ({
+    recomputeId: 'r',
+    asOf: '2026-11-30T02:00:00.000Z',
+    completedAt: '2026-11-30T02:01:00.000Z',
+    customers: 4,
+    purchasers: 3,
+    rfmGroups: {},
+    atRisk: 0,
+    models: { bgnbd: null, gammaGamma: null, reason: 'Predictions need at least 20 customers with a purchase and 5 who came back on another day; so far there are 3 customers with a purchase and 0 came back.' },
+    forecast: null,
+    top: { clv12m: [], pAlive: [] },
+    breakdown: { ageBand: [], gender: [], city: [], country: [], language: [], tag: [], rfmGroup: [] },
+    ...over,
+  });
+  const answer = (s: StoredSummary) => {
+    const insights = { getSummary: async () => s, monthRows: async () => [] } as unknown as InsightsStore;
+    return summary({ insights, tenant: newTenant('t', 't', '2026-01-01T00:00:00Z') });
+  };
+  it('with too few purchasers for RFM: no group at all, and why', async () => {
+    const reason = 'RFM groups need at least 5 customers with a purchase; so far there are 3.';
+    const a = await answer(stored({ rfmReason: reason }));
+    expect(a.rfmGroups).toEqual({});
+    expect(a).toMatchObject({ purchasers: 3, rfmReason: reason });
+  });
+  it('with RFM: every group, in the documented order, and no reason', async () => {
+    const a = await answer(stored({ purchasers: 6, rfmGroups: { Lost: 1, Champions: 5 } }));
+    expect(Object.keys(a.rfmGroups)[0]).toBe('Champions');
+    expect(Object.keys(a.rfmGroups)).toHaveLength(11);
+    expect(a.rfmGroups).toMatchObject({ Champions: 5, Lost: 1, Loyal: 0 });
+    expect(a).not.toHaveProperty('rfmReason');
   });
 });

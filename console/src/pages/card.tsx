@@ -313,6 +313,8 @@ function Figures({ customer: c }: { customer: Customer }) {
     [t('lastContactAt'), c.lastContactAt ? fmtDate(c.lastContactAt) : t('cardNoContactYet')],
   ];
   if (c.insights?.rfm) rows.push([t('rfmGroup'), `${rfmLabel(c.insights.rfm.group)} (${c.insights.rfm.score})`]);
+  // A buyer without a group: the business has fewer than 5 customers with a purchase (quintiles need them).
+  else if (c.insights) rows.push([t('rfmGroup'), t('cardRfmTooFew')]);
   if (c.insights) rows.push([t('atRisk'), c.insights.atRisk ? t('yes') : t('no')]);
   return (
     <section aria-labelledby="figures-title">

@@ -109,6 +109,12 @@ export function InsightsPage() {
         </dl>
       )}
       {s && !s.asOf && <p>{t('noInsights')}</p>}
+      {/* Too few purchasers for RFM groups: the API says so (rfmReason) instead of an empty chart. */}
+      {s?.rfmReason && (
+        <p class="notice" role="status" data-rfm="reason">
+          {reasonWords(s.rfmReason)}
+        </p>
+      )}
       <div class="chart-grid">
         {groups.length > 0 && <Chart title={t('rfmGroups')} labels={groups.map(rfmLabel)} series={[{ label: t('customers'), values: groups.map((g) => s!.rfmGroups[g]!), color: '#2b6cb0' }]} whole />}
         {months.length > 0 && (
@@ -207,7 +213,7 @@ export function InsightsPage() {
         {breakdown.data && breakdown.data.items.length > 0 && (
           <Chart
             title={`${t('breakdown')}: ${byLabel(by)}`}
-            labels={breakdown.data.items.map((i) => breakdownLabel(by, i.key))}
+            labels={breakdown.data.items.map((i) => breakdownLabel(by, i.key, !!s?.rfmReason))}
             series={[{ label: t('revenue'), values: breakdown.data.items.map((i) => i.revenue), color: '#6b46c1' }]}
             format={money}
           />
@@ -237,8 +243,9 @@ const GENDERS: Record<string, Key> = { female: 'genderFemale', male: 'genderMale
  * A breakdown's key in words: the API answers gender values and the buckets of cards without a value
  * (`unknown`; `none` for no tag or no RFM group yet) in English. Age bands, cities, tag names stay as they are.
  */
-function breakdownLabel(by: (typeof BY)[number], key: string): string {
-  if (by === 'rfmGroup') return key === 'none' ? t('breakdownNoRfm') : rfmLabel(key);
+function breakdownLabel(by: (typeof BY)[number], key: string, tooFewForRfm: boolean): string {
+  // Below 5 purchasers nobody has a group, buyers included: `none` is then not "no purchase yet".
+  if (by === 'rfmGroup') return key === 'none' ? t(tooFewForRfm ? 'breakdownRfmTooFew' : 'breakdownNoRfm') : rfmLabel(key);
   if (by === 'tag' && key === 'none') return t('breakdownNoTag');
   if (by === 'gender' && Object.hasOwn(GENDERS, key)) return t(GENDERS[key]!);
   return key === 'unknown' ? t('breakdownUnknown') : key;
