@@ -412,6 +412,10 @@ const en = {
   reasonTooFewForRfm: 'RFM groups need at least {min} customers with a purchase; so far: {purchasers}.',
   cardRfmTooFew: '— none yet: RFM groups need at least 5 customers with a purchase',
   breakdownRfmTooFew: 'No group (too few customers with a purchase)',
+  // card export and imported spend (con-export)
+  cardImportedSpent: 'of which imported',
+  accessExportGone: 'Nothing to download: this card no longer exists (it was erased or merged into another).',
+  accessExportUnreachable: 'The download could not be prepared: clientela could not be reached. Check the connection and try again.',
 };
 export type Key = keyof typeof en;
 
@@ -823,6 +827,10 @@ const it: Record<Key, string> = {
   reasonTooFewForRfm: 'I gruppi RFM richiedono almeno {min} clienti con un acquisto; finora: {purchasers}.',
   cardRfmTooFew: '— nessuno per ora: i gruppi RFM richiedono almeno 5 clienti con un acquisto',
   breakdownRfmTooFew: 'Nessun gruppo (troppo pochi clienti con un acquisto)',
+  // card export and imported spend (con-export)
+  cardImportedSpent: 'di cui da importazione',
+  accessExportGone: 'Niente da scaricare: questa scheda non esiste più (è stata cancellata o unita a un’altra).',
+  accessExportUnreachable: 'Non è stato possibile preparare il download: clientela non risponde. Controlla la connessione e riprova.',
 };
 
 export type Lang = 'en' | 'it';

@@ -27,6 +27,26 @@ export function purchasesOf(stats: { purchases?: number } | undefined | null): n
   return stats?.purchases ?? 0;
 }
 
+/**
+ * The part of the card's total an import's total-spent column brought (`stats.importedSpent`), or undefined
+ * when there is none to mention (0, or a card stored before the field).
+ */
+export function importedSpentOf(stats: { importedSpent?: number } | undefined | null): number | undefined {
+  const imported = stats?.importedSpent ?? 0;
+  return imported > 0 ? imported : undefined;
+}
+
+/**
+ * The average per purchase as the API gives it (`stats.averageOrderValue`: the purchases alone, an imported
+ * total left out), or undefined without a purchase. Told apart by `purchases`, not by the average being 0:
+ * a free order is a purchase, and its average is 0,00 €, not "nothing bought yet". An average without
+ * purchases is still shown: a card stored before `purchases` existed answers 0 for them.
+ */
+export function averagePerPurchaseOf(stats: { purchases?: number; averageOrderValue?: number } | undefined | null): number | undefined {
+  const average = stats?.averageOrderValue ?? 0;
+  return purchasesOf(stats) > 0 || average > 0 ? average : undefined;
+}
+
 /** The filters that bound a range, lower bound first: the API refuses a lower bound above the upper one. */
 export const FILTER_RANGES = [
   ['minAge', 'maxAge', 'number'],

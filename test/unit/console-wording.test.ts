@@ -2,10 +2,12 @@
 import { describe, expect, it } from 'vitest';
 
 // Imported by URL: the console is type-checked by its own tsconfig (DOM types), not by the root one.
-const { countWords, afterColon, purchasesOf, reversedRange } = (await import(/* @vite-ignore */ new URL('../../console/src/wording.ts', import.meta.url).href)) as {
+const { countWords, afterColon, purchasesOf, importedSpentOf, averagePerPurchaseOf, reversedRange } = (await import(/* @vite-ignore */ new URL('../../console/src/wording.ts', import.meta.url).href)) as {
   countWords: (locale: string, n: number, forms: { one: string; other: string }) => string;
   afterColon: (locale: string, sentence: string) => string;
   purchasesOf: (stats: { purchases?: number } | undefined) => number;
+  importedSpentOf: (stats: { importedSpent?: number } | undefined) => number | undefined;
+  averagePerPurchaseOf: (stats: { purchases?: number; averageOrderValue?: number } | undefined) => number | undefined;
   reversedRange: (values: Record<string, string | undefined>) => readonly [string, string] | undefined;
 };
 
@@ -43,6 +45,26 @@ describe("the purchases a card's average is taken over", () => {
     expect(purchasesOf({ purchases: 3 })).toBe(3);
     expect(purchasesOf({})).toBe(0);
     expect(purchasesOf(undefined)).toBe(0);
+  });
+});
+
+describe("the card's imported spend and average per purchase", () => {
+  it('mention the imported part only when an import brought some', () => {
+    expect(importedSpentOf({ importedSpent: 48000 })).toBe(48000);
+    expect(importedSpentOf({ importedSpent: 0 })).toBeUndefined();
+    expect(importedSpentOf({})).toBeUndefined();
+    expect(importedSpentOf(undefined)).toBeUndefined();
+  });
+  it("show the API's average whenever there is a purchase, 0 included, and none without one", () => {
+    // 500,00 € of which 480,00 € imported, one 20,00 € order: the API's 20,00 €, not 500,00 € ÷ 1.
+    expect(averagePerPurchaseOf({ purchases: 1, averageOrderValue: 2000 })).toBe(2000);
+    // A free order is a purchase of 0,00 €, not "nothing bought yet".
+    expect(averagePerPurchaseOf({ purchases: 1, averageOrderValue: 0 })).toBe(0);
+    // Only an import's total: no purchase, no average.
+    expect(averagePerPurchaseOf({ purchases: 0, averageOrderValue: 0 })).toBeUndefined();
+    expect(averagePerPurchaseOf(undefined)).toBeUndefined();
+    // A card stored before `purchases` existed answers 0 purchases beside its average: the average stays.
+    expect(averagePerPurchaseOf({ purchases: 0, averageOrderValue: 1500 })).toBe(1500);
   });
 });
 

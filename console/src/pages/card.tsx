@@ -9,7 +9,7 @@ import { api } from '../session.ts';
 import { fmtDate, fmtMoney, fmtNumber, lang, t, type Key } from '../i18n.ts';
 import { go, href } from '../router.ts';
 import { Field, Loading, Notice, ProblemBox, fullName, useLoad } from '../ui.tsx';
-import { purchasesOf } from '../wording.ts';
+import { averagePerPurchaseOf, importedSpentOf, purchasesOf } from '../wording.ts';
 import { ConsentBadge, rfmLabel } from './customers.tsx';
 import { Suggestions } from './baskets.tsx';
 import type { ConsentEntry, Customer, HistoryEntry, Page } from '../types.ts';
@@ -297,6 +297,8 @@ function Figures({ customer: c }: { customer: Customer }) {
   // The average is over purchases (orders and completed bookings with an amount), not orders alone: the
   // count is shown whenever it differs, so "total ÷ purchases" is a sum the owner can do.
   const purchases = purchasesOf(s);
+  const imported = importedSpentOf(s);
+  const average = averagePerPurchaseOf(s);
   const rows: [string, string][] = [
     [t('consent'), t(c.consent.newsletter)],
     [t('visits'), fmtNumber(s?.bookings ?? 0)],
@@ -306,8 +308,10 @@ function Figures({ customer: c }: { customer: Customer }) {
     [t('orders'), fmtNumber(s?.orders ?? 0)],
     ...(purchases !== (s?.orders ?? 0) ? [[t('cardPurchases'), fmtNumber(purchases)] as [string, string]] : []),
     [t('totalSpent'), fmtMoney(s?.totalSpent ?? 0)],
-    // 0 is "no purchase yet" (the API's average over no purchase), not an average of nothing spent.
-    [t('cardAveragePerPurchase'), s?.averageOrderValue ? fmtMoney(s.averageOrderValue) : t('cardNoPurchaseYet')],
+    // Right under the total it is part of: with it, "(total − imported) ÷ purchases" is the average shown.
+    ...(imported !== undefined ? [[t('cardImportedSpent'), fmtMoney(imported)] as [string, string]] : []),
+    // The API's average over the purchases alone; without a purchase it says so (a free order is one, of 0,00 €).
+    [t('cardAveragePerPurchase'), average !== undefined ? fmtMoney(average) : t('cardNoPurchaseYet')],
     [t('cardLastVisit'), s?.lastVisitAt ? fmtDate(s.lastVisitAt) : t('cardNoVisitYet')],
     [t('firstContactAt'), c.firstContactAt ? fmtDate(c.firstContactAt) : t('cardNoContactYet')],
     [t('lastContactAt'), c.lastContactAt ? fmtDate(c.lastContactAt) : t('cardNoContactYet')],
@@ -499,26 +503,55 @@ function Unsubscribe({ id }: { id: string }) {
   );
 }
 
+/**
+ * The access export (GDPR): asked as a link, then the link opened, which the browser saves as a file. Whatever
+ * goes wrong says so next to the button: a card erased or merged meanwhile (404) and an API out of reach (the
+ * call throws then: it was a silent click) in the console's words, kept as a kind so a change of language
+ * re-words them; any other answer as the API puts it.
+ */
 function AccessExport({ id }: { id: string }) {
-  const [problem, setProblem] = useState<Problem>();
+  const [failure, setFailure] = useState<'gone' | 'unreachable' | Problem>();
+  const [busy, setBusy] = useState(false);
   const download = async () => {
-    // As a link, whatever the size: a large export answers 303 to storage, which a browser's fetch would follow
-    // cross-origin (and the export bucket allows no CORS). The link is a download (personal-data.json).
-    const { data, error } = await api().GET('/v1/customers/{id}/export', { params: { path: { id }, query: { delivery: 'link' } } });
-    setProblem(error);
-    if (!data || !('url' in data)) return;
-    const a = document.createElement('a');
-    a.href = data.url;
-    a.rel = 'noopener';
-    a.click();
+    if (busy) return;
+    setBusy(true);
+    setFailure(undefined);
+    try {
+      // As a link, whatever the size: a large export answers 303 to storage, which a browser's fetch would follow
+      // cross-origin (and the export bucket allows no CORS). The link is a download (personal-data.json).
+      const { data, error } = await api().GET('/v1/customers/{id}/export', { params: { path: { id }, query: { delivery: 'link' } } });
+      if (error) {
+        setFailure(error.status === 404 ? 'gone' : error);
+      } else if (data && 'url' in data) {
+        const a = document.createElement('a');
+        a.href = data.url;
+        a.rel = 'noopener';
+        a.click();
+      } else {
+        // A success with no link (not an answer `delivery=link` gives): nothing to open, said as a failed preparation.
+        setFailure('unreachable');
+      }
+    } catch {
+      setFailure('unreachable');
+    } finally {
+      setBusy(false);
+    }
   };
   return (
-    <p>
-      <button type="button" class="secondary" onClick={download}>
-        {t('accessExport')}
-      </button>
-      <ProblemBox problem={problem} />
-    </p>
+    <div>
+      <p>
+        <button type="button" class="secondary" onClick={download} disabled={busy}>
+          {t('accessExport')}
+        </button>
+      </p>
+      {failure === 'gone' || failure === 'unreachable' ? (
+        <p class="problem" role="alert">
+          {t(failure === 'gone' ? 'accessExportGone' : 'accessExportUnreachable')}
+        </p>
+      ) : (
+        <ProblemBox problem={failure} />
+      )}
+    </div>
   );
 }
 
