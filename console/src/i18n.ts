@@ -408,9 +408,9 @@ const en = {
   countTextsOther: '{n} texts',
   countCustomersOne: '{n} customer',
   countCustomersOther: '{n} customers',
-  // RFM below 5 purchasers (wip-rfm): the summary's rfmReason, the card and the breakdown without a group
+  // RFM with one purchaser (wip-rfm): the summary's rfmReason, the card and the breakdown without a group
   reasonTooFewForRfm: 'RFM groups need at least {min} customers with a purchase; so far: {purchasers}.',
-  cardRfmTooFew: '— none yet: RFM groups need at least 5 customers with a purchase',
+  cardRfmTooFew: '— none yet: RFM groups need at least 2 customers with a purchase',
   breakdownRfmTooFew: 'No group (too few customers with a purchase)',
   // card export and imported spend (con-export)
   cardImportedSpent: 'of which imported',
@@ -823,9 +823,9 @@ const it: Record<Key, string> = {
   countTextsOther: '{n} testi',
   countCustomersOne: '{n} cliente',
   countCustomersOther: '{n} clienti',
-  // RFM below 5 purchasers (wip-rfm): the summary's rfmReason, the card and the breakdown without a group
+  // RFM with one purchaser (wip-rfm): the summary's rfmReason, the card and the breakdown without a group
   reasonTooFewForRfm: 'I gruppi RFM richiedono almeno {min} clienti con un acquisto; finora: {purchasers}.',
-  cardRfmTooFew: '— nessuno per ora: i gruppi RFM richiedono almeno 5 clienti con un acquisto',
+  cardRfmTooFew: '— nessuno per ora: i gruppi RFM richiedono almeno 2 clienti con un acquisto',
   breakdownRfmTooFew: 'Nessun gruppo (troppo pochi clienti con un acquisto)',
   // card export and imported spend (con-export)
   cardImportedSpent: 'di cui da importazione',

@@ -82,7 +82,7 @@ export const CustomerSchema = z.object({
       asOf: z.string(),
       /**
        * Scores 1–5 (quintiles among the tenant's purchasers) and, beside them, the figures scored. Absent while
-       * the tenant has fewer than 5 customers with a purchase (the summary's `rfmReason`). A card not recomputed
+       * the tenant has a single customer with a purchase (the summary's `rfmReason`). A card not recomputed
        * since scores came in holds the raw figures in recency/frequency/monetary and no days/occasions/spent.
        */
       rfm: z.optional(

@@ -166,7 +166,7 @@ export async function computeInsights(
     atRisk: risk.trimmed(n),
   };
 
-  // RFM for everyone, now, so that the group counts are known; with too few purchasers for fifths, for no one.
+  // RFM for everyone, now, so that the group counts are known; for a purchaser alone (nobody to compare with), for no one.
   const hasRfm = n >= MIN_RFM_PURCHASERS;
   const score = rfmScorer(col.recency, col.frequency, col.monetary);
   const groupOf = new Uint8Array(n);

@@ -19,7 +19,7 @@ export const InsightsSummarySchema = z.object({
   customers: z.number(),
   purchasers: z.number(),
   rfmGroups: z.record(z.string(), z.number()).check(z.describe('purchasers per RFM group, every group listed; empty when there are too few purchasers for RFM (see rfmReason)')),
-  rfmReason: z.optional(z.string().check(z.describe('why no customer has an RFM: fewer than 5 customers with a purchase; absent when they have one'))),
+  rfmReason: z.optional(z.string().check(z.describe('why no customer has an RFM: a single customer with a purchase, nobody to compare with; absent when they have one'))),
   atRisk: z.number(),
   models: z.object({ bgnbd: z.nullable(z.record(z.string(), z.number())), gammaGamma: z.nullable(z.record(z.string(), z.number())), reason: z.optional(z.string()) }),
   months: z.array(MonthSchema),

@@ -2,11 +2,13 @@
  * RFM: recency, frequency and monetary scores 1–5 as quintiles among the tenant's purchasers, the score
  * string ("545") and the group from the RFM segment map (docs/insights.md explains each group).
  *
- * Quintiles with ties: score = 1 + floor(5 × k / n), where n is the number of purchasers and k the
- * number of them whose value is strictly worse (equivalently: the 0-based rank of the value's FIRST
- * occurrence when sorted from worst to best). Equal values therefore always share a score, with n
- * distinct values each score holds n/5 of them, and a value scores 5 only when at least 80% of the
- * purchasers are strictly worse (many one-time buyers all score F = 1).
+ * Quintiles with ties: score = min(5, 1 + floor(5 × k / (n − 1))), where n is the number of purchasers and k
+ * the number of them whose value is strictly worse (equivalently: the 0-based rank of the value's FIRST
+ * occurrence when sorted from worst to best), so k / (n − 1) is the share of the OTHER purchasers a value
+ * beats. Equal values therefore always share a score (many one-time buyers all score F = 1), with n distinct
+ * values each score holds about n/5 of them, a value scores 5 when it beats at least 80% of the others, and
+ * the best of a few purchasers scores 5 (k / n never reached 5 below 5 purchasers: the best of 3 scored 4 and
+ * the map filed them under "At risk"; for 10 or more the two differ by at most one place at a boundary).
  * Worst to best: recency in days descending (most recent = 5), frequency and monetary ascending.
  */
 
@@ -14,12 +16,10 @@ import { RFM_GROUPS, type RfmGroup } from '../domain/rfm-groups.ts';
 export { RFM_GROUPS, type RfmGroup };
 
 /**
- * The fewest purchasers RFM is computed for. Quintiles are fifths: with n < 5 the best value has at most
- * n − 1 < 4 purchasers strictly worse, so 1 + floor(5k/n) never reaches 5 (with 3 purchasers the best one
- * scores 4, the middle one 2) and the group map then files the best customer under "At risk" or worse.
- * Below this a tenant's cards get no `rfm` at all rather than a group that says the opposite of the truth.
+ * The fewest purchasers RFM is computed for: the scores compare a customer with the others, and one
+ * purchaser alone has nobody to be compared with (every score would be 1: "Lost").
  */
-export const MIN_RFM_PURCHASERS = 5;
+export const MIN_RFM_PURCHASERS = 2;
 
 /** Why there is no RFM, in plain words (the summary's `rfmReason`; the console recognises this sentence). */
 export const rfmReason = (purchasers: number) =>
@@ -68,7 +68,8 @@ export class QuintileScorer {
       if (this.sorted[mid] < v) lo = mid + 1;
       else hi = mid;
     }
-    return Math.min(5, Math.floor((5 * lo) / n) + 1);
+    // One value alone beats nobody (no RFM is computed for one purchaser: MIN_RFM_PURCHASERS).
+    return n > 1 ? Math.min(5, Math.floor((5 * lo) / (n - 1)) + 1) : 1;
   }
 }
 

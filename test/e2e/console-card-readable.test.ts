@@ -302,13 +302,13 @@ describe.skipIf(!hasChromium)(`the customer card, readable by the owner${hasChro
     await openCard('marco', 'Marco Cliente');
     await page.reload();
     await page.getByRole('heading', { level: 1, name: 'Marco Cliente' }).waitFor();
-    await expect.poll(() => figure('Gruppo RFM').textContent(), { timeout: WAIT_TIMEOUT_MS }).toBe('— nessuno per ora: i gruppi RFM richiedono almeno 5 clienti con un acquisto');
+    await expect.poll(() => figure('Gruppo RFM').textContent(), { timeout: WAIT_TIMEOUT_MS }).toBe('— nessuno per ora: i gruppi RFM richiedono almeno 2 clienti con un acquisto');
     // The insights page says why there is no RFM chart, in the owner's words (the API's rfmReason).
     await page.evaluate(`location.hash = '#/insights'`);
     await page.getByRole('heading', { level: 1, name: 'Analisi' }).waitFor();
-    await expect.poll(() => page.locator('[data-rfm=reason]').textContent(), { timeout: WAIT_TIMEOUT_MS }).toBe('I gruppi RFM richiedono almeno 5 clienti con un acquisto; finora: 1.');
+    await expect.poll(() => page.locator('[data-rfm=reason]').textContent(), { timeout: WAIT_TIMEOUT_MS }).toBe('I gruppi RFM richiedono almeno 2 clienti con un acquisto; finora: 1.');
     await speak('en');
-    await expect.poll(() => page.locator('[data-rfm=reason]').textContent(), { timeout: WAIT_TIMEOUT_MS }).toBe('RFM groups need at least 5 customers with a purchase; so far: 1.');
+    await expect.poll(() => page.locator('[data-rfm=reason]').textContent(), { timeout: WAIT_TIMEOUT_MS }).toBe('RFM groups need at least 2 customers with a purchase; so far: 1.');
   });
 
   it('RFM group: in the words of the language after a recompute', async () => {

@@ -173,8 +173,8 @@ describe('recompute', () => {
   });
 
   it('summary of a tenant with too few purchasers: no models, a reason in words', async () => {
-    // A rule on every RFM group: with no RFM it has nobody to tag.
-    const rule = await call('PATCH', '/v1/settings', { key: small, body: { autoTags: [{ tag: 'VIP', filter: { rfmGroup: [...RFM_GROUPS] } }] } });
+    // A rule on one RFM group: the small tenant's three purchasers are scored among themselves.
+    const rule = await call('PATCH', '/v1/settings', { key: small, body: { autoTags: [{ tag: 'VIP', filter: { rfmGroup: ['New'] } }] } });
     expect(rule.status, JSON.stringify(rule.body)).toBe(200);
     const r = await runRecompute(small);
     expect(r).toMatchObject({ status: 'completed', counts: { purchasers: 3 } });
@@ -185,26 +185,28 @@ describe('recompute', () => {
     expect(f).toMatchObject({ days: 30, expectedPurchases: null });
   });
 
-  it('a tenant with 3 purchasers gets no RFM (the best of 3 would be "At risk"): no group on the cards, no group in the summary, and why', async () => {
+  // A review found the best of 3 purchasers scored "244", "At risk": a score is the share of the OTHERS a customer beats.
+  it('a tenant with 3 purchasers: the most recent scores R = 5, the least recent 1; groups, filter, breakdown, brief and rule follow', async () => {
     const s = (await call('GET', '/v1/insights/summary', { key: small })).body;
-    expect(s).toMatchObject({ purchasers: 3, rfmGroups: {}, rfmReason: 'RFM groups need at least 5 customers with a purchase; so far there are 3.' });
+    expect(s.purchasers).toBe(3);
+    expect(s).not.toHaveProperty('rfmReason');
+    // One order of 10.00 each, on days 0, 1 and 2: F and M tie (1), R is 5, 3, 1.
+    expect(Object.fromEntries(Object.entries(s.rfmGroups as Record<string, number>).filter(([, n]) => n > 0))).toEqual({ New: 1, Promising: 1, Lost: 1 });
     const cards = await list('sort=firstContactAt', small);
-    expect(cards).toHaveLength(3);
-    for (const c of cards) {
-      // The figures that need no crowd are there; rfm is not.
-      expect(c.insights).toMatchObject({ atRisk: false, purchases: { x: 0 } });
-      expect(c.insights).not.toHaveProperty('rfm');
-      expect(c.tags).toEqual([]);
-    }
-    // No group: no rfmGroup filter matches, the breakdown has them under none, a booking's brief says null.
-    expect(await list(`rfmGroup=${RFM_GROUPS.map(encodeURIComponent).join(',')}`, small)).toEqual([]);
+    const byEmail = Object.fromEntries(cards.map((c) => [c.email, c]));
+    expect(byEmail['s2@example.it']!.insights).toMatchObject({ rfm: { recency: 5, frequency: 1, monetary: 1, score: '511', group: 'New' } });
+    expect(byEmail['s1@example.it']!.insights).toMatchObject({ rfm: { score: '311', group: 'Promising' } });
+    expect(byEmail['s0@example.it']!.insights).toMatchObject({ rfm: { score: '111', group: 'Lost' } });
+    expect(byEmail['s2@example.it']!.tags).toEqual(['VIP']);
+    expect(byEmail['s0@example.it']!.tags).toEqual([]);
+    expect((await list('rfmGroup=New', small)).map((c) => c.email)).toEqual(['s2@example.it']);
     const byGroup = (await call('GET', '/v1/insights/breakdown?by=rfmGroup', { key: small })).body.items as { key: string; customers: number }[];
-    expect(byGroup.map((r) => [r.key, r.customers])).toEqual([['none', 3]]);
+    expect(byGroup.map((r) => [r.key, r.customers]).sort()).toEqual([['Lost', 1], ['New', 1], ['Promising', 1]]);
     const booked = await call('POST', '/v1/events', {
       key: small,
       body: { eventId: 'small-brief', type: 'booking.created', occurredAt: '2026-11-29T10:00:00Z', customer: { email: 's0@example.it' }, data: { bookingId: 'small-b', date: '2026-12-05', time: '20:00', partySize: 2 } },
     });
-    expect(booked.body.brief).toMatchObject({ rfmGroup: null, atRisk: false });
+    expect(booked.body.brief).toMatchObject({ rfmGroup: 'Lost', atRisk: false });
     await call('PATCH', '/v1/settings', { key: small, body: { autoTags: [] } }).then((res) => expect(res.status).toBe(200));
   });
 

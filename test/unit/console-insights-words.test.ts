@@ -44,8 +44,8 @@ const italian = (reason: string) => {
 
 describe('the models’ reasons in Italian', () => {
   it('translates why there are no RFM groups (the summary’s rfmReason), the count kept', () => {
-    expect(italian(rfmReason(3))).toBe('I gruppi RFM richiedono almeno 5 clienti con un acquisto; finora: 3.');
-    expect(italian(rfmReason(1))).toBe('I gruppi RFM richiedono almeno 5 clienti con un acquisto; finora: 1.');
+    expect(italian(rfmReason(1))).toBe('I gruppi RFM richiedono almeno 2 clienti con un acquisto; finora: 1.');
+    expect(italian(rfmReason(0))).toBe('I gruppi RFM richiedono almeno 2 clienti con un acquisto; finora: 0.');
   });
 
   it('translates the reasons the recompute writes, numbers kept', () => {

@@ -192,31 +192,31 @@ describe('RFM on the card', () => {
     expect(Object.fromEntries(Object.entries(result.rfmGroups).filter(([, n]) => n > 0))).toEqual({ Champions: 1, Loyal: 1, 'About to sleep': 1, Hibernating: 2 });
   });
 
-  it('gives no RFM with fewer than 5 purchasers (the best of 3 would be "At risk"), and says why', async () => {
+  it('scores the best of 3 purchasers 5 (the review found them "At risk"), and gives one purchaser alone no RFM, saying why', async () => {
     // The review's case: the best customer bought yesterday and spent the most, and scored "244", "At risk".
-    const three = five.slice(0, 3);
-    const result = await computeInsights(three, { asOf: ASOF, timeZone: 'UTC' });
-    expect(result.purchasers).toBe(3);
-    expect(result.rfmGroups).toEqual({});
-    expect(result.rfmReason).toBe('RFM groups need at least 5 customers with a purchase; so far there are 3.');
-    const items = [...result.insights()];
-    expect(items).toHaveLength(3);
-    for (const { insights } of items) {
-      expect(insights).not.toHaveProperty('rfm');
-      // What needs no crowd is still there.
-      expect(insights).toHaveProperty('atRisk');
-      expect(insights).toHaveProperty('purchases');
-    }
-    const four = await computeInsights(five.slice(0, 4), { asOf: ASOF, timeZone: 'UTC' });
-    expect([...four.insights()].some((i) => i.insights.rfm)).toBe(false);
+    const three = await computeInsights(five.slice(0, 3), { asOf: ASOF, timeZone: 'UTC' });
+    expect(three.rfmReason).toBeUndefined();
+    const rfm = Object.fromEntries([...three.insights()].map((i) => [i.customerId, i.insights.rfm]));
+    // Days 1, 10, 40; occasions 3, 2, 1; spent 30,000, 8,000, 5,000: each best beats both others (5), the middle one half (3).
+    expect(rfm).toEqual({
+      a: { recency: 5, frequency: 5, monetary: 5, score: '555', group: 'Champions', days: 1, occasions: 3, spent: 30_000 },
+      b: { recency: 3, frequency: 3, monetary: 3, score: '333', group: 'Need attention', days: 10, occasions: 2, spent: 8000 },
+      c: { recency: 1, frequency: 1, monetary: 1, score: '111', group: 'Lost', days: 40, occasions: 1, spent: 5000 },
+    });
     const one = await computeInsights(five.slice(0, 1), { asOf: ASOF, timeZone: 'UTC' });
-    expect(one.rfmReason).toBe('RFM groups need at least 5 customers with a purchase; so far there is 1.');
+    expect(one.rfmGroups).toEqual({});
+    expect(one.rfmReason).toBe('RFM groups need at least 2 customers with a purchase; so far there is 1.');
+    const [only] = [...one.insights()];
+    expect(only!.insights).not.toHaveProperty('rfm');
+    // What needs no crowd is still there.
+    expect(only!.insights).toHaveProperty('atRisk');
+    expect(only!.insights).toHaveProperty('purchases');
   });
 
-  it('counts only customers with a purchase up to asOf towards the 5', async () => {
-    const result = await computeInsights([...five.slice(0, 4), customer('later', [[-3, 1000]]), { customerId: 'none', purchases: [] }], { asOf: ASOF, timeZone: 'UTC' });
-    expect(result).toMatchObject({ customers: 6, purchasers: 4, rfmGroups: {} });
-    expect(result.rfmReason).toMatch(/so far there are 4\.$/);
+  it('counts only customers with a purchase up to asOf towards the 2', async () => {
+    const result = await computeInsights([five[0]!, customer('later', [[-3, 1000]]), { customerId: 'none', purchases: [] }], { asOf: ASOF, timeZone: 'UTC' });
+    expect(result).toMatchObject({ customers: 3, purchasers: 1, rfmGroups: {} });
+    expect(result.rfmReason).toMatch(/so far there is 1\.$/);
   });
 });
 

@@ -19,9 +19,11 @@ describe('RFM quintile scores', () => {
   });
 
   it('does not give 5 to a best value shared by more than a fifth of the customers', () => {
-    // Worst to best: 9, 5, 5, 5, 0, 0 — the two who bought today are 4 places in: 1 + floor(5·4/6) = 4.
-    const recency = new QuintileScorer([0, 0, 5, 5, 5, 9], false);
-    expect([0, 5, 9].map((v) => recency.score(v))).toEqual([4, 1, 1]);
+    // Worst to best: 9, 5, 5, 0, 0, 0 — the three who bought today beat 3 of the 5 others: 1 + floor(5·3/5) = 4.
+    const recency = new QuintileScorer([0, 0, 0, 5, 5, 9], false);
+    expect([0, 5, 9].map((v) => recency.score(v))).toEqual([4, 2, 1]);
+    // Two of six: they beat 4 of the 5 others, 80%: 5.
+    expect(new QuintileScorer([0, 0, 5, 5, 5, 9], false).score(0)).toBe(5);
   });
 
   it('scores one customer alone as 1 (no one is worse)', () => {
@@ -30,11 +32,15 @@ describe('RFM quintile scores', () => {
 
   it('builds the score string R, F, M', () => {
     expect(rfmScores(5, 4, 5)).toEqual({ r: 5, f: 4, m: 5, score: '545', group: 'Champions' });
-    // Three customers: the best of each has two strictly worse, 1 + floor(5·2/3) = 4; the middle one 1 + floor(5/3) = 2.
+    // Three customers: the best of each beats both others, 1 + floor(5·2/2) → 5; the middle one 1 + floor(5·1/2) = 3.
+    // (With 1 + floor(5k/n) the best of three scored 4 and the middle one 2: a review found the best customer "At risk".)
     const score = rfmScorer([1, 30, 300], [5, 2, 1], [50_000, 9_000, 1_000]);
-    expect(score(1, 5, 50_000).score).toBe('444');
-    expect(score(30, 2, 9_000).score).toBe('222');
-    expect(score(300, 1, 1_000).score).toBe('111');
+    expect(score(1, 5, 50_000)).toMatchObject({ score: '555', group: 'Champions' });
+    expect(score(30, 2, 9_000).score).toBe('333');
+    expect(score(300, 1, 1_000)).toMatchObject({ score: '111', group: 'Lost' });
+    // Two customers: the better one 5, the other 1.
+    const two = rfmScorer([1, 30], [2, 1], [9_000, 1_000]);
+    expect([two(1, 2, 9_000).score, two(30, 1, 1_000).score]).toEqual(['555', '111']);
   });
 });
 

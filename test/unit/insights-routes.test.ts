@@ -107,7 +107,7 @@ describe('the summary', () => {
     return summary({ insights, tenant: newTenant('t', 't', '2026-01-01T00:00:00Z') });
   };
   it('with too few purchasers for RFM: no group at all, and why', async () => {
-    const reason = 'RFM groups need at least 5 customers with a purchase; so far there are 3.';
+    const reason = 'RFM groups need at least 2 customers with a purchase; so far there is 1.';
     const a = await answer(stored({ rfmReason: reason }));
     expect(a.rfmGroups).toEqual({});
     expect(a).toMatchObject({ purchasers: 3, rfmReason: reason });

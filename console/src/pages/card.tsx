@@ -317,7 +317,7 @@ function Figures({ customer: c }: { customer: Customer }) {
     [t('lastContactAt'), c.lastContactAt ? fmtDate(c.lastContactAt) : t('cardNoContactYet')],
   ];
   if (c.insights?.rfm) rows.push([t('rfmGroup'), `${rfmLabel(c.insights.rfm.group)} (${c.insights.rfm.score})`]);
-  // A buyer without a group: the business has fewer than 5 customers with a purchase (quintiles need them).
+  // A buyer without a group: the business's only customer with a purchase (nobody to compare with).
   else if (c.insights) rows.push([t('rfmGroup'), t('cardRfmTooFew')]);
   if (c.insights) rows.push([t('atRisk'), c.insights.atRisk ? t('yes') : t('no')]);
   return (
