@@ -3259,7 +3259,7 @@ export interface operations {
                         rfmGroups: {
                             [key: string]: number;
                         };
-                        /** @description why no customer has an RFM: fewer than 5 customers with a purchase; absent when they have one */
+                        /** @description why no customer has an RFM: a single customer with a purchase, nobody to compare with; absent when they have one */
                         rfmReason?: string;
                     };
                 };

@@ -7,7 +7,6 @@ import { LONG_TIMEOUT_MS } from '../support/timeouts.ts';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import type { WorkflowRunner } from '../../local/step-functions.ts';
 import type { Reply } from '../helpers/invoke.ts';
-import { RFM_GROUPS } from '../../shared/domain/rfm-groups.ts';
 
 /**
  * Insights end to end: events through POST /v1/events (orders over several months for 30 customers,
