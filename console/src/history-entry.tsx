@@ -4,12 +4,15 @@
  * words ("3 people · 21 Mar 2026, 20:30 · €88.00", "Pizza ×2, Beer ×1"), money from minor units, dates
  * localised. Fields the contract does not name (sites send more) stay visible, with their names turned into
  * words and their values into text, never JSON. The ids of bookings and orders go in small print: the
- * booking tool's or the till's reference, not what the owner reads first.
+ * booking tool's or the till's reference, not what the owner reads first. The email or phone the event
+ * replaced on the card (the entry's `changes`) is said under it, old value then new, so a corrected typo or a
+ * new number on the card can be traced to the event that brought it.
  */
 import type { ComponentChildren } from 'preact';
 import { fmtDate, fmtMoney, lang, t, type Key } from './i18n.ts';
 import type { HistoryEntry } from './types.ts';
 import { count } from './counted.ts';
+import { changeParts } from './history-changes.ts';
 
 const locale = () => (lang.value === 'it' ? 'it-IT' : 'en-GB');
 
@@ -184,6 +187,19 @@ export function HistoryText({ entry }: { entry: HistoryEntry }) {
           <bdi>{p}</bdi>
         </span>
       ))}
+      {entry.changes && entry.changes.length > 0 && (
+        <div class="summary">
+          {entry.changes.map((c, i) => {
+            const { label, from, to } = changeParts(c);
+            // Old and new value each isolated, as the other values: a stranger's bidi controls cannot swap them.
+            return (
+              <div key={i}>
+                <span class="muted">{label}:</span> <bdi>{from}</bdi> → <bdi>{to}</bdi>
+              </div>
+            );
+          })}
+        </div>
+      )}
       {texts.length > 0 && (
         <div class="summary">
           {texts.map(([label, v], i) => (

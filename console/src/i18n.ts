@@ -416,6 +416,10 @@ const en = {
   cardImportedSpent: 'of which imported',
   accessExportGone: 'Nothing to download: this card no longer exists (it was erased or merged into another).',
   accessExportUnreachable: 'The download could not be prepared: clientela could not be reached. Check the connection and try again.',
+  // identity changes in the card's history (con-history): a history entry's `changes` (console/src/history-changes.ts)
+  histChangedEmail: 'Email changed',
+  histChangedPhone: 'Phone changed',
+  histChangedOther: '{field} changed',
 };
 export type Key = keyof typeof en;
 
@@ -831,6 +835,10 @@ const it: Record<Key, string> = {
   cardImportedSpent: 'di cui da importazione',
   accessExportGone: 'Niente da scaricare: questa scheda non esiste più (è stata cancellata o unita a un’altra).',
   accessExportUnreachable: 'Non è stato possibile preparare il download: clientela non risponde. Controlla la connessione e riprova.',
+  // identity changes in the card's history (con-history): a history entry's `changes` (console/src/history-changes.ts)
+  histChangedEmail: 'Email cambiata',
+  histChangedPhone: 'Telefono cambiato',
+  histChangedOther: 'Modifica di {field}',
 };
 
 export type Lang = 'en' | 'it';
