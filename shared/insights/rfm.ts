@@ -2,13 +2,14 @@
  * RFM: recency, frequency and monetary scores 1–5 as quintiles among the tenant's purchasers, the score
  * string ("545") and the group from the RFM segment map (docs/insights.md explains each group).
  *
- * Quintiles with ties: score = min(5, 1 + floor(5 × k / (n − 1))), where n is the number of purchasers and k
- * the number of them whose value is strictly worse (equivalently: the 0-based rank of the value's FIRST
- * occurrence when sorted from worst to best), so k / (n − 1) is the share of the OTHER purchasers a value
- * beats. Equal values therefore always share a score (many one-time buyers all score F = 1), with n distinct
- * values each score holds about n/5 of them, a value scores 5 when it beats at least 80% of the others, and
- * the best of a few purchasers scores 5 (k / n never reached 5 below 5 purchasers: the best of 3 scored 4 and
- * the map filed them under "At risk"; for 10 or more the two differ by at most one place at a boundary).
+ * Quintiles with ties: score = min(5, 1 + floor(5 × s)), s = (k + (t − 1) / 2) / (n − 1), where n is the
+ * number of purchasers, k the number whose value is strictly worse and t the number with the same value
+ * (itself included): s is the share of the OTHER purchasers a value beats, a tie counting half (the mean
+ * percentile rank). Equal values therefore always share a score, from the middle of the places they share;
+ * with n distinct values each score holds about n/5 of them, a value scores 5 when it beats at least 80% of
+ * the others, and the best of a few purchasers scores 5. Two earlier rules were found wrong by reviews:
+ * 1 + floor(5k/n) never reached 5 below 5 purchasers (the best of 3 scored 4, "At risk"), and ties taking
+ * the score of their FIRST place made purchasers who all bought on the same day all score R = 1, "Lost".
  * Worst to best: recency in days descending (most recent = 5), frequency and monetary ascending.
  */
 
@@ -61,15 +62,25 @@ export class QuintileScorer {
   score(value: number): number {
     const v = this.higherIsBetter ? value : -value;
     const n = this.sorted.length;
+    // One value alone has nobody to be compared with (no RFM is computed for one purchaser: MIN_RFM_PURCHASERS).
+    if (n < 2) return 3;
+    const worse = this.firstAtLeast(v, false);
+    const ties = this.firstAtLeast(v, true) - worse;
+    // The middle of the places the tied values share (mean percentile rank), as a share of the others.
+    const share = (worse + (ties - 1) / 2) / (n - 1);
+    return Math.min(5, Math.floor(5 * share) + 1);
+  }
+
+  /** How many values are below `v` (`orEqual`: at most `v`). */
+  private firstAtLeast(v: number, orEqual: boolean): number {
     let lo = 0;
-    let hi = n;
+    let hi = this.sorted.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.sorted[mid] < v) lo = mid + 1;
+      if (this.sorted[mid] < v || (orEqual && this.sorted[mid] === v)) lo = mid + 1;
       else hi = mid;
     }
-    // One value alone beats nobody (no RFM is computed for one purchaser: MIN_RFM_PURCHASERS).
-    return n > 1 ? Math.min(5, Math.floor((5 * lo) / (n - 1)) + 1) : 1;
+    return lo;
   }
 }
 

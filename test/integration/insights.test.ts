@@ -173,7 +173,7 @@ describe('recompute', () => {
 
   it('summary of a tenant with too few purchasers: no models, a reason in words', async () => {
     // A rule on one RFM group: the small tenant's three purchasers are scored among themselves.
-    const rule = await call('PATCH', '/v1/settings', { key: small, body: { autoTags: [{ tag: 'VIP', filter: { rfmGroup: ['New'] } }] } });
+    const rule = await call('PATCH', '/v1/settings', { key: small, body: { autoTags: [{ tag: 'VIP', filter: { rfmGroup: ['Potential loyalist'] } }] } });
     expect(rule.status, JSON.stringify(rule.body)).toBe(200);
     const r = await runRecompute(small);
     expect(r).toMatchObject({ status: 'completed', counts: { purchasers: 3 } });
@@ -189,23 +189,23 @@ describe('recompute', () => {
     const s = (await call('GET', '/v1/insights/summary', { key: small })).body;
     expect(s.purchasers).toBe(3);
     expect(s).not.toHaveProperty('rfmReason');
-    // One order of 10.00 each, on days 0, 1 and 2: F and M tie (1), R is 5, 3, 1.
-    expect(Object.fromEntries(Object.entries(s.rfmGroups as Record<string, number>).filter(([, n]) => n > 0))).toEqual({ New: 1, Promising: 1, Lost: 1 });
+    // One order of 10.00 each, on days 0, 1 and 2: F and M tie, in the middle (3); R is 5, 3, 1.
+    expect(Object.fromEntries(Object.entries(s.rfmGroups as Record<string, number>).filter(([, n]) => n > 0))).toEqual({ 'Potential loyalist': 1, 'Need attention': 1, 'At risk': 1 });
     const cards = await list('sort=firstContactAt', small);
     const byEmail = Object.fromEntries(cards.map((c) => [c.email, c]));
-    expect(byEmail['s2@example.it']!.insights).toMatchObject({ rfm: { recency: 5, frequency: 1, monetary: 1, score: '511', group: 'New' } });
-    expect(byEmail['s1@example.it']!.insights).toMatchObject({ rfm: { score: '311', group: 'Promising' } });
-    expect(byEmail['s0@example.it']!.insights).toMatchObject({ rfm: { score: '111', group: 'Lost' } });
+    expect(byEmail['s2@example.it']!.insights).toMatchObject({ rfm: { recency: 5, frequency: 3, monetary: 3, score: '533', group: 'Potential loyalist' } });
+    expect(byEmail['s1@example.it']!.insights).toMatchObject({ rfm: { score: '333', group: 'Need attention' } });
+    expect(byEmail['s0@example.it']!.insights).toMatchObject({ rfm: { score: '133', group: 'At risk' } });
     expect(byEmail['s2@example.it']!.tags).toEqual(['VIP']);
     expect(byEmail['s0@example.it']!.tags).toEqual([]);
-    expect((await list('rfmGroup=New', small)).map((c) => c.email)).toEqual(['s2@example.it']);
+    expect((await list('rfmGroup=Potential%20loyalist', small)).map((c) => c.email)).toEqual(['s2@example.it']);
     const byGroup = (await call('GET', '/v1/insights/breakdown?by=rfmGroup', { key: small })).body.items as { key: string; customers: number }[];
-    expect(byGroup.map((r) => [r.key, r.customers]).sort()).toEqual([['Lost', 1], ['New', 1], ['Promising', 1]]);
+    expect(byGroup.map((r) => [r.key, r.customers]).sort()).toEqual([['At risk', 1], ['Need attention', 1], ['Potential loyalist', 1]]);
     const booked = await call('POST', '/v1/events', {
       key: small,
       body: { eventId: 'small-brief', type: 'booking.created', occurredAt: '2026-11-29T10:00:00Z', customer: { email: 's0@example.it' }, data: { bookingId: 'small-b', date: '2026-12-05', time: '20:00', partySize: 2 } },
     });
-    expect(booked.body.brief).toMatchObject({ rfmGroup: 'Lost', atRisk: false });
+    expect(booked.body.brief).toMatchObject({ rfmGroup: 'At risk', atRisk: false });
     await call('PATCH', '/v1/settings', { key: small, body: { autoTags: [] } }).then((res) => expect(res.status).toBe(200));
   });
 

@@ -183,13 +183,13 @@ describe('RFM on the card', () => {
     const rfm = Object.fromEntries([...result.insights()].map((i) => [i.customerId, i.insights.rfm]));
     expect(rfm).toEqual({
       a: { recency: 5, frequency: 5, monetary: 5, score: '555', group: 'Champions', days: 1, occasions: 3, spent: 30_000 },
-      b: { recency: 4, frequency: 3, monetary: 4, score: '434', group: 'Loyal', days: 10, occasions: 2, spent: 8000 },
+      b: { recency: 4, frequency: 4, monetary: 4, score: '444', group: 'Champions', days: 10, occasions: 2, spent: 8000 },
       c: { recency: 3, frequency: 1, monetary: 3, score: '313', group: 'About to sleep', days: 40, occasions: 1, spent: 5000 },
       d: { recency: 2, frequency: 1, monetary: 1, score: '211', group: 'Hibernating', days: 90, occasions: 1, spent: 2000 },
-      e: { recency: 1, frequency: 3, monetary: 2, score: '132', group: 'Hibernating', days: 200, occasions: 2, spent: 3000 },
+      e: { recency: 1, frequency: 4, monetary: 2, score: '142', group: 'At risk', days: 200, occasions: 2, spent: 3000 },
     });
     expect(result.rfmReason).toBeUndefined();
-    expect(Object.fromEntries(Object.entries(result.rfmGroups).filter(([, n]) => n > 0))).toEqual({ Champions: 1, Loyal: 1, 'About to sleep': 1, Hibernating: 2 });
+    expect(Object.fromEntries(Object.entries(result.rfmGroups).filter(([, n]) => n > 0))).toEqual({ Champions: 2, 'About to sleep': 1, Hibernating: 1, 'At risk': 1 });
   });
 
   it('scores the best of 3 purchasers 5 (the review found them "At risk"), and gives one purchaser alone no RFM, saying why', async () => {

@@ -12,22 +12,30 @@ describe('RFM quintile scores', () => {
     expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((v) => recency.score(v))).toEqual([5, 5, 4, 4, 3, 3, 2, 2, 1, 1]);
   });
 
-  it('gives tied values one score, the one of their first place: six one-time buyers all score 1', () => {
+  it('gives tied values one score, from the middle of the places they share: six one-time buyers of ten all score 2', () => {
     const values = [1, 1, 1, 1, 1, 1, 2, 2, 3, 5];
     const frequency = new QuintileScorer(values, true);
-    expect(values.map((v) => frequency.score(v))).toEqual([1, 1, 1, 1, 1, 1, 4, 4, 5, 5]);
+    // One-time buyers: (0 + 5/2) / 9 = 0.28 → 2; twice: (6 + 1/2) / 9 = 0.72 → 4; 3 and 5 times: 8/9 and 9/9 → 5.
+    expect(values.map((v) => frequency.score(v))).toEqual([2, 2, 2, 2, 2, 2, 4, 4, 5, 5]);
   });
 
-  it('does not give 5 to a best value shared by more than a fifth of the customers', () => {
-    // Worst to best: 9, 5, 5, 0, 0, 0 — the three who bought today beat 3 of the 5 others: 1 + floor(5·3/5) = 4.
+  it('scores purchasers who all tie in the middle (3), not as the worst: all bought on the same day is no "Lost"', () => {
+    // A review found a new business whose buyers all bought yesterday filed as "Lost" (111) by a first-place tie rule.
+    expect(new QuintileScorer([1, 1, 1, 1], false).score(1)).toBe(3);
+    const score = rfmScorer([1, 1], [1, 1], [5000, 5000]);
+    expect(score(1, 1, 5000)).toMatchObject({ score: '333', group: 'Need attention' });
+  });
+
+  it('gives a best value shared by half the customers 4, by a third 5', () => {
+    // Worst to best: 9, 5, 5, 0, 0, 0 — today's three beat 3 of the 5 others and tie with 2: (3 + 1) / 5 = 0.8 → 5.
     const recency = new QuintileScorer([0, 0, 0, 5, 5, 9], false);
-    expect([0, 5, 9].map((v) => recency.score(v))).toEqual([4, 2, 1]);
-    // Two of six: they beat 4 of the 5 others, 80%: 5.
-    expect(new QuintileScorer([0, 0, 5, 5, 5, 9], false).score(0)).toBe(5);
+    expect([0, 5, 9].map((v) => recency.score(v))).toEqual([5, 2, 1]);
+    // Four of six: (2 + 1.5) / 5 = 0.7 → 4.
+    expect(new QuintileScorer([0, 0, 0, 0, 5, 9], false).score(0)).toBe(4);
   });
 
-  it('scores one customer alone as 1 (no one is worse)', () => {
-    expect(new QuintileScorer([42], true).score(42)).toBe(1);
+  it('scores one customer alone in the middle (3: nobody to compare with; compute gives them no RFM at all)', () => {
+    expect(new QuintileScorer([42], true).score(42)).toBe(3);
   });
 
   it('builds the score string R, F, M', () => {
