@@ -476,6 +476,8 @@ export async function writeShard(d: RecomputeDeps, input: ShardInput): Promise<W
   const autoTags = appliesAutoTags(input.asOf, now);
   let cards = 0;
   let updated = 0;
+  // A recompute as of a past day counts the customers the business had then: not one first seen after it.
+  let later = 0;
   const settle = async (seen: InsightCard) => {
     let card: InsightCard | undefined = seen;
     const insights = freshOf(seen.id);
@@ -489,7 +491,8 @@ export async function writeShard(d: RecomputeDeps, input: ShardInput): Promise<W
       }
       card = await d.insights.card(input.tenantId, card.id);
     }
-    if (card) addToBreakdown(breakdown, card, insights, boughtOf(seen.id), input.asOf);
+    if (card && card.firstContactAt > input.asOf) later++;
+    else if (card) addToBreakdown(breakdown, card, insights, boughtOf(seen.id), input.asOf);
   };
   // WRITE_CONCURRENCY updates stay in flight across page boundaries, and the next page of the index is read
   // while this one is written (at most two pages held: a page is at most 1 MB of cards). Reading a page, then
@@ -500,7 +503,7 @@ export async function writeShard(d: RecomputeDeps, input: ShardInput): Promise<W
       for (let c = await pages.take(); c; c = await pages.take()) await settle(c);
     }),
   );
-  cards = pages.taken();
+  cards = pages.taken() - later;
   await d.files.write(d.bucket, objectKey(input.tenantId, input.recomputeId, 'breakdown', input.shard), (async function* () {
     yield JSON.stringify(breakdown);
   })(), 'application/json');

@@ -391,6 +391,9 @@ describe('recompute', () => {
     expect(byCity.reduce((n, r) => n + r.orders, 0)).toBe(early.length);
     expect(byCity.reduce((n, r) => n + r.revenue, 0)).toBe(early.reduce((n, o) => n + o.total, 0));
     expect(past.counts.purchases).toBe(early.length);
+    // And its customers are those the business had then: 'walker' and the brief's new guest came in November.
+    expect(s.customers).toBe(new Set(early.map((o) => o.customer)).size);
+    expect(byCity.reduce((n, r) => n + r.customers, 0)).toBe(s.customers);
     expect((await call('POST', '/v1/insights/recompute', { key: sk, body: { asOf: '2099-01-01' } })).status).toBe(400);
   });
 
