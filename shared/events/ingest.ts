@@ -35,7 +35,7 @@ import {
   type SubjectState,
 } from './merge.ts';
 import { CONFIRM_TTL_SECONDS, signConsentToken } from './consent-token.ts';
-import { identityHashes, liftSuppression, type SuppressionStore } from '../privacy/suppression.ts';
+import { identityHashes, liftSuppression, subjectHash, type SuppressionStore } from '../privacy/suppression.ts';
 import { logger } from '../logger.ts';
 import {
   addMonths,
@@ -227,7 +227,16 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
   if (ctx.suppression && secret) {
     // A tenant without a privacy secret has never erased anyone.
     let hashes = identityHashes(secret, ids);
-    const found = await ctx.suppression.suppressedHashes(tenant.id, hashes.map((h) => h.hash));
+    // The booking or order of an erased person is theirs whatever address a later event of it names: refused
+    // whole, unless the business itself records a new consent (then it may be on the list again).
+    const about = subjectOf(input);
+    const aboutHash = about ? subjectHash(secret, about).hash : undefined;
+    const found = await ctx.suppression.suppressedHashes(tenant.id, [...hashes.map((h) => h.hash), ...(aboutHash ? [aboutHash] : [])]);
+    if (aboutHash && found.has(aboutHash)) {
+      if (publishable || intent?.status !== 'granted') return { answer: { created: false, suppressed: true } };
+      await ctx.suppression.liftSuppression(tenant.id, [aboutHash]);
+      found.delete(aboutHash);
+    }
     const erased = (kind: 'email' | 'phone') => hashes.some((h) => h.kind === kind && found.has(h.hash));
     if (found.size && !publishable && intent?.status !== 'granted' && ids.email && !erased('email')) {
       delete ids.phone;

@@ -4,7 +4,7 @@ import { nationalNumberOf } from '../domain/phone-numbers.ts';
 import { ConflictError, NotFoundError, invalid } from '../domain/errors.ts';
 import type { ErasureClaim, PrivacyStore, ReportEntry } from './privacy.ports.ts';
 import { auditEntry } from '../audit/audit.ts';
-import { suppressIdentity, type Identity } from './suppression.ts';
+import { subjectHash, suppressIdentity, type Identity } from './suppression.ts';
 import type { ErrorReportFiles } from '../import/error-report.ts';
 import { forgetInInsights } from '../insights/summary-erasure.ts';
 import type { PersonalDataFiles } from './personal-data.ports.ts';
@@ -105,6 +105,12 @@ export async function eraseCustomer(ctx: ErasureContext, customerId: string, opt
       const replaced = (await Promise.all([...own].map((id) => ctx.privacy.replacedIdentities(ctx.tenantId, id)))).flat();
       const formerly = replaced.filter((r) => !r.heldBy || own.has(r.heldBy)).map(({ email, phone }) => ({ email, phone }));
       for (const id of [...identities, ...formerly]) await suppressIdentity(ctx.privacy, ctx.tenantId, id, clock().toISOString());
+      // Their bookings and orders too: a later event of one (the booking tool's update under a new address) is theirs.
+      const subjects = (await Promise.all([...own].map((id) => ctx.privacy.subjectsOf(ctx.tenantId, id)))).flat();
+      if (subjects.length) {
+        const secret = await ctx.privacy.privacySecret(ctx.tenantId);
+        await ctx.privacy.suppress(ctx.tenantId, subjects.map((s) => subjectHash(secret, s)), clock().toISOString());
+      }
     }
     for (const id of [customerId, ...merged.map((m) => m.id)]) await ctx.privacy.erasePartition(ctx.tenantId, id);
     await redactImportReports(ctx, card.id, identities);

@@ -51,7 +51,7 @@ export interface PrivacyStore extends InsightsErasurePort, ErasureMarks {
 
   /** Which of these identity hashes are suppressed. */
   suppressedHashes(tenantId: string, hashes: string[]): Promise<Set<string>>;
-  suppress(tenantId: string, entries: { hash: string; kind: 'email' | 'phone' }[], at: string): Promise<void>;
+  suppress(tenantId: string, entries: { hash: string; kind: 'email' | 'phone' | 'booking' | 'order' }[], at: string): Promise<void>;
   liftSuppression(tenantId: string, hashes: string[]): Promise<void>;
 
   /** The card (strongly consistent), or undefined. */
@@ -72,6 +72,8 @@ export interface PrivacyStore extends InsightsErasurePort, ErasureMarks {
    * (`heldBy`: someone may have it now), if any.
    */
   replacedIdentities(tenantId: string, customerId: string): Promise<{ email?: string; phone?: string; heldBy?: string }[]>;
+  /** The bookings and orders the customer's partition holds a state of. */
+  subjectsOf(tenantId: string, customerId: string): Promise<{ kind: 'booking' | 'order'; id: string }[]>;
   /** The customer this one was merged into (its redirect item), or undefined. */
   mergedInto(tenantId: string, customerId: string): Promise<string | undefined>;
   /**

@@ -23,6 +23,14 @@ export function identityHashes(secret: string, id: Identity): { hash: string; ki
   return out;
 }
 
+/**
+ * The keyed hash of a booking's or order's id (the business's own id): an erased person's bookings are
+ * suppressed with them, so a later event of one (an update under a new address) does not start them again.
+ */
+export function subjectHash(secret: string, subject: { kind: 'booking' | 'order'; id: string }): { hash: string; kind: 'booking' | 'order' } {
+  return { hash: hmac(derivedKey(secret, 'suppression'), `${subject.kind}:${subject.id}`), kind: subject.kind };
+}
+
 /** Records that an erased person must not come back through imports or publishable-key events. */
 export async function suppressIdentity(store: SuppressionStore, tenantId: string, id: Identity, at: string): Promise<void> {
   const hashes = identityHashes(await store.privacySecret(tenantId), id);

@@ -166,6 +166,30 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
       );
     },
 
+    async subjectsOf(tenantId, customerId) {
+      const out: { kind: 'booking' | 'order'; id: string }[] = [];
+      let ExclusiveStartKey: Item | undefined;
+      do {
+        const page = await db.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :s)',
+            ExpressionAttributeValues: { ':pk': keys.customerPk(tenantId, customerId), ':s': STATE_PREFIX },
+            ProjectionExpression: '#k, bookingId, orderId',
+            ExpressionAttributeNames: { '#k': 'kind' },
+            ConsistentRead: true,
+            ExclusiveStartKey,
+          }),
+        );
+        for (const s of page.Items ?? []) {
+          if (s.kind === 'booking' && typeof s.bookingId === 'string') out.push({ kind: 'booking', id: s.bookingId });
+          else if (s.kind === 'order' && typeof s.orderId === 'string') out.push({ kind: 'order', id: s.orderId });
+        }
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return out;
+    },
+
     async erasePartition(tenantId, customerId) {
       let erased = 0;
       // The ids a booking's claim may name for this person: theirs, or a card merged into theirs (the claim

@@ -201,6 +201,27 @@ describe('DELETE /v1/customers/{id}', () => {
     expect((await send({ type: 'contact_form.submitted', customer: { phone: '+39 333 100 0003' }, data: { message: 'Tea again' } })).body).toMatchObject({ customerId: t, created: false });
   });
 
+  // Verification run: a booking update after the erasure, under a new address, started the erased person again.
+  it("suppresses the person's bookings and orders: a later event of one is refused whatever address it names, until the business records a new consent", async () => {
+    const [bookingId, orderId] = [`bk-${uniq()}`, `o-${uniq()}`];
+    const email = `bruna.${uniq()}@example.com`;
+    const data = { bookingId, date: '2026-05-02', time: '20:00', partySize: 2 };
+    const id = (await send({ type: 'booking.created', occurredAt: '2026-04-01T10:00:00Z', customer: { email }, data })).body.customerId as string;
+    await send({ type: 'order.completed', occurredAt: '2026-04-02T10:00:00Z', customer: { email }, data: { orderId, currency: 'EUR', total: 1200, items: [{ sku: 'x', name: 'X', quantity: 1, unitPrice: 1200 }] } });
+    expect((await call('DELETE', `/v1/customers/${id}`, { key: sk })).status).toBe(204);
+
+    const newAddress = `b.${uniq()}@example.com`;
+    expect((await send({ type: 'booking.updated', occurredAt: '2026-04-03T10:00:00Z', customer: { email: newAddress }, data })).body).toEqual({ created: false, suppressed: true });
+    expect((await send({ type: 'order.completed', occurredAt: '2026-04-03T10:00:00Z', customer: { email: newAddress }, data: { orderId, currency: 'EUR', total: 1500, items: [{ sku: 'x', name: 'X', quantity: 1, unitPrice: 1500 }] } })).body).toEqual({ created: false, suppressed: true });
+    expect((await call('GET', `/v1/customers?q=${encodeURIComponent(newAddress)}`, { key: sk })).body.items).toEqual([]);
+    // The same address with a booking of its own is a customer like any other.
+    expect((await send({ type: 'booking.created', occurredAt: '2026-04-04T10:00:00Z', customer: { email: newAddress }, data: { ...data, bookingId: `bk-${uniq()}` } })).body).toMatchObject({ created: true });
+    // The business records a new consent with the booking: it is captured, and the booking no longer suppressed.
+    const back = await send({ type: 'booking.updated', occurredAt: '2026-04-05T10:00:00Z', customer: { email: `c.${uniq()}@example.com` }, consent: { newsletter: 'granted', wording: 'Sì, voglio la newsletter' }, data });
+    expect(back.body, JSON.stringify(back.body)).toMatchObject({ created: true });
+    expect((await send({ type: 'booking.completed', occurredAt: '2026-04-06T10:00:00Z', customer: { email: `d.${uniq()}@example.com` }, data: { ...data, amount: 4000, currency: 'EUR' } })).body.customerId).toBe(back.body.customerId);
+  });
+
   it('erases by email with DELETE /v1/customers?email=', async () => {
     const email = `by.email.${uniq()}@example.com`;
     const created = await call('POST', '/v1/customers', { key: sk, body: { email, firstName: 'Bea' } });

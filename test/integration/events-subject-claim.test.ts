@@ -114,7 +114,8 @@ describe('two first events of one new booking, different emails, at the same ins
 describe('the claim of a booking outlives no card that held it', () => {
   const data = (bookingId: string) => ({ bookingId, date: '2026-04-02', time: '19:00', partySize: 2 });
 
-  it('erasing the card leaves nothing naming it, and the booking sent again starts on one card, counted once', async () => {
+  // The erased person's booking is suppressed with them (erasure.test.ts); the business brings it back by recording a new consent.
+  it('erasing the card leaves nothing naming it, and the booking sent again with a new consent starts on one card, counted once', async () => {
     const bookingId = `bk-${uniq()}`;
     const first = await send({ type: 'booking.created', occurredAt: '2026-03-05T10:00:00Z', customer: { email: `gina.${uniq()}@example.com` }, data: data(bookingId) });
     const gone = first.body.customerId as string;
@@ -122,8 +123,8 @@ describe('the claim of a booking outlives no card that held it', () => {
     expect(await itemsHolding(gone)).toEqual([]);
     const [c, d] = [`ivo.${uniq()}@example.com`, `lia.${uniq()}@example.com`];
     const replies = await Promise.all([
-      send({ type: 'booking.updated', occurredAt: '2026-03-06T10:00:00Z', customer: { email: c }, data: data(bookingId) }),
-      send({ type: 'booking.updated', occurredAt: '2026-03-06T11:00:00Z', customer: { email: d }, data: data(bookingId) }),
+      send({ type: 'booking.updated', occurredAt: '2026-03-06T10:00:00Z', customer: { email: c }, consent: { newsletter: 'granted', wording: 'Sì' }, data: data(bookingId) }),
+      send({ type: 'booking.updated', occurredAt: '2026-03-06T11:00:00Z', customer: { email: d }, consent: { newsletter: 'granted', wording: 'Sì' }, data: data(bookingId) }),
     ]);
     const { ids } = await outcome(replies, [c, d]);
     expect([...ids]).toHaveLength(1);
