@@ -69,6 +69,11 @@ export interface SubjectOwners {
 
 export interface EventStore {
   getReceipt(tenantId: string, eventId: string): Promise<EventReceipt | undefined>;
+  /**
+   * Records the answer to an event that wrote nothing (refused as suppressed), unless its eventId has a receipt
+   * already: answers false then. Its receipt names no customer and holds no personal data.
+   */
+  putReceipt(tenantId: string, eventId: string, receipt: EventReceipt & { expiresAt: number }): Promise<boolean>;
   /** Who owns an email and a phone (strongly consistent; both lookups in parallel). */
   findOwners(tenantId: string, ids: { email?: string; phone?: string }): Promise<{ email?: string; phone?: string }>;
   /** The card that claims this booking or order, and the customers whose partition holds its state item. */

@@ -214,6 +214,14 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
   const payloadHash = eventPayloadHash(input, claimed);
   const earlier = await ctx.events.getReceipt(tenant.id, receiptId);
   if (earlier) return replayOf(ctx, input, earlier, payloadHash);
+  // A refused event is answered once, like any other: sent again (after the business lifted the suppression
+  // with a new consent) it is not captured then, it answers `suppressed` again.
+  const refused = async (): Promise<EventOutcome> => {
+    const answer: EventAnswer = { created: false, suppressed: true };
+    if (await ctx.events.putReceipt(tenant.id, receiptId, { answer, payloadHash, expiresAt: Math.floor(clock().getTime() / 1000) + RECEIPT_TTL_SECONDS })) return { answer };
+    const first = await ctx.events.getReceipt(tenant.id, receiptId);
+    return first ? replayOf(ctx, input, first, payloadHash) : { answer };
+  };
 
   const intent = consentIntent(input);
   // Suppression at this door: an event naming an erased email or phone is refused whole, whatever else it
@@ -233,7 +241,7 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     const aboutHash = about ? subjectHash(secret, about).hash : undefined;
     const found = await ctx.suppression.suppressedHashes(tenant.id, [...hashes.map((h) => h.hash), ...(aboutHash ? [aboutHash] : [])]);
     if (aboutHash && found.has(aboutHash)) {
-      if (publishable || intent?.status !== 'granted') return { answer: { created: false, suppressed: true } };
+      if (publishable || intent?.status !== 'granted') return refused();
       await ctx.suppression.liftSuppression(tenant.id, [aboutHash]);
       found.delete(aboutHash);
     }
@@ -242,7 +250,7 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
       delete ids.phone;
       hashes = hashes.filter((h) => h.kind === 'email');
     } else if (found.size) {
-      if (publishable || intent?.status !== 'granted') return { answer: { created: false, suppressed: true } };
+      if (publishable || intent?.status !== 'granted') return refused();
       await liftSuppression(ctx.suppression, tenant.id, ids);
     }
     // The write checks, in its own transaction, that no erasure suppressed an identity it attaches meanwhile.
@@ -424,7 +432,7 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
       if (mailTo) await sendConfirmation(ctx, card.id, mailTo, now);
       return { answer };
     }
-    if (result === 'suppressed') return { answer: { created: false, suppressed: true } };
+    if (result === 'suppressed') return refused();
     // `claimed`: another event started this booking or order on its card meanwhile; read again and join it.
     // (Right away: the claim is read strongly consistent, so the next round finds the card.)
     if (result === 'claimed') continue;

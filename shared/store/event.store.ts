@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 
 import type { EventAnswer } from '../events/event.schema.ts';
@@ -24,6 +24,22 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
       const item = await get(eventKeys.eventReceipt(tenantId, eventId));
       if (!item) return undefined;
       return { answer: item.answer as EventAnswer, ...(typeof item.payloadHash === 'string' ? { payloadHash: item.payloadHash } : {}) };
+    },
+
+    async putReceipt(tenantId, eventId, r) {
+      try {
+        await db.send(
+          new PutCommand({
+            TableName,
+            Item: { ...eventKeys.eventReceipt(tenantId, eventId), entity: 'eventReceipt', answer: r.answer, ...(r.payloadHash ? { payloadHash: r.payloadHash } : {}), ttl: r.expiresAt },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return true;
+      } catch (e) {
+        if ((e as Error).name === 'ConditionalCheckFailedException') return false;
+        throw e;
+      }
     },
 
     async findOwners(tenantId, ids) {

@@ -211,7 +211,8 @@ describe('DELETE /v1/customers/{id}', () => {
     expect((await call('DELETE', `/v1/customers/${id}`, { key: sk })).status).toBe(204);
 
     const newAddress = `b.${uniq()}@example.com`;
-    expect((await send({ type: 'booking.updated', occurredAt: '2026-04-03T10:00:00Z', customer: { email: newAddress }, data })).body).toEqual({ created: false, suppressed: true });
+    const refusedUpdate = { eventId: `ev-${uniq()}`, type: 'booking.updated', occurredAt: '2026-04-03T10:00:00Z', customer: { email: newAddress }, data };
+    expect((await send(refusedUpdate)).body).toEqual({ created: false, suppressed: true });
     expect((await send({ type: 'order.completed', occurredAt: '2026-04-03T10:00:00Z', customer: { email: newAddress }, data: { orderId, currency: 'EUR', total: 1500, items: [{ sku: 'x', name: 'X', quantity: 1, unitPrice: 1500 }] } })).body).toEqual({ created: false, suppressed: true });
     expect((await call('GET', `/v1/customers?q=${encodeURIComponent(newAddress)}`, { key: sk })).body.items).toEqual([]);
     // The same address with a booking of its own is a customer like any other.
@@ -220,6 +221,13 @@ describe('DELETE /v1/customers/{id}', () => {
     const back = await send({ type: 'booking.updated', occurredAt: '2026-04-05T10:00:00Z', customer: { email: `c.${uniq()}@example.com` }, consent: { newsletter: 'granted', wording: 'Sì, voglio la newsletter' }, data });
     expect(back.body, JSON.stringify(back.body)).toMatchObject({ created: true });
     expect((await send({ type: 'booking.completed', occurredAt: '2026-04-06T10:00:00Z', customer: { email: `d.${uniq()}@example.com` }, data: { ...data, amount: 4000, currency: 'EUR' } })).body.customerId).toBe(back.body.customerId);
+    // The refused update sent again (same eventId) answers as the first time and changes nothing, though the booking is back.
+    const again = await send(refusedUpdate);
+    expect(again.body).toEqual({ created: false, suppressed: true });
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect((await call('GET', `/v1/customers?q=${encodeURIComponent(newAddress)}`, { key: sk })).body.items.map((c: { id: string }) => c.id)).not.toContain(back.body.customerId);
+    const history = (await call('GET', `/v1/customers/${back.body.customerId}/history?limit=100`, { key: sk })).body.items as { type: string }[];
+    expect(history.map((h) => h.type).sort()).toEqual(['booking.completed', 'booking.updated']);
   });
 
   it('erases by email with DELETE /v1/customers?email=', async () => {
