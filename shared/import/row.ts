@@ -426,7 +426,8 @@ function isPlainPhone(v: string): boolean {
 /**
  * The card's phone. Every phone cell is split into its numbers (splitPhoneCell: `333 7654321 / 02 7654321`);
  * the phone comes from the first column with a valid number, a mobile column (`Cellulare`) before a landline
- * one; in that cell, the first mobile number (as libphonenumber tells), else its first valid number. The
+ * one, then a column holding a mobile number (as libphonenumber tells) before one holding only landlines; in
+ * that cell, the first mobile number, else its first valid number. The
  * cell's other numbers are named in a warning; another column's value is kept as that column's attribute
  * with a warning (unless it is the kept number). Answers the column of the first phone cell when no number
  * is valid (the row's reason or warning names it).
@@ -435,7 +436,10 @@ function keepOnePhone(phones: { col: number; value: string; mobileColumn: boolea
   const { header, defaultCountry } = ctx;
   const read = phones.map((p) => ({ ...p, numbers: splitPhoneCell(p.value).map((raw) => ({ raw: raw.trim(), v: normalisePhone(raw, defaultCountry) })) }));
   const valid = (p: (typeof read)[number]) => p.numbers.some((n) => n.v);
-  const kept = read.find((p) => p.mobileColumn && valid(p)) ?? read.find(valid);
+  // Columns named alike (Google's `Phone 1 - Value`, `Phone 2 - Value`): the one holding a mobile number, as the
+  // parser tells (a landline in the first column, the mobile in the second, is the usual Google order).
+  const holdsMobile = (p: (typeof read)[number]) => p.numbers.some((n) => n.v && parsePhone(n.v, defaultCountry)?.getType() === 'MOBILE');
+  const kept = read.find((p) => p.mobileColumn && valid(p)) ?? (read.length > 1 ? read.find(holdsMobile) : undefined) ?? read.find(valid);
   if (!kept) return phones[0]!.col;
   const candidates = kept.numbers.filter((n) => n.v);
   const number = (candidates.length > 1 ? candidates.find((n) => parsePhone(n.v!, defaultCountry)?.getType() === 'MOBILE') : undefined) ?? candidates[0]!;

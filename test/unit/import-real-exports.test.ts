@@ -70,6 +70,12 @@ describe('several phone numbers in one cell', () => {
     ]);
     expect(r.fields.attributes).toEqual({ 'Phone 2 - Value': '02 5556667' });
   });
+  it('Google: Phone 1 a home landline, Phone 2 the mobile: the mobile is the phone, the landline an attribute with a warning', () => {
+    const r = read(['Name', 'Phone 1 - Type', 'Phone 1 - Value', 'Phone 2 - Type', 'Phone 2 - Value'], ['Anna', 'Home', '02 5556667', 'Mobile', '+39 340 1234567']);
+    expect(r.fields.phone).toBe('+393401234567');
+    expect(r.fields.attributes).toMatchObject({ 'Phone 1 - Value': '02 5556667' });
+    expect(r.warnings).toContain('Phone 1 - Value: "02 5556667": a card holds one phone (+393401234567 kept), kept as attribute "Phone 1 - Value"');
+  });
   it('a second phone column holding the kept number adds nothing', () => {
     const r = read(['Name', 'Phone 1 - Value', 'Phone 2 - Value'], ['Anna', '+39 328 123 4567', '328 1234567']);
     expect(r.fields.phone).toBe('+393281234567');
