@@ -1,10 +1,10 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
-import { CHROMIUM, CHROMIUM_ARGS, apiCaller, checkPageIn, hasChromium, signedInContext } from '../support/console-browser.ts';
+import { apiCaller, checkPageIn, CHROMIUM, CHROMIUM_ARGS, consoleTestHooks, customerListPage, hasChromium, signedInContext } from '../support/console-browser.ts';
 
 /**
  * The card's access export and its figures, as the owner uses them (headless Chromium against `npm start`,
@@ -97,20 +97,10 @@ describe.skipIf(!hasChromium)(`the card's access export and imported spend${hasC
     await send('order.completed', 'franco', 'f-order', '2026-03-25T13:00:00+01:00', { orderId: 'ord-exp-3', currency: 'EUR', total: 0, items: [{ sku: 'GIFT', name: 'Buono', quantity: 1, unitPrice: 0 }] }, { firstName: 'Franco', lastName: 'Omaggio' });
 
     context = await signedInContext(browser, api, pageErrors, { locale: 'it-IT', timezoneId: 'Europe/Rome', viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-    page = await context.newPage();
-    page.setDefaultTimeout(WAIT_TIMEOUT_MS);
-    await page.goto(`${api.url}/#/customers`);
-    await page.getByRole('heading', { level: 1, name: 'Clienti' }).waitFor();
+    page = await customerListPage(context, api, 'Clienti', WAIT_TIMEOUT_MS);
   }, E2E_TIMEOUT_MS);
 
-  afterEach(() => {
-    expect(pageErrors.splice(0)).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await api?.stop();
-  });
+  consoleTestHooks(pageErrors, () => ({ browser, api }));
 
   it('export: the button downloads the JSON document with the email and the history, and the console stays on the card', async () => {
     await speak('it');

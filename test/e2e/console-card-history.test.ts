@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS } from '../support/timeouts.ts';
-import { CHROMIUM, CHROMIUM_ARGS, apiCaller, checkPageIn, hasChromium, signedInContext } from '../support/console-browser.ts';
+import { apiCaller, checkPageIn, CHROMIUM, CHROMIUM_ARGS, consoleTestHooks, hasChromium, signedInContext } from '../support/console-browser.ts';
 
 /**
  * The card's history says which email or phone an event replaced (the entry's `changes`), under the entry
@@ -76,14 +76,7 @@ describe.skipIf(!hasChromium)(`identity changes in the card's history${hasChromi
     await page.getByRole('heading', { level: 1, name: 'Rita Corretta' }).waitFor();
   }, E2E_TIMEOUT_MS);
 
-  afterEach(() => {
-    expect(pageErrors.splice(0)).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await api?.stop();
-  });
+  consoleTestHooks(pageErrors, () => ({ browser, api }));
 
   it('in Italian: the update says the email and the phone it changed, old then new; the booking it updated says no change', async () => {
     await speak('it');

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
-import { CHROMIUM, CHROMIUM_ARGS, apiCaller, checkPageIn, hasChromium, signedInContext } from '../support/console-browser.ts';
+import { apiCaller, checkPageIn, CHROMIUM, CHROMIUM_ARGS, consoleTestHooks, customerListPage, hasChromium, signedInContext } from '../support/console-browser.ts';
 
 /**
  * The customer card as an Italian restaurant owner reads it (the review of the card page; headless Chromium
@@ -134,20 +134,10 @@ describe.skipIf(!hasChromium)(`the customer card, readable by the owner${hasChro
     ids.sara = sara.body.id;
 
     context = await signedInContext(browser, api, pageErrors, { locale: 'it-IT', timezoneId: 'Europe/Rome', viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(WAIT_TIMEOUT_MS);
-    await page.goto(`${api.url}/#/customers`);
-    await page.getByRole('heading', { level: 1, name: 'Clienti' }).waitFor();
+    page = await customerListPage(context, api, 'Clienti', WAIT_TIMEOUT_MS);
   }, E2E_TIMEOUT_MS);
 
-  afterEach(() => {
-    expect(pageErrors.splice(0)).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await api?.stop();
-  });
+  consoleTestHooks(pageErrors, () => ({ browser, api }));
 
   it('figures: two bookings both cancelled read as 2 cancellations, no visit and no average yet; a diner shows every figure', async () => {
     await speak('it');

@@ -1,10 +1,10 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS } from '../support/timeouts.ts';
-import { CHROMIUM, CHROMIUM_ARGS, apiCaller, checkPageIn, hasChromium, signedInContext } from '../support/console-browser.ts';
+import { apiCaller, checkPageIn, CHROMIUM, CHROMIUM_ARGS, consoleTestHooks, customerListPage, hasChromium, signedInContext } from '../support/console-browser.ts';
 
 /**
  * The filters a restaurant owner looks for in the console (the booking tool's help page promises "lingua,
@@ -93,20 +93,10 @@ describe.skipIf(!hasChromium)(`the console's customer filters${hasChromium ? '' 
     expect(await names('firstContactTo=2025-12-31&language=it')).toEqual(['Anna']);
 
     context = await signedInContext(browser, api, pageErrors, { locale: 'en-GB', viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-    page = await context.newPage();
-    page.setDefaultTimeout(WAIT_TIMEOUT_MS);
-    await page.goto(`${api.url}/#/customers`);
-    await page.getByRole('heading', { level: 1, name: 'Customers' }).waitFor();
+    page = await customerListPage(context, api, 'Customers', WAIT_TIMEOUT_MS);
   }, E2E_TIMEOUT_MS);
 
-  afterEach(() => {
-    expect(pageErrors.splice(0)).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await api?.stop();
-  });
+  consoleTestHooks(pageErrors, () => ({ browser, api }));
 
   it('list: a language and a first-contact date show exactly the matching guests; Back and Forward keep them; "Remove filters" shows everyone', async () => {
     await freshList();

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
-import { CHROMIUM, CHROMIUM_ARGS, apiCaller, checkPageIn, hasChromium, signedInContext as signedIn } from '../support/console-browser.ts';
+import { apiCaller, checkPageIn, CHROMIUM, CHROMIUM_ARGS, consoleTestHooks, hasChromium, signedInContext as signedIn } from '../support/console-browser.ts';
 
 /**
  * What a restaurant owner reviewing the console in Italian found on the insights, baskets, settings and import
@@ -100,14 +100,7 @@ describe.skipIf(!hasChromium)(`the console in Italian: insights, settings and im
     await page.getByRole('heading', { level: 1, name: 'Analisi' }).waitFor();
   }, E2E_TIMEOUT_MS);
 
-  afterEach(() => {
-    expect(pageErrors.splice(0)).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await api?.stop();
-  });
+  consoleTestHooks(pageErrors, () => ({ browser, api }));
 
   it('insights before any recompute: the forecast says why in Italian', async () => {
     await page.getByText('Nessuna previsione per ora: Non è ancora stato fatto nessun ricalcolo.').waitFor();

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page, Request, Response } from 'playwright-core';
 import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
-import { CHROMIUM, CHROMIUM_ARGS, apiCaller, checkPageIn, hasChromium, signedInContext as signedIn } from '../support/console-browser.ts';
+import { apiCaller, checkPageIn, CHROMIUM, CHROMIUM_ARGS, consoleTestHooks, customerListPage, hasChromium, signedInContext as signedIn } from '../support/console-browser.ts';
 
 /**
  * What the console review found on the pages, as the shop owner meets it (headless Chromium against
@@ -58,20 +58,10 @@ describe.skipIf(!hasChromium)(`the console's pages, as the review found them${ha
     }
     expect((await call('POST', '/v1/customers', { firstName: 'Marco', lastName: 'Romano', email: mail('marco') })).status).toBe(201);
     context = await signedInContext({ locale: 'en-GB', viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(WAIT_TIMEOUT_MS);
-    await page.goto(`${api.url}/#/customers`);
-    await page.getByRole('heading', { level: 1, name: 'Customers' }).waitFor();
+    page = await customerListPage(context, api, 'Customers', WAIT_TIMEOUT_MS);
   }, E2E_TIMEOUT_MS);
 
-  afterEach(() => {
-    expect(pageErrors.splice(0)).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await api?.stop();
-  });
+  consoleTestHooks(pageErrors, () => ({ browser, api }));
 
   it('settings: refuses "dodici" months instead of switching retention off, says "Saved", makes one key per double-click, asks before revoking', async () => {
     expect((await call('PATCH', '/v1/settings', { retention: { inactiveMonths: 12 } })).status).toBe(200);

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
-import { CHROMIUM, CHROMIUM_ARGS, apiCaller, checkPageIn, hasChromium } from '../support/console-browser.ts';
+import { apiCaller, checkPageIn, CHROMIUM, CHROMIUM_ARGS, consoleTestHooks, hasChromium } from '../support/console-browser.ts';
 
 /**
  * The admin console in a real browser (headless Chromium, the Debian package) against `npm start`: the
@@ -139,14 +139,7 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     page.setDefaultTimeout(WAIT_TIMEOUT_MS);
   });
 
-  afterEach(() => {
-    expect(pageErrors.splice(0)).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await api?.stop();
-  });
+  consoleTestHooks(pageErrors, () => ({ browser, api }));
 
   it('signs in with a key typed into the "API key" field, and lists the customers in a table', async () => {
     await page.goto(api.url);

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, afterEach, expect } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { LocalInstance } from '../../bench/local-instance.ts';
 
@@ -57,4 +57,31 @@ export async function signedInContext(browser: Browser, api: LocalInstance, erro
   await context.addInitScript(`if (location.protocol.startsWith('http')) sessionStorage.setItem('clientela.key', ${JSON.stringify(api.secretKey)})`);
   context.on('weberror', (e) => errors.push(e.error().stack ?? e.error().message));
   return context;
+}
+
+/**
+ * A new page of `context` on the console's customer list, once its heading (`Clienti`, `Customers`: the
+ * context's locale) is shown; every wait of the page allows WAIT_TIMEOUT_MS.
+ */
+export async function customerListPage(context: BrowserContext, api: LocalInstance, heading: string, waitMs: number): Promise<Page> {
+  const page = await context.newPage();
+  page.setDefaultTimeout(waitMs);
+  await page.goto(`${api.url}/#/customers`);
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+  return page;
+}
+
+/**
+ * The hooks every console e2e file has (call inside its describe): after each test no page error was seen,
+ * and at the end the browser and the instance stop.
+ */
+export function consoleTestHooks(pageErrors: string[], running: () => { browser?: Browser; api?: LocalInstance }): void {
+  afterEach(() => {
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+  afterAll(async () => {
+    const { browser, api } = running();
+    await browser?.close();
+    await api?.stop();
+  });
 }
