@@ -252,12 +252,25 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
         });
       }
       if (!(await repointPurchases(tenantId, survivorId, otherId)) || !(await repointTexts(tenantId, survivorId, otherId))) return { moved };
-      // Only onto the redirect still there: an erasure of the survivor deletes it, and must not see it come back.
-      await db
-        .send(new UpdateCommand({ TableName, Key: mergeKeys.redirect(tenantId, otherId), UpdateExpression: 'SET #s = :done', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':done': 'done' } }))
-        .catch((e: Error) => {
-          if (e.name !== 'ConditionalCheckFailedException') throw e;
-        });
+      // Only onto the redirect still there (an erasure of the survivor deletes it, and must not see it come back)
+      // and not done yet (two requests finishing the same merge bump the version once). The survivor's version
+      // moves with it: the card's ETag is its version, which the switch-over set before the history moved, so a
+      // client that read the card mid-move would otherwise get 304 for a card whose history has grown since.
+      await transact([
+        {
+          Update: {
+            TableName,
+            Key: mergeKeys.redirect(tenantId, otherId),
+            UpdateExpression: 'SET #s = :done',
+            ConditionExpression: 'attribute_exists(pk) AND #s <> :done',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: { ':done': 'done' },
+          },
+        },
+        { Update: { TableName, Key: keys.customerCard(tenantId, survivorId), UpdateExpression: 'SET version = version + :one', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':one': 1 } } },
+      ]).catch((e: Error) => {
+        if (!(e instanceof TransactionCanceledException) || !(e.CancellationReasons ?? []).some((r) => r?.Code === 'ConditionalCheckFailed')) throw e;
+      });
       return { moved };
     },
 
