@@ -176,7 +176,8 @@ export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: strin
               ExpressionAttributeValues: { ':pk': keys.customerListPk(tenantId, shard), ...rangeValues, ...compiled.values },
               ScanIndexForward: order === 'asc',
               ExclusiveStartKey: start,
-              Limit: Math.min(Math.max(limit, 25), budget - examined),
+              // Unfiltered, a query after the first (the next range) needs only the rest: every entry read is a match.
+              Limit: Math.min(items.length && !compiled.expression ? limit - items.length : Math.max(limit, 25), budget - examined),
             };
             if (compiled.expression) input.FilterExpression = compiled.expression;
             const page = await db.send(new QueryCommand(input));
