@@ -37,6 +37,46 @@ const INDEX_SORT_KEY: Record<SortField, (c: Customer) => string> = {
   totalSpent: (c) => `${padAmount(c.stats.totalSpent)}#${c.id}`,
 };
 
+/**
+ * One key range of a list index: what a Query adds to `#pk = :pk` (`#sk` names the index's sort key), the
+ * values it names, and which sort keys it holds (a cursor position says which range it is in by its key).
+ */
+export interface ListKeyRange {
+  condition?: string;
+  values: Record<string, string>;
+  holds: (sk: string) => boolean;
+}
+
+/** A card without a last name: `fold('')` leaves its `gsi3sk` starting with the separator, `#{firstName}#{id}`. */
+const NO_LAST_NAME = '#';
+/** The character after `#`: every sort key at or above it has a last name, and so has every key below `#`. */
+const AFTER_NO_LAST_NAME = '$';
+
+/**
+ * The key ranges of a customer list's index, in the order the list shows them; each is read in `order`.
+ * One range, bounded by a date range on the sorted field (`lo` inclusive, `hi` exclusive: a key `{hi}#{id}`
+ * is greater than `hi`), except `lastName`: the cards with a last name first, then those without one (by
+ * first name, which their key already orders), in either order — without rewriting a stored key. Names
+ * that fold to something before `#` (`"Bud"`, `!Kung`) are a range of their own, below `#`; asc reads it
+ * before the names from `$` up, desc after them. An empty date range has no range at all.
+ */
+export function listKeyRanges(sort: SortField, order: 'asc' | 'desc', bounds: { lo?: string; hi?: string } = {}): ListKeyRange[] {
+  const all = () => true;
+  if (sort === 'lastName') {
+    const below: ListKeyRange = { condition: '#sk < :noLast', values: { ':noLast': NO_LAST_NAME }, holds: (sk) => sk < NO_LAST_NAME };
+    const above: ListKeyRange = { condition: '#sk >= :afterNoLast', values: { ':afterNoLast': AFTER_NO_LAST_NAME }, holds: (sk) => sk >= AFTER_NO_LAST_NAME };
+    const none: ListKeyRange = { condition: 'begins_with(#sk, :noLast)', values: { ':noLast': NO_LAST_NAME }, holds: (sk) => sk.startsWith(NO_LAST_NAME) };
+    return order === 'asc' ? [below, above, none] : [above, below, none];
+  }
+  const { lo, hi } = bounds;
+  // An empty range matches nothing (and BETWEEN with lo > hi is an error in DynamoDB).
+  if (lo && hi && lo >= hi) return [];
+  if (lo && hi) return [{ condition: '#sk BETWEEN :lo AND :hi', values: { ':lo': lo, ':hi': hi }, holds: all }];
+  if (lo) return [{ condition: '#sk >= :lo', values: { ':lo': lo }, holds: all }];
+  if (hi) return [{ condition: '#sk < :hi', values: { ':hi': hi }, holds: all }];
+  return [{ values: {}, holds: all }];
+}
+
 const CARD_INTERNAL = internalSet('tenantId', 'search', 'languageKey', 'cityKey', 'birthMonth');
 
 export const cardEntity = {
