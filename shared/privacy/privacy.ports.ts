@@ -67,9 +67,10 @@ export interface PrivacyStore extends InsightsErasurePort, ErasureMarks {
    */
   erasePartition(tenantId: string, customerId: string): Promise<number>;
   /**
-   * The emails and phones the card had before and replaced (a typo corrected by a later event, an old number),
-   * as its history's identity changes record them, each once, with the customer its lookup names today
-   * (`heldBy`: someone may have it now), if any.
+   * The emails and phones the card had before and no longer holds (a typo corrected by a later event or a
+   * `PATCH`, an old number, one an import's undo took back), as its replaced-identity records and its
+   * history's identity changes name them, each once, with the customer its lookup names today (`heldBy`:
+   * someone may have it now), if any.
    */
   replacedIdentities(tenantId: string, customerId: string): Promise<{ email?: string; phone?: string; heldBy?: string }[]>;
   /** The bookings and orders the customer's partition holds a state of. */
