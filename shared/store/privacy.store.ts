@@ -143,7 +143,7 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
     },
 
     async partition(tenantId, customerId) {
-      const out: PartitionContents = { history: [], consents: [], states: [] };
+      const out: PartitionContents = { history: [], consents: [], states: [], replaced: [] };
       for await (const page of pages(tenantId, customerId)) {
         for (const item of page) {
           const sk = item.sk as string;
@@ -151,6 +151,7 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
           else if (sk.startsWith(HISTORY_PREFIX)) out.history.push(item);
           else if (sk.startsWith(CONSENT_PREFIX)) out.consents.push(withoutInternal<ConsentLedgerEntry>(item, consentEntity.internal));
           else if (sk.startsWith(STATE_PREFIX)) out.states.push(withoutInternal(item, subjectStateEntity.internal));
+          else if (sk.startsWith(REPLACED_PREFIX)) out.replaced.push({ field: item.field as 'email' | 'phone', value: item.value as string, replacedAt: String(item.replacedAt ?? '') });
         }
       }
       return out;

@@ -72,6 +72,23 @@ describe('erasure suppresses the identities a card no longer holds', () => {
     }
   });
 
+  it("the person's access export lists the values the card held before (what is kept about them), newest first", async () => {
+    const [first, second, third] = [`lia.${uniq()}@example.com`, `lia.${uniq()}@example.net`, `lia.${uniq()}@example.org`];
+    const phone = mobile();
+    const id = await create({ email: first, phone, firstName: 'Lia' });
+    await patch(id, { email: second });
+    await patch(id, { email: third, phone: null });
+    const exported = await call('GET', `/v1/customers/${id}/export`, { key: sk });
+    expect(exported.status).toBe(200);
+    const replaced = exported.body.replacedIdentities as { field: string; value: string; replacedAt: string }[];
+    expect(replaced.map(({ field, value }) => ({ field, value })).sort((a, b) => a.value.localeCompare(b.value))).toEqual(
+      [{ field: 'phone', value: phone }, { field: 'email', value: first }, { field: 'email', value: second }].sort((a, b) => a.value.localeCompare(b.value)),
+    );
+    expect(replaced.map((r) => r.replacedAt)).toEqual(replaced.map((r) => r.replacedAt).sort().reverse());
+    expect(replaced.find((r) => r.value === first)!.replacedAt < replaced.find((r) => r.value === second)!.replacedAt).toBe(true);
+    await erase(id);
+  });
+
   it('an email an import filled and its undo took back is refused after the erasure (an import itself never replaces one)', async () => {
     const phone = mobile();
     const [cardEmail, fileEmail] = [`nico.${uniq()}@example.com`, `nico.${uniq()}@example.net`];
