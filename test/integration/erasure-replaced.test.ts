@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3Event } from 'aws-lambda';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import type { Reply } from '../helpers/invoke.ts';
@@ -134,6 +135,11 @@ describe('erasure suppresses the identities a card no longer holds', () => {
     const survivor = await create({ phone: mobile(), firstName: 'Rosa' });
     const merged = await call('POST', `/v1/customers/${survivor}/merge`, { key: sk, body: { otherId: other } });
     expect(merged.status, JSON.stringify(merged.body)).toBe(200);
+    // The record of the replaced email moved with the history onto the survivor's partition.
+    const onSurvivor = await env.db.send(
+      new QueryCommand({ TableName: env.tableName, KeyConditionExpression: 'pk = :p AND begins_with(sk, :r)', ExpressionAttributeValues: { ':p': `T#${TENANT}#C#${survivor}`, ':r': 'REPLACED#' }, ConsistentRead: true }),
+    );
+    expect(onSurvivor.Items?.map((i) => i.value)).toEqual([oldEmail]);
 
     await erase(survivor);
     expect((await send({ email: newEmail })).body, 'the email the merged card held').toEqual(REFUSED);
