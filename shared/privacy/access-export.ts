@@ -1,4 +1,4 @@
-import { publicView, type Customer } from '../domain/customer.schema.ts';
+import { publicView, type Customer, type HistoryEntry } from '../domain/customer.schema.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { PrivacyStore } from './privacy.ports.ts';
 import type { PersonalDataFiles } from './personal-data.ports.ts';
@@ -74,14 +74,15 @@ export async function deliverPersonalData(ctx: AccessExportContext, tenantId: st
 /**
  * `GET /v1/customers/{id}/export` (GDPR access and portability): everything held about the person, from
  * one read of their partition: the card (custom attributes included, and all its insights), the full
- * history, the consent ledger and the booking and order records their statistics come from.
+ * history, the consent ledger, the booking and order records their statistics come from, and the emails
+ * and phones the card held before (kept so that an erasure suppresses them too).
  */
 export async function exportPersonalData(privacy: PrivacyStore, tenantId: string, customerId: string, now = new Date()) {
   const held = await privacy.partition(tenantId, customerId);
   if (!held.card) throw new NotFoundError(`Customer ${customerId}`);
   const byNewest = <T extends Record<string, unknown>>(key: string) => (a: T, b: T) => String(b[key]).localeCompare(String(a[key]));
   const history = held.history
-    .map((h) => ({ id: h.id as string, type: h.type as string, occurredAt: h.occurredAt as string, data: (h.data as Record<string, unknown>) ?? {}, ...(h.origin ? { origin: h.origin as string } : {}) }))
+    .map((h) => ({ id: h.id as string, type: h.type as string, occurredAt: h.occurredAt as string, data: (h.data as Record<string, unknown>) ?? {}, ...(h.changes ? { changes: h.changes as HistoryEntry['changes'] } : {}), ...(h.origin ? { origin: h.origin as string } : {}) }))
     .sort(byNewest('occurredAt'));
   const records = (kind: string) => held.states.filter((s) => s.kind === kind).map(({ kind: _kind, ...rest }) => rest);
   return {
@@ -92,6 +93,7 @@ export async function exportPersonalData(privacy: PrivacyStore, tenantId: string
     consents: [...held.consents].sort((a, b) => b.at.localeCompare(a.at) || b.id.localeCompare(a.id)),
     bookings: records('booking'),
     orders: records('order'),
+    replacedIdentities: [...held.replaced].sort((a, b) => b.replacedAt.localeCompare(a.replacedAt)),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Customer } from '../domain/customer.schema.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
 import { fold, searchText } from '../domain/search-text.ts';
-import { basketKeys, eventKeys, insightKeys, keys, padAmount, SORT_INDEX, type SortField } from './keys.ts';
+import { basketKeys, eventKeys, insightKeys, keys, padAmount, privacyKeys, SORT_INDEX, type SortField } from './keys.ts';
 import type { PurchaseRecord } from '../insights/flows.ts';
 import type { CustomerTextRecord } from '../insights/texts.ts';
 
@@ -116,6 +116,22 @@ export const consentEntity = {
   internal: internalSet('customerId'),
 };
 
+/**
+ * An identity the card no longer holds (keys.ts `privacyKeys.replacedIdentity`): put by every card write that
+ * deletes an identity lookup, so erasure can suppress it (shared/privacy/erasure.ts).
+ */
+export const replacedIdentityEntity = {
+  key: (tenantId: string, customerId: string, field: IdentityField, value: string): TableKey => privacyKeys.replacedIdentity(tenantId, customerId, field, value),
+  item: (tenantId: string, customerId: string, field: IdentityField, value: string, at: string): Item => ({
+    ...replacedIdentityEntity.key(tenantId, customerId, field, value),
+    entity: 'replacedIdentity',
+    customerId,
+    field,
+    value,
+    replacedAt: at,
+  }),
+};
+
 export const historyEntity = {
   item: (tenantId: string, customerId: string, h: { id: string; occurredAt: string }): Item => ({ ...keys.historyEntry(tenantId, customerId, h.occurredAt, h.id), entity: 'history', customerId, ...h }),
 };
@@ -158,7 +174,10 @@ export interface CardWrite {
   expectedVersion: number | null;
   /** Identity lookups to create, each on the condition that nobody holds it yet. */
   addLookups?: { email?: string | null; phone?: string | null };
-  /** Identity lookups to remove, each on the condition that it still points at this card. */
+  /**
+   * Identity lookups to remove, each on the condition that it still points at this card. Each removed value
+   * is also recorded as replaced (replacedIdentityEntity): the person had it, and an erasure suppresses it.
+   */
   removeLookups?: { email?: string | null; phone?: string | null };
   /** A consent ledger entry written with the card. */
   consent?: ConsentLedgerEntry;
@@ -168,8 +187,8 @@ export interface CardWrite {
 export type CardCheck = 'card' | IdentityField | null;
 
 /**
- * The transaction items of one card write, in a fixed order (card, lookups removed, lookups added, ledger
- * entry), each with what its condition protects. Callers add their own items (history, receipts, undo
+ * The transaction items of one card write, in a fixed order (card, lookups removed each with the record of
+ * the identity it held, lookups added, ledger entry), each with what its condition protects. Callers add their own items (history, receipts, undo
  * records) and send one TransactWriteItems.
  */
 export function cardWriteItems(TableName: string, tenantId: string, w: CardWrite): { items: object[]; checks: CardCheck[] } {
@@ -187,6 +206,8 @@ export function cardWriteItems(TableName: string, tenantId: string, w: CardWrite
     const value = w.removeLookups?.[field];
     if (!value) continue;
     add({ Delete: { TableName, Key: identityEntity.key(tenantId, field, value), ConditionExpression: 'customerId = :id', ExpressionAttributeValues: { ':id': w.card.id } } }, null);
+    // Unless the card still holds it (a removal asked for a value the card keeps names nothing replaced).
+    if (w.card[field] !== value) add({ Put: { TableName, Item: replacedIdentityEntity.item(tenantId, w.card.id, field, value, w.card.updatedAt) } }, null);
   }
   for (const field of ['email', 'phone'] as const) {
     const value = w.addLookups?.[field];
