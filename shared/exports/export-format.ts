@@ -13,6 +13,7 @@ export const COLUMN_NAMES = [
   'language',
   'consent',
   'consentUpdatedAt',
+  'consentSource',
   'tags',
   'birthDate',
   'gender',
@@ -114,13 +115,31 @@ function cell(c: Customer, column: ColumnName | AttributeColumn | InsightColumn)
       return c.consent.newsletter;
     case 'consentUpdatedAt':
       return c.consent.updatedAt;
+    case 'consentSource':
+      // How the answer was given (`api`, `import`, `double-opt-in`, an event type): a re-import states it in its ledger entry.
+      return c.consent.source;
     case 'tags':
-      // `|` never appears in a tag name the catalogue accepts in practice, and stays readable in a sheet.
-      return c.tags.join('|');
+      return tagsCell(c.tags);
     default:
       if (STAT_COLUMNS.has(column as ColumnName)) return c.stats[column as keyof Customer['stats']] ?? null;
       return (c[column as keyof Customer] as Cell | undefined) ?? null;
   }
+}
+
+/**
+ * What would split or change a tag name as the import reads a tags cell (shared/import/values.ts splitTags):
+ * its separators `,` `;` `|` and Google's ` ::: `, a quote (ASCII or typographic, read as quoting), a leading
+ * `* ` (a Google system label, left out).
+ */
+const TAG_NEEDS_QUOTES = /[,;|"\u201c\u201d]|:::|^\* /;
+
+/**
+ * The tags cell: names joined with `|` (readable in a sheet); a name the import would otherwise split or
+ * change ("Yoga, Pilates", which a Mailchimp import brings) is written in Mailchimp's quoted form,
+ * `"Yoga, Pilates"|VIP`, its quotes doubled, which the import reads back as one tag.
+ */
+export function tagsCell(tags: readonly string[]): string {
+  return tags.map((t) => (TAG_NEEDS_QUOTES.test(t) ? `"${t.replace(QUOTES, '""')}"` : t)).join('|');
 }
 
 /** The JSON Lines row: the card's shape restricted to the chosen columns (`attributes` an object). */
@@ -155,6 +174,9 @@ export function jsonRow(c: Customer, columns: readonly ExportColumn[]): Record<s
     } else if (column === 'consentUpdatedAt') {
       const consent = (row.consent ??= {}) as Record<string, unknown>;
       consent.updatedAt = c.consent.updatedAt;
+    } else if (column === 'consentSource') {
+      const consent = (row.consent ??= {}) as Record<string, unknown>;
+      consent.source = c.consent.source;
     } else {
       row[column] = (c as unknown as Record<string, unknown>)[column] ?? null;
     }
@@ -170,7 +192,7 @@ export function jsonRow(c: Customer, columns: readonly ExportColumn[]): Record<s
 export function cardFields(columns: readonly ExportColumn[], purpose: 'marketing' | null): string[] {
   const fields = new Set<string>(['id']);
   for (const column of columns) {
-    if (column === 'consent' || column === 'consentUpdatedAt') fields.add('consent');
+    if (column === 'consent' || column === 'consentUpdatedAt' || column === 'consentSource') fields.add('consent');
     else if (column === ALL_ATTRIBUTES || attributeName(column) !== undefined) fields.add('attributes');
     else if (STAT_COLUMNS.has(column as ColumnName)) fields.add('stats');
     else if (isInsightColumn(column)) fields.add('insights');
@@ -200,7 +222,7 @@ export const FORMULA_START = /^[\0-\x20\s\u200b-\u200d\u2060\ufeff]*[=+\-@\uff1d
 const HEADERS: Record<'en' | 'it' | 'fr' | 'de' | 'es', Record<ColumnName, string>> = {
   en: {
     id: 'Customer ID', firstName: 'First name', lastName: 'Last name', email: 'Email', phone: 'Phone', language: 'Language',
-    consent: 'Newsletter consent', consentUpdatedAt: 'Consent updated at', tags: 'Tags', birthDate: 'Birth date', gender: 'Gender',
+    consent: 'Newsletter consent', consentUpdatedAt: 'Consent updated at', consentSource: 'Consent source', tags: 'Tags', birthDate: 'Birth date', gender: 'Gender',
     city: 'City', postalCode: 'Postal code', country: 'Country', notes: 'Notes', firstContactAt: 'First contact', lastContactAt: 'Last contact',
     bookings: 'Bookings', visits: 'Visits', noShows: 'No-shows', cancellations: 'Cancellations', orders: 'Orders',
     totalSpent: 'Total spent (minor units)', averageOrderValue: 'Average order value (minor units)', lastVisitAt: 'Last visit',
@@ -208,7 +230,7 @@ const HEADERS: Record<'en' | 'it' | 'fr' | 'de' | 'es', Record<ColumnName, strin
   },
   it: {
     id: 'ID cliente', firstName: 'Nome', lastName: 'Cognome', email: 'Email', phone: 'Telefono', language: 'Lingua',
-    consent: 'Consenso newsletter', consentUpdatedAt: 'Consenso aggiornato il', tags: 'Etichette', birthDate: 'Data di nascita', gender: 'Genere',
+    consent: 'Consenso newsletter', consentUpdatedAt: 'Consenso aggiornato il', consentSource: 'Consenso raccolto tramite', tags: 'Etichette', birthDate: 'Data di nascita', gender: 'Genere',
     city: 'Città', postalCode: 'CAP', country: 'Paese', notes: 'Note', firstContactAt: 'Primo contatto', lastContactAt: 'Ultimo contatto',
     bookings: 'Prenotazioni', visits: 'Visite', noShows: 'Mancate presentazioni', cancellations: 'Cancellazioni', orders: 'Ordini',
     totalSpent: 'Spesa totale (centesimi)', averageOrderValue: 'Valore medio ordine (centesimi)', lastVisitAt: 'Ultima visita',
@@ -216,7 +238,7 @@ const HEADERS: Record<'en' | 'it' | 'fr' | 'de' | 'es', Record<ColumnName, strin
   },
   fr: {
     id: 'ID client', firstName: 'Prénom', lastName: 'Nom', email: 'E-mail', phone: 'Téléphone', language: 'Langue',
-    consent: 'Consentement newsletter', consentUpdatedAt: 'Consentement mis à jour le', tags: 'Étiquettes', birthDate: 'Date de naissance', gender: 'Genre',
+    consent: 'Consentement newsletter', consentUpdatedAt: 'Consentement mis à jour le', consentSource: 'Consentement recueilli via', tags: 'Étiquettes', birthDate: 'Date de naissance', gender: 'Genre',
     city: 'Ville', postalCode: 'Code postal', country: 'Pays', notes: 'Notes', firstContactAt: 'Premier contact', lastContactAt: 'Dernier contact',
     bookings: 'Réservations', visits: 'Visites', noShows: 'Absences', cancellations: 'Annulations', orders: 'Commandes',
     totalSpent: 'Total dépensé (centimes)', averageOrderValue: 'Panier moyen (centimes)', lastVisitAt: 'Dernière visite',
@@ -224,7 +246,7 @@ const HEADERS: Record<'en' | 'it' | 'fr' | 'de' | 'es', Record<ColumnName, strin
   },
   de: {
     id: 'Kunden-ID', firstName: 'Vorname', lastName: 'Nachname', email: 'E-Mail', phone: 'Telefon', language: 'Sprache',
-    consent: 'Newsletter-Einwilligung', consentUpdatedAt: 'Einwilligung geändert am', tags: 'Schlagwörter', birthDate: 'Geburtsdatum', gender: 'Geschlecht',
+    consent: 'Newsletter-Einwilligung', consentUpdatedAt: 'Einwilligung geändert am', consentSource: 'Einwilligung erteilt über', tags: 'Schlagwörter', birthDate: 'Geburtsdatum', gender: 'Geschlecht',
     city: 'Ort', postalCode: 'PLZ', country: 'Land', notes: 'Notizen', firstContactAt: 'Erster Kontakt', lastContactAt: 'Letzter Kontakt',
     bookings: 'Buchungen', visits: 'Besuche', noShows: 'Nichterscheinen', cancellations: 'Stornierungen', orders: 'Bestellungen',
     totalSpent: 'Gesamtumsatz (Cent)', averageOrderValue: 'Durchschnittlicher Bestellwert (Cent)', lastVisitAt: 'Letzter Besuch',
@@ -232,7 +254,7 @@ const HEADERS: Record<'en' | 'it' | 'fr' | 'de' | 'es', Record<ColumnName, strin
   },
   es: {
     id: 'ID de cliente', firstName: 'Nombre', lastName: 'Apellidos', email: 'Correo electrónico', phone: 'Teléfono', language: 'Idioma',
-    consent: 'Consentimiento newsletter', consentUpdatedAt: 'Consentimiento actualizado el', tags: 'Etiquetas', birthDate: 'Fecha de nacimiento', gender: 'Género',
+    consent: 'Consentimiento newsletter', consentUpdatedAt: 'Consentimiento actualizado el', consentSource: 'Consentimiento obtenido por', tags: 'Etiquetas', birthDate: 'Fecha de nacimiento', gender: 'Género',
     city: 'Ciudad', postalCode: 'Código postal', country: 'País', notes: 'Notas', firstContactAt: 'Primer contacto', lastContactAt: 'Último contacto',
     bookings: 'Reservas', visits: 'Visitas', noShows: 'No presentados', cancellations: 'Cancelaciones', orders: 'Pedidos',
     totalSpent: 'Gasto total (céntimos)', averageOrderValue: 'Valor medio del pedido (céntimos)', lastVisitAt: 'Última visita',

@@ -94,12 +94,17 @@ for (const [field, names] of Object.entries(ALIASES) as [ImportField, string[]][
  */
 const FROM_EXPORT: Record<ColumnName, ImportField | 'ignore'> = {
   id: 'ignore', firstName: 'firstName', lastName: 'lastName', email: 'email', phone: 'phone', language: 'language', consent: 'consent',
-  consentUpdatedAt: 'ignore', tags: 'tags', birthDate: 'birthDate', gender: 'gender', city: 'city', postalCode: 'postalCode', country: 'country',
+  consentUpdatedAt: 'ignore', consentSource: 'ignore', tags: 'tags', birthDate: 'birthDate', gender: 'gender', city: 'city', postalCode: 'postalCode', country: 'country',
   notes: 'notes', firstContactAt: 'firstContactAt', lastContactAt: 'lastContactAt', bookings: 'ignore', visits: 'ignore', noShows: 'ignore',
   cancellations: 'ignore', orders: 'ignore', totalSpent: 'totalSpentMinor', averageOrderValue: 'ignore', lastVisitAt: 'lastContactAt', createdAt: 'ignore',
   updatedAt: 'ignore',
 };
 const EXPORT_IGNORED = new Set<string>();
+/**
+ * clientela's exports' "Consent source" (`Consenso raccolto tramite`, …): how the consent column's answer was
+ * given (`api`, an event type). An import cannot vouch for it; its ledger entry states it as what the file said.
+ */
+const CONSENT_SOURCES = new Set<string>();
 
 /**
  * Columns that date a consent answer, by what they say: clientela's exports' "Consent updated at" (`updatedAt`,
@@ -122,6 +127,7 @@ for (const language of ['en', 'it', 'fr', 'de', 'es'] as const) {
     const key = headerKey(label);
     const target = FROM_EXPORT[COLUMN_NAMES[i]!];
     if (COLUMN_NAMES[i] === 'consentUpdatedAt') CONSENT_DATES.set(key, 'updatedAt');
+    else if (COLUMN_NAMES[i] === 'consentSource') CONSENT_SOURCES.add(key);
     else if (target === 'ignore') EXPORT_IGNORED.add(key);
     // An exporter label that names another field elsewhere (`Created at`) keeps its alias; the export's
     // own column for that field comes first in the file, and the first usable value wins.
@@ -143,7 +149,12 @@ export function recogniseHeader(header: string): ImportField | undefined {
 
 /** One column of the file and what it feeds: a field, a custom attribute (`unnamed`: a column with an empty
  * header, kept as `column N`), or nothing. */
-export type ColumnTarget = { field: ImportField; consentDate?: ConsentDate } | { consentDate: ConsentDate } | { attribute: string; unnamed?: true } | { ignore: true };
+export type ColumnTarget =
+  | { field: ImportField; consentDate?: ConsentDate }
+  | { consentDate: ConsentDate }
+  | { consentSource: true }
+  | { attribute: string; unnamed?: true }
+  | { ignore: true };
 
 /** An explicit mapping from POST /v1/imports: header → field name, attribute (`attributes.x`) or `ignore`. */
 export type ColumnMapping = Record<string, string>;
@@ -170,6 +181,7 @@ export function mapColumns(header: string[], mapping: ColumnMapping = {}): Colum
     // A value under an empty header (`...;Etichette;;` with something in the last column) is still the
     // owner's data: kept as `column N` (its 1-based position), each value with a warning.
     if (!name) return { attribute: `column ${i + 1}`, unnamed: true };
+    if (CONSENT_SOURCES.has(headerKey(name))) return { consentSource: true };
     const field = recogniseHeader(name);
     const consentDate = CONSENT_DATES.get(headerKey(name));
     if (consentDate) return field ? { field, consentDate } : { consentDate };
@@ -194,7 +206,7 @@ export function describeMapping(header: string[], targets: ColumnTarget[]): Reco
   const several = { email: feeding('email') > 1, phone: feeding('phone') > 1 };
   header.forEach((h, i) => {
     const t = targets[i]!;
-    let d = 'field' in t ? t.field : 'attribute' in t ? `attributes.${t.attribute}` : 'consentDate' in t ? 'consent date' : 'ignore';
+    let d = 'field' in t ? t.field : 'attribute' in t ? `attributes.${t.attribute}` : 'consentDate' in t ? 'consent date' : 'consentSource' in t ? CONSENT_SOURCE_WORDS : 'ignore';
     if ('consentDate' in t && t.consentDate) d += ` (${CONSENT_DATE_WORDS[t.consentDate]})`;
     if ('field' in t && t.field === 'email' && several.email) {
       d += ` (only one email is kept, the first valid one; this column's other values become attributes.${attributeName(h, i)}, with a warning)`;
@@ -205,6 +217,8 @@ export function describeMapping(header: string[], targets: ColumnTarget[]): Reco
   });
   return out;
 }
+
+const CONSENT_SOURCE_WORDS = "consent source (how the consent column's answer was given, as the file states it: recorded in the consent ledger entry, not as the card's source)";
 
 const CONSENT_DATE_WORDS: Record<ConsentDate, string> = {
   updatedAt: "when the consent column's answer was given",

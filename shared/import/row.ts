@@ -22,6 +22,9 @@ export interface RowFields {
   consentAt?: string;
   /** The column that dated it (`CONFIRM_TIME`, `Consent updated at`): what the file said, for the ledger. */
   consentDatedBy?: string;
+  /** How the file says the consent answer was given (clientela's exports' "Consent source": `api`, an event
+   * type): what the file said, for the ledger; never the card's own source. Only with `consent`. */
+  consentSource?: string;
   birthDate?: string;
   gender?: 'female' | 'male' | 'non-binary' | 'other' | 'unspecified';
   city?: string;
@@ -62,6 +65,9 @@ export function unneutralise(value: string): string {
   return value.length > 1 && value[0] === "'" && FORMULA_START.test(value.slice(1)) ? value.slice(1) : value;
 }
 
+/** A stated consent source is a word or two (`double-opt-in`, `booking.created`); a longer cell is cut. */
+const MAX_CONSENT_SOURCE = 100;
+
 const LIMITS: Partial<Record<ImportField, number>> = { firstName: 100, lastName: 100, city: 100, postalCode: 20, notes: 4000 };
 
 /** A column as the row reader uses it: the field it feeds (or an attribute name, or nothing). */
@@ -69,6 +75,7 @@ type Column =
   | { field: ImportField; max: number; consentDate?: ConsentDate }
   | { field: 'attribute'; name: string; unnamed?: true }
   | { field: 'consentDate'; consentDate: ConsentDate }
+  | { field: 'consentSource' }
   | { field: 'ignore' };
 
 /** The columns of a mapping, worked out once per file rather than once per row (keyed by the targets array). */
@@ -79,6 +86,7 @@ function planOf(targets: ColumnTarget[]): Column[] {
     plan = targets.map((t): Column => {
       if ('ignore' in t) return { field: 'ignore' };
       if ('attribute' in t) return { field: 'attribute', name: t.attribute, ...(t.unnamed ? { unnamed: true as const } : {}) };
+      if ('consentSource' in t) return { field: 'consentSource' };
       if (!('field' in t)) return { field: 'consentDate', consentDate: t.consentDate };
       return { field: t.field, max: LIMITS[t.field] ?? 0, ...(t.consentDate ? { consentDate: t.consentDate } : {}) };
     });
@@ -210,6 +218,7 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
   let phone1 = -1;
   let phones: { col: number; value: string; mobileColumn: boolean }[] | undefined;
   let consentDates: Partial<Record<ConsentDate, number>> | undefined;
+  let consentSource: number | undefined;
   let fullName: string | undefined;
   const newTags: string[] = [];
 
@@ -224,6 +233,9 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
       if (column.field === 'consentDate') continue;
     }
     switch (column.field) {
+      case 'consentSource':
+        consentSource ??= i;
+        break;
       case 'attribute':
         (fields.attributes ??= {})[column.name] = value.slice(0, 1000);
         if (column.unnamed) warn(warnings, header, i, `a value under an empty header, kept as attribute "${column.name}"`);
@@ -363,6 +375,10 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
   }
 
   if (consentDates) readConsentDates(consentDates, record, fields, warnings, ctx);
+  // The source belongs to the row's consent answer: without one (`unknown`, empty) it says nothing.
+  if (consentSource !== undefined && fields.consent) {
+    fields.consentSource = cut(singleLineText(unneutralise(record[consentSource]!.trim())), MAX_CONSENT_SOURCE, warnings, header, consentSource);
+  }
   if (emails) badEmail = keepOneEmail(emails, fields, warnings, header);
   if (phone1 >= 0) {
     const value = unneutralise(record[phone1]!.trim());

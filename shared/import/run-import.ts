@@ -187,18 +187,30 @@ function withoutPhone(f: RowFields): RowFields {
   return rest;
 }
 
+/** What the row that set a card's consent said about it beyond the answer (RowFields), for its ledger entry. */
+interface ConsentStatement {
+  datedBy?: string;
+  source?: string;
+}
+const consentStatement = (f: RowFields): ConsentStatement | undefined =>
+  f.consentDatedBy || f.consentSource ? { ...(f.consentDatedBy ? { datedBy: f.consentDatedBy } : {}), ...(f.consentSource ? { source: f.consentSource } : {}) } : undefined;
+
 /**
  * The consent ledger entry for a customer whose consent the window sets (or changes from `prev`): recorded
  * at the import, by the import; when the card's consent took the file's own date (`consentAt`), the entry
  * also says what the file stated — the status, its date (`statedAt`) and the column that dated it
- * (`statedBy`) — so the proof reads "imported from a file stating granted on …".
+ * (`statedBy`) — so the proof reads "imported from a file stating granted on …"; when the file says how the
+ * answer was given (an export's "Consent source"), that too (`statedSource`), as the file's word: the entry's
+ * `type` stays `import`, the only thing this import itself saw.
  */
-function ledgerEntry(c: Customer, prev: Customer | undefined, importId: string, at: string, datedBy: string | undefined): ConsentLedgerEntry | undefined {
+function ledgerEntry(c: Customer, prev: Customer | undefined, importId: string, at: string, said: ConsentStatement | undefined): ConsentLedgerEntry | undefined {
   const status = c.consent.newsletter;
   if (status === 'unknown') return undefined;
   if (prev && prev.consent.newsletter === status) return undefined;
-  const stated = c.consent.updatedAt && c.consent.updatedAt !== at ? { stated: status, statedAt: c.consent.updatedAt, ...(datedBy ? { statedBy: datedBy } : {}) } : {};
-  return { id: ulid(), channel: 'newsletter', status, at, source: { type: 'import', importId, ...stated } };
+  const stated = c.consent.updatedAt && c.consent.updatedAt !== at ? { stated: status, statedAt: c.consent.updatedAt, ...(said?.datedBy ? { statedBy: said.datedBy } : {}) } : {};
+  const source: Record<string, string> = { type: 'import', importId, ...stated };
+  if (said?.source) Object.assign(source, { stated: status, statedSource: said.source });
+  return { id: ulid(), channel: 'newsletter', status, at, source };
 }
 
 /**
@@ -247,8 +259,13 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
   // not found by the match (its id is new).
   const current = new Map<string, Customer>();
   const source = `import:${job.id}`;
-  /** The file's column that dated a card's consent (RowFields.consentDatedBy), for its ledger entry. */
-  const consentDatedBy = new Map<string, string>();
+  /** What the row that last set a card's consent said of it (the column that dated it, the source), for its ledger entry. */
+  const consentSaid = new Map<string, ConsentStatement>();
+  const noteConsent = (id: string, f: RowFields) => {
+    const said = consentStatement(f);
+    if (said) consentSaid.set(id, said);
+    else consentSaid.delete(id);
+  };
 
   /**
    * A row whose card would be over the limits (shared/domain/card-limits.ts) is rejected with the reason; the
@@ -302,7 +319,7 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
       const c = newCustomerFromRow(ulid(), f, at, source);
       if (refusedAsTooBig(c, result.line, rec, true)) continue;
       current.set(c.id, c);
-      if (f.consentDatedBy) consentDatedBy.set(c.id, f.consentDatedBy);
+      if (f.consent) noteConsent(c.id, f);
       if (c.email) idByEmail.set(c.email, c.id);
       if (c.phone) idByPhone.set(c.phone, c.id);
       delta.created++;
@@ -327,7 +344,8 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
     if (refusedAsTooBig(next, result.line, rec, false)) continue;
     reportNotApplied();
     current.set(id, next);
-    if (f.consentDatedBy && next.consent !== before.consent) consentDatedBy.set(id, f.consentDatedBy);
+    // mergeRow copies the consent object whatever it changes: compare what it says.
+    if (next.consent.newsletter !== before.consent.newsletter || next.consent.updatedAt !== before.consent.updatedAt) noteConsent(id, f);
     if (next.email) idByEmail.set(next.email, id);
     if (next.phone) idByPhone.set(next.phone, id);
     delta.updated++;
@@ -337,9 +355,9 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
   const updates: ImportWindow['updates'] = [];
   for (const c of current.values()) {
     const prev = stored.get(c.id);
-    if (!prev) creates.push({ customer: c, consent: ledgerEntry(c, undefined, job.id, at, consentDatedBy.get(c.id)) });
+    if (!prev) creates.push({ customer: c, consent: ledgerEntry(c, undefined, job.id, at, consentSaid.get(c.id)) });
     else {
-      updates.push({ prev, next: { ...c, version: prev.version + 1, updatedAt: at }, consent: ledgerEntry(c, prev, job.id, at, consentDatedBy.get(c.id)), changes: withStampsBefore(changedFields(prev, c), prev) });
+      updates.push({ prev, next: { ...c, version: prev.version + 1, updatedAt: at }, consent: ledgerEntry(c, prev, job.id, at, consentSaid.get(c.id)), changes: withStampsBefore(changedFields(prev, c), prev) });
     }
   }
   return { creates, updates, report, delta };

@@ -213,25 +213,30 @@ function readPlainAmount(v: string): number | undefined | null {
 /**
  * Tags as people separate them in one cell: `,` `;` or `|`; Google Contacts' ` ::: ` between labels. A tag in
  * double quotes is read without them, and separators inside the quotes are part of its name: Mailchimp's
- * `TAGS` cell is `"Yoga","Mattina"` (each tag quoted once more inside the CSV cell). Google's system labels
- * (`* myContacts`, `* starred`: any label starting with `* `) say nothing about the person and are left out.
+ * `TAGS` cell is `"Yoga","Mattina"` (each tag quoted once more inside the CSV cell), and clientela's exports
+ * quote a name holding a separator so (`"Yoga, Pilates"|VIP`). Google's system labels (`* myContacts`,
+ * `* starred`: any unquoted label starting with `* `) say nothing about the person and are left out.
  */
 export function splitTags(raw: string): string[] {
   // Names of any length: one too long for the catalogue is the row's to warn about, not to drop unseen.
   const out: string[] = [];
-  for (const part of splitOutsideQuotes(raw.includes(':::') ? raw.replace(/\s*:::\s*/g, '|') : raw)) {
+  for (const part of splitOutsideQuotes(raw)) {
     let t = part.normalize('NFKC').trim();
     const quoted = /^"([^]*)"$/.exec(t) ?? /^[\u201c\u201d]([^]*)[\u201c\u201d]$/.exec(t);
     if (quoted) t = quoted[1]!.replace(/""/g, '"').trim();
     t = t.replace(/\s+/g, ' ');
-    if (t.length > 0 && !t.startsWith('* ')) out.push(t);
+    // Google never quotes its labels: a quoted `* …` is a name of the owner's (an export writes it so).
+    if (t.length > 0 && (quoted || !t.startsWith('* '))) out.push(t);
   }
   return out;
 }
 
-/** `a,"b, c";d` → `a`, `"b, c"`, `d`: split on `,` `;` `|` outside double quotes (all of them when the quotes do not pair up). */
+/**
+ * `a,"b, c";d ::: e` → `a`, `"b, c"`, `d `, ` e`: split on `,` `;` `|` and ` ::: ` outside double quotes (all of
+ * them when the quotes do not pair up).
+ */
 function splitOutsideQuotes(s: string): string[] {
-  if (!s.includes('"') || (s.split('"').length - 1) % 2 !== 0) return s.split(/[,;|]/);
+  if (!s.includes('"') || (s.split('"').length - 1) % 2 !== 0) return s.split(/:::|[,;|]/);
   const parts: string[] = [];
   let quoted = false;
   let start = 0;
@@ -241,6 +246,10 @@ function splitOutsideQuotes(s: string): string[] {
     else if (!quoted && (c === ',' || c === ';' || c === '|')) {
       parts.push(s.slice(start, i));
       start = i + 1;
+    } else if (!quoted && c === ':' && s.startsWith(':::', i)) {
+      parts.push(s.slice(start, i));
+      start = i + 3;
+      i += 2;
     }
   }
   parts.push(s.slice(start));

@@ -28,14 +28,17 @@ async function freshTenant() {
   return id;
 }
 
-/** Puts the file in the tenant's import folder and runs the worker on the event S3 sends. */
-async function importFile(tenant: string, name: string, body: string) {
+/**
+ * Puts the file in the tenant's import folder and runs the worker on the event S3 sends. `after`: the ids of
+ * the tenant's earlier imports (by default it has none).
+ */
+async function importFile(tenant: string, name: string, body: string, after: string[] = []) {
   const key = `imports/${tenant}/${name}`;
   const put = await env.s3.send(new PutObjectCommand({ Bucket: env.bucket, Key: key, Body: body }));
   await env.handler({
     Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: env.bucket }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/'), size: Buffer.byteLength(body), eTag: put.ETag!.replace(/"/g, '') } } }],
   } as unknown as S3Event);
-  const job = await jobOf(env.stores, tenant);
+  const job = after.length ? (await env.stores.imports.list(tenant, 10)).items.find((j) => !after.includes(j.id))! : await jobOf(env.stores, tenant);
   const report = job.reportKey ? await reportAt(env.s3, env.bucket, job.reportKey) : [];
   return { job, report };
 }
@@ -101,5 +104,31 @@ describe('real exports through the import', () => {
       ['2', expect.stringMatching(/^warning: Telefono: 2 numbers in one cell: \+393471112223 kept as the phone, not kept: \+390815556667/)],
       ['3', expect.stringMatching(/^warning: Telefono: 2 numbers in one cell: \+393337654321 kept as the phone, not kept: \+39027654321/)],
     ]);
+  });
+  it("clientela's export over cards already there (merge): quoted tags whole, the consent's source stated in the ledger where the consent changes", async () => {
+    const tenant = await freshTenant();
+    const before = ['Email,Nome,Consenso newsletter', 'anna@example.it,Anna,', 'bruno@example.it,Bruno,no'].join('\n');
+    const first = (await importFile(tenant, 'clienti.csv', before)).job;
+    expect(first).toMatchObject({ status: 'completed', counts: { created: 2 } });
+    const exported = [
+      'Email,Newsletter consent,Consent updated at,Consent source,Tags',
+      'anna@example.it,granted,2025-03-01T10:00:00.000Z,double-opt-in,"VIP|""Yoga, Pilates""|""Sala """"blu""""; terrazza"""',
+      'bruno@example.it,granted,2025-03-02T10:00:00.000Z,api,Regular',
+    ].join('\r\n');
+    const { job, report } = await importFile(tenant, 'export.csv', exported, [first.id]);
+    expect(job).toMatchObject({ status: 'completed', counts: { rows: 2, updated: 2, rejected: 0, warnings: 1 } });
+    // Bruno said no: an import never turns it into a yes, and states nothing for it in the ledger.
+    expect(report).toEqual([['3', expect.any(String), expect.stringMatching(/^warning: Newsletter consent: the card's newsletter consent is "denied"/)]]);
+    const anna = (await customerBy(tenant, 'anna@example.it'))!;
+    expect(anna).toMatchObject({ tags: ['VIP', 'Yoga, Pilates', 'Sala "blu"; terrazza'], consent: { newsletter: 'granted', updatedAt: '2025-03-01T10:00:00.000Z', source: 'import' } });
+    expect((await env.privacy.consents(tenant, anna.id, 10))!.items).toEqual([
+      expect.objectContaining({
+        status: 'granted',
+        source: { type: 'import', importId: job.id, stated: 'granted', statedAt: '2025-03-01T10:00:00.000Z', statedBy: 'Consent updated at', statedSource: 'double-opt-in' },
+      }),
+    ]);
+    const bruno = (await customerBy(tenant, 'bruno@example.it'))!;
+    expect(bruno.consent.newsletter).toBe('denied');
+    expect((await env.privacy.consents(tenant, bruno.id, 10))!.items.map((e) => e.source.importId)).not.toContain(job.id);
   });
 });

@@ -45,14 +45,17 @@ function customer(over: Partial<Customer>): Customer {
 
 const PEOPLE: Customer[] = [
   customer({
-    firstName: 'Niccolò', lastName: 'Dell’Acqua', email: 'nicco+news@example.it', phone: '+393331234567', language: 'it', tags: ['VIP', 'Local'], city: 'Forlì',
+    // Tag names a Mailchimp import brings (a comma, a quote), or POST /v1/tags takes, that a tags cell could split
+    // or change (a separator, Google's ` ::: `, a leading `* `): each comes back as one tag, as it was.
+    firstName: 'Niccolò', lastName: 'Dell’Acqua', email: 'nicco+news@example.it', phone: '+393331234567', language: 'it', city: 'Forlì',
+    tags: ['VIP', 'Local', 'Yoga, Pilates', 'Sala "blu"; terrazza', 'Corsi ::: sera', '* Preferiti', 'Pranzo|Cena'],
     postalCode: '00184', country: 'IT', birthDate: '1985-02-28', gender: 'male', consent: { newsletter: 'granted', updatedAt: '2025-05-01T18:30:00.000Z', source: 'api' },
     stats: { ...emptyStats(), totalSpent: 123456, bookings: 4 }, lastContactAt: '2026-01-15T20:00:00.000Z',
     attributes: { Allergie: 'glutine; lattosio', 'Tavolo preferito': '12', Azienda: '=Rossi & C. "srl"' },
   }),
   customer({
     firstName: '=HYPERLINK("http://evil.example","x")', lastName: '-Rossi', email: 'evil@example.com', notes: '+1 first line\nsecond; with , and "quotes"',
-    consent: { newsletter: 'denied', updatedAt: '2025-06-01T08:00:00.000Z', source: 'event' }, tags: ['Regular'],
+    consent: { newsletter: 'denied', updatedAt: '2025-06-01T08:00:00.000Z', source: 'booking.created' }, tags: ['Regular'],
   }),
   customer({ firstName: "'Nduja", lastName: '@home', phone: '+41791234567', language: 'de', country: 'CH', tags: ['Local'], gender: 'female', city: 'Zürich', attributes: { 'Tavolo preferito': 'terrazza\nvista lago' } }),
   customer({ firstName: 'Zoë', lastName: 'Müller-Lüdenscheidt', email: 'zoe@example.de', language: 'en', tags: ['VIP'], notes: 'Tavolo vicino alla finestra; niente glutine', birthDate: '2000-12-31' }),
@@ -115,8 +118,14 @@ describe.each([
   ['en', ','],
   ['it', ';'],
 ] as const)('export → import round trip (%s headers, "%s")', (language, delimiter) => {
+  let job: Awaited<ReturnType<typeof roundTrip>>['job'];
+  let target: string;
+  beforeAll(async () => {
+    ({ job, target } = await roundTrip(language, delimiter));
+  });
+  const cardOf = async (email: string) => (await h.stores().customers.getCard(target, (await h.stores().customers.findIdByEmail(target, email))!, 0))!.customer;
+
   it('re-creates every customer of the segment with identical fields in an empty tenant', async () => {
-    const { job, target } = await roundTrip(language, delimiter);
     expect(job).toMatchObject({ status: 'completed', counts: { rows: PEOPLE.length, created: PEOPLE.length, updated: 0, unchanged: 0, rejected: 0, warnings: 0 } });
     expect(job.detected).toMatchObject({ encoding: 'utf-8-bom', delimiter });
     // Each column is a field, knowingly ignored, or one of the custom attributes, under its own name.
@@ -131,10 +140,33 @@ describe.each([
       // The proof of consent travels: the card keeps the date the export states, not the re-import's time.
       if (person.consent.updatedAt) expect(imported.consent.updatedAt, `${person.email}'s consent date`).toBe(person.consent.updatedAt);
     }
-    // The ledger records the import and what the file stated.
-    const nicco = (await customers.findIdByEmail(target, 'nicco+news@example.it'))!;
-    const ledger = (await (await import('../../shared/http/stores.ts')).privacyStores().privacy.consents(target, nicco, 10))!.items;
-    expect(ledger).toEqual([expect.objectContaining({ status: 'granted', source: expect.objectContaining({ type: 'import', importId: job.id, stated: 'granted', statedAt: '2025-05-01T18:30:00.000Z', statedBy: language === 'en' ? 'Consent updated at' : 'Consenso aggiornato il' }) })]);
     expect(await customers.findIdByEmail(target, OUTSIDER.email!)).toBeUndefined();
+  });
+
+  it('brings back each tag whose name holds a comma, a quote or a separator as that one tag, in the card and the catalogue', async () => {
+    const nicco = PEOPLE[0]!;
+    expect((await cardOf(nicco.email!)).tags.sort()).toEqual([...nicco.tags].sort());
+    const catalogue = (await h.tenants.getTenant(h.stores().tenants, target)).tags;
+    for (const tag of ['Yoga, Pilates', 'Sala "blu"; terrazza', 'Corsi ::: sera', '* Preferiti', 'Pranzo|Cena']) expect(catalogue).toContain(tag);
+    for (const piece of ['Yoga', 'Pilates', 'Sala "blu"', 'terrazza', 'Corsi', 'sera', 'Pranzo', 'Cena']) expect(catalogue).not.toContain(piece);
+    expect(job.newTags.sort()).toEqual(['* Preferiti', 'Corsi ::: sera', 'Pranzo|Cena', 'Sala "blu"; terrazza', 'Yoga, Pilates']);
+  });
+
+  it("states in the consent ledger how the consent was given, as the file says; the card's source is the import", async () => {
+    const ledgerOf = async (email: string) =>
+      (await (await import('../../shared/http/stores.ts')).privacyStores().privacy.consents(target, (await h.stores().customers.findIdByEmail(target, email))!, 10))!.items;
+    expect(await ledgerOf('nicco+news@example.it')).toEqual([
+      expect.objectContaining({
+        status: 'granted',
+        source: { type: 'import', importId: job.id, stated: 'granted', statedAt: '2025-05-01T18:30:00.000Z', statedBy: language === 'en' ? 'Consent updated at' : 'Consenso aggiornato il', statedSource: 'api' },
+      }),
+    ]);
+    expect(await ledgerOf('evil@example.com')).toEqual([expect.objectContaining({ status: 'denied', source: expect.objectContaining({ type: 'import', importId: job.id, stated: 'denied', statedSource: 'booking.created' }) })]);
+    expect(await ledgerOf('piera@example.it')).toEqual([expect.objectContaining({ status: 'pending', source: expect.objectContaining({ type: 'import', stated: 'pending', statedSource: 'event' }) })]);
+    // The import can vouch only for itself: the card's consent came from this import, the file's word is the ledger's.
+    expect((await cardOf('nicco+news@example.it')).consent).toEqual({ newsletter: 'granted', updatedAt: '2025-05-01T18:30:00.000Z', source: 'import' });
+    // The column is named in the mapping, read into the ledger rather than kept as a custom attribute.
+    const label = language === 'en' ? 'Consent source' : 'Consenso raccolto tramite';
+    expect(job.detected!.columns[label]).toMatch(/^consent source/);
   });
 });

@@ -18,6 +18,7 @@ import {
   type FormatOptions,
 } from '../../shared/exports/export-format.ts';
 import { failureReason } from '../../shared/exports/export-steps.ts';
+import { splitTags } from '../../shared/import/values.ts';
 import { ExportRequestSchema } from '../../shared/exports/export.schema.ts';
 
 const c: Customer = {
@@ -81,6 +82,25 @@ describe('export file format', () => {
       'Total spent (minor units)': '52000',
       'Birth date': '',
     });
+  });
+
+  it('writes each tag name so that the import reads it back as that one name, plain names plain', () => {
+    const names = ['VIP', 'Friends & Family', 'Yoga, Pilates', 'Sala "blu"; terrazza', 'Pranzo|Cena', 'Corsi ::: sera', '* Preferiti', '“Speciale”', '"', 'a,b;c|d', 'Caffè'];
+    for (const delimiter of [',', ';'] as const) {
+      const o = { format: 'csv' as const, columns: ['email', 'tags'] as const, delimiter, language: 'en' as const };
+      const [[, cell]] = parse(formatRows([{ ...c, tags: names }], o), { delimiter }) as string[][];
+      expect(splitTags(unneutralise(cell!))).toEqual(names);
+      expect(cell!.startsWith('VIP|Friends & Family|"Yoga, Pilates"|')).toBe(true);
+    }
+  });
+
+  it('writes how the consent was given in a Consent source column, headed in the tenant language', () => {
+    const o = { format: 'csv' as const, columns: ['consent', 'consentUpdatedAt', 'consentSource'] as const, delimiter: ',' as const, language: 'it' as const };
+    expect(fileHead(o) + formatRows([c, { ...c, consent: { newsletter: 'unknown', updatedAt: null, source: null } }], o)).toBe(
+      '\uFEFFConsenso newsletter,Consenso aggiornato il,Consenso raccolto tramite\r\ngranted,2026-01-01T00:00:00.000Z,api\r\nunknown,,\r\n',
+    );
+    expect(DEFAULT_COLUMNS).toContain('consentSource');
+    expect(jsonRow(c, ['consentSource'])).toEqual({ consent: { source: 'api' } });
   });
 
   it('heads columns in the tenant language (it, fr, de, es), English otherwise', () => {

@@ -47,6 +47,13 @@ describe('tags in Mailchimp and Google Contacts cells', () => {
   it('still splits plain cells on , ; and |', () => {
     expect(splitTags('VIP; Regular | Local,  Yoga ')).toEqual(['VIP', 'Regular', 'Local', 'Yoga']);
   });
+  it('reads a quoted name whole beside plain ones, Google\'s ::: and a leading "* " inside the quotes included', () => {
+    // clientela's exports quote only the names that need it, and join with |.
+    expect(splitTags('VIP|"Yoga, Pilates"|Local')).toEqual(['VIP', 'Yoga, Pilates', 'Local']);
+    expect(splitTags('"Corsi ::: sera"|"* Preferiti"|"Sala ""blu""; terrazza"')).toEqual(['Corsi ::: sera', '* Preferiti', 'Sala "blu"; terrazza']);
+    // Outside quotes Google's labels split and its system labels go, as before.
+    expect(splitTags('"Yoga, Pilates" ::: * starred ::: VIP')).toEqual(['Yoga, Pilates', 'VIP']);
+  });
 });
 
 describe('several phone numbers in one cell', () => {
@@ -188,6 +195,30 @@ describe('Mailchimp consent, from the file a row comes in', () => {
   it('the mapping preview says what the Mailchimp columns mean', () => {
     const d = describeMapping(UNSUBSCRIBED, mapColumns(UNSUBSCRIBED));
     expect(d).toMatchObject({ OPTIN_TIME: expect.stringMatching(/^firstContactAt \(Mailchimp/), UNSUB_TIME: expect.stringMatching(/^consent date \(Mailchimp: set means newsletter consent denied/) });
+  });
+});
+
+describe('an export read back states how its consent was given', () => {
+  for (const [consentHeader, sourceHeader] of [['Newsletter consent', 'Consent source'], ['Consenso newsletter', 'Consenso raccolto tramite'], ['Einwilligung', 'Einwilligung erteilt über']]) {
+    it(`${sourceHeader}: read for the ledger with the consent answer, not kept as a custom attribute`, () => {
+      const header = ['Email', consentHeader, sourceHeader];
+      expect(describeMapping(header, mapColumns(header))[sourceHeader]).toMatch(/^consent source/);
+      const r = read(header, ['anna@example.it', 'granted', 'double-opt-in']);
+      expect(r.fields).toMatchObject({ consent: 'granted', consentSource: 'double-opt-in' });
+      expect(r.fields.attributes).toBeUndefined();
+      expect(r.warnings).toEqual([]);
+      // The card's own source is the import, whatever the file says.
+      expect(newCustomerFromRow('c1', r.fields, AT, 'import:01J').consent.source).toBe('import');
+    });
+  }
+  it('no consent answer, no source; a long source is cut with a warning; a neutralised one read back', () => {
+    const header = ['Email', 'Newsletter consent', 'Consent source'];
+    expect(read(header, ['anna@example.it', 'unknown', 'api']).fields.consentSource).toBeUndefined();
+    expect(read(header, ['anna@example.it', '', 'api']).fields.consentSource).toBeUndefined();
+    const long = read(header, ['anna@example.it', 'yes', `signed form ${'x'.repeat(200)}`]);
+    expect(long.fields.consentSource).toHaveLength(100);
+    expect(long.warnings).toEqual(['Consent source: longer than 100 characters, cut']);
+    expect(read(header, ['anna@example.it', 'no', "'=form"]).fields.consentSource).toBe('=form');
   });
 });
 

@@ -26,6 +26,7 @@ const COLUMNS: [Column, Key][] = [
   ['language', 'language_field'],
   ['consent', 'consent_field'],
   ['consentUpdatedAt', 'colConsentUpdatedAt'],
+  ['consentSource', 'colConsentSource'],
   ['tags', 'tags'],
   ['birthDate', 'birthDate'],
   ['gender', 'gender'],
