@@ -2,7 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useLocalEnv } from '../support/aws.ts';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { S3Event } from 'aws-lambda';
+import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import { publishableKey, tenantWithSecretKey } from '../helpers/tenant.ts';
 import { confirmLinkIn, mailsTo } from '../helpers/outbox.ts';
 import type { Reply } from '../helpers/invoke.ts';
@@ -13,6 +15,7 @@ import type { Reply } from '../helpers/invoke.ts';
  * the business records with its own wording is proof even when the status does not change. Through the
  * real handlers, against DynamoDB Local, with the mails read from the local outbox.
  */
+let env: LocalEnv;
 let call: (method: string, url: string, opts?: { key?: string; body?: unknown; headers?: Record<string, string> }) => Promise<Reply>;
 let sk: string;
 let pk: string;
@@ -22,7 +25,7 @@ const outbox = mkdtempSync(join(tmpdir(), 'clientela-consent-outbox-'));
 const HEADERS = { host: 'api.test', 'x-forwarded-proto': 'https' };
 
 beforeAll(async () => {
-  await useLocalEnv({ MAIL_OUTBOX_DIR: outbox });
+  env = await useLocalEnv({ MAIL_OUTBOX_DIR: outbox });
   ({ call } = await import('../helpers/invoke.ts'));
   sk = await tenantWithSecretKey(T, { allowedOrigins: [ORIGIN] });
   pk = await publishableKey(T);
@@ -185,7 +188,29 @@ describe('a used confirmation link and a later "no"', () => {
   });
 });
 
+/** A CSV the business imports (through the S3-triggered handler), as the audit's card got its consent. */
+async function importCsv(csv: string) {
+  const { handler } = await import('../../functions/imports/import-csv.handler.ts');
+  const key = `imports/${T}/${uniq()}.csv`;
+  const put = await env.s3.send(new PutObjectCommand({ Bucket: env.importBucket, Key: key, Body: csv }));
+  await handler({ Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: env.importBucket }, object: { key, size: Buffer.byteLength(csv), eTag: put.ETag!.replace(/"/g, '') } } }] } as unknown as S3Event);
+}
+
 describe('a decision the business records again, with its own wording', () => {
+  it('on a card an import granted without wording, PATCH "granted" with "Acconsento v4" is in the ledger, once', async () => {
+    const email = `irene.${uniq()}@example.it`;
+    await importCsv(`email;nome;newsletter\n${email};Irene;sì\n`);
+    const id = await idOf(email);
+    const imported = await ledger(id);
+    expect(imported).toEqual([expect.objectContaining({ status: 'granted', source: expect.objectContaining({ type: 'import' }) })]);
+    expect(imported[0]!.wording).toBeUndefined();
+
+    for (let i = 0; i < 2; i++) expect((await patchConsent(id, { newsletter: 'granted', wording: 'Acconsento v4' })).status).toBe(200);
+    const entries = await ledger(id);
+    expect(entries).toHaveLength(2);
+    expect(entries[0]).toMatchObject({ status: 'granted', wording: 'Acconsento v4', source: { type: 'api' } });
+  });
+
   it('PATCH "granted" with a new wording on a granted card writes a ledger entry; the same PATCH again does not', async () => {
     const created = await call('POST', '/v1/customers', { key: sk, body: { email: `anna.${uniq()}@example.it`, consent: { newsletter: 'granted' } } });
     const id = created.body.id as string;
