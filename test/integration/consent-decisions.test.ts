@@ -150,6 +150,27 @@ describe('a used confirmation link and a later "no"', () => {
     expect(await ledger(id)).toEqual(before);
   });
 
+  it('on a "denied" card, an unsubscribe after a new sign-up is recorded and stands against that sign-up’s link', async () => {
+    const email = `elena.${uniq()}@example.it`;
+    const created = await call('POST', '/v1/customers', { key: sk, body: { email, consent: { newsletter: 'denied' } } });
+    const { id, token } = await signUp(email, 'Iscriviti (v3)');
+    expect(id).toBe(created.body.id);
+    await unsubscribe(id);
+    const entries = await ledger(id);
+    expect(entries.map((e) => [e.status, e.source.type])).toEqual([
+      ['denied', 'link'],
+      ['pending', 'newsletter.subscribed'],
+      ['denied', 'api'],
+    ]);
+    // Unsubscribing again changes nothing twice.
+    await unsubscribe(id);
+    expect(await ledger(id)).toEqual(entries);
+    const res = await confirm(token);
+    expect(res.status).toBe(409);
+    expect(await consentOf(id)).toMatchObject({ newsletter: 'denied' });
+    expect(await ledger(id)).toEqual(entries);
+  });
+
   it('a "denied" card the business set before the sign-up is still confirmed by the person (they may sign up again)', async () => {
     const email = `sara.${uniq()}@example.it`;
     const created = await call('POST', '/v1/customers', { key: sk, body: { email, consent: { newsletter: 'denied' } } });
