@@ -32,13 +32,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Double opt-in link (no key), as mailed to the person: an HTML page with a button; opening it changes nothing (mail scanners open links)
+         * Double opt-in link (no key), as mailed to the person: an HTML page with a button; opening it changes nothing (mail scanners open links). A link already confirmed shows the confirmation
          * @description No key.
          */
         get: operations["ConfirmConsentPage"];
         put?: never;
         /**
-         * The page's button (no key): grants newsletter consent, source double-opt-in; answers a page to a browser (form field token), JSON otherwise
+         * The page's button (no key): grants newsletter consent, source double-opt-in, for the sign-up the link was mailed for while it awaits an answer (again: 200, changes nothing); answers a page to a browser (form field token), JSON otherwise
          * @description No key.
          */
         post: operations["ConfirmConsent"];
@@ -1931,6 +1931,26 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description The person of this link is no longer on the list */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description The sign-up of this link was answered otherwise since (unsubscribed, or a decision of the business) or a newer confirmation mail replaced it (a page that says so; problem `reason`: `decided` or `newer-request`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
             default: components["responses"]["Unexpected"];
         };
     };
@@ -1985,7 +2005,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description The card kept changing meanwhile: open the link again */
+            /** @description The sign-up of this link was answered otherwise since (unsubscribed, or a decision of the business: problem `reason` `decided`) or a newer confirmation mail replaced it (`newer-request`); nothing is written. Or the card kept changing meanwhile: open the link again */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -391,14 +391,20 @@ ROUTES.push(
   // with a button (mail scanners open links); only its POST confirms.
   r('GET', '/v1/consent/confirm', 'ConfirmConsentPage', 'events/confirm-consent-page', 'public', {
     access: { table: 'read', kms: 'decrypt' },
-    summary: 'Double opt-in link (no key), as mailed to the person: an HTML page with a button; opening it changes nothing (mail scanners open links)',
+    summary:
+      'Double opt-in link (no key), as mailed to the person: an HTML page with a button; opening it changes nothing (mail scanners open links). A link already confirmed shows the confirmation',
     query: api.LinkTokenQuerySchema,
     page: true,
-    errors: { 400: 'The link is altered, foreign or expired (a page that says so)' },
+    errors: {
+      400: 'The link is altered, foreign or expired (a page that says so)',
+      404: 'The person of this link is no longer on the list',
+      409: 'The sign-up of this link was answered otherwise since (unsubscribed, or a decision of the business) or a newer confirmation mail replaced it (a page that says so; problem `reason`: `decided` or `newer-request`)',
+    },
   }),
   r('POST', '/v1/consent/confirm', 'ConfirmConsent', 'events/confirm-consent', 'public', {
     access: { table: 'write', kms: 'decrypt' },
-    summary: "The page's button (no key): grants newsletter consent, source double-opt-in; answers a page to a browser (form field token), JSON otherwise",
+    summary:
+      "The page's button (no key): grants newsletter consent, source double-opt-in, for the sign-up the link was mailed for while it awaits an answer (again: 200, changes nothing); answers a page to a browser (form field token), JSON otherwise",
     query: api.LinkTokenOptionalQuerySchema,
     form: api.ConfirmFormSchema,
     response: api.ConfirmedSchema,
@@ -406,7 +412,7 @@ ROUTES.push(
     errors: {
       400: 'The link is altered, foreign or expired',
       404: 'The person of this link is no longer on the list',
-      409: 'The card kept changing meanwhile: open the link again',
+      409: 'The sign-up of this link was answered otherwise since (unsubscribed, or a decision of the business: problem `reason` `decided`) or a newer confirmation mail replaced it (`newer-request`); nothing is written. Or the card kept changing meanwhile: open the link again',
     },
   }),
 );

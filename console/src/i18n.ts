@@ -421,6 +421,8 @@ const en = {
   histChangedEmail: 'Email changed',
   histChangedPhone: 'Phone changed',
   histChangedOther: '{field} changed',
+  // double opt-in proof (wip-consent): the sign-up a `double-opt-in` ledger entry confirms (source.requestedAt)
+  srcConfirmsRequest: 'confirms the sign-up of {date}',
 };
 export type Key = keyof typeof en;
 
@@ -841,6 +843,8 @@ const it: Record<Key, string> = {
   histChangedEmail: 'Email cambiata',
   histChangedPhone: 'Telefono cambiato',
   histChangedOther: 'Modifica di {field}',
+  // double opt-in proof (wip-consent): the sign-up a `double-opt-in` ledger entry confirms (source.requestedAt)
+  srcConfirmsRequest: 'conferma l’iscrizione del {date}',
 };
 
 export type Lang = 'en' | 'it';

@@ -8,7 +8,10 @@ import { tokenTenant } from '#shared/events/consent-token.ts';
 import { invalidLinkResponse, linkTenant, pageResponse, wantsPage } from '#shared/http/link-pages.ts';
 import { confirmedPage, postedToken } from '#shared/mail/pages.ts';
 
-/** POST /v1/consent/confirm: the button of the double opt-in page; grants newsletter consent (repeatable). */
+/**
+ * POST /v1/consent/confirm: the button of the double opt-in page; grants newsletter consent for the sign-up
+ * the link was mailed for (again: 200, changes nothing); 409 when that sign-up was answered otherwise since.
+ */
 export const handler = publicApi(async (req) => {
   const token = postedToken(req.query, req.body);
   const page = wantsPage(req);

@@ -31,6 +31,11 @@ export interface CustomerStore {
   update(tenantId: string, next: Customer, previous: Customer, consent?: ConsentLedgerEntry): Promise<WriteResult>;
   /** Card and its newest history entries: one Query. */
   getCard(tenantId: string, id: string, historyLimit: number): Promise<{ customer: Customer; history: HistoryEntry[] } | undefined>;
+  /**
+   * The newest entry of the card's consent ledger (strongly consistent). Read after the card: every ledger
+   * entry is written with a new card version, so a decision taken on both is checked by the card's version.
+   */
+  newestConsent(tenantId: string, id: string): Promise<ConsentLedgerEntry | undefined>;
   findIdByEmail(tenantId: string, email: string): Promise<string | undefined>;
   findIdByPhone(tenantId: string, phone: string): Promise<string | undefined>;
   /** A page of the list; an altered or foreign cursor is a BadCursorError (400). */

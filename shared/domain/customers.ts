@@ -81,6 +81,21 @@ function changesNothing(card: Customer, fields: NormalisedFields): boolean {
   return isDeepStrictEqual(apply(card, fields), { ...card, attributes: card.attributes ?? {} });
 }
 
+/**
+ * Whether a consent the card already has is still a decision to record: the business states it again with
+ * its own wording (a re-consent to a new notice, a "no" given by phone), or answers a sign-up still awaiting
+ * confirmation (the newest entry a `pending`). Not when the ledger's newest entry already says it (a retry
+ * of the same request: same status, same wording, from the API), nor for a bare status without wording
+ * that a decision already states.
+ */
+async function restatesConsent(ctx: CustomerContext, card: Customer, consent: NonNullable<NormalisedFields['consent']>): Promise<boolean> {
+  if (consent.newsletter !== card.consent.newsletter) return false;
+  const newest = await ctx.customers.newestConsent(ctx.tenant.id, card.id);
+  if (newest?.status !== consent.newsletter) return true;
+  if (!consent.wording) return false;
+  return newest.wording !== consent.wording || newest.source.type !== 'api';
+}
+
 function requireIdentity(c: Customer): void {
   if (!c.email && !c.phone) throw new ValidationError([{ path: 'email', message: 'a customer needs an email or a phone number' }]);
 }
@@ -126,7 +141,9 @@ export async function updateCustomer(ctx: CustomerContext, id: string, input: Cu
     const prev = current.customer;
     // Read against the card: a tag it holds may stay on it after leaving the catalogue (DELETE /v1/tags).
     const fields = normaliseFields(input, ctx.tenant, { heldTags: prev.tags });
-    if (changesNothing(prev, fields)) return { customer: prev, changed: false };
+    // Read after the card: any ledger entry written since comes with a new version, which the update checks.
+    const restated = fields.consent ? await restatesConsent(ctx, prev, fields.consent) : false;
+    if (!restated && changesNothing(prev, fields)) return { customer: prev, changed: false };
     if (ifMatch !== undefined && prev.version !== ifMatch) {
       // ifMatchVersion reads an If-Match that names no version (`"abc"`) as -1: it never matches.
       throw new PreconditionFailedError(
@@ -144,7 +161,7 @@ export async function updateCustomer(ctx: CustomerContext, id: string, input: Cu
     const added = { email: next.email !== prev.email ? next.email : null, phone: next.phone !== prev.phone ? next.phone : null };
     if (attempt === 0) await checkSuppression(ctx, added, fields);
     let ledger: ConsentLedgerEntry | undefined;
-    if (fields.consent && fields.consent.newsletter !== prev.consent.newsletter) {
+    if (fields.consent && (fields.consent.newsletter !== prev.consent.newsletter || restated)) {
       ledger = consentEntry(ctx, fields.consent.newsletter, at, fields.consent.wording);
       next.consent = { newsletter: fields.consent.newsletter, updatedAt: at, source: 'api' };
     }

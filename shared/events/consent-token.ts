@@ -13,6 +13,11 @@ export interface ConsentToken {
   c: string;
   /** expiry, epoch seconds */
   exp: number;
+  /**
+   * The sign-up (the `pending` ledger entry's id) this link was mailed for: it confirms that request and no
+   * other. Links mailed before it existed have none; they are matched by the time they were issued.
+   */
+  r?: string;
 }
 
 export const CONFIRM_TTL_SECONDS = 7 * 24 * 3600;
@@ -36,6 +41,9 @@ export function tokenTenant(raw: string): string | undefined {
   }
 }
 
+/** When the link was mailed, epoch seconds (its expiry is that plus the validity). */
+export const tokenIssuedAt = (token: ConsentToken) => token.exp - CONFIRM_TTL_SECONDS;
+
 export type Verified = { ok: true; token: ConsentToken } | { ok: false; reason: 'forged' | 'expired' };
 
 export function verifyConsentToken(raw: string, secret: string, nowSeconds: number): Verified {
@@ -45,7 +53,7 @@ export function verifyConsentToken(raw: string, secret: string, nowSeconds: numb
   const given = Buffer.from(mac);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'forged' };
   const token = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as ConsentToken;
-  if (typeof token.c !== 'string' || typeof token.exp !== 'number') return { ok: false, reason: 'forged' };
+  if (typeof token.c !== 'string' || typeof token.exp !== 'number' || (token.r !== undefined && typeof token.r !== 'string')) return { ok: false, reason: 'forged' };
   if (token.exp < nowSeconds) return { ok: false, reason: 'expired' };
   return { ok: true, token };
 }

@@ -429,7 +429,7 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     if (text) write.text = text;
     const result = await ctx.events.write(tenant.id, write);
     if (result === 'ok') {
-      if (mailTo) await sendConfirmation(ctx, card.id, mailTo, now);
+      if (mailTo && ledger) await sendConfirmation(ctx, card.id, ledger.id, mailTo, now);
       return { answer };
     }
     if (result === 'suppressed') return refused();
@@ -470,11 +470,12 @@ const pause = (round: number) => backoff(round + 1);
  * The event is stored; the mail is best effort. A failure is logged (without the address) and the card
  * stays `pending`: the person can sign up again, and the next sign-up mails again.
  */
-async function sendConfirmation(ctx: EventContext, customerId: string, to: string, now: Date): Promise<void> {
+async function sendConfirmation(ctx: EventContext, customerId: string, requestId: string, to: string, now: Date): Promise<void> {
   if (!ctx.mailer) return;
   try {
     const secret = await ctx.events.consentSecret(ctx.tenant.id);
-    const token = signConsentToken({ t: ctx.tenant.id, c: customerId, exp: Math.floor(now.getTime() / 1000) + CONFIRM_TTL_SECONDS }, secret);
+    // The link names the `pending` request it answers (`r`): it confirms that sign-up only, while it is the newest.
+    const token = signConsentToken({ t: ctx.tenant.id, c: customerId, exp: Math.floor(now.getTime() / 1000) + CONFIRM_TTL_SECONDS, r: requestId }, secret);
     await ctx.mailer.sendConfirmation({ tenant: ctx.tenant, to, confirmUrl: `${ctx.baseUrl}/v1/consent/confirm?token=${token}` });
   } catch (error) {
     logger.error('double opt-in mail not sent', { tenantId: ctx.tenant.id, error: error as Error });

@@ -1,5 +1,5 @@
 import type { ApiRequest, ApiResponse } from './api.ts';
-import { PAGE_HEADERS, invalidLinkPage } from '../mail/pages.ts';
+import { PAGE_HEADERS, invalidLinkPage, noLongerPendingPage } from '../mail/pages.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { TenantStore } from '../store/tenant.store.ts';
 
@@ -17,10 +17,15 @@ export async function linkTenant(tenants: TenantStore, tenantId: string | undefi
   return tenantId ? await tenants.getTenant(tenantId).catch(() => undefined) : undefined;
 }
 
-/** A link that is altered, foreign or expired: the page says so in plain words (4xx), or problem+json. */
+/**
+ * A link that is altered, foreign or expired, or a confirmation link whose sign-up was answered otherwise
+ * since (or replaced by a newer one): the page says so in plain words (4xx), or problem+json.
+ */
 export function invalidLinkResponse(error: unknown, language: string | undefined, page: boolean): ApiResponse {
   if (!(error instanceof DomainError) || error.status >= 500) throw error;
   if (!page) throw error;
-  const reason = (error as { reason?: string }).reason === 'expired' ? 'expired' : 'invalid';
+  const given = (error as { reason?: string }).reason;
+  if (given === 'decided' || given === 'newer-request') return pageResponse(noLongerPendingPage(language, given), error.status);
+  const reason = given === 'expired' ? 'expired' : 'invalid';
   return pageResponse(invalidLinkPage(language, reason), error.status);
 }

@@ -120,3 +120,22 @@ export function invalidLinkPage(language: string | undefined, reason: 'invalid' 
     ? page(lang, 'This link has expired', para('To get a new confirmation link, sign up again; to unsubscribe, use the link in a more recent email.'))
     : page(lang, 'This link is not valid', para('Check that you opened the whole link, exactly as it arrived in the email.'));
 }
+
+/**
+ * A confirmation link whose sign-up is no longer the one awaiting an answer: the person unsubscribed or the
+ * business recorded a decision after it (`decided`: that answer stands), or a newer sign-up was mailed its
+ * own link (`newer-request`). Nothing changed.
+ */
+export function noLongerPendingPage(language: string | undefined, reason: 'decided' | 'newer-request'): string {
+  const lang = mailLanguage(language);
+  if (lang === 'it') {
+    return reason === 'decided'
+      ? page(lang, 'Questo link non è più valido', `${para("Dopo questa iscrizione la tua scelta sulla newsletter è cambiata (l'hai annullata, o è stata registrata in altro modo): il link non la conferma più e non è cambiato nulla.")}
+${para("Per ricevere la newsletter iscriviti di nuovo: ti arriverà un nuovo link di conferma.", 'note')}`)
+      : page(lang, 'Questo link non è più valido', para("Ti abbiamo inviato un'email di conferma più recente: usa il link di quell'email. Non è cambiato nulla."));
+  }
+  return reason === 'decided'
+    ? page(lang, 'This link is no longer valid', `${para('Your newsletter choice changed after this sign-up (you unsubscribed, or it was recorded another way): the link no longer confirms it, and nothing changed.')}
+${para('To receive the newsletter, sign up again: a new confirmation link will be mailed to you.', 'note')}`)
+    : page(lang, 'This link is no longer valid', para('A more recent confirmation email was sent to you: use the link in that email. Nothing changed.'));
+}

@@ -3,6 +3,7 @@ import { ulid } from 'ulid';
 import * as z from '../domain/zod.ts';
 import { DomainError, NotFoundError } from '../domain/errors.ts';
 import type { PrivacyStore } from './privacy.ports.ts';
+import type { CustomerStore } from '../domain/customer.ports.ts';
 import { derivedKey, hmac } from './hmac.ts';
 import { stampFields, type Provenance } from '../domain/provenance.ts';
 import { TenantIdSchema } from '../domain/tenant.schema.ts';
@@ -83,15 +84,18 @@ export async function checkUnsubscribeLink(privacy: Pick<PrivacyStore, 'findPriv
 /**
  * `POST /v1/unsubscribe?token=` (the page's button, or an RFC 8058 one-click POST from a mail client):
  * withdraws newsletter consent (ledger entry with source `link`, card consent `denied`). Again changes nothing.
+ * On a card already `denied` it is still recorded when a sign-up awaits its confirmation (the ledger's newest
+ * entry a `pending`, read through `ledger`): the "no" given after that sign-up stands, its link no longer confirms.
  */
-export async function unsubscribe(privacy: PrivacyStore, rawToken: string | undefined, now = new Date()): Promise<void> {
+export async function unsubscribe(privacy: PrivacyStore, rawToken: string | undefined, now = new Date(), ledger?: Pick<CustomerStore, 'newestConsent'>): Promise<void> {
   const claimed = await checkUnsubscribeLink(privacy, rawToken, now);
 
   for (let attempt = 0; attempt < 8; attempt++) {
     // A customer merged into another since the link was mailed is that other customer now.
     const prev = await cardFollowingMerges(privacy, claimed.tenantId, claimed.customerId, (id) => privacy.getCard(claimed.tenantId, id));
     if (!prev) throw new NotFoundError('The person of this link');
-    if (prev.consent.newsletter === 'denied') return;
+    // Read after the card: an entry written since comes with a new card version, which the update checks.
+    if (prev.consent.newsletter === 'denied' && (await ledger?.newestConsent(claimed.tenantId, prev.id))?.status !== 'pending') return;
     const at = new Date(Math.max(now.getTime(), Date.parse(prev.updatedAt) + 1)).toISOString();
     const next = stampFields({ ...prev, consent: { newsletter: 'denied' as const, updatedAt: at, source: 'link' }, updatedAt: at, version: prev.version + 1 } as typeof prev & Provenance, ['consent'], at, 'link');
     if (await privacy.updateConsent(claimed.tenantId, next, prev, { id: ulid(), channel: 'newsletter', status: 'denied', at, source: { type: 'link' } })) return;

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useLocalEnv } from '../support/aws.ts';
-import { tenantWithSecretKey } from '../helpers/tenant.ts';
+import { publishableKey, tenantWithSecretKey } from '../helpers/tenant.ts';
 import type { Reply } from '../helpers/invoke.ts';
 
 /**
@@ -10,12 +10,15 @@ import type { Reply } from '../helpers/invoke.ts';
  */
 let call: (method: string, url: string, opts?: { key?: string; body?: unknown; headers?: Record<string, string> }) => Promise<Reply>;
 let sk: string;
+let pk: string;
 const T = 'links-after-merge';
+const ORIGIN = 'https://www.trattoria.example';
 
 beforeAll(async () => {
   await useLocalEnv();
   ({ call } = await import('../helpers/invoke.ts'));
-  sk = await tenantWithSecretKey(T);
+  sk = await tenantWithSecretKey(T, { allowedOrigins: [ORIGIN] });
+  pk = await publishableKey(T);
 });
 
 let n = 0;
@@ -77,8 +80,14 @@ describe('double opt-in link of a customer merged into another', () => {
     const { tenantSecrets } = await import('../../shared/http/stores/secrets.ts');
     const { signConsentToken } = await import('../../shared/events/consent-token.ts');
     const a = await newCustomer();
-    const b = await newCustomer();
-    const token = signConsentToken({ t: T, c: b, exp: Math.floor(Date.now() / 1000) + 86_400 }, await tenantSecrets().getOrCreate(T, 'consent'));
+    const email = `p.${uniq()}@example.com`;
+    const b = await newCustomer({ email });
+    // The person signs up on the website: the link is mailed for that `pending` request (r), which moves to a with the merge.
+    const signUp = { eventId: `nl-${uniq()}`, type: 'newsletter.subscribed', occurredAt: new Date().toISOString(), customer: { email }, data: {} };
+    expect((await call('POST', '/v1/events', { key: pk, body: signUp, headers: { origin: ORIGIN } })).status).toBe(202);
+    const request = (await call('GET', `/v1/customers/${b}/consents`, { key: sk })).body.items[0];
+    expect(request).toMatchObject({ status: 'pending' });
+    const token = signConsentToken({ t: T, c: b, exp: Math.floor(Date.now() / 1000) + 86_400, r: request.id }, await tenantSecrets().getOrCreate(T, 'consent'));
     await merge(a, b);
     expect((await consentOf(a)).newsletter).not.toBe('granted');
 

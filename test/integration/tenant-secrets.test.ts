@@ -72,14 +72,22 @@ describe('a dump of the table', () => {
 describe('secrets stored in the clear before', () => {
   it('are sealed on their first read, and links signed with them before keep working', async () => {
     const { signUnsubscribeToken } = await import('../../shared/privacy/unsubscribe.ts');
-    const { signConsentToken } = await import('../../shared/events/consent-token.ts');
+    const { signConsentToken, CONFIRM_TTL_SECONDS } = await import('../../shared/events/consent-token.ts');
+    const { stores } = await import('../../shared/http/stores.ts');
+    const { changeTenant, issueKey } = await import('../../shared/domain/tenants.ts');
+    const ORIGIN = 'https://www.legacy.example';
     const privacyClear = 'legacy-privacy-secret-0123456789abcdefghijklmnop';
     const consentClear = 'legacy-consent-secret-0123456789abcdefghijklmnop';
     await env.db.send(new PutCommand({ TableName: env.tableName, Item: { pk: `TENANT#${LEGACY}`, sk: 'SECRET#PRIVACY', entity: 'privacySecret', secret: privacyClear } }));
     await env.db.send(new PutCommand({ TableName: env.tableName, Item: { pk: `TENANT#${LEGACY}`, sk: 'SECRET#CONSENT', entity: 'consentSecret', secret: consentClear } }));
     const leaving = await newCustomer(LEGACY, 'leaving@example.it');
     const joining = (await call('POST', '/v1/customers', { key: sk[LEGACY], body: { email: 'joining@example.it' } })).body as { id: string };
-    const exp = Math.floor(Date.now() / 1000) + 3600;
+    // The person signs up on the website: the confirmation link is mailed for that sign-up (just after it).
+    await changeTenant(stores().tenants, LEGACY, (t) => ({ ...t, allowedOrigins: [ORIGIN] }));
+    const pk = (await issueKey(stores().tenants, LEGACY, 'publishable')).key;
+    const signUp = { eventId: 'nl-joining', type: 'newsletter.subscribed', occurredAt: new Date().toISOString(), customer: { email: 'joining@example.it' }, data: {} };
+    expect((await call('POST', '/v1/events', { key: pk, body: signUp, headers: { origin: ORIGIN } })).status).toBe(202);
+    const exp = Math.floor(Date.now() / 1000) + CONFIRM_TTL_SECONDS;
 
     // Links mailed before the change, signed with the clear secrets.
     const unsubscribe = signUnsubscribeToken(privacyClear, { tenantId: LEGACY, customerId: leaving.id, exp });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { signConsentToken } from '../../shared/events/consent-token.ts';
-import { confirmedPage, confirmPage, invalidLinkPage, PAGE_HEADERS, postedToken, unsubscribedPage, unsubscribePage } from '../../shared/mail/pages.ts';
+import { confirmedPage, confirmPage, invalidLinkPage, noLongerPendingPage, PAGE_HEADERS, postedToken, unsubscribedPage, unsubscribePage } from '../../shared/mail/pages.ts';
 
 const TOKEN = signConsentToken({ t: 'da-mario', c: '01JABCDEFGHJKMNPQRSTVWXYZ0', exp: 1_900_000_000 }, 'secret-of-da-mario');
 const BUSINESS = '<Trattoria "Da Mario" & figli>';
@@ -21,6 +21,8 @@ const otherPages = [
   { name: 'unsubscribed (en)', html: unsubscribedPage({ businessName: BUSINESS, language: 'fr' }), lang: 'en' },
   { name: 'invalid (it)', html: invalidLinkPage('it', 'invalid'), lang: 'it' },
   { name: 'expired (en)', html: invalidLinkPage(undefined, 'expired'), lang: 'en' },
+  { name: 'decided since (it)', html: noLongerPendingPage('it', 'decided'), lang: 'it' },
+  { name: 'newer request (en)', html: noLongerPendingPage('en', 'newer-request'), lang: 'en' },
 ];
 
 describe('link pages', () => {
@@ -75,6 +77,17 @@ describe('link pages', () => {
     expect(invalidLinkPage('it', 'invalid')).toContain('<title>Questo link non è valido</title>');
     expect(invalidLinkPage('en', 'expired')).toContain('<title>This link has expired</title>');
     expect(invalidLinkPage('de', 'invalid')).toContain('<title>This link is not valid</title>');
+  });
+
+  it('says a confirmation link no longer confirms, with no button, why, and what to do, in the tenant language', () => {
+    for (const reason of ['decided', 'newer-request'] as const) {
+      for (const language of ['it', 'en']) expect(noLongerPendingPage(language, reason)).not.toMatch(/<form|<button/);
+    }
+    expect(noLongerPendingPage('it', 'decided')).toContain('<title>Questo link non è più valido</title>');
+    expect(noLongerPendingPage('it', 'decided')).toMatch(/iscriviti di nuovo/);
+    expect(noLongerPendingPage('en', 'decided')).toMatch(/sign up again/);
+    expect(noLongerPendingPage(undefined, 'newer-request')).toMatch(/more recent confirmation email/);
+    expect(noLongerPendingPage('it', 'newer-request')).toMatch(/più recente/);
   });
 
   it('come with headers that forbid scripts, caching and referrers', () => {

@@ -682,6 +682,8 @@ function ConsentSource({ entry }: { entry: ConsentEntry }) {
               ? `${eventLabel(type)}${src.origin ? ` ${t('srcFromSite')}` : ''}`
               : '—';
   const refs = [
+    src.requestedAt && t('srcConfirmsRequest').replace('{date}', fmtDate(src.requestedAt)),
+    src.requestOrigin,
     src.origin,
     src.eventId && t('srcEvent').replace('{id}', src.eventId),
     src.importId && t('srcImportRef').replace('{id}', src.importId),
