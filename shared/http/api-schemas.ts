@@ -73,7 +73,7 @@ export const PersonalDataSchema = z.object({
       z.object({
         importId: z.string(),
         kind: z.enum(['created', 'updated']).check(z.describe('the import created the card, or changed it')),
-        before: z.record(z.string(), z.unknown()).check(z.describe('per field the import changed, its value before (null: empty); kept so the import can be undone')),
+        before: z.record(z.string(), z.unknown()).check(z.describe('per field the import changed, its value before; kept so the import can be undone')),
         after: z.record(z.string(), z.unknown()).check(z.describe('per field, the value the import wrote')),
         stampsBefore: z.optional(z.record(z.string(), z.unknown()).check(z.describe("per field, when and from where its value before came ({ at, from })"))),
         expiresAt: z.optional(z.string().check(z.describe('when the record is deleted (30 days after the import)'))),
@@ -81,7 +81,7 @@ export const PersonalDataSchema = z.object({
     )
     .check(z.describe("the imports' undo records: values an import replaced on the card, newest import first")),
   importReportRows: z
-    .array(z.object({ importId: z.string(), line: z.number(), row: z.string().check(z.describe('the row as written in the file')), reason: z.string() }))
+    .array(z.object({ importId: z.string(), line: z.number().check(z.int(), z.describe("the row's first line in the file (the header is line 1)")), row: z.string().check(z.describe('the row as written in the file')), reason: z.string() }))
     .check(z.describe("error-report rows (rejected rows and warnings) of the last 10 days' imports that name the person by id, email or phone; oldest import first, in file order")),
 });
 /** GET /v1/customers/{id}/export answers 200 with the document, or with `?delivery=link` where it is. */
