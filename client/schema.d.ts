@@ -1715,7 +1715,7 @@ export interface components {
                     [key: string]: unknown;
                 };
             }[];
-            /** @description error-report rows (rejected rows and warnings) of the last 10 days' imports that name the person by id, email or phone; oldest import first, in file order */
+            /** @description error-report rows (rejected rows and warnings) of the last 10 days' imports that name the person by id, a whole email address or a phone number; oldest import first, in file order */
             importReportRows: {
                 importId: string;
                 /** @description the row's first line in the file (the header is line 1) */

@@ -82,7 +82,7 @@ export const PersonalDataSchema = z.object({
     .check(z.describe("the imports' undo records: values an import replaced on the card, newest import first")),
   importReportRows: z
     .array(z.object({ importId: z.string(), line: z.number().check(z.int(), z.describe("the row's first line in the file (the header is line 1)")), row: z.string().check(z.describe('the row as written in the file')), reason: z.string() }))
-    .check(z.describe("error-report rows (rejected rows and warnings) of the last 10 days' imports that name the person by id, email or phone; oldest import first, in file order")),
+    .check(z.describe("error-report rows (rejected rows and warnings) of the last 10 days' imports that name the person by id, a whole email address or a phone number; oldest import first, in file order")),
 });
 /** GET /v1/customers/{id}/export answers 200 with the document, or with `?delivery=link` where it is. */
 export const PersonalDataAnswerSchema = z.union([PersonalDataSchema, PersonalDataLinkSchema]);

@@ -117,8 +117,8 @@ export async function exportPersonalData(privacy: PrivacyStore, tenantId: string
 
 /**
  * The error-report rows (rejected rows and warnings, as written in the file) of the imports of the last days
- * that name the person by id, email or phone digits, theirs or those of people merged into them: the same
- * rows an erasure redacts (report-naming.ts). Oldest import first, in file order. Older imports' reports have expired.
+ * that name the person by id, email or phone, theirs or those of people merged into them (report-naming.ts:
+ * exactly, never a row that only resembles theirs). Oldest import first, in file order. Older imports' reports have expired.
  */
 async function reportRowsNaming(privacy: PrivacyStore, tenantId: string, card: Customer, now: Date): Promise<HeldReportRow[]> {
   const merged = (card as Customer & { mergedFrom?: Identity[] }).mergedFrom ?? [];
