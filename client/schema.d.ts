@@ -1727,6 +1727,15 @@ export interface components {
             orders: {
                 [key: string]: unknown;
             }[];
+            /** @description the emails and phones the card held before, newest first (kept so that an erasure suppresses them too) */
+            replacedIdentities: {
+                /** @enum {string} */
+                field: "email" | "phone";
+                /** @description when it left the card (ISO 8601); the latest time, if it left more than once */
+                replacedAt: string;
+                /** @description the email or phone (E.164) as the card held it */
+                value: string;
+            }[];
         };
         /** @description RFC 9457 problem details. Some problems add members: `customerId` and `field` (409 on a taken email or phone), `suppressed`, `mergedInto`. */
         Problem: {

@@ -5,7 +5,7 @@ import { ImportViewSchema } from '../import/import-job.schema.ts';
 import { SegmentSchema } from '../segments/segment.schema.ts';
 import { ExportViewSchema } from '../exports/export.schema.ts';
 import { ConsentEntrySchema } from '../privacy/consents.ts';
-import { PersonalDataLinkSchema } from '../privacy/access-export.schema.ts';
+import { PersonalDataLinkSchema, ReplacedIdentitySchema } from '../privacy/access-export.schema.ts';
 import { AuditEntrySchema } from '../audit/audit.schema.ts';
 
 /**
@@ -68,6 +68,7 @@ export const PersonalDataSchema = z.object({
   consents: z.array(ConsentEntrySchema),
   bookings: z.array(z.record(z.string(), z.unknown())),
   orders: z.array(z.record(z.string(), z.unknown())),
+  replacedIdentities: z.array(ReplacedIdentitySchema).check(z.describe('the emails and phones the card held before, newest first (kept so that an erasure suppresses them too)')),
   importChanges: z
     .array(
       z.object({

@@ -23,3 +23,13 @@ export const PersonalDataLinkSchema = z.object({
 export const PersonalDataLocationHeaderSchema = z.object({
   Location: z.string().check(z.describe('a signed GET link to the JSON document, valid 15 minutes; it needs no key (do not forward the API key to it)')),
 });
+
+/**
+ * In the access export: an email or phone the card held and no longer holds (changed or cleared by a `PATCH`,
+ * replaced by an event, taken back by an import's undo), kept so that erasing the person suppresses it too.
+ */
+export const ReplacedIdentitySchema = z.object({
+  field: z.enum(['email', 'phone']),
+  value: z.string().check(z.describe('the email or phone (E.164) as the card held it')),
+  replacedAt: z.string().check(z.describe('when it left the card (ISO 8601); the latest time, if it left more than once')),
+});

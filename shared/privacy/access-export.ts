@@ -82,8 +82,9 @@ export interface HeldReportRow extends ReportEntry {
  * `GET /v1/customers/{id}/export` (GDPR access and portability): everything held about the person. From one
  * read of their partition: the card (custom attributes included, and all its insights), the full history
  * (with the emails and phones each event replaced), the consent ledger, the booking and order records their
- * statistics come from, and the imports' undo records (the values an import replaced, kept for its undo).
- * Then the error-report rows of recent imports that name them (what an erasure would redact).
+ * statistics come from, the emails and phones the card held before (kept so that an erasure suppresses them
+ * too) and the imports' undo records (the values an import replaced, kept for its undo). Then the
+ * error-report rows of recent imports that name them.
  */
 export async function exportPersonalData(privacy: PrivacyStore, tenantId: string, customerId: string, now = new Date()) {
   const held = await privacy.partition(tenantId, customerId);
@@ -109,6 +110,7 @@ export async function exportPersonalData(privacy: PrivacyStore, tenantId: string
     consents: [...held.consents].sort((a, b) => b.at.localeCompare(a.at) || b.id.localeCompare(a.id)),
     bookings: records('booking'),
     orders: records('order'),
+    replacedIdentities: [...held.replaced].sort((a, b) => b.replacedAt.localeCompare(a.replacedAt)),
     // Import ids are ULIDs: newest import first.
     importChanges: [...held.undo].sort((a, b) => b.importId.localeCompare(a.importId)),
     importReportRows: await reportRowsNaming(privacy, tenantId, held.card, now),

@@ -97,9 +97,11 @@ export async function eraseCustomer(ctx: ErasureContext, customerId: string, opt
     const merged = (card as Customer & { mergedFrom?: ({ id: string } & Identity)[] }).mergedFrom ?? [];
     const identities: Identity[] = [card, ...merged];
     if (claim.suppress) {
-      // The emails and phones the person had before (a typo a later event corrected, an old number) are theirs
-      // too: an event naming one must not start their card again. Only the history remembers them, so they are
-      // read (and suppressed) before the history goes; a run resumed after that finds them suppressed already.
+      // The emails and phones the person had before (a typo a later event or a PATCH corrected, an old number,
+      // one an import's undo took back) are theirs too: an event naming one must not start their card again.
+      // Only the partition remembers them (replaced-identity records, older history `changes`), so they are read
+      // (and suppressed) before it goes; a run resumed after that finds them suppressed already. A card merged
+      // into this one brings its own (moved onto this card's partition, or still in its old one).
       // One another customer holds now (a number given to someone else since) is theirs, not suppressed.
       const own = new Set([customerId, ...merged.map((m) => m.id)]);
       const replaced = (await Promise.all([...own].map((id) => ctx.privacy.replacedIdentities(ctx.tenantId, id)))).flat();

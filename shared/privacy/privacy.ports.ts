@@ -19,6 +19,8 @@ export interface PartitionContents {
   states: Item[];
   /** The imports' undo records (`UNDO#`): the values an import replaced, kept 30 days for its undo. */
   undo: HeldUndoRecord[];
+  /** The replaced-identity records: the emails and phones the card held and no longer holds. */
+  replaced: { field: 'email' | 'phone'; value: string; replacedAt: string }[];
 }
 
 /** A report entry of an import (`{ line, row, reason }`), as the import worker stores it. */
@@ -61,7 +63,7 @@ export interface PrivacyStore extends InsightsErasurePort, ErasureMarks {
   getCard(tenantId: string, customerId: string): Promise<Customer | undefined>;
   /** A page of the consent ledger, newest first; undefined when the customer does not exist. */
   consents(tenantId: string, customerId: string, limit: number, cursor?: string): Promise<{ items: ConsentLedgerEntry[]; nextCursor: string | null } | undefined>;
-  /** The whole partition (card, history, ledger, booking/order states), read page by page. */
+  /** The whole partition (card, history, ledger, booking/order states, replaced identities), read page by page. */
   partition(tenantId: string, customerId: string): Promise<PartitionContents>;
   /**
    * Deletes every item of the partition but the card, and the idempotency receipts its history names.
@@ -70,9 +72,10 @@ export interface PrivacyStore extends InsightsErasurePort, ErasureMarks {
    */
   erasePartition(tenantId: string, customerId: string): Promise<number>;
   /**
-   * The emails and phones the card had before and replaced (a typo corrected by a later event, an old number),
-   * as its history's identity changes record them, each once, with the customer its lookup names today
-   * (`heldBy`: someone may have it now), if any.
+   * The emails and phones the card had before and no longer holds (a typo corrected by a later event or a
+   * `PATCH`, an old number, one an import's undo took back), as its replaced-identity records and its
+   * history's identity changes name them, each once, with the customer its lookup names today (`heldBy`:
+   * someone may have it now), if any.
    */
   replacedIdentities(tenantId: string, customerId: string): Promise<{ email?: string; phone?: string; heldBy?: string }[]>;
   /** The bookings and orders the customer's partition holds a state of. */

@@ -6,7 +6,7 @@ import { CUSTOMER_SHARDS } from './table.ts';
 import { CARD_SK, HISTORY_PREFIX, keys, SORT_INDEX } from './keys.ts';
 import { compileFilter } from './filter-expression.ts';
 import { withConflictRetry } from './retry.ts';
-import { cardEntity, cardWriteItems, identityEntity, type CardCheck, type CardWrite } from './entities.ts';
+import { cardEntity, cardWriteItems, identityEntity, listKeyRanges, type CardCheck, type CardWrite } from './entities.ts';
 import { decodeCursor, encodeCursor, listDigest } from './cursor.ts';
 
 export type { CustomerStore, IdentityClash, ListRequest, WriteResult } from '../domain/customer.ports.ts';
@@ -24,17 +24,29 @@ function historyFromItem(item: Record<string, unknown>): HistoryEntry {
 
 // ---- cursor ----
 
-/** Per shard: the index key of the last item consumed, null to start, 0 when exhausted. */
-type ShardPositions = (Record<string, unknown> | null | 0)[];
-/** The list a cursor belongs to: its sort, order and filter (listDigest), so it pages only the list that made it. */
-const listOf = (sort: SortField, order: 'asc' | 'desc', filter: unknown) => `customers:${sort}:${order}:${listDigest(filter)}`;
+/**
+ * Per shard: the index key of the last item consumed (the range it lies in follows from its sort key), null
+ * to start, `{ range }` to start that range of the list's key ranges (listKeyRanges) after the ones before it
+ * were read to the end, 0 when exhausted.
+ */
+type ShardPosition = Record<string, unknown> | { range: number } | null | 0;
+type ShardPositions = ShardPosition[];
+const isRangeStart = (p: ShardPosition): p is { range: number } => !!p && typeof p === 'object' && Object.keys(p).length === 1 && 'range' in p;
+/**
+ * The list a cursor belongs to: its sort, order and filter (listDigest), so it pages only the list that made
+ * it. `lastName` lists the cards without a last name last since 30 Nov 2026: a cursor of the order before
+ * (`customers:lastName:…`, those cards first) names another list, so it is a 400, not a page that skips or
+ * repeats cards.
+ */
+const LIST_NAME: Record<SortField, string> = { firstContactAt: 'firstContactAt', lastContactAt: 'lastContactAt', lastName: 'lastName,named-first', totalSpent: 'totalSpent' };
+const listOf = (sort: SortField, order: 'asc' | 'desc', filter: unknown) => `customers:${LIST_NAME[sort]}:${order}:${listDigest(filter)}`;
 /**
  * Per shard, the position must be exactly a key of this tenant's card in that shard's list index (table
- * keys and index keys, nothing else): DynamoDB refuses any other ExclusiveStartKey with an error, and an
- * altered cursor is the caller's mistake (400), not ours.
+ * keys and index keys, nothing else), or the start of one of the list's later key ranges: DynamoDB refuses
+ * any other ExclusiveStartKey with an error, and an altered cursor is the caller's mistake (400), not ours.
  */
 const positionsOf =
-  (tenantId: string, index: string) =>
+  (tenantId: string, index: string, ranges: number) =>
   (p: unknown): p is ShardPositions =>
     Array.isArray(p) &&
     p.length === CUSTOMER_SHARDS &&
@@ -42,6 +54,7 @@ const positionsOf =
       if (x === null || x === 0) return true;
       if (!x || typeof x !== 'object') return false;
       const k = x as Record<string, unknown>;
+      if (isRangeStart(k as ShardPosition)) return Number.isInteger(k.range) && (k.range as number) >= 1 && (k.range as number) < ranges;
       const names = Object.keys(k).sort();
       return (
         names.join() === ['pk', 'sk', `${index}pk`, `${index}sk`].sort().join() &&
@@ -132,74 +145,77 @@ export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: strin
 
     async list(tenantId, { filter, asked, sort, order, limit, cursor }) {
       const list = listOf(sort, order, asked ?? filter);
-      const pos: ShardPositions = cursor ? decodeCursor(cursor, list, tenantId, positionsOf(tenantId, SORT_INDEX[sort]), 'customer list') : Array(CUSTOMER_SHARDS).fill(null);
-      const state = { pos };
       const index = SORT_INDEX[sort];
       const skAttr = `${index}sk`;
+      const bounds = sort === 'firstContactAt' ? { lo: filter.firstContactFrom, hi: filter.firstContactTo } : sort === 'lastContactAt' ? { lo: filter.lastContactFrom, hi: filter.lastContactTo } : {};
+      // The index ranges this list reads, in the order it shows them (for lastName: cards with a last name first).
+      const ranges = listKeyRanges(sort, order, bounds);
+      const rangeOf = (sk: string) => ranges.findIndex((r) => r.holds(sk));
+      const pos: ShardPositions = cursor ? decodeCursor(cursor, list, tenantId, positionsOf(tenantId, index, ranges.length), 'customer list') : Array(CUSTOMER_SHARDS).fill(null);
+      const state = { pos };
       const compiled = compileFilter(filter);
-      const range = sort === 'firstContactAt' ? [filter.firstContactFrom, filter.firstContactTo] : sort === 'lastContactAt' ? [filter.lastContactFrom, filter.lastContactTo] : [];
-      const [lo, hi] = range;
 
-      // Each shard yields up to `limit` matches in index order, reading at most `budget` entries; the global page
-      // is the best `limit` of them that lie within every shard's read range (its frontier, see below).
-      type ShardRead = { items: Record<string, unknown>[]; exhausted: boolean; stoppedAt?: Record<string, unknown> };
+      // Each shard yields up to `limit` matches in list order, reading its ranges one after the other and at most
+      // `budget` entries; the global page is the best `limit` of them that lie within every shard's read range
+      // (its frontier, see below).
+      type ShardRead = { items: Record<string, unknown>[]; exhausted: boolean; stoppedAt?: Record<string, unknown> | { range: number } };
       const perShard = await Promise.all(
         state.pos.map(async (pos, shard): Promise<ShardRead> => {
           if (pos === 0) return { items: [] as Record<string, unknown>[], exhausted: true };
-          const names: Record<string, string> = { '#pk': `${index}pk`, ...compiled.names };
-          const values: Record<string, unknown> = { ':pk': keys.customerListPk(tenantId, shard), ...compiled.values };
-          let keyCondition = '#pk = :pk';
-          // An empty range matches nothing (and BETWEEN with lo > hi is an error in DynamoDB).
-          if (lo && hi && lo >= hi) return { items: [] as Record<string, unknown>[], exhausted: true };
-          if (lo || hi) {
-            names['#sk'] = skAttr;
-            if (lo) values[':lo'] = lo;
-            if (hi) values[':hi'] = hi;
-            // `hi` is exclusive: a sort key `{hi}#{id}` is greater than `hi`, so BETWEEN and < both leave it out.
-            keyCondition += lo && hi ? ' AND #sk BETWEEN :lo AND :hi' : lo ? ' AND #sk >= :lo' : ' AND #sk < :hi';
-          }
+          let range = pos === null ? 0 : isRangeStart(pos) ? pos.range : rangeOf(pos[skAttr] as string);
+          let start = pos && !isRangeStart(pos) ? pos : undefined;
           const items: Record<string, unknown>[] = [];
-          let start = pos ?? undefined;
           let examined = 0;
-          while (items.length < limit && examined < budget) {
+          while (range < ranges.length && items.length < limit && examined < budget) {
+            const { condition, values: rangeValues } = ranges[range]!;
             const input: QueryCommandInput = {
               TableName,
               IndexName: index,
-              KeyConditionExpression: keyCondition,
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: values,
+              KeyConditionExpression: condition ? `#pk = :pk AND ${condition}` : '#pk = :pk',
+              ExpressionAttributeNames: { '#pk': `${index}pk`, ...(condition ? { '#sk': skAttr } : {}), ...compiled.names },
+              ExpressionAttributeValues: { ':pk': keys.customerListPk(tenantId, shard), ...rangeValues, ...compiled.values },
               ScanIndexForward: order === 'asc',
               ExclusiveStartKey: start,
-              Limit: Math.min(Math.max(limit, 25), budget - examined),
+              // Unfiltered, a query after the first (the next range) needs only the rest: every entry read is a match.
+              Limit: Math.min(items.length && !compiled.expression ? limit - items.length : Math.max(limit, 25), budget - examined),
             };
             if (compiled.expression) input.FilterExpression = compiled.expression;
             const page = await db.send(new QueryCommand(input));
             examined += page.ScannedCount ?? page.Count ?? 0;
             items.push(...(page.Items ?? []));
             start = page.LastEvaluatedKey;
-            if (!start) return items.length > limit ? { items: items.slice(0, limit), exhausted: false } : { items, exhausted: true };
+            // This range is read to the end: the next one starts from its beginning.
+            if (!start) range++;
           }
-          if (items.length >= limit) return { items: items.slice(0, limit), exhausted: false };
-          // Out of budget with fewer than `limit` matches: everything up to `start` was read (the rest filtered out).
-          return { items, exhausted: false, stoppedAt: start };
+          if (items.length > limit) return { items: items.slice(0, limit), exhausted: false };
+          if (range === ranges.length) return { items, exhausted: true };
+          if (items.length === limit) return { items, exhausted: false };
+          // Out of budget with fewer than `limit` matches: everything up to `start` (or up to the start of the
+          // range it reached) was read, the rest filtered out.
+          return { items, exhausted: false, stoppedAt: start ?? { range } };
         }),
       );
 
-      const before = (x: string, y: string) => (order === 'asc' ? x < y : x > y);
-      const candidates = perShard.flatMap((r, shard) => r.items.map((item) => ({ item, shard })));
-      candidates.sort((a, b) => {
-        const x = a.item[skAttr] as string;
-        const y = b.item[skAttr] as string;
-        return before(x, y) ? -1 : before(y, x) ? 1 : 0;
-      });
-      // A shard's frontier: how far in sort order it has been read. Its full `limit` ends at its last match; a
+      // List order: by range first, then by sort key in `order` within a range; `sk: null` is a range's start.
+      type Place = { range: number; sk: string | null };
+      const before = (x: Place, y: Place) =>
+        x.range !== y.range ? x.range < y.range : x.sk === null ? y.sk !== null : y.sk === null ? false : order === 'asc' ? x.sk < y.sk : x.sk > y.sk;
+      const placeOf = (item: Record<string, unknown>): Place => ({ range: rangeOf(item[skAttr] as string), sk: item[skAttr] as string });
+      const candidates = perShard.flatMap((r, shard) => r.items.map((item) => ({ item, shard, place: placeOf(item) })));
+      candidates.sort((a, b) => (before(a.place, b.place) ? -1 : before(b.place, a.place) ? 1 : 0));
+      // A shard's frontier: how far in list order it has been read. Its full `limit` ends at its last match; a
       // shard out of budget ends where it stopped. Nothing past the nearest frontier may be answered yet, or
       // a match still unread in that shard could belong before it; the next page goes on from there.
       const frontiers = perShard
-        .map((r) => (r.exhausted ? undefined : r.stoppedAt ? (r.stoppedAt[skAttr] as string) : (r.items[r.items.length - 1]?.[skAttr] as string | undefined)))
-        .filter((f): f is string => f !== undefined);
-      const nearest = frontiers.reduce<string | undefined>((m, f) => (m === undefined || before(f, m) ? f : m), undefined);
-      const page = candidates.filter((c) => nearest === undefined || !before(nearest, c.item[skAttr] as string)).slice(0, limit);
+        .map((r): Place | undefined => {
+          if (r.exhausted) return undefined;
+          if (r.stoppedAt) return isRangeStart(r.stoppedAt) ? { range: r.stoppedAt.range, sk: null } : placeOf(r.stoppedAt);
+          const last = r.items[r.items.length - 1];
+          return last ? placeOf(last) : undefined;
+        })
+        .filter((f): f is Place => f !== undefined);
+      const nearest = frontiers.reduce<Place | undefined>((m, f) => (m === undefined || before(f, m) ? f : m), undefined);
+      const page = candidates.filter((c) => nearest === undefined || !before(nearest, c.place)).slice(0, limit);
 
       const nextPos = [...state.pos];
       perShard.forEach((r, shard) => {

@@ -1,7 +1,7 @@
 import type { Customer } from '../domain/customer.schema.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
 import { fold, searchText } from '../domain/search-text.ts';
-import { basketKeys, eventKeys, insightKeys, keys, padAmount, SORT_INDEX, type SortField } from './keys.ts';
+import { basketKeys, eventKeys, insightKeys, keys, padAmount, privacyKeys, SORT_INDEX, type SortField } from './keys.ts';
 import type { PurchaseRecord } from '../insights/flows.ts';
 import type { CustomerTextRecord } from '../insights/texts.ts';
 
@@ -36,6 +36,46 @@ const INDEX_SORT_KEY: Record<SortField, (c: Customer) => string> = {
   lastName: (c) => `${fold(c.lastName ?? '')}#${fold(c.firstName ?? '')}#${c.id}`,
   totalSpent: (c) => `${padAmount(c.stats.totalSpent)}#${c.id}`,
 };
+
+/**
+ * One key range of a list index: what a Query adds to `#pk = :pk` (`#sk` names the index's sort key), the
+ * values it names, and which sort keys it holds (a cursor position says which range it is in by its key).
+ */
+export interface ListKeyRange {
+  condition?: string;
+  values: Record<string, string>;
+  holds: (sk: string) => boolean;
+}
+
+/** A card without a last name: `fold('')` leaves its `gsi3sk` starting with the separator, `#{firstName}#{id}`. */
+const NO_LAST_NAME = '#';
+/** The character after `#`: every sort key at or above it has a last name, and so has every key below `#`. */
+const AFTER_NO_LAST_NAME = '$';
+
+/**
+ * The key ranges of a customer list's index, in the order the list shows them; each is read in `order`.
+ * One range, bounded by a date range on the sorted field (`lo` inclusive, `hi` exclusive: a key `{hi}#{id}`
+ * is greater than `hi`), except `lastName`: the cards with a last name first, then those without one (by
+ * first name, which their key already orders), in either order — without rewriting a stored key. Names
+ * that fold to something before `#` (`"Bud"`, `!Kung`) are a range of their own, below `#`; asc reads it
+ * before the names from `$` up, desc after them. An empty date range has no range at all.
+ */
+export function listKeyRanges(sort: SortField, order: 'asc' | 'desc', bounds: { lo?: string; hi?: string } = {}): ListKeyRange[] {
+  const all = () => true;
+  if (sort === 'lastName') {
+    const below: ListKeyRange = { condition: '#sk < :noLast', values: { ':noLast': NO_LAST_NAME }, holds: (sk) => sk < NO_LAST_NAME };
+    const above: ListKeyRange = { condition: '#sk >= :afterNoLast', values: { ':afterNoLast': AFTER_NO_LAST_NAME }, holds: (sk) => sk >= AFTER_NO_LAST_NAME };
+    const none: ListKeyRange = { condition: 'begins_with(#sk, :noLast)', values: { ':noLast': NO_LAST_NAME }, holds: (sk) => sk.startsWith(NO_LAST_NAME) };
+    return order === 'asc' ? [below, above, none] : [above, below, none];
+  }
+  const { lo, hi } = bounds;
+  // An empty range matches nothing (and BETWEEN with lo > hi is an error in DynamoDB).
+  if (lo && hi && lo >= hi) return [];
+  if (lo && hi) return [{ condition: '#sk BETWEEN :lo AND :hi', values: { ':lo': lo, ':hi': hi }, holds: all }];
+  if (lo) return [{ condition: '#sk >= :lo', values: { ':lo': lo }, holds: all }];
+  if (hi) return [{ condition: '#sk < :hi', values: { ':hi': hi }, holds: all }];
+  return [{ values: {}, holds: all }];
+}
 
 const CARD_INTERNAL = internalSet('tenantId', 'search', 'languageKey', 'cityKey', 'birthMonth');
 
@@ -74,6 +114,22 @@ export const consentEntity = {
   key: (tenantId: string, customerId: string, e: Pick<ConsentLedgerEntry, 'at' | 'id'>): TableKey => keys.consentEntry(tenantId, customerId, e.at, e.id),
   item: (tenantId: string, customerId: string, e: ConsentLedgerEntry): Item => ({ ...consentEntity.key(tenantId, customerId, e), entity: 'consent', customerId, ...e }),
   internal: internalSet('customerId'),
+};
+
+/**
+ * An identity the card no longer holds (keys.ts `privacyKeys.replacedIdentity`): put by every card write that
+ * deletes an identity lookup, so erasure can suppress it (shared/privacy/erasure.ts).
+ */
+export const replacedIdentityEntity = {
+  key: (tenantId: string, customerId: string, field: IdentityField, value: string): TableKey => privacyKeys.replacedIdentity(tenantId, customerId, field, value),
+  item: (tenantId: string, customerId: string, field: IdentityField, value: string, at: string): Item => ({
+    ...replacedIdentityEntity.key(tenantId, customerId, field, value),
+    entity: 'replacedIdentity',
+    customerId,
+    field,
+    value,
+    replacedAt: at,
+  }),
 };
 
 export const historyEntity = {
@@ -118,7 +174,10 @@ export interface CardWrite {
   expectedVersion: number | null;
   /** Identity lookups to create, each on the condition that nobody holds it yet. */
   addLookups?: { email?: string | null; phone?: string | null };
-  /** Identity lookups to remove, each on the condition that it still points at this card. */
+  /**
+   * Identity lookups to remove, each on the condition that it still points at this card. Each removed value
+   * is also recorded as replaced (replacedIdentityEntity): the person had it, and an erasure suppresses it.
+   */
   removeLookups?: { email?: string | null; phone?: string | null };
   /** A consent ledger entry written with the card. */
   consent?: ConsentLedgerEntry;
@@ -128,8 +187,8 @@ export interface CardWrite {
 export type CardCheck = 'card' | IdentityField | null;
 
 /**
- * The transaction items of one card write, in a fixed order (card, lookups removed, lookups added, ledger
- * entry), each with what its condition protects. Callers add their own items (history, receipts, undo
+ * The transaction items of one card write, in a fixed order (card, lookups removed each with the record of
+ * the identity it held, lookups added, ledger entry), each with what its condition protects. Callers add their own items (history, receipts, undo
  * records) and send one TransactWriteItems.
  */
 export function cardWriteItems(TableName: string, tenantId: string, w: CardWrite): { items: object[]; checks: CardCheck[] } {
@@ -147,6 +206,8 @@ export function cardWriteItems(TableName: string, tenantId: string, w: CardWrite
     const value = w.removeLookups?.[field];
     if (!value) continue;
     add({ Delete: { TableName, Key: identityEntity.key(tenantId, field, value), ConditionExpression: 'customerId = :id', ExpressionAttributeValues: { ':id': w.card.id } } }, null);
+    // Unless the card still holds it (a removal asked for a value the card keeps names nothing replaced).
+    if (w.card[field] !== value) add({ Put: { TableName, Item: replacedIdentityEntity.item(tenantId, w.card.id, field, value, w.card.updatedAt) } }, null);
   }
   for (const field of ['email', 'phone'] as const) {
     const value = w.addLookups?.[field];

@@ -181,7 +181,20 @@ export const privacyKeys = {
    * switch-over checks it is absent, so nobody moves the person onto another card half-erased. `ERASING`
    * sorts before `H#`, so the card Query (`H#`..`PROFILE`) never returns it. */
   erasing: (tenantId: string, customerId: string) => ({ pk: keys.customerPk(tenantId, customerId), sk: 'ERASING' }),
+  /**
+   * An email or phone the card held and no longer holds (a `PATCH` changed or cleared it, an event replaced
+   * it, an import's undo took back one the import had filled): written by the card write that deletes its
+   * lookup, one item per value (writing it again changes nothing), so a suppressing erasure finds every
+   * identity the person had. In the customer's partition (erased with it, moved by a merge); `REPLACED#`
+   * sorts after `PROFILE` and `REDIRECT`, so the card Query (`H#`..`PROFILE`) never returns it.
+   */
+  replacedIdentity: (tenantId: string, customerId: string, field: 'email' | 'phone', value: string) => ({
+    pk: keys.customerPk(tenantId, customerId),
+    sk: `${REPLACED_PREFIX}${field === 'email' ? 'EMAIL' : 'PHONE'}#${value}`,
+  }),
 };
+/** Sort-key prefix of the replaced-identity records in a customer partition. */
+export const REPLACED_PREFIX = 'REPLACED#';
 export const auditKeys = {
   /** A tenant's audit log: one partition, newest first by sort key (admin actions are a few per minute). */
   auditPk: (tenantId: string) => `T#${tenantId}#AUDIT`,

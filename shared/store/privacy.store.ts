@@ -16,7 +16,7 @@ import { prefixPage } from './prefix-page.ts';
 import { auditItem } from './audit.store.ts';
 import { dynamoInsightsErasure } from './insights.store.ts';
 import { heldUndoRecordFromItem } from './import-undo.store.ts';
-import { CARD_SK, CONFLICT_REF_PREFIX, CONSENT_PREFIX, HISTORY_PREFIX, IMPORT_REPORT_PREFIX, IMPORT_UNDO_PREFIX, STATE_PREFIX, basketKeys, eventKeys, insightKeys, keys, mergeKeys, privacyKeys } from './keys.ts';
+import { CARD_SK, CONFLICT_REF_PREFIX, CONSENT_PREFIX, HISTORY_PREFIX, IMPORT_REPORT_PREFIX, IMPORT_UNDO_PREFIX, REPLACED_PREFIX, STATE_PREFIX, basketKeys, eventKeys, insightKeys, keys, mergeKeys, privacyKeys } from './keys.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
 import { batchGetAll, deleteAll, withConflictRetry } from './retry.ts';
 import type { TenantSecrets } from './secret.store.ts';
@@ -82,6 +82,25 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
     } while (ExclusiveStartKey);
   }
 
+  /** The partition's items whose sort key starts with `prefix` (consistent, all pages), with the projection asked. */
+  async function* prefixItems(tenantId: string, customerId: string, prefix: string, projection: { ProjectionExpression: string; ExpressionAttributeNames?: Record<string, string> }): AsyncGenerator<Item> {
+    let ExclusiveStartKey: Item | undefined;
+    do {
+      const page = await db.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+          ExpressionAttributeValues: { ':pk': keys.customerPk(tenantId, customerId), ':p': prefix },
+          ...projection,
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
+      yield* page.Items ?? [];
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  }
+
   return {
     ...dynamoInsightsErasure(db, TableName),
 
@@ -125,7 +144,7 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
     },
 
     async partition(tenantId, customerId) {
-      const out: PartitionContents = { history: [], consents: [], states: [], undo: [] };
+      const out: PartitionContents = { history: [], consents: [], states: [], undo: [], replaced: [] };
       for await (const page of pages(tenantId, customerId)) {
         for (const item of page) {
           const sk = item.sk as string;
@@ -134,6 +153,7 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
           else if (sk.startsWith(CONSENT_PREFIX)) out.consents.push(withoutInternal<ConsentLedgerEntry>(item, consentEntity.internal));
           else if (sk.startsWith(STATE_PREFIX)) out.states.push(withoutInternal(item, subjectStateEntity.internal));
           else if (sk.startsWith(IMPORT_UNDO_PREFIX)) out.undo.push(heldUndoRecordFromItem(item));
+          else if (sk.startsWith(REPLACED_PREFIX)) out.replaced.push({ field: item.field as 'email' | 'phone', value: item.value as string, replacedAt: String(item.replacedAt ?? '') });
         }
       }
       return out;
@@ -141,25 +161,16 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
 
     async replacedIdentities(tenantId, customerId) {
       const found = new Map<string, { email?: string; phone?: string }>();
-      let ExclusiveStartKey: Item | undefined;
-      do {
-        const page = await db.send(
-          new QueryCommand({
-            TableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :h)',
-            ExpressionAttributeValues: { ':pk': keys.customerPk(tenantId, customerId), ':h': HISTORY_PREFIX },
-            ProjectionExpression: 'changes',
-            ConsistentRead: true,
-            ExclusiveStartKey,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          for (const c of (item.changes ?? []) as { field?: unknown; from?: unknown }[]) {
-            if ((c.field === 'email' || c.field === 'phone') && typeof c.from === 'string' && c.from) found.set(`${c.field}:${c.from}`, { [c.field]: c.from });
-          }
-        }
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      const note = (field: unknown, value: unknown) => {
+        if ((field === 'email' || field === 'phone') && typeof value === 'string' && value) found.set(`${field}:${value}`, { [field]: value });
+      };
+      // Those every card write records when it takes an identity off the card (a PATCH, an event, an import's
+      // undo: entities.ts cardWriteItems), and those named by the history's `changes` (events written before
+      // those records existed).
+      for await (const item of prefixItems(tenantId, customerId, REPLACED_PREFIX, { ProjectionExpression: '#f, #v', ExpressionAttributeNames: { '#f': 'field', '#v': 'value' } })) note(item.field, item.value);
+      for await (const item of prefixItems(tenantId, customerId, HISTORY_PREFIX, { ProjectionExpression: 'changes' })) {
+        for (const c of (item.changes ?? []) as { field?: unknown; from?: unknown }[]) note(c.field, c.from);
+      }
       return Promise.all(
         [...found.values()].map(async (id) => {
           const lookup = await get(id.email ? keys.emailLookup(tenantId, id.email) : keys.phoneLookup(tenantId, id.phone!));
