@@ -152,7 +152,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * GDPR access/portability: card, custom attributes, full history, consent ledger, bookings and orders (audited)
+         * GDPR access/portability: card, custom attributes, full history, consent ledger, bookings and orders, import undo records and error-report rows naming the person (audited)
          * @description The document is answered inline while it fits in one answer (about 5 MB); a larger one is written to storage and answered `303 See Other` with a `Location` signed for 15 minutes that serves the same JSON document (no key needed: a client that follows redirects gets it as if inline). `?delivery=link` answers `200 { url, expiresAt, bytes }` instead, whatever the size. The stored document is replaced by the next export of the person, expires after 7 days and is deleted by their erasure.
          *
          *     A secret key of scope all or read.
@@ -1692,6 +1692,38 @@ export interface components {
             customer: components["schemas"]["Customer"];
             exportedAt: string;
             history: components["schemas"]["HistoryEntry"][];
+            /** @description the imports' undo records: values an import replaced on the card, newest import first */
+            importChanges: {
+                /** @description per field, the value the import wrote */
+                after: {
+                    [key: string]: unknown;
+                };
+                /** @description per field the import changed, its value before; kept so the import can be undone */
+                before: {
+                    [key: string]: unknown;
+                };
+                /** @description when the record is deleted (30 days after the import) */
+                expiresAt?: string;
+                importId: string;
+                /**
+                 * @description the import created the card, or changed it
+                 * @enum {string}
+                 */
+                kind: "created" | "updated";
+                /** @description per field, when and from where its value before came ({ at, from }) */
+                stampsBefore?: {
+                    [key: string]: unknown;
+                };
+            }[];
+            /** @description error-report rows (rejected rows and warnings) of the last 10 days' imports that name the person by id, a whole email address or a phone number; oldest import first, in file order */
+            importReportRows: {
+                importId: string;
+                /** @description the row's first line in the file (the header is line 1) */
+                line: number;
+                reason: string;
+                /** @description the row as written in the file */
+                row: string;
+            }[];
             orders: {
                 [key: string]: unknown;
             }[];

@@ -539,7 +539,7 @@ ROUTES.push(
     // large to answer inline (or asked for as a link) is written under personal-data/ and handed out as a
     // link signed here; the object is removed again if the person was erased meanwhile.
     access: { table: 'write', exportBucket: { read: ['personal-data/'], write: ['personal-data/'], delete: ['personal-data/'] } },
-    summary: 'GDPR access/portability: card, custom attributes, full history, consent ledger, bookings and orders (audited)',
+    summary: 'GDPR access/portability: card, custom attributes, full history, consent ledger, bookings and orders, import undo records and error-report rows naming the person (audited)',
     description:
       'The document is answered inline while it fits in one answer (about 5 MB); a larger one is written to storage and answered `303 See Other` with a `Location` signed for 15 minutes that serves the same JSON document (no key needed: a client that follows redirects gets it as if inline). `?delivery=link` answers `200 { url, expiresAt, bytes }` instead, whatever the size. The stored document is replaced by the next export of the person, expires after 7 days and is deleted by their erasure.',
     query: AccessExportQuerySchema,

@@ -69,6 +69,21 @@ export const PersonalDataSchema = z.object({
   bookings: z.array(z.record(z.string(), z.unknown())),
   orders: z.array(z.record(z.string(), z.unknown())),
   replacedIdentities: z.array(ReplacedIdentitySchema).check(z.describe('the emails and phones the card held before, newest first (kept so that an erasure suppresses them too)')),
+  importChanges: z
+    .array(
+      z.object({
+        importId: z.string(),
+        kind: z.enum(['created', 'updated']).check(z.describe('the import created the card, or changed it')),
+        before: z.record(z.string(), z.unknown()).check(z.describe('per field the import changed, its value before; kept so the import can be undone')),
+        after: z.record(z.string(), z.unknown()).check(z.describe('per field, the value the import wrote')),
+        stampsBefore: z.optional(z.record(z.string(), z.unknown()).check(z.describe("per field, when and from where its value before came ({ at, from })"))),
+        expiresAt: z.optional(z.string().check(z.describe('when the record is deleted (30 days after the import)'))),
+      }),
+    )
+    .check(z.describe("the imports' undo records: values an import replaced on the card, newest import first")),
+  importReportRows: z
+    .array(z.object({ importId: z.string(), line: z.number().check(z.int(), z.describe("the row's first line in the file (the header is line 1)")), row: z.string().check(z.describe('the row as written in the file')), reason: z.string() }))
+    .check(z.describe("error-report rows (rejected rows and warnings) of the last 10 days' imports that name the person by id, a whole email address or a phone number; oldest import first, in file order")),
 });
 /** GET /v1/customers/{id}/export answers 200 with the document, or with `?delivery=link` where it is. */
 export const PersonalDataAnswerSchema = z.union([PersonalDataSchema, PersonalDataLinkSchema]);

@@ -290,7 +290,9 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
     let f = result.fields;
     if ((f.email && suppressed.emails.has(f.email)) || (f.phone && suppressed.phones.has(f.phone))) {
       delta.rejected++;
-      report.push({ line: result.line, row: reportRow(rec.raw), reason: 'suppressed' });
+      // The row names an erased person: quoting it would store again, for the report's 7 days, the data the
+      // erasure removed, where no DELETE reaches it (the person is a 404 now). Line and reason only.
+      report.push({ line: result.line, row: '', reason: 'suppressed' });
       continue;
     }
     let moreWarnings: string[] | undefined;

@@ -101,6 +101,13 @@ export interface UndoRecord {
   stampsBefore?: Partial<Record<UndoField, StampBefore>>;
 }
 
+/** An undo record as held about the person (their access export): the import's before/after values, not its bookkeeping. */
+export interface HeldUndoRecord extends Pick<UndoRecord, 'kind' | 'before' | 'after' | 'stampsBefore'> {
+  importId: string;
+  /** When the record expires (TTL), if it has one. */
+  expiresAt?: string;
+}
+
 /** One customer's undo, all or nothing. */
 export type UndoStep =
   | { action: 'remove'; record: UndoRecord; card: Customer; itemSks: string[] }

@@ -1,8 +1,10 @@
 import { publicView, type Customer, type HistoryEntry } from '../domain/customer.schema.ts';
 import { NotFoundError } from '../domain/errors.ts';
-import type { PrivacyStore } from './privacy.ports.ts';
+import type { PrivacyStore, ReportEntry } from './privacy.ports.ts';
 import type { PersonalDataFiles } from './personal-data.ports.ts';
 import { objectKeys } from '../object-keys.ts';
+import { reportEntryNaming, reportLookbackSince } from './report-naming.ts';
+import type { Identity } from './suppression.ts';
 
 /** How long the link to a spilled access export works: enough to follow it or hand it on, short for a link to a person's data that needs no key. */
 export const ACCESS_EXPORT_LINK_SECONDS = 15 * 60;
@@ -71,18 +73,33 @@ export async function deliverPersonalData(ctx: AccessExportContext, tenantId: st
   return { delivery, url, expiresAt: new Date(now.getTime() + ACCESS_EXPORT_LINK_SECONDS * 1000).toISOString(), bytes: Buffer.byteLength(json) };
 }
 
+/** A row of an import's error report that names the person, with the import it comes from. */
+export interface HeldReportRow extends ReportEntry {
+  importId: string;
+}
+
 /**
- * `GET /v1/customers/{id}/export` (GDPR access and portability): everything held about the person, from
- * one read of their partition: the card (custom attributes included, and all its insights), the full
- * history, the consent ledger, the booking and order records their statistics come from, and the emails
- * and phones the card held before (kept so that an erasure suppresses them too).
+ * `GET /v1/customers/{id}/export` (GDPR access and portability): everything held about the person. From one
+ * read of their partition: the card (custom attributes included, and all its insights), the full history
+ * (with the emails and phones each event replaced), the consent ledger, the booking and order records their
+ * statistics come from, the emails and phones the card held before (kept so that an erasure suppresses them
+ * too) and the imports' undo records (the values an import replaced, kept for its undo). Then the
+ * error-report rows of recent imports that name them.
  */
 export async function exportPersonalData(privacy: PrivacyStore, tenantId: string, customerId: string, now = new Date()) {
   const held = await privacy.partition(tenantId, customerId);
   if (!held.card) throw new NotFoundError(`Customer ${customerId}`);
   const byNewest = <T extends Record<string, unknown>>(key: string) => (a: T, b: T) => String(b[key]).localeCompare(String(a[key]));
   const history = held.history
-    .map((h) => ({ id: h.id as string, type: h.type as string, occurredAt: h.occurredAt as string, data: (h.data as Record<string, unknown>) ?? {}, ...(h.changes ? { changes: h.changes as HistoryEntry['changes'] } : {}), ...(h.origin ? { origin: h.origin as string } : {}) }))
+    .map((h) => ({
+      id: h.id as string,
+      type: h.type as string,
+      occurredAt: h.occurredAt as string,
+      data: (h.data as Record<string, unknown>) ?? {},
+      ...(h.origin ? { origin: h.origin as string } : {}),
+      // The email or phone the event replaced on the card: no longer on the card, still held here (and shown by GET /history).
+      ...(Array.isArray(h.changes) && h.changes.length ? { changes: h.changes as NonNullable<HistoryEntry['changes']> } : {}),
+    }))
     .sort(byNewest('occurredAt'));
   const records = (kind: string) => held.states.filter((s) => s.kind === kind).map(({ kind: _kind, ...rest }) => rest);
   return {
@@ -94,7 +111,25 @@ export async function exportPersonalData(privacy: PrivacyStore, tenantId: string
     bookings: records('booking'),
     orders: records('order'),
     replacedIdentities: [...held.replaced].sort((a, b) => b.replacedAt.localeCompare(a.replacedAt)),
+    // Import ids are ULIDs: newest import first.
+    importChanges: [...held.undo].sort((a, b) => b.importId.localeCompare(a.importId)),
+    importReportRows: await reportRowsNaming(privacy, tenantId, held.card, now),
   };
+}
+
+/**
+ * The error-report rows (rejected rows and warnings, as written in the file) of the imports of the last days
+ * that name the person by id, email or phone, theirs or those of people merged into them (report-naming.ts:
+ * exactly, never a row that only resembles theirs). Oldest import first, in file order. Older imports' reports have expired.
+ */
+async function reportRowsNaming(privacy: PrivacyStore, tenantId: string, card: Customer, now: Date): Promise<HeldReportRow[]> {
+  const merged = (card as Customer & { mergedFrom?: Identity[] }).mergedFrom ?? [];
+  const names = reportEntryNaming(card.id, [card, ...merged]);
+  const rows: HeldReportRow[] = [];
+  for await (const chunk of privacy.importReports(tenantId, reportLookbackSince(now))) {
+    for (const e of chunk.entries) if (names(e)) rows.push({ importId: chunk.importId, line: e.line, row: e.row, reason: e.reason });
+  }
+  return rows;
 }
 
 /**

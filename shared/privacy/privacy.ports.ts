@@ -6,6 +6,7 @@ import type { Customer } from '../domain/customer.schema.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
 import type { AuditEntry } from '../audit/audit.ports.ts';
 import type { InsightsErasurePort } from '../insights/summary-erasure.ts';
+import type { HeldUndoRecord } from '../import/undo.ts';
 
 type Key = { pk: string; sk: string };
 type Item = Record<string, unknown>;
@@ -16,6 +17,8 @@ export interface PartitionContents {
   history: Item[];
   consents: ConsentLedgerEntry[];
   states: Item[];
+  /** The imports' undo records (`UNDO#`): the values an import replaced, kept 30 days for its undo. */
+  undo: HeldUndoRecord[];
   /** The replaced-identity records: the emails and phones the card held and no longer holds. */
   replaced: { field: 'email' | 'phone'; value: string; replacedAt: string }[];
 }

@@ -1,7 +1,7 @@
 import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { Customer } from '../domain/customer.schema.ts';
-import { UNDO_FIELDS, type StampBefore, type UndoRecord } from '../import/undo.ts';
+import { UNDO_FIELDS, type HeldUndoRecord, type StampBefore, type UndoRecord } from '../import/undo.ts';
 import type { ImportStore } from '../import/import.ports.ts';
 import { cardEntity, cardWriteItems, identityEntity } from './entities.ts';
 import { CARD_SK, IMPORT_UNDO_PREFIX, keys } from './keys.ts';
@@ -29,6 +29,16 @@ function undoRecordFromItem(item: Record<string, unknown>): UndoRecord {
     customerId: item.customerId as string, kind: item.kind as UndoRecord['kind'], version: item.version as number, ledger: (item.ledger as string[] | undefined) ?? [], before, after,
     ...(Object.keys(stampsBefore).length ? { stampsBefore } : {}),
   };
+}
+
+/**
+ * An undo record as the person's access export shows it: which import, what it did, the values before and
+ * after per field (and their provenance before), until when it is kept (its TTL).
+ */
+export function heldUndoRecordFromItem(item: Record<string, unknown>): HeldUndoRecord {
+  const { kind, before, after, stampsBefore } = undoRecordFromItem(item);
+  const ttl = typeof item.ttl === 'number' ? item.ttl : undefined;
+  return { importId: item.importId as string, kind, before, after, ...(stampsBefore ? { stampsBefore } : {}), ...(ttl ? { expiresAt: new Date(ttl * 1000).toISOString() } : {}) };
 }
 
 type UndoPart = Pick<ImportStore, 'startUndo' | 'undoRecords' | 'customerItems' | 'applyUndo' | 'finishUndo'>;

@@ -15,7 +15,8 @@ import { cardEntity, cardWriteItems, consentEntity, subjectClaimEntity, subjectS
 import { prefixPage } from './prefix-page.ts';
 import { auditItem } from './audit.store.ts';
 import { dynamoInsightsErasure } from './insights.store.ts';
-import { CARD_SK, CONFLICT_REF_PREFIX, CONSENT_PREFIX, HISTORY_PREFIX, IMPORT_REPORT_PREFIX, REPLACED_PREFIX, STATE_PREFIX, basketKeys, eventKeys, insightKeys, keys, mergeKeys, privacyKeys } from './keys.ts';
+import { heldUndoRecordFromItem } from './import-undo.store.ts';
+import { CARD_SK, CONFLICT_REF_PREFIX, CONSENT_PREFIX, HISTORY_PREFIX, IMPORT_REPORT_PREFIX, IMPORT_UNDO_PREFIX, REPLACED_PREFIX, STATE_PREFIX, basketKeys, eventKeys, insightKeys, keys, mergeKeys, privacyKeys } from './keys.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
 import { batchGetAll, deleteAll, withConflictRetry } from './retry.ts';
 import type { TenantSecrets } from './secret.store.ts';
@@ -143,7 +144,7 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
     },
 
     async partition(tenantId, customerId) {
-      const out: PartitionContents = { history: [], consents: [], states: [], replaced: [] };
+      const out: PartitionContents = { history: [], consents: [], states: [], undo: [], replaced: [] };
       for await (const page of pages(tenantId, customerId)) {
         for (const item of page) {
           const sk = item.sk as string;
@@ -151,6 +152,7 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
           else if (sk.startsWith(HISTORY_PREFIX)) out.history.push(item);
           else if (sk.startsWith(CONSENT_PREFIX)) out.consents.push(withoutInternal<ConsentLedgerEntry>(item, consentEntity.internal));
           else if (sk.startsWith(STATE_PREFIX)) out.states.push(withoutInternal(item, subjectStateEntity.internal));
+          else if (sk.startsWith(IMPORT_UNDO_PREFIX)) out.undo.push(heldUndoRecordFromItem(item));
           else if (sk.startsWith(REPLACED_PREFIX)) out.replaced.push({ field: item.field as 'email' | 'phone', value: item.value as string, replacedAt: String(item.replacedAt ?? '') });
         }
       }

@@ -1,0 +1,44 @@
+import { nationalNumberOf } from '../domain/phone-numbers.ts';
+import type { ReportEntry } from './privacy.ports.ts';
+import type { Identity } from './suppression.ts';
+
+/**
+ * Import error reports live 7 days (TTL and S3 lifecycle), plus DynamoDB's TTL lag of up to 2 days: the
+ * report items of imports older than this hold nothing any more.
+ */
+export const REPORT_LOOKBACK_DAYS = 10;
+
+/** Where the imports whose report items may still exist start, as the import listing's `createdAt` compares. */
+export const reportLookbackSince = (now: Date) => new Date(now.getTime() - REPORT_LOOKBACK_DAYS * 86_400_000).toISOString();
+
+/** A phone number as a row or a reason writes it: digits, with spaces, dots, dashes, slashes or brackets between, maybe a `+`. */
+const PHONE_LIKE = /\+?\d[\d\s()./-]*\d/g;
+/** Longest prefix before a national number: `00` and a calling code of up to three digits. */
+const MAX_PREFIX_DIGITS = 5;
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Whether an import error-report entry is about the person, for their access export: the row (as written) or
+ * the reason holds their customer id, one of their emails as a whole address (any case: `anna@x.it` is not
+ * in `marianna@x.it`), or one of their phones as a number of its own (however spaced, with or without the
+ * country code: `347 123 4567`, `+39 347 1234567`, `0039…`). Exact, because a row that is not theirs is
+ * someone else's data. The erasure's redaction (shared/privacy/erasure.ts) errs the other way (any text whose
+ * digits contain the number): what it removes is a superset of what this shows.
+ */
+export function reportEntryNaming(customerId: string, identities: Identity[]): (e: ReportEntry) => boolean {
+  const emails = identities
+    .map((i) => i.email?.toLowerCase())
+    .filter((e): e is string => !!e)
+    .map((e) => new RegExp(`(?<![a-z0-9._%+-])${escapeRegExp(e)}(?![a-z0-9-]|\\.[a-z0-9])`));
+  const nationals = identities.map((i) => (i.phone ? nationalNumberOf(i.phone) : undefined)).filter((n): n is string => !!n);
+  const isTheirs = (digits: string) => nationals.some((n) => digits === n || (digits.endsWith(n) && digits.length - n.length <= MAX_PREFIX_DIGITS));
+  return (e) => {
+    const text = `${e.row}\n${e.reason}`;
+    if (text.includes(customerId)) return true;
+    const lower = text.toLowerCase();
+    if (emails.some((m) => m.test(lower))) return true;
+    if (!nationals.length) return false;
+    for (const m of text.matchAll(PHONE_LIKE)) if (isTheirs(m[0].replace(/\D/g, ''))) return true;
+    return false;
+  };
+}
