@@ -9,6 +9,7 @@ import { compileFilter } from './filter-expression.ts';
 import { withConflictRetry } from './retry.ts';
 import { cardEntity, cardWriteItems, consentEntity, identityEntity, listKeyRanges, withoutInternal, type CardCheck, type CardWrite } from './entities.ts';
 import { decodeCursor, encodeCursor, listDigest } from './cursor.ts';
+import { compareKeys } from './key-order.ts';
 
 export type { CustomerStore, IdentityClash, ListRequest, WriteResult } from '../domain/customer.ports.ts';
 
@@ -214,7 +215,7 @@ export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: strin
       // List order: by range first, then by sort key in `order` within a range; `sk: null` is a range's start.
       type Place = { range: number; sk: string | null };
       const before = (x: Place, y: Place) =>
-        x.range !== y.range ? x.range < y.range : x.sk === null ? y.sk !== null : y.sk === null ? false : order === 'asc' ? x.sk < y.sk : x.sk > y.sk;
+        x.range !== y.range ? x.range < y.range : x.sk === null ? y.sk !== null : y.sk === null ? false : order === 'asc' ? compareKeys(x.sk, y.sk) < 0 : compareKeys(x.sk, y.sk) > 0;
       const placeOf = (item: Record<string, unknown>): Place => ({ range: rangeOf(item[skAttr] as string), sk: item[skAttr] as string });
       const candidates = perShard.flatMap((r, shard) => r.items.map((item) => ({ item, shard, place: placeOf(item) })));
       candidates.sort((a, b) => (before(a.place, b.place) ? -1 : before(b.place, a.place) ? 1 : 0));
