@@ -74,7 +74,7 @@ export class ClientelaStack extends Stack {
       environment,
       exportStateMachine: this.exportWorkflow.stateMachine,
       insightsStateMachine: this.insightsWorkflow.stateMachine,
-      mail: mailSettings(this),
+      mail: mailSettings(this, settings),
     });
     this.importWorker = new ImportWorker(this, 'Import', { stateful: this.stateful, environment });
     this.retentionWorker = new RetentionWorker(this, 'Retention', { stateful: this.stateful, environment });
@@ -96,6 +96,7 @@ export class ClientelaStack extends Stack {
       stateMachines: { Export: this.exportWorkflow.stateMachine, Insights: this.insightsWorkflow.stateMachine },
       httpApi: this.api.httpApi,
       table,
+      businessMetrics: { namespace: environment.POWERTOOLS_METRICS_NAMESPACE!, service: environment.POWERTOOLS_SERVICE_NAME! },
     });
 
     this.console = new Console(this, 'Console', { httpApi: this.api.httpApi, accessLogsBucket: this.stateful.accessLogsBucket });
@@ -123,12 +124,13 @@ export class ClientelaStack extends Stack {
 }
 
 /**
- * The SES sender identity, a stack setting: `-c mailFrom=no-reply@mail.trattoria.example` and, when the
- * verified identity is the domain rather than the address, `-c mailIdentity=mail.trattoria.example`.
- * Verify it in SES (and leave the SES sandbox) before real people sign up.
+ * The SES sender identity, a stack setting: `-c mailFrom=no-reply@mail.trattoria.example` (checked by
+ * stageSettings: prod refuses the placeholder) and, when the verified identity is the domain rather than the
+ * address, `-c mailIdentity=mail.trattoria.example`. Verify it in SES (and leave the SES sandbox) before real
+ * people sign up.
  */
-export function mailSettings(stack: Stack): { from: string; identityArn: string } {
-  const from = String(stack.node.tryGetContext('mailFrom') ?? 'no-reply@clientela.example');
+export function mailSettings(stack: Stack, settings: StageSettings): { from: string; identityArn: string } {
+  const from = settings.mailFrom;
   const identity = String(stack.node.tryGetContext('mailIdentity') ?? from);
   return { from, identityArn: stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }) };
 }

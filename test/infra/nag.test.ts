@@ -52,7 +52,7 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
 
   it('the prod stage, with every setting, passes both packs too', () => {
     const prod = buildApp({
-      context: { ...SKIP_BUNDLING, stage: 'prod', alarmEmail: 'ops@trattoria.example', publicBaseUrl: 'https://api.trattoria.example', domainCertificateArn: 'arn:aws:acm:eu-south-1:123456789012:certificate/0f0e', importOrigins: 'https://app.trattoria.example' },
+      context: { ...SKIP_BUNDLING, stage: 'prod', mailFrom: 'no-reply@mail.trattoria.it', alarmEmail: 'ops@trattoria.example', publicBaseUrl: 'https://api.trattoria.example', domainCertificateArn: 'arn:aws:acm:eu-south-1:123456789012:certificate/0f0e', importOrigins: 'https://app.trattoria.example' },
     });
     for (const pack of [prod.nag!, prod.serverlessNag!]) expect(pack.validateScope(prod.app).violations.map((v) => v.ruleName)).toEqual([]);
     expect(() => prod.app.synth()).not.toThrow();
