@@ -11,6 +11,7 @@ import { Monitoring } from './monitoring.ts';
 import { RetentionWorker } from './retention.ts';
 import { stageSettings, type StageSettings } from './stage.ts';
 import { Stateful } from './stateful.ts';
+import { StoppedJobs } from './stopped-jobs.ts';
 import { acknowledge } from './nag.ts';
 
 /** How long a verified API key stays cached in a warm function (shared/config.ts KEY_CACHE_SECONDS). */
@@ -28,6 +29,8 @@ export class ClientelaStack extends Stack {
   readonly importWorker: ImportWorker;
   readonly retentionWorker: RetentionWorker;
   readonly insightsWorkflow: InsightsWorkflow;
+  /** Ends the record of an export or recompute whose execution stopped without its MarkFailed (infra/stopped-jobs.ts). */
+  readonly stoppedJobs: StoppedJobs;
   readonly monitoring: Monitoring;
   /** The stage this stack is (`-c stage=prod|dev`) and its settings (infra/stage.ts). */
   readonly settings: StageSettings;
@@ -78,6 +81,11 @@ export class ClientelaStack extends Stack {
     });
     this.importWorker = new ImportWorker(this, 'Import', { stateful: this.stateful, environment });
     this.retentionWorker = new RetentionWorker(this, 'Retention', { stateful: this.stateful, environment });
+    this.stoppedJobs = new StoppedJobs(this, 'StoppedJobs', {
+      stateful: this.stateful,
+      environment,
+      stateMachines: [this.exportWorkflow.stateMachine, this.insightsWorkflow.stateMachine],
+    });
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       workers: {
@@ -86,12 +94,14 @@ export class ClientelaStack extends Stack {
         ExportTask: this.exportWorkflow.exportTask,
         InsightsTask: this.insightsWorkflow.task,
         NightlyInsights: this.insightsWorkflow.nightly,
+        EndStoppedJob: this.stoppedJobs.endStoppedJob,
       },
       apiFunctions: Object.values(this.api.functions),
       deadLetterQueues: {
         Import: this.importWorker.deadLetters,
         Retention: this.retentionWorker.deadLetters,
         NightlyInsights: this.insightsWorkflow.nightlyDeadLetters,
+        EndStoppedJob: this.stoppedJobs.deadLetters,
       },
       stateMachines: { Export: this.exportWorkflow.stateMachine, Insights: this.insightsWorkflow.stateMachine },
       httpApi: this.api.httpApi,

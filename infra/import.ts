@@ -58,7 +58,7 @@ export class ImportWorker extends Construct {
       const logGroup = new logs.LogGroup(this, 'NotificationsHandlerLogs', { retention: stageSettings(this).logRetention, removalPolicy: RemovalPolicy.DESTROY });
       const handler = child.node.defaultChild as CfnResource;
       handler.addPropertyOverride('LoggingConfig', { LogGroup: logGroup.logGroupName });
-      handler.addDependency(logGroup.node.defaultChild as CfnResource);
+      child.node.addDependency(logGroup);
       acknowledgeManagedPolicy(
         child,
         'service-role/AWSLambdaBasicExecutionRole',

@@ -121,7 +121,7 @@ export class Monitoring extends Construct {
         period: FIVE_MINUTES,
         label: 'failed, timed out or aborted executions',
       });
-      alarm(`${name} workflow failures`, failures, `A ${name} execution failed, timed out or was aborted. Its record was marked failed with a reason for the user; the execution history shows the step and error.`);
+      alarm(`${name} workflow failures`, failures, `A ${name} execution failed, timed out or was aborted. Its record was marked failed with a reason for the user (by its MarkFailed step, or by EndStoppedJob when the execution stopped without it); the execution history shows the step and error.`);
     }
 
     // Business counts (shared/metrics.ts) that mean a person was let down although no function failed.

@@ -93,7 +93,7 @@ describe('cdk-nag AwsSolutions and Serverless', () => {
     const blanket = acks.filter((a) => a.id === 'AwsSolutions-IAM5[Resource::*]').map((a) => a.path.split('/').slice(1).join('/'));
     const roles = blanket.filter((p) => p.endsWith('Role'));
     expect(blanket.filter((p) => !p.endsWith('Role')).sort()).toEqual(['BucketNotificationsHandler050a0587b7544547bf325f094a3db834', 'Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C256MiB', 'ExportWorkflow/StateMachine', 'InsightsWorkflow/StateMachine'].sort());
-    expect(roles).toHaveLength(Object.keys(built.stack.api.functions).length + 5);
+    expect(roles).toHaveLength(Object.keys(built.stack.api.functions).length + 6);
     for (const a of acks.filter((x) => x.id === 'AwsSolutions-IAM5[Resource::*]' && x.path.endsWith('Role'))) expect(a.reason).toMatch(/xray:PutTraceSegments and xray:PutTelemetryRecords/);
     // Only the functions with an asynchronous trigger have a dead-letter queue; the others say why not.
     const noDlq = acks.filter((a) => a.id === 'Serverless-LambdaDLQ').map((a) => a.path.split('/').slice(1).join('/'));

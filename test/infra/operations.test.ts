@@ -33,17 +33,18 @@ beforeAll(() => {
 const fn = (json: TemplateJson, id: string) => json.Resources[id]!.Properties!;
 
 describe('dead-letter queues (failure destinations)', () => {
-  it('the import (S3 events and its own continuation), retention and nightly insights each keep failed events in their queue', () => {
+  it('the import (S3 events and its own continuation), retention, nightly insights and EndStoppedJob each keep failed events in their queue', () => {
     const { stack, json } = dev;
     const queues = resourcesOfType(json, 'AWS::SQS::Queue');
     expect(queues.map(([id]) => id).sort()).toEqual(
-      [logicalId(stack.importWorker.deadLetters), logicalId(stack.retentionWorker.deadLetters), logicalId(stack.insightsWorkflow.nightlyDeadLetters)].sort(),
+      [logicalId(stack.importWorker.deadLetters), logicalId(stack.retentionWorker.deadLetters), logicalId(stack.insightsWorkflow.nightlyDeadLetters), logicalId(stack.stoppedJobs.deadLetters)].sort(),
     );
     for (const [, q] of queues) expect(q.Properties).toMatchObject({ MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
     const pairs: [string, string][] = [
       [logicalId(stack.importWorker.importCsv), logicalId(stack.importWorker.deadLetters)],
       [logicalId(stack.retentionWorker.retention), logicalId(stack.retentionWorker.deadLetters)],
       [logicalId(stack.insightsWorkflow.nightly), logicalId(stack.insightsWorkflow.nightlyDeadLetters)],
+      [logicalId(stack.stoppedJobs.endStoppedJob), logicalId(stack.stoppedJobs.deadLetters)],
     ];
     for (const [f, q] of pairs) {
       expect(fn(json, f).DeadLetterConfig, f).toEqual({ TargetArn: { 'Fn::GetAtt': [q, 'Arn'] } });
@@ -52,9 +53,9 @@ describe('dead-letter queues (failure destinations)', () => {
     }
   });
 
-  it('the daily and nightly schedules keep an undeliverable event too', () => {
+  it('the daily and nightly schedules and the stopped-execution rule keep an undeliverable event too', () => {
     const rules = resourcesOfType(dev.json, 'AWS::Events::Rule').map(([, r]) => r.Properties!.Targets[0]);
-    expect(rules).toHaveLength(2);
+    expect(rules).toHaveLength(3);
     for (const t of rules) expect(t).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: 2 }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } } });
   });
 
@@ -66,10 +67,30 @@ describe('dead-letter queues (failure destinations)', () => {
   });
 });
 
+describe('stopped executions (a time limit no Catch sees, an abort, MarkFailed failing)', () => {
+  it('a rule on both state machines\' FAILED, TIMED_OUT and ABORTED executions runs EndStoppedJob', () => {
+    const { stack, json } = dev;
+    const rule = json.Resources[logicalId(stack.stoppedJobs.rule)]!.Properties!;
+    expect(rule.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: {
+        status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+        stateMachineArn: [{ Ref: logicalId(stack.exportWorkflow.stateMachine) }, { Ref: logicalId(stack.insightsWorkflow.stateMachine) }],
+      },
+    });
+    expect(rule.Targets).toEqual([
+      expect.objectContaining({ Arn: { 'Fn::GetAtt': [logicalId(stack.stoppedJobs.endStoppedJob), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(stack.stoppedJobs.deadLetters), 'Arn'] } } }),
+    ]);
+    const permissions = resourcesOfType(json, 'AWS::Lambda::Permission').filter(([, p]) => p.Properties!.FunctionName?.['Fn::GetAtt']?.[0] === logicalId(stack.stoppedJobs.endStoppedJob));
+    expect(permissions.map(([, p]) => p.Properties)).toEqual([expect.objectContaining({ Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': [logicalId(stack.stoppedJobs.rule), 'Arn'] } })]);
+  });
+});
+
 describe('tracing', () => {
   it('every function traces actively with X-Ray, and both workflows', () => {
     const functions = resourcesOfType(dev.json, 'AWS::Lambda::Function').filter(([, f]) => f.Properties!.Runtime === 'nodejs22.x');
-    expect(functions.length).toBe(Object.keys(dev.stack.api.functions).length + 5);
+    expect(functions.length).toBe(Object.keys(dev.stack.api.functions).length + 6);
     for (const [id, f] of functions) expect(f.Properties!.TracingConfig, id).toEqual({ Mode: 'Active' });
     const machines = resourcesOfType(dev.json, 'AWS::StepFunctions::StateMachine');
     expect(machines).toHaveLength(2);
@@ -102,7 +123,7 @@ describe('alarms', () => {
   });
 
   it('workers: errors and throttles of each', () => {
-    for (const [name, f] of Object.entries({ ImportCsv: dev.stack.importWorker.importCsv, Retention: dev.stack.retentionWorker.retention, ExportTask: dev.stack.exportWorkflow.exportTask, InsightsTask: dev.stack.insightsWorkflow.task, NightlyInsights: dev.stack.insightsWorkflow.nightly })) {
+    for (const [name, f] of Object.entries({ ImportCsv: dev.stack.importWorker.importCsv, Retention: dev.stack.retentionWorker.retention, ExportTask: dev.stack.exportWorkflow.exportTask, InsightsTask: dev.stack.insightsWorkflow.task, NightlyInsights: dev.stack.insightsWorkflow.nightly, EndStoppedJob: dev.stack.stoppedJobs.endStoppedJob })) {
       expect(metricOf(byName(dev.json, `clientela-dev ${name} errors`))).toEqual({ ns: 'AWS/Lambda', name: 'Errors', dims: [{ Name: 'FunctionName', Value: { Ref: logicalId(f) } }] });
       expect(metricOf(byName(dev.json, `clientela-dev ${name} throttles`))).toEqual({ ns: 'AWS/Lambda', name: 'Throttles', dims: [{ Name: 'FunctionName', Value: { Ref: logicalId(f) } }] });
     }
@@ -119,7 +140,7 @@ describe('alarms', () => {
   });
 
   it('dead letters: the first message in any dead-letter queue', () => {
-    for (const [name, q] of Object.entries({ Import: dev.stack.importWorker.deadLetters, Retention: dev.stack.retentionWorker.deadLetters, NightlyInsights: dev.stack.insightsWorkflow.nightlyDeadLetters })) {
+    for (const [name, q] of Object.entries({ Import: dev.stack.importWorker.deadLetters, Retention: dev.stack.retentionWorker.deadLetters, NightlyInsights: dev.stack.insightsWorkflow.nightlyDeadLetters, EndStoppedJob: dev.stack.stoppedJobs.deadLetters })) {
       const a = byName(dev.json, `clientela-dev ${name} dead letters`);
       expect(metricOf(a)).toEqual({ ns: 'AWS/SQS', name: 'ApproximateNumberOfMessagesVisible', dims: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(q), 'QueueName'] } }] });
       expect(a).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1 });
