@@ -114,7 +114,7 @@ export class ClientelaStack extends Stack {
     // own origin is always allowed, beside any configured with `-c importOrigins=`.
     this.stateful.importBucket.addCorsRule({
       allowedMethods: [s3.HttpMethods.POST, s3.HttpMethods.PUT],
-      allowedOrigins: [this.console.url],
+      allowedOrigins: this.console.origins,
       allowedHeaders: ['*'],
       exposedHeaders: ['ETag'],
       maxAge: 3000,

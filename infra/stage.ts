@@ -38,6 +38,12 @@ export interface StageSettings {
    * confirmation mail would ever leave and every newsletter sign-up would stay pending.
    */
   mailFrom: string;
+  /**
+   * The console's own host name (`-c consoleDomain=console.trattoria.example`) with an ACM certificate for it
+   * in us-east-1, where CloudFront takes certificates from (`-c consoleCertificateArn=`): the distribution then
+   * answers on that name with TLS 1.2 at least. None: the *.cloudfront.net name and CloudFront's certificate.
+   */
+  consoleDomain?: { name: string; certificateArn: string };
 }
 
 /** cdk.json's sender: a reserved domain (RFC 2606), so nothing is ever delivered from it. */
@@ -47,7 +53,7 @@ export const PLACEHOLDER_MAIL_FROM = 'no-reply@clientela.example';
 const RESERVED_MAIL_DOMAIN = /(^|\.)(example|test|invalid|localhost|example\.(com|net|org))$/i;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
-const DEFAULTS: Record<StageName, Omit<StageSettings, 'stage' | 'stackName' | 'importOrigins' | 'mailFrom'>> = {
+const DEFAULTS: Record<StageName, Omit<StageSettings, 'stage' | 'stackName' | 'importOrigins' | 'mailFrom' | 'consoleDomain'>> = {
   // Production keeps logs long enough to investigate a complaint about last quarter. Tenants are kept apart by
   // their fair-use limits (shared/domain/rate-limit.ts, default 20/s with bursts of 200 per tenant for secret
   // keys): the stage takes 25 tenants at their full sustained rate at once and stays below the 1,000 writes
@@ -97,6 +103,17 @@ export function stageSettings(scope: Construct): StageSettings {
       `clientela: the prod stage needs a real SES sender: -c mailFrom=${mailFrom} is a placeholder (a reserved example domain), so no confirmation mail would ever be sent. Give -c mailFrom=no-reply@<your verified domain> (and -c mailIdentity=<domain> when SES verified the domain).`,
     );
   }
+  const consoleName = ctx('consoleDomain');
+  const consoleCertificateArn = ctx('consoleCertificateArn');
+  if ((consoleName === undefined) !== (consoleCertificateArn === undefined)) {
+    throw new Error('clientela: -c consoleDomain and -c consoleCertificateArn go together (the console\'s host name and its ACM certificate in us-east-1)');
+  }
+  if (consoleName !== undefined && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(consoleName)) {
+    throw new Error(`clientela: -c consoleDomain=${consoleName} is not a host name (no scheme, no path)`);
+  }
+  if (consoleCertificateArn !== undefined && !/^arn:aws[\w-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/.test(consoleCertificateArn)) {
+    throw new Error(`clientela: -c consoleCertificateArn=${consoleCertificateArn} must be an ACM certificate ARN in us-east-1 (CloudFront takes certificates from there only)`);
+  }
   const importOrigins = (ctx('importOrigins') ?? '')
     .split(',')
     .map((o) => o.trim())
@@ -116,5 +133,6 @@ export function stageSettings(scope: Construct): StageSettings {
     ...(ctx('domainCertificateArn') ? { domainCertificateArn: ctx('domainCertificateArn') } : {}),
     importOrigins,
     mailFrom,
+    ...(consoleName && consoleCertificateArn ? { consoleDomain: { name: consoleName.toLowerCase(), certificateArn: consoleCertificateArn } } : {}),
   };
 }

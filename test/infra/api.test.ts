@@ -446,9 +446,14 @@ describe('least privilege', () => {
     }
   });
 
-  it('roles carry no managed policies', () => {
+  it("roles carry no AWS managed policy: only the stack's X-Ray policy, which holds the two X-Ray actions and nothing else", () => {
+    const xray = resourcesOfType(json, 'AWS::IAM::ManagedPolicy');
+    expect(xray).toHaveLength(1);
+    expect(xray[0]![1].Properties!.PolicyDocument.Statement).toEqual([{ Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' }]);
     for (const name of Object.keys(functions)) {
-      expect(json.Resources[logicalId(functions[name].functionRole)].Properties!.ManagedPolicyArns, name).toBeUndefined();
+      expect(json.Resources[logicalId(functions[name].functionRole)].Properties!.ManagedPolicyArns, name).toEqual([{ Ref: xray[0]![0] }]);
+      // Nothing on "*" in the role's own policies: X-Ray's wildcard stays in its policy.
+      expect(roleStatements(json, logicalId(functions[name].functionRole)).filter((st) => st.Resource === '*'), name).toEqual([]);
     }
   });
 
