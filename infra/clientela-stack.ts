@@ -11,6 +11,7 @@ import { Monitoring } from './monitoring.ts';
 import { RetentionWorker } from './retention.ts';
 import { stageSettings, type StageSettings } from './stage.ts';
 import { Stateful } from './stateful.ts';
+import { StoppedJobs } from './stopped-jobs.ts';
 import { acknowledge } from './nag.ts';
 
 /** How long a verified API key stays cached in a warm function (shared/config.ts KEY_CACHE_SECONDS). */
@@ -28,6 +29,8 @@ export class ClientelaStack extends Stack {
   readonly importWorker: ImportWorker;
   readonly retentionWorker: RetentionWorker;
   readonly insightsWorkflow: InsightsWorkflow;
+  /** Ends the record of an export or recompute whose execution stopped without its MarkFailed (infra/stopped-jobs.ts). */
+  readonly stoppedJobs: StoppedJobs;
   readonly monitoring: Monitoring;
   /** The stage this stack is (`-c stage=prod|dev`) and its settings (infra/stage.ts). */
   readonly settings: StageSettings;
@@ -74,10 +77,15 @@ export class ClientelaStack extends Stack {
       environment,
       exportStateMachine: this.exportWorkflow.stateMachine,
       insightsStateMachine: this.insightsWorkflow.stateMachine,
-      mail: mailSettings(this),
+      mail: mailSettings(this, settings),
     });
     this.importWorker = new ImportWorker(this, 'Import', { stateful: this.stateful, environment });
     this.retentionWorker = new RetentionWorker(this, 'Retention', { stateful: this.stateful, environment });
+    this.stoppedJobs = new StoppedJobs(this, 'StoppedJobs', {
+      stateful: this.stateful,
+      environment,
+      stateMachines: [this.exportWorkflow.stateMachine, this.insightsWorkflow.stateMachine],
+    });
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       workers: {
@@ -86,16 +94,19 @@ export class ClientelaStack extends Stack {
         ExportTask: this.exportWorkflow.exportTask,
         InsightsTask: this.insightsWorkflow.task,
         NightlyInsights: this.insightsWorkflow.nightly,
+        EndStoppedJob: this.stoppedJobs.endStoppedJob,
       },
       apiFunctions: Object.values(this.api.functions),
       deadLetterQueues: {
         Import: this.importWorker.deadLetters,
         Retention: this.retentionWorker.deadLetters,
         NightlyInsights: this.insightsWorkflow.nightlyDeadLetters,
+        EndStoppedJob: this.stoppedJobs.deadLetters,
       },
       stateMachines: { Export: this.exportWorkflow.stateMachine, Insights: this.insightsWorkflow.stateMachine },
       httpApi: this.api.httpApi,
       table,
+      businessMetrics: { namespace: environment.POWERTOOLS_METRICS_NAMESPACE!, service: environment.POWERTOOLS_SERVICE_NAME! },
     });
 
     this.console = new Console(this, 'Console', { httpApi: this.api.httpApi, accessLogsBucket: this.stateful.accessLogsBucket });
@@ -103,7 +114,7 @@ export class ClientelaStack extends Stack {
     // own origin is always allowed, beside any configured with `-c importOrigins=`.
     this.stateful.importBucket.addCorsRule({
       allowedMethods: [s3.HttpMethods.POST, s3.HttpMethods.PUT],
-      allowedOrigins: [this.console.url],
+      allowedOrigins: this.console.origins,
       allowedHeaders: ['*'],
       exposedHeaders: ['ETag'],
       maxAge: 3000,
@@ -123,12 +134,13 @@ export class ClientelaStack extends Stack {
 }
 
 /**
- * The SES sender identity, a stack setting: `-c mailFrom=no-reply@mail.trattoria.example` and, when the
- * verified identity is the domain rather than the address, `-c mailIdentity=mail.trattoria.example`.
- * Verify it in SES (and leave the SES sandbox) before real people sign up.
+ * The SES sender identity, a stack setting: `-c mailFrom=no-reply@mail.trattoria.example` (checked by
+ * stageSettings: prod refuses the placeholder) and, when the verified identity is the domain rather than the
+ * address, `-c mailIdentity=mail.trattoria.example`. Verify it in SES (and leave the SES sandbox) before real
+ * people sign up.
  */
-export function mailSettings(stack: Stack): { from: string; identityArn: string } {
-  const from = String(stack.node.tryGetContext('mailFrom') ?? 'no-reply@clientela.example');
+export function mailSettings(stack: Stack, settings: StageSettings): { from: string; identityArn: string } {
+  const from = settings.mailFrom;
   const identity = String(stack.node.tryGetContext('mailIdentity') ?? from);
   return { from, identityArn: stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }) };
 }

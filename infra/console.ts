@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { DockerImage, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -28,8 +29,10 @@ export interface ConsoleProps {
 export class Console extends Construct {
   readonly bucket: s3.Bucket;
   readonly distribution: cloudfront.Distribution;
-  /** https://<distribution domain>: the console, and the API under /v1. */
+  /** https://<console domain, or the distribution's>: the console, and the API under /v1. */
   readonly url: string;
+  /** Every origin a browser may load the console from: the custom domain, when set, and the distribution's own. */
+  readonly origins: string[];
 
   constructor(scope: Construct, id: string, props: ConsoleProps) {
     super(scope, id);
@@ -74,8 +77,18 @@ export class Console extends Construct {
 
     // One origin (one origin access control) for the pages and the assets.
     const bucketOrigin = origins.S3BucketOrigin.withOriginAccessControl(this.bucket);
+    const { consoleDomain } = stageSettings(this);
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'clientela admin console and API',
+      // The console's own name (`-c consoleDomain`, `-c consoleCertificateArn`): TLS 1.2 at least. Without one,
+      // CloudFront's *.cloudfront.net certificate, whose minimum CloudFront fixes (see CFR4 below).
+      ...(consoleDomain
+        ? {
+            domainNames: [consoleDomain.name],
+            certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', consoleDomain.certificateArn),
+            minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+          }
+        : {}),
       defaultRootObject: 'index.html',
       defaultBehavior: {
         origin: bucketOrigin,
@@ -100,7 +113,9 @@ export class Console extends Construct {
         },
       },
     });
-    this.url = `https://${this.distribution.distributionDomainName}`;
+    const ownOrigin = `https://${this.distribution.distributionDomainName}`;
+    this.url = consoleDomain ? `https://${consoleDomain.name}` : ownOrigin;
+    this.origins = consoleDomain ? [this.url, ownOrigin] : [ownOrigin];
 
     new s3deploy.BucketDeployment(this, 'Files', {
       sources: [consoleSource()],
@@ -119,7 +134,13 @@ export class Console extends Construct {
       'AwsSolutions-CFR3',
       'CloudFront standard logs need an ACL-enabled bucket; the API stage keeps its own access logs and the console bucket has server access logs.',
     );
-    acknowledge(this.distribution, 'AwsSolutions-CFR4', 'The default *.cloudfront.net certificate; TLS 1.2 is the minimum once a custom domain and certificate are configured.');
+    if (!consoleDomain) {
+      acknowledge(
+        this.distribution,
+        'AwsSolutions-CFR4',
+        "No console domain configured: CloudFront's default *.cloudfront.net certificate, whose minimum TLS version CloudFront fixes and cannot be raised. Give -c consoleDomain and -c consoleCertificateArn (us-east-1) to serve the console under its own name with TLS 1.2 at least.",
+      );
+    }
     // The deployment's function is a stack-wide singleton of aws-cdk-lib, outside this construct.
     const handler = Stack.of(this).node.children.find((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'));
     if (handler) {

@@ -1,4 +1,5 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -8,6 +9,7 @@ import { grantAccess } from './access.ts';
 import { ClientelaFunction } from './constructs/function.ts';
 import { deadLetterQueue } from './dead-letters.ts';
 import { acknowledgeManagedPolicy, acknowledgeWildcardResources } from './nag.ts';
+import { stageSettings } from './stage.ts';
 import { IMPORT_PREFIX, type Stateful } from './stateful.ts';
 
 export interface ImportWorkerProps {
@@ -50,6 +52,13 @@ export class ImportWorker extends Construct {
     // addEventNotification adds CDK's singleton BucketNotificationsHandler (a custom resource Lambda) to the stack.
     for (const child of Stack.of(this).node.children) {
       if (!child.node.id.startsWith('BucketNotificationsHandler')) continue;
+      // Its logs in a log group with the stage's retention, like every other function's (left alone, Lambda
+      // makes `/aws/lambda/<name>` on first run and keeps it forever). Named by CDK, so a stack deployed
+      // before this, whose handler already made that group, updates without a name clash.
+      const logGroup = new logs.LogGroup(this, 'NotificationsHandlerLogs', { retention: stageSettings(this).logRetention, removalPolicy: RemovalPolicy.DESTROY });
+      const handler = child.node.defaultChild as CfnResource;
+      handler.addPropertyOverride('LoggingConfig', { LogGroup: logGroup.logGroupName });
+      child.node.addDependency(logGroup);
       acknowledgeManagedPolicy(
         child,
         'service-role/AWSLambdaBasicExecutionRole',

@@ -21,6 +21,11 @@ export interface MonitoringProps {
   stateMachines: Record<string, sfn.IStateMachine>;
   httpApi: apigw.IHttpApi;
   table: dynamodb.ITable;
+  /**
+   * Where the functions' business counts land (shared/metrics.ts, Powertools EMF): the namespace and the
+   * `service` dimension (POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_SERVICE_NAME of every function).
+   */
+  businessMetrics: { namespace: string; service: string };
 }
 
 /** Metrics per alarm in CloudWatch metric math. */
@@ -116,15 +121,29 @@ export class Monitoring extends Construct {
         period: FIVE_MINUTES,
         label: 'failed, timed out or aborted executions',
       });
-      alarm(`${name} workflow failures`, failures, `A ${name} execution failed, timed out or was aborted. Its record was marked failed with a reason for the user; the execution history shows the step and error.`);
+      alarm(`${name} workflow failures`, failures, `A ${name} execution failed, timed out or was aborted. Its record was marked failed with a reason for the user (by its MarkFailed step, or by EndStoppedJob when the execution stopped without it); the execution history shows the step and error.`);
     }
+
+    // Business counts (shared/metrics.ts) that mean a person was let down although no function failed.
+    const business = (metricName: string) =>
+      new cloudwatch.Metric({ namespace: props.businessMetrics.namespace, metricName, dimensionsMap: { service: props.businessMetrics.service }, period: FIVE_MINUTES, statistic: 'Sum' });
+    alarm(
+      'confirmation mail failed',
+      business('MailFailed'),
+      'SES refused a double opt-in confirmation mail (MailFailed): the sign-up was kept but stays pending until a mail arrives. Usually the sender (-c mailFrom) is not verified in SES or the account is still in the SES sandbox; IngestEvent\'s log says "double opt-in mail not sent" with the SES error.',
+    );
+    alarm(
+      'imports failed',
+      business('ImportsFailed'),
+      'An import ended failed (ImportsFailed): the business saw its file refused or stopped. The import record (GET /v1/imports/{id}) says why; ImportCsv\'s log has the details. A file the owner must fix is normal now and then; several in a row point at a fault.',
+    );
 
     alarm('API 5xx', props.httpApi.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }), 'The API answered 5xx. Bad input must get a 4xx, so any 5xx is a bug or an outage: see the API access log and the function logs.');
 
     alarm(
       'table throttling',
       props.table.metricThrottledRequestsForOperations({ operations: [...TABLE_OPERATIONS].map((o) => o as dynamodb.Operation), period: FIVE_MINUTES }),
-      'DynamoDB throttled requests for 15 minutes in a row (the SDK retries them, so users see slowness first). A hot partition (one tenant importing fast) or an account limit: see the table\'s contributor insights.',
+      'DynamoDB throttled requests for 15 minutes in a row (the SDK retries them, so users see slowness first). A hot partition (one tenant importing fast) or an account limit: CloudWatch Contributor Insights on the table (enabled by the stack) lists the most throttled keys.',
       { evaluationPeriods: 3 },
     );
   }

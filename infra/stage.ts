@@ -4,8 +4,8 @@ import type { Construct } from 'constructs';
 /**
  * A deployment stage and the settings that differ between stages, from CDK context:
  *
- *   cdk deploy -c stage=prod -c alarmEmail=ops@trattoria.example -c publicBaseUrl=https://api.trattoria.example \
- *     -c importOrigins=https://app.trattoria.example
+ *   cdk deploy -c stage=prod -c mailFrom=no-reply@mail.trattoria.example -c alarmEmail=ops@trattoria.example \
+ *     -c publicBaseUrl=https://api.trattoria.example -c importOrigins=https://app.trattoria.example
  *
  * `stage` names the stack (`clientela-prod`, `clientela-dev`) so both can live in one account. Everything
  * else has a default per stage; a context value given on the command line (or in cdk.json) wins.
@@ -32,9 +32,28 @@ export interface StageSettings {
   domainCertificateArn?: string;
   /** Origins a browser may upload import files to S3 from (the console's). None: no browser upload at all. */
   importOrigins: string[];
+  /**
+   * The SES sender of the double opt-in mail (`-c mailFrom=`). dev: cdk.json's placeholder will do (no mail
+   * is delivered from it). prod: required, and not a reserved example domain: with the placeholder no
+   * confirmation mail would ever leave and every newsletter sign-up would stay pending.
+   */
+  mailFrom: string;
+  /**
+   * The console's own host name (`-c consoleDomain=console.trattoria.example`) with an ACM certificate for it
+   * in us-east-1, where CloudFront takes certificates from (`-c consoleCertificateArn=`): the distribution then
+   * answers on that name with TLS 1.2 at least. None: the *.cloudfront.net name and CloudFront's certificate.
+   */
+  consoleDomain?: { name: string; certificateArn: string };
 }
 
-const DEFAULTS: Record<StageName, Omit<StageSettings, 'stage' | 'stackName' | 'importOrigins'>> = {
+/** cdk.json's sender: a reserved domain (RFC 2606), so nothing is ever delivered from it. */
+export const PLACEHOLDER_MAIL_FROM = 'no-reply@clientela.example';
+
+/** Domains no real mail comes from (RFC 2606 and 6761): a prod sender there is a placeholder left in. */
+const RESERVED_MAIL_DOMAIN = /(^|\.)(example|test|invalid|localhost|example\.(com|net|org))$/i;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+const DEFAULTS: Record<StageName, Omit<StageSettings, 'stage' | 'stackName' | 'importOrigins' | 'mailFrom' | 'consoleDomain'>> = {
   // Production keeps logs long enough to investigate a complaint about last quarter. Tenants are kept apart by
   // their fair-use limits (shared/domain/rate-limit.ts, default 20/s with bursts of 200 per tenant for secret
   // keys): the stage takes 25 tenants at their full sustained rate at once and stays below the 1,000 writes
@@ -73,10 +92,28 @@ export function stageSettings(scope: Construct): StageSettings {
     return parsed.origin + parsed.pathname.replace(/\/+$/, '');
   };
   const alarmEmail = ctx('alarmEmail');
-  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) throw new Error(`clientela: -c alarmEmail=${alarmEmail} is not an email address`);
+  if (alarmEmail !== undefined && !EMAIL.test(alarmEmail)) throw new Error(`clientela: -c alarmEmail=${alarmEmail} is not an email address`);
   const retentionDays = ctx('logRetentionDays');
   const logRetention = retentionDays === undefined ? defaults.logRetention : (number('logRetentionDays', 1) as logs.RetentionDays);
   if (!Object.values(logs.RetentionDays).includes(logRetention)) throw new Error(`clientela: -c logRetentionDays=${retentionDays} is not a retention CloudWatch Logs offers (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...)`);
+  const mailFrom = ctx('mailFrom') ?? PLACEHOLDER_MAIL_FROM;
+  if (!EMAIL.test(mailFrom)) throw new Error(`clientela: -c mailFrom=${mailFrom} is not an email address`);
+  if (stage === 'prod' && RESERVED_MAIL_DOMAIN.test(mailFrom.split('@')[1]!)) {
+    throw new Error(
+      `clientela: the prod stage needs a real SES sender: -c mailFrom=${mailFrom} is a placeholder (a reserved example domain), so no confirmation mail would ever be sent. Give -c mailFrom=no-reply@<your verified domain> (and -c mailIdentity=<domain> when SES verified the domain).`,
+    );
+  }
+  const consoleName = ctx('consoleDomain');
+  const consoleCertificateArn = ctx('consoleCertificateArn');
+  if ((consoleName === undefined) !== (consoleCertificateArn === undefined)) {
+    throw new Error('clientela: -c consoleDomain and -c consoleCertificateArn go together (the console\'s host name and its ACM certificate in us-east-1)');
+  }
+  if (consoleName !== undefined && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(consoleName)) {
+    throw new Error(`clientela: -c consoleDomain=${consoleName} is not a host name (no scheme, no path)`);
+  }
+  if (consoleCertificateArn !== undefined && !/^arn:aws[\w-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/.test(consoleCertificateArn)) {
+    throw new Error(`clientela: -c consoleCertificateArn=${consoleCertificateArn} must be an ACM certificate ARN in us-east-1 (CloudFront takes certificates from there only)`);
+  }
   const importOrigins = (ctx('importOrigins') ?? '')
     .split(',')
     .map((o) => o.trim())
@@ -95,5 +132,7 @@ export function stageSettings(scope: Construct): StageSettings {
     ...(ctx('publicBaseUrl') ? { publicBaseUrl: url('publicBaseUrl', ctx('publicBaseUrl')) } : {}),
     ...(ctx('domainCertificateArn') ? { domainCertificateArn: ctx('domainCertificateArn') } : {}),
     importOrigins,
+    mailFrom,
+    ...(consoleName && consoleCertificateArn ? { consoleDomain: { name: consoleName.toLowerCase(), certificateArn: consoleCertificateArn } } : {}),
   };
 }

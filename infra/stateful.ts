@@ -11,6 +11,13 @@ import { stageSettings } from './stage.ts';
 export { IMPORT_PREFIX, REPORTS_PREFIX } from '../shared/object-keys.ts';
 import { IMPORT_PREFIX, REPORTS_PREFIX } from '../shared/object-keys.ts';
 
+/**
+ * CloudWatch Contributor Insights on the table and each index, throttled requests only: when the
+ * `table throttling` alarm fires (infra/monitoring.ts) it names the hot keys (one tenant importing fast),
+ * and it records nothing (costs nothing) while no request is throttled.
+ */
+const THROTTLED_KEYS_INSIGHTS: dynamodb.ContributorInsightsSpecification = { enabled: true, mode: dynamodb.ContributorInsightsMode.THROTTLED_KEYS };
+
 /** Uploads, error reports, exports and old versions are kept this long. */
 export const TRANSIENT_OBJECT_DAYS = 7;
 
@@ -50,6 +57,7 @@ export class Stateful extends Construct {
       deletionProtection: true,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy: RemovalPolicy.RETAIN,
+      contributorInsightsSpecification: THROTTLED_KEYS_INSIGHTS,
     });
     for (const index of TABLE.indexes) {
       this.table.addGlobalSecondaryIndex({
@@ -57,6 +65,7 @@ export class Stateful extends Construct {
         partitionKey: str(index.partitionKey),
         sortKey: str(index.sortKey),
         projectionType: dynamodb.ProjectionType.ALL,
+        contributorInsightsSpecification: THROTTLED_KEYS_INSIGHTS,
       });
     }
 

@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { INSIGHTS_WORKERS, WORKERS } from '../shared/routes.ts';
+import { INSIGHTS_WORKERS, WORKERS, WORKFLOW_WORKERS } from '../shared/routes.ts';
 import { lambdaContext, moduleLoader, REPO_ROOT, type ModuleLoader } from './lambda.ts';
 
 /** The parts of an Amazon States Language definition the runner looks at. */
@@ -65,6 +65,44 @@ export interface WorkflowRunnerOptions {
   /** Pause before a retry, whatever the definition's IntervalSeconds/BackoffRate say. @default 10 */
   retryIntervalMs?: number;
   log?: (message: string, error?: unknown) => void;
+  /**
+   * Called once an execution ends FAILED, TIMED_OUT or ABORTED, with the event Step Functions sends
+   * EventBridge then ("Step Functions Execution Status Change"), as the stack's rule delivers it to
+   * EndStoppedJob (infra/stopped-jobs.ts). Its failure is logged; the execution's outcome stays.
+   */
+  onStopped?: (event: ExecutionStatusChange) => Promise<unknown>;
+}
+
+/** EventBridge's "Step Functions Execution Status Change" event, as far as clientela reads it. */
+export interface ExecutionStatusChange {
+  version: '0';
+  source: 'aws.states';
+  'detail-type': 'Step Functions Execution Status Change';
+  time: string;
+  resources: string[];
+  detail: { executionArn: string; stateMachineArn: string; name: string; status: ExecutionStatus; startDate: number; stopDate: number; input: string; error?: string; cause?: string };
+}
+
+/** The status-change event of an execution that ended (what the local runner hands `onStopped`). */
+export function statusChangeEvent(stateMachineArn: string, record: ExecutionRecord): ExecutionStatusChange {
+  return {
+    version: '0',
+    source: 'aws.states',
+    'detail-type': 'Step Functions Execution Status Change',
+    time: record.stopDate ?? new Date().toISOString(),
+    resources: [record.executionArn],
+    detail: {
+      executionArn: record.executionArn,
+      stateMachineArn,
+      name: record.name,
+      status: record.status,
+      startDate: Date.parse(record.startDate),
+      stopDate: Date.parse(record.stopDate ?? new Date().toISOString()),
+      input: JSON.stringify(record.input),
+      ...(record.error !== undefined ? { error: record.error } : {}),
+      ...(record.cause !== undefined ? { cause: record.cause } : {}),
+    },
+  };
 }
 
 const LAMBDA_INVOKE = /^arn:[\w-]+:states:::lambda:invoke(\.waitForTaskToken)?$/;
@@ -176,7 +214,17 @@ export function createWorkflowRunner(definition: AslDefinition, options: Workflo
           Object.assign(record, { status, error: cause.name, cause: cause.message, stopDate: new Date().toISOString() });
           if (status === 'FAILED') log(`execution ${executionName} failed: ${cause.name}: ${cause.message}`);
         },
-      ).finally(() => running.delete(executionArn));
+      )
+        // As EventBridge runs EndStoppedJob on AWS: before `idle()` resolves, so a test sees the record ended.
+        .then(async () => {
+          if (record.status === 'SUCCEEDED' || record.status === 'RUNNING' || !options.onStopped) return;
+          try {
+            await options.onStopped(statusChangeEvent(stateMachineArn, record));
+          } catch (error) {
+            log(`ending the job of stopped execution ${executionName} failed`, error);
+          }
+        })
+        .finally(() => running.delete(executionArn));
       running.set(executionArn, { done, abort: execution.abort });
       return { executionArn, startDate };
     },
@@ -311,6 +359,12 @@ async function synthesiseDefinition(kind: WorkflowKind, cacheFile: string | unde
   }
 }
 
+/** EndStoppedJob's handler, as the stack's EventBridge rule runs it for a stopped execution (infra/stopped-jobs.ts). */
+function endStoppedJob(loadModule?: ModuleLoader): WorkflowRunnerOptions['onStopped'] {
+  const invoke = handlerInvoker(WORKFLOW_WORKERS.endStoppedJob.entry, `clientela-${WORKFLOW_WORKERS.endStoppedJob.name}`, loadModule, 10_000);
+  return (event) => invoke('', event, 'EndStoppedJob');
+}
+
 /** The export workflow, every task calling WORKERS.exportTask's handler (the one function it invokes). */
 export async function exportWorkflowRunner(opts: { cacheDir?: string; loadModule?: ModuleLoader; log?: WorkflowRunnerOptions['log'] } = {}): Promise<WorkflowRunner> {
   const definition = await loadExportDefinition({ cacheDir: opts.cacheDir });
@@ -318,6 +372,7 @@ export async function exportWorkflowRunner(opts: { cacheDir?: string; loadModule
     stateMachineName: 'clientela-export',
     invoke: handlerInvoker(WORKERS.exportTask.entry, `clientela-${WORKERS.exportTask.name}`, opts.loadModule),
     log: opts.log,
+    onStopped: endStoppedJob(opts.loadModule),
   });
 }
 
@@ -331,5 +386,6 @@ export async function insightsWorkflowRunner(
     invoke: handlerInvoker(INSIGHTS_WORKERS.insightsTask.entry, `clientela-${INSIGHTS_WORKERS.insightsTask.name}`, opts.loadModule, 900_000),
     log: opts.log,
     retryIntervalMs: opts.retryIntervalMs,
+    onStopped: endStoppedJob(opts.loadModule),
   });
 }

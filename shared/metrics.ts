@@ -17,7 +17,9 @@ export type BusinessCount =
   | 'ImportRowsRejected'
   | 'ImportsFailed'
   | 'ExportsCompleted'
-  | 'ExportsFailed';
+  | 'ExportsFailed'
+  /** A double opt-in confirmation mail SES did not take (shared/events/ingest.ts); alarmed. */
+  | 'MailFailed';
 
 let metrics: Metrics | undefined;
 

@@ -666,3 +666,12 @@ export const INSIGHTS_WORKERS = {
   /** Nightly schedule (EventBridge): starts one recompute per tenant. */
   nightly: { name: 'NightlyInsights', entry: 'functions/insights/nightly-insights.handler.ts' },
 } as const;
+
+/**
+ * Ends the record of an export or insights recompute whose execution stopped (failed, timed out, aborted)
+ * without its own MarkFailed step having ended it: run by an EventBridge rule on both state machines'
+ * status changes (infra/stopped-jobs.ts), and by the local runner when an execution ends so.
+ */
+export const WORKFLOW_WORKERS = {
+  endStoppedJob: { name: 'EndStoppedJob', entry: 'functions/workflows/end-stopped-job.handler.ts' },
+} as const;

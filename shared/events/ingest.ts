@@ -37,6 +37,7 @@ import {
 import { CONFIRM_TTL_SECONDS, signConsentToken } from './consent-token.ts';
 import { identityHashes, liftSuppression, subjectHash, type SuppressionStore } from '../privacy/suppression.ts';
 import { logger } from '../logger.ts';
+import { countBusiness } from '../metrics.ts';
 import {
   addMonths,
   monthContribution,
@@ -467,8 +468,10 @@ export function subjectCandidates(found: SubjectOwners): string[] {
 const pause = (round: number) => backoff(round + 1);
 
 /**
- * The event is stored; the mail is best effort. A failure is logged (without the address) and the card
- * stays `pending`: the person can sign up again, and the next sign-up mails again.
+ * The event is stored; the mail is best effort. A failure is logged (without the address) and counted
+ * (`MailFailed`, alarmed in infra/monitoring.ts: an unverified sender or the SES sandbox fails every mail,
+ * and only the operator can fix it), and the card stays `pending`: the person can sign up again, and the
+ * next sign-up mails again.
  */
 async function sendConfirmation(ctx: EventContext, customerId: string, requestId: string, to: string, now: Date): Promise<void> {
   if (!ctx.mailer) return;
@@ -479,5 +482,6 @@ async function sendConfirmation(ctx: EventContext, customerId: string, requestId
     await ctx.mailer.sendConfirmation({ tenant: ctx.tenant, to, confirmUrl: `${ctx.baseUrl}/v1/consent/confirm?token=${token}` });
   } catch (error) {
     logger.error('double opt-in mail not sent', { tenantId: ctx.tenant.id, error: error as Error });
+    countBusiness({ MailFailed: 1 });
   }
 }

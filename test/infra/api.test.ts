@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { INSIGHTS_WORKERS, ROUTES, WORKERS } from '../../shared/routes.ts';
+import { INSIGHTS_WORKERS, ROUTES, WORKERS, WORKFLOW_WORKERS } from '../../shared/routes.ts';
 import type { ClientelaFunction } from '../../infra/constructs/function.ts';
 import type { ClientelaStack } from '../../infra/clientela-stack.ts';
 import { logicalId, resourcesOfType, roleStatements, synthClientela, SYNTH_TIMEOUT_MS, type TemplateJson } from './support.ts';
@@ -20,6 +20,7 @@ beforeAll(() => {
     [WORKERS.retention.name]: stack.retentionWorker.retention,
     [INSIGHTS_WORKERS.insightsTask.name]: stack.insightsWorkflow.task,
     [INSIGHTS_WORKERS.nightly.name]: stack.insightsWorkflow.nightly,
+    [WORKFLOW_WORKERS.endStoppedJob.name]: stack.stoppedJobs.endStoppedJob,
   };
 }, SYNTH_TIMEOUT_MS);
 
@@ -73,7 +74,7 @@ describe('functions', () => {
   it('exist for every route and worker, and nothing else runs Node', () => {
     const node = resourcesOfType(json, 'AWS::Lambda::Function').filter(([, f]) => String(f.Properties!.Runtime).startsWith('nodejs'));
     expect(node.map(([id]) => id).sort()).toEqual(Object.values(functions).map(logicalId).sort());
-    expect(Object.keys(functions).sort()).toEqual([...ROUTES.map((r) => r.name), ...Object.values(WORKERS).map((w) => w.name), ...Object.values(INSIGHTS_WORKERS).map((w) => w.name)].sort());
+    expect(Object.keys(functions).sort()).toEqual([...ROUTES.map((r) => r.name), ...Object.values(WORKERS).map((w) => w.name), ...Object.values(INSIGHTS_WORKERS).map((w) => w.name), ...Object.values(WORKFLOW_WORKERS).map((w) => w.name)].sort());
   });
 
   it('run Node.js 22 on arm64, index.handler of their bundle, without --enable-source-maps (it slows every cold start)', () => {
@@ -241,6 +242,8 @@ const EXPECTED_GRANTS: Record<string, Grants> = {
   },
   // Lists tenants, records one recompute each (writes limited to the T#*#INSIGHTS partitions), starts them.
   NightlyInsights: { table: 'read-write', startWorkflows: ['insights'] },
+  // Ends a stopped execution's export (and removes its parts and file) or recompute (and its lease).
+  EndStoppedJob: { table: 'read-write', s3: ['s3:DeleteObject export/exports/*'] },
 };
 
 /**
@@ -326,8 +329,8 @@ describe('least privilege', () => {
     const indexes = { 'Fn::Join': ['', [tableArn, '/index/*']] };
     for (const name of Object.keys(functions)) {
       const dynamo = pairs(name).filter((p) => p.action.startsWith('dynamodb:'));
-      // NightlyInsights has narrower grants than any class: checked on its own below.
-      if (EXPECTED_GRANTS[name].table === 'none' || name === 'NightlyInsights') continue;
+      // NightlyInsights and EndStoppedJob have narrower grants than any class: checked on their own below.
+      if (EXPECTED_GRANTS[name].table === 'none' || name === 'NightlyInsights' || name === 'EndStoppedJob') continue;
       expect(new Set(dynamo.map((p) => JSON.stringify(p.resource))), name).toEqual(new Set([JSON.stringify(tableArn), JSON.stringify(indexes)]));
       const actions = new Set(dynamo.map((p) => p.action));
       for (const a of DYNAMO_READS) expect(actions.has(a), `${name} ${a}`).toBe(true);
@@ -362,6 +365,14 @@ describe('least privilege', () => {
     expect(statements.map((st) => ({ actions: [st.Action].flat().sort(), resource: st.Resource, condition: (st as { Condition?: unknown }).Condition }))).toEqual([
       { actions: ['dynamodb:Query'], resource: { 'Fn::Join': ['', [tableArn, '/index/gsi1']] }, condition: undefined },
       { actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resource: tableArn, condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['T#*#INSIGHTS'] } } },
+    ]);
+  });
+
+  it('EndStoppedJob may only read and update export records and update recompute records and leases (GetItem, UpdateItem, DeleteItem), no index, no Put', () => {
+    const tableArn = { 'Fn::GetAtt': [logicalId(stack.stateful.table), 'Arn'] };
+    const statements = statementsOf('EndStoppedJob').filter((st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')));
+    expect(statements.map((st) => ({ actions: [st.Action].flat().sort(), resource: st.Resource, condition: (st as { Condition?: unknown }).Condition }))).toEqual([
+      { actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], resource: tableArn, condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['T#*#EXPORTS', 'T#*#INSIGHTS'] } } },
     ]);
   });
 
@@ -435,9 +446,14 @@ describe('least privilege', () => {
     }
   });
 
-  it('roles carry no managed policies', () => {
+  it("roles carry no AWS managed policy: only the stack's X-Ray policy, which holds the two X-Ray actions and nothing else", () => {
+    const xray = resourcesOfType(json, 'AWS::IAM::ManagedPolicy');
+    expect(xray).toHaveLength(1);
+    expect(xray[0]![1].Properties!.PolicyDocument.Statement).toEqual([{ Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' }]);
     for (const name of Object.keys(functions)) {
-      expect(json.Resources[logicalId(functions[name].functionRole)].Properties!.ManagedPolicyArns, name).toBeUndefined();
+      expect(json.Resources[logicalId(functions[name].functionRole)].Properties!.ManagedPolicyArns, name).toEqual([{ Ref: xray[0]![0] }]);
+      // Nothing on "*" in the role's own policies: X-Ray's wildcard stays in its policy.
+      expect(roleStatements(json, logicalId(functions[name].functionRole)).filter((st) => st.Resource === '*'), name).toEqual([]);
     }
   });
 

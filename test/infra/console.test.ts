@@ -1,4 +1,8 @@
+import { Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, SKIP_BUNDLING } from '../../infra/build-app.ts';
 import { logicalId, resourcesOfType, synthClientela, SYNTH_TIMEOUT_MS, type Resource, type TemplateJson } from './support.ts';
 
 /**
@@ -9,9 +13,10 @@ import { logicalId, resourcesOfType, synthClientela, SYNTH_TIMEOUT_MS, type Reso
 let json: TemplateJson;
 let ids: { bucket: string; distribution: string; httpApi: string };
 let distribution: Resource;
+let built: ReturnType<typeof synthClientela>;
 
 beforeAll(() => {
-  const built = synthClientela();
+  built = synthClientela();
   json = built.json;
   ids = { bucket: logicalId(built.stack.console.bucket), distribution: logicalId(built.stack.console.distribution), httpApi: logicalId(built.stack.api.httpApi) };
   distribution = json.Resources[ids.distribution]!;
@@ -94,5 +99,47 @@ describe('the distribution', () => {
 
   it('is an output of the stack', () => {
     expect(json.Outputs!.ConsoleUrl).toBeDefined();
+  });
+});
+
+/** The cdk-nag rules acknowledged on a construct itself: rule id → reason. */
+function acknowledged(c: IConstruct): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of c.node.metadata) {
+    if (m.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+    for (const [key, reason] of Object.entries(m.data as Record<string, string>)) out[key.replace(/^annotation::/i, '')] = reason;
+  }
+  return out;
+}
+
+describe('TLS of the console', () => {
+  const CONSOLE = { consoleDomain: 'Console.Trattoria.example', consoleCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0f0e-4a4a' };
+  const build = (context: Record<string, unknown>) => buildApp({ context: { ...SKIP_BUNDLING, '@aws-cdk/core:validateAgainstDefaultRules': false, ...context } });
+
+  it("without a console domain: CloudFront's default certificate, and the CFR4 acknowledgement says how to get TLS 1.2", () => {
+    // No ViewerCertificate: CloudFront's own *.cloudfront.net certificate.
+    expect(distribution.Properties!.DistributionConfig.ViewerCertificate).toBeUndefined();
+    expect(distribution.Properties!.DistributionConfig.Aliases).toBeUndefined();
+    expect(acknowledged(built.stack.console.distribution)['AwsSolutions-CFR4']).toMatch(/-c consoleDomain and -c consoleCertificateArn \(us-east-1\).*TLS 1\.2/);
+  });
+
+  it('with -c consoleDomain and -c consoleCertificateArn: served under that name with the certificate, TLS 1.2 at least, nothing acknowledged; uploads allowed from both names', () => {
+    const custom = build(CONSOLE);
+    // Synthesis runs cdk-nag: CFR4 passes on its own here.
+    const customJson = Template.fromStack(custom.stack).toJSON() as TemplateJson;
+    const config = customJson.Resources[logicalId(custom.stack.console.distribution)]!.Properties!.DistributionConfig;
+    expect(config.Aliases).toEqual(['console.trattoria.example']);
+    expect(config.ViewerCertificate).toEqual({ AcmCertificateArn: CONSOLE.consoleCertificateArn, MinimumProtocolVersion: 'TLSv1.2_2021', SslSupportMethod: 'sni-only' });
+    expect(acknowledged(custom.stack.console.distribution)['AwsSolutions-CFR4']).toBeUndefined();
+    expect(custom.nag!.validateScope(custom.app).violations.map((v) => v.ruleName)).toEqual([]);
+    expect(custom.stack.console.url).toBe('https://console.trattoria.example');
+    const cors = customJson.Resources[logicalId(custom.stack.stateful.importBucket)]!.Properties!.CorsConfiguration.CorsRules;
+    expect(cors.at(-1).AllowedOrigins).toEqual(['https://console.trattoria.example', { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(custom.stack.console.distribution), 'DomainName'] }]] }]);
+  }, SYNTH_TIMEOUT_MS);
+
+  it('refuses half the setting, a certificate outside us-east-1, or a URL for a host name, naming the setting', () => {
+    expect(() => build({ consoleDomain: CONSOLE.consoleDomain })).toThrow(/-c consoleDomain and -c consoleCertificateArn go together/);
+    expect(() => build({ ...CONSOLE, consoleCertificateArn: 'arn:aws:acm:eu-south-1:123456789012:certificate/0f0e' })).toThrow(/consoleCertificateArn=.* must be an ACM certificate ARN in us-east-1/);
+    expect(() => build({ ...CONSOLE, consoleDomain: 'https://console.trattoria.example/' })).toThrow(/consoleDomain=https:\/\/console\.trattoria\.example\/ is not a host name/);
   });
 });

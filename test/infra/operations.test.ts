@@ -16,6 +16,7 @@ function synth(context: Record<string, unknown> = {}): { stack: ClientelaStack; 
 
 const PROD = {
   stage: 'prod',
+  mailFrom: 'no-reply@mail.trattoria.it',
   alarmEmail: 'ops@trattoria.example',
   publicBaseUrl: 'https://api.trattoria.example/',
   domainCertificateArn: 'arn:aws:acm:eu-south-1:123456789012:certificate/0f0e',
@@ -32,17 +33,18 @@ beforeAll(() => {
 const fn = (json: TemplateJson, id: string) => json.Resources[id]!.Properties!;
 
 describe('dead-letter queues (failure destinations)', () => {
-  it('the import (S3 events and its own continuation), retention and nightly insights each keep failed events in their queue', () => {
+  it('the import (S3 events and its own continuation), retention, nightly insights and EndStoppedJob each keep failed events in their queue', () => {
     const { stack, json } = dev;
     const queues = resourcesOfType(json, 'AWS::SQS::Queue');
     expect(queues.map(([id]) => id).sort()).toEqual(
-      [logicalId(stack.importWorker.deadLetters), logicalId(stack.retentionWorker.deadLetters), logicalId(stack.insightsWorkflow.nightlyDeadLetters)].sort(),
+      [logicalId(stack.importWorker.deadLetters), logicalId(stack.retentionWorker.deadLetters), logicalId(stack.insightsWorkflow.nightlyDeadLetters), logicalId(stack.stoppedJobs.deadLetters)].sort(),
     );
     for (const [, q] of queues) expect(q.Properties).toMatchObject({ MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
     const pairs: [string, string][] = [
       [logicalId(stack.importWorker.importCsv), logicalId(stack.importWorker.deadLetters)],
       [logicalId(stack.retentionWorker.retention), logicalId(stack.retentionWorker.deadLetters)],
       [logicalId(stack.insightsWorkflow.nightly), logicalId(stack.insightsWorkflow.nightlyDeadLetters)],
+      [logicalId(stack.stoppedJobs.endStoppedJob), logicalId(stack.stoppedJobs.deadLetters)],
     ];
     for (const [f, q] of pairs) {
       expect(fn(json, f).DeadLetterConfig, f).toEqual({ TargetArn: { 'Fn::GetAtt': [q, 'Arn'] } });
@@ -51,9 +53,9 @@ describe('dead-letter queues (failure destinations)', () => {
     }
   });
 
-  it('the daily and nightly schedules keep an undeliverable event too', () => {
+  it('the daily and nightly schedules and the stopped-execution rule keep an undeliverable event too', () => {
     const rules = resourcesOfType(dev.json, 'AWS::Events::Rule').map(([, r]) => r.Properties!.Targets[0]);
-    expect(rules).toHaveLength(2);
+    expect(rules).toHaveLength(3);
     for (const t of rules) expect(t).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: 2 }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } } });
   });
 
@@ -65,10 +67,30 @@ describe('dead-letter queues (failure destinations)', () => {
   });
 });
 
+describe('stopped executions (a time limit no Catch sees, an abort, MarkFailed failing)', () => {
+  it('a rule on both state machines\' FAILED, TIMED_OUT and ABORTED executions runs EndStoppedJob', () => {
+    const { stack, json } = dev;
+    const rule = json.Resources[logicalId(stack.stoppedJobs.rule)]!.Properties!;
+    expect(rule.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: {
+        status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+        stateMachineArn: [{ Ref: logicalId(stack.exportWorkflow.stateMachine) }, { Ref: logicalId(stack.insightsWorkflow.stateMachine) }],
+      },
+    });
+    expect(rule.Targets).toEqual([
+      expect.objectContaining({ Arn: { 'Fn::GetAtt': [logicalId(stack.stoppedJobs.endStoppedJob), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(stack.stoppedJobs.deadLetters), 'Arn'] } } }),
+    ]);
+    const permissions = resourcesOfType(json, 'AWS::Lambda::Permission').filter(([, p]) => p.Properties!.FunctionName?.['Fn::GetAtt']?.[0] === logicalId(stack.stoppedJobs.endStoppedJob));
+    expect(permissions.map(([, p]) => p.Properties)).toEqual([expect.objectContaining({ Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': [logicalId(stack.stoppedJobs.rule), 'Arn'] } })]);
+  });
+});
+
 describe('tracing', () => {
   it('every function traces actively with X-Ray, and both workflows', () => {
     const functions = resourcesOfType(dev.json, 'AWS::Lambda::Function').filter(([, f]) => f.Properties!.Runtime === 'nodejs22.x');
-    expect(functions.length).toBe(Object.keys(dev.stack.api.functions).length + 5);
+    expect(functions.length).toBe(Object.keys(dev.stack.api.functions).length + 6);
     for (const [id, f] of functions) expect(f.Properties!.TracingConfig, id).toEqual({ Mode: 'Active' });
     const machines = resourcesOfType(dev.json, 'AWS::StepFunctions::StateMachine');
     expect(machines).toHaveLength(2);
@@ -101,7 +123,7 @@ describe('alarms', () => {
   });
 
   it('workers: errors and throttles of each', () => {
-    for (const [name, f] of Object.entries({ ImportCsv: dev.stack.importWorker.importCsv, Retention: dev.stack.retentionWorker.retention, ExportTask: dev.stack.exportWorkflow.exportTask, InsightsTask: dev.stack.insightsWorkflow.task, NightlyInsights: dev.stack.insightsWorkflow.nightly })) {
+    for (const [name, f] of Object.entries({ ImportCsv: dev.stack.importWorker.importCsv, Retention: dev.stack.retentionWorker.retention, ExportTask: dev.stack.exportWorkflow.exportTask, InsightsTask: dev.stack.insightsWorkflow.task, NightlyInsights: dev.stack.insightsWorkflow.nightly, EndStoppedJob: dev.stack.stoppedJobs.endStoppedJob })) {
       expect(metricOf(byName(dev.json, `clientela-dev ${name} errors`))).toEqual({ ns: 'AWS/Lambda', name: 'Errors', dims: [{ Name: 'FunctionName', Value: { Ref: logicalId(f) } }] });
       expect(metricOf(byName(dev.json, `clientela-dev ${name} throttles`))).toEqual({ ns: 'AWS/Lambda', name: 'Throttles', dims: [{ Name: 'FunctionName', Value: { Ref: logicalId(f) } }] });
     }
@@ -118,7 +140,7 @@ describe('alarms', () => {
   });
 
   it('dead letters: the first message in any dead-letter queue', () => {
-    for (const [name, q] of Object.entries({ Import: dev.stack.importWorker.deadLetters, Retention: dev.stack.retentionWorker.deadLetters, NightlyInsights: dev.stack.insightsWorkflow.nightlyDeadLetters })) {
+    for (const [name, q] of Object.entries({ Import: dev.stack.importWorker.deadLetters, Retention: dev.stack.retentionWorker.deadLetters, NightlyInsights: dev.stack.insightsWorkflow.nightlyDeadLetters, EndStoppedJob: dev.stack.stoppedJobs.deadLetters })) {
       const a = byName(dev.json, `clientela-dev ${name} dead letters`);
       expect(metricOf(a)).toEqual({ ns: 'AWS/SQS', name: 'ApproximateNumberOfMessagesVisible', dims: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(q), 'QueueName'] } }] });
       expect(a).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1 });
@@ -129,6 +151,18 @@ describe('alarms', () => {
     for (const name of ['Export', 'Insights']) {
       expect(mathMetrics(byName(dev.json, `clientela-dev ${name} workflow failures`)).sort()).toEqual(['ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut']);
     }
+  });
+
+  it('business: a confirmation mail SES refused, an import that ended failed (the functions\' own counts)', () => {
+    for (const [alarm, metric] of [['confirmation mail failed', 'MailFailed'], ['imports failed', 'ImportsFailed']] as const) {
+      const a = byName(dev.json, `clientela-dev ${alarm}`);
+      expect(metricOf(a)).toEqual({ ns: 'clientela', name: metric, dims: [{ Name: 'service', Value: 'clientela-dev' }] });
+      expect(a).toMatchObject({ Threshold: 1, Statistic: 'Sum', Period: 300 });
+    }
+    // The dimension is the service name every function writes with (POWERTOOLS_SERVICE_NAME).
+    const ingest = fn(prod.json, logicalId(prod.stack.api.functions.IngestEvent!)).Environment.Variables;
+    expect(ingest).toMatchObject({ POWERTOOLS_METRICS_NAMESPACE: 'clientela', POWERTOOLS_SERVICE_NAME: 'clientela-prod' });
+    expect(metricOf(byName(prod.json, 'clientela-prod confirmation mail failed')).dims).toEqual([{ Name: 'service', Value: 'clientela-prod' }]);
   });
 
   it('the API: any 5xx', () => {
@@ -142,6 +176,12 @@ describe('alarms', () => {
     expect(new Set(mathMetrics(a))).toEqual(new Set(['ThrottledRequests']));
     expect(mathMetrics(a).length).toBe(10);
     expect(a.EvaluationPeriods).toBe(3);
+    // Its text sends the reader to Contributor Insights: the table and every index have it, throttled keys only.
+    expect(a.AlarmDescription).toMatch(/Contributor Insights/);
+    const table = dev.json.Resources[logicalId(dev.stack.stateful.table)]!.Properties!;
+    expect(table.ContributorInsightsSpecification).toEqual({ Enabled: true, Mode: 'THROTTLED_KEYS' });
+    expect(table.GlobalSecondaryIndexes.length).toBeGreaterThan(0);
+    for (const index of table.GlobalSecondaryIndexes) expect(index.ContributorInsightsSpecification, index.IndexName).toEqual({ Enabled: true, Mode: 'THROTTLED_KEYS' });
   });
 
   it('mail the address given as a stack setting, and no one when none is given', () => {
@@ -165,11 +205,23 @@ describe('stages', () => {
     expect(retentions(prod.json)).toEqual(new Set([90]));
   });
 
+  it("every function logs to a log group of the stack's, CDK's S3 notification handler included", () => {
+    for (const { json } of [dev, prod]) {
+      const groups = new Set(resourcesOfType(json, 'AWS::Logs::LogGroup').map(([id]) => id));
+      for (const [id, f] of resourcesOfType(json, 'AWS::Lambda::Function')) {
+        const group = f.Properties!.LoggingConfig?.LogGroup?.Ref as string | undefined;
+        expect(group && groups.has(group), id).toBe(true);
+      }
+    }
+    const handler = resourcesOfType(prod.json, 'AWS::Lambda::Function').find(([id]) => id.startsWith('BucketNotificationsHandler'))!;
+    expect(prod.json.Resources[handler[1].Properties!.LoggingConfig.LogGroup.Ref]!.Properties!.RetentionInDays).toBe(90);
+  });
+
   it('throttle the API stage per stage, and a context value overrides it', () => {
     const throttle = (json: TemplateJson) => resourcesOfType(json, 'AWS::ApiGatewayV2::Stage')[0]![1].Properties!.DefaultRouteSettings;
     expect(throttle(dev.json)).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
     expect(throttle(prod.json)).toEqual({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 });
-    expect(throttle(synth({ stage: 'prod', apiRateLimit: '300', apiBurstLimit: '600' }).json)).toEqual({ ThrottlingRateLimit: 300, ThrottlingBurstLimit: 600 });
+    expect(throttle(synth({ stage: 'prod', mailFrom: PROD.mailFrom, apiRateLimit: '300', apiBurstLimit: '600' }).json)).toEqual({ ThrottlingRateLimit: 300, ThrottlingBurstLimit: 600 });
   }, SYNTH_TIMEOUT_MS);
 
   it('links: API functions get the public base URL (the custom domain in prod, mapped onto the API; execute-api otherwise)', () => {
@@ -190,6 +242,23 @@ describe('stages', () => {
       expect.objectContaining({ AllowedMethods: ['POST', 'PUT'], AllowedOrigins: [consoleOrigin(prod)] }),
     ]);
     for (const rule of [...bucket(dev).CorsConfiguration.CorsRules, ...bucket(prod).CorsConfiguration.CorsRules]) expect(JSON.stringify(rule.AllowedOrigins)).not.toContain('"*"');
+  });
+
+  it('prod mails from the sender given (env and SES grant), and refuses to synthesise without a real one', () => {
+    const ingestOf = (s: { stack: ClientelaStack; json: TemplateJson }) => logicalId(s.stack.api.functions.IngestEvent!);
+    expect(fn(prod.json, ingestOf(prod)).Environment.Variables.MAIL_FROM).toBe('no-reply@mail.trattoria.it');
+    const roleId = fn(prod.json, ingestOf(prod)).Role['Fn::GetAtt'][0] as string;
+    const sesGrant = roleStatements(prod.json, roleId).find((s) => [s.Action].flat().includes('ses:SendEmail')) as Record<string, any>;
+    expect(sesGrant.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'no-reply@mail.trattoria.it' } });
+    expect(JSON.stringify(sesGrant.Resource)).toContain('identity/no-reply@mail.trattoria.it');
+    // The README's command without -c mailFrom gets cdk.json's placeholder: refused, naming the setting.
+    const { mailFrom: _left, ...withoutSender } = PROD;
+    expect(() => synth(withoutSender)).toThrow(/prod stage needs a real SES sender: -c mailFrom=no-reply@clientela\.example is a placeholder/);
+    expect(() => synth({ ...PROD, mailFrom: 'hello@shop.test' })).toThrow(/-c mailFrom=hello@shop\.test is a placeholder/);
+    expect(() => synth({ ...PROD, mailFrom: 'noreply@example.com' })).toThrow(/-c mailFrom=noreply@example\.com is a placeholder/);
+    // dev keeps the placeholder (nothing is delivered from it); a malformed sender is refused anywhere.
+    expect(fn(dev.json, ingestOf(dev)).Environment.Variables.MAIL_FROM).toBe('no-reply@clientela.example');
+    expect(() => synth({ mailFrom: 'no-reply' })).toThrow(/-c mailFrom=no-reply is not an email address/);
   });
 
   it('refuse a wrong setting with a message naming it', () => {

@@ -41,7 +41,7 @@ describe('table (built from shared/store/table.ts)', () => {
     expect(new Set(defs.map((d) => d.AttributeType))).toEqual(new Set(['S']));
   });
 
-  it('has exactly the GSIs of TABLE, projecting ALL', () => {
+  it('has exactly the GSIs of TABLE, projecting ALL (Contributor Insights on throttled keys, like the table)', () => {
     expect(table.Properties!.GlobalSecondaryIndexes).toEqual(
       TABLE.indexes.map((i) => ({
         IndexName: i.name,
@@ -50,6 +50,7 @@ describe('table (built from shared/store/table.ts)', () => {
           { AttributeName: i.sortKey, KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'ALL' },
+        ContributorInsightsSpecification: { Enabled: true, Mode: 'THROTTLED_KEYS' },
       })),
     );
     expect(table.Properties!.LocalSecondaryIndexes).toBeUndefined();
