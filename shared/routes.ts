@@ -355,8 +355,8 @@ export const WORKERS = {
     name: 'Retention',
     entry: 'functions/retention/run-retention.handler.ts',
     // Erasure rewrites the import error reports that quote the person (and deletes the versions it replaced), and
-    // deletes their spilled access exports.
-    access: { table: 'write', importBucket: { write: ['reports/'], purgeVersions: ['reports/'] }, exportBucket: { delete: ['personal-data/'] }, kms: 'encrypt' },
+    // deletes their spilled access exports; a day's run that needs more than one invocation continues by invoking itself.
+    access: { table: 'write', importBucket: { write: ['reports/'], purgeVersions: ['reports/'] }, exportBucket: { delete: ['personal-data/'] }, kms: 'encrypt', invokeSelf: true },
   },
 } as const satisfies Record<string, Worker>;
 

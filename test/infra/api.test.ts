@@ -226,7 +226,8 @@ const EXPECTED_GRANTS: Record<string, Grants> = {
     s3: ['s3:AbortMultipartUpload export/exports/*', 's3:DeleteObject export/exports/*', 's3:GetObject export/exports/*', 's3:PutObject export/exports/*'],
     kms: 'decrypt', // checks rows against erasure marks
   },
-  Retention: { table: 'read-write', s3: [...ERASES_REPORTS, 's3:DeleteObject export/personal-data/*'], kms: 'encrypt' },
+  // Goes on with a day's run in a fresh invocation when one's time runs out.
+  Retention: { table: 'read-write', s3: [...ERASES_REPORTS, 's3:DeleteObject export/personal-data/*'], kms: 'encrypt', invokeSelf: true },
 
   // Insights (issue 13).
   RequestRecompute: { table: 'read-write', startWorkflows: ['insights'] },
