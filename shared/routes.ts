@@ -303,6 +303,7 @@ export const ROUTES: ApiRoute[] = [
     body: CreateImportSchema,
     status: 201,
     response: CreatedImportSchema,
+    errors: { 429: 'Fair use, or the account already has as many imports pending or running as it may at once (`limit` names it; IMPORT_MAX_CONCURRENT, default 3): try again after `Retry-After`' },
   }),
   r('GET', '/v1/imports', 'ListImports', 'imports/list-imports', 'admin', {
     access: { table: 'read' },
