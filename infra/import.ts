@@ -9,6 +9,7 @@ import { ClientelaFunction } from './constructs/function.ts';
 import { deadLetterQueue } from './dead-letters.ts';
 import { acknowledgeManagedPolicy, acknowledgeWildcardResources } from './nag.ts';
 import { IMPORT_PREFIX, type Stateful } from './stateful.ts';
+import { stageSettings } from './stage.ts';
 
 export interface ImportWorkerProps {
   stateful: Stateful;
@@ -37,6 +38,8 @@ export class ImportWorker extends Construct {
       memorySize: 1024,
       timeout: Duration.minutes(15),
       deadLetterQueue: this.deadLetters,
+      // Capped, so imports never take the API's concurrency (infra/stage.ts).
+      reservedConcurrency: stageSettings(this).backgroundConcurrency.importCsv,
     });
 
     // Declared in shared/routes.ts: read and delete the uploaded version, write the error report, and invoke
