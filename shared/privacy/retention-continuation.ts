@@ -16,6 +16,7 @@ export const RetentionCursorSchema = z.strictObject({
   tenantId: z.string().check(z.minLength(1)),
   erased: z.int().check(z.minimum(0)),
   failed: z.int().check(z.minimum(0)),
+  skip: z.optional(z.array(z.string().check(z.minLength(1))).check(z.maxLength(500))),
 });
 
 export type RetentionContinuationStarter = (cursor: RetentionCursor) => Promise<void>;

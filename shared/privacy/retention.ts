@@ -24,6 +24,9 @@ export interface RetentionCursor {
   tenantId: string;
   erased: number;
   failed: number;
+  /** The tenant's customers whose erasure failed in this run: not tried again before the next day (an erasure
+   * that fails slowly, again and again, must not eat every invocation's time). */
+  skip?: string[];
 }
 
 /**
@@ -123,14 +126,17 @@ export async function runRetention(
   }
   for (const { tenantId, inactiveMonths } of tenants) {
     opts.onTenant?.(tenantId);
-    const before = opts.from?.tenantId === tenantId ? opts.from.erased : 0;
+    const resumed = opts.from?.tenantId === tenantId ? opts.from : undefined;
+    const before = resumed?.erased ?? 0;
+    const failedIds = [...(resumed?.skip ?? [])];
     const cutoff = retentionCutoff(new Date(startedAt), inactiveMonths);
     const entry = { tenantId, cutoff, erased: 0, failed: 0 };
     report.tenants.push(entry);
-    const ids = maxPerTenant - before > 0 ? await privacy.inactiveCustomerIds(tenantId, cutoff, maxPerTenant - before) : [];
+    const skip = new Set(failedIds);
+    const ids = maxPerTenant - before > 0 ? (await privacy.inactiveCustomerIds(tenantId, cutoff, maxPerTenant - before + skip.size)).filter((id) => !skip.has(id)) : [];
     for (const id of ids) {
       if (outOfTime()) {
-        report.continueFrom = { startedAt, tenantId, erased: before + entry.erased, failed: failedSoFar() };
+        report.continueFrom = { startedAt, tenantId, erased: before + entry.erased, failed: failedSoFar(), ...(failedIds.length ? { skip: failedIds } : {}) };
         break;
       }
       attempted++;
@@ -145,6 +151,7 @@ export async function runRetention(
         // One customer that keeps changing (or any one failure) must not stop the run for everybody after
         // it: noted, and the run goes on; it fails at the end.
         entry.failed++;
+        failedIds.push(id);
         (opts.onFailure ?? logFailure)({ tenantId, customerId: id, error: e });
       }
     }

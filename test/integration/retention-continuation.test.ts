@@ -93,6 +93,55 @@ describe('a retention run longer than one invocation', () => {
   });
 });
 
+describe('failures in a run of several invocations', () => {
+  it('a customer whose erasure fails is not tried again by the continuations; only the last invocation fails the run, counting every failure', async () => {
+    const { stores } = await import('../../shared/http/stores.ts');
+    const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
+    const { privacyStores, errorReports, personalDataFiles } = await import('../../shared/http/stores.ts');
+    const { runRetention, RetentionFailedError } = await import('../../shared/privacy/retention.ts');
+    // This tenant alone has a retention period now (whatever the test above left).
+    for (const t of TENANTS) expect((await call('PATCH', '/v1/settings', { key: keys[t], body: { retention: { inactiveMonths: null } } })).status).toBe(200);
+    const tenant = 'cont-failing';
+    await ensureTenant(stores().tenants, tenant);
+    const key = (await issueKey(stores().tenants, tenant, 'secret')).key;
+    expect((await call('PATCH', '/v1/settings', { key, body: { retention: { inactiveMonths: 12 } } })).status).toBe(200);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await call('POST', '/v1/events', { key, body: { eventId: `fail-${i}`, type: 'contact_form.submitted', occurredAt: `2020-03-0${i + 1}T10:00:00Z`, customer: { email: `f${i}@fail.example` }, data: { message: 'hi' } } });
+      ids.push(res.body.customerId as string);
+    }
+    // The erasure of the first one tried always fails (its partition cannot be erased).
+    const real = privacyStores().privacy;
+    const tries: string[] = [];
+    let bad: string | undefined;
+    const privacy = {
+      ...real,
+      erasePartition: async (t: string, id: string) => {
+        tries.push(id);
+        bad ??= id;
+        if (id === bad) throw new Error('Task timed out after 30.00 seconds');
+        return real.erasePartition(t, id);
+      },
+    } as typeof real;
+    const ports = { privacy, reportFiles: errorReports(), personalData: personalDataFiles() };
+    // Time for one erasure per invocation.
+    const onlyOne = () => {
+      let asked = 0;
+      return () => (++asked < 1 ? 600_000 : 5_000);
+    };
+    const first = await runRetention(ports, { remainingMs: onlyOne(), onFailure: () => undefined });
+    expect(first.continueFrom).toMatchObject({ tenantId: tenant, erased: 0, failed: 1, skip: [bad] });
+    const second = await runRetention(ports, { remainingMs: onlyOne(), from: first.continueFrom, onFailure: () => undefined });
+    expect(second.tenants).toEqual([expect.objectContaining({ tenantId: tenant, erased: 1, failed: 0 })]);
+    const last = runRetention(ports, { remainingMs: onlyOne(), from: second.continueFrom, onFailure: () => undefined });
+    await expect(last).rejects.toBeInstanceOf(RetentionFailedError);
+    await expect(last).rejects.toThrow('1 erasure failed');
+    // The failing customer was tried once in the whole run; the two others erased.
+    expect(tries.filter((id) => id === bad)).toHaveLength(1);
+    for (const id of ids) expect((await call('GET', `/v1/customers/${id}`, { key })).status).toBe(id === bad ? 200 : 404);
+  });
+});
+
 describe('the daily order of tenants', () => {
   it('starts at another tenant on other days, so none is always last', async () => {
     const { retentionOrder } = await import('../../shared/privacy/retention.ts');
