@@ -11,7 +11,7 @@ import { stageSettings } from './stage.ts';
 export { IMPORT_PREFIX, REPORTS_PREFIX } from '../shared/object-keys.ts';
 import { IMPORT_PREFIX, REPORTS_PREFIX } from '../shared/object-keys.ts';
 
-/** Uploads, error reports, exports and old versions are kept this long. */
+/** Uploads, error reports, exports and old versions (of uploads; an error report's: REPORT_NONCURRENT_DAYS) are kept this long. */
 export const TRANSIENT_OBJECT_DAYS = 7;
 /** An error report's replaced or expired version is deleted this long after (a versioned bucket keeps it otherwise). */
 export const REPORT_NONCURRENT_DAYS = 1;
