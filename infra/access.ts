@@ -121,6 +121,7 @@ function grantObjects(fn: ClientelaFunction, label: string, bucket: s3.IBucket, 
   add(declared.read, 's3:GetObject', ...(declared.versions ? ['s3:GetObjectVersion'] : []));
   add(declared.write, 's3:PutObject', ...(declared.multipart ? ['s3:AbortMultipartUpload'] : []));
   add(declared.delete, 's3:DeleteObject', ...(declared.versions ? ['s3:DeleteObjectVersion'] : []));
+  add(declared.purgeVersions, 's3:DeleteObjectVersion');
 
   for (const [prefix, actions] of byPrefix) {
     const objects = bucket.arnForObjects(`${prefix}*`);
@@ -129,6 +130,17 @@ function grantObjects(fn: ClientelaFunction, label: string, bucket: s3.IBucket, 
     fn.acknowledgeWildcardResources(
       [objects],
       `${list.join(', ')} on objects under ${prefix} in the ${label} bucket only, as declared in shared/routes.ts; their keys hold tenant and object ids known only at run time.`,
+    );
+  }
+
+  // Listing versions is a bucket action: only of keys under the declared prefixes (the request's `prefix`).
+  if (declared.purgeVersions?.length) {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucketVersions'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': declared.purgeVersions.map((p) => `${p}*`) } },
+      }),
     );
   }
 }

@@ -43,6 +43,8 @@ export class ExportWorkflow extends Construct {
       memorySize: 1024,
       // Combine streams every part into one file; give it Lambda's maximum rather than fail large exports.
       timeout: Duration.minutes(15),
+      // Capped, so exports never take the API's concurrency (infra/stage.ts).
+      reservedConcurrency: stageSettings(this).backgroundConcurrency.exportTask,
     });
     // Declared in shared/routes.ts: reads customers and moves the export record through its statuses; writes
     // the parts and the file (multipart), deletes the parts.

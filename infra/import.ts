@@ -39,6 +39,8 @@ export class ImportWorker extends Construct {
       memorySize: 1024,
       timeout: Duration.minutes(15),
       deadLetterQueue: this.deadLetters,
+      // Capped, so imports never take the API's concurrency (infra/stage.ts).
+      reservedConcurrency: stageSettings(this).backgroundConcurrency.importCsv,
     });
 
     // Declared in shared/routes.ts: read and delete the uploaded version, write the error report, and invoke

@@ -51,6 +51,8 @@ export class InsightsWorkflow extends Construct {
       // Compute keeps ~70 bytes per purchaser plus the favourites; 1 GB leaves room for a million.
       memorySize: 1024,
       timeout: Duration.minutes(15),
+      // Capped, so recomputes never take the API's concurrency (infra/stage.ts).
+      reservedConcurrency: stageSettings(this).backgroundConcurrency.insightsTask,
     });
     // Reads the purchase collection, the card index and the tenant; writes cards' insights, the summary
     // and the recompute record. No other table access pattern needs more.

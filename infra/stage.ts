@@ -44,6 +44,14 @@ export interface StageSettings {
    * answers on that name with TLS 1.2 at least. None: the *.cloudfront.net name and CloudFront's certificate.
    */
   consoleDomain?: { name: string; certificateArn: string };
+  /**
+   * Reserved concurrency of the background functions (`-c importConcurrency=`, `-c exportConcurrency=`,
+   * `-c insightsConcurrency=`; 0: none): each is capped at its number, so imports, exports and recomputes
+   * together can never hold more than their sum of the account's executions, whatever the tenants do; the API
+   * keeps the rest. Production: 20 + 20 + 20 of the default 1,000 (docs/production-limits.md). Lambda refuses a
+   * reservation that leaves fewer than 100 unreserved: an account still at a low limit deploys with 0.
+   */
+  backgroundConcurrency: { importCsv: number; exportTask: number; insightsTask: number };
 }
 
 /** cdk.json's sender: a reserved domain (RFC 2606), so nothing is ever delivered from it. */
@@ -59,9 +67,15 @@ const DEFAULTS: Record<StageName, Omit<StageSettings, 'stage' | 'stackName' | 'i
   // keys): the stage takes 25 tenants at their full sustained rate at once and stays below the 1,000 writes
   // per second one DynamoDB partition takes, so a fair-use counter item cannot be throttled by traffic the
   // stage lets in (docs/production-limits.md). Keep any override below 1,000/s for that reason.
-  prod: { logRetention: logs.RetentionDays.THREE_MONTHS, throttle: { rateLimit: 500, burstLimit: 1000 } },
-  // A development stack: short retention and a low ceiling, so a mistake costs little.
-  dev: { logRetention: logs.RetentionDays.ONE_WEEK, throttle: { rateLimit: 20, burstLimit: 40 } },
+  //
+  // Background concurrency: 20 imports at once (≈ 7 tenants at their 3 each: IMPORT_MAX_CONCURRENT), 20 export
+  // tasks (5 exports writing their 4 parts at once, EXPORT_MAX_CONCURRENCY) and 20 insights tasks (2 recomputes
+  // at their 8 shards, INSIGHTS_MAX_CONCURRENCY, and more); beyond, Lambda retries throttled S3 events for up to
+  // 6 hours and Step Functions retries throttled tasks, so background work waits rather than starving the API.
+  prod: { logRetention: logs.RetentionDays.THREE_MONTHS, throttle: { rateLimit: 500, burstLimit: 1000 }, backgroundConcurrency: { importCsv: 20, exportTask: 20, insightsTask: 20 } },
+  // A development stack: short retention and a low ceiling, so a mistake costs little. No reservations: a new
+  // account's concurrency limit (10) cannot spare any (Lambda keeps 100 unreserved).
+  dev: { logRetention: logs.RetentionDays.ONE_WEEK, throttle: { rateLimit: 20, burstLimit: 40 }, backgroundConcurrency: { importCsv: 0, exportTask: 0, insightsTask: 0 } },
 };
 
 /** Reads and checks the stage settings from context; throws, naming the setting, on a wrong value. */
@@ -78,6 +92,14 @@ export function stageSettings(scope: Construct): StageSettings {
     if (raw === undefined) return fallback;
     const n = Number(raw);
     if (!Number.isInteger(n) || n < 1) throw new Error(`clientela: -c ${name}=${raw} must be a whole number above 0`);
+    return n;
+  };
+  /** 0 allowed (none). */
+  const whole = (name: string, fallback: number): number => {
+    const raw = ctx(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`clientela: -c ${name}=${raw} must be a whole number (0: no reserved concurrency)`);
     return n;
   };
   const url = (name: string, value: string | undefined): string | undefined => {
@@ -134,5 +156,10 @@ export function stageSettings(scope: Construct): StageSettings {
     importOrigins,
     mailFrom,
     ...(consoleName && consoleCertificateArn ? { consoleDomain: { name: consoleName.toLowerCase(), certificateArn: consoleCertificateArn } } : {}),
+    backgroundConcurrency: {
+      importCsv: whole('importConcurrency', defaults.backgroundConcurrency.importCsv),
+      exportTask: whole('exportConcurrency', defaults.backgroundConcurrency.exportTask),
+      insightsTask: whole('insightsConcurrency', defaults.backgroundConcurrency.insightsTask),
+    },
   };
 }

@@ -18,8 +18,10 @@ import { IMPORT_PREFIX, REPORTS_PREFIX } from '../shared/object-keys.ts';
  */
 const THROTTLED_KEYS_INSIGHTS: dynamodb.ContributorInsightsSpecification = { enabled: true, mode: dynamodb.ContributorInsightsMode.THROTTLED_KEYS };
 
-/** Uploads, error reports, exports and old versions are kept this long. */
+/** Uploads, error reports, exports and old versions (of uploads; an error report's: REPORT_NONCURRENT_DAYS) are kept this long. */
 export const TRANSIENT_OBJECT_DAYS = 7;
+/** An error report's replaced or expired version is deleted this long after (a versioned bucket keeps it otherwise). */
+export const REPORT_NONCURRENT_DAYS = 1;
 
 /**
  * Everything that holds data: the single table and the two buckets (plus the bucket their access logs go to).
@@ -93,7 +95,16 @@ export class Stateful extends Construct {
           abortIncompleteMultipartUploadAfter: Duration.days(1),
           expiredObjectDeleteMarker: true,
         },
-        { id: 'expire-reports', prefix: REPORTS_PREFIX, expiration: Duration.days(TRANSIENT_OBJECT_DAYS) },
+        // Error reports quote customers' rows. The current version expires after 7 days; the version that
+        // replaces (an erasure's rewrite) or expires it is deleted for good 1 day later, not 7: erasure deletes
+        // the versions it replaced itself (shared/privacy/erasure.ts), this is the safety net for one it missed,
+        // and for the expired report. The delete marker left then goes by the rule above (expired markers).
+        {
+          id: 'expire-reports',
+          prefix: REPORTS_PREFIX,
+          expiration: Duration.days(TRANSIENT_OBJECT_DAYS),
+          noncurrentVersionExpiration: Duration.days(REPORT_NONCURRENT_DAYS),
+        },
         // Safety net: the import worker deletes an upload once processed; a CSV of customers must not linger.
         { id: 'expire-uploads', prefix: IMPORT_PREFIX, expiration: Duration.days(TRANSIENT_OBJECT_DAYS) },
       ],

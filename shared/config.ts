@@ -59,6 +59,12 @@ const ConfigSchema = z.object({
   FAIR_USE_PUBLISHABLE_RATE: z._default(z.coerce.number().check(z.positive(), z.maximum(10_000)), DEFAULT_FAIR_USE.publishable.rate),
   FAIR_USE_PUBLISHABLE_BURST: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100_000)), DEFAULT_FAIR_USE.publishable.burst),
   /**
+   * How many imports one tenant may have pending or running at once (POST /v1/imports answers 429 beyond):
+   * each holds an import function execution (1 GB, up to 15 minutes, continued for large files) and table
+   * throughput, and the import function's reserved concurrency is shared by every tenant (docs/production-limits.md).
+   */
+  IMPORT_MAX_CONCURRENT: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(50)), 3),
+  /**
    * The largest access export (GET /v1/customers/{id}/export) answered inline, in bytes as Lambda carries the
    * answer (the JSON escaped once more); a larger one is written to the export bucket and answered with a link
    * (303). Under Lambda's 6 MB synchronous answer, with room for the headers; 0 makes every export a link.

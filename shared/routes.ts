@@ -94,6 +94,12 @@ export interface BucketAccess<Prefix extends string> {
   versions?: true;
   /** Also s3:AbortMultipartUpload where it writes: large files written in parts, abandoned parts cleaned up. */
   multipart?: true;
+  /**
+   * s3:DeleteObjectVersion on these prefixes and s3:ListBucketVersions of keys under them (IAM `s3:prefix`):
+   * after rewriting an object to remove data, its older versions are deleted for good (a versioned bucket
+   * would keep them until the lifecycle expires them).
+   */
+  purgeVersions?: readonly Prefix[];
 }
 
 /**
@@ -297,6 +303,7 @@ export const ROUTES: ApiRoute[] = [
     body: CreateImportSchema,
     status: 201,
     response: CreatedImportSchema,
+    errors: { 429: 'Fair use, or the account already has as many imports pending or running as it may at once (`limit` names it; IMPORT_MAX_CONCURRENT, default 3): try again after `Retry-After`' },
   }),
   r('GET', '/v1/imports', 'ListImports', 'imports/list-imports', 'admin', {
     access: { table: 'read' },
@@ -348,8 +355,9 @@ export const WORKERS = {
   retention: {
     name: 'Retention',
     entry: 'functions/retention/run-retention.handler.ts',
-    // Erasure rewrites the import error reports that quote the person, and deletes their spilled access exports.
-    access: { table: 'write', importBucket: { write: ['reports/'] }, exportBucket: { delete: ['personal-data/'] }, kms: 'encrypt' },
+    // Erasure rewrites the import error reports that quote the person (and deletes the versions it replaced), and
+    // deletes their spilled access exports; a day's run that needs more than one invocation continues by invoking itself.
+    access: { table: 'write', importBucket: { write: ['reports/'], purgeVersions: ['reports/'] }, exportBucket: { delete: ['personal-data/'] }, kms: 'encrypt', invokeSelf: true },
   },
 } as const satisfies Record<string, Worker>;
 
@@ -516,15 +524,16 @@ ROUTES.push(
     response: api.ConsentPageSchema,
   }),
   r('DELETE', '/v1/customers/{id}', 'EraseCustomer', 'privacy/erase-customer', 'admin', {
-    // Rewrites the import error reports that quote the person; deletes their spilled access exports.
-    access: { table: 'write', importBucket: { write: ['reports/'] }, exportBucket: { delete: ['personal-data/'] }, kms: 'encrypt' },
+    // Rewrites the import error reports that quote the person (and deletes the versions it replaced); deletes their
+    // spilled access exports.
+    access: { table: 'write', importBucket: { write: ['reports/'], purgeVersions: ['reports/'] }, exportBucket: { delete: ['personal-data/'] }, kms: 'encrypt' },
     summary: 'GDPR erasure: every item about the person goes; their email and phone are suppressed (keyed hash only)',
     query: NoQuerySchema,
     status: 204,
     errors: { 409: 'The customer kept changing while being erased (send the DELETE again), or was merged into another: `mergedInto` names it' },
   }),
   r('DELETE', '/v1/customers', 'EraseCustomerByEmail', 'privacy/erase-customer-by-email', 'admin', {
-    access: { table: 'write', importBucket: { write: ['reports/'] }, exportBucket: { delete: ['personal-data/'] }, kms: 'encrypt' },
+    access: { table: 'write', importBucket: { write: ['reports/'], purgeVersions: ['reports/'] }, exportBucket: { delete: ['personal-data/'] }, kms: 'encrypt' },
     summary: 'GDPR erasure of the customer with this email (?email=...)',
     query: api.EraseByEmailQuerySchema,
     status: 204,

@@ -26,6 +26,11 @@ export interface ClientelaFunctionProps {
    * Workers only: API functions are invoked synchronously, the caller gets the error.
    */
   deadLetterQueue?: sqs.IQueue;
+  /**
+   * Reserved concurrency: at most this many executions at once, and as many kept for it (background work
+   * capped so it can never take the API's share of the account's concurrency; infra/stage.ts). 0 or unset: none.
+   */
+  reservedConcurrency?: number;
 }
 
 /**
@@ -90,6 +95,7 @@ export class ClientelaFunction extends NodejsFunction {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
+      ...(props.reservedConcurrency ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       environment: {
         ...(FUNCTION_NODE_OPTIONS ? { NODE_OPTIONS: FUNCTION_NODE_OPTIONS } : {}),
         ...props.environment,

@@ -58,8 +58,8 @@ export class ForbiddenError extends DomainError {
 }
 
 export class TooManyRequestsError extends DomainError {
-  constructor(detail: string, readonly retryAfterSeconds: number) {
-    super(429, 'Too many requests', detail);
+  constructor(detail: string, readonly retryAfterSeconds: number, extra: Record<string, unknown> = {}) {
+    super(429, 'Too many requests', detail, extra);
   }
 }
 

@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import { neutraliseFormula } from '../exports/export-format.ts';
-import type { ObjectStore } from './object-store.ts';
+import type { ObjectStore, VersionedObjectStore } from './object-store.ts';
 
 /** One line of an import's error report: the row's first line in the file, the row as written, and why. */
 export interface ErrorReportEntry {
@@ -22,10 +22,17 @@ export async function* errorReportCsv(entries: AsyncIterable<ErrorReportEntry> |
 /** Writes (or rewrites) the CSV file of an import's error report in the import bucket. */
 export interface ErrorReportFiles {
   write(reportKey: string, entries: AsyncIterable<ErrorReportEntry> | Iterable<ErrorReportEntry>): Promise<void>;
+  /** Deletes for good the report's versions older than the current one (the import bucket is versioned):
+   * after a rewrite that redacts, the version it replaced still quotes what was redacted. */
+  forgetOlderVersions(reportKey: string): Promise<number>;
 }
 
-export function errorReportFiles(objects: ObjectStore, bucket: string): ErrorReportFiles {
+/** The import worker writes reports through any object store; erasure, which rewrites them, needs a versioned one. */
+export function errorReportFiles(objects: VersionedObjectStore, bucket: string): ErrorReportFiles;
+export function errorReportFiles(objects: ObjectStore, bucket: string): Pick<ErrorReportFiles, 'write'>;
+export function errorReportFiles(objects: ObjectStore | VersionedObjectStore, bucket: string): Pick<ErrorReportFiles, 'write'> & Partial<ErrorReportFiles> {
   return {
     write: (reportKey, entries) => objects.write(bucket, reportKey, errorReportCsv(entries), 'text/csv; charset=utf-8'),
+    ...('deleteOlderVersions' in objects ? { forgetOlderVersions: (reportKey: string) => objects.deleteOlderVersions(bucket, reportKey) } : {}),
   };
 }

@@ -2,6 +2,8 @@ import { ulid } from 'ulid';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { ImportStore } from './import.ports.ts';
+import type { ImportSlotStore } from './import-slots.ports.ts';
+import { takeImportSlot } from './import-slots.ts';
 import { IMPORT_ID, MAX_IMPORT_BYTES, importView, newImportJob, uploadKey, type CreateImportInput, type ImportJob } from './import-job.ts';
 
 /** Use cases behind the /v1/imports routes. Signing is a port: the S3 presigners in the handlers. */
@@ -16,11 +18,21 @@ export const REPORT_LINK_SECONDS = 3600;
 
 type PresignUpload = (key: string, maxBytes: number, expiresSeconds: number) => Promise<{ url: string; fields: Record<string, string> }>;
 
-/** A pending job holding the options, and a presigned POST that can only write its own key. */
-export async function createImport(ctx: ImportsContext, input: CreateImportInput, presign: PresignUpload) {
+/**
+ * A pending job holding the options, and a presigned POST that can only write its own key. At most
+ * `maxConcurrent` imports of a tenant are pending or running at once: one more is refused (429, Retry-After)
+ * before anything is written (shared/import/import-slots.ts).
+ */
+export async function createImport(ctx: ImportsContext & { slots: ImportSlotStore; maxConcurrent: number }, input: CreateImportInput, presign: PresignUpload) {
   const now = ctx.now?.() ?? new Date();
   const at = now.toISOString();
-  const job = newImportJob(ulid(now.getTime()), ctx.tenant.id, at, {
+  const id = ulid(now.getTime());
+  // The slot first: a job whose write then fails holds it only until its id is found missing (no job: no slot).
+  await takeImportSlot(
+    { slots: ctx.slots, getJob: (t, i) => ctx.imports.get(t, i), tenantId: ctx.tenant.id, limit: ctx.maxConcurrent, uploadExpirySeconds: UPLOAD_EXPIRY_SECONDS, now },
+    id,
+  );
+  const job = newImportJob(id, ctx.tenant.id, at, {
     fileName: input.fileName ?? null,
     onDuplicate: input.onDuplicate,
     dryRun: input.dryRun,

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -26,9 +26,20 @@ export interface ObjectStore {
   delete(bucket: string, key: string, versionId?: string): Promise<void>;
 }
 
+/** An object store that can also remove what a rewrite replaced (the import bucket is versioned). */
+export interface VersionedObjectStore extends ObjectStore {
+  /**
+   * Deletes for good every version of exactly this key but the current one (older versions and delete
+   * markers): what a rewrite replaced stays readable in a versioned bucket until its lifecycle expires it,
+   * so a rewrite that removes data (erasure redacting a report) deletes the older versions itself.
+   * Answers how many versions went. A store that keeps no versions has none to delete.
+   */
+  deleteOlderVersions(bucket: string, key: string): Promise<number>;
+}
+
 const unquote = (etag: string | undefined) => (etag ?? '').replace(/"/g, '');
 
-export function s3ObjectStore(s3: S3Client): ObjectStore {
+export function s3ObjectStore(s3: S3Client): VersionedObjectStore {
   return {
     async read(Bucket, Key, offset, pin) {
       try {
@@ -68,6 +79,32 @@ export function s3ObjectStore(s3: S3Client): ObjectStore {
     },
     async delete(Bucket, Key, VersionId) {
       await s3.send(new DeleteObjectCommand({ Bucket, Key, ...(VersionId ? { VersionId } : {}) }));
+    },
+    async deleteOlderVersions(Bucket, Key) {
+      let deleted = 0;
+      let KeyMarker: string | undefined;
+      let VersionIdMarker: string | undefined;
+      do {
+        let page;
+        try {
+          page = await s3.send(new ListObjectVersionsCommand({ Bucket, Prefix: Key, KeyMarker, VersionIdMarker }));
+        } catch (e) {
+          // s3rver (the local runtime and tests) implements no versioning and refuses the listing (405
+          // MethodNotAllowed on the VERSIONS resource): a rewrite there replaced the only copy. S3 answers neither.
+          if (['NotImplemented', 'MethodNotAllowed'].includes((e as Error).name)) return deleted;
+          throw e;
+        }
+        // Prefix also matches longer keys (`a.csv` and `a.csv.old`): exactly this key only. The current version
+        // (`IsLatest`) stays, whoever wrote it: a concurrent rewrite's newer version is not this one's to remove.
+        const older = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].filter((v) => v.Key === Key && !v.IsLatest && v.VersionId);
+        for (const v of older) {
+          await s3.send(new DeleteObjectCommand({ Bucket, Key, VersionId: v.VersionId }));
+          deleted++;
+        }
+        ({ NextKeyMarker: KeyMarker, NextVersionIdMarker: VersionIdMarker } = page);
+        if (!page.IsTruncated) break;
+      } while (KeyMarker !== undefined);
+      return deleted;
     },
   };
 }

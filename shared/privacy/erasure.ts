@@ -179,7 +179,12 @@ async function redactImportReports(ctx: ErasureContext, customerId: string, iden
     const naming = chunks.filter((c) => c.entries.some(names));
     if (!naming.length) return;
     const reportKey = chunks[0]!.reportKey;
-    if (reportKey) await ctx.reportFiles.write(reportKey, chunks.flatMap((c) => c.entries.map(redact)));
+    if (reportKey) {
+      await ctx.reportFiles.write(reportKey, chunks.flatMap((c) => c.entries.map(redact)));
+      // The import bucket is versioned: the version just replaced still quotes the person. Deleted before the
+      // chunks are redacted, so an erasure interrupted here, sent again, rewrites and deletes again.
+      await ctx.reportFiles.forgetOlderVersions(reportKey);
+    }
     for (const c of naming) await ctx.privacy.replaceReportEntries(c.key, c.entries.map(redact));
   };
   let job: Chunk[] = [];

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { PrivacyStore } from './privacy.ports.ts';
 import type { ErrorReportFiles } from '../import/error-report.ts';
 import type { PersonalDataFiles } from './personal-data.ports.ts';
@@ -5,8 +6,39 @@ import { eraseCustomer } from './erasure.ts';
 import { logger } from '../logger.ts';
 
 export const RETENTION_ACTOR = 'system:retention';
-/** Customers erased per tenant per run: a run stays well inside a Lambda's 15 minutes; the next run goes on. */
+/** Customers erased per tenant per day's run (over all its continuations): the next day's run goes on. */
 export const MAX_ERASURES_PER_TENANT = 500;
+/**
+ * Time an invocation keeps in hand: no erasure starts with less left (one erasure of a large partition, with
+ * its report rewrites, takes seconds; two minutes leave room for a slow one and the continuation's Invoke).
+ */
+export const RETENTION_RESERVE_MS = 120_000;
+
+/**
+ * Where a day's run stopped, handed to the invocation that goes on: the run's start (its cutoffs and its
+ * tenant order are that of the first invocation), the tenant to go on with, what it erased so far (its
+ * daily cap counts over the whole run) and the erasures failed so far (the last invocation fails the run).
+ */
+export interface RetentionCursor {
+  startedAt: string;
+  tenantId: string;
+  erased: number;
+  failed: number;
+  /** The tenant's customers whose erasure failed in this run: not tried again before the next day (an erasure
+   * that fails slowly, again and again, must not eat every invocation's time). */
+  skip?: string[];
+}
+
+/**
+ * The day's order of the tenants: by id, starting at a point that moves each day (a hash of the date), so a
+ * tenant late in the alphabet is not always last: should a day's run stop short (its continuation lost), the
+ * tenants it did not reach are early on another day. Sort key: [before the day's point?, id].
+ */
+export function retentionOrder<T extends { tenantId: string }>(tenants: T[], startedAt: string): T[] {
+  const pivot = createHash('sha256').update(startedAt.slice(0, 10)).digest('hex').slice(0, 8);
+  return [...tenants].sort((a, b) => orderKey(a.tenantId, pivot).localeCompare(orderKey(b.tenantId, pivot)));
+}
+const orderKey = (tenantId: string, pivot: string) => `${tenantId >= pivot ? 0 : 1}${tenantId}`;
 
 /** The start of the retention window: `months` calendar months before `now` (UTC). */
 export function retentionCutoff(now: Date, months: number): string {
@@ -23,6 +55,8 @@ export function retentionCutoff(now: Date, months: number): string {
 export interface RetentionReport {
   /** `failed`: customers whose erasure failed this run (ids only, in the log); the next run tries them again. */
   tenants: { tenantId: string; cutoff: string; erased: number; failed: number }[];
+  /** Set when this invocation's time ran out before every tenant had its turn: go on from here. */
+  continueFrom?: RetentionCursor;
 }
 
 /**
@@ -36,8 +70,9 @@ function logFailure({ tenantId, customerId, error }: { tenantId: string; custome
 
 /** Thrown at the end of a run in which some erasures failed (after every tenant had its turn): the scheduler's alarm sees it. */
 export class RetentionFailedError extends Error {
-  constructor(readonly report: RetentionReport) {
-    const failed = report.tenants.reduce((n, t) => n + t.failed, 0);
+  /** `earlier`: failures of the run's earlier invocations (a continued run), not in this report. */
+  constructor(readonly report: RetentionReport, earlier = 0) {
+    const failed = earlier + report.tenants.reduce((n, t) => n + t.failed, 0);
     super(`${failed} erasure${failed === 1 ? '' : 's'} failed (the others went through; the next run tries them again)`);
     this.name = 'RetentionFailedError';
   }
@@ -51,6 +86,11 @@ export class RetentionFailedError extends Error {
  * A card that became active again meanwhile is kept. A card whose erasure the person asked for (an
  * interrupted DELETE's mark) is finished with that DELETE's suppression. A customer whose erasure fails is
  * reported (`onFailure`) and the run goes on; if any failed, it throws `RetentionFailedError` at the end.
+ *
+ * With `remainingMs` (a Lambda's remaining time), no erasure starts with less than `reserveMs` left: the
+ * invocation stops and answers `continueFrom`, and the caller runs it again `from` there (the Lambda invokes
+ * itself), until every tenant has had its turn. Each invocation erases at least one customer, so a run always
+ * gets on. The failures of earlier invocations travel in the cursor: only the last one throws.
  */
 export async function runRetention(
   { privacy, reportFiles, personalData }: { privacy: PrivacyStore; reportFiles: ErrorReportFiles; personalData: PersonalDataFiles },
@@ -60,20 +100,49 @@ export async function runRetention(
     onTenant?: (tenantId: string) => void;
     /** Told of each customer whose erasure failed: ids and the error only, never personal data. */
     onFailure?: (failure: { tenantId: string; customerId: string; error: unknown }) => void;
+    /** Time left to this invocation (ms); unset: no limit (`npm run retention`). */
+    remainingMs?: () => number;
+    reserveMs?: number;
+    /** Where an earlier invocation of the same run stopped. */
+    from?: RetentionCursor;
   } = {},
 ): Promise<RetentionReport> {
   const clock = () => opts.now?.() ?? new Date();
+  const startedAt = opts.from?.startedAt ?? clock().toISOString();
+  const reserveMs = opts.reserveMs ?? RETENTION_RESERVE_MS;
+  const maxPerTenant = opts.maxPerTenant ?? MAX_ERASURES_PER_TENANT;
   const report: RetentionReport = { tenants: [] };
-  for (const { tenantId, inactiveMonths } of await privacy.tenantsWithRetention()) {
+  const failedBefore = opts.from?.failed ?? 0;
+  let attempted = 0;
+  const outOfTime = () => attempted > 0 && opts.remainingMs !== undefined && opts.remainingMs() < reserveMs;
+  const failedSoFar = () => failedBefore + report.tenants.reduce((n, t) => n + t.failed, 0);
+
+  let tenants = retentionOrder(await privacy.tenantsWithRetention(), startedAt);
+  if (opts.from) {
+    // Those before the cursor had their turn; a tenant that went or switched retention off meanwhile is simply not there.
+    const pivot = createHash('sha256').update(startedAt.slice(0, 10)).digest('hex').slice(0, 8);
+    const at = orderKey(opts.from.tenantId, pivot);
+    tenants = tenants.filter((t) => orderKey(t.tenantId, pivot) >= at);
+  }
+  for (const { tenantId, inactiveMonths } of tenants) {
     opts.onTenant?.(tenantId);
-    const cutoff = retentionCutoff(clock(), inactiveMonths);
-    const ids = await privacy.inactiveCustomerIds(tenantId, cutoff, opts.maxPerTenant ?? MAX_ERASURES_PER_TENANT);
-    let erased = 0;
-    let failed = 0;
+    const resumed = opts.from?.tenantId === tenantId ? opts.from : undefined;
+    const before = resumed?.erased ?? 0;
+    const failedIds = [...(resumed?.skip ?? [])];
+    const cutoff = retentionCutoff(new Date(startedAt), inactiveMonths);
+    const entry = { tenantId, cutoff, erased: 0, failed: 0 };
+    report.tenants.push(entry);
+    const skip = new Set(failedIds);
+    const ids = maxPerTenant - before > 0 ? (await privacy.inactiveCustomerIds(tenantId, cutoff, maxPerTenant - before + skip.size)).filter((id) => !skip.has(id)) : [];
     for (const id of ids) {
+      if (outOfTime()) {
+        report.continueFrom = { startedAt, tenantId, erased: before + entry.erased, failed: failedSoFar(), ...(failedIds.length ? { skip: failedIds } : {}) };
+        break;
+      }
+      attempted++;
       try {
         const ctx = { privacy, reportFiles, personalData, tenantId, actor: RETENTION_ACTOR, now: opts.now };
-        if ((await eraseCustomer(ctx, id, { suppress: false, stillErasable: (card) => card.lastContactAt < cutoff })) === 'erased') erased++;
+        if ((await eraseCustomer(ctx, id, { suppress: false, stillErasable: (card) => card.lastContactAt < cutoff })) === 'erased') entry.erased++;
       } catch (e) {
         // Erased meanwhile (by hand or by a concurrent run), or merged into another customer (409 naming it:
         // the survivor is judged on its own contacts, in its own turn): nothing left to do for this one.
@@ -81,12 +150,15 @@ export async function runRetention(
         if (status === 404 || (status === 409 && extra?.mergedInto)) continue;
         // One customer that keeps changing (or any one failure) must not stop the run for everybody after
         // it: noted, and the run goes on; it fails at the end.
-        failed++;
+        entry.failed++;
+        failedIds.push(id);
         (opts.onFailure ?? logFailure)({ tenantId, customerId: id, error: e });
       }
     }
-    report.tenants.push({ tenantId, cutoff, erased, failed });
+    if (report.continueFrom) break;
   }
-  if (report.tenants.some((t) => t.failed > 0)) throw new RetentionFailedError(report);
+  // A tenant reached only to find the time gone did nothing here: it is the next invocation's.
+  if (report.continueFrom) report.tenants = report.tenants.filter((t) => t.tenantId !== report.continueFrom!.tenantId || t.erased || t.failed);
+  else if (failedSoFar() > 0) throw new RetentionFailedError(report, failedBefore);
   return report;
 }

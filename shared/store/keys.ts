@@ -68,6 +68,8 @@ export const keys = {
     sk: `${IMPORT_DRY_PREFIX}${field === 'email' ? 'E' : 'P'}#${value}`,
   }),
   importDryCard: (tenantId: string, importId: string, customerId: string) => ({ pk: keys.importPk(tenantId, importId), sk: `${IMPORT_DRY_PREFIX}C#${customerId}` }),
+  /** The ids of a tenant's imports that hold one of its concurrent-import slots (shared/import/import-slots.ts). */
+  importSlots: (tenantId: string) => ({ pk: `T#${tenantId}#IMPORT-SLOTS`, sk: 'SLOTS' }),
   // ---- end imports ----
 };
 

@@ -150,6 +150,12 @@ const NONE: Grants = { table: 'none' };
 const READ: Grants = { table: 'read' };
 const WRITE: Grants = { table: 'read-write' };
 
+/**
+ * Every door of an erasure (DELETE by id or email, retention) rewrites the error reports quoting the person and
+ * deletes the versions the rewrite replaced (the import bucket is versioned): listing versions of reports/ only.
+ */
+const ERASES_REPORTS = ['s3:PutObject import/reports/*', 's3:DeleteObjectVersion import/reports/*', 's3:ListBucketVersions import/reports/*'];
+
 const EXPECTED_GRANTS: Record<string, Grants> = {
   Health: NONE,
   OpenApi: NONE,
@@ -194,8 +200,8 @@ const EXPECTED_GRANTS: Record<string, Grants> = {
 
   ListConsents: READ,
   // Rewrite error reports quoting the person, delete their spilled access exports; create the privacy secret.
-  EraseCustomer: { table: 'read-write', s3: ['s3:PutObject import/reports/*', 's3:DeleteObject export/personal-data/*'], kms: 'encrypt' },
-  EraseCustomerByEmail: { table: 'read-write', s3: ['s3:PutObject import/reports/*', 's3:DeleteObject export/personal-data/*'], kms: 'encrypt' },
+  EraseCustomer: { table: 'read-write', s3: [...ERASES_REPORTS, 's3:DeleteObject export/personal-data/*'], kms: 'encrypt' },
+  EraseCustomerByEmail: { table: 'read-write', s3: [...ERASES_REPORTS, 's3:DeleteObject export/personal-data/*'], kms: 'encrypt' },
   // A GET that writes: the audit entry of every access export; one too large to answer inline is written under
   // personal-data/ and linked (signed, so read), and removed again if the person was erased meanwhile.
   ExportCustomerData: { table: 'read-write', s3: ['s3:PutObject export/personal-data/*', 's3:GetObject export/personal-data/*', 's3:DeleteObject export/personal-data/*'] },
@@ -221,7 +227,8 @@ const EXPECTED_GRANTS: Record<string, Grants> = {
     s3: ['s3:AbortMultipartUpload export/exports/*', 's3:DeleteObject export/exports/*', 's3:GetObject export/exports/*', 's3:PutObject export/exports/*'],
     kms: 'decrypt', // checks rows against erasure marks
   },
-  Retention: { table: 'read-write', s3: ['s3:PutObject import/reports/*', 's3:DeleteObject export/personal-data/*'], kms: 'encrypt' },
+  // Goes on with a day's run in a fresh invocation when one's time runs out.
+  Retention: { table: 'read-write', s3: [...ERASES_REPORTS, 's3:DeleteObject export/personal-data/*'], kms: 'encrypt', invokeSelf: true },
 
   // Insights (issue 13).
   RequestRecompute: { table: 'read-write', startWorkflows: ['insights'] },
@@ -275,11 +282,18 @@ describe('least privilege', () => {
   const statementsOf = (name: string) => allStatementsOf(name).filter((s) => !isFairUseCounter(s as { Condition?: unknown }) && !isAttributeUpdate(s as never));
   /** Every (action, resource) pair of a role, statements merged or not. */
   const pairs = (name: string) =>
-    statementsOf(name).flatMap((s) => [s.Action].flat().flatMap((action) => [s.Resource].flat().map((resource) => ({ action, resource }))));
+    statementsOf(name).flatMap((s) => [s.Action].flat().flatMap((action) => [s.Resource].flat().map((resource) => ({ action, resource, condition: (s as { Condition?: unknown }).Condition }))));
 
   /** `{ Fn::Join: ['', [{ Fn::GetAtt: [bucket, 'Arn'] }, '/reports/*']] }` → `import/reports/*`. */
-  const objectResource = (resource: unknown): string => {
+  const objectResource = (resource: unknown, condition?: unknown): string => {
     const buckets: Record<string, string> = { [logicalId(stack.stateful.importBucket)]: 'import', [logicalId(stack.stateful.exportBucket)]: 'export' };
+    // A bucket action (`{ Fn::GetAtt: [bucket, 'Arn'] }`): only with a key-prefix condition → `import/reports/*`.
+    const bucketArn = (resource as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+    if (bucketArn) {
+      const prefixes = (condition as { StringLike?: { 's3:prefix'?: string[] } } | undefined)?.StringLike?.['s3:prefix'];
+      const bucket = buckets[bucketArn[0]] ?? `unknown bucket ${bucketArn[0]}`;
+      return prefixes ? prefixes.map((p) => `${bucket}/${p}`).join(' ') : `${bucket} (every key)`;
+    }
     const [, parts] = (resource as { 'Fn::Join': [string, [{ 'Fn::GetAtt': [string, string] }, string]] })['Fn::Join'];
     const bucket = buckets[parts[0]['Fn::GetAtt'][0]] ?? `unknown bucket ${JSON.stringify(parts[0])}`;
     return `${bucket}${parts[1]}`;
@@ -290,7 +304,7 @@ describe('least privilege', () => {
     const actions = new Set(all.map((p) => p.action));
     const dynamo = [...actions].filter((a) => a.startsWith('dynamodb:'));
     const table = dynamo.length === 0 ? 'none' : DYNAMO_WRITES.some((a) => actions.has(a)) ? 'read-write' : 'read';
-    const s3 = all.filter((p) => p.action.startsWith('s3:')).map((p) => `${p.action} ${objectResource(p.resource)}`).sort();
+    const s3 = all.filter((p) => p.action.startsWith('s3:')).map((p) => `${p.action} ${objectResource(p.resource, p.condition)}`).sort();
     const stateMachines: Record<string, string> = { [logicalId(stack.exportWorkflow.stateMachine)]: 'export', [logicalId(stack.insightsWorkflow.stateMachine)]: 'insights' };
     const starts = all
       .filter((p) => p.action === 'states:StartExecution')
@@ -315,11 +329,11 @@ describe('least privilege', () => {
     expect(grantsOf(name)).toEqual(expected.s3 ? { ...expected, s3: [...expected.s3].sort() } : expected);
   });
 
-  it('roles hold no other kind of action than logs, X-Ray, DynamoDB, S3 objects, StartExecution, SES, invoking itself, its dead letters and the secrets key', () => {
+  it('roles hold no other kind of action than logs, X-Ray, DynamoDB, S3 objects (and listing versions under a prefix), StartExecution, SES, invoking itself, its dead letters and the secrets key', () => {
     for (const name of Object.keys(functions)) {
       const unexpected = pairs(name)
         .map((p) => p.action)
-        .filter((a) => !/^(logs:(CreateLogStream|PutLogEvents)|xray:(PutTraceSegments|PutTelemetryRecords)|dynamodb:\w+|s3:\w+Object\w*|s3:AbortMultipartUpload|states:StartExecution|ses:Send(Raw)?Email|lambda:InvokeFunction|sqs:SendMessage|kms:(Decrypt|GenerateDataKey))$/.test(a));
+        .filter((a) => !/^(logs:(CreateLogStream|PutLogEvents)|xray:(PutTraceSegments|PutTelemetryRecords)|dynamodb:\w+|s3:\w+Object\w*|s3:AbortMultipartUpload|s3:ListBucketVersions|states:StartExecution|ses:Send(Raw)?Email|lambda:InvokeFunction|sqs:SendMessage|kms:(Decrypt|GenerateDataKey))$/.test(a));
       expect(unexpected, name).toEqual([]);
     }
   });

@@ -130,6 +130,17 @@ describe('buckets', () => {
     expect(rules).toContainEqual(expect.objectContaining({ Prefix: REPORTS_PREFIX, ExpirationInDays: 7, Status: 'Enabled' }));
   });
 
+  it('import bucket: an error report\'s replaced or expired version goes after 1 day, and the delete marker after it', () => {
+    const rules = lifecycle(ids.importBucket);
+    // Every rule that applies to reports/ (its own, and those with no prefix): S3 applies the shortest.
+    const onReports = rules.filter((r) => r.Status === 'Enabled' && (r.Prefix === undefined || REPORTS_PREFIX.startsWith(r.Prefix)));
+    const noncurrentDays = onReports.map((r) => r.NoncurrentVersionExpiration?.NoncurrentDays).filter((d) => d !== undefined);
+    expect(Math.min(...noncurrentDays)).toBe(1);
+    expect(onReports.some((r) => r.ExpiredObjectDeleteMarker === true)).toBe(true);
+    // Uploads keep their 7 days of old versions (an import in progress reads exactly the version it started on).
+    expect(rules.filter((r) => r.Prefix === undefined).map((r) => r.NoncurrentVersionExpiration?.NoncurrentDays)).toContain(7);
+  });
+
   it('import bucket: ObjectCreated under imports/ invokes ImportCsv, and nothing else is notified', () => {
     const notifications = resourcesOfType(json, 'Custom::S3BucketNotifications');
     expect(notifications).toHaveLength(1);

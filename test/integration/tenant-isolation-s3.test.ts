@@ -22,7 +22,8 @@ let keyA: string;
 let keyB: string;
 
 beforeAll(async () => {
-  const env = await useLocalEnv();
+  // Many pending imports per tenant: this file is about isolation, not the concurrent-import limit (import-slots.test.ts).
+  const env = await useLocalEnv({ IMPORT_MAX_CONCURRENT: '50' });
   s3 = env.s3;
   bucket = env.importBucket;
   ({ call } = await import('../helpers/invoke.ts'));

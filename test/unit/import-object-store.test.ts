@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DeleteObjectCommand, GetObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectVersionsCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { ObjectChangedError, s3ObjectStore } from '../../shared/import/object-store.ts';
 
 /**
@@ -31,6 +31,52 @@ describe('reading and deleting the exact uploaded object', () => {
     const store = s3ObjectStore(s3);
     await expect(store.read('b', 'imports/t/a.csv', 0, { etag: 'abc' })).rejects.toBeInstanceOf(ObjectChangedError);
     expect(mock.commandCalls(GetObjectCommand)[0]!.args[0].input).toEqual({ Bucket: 'b', Key: 'imports/t/a.csv', IfMatch: '"abc"' });
+    mock.restore();
+  });
+});
+
+describe('deleting the versions a rewrite replaced (erasure of an error report)', () => {
+  it('deletes every older version and delete marker of exactly that key, page after page, and keeps the current one', async () => {
+    const mock = mockClient(s3);
+    const key = 'reports/t/01ABC.csv';
+    mock
+      .on(ListObjectVersionsCommand)
+      .resolvesOnce({
+        IsTruncated: true,
+        NextKeyMarker: key,
+        NextVersionIdMarker: 'v2',
+        Versions: [
+          { Key: key, VersionId: 'v3', IsLatest: true },
+          { Key: key, VersionId: 'v2', IsLatest: false },
+        ],
+      })
+      .resolvesOnce({
+        IsTruncated: false,
+        Versions: [{ Key: `${key}.bak`, VersionId: 'other', IsLatest: true }],
+        DeleteMarkers: [{ Key: key, VersionId: 'm1', IsLatest: false }],
+      });
+    mock.on(DeleteObjectCommand).resolves({});
+    expect(await s3ObjectStore(s3).deleteOlderVersions('b', key)).toBe(2);
+    expect(mock.commandCalls(ListObjectVersionsCommand).map((c) => c.args[0].input)).toEqual([
+      { Bucket: 'b', Prefix: key },
+      { Bucket: 'b', Prefix: key, KeyMarker: key, VersionIdMarker: 'v2' },
+    ]);
+    expect(mock.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input)).toEqual([
+      { Bucket: 'b', Key: key, VersionId: 'v2' },
+      { Bucket: 'b', Key: key, VersionId: 'm1' },
+    ]);
+    mock.restore();
+  });
+
+  it('a store without versioning (s3rver refuses the listing with 405) has none to delete; any other error is thrown', async () => {
+    const mock = mockClient(s3);
+    mock
+      .on(ListObjectVersionsCommand)
+      .rejectsOnce(new S3ServiceException({ name: 'MethodNotAllowed', $fault: 'client', $metadata: { httpStatusCode: 405 }, message: 'The specified method is not allowed against this resource.' }));
+    expect(await s3ObjectStore(s3).deleteOlderVersions('b', 'reports/t/x.csv')).toBe(0);
+    mock.on(ListObjectVersionsCommand).rejects(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'denied' }));
+    await expect(s3ObjectStore(s3).deleteOlderVersions('b', 'reports/t/x.csv')).rejects.toThrow('denied');
+    expect(mock.commandCalls(DeleteObjectCommand)).toEqual([]);
     mock.restore();
   });
 });
