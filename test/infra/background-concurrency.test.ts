@@ -18,7 +18,7 @@ let dev: { stack: ClientelaStack; json: TemplateJson };
 let prod: { stack: ClientelaStack; json: TemplateJson };
 beforeAll(() => {
   dev = synth();
-  prod = synth({ stage: 'prod' });
+  prod = synth({ stage: 'prod', mailFrom: 'no-reply@mail.trattoria.it' });
 }, SYNTH_TIMEOUT_MS * 2);
 
 /** Function logical id → its reserved concurrency, for every function that has one. */
@@ -42,7 +42,7 @@ describe('reserved concurrency of background work', () => {
 
   it('a development stack reserves none (a new account cannot spare any); context sets each, 0 for none', () => {
     expect(reserved(dev.json)).toEqual({});
-    const custom = synth({ stage: 'prod', importConcurrency: '8', exportConcurrency: '0', insightsConcurrency: '4' });
+    const custom = synth({ stage: 'prod', mailFrom: 'no-reply@mail.trattoria.it', importConcurrency: '8', exportConcurrency: '0', insightsConcurrency: '4' });
     const ids = background(custom);
     expect(reserved(custom.json)).toEqual({ [ids.importCsv]: 8, [ids.insightsTask]: 4 });
   }, SYNTH_TIMEOUT_MS);
