@@ -3347,6 +3347,7 @@ export interface operations {
             query: {
                 by: "clv12m" | "totalSpent" | "pAlive";
                 limit?: number;
+                cursor?: string;
             };
             header?: never;
             path?: never;

@@ -6,21 +6,28 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ROUTES, routePattern, type Route } from '../shared/routes.ts';
+import { API_FUNCTION_TIMEOUT_SECONDS, ROUTES, routePattern, type Route } from '../shared/routes.ts';
 import { lambdaContext, MissingHandlerError, moduleLoader, type ModuleLoader } from './lambda.ts';
 import { serveConsole } from './console-static.ts';
 
-/** Lambda's synchronous invocation payload limit. */
+/** Lambda's synchronous invocation payload limit (the request's event, and the function's result). */
 export const BODY_LIMIT_BYTES = 6 * 1024 * 1024;
 /** API Gateway HTTP API's integration timeout. */
 export const INTEGRATION_TIMEOUT_MS = 30_000;
+/** Lambda's timeout of an API function, as CDK deploys it (infra/constructs/function.ts). */
+export const FUNCTION_TIMEOUT_MS = API_FUNCTION_TIMEOUT_SECONDS * 1000;
 
 export interface HttpAdapterOptions {
   routes?: Route[];
   /** How a route's `entry` becomes a module with a `handler` (tests pass fakes). */
   loadModule?: ModuleLoader;
   bodyLimitBytes?: number;
+  /** The largest Lambda result (the JSON Lambda returns, body as an escaped string) answered; over it a 500, as on AWS. */
+  resultLimitBytes?: number;
+  /** API Gateway's integration timeout: a 503 past it. */
   timeoutMs?: number;
+  /** The function's own timeout (its context's remaining time starts there): a 500 past it, as Lambda's "Task timed out". */
+  functionTimeoutMs?: number;
   log?: (message: string, error?: unknown) => void;
   /** The built admin console (dist/console): served at `/` for GET paths outside the API's routes. */
   consoleDir?: string;
@@ -39,6 +46,8 @@ export function httpAdapter(opts: HttpAdapterOptions = {}): (req: IncomingMessag
   const load = opts.loadModule ?? moduleLoader();
   const bodyLimit = opts.bodyLimitBytes ?? BODY_LIMIT_BYTES;
   const timeoutMs = opts.timeoutMs ?? INTEGRATION_TIMEOUT_MS;
+  const functionTimeoutMs = opts.functionTimeoutMs ?? FUNCTION_TIMEOUT_MS;
+  const resultLimit = opts.resultLimitBytes ?? BODY_LIMIT_BYTES;
   const log = opts.log ?? ((message, error) => console.error(`[http] ${message}`, error ?? ''));
 
   return (req, res) => {
@@ -107,16 +116,24 @@ export function httpAdapter(opts: HttpAdapterOptions = {}): (req: IncomingMessag
     }
 
     let result: unknown;
-    const context = lambdaContext(`clientela-${found.route.name}`, timeoutMs);
+    // The function's time, as Lambda gives it: what the handler reads from its context, and where it is cut off
+    // (an API function's timeout is below API Gateway's, so on AWS the function's is the one that ends a call).
+    const context = lambdaContext(`clientela-${found.route.name}`, functionTimeoutMs);
+    const cutOffMs = Math.min(functionTimeoutMs, timeoutMs);
     let timer: NodeJS.Timeout | undefined;
     try {
       result = await Promise.race([
         Promise.resolve().then(() => mod.handler(event, context)),
         new Promise((_, fail) => {
-          timer = setTimeout(() => fail(new IntegrationTimeout()), timeoutMs);
+          timer = setTimeout(() => fail(new IntegrationTimeout()), cutOffMs);
         }),
       ]);
     } catch (error) {
+      if (error instanceof IntegrationTimeout && cutOffMs < timeoutMs) {
+        // Lambda ends the invocation ("Task timed out"); API Gateway answers that as a function error, a 500.
+        log(`${event.routeKey} timed out: the function did not answer within its ${functionTimeoutMs} ms (Lambda's timeout)`);
+        return problem(res, 500, 'Internal server error', `The function did not answer within its ${functionTimeoutMs / 1000} s timeout`);
+      }
       if (error instanceof IntegrationTimeout) {
         log(`${event.routeKey} did not answer within ${timeoutMs} ms`);
         return problem(res, 503, 'Service unavailable', `The function did not answer within ${timeoutMs / 1000} s`);
@@ -127,8 +144,20 @@ export function httpAdapter(opts: HttpAdapterOptions = {}): (req: IncomingMessag
     } finally {
       clearTimeout(timer);
     }
+    // Lambda refuses a result over its payload limit (the whole result, the body in it an escaped string):
+    // on AWS the caller gets a 500, so locally too, or a page that only fits here would pass every test.
+    const resultBytes = lambdaResultBytes(result);
+    if (resultBytes > resultLimit) {
+      log(`${event.routeKey} answered a Lambda result of ${resultBytes} bytes, over Lambda's ${resultLimit}: AWS would answer 500`);
+      return problem(res, 500, 'Internal server error', `The function's result (${resultBytes} bytes) is over Lambda's ${resultLimit}-byte response limit`);
+    }
     writeResult(res, result);
   }
+}
+
+/** The size of a handler's result as Lambda serializes it (JSON, UTF-8). */
+export function lambdaResultBytes(result: unknown): number {
+  return result === undefined ? 0 : Buffer.byteLength(JSON.stringify(result) ?? '');
 }
 
 class IntegrationTimeout extends Error {}

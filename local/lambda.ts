@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
+import { API_FUNCTION_TIMEOUT_SECONDS } from '../shared/routes.ts';
 
 /** The repository root (handler entries in shared/routes.ts are relative to it). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,8 +47,11 @@ export function moduleLoader(root = REPO_ROOT): ModuleLoader {
   };
 }
 
-/** A Lambda context: enough for middy, Powertools and `getRemainingTimeInMillis`. */
-export function lambdaContext(functionName: string, timeoutMs = 30_000, region = process.env.AWS_REGION ?? 'eu-south-1'): Context {
+/**
+ * A Lambda context: enough for middy, Powertools and `getRemainingTimeInMillis`. `timeoutMs` is the function's
+ * Lambda timeout (by default an API function's, as CDK deploys it); workers pass their own.
+ */
+export function lambdaContext(functionName: string, timeoutMs = API_FUNCTION_TIMEOUT_SECONDS * 1000, region = process.env.AWS_REGION ?? 'eu-south-1'): Context {
   const deadline = Date.now() + timeoutMs;
   const awsRequestId = randomUUID();
   const fail = (e: Error | string) => {

@@ -73,6 +73,14 @@ export interface Route {
   scope: Scope;
 }
 
+/**
+ * Lambda's timeout of every API function (infra/constructs/function.ts's default, which only the workers
+ * override), and the time the local runtime gives each handler (local/http-adapter.ts), so an API call cut
+ * off on AWS is cut off locally too. Work that may run longer (an import's undo) reads what is left of it
+ * (`ApiRequest.remainingMs`), never a constant of its own.
+ */
+export const API_FUNCTION_TIMEOUT_SECONDS = 10;
+
 // ---------------------------------------------------------------- permissions
 
 /** Key prefixes in the import bucket: uploaded CSV files, and the error reports of imports. */

@@ -3,11 +3,15 @@ import { parseWith } from '#shared/http/problem.ts';
 import { customerStore } from '#shared/http/stores/customers.ts';
 import { ListQuerySchema, queryToObject } from '#shared/domain/customer-filter.schema.ts';
 import { listCustomers } from '#shared/domain/customers.ts';
+import { pageWithinBudget } from '#shared/http/page-bytes.ts';
 
-/** GET /v1/customers: filter, sort and page through the list; unknown filter fields are a 400. */
+/**
+ * GET /v1/customers: filter, sort and page through the list; unknown filter fields are a 400. A page of large
+ * cards ends before `limit` where Lambda's answer would be too big, with a nextCursor to the rest.
+ */
 export const handler = api('admin', async (req) => {
   const query = parseWith(ListQuerySchema, queryToObject(req.query));
   const { tenant, key } = req.principal;
-  const page = await listCustomers({ customers: customerStore(), tenant, actor: key }, query);
+  const page = await pageWithinBudget((limit) => listCustomers({ customers: customerStore(), tenant, actor: key }, { ...query, limit }), query.limit);
   return { status: 200, body: page };
 });

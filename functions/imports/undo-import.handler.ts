@@ -10,7 +10,7 @@ import { removeTags } from '#shared/domain/tenants.ts';
 
 /**
  * DELETE /v1/imports/{id}: reverts the import. 200 with the job (its `undo` summary) once done; 202 when
- * the time of one request ran out first: call again, it continues where it stopped. Audited (`import.undo`,
+ * the invocation's time (Lambda's remaining time, less a margin) ran out first: call again, it continues where it stopped. Audited (`import.undo`,
  * target the import id) by each request that answers 200, not by those that only made progress.
  */
 const catalogue: UndoCatalogue = {
@@ -20,7 +20,7 @@ const catalogue: UndoCatalogue = {
 
 export const handler = api('admin', async (req) => {
   const { tenant, key } = req.principal;
-  const { done, view } = await undoImport({ imports: importStore(), catalogue, tenant, shards: CUSTOMER_SHARDS }, req.params.id!);
+  const { done, view } = await undoImport({ imports: importStore(), catalogue, tenant, shards: CUSTOMER_SHARDS, remainingMs: req.remainingMs }, req.params.id!);
   if (done) await recordAudit(auditStore(), { tenantId: tenant.id, actor: key.keyId, action: 'import.undo', target: req.params.id! });
   return { status: done ? 200 : 202, body: view };
 });

@@ -8,6 +8,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { acknowledge, acknowledgeWildcardResources } from '../nag.ts';
 import { REPO_ROOT } from '../paths.ts';
+import { API_FUNCTION_TIMEOUT_SECONDS } from '../../shared/routes.ts';
 import { stageSettings } from '../stage.ts';
 import { FUNCTION_NODE_OPTIONS } from './bundling.ts';
 import { prebuiltBundle } from './prebuilt-bundles.ts';
@@ -19,7 +20,7 @@ export interface ClientelaFunctionProps {
   environment?: Record<string, string>;
   /** @default 512 */
   memorySize?: number;
-  /** @default 10 seconds */
+  /** @default API_FUNCTION_TIMEOUT_SECONDS (shared/routes.ts; the local runtime gives API handlers the same) */
   timeout?: Duration;
   /**
    * Where an asynchronous invocation goes once Lambda's two retries are spent (infra/dead-letters.ts).
@@ -90,7 +91,7 @@ export class ClientelaFunction extends NodejsFunction {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
-      timeout: props.timeout ?? Duration.seconds(10),
+      timeout: props.timeout ?? Duration.seconds(API_FUNCTION_TIMEOUT_SECONDS),
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,

@@ -48,7 +48,7 @@ function presentedKey(headers: Record<string, string | undefined>, query: Record
  * allowed and a 401 carries none.
  */
 export function api(scope: Exclude<Scope, 'public'>, fn: Handler<AuthedRequest>): ApiHandler {
-  return httpStack(async (event) => {
+  return httpStack(async (event, context) => {
     const headers = requestHeaders(event);
     const principal = await authenticate(tenantStore(), presentedKey(headers, event.queryStringParameters ?? {}));
     logTenant(principal.tenant.id);
@@ -65,7 +65,7 @@ export function api(scope: Exclude<Scope, 'public'>, fn: Handler<AuthedRequest>)
       if (denied) throw new ForbiddenError(denied);
       if (principal.key.kind === 'publishable' && !originAllowed) throw new ForbiddenError('A publishable key works only from the allowed origins in the settings');
       // Parsed before the fair-use count: a body refused as too large or malformed costs the tenant no count.
-      const req = toRequest(event);
+      const req = toRequest(event, context);
       // Fair use per tenant, counted only for requests the key may make (a refused key costs no count).
       await fairUseLimiter().admit({ tenantId: principal.tenant.id, traffic: principal.key.kind, override: principal.tenant.fairUse });
       res = toResult(await fn({ ...req, principal }));

@@ -13,6 +13,8 @@ export interface ApiRequest {
   /** Parsed JSON body (undefined when there is none). */
   body: unknown;
   sourceIp: string;
+  /** How long this invocation may still run (Lambda's `getRemainingTimeInMillis`): work that may take long stops in time. */
+  remainingMs: () => number;
 }
 
 export interface ApiResponse {
@@ -60,7 +62,7 @@ export function requestHeaders(event: APIGatewayProxyEventV2): Record<string, st
  * path parameter): keyed routes call it only once the key is checked (./api.ts), so that the answer to an
  * allowed website carries its CORS headers and the browser can read it.
  */
-export function toRequest(event: APIGatewayProxyEventV2): ApiRequest {
+export function toRequest(event: APIGatewayProxyEventV2, context?: Context): ApiRequest {
   const headers = requestHeaders(event);
   let body: unknown;
   if (event.body) {
@@ -90,6 +92,8 @@ export function toRequest(event: APIGatewayProxyEventV2): ApiRequest {
     headers,
     body,
     sourceIp: event.requestContext?.http?.sourceIp ?? '',
+    // Without a context (a handler called bare) nothing bounds the call but the caller.
+    remainingMs: () => context?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY,
   };
 }
 
@@ -117,7 +121,7 @@ export function toResult(res: ApiResponse): APIGatewayProxyStructuredResultV2 {
  * log line of a request carries its request id and function name and, once the key is checked, its tenant
  * id; the keys are reset when the request ends, so the next one starts without them.
  */
-export function httpStack(run: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>): ApiHandler {
+export function httpStack(run: (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>): ApiHandler {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use({
@@ -133,5 +137,5 @@ export function httpStack(run: (event: APIGatewayProxyEventV2) => Promise<APIGat
  * a function that needs none (health, OpenAPI) carries no AWS SDK; keyed routes use `api` (./api.ts).
  */
 export function publicApi(fn: Handler<ApiRequest>): ApiHandler {
-  return httpStack(async (event) => toResult(await fn(toRequest(event))));
+  return httpStack(async (event, context) => toResult(await fn(toRequest(event, context))));
 }

@@ -142,9 +142,20 @@ export interface UndoContext {
   tenant: Tenant;
   shards: number;
   now?: () => Date;
-  /** Stop and answer "still running" after this long (an API call lasts at most ~29 s). */
-  budgetMs?: number;
+  /**
+   * How long the invocation may still run (Lambda's `getRemainingTimeInMillis`, the function's timeout and
+   * not API Gateway's): once less than UNDO_SAFETY_MARGIN_MS is left, undo stops and answers "still running".
+   * Without it nothing bounds the call but the caller.
+   */
+  remainingMs?: () => number;
 }
+
+/**
+ * Time kept back at the end of an invocation: the customer under way (up to three attempts of a read and a
+ * transaction), the job read for the answer and the answer itself. Each call undoes at least one customer,
+ * however little time it was given, so calling again always gets further.
+ */
+export const UNDO_SAFETY_MARGIN_MS = 3_000;
 
 /** What undoing one record does, given the customer's current state. */
 export function planUndo(record: UndoRecord, card: Customer | undefined, sks: string[], at: string): UndoStep {
@@ -186,10 +197,11 @@ export async function undoImport(ctx: UndoContext, id: string) {
   if (job.status !== 'completed' && job.status !== 'failed') throw new ConflictError(`This import is ${job.status}: only a completed or failed import can be undone`);
   if (job.undo?.status === 'completed') return { done: true, view: importView(job) };
 
-  const started = Date.now();
-  const budget = ctx.budgetMs ?? 20_000;
+  const outOfTime = () => (ctx.remainingMs?.() ?? Number.POSITIVE_INFINITY) < UNDO_SAFETY_MARGIN_MS;
+  const stillRunning = async () => ({ done: false, view: importView((await imports.get(tenant.id, id))!) });
   await imports.startUndo(tenant.id, id, now());
   let unresolved = false;
+  let progressed = false;
   for (let shard = 0; shard < ctx.shards; shard++) {
     // Records are deleted as they are undone, so each page is what remains. The listing is a GSI (eventually
     // consistent): a record undone a moment ago may show again; `seen` skips it, and its step would lose the
@@ -199,7 +211,8 @@ export async function undoImport(ctx: UndoContext, id: string) {
       const records = (await imports.undoRecords(tenant.id, id, shard)).filter((r) => !seen.has(r.customerId));
       if (!records.length) break;
       for (const record of records) {
-        if (Date.now() - started > budget) return { done: false, view: importView((await imports.get(tenant.id, id))!) };
+        if (progressed && outOfTime()) return stillRunning();
+        progressed = true;
         seen.add(record.customerId);
         let resolved = false;
         for (let attempt = 1; attempt <= 3 && !resolved; attempt++) {
@@ -210,7 +223,7 @@ export async function undoImport(ctx: UndoContext, id: string) {
       }
     }
   }
-  if (unresolved) return { done: false, view: importView((await imports.get(tenant.id, id))!) };
+  if (unresolved || (progressed && outOfTime())) return stillRunning();
   // Tags the import brought into the catalogue leave it with the import, unless a kept customer (or
   // someone since) uses them. Before finishing, so an interrupted undo does this when called again.
   if (ctx.catalogue && job.newTags.length) {

@@ -44,6 +44,8 @@ export const BreakdownQuerySchema = z.strictObject({ by: z.enum(BREAKDOWN_DIMENS
 export const TopCustomersQuerySchema = z.strictObject({
   by: z.enum(['clv12m', 'totalSpent', 'pAlive']),
   limit: z._default(numberInput(z.number().check(z.int(), z.minimum(1), z.maximum(TOP_N))), 10),
+  /** The `nextCursor` of the page before: the top `limit` come in one page unless their cards are too large for one answer. */
+  cursor: z.optional(z.string().check(z.maxLength(4000))),
 });
 
 // ---- recomputes ----
@@ -190,19 +192,39 @@ export async function breakdown(ctx: InsightsContext, by: (typeof BREAKDOWN_DIME
 }
 
 /** clv12m and pAlive: the ranked list the last recompute stored; totalSpent: the list index (gsi4). */
+/**
+ * Where a page of the top `limit` starts: how many places of the ranking earlier pages covered, and for
+ * `totalSpent` the customer list's own cursor after the last card answered.
+ */
+export interface TopPosition {
+  served: number;
+  list?: string;
+}
+
+/**
+ * Up to `count` places of the top `limit`, from `at`, and where the next page starts (null once `limit` places
+ * or the whole ranking are answered). One page holds all of them unless the caller asks for fewer (cards too
+ * large for one answer: shared/http/page-bytes.ts).
+ */
 export async function topCustomers(
-  ctx: InsightsContext & { listByTotalSpent: (limit: number) => Promise<{ items: Customer[]; nextCursor: string | null }> },
+  ctx: InsightsContext & { listByTotalSpent: (limit: number, cursor?: string) => Promise<{ items: Customer[]; nextCursor: string | null }> },
   by: 'clv12m' | 'totalSpent' | 'pAlive',
   limit: number,
-) {
+  count = limit,
+  at: TopPosition = { served: 0 },
+): Promise<{ items: Customer[]; next: TopPosition | null }> {
+  const want = Math.max(1, Math.min(count, limit - at.served));
   if (by === 'totalSpent') {
-    const page = await ctx.listByTotalSpent(limit);
-    return { items: page.items, nextCursor: null };
+    const page = await ctx.listByTotalSpent(want, at.list);
+    const served = at.served + page.items.length;
+    return { items: page.items, next: page.nextCursor && served < limit ? { served, list: page.nextCursor } : null };
   }
   const stored = await ctx.insights.getSummary(ctx.tenant.id);
-  const ranked = (stored?.top[by] ?? []).slice(0, limit);
+  const top = (stored?.top[by] ?? []).slice(0, limit);
+  const end = Math.min(at.served + want, top.length);
+  const ranked = top.slice(at.served, end);
   const cards = await ctx.insights.cardsByIds(ctx.tenant.id, ranked.map((r) => r.id));
   // A card erased or merged away since the recompute is left out.
-  return { items: ranked.map((r) => cards.get(r.id)).filter((c): c is Customer => !!c).map(publicView), nextCursor: null };
+  return { items: ranked.map((r) => cards.get(r.id)).filter((c): c is Customer => !!c).map(publicView), next: end < top.length ? { served: end } : null };
 }
 

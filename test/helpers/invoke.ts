@@ -13,7 +13,15 @@ export interface Reply {
  * Calls the handler the route table names for `method url`, with the API Gateway v2 event the HTTP API
  * would send — the same route table and handlers as AWS and the local runtime.
  */
-export async function call(method: string, url: string, opts: { key?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply> {
+/**
+ * `functionTimeoutMs`: the invocation's time, as Lambda would give it (the context's remaining time starts
+ * there), for a test of work that must stop before the function's timeout; by default far enough away.
+ */
+export async function call(
+  method: string,
+  url: string,
+  opts: { key?: string; body?: unknown; headers?: Record<string, string>; functionTimeoutMs?: number } = {},
+): Promise<Reply> {
   const [path, rawQuery = ''] = url.split('?');
   const route = ROUTES.find((r) => r.method === method && routePattern(r.path).test(path!));
   if (!route) throw new Error(`no route for ${method} ${path}`);
@@ -38,7 +46,7 @@ export async function call(method: string, url: string, opts: { key?: string; bo
   const mod = (await import(`../../${route.entry}`)) as { handler: (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyStructuredResultV2> };
   // A context per call, as Lambda gives: its own request id, and a deadline far enough away that a busy
   // machine never trips middy's early timeout (which answers 500).
-  const res = await mod.handler(event, lambdaContext(`clientela-${route.name}`, LAMBDA_TIMEOUT_MS));
+  const res = await mod.handler(event, lambdaContext(`clientela-${route.name}`, opts.functionTimeoutMs ?? LAMBDA_TIMEOUT_MS));
   const text = res.body ?? '';
   const answered = (res.headers ?? {}) as Record<string, string>;
   // Pages (links opened in a browser) come back as text; everything else is JSON.

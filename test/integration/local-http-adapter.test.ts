@@ -2,7 +2,7 @@ import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiServer } from '../../local/http-adapter.ts';
+import { createApiServer, FUNCTION_TIMEOUT_MS } from '../../local/http-adapter.ts';
 import { MissingHandlerError, type LambdaHandler } from '../../local/lambda.ts';
 import type { Route } from '../../shared/routes.ts';
 
@@ -58,6 +58,7 @@ beforeAll(async () => {
     },
     bodyLimitBytes: 1024,
     timeoutMs: 300,
+    functionTimeoutMs: 300,
     log: (message) => logged.push(message),
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
@@ -163,7 +164,7 @@ describe('the API Gateway v2 event', () => {
     const { context, remainingAtCall } = seen.at(-1)!;
     expect(context.functionName).toBe('clientela-GetThing');
     expect(context.awsRequestId).toMatch(/^[0-9a-f-]{36}$/);
-    // The adapter's 300 ms, counted from when it made the context (it calls the handler straight after).
+    // The function's 300 ms, counted from when it made the context (it calls the handler straight after).
     expect(remainingAtCall).toBeGreaterThan(0);
     expect(remainingAtCall).toBeLessThanOrEqual(300);
     // A deadline, not a number: what is left only goes down.
@@ -251,6 +252,76 @@ describe('with the real route table', () => {
     } finally {
       real.closeAllConnections();
       await new Promise((ok) => real.close(ok));
+    }
+  });
+});
+
+describe("Lambda's own limits, as on AWS", () => {
+  /** Quotes escape to two bytes each in the result Lambda returns (the body is a JSON string inside it). */
+  const quotes = (n: number) => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ q: '"'.repeat(n) }) });
+  const contexts: { remainingAtCall: number }[] = [];
+  const fake: Record<string, LambdaHandler> = {
+    'fake/context.ts': (_event, context) => {
+      contexts.push({ remainingAtCall: context.getRemainingTimeInMillis() });
+      return { statusCode: 204 };
+    },
+    'fake/fits.ts': () => quotes(1000),
+    'fake/over.ts': () => quotes(3000),
+    'fake/slow.ts': () => new Promise(() => undefined),
+  };
+  const limited: Route[] = [
+    { method: 'GET', path: '/v1/context', name: 'Context', entry: 'fake/context.ts', scope: 'public' },
+    { method: 'GET', path: '/v1/fits', name: 'Fits', entry: 'fake/fits.ts', scope: 'public' },
+    { method: 'GET', path: '/v1/over', name: 'Over', entry: 'fake/over.ts', scope: 'public' },
+    { method: 'GET', path: '/v1/slow', name: 'Slow', entry: 'fake/slow.ts', scope: 'public' },
+  ];
+  const messages: string[] = [];
+  const start = async (opts: { functionTimeoutMs?: number; resultLimitBytes?: number }) => {
+    const s = createApiServer({ routes: limited, loadModule: async (entry) => ({ handler: fake[entry]! }), log: (m) => messages.push(m), ...opts });
+    await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
+    return { server: s, url: `http://127.0.0.1:${(s.address() as AddressInfo).port}` };
+  };
+  const stop = async (s: Server) => {
+    s.closeAllConnections();
+    await new Promise((ok) => s.close(ok));
+  };
+
+  it("gives each function the timeout CDK deploys it with, not API Gateway's 30 s", async () => {
+    const { server: s, url } = await start({});
+    try {
+      expect((await fetch(`${url}/v1/context`)).status).toBe(204);
+      expect(contexts.at(-1)!.remainingAtCall).toBeGreaterThan(0);
+      expect(contexts.at(-1)!.remainingAtCall).toBeLessThanOrEqual(FUNCTION_TIMEOUT_MS);
+    } finally {
+      await stop(s);
+    }
+  });
+
+  it('answers 500 when the function outlives its timeout (Lambda ends it), before API Gateway would give up', async () => {
+    const { server: s, url } = await start({ functionTimeoutMs: 200 });
+    try {
+      const res = await fetch(`${url}/v1/slow`);
+      expect(res.status).toBe(500);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect(messages.some((m) => m.includes('GET /v1/slow') && m.includes('timed out'))).toBe(true);
+    } finally {
+      await stop(s);
+    }
+  });
+
+  it('answers 500 for a result over the limit as Lambda counts it (escaped body), and logs it', async () => {
+    // 3,000 quotes: a body of 6 KB (each `\"`), under the limit, but 12 KB in Lambda's result (each `\\\"`); 1,000 fit.
+    const { server: s, url } = await start({ resultLimitBytes: 10_000 });
+    try {
+      const fits = await fetch(`${url}/v1/fits`);
+      expect(fits.status).toBe(200);
+      expect(((await fits.json()) as { q: string }).q).toHaveLength(1000);
+      const over = await fetch(`${url}/v1/over`);
+      expect(over.status).toBe(500);
+      expect(over.headers.get('content-type')).toBe('application/problem+json');
+      expect(messages.some((m) => m.includes('GET /v1/over') && /over Lambda's 10000/.test(m))).toBe(true);
+    } finally {
+      await stop(s);
     }
   });
 });
