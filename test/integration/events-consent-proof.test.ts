@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useLocalEnv } from '../support/aws.ts';
 import { publishableKey, tenantWithSecretKey } from '../helpers/tenant.ts';
 import type { Reply } from '../helpers/invoke.ts';
+import { confirmLinkIn, mailsTo } from '../helpers/outbox.ts';
 
 /**
  * GDPR audit follow-up: a consent decision the business sends in an event with its own wording is proof and
@@ -133,6 +134,44 @@ describe('a business event restating the card’s consent with its own wording',
     const before = entries.length;
     await book(email, minutesAgo(10), { newsletter: 'granted', wording: 'Privacy v4' });
     expect(await ledger(id)).toHaveLength(before);
+  });
+
+  it('a newsletter.subscribed sent by the business with its form’s wording on a card already granted is kept', async () => {
+    const email = `elena.${uniq()}@example.it`;
+    const id = await book(email, minutesAgo(50), { newsletter: 'granted', wording: 'Privacy v3' });
+    const send = (eventId: string) =>
+      call('POST', '/v1/events', {
+        key: sk,
+        body: { eventId, type: 'newsletter.subscribed', occurredAt: minutesAgo(10), customer: { email }, data: { wording: 'Modulo newsletter v2' } },
+        headers: HEADERS,
+      });
+    const eventId = `nl-${uniq()}`;
+    expect((await send(eventId)).status).toBe(200);
+    expect((await send(eventId)).status).toBe(200);
+    const entries = await ledger(id);
+    expect(entries).toHaveLength(2);
+    expect(entries[0]).toMatchObject({ status: 'granted', wording: 'Modulo newsletter v2', source: { type: 'newsletter.subscribed', eventId } });
+  });
+
+  it('a "no" with its words answers a website sign-up awaiting confirmation: its link no longer confirms', async () => {
+    const email = `marta.${uniq()}@example.it`;
+    const id = await book(email, minutesAgo(50), { newsletter: 'denied' });
+    const signUp = await call('POST', '/v1/events', {
+      key: pk,
+      body: { eventId: `nl-${uniq()}`, type: 'newsletter.subscribed', occurredAt: minutesAgo(0), customer: { email }, data: { wording: 'Newsletter (sito)' } },
+      headers: { ...HEADERS, origin: ORIGIN },
+    });
+    expect(signUp.status, JSON.stringify(signUp.body)).toBe(202);
+    const link = confirmLinkIn(mailsTo(outbox, email).at(-1) ?? '');
+    expect(link, 'the confirmation mail').toBeTruthy();
+    expect((await ledger(id))[0]).toMatchObject({ status: 'pending' });
+
+    // The person phones the shop: no newsletter. The booking tool records it with the words of the call.
+    await book(email, new Date(Date.now() + 1000).toISOString(), { newsletter: 'denied', wording: 'telefonata: niente newsletter' });
+    expect((await ledger(id))[0]).toMatchObject({ status: 'denied', wording: 'telefonata: niente newsletter' });
+    const pressed = await call('POST', `/v1/consent/confirm?token=${new URL(link!).searchParams.get('token')}`);
+    expect(pressed.status, JSON.stringify(pressed.body)).toBe(409);
+    expect((await consentOf(id)).newsletter).toBe('denied');
   });
 
   it('a publishable key’s sign-up with other wording records nothing on a card the business granted', async () => {
