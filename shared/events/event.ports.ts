@@ -84,6 +84,11 @@ export interface EventStore {
   mergedInto(tenantId: string, customerId: string): Promise<string | undefined>;
   /** The customer's own booking states (consistent; copies of an unfinished merge left out): read only when a visit is taken back. */
   bookingStates(tenantId: string, customerId: string): Promise<BookingState[]>;
+  /**
+   * The newest entry of the card's consent ledger (strongly consistent), read after the card: every ledger
+   * entry is written with a new card version, so the event's write (`previousVersion`) checks it still is.
+   */
+  newestConsent(tenantId: string, customerId: string): Promise<ConsentLedgerEntry | undefined>;
   write(tenantId: string, w: EventWrite): Promise<EventWriteResult>;
   /** A page of history, newest first; undefined when the customer does not exist. */
   history(tenantId: string, customerId: string, limit: number, cursor?: string): Promise<{ items: HistoryEntry[]; nextCursor: string | null } | undefined>;

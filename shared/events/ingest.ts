@@ -22,6 +22,7 @@ import {
   mergeFields,
   NAME_FIELDS,
   namesAnotherPerson,
+  needsNewestConsent,
   nextBooking,
   nextOrder,
   phoneCardFits,
@@ -371,7 +372,9 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     if (intent) {
       // The mail goes to the card's own address: the one that signed up, or the one the business knows.
       const recent = !!card.confirmSentAt && now.getTime() - Date.parse(card.confirmSentAt) < CONFIRM_MAIL_INTERVAL_MS;
-      const decision = decideConsent(card.consent, intent, publishable, occurredAt, { setBy: card.fieldsFrom?.consent, canMail: !!card.email && !recent });
+      // The ledger is read only for a business event restating the card's status with its own wording.
+      const newest = existing && needsNewestConsent(card.consent, intent, publishable, occurredAt) ? await ctx.events.newestConsent(tenant.id, card.id) : undefined;
+      const decision = decideConsent(card.consent, intent, publishable, occurredAt, { setBy: card.fieldsFrom?.consent, canMail: !!card.email && !recent, newest });
       if (decision.record) {
         ledger = {
           id: ulid(),

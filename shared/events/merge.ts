@@ -363,6 +363,34 @@ export interface ConsentFacts {
    * none was sent to it in the last day. Without one, the sign-up records nothing and changes nothing.
    */
   canMail?: boolean;
+  /**
+   * The newest entry of the card's consent ledger, read only when `needsNewestConsent` says so (a business
+   * event stating the card's own status with its own wording); undefined when not read or the ledger is empty.
+   */
+  newest?: { status: 'granted' | 'denied' | 'pending'; at: string; wording?: string };
+}
+
+/**
+ * Whether the decision depends on the ledger's newest entry, so that capture reads it (one strongly
+ * consistent Query) only then: a business (secret key) event that states the status the card already has,
+ * carries its own wording, and is not older than the card's consent. Every other event, and every event
+ * without consent or without wording (a booking tool's plain bookings), is decided from the card alone.
+ */
+export function needsNewestConsent(card: Customer['consent'], intent: ConsentIntent, publishable: boolean, occurredAt: string): boolean {
+  return !publishable && !!intent.wording && intent.status === card.newsletter && !(card.updatedAt && occurredAt < card.updatedAt);
+}
+
+/**
+ * Whether a business event stating the card's own status is a decision to record again: its wording differs
+ * from the ledger's newest entry's (a re-consent to a new privacy notice, a "no" given by phone with its
+ * words), or that entry is not this status (a sign-up awaiting confirmation: the business's answer closes
+ * it, as a PATCH does). The same wording again (a booking tool sending the same consent with every booking)
+ * records nothing. An event older than the newest entry is not recorded: it would stand in the ledger as if
+ * it were said after the later decision, or before it, as a decision nobody took then.
+ */
+function restatesDecision(intent: ConsentIntent, occurredAt: string, newest: ConsentFacts['newest']): boolean {
+  if (!intent.wording || !newest || occurredAt < newest.at) return false;
+  return newest.status !== intent.status || newest.wording !== intent.wording;
 }
 
 /**
@@ -383,6 +411,8 @@ function setByStranger(card: Customer['consent'], setBy: string | undefined): bo
  * directly. Its event older than the card's consent is still a fact for the ledger, but does not change the
  * card; a stranger's `pending` never counts as newer: the business's answer replaces it whatever its date,
  * recorded no earlier than that `pending` (`at`), so that the ledger's newest entry is the card's consent.
+ * Its event stating the status the card has already is recorded only with wording the newest entry lacks
+ * (`restatesDecision`, on `facts.newest`).
  */
 export function decideConsent(card: Customer['consent'], intent: ConsentIntent, publishable: boolean, occurredAt: string, facts: ConsentFacts = {}): ConsentDecision {
   const none = { status: intent.status, changesCard: false, record: false, confirm: false, at: occurredAt };
@@ -395,7 +425,8 @@ export function decideConsent(card: Customer['consent'], intent: ConsentIntent, 
   const stranger = setByStranger(card, facts.setBy);
   const older = !stranger && !!card.updatedAt && occurredAt < card.updatedAt;
   if (older) return { status, changesCard: false, record: true, confirm: false, at: occurredAt };
-  const changesCard = status !== card.newsletter;
+  // A decision restated with new wording is recorded and re-dates the card's consent (its newest entry).
+  const changesCard = status !== card.newsletter || restatesDecision(intent, occurredAt, facts.newest);
   const at = stranger && card.updatedAt && occurredAt < card.updatedAt ? card.updatedAt : occurredAt;
   return { status, changesCard, record: changesCard, confirm: false, at };
 }

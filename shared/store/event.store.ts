@@ -4,9 +4,10 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { EventAnswer } from '../events/event.schema.ts';
 import type { BookingState, EventCard, IdentityChange, SubjectState } from '../events/merge.ts';
 
-import { cardEntity, cardWriteItems, historyEntity, monthCounterUpdate, purchaseEntity, subjectClaimEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
+import type { ConsentLedgerEntry } from '../domain/consent.ts';
+import { cardEntity, cardWriteItems, consentEntity, historyEntity, monthCounterUpdate, purchaseEntity, subjectClaimEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
 import { decodeCursor, encodeCursor, skPosition } from './cursor.ts';
-import { BOOKING_STATE_PREFIX, HISTORY_PREFIX, eventKeys, keys, mergeKeys, privacyKeys } from './keys.ts';
+import { BOOKING_STATE_PREFIX, CONSENT_PREFIX, HISTORY_PREFIX, eventKeys, keys, mergeKeys, privacyKeys } from './keys.ts';
 import { withConflictRetry } from './retry.ts';
 import { countInWindow } from './rate-limit.store.ts';
 import type { TenantSecrets } from './secret.store.ts';
@@ -99,6 +100,20 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
         start = page.LastEvaluatedKey;
       } while (start);
       return out;
+    },
+
+    async newestConsent(tenantId, customerId) {
+      const { Items = [] } = await db.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
+          ExpressionAttributeValues: { ':pk': keys.customerPk(tenantId, customerId), ':c': CONSENT_PREFIX },
+          ScanIndexForward: false,
+          Limit: 1,
+          ConsistentRead: true,
+        }),
+      );
+      return Items[0] ? withoutInternal<ConsentLedgerEntry>(Items[0], consentEntity.internal) : undefined;
     },
 
     async write(tenantId, w) {
