@@ -13,7 +13,7 @@ import type { Server } from 'node:http';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { allowBrowserUploads, createBuckets, createTable, dynamoClient, LOCAL_REGION, portInUse, s3Client, startDynamo, startS3, type DynamoLocal, type S3Local } from './emulators.ts';
 import { commandLine, isAlive, LOCAL_RESOURCES, readRuntime, runtimeFile, type RuntimeInfo } from './runtime-file.ts';
-import { createApiServer } from './http-adapter.ts';
+import { createApiServer, INTEGRATION_TIMEOUT_MS } from './http-adapter.ts';
 import { ensureConsoleBuilt } from './console-build.ts';
 import { forwardS3Events, type S3EventForwarder } from './s3-events.ts';
 import { exportWorkflowRunner, insightsWorkflowRunner, type WorkflowRunner } from './step-functions.ts';
@@ -29,6 +29,12 @@ const DEMO_TENANT = 'demo';
 class StartError extends Error {}
 
 const port = parsePort(process.env.PORT ?? '3000');
+/**
+ * An API function's timeout here: Lambda's (10 s, as CDK deploys it) unless LOCAL_FUNCTION_TIMEOUT_MS says
+ * otherwise. On a machine busy with other work a request can take several times what it takes on Lambda,
+ * which has its CPU to itself: the tests' and bench's instances (bench/local-instance.ts) give more.
+ */
+const functionTimeoutMs = parseTimeout(process.env.LOCAL_FUNCTION_TIMEOUT_MS);
 const dataDir = resolve(process.env.DATA_DIR ?? '.data');
 const outboxDir = join(dataDir, 'outbox');
 const host = '127.0.0.1';
@@ -118,7 +124,11 @@ async function start() {
   const keys = await demoKeys(dynamoTenantStore(db, LOCAL_RESOURCES.tableName));
   ddb.destroy();
 
-  server = createApiServer({ consoleDir: await consoleDir, consoleUploadOrigins: [new URL(s3.endpoint).origin] });
+  server = createApiServer({
+    consoleDir: await consoleDir,
+    consoleUploadOrigins: [new URL(s3.endpoint).origin],
+    ...(functionTimeoutMs ? { functionTimeoutMs, timeoutMs: Math.max(INTEGRATION_TIMEOUT_MS, functionTimeoutMs) } : {}),
+  });
   await new Promise<void>((ok, fail) => {
     server!.once('error', (e: NodeJS.ErrnoException) =>
       fail(e.code === 'EADDRINUSE' ? new StartError(`port ${port} on ${host} is already in use: PORT=${port + 1} npm start`) : e),
@@ -272,6 +282,16 @@ async function cleanUp() {
     dynamo = undefined;
   });
   if (wroteRuntime) rmSync(runtimeFile(dataDir), { force: true });
+}
+
+function parseTimeout(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1000 || n > 900_000) {
+    console.error(`clientela could not start: LOCAL_FUNCTION_TIMEOUT_MS must be milliseconds from 1000 to 900000, not "${value}"`);
+    process.exit(1);
+  }
+  return n;
 }
 
 function parsePort(value: string): number {
