@@ -56,7 +56,7 @@ const CLIENTS: Record<string, Client[]> = {
   IngestEvent: ['dynamodb', 'ses', 'kms'], // double opt-in mail
   ImportCsv: ['dynamodb', 's3', 'lambda', 'kms'], // reads the file, writes reports, continues itself
   ExportTask: ['dynamodb', 's3', 'kms'],
-  Retention: ['dynamodb', 's3', 'kms'],
+  Retention: ['dynamodb', 's3', 'kms', 'lambda'], // continues its own run in a fresh invocation
   RequestRecompute: ['dynamodb', 'sfn'], // starts the recompute workflow
   InsightsTask: ['dynamodb', 's3'], // scratch objects in the export bucket
   NightlyInsights: ['dynamodb', 'sfn'],

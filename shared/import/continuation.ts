@@ -1,7 +1,5 @@
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from '../domain/zod.ts';
-import { config } from '../config.ts';
-import { SDK_RETRY } from '../sdk-retry.ts';
+import { invokeSelfLater } from '../clients/lambda.ts';
 
 /**
  * The port that continues a large import in a fresh invocation before the Lambda time limit. On AWS: an
@@ -35,8 +33,6 @@ export function setContinuationStarter(starter: ContinuationStarter | undefined)
   else delete registry().importCsv;
 }
 
-let lambda: LambdaClient | undefined;
-
 /**
  * Asks for a fresh invocation of the import function that resumes the job from its checkpoint. Delivered
  * at least once: a duplicate finds the job taken (its lease) or done, and the checkpoint condition on every
@@ -45,12 +41,5 @@ let lambda: LambdaClient | undefined;
 export async function continueImport(continuation: ImportContinuation): Promise<void> {
   const local = registry().importCsv;
   if (local) return local(continuation);
-  const FunctionName = process.env.AWS_LAMBDA_FUNCTION_NAME;
-  if (!FunctionName) throw new Error('clientela: AWS_LAMBDA_FUNCTION_NAME is not set and no local import continuation starter is registered');
-  lambda ??= new LambdaClient({ region: config().AWS_REGION, ...SDK_RETRY });
-  const res = await lambda.send(
-    new InvokeCommand({ FunctionName, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify({ continueImport: continuation })) }),
-  );
-  // An accepted asynchronous invocation answers 202; anything else means nobody will continue the job.
-  if (res.StatusCode !== 202) throw new Error(`import ${continuation.importId}: the continuation was not accepted (status ${res.StatusCode})`);
+  await invokeSelfLater({ continueImport: continuation }, `import ${continuation.importId}`);
 }

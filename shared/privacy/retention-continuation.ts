@@ -1,7 +1,5 @@
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from '../domain/zod.ts';
-import { config } from '../config.ts';
-import { SDK_RETRY } from '../sdk-retry.ts';
+import { invokeSelfLater } from '../clients/lambda.ts';
 import type { RetentionCursor } from './retention.ts';
 
 /**
@@ -31,8 +29,6 @@ export function setRetentionContinuationStarter(starter: RetentionContinuationSt
   else delete registry().retention;
 }
 
-let lambda: LambdaClient | undefined;
-
 /**
  * Asks for a fresh invocation of the retention function that goes on from the cursor. Delivered at least
  * once: a duplicate finds the customers erased already (each erasure can run again) and erases nothing twice.
@@ -40,10 +36,5 @@ let lambda: LambdaClient | undefined;
 export async function continueRetention(cursor: RetentionCursor): Promise<void> {
   const local = registry().retention;
   if (local) return local(cursor);
-  const FunctionName = process.env.AWS_LAMBDA_FUNCTION_NAME;
-  if (!FunctionName) throw new Error('clientela: AWS_LAMBDA_FUNCTION_NAME is not set and no local retention continuation starter is registered');
-  lambda ??= new LambdaClient({ region: config().AWS_REGION, ...SDK_RETRY });
-  const res = await lambda.send(new InvokeCommand({ FunctionName, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify({ continueRetention: cursor })) }));
-  // An accepted asynchronous invocation answers 202; anything else means nobody goes on with the run.
-  if (res.StatusCode !== 202) throw new Error(`retention: the continuation was not accepted (status ${res.StatusCode})`);
+  await invokeSelfLater({ continueRetention: cursor }, 'retention');
 }

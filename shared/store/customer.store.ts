@@ -3,11 +3,10 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { HistoryEntry } from '../domain/customer.schema.ts';
 import type { CustomerStore, IdentityClash, SortField, WriteResult } from '../domain/customer.ports.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
-import type { ConsentLedgerEntry } from '../domain/consent.ts';
-import { CARD_SK, CONSENT_PREFIX, HISTORY_PREFIX, keys, SORT_INDEX } from './keys.ts';
+import { CARD_SK, HISTORY_PREFIX, keys, SORT_INDEX } from './keys.ts';
 import { compileFilter } from './filter-expression.ts';
 import { withConflictRetry } from './retry.ts';
-import { cardEntity, cardWriteItems, consentEntity, identityEntity, listKeyRanges, withoutInternal, type CardCheck, type CardWrite } from './entities.ts';
+import { cardEntity, cardWriteItems, consentEntity, identityEntity, listKeyRanges, type CardCheck, type CardWrite } from './entities.ts';
 import { decodeCursor, encodeCursor, listDigest } from './cursor.ts';
 import { compareKeys } from './key-order.ts';
 
@@ -143,17 +142,8 @@ export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: strin
     },
 
     async newestConsent(tenantId, id) {
-      const { Items = [] } = await db.send(
-        new QueryCommand({
-          TableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
-          ExpressionAttributeValues: { ':pk': keys.customerPk(tenantId, id), ':c': CONSENT_PREFIX },
-          ScanIndexForward: false,
-          Limit: 1,
-          ConsistentRead: true,
-        }),
-      );
-      return Items[0] ? withoutInternal<ConsentLedgerEntry>(Items[0], consentEntity.internal) : undefined;
+      const { Items = [] } = await db.send(new QueryCommand(consentEntity.newestQuery(TableName, tenantId, id)));
+      return Items[0] ? consentEntity.fromItem(Items[0]) : undefined;
     },
 
     findIdByEmail: (tenantId, email) => lookup(tenantId, 'email', email),

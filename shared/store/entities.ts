@@ -1,7 +1,7 @@
 import type { Customer } from '../domain/customer.schema.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
 import { fold, searchText } from '../domain/search-text.ts';
-import { basketKeys, eventKeys, insightKeys, keys, padAmount, privacyKeys, SORT_INDEX, type SortField } from './keys.ts';
+import { basketKeys, CONSENT_PREFIX, eventKeys, insightKeys, keys, padAmount, privacyKeys, SORT_INDEX, type SortField } from './keys.ts';
 import type { PurchaseRecord } from '../insights/flows.ts';
 import type { CustomerTextRecord } from '../insights/texts.ts';
 
@@ -114,6 +114,20 @@ export const consentEntity = {
   key: (tenantId: string, customerId: string, e: Pick<ConsentLedgerEntry, 'at' | 'id'>): TableKey => keys.consentEntry(tenantId, customerId, e.at, e.id),
   item: (tenantId: string, customerId: string, e: ConsentLedgerEntry): Item => ({ ...consentEntity.key(tenantId, customerId, e), entity: 'consent', customerId, ...e }),
   internal: internalSet('customerId'),
+  /**
+   * The request for a customer's newest ledger entry (strongly consistent, one item): is a sign-up still open,
+   * is this decision already recorded? Capture and PATCH read it after the card, so an entry written since
+   * comes with a new card version, which their write's `version = :v` checks.
+   */
+  newestQuery: (TableName: string, tenantId: string, customerId: string) => ({
+    TableName,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
+    ExpressionAttributeValues: { ':pk': keys.customerPk(tenantId, customerId), ':c': CONSENT_PREFIX },
+    ScanIndexForward: false,
+    Limit: 1,
+    ConsistentRead: true,
+  }),
+  fromItem: (item: Item): ConsentLedgerEntry => withoutInternal<ConsentLedgerEntry>(item, consentEntity.internal),
 };
 
 /**

@@ -4,10 +4,9 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { EventAnswer } from '../events/event.schema.ts';
 import type { BookingState, EventCard, IdentityChange, SubjectState } from '../events/merge.ts';
 
-import type { ConsentLedgerEntry } from '../domain/consent.ts';
 import { cardEntity, cardWriteItems, consentEntity, historyEntity, monthCounterUpdate, purchaseEntity, subjectClaimEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
 import { decodeCursor, encodeCursor, skPosition } from './cursor.ts';
-import { BOOKING_STATE_PREFIX, CONSENT_PREFIX, HISTORY_PREFIX, eventKeys, keys, mergeKeys, privacyKeys } from './keys.ts';
+import { BOOKING_STATE_PREFIX, HISTORY_PREFIX, eventKeys, keys, mergeKeys, privacyKeys } from './keys.ts';
 import { withConflictRetry } from './retry.ts';
 import { countInWindow } from './rate-limit.store.ts';
 import type { TenantSecrets } from './secret.store.ts';
@@ -103,17 +102,8 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
     },
 
     async newestConsent(tenantId, customerId) {
-      const { Items = [] } = await db.send(
-        new QueryCommand({
-          TableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :c)',
-          ExpressionAttributeValues: { ':pk': keys.customerPk(tenantId, customerId), ':c': CONSENT_PREFIX },
-          ScanIndexForward: false,
-          Limit: 1,
-          ConsistentRead: true,
-        }),
-      );
-      return Items[0] ? withoutInternal<ConsentLedgerEntry>(Items[0], consentEntity.internal) : undefined;
+      const { Items = [] } = await db.send(new QueryCommand(consentEntity.newestQuery(TableName, tenantId, customerId)));
+      return Items[0] ? consentEntity.fromItem(Items[0]) : undefined;
     },
 
     async write(tenantId, w) {
