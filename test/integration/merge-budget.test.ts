@@ -55,8 +55,11 @@ async function pair(): Promise<{ a: string; b: string }> {
   return { a, b };
 }
 
-/** The merge handler given `remainingMs` as its invocation's time, called with the event API Gateway would send. */
-async function mergeWithin(remainingMs: number, a: string, b: string): Promise<Reply> {
+/**
+ * The merge handler given `remainingMs` as its invocation's time (a number: always that; a list: one value per
+ * time the merge asks, then 0), called with the event API Gateway would send.
+ */
+async function mergeWithin(remainingMs: number | number[], a: string, b: string): Promise<Reply> {
   const { mergeHandler } = await import('../../functions/customers/merge-customer.handler.ts');
   const path = `/v1/customers/${a}/merge`;
   const event = {
@@ -71,7 +74,8 @@ async function mergeWithin(remainingMs: number, a: string, b: string): Promise<R
     requestContext: { http: { method: 'POST', path, sourceIp: '127.0.0.1', protocol: 'HTTP/1.1', userAgent: 'vitest' }, requestId: 'test', routeKey: 'POST /v1/customers/{id}/merge', stage: '$default' },
   } as unknown as APIGatewayProxyEventV2;
   // middy's own early timeout follows the context's real deadline, far away; the merge sees `remainingMs`.
-  const res = await mergeHandler(() => () => remainingMs)(event, lambdaContext('clientela-MergeCustomer', LAMBDA_TIMEOUT_MS));
+  const left = typeof remainingMs === 'number' ? undefined : [...remainingMs];
+  const res = await mergeHandler(() => () => (left ? (left.shift() ?? 0) : (remainingMs as number)))(event, lambdaContext('clientela-MergeCustomer', LAMBDA_TIMEOUT_MS));
   const headers = (res.headers ?? {}) as Record<string, string>;
   return { status: res.statusCode ?? 200, headers, body: res.body ? JSON.parse(res.body) : undefined };
 }
@@ -146,6 +150,19 @@ describe('POST /v1/customers/{id}/merge within the invocation’s time', () => {
     const again = await mergeWithin(0, stepwise.a, stepwise.b);
     expect(again.status).toBe(200);
     expect(again.body.version).toBe(last.body.version);
+  });
+
+  it('moves as many chunks as the time allows: a request with time left for three goes three chunks further', async () => {
+    const { a, b } = await pair();
+    // Asked after the switch-over, then before each chunk after the first: time for the first three, then none.
+    const first = await mergeWithin([60_000, 60_000, 60_000], a, b);
+    expect(first.status, JSON.stringify(first.body)).toBe(202);
+    expect(first.body.moved).toBe(3 * 49);
+    const second = await mergeWithin([60_000, 60_000, 60_000, 60_000, 60_000, 60_000], a, b);
+    expect(second.status, JSON.stringify(second.body)).toBe(200);
+    // Its own sign-up, and the other's EXTRA, order and newsletter sign-up.
+    expect(await allHistory(a)).toHaveLength(EXTRA + 3);
+    expect((await partition(b)).map((i) => i.sk)).toEqual(['REDIRECT']);
   });
 
   it('two requests sent at the same moment on a long merge: no 500, every entry moved once, both end on 200', async () => {
