@@ -420,8 +420,12 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     // time of one request ran out: 202, send it again), and the merges after it reach the API.
     const merges: number[] = [];
     let answered202 = false;
+    // The merge sent again is held until the test has seen what the console says meanwhile.
+    let release = () => {};
+    const seen = new Promise<void>((r) => (release = r));
     await page.route('**/v1/customers/*/merge', async (route) => {
       if (answered202) {
+        await seen;
         const res = await route.fetch();
         merges.push(res.status());
         await route.fulfill({ response: res });
@@ -438,6 +442,9 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     await dupes.getByRole('button', { name: 'Merge into this card…' }).click();
     const ask = page.getByRole('alertdialog');
     await ask.getByRole('button', { name: 'Merge', exact: true }).click();
+    await ask.getByRole('status').filter({ hasText: 'Cards merged; moving the history: 49 entries so far…' }).waitFor();
+    expect(await ask.getByRole('button', { name: 'Merge', exact: true }).isDisabled()).toBe(true);
+    release();
     await page.getByRole('status').filter({ hasText: 'Luca Ferrari was merged into this card.' }).waitFor();
     await page.unroute('**/v1/customers/*/merge');
     expect(merges).toEqual([202, 200]);
