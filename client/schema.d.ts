@@ -196,7 +196,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Fold a duplicate (otherId) into this customer: history, states, ledger, stats, tags; the other id then answers 301. Repeatable
+         * Fold a duplicate (otherId) into this customer: history, states, ledger, stats, tags; the other id then answers 301. Repeatable: a long history may answer 202 (still moving); send the same merge again until 200
          * @description A secret key of scope all.
          */
         post: operations["MergeCustomer"];
@@ -2513,6 +2513,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CustomerCard"];
+                };
+            };
+            /** @description The merge is done on the card (the other id answers 301, the survivor’s card is merged) but the time of one request ran out while its history and consent entries were moving: send the same merge again (after `Retry-After` seconds), it goes on where it stopped; 200 with the card once everything moved */
+            202: {
+                headers: {
+                    /** @description seconds to wait before sending the same request again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the survivor, whose card already shows the merge */
+                        customerId: string;
+                        /** @description history and consent entries this request moved */
+                        moved: number;
+                        /** @description the customer being folded in: its id already answers 301 */
+                        otherId: string;
+                        /**
+                         * @description the merge is done on the card; history and consent entries are still moving: send the same merge again
+                         * @enum {string}
+                         */
+                        status: "moving";
+                    };
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -25,7 +25,7 @@ import { ExportRequestSchema, ExportViewSchema } from './exports/export.schema.t
 import { ExportLinkQuerySchema } from './exports/export-link.schema.ts';
 import { AcceptedAnswerSchema, EventAnswerSchema, eventRequestSchema, ReplayHeadersSchema } from './events/event.schema.ts';
 import { HistoryQuerySchema } from './events/history.schema.ts';
-import { MergeBodySchema } from './events/merge-customers.ts';
+import { MergeBodySchema, MergeMovingSchema } from './events/merge-customers.ts';
 import { DuplicatesQuerySchema } from './events/duplicates.ts';
 import { NoQuerySchema } from './http/no-query.schema.ts';
 import { AccessExportQuerySchema, PersonalDataLocationHeaderSchema } from './privacy/access-export.schema.ts';
@@ -510,9 +510,18 @@ ROUTES.push(
   }),
   r('POST', '/v1/customers/{id}/merge', 'MergeCustomer', 'customers/merge-customer', 'admin', {
     access: { table: 'write', kms: 'decrypt' },
-    summary: 'Fold a duplicate (otherId) into this customer: history, states, ledger, stats, tags; the other id then answers 301. Repeatable',
+    summary:
+      'Fold a duplicate (otherId) into this customer: history, states, ledger, stats, tags; the other id then answers 301. Repeatable: a long history may answer 202 (still moving); send the same merge again until 200',
     body: MergeBodySchema,
     response: CustomerCardSchema,
+    alsoAnswers: {
+      202: {
+        description:
+          'The merge is done on the card (the other id answers 301, the survivor’s card is merged) but the time of one request ran out while its history and consent entries were moving: send the same merge again (after `Retry-After` seconds), it goes on where it stopped; 200 with the card once everything moved',
+        response: MergeMovingSchema,
+        headers: api.RetryAfterHeaderSchema,
+      },
+    },
     errors: { 409: 'One of the two was merged elsewhere, together they would have too many tags or share too much history, an email or phone belongs to an erased person, or an erasure of one of them is under way or was interrupted: `erasing` names it (send its DELETE again)' },
   }),
   r('GET', '/v1/customers/{id}/duplicates', 'CustomerDuplicates', 'customers/customer-duplicates', 'admin', {

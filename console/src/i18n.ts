@@ -423,6 +423,8 @@ const en = {
   histChangedOther: '{field} changed',
   // double opt-in proof (wip-consent): the sign-up a `double-opt-in` ledger entry confirms (source.requestedAt)
   srcConfirmsRequest: 'confirms the sign-up of {date}',
+  // a long merge (wip-mergebudget): the API answered 202 while the history moves; the console sends the merge again
+  mergeMoving: 'Cards merged; moving the history: {n} entries so far…',
 };
 export type Key = keyof typeof en;
 
@@ -845,6 +847,8 @@ const it: Record<Key, string> = {
   histChangedOther: 'Modifica di {field}',
   // double opt-in proof (wip-consent): the sign-up a `double-opt-in` ledger entry confirms (source.requestedAt)
   srcConfirmsRequest: 'conferma l’iscrizione del {date}',
+  // a long merge (wip-mergebudget): the API answered 202 while the history moves; the console sends the merge again
+  mergeMoving: 'Schede unite; sto spostando lo storico: finora {n} voci…',
 };
 
 export type Lang = 'en' | 'it';

@@ -19,9 +19,18 @@ import { MAX_CONFLICTS, averagePerPurchase, contribution, latestVisit, visitWith
  *     (version-checked), a redirect item in its place, its email/phone lookups re-pointed, and the merged
  *     state of every booking/order both had. From here on its events land on the survivor;
  *  3. its history and consent entries move (copy + delete, ≤ 100 items per transaction), then the redirect
- *     is marked done.
+ *     is marked done. Within the invocation's time (`remainingMs`): when it runs out, the answer is
+ *     `moving`, and the same request sent again goes on where this one stopped.
  */
 export const MergeBodySchema = z.strictObject({ otherId: z.string().check(z.trim(), z.minLength(1), z.maxLength(64)) });
+
+/** The answer (202) of a merge whose time ran out after the switch-over: the same request sent again goes on. */
+export const MergeMovingSchema = z.object({
+  status: z.literal('moving').check(z.describe('the merge is done on the card; history and consent entries are still moving: send the same merge again')),
+  customerId: z.string().check(z.describe('the survivor, whose card already shows the merge')),
+  otherId: z.string().check(z.describe('the customer being folded in: its id already answers 301')),
+  moved: z.number().check(z.describe('history and consent entries this request moved')),
+});
 
 export interface MergeContext {
   merges: MergeStore;
@@ -36,7 +45,28 @@ export interface MergeContext {
   erasures?: ErasureMarks;
   /** The tenant's time zone: the monthly counters the merge corrects are calendar months in it. */
   timeZone: string;
+  /**
+   * How long the invocation may still run (Lambda's `getRemainingTimeInMillis`). Once less than
+   * MERGE_SAFETY_MARGIN_MS is left after the switch-over, the move stops and the merge answers `moving`:
+   * the same request sent again goes on. Without it nothing bounds the call but the caller.
+   */
+  remainingMs?: () => number;
 }
+
+/**
+ * Time kept back at the end of an invocation once the switch-over is done: the chunk under way (a read and a
+ * transaction of up to 100 items, retried on conflicts), the card read for the answer, the audit entry and
+ * the answer itself. A merge function's Lambda timeout is 10 s (infra/constructs/function.ts).
+ */
+export const MERGE_SAFETY_MARGIN_MS = 3_000;
+
+/**
+ * What a merge request did: `done` once everything moved (the card is final); `moving` when the time ran out
+ * after the switch-over, with history or consent entries still to move: the survivor's card is usable, and
+ * sending the same merge again goes on. `moved`: the entries this request moved. `repeated`: the merge was
+ * already done before this request (a retry): nothing was written.
+ */
+export type MergeOutcome = { status: 'done' | 'moving'; customer: Customer; moved: number; repeated: boolean };
 
 /** A customer this one absorbed: kept on the card so its aliases (lookups, redirect) can be found again, e.g. by erasure. */
 export interface MergedFrom {
@@ -161,10 +191,14 @@ function aliases(b: MergeCard): { email: string[]; phone: string[] } {
 
 const pause = (attempt: number) => backoff(attempt + 1);
 
-/** `repeated`: the merge was already done before this request (a retry): nothing was written. */
-export async function mergeCustomers(ctx: MergeContext, survivorId: string, otherId: string): Promise<{ customer: Customer; moved: number; repeated: boolean }> {
+export async function mergeCustomers(ctx: MergeContext, survivorId: string, otherId: string): Promise<MergeOutcome> {
   const { merges, tenantId } = ctx;
   if (survivorId === otherId) throw invalid('otherId', 'must be another customer than the one in the path');
+  const outOfTime = () => (ctx.remainingMs?.() ?? Number.POSITIVE_INFINITY) < MERGE_SAFETY_MARGIN_MS;
+  const move = async (customer: Customer): Promise<MergeOutcome> => {
+    const r = await merges.moveRest(tenantId, survivorId, otherId, outOfTime);
+    return { status: r.outOfTime ? 'moving' : 'done', customer, moved: r.moved, repeated: false };
+  };
 
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     // Cards first, then their states: a change in between moves the card's version and fails the switch-over.
@@ -182,9 +216,8 @@ export async function mergeCustomers(ctx: MergeContext, survivorId: string, othe
         throw new NotFoundError(`Customer ${otherId}`);
       }
       // Already switched over (a repeated request, or one that stopped half-way): finish moving, answer the same.
-      if (r.status === 'done') return { customer: a, moved: 0, repeated: true };
-      const { moved } = await merges.moveRest(tenantId, survivorId, otherId);
-      return { customer: a, moved, repeated: false };
+      if (r.status === 'done') return { status: 'done', customer: a, moved: 0, repeated: true };
+      return move(a);
     }
 
     // A marked customer cannot be switched over (switchOver checks the mark): trying would copy states and
@@ -248,8 +281,9 @@ export async function mergeCustomers(ctx: MergeContext, survivorId: string, othe
       await pause(attempt);
       continue;
     }
-    const { moved } = await merges.moveRest(tenantId, survivorId, otherId);
-    return { customer: survivor, moved, repeated: false };
+    // Switched over: the survivor's card is the merged one. What is left (the history) may wait for the next call.
+    if (outOfTime()) return { status: 'moving', customer: survivor, moved: 0, repeated: false };
+    return move(survivor);
   }
   throw new ConflictError('The customers are being changed right now; send the merge again');
 }

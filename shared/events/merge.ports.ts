@@ -48,8 +48,12 @@ export interface MergeStore {
   /** Copies states into the survivor's partition, marked `copiedFrom`; answers the sort keys that turned out to be taken by a state of the survivor's own. */
   copyStates(tenantId: string, survivorId: string, otherId: string, states: StateItem[]): Promise<{ taken: string[] }>;
   switchOver(tenantId: string, s: SwitchOver): Promise<'ok' | 'stale'>;
-  /** Moves the other's history and consent entries to the survivor and deletes its states, a chunk per transaction; then marks the redirect done. */
-  moveRest(tenantId: string, survivorId: string, otherId: string): Promise<{ moved: number }>;
+  /**
+   * Moves the other's history and consent entries to the survivor and deletes its states, a chunk per
+   * transaction; then marks the redirect done. Before each chunk after the first, and before that last
+   * bookkeeping, asks `outOfTime`: when it says so, stops with `outOfTime` (a call again goes on from there).
+   */
+  moveRest(tenantId: string, survivorId: string, otherId: string, outOfTime?: () => boolean): Promise<{ moved: number; outOfTime?: true }>;
   /** Cards whose folded last + first name are exactly these (gsi3, every shard). */
   byName(tenantId: string, lastFolded: string, firstFolded: string): Promise<Customer[]>;
   /** Cards by id, read in batches (one request per 100 ids, one at a time); missing ones are left out, order not kept. */

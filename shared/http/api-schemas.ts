@@ -60,6 +60,8 @@ export const DuplicatesSchema = z.object({
 /** A customer merged into another: `GET /v1/customers/{id}` answers 301 to the survivor. */
 export const MergedIntoSchema = z.object({ mergedInto: z.string() });
 export const LocationHeaderSchema = z.object({ Location: z.string().check(z.describe('/v1/customers/{survivor id}')) });
+/** A 202 of work that goes on when the same request is sent again (a long merge). */
+export const RetryAfterHeaderSchema = z.object({ 'Retry-After': z.string().check(z.describe('seconds to wait before sending the same request again')) });
 export const PersonalDataSchema = z.object({
   exportedAt: z.string(),
   customer: CustomerSchema,

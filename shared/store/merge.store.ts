@@ -219,11 +219,13 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
      * id in the survivor's shard (unless the survivor has that order/booking already: theirs stays), then the
      * original goes. Safe to repeat: each round reads what is left.
      */
-    async moveRest(tenantId, survivorId, otherId) {
+    async moveRest(tenantId, survivorId, otherId, outOfTime) {
       const survivorPk = keys.customerPk(tenantId, survivorId);
       let moved = 0;
       // Each round re-reads from the start: what a previous chunk (or a crashed earlier request) moved is gone.
-      for (;;) {
+      // At least one chunk per call, so that calling again always gets further.
+      for (let round = 0; ; round++) {
+        if (round > 0 && outOfTime?.()) return { moved, outOfTime: true };
         const first = await partition(tenantId, otherId).next();
         const rest = (first.value ?? []).filter((i) => i.sk !== CARD_SK && i.sk !== mergeKeys.redirect(tenantId, otherId).sk && i.sk !== privacyKeys.erasing(tenantId, otherId).sk);
         if (!rest.length) break;
@@ -237,13 +239,18 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
             if (GUARDS + items.length + 2 > MAX_TRANSACTION_ITEMS) break;
             items.push({ Put: { TableName, Item: { ...i, pk: survivorPk, customerId: survivorId, mergedFrom: otherId } } });
           } else if (GUARDS + items.length + 1 > MAX_TRANSACTION_ITEMS) break;
-          items.push({ Delete: { TableName, Key } });
+          // Only an original still there: a concurrent request finishing the same merge that moved this chunk
+          // first makes this transaction fail whole (nothing copied twice), and this one reads what is left.
+          items.push({ Delete: { TableName, Key, ConditionExpression: 'attribute_exists(pk)' } });
           if (!sk.startsWith(STATE_PREFIX)) chunk++;
         }
+        const outcome = await transactOntoSurvivor(tenantId, survivorId, items);
+        if (outcome === 'taken') continue;
         // The survivor is being erased (or was): the erasure takes the rest where it is; the move stops here.
-        if ((await transactOntoSurvivor(tenantId, survivorId, items)) !== 'ok') return { moved };
+        if (outcome !== 'ok') return { moved };
         moved += chunk;
       }
+      if (moved > 0 && outOfTime?.()) return { moved, outOfTime: true };
       // The copies are the survivor's own states now.
       for (const s of await states(tenantId, survivorId)) {
         if (s.copiedFrom !== otherId) continue;

@@ -408,6 +408,51 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     expect(gone.status).toBe(301);
   });
 
+  it('follows a long merge to the end: while the API answers 202 (history still moving) it says so and sends the merge again', async () => {
+    const [luca] = await findByEmail(mail('luca'));
+    const other = await call<Card>('POST', '/v1/customers', { firstName: 'Luca', lastName: 'Ferrari', email: `luca.${run}@example.org`, tags: ['Local'] });
+    expect(other.status).toBe(201);
+    await page.evaluate(`location.hash = '#/customers/${luca!.id}'`);
+    await page.getByRole('heading', { level: 1, name: 'Luca Ferrari' }).waitFor();
+    const dupes = page.getByRole('region', { name: 'Possibly the same person' });
+    await dupes.getByRole('link', { name: 'Luca Ferrari' }).waitFor();
+    // A history this short moves in one request; the first answer is the one a long history gets (the
+    // time of one request ran out: 202, send it again), and the merges after it reach the API.
+    const merges: number[] = [];
+    let answered202 = false;
+    // The merge sent again is held until the test has seen what the console says meanwhile.
+    let release = () => {};
+    const seen = new Promise<void>((r) => (release = r));
+    await page.route('**/v1/customers/*/merge', async (route) => {
+      if (answered202) {
+        await seen;
+        const res = await route.fetch();
+        merges.push(res.status());
+        await route.fulfill({ response: res });
+        return;
+      }
+      answered202 = true;
+      merges.push(202);
+      await route.fulfill({
+        status: 202,
+        headers: { 'content-type': 'application/json', 'retry-after': '1', 'cache-control': 'no-store' },
+        body: JSON.stringify({ status: 'moving', customerId: luca!.id, otherId: other.body.id, moved: 49 }),
+      });
+    });
+    await dupes.getByRole('button', { name: 'Merge into this card…' }).click();
+    const ask = page.getByRole('alertdialog');
+    await ask.getByRole('button', { name: 'Merge', exact: true }).click();
+    await ask.getByRole('status').filter({ hasText: 'Cards merged; moving the history: 49 entries so far…' }).waitFor();
+    expect(await ask.getByRole('button', { name: 'Merge', exact: true }).isDisabled()).toBe(true);
+    release();
+    await page.getByRole('status').filter({ hasText: 'Luca Ferrari was merged into this card.' }).waitFor();
+    await page.unroute('**/v1/customers/*/merge');
+    expect(merges).toEqual([202, 200]);
+    await expect.poll(() => page.getByRole('checkbox', { name: 'Local' }).isChecked(), { timeout: WAIT_TIMEOUT_MS }).toBe(true);
+    const gone = await fetch(`${api.url}/v1/customers/${other.body.id}`, { headers: { authorization: `Bearer ${api.secretKey}` }, redirect: 'manual' });
+    expect(gone.status).toBe(301);
+  });
+
   it('imports a CSV through the dry run: detected layout, editable mapping, progress, counts, undo', async () => {
     await openPage('Import', 'Import');
     await checkPage(page, 'import');

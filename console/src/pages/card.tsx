@@ -15,6 +15,7 @@ import { Suggestions } from './baskets.tsx';
 import type { ConsentEntry, Customer, HistoryEntry, Page } from '../types.ts';
 import { HistoryText, eventLabel } from '../history-entry.tsx';
 import type { Problem } from '../api.ts';
+import { delayBeforeNext, retryAfterMs } from '../throttle.ts';
 
 const EDITABLE = ['firstName', 'lastName', 'email', 'phone', 'language', 'birthDate', 'gender', 'city', 'postalCode', 'country', 'notes'] as const;
 type Editable = (typeof EDITABLE)[number];
@@ -363,6 +364,22 @@ type Reason = 'phone' | 'email' | 'name-and-email';
 const REASONS: Record<Reason, Key> = { phone: 'reasonPhone', email: 'reasonEmail', 'name-and-email': 'reasonNameEmail' };
 
 /**
+ * Merges to the end: a long history answers 202 while it is still moving (the card is already merged, the
+ * other id already leads to it); the same merge sent again, after the Retry-After it names, goes on, until
+ * 200 (or a problem). `onMoving` hears how many entries have moved so far.
+ */
+async function mergeToTheEnd(id: string, otherId: string, onMoving: (moved: number) => void): Promise<Problem | undefined> {
+  let moved = 0;
+  for (;;) {
+    const { data, error, response } = await api().POST('/v1/customers/{id}/merge', { params: { path: { id } }, body: { otherId } });
+    if (error || response.status !== 202) return error;
+    moved += (data as { moved?: number } | undefined)?.moved ?? 0;
+    onMoving(moved);
+    await new Promise((resolve) => setTimeout(resolve, delayBeforeNext(retryAfterMs(response.headers.get('retry-after')))));
+  }
+}
+
+/**
  * Cards that look like this person (GET /v1/customers/{id}/duplicates: a phone or email capture found on
  * another card, or the same name with a similar email), each with a way to fold it into this card
  * (POST /v1/customers/{id}/merge), after saying what a merge does: it cannot be undone.
@@ -378,13 +395,16 @@ function Duplicates({ customer, onMerged }: { customer: Customer; onMerged: () =
   const [problem, setProblem] = useState<Problem>();
   const [merged, setMerged] = useState<string>();
   const [busy, setBusy] = useState(false);
+  // Entries moved so far by a long merge that answered 202 (undefined before one does).
+  const [moving, setMoving] = useState<number>();
   const items = list.data?.items ?? [];
   if (!items.length && !merged && !problem) return list.error ? <ProblemBox problem={list.error} /> : null;
   const merge = async (other: Customer, keep: 'this' | 'that') => {
     setBusy(true);
     const [survivor, absorbed] = keep === 'this' ? [customer.id, other.id] : [other.id, customer.id];
-    const { error } = await api().POST('/v1/customers/{id}/merge', { params: { path: { id: survivor } }, body: { otherId: absorbed } });
+    const error = await mergeToTheEnd(survivor, absorbed, setMoving);
     setBusy(false);
+    setMoving(undefined);
     setProblem(error);
     if (error) return;
     setAsking(undefined);
@@ -420,9 +440,14 @@ function Duplicates({ customer, onMerged }: { customer: Customer; onMerged: () =
                 <button type="button" class="danger" disabled={busy} onClick={() => void merge(d, asking.keep)}>
                   {t('mergeNow')}
                 </button>{' '}
-                <button type="button" class="secondary" onClick={() => (setAsking(undefined), setProblem(undefined))}>
+                <button type="button" class="secondary" disabled={busy} onClick={() => (setAsking(undefined), setProblem(undefined))}>
                   {t('cancel')}
                 </button>
+                {moving !== undefined && (
+                  <p class="muted small" role="status">
+                    {t('mergeMoving').replace('{n}', fmtNumber(moving))}
+                  </p>
+                )}
               </Confirm>
             ) : (
               <p class="actions">
