@@ -279,7 +279,13 @@ export function FilterFields({
     if (problem === undefined) onApply(name, checked.value!);
   };
   // Controlled only where the page applies each change (the route holds the values).
-  const shown = (name: FilterName) => (onApply ? { value: MONEY.includes(name) ? majorUnits(values[name] ?? '') : (values[name] ?? '') } : {});
+  const applied = (name: FilterName) => (MONEY.includes(name) ? majorUnits(values[name] ?? '') : (values[name] ?? ''));
+  const shown = (name: FilterName) => (onApply ? { value: applied(name) } : {});
+  // A text field is not held to the route's value while it is typed in: a controlled input is set back to it on
+  // every render, so a list or the tags arriving while someone types wiped what they had typed (before it was
+  // applied on leaving the field), and a refused value vanished beside its message. It shows the applied value
+  // again only when that changes (keyed by it: a new field, e.g. after "Remove filters").
+  const typed = (name: FilterName) => (onApply ? { defaultValue: applied(name) } : {});
 
   const select = (name: FilterName, options: [string, string][]) => {
     const current = values[name];
@@ -304,12 +310,13 @@ export function FilterFields({
     <Field key={name} label={filterLabel(name)}>
       {(id) => (
         <input
+          key={onApply ? `${name}=${applied(name)}` : name}
           id={id}
           name={name}
           type={(kind === 'date' ? 'date' : 'text') as 'text'}
           inputMode={kind === 'money' ? 'decimal' : kind === 'number' ? 'numeric' : undefined}
           autoComplete="off"
-          {...shown(name)}
+          {...typed(name)}
           disabled={disabled}
           onChange={(e) => apply(name, (e.target as HTMLInputElement).value)}
         />

@@ -203,6 +203,38 @@ describe.skipIf(!hasChromium)(`the console's polish${hasChromium ? '' : ` (skipp
     expect(loyalty).toContain('Rewards: name: caffè, points: 10; name: dolce, points: 20');
   });
 
+  it('what is typed in a filter stays while the page is still loading (the tags arrive after the typing)', async () => {
+    const context = await signedInContext(browser, api, pageErrors, { locale: 'en-GB', timezoneId: 'Europe/Rome', viewport: { width: 1280, height: 900 } });
+    contexts.push(context);
+    await context.addInitScript(`if (location.protocol.startsWith('http')) localStorage.setItem('clientela.lang', 'en')`);
+    // The tag catalogue is held back until the amount is typed: its arrival re-renders the filters.
+    let releaseTags!: () => void;
+    const tagsHeld = new Promise<void>((r) => (releaseTags = r));
+    await context.route('**/v1/tags*', async (route) => {
+      await tagsHeld;
+      await route.continue();
+    });
+    const page = await context.newPage();
+    page.setDefaultTimeout(WAIT_TIMEOUT_MS);
+    await page.goto(`${api.url}/#/customers`);
+    await page.getByRole('heading', { level: 1, name: 'Customers' }).waitFor();
+    await page.locator('details.filters > summary').click();
+    const minSpent = page.locator('input[name=minSpent]');
+    await minSpent.fill('twelve');
+    releaseTags();
+    // The tags are in the filter's list once the catalogue has arrived (and the form has rendered again).
+    await page.locator('select[name=anyTags] option', { hasText: 'VIP' }).first().waitFor({ state: 'attached' });
+    expect(await minSpent.inputValue()).toBe('twelve');
+    await minSpent.press('Tab');
+    await page.getByRole('alert').filter({ hasText: 'write an amount such as 12.50.' }).waitFor();
+    // A refused value stays where it was typed, beside its message, to be corrected.
+    expect(await minSpent.inputValue()).toBe('twelve');
+    await minSpent.fill('12.50');
+    await minSpent.press('Tab');
+    await page.waitForFunction(() => location.hash.includes('minSpent=1250'));
+    expect(await minSpent.inputValue()).toBe('12.50');
+  });
+
   it('words: the English amount hint, basket languages in the console’s language, plurals', async () => {
     const page = await open({ locale: 'en-GB', timezoneId: 'Europe/Rome', lang: 'en' });
     await page.locator('details.filters > summary').click();
