@@ -231,7 +231,7 @@ describe.skipIf(!hasChromium)(`the console's polish${hasChromium ? '' : ` (skipp
     expect(await minSpent.inputValue()).toBe('twelve');
     await minSpent.fill('12.50');
     await minSpent.press('Tab');
-    await page.waitForFunction(() => location.hash.includes('minSpent=1250'));
+    await page.waitForFunction(`location.hash.includes('minSpent=1250')`);
     expect(await minSpent.inputValue()).toBe('12.50');
   });
 
