@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { INSIGHTS_WORKERS, ROUTES, WORKERS } from '../shared/routes.ts';
+import { ALL_FUNCTIONS, ROUTES } from '../shared/routes.ts';
 import { BUNDLE_FILE, FUNCTION_BUILD, FUNCTION_NODE_OPTIONS, bundleFunctions } from '../infra/constructs/bundling.ts';
 import { REPO_ROOT } from '../infra/paths.ts';
 import { row, type BenchOptions, type BenchRow } from './types.ts';
@@ -60,6 +60,7 @@ const CLIENTS: Record<string, Client[]> = {
   RequestRecompute: ['dynamodb', 'sfn'], // starts the recompute workflow
   InsightsTask: ['dynamodb', 's3'], // scratch objects in the export bucket
   NightlyInsights: ['dynamodb', 'sfn'],
+  EndStoppedJob: ['dynamodb', 's3'], // deletes a stopped export's partial file
 };
 
 const SDK: Record<Client, { pkg: string; lines: string[]; create: string }> = {
@@ -75,8 +76,8 @@ const SDK: Record<Client, { pkg: string; lines: string[]; create: string }> = {
   kms: { pkg: '@aws-sdk/client-kms', lines: ["import { KMSClient } from '@aws-sdk/client-kms';"], create: 'new KMSClient({})' },
 };
 
-const WORKER_LIST = [...Object.values(WORKERS), ...Object.values(INSIGHTS_WORKERS)];
-const WORKER_NAMES = new Set<string>(WORKER_LIST.map((w) => w.name));
+const ROUTE_NAMES = new Set<string>(ROUTES.map((r) => r.name));
+const WORKER_NAMES = new Set<string>(ALL_FUNCTIONS.filter((f) => !ROUTE_NAMES.has(f.name)).map((w) => w.name));
 
 /** Targets: API functions ≤ 1.5× their clients, background workers ≤ 2×, functions without AWS far below bare DynamoDB. */
 function target(name: string, clients: Client[]): string {
@@ -110,7 +111,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'clientela-bundles-'));
   const runs = quick ? 1 : 7;
-  const functions = [...ROUTES.map((r) => ({ name: r.name, entry: r.entry })), ...WORKER_LIST];
+  const functions = ALL_FUNCTIONS;
   try {
     const started = performance.now();
     const metafile = await bundleFunctions(Object.fromEntries(functions.map((f) => [f.name, f.entry])), dir);

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
-import { INSIGHTS_WORKERS, ROUTES, WORKERS } from '../shared/routes.ts';
+import { ALL_FUNCTIONS } from '../shared/routes.ts';
 import { BUNDLE_FILE, FUNCTION_BUILD, bundleFunctions } from '../infra/constructs/bundling.ts';
 import { REPO_ROOT } from '../infra/paths.ts';
 
@@ -26,7 +26,7 @@ export interface MappedStack {
 }
 
 const entryOf = (name: string): string => {
-  const all = [...ROUTES.map((r) => ({ name: r.name, entry: r.entry })), ...Object.values(WORKERS), ...Object.values(INSIGHTS_WORKERS)];
+  const all = ALL_FUNCTIONS;
   const found = all.find((f) => f.name === name);
   if (!found) throw new Error(`no function named ${name}; one of: ${all.map((f) => f.name).join(', ')}`);
   return found.entry;

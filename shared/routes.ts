@@ -701,3 +701,11 @@ export const INSIGHTS_WORKERS = {
 export const WORKFLOW_WORKERS = {
   endStoppedJob: { name: 'EndStoppedJob', entry: 'functions/workflows/end-stopped-job.handler.ts' },
 } as const;
+
+/** Every function the stack deploys (each route's, then the workers): one list for whoever must visit them all (bench, stack traces). */
+export const ALL_FUNCTIONS: readonly { name: string; entry: string }[] = [
+  ...ROUTES.map((r) => ({ name: r.name, entry: r.entry })),
+  ...Object.values(WORKERS),
+  ...Object.values(INSIGHTS_WORKERS),
+  ...Object.values(WORKFLOW_WORKERS),
+];
