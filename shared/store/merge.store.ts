@@ -72,34 +72,62 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
     return true;
   }
 
-  async function repointPurchases(tenantId: string, survivorId: string, otherId: string): Promise<boolean> {
+  /**
+   * What a repoint of a collection (purchases, texts) ended with: all moved, stopped by an erasure of the
+   * survivor, or out of the request's time (`outOfTime`, checked only once this request has moved something, so
+   * every request gets further).
+   */
+  type Repointed = 'done' | 'erasing' | 'outOfTime';
+  type Progress = { made: number; outOfTime?: () => boolean };
+  const timeUp = (p: Progress) => p.made > 0 && !!p.outOfTime?.();
+
+  async function repointPurchases(tenantId: string, survivorId: string, otherId: string, progress: Progress): Promise<Repointed> {
     const pk = insightKeys.purchasesPk(tenantId, keys.customerShard(otherId));
     for (;;) {
       const page = await db.send(
         new QueryCommand({ TableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :id)', ExpressionAttributeValues: { ':pk': pk, ':id': insightKeys.customerPurchasesPrefix(otherId) }, ConsistentRead: true, Limit: 100 }),
       );
       const items = page.Items ?? [];
-      if (!items.length) return true;
+      if (!items.length) return 'done';
       for (const i of items) {
+        if (timeUp(progress)) return 'outOfTime';
         const copy = purchaseEntity.item(tenantId, survivorId, { kind: i.kind, id: i.id, at: i.at, amount: i.amount, ...(i.items ? { items: i.items } : {}) } as PurchaseRecord);
-        if (!(await repointOne(tenantId, survivorId, { Put: { TableName, Item: copy, ConditionExpression: 'attribute_not_exists(pk)' } }, { pk: i.pk as string, sk: i.sk as string }))) return false;
+        // One at a time: the copy is conditional (a purchase the survivor has already stays theirs).
+        if (!(await repointOne(tenantId, survivorId, { Put: { TableName, Item: copy, ConditionExpression: 'attribute_not_exists(pk)' } }, { pk: i.pk as string, sk: i.sk as string }))) return 'erasing';
+        progress.made++;
       }
     }
   }
 
-  /** The other's texts (insights' text collection) become the survivor's, like their purchases: copy, then delete. */
-  async function repointTexts(tenantId: string, survivorId: string, otherId: string): Promise<boolean> {
+  /** Texts a transaction moves: each a Put of the copy and a Delete of the original, beside the survivor's guards. */
+  const TEXTS_PER_TRANSACTION = Math.floor((MAX_TRANSACTION_ITEMS - GUARDS) / 2);
+
+  /**
+   * The other's texts (insights' text collection) become the survivor's, like their purchases: copy and delete
+   * the original, TEXTS_PER_TRANSACTION a transaction (a customer with thousands of messages took one request
+   * per text, past the merge function's timeout: a verification run, 1,500 contact forms).
+   */
+  async function repointTexts(tenantId: string, survivorId: string, otherId: string, progress: Progress): Promise<Repointed> {
     const pk = basketKeys.textsPk(tenantId, keys.customerShard(otherId));
     for (;;) {
       const page = await db.send(
-        new QueryCommand({ TableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :id)', ExpressionAttributeValues: { ':pk': pk, ':id': basketKeys.customerTextsPrefix(otherId) }, ConsistentRead: true, Limit: 100 }),
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :id)',
+          ExpressionAttributeValues: { ':pk': pk, ':id': basketKeys.customerTextsPrefix(otherId) },
+          ConsistentRead: true,
+          Limit: TEXTS_PER_TRANSACTION,
+        }),
       );
       const items = page.Items ?? [];
-      if (!items.length) return true;
-      for (const i of items) {
-        const copy = textEntity.item(tenantId, survivorId, { id: i.id as string, at: i.at as string, text: i.text as string, ...(i.language ? { language: i.language as string } : {}) });
-        if (!(await repointOne(tenantId, survivorId, { Put: { TableName, Item: copy } }, { pk: i.pk as string, sk: i.sk as string }))) return false;
-      }
+      if (!items.length) return 'done';
+      if (timeUp(progress)) return 'outOfTime';
+      const writes = items.flatMap((i) => [
+        { Put: { TableName, Item: textEntity.item(tenantId, survivorId, { id: i.id as string, at: i.at as string, text: i.text as string, ...(i.language ? { language: i.language as string } : {}) }) } },
+        { Delete: { TableName, Key: { pk: i.pk as string, sk: i.sk as string } } },
+      ]);
+      if ((await transactOntoSurvivor(tenantId, survivorId, writes)) !== 'ok') return 'erasing';
+      progress.made += items.length;
     }
   }
 
@@ -258,7 +286,12 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
           if (e.name !== 'ConditionalCheckFailedException') throw e;
         });
       }
-      if (!(await repointPurchases(tenantId, survivorId, otherId)) || !(await repointTexts(tenantId, survivorId, otherId))) return { moved };
+      const progress: Progress = { made: moved, outOfTime };
+      for (const repoint of [repointPurchases, repointTexts]) {
+        const ended = await repoint(tenantId, survivorId, otherId, progress);
+        if (ended === 'outOfTime') return { moved, outOfTime: true };
+        if (ended === 'erasing') return { moved };
+      }
       // Only onto the redirect still there (an erasure of the survivor deletes it, and must not see it come back)
       // and not done yet (two requests finishing the same merge bump the version once). The survivor's version
       // moves with it: the card's ETag is its version, which the switch-over set before the history moved, so a
