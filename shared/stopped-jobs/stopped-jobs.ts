@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../domain/zod.ts';
 import { markFailed as markExportFailed, type ExportStepDeps } from '../exports/export-steps.ts';
 import { failureReason as recomputeFailureReason } from '../insights/recompute.ts';
 import type { StoppedRecomputes } from './stopped-jobs.ports.ts';
@@ -19,20 +19,20 @@ export const StoppedExecutionSchema = z.object({
   'detail-type': z.literal('Step Functions Execution Status Change'),
   detail: z.object({
     executionArn: z.string(),
-    name: z.string().optional(),
+    name: z.optional(z.string()),
     status: z.enum(['FAILED', 'TIMED_OUT', 'ABORTED']),
     /** The execution input as JSON text (absent when over EventBridge's size: never for ours, a few ids). */
-    input: z.string().nullish(),
-    error: z.string().nullish(),
-    cause: z.string().nullish(),
+    input: z.nullish(z.string()),
+    error: z.nullish(z.string()),
+    cause: z.nullish(z.string()),
   }),
 });
 export type StoppedExecution = z.infer<typeof StoppedExecutionSchema>;
 
 /** The executions' inputs (shared/workflows.ts): an export's or a recompute's. */
 const JobInputSchema = z.union([
-  z.object({ tenantId: z.string().min(1), exportId: z.string().min(1) }),
-  z.object({ tenantId: z.string().min(1), recomputeId: z.string().min(1) }),
+  z.object({ tenantId: z.string().check(z.minLength(1)), exportId: z.string().check(z.minLength(1)) }),
+  z.object({ tenantId: z.string().check(z.minLength(1)), recomputeId: z.string().check(z.minLength(1)) }),
 ]);
 
 export interface StoppedJobDeps {
