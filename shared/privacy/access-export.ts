@@ -119,12 +119,17 @@ export async function exportPersonalData(privacy: PrivacyStore, tenantId: string
 
 /**
  * The error-report rows (rejected rows and warnings, as written in the file) of the imports of the last days
- * that name the person by id, email or phone, theirs or those of people merged into them (report-naming.ts:
+ * that name the person by id, email or phone, theirs (earlier ones too) or those of people merged into them (report-naming.ts:
  * exactly, never a row that only resembles theirs). Oldest import first, in file order. Older imports' reports have expired.
  */
 async function reportRowsNaming(privacy: PrivacyStore, tenantId: string, card: Customer, now: Date): Promise<HeldReportRow[]> {
-  const merged = (card as Customer & { mergedFrom?: Identity[] }).mergedFrom ?? [];
-  const names = reportEntryNaming(card.id, [card, ...merged]);
+  const merged = (card as Customer & { mergedFrom?: (Identity & { id: string })[] }).mergedFrom ?? [];
+  // The emails and phones they had before are theirs too (a report row quoting the old typo'd address), unless
+  // another customer holds one now: a row naming it may be that customer's. As the erasure redacts them.
+  const own = new Set([card.id, ...merged.map((m) => m.id)]);
+  const replaced = (await Promise.all([...own].map((id) => privacy.replacedIdentities(tenantId, id)))).flat();
+  const formerly = replaced.filter((r) => !r.heldBy || own.has(r.heldBy)).map(({ email, phone }) => ({ email: email ?? null, phone: phone ?? null }));
+  const names = reportEntryNaming(card.id, [card, ...merged, ...formerly]);
   const rows: HeldReportRow[] = [];
   for await (const chunk of privacy.importReports(tenantId, reportLookbackSince(now))) {
     for (const e of chunk.entries) if (names(e)) rows.push({ importId: chunk.importId, line: e.line, row: e.row, reason: e.reason });

@@ -96,16 +96,16 @@ export async function eraseCustomer(ctx: ErasureContext, customerId: string, opt
     // partitions hold a redirect to this id.
     const merged = (card as Customer & { mergedFrom?: ({ id: string } & Identity)[] }).mergedFrom ?? [];
     const identities: Identity[] = [card, ...merged];
+    // The emails and phones the person had before (a typo a later event or a PATCH corrected, an old number,
+    // one an import's undo took back) are theirs too: an event naming one must not start their card again, and
+    // an import report row quoting one is theirs. Only the partition remembers them (replaced-identity records,
+    // older history `changes`), so they are read before it goes; a run resumed after that has suppressed them
+    // already. A card merged into this one brings its own (moved onto this card's partition, or still in its
+    // old one). One another customer holds now (a number given to someone else since) is theirs: left alone.
+    const own = new Set([customerId, ...merged.map((m) => m.id)]);
+    const replaced = (await Promise.all([...own].map((id) => ctx.privacy.replacedIdentities(ctx.tenantId, id)))).flat();
+    const formerly: Identity[] = replaced.filter((r) => !r.heldBy || own.has(r.heldBy)).map(({ email, phone }) => ({ email: email ?? null, phone: phone ?? null }));
     if (claim.suppress) {
-      // The emails and phones the person had before (a typo a later event or a PATCH corrected, an old number,
-      // one an import's undo took back) are theirs too: an event naming one must not start their card again.
-      // Only the partition remembers them (replaced-identity records, older history `changes`), so they are read
-      // (and suppressed) before it goes; a run resumed after that finds them suppressed already. A card merged
-      // into this one brings its own (moved onto this card's partition, or still in its old one).
-      // One another customer holds now (a number given to someone else since) is theirs, not suppressed.
-      const own = new Set([customerId, ...merged.map((m) => m.id)]);
-      const replaced = (await Promise.all([...own].map((id) => ctx.privacy.replacedIdentities(ctx.tenantId, id)))).flat();
-      const formerly = replaced.filter((r) => !r.heldBy || own.has(r.heldBy)).map(({ email, phone }) => ({ email, phone }));
       for (const id of [...identities, ...formerly]) await suppressIdentity(ctx.privacy, ctx.tenantId, id, clock().toISOString());
       // Their bookings and orders too: a later event of one (the booking tool's update under a new address) is theirs.
       const subjects = (await Promise.all([...own].map((id) => ctx.privacy.subjectsOf(ctx.tenantId, id)))).flat();
@@ -115,7 +115,7 @@ export async function eraseCustomer(ctx: ErasureContext, customerId: string, opt
       }
     }
     for (const id of [customerId, ...merged.map((m) => m.id)]) await ctx.privacy.erasePartition(ctx.tenantId, id);
-    await redactImportReports(ctx, card.id, identities);
+    await redactImportReports(ctx, card.id, [...identities, ...formerly]);
     const ids = [customerId, ...merged.map((m) => m.id)];
     await deleteAccessExports(ctx, ids);
     const audit = auditEntry({ actor: ctx.actor, action: 'customer.erase', target: 'customer', at: clock() });

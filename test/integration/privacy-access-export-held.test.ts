@@ -131,6 +131,25 @@ describe('the access export holds what the table holds about the person', () => 
     expect((await reportItems(job.id)).filter((e) => e.line === 2)).toEqual([{ line: 2, row: doc.importReportRows[0].row, reason: doc.importReportRows[0].reason }]);
   });
 
+  it('report rows quoting an email the person had before (a booking update replaced it) are theirs: exported, then redacted by the erasure', async () => {
+    const [oldEmail, newEmail] = [`paola.old.${uniq()}@example.it`, `paola.${uniq()}@example.it`];
+    const data = { bookingId: `bk-${uniq()}`, date: '2026-05-02', time: '20:00', partySize: 2 };
+    const { customerId: id } = await send({ type: 'booking.created', occurredAt: '2026-04-01T10:00:00Z', customer: { email: oldEmail, firstName: 'Paola' }, data });
+    expect((await send({ type: 'booking.updated', occurredAt: '2026-04-02T10:00:00Z', customer: { email: newEmail }, data })).customerId).toBe(id);
+    // A row refused (no valid email or phone) whose note quotes the old address, and one about someone else.
+    const job = await importCsv(['email,phone,notes', `not-an-email,,please write to ${oldEmail}`, 'also-not-an-email,,nobody we know'].join('\n'));
+    expect(job.counts).toMatchObject({ rows: 2, rejected: 2 });
+
+    const { doc } = await exportOf(id);
+    expect(doc.importReportRows).toEqual([expect.objectContaining({ importId: job.id, line: 2, row: expect.stringContaining(oldEmail) })]);
+
+    expect((await call('DELETE', `/v1/customers/${id}`, { key: sk })).status).toBe(204);
+    expect(JSON.stringify(await reportItems(job.id))).not.toContain(oldEmail);
+    const csv = await reportCsv(job.id);
+    expect(csv).not.toContain(oldEmail);
+    expect(csv).toContain('nobody we know');
+  });
+
   it('a person merged into another: the report rows naming the merged identity are the survivor’s too', async () => {
     const [a, b] = [`ada.${uniq()}@example.it`, `ada.work.${uniq()}@example.it`];
     const { customerId: survivor } = await send({ type: 'contact_form.submitted', occurredAt: '2026-04-01T10:00:00Z', customer: { email: a }, data: { message: 'a' } });
