@@ -4,6 +4,7 @@ import { DeleteObjectCommand, GetObjectCommand, ListObjectVersionsCommand, PutOb
 import type { S3Event } from 'aws-lambda';
 import type { MetadataBearer } from '@smithy/types';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
+import { tenantWithSecretKey } from '../helpers/tenant.ts';
 import type { Reply } from '../helpers/invoke.ts';
 
 /**
@@ -25,10 +26,7 @@ const TENANT = 'report-versions-shop';
 beforeAll(async () => {
   env = await useLocalEnv();
   ({ call } = await import('../helpers/invoke.ts'));
-  const { stores } = await import('../../shared/http/stores.ts');
-  const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
-  await ensureTenant(stores().tenants, TENANT);
-  key = (await issueKey(stores().tenants, TENANT, 'secret')).key;
+  key = await tenantWithSecretKey(TENANT);
   ({ handler: importHandler } = await import('../../functions/imports/import-csv.handler.ts'));
   processS3 = (await import('../../shared/clients/s3.ts')).s3Client();
   ({ runRetention } = await import('../../shared/privacy/retention.ts'));

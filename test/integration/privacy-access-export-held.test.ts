@@ -3,6 +3,7 @@ import type { S3Event } from 'aws-lambda';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
+import { tenantWithSecretKey } from '../helpers/tenant.ts';
 import type { Reply } from '../helpers/invoke.ts';
 
 /**
@@ -21,10 +22,7 @@ const TENANT = 'held-shop';
 beforeAll(async () => {
   env = await useLocalEnv();
   ({ call } = await import('../helpers/invoke.ts'));
-  const { stores } = await import('../../shared/http/stores.ts');
-  const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
-  await ensureTenant(stores().tenants, TENANT);
-  sk = (await issueKey(stores().tenants, TENANT, 'secret')).key;
+  sk = await tenantWithSecretKey(TENANT);
   worker = (await import('../../functions/imports/import-csv.handler.ts')).handler;
 });
 
