@@ -24,7 +24,7 @@ export const handler = api('admin', async (req) => {
   const { by, limit, cursor } = parseWith(TopCustomersQuerySchema, req.query);
   const { tenant, key } = req.principal;
   const ranking = `top-customers:${by}:${limit}`;
-  const at = cursor === undefined ? { served: 0 } : decodeCursor(cursor, ranking, tenant.id, isPosition(limit), 'top customers');
+  const at = cursor === undefined ? { served: 0 } : decodeCursor(cursor, ranking, tenant.id, isPosition(limit), 'top customers list');
   const listByTotalSpent = (n: number, after?: string) =>
     listCustomers({ customers: customerStore(), tenant, actor: key }, { sort: 'totalSpent', order: 'desc', limit: n, ...(after ? { cursor: after } : {}) });
   const ctx = { insights: insightsStores().insights, tenant, listByTotalSpent };

@@ -86,3 +86,22 @@ describe('top customers a page at a time', () => {
     expect(page.next).toBeNull();
   });
 });
+
+describe('itemsThatFit, with or without the whole-page shortcut', () => {
+  it('answers what counting card by card answers, for pages of quotes, backslashes, accents and plain text', () => {
+    const [fit, carried] = [itemsThatFit, carriedJsonBytes];
+    const byCard = (items: unknown[], budget: number) => {
+      let used = 0;
+      for (let i = 0; i < items.length; i++) if ((used += carried(items[i]) + 1) > budget) return Math.max(1, i);
+      return items.length;
+    };
+    let seed = 11;
+    const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+    const pieces = ['"', '\\', 'à', 'a', '\n', '€', 'x'];
+    for (let round = 0; round < 300; round++) {
+      const items = Array.from({ length: 1 + Math.floor(rand() * 20) }, () => ({ notes: Array.from({ length: Math.floor(rand() * 200) }, () => pieces[Math.floor(rand() * pieces.length)]).join('') }));
+      const budget = 50 + Math.floor(rand() * 6000);
+      expect(fit(items, budget), JSON.stringify({ round, budget })).toBe(byCard(items, budget));
+    }
+  });
+});
