@@ -1,10 +1,8 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
+import type { BrowserContext, Page } from 'playwright-core';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
-import { apiCaller, checkPageIn, CHROMIUM, CHROMIUM_ARGS, consoleTestHooks, customerListPage, hasChromium, signedInContext } from '../support/console-browser.ts';
+import { CHROMIUM, customerListPage, hasChromium, signedInContext, consoleSuite } from '../support/console-browser.ts';
 
 /**
  * The card's access export and its figures, as the owner uses them (headless Chromium against `npm start`,
@@ -16,21 +14,14 @@ import { apiCaller, checkPageIn, CHROMIUM, CHROMIUM_ARGS, consoleTestHooks, cust
  */
 if (!hasChromium) console.warn(`test/e2e/console-card-export.test.ts skipped: ${CHROMIUM} is absent (install it: apt-get install -y chromium)`);
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const SHOTS = join(ROOT, 'test-results', 'console-card-export');
 
 describe.skipIf(!hasChromium)(`the card's access export and imported spend${hasChromium ? '' : ` (skipped: ${CHROMIUM} is absent)`}`, () => {
-  let api: LocalInstance;
-  let browser: Browser;
+  const suite = consoleSuite('console-card-export');
+  const { run, pageErrors, mail, call, checkPage } = suite;
   let context: BrowserContext;
   let page: Page;
-  const run = Date.now().toString(36);
-  const pageErrors: string[] = [];
-  const mail = (name: string) => `${name}.${run}@example.com`;
   const ids: Record<string, string> = {};
 
-  const call = apiCaller(() => api);
-  const checkPage = (p: Page, name: string) => checkPageIn(SHOTS, p, name);
 
   async function send(type: string, who: string, eventId: string, occurredAt: string, data: Record<string, unknown>, customer: Record<string, unknown> = {}) {
     const body = { eventId: `${eventId}-${run}`, type, occurredAt, data, customer: { email: mail(who), ...customer } };
@@ -77,9 +68,6 @@ describe.skipIf(!hasChromium)(`the card's access export and imported spend${hasC
   const exportButton = (name: string) => page.getByRole('button', { name, exact: true });
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    const { chromium } = await import('playwright-core');
-    [api, browser] = await Promise.all([startLocal(E2E_TIMEOUT_MS), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })]);
 
     // Marco dined and ordered: a card with history to download.
     const marco = { firstName: 'Marco', lastName: 'Portabile' };
@@ -96,11 +84,10 @@ describe.skipIf(!hasChromium)(`the card's access export and imported spend${hasC
     // Franco: a free order (a gift voucher used up): one purchase, of 0,00 €.
     await send('order.completed', 'franco', 'f-order', '2026-03-25T13:00:00+01:00', { orderId: 'ord-exp-3', currency: 'EUR', total: 0, items: [{ sku: 'GIFT', name: 'Buono', quantity: 1, unitPrice: 0 }] }, { firstName: 'Franco', lastName: 'Omaggio' });
 
-    context = await signedInContext(browser, api, pageErrors, { locale: 'it-IT', timezoneId: 'Europe/Rome', viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-    page = await customerListPage(context, api, 'Clienti', WAIT_TIMEOUT_MS);
+    context = await signedInContext(suite.browser, suite.api, pageErrors, { locale: 'it-IT', timezoneId: 'Europe/Rome', viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    page = await customerListPage(context, suite.api, 'Clienti', WAIT_TIMEOUT_MS);
   }, E2E_TIMEOUT_MS);
 
-  consoleTestHooks(pageErrors, () => ({ browser, api }));
 
   it('export: the button downloads the JSON document with the email and the history, and the console stays on the card', async () => {
     await speak('it');

@@ -1,10 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
+import type { BrowserContext, Page } from 'playwright-core';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS } from '../support/timeouts.ts';
-import { apiCaller, checkPageIn, CHROMIUM, CHROMIUM_ARGS, consoleTestHooks, hasChromium, signedInContext } from '../support/console-browser.ts';
+import { CHROMIUM, hasChromium, signedInContext, consoleSuite } from '../support/console-browser.ts';
 
 /**
  * The card's history says which email or phone an event replaced (the entry's `changes`), under the entry
@@ -15,24 +12,18 @@ import { apiCaller, checkPageIn, CHROMIUM, CHROMIUM_ARGS, consoleTestHooks, hasC
  */
 if (!hasChromium) console.warn(`test/e2e/console-card-history.test.ts skipped: ${CHROMIUM} is absent (install it: apt-get install -y chromium)`);
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const SHOTS = join(ROOT, 'test-results', 'console-card-history');
 
 describe.skipIf(!hasChromium)(`identity changes in the card's history${hasChromium ? '' : ` (skipped: ${CHROMIUM} is absent)`}`, () => {
-  let api: LocalInstance;
-  let browser: Browser;
+  const suite = consoleSuite('console-card-history');
+  const { run, pageErrors, call, checkPage } = suite;
   let context: BrowserContext;
   let page: Page;
-  const run = Date.now().toString(36);
-  const pageErrors: string[] = [];
   const typo = `rita.${run}@gmial.com`;
   const right = `rita.${run}@gmail.com`;
   let customerId = '';
   /** The phones as the card stores them (normalised by the API), read back from the history's `changes`. */
   let phones = { from: '', to: '' };
 
-  const call = apiCaller(() => api);
-  const checkPage = (p: Page, name: string) => checkPageIn(SHOTS, p, name);
 
   async function send(type: string, eventId: string, occurredAt: string, customer: Record<string, unknown>) {
     const data = { bookingId: `bk-hist-${run}`, date: '2026-04-18', time: '20:00', partySize: 2 };
@@ -53,9 +44,6 @@ describe.skipIf(!hasChromium)(`identity changes in the card's history${hasChromi
   const entry = async (headline: string) => plain(await history().filter({ has: page.locator('strong').getByText(headline, { exact: true }) }).textContent());
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    const { chromium } = await import('playwright-core');
-    [api, browser] = await Promise.all([startLocal(E2E_TIMEOUT_MS), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })]);
 
     // Rita booked with a typo in her address; the business then fixed it, and she gave a new number.
     customerId = await send('booking.created', 'r-created', '2026-04-10T10:00:00+02:00', { email: typo, phone: '+39 333 111 2222' });
@@ -69,14 +57,13 @@ describe.skipIf(!hasChromium)(`identity changes in the card's history${hasChromi
     expect(phones.from).toMatch(/3331112222$/);
     expect(phones.to).toMatch(/3334445555$/);
 
-    context = await signedInContext(browser, api, pageErrors, { locale: 'it-IT', timezoneId: 'Europe/Rome', viewport: { width: 1280, height: 900 } });
+    context = await signedInContext(suite.browser, suite.api, pageErrors, { locale: 'it-IT', timezoneId: 'Europe/Rome', viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     page.setDefaultTimeout(WAIT_TIMEOUT_MS);
-    await page.goto(`${api.url}/#/customers/${customerId}`);
+    await page.goto(`${suite.api.url}/#/customers/${customerId}`);
     await page.getByRole('heading', { level: 1, name: 'Rita Corretta' }).waitFor();
   }, E2E_TIMEOUT_MS);
 
-  consoleTestHooks(pageErrors, () => ({ browser, api }));
 
   it('in Italian: the update says the email and the phone it changed, old then new; the booking it updated says no change', async () => {
     await speak('it');

@@ -1,10 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
+import type { BrowserContext, Page } from 'playwright-core';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
-import { apiCaller, checkPageIn, CHROMIUM, CHROMIUM_ARGS, consoleTestHooks, customerListPage, hasChromium, signedInContext } from '../support/console-browser.ts';
+import { CHROMIUM, customerListPage, hasChromium, signedInContext, consoleSuite } from '../support/console-browser.ts';
 
 /**
  * The customer card as an Italian restaurant owner reads it (the review of the card page; headless Chromium
@@ -16,8 +13,6 @@ import { apiCaller, checkPageIn, CHROMIUM, CHROMIUM_ARGS, consoleTestHooks, cust
  */
 if (!hasChromium) console.warn(`test/e2e/console-card-readable.test.ts skipped: ${CHROMIUM} is absent (install it: apt-get install -y chromium)`);
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const SHOTS = join(ROOT, 'test-results', 'console-card-readable');
 const ORIGIN = 'https://www.trattoria.example';
 
 /** The Italian names of the RFM groups (console/src/i18n.ts), to tell the card shows them and not the API's. */
@@ -36,17 +31,12 @@ const RFM_IT: Record<string, string> = {
 };
 
 describe.skipIf(!hasChromium)(`the customer card, readable by the owner${hasChromium ? '' : ` (skipped: ${CHROMIUM} is absent)`}`, () => {
-  let api: LocalInstance;
-  let browser: Browser;
+  const suite = consoleSuite('console-card-readable');
+  const { run, pageErrors, mail, call, checkPage } = suite;
   let context: BrowserContext;
   let page: Page;
-  const run = Date.now().toString(36);
-  const pageErrors: string[] = [];
-  const mail = (name: string) => `${name}.${run}@example.com`;
   const ids: Record<string, string> = {};
 
-  const call = apiCaller(() => api);
-  const checkPage = (p: Page, name: string) => checkPageIn(SHOTS, p, name);
 
   async function send(type: string, who: string, eventId: string, occurredAt: string, data: Record<string, unknown>, extra: Record<string, unknown> = {}) {
     const body = { eventId: `${eventId}-${run}`, type, occurredAt, data, ...extra, customer: { email: mail(who), ...((extra.customer as object | undefined) ?? {}) } };
@@ -80,9 +70,6 @@ describe.skipIf(!hasChromium)(`the customer card, readable by the owner${hasChro
   const ledger = () => page.getByRole('region', { name: /^(Consent ledger|Registro dei consensi)$/ });
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    const { chromium } = await import('playwright-core');
-    [api, browser] = await Promise.all([startLocal(E2E_TIMEOUT_MS), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })]);
 
     // Giulia booked twice and cancelled both times.
     const giulia = { customer: { firstName: 'Giulia', lastName: 'Disdetta' } };
@@ -119,9 +106,9 @@ describe.skipIf(!hasChromium)(`the customer card, readable by the owner${hasChro
 
     // Anna signed up on the restaurant's website (publishable key, from its origin).
     expect((await call('PATCH', '/v1/settings', { allowedOrigins: [ORIGIN] })).status).toBe(200);
-    const signUp = await fetch(`${api.url}/v1/events`, {
+    const signUp = await fetch(`${suite.api.url}/v1/events`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${api.publishableKey}`, 'content-type': 'application/json', origin: ORIGIN },
+      headers: { authorization: `Bearer ${suite.api.publishableKey}`, 'content-type': 'application/json', origin: ORIGIN },
       body: JSON.stringify({ eventId: `nl-site-${run}`, type: 'newsletter.subscribed', occurredAt: '2026-03-26T09:00:00+01:00', customer: { email: mail('anna'), firstName: 'Anna' }, consent: { newsletter: 'granted' }, data: {} }),
     });
     expect(signUp.status).toBe(202);
@@ -133,11 +120,10 @@ describe.skipIf(!hasChromium)(`the customer card, readable by the owner${hasChro
     expect(sara.status).toBe(201);
     ids.sara = sara.body.id;
 
-    context = await signedInContext(browser, api, pageErrors, { locale: 'it-IT', timezoneId: 'Europe/Rome', viewport: { width: 1280, height: 900 } });
-    page = await customerListPage(context, api, 'Clienti', WAIT_TIMEOUT_MS);
+    context = await signedInContext(suite.browser, suite.api, pageErrors, { locale: 'it-IT', timezoneId: 'Europe/Rome', viewport: { width: 1280, height: 900 } });
+    page = await customerListPage(context, suite.api, 'Clienti', WAIT_TIMEOUT_MS);
   }, E2E_TIMEOUT_MS);
 
-  consoleTestHooks(pageErrors, () => ({ browser, api }));
 
   it('figures: two bookings both cancelled read as 2 cancellations, no visit and no average yet; a diner shows every figure', async () => {
     await speak('it');

@@ -1,10 +1,8 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
+import type { BrowserContext, Page } from 'playwright-core';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS } from '../support/timeouts.ts';
-import { apiCaller, checkPageIn, CHROMIUM, CHROMIUM_ARGS, consoleTestHooks, customerListPage, hasChromium, signedInContext } from '../support/console-browser.ts';
+import { CHROMIUM, customerListPage, hasChromium, signedInContext, consoleSuite } from '../support/console-browser.ts';
 
 /**
  * The filters a restaurant owner looks for in the console (the booking tool's help page promises "lingua,
@@ -14,20 +12,13 @@ import { apiCaller, checkPageIn, CHROMIUM, CHROMIUM_ARGS, consoleTestHooks, cust
  */
 if (!hasChromium) console.warn(`test/e2e/console-filters.test.ts skipped: ${CHROMIUM} is absent (install it: apt-get install -y chromium)`);
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const SHOTS = join(ROOT, 'test-results', 'console-filters');
 
 describe.skipIf(!hasChromium)(`the console's customer filters${hasChromium ? '' : ` (skipped: ${CHROMIUM} is absent)`}`, () => {
-  let api: LocalInstance;
-  let browser: Browser;
+  const suite = consoleSuite('console-filters');
+  const { run, pageErrors, mail, call, checkPage } = suite;
   let context: BrowserContext;
   let page: Page;
-  const run = Date.now().toString(36);
-  const pageErrors: string[] = [];
-  const mail = (name: string) => `${name}.${run}@example.com`;
 
-  const call = apiCaller(() => api);
-  const checkPage = (p: Page, name: string) => checkPageIn(SHOTS, p, name);
 
   async function openPage(label: string, heading: string) {
     await page.getByRole('navigation').getByRole('link', { name: label, exact: true }).click();
@@ -56,9 +47,6 @@ describe.skipIf(!hasChromium)(`the console's customer filters${hasChromium ? '' 
   }
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    const { chromium } = await import('playwright-core');
-    [api, browser] = await Promise.all([startLocal(E2E_TIMEOUT_MS), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })]);
     // Four guests, made by what the booking tool sends (so first contact, visits, no-shows and spend are real).
     // Their ages on 30 November 2026: Anna 36, Ben 66, Chiara 25, Dieter 45.
     const guests = {
@@ -92,11 +80,10 @@ describe.skipIf(!hasChromium)(`the console's customer filters${hasChromium ? '' 
     expect(await names('minNoShows=1')).toEqual(['Ben']);
     expect(await names('firstContactTo=2025-12-31&language=it')).toEqual(['Anna']);
 
-    context = await signedInContext(browser, api, pageErrors, { locale: 'en-GB', viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-    page = await customerListPage(context, api, 'Customers', WAIT_TIMEOUT_MS);
+    context = await signedInContext(suite.browser, suite.api, pageErrors, { locale: 'en-GB', viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    page = await customerListPage(context, suite.api, 'Customers', WAIT_TIMEOUT_MS);
   }, E2E_TIMEOUT_MS);
 
-  consoleTestHooks(pageErrors, () => ({ browser, api }));
 
   it('list: a language and a first-contact date show exactly the matching guests; Back and Forward keep them; "Remove filters" shows everyone', async () => {
     await freshList();

@@ -1,10 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
-import { apiCaller, checkPageIn, CHROMIUM, CHROMIUM_ARGS, consoleTestHooks, hasChromium, signedInContext as signedIn } from '../support/console-browser.ts';
+import { CHROMIUM, hasChromium, signedInContext as signedIn, consoleSuite } from '../support/console-browser.ts';
 
 /**
  * What a restaurant owner reviewing the console in Italian found on the insights, baskets, settings and import
@@ -16,8 +13,6 @@ import { apiCaller, checkPageIn, CHROMIUM, CHROMIUM_ARGS, consoleTestHooks, hasC
  */
 if (!hasChromium) console.warn(`test/e2e/console-insights-it.test.ts skipped: ${CHROMIUM} is absent (install it: apt-get install -y chromium)`);
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const SHOTS = join(ROOT, 'test-results', 'console-insights-it');
 const DAY = 86_400_000;
 
 /**
@@ -31,16 +26,11 @@ const MENU = { sku: 'MENU-DEG', name: 'Menu degustazione', quantity: 1, unitPric
 const WINE = { sku: 'WINE-PAIR', name: 'Abbinamento vini', quantity: 1, unitPrice: 1000 };
 
 describe.skipIf(!hasChromium)(`the console in Italian: insights, settings and import${hasChromium ? '' : ` (skipped: ${CHROMIUM} is absent)`}`, () => {
-  let api: LocalInstance;
-  let browser: Browser;
+  const suite = consoleSuite('console-insights-it');
+  const { run, pageErrors, mail, call, checkPage } = suite;
   let context: BrowserContext;
   let page: Page;
-  const run = Date.now().toString(36);
-  const pageErrors: string[] = [];
-  const mail = (name: string) => `${name}.${run}@example.com`;
 
-  const call = apiCaller(() => api);
-  const checkPage = (p: Page, name: string) => checkPageIn(SHOTS, p, name);
 
   async function openPage(label: string, heading: string, p = page) {
     await p.getByRole('navigation').getByRole('link', { name: label, exact: true }).click();
@@ -57,12 +47,9 @@ describe.skipIf(!hasChromium)(`the console in Italian: insights, settings and im
   }
 
   /** A browser tab signed in with the instance's key, in Italian (the browser's language). */
-  const signedInContext = (options: Parameters<Browser['newContext']>[0]) => signedIn(browser, api, pageErrors, { locale: 'it-IT', ...options });
+  const signedInContext = (options: Parameters<Browser['newContext']>[0]) => signedIn(suite.browser, suite.api, pageErrors, { locale: 'it-IT', ...options });
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    const { chromium } = await import('playwright-core');
-    [api, browser] = await Promise.all([startLocal(E2E_TIMEOUT_MS), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })]);
     // Noon UTC some days ago: each order on its own calendar day whatever the hour the test runs at.
     const today = new Date();
     const daysAgo = (n: number) => new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate(), 12) - n * DAY).toISOString();
@@ -96,11 +83,10 @@ describe.skipIf(!hasChromium)(`the console in Italian: insights, settings and im
     context = await signedInContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
     page.setDefaultTimeout(WAIT_TIMEOUT_MS);
-    await page.goto(`${api.url}/#/insights`);
+    await page.goto(`${suite.api.url}/#/insights`);
     await page.getByRole('heading', { level: 1, name: 'Analisi' }).waitFor();
   }, E2E_TIMEOUT_MS);
 
-  consoleTestHooks(pageErrors, () => ({ browser, api }));
 
   it('insights before any recompute: the forecast says why in Italian', async () => {
     await page.getByText('Nessuna previsione per ora: Non è ancora stato fatto nessun ricalcolo.').waitFor();
@@ -216,7 +202,7 @@ describe.skipIf(!hasChromium)(`the console in Italian: insights, settings and im
       await later.clock.setFixedTime(new Date(Date.now() + 2 * 3600_000));
       const p = await later.newPage();
       p.setDefaultTimeout(WAIT_TIMEOUT_MS);
-      await p.goto(`${api.url}/#/import`);
+      await p.goto(`${suite.api.url}/#/import`);
       const r = p.getByRole('region', { name: 'Importazioni recenti' }).getByRole('row').filter({ hasText: '(senza nome)' });
       await r.getByRole('cell', { name: 'Non avviata: nessun file è stato caricato prima che scadesse il link per caricarlo', exact: true }).waitFor();
       expect(await r.textContent()).not.toContain('In attesa');

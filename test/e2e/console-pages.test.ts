@@ -1,10 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page, Request, Response } from 'playwright-core';
-import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
-import { apiCaller, checkPageIn, CHROMIUM, CHROMIUM_ARGS, consoleTestHooks, customerListPage, hasChromium, signedInContext as signedIn } from '../support/console-browser.ts';
+import { CHROMIUM, customerListPage, hasChromium, signedInContext as signedIn, consoleSuite } from '../support/console-browser.ts';
 
 /**
  * What the console review found on the pages, as the shop owner meets it (headless Chromium against
@@ -16,20 +13,13 @@ import { apiCaller, checkPageIn, CHROMIUM, CHROMIUM_ARGS, consoleTestHooks, cust
  */
 if (!hasChromium) console.warn(`test/e2e/console-pages.test.ts skipped: ${CHROMIUM} is absent (install it: apt-get install -y chromium)`);
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const SHOTS = join(ROOT, 'test-results', 'console-pages');
 
 describe.skipIf(!hasChromium)(`the console's pages, as the review found them${hasChromium ? '' : ` (skipped: ${CHROMIUM} is absent)`}`, () => {
-  let api: LocalInstance;
-  let browser: Browser;
+  const suite = consoleSuite('console-pages');
+  const { run, pageErrors, mail, call, checkPage } = suite;
   let context: BrowserContext;
   let page: Page;
-  const run = Date.now().toString(36);
-  const pageErrors: string[] = [];
-  const mail = (name: string) => `${name}.${run}@example.com`;
 
-  const call = apiCaller(() => api);
-  const checkPage = (p: Page, name: string) => checkPageIn(SHOTS, p, name);
 
   async function openPage(label: string, heading: string, p = page) {
     await p.getByRole('navigation').getByRole('link', { name: label, exact: true }).click();
@@ -45,12 +35,9 @@ describe.skipIf(!hasChromium)(`the console's pages, as the review found them${ha
   const isCall = (method: string, path: string) => (r: Request) => r.method() === method && new URL(r.url()).pathname === path;
 
   /** A browser tab signed in with the instance's key (as if typed on the sign-in page before). */
-  const signedInContext = (options: Parameters<Browser['newContext']>[0]) => signedIn(browser, api, pageErrors, options);
+  const signedInContext = (options: Parameters<Browser['newContext']>[0]) => signedIn(suite.browser, suite.api, pageErrors, options);
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    const { chromium } = await import('playwright-core');
-    [api, browser] = await Promise.all([startLocal(E2E_TIMEOUT_MS), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })]);
     // 26 guests sorted by last name (more than one page of 25), and Marco.
     for (let i = 1; i <= 26; i++) {
       const n = String(i).padStart(2, '0');
@@ -58,10 +45,9 @@ describe.skipIf(!hasChromium)(`the console's pages, as the review found them${ha
     }
     expect((await call('POST', '/v1/customers', { firstName: 'Marco', lastName: 'Romano', email: mail('marco') })).status).toBe(201);
     context = await signedInContext({ locale: 'en-GB', viewport: { width: 1280, height: 800 } });
-    page = await customerListPage(context, api, 'Customers', WAIT_TIMEOUT_MS);
+    page = await customerListPage(context, suite.api, 'Customers', WAIT_TIMEOUT_MS);
   }, E2E_TIMEOUT_MS);
 
-  consoleTestHooks(pageErrors, () => ({ browser, api }));
 
   it('settings: refuses "dodici" months instead of switching retention off, says "Saved", makes one key per double-click, asks before revoking', async () => {
     expect((await call('PATCH', '/v1/settings', { retention: { inactiveMonths: 12 } })).status).toBe(200);
@@ -272,7 +258,7 @@ describe.skipIf(!hasChromium)(`the console's pages, as the review found them${ha
     try {
       const p = await phone.newPage();
       p.setDefaultTimeout(WAIT_TIMEOUT_MS);
-      await p.goto(`${api.url}/#/customers`);
+      await p.goto(`${suite.api.url}/#/customers`);
       await p.getByRole('heading', { level: 1, name: 'Customers' }).waitFor();
       const menu = p.getByRole('button', { name: 'Menu' });
       await menu.click();

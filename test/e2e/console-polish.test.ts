@@ -1,10 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
-import { CHROMIUM, CHROMIUM_ARGS, apiCaller, checkPageIn, hasChromium, signedInContext } from '../support/console-browser.ts';
+import { CHROMIUM, hasChromium, signedInContext, consoleSuite } from '../support/console-browser.ts';
 
 /**
  * The console review's polish (headless Chromium against `npm start`, as console-card-readable.test.ts), in
@@ -16,8 +13,6 @@ import { CHROMIUM, CHROMIUM_ARGS, apiCaller, checkPageIn, hasChromium, signedInC
  */
 if (!hasChromium) console.warn(`test/e2e/console-polish.test.ts skipped: ${CHROMIUM} is absent (install it: apt-get install -y chromium)`);
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const SHOTS = join(ROOT, 'test-results', 'console-polish');
 
 /** Records every text a canvas draws (the charts' axes are drawn, not written in the page). */
 const RECORD_CANVAS_TEXT = `
@@ -27,16 +22,11 @@ const RECORD_CANVAS_TEXT = `
 `;
 
 describe.skipIf(!hasChromium)(`the console's polish${hasChromium ? '' : ` (skipped: ${CHROMIUM} is absent)`}`, () => {
-  let api: LocalInstance;
-  let browser: Browser;
+  const suite = consoleSuite('console-polish');
+  const { run, pageErrors, mail, call, checkPage } = suite;
   const contexts: BrowserContext[] = [];
-  const run = Date.now().toString(36);
-  const pageErrors: string[] = [];
-  const mail = (name: string) => `${name}.${run}@example.com`;
   const ids: Record<string, string> = {};
 
-  const call = apiCaller(() => api);
-  const checkPage = (p: Page, name: string) => checkPageIn(SHOTS, p, name);
 
   async function send(type: string, who: string, eventId: string, occurredAt: string, data: Record<string, unknown>, customer: Record<string, unknown> = {}) {
     const body = { eventId: `${eventId}-${run}`, type, occurredAt, data, customer: { email: mail(who), ...customer } };
@@ -47,13 +37,13 @@ describe.skipIf(!hasChromium)(`the console's polish${hasChromium ? '' : ` (skipp
 
   /** A signed-in page in a browser of the given language, zone and width. */
   async function open(opts: { locale: string; timezoneId: string; width?: number; lang: 'it' | 'en' }): Promise<Page> {
-    const context = await signedInContext(browser, api, pageErrors, { locale: opts.locale, timezoneId: opts.timezoneId, viewport: { width: opts.width ?? 1280, height: 900 } });
+    const context = await signedInContext(suite.browser, suite.api, pageErrors, { locale: opts.locale, timezoneId: opts.timezoneId, viewport: { width: opts.width ?? 1280, height: 900 } });
     contexts.push(context);
     await context.addInitScript(`if (location.protocol.startsWith('http')) localStorage.setItem('clientela.lang', '${opts.lang}')`);
     await context.addInitScript(RECORD_CANVAS_TEXT);
     const page = await context.newPage();
     page.setDefaultTimeout(WAIT_TIMEOUT_MS);
-    await page.goto(`${api.url}/#/customers`);
+    await page.goto(`${suite.api.url}/#/customers`);
     await page.getByRole('heading', { level: 1, name: opts.lang === 'it' ? 'Clienti' : 'Customers' }).waitFor();
     return page;
   }
@@ -70,9 +60,6 @@ describe.skipIf(!hasChromium)(`the console's polish${hasChromium ? '' : ` (skipp
   }
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    const { chromium } = await import('playwright-core');
-    [api, browser] = await Promise.all([startLocal(E2E_TIMEOUT_MS), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })]);
     // The business is in Rome: its date filters count Rome's days.
     expect((await call('PATCH', '/v1/settings', { timeZone: 'Europe/Rome', currency: 'EUR' })).status).toBe(200);
 
@@ -105,14 +92,9 @@ describe.skipIf(!hasChromium)(`the console's polish${hasChromium ? '' : ` (skipp
     });
   }, E2E_TIMEOUT_MS);
 
+  // consoleSuite checks the page errors after each test and stops the browser and instance at the end.
   afterEach(async () => {
-    expect(pageErrors.splice(0)).toEqual([]);
     await Promise.all(contexts.splice(0).map((c) => c.close()));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await api?.stop();
   });
 
   it("card: the average is over purchases, and the purchases are counted when they are more than the orders", async () => {
@@ -204,7 +186,7 @@ describe.skipIf(!hasChromium)(`the console's polish${hasChromium ? '' : ` (skipp
   });
 
   it('what is typed in a filter stays while the page is still loading (the tags arrive after the typing)', async () => {
-    const context = await signedInContext(browser, api, pageErrors, { locale: 'en-GB', timezoneId: 'Europe/Rome', viewport: { width: 1280, height: 900 } });
+    const context = await signedInContext(suite.browser, suite.api, pageErrors, { locale: 'en-GB', timezoneId: 'Europe/Rome', viewport: { width: 1280, height: 900 } });
     contexts.push(context);
     await context.addInitScript(`if (location.protocol.startsWith('http')) localStorage.setItem('clientela.lang', 'en')`);
     // The tag catalogue is held back until the amount is typed: its arrival re-renders the filters.
@@ -216,7 +198,7 @@ describe.skipIf(!hasChromium)(`the console's polish${hasChromium ? '' : ` (skipp
     });
     const page = await context.newPage();
     page.setDefaultTimeout(WAIT_TIMEOUT_MS);
-    await page.goto(`${api.url}/#/customers`);
+    await page.goto(`${suite.api.url}/#/customers`);
     await page.getByRole('heading', { level: 1, name: 'Customers' }).waitFor();
     await page.locator('details.filters > summary').click();
     const minSpent = page.locator('input[name=minSpent]');

@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
-import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
-import { apiCaller, checkPageIn, CHROMIUM, CHROMIUM_ARGS, consoleTestHooks, hasChromium } from '../support/console-browser.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
+import { CHROMIUM, hasChromium, consoleSuite } from '../support/console-browser.ts';
 
 /**
  * The admin console in a real browser (headless Chromium, the Debian package) against `npm start`: the
@@ -17,7 +16,6 @@ import { apiCaller, checkPageIn, CHROMIUM, CHROMIUM_ARGS, consoleTestHooks, hasC
 if (!hasChromium) console.warn(`test/e2e/console.test.ts skipped: ${CHROMIUM} is absent (install it: apt-get install -y chromium)`);
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const SHOTS = join(ROOT, 'test-results', 'console');
 
 interface Card {
   id: string;
@@ -28,25 +26,20 @@ interface Card {
 }
 
 describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromium ? '' : ` (skipped: ${CHROMIUM} is absent)`}`, () => {
-  let api: LocalInstance;
-  let browser: Browser;
+  const suite = consoleSuite('console');
+  const { run, pageErrors, mail, call, checkPage } = suite;
   let context: BrowserContext;
   let page: Page;
-  const run = Date.now().toString(36);
   /** Uncaught errors in any page of the run: a console that throws is broken, whatever it shows. */
-  const pageErrors: string[] = [];
-  const mail = (name: string) => `${name}.${run}@example.com`;
 
-  const call = apiCaller(() => api);
   const findByEmail = async (email: string) => (await call<{ items: Card[] }>('GET', `/v1/customers?q=${encodeURIComponent(email)}`)).body.items;
 
   /** Every page: no serious or critical accessibility violation, and a screenshot as an artefact. */
-  const checkPage = (p: Page, name: string) => checkPageIn(SHOTS, p, name);
 
   /** `npm run keys -- ARGS` against the running instance (its DATA_DIR): a new tenant's secret key. */
   const newTenantKey = (tenant: string) =>
     new Promise<string>((done, fail) => {
-      execFile(process.execPath, ['--import', 'tsx', 'scripts/keys.ts', 'create', '--tenant', tenant], { cwd: ROOT, env: { ...process.env, DATA_DIR: dirname(api.outboxDir) } }, (error, stdout, stderr) => {
+      execFile(process.execPath, ['--import', 'tsx', 'scripts/keys.ts', 'create', '--tenant', tenant], { cwd: ROOT, env: { ...process.env, DATA_DIR: dirname(suite.api.outboxDir) } }, (error, stdout, stderr) => {
         const key = /secret key:\s+(sk_[A-Za-z0-9_-]+)/.exec(stdout)?.[1];
         if (error || !key) fail(new Error(`keys create --tenant ${tenant}: ${error?.message ?? ''}\n${stdout}${stderr}`));
         else done(key);
@@ -72,15 +65,6 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
   }
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    const { chromium } = await import('playwright-core');
-    [api, browser] = await Promise.all([
-      startLocal(E2E_TIMEOUT_MS),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: CHROMIUM_ARGS,
-      }),
-    ]);
     // A few guests with orders and bookings, as a trattoria would have them. The tasting menu and the wine
     // pairing go together (Maria's and Giulia's orders); Luca took the menu alone, so the wine is his suggestion.
     const TIRAMISU = { sku: 'tiramisu', name: 'Tiramisù', quantity: 1, unitPrice: 700 };
@@ -124,7 +108,7 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
       });
       expect(sent.status).toBe(200);
     }
-    context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+    context = await suite.browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     context.on('weberror', (e) => pageErrors.push(e.error().stack ?? e.error().message));
     // What the Content-Security-Policy blocks (as CloudFront's would on AWS) is reported on the browser console.
     context.on('console', (m) => {
@@ -139,47 +123,46 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     page.setDefaultTimeout(WAIT_TIMEOUT_MS);
   });
 
-  consoleTestHooks(pageErrors, () => ({ browser, api }));
 
   it('signs in with a key typed into the "API key" field, and lists the customers in a table', async () => {
-    await page.goto(api.url);
+    await page.goto(suite.api.url);
     await checkPage(page, 'sign-in');
     await page.getByLabel('API key').fill('sk_not_a_real_key');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent(), { timeout: WAIT_TIMEOUT_MS }).toContain('not accepted');
 
-    await page.getByLabel('API key').fill(api.secretKey);
+    await page.getByLabel('API key').fill(suite.api.secretKey);
     await page.getByRole('button', { name: 'Sign in' }).click();
     const table = page.getByRole('table');
     await table.getByRole('link', { name: 'Maria Rossi' }).waitFor();
     expect(await table.getByRole('row').count()).toBe(1 + 5);
     // The key lives in the tab's session storage, and in no URL.
-    expect(await page.evaluate(`sessionStorage.getItem('clientela.key')`)).toBe(api.secretKey);
-    expect(page.url()).not.toContain(api.secretKey);
+    expect(await page.evaluate(`sessionStorage.getItem('clientela.key')`)).toBe(suite.api.secretKey);
+    expect(page.url()).not.toContain(suite.api.secretKey);
     await checkPage(page, 'customers');
     // The README's picture (docs/console.png), refreshed on request.
     if (process.env.CONSOLE_SCREENSHOT) await page.screenshot({ path: join(ROOT, 'docs', 'console.png') });
   });
 
   it('a #key=... link names the business and signs in only when confirmed; the key leaves the address bar at once', async () => {
-    const other = await browser.newContext({ locale: 'en-GB' });
+    const other = await suite.browser.newContext({ locale: 'en-GB' });
     const p = await other.newPage();
     p.setDefaultTimeout(WAIT_TIMEOUT_MS);
     const requested: string[] = [];
     p.on('request', (r) => requested.push(r.url()));
-    await p.goto(`${api.url}/#key=${api.secretKey}`);
+    await p.goto(`${suite.api.url}/#key=${suite.api.secretKey}`);
     await p.getByRole('heading', { level: 1, name: 'Sign in from a link?' }).waitFor();
     // Asked, not yet used: the business is named, nothing of it is shown, the key is in no URL and not kept.
     await p.getByText('This link signs the console in to the business “Demo” (Id demo)').waitFor();
-    expect(await p.evaluate('location.href')).toBe(`${api.url}/#/customers`);
+    expect(await p.evaluate('location.href')).toBe(`${suite.api.url}/#/customers`);
     expect(await p.evaluate(`sessionStorage.getItem('clientela.key')`)).toBeNull();
     expect(await p.getByRole('table').count()).toBe(0);
     await checkPage(p, 'sign-in-link');
     await p.getByRole('button', { name: 'Sign in to “Demo”' }).click();
     await p.getByRole('table').getByRole('link', { name: 'Giulia Bianchi' }).waitFor();
-    expect(await p.evaluate(`sessionStorage.getItem('clientela.key')`)).toBe(api.secretKey);
-    expect(p.url()).not.toContain(api.secretKey);
-    expect(requested.filter((u) => u.includes(api.secretKey))).toEqual([]);
+    expect(await p.evaluate(`sessionStorage.getItem('clientela.key')`)).toBe(suite.api.secretKey);
+    expect(p.url()).not.toContain(suite.api.secretKey);
+    expect(requested.filter((u) => u.includes(suite.api.secretKey))).toEqual([]);
     await other.close();
   });
 
@@ -187,7 +170,7 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     const phishingKey = await newTenantKey(`bottega-${run}`);
     // A name with what String.replace reads as patterns ($& the match, $' the rest): shown as written.
     const FAKE = "Bottega $& Truffa $'";
-    const renamed = await fetch(`${api.url}/v1/settings`, { method: 'PATCH', headers: { authorization: `Bearer ${phishingKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: FAKE }) });
+    const renamed = await fetch(`${suite.api.url}/v1/settings`, { method: 'PATCH', headers: { authorization: `Bearer ${phishingKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: FAKE }) });
     expect(renamed.status).toBe(200);
     /** What the page sent with the phishing key: only the question of whose business it is. */
     const sentWith = (p: Page) => {
@@ -205,18 +188,18 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     await page.getByText(`the business “${FAKE}” (Id bottega-${run})`).waitFor();
     await page.getByText('This is not the business you are signed in to now, “Demo” (Id demo)').waitFor();
     expect(await page.evaluate('location.hash')).toBe('#/customers');
-    expect(await page.evaluate(`sessionStorage.getItem('clientela.key')`)).toBe(api.secretKey);
+    expect(await page.evaluate(`sessionStorage.getItem('clientela.key')`)).toBe(suite.api.secretKey);
     await page.getByRole('button', { name: 'Do not use this link' }).click();
     await page.getByRole('table').getByRole('link', { name: 'Maria Rossi' }).waitFor();
-    expect(await page.evaluate(`sessionStorage.getItem('clientela.key')`)).toBe(api.secretKey);
+    expect(await page.evaluate(`sessionStorage.getItem('clientela.key')`)).toBe(suite.api.secretKey);
     expect(calls).toEqual(['GET /v1/settings']);
 
     // A new tab opened from the link: declined, it asks for a key like any first visit.
-    const fresh = await browser.newContext({ locale: 'en-GB' });
+    const fresh = await suite.browser.newContext({ locale: 'en-GB' });
     const p = await fresh.newPage();
     p.setDefaultTimeout(WAIT_TIMEOUT_MS);
     const freshCalls = sentWith(p);
-    await p.goto(`${api.url}/#key=${phishingKey}`);
+    await p.goto(`${suite.api.url}/#key=${phishingKey}`);
     await p.getByRole('button', { name: `Sign in to “${FAKE}”` }).waitFor();
     expect(p.url()).not.toContain(phishingKey);
     await p.getByRole('button', { name: 'Do not use this link' }).click();
@@ -224,7 +207,7 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     expect(await p.evaluate(`sessionStorage.getItem('clientela.key')`)).toBeNull();
     expect(freshCalls).toEqual(['GET /v1/settings']);
     // A link whose key is refused says so, and uses nothing.
-    await p.goto(`${api.url}/#key=sk_not_a_real_key`);
+    await p.goto(`${suite.api.url}/#key=sk_not_a_real_key`);
     await p.getByRole('alert').filter({ hasText: 'The key in this link was not accepted' }).waitFor();
     expect(await p.getByRole('button', { name: /^Sign in to/ }).count()).toBe(0);
     await fresh.close();
@@ -319,7 +302,7 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     await page.getByRole('region', { name: 'History' }).getByText('Booking made', { exact: true }).waitFor();
     const merged = await call<Card & { attributes: Record<string, string>; stats: { bookings: number } }>('GET', `/v1/customers/${marco!.id}`);
     expect(merged.body).toMatchObject({ email: mail('marco'), tags: expect.arrayContaining(['Friends & Family', 'Local']), attributes: { Tavolo: 'vicino alla finestra' }, stats: { bookings: 1 } });
-    const gone = await fetch(`${api.url}/v1/customers/${other.body.id}`, { headers: { authorization: `Bearer ${api.secretKey}` }, redirect: 'manual' });
+    const gone = await fetch(`${suite.api.url}/v1/customers/${other.body.id}`, { headers: { authorization: `Bearer ${suite.api.secretKey}` }, redirect: 'manual' });
     expect(gone.status).toBe(301);
     expect(gone.headers.get('location')).toBe(`/v1/customers/${marco!.id}`);
   });
@@ -404,7 +387,7 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     await expect.poll(() => page.evaluate('location.hash'), { timeout: WAIT_TIMEOUT_MS }).toBe(`#/customers/${giulia!.id}`);
     await page.getByRole('heading', { level: 1, name: 'Giulia Bianchi' }).waitFor();
     expect(await page.getByLabel('Email').inputValue()).toBe(mail('giulia'));
-    const gone = await fetch(`${api.url}/v1/customers/${extra.body.id}`, { headers: { authorization: `Bearer ${api.secretKey}` }, redirect: 'manual' });
+    const gone = await fetch(`${suite.api.url}/v1/customers/${extra.body.id}`, { headers: { authorization: `Bearer ${suite.api.secretKey}` }, redirect: 'manual' });
     expect(gone.status).toBe(301);
   });
 
@@ -449,7 +432,7 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
     await page.unroute('**/v1/customers/*/merge');
     expect(merges).toEqual([202, 200]);
     await expect.poll(() => page.getByRole('checkbox', { name: 'Local' }).isChecked(), { timeout: WAIT_TIMEOUT_MS }).toBe(true);
-    const gone = await fetch(`${api.url}/v1/customers/${other.body.id}`, { headers: { authorization: `Bearer ${api.secretKey}` }, redirect: 'manual' });
+    const gone = await fetch(`${suite.api.url}/v1/customers/${other.body.id}`, { headers: { authorization: `Bearer ${suite.api.secretKey}` }, redirect: 'manual' });
     expect(gone.status).toBe(301);
   });
 
@@ -539,7 +522,7 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
 
   it('waits as long as a 429 says (Retry-After) before polling or loading a list again, says so, and then carries on', async () => {
     // The page's clock is the test's: time moves only when the test moves it, so "not before 30 s" is exact.
-    const busy = await browser.newContext({ locale: 'en-GB' });
+    const busy = await suite.browser.newContext({ locale: 'en-GB' });
     const p = await busy.newPage();
     p.setDefaultTimeout(WAIT_TIMEOUT_MS);
     await p.clock.install();
@@ -581,8 +564,8 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
         });
       },
     );
-    await p.goto(api.url);
-    await p.getByLabel('API key').fill(api.secretKey);
+    await p.goto(suite.api.url);
+    await p.getByLabel('API key').fill(suite.api.secretKey);
     await p.getByRole('button', { name: 'Sign in' }).click();
     // Armed only once the page's own first load of the list is answered: the heading shows a frame before
     // that load leaves, and a first load refused (200 s) would hold the export's first poll for 200 s of
@@ -790,10 +773,10 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
   });
 
   it('works on a phone: the menu folds, the table reads as cards', async () => {
-    const phone = await browser.newContext({ locale: 'it-IT', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const phone = await suite.browser.newContext({ locale: 'it-IT', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const p = await phone.newPage();
     p.setDefaultTimeout(WAIT_TIMEOUT_MS);
-    await p.goto(`${api.url}/#key=${api.secretKey}`);
+    await p.goto(`${suite.api.url}/#key=${suite.api.secretKey}`);
     await p.getByRole('button', { name: 'Accedi a «Demo»' }).click();
     await p.getByRole('table').getByRole('link', { name: 'Maria Rossi' }).waitFor();
     // Italian by default: the phone's language.

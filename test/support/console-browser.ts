@@ -2,12 +2,13 @@
  * What the console's end-to-end files share: the browser (headless Chromium, the Debian package), the API
  * calls a test makes beside the page, and the accessibility check every page goes through (axe-core).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { afterAll, afterEach, expect } from 'vitest';
+import { join, resolve } from 'node:path';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { LocalInstance } from '../../bench/local-instance.ts';
+import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
+import { E2E_TIMEOUT_MS } from './timeouts.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
@@ -84,4 +85,42 @@ export function consoleTestHooks(pageErrors: string[], running: () => { browser?
     await browser?.close();
     await api?.stop();
   });
+}
+
+/**
+ * What every console e2e file sets up (call it first inside the file's describe): `npm start`'s instance and
+ * a Chromium, started together before the file's own `beforeAll` (vitest runs hooks in the order they are
+ * declared), a run id that keeps this file's people apart from earlier runs' (`mail('marco')`), the API
+ * caller, the page check whose screenshots go to test-results/<name>, and consoleTestHooks. `api` and
+ * `browser` are there once the set-up has run.
+ */
+export function consoleSuite(name: string) {
+  const shots = join(resolve(import.meta.dirname, '../..'), 'test-results', name);
+  const pageErrors: string[] = [];
+  const run = Date.now().toString(36);
+  let api: LocalInstance | undefined;
+  let browser: Browser | undefined;
+  const started = <T>(what: string, value: T | undefined): T => {
+    if (value === undefined) throw new Error(`${name}: the ${what} is not started (use it in a hook or test, after consoleSuite's set-up)`);
+    return value;
+  };
+  beforeAll(async () => {
+    mkdirSync(shots, { recursive: true });
+    const { chromium } = await import('playwright-core');
+    [api, browser] = await Promise.all([startLocal(E2E_TIMEOUT_MS), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })]);
+  }, E2E_TIMEOUT_MS);
+  consoleTestHooks(pageErrors, () => ({ browser, api }));
+  return {
+    get api(): LocalInstance {
+      return started('instance', api);
+    },
+    get browser(): Browser {
+      return started('browser', browser);
+    },
+    run,
+    pageErrors,
+    mail: (who: string) => `${who}.${run}@example.com`,
+    call: apiCaller(() => started('instance', api)),
+    checkPage: (p: Page, pageName: string) => checkPageIn(shots, p, pageName),
+  };
 }
