@@ -3,6 +3,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DomainError, PreconditionFailedError, TooManyRequestsError, ValidationError } from '../domain/errors.ts';
 import { versionEtag } from './customer-view.ts';
 import { logger } from '../logger.ts';
+import { isThrottle } from '../store/retry.ts';
 
 /** RFC 9457 problem+json, the body of every 4xx and 5xx answer. */
 export function problem(status: number, title: string, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
@@ -46,6 +47,9 @@ export function parseWith<S extends z.ZodMiniType>(schema: S, data: unknown, pre
 /** At most a few names: an answer about a body with thousands of unknown keys stays small. */
 const listed = (keys: string[]) => (keys.length > 5 ? `${keys.slice(0, 5).join(', ')} and ${keys.length - 5} more` : keys.join(', '));
 
+/** Seconds a client waits after a 503 for throttling: long enough for DynamoDB's capacity to catch up. */
+export const THROTTLED_RETRY_AFTER_SECONDS = 5;
+
 /** The one place errors become HTTP answers. Anything unexpected is a logged 500 with no internals. */
 export function errorToProblem(error: unknown): APIGatewayProxyStructuredResultV2 {
   if (error instanceof DomainError) {
@@ -53,6 +57,13 @@ export function errorToProblem(error: unknown): APIGatewayProxyStructuredResultV
     // A 412 says which version is current: the client can read it again or send its change with this ETag.
     if (error instanceof PreconditionFailedError && error.currentVersion !== undefined) headers.etag = versionEtag(error.currentVersion);
     return problem(error.status, error.title, error.message, error.extra, headers);
+  }
+  // DynamoDB throttling that outlasted the SDK's and our own capped retries (shared/store/retry.ts): the
+  // table is busy, not broken, and nothing was written (a transaction is all or nothing). The same request
+  // (an event with the same eventId) can be sent again after a short wait.
+  if (isThrottle(error)) {
+    logger.warn('throttled after retries', { error: error as Error });
+    return problem(503, 'Service busy', 'The service is busy right now and nothing was changed; send the same request again shortly', {}, { 'retry-after': String(THROTTLED_RETRY_AFTER_SECONDS) });
   }
   logger.error('unhandled error', { error: error as Error });
   return problem(500, 'Internal error', 'Something went wrong on our side; the request can be retried');

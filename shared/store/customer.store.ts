@@ -5,7 +5,7 @@ import type { CustomerStore, IdentityClash, SortField, WriteResult } from '../do
 import { CUSTOMER_SHARDS } from './table.ts';
 import { CARD_SK, HISTORY_PREFIX, keys, SORT_INDEX } from './keys.ts';
 import { compileFilter } from './filter-expression.ts';
-import { withConflictRetry } from './retry.ts';
+import { withTransactionRetry } from './retry.ts';
 import { cardEntity, cardWriteItems, consentEntity, identityEntity, listKeyRanges, type CardCheck, type CardWrite } from './entities.ts';
 import { decodeCursor, encodeCursor, listDigest } from './cursor.ts';
 import { compareKeys } from './key-order.ts';
@@ -93,7 +93,7 @@ export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: strin
     const { items, checks } = cardWriteItems(TableName, tenantId, write);
     const identities = write.card;
     try {
-      await withConflictRetry(() => db.send(new TransactWriteCommand({ TransactItems: items as never })));
+      await withTransactionRetry(() => db.send(new TransactWriteCommand({ TransactItems: items as never })));
       return { ok: true };
     } catch (e) {
       if (!(e instanceof TransactionCanceledException)) throw e;

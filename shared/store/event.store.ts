@@ -7,7 +7,7 @@ import type { BookingState, EventCard, IdentityChange, SubjectState } from '../e
 import { cardEntity, cardWriteItems, consentEntity, historyEntity, monthCounterUpdate, purchaseEntity, subjectClaimEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
 import { decodeCursor, encodeCursor, skPosition } from './cursor.ts';
 import { BOOKING_STATE_PREFIX, HISTORY_PREFIX, eventKeys, keys, mergeKeys, privacyKeys } from './keys.ts';
-import { withConflictRetry } from './retry.ts';
+import { withTransactionRetry } from './retry.ts';
 import { countInWindow } from './rate-limit.store.ts';
 import type { TenantSecrets } from './secret.store.ts';
 import type { EventStore } from '../events/event.ports.ts';
@@ -150,7 +150,7 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
       }
 
       try {
-        await withConflictRetry(() => db.send(new TransactWriteCommand({ TransactItems: items as never })));
+        await withTransactionRetry(() => db.send(new TransactWriteCommand({ TransactItems: items as never })));
         return 'ok';
       } catch (e) {
         if (!(e instanceof TransactionCanceledException)) throw e;

@@ -6,7 +6,7 @@ import { CUSTOMER_SHARDS } from './table.ts';
 import { cardEntity, identityEntity, monthCounterUpdate, purchaseEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
 import { CARD_SK, CONFLICT_REF_PREFIX, STATE_PREFIX, basketKeys, eventKeys, insightKeys, keys, mergeKeys, privacyKeys } from './keys.ts';
 import type { PurchaseRecord } from '../insights/flows.ts';
-import { batchGetAll, withConflictRetry } from './retry.ts';
+import { batchGetAll, withTransactionRetry } from './retry.ts';
 import type { StateItem, Redirect, MergeStore } from '../events/merge.ports.ts';
 import { MAX_TRANSACTION_ITEMS } from '../events/merge.ports.ts';
 export type { StateItem, Redirect, SwitchOver, MergeStore } from '../events/merge.ports.ts';
@@ -157,7 +157,7 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
     }
   }
 
-  const transact = (items: object[]) => withConflictRetry(() => db.send(new TransactWriteCommand({ TransactItems: items as never })));
+  const transact = (items: object[]) => withTransactionRetry(() => db.send(new TransactWriteCommand({ TransactItems: items as never })));
 
   return {
     async getCard(tenantId, id) {

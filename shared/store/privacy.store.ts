@@ -18,7 +18,7 @@ import { dynamoInsightsErasure } from './insights.store.ts';
 import { heldUndoRecordFromItem } from './import-undo.store.ts';
 import { CARD_SK, CONFLICT_REF_PREFIX, CONSENT_PREFIX, HISTORY_PREFIX, IMPORT_REPORT_PREFIX, IMPORT_UNDO_PREFIX, REPLACED_PREFIX, STATE_PREFIX, basketKeys, eventKeys, insightKeys, keys, mergeKeys, privacyKeys } from './keys.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
-import { batchGetAll, deleteAll, withConflictRetry } from './retry.ts';
+import { batchGetAll, deleteAll, isThrottle, withTransactionRetry } from './retry.ts';
 import type { TenantSecrets } from './secret.store.ts';
 import { ERASURE_MARK_DAYS, erasureMark } from '../privacy/hmac.ts';
 import type { PartitionContents, ReportEntry, PrivacyStore } from '../privacy/privacy.ports.ts';
@@ -285,10 +285,11 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
         { Put: { TableName, Item: { ...privacyKeys.erasing(tenantId, card.id), entity: 'erasing', customerId: card.id, ...claim }, ...markCondition } },
       ];
       try {
-        await withConflictRetry(() => db.send(new TransactWriteCommand({ TransactItems: TransactItems as never })));
+        await withTransactionRetry(() => db.send(new TransactWriteCommand({ TransactItems: TransactItems as never })));
         return claim;
       } catch (e) {
-        if (e instanceof TransactionCanceledException) return undefined;
+        // Throttling that outlasted the retries is no lost race: it goes up (503, Retry-After), not round again.
+        if (e instanceof TransactionCanceledException && !isThrottle(e)) return undefined;
         throw e;
       }
     },
@@ -326,17 +327,17 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
         { Put: auditItem(TableName, tenantId, audit) },
       ];
       try {
-        await withConflictRetry(() => db.send(new TransactWriteCommand({ TransactItems: TransactItems as never })));
+        await withTransactionRetry(() => db.send(new TransactWriteCommand({ TransactItems: TransactItems as never })));
         return true;
       } catch (e) {
-        if (e instanceof TransactionCanceledException) return false;
+        if (e instanceof TransactionCanceledException && !isThrottle(e)) return false;
         throw e;
       }
     },
 
     async updateConsent(tenantId, next, prev, entry) {
       try {
-        await withConflictRetry(() =>
+        await withTransactionRetry(() =>
           db.send(
             new TransactWriteCommand({
               TransactItems: cardWriteItems(TableName, tenantId, { card: next, expectedVersion: prev.version, consent: entry }).items as never,
@@ -345,7 +346,7 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
         );
         return true;
       } catch (e) {
-        if (e instanceof TransactionCanceledException) return false;
+        if (e instanceof TransactionCanceledException && !isThrottle(e)) return false;
         throw e;
       }
     },
