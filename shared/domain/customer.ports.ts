@@ -7,7 +7,27 @@ export type SortField = 'firstContactAt' | 'lastContactAt' | 'lastName' | 'total
 
 export type IdentityClash = { field: 'email' | 'phone'; customerId: string };
 
-export type WriteResult = { ok: true } | { ok: false; clash: IdentityClash } | { ok: false; stale: true };
+/**
+ * `suppressed`: an erasure suppressed the email or phone the write attaches, after it was checked (the
+ * write's guard); `firstErasure`: the tenant's first erasure began meanwhile, check suppression again.
+ */
+export type WriteResult =
+  | { ok: true }
+  | { ok: false; clash: IdentityClash }
+  | { ok: false; stale: true }
+  | { ok: false; suppressed: 'email' | 'phone' }
+  | { ok: false; firstErasure: true };
+
+/**
+ * What a card write attaching an email or phone checks in its own transaction, so that an erasure between
+ * the suppression check and the write cannot be missed: the suppression items of what it attaches are
+ * still absent, or, for a tenant that never erased anyone (no privacy secret, nothing to hash), that it
+ * still has no secret (an erasure makes it before it suppresses anyone).
+ */
+export interface SuppressionGuard {
+  hashes: { hash: string; field: 'email' | 'phone' }[];
+  secretAbsent: boolean;
+}
 
 export interface ListRequest {
   filter: ResolvedFilter;
@@ -26,9 +46,9 @@ export interface ListRequest {
 
 export interface CustomerStore {
   /** Card + identity lookups (+ ledger entry) in one transaction; refuses an email/phone already taken. */
-  create(tenantId: string, customer: Customer, consent?: ConsentLedgerEntry): Promise<WriteResult>;
+  create(tenantId: string, customer: Customer, consent?: ConsentLedgerEntry, guard?: SuppressionGuard): Promise<WriteResult>;
   /** Replaces the card if it is still at `previous.version`, moving identity lookups that changed. */
-  update(tenantId: string, next: Customer, previous: Customer, consent?: ConsentLedgerEntry): Promise<WriteResult>;
+  update(tenantId: string, next: Customer, previous: Customer, consent?: ConsentLedgerEntry, guard?: SuppressionGuard): Promise<WriteResult>;
   /** Card and its newest history entries: one Query. */
   getCard(tenantId: string, id: string, historyLimit: number): Promise<{ customer: Customer; history: HistoryEntry[] } | undefined>;
   /**
@@ -44,8 +64,8 @@ export interface CustomerStore {
 
 /** Erased persons, as the customer use cases see them (shared/privacy/suppression.ts implements it). */
 export interface SuppressionGate {
-  /** Which of these identities (email first) belongs to an erased person, if any. */
-  suppressedField(tenantId: string, ids: { email?: string | null; phone?: string | null }): Promise<'email' | 'phone' | undefined>;
+  /** Which of these identities (email first) belongs to an erased person, if any, and the guard a write attaching them checks. */
+  check(tenantId: string, ids: { email?: string | null; phone?: string | null }): Promise<{ field?: 'email' | 'phone'; guard: SuppressionGuard }>;
   /** The business recorded the person's new consent: they may be on the list again. */
   lift(tenantId: string, ids: { email?: string | null; phone?: string | null }): Promise<void>;
 }

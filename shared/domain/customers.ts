@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { ulid } from 'ulid';
-import type { CustomerStore, SuppressionGate, WriteResult } from './customer.ports.ts';
+import type { CustomerStore, SuppressionGate, SuppressionGuard, WriteResult } from './customer.ports.ts';
 import type { ConsentLedgerEntry } from './consent.ts';
 import type { Tenant } from './tenant.schema.ts';
 import { blankCustomer, publicView, type Customer, type CustomerFields, type HistoryEntry } from './customer.schema.ts';
@@ -23,17 +23,23 @@ export interface CustomerContext {
 
 /**
  * Suppression at the API's door: an email or phone of an erased person is refused (409 naming the field),
- * unless the business records the person's new consent in the same request, which lifts it.
+ * unless the business records the person's new consent in the same request, which lifts it. Answers the
+ * guard the write checks in its own transaction (an erasure between this check and the write), none when
+ * the request's consent lifted the suppression: the business's new consent is the person's latest word.
  */
-async function checkSuppression(ctx: CustomerContext, ids: { email?: string | null; phone?: string | null }, fields: NormalisedFields): Promise<void> {
-  if (!ctx.suppression || (!ids.email && !ids.phone)) return;
-  const field = await ctx.suppression.suppressedField(ctx.tenant.id, ids);
-  if (!field) return;
+async function checkSuppression(ctx: CustomerContext, ids: { email?: string | null; phone?: string | null }, fields: NormalisedFields): Promise<SuppressionGuard | undefined> {
+  if (!ctx.suppression || (!ids.email && !ids.phone)) return undefined;
+  const { field, guard } = await ctx.suppression.check(ctx.tenant.id, ids);
   if (fields.consent?.newsletter === 'granted') {
-    await ctx.suppression.lift(ctx.tenant.id, ids);
-    return;
+    if (field) await ctx.suppression.lift(ctx.tenant.id, ids);
+    return undefined;
   }
-  throw new ConflictError(`The ${field} belongs to a person who was erased and must not be added again, unless they give their consent anew (send consent.newsletter: granted)`, {
+  if (field) throw suppressedError(field);
+  return guard;
+}
+
+function suppressedError(field: 'email' | 'phone'): ConflictError {
+  return new ConflictError(`The ${field} belongs to a person who was erased and must not be added again, unless they give their consent anew (send consent.newsletter: granted)`, {
     suppressed: true,
     errors: [{ path: field, message: 'belongs to an erased person' }],
   });
@@ -57,6 +63,8 @@ function failOnClash(result: WriteResult): void {
     const { field, customerId } = result.clash;
     throw new ConflictError(`The ${field} already belongs to customer ${customerId}`, { field, customerId });
   }
+  // An erasure suppressed it between the check and the write: the same answer as found by the check.
+  if ('suppressed' in result) throw suppressedError(result.suppressed);
 }
 
 /** Applies normalised fields onto a card: `null` clears, absent leaves as is. */
@@ -107,17 +115,22 @@ export async function createCustomer(ctx: CustomerContext, input: CustomerFields
   let customer = apply(blank, fields);
   requireIdentity(customer);
   checkCardLimits(customer);
-  await checkSuppression(ctx, customer, fields);
   customer = stampFields(customer as Customer & Provenance, stampedKeys(fields), at, apiSource(ctx));
   let ledger: ConsentLedgerEntry | undefined;
   if (fields.consent) {
     ledger = consentEntry(ctx, fields.consent.newsletter, at, fields.consent.wording);
     customer.consent = { newsletter: fields.consent.newsletter, updatedAt: at, source: 'api' };
   }
-  const result = await ctx.customers.create(ctx.tenant.id, customer, ledger);
-  failOnClash(result);
-  if (!result.ok) throw new ConflictError('A customer with this id already exists; try again');
-  return customer;
+  // A second round only when the tenant's first erasure began between the check and the write.
+  for (let round = 0; round < 2; round++) {
+    const guard = await checkSuppression(ctx, customer, fields);
+    const result = await ctx.customers.create(ctx.tenant.id, customer, ledger, guard);
+    if (!result.ok && 'firstErasure' in result) continue;
+    failOnClash(result);
+    if (!result.ok) throw new ConflictError('A customer with this id already exists; try again');
+    return customer;
+  }
+  throw new ConflictError('The customer list is being changed by an erasure; try again');
 }
 
 export async function getCustomerCard(ctx: CustomerContext, id: string): Promise<{ customer: Customer; history: HistoryEntry[] }> {
@@ -159,7 +172,8 @@ export async function updateCustomer(ctx: CustomerContext, id: string, input: Cu
     // The card after this change, not just this request: many small PATCHes must not grow it past the limits.
     checkCardLimits(next);
     const added = { email: next.email !== prev.email ? next.email : null, phone: next.phone !== prev.phone ? next.phone : null };
-    if (attempt === 0) await checkSuppression(ctx, added, fields);
+    // Every attempt: what it adds may differ, and its write checks the guard of what it adds.
+    const guard = await checkSuppression(ctx, added, fields);
     let ledger: ConsentLedgerEntry | undefined;
     if (fields.consent && (fields.consent.newsletter !== prev.consent.newsletter || restated)) {
       ledger = consentEntry(ctx, fields.consent.newsletter, at, fields.consent.wording);
@@ -169,7 +183,8 @@ export async function updateCustomer(ctx: CustomerContext, id: string, input: Cu
     next.version = prev.version + 1;
     // Stamp the fields the business edited, so an older event arriving later does not overwrite them.
     next = stampFields(next as Customer & Provenance, stampedKeys(fields), at, apiSource(ctx));
-    const result = await ctx.customers.update(ctx.tenant.id, next, prev, ledger);
+    const result = await ctx.customers.update(ctx.tenant.id, next, prev, ledger, guard);
+    if (!result.ok && 'firstErasure' in result) continue;
     failOnClash(result);
     if (result.ok) return { customer: next, changed: true };
     if (ifMatch !== undefined) {

@@ -30,6 +30,12 @@ export interface EventWrite {
   removeLookups?: { email?: string; phone?: string };
   /** Suppression hashes that must still be absent when the write commits (an erasure racing the event). */
   suppressionGuards?: string[];
+  /**
+   * The tenant had no privacy secret when the event was checked (it never erased anyone): the write commits
+   * only if it still has none, or answers `first-erasure`. An erasure creates the secret before it
+   * suppresses anyone, so no suppression item can have appeared meanwhile.
+   */
+  privacySecretAbsent?: boolean;
   history: HistoryItem;
   receipt: { eventId: string; answer: EventAnswer; expiresAt: number; payloadHash: string };
   subject?: SubjectState;
@@ -57,8 +63,9 @@ export interface EventReceipt {
 
 /** `stale`: the card changed since it was read; `identity`: an email/phone got taken meanwhile;
  * `suppressed`: one of the event's identities was erased meanwhile; `claimed`: another card took the
- * event's booking or order meanwhile (two first events of it at the same instant). */
-export type EventWriteResult = 'ok' | 'duplicate' | 'stale' | 'identity' | 'suppressed' | 'claimed';
+ * event's booking or order meanwhile (two first events of it at the same instant); `first-erasure`: the
+ * tenant's first erasure made its privacy secret meanwhile (`privacySecretAbsent`), check suppression again. */
+export type EventWriteResult = 'ok' | 'duplicate' | 'stale' | 'identity' | 'suppressed' | 'claimed' | 'first-erasure';
 
 /** Where a booking or an order lives: the card its claim names (read strongly consistent), and the cards
  * whose partition holds its state (gsi4, eventually consistent; two while a merge copies it). */

@@ -209,7 +209,7 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
   // into the future, or plant entries in the past of their timeline. Its events are dated when received.
   const occurredAt = publishable ? clock().toISOString() : claimed;
   const fields = normaliseCustomer(input, tenant);
-  const ids: { email?: string; phone?: string } = { email: fields.email ?? undefined, phone: fields.phone ?? undefined };
+  let ids: { email?: string; phone?: string } = { email: fields.email ?? undefined, phone: fields.phone ?? undefined };
   if (!ids.email && !ids.phone) throw invalid('customer.email', 'an event needs customer.email or customer.phone');
 
   const receiptId = receiptIdOf(ctx.key, input.eventId);
@@ -226,38 +226,10 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
   };
 
   const intent = consentIntent(input);
-  // Suppression at this door: an event naming an erased email or phone is refused whole, whatever else it
-  // carries, unless the business itself (secret key) records a new consent. Checked for every event,
-  // matched or not: otherwise an erased email sent with another customer's phone would join that card.
-  // One exception, for the business's own events: an email nobody erased, with an erased phone (a family's
-  // shared number, erased with one of them), is the email's person; the event is captured for them without
-  // the phone, which is then stored nowhere. A publishable key's event stays refused whole (anyone sends it).
-  let guards: string[] = [];
-  const secret = await ctx.suppression?.findPrivacySecret(tenant.id);
-  if (ctx.suppression && secret) {
-    // A tenant without a privacy secret has never erased anyone.
-    let hashes = identityHashes(secret, ids);
-    // The booking or order of an erased person is theirs whatever address a later event of it names: refused
-    // whole, unless the business itself records a new consent (then it may be on the list again).
-    const about = subjectOf(input);
-    const aboutHash = about ? subjectHash(secret, about).hash : undefined;
-    const found = await ctx.suppression.suppressedHashes(tenant.id, [...hashes.map((h) => h.hash), ...(aboutHash ? [aboutHash] : [])]);
-    if (aboutHash && found.has(aboutHash)) {
-      if (publishable || intent?.status !== 'granted') return refused();
-      await ctx.suppression.liftSuppression(tenant.id, [aboutHash]);
-      found.delete(aboutHash);
-    }
-    const erased = (kind: 'email' | 'phone') => hashes.some((h) => h.kind === kind && found.has(h.hash));
-    if (found.size && !publishable && intent?.status !== 'granted' && ids.email && !erased('email')) {
-      delete ids.phone;
-      hashes = hashes.filter((h) => h.kind === 'email');
-    } else if (found.size) {
-      if (publishable || intent?.status !== 'granted') return refused();
-      await liftSuppression(ctx.suppression, tenant.id, ids);
-    }
-    // The write checks, in its own transaction, that no erasure suppressed an identity it attaches meanwhile.
-    guards = hashes.map((h) => h.hash);
-  }
+  const screened = await screen(ctx, input, ids, intent);
+  if (screened === 'refused') return refused();
+  let { guards, noSecretYet } = screened;
+  ids = screened.ids;
 
   const stamp = stampOf(occurredAt, input.eventId);
   // A publishable key's source is marked (`event:{type}:P#{eventId}`): what it filled never outranks the business's own data.
@@ -409,6 +381,7 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
       lookups: identity.lookups,
       removeLookups: identity.removed,
       suppressionGuards: Object.keys(identity.lookups).length ? guards : [],
+      privacySecretAbsent: Object.keys(identity.lookups).length > 0 && noSecretYet,
       history: {
         id: ulid(),
         type: input.type,
@@ -437,6 +410,14 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
       return { answer };
     }
     if (result === 'suppressed') return refused();
+    if (result === 'first-erasure') {
+      // The tenant's first erasure began meanwhile (it made the privacy secret): screen the event again, now
+      // against the suppression list, before another round. At most once: the secret is never taken away.
+      const again = await screen(ctx, input, { email: fields.email ?? undefined, phone: fields.phone ?? undefined }, intent);
+      if (again === 'refused') return refused();
+      ({ guards, noSecretYet, ids } = again);
+      continue;
+    }
     // `claimed`: another event started this booking or order on its card meanwhile; read again and join it.
     // (Right away: the claim is read strongly consistent, so the next round finds the card.)
     if (result === 'claimed') continue;
@@ -447,6 +428,65 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     await pause(round);
   }
   throw new ConflictError('This customer is receiving many events at once; retry the event (same eventId) shortly');
+}
+
+/** What an event may attach after the suppression check, and what its write must find unchanged. */
+interface Screened {
+  /** The identities the event attaches (an erased phone left out: see `screen`). */
+  ids: { email?: string; phone?: string };
+  /** Suppression hashes that must still be absent when the write commits (an erasure racing the event). */
+  guards: string[];
+  /**
+   * The tenant had no privacy secret, so it never erased anyone and there was nothing to hash: the write
+   * checks that it still has none. An erasure creates the secret before it suppresses anyone, so this one
+   * check stands for every suppression item that could appear meanwhile (the tenant's first erasure racing
+   * the event), and costs no read.
+   */
+  noSecretYet: boolean;
+}
+
+/**
+ * Suppression at this door: an event naming an erased email or phone is refused whole, whatever else it
+ * carries, unless the business itself (secret key) records a new consent. Checked for every event, matched
+ * or not: otherwise an erased email sent with another customer's phone would join that card.
+ * One exception, for the business's own events: an email nobody erased, with an erased phone (a family's
+ * shared number, erased with one of them), is the email's person; the event is captured for them without the
+ * phone, which is then stored nowhere. A publishable key's event stays refused whole (anyone sends it).
+ */
+async function screen(
+  ctx: EventContext,
+  input: EventInput,
+  given: { email?: string; phone?: string },
+  intent: ReturnType<typeof consentIntent>,
+): Promise<Screened | 'refused'> {
+  const { tenant } = ctx;
+  const publishable = ctx.key.kind === 'publishable';
+  const ids = { ...given };
+  if (!ctx.suppression) return { ids, guards: [], noSecretYet: false };
+  const secret = await ctx.suppression.findPrivacySecret(tenant.id);
+  if (!secret) return { ids, guards: [], noSecretYet: true };
+  let hashes = identityHashes(secret, ids);
+  // The booking or order of an erased person is theirs whatever address a later event of it names: refused
+  // whole, unless the business itself records a new consent (then it may be on the list again).
+  const about = subjectOf(input);
+  const aboutHash = about ? subjectHash(secret, about).hash : undefined;
+  const found = await ctx.suppression.suppressedHashes(tenant.id, [...hashes.map((h) => h.hash), ...(aboutHash ? [aboutHash] : [])]);
+  const mayLift = async () => !publishable && intent?.status === 'granted';
+  if (aboutHash && found.has(aboutHash)) {
+    if (!(await mayLift())) return 'refused';
+    await ctx.suppression.liftSuppression(tenant.id, [aboutHash]);
+    found.delete(aboutHash);
+  }
+  const erased = (kind: 'email' | 'phone') => hashes.some((h) => h.kind === kind && found.has(h.hash));
+  if (found.size && !publishable && intent?.status !== 'granted' && ids.email && !erased('email')) {
+    delete ids.phone;
+    hashes = hashes.filter((h) => h.kind === 'email');
+  } else if (found.size) {
+    if (!(await mayLift())) return 'refused';
+    await liftSuppression(ctx.suppression, tenant.id, ids);
+  }
+  // The write checks, in its own transaction, that no erasure suppressed an identity it attaches meanwhile.
+  return { ids, guards: hashes.map((h) => h.hash), noSecretYet: false };
 }
 
 /**

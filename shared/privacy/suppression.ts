@@ -68,9 +68,14 @@ export async function liftSuppression(store: SuppressionStore, tenantId: string,
 /** The customer use cases' view of suppression (shared/domain/customer.ports.ts). */
 export function suppressionGate(store: SuppressionStore): SuppressionGate {
   return {
-    async suppressedField(tenantId, ids) {
-      const hit = await suppressedAmong(store, tenantId, ids.email ? [ids.email] : [], ids.phone ? [ids.phone] : []);
-      return hit.emails.size ? 'email' : hit.phones.size ? 'phone' : undefined;
+    async check(tenantId, ids) {
+      const secret = await store.findPrivacySecret(tenantId);
+      if (!secret) return { guard: { hashes: [], secretAbsent: true } };
+      const hashes = identityHashes(secret, ids);
+      const found = hashes.length ? await store.suppressedHashes(tenantId, hashes.map((h) => h.hash)) : new Set<string>();
+      const hit = (kind: 'email' | 'phone') => hashes.some((h) => h.kind === kind && found.has(h.hash));
+      const field = hit('email') ? 'email' : hit('phone') ? 'phone' : undefined;
+      return { ...(field ? { field } : {}), guard: { hashes: hashes.map((h) => ({ hash: h.hash, field: h.kind })), secretAbsent: false } };
     },
     lift: (tenantId, ids) => liftSuppression(store, tenantId, ids),
   };

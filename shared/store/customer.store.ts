@@ -1,9 +1,9 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { HistoryEntry } from '../domain/customer.schema.ts';
-import type { CustomerStore, IdentityClash, SortField, WriteResult } from '../domain/customer.ports.ts';
+import type { CustomerStore, IdentityClash, SortField, SuppressionGuard, WriteResult } from '../domain/customer.ports.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
-import { CARD_SK, HISTORY_PREFIX, keys, SORT_INDEX } from './keys.ts';
+import { CARD_SK, HISTORY_PREFIX, keys, privacyKeys, SORT_INDEX } from './keys.ts';
 import { compileFilter } from './filter-expression.ts';
 import { withTransactionRetry } from './retry.ts';
 import { cardEntity, cardWriteItems, consentEntity, identityEntity, listKeyRanges, type CardCheck, type CardWrite } from './entities.ts';
@@ -89,8 +89,20 @@ export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: strin
   /**
    * Runs one card write; on a failed condition answers which identity clashed (or that the card was stale).
    */
-  async function transact(tenantId: string, write: CardWrite): Promise<WriteResult> {
-    const { items, checks } = cardWriteItems(TableName, tenantId, write);
+  async function transact(tenantId: string, write: CardWrite, guard?: SuppressionGuard): Promise<WriteResult> {
+    const card = cardWriteItems(TableName, tenantId, write);
+    const items: object[] = [...card.items];
+    const checks: (CardCheck | { suppressed: 'email' | 'phone' } | 'secret')[] = [...card.checks];
+    // The suppression guard, as an event's write has it (event.store.ts): an erasure that suppressed what this
+    // write attaches after the use case checked it cancels the write instead of putting the person back.
+    for (const { hash, field } of guard?.hashes ?? []) {
+      items.push({ ConditionCheck: { TableName, Key: privacyKeys.suppression(tenantId, hash), ConditionExpression: 'attribute_not_exists(pk)' } });
+      checks.push({ suppressed: field });
+    }
+    if (guard?.secretAbsent) {
+      items.push({ ConditionCheck: { TableName, Key: privacyKeys.secret(tenantId), ConditionExpression: 'attribute_not_exists(pk)' } });
+      checks.push('secret');
+    }
     const identities = write.card;
     try {
       await withTransactionRetry(() => db.send(new TransactWriteCommand({ TransactItems: items as never })));
@@ -100,7 +112,9 @@ export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: strin
       const reasons = e.CancellationReasons ?? [];
       for (let i = 0; i < reasons.length; i++) {
         if (reasons[i]?.Code !== 'ConditionalCheckFailed') continue;
-        const what: CardCheck | undefined = checks[i];
+        const what = checks[i];
+        if (what && typeof what === 'object') return { ok: false, suppressed: what.suppressed };
+        if (what === 'secret') return { ok: false, firstErasure: true };
         if (what === 'card') return { ok: false, stale: true };
         if (what === 'email' || what === 'phone') {
           const value = identities[what]!;
@@ -113,9 +127,9 @@ export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: strin
   }
 
   return {
-    create: (tenantId, c, consent) => transact(tenantId, { card: c, expectedVersion: null, addLookups: c, consent }),
+    create: (tenantId, c, consent, guard) => transact(tenantId, { card: c, expectedVersion: null, addLookups: c, consent }, guard),
 
-    update(tenantId, next, prev, consent) {
+    update(tenantId, next, prev, consent, guard) {
       const moved = (field: 'email' | 'phone') => next[field] !== prev[field];
       return transact(tenantId, {
         card: next,
@@ -123,7 +137,7 @@ export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: strin
         removeLookups: { email: moved('email') ? prev.email : null, phone: moved('phone') ? prev.phone : null },
         addLookups: { email: moved('email') ? next.email : null, phone: moved('phone') ? next.phone : null },
         consent,
-      });
+      }, guard);
     },
 
     async getCard(tenantId, id, historyLimit) {

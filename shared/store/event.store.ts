@@ -111,12 +111,14 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
       // The card, its new identity lookups and the consent entry: the one card write every writer uses.
       const card = cardWriteItems(TableName, tenantId, { card: c, expectedVersion: w.previousVersion, addLookups: w.lookups, removeLookups: w.removeLookups, consent: w.consent });
       const items: object[] = [...card.items];
-      const checks: ('card' | 'identity' | 'receipt' | 'suppressed' | 'claim' | null)[] = card.checks.map((k) => (k === 'card' ? 'card' : k ? 'identity' : null));
+      const checks: ('card' | 'identity' | 'receipt' | 'suppressed' | 'secret' | 'claim' | null)[] = card.checks.map((k) => (k === 'card' ? 'card' : k ? 'identity' : null));
       const add = (item: object, check: (typeof checks)[number]) => (items.push(item), checks.push(check));
 
       for (const hash of w.suppressionGuards ?? []) {
         add({ ConditionCheck: { TableName, Key: privacyKeys.suppression(tenantId, hash), ConditionExpression: 'attribute_not_exists(pk)' } }, 'suppressed');
       }
+      // No secret, nothing suppressed: an erasure makes the secret before its first suppression item.
+      if (w.privacySecretAbsent) add({ ConditionCheck: { TableName, Key: privacyKeys.secret(tenantId), ConditionExpression: 'attribute_not_exists(pk)' } }, 'secret');
       add({ Put: { TableName, Item: historyEntity.item(tenantId, c.id, w.history) } }, null);
       add(
         {
@@ -158,6 +160,7 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
         const failed = reasons.map((r, i) => (r?.Code === 'ConditionalCheckFailed' ? checks[i] : undefined)).filter(Boolean);
         if (failed.includes('receipt')) return 'duplicate';
         if (failed.includes('suppressed')) return 'suppressed';
+        if (failed.includes('secret')) return 'first-erasure';
         if (failed.includes('identity')) return 'identity';
         if (failed.includes('claim')) return 'claimed';
         if (failed.includes('card')) return 'stale';
