@@ -36,7 +36,7 @@ import {
   type SubjectState,
 } from './merge.ts';
 import { CONFIRM_TTL_SECONDS, signConsentToken } from './consent-token.ts';
-import { identityHashes, liftSuppression, subjectHash, type SuppressionStore } from '../privacy/suppression.ts';
+import { erasedEventHash, identityHashes, liftSuppression, subjectHash, type SuppressionStore } from '../privacy/suppression.ts';
 import { logger } from '../logger.ts';
 import { countBusiness } from '../metrics.ts';
 import {
@@ -226,7 +226,7 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
   };
 
   const intent = consentIntent(input);
-  const screened = await screen(ctx, input, ids, intent);
+  const screened = await screen(ctx, input, ids, receiptId, intent);
   if (screened === 'refused') return refused();
   let { guards, noSecretYet } = screened;
   ids = screened.ids;
@@ -413,7 +413,7 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     if (result === 'first-erasure') {
       // The tenant's first erasure began meanwhile (it made the privacy secret): screen the event again, now
       // against the suppression list, before another round. At most once: the secret is never taken away.
-      const again = await screen(ctx, input, { email: fields.email ?? undefined, phone: fields.phone ?? undefined }, intent);
+      const again = await screen(ctx, input, { email: fields.email ?? undefined, phone: fields.phone ?? undefined }, receiptId, intent);
       if (again === 'refused') return refused();
       ({ guards, noSecretYet, ids } = again);
       continue;
@@ -452,11 +452,14 @@ interface Screened {
  * One exception, for the business's own events: an email nobody erased, with an erased phone (a family's
  * shared number, erased with one of them), is the email's person; the event is captured for them without the
  * phone, which is then stored nowhere. A publishable key's event stays refused whole (anyone sends it).
+ * A consent lifts a suppression only if it is new: the same event (its eventId) sent again after the person
+ * was erased is the consent they gave before asking to be forgotten, and is refused like any other.
  */
 async function screen(
   ctx: EventContext,
   input: EventInput,
   given: { email?: string; phone?: string },
+  receiptId: string,
   intent: ReturnType<typeof consentIntent>,
 ): Promise<Screened | 'refused'> {
   const { tenant } = ctx;
@@ -471,7 +474,7 @@ async function screen(
   const about = subjectOf(input);
   const aboutHash = about ? subjectHash(secret, about).hash : undefined;
   const found = await ctx.suppression.suppressedHashes(tenant.id, [...hashes.map((h) => h.hash), ...(aboutHash ? [aboutHash] : [])]);
-  const mayLift = async () => !publishable && intent?.status === 'granted';
+  const mayLift = async () => !publishable && intent?.status === 'granted' && !(await ctx.suppression!.wasErasedEvent(tenant.id, erasedEventHash(secret, receiptId)));
   if (aboutHash && found.has(aboutHash)) {
     if (!(await mayLift())) return 'refused';
     await ctx.suppression.liftSuppression(tenant.id, [aboutHash]);

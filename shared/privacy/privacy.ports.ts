@@ -58,6 +58,8 @@ export interface PrivacyStore extends InsightsErasurePort, ErasureMarks {
   suppressedHashes(tenantId: string, hashes: string[]): Promise<Set<string>>;
   suppress(tenantId: string, entries: { hash: string; kind: 'email' | 'phone' | 'booking' | 'order' }[], at: string): Promise<void>;
   liftSuppression(tenantId: string, hashes: string[]): Promise<void>;
+  /** Whether an erasure deleted the receipt of the event with this `erasedEventHash` (and it would not have expired yet). */
+  wasErasedEvent(tenantId: string, hash: string): Promise<boolean>;
 
   /** The card (strongly consistent), or undefined. */
   getCard(tenantId: string, customerId: string): Promise<Customer | undefined>;
@@ -66,9 +68,10 @@ export interface PrivacyStore extends InsightsErasurePort, ErasureMarks {
   /** The whole partition (card, history, ledger, booking/order states, replaced identities), read page by page. */
   partition(tenantId: string, customerId: string): Promise<PartitionContents>;
   /**
-   * Deletes every item of the partition but the card, and the idempotency receipts its history names.
-   * Page by page, receipts before the history entries that lead to them, so an interrupted run leaves
-   * nothing a second run cannot find. Answers how many items went.
+   * Deletes every item of the partition but the card, and the idempotency receipts its history names,
+   * each replaced by a mark holding only its receipt id's `erasedEventHash` (expiring when the receipt
+   * would have). Page by page, receipts before the history entries that lead to them, so an interrupted run
+   * leaves nothing a second run cannot find. Answers how many items went.
    */
   erasePartition(tenantId: string, customerId: string): Promise<number>;
   /**

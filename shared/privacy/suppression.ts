@@ -3,7 +3,7 @@ import { derivedKey, hmac } from './hmac.ts';
 import type { SuppressionGate } from '../domain/customer.ports.ts';
 
 /** The part of the privacy store suppression needs. */
-export type SuppressionStore = Pick<PrivacyStore, 'privacySecret' | 'findPrivacySecret' | 'suppressedHashes' | 'suppress' | 'liftSuppression'>;
+export type SuppressionStore = Pick<PrivacyStore, 'privacySecret' | 'findPrivacySecret' | 'suppressedHashes' | 'suppress' | 'liftSuppression' | 'wasErasedEvent'>;
 
 /** Normalised identities: a lower-cased email, an E.164 phone (shared/domain/customer-rules.ts). */
 export interface Identity {
@@ -29,6 +29,15 @@ export function identityHashes(secret: string, id: Identity): { hash: string; ki
  */
 export function subjectHash(secret: string, subject: { kind: 'booking' | 'order'; id: string }): { hash: string; kind: 'booking' | 'order' } {
   return { hash: hmac(derivedKey(secret, 'suppression'), `${subject.kind}:${subject.id}`), kind: subject.kind };
+}
+
+/**
+ * The keyed hash of an event's receipt id, kept by the erasure in place of the receipt it deletes: the same
+ * event sent again (a retry) is known as one the erased person sent before, without the table keeping the
+ * eventId (the business's own id, which may lead back to the person).
+ */
+export function erasedEventHash(secret: string, receiptId: string): string {
+  return hmac(derivedKey(secret, 'erased-event'), receiptId);
 }
 
 /** Records that an erased person must not come back through imports or publishable-key events. */

@@ -184,6 +184,12 @@ export const privacyKeys = {
    * sorts before `H#`, so the card Query (`H#`..`PROFILE`) never returns it. */
   erasing: (tenantId: string, customerId: string) => ({ pk: keys.customerPk(tenantId, customerId), sk: 'ERASING' }),
   /**
+   * An erased person's event receipt, replaced: keyed by the HMAC of its receipt id only (no eventId, no
+   * answer), expiring when the receipt would have. The same event sent again after the erasure is then known
+   * for what it is, and its consent does not lift the suppression. One GetItem, only when a consent would.
+   */
+  erasedEvent: (tenantId: string, hash: string) => ({ pk: `T#${tenantId}#ERASEDEVT#${hash}`, sk: 'ERASEDEVT' }),
+  /**
    * An email or phone the card held and no longer holds (a `PATCH` changed or cleared it, an event replaced
    * it, an import's undo took back one the import had filled): written by the card write that deletes its
    * lookup, one item per value (writing it again changes nothing), so a suppressing erasure finds every

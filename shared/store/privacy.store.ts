@@ -18,9 +18,10 @@ import { dynamoInsightsErasure } from './insights.store.ts';
 import { heldUndoRecordFromItem } from './import-undo.store.ts';
 import { CARD_SK, CONFLICT_REF_PREFIX, CONSENT_PREFIX, HISTORY_PREFIX, IMPORT_REPORT_PREFIX, IMPORT_UNDO_PREFIX, REPLACED_PREFIX, STATE_PREFIX, basketKeys, eventKeys, insightKeys, keys, mergeKeys, privacyKeys } from './keys.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
-import { batchGetAll, deleteAll, isThrottle, withTransactionRetry } from './retry.ts';
+import { batchGetAll, batchWriteAll, deleteAll, isThrottle, withTransactionRetry } from './retry.ts';
 import type { TenantSecrets } from './secret.store.ts';
 import { ERASURE_MARK_DAYS, erasureMark } from '../privacy/hmac.ts';
+import { erasedEventHash } from '../privacy/suppression.ts';
 import type { PartitionContents, ReportEntry, PrivacyStore } from '../privacy/privacy.ports.ts';
 export type { PartitionContents, ReportEntry, PrivacyStore } from '../privacy/privacy.ports.ts';
 
@@ -66,6 +67,25 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
       }
     }
     throw new Error('could not remove an identity conflict quoting the erased customer; retry the erasure');
+  }
+
+  /**
+   * For each of these receipts still held, a mark keyed by the HMAC of its receipt id that expires with it
+   * (nothing else: no eventId, no answer, no customer), written before the receipts go: the same event
+   * sent again is then known as the erased person's, not taken for a new consent (ingest.ts `screen`).
+   */
+  async function keepErasedEvents(tenantId: string, receiptIds: string[]): Promise<void> {
+    if (!receiptIds.length) return;
+    const idOf = new Map(receiptIds.map((id) => [eventKeys.eventReceipt(tenantId, id).pk, id]));
+    const held = await batchGetAll(db, TableName, receiptIds.map((id) => eventKeys.eventReceipt(tenantId, id)), { projection: 'pk, #ttl', names: { '#ttl': 'ttl' } });
+    if (!held.length) return;
+    const secret = await secrets.getOrCreate(tenantId, 'privacy');
+    const marks = held.flatMap((r) => {
+      const id = idOf.get(r.pk as string);
+      if (id === undefined) return [];
+      return [{ PutRequest: { Item: { ...privacyKeys.erasedEvent(tenantId, erasedEventHash(secret, id)), entity: 'erasedEvent', ...(typeof r.ttl === 'number' ? { ttl: r.ttl } : {}) } } }];
+    });
+    await batchWriteAll(db, TableName, marks);
   }
 
   /** BatchWriteItem deletes (duplicates once), UnprocessedItems and throttling retried (shared/store/retry.ts). */
@@ -127,6 +147,12 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
 
     async liftSuppression(tenantId, hashes) {
       await Promise.all(hashes.map((h) => db.send(new DeleteCommand({ TableName, Key: privacyKeys.suppression(tenantId, h) }))));
+    },
+
+    async wasErasedEvent(tenantId, hash) {
+      const item = await get(privacyKeys.erasedEvent(tenantId, hash));
+      // DynamoDB deletes expired items up to a few days late: an expired mark is as good as gone.
+      return !!item && !(typeof item.ttl === 'number' && item.ttl < Math.floor(Date.now() / 1000));
     },
 
     async getCard(tenantId, customerId) {
@@ -222,7 +248,9 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
           const pointers = [...owners].filter((o) => o !== customerId).flatMap((o) => quoting.map((q) => eventKeys.conflictRef(tenantId, o, q)));
           await deleteKeys(pointers);
         }
-        const receipts = items.filter((i) => typeof i.eventId === 'string').map((i) => eventKeys.eventReceipt(tenantId, (i.receiptId ?? i.eventId) as string));
+        const receiptIds = items.filter((i) => typeof i.eventId === 'string').map((i) => (i.receiptId ?? i.eventId) as string);
+        const receipts = receiptIds.map((id) => eventKeys.eventReceipt(tenantId, id));
+        await keepErasedEvents(tenantId, receiptIds);
         await deleteKeys(receipts);
         // The claims of the person's bookings and orders (outside the partition, naming them), before the
         // states that lead to them, so an interrupted run still finds them.

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useLocalEnv } from '../support/aws.ts';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import { tenantWithSecretKey } from '../helpers/tenant.ts';
 import type { Reply } from '../helpers/invoke.ts';
 import type { EventStore } from '../../shared/events/event.ports.ts';
@@ -9,12 +10,14 @@ import type { CustomerStore } from '../../shared/domain/customer.ports.ts';
  * Erasure holds at every door, whatever runs at the same moment (DynamoDB Local, the real stores; the
  * erasure is sent through the real DELETE handler at the exact point of the race):
  * - an event racing the tenant's first-ever erasure (no privacy secret when the event was checked);
- * - POST /v1/customers and PATCH racing the erasure of the email's holder (between the check and the write).
+ * - POST /v1/customers and PATCH racing the erasure of the email's holder (between the check and the write);
+ * - the same consent event (same eventId) sent again after the person was erased: not a new consent.
  */
+let env: LocalEnv;
 let call: (method: string, url: string, opts?: { key?: string; body?: unknown }) => Promise<Reply>;
 
 beforeAll(async () => {
-  await useLocalEnv();
+  env = await useLocalEnv();
   ({ call } = await import('../helpers/invoke.ts'));
 });
 
@@ -166,5 +169,53 @@ describe('POST and PATCH /v1/customers racing the erasure of the email holder', 
     expect((await call('POST', '/v1/customers', { key: t.sk, body: { email } })).status).toBe(409);
     const back = await call('POST', '/v1/customers', { key: t.sk, body: { email, consent: { newsletter: 'granted' } } });
     expect(back.status).toBe(201);
+  });
+});
+
+describe('a consent event sent again after the person was erased', () => {
+  const subscribed = (eventId: string, email: string) => ({ eventId, type: 'newsletter.subscribed', occurredAt: '2026-03-01T12:00:00Z', customer: { email, firstName: 'Rita' }, data: {} });
+
+  it('is refused as suppressed: no card, no consent, the suppression stays', async () => {
+    const t = await tenant({ erasedBefore: false });
+    const email = `rita.${uniq()}@example.com`;
+    const eventId = `rp-${uniq()}`;
+    const first = await call('POST', '/v1/events', { key: t.sk, body: subscribed(eventId, email) });
+    expect(first.body).toMatchObject({ created: true });
+    expect((await call('DELETE', `/v1/customers/${first.body.customerId}`, { key: t.sk })).status).toBe(204);
+
+    const again = await call('POST', '/v1/events', { key: t.sk, body: subscribed(eventId, email) });
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ created: false, suppressed: true });
+    expect(await cardsWith(t.sk, email)).toEqual([]);
+    // The suppression was not lifted: an ordinary event of the person is still refused, and so is a card.
+    const contact = await call('POST', '/v1/events', { key: t.sk, body: { eventId: `c-${uniq()}`, type: 'contact_form.submitted', occurredAt: '2026-03-05T12:00:00Z', customer: { email }, data: { message: 'x' } } });
+    expect(contact.body).toEqual({ created: false, suppressed: true });
+    expect((await call('POST', '/v1/customers', { key: t.sk, body: { email } })).status).toBe(409);
+    // A third delivery answers the same.
+    expect((await call('POST', '/v1/events', { key: t.sk, body: subscribed(eventId, email) })).body).toEqual({ created: false, suppressed: true });
+  });
+
+  it('keeps nothing that names the event or the person: the erased receipt is a keyed hash', async () => {
+    const t = await tenant({ erasedBefore: false });
+    const email = `sara.${uniq()}@example.com`;
+    const eventId = `sp-${uniq()}`;
+    const first = await call('POST', '/v1/events', { key: t.sk, body: subscribed(eventId, email) });
+    expect((await call('DELETE', `/v1/customers/${first.body.customerId}`, { key: t.sk })).status).toBe(204);
+    const items = (await env.db.send(new ScanCommand({ TableName: env.tableName }))).Items ?? [];
+    const text = JSON.stringify(items);
+    expect(text).not.toContain(eventId);
+    expect(text).not.toContain(email);
+    expect(text).not.toContain(first.body.customerId);
+    expect(items.filter((i) => i.entity === 'erasedEvent' && (i.pk as string).startsWith(`T#${t.id}#`))).toHaveLength(1);
+  });
+
+  it('a new consent (another eventId) from the business still brings the person back', async () => {
+    const t = await tenant({ erasedBefore: false });
+    const email = `tina.${uniq()}@example.com`;
+    const first = await call('POST', '/v1/events', { key: t.sk, body: subscribed(`tp-${uniq()}`, email) });
+    expect((await call('DELETE', `/v1/customers/${first.body.customerId}`, { key: t.sk })).status).toBe(204);
+    const renewed = await call('POST', '/v1/events', { key: t.sk, body: { ...subscribed(`tq-${uniq()}`, email), occurredAt: '2026-03-10T12:00:00Z' } });
+    expect(renewed.body).toMatchObject({ created: true });
+    expect((await cardsWith(t.sk, email)).map((c) => c.email)).toEqual([email]);
   });
 });
