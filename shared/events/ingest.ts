@@ -488,8 +488,9 @@ async function screen(
     if (!(await mayLift())) return 'refused';
     await liftSuppression(ctx.suppression, tenant.id, ids);
   }
-  // The write checks, in its own transaction, that no erasure suppressed an identity it attaches meanwhile.
-  return { ids, guards: hashes.map((h) => h.hash), noSecretYet: false };
+  // The write checks, in its own transaction, that no erasure suppressed an identity it attaches meanwhile,
+  // nor the booking or order it is about (erased with its person while the event found no card holding it).
+  return { ids, guards: [...hashes.map((h) => h.hash), ...(aboutHash ? [aboutHash] : [])], noSecretYet: false };
 }
 
 /**

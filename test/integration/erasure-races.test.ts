@@ -83,6 +83,26 @@ describe('an event racing an erasure', () => {
     });
   }
 
+  for (const erasedBefore of [false, true]) {
+    it(`does not start the erased person's booking again under a new address (${erasedBefore ? 'a tenant that erased someone before' : "the tenant's first-ever erasure"})`, async () => {
+      const t = await tenant({ erasedBefore });
+      const bookingId = `bk-${uniq()}`;
+      const booking = { bookingId, date: '2026-04-20', time: '20:00', partySize: 2 };
+      const first = await call('POST', '/v1/events', { key: t.sk, body: { eventId: `b1-${uniq()}`, type: 'booking.created', occurredAt: '2026-03-01T12:00:00Z', customer: { email: `gina.${uniq()}@example.com` }, data: booking } });
+      expect(first.status).toBe(200);
+      // The booking tool's update of the same booking, under the guest's corrected address.
+      const corrected = `gina.new.${uniq()}@example.com`;
+      const { answer, erased } = await eventRacingErasure(
+        t,
+        { eventId: `b2-${uniq()}`, type: 'booking.updated', occurredAt: '2026-03-02T12:00:00Z', customer: { email: corrected }, data: { ...booking, partySize: 4 } },
+        () => first.body.customerId,
+      );
+      expect(erased).toBe(204);
+      expect(answer).toEqual({ created: false, suppressed: true });
+      expect(await cardsWith(t.sk, corrected)).toEqual([]);
+    });
+  }
+
   it("still captures an event of someone else when the tenant's first erasure races it", async () => {
     const t = await tenant({ erasedBefore: false });
     const anna = await call('POST', '/v1/customers', { key: t.sk, body: { email: `anna.${uniq()}@example.com` } });
