@@ -1888,9 +1888,11 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description An error on our side (500): the request can be retried */
+        /** @description An error on our side (500), or the service busy (503, with Retry-After; nothing was changed): the request can be sent again */
         Unexpected: {
             headers: {
+                /** @description With a 503: seconds to wait before sending the request again */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {

@@ -321,7 +321,12 @@ export function openApiDocument(routes: readonly ApiRoute[] = ROUTES) {
       ...(code === 429 ? { headers: RETRY_AFTER } : {}),
     };
   }
-  responses.Unexpected = { description: 'An error on our side (500): the request can be retried', content: { 'application/problem+json': { schema: problemRef } } };
+  // 503: the table throttled a write past its retries (shared/http/problem.ts); nothing was changed.
+  responses.Unexpected = {
+    description: 'An error on our side (500), or the service busy (503, with Retry-After; nothing was changed): the request can be sent again',
+    content: { 'application/problem+json': { schema: problemRef } },
+    headers: { 'Retry-After': { description: 'With a 503: seconds to wait before sending the request again', schema: { type: 'integer' } } },
+  };
 
   const used = new Set(routes.map(tagOf));
   return {
