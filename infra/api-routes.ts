@@ -59,7 +59,7 @@ export class ApiRoutes extends NestedStack {
         integrationUri: fn.functionArn,
         payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
       });
-      fn.addPermission(`${route.name}Invoke`, {
+      fn.addPermission('ApiGatewayInvoke', {
         principal: new iam.ServicePrincipal('apigateway.amazonaws.com'),
         sourceArn: this.formatArn({ service: 'execute-api', resource: props.httpApi.apiId, resourceName: `*/*${route.path}` }),
       });
