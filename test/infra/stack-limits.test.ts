@@ -43,13 +43,13 @@ const describeStack = (stack: Stack) => stack.node.path;
 
 describe('CloudFormation limits (prod synth)', () => {
   it(`the main stack and each nested stack hold at most ${MAX_RESOURCES} resources, ${MAX_DYNAMIC_REFERENCES} dynamic references, ${MAX_OUTPUTS} outputs and ${MAX_PARAMETERS} parameters`, () => {
-    expect(nested().length).toBeGreaterThan(0);
     for (const { stack, json } of stacks) {
       expect(Object.keys(json.Resources).length, describeStack(stack)).toBeLessThanOrEqual(MAX_RESOURCES);
       expect(dynamicReferences(json), describeStack(stack)).toBeLessThanOrEqual(MAX_DYNAMIC_REFERENCES);
       expect(Object.keys(json.Outputs ?? {}).length, describeStack(stack)).toBeLessThanOrEqual(MAX_OUTPUTS);
       expect(Object.keys(json.Parameters ?? {}).length, describeStack(stack)).toBeLessThanOrEqual(MAX_PARAMETERS);
     }
+    expect(nested().length).toBeGreaterThan(0);
   });
 
   it('every ROUTES row has its function in exactly one stack, a nested one, and its route in the main stack', () => {
@@ -115,6 +115,7 @@ describe('cross-stack references', () => {
       files: Record<string, { source: { path: string }; destinations: Record<string, { objectKey: string }> }>;
     };
     const main = stacks.find(({ stack }) => stack === built.stack)!.json;
+    expect(nested().length).toBeGreaterThan(0);
     for (const { stack } of nested()) {
       const [hash, asset] = Object.entries(manifest.files).find(([, f]) => f.source.path === stack.templateFile) ?? [];
       expect(asset, `${stack.templateFile} in the asset manifest`).toBeDefined();
