@@ -79,7 +79,9 @@ export function grantAccess(fn: ClientelaFunction, access: Access, targets: Acce
   if (access.invokeSelf) {
     // A fixed name lets the policy name the function without referencing its ARN, which would make the role
     // depend on the function that depends on the role (CloudFormation refuses the cycle).
-    const stack = Stack.of(fn);
+    // The top-level stack's name: a nested stack's is a token (and long), no name to put in a policy.
+    let stack = Stack.of(fn);
+    while (stack.nestedStackParent) stack = stack.nestedStackParent;
     const functionName = `${stack.stackName}-${fn.node.id}`;
     if (functionName.length > 64) throw new Error(`the function name ${functionName} is longer than Lambda's 64 characters: use a shorter stack name`);
     (fn.node.defaultChild as lambda.CfnFunction).functionName = functionName;

@@ -1,14 +1,15 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ROUTES } from '../shared/routes.ts';
-import { grantAccess, grantFairUseCounter } from './access.ts';
-import { ClientelaFunction } from './constructs/function.ts';
+import { ROUTES, type ApiRoute } from '../shared/routes.ts';
+import type { AccessTargets } from './access.ts';
+import { routeGroup, type RouteGroup } from './api-route-groups.ts';
+import { ApiRoutes } from './api-routes.ts';
+import type { ClientelaFunction } from './constructs/function.ts';
 import { acknowledge } from './nag.ts';
 import { stageSettings } from './stage.ts';
 import type { Stateful } from './stateful.ts';
@@ -26,14 +27,17 @@ export interface ApiProps {
 
 /**
  * The HTTP API: one Lambda per ROUTES row, granted what the row's `access` declares; no API Gateway
- * authorizer (keys are checked in the function).
+ * authorizer (keys are checked in the function). The API, its stage, access log and routes are in this
+ * stack; the functions and what goes with each are in nested stacks by route group (infra/api-routes.ts).
  */
 export class Api extends Construct {
   readonly httpApi: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
   readonly accessLogs: logs.LogGroup;
-  /** Functions by route name. */
+  /** Functions by route name (each in its group's nested stack). */
   readonly functions: Record<string, ClientelaFunction> = {};
+  /** The nested stacks holding the routes' functions, by group (infra/api-route-groups.ts). */
+  readonly routeStacks: Partial<Record<RouteGroup, ApiRoutes>> = {};
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -77,23 +81,41 @@ export class Api extends Construct {
 
     // Links in emails and pages start with the stage's public URL (its custom domain), not the Host header.
     const environment = { ...props.environment, PUBLIC_BASE_URL: settings.publicBaseUrl ?? this.httpApi.apiEndpoint };
-    for (const route of ROUTES) {
-      const fn = new ClientelaFunction(this, route.name, {
-        entry: route.entry,
-        description: `clientela ${route.method} ${route.path}`,
-        environment,
-      });
-      this.functions[route.name] = fn;
-      // Exactly what the row declares (shared/routes.ts), nothing derived from the path or the method.
-      grantAccess(fn, route.access, { table, importBucket, exportBucket, secretsKey, workflows: { export: props.exportStateMachine, ...(props.insightsStateMachine ? { insights: props.insightsStateMachine } : {}) }, mail: props.mail });
-      if (route.scope !== 'public') grantFairUseCounter(fn, table);
+    const targets: AccessTargets = {
+      table,
+      importBucket,
+      exportBucket,
+      secretsKey,
+      workflows: { export: props.exportStateMachine, ...(props.insightsStateMachine ? { insights: props.insightsStateMachine } : {}) },
+      mail: props.mail,
+    };
 
-      this.httpApi.addRoutes({
-        path: route.path,
-        methods: [apigw.HttpMethod[route.method]],
-        integration: new HttpLambdaIntegration(`${route.name}Integration`, fn),
-      });
+    // Each route's function, role, policy, log group, integration and permission live in the nested stack of
+    // its group (infra/api-route-groups.ts), so this stack holds one resource a route, not seven.
+    const groups = new Map<RouteGroup, ApiRoute[]>();
+    for (const route of ROUTES) {
+      const group = routeGroup(route);
+      groups.set(group, [...(groups.get(group) ?? []), route]);
     }
+    for (const [group, routes] of groups) {
+      const nested = new ApiRoutes(this, `${group}Routes`, { routes, httpApi: this.httpApi, environment, targets });
+      this.routeStacks[group] = nested;
+      for (const route of routes) {
+        // The route stays here, at the construct path (so the logical id) httpApi.addRoutes gave it: a
+        // route key exists once per API, and a route created in another stack before this one is deleted
+        // would fail the deployment (409). Only its target changes, to the nested stack's integration.
+        new apigw.CfnRoute(new Construct(this.httpApi, `${route.method}${route.path}`), 'Resource', {
+          apiId: this.httpApi.apiId,
+          routeKey: `${route.method} ${route.path}`,
+          authorizationType: 'NONE',
+          target: `integrations/${nested.integrations[route.name]!.integrationId}`,
+        });
+      }
+    }
+
+    // In ROUTES order, as before the split: the alarms sum the API functions ten at a time in this order
+    // (infra/monitoring.ts), so a route added at the end only joins the last alarm.
+    for (const route of ROUTES) this.functions[route.name] = this.routeStacks[routeGroup(route)]!.functions[route.name]!;
 
     // The custom domain people see in links (publicBaseUrl), mapped here when its certificate is given;
     // without one the domain is expected to be mapped elsewhere (a CDN in front), or links use execute-api.

@@ -21,6 +21,9 @@ export const KEY_CACHE_SECONDS = 10;
  * The whole backend in one stack. One stack because the import bucket's notification targets the import
  * Lambda: split across stacks, the bucket and the function would reference each other (a cycle).
  * Data is still protected: the table and buckets are retained and the table has deletion protection.
+ * The API's functions (and their roles, log groups, integrations and permissions) are in nested stacks of
+ * it, one per route group (infra/api-routes.ts): deployed and deleted with it, but each its own template,
+ * so this one stays far below CloudFormation's 500 resources and 60 dynamic references a stack.
  */
 export class ClientelaStack extends Stack {
   readonly stateful: Stateful;

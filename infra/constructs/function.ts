@@ -56,7 +56,7 @@ export interface ClientelaFunctionProps {
  * `--enable-source-maps` for it (bench/bundles.ts then measures the cost).
  *
  * The log group and role are siblings of the function (`<id>LogGroup`, `<id>Role`): a subclass cannot create
- * children before calling `super`. The X-Ray policy is the stack's (`FunctionXRayTracing`), shared by all.
+ * children before calling `super`. The X-Ray policy is the stack's (`FunctionXRayTracing`), shared by all its functions.
  */
 export class ClientelaFunction extends NodejsFunction {
   /** The function's own log group (also `logGroup`, typed as the concrete LogGroup). */
@@ -109,8 +109,8 @@ export class ClientelaFunction extends NodejsFunction {
     // CloudFormation resource rather than with `tracing: ACTIVE`, which would put its two `"*"` actions in
     // each role's default policy beside every grant: here they are one managed policy of the stack's, which
     // every function role attaches, and the cdk-nag acknowledgement of `Resource::*` is on that policy only,
-    // so a later `"*"` grant to a role is reported. (One policy, not one per function: the stack is near
-    // CloudFormation's 500 resources.)
+    // so a later `"*"` grant to a role is reported. (One policy per stack — the main stack and each nested
+    // stack of API routes, infra/api-routes.ts — not one per function: resources a stack are limited.)
     (this.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: lambda.Tracing.ACTIVE };
     const xray = xrayTracingPolicy(scope);
     role.addManagedPolicy(xray);

@@ -1,8 +1,7 @@
-import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, SKIP_BUNDLING } from '../../infra/build-app.ts';
 import type { ClientelaStack } from '../../infra/clientela-stack.ts';
-import { logicalId, resourcesOfType, roleStatements, SYNTH_TIMEOUT_MS, type TemplateJson } from './support.ts';
+import { logicalId, resourcesOfType, roleStatements, SYNTH_TIMEOUT_MS, templateWithNested, type TemplateJson } from './support.ts';
 
 /**
  * Issue 12, parts 3, 4, 7 and 8 as the template shows them: dead-letter queues for what runs
@@ -11,7 +10,7 @@ import { logicalId, resourcesOfType, roleStatements, SYNTH_TIMEOUT_MS, type Temp
  */
 function synth(context: Record<string, unknown> = {}): { stack: ClientelaStack; json: TemplateJson } {
   const built = buildApp({ context: { ...SKIP_BUNDLING, '@aws-cdk/core:validateAgainstDefaultRules': false, ...context } });
-  return { stack: built.stack, json: Template.fromStack(built.stack).toJSON() as TemplateJson };
+  return { stack: built.stack, json: templateWithNested(built.stack) };
 }
 
 const PROD = {
