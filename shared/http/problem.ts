@@ -3,7 +3,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DomainError, PreconditionFailedError, TooManyRequestsError, ValidationError } from '../domain/errors.ts';
 import { versionEtag } from './customer-view.ts';
 import { logger } from '../logger.ts';
-import { isThrottle } from '../store/retry.ts';
+import { isThrottle } from '../store/throttle.ts';
 
 /** RFC 9457 problem+json, the body of every 4xx and 5xx answer. */
 export function problem(status: number, title: string, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {

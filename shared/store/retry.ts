@@ -1,8 +1,9 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { pause, type RetryPolicy } from '../domain/backoff.ts';
+import { cancellationReasons as reasons, isThrottle } from './throttle.ts';
 
 export { setRetrySleep, type RetryPolicy } from '../domain/backoff.ts';
+export { isThrottle } from './throttle.ts';
 
 /**
  * The one retry module. The SDK retries throttled and failed requests itself (mode and attempts are set
@@ -29,23 +30,10 @@ export async function withRetry<T>(fn: () => Promise<T>, retryable: (e: unknown)
   }
 }
 
-const reasons = (e: unknown) => (e instanceof TransactionCanceledException ? (e.CancellationReasons ?? []) : []);
-
 /** A transaction cancelled only by a conflict with another one (not by a failed condition). */
 export function isTransactionConflict(e: unknown): boolean {
   const r = reasons(e);
   return r.some((x) => x?.Code === 'TransactionConflict') && !r.some((x) => x?.Code === 'ConditionalCheckFailed');
-}
-
-/** Throttling that outlasted the SDK's attempts, a transaction cancelled by it included. */
-export function isThrottle(e: unknown): boolean {
-  const name = (e as Error | undefined)?.name;
-  return (
-    name === 'ThrottlingException' ||
-    name === 'ProvisionedThroughputExceededException' ||
-    name === 'RequestLimitExceeded' ||
-    reasons(e).some((x) => x?.Code === 'ThrottlingError' || x?.Code === 'ProvisionedThroughputExceeded')
-  );
 }
 
 export const withConflictRetry = <T>(fn: () => Promise<T>, policy = CONFLICT_RETRY) => withRetry(fn, isTransactionConflict, policy);
