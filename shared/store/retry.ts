@@ -1,6 +1,6 @@
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { pause, type RetryPolicy } from '../domain/backoff.ts';
-import { cancellationReasons as reasons, isThrottle } from './throttle.ts';
+import { cancellationReasons as reasons, isThrottle, UnprocessedBatchError } from './throttle.ts';
 
 export { setRetrySleep, type RetryPolicy } from '../domain/backoff.ts';
 export { isThrottle } from './throttle.ts';
@@ -52,7 +52,7 @@ export async function batchGetAll(db: DynamoDBDocumentClient, TableName: string,
   for (let i = 0; i < keys.length; i += 100) {
     let pending = keys.slice(i, i + 100);
     for (let attempt = 1; pending.length; attempt++) {
-      if (attempt > BATCH_RETRY.attempts) throw new Error('DynamoDB kept answering UnprocessedKeys');
+      if (attempt > BATCH_RETRY.attempts) throw new UnprocessedBatchError('DynamoDB kept answering UnprocessedKeys');
       if (attempt > 1) await pause(attempt - 1, BATCH_RETRY);
       const request = { Keys: pending, ConsistentRead: opts.consistent ?? true, ...(opts.projection ? { ProjectionExpression: opts.projection } : {}), ...(opts.names ? { ExpressionAttributeNames: opts.names } : {}) };
       const res = await withThrottleRetry(() => db.send(new BatchGetCommand({ RequestItems: { [TableName]: request } })));
@@ -68,7 +68,7 @@ export async function batchWriteAll(db: DynamoDBDocumentClient, TableName: strin
   for (let i = 0; i < requests.length; i += 25) {
     let pending: object[] = requests.slice(i, i + 25);
     for (let attempt = 1; pending.length; attempt++) {
-      if (attempt > BATCH_RETRY.attempts) throw new Error('DynamoDB kept answering UnprocessedItems');
+      if (attempt > BATCH_RETRY.attempts) throw new UnprocessedBatchError('DynamoDB kept answering UnprocessedItems');
       if (attempt > 1) await pause(attempt - 1, BATCH_RETRY);
       const res = await withThrottleRetry(() => db.send(new BatchWriteCommand({ RequestItems: { [TableName]: pending as never } })));
       pending = (res.UnprocessedItems?.[TableName] as object[] | undefined) ?? [];

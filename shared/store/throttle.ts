@@ -11,11 +11,20 @@ export function cancellationReasons(e: unknown): Reason[] {
   return error?.name === 'TransactionCanceledException' ? (error.CancellationReasons ?? []) : [];
 }
 
-/** Throttling that outlasted the SDK's attempts, a transaction cancelled by it included. */
+/**
+ * A batch request whose `UnprocessedItems` / `UnprocessedKeys` kept coming back past its capped retries:
+ * DynamoDB's way of throttling a batch, so it is answered as throttling is (503, nothing more to do but wait).
+ */
+export class UnprocessedBatchError extends Error {
+  override readonly name = 'UnprocessedBatchError';
+}
+
+/** Throttling that outlasted the SDK's attempts, a transaction cancelled by it and a batch left unprocessed included. */
 export function isThrottle(e: unknown): boolean {
   const name = (e as Error | undefined)?.name;
   return (
     name === 'ThrottlingException' ||
+    name === 'UnprocessedBatchError' ||
     name === 'ProvisionedThroughputExceededException' ||
     name === 'RequestLimitExceeded' ||
     cancellationReasons(e).some((x) => x?.Code === 'ThrottlingError' || x?.Code === 'ProvisionedThroughputExceeded')

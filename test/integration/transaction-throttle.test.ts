@@ -158,3 +158,65 @@ describe('the customer API and erasure, throttled', () => {
     expect(await cardsWith(email)).toHaveLength(0);
   });
 });
+
+/**
+ * A batch request DynamoDB keeps answering with `UnprocessedItems` / `UnprocessedKeys` (its way of throttling
+ * a batch) past the capped retries is throttling too: the routes answer 503 with Retry-After, not 500. Here
+ * the process's own document client (the one the handlers use) is mocked, every other request reaching
+ * DynamoDB Local.
+ */
+describe('a batch left unprocessed past its retries', () => {
+  async function unprocessed(kind: 'write' | 'get') {
+    const { dynamo } = await import('../../shared/clients/dynamo.ts');
+    const mock = mockClient(dynamo());
+    const real = env.db;
+    mock.on(GetCommand).callsFake((i) => real.send(new GetCommand(i)));
+    mock.on(PutCommand).callsFake((i) => real.send(new PutCommand(i)));
+    mock.on(UpdateCommand).callsFake((i) => real.send(new UpdateCommand(i)));
+    mock.on(DeleteCommand).callsFake((i) => real.send(new DeleteCommand(i)));
+    mock.on(QueryCommand).callsFake((i) => real.send(new QueryCommand(i)));
+    mock.on(TransactWriteCommand).callsFake((i) => real.send(new TransactWriteCommand(i)));
+    mock.on(BatchGetCommand).callsFake((i) => (kind === 'get' ? { Responses: {}, UnprocessedKeys: i.RequestItems } : real.send(new BatchGetCommand(i))));
+    mock.on(BatchWriteCommand).callsFake((i) => (kind === 'write' ? { UnprocessedItems: i.RequestItems } : real.send(new BatchWriteCommand(i))));
+    return () => mock.restore();
+  }
+
+  it('DELETE /v1/customers/{id} whose batch deletes stay unprocessed answers 503 with Retry-After; sent again later, the erasure completes', async () => {
+    const { call } = await import('../helpers/invoke.ts');
+    const email = `batch-erase.${Date.now()}@example.com`;
+    const created = await call('POST', '/v1/customers', { key: sk, body: { email } });
+    expect((await call('POST', '/v1/events', { key: sk, body: event(`batch-erase-${Date.now()}`, email) })).status).toBe(200);
+    const restore = await unprocessed('write');
+    let answer;
+    try {
+      answer = await call('DELETE', `/v1/customers/${created.body.id}`, { key: sk });
+    } finally {
+      restore();
+    }
+    expect(answer.status).toBe(503);
+    expect(answer.headers['content-type']).toContain('application/problem+json');
+    expect(answer.headers['retry-after']).toBeDefined();
+    expect((await call('DELETE', `/v1/customers/${created.body.id}`, { key: sk })).status).toBe(204);
+    expect(await cardsWith(email)).toHaveLength(0);
+  });
+
+  it('POST /v1/events whose suppression read stays unprocessed (a tenant that has erased someone) answers 503, and the same event sent again is taken once', async () => {
+    const { call } = await import('../helpers/invoke.ts');
+    const erased = await call('POST', '/v1/customers', { key: sk, body: { email: `batch-gone.${Date.now()}@example.com` } });
+    expect((await call('DELETE', `/v1/customers/${erased.body.id}`, { key: sk })).status).toBe(204);
+    const email = `batch-new.${Date.now()}@example.com`;
+    const body = event(`batch-event-${Date.now()}`, email);
+    const restore = await unprocessed('get');
+    let answer;
+    try {
+      answer = await call('POST', '/v1/events', { key: sk, body });
+    } finally {
+      restore();
+    }
+    expect(answer.status).toBe(503);
+    expect(answer.headers['retry-after']).toBeDefined();
+    expect(await cardsWith(email)).toHaveLength(0);
+    expect((await call('POST', '/v1/events', { key: sk, body })).status).toBe(200);
+    expect(await cardsWith(email)).toHaveLength(1);
+  });
+});
