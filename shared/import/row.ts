@@ -48,7 +48,7 @@ export interface RowContext {
   defaultCountry: CountryCode;
   /** The tag catalogue; tags not in it are added here (and reported as new by the caller). */
   tags: string[];
-  /** Today as YYYY-MM-DD (birth dates after it are unreadable). */
+  /** Today as YYYY-MM-DD in the tenant's time zone (birth and contact dates after it are unreadable). */
   today: string;
   /** How each date column writes `n/n/yyyy`, by column index (surveyDateOrders); a column not listed is day-first. */
   dateOrders?: DateOrder[];

@@ -12,6 +12,7 @@ import { dateColumns, surveyDateOrders } from './date-orders.ts';
 import { readRow, type RowContext, type RowFields, type RowResult } from './row.ts';
 import { changedFields, withStampsBefore, type FieldChange } from './undo.ts';
 import { cardLimitProblems, cardLimitReason } from '../domain/card-limits.ts';
+import { localDate } from '../domain/calendar.ts';
 
 /** One line of the error report: the row's first line in the file, the row as written, and why. */
 export interface ReportEntry {
@@ -108,7 +109,7 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
     const survey = await openCsv(again, { layout, offset: layout.dataOffset, line: layout.dataLine });
     dateOrders = await surveyDateOrders(survey.batches, dated, layout.header.length);
   }
-  const ctx: RowContext = { header: layout.header, targets, defaultCountry: tenant.defaultCountry, tags: catalogue, today: now().slice(0, 10), dateOrders: dateOrders ?? [] };
+  const ctx: RowContext = { header: layout.header, targets, defaultCountry: tenant.defaultCountry, tags: catalogue, today: localDate(new Date(now()), tenant.timeZone), dateOrders: dateOrders ?? [] };
   let counts: ImportCounts = { ...job.counts };
   let checkpoint: ImportCheckpoint | null = job.checkpoint;
   let newTags = [...job.newTags];
