@@ -86,7 +86,33 @@ export interface ResolvedFilter {
 function minusDuration(date: string, duration: string): string {
   const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$/.exec(duration)!;
   const months = 12 * Number(m[1] ?? 0) + Number(m[2] ?? 0);
-  return addDays(months ? monthsBefore(date, months) : date, -(7 * Number(m[3] ?? 0) + Number(m[4] ?? 0)));
+  const days = 7 * Number(m[3] ?? 0) + Number(m[4] ?? 0);
+  // Further back than 1900 is 1900 (no card holds an earlier date): `P9999Y` made no date at all, a 500.
+  if (months > 12 * 1000 || days > 366 * 1000) return EARLIEST_DAY;
+  const day = addDays(months ? monthsBefore(date, months) : date, -days);
+  return day < EARLIEST_DAY ? EARLIEST_DAY : day;
+}
+const EARLIEST_DAY = '1900-01-01';
+
+/** The date filters' pairs: a `From` day after its `To` day matches nothing, and is a mistake (a 400). */
+const DATE_PAIRS = [
+  ['firstContactFrom', 'firstContactTo'],
+  ['lastContactFrom', 'lastContactTo'],
+] as const;
+
+/**
+ * The first date pair whose `From` is a later day than its `To` (dates or durations, counted back from today
+ * in the tenant's time zone), for a 400 naming it; undefined when every pair is in order.
+ */
+export function dateBoundsProblem(filter: Filter, ctx: { timeZone: string; now: Date }): { from: string; to: string } | undefined {
+  const today = localDate(ctx.now, ctx.timeZone);
+  const day = (b: string) => (b.startsWith('P') ? minusDuration(today, b) : b);
+  for (const [from, to] of DATE_PAIRS) {
+    const a = filter[from];
+    const b = filter[to];
+    if (a && b && day(a) > day(b)) return { from, to };
+  }
+  return undefined;
 }
 
 /** 29 February becomes 28 February in a non-leap year. */
