@@ -51,3 +51,90 @@ export async function surveyDateOrders(batches: AsyncIterable<CsvRecord[]>, colu
   }
   return seen.map((o) => o ?? 'day-first');
 }
+
+const QUOTE = 0x22;
+const LF = 0x0a;
+const CR = 0x0d;
+/** A date cell is short: a longer one is no `n/n/yyyy` (with a time at most 10/10/2020 10:10:10.000). */
+const MAX_DATE_CELL = 40;
+
+/**
+ * surveyDateOrders over the raw bytes of a file in an encoding whose delimiters, quotes and line ends are
+ * single ASCII bytes that never occur inside another character (UTF-8, Windows-1252), from the first data
+ * record (`layout.dataOffset`): the survey reads every record of the file before the import reads the first,
+ * and splitting records here costs a fraction of what csv-parse does building every value of every row. The
+ * splitting is csv-parse's as the reader sets it up (shared/import/csv-reader.ts): a `"` opens a quoted value
+ * only at the start of one (`relax_quotes`), `""` inside it is a quote, records end at CRLF, LF or CR. Only the
+ * date columns' cells are built, and only up to MAX_DATE_CELL characters.
+ */
+export async function surveyDateOrderBytes(bytes: AsyncIterable<Uint8Array>, delimiter: string, columns: number[], width: number): Promise<DateOrder[]> {
+  const seen: (DateOrder | undefined)[] = new Array<DateOrder | undefined>(width).fill(undefined);
+  const wanted = new Uint8Array(Math.max(width, ...columns.map((c) => c + 1)));
+  for (const c of columns) wanted[c] = 1;
+  const delim = delimiter.charCodeAt(0);
+  let open = columns.length;
+  let col = 0;
+  let fieldStart = true;
+  let quoted = false;
+  /** In a quoted value, a `"` just read: the next byte says whether it closed the value or was doubled. */
+  let quoteSeen = false;
+  /** A CR just ended a record: an LF right after it belongs to it. */
+  let afterCr = false;
+  let cell = '';
+  let cellLength = 0;
+  const endCell = () => {
+    if (cellLength && cellLength <= MAX_DATE_CELL && col < wanted.length && wanted[col] && seen[col] !== 'mixed') {
+      const order = dateOrderOf(cell);
+      if (order) {
+        const next = settleOrder(seen[col], order);
+        if (next === 'mixed') open--;
+        seen[col] = next;
+      }
+    }
+    cell = '';
+    cellLength = 0;
+    fieldStart = true;
+  };
+  for await (const chunk of bytes) {
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i]!;
+      if (afterCr) {
+        afterCr = false;
+        if (b === LF) continue;
+      }
+      if (quoted) {
+        if (quoteSeen) {
+          quoteSeen = false;
+          if (b === QUOTE) {
+            if (++cellLength <= MAX_DATE_CELL) cell += '"';
+            continue;
+          }
+          quoted = false;
+          // The value closed: this byte is read as after any value.
+        } else {
+          if (b === QUOTE) quoteSeen = true;
+          else if (col < wanted.length && wanted[col] && ++cellLength <= MAX_DATE_CELL) cell += String.fromCharCode(b);
+          continue;
+        }
+      }
+      if (b === delim) {
+        endCell();
+        col++;
+      } else if (b === LF || b === CR) {
+        endCell();
+        col = 0;
+        afterCr = b === CR;
+        // Every date column mixed: nothing later changes the answer.
+        if (open === 0) return seen.map((o) => o ?? 'day-first');
+      } else if (b === QUOTE && fieldStart) {
+        quoted = true;
+        fieldStart = false;
+      } else {
+        fieldStart = false;
+        if (col < wanted.length && wanted[col] && ++cellLength <= MAX_DATE_CELL) cell += String.fromCharCode(b);
+      }
+    }
+  }
+  endCell();
+  return seen.map((o) => o ?? 'day-first');
+}

@@ -8,7 +8,7 @@ import { UnreadableFileError, openCsv, type CsvLayout, type CsvRecord } from './
 import type { ImportCheckpoint, ImportCounts, ImportJob } from './import-job.ts';
 import { importUlid as ulid } from './ids.ts';
 import { mergeRow, newCustomerFromRow, type NotApplied } from './merge.ts';
-import { dateColumns, surveyDateOrders } from './date-orders.ts';
+import { dateColumns, surveyDateOrderBytes, surveyDateOrders } from './date-orders.ts';
 import { readRow, type RowContext, type RowFields, type RowResult } from './row.ts';
 import { changedFields, withStampsBefore, type FieldChange } from './undo.ts';
 import { cardLimitProblems, cardLimitReason } from '../domain/card-limits.ts';
@@ -106,8 +106,10 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
   if (!dateOrders && dated.length) {
     const again = await args.reread(layout.dataOffset);
     if (!again) throw new Error(`import ${job.id}: the file could not be read again to settle its date columns`);
-    const survey = await openCsv(again, { layout, offset: layout.dataOffset, line: layout.dataLine });
-    dateOrders = await surveyDateOrders(survey.batches, dated, layout.header.length);
+    if (layout.encoding === 'utf-16le' || layout.encoding === 'utf-16be') {
+      const survey = await openCsv(again, { layout, offset: layout.dataOffset, line: layout.dataLine });
+      dateOrders = await surveyDateOrders(survey.batches, dated, layout.header.length);
+    } else dateOrders = await surveyDateOrderBytes(again, layout.delimiter, dated, layout.header.length);
   }
   const ctx: RowContext = { header: layout.header, targets, defaultCountry: tenant.defaultCountry, tags: catalogue, today: localDate(new Date(now()), tenant.timeZone), dateOrders: dateOrders ?? [] };
   let counts: ImportCounts = { ...job.counts };

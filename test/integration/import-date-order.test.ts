@@ -28,7 +28,7 @@ async function freshTenant() {
   return id;
 }
 
-async function importFile(tenant: string, body: string) {
+async function importFile(tenant: string, body: string | Buffer) {
   const key = `imports/${tenant}/list.csv`;
   const put = await env.s3.send(new PutObjectCommand({ Bucket: env.bucket, Key: key, Body: body }));
   const event = {
@@ -59,6 +59,14 @@ describe('the day/month order of an imported date column', () => {
     expect(await birthDateOf(tenant, 'p0@x.it')).toBe('1990-07-04');
     expect(await birthDateOf(tenant, 'p39@x.it')).toBe('1990-07-04');
     expect(await birthDateOf(tenant, 'last@x.it')).toBe('1988-03-15');
+  });
+
+  it('settles the order of a UTF-16 file (as Excel saves "Unicode text") the same way', async () => {
+    const tenant = await freshTenant();
+    const text = 'Email Address\tBirthday\r\na@x.it\t07/04/1990\r\nb@x.it\t03/15/1988\r\n';
+    const job = await importFile(tenant, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    expect(job).toMatchObject({ status: 'completed', counts: { created: 2, warnings: 0 } });
+    expect(await birthDateOf(tenant, 'a@x.it')).toBe('1990-07-04');
   });
 
   it('keeps the Italian day-first reading when no value of the column decides', async () => {

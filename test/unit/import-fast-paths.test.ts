@@ -12,6 +12,7 @@ import { importUlid } from '../../shared/import/ids.ts';
 import { mapColumns } from '../../shared/import/columns.ts';
 import { readRow, type RowContext } from '../../shared/import/row.ts';
 import { readAmount, readConsent, readDate, type DateOrder } from '../../shared/import/values.ts';
+import { surveyDateOrderBytes, surveyDateOrders } from '../../shared/import/date-orders.ts';
 
 /**
  * The import reads a million rows; its hot paths were rewritten for speed (issue 4). Each is checked here
@@ -297,5 +298,42 @@ describe('ids of imported customers', () => {
     expect(decodeTime(ids.at(-1)!)).toBeLessThanOrEqual(after);
     const firstRandom = new Set(ids.map((id) => id[10]));
     expect(firstRandom.size).toBe(32);
+  });
+});
+
+describe('the date survey over raw bytes, without csv-parse building every value', () => {
+  const CELLS = ['25/12/1985', '12/25/1985', '07/04/1990', '13/13/1990', '"12/25/1985"', '"a,b"', '"x;\r\ny"', '"say ""hi"""', 'a"b', '', ' 3/15/1988 ', 'Zoë', '"13.01.2000"', '1990-12-31', '"1/31/2000 10:00"'];
+  const streamOf = async function* (chunks: Uint8Array[]) {
+    yield* chunks;
+  };
+  const viaCsvParse = async (text: string, delimiter: ',' | ';', columns: number[], width: number) => {
+    const layout: CsvLayout = { encoding: 'utf-8', delimiter, header: [], dataLine: 1, dataOffset: 0 };
+    const { batches } = await openCsv((async function* () {
+      yield Buffer.from(text);
+    })(), { layout, offset: 0, line: 1 });
+    return surveyDateOrders(batches, columns, width);
+  };
+  const file = fc.record({
+    delimiter: fc.constantFrom(',' as const, ';' as const),
+    rows: fc.array(fc.array(fc.constantFrom(...CELLS), { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 12 }),
+    ending: fc.constantFrom('\n', '\r\n', '\r'),
+    columns: fc.subarray([0, 1, 2, 3], { minLength: 1 }),
+    chunk: fc.integer({ min: 1, max: 64 }),
+  });
+  it('settles each column as the survey of csv-parse records does, however the bytes are cut', async () => {
+    await fc.assert(
+      fc.asyncProperty(file, async ({ delimiter, rows, ending, columns, chunk }) => {
+        const text = rows.map((r) => r.join(delimiter)).join(ending) + ending;
+        const bytes = Buffer.from(text);
+        const chunks = Array.from({ length: Math.ceil(bytes.length / chunk) }, (_, i) => bytes.subarray(i * chunk, (i + 1) * chunk));
+        const expected = await viaCsvParse(text, delimiter, columns, 4);
+        expect(await surveyDateOrderBytes(streamOf(chunks), delimiter, columns, 4)).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+  it('reads a Mailchimp column month-first and a column written both ways as mixed', async () => {
+    const text = 'a@x.it,07/04/1990,25/12/1985\nb@x.it,"12/25/1985","12/25/1985"\n';
+    expect(await surveyDateOrderBytes(streamOf([Buffer.from(text)]), ',', [1, 2], 3)).toEqual(['day-first', 'month-first', 'mixed']);
   });
 });
