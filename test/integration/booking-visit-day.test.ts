@@ -83,6 +83,12 @@ describe("a booking's visit", () => {
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
       expect(res.body.errors).toEqual([expect.objectContaining({ path: 'data.date', message: expect.stringMatching(/^is after today/) })]);
     }
+    // The day as the booking recorded it, when the event does not repeat it.
+    for (const type of ['booking.completed', 'booking.no_show']) {
+      const res = await send(key, type, now, { bookingId: 'b4' });
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([expect.objectContaining({ path: 'data.date', message: expect.stringContaining(`the booking is for ${later}`) })]);
+    }
     const updated = await send(key, 'booking.updated', now, { bookingId: 'b4', date: later, status: 'completed' });
     expect(updated.status).toBe(400);
     expect(updated.body.errors).toEqual([expect.objectContaining({ path: 'data.date' })]);
