@@ -102,7 +102,7 @@ export async function pipeline(file: string) {
   const sink: ImportSink = { match: async () => ({ byEmail: new Map(), byPhone: new Map() }), commit: async () => 'ok', addTags: async () => undefined };
   const started = performance.now();
   const cpu = process.cpuUsage();
-  const out = await runImport({ job: job('01BENCH0000000000000000000'), token: 'bench', tenant: { ...TENANT, tags: [...TENANT.tags] }, bytes: createReadStream(file, { highWaterMark: 1 << 16 }), sink });
+  const out = await runImport({ job: job('01BENCH0000000000000000000'), token: 'bench', tenant: { ...TENANT, tags: [...TENANT.tags] }, bytes: createReadStream(file, { highWaterMark: 1 << 16 }), reread: async (offset) => createReadStream(file, { start: offset, highWaterMark: 1 << 16 }), sink });
   const ms = performance.now() - started;
   const used = process.cpuUsage(cpu);
   if (out.outcome !== 'completed') throw new Error(`pipeline: ${out.outcome}`);

@@ -39,7 +39,9 @@ const isRealDate = (s: string) => {
 /** An ISO date (inclusive, in the tenant's time zone) or a duration back from now such as `P90D`. */
 export const DateBoundSchema = z.string().check(
   z.refine((s) => /^(\d{4}-\d{2}-\d{2}|P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?)$/.test(s) && s !== 'P', { message: 'must be a date YYYY-MM-DD or a duration back from today like P90D', abort: true }),
-  z.refine((s) => s.startsWith('P') || isRealDate(s), 'is not a real date'),
+  z.refine((s) => s.startsWith('P') || isRealDate(s), { message: 'is not a real date', abort: true }),
+  // As a birth date or an imported date: no card holds a date before 1900.
+  z.refine((s) => s.startsWith('P') || s >= '1900-01-01', 'must be on or after 1900-01-01'),
 );
 
 /** A number, given in a query string or in JSON (see numberInput: no blank, null, false, [] or hex read as a number). */

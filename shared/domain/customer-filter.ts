@@ -4,6 +4,9 @@ import type { CountryCode } from 'libphonenumber-js/core';
 import { fold, searchText } from './search-text.ts';
 import { phoneQueryForms } from './phone-query.ts';
 import { normaliseLanguage } from './language.ts';
+import { addDays, localDate, monthsBefore, startOfLocalDay } from './calendar.ts';
+
+export { localDate, startOfLocalDay } from './calendar.ts';
 
 export { searchText } from './search-text.ts';
 export type { Filter, ListQuery } from './customer-filter.schema.ts';
@@ -76,54 +79,44 @@ export interface ResolvedFilter {
   bought?: string[];
 }
 
-/** Offset of `timeZone` from UTC at `instant`, in minutes. */
-function tzOffsetMinutes(timeZone: string, instant: Date): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(instant);
-  const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60000);
-}
-
-/** The UTC instant at which local midnight of `date` happens in `timeZone`. */
-export function startOfLocalDay(date: string, timeZone: string): Date {
-  const guess = new Date(`${date}T00:00:00Z`);
-  const first = new Date(guess.getTime() - tzOffsetMinutes(timeZone, guess) * 60000);
-  // A second pass corrects days where the offset changes (DST) between the guess and the answer.
-  return new Date(guess.getTime() - tzOffsetMinutes(timeZone, first) * 60000);
-}
-
-export function localDate(instant: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
-}
-
-function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
-
+/**
+ * `date` less an ISO duration: years and months as a calendar counts them (clamped to the month's last day:
+ * P1M on 31 March is 28/29 February, P1Y on 29 February is 28 February), then weeks and days.
+ */
 function minusDuration(date: string, duration: string): string {
   const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$/.exec(duration)!;
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCFullYear(d.getUTCFullYear() - Number(m[1] ?? 0), d.getUTCMonth() - Number(m[2] ?? 0), d.getUTCDate() - 7 * Number(m[3] ?? 0) - Number(m[4] ?? 0));
-  return d.toISOString().slice(0, 10);
+  const months = 12 * Number(m[1] ?? 0) + Number(m[2] ?? 0);
+  const days = 7 * Number(m[3] ?? 0) + Number(m[4] ?? 0);
+  // Further back than 1900 is 1900 (no card holds an earlier date): `P9999Y` made no date at all, a 500.
+  if (months > 12 * 1000 || days > 366 * 1000) return EARLIEST_DAY;
+  const day = addDays(months ? monthsBefore(date, months) : date, -days);
+  return day < EARLIEST_DAY ? EARLIEST_DAY : day;
+}
+const EARLIEST_DAY = '1900-01-01';
+
+/** The date filters' pairs: a `From` day after its `To` day matches nothing, and is a mistake (a 400). */
+const DATE_PAIRS = [
+  ['firstContactFrom', 'firstContactTo'],
+  ['lastContactFrom', 'lastContactTo'],
+] as const;
+
+/**
+ * The first date pair whose `From` is a later day than its `To` (dates or durations, counted back from today
+ * in the tenant's time zone), for a 400 naming it; undefined when every pair is in order.
+ */
+export function dateBoundsProblem(filter: Filter, ctx: { timeZone: string; now: Date }): { from: string; to: string } | undefined {
+  const today = localDate(ctx.now, ctx.timeZone);
+  const day = (b: string) => (b.startsWith('P') ? minusDuration(today, b) : b);
+  for (const [from, to] of DATE_PAIRS) {
+    const a = filter[from];
+    const b = filter[to];
+    if (a && b && day(a) > day(b)) return { from, to };
+  }
+  return undefined;
 }
 
-function minusYears(date: string, years: number): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  // 29 February becomes 28 February in a non-leap year.
-  const last = new Date(Date.UTC(y - years, m, 0)).getUTCDate();
-  return `${String(y - years).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
-}
+/** 29 February becomes 28 February in a non-leap year. */
+const minusYears = (date: string, years: number): string => monthsBefore(date, 12 * years);
 
 /**
  * Turns dates into instants: `From` is the start of that local day, `To` the start of the next (exclusive

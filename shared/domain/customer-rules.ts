@@ -7,6 +7,7 @@ import { findTag } from './tenants.ts';
 import { multiLineText, singleLineText } from './plain-text.ts';
 import { parsePhone } from './phone-numbers.ts';
 import { normaliseLanguage } from './language.ts';
+import { localDate } from './calendar.ts';
 
 export { fold } from './search-text.ts';
 export { normaliseLanguage } from './language.ts';
@@ -113,7 +114,8 @@ export function normaliseFields(input: CustomerFields, tenant: Tenant, options: 
       }
       case 'birthDate': {
         const v = value as string;
-        const today = new Date().toISOString().slice(0, 10);
+        // The tenant's today: in Rome a birth on 1 December is entered at 00:30 on 1 December (still 30 November UTC).
+        const today = localDate(new Date(), tenant.timeZone);
         if (v > today || v < '1900-01-01') errors.push({ path: 'birthDate', message: 'must be a date between 1900-01-01 and today' });
         else out.birthDate = v;
         break;

@@ -72,7 +72,7 @@ const CHANNELS = ['email', 'sms', 'whatsapp', 'instagram', 'facebook', 'phone', 
 
 const common = {
   eventId: ExternalId,
-  occurredAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-05-01T19:30:00Z' }),
+  occurredAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone written Z or ±HH:MM (with the colon: +01:00, not +0100), e.g. 2026-05-01T19:30:00Z or 2026-05-01T19:30:00+02:00' }),
   customer: EventCustomerSchema,
   consent: z.optional(EventConsentSchema),
 };

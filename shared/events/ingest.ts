@@ -8,6 +8,7 @@ import { blankCustomer } from '../domain/customer.schema.ts';
 import { stampFields, strangersValue } from '../domain/provenance.ts';
 import { normaliseFields, type NormalisedFields } from '../domain/customer-rules.ts';
 import { ConflictError, ForbiddenError, ValidationError, invalid } from '../domain/errors.ts';
+import { localDate } from '../domain/calendar.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
 import type { EventReceipt, EventStore, EventWrite, SubjectOwners } from './event.ports.ts';
 import { PUBLISHABLE_EVENT_TYPES, type EventAnswer, type EventInput } from './event.schema.ts';
@@ -109,6 +110,19 @@ function latestBookingDay(now: Date): string {
   return d.toISOString().slice(0, 10);
 }
 
+/**
+ * A visit or a no-show happens on the booking's day (`day`: the event's `data.date`, else the booking's as
+ * recorded): one reported before it would count a visit (and a last visit in the future) or a no-show that
+ * cannot have happened yet. A 400 naming `data.date`. Today is the tenant's.
+ */
+function checkOutcomeDay(input: EventInput, day: string, tenant: Tenant, now: Date): void {
+  if (!isBookingEvent(input)) return;
+  const outcome = input.type === 'booking.completed' || input.type === 'booking.no_show' ? input.type.slice(8) : input.data.status;
+  if (outcome !== 'completed' && outcome !== 'no_show') return;
+  const today = localDate(now, tenant.timeZone);
+  if (day > today) throw invalid('data.date', `is after today (${today}): the booking is for ${day}, and is marked ${outcome === 'completed' ? 'completed' : 'no-show'} on its day or later`);
+}
+
 function checkInput(input: EventInput, tenant: Tenant, now: Date): string {
   const occurredAt = new Date(input.occurredAt).toISOString();
   if (Date.parse(occurredAt) > now.getTime() + FUTURE_SKEW_MS) throw invalid('occurredAt', 'is in the future (at most one day ahead is accepted)');
@@ -118,6 +132,9 @@ function checkInput(input: EventInput, tenant: Tenant, now: Date): string {
   const day = isBookingEvent(input) ? input.data.date : undefined;
   if (day && day < EARLIEST.slice(0, 10)) throw invalid('data.date', 'must be on or after 1970-01-01');
   if (day && day > latestBookingDay(now)) throw invalid('data.date', `must be at most ${BOOKING_YEARS_AHEAD} years ahead`);
+  // A visit or a no-show happens on the booking's day: one reported before it would count a visit (and a
+  // last visit in the future) or a no-show that cannot have happened yet. Today is the tenant's.
+  if (day) checkOutcomeDay(input, day, tenant, now);
   const currency = input.type === 'order.completed' || isBookingEvent(input) ? (input.data as { currency?: string }).currency : undefined;
   // Stats add amounts up: an amount in another currency would make totalSpent meaningless.
   if (currency && currency !== tenant.currency) throw invalid('data.currency', `must be the tenant currency ${tenant.currency}`);
@@ -320,8 +337,11 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     let nextSubject: SubjectState | undefined;
     let flows: ReturnType<typeof insightFlows> | undefined;
     if (subject) {
+      // The booking's day as recorded, when this event gives none (checkInput checked the event's own).
+      const recordedDay = isBookingEvent(input) && !input.data.date ? (loaded.subject as BookingState | undefined)?.date : undefined;
+      if (recordedDay) checkOutcomeDay(input, recordedDay, tenant, now);
       nextSubject = isBookingEvent(input)
-        ? nextBooking(loaded.subject as BookingState | undefined, input, occurredAt, stamp)
+        ? nextBooking(loaded.subject as BookingState | undefined, input, occurredAt, stamp, tenant.timeZone)
         : nextOrder(loaded.subject as OrderState | undefined, input as Extract<EventInput, { type: 'order.completed' }>, stamp);
       // A visit taken back (a completed booking cancelled) leaves the card's other latest visit: read only then.
       const otherVisit = visitWithdrawn(card.stats, loaded.subject, nextSubject) ? latestVisit(await ctx.events.bookingStates(tenant.id, card.id), subject.id) : null;

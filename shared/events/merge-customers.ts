@@ -86,7 +86,7 @@ export function mergeStates(a: SubjectState, b: SubjectState): SubjectState {
   if (a.kind === 'order' && b.kind === 'order') return a.at >= b.at ? a : b;
   if (a.kind !== 'booking' || b.kind !== 'booking') return a;
   const out: BookingState = { ...a };
-  if (b.statusAt > a.statusAt) Object.assign(out, { status: b.status, statusAt: b.statusAt, completedAt: b.completedAt });
+  if (b.statusAt > a.statusAt) Object.assign(out, { status: b.status, statusAt: b.statusAt, completedAt: b.completedAt, completedHeardAt: b.completedHeardAt });
   if ((b.amountAt ?? '') > (a.amountAt ?? '')) Object.assign(out, { amount: b.amount, amountAt: b.amountAt });
   if ((b.detailsAt ?? '') > (a.detailsAt ?? '')) Object.assign(out, { date: b.date, time: b.time, partySize: b.partySize, detailsAt: b.detailsAt });
   return out;

@@ -3,6 +3,7 @@ import type { NormalisedFields } from '../domain/customer-rules.ts';
 import { isPublicSource, stampFields, type Provenance } from '../domain/provenance.ts';
 import type { EventInput } from './event.schema.ts';
 import { fold } from '../domain/search-text.ts';
+import { localDate, startOfLocalDay } from '../domain/calendar.ts';
 
 /**
  * The pure rules of capture: how an event changes a card, its stats and the state of one booking or
@@ -177,8 +178,12 @@ export interface BookingState {
   statusAt: string;
   amount?: number;
   amountAt?: string;
-  /** occurredAt of the event that completed it (the visit). */
+  /** When the visit was (bookingVisitAt): the booking's own day and time when it has them, else the
+   * occurredAt of the event that completed it. What `lastVisitAt` and the visit's revenue month read. */
   completedAt?: string;
+  /** occurredAt of the event that completed it; absent on states stored before it was recorded (their
+   * `completedAt` is that occurredAt). */
+  completedHeardAt?: string;
   /** The earliest occurredAt of its events: the month it counts in when it has no `date`. */
   firstAt?: string;
   date?: string;
@@ -243,15 +248,34 @@ export function subjectOf(e: EventInput): { kind: 'booking' | 'order'; id: strin
   return undefined;
 }
 
+/**
+ * When a completed booking's visit was: its `date` and `time` in the tenant's time zone (a table for 22:00 on
+ * 31 January, marked completed at 00:20 on 1 February, was a January visit), never later than the completion
+ * was heard of (a booking marked completed before its time happened then); a day without a time is that
+ * day, at the completion when it was heard of that day, else from the day's start. Without a date, when the
+ * completion was heard of.
+ */
+export function bookingVisitAt(s: Pick<BookingState, 'date' | 'time'>, heardAt: string, timeZone: string): string {
+  if (!s.date || !/^\d{4}-\d{2}-\d{2}$/.test(s.date)) return heardAt;
+  if (!s.time && localDate(new Date(heardAt), timeZone) === s.date) return heardAt;
+  const start = startOfLocalDay(s.date, timeZone).getTime();
+  const [h, m] = (s.time ?? '00:00').split(':').map(Number) as [number, number];
+  // Hours from the day's start, not a wall-clock time: on the night clocks change, 22:00 is 22 hours on.
+  const booked = start + (h * 60 + m) * 60_000;
+  if (!Number.isFinite(booked)) return heardAt;
+  const at = new Date(booked).toISOString();
+  return at < heardAt ? at : heardAt;
+}
+
 /** The booking's state after this event: each part (status, amount, details) follows its newest event. */
-export function nextBooking(prev: BookingState | undefined, e: BookingEvent, occurredAt: string, stamp: string): BookingState {
+export function nextBooking(prev: BookingState | undefined, e: BookingEvent, occurredAt: string, stamp: string, timeZone: string): BookingState {
   const status = STATUS_OF_TYPE[e.type] ?? e.data.status ?? (e.type === 'booking.created' ? 'confirmed' : undefined);
   const next: BookingState = prev ? { ...prev } : { kind: 'booking', bookingId: e.data.bookingId, status: status ?? 'confirmed', statusAt: '' };
   if (!next.firstAt || occurredAt < next.firstAt) next.firstAt = occurredAt;
   if (status && stamp >= next.statusAt) {
     next.status = status;
     next.statusAt = stamp;
-    if (status === 'completed') next.completedAt = occurredAt;
+    if (status === 'completed') next.completedHeardAt = occurredAt;
   }
   if (e.data.amount !== undefined && stamp >= (next.amountAt ?? '')) {
     next.amount = e.data.amount;
@@ -261,6 +285,11 @@ export function nextBooking(prev: BookingState | undefined, e: BookingEvent, occ
   if ((date || time || partySize) && stamp >= (next.detailsAt ?? '')) {
     Object.assign(next, date && { date }, time && { time }, partySize && { partySize });
     next.detailsAt = stamp;
+  }
+  // From the state, not the event: the day may come before or after the completion, in any order.
+  if (next.status === 'completed') {
+    const heard = next.completedHeardAt ?? next.completedAt;
+    if (heard) next.completedAt = bookingVisitAt(next, heard, timeZone);
   }
   return next;
 }
@@ -279,7 +308,9 @@ export function nextOrder(prev: OrderState | undefined, e: OrderEvent, stamp: st
  */
 export function visitWithdrawn(stats: EventCard['stats'], prev: SubjectState | undefined, next: SubjectState | undefined): boolean {
   if (prev?.kind !== 'booking' || prev.status !== 'completed' || !prev.completedAt || !stats.lastVisitAt) return false;
-  if (next?.kind === 'booking' && next.status === 'completed') return false;
+  // Still completed, on the same visit or a later one. A visit moved earlier (its booking's day arrived after
+  // the completion) takes back the last visit it set like a withdrawn one: another booking may be later.
+  if (next?.kind === 'booking' && next.status === 'completed' && (!next.completedAt || next.completedAt >= prev.completedAt)) return false;
   return prev.completedAt >= stats.lastVisitAt;
 }
 

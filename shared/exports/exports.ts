@@ -33,7 +33,7 @@ export async function requestExport(ctx: ExportRequestContext, req: ExportReques
     if (!segment) throw new NotFoundError(`Segment ${req.segmentId}`);
     filter = segment.filter;
   } else {
-    checkFilter(filter!);
+    checkFilter(filter!, 'filter', { timeZone: ctx.tenant.timeZone, now: at });
   }
   const record: ExportRecord = {
     id: ulid(at.getTime()),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CsvLayout } from './csv-reader.ts';
+import type { DateOrder } from './values.ts';
 import type { DuplicatePolicy } from './merge.ts';
 import { objectKeys } from '../object-keys.ts';
 import type { ImportView } from './import-job.schema.ts';
@@ -24,6 +25,10 @@ export interface ImportCheckpoint {
   offset: number;
   line: number;
   layout: CsvLayout;
+  /** How each date column writes `n/n/yyyy` (by column index), settled by reading the file once before its
+   * first row (shared/import/date-orders.ts): a continuation reads the rest the same way. Absent when the file
+   * has no date column. */
+  dateOrders?: DateOrder[];
 }
 
 /** The S3 object an import reads; its identity (bucket, key, version or ETag) makes the import exactly-once. */

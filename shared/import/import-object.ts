@@ -127,7 +127,8 @@ export async function importObject(ports: ImportPorts, source: ImportSource, bud
   const shouldStop = budget ? () => budget.remainingMs() < margin : undefined;
   let result: Awaited<ReturnType<typeof runImport>>;
   try {
-    result = await runImport({ job, token, tenant, bytes, sink, now: ports.now, shouldStop });
+    const reread = (offset: number) => objects.read(source.bucket, source.key, offset, { etag: source.etag, ...(source.versionId ? { versionId: source.versionId } : {}) });
+    result = await runImport({ job, token, tenant, bytes, reread, sink, now: ports.now, shouldStop });
   } catch (e) {
     const current = await imports.get(tenant.id, importId).catch(() => undefined);
     if (isPermanentImportError(e) && current?.status === 'running') {

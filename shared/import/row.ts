@@ -5,7 +5,7 @@ import { multiLineText, singleLineText } from '../domain/plain-text.ts';
 import { DEFAULT_TAGS, MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
 import { attributeName, type ColumnTarget, type ConsentDate, type ImportField } from './columns.ts';
 import { FORMULA_START } from '../exports/export-format.ts';
-import { readAmount, readConsent, readCountry, readDate, readGender, readLanguage, splitPhoneCell, splitTags, tagNameProblem } from './values.ts';
+import { isAmbiguousDayMonth, readAmount, readConsent, readCountry, readDate, readGender, readLanguage, splitPhoneCell, splitTags, tagNameProblem, type DateOrder } from './values.ts';
 import { parsePhone } from '../domain/phone-numbers.ts';
 
 /** What one CSV row says about a customer, normalised. Only fields the row actually gives are set. */
@@ -48,8 +48,10 @@ export interface RowContext {
   defaultCountry: CountryCode;
   /** The tag catalogue; tags not in it are added here (and reported as new by the caller). */
   tags: string[];
-  /** Today as YYYY-MM-DD (birth dates after it are unreadable). */
+  /** Today as YYYY-MM-DD in the tenant's time zone (birth and contact dates after it are unreadable). */
   today: string;
+  /** How each date column writes `n/n/yyyy`, by column index (surveyDateOrders); a column not listed is day-first. */
+  dateOrders?: DateOrder[];
 }
 
 /** A full timestamp (clientela's exports write first/last contact so) is kept to the millisecond. */
@@ -176,10 +178,13 @@ function warn(warnings: string[], header: string[], col: number, what: string) {
  * 2031 is a typo for 2021; saying "not a date" of a well-written date sends the owner looking in the wrong place).
  * `read` is the date as read (YYYY-MM-DD), undefined when it could not be read.
  */
-function dateProblem(value: string, read: string | undefined, today: string, what: string): string {
+function dateProblem(value: string, read: string | undefined, today: string, what: string, order: DateOrder | undefined): string {
   if (read && read > today) return `"${value}" is in the future (today is ${today}), left out`;
   if (read && read < '1900-01-01') return `"${value}" is before 1900, left out`;
-  return `"${value}" is not ${what} (dd/mm/yyyy or yyyy-mm-dd), left out`;
+  if (order === 'mixed' && isAmbiguousDayMonth(value)) {
+    return `"${value}" could be day/month or month/day, and the column has dates written both ways (some only day-first, some only month-first), left out`;
+  }
+  return `"${value}" is not ${what} (${order === 'month-first' ? 'mm/dd/yyyy, as the rest of the column' : 'dd/mm/yyyy'} or yyyy-mm-dd), left out`;
 }
 
 function cut(value: string, max: number, warnings: string[], header: string[], col: number): string {
@@ -303,26 +308,26 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
         break;
       }
       case 'birthDate': {
-        const v = readDate(value);
+        const v = readDate(value, ctx.dateOrders?.[i]);
         if (v && v >= '1900-01-01' && v <= ctx.today) fields.birthDate ??= v;
-        else warn(warnings, header, i, dateProblem(value, v, ctx.today, 'a birth date'));
+        else warn(warnings, header, i, dateProblem(value, v, ctx.today, 'a birth date', ctx.dateOrders?.[i]));
         break;
       }
       case 'firstContactAt': {
-        const v = readDate(value);
+        const v = readDate(value, ctx.dateOrders?.[i]);
         const at = v && v >= '1900-01-01' && v <= ctx.today ? instant(value, v) : undefined;
         if (at) fields.firstContactAt ??= at;
-        else warn(warnings, header, i, dateProblem(value, v, ctx.today, 'a date'));
+        else warn(warnings, header, i, dateProblem(value, v, ctx.today, 'a date', ctx.dateOrders?.[i]));
         break;
       }
       case 'lastContactAt': {
-        const v = readDate(value);
+        const v = readDate(value, ctx.dateOrders?.[i]);
         const at = v && v >= '1900-01-01' && v <= ctx.today ? instant(value, v) : undefined;
         // Several columns may say it (our exports' last contact and last visit, another tool's last order):
         // the latest is the last contact.
         if (at) {
           if (!fields.lastContactAt || at > fields.lastContactAt) fields.lastContactAt = at;
-        } else warn(warnings, header, i, dateProblem(value, v, ctx.today, 'a date'));
+        } else warn(warnings, header, i, dateProblem(value, v, ctx.today, 'a date', ctx.dateOrders?.[i]));
         break;
       }
       case 'totalSpentMinor': {
@@ -473,13 +478,13 @@ function keepOnePhone(phones: { col: number; value: string; mobileColumn: boolea
 
 /** `2024-03-01 10:22:31` (Mailchimp's, in UTC), an ISO instant, or a date (at midnight UTC). */
 const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?$/;
-function consentInstant(value: string, today: string): string | undefined {
+function consentInstant(value: string, today: string, order: DateOrder | undefined): string | undefined {
   const m = DATE_TIME.exec(value);
   if (m) {
     const t = new Date(`${m[1]}T${m[2]}${m[3] ?? 'Z'}`);
     return Number.isNaN(t.getTime()) || t.toISOString().slice(0, 10) > today || m[1]! < '1900-01-01' ? undefined : t.toISOString();
   }
-  const d = readDate(value);
+  const d = readDate(value, order);
   return d && d >= '1900-01-01' && d <= today ? `${d}T00:00:00.000Z` : undefined;
 }
 
@@ -496,7 +501,7 @@ function readConsentDates(cols: Partial<Record<ConsentDate, number>>, record: st
     const col = cols[kind];
     if (col === undefined) return undefined;
     const value = unneutralise(record[col]!.trim());
-    const at = consentInstant(value, today);
+    const at = consentInstant(value, today, ctx.dateOrders?.[col]);
     if (!at) warn(warnings, header, col, `"${value}" is not a date in the past, the consent is dated at the import`);
     return { at, col };
   };

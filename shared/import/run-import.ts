@@ -8,9 +8,11 @@ import { UnreadableFileError, openCsv, type CsvLayout, type CsvRecord } from './
 import type { ImportCheckpoint, ImportCounts, ImportJob } from './import-job.ts';
 import { importUlid as ulid } from './ids.ts';
 import { mergeRow, newCustomerFromRow, type NotApplied } from './merge.ts';
+import { dateColumns, surveyDateOrderBytes, surveyDateOrders } from './date-orders.ts';
 import { readRow, type RowContext, type RowFields, type RowResult } from './row.ts';
 import { changedFields, withStampsBefore, type FieldChange } from './undo.ts';
 import { cardLimitProblems, cardLimitReason } from '../domain/card-limits.ts';
+import { localDate } from '../domain/calendar.ts';
 
 /** One line of the error report: the row's first line in the file, the row as written, and why. */
 export interface ReportEntry {
@@ -54,6 +56,9 @@ export interface RunImportArgs {
   tenant: Tenant;
   /** The file's bytes from the job's checkpoint offset (or from the start). */
   bytes: AsyncIterable<Uint8Array>;
+  /** The file's bytes again from `offset`, for the pass that settles the date columns' day/month order
+   * before the first row is imported (surveyDateOrders); undefined when the file is gone. */
+  reread: (offset: number) => Promise<AsyncIterable<Uint8Array> | undefined>;
   sink: ImportSink;
   now?: () => Date;
   /** Asked between windows: true to stop at a checkpoint (the Lambda is near its time limit). */
@@ -96,7 +101,17 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
   const targets = mapColumns(layout.header, job.mapping ?? {});
   const label = columnLabels(layout.header, targets);
   const catalogue = [...tenant.tags];
-  const ctx: RowContext = { header: layout.header, targets, defaultCountry: tenant.defaultCountry, tags: catalogue, today: now().slice(0, 10) };
+  let dateOrders = job.checkpoint?.dateOrders;
+  const dated = dateColumns(targets);
+  if (!dateOrders && dated.length) {
+    const again = await args.reread(layout.dataOffset);
+    if (!again) throw new Error(`import ${job.id}: the file could not be read again to settle its date columns`);
+    if (layout.encoding === 'utf-16le' || layout.encoding === 'utf-16be') {
+      const survey = await openCsv(again, { layout, offset: layout.dataOffset, line: layout.dataLine });
+      dateOrders = await surveyDateOrders(survey.batches, dated, layout.header.length);
+    } else dateOrders = await surveyDateOrderBytes(again, layout.delimiter, dated, layout.header.length);
+  }
+  const ctx: RowContext = { header: layout.header, targets, defaultCountry: tenant.defaultCountry, tags: catalogue, today: localDate(new Date(now()), tenant.timeZone), dateOrders: dateOrders ?? [] };
   let counts: ImportCounts = { ...job.counts };
   let checkpoint: ImportCheckpoint | null = job.checkpoint;
   let newTags = [...job.newTags];
@@ -106,7 +121,7 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
     if (!window.length) return;
     const last = window[window.length - 1]!.rec;
     // A continuation needs a record boundary and the line of the record that starts there.
-    const to: ImportCheckpoint = { offset: last.end, line: last.nextLine, layout };
+    const to: ImportCheckpoint = { offset: last.end, line: last.nextLine, layout, ...(dateOrders ? { dateOrders } : {}) };
     for (let attempt = 1; ; attempt++) {
       const { creates, updates, report, delta } = await planWindow(window, job, tenant.id, sink, now(), label);
       // Only tags a card receives join the catalogue: a name read from the file but left out of every card

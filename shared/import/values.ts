@@ -101,7 +101,7 @@ const isDateSeparator = (c: number) => c === 47 || c === 46 || c === 45; // / . 
  * regular expressions (a million rows have two dates each); anything else, or an answer of "no", goes
  * through `readDate`'s general rules, which these agree with.
  */
-function readPlainDate(v: string): string | undefined | null {
+function readPlainDate(v: string, order: DateOrder): string | undefined | null {
   const n = v.length;
   if (n < 8 || n > 10) return null;
   let i = 0;
@@ -121,28 +121,80 @@ function readPlainDate(v: string): string | undefined | null {
   const cDigits = i - cStart;
   if (i !== n) return null;
   if (aDigits === 4 && sep1 === 45 && sep2 === 45 && cDigits >= 1 && cDigits <= 2) return validDate(a, b, c);
-  if (aDigits >= 1 && aDigits <= 2 && cDigits === 4) return b > 12 && a <= 12 ? validDate(c, a, b) : validDate(c, b, a);
+  if (aDigits >= 1 && aDigits <= 2 && cDigits === 4) return dayMonthDate(c, a, b, order);
   return null;
 }
 
 /**
- * `dd/mm/yyyy`, `dd-mm-yyyy`, `dd.mm.yyyy` (day first, as in Europe; `mm/dd/yyyy` only when the
- * second number cannot be a month), ISO `yyyy-mm-dd` with an optional time → `YYYY-MM-DD`.
+ * How a column writes `n/n/yyyy` dates, settled once per column from its values (surveyDateOrders): `day-first`
+ * (Italian, and what a column reads when none of its values decides), `month-first` (American exports:
+ * Mailchimp's `12/25/1985`), or `mixed` (some values can only be day-first, others only month-first).
  */
-export function readDate(raw: string): string | undefined {
+export type DateOrder = 'day-first' | 'month-first' | 'mixed';
+
+/**
+ * `d/m/yyyy` or `m/d/yyyy` as the column's order says. In a `mixed` column a value that only one order reads
+ * (`25/12/1985`, `12/25/1985`) is read so; one that both orders read differently (`07/04/1990`) is not read.
+ */
+function dayMonthDate(y: number, a: number, b: number, order: DateOrder): string | undefined {
+  if (order === 'day-first') return validDate(y, b, a);
+  if (order === 'month-first') return validDate(y, a, b);
+  if (a > 12) return validDate(y, b, a);
+  if (b > 12 || a === b) return validDate(y, a, b);
+  return undefined;
+}
+
+/**
+ * Which order a `n/n/yyyy` value (any of / . -, optionally followed by a time) can only be read in: `day-first`
+ * when its first number is over 12, `month-first` when its second is; undefined when it decides nothing (both
+ * 12 or less, another shape, or neither order makes a date of it). Read without regular expressions: the
+ * survey asks it of every date cell of a file.
+ */
+export function dateOrderOf(raw: string): 'day-first' | 'month-first' | undefined {
   const v = raw.trim();
-  const plain = readPlainDate(v);
+  const n = v.length;
+  let i = 0;
+  let a = 0;
+  while (i < n && i < 2 && isDigit(v.charCodeAt(i))) a = a * 10 + v.charCodeAt(i++) - 48;
+  if (i === 0 || i >= n || !isDateSeparator(v.charCodeAt(i))) return undefined;
+  i++;
+  let b = 0;
+  const bStart = i;
+  while (i < n && i - bStart < 2 && isDigit(v.charCodeAt(i))) b = b * 10 + v.charCodeAt(i++) - 48;
+  if (i === bStart || i >= n || !isDateSeparator(v.charCodeAt(i))) return undefined;
+  i++;
+  const cStart = i;
+  while (i < n && isDigit(v.charCodeAt(i))) i++;
+  if (i - cStart !== 4 || (i < n && v[i] !== ' ' && v[i] !== 'T')) return undefined;
+  if (a > 12 && b >= 1 && b <= 12 && a <= 31) return 'day-first';
+  if (b > 12 && a >= 1 && a <= 12 && b <= 31) return 'month-first';
+  return undefined;
+}
+
+/** The combined order of a column whose values said `seen` so far and now `next`. */
+export const settleOrder = (seen: DateOrder | undefined, next: 'day-first' | 'month-first'): DateOrder => (seen === undefined || seen === next ? next : 'mixed');
+
+/** True when `raw` is an `n/n/yyyy` value the two orders read as two different dates (`07/04/1990`). */
+export function isAmbiguousDayMonth(raw: string): boolean {
+  const m = /^(\d{1,2})[/.-](\d{1,2})[/.-]\d{4}(?:[ T].*)?$/.exec(raw.trim());
+  return !!m && +m[1]! <= 12 && +m[2]! <= 12 && +m[1]! !== +m[2]!;
+}
+
+/**
+ * `dd/mm/yyyy`, `dd-mm-yyyy`, `dd.mm.yyyy` (day first, as in Europe), or `mm/dd/yyyy` in a column whose order
+ * is `month-first` (never guessed value by value: `07/04/1990` means one thing in the whole column), ISO
+ * `yyyy-mm-dd` with an optional time → `YYYY-MM-DD`.
+ */
+export function readDate(raw: string, order: DateOrder = 'day-first'): string | undefined {
+  const v = raw.trim();
+  const plain = readPlainDate(v, order);
   if (plain !== null) return plain;
   let m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(v);
   if (m) return validDate(+m[1]!, +m[2]!, +m[3]!);
   m = /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/.exec(v);
   if (m) return validDate(+m[1]!, +m[2]!, +m[3]!);
   m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T][\d:.]+)?$/.exec(v);
-  if (m) {
-    const a = +m[1]!;
-    const b = +m[2]!;
-    return b > 12 && a <= 12 ? validDate(+m[3]!, a, b) : validDate(+m[3]!, b, a);
-  }
+  if (m) return dayMonthDate(+m[3]!, +m[1]!, +m[2]!, order);
   return undefined;
 }
 

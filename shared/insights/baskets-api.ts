@@ -8,6 +8,8 @@ import * as z from '../domain/zod.ts';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import { NotFoundError, invalid } from '../domain/errors.ts';
 import { numberInput } from '../domain/number-input.schema.ts';
+import { addDays } from '../domain/calendar.ts';
+import { startOfLocalDay } from '../domain/calendar.ts';
 import { alsoBought, queryRules, RULE_QUERY_DEFAULTS, type AssociationRule, type Page } from './baskets.ts';
 import { KEYWORD_DEFAULTS, primary } from './keyword-defaults.ts';
 import { byCodeUnits } from './most-frequent.ts';
@@ -49,9 +51,9 @@ export const AlsoBoughtQuerySchema = z.strictObject({ sku: z.string().check(z.tr
 export const RecommendationsQuerySchema = z.strictObject({ limit: z._default(numberInput(z.number().check(z.int(), z.minimum(1), z.maximum(STORED_RECOMMENDATIONS))), 5) });
 const Instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'must be a date YYYY-MM-DD or an ISO 8601 date-time with a time zone' });
 export const KeywordsQuerySchema = z.strictObject({
-  /** A date (the start of that day, UTC) or a date-time; default 30 days before `to`. */
+  /** A date (the start of that day in the tenant's time zone) or a date-time; default 30 days before `to`. */
   from: z.optional(Instant),
-  /** A date (the end of that day, UTC) or a date-time; default the last recompute's asOf. */
+  /** A date (the end of that day in the tenant's time zone) or a date-time; default the last recompute's asOf. */
   to: z.optional(Instant),
   limit: z._default(numberInput(z.number().check(z.int(), z.minimum(1), z.maximum(100))), KEYWORD_DEFAULTS.limit),
   language: z.optional(z.string().check(z.trim(), z.regex(/^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$/, 'must be a language code such as it or en'))),
@@ -158,11 +160,20 @@ const EARLIEST = 0;
 const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
 
 /**
- * A date is the start (`from`) or the end (`to`, exclusive: the next midnight) of that day, UTC. Before 1970
- * is a 400 naming the field; past the end of 9999 is that end.
+ * A date is the start (`from`) or the end (`to`, exclusive: the next local midnight) of that day in the
+ * tenant's time zone, as the list filters read dates (in Rome `2026-03-01` is 2026-02-28T23:00Z up to
+ * 2026-03-01T23:00Z). A date or date-time before 1970 is a 400 naming the field (1970-01-01 itself counts from
+ * 1970 on, where a zone east of UTC starts it earlier); past the end of 9999 is that end.
  */
-function instant(field: 'from' | 'to', value: string, end: boolean): number {
-  const at = /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T00:00:00Z`) + (end ? DAY : 0) : Date.parse(value);
+function instant(field: 'from' | 'to', value: string, end: boolean, timeZone: string): number {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    if (value < '1970-01-01') throw invalid(field, 'must be on or after 1970-01-01 (no text is older)');
+    const day = end ? addDays(value, 1) : value;
+    // The day after 9999-12-31 has no four-digit year: the end of that day is the last instant there is.
+    const at = /^\d{4}-/.test(day) ? startOfLocalDay(day, timeZone).getTime() : LATEST;
+    return Math.min(Math.max(at, EARLIEST), LATEST);
+  }
+  const at = Date.parse(value);
   if (at < EARLIEST) throw invalid(field, 'must be on or after 1970-01-01 (no text is older)');
   return Math.min(at, LATEST);
 }
@@ -171,8 +182,9 @@ function instant(field: 'from' | 'to', value: string, end: boolean): number {
 export async function keywordsReport(ctx: BasketsContext, q: z.infer<typeof KeywordsQuerySchema>) {
   const json = await ctx.baskets.getStored(ctx.tenant.id, 'keywords');
   const corpus = json ? (JSON.parse(json) as StoredKeywords) : undefined;
-  const to = q.to !== undefined ? instant('to', q.to, true) : Date.parse(corpus?.asOf ?? (ctx.now?.() ?? new Date()).toISOString());
-  const from = q.from !== undefined ? instant('from', q.from, false) : Math.max(EARLIEST, to - DEFAULT_PERIOD_DAYS * DAY);
+  const zone = ctx.tenant.timeZone;
+  const to = q.to !== undefined ? instant('to', q.to, true, zone) : Date.parse(corpus?.asOf ?? (ctx.now?.() ?? new Date()).toISOString());
+  const from = q.from !== undefined ? instant('from', q.from, false, zone) : Math.max(EARLIEST, to - DEFAULT_PERIOD_DAYS * DAY);
   if (!(to > from)) throw invalid('to', 'must be after from');
   // Nothing is older than 1970: a previous period reaching further back is counted (and answered) from there.
   const previousFrom = Math.max(EARLIEST, from - (to - from));

@@ -28,6 +28,7 @@ import type { Tenant } from '../domain/tenant.schema.ts';
 import type { ObjectStore } from '../import/object-store.ts';
 import { objectKeys } from '../object-keys.ts';
 import { CUSTOMER_SHARDS, customerShard } from '../domain/sharding.ts';
+import { localDate } from '../domain/calendar.ts';
 
 // ---- ports ----
 
@@ -404,9 +405,10 @@ function withoutUndefined(x: Record<string, unknown>) {
   return x;
 }
 
-export function ageBand(birthDate: string | null, asOf: string): string {
+/** The age band on `asOf`'s day in the tenant's time zone (in Rome, 00:30 on 1 December is 1 December: a birthday then counts). */
+export function ageBand(birthDate: string | null, asOf: string, timeZone: string): string {
   if (!birthDate) return 'unknown';
-  const day = asOf.slice(0, 10);
+  const day = localDate(new Date(asOf), timeZone);
   let age = Number(day.slice(0, 4)) - Number(birthDate.slice(0, 4));
   if (day.slice(5) < birthDate.slice(5, 10)) age--;
   if (age < 25) return '<25';
@@ -424,7 +426,7 @@ type BreakdownPartial = Record<BreakdownDimension, Record<string, { customers: n
  * cut as of asOf (RFM group, age), so their orders and revenue are too; and a total typed in or imported has no
  * date and is not a purchase (it would make a group's average per order meaningless).
  */
-function addToBreakdown(b: BreakdownPartial, card: InsightCard, insights: CardInsights | undefined, bought: { orders: number; revenue: number }, asOf: string) {
+function addToBreakdown(b: BreakdownPartial, card: InsightCard, insights: CardInsights | undefined, bought: { orders: number; revenue: number }, asOf: string, timeZone: string) {
   const { orders, revenue } = bought;
   const add = (dim: BreakdownDimension, key: string) => {
     const row = (b[dim][key] ??= { customers: 0, orders: 0, revenue: 0 });
@@ -432,7 +434,7 @@ function addToBreakdown(b: BreakdownPartial, card: InsightCard, insights: CardIn
     row.orders += orders;
     row.revenue += revenue;
   };
-  add('ageBand', ageBand(card.birthDate, asOf));
+  add('ageBand', ageBand(card.birthDate, asOf, timeZone));
   add('gender', card.gender ?? 'unknown');
   add('city', card.city ?? 'unknown');
   add('country', card.country ?? 'unknown');
@@ -492,7 +494,7 @@ export async function writeShard(d: RecomputeDeps, input: ShardInput): Promise<W
       card = await d.insights.card(input.tenantId, card.id);
     }
     if (card && card.firstContactAt > input.asOf) later++;
-    else if (card) addToBreakdown(breakdown, card, insights, boughtOf(seen.id), input.asOf);
+    else if (card) addToBreakdown(breakdown, card, insights, boughtOf(seen.id), input.asOf, tenant.timeZone);
   };
   // WRITE_CONCURRENCY updates stay in flight across page boundaries, and the next page of the index is read
   // while this one is written (at most two pages held: a page is at most 1 MB of cards). Reading a page, then

@@ -4,6 +4,7 @@ import type { ErrorReportFiles } from '../import/error-report.ts';
 import type { PersonalDataFiles } from './personal-data.ports.ts';
 import { eraseCustomer } from './erasure.ts';
 import { logger } from '../logger.ts';
+import { monthsBefore } from '../domain/calendar.ts';
 
 export const RETENTION_ACTOR = 'system:retention';
 /** Customers erased per tenant per day's run (over all its continuations): the next day's run goes on. */
@@ -42,14 +43,9 @@ const orderKey = (tenantId: string, pivot: string) => `${tenantId >= pivot ? 0 :
 
 /** The start of the retention window: `months` calendar months before `now` (UTC). */
 export function retentionCutoff(now: Date, months: number): string {
-  const d = new Date(now.getTime());
-  const day = d.getUTCDate();
-  d.setUTCDate(1);
-  d.setUTCMonth(d.getUTCMonth() - months);
-  // 31 March minus one month is the last day of February, not 3 March.
-  const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
-  d.setUTCDate(Math.min(day, last));
-  return d.toISOString();
+  const at = now.toISOString();
+  // 31 March minus one month is the last day of February, not 3 March (the list filters' P1M counts so too).
+  return `${monthsBefore(at.slice(0, 10), months)}${at.slice(10)}`;
 }
 
 export interface RetentionReport {

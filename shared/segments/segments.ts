@@ -2,7 +2,7 @@ import { ulid } from 'ulid';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import type { CustomerStore } from '../domain/customer.ports.ts';
 import type { SegmentStore } from './segment.ports.ts';
-import { filterOverLimit, resolveFilter, type Filter, type ResolvedFilter } from '../domain/customer-filter.ts';
+import { dateBoundsProblem, filterOverLimit, resolveFilter, type Filter, type ResolvedFilter } from '../domain/customer-filter.ts';
 import { FilterSchema } from '../domain/customer-filter.schema.ts';
 import { listCustomers } from '../domain/customers.ts';
 import { findTag } from '../domain/tenants.ts';
@@ -20,10 +20,12 @@ export interface SegmentContext {
 const now = (ctx: { now?: () => Date }) => ctx.now?.() ?? new Date();
 
 /** Checks a filter the schema cannot check alone (field relations, the values of all lists together). */
-export function checkFilter(filter: Filter, path = 'filter'): void {
+export function checkFilter(filter: Filter, path = 'filter', ctx?: { timeZone: string; now: Date }): void {
   const over = filterOverLimit(filter);
   if (over) throw invalid(`${path}.${over.field}`, over.message);
   if (filter.minAge !== undefined && filter.maxAge !== undefined && filter.minAge > filter.maxAge) throw invalid(`${path}.maxAge`, 'must not be less than minAge');
+  const dates = ctx && dateBoundsProblem(filter, ctx);
+  if (dates) throw invalid(`${path}.${dates.to}`, `must not be before ${dates.from}`);
   if (filter.minSpent !== undefined && filter.maxSpent !== undefined && filter.minSpent > filter.maxSpent) throw invalid(`${path}.maxSpent`, 'must not be less than minSpent');
   if (filter.minVisits !== undefined && filter.maxVisits !== undefined && filter.minVisits > filter.maxVisits) throw invalid(`${path}.maxVisits`, 'must not be less than minVisits');
 }
@@ -59,7 +61,7 @@ export function resolveForTenant(tenant: Tenant, filter: Filter, at: Date): Reso
 }
 
 export async function createSegment(ctx: SegmentContext, input: SegmentInput): Promise<Segment> {
-  checkFilter(input.filter);
+  checkFilter(input.filter, 'filter', { timeZone: ctx.tenant.timeZone, now: now(ctx) });
   const at = now(ctx).toISOString();
   const segment: Segment = { id: ulid(), name: input.name, filter: input.filter, createdAt: at, updatedAt: at };
   if (!(await ctx.segments.create(ctx.tenant.id, segment))) throw new Error(`segment id ${segment.id} already taken`);
@@ -99,7 +101,7 @@ export async function listSegments(ctx: SegmentContext, page: { limit: number; c
 
 /** PUT: replaces name and filter; the id and creation time stay. */
 export async function replaceSegment(ctx: SegmentContext, id: string, input: SegmentInput): Promise<Segment> {
-  checkFilter(input.filter);
+  checkFilter(input.filter, 'filter', { timeZone: ctx.tenant.timeZone, now: now(ctx) });
   const current = await getSegment(ctx, id);
   const next: Segment = { ...current, name: input.name, filter: input.filter, updatedAt: now(ctx).toISOString() };
   if (!(await ctx.segments.replace(ctx.tenant.id, next))) throw new NotFoundError(`Segment ${id}`);

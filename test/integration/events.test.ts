@@ -137,7 +137,8 @@ describe('POST /v1/events', () => {
     for (const i of [4, 2, 6, 0, 5, 1, 3]) id2 = (await lifecycle(shuffled)[i]!()).body.customerId;
     const [a, b] = [await card(id1), await card(id2)];
     // No order, one purchase (the completed booking's amount): the average divides by `purchases`, which the card shows.
-    const expected = { bookings: 3, visits: 1, cancellations: 1, noShows: 1, orders: 0, totalSpent: 12000, purchases: 1, averageOrderValue: 12000, lastVisitAt: '2026-03-05T23:00:00.000Z' };
+    // The last visit is the booking's 20:30 on 5 March in Rome (19:30 UTC), not when its completion arrived.
+    const expected = { bookings: 3, visits: 1, cancellations: 1, noShows: 1, orders: 0, totalSpent: 12000, purchases: 1, averageOrderValue: 12000, lastVisitAt: '2026-03-05T19:30:00.000Z' };
     expect(a.stats).toMatchObject(expected);
     expect(b.stats).toEqual(a.stats);
     expect([b.firstContactAt, b.lastContactAt]).toEqual([a.firstContactAt, a.lastContactAt]);

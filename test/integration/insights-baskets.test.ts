@@ -193,8 +193,13 @@ describe('after a recompute', () => {
     const widest = await get('/v1/insights/keywords?from=1970-01-01&to=9999-12-31');
     expect(widest).toMatchObject({ from: '1970-01-01T00:00:00.000Z', to: '9999-12-31T23:59:59.999Z', previousFrom: '1970-01-01T00:00:00.000Z' });
     expect(widest.items.length).toBeGreaterThan(0);
+    // Dates are the tenant's days (Europe/Rome), as the list filters read them: 31 December 9999 starts at 23:00 UTC the day before.
     const late = await get(`/v1/insights/keywords?from=9999-12-31&to=${encodeURIComponent('9999-12-31T23:00:00-05:00')}`);
-    expect(late).toMatchObject({ from: '9999-12-31T00:00:00.000Z', to: '9999-12-31T23:59:59.999Z', items: [] });
+    expect(late).toMatchObject({ from: '9999-12-30T23:00:00.000Z', to: '9999-12-31T23:59:59.999Z', items: [] });
+    const oneDay = await get('/v1/insights/keywords?from=2026-03-01&to=2026-03-01');
+    expect(oneDay).toMatchObject({ from: '2026-02-28T23:00:00.000Z', to: '2026-03-01T23:00:00.000Z', previousFrom: '2026-02-27T23:00:00.000Z' });
+    // Summer time: 1 July is 22:00 UTC to 22:00 UTC.
+    expect(await get('/v1/insights/keywords?from=2026-07-01&to=2026-07-01')).toMatchObject({ from: '2026-06-30T22:00:00.000Z', to: '2026-07-01T22:00:00.000Z' });
     await bad('/v1/customers/01ARZ3NDEKTSV4RRFFQ69G5FAV/recommendations?limit=0', 'limit');
   });
 

@@ -95,6 +95,18 @@ describe('filter language', () => {
     expect(matches({ lastContactFrom: 'P90D' })).toBe(false);
   });
 
+  it('counts months and years back as a calendar does: P1M on 31 March is the last day of February, P1Y on 29 February is 28 February', () => {
+    const from = (now: string, d: string) => resolveFilter({ firstContactFrom: d }, { timeZone: 'Europe/Rome', now: new Date(now) }).firstContactFrom;
+    expect(from('2026-03-31T10:00:00Z', 'P1M')).toBe(startOfLocalDay('2026-02-28', 'Europe/Rome').toISOString());
+    expect(from('2028-03-31T10:00:00Z', 'P1M')).toBe(startOfLocalDay('2028-02-29', 'Europe/Rome').toISOString());
+    expect(from('2028-02-29T10:00:00Z', 'P1Y')).toBe(startOfLocalDay('2027-02-28', 'Europe/Rome').toISOString());
+    expect(from('2026-05-31T10:00:00Z', 'P3M')).toBe(startOfLocalDay('2026-02-28', 'Europe/Rome').toISOString());
+    expect(from('2026-03-31T10:00:00Z', 'P1M1D')).toBe(startOfLocalDay('2026-02-27', 'Europe/Rome').toISOString());
+    expect(from('2026-01-15T10:00:00Z', 'P1Y2M')).toBe(startOfLocalDay('2024-11-15', 'Europe/Rome').toISOString());
+    // 23:30 UTC on 30 April is 1 May in Rome: a month back is 1 April.
+    expect(from('2026-04-30T23:30:00Z', 'P1M')).toBe(startOfLocalDay('2026-04-01', 'Europe/Rome').toISOString());
+  });
+
   it('matches language by primary subtag, tags with all/any semantics', () => {
     expect(matches({ language: ['it'] })).toBe(true);
     expect(matches({ language: 'en' })).toBe(false);

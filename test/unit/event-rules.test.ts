@@ -15,7 +15,7 @@ function replay(events: ReturnType<typeof booking>[]) {
   let state: BookingState | undefined;
   for (const e of events) {
     if (!e.type.startsWith('booking.')) continue;
-    const next = nextBooking(state, e as never, e.occurredAt, stampOf(new Date(e.occurredAt).toISOString(), e.eventId));
+    const next = nextBooking(state, e as never, e.occurredAt, stampOf(new Date(e.occurredAt).toISOString(), e.eventId), 'Europe/Rome');
     stats = applyContribution(stats, state, next);
     state = next;
   }

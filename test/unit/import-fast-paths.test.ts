@@ -11,7 +11,8 @@ import { fromLatin1 } from '../../shared/import/encoding.ts';
 import { importUlid } from '../../shared/import/ids.ts';
 import { mapColumns } from '../../shared/import/columns.ts';
 import { readRow, type RowContext } from '../../shared/import/row.ts';
-import { readAmount, readConsent, readDate } from '../../shared/import/values.ts';
+import { readAmount, readConsent, readDate, type DateOrder } from '../../shared/import/values.ts';
+import { surveyDateOrderBytes, surveyDateOrders } from '../../shared/import/date-orders.ts';
 
 /**
  * The import reads a million rows; its hot paths were rewritten for speed (issue 4). Each is checked here
@@ -48,16 +49,22 @@ describe('dates and amounts without regular expressions for the common shapes', 
     if (t.getUTCFullYear() !== y || t.getUTCMonth() !== m - 1 || t.getUTCDate() !== d) return undefined;
     return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
   };
-  const dateBefore = (raw: string) => {
+  // The column's day/month order (DateOrder) replaced the guess per value: `12/31/1990` is no date in a
+  // day-first column; the reference reads `n/n/yyyy` in the given order as the regular expressions did.
+  const dateBefore = (raw: string, order: DateOrder = 'day-first') => {
     const v = raw.trim();
     let m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(v);
     if (m) return validDate(+m[1]!, +m[2]!, +m[3]!);
     m = /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/.exec(v);
     if (m) return validDate(+m[1]!, +m[2]!, +m[3]!);
     m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T][\d:.]+)?$/.exec(v);
-    if (m) return +m[2]! > 12 && +m[1]! <= 12 ? validDate(+m[3]!, +m[1]!, +m[2]!) : validDate(+m[3]!, +m[2]!, +m[1]!);
-    return undefined;
+    if (!m) return undefined;
+    const [a, b, y] = [+m[1]!, +m[2]!, +m[3]!];
+    if (order === 'day-first') return validDate(y, b, a);
+    if (order === 'month-first') return validDate(y, a, b);
+    return a > 12 ? validDate(y, b, a) : b > 12 || a === b ? validDate(y, a, b) : undefined;
   };
+  const ORDERS: DateOrder[] = ['day-first', 'month-first', 'mixed'];
   const amountBefore = (raw: string) => {
     // Only a currency sign or code around the number is stripped (`2.5k` is unreadable, not 2.50).
     let v = raw.trim().replace(/^(?:[€$£]|(?:eur|euro|euros|usd|gbp|chf)(?![a-z]))\s*|\s*(?:[€$£]|(?<![a-z])(?:eur|euro|euros|usd|gbp|chf))$/gi, '').replace(/[\s'’]/g, '');
@@ -90,16 +97,17 @@ describe('dates and amounts without regular expressions for the common shapes', 
     '1/0/2000', '1990-12-31', '1990-1-5', '1990-02-30', '2000-2-29', '1990/12/31', '1990-12-31T10:00:00Z', '31/12/1990 10:00', '0999-01-01', '10000-01-01',
     '31/12/99', '123/1/2000', '1/123/2000', '1/1/20000', '1990-123-1', '1990-1-123', '1990.12.31', '1-1-2000', '1/1-2000', ' 1/1/2000 ', '', 'ieri', '12/12',
     '1//2000', '/1/1/2000', '1/1/2000/', '01/01/1000', '31/12/9999',
-  ])('reads date %j as before', (raw) => {
+  ])('reads date %j as before, in each order a column may have', (raw) => {
     expect(readDate(raw)).toBe(dateBefore(raw));
+    for (const order of ORDERS) expect(readDate(raw, order)).toBe(dateBefore(raw, order));
   });
   it('reads generated dates as before', () => {
-    fc.assert(fc.property(textOf('0123456789/.-', 12), (raw) => readDate(raw) === dateBefore(raw)), RUNS);
+    fc.assert(fc.property(textOf('0123456789/.-', 12), fc.constantFrom(...ORDERS), (raw, order) => readDate(raw, order) === dateBefore(raw, order)), RUNS);
     const n = (min: number, max: number) => fc.integer({ min, max });
     const dmy = fc.tuple(n(0, 32), n(0, 13), n(990, 10001), fc.constantFrom('/', '.', '-'), fc.constantFrom('/', '.', '-'), fc.boolean());
-    fc.assert(fc.property(dmy, ([d, m, y, s1, s2, pad]) => {
+    fc.assert(fc.property(dmy, fc.constantFrom(...ORDERS), ([d, m, y, s1, s2, pad], order) => {
       const p = (x: number) => (pad ? String(x).padStart(2, '0') : String(x));
-      return readDate(`${p(d)}${s1}${p(m)}${s2}${y}`) === dateBefore(`${p(d)}${s1}${p(m)}${s2}${y}`) && readDate(`${y}-${p(m)}-${p(d)}`) === dateBefore(`${y}-${p(m)}-${p(d)}`);
+      return readDate(`${p(d)}${s1}${p(m)}${s2}${y}`, order) === dateBefore(`${p(d)}${s1}${p(m)}${s2}${y}`, order) && readDate(`${y}-${p(m)}-${p(d)}`, order) === dateBefore(`${y}-${p(m)}-${p(d)}`, order);
     }), RUNS);
   });
 
@@ -290,5 +298,42 @@ describe('ids of imported customers', () => {
     expect(decodeTime(ids.at(-1)!)).toBeLessThanOrEqual(after);
     const firstRandom = new Set(ids.map((id) => id[10]));
     expect(firstRandom.size).toBe(32);
+  });
+});
+
+describe('the date survey over raw bytes, without csv-parse building every value', () => {
+  const CELLS = ['25/12/1985', '12/25/1985', '07/04/1990', '13/13/1990', '"12/25/1985"', '"a,b"', '"x;\r\ny"', '"say ""hi"""', 'a"b', '', ' 3/15/1988 ', 'Zoë', '"13.01.2000"', '1990-12-31', '"1/31/2000 10:00"'];
+  const streamOf = async function* (chunks: Uint8Array[]) {
+    yield* chunks;
+  };
+  const viaCsvParse = async (text: string, delimiter: ',' | ';', columns: number[], width: number) => {
+    const layout: CsvLayout = { encoding: 'utf-8', delimiter, header: [], dataLine: 1, dataOffset: 0 };
+    const { batches } = await openCsv((async function* () {
+      yield Buffer.from(text);
+    })(), { layout, offset: 0, line: 1 });
+    return surveyDateOrders(batches, columns, width);
+  };
+  const file = fc.record({
+    delimiter: fc.constantFrom(',' as const, ';' as const),
+    rows: fc.array(fc.array(fc.constantFrom(...CELLS), { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 12 }),
+    ending: fc.constantFrom('\n', '\r\n', '\r'),
+    columns: fc.subarray([0, 1, 2, 3], { minLength: 1 }),
+    chunk: fc.integer({ min: 1, max: 64 }),
+  });
+  it('settles each column as the survey of csv-parse records does, however the bytes are cut', async () => {
+    await fc.assert(
+      fc.asyncProperty(file, async ({ delimiter, rows, ending, columns, chunk }) => {
+        const text = rows.map((r) => r.join(delimiter)).join(ending) + ending;
+        const bytes = Buffer.from(text);
+        const chunks = Array.from({ length: Math.ceil(bytes.length / chunk) }, (_, i) => bytes.subarray(i * chunk, (i + 1) * chunk));
+        const expected = await viaCsvParse(text, delimiter, columns, 4);
+        expect(await surveyDateOrderBytes(streamOf(chunks), delimiter, columns, 4)).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+  it('reads a Mailchimp column month-first and a column written both ways as mixed', async () => {
+    const text = 'a@x.it,07/04/1990,25/12/1985\nb@x.it,"12/25/1985","12/25/1985"\n';
+    expect(await surveyDateOrderBytes(streamOf([Buffer.from(text)]), ',', [1, 2], 3)).toEqual(['day-first', 'month-first', 'mixed']);
   });
 });

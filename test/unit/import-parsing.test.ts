@@ -4,7 +4,8 @@ import { detectEncoding, fromLatin1 } from '../../shared/import/encoding.ts';
 import { detectDelimiter } from '../../shared/import/delimiter.ts';
 import { mapColumns, recogniseHeader } from '../../shared/import/columns.ts';
 import { openCsv } from '../../shared/import/csv-reader.ts';
-import { readAmount, readConsent, readCountry, readDate, readLanguage, splitTags } from '../../shared/import/values.ts';
+import { dateOrderOf, readAmount, readConsent, readCountry, readDate, readLanguage, splitTags } from '../../shared/import/values.ts';
+import { surveyDateOrders } from '../../shared/import/date-orders.ts';
 import { readRow, type RowContext } from '../../shared/import/row.ts';
 import { DEFAULT_TAGS } from '../../shared/domain/tenant.schema.ts';
 
@@ -308,5 +309,35 @@ describe('Italian names of the default tags', () => {
   });
   it('leaves other words alone, also the names of an object’s properties', () => {
     expect(tagsOf('Regolarmente|constructor|__proto__|toString')).toEqual({ tags: ['Regolarmente', 'constructor', '__proto__', 'toString'], catalogue: [...DEFAULT_TAGS, 'Regolarmente', 'constructor', '__proto__', 'toString'] });
+  });
+});
+
+describe('the day/month order of a date column', () => {
+  it('says which order a value can only be read in, and nothing of a value either order reads', () => {
+    expect(dateOrderOf('25/12/1985')).toBe('day-first');
+    expect(dateOrderOf('12/25/1985')).toBe('month-first');
+    expect(dateOrderOf('12/25/1985 10:30')).toBe('month-first');
+    expect(dateOrderOf('07/04/1990')).toBeUndefined();
+    expect(dateOrderOf('1990-12-25')).toBeUndefined();
+    expect(dateOrderOf('13/13/1990')).toBeUndefined();
+    expect(dateOrderOf('32/01/1990')).toBeUndefined();
+  });
+  it('settles a column from all its values: the first deciding value may come late, both kinds make it mixed', async () => {
+    const records = (cells: string[]) =>
+      (async function* () {
+        yield cells.map((c, i) => ({ values: ['x@y.it', c], line: i + 2, raw: '', byteLength: 0, nextLine: i + 3, end: 0 }));
+      })();
+    expect(await surveyDateOrders(records(['07/04/1990', '', '03/15/1988']), [1], 2)).toEqual(['day-first', 'month-first']);
+    expect(await surveyDateOrders(records(['07/04/1990', '01/02/2000']), [1], 2)).toEqual(['day-first', 'day-first']);
+    expect(await surveyDateOrders(records(['25/12/1985', '07/04/1990', '12/25/1985']), [1], 2)).toEqual(['day-first', 'mixed']);
+  });
+  it('reads n/n/yyyy in the column order; a mixed column reads only values one order alone makes a date of', () => {
+    expect(readDate('07/04/1990', 'month-first')).toBe('1990-07-04');
+    expect(readDate('07/04/1990', 'day-first')).toBe('1990-04-07');
+    expect(readDate('12/25/1985', 'day-first')).toBeUndefined();
+    expect(readDate('07/04/1990', 'mixed')).toBeUndefined();
+    expect(readDate('25/12/1985', 'mixed')).toBe('1985-12-25');
+    expect(readDate('12/25/1985', 'mixed')).toBe('1985-12-25');
+    expect(readDate('05/05/1990', 'mixed')).toBe('1990-05-05');
   });
 });

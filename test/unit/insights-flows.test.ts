@@ -35,7 +35,7 @@ function stepOrder(prev: OrderState | undefined, e: ReturnType<typeof order>) {
   return nextOrder(prev, e as never, stampOf(e.occurredAt, e.eventId));
 }
 function stepBooking(prev: BookingState | undefined, e: ReturnType<typeof booking>) {
-  return nextBooking(prev, e as never, e.occurredAt, stampOf(e.occurredAt, e.eventId));
+  return nextBooking(prev, e as never, e.occurredAt, stampOf(e.occurredAt, e.eventId), 'Europe/Rome');
 }
 
 /** Counters after a sequence of state changes, as capture adds them up. */
@@ -73,7 +73,8 @@ describe('purchase collection rules', () => {
     const unpaid = stepBooking(created, booking('booking.completed', '2026-03-14T22:00:00.000Z'));
     expect(purchaseChange(created, unpaid)).toBeUndefined();
     const paid = stepBooking(unpaid, booking('booking.updated', '2026-03-14T22:30:00.000Z', { amount: 8000 }));
-    expect(purchaseChange(unpaid, paid)).toEqual({ put: { kind: 'B', id: 'b1', at: '2026-03-14T22:00:00.000Z', amount: 8000 } });
+    // The visit is the booking's 20:00 in Rome (19:00 UTC), not when its completion was heard of.
+    expect(purchaseChange(unpaid, paid)).toEqual({ put: { kind: 'B', id: 'b1', at: '2026-03-14T19:00:00.000Z', amount: 8000 } });
     const cancelled = stepBooking(paid, booking('booking.cancelled', '2026-03-15T09:00:00.000Z'));
     expect(purchaseChange(paid, cancelled)).toEqual({ delete: { kind: 'B', id: 'b1' } });
   });

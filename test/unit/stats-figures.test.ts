@@ -23,7 +23,7 @@ function play(events: BookingEvent[], start: Stats = { ...emptyStats() }) {
   let stats = start;
   for (const e of events) {
     const prev = states.get(e.data.bookingId);
-    const next = nextBooking(prev, e, e.occurredAt, stampOf(e.occurredAt, e.eventId));
+    const next = nextBooking(prev, e, e.occurredAt, stampOf(e.occurredAt, e.eventId), 'Europe/Rome');
     const other = visitWithdrawn(stats, prev, next) ? latestVisit([...states.values()], e.data.bookingId) : null;
     stats = applyContribution(stats, prev, next, other);
     states.set(e.data.bookingId, next);
