@@ -34,9 +34,9 @@ const throttled = (items: unknown[]) =>
   });
 
 /** A document client whose transactions are throttled `times` times (Infinity: always); everything else reaches DynamoDB Local. */
-function throttling(times: number) {
-  const faulty = DynamoDBDocumentClient.from(env.client, DOCUMENT_CLIENT_OPTIONS);
-  const mock = mockClient(faulty);
+/** A mock of `client` that sends every request on to DynamoDB Local; the caller then overrides the faulty ones. */
+function passingThrough(client: DynamoDBDocumentClient) {
+  const mock = mockClient(client);
   const real = env.db;
   mock.on(GetCommand).callsFake((i) => real.send(new GetCommand(i)));
   mock.on(PutCommand).callsFake((i) => real.send(new PutCommand(i)));
@@ -45,6 +45,13 @@ function throttling(times: number) {
   mock.on(QueryCommand).callsFake((i) => real.send(new QueryCommand(i)));
   mock.on(BatchGetCommand).callsFake((i) => real.send(new BatchGetCommand(i)));
   mock.on(BatchWriteCommand).callsFake((i) => real.send(new BatchWriteCommand(i)));
+  mock.on(TransactWriteCommand).callsFake((i) => real.send(new TransactWriteCommand(i)));
+  return { mock, real };
+}
+
+function throttling(times: number) {
+  const faulty = DynamoDBDocumentClient.from(env.client, DOCUMENT_CLIENT_OPTIONS);
+  const { mock, real } = passingThrough(faulty);
   const sent = { transactions: 0 };
   mock.on(TransactWriteCommand).callsFake((input: { TransactItems: unknown[] }) => {
     if (sent.transactions++ < times) throw throttled(input.TransactItems);
@@ -168,14 +175,7 @@ describe('the customer API and erasure, throttled', () => {
 describe('a batch left unprocessed past its retries', () => {
   async function unprocessed(kind: 'write' | 'get') {
     const { dynamo } = await import('../../shared/clients/dynamo.ts');
-    const mock = mockClient(dynamo());
-    const real = env.db;
-    mock.on(GetCommand).callsFake((i) => real.send(new GetCommand(i)));
-    mock.on(PutCommand).callsFake((i) => real.send(new PutCommand(i)));
-    mock.on(UpdateCommand).callsFake((i) => real.send(new UpdateCommand(i)));
-    mock.on(DeleteCommand).callsFake((i) => real.send(new DeleteCommand(i)));
-    mock.on(QueryCommand).callsFake((i) => real.send(new QueryCommand(i)));
-    mock.on(TransactWriteCommand).callsFake((i) => real.send(new TransactWriteCommand(i)));
+    const { mock, real } = passingThrough(dynamo());
     mock.on(BatchGetCommand).callsFake((i) => (kind === 'get' ? { Responses: {}, UnprocessedKeys: i.RequestItems } : real.send(new BatchGetCommand(i))));
     mock.on(BatchWriteCommand).callsFake((i) => (kind === 'write' ? { UnprocessedItems: i.RequestItems } : real.send(new BatchWriteCommand(i))));
     return () => mock.restore();
