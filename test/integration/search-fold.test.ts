@@ -145,3 +145,40 @@ describe('a card stored with the earlier folding', () => {
     });
   });
 });
+
+describe('reindex and a card written meanwhile', () => {
+  it('leaves a card changed between its read and the rewrite as its writer wrote it', async () => {
+    const tenant = 'folding-race';
+    const raceKey = await tenantKey(tenant);
+    const res = await call('POST', '/v1/customers', { key: raceKey, body: { firstName: 'Ærø', lastName: 'Ødegaard', email: 'race@example.no' } });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const id = res.body.id as string;
+    const Key = keys.customerCard(tenant, id);
+    await env.db.send(
+      new UpdateCommand({ TableName: env.tableName, Key, UpdateExpression: 'SET #s = :s, gsi3sk = :g', ExpressionAttributeNames: { '#s': 'search' }, ExpressionAttributeValues: { ':s': ' ærø ødegaard ærø ødegaard race@example.no', ':g': `ødegaard#ærø#${id}` } }),
+    );
+
+    // The table as the reindex sees it, except that the card is edited (PATCH) just before its UpdateItem.
+    let edited = false;
+    const db = {
+      send: async (command: unknown) => {
+        if (command instanceof UpdateCommand && !edited) {
+          edited = true;
+          const patch = await call('PATCH', `/v1/customers/${id}`, { key: raceKey, body: { lastName: 'Øvre' } });
+          expect(patch.status, JSON.stringify(patch.body)).toBe(200);
+        }
+        return env.db.send(command as never);
+      },
+    } as unknown as typeof env.db;
+    const { dynamoCardReindex } = await import('../../shared/store/card-reindex.store.ts');
+    expect(await dynamoCardReindex(db, env.tableName).reindexTenant(tenant)).toEqual({ read: 1, rewritten: 0, changedMeanwhile: 1 });
+    expect(edited).toBe(true);
+
+    const card = (await env.db.send(new GetCommand({ TableName: env.tableName, Key, ConsistentRead: true }))).Item!;
+    expect(card).toMatchObject({ lastName: 'Øvre', version: 2, search: ' aero ovre aero ovre race@example.no', gsi3sk: `ovre#aero#${id}` });
+    const found = await call('GET', '/v1/customers?q=ovre', { key: raceKey });
+    expect(found.body.items.map((c: { id: string }) => c.id)).toEqual([id]);
+    // And a real run afterwards has nothing left to do.
+    expect(await dynamoCardReindex(env.db, env.tableName).reindexTenant(tenant)).toEqual({ read: 1, rewritten: 0, changedMeanwhile: 0 });
+  });
+});
