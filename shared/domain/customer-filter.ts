@@ -1,7 +1,7 @@
 import type { Customer } from './customer.schema.ts';
 import type { Filter } from './customer-filter.schema.ts';
 import type { CountryCode } from 'libphonenumber-js/core';
-import { fold, searchText } from './search-text.ts';
+import { fold, queryFolds, searchText } from './search-text.ts';
 import { phoneQueryForms } from './phone-query.ts';
 import { normaliseLanguage } from './language.ts';
 import { addDays, localDate, monthsBefore, startOfLocalDay } from './calendar.ts';
@@ -60,7 +60,8 @@ export interface ResolvedFilter {
   minVisits?: number;
   maxVisits?: number;
   minNoShows?: number;
-  /** Text a word of the card's search text starts with: any of these (a phone query has several forms). */
+  /** Text a word of the card's search text starts with: any of these (a phone query has several forms, a text query
+   * today's fold and the earlier one: queryFolds in search-text.ts). */
   q?: string[];
   gender?: string[];
   cityKey?: string[];
@@ -142,9 +143,10 @@ export function resolveFilter(filter: Filter, ctx: { timeZone: string; now: Date
     minVisits: filter.minVisits,
     maxVisits: filter.maxVisits,
     minNoShows: filter.minNoShows,
-    q: filter.q ? (phoneQueryForms(filter.q, ctx.defaultCountry) ?? [fold(filter.q)]) : undefined,
+    // Today's fold and the one before it (queryFolds): a card not yet reindexed is still found as it was.
+    q: filter.q ? (phoneQueryForms(filter.q, ctx.defaultCountry) ?? queryFolds(filter.q)) : undefined,
     gender: filter.gender,
-    cityKey: filter.city?.map(fold),
+    cityKey: filter.city ? [...new Set(filter.city.flatMap(queryFolds))] : undefined,
     postalCode: filter.postalCode,
     country: filter.country?.map((c) => c.toUpperCase()),
     // Age ≥ minAge ⇔ born on or before today minus minAge years; age ≤ maxAge ⇔ born after today minus maxAge+1 years.

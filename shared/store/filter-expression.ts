@@ -49,7 +49,8 @@ export function compileFilter(f: ResolvedFilter): { expression?: string; names: 
   if (f.minNoShows !== undefined) parts.push(`${a('stats.noShows')} >= ${v(f.minNoShows)}`);
   if (f.q) parts.push(anyOf(f.q.map((q) => `contains(${a('search')}, ${v(` ${q}`)})`)));
   if (f.gender) parts.push(`${a('gender')} IN (${f.gender.map(v).join(', ')})`);
-  if (f.cityKey) parts.push(`${a('cityKey')} IN (${f.cityKey.map(v).join(', ')})`);
+  // A city can name two forms (queryFolds: today's fold and the one before), so up to 200: IN takes 100 operands.
+  if (f.cityKey) parts.push(anyOf(chunks(f.cityKey, 100).map((c) => `${a('cityKey')} IN (${c.map(v).join(', ')})`)));
   if (f.postalCode) parts.push(`${a('postalCode')} = ${v(f.postalCode)}`);
   if (f.country) parts.push(`${a('country')} IN (${f.country.map(v).join(', ')})`);
   if (f.birthDateFrom) parts.push(`${a('birthDate')} >= ${v(f.birthDateFrom)}`);
@@ -66,3 +67,5 @@ export function compileFilter(f: ResolvedFilter): { expression?: string; names: 
 
   return { expression: parts.length ? parts.join(' AND ') : undefined, names, values };
 }
+
+const chunks = <T>(xs: T[], size: number): T[][] => Array.from({ length: Math.ceil(xs.length / size) }, (_, i) => xs.slice(i * size, (i + 1) * size));
