@@ -17,13 +17,8 @@
  * Against AWS with `--stack-outputs FILE` (`cdk deploy --outputs-file FILE`), or with TABLE_NAME set and
  * no DYNAMODB_ENDPOINT (credentials and region from the usual AWS environment).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createTable, dynamoClient, LOCAL_REGION, startDynamo, type DynamoLocal } from '../local/emulators.ts';
-import { isAlive, LOCAL_RESOURCES, readRuntime } from '../local/runtime-file.ts';
+import { connectTable, StackOutputsError } from './table-target.ts';
 import { dynamoTenantStore, type TenantStore } from '../shared/store/tenant.store.ts';
 import { dynamoAuditStore, type AuditStore } from '../shared/store/audit.store.ts';
 import { recordAudit } from '../shared/audit/audit.ts';
@@ -32,7 +27,6 @@ import { DEFAULT_FAIR_USE, isFairUseLimit, type FairUseLimit, type TrafficClass 
 import { TenantIdSchema } from '../shared/domain/tenant.schema.ts';
 import { keyDetail, KEY_SCOPES, type KeyScope } from '../shared/domain/api-key.ts';
 import { DomainError } from '../shared/domain/errors.ts';
-import { DOCUMENT_CLIENT_OPTIONS } from '../shared/clients/dynamo.ts';
 
 const USAGE = `usage: npm run keys -- create --tenant NAME [--scope all|events|read]
        npm run keys -- list [--tenant NAME]
@@ -45,13 +39,6 @@ options: --scope SCOPE          create one secret key limited to: events (POST /
 env:     DATA_DIR (default .data) for the local instance; TABLE_NAME without DYNAMODB_ENDPOINT for AWS`;
 
 class UsageError extends Error {}
-
-interface Target {
-  db: DynamoDBDocumentClient;
-  tableName: string;
-  where: string;
-  close(): Promise<void>;
-}
 
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -100,7 +87,7 @@ async function main(argv: string[]): Promise<void> {
   if (command !== 'limits' && (values.secret !== undefined || values.publishable !== undefined)) throw new UsageError('--secret and --publishable apply only to limits');
   const limitArgs = { secret: parseLimit('--secret', values.secret), publishable: parseLimit('--publishable', values.publishable) };
 
-  const target = await connect(values['stack-outputs']);
+  const target = await connectTable(values['stack-outputs']);
   try {
     const store = dynamoTenantStore(target.db, target.tableName);
     const audit = dynamoAuditStore(target.db, target.tableName);
@@ -173,72 +160,10 @@ async function revoke(store: TenantStore, audit: AuditStore, tenantId: string, k
   console.log(`revoked key ${keyId} of tenant ${tenantId} (warm functions may accept it for a few more seconds)`);
 }
 
-/** The table to work on: a deployed stack's, a running `npm start`'s, or DATA_DIR's files. */
-async function connect(stackOutputs: string | undefined): Promise<Target> {
-  const docClient = (client: DynamoDBClient) => DynamoDBDocumentClient.from(client, DOCUMENT_CLIENT_OPTIONS);
-
-  if (stackOutputs || (process.env.TABLE_NAME && !process.env.DYNAMODB_ENDPOINT)) {
-    const tableName = stackOutputs ? tableFromOutputs(stackOutputs) : process.env.TABLE_NAME!;
-    const client = new DynamoDBClient({});
-    return { db: docClient(client), tableName, where: `AWS table ${tableName}`, close: async () => client.destroy() };
-  }
-
-  const dataDir = resolve(process.env.DATA_DIR ?? '.data');
-  const runtime = readRuntime(dataDir);
-  if (runtime && isAlive(runtime.pid)) {
-    const client = dynamoClient(runtime.dynamodbEndpoint);
-    return { db: docClient(client), tableName: runtime.tableName, where: `local instance ${runtime.url}, ${dataDir}`, close: async () => client.destroy() };
-  }
-
-  // Nothing running: open DATA_DIR's database for the duration of the command.
-  if (!existsSync(join(dataDir, 'dynamodb'))) {
-    console.error(`No local data in ${dataDir} yet: creating it (npm start will find it).`);
-  }
-  let dynamo: DynamoLocal | undefined = await startDynamo({ dir: join(dataDir, 'dynamodb') });
-  const stopDynamo = () => {
-    const d = dynamo;
-    dynamo = undefined;
-    return d?.stop();
-  };
-  process.once('SIGINT', () => void stopDynamo()?.finally(() => process.exit(130)));
-  const client = dynamoClient(dynamo.endpoint);
-  try {
-    await createTable(client, LOCAL_RESOURCES.tableName);
-  } catch (e) {
-    client.destroy();
-    await stopDynamo();
-    throw e;
-  }
-  return {
-    db: docClient(client),
-    tableName: LOCAL_RESOURCES.tableName,
-    where: `${dataDir} (no npm start running; DynamoDB Local started for this command, region ${LOCAL_REGION})`,
-    close: async () => {
-      client.destroy();
-      await stopDynamo();
-    },
-  };
-}
-
-/** The table name in `cdk deploy --outputs-file` output: `{ "<stack>": { "TableName": "..." } }`. */
-function tableFromOutputs(file: string): string {
-  let outputs: Record<string, Record<string, unknown>>;
-  try {
-    outputs = JSON.parse(readFileSync(file, 'utf8')) as typeof outputs;
-  } catch (e) {
-    throw new UsageError(`cannot read --stack-outputs ${file}: ${(e as Error).message}`);
-  }
-  const names = Object.values(outputs).flatMap((o) =>
-    Object.entries(o ?? {}).filter(([k, v]) => /^TableName/.test(k) && typeof v === 'string').map(([, v]) => v as string),
-  );
-  if (names.length !== 1) throw new UsageError(`${file} should hold one TableName output; found ${names.length}`);
-  return names[0]!;
-}
-
 try {
   await main(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof UsageError || String((error as { code?: string } | undefined)?.code).startsWith('ERR_PARSE_ARGS')) {
+  if (error instanceof UsageError || error instanceof StackOutputsError || String((error as { code?: string } | undefined)?.code).startsWith('ERR_PARSE_ARGS')) {
     console.error(`keys: ${(error as Error).message}\n${USAGE}`);
     process.exitCode = 2;
   } else if (error instanceof DomainError) {

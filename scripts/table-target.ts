@@ -1,6 +1,5 @@
 /**
- * The table an operations command works on, found as `npm run keys` finds it (scripts/keys.ts holds the
- * same steps): a deployed stack's (`--stack-outputs FILE`, or TABLE_NAME without DYNAMODB_ENDPOINT), the
+ * The table an operations command (`npm run keys`, `npm run reindex`) works on: a deployed stack's (`--stack-outputs FILE`, or TABLE_NAME without DYNAMODB_ENDPOINT), the
  * running `npm start`'s on DATA_DIR (DATA_DIR/runtime.json), or DynamoDB Local started on DATA_DIR's files
  * for the command.
  */
