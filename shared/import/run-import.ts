@@ -1,4 +1,4 @@
-import { pause } from '../domain/backoff.ts';
+import { OPTIMISTIC_RETRY, pause } from '../domain/backoff.ts';
 import type { Customer } from '../domain/customer.schema.ts';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
@@ -73,6 +73,19 @@ const MAX_REPORT_ROW = 2000;
 
 class LostJob extends Error {}
 
+type WindowRow = { result: RowResult; rec: CsvRecord };
+
+/** Why a row is rejected when the card it matches (or the email or phone it adds) changed under every try. */
+export const KEPT_CONFLICTING =
+  'the customer this row matches kept changing while the import ran, so the row could not be applied; import this row again';
+
+/** A window that only rejects its rows, with `reason`: no card changes, so no other writer can make it conflict. */
+function rejectRows(rows: WindowRow[], reason: string) {
+  const delta: ImportCounts = { rows: rows.length, created: 0, updated: 0, unchanged: 0, rejected: rows.length, warnings: 0 };
+  const report = rows.map(({ result, rec }) => ({ line: result.line, row: reportRow(rec.raw), reason }));
+  return { creates: [] as ImportWindow['creates'], updates: [] as ImportWindow['updates'], report, delta };
+}
+
 /**
  * Imports a CSV: reads it as a stream, validates every row, matches it against the customers of the
  * tenant (email, then phone) and against earlier rows of the window, and commits each window of rows
@@ -100,15 +113,18 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
   let counts: ImportCounts = { ...job.counts };
   let checkpoint: ImportCheckpoint | null = job.checkpoint;
   let newTags = [...job.newTags];
-  let window: { result: RowResult; rec: CsvRecord }[] = [];
+  let window: WindowRow[] = [];
 
-  const flush = async () => {
-    if (!window.length) return;
-    const last = window[window.length - 1]!.rec;
+  /** Plans `rows` against the current cards and commits them with the checkpoint after the last; retried
+   * when a card changed meanwhile. False when it kept conflicting. `rejected`: the rows are refused with
+   * this reason instead of applied (a window that changes no card). */
+  const commitRows = async (rows: WindowRow[], rejected?: string): Promise<boolean> => {
+    const last = rows[rows.length - 1]!.rec;
     // A continuation needs a record boundary and the line of the record that starts there.
     const to: ImportCheckpoint = { offset: last.end, line: last.nextLine, layout };
-    for (let attempt = 1; ; attempt++) {
-      const { creates, updates, report, delta } = await planWindow(window, job, tenant.id, sink, now(), label);
+    for (let attempt = 1; attempt <= OPTIMISTIC_RETRY.attempts; attempt++) {
+      if (attempt > 1) await pause(attempt - 1);
+      const { creates, updates, report, delta } = rejected ? rejectRows(rows, rejected) : await planWindow(rows, job, tenant.id, sink, now(), label);
       // Only tags a card receives join the catalogue: a name read from the file but left out of every card
       // (the card already had the most tags it holds) would otherwise appear as a tag nobody has. Added
       // before the cards are written, so no card holds a tag the catalogue lacks.
@@ -122,12 +138,25 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
         counts = w.counts;
         checkpoint = to;
         newTags = tagsAfter;
-        window = [];
-        return;
+        return true;
       }
-      if (attempt >= 8) throw new Error(`import ${job.id}: window at line ${window[0]!.rec.line} kept conflicting with concurrent changes`);
-      await pause(attempt);
     }
+    return false;
+  };
+
+  const flush = async () => {
+    if (!window.length) return;
+    const rows = window;
+    if (!(await commitRows(rows))) {
+      // A window that kept conflicting: one row must not hold back the file (the job stayed `running` for
+      // ever). Its rows go one at a time, each with its own checkpoint; a row that still cannot be written
+      // is rejected with the reason, and the rest are applied.
+      for (const row of rows) {
+        if (rows.length > 1 && (await commitRows([row]))) continue;
+        if (!(await commitRows([row], KEPT_CONFLICTING))) throw new Error(`import ${job.id}: window at line ${row.rec.line} kept conflicting with concurrent changes`);
+      }
+    }
+    window = [];
   };
 
   let nextLine = resume?.line ?? layout.dataLine;
@@ -184,6 +213,13 @@ const reportRow = (raw: string) => (raw.length > MAX_REPORT_ROW ? `${raw.slice(0
 /** The row's fields without its phone (which belongs to another customer). */
 function withoutPhone(f: RowFields): RowFields {
   const { phone: _, ...rest } = f;
+  return rest;
+}
+
+/** The row's fields without its email or phone. */
+function withoutIdentity(f: RowFields, field: 'email' | 'phone'): RowFields {
+  const rest = { ...f };
+  delete rest[field];
   return rest;
 }
 
@@ -248,11 +284,13 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
   const stored = new Map<string, Customer>();
   const idByEmail = new Map<string, string>();
   const idByPhone = new Map<string, string>();
-  for (const found of [byEmail, byPhone]) {
-    for (const c of found.values()) {
+  // Indexed by the address the lookup matched: after a merge, the merged-away customer's email and phone lead
+  // to the survivor, whose card holds its own. Indexed by the card's own, such a row looked new, and its
+  // lookup (held by the survivor) failed its condition on every try.
+  for (const [found, index] of [[byEmail, idByEmail], [byPhone, idByPhone]] as const) {
+    for (const [address, c] of found) {
       stored.set(c.id, c);
-      if (c.email) idByEmail.set(c.email, c.id);
-      if (c.phone) idByPhone.set(c.phone, c.id);
+      index.set(address, c.id);
     }
   }
   // The cards the window creates or changes, in the order it first touches them. A created card is one
@@ -328,6 +366,10 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
       continue;
     }
     const before = current.get(id) ?? stored.get(id)!;
+    // An email or phone that already leads to this card (one a merge folded into it) is not the card's to take
+    // again: its lookup exists, and "an import never replaces a phone" would be a false warning.
+    if (f.email && f.email !== before.email && idByEmail.get(f.email) === id) f = withoutIdentity(f, 'email');
+    if (f.phone && f.phone !== before.phone && idByPhone.get(f.phone) === id) f = withoutIdentity(f, 'phone');
     const notApplied: NotApplied[] = [];
     const next = mergeRow(before, f, job.onDuplicate, at, source, notApplied);
     // What the card did not take is said on the row, like a value that could not be read: "unchanged"
