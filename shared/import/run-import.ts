@@ -11,6 +11,7 @@ import { mergeRow, newCustomerFromRow, type NotApplied } from './merge.ts';
 import { readRow, type RowContext, type RowFields, type RowResult } from './row.ts';
 import { changedFields, withStampsBefore, type FieldChange } from './undo.ts';
 import { cardLimitProblems, cardLimitReason } from '../domain/card-limits.ts';
+import { MAX_CONFLICTS, type EventCard, type IdentityConflict } from '../events/merge.ts';
 
 /** One line of the error report: the row's first line in the file, the row as written, and why. */
 export interface ReportEntry {
@@ -30,6 +31,9 @@ export interface ImportWindow {
   to: ImportCheckpoint;
   counts: ImportCounts;
   newTags: string[];
+  /** Conflicts the window records (a row's phone is another customer's, `ownerId`): each leaves a pointer in
+   * the owner's partition, as capture's do, so that erasing the owner removes the quote (keys.conflictRef). */
+  conflictRefs?: { ownerId: string; cardId: string }[];
   /** A dry run: the creates and updates are kept as the job's would-be state, no customer is written. */
   dryRun?: boolean;
 }
@@ -83,7 +87,7 @@ export const KEPT_CONFLICTING =
 function rejectRows(rows: WindowRow[], reason: string) {
   const delta: ImportCounts = { rows: rows.length, created: 0, updated: 0, unchanged: 0, rejected: rows.length, warnings: 0 };
   const report = rows.map(({ result, rec }) => ({ line: result.line, row: reportRow(rec.raw), reason }));
-  return { creates: [] as ImportWindow['creates'], updates: [] as ImportWindow['updates'], report, delta };
+  return { creates: [] as ImportWindow['creates'], updates: [] as ImportWindow['updates'], report, delta, conflictRefs: [] };
 }
 
 /**
@@ -124,14 +128,14 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
     const to: ImportCheckpoint = { offset: last.end, line: last.nextLine, layout };
     for (let attempt = 1; attempt <= OPTIMISTIC_RETRY.attempts; attempt++) {
       if (attempt > 1) await pause(attempt - 1);
-      const { creates, updates, report, delta } = rejected ? rejectRows(rows, rejected) : await planWindow(rows, job, tenant.id, sink, now(), label);
+      const { creates, updates, report, delta, conflictRefs } = rejected ? rejectRows(rows, rejected) : await planWindow(rows, job, tenant.id, sink, now(), label);
       // Only tags a card receives join the catalogue: a name read from the file but left out of every card
       // (the card already had the most tags it holds) would otherwise appear as a tag nobody has. Added
       // before the cards are written, so no card holds a tag the catalogue lacks.
       const added = tagsReceived(creates, updates, [...tenant.tags, ...newTags]);
       if (added.length && !job.dryRun) await sink.addTags(tenant.id, added);
       const tagsAfter = [...newTags, ...added];
-      const w: ImportWindow = { creates, updates, report, from: checkpoint, to, counts: addCounts(counts, delta), newTags: tagsAfter, dryRun: job.dryRun };
+      const w: ImportWindow = { creates, updates, report, from: checkpoint, to, counts: addCounts(counts, delta), newTags: tagsAfter, dryRun: job.dryRun, conflictRefs };
       const result = await sink.commit(tenant.id, job.id, args.token, w);
       if (result === 'lost') throw new LostJob();
       if (result === 'ok') {
@@ -214,6 +218,18 @@ const reportRow = (raw: string) => (raw.length > MAX_REPORT_ROW ? `${raw.slice(0
 function withoutPhone(f: RowFields): RowFields {
   const { phone: _, ...rest } = f;
   return rest;
+}
+
+/**
+ * The card with `conflict` recorded, as capture records one (shared/events/merge.ts `fillIdentity`), so that
+ * `GET /v1/customers/{id}/duplicates` lists the two; undefined when the card records it already (a file
+ * imported again changes nothing twice).
+ */
+function withConflict(card: Customer, conflict: IdentityConflict): Customer | undefined {
+  const known = (card as EventCard).conflicts ?? [];
+  const same = (c: IdentityConflict) => c.field === conflict.field && c.value === conflict.value;
+  if (known.some((c) => same(c) && c.customerId === conflict.customerId)) return undefined;
+  return { ...card, conflicts: [...known.filter((c) => !same(c)), conflict].slice(-MAX_CONFLICTS) } as EventCard;
 }
 
 /** The row's fields without its email or phone. */
@@ -299,6 +315,8 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
   const source = `import:${job.id}`;
   /** What the row that last set a card's consent said of it (the column that dated it, the source), for its ledger entry. */
   const consentSaid = new Map<string, ConsentStatement>();
+  const conflictRefs = new Map<string, { ownerId: string; cardId: string }>();
+  const noteConflict = (ownerId: string, cardId: string) => conflictRefs.set(`${ownerId}\n${cardId}`, { ownerId, cardId });
   const noteConsent = (id: string, f: RowFields) => {
     const said = consentStatement(f);
     if (said) consentSaid.set(id, said);
@@ -334,20 +352,22 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
       continue;
     }
     let moreWarnings: string[] | undefined;
+    // The row's phone left out as another customer's: recorded on the row's card as a conflict.
+    let conflict: IdentityConflict | undefined;
+    const phoneIsOthers = (owner: string, phone: string) => {
+      (moreWarnings ??= []).push(`phone ${phone} belongs to another customer (${owner}), left out`);
+      conflict = { field: 'phone', value: phone, customerId: owner, eventId: source, at };
+      f = withoutPhone(f);
+    };
     let id = f.email ? idByEmail.get(f.email) : undefined;
     if (!id && f.phone) {
       const owner = idByPhone.get(f.phone);
       const ownerEmail = owner && (current.get(owner) ?? stored.get(owner)!).email;
       // The phone is someone else's when that customer has another email: a new customer, without the phone.
-      if (owner && f.email && ownerEmail && ownerEmail !== f.email) {
-        (moreWarnings ??= []).push(`phone ${f.phone} belongs to another customer (${owner}), left out`);
-        f = withoutPhone(f);
-      } else id = owner;
+      if (owner && f.email && ownerEmail && ownerEmail !== f.email) phoneIsOthers(owner, f.phone);
+      else id = owner;
     }
-    if (id && f.phone && idByPhone.has(f.phone) && idByPhone.get(f.phone) !== id) {
-      (moreWarnings ??= []).push(`phone ${f.phone} belongs to another customer (${idByPhone.get(f.phone)}), left out`);
-      f = withoutPhone(f);
-    }
+    if (id && f.phone && idByPhone.has(f.phone) && idByPhone.get(f.phone) !== id) phoneIsOthers(idByPhone.get(f.phone)!, f.phone);
     const warnings = moreWarnings ? [...result.warnings, ...moreWarnings] : result.warnings;
     if (warnings.length) {
       delta.warnings += warnings.length;
@@ -356,7 +376,11 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
     }
 
     if (!id) {
-      const c = newCustomerFromRow(ulid(), f, at, source);
+      let c = newCustomerFromRow(ulid(), f, at, source);
+      if (conflict) {
+        c = withConflict(c, conflict)!;
+        noteConflict(conflict.customerId, c.id);
+      }
       if (refusedAsTooBig(c, result.line, rec, true)) continue;
       current.set(c.id, c);
       if (f.consent) noteConsent(c.id, f);
@@ -371,7 +395,9 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
     if (f.email && f.email !== before.email && idByEmail.get(f.email) === id) f = withoutIdentity(f, 'email');
     if (f.phone && f.phone !== before.phone && idByPhone.get(f.phone) === id) f = withoutIdentity(f, 'phone');
     const notApplied: NotApplied[] = [];
-    const next = mergeRow(before, f, job.onDuplicate, at, source, notApplied);
+    let next = mergeRow(before, f, job.onDuplicate, at, source, notApplied);
+    const noted = conflict && withConflict(next, conflict);
+    if (noted) next = noted;
     // What the card did not take is said on the row, like a value that could not be read: "unchanged"
     // alone read as "the file agreed with the card".
     const reportNotApplied = () => {
@@ -386,6 +412,7 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
       continue;
     }
     if (refusedAsTooBig(next, result.line, rec, false)) continue;
+    if (noted) noteConflict(conflict!.customerId, id);
     reportNotApplied();
     current.set(id, next);
     // mergeRow copies the consent object whatever it changes: compare what it says.
@@ -404,5 +431,6 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
       updates.push({ prev, next: { ...c, version: prev.version + 1, updatedAt: at }, consent: ledgerEntry(c, prev, job.id, at, consentSaid.get(c.id)), changes: withStampsBefore(changedFields(prev, c), prev) });
     }
   }
-  return { creates, updates, report, delta };
+  // A card refused as too big after its conflict was noted is not written: neither is its pointer.
+  return { creates, updates, report, delta, conflictRefs: [...conflictRefs.values()].filter((r) => current.has(r.cardId)) };
 }

@@ -125,3 +125,41 @@ describe('a row whose card cannot be written on any try', () => {
     expect(await reportOf(reportKey!)).toEqual([['3', 'Ghost,ghost@m.it', expect.stringMatching(/could not be applied.*import this row again/)]]);
   });
 });
+
+describe("an import row with another customer's phone", () => {
+  it('makes a new card without the phone and records the conflict: both cards list each other as duplicates; imported again, nothing changes', async () => {
+    const { tenant, key } = await tenantWithKey();
+    const y = await call('POST', '/v1/customers', { key, body: { firstName: 'Ylenia', email: 'y@shop.it', phone: '+39 333 444 5555' } });
+    expect(y.status).toBe(201);
+    const file = 'First name,Last name,Email,Phone\nNuova,,nuova@shop.it,+39 333 444 5555\n';
+    const job = await importThroughApi(key, tenant, file);
+
+    expect(job).toMatchObject({ status: 'completed', counts: { rows: 1, created: 1, warnings: 1 } });
+    const nuova = (await allCustomers(key)).find((c) => c.email === 'nuova@shop.it')!;
+    expect(nuova.phone).toBeNull();
+    const fromNuova = await call('GET', `/v1/customers/${nuova.id}/duplicates`, { key });
+    expect(fromNuova.body.items).toEqual([expect.objectContaining({ customer: expect.objectContaining({ id: y.body.id }), reasons: ['phone'] })]);
+    const fromY = await call('GET', `/v1/customers/${y.body.id}/duplicates`, { key });
+    expect(fromY.body.items).toEqual([expect.objectContaining({ customer: expect.objectContaining({ id: nuova.id }), reasons: ['phone'] })]);
+
+    const again = await importThroughApi(key, tenant, file);
+    expect(again).toMatchObject({ status: 'completed', counts: { rows: 1, created: 0, updated: 0, unchanged: 1 } });
+
+    // The conflict left a pointer in Ylenia's partition: erasing her removes the quote of her phone from Nuova's card.
+    expect(JSON.stringify((await call('GET', `/v1/customers/${nuova.id}`, { key })).body.conflicts)).toContain('+393334445555');
+    expect((await call('DELETE', `/v1/customers/${y.body.id}`, { key })).status).toBe(204);
+    expect(JSON.stringify((await call('GET', `/v1/customers/${nuova.id}`, { key })).body.conflicts ?? [])).not.toContain('+393334445555');
+  });
+
+  it('on a card found by its email, records the conflict there too', async () => {
+    const { tenant, key } = await tenantWithKey();
+    const y = (await call('POST', '/v1/customers', { key, body: { firstName: 'Ylenia', email: 'y@shop.it', phone: '+39 333 444 5555' } })).body;
+    const z = (await call('POST', '/v1/customers', { key, body: { firstName: 'Zeno', email: 'z@shop.it' } })).body;
+    const job = await importThroughApi(key, tenant, 'Email,Phone\nz@shop.it,+39 333 444 5555\n');
+
+    expect(job).toMatchObject({ status: 'completed', counts: { rows: 1, updated: 1, warnings: 1 } });
+    const fromZ = await call('GET', `/v1/customers/${z.id}/duplicates`, { key });
+    expect(fromZ.body.items).toEqual([expect.objectContaining({ customer: expect.objectContaining({ id: y.id }), reasons: ['phone'] })]);
+    expect((await call('GET', `/v1/customers/${z.id}`, { key })).body.phone).toBeNull();
+  });
+});
