@@ -2227,7 +2227,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerCard"];
                 };
             };
-            /** @description The customer was merged into another: `Location` and `mergedInto` name the survivor */
+            /** @description The customer was merged into another: `Location` (the same route of the survivor, the same query) and `mergedInto` name the survivor */
             301: {
                 headers: {
                     /** @description /v1/customers/{survivor id} */
@@ -2325,7 +2325,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            /** @description The new email or phone belongs to another customer or to an erased person, or the card kept changing under concurrent requests */
+            /** @description The new email or phone belongs to another customer or to an erased person, or the card kept changing under concurrent requests. The customer was merged into another: `mergedInto` names it (send the request for it instead) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2373,6 +2373,19 @@ export interface operations {
                     "application/json": components["schemas"]["ConsentPage"];
                 };
             };
+            /** @description The customer was merged into another: `Location` (the same route of the survivor, the same query) and `mergedInto` name the survivor */
+            301: {
+                headers: {
+                    /** @description /v1/customers/{survivor id} */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        mergedInto: string;
+                    };
+                };
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -2401,6 +2414,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Duplicates"];
+                };
+            };
+            /** @description The customer was merged into another: `Location` (the same route of the survivor, the same query) and `mergedInto` name the survivor */
+            301: {
+                headers: {
+                    /** @description /v1/customers/{survivor id} */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        mergedInto: string;
+                    };
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -2438,6 +2464,19 @@ export interface operations {
                         expiresAt: string;
                         /** @description a signed GET link to the JSON document (the same document the export answers inline), valid 15 minutes; it needs no key */
                         url: string;
+                    };
+                };
+            };
+            /** @description The customer was merged into another: `Location` (the same route of the survivor, the same query) and `mergedInto` name the survivor */
+            301: {
+                headers: {
+                    /** @description /v1/customers/{survivor id} */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        mergedInto: string;
                     };
                 };
             };
@@ -2479,6 +2518,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HistoryPage"];
+                };
+            };
+            /** @description The customer was merged into another: `Location` (the same route of the survivor, the same query) and `mergedInto` name the survivor */
+            301: {
+                headers: {
+                    /** @description /v1/customers/{survivor id} */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        mergedInto: string;
+                    };
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -2627,6 +2679,15 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            /** @description The customer was merged into another: `mergedInto` names it (send the request for it instead) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Unexpected"];
