@@ -72,3 +72,27 @@ describe('a merged-away id', () => {
     }
   });
 });
+
+describe('the survivor taking an email or phone of the customer merged into it', () => {
+  it('is no conflict: the lookup already points at the survivor', async () => {
+    const c = await call('POST', '/v1/customers', { key, body: { email: 'c@m.it', phone: '+39 340 222 0001' } });
+    const d = await call('POST', '/v1/customers', { key, body: { email: 'd@m.it', phone: '+39 340 222 0002' } });
+    expect((await call('POST', `/v1/customers/${c.body.id}/merge`, { key, body: { otherId: d.body.id } })).status).toBe(200);
+
+    const email = await call('PATCH', `/v1/customers/${c.body.id}`, { key, body: { email: 'd@m.it' } });
+    expect(email.status).toBe(200);
+    expect(email.body.email).toBe('d@m.it');
+    const phone = await call('PATCH', `/v1/customers/${c.body.id}`, { key, body: { phone: '+39 340 222 0002' } });
+    expect(phone.status).toBe(200);
+    expect(phone.body.phone).toBe('+393402220002');
+    // Both still find the survivor, and another customer's email is still refused, naming that customer.
+    const { stores } = await import('../../shared/http/stores.ts');
+    const tenantId = (await call('GET', '/v1/settings', { key })).body.id;
+    expect(await stores().customers.findIdByEmail(tenantId, 'd@m.it')).toBe(c.body.id);
+    expect(await stores().customers.findIdByPhone(tenantId, '+393402220002')).toBe(c.body.id);
+    const other = (await call('POST', '/v1/customers', { key, body: { email: 'e@m.it' } })).body.id;
+    const taken = await call('PATCH', `/v1/customers/${c.body.id}`, { key, body: { email: 'e@m.it' } });
+    expect(taken.status).toBe(409);
+    expect(taken.body).toMatchObject({ field: 'email', customerId: other });
+  });
+});
