@@ -163,3 +163,21 @@ describe("an import row with another customer's phone", () => {
     expect((await call('GET', `/v1/customers/${z.id}`, { key })).body.phone).toBeNull();
   });
 });
+
+describe('a phone with an extension', () => {
+  it('is a 400 naming phone on POST, and left out of an import row with a warning: two extensions of one switchboard never land on one card', async () => {
+    const { tenant, key } = await tenantWithKey();
+    const posted = await call('POST', '/v1/customers', { key, body: { email: 'centralino@m.it', phone: '+39 02 8765 4321 ext. 303' } });
+    expect(posted.status).toBe(400);
+    expect(posted.headers['content-type']).toContain('application/problem+json');
+    expect(posted.body.errors).toEqual([{ path: 'phone', message: expect.stringMatching(/^has an extension/) }]);
+
+    const job = await importThroughApi(key, tenant, 'Email,Phone\nuno@m.it,+39 02 8765 4321 ext. 101\ndue@m.it,+39 02 8765 4321 ext. 202\n');
+    expect(job).toMatchObject({ status: 'completed', counts: { rows: 2, created: 2, warnings: 2 } });
+    const list = await allCustomers(key);
+    expect(list.map((c) => [c.email, c.phone]).sort()).toEqual([
+      ['due@m.it', null],
+      ['uno@m.it', null],
+    ]);
+  });
+});
