@@ -11,7 +11,7 @@ import { mergeRow, newCustomerFromRow, type NotApplied } from './merge.ts';
 import { readRow, type RowContext, type RowFields, type RowResult } from './row.ts';
 import { changedFields, withStampsBefore, type FieldChange } from './undo.ts';
 import { cardLimitProblems, cardLimitReason } from '../domain/card-limits.ts';
-import { MAX_CONFLICTS, type EventCard, type IdentityConflict } from '../events/merge.ts';
+import { MAX_CONFLICTS, phoneCardFits, type EventCard, type IdentityConflict } from '../events/merge.ts';
 
 /** One line of the error report: the row's first line in the file, the row as written, and why. */
 export interface ReportEntry {
@@ -362,9 +362,9 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
     let id = f.email ? idByEmail.get(f.email) : undefined;
     if (!id && f.phone) {
       const owner = idByPhone.get(f.phone);
-      const ownerEmail = owner && (current.get(owner) ?? stored.get(owner)!).email;
-      // The phone is someone else's when that customer has another email: a new customer, without the phone.
-      if (owner && f.email && ownerEmail && ownerEmail !== f.email) phoneIsOthers(owner, f.phone);
+      // The phone is someone else's when that customer has another email, or none and another first name (a
+      // family's landline; shared/events/merge.ts `phoneCardFits`): a new customer, without the phone.
+      if (owner && !phoneCardFits(f, current.get(owner) ?? stored.get(owner)!, f.firstName)) phoneIsOthers(owner, f.phone);
       else id = owner;
     }
     if (id && f.phone && idByPhone.has(f.phone) && idByPhone.get(f.phone) !== id) phoneIsOthers(idByPhone.get(f.phone)!, f.phone);
