@@ -352,22 +352,23 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
       continue;
     }
     let moreWarnings: string[] | undefined;
-    // The row's phone left out as another customer's: recorded on the row's card as a conflict.
-    let conflict: IdentityConflict | undefined;
-    const phoneIsOthers = (owner: string, phone: string) => {
-      (moreWarnings ??= []).push(`phone ${phone} belongs to another customer (${owner}), left out`);
-      conflict = { field: 'phone', value: phone, customerId: owner, eventId: source, at };
-      f = withoutPhone(f);
-    };
     let id = f.email ? idByEmail.get(f.email) : undefined;
+    // Whose the row's phone is when it is not the row's card's: left out, and recorded on that card as a conflict.
+    let phoneOwner: string | undefined;
     if (!id && f.phone) {
       const owner = idByPhone.get(f.phone);
       // The phone is someone else's when that customer has another email, or none and another first name (a
       // family's landline; shared/events/merge.ts `phoneCardFits`): a new customer, without the phone.
-      if (owner && !phoneCardFits(f, current.get(owner) ?? stored.get(owner)!, f.firstName)) phoneIsOthers(owner, f.phone);
+      if (owner && !phoneCardFits(f, current.get(owner) ?? stored.get(owner)!, f.firstName)) phoneOwner = owner;
       else id = owner;
     }
-    if (id && f.phone && idByPhone.has(f.phone) && idByPhone.get(f.phone) !== id) phoneIsOthers(idByPhone.get(f.phone)!, f.phone);
+    if (id && f.phone && idByPhone.has(f.phone) && idByPhone.get(f.phone) !== id) phoneOwner = idByPhone.get(f.phone);
+    let conflict: IdentityConflict | undefined;
+    if (phoneOwner && f.phone) {
+      (moreWarnings ??= []).push(`phone ${f.phone} belongs to another customer (${phoneOwner}), left out`);
+      conflict = { field: 'phone', value: f.phone, customerId: phoneOwner, eventId: source, at };
+      f = withoutPhone(f);
+    }
     const warnings = moreWarnings ? [...result.warnings, ...moreWarnings] : result.warnings;
     if (warnings.length) {
       delta.warnings += warnings.length;
