@@ -2229,7 +2229,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerCard"];
                 };
             };
-            /** @description The customer was merged into another: `Location` and `mergedInto` name the survivor */
+            /** @description The customer was merged into another: `Location` (the same route of the survivor, the same query) and `mergedInto` name the survivor */
             301: {
                 headers: {
                     /** @description /v1/customers/{survivor id} */
@@ -2327,7 +2327,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            /** @description The new email or phone belongs to another customer or to an erased person, or the card kept changing under concurrent requests */
+            /** @description The new email or phone belongs to another customer or to an erased person, or the card kept changing under concurrent requests. The customer was merged into another: `mergedInto` names it (send the request for it instead) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2375,6 +2375,19 @@ export interface operations {
                     "application/json": components["schemas"]["ConsentPage"];
                 };
             };
+            /** @description The customer was merged into another: `Location` (the same route of the survivor, the same query) and `mergedInto` name the survivor */
+            301: {
+                headers: {
+                    /** @description /v1/customers/{survivor id} */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        mergedInto: string;
+                    };
+                };
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -2403,6 +2416,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Duplicates"];
+                };
+            };
+            /** @description The customer was merged into another: `Location` (the same route of the survivor, the same query) and `mergedInto` name the survivor */
+            301: {
+                headers: {
+                    /** @description /v1/customers/{survivor id} */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        mergedInto: string;
+                    };
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -2440,6 +2466,19 @@ export interface operations {
                         expiresAt: string;
                         /** @description a signed GET link to the JSON document (the same document the export answers inline), valid 15 minutes; it needs no key */
                         url: string;
+                    };
+                };
+            };
+            /** @description The customer was merged into another: `Location` (the same route of the survivor, the same query) and `mergedInto` name the survivor */
+            301: {
+                headers: {
+                    /** @description /v1/customers/{survivor id} */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        mergedInto: string;
                     };
                 };
             };
@@ -2481,6 +2520,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HistoryPage"];
+                };
+            };
+            /** @description The customer was merged into another: `Location` (the same route of the survivor, the same query) and `mergedInto` name the survivor */
+            301: {
+                headers: {
+                    /** @description /v1/customers/{survivor id} */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        mergedInto: string;
+                    };
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -2629,6 +2681,15 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            /** @description The customer was merged into another: `mergedInto` names it (send the request for it instead) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Unexpected"];

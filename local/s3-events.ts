@@ -63,6 +63,9 @@ export function toAwsS3Event(record: S3rverEvent['Records'][number], region: str
   };
 }
 
+/** Retries of a failed asynchronous invocation: Lambda's default (MaximumRetryAttempts), which the import function keeps. */
+export const ASYNC_RETRIES = 2;
+
 /** Subscribes to s3rver's events and calls the import function, one invocation at a time. */
 export function forwardS3Events(s3rver: S3rver, opts: S3EventForwarderOptions): S3EventForwarder {
   const prefix = opts.prefix ?? 'imports/';
@@ -85,12 +88,18 @@ export function forwardS3Events(s3rver: S3rver, opts: S3EventForwarderOptions): 
       } else log(`could not load ${WORKERS.importCsv.entry}`, error);
       return;
     }
-    try {
-      await mod.handler(event, lambdaContext(`clientela-${WORKERS.importCsv.name}`, opts.timeoutMs ?? 900_000, region));
-    } catch (error) {
-      // On AWS the asynchronous invocation would be retried twice, then kept in the import's dead-letter queue
-      // (infra/dead-letters.ts); here there is no queue, so the failure is logged.
-      log(`the import of s3://${opts.bucket}/${key} failed`, error);
+    // As on AWS, a failed asynchronous invocation is retried twice (at once here, not after a minute or two):
+    // the import relies on it. A run that fails releases its job, and the next delivery resumes it or, when
+    // the run got nowhere, ends it `failed` with a reason; without the retries a local job stayed `running`.
+    for (let attempt = 0; attempt <= ASYNC_RETRIES; attempt++) {
+      try {
+        await mod.handler(event, lambdaContext(`clientela-${WORKERS.importCsv.name}`, opts.timeoutMs ?? 900_000, region));
+        return;
+      } catch (error) {
+        // After the retries AWS keeps the event in the import's dead-letter queue (infra/dead-letters.ts); here
+        // there is no queue, so the failure is logged.
+        log(attempt < ASYNC_RETRIES ? `the import of s3://${opts.bucket}/${key} failed; retrying` : `the import of s3://${opts.bucket}/${key} failed`, error);
+      }
     }
   };
 

@@ -183,6 +183,15 @@ export interface ApiRoute extends Route, RouteDoc {
   access: Access;
 }
 
+/** A read of a customer merged into another (POST /v1/customers/{id}/merge): the same route of the survivor. */
+const MERGED_301 = {
+  description: 'The customer was merged into another: `Location` (the same route of the survivor, the same query) and `mergedInto` name the survivor',
+  response: api.MergedIntoSchema,
+  headers: api.LocationHeaderSchema,
+};
+/** A write to a customer merged into another: refused, naming the survivor (shared/http/merged-customer.ts). */
+const MERGED_409 = 'The customer was merged into another: `mergedInto` names it (send the request for it instead)';
+
 /** One row: the route (method, path, construct name, handler under functions/, key scope), then its access and documentation. */
 const r = (method: Method, path: string, name: string, entry: string, scope: Scope, row: RouteDoc & { access: Access }): ApiRoute => ({
   method,
@@ -232,7 +241,7 @@ export const ROUTES: ApiRoute[] = [
     responseHeaders: api.EtagHeaderSchema,
     alsoAnswers: {
       304: { description: 'If-None-Match names the current version: no body, the ETag again', headers: api.EtagHeaderSchema },
-      301: { description: 'The customer was merged into another: `Location` and `mergedInto` name the survivor', response: api.MergedIntoSchema, headers: api.LocationHeaderSchema },
+      301: MERGED_301,
     },
   }),
   r('PATCH', '/v1/customers/{id}', 'UpdateCustomer', 'customers/update-customer', 'admin', {
@@ -243,7 +252,7 @@ export const ROUTES: ApiRoute[] = [
     response: CustomerCardSchema,
     responseHeaders: api.EtagHeaderSchema,
     errors: {
-      409: 'The new email or phone belongs to another customer or to an erased person, or the card kept changing under concurrent requests',
+      409: `The new email or phone belongs to another customer or to an erased person, or the card kept changing under concurrent requests. ${MERGED_409}`,
       412: 'If-Match names an older version of the card: read it again (the answer carries the current ETag)',
     },
   }),
@@ -402,6 +411,7 @@ ROUTES.push(
     summary: "A customer's timeline, newest first, paginated",
     query: HistoryQuerySchema,
     response: api.HistoryPageSchema,
+    alsoAnswers: { 301: MERGED_301 },
   }),
   // The double opt-in link mailed to a person: no key, the signed token is the authority. GET shows a page
   // with a button (mail scanners open links); only its POST confirms.
@@ -529,6 +539,7 @@ ROUTES.push(
     summary: 'Likely duplicates of this customer (email/phone conflicts recorded by capture; same name with a similar email), each with its reasons; at most `limit` (default 20, at most 50), most reasons first; `hasMore` when there are more',
     query: DuplicatesQuerySchema,
     response: api.DuplicatesSchema,
+    alsoAnswers: { 301: MERGED_301 },
   }),
 );
 
@@ -539,6 +550,7 @@ ROUTES.push(
     summary: "A customer's consent ledger (every change, with its source), newest first",
     query: ConsentQuerySchema,
     response: api.ConsentPageSchema,
+    alsoAnswers: { 301: MERGED_301 },
   }),
   r('DELETE', '/v1/customers/{id}', 'EraseCustomer', 'privacy/erase-customer', 'admin', {
     // Rewrites the import error reports that quote the person (and deletes the versions it replaced); deletes their
@@ -575,6 +587,7 @@ ROUTES.push(
         description: 'The export is too large to answer inline: `Location` is a signed link (15 minutes) to the same JSON document',
         headers: PersonalDataLocationHeaderSchema,
       },
+      301: MERGED_301,
     },
   }),
   r('POST', '/v1/customers/{id}/unsubscribe-link', 'CreateUnsubscribeLink', 'privacy/create-unsubscribe-link', 'admin', {
@@ -583,6 +596,7 @@ ROUTES.push(
     summary: 'A signed, expiring unsubscribe link for a newsletter (also for List-Unsubscribe)',
     body: UnsubscribeLinkSchema,
     response: UnsubscribeLinkAnswerSchema,
+    errors: { 409: MERGED_409 },
   }),
   // The link in a newsletter: no key, the signed token is the authority. GET shows a page with a button;
   // POST (that button, or RFC 8058 one-click from a mail client) unsubscribes.

@@ -7,6 +7,7 @@ import { config } from '#shared/config.ts';
 import { AccessExportQuerySchema } from '#shared/privacy/access-export.schema.ts';
 import { deliverPersonalData } from '#shared/privacy/access-export.ts';
 import { recordAudit } from '#shared/audit/audit.ts';
+import { mergedCustomerAnswer } from '#shared/http/merged-customer.ts';
 
 /**
  * GET /v1/customers/{id}/export: everything held about the person (GDPR access and portability), as JSON;
@@ -17,7 +18,12 @@ export const handler = api('admin', async (req): Promise<ApiResponse> => {
   const { delivery } = parseWith(AccessExportQuerySchema, req.query);
   const { tenant, key } = req.principal;
   const ctx = { privacy: privacyStore(), files: personalDataFiles(), inlineMaxBytes: config().ACCESS_EXPORT_INLINE_MAX_BYTES };
-  const answer = await deliverPersonalData(ctx, tenant.id, req.params.id!, delivery);
+  // A customer merged into another: 301 to the survivor's export, which holds the merged person's data (nothing
+  // was exported here, so nothing is audited).
+  const answer = await deliverPersonalData(ctx, tenant.id, req.params.id!, delivery).catch((e: unknown) =>
+    mergedCustomerAnswer(e, tenant.id, req.params.id!, { subpath: '/export', query: req.query }),
+  );
+  if (!('delivery' in answer)) return answer;
   await recordAudit(auditStore(), { tenantId: tenant.id, actor: key.keyId, action: 'customer.export_data', target: 'customer' });
   if (answer.delivery === 'inline') {
     return { status: 200, text: answer.json, contentType: 'application/json', headers: { 'content-disposition': 'attachment; filename="personal-data.json"', 'cache-control': 'no-store' } };

@@ -27,13 +27,29 @@ export function normaliseEmail(raw: string): string | undefined {
   return pattern.test(v) ? v : undefined;
 }
 
-/** E.164, reading numbers without a country code in the tenant's default country. */
+/**
+ * E.164, reading numbers without a country code in the tenant's default country. A number with an extension
+ * is none: E.164 has no room for it, and dropping it put two people of one switchboard on one card.
+ */
 export function normalisePhone(raw: string, defaultCountry: CountryCode): string | undefined {
   const v = raw.trim();
   if (!v) return undefined;
   const parsed = parsePhone(v.startsWith('00') ? `+${v.slice(2)}` : v, defaultCountry);
-  return parsed?.isValid() ? parsed.number : undefined;
+  return parsed?.isValid() && !parsed.ext ? parsed.number : undefined;
 }
+
+/** An extension at the end of a number, in the words libphonenumber-js reads (`ext.`, `x`, `#`, `int.`) and
+ * the Italian ones it does not (`interno`, `estensione`), so that all are refused alike. */
+const EXTENSION = /(?:\b(?:ext|extn|extension|int|interno|estensione|est|x)\b\.?|#)\s*\d{1,7}\s*$/i;
+
+/** Whether a phone refused by normalisePhone was refused for its extension (for the message that says so). */
+export function hasPhoneExtension(raw: string, defaultCountry: CountryCode): boolean {
+  const v = raw.trim();
+  return EXTENSION.test(v) || !!parsePhone(v.startsWith('00') ? `+${v.slice(2)}` : v, defaultCountry)?.ext;
+}
+
+/** Why a phone with an extension is refused, and what to do with the extension. */
+export const PHONE_EXTENSION_MESSAGE = 'has an extension: a card holds one direct phone number, without extensions (write the extension in notes)';
 
 
 /** The normalised editable fields; `null` clears a field on update. */
@@ -97,6 +113,7 @@ export function normaliseFields(input: CustomerFields, tenant: Tenant, options: 
       case 'phone': {
         const v = normalisePhone(value as string, tenant.defaultCountry);
         if (v) out.phone = v;
+        else if (hasPhoneExtension(value as string, tenant.defaultCountry)) errors.push({ path: 'phone', message: PHONE_EXTENSION_MESSAGE });
         else errors.push({ path: 'phone', message: `is not a valid phone number (read in ${tenant.defaultCountry} when it has no country code)` });
         break;
       }

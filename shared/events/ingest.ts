@@ -269,7 +269,7 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     // Found by the phone alone, the card may have another email: then the phone is someone else's (merge.ts),
     // unless the booking or order this event is about already lives on that card (created there by phone):
     // its later events stay with it, or one booking would be counted on two cards.
-    if (targetId && targetId !== owners.email && !loaded.subject && !phoneCardFits(ids, loaded.card!.email)) {
+    if (targetId && targetId !== owners.email && !loaded.subject && !phoneCardFits(ids, loaded.card!, fields.firstName)) {
       targetId = undefined;
       loaded = {};
     }

@@ -100,11 +100,15 @@ export function targetOf(ids: { email?: string; phone?: string }, owners: { emai
  * new customer, and the phone is recorded there as a conflict (`fillIdentity`), as a CSV import row does
  * (shared/import/run-import.ts). Otherwise a stranger's website sign-up with their own address and a real
  * person's phone would gather that person's bookings when the business first sends them with their own
- * email, on a card whose address is the stranger's. A phone card without an email (a "call me back" form)
- * or with this email is the event's.
+ * email, on a card whose address is the stranger's. A phone card with this email is the event's; one
+ * without an email (a "call me back" form) too, unless the event's first name is another than the card's
+ * (`namesAnotherPerson`; a name a stranger filled does not count): a family's landline, Paolo's card, must
+ * not become Paola's, with her email, when her first booking names her address and the shared number.
  */
-export function phoneCardFits(ids: { email?: string }, phoneCardEmail: string | null | undefined): boolean {
-  return !ids.email || !phoneCardEmail || phoneCardEmail === ids.email;
+export function phoneCardFits(ids: { email?: string }, phoneCard: Pick<EventCard, 'email' | 'firstName' | 'fieldsFrom'>, firstName?: string | null): boolean {
+  if (!ids.email || phoneCard.email === ids.email) return true;
+  if (phoneCard.email) return false;
+  return !namesAnotherPerson(phoneCard.firstName, firstName) || isPublicSource(phoneCard.fieldsFrom?.firstName);
 }
 
 /** An identity an event replaced on the card, shown in that event's history entry. */

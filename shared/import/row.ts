@@ -1,5 +1,5 @@
 import type { CountryCode } from 'libphonenumber-js';
-import { normaliseEmail, normalisePhone } from '../domain/customer-rules.ts';
+import { hasPhoneExtension, normaliseEmail, normalisePhone, PHONE_EXTENSION_MESSAGE } from '../domain/customer-rules.ts';
 import { MAX_CATALOGUE_TAGS, findTag } from '../domain/tenants.ts';
 import { multiLineText, singleLineText } from '../domain/plain-text.ts';
 import { DEFAULT_TAGS, MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
@@ -405,7 +405,10 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
     return { ok: false, line, reason: `needs a valid email or phone: ${why.join(', ')}` };
   }
   if (badEmail !== undefined && !fields.email) warn(warnings, header, badEmail, `"${record[badEmail]!.trim()}" is not a valid email, left out`);
-  if (badPhone !== undefined && !fields.phone) warn(warnings, header, badPhone, `"${record[badPhone]!.trim()}" is not a valid phone number, left out`);
+  if (badPhone !== undefined && !fields.phone) {
+    const value = record[badPhone]!.trim();
+    warn(warnings, header, badPhone, `"${value}" ${hasPhoneExtension(value, ctx.defaultCountry) ? PHONE_EXTENSION_MESSAGE : 'is not a valid phone number'}, left out`);
+  }
   if (fields.tags && !fields.tags.length) delete fields.tags;
   for (const tag of newTags) ctx.tags.push(tag);
   return { ok: true, line, fields, warnings };

@@ -1,4 +1,4 @@
-import { pause } from '../domain/backoff.ts';
+import { OPTIMISTIC_RETRY, pause } from '../domain/backoff.ts';
 import type { Customer } from '../domain/customer.schema.ts';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
@@ -13,6 +13,7 @@ import { readRow, type RowContext, type RowFields, type RowResult } from './row.
 import { changedFields, withStampsBefore, type FieldChange } from './undo.ts';
 import { cardLimitProblems, cardLimitReason } from '../domain/card-limits.ts';
 import { localDate } from '../domain/calendar.ts';
+import { MAX_CONFLICTS, phoneCardFits, type EventCard, type IdentityConflict } from '../events/merge.ts';
 
 /** One line of the error report: the row's first line in the file, the row as written, and why. */
 export interface ReportEntry {
@@ -32,6 +33,9 @@ export interface ImportWindow {
   to: ImportCheckpoint;
   counts: ImportCounts;
   newTags: string[];
+  /** Conflicts the window records (a row's phone is another customer's, `ownerId`): each leaves a pointer in
+   * the owner's partition, as capture's do, so that erasing the owner removes the quote (keys.conflictRef). */
+  conflictRefs?: { ownerId: string; cardId: string }[];
   /** A dry run: the creates and updates are kept as the job's would-be state, no customer is written. */
   dryRun?: boolean;
 }
@@ -78,6 +82,19 @@ const MAX_REPORT_ROW = 2000;
 
 class LostJob extends Error {}
 
+type WindowRow = { result: RowResult; rec: CsvRecord };
+
+/** Why a row is rejected when the card it matches (or the email or phone it adds) changed under every try. */
+export const KEPT_CONFLICTING =
+  'the customer this row matches kept changing while the import ran, so the row could not be applied; import this row again';
+
+/** A window that only rejects its rows, with `reason`: no card changes, so no other writer can make it conflict. */
+function rejectRows(rows: WindowRow[], reason: string) {
+  const delta: ImportCounts = { rows: rows.length, created: 0, updated: 0, unchanged: 0, rejected: rows.length, warnings: 0 };
+  const report = rows.map(({ result, rec }) => ({ line: result.line, row: reportRow(rec.raw), reason }));
+  return { creates: [] as ImportWindow['creates'], updates: [] as ImportWindow['updates'], report, delta, conflictRefs: [] };
+}
+
 /**
  * Imports a CSV: reads it as a stream, validates every row, matches it against the customers of the
  * tenant (email, then phone) and against earlier rows of the window, and commits each window of rows
@@ -115,34 +132,50 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
   let counts: ImportCounts = { ...job.counts };
   let checkpoint: ImportCheckpoint | null = job.checkpoint;
   let newTags = [...job.newTags];
-  let window: { result: RowResult; rec: CsvRecord }[] = [];
+  let window: WindowRow[] = [];
 
-  const flush = async () => {
-    if (!window.length) return;
-    const last = window[window.length - 1]!.rec;
+  /** Plans `rows` against the current cards and commits them with the checkpoint after the last; retried
+   * when a card changed meanwhile. False when it kept conflicting. `rejected`: the rows are refused with
+   * this reason instead of applied (a window that changes no card). */
+  const commitRows = async (rows: WindowRow[], rejected?: string): Promise<boolean> => {
+    const last = rows[rows.length - 1]!.rec;
     // A continuation needs a record boundary and the line of the record that starts there.
     const to: ImportCheckpoint = { offset: last.end, line: last.nextLine, layout, ...(dateOrders ? { dateOrders } : {}) };
-    for (let attempt = 1; ; attempt++) {
-      const { creates, updates, report, delta } = await planWindow(window, job, tenant.id, sink, now(), label);
+    for (let attempt = 1; attempt <= OPTIMISTIC_RETRY.attempts; attempt++) {
+      if (attempt > 1) await pause(attempt - 1);
+      const { creates, updates, report, delta, conflictRefs } = rejected ? rejectRows(rows, rejected) : await planWindow(rows, job, tenant.id, sink, now(), label);
       // Only tags a card receives join the catalogue: a name read from the file but left out of every card
       // (the card already had the most tags it holds) would otherwise appear as a tag nobody has. Added
       // before the cards are written, so no card holds a tag the catalogue lacks.
       const added = tagsReceived(creates, updates, [...tenant.tags, ...newTags]);
       if (added.length && !job.dryRun) await sink.addTags(tenant.id, added);
       const tagsAfter = [...newTags, ...added];
-      const w: ImportWindow = { creates, updates, report, from: checkpoint, to, counts: addCounts(counts, delta), newTags: tagsAfter, dryRun: job.dryRun };
+      const w: ImportWindow = { creates, updates, report, from: checkpoint, to, counts: addCounts(counts, delta), newTags: tagsAfter, dryRun: job.dryRun, conflictRefs };
       const result = await sink.commit(tenant.id, job.id, args.token, w);
       if (result === 'lost') throw new LostJob();
       if (result === 'ok') {
         counts = w.counts;
         checkpoint = to;
         newTags = tagsAfter;
-        window = [];
-        return;
+        return true;
       }
-      if (attempt >= 8) throw new Error(`import ${job.id}: window at line ${window[0]!.rec.line} kept conflicting with concurrent changes`);
-      await pause(attempt);
     }
+    return false;
+  };
+
+  const flush = async () => {
+    if (!window.length) return;
+    const rows = window;
+    if (!(await commitRows(rows))) {
+      // A window that kept conflicting: one row must not hold back the file (the job stayed `running` for
+      // ever). Its rows go one at a time, each with its own checkpoint; a row that still cannot be written
+      // is rejected with the reason, and the rest are applied.
+      for (const row of rows) {
+        if (rows.length > 1 && (await commitRows([row]))) continue;
+        if (!(await commitRows([row], KEPT_CONFLICTING))) throw new Error(`import ${job.id}: window at line ${row.rec.line} kept conflicting with concurrent changes`);
+      }
+    }
+    window = [];
   };
 
   let nextLine = resume?.line ?? layout.dataLine;
@@ -199,6 +232,25 @@ const reportRow = (raw: string) => (raw.length > MAX_REPORT_ROW ? `${raw.slice(0
 /** The row's fields without its phone (which belongs to another customer). */
 function withoutPhone(f: RowFields): RowFields {
   const { phone: _, ...rest } = f;
+  return rest;
+}
+
+/**
+ * The card with `conflict` recorded, as capture records one (shared/events/merge.ts `fillIdentity`), so that
+ * `GET /v1/customers/{id}/duplicates` lists the two; undefined when the card records it already (a file
+ * imported again changes nothing twice).
+ */
+function withConflict(card: Customer, conflict: IdentityConflict): Customer | undefined {
+  const known = (card as EventCard).conflicts ?? [];
+  const same = (c: IdentityConflict) => c.field === conflict.field && c.value === conflict.value;
+  if (known.some((c) => same(c) && c.customerId === conflict.customerId)) return undefined;
+  return { ...card, conflicts: [...known.filter((c) => !same(c)), conflict].slice(-MAX_CONFLICTS) } as EventCard;
+}
+
+/** The row's fields without its email or phone. */
+function withoutIdentity(f: RowFields, field: 'email' | 'phone'): RowFields {
+  const rest = { ...f };
+  delete rest[field];
   return rest;
 }
 
@@ -263,11 +315,13 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
   const stored = new Map<string, Customer>();
   const idByEmail = new Map<string, string>();
   const idByPhone = new Map<string, string>();
-  for (const found of [byEmail, byPhone]) {
-    for (const c of found.values()) {
+  // Indexed by the address the lookup matched: after a merge, the merged-away customer's email and phone lead
+  // to the survivor, whose card holds its own. Indexed by the card's own, such a row looked new, and its
+  // lookup (held by the survivor) failed its condition on every try.
+  for (const [found, index] of [[byEmail, idByEmail], [byPhone, idByPhone]] as const) {
+    for (const [address, c] of found) {
       stored.set(c.id, c);
-      if (c.email) idByEmail.set(c.email, c.id);
-      if (c.phone) idByPhone.set(c.phone, c.id);
+      index.set(address, c.id);
     }
   }
   // The cards the window creates or changes, in the order it first touches them. A created card is one
@@ -276,6 +330,8 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
   const source = `import:${job.id}`;
   /** What the row that last set a card's consent said of it (the column that dated it, the source), for its ledger entry. */
   const consentSaid = new Map<string, ConsentStatement>();
+  const conflictRefs = new Map<string, { ownerId: string; cardId: string }>();
+  const noteConflict = (ownerId: string, cardId: string) => conflictRefs.set(`${ownerId}\n${cardId}`, { ownerId, cardId });
   const noteConsent = (id: string, f: RowFields) => {
     const said = consentStatement(f);
     if (said) consentSaid.set(id, said);
@@ -312,17 +368,20 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
     }
     let moreWarnings: string[] | undefined;
     let id = f.email ? idByEmail.get(f.email) : undefined;
+    // Whose the row's phone is when it is not the row's card's: left out, and recorded on that card as a conflict.
+    let phoneOwner: string | undefined;
     if (!id && f.phone) {
       const owner = idByPhone.get(f.phone);
-      const ownerEmail = owner && (current.get(owner) ?? stored.get(owner)!).email;
-      // The phone is someone else's when that customer has another email: a new customer, without the phone.
-      if (owner && f.email && ownerEmail && ownerEmail !== f.email) {
-        (moreWarnings ??= []).push(`phone ${f.phone} belongs to another customer (${owner}), left out`);
-        f = withoutPhone(f);
-      } else id = owner;
+      // The phone is someone else's when that customer has another email, or none and another first name (a
+      // family's landline; shared/events/merge.ts `phoneCardFits`): a new customer, without the phone.
+      if (owner && !phoneCardFits(f, current.get(owner) ?? stored.get(owner)!, f.firstName)) phoneOwner = owner;
+      else id = owner;
     }
-    if (id && f.phone && idByPhone.has(f.phone) && idByPhone.get(f.phone) !== id) {
-      (moreWarnings ??= []).push(`phone ${f.phone} belongs to another customer (${idByPhone.get(f.phone)}), left out`);
+    if (id && f.phone && idByPhone.has(f.phone) && idByPhone.get(f.phone) !== id) phoneOwner = idByPhone.get(f.phone);
+    let conflict: IdentityConflict | undefined;
+    if (phoneOwner && f.phone) {
+      (moreWarnings ??= []).push(`phone ${f.phone} belongs to another customer (${phoneOwner}), left out`);
+      conflict = { field: 'phone', value: f.phone, customerId: phoneOwner, eventId: source, at };
       f = withoutPhone(f);
     }
     const warnings = moreWarnings ? [...result.warnings, ...moreWarnings] : result.warnings;
@@ -333,7 +392,11 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
     }
 
     if (!id) {
-      const c = newCustomerFromRow(ulid(), f, at, source);
+      let c = newCustomerFromRow(ulid(), f, at, source);
+      if (conflict) {
+        c = withConflict(c, conflict)!;
+        noteConflict(conflict.customerId, c.id);
+      }
       if (refusedAsTooBig(c, result.line, rec, true)) continue;
       current.set(c.id, c);
       if (f.consent) noteConsent(c.id, f);
@@ -343,8 +406,14 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
       continue;
     }
     const before = current.get(id) ?? stored.get(id)!;
+    // An email or phone that already leads to this card (one a merge folded into it) is not the card's to take
+    // again: its lookup exists, and "an import never replaces a phone" would be a false warning.
+    if (f.email && f.email !== before.email && idByEmail.get(f.email) === id) f = withoutIdentity(f, 'email');
+    if (f.phone && f.phone !== before.phone && idByPhone.get(f.phone) === id) f = withoutIdentity(f, 'phone');
     const notApplied: NotApplied[] = [];
-    const next = mergeRow(before, f, job.onDuplicate, at, source, notApplied);
+    let next = mergeRow(before, f, job.onDuplicate, at, source, notApplied);
+    const noted = conflict && withConflict(next, conflict);
+    if (noted) next = noted;
     // What the card did not take is said on the row, like a value that could not be read: "unchanged"
     // alone read as "the file agreed with the card".
     const reportNotApplied = () => {
@@ -359,6 +428,7 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
       continue;
     }
     if (refusedAsTooBig(next, result.line, rec, false)) continue;
+    if (noted) noteConflict(conflict!.customerId, id);
     reportNotApplied();
     current.set(id, next);
     // mergeRow copies the consent object whatever it changes: compare what it says.
@@ -377,5 +447,6 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
       updates.push({ prev, next: { ...c, version: prev.version + 1, updatedAt: at }, consent: ledgerEntry(c, prev, job.id, at, consentSaid.get(c.id)), changes: withStampsBefore(changedFields(prev, c), prev) });
     }
   }
-  return { creates, updates, report, delta };
+  // A card refused as too big after its conflict was noted is not written: neither is its pointer.
+  return { creates, updates, report, delta, conflictRefs: [...conflictRefs.values()].filter((r) => current.has(r.cardId)) };
 }

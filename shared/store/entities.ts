@@ -226,7 +226,10 @@ export function cardWriteItems(TableName: string, tenantId: string, w: CardWrite
   for (const field of ['email', 'phone'] as const) {
     const value = w.addLookups?.[field];
     if (!value) continue;
-    add({ Put: { TableName, Item: identityEntity.item(tenantId, field, value, w.card.id), ConditionExpression: 'attribute_not_exists(pk)' } }, field);
+    // A lookup already pointing at this card is no clash: a merge re-pointed the other's email and phone here,
+    // and the card taking one of them as its own (PATCH) found its own id named in a 409.
+    const condition = { ConditionExpression: 'attribute_not_exists(pk) OR customerId = :me', ExpressionAttributeValues: { ':me': w.card.id } };
+    add({ Put: { TableName, Item: identityEntity.item(tenantId, field, value, w.card.id), ...condition } }, field);
   }
   if (w.consent) add({ Put: { TableName, Item: consentEntity.item(tenantId, w.card.id, w.consent) } }, null);
   return { items, checks };

@@ -6,7 +6,7 @@ import { type FieldChange } from '../import/undo.ts';
 import type { ImportWindow, ReportEntry } from '../import/run-import.ts';
 import type { ImportStore } from '../import/import.ports.ts';
 import { cardEntity, cardWriteItems, consentEntity, identityEntity } from './entities.ts';
-import { IMPORT_DRY_PREFIX, IMPORT_REPORT_PREFIX, keys } from './keys.ts';
+import { eventKeys, IMPORT_DRY_PREFIX, IMPORT_REPORT_PREFIX, keys } from './keys.ts';
 import { batchGetAll, deleteAll, withTransactionRetry } from './retry.ts';
 
 /**
@@ -194,6 +194,10 @@ export function dynamoImportWindows(db: DynamoDBDocumentClient, TableName: strin
         const added = { email: next.email !== prev.email ? next.email : null, phone: next.phone !== prev.phone ? next.phone : null };
         items.push(...cardWriteItems(TableName, tenantId, { card: next, expectedVersion: prev.version, addLookups: added, consent }).items);
         items.push(undo(next, prev, consent, changes));
+      }
+      // A conflict a row recorded quotes another customer's phone: a pointer in their partition, as capture leaves.
+      for (const { ownerId, cardId } of w.conflictRefs ?? []) {
+        items.push({ Put: { TableName, Item: { ...eventKeys.conflictRef(tenantId, ownerId, cardId), entity: 'conflictRef', customerId: cardId } } });
       }
       return send(items);
     },

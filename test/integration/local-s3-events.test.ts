@@ -104,6 +104,31 @@ describe('S3 events to the import function', () => {
     }
   });
 
+  it('retries a failed invocation twice, as Lambda does an asynchronous one, and stops once it succeeds', async () => {
+    const calls = new Map<string, number>();
+    const logged: string[] = [];
+    const forwarder = forwardS3Events(s3local.s3rver, {
+      bucket: 'imports',
+      log: (m) => logged.push(m),
+      loadModule: async () => ({
+        handler: async (e: S3Event) => {
+          const key = e.Records[0]!.s3.object.key;
+          calls.set(key, (calls.get(key) ?? 0) + 1);
+          if (key.includes('always') || (key.includes('once') && calls.get(key) === 1)) throw new Error('failed (injected)');
+        },
+      }),
+    });
+    try {
+      await put('imports', 'imports/demo/always.csv');
+      await put('imports', 'imports/demo/once.csv');
+      await forwarder.idle();
+      expect(Object.fromEntries(calls)).toEqual({ 'imports/demo/always.csv': 3, 'imports/demo/once.csv': 2 });
+      expect(logged.filter((l) => l.endsWith('always.csv failed'))).toHaveLength(1);
+    } finally {
+      forwarder.stop();
+    }
+  });
+
   it('says once that the import function is missing, and skips the files', async () => {
     const logged: string[] = [];
     const forwarder = forwardS3Events(s3local.s3rver, {

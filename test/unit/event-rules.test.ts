@@ -117,10 +117,23 @@ describe('whose card an event is about', () => {
     expect(targetOf({ phone: '+39333' }, { phone: 'B' }, false)).toBe('B');
   });
   it('takes a card found by the phone alone only when it has no email, or this one (as an import row)', () => {
-    expect(phoneCardFits({ email: 'giulia@b.it' }, 'mallory@evil.test')).toBe(false);
-    expect(phoneCardFits({ email: 'giulia@b.it' }, null)).toBe(true);
-    expect(phoneCardFits({ email: 'giulia@b.it' }, 'giulia@b.it')).toBe(true);
-    expect(phoneCardFits({}, 'mallory@evil.test')).toBe(true);
+    const withEmail = (email: string | null) => ({ email, firstName: null });
+    expect(phoneCardFits({ email: 'giulia@b.it' }, withEmail('mallory@evil.test'))).toBe(false);
+    expect(phoneCardFits({ email: 'giulia@b.it' }, withEmail(null))).toBe(true);
+    expect(phoneCardFits({ email: 'giulia@b.it' }, withEmail('giulia@b.it'))).toBe(true);
+    expect(phoneCardFits({}, withEmail('mallory@evil.test'))).toBe(true);
+  });
+  it('does not take a phone card without an email for an event with an email and another first name (a family landline)', () => {
+    const paolo = { email: null, firstName: 'Paolo' };
+    expect(phoneCardFits({ email: 'paola.mom@example.it' }, paolo, 'Paola')).toBe(false);
+    // The same first name (case and accents aside), or none said: the same person.
+    expect(phoneCardFits({ email: 'paolo@example.it' }, paolo, 'PAOLO')).toBe(true);
+    expect(phoneCardFits({ email: 'paolo@example.it' }, paolo, undefined)).toBe(true);
+    expect(phoneCardFits({ email: 'paolo@example.it' }, { email: null, firstName: null }, 'Paola')).toBe(true);
+    // Without an email the event is the phone card's (its names then only fill empty ones: mergeFields).
+    expect(phoneCardFits({}, paolo, 'Paola')).toBe(true);
+    // A first name a stranger's form filled is not the card's own: it does not make the business's event another person's.
+    expect(phoneCardFits({ email: 'paola@example.it' }, { ...paolo, fieldsFrom: { firstName: 'event:contact_form.submitted:P#e1' } }, 'Paola')).toBe(true);
   });
   it('binds a publishable key’s event with an email only to that email’s card, never to a card found by its phone', () => {
     expect(targetOf({ email: 'attacker@evil.test', phone: '+39333' }, { phone: 'VICTIM' }, true)).toBeUndefined();

@@ -91,6 +91,7 @@ describe('OpenAPI document', () => {
         'PATCH /v1/customers/{id}',
         'POST /v1/customers/{id}/merge',
         'DELETE /v1/customers/{id}', // erasure raced by writers
+        'POST /v1/customers/{id}/unsubscribe-link', // the customer was merged into another (`mergedInto`)
         'DELETE /v1/customers',
         'POST /v1/events', // many events for one person at once
         'POST /v1/consent/confirm', // its sign-up answered otherwise since, or a newer one mailed (nothing written)
