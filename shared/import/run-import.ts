@@ -2,6 +2,7 @@ import { OPTIMISTIC_RETRY, pause } from '../domain/backoff.ts';
 import type { Customer } from '../domain/customer.schema.ts';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
+import type { SuppressionGuard } from '../domain/customer.ports.ts';
 import { columnLabels, mapColumns } from './columns.ts';
 import { findTag } from '../domain/tenants.ts';
 import { UnreadableFileError, openCsv, type CsvLayout, type CsvRecord } from './csv-reader.ts';
@@ -38,6 +39,11 @@ export interface ImportWindow {
   conflictRefs?: { ownerId: string; cardId: string }[];
   /** A dry run: the creates and updates are kept as the job's would-be state, no customer is written. */
   dryRun?: boolean;
+  /** What the transaction checks so that an erasure after the window's screening cannot be missed: the
+   * suppression items of the emails and phones it adds are still absent, or the tenant still has no privacy
+   * secret. A failed check is a `conflict`: the window is planned again, screening again. Absent when the
+   * window adds no email or phone, in a dry run, or without screening (`ImportSink.suppressed`). */
+  guard?: SuppressionGuard;
 }
 
 /** The data access an import needs; DynamoDB in shared/store/import.store.ts, a null sink in the benchmark. */
@@ -50,8 +56,10 @@ export interface ImportSink {
   commit(tenantId: string, importId: string, token: string, window: ImportWindow): Promise<'ok' | 'conflict' | 'lost'>;
   /** Adds tags to the tenant's catalogue (idempotent). */
   addTags(tenantId: string, names: string[]): Promise<void>;
-  /** Which of these emails and phones belong to erased persons (privacy); rows of new persons with one are rejected. */
-  suppressed?(tenantId: string, emails: string[], phones: string[]): Promise<{ emails: Set<string>; phones: Set<string> }>;
+  /** Which of these emails and phones belong to erased persons (privacy); rows naming one are rejected. `guard`:
+   * the suppression hash of each email and phone asked, or that the tenant has no privacy secret yet
+   * (shared/privacy/suppression.ts suppressedAmong), from which the window's guard is drawn. */
+  suppressed?(tenantId: string, emails: string[], phones: string[]): Promise<{ emails: Set<string>; phones: Set<string>; guard?: ScreenGuard }>;
 }
 
 export interface RunImportArgs {
@@ -75,9 +83,26 @@ export type RunOutcome =
   | { outcome: 'lost' }
   | { outcome: 'unreadable'; reason: string };
 
-/** Rows per window: a new customer is at most 5 items (card, 2 lookups, consent, undo record), so 19 rows
- * plus the job item and a report item stay within a 100-item TransactWriteItems. */
+/** The guard's source as the screening answers it: each identity's suppression hash, or no secret yet. */
+export interface ScreenGuard {
+  secretAbsent: boolean;
+  emails: Map<string, string>;
+  phones: Map<string, string>;
+}
+
+/** Rows per window at most: the error report of 19 rows (each quoted up to 2,000 characters, with its
+ * warnings) stays one item well under DynamoDB's 400 KB. */
 export const WINDOW_ROWS = 19;
+/**
+ * Transaction items a window's rows may take: 100 (TransactWriteItems) less the job item and a report item.
+ * A row takes at most 3 + 2 per email or phone it names (rowItems): a new card, its consent entry and undo
+ * record, and per identity a lookup and the ConditionCheck guarding it; a phone left out for its owner is a
+ * conflict pointer instead of a lookup. The tenant-without-secret check (one per window) replaces the
+ * identities' checks, so it fits whenever a lookup does. Rows naming both: 14 a window (19 before the guard).
+ */
+export const WINDOW_ITEMS = 98;
+/** The items a row can add to its window's transaction at most (WINDOW_ITEMS); a rejected row adds none. */
+export const rowItems = (result: RowResult): number => (result.ok ? 3 + 2 * ((result.fields.email ? 1 : 0) + (result.fields.phone ? 1 : 0)) : 0);
 const MAX_REPORT_ROW = 2000;
 
 class LostJob extends Error {}
@@ -92,7 +117,7 @@ export const KEPT_CONFLICTING =
 function rejectRows(rows: WindowRow[], reason: string) {
   const delta: ImportCounts = { rows: rows.length, created: 0, updated: 0, unchanged: 0, rejected: rows.length, warnings: 0 };
   const report = rows.map(({ result, rec }) => ({ line: result.line, row: reportRow(rec.raw), reason }));
-  return { creates: [] as ImportWindow['creates'], updates: [] as ImportWindow['updates'], report, delta, conflictRefs: [] };
+  return { creates: [] as ImportWindow['creates'], updates: [] as ImportWindow['updates'], report, delta, conflictRefs: [], guard: undefined };
 }
 
 /**
@@ -133,6 +158,8 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
   let checkpoint: ImportCheckpoint | null = job.checkpoint;
   let newTags = [...job.newTags];
   let window: WindowRow[] = [];
+  /** What the window's rows may take of its transaction (rowItems), against WINDOW_ITEMS. */
+  let windowItems = 0;
 
   /** Plans `rows` against the current cards and commits them with the checkpoint after the last; retried
    * when a card changed meanwhile. False when it kept conflicting. `rejected`: the rows are refused with
@@ -143,14 +170,14 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
     const to: ImportCheckpoint = { offset: last.end, line: last.nextLine, layout, ...(dateOrders ? { dateOrders } : {}) };
     for (let attempt = 1; attempt <= OPTIMISTIC_RETRY.attempts; attempt++) {
       if (attempt > 1) await pause(attempt - 1);
-      const { creates, updates, report, delta, conflictRefs } = rejected ? rejectRows(rows, rejected) : await planWindow(rows, job, tenant.id, sink, now(), label);
+      const { creates, updates, report, delta, conflictRefs, guard } = rejected ? rejectRows(rows, rejected) : await planWindow(rows, job, tenant.id, sink, now(), label);
       // Only tags a card receives join the catalogue: a name read from the file but left out of every card
       // (the card already had the most tags it holds) would otherwise appear as a tag nobody has. Added
       // before the cards are written, so no card holds a tag the catalogue lacks.
       const added = tagsReceived(creates, updates, [...tenant.tags, ...newTags]);
       if (added.length && !job.dryRun) await sink.addTags(tenant.id, added);
       const tagsAfter = [...newTags, ...added];
-      const w: ImportWindow = { creates, updates, report, from: checkpoint, to, counts: addCounts(counts, delta), newTags: tagsAfter, dryRun: job.dryRun, conflictRefs };
+      const w: ImportWindow = { creates, updates, report, from: checkpoint, to, counts: addCounts(counts, delta), newTags: tagsAfter, dryRun: job.dryRun, conflictRefs, ...(guard ? { guard } : {}) };
       const result = await sink.commit(tenant.id, job.id, args.token, w);
       if (result === 'lost') throw new LostJob();
       if (result === 'ok') {
@@ -176,13 +203,22 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
       }
     }
     window = [];
+    windowItems = 0;
   };
 
   let nextLine = resume?.line ?? layout.dataLine;
   try {
     for await (const batch of batches) {
       for (const rec of batch) {
-        window.push({ result: readRow(rec.values, rec.line, ctx), rec });
+        const result = readRow(rec.values, rec.line, ctx);
+        const items = rowItems(result);
+        // A row that could not fit goes to the next window (the checkpoint stays before it, so a stop here re-reads it).
+        if (window.length && windowItems + items > WINDOW_ITEMS) {
+          await flush();
+          if (args.shouldStop?.()) return { outcome: 'stopped', counts, layout, checkpoint: checkpoint! };
+        }
+        window.push({ result, rec });
+        windowItems += items;
         nextLine = rec.nextLine;
         if (window.length >= WINDOW_ROWS) {
           await flush();
@@ -282,7 +318,7 @@ function ledgerEntry(c: Customer, prev: Customer | undefined, importId: string, 
 
 /**
  * What a window of rows does to the tenant's customers, computed against their current cards. Called once
- * per 19 rows for every row of a file: no per-row copies beyond the cards it produces.
+ * per window (up to 19 rows) for every row of a file: no per-row copies beyond the cards it produces.
  */
 /**
  * What a new card from a row holds beyond the row's own text, at most: field names, ids, timestamps, the
@@ -310,7 +346,8 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
   const { byEmail, byPhone } = emails.size || phones.size ? await sink.match(tenantId, [...emails], [...phones], job.dryRun ? job.id : undefined) : NO_CUSTOMERS;
   // Every identity of the window, matched or not: a row naming an erased email or phone is refused whole,
   // even when its other identity matches a customer (the erased one would join that card otherwise).
-  const suppressed = sink.suppressed && (emails.size || phones.size) ? await sink.suppressed(tenantId, [...emails], [...phones]) : NOT_SUPPRESSED;
+  const screened = sink.suppressed && (emails.size || phones.size) ? await sink.suppressed(tenantId, [...emails], [...phones]) : undefined;
+  const suppressed = screened ?? NOT_SUPPRESSED;
 
   const stored = new Map<string, Customer>();
   const idByEmail = new Map<string, string>();
@@ -448,5 +485,36 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
     }
   }
   // A card refused as too big after its conflict was noted is not written: neither is its pointer.
-  return { creates, updates, report, delta, conflictRefs: [...conflictRefs.values()].filter((r) => current.has(r.cardId)) };
+  const guard = screened?.guard && !job.dryRun ? windowGuard(screened.guard, creates, updates) : undefined;
+  return { creates, updates, report, delta, conflictRefs: [...conflictRefs.values()].filter((r) => current.has(r.cardId)), guard };
+}
+
+/**
+ * The guard of the lookups a window puts (the emails and phones its cards gain, the ones the screening
+ * found free): an erasure that suppresses one of them, or the tenant's first erasure, after the screening
+ * cancels the window, which is then planned again and rejects the row `suppressed`. Undefined when the
+ * window adds no email or phone: a card it only changes otherwise brings no identity back.
+ */
+function windowGuard(screen: ScreenGuard, creates: ImportWindow['creates'], updates: ImportWindow['updates']): SuppressionGuard | undefined {
+  const added: { field: 'email' | 'phone'; value: string }[] = [];
+  const add = (field: 'email' | 'phone', value: string | null | undefined, before?: string | null) => {
+    if (value && value !== before) added.push({ field, value });
+  };
+  for (const { customer } of creates) {
+    add('email', customer.email);
+    add('phone', customer.phone);
+  }
+  for (const { next, prev } of updates) {
+    add('email', next.email, prev.email);
+    add('phone', next.phone, prev.phone);
+  }
+  if (!added.length) return undefined;
+  if (screen.secretAbsent) return { hashes: [], secretAbsent: true };
+  const hashes = added.map(({ field, value }) => {
+    const hash = (field === 'email' ? screen.emails : screen.phones).get(value);
+    // Every identity a card gains is one of the window's rows', all of them screened: a miss is a bug here.
+    if (!hash) throw new Error(`import window: the ${field} a card gains was not screened`);
+    return { hash, field };
+  });
+  return { hashes, secretAbsent: false };
 }

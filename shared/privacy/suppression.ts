@@ -1,6 +1,7 @@
 import type { PrivacyStore } from './privacy.ports.ts';
 import { derivedKey, hmac } from './hmac.ts';
 import type { SuppressionGate } from '../domain/customer.ports.ts';
+import type { ScreenGuard } from '../import/run-import.ts';
 
 /** The part of the privacy store suppression needs. */
 export type SuppressionStore = Pick<PrivacyStore, 'privacySecret' | 'findPrivacySecret' | 'suppressedHashes' | 'suppress' | 'liftSuppression' | 'wasErasedEvent'>;
@@ -55,12 +56,21 @@ export async function isSuppressed(store: SuppressionStore, tenantId: string, id
   return (await store.suppressedHashes(tenantId, hashes.map((h) => h.hash))).size > 0;
 }
 
-/** Which of these emails and phones are suppressed (one batch read for a window of import rows). */
-export async function suppressedAmong(store: SuppressionStore, tenantId: string, emails: string[], phones: string[]): Promise<{ emails: Set<string>; phones: Set<string> }> {
-  const out = { emails: new Set<string>(), phones: new Set<string>() };
+/**
+ * Which of these emails and phones are suppressed (one batch read for a window of import rows), and what the
+ * window's transaction guards the ones it adds with (shared/import/run-import.ts ImportWindow.guard): their
+ * hashes, or, for a tenant without a privacy secret, that it still has none.
+ */
+export async function suppressedAmong(store: SuppressionStore, tenantId: string, emails: string[], phones: string[]): Promise<{ emails: Set<string>; phones: Set<string>; guard: ScreenGuard }> {
+  const out = { emails: new Set<string>(), phones: new Set<string>(), guard: { secretAbsent: false, emails: new Map<string, string>(), phones: new Map<string, string>() } };
   const secret = await store.findPrivacySecret(tenantId);
-  if (!secret || (!emails.length && !phones.length)) return out;
+  if (!secret) {
+    out.guard.secretAbsent = true;
+    return out;
+  }
+  if (!emails.length && !phones.length) return out;
   const hashes = [...emails.flatMap((email) => identityHashes(secret, { email })), ...phones.flatMap((phone) => identityHashes(secret, { phone }))];
+  for (const h of hashes) (h.kind === 'email' ? out.guard.emails : out.guard.phones).set(h.value, h.hash);
   const found = await store.suppressedHashes(tenantId, hashes.map((h) => h.hash));
   for (const h of hashes) if (found.has(h.hash)) (h.kind === 'email' ? out.emails : out.phones).add(h.value);
   return out;

@@ -6,7 +6,7 @@ import { type FieldChange } from '../import/undo.ts';
 import type { ImportWindow, ReportEntry } from '../import/run-import.ts';
 import type { ImportStore } from '../import/import.ports.ts';
 import { cardEntity, cardWriteItems, consentEntity, identityEntity } from './entities.ts';
-import { eventKeys, IMPORT_DRY_PREFIX, IMPORT_REPORT_PREFIX, keys } from './keys.ts';
+import { eventKeys, IMPORT_DRY_PREFIX, IMPORT_REPORT_PREFIX, keys, privacyKeys } from './keys.ts';
 import { batchGetAll, deleteAll, withTransactionRetry } from './retry.ts';
 
 /**
@@ -47,7 +47,7 @@ export function dynamoImportWindows(db: DynamoDBDocumentClient, TableName: strin
   /** BatchGet, strongly consistent, with UnprocessedKeys and throttling retried (shared/store/retry.ts). */
   const batchGet = (Keys: Record<string, unknown>[]) => batchGetAll(db, TableName, Keys);
 
-  /** One window's transaction: `lost` when the job's condition failed (another run owns it), `conflict` when a card did. */
+  /** One window's transaction: `lost` when the job's condition failed (another run owns it), `conflict` when a card's or the suppression guard's did. */
   async function send(items: object[]): Promise<'ok' | 'conflict' | 'lost'> {
     try {
       await withTransactionRetry(() => db.send(new TransactWriteCommand({ TransactItems: items as never })));
@@ -199,6 +199,13 @@ export function dynamoImportWindows(db: DynamoDBDocumentClient, TableName: strin
       for (const { ownerId, cardId } of w.conflictRefs ?? []) {
         items.push({ Put: { TableName, Item: { ...eventKeys.conflictRef(tenantId, ownerId, cardId), entity: 'conflictRef', customerId: cardId } } });
       }
+      // The suppression guard, as a card write's (customer.store.ts): an erasure that suppressed an email or
+      // phone this window adds after the window was screened, or the tenant's first erasure, cancels the window
+      // (`conflict`: planned and screened again) instead of putting the person back.
+      for (const { hash } of w.guard?.hashes ?? []) {
+        items.push({ ConditionCheck: { TableName, Key: privacyKeys.suppression(tenantId, hash), ConditionExpression: 'attribute_not_exists(pk)' } });
+      }
+      if (w.guard?.secretAbsent) items.push({ ConditionCheck: { TableName, Key: privacyKeys.secret(tenantId), ConditionExpression: 'attribute_not_exists(pk)' } });
       return send(items);
     },
 
