@@ -17,6 +17,7 @@ let mod: {
   ensureTenant: typeof import('../../shared/domain/tenants.ts').ensureTenant;
   setContinuationStarter: typeof import('../../shared/import/continuation.ts').setContinuationStarter;
   WINDOW_ROWS: number;
+  WINDOW_ITEMS: number;
 };
 /** Continuations asked for and not yet run. */
 const pending: ImportContinuation[] = [];
@@ -30,23 +31,50 @@ beforeAll(async () => {
     ensureTenant: (await import('../../shared/domain/tenants.ts')).ensureTenant,
     setContinuationStarter: (await import('../../shared/import/continuation.ts')).setContinuationStarter,
     WINDOW_ROWS: (await import('../../shared/import/run-import.ts')).WINDOW_ROWS,
+    WINDOW_ITEMS: (await import('../../shared/import/run-import.ts')).WINDOW_ITEMS,
   };
   mod.setContinuationStarter(async (c) => void pending.push(c));
 });
 
 afterAll(() => mod?.setContinuationStarter(undefined));
 
-/** 240 rows: 200 people, 36 repeats of earlier ones (merges), 4 bad rows: 13 windows. */
+/** 240 rows: 200 people, 36 repeats of earlier ones (merges), 4 bad rows: 14 windows (13 of 19 rows before windows were cut by their items). */
 const PEOPLE = 200;
+/** Per data row, how many transaction items it may take (shared/import/run-import.ts rowItems): 3 + 2 per email or phone, none when bad. */
+const ROW_ITEMS: number[] = [];
 const FILE = (() => {
   const rows = ['Nome;Cognome;Email;Cellulare;Città;Newsletter;Tag'];
   for (let i = 0; i < 236; i++) {
     const p = i < PEOPLE ? i : (i - PEOPLE) * 5;
     rows.push(`Nome${p};${i < PEOPLE ? '' : `Cognome${p}`};persona${p}@esempio.it;${p % 3 === 0 ? `+39 333 ${String(1000000 + p)}` : ''};${i % 5 ? 'Bologna' : ''};${p % 2 ? 'sì' : 'no'};${i % 11 === 0 ? 'VIP' : ''}`);
-    if (i % 60 === 30) rows.push(`Rotto;Riga;non-una-email;12;;;`);
+    ROW_ITEMS.push(p % 3 === 0 ? 7 : 5);
+    if (i % 60 === 30) {
+      rows.push(`Rotto;Riga;non-una-email;12;;;`);
+      ROW_ITEMS.push(0);
+    }
   }
   return `${rows.join('\r\n')}\r\n`;
 })();
+/** The rows done after each window: a window ends at WINDOW_ROWS rows or before a row its items would not fit. */
+const WINDOW_ENDS = (() => {
+  const ends: number[] = [];
+  let rows = 0;
+  let items = 0;
+  ROW_ITEMS.forEach((cost, i) => {
+    if (rows && items + cost > mod.WINDOW_ITEMS) {
+      ends.push(i);
+      rows = items = 0;
+    }
+    rows++;
+    items += cost;
+    if (rows >= mod.WINDOW_ROWS) {
+      ends.push(i + 1);
+      rows = items = 0;
+    }
+  });
+  if (rows) ends.push(ROW_ITEMS.length);
+  return ends;
+});
 const EXPECTED = { rows: 240, created: 200, updated: 36, unchanged: 0, rejected: 4, warnings: 0 };
 
 let n = 0;
@@ -113,13 +141,14 @@ describe('a large import continues in fresh invocations', () => {
       const c = pending.shift()!;
       const [midway] = await job(tenant);
       // Between invocations: running, two more windows in, and the lease ended so the continuation takes over at once.
-      expect(midway).toMatchObject({ status: 'running', counts: { rows: Math.min(240, invocations * 2 * mod.WINDOW_ROWS) } });
+      expect(midway).toMatchObject({ status: 'running', counts: { rows: WINDOW_ENDS()[Math.min(WINDOW_ENDS().length, invocations * 2) - 1] } });
       expect(midway!.leaseUntil! <= new Date().toISOString()).toBe(true);
       expect(c).toEqual({ tenantId: tenant, importId: midway!.id, bucket: env.importBucket, key: `imports/${tenant}/clienti grandi.csv`, eTag: expect.any(String) });
       await mod.handler({ continueImport: c }, shortLived(2));
       invocations++;
     }
-    // 13 windows, two per invocation.
+    // Two windows per invocation.
+    expect(WINDOW_ENDS()).toHaveLength(14);
     expect(invocations).toBe(7);
     expect(await state(tenant)).toEqual(clean);
   });
