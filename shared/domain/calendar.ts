@@ -53,7 +53,12 @@ export function startOfLocalDay(date: string, timeZone: string): Date {
   const guess = new Date(`${date}T00:00:00Z`);
   const first = new Date(guess.getTime() - tzOffsetMinutes(timeZone, guess) * 60000);
   // A second pass corrects days where the offset changes (DST) between the guess and the answer.
-  return new Date(guess.getTime() - tzOffsetMinutes(timeZone, first) * 60000);
+  const second = new Date(guess.getTime() - tzOffsetMinutes(timeZone, first) * 60000);
+  // Where summer time starts at midnight (America/Santiago, Havana) the day has no 00:00: it starts when the
+  // clocks jump (01:00), and the second pass lands on 23:00 of the day before. The day starts at the earliest
+  // of the two that is on `date`.
+  const onDate = [first, second].filter((d) => localDate(d, timeZone) === date);
+  return onDate.length ? new Date(Math.min(...onDate.map((d) => d.getTime()))) : second;
 }
 
 /** The day `instant` falls on in `timeZone`, `YYYY-MM-DD`: the tenant's "today" for `new Date()`. */

@@ -84,6 +84,14 @@ describe('filter language', () => {
     // Midnight in Rome on 1 March is 23:00 UTC the day before (CET, UTC+1); in summer UTC+2.
     expect(startOfLocalDay('2026-03-01', 'Europe/Rome').toISOString()).toBe('2026-02-28T23:00:00.000Z');
     expect(startOfLocalDay('2026-07-01', 'Europe/Rome').toISOString()).toBe('2026-06-30T22:00:00.000Z');
+    // Summer time starting at midnight: the day has no 00:00 and starts when the clocks jump to 01:00.
+    expect(startOfLocalDay('2026-09-06', 'America/Santiago').toISOString()).toBe('2026-09-06T04:00:00.000Z');
+    expect(startOfLocalDay('2026-03-08', 'America/Havana').toISOString()).toBe('2026-03-08T05:00:00.000Z');
+    expect(startOfLocalDay('2018-11-04', 'America/Sao_Paulo').toISOString()).toBe('2018-11-04T03:00:00.000Z');
+    // The days around them, and summer time ending at midnight (23:00–24:00 of the day before happens twice).
+    expect(startOfLocalDay('2026-09-05', 'America/Santiago').toISOString()).toBe('2026-09-05T04:00:00.000Z');
+    expect(startOfLocalDay('2026-09-07', 'America/Santiago').toISOString()).toBe('2026-09-07T03:00:00.000Z');
+    expect(startOfLocalDay('2026-04-05', 'America/Santiago').toISOString()).toBe('2026-04-05T04:00:00.000Z');
     const late = { ...base, firstContactAt: '2026-03-31T21:30:00.000Z' }; // 23:30 in Rome on 31 March
     expect(matches({ firstContactFrom: '2026-03-01', firstContactTo: '2026-03-31' }, late)).toBe(true);
     expect(matches({ firstContactTo: '2026-03-30' }, late)).toBe(false);
