@@ -32,7 +32,10 @@ async function main(argv: string[]): Promise<void> {
   try {
     console.error(`(${target.where})`);
     const reindex = dynamoCardReindex(target.db, target.tableName);
-    const tenants = values.tenant !== undefined ? [values.tenant] : await reindex.tenantIds();
+    const known = await reindex.tenantIds();
+    // A mistyped name would read 0 cards and look like success.
+    if (values.tenant !== undefined && !known.includes(values.tenant)) throw new UsageError(`--tenant "${values.tenant}": no such tenant in ${target.where}`);
+    const tenants = values.tenant !== undefined ? [values.tenant] : known;
     const total: ReindexCounts = { read: 0, rewritten: 0, changedMeanwhile: 0 };
     for (const tenantId of tenants) {
       const c = await reindex.reindexTenant(tenantId, (sofar) => process.stderr.isTTY && process.stderr.write(`\r${line(tenantId, sofar)}`));

@@ -143,6 +143,12 @@ describe('a card stored with the earlier folding', () => {
       expect(bad.err).toMatch(/--tenant "NOT A TENANT"/);
       expect(bad.err).toMatch(/usage: npm run reindex/);
     });
+
+    it('refuses a tenant that does not exist (a mistyped name would read 0 cards and look like success)', async () => {
+      const missing = await reindex('--tenant', 'no-such-tenant');
+      expect(missing.code).toBe(2);
+      expect(missing.err).toMatch(/--tenant "no-such-tenant": no such tenant/);
+    });
   });
 });
 
