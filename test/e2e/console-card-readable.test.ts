@@ -141,7 +141,8 @@ describe.skipIf(!hasChromium)(`the customer card, readable by the owner${hasChro
     await expect.poll(() => figure('Spesa totale').textContent(), { timeout: WAIT_TIMEOUT_MS }).toBe('117,00 €');
     // 88,00 € at dinner and 29,00 € ordered: two purchases.
     expect(await figure('Media per acquisto').textContent()).toBe('58,50 €');
-    expect(await figure('Ultima visita').textContent()).toBe('21 mar 2026, 23:10');
+    // The visit is the booking's own time (20:30), not when its completion arrived (23:10).
+    expect(await figure('Ultima visita').textContent()).toBe('21 mar 2026, 20:30');
     expect(await figure('Ordini').textContent()).toBe('1');
     expect(await figure('Disdette').textContent()).toBe('0');
 
@@ -153,7 +154,7 @@ describe.skipIf(!hasChromium)(`the customer card, readable by the owner${hasChro
     expect(await figure('Last visit').textContent()).toBe('— no completed visit yet');
     await openCard('marco', 'Marco Cliente');
     await expect.poll(() => figure('Average per purchase').textContent(), { timeout: WAIT_TIMEOUT_MS }).toBe('€58.50');
-    expect(await figure('Last visit').textContent()).toBe('21 Mar 2026, 23:10');
+    expect(await figure('Last visit').textContent()).toBe('21 Mar 2026, 20:30');
   });
 
   it('history: each entry a sentence in the language, money and dates formatted, order lines listed, nothing raw', async () => {
