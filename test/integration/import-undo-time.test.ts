@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { S3Event } from 'aws-lambda';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { call } from '../helpers/invoke.ts';
+import { importThroughApi } from '../helpers/import-api.ts';
+import { tenantWithSecretKey } from '../helpers/tenant.ts';
 import { useLocalEnv } from '../support/aws.ts';
 import { UNDO_SAFETY_MARGIN_MS } from '../../shared/import/undo.ts';
 
@@ -11,37 +11,13 @@ import { UNDO_SAFETY_MARGIN_MS } from '../../shared/import/undo.ts';
  * repeat-while-202 loop stops). Given an invocation with little time left, it answers 202 having made
  * progress, and calling again finishes it. Against DynamoDB Local and s3rver.
  */
-let s3: S3Client;
-let bucket: string;
-let worker: (e: S3Event) => Promise<void>;
-let stores: Awaited<typeof import('../../shared/http/stores.ts')>['stores'];
-let ensureTenant: Awaited<typeof import('../../shared/domain/tenants.ts')>['ensureTenant'];
-let issueKey: Awaited<typeof import('../../shared/domain/tenants.ts')>['issueKey'];
-
 beforeAll(async () => {
-  const env = await useLocalEnv();
-  s3 = env.s3;
-  bucket = env.importBucket;
-  ({ stores } = await import('../../shared/http/stores.ts'));
-  ({ ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts'));
-  worker = (await import('../../functions/imports/import-csv.handler.ts')).handler;
+  await useLocalEnv();
 });
 
 async function tenantWithKey() {
   const tenant = `undo-time-${Date.now().toString(36)}`;
-  await ensureTenant(stores().tenants, tenant);
-  return { tenant, key: (await issueKey(stores().tenants, tenant, 'secret')).key };
-}
-
-async function importThroughApi(key: string, tenant: string, csv: string) {
-  const created = await call('POST', '/v1/imports', { key, body: {} });
-  expect(created.status).toBe(201);
-  const objectKey = `imports/${tenant}/${created.body.importId}.csv`;
-  const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: objectKey, Body: csv }));
-  await worker({
-    Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key: objectKey, size: Buffer.byteLength(csv), eTag: put.ETag!.replace(/"/g, '') } } }],
-  } as unknown as S3Event);
-  return (await call('GET', `/v1/imports/${created.body.importId}`, { key })).body;
+  return { tenant, key: await tenantWithSecretKey(tenant) };
 }
 
 describe('DELETE /v1/imports/{id} in the time the invocation has left', () => {

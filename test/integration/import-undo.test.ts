@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { S3Event } from 'aws-lambda';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { call } from '../helpers/invoke.ts';
+import { importThroughApi } from '../helpers/import-api.ts';
+import { tenantWithSecretKey } from '../helpers/tenant.ts';
 import { useLocalEnv } from '../support/aws.ts';
 
 /**
@@ -10,42 +10,18 @@ import { useLocalEnv } from '../support/aws.ts';
  * worker, against DynamoDB Local and s3rver.
  */
 let db: DynamoDBDocumentClient;
-let s3: S3Client;
-let bucket: string;
-let worker: (e: S3Event) => Promise<void>;
 let stores: Awaited<typeof import('../../shared/http/stores.ts')>['stores'];
-let ensureTenant: Awaited<typeof import('../../shared/domain/tenants.ts')>['ensureTenant'];
-let issueKey: Awaited<typeof import('../../shared/domain/tenants.ts')>['issueKey'];
 
 beforeAll(async () => {
   const env = await useLocalEnv();
   db = env.db;
-  s3 = env.s3;
-  bucket = env.importBucket;
   ({ stores } = await import('../../shared/http/stores.ts'));
-  ({ ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts'));
-  worker = (await import('../../functions/imports/import-csv.handler.ts')).handler;
 });
 
 let n = 0;
 async function tenantWithKey() {
   const tenant = `undo-${Date.now().toString(36)}-${n++}`;
-  await ensureTenant(stores().tenants, tenant);
-  return { tenant, key: (await issueKey(stores().tenants, tenant, 'secret')).key };
-}
-
-/** Uploads through POST /v1/imports (options stored with the job) and runs the worker on the S3 event. */
-async function importThroughApi(key: string, tenant: string, csv: string, options: Record<string, unknown> = {}) {
-  const created = await call('POST', '/v1/imports', { key, body: options });
-  expect(created.status).toBe(201);
-  const objectKey = `imports/${tenant}/${created.body.importId}.csv`;
-  const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: objectKey, Body: csv }));
-  await worker({
-    Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key: objectKey, size: Buffer.byteLength(csv), eTag: put.ETag!.replace(/"/g, '') } } }],
-  } as unknown as S3Event);
-  const job = await call('GET', `/v1/imports/${created.body.importId}`, { key });
-  expect(job.status).toBe(200);
-  return job.body;
+  return { tenant, key: await tenantWithSecretKey(tenant) };
 }
 
 const partition = async (tenant: string, id: string) =>
