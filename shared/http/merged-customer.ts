@@ -1,6 +1,8 @@
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
 import type { ApiResponse } from './public-api.ts';
-import { mergeStore } from './stores/merges.ts';
+import { config } from '../config.ts';
+import { dynamo } from '../clients/dynamo.ts';
+import { readMergedInto } from '../store/merge-redirect.store.ts';
 
 /**
  * A customer merged into another (POST /v1/customers/{id}/merge) is not unknown: its id leaves a redirect to
@@ -16,9 +18,8 @@ export async function mergedCustomerAnswer(
   id: string,
   read?: { subpath: string; query: Record<string, string | undefined> },
 ): Promise<ApiResponse> {
-  const redirect = e instanceof NotFoundError ? await mergeStore().getRedirect(tenantId, id) : undefined;
-  if (!redirect) throw e;
-  const survivor = redirect.target;
+  const survivor = e instanceof NotFoundError ? await readMergedInto(dynamo(), config().TABLE_NAME, tenantId, id) : undefined;
+  if (!survivor) throw e;
   if (!read) throw new ConflictError(`Customer ${id} was merged into ${survivor}; send the request for ${survivor} instead`, { mergedInto: survivor });
   const query = new URLSearchParams(Object.entries(read.query).filter((kv): kv is [string, string] => kv[1] !== undefined)).toString();
   const location = `/v1/customers/${encodeURIComponent(survivor)}${read.subpath}${query ? `?${query}` : ''}`;

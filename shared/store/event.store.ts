@@ -6,7 +6,8 @@ import type { BookingState, EventCard, IdentityChange, SubjectState } from '../e
 
 import { cardEntity, cardWriteItems, consentEntity, historyEntity, monthCounterUpdate, purchaseEntity, subjectClaimEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
 import { decodeCursor, encodeCursor, skPosition } from './cursor.ts';
-import { BOOKING_STATE_PREFIX, HISTORY_PREFIX, eventKeys, keys, mergeKeys, privacyKeys } from './keys.ts';
+import { BOOKING_STATE_PREFIX, HISTORY_PREFIX, eventKeys, keys, privacyKeys } from './keys.ts';
+import { readMergedInto } from './merge-redirect.store.ts';
 import { withTransactionRetry } from './retry.ts';
 import { countInWindow } from './rate-limit.store.ts';
 import type { TenantSecrets } from './secret.store.ts';
@@ -67,10 +68,7 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
       return { claimedBy: claim?.customerId as string | undefined, holders: (page.Items ?? []).map((i) => i.customerId as string) };
     },
 
-    async mergedInto(tenantId, customerId) {
-      const item = await get(mergeKeys.redirect(tenantId, customerId));
-      return typeof item?.target === 'string' ? item.target : undefined;
-    },
+    mergedInto: (tenantId, customerId) => readMergedInto(db, TableName, tenantId, customerId),
 
     async loadCustomer(tenantId, customerId, subject) {
       const [card, state] = await Promise.all([

@@ -16,7 +16,8 @@ import { prefixPage } from './prefix-page.ts';
 import { auditItem } from './audit.store.ts';
 import { dynamoInsightsErasure } from './insights.store.ts';
 import { heldUndoRecordFromItem } from './import-undo.store.ts';
-import { CARD_SK, CONFLICT_REF_PREFIX, CONSENT_PREFIX, HISTORY_PREFIX, IMPORT_REPORT_PREFIX, IMPORT_UNDO_PREFIX, REPLACED_PREFIX, STATE_PREFIX, basketKeys, eventKeys, insightKeys, keys, mergeKeys, privacyKeys } from './keys.ts';
+import { CARD_SK, CONFLICT_REF_PREFIX, CONSENT_PREFIX, HISTORY_PREFIX, IMPORT_REPORT_PREFIX, IMPORT_UNDO_PREFIX, REPLACED_PREFIX, STATE_PREFIX, basketKeys, eventKeys, insightKeys, keys, privacyKeys } from './keys.ts';
+import { readMergedInto } from './merge-redirect.store.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
 import { batchGetAll, batchWriteAll, deleteAll, isThrottle, withTransactionRetry } from './retry.ts';
 import type { TenantSecrets } from './secret.store.ts';
@@ -286,10 +287,7 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
       return erased;
     },
 
-    async mergedInto(tenantId, customerId) {
-      const item = await get(mergeKeys.redirect(tenantId, customerId));
-      return typeof item?.target === 'string' ? item.target : undefined;
-    },
+    mergedInto: (tenantId, customerId) => readMergedInto(db, TableName, tenantId, customerId),
 
     async erasureClaim(tenantId, customerId) {
       const item = await get(privacyKeys.erasing(tenantId, customerId));
