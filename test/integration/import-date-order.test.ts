@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type { S3Event } from 'aws-lambda';
+import { droppedFile } from '../helpers/import-api.ts';
 import { customerBy as cardByEmail, onlyJob as jobOf, readReport as reportAt } from '../helpers/import-results.ts';
 
 /**
@@ -29,12 +28,7 @@ async function freshTenant() {
 }
 
 async function importFile(tenant: string, body: string | Buffer) {
-  const key = `imports/${tenant}/list.csv`;
-  const put = await env.s3.send(new PutObjectCommand({ Bucket: env.bucket, Key: key, Body: body }));
-  const event = {
-    Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: env.bucket }, object: { key, size: Buffer.byteLength(body), eTag: put.ETag!.replace(/"/g, '') } } }],
-  } as unknown as S3Event;
-  await env.handler(event);
+  await env.handler(await droppedFile(`imports/${tenant}/list.csv`, body));
   return jobOf(env.stores, tenant);
 }
 

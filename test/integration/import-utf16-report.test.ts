@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { S3Event } from 'aws-lambda';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { droppedFile } from '../helpers/import-api.ts';
 import { customerBy as cardByEmail, onlyJob as jobOf, readReport as reportAt } from '../helpers/import-results.ts';
 
 /**
@@ -30,13 +30,6 @@ async function freshTenant() {
   return id;
 }
 
-async function upload(key: string, body: Buffer) {
-  const put = await env.s3.send(new PutObjectCommand({ Bucket: env.bucket, Key: key, Body: body }));
-  return {
-    Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: env.bucket }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/'), size: body.length, eTag: put.ETag!.replace(/"/g, '') } } }],
-  } as unknown as S3Event;
-}
-
 const onlyJob = (tenantId: string) => jobOf(env.stores, tenantId);
 const readReport = (key: string) => reportAt(env.s3, env.bucket, key);
 const customerBy = (tenantId: string, email: string) => cardByEmail(env.stores, tenantId, email);
@@ -53,7 +46,7 @@ describe('UTF-16 import and the error report', () => {
     const tenant = await freshTenant();
     const file = execFileSync('iconv', ['-f', 'utf-8', '-t', 'utf-16'], { input: SAMPLE });
     expect([...file.subarray(0, 4)]).toEqual([0xff, 0xfe, 0x65, 0x00]);
-    await env.handler(await upload(`imports/${tenant}/unicode.csv`, file));
+    await env.handler(await droppedFile(`imports/${tenant}/unicode.csv`, file));
     const job = await onlyJob(tenant);
     expect(job).toMatchObject({
       status: 'completed',
@@ -68,7 +61,7 @@ describe('UTF-16 import and the error report', () => {
   it('imports a tab-separated UTF-16BE file and quotes its rejected row readably in the report', async () => {
     const tenant = await freshTenant();
     const text = 'Email\tNome\tCittà\r\nanna@x.it\tAnna\tForlì\r\nnessuno\tNiccolò\tÀrco\r\n';
-    await env.handler(await upload(`imports/${tenant}/unicode-be.txt`, utf16(text, 'be')));
+    await env.handler(await droppedFile(`imports/${tenant}/unicode-be.txt`, utf16(text, 'be')));
     const job = await onlyJob(tenant);
     expect(job).toMatchObject({ status: 'completed', counts: { rows: 2, created: 1, rejected: 1 }, detected: { encoding: 'utf-16be', delimiter: '\t' } });
     expect(await customerBy(tenant, 'anna@x.it')).toMatchObject({ firstName: 'Anna', city: 'Forlì' });
@@ -79,7 +72,7 @@ describe('UTF-16 import and the error report', () => {
     const tenant = await freshTenant();
     const hostile = [`=cmd|'/C calc'!A0`, '=HYPERLINK("http://evil")', '+1+1', '-2', '@SUM(1)'];
     const file = ['first name,last name,email', ...hostile.map((h) => `${h},x,not-an-email`), 'Anna,Rossi,anna@x.it'].join('\n');
-    await env.handler(await upload(`imports/${tenant}/hostile.csv`, Buffer.from(file)));
+    await env.handler(await droppedFile(`imports/${tenant}/hostile.csv`, Buffer.from(file)));
     const job = await onlyJob(tenant);
     expect(job).toMatchObject({ status: 'completed', counts: { rows: 6, created: 1, rejected: 5 } });
     const report = await readReport(job.reportKey!);
@@ -99,7 +92,7 @@ describe('UTF-16 import and the error report', () => {
     for (const [name, bytes, reason] of cases) {
       const tenant = await freshTenant();
       const key = `imports/${tenant}/${name}`;
-      await env.handler(await upload(key, bytes));
+      await env.handler(await droppedFile(key, bytes));
       expect(await onlyJob(tenant)).toMatchObject({ status: 'failed', reason: expect.stringMatching(reason), counts: { rows: 0, created: 0 } });
       await expect(env.s3.send(new GetObjectCommand({ Bucket: env.bucket, Key: key }))).rejects.toMatchObject({ name: 'NoSuchKey' });
     }
@@ -107,7 +100,7 @@ describe('UTF-16 import and the error report', () => {
 
   it('leaves out a tag holding a control character (an escape sequence), with a warning: the catalogue stays printable', async () => {
     const tenant = await freshTenant();
-    await env.handler(await upload(`imports/${tenant}/esc.csv`, Buffer.from('email,tags\nesc@x.it,"VIP|\u001b[2J\u001b[31mRedTag\u001b]0;TITLE\u0007"\n')));
+    await env.handler(await droppedFile(`imports/${tenant}/esc.csv`, Buffer.from('email,tags\nesc@x.it,"VIP|\u001b[2J\u001b[31mRedTag\u001b]0;TITLE\u0007"\n')));
     const job = await onlyJob(tenant);
     expect(job).toMatchObject({ status: 'completed', counts: { rows: 1, created: 1, warnings: 2 }, newTags: [] }); // ';' splits the cell: two bad names
     expect((await customerBy(tenant, 'esc@x.it'))?.tags).toEqual(['VIP']);
@@ -123,7 +116,7 @@ describe('UTF-16 import and the error report', () => {
     // Each file brings 40 new tags (5 rows of 8): within the bound alone, 30 over it together.
     const file = (name: string) =>
       Buffer.from(['email,tags', ...Array.from({ length: 5 }, (_, r) => `${name}${r}@x.it,"${Array.from({ length: 8 }, (_, k) => `${name} ${r * 8 + k}`).join(',')}"`)].join('\n'));
-    const [a, b] = await Promise.all([upload(`imports/${tenant}/a.csv`, file('alfa')), upload(`imports/${tenant}/b.csv`, file('beta'))]);
+    const [a, b] = await Promise.all([droppedFile(`imports/${tenant}/a.csv`, file('alfa')), droppedFile(`imports/${tenant}/b.csv`, file('beta'))]);
     await Promise.all([env.handler(a), env.handler(b)]);
     const catalogue = (await env.stores.tenants.getTenant(tenant))!.tags;
     expect(catalogue.length).toBeLessThanOrEqual(MAX_CATALOGUE_TAGS);

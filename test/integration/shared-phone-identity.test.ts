@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { S3Event } from 'aws-lambda';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { call } from '../helpers/invoke.ts';
+import { importThroughApi } from '../helpers/import-api.ts';
+import { tenantWithSecretKey } from '../helpers/tenant.ts';
 import { useLocalEnv } from '../support/aws.ts';
 
 /**
@@ -10,39 +10,18 @@ import { useLocalEnv } from '../support/aws.ts';
  * s3rver: another first name is another person. The card of the phone keeps its owner; the newcomer gets a
  * card of their own, without the phone, with the phone recorded as a conflict (both listed as duplicates).
  */
-let s3: S3Client;
-let bucket: string;
-let worker: (e: S3Event) => Promise<void>;
-
 beforeAll(async () => {
-  const env = await useLocalEnv();
-  s3 = env.s3;
-  bucket = env.importBucket;
-  worker = (await import('../../functions/imports/import-csv.handler.ts')).handler;
+  await useLocalEnv();
 });
 
 let n = 0;
 async function tenantWithKey() {
-  const { stores } = await import('../../shared/http/stores.ts');
-  const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
   const tenant = `landline-${Date.now().toString(36)}-${n++}`;
-  await ensureTenant(stores().tenants, tenant);
-  return { tenant, key: (await issueKey(stores().tenants, tenant, 'secret')).key };
+  return { tenant, key: await tenantWithSecretKey(tenant) };
 }
 
 const event = (key: string, customer: Record<string, unknown>, occurredAt: string) =>
   call('POST', '/v1/events', { key, body: { eventId: `ev-${Date.now().toString(36)}-${n++}`, type: 'booking.created', occurredAt, customer, data: { bookingId: `bk-${n++}`, date: '2026-03-20' } } });
-
-async function importFile(key: string, tenant: string, csv: string) {
-  const created = await call('POST', '/v1/imports', { key, body: {} });
-  expect(created.status).toBe(201);
-  const objectKey = `imports/${tenant}/${created.body.importId}.csv`;
-  const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: objectKey, Body: csv }));
-  await worker({
-    Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key: objectKey, size: Buffer.byteLength(csv), eTag: put.ETag!.replace(/"/g, '') } } }],
-  } as unknown as S3Event);
-  return (await call('GET', `/v1/imports/${created.body.importId}`, { key })).body;
-}
 
 const LANDLINE = '+39 06 7777 8888';
 
@@ -71,7 +50,7 @@ describe('a phone-only card and an email with another first name and the same ph
     const { tenant, key } = await tenantWithKey();
     const paolo = await call('POST', '/v1/customers', { key, body: { phone: LANDLINE, firstName: 'Paolo', lastName: 'Gialli' } });
     expect(paolo.status).toBe(201);
-    const job = await importFile(key, tenant, `First name,Email,Phone\nPaola,paola.mom@example.it,${LANDLINE}\nPaolo,paolo@example.it,${LANDLINE}\n`);
+    const job = await importThroughApi(key, tenant, `First name,Email,Phone\nPaola,paola.mom@example.it,${LANDLINE}\nPaolo,paolo@example.it,${LANDLINE}\n`);
 
     expect(job).toMatchObject({ status: 'completed', counts: { rows: 2, created: 1, updated: 1, warnings: 1 } });
     const list = (await call('GET', '/v1/customers?limit=10', { key })).body.items as { id: string; firstName: string; email: string | null; phone: string | null }[];
