@@ -21,3 +21,25 @@ export async function invokeSelfLater(payload: unknown, what: string): Promise<v
   const res = await lambdaClient().send(new InvokeCommand({ FunctionName, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(payload)) }));
   if (res.StatusCode !== 202) throw new Error(`${what}: the continuation was not accepted (status ${res.StatusCode})`);
 }
+
+/**
+ * A worker's continuation in a fresh invocation of itself: `go(value)` invokes the running function with
+ * `{ [field]: value }` (invokeSelfLater), unless a starter is registered under `Symbol.for(registryName)` on
+ * `globalThis` (the local runtime, a test), which is called instead. One registry per process whatever path
+ * a module was loaded by, and no shared/ module imports local/ code.
+ */
+export function selfContinuation<T>(registryName: string, field: string, what: (value: T) => string) {
+  const slot = Symbol.for(registryName);
+  const registry = globalThis as unknown as Record<symbol, ((value: T) => Promise<void>) | undefined>;
+  return {
+    /** Registers (or with undefined removes) the local starter. */
+    setStarter(starter: ((value: T) => Promise<void>) | undefined): void {
+      registry[slot] = starter;
+    },
+    async go(value: T): Promise<void> {
+      const local = registry[slot];
+      if (local) return local(value);
+      await invokeSelfLater({ [field]: value }, what(value));
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import * as z from '../domain/zod.ts';
-import { invokeSelfLater } from '../clients/lambda.ts';
+import { selfContinuation } from '../clients/lambda.ts';
 
 /**
  * The port that continues a large import in a fresh invocation before the Lambda time limit. On AWS: an
@@ -23,23 +23,14 @@ export type ImportContinuation = z.infer<typeof ImportContinuationSchema>;
 /** Starts the continuation in the background (like an asynchronous Invoke) and resolves once it is queued. */
 export type ContinuationStarter = (continuation: ImportContinuation) => Promise<void>;
 
-const CONTINUATION_STARTERS = Symbol.for('clientela.importContinuation');
-type Registry = { importCsv?: ContinuationStarter };
-const registry = (): Registry => ((globalThis as unknown as Record<symbol, Registry | undefined>)[CONTINUATION_STARTERS] ??= {});
+const continuation = selfContinuation<ImportContinuation>('clientela.importContinuation', 'continueImport', (c) => `import ${c.importId}`);
 
 /** Registers (or with undefined removes) the local starter of import continuations. */
-export function setContinuationStarter(starter: ContinuationStarter | undefined): void {
-  if (starter) registry().importCsv = starter;
-  else delete registry().importCsv;
-}
+export const setContinuationStarter: (starter: ContinuationStarter | undefined) => void = continuation.setStarter;
 
 /**
  * Asks for a fresh invocation of the import function that resumes the job from its checkpoint. Delivered
  * at least once: a duplicate finds the job taken (its lease) or done, and the checkpoint condition on every
  * window keeps a row from being counted twice.
  */
-export async function continueImport(continuation: ImportContinuation): Promise<void> {
-  const local = registry().importCsv;
-  if (local) return local(continuation);
-  await invokeSelfLater({ continueImport: continuation }, `import ${continuation.importId}`);
-}
+export const continueImport: (c: ImportContinuation) => Promise<void> = continuation.go;

@@ -1,5 +1,5 @@
 import * as z from '../domain/zod.ts';
-import { invokeSelfLater } from '../clients/lambda.ts';
+import { selfContinuation } from '../clients/lambda.ts';
 import type { RetentionCursor } from './retention.ts';
 
 /**
@@ -19,22 +19,13 @@ export const RetentionCursorSchema = z.strictObject({
 
 export type RetentionContinuationStarter = (cursor: RetentionCursor) => Promise<void>;
 
-const STARTERS = Symbol.for('clientela.retentionContinuation');
-type Registry = { retention?: RetentionContinuationStarter };
-const registry = (): Registry => ((globalThis as unknown as Record<symbol, Registry | undefined>)[STARTERS] ??= {});
+const continuation = selfContinuation<RetentionCursor>('clientela.retentionContinuation', 'continueRetention', () => 'retention');
 
 /** Registers (or with undefined removes) a local starter of retention continuations. */
-export function setRetentionContinuationStarter(starter: RetentionContinuationStarter | undefined): void {
-  if (starter) registry().retention = starter;
-  else delete registry().retention;
-}
+export const setRetentionContinuationStarter: (starter: RetentionContinuationStarter | undefined) => void = continuation.setStarter;
 
 /**
  * Asks for a fresh invocation of the retention function that goes on from the cursor. Delivered at least
  * once: a duplicate finds the customers erased already (each erasure can run again) and erases nothing twice.
  */
-export async function continueRetention(cursor: RetentionCursor): Promise<void> {
-  const local = registry().retention;
-  if (local) return local(cursor);
-  await invokeSelfLater({ continueRetention: cursor }, 'retention');
-}
+export const continueRetention: (cursor: RetentionCursor) => Promise<void> = continuation.go;
