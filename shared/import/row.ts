@@ -52,7 +52,14 @@ export interface RowContext {
   today: string;
   /** How each date column writes `n/n/yyyy`, by column index (surveyDateOrders); a column not listed is day-first. */
   dateOrders?: DateOrder[];
+  /**
+   * The instant a day (YYYY-MM-DD) starts in the tenant's time zone (`startOfLocalDay`, memoised by the caller: a
+   * file repeats its days): what a contact or consent date written without a time means. Absent: midnight UTC.
+   */
+  dayStart?: (date: string) => string;
 }
+
+const utcDayStart = (date: string) => `${date}T00:00:00.000Z`;
 
 /** A full timestamp (clientela's exports write first/last contact so) is kept to the millisecond. */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
@@ -193,10 +200,11 @@ function cut(value: string, max: number, warnings: string[], header: string[], c
   return value.slice(0, max);
 }
 
-/** A first or last contact as an instant: a full timestamp as given, a date at midnight UTC; undefined for
- * a timestamp whose time does not exist (`T25:00Z`), which the row leaves out with a warning. */
-function instant(value: string, date: string): string | undefined {
-  if (value.length <= 10 || !ISO_INSTANT.test(value)) return `${date}T00:00:00.000Z`;
+/** A first or last contact as an instant: a full timestamp as given, a date at the start of that day in the
+ * business's zone (a shop in New York that first saw someone on 5 March saw them on 5 March, not on the 4th at
+ * 19:00); undefined for a timestamp whose time does not exist (`T25:00Z`), which the row leaves out with a warning. */
+function instant(value: string, date: string, dayStart: (date: string) => string): string | undefined {
+  if (value.length <= 10 || !ISO_INSTANT.test(value)) return dayStart(date);
   const t = new Date(value);
   return Number.isNaN(t.getTime()) ? undefined : t.toISOString();
 }
@@ -315,14 +323,14 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
       }
       case 'firstContactAt': {
         const v = readDate(value, ctx.dateOrders?.[i]);
-        const at = v && v >= '1900-01-01' && v <= ctx.today ? instant(value, v) : undefined;
+        const at = v && v >= '1900-01-01' && v <= ctx.today ? instant(value, v, ctx.dayStart ?? utcDayStart) : undefined;
         if (at) fields.firstContactAt ??= at;
         else warn(warnings, header, i, dateProblem(value, v, ctx.today, 'a date', ctx.dateOrders?.[i]));
         break;
       }
       case 'lastContactAt': {
         const v = readDate(value, ctx.dateOrders?.[i]);
-        const at = v && v >= '1900-01-01' && v <= ctx.today ? instant(value, v) : undefined;
+        const at = v && v >= '1900-01-01' && v <= ctx.today ? instant(value, v, ctx.dayStart ?? utcDayStart) : undefined;
         // Several columns may say it (our exports' last contact and last visit, another tool's last order):
         // the latest is the last contact.
         if (at) {
@@ -479,16 +487,16 @@ function keepOnePhone(phones: { col: number; value: string; mobileColumn: boolea
   return undefined;
 }
 
-/** `2024-03-01 10:22:31` (Mailchimp's, in UTC), an ISO instant, or a date (at midnight UTC). */
+/** `2024-03-01 10:22:31` (Mailchimp's, in UTC), an ISO instant, or a date (at the start of that day in the business's zone). */
 const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?$/;
-function consentInstant(value: string, today: string, order: DateOrder | undefined): string | undefined {
+function consentInstant(value: string, today: string, order: DateOrder | undefined, dayStart: (date: string) => string): string | undefined {
   const m = DATE_TIME.exec(value);
   if (m) {
     const t = new Date(`${m[1]}T${m[2]}${m[3] ?? 'Z'}`);
     return Number.isNaN(t.getTime()) || t.toISOString().slice(0, 10) > today || m[1]! < '1900-01-01' ? undefined : t.toISOString();
   }
   const d = readDate(value, order);
-  return d && d >= '1900-01-01' && d <= today ? `${d}T00:00:00.000Z` : undefined;
+  return d && d >= '1900-01-01' && d <= today ? dayStart(d) : undefined;
 }
 
 /**
@@ -504,7 +512,7 @@ function readConsentDates(cols: Partial<Record<ConsentDate, number>>, record: st
     const col = cols[kind];
     if (col === undefined) return undefined;
     const value = unneutralise(record[col]!.trim());
-    const at = consentInstant(value, today, ctx.dateOrders?.[col]);
+    const at = consentInstant(value, today, ctx.dateOrders?.[col], ctx.dayStart ?? utcDayStart);
     if (!at) warn(warnings, header, col, `"${value}" is not a date in the past, the consent is dated at the import`);
     return { at, col };
   };

@@ -13,7 +13,7 @@ import { dateColumns, surveyDateOrderBytes, surveyDateOrders } from './date-orde
 import { readRow, type RowContext, type RowFields, type RowResult } from './row.ts';
 import { changedFields, withStampsBefore, type FieldChange } from './undo.ts';
 import { cardLimitProblems, cardLimitReason } from '../domain/card-limits.ts';
-import { localDate } from '../domain/calendar.ts';
+import { localDate, startOfLocalDay } from '../domain/calendar.ts';
 import { MAX_CONFLICTS, phoneCardFits, type EventCard, type IdentityConflict } from '../events/merge.ts';
 
 /** One line of the error report: the row's first line in the file, the row as written, and why. */
@@ -153,7 +153,14 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
       dateOrders = await surveyDateOrders(survey.batches, dated, layout.header.length);
     } else dateOrders = await surveyDateOrderBytes(again, layout.delimiter, dated, layout.header.length);
   }
-  const ctx: RowContext = { header: layout.header, targets, defaultCountry: tenant.defaultCountry, tags: catalogue, today: localDate(new Date(now()), tenant.timeZone), dateOrders: dateOrders ?? [] };
+  // A file repeats its days (a column of sign-up dates): each day's start in the tenant's zone is worked out once.
+  const dayStarts = new Map<string, string>();
+  const dayStart = (date: string) => {
+    let at = dayStarts.get(date);
+    if (at === undefined) dayStarts.set(date, (at = startOfLocalDay(date, tenant.timeZone).toISOString()));
+    return at;
+  };
+  const ctx: RowContext = { header: layout.header, targets, defaultCountry: tenant.defaultCountry, tags: catalogue, today: localDate(new Date(now()), tenant.timeZone), dateOrders: dateOrders ?? [], dayStart };
   let counts: ImportCounts = { ...job.counts };
   let checkpoint: ImportCheckpoint | null = job.checkpoint;
   let newTags = [...job.newTags];

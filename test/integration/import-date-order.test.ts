@@ -90,6 +90,7 @@ describe('the day/month order of an imported date column', () => {
     expect(job).toMatchObject({ status: 'completed', counts: { created: 2, warnings: 0 } });
     const a = await cardByEmail(env.stores, tenant, 'a@x.it');
     expect(a).toMatchObject({ birthDate: '1990-07-04' });
-    expect(a!.firstContactAt?.slice(0, 10)).toBe('2020-03-02');
+    // 2 March 2020 at midnight in Rome (the tenant's zone).
+    expect(a!.firstContactAt).toBe('2020-03-01T23:00:00.000Z');
   });
 });

@@ -68,8 +68,8 @@ describe('import: last contact', () => {
     const job = await importCsv(tenant, GSHEETS);
     expect(job.counts).toMatchObject({ rows: 3, created: 3 });
     expect(job.detected!.columns).toMatchObject({ 'Last visit': 'lastContactAt', 'Customer since': 'firstContactAt' });
-    expect(await card(tenant, 'tom@example.co.uk')).toMatchObject({ firstContactAt: '2019-05-04T00:00:00.000Z', lastContactAt: '2026-10-01T00:00:00.000Z' });
-    expect(await card(tenant, 'ana@example.es')).toMatchObject({ firstContactAt: '2019-05-04T00:00:00.000Z', lastContactAt: '2026-10-01T00:00:00.000Z' });
+    expect(await card(tenant, 'tom@example.co.uk')).toMatchObject({ firstContactAt: '2019-05-03T22:00:00.000Z', lastContactAt: '2026-09-30T22:00:00.000Z' });
+    expect(await card(tenant, 'ana@example.es')).toMatchObject({ firstContactAt: '2019-05-03T22:00:00.000Z', lastContactAt: '2026-09-30T22:00:00.000Z' });
 
     expect(await retention(tenant, 36)).toBe(1);
     expect((await card(tenant, 'tom@example.co.uk')).email).toBe('tom@example.co.uk');
@@ -82,15 +82,15 @@ describe('import: last contact', () => {
     const before = new Date().toISOString();
     const job = await importCsv(tenant, ['Nome,Cognome,Email,Telefono,Cliente dal,Ultima visita', 'Lia,Bassi,lia@example.it,+39 333 222 1111,2020-01-12,15/11/2026', 'Eva,Gori,eva@example.it,333 222 1112,2021-03-01,'].join('\n'));
     expect(job.detected!.columns).toMatchObject({ 'Ultima visita': 'lastContactAt', 'Cliente dal': 'firstContactAt' });
-    expect(await card(tenant, 'lia@example.it')).toMatchObject({ firstContactAt: '2020-01-12T00:00:00.000Z', lastContactAt: '2026-11-15T00:00:00.000Z' });
+    expect(await card(tenant, 'lia@example.it')).toMatchObject({ firstContactAt: '2020-01-11T23:00:00.000Z', lastContactAt: '2026-11-14T23:00:00.000Z' });
     const eva = await card(tenant, 'eva@example.it');
-    expect(eva.firstContactAt).toBe('2021-03-01T00:00:00.000Z');
+    expect(eva.firstContactAt).toBe('2021-02-28T23:00:00.000Z');
     expect(eva.lastContactAt >= before).toBe(true);
 
     // A file with no last-contact column at all (a Mailchimp export: OPTIN_TIME is "customer since").
     await importCsv(tenant, 'Email Address,OPTIN_TIME\nmia@example.it,2019-06-01 10:00:00\n');
     const mia = await card(tenant, 'mia@example.it');
-    expect(mia.firstContactAt).toBe('2019-06-01T00:00:00.000Z');
+    expect(mia.firstContactAt).toBe('2019-05-31T22:00:00.000Z');
     expect(mia.lastContactAt >= before).toBe(true);
 
     expect(await retention(tenant, 36)).toBe(0);
@@ -99,16 +99,16 @@ describe('import: last contact', () => {
   it("moves an existing card's last contact forward, never back; our own export's last visit counts when later than its last contact", async () => {
     const tenant = 'later-visits';
     await importCsv(tenant, 'email,last visit\nleo@example.it,2021-01-15\n');
-    expect((await card(tenant, 'leo@example.it')).lastContactAt).toBe('2021-01-15T00:00:00.000Z');
+    expect((await card(tenant, 'leo@example.it')).lastContactAt).toBe('2021-01-14T23:00:00.000Z');
 
     const later = await importCsv(tenant, 'email,last visit\nleo@example.it,2025-02-01\n');
     expect(later.counts).toMatchObject({ updated: 1 });
-    expect((await card(tenant, 'leo@example.it')).lastContactAt).toBe('2025-02-01T00:00:00.000Z');
+    expect((await card(tenant, 'leo@example.it')).lastContactAt).toBe('2025-01-31T23:00:00.000Z');
 
     // An older file: the card keeps its later contact.
     const older = await importCsv(tenant, 'email,ultima visita\nleo@example.it,2023-05-05\n');
     expect(older.counts).toMatchObject({ unchanged: 1, warnings: 0 });
-    expect((await card(tenant, 'leo@example.it')).lastContactAt).toBe('2025-02-01T00:00:00.000Z');
+    expect((await card(tenant, 'leo@example.it')).lastContactAt).toBe('2025-01-31T23:00:00.000Z');
 
     // clientela's Italian export: "Ultimo contatto" then "Ultima visita"; the later of the two is the last contact.
     await importCsv(tenant, 'Email;Primo contatto;Ultimo contatto;Ultima visita\nleo@example.it;2020-01-01T10:00:00.000Z;2025-02-01T00:00:00.000Z;2026-03-03T18:30:00.000Z\n');

@@ -55,7 +55,7 @@ describe('real exports through the import', () => {
     expect(job).toMatchObject({ status: 'completed', counts: { rows: 1, created: 1, rejected: 0, warnings: 0 } });
     expect(report).toEqual([]);
     const anna = (await customerBy(tenant, 'anna@example.it'))!;
-    expect(anna).toMatchObject({ tags: ['VIP', 'Mattina'], consent: { newsletter: 'granted', updatedAt: '2023-05-14T10:22:31.000Z', source: 'import' }, firstContactAt: '2023-05-14T00:00:00.000Z' });
+    expect(anna).toMatchObject({ tags: ['VIP', 'Mattina'], consent: { newsletter: 'granted', updatedAt: '2023-05-14T10:22:31.000Z', source: 'import' }, firstContactAt: '2023-05-13T22:00:00.000Z' });
     const tags = (await env.stores.tenants.getTenant(tenant))!.tags;
     expect(tags).toContain('Mattina');
     expect(tags.filter((t) => t.includes('"'))).toEqual([]);
