@@ -49,7 +49,7 @@ export function encodeCursor(list: string, tenantId: string, position: unknown):
 /** The position a cursor holds, if it is a cursor of `list` for `tenantId`, signed by us, and `valid` accepts it. */
 export function decodeCursor<T>(raw: string, list: string, tenantId: string, valid: (p: unknown) => p is T, what = 'list'): T {
   // Outside the try: a function without CURSOR_SECRET is the deployment's fault and says so (a 500 naming the
-  // setting), never a 400 telling the client its cursor, a good one, is bad.
+  // setting in its log), never a 400 telling the client its cursor, a good one, is bad.
   cursorKey(tenantId);
   let env: Envelope | undefined;
   try {
