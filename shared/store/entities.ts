@@ -79,10 +79,10 @@ export const nameKeyPrefix = (lastFolded: string, firstFolded: string): string =
  * The key ranges of a customer list's index, in the order the list shows them, each read in the list's
  * order. One range, bounded by a date range on the sorted field (`lo` inclusive, `hi` exclusive: a key
  * `{hi}#{id}` is greater than `hi`), except `lastName`: the cards with a last name first (`gsi3sk >= U+0002`),
- * then those without one (`< U+0002`: starting with the separator, by first name), in both orders. The two ranges hold
- * every key, also one written before this key format (`{last}#{first}#{id}`, no last name `#{first}#{id}`,
- * until `npm run reindex` rewrites it): such a card is listed once, among the names, by its old key. An empty
- * date range has no range at all.
+ * then those without one (`< U+0002`: starting with the separator, by first name), in both orders. The two
+ * ranges hold every key, also one written before this key format (`{last}#{first}#{id}`, no last name
+ * `#{first}#{id}`, until `npm run reindex` rewrites it): such a card is listed once, among the names, by its
+ * old key. An empty date range has no range at all.
  */
 export function listKeyRanges(sort: SortField, bounds: { lo?: string; hi?: string } = {}): ListKeyRange[] {
   const all = () => true;
