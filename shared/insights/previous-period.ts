@@ -12,18 +12,22 @@ const DAY_MS = 86_400_000;
  * October, from midnight on 2 October: 30 × 24 hours back would start at 01:00 (the clocks went back on 25
  * October), and a text written in that hour fell into neither period. Each end is read as a local day and the
  * time since that day's start; the previous period starts as many days before `from`'s day, at `from`'s time
- * less what `to`'s time exceeds it by. Without a zone, or past the four-digit years, plain milliseconds.
+ * less what `to`'s time exceeds it by. Without a zone, past 9999 or before 1970, plain milliseconds.
  */
 export function previousPeriodStart(from: number, to: number, timeZone: string | undefined): number {
   const plain = from - (to - from);
   if (!timeZone) return plain;
-  const place = (t: number) => {
-    const day = localDate(new Date(t), timeZone);
-    return { day, since: t - startOfLocalDay(day, timeZone).getTime() };
-  };
-  const [a, b] = [place(from), place(to)];
-  if (!/^\d{4}-/.test(a.day) || !/^\d{4}-/.test(b.day)) return plain;
-  const days = Math.round((Date.parse(`${b.day}T00:00:00Z`) - Date.parse(`${a.day}T00:00:00Z`)) / DAY_MS);
-  const start = startOfLocalDay(addDays(a.day, -days), timeZone).getTime() + a.since - (b.since - a.since);
+  // A day the calendar helpers read: four-digit years only (the end of 9999 is 10000-01-01 in Rome).
+  const isDay = (day: string) => /^\d{4}-\d{2}-\d{2}$/.test(day);
+  const [dayA, dayB] = [localDate(new Date(from), timeZone), localDate(new Date(to), timeZone)];
+  if (!isDay(dayA) || !isDay(dayB)) return plain;
+  const days = Math.round((Date.parse(`${dayB}T00:00:00Z`) - Date.parse(`${dayA}T00:00:00Z`)) / DAY_MS);
+  const dayBefore = addDays(dayA, -days);
+  // Before 1970 there is no text to count (the API starts the previous period there), and the zone helpers
+  // need four-digit years of the Gregorian era: milliseconds, as before.
+  if (!isDay(dayBefore) || dayBefore < '1970-01-01') return plain;
+  const sinceA = from - startOfLocalDay(dayA, timeZone).getTime();
+  const sinceB = to - startOfLocalDay(dayB, timeZone).getTime();
+  const start = startOfLocalDay(dayBefore, timeZone).getTime() + sinceA - (sinceB - sinceA);
   return Number.isFinite(start) && start < from ? start : plain;
 }

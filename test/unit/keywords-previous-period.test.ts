@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { previousPeriodStart } from '../../shared/insights/previous-period.ts';
 import { keywords } from '../../shared/insights/keywords.ts';
 import { keywordsReport, KeywordsQuerySchema } from '../../shared/insights/baskets-api.ts';
@@ -51,5 +52,38 @@ describe('the keywords’ previous period counts the tenant’s days', () => {
     const text = (id: string, at: string) => ({ customerId: id, text: 'il forno a legna', at, language: 'it' });
     const report = await keywords([text('a', '2026-11-05T12:00:00Z'), text('b', '2026-10-02T00:30:00+02:00')], { from, to, timeZone: TZ, minCount: 1, minCustomers: 1 });
     expect(report).toMatchObject({ previousFrom: '2026-10-01T22:00:00.000Z', texts: 1, previousTexts: 1 });
+  });
+});
+
+describe('the previous period at the ends of the calendar', () => {
+  it('the widest period (1970 to the end of 9999) and one reaching before 1970 fall back to milliseconds', () => {
+    const end = Date.parse('9999-12-31T23:59:59.999Z');
+    const start = Date.parse('1969-12-31T23:00:00.000Z');
+    expect(previousPeriodStart(start, end, 'Europe/Rome')).toBe(start - (end - start));
+    const late = Date.parse('9999-12-30T23:00:00.000Z');
+    expect(previousPeriodStart(late, end, 'Europe/Rome')).toBe(late - (end - late));
+    const from = Date.parse('5000-01-01T00:00:00.000Z');
+    expect(previousPeriodStart(from, Date.parse('9999-12-30T00:00:00.000Z'), 'UTC')).toBe(from - (Date.parse('9999-12-30T00:00:00.000Z') - from));
+  });
+
+  it('any period from 1970 to the end of 9999, in any of a few zones: an instant before `from`, never an error', () => {
+    const EARLIEST = Date.parse('1969-12-31T00:00:00.000Z');
+    const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: EARLIEST, max: LATEST }),
+        // Mostly periods of up to 400 days (the tenant-day rule), sometimes any length (the fallbacks).
+        fc.oneof(fc.integer({ min: 1, max: 400 * 86_400_000 }), fc.integer({ min: 1, max: LATEST - EARLIEST })),
+        fc.constantFrom('Europe/Rome', 'America/Santiago', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'UTC'),
+        (x, length, zone) => {
+        const [from, to] = [Math.min(x, LATEST - 1), Math.min(x + length, LATEST)];
+        fc.pre(to > from);
+        const start = previousPeriodStart(from, to, zone);
+        expect(Number.isFinite(start)).toBe(true);
+        expect(start).toBeLessThan(from);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
