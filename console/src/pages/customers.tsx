@@ -251,11 +251,17 @@ export function CustomersPage() {
 function NewCustomer() {
   const [form, setForm] = useState({ firstName: '', lastName: '', email: '', phone: '' });
   const [problem, setProblem] = useState<Problem>();
+  // The email or phone belongs to a person who was erased: they are added again only with their consent given
+  // anew (the API lifts the suppression when the card is created with newsletter consent granted).
+  const [suppressed, setSuppressed] = useState(false);
+  const [consentAgain, setConsentAgain] = useState(false);
   const submit = async (e: Event) => {
     e.preventDefault();
-    const body = Object.fromEntries(Object.entries(form).filter(([, v]) => v.trim() !== ''));
+    const body: Record<string, unknown> = Object.fromEntries(Object.entries(form).filter(([, v]) => v.trim() !== ''));
+    if (suppressed && consentAgain) body.consent = { newsletter: 'granted' };
     const { data, error } = await api().POST('/v1/customers', { body });
     setProblem(error);
+    if (error?.suppressed) setSuppressed(true);
     if (data) go('customers', (data as Customer).id);
   };
   return (
@@ -267,6 +273,15 @@ function NewCustomer() {
             {(id) => <input id={id} type={(k === 'email' ? 'email' : k === 'phone' ? 'tel' : 'text') as 'text'} value={form[k]} onInput={(e) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value })} />}
           </Field>
         ))}
+        {suppressed && (
+          <div class="field consent-again">
+            <label>
+              <input type="checkbox" name="consentAgain" checked={consentAgain} aria-describedby="consent-again-help" onChange={(e) => setConsentAgain((e.target as HTMLInputElement).checked)} />{' '}
+              {t('suppressedConsentAgain')}
+            </label>
+            <small id="consent-again-help">{t('suppressedConsentHelp')}</small>
+          </div>
+        )}
         <button type="submit">{t('create')}</button>
       </form>
       <ProblemBox problem={problem} />
