@@ -273,18 +273,21 @@ function NewCustomer() {
             {(id) => <input id={id} type={(k === 'email' ? 'email' : k === 'phone' ? 'tel' : 'text') as 'text'} value={form[k]} onInput={(e) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value })} />}
           </Field>
         ))}
-        {suppressed && (
-          <div class="field consent-again">
-            <label>
-              <input type="checkbox" name="consentAgain" checked={consentAgain} aria-describedby="consent-again-help" onChange={(e) => setConsentAgain((e.target as HTMLInputElement).checked)} />{' '}
-              {t('suppressedConsentAgain')}
-            </label>
-            <small id="consent-again-help">{t('suppressedConsentHelp')}</small>
-          </div>
-        )}
         <button type="submit">{t('create')}</button>
       </form>
       <ProblemBox problem={problem} />
+      {/* Under the refusal that asks for it; sent with the next Create. */}
+      {suppressed && (
+        <div class="consent-again">
+          <label class="check">
+            <input type="checkbox" name="consentAgain" checked={consentAgain} aria-describedby="consent-again-help" onChange={(e) => setConsentAgain((e.target as HTMLInputElement).checked)} />
+            {t('suppressedConsentAgain')}
+          </label>
+          <p id="consent-again-help" class="muted small">
+            {t('suppressedConsentHelp')}
+          </p>
+        </div>
+      )}
     </details>
   );
 }
