@@ -65,7 +65,7 @@ export async function listReadsBench(opts: BenchOptions): Promise<BenchRow[]> {
       pages++;
     } while (cursor);
 
-    // The whole list, unfiltered, 50 a page: by last name (three key ranges per shard, the cards without a last
+    // The whole list, unfiltered, 50 a page: by last name (two key ranges per shard, the cards without a last
     // name last) beside by total spent (one range), the same cards and pages. Read units are the cost; requests
     // are only reported: a shard whose read crosses a range boundary sends one more Query (docs/data-model.md).
     const walkAll = async (sort: 'lastName' | 'totalSpent') => {

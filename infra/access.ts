@@ -4,6 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Access, BucketAccess, Workflow } from '../shared/routes.ts';
 import type { ClientelaFunction } from './constructs/function.ts';
@@ -20,12 +21,14 @@ export interface AccessTargets {
   secretsKey?: kms.IKey;
   /** The SES sender: the From address and the ARN of its verified identity. Needed by `sendMail`. */
   mail?: { from: string; identityArn: string };
+  /** The secret that signs page cursors (CURSOR_SECRET). Needed by `cursors`. */
+  cursorSecret?: secretsmanager.ISecret;
 }
 
 /**
  * Grants a function exactly what its row declares (shared/routes.ts `Access`), and sets the environment that
- * goes with it (`<WORKFLOW>_STATE_MACHINE_ARN` such as EXPORT_STATE_MACHINE_ARN, MAIL_FROM, SECRETS_KMS_KEY_ID). Nothing else: every function's role starts with its own
- * log group only (ClientelaFunction).
+ * goes with it (`<WORKFLOW>_STATE_MACHINE_ARN` such as EXPORT_STATE_MACHINE_ARN, MAIL_FROM, SECRETS_KMS_KEY_ID,
+ * CURSOR_SECRET). Nothing else: every function's role starts with its own log group only (ClientelaFunction).
  */
 export function grantAccess(fn: ClientelaFunction, access: Access, targets: AccessTargets): void {
   if (access.table === 'read') fn.grantTableRead(targets.table);
@@ -74,6 +77,13 @@ export function grantAccess(fn: ClientelaFunction, access: Access, targets: Acce
       }),
     );
     fn.addEnvironment('MAIL_FROM', mail.from);
+  }
+
+  if (access.cursors) {
+    const secret = required(fn, 'cursors', targets.cursorSecret);
+    // Resolved by CloudFormation at deploy time (a dynamic reference built in the function's own template
+    // around the secret's ARN): no runtime call, no grant; only these functions' configuration shows it.
+    fn.addEnvironment('CURSOR_SECRET', secret.secretValue.unsafeUnwrap());
   }
 
   if (access.invokeSelf) {

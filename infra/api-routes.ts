@@ -21,16 +21,17 @@ export interface ApiRoutesProps {
  * The per-route resources of one group of API routes, in a CloudFormation nested stack: the function, its
  * role, policy and log group (ClientelaFunction), its grants (exactly the row's `access`, as before), the
  * integration and API Gateway's permission to invoke it. Six resources a route, so the parent stack keeps
- * room for years of routes (CloudFormation allows 500 resources and 60 dynamic references a stack: every
- * function's environment holds CURSOR_SECRET's).
+ * room for years of routes (CloudFormation allows 500 resources and 60 dynamic references a stack: each
+ * function whose row declares `cursors` holds CURSOR_SECRET's).
  *
  * The route itself (`AWS::ApiGatewayV2::Route`) stays in the parent stack at its old logical id (infra/api.ts):
  * a route key can exist once per API, and CloudFormation creates a moved resource before it deletes the old
  * one, so a route moved to another stack would fail the update with a 409 conflict.
  *
  * What the functions use from the parent (table, buckets, KMS key, state machines, the API's id, the cursor
- * secret's ARN) arrives as nested-stack parameters that CDK adds for each reference; the secret's value never
- * does: the `{{resolve:secretsmanager:...}}` dynamic reference is built here, in this template, around the ARN.
+ * secret's ARN where a route declares `cursors`) arrives as nested-stack parameters that CDK adds for each
+ * reference; the secret's value never does: the `{{resolve:secretsmanager:...}}` dynamic reference is built
+ * here, in this template, around the ARN. A group without such a route is not even passed the ARN.
  */
 export class ApiRoutes extends NestedStack {
   /** Functions by route name. */

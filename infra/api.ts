@@ -3,6 +3,7 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ROUTES, type ApiRoute } from '../shared/routes.ts';
@@ -18,6 +19,8 @@ export interface ApiProps {
   stateful: Stateful;
   /** Environment every function gets (TABLE_NAME, buckets, ...). */
   environment: Record<string, string>;
+  /** The secret that signs page cursors: CURSOR_SECRET of the routes whose row declares `cursors`. */
+  cursorSecret: secretsmanager.ISecret;
   exportStateMachine: sfn.IStateMachine;
   /** The insights recompute workflow (issue 13). */
   insightsStateMachine?: sfn.IStateMachine;
@@ -88,6 +91,7 @@ export class Api extends Construct {
       secretsKey,
       workflows: { export: props.exportStateMachine, ...(props.insightsStateMachine ? { insights: props.insightsStateMachine } : {}) },
       mail: props.mail,
+      cursorSecret: props.cursorSecret,
     };
 
     // Each route's function, role, policy, log group, integration and permission live in the nested stack of

@@ -50,7 +50,8 @@ export class ClientelaStack extends Stack {
     const { table, importBucket, exportBucket } = this.stateful;
 
     // The key that signs page cursors (shared/store/cursor.ts): generated once by Secrets Manager and
-    // resolved by CloudFormation into each function's environment at deploy time (no runtime call, no grant).
+    // resolved by CloudFormation at deploy time (no runtime call, no grant) into the environment of the
+    // functions whose row declares `cursors` (shared/routes.ts, infra/access.ts) and of no other.
     const cursorSecret = new Secret(this, 'CursorSecret', {
       description: 'clientela: signs page cursors (nextCursor) so they cannot be altered',
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
@@ -61,29 +62,30 @@ export class ClientelaStack extends Stack {
       'Rotation would only invalidate the page cursors handed out before it (a client starts from the first page again); rotate by updating the secret and redeploying.',
     );
 
-    // What every function reads through shared/config.ts. EXPORT_STATE_MACHINE_ARN only where it is used.
+    // What every function reads through shared/config.ts. EXPORT_STATE_MACHINE_ARN, CURSOR_SECRET and the
+    // like only where they are used (infra/access.ts, from each function's `access` in shared/routes.ts).
     const environment: Record<string, string> = {
       TABLE_NAME: table.tableName,
       IMPORT_BUCKET: importBucket.bucketName,
       EXPORT_BUCKET: exportBucket.bucketName,
       KEY_CACHE_SECONDS: String(KEY_CACHE_SECONDS),
-      CURSOR_SECRET: cursorSecret.secretValue.unsafeUnwrap(),
       // Powertools (logger, metrics): the service name on every log line and metric, per stage.
       POWERTOOLS_SERVICE_NAME: settings.stackName,
       POWERTOOLS_METRICS_NAMESPACE: 'clientela',
     };
 
-    this.exportWorkflow = new ExportWorkflow(this, 'ExportWorkflow', { stateful: this.stateful, environment });
+    this.exportWorkflow = new ExportWorkflow(this, 'ExportWorkflow', { stateful: this.stateful, environment, cursorSecret });
     this.insightsWorkflow = new InsightsWorkflow(this, 'InsightsWorkflow', { stateful: this.stateful, environment });
     this.api = new Api(this, 'Api', {
       stateful: this.stateful,
       environment,
+      cursorSecret,
       exportStateMachine: this.exportWorkflow.stateMachine,
       insightsStateMachine: this.insightsWorkflow.stateMachine,
       mail: mailSettings(this, settings),
     });
-    this.importWorker = new ImportWorker(this, 'Import', { stateful: this.stateful, environment });
-    this.retentionWorker = new RetentionWorker(this, 'Retention', { stateful: this.stateful, environment });
+    this.importWorker = new ImportWorker(this, 'Import', { stateful: this.stateful, environment, cursorSecret });
+    this.retentionWorker = new RetentionWorker(this, 'Retention', { stateful: this.stateful, environment, cursorSecret });
     this.stoppedJobs = new StoppedJobs(this, 'StoppedJobs', {
       stateful: this.stateful,
       environment,

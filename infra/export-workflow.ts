@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { WORKERS } from '../shared/routes.ts';
@@ -19,6 +20,8 @@ export interface ExportWorkflowProps {
   stateful: Stateful;
   /** Environment every function gets (TABLE_NAME, buckets, ...). */
   environment: Record<string, string>;
+  /** The secret that signs page cursors: given to the worker only if its row declares `cursors` (shared/routes.ts). */
+  cursorSecret?: secretsmanager.ISecret;
 }
 
 /**
@@ -48,7 +51,7 @@ export class ExportWorkflow extends Construct {
     });
     // Declared in shared/routes.ts: reads customers and moves the export record through its statuses; writes
     // the parts and the file (multipart), deletes the parts.
-    grantAccess(this.exportTask, WORKERS.exportTask.access, { table, importBucket, exportBucket, secretsKey: props.stateful.secretsKey });
+    grantAccess(this.exportTask, WORKERS.exportTask.access, { table, importBucket, exportBucket, secretsKey: props.stateful.secretsKey, cursorSecret: props.cursorSecret });
 
     const invoke = (name: ExportTaskStateName, extra: Partial<tasks.LambdaInvokeProps> = {}) => {
       const task = new tasks.LambdaInvoke(this, name, {

@@ -3,6 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { WORKERS } from '../shared/routes.ts';
 import { grantAccess } from './access.ts';
@@ -16,6 +17,8 @@ export interface ImportWorkerProps {
   stateful: Stateful;
   /** Environment every function gets (TABLE_NAME, buckets, ...). */
   environment: Record<string, string>;
+  /** The secret that signs page cursors: given to the worker only if its row declares `cursors` (shared/routes.ts). */
+  cursorSecret?: secretsmanager.ISecret;
 }
 
 /**
@@ -45,7 +48,7 @@ export class ImportWorker extends Construct {
 
     // Declared in shared/routes.ts: read and delete the uploaded version, write the error report, and invoke
     // itself to continue a large file in a fresh invocation (shared/import/continuation.ts).
-    grantAccess(this.importCsv, WORKERS.importCsv.access, { table, importBucket, exportBucket, secretsKey: props.stateful.secretsKey });
+    grantAccess(this.importCsv, WORKERS.importCsv.access, { table, importBucket, exportBucket, secretsKey: props.stateful.secretsKey, cursorSecret: props.cursorSecret });
 
     importBucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.importCsv), {
       prefix: IMPORT_PREFIX,

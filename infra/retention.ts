@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { WORKERS } from '../shared/routes.ts';
 import { grantAccess } from './access.ts';
@@ -12,6 +13,8 @@ import type { Stateful } from './stateful.ts';
 export interface RetentionWorkerProps {
   stateful: Stateful;
   environment: Record<string, string>;
+  /** The secret that signs page cursors: given to the worker only if its row declares `cursors` (shared/routes.ts). */
+  cursorSecret?: secretsmanager.ISecret;
 }
 
 /**
@@ -36,7 +39,7 @@ export class RetentionWorker extends Construct {
     });
     // Declared in shared/routes.ts: its erasures rewrite the import error reports that quote an erased person.
     const { table, importBucket, exportBucket } = props.stateful;
-    grantAccess(this.retention, WORKERS.retention.access, { table, importBucket, exportBucket, secretsKey: props.stateful.secretsKey });
+    grantAccess(this.retention, WORKERS.retention.access, { table, importBucket, exportBucket, secretsKey: props.stateful.secretsKey, cursorSecret: props.cursorSecret });
 
     new events.Rule(this, 'Daily', {
       description: 'clientela retention, daily at 03:00 UTC',

@@ -38,8 +38,9 @@ const ConfigSchema = z.object({
   MAIL_OUTBOX_DIR: z.optional(nonEmpty()),
   /**
    * The deployment's key for signing page cursors (shared/store/cursor.ts), at least 32 characters. On AWS the
-   * stack sets it from a generated Secrets Manager secret; against the emulators (DYNAMODB_ENDPOINT set) a
-   * fixed development key stands in when it is not set. A deployed function without it refuses to page
+   * stack sets it from a generated Secrets Manager secret, on the functions whose row declares `cursors` only
+   * (shared/routes.ts); against the emulators (DYNAMODB_ENDPOINT set) a fixed development key stands in when it
+   * is not set. Optional here, so a function without it starts; one that pages without it refuses to
    * (cursorKey throws) rather than sign with a key anyone could know.
    */
   CURSOR_SECRET: z.optional(z.string().check(z.minLength(32))),

@@ -142,6 +142,15 @@ export interface Access {
   sendMail?: true;
   /** lambda:InvokeFunction on the function itself (by its fixed name): a long job continues in a fresh invocation. */
   invokeSelf?: true;
+  /**
+   * CURSOR_SECRET, the deployment's key that signs and verifies page cursors (shared/store/cursor.ts), resolved
+   * from the stack's secret into this function's environment at deploy time: for a function that reads a
+   * `cursor` or answers a `nextCursor`, or signs one it throws away (a store's list asked for its first match).
+   * Without it such a function answers 500 on AWS when it signs or verifies one (the emulators use a fixed key),
+   * so test/infra/cursor-secret.test.ts checks this against each route's contract and each function's bundle.
+   * Nothing else holds the secret: whoever may read a function's configuration may read its environment.
+   */
+  cursors?: true;
 }
 
 // ---------------------------------------------------------------- documentation
@@ -227,7 +236,7 @@ export const ROUTES: ApiRoute[] = [
     errors: { 409: 'The email or phone already belongs to a customer (`customerId` and `field` name it), or to an erased person who has not consented anew' },
   }),
   r('GET', '/v1/customers', 'ListCustomers', 'customers/list-customers', 'admin', {
-    access: { table: 'read' },
+    access: { table: 'read', cursors: true },
     summary: 'List and filter customers',
     query: ListQuerySchema,
     response: api.CustomerPageSchema,
@@ -323,7 +332,7 @@ export const ROUTES: ApiRoute[] = [
     errors: { 429: 'Fair use, or the account already has as many imports pending or running as it may at once (`limit` names it; IMPORT_MAX_CONCURRENT, default 3): try again after `Retry-After`' },
   }),
   r('GET', '/v1/imports', 'ListImports', 'imports/list-imports', 'admin', {
-    access: { table: 'read' },
+    access: { table: 'read', cursors: true },
     summary: 'All imports, newest first, files dropped into the bucket included',
     query: ListImportsQuerySchema,
     response: api.ImportPageSchema,
@@ -335,8 +344,9 @@ export const ROUTES: ApiRoute[] = [
     response: ImportViewSchema,
   }),
   r('DELETE', '/v1/imports/{id}', 'UndoImport', 'imports/undo-import', 'admin', {
-    // Table only: it reverts cards and the catalogue, and touches no file.
-    access: { table: 'write' },
+    // Table only: it reverts cards and the catalogue, and touches no file. Signs page cursors it throws away: whether
+    // a new tag is still in use is the customer list for it, limit 1, whose answer signs a nextCursor when more match.
+    access: { table: 'write', cursors: true },
     summary: 'Undo a completed import: removes the customers it created, restores the fields it changed',
     response: ImportViewSchema,
     alsoAnswers: { 202: { description: 'The time of one request ran out first: call again, it continues where it stopped', response: ImportViewSchema } },
@@ -407,7 +417,7 @@ ROUTES.push(
     },
   }),
   r('GET', '/v1/customers/{id}/history', 'ListHistory', 'events/list-history', 'admin', {
-    access: { table: 'read' },
+    access: { table: 'read', cursors: true },
     summary: "A customer's timeline, newest first, paginated",
     query: HistoryQuerySchema,
     response: api.HistoryPageSchema,
@@ -446,7 +456,7 @@ ROUTES.push(
 // ---- Segments and exports (issue 5) ----
 ROUTES.push(
   r('GET', '/v1/segments', 'ListSegments', 'segments/list-segments', 'admin', {
-    access: { table: 'read' },
+    access: { table: 'read', cursors: true },
     summary: 'Saved segments',
     query: PageQuerySchema,
     response: api.SegmentPageSchema,
@@ -478,7 +488,7 @@ ROUTES.push(
     status: 204,
   }),
   r('GET', '/v1/segments/{id}/customers', 'ListSegmentCustomers', 'segments/list-segment-customers', 'admin', {
-    access: { table: 'read' },
+    access: { table: 'read', cursors: true },
     summary: "The segment's members, same shape and paging as the customer list",
     query: SegmentMembersQuerySchema,
     response: api.CustomerPageSchema,
@@ -494,7 +504,7 @@ ROUTES.push(
   }),
   r('GET', '/v1/exports', 'ListExports', 'exports/list-exports', 'admin', {
     // No links in the list: no S3 at all.
-    access: { table: 'read' },
+    access: { table: 'read', cursors: true },
     summary: 'Every export: who, when, which filter, how many rows',
     query: PageQuerySchema,
     response: api.ExportPageSchema,
@@ -546,7 +556,7 @@ ROUTES.push(
 // ---- Privacy (issue 6): consent ledger, erasure, access export, unsubscribe links, audit log ----
 ROUTES.push(
   r('GET', '/v1/customers/{id}/consents', 'ListConsents', 'privacy/list-consents', 'admin', {
-    access: { table: 'read' },
+    access: { table: 'read', cursors: true },
     summary: "A customer's consent ledger (every change, with its source), newest first",
     query: ConsentQuerySchema,
     response: api.ConsentPageSchema,
@@ -621,7 +631,7 @@ ROUTES.push(
     },
   }),
   r('GET', '/v1/audit', 'ListAudit', 'audit/list-audit', 'admin', {
-    access: { table: 'read' },
+    access: { table: 'read', cursors: true },
     summary: "The tenant's audit log: actions, actors (key ids), times; no personal data",
     query: AuditQuerySchema,
     response: api.AuditPageSchema,
@@ -663,7 +673,7 @@ ROUTES.push(
     response: BreakdownSchema,
   }),
   r('GET', '/v1/insights/top-customers', 'GetTopCustomers', 'insights/top-customers', 'admin', {
-    access: { table: 'read' },
+    access: { table: 'read', cursors: true },
     summary: 'The best customers by clv12m, pAlive (ranked by the last recompute) or totalSpent',
     query: TopCustomersQuerySchema,
     response: api.CustomerPageSchema,
@@ -673,13 +683,13 @@ ROUTES.push(
 ROUTES.push(
   r('GET', '/v1/insights/rules', 'GetInsightsRules', 'insights/get-rules', 'admin', {
     // One GetItem (which recompute is published) and one Query of its stored pair counts.
-    access: { table: 'read' },
+    access: { table: 'read', cursors: true },
     summary: 'Pair rules over the orders (support, confidence, lift, with the order counts behind them), as of the last recompute',
     query: RulesQuerySchema,
     response: RulesPageSchema,
   }),
   r('GET', '/v1/insights/also-bought', 'GetAlsoBought', 'insights/also-bought', 'admin', {
-    access: { table: 'read' },
+    access: { table: 'read', cursors: true },
     summary: 'Customers who bought this SKU also bought: the rules whose lhs is the SKU',
     query: AlsoBoughtQuerySchema,
     response: RulesPageSchema,

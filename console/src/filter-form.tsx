@@ -39,8 +39,21 @@ export const FILTER_NAMES = ['q', ...MAIN, ...MORE] as const;
 export type FilterName = (typeof FILTER_NAMES)[number];
 export type FilterValues = Partial<Record<FilterName, string>>;
 
-/** Filters that take a list in JSON (the console offers one value each). */
+/**
+ * Filters that take a list. In the list's route (the API's query string) a value is comma-separated, as the API
+ * reads it: `Milano, Málaga` in City is two cities there (listValues).
+ */
 const LIST_NAMES: readonly string[] = ['consent', 'anyTags', 'city', 'rfmGroup', 'language', 'gender'];
+/**
+ * A list filter's value as the API reads it from the query string (queryToObject in
+ * shared/domain/customer-filter.schema.ts, which the console cannot import: test/unit/console-filter-object.test.ts
+ * holds the two to the same answers): split on commas, each value trimmed, empty ones dropped.
+ */
+export const listValues = (v: string): string[] =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const MONEY: readonly string[] = ['minSpent', 'maxSpent'];
 /** Whole numbers and their bounds (the filter schema's: shared/domain/customer-filter.schema.ts). */
 const WHOLE: Partial<Record<FilterName, [number, number]>> = { minAge: [0, 150], maxAge: [0, 150], minVisits: [0, 100000], minNoShows: [0, 100000], birthMonth: [1, 12] };
@@ -165,13 +178,17 @@ export function readFilterValues(query: URLSearchParams): FilterValues {
 export const onlyFilters = (values: Record<string, string | undefined>): FilterValues =>
   Object.fromEntries(FILTER_NAMES.filter((k) => values[k]).map((k) => [k, values[k]])) as FilterValues;
 
-/** The filters as a segment's or an export's JSON filter. */
+/**
+ * The filters as a segment's or an export's JSON filter: the same filter the list's route is, so "Export these
+ * customers" and "Save as segment" hold the people the list showed (a list value split on commas as the API
+ * splits the query string; it once went whole, and `City: Milano, Málaga` exported nobody).
+ */
 export function filterObject(f: FilterValues): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const name of FILTER_NAMES) {
     const v = f[name];
     if (!v) continue;
-    if (LIST_NAMES.includes(name)) out[name] = [v];
+    if (LIST_NAMES.includes(name)) out[name] = listValues(v);
     else if (name === 'atRisk') out[name] = v === 'true';
     else if (MONEY.includes(name) || name in WHOLE) out[name] = Number(v);
     else out[name] = v;

@@ -5,7 +5,7 @@ import { customerStore } from '#shared/http/stores/customers.ts';
 import { importStore } from '#shared/http/stores/imports.ts';
 import { auditStore } from '#shared/http/stores/audit.ts';
 import { CUSTOMER_SHARDS } from '#shared/store/table.ts';
-import { undoImport, type UndoCatalogue } from '#shared/import/undo.ts';
+import { tagHeldBy, undoImport, type UndoCatalogue } from '#shared/import/undo.ts';
 import { removeTags } from '#shared/domain/tenants.ts';
 
 /**
@@ -14,7 +14,7 @@ import { removeTags } from '#shared/domain/tenants.ts';
  * target the import id) by each request that answers 200, not by those that only made progress.
  */
 const catalogue: UndoCatalogue = {
-  inUse: async (tenantId, tag) => (await customerStore().list(tenantId, { filter: { tags: [tag] }, sort: 'firstContactAt', order: 'asc', limit: 1 })).items.length > 0,
+  inUse: (tenantId, tag) => tagHeldBy(customerStore(), tenantId, tag),
   remove: (tenantId, tags) => removeTags(tenantStore(), tenantId, tags),
 };
 

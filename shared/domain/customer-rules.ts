@@ -140,8 +140,11 @@ export function normaliseFields(input: CustomerFields, tenant: Tenant, options: 
       case 'tags': {
         const resolved: string[] = [];
         (value as string[]).forEach((name, i) => {
-          const tag = findTag(tenant.tags, name) ?? (options.heldTags && findTag([...options.heldTags], name));
-          if (!tag) errors.push({ path: `tags.${i}`, message: `"${name}" is not in the tag catalogue (add it with POST /v1/tags)` });
+          // A comma is refused as POST /v1/tags refuses it (the list's filters read `tags=A,B` as two tags), even
+          // when an older import put such a name in the catalogue; a card that already holds one keeps it.
+          const comma = name.includes(',');
+          const tag = (comma ? undefined : findTag(tenant.tags, name)) ?? (options.heldTags && findTag([...options.heldTags], name));
+          if (!tag) errors.push({ path: `tags.${i}`, message: comma ? 'must not hold a comma (filters list tags comma-separated)' : `"${name}" is not in the tag catalogue (add it with POST /v1/tags)` });
           else if (!resolved.includes(tag)) resolved.push(tag);
         });
         if (resolved.length > MAX_TAGS_PER_CUSTOMER) errors.push({ path: 'tags', message: `at most ${MAX_TAGS_PER_CUSTOMER} tags per customer` });

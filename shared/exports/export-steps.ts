@@ -20,7 +20,7 @@ import {
 } from './export-format.ts';
 import type { ExportRecord } from './export.schema.ts';
 import { EXPORT_FILE_DAYS } from './exports.ts';
-import { readCheckedShard } from './read-shard.ts';
+import { erasedCheck, readCheckedShard, rowIds, withoutErased } from './read-shard.ts';
 
 /**
  * The steps of the export workflow (infra/export-workflow.ts): Plan → WritePart per shard (a Map, at most
@@ -161,23 +161,83 @@ async function* lines(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<string[
   if (carry) yield [carry];
 }
 
+/** Erasures this long before an export was requested count as made during it: more than two clocks disagree. */
+const ERASURE_CLOCK_MARGIN_MS = 60_000;
+/** How many times Combine writes the file while erasures keep coming during the write, before it gives up. */
+const MAX_COMBINE_PASSES = 4;
+
+/** Erasures kept coming while Combine wrote the file (a retention run, say): a later attempt gets past them. */
+export class ErasuresDuringExportError extends Error {
+  override name = 'ErasuresDuringExport';
+}
+
+/**
+ * A part checked the erasure marks when its shard's read began, and the parts of a Map's first wave were
+ * written long before the last: someone erased since is in them. Combine reads the marks of the erasures
+ * made since the export was requested (one Query; none, almost always) and leaves those customers' rows
+ * out of the file, by the id each row holds (an export without the `id` column cannot be told apart by
+ * row: its parts are written again, each re-reading the marks). After the file is written it reads them
+ * again, and writes the file again if an erasure came meanwhile: an erasure confirmed before the file was
+ * written and checked is never in it.
+ */
 export async function combine(deps: ExportStepDeps, input: CombineInput): Promise<CombineOutput> {
-  const { tenantId, exportId, partResults } = input;
+  const { tenantId, exportId } = input;
   const record = await deps.exports.get(tenantId, exportId);
   if (!record) throw new ExportStateError(`export ${exportId} does not exist`);
+  const since = new Date(Date.parse(record.createdAt) - ERASURE_CLOCK_MARGIN_MS).toISOString();
+  let partResults = input.partResults;
+  let recent = await deps.exports.recentErasures(tenantId, since);
+  for (let pass = 1; ; pass++) {
+    let erased = erasedCheck(recent);
+    if (erased && !record.columns.includes('id')) {
+      partResults = await writePartsAgain(deps, input.parts);
+      erased = undefined;
+    }
+    const combined = await combineParts(deps, tenantId, record, partResults, erased);
+    const checked = recent?.marks ?? new Set<string>();
+    recent = await deps.exports.recentErasures(tenantId, since);
+    if (![...(recent?.marks ?? [])].some((m) => !checked.has(m))) return combined;
+    if (pass === MAX_COMBINE_PASSES) throw new ErasuresDuringExportError(`customers were erased during each of ${pass} writes of the file`);
+  }
+}
+
+const fileOptions = (record: ExportRecord): FormatOptions => ({ format: record.format, columns: record.columns, delimiter: record.delimiter, language: record.headerLanguage });
+
+/** The parts written again, two at a time (each re-reads the erasure marks before its shard). */
+async function writePartsAgain(deps: ExportStepDeps, parts: PartInput[]): Promise<PartResult[]> {
+  const results: PartResult[] = [];
+  for (let i = 0; i < parts.length; i += 2) results.push(...(await Promise.all(parts.slice(i, i + 2).map((part) => writePart(deps, part)))));
+  return results;
+}
+
+/** Streams the head and the parts, in shard order, into the file; without the rows of `erased` customers. */
+async function combineParts(
+  deps: ExportStepDeps,
+  tenantId: string,
+  record: ExportRecord,
+  partResults: PartResult[],
+  erased: ((customerId: string) => boolean) | undefined,
+): Promise<CombineOutput> {
+  const exportId = record.id;
   const ordered = [...partResults].sort((a, b) => a.shard - b.shard);
   const key = objectKeys.exportFile(tenantId, exportId, FILE_TYPES[record.format].extension);
-  const options: FormatOptions = { format: record.format, columns: record.columns, delimiter: record.delimiter, language: record.headerLanguage };
+  const options = fileOptions(record);
   const attributeNames = [...new Set(ordered.flatMap((p) => p.attributeNames ?? []))].sort((a, b) => a.localeCompare(b, 'en'));
   const head = fileHead(options, attributeNames);
+  const ids = erased && rowIds(options, head);
+  let dropped = 0;
   // Streamed into one upload (not UploadPartCopy: s3rver lacks it, and AWS refuses parts under 5 MiB);
   // open CSV rows get their attribute cells on the way, a part's chunk at a time.
+  async function* partText(part: PartResult) {
+    if (!spreadsAttributes(options)) yield* deps.files.read(part.key);
+    else for await (const batch of lines(deps.files.read(part.key))) yield completeRows(batch, attributeNames, options);
+  }
   async function* chunks() {
     yield head;
     for (const part of ordered) {
       if (part.bytes === 0) continue;
-      if (!spreadsAttributes(options)) yield* deps.files.read(part.key);
-      else for await (const batch of lines(deps.files.read(part.key))) yield completeRows(batch, attributeNames, options);
+      if (!erased || !ids) yield* partText(part);
+      else yield* withoutErased(partText(part), ids, erased, () => dropped++);
     }
   }
   const { bytes } = await deps.files.write(key, chunks(), FILE_TYPES[record.format].contentType);
@@ -186,7 +246,7 @@ export async function combine(deps: ExportStepDeps, input: CombineInput): Promis
     exportId,
     partKeys: ordered.map((p) => p.key),
     file: { key, bytes },
-    rowCount: ordered.reduce((n, p) => n + p.rows, 0),
+    rowCount: ordered.reduce((n, p) => n + p.rows, 0) - dropped,
     excluded: ordered.reduce((n, p) => n + p.excluded, 0),
   };
 }
@@ -222,6 +282,8 @@ const PASSING_ERRORS = new Set([
   'InternalServerError', 'InternalError', 'ServiceUnavailable', 'ServiceUnavailableException', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError',
   'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Lambda.ClientExecutionTimeoutException',
   'ECONNRESET', 'ETIMEDOUT', 'EPIPE',
+  // Combine gave up writing the file while customers kept being erased (ErasuresDuringExportError).
+  'ErasuresDuringExport',
 ]);
 const TIMEOUTS = new Set(['States.Timeout', 'Sandbox.Timedout', 'States.HeartbeatTimeout']);
 

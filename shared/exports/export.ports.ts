@@ -26,9 +26,10 @@ export interface ExportStore {
   readShard<T = Customer>(tenantId: string, shard: number, filter: ResolvedFilter, read?: ShardRead<T>): AsyncIterable<ShardPage<T>>;
   /**
    * The tenant's erasure marks of the last days (strongly consistent) and the secret that makes them, or
-   * undefined for a tenant that never erased anyone.
+   * undefined for a tenant that never erased anyone. `since` (ISO time): only the marks of erasures made
+   * at or after it (to the second), still one Query of the tenant's marks.
    */
-  recentErasures(tenantId: string): Promise<RecentErasures | undefined>;
+  recentErasures(tenantId: string, since?: string): Promise<RecentErasures | undefined>;
 }
 
 export interface ShardPage<T> {

@@ -6,7 +6,7 @@ import { DEFAULT_TAGS, MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
 import { attributeName, type ColumnTarget, type ConsentDate, type ImportField } from './columns.ts';
 import { FORMULA_START } from '../exports/export-format.ts';
 import { isStorableAttributeName } from '../domain/attribute-names.ts';
-import { isAmbiguousDayMonth, readAmount, readConsent, readCountry, readDate, readGender, readLanguage, splitPhoneCell, splitTags, tagNameProblem, type DateOrder } from './values.ts';
+import { isAmbiguousDayMonth, readAmount, readConsent, readCountry, readDate, readGender, readLanguage, splitPhoneCell, splitTags, tagNameProblem, tagNameWithoutCommas, type DateOrder } from './values.ts';
 import { parsePhone } from '../domain/phone-numbers.ts';
 
 /** What one CSV row says about a customer, normalised. Only fields the row actually gives are set. */
@@ -369,11 +369,14 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
       }
       case 'tags': {
         const tags = (fields.tags ??= []);
-        for (const name of tagNames(value)) {
-          const problem = tagNameProblem(name);
+        for (const written of tagNames(value)) {
+          // A comma is not in a tag name (POST /v1/tags refuses it: the list's filters split on it).
+          const name = tagNameWithoutCommas(written);
+          const problem = name ? tagNameProblem(name) : 'has no name beside its commas';
           if (problem) {
             // JSON.stringify shows a control character as \u001b, not as the character itself.
-            warn(warnings, header, i, `tag ${JSON.stringify(name.slice(0, 60))} ${problem}, left out`);
+            const shown = name && name !== written ? `${JSON.stringify(name.slice(0, 60))} (${JSON.stringify(written.slice(0, 60))} in the file)` : JSON.stringify(written.slice(0, 60));
+            warn(warnings, header, i, `tag ${shown} ${problem}, left out`);
             continue;
           }
           const tag = catalogueTag(ctx.tags, name, newTags);
@@ -387,6 +390,7 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
             continue;
           }
           tags.push(tag);
+          if (name !== written) warn(warnings, header, i, `tag ${JSON.stringify(written.slice(0, 60))} saved as ${JSON.stringify(tag)} (a tag name holds no comma: the list's filters read "A,B" as two tags)`);
         }
         break;
       }

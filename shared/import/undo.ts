@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Customer } from '../domain/customer.schema.ts';
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
 import type { Tenant } from '../domain/tenant.schema.ts';
+import type { CustomerStore } from '../domain/customer.ports.ts';
 import { IMPORT_ID, importView, type ImportJob } from './import-job.ts';
 import { PROVENANCE_FIELDS, type Provenance } from '../domain/provenance.ts';
 
@@ -134,6 +135,27 @@ export interface UndoCatalogue {
   /** Whether any customer of the tenant still holds the tag. */
   inUse(tenantId: string, tag: string): Promise<boolean>;
   remove(tenantId: string, tags: string[]): Promise<void>;
+}
+
+/** How many list pages `tagHeldBy` reads before it gives up and answers "held" (a tag kept is harmless). */
+export const TAG_IN_USE_MAX_PAGES = 40;
+
+/**
+ * Whether any customer holds `tag`, through the customer list: a page may come back empty with a `nextCursor`
+ * (its read budget ran out among cards without the tag: a shop with a thousand older customers), so one page
+ * says nothing; the answer is "unused" only once the list has ended without a match. Past `maxPages` it answers
+ * `true`: keeping an unused tag in the catalogue costs nothing, dropping one that cards hold hides it from
+ * the tag pickers.
+ */
+export async function tagHeldBy(customers: Pick<CustomerStore, 'list'>, tenantId: string, tag: string, maxPages = TAG_IN_USE_MAX_PAGES): Promise<boolean> {
+  let cursor: string | undefined;
+  for (let page = 0; page < maxPages; page++) {
+    const { items, nextCursor } = await customers.list(tenantId, { filter: { tags: [tag] }, sort: 'firstContactAt', order: 'asc', limit: 1, ...(cursor ? { cursor } : {}) });
+    if (items.length > 0) return true;
+    if (!nextCursor) return false;
+    cursor = nextCursor;
+  }
+  return true;
 }
 
 export interface UndoContext {

@@ -332,6 +332,21 @@ export function splitPhoneCell(raw: string): string[] {
   return parts.length >= 2 && parts.every((p) => digitCount(p) >= 6) ? parts : [raw];
 }
 
+/**
+ * A tag name from a file as the catalogue can hold it. POST /v1/tags refuses a comma: the list's filters are
+ * comma-separated (`?tags=Yoga,Pilates` is two tags), so a tag named `Yoga, Pilates` could be exported but
+ * never listed. Its commas become ` / ` (`Yoga, Pilates` → `Yoga / Pilates`: still readable as one tag, and
+ * found by `?tags=`); empty pieces go (`, Yoga,` → `Yoga`), so a name of commas only becomes `''`.
+ */
+export function tagNameWithoutCommas(name: string): string {
+  if (!name.includes(',')) return name;
+  return name
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .join(' / ');
+}
+
 /** The longest tag name (as POST /v1/tags takes). */
 export const MAX_TAG_NAME = 50;
 

@@ -34,7 +34,7 @@ export function cursorKey(tenantId: string): Buffer {
     const c = config();
     if (c.CURSOR_SECRET) deploymentSecret = c.CURSOR_SECRET;
     else if (c.DYNAMODB_ENDPOINT) deploymentSecret = LOCAL_DEVELOPMENT_SECRET;
-    else throw new Error('clientela: CURSOR_SECRET is not set: page cursors cannot be signed (the stack sets it on every function)');
+    else throw new Error("clientela: CURSOR_SECRET is not set: page cursors cannot be signed (the stack sets it only where the function's row in shared/routes.ts declares `cursors`)");
   }
   return createHmac('sha256', deploymentSecret).update(`cursor-key\0${tenantId}`).digest();
 }
@@ -48,6 +48,9 @@ export function encodeCursor(list: string, tenantId: string, position: unknown):
 
 /** The position a cursor holds, if it is a cursor of `list` for `tenantId`, signed by us, and `valid` accepts it. */
 export function decodeCursor<T>(raw: string, list: string, tenantId: string, valid: (p: unknown) => p is T, what = 'list'): T {
+  // Outside the try: a function without CURSOR_SECRET is the deployment's fault and says so (a 500 naming the
+  // setting in its log), never a 400 telling the client its cursor, a good one, is bad.
+  cursorKey(tenantId);
   let env: Envelope | undefined;
   try {
     const [body, signature, ...rest] = raw.length <= MAX_CURSOR_LENGTH ? raw.split('.') : [];

@@ -35,11 +35,12 @@ type ShardPositions = ShardPosition[];
 const isRangeStart = (p: ShardPosition): p is { range: number } => !!p && typeof p === 'object' && Object.keys(p).length === 1 && 'range' in p;
 /**
  * The list a cursor belongs to: its sort, order and filter (listDigest), so it pages only the list that made
- * it. `lastName` lists the cards without a last name last since 30 Nov 2026: a cursor of the order before
- * (`customers:lastName:…`, those cards first) names another list, so it is a 400, not a page that skips or
- * repeats cards.
+ * it. `lastName` lists the cards without a last name last since 30 Nov 2026 (`lastName,named-first`), and
+ * since 1 Dec 2026 by the key `{last}\u0001{first}\u0001{id}` in two key ranges (was `#`-separated, in three):
+ * a cursor of an order before (`customers:lastName:…`, `customers:lastName,named-first:…`) names another
+ * list, so it is a 400, not a page that skips or repeats cards.
  */
-const LIST_NAME: Record<SortField, string> = { firstContactAt: 'firstContactAt', lastContactAt: 'lastContactAt', lastName: 'lastName,named-first', totalSpent: 'totalSpent' };
+const LIST_NAME: Record<SortField, string> = { firstContactAt: 'firstContactAt', lastContactAt: 'lastContactAt', lastName: 'lastName,named-first,2', totalSpent: 'totalSpent' };
 const listOf = (sort: SortField, order: 'asc' | 'desc', filter: unknown) => `customers:${LIST_NAME[sort]}:${order}:${listDigest(filter)}`;
 /**
  * Per shard, the position must be exactly a key of this tenant's card in that shard's list index (table
@@ -169,7 +170,7 @@ export function dynamoCustomerStore(db: DynamoDBDocumentClient, TableName: strin
       const skAttr = `${index}sk`;
       const bounds = sort === 'firstContactAt' ? { lo: filter.firstContactFrom, hi: filter.firstContactTo } : sort === 'lastContactAt' ? { lo: filter.lastContactFrom, hi: filter.lastContactTo } : {};
       // The index ranges this list reads, in the order it shows them (for lastName: cards with a last name first).
-      const ranges = listKeyRanges(sort, order, bounds);
+      const ranges = listKeyRanges(sort, bounds);
       const rangeOf = (sk: string) => ranges.findIndex((r) => r.holds(sk));
       const pos: ShardPositions = cursor ? decodeCursor(cursor, list, tenantId, positionsOf(tenantId, index, ranges.length), 'customer list') : Array(CUSTOMER_SHARDS).fill(null);
       const state = { pos };

@@ -33,7 +33,7 @@ export const internalSet = (...more: string[]): ReadonlySet<string> => new Set<s
 const INDEX_SORT_KEY: Record<SortField, (c: Customer) => string> = {
   firstContactAt: (c) => `${c.firstContactAt}#${c.id}`,
   lastContactAt: (c) => `${c.lastContactAt}#${c.id}`,
-  lastName: (c) => `${fold(c.lastName ?? '')}#${fold(c.firstName ?? '')}#${c.id}`,
+  lastName: (c) => `${nameKeyPrefix(nameKeyPart(c.lastName), nameKeyPart(c.firstName))}${c.id}`,
   totalSpent: (c) => `${padAmount(c.stats.totalSpent)}#${c.id}`,
 };
 
@@ -47,26 +47,50 @@ export interface ListKeyRange {
   holds: (sk: string) => boolean;
 }
 
-/** A card without a last name: `fold('')` leaves its `gsi3sk` starting with the separator, `#{firstName}#{id}`. */
-const NO_LAST_NAME = '#';
-/** The character after `#`: every sort key at or above it has a last name, and so has every key below `#`. */
-const AFTER_NO_LAST_NAME = '$';
+/**
+ * The separator of the parts of a `gsi3sk`, `{last}\u0001{first}\u0001{id}`: below every character a part
+ * holds (nameKeyPart takes the C0 controls out), so a last name comes before every longer one it starts
+ * ("de" before "de luca": the separator sorts below the space, as `#` did not), ties go by first name, then
+ * id, and no last name sorts by what it holds. DynamoDB compares UTF-8 bytes, where U+0001 is byte 0x01.
+ */
+const NAME_KEY_SEPARATOR = '\u0001';
+/**
+ * The lowest first character of a card with a last name: a card without one starts with the separator, so
+ * every key below this one (U+0001, and U+0000 that no key written today holds) is a card without a last name.
+ */
+const NAMED_FROM = '\u0002';
+// eslint-disable-next-line no-control-regex -- control characters are what a key part must not hold
+const C0_CONTROLS = /[\u0000-\u001f]/g;
 
 /**
- * The key ranges of a customer list's index, in the order the list shows them; each is read in `order`.
- * One range, bounded by a date range on the sorted field (`lo` inclusive, `hi` exclusive: a key `{hi}#{id}`
- * is greater than `hi`), except `lastName`: the cards with a last name first, then those without one (by
- * first name, which their key already orders), in either order — without rewriting a stored key. Names
- * that fold to something before `#` (`"Bud"`, `!Kung`) are a range of their own, below `#`; asc reads it
- * before the names from `$` up, desc after them. An empty date range has no range at all.
+ * A name as a part of the `gsi3sk`: folded (case and accents ignored), without C0 controls (none is below
+ * the separator then; a card's names hold none since 30 Nov 2026, an older card might) and trimmed.
  */
-export function listKeyRanges(sort: SortField, order: 'asc' | 'desc', bounds: { lo?: string; hi?: string } = {}): ListKeyRange[] {
+export const nameKeyPart = (name: string | null | undefined): string => fold((name ?? '').replace(C0_CONTROLS, '')).replace(C0_CONTROLS, '');
+
+/**
+ * The start of the `gsi3sk` of every card whose last and first name are these folded names: the one spelling
+ * of the key's parts the list index and the duplicates' same-name Query (merge.store.ts `byName`) share.
+ */
+export const nameKeyPrefix = (lastFolded: string, firstFolded: string): string =>
+  `${lastFolded.replace(C0_CONTROLS, '')}${NAME_KEY_SEPARATOR}${firstFolded.replace(C0_CONTROLS, '')}${NAME_KEY_SEPARATOR}`;
+
+/**
+ * The key ranges of a customer list's index, in the order the list shows them, each read in the list's
+ * order. One range, bounded by a date range on the sorted field (`lo` inclusive, `hi` exclusive: a key
+ * `{hi}#{id}` is greater than `hi`), except `lastName`: the cards with a last name first (`gsi3sk >= U+0002`),
+ * then those without one (`< U+0002`: starting with the separator, by first name), in both orders. The two
+ * ranges hold every key, also one written before this key format (`{last}#{first}#{id}`, no last name
+ * `#{first}#{id}`, until `npm run reindex` rewrites it): such a card is listed once, among the names, by its
+ * old key. An empty date range has no range at all.
+ */
+export function listKeyRanges(sort: SortField, bounds: { lo?: string; hi?: string } = {}): ListKeyRange[] {
   const all = () => true;
   if (sort === 'lastName') {
-    const below: ListKeyRange = { condition: '#sk < :noLast', values: { ':noLast': NO_LAST_NAME }, holds: (sk) => sk < NO_LAST_NAME };
-    const above: ListKeyRange = { condition: '#sk >= :afterNoLast', values: { ':afterNoLast': AFTER_NO_LAST_NAME }, holds: (sk) => sk >= AFTER_NO_LAST_NAME };
-    const none: ListKeyRange = { condition: 'begins_with(#sk, :noLast)', values: { ':noLast': NO_LAST_NAME }, holds: (sk) => sk.startsWith(NO_LAST_NAME) };
-    return order === 'asc' ? [below, above, none] : [above, below, none];
+    const values = { ':named': NAMED_FROM };
+    const named: ListKeyRange = { condition: '#sk >= :named', values, holds: (sk) => sk >= NAMED_FROM };
+    const none: ListKeyRange = { condition: '#sk < :named', values, holds: (sk) => sk < NAMED_FROM };
+    return [named, none];
   }
   const { lo, hi } = bounds;
   // An empty range matches nothing (and BETWEEN with lo > hi is an error in DynamoDB).

@@ -14,6 +14,7 @@ import type { TenantSecrets } from './secret.store.ts';
 import type { ExportRecord } from '../exports/export.schema.ts';
 import { cardEntity, internalSet } from './entities.ts';
 import { exportKeys, privacyKeys } from './keys.ts';
+import { ERASURE_MARK_DAYS } from '../privacy/hmac.ts';
 import { prefixPage } from './prefix-page.ts';
 import { shardQuery } from './segment.store.ts';
 import type { ExportStore, ShardRead, ExportFiles, RecentErasures } from '../exports/export.ports.ts';
@@ -46,10 +47,21 @@ export function dynamoExportStore(db: DynamoDBDocumentClient, TableName: string,
    * the erasure records an export checks every row against, in memory. A tenant without a privacy secret
    * has never erased anyone (erasure creates the secret before it deletes anything): no Query at all.
    */
-  async function recentErasures(tenantId: string): Promise<RecentErasures | undefined> {
+  async function recentErasures(tenantId: string, since?: string): Promise<RecentErasures | undefined> {
     if (!secrets) throw new Error('this export store was built without the tenant secrets: erasure marks cannot be checked');
     const secret = await secrets.find(tenantId, 'privacy');
     if (!secret) return undefined;
+    // A mark expires ERASURE_MARK_DAYS after its erasure (privacy.store.ts finishErasure), so its `ttl` dates
+    // the erasure to the second: `since` keeps the marks whose erasure came at or after that second.
+    const pk = privacyKeys.erasedPk(tenantId);
+    const keep =
+      since === undefined
+        ? { ExpressionAttributeValues: { ':pk': pk } }
+        : {
+            FilterExpression: '#ttl >= :ttl',
+            ExpressionAttributeNames: { '#ttl': 'ttl' },
+            ExpressionAttributeValues: { ':pk': pk, ':ttl': Math.floor(Date.parse(since) / 1000) + ERASURE_MARK_DAYS * 86_400 },
+          };
     const marks = new Set<string>();
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
@@ -57,7 +69,7 @@ export function dynamoExportStore(db: DynamoDBDocumentClient, TableName: string,
         new QueryCommand({
           TableName,
           KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': privacyKeys.erasedPk(tenantId) },
+          ...keep,
           ProjectionExpression: 'sk',
           ConsistentRead: true,
           ExclusiveStartKey,

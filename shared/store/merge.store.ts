@@ -3,7 +3,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 
 import type { EventCard, SubjectState } from '../events/merge.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
-import { cardEntity, identityEntity, monthCounterUpdate, purchaseEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
+import { cardEntity, identityEntity, monthCounterUpdate, nameKeyPrefix, purchaseEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
 import { CARD_SK, CONFLICT_REF_PREFIX, STATE_PREFIX, basketKeys, eventKeys, insightKeys, keys, mergeKeys, privacyKeys } from './keys.ts';
 import type { PurchaseRecord } from '../insights/flows.ts';
 import { batchGetAll, withTransactionRetry } from './retry.ts';
@@ -315,7 +315,7 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
     },
 
     async byName(tenantId, lastFolded, firstFolded) {
-      const prefix = `${lastFolded}#${firstFolded}#`;
+      const prefix = nameKeyPrefix(lastFolded, firstFolded);
       const pages = await Promise.all(
         Array.from({ length: CUSTOMER_SHARDS }, (_, shard) =>
           db.send(

@@ -116,8 +116,14 @@ describe('functions', () => {
       const vars = fnResource(name).Properties!.Environment.Variables;
       expect(vars, name).toMatchObject(ids);
       expect(Number(vars.KEY_CACHE_SECONDS), name).toBeGreaterThanOrEqual(0);
-      // The cursor key, resolved from the generated secret at deploy time (shared/store/cursor.ts refuses to page without it).
-      expect(JSON.stringify(vars.CURSOR_SECRET), name).toContain('{{resolve:secretsmanager:');
+    }
+  });
+
+  it('CURSOR_SECRET, where a function holds it (EXPECTED_GRANTS `cursors`), is resolved from the generated secret at deploy time', () => {
+    const holders = Object.keys(functions).filter((name) => fnResource(name).Properties!.Environment.Variables.CURSOR_SECRET !== undefined);
+    expect(holders.length).toBeGreaterThan(0);
+    for (const name of holders) {
+      expect(JSON.stringify(fnResource(name).Properties!.Environment.Variables.CURSOR_SECRET), name).toContain('{{resolve:secretsmanager:');
     }
   });
 
@@ -133,7 +139,7 @@ describe('functions', () => {
 /**
  * What every function may do, written out by hand from its handler and what it calls (not derived from
  * shared/routes.ts or infra/): the DynamoDB class, each S3 action on each bucket prefix, and the few other
- * powers. A new function, or a changed grant, is a conscious change to this table.
+ * powers, the cursor secret among them. A new function, or a changed grant, is a conscious change to this table.
  */
 type Grants = {
   table: 'none' | 'read' | 'read-write';
@@ -145,10 +151,17 @@ type Grants = {
   invokeSelf?: true;
   /** The key sealing the tenant secrets: open them (`decrypt`), or also create them (`encrypt`). */
   kms?: 'decrypt' | 'encrypt';
+  /**
+   * CURSOR_SECRET in its environment: it signs or verifies page cursors (reads a `cursor`, answers a
+   * `nextCursor`, or signs one it throws away). No other function may read the secret from its configuration.
+   */
+  cursors?: true;
 };
 const NONE: Grants = { table: 'none' };
 const READ: Grants = { table: 'read' };
 const WRITE: Grants = { table: 'read-write' };
+/** A read route that pages: the list's cursors are signed and verified with CURSOR_SECRET. */
+const PAGES: Grants = { table: 'read', cursors: true };
 
 /**
  * Every door of an erasure (DELETE by id or email, retention) rewrites the error reports quoting the person and
@@ -161,7 +174,7 @@ const EXPECTED_GRANTS: Record<string, Grants> = {
   OpenApi: NONE,
 
   CreateCustomer: { table: 'read-write', kms: 'decrypt' }, // is the email or phone an erased person's? (suppression hash)
-  ListCustomers: READ,
+  ListCustomers: PAGES,
   GetCustomer: READ,
   UpdateCustomer: { table: 'read-write', kms: 'decrypt' },
   MergeCustomer: { table: 'read-write', kms: 'decrypt' },
@@ -177,28 +190,30 @@ const EXPECTED_GRANTS: Record<string, Grants> = {
   RevokeKey: WRITE,
 
   CreateImport: { table: 'read-write', s3: ['s3:PutObject import/imports/*'] }, // signs the upload (presigned POST)
-  ListImports: READ,
+  ListImports: PAGES,
   GetImport: { table: 'read', s3: ['s3:GetObject import/reports/*'] }, // signs the error report link
-  UndoImport: WRITE, // no file: it used to be allowed to write uploads (a path-prefix guess)
+  // No file: it used to be allowed to write uploads (a path-prefix guess). Its tag-in-use check is the customer
+  // list for the tag, limit 1: a page with more to come signs a nextCursor (thrown away).
+  UndoImport: { table: 'read-write', cursors: true },
 
   IngestEvent: { table: 'read-write', sendMail: true, kms: 'encrypt' }, // rate-limit counters are writes; mails the double opt-in, signed with the consent secret it creates on first use
-  ListHistory: READ,
+  ListHistory: PAGES,
   PreflightEvents: READ,
   ConfirmConsentPage: { table: 'read', kms: 'decrypt' },
   ConfirmConsent: { table: 'read-write', kms: 'decrypt' },
 
-  ListSegments: READ,
+  ListSegments: PAGES,
   CreateSegment: WRITE,
   GetSegment: READ, // and UpdateItem of its count attributes only: checked on its own below
   UpdateSegment: WRITE,
   DeleteSegment: WRITE,
-  ListSegmentCustomers: READ,
+  ListSegmentCustomers: PAGES,
 
   CreateExport: { table: 'read-write', startWorkflows: ['export'] },
-  ListExports: READ, // no links in the list: it used to be allowed to read every export file
+  ListExports: PAGES, // no links in the list: it used to be allowed to read every export file
   GetExport: { table: 'read', s3: ['s3:GetObject export/exports/*'] }, // signs the download link
 
-  ListConsents: READ,
+  ListConsents: PAGES,
   // Rewrite error reports quoting the person, delete their spilled access exports; create the privacy secret.
   EraseCustomer: { table: 'read-write', s3: [...ERASES_REPORTS, 's3:DeleteObject export/personal-data/*'], kms: 'encrypt' },
   EraseCustomerByEmail: { table: 'read-write', s3: [...ERASES_REPORTS, 's3:DeleteObject export/personal-data/*'], kms: 'encrypt' },
@@ -208,7 +223,7 @@ const EXPECTED_GRANTS: Record<string, Grants> = {
   CreateUnsubscribeLink: { table: 'read-write', kms: 'encrypt' }, // the tenant's privacy secret, created on first use
   Unsubscribe: { table: 'read', kms: 'decrypt' },
   UnsubscribeOneClick: { table: 'read-write', kms: 'decrypt' },
-  ListAudit: READ,
+  ListAudit: PAGES,
 
   ImportCsv: {
     table: 'read-write',
@@ -236,10 +251,10 @@ const EXPECTED_GRANTS: Record<string, Grants> = {
   GetInsightsSummary: READ,
   GetInsightsForecast: READ,
   GetInsightsBreakdown: READ,
-  GetTopCustomers: READ,
+  GetTopCustomers: PAGES,
   // Baskets and words (issue 14): read what the recompute stored.
-  GetInsightsRules: READ,
-  GetAlsoBought: READ,
+  GetInsightsRules: PAGES,
+  GetAlsoBought: PAGES,
   GetInsightsKeywords: READ,
   GetRecommendations: READ,
   // Reads purchases and the card index, writes insights and the summary; scratch objects under insights/.
@@ -317,6 +332,7 @@ describe('least privilege', () => {
       ...(actions.has('ses:SendEmail') ? { sendMail: true as const } : {}),
       ...(actions.has('lambda:InvokeFunction') ? { invokeSelf: true as const } : {}),
       ...(actions.has('kms:GenerateDataKey') ? { kms: 'encrypt' as const } : actions.has('kms:Decrypt') ? { kms: 'decrypt' as const } : {}),
+      ...(fnResource(name).Properties!.Environment.Variables.CURSOR_SECRET !== undefined ? { cursors: true as const } : {}),
     };
   };
 

@@ -11,8 +11,9 @@ import { logicalId, resourcesOfType, SYNTH_TIMEOUT_MS, type TemplateJson } from 
 /**
  * CloudFormation's limits per stack, in the prod synth: 500 resources, 60 dynamic references, 200 outputs and
  * 200 parameters. The main stack was at 478 resources (7 a route) and 58 dynamic references (CURSOR_SECRET in
- * every function) with 52 routes; the API's functions now live in nested stacks by route group
- * (infra/api-routes.ts), and every stack keeps room to grow.
+ * every function, as it was then) with 52 routes; the API's functions now live in nested stacks by route group
+ * (infra/api-routes.ts), only the functions that sign page cursors hold CURSOR_SECRET, and every stack keeps
+ * room to grow.
  */
 const MAX_RESOURCES = 400;
 const MAX_DYNAMIC_REFERENCES = 60;
@@ -88,6 +89,7 @@ describe('cross-stack references', () => {
     const main = stacks.find(({ stack }) => stack === built.stack)!.json;
     const secretId = logicalId(built.stack.node.findChild('CursorSecret'));
     expect(nested().length).toBeGreaterThan(0);
+    let holders = 0;
     for (const { stack, json } of nested()) {
       const passed = main.Resources[stack.nestedStackParent!.getLogicalId(stack.nestedStackResource as CfnElement)]!.Properties!.Parameters as Record<string, unknown>;
       // Nothing resolved travels from the parent: no dynamic reference among the values it passes.
@@ -95,7 +97,10 @@ describe('cross-stack references', () => {
       expect(dynamicReferences(json.Outputs ?? {}), describeStack(stack)).toBe(0);
       const functions = resourcesOfType(json, 'AWS::Lambda::Function');
       expect(functions.length).toBeGreaterThan(0);
-      for (const [id, f] of functions) {
+      // Only the functions that sign page cursors hold it (test/infra/cursor-secret.test.ts says which).
+      const withSecret = functions.filter(([, f]) => f.Properties!.Environment.Variables.CURSOR_SECRET !== undefined);
+      holders += withSecret.length;
+      for (const [id, f] of withSecret) {
         const value = f.Properties!.Environment.Variables.CURSOR_SECRET;
         expect(value, id).toMatchObject({ 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: expect.any(String) }, ':SecretString:::}}']] });
         const parameter = value['Fn::Join'][1][1].Ref as string;
@@ -103,8 +108,22 @@ describe('cross-stack references', () => {
         // The parameter is the secret's ARN (Ref of the secret), which names the secret and reveals nothing.
         expect(passed[parameter], id).toEqual({ Ref: secretId });
       }
+      // A stack none of whose functions signs cursors is not even passed the secret's ARN.
+      if (withSecret.length === 0) expect(Object.values(passed), describeStack(stack)).not.toContainEqual({ Ref: secretId });
+      // Every dynamic reference of a nested stack is a cursor secret's: one per function that holds it.
+      expect(dynamicReferences(json), describeStack(stack)).toBe(withSecret.length);
     }
+    expect(holders).toBeGreaterThan(0);
     expect(dynamicReferences(main.Outputs ?? {})).toBe(0);
+  });
+
+  it('the stack of what strangers reach (health, OpenAPI, events, consent and unsubscribe pages) holds no cursor secret at all', () => {
+    const main = stacks.find(({ stack }) => stack === built.stack)!.json;
+    const publicStack = built.stack.api.routeStacks.Public!;
+    const { json } = stacks.find(({ stack }) => stack === publicStack)!;
+    expect(dynamicReferences(json)).toBe(0);
+    const passed = main.Resources[built.stack.getLogicalId(publicStack.nestedStackResource as CfnElement)]!.Properties!.Parameters as Record<string, unknown>;
+    expect(Object.values(passed)).not.toContainEqual({ Ref: logicalId(built.stack.node.findChild('CursorSecret')) });
   });
 
   it('cdk deploy publishes every nested template as a file asset of the main stack, at the URL the nested stack resource reads', () => {

@@ -112,7 +112,7 @@ describe('real exports through the import', () => {
     expect(first).toMatchObject({ status: 'completed', counts: { created: 2 } });
     const exported = [
       'Email,Newsletter consent,Consent updated at,Consent source,Tags',
-      'anna@example.it,granted,2025-03-01T10:00:00.000Z,double-opt-in,"VIP|""Yoga, Pilates""|""Sala """"blu""""; terrazza"""',
+      'anna@example.it,granted,2025-03-01T10:00:00.000Z,double-opt-in,"VIP|""Yoga | Pilates""|""Sala """"blu""""; terrazza"""',
       'bruno@example.it,granted,2025-03-02T10:00:00.000Z,api,Regular',
     ].join('\r\n');
     const { job, report } = await importFile(tenant, 'export.csv', exported, [first.id]);
@@ -120,7 +120,7 @@ describe('real exports through the import', () => {
     // Bruno said no: an import never turns it into a yes, and states nothing for it in the ledger.
     expect(report).toEqual([['3', expect.any(String), expect.stringMatching(/^warning: Newsletter consent: the card's newsletter consent is "denied"/)]]);
     const anna = (await customerBy(tenant, 'anna@example.it'))!;
-    expect(anna).toMatchObject({ tags: ['VIP', 'Yoga, Pilates', 'Sala "blu"; terrazza'], consent: { newsletter: 'granted', updatedAt: '2025-03-01T10:00:00.000Z', source: 'import' } });
+    expect(anna).toMatchObject({ tags: ['VIP', 'Yoga | Pilates', 'Sala "blu"; terrazza'], consent: { newsletter: 'granted', updatedAt: '2025-03-01T10:00:00.000Z', source: 'import' } });
     expect((await env.privacy.consents(tenant, anna.id, 10))!.items).toEqual([
       expect.objectContaining({
         status: 'granted',

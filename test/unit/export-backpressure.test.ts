@@ -4,6 +4,7 @@ import type { ExportFiles, ExportStore, ShardRead } from '../../shared/exports/e
 import type { ExportRecord } from '../../shared/exports/export.schema.ts';
 import { DEFAULT_COLUMNS } from '../../shared/exports/export-format.ts';
 import { blankCustomer, type Customer } from '../../shared/domain/customer.schema.ts';
+import { erasureMark } from '../../shared/privacy/hmac.ts';
 
 /**
  * An export's memory must not grow with the number of customers: a part reads its shard only as fast as
@@ -66,7 +67,11 @@ describe('export steps hold a bounded amount whatever the export size', () => {
     expect(Math.max(...aheadWhenTaken)).toBe(0);
   });
 
-  it('Combine reads a part only as fast as the file takes it', async () => {
+  // Also while it leaves out a customer erased after their part was written (one row, in part 1).
+  it.each([
+    ['', undefined],
+    [', leaving out a customer erased meanwhile', { secret: 's', marks: new Set([erasureMark('s')('01P1C3')]) }],
+  ])('Combine reads a part only as fast as the file takes it%s', async (_, erased) => {
     const PARTS = 4;
     const CHUNKS = 25;
     // Open rows as WritePart leaves them for an `attributes` column, in 25 chunks per part.
@@ -84,12 +89,13 @@ describe('export steps hold a bounded amount whatever the export size', () => {
         }
       },
     );
-    const record = { id: 'e', format: 'csv', columns: ['id', 'firstName', 'attributes'], delimiter: ';', headerLanguage: 'en' } as unknown as ExportRecord;
-    const exports = { get: async () => record } as unknown as ExportStore;
+    const record = { id: 'e', createdAt: at, format: 'csv', columns: ['id', 'firstName', 'attributes'], delimiter: ';', headerLanguage: 'en' } as unknown as ExportRecord;
+    const exports = { get: async () => record, recentErasures: async () => erased } as unknown as ExportStore;
     const partResults = Array.from({ length: PARTS }, (_, shard) => ({ shard, key: `parts/${shard}`, rows: CHUNKS, excluded: 0, bytes: 1, attributeNames: ['Tavolo'] }));
     const out = await combine({ exports, files }, { tenantId: 't', exportId: 'e', parts: [], partResults });
     const lines = files.written.get(out.file.key)!.split('\r\n').filter(Boolean);
-    expect(lines).toHaveLength(1 + PARTS * CHUNKS);
+    expect(lines).toHaveLength(1 + PARTS * CHUNKS - (erased ? 1 : 0));
+    expect(out.rowCount).toBe(PARTS * CHUNKS - (erased ? 1 : 0));
     expect(lines[1]).toBe('01P0C0;Nome;0');
     // The head, then one chunk of the file per chunk read: never more than the one being turned into CSV.
     expect(aheadWhenTaken).toHaveLength(1 + PARTS * CHUNKS);
