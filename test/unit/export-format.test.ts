@@ -21,6 +21,7 @@ import {
   type FormatOptions,
 } from '../../shared/exports/export-format.ts';
 import { failureReason } from '../../shared/exports/export-steps.ts';
+import { rowIds, withoutErased } from '../../shared/exports/read-shard.ts';
 import { splitTags } from '../../shared/import/values.ts';
 import { ExportRequestSchema } from '../../shared/exports/export.schema.ts';
 
@@ -209,6 +210,25 @@ describe('export file format', () => {
       expect(found.size).toBeLessThanOrEqual(4 * (MAX_ATTRIBUTE_COLUMNS + 1) + 1);
     }
     expect(firstAttributeNames(found)).toEqual(Array.from({ length: MAX_ATTRIBUTE_COLUMNS + 1 }, (_, i) => `n${String(i + 1).padStart(5, '0')}`));
+  });
+
+  it("with the JSON column, Combine still finds each row's id after the attributes (and leaves an erased one out)", async () => {
+    const o: FormatOptions = { format: 'csv', columns: ['firstName', 'attributes', 'id'], delimiter: ',', language: 'en' };
+    const wide = (id: string, n: number): Customer => ({ ...c, id, attributes: Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${String(i).padStart(3, '0')}`, `x,"${i}"`])) });
+    const people = [wide('01J000000000000000000000WA', MAX_ATTRIBUTE_COLUMNS + 3), wide('01J000000000000000000000WB', 2), wide('01J000000000000000000000WC', MAX_ATTRIBUTE_COLUMNS + 1)];
+    const found = new Set<string>();
+    for (const p of people) collectAttributeNames(spreadNames(p, o), found);
+    const names = firstAttributeNames(found);
+    const head = fileHead(o, names);
+    const part = completeRows(formatRows(people, o).split('\n'), names, o);
+    async function* chunks() {
+      yield Buffer.from(part, 'utf8');
+    }
+    let out = '';
+    for await (const text of withoutErased(chunks(), rowIds(o, head)!, (id) => id === '01J000000000000000000000WA', () => {})) out += text;
+    const rows = parse((head + out).slice(1), { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => r['Customer ID'])).toEqual(['01J000000000000000000000WB', '01J000000000000000000000WC']);
+    expect(JSON.parse(rows[1]!['More custom fields (JSON)']!)).toEqual({ k100: 'x,"100"' });
   });
 
   it('heads insight columns in the tenant language, like the other columns', () => {
