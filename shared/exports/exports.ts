@@ -7,6 +7,8 @@ import { checkFilter, resolveForTenant } from '../segments/segments.ts';
 import type { ExportExecutionInput } from '../workflows.ts';
 import { DEFAULT_COLUMNS, FILE_TYPES, headerLanguage } from './export-format.ts';
 import type { ExportRecord, ExportRequest } from './export.schema.ts';
+import type { JobSlotStore } from '../domain/job-slots.ports.ts';
+import { takeExportSlot } from './export-slots.ts';
 
 /** Export files are deleted by the bucket's lifecycle rule after this many days (infra/stateful.ts). */
 export const EXPORT_FILE_DAYS = 7;
@@ -18,12 +20,18 @@ export interface ExportRequestContext {
   actor: { keyId: string };
   /** Starts the workflow (shared/workflows.ts startExport; injected so tests can watch it). */
   start: (input: ExportExecutionInput) => Promise<unknown>;
+  /** The tenant's concurrent-export slots (shared/exports/export-slots.ts). */
+  slots: JobSlotStore;
+  /** At most this many exports of the tenant pending or running at once (config EXPORT_MAX_CONCURRENT). */
+  maxConcurrent: number;
   now?: () => Date;
 }
 
 /**
  * Records the export as `pending` and starts the workflow. A segment is read now (unknown or foreign → 404)
- * and its filter resolved now, so the file holds who matched when it was asked for.
+ * and its filter resolved now, so the file holds who matched when it was asked for. At most `maxConcurrent`
+ * exports of a tenant are pending or running at once: one more is refused (429, Retry-After) before anything
+ * is written (shared/exports/export-slots.ts); the slot frees as soon as the record is completed or failed.
  */
 export async function requestExport(ctx: ExportRequestContext, req: ExportRequest): Promise<{ exportId: string }> {
   const at = ctx.now?.() ?? new Date();
@@ -35,8 +43,12 @@ export async function requestExport(ctx: ExportRequestContext, req: ExportReques
   } else {
     checkFilter(filter!, 'filter', { timeZone: ctx.tenant.timeZone, now: at });
   }
+  const id = ulid(at.getTime());
+  // The slot after the request is known good (a 400 or 404 takes none) and before anything is written: a
+  // record whose write then fails holds it only until its id is found missing (no record: no slot).
+  await takeExportSlot({ slots: ctx.slots, getExport: (t, i) => ctx.exports.get(t, i), tenantId: ctx.tenant.id, limit: ctx.maxConcurrent, now: at }, id);
   const record: ExportRecord = {
-    id: ulid(at.getTime()),
+    id,
     status: 'pending',
     format: req.format,
     columns: req.columns ?? [...DEFAULT_COLUMNS],
