@@ -490,7 +490,10 @@ ROUTES.push(
     body: ExportRequestSchema,
     status: 202,
     response: api.ExportCreatedSchema,
-    errors: { 404: 'No segment with this segmentId' },
+    errors: {
+      404: 'No segment with this segmentId',
+      429: 'Fair use, or the account already has as many exports pending or running as it may at once (`limit` names it; EXPORT_MAX_CONCURRENT, default 3): try again after `Retry-After`, or when one has finished (GET /v1/exports)',
+    },
   }),
   r('GET', '/v1/exports', 'ListExports', 'exports/list-exports', 'admin', {
     // No links in the list: no S3 at all.

@@ -13,6 +13,8 @@ export interface Problem {
   errors?: { path: string; message: string }[];
   /** A 409 on a taken email or phone: the customer who has it. */
   customerId?: string;
+  /** A 429 of a per-account job limit (imports or exports pending or running at once): that most. Not fair use. */
+  limit?: number;
 }
 
 export interface CallInit {
@@ -48,11 +50,13 @@ export function createApi({ baseUrl, key, throttles = true }: { baseUrl: string;
       // A 429 says how long everything that asks again on its own must wait (throttle.ts). Not for a key that
       // is not the console's own (a link's, checked before anyone accepts it): another business's fair use
       // must not hold back this one's polling.
-      if (throttles) noteAnswer(response);
-      if (!response.ok) {
-        const p = toClientelaError(response, error);
+      // A 429 naming `limit` refuses one more import or export only: polling (which sees the running ones end) goes on.
+      const p = response.ok ? undefined : toClientelaError(response, error);
+      const limit = typeof p?.problem.limit === 'number' ? p.problem.limit : undefined;
+      if (throttles && limit === undefined) noteAnswer(response);
+      if (p) {
         const customerId = typeof p.problem.customerId === 'string' ? p.problem.customerId : undefined;
-        return { error: { title: p.title, status: p.status, detail: p.detail || undefined, errors: p.errors, type: p.type, customerId }, response };
+        return { error: { title: p.title, status: p.status, detail: p.detail || undefined, errors: p.errors, type: p.type, customerId, limit }, response };
       }
       return { data: data as never, response };
     };
