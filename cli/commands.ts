@@ -53,7 +53,9 @@ export async function call<T>(ctx: Pick<Context, 'note'>, request: () => Promise
       if (!(e instanceof ClientelaError) || e.status !== 429 || attempt >= MAX_RETRIES) throw e;
       // At least a second: `Retry-After: 0` would otherwise spend the retries in a tight loop.
       const seconds = Math.min(MAX_RETRY_WAIT_S, Math.max(1, e.retryAfter ?? 2 ** attempt));
-      ctx.note(`clientela: the API asks to slow down (429); trying again in ${seconds} s`);
+      // A 429 naming `limit` is not fair use: the account has as many exports (or imports) under way as it may.
+      const why = typeof e.problem.limit === 'number' && e.detail ? e.detail : 'the API asks to slow down';
+      ctx.note(`clientela: ${printable(why)} (429); trying again in ${seconds} s`);
       await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
     }
   }

@@ -23,6 +23,7 @@ import { SegmentGetQuerySchema, SegmentInputSchema, SegmentMembersQuerySchema, S
 import { PageQuerySchema } from './http/page-query.schema.ts';
 import { ExportRequestSchema, ExportViewSchema } from './exports/export.schema.ts';
 import { ExportLinkQuerySchema } from './exports/export-link.schema.ts';
+import { ExportCreatedHeadersSchema, IdempotencyKeyHeaderSchema } from './exports/export-idempotency.ts';
 import { AcceptedAnswerSchema, EventAnswerSchema, eventRequestSchema, ReplayHeadersSchema } from './events/event.schema.ts';
 import { HistoryQuerySchema } from './events/history.schema.ts';
 import { MergeBodySchema, MergeMovingSchema } from './events/merge-customers.ts';
@@ -498,9 +499,16 @@ ROUTES.push(
     access: { table: 'write', startWorkflows: ['export'] },
     summary: 'Export a segment or a filter to CSV or JSON Lines (Step Functions workflow)',
     body: ExportRequestSchema,
+    headers: IdempotencyKeyHeaderSchema,
     status: 202,
     response: api.ExportCreatedSchema,
-    errors: { 404: 'No segment with this segmentId' },
+    responseHeaders: ExportCreatedHeadersSchema,
+    errors: {
+      400: 'Invalid input: `errors` names each field (an `Idempotency-Key` that is not 1 to 255 visible ASCII characters names `Idempotency-Key`)',
+      404: 'No segment with this segmentId',
+      409: 'The `Idempotency-Key` was sent with another request in the last 24 hours, or its first request is still being answered (send it again in a second); `field` names `Idempotency-Key`',
+      429: 'Fair use, or the account already has as many exports pending or running as it may at once (`limit` names it; EXPORT_MAX_CONCURRENT, default 3): try again after `Retry-After`, or when one has finished (GET /v1/exports)',
+    },
   }),
   r('GET', '/v1/exports', 'ListExports', 'exports/list-exports', 'admin', {
     // No links in the list: no S3 at all.

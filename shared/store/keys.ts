@@ -110,6 +110,10 @@ export const segmentKeys = {
 export const exportKeys = {
   export: (tenantId: string, exportId: string) => ({ pk: `T#${tenantId}#EXPORTS`, sk: `EXPORT#${exportId}` }),
   exportsPk: (tenantId: string) => `T#${tenantId}#EXPORTS`,
+  /** The ids of a tenant's exports that hold one of its concurrent-export slots (shared/exports/export-slots.ts). */
+  exportSlots: (tenantId: string) => ({ pk: `T#${tenantId}#EXPORT-SLOTS`, sk: 'SLOTS' }),
+  /** Which export an `Idempotency-Key` of the tenant started (shared/exports/export-idempotency.ts); `keyHash`: its SHA-256. */
+  idempotencyKey: (tenantId: string, keyHash: string) => ({ pk: `T#${tenantId}#EXPORT-KEYS`, sk: `KEY#${keyHash}` }),
   EXPORT_PREFIX: 'EXPORT#',
 };
 

@@ -389,6 +389,24 @@ describe('8. 429 while listing', () => {
   });
 });
 
+describe('8b. 429 on an export: the account has as many exports under way as it may', () => {
+  it('says the API\'s reason (not "slow down") while it waits for a slot, then exports', async () => {
+    let busy = 1;
+    const detail = 'This account already has 3 exports pending or running, the most it may have at once (limit 3); try again when one has finished (look again in 1 s)';
+    const api = await fakeServer((req, res) => {
+      if (req.method === 'POST' && busy-- > 0) return json(res, 429, { title: 'Too many requests', status: 429, detail, limit: 3 }, { 'retry-after': '1' });
+      if (req.method === 'POST') return json(res, 202, { exportId: 'e8' });
+      if (req.url!.startsWith('/v1/exports/e8')) return json(res, 200, { id: 'e8', status: 'failed', reason: 'as asked' });
+    });
+    try {
+      const result = await cli(api.url, ['export', '--out', join(dir, 'busy.csv')]);
+      expect(result.stderr).toBe(`clientela: ${detail} (429); trying again in 1 s\nclientela: export e8 failed: as asked\n`);
+    } finally {
+      api.close();
+    }
+  });
+});
+
 describe('9. the object store out of reach', () => {
   it('names the download link or upload target, not the API URL (exit 4)', async () => {
     const closed = await fakeServer(() => {});

@@ -111,7 +111,10 @@ export function ExportsPage() {
       ...(leftOut.size > 0 ? { columns } : {}),
     };
     const { data, error } = await api().POST<{ exportId: string }>('/v1/exports', { body });
-    setProblem(error);
+    // Too many exports under way (EXPORT_MAX_CONCURRENT): said in the console's language; the list shows them.
+    const atLimit = error?.status === 429 && error.limit !== undefined;
+    setProblem(atLimit ? { ...error, detail: t('exportsAtLimit').replace('{limit}', String(error.limit)) } : error);
+    if (atLimit) list.reload();
     if (data) setWatching(data.exportId);
   };
 
