@@ -25,7 +25,7 @@ export interface AuthedRequest extends ApiRequest {
 function presentedKey(headers: Record<string, string | undefined>, query: Record<string, string | undefined> = {}): string | undefined {
   const auth = headers.authorization;
   const header = headers['x-api-key']?.trim();
-  if (query.key !== undefined && (auth !== undefined || header)) {
+  if (query.key !== undefined && (auth || header)) {
     logger.warn('refused a request carrying both ?key= and a header key', { origin: headers.origin ?? null });
     throw new UnauthorizedError(
       'Send one key: ?key= (a publishable key, from a web page) or the Authorization header (a secret key, from a server), not both. A secret key never belongs in a web page: if one was put in a page, revoke it and issue a new one',
