@@ -11,7 +11,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { allPages, ClientelaError, isFinished, multipartFrame, UnexpectedAnswerError, unwrap, uploadRefusal, type ClientelaClient, type Schemas } from '../client/index.ts';
 import openapi from '../client/openapi.json' with { type: 'json' };
-import { CliError, EXIT, usageError } from './exit-codes.ts';
+import { CliError, EXIT, JobNoted, usageError } from './exit-codes.ts';
 import { progress } from './progress.ts';
 import { whileRunning } from './stopping.ts';
 import { printable } from './terminal-text.ts';
@@ -21,9 +21,9 @@ export interface Context {
   json: boolean;
   /** Human output (stdout); unused with --json. */
   out: (line: string) => void;
-  /** A line on stderr while the command runs: a retry after a 429. */
+  /** A line on stderr while the command runs: a retry after a 429 or a 503. */
   note: (line: string) => void;
-  /** A line on stderr for the person at a terminal only (a job's id as soon as it has one); not for scripts. */
+  /** A line on stderr, a terminal's or a script's: a job's id as soon as it has one. */
   tell: (line: string) => void;
   /** Show a progress bar (a terminal, and not --json). */
   showProgress: boolean;
@@ -35,27 +35,64 @@ export interface Context {
   requestTimeoutMs: number;
 }
 
-/** Answers of 429 in a row a command waits out before giving up (exit status 4). */
+/** Answers of 429 or 503 in a row a command waits out before giving up (exit status 4). */
 const MAX_RETRIES = 5;
-/** The longest wait for one 429, whatever Retry-After says. */
-const MAX_RETRY_WAIT_S = 60;
+/** The longest wait for one 429 or 503, whatever Retry-After says. */
+export const MAX_RETRY_WAIT_S = 60;
+
+export interface CallOptions {
+  /**
+   * The request only reads (a GET): sent again after any 503. Any other request is sent again only after
+   * the API's own 503 problem, which says nothing was written (a gateway's 503 says nothing of the kind).
+   */
+  read?: boolean;
+}
+
+/** The API's `503` problem (shared/http/problem.ts): busy, nothing was written, send the same request again. */
+const nothingWritten = (e: ClientelaError) => e.status === 503 && e.problem.status === 503 && typeof e.problem.type === 'string';
 
 /**
- * One API call, again after a 429 (too many requests) once the `Retry-After` it gives has passed (bounded;
- * 1, 2, 4 ... s when it gives none), saying so on stderr: a long list or a job's polling is not thrown away
- * for a moment's rate limit. A 429 still there after MAX_RETRIES is the command's failure.
+ * A 429 of a limit on what the account may have at once (its problem names `limit`: the imports pending or
+ * running), not a rate: waiting a few seconds does not free it, only a job that ends does.
  */
-export async function call<T>(ctx: Pick<Context, 'note'>, request: () => Promise<T>): Promise<T> {
+export const isLimitReached = (e: unknown): e is ClientelaError => e instanceof ClientelaError && e.status === 429 && e.problem.limit !== undefined;
+
+/**
+ * One API call, again after a 429 (too many requests) or a 503 (busy) once the `Retry-After` it gives has
+ * passed (bounded; 1, 2, 4 ... s when it gives none), saying so on stderr: a long list or a job's polling is
+ * not thrown away for a moment's rate limit or a busy table. A 503 is waited out for a read, and for a write
+ * only when the API said nothing was written. A 429 of a `limit` (all import slots taken) is the detail at
+ * once when its Retry-After is longer than the longest wait: five blind minutes would not free it. What is
+ * still there after MAX_RETRIES is the command's failure.
+ */
+export async function call<T>(ctx: Pick<Context, 'note'>, request: () => Promise<T>, options: CallOptions = {}): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await request();
     } catch (e) {
-      if (!(e instanceof ClientelaError) || e.status !== 429 || attempt >= MAX_RETRIES) throw e;
+      if (!(e instanceof ClientelaError) || attempt >= MAX_RETRIES) throw e;
+      const busy = e.status === 503 && (options.read || nothingWritten(e));
+      if (e.status !== 429 && !busy) throw e;
+      if (isLimitReached(e) && (e.retryAfter === undefined || e.retryAfter > MAX_RETRY_WAIT_S)) throw e;
       // At least a second: `Retry-After: 0` would otherwise spend the retries in a tight loop.
       const seconds = Math.min(MAX_RETRY_WAIT_S, Math.max(1, e.retryAfter ?? 2 ** attempt));
-      ctx.note(`clientela: the API asks to slow down (429); trying again in ${seconds} s`);
+      const why = busy ? 'the API is busy (503)' : isLimitReached(e) && e.detail ? e.detail : 'the API asks to slow down (429)';
+      ctx.note(`clientela: ${why}; trying again in ${seconds} s`);
       await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
     }
+  }
+}
+
+/**
+ * Runs `step` of a job that exists on the server; a failure of it (but the job's own, which names it) says
+ * what becomes of the job and how to follow it (`note`), as Ctrl-C does.
+ */
+async function aboutJob<T>(note: () => string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    if (e instanceof CliError && e.exitCode === EXIT.jobFailed) throw e;
+    throw new JobNoted(e, note());
   }
 }
 
@@ -145,7 +182,7 @@ export async function customersList(ctx: Context, options: { filter: string[]; l
   const pageSize = Math.min(100, options.limit ?? 100);
   const customers: Schemas['Customer'][] = [];
   const pages = allPages((cursor) =>
-    call(ctx, () => unwrap(ctx.api.GET('/v1/customers', { params: { query: { ...query, limit: pageSize, ...(cursor ? { cursor } : {}) } as Record<string, string | number> } }))),
+    call(ctx, () => unwrap(ctx.api.GET('/v1/customers', { params: { query: { ...query, limit: pageSize, ...(cursor ? { cursor } : {}) } as Record<string, string | number> } })), { read: true }),
   );
   for await (const customer of pages) {
     customers.push(customer);
@@ -153,7 +190,7 @@ export async function customersList(ctx: Context, options: { filter: string[]; l
   }
   if (ctx.json) return customers;
   if (customers.length) table(ctx, ['ID', 'NAME', 'EMAIL', 'PHONE', 'TAGS'], customers.map(customerRow));
-  ctx.out(`${customers.length} customer${customers.length === 1 ? '' : 's'}`);
+  ctx.out(count(customers.length, 'customer'));
   return customers;
 }
 
@@ -195,11 +232,20 @@ export async function importFile(ctx: Context, file: string, options: { dryRun: 
   // The store refuses an empty upload (its policy asks for at least a byte): no import is created for one.
   if (size === 0) throw usageError(`${file} is empty`);
   const fileName = basename(file);
-  const created = expectAnswer(
-    await call(ctx, () => unwrap(ctx.api.POST('/v1/imports', { body: { fileName, dryRun: options.dryRun } }))),
-    (c) => isObject(c) && typeof c.importId === 'string' && typeof c.uploadUrl === 'string',
-    'import id and upload target',
-  );
+  let answer;
+  try {
+    answer = await call(ctx, () => unwrap(ctx.api.POST('/v1/imports', { body: { fileName, dryRun: options.dryRun } })));
+  } catch (e) {
+    // Every import slot taken, for longer than is worth waiting: why, at once, not "slow down".
+    if (isLimitReached(e)) {
+      throw new CliError(
+        EXIT.unavailable,
+        `${e.detail || e.message}; an import stopped before its upload holds its place up to an hour (GET /v1/imports lists them); nothing was sent`,
+      );
+    }
+    throw e;
+  }
+  const created = expectAnswer(answer, (c) => isObject(c) && typeof c.importId === 'string' && typeof c.uploadUrl === 'string', 'import id and upload target');
   if (size > created.maxBytes) throw usageError(`${file} is ${size} bytes; an import takes at most ${created.maxBytes}`);
   const id = printable(created.importId);
   ctx.tell(`clientela: import ${id} created`);
@@ -207,20 +253,21 @@ export async function importFile(ctx: Context, file: string, options: { dryRun: 
   const bar = progress(options.dryRun ? 'dry run' : 'import', ctx.showProgress);
   // Stopped before the file is whole at the store, the import never starts: the note says which it is.
   let uploaded = false;
-  const done = whileRunning({
-    note: () => (uploaded ? `import ${id} goes on without the CLI (GET /v1/imports/${id} shows it)` : `the file was not uploaded: import ${id} will not run`),
-  });
+  const note = () => (uploaded ? `import ${id} goes on without the CLI (GET /v1/imports/${id} shows it)` : `the file was not uploaded: import ${id} will not run`);
+  const done = whileRunning({ note });
   let view: Schemas['Import'];
   try {
-    bar.update(0, 'uploading');
-    const total = ctx.showProgress ? await roughRows(file) : undefined;
-    await upload(ctx, created, file, fileName, size);
-    uploaded = true;
-    view = await waitFor(ctx, `import ${id}`, async () => {
-      const current = await call(ctx, () => unwrap(ctx.api.GET('/v1/imports/{id}', { params: { path: { id: created.importId } } })));
-      expectAnswer(current, (c) => isObject(c) && typeof c.status === 'string' && isObject(c.counts), 'import status');
-      bar.update(current.counts.rows, current.status, total);
-      return current;
+    view = await aboutJob(note, async () => {
+      bar.update(0, 'uploading');
+      const total = ctx.showProgress ? await roughRows(file) : undefined;
+      await upload(ctx, created, file, fileName, size);
+      uploaded = true;
+      return waitFor(ctx, `import ${id}`, async () => {
+        const current = await call(ctx, () => unwrap(ctx.api.GET('/v1/imports/{id}', { params: { path: { id: created.importId } } })), { read: true });
+        expectAnswer(current, (c) => isObject(c) && typeof c.status === 'string' && isObject(c.counts), 'import status');
+        bar.update(current.counts.rows, current.status, total);
+        return current;
+      });
     });
   } finally {
     bar.stop();
@@ -230,7 +277,7 @@ export async function importFile(ctx: Context, file: string, options: { dryRun: 
   if (!ctx.json) {
     const c = view.counts;
     ctx.out(
-      `${options.dryRun ? 'dry run of' : 'imported'} ${fileName}: ${c.rows} rows: ${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.rejected} rejected, ${c.warnings} warnings`,
+      `${options.dryRun ? 'dry run of' : 'imported'} ${fileName}: ${count(c.rows, 'row')}: ${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.rejected} rejected, ${c.warnings} warnings`,
     );
     // Every line goes through printable() in command-line.ts too; here each value is made plain where it is
     // printed, so a tag name cannot break the line it is in.
@@ -316,7 +363,7 @@ function storeFailure(error: unknown, what: string, url: string, limitMs: number
 // ---------------------------------------------------------------- export
 
 async function segmentId(ctx: Context, nameOrId: string): Promise<string> {
-  const segments = allPages((cursor) => call(ctx, () => unwrap(ctx.api.GET('/v1/segments', { params: { query: { limit: 100, ...(cursor ? { cursor } : {}) } } }))));
+  const segments = allPages((cursor) => call(ctx, () => unwrap(ctx.api.GET('/v1/segments', { params: { query: { limit: 100, ...(cursor ? { cursor } : {}) } } })), { read: true }));
   const found: Schemas['Segment'][] = [];
   for await (const segment of segments) if (segment.name === nameOrId || segment.id === nameOrId) found.push(segment);
   // A name can be given twice; the id is what the user can always tell apart.
@@ -358,15 +405,18 @@ export async function exportCustomers(ctx: Context, options: { segment?: string;
   ctx.tell(`clientela: export ${id} created`);
 
   const bar = progress('export', ctx.showProgress);
-  const done = whileRunning({ note: () => `export ${id} goes on without the CLI (GET /v1/exports/${id} shows it)` });
+  const note = () => `export ${id} goes on without the CLI (GET /v1/exports/${id} shows it)`;
+  const done = whileRunning({ note });
   let view: Schemas['Export'];
   try {
-    view = await waitFor(ctx, `export ${id}`, async () => {
-      const current = await call(ctx, () => unwrap(ctx.api.GET('/v1/exports/{id}', { params: { path: { id: exportId } } })));
-      expectAnswer(current, (c) => isObject(c) && typeof c.status === 'string', 'export status');
-      bar.update(current.rowCount ?? 0, current.status);
-      return current;
-    });
+    view = await aboutJob(note, () =>
+      waitFor(ctx, `export ${id}`, async () => {
+        const current = await call(ctx, () => unwrap(ctx.api.GET('/v1/exports/{id}', { params: { path: { id: exportId } } })), { read: true });
+        expectAnswer(current, (c) => isObject(c) && typeof c.status === 'string', 'export status');
+        bar.update(current.rowCount ?? 0, current.status);
+        return current;
+      }),
+    );
   } finally {
     bar.stop();
     done();
@@ -374,13 +424,14 @@ export async function exportCustomers(ctx: Context, options: { segment?: string;
   if (view.status === 'failed') throw new CliError(EXIT.jobFailed, `export ${id} failed: ${view.reason ?? 'no reason given'}`);
   if (!view.url) throw new CliError(EXIT.jobFailed, `export ${id} completed without a download link`);
 
-  const downloading = whileRunning({ note: () => `export ${id} is done (GET /v1/exports/${id} gives its download link)` });
+  const doneNote = () => `export ${id} is done (GET /v1/exports/${id} gives its download link)`;
+  const downloading = whileRunning({ note: doneNote });
   try {
-    await download(ctx, view.url, options.out);
+    await aboutJob(doneNote, () => download(ctx, view.url!, options.out));
   } finally {
     downloading();
   }
-  if (!ctx.json) ctx.out(`exported ${view.rowCount ?? 0} customers to ${options.out} (${options.format})`);
+  if (!ctx.json) ctx.out(`exported ${count(view.rowCount ?? 0, 'customer')} to ${options.out} (${options.format})`);
   return { ...view, file: options.out };
 }
 
@@ -449,7 +500,7 @@ export async function erase(ctx: Context, email: string) {
 const keyRow = (k: Schemas['ApiKey']) => [k.keyId, k.kind, k.scope ?? '', `${k.prefix}…`, k.createdAt, k.revokedAt ?? ''];
 
 export async function keysList(ctx: Context) {
-  const { items } = expectAnswer(await call(ctx, () => unwrap(ctx.api.GET('/v1/keys'))), (a) => isObject(a) && Array.isArray(a.items), 'list of keys');
+  const { items } = expectAnswer(await call(ctx, () => unwrap(ctx.api.GET('/v1/keys')), { read: true }), (a) => isObject(a) && Array.isArray(a.items), 'list of keys');
   if (!ctx.json) table(ctx, ['KEY ID', 'KIND', 'SCOPE', 'PREFIX', 'CREATED', 'REVOKED'], items.map(keyRow));
   return items;
 }
@@ -472,6 +523,9 @@ export async function keysRevoke(ctx: Context, keyId: string) {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/** `1 customer`, `2 customers`. */
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /** Looks at a job until its status is final; a CliError when it is still going after ctx.timeoutMs. */
 async function waitFor<T extends { status: string }>(ctx: Context, what: string, look: () => Promise<T>): Promise<T> {

@@ -28,3 +28,18 @@ export class CliError extends Error {
 }
 
 export const usageError = (message: string) => new CliError(EXIT.usage, message);
+
+/**
+ * A failure once an import or export exists on the server: `note` says what became of the job (it goes on,
+ * or will not run) and how to follow it, so a script that gave up still has the job's id. The exit status and
+ * the reason are those of `error`.
+ */
+export class JobNoted extends Error {
+  constructor(
+    readonly error: unknown,
+    readonly note: string,
+  ) {
+    super(error instanceof Error ? error.message : String(error));
+    this.name = 'JobNoted';
+  }
+}
