@@ -55,7 +55,7 @@ const nothingWritten = (e: ClientelaError) => e.status === 503 && e.problem.stat
  * A 429 of a limit on what the account may have at once (its problem names `limit`: the imports pending or
  * running), not a rate: waiting a few seconds does not free it, only a job that ends does.
  */
-export const isLimitReached = (e: unknown): e is ClientelaError => e instanceof ClientelaError && e.status === 429 && e.problem.limit !== undefined;
+export const isLimitReached = (e: unknown): e is ClientelaError => e instanceof ClientelaError && e.status === 429 && e.limit !== undefined;
 
 /**
  * One API call, again after a 429 (too many requests) or a 503 (busy) once the `Retry-After` it gives has
