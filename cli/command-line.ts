@@ -56,7 +56,7 @@ exit status:
   3  the API refused the request (4xx: bad or revoked key, not found, invalid input)
   4  the API could not be reached or failed (network, 5xx, 429, no local instance running): retry later
      (a 503 or a 429 is waited out first; a 429 for the imports limit with a long Retry-After is not)
-  5  the import or export failed, or was still running at --timeout
+  5  the import or export failed, an import rejected every row, or a job was still running at --timeout
   130, 143  stopped by Ctrl-C or kill: a half-downloaded file is removed; a job goes on on the server
 Errors are one line on stderr: "clientela: <reason>"; once an import or export exists, that line names it and
 says how to follow it, and "clientela: import ID created" (export) is said on stderr as soon as it exists.`;
@@ -205,6 +205,8 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
         break;
     }
   } catch (e) {
+    // A failure with a result (every row of an import rejected): the document for scripts all the same.
+    if (json && e instanceof CliError && e.result !== undefined) io.stdout(plainJson(e.result) + '\n');
     throw withTarget(e, target.url, requestTimeout);
   }
   if (json) io.stdout(plainJson(result) + '\n');

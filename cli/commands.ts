@@ -4,9 +4,10 @@
  * its human output through `out`.
  */
 import { accessSync, constants, createReadStream, createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { allPages, ClientelaError, isFinished, multipartFrame, UnexpectedAnswerError, unwrap, uploadRefusal, type ClientelaClient, type Schemas } from '../client/index.ts';
@@ -14,7 +15,7 @@ import openapi from '../client/openapi.json' with { type: 'json' };
 import { CliError, EXIT, JobNoted, usageError } from './exit-codes.ts';
 import { progress } from './progress.ts';
 import { whileRunning } from './stopping.ts';
-import { printable } from './terminal-text.ts';
+import { displayWidth, padColumns, printable } from './terminal-text.ts';
 
 export interface Context {
   api: ClientelaClient;
@@ -222,16 +223,17 @@ export async function importFile(ctx: Context, file: string, options: { dryRun: 
   let size: number;
   try {
     const stat = statSync(file);
-    if (!stat.isFile()) throw new Error('not a file');
+    if (stat.isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' });
+    if (!stat.isFile()) throw new Error('not a regular file');
     accessSync(file, constants.R_OK);
     size = stat.size;
   } catch (e) {
-    throw usageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw usageError(`cannot read ${file}: ${fsReason(e)}`);
   }
   if (size > IMPORT_MAX_BYTES) throw usageError(`${file} is ${size} bytes; an import takes at most ${IMPORT_MAX_BYTES}`);
   // The store refuses an empty upload (its policy asks for at least a byte): no import is created for one.
   if (size === 0) throw usageError(`${file} is empty`);
-  const fileName = basename(file);
+  const fileName = sentName(basename(file));
   let answer;
   try {
     answer = await call(ctx, () => unwrap(ctx.api.POST('/v1/imports', { body: { fileName, dryRun: options.dryRun } })));
@@ -282,12 +284,81 @@ export async function importFile(ctx: Context, file: string, options: { dryRun: 
     // Every line goes through printable() in command-line.ts too; here each value is made plain where it is
     // printed, so a tag name cannot break the line it is in.
     if (view.detected) ctx.out(`read as ${printable(view.detected.encoding)}, delimiter ${JSON.stringify(view.detected.delimiter)}`);
+    // The commonest reason a whole file is rejected: no column the import reads as an email or a phone.
+    const columns = Object.entries(view.detected?.columns ?? {});
+    if (c.rejected > 0 && columns.length && !columns.some(([, field]) => /^(email|phone|mobile)\b/.test(field))) {
+      const names = columns.map(([name]) => JSON.stringify(name));
+      ctx.out(`no column was read as an email or a phone, which every row needs (columns: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ` and ${names.length - 10} more` : ''})`);
+    }
+    if (c.rejected > 0 && view.errorReportUrl) {
+      for (const { line, reason } of await firstRejections(ctx, view.errorReportUrl)) ctx.out(`rejected line ${line}: ${reason}`);
+    }
     if (view.newTags.length) ctx.out(`new tags: ${view.newTags.map(printable).join(', ')}`);
     if (view.errorReportUrl) ctx.out(`error report: ${printable(view.errorReportUrl)}`);
     if (options.dryRun) ctx.out('dry run: nothing was written');
     ctx.out(`import id: ${id}`);
   }
+  // Nothing imported at all is not a success a script should carry on from (the --json document is printed all the same).
+  if (view.counts.rows > 0 && view.counts.rejected === view.counts.rows) {
+    throw new CliError(EXIT.jobFailed, `${options.dryRun ? 'the dry run rejected' : 'import ' + id + ' rejected'} every row of ${fileName}: nothing ${options.dryRun ? 'would be' : 'was'} imported`, view);
+  }
   return view;
+}
+
+/** Rejected rows shown with an import's counts; the rest are in its error report. */
+const REJECTIONS_SHOWN = 3;
+/** The most of an error report read for them. */
+const REPORT_HEAD_BYTES = 64 * 1024;
+
+/**
+ * The first rejected rows of an import's error report (a CSV of line, row, reason behind a signed link, S3
+ * not the API), by line and reason: what to fix, said at once rather than only behind a link that expires in
+ * an hour. The row itself is not shown (a person's data). Nothing when the report cannot be read: its link
+ * is printed anyway.
+ */
+async function firstRejections(ctx: Context, url: string): Promise<{ line: string; reason: string }[]> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(ctx.requestTimeoutMs) });
+    if (!response.ok || !response.body) {
+      await response.body?.cancel().catch(() => undefined);
+      return [];
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader = response.body.getReader();
+    while (size < REPORT_HEAD_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+    await reader.cancel().catch(() => undefined);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const whole = size < REPORT_HEAD_BYTES ? text : text.slice(0, text.lastIndexOf('\n') + 1);
+    const records = parseCsv(whole, { bom: true, relax_column_count: true, relax_quotes: true, from_line: 2 }) as string[][];
+    return records
+      .filter((r) => r.length >= 3)
+      .slice(0, REJECTIONS_SHOWN)
+      .map(([line, , reason]) => ({ line: printable(line!), reason: cut(printable(reason!.replace(/^'(?=[=+\-@])/, '')), 300) }));
+  } catch {
+    return [];
+  }
+}
+
+/** The longest `fileName` the API takes (shared/import/import-job.schema.ts). */
+const FILE_NAME_MAX = 200;
+
+/**
+ * The file's name as the import records it: a longer one than the API takes is shortened in its middle
+ * (start…extension), rather than refused with a 400 about a `fileName` the user never typed.
+ */
+export function sentName(name: string): string {
+  if (name.length <= FILE_NAME_MAX) return name;
+  const ext = extname(name).length <= 10 ? extname(name) : '';
+  let head = name.slice(0, FILE_NAME_MAX - 1 - ext.length);
+  // Not half of a character written as two UTF-16 units (an emoji).
+  if (/[\uD800-\uDBFF]$/.test(head)) head = head.slice(0, -1);
+  return `${head}…${ext}`;
 }
 
 /** Bytes per second an upload is given on top of the request timeout: a slow line, not a hung one. */
@@ -362,17 +433,26 @@ function storeFailure(error: unknown, what: string, url: string, limitMs: number
 
 // ---------------------------------------------------------------- export
 
+/** A name as a person remembers it: no case, no accents, spaces as one ("ospiti piu fedeli" is "Ospiti più  fedeli"). */
+const folded = (name: string) => name.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
+
 async function segmentId(ctx: Context, nameOrId: string): Promise<string> {
   const segments = allPages((cursor) => call(ctx, () => unwrap(ctx.api.GET('/v1/segments', { params: { query: { limit: 100, ...(cursor ? { cursor } : {}) } } })), { read: true }));
-  const found: Schemas['Segment'][] = [];
-  for await (const segment of segments) if (segment.name === nameOrId || segment.id === nameOrId) found.push(segment);
+  const all: Schemas['Segment'][] = [];
+  for await (const segment of segments) all.push(segment);
+  const byId = all.find((s) => s.id === nameOrId);
+  if (byId) return byId.id;
+  // The name as written first; then as a person may have typed it (other case, no accents).
+  const exact = all.filter((s) => s.name === nameOrId);
+  const found = exact.length ? exact : all.filter((s) => folded(s.name) === folded(nameOrId));
+  if (found.length === 1) return found[0]!.id;
   // A name can be given twice; the id is what the user can always tell apart.
-  const exact = found.find((s) => s.id === nameOrId) ?? (found.length === 1 ? found[0] : undefined);
-  if (exact) return exact.id;
-  if (found.length > 1) throw usageError(`${found.length} segments are named "${nameOrId}": give its id instead (${found.map((s) => s.id).join(', ')})`);
+  if (found.length > 1) throw usageError(`${found.length} segments are named "${found[0]!.name}": give its id instead (${found.map((s) => s.id).join(', ')})`);
   // An id (a ULID) no segment has: deleted, or never made. Said plainly, not as a name nobody gave.
   if (SEGMENT_ID.test(nameOrId)) throw new CliError(EXIT.refused, `segment ${nameOrId} does not exist (it may have been deleted)`);
-  throw new CliError(EXIT.refused, `no segment named "${nameOrId}"`);
+  const near = all.filter((s) => folded(s.name).includes(folded(nameOrId)) || folded(nameOrId).includes(folded(s.name)));
+  const hint = near.length ? `; did you mean ${near.slice(0, 3).map((s) => `"${s.name}"`).join(' or ')}?` : '';
+  throw new CliError(EXIT.refused, `no segment named "${nameOrId}"${hint}`);
 }
 
 /** How a segment id looks (shared/segments/segments.ts makes them with ulid). */
@@ -380,13 +460,16 @@ const SEGMENT_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /** `--out FILE` can be written: checked before the export runs, not after it. */
 function checkWritable(out: string) {
+  const directory = dirname(out);
   try {
-    if (!statSync(dirname(out)).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
-    accessSync(dirname(out), constants.W_OK);
+    const stat = statSync(directory, { throwIfNoEntry: false });
+    if (!stat) throw new Error(`no directory ${directory}`);
+    if (!stat.isDirectory()) throw new Error(`${directory} is not a directory`);
+    accessSync(directory, constants.W_OK);
     const existing = statSync(out, { throwIfNoEntry: false });
     if (existing?.isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' });
   } catch (e) {
-    throw usageError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw usageError(`cannot write ${out}: ${fsReason(e)}`);
   }
 }
 
@@ -477,7 +560,7 @@ async function download(ctx: Context, url: string, out: string) {
       rmSync(partial, { force: true });
       // A file system error names its path; anything else is the download breaking off.
       const fsError = e as NodeJS.ErrnoException;
-      if (fsError.path !== undefined) throw usageError(`cannot write ${out}: ${fsError.code ?? fsError.message}`);
+      if (fsError.path !== undefined) throw usageError(`cannot write ${out}: ${fsReason(fsError)}`);
       const why = abort.signal.aborted ? `nothing came for ${Math.round(ctx.requestTimeoutMs / 1000)} s (--request-timeout)` : fsError.message;
       throw new CliError(EXIT.unavailable, `download of the export was cut short (${why}); ${out} left as it was`);
     }
@@ -490,7 +573,16 @@ async function download(ctx: Context, url: string, out: string) {
 // ---------------------------------------------------------------- erase
 
 export async function erase(ctx: Context, email: string) {
-  await call(ctx, () => unwrap(ctx.api.DELETE('/v1/customers', { params: { query: { email } } })));
+  try {
+    await call(ctx, () => unwrap(ctx.api.DELETE('/v1/customers', { params: { query: { email } } })));
+  } catch (e) {
+    // A second erasure request from the same person is common (GDPR): "not found" alone reads as "the data
+    // is somewhere else". Still a refusal (exit 3): nothing was erased by this command.
+    if (e instanceof ClientelaError && e.status === 404) {
+      throw new CliError(EXIT.refused, e.suppressed ? `no customer has the email ${email}: it was erased already` : `no customer has the email ${email} (it may already have been erased)`);
+    }
+    throw e;
+  }
   if (!ctx.json) ctx.out(`erased the customer with email ${email}`);
   return { erased: true, email };
 }
@@ -524,6 +616,24 @@ export async function keysRevoke(ctx: Context, keyId: string) {
 
 // ---------------------------------------------------------------- helpers
 
+/** What a file system error means, in words (README: "output a person can read"), not ENOENT. */
+const FS_WORDS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'it is a directory',
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  EROFS: 'the file system is read-only',
+  ENAMETOOLONG: 'the name is too long',
+  ELOOP: 'too many symbolic links',
+};
+export function fsReason(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  return (e.code && FS_WORDS[e.code]) ?? e.code ?? e.message;
+}
+
 /** `1 customer`, `2 customers`. */
 const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
@@ -543,6 +653,10 @@ async function waitFor<T extends { status: string }>(ctx: Context, what: string,
 function table(ctx: Context, header: string[], rawRows: string[][]) {
   // Cells hold what customers wrote about themselves: never escape sequences or line breaks on the terminal.
   const rows = rawRows.map((row) => row.map(printable));
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const row of [header, ...rows]) ctx.out(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+  // Columns as the terminal draws them: "Niccolò" with a combining accent is 7, a 🍕 is 2.
+  const widths = header.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i]!))));
+  for (const row of [header, ...rows]) ctx.out(row.map((cell, i) => (i === row.length - 1 ? cell : padColumns(cell, widths[i]!))).join('  ').trimEnd());
 }
+
+/** At most `max` characters, an ellipsis saying some were cut. */
+const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);

@@ -12,15 +12,19 @@ export const EXIT = {
   refused: 3,
   /** The API could not be reached or failed (network error, 5xx, 429 too many requests, no local instance running). Worth a retry. */
   unavailable: 4,
-  /** An import or export ran and failed, or was still running when --timeout ran out. */
+  /** An import or export ran and failed, an import rejected every row, or a job was still running when --timeout ran out. */
   jobFailed: 5,
 } as const;
 
-/** A failure with its exit status and its one-line reason. */
+/**
+ * A failure with its exit status and its one-line reason; `result`, when the command has one all the same
+ * (an import that rejected every row), is still the --json document.
+ */
 export class CliError extends Error {
   constructor(
     readonly exitCode: number,
     message: string,
+    readonly result?: unknown,
   ) {
     super(message);
     this.name = 'CliError';

@@ -516,7 +516,7 @@ describe('13 and the rest', () => {
     const api = await fakeServer((_req, res) => json(res, 202, { exportId: 'e5' }));
     try {
       const result = await cli(api.url, ['export', '--out', join(dir, 'nonexistent', 'x.csv')]);
-      expect(result).toMatchObject({ code: 2, stderr: `clientela: cannot write ${join(dir, 'nonexistent', 'x.csv')}: ENOENT\n` });
+      expect(result).toMatchObject({ code: 2, stderr: `clientela: cannot write ${join(dir, 'nonexistent', 'x.csv')}: no directory ${join(dir, 'nonexistent')}\n` });
       expect(api.seen).toEqual([]);
     } finally {
       api.close();
