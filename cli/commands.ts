@@ -12,7 +12,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { allPages, ClientelaError, isFinished, multipartFrame, UnexpectedAnswerError, unwrap, uploadRefusal, type ClientelaClient, type Schemas } from '../client/index.ts';
 import openapi from '../client/openapi.json' with { type: 'json' };
-import { CliError, EXIT, JobNoted, usageError } from './exit-codes.ts';
+import { CliError, EXIT, fsReason, JobNoted, usageError } from './exit-codes.ts';
 import { progress } from './progress.ts';
 import { whileRunning } from './stopping.ts';
 import { displayWidth, padColumns, printable } from './terminal-text.ts';
@@ -615,24 +615,6 @@ export async function keysRevoke(ctx: Context, keyId: string) {
 }
 
 // ---------------------------------------------------------------- helpers
-
-/** What a file system error means, in words (README: "output a person can read"), not ENOENT. */
-const FS_WORDS: Record<string, string> = {
-  ENOENT: 'no such file or directory',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  ENOTDIR: 'a part of the path is not a directory',
-  EISDIR: 'it is a directory',
-  ENOSPC: 'the disk is full',
-  EDQUOT: 'the disk quota is used up',
-  EROFS: 'the file system is read-only',
-  ENAMETOOLONG: 'the name is too long',
-  ELOOP: 'too many symbolic links',
-};
-export function fsReason(error: unknown): string {
-  const e = error as NodeJS.ErrnoException;
-  return (e.code && FS_WORDS[e.code]) ?? e.code ?? e.message;
-}
 
 /** `1 customer`, `2 customers`. */
 const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;

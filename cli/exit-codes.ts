@@ -47,3 +47,21 @@ export class JobNoted extends Error {
     this.name = 'JobNoted';
   }
 }
+
+/** What a file system error means, in words (README: "output a person can read"), not ENOENT. */
+const FS_WORDS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'it is a directory',
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  EROFS: 'the file system is read-only',
+  ENAMETOOLONG: 'the name is too long',
+  ELOOP: 'too many symbolic links',
+};
+export function fsReason(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  return (e.code && FS_WORDS[e.code]) ?? e.code ?? e.message;
+}

@@ -130,6 +130,8 @@ describe('clientela, the CLI', () => {
     const out = ok(await cli(['import', file, '--dry-run', '--timeout', timeout]));
     expect(out).toContain('dry run of ospiti.csv: 4 rows: 3 created, 0 updated, 0 unchanged, 1 rejected, 0 warnings');
     expect(out).toContain('read as utf-8, delimiter ";"');
+    // The rejected row said at once, by line and reason (its data not quoted), not only behind the report's link.
+    expect(out).toContain('rejected line 5: needs a valid email or phone: no email, no phone\n');
     expect(out).toMatch(/^error report: http/m);
     expect(out).toContain('dry run: nothing was written');
     expect(JSON.parse(ok(await cli(['customers', 'list', '--json'])))).toEqual([]);

@@ -80,6 +80,8 @@ describe('a file that cannot be read or written', () => {
       const missing = join(dir, 'nope.csv');
       expect(await cli(api.url, ['import', missing])).toMatchObject({ code: 2, stderr: `clientela: cannot read ${missing}: no such file or directory\n` });
       expect(await cli(api.url, ['import', dir])).toMatchObject({ code: 2, stderr: `clientela: cannot read ${dir}: it is a directory\n` });
+      const noKey = join(dir, 'no.key');
+      expect(await cli(api.url, ['keys', 'list', '--url', api.url, '--key-file', noKey])).toMatchObject({ code: 2, stderr: `clientela: cannot read --key-file ${noKey}: no such file or directory\n` });
       const plain = join(dir, 'plain.txt');
       writeFileSync(plain, 'x');
       const under = join(plain, 'a.csv');
