@@ -1,10 +1,10 @@
 import type { Customer } from '../domain/customer.schema.ts';
 import { normaliseEmail } from '../domain/customer-rules.ts';
 import { nationalNumberOf } from '../domain/phone-numbers.ts';
-import { ConflictError, NotFoundError, invalid } from '../domain/errors.ts';
+import { ConflictError, DomainError, NotFoundError, invalid } from '../domain/errors.ts';
 import type { ErasureClaim, PrivacyStore, ReportEntry } from './privacy.ports.ts';
 import { auditEntry } from '../audit/audit.ts';
-import { subjectHash, suppressIdentity, type Identity } from './suppression.ts';
+import { isSuppressed, subjectHash, suppressIdentity, type Identity } from './suppression.ts';
 import type { ErrorReportFiles } from '../import/error-report.ts';
 import { forgetInInsights } from '../insights/summary-erasure.ts';
 import type { PersonalDataFiles } from './personal-data.ports.ts';
@@ -139,7 +139,15 @@ export async function eraseCustomerByEmail(ctx: ErasureContext & { findIdByEmail
   // survivor, as if the merge had come first, so the lookup is read again (a few times, merges are rare).
   for (let attempt = 0; ; attempt++) {
     const id = await ctx.findIdByEmail(ctx.tenantId, email);
-    if (!id) throw new NotFoundError('A customer with this email');
+    if (!id) {
+      // A second erasure request from the same person is common (GDPR): the 404 says the email is an erased
+      // person's, as `POST /v1/customers` with it already does (409 `suppressed`), so "not found" does not
+      // read as "their data is somewhere else".
+      if (await isSuppressed(ctx.privacy, ctx.tenantId, { email })) {
+        throw new DomainError(404, 'Not found', 'No customer has this email: it belongs to a person erased before', { suppressed: true });
+      }
+      throw new NotFoundError('A customer with this email');
+    }
     try {
       await eraseCustomer(ctx, id);
       return;
