@@ -205,4 +205,25 @@ describe('erasure within the invocation time', () => {
     expect(file.match(/row removed/g)).toHaveLength(1);
     expect(await pendingItems()).toEqual([]);
   });
+
+  it('a redaction that fails half-way (the report rewrite refused) leaves its pending record, and the next run redacts', async () => {
+    rr.setRedactionContinuationStarter(async (c) => void started.push(c));
+    const person = await customer();
+    const { importId, reportKey } = await importReport(150, { at: 9, text: person.email });
+    expect((await eraseWithin(person.id, 0)).status).toBe(204);
+    const [c] = started;
+    const { privacyStore } = await import('../../shared/http/stores/privacy.ts');
+    const { errorReports } = await import('../../shared/http/stores/error-reports.ts');
+    const failing = { ...errorReports(), write: async () => Promise.reject(new Error('S3 is unavailable')) };
+    await expect(rr.redactPending({ privacy: privacyStore(), reportFiles: failing, tenantId: T }, c!.mark, { atLeastOne: true })).rejects.toThrow('S3 is unavailable');
+    expect(await reportItems(importId)).toContain(person.email);
+    const [pending] = await pendingItems();
+    // The reports before it (other people's imports) are noted done; this one is not.
+    expect([...((pending?.done as Set<string> | undefined) ?? [])]).not.toContain(importId);
+
+    expect(await runContinuations(() => LAMBDA_TIMEOUT_MS)).toBe(1);
+    expect(await reportFile(reportKey)).not.toContain(person.email);
+    expect(await reportItems(importId)).not.toContain(person.email);
+    expect(await pendingItems()).toEqual([]);
+  });
 });
