@@ -572,15 +572,15 @@ ROUTES.push(
   }),
   r('DELETE', '/v1/customers/{id}', 'EraseCustomer', 'privacy/erase-customer', 'admin', {
     // Rewrites the import error reports that quote the person (and deletes the versions it replaced); deletes their
-    // spilled access exports.
-    access: { table: 'write', importBucket: { write: ['reports/'], purgeVersions: ['reports/'] }, exportBucket: { delete: ['personal-data/'] }, kms: 'encrypt' },
+    // spilled access exports. A redaction that does not fit the request's time goes on in an invocation of itself.
+    access: { table: 'write', importBucket: { write: ['reports/'], purgeVersions: ['reports/'] }, exportBucket: { delete: ['personal-data/'] }, kms: 'encrypt', invokeSelf: true },
     summary: 'GDPR erasure: every item about the person goes; their email and phone are suppressed (keyed hash only)',
     query: NoQuerySchema,
     status: 204,
     errors: { 409: 'The customer kept changing while being erased (send the DELETE again), or was merged into another: `mergedInto` names it' },
   }),
   r('DELETE', '/v1/customers', 'EraseCustomerByEmail', 'privacy/erase-customer-by-email', 'admin', {
-    access: { table: 'write', importBucket: { write: ['reports/'], purgeVersions: ['reports/'] }, exportBucket: { delete: ['personal-data/'] }, kms: 'encrypt' },
+    access: { table: 'write', importBucket: { write: ['reports/'], purgeVersions: ['reports/'] }, exportBucket: { delete: ['personal-data/'] }, kms: 'encrypt', invokeSelf: true },
     summary: 'GDPR erasure of the customer with this email (?email=...)',
     query: api.EraseByEmailQuerySchema,
     status: 204,
