@@ -1737,7 +1737,7 @@ export interface components {
                 value: string;
             }[];
         };
-        /** @description RFC 9457 problem details. Some problems add members: `customerId` and `field` (409 on a taken email or phone), `suppressed`, `mergedInto`. */
+        /** @description RFC 9457 problem details. Some problems add members: `customerId` and `field` (409 on a taken email or phone), `suppressed`, `mergedInto`, `limit`. */
         Problem: {
             /** @description the customer who has that email or phone (409) */
             customerId?: string;
@@ -1750,7 +1750,13 @@ export interface components {
             }[];
             /** @description the field at fault (409: `email` or `phone`) */
             field?: string;
+            /** @description how many imports or exports the account may have under way at once (429 refusing one more: not fair use) */
+            limit?: number;
+            /** @description the customer the asked one was merged into (409 on a write to a merged-away id: write there) */
+            mergedInto?: string;
             status: number;
+            /** @description the email or phone is of a person who was erased (409 on a write; 404 of an erasure by email: erased already) */
+            suppressed?: boolean;
             title: string;
             /** @description `about:blank`: the status and title say it all */
             type: string;
@@ -2698,7 +2704,7 @@ export interface operations {
     IngestEvent: {
         parameters: {
             query?: {
-                /** @description a publishable key (pk_...), in place of the Authorization header; a browser must send it here. A secret key here is a 401 */
+                /** @description a publishable key (pk_...), in place of the Authorization header; a browser must send it here. A secret key here is a 401, and so is a request carrying a key both here and in a header */
                 key?: string;
             };
             header?: never;

@@ -25,8 +25,11 @@ export const ProblemSchema = z
     // Declared so the typed client's Problem has them (409 on a taken email or phone); other members stay open.
     field: z.optional(z.string()).check(z.describe('the field at fault (409: `email` or `phone`)')),
     customerId: z.optional(z.string()).check(z.describe('the customer who has that email or phone (409)')),
+    mergedInto: z.optional(z.string()).check(z.describe('the customer the asked one was merged into (409 on a write to a merged-away id: write there)')),
+    suppressed: z.optional(z.boolean()).check(z.describe('the email or phone is of a person who was erased (409 on a write; 404 of an erasure by email: erased already)')),
+    limit: z.optional(z.number().check(z.int())).check(z.describe('how many imports or exports the account may have under way at once (429 refusing one more: not fair use)')),
   })
-  .check(z.describe('RFC 9457 problem details. Some problems add members: `customerId` and `field` (409 on a taken email or phone), `suppressed`, `mergedInto`.'));
+  .check(z.describe('RFC 9457 problem details. Some problems add members: `customerId` and `field` (409 on a taken email or phone), `suppressed`, `mergedInto`, `limit`.'));
 
 /** `{ items, nextCursor }`: every paginated list. */
 const pageOf = <T extends z.ZodMiniType>(item: T) =>
@@ -103,7 +106,7 @@ export const UnsubscribedSchema = z.object({ unsubscribed: z.literal(true) });
 export const EraseByEmailQuerySchema = z.object({ email: z.string() });
 /** `POST /v1/events`: a publishable key may come in the URL (from a browser it must: the preflight carries no header of ours). */
 export const EventKeyQuerySchema = z.object({
-  key: z.optional(z.string().check(z.describe('a publishable key (pk_...), in place of the Authorization header; a browser must send it here. A secret key here is a 401'))),
+  key: z.optional(z.string().check(z.describe('a publishable key (pk_...), in place of the Authorization header; a browser must send it here. A secret key here is a 401, and so is a request carrying a key both here and in a header'))),
 });
 export const PreflightQuerySchema = z.object({ key: z.string().check(z.describe('the publishable key (pk_...) the POST will carry')) });
 /** `PATCH /v1/customers/{id}`: the card's ETag makes the update conditional. */
