@@ -6,48 +6,18 @@
  * terminals), and a 429 of the imports limit says why at once instead of "slow down" for five minutes.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/command-line.ts';
+import { fakeApi as fakeServer, json } from '../helpers/fake-api.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'clientela-cli-busy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Seen {
-  method: string;
-  url: string;
-}
 
-/** A fake API and object store on a free port; `seen` lists the requests it got. */
-async function fakeServer(answer: (req: IncomingMessage, res: ServerResponse, url: string) => void) {
-  let url = '';
-  const seen: Seen[] = [];
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      seen.push({ method: req.method!, url: req.url! });
-      answer(req, res, url);
-    });
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    seen,
-    close: () => {
-      server.closeAllConnections();
-      server.close();
-    },
-  };
-}
 
-const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-  res.writeHead(status, { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-};
 
 /** The API's own 503 (shared/http/problem.ts): busy, nothing was written. */
 const busy = (res: ServerResponse) =>

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,6 +15,7 @@ import { afterAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { allPages, createClientela, unwrap, type Schemas } from '../../client/index.ts';
 import openapi from '../../client/openapi.json' with { type: 'json' };
 import { run } from '../../cli/command-line.ts';
+import { fakeApi as fakeServer, json } from '../helpers/fake-api.ts';
 import { filterObject, IMPORT_MAX_BYTES, listQuery } from '../../cli/commands.ts';
 import { progress } from '../../cli/progress.ts';
 import { stopAll } from '../../cli/stopping.ts';
@@ -26,42 +27,8 @@ const root = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'clientela-cli-review-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-type Answer = (req: IncomingMessage, res: ServerResponse, url: string, body: string) => void;
-interface Seen {
-  method: string;
-  url: string;
-  body: string;
-}
 
-/** A fake API (and object store) on a free port; `seen` lists the requests it got. */
-async function fakeServer(answer: Answer) {
-  let url = '';
-  const seen: Seen[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (d: Buffer) => chunks.push(d));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('latin1');
-      seen.push({ method: req.method!, url: req.url!, body });
-      answer(req, res, url, body);
-    });
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    seen,
-    close: () => {
-      server.closeAllConnections();
-      server.close();
-    },
-  };
-}
 
-const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-  res.writeHead(status, { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-};
 
 /** `clientela ...args` in this process (run()), with CLIENTELA_URL/KEY pointing at `url` unless env says. */
 async function cli(url: string, args: string[], env: NodeJS.ProcessEnv = {}, tty = false) {

@@ -5,49 +5,17 @@
  * a table whose names hold combining accents or emoji, and an import that read no email or phone column.
  */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/command-line.ts';
+import { fakeApi as fakeServer, json } from '../helpers/fake-api.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'clientela-cli-words-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Seen {
-  method: string;
-  url: string;
-  body: string;
-}
 
-async function fakeServer(answer: (req: IncomingMessage, res: ServerResponse, url: string) => void) {
-  let url = '';
-  const seen: Seen[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (d: Buffer) => chunks.push(d));
-    req.on('end', () => {
-      seen.push({ method: req.method!, url: req.url!, body: Buffer.concat(chunks).toString('utf8') });
-      answer(req, res, url);
-    });
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    seen,
-    close: () => {
-      server.closeAllConnections();
-      server.close();
-    },
-  };
-}
 
-const json = (res: ServerResponse, status: number, body: unknown) => {
-  res.writeHead(status, { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json' });
-  res.end(JSON.stringify(body));
-};
 
 async function cli(url: string, args: string[]) {
   let stdout = '';
@@ -135,7 +103,7 @@ describe('an import file with a name longer than the API takes', () => {
     try {
       const result = await cli(api.url, ['import', file]);
       expect(result.code).toBe(0);
-      const sent = (JSON.parse(api.seen.find((s) => s.url === '/v1/imports')!.body) as { fileName: string }).fileName;
+      const sent = (JSON.parse(api.seen.find((s) => s.url === '/v1/imports')!.text) as { fileName: string }).fileName;
       expect(sent).toBe(`${'c'.repeat(195)}….csv`);
       expect(sent.length).toBeLessThanOrEqual(200);
     } finally {
