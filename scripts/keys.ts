@@ -74,8 +74,9 @@ function checkLocalInstance(dataDir: string | undefined, command: string, newDat
   console.error(
     [
       `keys: NOTE: no clientela is running on ${dataDir} (${dataDirEnv} this is the data directory used).`,
-      `  The change is written to its database directly: keys work once npm start runs with DATA_DIR=${dataDir},`,
-      '  and never on a clientela running with another DATA_DIR.',
+      command === 'list'
+        ? '  Its database is read directly (DynamoDB Local started for this command).'
+        : `  The change is written to its database directly: it takes effect once npm start runs with DATA_DIR=${dataDir},\n  and never on a clientela running with another DATA_DIR.`,
     ].join('\n'),
   );
 }
