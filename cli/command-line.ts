@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { ClientelaError, createClientela, UnexpectedAnswerError } from '../client/index.ts';
 import * as commands from './commands.ts';
-import { CliError, EXIT, usageError } from './exit-codes.ts';
+import { CliError, EXIT, JobNoted, usageError } from './exit-codes.ts';
 import { resolveTarget } from './target.ts';
 import { printable } from './terminal-text.ts';
 
@@ -55,9 +55,11 @@ exit status:
   2  usage: unknown command or option, missing value, unreadable file
   3  the API refused the request (4xx: bad or revoked key, not found, invalid input)
   4  the API could not be reached or failed (network, 5xx, 429, no local instance running): retry later
-  5  the import or export failed, or was still running at --timeout
+     (a 503 or a 429 is waited out first; a 429 for the imports limit with a long Retry-After is not)
+  5  the import or export failed, an import rejected every row, or a job was still running at --timeout
   130, 143  stopped by Ctrl-C or kill: a half-downloaded file is removed; a job goes on on the server
-Errors are one line on stderr: "clientela: <reason>".`;
+Errors are one line on stderr: "clientela: <reason>"; once an import or export exists, that line names it and
+says how to follow it, and "clientela: import ID created" (export) is said on stderr as soon as it exists.`;
 
 /** Which options each command takes (beyond the global ones). */
 const COMMAND_OPTIONS: Record<string, string[]> = {
@@ -167,9 +169,9 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     // terminal with its escape sequences.
     out: (line) => io.stdout(printable(line) + '\n'),
     note: (line) => io.stderr(oneLine(line) + '\n'),
-    tell: (line) => {
-      if (io.tty) io.stderr(oneLine(line) + '\n');
-    },
+    // Said to scripts too (stderr: --json keeps stdout one document): a script that stops waiting, or is
+    // stopped, still has the job's id to follow.
+    tell: (line) => io.stderr(oneLine(line) + '\n'),
     showProgress: io.tty && !json,
     timeoutMs: timeout * 1000,
     pollMs: 500,
@@ -203,6 +205,8 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
         break;
     }
   } catch (e) {
+    // A failure with a result (every row of an import rejected): the document for scripts all the same.
+    if (json && e instanceof CliError && e.result !== undefined) io.stdout(plainJson(e.result) + '\n');
     throw withTarget(e, target.url, requestTimeout);
   }
   if (json) io.stdout(plainJson(result) + '\n');
@@ -226,6 +230,7 @@ function positiveInteger(option: string, value: string): number {
  * the object store (uploads, downloads) are CliErrors already, naming the store.
  */
 function withTarget(error: unknown, url: string, timeoutSeconds: number): unknown {
+  if (error instanceof JobNoted) return new JobNoted(withTarget(error.error, url, timeoutSeconds), error.note);
   if (error instanceof TypeError && /fetch failed/i.test(error.message)) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     return new CliError(EXIT.unavailable, `cannot reach ${url}: ${cause?.code ?? cause?.message ?? error.message}`);
@@ -240,12 +245,15 @@ function withTarget(error: unknown, url: string, timeoutSeconds: number): unknow
 }
 
 function reason(error: unknown): string {
+  // The job last: the reason is cut at REASON_MAX_CHARS, the job's id is what must not be.
+  if (error instanceof JobNoted) return `${cut(oneLine(reason(error.error)), REASON_MAX_CHARS - error.note.length - 2)}; ${error.note}`;
   if (error instanceof ClientelaError) return `${error.message}${error.field && !error.detail.includes(error.field) ? ` (${error.field})` : ''}`;
   if (error instanceof Error) return error.message;
   return String(error);
 }
 
 function exitCodeOf(error: unknown): number {
+  if (error instanceof JobNoted) return exitCodeOf(error.error);
   if (error instanceof CliError) return error.exitCode;
   // 429 is a refusal that a later retry gets past: with the network failures and the 5xx.
   if (error instanceof ClientelaError) return error.status >= 500 || error.status === 429 ? EXIT.unavailable : EXIT.refused;
@@ -257,7 +265,5 @@ function exitCodeOf(error: unknown): number {
 const REASON_MAX_CHARS = 500;
 
 /** One line, printable on a terminal (terminal-text.ts), and a huge detail cut. */
-const oneLine = (text: string) => {
-  const line = printable(text).replace(/\s+/g, ' ').trim();
-  return line.length > REASON_MAX_CHARS ? `${line.slice(0, REASON_MAX_CHARS - 1)}…` : line;
-};
+const oneLine = (text: string) => cut(printable(text).replace(/\s+/g, ' ').trim(), REASON_MAX_CHARS);
+const cut = (line: string, max: number) => (line.length > max ? `${line.slice(0, Math.max(0, max - 1))}…` : line);

@@ -4,26 +4,27 @@
  * its human output through `out`.
  */
 import { accessSync, constants, createReadStream, createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { allPages, ClientelaError, isFinished, multipartFrame, UnexpectedAnswerError, unwrap, uploadRefusal, type ClientelaClient, type Schemas } from '../client/index.ts';
 import openapi from '../client/openapi.json' with { type: 'json' };
-import { CliError, EXIT, usageError } from './exit-codes.ts';
+import { CliError, EXIT, fsReason, JobNoted, usageError } from './exit-codes.ts';
 import { progress } from './progress.ts';
 import { whileRunning } from './stopping.ts';
-import { printable } from './terminal-text.ts';
+import { displayWidth, padColumns, printable } from './terminal-text.ts';
 
 export interface Context {
   api: ClientelaClient;
   json: boolean;
   /** Human output (stdout); unused with --json. */
   out: (line: string) => void;
-  /** A line on stderr while the command runs: a retry after a 429. */
+  /** A line on stderr while the command runs: a retry after a 429 or a 503. */
   note: (line: string) => void;
-  /** A line on stderr for the person at a terminal only (a job's id as soon as it has one); not for scripts. */
+  /** A line on stderr, a terminal's or a script's: a job's id as soon as it has one. */
   tell: (line: string) => void;
   /** Show a progress bar (a terminal, and not --json). */
   showProgress: boolean;
@@ -35,27 +36,64 @@ export interface Context {
   requestTimeoutMs: number;
 }
 
-/** Answers of 429 in a row a command waits out before giving up (exit status 4). */
+/** Answers of 429 or 503 in a row a command waits out before giving up (exit status 4). */
 const MAX_RETRIES = 5;
-/** The longest wait for one 429, whatever Retry-After says. */
-const MAX_RETRY_WAIT_S = 60;
+/** The longest wait for one 429 or 503, whatever Retry-After says. */
+export const MAX_RETRY_WAIT_S = 60;
+
+export interface CallOptions {
+  /**
+   * The request only reads (a GET): sent again after any 503. Any other request is sent again only after
+   * the API's own 503 problem, which says nothing was written (a gateway's 503 says nothing of the kind).
+   */
+  read?: boolean;
+}
+
+/** The API's `503` problem (shared/http/problem.ts): busy, nothing was written, send the same request again. */
+const nothingWritten = (e: ClientelaError) => e.status === 503 && e.problem.status === 503 && typeof e.problem.type === 'string';
 
 /**
- * One API call, again after a 429 (too many requests) once the `Retry-After` it gives has passed (bounded;
- * 1, 2, 4 ... s when it gives none), saying so on stderr: a long list or a job's polling is not thrown away
- * for a moment's rate limit. A 429 still there after MAX_RETRIES is the command's failure.
+ * A 429 of a limit on what the account may have at once (its problem names `limit`: the imports pending or
+ * running), not a rate: waiting a few seconds does not free it, only a job that ends does.
  */
-export async function call<T>(ctx: Pick<Context, 'note'>, request: () => Promise<T>): Promise<T> {
+export const isLimitReached = (e: unknown): e is ClientelaError => e instanceof ClientelaError && e.status === 429 && e.limit !== undefined;
+
+/**
+ * One API call, again after a 429 (too many requests) or a 503 (busy) once the `Retry-After` it gives has
+ * passed (bounded; 1, 2, 4 ... s when it gives none), saying so on stderr: a long list or a job's polling is
+ * not thrown away for a moment's rate limit or a busy table. A 503 is waited out for a read, and for a write
+ * only when the API said nothing was written. A 429 of a `limit` (all import slots taken) is the detail at
+ * once when its Retry-After is longer than the longest wait: five blind minutes would not free it. What is
+ * still there after MAX_RETRIES is the command's failure.
+ */
+export async function call<T>(ctx: Pick<Context, 'note'>, request: () => Promise<T>, options: CallOptions = {}): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await request();
     } catch (e) {
-      if (!(e instanceof ClientelaError) || e.status !== 429 || attempt >= MAX_RETRIES) throw e;
+      if (!(e instanceof ClientelaError) || attempt >= MAX_RETRIES) throw e;
+      const busy = e.status === 503 && (options.read || nothingWritten(e));
+      if (e.status !== 429 && !busy) throw e;
+      if (isLimitReached(e) && (e.retryAfter === undefined || e.retryAfter > MAX_RETRY_WAIT_S)) throw e;
       // At least a second: `Retry-After: 0` would otherwise spend the retries in a tight loop.
       const seconds = Math.min(MAX_RETRY_WAIT_S, Math.max(1, e.retryAfter ?? 2 ** attempt));
-      ctx.note(`clientela: the API asks to slow down (429); trying again in ${seconds} s`);
+      const why = busy ? 'the API is busy (503)' : isLimitReached(e) && e.detail ? e.detail : 'the API asks to slow down (429)';
+      ctx.note(`clientela: ${printable(why)}; trying again in ${seconds} s`);
       await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
     }
+  }
+}
+
+/**
+ * Runs `step` of a job that exists on the server; a failure of it (but the job's own, which names it) says
+ * what becomes of the job and how to follow it (`note`), as Ctrl-C does.
+ */
+async function aboutJob<T>(note: () => string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    if (e instanceof CliError && e.exitCode === EXIT.jobFailed) throw e;
+    throw new JobNoted(e, note());
   }
 }
 
@@ -145,7 +183,7 @@ export async function customersList(ctx: Context, options: { filter: string[]; l
   const pageSize = Math.min(100, options.limit ?? 100);
   const customers: Schemas['Customer'][] = [];
   const pages = allPages((cursor) =>
-    call(ctx, () => unwrap(ctx.api.GET('/v1/customers', { params: { query: { ...query, limit: pageSize, ...(cursor ? { cursor } : {}) } as Record<string, string | number> } }))),
+    call(ctx, () => unwrap(ctx.api.GET('/v1/customers', { params: { query: { ...query, limit: pageSize, ...(cursor ? { cursor } : {}) } as Record<string, string | number> } })), { read: true }),
   );
   for await (const customer of pages) {
     customers.push(customer);
@@ -153,7 +191,7 @@ export async function customersList(ctx: Context, options: { filter: string[]; l
   }
   if (ctx.json) return customers;
   if (customers.length) table(ctx, ['ID', 'NAME', 'EMAIL', 'PHONE', 'TAGS'], customers.map(customerRow));
-  ctx.out(`${customers.length} customer${customers.length === 1 ? '' : 's'}`);
+  ctx.out(count(customers.length, 'customer'));
   return customers;
 }
 
@@ -185,21 +223,31 @@ export async function importFile(ctx: Context, file: string, options: { dryRun: 
   let size: number;
   try {
     const stat = statSync(file);
-    if (!stat.isFile()) throw new Error('not a file');
+    if (stat.isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' });
+    if (!stat.isFile()) throw new Error('not a regular file');
     accessSync(file, constants.R_OK);
     size = stat.size;
   } catch (e) {
-    throw usageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw usageError(`cannot read ${file}: ${fsReason(e)}`);
   }
   if (size > IMPORT_MAX_BYTES) throw usageError(`${file} is ${size} bytes; an import takes at most ${IMPORT_MAX_BYTES}`);
   // The store refuses an empty upload (its policy asks for at least a byte): no import is created for one.
   if (size === 0) throw usageError(`${file} is empty`);
-  const fileName = basename(file);
-  const created = expectAnswer(
-    await call(ctx, () => unwrap(ctx.api.POST('/v1/imports', { body: { fileName, dryRun: options.dryRun } }))),
-    (c) => isObject(c) && typeof c.importId === 'string' && typeof c.uploadUrl === 'string',
-    'import id and upload target',
-  );
+  const fileName = sentName(basename(file));
+  let answer;
+  try {
+    answer = await call(ctx, () => unwrap(ctx.api.POST('/v1/imports', { body: { fileName, dryRun: options.dryRun } })));
+  } catch (e) {
+    // Every import slot taken, for longer than is worth waiting: why, at once, not "slow down".
+    if (isLimitReached(e)) {
+      throw new CliError(
+        EXIT.unavailable,
+        `${e.detail || e.message}; an import stopped before its upload holds its place up to an hour (GET /v1/imports lists them); nothing was sent`,
+      );
+    }
+    throw e;
+  }
+  const created = expectAnswer(answer, (c) => isObject(c) && typeof c.importId === 'string' && typeof c.uploadUrl === 'string', 'import id and upload target');
   if (size > created.maxBytes) throw usageError(`${file} is ${size} bytes; an import takes at most ${created.maxBytes}`);
   const id = printable(created.importId);
   ctx.tell(`clientela: import ${id} created`);
@@ -207,20 +255,21 @@ export async function importFile(ctx: Context, file: string, options: { dryRun: 
   const bar = progress(options.dryRun ? 'dry run' : 'import', ctx.showProgress);
   // Stopped before the file is whole at the store, the import never starts: the note says which it is.
   let uploaded = false;
-  const done = whileRunning({
-    note: () => (uploaded ? `import ${id} goes on without the CLI (GET /v1/imports/${id} shows it)` : `the file was not uploaded: import ${id} will not run`),
-  });
+  const note = () => (uploaded ? `import ${id} goes on without the CLI (GET /v1/imports/${id} shows it)` : `the file was not uploaded: import ${id} will not run`);
+  const done = whileRunning({ note });
   let view: Schemas['Import'];
   try {
-    bar.update(0, 'uploading');
-    const total = ctx.showProgress ? await roughRows(file) : undefined;
-    await upload(ctx, created, file, fileName, size);
-    uploaded = true;
-    view = await waitFor(ctx, `import ${id}`, async () => {
-      const current = await call(ctx, () => unwrap(ctx.api.GET('/v1/imports/{id}', { params: { path: { id: created.importId } } })));
-      expectAnswer(current, (c) => isObject(c) && typeof c.status === 'string' && isObject(c.counts), 'import status');
-      bar.update(current.counts.rows, current.status, total);
-      return current;
+    view = await aboutJob(note, async () => {
+      bar.update(0, 'uploading');
+      const total = ctx.showProgress ? await roughRows(file) : undefined;
+      await upload(ctx, created, file, fileName, size);
+      uploaded = true;
+      return waitFor(ctx, `import ${id}`, async () => {
+        const current = await call(ctx, () => unwrap(ctx.api.GET('/v1/imports/{id}', { params: { path: { id: created.importId } } })), { read: true });
+        expectAnswer(current, (c) => isObject(c) && typeof c.status === 'string' && isObject(c.counts), 'import status');
+        bar.update(current.counts.rows, current.status, total);
+        return current;
+      });
     });
   } finally {
     bar.stop();
@@ -230,17 +279,86 @@ export async function importFile(ctx: Context, file: string, options: { dryRun: 
   if (!ctx.json) {
     const c = view.counts;
     ctx.out(
-      `${options.dryRun ? 'dry run of' : 'imported'} ${fileName}: ${c.rows} rows: ${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.rejected} rejected, ${c.warnings} warnings`,
+      `${options.dryRun ? 'dry run of' : 'imported'} ${fileName}: ${count(c.rows, 'row')}: ${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.rejected} rejected, ${c.warnings} warnings`,
     );
     // Every line goes through printable() in command-line.ts too; here each value is made plain where it is
     // printed, so a tag name cannot break the line it is in.
     if (view.detected) ctx.out(`read as ${printable(view.detected.encoding)}, delimiter ${JSON.stringify(view.detected.delimiter)}`);
+    // The commonest reason a whole file is rejected: no column the import reads as an email or a phone.
+    const columns = Object.entries(view.detected?.columns ?? {});
+    if (c.rejected > 0 && columns.length && !columns.some(([, field]) => /^(email|phone|mobile)\b/.test(field))) {
+      const names = columns.map(([name]) => JSON.stringify(name));
+      ctx.out(`no column was read as an email or a phone, which every row needs (columns: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ` and ${names.length - 10} more` : ''})`);
+    }
+    if (c.rejected > 0 && view.errorReportUrl) {
+      for (const { line, reason } of await firstRejections(ctx, view.errorReportUrl)) ctx.out(`rejected line ${line}: ${reason}`);
+    }
     if (view.newTags.length) ctx.out(`new tags: ${view.newTags.map(printable).join(', ')}`);
     if (view.errorReportUrl) ctx.out(`error report: ${printable(view.errorReportUrl)}`);
     if (options.dryRun) ctx.out('dry run: nothing was written');
     ctx.out(`import id: ${id}`);
   }
+  // Nothing imported at all is not a success a script should carry on from (the --json document is printed all the same).
+  if (view.counts.rows > 0 && view.counts.rejected === view.counts.rows) {
+    throw new CliError(EXIT.jobFailed, `${options.dryRun ? 'the dry run rejected' : 'import ' + id + ' rejected'} every row of ${fileName}: nothing ${options.dryRun ? 'would be' : 'was'} imported`, view);
+  }
   return view;
+}
+
+/** Rejected rows shown with an import's counts; the rest are in its error report. */
+const REJECTIONS_SHOWN = 3;
+/** The most of an error report read for them. */
+const REPORT_HEAD_BYTES = 64 * 1024;
+
+/**
+ * The first rejected rows of an import's error report (a CSV of line, row, reason behind a signed link, S3
+ * not the API), by line and reason: what to fix, said at once rather than only behind a link that expires in
+ * an hour. The row itself is not shown (a person's data). Nothing when the report cannot be read: its link
+ * is printed anyway.
+ */
+async function firstRejections(ctx: Context, url: string): Promise<{ line: string; reason: string }[]> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(ctx.requestTimeoutMs) });
+    if (!response.ok || !response.body) {
+      await response.body?.cancel().catch(() => undefined);
+      return [];
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader = response.body.getReader();
+    while (size < REPORT_HEAD_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+    await reader.cancel().catch(() => undefined);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const whole = size < REPORT_HEAD_BYTES ? text : text.slice(0, text.lastIndexOf('\n') + 1);
+    const records = parseCsv(whole, { bom: true, relax_column_count: true, relax_quotes: true, from_line: 2 }) as string[][];
+    return records
+      .filter((r) => r.length >= 3)
+      .slice(0, REJECTIONS_SHOWN)
+      .map(([line, , reason]) => ({ line: printable(line!), reason: cut(printable(reason!.replace(/^'(?=[=+\-@])/, '')), 300) }));
+  } catch {
+    return [];
+  }
+}
+
+/** The longest `fileName` the API takes (shared/import/import-job.schema.ts). */
+const FILE_NAME_MAX = 200;
+
+/**
+ * The file's name as the import records it: a longer one than the API takes is shortened in its middle
+ * (start…extension), rather than refused with a 400 about a `fileName` the user never typed.
+ */
+export function sentName(name: string): string {
+  if (name.length <= FILE_NAME_MAX) return name;
+  const ext = extname(name).length <= 10 ? extname(name) : '';
+  let head = name.slice(0, FILE_NAME_MAX - 1 - ext.length);
+  // Not half of a character written as two UTF-16 units (an emoji).
+  if (/[\uD800-\uDBFF]$/.test(head)) head = head.slice(0, -1);
+  return `${head}…${ext}`;
 }
 
 /** Bytes per second an upload is given on top of the request timeout: a slow line, not a hung one. */
@@ -315,17 +433,26 @@ function storeFailure(error: unknown, what: string, url: string, limitMs: number
 
 // ---------------------------------------------------------------- export
 
+/** A name as a person remembers it: no case, no accents, spaces as one ("ospiti piu fedeli" is "Ospiti più  fedeli"). */
+const folded = (name: string) => name.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
+
 async function segmentId(ctx: Context, nameOrId: string): Promise<string> {
-  const segments = allPages((cursor) => call(ctx, () => unwrap(ctx.api.GET('/v1/segments', { params: { query: { limit: 100, ...(cursor ? { cursor } : {}) } } }))));
-  const found: Schemas['Segment'][] = [];
-  for await (const segment of segments) if (segment.name === nameOrId || segment.id === nameOrId) found.push(segment);
+  const segments = allPages((cursor) => call(ctx, () => unwrap(ctx.api.GET('/v1/segments', { params: { query: { limit: 100, ...(cursor ? { cursor } : {}) } } })), { read: true }));
+  const all: Schemas['Segment'][] = [];
+  for await (const segment of segments) all.push(segment);
+  const byId = all.find((s) => s.id === nameOrId);
+  if (byId) return byId.id;
+  // The name as written first; then as a person may have typed it (other case, no accents).
+  const exact = all.filter((s) => s.name === nameOrId);
+  const found = exact.length ? exact : all.filter((s) => folded(s.name) === folded(nameOrId));
+  if (found.length === 1) return found[0]!.id;
   // A name can be given twice; the id is what the user can always tell apart.
-  const exact = found.find((s) => s.id === nameOrId) ?? (found.length === 1 ? found[0] : undefined);
-  if (exact) return exact.id;
-  if (found.length > 1) throw usageError(`${found.length} segments are named "${nameOrId}": give its id instead (${found.map((s) => s.id).join(', ')})`);
+  if (found.length > 1) throw usageError(`${found.length} segments are named "${found[0]!.name}": give its id instead (${found.map((s) => s.id).join(', ')})`);
   // An id (a ULID) no segment has: deleted, or never made. Said plainly, not as a name nobody gave.
   if (SEGMENT_ID.test(nameOrId)) throw new CliError(EXIT.refused, `segment ${nameOrId} does not exist (it may have been deleted)`);
-  throw new CliError(EXIT.refused, `no segment named "${nameOrId}"`);
+  const near = all.filter((s) => folded(s.name).includes(folded(nameOrId)) || folded(nameOrId).includes(folded(s.name)));
+  const hint = near.length ? `; did you mean ${near.slice(0, 3).map((s) => `"${s.name}"`).join(' or ')}?` : '';
+  throw new CliError(EXIT.refused, `no segment named "${nameOrId}"${hint}`);
 }
 
 /** How a segment id looks (shared/segments/segments.ts makes them with ulid). */
@@ -333,13 +460,16 @@ const SEGMENT_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /** `--out FILE` can be written: checked before the export runs, not after it. */
 function checkWritable(out: string) {
+  const directory = dirname(out);
   try {
-    if (!statSync(dirname(out)).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
-    accessSync(dirname(out), constants.W_OK);
+    const stat = statSync(directory, { throwIfNoEntry: false });
+    if (!stat) throw new Error(`no directory ${directory}`);
+    if (!stat.isDirectory()) throw new Error(`${directory} is not a directory`);
+    accessSync(directory, constants.W_OK);
     const existing = statSync(out, { throwIfNoEntry: false });
     if (existing?.isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' });
   } catch (e) {
-    throw usageError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw usageError(`cannot write ${out}: ${fsReason(e)}`);
   }
 }
 
@@ -358,15 +488,18 @@ export async function exportCustomers(ctx: Context, options: { segment?: string;
   ctx.tell(`clientela: export ${id} created`);
 
   const bar = progress('export', ctx.showProgress);
-  const done = whileRunning({ note: () => `export ${id} goes on without the CLI (GET /v1/exports/${id} shows it)` });
+  const note = () => `export ${id} goes on without the CLI (GET /v1/exports/${id} shows it)`;
+  const done = whileRunning({ note });
   let view: Schemas['Export'];
   try {
-    view = await waitFor(ctx, `export ${id}`, async () => {
-      const current = await call(ctx, () => unwrap(ctx.api.GET('/v1/exports/{id}', { params: { path: { id: exportId } } })));
-      expectAnswer(current, (c) => isObject(c) && typeof c.status === 'string', 'export status');
-      bar.update(current.rowCount ?? 0, current.status);
-      return current;
-    });
+    view = await aboutJob(note, () =>
+      waitFor(ctx, `export ${id}`, async () => {
+        const current = await call(ctx, () => unwrap(ctx.api.GET('/v1/exports/{id}', { params: { path: { id: exportId } } })), { read: true });
+        expectAnswer(current, (c) => isObject(c) && typeof c.status === 'string', 'export status');
+        bar.update(current.rowCount ?? 0, current.status);
+        return current;
+      }),
+    );
   } finally {
     bar.stop();
     done();
@@ -374,13 +507,14 @@ export async function exportCustomers(ctx: Context, options: { segment?: string;
   if (view.status === 'failed') throw new CliError(EXIT.jobFailed, `export ${id} failed: ${view.reason ?? 'no reason given'}`);
   if (!view.url) throw new CliError(EXIT.jobFailed, `export ${id} completed without a download link`);
 
-  const downloading = whileRunning({ note: () => `export ${id} is done (GET /v1/exports/${id} gives its download link)` });
+  const doneNote = () => `export ${id} is done (GET /v1/exports/${id} gives its download link)`;
+  const downloading = whileRunning({ note: doneNote });
   try {
-    await download(ctx, view.url, options.out);
+    await aboutJob(doneNote, () => download(ctx, view.url!, options.out));
   } finally {
     downloading();
   }
-  if (!ctx.json) ctx.out(`exported ${view.rowCount ?? 0} customers to ${options.out} (${options.format})`);
+  if (!ctx.json) ctx.out(`exported ${count(view.rowCount ?? 0, 'customer')} to ${options.out} (${options.format})`);
   return { ...view, file: options.out };
 }
 
@@ -426,7 +560,7 @@ async function download(ctx: Context, url: string, out: string) {
       rmSync(partial, { force: true });
       // A file system error names its path; anything else is the download breaking off.
       const fsError = e as NodeJS.ErrnoException;
-      if (fsError.path !== undefined) throw usageError(`cannot write ${out}: ${fsError.code ?? fsError.message}`);
+      if (fsError.path !== undefined) throw usageError(`cannot write ${out}: ${fsReason(fsError)}`);
       const why = abort.signal.aborted ? `nothing came for ${Math.round(ctx.requestTimeoutMs / 1000)} s (--request-timeout)` : fsError.message;
       throw new CliError(EXIT.unavailable, `download of the export was cut short (${why}); ${out} left as it was`);
     }
@@ -439,7 +573,16 @@ async function download(ctx: Context, url: string, out: string) {
 // ---------------------------------------------------------------- erase
 
 export async function erase(ctx: Context, email: string) {
-  await call(ctx, () => unwrap(ctx.api.DELETE('/v1/customers', { params: { query: { email } } })));
+  try {
+    await call(ctx, () => unwrap(ctx.api.DELETE('/v1/customers', { params: { query: { email } } })));
+  } catch (e) {
+    // A second erasure request from the same person is common (GDPR): "not found" alone reads as "the data
+    // is somewhere else". Still a refusal (exit 3): nothing was erased by this command.
+    if (e instanceof ClientelaError && e.status === 404) {
+      throw new CliError(EXIT.refused, e.suppressed ? `no customer has the email ${email}: it was erased already` : `no customer has the email ${email} (it may already have been erased)`);
+    }
+    throw e;
+  }
   if (!ctx.json) ctx.out(`erased the customer with email ${email}`);
   return { erased: true, email };
 }
@@ -449,7 +592,7 @@ export async function erase(ctx: Context, email: string) {
 const keyRow = (k: Schemas['ApiKey']) => [k.keyId, k.kind, k.scope ?? '', `${k.prefix}…`, k.createdAt, k.revokedAt ?? ''];
 
 export async function keysList(ctx: Context) {
-  const { items } = expectAnswer(await call(ctx, () => unwrap(ctx.api.GET('/v1/keys'))), (a) => isObject(a) && Array.isArray(a.items), 'list of keys');
+  const { items } = expectAnswer(await call(ctx, () => unwrap(ctx.api.GET('/v1/keys')), { read: true }), (a) => isObject(a) && Array.isArray(a.items), 'list of keys');
   if (!ctx.json) table(ctx, ['KEY ID', 'KIND', 'SCOPE', 'PREFIX', 'CREATED', 'REVOKED'], items.map(keyRow));
   return items;
 }
@@ -473,6 +616,9 @@ export async function keysRevoke(ctx: Context, keyId: string) {
 
 // ---------------------------------------------------------------- helpers
 
+/** `1 customer`, `2 customers`. */
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 /** Looks at a job until its status is final; a CliError when it is still going after ctx.timeoutMs. */
 async function waitFor<T extends { status: string }>(ctx: Context, what: string, look: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + ctx.timeoutMs;
@@ -489,6 +635,10 @@ async function waitFor<T extends { status: string }>(ctx: Context, what: string,
 function table(ctx: Context, header: string[], rawRows: string[][]) {
   // Cells hold what customers wrote about themselves: never escape sequences or line breaks on the terminal.
   const rows = rawRows.map((row) => row.map(printable));
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const row of [header, ...rows]) ctx.out(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+  // Columns as the terminal draws them: "Niccolò" with a combining accent is 7, a 🍕 is 2.
+  const widths = header.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i]!))));
+  for (const row of [header, ...rows]) ctx.out(row.map((cell, i) => (i === row.length - 1 ? cell : padColumns(cell, widths[i]!))).join('  ').trimEnd());
 }
+
+/** At most `max` characters, an ellipsis saying some were cut. */
+const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { keyProblem } from '../client/index.ts';
 import { commandLine, isAlive, readRuntime } from '../local/runtime-file.ts';
-import { CliError, EXIT, usageError } from './exit-codes.ts';
+import { CliError, EXIT, fsReason, usageError } from './exit-codes.ts';
 
 export interface Target {
   url: string;
@@ -67,7 +67,7 @@ function readKeyFile(file: string): string {
     // The file's line break (an editor adds one) is not part of the key.
     return readFileSync(file, 'utf8').trim();
   } catch (e) {
-    throw usageError(`cannot read --key-file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw usageError(`cannot read --key-file ${file}: ${fsReason(e)}`);
   }
 }
 
@@ -127,7 +127,7 @@ export function apiUrlFromOutputsFile(file: string): string {
     // Not JSON.parse's message: it quotes the file's first characters, and a key file passed here by mistake
     // (for --key-file) would be printed.
     const code = (e as NodeJS.ErrnoException).code;
-    throw usageError(`cannot read --stack-outputs ${file}: ${code ?? 'not JSON (the file cdk deploy --outputs-file writes)'}`);
+    throw usageError(`cannot read --stack-outputs ${file}: ${code ? fsReason(e) : 'not JSON (the file cdk deploy --outputs-file writes)'}`);
   }
   const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
   if (!isObject(outputs)) throw usageError(`${file} is not the outputs file of cdk deploy --outputs-file (an object of stacks and their outputs)`);

@@ -98,7 +98,12 @@ export function authorization(key: ClientelaOptions['key']): Middleware {
 /**
  * An answer of the API that is not a success, from its `application/problem+json` body (RFC 9457). `field`
  * names the field at fault where the API says which: the first validation error's path (400), or the
- * problem's own `field` member (409 on an email or phone that belongs to another customer).
+ * problem's own `field` member (409 on an email or phone that belongs to another customer). The members
+ * some problems add are typed fields too: `customerId`, `mergedInto`, `suppressed`, `limit`.
+ *
+ * The client sends each request once: a `503` (busy, nothing was written) or a `429` is this error, with
+ * `retryAfter` saying when the same request may go again. A `301` (a read of a customer merged into
+ * another) is followed: the answer is the survivor's, its `response.redirected` true.
  */
 export class ClientelaError extends Error {
   readonly status: number;
@@ -112,6 +117,17 @@ export class ClientelaError extends Error {
   readonly problem: Record<string, unknown>;
   /** Seconds to wait before trying again, from the answer's `Retry-After` (429, 503), when it says. */
   readonly retryAfter: number | undefined;
+  /** The customer who has that email or phone (409 on a taken one). */
+  readonly customerId: string | undefined;
+  /** The customer this one was merged into (409 on a write to a merged id): send the request for that one. */
+  readonly mergedInto: string | undefined;
+  /** The email or phone belongs to an erased person (409): not added again unless they consent anew. */
+  readonly suppressed: boolean;
+  /**
+   * The most the account may have at once (429 of `POST /v1/imports`: imports pending or running): a limit,
+   * not a rate; waiting a few seconds does not free it, a job that ends does (`retryAfter`: at most when).
+   */
+  readonly limit: number | undefined;
 
   constructor(status: number, problem: Record<string, unknown>, retryAfter?: number) {
     const title = typeof problem.title === 'string' ? problem.title : `HTTP ${status}`;
@@ -126,6 +142,10 @@ export class ClientelaError extends Error {
     this.field = typeof problem.field === 'string' ? problem.field : this.errors[0]?.path;
     this.problem = problem;
     this.retryAfter = retryAfter;
+    this.customerId = typeof problem.customerId === 'string' ? problem.customerId : undefined;
+    this.mergedInto = typeof problem.mergedInto === 'string' ? problem.mergedInto : undefined;
+    this.suppressed = problem.suppressed === true;
+    this.limit = typeof problem.limit === 'number' ? problem.limit : undefined;
   }
 }
 

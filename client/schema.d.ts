@@ -2834,7 +2834,10 @@ export interface operations {
     CreateExport: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Any text of 1 to 255 visible ASCII characters, new for each export (a UUID): the same key with the same request within 24 hours answers the export the first one started, not a new one */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2847,6 +2850,10 @@ export interface operations {
             /** @description Success */
             202: {
                 headers: {
+                    /** @description This Idempotency-Key was sent before with this request: the export is the one it started, nothing new was started */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description /v1/exports/{exportId}: poll it */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2855,7 +2862,15 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["BadRequest"];
+            /** @description Invalid input: `errors` names each field (an `Idempotency-Key` that is not 1 to 255 visible ASCII characters names `Idempotency-Key`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             /** @description No segment with this segmentId */
@@ -2867,8 +2882,27 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The `Idempotency-Key` was sent with another request in the last 24 hours, or its first request is still being answered (send it again in a second); `field` names `Idempotency-Key` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
-            429: components["responses"]["TooManyRequests"];
+            /** @description Fair use, or the account already has as many exports pending or running as it may at once (`limit` names it; EXPORT_MAX_CONCURRENT, default 3): try again after `Retry-After`, or when one has finished (GET /v1/exports) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             default: components["responses"]["Unexpected"];
         };
     };

@@ -6,6 +6,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { WORKERS } from '../shared/routes.ts';
 import { EXPORT_USER_ERRORS } from '../shared/exports/export-format.ts';
+import { EXPORT_EXECUTION_HOURS } from '../shared/exports/export-slots.ts';
 import { grantAccess } from './access.ts';
 import { ClientelaFunction } from './constructs/function.ts';
 import { EXPORT_MAX_CONCURRENCY, EXPORT_PATHS, EXPORT_STATES, EXPORT_TASK_STEPS, type ExportTaskStateName } from './export-states.ts';
@@ -108,7 +109,8 @@ export class ExportWorkflow extends Construct {
       comment: 'clientela customer export',
       definitionBody: sfn.DefinitionBody.fromChainable(plan.next(readParts).next(combine).next(record).next(done)),
       stateMachineType: sfn.StateMachineType.STANDARD,
-      timeout: Duration.hours(2),
+      // An export's slot is held no longer than this (and a grace): shared/exports/export-slots.ts.
+      timeout: Duration.hours(EXPORT_EXECUTION_HOURS),
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });

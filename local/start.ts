@@ -19,6 +19,7 @@ import { forwardS3Events, type S3EventForwarder } from './s3-events.ts';
 import { exportWorkflowRunner, insightsWorkflowRunner, type WorkflowRunner } from './step-functions.ts';
 import { registerExportRunner, registerInsightsRunner } from './workflow-port.ts';
 import { keysCommand } from './keys-command.ts';
+import { runRedactionContinuations } from './redaction-continuations.ts';
 import { dynamoTenantStore, type TenantStore } from '../shared/store/tenant.store.ts';
 import { ensureTenant, issueKey } from '../shared/domain/tenants.ts';
 import { loadOrCreateMasterKey, masterKeyFile } from '../shared/secrets/master-key-file.ts';
@@ -49,6 +50,7 @@ let runner: WorkflowRunner | undefined;
 let insightsRunner: WorkflowRunner | undefined;
 let unregisterInsights: (() => void) | undefined;
 let unregisterRunner: (() => void) | undefined;
+let stopRedactions: (() => void) | undefined;
 let wroteRuntime = false;
 let stoppingSince = 0;
 
@@ -125,6 +127,8 @@ async function start() {
   const keys = await demoKeys(dynamoTenantStore(db, LOCAL_RESOURCES.tableName));
   ddb.destroy();
 
+  // An erasure's report redaction that did not fit its DELETE goes on after it, as the function invoking itself does on AWS.
+  stopRedactions = runRedactionContinuations({ functionTimeoutMs });
   server = createApiServer({
     consoleDir: await consoleDir,
     consoleUploadOrigins: [new URL(s3.endpoint).origin],
@@ -274,6 +278,7 @@ async function cleanUp() {
     return closed;
   });
   await step('S3 events', () => forwarder?.stop());
+  stopRedactions?.();
   unregisterRunner?.();
   unregisterInsights?.();
   await step('running workflows', () => runner?.stop());

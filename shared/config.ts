@@ -66,6 +66,13 @@ const ConfigSchema = z.object({
    */
   IMPORT_MAX_CONCURRENT: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(50)), 3),
   /**
+   * How many exports one tenant may have pending or running at once (POST /v1/exports answers 429 beyond):
+   * each writes a full copy of the matching customers to the bucket, and the ExportTask function's reserved
+   * concurrency is shared by every tenant (docs/production-limits.md). Not EXPORT_MAX_CONCURRENCY, the parts
+   * one export writes at once (infra/export-states.ts).
+   */
+  EXPORT_MAX_CONCURRENT: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(50)), 3),
+  /**
    * The largest access export (GET /v1/customers/{id}/export) answered inline, in bytes as Lambda carries the
    * answer (the JSON escaped once more); a larger one is written to the export bucket and answered with a link
    * (303). Under Lambda's 6 MB synchronous answer, with room for the headers; 0 makes every export a link.

@@ -23,6 +23,7 @@ import { SegmentGetQuerySchema, SegmentInputSchema, SegmentMembersQuerySchema, S
 import { PageQuerySchema } from './http/page-query.schema.ts';
 import { ExportRequestSchema, ExportViewSchema } from './exports/export.schema.ts';
 import { ExportLinkQuerySchema } from './exports/export-link.schema.ts';
+import { ExportCreatedHeadersSchema, IdempotencyKeyHeaderSchema } from './exports/export-idempotency.ts';
 import { AcceptedAnswerSchema, EventAnswerSchema, eventRequestSchema, ReplayHeadersSchema } from './events/event.schema.ts';
 import { HistoryQuerySchema } from './events/history.schema.ts';
 import { MergeBodySchema, MergeMovingSchema } from './events/merge-customers.ts';
@@ -498,9 +499,16 @@ ROUTES.push(
     access: { table: 'write', startWorkflows: ['export'] },
     summary: 'Export a segment or a filter to CSV or JSON Lines (Step Functions workflow)',
     body: ExportRequestSchema,
+    headers: IdempotencyKeyHeaderSchema,
     status: 202,
     response: api.ExportCreatedSchema,
-    errors: { 404: 'No segment with this segmentId' },
+    responseHeaders: ExportCreatedHeadersSchema,
+    errors: {
+      400: 'Invalid input: `errors` names each field (an `Idempotency-Key` that is not 1 to 255 visible ASCII characters names `Idempotency-Key`)',
+      404: 'No segment with this segmentId',
+      409: 'The `Idempotency-Key` was sent with another request in the last 24 hours, or its first request is still being answered (send it again in a second); `field` names `Idempotency-Key`',
+      429: 'Fair use, or the account already has as many exports pending or running as it may at once (`limit` names it; EXPORT_MAX_CONCURRENT, default 3): try again after `Retry-After`, or when one has finished (GET /v1/exports)',
+    },
   }),
   r('GET', '/v1/exports', 'ListExports', 'exports/list-exports', 'admin', {
     // No links in the list: no S3 at all.
@@ -564,15 +572,15 @@ ROUTES.push(
   }),
   r('DELETE', '/v1/customers/{id}', 'EraseCustomer', 'privacy/erase-customer', 'admin', {
     // Rewrites the import error reports that quote the person (and deletes the versions it replaced); deletes their
-    // spilled access exports.
-    access: { table: 'write', importBucket: { write: ['reports/'], purgeVersions: ['reports/'] }, exportBucket: { delete: ['personal-data/'] }, kms: 'encrypt' },
+    // spilled access exports. A redaction that does not fit the request's time goes on in an invocation of itself.
+    access: { table: 'write', importBucket: { write: ['reports/'], purgeVersions: ['reports/'] }, exportBucket: { delete: ['personal-data/'] }, kms: 'encrypt', invokeSelf: true },
     summary: 'GDPR erasure: every item about the person goes; their email and phone are suppressed (keyed hash only)',
     query: NoQuerySchema,
     status: 204,
     errors: { 409: 'The customer kept changing while being erased (send the DELETE again), or was merged into another: `mergedInto` names it' },
   }),
   r('DELETE', '/v1/customers', 'EraseCustomerByEmail', 'privacy/erase-customer-by-email', 'admin', {
-    access: { table: 'write', importBucket: { write: ['reports/'], purgeVersions: ['reports/'] }, exportBucket: { delete: ['personal-data/'] }, kms: 'encrypt' },
+    access: { table: 'write', importBucket: { write: ['reports/'], purgeVersions: ['reports/'] }, exportBucket: { delete: ['personal-data/'] }, kms: 'encrypt', invokeSelf: true },
     summary: 'GDPR erasure of the customer with this email (?email=...)',
     query: api.EraseByEmailQuerySchema,
     status: 204,

@@ -3,7 +3,7 @@
  * in its shape (`api.GET('/v1/customers/{id}', { params: { path: { id } } })` → `{ data, error, response }`).
  */
 import { createClientela, toClientelaError } from '../../client/index.ts';
-import { noteAnswer } from './throttle.ts';
+import { noteAnswer, retryAfterMs } from './throttle.ts';
 
 export interface Problem {
   type?: string;
@@ -13,6 +13,14 @@ export interface Problem {
   errors?: { path: string; message: string }[];
   /** A 409 on a taken email or phone: the customer who has it. */
   customerId?: string;
+  /** A 409 on a write to a customer merged into another one: the surviving customer (write there instead). */
+  mergedInto?: string;
+  /** A 409 on an email or phone of a person who was erased (added again only with their consent given anew). */
+  suppressed?: boolean;
+  /** A 429 refusing one action (import or export slots full): how many the business may have at once. */
+  limit?: number;
+  /** The route the console called (`/v1/imports`): says what a per-action refusal is about. */
+  route?: string;
 }
 
 export interface CallInit {
@@ -33,10 +41,22 @@ type Call = <T = any>(path: string, init?: CallInit) => Promise<CallResult<T>>;
 export type Api = Record<Method, Call>;
 
 /**
+ * A `503` (the table is busy: "nothing was changed; send the same request again") is sent again once, on its
+ * own, after its Retry-After, when that wait is at most this long and the request is safe to repeat.
+ */
+export const BUSY_RETRY_MAX_MS = 10_000;
+/**
+ * Requests sent again after a 503: all but POST. A PATCH sets the fields it names (the same PATCH twice
+ * leaves the same card), and the card's carries If-Match besides; a POST may create.
+ */
+const REPEATABLE = new Set<Method>(['GET', 'PUT', 'PATCH', 'DELETE']);
+
+/**
  * The pages' view of the typed client (client/index.ts, openapi-fetch over the generated schema): the same
  * calls, with the answers typed where the pages read them (types.ts) and problems as `Problem`.
+ * `onUnauthorized`: a `401` (the key is not valid: revoked) on a call of this key.
  */
-export function createApi({ baseUrl, key, throttles = true }: { baseUrl: string; key: string; throttles?: boolean }): Api {
+export function createApi({ baseUrl, key, throttles = true, onUnauthorized }: { baseUrl: string; key: string; throttles?: boolean; onUnauthorized?: () => void }): Api {
   const client = createClientela({ baseUrl, key });
   // The pages name their answer types themselves; the client's path and method checks are loosened here only.
   const request = client.request as unknown as (method: string, path: string, init?: CallInit) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
@@ -44,15 +64,28 @@ export function createApi({ baseUrl, key, throttles = true }: { baseUrl: string;
     (method: Method): Call =>
     async (path, init = {}) => {
       const query = Object.fromEntries(Object.entries(init.params?.query ?? {}).filter(([, v]) => v !== undefined && v !== ''));
-      const { data, error, response } = await request(method.toLowerCase(), path, { ...init, params: { ...init.params, query } });
-      // A 429 says how long everything that asks again on its own must wait (throttle.ts). Not for a key that
-      // is not the console's own (a link's, checked before anyone accepts it): another business's fair use
-      // must not hold back this one's polling.
-      if (throttles) noteAnswer(response);
+      const send = () => request(method.toLowerCase(), path, { ...init, params: { ...init.params, query } });
+      let { data, error, response } = await send();
+      if (response.status === 503 && REPEATABLE.has(method)) {
+        const wait = retryAfterMs(response.headers.get('retry-after'));
+        if (wait <= BUSY_RETRY_MAX_MS) {
+          await new Promise((resolve) => setTimeout(resolve, wait));
+          ({ data, error, response } = await send());
+        }
+      }
+      // A 429 says how long everything that asks again on its own must wait (throttle.ts), unless it refuses
+      // only this action (its problem has `limit`: the import slots are full). Not for a key that is not the
+      // console's own (a link's, checked before anyone accepts it): another business's fair use must not hold
+      // back this one's polling.
+      if (throttles) noteAnswer(response, Date.now(), error);
       if (!response.ok) {
+        if (response.status === 401) onUnauthorized?.();
         const p = toClientelaError(response, error);
-        const customerId = typeof p.problem.customerId === 'string' ? p.problem.customerId : undefined;
-        return { error: { title: p.title, status: p.status, detail: p.detail || undefined, errors: p.errors, type: p.type, customerId }, response };
+        const text = (name: string) => (typeof p.problem[name] === 'string' ? (p.problem[name] as string) : undefined);
+        const problem: Problem = { title: p.title, status: p.status, detail: p.detail || undefined, errors: p.errors, type: p.type, customerId: text('customerId'), mergedInto: text('mergedInto'), route: path };
+        if (p.problem.suppressed === true) problem.suppressed = true;
+        if (typeof p.problem.limit === 'number') problem.limit = p.problem.limit;
+        return { error: problem, response };
       }
       return { data: data as never, response };
     };

@@ -7,9 +7,9 @@ import type { ComponentChildren } from 'preact';
 import { createApi, apiBaseUrl } from './api.ts';
 import { currency, fmtNumber, lang, setLang, t, timeZone, type Key, type Lang } from './i18n.ts';
 import { href, route } from './router.ts';
-import { acceptLinkKey, api, dropLinkKey, linkKey, sessionKey, signIn, signOut } from './session.ts';
+import { acceptLinkKey, api, dropLinkKey, linkKey, sessionKey, signedOutBecause, signIn, signOut } from './session.ts';
 import { secondsLeft, waitUntil } from './throttle.ts';
-import { Field, Loading, ProblemBox } from './ui.tsx';
+import { Field, Loading, Notice, ProblemBox } from './ui.tsx';
 import type { Problem } from './api.ts';
 import type { Settings } from './types.ts';
 import { CustomersPage } from './pages/customers.tsx';
@@ -64,6 +64,8 @@ function SignIn() {
     <main id="main" class="signin">
       <h1>{t('appName')}</h1>
       <LanguageSwitch />
+      {/* Signed out by the console itself: its key was revoked (a 401 on one of its calls). */}
+      {signedOutBecause.value === 'keyRevoked' && <Notice>{t('keyRevokedSignedOut')}</Notice>}
       <form onSubmit={submit}>
         <Field label={t('apiKey')} hint={t('apiKeyHelp')}>
           {(id) => (
@@ -237,7 +239,7 @@ export function App() {
           </ul>
         </nav>
         <LanguageSwitch />
-        <button type="button" class="secondary" onClick={signOut}>
+        <button type="button" class="secondary" onClick={() => signOut()}>
           {t('signOut')}
         </button>
       </header>

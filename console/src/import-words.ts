@@ -68,3 +68,32 @@ export const IMPORT_STATE: Record<ImportState, Key> = {
   waitingForFile: 'importWaitingForFile',
   notStarted: 'importNotStarted',
 };
+
+/**
+ * The reasons a failed import gives that the console can say in the owner's language (the API writes them in
+ * English: shared/import/encoding.ts `notTextReason`, run-import.ts, import-object.ts, imports.ts). A closed
+ * set, recognised by their opening words; any other reason is shown as the API wrote it.
+ */
+const REASONS: [RegExp, Key][] = [
+  [/^the file is a spreadsheet workbook or zip archive\b/, 'reasonWorkbook'],
+  [/^the file is an Excel 97–2003 workbook\b/, 'reasonXls'],
+  [/^the file is a PDF document\b/, 'reasonPdf'],
+  [/^the file is a compressed \(gzip\) file\b/, 'reasonGzip'],
+  [/^the file is not text \(it holds NUL bytes\)/, 'reasonBinary'],
+  [/^the file cannot be read as CSV near line (?<line>\d+): Quote Not Closed\b/, 'reasonQuote'],
+  [/^the file cannot be read as CSV near line (?<line>\d+):/, 'reasonCsvNear'],
+  [/^the file is empty or has no header row\b/, 'reasonEmpty'],
+  [/^the file is larger than (?<mb>\d+) MB\b/, 'reasonTooLarge'],
+  [/^only \.csv and \.txt files are imported\b/, 'reasonExtension'],
+  [NO_FILE_CAME, 'reasonNoFile'],
+];
+
+/** A failed import's `reason` in the console's language (`say` is i18n's `t`), or the reason itself when unknown. */
+export function importReasonWords(reason: string | null | undefined, say: (key: Key) => string): string {
+  if (!reason) return '';
+  for (const [pattern, key] of REASONS) {
+    const m = pattern.exec(reason);
+    if (m) return say(key).replace(/\{(\w+)\}/g, (whole, name: string) => m.groups?.[name] ?? whole);
+  }
+  return reason;
+}

@@ -50,20 +50,33 @@ export function dropLinkKey() {
   linkKey.value = null;
 }
 
+/** Why the console signed itself out (the sign-in page says it), or null when the person signed out. */
+export const signedOutBecause = signal<'keyRevoked' | null>(null);
+
 export function signIn(key: string) {
   sessionStorage.setItem(STORED, key);
   sessionKey.value = key;
+  signedOutBecause.value = null;
 }
 
-export function signOut() {
+export function signOut(because: 'keyRevoked' | null = null) {
   sessionStorage.removeItem(STORED);
   sessionKey.value = null;
+  signedOutBecause.value = because;
 }
+
+/** The key this console is signed in with: its first characters are what the key list shows (`prefix`). */
+export const isOwnKey = (k: { prefix: string; kind: string }) => k.kind === 'secret' && !!sessionKey.value && sessionKey.value.startsWith(k.prefix);
 
 let cached: { key: string; api: Api } | undefined;
 /** The API as the signed-in key. */
 export function api(): Api {
   const key = sessionKey.value ?? '';
-  if (cached?.key !== key) cached = { key, api: createApi({ baseUrl: apiBaseUrl(), key }) };
+  // A 401 on a call of the signed-in key: it was revoked (here, in Settings, or elsewhere). Every page would
+  // only repeat "not valid": back to the sign-in page, saying why.
+  const onUnauthorized = () => {
+    if (sessionKey.value === key) signOut('keyRevoked');
+  };
+  if (cached?.key !== key) cached = { key, api: createApi({ baseUrl: apiBaseUrl(), key, onUnauthorized }) };
   return cached.api;
 }

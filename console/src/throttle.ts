@@ -27,9 +27,20 @@ export function retryAfterMs(value: string | null | undefined, now = Date.now())
   return Math.min(Math.max(ms, MIN_RETRY_AFTER_MS), MAX_RETRY_AFTER_MS);
 }
 
-/** Every answer of the API: a 429 says how long to wait (a later wait never shortens an earlier one). */
-export function noteAnswer(response: Pick<Response, 'status' | 'headers'>, now = Date.now()) {
-  if (response.status !== 429) return;
+/**
+ * A 429 that refuses one action, not the business's pace: its problem has `limit` (at most 3 imports pending
+ * or running at once; likewise for exports). Its Retry-After is when a slot may free (up to an hour), not a
+ * fair-use window: the page that asked says so, and nothing else waits for it.
+ */
+export const isActionLimit = (response: Pick<Response, 'status'>, problem?: unknown) =>
+  response.status === 429 && typeof problem === 'object' && problem !== null && typeof (problem as { limit?: unknown }).limit === 'number';
+
+/**
+ * Every answer of the API (with its problem, if any): a fair-use 429 says how long to wait (a later wait never
+ * shortens an earlier one). A per-action refusal (isActionLimit) moves nothing.
+ */
+export function noteAnswer(response: Pick<Response, 'status' | 'headers'>, now = Date.now(), problem?: unknown) {
+  if (response.status !== 429 || isActionLimit(response, problem)) return;
   const until = now + retryAfterMs(response.headers.get('retry-after'), now);
   if (until > waitUntil.value) waitUntil.value = until;
 }

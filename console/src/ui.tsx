@@ -2,9 +2,9 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { problemText, type CallResult, type Problem } from './api.ts';
-import { t } from './i18n.ts';
+import { fmtNumber, t, type Key } from './i18n.ts';
 import { href } from './router.ts';
-import { delayBeforeNext } from './throttle.ts';
+import { delayBeforeNext, isActionLimit } from './throttle.ts';
 
 export interface Loaded<T> {
   data?: T;
@@ -28,7 +28,8 @@ export function useLoad<T>(load: () => Promise<CallResult<T>>, deps: unknown[]):
     load().then(
       (r) => {
         if (!live) return;
-        if (r.response.status === 429) {
+        // Not a per-action refusal (its problem has `limit`): asking again would only be refused again.
+        if (r.response.status === 429 && !isActionLimit(r.response, r.error)) {
           // Another 429 meanwhile may have made the wait longer: asked again only once it is over.
           const again = () => {
             const held = delayBeforeNext(0);
@@ -60,15 +61,32 @@ export type FieldWords = (error: { path: string; message: string }) => string | 
 const fieldWords: FieldWords[] = [];
 export const nameFieldsWith = (words: FieldWords) => void fieldWords.push(words);
 
+/** What a per-action 429 (its problem has `limit`) refuses, by the route the console called. */
+const ACTION_FULL: Record<string, Key> = { '/v1/imports': 'importsFull', '/v1/exports': 'exportsFull' };
+
+/**
+ * The problems the console can say in its own words, whatever page met them: the API's `detail` is English,
+ * meant for a developer ("send consent.newsletter: granted"), and names ids rather than people.
+ */
+function ownWords(problem: Problem): string | undefined {
+  if (problem.status === 429 && problem.limit !== undefined) return t(ACTION_FULL[problem.route ?? ''] ?? 'actionFull').replace('{limit}', fmtNumber(problem.limit));
+  if (problem.status === 503) return t('busyNothingSaved');
+  if (problem.status === 409 && problem.mergedInto) return t('mergedAway');
+  if (problem.status === 409 && problem.suppressed) return t('suppressedAdd');
+  return undefined;
+}
+
 /** A problem in one line, with the fields a form names said in its words and the console's language. */
 export function problemWords(problem: Problem): string {
+  const own = ownWords(problem);
+  if (own) return own;
   const said = (problem.errors ?? []).map((e) => fieldWords.map((w) => w(e)).find((x) => x !== undefined));
   if (!said.some((x) => x !== undefined)) return problemText(problem);
   // The detail repeats the fields in the API's English: the fields alone say it.
   return problem.errors!.map((e, i) => said[i] ?? `${e.path}: ${e.message}`).join(' — ');
 }
 
-export function ProblemBox({ problem }: { problem?: Problem }) {
+export function ProblemBox({ problem, children }: { problem?: Problem; children?: ComponentChildren }) {
   if (!problem) return null;
   return (
     <p class="problem" role="alert">
@@ -80,6 +98,14 @@ export function ProblemBox({ problem }: { problem?: Problem }) {
           <a href={href('customers', problem.customerId)}>{t('openThatCard')}</a>
         </>
       )}
+      {/* A card merged away meanwhile: the card that holds the person now. */}
+      {problem.mergedInto && (
+        <>
+          {' '}
+          <a href={href('customers', problem.mergedInto)}>{t('openMergedCard')}</a>
+        </>
+      )}
+      {children && <> {children}</>}
     </p>
   );
 }

@@ -20,8 +20,9 @@ export function afterColon(locale: string, sentence: string): string {
 }
 
 /**
- * How many purchases the card's average is taken over: the API's `stats.purchases` (orders, and completed
- * bookings with an amount: shared/events/merge.ts), 0 when it has none (a spend that came only from an import).
+ * How many purchases the card's average is taken over: the API's `stats.purchases` (orders with a total above 0,
+ * and completed bookings with an amount: shared/events/merge.ts), 0 when it has none (a spend that came only
+ * from an import, an order free or refunded in full).
  */
 export function purchasesOf(stats: { purchases?: number } | undefined | null): number {
   return stats?.purchases ?? 0;
@@ -38,8 +39,8 @@ export function importedSpentOf(stats: { importedSpent?: number } | undefined | 
 
 /**
  * The average per purchase as the API gives it (`stats.averageOrderValue`: the purchases alone, an imported
- * total left out), or undefined without a purchase. Told apart by `purchases`, not by the average being 0:
- * a free order is a purchase, and its average is 0,00 €, not "nothing bought yet". An average without
+ * total left out), or undefined without a purchase. Told apart by `purchases`, not by the average being 0: a
+ * free order stored before it stopped counting as a purchase (total 0) still averages 0,00 €. An average without
  * purchases is still shown: a card stored before `purchases` existed answers 0 for them.
  */
 export function averagePerPurchaseOf(stats: { purchases?: number; averageOrderValue?: number } | undefined | null): number | undefined {

@@ -11,7 +11,14 @@ import { DomainError } from '../domain/errors.ts';
  */
 export const PREFLIGHT_MAX_AGE_SECONDS = 600;
 
-export const ALLOWED_REQUEST_HEADERS = ['authorization', 'content-type', 'x-api-key'];
+/**
+ * Only `content-type`: a web page's key is the publishable one, in the URL. Offering `authorization` or
+ * `x-api-key` here would let a page send a secret key cross-origin and read the answer (a secret key in a
+ * page is public). The admin console needs none of this: on AWS CloudFront serves it and `/v1/*` on one
+ * origin, and locally `npm start` serves both from one port, so its `Authorization` calls are same-origin.
+ * Servers send no preflight at all.
+ */
+export const ALLOWED_REQUEST_HEADERS = ['content-type'];
 
 export type PreflightAnswer = { allowed: true; headers: Record<string, string> } | { allowed: false; reason: string };
 

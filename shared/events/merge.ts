@@ -199,9 +199,18 @@ export interface BookingState {
 export interface OrderState {
   kind: 'order';
   orderId: string;
+  /** The newest event's total (a correction, a refund: the same orderId sent again with another total). */
   total: number;
   currency: string;
+  /** Stamp of the newest event: the one whose total and currency stand. */
   at: string;
+  /**
+   * When the order was placed: the earliest `occurredAt` among its events. A correction or a refund (sent
+   * days later) keeps it, and an original delivered after its correction moves it back: any delivery order
+   * ends the same. What the purchase's day, its month and the insights read (`orderPlacedAt`). Absent on
+   * states stored before it was recorded: those read the newest event's time, as they did.
+   */
+  placedAt?: string;
 }
 
 export type SubjectState = BookingState | OrderState;
@@ -221,7 +230,9 @@ const NONE: Contribution = { bookings: 0, cancellations: 0, noShows: 0, visits: 
 
 export function contribution(s: SubjectState | undefined): Contribution {
   if (!s) return NONE;
-  if (s.kind === 'order') return { ...NONE, orders: 1, spent: s.total, purchases: 1 };
+  // An order refunded in full (total 0) stays an order, but is no purchase, as a completed booking without an
+  // amount is none: the card's `purchases` agrees with the insights (no visit, no purchase to score).
+  if (s.kind === 'order') return { ...NONE, orders: 1, spent: s.total, purchases: s.total > 0 ? 1 : 0 };
   const paid = s.status === 'completed' && s.amount ? s.amount : 0;
   return {
     ...NONE,
@@ -298,10 +309,20 @@ export function nextBooking(prev: BookingState | undefined, e: BookingEvent, occ
   return next;
 }
 
-/** An order counts once per orderId; a newer event for the same order corrects its total. */
+/** When an order was placed: its earliest event's `occurredAt`; a state stored without it, its newest event's. */
+export const orderPlacedAt = (s: Pick<OrderState, 'at' | 'placedAt'>): string => s.placedAt ?? s.at.split('#')[0]!;
+
+/**
+ * An order counts once per orderId; a newer event for the same order corrects its total (a refund is the
+ * order sent again with the new total), and it stays placed when its earliest event says (`placedAt`): a
+ * refund sent on 1 December does not move a dinner of 20 November. An older event (the original arriving
+ * after its correction) only moves `placedAt` back; one that changes nothing answers `prev` itself.
+ */
 export function nextOrder(prev: OrderState | undefined, e: OrderEvent, stamp: string): OrderState {
-  if (prev && prev.at > stamp) return prev;
-  return { kind: 'order', orderId: e.data.orderId, total: e.data.total, currency: e.data.currency, at: stamp };
+  const occurredAt = stamp.split('#')[0]!;
+  const placedAt = prev && orderPlacedAt(prev) < occurredAt ? orderPlacedAt(prev) : occurredAt;
+  if (prev && prev.at > stamp) return placedAt === orderPlacedAt(prev) ? prev : { ...prev, placedAt };
+  return { kind: 'order', orderId: e.data.orderId, total: e.data.total, currency: e.data.currency, at: stamp, placedAt };
 }
 
 /**

@@ -40,7 +40,10 @@ export type ColumnName = (typeof COLUMN_NAMES)[number];
  * Custom attributes (the card's `attributes`: imports keep unknown columns there) as columns:
  * `attributes.<name>` is one attribute, headed by its name; `attributes` is one column per attribute name
  * the exported customers have (names not given on their own), in name order. Those names are learnt
- * while the parts are written, so a CSV part leaves their cells open and Combine fills them in.
+ * while the parts are written, so a CSV part leaves their cells open and Combine fills them in. Past
+ * MAX_ATTRIBUTE_COLUMNS names, the first ones in name order get a column each and the others go, for each
+ * customer, in one more column holding them as a JSON object (MORE_ATTRIBUTES_HEADERS), which the import
+ * reads back as those attributes.
  */
 export const ALL_ATTRIBUTES = 'attributes';
 export const ATTRIBUTE_PREFIX = 'attributes.';
@@ -84,10 +87,28 @@ export type ExportColumn = ColumnName | typeof ALL_ATTRIBUTES | AttributeColumn 
 /** The columns of an export that names none: the card's fields, then its custom attributes. */
 export const DEFAULT_COLUMNS: readonly ExportColumn[] = [...COLUMN_NAMES, ALL_ATTRIBUTES];
 
-/** Distinct attribute names an `attributes` column may spread over (a sheet of more is no longer readable). */
+/**
+ * Distinct attribute names an `attributes` column spreads over, a column each (a sheet of more is no longer
+ * readable): the first ones in name order (attributeNameOrder). A customer's attributes past them are written
+ * in one more column, `More custom fields (JSON)`, as a JSON object `{"name":"value",...}` (empty when the
+ * customer has none of them): the file still holds every attribute, and an import reads that column back as
+ * the attributes it names (shared/import/columns.ts).
+ */
 export const MAX_ATTRIBUTE_COLUMNS = 100;
 
-/** Errors of a request the data cannot satisfy: retrying changes nothing, the user changes the request. */
+/**
+ * Name order for attribute columns: alphabetical in English collation (accents and case fold together,
+ * `Allergie` before `cane` before `Zona`), ties broken by code unit so that the order is total and a part
+ * and Combine always choose the same first MAX_ATTRIBUTE_COLUMNS names.
+ */
+export const attributeNameOrder = (a: string, b: string): number => a.localeCompare(b, 'en') || (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Errors of a request the data cannot satisfy: retrying changes nothing, the user changes the request.
+ * The workflow does not retry a step failing with one (infra/export-workflow.ts) and its reason is shown
+ * as written. No step throws TooManyAttributesError any more (names past the maximum go in the JSON column);
+ * it stays the marker of that kind of error.
+ */
 export const EXPORT_USER_ERRORS = ['TooManyAttributesError'] as const;
 
 export class TooManyAttributesError extends Error {
@@ -263,6 +284,49 @@ const HEADERS: Record<'en' | 'it' | 'fr' | 'de' | 'es', Record<ColumnName, strin
 };
 export type HeaderLanguage = keyof typeof HEADERS;
 
+/**
+ * Header labels of the insight columns, in the same languages (the figures as docs/api.md, Insights, names
+ * them; RFM scores 1–5, amounts in minor units as for the spend columns). The import leaves these columns
+ * out: a recompute works them out again (shared/import/columns.ts).
+ */
+const INSIGHT_HEADERS: Record<HeaderLanguage, Record<InsightColumn, string>> = {
+  en: {
+    insights: 'Insights (JSON)', 'insights.rfm.group': 'RFM group', 'insights.rfm.score': 'RFM score', 'insights.rfm.recency': 'RFM recency (1-5)',
+    'insights.rfm.frequency': 'RFM frequency (1-5)', 'insights.rfm.monetary': 'RFM monetary (1-5)', 'insights.rfm.days': 'Days since last purchase',
+    'insights.rfm.occasions': 'Purchase occasions', 'insights.rfm.spent': 'RFM spend (minor units)', 'insights.atRisk': 'Drifting away',
+    'insights.pAlive': 'Probability still a customer', 'insights.expectedPurchases90d': 'Expected purchases (90 days)',
+    'insights.expectedAverageSpend': 'Expected average spend (minor units)', 'insights.clv12m': 'Customer lifetime value 12 months (minor units)',
+  },
+  it: {
+    insights: 'Analisi (JSON)', 'insights.rfm.group': 'Gruppo RFM', 'insights.rfm.score': 'Punteggio RFM', 'insights.rfm.recency': 'RFM recenza (1-5)',
+    'insights.rfm.frequency': 'RFM frequenza (1-5)', 'insights.rfm.monetary': 'RFM valore (1-5)', 'insights.rfm.days': 'Giorni dall’ultimo acquisto',
+    'insights.rfm.occasions': 'Occasioni di acquisto', 'insights.rfm.spent': 'Spesa RFM (centesimi)', 'insights.atRisk': 'In ritardo sul ritmo abituale',
+    'insights.pAlive': 'Probabilità che sia ancora cliente', 'insights.expectedPurchases90d': 'Acquisti attesi (90 giorni)',
+    'insights.expectedAverageSpend': 'Spesa media attesa (centesimi)', 'insights.clv12m': 'Valore cliente 12 mesi (centesimi)',
+  },
+  fr: {
+    insights: 'Analyses (JSON)', 'insights.rfm.group': 'Groupe RFM', 'insights.rfm.score': 'Score RFM', 'insights.rfm.recency': 'RFM récence (1-5)',
+    'insights.rfm.frequency': 'RFM fréquence (1-5)', 'insights.rfm.monetary': 'RFM montant (1-5)', 'insights.rfm.days': 'Jours depuis le dernier achat',
+    'insights.rfm.occasions': 'Occasions d’achat', 'insights.rfm.spent': 'Dépense RFM (centimes)', 'insights.atRisk': 'En retard sur son rythme habituel',
+    'insights.pAlive': 'Probabilité d’être encore client', 'insights.expectedPurchases90d': 'Achats attendus (90 jours)',
+    'insights.expectedAverageSpend': 'Dépense moyenne attendue (centimes)', 'insights.clv12m': 'Valeur client 12 mois (centimes)',
+  },
+  de: {
+    insights: 'Analysen (JSON)', 'insights.rfm.group': 'RFM-Gruppe', 'insights.rfm.score': 'RFM-Wert', 'insights.rfm.recency': 'RFM Aktualität (1-5)',
+    'insights.rfm.frequency': 'RFM Häufigkeit (1-5)', 'insights.rfm.monetary': 'RFM Umsatz (1-5)', 'insights.rfm.days': 'Tage seit dem letzten Kauf',
+    'insights.rfm.occasions': 'Kaufanlässe', 'insights.rfm.spent': 'RFM-Umsatz (Cent)', 'insights.atRisk': 'Später als gewohnt',
+    'insights.pAlive': 'Wahrscheinlichkeit noch Kunde', 'insights.expectedPurchases90d': 'Erwartete Käufe (90 Tage)',
+    'insights.expectedAverageSpend': 'Erwarteter Durchschnittsumsatz (Cent)', 'insights.clv12m': 'Kundenwert 12 Monate (Cent)',
+  },
+  es: {
+    insights: 'Análisis (JSON)', 'insights.rfm.group': 'Grupo RFM', 'insights.rfm.score': 'Puntuación RFM', 'insights.rfm.recency': 'RFM recencia (1-5)',
+    'insights.rfm.frequency': 'RFM frecuencia (1-5)', 'insights.rfm.monetary': 'RFM importe (1-5)', 'insights.rfm.days': 'Días desde la última compra',
+    'insights.rfm.occasions': 'Ocasiones de compra', 'insights.rfm.spent': 'Gasto RFM (céntimos)', 'insights.atRisk': 'Más tarde que su ritmo habitual',
+    'insights.pAlive': 'Probabilidad de seguir siendo cliente', 'insights.expectedPurchases90d': 'Compras esperadas (90 días)',
+    'insights.expectedAverageSpend': 'Gasto medio esperado (céntimos)', 'insights.clv12m': 'Valor del cliente 12 meses (céntimos)',
+  },
+};
+
 /** `it-IT` → `it`; a language without a dictionary → `en`. */
 export function headerLanguage(tenantLanguage: string | undefined): HeaderLanguage {
   const primary = (tenantLanguage ?? '').toLowerCase().split('-')[0]!;
@@ -335,24 +399,69 @@ export function spreadNames(c: Customer, o: FormatOptions): string[] {
   return Object.keys(c.attributes).filter((name) => !named.has(name));
 }
 
-/** Adds a row's spread names to those found so far; throws TooManyAttributesError past MAX_ATTRIBUTE_COLUMNS. */
+/**
+ * Adds a row's spread names to those found so far. Only the first MAX_ATTRIBUTE_COLUMNS + 1 in name order
+ * matter (the file's columns, and one more to say there are more): past a few times that many, the set is
+ * cut back to them, so a part's memory stays bounded however many names its customers have.
+ */
 export function collectAttributeNames(rowNames: readonly string[], names: Set<string>): void {
-  for (const name of rowNames) {
-    if (names.has(name)) continue;
-    if (names.size >= MAX_ATTRIBUTE_COLUMNS) throw new TooManyAttributesError();
-    names.add(name);
+  for (const name of rowNames) names.add(name);
+  if (names.size > 4 * (MAX_ATTRIBUTE_COLUMNS + 1)) {
+    const keep = firstAttributeNames(names);
+    names.clear();
+    for (const name of keep) names.add(name);
   }
 }
 
 /**
+ * What a part reports of the names it found: the first MAX_ATTRIBUTE_COLUMNS + 1 in name order. Their union
+ * over the parts holds the first MAX_ATTRIBUTE_COLUMNS of all names, and more than that many exactly when
+ * some customer has an attribute past them (the JSON column is needed).
+ */
+export function firstAttributeNames(names: Iterable<string>): string[] {
+  return [...names].sort(attributeNameOrder).slice(0, MAX_ATTRIBUTE_COLUMNS + 1);
+}
+
+/** How found names become columns: the first MAX_ATTRIBUTE_COLUMNS spread, and whether the JSON column follows. */
+interface AttributeColumns {
+  spread: string[];
+  set: Set<string>;
+  more: boolean;
+}
+const attributeColumnsOf = new WeakMap<readonly string[], AttributeColumns>();
+function attributeColumns(found: readonly string[]): AttributeColumns {
+  let columns = attributeColumnsOf.get(found);
+  if (!columns) {
+    const sorted = [...new Set(found)].sort(attributeNameOrder);
+    const spread = sorted.slice(0, MAX_ATTRIBUTE_COLUMNS);
+    columns = { spread, set: new Set(spread), more: sorted.length > MAX_ATTRIBUTE_COLUMNS };
+    attributeColumnsOf.set(found, columns);
+  }
+  return columns;
+}
+
+/** The header of the column holding, as JSON, the attributes past the first MAX_ATTRIBUTE_COLUMNS names. */
+export const MORE_ATTRIBUTES_HEADERS: Record<HeaderLanguage, string> = {
+  en: 'More custom fields (JSON)',
+  it: 'Altri campi personalizzati (JSON)',
+  fr: 'Autres champs personnalisés (JSON)',
+  de: 'Weitere eigene Felder (JSON)',
+  es: 'Otros campos personalizados (JSON)',
+};
+
+/**
  * The start of the file: for CSV the BOM (so Excel reads UTF-8 accents right) and one header row, no
- * `sep=` line; JSON Lines has none. `attributeNames`: what an `attributes` column spreads over.
+ * `sep=` line; JSON Lines has none. `attributeNames`: the names found for an `attributes` column (all
+ * of them, or at least the first MAX_ATTRIBUTE_COLUMNS + 1: see firstAttributeNames), in any order.
  */
 export function fileHead(o: FormatOptions, attributeNames: readonly string[] = []): string {
   if (o.format === 'jsonl') return '';
   const labels = o.columns.flatMap((column) => {
-    if (column === ALL_ATTRIBUTES) return [...attributeNames];
-    if (isInsightColumn(column)) return [column];
+    if (column === ALL_ATTRIBUTES) {
+      const { spread, more } = attributeColumns(attributeNames);
+      return more ? [...spread, MORE_ATTRIBUTES_HEADERS[o.language]] : spread;
+    }
+    if (isInsightColumn(column)) return [INSIGHT_HEADERS[o.language][column]];
     return [attributeName(column) ?? HEADERS[o.language][column as ColumnName]];
   });
   return `${UTF8_BOM}${labels.map((label) => csvCell(label, o.delimiter)).join(o.delimiter)}\r\n`;
@@ -387,9 +496,14 @@ export function formatRows(customers: Customer[], o: FormatOptions): string {
   return out;
 }
 
-/** Turns open rows (whole lines, as formatRows wrote them) into CSV rows with a cell per attribute name. */
+/**
+ * Turns open rows (whole lines, as formatRows wrote them) into CSV rows with a cell per attribute name, and
+ * past MAX_ATTRIBUTE_COLUMNS names the JSON cell of the row's other attributes (in name order).
+ * `attributeNames` as for fileHead.
+ */
 export function completeRows(lines: string[], attributeNames: readonly string[], o: FormatOptions): string {
   const layout = csvLayout(o.columns);
+  const { spread, set, more } = attributeColumns(attributeNames);
   const d = o.delimiter;
   let out = '';
   for (const line of lines) {
@@ -397,7 +511,11 @@ export function completeRows(lines: string[], attributeNames: readonly string[],
     const [before, after, attributes] = JSON.parse(line) as OpenRow;
     const cells: string[] = [];
     if (layout.before.length) cells.push(before);
-    for (const name of attributeNames) cells.push(csvCell(attributes?.[name], d));
+    for (const name of spread) cells.push(csvCell(attributes?.[name], d));
+    if (more) {
+      const rest = attributes ? Object.keys(attributes).filter((name) => !set.has(name)).sort(attributeNameOrder) : [];
+      cells.push(rest.length ? csvCell(JSON.stringify(Object.fromEntries(rest.map((name) => [name, attributes![name]]))), d) : '');
+    }
     if (layout.after.length) cells.push(after);
     out += `${cells.join(d)}\r\n`;
   }

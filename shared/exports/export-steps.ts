@@ -6,13 +6,12 @@ import type { ExportExecutionInput } from '../workflows.ts';
 import type { Customer } from '../domain/customer.schema.ts';
 import {
   FILE_TYPES,
-  MAX_ATTRIBUTE_COLUMNS,
   EXPORT_USER_ERRORS,
-  TooManyAttributesError,
   cardFields,
   collectAttributeNames,
   completeRows,
   fileHead,
+  firstAttributeNames,
   formatRow,
   spreadNames,
   spreadsAttributes,
@@ -53,7 +52,11 @@ export interface PartResult {
   rows: number;
   excluded: number;
   bytes: number;
-  /** CSV with an `attributes` column: the custom attribute names its rows have (Combine heads them). */
+  /**
+   * CSV with an `attributes` column: the custom attribute names its rows have, the first
+   * MAX_ATTRIBUTE_COLUMNS + 1 in name order (firstAttributeNames: Combine heads them, and one more says
+   * the file needs the JSON column of the others). Bounded: the Map's output is a state of at most 256 KB.
+   */
   attributeNames?: string[];
 }
 
@@ -137,7 +140,7 @@ export async function writePart(deps: ExportStepDeps, part: PartInput): Promise<
     }
   }
   const { bytes } = await deps.files.write(key, chunks(), 'application/octet-stream');
-  return { shard: part.shard, key, rows, excluded, bytes, ...(spreadsAttributes(options) ? { attributeNames: [...attributeNames] } : {}) };
+  return { shard: part.shard, key, rows, excluded, bytes, ...(spreadsAttributes(options) ? { attributeNames: firstAttributeNames(attributeNames) } : {}) };
 }
 
 /** The lines of a part, a chunk at a time (a line never splits: UTF-8 never uses the byte of `\n` inside a character). */
@@ -220,7 +223,6 @@ async function combineParts(
   const key = objectKeys.exportFile(tenantId, exportId, FILE_TYPES[record.format].extension);
   const options = fileOptions(record);
   const attributeNames = [...new Set(ordered.flatMap((p) => p.attributeNames ?? []))].sort((a, b) => a.localeCompare(b, 'en'));
-  if (attributeNames.length > MAX_ATTRIBUTE_COLUMNS) throw new TooManyAttributesError();
   const head = fileHead(options, attributeNames);
   const ids = erased && rowIds(options, head);
   let dropped = 0;

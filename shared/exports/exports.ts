@@ -2,11 +2,14 @@ import { ulid } from 'ulid';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import type { ExportFiles, ExportStore } from './export.ports.ts';
 import type { SegmentStore } from '../segments/segment.ports.ts';
-import { NotFoundError } from '../domain/errors.ts';
+import { ConflictError, NotFoundError } from '../domain/errors.ts';
 import { checkFilter, resolveForTenant } from '../segments/segments.ts';
 import type { ExportExecutionInput } from '../workflows.ts';
 import { DEFAULT_COLUMNS, FILE_TYPES, headerLanguage } from './export-format.ts';
 import type { ExportRecord, ExportRequest } from './export.schema.ts';
+import type { JobSlotStore } from '../domain/job-slots.ports.ts';
+import { takeExportSlot } from './export-slots.ts';
+import { claimKey, lookUpKey, type IdempotentRequest } from './export-idempotency.ts';
 
 /** Export files are deleted by the bucket's lifecycle rule after this many days (infra/stateful.ts). */
 export const EXPORT_FILE_DAYS = 7;
@@ -18,14 +21,23 @@ export interface ExportRequestContext {
   actor: { keyId: string };
   /** Starts the workflow (shared/workflows.ts startExport; injected so tests can watch it). */
   start: (input: ExportExecutionInput) => Promise<unknown>;
+  /** The tenant's concurrent-export slots (shared/exports/export-slots.ts). */
+  slots: JobSlotStore;
+  /** At most this many exports of the tenant pending or running at once (config EXPORT_MAX_CONCURRENT). */
+  maxConcurrent: number;
+  /** The request's `Idempotency-Key` and where keys are kept, when it sent one (shared/exports/export-idempotency.ts). */
+  idempotency?: IdempotentRequest;
   now?: () => Date;
 }
 
 /**
  * Records the export as `pending` and starts the workflow. A segment is read now (unknown or foreign → 404)
- * and its filter resolved now, so the file holds who matched when it was asked for.
+ * and its filter resolved now, so the file holds who matched when it was asked for. At most `maxConcurrent`
+ * exports of a tenant are pending or running at once: one more is refused (429, Retry-After) before anything
+ * is written (shared/exports/export-slots.ts); the slot frees as soon as the record is completed or failed.
+ * With an `Idempotency-Key` the same request again within a day answers the same export (`replayed`).
  */
-export async function requestExport(ctx: ExportRequestContext, req: ExportRequest): Promise<{ exportId: string }> {
+export async function requestExport(ctx: ExportRequestContext, req: ExportRequest): Promise<{ exportId: string; replayed?: true }> {
   const at = ctx.now?.() ?? new Date();
   let filter = req.filter;
   if (req.segmentId !== undefined) {
@@ -35,16 +47,46 @@ export async function requestExport(ctx: ExportRequestContext, req: ExportReques
   } else {
     checkFilter(filter!, 'filter', { timeZone: ctx.tenant.timeZone, now: at });
   }
+  const id = ulid(at.getTime());
+  // An Idempotency-Key sent before with this request answers its export again (no slot, nothing written);
+  // else the key is claimed for this export first, so requests sent together start one export between them.
+  const idem = ctx.idempotency;
+  const keyCtx = { tenantId: ctx.tenant.id, now: at, exportExists: async (i: string) => (await ctx.exports.get(ctx.tenant.id, i)) !== undefined };
+  let claimed: { keyHash: string } | undefined;
+  if (idem) {
+    for (let round = 0; !claimed; round++) {
+      const found = await lookUpKey(keyCtx, idem, req);
+      if ('replay' in found) return { exportId: found.replay, replayed: true };
+      if (await claimKey(keyCtx, idem, found.claim, id)) claimed = found.claim;
+      else if (round >= 2) throw new ConflictError('Idempotency-Key: other requests with this key keep coming at once; send it again in a second', { field: 'Idempotency-Key' });
+    }
+  }
+  const record = await (async () => {
+    try {
+      // The slot after the request is known good (a 400 or 404 takes none) and before anything is written: a
+      // record whose write then fails holds it only until its id is found missing (no record: no slot).
+      await takeExportSlot({ slots: ctx.slots, getExport: (t, i) => ctx.exports.get(t, i), tenantId: ctx.tenant.id, limit: ctx.maxConcurrent, now: at }, id);
+      return await recordAndStart(ctx, req, id, filter!, at);
+    } catch (e) {
+      // Refused, or not started: the key names no export, so sending it again asks again.
+      if (idem && claimed) await idem.store.release(ctx.tenant.id, claimed.keyHash, id);
+      throw e;
+    }
+  })();
+  return { exportId: record.id };
+}
+
+async function recordAndStart(ctx: ExportRequestContext, req: ExportRequest, id: string, filter: NonNullable<ExportRequest['filter']>, at: Date): Promise<ExportRecord> {
   const record: ExportRecord = {
-    id: ulid(at.getTime()),
+    id,
     status: 'pending',
     format: req.format,
     columns: req.columns ?? [...DEFAULT_COLUMNS],
     delimiter: req.delimiter,
     purpose: req.purpose ?? null,
     segmentId: req.segmentId ?? null,
-    filter: filter!,
-    resolvedFilter: resolveForTenant(ctx.tenant, filter!, at),
+    filter,
+    resolvedFilter: resolveForTenant(ctx.tenant, filter, at),
     headerLanguage: headerLanguage(ctx.tenant.language),
     requestedBy: { keyId: ctx.actor.keyId },
     createdAt: at.toISOString(),
@@ -65,7 +107,7 @@ export async function requestExport(ctx: ExportRequestContext, req: ExportReques
     await ctx.exports.transition(ctx.tenant.id, record.id, ['pending'], { status: 'failed', reason: 'The export workflow could not be started; try again', updatedAt: new Date().toISOString() });
     throw e;
   }
-  return { exportId: record.id };
+  return record;
 }
 
 export interface ExportViewContext {

@@ -6,7 +6,7 @@ import { errorToProblem } from './problem.ts';
 import { tenantStore } from './stores/tenants.ts';
 import { fairUseLimiter } from './stores/rate-limits.ts';
 import { httpStack, requestHeaders, toRequest, toResult, type ApiHandler, type ApiRequest, type Handler } from './public-api.ts';
-import { logTenant } from '../logger.ts';
+import { logTenant, logger } from '../logger.ts';
 
 export type { ApiRequest, ApiResponse } from './public-api.ts';
 
@@ -18,9 +18,20 @@ export interface AuthedRequest extends ApiRequest {
  * A presented key: `Authorization: Bearer <key>` or `x-api-key: <key>`; a publishable key may also come as
  * `?key=pk_...`, so a browser's CORS preflight (which carries no headers of ours) names its tenant too.
  * A secret key in a URL would end up in logs and histories: it is refused, not ignored.
+ * One key per request: a `?key=` together with a header key is refused (401 naming `key`), never resolved by
+ * preferring one of them. That pair is what a web page sends when someone added a secret key to it to get
+ * past the publishable key's limits: answering it would hand that secret key's powers to every visitor.
  */
 function presentedKey(headers: Record<string, string | undefined>, query: Record<string, string | undefined> = {}): string | undefined {
   const auth = headers.authorization;
+  const header = headers['x-api-key']?.trim();
+  if (query.key !== undefined && (auth || header)) {
+    logger.warn('refused a request carrying both ?key= and a header key', { origin: headers.origin ?? null });
+    throw new UnauthorizedError(
+      'Send one key: ?key= (a publishable key, from a web page) or the Authorization header (a secret key, from a server), not both. A secret key never belongs in a web page: if one was put in a page, revoke it and issue a new one',
+      { errors: [{ path: 'key', message: 'send one key, not both ?key= and a header key' }] },
+    );
+  }
   if (auth) {
     const m = /^Bearer\s+(\S+)$/i.exec(auth.trim());
     if (m) return m[1];
@@ -29,7 +40,6 @@ function presentedKey(headers: Record<string, string | undefined>, query: Record
       errors: [{ path: 'Authorization', message: 'must be `Bearer <key>`' }],
     });
   }
-  const header = headers['x-api-key']?.trim();
   if (header || query.key === undefined) return header;
   if (!query.key.startsWith('pk_')) throw new UnauthorizedError('Only a publishable key (pk_...) may be sent as ?key=; send other keys in the Authorization header');
   return query.key;

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { fold } from '../domain/customer-rules.ts';
-import { COLUMN_NAMES, fileHead, type ColumnName } from '../exports/export-format.ts';
+import { COLUMN_NAMES, INSIGHT_COLUMNS, MORE_ATTRIBUTES_HEADERS, fileHead, type ColumnName } from '../exports/export-format.ts';
 import { IMPORT_FIELDS, type ImportField } from './fields.ts';
 import { isStorableAttributeName } from '../domain/attribute-names.ts';
 
@@ -120,7 +120,16 @@ const CONSENT_DATES = new Map<string, ConsentDate>([
   ['unsub time', 'unsubscribedAt'],
   ['clean time', 'cleanedAt'],
 ]);
+/**
+ * clientela's exports' "More custom fields (JSON)" (`Altri campi personalizzati (JSON)`, …): a customer's custom
+ * attributes past the 100 an export spreads in columns, as one JSON object; read back as those attributes.
+ */
+const MORE_ATTRIBUTES = new Set<string>();
 for (const language of ['en', 'it', 'fr', 'de', 'es'] as const) {
+  MORE_ATTRIBUTES.add(headerKey(MORE_ATTRIBUTES_HEADERS[language]));
+  // The insight columns an export may hold: figures a recompute works out, not something an import sets.
+  const insights = fileHead({ format: 'csv', columns: INSIGHT_COLUMNS, delimiter: ',', language }).replace(/^\ufeff/, '');
+  for (const label of (parse(insights) as string[][])[0]!) EXPORT_IGNORED.add(headerKey(label));
   const head = fileHead({ format: 'csv', columns: COLUMN_NAMES, delimiter: ',', language }).replace(/^\ufeff/, '');
   const labels = (parse(head) as string[][])[0]!;
   labels.forEach((label, i) => {
@@ -154,6 +163,7 @@ export type ColumnTarget =
   | { consentDate: ConsentDate }
   | { consentSource: true }
   | { attribute: string; unnamed?: true }
+  | { attributesJson: true }
   | { ignore: true };
 
 /** An explicit mapping from POST /v1/imports: header → field name, attribute (`attributes.x`) or `ignore`. */
@@ -182,6 +192,7 @@ export function mapColumns(header: string[], mapping: ColumnMapping = {}): Colum
     // owner's data: kept as `column N` (its 1-based position), each value with a warning.
     if (!name) return { attribute: `column ${i + 1}`, unnamed: true };
     if (CONSENT_SOURCES.has(headerKey(name))) return { consentSource: true };
+    if (MORE_ATTRIBUTES.has(headerKey(name))) return { attributesJson: true };
     const field = recogniseHeader(name);
     const consentDate = CONSENT_DATES.get(headerKey(name));
     if (consentDate) return field ? { field, consentDate } : { consentDate };
@@ -206,7 +217,13 @@ export function describeMapping(header: string[], targets: ColumnTarget[]): Reco
   const several = { email: feeding('email') > 1, phone: feeding('phone') > 1 };
   header.forEach((h, i) => {
     const t = targets[i]!;
-    let d = 'field' in t ? t.field : 'attribute' in t ? `attributes.${t.attribute}` : 'consentDate' in t ? 'consent date' : 'consentSource' in t ? CONSENT_SOURCE_WORDS : 'ignore';
+    let d =
+      'field' in t ? t.field
+      : 'attribute' in t ? `attributes.${t.attribute}`
+      : 'attributesJson' in t ? MORE_ATTRIBUTES_WORDS
+      : 'consentDate' in t ? 'consent date'
+      : 'consentSource' in t ? CONSENT_SOURCE_WORDS
+      : 'ignore';
     if ('consentDate' in t && t.consentDate) d += ` (${CONSENT_DATE_WORDS[t.consentDate]})`;
     if ('field' in t && t.field === 'email' && several.email) {
       d += ` (only one email is kept, the first valid one; this column's other values become attributes.${attributeName(h, i)}, with a warning)`;
@@ -217,6 +234,8 @@ export function describeMapping(header: string[], targets: ColumnTarget[]): Reco
   });
   return out;
 }
+
+const MORE_ATTRIBUTES_WORDS = 'custom attributes, as clientela exports write them past 100 names (a JSON object: each name an attribute)';
 
 const CONSENT_SOURCE_WORDS = "consent source (how the consent column's answer was given, as the file states it: recorded in the consent ledger entry, not as the card's source)";
 

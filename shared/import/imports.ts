@@ -2,7 +2,7 @@ import { ulid } from 'ulid';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { ImportStore } from './import.ports.ts';
-import type { ImportSlotStore } from './import-slots.ports.ts';
+import type { JobSlotStore } from '../domain/job-slots.ports.ts';
 import { takeImportSlot } from './import-slots.ts';
 import { IMPORT_ID, MAX_IMPORT_BYTES, importView, newImportJob, uploadKey, type CreateImportInput, type ImportJob } from './import-job.ts';
 
@@ -23,7 +23,7 @@ type PresignUpload = (key: string, maxBytes: number, expiresSeconds: number) => 
  * `maxConcurrent` imports of a tenant are pending or running at once: one more is refused (429, Retry-After)
  * before anything is written (shared/import/import-slots.ts).
  */
-export async function createImport(ctx: ImportsContext & { slots: ImportSlotStore; maxConcurrent: number }, input: CreateImportInput, presign: PresignUpload) {
+export async function createImport(ctx: ImportsContext & { slots: JobSlotStore; maxConcurrent: number }, input: CreateImportInput, presign: PresignUpload) {
   const now = ctx.now?.() ?? new Date();
   const at = now.toISOString();
   const id = ulid(now.getTime());

@@ -5,6 +5,7 @@ import { multiLineText, singleLineText } from '../domain/plain-text.ts';
 import { DEFAULT_TAGS, MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
 import { attributeName, type ColumnTarget, type ConsentDate, type ImportField } from './columns.ts';
 import { FORMULA_START } from '../exports/export-format.ts';
+import { isStorableAttributeName } from '../domain/attribute-names.ts';
 import { isAmbiguousDayMonth, readAmount, readConsent, readCountry, readDate, readGender, readLanguage, splitPhoneCell, splitTags, tagNameProblem, tagNameWithoutCommas, type DateOrder } from './values.ts';
 import { parsePhone } from '../domain/phone-numbers.ts';
 
@@ -83,6 +84,7 @@ const LIMITS: Partial<Record<ImportField, number>> = { firstName: 100, lastName:
 type Column =
   | { field: ImportField; max: number; consentDate?: ConsentDate }
   | { field: 'attribute'; name: string; unnamed?: true }
+  | { field: 'attributesJson' }
   | { field: 'consentDate'; consentDate: ConsentDate }
   | { field: 'consentSource' }
   | { field: 'ignore' };
@@ -96,6 +98,7 @@ function planOf(targets: ColumnTarget[]): Column[] {
       if ('ignore' in t) return { field: 'ignore' };
       if ('attribute' in t) return { field: 'attribute', name: t.attribute, ...(t.unnamed ? { unnamed: true as const } : {}) };
       if ('consentSource' in t) return { field: 'consentSource' };
+      if ('attributesJson' in t) return { field: 'attributesJson' };
       if (!('field' in t)) return { field: 'consentDate', consentDate: t.consentDate };
       return { field: t.field, max: LIMITS[t.field] ?? 0, ...(t.consentDate ? { consentDate: t.consentDate } : {}) };
     });
@@ -252,6 +255,9 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
       case 'attribute':
         (fields.attributes ??= {})[column.name] = value.slice(0, 1000);
         if (column.unnamed) warn(warnings, header, i, `a value under an empty header, kept as attribute "${column.name}"`);
+        break;
+      case 'attributesJson':
+        readAttributesJson(fields, warnings, header, i, value);
         break;
       case 'email':
         if (fields.email) (emails ??= []).push({ col: i, value, v: normaliseEmail(value) });
@@ -426,6 +432,30 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
   return { ok: true, line, fields, warnings };
 }
 
+
+/**
+ * A clientela export's "More custom fields (JSON)" cell: `{"name":"value",...}`, each entry a custom attribute
+ * (names and values cut as any column's; a name a column of the row already gave keeps that column's value).
+ * A cell that is not such an object (typed over in a sheet) is kept whole as the column's attribute, with a warning.
+ */
+function readAttributesJson(fields: RowFields, warnings: string[], header: string[], col: number, value: string) {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    keepAsAttribute(fields, warnings, header, col, value, 'not a JSON object of custom fields');
+    return;
+  }
+  const attributes = (fields.attributes ??= {});
+  for (const [name, v] of Object.entries(parsed as Record<string, unknown>)) {
+    const key = name.slice(0, 64);
+    if (!key.trim() || !isStorableAttributeName(key) || v === null || v === undefined || v === '') continue;
+    if (!Object.hasOwn(attributes, key)) attributes[key] = (typeof v === 'string' ? v : JSON.stringify(v)).slice(0, 1000);
+  }
+}
 
 /** Keeps `value` as the column's custom attribute and says so (`what` says why the field did not take it). */
 function keepAsAttribute(fields: RowFields, warnings: string[], header: string[], col: number, value: string, what: string) {

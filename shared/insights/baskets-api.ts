@@ -12,6 +12,7 @@ import { addDays } from '../domain/calendar.ts';
 import { startOfLocalDay } from '../domain/calendar.ts';
 import { alsoBought, queryRules, RULE_QUERY_DEFAULTS, type AssociationRule, type Page } from './baskets.ts';
 import { KEYWORD_DEFAULTS, primary } from './keyword-defaults.ts';
+import { previousPeriodStart } from './previous-period.ts';
 import { byCodeUnits } from './most-frequent.ts';
 import type { Recommendation } from './recommend.ts';
 import type { BasketsStore } from './baskets.ports.ts';
@@ -187,7 +188,8 @@ export async function keywordsReport(ctx: BasketsContext, q: z.infer<typeof Keyw
   const from = q.from !== undefined ? instant('from', q.from, false, zone) : Math.max(EARLIEST, to - DEFAULT_PERIOD_DAYS * DAY);
   if (!(to > from)) throw invalid('to', 'must be after from');
   // Nothing is older than 1970: a previous period reaching further back is counted (and answered) from there.
-  const previousFrom = Math.max(EARLIEST, from - (to - from));
+  // As many of the tenant's days before `from` as the period holds (not milliseconds: a clock change between).
+  const previousFrom = Math.max(EARLIEST, previousPeriodStart(from, to, zone));
   const language = primary(q.language) ?? null;
   const out = {
     asOf: corpus?.asOf ?? null,

@@ -5,7 +5,7 @@
  * exactly with the card's stats (the same "subtract what the old state gave, add what the new one gives"
  * as `applyContribution` in shared/events/merge.ts): any delivery order ends in the same figures.
  */
-import type { BookingState, OrderState, SubjectState } from '../events/merge.ts';
+import { orderPlacedAt, type BookingState, type SubjectState } from '../events/merge.ts';
 
 /** One line of an order, as the event carried it (kept for part 2 of the insights: baskets). */
 export interface LineItem {
@@ -20,7 +20,8 @@ export interface PurchaseRecord {
   kind: 'O' | 'B';
   /** orderId or bookingId. */
   id: string;
-  /** ISO date-time of the purchase (the order's occurredAt; the booking's completion). */
+  /** ISO date-time of the purchase (when the order was placed: its earliest event, corrections keep it; the
+   * booking's visit). */
   at: string;
   /** Minor units, > 0 (an amount set to 0 takes the purchase away). */
   amount: number;
@@ -34,22 +35,28 @@ export function purchaseOf(s: SubjectState | undefined, items?: LineItem[]): Pur
   if (!s) return undefined;
   if (s.kind === 'order') {
     if (!(s.total > 0)) return undefined;
-    return { kind: 'O', id: s.orderId, at: occurredAtOf(s.at), amount: s.total, ...(items ? { items } : {}) };
+    return { kind: 'O', id: s.orderId, at: orderPlacedAt(s), amount: s.total, ...(items ? { items } : {}) };
   }
   if (s.status !== 'completed' || !s.amount || !(s.amount > 0)) return undefined;
   return { kind: 'B', id: s.bookingId, at: s.completedAt ?? occurredAtOf(s.statusAt), amount: s.amount };
 }
 
-/** What the purchase collection needs after an event: nothing, a Put of the new record, or a Delete. */
-export type PurchaseChange = { put: PurchaseRecord } | { delete: { kind: 'O' | 'B'; id: string } } | undefined;
+/**
+ * What the purchase collection needs after an event: nothing, a Put of the new record, or a Delete. `keepItems`:
+ * the record's line items stay as stored (an order's older event, delivered late, moved only when it was
+ * placed: the lines are the newest event's), the rest is written.
+ */
+export type PurchaseChange = { put: PurchaseRecord; keepItems?: true } | { delete: { kind: 'O' | 'B'; id: string } } | undefined;
 
 export function purchaseChange(prev: SubjectState | undefined, next: SubjectState | undefined, items?: LineItem[]): PurchaseChange {
   if (prev === next) return undefined; // an older event that changed nothing
   const before = purchaseOf(prev);
   const after = purchaseOf(next, items);
   if (after) {
-    // Orders: a newer event for the order carries its lines; re-put even when total and time are unchanged.
     if (before && after.kind === 'B' && before.at === after.at && before.amount === after.amount) return undefined;
+    // Orders: the newest event for the order carries its lines; re-put even when total and time are unchanged.
+    // An older one (same newest stamp) changed only when the order was placed: its lines are not the order's.
+    if (before && prev?.kind === 'order' && next?.kind === 'order' && prev.at === next.at) return { put: after, keepItems: true };
     return { put: after };
   }
   if (before) return { delete: { kind: before.kind, id: before.id } };
@@ -92,7 +99,8 @@ export function monthContribution(s: SubjectState | undefined, timeZone: string)
   };
   if (!s) return out;
   if (s.kind === 'order') {
-    const month = monthOf(occurredAtOf((s as OrderState).at), timeZone);
+    // The month the order was placed in: a correction (a refund) changes that month by the difference.
+    const month = monthOf(orderPlacedAt(s), timeZone);
     add(month, 'orders', 1);
     add(month, 'revenue', s.total);
     return out;

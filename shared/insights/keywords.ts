@@ -4,6 +4,7 @@ import { invalid } from '../domain/errors.ts';
 import { ENTRY, ENTRY_FOLD, ENTRY_TERM, fold, grown, LEFT_OUT, Lexicon, NO_WORD, redactPersonalData } from './keyword-lexicon.ts';
 import { byCodeUnits, MAX_FORMS } from './most-frequent.ts';
 import { KEYWORD_DEFAULTS, primary } from './keyword-defaults.ts';
+import { previousPeriodStart } from './previous-period.ts';
 
 /**
  * The words and two-word phrases customers wrote (`GET /v1/insights/keywords`), for a period [from, to) and
@@ -80,6 +81,8 @@ export interface CustomerText {
 export interface KeywordQuery {
   from: string | number | Date;
   to: string | number | Date;
+  /** The tenant's time zone: the previous period is as many of its days (`previousPeriodStart`). */
+  timeZone?: string;
   /** Only texts of this language (primary subtag compared: `it` matches `it-IT`). */
   language?: string;
   limit?: number;
@@ -383,7 +386,7 @@ export class KeywordCounter {
   private readonly to: number;
   private readonly previousFrom: number;
   private readonly language: string | undefined;
-  private readonly options: Required<Omit<KeywordQuery, 'from' | 'to' | 'language'>>;
+  private readonly options: Required<Omit<KeywordQuery, 'from' | 'to' | 'language' | 'timeZone'>>;
   private readonly customerIds = new Map<string, number>();
   /** first name → last name → the words of the name. */
   private names = new Map<string, Map<string, WriterNames>>();
@@ -449,7 +452,7 @@ export class KeywordCounter {
     this.from = millis(query.from, 'from');
     this.to = millis(query.to, 'to');
     if (this.to <= this.from) throw invalid('to', 'must be after from');
-    this.previousFrom = this.from - (this.to - this.from);
+    this.previousFrom = previousPeriodStart(this.from, this.to, query.timeZone);
     this.language = primary(query.language);
     this.options = {
       limit: query.limit ?? KEYWORD_DEFAULTS.limit,

@@ -103,9 +103,9 @@ export function unsubscribedPage(input: { businessName?: string; language: strin
   const of = ofBusiness(lang, input.businessName);
   return lang === 'it'
     ? page(lang, 'Iscrizione annullata', `${para(`Non riceverai più la newsletter${of}.`)}
-${para('Se è stato un errore, puoi iscriverti di nuovo quando vuoi.', 'note')}`)
+${para("Se è stato un errore, iscriviti di nuovo: ti invieremo un link di conferma. Ne inviamo al massimo uno ogni 24 ore: se non arriva, iscriviti di nuovo più tardi.", 'note')}`)
     : page(lang, 'You are unsubscribed', `${para(`You will no longer receive the newsletter${of}.`)}
-${para('If this was a mistake, you can sign up again at any time.', 'note')}`);
+${para('If this was a mistake, sign up again: we will mail you a confirmation link. We send at most one every 24 hours: if none arrives, sign up again later.', 'note')}`);
 }
 
 /** A link that does not verify (altered, cut short, of an unknown business) or has expired. */
@@ -131,11 +131,11 @@ export function noLongerPendingPage(language: string | undefined, reason: 'decid
   if (lang === 'it') {
     return reason === 'decided'
       ? page(lang, 'Questo link non è più valido', `${para("Dopo questa iscrizione la tua scelta sulla newsletter è cambiata (l'hai annullata, o è stata registrata in altro modo): il link non la conferma più e non è cambiato nulla.")}
-${para("Per ricevere la newsletter iscriviti di nuovo: ti arriverà un nuovo link di conferma.", 'note')}`)
+${para("Per ricevere la newsletter iscriviti di nuovo: ti invieremo un nuovo link di conferma. Ne inviamo al massimo uno ogni 24 ore: se non arriva, iscriviti di nuovo più tardi.", 'note')}`)
       : page(lang, 'Questo link non è più valido', para("Ti abbiamo inviato un'email di conferma più recente: usa il link di quell'email. Non è cambiato nulla."));
   }
   return reason === 'decided'
     ? page(lang, 'This link is no longer valid', `${para('Your newsletter choice changed after this sign-up (you unsubscribed, or it was recorded another way): the link no longer confirms it, and nothing changed.')}
-${para('To receive the newsletter, sign up again: a new confirmation link will be mailed to you.', 'note')}`)
+${para('To receive the newsletter, sign up again: we will mail you a new confirmation link. We send at most one every 24 hours: if none arrives, sign up again later.', 'note')}`)
     : page(lang, 'This link is no longer valid', para('A more recent confirmation email was sent to you: use the link in that email. Nothing changed.'));
 }

@@ -1,14 +1,14 @@
 import type { Customer } from '../domain/customer.schema.ts';
 import { normaliseEmail } from '../domain/customer-rules.ts';
-import { nationalNumberOf } from '../domain/phone-numbers.ts';
-import { ConflictError, NotFoundError, invalid } from '../domain/errors.ts';
-import type { ErasureClaim, PrivacyStore, ReportEntry } from './privacy.ports.ts';
+import { ConflictError, DomainError, NotFoundError, invalid } from '../domain/errors.ts';
+import type { ErasureClaim, PrivacyStore } from './privacy.ports.ts';
 import { auditEntry } from '../audit/audit.ts';
-import { subjectHash, suppressIdentity, type Identity } from './suppression.ts';
+import { isSuppressed, subjectHash, suppressIdentity, type Identity } from './suppression.ts';
 import type { ErrorReportFiles } from '../import/error-report.ts';
 import { forgetInInsights } from '../insights/summary-erasure.ts';
 import type { PersonalDataFiles } from './personal-data.ports.ts';
 import { objectKeys } from '../object-keys.ts';
+import { dropRedaction, recordRedaction, redactAfterErasure, type RedactionContinuation } from './report-redaction.ts';
 
 export interface ErasureContext {
   privacy: PrivacyStore;
@@ -20,10 +20,14 @@ export interface ErasureContext {
   /** Who erases: an API key id, or `system:retention`. */
   actor: string;
   now?: () => Date;
+  /**
+   * How long the invocation may still run (Lambda's `getRemainingTimeInMillis`), with `continueRedaction`: the
+   * import-report redaction after the card is gone stops in time and goes on in a fresh invocation
+   * (shared/privacy/report-redaction.ts). Without them (retention, a script) it runs to the end.
+   */
+  remainingMs?: () => number;
+  continueRedaction?: (c: RedactionContinuation) => Promise<void>;
 }
-
-/** Error reports live 7 days (plus DynamoDB's TTL lag, up to 2 days): older ones hold nothing to redact. */
-const REPORT_LOOKBACK_DAYS = 10;
 /** Rounds before giving up when events keep changing the card while it is being erased. */
 const MAX_ROUNDS = 5;
 /** The longest email a card holds (shared/domain/customer-fields.schema.ts). */
@@ -55,12 +59,18 @@ export interface ErasureOptions {
  *    nor the mark taken over asks for them;
  * 2. every partition item but the card (history, ledger, booking/order states) and the receipts their
  *    history names, in pages, receipts first;
- * 3. import error-report rows naming the person are redacted, in the table and in the CSV files already
- *    written to the import bucket, and the person's access exports in the export bucket are deleted;
- * 4. last, the card, its identity lookups, the mark and the audit entry in one transaction, on the
+ *    Before that, a pending redaction of the import error reports is recorded (the person's ids, emails and
+ *    phones, sealed: shared/privacy/report-redaction.ts), as long as the partition still names them all;
+ * 3. the person's access exports in the export bucket are deleted;
+ * 4. the card, its identity lookups, the mark and the audit entry in one transaction, on the
  *    condition that the card did not change since step 2 — an event that slipped in means one more round;
  *    then the access exports are deleted once more: an export that read the card before step 4 may have
- *    written its file after step 3 (one that reads the card after step 4 removes its own: access-export.ts).
+ *    written its file after step 3 (one that reads the card after step 4 removes its own: access-export.ts);
+ * 5. last, import error-report rows naming the person are redacted, in the table and in the CSV files already
+ *    written to the import bucket, within the invocation's time (`remainingMs`); what is left goes on in a
+ *    fresh invocation (`continueRedaction`), and the pending redaction recorded in step 2 keeps it from being
+ *    lost (the retention run finishes one whose continuation was). Reading every recent report is what grows
+ *    with a tenant's imports (a 20,000-row report: seconds), so it is the step that may not fit.
  * While the card exists, DELETE can be repeated; once it is gone, the id answers 404 like any unknown id.
  * A customer merged into another is that other customer now: its id answers 409 naming the survivor
  * (`mergedInto`), whether the merge came before the DELETE or raced it and won; nothing is suppressed.
@@ -86,7 +96,11 @@ export async function eraseCustomer(ctx: ErasureContext, customerId: string, opt
       // The mark goes with the decision to keep: this run's own, or one a retention run left when interrupted
       // (taken over first, so that a claim made meanwhile by someone else stays).
       const own = claim ?? (mark ? await ctx.privacy.claimErasure(ctx.tenantId, card, clock().toISOString(), { suppress: false, over: mark }) : undefined);
-      if (own) await ctx.privacy.releaseErasure(ctx.tenantId, customerId, own.token!);
+      if (own) {
+        // With the redaction an earlier round recorded: the card stays, its report rows too.
+        await dropRedaction(ctx, customerId);
+        await ctx.privacy.releaseErasure(ctx.tenantId, customerId, own.token!);
+      }
       return 'kept';
     }
     // The card changed (an event), went, or another erasure claimed it between the reads and the claim: read again.
@@ -105,6 +119,7 @@ export async function eraseCustomer(ctx: ErasureContext, customerId: string, opt
     const own = new Set([customerId, ...merged.map((m) => m.id)]);
     const replaced = (await Promise.all([...own].map((id) => ctx.privacy.replacedIdentities(ctx.tenantId, id)))).flat();
     const formerly: Identity[] = replaced.filter((r) => !r.heldBy || own.has(r.heldBy)).map(({ email, phone }) => ({ email: email ?? null, phone: phone ?? null }));
+    const redaction = await recordRedaction(ctx, [customerId, ...merged.map((m) => m.id)], [...identities, ...formerly]);
     if (claim.suppress) {
       for (const id of [...identities, ...formerly]) await suppressIdentity(ctx.privacy, ctx.tenantId, id, clock().toISOString());
       // Their bookings and orders too: a later event of one (the booking tool's update under a new address) is theirs.
@@ -115,13 +130,14 @@ export async function eraseCustomer(ctx: ErasureContext, customerId: string, opt
       }
     }
     for (const id of [customerId, ...merged.map((m) => m.id)]) await ctx.privacy.erasePartition(ctx.tenantId, id);
-    await redactImportReports(ctx, card.id, [...identities, ...formerly]);
     const ids = [customerId, ...merged.map((m) => m.id)];
     await deleteAccessExports(ctx, ids);
     const audit = auditEntry({ actor: ctx.actor, action: 'customer.erase', target: 'customer', at: clock() });
     if (await ctx.privacy.finishErasure(ctx.tenantId, card, identities, audit, { suppressed: claim.suppress })) {
       await deleteAccessExports(ctx, ids);
-      return forgetInInsights(ctx.privacy, ctx.tenantId, ids).then(() => 'erased');
+      await forgetInInsights(ctx.privacy, ctx.tenantId, ids);
+      await redactAfterErasure(ctx, redaction, { remainingMs: ctx.remainingMs, start: ctx.continueRedaction });
+      return 'erased';
     }
   }
   // The mark stays: the card is half-erased, and a merge must not spread what is left before the DELETE is sent again.
@@ -139,7 +155,15 @@ export async function eraseCustomerByEmail(ctx: ErasureContext & { findIdByEmail
   // survivor, as if the merge had come first, so the lookup is read again (a few times, merges are rare).
   for (let attempt = 0; ; attempt++) {
     const id = await ctx.findIdByEmail(ctx.tenantId, email);
-    if (!id) throw new NotFoundError('A customer with this email');
+    if (!id) {
+      // A second erasure request from the same person is common (GDPR): the 404 says the email is an erased
+      // person's, as `POST /v1/customers` with it already does (409 `suppressed`), so "not found" does not
+      // read as "their data is somewhere else".
+      if (await isSuppressed(ctx.privacy, ctx.tenantId, { email })) {
+        throw new DomainError(404, 'Not found', 'No customer has this email: it belongs to a person erased before', { suppressed: true });
+      }
+      throw new NotFoundError('A customer with this email');
+    }
     try {
       await eraseCustomer(ctx, id);
       return;
@@ -156,46 +180,3 @@ export async function eraseCustomerByEmail(ctx: ErasureContext & { findIdByEmail
 async function deleteAccessExports(ctx: ErasureContext, customerIds: string[]): Promise<void> {
   for (const id of customerIds) await ctx.personalData.remove(objectKeys.personalData(ctx.tenantId, id));
 }
-
-/** Import error reports quote rows as written: rows naming the person (email, phone digits, id) are blanked. */
-async function redactImportReports(ctx: ErasureContext, customerId: string, identities: Identity[]): Promise<void> {
-  const since = new Date(clockMs(ctx) - REPORT_LOOKBACK_DAYS * 86_400_000).toISOString();
-  const emails = identities.map((i) => i.email).filter((e): e is string => !!e);
-  const nationals = identities.map((i) => (i.phone ? nationalNumberOf(i.phone) : undefined)).filter((n): n is string => !!n);
-  const names = (e: ReportEntry) => {
-    const text = `${e.row}\n${e.reason}`;
-    if (text.includes(customerId)) return true;
-    const lower = text.toLowerCase();
-    if (emails.some((m) => lower.includes(m))) return true;
-    const digits = text.replace(/\D/g, '');
-    return nationals.some((n) => digits.includes(n));
-  };
-  // A job's report items come one after another: each job is handled whole, its CSV file first (from the
-  // redacted entries), then its items. Interrupted in between, the items still name the person, so the
-  // erasure sent again does both again.
-  type Chunk = { importId: string; reportKey: string | null; key: { pk: string; sk: string }; entries: ReportEntry[] };
-  const redact = (e: ReportEntry) => (names(e) ? { line: e.line, row: '', reason: 'row removed: the person was erased' } : e);
-  const finishJob = async (chunks: Chunk[]) => {
-    const naming = chunks.filter((c) => c.entries.some(names));
-    if (!naming.length) return;
-    const reportKey = chunks[0]!.reportKey;
-    if (reportKey) {
-      await ctx.reportFiles.write(reportKey, chunks.flatMap((c) => c.entries.map(redact)));
-      // The import bucket is versioned: the version just replaced still quotes the person. Deleted before the
-      // chunks are redacted, so an erasure interrupted here, sent again, rewrites and deletes again.
-      await ctx.reportFiles.forgetOlderVersions(reportKey);
-    }
-    for (const c of naming) await ctx.privacy.replaceReportEntries(c.key, c.entries.map(redact));
-  };
-  let job: Chunk[] = [];
-  for await (const chunk of ctx.privacy.importReports(ctx.tenantId, since)) {
-    if (job.length && job[0]!.importId !== chunk.importId) {
-      await finishJob(job);
-      job = [];
-    }
-    job.push(chunk);
-  }
-  await finishJob(job);
-}
-
-const clockMs = (ctx: ErasureContext) => (ctx.now?.() ?? new Date()).getTime();

@@ -5,7 +5,7 @@ import { createHmac } from 'node:crypto';
  * own derived key, so a value made for one purpose (an unsubscribe token) is worthless for another
  * (a suppression hash), and the double opt-in secret of capture stays separate altogether.
  */
-export type Purpose = 'suppression' | 'unsubscribe' | 'erasure' | 'erased-event';
+export type Purpose = 'suppression' | 'unsubscribe' | 'erasure' | 'erased-event' | 'report-redaction';
 
 export const derivedKey = (secret: string, purpose: Purpose) => createHmac('sha256', secret).update(`clientela:${purpose}`).digest();
 

@@ -31,6 +31,23 @@ export interface ReportEntry {
 }
 
 /**
+ * An erased person's import-report redaction not finished yet (shared/privacy/report-redaction.ts), as stored:
+ * written by the erasure before the partition goes, deleted once every report is redacted.
+ */
+export interface PendingRedaction {
+  tenantId: string;
+  /** The erasure mark of the erased customer's id (a keyed hash): the item's key; the id itself is sealed. */
+  mark: string;
+  /** The person's customer ids, emails and phones, sealed under the tenant's privacy secret. */
+  sealed: string;
+  /** The imports listed from `since` to `until` (their `createdAt`) may quote the person. */
+  since: string;
+  until: string;
+  /** The imports whose report is redacted already. */
+  done: string[];
+}
+
+/**
  * A customer's erasure mark (`claimErasure`) as stored: which erasure holds it (`token`, null on a mark written
  * before marks had one) and whether that erasure suppresses the person (the person's own DELETE does,
  * retention does not). A mark outlives an interrupted erasure; whoever finishes it honours `suppress`.
@@ -109,7 +126,20 @@ export interface PrivacyStore extends InsightsErasurePort, ErasureMarks {
   /** Tenants that set `retention.inactiveMonths`. */
   tenantsWithRetention(): Promise<{ tenantId: string; inactiveMonths: number }[]>;
 
-  /** Error-report items of the tenant's imports created since `since`, for redaction. */
-  importReports(tenantId: string, since: string): AsyncGenerator<{ importId: string; reportKey: string | null; key: Key; entries: ReportEntry[] }>;
+  /**
+   * Error-report items of the tenant's imports created since `since` (and up to `until`, when given), job by
+   * job, for redaction; the imports named in `skip` are left out.
+   */
+  importReports(tenantId: string, since: string, opts?: { until?: string; skip?: ReadonlySet<string> }): AsyncGenerator<{ importId: string; reportKey: string | null; key: Key; entries: ReportEntry[] }>;
   replaceReportEntries(key: Key, entries: ReportEntry[]): Promise<void>;
+
+  /** The pending redaction with this mark (strongly consistent), or undefined. */
+  pendingRedaction(tenantId: string, mark: string): Promise<PendingRedaction | undefined>;
+  /** Writes (or rewrites) a pending redaction, keeping the imports it did already; it expires at `expiresAt` (TTL). */
+  savePendingRedaction(redaction: Omit<PendingRedaction, 'done'>, expiresAt: string): Promise<void>;
+  /** Records that the report of `importId` is redacted (nothing if the pending redaction is gone). */
+  redactionDone(tenantId: string, mark: string, importId: string): Promise<void>;
+  dropPendingRedaction(tenantId: string, mark: string): Promise<void>;
+  /** Every tenant's pending redactions, oldest listing first (tenant id, mark). */
+  pendingRedactions(): AsyncGenerator<{ tenantId: string; mark: string }>;
 }

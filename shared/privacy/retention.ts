@@ -3,6 +3,7 @@ import type { PrivacyStore } from './privacy.ports.ts';
 import type { ErrorReportFiles } from '../import/error-report.ts';
 import type { PersonalDataFiles } from './personal-data.ports.ts';
 import { eraseCustomer } from './erasure.ts';
+import { finishPendingRedactions } from './report-redaction.ts';
 import { logger } from '../logger.ts';
 import { monthsBefore } from '../domain/calendar.ts';
 
@@ -49,6 +50,8 @@ export function retentionCutoff(now: Date, months: number): string {
 }
 
 export interface RetentionReport {
+  /** Import-report redactions of earlier erasures finished by this run (their continuation was lost). */
+  redactions?: { finished: number; left: boolean };
   /** `failed`: customers whose erasure failed this run (ids only, in the log); the next run tries them again. */
   tenants: { tenantId: string; cutoff: string; erased: number; failed: number }[];
   /** Set when this invocation's time ran out before every tenant had its turn: go on from here. */
@@ -113,6 +116,12 @@ export async function runRetention(
   const outOfTime = () => attempted > 0 && opts.remainingMs !== undefined && opts.remainingMs() < reserveMs;
   const failedSoFar = () => failedBefore + report.tenants.reduce((n, t) => n + t.failed, 0);
 
+  // First, the report redactions an erasure left pending (its continuation was lost, or could not be
+  // started): every tenant's, retention or not, before this run's own erasures, within the same time.
+  if (!opts.from) {
+    const redactions = await finishPendingRedactions({ privacy, reportFiles, now: opts.now }, { remainingMs: opts.remainingMs, reserveMs });
+    if (redactions.finished || redactions.left) report.redactions = redactions;
+  }
   let tenants = retentionOrder(await privacy.tenantsWithRetention(), startedAt);
   if (opts.from) {
     // Those before the cursor had their turn; a tenant that went or switched retention off meanwhile is simply not there.

@@ -11,7 +11,8 @@ import type { StoppedRecomputes } from './stopped-jobs.ports.ts';
  * locally), and its record is ended failed with a reason the user can read — unless it already ended:
  * the export's transition and the recompute's update are conditional on pending/running, so a record
  * that completed, or that MarkFailed already ended, keeps what it says; seeing the same event twice
- * changes nothing twice.
+ * changes nothing twice. An export ended so also gives back its concurrent-export slot: a slot is held only
+ * while the record says pending or running (shared/exports/export-slots.ts).
  */
 
 /** The part of EventBridge's "Step Functions Execution Status Change" event read here (`detail`). */

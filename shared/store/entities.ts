@@ -265,6 +265,20 @@ export function cardWriteItems(TableName: string, tenantId: string, w: CardWrite
 export const purchaseEntity = {
   key: (tenantId: string, customerId: string, p: { kind: 'O' | 'B'; id: string }): TableKey => insightKeys.purchase(tenantId, customerId, p.kind, p.id),
   item: (tenantId: string, customerId: string, p: PurchaseRecord): Item => ({ ...purchaseEntity.key(tenantId, customerId, p), entity: 'purchase', customerId, ...p }),
+  /** Writes the purchase but leaves its stored line items (an order's late older event: flows.ts `keepItems`). */
+  keepItems: (TableName: string, tenantId: string, customerId: string, p: PurchaseRecord) => {
+    const { items: _items, ...rest } = p;
+    const fields = Object.entries({ entity: 'purchase', customerId, ...rest });
+    return {
+      Update: {
+        TableName,
+        Key: purchaseEntity.key(tenantId, customerId, p),
+        UpdateExpression: `SET ${fields.map((_, i) => `#f${i} = :f${i}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(fields.map(([k], i) => [`#f${i}`, k])),
+        ExpressionAttributeValues: Object.fromEntries(fields.map(([, v], i) => [`:f${i}`, v])),
+      },
+    };
+  },
 };
 
 /** `ADD` of one month's counter deltas, in the shard of the customer the event is about. */

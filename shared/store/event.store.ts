@@ -137,7 +137,9 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
         if (w.claim) add(subjectClaimEntity.put(TableName, tenantId, ref, c.id, w.claim.over), 'claim');
       }
       // The purchase collection and the monthly counters move in the same transaction as the state item.
-      if (w.purchase && 'put' in w.purchase) add({ Put: { TableName, Item: purchaseEntity.item(tenantId, c.id, w.purchase.put) } }, null);
+      if (w.purchase && 'put' in w.purchase) {
+        add(w.purchase.keepItems ? purchaseEntity.keepItems(TableName, tenantId, c.id, w.purchase.put) : { Put: { TableName, Item: purchaseEntity.item(tenantId, c.id, w.purchase.put) } }, null);
+      }
       if (w.purchase && 'delete' in w.purchase) add({ Delete: { TableName, Key: purchaseEntity.key(tenantId, c.id, w.purchase.delete) } }, null);
       for (const [month, deltas] of Object.entries(w.months ?? {})) add(monthCounterUpdate(TableName, tenantId, c.id, month, deltas), null);
       if (w.text) add({ Put: { TableName, Item: textEntity.item(tenantId, c.id, w.text) } }, null);

@@ -110,6 +110,10 @@ export const segmentKeys = {
 export const exportKeys = {
   export: (tenantId: string, exportId: string) => ({ pk: `T#${tenantId}#EXPORTS`, sk: `EXPORT#${exportId}` }),
   exportsPk: (tenantId: string) => `T#${tenantId}#EXPORTS`,
+  /** The ids of a tenant's exports that hold one of its concurrent-export slots (shared/exports/export-slots.ts). */
+  exportSlots: (tenantId: string) => ({ pk: `T#${tenantId}#EXPORT-SLOTS`, sk: 'SLOTS' }),
+  /** Which export an `Idempotency-Key` of the tenant started (shared/exports/export-idempotency.ts); `keyHash`: its SHA-256. */
+  idempotencyKey: (tenantId: string, keyHash: string) => ({ pk: `T#${tenantId}#EXPORT-KEYS`, sk: `KEY#${keyHash}` }),
   EXPORT_PREFIX: 'EXPORT#',
 };
 
@@ -200,6 +204,13 @@ export const privacyKeys = {
     pk: keys.customerPk(tenantId, customerId),
     sk: `${REPLACED_PREFIX}${field === 'email' ? 'EMAIL' : 'PHONE'}#${value}`,
   }),
+  /**
+   * An erased person's import-report redaction still to finish (shared/privacy/report-redaction.ts), keyed by
+   * the erasure mark of their id (no id in the key), listed in every tenant's at once (gsi4, sparse) for the
+   * retention run, which finishes one whose continuation was lost.
+   */
+  pendingRedaction: (tenantId: string, mark: string) => ({ pk: `T#${tenantId}#REDACT#${mark}`, sk: 'REDACT' }),
+  pendingRedactionListing: (tenantId: string, mark: string) => ({ gsi4pk: 'REDACT#PENDING', gsi4sk: `${tenantId}#${mark}` }),
 };
 /** Sort-key prefix of the replaced-identity records in a customer partition. */
 export const REPLACED_PREFIX = 'REPLACED#';

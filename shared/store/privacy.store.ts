@@ -424,20 +424,22 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
       return out;
     },
 
-    async *importReports(tenantId, since) {
+    async *importReports(tenantId, since, opts = {}) {
       let start: Item | undefined;
       do {
         const jobs = await db.send(
           new QueryCommand({
             TableName,
             IndexName: 'gsi4',
-            KeyConditionExpression: 'gsi4pk = :p AND gsi4sk >= :since',
-            ExpressionAttributeValues: { ':p': keys.importsListingPk(tenantId), ':since': since },
+            // The listing's sort key is `{createdAt}#{importId}`: `~` sorts after `#`, so `until` is inclusive.
+            KeyConditionExpression: opts.until ? 'gsi4pk = :p AND gsi4sk BETWEEN :since AND :until' : 'gsi4pk = :p AND gsi4sk >= :since',
+            ExpressionAttributeValues: { ':p': keys.importsListingPk(tenantId), ':since': since, ...(opts.until ? { ':until': `${opts.until}~` } : {}) },
             ProjectionExpression: 'id, reportKey',
             ExclusiveStartKey: start,
           }),
         );
         for (const job of jobs.Items ?? []) {
+          if (opts.skip?.has(job.id as string)) continue;
           let reportStart: Item | undefined;
           do {
             const page = await db.send(
@@ -460,6 +462,74 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
 
     async replaceReportEntries(key, entries) {
       await db.send(new UpdateCommand({ TableName, Key: key, UpdateExpression: 'SET entries = :e', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':e': entries } }));
+    },
+
+    async pendingRedaction(tenantId, mark) {
+      const item = await get(privacyKeys.pendingRedaction(tenantId, mark));
+      if (!item) return undefined;
+      return { tenantId, mark, sealed: item.sealed as string, since: item.since as string, until: item.until as string, done: [...((item.done as Set<string> | undefined) ?? [])] };
+    },
+
+    async savePendingRedaction({ tenantId, mark, sealed, since, until }, expiresAt) {
+      // An update, not a put: the imports an earlier run of the same erasure redacted stay done.
+      await db.send(
+        new UpdateCommand({
+          TableName,
+          Key: privacyKeys.pendingRedaction(tenantId, mark),
+          UpdateExpression: 'SET entity = :e, tenantId = :t, mark = :m, sealed = :s, since = :since, #until = :until, #ttl = :ttl, gsi4pk = :g, gsi4sk = :gs',
+          ExpressionAttributeNames: { '#until': 'until', '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':e': 'pendingRedaction',
+            ':t': tenantId,
+            ':m': mark,
+            ':s': sealed,
+            ':since': since,
+            ':until': until,
+            ':ttl': Math.floor(Date.parse(expiresAt) / 1000),
+            ':g': privacyKeys.pendingRedactionListing(tenantId, mark).gsi4pk,
+            ':gs': privacyKeys.pendingRedactionListing(tenantId, mark).gsi4sk,
+          },
+        }),
+      );
+    },
+
+    async redactionDone(tenantId, mark, importId) {
+      try {
+        await db.send(
+          new UpdateCommand({
+            TableName,
+            Key: privacyKeys.pendingRedaction(tenantId, mark),
+            UpdateExpression: 'ADD done :d',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':d': new Set([importId]) },
+          }),
+        );
+      } catch (e) {
+        // Finished meanwhile (a duplicate continuation): nothing to record.
+        if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      }
+    },
+
+    async dropPendingRedaction(tenantId, mark) {
+      await db.send(new DeleteCommand({ TableName, Key: privacyKeys.pendingRedaction(tenantId, mark) }));
+    },
+
+    async *pendingRedactions() {
+      let ExclusiveStartKey: Item | undefined;
+      do {
+        const page = await db.send(
+          new QueryCommand({
+            TableName,
+            IndexName: 'gsi4',
+            KeyConditionExpression: 'gsi4pk = :p',
+            ExpressionAttributeValues: { ':p': privacyKeys.pendingRedactionListing('', '').gsi4pk },
+            ProjectionExpression: 'tenantId, mark',
+            ExclusiveStartKey,
+          }),
+        );
+        for (const i of page.Items ?? []) yield { tenantId: i.tenantId as string, mark: i.mark as string };
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
     },
   };
 }

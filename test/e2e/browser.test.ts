@@ -98,9 +98,10 @@ describe.skipIf(!hasChromium)(`the browser script in headless Chromium${hasChrom
     // A publishable key's answer tells the page nothing about the list.
     expect(answer.status()).toBe(202);
     expect(await answer.json()).toEqual({ accepted: true });
-    expect(await page.textContent('#contact [data-clientela-message]')).toContain('Thank you');
+    // The example page is Italian (<html lang="it">): so are the script's texts.
+    expect(await page.textContent('#contact [data-clientela-message]')).toContain('Grazie');
     // The consent box was ticked: the page asks the person to confirm from the mail (double opt-in).
-    expect(await page.textContent('#contact [data-clientela-message]')).toContain('check your inbox');
+    expect(await page.textContent('#contact [data-clientela-message]')).toContain('controlla la posta');
     expect(await page.getAttribute('#contact', 'data-clientela-state')).toBe('check-inbox');
 
     const found = await asBusiness(`/v1/customers?q=${encodeURIComponent(email)}`);
@@ -124,7 +125,7 @@ describe.skipIf(!hasChromium)(`the browser script in headless Chromium${hasChrom
       page.click('#newsletter button[type=submit]'),
     ]);
     await page.waitForSelector('#newsletter .clientela-success');
-    expect(await page.textContent('#newsletter [data-clientela-message]')).toContain('check your inbox');
+    expect(await page.textContent('#newsletter [data-clientela-message]')).toContain('controlla la posta');
     expect(await page.getAttribute('#newsletter', 'data-clientela-state')).toBe('check-inbox');
     const found = await asBusiness(`/v1/customers?q=${encodeURIComponent(email)}`);
     expect(found.items.map((c) => c.consent.newsletter)).toEqual(['pending']);
@@ -142,11 +143,43 @@ describe.skipIf(!hasChromium)(`the browser script in headless Chromium${hasChrom
     await page.fill('#contact [name=email]', email);
     await page.fill('#contact [name=message]', 'cheap watches');
     // A naive bot fills every input, the invisible one included.
-    await page.$eval('#contact [name=website]', (el) => ((el as unknown as { value: string }).value = 'http://spam.example'));
+    await page.$eval('#contact [data-clientela-honeypot]', (el) => ((el as unknown as { value: string }).value = 'http://spam.example'));
     await page.click('#contact button[type=submit]');
     await page.waitForSelector('#contact .clientela-success');
     expect(eventRequests.length).toBe(before);
     expect((await asBusiness(`/v1/customers?q=${encodeURIComponent(email)}`)).items).toHaveLength(0);
+    await page.close();
+  });
+
+  it('refuses a secret key added to the page next to ?key=pk_: the browser cannot send it, a server gets a 401 naming key', async () => {
+    const page = await openExample(site.origin);
+    // What a developer tries after the 403 "send booking.created from your server": the secret key in the page.
+    const outcome = await page.evaluate(
+      async ({ url, pk, sk }) => {
+        try {
+          const res = await fetch(`${url}/v1/events?key=${pk}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${sk}` },
+            body: JSON.stringify({ eventId: `probe-${Date.now()}`, type: 'booking.created', occurredAt: new Date().toISOString(), customer: { email: 'guest.vip@example.it' }, data: { bookingId: 'probe-1', date: '2026-12-20' } }),
+          });
+          return { status: res.status, body: await res.text() };
+        } catch (e) {
+          return { error: String(e) };
+        }
+      },
+      { url: api.url, pk: api.publishableKey, sk: api.secretKey },
+    );
+    // The preflight offers no authorization header: the browser never sends the POST, the page reads nothing.
+    expect(outcome).toEqual({ error: expect.stringContaining('TypeError') });
+    expect((await asBusiness('/v1/customers?q=guest.vip')).items).toHaveLength(0);
+    // The same pair from outside a browser is refused too.
+    const direct = await fetch(`${api.url}/v1/events?key=${api.publishableKey}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${api.secretKey}`, origin: site.origin },
+      body: JSON.stringify({ eventId: 'probe-direct', type: 'booking.created', occurredAt: new Date().toISOString(), customer: { email: 'guest.vip@example.it' }, data: { bookingId: 'probe-2', date: '2026-12-20' } }),
+    });
+    expect(direct.status).toBe(401);
+    expect(((await direct.json()) as { errors: { path: string }[] }).errors[0]!.path).toBe('key');
     await page.close();
   });
 

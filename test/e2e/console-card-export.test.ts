@@ -82,7 +82,7 @@ describe.skipIf(!hasChromium)(`the card's access export and imported spend${hasC
     await send('order.completed', 'lucia', 'l-order', '2026-03-24T13:00:00+01:00', { orderId: 'ord-exp-2', currency: 'EUR', total: 2000, items: [{ sku: 'CAFFE', name: 'Caffè', quantity: 10, unitPrice: 200 }] });
     // Pietro: the import alone, no purchase seen here.
     ids.pietro = (await call<{ items: { id: string }[] }>('GET', `/v1/customers?q=${encodeURIComponent(mail('pietro'))}`)).body.items[0]!.id;
-    // Franco: a free order (a gift voucher used up): one purchase, of 0,00 €.
+    // Franco: a free order (a gift voucher used up): an order, but no purchase (nothing paid; docs/insights.md, Refunds).
     await send('order.completed', 'franco', 'f-order', '2026-03-25T13:00:00+01:00', { orderId: 'ord-exp-3', currency: 'EUR', total: 0, items: [{ sku: 'GIFT', name: 'Buono', quantity: 1, unitPrice: 0 }] }, { firstName: 'Franco', lastName: 'Omaggio' });
 
     context = await signedInContext(suite.browser, suite.api, pageErrors, { locale: 'it-IT', timezoneId: 'Europe/Rome', viewport: { width: 1280, height: 900 }, acceptDownloads: true });
@@ -165,10 +165,11 @@ describe.skipIf(!hasChromium)(`the card's access export and imported spend${hasC
     expect(await figure('di cui da importazione').textContent()).toBe('150,00 €');
     expect(await figure('Media per acquisto').textContent()).toBe('— nessun acquisto finora');
 
-    // No import: no "of which imported" line at all; a free order is a purchase of 0,00 €, not "nothing bought".
+    // No import: no "of which imported" line at all. A free order (total 0, like an order refunded in full) is an
+    // order but no purchase, as the insights count it: no average per purchase.
     await openCard('franco', 'Franco Omaggio');
     await expect.poll(() => figure('Ordini').textContent(), { timeout: WAIT_TIMEOUT_MS }).toBe('1');
-    expect(await figure('Media per acquisto').textContent()).toBe('0,00 €');
+    expect(await figure('Media per acquisto').textContent()).toBe('— nessun acquisto finora');
     expect(await figures().locator('dt').getByText('di cui da importazione', { exact: true }).count()).toBe(0);
 
     await speak('en');

@@ -215,8 +215,9 @@ const EXPECTED_GRANTS: Record<string, Grants> = {
 
   ListConsents: PAGES,
   // Rewrite error reports quoting the person, delete their spilled access exports; create the privacy secret.
-  EraseCustomer: { table: 'read-write', s3: [...ERASES_REPORTS, 's3:DeleteObject export/personal-data/*'], kms: 'encrypt' },
-  EraseCustomerByEmail: { table: 'read-write', s3: [...ERASES_REPORTS, 's3:DeleteObject export/personal-data/*'], kms: 'encrypt' },
+  // Goes on with the redaction of the import reports in a fresh invocation when the request's time runs out.
+  EraseCustomer: { table: 'read-write', s3: [...ERASES_REPORTS, 's3:DeleteObject export/personal-data/*'], kms: 'encrypt', invokeSelf: true },
+  EraseCustomerByEmail: { table: 'read-write', s3: [...ERASES_REPORTS, 's3:DeleteObject export/personal-data/*'], kms: 'encrypt', invokeSelf: true },
   // A GET that writes: the audit entry of every access export; one too large to answer inline is written under
   // personal-data/ and linked (signed, so read), and removed again if the person was erased meanwhile.
   ExportCustomerData: { table: 'read-write', s3: ['s3:PutObject export/personal-data/*', 's3:GetObject export/personal-data/*', 's3:DeleteObject export/personal-data/*'] },

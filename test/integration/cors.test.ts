@@ -36,7 +36,8 @@ describe('OPTIONS /v1/events (CORS preflight)', () => {
     expect(res.status).toBe(204);
     expect(res.headers['access-control-allow-origin']).toBe(ORIGIN);
     expect(res.headers['access-control-allow-methods']).toBe('POST');
-    expect(res.headers['access-control-allow-headers']).toBe('authorization, content-type, x-api-key');
+    // Only content-type: a page's key goes in the URL; a secret key never belongs in a page (cors-secret-key.test.ts).
+    expect(res.headers['access-control-allow-headers']).toBe('content-type');
     expect(Number(res.headers['access-control-max-age'])).toBeGreaterThan(0);
     expect(res.headers.vary).toBe('Origin');
   });

@@ -236,7 +236,14 @@ describe('DELETE /v1/customers/{id}', () => {
     expect((await call('DELETE', `/v1/customers?email=${encodeURIComponent(email.toUpperCase())}`, { key: sk })).status).toBe(204);
     expect((await call('GET', `/v1/customers/${created.body.id}`, { key: sk })).status).toBe(404);
     expect(await mentioning(email, created.body.id)).toEqual([]);
-    expect((await call('DELETE', `/v1/customers?email=${encodeURIComponent(email)}`, { key: sk })).status).toBe(404);
+    // Asked again (the person's second request): a 404 that says the email is an erased person's.
+    const again = await call('DELETE', `/v1/customers?email=${encodeURIComponent(email)}`, { key: sk });
+    expect(again.status).toBe(404);
+    expect(again.body).toMatchObject({ suppressed: true, detail: 'No customer has this email: it belongs to a person erased before' });
+    // An email nobody ever had: a plain 404.
+    const never = await call('DELETE', `/v1/customers?email=${encodeURIComponent(`never.${uniq()}@example.com`)}`, { key: sk });
+    expect(never.status).toBe(404);
+    expect(never.body.suppressed).toBeUndefined();
     const missing = await call('DELETE', '/v1/customers', { key: sk });
     expect(missing.status).toBe(400);
     expect(missing.body.errors[0].path).toBe('email');

@@ -297,7 +297,8 @@ describe('recompute', () => {
     expect(view).toMatchObject({ status: 'completed', rowCount: atRisk.length });
     const text = (await (await fetch(view.url)).text()).replace(/^\uFEFF/, '');
     const [head, ...rows] = text.trim().split('\r\n');
-    expect(head).toBe('Email,insights.rfm.group,insights.atRisk,insights.clv12m,insights.rfm.recency,insights.rfm.days');
+    // Headed in the tenant's language like the other columns (English here), not by their API paths.
+    expect(head).toBe('Email,RFM group,Drifting away,Customer lifetime value 12 months (minor units),RFM recency (1-5),Days since last purchase');
     const byEmail = new Map(all.map((c) => [c.email, c]));
     for (const row of rows) {
       const [mail, group, risk, clv, recency, days] = row.split(',');

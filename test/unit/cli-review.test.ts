@@ -172,7 +172,7 @@ describe('2 and 6. Ctrl-C (a real process and a real SIGINT)', () => {
         child.kill('SIGINT');
       });
       expect(result.code).toBe(130);
-      expect(result.stderr).toBe('clientela: interrupted; export e1 is done (GET /v1/exports/e1 gives its download link)\n');
+      expect(result.stderr).toBe('clientela: export e1 created\nclientela: interrupted; export e1 is done (GET /v1/exports/e1 gives its download link)\n');
       expect(partials()).toEqual([]);
       expect(existsSync(out)).toBe(false);
     } finally {
@@ -361,7 +361,10 @@ describe('7. the upload', () => {
       const file = join(dir, 'refused.csv');
       writeFileSync(file, 'email\n'.repeat(2_000_000));
       const result = await cli(redirect.url, ['import', file]);
-      expect(result).toMatchObject({ code: 3, stderr: 'clientela: 400 Upload refused by the object store: EntityTooLarge: Your proposed upload exceeds the maximum allowed size\n' });
+      expect(result).toMatchObject({
+        code: 3,
+        stderr: 'clientela: import i9 created\nclientela: 400 Upload refused by the object store: EntityTooLarge: Your proposed upload exceeds the maximum allowed size; the file was not uploaded: import i9 will not run\n',
+      });
     } finally {
       redirect.close();
       refusing.closeAllConnections();
@@ -389,6 +392,24 @@ describe('8. 429 while listing', () => {
   });
 });
 
+describe('8b. 429 on an export: the account has as many exports under way as it may', () => {
+  it('says the API\'s reason (not "slow down") while it waits for a slot, then exports', async () => {
+    let busy = 1;
+    const detail = 'This account already has 3 exports pending or running, the most it may have at once (limit 3); try again when one has finished (look again in 1 s)';
+    const api = await fakeServer((req, res) => {
+      if (req.method === 'POST' && busy-- > 0) return json(res, 429, { title: 'Too many requests', status: 429, detail, limit: 3 }, { 'retry-after': '1' });
+      if (req.method === 'POST') return json(res, 202, { exportId: 'e8' });
+      if (req.url!.startsWith('/v1/exports/e8')) return json(res, 200, { id: 'e8', status: 'failed', reason: 'as asked' });
+    });
+    try {
+      const result = await cli(api.url, ['export', '--out', join(dir, 'busy.csv')]);
+      expect(result.stderr).toBe(`clientela: ${detail}; trying again in 1 s\nclientela: export e8 created\nclientela: export e8 failed: as asked\n`);
+    } finally {
+      api.close();
+    }
+  });
+});
+
 describe('9. the object store out of reach', () => {
   it('names the download link or upload target, not the API URL (exit 4)', async () => {
     const closed = await fakeServer(() => {});
@@ -404,11 +425,14 @@ describe('9. the object store out of reach', () => {
     try {
       const host = new URL(closedUrl).host;
       const exported = await cli(api.url, ['export', '--out', join(dir, 'unreachable.csv')]);
-      expect(exported).toMatchObject({ code: 4, stderr: `clientela: cannot reach the export's download link (${host}): ECONNREFUSED\n` });
+      expect(exported).toMatchObject({
+        code: 4,
+        stderr: `clientela: export e3 created\nclientela: cannot reach the export's download link (${host}): ECONNREFUSED; export e3 is done (GET /v1/exports/e3 gives its download link)\n`,
+      });
       const file = join(dir, 'small.csv');
       writeFileSync(file, 'email\na@example.it\n');
       const imported = await cli(api.url, ['import', file]);
-      expect(imported).toMatchObject({ code: 4, stderr: `clientela: cannot reach the upload target (${host}): ECONNREFUSED\n` });
+      expect(imported).toMatchObject({ code: 4, stderr: `clientela: import i3 created\nclientela: cannot reach the upload target (${host}): ECONNREFUSED; the file was not uploaded: import i3 will not run\n` });
     } finally {
       api.close();
     }
@@ -481,7 +505,10 @@ describe('11. a server that does not answer', () => {
     });
     try {
       const result = await cli(api.url, ['export', '--out', out, '--request-timeout', '1']);
-      expect(result).toMatchObject({ code: 4, stderr: `clientela: download of the export was cut short (nothing came for 1 s (--request-timeout)); ${out} left as it was\n` });
+      expect(result).toMatchObject({
+        code: 4,
+        stderr: `clientela: export e4 created\nclientela: download of the export was cut short (nothing came for 1 s (--request-timeout)); ${out} left as it was; export e4 is done (GET /v1/exports/e4 gives its download link)\n`,
+      });
       expect(readdirSync(dir).filter((f) => f.includes('stalled') && f.endsWith('.partial'))).toEqual([]);
     } finally {
       api.close();
@@ -507,7 +534,7 @@ describe('13 and the rest', () => {
     const api = await fakeServer((_req, res) => json(res, 202, { exportId: 'e5' }));
     try {
       const result = await cli(api.url, ['export', '--out', join(dir, 'nonexistent', 'x.csv')]);
-      expect(result).toMatchObject({ code: 2, stderr: `clientela: cannot write ${join(dir, 'nonexistent', 'x.csv')}: ENOENT\n` });
+      expect(result).toMatchObject({ code: 2, stderr: `clientela: cannot write ${join(dir, 'nonexistent', 'x.csv')}: no directory ${join(dir, 'nonexistent')}\n` });
       expect(api.seen).toEqual([]);
     } finally {
       api.close();

@@ -58,7 +58,7 @@ describe("the card's imported spend and average per purchase", () => {
   it("show the API's average whenever there is a purchase, 0 included, and none without one", () => {
     // 500,00 € of which 480,00 € imported, one 20,00 € order: the API's 20,00 €, not 500,00 € ÷ 1.
     expect(averagePerPurchaseOf({ purchases: 1, averageOrderValue: 2000 })).toBe(2000);
-    // A free order is a purchase of 0,00 €, not "nothing bought yet".
+    // A purchase averaging 0,00 € (a free order counted before total 0 stopped being a purchase) shows 0,00 €.
     expect(averagePerPurchaseOf({ purchases: 1, averageOrderValue: 0 })).toBe(0);
     // Only an import's total: no purchase, no average.
     expect(averagePerPurchaseOf({ purchases: 0, averageOrderValue: 0 })).toBeUndefined();

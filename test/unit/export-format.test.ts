@@ -5,9 +5,12 @@ import { emptyStats, type Customer } from '../../shared/domain/customer.schema.t
 import {
   COLUMN_NAMES,
   DEFAULT_COLUMNS,
+  INSIGHT_COLUMNS,
   MAX_ATTRIBUTE_COLUMNS,
   TooManyAttributesError,
+  attributeNameOrder,
   collectAttributeNames,
+  firstAttributeNames,
   completeRows,
   fileHead,
   formatRows,
@@ -18,6 +21,7 @@ import {
   type FormatOptions,
 } from '../../shared/exports/export-format.ts';
 import { failureReason } from '../../shared/exports/export-steps.ts';
+import { rowIds, withoutErased } from '../../shared/exports/read-shard.ts';
 import { splitTags } from '../../shared/import/values.ts';
 import { ExportRequestSchema } from '../../shared/exports/export.schema.ts';
 
@@ -164,12 +168,77 @@ describe('export file format', () => {
     expect(completeRows(formatRows([c], spread).split('\n'), [], spread)).toBe(formatRows([c], { ...spread, columns: ['email', 'city'] }));
   });
 
-  it('refuses to spread more than the maximum of attribute names (they can be named instead)', () => {
-    const many: Customer = { ...c, attributes: Object.fromEntries(Array.from({ length: MAX_ATTRIBUTE_COLUMNS + 1 }, (_, i) => [`a${i}`, 'x'])) };
-    const o: FormatOptions = { format: 'csv', columns: [...DEFAULT_COLUMNS], delimiter: ',', language: 'en' };
-    expect(() => collectAttributeNames(spreadNames(many, o), new Set())).toThrow(/more than 100 custom attribute names/);
+  it('past the maximum of attribute names, spreads the first ones in name order and writes the others in one JSON column', () => {
+    // 105 names, not in order: a0..a104 collated as text (a0, a1, a10, a100, a101, ...).
+    const names = Array.from({ length: MAX_ATTRIBUTE_COLUMNS + 5 }, (_, i) => `a${i}`).reverse();
+    const many: Customer = { ...c, attributes: Object.fromEntries(names.map((n) => [n, `v ${n}`])) };
+    const few: Customer = { ...c, id: '01J0000000000000000000000B', attributes: { a0: '=0' } };
+    const o: FormatOptions = { format: 'csv', columns: [...DEFAULT_COLUMNS], delimiter: ';', language: 'it' };
+    // Each part keeps the first 101 names it saw (bounded), which is enough to tell there are more.
+    const found = new Set<string>();
+    for (const person of [few, many]) collectAttributeNames(spreadNames(person, o), found);
+    const reported = firstAttributeNames(found);
+    expect(reported).toHaveLength(MAX_ATTRIBUTE_COLUMNS + 1);
+    const sorted = [...names].sort(attributeNameOrder);
+    expect(reported).toEqual(sorted.slice(0, MAX_ATTRIBUTE_COLUMNS + 1));
+
+    const text = fileHead(o, reported) + completeRows(formatRows([many, few], o).split('\n'), reported, o);
+    const rows = parse(text.slice(1), { delimiter: ';', columns: true }) as Record<string, string>[];
+    const header = Object.keys(rows[0]!);
+    expect(header.slice(COLUMN_NAMES.length)).toEqual([...sorted.slice(0, MAX_ATTRIBUTE_COLUMNS), 'Altri campi personalizzati (JSON)']);
+    const spread = sorted.slice(0, MAX_ATTRIBUTE_COLUMNS);
+    for (const n of spread) expect(rows[0]![n]).toBe(`v ${n}`);
+    // The five names past the first 100 (a95..a99 collate last) are in the JSON cell, in name order: nothing lost.
+    const rest = sorted.slice(MAX_ATTRIBUTE_COLUMNS);
+    expect(rest).toEqual(['a95', 'a96', 'a97', 'a98', 'a99']);
+    expect(JSON.parse(rows[0]!['Altri campi personalizzati (JSON)']!)).toEqual(Object.fromEntries(rest.map((n) => [n, `v ${n}`])));
+    expect(Object.keys(JSON.parse(rows[0]!['Altri campi personalizzati (JSON)']!))).toEqual(rest);
+    // A customer with none of the others: an empty cell; the spread ones neutralised as ever.
+    expect(rows[1]).toMatchObject({ a0: "'=0", a1: '', 'Altri campi personalizzati (JSON)': '' });
+    // Exactly the maximum: no JSON column.
+    const hundred = sorted.slice(0, MAX_ATTRIBUTE_COLUMNS);
+    expect(fileHead(o, hundred)).not.toContain('JSON');
     // JSON Lines keeps the object whole: nothing to spread.
     expect(spreadNames(many, { ...o, format: 'jsonl' })).toEqual([]);
+  });
+
+  it("a part's names stay bounded however many its customers have, and still give the first ones in name order", () => {
+    const o: FormatOptions = { format: 'csv', columns: ['email', 'attributes'], delimiter: ',', language: 'en' };
+    const found = new Set<string>();
+    for (let i = 5000; i > 0; i--) {
+      collectAttributeNames(spreadNames({ ...c, attributes: { [`n${String(i).padStart(5, '0')}`]: 'x' } }, o), found);
+      expect(found.size).toBeLessThanOrEqual(4 * (MAX_ATTRIBUTE_COLUMNS + 1) + 1);
+    }
+    expect(firstAttributeNames(found)).toEqual(Array.from({ length: MAX_ATTRIBUTE_COLUMNS + 1 }, (_, i) => `n${String(i + 1).padStart(5, '0')}`));
+  });
+
+  it("with the JSON column, Combine still finds each row's id after the attributes (and leaves an erased one out)", async () => {
+    const o: FormatOptions = { format: 'csv', columns: ['firstName', 'attributes', 'id'], delimiter: ',', language: 'en' };
+    const wide = (id: string, n: number): Customer => ({ ...c, id, attributes: Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${String(i).padStart(3, '0')}`, `x,"${i}"`])) });
+    const people = [wide('01J000000000000000000000WA', MAX_ATTRIBUTE_COLUMNS + 3), wide('01J000000000000000000000WB', 2), wide('01J000000000000000000000WC', MAX_ATTRIBUTE_COLUMNS + 1)];
+    const found = new Set<string>();
+    for (const p of people) collectAttributeNames(spreadNames(p, o), found);
+    const names = firstAttributeNames(found);
+    const head = fileHead(o, names);
+    const part = completeRows(formatRows(people, o).split('\n'), names, o);
+    async function* chunks() {
+      yield Buffer.from(part, 'utf8');
+    }
+    let out = '';
+    for await (const text of withoutErased(chunks(), rowIds(o, head)!, (id) => id === '01J000000000000000000000WA', () => {})) out += text;
+    const rows = parse((head + out).slice(1), { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => r['Customer ID'])).toEqual(['01J000000000000000000000WB', '01J000000000000000000000WC']);
+    expect(JSON.parse(rows[1]!['More custom fields (JSON)']!)).toEqual({ k100: 'x,"100"' });
+  });
+
+  it('heads insight columns in the tenant language, like the other columns', () => {
+    const o: FormatOptions = { format: 'csv', columns: ['id', 'insights.rfm.group', 'insights.clv12m', 'insights'], delimiter: ',', language: 'it' };
+    expect(fileHead(o)).toBe('\uFEFFID cliente,Gruppo RFM,Valore cliente 12 mesi (centesimi),Analisi (JSON)\r\n');
+    for (const language of ['en', 'it', 'fr', 'de', 'es'] as const) {
+      const head = fileHead({ format: 'csv', columns: [...INSIGHT_COLUMNS], delimiter: ';', language });
+      expect(head, language).not.toMatch(/insights/);
+      expect(new Set((parse(head.slice(1), { delimiter: ';' }) as string[][])[0]).size, language).toBe(INSIGHT_COLUMNS.length);
+    }
   });
 
   it('keeps custom attributes as an object in JSON Lines', () => {

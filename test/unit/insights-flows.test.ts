@@ -54,11 +54,15 @@ describe('purchase collection rules', () => {
     expect(purchaseChange(a, b)).toMatchObject({ put: { amount: 3000 } });
   });
 
-  it('an older copy of an order changes nothing', () => {
+  it('an older copy of an order keeps the newer total; it only moves back when the order was placed, lines kept', () => {
     const a = stepOrder(undefined, order('2026-03-01T11:00:00.000Z', 3000));
     const b = stepOrder(a, order('2026-03-01T10:00:00.000Z', 2500));
-    expect(b).toBe(a);
-    expect(purchaseChange(a, b)).toBeUndefined();
+    expect(b).toMatchObject({ total: 3000, at: a.at, placedAt: '2026-03-01T10:00:00.000Z' });
+    expect(purchaseChange(a, b)).toEqual({ put: { kind: 'O', id: 'o1', at: '2026-03-01T10:00:00.000Z', amount: 3000 }, keepItems: true });
+    // One older than the newest but later than the placing changes nothing at all.
+    const c = stepOrder(b, order('2026-03-01T10:30:00.000Z', 2800));
+    expect(c).toBe(b);
+    expect(purchaseChange(b, c)).toBeUndefined();
   });
 
   it('an order whose total is set to 0 deletes the purchase', () => {
@@ -261,16 +265,23 @@ describe('merging two cards: monthly counters and purchases', () => {
     expect(mergePurchases(shared)).toEqual({ put: [], deleteSurvivor: [], deleteOther: [] });
   });
 
-  it('an order both had: the newer event’s purchase stays, once', () => {
+  it('an order both had: the newer event’s total stays, once, placed when the earliest event says', () => {
     const older = stepOrder(undefined, order('2026-03-01T10:00:00.000Z', 2500));
     const newer = stepOrder(undefined, order('2026-03-02T10:00:00.000Z', 3000));
     const merged = mergeStates(older, newer);
     const a = { createdAt: '2026-03-01T10:00:00Z', newIn: '2026-03', purchaseMonths: { '2026-03': 1 } };
     const b = { createdAt: '2026-03-02T10:00:00Z', newIn: '2026-03', purchaseMonths: { '2026-03': 1 } };
     const flows = mergeFlows(a, b, [{ a: older, b: newer, merged }], TZ);
+    expect(merged).toMatchObject({ total: 3000, placedAt: '2026-03-01T10:00:00.000Z' });
+    expect(mergeStates(newer, older)).toEqual(merged);
     expect(flows.months).toEqual({ '2026-03': { orders: -1, revenue: -2500, newCustomers: -1 } });
     expect(flows.purchaseMonths).toEqual({ '2026-03': 1 });
-    expect(mergePurchases([{ a: older, b: newer, merged }])).toEqual({ put: [], deleteSurvivor: [{ kind: 'O', id: 'o1' }], deleteOther: [] });
-    expect(mergePurchases([{ a: newer, b: older, merged: mergeStates(newer, older) }])).toEqual({ put: [], deleteSurvivor: [], deleteOther: [{ kind: 'O', id: 'o1' }] });
+    // Neither card's record is the merged one (the older's time, the newer's total): it is written anew.
+    const pm = { kind: 'O', id: 'o1', at: '2026-03-01T10:00:00.000Z', amount: 3000 };
+    expect(mergePurchases([{ a: older, b: newer, merged }])).toEqual({ put: [pm], deleteSurvivor: [], deleteOther: [{ kind: 'O', id: 'o1' }] });
+    expect(mergePurchases([{ a: newer, b: older, merged: mergeStates(newer, older) }])).toEqual({ put: [pm], deleteSurvivor: [], deleteOther: [{ kind: 'O', id: 'o1' }] });
+    // The same order re-sent to both cards by its newer event: that one's purchase stays, as before.
+    const both = stepOrder(older, order('2026-03-02T10:00:00.000Z', 3000));
+    expect(mergePurchases([{ a: both, b: newer, merged: mergeStates(both, newer) }])).toEqual({ put: [], deleteSurvivor: [], deleteOther: [{ kind: 'O', id: 'o1' }] });
   });
 });

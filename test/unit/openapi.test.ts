@@ -102,6 +102,7 @@ describe('OpenAPI document', () => {
         'PATCH /v1/settings',
         'DELETE /v1/imports/{id}', // not completed, a dry run
         'POST /v1/insights/recompute', // one already pending or running for the tenant
+        'POST /v1/exports', // its Idempotency-Key sent with another request, or its first request still under way
       ];
       expect(operations.filter(([, o]) => errorCodes(o).includes(409)).map(([key]) => key).sort()).toEqual(conflicts.sort());
       expect(operations.filter(([, o]) => errorCodes(o).includes(412)).map(([key]) => key)).toEqual(['PATCH /v1/customers/{id}']);

@@ -131,6 +131,12 @@ export function CardPage({ id }: { id: string }) {
   );
 }
 
+/**
+ * The edits of a card that turned out to be merged away while it was open (its save answered 409 with
+ * `mergedInto`): filled into the surviving card's form when it is opened, not saved until the person says so.
+ */
+let carried: { to: string; fields: Partial<Record<Editable, string>>; consent?: Customer['consent']['newsletter'] } | undefined;
+
 const fieldValues = (c: Customer) => Object.fromEntries(EDITABLE.map((k) => [k, (c[k] as string | null | undefined) ?? ''])) as Record<Editable, string>;
 
 /**
@@ -141,9 +147,15 @@ const fieldValues = (c: Customer) => Object.fromEntries(EDITABLE.map((k) => [k, 
 function CardFields({ customer, etag, reload, saved, onSaved }: { customer: Customer; etag?: string; reload: () => void; saved: boolean; onSaved: () => void }) {
   // `base`: the card's values the form was last brought up to date with; a field differing from it was touched.
   const [base, setBase] = useState(() => fieldValues(customer));
-  const [form, setForm] = useState(base);
+  // Edits carried over from a card merged into this one (taken once: a reload does not fill them again).
+  const [fromMerged] = useState(() => {
+    const edits = carried?.to === customer.id ? carried : undefined;
+    if (edits) carried = undefined;
+    return edits;
+  });
+  const [form, setForm] = useState(() => ({ ...base, ...fromMerged?.fields }));
   const [consentBase, setConsentBase] = useState(customer.consent.newsletter);
-  const [consent, setConsent] = useState(customer.consent.newsletter);
+  const [consent, setConsent] = useState(fromMerged?.consent ?? customer.consent.newsletter);
   const [problem, setProblem] = useState<Problem>();
   const [stale, setStale] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -178,6 +190,11 @@ function CardFields({ customer, etag, reload, saved, onSaved }: { customer: Cust
     if (error?.status === 412) {
       setStale(true);
       return;
+    }
+    // Merged into another card meanwhile: nothing was saved here. What was typed goes along to that card.
+    if (error?.mergedInto) {
+      const fields = Object.fromEntries(EDITABLE.filter((k) => form[k] !== base[k]).map((k) => [k, form[k]]));
+      carried = { to: error.mergedInto, fields, ...(consent !== consentBase ? { consent } : {}) };
     }
     setProblem(error);
     if (!error) onSaved();
@@ -234,7 +251,8 @@ function CardFields({ customer, etag, reload, saved, onSaved }: { customer: Cust
           </button>
         </div>
       )}
-      <ProblemBox problem={problem} />
+      <ProblemBox problem={problem}>{problem?.mergedInto && t('mergedEditCarry')}</ProblemBox>
+      {fromMerged && !saved && <Notice>{t('mergedEditsFilled')}</Notice>}
       {saved && !stale && !problem && <Notice>{t('saved')}</Notice>}
     </form>
   );
@@ -611,7 +629,7 @@ function Erase({ customer, onErased }: { customer: Customer; onErased: () => voi
           <button type="button" class="secondary" onClick={() => (setOpen(false), setTyped(''))}>
             {t('cancel')}
           </button>
-          <ProblemBox problem={problem} />
+          <ProblemBox problem={problem}>{problem?.mergedInto && t('mergedErase')}</ProblemBox>
         </form>
         </Confirm>
       )}

@@ -251,11 +251,17 @@ export function CustomersPage() {
 function NewCustomer() {
   const [form, setForm] = useState({ firstName: '', lastName: '', email: '', phone: '' });
   const [problem, setProblem] = useState<Problem>();
+  // The email or phone belongs to a person who was erased: they are added again only with their consent given
+  // anew (the API lifts the suppression when the card is created with newsletter consent granted).
+  const [suppressed, setSuppressed] = useState(false);
+  const [consentAgain, setConsentAgain] = useState(false);
   const submit = async (e: Event) => {
     e.preventDefault();
-    const body = Object.fromEntries(Object.entries(form).filter(([, v]) => v.trim() !== ''));
+    const body: Record<string, unknown> = Object.fromEntries(Object.entries(form).filter(([, v]) => v.trim() !== ''));
+    if (suppressed && consentAgain) body.consent = { newsletter: 'granted' };
     const { data, error } = await api().POST('/v1/customers', { body });
     setProblem(error);
+    if (error?.suppressed) setSuppressed(true);
     if (data) go('customers', (data as Customer).id);
   };
   return (
@@ -270,6 +276,18 @@ function NewCustomer() {
         <button type="submit">{t('create')}</button>
       </form>
       <ProblemBox problem={problem} />
+      {/* Under the refusal that asks for it; sent with the next Create. */}
+      {suppressed && (
+        <div class="consent-again">
+          <label class="check">
+            <input type="checkbox" name="consentAgain" checked={consentAgain} aria-describedby="consent-again-help" onChange={(e) => setConsentAgain((e.target as HTMLInputElement).checked)} />
+            {t('suppressedConsentAgain')}
+          </label>
+          <p id="consent-again-help" class="muted small">
+            {t('suppressedConsentHelp')}
+          </p>
+        </div>
+      )}
     </details>
   );
 }

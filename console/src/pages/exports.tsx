@@ -4,11 +4,12 @@
  */
 import { useState } from 'preact/hooks';
 import { api } from '../session.ts';
-import { fmtDate, fmtNumber, t, type Key } from '../i18n.ts';
+import { fmtDate, fmtNumber, lang, t, type Key } from '../i18n.ts';
 import { route } from '../router.ts';
 import { Field, ProblemBox, useLoad, usePoll } from '../ui.tsx';
 import { describeFilter, filterObject, readFilterValues } from '../filter-form.tsx';
-import type { ExportView, Page, Segment } from '../types.ts';
+import type { ExportView, Page, Segment, Settings } from '../types.ts';
+import { delimiterFor, exportReason } from '../export-words.ts';
 import type { Problem } from '../api.ts';
 import type { components } from '../../../client/schema.d.ts';
 
@@ -75,7 +76,11 @@ export function ExportsPage() {
   const segmentId = choice.at === routeKey ? choice.value : fromRoute;
   const setSegmentId = (value: string) => setChoice({ at: routeKey, value });
   const [format, setFormat] = useState<'csv' | 'jsonl'>('csv');
-  const [delimiter, setDelimiter] = useState(',');
+  // The business's language decides the delimiter its Excel expects (`;` where decimals take a comma) until the
+  // owner picks one; the API's own default stays `,`.
+  const settings = useLoad<Settings>(() => api().GET('/v1/settings'), []);
+  const [chosenDelimiter, setDelimiter] = useState<string>();
+  const delimiter = chosenDelimiter ?? delimiterFor(settings.data?.language);
   const [marketing, setMarketing] = useState(false);
   const [leftOut, setLeftOut] = useState<ReadonlySet<Column>>(new Set());
   const [problem, setProblem] = useState<Problem>();
@@ -106,7 +111,10 @@ export function ExportsPage() {
       ...(leftOut.size > 0 ? { columns } : {}),
     };
     const { data, error } = await api().POST<{ exportId: string }>('/v1/exports', { body });
-    setProblem(error);
+    // Too many exports under way (EXPORT_MAX_CONCURRENT): said in the console's language; the list shows them.
+    const atLimit = error?.status === 429 && error.limit !== undefined;
+    setProblem(atLimit ? { ...error, detail: t('exportsAtLimit').replace('{limit}', String(error.limit)) } : error);
+    if (atLimit) list.reload();
     if (data) setWatching(data.exportId);
   };
 
@@ -209,7 +217,7 @@ function ExportList({ items, segmentName, onProblem }: { items?: ExportView[]; s
               <td data-label={t('when')}>{fmtDate(x.createdAt)}</td>
               <td data-label={t('segment')}>{segmentName(x.segmentId, x.filter as Record<string, unknown>)}</td>
               <td data-label={t('format')}>{x.format}</td>
-              <td data-label={t('status')}>{x.status === 'completed' ? t('done') : x.status === 'failed' ? `${t('failed')}: ${x.reason ?? ''}` : t('waiting')}</td>
+              <td data-label={t('status')}>{x.status === 'completed' ? t('done') : x.status === 'failed' ? `${t('failed')}: ${exportReason(x.reason, lang.value)}` : t('waiting')}</td>
               <td data-label={t('rows')}>{fmtNumber(x.rowCount)}</td>
               <td>
                 {x.status === 'completed' && (

@@ -11,7 +11,7 @@ import type { CreatedImport, ImportCounts, ImportView, Page } from '../types.ts'
 import type { Problem } from '../api.ts';
 import { AskFirst, useBusy } from '../confirm.tsx';
 import { uploadImportFile, type ClientelaError } from '../../../client/index.ts';
-import { IMPORT_STATE, importState, inFileOrder, readHeader } from '../import-words.ts';
+import { IMPORT_STATE, importReasonWords, importState, inFileOrder, readHeader } from '../import-words.ts';
 
 /** What a column can feed (shared/import/fields.ts). */
 const IMPORT_FIELDS = [
@@ -158,7 +158,7 @@ export function ImportPage() {
         <section aria-labelledby="preview-title" class="panel">
           <h2 id="preview-title">{t('dryRun')}: {file?.name}</h2>
           {!previewDone && preview?.status !== 'failed' && <Loading />}
-          {preview?.status === 'failed' && <p role="alert">{preview.reason}</p>}
+          {preview?.status === 'failed' && <p role="alert">{importReasonWords(preview.reason, t)}</p>}
           {previewDone && preview.detected && header && header.of === file && (
             <>
               <h3>{t('detected')}</h3>
@@ -312,7 +312,7 @@ function Running({ id, view, total, onUndone }: { id: string; view?: ImportView;
         {rows}/{total}
       </progress>
       <div aria-live="polite">{view && <Counts counts={view.counts} caption={t('progress')} />}</div>
-      {view?.status === 'failed' && <p role="alert">{view.reason}</p>}
+      {view?.status === 'failed' && <p role="alert">{importReasonWords(view.reason, t)}</p>}
       {view?.errorReportUrl && (
         <p>
           <a href={view.errorReportUrl}>{t('errorReport')}</a>

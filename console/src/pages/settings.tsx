@@ -1,6 +1,6 @@
 /** Settings of the business, its API keys and its tag catalogue. */
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../session.ts';
+import { api, isOwnKey, signOut } from '../session.ts';
 import { currency, fmtDate, t, timeZone, type Key } from '../i18n.ts';
 import { Field, Notice, ProblemBox, useLoad } from '../ui.tsx';
 import type { ApiKey, Settings } from '../types.ts';
@@ -128,8 +128,10 @@ function Keys() {
     setIssued(data?.key);
     keys.reload();
   });
-  const revoke = async (keyId: string) => {
-    const { error } = await api().DELETE('/v1/keys/{keyId}', { params: { path: { keyId } } });
+  const revoke = async (k: ApiKey) => {
+    const { error } = await api().DELETE('/v1/keys/{keyId}', { params: { path: { keyId: k.keyId } } });
+    // The console's own key: it works no more (the API may still take it for a few seconds, its cache).
+    if (!error && isOwnKey(k)) return signOut('keyRevoked');
     setProblem(error);
     keys.reload();
   };
@@ -157,6 +159,12 @@ function Keys() {
                 <tr key={k.keyId}>
                   <td data-label={t('prefix')}>
                     <code>{k.prefix}…</code>
+                    {!k.revokedAt && isOwnKey(k) && (
+                      <>
+                        {' '}
+                        <strong class="badge own-key">{t('ownKey')}</strong>
+                      </>
+                    )}
                   </td>
                   <td data-label={t('kind')}>{kindWords(k.kind)}</td>
                   <td data-label={t('scope')}>{k.scope ? scopeWords(k.scope) : '—'}</td>
@@ -166,9 +174,9 @@ function Keys() {
                       <AskFirst
                         label={t('revoke')}
                         ariaLabel={`${t('revoke')} ${k.prefix}`}
-                        warning={t('revokeWarn').replace('{prefix}', () => k.prefix)}
+                        warning={(isOwnKey(k) ? t('revokeOwnWarn') : '') + t('revokeWarn').replace('{prefix}', () => k.prefix)}
                         confirmLabel={t('revokeNow')}
-                        onConfirm={() => revoke(k.keyId)}
+                        onConfirm={() => revoke(k)}
                       />
                     )}
                   </td>

@@ -1,8 +1,8 @@
 import { config } from '../../config.ts';
 import { dynamo } from '../../clients/dynamo.ts';
 import { dynamoImportStore, type ImportStore } from '../../store/import.store.ts';
-import { dynamoImportSlots } from '../../store/import-slots.store.ts';
-import type { ImportSlotStore } from '../../import/import-slots.ports.ts';
+import { dynamoJobSlots } from '../../store/job-slots.store.ts';
+import type { JobSlotStore } from '../../domain/job-slots.ports.ts';
 
 let store: ImportStore | undefined;
 
@@ -12,10 +12,10 @@ export function importStore(): ImportStore {
   return store;
 }
 
-let slots: ImportSlotStore | undefined;
+let slots: JobSlotStore | undefined;
 
 /** Each tenant's concurrent-import slots (POST /v1/imports), for this process (built once). */
-export function importSlotStore(): ImportSlotStore {
-  slots ??= dynamoImportSlots(dynamo(), config().TABLE_NAME);
+export function importSlotStore(): JobSlotStore {
+  slots ??= dynamoJobSlots(dynamo(), config().TABLE_NAME, 'import');
   return slots;
 }
