@@ -18,6 +18,7 @@ import { ensureConsoleBuilt } from './console-build.ts';
 import { forwardS3Events, type S3EventForwarder } from './s3-events.ts';
 import { exportWorkflowRunner, insightsWorkflowRunner, type WorkflowRunner } from './step-functions.ts';
 import { registerExportRunner, registerInsightsRunner } from './workflow-port.ts';
+import { keysCommand } from './keys-command.ts';
 import { runRedactionContinuations } from './redaction-continuations.ts';
 import { dynamoTenantStore, type TenantStore } from '../shared/store/tenant.store.ts';
 import { ensureTenant, issueKey } from '../shared/domain/tenants.ts';
@@ -173,7 +174,8 @@ async function start() {
       'Try:',
       `  curl -H "Authorization: Bearer ${keys.secret.key}" ${url}/v1/customers`,
       '',
-      'More keys: npm run keys -- create --tenant NAME.  Stop: Ctrl-C.',
+      `More keys: ${keysCommand(dataDir, 'create --tenant NAME')}`,
+      'Stop: Ctrl-C.',
       'clientela is ready',
     ].join('\n'),
   );

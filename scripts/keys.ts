@@ -13,12 +13,18 @@
  * Creating and revoking are written to the tenant's audit log (actor `system:keys-cli`).
  *
  * Where: locally (default) the DynamoDB of the `npm start` running on DATA_DIR (found through
- * DATA_DIR/runtime.json), or, when none runs, DynamoDB Local started on DATA_DIR's files for the command.
+ * DATA_DIR/runtime.json), or, when none runs, DynamoDB Local started on DATA_DIR's files for the command
+ * (offline: the keys work on the next `npm start` with that DATA_DIR), said on stderr. A DATA_DIR with no
+ * instance and no data yet is most likely the wrong one (an `npm start` with another DATA_DIR runs): the command
+ * stops (exit 4) rather than create a database that instance never sees, unless `create --new-data` asks for it.
  * Against AWS with `--stack-outputs FILE` (`cdk deploy --outputs-file FILE`), or with TABLE_NAME set and
  * no DYNAMODB_ENDPOINT (credentials and region from the usual AWS environment).
  */
 import { parseArgs } from 'node:util';
-import { connectTable, StackOutputsError } from './table-target.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { connectTable, localDataDir, StackOutputsError } from './table-target.ts';
+import { isAlive, readRuntime } from '../local/runtime-file.ts';
 import { dynamoTenantStore, type TenantStore } from '../shared/store/tenant.store.ts';
 import { dynamoAuditStore, type AuditStore } from '../shared/store/audit.store.ts';
 import { recordAudit } from '../shared/audit/audit.ts';
@@ -36,9 +42,44 @@ options: --scope SCOPE          create one secret key limited to: events (POST /
                                 read (GET routes only, not the keys) or all (everything); without it, a full
                                 secret key and a publishable key
          --stack-outputs FILE   use the deployed stack (cdk deploy --outputs-file FILE)
+         --new-data             create: when no npm start runs on DATA_DIR and it holds no data yet, create
+                                its database with the tenant in it (without it, the command stops: exit 4)
 env:     DATA_DIR (default .data) for the local instance; TABLE_NAME without DYNAMODB_ENDPOINT for AWS`;
 
 class UsageError extends Error {}
+/** No instance runs on DATA_DIR and it holds no data: most likely not the DATA_DIR meant. Exit 4, as the CLI's. */
+class NoInstanceError extends Error {}
+
+/**
+ * Locally, says loudly when no `npm start` runs on DATA_DIR: keys written then reach only a later `npm start`
+ * with this DATA_DIR, never an instance running on another one (its banner's `Data:` line). A DATA_DIR with no
+ * data yet stops the command, unless `--new-data` asks for a new database.
+ */
+function checkLocalInstance(dataDir: string | undefined, command: string, newData: boolean) {
+  if (dataDir === undefined) return;
+  const runtime = readRuntime(dataDir);
+  if (runtime && isAlive(runtime.pid)) return;
+  const hasData = existsSync(join(dataDir, 'dynamodb'));
+  const dataDirEnv = process.env.DATA_DIR === undefined ? 'DATA_DIR is not set, so' : `DATA_DIR=${process.env.DATA_DIR}:`;
+  if (!hasData && !newData) {
+    throw new NoInstanceError(
+      [
+        `no clientela is running on ${dataDir} (${dataDirEnv} this is the data directory used), and it holds no data yet.`,
+        '  Keys made here would go into a new database that a clientela started with another DATA_DIR never sees.',
+        '  Run the command with the DATA_DIR of your npm start (the "Data:" line of its banner, which prints the',
+        command === 'create' ? '  whole command), or add --new-data to create the tenant in a new database there for a later npm start.' : '  whole command).',
+      ].join('\n'),
+    );
+  }
+  console.error(
+    [
+      `keys: NOTE: no clientela is running on ${dataDir} (${dataDirEnv} this is the data directory used).`,
+      command === 'list'
+        ? '  Its database is read directly (DynamoDB Local started for this command).'
+        : `  The change is written to its database directly: it takes effect once npm start runs with DATA_DIR=${dataDir},\n  and never on a clientela running with another DATA_DIR.`,
+    ].join('\n'),
+  );
+}
 
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -50,6 +91,7 @@ async function main(argv: string[]): Promise<void> {
       secret: { type: 'string' },
       publishable: { type: 'string' },
       'stack-outputs': { type: 'string' },
+      'new-data': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -86,6 +128,9 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command !== 'limits' && (values.secret !== undefined || values.publishable !== undefined)) throw new UsageError('--secret and --publishable apply only to limits');
   const limitArgs = { secret: parseLimit('--secret', values.secret), publishable: parseLimit('--publishable', values.publishable) };
+
+  if (values['new-data'] && command !== 'create') throw new UsageError('--new-data applies only to create');
+  checkLocalInstance(localDataDir(values['stack-outputs']), command, values['new-data'] === true);
 
   const target = await connectTable(values['stack-outputs']);
   try {
@@ -166,6 +211,9 @@ try {
   if (error instanceof UsageError || error instanceof StackOutputsError || String((error as { code?: string } | undefined)?.code).startsWith('ERR_PARSE_ARGS')) {
     console.error(`keys: ${(error as Error).message}\n${USAGE}`);
     process.exitCode = 2;
+  } else if (error instanceof NoInstanceError) {
+    console.error(`keys: ${error.message}`);
+    process.exitCode = 4;
   } else if (error instanceof DomainError) {
     console.error(`keys: ${error.message}`);
     process.exitCode = 1;

@@ -21,16 +21,22 @@ export interface TableTarget {
 /** A wrong `--stack-outputs` file: the caller prints it with its usage. */
 export class StackOutputsError extends Error {}
 
+/** The local DATA_DIR the command would use, or undefined when it goes to AWS (`--stack-outputs`, TABLE_NAME). */
+export function localDataDir(stackOutputs: string | undefined): string | undefined {
+  if (stackOutputs || (process.env.TABLE_NAME && !process.env.DYNAMODB_ENDPOINT)) return undefined;
+  return resolve(process.env.DATA_DIR ?? '.data');
+}
+
 export async function connectTable(stackOutputs: string | undefined): Promise<TableTarget> {
   const docClient = (client: DynamoDBClient) => DynamoDBDocumentClient.from(client, DOCUMENT_CLIENT_OPTIONS);
 
-  if (stackOutputs || (process.env.TABLE_NAME && !process.env.DYNAMODB_ENDPOINT)) {
+  const dataDir = localDataDir(stackOutputs);
+  if (dataDir === undefined) {
     const tableName = stackOutputs ? tableFromOutputs(stackOutputs) : process.env.TABLE_NAME!;
     const client = new DynamoDBClient({});
     return { db: docClient(client), tableName, where: `AWS table ${tableName}`, close: async () => client.destroy() };
   }
 
-  const dataDir = resolve(process.env.DATA_DIR ?? '.data');
   const runtime = readRuntime(dataDir);
   if (runtime && isAlive(runtime.pid)) {
     const client = dynamoClient(runtime.dynamodbEndpoint);

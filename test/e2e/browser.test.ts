@@ -6,16 +6,15 @@ import type { Browser, Page } from 'playwright-core';
 import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
 import { mailsTo } from '../helpers/outbox.ts';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS } from '../support/timeouts.ts';
+import { CHROMIUM, hasChromium, warnIfNoChromium } from '../support/chromium.ts';
 
 /**
  * web/clientela.js in a real browser (headless Chromium, the Debian package) against `npm start`:
  * the example page, served from its own origin, sends its contact form to the API with the publishable
  * key; the business then finds the person, with the history entry, using its secret key.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const WEB = resolve(import.meta.dirname, '../../web');
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`test/e2e/browser.test.ts skipped: ${CHROMIUM} is absent (install it: apt-get install -y chromium)`);
+warnIfNoChromium(import.meta.url);
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
 

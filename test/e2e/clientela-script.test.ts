@@ -1,19 +1,19 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page, Route } from 'playwright-core';
 import { WAIT_TIMEOUT_MS } from '../support/timeouts.ts';
+import { CHROMIUM, hasChromium, warnIfNoChromium } from '../support/chromium.ts';
 
 /**
  * web/clientela.js in headless Chromium against a stand-in API (playwright routes, no `npm start`): what a
  * visitor reads and what the script sends, for the cases of report-rweb findings 2-7. The page and the API
  * share one made-up origin, so the answers are the test's to choose (a lost answer, a 429, a 400).
  */
-const CHROMIUM = '/usr/bin/chromium';
 const SCRIPT = readFileSync(resolve(import.meta.dirname, '../../web/clientela.js'), 'utf8');
 const ORIGIN = 'http://site.clientela.test';
 const PK = 'pk_testtesttesttest';
-const hasChromium = existsSync(CHROMIUM);
+warnIfNoChromium(import.meta.url);
 
 /** The little of the DOM the test touches in the page (the test project has no DOM types). */
 interface DomElement {

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
 import { CHROMIUM, customerListPage, hasChromium, signedInContext, consoleSuite } from '../support/console-browser.ts';
+import { warnIfNoChromium } from '../support/chromium.ts';
 
 /**
  * The card's access export and its figures, as the owner uses them (headless Chromium against `npm start`,
@@ -12,7 +13,7 @@ import { CHROMIUM, customerListPage, hasChromium, signedInContext, consoleSuite 
  * The figures of a card whose total partly came from an import say how much, and the average per purchase
  * is the API's (over the purchases alone).
  */
-if (!hasChromium) console.warn(`test/e2e/console-card-export.test.ts skipped: ${CHROMIUM} is absent (install it: apt-get install -y chromium)`);
+warnIfNoChromium(import.meta.url);
 
 
 describe.skipIf(!hasChromium)(`the card's access export and imported spend${hasChromium ? '' : ` (skipped: ${CHROMIUM} is absent)`}`, () => {

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS } from '../support/timeouts.ts';
 import { CHROMIUM, hasChromium, signedInContext, consoleSuite } from '../support/console-browser.ts';
+import { warnIfNoChromium } from '../support/chromium.ts';
 
 /**
  * The card's history says which email or phone an event replaced (the entry's `changes`), under the entry
@@ -10,7 +11,7 @@ import { CHROMIUM, hasChromium, signedInContext, consoleSuite } from '../support
  * number, reads "Email cambiata: … → …" and "Telefono cambiato: … → …" in Italian, "Email changed" and
  * "Phone changed" in English; the entry that changed nothing says nothing of the kind.
  */
-if (!hasChromium) console.warn(`test/e2e/console-card-history.test.ts skipped: ${CHROMIUM} is absent (install it: apt-get install -y chromium)`);
+warnIfNoChromium(import.meta.url);
 
 
 describe.skipIf(!hasChromium)(`identity changes in the card's history${hasChromium ? '' : ` (skipped: ${CHROMIUM} is absent)`}`, () => {

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
 import { CHROMIUM, customerListPage, hasChromium, signedInContext, consoleSuite } from '../support/console-browser.ts';
+import { warnIfNoChromium } from '../support/chromium.ts';
 
 /**
  * The customer card as an Italian restaurant owner reads it (the review of the card page; headless Chromium
@@ -11,7 +12,7 @@ import { CHROMIUM, customerListPage, hasChromium, signedInContext, consoleSuite 
  * language chosen from translated lists, the RFM group and the consent ledger's source in the console's
  * language with the raw reference kept as proof.
  */
-if (!hasChromium) console.warn(`test/e2e/console-card-readable.test.ts skipped: ${CHROMIUM} is absent (install it: apt-get install -y chromium)`);
+warnIfNoChromium(import.meta.url);
 
 const ORIGIN = 'https://www.trattoria.example';
 

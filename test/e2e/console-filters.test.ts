@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS } from '../support/timeouts.ts';
 import { CHROMIUM, customerListPage, hasChromium, signedInContext, consoleSuite } from '../support/console-browser.ts';
+import { warnIfNoChromium } from '../support/chromium.ts';
 
 /**
  * The filters a restaurant owner looks for in the console (the booking tool's help page promises "lingua,
@@ -10,7 +11,7 @@ import { CHROMIUM, customerListPage, hasChromium, signedInContext, consoleSuite 
  * list, in the segment form and in exports: as the owner meets them in headless Chromium against `npm start`
  * (as test/e2e/console-pages.test.ts). axe-core checks the pages it goes through.
  */
-if (!hasChromium) console.warn(`test/e2e/console-filters.test.ts skipped: ${CHROMIUM} is absent (install it: apt-get install -y chromium)`);
+warnIfNoChromium(import.meta.url);
 
 
 describe.skipIf(!hasChromium)(`the console's customer filters${hasChromium ? '' : ` (skipped: ${CHROMIUM} is absent)`}`, () => {

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
 import { CHROMIUM, hasChromium, signedInContext as signedIn, consoleSuite } from '../support/console-browser.ts';
+import { warnIfNoChromium } from '../support/chromium.ts';
 
 /**
  * What a restaurant owner reviewing the console in Italian found on the insights, baskets, settings and import
@@ -11,7 +12,7 @@ import { CHROMIUM, hasChromium, signedInContext as signedIn, consoleSuite } from
  * "Lift", "SKU" and "RFM", "3259,00 €" ungrouped, the import's columns out of the file's order, its new tags
  * not previewed, and an upload never made left "waiting to start" under its id.
  */
-if (!hasChromium) console.warn(`test/e2e/console-insights-it.test.ts skipped: ${CHROMIUM} is absent (install it: apt-get install -y chromium)`);
+warnIfNoChromium(import.meta.url);
 
 const DAY = 86_400_000;
 

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page, Request, Response } from 'playwright-core';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
 import { CHROMIUM, customerListPage, hasChromium, signedInContext as signedIn, consoleSuite } from '../support/console-browser.ts';
+import { warnIfNoChromium } from '../support/chromium.ts';
 
 /**
  * What the console review found on the pages, as the shop owner meets it (headless Chromium against
@@ -11,7 +12,7 @@ import { CHROMIUM, customerListPage, hasChromium, signedInContext as signedIn, c
  * reason hidden behind dashes, a recompute started twice, a segment kept by the menu's link, English labels in
  * Italian, and a phone menu that Escape did not close. axe-core checks the pages it goes through.
  */
-if (!hasChromium) console.warn(`test/e2e/console-pages.test.ts skipped: ${CHROMIUM} is absent (install it: apt-get install -y chromium)`);
+warnIfNoChromium(import.meta.url);
 
 
 describe.skipIf(!hasChromium)(`the console's pages, as the review found them${hasChromium ? '' : ` (skipped: ${CHROMIUM} is absent)`}`, () => {

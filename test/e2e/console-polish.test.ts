@@ -2,6 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { E2E_TIMEOUT_MS, WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
 import { CHROMIUM, hasChromium, signedInContext, consoleSuite } from '../support/console-browser.ts';
+import { warnIfNoChromium } from '../support/chromium.ts';
 
 /**
  * The console review's polish (headless Chromium against `npm start`, as console-card-readable.test.ts), in
@@ -11,7 +12,7 @@ import { CHROMIUM, hasChromium, signedInContext, consoleSuite } from '../support
  * amount hint, the basket languages, a cancellation's reason, plurals and lists read right; every bar of a
  * chart on a phone has its label.
  */
-if (!hasChromium) console.warn(`test/e2e/console-polish.test.ts skipped: ${CHROMIUM} is absent (install it: apt-get install -y chromium)`);
+warnIfNoChromium(import.meta.url);
 
 
 /** Records every text a canvas draws (the charts' axes are drawn, not written in the page). */

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
 import { CHROMIUM, hasChromium, consoleSuite } from '../support/console-browser.ts';
+import { warnIfNoChromium } from '../support/chromium.ts';
 
 /**
  * The admin console in a real browser (headless Chromium, the Debian package) against `npm start`: the
@@ -13,7 +14,7 @@ import { CHROMIUM, hasChromium, consoleSuite } from '../support/console-browser.
  * violation); screenshots are kept in test-results/console/ (CONSOLE_SCREENSHOT=1 also refreshes
  * docs/console.png, the README's picture).
  */
-if (!hasChromium) console.warn(`test/e2e/console.test.ts skipped: ${CHROMIUM} is absent (install it: apt-get install -y chromium)`);
+warnIfNoChromium(import.meta.url);
 
 const ROOT = resolve(import.meta.dirname, '../..');
 

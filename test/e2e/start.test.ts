@@ -134,6 +134,8 @@ describe('npm start', () => {
     sk = p.secretKey!;
     pk = p.publishableKey!;
     expect(out).toContain(`curl -H "Authorization: Bearer ${sk}" http://127.0.0.1:${port}/v1/customers`);
+    // A keys command that reaches this instance: it runs on a DATA_DIR other than the default.
+    expect(out).toContain(`More keys: DATA_DIR=${dataDir} npm run keys -- create --tenant NAME`);
     expect(out.trimEnd().endsWith('clientela is ready')).toBe(true);
 
     runtime = JSON.parse(readFileSync(join(dataDir, 'runtime.json'), 'utf8')) as RuntimeInfo;

@@ -15,12 +15,48 @@ const errorsOf = (data: unknown) => {
 };
 
 describe('validation answers', () => {
-  it('name each bad field once, in the words of English zod (zod/mini brings none: shared/domain/zod.ts sets them)', () => {
+  it('name each bad field once, in plain sentences (zod/mini brings none: shared/domain/zod.ts sets them)', () => {
     const e = errorsOf({ name: 'toolongname', items: [{ n: 'x' }] });
     expect(e.errors).toEqual([
-      { path: 'name', message: 'Too big: expected string to have <=5 characters' },
-      { path: 'items.0.n', message: 'Invalid input: expected number, received string' },
+      { path: 'name', message: 'must be at most 5 characters long' },
+      { path: 'items.0.n', message: 'must be a number' },
     ]);
+  });
+
+  it('say what zod would say in its own jargon as a sentence an owner reads (report-rdocs 9)', () => {
+    const Query = z.strictObject({
+      limit: z.optional(z.int().check(z.gte(1), z.lte(100))),
+      gender: z.optional(z.enum(['female', 'male', 'non-binary'])),
+      months: z.optional(z.number().check(z.gte(1))),
+      filter: z.object({ city: z.optional(z.string().check(z.minLength(1))) }),
+      tags: z.optional(z.array(z.string()).check(z.minLength(1), z.maxLength(2))),
+      flag: z.optional(z.boolean()),
+    });
+    const messages = (data: unknown) => {
+      try {
+        parseWith(Query, data);
+      } catch (e) {
+        return Object.fromEntries((e as ValidationError).errors.map((x) => [x.path, x.message]));
+      }
+      throw new Error('expected a validation error');
+    };
+    expect(messages({ limit: 2.5, gender: 'foo', months: 0, filter: { city: '' }, tags: [], flag: 'yes' })).toEqual({
+      limit: 'must be a whole number',
+      gender: 'must be one of: female, male, non-binary',
+      months: 'must be at least 1',
+      'filter.city': 'must not be empty',
+      tags: 'must not be empty',
+      flag: 'must be true or false',
+    });
+    expect(messages({ limit: 101, tags: ['a', 'b', 'c'] })).toEqual({ limit: 'must be at most 100', filter: 'is required', tags: 'must have at most 2 items' });
+    expect(messages({ filter: {}, limit: 'x' }).limit).toBe('must be a number');
+    // A schema's own message still wins.
+    const Own = z.object({ n: z.int({ error: 'must be a count of guests' }) });
+    try {
+      parseWith(Own, { n: 1.5 });
+    } catch (e) {
+      expect((e as ValidationError).errors).toEqual([{ path: 'n', message: 'must be a count of guests' }]);
+    }
   });
 
   it('list at most 20 problems however many there are, and say how many more', () => {
