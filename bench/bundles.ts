@@ -51,8 +51,9 @@ const CLIENTS: Record<string, Client[]> = {
   Unsubscribe: ['dynamodb', 'kms'],
   UnsubscribeOneClick: ['dynamodb', 'kms'],
   ExportCustomerData: ['dynamodb', 's3', 'kms'], // spills a large access export to the export bucket, signs its link
-  EraseCustomer: ['dynamodb', 's3', 'kms'], // rewrites import error reports
-  EraseCustomerByEmail: ['dynamodb', 's3', 'kms'],
+  // Rewrites import error reports; past its time, goes on redacting them in a fresh invocation of itself.
+  EraseCustomer: ['dynamodb', 's3', 'kms', 'lambda'],
+  EraseCustomerByEmail: ['dynamodb', 's3', 'kms', 'lambda'],
   IngestEvent: ['dynamodb', 'ses', 'kms'], // double opt-in mail
   ImportCsv: ['dynamodb', 's3', 'lambda', 'kms'], // reads the file, writes reports, continues itself
   ExportTask: ['dynamodb', 's3', 'kms'],
