@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/command-line.ts';
 import { fakeApi as fakeServer, json } from '../helpers/fake-api.ts';
+import { SUPPRESSED_REASON } from '../../shared/import/run-import.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'clientela-cli-words-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -166,6 +167,57 @@ describe('an import where no column was read as an email or a phone', () => {
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('rejected line 3: needs a valid email or phone: email: is not a valid email address\n');
       expect(result.stdout).not.toContain('no column was read');
+    } finally {
+      api.close();
+    }
+  });
+});
+
+describe('an import with warnings and a row of an erased person (verify finding 4)', () => {
+  it('lists the warnings as warnings, apart from the rejected rows, and says in words why a row was rejected', async () => {
+    const api = await importApi(
+      {
+        counts: { rows: 3, created: 0, updated: 0, unchanged: 2, rejected: 1, warnings: 2 },
+        detected: { encoding: 'utf-8', delimiter: ',', columns: { email: 'email', tags: 'tags' } },
+        errorReportUrl: '/report.csv',
+      },
+      '\ufeffline,row,reason\n' +
+        '2,"a@ex.it,""Yoga, Pilates""","warning: tag: tag ""Yoga, Pilates"" saved as ""Yoga / Pilates"""\n' +
+        '3,"b@ex.it,""Pranzo,cena""","warning: tag: tag ""Pranzo,cena"" saved as ""Pranzo / cena"""\n' +
+        `4,,${SUPPRESSED_REASON}\n`,
+    );
+    const file = join(dir, 'tags.csv');
+    writeFileSync(file, 'email,tags\na@ex.it,"Yoga, Pilates"\nb@ex.it,"Pranzo,cena"\nc@ex.it,VIP\n');
+    try {
+      const result = await cli(api.url, ['import', file]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(
+        'rejected line 4: the person with this email or phone was erased at their request: add them again only with their consent\n' +
+          'warning line 2: tag: tag "Yoga, Pilates" saved as "Yoga / Pilates"\n' +
+          'warning line 3: tag: tag "Pranzo,cena" saved as "Pranzo / cena"\n',
+      );
+      expect(result.stdout).not.toMatch(/rejected line [23]|rejected line \d+: warning|: suppressed/);
+    } finally {
+      api.close();
+    }
+  });
+
+  it('shows the warnings when no row was rejected', async () => {
+    const api = await importApi(
+      {
+        counts: { rows: 1, created: 1, updated: 0, unchanged: 0, rejected: 0, warnings: 1 },
+        detected: { encoding: 'utf-8', delimiter: ',', columns: { email: 'email' } },
+        errorReportUrl: '/report.csv',
+      },
+      '\ufeffline,row,reason\n2,"a@ex.it,x",warning: birth date: not a date\n',
+    );
+    const file = join(dir, 'warn.csv');
+    writeFileSync(file, 'email,birth\na@ex.it,x\n');
+    try {
+      const result = await cli(api.url, ['import', file]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('warning line 2: birth date: not a date\n');
+      expect(result.stdout).not.toContain('rejected line');
     } finally {
       api.close();
     }
