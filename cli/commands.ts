@@ -3,6 +3,7 @@
  * contract's "People around the API" lists them. Each returns what it printed as data (for --json) and writes
  * its human output through `out`.
  */
+import { randomUUID } from 'node:crypto';
 import { accessSync, constants, createReadStream, createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -43,7 +44,8 @@ export const MAX_RETRY_WAIT_S = 60;
 
 export interface CallOptions {
   /**
-   * The request only reads (a GET): sent again after any 503. Any other request is sent again only after
+   * The request only reads (a GET), or sending it again changes nothing (a POST with an Idempotency-Key):
+   * sent again after any 503. Any other request is sent again only after
    * the API's own 503 problem, which says nothing was written (a gateway's 503 says nothing of the kind).
    */
   read?: boolean;
@@ -488,8 +490,21 @@ export async function exportCustomers(ctx: Context, options: { segment?: string;
   const filter = options.segment === undefined ? filterObject(options.filter) : undefined;
   checkWritable(options.out);
   const target = options.segment !== undefined ? { segmentId: await segmentId(ctx, options.segment) } : { filter };
+  // One Idempotency-Key for this run (docs/api.md, POST /v1/exports): a POST sent again, after a 429 or a 503
+  // of any kind (a gateway's too), answers the export the first one started rather than a second one.
+  const key = randomUUID();
   const created = expectAnswer(
-    await call(ctx, () => unwrap(ctx.api.POST('/v1/exports', { body: { ...target, format: options.format, delimiter: options.delimiter, ...(options.purpose ? { purpose: options.purpose } : {}) } }))),
+    await call(
+      ctx,
+      () =>
+        unwrap(
+          ctx.api.POST('/v1/exports', {
+            params: { header: { 'Idempotency-Key': key } },
+            body: { ...target, format: options.format, delimiter: options.delimiter, ...(options.purpose ? { purpose: options.purpose } : {}) },
+          }),
+        ),
+      { read: true },
+    ),
     (c) => isObject(c) && typeof c.exportId === 'string',
     'export id',
   );

@@ -248,6 +248,34 @@ describe('export --segment NAME', () => {
   });
 });
 
+describe('export: one Idempotency-Key per run (verify finding 3)', () => {
+  it('sends a key with the POST, the same key again when the POST is retried, and a new key on the next run', async () => {
+    const keys: string[] = [];
+    let posts = 0;
+    const api = await fakeServer((req, res, url) => {
+      if (req.method === 'POST' && req.url === '/v1/exports') {
+        keys.push(String(req.headers['idempotency-key'] ?? ''));
+        // The first POST of the first run meets a gateway's 503 (it may have started the export): sent again.
+        if (++posts === 1) return res.writeHead(503, { 'content-type': 'text/html', 'retry-after': '0' }).end('<html>busy</html>');
+        return json(res, 202, { exportId: 'e1' });
+      }
+      if (req.url === '/v1/exports/e1') return json(res, 200, { id: 'e1', status: 'completed', rowCount: 1, url: `${url}/file.csv` });
+      if (req.url === '/file.csv') return res.writeHead(200, { 'content-type': 'text/csv' }).end('id\nc1\n');
+    });
+    try {
+      const out = join(dir, 'keyed.csv');
+      expect(await cli(api.url, ['export', '--out', out])).toMatchObject({ code: 0 });
+      expect(await cli(api.url, ['export', '--out', out])).toMatchObject({ code: 0 });
+      expect(keys).toHaveLength(3);
+      for (const k of keys) expect(k).toMatch(/^[\x21-\x7e]{1,255}$/);
+      expect(keys[1]).toBe(keys[0]);
+      expect(keys[2]).not.toBe(keys[0]);
+    } finally {
+      api.close();
+    }
+  });
+});
+
 describe('the customers table', () => {
   it('lines its columns up by what the terminal shows: combining accents take no column, an emoji two', async () => {
     const api = await fakeServer((_req, res) =>
