@@ -329,7 +329,7 @@ async function firstReportRows(ctx: Context, url: string): Promise<{ rejected: R
     const response = await fetch(url, { signal: AbortSignal.timeout(ctx.requestTimeoutMs) });
     if (!response.ok || !response.body) {
       await response.body?.cancel().catch(() => undefined);
-      return [];
+      return { rejected: [], warnings: [] };
     }
     const chunks: Uint8Array[] = [];
     let size = 0;
