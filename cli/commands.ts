@@ -3,6 +3,7 @@
  * contract's "People around the API" lists them. Each returns what it printed as data (for --json) and writes
  * its human output through `out`.
  */
+import { randomUUID } from 'node:crypto';
 import { accessSync, constants, createReadStream, createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -43,7 +44,8 @@ export const MAX_RETRY_WAIT_S = 60;
 
 export interface CallOptions {
   /**
-   * The request only reads (a GET): sent again after any 503. Any other request is sent again only after
+   * The request only reads (a GET), or sending it again changes nothing (a POST with an Idempotency-Key):
+   * sent again after any 503. Any other request is sent again only after
    * the API's own 503 problem, which says nothing was written (a gateway's 503 says nothing of the kind).
    */
   read?: boolean;
@@ -290,8 +292,12 @@ export async function importFile(ctx: Context, file: string, options: { dryRun: 
       const names = columns.map(([name]) => JSON.stringify(name));
       ctx.out(`no column was read as an email or a phone, which every row needs (columns: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ` and ${names.length - 10} more` : ''})`);
     }
-    if (c.rejected > 0 && view.errorReportUrl) {
-      for (const { line, reason } of await firstRejections(ctx, view.errorReportUrl)) ctx.out(`rejected line ${line}: ${reason}`);
+    // The report holds the warnings of imported rows too (reason "warning: ..."): those rows were imported, so
+    // they are listed as warnings, apart from the rows really rejected.
+    if ((c.rejected > 0 || c.warnings > 0) && view.errorReportUrl) {
+      const { rejected, warnings } = await firstReportRows(ctx, view.errorReportUrl);
+      for (const { line, reason } of rejected) ctx.out(`rejected line ${line}: ${reason}`);
+      for (const { line, reason } of warnings) ctx.out(`warning line ${line}: ${reason}`);
     }
     if (view.newTags.length) ctx.out(`new tags: ${view.newTags.map(printable).join(', ')}`);
     if (view.errorReportUrl) ctx.out(`error report: ${printable(view.errorReportUrl)}`);
@@ -305,23 +311,25 @@ export async function importFile(ctx: Context, file: string, options: { dryRun: 
   return view;
 }
 
-/** Rejected rows shown with an import's counts; the rest are in its error report. */
+/** Rejected rows, and apart from them rows imported with a warning, shown with an import's counts; the rest are in its error report. */
 const REJECTIONS_SHOWN = 3;
+/** The prefix of a warning's reason in the report (shared/import/run-import.ts): the row was imported. */
+const WARNING_PREFIX = 'warning: ';
 /** The most of an error report read for them. */
 const REPORT_HEAD_BYTES = 64 * 1024;
 
 /**
  * The first rejected rows of an import's error report (a CSV of line, row, reason behind a signed link, S3
- * not the API), by line and reason: what to fix, said at once rather than only behind a link that expires in
+ * not the API), and apart from them the first warnings of rows that were imported, by line and reason: what to fix, said at once rather than only behind a link that expires in
  * an hour. The row itself is not shown (a person's data). Nothing when the report cannot be read: its link
  * is printed anyway.
  */
-async function firstRejections(ctx: Context, url: string): Promise<{ line: string; reason: string }[]> {
+async function firstReportRows(ctx: Context, url: string): Promise<{ rejected: ReportLine[]; warnings: ReportLine[] }> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(ctx.requestTimeoutMs) });
     if (!response.ok || !response.body) {
       await response.body?.cancel().catch(() => undefined);
-      return [];
+      return { rejected: [], warnings: [] };
     }
     const chunks: Uint8Array[] = [];
     let size = 0;
@@ -336,14 +344,18 @@ async function firstRejections(ctx: Context, url: string): Promise<{ line: strin
     const text = Buffer.concat(chunks).toString('utf8');
     const whole = size < REPORT_HEAD_BYTES ? text : text.slice(0, text.lastIndexOf('\n') + 1);
     const records = parseCsv(whole, { bom: true, relax_column_count: true, relax_quotes: true, from_line: 2 }) as string[][];
-    return records
-      .filter((r) => r.length >= 3)
-      .slice(0, REJECTIONS_SHOWN)
-      .map(([line, , reason]) => ({ line: printable(line!), reason: cut(printable(reason!.replace(/^'(?=[=+\-@])/, '')), 300) }));
+    const rows = records.filter((r) => r.length >= 3).map(([line, , reason]) => ({ line: line!, reason: reason!.replace(/^'(?=[=+\-@])/, '') }));
+    const shown = (list: { line: string; reason: string }[]) => list.slice(0, REJECTIONS_SHOWN).map(({ line, reason }) => ({ line: printable(line), reason: cut(printable(reason), 300) }));
+    return {
+      rejected: shown(rows.filter((r) => !r.reason.startsWith(WARNING_PREFIX))),
+      warnings: shown(rows.filter((r) => r.reason.startsWith(WARNING_PREFIX)).map((r) => ({ line: r.line, reason: r.reason.slice(WARNING_PREFIX.length) }))),
+    };
   } catch {
-    return [];
+    return { rejected: [], warnings: [] };
   }
 }
+
+type ReportLine = { line: string; reason: string };
 
 /** The longest `fileName` the API takes (shared/import/import-job.schema.ts). */
 const FILE_NAME_MAX = 200;
@@ -478,8 +490,21 @@ export async function exportCustomers(ctx: Context, options: { segment?: string;
   const filter = options.segment === undefined ? filterObject(options.filter) : undefined;
   checkWritable(options.out);
   const target = options.segment !== undefined ? { segmentId: await segmentId(ctx, options.segment) } : { filter };
+  // One Idempotency-Key for this run (docs/api.md, POST /v1/exports): a POST sent again, after a 429 or a 503
+  // of any kind (a gateway's too), answers the export the first one started rather than a second one.
+  const key = randomUUID();
   const created = expectAnswer(
-    await call(ctx, () => unwrap(ctx.api.POST('/v1/exports', { body: { ...target, format: options.format, delimiter: options.delimiter, ...(options.purpose ? { purpose: options.purpose } : {}) } }))),
+    await call(
+      ctx,
+      () =>
+        unwrap(
+          ctx.api.POST('/v1/exports', {
+            params: { header: { 'Idempotency-Key': key } },
+            body: { ...target, format: options.format, delimiter: options.delimiter, ...(options.purpose ? { purpose: options.purpose } : {}) },
+          }),
+        ),
+      { read: true },
+    ),
     (c) => isObject(c) && typeof c.exportId === 'string',
     'export id',
   );

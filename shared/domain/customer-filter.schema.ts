@@ -82,7 +82,14 @@ const shortList = list(text(1, 35));
 const languageList = list(text(1, 35).check(z.refine((s) => normaliseLanguage(s) !== undefined, 'is not a language clientela knows: give a code or a name, e.g. it, en-GB or Italiano')));
 /** The card's genders (genders.ts): another value would match nothing. */
 const genderList = list(z.enum(GENDERS));
-const tagList = list(text(1, 50));
+/**
+ * A tag names one tag of the catalogue, which holds no comma (POST /v1/tags refuses one, an import saves
+ * `Yoga, Pilates` as `Yoga / Pilates`): a JSON filter's tag with a comma would match nobody, so it is a 400
+ * naming the value, as POST /v1/tags refuses it. The query string splits its lists on commas before this.
+ * A stored segment saved before the check still reads (segments.ts checkStoredFilter).
+ */
+export const TAG_COMMA_MESSAGE = 'must not hold a comma (filters list tags comma-separated; an import saves "A, B" as "A / B")';
+const tagList = list(text(1, 50).check(z.refine((s) => !s.includes(','), TAG_COMMA_MESSAGE)));
 
 export const FilterSchema = z.partial(
   z.strictObject({

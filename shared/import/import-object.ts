@@ -29,7 +29,7 @@ export interface ImportPorts {
   tenants: TenantStore;
   objects: ObjectStore;
   now?: () => Date;
-  /** Erased persons (privacy): their rows are rejected as `suppressed`. */
+  /** Erased persons (privacy): their rows are rejected (SUPPRESSED_REASON, shared/import/run-import.ts). */
   suppression?: SuppressionStore;
   log: { info(msg: string, extra: Record<string, unknown>): void; warn(msg: string, extra: Record<string, unknown>): void };
   /** Starts a fresh invocation that resumes a job stopped at a checkpoint (shared/import/continuation.ts). */

@@ -113,6 +113,12 @@ type WindowRow = { result: RowResult; rec: CsvRecord };
 export const KEPT_CONFLICTING =
   'the customer this row matches kept changing while the import ran, so the row could not be applied; import this row again';
 
+/**
+ * Why a row naming an erased person (their email or phone is suppressed) is rejected, in the owner's words:
+ * the report says it rather than a bare code. The row itself is not quoted (shared/privacy).
+ */
+export const SUPPRESSED_REASON = 'the person with this email or phone was erased at their request: add them again only with their consent';
+
 /** A window that only rejects its rows, with `reason`: no card changes, so no other writer can make it conflict. */
 function rejectRows(rows: WindowRow[], reason: string) {
   const delta: ImportCounts = { rows: rows.length, created: 0, updated: 0, unchanged: 0, rejected: rows.length, warnings: 0 };
@@ -407,7 +413,7 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
       delta.rejected++;
       // The row names an erased person: quoting it would store again, for the report's 7 days, the data the
       // erasure removed, where no DELETE reaches it (the person is a 404 now). Line and reason only.
-      report.push({ line: result.line, row: '', reason: 'suppressed' });
+      report.push({ line: result.line, row: '', reason: SUPPRESSED_REASON });
       continue;
     }
     let moreWarnings: string[] | undefined;
@@ -499,7 +505,7 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
 /**
  * The guard of the lookups a window puts (the emails and phones its cards gain, the ones the screening
  * found free): an erasure that suppresses one of them, or the tenant's first erasure, after the screening
- * cancels the window, which is then planned again and rejects the row `suppressed`. Undefined when the
+ * cancels the window, which is then planned again and rejects the row (SUPPRESSED_REASON). Undefined when the
  * window adds no email or phone: a card it only changes otherwise brings no identity back.
  */
 function windowGuard(screen: ScreenGuard, creates: ImportWindow['creates'], updates: ImportWindow['updates']): SuppressionGuard | undefined {

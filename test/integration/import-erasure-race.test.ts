@@ -9,7 +9,7 @@ import type { Reply } from '../helpers/invoke.ts';
  * A CSV import racing an erasure: the erasure lands between the window's suppression screening and its
  * commit. The row names the erased person's *former* email (one a PATCH replaced, kept suppressed), which no
  * card version check covers: only the window's suppression guard does (docs/privacy.md). The import must
- * not create a card with it; the row is rejected `suppressed`, without its content. Against DynamoDB Local
+ * not create a card with it; the row is rejected (the person was erased), without its content. Against DynamoDB Local
  * and s3rver, through the real handlers; the erasure is run from inside the screening's last read.
  */
 let env: LocalEnv;

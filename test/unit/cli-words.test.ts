@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/command-line.ts';
 import { fakeApi as fakeServer, json } from '../helpers/fake-api.ts';
+import { SUPPRESSED_REASON } from '../../shared/import/run-import.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'clientela-cli-words-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -172,6 +173,57 @@ describe('an import where no column was read as an email or a phone', () => {
   });
 });
 
+describe('an import with warnings and a row of an erased person (verify finding 4)', () => {
+  it('lists the warnings as warnings, apart from the rejected rows, and says in words why a row was rejected', async () => {
+    const api = await importApi(
+      {
+        counts: { rows: 3, created: 0, updated: 0, unchanged: 2, rejected: 1, warnings: 2 },
+        detected: { encoding: 'utf-8', delimiter: ',', columns: { email: 'email', tags: 'tags' } },
+        errorReportUrl: '/report.csv',
+      },
+      '\ufeffline,row,reason\n' +
+        '2,"a@ex.it,""Yoga, Pilates""","warning: tag: tag ""Yoga, Pilates"" saved as ""Yoga / Pilates"""\n' +
+        '3,"b@ex.it,""Pranzo,cena""","warning: tag: tag ""Pranzo,cena"" saved as ""Pranzo / cena"""\n' +
+        `4,,${SUPPRESSED_REASON}\n`,
+    );
+    const file = join(dir, 'tags.csv');
+    writeFileSync(file, 'email,tags\na@ex.it,"Yoga, Pilates"\nb@ex.it,"Pranzo,cena"\nc@ex.it,VIP\n');
+    try {
+      const result = await cli(api.url, ['import', file]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(
+        'rejected line 4: the person with this email or phone was erased at their request: add them again only with their consent\n' +
+          'warning line 2: tag: tag "Yoga, Pilates" saved as "Yoga / Pilates"\n' +
+          'warning line 3: tag: tag "Pranzo,cena" saved as "Pranzo / cena"\n',
+      );
+      expect(result.stdout).not.toMatch(/rejected line [23]|rejected line \d+: warning|: suppressed/);
+    } finally {
+      api.close();
+    }
+  });
+
+  it('shows the warnings when no row was rejected', async () => {
+    const api = await importApi(
+      {
+        counts: { rows: 1, created: 1, updated: 0, unchanged: 0, rejected: 0, warnings: 1 },
+        detected: { encoding: 'utf-8', delimiter: ',', columns: { email: 'email' } },
+        errorReportUrl: '/report.csv',
+      },
+      '\ufeffline,row,reason\n2,"a@ex.it,x",warning: birth date: not a date\n',
+    );
+    const file = join(dir, 'warn.csv');
+    writeFileSync(file, 'email,birth\na@ex.it,x\n');
+    try {
+      const result = await cli(api.url, ['import', file]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('warning line 2: birth date: not a date\n');
+      expect(result.stdout).not.toContain('rejected line');
+    } finally {
+      api.close();
+    }
+  });
+});
+
 describe('export --segment NAME', () => {
   it('finds the segment whatever the case or accents typed; an unknown name suggests a near one', async () => {
     const api = await fakeServer((req, res, url) => {
@@ -190,6 +242,34 @@ describe('export --segment NAME', () => {
 
       const near = await cli(api.url, ['export', '--segment', 'fedeli', '--out', out]);
       expect(near).toMatchObject({ code: 3, stderr: 'clientela: no segment named "fedeli"; did you mean "Ospiti più fedeli"?\n' });
+    } finally {
+      api.close();
+    }
+  });
+});
+
+describe('export: one Idempotency-Key per run (verify finding 3)', () => {
+  it('sends a key with the POST, the same key again when the POST is retried, and a new key on the next run', async () => {
+    const keys: string[] = [];
+    let posts = 0;
+    const api = await fakeServer((req, res, url) => {
+      if (req.method === 'POST' && req.url === '/v1/exports') {
+        keys.push(String(req.headers['idempotency-key'] ?? ''));
+        // The first POST of the first run meets a gateway's 503 (it may have started the export): sent again.
+        if (++posts === 1) return res.writeHead(503, { 'content-type': 'text/html', 'retry-after': '0' }).end('<html>busy</html>');
+        return json(res, 202, { exportId: 'e1' });
+      }
+      if (req.url === '/v1/exports/e1') return json(res, 200, { id: 'e1', status: 'completed', rowCount: 1, url: `${url}/file.csv` });
+      if (req.url === '/file.csv') return res.writeHead(200, { 'content-type': 'text/csv' }).end('id\nc1\n');
+    });
+    try {
+      const out = join(dir, 'keyed.csv');
+      expect(await cli(api.url, ['export', '--out', out])).toMatchObject({ code: 0 });
+      expect(await cli(api.url, ['export', '--out', out])).toMatchObject({ code: 0 });
+      expect(keys).toHaveLength(3);
+      for (const k of keys) expect(k).toMatch(/^[\x21-\x7e]{1,255}$/);
+      expect(keys[1]).toBe(keys[0]);
+      expect(keys[2]).not.toBe(keys[0]);
     } finally {
       api.close();
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { reportEntryNaming, reportLookbackSince } from '../../shared/privacy/report-naming.ts';
+import { SUPPRESSED_REASON } from '../../shared/import/run-import.ts';
 
 /** Which import error-report rows are the person's (their access export lists them; their erasure redacts them). */
 describe('reportEntryNaming', () => {
@@ -26,6 +27,7 @@ describe('reportEntryNaming', () => {
     // Digits of separate cells (a postal code and a date) do not add up to a number.
     expect(names(entry('347,1234567'))).toBe(false);
     expect(names(entry('', 'suppressed'))).toBe(false);
+    expect(names(entry('', SUPPRESSED_REASON))).toBe(false);
   });
 
   it('looks back ten days: reports live seven, plus the TTL lag', () => {

@@ -2,7 +2,7 @@
  * Exports: start one (everyone, a saved segment, or the customer list's filters, which its "Export these
  * customers" button brings in the route), watch it run, download the file from its signed link.
  */
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { api } from '../session.ts';
 import { fmtDate, fmtNumber, lang, t, type Key } from '../i18n.ts';
 import { route } from '../router.ts';
@@ -12,6 +12,14 @@ import type { ExportView, Page, Segment, Settings } from '../types.ts';
 import { delimiterFor, exportReason } from '../export-words.ts';
 import type { Problem } from '../api.ts';
 import type { components } from '../../../client/schema.d.ts';
+
+/**
+ * A new Idempotency-Key: 32 random hex digits. Not crypto.randomUUID, which a page served over plain http
+ * from another host than localhost (a shop's LAN address) does not have.
+ */
+function idempotencyKey(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 type Column = NonNullable<components['schemas']['ExportRequest']['columns']>[number];
 /**
@@ -99,8 +107,16 @@ export function ExportsPage() {
     watching,
   );
 
+  /**
+   * The export being started: its request and Idempotency-Key (docs/api.md, POST /v1/exports). A click while it
+   * is on its way does nothing (a double click starts one export); a click again after no answer, or a
+   * fault of ours, sends the same request with the same key, so an export the lost answer started is the one
+   * answered, not a second. Any other answer ends the action: the next click is a new export.
+   */
+  const starting = useRef<{ body: string; key: string; sending: boolean } | undefined>(undefined);
   const start = async (e: Event) => {
     e.preventDefault();
+    if (starting.current?.sending) return;
     const columns = COLUMNS.map(([c]) => c).filter((c) => !leftOut.has(c));
     if (columns.length === 0) return setProblem({ title: t('exportColumnsNone'), status: 400 });
     const body = {
@@ -110,12 +126,22 @@ export function ExportsPage() {
       ...(marketing ? { purpose: 'marketing' } : {}),
       ...(leftOut.size > 0 ? { columns } : {}),
     };
-    const { data, error } = await api().POST<{ exportId: string }>('/v1/exports', { body });
-    // Too many exports under way (EXPORT_MAX_CONCURRENT): said in the console's language; the list shows them.
-    const atLimit = error?.status === 429 && error.limit !== undefined;
-    setProblem(atLimit ? { ...error, detail: t('exportsAtLimit').replace('{limit}', String(error.limit)) } : error);
-    if (atLimit) list.reload();
-    if (data) setWatching(data.exportId);
+    const sent = JSON.stringify(body);
+    const key = starting.current?.body === sent ? starting.current.key : idempotencyKey();
+    starting.current = { body: sent, key, sending: true };
+    let over = false;
+    try {
+      const { data, error } = await api().POST<{ exportId: string }>('/v1/exports', { body, headers: { 'Idempotency-Key': key } });
+      // No answer (status 0), a fault of ours, or the same key still being answered (409): the key is kept.
+      over = !!data || (!!error?.status && error.status < 500 && error.status !== 409);
+      // Too many exports under way (EXPORT_MAX_CONCURRENT): said in the console's language; the list shows them.
+      const atLimit = error?.status === 429 && error.limit !== undefined;
+      setProblem(atLimit ? { ...error, detail: t('exportsAtLimit').replace('{limit}', String(error.limit)) } : error);
+      if (atLimit) list.reload();
+      if (data) setWatching(data.exportId);
+    } finally {
+      starting.current = over ? undefined : { body: sent, key, sending: false };
+    }
   };
 
   // An export of a filter says which (its own, kept with the export), not "Everyone".
