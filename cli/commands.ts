@@ -68,6 +68,11 @@ export const isLimitReached = (e: unknown): e is ClientelaError => e instanceof 
  * once when its Retry-After is longer than the longest wait: five blind minutes would not free it. What is
  * still there after MAX_RETRIES is the command's failure.
  */
+/** A report's reason codes (docs/api.md: a row naming an erased person is rejected with reason `suppressed`), in words. */
+const REASON_WORDS: Record<string, string> = {
+  suppressed: 'the person with this email or phone was erased at their request: add them again only with their consent',
+};
+
 export async function call<T>(ctx: Pick<Context, 'note'>, request: () => Promise<T>, options: CallOptions = {}): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
@@ -296,7 +301,7 @@ export async function importFile(ctx: Context, file: string, options: { dryRun: 
     // they are listed as warnings, apart from the rows really rejected.
     if ((c.rejected > 0 || c.warnings > 0) && view.errorReportUrl) {
       const { rejected, warnings } = await firstReportRows(ctx, view.errorReportUrl);
-      for (const { line, reason } of rejected) ctx.out(`rejected line ${line}: ${reason}`);
+      for (const { line, reason } of rejected) ctx.out(`rejected line ${line}: ${REASON_WORDS[reason] ?? reason}`);
       for (const { line, reason } of warnings) ctx.out(`warning line ${line}: ${reason}`);
     }
     if (view.newTags.length) ctx.out(`new tags: ${view.newTags.map(printable).join(', ')}`);

@@ -114,10 +114,10 @@ export const KEPT_CONFLICTING =
   'the customer this row matches kept changing while the import ran, so the row could not be applied; import this row again';
 
 /**
- * Why a row naming an erased person (their email or phone is suppressed) is rejected, in the owner's words:
- * the report says it rather than a bare code. The row itself is not quoted (shared/privacy).
+ * Why a row naming an erased person (their email or phone is suppressed) is rejected: the contract's reason code
+ * `suppressed` (the CLI and the console say it in words). The row itself is not quoted (shared/privacy).
  */
-export const SUPPRESSED_REASON = 'the person with this email or phone was erased at their request: add them again only with their consent';
+export const SUPPRESSED_REASON = 'suppressed';
 
 /** A window that only rejects its rows, with `reason`: no card changes, so no other writer can make it conflict. */
 function rejectRows(rows: WindowRow[], reason: string) {
