@@ -2841,7 +2841,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Any text of 1 to 255 visible ASCII characters, new for each export (a UUID): the same key with the same request within 24 hours answers the export the first one started, not a new one */
+                /** @description Any text of 1 to 255 visible ASCII characters, new for each export (a UUID): the same key with the same request within 24 hours answers the export the first one started, not a new one, unless that export failed: then it starts a new one */
                 "Idempotency-Key"?: string;
             };
             path?: never;

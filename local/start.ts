@@ -20,6 +20,8 @@ import { exportWorkflowRunner, insightsWorkflowRunner, type WorkflowRunner } fro
 import { registerExportRunner, registerInsightsRunner } from './workflow-port.ts';
 import { keysCommand } from './keys-command.ts';
 import { runRedactionContinuations } from './redaction-continuations.ts';
+import { finishRedactions, recoverInterruptedJobs, recoveryNote } from './recover-jobs.ts';
+import { masterKeyWrapper, secretBox } from '../shared/secrets/envelope.ts';
 import { dynamoTenantStore, type TenantStore } from '../shared/store/tenant.store.ts';
 import { ensureTenant, issueKey } from '../shared/domain/tenants.ts';
 import { loadOrCreateMasterKey, masterKeyFile } from '../shared/secrets/master-key-file.ts';
@@ -106,6 +108,11 @@ async function start() {
   await createBuckets(s3c, [LOCAL_RESOURCES.importBucket, LOCAL_RESOURCES.exportBucket]);
   // The console uploads CSVs from the browser with the presigned POST, as the deployed bucket allows (infra/stateful.ts).
   await allowBrowserUploads(s3c, LOCAL_RESOURCES.importBucket);
+  // What a previous run that died (no SIGINT stop) left unfinished: nothing else would ever end it here.
+  const recovery = { db, s3: s3c, tableName: LOCAL_RESOURCES.tableName, exportBucket: LOCAL_RESOURCES.exportBucket, importBucket: LOCAL_RESOURCES.importBucket };
+  const recoveredJobs = await recoverInterruptedJobs(recovery);
+  const redactions = await finishRedactions({ ...recovery, secrets: secretBox(masterKeyWrapper(() => loadOrCreateMasterKey(masterKeyFile(dataDir)))) });
+  const recovered = recoveryNote(recoveredJobs, redactions);
   s3c.destroy();
 
   forwarder = forwardS3Events(s3.s3rver, { bucket: LOCAL_RESOURCES.importBucket, region: LOCAL_REGION });
@@ -170,6 +177,7 @@ async function start() {
       `  Data:             ${dataDir}`,
       `  Outbox:           ${outboxDir}   (every mail clientela sends, as .eml files)`,
       ...keys.notes.map((n) => `  Note:             ${n}`),
+      ...(recovered ? [`  Recovered:        ${recovered}`] : []),
       '',
       'Try:',
       `  curl -H "Authorization: Bearer ${keys.secret.key}" ${url}/v1/customers`,

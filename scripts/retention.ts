@@ -9,6 +9,7 @@
  * `--now ISO` runs it as of another date (to see what a future run would erase: it erases for real).
  */
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -29,12 +30,22 @@ import { DOCUMENT_CLIENT_OPTIONS } from '../shared/clients/dynamo.ts';
 
 const USAGE = 'usage: npm run retention [-- --now 2026-06-01T00:00:00Z]\nenv:   DATA_DIR (default .data) for the local instance; TABLE_NAME, IMPORT_BUCKET, EXPORT_BUCKET and SECRETS_KMS_KEY_ID (stack output SecretsKeyArn) without DYNAMODB_ENDPOINT for AWS';
 
-function printReport(report: RetentionReport): void {
-  if (!report.tenants.length) console.log('No tenant has a retention setting (PATCH /v1/settings { "retention": { "inactiveMonths": 36 } }).');
+/** What a run did, in lines for the terminal: the pending report redactions it finished, then each tenant's erasures. */
+export function reportLines(report: RetentionReport): string[] {
+  const lines: string[] = [];
+  const r = report.redactions;
+  if (r?.finished) lines.push(`finished ${r.finished} pending report redaction${r.finished === 1 ? '' : 's'} (import error reports that still quoted an erased person)`);
+  if (r?.left) lines.push('some pending report redactions are left: run it again');
+  if (!report.tenants.length) lines.push('No tenant has a retention setting (PATCH /v1/settings { "retention": { "inactiveMonths": 36 } }).');
   for (const t of report.tenants) {
     const failed = t.failed ? `; ${t.failed} failed (the next run tries them again)` : '';
-    console.log(`tenant ${t.tenantId}: erased ${t.erased} customer${t.erased === 1 ? '' : 's'} with no contact since ${t.cutoff}${failed}`);
+    lines.push(`tenant ${t.tenantId}: erased ${t.erased} customer${t.erased === 1 ? '' : 's'} with no contact since ${t.cutoff}${failed}`);
   }
+  return lines;
+}
+
+function printReport(report: RetentionReport): void {
+  for (const line of reportLines(report)) console.log(line);
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -93,9 +104,12 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-try {
-  await main(process.argv.slice(2));
-} catch (error) {
-  console.error('retention:', error instanceof Error ? error.message : error);
-  process.exitCode = 1;
+// Run as a script (npm run retention), not when a test imports reportLines.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    await main(process.argv.slice(2));
+  } catch (error) {
+    console.error('retention:', error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  }
 }

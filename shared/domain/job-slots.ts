@@ -34,6 +34,12 @@ export interface SlotContext<J> {
   noun: string;
   /** The longest Retry-After answered (s): the slot's own end may be far off when the job usually ends sooner. */
   maxRetryAfterSeconds: number;
+  /**
+   * When a client should look again about a found job that still holds its slot (ms since the epoch), if
+   * sooner than its `heldUntil`: a job that usually ends soon is worth asking about again before its slot's
+   * bound. Unset: its `heldUntil`.
+   */
+  lookAgainAt?(job: J, nowMs: number): number;
 }
 
 /**
@@ -49,14 +55,17 @@ export async function takeSlot<J>(ctx: SlotContext<J>, id: string): Promise<void
     const until = await Promise.all(
       held.map(async (slot) => {
         const job = await ctx.getJob(ctx.tenantId, slot.id);
-        return { slot, until: job === undefined ? Date.parse(slot.since) + UNWRITTEN_JOB_GRACE_MS : ctx.heldUntil(job) };
+        const held = job === undefined ? Date.parse(slot.since) + UNWRITTEN_JOB_GRACE_MS : ctx.heldUntil(job);
+        const lookAgain = job !== undefined && held !== undefined && ctx.lookAgainAt ? Math.min(held, ctx.lookAgainAt(job, nowMs)) : held;
+        return { slot, until: held, lookAgain: lookAgain ?? held };
       }),
     );
-    const live = until.filter((s): s is { slot: HeldSlot; until: number } => s.until !== undefined && s.until > nowMs);
+    const live = until.filter((s): s is { slot: HeldSlot; until: number; lookAgain: number } => s.until !== undefined && s.until > nowMs);
     if (live.length >= ctx.limit) {
       const firstFree = Math.max(1, Math.ceil((Math.min(...live.map((s) => s.until)) - nowMs) / 1000));
-      const retryAfter = Math.min(ctx.maxRetryAfterSeconds, firstFree);
-      const when = retryAfter === firstFree ? `in at most ${retryAfter} s a slot may be free` : `look again in ${retryAfter} s`;
+      const firstLook = Math.max(1, Math.ceil((Math.min(...live.map((s) => s.lookAgain)) - nowMs) / 1000));
+      const retryAfter = Math.min(ctx.maxRetryAfterSeconds, firstFree, firstLook);
+      const when = retryAfter === firstFree ? `in at most ${retryAfter} s a slot will be free` : `look again in ${retryAfter} s`;
       throw new TooManyRequestsError(
         `This account already has ${live.length} ${ctx.noun} pending or running, the most it may have at once (limit ${ctx.limit}); try again when one has finished (${when})`,
         retryAfter,

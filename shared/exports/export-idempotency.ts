@@ -11,7 +11,8 @@ import type { ExportRequest } from './export.schema.ts';
  * started, not a second export (a second full copy of the customers in the bucket). The key is claimed with a
  * conditional write before the export is recorded, so requests sent together start one export between them.
  * The same key with another request is a 409 naming `Idempotency-Key`; a key whose first request is still
- * being answered, a 409 to try again in a second.
+ * being answered, a 409 to try again in a second. A key whose export failed is free again: the same request
+ * with it starts a new export (the retry after a failure), which the key then names.
  */
 
 /** How long a key names its export. */
@@ -29,7 +30,7 @@ export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 /** The request header of POST /v1/exports (OpenAPI). */
 export const IdempotencyKeyHeaderSchema = z.object({
   'Idempotency-Key': z.optional(
-    z.string().check(z.describe('Any text of 1 to 255 visible ASCII characters, new for each export (a UUID): the same key with the same request within 24 hours answers the export the first one started, not a new one')),
+    z.string().check(z.describe('Any text of 1 to 255 visible ASCII characters, new for each export (a UUID): the same key with the same request within 24 hours answers the export the first one started, not a new one, unless that export failed: then it starts a new one')),
   ),
 });
 /** The headers of its 202 (OpenAPI). */
@@ -56,7 +57,7 @@ function hashes(key: string, request: ExportRequest) {
 }
 
 /** Reads the key's claim: an export to answer again, a claim to make, or a 409 (another request, or one still under way). */
-export async function lookUpKey(ctx: { tenantId: string; exportExists: (id: string) => Promise<boolean>; now: Date }, idem: IdempotentRequest, request: ExportRequest): Promise<IdempotencyLookup> {
+export async function lookUpKey(ctx: { tenantId: string; findExport: (id: string) => Promise<{ status: string } | undefined>; now: Date }, idem: IdempotentRequest, request: ExportRequest): Promise<IdempotencyLookup> {
   const { keyHash, requestHash } = hashes(idem.key, request);
   const found = await idem.store.get(ctx.tenantId, keyHash);
   const age = found ? ctx.now.getTime() - Date.parse(found.at) : Infinity;
@@ -64,7 +65,11 @@ export async function lookUpKey(ctx: { tenantId: string; exportExists: (id: stri
   if (found.requestHash !== requestHash) {
     throw new ConflictError(`${IDEMPOTENCY_HEADER}: this key was sent with another export request in the last ${IDEMPOTENCY_HOURS} hours; use a new key for a new export`, { field: IDEMPOTENCY_HEADER });
   }
-  if (await ctx.exportExists(found.exportId)) return { replay: found.exportId };
+  const started = await ctx.findExport(found.exportId);
+  // A failed export is not the answer to a retry: retrying is what the client does after a failure (an
+  // interrupted run, a momentary fault), so the key is claimed again and a new export starts.
+  if (started?.status === 'failed') return { claim: { keyHash, requestHash, replacing: found.exportId } };
+  if (started) return { replay: found.exportId };
   if (age < ABANDONED_CLAIM_MS) {
     throw new ConflictError(`${IDEMPOTENCY_HEADER}: the first request with this key is still being answered; send it again in a second`, { field: IDEMPOTENCY_HEADER });
   }

@@ -21,10 +21,21 @@ export const EXPORT_EXECUTION_HOURS = 2;
  */
 export const EXPORT_END_GRACE_MS = 15 * 60_000;
 /**
- * The longest Retry-After answered: an export usually ends within a minute or two, far sooner than the time
- * limit its slot is bounded by, so a client is told to look again soon rather than in two hours.
+ * Retry-After while the first slot to free is an export still within its execution's time: it usually ends
+ * within a minute or two, far sooner than the bound of its slot, so a client is told to look again soon. An
+ * export left pending or running past its execution's time (its end was never written) frees its slot only at
+ * that bound: when that is the soonest, Retry-After is the real time until then (at most EXPORT_END_GRACE_MS).
  */
 export const EXPORT_RETRY_AFTER_SECONDS = 30;
+
+/**
+ * When to look again about an export holding its slot: in EXPORT_RETRY_AFTER_SECONDS while its execution
+ * may still be running; once its time limit has passed, nothing will end it sooner than its slot's bound.
+ */
+export function exportLookAgainAt(record: SlotExport, nowMs: number): number {
+  const executionEnds = Date.parse(record.createdAt) + EXPORT_EXECUTION_HOURS * 3_600_000;
+  return nowMs < executionEnds ? nowMs + EXPORT_RETRY_AFTER_SECONDS * 1000 : (exportHeldUntil(record) ?? nowMs);
+}
 
 type SlotExport = Pick<ExportRecord, 'status' | 'createdAt'>;
 
@@ -52,7 +63,7 @@ export interface ExportSlotContext {
 /** Takes a slot for the new export `exportId`, or throws 429 (naming `limit`, with Retry-After) when `limit` exports of the tenant are pending or running. */
 export function takeExportSlot(ctx: ExportSlotContext, exportId: string): Promise<void> {
   return takeSlot(
-    { slots: ctx.slots, getJob: ctx.getExport, heldUntil: exportHeldUntil, tenantId: ctx.tenantId, limit: ctx.limit, now: ctx.now, noun: 'exports', maxRetryAfterSeconds: EXPORT_RETRY_AFTER_SECONDS },
+    { slots: ctx.slots, getJob: ctx.getExport, heldUntil: exportHeldUntil, tenantId: ctx.tenantId, limit: ctx.limit, now: ctx.now, noun: 'exports', maxRetryAfterSeconds: Infinity, lookAgainAt: exportLookAgainAt },
     exportId,
   );
 }

@@ -285,6 +285,9 @@ const PASSING_ERRORS = new Set([
   // Combine gave up writing the file while customers kept being erased (ErasuresDuringExportError).
   'ErasuresDuringExport',
 ]);
+/** The error of an execution that was stopped (StopExecution, or `npm start` stopped or crashed): it did not fail, it was cut short. */
+export const ABORTED = 'States.Aborted';
+export const INTERRUPTED_EXPORT_REASON = 'The export was interrupted before it finished (its run was stopped); nothing is wrong with it: start it again.';
 const TIMEOUTS = new Set(['States.Timeout', 'Sandbox.Timedout', 'States.HeartbeatTimeout']);
 
 /**
@@ -308,6 +311,7 @@ export function failureReason(error: FailedInput['error']): string {
   if ((EXPORT_USER_ERRORS as readonly string[]).includes(name) && message) {
     return `The export could not be completed: ${message.slice(0, 300)}.`;
   }
+  if (name === ABORTED) return INTERRUPTED_EXPORT_REASON;
   if (TIMEOUTS.has(name) || /Task timed out/.test(message)) {
     return 'The export took longer than an export may run and was stopped; trying the same export again will stop the same way. Export fewer customers (a filter) or fewer columns, or contact support.';
   }

@@ -51,7 +51,7 @@ export async function requestExport(ctx: ExportRequestContext, req: ExportReques
   // An Idempotency-Key sent before with this request answers its export again (no slot, nothing written);
   // else the key is claimed for this export first, so requests sent together start one export between them.
   const idem = ctx.idempotency;
-  const keyCtx = { tenantId: ctx.tenant.id, now: at, exportExists: async (i: string) => (await ctx.exports.get(ctx.tenant.id, i)) !== undefined };
+  const keyCtx = { tenantId: ctx.tenant.id, now: at, findExport: (i: string) => ctx.exports.get(ctx.tenant.id, i) };
   let claimed: { keyHash: string } | undefined;
   if (idem) {
     for (let round = 0; !claimed; round++) {

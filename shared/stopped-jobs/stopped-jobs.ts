@@ -1,5 +1,5 @@
 import * as z from '../domain/zod.ts';
-import { markFailed as markExportFailed, type ExportStepDeps } from '../exports/export-steps.ts';
+import { ABORTED, markFailed as markExportFailed, type ExportStepDeps } from '../exports/export-steps.ts';
 import { failureReason as recomputeFailureReason } from '../insights/recompute.ts';
 import type { StoppedRecomputes } from './stopped-jobs.ports.ts';
 
@@ -47,7 +47,7 @@ export type StoppedJobOutcome = { job: 'export'; tenantId: string; exportId: str
 /** The error the execution stopped with, in the `{ Error, Cause }` shape the workflows' MarkFailed steps read. */
 function errorOf(detail: StoppedExecution['detail']): { Error: string; Cause: string } {
   if (detail.status === 'TIMED_OUT') return { Error: 'States.Timeout', Cause: detail.cause ?? 'The execution ran past its time limit.' };
-  if (detail.status === 'ABORTED') return { Error: 'States.Aborted', Cause: detail.cause ?? 'The execution was stopped.' };
+  if (detail.status === 'ABORTED') return { Error: ABORTED, Cause: detail.cause ?? 'The execution was stopped.' };
   return { Error: detail.error ?? 'States.Runtime', Cause: detail.cause ?? '' };
 }
 
@@ -67,8 +67,40 @@ export async function endStoppedJob(deps: StoppedJobDeps, event: unknown): Promi
     return { job: 'export', tenantId: job.tenantId, exportId: job.exportId };
   }
   const completedAt = (deps.now?.() ?? new Date()).toISOString();
-  const marked = await deps.recomputes.failUnfinished(job.tenantId, job.recomputeId, { reason: recomputeFailureReason(error), completedAt });
+  const reason = error.Error === ABORTED ? INTERRUPTED_RECOMPUTE_REASON : recomputeFailureReason(error);
+  const marked = await deps.recomputes.failUnfinished(job.tenantId, job.recomputeId, { reason, completedAt });
   // After the record says failed (or already did): the next request finds the lease free.
   await deps.recomputes.releaseLease(job.tenantId, job.recomputeId);
   return { job: 'recompute', tenantId: job.tenantId, recomputeId: job.recomputeId, marked };
+}
+
+/** A recompute cut short (stopped, or its local runner died): nothing failed in it. */
+export const INTERRUPTED_RECOMPUTE_REASON = 'The recompute was interrupted before it finished (its run was stopped); the previous figures are still shown: start it again.';
+
+/** A job record a previous run left pending or running. */
+export type UnfinishedJob = { tenantId: string; exportId: string } | { tenantId: string; recomputeId: string };
+
+/**
+ * The stopped-execution event of a job whose runner is gone: `npm start` finds, at start, the records a
+ * previous run of its DATA_DIR left pending or running (it crashed, or was killed). Nothing can be running
+ * them, so each is ended as an aborted execution is: failed, "interrupted: start it again", its export slot
+ * or recompute lease given back, and never a record that ended meanwhile.
+ */
+export function interruptedJobEvent(job: UnfinishedJob, cause: string): StoppedExecution {
+  const id = 'exportId' in job ? job.exportId : job.recomputeId;
+  return {
+    'detail-type': 'Step Functions Execution Status Change',
+    detail: { executionArn: `interrupted:${job.tenantId}:${id}`, status: 'ABORTED', input: JSON.stringify(job), error: ABORTED, cause },
+  };
+}
+
+/** Ends every job in `jobs` as interrupted (see interruptedJobEvent); how many of each kind it ended. */
+export async function endInterruptedJobs(deps: StoppedJobDeps, jobs: UnfinishedJob[], cause: string): Promise<{ exports: number; recomputes: number }> {
+  const ended = { exports: 0, recomputes: 0 };
+  for (const job of jobs) {
+    const outcome = await endStoppedJob(deps, interruptedJobEvent(job, cause));
+    if (outcome.job === 'export') ended.exports++;
+    else if (outcome.marked) ended.recomputes++;
+  }
+  return ended;
 }

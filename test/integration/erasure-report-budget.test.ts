@@ -193,6 +193,27 @@ describe('erasure within the invocation time', () => {
     expect(await pendingItems()).toEqual([]);
   });
 
+  it('npm start finishes a redaction a crashed run left pending (locally nothing else would until retention is run)', async () => {
+    rr.setRedactionContinuationStarter(async () => {
+      throw new Error('the npm start that would have run it was killed');
+    });
+    const person = await customer();
+    const { importId, reportKey } = await importReport(200, { at: 70, text: person.email });
+    expect((await eraseWithin(person.id, 1_000)).status).toBe(204);
+    expect(await pendingItems()).toHaveLength(1);
+    expect(await reportFile(reportKey)).toContain(person.email);
+
+    // What local/start.ts runs before the API answers.
+    const { finishRedactions, recoveryNote } = await import('../../local/recover-jobs.ts');
+    const { tenantSecretBox } = await import('../../shared/http/stores/secrets.ts');
+    const done = await finishRedactions({ db: env.db, s3: env.s3, tableName: env.tableName, importBucket: env.importBucket, secrets: tenantSecretBox() });
+    expect(done).toEqual({ finished: 1, left: false });
+    expect(recoveryNote({ exports: 0, recomputes: 0 }, done)).toBe('finished 1 pending report redaction');
+    expect(await reportFile(reportKey)).not.toContain(person.email);
+    expect(await reportItems(importId)).not.toContain(person.email);
+    expect(await pendingItems()).toEqual([]);
+  });
+
   it('a continuation delivered twice redacts nothing twice and leaves nothing behind', async () => {
     rr.setRedactionContinuationStarter(async (c) => void started.push(c));
     const person = await customer();

@@ -28,7 +28,7 @@ beforeAll(async () => {
   ({ handler: exportTask } = (await import('../../functions/exports/export-task.handler.ts')) as never);
   const { stores } = await import('../../shared/http/stores.ts');
   const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
-  for (const t of ['idem-retry', 'idem-race', 'idem-full', 'idem-day']) {
+  for (const t of ['idem-retry', 'idem-race', 'idem-full', 'idem-day', 'idem-failed']) {
     await ensureTenant(stores().tenants, t);
     keys[t] = (await issueKey(stores().tenants, t, 'secret')).key;
   }
@@ -63,6 +63,28 @@ describe('Idempotency-Key on POST /v1/exports', () => {
     // Without a key every POST is a new export, as before.
     expect((await post('idem-retry', { filter: {} })).status).toBe(202);
     expect(await listed('idem-retry')).toHaveLength(3);
+  });
+
+  it('after the export failed, the same key and request start a new export (the retry after a failure), which the key then answers', async () => {
+    const body = { filter: {}, format: 'jsonl' };
+    const first = await post('idem-failed', body, 'after-failure');
+    expect(first.status).toBe(202);
+    // Its run was cut short (npm start stopped while it ran): ended failed.
+    await exportTask({ step: 'markFailed' as never, input: { tenantId: 'idem-failed', exportId: first.body.exportId, error: { Error: 'States.Aborted', Cause: 'stopped' } } });
+    expect((await call('GET', `/v1/exports/${first.body.exportId}`, { key: keys['idem-failed'] })).body.status).toBe('failed');
+
+    const before = starts;
+    const retry = await post('idem-failed', body, 'after-failure');
+    expect(retry.status, JSON.stringify(retry.body)).toBe(202);
+    expect(retry.body.exportId).not.toBe(first.body.exportId);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(starts - before).toBe(1);
+    // The key now names the new export: sent again, it is replayed.
+    const again = await post('idem-failed', body, 'after-failure');
+    expect(again.status).toBe(202);
+    expect(again.body.exportId).toBe(retry.body.exportId);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(await listed('idem-failed')).toHaveLength(2);
   });
 
   it('a key that is not 1 to 255 visible ASCII characters is a 400 naming Idempotency-Key', async () => {

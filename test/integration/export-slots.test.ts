@@ -33,7 +33,7 @@ beforeAll(async () => {
   ({ handler: endStoppedJob } = await import('../../functions/workflows/end-stopped-job.handler.ts'));
   const { stores } = await import('../../shared/http/stores.ts');
   const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
-  for (const t of ['xslots-busy', 'xslots-other', 'xslots-ends', 'xslots-race', 'xslots-stuck']) {
+  for (const t of ['xslots-busy', 'xslots-other', 'xslots-ends', 'xslots-race', 'xslots-stuck', 'xslots-late']) {
     await ensureTenant(stores().tenants, t);
     keys[t] = (await issueKey(stores().tenants, t, 'secret')).key;
   }
@@ -162,5 +162,32 @@ describe('concurrent exports per tenant', () => {
     expect((await exportStore().get('xslots-stuck', first.exportId))?.status).toBe('pending');
     // The item never lists more than the limit: what no longer holds a slot was dropped when a slot was taken.
     expect((await exportSlotStore().slots('xslots-stuck')).held).toHaveLength(LIMIT);
+  });
+
+  it('Retry-After is the real time until a slot frees once the exports holding them are past their run (left running)', async () => {
+    const { requestExport } = await import('../../shared/exports/exports.ts');
+    const { exportSlotStore, exportStore } = await import('../../shared/http/stores/exports.ts');
+    const { segmentStore } = await import('../../shared/http/stores/segments.ts');
+    const { stores } = await import('../../shared/http/stores.ts');
+    const tenant = (await stores().tenants.getTenant('xslots-late'))!;
+    const t0 = new Date();
+    const at = (minutes: number) => new Date(t0.getTime() + minutes * 60_000);
+    const ask = (when: Date) =>
+      requestExport(
+        { exports: exportStore(), segments: segmentStore(), tenant, actor: { keyId: 'test' }, start: async () => undefined, slots: exportSlotStore(), maxConcurrent: LIMIT, now: () => when },
+        { filter: {}, format: 'csv', delimiter: ',' } as never,
+      );
+    const refusal = (when: Date) => ask(when).then(() => expect.fail('admitted'), (e: unknown) => e as { status: number; retryAfterSeconds: number; message: string });
+    await ask(t0);
+    await ask(at(1));
+    await ask(at(2));
+    // Within their run any of them may end soon: look again in 30 s.
+    expect(await refusal(at(60))).toMatchObject({ status: 429, retryAfterSeconds: 30 });
+    // Past their 2-hour run, nothing will end them before their slots' bound (2 h 15 min after each was
+    // asked for): the first frees at +135 min, 5 minutes on. Not "30 s" again and again for a quarter hour.
+    const late = await refusal(at(130));
+    expect(late.status).toBe(429);
+    expect(late.retryAfterSeconds).toBe(300);
+    expect(late.message).toContain('in at most 300 s a slot will be free');
   });
 });

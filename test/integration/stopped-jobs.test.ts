@@ -101,7 +101,7 @@ describe('EndStoppedJob (the EventBridge rule on both state machines)', () => {
     await endStoppedJob(stopped('ABORTED', { tenantId: TENANT, recomputeId }));
     const view = await recomputeView(recomputeId);
     expect(view).toMatchObject({ status: 'failed' });
-    expect(view.reason).toMatch(/could not finish/);
+    expect(view.reason).toMatch(/interrupted.*start it again/);
     await endStoppedJob(stopped('TIMED_OUT', { tenantId: TENANT, recomputeId }));
     expect(await recomputeView(recomputeId)).toEqual(view);
 
