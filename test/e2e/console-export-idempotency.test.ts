@@ -84,4 +84,26 @@ describe.skipIf(!hasChromium)(`the console's "Start export"${hasChromium ? '' : 
     expect(await exportCount()).toBe(before + 2);
     await context.close();
   });
+
+  it('no answer at all (the network fails): says so, and the click again with the same key starts the export once', async () => {
+    const before = await exportCount();
+    const context = await signedInContext(suite.browser, suite.api, pageErrors, { locale: 'en-GB' });
+    let failed = 0;
+    await context.route(
+      (url) => url.pathname === '/v1/exports',
+      async (route) => (route.request().method() === 'POST' && failed++ === 0 ? route.abort('internetdisconnected') : route.fallback()),
+    );
+    const page = await exportsPage(context);
+    const sent = posts(page);
+    await page.getByRole('button', { name: 'Start export' }).click();
+    await page.getByText('The export could not be started: clientela could not be reached.', { exact: false }).waitFor();
+    expect(await exportCount()).toBe(before);
+    const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/v1/exports' && r.request().method() === 'POST');
+    await page.getByRole('button', { name: 'Start export' }).click();
+    expect((await answered).status()).toBe(202);
+    expect(await sent[1]!.headerValue('idempotency-key')).toBe(await sent[0]!.headerValue('idempotency-key'));
+    await page.locator('tr[data-export][data-status=completed]').first().waitFor();
+    expect(await exportCount()).toBe(before + 1);
+    await context.close();
+  });
 });

@@ -139,6 +139,9 @@ export function ExportsPage() {
       setProblem(atLimit ? { ...error, detail: t('exportsAtLimit').replace('{limit}', String(error.limit)) } : error);
       if (atLimit) list.reload();
       if (data) setWatching(data.exportId);
+    } catch {
+      // No answer at all (the network, a closed laptop): the key is kept, so pressing again cannot start a second one.
+      setProblem({ title: t('exportUnreachable'), status: 0 });
     } finally {
       starting.current = over ? undefined : { body: sent, key, sending: false };
     }
