@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../helpers/invoke.ts';
+import { tenantKey, walkList as walk } from '../helpers/list-pages.ts';
 import { useTestEnv, type LocalEnv } from '../support/aws.ts';
 
 /**
@@ -32,14 +33,6 @@ const named: string[] = [];
 const unnamed: string[] = [];
 let seq = 0;
 
-async function tenantKey(id: string): Promise<string> {
-  const { dynamoTenantStore } = await import('../../shared/store/tenant.store.ts');
-  const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
-  const { dynamo } = await import('../../shared/clients.ts');
-  const store = dynamoTenantStore(dynamo(), process.env.TABLE_NAME!);
-  await ensureTenant(store, id);
-  return (await issueKey(store, id, 'secret')).key;
-}
 
 async function create(k: string, p: Person): Promise<string> {
   const res = await call('POST', '/v1/customers', { key: k, body: { ...p, email: `p${seq++}@example.it` } });
@@ -47,20 +40,6 @@ async function create(k: string, p: Person): Promise<string> {
   return res.body.id as string;
 }
 
-/** Every page of `url` (limit and cursor added), checked to hold at most `limit` cards. */
-async function walk(k: string, url: string, limit: number, from: string | null = null): Promise<string[]> {
-  const got: string[] = [];
-  let cursor = from;
-  for (let pages = 0; pages < 200; pages++) {
-    const res = await call('GET', `${url}${url.includes('?') ? '&' : '?'}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { key: k });
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body.items.length).toBeLessThanOrEqual(limit);
-    got.push(...res.body.items.map((c: { id: string }) => c.id));
-    cursor = res.body.nextCursor ?? null;
-    if (!cursor) return got;
-  }
-  throw new Error(`${url}: no last page after 200 pages`);
-}
 
 const reversed = (ids: string[]) => [...ids].reverse();
 const vip = (people: Person[], ids: string[]) => ids.filter((_, i) => people[i]!.tags?.includes('VIP'));

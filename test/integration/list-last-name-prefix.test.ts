@@ -3,6 +3,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../shared/store/keys.ts';
 import { fold } from '../../shared/domain/search-text.ts';
 import { call } from '../helpers/invoke.ts';
+import { tenantKey, walkList as walk } from '../helpers/list-pages.ts';
 import { useTestEnv, type LocalEnv } from '../support/aws.ts';
 
 /**
@@ -39,14 +40,6 @@ const named: string[] = [];
 const unnamed: string[] = [];
 let seq = 0;
 
-async function tenantKey(id: string): Promise<string> {
-  const { dynamoTenantStore } = await import('../../shared/store/tenant.store.ts');
-  const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
-  const { dynamo } = await import('../../shared/clients.ts');
-  const store = dynamoTenantStore(dynamo(), process.env.TABLE_NAME!);
-  await ensureTenant(store, id);
-  return (await issueKey(store, id, 'secret')).key;
-}
 
 async function create(k: string, p: Person): Promise<string> {
   const res = await call('POST', '/v1/customers', { key: k, body: { ...p, email: `prefix${seq++}@example.it` } });
@@ -54,20 +47,6 @@ async function create(k: string, p: Person): Promise<string> {
   return res.body.id as string;
 }
 
-/** Every page of `url` (limit and cursor added), checked to hold at most `limit` cards. */
-async function walk(k: string, url: string, limit: number): Promise<string[]> {
-  const got: string[] = [];
-  let cursor: string | null = null;
-  for (let pages = 0; pages < 200; pages++) {
-    const res = await call('GET', `${url}${url.includes('?') ? '&' : '?'}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { key: k });
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body.items.length).toBeLessThanOrEqual(limit);
-    got.push(...res.body.items.map((c: { id: string }) => c.id));
-    cursor = res.body.nextCursor ?? null;
-    if (!cursor) return got;
-  }
-  throw new Error(`${url}: no last page after 200 pages`);
-}
 
 /** The same walk through the list store, with `budget` index entries read per shard and page. */
 async function walkStore(tenant: string, order: 'asc' | 'desc', limit: number, budget: number): Promise<string[]> {
