@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cardEntity, listKeyRanges, nameKeyPart, nameKeyPrefix } from '../../shared/store/entities.ts';
 import { compareKeys } from '../../shared/store/key-order.ts';
 import { fold } from '../../shared/domain/search-text.ts';
-import { emptyStats, type Customer } from '../../shared/domain/customer.schema.ts';
+import { blankCustomer, type Customer } from '../../shared/domain/customer.schema.ts';
 
 /**
  * The `gsi3sk` that `sort=lastName` reads (docs/data-model.md): `{last}\u0001{first}\u0001{id}`, its parts
@@ -11,27 +11,9 @@ import { emptyStats, type Customer } from '../../shared/domain/customer.schema.t
  * of the list hold every key once, the named ones in the first.
  */
 const card = (id: string, lastName: string | null, firstName: string | null): Customer => ({
-  id,
+  ...blankCustomer(id, '2026-03-01T08:00:00.000Z', '2026-03-01T08:00:00.000Z'),
   firstName,
   lastName,
-  email: null,
-  phone: null,
-  language: null,
-  consent: { newsletter: 'unknown', updatedAt: null, source: null },
-  tags: [],
-  birthDate: null,
-  gender: null,
-  city: null,
-  postalCode: null,
-  country: null,
-  notes: null,
-  attributes: {},
-  firstContactAt: '2026-03-01T08:00:00.000Z',
-  lastContactAt: '2026-03-01T08:00:00.000Z',
-  stats: emptyStats(),
-  createdAt: '2026-03-01T08:00:00.000Z',
-  updatedAt: '2026-03-01T08:00:00.000Z',
-  version: 1,
 });
 const keyOf = (c: Customer) => cardEntity.item('t1', c).gsi3sk as string;
 
