@@ -366,7 +366,7 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
       const recent = !!card.confirmSentAt && now.getTime() - Date.parse(card.confirmSentAt) < CONFIRM_MAIL_INTERVAL_MS;
       // The ledger is read only for a business event restating the card's status with its own wording.
       const newest = existing && needsNewestConsent(card.consent, intent, publishable, occurredAt) ? await ctx.events.newestConsent(tenant.id, card.id) : undefined;
-      const decision = decideConsent(card.consent, intent, publishable, occurredAt, { setBy: card.fieldsFrom?.consent, canMail: !!card.email && !recent, newest });
+      const decision = decideConsent(card.consent, intent, publishable, occurredAt, { setBy: card.fieldsFrom?.consent, canMail: !!card.email && !recent, newest, receivedAt: at });
       if (decision.record) {
         ledger = {
           id: ulid(),

@@ -388,11 +388,15 @@ export function applyContribution(stats: EventCard['stats'], prev: SubjectState 
 
 // ---- consent ----
 
-export type ConsentIntent = { status: 'granted' | 'denied'; wording?: string };
+/**
+ * `signUp`: the event is the person's own act of subscribing (`newsletter.subscribed`), the only event that
+ * may turn a withdrawal (`denied`) back into `granted` (`decideConsent`).
+ */
+export type ConsentIntent = { status: 'granted' | 'denied'; wording?: string; signUp?: boolean };
 
 /** What the event says about newsletter consent; a purchase or booking alone never implies it. */
 export function consentIntent(e: EventInput): ConsentIntent | undefined {
-  if (e.type === 'newsletter.subscribed') return { status: 'granted', wording: (e.data as { wording?: string }).wording ?? e.consent?.wording };
+  if (e.type === 'newsletter.subscribed') return { status: 'granted', wording: (e.data as { wording?: string }).wording ?? e.consent?.wording, signUp: true };
   if (e.type === 'newsletter.unsubscribed') return { status: 'denied', wording: e.consent?.wording };
   return e.consent ? { status: e.consent.newsletter, wording: e.consent.wording } : undefined;
 }
@@ -424,6 +428,11 @@ export interface ConsentFacts {
    * event stating the card's own status with its own wording); undefined when not read or the ledger is empty.
    */
   newest?: { status: 'granted' | 'denied' | 'pending'; at: string; wording?: string };
+  /**
+   * When clientela received the event. A decision is dated no later than that (`occurredAt` may be up to a
+   * day ahead: a site's clock or time zone), so that a withdrawal received after it always outranks it.
+   */
+  receivedAt?: string;
 }
 
 /**
@@ -469,6 +478,18 @@ function setByStranger(card: Customer['consent'], setBy: string | undefined): bo
  * recorded no earlier than that `pending` (`at`), so that the ledger's newest entry is the card's consent.
  * Its event stating the status the card has already is recorded only with wording the newest entry lacks
  * (`restatesDecision`, on `facts.newest`).
+ *
+ * A decision is dated no later than it was received (`facts.receivedAt`; the event's own date is kept in
+ * the ledger entry's source): a grant dated a day ahead would otherwise outrank, on the card and in the
+ * ledger, every withdrawal received before that future instant, and the withdrawal would be lost. A card
+ * whose consent is still dated after the event was received (stored so before) does not count as newer:
+ * the decision replaces it, dated no earlier than it, so that the ledger's newest entry is the card's.
+ *
+ * A withdrawal stands until the person says yes anew (Art. 7(3)): on a `denied` card, only the person's own
+ * sign-up (`newsletter.subscribed`, `intent.signUp`) grants again. The consent a booking, an order, a form
+ * or an update carries does not: booking tools and shops send what the person once ticked with every event,
+ * so a `granted` there is no new answer; it changes nothing and records nothing (an older one is kept at its
+ * own date, behind the withdrawal, as any late event).
  */
 export function decideConsent(card: Customer['consent'], intent: ConsentIntent, publishable: boolean, occurredAt: string, facts: ConsentFacts = {}): ConsentDecision {
   const none = { status: intent.status, changesCard: false, record: false, confirm: false, at: occurredAt };
@@ -478,11 +499,16 @@ export function decideConsent(card: Customer['consent'], intent: ConsentIntent, 
     return { status: 'pending', changesCard: open, record: true, confirm: true, at: occurredAt };
   }
   const status = intent.status;
-  const stranger = setByStranger(card, facts.setBy);
-  const older = !stranger && !!card.updatedAt && occurredAt < card.updatedAt;
-  if (older) return { status, changesCard: false, record: true, confirm: false, at: occurredAt };
+  const when = facts.receivedAt && occurredAt > facts.receivedAt ? facts.receivedAt : occurredAt;
+  // A stranger's `pending`, or a consent dated after this event was received (stored before decisions were
+  // dated when received): neither is a later decision.
+  const notLater = setByStranger(card, facts.setBy) || (!!facts.receivedAt && !!card.updatedAt && card.updatedAt > facts.receivedAt);
+  const older = !notLater && !!card.updatedAt && when < card.updatedAt;
+  if (older) return { status, changesCard: false, record: true, confirm: false, at: when };
+  // A "no" is taken back only by the person signing up again, never by a repeated grant.
+  if (card.newsletter === 'denied' && status === 'granted' && !intent.signUp) return { ...none, at: when };
   // A decision restated with new wording is recorded and re-dates the card's consent (its newest entry).
-  const changesCard = status !== card.newsletter || restatesDecision(intent, occurredAt, facts.newest);
-  const at = stranger && card.updatedAt && occurredAt < card.updatedAt ? card.updatedAt : occurredAt;
+  const changesCard = status !== card.newsletter || restatesDecision(intent, when, facts.newest);
+  const at = notLater && card.updatedAt && when < card.updatedAt ? card.updatedAt : when;
   return { status, changesCard, record: changesCard, confirm: false, at };
 }
