@@ -15,7 +15,9 @@ import { PROVENANCE_FIELDS, type Provenance } from '../domain/provenance.ts';
  *   with its lookups and the consent entries the import wrote;
  * - one touched since (an event, an edit) is kept and listed;
  * - for a customer the import changed, each field still holding the import's value gets its before-image
- *   back; a field changed since keeps the newer value and the customer is listed.
+ *   back; a field changed since keeps the newer value and the customer is listed. A withdrawal the import
+ *   recorded (consent `denied`) stays, with its ledger entry: an undo, like the import, never turns a "no"
+ *   into a "yes" (the customer is listed with `WITHDRAWAL_KEPT`).
  * Each customer is undone in one transaction that also deletes its undo record and counts it on the job,
  * so a repeated or concurrent DELETE never undoes or counts anything twice and a long undo continues where
  * the previous call stopped.
@@ -179,7 +181,14 @@ export interface UndoContext {
  */
 export const UNDO_SAFETY_MARGIN_MS = 3_000;
 
-/** What undoing one record does, given the customer's current state. */
+/** Why undo left a card's consent as the import set it: the import recorded a withdrawal. */
+export const WITHDRAWAL_KEPT = 'consent kept: the withdrawal ("denied") the import recorded stands, with its ledger entry';
+
+/**
+ * What undoing one record does, given the customer's current state. A consent the import set to `denied`
+ * is never given back (nor its ledger entry deleted): undo restores the other fields only. A grant the import
+ * recorded is taken back with its entry (the card's consent is the ledger's newest decision again).
+ */
 export function planUndo(record: UndoRecord, card: Customer | undefined, sks: string[], at: string): UndoStep {
   if (!card) return { action: 'keep', record, reason: 'erased or removed since the import' };
   if (record.kind === 'created') {
@@ -189,16 +198,24 @@ export function planUndo(record: UndoRecord, card: Customer | undefined, sks: st
   }
   let next = card;
   const changedSince: string[] = [];
+  // A withdrawal the import recorded is a fact about the person (Art. 7(3)), not a value to take back: the
+  // card's `denied` and its ledger entry stay, as an import itself never turns a "no" into a "yes".
+  const withdrawal = 'consent' in record.before && (record.after.consent as Customer['consent'] | null | undefined)?.newsletter === 'denied';
   for (const [f, before] of Object.entries(record.before) as [UndoField, unknown][]) {
+    if (f === 'consent' && withdrawal) continue;
     if (isDeepStrictEqual(fieldValue(card, f) ?? null, record.after[f] ?? null)) next = withField(next, f, before);
     else changedSince.push(f);
   }
-  if (next === card) return { action: 'keep', record, reason: `fields changed since the import, kept: ${changedSince.join(', ')}` };
-  next = restoreStamps(next, record, changedSince);
+  const notes = [
+    ...(changedSince.length ? [`fields changed since the import, kept: ${changedSince.join(', ')}`] : []),
+    ...(withdrawal ? [WITHDRAWAL_KEPT] : []),
+  ];
+  if (next === card) return { action: 'keep', record, reason: notes.join('; ') };
+  next = restoreStamps(next, record, withdrawal ? [...changedSince, 'consent'] : changedSince);
   const dropLookups: { email?: string; phone?: string } = {};
   if (card.email && next.email !== card.email) dropLookups.email = card.email;
   if (card.phone && next.phone !== card.phone) dropLookups.phone = card.phone;
-  const consentRestored = 'consent' in record.before && !changedSince.includes('consent');
+  const consentRestored = 'consent' in record.before && !withdrawal && !changedSince.includes('consent');
   return {
     action: 'restore',
     record,
@@ -206,7 +223,7 @@ export function planUndo(record: UndoRecord, card: Customer | undefined, sks: st
     next: { ...next, version: card.version + 1, updatedAt: at },
     dropLookups,
     ledgerSks: consentRestored ? record.ledger.filter((sk) => sks.includes(sk)) : [],
-    ...(changedSince.length ? { note: `fields changed since the import, kept: ${changedSince.join(', ')}` } : {}),
+    ...(notes.length ? { note: notes.join('; ') } : {}),
   };
 }
 
