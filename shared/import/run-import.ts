@@ -307,14 +307,18 @@ function withoutIdentity(f: RowFields, field: 'email' | 'phone'): RowFields {
 interface ConsentStatement {
   datedBy?: string;
   source?: string;
+  /** The file's date for the answer (`consentAt`): stated in the entry even when the card's consent keeps another date. */
+  at?: string;
 }
 const consentStatement = (f: RowFields): ConsentStatement | undefined =>
-  f.consentDatedBy || f.consentSource ? { ...(f.consentDatedBy ? { datedBy: f.consentDatedBy } : {}), ...(f.consentSource ? { source: f.consentSource } : {}) } : undefined;
+  f.consentDatedBy || f.consentSource
+    ? { ...(f.consentDatedBy ? { datedBy: f.consentDatedBy } : {}), ...(f.consentSource ? { source: f.consentSource } : {}), ...(f.consentAt ? { at: f.consentAt } : {}) }
+    : undefined;
 
 /**
  * The consent ledger entry for a customer whose consent the window sets (or changes from `prev`): recorded
- * at the import, by the import; when the card's consent took the file's own date (`consentAt`), the entry
- * also says what the file stated — the status, its date (`statedAt`) and the column that dated it
+ * at the import, by the import; when the file dated the answer (`consentAt`), the entry also says what the
+ * file stated (whether the card's consent took that date or, a newer grant on the card, the import's) — the status, its date (`statedAt`) and the column that dated it
  * (`statedBy`) — so the proof reads "imported from a file stating granted on …"; when the file says how the
  * answer was given (an export's "Consent source"), that too (`statedSource`), as the file's word: the entry's
  * `type` stays `import`, the only thing this import itself saw.
@@ -323,7 +327,10 @@ function ledgerEntry(c: Customer, prev: Customer | undefined, importId: string, 
   const status = c.consent.newsletter;
   if (status === 'unknown') return undefined;
   if (prev && prev.consent.newsletter === status) return undefined;
-  const stated = c.consent.updatedAt && c.consent.updatedAt !== at ? { stated: status, statedAt: c.consent.updatedAt, ...(said?.datedBy ? { statedBy: said.datedBy } : {}) } : {};
+  // What the file dated is stated whatever date the card's consent took: an opt-out recorded on a card granted
+  // after the file's date is dated at the import, yet the proof is still who said no, and when.
+  const statedAt = said?.at && said.at <= at ? said.at : c.consent.updatedAt && c.consent.updatedAt !== at ? c.consent.updatedAt : undefined;
+  const stated = statedAt ? { stated: status, statedAt, ...(said?.datedBy ? { statedBy: said.datedBy } : {}) } : {};
   const source: Record<string, string> = { type: 'import', importId, ...stated };
   if (said?.source) Object.assign(source, { stated: status, statedSource: said.source });
   return { id: ulid(), channel: 'newsletter', status, at, source };
