@@ -121,8 +121,9 @@ export class Api extends Construct {
     // (infra/monitoring.ts), so a route added at the end only joins the last alarm.
     for (const route of ROUTES) this.functions[route.name] = this.routeStacks[routeGroup(route)]!.functions[route.name]!;
 
-    // The custom domain people see in links (publicBaseUrl), mapped here when its certificate is given;
-    // without one the domain is expected to be mapped elsewhere (a CDN in front), or links use execute-api.
+    // The custom domain people see in links (publicBaseUrl), mapped here with its certificate. stageSettings
+    // refuses a publicBaseUrl with neither a certificate nor `domainMappedElsewhere` (a CDN in front maps it):
+    // a deploy that left the certificate out would otherwise delete the mapping and keep mailing its links.
     if (settings.publicBaseUrl && settings.domainCertificateArn) {
       const domainName = new apigw.DomainName(this, 'Domain', {
         domainName: new URL(settings.publicBaseUrl).hostname,

@@ -129,6 +129,13 @@ export class ClientelaStack extends Stack {
     new CfnOutput(this, 'ConsoleUrl', { value: this.console.url, description: 'The admin console; the API is also served here under /v1' });
     new CfnOutput(this, 'PublicBaseUrl', { value: settings.publicBaseUrl ?? this.api.httpApi.apiEndpoint });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    if (settings.alarmEmail) {
+      // The subscription stays "pending confirmation" until the address clicks the link AWS mails it: until then no alarm reaches it.
+      new CfnOutput(this, 'AlarmEmail', {
+        value: settings.alarmEmail,
+        description: 'Alarms are mailed here once the address confirms the subscription: click the link in the mail "AWS Notification - Subscription Confirmation"',
+      });
+    }
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'SecretsKeyArn', { value: this.stateful.secretsKey.keyArn });
     new CfnOutput(this, 'ImportBucketName', { value: importBucket.bucketName });
@@ -139,13 +146,13 @@ export class ClientelaStack extends Stack {
 }
 
 /**
- * The SES sender identity, a stack setting: `-c mailFrom=no-reply@mail.trattoria.example` (checked by
- * stageSettings: prod refuses the placeholder) and, when the verified identity is the domain rather than the
- * address, `-c mailIdentity=mail.trattoria.example`. Verify it in SES (and leave the SES sandbox) before real
+ * The SES sender identity, a stage setting (command line or cdk.json's `stages.<stage>`):
+ * `mailFrom: no-reply@mail.trattoria.example` (checked by stageSettings: prod refuses the placeholder) and, when
+ * the verified identity is the domain rather than the address, `mailIdentity: mail.trattoria.example`. Verify it in SES (and leave the SES sandbox) before real
  * people sign up.
  */
 export function mailSettings(stack: Stack, settings: StageSettings): { from: string; identityArn: string } {
   const from = settings.mailFrom;
-  const identity = String(stack.node.tryGetContext('mailIdentity') ?? from);
+  const identity = settings.mailIdentity ?? from;
   return { from, identityArn: stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }) };
 }
