@@ -59,7 +59,7 @@ export class ClientelaStack extends Stack {
     acknowledge(
       cursorSecret,
       'AwsSolutions-SMG4',
-      'Rotation would only invalidate the page cursors handed out before it (a client starts from the first page again); rotate by updating the secret and redeploying.',
+      'Rotation would only invalidate the page cursors handed out before it (a client starts from the first page again). Rotated by hand when it may have leaked: put a new value, then deploy with its version id (-c cursorSecretVersion=, pinned in every dynamic reference, so the functions holding it are updated and resolve the new value; docs/secrets.md).',
     );
 
     // What every function reads through shared/config.ts. EXPORT_STATE_MACHINE_ARN, CURSOR_SECRET and the
