@@ -64,10 +64,13 @@ export class Api extends Construct {
       throttle: settings.throttle,
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(this.accessLogs),
+        // No caller address and no User-Agent: they are personal data (a website visitor's, for every contact
+        // form or sign-up sent with a publishable key), which the per-address limit itself only keeps hashed
+        // (shared/events/rate-limit.ts). The route key is the route's template (`/v1/customers/{id}`), not the
+        // path: no customer id either. So this log holds no personal data (docs/privacy.md).
         format: AccessLogFormat.custom(
           JSON.stringify({
             requestId: '$context.requestId',
-            ip: '$context.identity.sourceIp',
             requestTime: '$context.requestTime',
             routeKey: '$context.routeKey',
             status: '$context.status',
@@ -76,7 +79,6 @@ export class Api extends Construct {
             latency: '$context.responseLatency',
             integrationLatency: '$context.integrationLatency',
             integrationError: '$context.integrationErrorMessage',
-            userAgent: '$context.identity.userAgent',
           }),
         ),
       },
