@@ -138,6 +138,8 @@ export class ClientelaStack extends Stack {
     }
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'SecretsKeyArn', { value: this.stateful.secretsKey.keyArn });
+    // Where a rotation puts the new value (docs/secrets.md, The cursor secret): its ARN, not its value.
+    new CfnOutput(this, 'CursorSecretArn', { value: cursorSecret.secretArn, description: 'Rotate: put-secret-value here, then deploy with -c cursorSecretVersion=<its VersionId> (docs/secrets.md)' });
     new CfnOutput(this, 'ImportBucketName', { value: importBucket.bucketName });
     new CfnOutput(this, 'ExportBucketName', { value: exportBucket.bucketName });
     new CfnOutput(this, 'ExportStateMachineArn', { value: this.exportWorkflow.stateMachine.stateMachineArn });

@@ -132,6 +132,8 @@ describe('cursor secret rotation', () => {
       expect(JSON.stringify(f.Properties!.Environment.Variables.CURSOR_SECRET), id).toContain(`:::${VERSION}}}`);
       expect(f.Properties!.Environment.Variables.CURSOR_SECRET, id).not.toEqual(fromFlags.json.Resources[id]!.Properties!.Environment.Variables.CURSOR_SECRET);
     }
+    // Where to put the new value: the secret's ARN is an output (docs/secrets.md).
+    expect(rotated.json.Outputs!.CursorSecretArn).toMatchObject({ Value: { Ref: expect.stringMatching(/^CursorSecret/) } });
     // Kept in cdk.json like any stage setting, and checked.
     expect(settingsOf({ stages: { prod: { ...PROD_SETTINGS, cursorSecretVersion: VERSION } }, stage: 'prod' }).cursorSecretVersion).toBe(VERSION);
     expect(() => settingsOf({ cursorSecretVersion: 'AWSCURRENT' })).toThrow(/cursorSecretVersion=AWSCURRENT is not a Secrets Manager version id/);
@@ -149,7 +151,7 @@ describe('personal data in logs and uploads (docs/privacy.md)', () => {
   });
 
   it('an upload left unprocessed is gone within 8 days: current version after 7, its noncurrent version 1 day later', () => {
-    const rules = fromFlags.json.Resources[logicalId(fromFlags.stack.stateful.importBucket)]!.Properties!.LifecycleConfiguration.Rules as Record<string, any>[];
+    const rules = fromFlags.json.Resources[logicalId(fromFlags.stack.stateful.importBucket)]!.Properties!.LifecycleConfiguration.Rules as { Status: string; Prefix?: string; ExpirationInDays?: number; NoncurrentVersionExpiration?: { NoncurrentDays: number } }[];
     // Every rule that applies to imports/ (its own, and those with no prefix): S3 applies the shortest.
     const onUploads = rules.filter((r) => r.Status === 'Enabled' && (r.Prefix === undefined || IMPORT_PREFIX.startsWith(r.Prefix)));
     expect(Math.min(...onUploads.map((r) => r.ExpirationInDays).filter((d) => d !== undefined))).toBe(7);
