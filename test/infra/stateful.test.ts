@@ -182,9 +182,9 @@ describe('buckets', () => {
 });
 
 describe('outputs', () => {
-  it('name the API URL, the public base URL, the console URL, table, buckets, export and insights state machines and the alarm topic', () => {
+  it('name the API URL, the public base URL, the console URL, table, buckets, export and insights state machines, the alarm topic and the cursor secret (dev: no alarm address)', () => {
     expect(Object.keys(json.Outputs ?? {}).sort()).toEqual(
-      ['AlarmTopicArn', 'ApiUrl', 'ConsoleUrl', 'ExportBucketName', 'ExportStateMachineArn', 'ImportBucketName', 'InsightsStateMachineArn', 'PublicBaseUrl', 'SecretsKeyArn', 'TableName'].sort(),
+      ['AlarmTopicArn', 'ApiUrl', 'ConsoleUrl', 'CursorSecretArn', 'ExportBucketName', 'ExportStateMachineArn', 'ImportBucketName', 'InsightsStateMachineArn', 'PublicBaseUrl', 'SecretsKeyArn', 'TableName'].sort(),
     );
     expect(json.Outputs!.TableName.Value).toEqual({ Ref: ids.table });
     expect(json.Outputs!.ImportBucketName.Value).toEqual({ Ref: ids.importBucket });
