@@ -1,4 +1,4 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, SecretValue, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,6 +9,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Access, BucketAccess, Workflow } from '../shared/routes.ts';
 import type { ClientelaFunction } from './constructs/function.ts';
 import { FAIR_USE_PREFIX } from '../shared/store/keys.ts';
+import { stageSettings } from './stage.ts';
 
 /** What an `Access` declaration can name. */
 export interface AccessTargets {
@@ -83,7 +84,12 @@ export function grantAccess(fn: ClientelaFunction, access: Access, targets: Acce
     const secret = required(fn, 'cursors', targets.cursorSecret);
     // Resolved by CloudFormation at deploy time (a dynamic reference built in the function's own template
     // around the secret's ARN): no runtime call, no grant; only these functions' configuration shows it.
-    fn.addEnvironment('CURSOR_SECRET', secret.secretValue.unsafeUnwrap());
+    // CloudFormation resolves a reference only when it updates the resource holding it, and an unchanged
+    // reference updates nothing: a new value put in the secret reaches the functions only with a new version
+    // id pinned here (`-c cursorSecretVersion=`, docs/secrets.md, Rotation), which changes their template.
+    const { cursorSecretVersion } = stageSettings(fn);
+    const value = cursorSecretVersion ? SecretValue.secretsManager(secret.secretArn, { versionId: cursorSecretVersion }) : secret.secretValue;
+    fn.addEnvironment('CURSOR_SECRET', value.unsafeUnwrap());
   }
 
   if (access.invokeSelf) {

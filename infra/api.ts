@@ -64,10 +64,13 @@ export class Api extends Construct {
       throttle: settings.throttle,
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(this.accessLogs),
+        // No caller address and no User-Agent: they are personal data (a website visitor's, for every contact
+        // form or sign-up sent with a publishable key), which the per-address limit itself only keeps hashed
+        // (shared/events/rate-limit.ts). The route key is the route's template (`/v1/customers/{id}`), not the
+        // path: no customer id either. So this log holds no personal data (docs/privacy.md).
         format: AccessLogFormat.custom(
           JSON.stringify({
             requestId: '$context.requestId',
-            ip: '$context.identity.sourceIp',
             requestTime: '$context.requestTime',
             routeKey: '$context.routeKey',
             status: '$context.status',
@@ -76,7 +79,6 @@ export class Api extends Construct {
             latency: '$context.responseLatency',
             integrationLatency: '$context.integrationLatency',
             integrationError: '$context.integrationErrorMessage',
-            userAgent: '$context.identity.userAgent',
           }),
         ),
       },
@@ -121,8 +123,9 @@ export class Api extends Construct {
     // (infra/monitoring.ts), so a route added at the end only joins the last alarm.
     for (const route of ROUTES) this.functions[route.name] = this.routeStacks[routeGroup(route)]!.functions[route.name]!;
 
-    // The custom domain people see in links (publicBaseUrl), mapped here when its certificate is given;
-    // without one the domain is expected to be mapped elsewhere (a CDN in front), or links use execute-api.
+    // The custom domain people see in links (publicBaseUrl), mapped here with its certificate. stageSettings
+    // refuses a publicBaseUrl with neither a certificate nor `domainMappedElsewhere` (a CDN in front maps it):
+    // a deploy that left the certificate out would otherwise delete the mapping and keep mailing its links.
     if (settings.publicBaseUrl && settings.domainCertificateArn) {
       const domainName = new apigw.DomainName(this, 'Domain', {
         domainName: new URL(settings.publicBaseUrl).hostname,

@@ -59,7 +59,7 @@ export class ClientelaStack extends Stack {
     acknowledge(
       cursorSecret,
       'AwsSolutions-SMG4',
-      'Rotation would only invalidate the page cursors handed out before it (a client starts from the first page again); rotate by updating the secret and redeploying.',
+      'Rotation would only invalidate the page cursors handed out before it (a client starts from the first page again). Rotated by hand when it may have leaked: put a new value, then deploy with its version id (-c cursorSecretVersion=, pinned in every dynamic reference, so the functions holding it are updated and resolve the new value; docs/secrets.md).',
     );
 
     // What every function reads through shared/config.ts. EXPORT_STATE_MACHINE_ARN, CURSOR_SECRET and the
@@ -129,8 +129,17 @@ export class ClientelaStack extends Stack {
     new CfnOutput(this, 'ConsoleUrl', { value: this.console.url, description: 'The admin console; the API is also served here under /v1' });
     new CfnOutput(this, 'PublicBaseUrl', { value: settings.publicBaseUrl ?? this.api.httpApi.apiEndpoint });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    if (settings.alarmEmail) {
+      // The subscription stays "pending confirmation" until the address clicks the link AWS mails it: until then no alarm reaches it.
+      new CfnOutput(this, 'AlarmEmail', {
+        value: settings.alarmEmail,
+        description: 'Alarms are mailed here once the address confirms the subscription: click the link in the mail "AWS Notification - Subscription Confirmation"',
+      });
+    }
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'SecretsKeyArn', { value: this.stateful.secretsKey.keyArn });
+    // Where a rotation puts the new value (docs/secrets.md, The cursor secret): its ARN, not its value.
+    new CfnOutput(this, 'CursorSecretArn', { value: cursorSecret.secretArn, description: 'Rotate: put-secret-value here, then deploy with -c cursorSecretVersion=<its VersionId> (docs/secrets.md)' });
     new CfnOutput(this, 'ImportBucketName', { value: importBucket.bucketName });
     new CfnOutput(this, 'ExportBucketName', { value: exportBucket.bucketName });
     new CfnOutput(this, 'ExportStateMachineArn', { value: this.exportWorkflow.stateMachine.stateMachineArn });
@@ -139,13 +148,13 @@ export class ClientelaStack extends Stack {
 }
 
 /**
- * The SES sender identity, a stack setting: `-c mailFrom=no-reply@mail.trattoria.example` (checked by
- * stageSettings: prod refuses the placeholder) and, when the verified identity is the domain rather than the
- * address, `-c mailIdentity=mail.trattoria.example`. Verify it in SES (and leave the SES sandbox) before real
+ * The SES sender identity, a stage setting (command line or cdk.json's `stages.<stage>`):
+ * `mailFrom: no-reply@mail.trattoria.example` (checked by stageSettings: prod refuses the placeholder) and, when
+ * the verified identity is the domain rather than the address, `mailIdentity: mail.trattoria.example`. Verify it in SES (and leave the SES sandbox) before real
  * people sign up.
  */
 export function mailSettings(stack: Stack, settings: StageSettings): { from: string; identityArn: string } {
   const from = settings.mailFrom;
-  const identity = String(stack.node.tryGetContext('mailIdentity') ?? from);
+  const identity = settings.mailIdentity ?? from;
   return { from, identityArn: stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }) };
 }

@@ -18,10 +18,12 @@ import { IMPORT_PREFIX, REPORTS_PREFIX } from '../shared/object-keys.ts';
  */
 const THROTTLED_KEYS_INSIGHTS: dynamodb.ContributorInsightsSpecification = { enabled: true, mode: dynamodb.ContributorInsightsMode.THROTTLED_KEYS };
 
-/** Uploads, error reports, exports and old versions (of uploads; an error report's: REPORT_NONCURRENT_DAYS) are kept this long. */
+/** Uploads, error reports, exports and old versions (but an error report's: REPORT_NONCURRENT_DAYS; an upload's: UPLOAD_NONCURRENT_DAYS) are kept this long. */
 export const TRANSIENT_OBJECT_DAYS = 7;
 /** An error report's replaced or expired version is deleted this long after (a versioned bucket keeps it otherwise). */
 export const REPORT_NONCURRENT_DAYS = 1;
+/** An upload's expired (never imported) or replaced version is deleted this long after: uploads are gone within 8 days. */
+export const UPLOAD_NONCURRENT_DAYS = 1;
 
 /**
  * Everything that holds data: the single table and the two buckets (plus the bucket their access logs go to).
@@ -105,8 +107,16 @@ export class Stateful extends Construct {
           expiration: Duration.days(TRANSIENT_OBJECT_DAYS),
           noncurrentVersionExpiration: Duration.days(REPORT_NONCURRENT_DAYS),
         },
-        // Safety net: the import worker deletes an upload once processed; a CSV of customers must not linger.
-        { id: 'expire-uploads', prefix: IMPORT_PREFIX, expiration: Duration.days(TRANSIENT_OBJECT_DAYS) },
+        // Safety net: the import worker deletes an upload (its version, for good) once processed; a CSV of
+        // customers must not linger. One left unprocessed expires after 7 days, which in this versioned bucket
+        // only makes it a noncurrent version: that one (and an upload replaced under the same key) is deleted
+        // 1 day later, not the bucket-wide 7, so an upload is gone within 8 days (docs/privacy.md).
+        {
+          id: 'expire-uploads',
+          prefix: IMPORT_PREFIX,
+          expiration: Duration.days(TRANSIENT_OBJECT_DAYS),
+          noncurrentVersionExpiration: Duration.days(UPLOAD_NONCURRENT_DAYS),
+        },
       ],
       // Browsers upload CSVs straight to S3 with presigned POST/PUT; the presigned policy is the authorisation.
       // Only from the configured origins (`-c importOrigins=`, e.g. a website's own uploader) and the console's,

@@ -17,7 +17,7 @@ let dev: { stack: ClientelaStack; json: TemplateJson };
 let prod: { stack: ClientelaStack; json: TemplateJson };
 beforeAll(() => {
   dev = synth();
-  prod = synth({ stage: 'prod', mailFrom: 'no-reply@mail.trattoria.it' });
+  prod = synth({ stage: 'prod', mailFrom: 'no-reply@mail.trattoria.it', alarmEmail: 'ops@trattoria.example' });
 }, SYNTH_TIMEOUT_MS * 2);
 
 /** Function logical id → its reserved concurrency, for every function that has one. */
@@ -41,7 +41,7 @@ describe('reserved concurrency of background work', () => {
 
   it('a development stack reserves none (a new account cannot spare any); context sets each, 0 for none', () => {
     expect(reserved(dev.json)).toEqual({});
-    const custom = synth({ stage: 'prod', mailFrom: 'no-reply@mail.trattoria.it', importConcurrency: '8', exportConcurrency: '0', insightsConcurrency: '4' });
+    const custom = synth({ stage: 'prod', mailFrom: 'no-reply@mail.trattoria.it', alarmEmail: 'ops@trattoria.example', importConcurrency: '8', exportConcurrency: '0', insightsConcurrency: '4' });
     const ids = background(custom);
     expect(reserved(custom.json)).toEqual({ [ids.importCsv]: 8, [ids.insightsTask]: 4 });
   }, SYNTH_TIMEOUT_MS);

@@ -220,7 +220,7 @@ describe('stages', () => {
     const throttle = (json: TemplateJson) => resourcesOfType(json, 'AWS::ApiGatewayV2::Stage')[0]![1].Properties!.DefaultRouteSettings;
     expect(throttle(dev.json)).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
     expect(throttle(prod.json)).toEqual({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 });
-    expect(throttle(synth({ stage: 'prod', mailFrom: PROD.mailFrom, apiRateLimit: '300', apiBurstLimit: '600' }).json)).toEqual({ ThrottlingRateLimit: 300, ThrottlingBurstLimit: 600 });
+    expect(throttle(synth({ stage: 'prod', mailFrom: PROD.mailFrom, alarmEmail: PROD.alarmEmail, apiRateLimit: '300', apiBurstLimit: '600' }).json)).toEqual({ ThrottlingRateLimit: 300, ThrottlingBurstLimit: 600 });
   }, SYNTH_TIMEOUT_MS);
 
   it('links: API functions get the public base URL (the custom domain in prod, mapped onto the API; execute-api otherwise)', () => {

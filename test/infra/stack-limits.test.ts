@@ -29,8 +29,8 @@ let assembly: CloudAssembly;
 let stacks: { stack: Stack; json: TemplateJson }[];
 
 beforeAll(() => {
-  // As `cdk synth -c stage=prod -c mailFrom=...` builds it, cdk-nag included (synthesis throws on a finding).
-  built = buildApp({ context: { ...SKIP_BUNDLING, stage: 'prod', mailFrom: 'no-reply@mail.trattoria.it' } });
+  // As `cdk synth -c stage=prod -c mailFrom=... -c alarmEmail=...` builds it, cdk-nag included (synthesis throws on a finding).
+  built = buildApp({ context: { ...SKIP_BUNDLING, stage: 'prod', mailFrom: 'no-reply@mail.trattoria.it', alarmEmail: 'ops@trattoria.example' } });
   assembly = built.app.synth();
   stacks = built.app.node
     .findAll()

@@ -137,7 +137,8 @@ describe('buckets', () => {
     const noncurrentDays = onReports.map((r) => r.NoncurrentVersionExpiration?.NoncurrentDays).filter((d) => d !== undefined);
     expect(Math.min(...noncurrentDays)).toBe(1);
     expect(onReports.some((r) => r.ExpiredObjectDeleteMarker === true)).toBe(true);
-    // Uploads keep their 7 days of old versions (an import in progress reads exactly the version it started on).
+    // The bucket-wide rule keeps 7 days of old versions; uploads (imports/) have their own 1 day (test/infra/deploy-config.test.ts):
+    // an import reads exactly the version it started on, and runs hours at most.
     expect(rules.filter((r) => r.Prefix === undefined).map((r) => r.NoncurrentVersionExpiration?.NoncurrentDays)).toContain(7);
   });
 
@@ -181,9 +182,9 @@ describe('buckets', () => {
 });
 
 describe('outputs', () => {
-  it('name the API URL, the public base URL, the console URL, table, buckets, export and insights state machines and the alarm topic', () => {
+  it('name the API URL, the public base URL, the console URL, table, buckets, export and insights state machines, the alarm topic and the cursor secret (dev: no alarm address)', () => {
     expect(Object.keys(json.Outputs ?? {}).sort()).toEqual(
-      ['AlarmTopicArn', 'ApiUrl', 'ConsoleUrl', 'ExportBucketName', 'ExportStateMachineArn', 'ImportBucketName', 'InsightsStateMachineArn', 'PublicBaseUrl', 'SecretsKeyArn', 'TableName'].sort(),
+      ['AlarmTopicArn', 'ApiUrl', 'ConsoleUrl', 'CursorSecretArn', 'ExportBucketName', 'ExportStateMachineArn', 'ImportBucketName', 'InsightsStateMachineArn', 'PublicBaseUrl', 'SecretsKeyArn', 'TableName'].sort(),
     );
     expect(json.Outputs!.TableName.Value).toEqual({ Ref: ids.table });
     expect(json.Outputs!.ImportBucketName.Value).toEqual({ Ref: ids.importBucket });
