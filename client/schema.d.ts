@@ -1087,8 +1087,8 @@ export interface components {
                 date: string;
                 notes?: string;
                 partySize?: number;
-                /** @enum {string} */
-                status?: "pending" | "confirmed" | "cancelled" | "no_show" | "completed";
+                /** @description pending, confirmed, cancelled, no_show or completed (case, spaces and hyphens aside); also requested (pending), booked, seated, arrived, checked_in (confirmed), canceled, noshow. Another value is kept in the history and changes no status */
+                status?: string;
                 time?: string;
             } & {
                 [key: string]: unknown;
@@ -1126,8 +1126,8 @@ export interface components {
                 date?: string;
                 notes?: string;
                 partySize?: number;
-                /** @enum {string} */
-                status?: "pending" | "confirmed" | "cancelled" | "no_show" | "completed";
+                /** @description pending, confirmed, cancelled, no_show or completed (case, spaces and hyphens aside); also requested (pending), booked, seated, arrived, checked_in (confirmed), canceled, noshow. Another value is kept in the history and changes no status */
+                status?: string;
                 time?: string;
             } & {
                 [key: string]: unknown;
@@ -1165,8 +1165,8 @@ export interface components {
                 date?: string;
                 notes?: string;
                 partySize?: number;
-                /** @enum {string} */
-                status?: "pending" | "confirmed" | "cancelled" | "no_show" | "completed";
+                /** @description pending, confirmed, cancelled, no_show or completed (case, spaces and hyphens aside); also requested (pending), booked, seated, arrived, checked_in (confirmed), canceled, noshow. Another value is kept in the history and changes no status */
+                status?: string;
                 time?: string;
             } & {
                 [key: string]: unknown;
@@ -1204,8 +1204,8 @@ export interface components {
                 date?: string;
                 notes?: string;
                 partySize?: number;
-                /** @enum {string} */
-                status?: "pending" | "confirmed" | "cancelled" | "no_show" | "completed";
+                /** @description pending, confirmed, cancelled, no_show or completed (case, spaces and hyphens aside); also requested (pending), booked, seated, arrived, checked_in (confirmed), canceled, noshow. Another value is kept in the history and changes no status */
+                status?: string;
                 time?: string;
             } & {
                 [key: string]: unknown;
@@ -1243,8 +1243,8 @@ export interface components {
                 date?: string;
                 notes?: string;
                 partySize?: number;
-                /** @enum {string} */
-                status?: "pending" | "confirmed" | "cancelled" | "no_show" | "completed";
+                /** @description pending, confirmed, cancelled, no_show or completed (case, spaces and hyphens aside); also requested (pending), booked, seated, arrived, checked_in (confirmed), canceled, noshow. Another value is kept in the history and changes no status */
+                status?: string;
                 time?: string;
             } & {
                 [key: string]: unknown;
@@ -3444,6 +3444,7 @@ export interface operations {
                         };
                         months: {
                             bookings: number;
+                            cancellations: number;
                             month: string;
                             newCustomers: number;
                             noShows: number;

@@ -65,3 +65,27 @@ export function startOfLocalDay(date: string, timeZone: string): Date {
 export function localDate(instant: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
 }
+
+/**
+ * The UTC instant at which the wall clock in `timeZone` reads `time` (`HH:MM`, seconds ignored) on `date`:
+ * a booking's "20:00 on 29 March" (`startOfLocalDay` plus hours would be an hour off on the days the clocks
+ * change: 22:00 is 21 hours after midnight on a 23-hour day, 23 on a 25-hour one). As JavaScript's Temporal
+ * ("compatible") and most calendars resolve the two readings a change day makes ambiguous:
+ *  - in the hour the clocks skip (spring forward: 02:30 in Rome on 29 March 2026 is never shown), the instant
+ *    the clock would show had it not jumped, i.e. as many minutes after the jump (02:30 → 03:30 summer time):
+ *    a booking made for it is kept on its day, after the one at 02:00, never before it;
+ *  - in the hour that repeats (fall back: 02:30 on 25 October 2026 is shown twice), the first time, summer
+ *    time: the moment the clock first reads it, which is when a guest booked for it walks in.
+ */
+export function instantOfLocalTime(date: string, time: string, timeZone: string): Date {
+  const [h, m] = time.split(':').map(Number) as [number, number];
+  const wall = Date.parse(`${date}T00:00:00Z`) + (h * 60 + m) * 60_000;
+  // The zone's offsets a day either side (no zone changes its clocks twice in two days): one candidate each.
+  const before = tzOffsetMinutes(timeZone, new Date(wall - 86_400_000));
+  const after = tzOffsetMinutes(timeZone, new Date(wall + 86_400_000));
+  const candidates = [...new Set([before, after])].map((offset) => ({ offset, at: wall - offset * 60_000 }));
+  // A candidate is the reading when the zone's offset at it is the one it assumed.
+  const real = candidates.filter((c) => tzOffsetMinutes(timeZone, new Date(c.at)) === c.offset).map((c) => c.at);
+  if (real.length) return new Date(Math.min(...real)); // two: the repeated hour, its first time
+  return new Date(wall - before * 60_000); // none: the skipped hour, with the offset from before the jump
+}

@@ -35,11 +35,41 @@ export type EventCustomer = z.infer<typeof EventCustomerSchema>;
 /** Consent carried by any event; `granted` sent with a publishable key only becomes `pending` (double opt-in). */
 export const EventConsentSchema = z.strictObject({ newsletter: z.enum(['granted', 'denied']), wording: z.optional(text(200)) });
 
-const BOOKING_STATUS = ['pending', 'confirmed', 'cancelled', 'no_show', 'completed'] as const;
+export const BOOKING_STATUS = ['pending', 'confirmed', 'cancelled', 'no_show', 'completed'] as const;
+export type BookingStatus = (typeof BOOKING_STATUS)[number];
+
+/**
+ * What booking engines call the statuses clientela counts (after case, spaces and hyphens: `No-Show` is
+ * `no_show`): a guest seated or arrived is a booking kept, not yet completed (the visit counts with its
+ * completion, which carries the amount).
+ */
+export const BOOKING_STATUS_ALIASES: Readonly<Record<string, BookingStatus>> = {
+  requested: 'pending',
+  booked: 'confirmed',
+  seated: 'confirmed',
+  arrived: 'confirmed',
+  checked_in: 'confirmed',
+  canceled: 'cancelled',
+  noshow: 'no_show',
+};
+
+/**
+ * The status clientela counts for a booking event's `data.status`, or none. The contract does not list the
+ * values (`data` fields it does not document are kept, not refused), so a value clientela does not know
+ * (`"on_hold"`) is not refused either: the event is taken with its date, time, party size and amount, the
+ * value stays in its history entry as sent, and the booking's status stays as it was.
+ */
+export function bookingStatusOf(sent: string | undefined): BookingStatus | undefined {
+  if (!sent) return undefined;
+  const key = sent.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  if ((BOOKING_STATUS as readonly string[]).includes(key)) return key as BookingStatus;
+  return Object.hasOwn(BOOKING_STATUS_ALIASES, key) ? BOOKING_STATUS_ALIASES[key] : undefined;
+}
 
 const BookingWhen = {
   date: z.iso.date('must be a date as YYYY-MM-DD'),
-  time: z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time as HH:MM')),
+  // Seconds are taken (`19:30:00`, as many engines write it) and ignored: a booking is for a minute.
+  time: z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/, 'must be a time as HH:MM (or HH:MM:SS)')),
   partySize: z.number().check(z.int(), z.minimum(1), z.maximum(1000)),
 };
 
@@ -53,7 +83,12 @@ const BookingData = z.object({
   date: z.optional(BookingWhen.date),
   time: z.optional(BookingWhen.time),
   partySize: z.optional(BookingWhen.partySize),
-  status: z.optional(z.enum(BOOKING_STATUS)),
+  /** One of BOOKING_STATUS or an alias (`bookingStatusOf`); another value is kept in the history, not counted. */
+  status: z.optional(
+    text(40).check(
+      z.describe('pending, confirmed, cancelled, no_show or completed (case, spaces and hyphens aside); also requested (pending), booked, seated, arrived, checked_in (confirmed), canceled, noshow. Another value is kept in the history and changes no status'),
+    ),
+  ),
   /** Spend of the visit, counted in stats once the booking is completed. */
   amount: z.optional(Minor),
   currency: z.optional(Currency),

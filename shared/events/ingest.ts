@@ -11,7 +11,7 @@ import { ConflictError, ForbiddenError, ValidationError, invalid } from '../doma
 import { localDate } from '../domain/calendar.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
 import type { EventReceipt, EventStore, EventWrite, SubjectOwners } from './event.ports.ts';
-import { PUBLISHABLE_EVENT_TYPES, type EventAnswer, type EventInput } from './event.schema.ts';
+import { PUBLISHABLE_EVENT_TYPES, bookingStatusOf, type EventAnswer, type EventInput } from './event.schema.ts';
 import {
   applyContribution,
   consentIntent,
@@ -117,7 +117,7 @@ function latestBookingDay(now: Date): string {
  */
 function checkOutcomeDay(input: EventInput, day: string, tenant: Tenant, now: Date): void {
   if (!isBookingEvent(input)) return;
-  const outcome = input.type === 'booking.completed' || input.type === 'booking.no_show' ? input.type.slice(8) : input.data.status;
+  const outcome = input.type === 'booking.completed' || input.type === 'booking.no_show' ? input.type.slice(8) : bookingStatusOf(input.data.status);
   if (outcome !== 'completed' && outcome !== 'no_show') return;
   const today = localDate(now, tenant.timeZone);
   if (day > today) throw invalid('data.date', `is after today (${today}): the booking is for ${day}, and is marked ${outcome === 'completed' ? 'completed' : 'no-show'} on its day or later`);

@@ -8,7 +8,7 @@ import { MAX_TRANSACTION_ITEMS, type MergeStore, type StateItem } from './merge.
 import { isSuppressed, type SuppressionStore } from '../privacy/suppression.ts';
 import type { ErasureMarks } from '../privacy/privacy.ports.ts';
 import { mergeFlows, mergePurchases, type MergeSide } from '../insights/flows.ts';
-import { MAX_CONFLICTS, averagePerPurchase, contribution, latestVisit, orderPlacedAt, visitWithdrawn, type BookingState, type EventCard, type SubjectState } from './merge.ts';
+import { MAX_CONFLICTS, averagePerPurchase, contribution, latestVisit, mergeSubjectStates, visitWithdrawn, type EventCard, type SubjectState } from './merge.ts';
 
 /**
  * `POST /v1/customers/{id}/merge` `{ otherId }`: folds a duplicate ("the other") into the customer ("the
@@ -81,20 +81,8 @@ const FIELDS = ['firstName', 'lastName', 'email', 'phone', 'language', 'birthDat
 const NOTES_MAX = 4000;
 const ATTEMPTS = 8;
 
-/** Two states of one booking (or order) held by both people: each part follows its newest event, as in capture. */
-export function mergeStates(a: SubjectState, b: SubjectState): SubjectState {
-  if (a.kind === 'order' && b.kind === 'order') {
-    // The newest event's total, placed when the earliest of either card's events says (as capture keeps it).
-    const [newest, placedAt] = [a.at >= b.at ? a : b, [orderPlacedAt(a), orderPlacedAt(b)].sort()[0]!];
-    return placedAt === orderPlacedAt(newest) ? newest : { ...newest, placedAt };
-  }
-  if (a.kind !== 'booking' || b.kind !== 'booking') return a;
-  const out: BookingState = { ...a };
-  if (b.statusAt > a.statusAt) Object.assign(out, { status: b.status, statusAt: b.statusAt, completedAt: b.completedAt, completedHeardAt: b.completedHeardAt });
-  if ((b.amountAt ?? '') > (a.amountAt ?? '')) Object.assign(out, { amount: b.amount, amountAt: b.amountAt });
-  if ((b.detailsAt ?? '') > (a.detailsAt ?? '')) Object.assign(out, { date: b.date, time: b.time, partySize: b.partySize, detailsAt: b.detailsAt });
-  return out;
-}
+/** Two states of one booking (or order) held by both people: each part follows its newest event, as in capture (merge.ts). */
+export const mergeStates = mergeSubjectStates;
 
 type Stats = EventCard['stats'];
 

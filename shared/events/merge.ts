@@ -1,9 +1,9 @@
 import type { Customer, Stats } from '../domain/customer.schema.ts';
 import type { NormalisedFields } from '../domain/customer-rules.ts';
 import { isPublicSource, stampFields, type Provenance } from '../domain/provenance.ts';
-import type { EventInput } from './event.schema.ts';
+import { bookingStatusOf, type BookingStatus, type EventInput } from './event.schema.ts';
 import { fold } from '../domain/search-text.ts';
-import { localDate, startOfLocalDay } from '../domain/calendar.ts';
+import { instantOfLocalTime, localDate, startOfLocalDay } from '../domain/calendar.ts';
 
 /**
  * The pure rules of capture: how an event changes a card, its stats and the state of one booking or
@@ -173,7 +173,7 @@ export function fillIdentity(
 
 // ---- bookings and orders: one small state item each, so stats count them once, in any order ----
 
-export type BookingStatus = 'pending' | 'confirmed' | 'cancelled' | 'no_show' | 'completed';
+export type { BookingStatus } from './event.schema.ts';
 
 export interface BookingState {
   kind: 'booking';
@@ -191,8 +191,14 @@ export interface BookingState {
   /** The earliest occurredAt of its events: the month it counts in when it has no `date`. */
   firstAt?: string;
   date?: string;
+  /** `HH:MM` (seconds sent are dropped). */
   time?: string;
   partySize?: number;
+  /** Each detail's own stamp (`rankedStamp`), so that an older event fills what a newer one left empty. */
+  dateAt?: string;
+  timeAt?: string;
+  partySizeAt?: string;
+  /** The one stamp of date, time and party size on states stored before each had its own: read for a detail without one. */
   detailsAt?: string;
 }
 
@@ -264,8 +270,10 @@ export function subjectOf(e: EventInput): { kind: 'booking' | 'order'; id: strin
 }
 
 /**
- * When a completed booking's visit was: its `date` and `time` in the tenant's time zone (a table for 22:00 on
- * 31 January, marked completed at 00:20 on 1 February, was a January visit), never later than the completion
+ * When a completed booking's visit was: its `date` and `time` in the tenant's time zone, as the wall clock
+ * reads it there (`instantOfLocalTime`: on the days the clocks change too; a time the clocks skip is as many
+ * minutes after the jump, a time they repeat is its first, summer-time, reading). A table for 22:00 on
+ * 31 January, marked completed at 00:20 on 1 February, was a January visit; never later than the completion
  * was heard of (a booking marked completed before its time happened then); a day without a time is that
  * day, at the completion when it was heard of that day, else from the day's start. Without a date, when the
  * completion was heard of.
@@ -273,34 +281,127 @@ export function subjectOf(e: EventInput): { kind: 'booking' | 'order'; id: strin
 export function bookingVisitAt(s: Pick<BookingState, 'date' | 'time'>, heardAt: string, timeZone: string): string {
   if (!s.date || !/^\d{4}-\d{2}-\d{2}$/.test(s.date)) return heardAt;
   if (!s.time && localDate(new Date(heardAt), timeZone) === s.date) return heardAt;
-  const start = startOfLocalDay(s.date, timeZone).getTime();
-  const [h, m] = (s.time ?? '00:00').split(':').map(Number) as [number, number];
-  // Hours from the day's start, not a wall-clock time: on the night clocks change, 22:00 is 22 hours on.
-  const booked = start + (h * 60 + m) * 60_000;
+  if (s.time && !/^\d{2}:\d{2}/.test(s.time)) return heardAt;
+  const booked = (s.time ? instantOfLocalTime(s.date, s.time, timeZone) : startOfLocalDay(s.date, timeZone)).getTime();
   if (!Number.isFinite(booked)) return heardAt;
   const at = new Date(booked).toISOString();
   return at < heardAt ? at : heardAt;
 }
 
-/** The booking's state after this event: each part (status, amount, details) follows its newest event. */
+// ---- which of two events of one booking or order stands: the newer, and at the same instant? ----
+
+/**
+ * Where a status stands in a booking's life, as it can follow another: a request is confirmed; a confirmed
+ * booking ends missed, cancelled or completed; a guest marked no-show may be let off (cancelled), and one
+ * who cancelled or was marked no-show may walk in after all (completed); a completion is followed by none.
+ */
+const STATUS_ORDER: Record<BookingStatus, number> = { pending: 1, confirmed: 2, no_show: 3, cancelled: 4, completed: 5 };
+const isOutcome = (status: BookingStatus | undefined) => !!status && STATUS_ORDER[status] >= STATUS_ORDER.no_show;
+
+/**
+ * Where a booking event stands in the booking's life: its creation (0) < an update (its status's place in
+ * `STATUS_ORDER`, 1 without one) < its outcome (no-show 3 < cancelled 4 < completed 5, sent as such or as an
+ * update's status). Two events of one booking with the same `occurredAt` (a walk-in created and completed in
+ * one second, a same-minute cancellation, an update pushed with the creation) are settled by it, never by the
+ * alphabetical order of their eventIds: with the ids the docs suggest, `bk-1-completed` sorts before
+ * `bk-1-created`, and with UUIDs the result would be random.
+ */
+export function bookingRank(type: EventInput['type'], status: BookingStatus | undefined): number {
+  if (isOutcome(status)) return STATUS_ORDER[status!];
+  if (type === 'booking.created') return 0;
+  return status ? STATUS_ORDER[status] : 1;
+}
+
+/**
+ * A booking part's stamp: the event's stamp (`occurredAt#eventId`) with its rank between the two,
+ * `occurredAt#rank#eventId` (an eventId holds no `#`). What `statusAt`, `amountAt` and the details' stamps
+ * hold; states stored before hold `occurredAt#eventId` (`compareStamps` reads both).
+ */
+export function rankedStamp(stamp: string, rank: number): string {
+  const i = stamp.indexOf('#');
+  return i < 0 ? `${stamp}#${rank}#` : `${stamp.slice(0, i)}#${rank}#${stamp.slice(i + 1)}`;
+}
+
+function readStamp(stamp: string): { at: string; rank?: number; id: string } {
+  const [at, second, third] = stamp.split('#');
+  return third === undefined ? { at: at!, id: second ?? '' } : { at: at!, rank: Number(second), id: third };
+}
+
+/**
+ * The last tie-break, for two events of the same instant and stage: their eventIds, shorter first, then in
+ * code-unit order ("shortlex"). It puts ids in the order they were made for the kinds vendors use: counters
+ * (`upd-9` before `upd-10`, `bk-1-updated` before `bk-1-updated-2`), and ULIDs, UUIDv7 and zero-padded
+ * sequence numbers (one length: plain order, which is their time order). It is never arrival order: two
+ * deliveries in flight at once commit in either order, and a retry would turn it, while every delivery order
+ * must end the same. Random ids (UUIDv4) carry no order: the result is then fixed, not the sending order;
+ * a vendor gives such events their own milliseconds in `occurredAt` (docs/api.md).
+ */
+export const compareEventIds = (a: string, b: string): number => (a.length !== b.length ? Math.sign(a.length - b.length) : a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * How stamp `a` compares with stamp `b` (> 0: `a` is the newer): by `occurredAt`; then by the stage of the
+ * booking's life (`bookingRank`); then by eventId (`compareEventIds`). A stamp written before ranks were (on a
+ * state stored before) takes `aRank`/`bRank` when the caller knows it from the state (its status); without
+ * one the stages are not compared.
+ */
+export function compareStamps(a: string, b: string, aRank?: number, bRank?: number): number {
+  const x = readStamp(a);
+  const y = readStamp(b);
+  if (x.at !== y.at) return x.at < y.at ? -1 : 1;
+  const [rx, ry] = [x.rank ?? aRank, y.rank ?? bRank];
+  if (rx !== undefined && ry !== undefined && rx !== ry) return Math.sign(rx - ry);
+  return compareEventIds(x.id, y.id);
+}
+
+/**
+ * Whether the event stamped `stamp` (a `rankedStamp`) sets a part of the booking held with stamp `held`
+ * (none: the part is empty, and any event fills it): it is not older (`compareStamps`; equal only for the
+ * same event again). `heldRank`: as `compareStamps`.
+ */
+export function standsOver(stamp: string, held: string | undefined, heldRank?: number): boolean {
+  return !held || compareStamps(stamp, held, undefined, heldRank) >= 0;
+}
+
+/** The rank a status stamp stored without one is read with: an outcome's own, any other status an update's (1). */
+const statusRank = (s: Pick<BookingState, 'status'>) => (isOutcome(s.status) ? STATUS_ORDER[s.status] : 1);
+
+const DETAILS = ['date', 'time', 'partySize'] as const;
+type Detail = (typeof DETAILS)[number];
+const DETAIL_STAMP = { date: 'dateAt', time: 'timeAt', partySize: 'partySizeAt' } as const satisfies Record<Detail, keyof BookingState>;
+
+/** The stamp a detail is held with: its own, or on a state stored before details had their own, `detailsAt`; none when the detail is empty. */
+const detailStamp = (s: BookingState, d: Detail): string | undefined => (s[d] === undefined ? undefined : (s[DETAIL_STAMP[d]] ?? s.detailsAt));
+
+function setDetail<D extends Detail>(s: BookingState, d: D, value: BookingState[D], stamp: string): void {
+  s[d] = value;
+  s[DETAIL_STAMP[d]] = stamp;
+}
+
+/**
+ * The booking's state after this event: each part follows its newest event (`standsOver`): the status, the
+ * amount, and each of date, time and party size on its own, so an older event arriving late (the creation
+ * after an update that moved only the day) still gives the time and party size the newer one did not carry,
+ * as it did when it came first: any delivery order ends in the same state.
+ */
 export function nextBooking(prev: BookingState | undefined, e: BookingEvent, occurredAt: string, stamp: string, timeZone: string): BookingState {
-  const status = STATUS_OF_TYPE[e.type] ?? e.data.status ?? (e.type === 'booking.created' ? 'confirmed' : undefined);
+  const status = STATUS_OF_TYPE[e.type] ?? bookingStatusOf(e.data.status) ?? (e.type === 'booking.created' ? 'confirmed' : undefined);
+  const ranked = rankedStamp(stamp, bookingRank(e.type, status));
   const next: BookingState = prev ? { ...prev } : { kind: 'booking', bookingId: e.data.bookingId, status: status ?? 'confirmed', statusAt: '' };
   if (!next.firstAt || occurredAt < next.firstAt) next.firstAt = occurredAt;
-  if (status && stamp >= next.statusAt) {
+  if (status && standsOver(ranked, next.statusAt, statusRank(next))) {
     next.status = status;
-    next.statusAt = stamp;
+    next.statusAt = ranked;
     if (status === 'completed') next.completedHeardAt = occurredAt;
   }
-  if (e.data.amount !== undefined && stamp >= (next.amountAt ?? '')) {
+  if (e.data.amount !== undefined && standsOver(ranked, next.amountAt)) {
     next.amount = e.data.amount;
-    next.amountAt = stamp;
+    next.amountAt = ranked;
   }
-  const { date, time, partySize } = e.data;
-  if ((date || time || partySize) && stamp >= (next.detailsAt ?? '')) {
-    Object.assign(next, date && { date }, time && { time }, partySize && { partySize });
-    next.detailsAt = stamp;
-  }
+  const { date, partySize } = e.data;
+  const time = e.data.time?.slice(0, 5);
+  if (date && standsOver(ranked, detailStamp(next, 'date'))) setDetail(next, 'date', date, ranked);
+  if (time && standsOver(ranked, detailStamp(next, 'time'))) setDetail(next, 'time', time, ranked);
+  if (partySize && standsOver(ranked, detailStamp(next, 'partySize'))) setDetail(next, 'partySize', partySize, ranked);
   // From the state, not the event: the day may come before or after the completion, in any order.
   if (next.status === 'completed') {
     const heard = next.completedHeardAt ?? next.completedAt;
@@ -309,8 +410,42 @@ export function nextBooking(prev: BookingState | undefined, e: BookingEvent, occ
   return next;
 }
 
+/**
+ * One booking's (or order's) state held by two cards being merged: each part follows its newest event, as
+ * in capture (`standsOver`, `compareOrders`); where the two are equal, `a`'s (the survivor's) stays.
+ */
+export function mergeSubjectStates(a: SubjectState, b: SubjectState): SubjectState {
+  if (a.kind === 'order' && b.kind === 'order') {
+    // The newest event's total, placed when the earliest of either card's events says (as capture keeps it).
+    const [newest, placedAt] = [compareOrders(b, a) > 0 ? b : a, [orderPlacedAt(a), orderPlacedAt(b)].sort()[0]!];
+    return placedAt === orderPlacedAt(newest) ? newest : { ...newest, placedAt };
+  }
+  if (a.kind !== 'booking' || b.kind !== 'booking') return a;
+  const out: BookingState = { ...a };
+  if (compareStamps(b.statusAt, a.statusAt, statusRank(b), statusRank(a)) > 0) Object.assign(out, { status: b.status, statusAt: b.statusAt, completedAt: b.completedAt, completedHeardAt: b.completedHeardAt });
+  if (b.amountAt && (!a.amountAt || compareStamps(b.amountAt, a.amountAt) > 0)) Object.assign(out, { amount: b.amount, amountAt: b.amountAt });
+  for (const d of DETAILS) {
+    const [held, other] = [detailStamp(a, d), detailStamp(b, d)];
+    if (other && (!held || compareStamps(other, held) > 0)) setDetail(out, d, b[d] as never, other);
+  }
+  return out;
+}
+
 /** When an order was placed: its earliest event's `occurredAt`; a state stored without it, its newest event's. */
 export const orderPlacedAt = (s: Pick<OrderState, 'at' | 'placedAt'>): string => s.placedAt ?? s.at.split('#')[0]!;
+
+/**
+ * How two events of one order compare (> 0: `a` is the newer): by `occurredAt`; at the same instant the lower
+ * total is the later one (an order's life only goes down: placed, refunded in part, refunded in full: a shop
+ * pushing the refund in the same second as the order means the refund), then by eventId
+ * (`compareEventIds`), never by the eventIds' alphabetical order alone.
+ */
+export function compareOrders(a: Pick<OrderState, 'at' | 'total'>, b: Pick<OrderState, 'at' | 'total'>): number {
+  const [x, y] = [readStamp(a.at), readStamp(b.at)];
+  if (x.at !== y.at) return x.at < y.at ? -1 : 1;
+  if (a.total !== b.total) return Math.sign(b.total - a.total);
+  return compareEventIds(x.id, y.id);
+}
 
 /**
  * An order counts once per orderId; a newer event for the same order corrects its total (a refund is the
@@ -321,7 +456,7 @@ export const orderPlacedAt = (s: Pick<OrderState, 'at' | 'placedAt'>): string =>
 export function nextOrder(prev: OrderState | undefined, e: OrderEvent, stamp: string): OrderState {
   const occurredAt = stamp.split('#')[0]!;
   const placedAt = prev && orderPlacedAt(prev) < occurredAt ? orderPlacedAt(prev) : occurredAt;
-  if (prev && prev.at > stamp) return placedAt === orderPlacedAt(prev) ? prev : { ...prev, placedAt };
+  if (prev && compareOrders({ at: stamp, total: e.data.total }, prev) < 0) return placedAt === orderPlacedAt(prev) ? prev : { ...prev, placedAt };
   return { kind: 'order', orderId: e.data.orderId, total: e.data.total, currency: e.data.currency, at: stamp, placedAt };
 }
 

@@ -65,7 +65,13 @@ export function purchaseChange(prev: SubjectState | undefined, next: SubjectStat
 
 // ---- months ----
 
-export const MONTH_COUNTERS = ['newCustomers', 'returningCustomers', 'orders', 'revenue', 'bookings', 'noShows'] as const;
+/**
+ * `bookings` counts every booking of the month, cancelled ones too, as the card's `stats.bookings` does;
+ * `cancellations` and `noShows` beside it say how many of them were called off or missed (the card's
+ * `stats.cancellations`, `stats.noShows`). Months written before `cancellations` existed read 0 for it until
+ * `npm run insights -- --tenant NAME --backfill` sets the counters from the bookings' states.
+ */
+export const MONTH_COUNTERS = ['newCustomers', 'returningCustomers', 'orders', 'revenue', 'bookings', 'noShows', 'cancellations'] as const;
 export type MonthCounter = (typeof MONTH_COUNTERS)[number];
 export type MonthFigures = Record<MonthCounter, number>;
 /** Deltas by month `YYYY-MM`; only non-zero counters are present. */
@@ -89,7 +95,7 @@ export function bookingMonth(s: BookingState, timeZone: string): string {
   return monthOf(s.firstAt ?? occurredAtOf(s.statusAt), timeZone);
 }
 
-/** What one booking's or order's state adds to the monthly counters (orders, revenue, bookings, noShows). */
+/** What one booking's or order's state adds to the monthly counters (orders, revenue, bookings, noShows, cancellations). */
 export function monthContribution(s: SubjectState | undefined, timeZone: string): MonthDeltas {
   const out: MonthDeltas = {};
   const add = (month: string, counter: MonthCounter, v: number) => {
@@ -108,6 +114,7 @@ export function monthContribution(s: SubjectState | undefined, timeZone: string)
   const month = bookingMonth(s, timeZone);
   add(month, 'bookings', 1);
   if (s.status === 'no_show') add(month, 'noShows', 1);
+  if (s.status === 'cancelled') add(month, 'cancellations', 1);
   const p = purchaseOf(s);
   if (p) add(monthOf(p.at, timeZone), 'revenue', p.amount);
   return out;

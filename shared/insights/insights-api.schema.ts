@@ -13,7 +13,7 @@ export const RecomputeViewSchema = z.object({
   reason: z.optional(z.string()),
 });
 export const RecomputeStartedSchema = z.object({ recomputeId: z.string() });
-const MonthSchema = z.object({ month: z.string(), newCustomers: z.number(), returningCustomers: z.number(), orders: z.number(), revenue: z.number(), bookings: z.number(), noShows: z.number() });
+const MonthSchema = z.object({ month: z.string(), newCustomers: z.number(), returningCustomers: z.number(), orders: z.number(), revenue: z.number(), bookings: z.number(), noShows: z.number(), cancellations: z.number() });
 export const InsightsSummarySchema = z.object({
   asOf: z.nullable(z.string()),
   customers: z.number(),

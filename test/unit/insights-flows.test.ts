@@ -108,7 +108,7 @@ describe('monthly counters', () => {
     const done = stepBooking(created, booking('booking.completed', '2026-03-14T22:00:00.000Z'));
     const cancelled = stepBooking(done, booking('booking.cancelled', '2026-03-15T09:00:00.000Z'));
     expect(replayMonths([undefined, created, done])).toEqual({ '2026-03': { bookings: 1, revenue: 8000 } });
-    expect(replayMonths([undefined, created, done, cancelled])).toEqual({ '2026-03': { bookings: 1 } });
+    expect(replayMonths([undefined, created, done, cancelled])).toEqual({ '2026-03': { bookings: 1, cancellations: 1 } });
     const noShow = stepBooking(created, booking('booking.no_show', '2026-03-14T23:00:00.000Z'));
     expect(replayMonths([undefined, created, noShow])).toEqual({ '2026-03': { bookings: 1, noShows: 1 } });
   });
@@ -147,8 +147,8 @@ describe('monthly counters', () => {
 
   it('sums shard items into months, oldest first', () => {
     expect(sumMonths([{ month: '2026-04', orders: 1 }, { month: '2026-03', revenue: 5 }, { month: '2026-04', orders: 2, noShows: 1 }])).toEqual([
-      { month: '2026-03', newCustomers: 0, returningCustomers: 0, orders: 0, revenue: 5, bookings: 0, noShows: 0 },
-      { month: '2026-04', newCustomers: 0, returningCustomers: 0, orders: 3, revenue: 0, bookings: 0, noShows: 1 },
+      { month: '2026-03', newCustomers: 0, returningCustomers: 0, orders: 0, revenue: 5, bookings: 0, noShows: 0, cancellations: 0 },
+      { month: '2026-04', newCustomers: 0, returningCustomers: 0, orders: 3, revenue: 0, bookings: 0, noShows: 1, cancellations: 0 },
     ]);
   });
 });
