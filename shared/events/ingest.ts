@@ -11,6 +11,7 @@ import { ConflictError, ForbiddenError, ValidationError, invalid } from '../doma
 import { localDate } from '../domain/calendar.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
 import type { EventReceipt, EventStore, EventWrite, SubjectOwners } from './event.ports.ts';
+import { cardNamedOnPhone, type PhoneConflictReader } from './duplicates.ts';
 import { PUBLISHABLE_EVENT_TYPES, type EventAnswer, type EventInput } from './event.schema.ts';
 import {
   applyContribution,
@@ -76,6 +77,12 @@ export interface EventContext {
   suppression?: SuppressionStore;
   /** Double opt-in mail; without one, no mail is sent (the link is still signed and logged nowhere). */
   mailer?: ConfirmationMailer;
+  /**
+   * The cards that recorded a card's phone as a conflict (duplicates.ts `cardNamedOnPhone`): a family member's
+   * own card, for an event found by the shared phone alone that names them. Without it, such an event joins
+   * the phone's card.
+   */
+  phoneConflicts?: PhoneConflictReader;
 }
 
 /** Receipts answer duplicates for this long; a website retries within minutes, not weeks. */
@@ -273,6 +280,16 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
       targetId = undefined;
       loaded = {};
     }
+    // Found by a shared phone alone, naming another person than the phone's card (Gianna on Gianni's
+    // landline): when exactly one card with that first name holds the phone as a recorded conflict (her own
+    // card, made by her email), the event is hers. Otherwise her phone booking would count on his card, and
+    // the brief would hand his notes to the booking tool. Not when the event's booking already lives on the
+    // phone's card (one booking is never split), nor for a publishable key (the contract: the phone's card).
+    if (targetId && targetId === owners.phone && !ids.email && ids.phone && !publishable && ctx.phoneConflicts && !loaded.subject && namesOther(loaded.card!, fields.firstName)) {
+      const own = await cardNamedOnPhone(ctx.phoneConflicts, tenant.id, targetId, ids.phone, fields.firstName!);
+      const there = own ? await ctx.events.loadCustomer(tenant.id, own, subject) : undefined;
+      if (own && there?.card) [targetId, loaded] = [own, there];
+    }
     // The booking or order this event is about may live on another card already (created there under an
     // email since corrected, or by another first event of it sent at the same instant): the event joins
     // that card, or one booking would be counted on two. Its claim names the card (read consistently);
@@ -448,6 +465,14 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     await pause(round);
   }
   throw new ConflictError('This customer is receiving many events at once; retry the event (same eventId) shortly');
+}
+
+/**
+ * Whether the event's first name is another person's than the card's (case and accents aside). A name a
+ * stranger filled (a publishable-key form) does not count: the business's own event names the person.
+ */
+function namesOther(card: EventCard, firstName: string | null | undefined): boolean {
+  return !strangersValue(card, 'firstName') && namesAnotherPerson(card.firstName, firstName);
 }
 
 /** What an event may attach after the suppression check, and what its write must find unchanged. */
