@@ -113,6 +113,21 @@ describe("a family member's booking made on the shared landline, updated with he
     expect((await card(paolaId)).consent.newsletter).toBe('granted');
   });
 
+  it('makes one card for her when her first update is delivered twice at once, and when two updates race', async () => {
+    const line = newLandline();
+    const paolo = `paolo.${uniq()}@example.it`;
+    const paola = `paola.${uniq()}@example.it`;
+    const b2 = `bk-${uniq()}`;
+    const paoloId = (await post({ eventId: `r-1-${uniq()}`, type: 'message.received', occurredAt: '2026-11-01T10:00:00+01:00', customer: { email: paolo, phone: line.national, firstName: 'Paolo' }, data: { text: 'Ciao' } })).body.customerId;
+    await post({ eventId: `r-2-${uniq()}`, type: 'booking.created', occurredAt: '2026-11-02T10:00:00+01:00', customer: { phone: line.national, firstName: 'Paola' }, data: { bookingId: b2, date: '2026-11-12' } });
+    const update = (id: string, hour: number) => ({ eventId: id, type: 'booking.updated', occurredAt: `2026-11-03T${hour}:00:00+01:00`, customer: { email: paola, phone: line.national, firstName: 'Paola' }, data: { bookingId: b2, partySize: hour - 8 } });
+    const first = update(`r-3-${uniq()}`, 10);
+    const replies = await Promise.all([post(first), post(first), post(update(`r-4-${uniq()}`, 11))]);
+    for (const reply of replies) expect(reply.body).toMatchObject({ customerId: paoloId, created: false });
+    expect(await byEmail(paola)).toHaveLength(1);
+    expect(await card(paoloId)).toMatchObject({ firstName: 'Paolo', email: paolo, stats: expect.objectContaining({ bookings: 1 }) });
+  });
+
   it('an update of the same booking by the person it was made for still corrects her email', async () => {
     const line = newLandline();
     const typo = `anna.${uniq()}@gmial.com`;
