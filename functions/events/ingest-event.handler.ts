@@ -2,6 +2,7 @@ import { api } from '#shared/http/api.ts';
 import { parseWith } from '#shared/http/problem.ts';
 import { eventStore } from '#shared/http/stores/events.ts';
 import { privacyStore } from '#shared/http/stores/privacy.ts';
+import { mergeStore } from '#shared/http/stores/merges.ts';
 import { mailer } from '#shared/http/stores/mailer.ts';
 import { eventSchemaFor } from '#shared/events/event.schema.ts';
 import { assertTypeAllowed, ingestEvent } from '#shared/events/ingest.ts';
@@ -29,7 +30,7 @@ export const handler = api('events', async (req) => {
     countBusiness({ EventsRefused: 1 });
     throw e;
   }
-  const ctx = { events: eventStore(), tenant, key, origin: req.headers.origin, baseUrl: publicBaseUrl(req.headers), suppression: privacyStore(), mailer: mailer() };
+  const ctx = { events: eventStore(), tenant, key, origin: req.headers.origin, baseUrl: publicBaseUrl(req.headers), suppression: privacyStore(), mailer: mailer(), phoneConflicts: mergeStore() };
   const { answer, replayed } = await ingestEvent(ctx, input);
   countBusiness({ EventsAccepted: 1 });
   if (key.kind === 'publishable') return { status: 202, body: { accepted: true } };

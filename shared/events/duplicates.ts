@@ -4,7 +4,7 @@ import { publicView, type Customer } from '../domain/customer.schema.ts';
 import { fold } from '../domain/customer-rules.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { MergeStore } from './merge.ports.ts';
-import type { EventCard } from './merge.ts';
+import { isPublicSource, namesAnotherPerson, type EventCard } from './merge.ts';
 
 /**
  * `GET /v1/customers/{id}/duplicates`: people who are likely the same as this one, each with why.
@@ -95,4 +95,31 @@ export async function findDuplicates(merges: MergeStore, tenantId: string, id: s
   for (const c of sameName) if (similarEmails(card.email, c.email)) add(c, 'name-and-email');
   const all = [...found.values()].sort((x, y) => y.reasons.length - x.reasons.length);
   return { items: all.slice(0, query.limit), hasMore: all.length > query.limit || quoted.more };
+}
+
+/** What `cardNamedOnPhone` reads: the pointers of cards quoting a customer, and those cards. */
+export type PhoneConflictReader = Pick<MergeStore, 'quotedBy' | 'getCards'>;
+
+/**
+ * A family's landline: the phone's card is one member's (Gianni's); another member (Gianna) has a card of her
+ * own, found through her email, that recorded the same phone as a conflict (reason `phone`). An event found by
+ * that phone alone naming "Gianna" is hers, not Gianni's: answers the one card that recorded `phone` as a
+ * conflict naming `phoneCardId` and whose first name is the event's (case and accents aside), or undefined
+ * when none or several do (then the phone's card stays the event's, as the contract says). A first name a
+ * stranger filled (a publishable-key sign-up: anyone may claim "Gianna" with a family's number) does not
+ * count. Read through the pointers capture leaves in the phone card's partition: at most MAX_QUOTING, and
+ * more than that (a number quoted by a crowd of sign-ups) is no single card either.
+ */
+export async function cardNamedOnPhone(store: PhoneConflictReader, tenantId: string, phoneCardId: string, phone: string, firstName: string): Promise<string | undefined> {
+  const quoted = await store.quotedBy(tenantId, phoneCardId, MAX_QUOTING);
+  if (quoted.more || !quoted.ids.length) return undefined;
+  const cards = await store.getCards(tenantId, [...new Set(quoted.ids)].filter((q) => q !== phoneCardId));
+  const named = cards.filter(
+    (c) =>
+      !!c.firstName &&
+      !namesAnotherPerson(c.firstName, firstName) &&
+      !isPublicSource(c.fieldsFrom?.firstName) &&
+      (c.conflicts ?? []).some((conflict) => conflict.field === 'phone' && conflict.value === phone && conflict.customerId === phoneCardId),
+  );
+  return named.length === 1 ? named[0]!.id : undefined;
 }

@@ -10,7 +10,8 @@ import { normaliseFields, type NormalisedFields } from '../domain/customer-rules
 import { ConflictError, ForbiddenError, ValidationError, invalid } from '../domain/errors.ts';
 import { localDate } from '../domain/calendar.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
-import type { EventReceipt, EventStore, EventWrite, SubjectOwners } from './event.ports.ts';
+import type { EventReceipt, EventStore, EventWrite, EventWriteResult, SubjectOwners } from './event.ports.ts';
+import { cardNamedOnPhone, type PhoneConflictReader } from './duplicates.ts';
 import { PUBLISHABLE_EVENT_TYPES, bookingStatusOf, type EventAnswer, type EventInput } from './event.schema.ts';
 import {
   applyContribution,
@@ -76,6 +77,12 @@ export interface EventContext {
   suppression?: SuppressionStore;
   /** Double opt-in mail; without one, no mail is sent (the link is still signed and logged nowhere). */
   mailer?: ConfirmationMailer;
+  /**
+   * The cards that recorded a card's phone as a conflict (duplicates.ts `cardNamedOnPhone`): a family member's
+   * own card, for an event found by the shared phone alone that names them. Without it, such an event joins
+   * the phone's card.
+   */
+  phoneConflicts?: PhoneConflictReader;
 }
 
 /** Receipts answer duplicates for this long; a website retries within minutes, not weeks. */
@@ -252,6 +259,8 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
   // A publishable key's source is marked (`event:{type}:P#{eventId}`): what it filled never outranks the business's own data.
   const source = eventSource(input.type, input.eventId, publishable);
   const subject = subjectOf(input);
+  /** Whether this event already started (or found started) the card of the other person it names. */
+  let memberCardTried = false;
 
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const now = clock();
@@ -272,6 +281,16 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     if (targetId && targetId !== owners.email && !loaded.subject && !phoneCardFits(ids, loaded.card!, fields.firstName)) {
       targetId = undefined;
       loaded = {};
+    }
+    // Found by a shared phone alone, naming another person than the phone's card (Gianna on Gianni's
+    // landline): when exactly one card with that first name holds the phone as a recorded conflict (her own
+    // card, made by her email), the event is hers. Otherwise her phone booking would count on his card, and
+    // the brief would hand his notes to the booking tool. Not when the event's booking already lives on the
+    // phone's card (one booking is never split), nor for a publishable key (the contract: the phone's card).
+    if (targetId && targetId === owners.phone && !ids.email && ids.phone && !publishable && ctx.phoneConflicts && !loaded.subject && namesOther(loaded.card!, fields.firstName)) {
+      const own = await cardNamedOnPhone(ctx.phoneConflicts, tenant.id, targetId, ids.phone, fields.firstName!);
+      const there = own ? await ctx.events.loadCustomer(tenant.id, own, subject) : undefined;
+      if (own && there?.card) [targetId, loaded] = [own, there];
     }
     // The booking or order this event is about may live on another card already (created there under an
     // email since corrected, or by another first event of it sent at the same instant): the event joins
@@ -323,13 +342,37 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     // with the corrected email): neither identity found the card, so without it the newer phone was dropped
     // unrecorded. The same rules: newer wins, a phone another card holds is a conflict, never taken.
     const aboutItsBooking = bySubject || (!!loaded.subject && targetId !== owners.email);
-    const replace: ('email' | 'phone')[] = publishable || !existing ? [] : aboutItsBooking ? ['email', 'phone'] : targetId === owners.email ? ['phone'] : [];
-    const identity = fillIdentity(base, ids, owners, input.eventId, at, stamp, source, publishable && !!existing, replace);
+    // Found through its booking, an event may name another person than the card's holder: another first name,
+    // with the card's own (shared) phone or with an email another card holds. A family member's booking made
+    // on the landline lives on the holder's card (Paola's on Paolo's): her later update with her own email is
+    // still hers. The booking stays where it is (one booking is never split), but the card's email, phone and
+    // names stay the holder's: names only fill, identities are not filled or replaced (another card's are
+    // recorded as conflicts), and an email nobody holds starts her own card first (`startMembersCard`).
+    const anotherPerson =
+      !publishable && !!existing && aboutItsBooking && namesOther(existing, fields.firstName) && (owners.phone === existing.id || (!!owners.email && owners.email !== existing.id));
+    if (anotherPerson && ids.email && !owners.email && !memberCardTried) {
+      const made = await startMembersCard(ctx, input, fields, ids, owners, { receiptId, payloadHash, occurredAt, stamp, source, guards, noSecretYet, now });
+      if (made === 'suppressed') return refused();
+      if (made === 'first-erasure') {
+        const again = await screen(ctx, input, { email: fields.email ?? undefined, phone: fields.phone ?? undefined }, receiptId, intent);
+        if (again === 'refused') return refused();
+        ({ guards, noSecretYet, ids } = again);
+        continue;
+      }
+      // Made (or made by a delivery of this event before): the next round finds her card by her email and
+      // records it as a conflict on the booking's card. Once only: a card made before and gone since (erased)
+      // is not made again; the event's email is then left out (the booking's card does not take it).
+      if (made === 'ok' || made === 'duplicate') memberCardTried = true;
+      if (made !== 'ok' && made !== 'duplicate') await pause(round);
+      continue;
+    }
+    const replace: ('email' | 'phone')[] = publishable || !existing || anotherPerson ? [] : aboutItsBooking ? ['email', 'phone'] : targetId === owners.email ? ['phone'] : [];
+    const identity = fillIdentity(base, ids, owners, input.eventId, at, stamp, source, (publishable && !!existing) || anotherPerson, replace);
     // Found by a (shared) phone alone with another first name: the event's names only fill empty ones. Not
     // when the card's name is a stranger's (a publishable-key form put "Mallory" on the phone's card): the
     // business's own event then names the person, as it does for any other field a stranger filled.
     const byPhoneAlone = !!existing && !ids.email;
-    const keepNames = byPhoneAlone && !strangersValue(existing, 'firstName') && namesAnotherPerson(existing.firstName, fields.firstName) ? NAME_FIELDS : [];
+    const keepNames = (byPhoneAlone || anotherPerson) && namesOther(existing!, fields.firstName) ? NAME_FIELDS : [];
     let card = mergeFields(identity.card, fields, stamp, source, publishable, keepNames);
     if (occurredAt < card.firstContactAt) card.firstContactAt = occurredAt;
     if (occurredAt > card.lastContactAt) card.lastContactAt = occurredAt;
@@ -361,37 +404,9 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     const answer: EventAnswer = { customerId: card.id, created: !existing };
     let ledger: ConsentLedgerEntry | undefined;
     let mailTo: string | undefined;
-    if (intent) {
-      // The mail goes to the card's own address: the one that signed up, or the one the business knows.
-      const recent = !!card.confirmSentAt && now.getTime() - Date.parse(card.confirmSentAt) < CONFIRM_MAIL_INTERVAL_MS;
-      // The ledger is read only for a business event restating the card's status with its own wording.
-      const newest = existing && needsNewestConsent(card.consent, intent, publishable, occurredAt) ? await ctx.events.newestConsent(tenant.id, card.id) : undefined;
-      const decision = decideConsent(card.consent, intent, publishable, occurredAt, { setBy: card.fieldsFrom?.consent, canMail: !!card.email && !recent, newest, receivedAt: at });
-      if (decision.record) {
-        ledger = {
-          id: ulid(),
-          channel: 'newsletter',
-          status: decision.status,
-          at: decision.at,
-          source: {
-            type: input.type,
-            eventId: input.eventId,
-            keyId: ctx.key.keyId,
-            ...(ctx.origin ? { origin: ctx.origin } : {}),
-            // Dated after the stranger's `pending` it replaces (merge.ts decideConsent): the event's own date kept too.
-            ...(decision.at !== occurredAt ? { occurredAt } : {}),
-          },
-          ...(intent.wording ? { wording: intent.wording } : {}),
-        };
-      }
-      if (decision.changesCard) {
-        card = stampFields({ ...card, consent: { newsletter: decision.status, updatedAt: decision.at, source: input.type } }, ['consent'], stampOf(decision.at, input.eventId), source);
-      }
-      if (decision.confirm) {
-        mailTo = card.email!;
-        card = { ...card, confirmSentAt: at };
-      }
-    }
+    // Another person's event (above): a consent it carries is hers, not the booking card's holder's (her own
+    // card, when the event made it, recorded it: `startMembersCard`).
+    if (intent && !anotherPerson) ({ card, ledger, mailTo } = await settleConsent(ctx, input, card, intent, { occurredAt, source, now, existing: !!existing }));
     if (!publishable && isBookingEvent(input)) answer.brief = briefOf(card);
 
     card = { ...card, updatedAt: at, version: base.version + 1 };
@@ -448,6 +463,104 @@ export async function ingestEvent(ctx: EventContext, input: EventInput): Promise
     await pause(round);
   }
   throw new ConflictError('This customer is receiving many events at once; retry the event (same eventId) shortly');
+}
+
+/**
+ * The consent an event carries, on the card it is written to: the card's new consent, the ledger entry to
+ * write with it, and the address a double opt-in mail goes to (the card's own) once the write is done.
+ */
+async function settleConsent(
+  ctx: EventContext,
+  input: EventInput,
+  card: EventCard,
+  intent: NonNullable<ReturnType<typeof consentIntent>>,
+  w: { occurredAt: string; source: string; now: Date; existing: boolean },
+): Promise<{ card: EventCard; ledger?: ConsentLedgerEntry; mailTo?: string }> {
+  const publishable = ctx.key.kind === 'publishable';
+  const { occurredAt, now } = w;
+  let ledger: ConsentLedgerEntry | undefined;
+  let mailTo: string | undefined;
+  // The mail goes to the card's own address: the one that signed up, or the one the business knows.
+  const recent = !!card.confirmSentAt && now.getTime() - Date.parse(card.confirmSentAt) < CONFIRM_MAIL_INTERVAL_MS;
+  // The ledger is read only for a business event restating the card's status with its own wording.
+  const newest = w.existing && needsNewestConsent(card.consent, intent, publishable, occurredAt) ? await ctx.events.newestConsent(ctx.tenant.id, card.id) : undefined;
+  const decision = decideConsent(card.consent, intent, publishable, occurredAt, { setBy: card.fieldsFrom?.consent, canMail: !!card.email && !recent, newest, receivedAt: now.toISOString() });
+  if (decision.record) {
+    ledger = {
+      id: ulid(),
+      channel: 'newsletter',
+      status: decision.status,
+      at: decision.at,
+      source: {
+        type: input.type,
+        eventId: input.eventId,
+        keyId: ctx.key.keyId,
+        ...(ctx.origin ? { origin: ctx.origin } : {}),
+        // Dated after the stranger's `pending` it replaces (merge.ts decideConsent): the event's own date kept too.
+        ...(decision.at !== occurredAt ? { occurredAt } : {}),
+      },
+      ...(intent.wording ? { wording: intent.wording } : {}),
+    };
+  }
+  if (decision.changesCard) {
+    card = stampFields({ ...card, consent: { newsletter: decision.status, updatedAt: decision.at, source: input.type } }, ['consent'], stampOf(decision.at, input.eventId), w.source);
+  }
+  if (decision.confirm) {
+    mailTo = card.email!;
+    card = { ...card, confirmSentAt: now.toISOString() };
+  }
+  return { card, ledger, mailTo };
+}
+
+/**
+ * Whether the event's first name is another person's than the card's (case and accents aside). A name a
+ * stranger filled (a publishable-key form) does not count: the business's own event names the person.
+ */
+function namesOther(card: EventCard, firstName: string | null | undefined): boolean {
+  return !strangersValue(card, 'firstName') && namesAnotherPerson(card.firstName, firstName);
+}
+
+/**
+ * The card of the other person a booking event names (Paola's update, with her own email, of the booking she
+ * made on the family landline, which lives on Paolo's card): a new card with her email and names, and the
+ * event's phone as a conflict when another card holds it (so both cards list the pair as duplicates), as her
+ * first event with her own email would have made. Written before the event itself, with the event as its
+ * first history entry and a receipt of its own (`{eventId}#member`: `#` never occurs in an eventId), so a
+ * retry of the event finds her card by its email and makes no second one. The booking is not on it: it lives
+ * on the card it was made on, and the event's own write (next round) counts it there and records her email
+ * as a conflict.
+ */
+async function startMembersCard(
+  ctx: EventContext,
+  input: EventInput,
+  fields: NormalisedFields,
+  ids: { email?: string; phone?: string },
+  owners: { email?: string; phone?: string },
+  w: { receiptId: string; payloadHash: string; occurredAt: string; stamp: string; source: string; guards: string[]; noSecretYet: boolean; now: Date },
+): Promise<EventWriteResult> {
+  const at = w.now.toISOString();
+  const receiptId = `${w.receiptId}#member`;
+  const identity = fillIdentity(blankCard(ulid(), w.occurredAt, at), ids, owners, input.eventId, at, w.stamp, w.source);
+  const month = monthOf(w.occurredAt, ctx.tenant.timeZone);
+  let card = mergeFields(identity.card, fields, w.stamp, w.source);
+  const intent = consentIntent(input);
+  const consent = intent ? await settleConsent(ctx, input, card, intent, { occurredAt: w.occurredAt, source: w.source, now: w.now, existing: false }) : undefined;
+  if (consent) card = consent.card;
+  card = applyAutoTags({ ...card, newIn: month } as EventCard, ctx.tenant as AutoTagContext, w.now);
+  card = { ...card, updatedAt: at, version: 1 };
+  const result = await ctx.events.write(ctx.tenant.id, {
+    card,
+    previousVersion: null,
+    lookups: identity.lookups,
+    consent: consent?.ledger,
+    suppressionGuards: w.guards,
+    privacySecretAbsent: w.noSecretYet,
+    history: { id: ulid(), type: input.type, occurredAt: w.occurredAt, data: input.data as Record<string, unknown>, eventId: input.eventId, receiptId, ...(ctx.origin ? { origin: ctx.origin } : {}) },
+    receipt: { eventId: receiptId, answer: { customerId: card.id, created: true }, expiresAt: Math.floor(w.now.getTime() / 1000) + RECEIPT_TTL_SECONDS, payloadHash: w.payloadHash },
+    months: { [month]: { newCustomers: 1 } },
+  });
+  if (result === 'ok' && consent?.mailTo && consent.ledger) await sendConfirmation(ctx, card.id, consent.ledger.id, consent.mailTo, w.now);
+  return result;
 }
 
 /** What an event may attach after the suppression check, and what its write must find unchanged. */

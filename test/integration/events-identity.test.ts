@@ -65,9 +65,14 @@ describe('two family members sharing a phone', () => {
     const l = await booking({ email: luca, phone: family.national, firstName: 'Luca', lastName: 'Neri' }, { eventId: `fam-2-${uniq()}`, occurredAt: at(2) });
     expect(l.body.customerId).not.toBe(a.body.customerId);
 
-    const byPhone = await booking({ phone: family.national, firstName: 'Luca', lastName: 'Neri' }, { occurredAt: at(3) });
+    // Another first name on the phone alone: the phone's card, whose names it only fills.
+    const byPhone = await booking({ phone: family.national, firstName: 'Marta', lastName: 'Neri' }, { occurredAt: at(3) });
     expect(byPhone.status).toBe(200);
     expect(byPhone.body.customerId).toBe(a.body.customerId);
+    expect(await card(a.body.customerId)).toMatchObject({ firstName: 'Anna', lastName: 'Neri', email: anna, phone: family.e164 });
+    // Luca's first name: his own card, which holds the phone as a recorded conflict.
+    const lucaByPhone = await booking({ phone: family.national, firstName: 'Luca', lastName: 'Neri' }, { occurredAt: at(3, 13) });
+    expect(lucaByPhone.body.customerId).toBe(l.body.customerId);
     expect(await card(a.body.customerId)).toMatchObject({ firstName: 'Anna', lastName: 'Neri', email: anna, phone: family.e164 });
 
     // The same person by the phone alone (her name in other case and accents) still updates her names.
