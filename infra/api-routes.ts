@@ -1,10 +1,12 @@
 import { NestedStack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { ApiRoute } from '../shared/routes.ts';
 import { grantAccess, grantFairUseCounter, type AccessTargets } from './access.ts';
 import { ClientelaFunction } from './constructs/function.ts';
+import { deadLetterQueue } from './dead-letters.ts';
 
 export interface ApiRoutesProps {
   /** The routes whose functions this stack holds (one group of infra/api-route-groups.ts). */
@@ -38,14 +40,25 @@ export class ApiRoutes extends NestedStack {
   readonly functions: Record<string, ClientelaFunction> = {};
   /** The integration of each route, by route name (the parent's route targets it). */
   readonly integrations: Record<string, apigw.HttpIntegration> = {};
+  /**
+   * Where a function of this group that goes on in an asynchronous invocation of itself (`invokeSelf`: the
+   * erasures' import-report redaction that did not fit the request) keeps a continuation that failed Lambda's
+   * two retries, instead of losing it (alarmed: infra/monitoring.ts). The message is the continuation,
+   * `{ "continueRedaction": { "tenantId", "mark" } }`: no personal data (the mark names the sealed
+   * pending-redaction item). None when no route of the group invokes itself.
+   */
+  readonly selfInvocationDeadLetters?: { queue: sqs.Queue; functions: string[] };
 
   constructor(scope: Construct, id: string, props: ApiRoutesProps) {
     super(scope, id, { description: `clientela: API routes, ${id}` });
+    const selfInvoking = props.routes.filter((r) => r.access.invokeSelf).map((r) => r.name);
+    if (selfInvoking.length > 0) this.selfInvocationDeadLetters = { queue: deadLetterQueue(this, 'SelfInvocationDeadLetters'), functions: selfInvoking };
     for (const route of props.routes) {
       const fn = new ClientelaFunction(this, route.name, {
         entry: route.entry,
         description: `clientela ${route.method} ${route.path}`,
         environment: props.environment,
+        ...(route.access.invokeSelf ? { deadLetterQueue: this.selfInvocationDeadLetters!.queue } : {}),
       });
       this.functions[route.name] = fn;
       // Exactly what the row declares (shared/routes.ts), nothing derived from the path or the method.

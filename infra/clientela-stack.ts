@@ -107,8 +107,22 @@ export class ClientelaStack extends Stack {
         Retention: this.retentionWorker.deadLetters,
         NightlyInsights: this.insightsWorkflow.nightlyDeadLetters,
         EndStoppedJob: this.stoppedJobs.deadLetters,
+        // The API functions that invoke themselves asynchronously (the erasures' continuations), by route group.
+        ...Object.fromEntries(
+          Object.values(this.api.routeStacks)
+            .flatMap((routes) => (routes.selfInvocationDeadLetters ? [routes.selfInvocationDeadLetters] : []))
+            .map(({ queue, functions }) => [`${functions.join(' and ')} continuation`, queue]),
+        ),
       },
-      stateMachines: { Export: this.exportWorkflow.stateMachine, Insights: this.insightsWorkflow.stateMachine },
+      stateMachines: {
+        Export: this.exportWorkflow.stateMachine,
+        Insights: this.insightsWorkflow.stateMachine,
+        NightlyInsights: {
+          machine: this.insightsWorkflow.nightlyStateMachine,
+          description:
+            'The nightly insights run failed, timed out (23 hours: more tenants than a night takes, docs/production-limits.md) or was aborted: tenants it had not reached keep yesterday\'s insights. Its execution history shows the step; a recompute that failed is in the Insights workflow\'s own alarm.',
+        },
+      },
       httpApi: this.api.httpApi,
       table,
       businessMetrics: { namespace: environment.POWERTOOLS_METRICS_NAMESPACE!, service: environment.POWERTOOLS_SERVICE_NAME! },

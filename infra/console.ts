@@ -78,6 +78,19 @@ export class Console extends Construct {
     // One origin (one origin access control) for the pages and the assets.
     const bucketOrigin = origins.S3BucketOrigin.withOriginAccessControl(this.bucket);
     const { consoleDomain } = stageSettings(this);
+    const apiBehavior: cloudfront.BehaviorOptions = {
+      origin: new origins.HttpOrigin(apiDomain, { protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY }),
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+      // Every API answer is per key: nothing is cached, and every header but Host reaches the API.
+      cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+      originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+    };
+    const websiteEventsElsewhere = new cloudfront.Function(this, 'WebsiteEventsElsewhere', {
+      comment: 'clientela: website events (publishable keys) go to the API URL, not through the console',
+      code: cloudfront.FunctionCode.fromInline(WEBSITE_EVENTS_ELSEWHERE),
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+    });
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'clientela admin console and API',
       // The console's own name (`-c consoleDomain`, `-c consoleCertificateArn`): TLS 1.2 at least. Without one,
@@ -103,14 +116,9 @@ export class Console extends Construct {
           responseHeadersPolicy: assetHeaders,
           cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
         },
-        '/v1/*': {
-          origin: new origins.HttpOrigin(apiDomain, { protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY }),
-          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
-          allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
-          // Every API answer is per key: nothing is cached, and every header but Host reaches the API.
-          cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
-          originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
-        },
+        // Website events (a publishable key) are not taken here: see WEBSITE_EVENTS_ELSEWHERE.
+        '/v1/events*': { ...apiBehavior, functionAssociations: [{ function: websiteEventsElsewhere, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }] },
+        '/v1/*': apiBehavior,
       },
     });
     const ownOrigin = `https://${this.distribution.distributionDomainName}`;
@@ -158,6 +166,42 @@ export class Console extends Construct {
     }
   }
 }
+
+/**
+ * The viewer-request function of the console distribution's `/v1/events*`: a request with a publishable key
+ * (`?key=`, which the browser script and every CORS preflight send, or a `pk_` key in `Authorization` /
+ * `x-api-key`) is answered `403` here, naming `key` and where to send it; anything else (a server's secret key)
+ * goes on to the API. Through CloudFront the API sees CloudFront's address, not the visitor's, so the per-address
+ * limit of publishable keys (30 events a minute) would bind a busy site's visitors together, or nobody (a sender's
+ * requests spread over CloudFront's servers). Reading `CloudFront-Viewer-Address` instead would need a secret
+ * origin header to tell CloudFront's copy from a forged one sent straight to the API, a secret in every function
+ * and in the distribution's configuration: one leak, and the limit is forgeable. Websites use the API's own URL
+ * (the `PublicBaseUrl` / `ApiUrl` stack output), where the address is the TCP peer's and cannot be forged. The
+ * console never sends events. CloudFront Functions JavaScript (runtime 2.0): no modules, ES5-ish.
+ */
+export const WEBSITE_EVENTS_ELSEWHERE = `function handler(event) {
+  var request = event.request;
+  var headers = request.headers || {};
+  var header = function (name) { return headers[name] && headers[name].value ? String(headers[name].value) : ''; };
+  var query = request.querystring || {};
+  var publishable = query.key !== undefined || /^\\s*bearer\\s+pk_/i.test(header('authorization')) || /^\\s*pk_/.test(header('x-api-key'));
+  if (!publishable) return request;
+  return {
+    statusCode: 403,
+    statusDescription: 'Forbidden',
+    headers: { 'content-type': { value: 'application/problem+json' }, 'cache-control': { value: 'no-store' } },
+    body: {
+      encoding: 'text',
+      data: JSON.stringify({
+        type: 'about:blank',
+        title: 'Forbidden',
+        status: 403,
+        detail: 'Website events with a publishable key are not taken at the console address: set the endpoint of Clientela.init to the API URL (the stack output PublicBaseUrl, or ApiUrl), so each visitor is counted by their own address.',
+        errors: [{ path: 'key', message: 'a publishable key is sent to the API URL, not to the console address' }],
+      }),
+    },
+  };
+}`;
 
 /**
  * The console's files: built by Vite when CDK bundles assets (like the functions), so a deploy never

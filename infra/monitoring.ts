@@ -18,7 +18,8 @@ export interface MonitoringProps {
   /** The API's functions: their errors and throttles are summed in groups (an alarm holds at most 10 metrics). */
   apiFunctions: lambda.IFunction[];
   deadLetterQueues: Record<string, sqs.IQueue>;
-  stateMachines: Record<string, sfn.IStateMachine>;
+  /** A workflow, or one whose failure means something else than a job's record marked failed (with what to say). */
+  stateMachines: Record<string, sfn.IStateMachine | { machine: sfn.IStateMachine; description: string }>;
   httpApi: apigw.IHttpApi;
   table: dynamodb.ITable;
   /**
@@ -27,6 +28,20 @@ export interface MonitoringProps {
    */
   businessMetrics: { namespace: string; service: string };
 }
+
+/**
+ * The workers with a reservation in production (infra/stage.ts backgroundConcurrency), by their alarm name: the
+ * setting, its `-c` flag, how their throttled work waits, and whether events reach them asynchronously.
+ */
+const RESERVED_WORKERS: Record<string, { setting: 'importCsv' | 'exportTask' | 'insightsTask'; context: string; waits: string; asynchronous?: true }> = {
+  ImportCsv: { setting: 'importCsv', context: 'importConcurrency', waits: 'Lambda retries a throttled S3 event for up to 6 hours', asynchronous: true },
+  ExportTask: { setting: 'exportTask', context: 'exportConcurrency', waits: "the export workflow's Retry" },
+  InsightsTask: { setting: 'insightsTask', context: 'insightsConcurrency', waits: "the insights workflow retries a throttled task for about half an hour; the nightly run starts only as many recomputes as the reservation takes" },
+};
+/** Five-minute periods of throttling in a row before a reserved worker's alarm fires. */
+const SUSTAINED_PERIODS = 6;
+/** How long an event may wait for a reserved asynchronous worker before someone should look. */
+const EVENT_AGE_LIMIT = Duration.minutes(30);
 
 /** Metrics per alarm in CloudWatch metric math. */
 const MAX_METRICS_PER_ALARM = 10;
@@ -84,7 +99,30 @@ export class Monitoring extends Construct {
 
     for (const [name, fn] of Object.entries(props.workers)) {
       alarm(`${name} errors`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), `${name} failed (an invocation ended in an error). Its log group has the error; an asynchronous one is retried, then kept in its dead-letter queue.`);
-      alarm(`${name} throttles`, fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }), `${name} was throttled: the account's Lambda concurrency is used up. Check what else runs, or ask AWS for a higher limit.`);
+      const reserved = RESERVED_WORKERS[name];
+      const n = reserved ? settings.backgroundConcurrency[reserved.setting] : 0;
+      if (!reserved || n === 0) {
+        // Unreserved: it draws on the account's pool with the API, so one throttle means the pool ran out.
+        alarm(`${name} throttles`, fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }), `${name} was throttled: the account's Lambda concurrency is used up. Check what else runs, or ask AWS for a higher limit.`);
+        continue;
+      }
+      // Reserved: a throttle only means its own reservation is full, which is how background work waits (by
+      // design). What matters is throttling that does not stop, and work that waits too long or fails (below,
+      // and the dead-letter and workflow alarms).
+      alarm(
+        `${name} throttled for ${SUSTAINED_PERIODS * 5} minutes`,
+        fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        `${name} was throttled in each of the last ${SUSTAINED_PERIODS} five-minute periods: its reserved concurrency (${n}, -c ${reserved.context}=) is full all the time, not the account's. Short bursts are expected and wait (${reserved.waits}); this long means more work than ${n} at once: look for one tenant's flood in its log, or raise -c ${reserved.context}= together with the account's concurrency quota (docs/production-limits.md).`,
+        { evaluationPeriods: SUSTAINED_PERIODS },
+      );
+      if (reserved.asynchronous) {
+        alarm(
+          `${name} events waiting`,
+          fn.metric('AsyncEventAge', { period: FIVE_MINUTES, statistic: 'Maximum' }),
+          `An event waited more than ${EVENT_AGE_LIMIT.toHumanString()} for ${name} (AsyncEventAge): its reserved concurrency (${n}) stayed full, or its retries kept failing. Uploads stay "pending" meanwhile; after 6 hours the event goes to the dead-letter queue.`,
+          { threshold: EVENT_AGE_LIMIT.toMilliseconds() },
+        );
+      }
     }
 
     // API functions in groups: one error alarm and one throttle alarm per 10 functions (metric math limit).
@@ -110,7 +148,8 @@ export class Monitoring extends Construct {
       );
     }
 
-    for (const [name, machine] of Object.entries(props.stateMachines)) {
+    for (const [name, entry] of Object.entries(props.stateMachines)) {
+      const machine = 'machine' in entry ? entry.machine : entry;
       const failures = new cloudwatch.MathExpression({
         expression: 'failed + timedOut + aborted',
         usingMetrics: {
@@ -121,7 +160,13 @@ export class Monitoring extends Construct {
         period: FIVE_MINUTES,
         label: 'failed, timed out or aborted executions',
       });
-      alarm(`${name} workflow failures`, failures, `A ${name} execution failed, timed out or was aborted. Its record was marked failed with a reason for the user (by its MarkFailed step, or by EndStoppedJob when the execution stopped without it); the execution history shows the step and error.`);
+      alarm(
+        `${name} workflow failures`,
+        failures,
+        'description' in entry
+          ? entry.description
+          : `A ${name} execution failed, timed out or was aborted. Its record was marked failed with a reason for the user (by its MarkFailed step, or by EndStoppedJob when the execution stopped without it); the execution history shows the step and error.`,
+      );
     }
 
     // Business counts (shared/metrics.ts) that mean a person was let down although no function failed.

@@ -107,22 +107,33 @@ export async function getRecompute(ctx: InsightsContext, id: string) {
   return { id: r.id, status, asOf, counts: { customers: counts.customers, purchasers: counts.purchasers, purchases: counts.purchases, cardsUpdated: counts.cardsUpdated }, ...(reason ? { reason } : {}), trigger, createdAt, startedAt, completedAt };
 }
 
-/** The nightly run: one recompute per tenant, as of now; a tenant with a recompute running is skipped. */
-export async function startNightlyRecomputes(ctx: { insights: InsightsStore; start: StartRecompute; now?: () => Date }) {
-  const started: string[] = [];
-  const skipped: { tenantId: string; recomputeId: string }[] = [];
-  for (const tenantId of await ctx.insights.tenantIds()) {
-    const now = ctx.now?.() ?? new Date();
-    const record: RecomputeRecord = { id: ulid(), status: 'pending', asOf: now.toISOString(), trigger: 'schedule', createdAt: now.toISOString(), counts: noCounts() };
-    const running = await claimRecompute(ctx.insights, tenantId, record.id, now);
-    if (running) {
-      skipped.push({ tenantId, recomputeId: running.recomputeId });
-      continue;
-    }
-    await launch(ctx, tenantId, record);
-    started.push(record.id);
-  }
-  return { started, skipped };
+/**
+ * The nightly run (infra/insights-workflow.ts, NightlyInsights): the workflow lists the tenants once, then reaches
+ * them a few at a time (as many recomputes as InsightsTask's reserved concurrency takes at their 8 shards), each
+ * with startNightlyRecompute and then waiting for that recompute to end. Starting every tenant at once made most
+ * recomputes fail, throttled, every night.
+ */
+export const nightlyTenants = (ctx: { insights: InsightsStore }) => ctx.insights.tenantIds();
+
+export type NightlyStart = { tenantId: string; recomputeId: string; executionArn: string } | { tenantId: string; skipped: string };
+
+/**
+ * One tenant of the nightly run, when the workflow reaches it: a recompute as of now, recorded and started; a
+ * tenant with a recompute running (its own request, or last night's) is skipped. A start that fails (Step
+ * Functions throttling StartExecution past the SDK's retries) gives the lease back, marks that record failed, and
+ * throws: the workflow retries the tenant, which records a fresh recompute.
+ */
+export async function startNightlyRecompute(
+  ctx: { insights: InsightsStore; start: (input: InsightsExecutionInput) => Promise<{ executionArn: string }>; now?: () => Date },
+  tenantId: string,
+): Promise<NightlyStart> {
+  const now = ctx.now?.() ?? new Date();
+  const record: RecomputeRecord = { id: ulid(), status: 'pending', asOf: now.toISOString(), trigger: 'schedule', createdAt: now.toISOString(), counts: noCounts() };
+  const running = await claimRecompute(ctx.insights, tenantId, record.id, now);
+  if (running) return { tenantId, skipped: running.recomputeId };
+  let executionArn = '';
+  await launch({ insights: ctx.insights, start: async (input) => void (executionArn = (await ctx.start(input)).executionArn) }, tenantId, record);
+  return { tenantId, recomputeId: record.id, executionArn };
 }
 
 // ---- reading what the last recompute stored ----

@@ -51,3 +51,43 @@ describe('reserved concurrency of background work', () => {
     expect(() => synth({ exportConcurrency: '-1' })).toThrow(/-c exportConcurrency=-1 must be a whole number/);
   }, SYNTH_TIMEOUT_MS);
 });
+
+/** The alarms by name (without the stack-name prefix). */
+const alarms = (json: TemplateJson, stage: string) =>
+  Object.fromEntries(
+    resourcesOfType(json, 'AWS::CloudWatch::Alarm').map(([, a]) => [String(a.Properties!.AlarmName).replace(`clientela-${stage} `, ''), a.Properties as Record<string, unknown>]),
+  );
+
+describe('what a full reservation means (the nightly run, the alarms)', () => {
+  it('the nightly run starts only as many recomputes at once as InsightsTask\'s reservation takes at 8 shard tasks each: 2 of 20 in production', async () => {
+    const { resolveStateMachineDefinition } = await import('../../infra/state-machine-definition.ts');
+    const eachTenant = (s: { stack: ClientelaStack; json: TemplateJson }) =>
+      resolveStateMachineDefinition(s.json, { logicalId: logicalId(s.stack.insightsWorkflow.nightlyStateMachine) }).States.EachTenant as { MaxConcurrency?: number };
+    expect(eachTenant(prod).MaxConcurrency).toBe(2);
+    expect(eachTenant(dev).MaxConcurrency).toBe(1);
+  });
+
+  it('a reserved worker alarms on throttling that lasts 30 minutes, naming its reservation, not the account', () => {
+    const a = alarms(prod.json, 'prod');
+    for (const [name, flag] of [['ImportCsv', 'importConcurrency'], ['ExportTask', 'exportConcurrency'], ['InsightsTask', 'insightsConcurrency']] as const) {
+      expect(a[`${name} throttles`], name).toBeUndefined();
+      const sustained = a[`${name} throttled for 30 minutes`]!;
+      expect(sustained, name).toMatchObject({ EvaluationPeriods: 6, Period: 300, Threshold: 1, MetricName: 'Throttles' });
+      expect(sustained.DatapointsToAlarm ?? sustained.EvaluationPeriods).toBe(6);
+      expect(sustained.AlarmDescription).toContain(`its reserved concurrency (20, -c ${flag}=) is full`);
+      expect(sustained.AlarmDescription).not.toMatch(/account's Lambda concurrency is used up|ask AWS/);
+    }
+    // The import's S3 events: an alarm when one waits more than 30 minutes.
+    expect(a['ImportCsv events waiting']).toMatchObject({ MetricName: 'AsyncEventAge', Statistic: 'Maximum', Threshold: 30 * 60 * 1000 });
+    // Unreserved workers draw on the account's pool: one throttle is news there.
+    expect(a['Retention throttles']).toMatchObject({ EvaluationPeriods: 1, AlarmDescription: expect.stringContaining("the account's Lambda concurrency is used up") });
+  });
+
+  it('a development stack reserves nothing: every worker\'s throttle is the account\'s pool, alarmed at once', () => {
+    const a = alarms(dev.json, 'dev');
+    for (const name of ['ImportCsv', 'ExportTask', 'InsightsTask']) {
+      expect(a[`${name} throttles`], name).toMatchObject({ EvaluationPeriods: 1, AlarmDescription: expect.stringContaining("the account's Lambda concurrency") });
+      expect(a[`${name} throttled for 30 minutes`], name).toBeUndefined();
+    }
+  });
+});

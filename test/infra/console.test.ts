@@ -4,6 +4,7 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, SKIP_BUNDLING } from '../../infra/build-app.ts';
 import { logicalId, resourcesOfType, synthClientela, SYNTH_TIMEOUT_MS, type Resource, type TemplateJson } from './support.ts';
+import { WEBSITE_EVENTS_ELSEWHERE } from '../../infra/console.ts';
 
 /**
  * The admin console on AWS (infra/console.ts): a private bucket behind CloudFront with origin access
@@ -65,6 +66,47 @@ describe('the distribution', () => {
     const apiOrigin = config.Origins.find((o: any) => o.Id === api.TargetOriginId);
     expect(JSON.stringify(apiOrigin.DomainName)).toContain(ids.httpApi);
     expect(apiOrigin.CustomOriginConfig.OriginProtocolPolicy).toBe('https-only');
+  });
+
+  it('website events (a publishable key) are refused at the console address before the API: through CloudFront the API would count CloudFront\'s address, not the visitor\'s', () => {
+    const config = distribution.Properties!.DistributionConfig;
+    const patterns = (config.CacheBehaviors as { PathPattern: string }[]).map((b) => b.PathPattern);
+    // CloudFront takes the first behavior that matches: the events' one comes before /v1/*.
+    expect(patterns.indexOf('/v1/events*')).toBeGreaterThanOrEqual(0);
+    expect(patterns.indexOf('/v1/events*')).toBeLessThan(patterns.indexOf('/v1/*'));
+    const events = config.CacheBehaviors.find((b: any) => b.PathPattern === '/v1/events*');
+    const api = config.CacheBehaviors.find((b: any) => b.PathPattern === '/v1/*');
+    // Otherwise the same as the rest of the API: a server's secret key still reaches it.
+    expect({ ...events, PathPattern: undefined, FunctionAssociations: undefined }).toEqual({ ...api, PathPattern: undefined });
+    expect(events.FunctionAssociations).toHaveLength(1);
+    expect(events.FunctionAssociations[0].EventType).toBe('viewer-request');
+    const [fnId, fn] = resourcesOfType(json, 'AWS::CloudFront::Function')[0]!;
+    expect(events.FunctionAssociations[0].FunctionARN).toEqual({ 'Fn::GetAtt': [fnId, 'FunctionARN'] });
+    expect(fn.Properties).toMatchObject({ AutoPublish: true, FunctionCode: WEBSITE_EVENTS_ELSEWHERE, FunctionConfig: { Runtime: 'cloudfront-js-2.0' } });
+  });
+
+  it('the events function: a publishable key (?key=, a preflight, a pk_ header) gets a 403 problem naming key and the URL to use; a secret key goes on untouched', () => {
+    const handler = new Function(`${WEBSITE_EVENTS_ELSEWHERE}; return handler;`)() as (event: unknown) => any;
+    const request = (method: string, querystring: Record<string, { value: string }>, headers: Record<string, { value: string }> = {}) => ({ method, uri: '/v1/events', querystring, headers, cookies: {} });
+    const refused = [
+      request('POST', { key: { value: 'pk_live_abc' } }, { origin: { value: 'https://trattoria.example' }, 'content-type': { value: 'application/json' } }),
+      request('OPTIONS', { key: { value: 'pk_live_abc' } }, { origin: { value: 'https://trattoria.example' }, 'access-control-request-method': { value: 'POST' } }),
+      request('POST', {}, { authorization: { value: 'Bearer pk_live_abc' } }),
+      request('POST', {}, { 'x-api-key': { value: 'pk_live_abc' } }),
+      // Whatever the key: a `?key=` is a website's (and a secret key there is refused by the API anyway).
+      request('POST', { key: { value: 'sk_live_abc' } }),
+    ];
+    for (const r of refused) {
+      const answer = handler({ version: '1.0', context: { eventType: 'viewer-request' }, viewer: { ip: '198.51.100.7' }, request: r });
+      expect(answer.statusCode, JSON.stringify(r)).toBe(403);
+      expect(answer.headers['content-type'].value).toBe('application/problem+json');
+      const problem = JSON.parse(answer.body.data);
+      expect(problem).toMatchObject({ status: 403, errors: [{ path: 'key' }] });
+      expect(problem.detail).toMatch(/PublicBaseUrl/);
+    }
+    for (const r of [request('POST', {}, { authorization: { value: 'Bearer sk_live_abc' } }), request('POST', {}, { 'x-api-key': { value: 'sk_live_abc' } })]) {
+      expect(handler({ version: '1.0', context: { eventType: 'viewer-request' }, viewer: { ip: '198.51.100.7' }, request: r })).toBe(r);
+    }
   });
 
   it('adds security headers to the console', () => {

@@ -1,6 +1,7 @@
 import aslValidator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { INSIGHTS_STATES } from '../../infra/insights-workflow.ts';
+import { INSIGHTS_STATES, NIGHTLY_STATES, nightlyRecomputesAtOnce } from '../../infra/insights-workflow.ts';
+import { INSIGHTS_MAX_CONCURRENCY } from '../../infra/insights-states.ts';
 import { resolveStateMachineDefinition, stateNames, type AslDefinition, type AslState } from '../../infra/state-machine-definition.ts';
 import { logicalId, resourcesOfType, roleActions, roleStatements, synthClientela, SYNTH_TIMEOUT_MS, type TemplateJson } from './support.ts';
 import type { ClientelaStack } from '../../infra/clientela-stack.ts';
@@ -58,16 +59,29 @@ describe('insights recompute state machine', () => {
     expect(definition.TimeoutSeconds! * 1000).toBeLessThan(RECOMPUTE_LEASE_MS);
   });
 
-  it('runs nightly: an EventBridge schedule targets the function that starts the recomputes', () => {
-    const rules = resourcesOfType(json, 'AWS::Events::Rule').filter(([, r]) => r.Properties!.ScheduleExpression === 'cron(0 2 * * ? *)');
-    expect(rules).toHaveLength(1);
-    expect(rules[0]![1].Properties!.Targets[0].Arn['Fn::GetAtt'][0]).toBe(logicalId(stack.insightsWorkflow.nightly));
+  it('waits out a full reservation: a throttled invoke is retried for half an hour (capped backoff), before the 14 s of States.TaskFailed', () => {
+    for (const name of ['StartRecompute', 'ReadShard', 'Baskets', 'Keywords', 'Compute', 'WriteShard', 'PublishBaskets', 'Finish', 'MarkRecomputeFailed']) {
+      const retry = state(name).Retry as { ErrorEquals: string[]; IntervalSeconds: number; MaxAttempts: number; BackoffRate: number; MaxDelaySeconds: number; JitterStrategy: string }[];
+      const throttled = retry.findIndex((r) => r.ErrorEquals.includes('Lambda.TooManyRequestsException'));
+      expect(throttled, name).toBeGreaterThanOrEqual(0);
+      // Retriers are tried in order: States.TaskFailed matches a throttle too, so it must come after.
+      expect(throttled, name).toBeLessThan(retry.findIndex((r) => r.ErrorEquals.includes('States.TaskFailed')));
+      const r = retry[throttled]!;
+      expect(r).toMatchObject({ IntervalSeconds: 2, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' });
+      // The longest it waits (full jitter waits up to each cap): at least 30 minutes, inside the recompute's 2 hours.
+      const caps = Array.from({ length: r.MaxAttempts }, (_, n) => Math.min(r.IntervalSeconds * r.BackoffRate ** n, r.MaxDelaySeconds));
+      const window = caps.reduce((a, b) => a + b, 0);
+      expect(window).toBeGreaterThanOrEqual(30 * 60);
+      expect(window).toBeLessThan(definition.TimeoutSeconds!);
+    }
   });
 
+
   it('grants each function only what it needs', () => {
-    // The nightly starter: a Query of the tenant listing, the recompute lease and records, StartExecution, its dead letters; no S3, no Scan.
+    // The nightly run's tasks: a Query of the tenant listing, the recompute lease and records, StartExecution; no S3, no Scan
+    // (invoked by its workflow, synchronously: the dead letters are the schedule's, of a run EventBridge could not start).
     const nightly = roleActions(json, roleOf(stack.insightsWorkflow.nightly)).filter((a) => !a.startsWith('xray:') && !a.startsWith('logs:'));
-    expect(nightly.sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'sqs:SendMessage', 'states:StartExecution'].sort());
+    expect(nightly.sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'states:StartExecution'].sort());
     const leading = roleStatements(json, roleOf(stack.insightsWorkflow.nightly)).find((s) => ([] as string[]).concat(s.Action).includes('dynamodb:PutItem')) as unknown as { Condition: unknown };
     expect(leading.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['T#*#INSIGHTS'] } });
     // The task function: the table, and the export bucket's insights/ prefix only.
@@ -78,5 +92,49 @@ describe('insights recompute state machine', () => {
     // Only POST /v1/insights/recompute may start the workflow among the API functions.
     const starters = Object.entries(stack.api.functions).filter(([, fn]) => roleActions(json, roleOf(fn)).includes('states:StartExecution')).map(([name]) => name);
     expect(starters.sort()).toEqual(['CreateExport', 'RequestRecompute']);
+  });
+});
+
+describe('the nightly run (NightlyInsights)', () => {
+  let nightly: AslDefinition;
+  beforeAll(() => {
+    nightly = resolveStateMachineDefinition(json, { logicalId: logicalId(stack.insightsWorkflow.nightlyStateMachine) });
+  });
+  const item = (name: string): AslState => nightly.States[NIGHTLY_STATES.eachTenant]!.ItemProcessor!.States[name]!;
+
+  it('runs at 02:00 UTC: the schedule starts the nightly workflow (its dead letters: a run EventBridge could not start)', () => {
+    const rules = resourcesOfType(json, 'AWS::Events::Rule').filter(([, r]) => r.Properties!.ScheduleExpression === 'cron(0 2 * * ? *)');
+    expect(rules).toHaveLength(1);
+    const target = rules[0]![1].Properties!.Targets[0];
+    expect(target.Arn.Ref).toBe(logicalId(stack.insightsWorkflow.nightlyStateMachine));
+    expect(target.DeadLetterConfig.Arn['Fn::GetAtt'][0]).toBe(logicalId(stack.insightsWorkflow.nightlyDeadLetters));
+  });
+
+  it('lists the tenants once, then reaches them a few at a time, never all at once: each slot starts one recompute and waits for it to end', () => {
+    expect(aslValidator(nightly).errorsText('\n')).toBe('');
+    expect(nightly.StartAt).toBe(NIGHTLY_STATES.list);
+    expect(nightly.States[NIGHTLY_STATES.list]).toMatchObject({ Next: NIGHTLY_STATES.eachTenant });
+    const map = nightly.States[NIGHTLY_STATES.eachTenant]!;
+    expect(map).toMatchObject({ Type: 'Map', ItemsPath: '$.tenants', ItemSelector: { 'tenantId.$': '$$.Map.Item.Value' }, ToleratedFailurePercentage: 100 });
+    expect(map.ItemProcessor).toMatchObject({ ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, StartAt: NIGHTLY_STATES.start });
+    // Dev reserves nothing for InsightsTask (a new account's pool): one recompute at a time.
+    expect(map.MaxConcurrency).toBe(1);
+    expect(item(NIGHTLY_STATES.start)).toMatchObject({ Next: NIGHTLY_STATES.started, Parameters: { step: 'start', 'tenantId.$': '$.tenantId' } });
+    expect(item(NIGHTLY_STATES.started)).toMatchObject({ Choices: [{ Variable: '$.executionArn', IsPresent: true, Next: NIGHTLY_STATES.wait }], Default: NIGHTLY_STATES.skipped });
+    expect(item(NIGHTLY_STATES.wait)).toMatchObject({ Type: 'Wait', Next: NIGHTLY_STATES.describe });
+    expect(item(NIGHTLY_STATES.describe)).toMatchObject({ Resource: 'arn:aws:states:::aws-sdk:sfn:describeExecution', Next: NIGHTLY_STATES.running });
+    expect(item(NIGHTLY_STATES.running)).toMatchObject({ Choices: [{ Variable: '$.recompute.status', StringEquals: 'RUNNING', Next: NIGHTLY_STATES.wait }], Default: NIGHTLY_STATES.ended });
+    // A throttled start waits for the function like the recompute's tasks do.
+    for (const name of [NIGHTLY_STATES.list, NIGHTLY_STATES.start]) {
+      const retry = (name === NIGHTLY_STATES.list ? nightly.States[name]! : item(name)).Retry as { ErrorEquals: string[] }[];
+      expect(retry.findIndex((r) => r.ErrorEquals.includes('Lambda.TooManyRequestsException'))).toBeLessThan(retry.findIndex((r) => r.ErrorEquals.includes('States.TaskFailed')));
+    }
+    // It ends before the next night's run begins.
+    expect(nightly.TimeoutSeconds).toBeLessThan(24 * 3600);
+  });
+
+  it('recomputes at once = what the reservation takes at 8 shard tasks each (production: 20 → 2)', () => {
+    expect(INSIGHTS_MAX_CONCURRENCY).toBe(8);
+    expect([20, 16, 24, 4, 0, 40].map(nightlyRecomputesAtOnce)).toEqual([2, 2, 3, 1, 1, 5]);
   });
 });

@@ -32,24 +32,27 @@ beforeAll(() => {
 const fn = (json: TemplateJson, id: string) => json.Resources[id]!.Properties!;
 
 describe('dead-letter queues (failure destinations)', () => {
-  it('the import (S3 events and its own continuation), retention, nightly insights and EndStoppedJob each keep failed events in their queue', () => {
+  it('the import (S3 events and its own continuation), retention, EndStoppedJob and the erasures (their own continuation) each keep failed events in their queue; the nightly schedule too', () => {
     const { stack, json } = dev;
+    const erasures = Object.values(stack.api.routeStacks).find((r) => r.selfInvocationDeadLetters)!.selfInvocationDeadLetters!;
     const queues = resourcesOfType(json, 'AWS::SQS::Queue');
     expect(queues.map(([id]) => id).sort()).toEqual(
-      [logicalId(stack.importWorker.deadLetters), logicalId(stack.retentionWorker.deadLetters), logicalId(stack.insightsWorkflow.nightlyDeadLetters), logicalId(stack.stoppedJobs.deadLetters)].sort(),
+      [logicalId(stack.importWorker.deadLetters), logicalId(stack.retentionWorker.deadLetters), logicalId(stack.insightsWorkflow.nightlyDeadLetters), logicalId(stack.stoppedJobs.deadLetters), logicalId(erasures.queue)].sort(),
     );
     for (const [, q] of queues) expect(q.Properties).toMatchObject({ MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
     const pairs: [string, string][] = [
       [logicalId(stack.importWorker.importCsv), logicalId(stack.importWorker.deadLetters)],
       [logicalId(stack.retentionWorker.retention), logicalId(stack.retentionWorker.deadLetters)],
-      [logicalId(stack.insightsWorkflow.nightly), logicalId(stack.insightsWorkflow.nightlyDeadLetters)],
       [logicalId(stack.stoppedJobs.endStoppedJob), logicalId(stack.stoppedJobs.deadLetters)],
+      ...erasures.functions.map((name): [string, string] => [logicalId(stack.api.functions[name]!), logicalId(erasures.queue)]),
     ];
     for (const [f, q] of pairs) {
       expect(fn(json, f).DeadLetterConfig, f).toEqual({ TargetArn: { 'Fn::GetAtt': [q, 'Arn'] } });
       const roleId = fn(json, f).Role['Fn::GetAtt'][0] as string;
       expect(roleStatements(json, roleId).filter((s) => s.Action === 'sqs:SendMessage').map((s) => s.Resource), f).toEqual([{ 'Fn::GetAtt': [q, 'Arn'] }]);
     }
+    // The nightly run's function is its workflow's task now (synchronous): the queue keeps a run EventBridge could not start.
+    expect(fn(json, logicalId(stack.insightsWorkflow.nightly)).DeadLetterConfig).toBeUndefined();
   });
 
   it('the daily and nightly schedules and the stopped-execution rule keep an undeliverable event too', () => {
@@ -58,9 +61,10 @@ describe('dead-letter queues (failure destinations)', () => {
     for (const t of rules) expect(t).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: 2 }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } } });
   });
 
-  it('API functions and workflow tasks have none: their callers get the error', () => {
+  it('API functions (but the erasures, which also invoke themselves asynchronously) and workflow tasks have none: their callers get the error', () => {
     const { stack, json } = dev;
-    for (const f of [...Object.values(stack.api.functions), stack.exportWorkflow.exportTask, stack.insightsWorkflow.task]) {
+    const api = Object.entries(stack.api.functions).filter(([name]) => !['EraseCustomer', 'EraseCustomerByEmail'].includes(name));
+    for (const f of [...api.map(([, f]) => f), stack.exportWorkflow.exportTask, stack.insightsWorkflow.task, stack.insightsWorkflow.nightly]) {
       expect(fn(json, logicalId(f)).DeadLetterConfig, f.node.id).toBeUndefined();
     }
   });
@@ -87,12 +91,12 @@ describe('stopped executions (a time limit no Catch sees, an abort, MarkFailed f
 });
 
 describe('tracing', () => {
-  it('every function traces actively with X-Ray, and both workflows', () => {
+  it('every function traces actively with X-Ray, and the workflows (the nightly run too)', () => {
     const functions = resourcesOfType(dev.json, 'AWS::Lambda::Function').filter(([, f]) => f.Properties!.Runtime === 'nodejs22.x');
     expect(functions.length).toBe(Object.keys(dev.stack.api.functions).length + 6);
     for (const [id, f] of functions) expect(f.Properties!.TracingConfig, id).toEqual({ Mode: 'Active' });
     const machines = resourcesOfType(dev.json, 'AWS::StepFunctions::StateMachine');
-    expect(machines).toHaveLength(2);
+    expect(machines).toHaveLength(3);
     for (const [, m] of machines) expect(m.Properties!.TracingConfiguration).toEqual({ Enabled: true });
   });
 });

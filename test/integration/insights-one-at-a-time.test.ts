@@ -129,7 +129,7 @@ describe('one recompute per tenant at a time', () => {
 
   it('a recompute that never ended holds the tenant until its lease expires; the nightly run skips the tenant meanwhile', async () => {
     const { dynamoInsightsStore } = await import('../../shared/store/insights.store.ts');
-    const { startNightlyRecomputes } = await import('../../shared/insights/insights.ts');
+    const { startNightlyRecompute } = await import('../../shared/insights/insights.ts');
     const store = dynamoInsightsStore(env.db, env.tableName);
     const now = Date.now();
     // An execution that died without running Finish or MarkRecomputeFailed: its record still says running.
@@ -138,8 +138,8 @@ describe('one recompute per tenant at a time', () => {
     await store.createRecompute(TENANT, { id: stuck, status: 'running', asOf: at, trigger: 'api', createdAt: at, counts: { customers: 0, purchasers: 0, purchases: 0, cardsUpdated: 0 } });
     expect(await store.takeRecomputeLease(TENANT, { recomputeId: stuck, at, until: new Date(now + 3_600_000).toISOString() })).toEqual({ taken: true });
     expectBusy(await post(), stuck);
-    const nightly = await startNightlyRecomputes({ insights: { ...store, tenantIds: async () => [TENANT] }, start: async () => expect.fail('the nightly run started a second recompute') });
-    expect(nightly).toEqual({ started: [], skipped: [{ tenantId: TENANT, recomputeId: stuck }] });
+    const nightly = await startNightlyRecompute({ insights: store, start: async () => expect.fail('the nightly run started a second recompute') }, TENANT);
+    expect(nightly).toEqual({ tenantId: TENANT, skipped: stuck });
     // Its lease expires (the state machine's time limit is shorter than the lease): the next request starts.
     await store.takeRecomputeLease(TENANT, { recomputeId: stuck, at, until: new Date(now - 60_000).toISOString() }, stuck);
     const next = await post();

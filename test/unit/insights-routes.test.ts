@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { interpolateForecast, resolveAsOf, startNightlyRecomputes, summary } from '../../shared/insights/insights.ts';
+import { interpolateForecast, resolveAsOf, startNightlyRecompute, summary } from '../../shared/insights/insights.ts';
 import { appliesAutoTags, failureReason, insightsChange, sameInsights, type InsightsStore, type RecomputeRecord, type StoredSummary } from '../../shared/insights/recompute.ts';
 import { newTenant } from '../../shared/domain/tenant.schema.ts';
 import { blankCustomer } from '../../shared/domain/customer.schema.ts';
@@ -43,16 +43,14 @@ describe('asOf', () => {
 });
 
 describe('the nightly run', () => {
-  it('records and starts one recompute per listed tenant', async () => {
+  it('records and starts a recompute for the tenant it reaches', async () => {
     const created: [string, RecomputeRecord][] = [];
     const started: unknown[] = [];
-    const store = { tenantIds: async () => ['a', 'b'], takeRecomputeLease: async () => ({ taken: true }), createRecompute: async (t: string, r: RecomputeRecord) => void created.push([t, r]) } as unknown as InsightsStore;
-    const { started: ids } = await startNightlyRecomputes({ insights: store, start: async (i) => void started.push(i), now: () => new Date('2026-11-30T02:00:00Z') });
-    expect(created.map(([t, r]) => [t, r.status, r.trigger, r.asOf])).toEqual([
-      ['a', 'pending', 'schedule', '2026-11-30T02:00:00.000Z'],
-      ['b', 'pending', 'schedule', '2026-11-30T02:00:00.000Z'],
-    ]);
-    expect(started).toEqual([{ tenantId: 'a', recomputeId: ids[0] }, { tenantId: 'b', recomputeId: ids[1] }]);
+    const store = { takeRecomputeLease: async () => ({ taken: true }), createRecompute: async (t: string, r: RecomputeRecord) => void created.push([t, r]) } as unknown as InsightsStore;
+    const out = await startNightlyRecompute({ insights: store, start: async (i) => (started.push(i), { executionArn: 'arn:x' }), now: () => new Date('2026-11-30T02:00:00Z') }, 'a');
+    expect(created.map(([t, r]) => [t, r.status, r.trigger, r.asOf])).toEqual([['a', 'pending', 'schedule', '2026-11-30T02:00:00.000Z']]);
+    expect(out).toEqual({ tenantId: 'a', recomputeId: created[0]![1].id, executionArn: 'arn:x' });
+    expect(started).toEqual([{ tenantId: 'a', recomputeId: created[0]![1].id }]);
   });
 });
 
