@@ -1,6 +1,7 @@
 import { nationalNumberOf } from '../domain/phone-numbers.ts';
 import type { ReportEntry } from './privacy.ports.ts';
 import type { Identity } from './suppression.ts';
+import { PHONE_LIKE } from './quoted-identities.ts';
 
 /**
  * Import error reports live 7 days (TTL and S3 lifecycle), plus DynamoDB's TTL lag of up to 2 days: the
@@ -11,8 +12,6 @@ export const REPORT_LOOKBACK_DAYS = 10;
 /** Where the imports whose report items may still exist start, as the import listing's `createdAt` compares. */
 export const reportLookbackSince = (now: Date) => new Date(now.getTime() - REPORT_LOOKBACK_DAYS * 86_400_000).toISOString();
 
-/** A phone number as a row or a reason writes it: digits, with spaces, dots, dashes, slashes or brackets between, maybe a `+`. */
-const PHONE_LIKE = /\+?\d[\d\s()./-]*\d/g;
 /** Longest prefix before a national number: `00` and a calling code of up to three digits. */
 const MAX_PREFIX_DIGITS = 5;
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -42,3 +41,4 @@ export function reportEntryNaming(customerId: string, identities: Identity[]): (
     return false;
   };
 }
+

@@ -1,0 +1,104 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { S3Event } from 'aws-lambda';
+import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
+import type { Reply } from '../helpers/invoke.ts';
+import { SUPPRESSED_REASON } from '../../shared/import/run-import.ts';
+
+/**
+ * What a person who asked to be forgotten (or a stranger) would notice after an erasure, through the real
+ * handlers against DynamoDB Local and s3rver: rows quoting them in forms the import does not read, the
+ * searches saved in segments and export records, a former address, a stranger's phone, a replayed event.
+ */
+let env: LocalEnv;
+let call: (method: string, url: string, opts?: { key?: string; body?: unknown; headers?: Record<string, string> }) => Promise<Reply>;
+let sk: string;
+let pk: string;
+let importHandler: (e: S3Event) => Promise<void>;
+const TENANT = 'erasure-followups';
+const ORIGIN = 'https://www.trattoria.example';
+
+beforeAll(async () => {
+  env = await useLocalEnv();
+  ({ call } = await import('../helpers/invoke.ts'));
+  const { stores } = await import('../../shared/http/stores.ts');
+  const { ensureTenant, issueKey, changeTenant } = await import('../../shared/domain/tenants.ts');
+  await ensureTenant(stores().tenants, TENANT);
+  await changeTenant(stores().tenants, TENANT, (t) => ({ ...t, allowedOrigins: [ORIGIN] }));
+  sk = (await issueKey(stores().tenants, TENANT, 'secret')).key;
+  pk = (await issueKey(stores().tenants, TENANT, 'publishable')).key;
+  ({ handler: importHandler } = await import('../../functions/imports/import-csv.handler.ts'));
+});
+
+let n = 0;
+const uniq = () => `${Date.now().toString(36)}${(n++).toString(36)}`;
+/** A random Italian mobile number: E.164 and as a person writes it. */
+const mobile = () => {
+  const national = `349${String(1000000 + Math.floor(Math.random() * 8999999))}`;
+  return { e164: `+39${national}`, written: `${national.slice(0, 3)} ${national.slice(3, 6)} ${national.slice(6)}` };
+};
+const send = (event: Record<string, unknown>, key = sk) =>
+  call('POST', '/v1/events', { key, body: { eventId: `ev-${uniq()}`, occurredAt: '2026-03-01T12:00:00Z', ...event }, headers: { origin: ORIGIN, host: 'api.test' } });
+const create = async (body: Record<string, unknown>) => {
+  const res = await call('POST', '/v1/customers', { key: sk, body });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.id as string;
+};
+
+async function importCsv(csv: string) {
+  const key = `imports/${TENANT}/${uniq()}.csv`;
+  const put = await env.s3.send(new PutObjectCommand({ Bucket: env.importBucket, Key: key, Body: csv }));
+  await importHandler({ Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: env.importBucket }, object: { key, size: Buffer.byteLength(csv), eTag: put.ETag!.replace(/"/g, '') } } }] } as unknown as S3Event);
+  const { stores } = await import('../../shared/http/stores.ts');
+  return (await stores().imports.list(TENANT, 1)).items[0]!;
+}
+async function reportText(reportKey: string) {
+  const res = await env.s3.send(new GetObjectCommand({ Bucket: env.importBucket, Key: reportKey }));
+  return res.Body!.transformToString();
+}
+/** Every item of the table as JSON text holding one of the needles. */
+async function itemsHolding(...needles: string[]): Promise<string[]> {
+  const out: string[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await env.db.send(new ScanCommand({ TableName: env.tableName, ExclusiveStartKey }));
+    for (const item of page.Items ?? []) {
+      const text = JSON.stringify(item);
+      if (needles.some((s) => text.includes(s))) out.push(text);
+    }
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return out;
+}
+
+describe('an import after the erasure does not quote the erased person in its report', () => {
+  it('rows naming their email as `Name <address>` or `mailto:`, or their phone with an extension or in a note, are `suppressed`, unquoted', async () => {
+    const email = `dz.${uniq()}@example.it`;
+    const phone = mobile();
+    const id = await create({ firstName: 'Dario', lastName: 'Zeta', email, phone: phone.e164 });
+    expect((await call('DELETE', `/v1/customers?email=${encodeURIComponent(email)}`, { key: sk })).status).toBe(204);
+
+    const other = `someone.${uniq()}@example.it`;
+    const job = await importCsv(
+      [
+        'Email,Nome,Telefono,Note',
+        `Dario Zeta <${email}>,Dario,,`,
+        `mailto:${email},Dario,,`,
+        `dz.work@example,Dario,${phone.written} int. 3,`,
+        `,Dario,,tel ${phone.e164.slice(3)}`,
+        // Someone else's unreadable row is quoted as before.
+        `Someone <${other}>,Some,,`,
+      ].join('\n'),
+    );
+    expect(job.counts).toMatchObject({ rows: 5, rejected: 5 });
+    const report = await reportText(job.reportKey!);
+    expect(report).not.toContain(email);
+    expect(report).not.toContain(phone.written);
+    expect(report).not.toContain(phone.e164.slice(3));
+    const lines = report.split('\n').slice(1).filter(Boolean);
+    expect(lines.slice(0, 4)).toEqual(['2,,suppressed', '3,,suppressed', '4,,suppressed', '5,,suppressed'].map((l) => l.replace('suppressed', SUPPRESSED_REASON)));
+    expect(lines[4]).toContain(other);
+    expect(await itemsHolding(email, phone.written, id)).toEqual([]);
+  });
+});
