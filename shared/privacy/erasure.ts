@@ -8,6 +8,7 @@ import type { ErrorReportFiles } from '../import/error-report.ts';
 import { forgetInInsights } from '../insights/summary-erasure.ts';
 import type { PersonalDataFiles } from './personal-data.ports.ts';
 import { objectKeys } from '../object-keys.ts';
+import { savedSearchNaming } from './report-naming.ts';
 import { dropRedaction, recordRedaction, redactAfterErasure, type RedactionContinuation } from './report-redaction.ts';
 
 export interface ErasureContext {
@@ -129,6 +130,10 @@ export async function eraseCustomer(ctx: ErasureContext, customerId: string, opt
         await ctx.privacy.suppress(ctx.tenantId, subjects.map((s) => subjectHash(secret, s)), clock().toISOString());
       }
     }
+    // The searches the business saved naming them (a segment, an export's filter: `q` holds what was typed to
+    // find one person) would outlive the card: they no longer find anyone, and say so.
+    const people = [card, ...((card as Customer & { mergedFrom?: { firstName?: string | null; lastName?: string | null }[] }).mergedFrom ?? [])];
+    await ctx.privacy.redactSavedSearches(ctx.tenantId, savedSearchNaming(customerId, [...identities, ...formerly], people), clock().toISOString());
     for (const id of [customerId, ...merged.map((m) => m.id)]) await ctx.privacy.erasePartition(ctx.tenantId, id);
     const ids = [customerId, ...merged.map((m) => m.id)];
     await deleteAccessExports(ctx, ids);

@@ -29,6 +29,9 @@ beforeAll(async () => {
   sk = (await issueKey(stores().tenants, TENANT, 'secret')).key;
   pk = (await issueKey(stores().tenants, TENANT, 'publishable')).key;
   ({ handler: importHandler } = await import('../../functions/imports/import-csv.handler.ts'));
+  // An export is only requested here (its record is what the test reads): the workflow is not run.
+  const { setWorkflowStarter } = await import('../../shared/workflows.ts');
+  setWorkflowStarter(async (input) => ({ executionArn: `arn:aws:states:local:0:execution:t:${(input as { exportId: string }).exportId}`, startDate: new Date().toISOString() }));
 });
 
 let n = 0;
@@ -100,5 +103,46 @@ describe('an import after the erasure does not quote the erased person in its re
     expect(lines.slice(0, 4)).toEqual(['2,,suppressed', '3,,suppressed', '4,,suppressed', '5,,suppressed'].map((l) => l.replace('suppressed', SUPPRESSED_REASON)));
     expect(lines[4]).toContain(other);
     expect(await itemsHolding(email, phone.written, id)).toEqual([]);
+  });
+});
+
+describe('erasure redacts the searches the business saved that name the person', () => {
+  it("a segment's and an export's `q` naming their email, phone or whole name is `[erased]`, and export records expire with their files", async () => {
+    const email = `walter.${uniq()}@example.it`;
+    const phone = mobile();
+    const id = await create({ firstName: 'Walter', lastName: 'Wunder', email, phone: phone.e164 });
+    const segment = async (name: string, q: string) => {
+      const res = await call('POST', '/v1/segments', { key: sk, body: { name, filter: { q } } });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return res.body.id as string;
+    };
+    const byEmail = await segment('Walter only', email);
+    const byName = await segment('Walter by name', 'wunder walter');
+    const family = await segment('The Wunders', 'Wunder');
+    const exported = await call('POST', '/v1/exports', { key: sk, body: { filter: { q: phone.written }, format: 'csv' } });
+    expect(exported.status, JSON.stringify(exported.body)).toBe(202);
+
+    expect((await call('DELETE', `/v1/customers/${id}`, { key: sk })).status).toBe(204);
+
+    const segments = (await call('GET', '/v1/segments?limit=100', { key: sk })).body.items as { id: string; filter: { q?: string } }[];
+    const q = (sid: string) => segments.find((s) => s.id === sid)?.filter.q;
+    expect(q(byEmail)).toBe('[erased]');
+    expect(q(byName)).toBe('[erased]');
+    // A last name alone is not theirs alone: the family's segment stays as it was.
+    expect(q(family)).toBe('Wunder');
+    // The redacted segment finds nobody (it found nobody once the person was gone), it does not widen to everyone.
+    expect((await call('GET', `/v1/segments/${byEmail}`, { key: sk })).body).toMatchObject({ filter: { q: '[erased]' }, memberCount: 0 });
+    const record = await call('GET', `/v1/exports/${exported.body.exportId}`, { key: sk });
+    expect(record.body.filter).toEqual({ q: '[erased]' });
+
+    expect(await itemsHolding(email, phone.written, phone.e164, phone.e164.slice(1))).toEqual([]);
+    // The export record goes with its file (7 days) and a day more.
+    const items = await itemsHolding(`EXPORT#${exported.body.exportId}`);
+    expect(items).toHaveLength(1);
+    const ttl = JSON.parse(items[0]!).ttl as number;
+    const days = (ttl * 1000 - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(7.9);
+    expect(days).toBeLessThan(8.1);
+    expect(record.body).not.toHaveProperty('ttl');
   });
 });
