@@ -161,6 +161,17 @@ export async function eraseCustomerByEmail(ctx: ErasureContext & { findIdByEmail
   for (let attempt = 0; ; attempt++) {
     const id = await ctx.findIdByEmail(ctx.tenantId, email);
     if (!id) {
+      // No card holds it now, but one held it before (a PATCH or a booking update replaced it): clientela still
+      // holds the address (that card's replaced-identity record, its history). Not followed: a replaced address
+      // is often a typo, someone else's mailbox, and a request proven from it is not proof of being the person
+      // on the card. The 409 names the card, so the business can verify the person and erase it by id.
+      const formerly = await ctx.privacy.formerHoldersOf(ctx.tenantId, 'email', email);
+      if (formerly.length) {
+        throw new ConflictError(
+          `No customer has this email now, but ${formerly.length === 1 ? `customer ${formerly[0]} held it before` : `customers ${formerly.join(', ')} held it before`} (it was replaced): check that the request is that person's, then erase them with DELETE /v1/customers/{id}`,
+          { formerlyHeldBy: formerly },
+        );
+      }
       // A second erasure request from the same person is common (GDPR): the 404 says the email is an erased
       // person's, as `POST /v1/customers` with it already does (409 `suppressed`), so "not found" does not
       // read as "their data is somewhere else".

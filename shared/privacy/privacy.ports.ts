@@ -105,6 +105,12 @@ export interface PrivacyStore extends InsightsErasurePort, ErasureMarks {
    * someone may have it now), if any.
    */
   replacedIdentities(tenantId: string, customerId: string): Promise<{ email?: string; phone?: string; heldBy?: string }[]>;
+  /**
+   * The customers whose card held this email before and replaced it (its replaced-identity records, listed by
+   * value; a card merged away since is answered as the survivor), each once: a card gone since is left out.
+   * Records written before they were listed by value (1 Dec 2026) are not found.
+   */
+  formerHoldersOf(tenantId: string, field: 'email' | 'phone', value: string): Promise<string[]>;
   /** The bookings and orders the customer's partition holds a state of. */
   subjectsOf(tenantId: string, customerId: string): Promise<{ kind: 'booking' | 'order'; id: string }[]>;
   /** The customer this one was merged into (its redirect item), or undefined. */

@@ -206,6 +206,35 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
       );
     },
 
+    async formerHoldersOf(tenantId, field, value) {
+      const ids = new Set<string>();
+      let ExclusiveStartKey: Item | undefined;
+      do {
+        const page = await db.send(
+          new QueryCommand({
+            TableName,
+            IndexName: 'gsi4',
+            KeyConditionExpression: 'gsi4pk = :p',
+            ExpressionAttributeValues: { ':p': privacyKeys.replacedIdentityListing(tenantId, field, value).gsi4pk },
+            ProjectionExpression: 'customerId',
+            ExclusiveStartKey,
+          }),
+        );
+        for (const item of page.Items ?? []) if (typeof item.customerId === 'string') ids.add(item.customerId);
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      const out = new Set<string>();
+      for (const id of ids) {
+        // The index lags the table: a record whose card went (erased, merged away) is read again at the source.
+        if (await get(keys.customerCard(tenantId, id))) out.add(id);
+        else {
+          const survivor = await readMergedInto(db, TableName, tenantId, id);
+          if (survivor && (await get(keys.customerCard(tenantId, survivor)))) out.add(survivor);
+        }
+      }
+      return [...out];
+    },
+
     async subjectsOf(tenantId, customerId) {
       const out: { kind: 'booking' | 'order'; id: string }[] = [];
       let ExclusiveStartKey: Item | undefined;

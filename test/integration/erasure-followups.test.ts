@@ -146,3 +146,29 @@ describe('erasure redacts the searches the business saved that name the person',
     expect(record.body).not.toHaveProperty('ttl');
   });
 });
+
+describe('DELETE /v1/customers?email= with an address a card held before', () => {
+  it('answers 409 naming the card that held it (not 404 "not found"), and erases nothing', async () => {
+    const [oldEmail, newEmail] = [`anna.old.${uniq()}@example.it`, `anna.new.${uniq()}@example.it`];
+    const id = await create({ firstName: 'Anna', email: oldEmail });
+    const patched = await call('PATCH', `/v1/customers/${id}`, { key: sk, body: { email: newEmail } });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+
+    const res = await call('DELETE', `/v1/customers?email=${encodeURIComponent(oldEmail.toUpperCase())}`, { key: sk });
+    expect(res.status, JSON.stringify(res.body)).toBe(409);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.body).toMatchObject({ formerlyHeldBy: [id] });
+    expect(res.body.detail).toContain(id);
+    expect((await call('GET', `/v1/customers/${id}`, { key: sk })).body).toMatchObject({ email: newEmail });
+
+    // The business verified the person and erases the card by id; the old address then names an erased person.
+    expect((await call('DELETE', `/v1/customers/${id}`, { key: sk })).status).toBe(204);
+    const again = await call('DELETE', `/v1/customers?email=${encodeURIComponent(oldEmail)}`, { key: sk });
+    expect(again.status).toBe(404);
+    expect(again.body).toMatchObject({ suppressed: true });
+    // An address nobody ever had is still a plain 404.
+    const nobody = await call('DELETE', `/v1/customers?email=nobody.${uniq()}@example.it`, { key: sk });
+    expect(nobody.status).toBe(404);
+    expect(nobody.body).not.toHaveProperty('formerlyHeldBy');
+  });
+});
