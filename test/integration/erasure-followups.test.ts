@@ -172,3 +172,47 @@ describe('DELETE /v1/customers?email= with an address a card held before', () =>
     expect(nobody.body).not.toHaveProperty('formerlyHeldBy');
   });
 });
+
+describe("a stranger's publishable-key event cannot get someone else's phone suppressed", () => {
+  it('the erasure suppresses the email the request proved, not a phone only a public form supplied; the phone\'s owner is not refused', async () => {
+    const mallory = `mallory.${uniq()}@example.it`;
+    const phone = mobile();
+    const form = await send({ type: 'contact_form.submitted', customer: { email: mallory, phone: phone.written }, data: { message: 'info orari' } }, pk);
+    expect(form.status).toBe(202);
+    const found = (await call('GET', `/v1/customers?q=${encodeURIComponent(mallory)}`, { key: sk })).body.items as { phone: string }[];
+    expect(found).toMatchObject([{ phone: phone.e164 }]);
+    // A verified request from mallory's mailbox.
+    expect((await call('DELETE', `/v1/customers?email=${encodeURIComponent(mallory)}`, { key: sk })).status).toBe(204);
+
+    // The email is theirs (the request proved it): refused at every door.
+    expect((await send({ type: 'contact_form.submitted', customer: { email: mallory }, data: { message: 'again' } })).body).toEqual({ created: false, suppressed: true });
+    // The number's real owner books by phone: captured, not dropped as an erased person's.
+    const booking = await send({ type: 'booking.created', customer: { phone: `+39 ${phone.written}`, firstName: 'Nadia' }, data: { bookingId: `N-${uniq()}`, date: '2026-12-12', time: '20:00', partySize: 4 } });
+    expect(booking.body).toMatchObject({ created: true });
+    expect(booking.body).not.toHaveProperty('suppressed');
+    const card = await call('GET', `/v1/customers/${booking.body.customerId}`, { key: sk });
+    expect(card.body).toMatchObject({ firstName: 'Nadia', phone: phone.e164, consent: { newsletter: 'unknown' } });
+  });
+
+  it('the business adds the number to its owner without recording a consent', async () => {
+    const mallory = `mallory.${uniq()}@example.it`;
+    const phone = mobile();
+    expect((await send({ type: 'contact_form.submitted', customer: { email: mallory, phone: phone.e164 }, data: { message: 'x' } }, pk)).status).toBe(202);
+    expect((await call('DELETE', `/v1/customers?email=${encodeURIComponent(mallory)}`, { key: sk })).status).toBe(204);
+    const res = await call('POST', '/v1/customers', { key: sk, body: { firstName: 'Nadia', phone: phone.written } });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body).toMatchObject({ phone: phone.e164, consent: { newsletter: 'unknown' } });
+  });
+
+  it('a phone the business itself recorded is still suppressed with the person, and the 409 does not invite a consent nobody gave', async () => {
+    const email = `bea.${uniq()}@example.it`;
+    const phone = mobile();
+    const id = await create({ firstName: 'Bea', email, phone: phone.e164 });
+    expect((await call('DELETE', `/v1/customers/${id}`, { key: sk })).status).toBe(204);
+    const res = await call('POST', '/v1/customers', { key: sk, body: { firstName: 'Other', phone: phone.e164 } });
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ suppressed: true });
+    expect(res.body.detail).not.toMatch(/send consent/i);
+    expect(res.body.detail).toMatch(/own new consent/);
+  });
+});
