@@ -216,3 +216,32 @@ describe("a stranger's publishable-key event cannot get someone else's phone sup
     expect(res.body.detail).toMatch(/own new consent/);
   });
 });
+
+describe('after a retention erasure, the same old event sent again does not bring the card back', () => {
+  it('a replay (same eventId) answers suppressed and starts no card; the person coming back with a new event is a new customer', async () => {
+    const email = `gina.old.${uniq()}@example.it`;
+    const old = { eventId: `g-old-${uniq()}`, type: 'message.received', occurredAt: '2022-03-01T10:00:00Z', customer: { email, firstName: 'Gina' }, consent: { newsletter: 'granted', wording: 'v1' }, data: { text: 'ciao' } };
+    const first = await call('POST', '/v1/events', { key: sk, body: old });
+    expect(first.body).toMatchObject({ created: true });
+    expect((await call('PATCH', '/v1/settings', { key: sk, body: { retention: { inactiveMonths: 24 } } })).status).toBe(200);
+    try {
+      const { privacyStores, errorReports, personalDataFiles } = await import('../../shared/http/stores.ts');
+      const { runRetention } = await import('../../shared/privacy/retention.ts');
+      const report = await runRetention({ privacy: privacyStores().privacy, reportFiles: errorReports(), personalData: personalDataFiles() });
+      expect(report.tenants.find((t) => t.tenantId === TENANT)?.erased).toBeGreaterThanOrEqual(1);
+      expect((await call('GET', `/v1/customers/${first.body.customerId}`, { key: sk })).status).toBe(404);
+
+      // A booking tool's retry, or a nightly "sync all" re-sending history: the same eventId.
+      const replay = await call('POST', '/v1/events', { key: sk, body: old });
+      expect(replay.body).toEqual({ created: false, suppressed: true });
+      expect((await call('GET', `/v1/customers?q=${encodeURIComponent(email)}`, { key: sk })).body.items).toEqual([]);
+
+      // Retention suppresses nothing: the person's new contact starts a new card.
+      const back = await send({ type: 'contact_form.submitted', occurredAt: new Date().toISOString(), customer: { email, firstName: 'Gina' }, data: { message: 'sono tornata' } });
+      expect(back.body).toMatchObject({ created: true });
+      expect((await call('GET', `/v1/customers/${back.body.customerId}`, { key: sk })).body).toMatchObject({ email, consent: { newsletter: 'unknown' } });
+    } finally {
+      expect((await call('PATCH', '/v1/settings', { key: sk, body: { retention: { inactiveMonths: null } } })).status).toBe(200);
+    }
+  });
+});
