@@ -48,39 +48,20 @@ export interface ErasureOptions {
    * arrives while the card is being erased makes it active again and must not be erased with it).
    */
   stillErasable?: (card: Customer) => boolean;
-  /**
-   * The email the request itself names (`DELETE ?email=`): the business verified the request from that
-   * mailbox, so it is the person's even when only a publishable-key event put it on the card (ownIdentity).
-   */
-  vouchedEmail?: string;
 }
 
 /**
- * What a suppressing erasure suppresses of the card's own email and phone: what is the person's. A value only a
- * publishable-key event ever supplied (provenance `event:{type}:P#…`: the public key only fills empty fields,
- * and the business's own data replaces such a value) is a stranger's words: anyone can type someone else's
- * number into a contact form, ask for "their" erasure from their own mailbox, and have the number's owner
- * refused at every door. Such a value is left out of the suppression (its lookup is still deleted with the
- * card), unless it is shown to be the person's: the email the request names (`vouchedEmail`), or an email
- * the person answered a mail at (the ledger holds a `double-opt-in` confirmation or an unsubscribe `link`:
- * both were mailed to the card's address, which a public key cannot change once filled).
+ * What a suppressing erasure suppresses of the card's own email and phone: what is the person's. A phone only a
+ * publishable-key event ever supplied (provenance `event:{type}:P#…`: the public key only fills empty fields)
+ * is a stranger's words: anyone can type someone else's number into a contact form next to their own address,
+ * ask for "their" erasure from that mailbox (the proof a business asks for), and have the number's owner
+ * refused at every door. Such a phone is left out of the suppression (its lookup is still deleted with the
+ * card). The email stays suppressed: it is what the request is verified with (`DELETE ?email=` names it, a
+ * business erasing by id checked it), so it is the person's. The business's own events restating a value the
+ * card holds do not restamp it: a phone the web form gave first counts as the form's.
  */
-async function ownIdentity(ctx: ErasureContext, card: Customer, vouchedEmail: string | undefined): Promise<Identity> {
-  const email = card.email && strangersValue(card as Provenance, 'email') && card.email !== vouchedEmail && !(await answeredByMail(ctx, card.id)) ? null : (card.email ?? null);
-  const phone = card.phone && strangersValue(card as Provenance, 'phone') ? null : (card.phone ?? null);
-  return { email, phone };
-}
-
-/** Whether the card's consent ledger holds an answer given from its mailbox (a confirmation, an unsubscribe link). */
-async function answeredByMail(ctx: ErasureContext, customerId: string): Promise<boolean> {
-  let cursor: string | undefined;
-  do {
-    const page = await ctx.privacy.consents(ctx.tenantId, customerId, 100, cursor);
-    if (!page) return false;
-    if (page.items.some((e) => e.source.type === 'double-opt-in' || e.source.type === 'link')) return true;
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return false;
+function ownIdentity(card: Customer): Identity {
+  return { email: card.email ?? null, phone: card.phone && !strangersValue(card as Provenance, 'phone') ? card.phone : null };
 }
 
 /**
@@ -156,7 +137,7 @@ export async function eraseCustomer(ctx: ErasureContext, customerId: string, opt
     const formerly: Identity[] = replaced.filter((r) => !r.heldBy || own.has(r.heldBy)).map(({ email, phone }) => ({ email: email ?? null, phone: phone ?? null }));
     const redaction = await recordRedaction(ctx, [customerId, ...merged.map((m) => m.id)], [...identities, ...formerly]);
     if (claim.suppress) {
-      const theirs = await ownIdentity(ctx, card, opts.vouchedEmail);
+      const theirs = ownIdentity(card);
       for (const id of [theirs, ...merged, ...formerly]) await suppressIdentity(ctx.privacy, ctx.tenantId, id, clock().toISOString());
       // Their bookings and orders too: a later event of one (the booking tool's update under a new address) is theirs.
       const subjects = (await Promise.all([...own].map((id) => ctx.privacy.subjectsOf(ctx.tenantId, id)))).flat();
@@ -216,7 +197,7 @@ export async function eraseCustomerByEmail(ctx: ErasureContext & { findIdByEmail
       throw new NotFoundError('A customer with this email');
     }
     try {
-      await eraseCustomer(ctx, id, { vouchedEmail: email });
+      await eraseCustomer(ctx, id);
       return;
     } catch (e) {
       if (!(e instanceof ConflictError && e.extra.mergedInto) || attempt >= 2) throw e;
