@@ -2188,7 +2188,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            /** @description No customer has this email */
+            /** @description No customer has this email, and none held it before (`suppressed: true` when it belongs to a person erased before) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2197,7 +2197,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The customer kept changing while being erased: send the DELETE again */
+            /** @description The customer kept changing while being erased: send the DELETE again; or no customer has this email now but one held it before (`formerlyHeldBy` names them): verify the person, then erase by id */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -586,8 +586,8 @@ ROUTES.push(
     status: 204,
     errors: {
       400: '`email` is missing, not an email address, or longer than 254 characters; or another query parameter was sent',
-      404: 'No customer has this email',
-      409: 'The customer kept changing while being erased: send the DELETE again',
+      404: 'No customer has this email, and none held it before (`suppressed: true` when it belongs to a person erased before)',
+      409: 'The customer kept changing while being erased: send the DELETE again; or no customer has this email now but one held it before (`formerlyHeldBy` names them): verify the person, then erase by id',
     },
   }),
   r('GET', '/v1/customers/{id}/export', 'ExportCustomerData', 'privacy/export-customer-data', 'admin', {

@@ -39,7 +39,9 @@ async function checkSuppression(ctx: CustomerContext, ids: { email?: string | nu
 }
 
 function suppressedError(field: 'email' | 'phone'): ConflictError {
-  return new ConflictError(`The ${field} belongs to a person who was erased and must not be added again, unless they give their consent anew (send consent.newsletter: granted)`, {
+  // Says what stands, not a way around it: "send consent.newsletter: granted" read as the key to add any number
+  // back, and invited recording a consent nobody gave. Only the erased person's own new consent lifts it.
+  return new ConflictError(`The ${field} belongs to a person who asked to be erased, so it is not added again. Only that person's own new consent brings it back (consent.newsletter: granted, given by them, in the same request); never record a consent to add it to someone else`, {
     suppressed: true,
     errors: [{ path: field, message: 'belongs to an erased person' }],
   });

@@ -601,6 +601,10 @@ async function screen(
   if (!ctx.suppression) return { ids, guards: [], noSecretYet: false };
   const secret = await ctx.suppression.findPrivacySecret(tenant.id);
   if (!secret) return { ids, guards: [], noSecretYet: true };
+  // An erasure replaced this event's receipt with its mark: the same event sent again after the person was
+  // erased (their DELETE, or retention's, which suppresses nothing) is not the person coming back, and starts
+  // no card from their old data and consent (privacy.md, Storage limitation).
+  if (await ctx.suppression.wasErasedEvent(tenant.id, erasedEventHash(secret, receiptId))) return 'refused';
   let hashes = identityHashes(secret, ids);
   // The booking or order of an erased person is theirs whatever address a later event of it names: refused
   // whole, unless the business itself records a new consent (then it may be on the list again).

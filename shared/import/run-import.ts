@@ -13,6 +13,7 @@ import { dateColumns, surveyDateOrderBytes, surveyDateOrders } from './date-orde
 import { readRow, type RowContext, type RowFields, type RowResult } from './row.ts';
 import { changedFields, withStampsBefore, type FieldChange } from './undo.ts';
 import { cardLimitProblems, cardLimitReason } from '../domain/card-limits.ts';
+import { identitiesQuoted } from '../privacy/quoted-identities.ts';
 import { localDate, startOfLocalDay } from '../domain/calendar.ts';
 import { MAX_CONFLICTS, phoneCardFits, type EventCard, type IdentityConflict } from '../events/merge.ts';
 
@@ -183,7 +184,7 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
     const to: ImportCheckpoint = { offset: last.end, line: last.nextLine, layout, ...(dateOrders ? { dateOrders } : {}) };
     for (let attempt = 1; attempt <= OPTIMISTIC_RETRY.attempts; attempt++) {
       if (attempt > 1) await pause(attempt - 1);
-      const { creates, updates, report, delta, conflictRefs, guard } = rejected ? rejectRows(rows, rejected) : await planWindow(rows, job, tenant.id, sink, now(), label);
+      const { creates, updates, report, delta, conflictRefs, guard } = rejected ? rejectRows(rows, rejected) : await planWindow(rows, job, tenant, sink, now(), label);
       // Only tags a card receives join the catalogue: a name read from the file but left out of every card
       // (the card already had the most tags it holds) would otherwise appear as a tag nobody has. Added
       // before the cards are written, so no card holds a tag the catalogue lacks.
@@ -353,7 +354,8 @@ function hasAttributes(card: Customer): boolean {
   return false;
 }
 
-async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: ImportJob, tenantId: string, sink: ImportSink, at: string, label: (field: string) => string) {
+async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: ImportJob, tenant: Pick<Tenant, 'id' | 'defaultCountry'>, sink: ImportSink, at: string, label: (field: string) => string) {
+  const tenantId = tenant.id;
   const delta: ImportCounts = { rows: rows.length, created: 0, updated: 0, unchanged: 0, rejected: 0, warnings: 0 };
   const report: ReportEntry[] = [];
   const emails = new Set<string>();
@@ -364,10 +366,31 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
     if (result.fields.phone) phones.add(result.fields.phone);
   }
   const { byEmail, byPhone } = emails.size || phones.size ? await sink.match(tenantId, [...emails], [...phones], job.dryRun ? job.id : undefined) : NO_CUSTOMERS;
+  // A row refused as it stands is quoted in the report: the emails and phones it writes in forms the row's
+  // reading does not take (`Name <a@b.it>`, `mailto:`, a number with `int. 3`, one in a note) are screened
+  // with the others, so that a row naming an erased person is reported `suppressed`, unquoted, like one whose
+  // email or phone cell does (report-naming.ts reads them as the erasure's redaction finds them).
+  const quoted = new Map<RowResult, { emails: string[]; phones: string[] }>();
+  const screenEmails = new Set(emails);
+  const screenPhones = new Set(phones);
+  if (sink.suppressed) {
+    for (const { result, rec } of rows) {
+      if (result.ok) continue;
+      const named = identitiesQuoted(rec.raw, tenant.defaultCountry);
+      if (!named.emails.length && !named.phones.length) continue;
+      quoted.set(result, named);
+      named.emails.forEach((e) => screenEmails.add(e));
+      named.phones.forEach((p) => screenPhones.add(p));
+    }
+  }
   // Every identity of the window, matched or not: a row naming an erased email or phone is refused whole,
   // even when its other identity matches a customer (the erased one would join that card otherwise).
-  const screened = sink.suppressed && (emails.size || phones.size) ? await sink.suppressed(tenantId, [...emails], [...phones]) : undefined;
+  const screened = sink.suppressed && (screenEmails.size || screenPhones.size) ? await sink.suppressed(tenantId, [...screenEmails], [...screenPhones]) : undefined;
   const suppressed = screened ?? NOT_SUPPRESSED;
+  const namesErased = (result: RowResult) => {
+    const named = quoted.get(result);
+    return !!named && (named.emails.some((e) => suppressed.emails.has(e)) || named.phones.some((p) => suppressed.phones.has(p)));
+  };
 
   const stored = new Map<string, Customer>();
   const idByEmail = new Map<string, string>();
@@ -412,7 +435,9 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
   for (const { result, rec } of rows) {
     if (!result.ok) {
       delta.rejected++;
-      report.push({ line: result.line, row: reportRow(rec.raw), reason: result.reason });
+      // Its reason quotes the cell too (`email "Dario <dz@x.it>" is not valid`): neither is written.
+      if (namesErased(result)) report.push({ line: result.line, row: '', reason: SUPPRESSED_REASON });
+      else report.push({ line: result.line, row: reportRow(rec.raw), reason: result.reason });
       continue;
     }
     let f = result.fields;

@@ -8,6 +8,8 @@ import type { ErrorReportFiles } from '../import/error-report.ts';
 import { forgetInInsights } from '../insights/summary-erasure.ts';
 import type { PersonalDataFiles } from './personal-data.ports.ts';
 import { objectKeys } from '../object-keys.ts';
+import { strangersValue, type Provenance } from '../domain/provenance.ts';
+import { savedSearchNaming } from './report-naming.ts';
 import { dropRedaction, recordRedaction, redactAfterErasure, type RedactionContinuation } from './report-redaction.ts';
 
 export interface ErasureContext {
@@ -46,6 +48,20 @@ export interface ErasureOptions {
    * arrives while the card is being erased makes it active again and must not be erased with it).
    */
   stillErasable?: (card: Customer) => boolean;
+}
+
+/**
+ * What a suppressing erasure suppresses of the card's own email and phone: what is the person's. A phone only a
+ * publishable-key event ever supplied (provenance `event:{type}:P#…`: the public key only fills empty fields)
+ * is a stranger's words: anyone can type someone else's number into a contact form next to their own address,
+ * ask for "their" erasure from that mailbox (the proof a business asks for), and have the number's owner
+ * refused at every door. Such a phone is left out of the suppression (its lookup is still deleted with the
+ * card). The email stays suppressed: it is what the request is verified with (`DELETE ?email=` names it, a
+ * business erasing by id checked it), so it is the person's. The business's own events restating a value the
+ * card holds do not restamp it: a phone the web form gave first counts as the form's.
+ */
+function ownIdentity(card: Customer): Identity {
+  return { email: card.email ?? null, phone: card.phone && !strangersValue(card as Provenance, 'phone') ? card.phone : null };
 }
 
 /**
@@ -121,7 +137,8 @@ export async function eraseCustomer(ctx: ErasureContext, customerId: string, opt
     const formerly: Identity[] = replaced.filter((r) => !r.heldBy || own.has(r.heldBy)).map(({ email, phone }) => ({ email: email ?? null, phone: phone ?? null }));
     const redaction = await recordRedaction(ctx, [customerId, ...merged.map((m) => m.id)], [...identities, ...formerly]);
     if (claim.suppress) {
-      for (const id of [...identities, ...formerly]) await suppressIdentity(ctx.privacy, ctx.tenantId, id, clock().toISOString());
+      const theirs = ownIdentity(card);
+      for (const id of [theirs, ...merged, ...formerly]) await suppressIdentity(ctx.privacy, ctx.tenantId, id, clock().toISOString());
       // Their bookings and orders too: a later event of one (the booking tool's update under a new address) is theirs.
       const subjects = (await Promise.all([...own].map((id) => ctx.privacy.subjectsOf(ctx.tenantId, id)))).flat();
       if (subjects.length) {
@@ -129,6 +146,10 @@ export async function eraseCustomer(ctx: ErasureContext, customerId: string, opt
         await ctx.privacy.suppress(ctx.tenantId, subjects.map((s) => subjectHash(secret, s)), clock().toISOString());
       }
     }
+    // The searches the business saved naming them (a segment, an export's filter: `q` holds what was typed to
+    // find one person) would outlive the card: they no longer find anyone, and say so.
+    const people = [card, ...((card as Customer & { mergedFrom?: { firstName?: string | null; lastName?: string | null }[] }).mergedFrom ?? [])];
+    await ctx.privacy.redactSavedSearches(ctx.tenantId, savedSearchNaming(customerId, [...identities, ...formerly], people), clock().toISOString());
     for (const id of [customerId, ...merged.map((m) => m.id)]) await ctx.privacy.erasePartition(ctx.tenantId, id);
     const ids = [customerId, ...merged.map((m) => m.id)];
     await deleteAccessExports(ctx, ids);
@@ -156,6 +177,17 @@ export async function eraseCustomerByEmail(ctx: ErasureContext & { findIdByEmail
   for (let attempt = 0; ; attempt++) {
     const id = await ctx.findIdByEmail(ctx.tenantId, email);
     if (!id) {
+      // No card holds it now, but one held it before (a PATCH or a booking update replaced it): clientela still
+      // holds the address (that card's replaced-identity record, its history). Not followed: a replaced address
+      // is often a typo, someone else's mailbox, and a request proven from it is not proof of being the person
+      // on the card. The 409 names the card, so the business can verify the person and erase it by id.
+      const formerly = await ctx.privacy.formerHoldersOf(ctx.tenantId, 'email', email);
+      if (formerly.length) {
+        throw new ConflictError(
+          `No customer has this email now, but ${formerly.length === 1 ? `customer ${formerly[0]} held it before` : `customers ${formerly.join(', ')} held it before`} (it was replaced): check that the request is that person's, then erase them with DELETE /v1/customers/{id}`,
+          { formerlyHeldBy: formerly },
+        );
+      }
       // A second erasure request from the same person is common (GDPR): the 404 says the email is an erased
       // person's, as `POST /v1/customers` with it already does (409 `suppressed`), so "not found" does not
       // read as "their data is somewhere else".

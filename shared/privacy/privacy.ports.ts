@@ -9,6 +9,13 @@ import type { InsightsErasurePort } from '../insights/summary-erasure.ts';
 import type { HeldUndoRecord } from '../import/undo.ts';
 
 type Key = { pk: string; sk: string };
+
+/**
+ * What an erasure leaves of a saved search (a segment's or an export record's `q`) that named the person: a
+ * text no card's search words start with (they are names, emails and phone digits; `[` begins none of them
+ * as a fold of what people write), so the segment still matches nobody, as it did once the person was gone.
+ */
+export const ERASED_QUERY = '[erased]';
 type Item = Record<string, unknown>;
 
 /** Everything held in a customer's partition, sorted by kind (raw attributes, internal keys removed). */
@@ -98,6 +105,12 @@ export interface PrivacyStore extends InsightsErasurePort, ErasureMarks {
    * someone may have it now), if any.
    */
   replacedIdentities(tenantId: string, customerId: string): Promise<{ email?: string; phone?: string; heldBy?: string }[]>;
+  /**
+   * The customers whose card held this email before and replaced it (its replaced-identity records, listed by
+   * value; a card merged away since is answered as the survivor), each once: a card gone since is left out.
+   * Records written before they were listed by value (1 Dec 2026) are not found.
+   */
+  formerHoldersOf(tenantId: string, field: 'email' | 'phone', value: string): Promise<string[]>;
   /** The bookings and orders the customer's partition holds a state of. */
   subjectsOf(tenantId: string, customerId: string): Promise<{ kind: 'booking' | 'order'; id: string }[]>;
   /** The customer this one was merged into (its redirect item), or undefined. */
@@ -118,6 +131,13 @@ export interface PrivacyStore extends InsightsErasurePort, ErasureMarks {
    * mark now asks for suppression (another erasure, the person's own, claimed the card meanwhile).
    */
   finishErasure(tenantId: string, card: Customer, identities: { email?: string | null; phone?: string | null }[], audit: AuditEntry, opts: { suppressed: boolean }): Promise<boolean>;
+  /**
+   * The searches the business saved that name an erased person: every segment's and export record's filter `q`
+   * for which `names` holds is replaced by ERASED_QUERY (which matches nobody, as the search did once the person
+   * was gone; an export record's resolved `q` too), each only while it is still the one read. Answers how many
+   * items changed.
+   */
+  redactSavedSearches(tenantId: string, names: (q: string) => boolean, at: string): Promise<number>;
   /** Replaces the card if still at `prev.version`, appending a ledger entry (unsubscribe). */
   updateConsent(tenantId: string, next: Customer, prev: Customer, entry: ConsentLedgerEntry): Promise<boolean>;
 

@@ -1,6 +1,8 @@
 import { nationalNumberOf } from '../domain/phone-numbers.ts';
 import type { ReportEntry } from './privacy.ports.ts';
 import type { Identity } from './suppression.ts';
+import { PHONE_LIKE } from './quoted-identities.ts';
+import { fold } from '../domain/search-text.ts';
 
 /**
  * Import error reports live 7 days (TTL and S3 lifecycle), plus DynamoDB's TTL lag of up to 2 days: the
@@ -11,8 +13,6 @@ export const REPORT_LOOKBACK_DAYS = 10;
 /** Where the imports whose report items may still exist start, as the import listing's `createdAt` compares. */
 export const reportLookbackSince = (now: Date) => new Date(now.getTime() - REPORT_LOOKBACK_DAYS * 86_400_000).toISOString();
 
-/** A phone number as a row or a reason writes it: digits, with spaces, dots, dashes, slashes or brackets between, maybe a `+`. */
-const PHONE_LIKE = /\+?\d[\d\s()./-]*\d/g;
 /** Longest prefix before a national number: `00` and a calling code of up to three digits. */
 const MAX_PREFIX_DIGITS = 5;
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -41,4 +41,21 @@ export function reportEntryNaming(customerId: string, identities: Identity[]): (
     for (const m of text.matchAll(PHONE_LIKE)) if (isTheirs(m[0].replace(/\D/g, ''))) return true;
     return false;
   };
+}
+
+
+/**
+ * Whether a search the business saved (a segment's or an export record's filter `q`) names the erased person:
+ * one of their emails as a whole address or one of their phones as a number of its own (the same tests as
+ * their import-report rows, `reportEntryNaming`), or their whole name, first and last in either order (any
+ * case or accents). A first or a last name alone is not theirs alone ("Rossi" finds a family): such a search
+ * stays, as it finds nobody by their contact data.
+ */
+export function savedSearchNaming(customerId: string, identities: Identity[], people: { firstName?: string | null; lastName?: string | null }[]): (q: string) => boolean {
+  const entry = reportEntryNaming(customerId, identities);
+  const words = (s: string) => fold(s).split(/\s+/).filter(Boolean).join(' ');
+  const fullNames = new Set(
+    people.flatMap(({ firstName, lastName }) => (firstName && lastName ? [words(`${firstName} ${lastName}`), words(`${lastName} ${firstName}`)] : [])),
+  );
+  return (q) => entry({ line: 0, row: q, reason: '' }) || fullNames.has(words(q));
 }

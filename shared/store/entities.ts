@@ -167,6 +167,9 @@ export const replacedIdentityEntity = {
     field,
     value,
     replacedAt: at,
+    // Listed by value (gsi4): `DELETE ?email=` with an address the card gave up finds the card that held it.
+    ...privacyKeys.replacedIdentityListing(tenantId, field, value),
+    gsi4sk: at,
   }),
 };
 

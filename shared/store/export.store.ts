@@ -15,6 +15,7 @@ import type { ExportRecord } from '../exports/export.schema.ts';
 import { cardEntity, internalSet } from './entities.ts';
 import { exportKeys, privacyKeys } from './keys.ts';
 import { ERASURE_MARK_DAYS } from '../privacy/hmac.ts';
+import { EXPORT_FILE_DAYS } from '../exports/exports.ts';
 import { prefixPage } from './prefix-page.ts';
 import { shardQuery } from './segment.store.ts';
 import type { ExportStore, ShardRead, ExportFiles, RecentErasures } from '../exports/export.ports.ts';
@@ -28,7 +29,14 @@ function quiet<T>(p: Promise<T>): Promise<T> {
   return p;
 }
 
-const INTERNAL = internalSet('tenantId');
+const INTERNAL = internalSet('tenantId', 'ttl');
+
+/**
+ * An export record lives as long as its file and a day more (DynamoDB TTL): the file goes with the bucket's
+ * lifecycle after EXPORT_FILE_DAYS, and the record's filter may name a person (a search for one customer),
+ * so it is not kept for ever. The audit log keeps that an export happened (its id, who, when).
+ */
+const EXPORT_RECORD_DAYS = EXPORT_FILE_DAYS + 1;
 const fromItem = (item: Record<string, unknown>): ExportRecord => {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(item)) if (!INTERNAL.has(k)) out[k] = v;
@@ -88,7 +96,7 @@ export function dynamoExportStore(db: DynamoDBDocumentClient, TableName: string,
       await db.send(
         new PutCommand({
           TableName,
-          Item: { ...exportKeys.export(tenantId, record.id), entity: 'export', tenantId, ...record },
+          Item: { ...exportKeys.export(tenantId, record.id), entity: 'export', tenantId, ...record, ttl: Math.floor(Date.parse(record.createdAt) / 1000) + EXPORT_RECORD_DAYS * 86_400 },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );

@@ -205,6 +205,11 @@ export const privacyKeys = {
     sk: `${REPLACED_PREFIX}${field === 'email' ? 'EMAIL' : 'PHONE'}#${value}`,
   }),
   /**
+   * The listing of a replaced identity by its value (gsi4, sparse, on the replaced-identity item): which cards
+   * held this email or phone before, for `DELETE /v1/customers?email=` with an address no card holds now.
+   */
+  replacedIdentityListing: (tenantId: string, field: 'email' | 'phone', value: string) => ({ gsi4pk: `T#${tenantId}#REPLACED#${field === 'email' ? 'EMAIL' : 'PHONE'}#${value}` }),
+  /**
    * An erased person's import-report redaction still to finish (shared/privacy/report-redaction.ts), keyed by
    * the erasure mark of their id (no id in the key), listed in every tenant's at once (gsi4, sparse) for the
    * retention run, which finishes one whose continuation was lost.

@@ -16,14 +16,14 @@ import { prefixPage } from './prefix-page.ts';
 import { auditItem } from './audit.store.ts';
 import { dynamoInsightsErasure } from './insights.store.ts';
 import { heldUndoRecordFromItem } from './import-undo.store.ts';
-import { CARD_SK, CONFLICT_REF_PREFIX, CONSENT_PREFIX, HISTORY_PREFIX, IMPORT_REPORT_PREFIX, IMPORT_UNDO_PREFIX, REPLACED_PREFIX, STATE_PREFIX, basketKeys, eventKeys, insightKeys, keys, privacyKeys } from './keys.ts';
+import { CARD_SK, CONFLICT_REF_PREFIX, CONSENT_PREFIX, HISTORY_PREFIX, IMPORT_REPORT_PREFIX, IMPORT_UNDO_PREFIX, REPLACED_PREFIX, STATE_PREFIX, basketKeys, eventKeys, exportKeys, insightKeys, keys, privacyKeys, segmentKeys } from './keys.ts';
 import { readMergedInto } from './merge-redirect.store.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
 import { batchGetAll, batchWriteAll, deleteAll, isThrottle, withTransactionRetry } from './retry.ts';
 import type { TenantSecrets } from './secret.store.ts';
 import { ERASURE_MARK_DAYS, erasureMark } from '../privacy/hmac.ts';
 import { erasedEventHash } from '../privacy/suppression.ts';
-import type { PartitionContents, ReportEntry, PrivacyStore } from '../privacy/privacy.ports.ts';
+import { ERASED_QUERY, type PartitionContents, type ReportEntry, type PrivacyStore } from '../privacy/privacy.ports.ts';
 export type { PartitionContents, ReportEntry, PrivacyStore } from '../privacy/privacy.ports.ts';
 
 type Key = { pk: string; sk: string };
@@ -206,6 +206,35 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
       );
     },
 
+    async formerHoldersOf(tenantId, field, value) {
+      const ids = new Set<string>();
+      let ExclusiveStartKey: Item | undefined;
+      do {
+        const page = await db.send(
+          new QueryCommand({
+            TableName,
+            IndexName: 'gsi4',
+            KeyConditionExpression: 'gsi4pk = :p',
+            ExpressionAttributeValues: { ':p': privacyKeys.replacedIdentityListing(tenantId, field, value).gsi4pk },
+            ProjectionExpression: 'customerId',
+            ExclusiveStartKey,
+          }),
+        );
+        for (const item of page.Items ?? []) if (typeof item.customerId === 'string') ids.add(item.customerId);
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      const out = new Set<string>();
+      for (const id of ids) {
+        // The index lags the table: a record whose card went (erased, merged away) is read again at the source.
+        if (await get(keys.customerCard(tenantId, id))) out.add(id);
+        else {
+          const survivor = await readMergedInto(db, TableName, tenantId, id);
+          if (survivor && (await get(keys.customerCard(tenantId, survivor)))) out.add(survivor);
+        }
+      }
+      return [...out];
+    },
+
     async subjectsOf(tenantId, customerId) {
       const out: { kind: 'booking' | 'order'; id: string }[] = [];
       let ExclusiveStartKey: Item | undefined;
@@ -288,6 +317,54 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
     },
 
     mergedInto: (tenantId, customerId) => readMergedInto(db, TableName, tenantId, customerId),
+
+    async redactSavedSearches(tenantId, names, at) {
+      let changed = 0;
+      const lists = [
+        { pk: segmentKeys.segmentsPk(tenantId), prefix: segmentKeys.SEGMENT_PREFIX, segment: true },
+        { pk: exportKeys.exportsPk(tenantId), prefix: exportKeys.EXPORT_PREFIX, segment: false },
+      ];
+      for (const { pk, prefix, segment } of lists) {
+        let ExclusiveStartKey: Item | undefined;
+        do {
+          const page = await db.send(
+            new QueryCommand({
+              TableName,
+              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+              ExpressionAttributeValues: { ':pk': pk, ':p': prefix },
+              ProjectionExpression: 'pk, sk, #f.q',
+              ExpressionAttributeNames: { '#f': 'filter' },
+              ExclusiveStartKey,
+            }),
+          );
+          for (const item of page.Items ?? []) {
+            const q = (item.filter as { q?: unknown } | undefined)?.q;
+            if (typeof q !== 'string' || q === ERASED_QUERY || !names(q)) continue;
+            // A segment's count was of the search that named them; an export record's resolved filter holds the
+            // same search in the forms it was matched with (folds, phone forms).
+            const sets = segment ? 'SET #f.q = :erased, updatedAt = :at REMOVE memberCount, countedAt' : 'SET #f.q = :erased, #r.q = :forms';
+            try {
+              await db.send(
+                new UpdateCommand({
+                  TableName,
+                  Key: { pk: item.pk as string, sk: item.sk as string },
+                  UpdateExpression: sets,
+                  ConditionExpression: '#f.q = :q',
+                  ExpressionAttributeNames: { '#f': 'filter', ...(segment ? {} : { '#r': 'resolvedFilter' }) },
+                  ExpressionAttributeValues: { ':erased': ERASED_QUERY, ':q': q, ...(segment ? { ':at': at } : { ':forms': [ERASED_QUERY] }) },
+                }),
+              );
+              changed++;
+            } catch (e) {
+              // Replaced or deleted meanwhile: the search it holds now is another.
+              if (!(e instanceof ConditionalCheckFailedException)) throw e;
+            }
+          }
+          ExclusiveStartKey = page.LastEvaluatedKey;
+        } while (ExclusiveStartKey);
+      }
+      return changed;
+    },
 
     async erasureClaim(tenantId, customerId) {
       const item = await get(privacyKeys.erasing(tenantId, customerId));
