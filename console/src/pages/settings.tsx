@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, isOwnKey, signOut } from '../session.ts';
 import { currency, fmtDate, t, timeZone, type Key } from '../i18n.ts';
 import { Field, Notice, ProblemBox, useLoad } from '../ui.tsx';
-import type { ApiKey, Settings } from '../types.ts';
+import type { ApiKey, Page, Segment, Settings } from '../types.ts';
 import type { Problem } from '../api.ts';
 import { AskFirst, useBusy } from '../confirm.tsx';
 
@@ -31,7 +31,7 @@ export function SettingsPage() {
       <ProblemBox problem={settings.error} />
       {settings.data && <SettingsForm key={JSON.stringify(settings.data)} settings={settings.data} reload={settings.reload} saved={saved} setSaved={setSaved} />}
       <Keys />
-      <TagCatalogue />
+      <TagCatalogue rules={settings.data?.autoTags ?? []} />
     </section>
   );
 }
@@ -225,8 +225,20 @@ function Keys() {
   );
 }
 
-function TagCatalogue() {
+/** A tag's identity, case aside: as the API matches tags (shared/domain/tag-key.ts). */
+const tagKey = (name: string) => name.normalize('NFKC').trim().toLocaleLowerCase('en');
+const names = (filter: unknown, tag: string) => {
+  const f = (filter ?? {}) as { tags?: unknown; anyTags?: unknown };
+  return [f.tags, f.anyTags].some((list) => Array.isArray(list) && list.some((x) => typeof x === 'string' && tagKey(x) === tagKey(tag)));
+};
+
+/**
+ * The catalogue. Deleting a tag asks first and says what it touches: the automatic tag rules that give it (the
+ * API refuses the delete then, naming the rule) and the saved segments that name it (they keep working).
+ */
+function TagCatalogue({ rules }: { rules: Settings['autoTags'] }) {
   const tags = useLoad<{ items: string[] }>(() => api().GET('/v1/tags'), []);
+  const segments = useLoad<Page<Segment>>(() => api().GET('/v1/segments', { params: { query: { limit: 100 } } }), []);
   const [name, setName] = useState('');
   const [problem, setProblem] = useState<Problem>();
   const [busy, guard] = useBusy();
@@ -242,16 +254,22 @@ function TagCatalogue() {
     setProblem(error);
     tags.reload();
   };
+  const warning = (tag: string) => {
+    const giving = (rules ?? []).flatMap((r, i) => (tagKey(r.tag) === tagKey(tag) ? [String(i + 1)] : []));
+    const naming = (segments.data?.items ?? []).filter((s) => names(s.filter, tag)).map((s) => s.name);
+    return (
+      t('deleteTagWarn').replace('{tag}', () => tag) +
+      (giving.length ? t('deleteTagRuleWarn').replace('{rules}', () => giving.join(', ')) : '') +
+      (naming.length ? t('deleteTagSegmentWarn').replace('{segments}', () => naming.join(', ')) : '')
+    );
+  };
   return (
     <section aria-labelledby="tags-title" class="panel">
       <h2 id="tags-title">{t('tagCatalogue')}</h2>
       <ul class="chips">
         {tags.data?.items.map((tag) => (
           <li key={tag}>
-            {tag}{' '}
-            <button type="button" class="link" aria-label={`${t('delete')}: ${tag}`} onClick={() => void remove(tag)}>
-              ×
-            </button>
+            {tag} <AskFirst label="×" ariaLabel={`${t('delete')}: ${tag}`} warning={warning(tag)} confirmLabel={t('deleteTagNow')} onConfirm={() => remove(tag)} />
           </li>
         ))}
       </ul>
