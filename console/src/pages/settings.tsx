@@ -6,6 +6,7 @@ import { Field, Notice, ProblemBox, useLoad } from '../ui.tsx';
 import type { ApiKey, Page, Segment, Settings } from '../types.ts';
 import type { Problem } from '../api.ts';
 import { AskFirst, useBusy } from '../confirm.tsx';
+import { tagDeleteWarning } from '../tag-delete-warning.ts';
 
 /** A key's kind and scope in words, each with one line on what such a key may do (the API's values stay). */
 const KINDS: Record<'secret' | 'publishable', [Key, Key]> = { secret: ['keyKindSecret', 'keyKindSecretHelp'], publishable: ['keyKindPublishable', 'keyKindPublishableHelp'] };
@@ -225,13 +226,6 @@ function Keys() {
   );
 }
 
-/** A tag's identity, case aside: as the API matches tags (shared/domain/tag-key.ts). */
-const tagKey = (name: string) => name.normalize('NFKC').trim().toLocaleLowerCase('en');
-const names = (filter: unknown, tag: string) => {
-  const f = (filter ?? {}) as { tags?: unknown; anyTags?: unknown };
-  return [f.tags, f.anyTags].some((list) => Array.isArray(list) && list.some((x) => typeof x === 'string' && tagKey(x) === tagKey(tag)));
-};
-
 /**
  * The catalogue. Deleting a tag asks first and says what it touches: the automatic tag rules that give it (the
  * API refuses the delete then, naming the rule) and the saved segments that name it (they keep working).
@@ -254,15 +248,7 @@ function TagCatalogue({ rules }: { rules: Settings['autoTags'] }) {
     setProblem(error);
     tags.reload();
   };
-  const warning = (tag: string) => {
-    const giving = (rules ?? []).flatMap((r, i) => (tagKey(r.tag) === tagKey(tag) ? [String(i + 1)] : []));
-    const naming = (segments.data?.items ?? []).filter((s) => names(s.filter, tag)).map((s) => s.name);
-    return (
-      t('deleteTagWarn').replace('{tag}', () => tag) +
-      (giving.length ? t('deleteTagRuleWarn').replace('{rules}', () => giving.join(', ')) : '') +
-      (naming.length ? t('deleteTagSegmentWarn').replace('{segments}', () => naming.join(', ')) : '')
-    );
-  };
+  const warning = (tag: string) => tagDeleteWarning(tag, rules ?? [], segments.data?.items ?? []);
   return (
     <section aria-labelledby="tags-title" class="panel">
       <h2 id="tags-title">{t('tagCatalogue')}</h2>
