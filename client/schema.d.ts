@@ -3952,7 +3952,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            /** @description Another request changed the tenant at the same moment, again and again; try again */
+            /** @description An automatic tag rule gives the tag (`errors` name it: `autoTags.0.tag`): change or remove the rule first. Or: Another request changed the tenant at the same moment, again and again; try again */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -286,7 +286,7 @@ export const ROUTES: ApiRoute[] = [
     access: { table: 'write' },
     summary: 'Remove a tag from the catalogue: cards that hold it keep it (filters still find them, edits may keep it) until it is taken off them',
     status: 204,
-    errors: { 409: TENANT_BUSY },
+    errors: { 409: `An automatic tag rule gives the tag (\`errors\` name it: \`autoTags.0.tag\`): change or remove the rule first. Or: ${TENANT_BUSY}` },
   }),
 
   r('GET', '/v1/settings', 'GetSettings', 'settings/get-settings', 'admin', {

@@ -3,6 +3,7 @@ import type { Filter } from './customer-filter.schema.ts';
 import type { CountryCode } from 'libphonenumber-js/core';
 import { fold, queryFolds, searchText } from './search-text.ts';
 import { phoneQueryForms } from './phone-query.ts';
+import { tagKey, tagKeys } from './tag-key.ts';
 import { normaliseLanguage } from './language.ts';
 import { addDays, localDate, monthsBefore, startOfLocalDay } from './calendar.ts';
 
@@ -174,8 +175,9 @@ export const languageMatches = (wanted: string[], lang: string | null) =>
 export function matchesFilter(c: Customer, f: ResolvedFilter): boolean {
   if (f.language && !languageMatches(f.language, c.language)) return false;
   if (f.consent && !f.consent.includes(c.consent.newsletter)) return false;
-  if (f.tags && !f.tags.every((t) => c.tags.includes(t))) return false;
-  if (f.anyTags && !f.anyTags.some((t) => c.tags.includes(t))) return false;
+  // A tag in any case is one list (tagKey): as the card item's `tagKeys` are compared (compileFilter).
+  if (f.tags && !f.tags.every((t) => tagKeys(c.tags).includes(tagKey(t)))) return false;
+  if (f.anyTags && !f.anyTags.some((t) => tagKeys(c.tags).includes(tagKey(t)))) return false;
   if (f.firstContactFrom && c.firstContactAt < f.firstContactFrom) return false;
   if (f.firstContactTo && c.firstContactAt >= f.firstContactTo) return false;
   if (f.lastContactFrom && c.lastContactAt < f.lastContactFrom) return false;

@@ -5,7 +5,8 @@ import type { ConsentLedgerEntry } from './consent.ts';
 import type { Tenant } from './tenant.schema.ts';
 import { blankCustomer, publicView, type Customer, type CustomerFields, type HistoryEntry } from './customer.schema.ts';
 import { normaliseFields, type NormalisedFields } from './customer-rules.ts';
-import { dateBoundsProblem, defaultOrder, filterOverLimit, resolveFilter, type ListQuery } from './customer-filter.ts';
+import { defaultOrder, filterOverLimit, resolveFilter, type ListQuery } from './customer-filter.ts';
+import { checkListRanges } from './filter-ranges.ts';
 import { findTag } from './tenants.ts';
 import { stampFields, type Provenance } from './provenance.ts';
 import { checkCardLimits } from './card-limits.ts';
@@ -203,9 +204,8 @@ export async function listCustomers(ctx: CustomerContext, query: ListQuery) {
   const order = asked ?? defaultOrder(sort);
   // Tags are matched against the catalogue case-insensitively, as everywhere else.
   const canon = (names?: string[]) => names?.map((n) => findTag(ctx.tenant.tags, n) ?? n);
-  if (filter.minAge !== undefined && filter.maxAge !== undefined && filter.minAge > filter.maxAge) throw invalid('minAge', 'must not be greater than maxAge');
-  const dates = dateBoundsProblem(filter, { timeZone: ctx.tenant.timeZone, now: ctx.now?.() ?? new Date() });
-  if (dates) throw invalid(dates.from, `must not be after ${dates.to}`);
+  // An impossible range (min above max, From after To) is a 400 naming the field, as in segments and exports.
+  checkListRanges(filter, { timeZone: ctx.tenant.timeZone, now: ctx.now?.() ?? new Date() });
   const over = filterOverLimit(filter);
   if (over) throw invalid(over.field, over.message);
   const askedFilter = { ...filter, tags: canon(filter.tags), anyTags: canon(filter.anyTags) };

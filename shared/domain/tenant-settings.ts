@@ -8,7 +8,8 @@ import type { FilterSchema } from './customer-filter.schema.ts';
 
 /**
  * The settings as GET and PATCH /v1/settings answer them: each automatic tag rule whose stored filter the
- * filter language no longer accepts (saved before a stricter check, e.g. `{"minSpent": ""}`) carries
+ * filter language no longer accepts (saved before a stricter check, e.g. `{"minSpent": ""}`), or whose tag is no
+ * longer in the catalogue, carries
  * `problem: { path, message }`, as a saved segment's is a 409 naming the field: such a rule tags no card
  * (shared/insights/auto-tags.ts), and the owner sees why and what to fix instead of a rule that looks fine.
  */
@@ -19,7 +20,10 @@ export async function settingsAnswer(tenant: Tenant, filterSchema?: typeof Filte
   const schema = filterSchema ?? (await import('./customer-filter.schema.ts')).FilterSchema;
   const autoTags = tenant.autoTags.map((rule, i) => {
     const parsed = schema.safeParse(rule.filter);
-    return parsed.success ? rule : { ...rule, problem: autoTagProblem(i, parsed.error) };
+    if (!parsed.success) return { ...rule, problem: autoTagProblem(i, parsed.error) };
+    // A rule whose tag left the catalogue (deleted before DELETE /v1/tags refused a rule's tag) gives it to no
+    // card and takes it from none (shared/insights/auto-tags.ts): said here, not left to look fine.
+    return tenant.tags.includes(rule.tag) ? rule : { ...rule, problem: missingTagProblem(i, rule.tag) };
   });
   return { ...view, autoTags };
 }
@@ -34,4 +38,9 @@ export interface AutoTagProblem {
 export function autoTagProblem(index: number, error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): AutoTagProblem {
   const issue = error.issues[0];
   return { path: ['autoTags', index, 'filter', ...(issue?.path ?? []).map(String)].join('.'), message: issue?.message ?? 'is not valid' };
+}
+
+/** The problem of rule `index` whose tag is no longer in the catalogue. */
+export function missingTagProblem(index: number, tag: string): AutoTagProblem {
+  return { path: `autoTags.${index}.tag`, message: `${tag} is no longer in the tag catalogue: the rule gives it to no one and takes it from no one; add the tag again (POST /v1/tags) or change the rule` };
 }

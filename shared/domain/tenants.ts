@@ -1,4 +1,5 @@
 import { pause } from './backoff.ts';
+import { tagKey } from './tag-key.ts';
 import type { TenantStore } from './tenant.ports.ts';
 import { generateKey, withScope, type ApiKeyRecord, type KeyKind, type KeyScope } from './api-key.ts';
 import { newTenant, type Tenant } from './tenant.ts';
@@ -6,6 +7,7 @@ import { settingsAnswer } from './tenant-settings.ts';
 import type { SettingsPatch } from './tenant.schema.ts';
 import { ConflictError, NotFoundError, ValidationError, invalid } from './errors.ts';
 import type { FilterSchema } from './customer-filter.schema.ts';
+import type { checkFilterBounds } from './filter-ranges.ts';
 import { isFairUseLimit, type FairUseLimit, type FairUseOverride, type TrafficClass } from './rate-limit.ts';
 
 const now = () => new Date().toISOString();
@@ -46,9 +48,13 @@ export async function updateSettings(store: TenantStore, id: string, patch: Sett
   // Loaded here, not imported: every function that uses this module (key checks, tags, keys, imports,
   // erasure) would otherwise build the filter and customer schemas at start-up for nothing.
   const filterSchema = patch.autoTags ? (await import('./customer-filter.schema.ts')).FilterSchema : undefined;
+  const checkBounds = patch.autoTags ? (await import('./filter-ranges.ts')).checkFilterBounds : undefined;
   let changed: string[] = [];
   const tenant = await changeTenant(store, id, (t) => {
-    if (patch.autoTags) patch = { ...patch, autoTags: checkAutoTags(patch.autoTags, t.tags, filterSchema!) };
+    if (patch.autoTags) {
+      const ranges = { check: checkBounds!, timeZone: patch.timeZone ?? t.timeZone, now: new Date() };
+      patch = { ...patch, autoTags: checkAutoTags(patch.autoTags, t, filterSchema!, ranges) };
+    }
     changed = Object.entries(patch)
       .filter(([k, v]) => v !== undefined && JSON.stringify(v) !== JSON.stringify(t[k as keyof Tenant]))
       .map(([k]) => k)
@@ -111,11 +117,10 @@ export { authenticate, type Principal } from './authenticate.ts';
 /** A catalogue is a list a person picks from: a few dozen tags in practice; a bound keeps the tenant item small. */
 export const MAX_CATALOGUE_TAGS = 200;
 
-const fold = (s: string) => s.normalize('NFKC').trim().toLocaleLowerCase('en');
-
+/** The catalogue's spelling of a tag, case and Unicode form aside (tagKey). */
 export function findTag(catalogue: string[], name: string): string | undefined {
-  const f = fold(name);
-  return catalogue.find((t) => fold(t) === f);
+  const f = tagKey(name);
+  return catalogue.find((t) => tagKey(t) === f);
 }
 
 export async function addTag(store: TenantStore, tenantId: string, name: string): Promise<{ tag: string; created: boolean }> {
@@ -135,36 +140,75 @@ export async function addTag(store: TenantStore, tenantId: string, name: string)
   return { tag, created };
 }
 
-/** Removes the tag; answers its name as the catalogue spelt it. */
+/** The automatic tag rules that give this tag (its catalogue spelling), with their paths (`autoTags.0.tag`). */
+const rulesGiving = (t: Tenant, tag: string) => (t.autoTags ?? []).flatMap((r, i) => (tagKey(r.tag) === tagKey(tag) ? [`autoTags.${i}.tag`] : []));
+
+/**
+ * Removes the tag; answers its name as the catalogue spelt it. A tag an automatic tag rule gives is a 409 naming
+ * the rule: out of the catalogue, the rule could neither give it nor take it back from the cards that stop
+ * matching (a guest who came back would stay `A rischio` for ever); change or remove the rule first.
+ */
 export async function removeTag(store: TenantStore, tenantId: string, name: string): Promise<string> {
   const tenant = await getTenant(store, tenantId);
   const existing = findTag(tenant.tags, name);
   if (!existing) throw new NotFoundError(`Tag ${name}`);
-  await changeTenant(store, tenantId, (t) => ({ ...t, tags: t.tags.filter((x) => x !== existing) }));
+  await changeTenant(store, tenantId, (t) => {
+    const rules = rulesGiving(t, existing);
+    if (rules.length) {
+      throw new ConflictError(`The automatic tag rule ${rules.map((p) => Number(p.split('.')[1]) + 1).join(', ')} gives ${existing}: change or remove the rule first (PATCH /v1/settings), then delete the tag`, {
+        errors: rules.map((path) => ({ path, message: `gives ${existing}` })),
+      });
+    }
+    return { ...t, tags: t.tags.filter((x) => x !== existing) };
+  });
   return existing;
 }
 
-/** Removes these tags from the catalogue, those still there (idempotent; customers' cards are not touched). */
+/**
+ * Removes these tags from the catalogue, those still there (idempotent; customers' cards are not touched). A
+ * tag an automatic tag rule gives stays (see removeTag).
+ */
 export async function removeTags(store: TenantStore, tenantId: string, names: string[]): Promise<void> {
   await changeTenant(store, tenantId, (t) => {
-    const gone = new Set(names.map((n) => findTag(t.tags, n)).filter((n) => n !== undefined));
+    const gone = new Set(names.map((n) => findTag(t.tags, n)).filter((n) => n !== undefined && !rulesGiving(t, n).length));
     return gone.size ? { ...t, tags: t.tags.filter((x) => !gone.has(x)) } : t;
   });
 }
 
 /**
  * Automatic tag rules: each tag from the catalogue (its catalogue spelling), each filter in the filter
- * language, stored as parsed (`"100"` as 100, a single city as a list): a stored rule is in today's form, and
- * applying it (every card write) reads what was checked here, not the request's text again.
+ * language, stored as parsed (`"100"` as 100, a single city as a list) with its tags in the catalogue's spelling
+ * (a tag in another case is the same list), and no impossible range (`minSpent` above `maxSpent`: a 400 naming
+ * `autoTags.N.filter.maxSpent`, as a segment's): a stored rule is in today's form, and applying it (every card
+ * write) reads what was checked here, not the request's text again. A rule kept as stored whose tag left the
+ * catalogue before deleting a rule's tag was refused is accepted as it is (settingsAnswer marks it with its
+ * `problem`): the owner's other rules can still be changed.
  */
-function checkAutoTags(rules: NonNullable<SettingsPatch['autoTags']>, catalogue: string[], filterSchema: typeof FilterSchema) {
+function checkAutoTags(
+  rules: NonNullable<SettingsPatch['autoTags']>,
+  tenant: Tenant,
+  filterSchema: typeof FilterSchema,
+  ranges: { check: typeof checkFilterBounds; timeZone: string; now: Date },
+) {
+  const catalogue = tenant.tags;
+  const stored = new Set((tenant.autoTags ?? []).map((r) => r.tag));
+  const canon = (names?: string[]) => names?.map((n) => findTag(catalogue, n) ?? n);
   const errors: { path: string; message: string }[] = [];
   const out = rules.map((rule, i) => {
-    const tag = findTag(catalogue, rule.tag);
+    const tag = findTag(catalogue, rule.tag) ?? (stored.has(rule.tag) ? rule.tag : undefined);
     if (!tag) errors.push({ path: `autoTags.${i}.tag`, message: `${rule.tag} is not in the tag catalogue (POST /v1/tags first)` });
     const parsed = filterSchema.safeParse(rule.filter);
     if (!parsed.success) for (const issue of parsed.error.issues) errors.push({ path: ['autoTags', i, 'filter', ...issue.path].join('.'), message: issue.message });
-    return { tag: tag ?? rule.tag, filter: parsed.success ? (parsed.data as Record<string, unknown>) : rule.filter };
+    if (!parsed.success) return { tag: tag ?? rule.tag, filter: rule.filter };
+    try {
+      ranges.check(parsed.data, `autoTags.${i}.filter`, ranges);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      errors.push(...error.errors);
+    }
+    const filter = { ...parsed.data, tags: canon(parsed.data.tags), anyTags: canon(parsed.data.anyTags) };
+    for (const k of ['tags', 'anyTags'] as const) if (filter[k] === undefined) delete filter[k];
+    return { tag: tag ?? rule.tag, filter: filter as Record<string, unknown> };
   });
   if (errors.length) throw new ValidationError(errors);
   return out;

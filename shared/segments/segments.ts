@@ -2,11 +2,12 @@ import { ulid } from 'ulid';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import type { CustomerStore } from '../domain/customer.ports.ts';
 import type { SegmentStore } from './segment.ports.ts';
-import { dateBoundsProblem, filterOverLimit, resolveFilter, type Filter, type ResolvedFilter } from '../domain/customer-filter.ts';
+import { filterOverLimit, resolveFilter, type Filter, type ResolvedFilter } from '../domain/customer-filter.ts';
+import { checkFilterBounds } from '../domain/filter-ranges.ts';
 import { FilterSchema, TAG_COMMA_MESSAGE } from '../domain/customer-filter.schema.ts';
 import { listCustomers } from '../domain/customers.ts';
 import { findTag } from '../domain/tenants.ts';
-import { ConflictError, NotFoundError, invalid } from '../domain/errors.ts';
+import { ConflictError, NotFoundError } from '../domain/errors.ts';
 import type { Segment, SegmentInput } from './segment.schema.ts';
 
 export interface SegmentContext {
@@ -19,15 +20,12 @@ export interface SegmentContext {
 
 const now = (ctx: { now?: () => Date }) => ctx.now?.() ?? new Date();
 
-/** Checks a filter the schema cannot check alone (field relations, the values of all lists together). */
-export function checkFilter(filter: Filter, path = 'filter', ctx?: { timeZone: string; now: Date }): void {
-  const over = filterOverLimit(filter);
-  if (over) throw invalid(`${path}.${over.field}`, over.message);
-  if (filter.minAge !== undefined && filter.maxAge !== undefined && filter.minAge > filter.maxAge) throw invalid(`${path}.maxAge`, 'must not be less than minAge');
-  const dates = ctx && dateBoundsProblem(filter, ctx);
-  if (dates) throw invalid(`${path}.${dates.to}`, `must not be before ${dates.from}`);
-  if (filter.minSpent !== undefined && filter.maxSpent !== undefined && filter.minSpent > filter.maxSpent) throw invalid(`${path}.maxSpent`, 'must not be less than minSpent');
-  if (filter.minVisits !== undefined && filter.maxVisits !== undefined && filter.minVisits > filter.maxVisits) throw invalid(`${path}.maxVisits`, 'must not be less than minVisits');
+/**
+ * Checks a filter the schema cannot check alone (field relations, the values of all lists together): as the
+ * customer list and automatic tag rules check theirs (shared/domain/filter-ranges.ts), naming `filter.maxSpent`.
+ */
+export function checkFilter(filter: Filter, path: string, ctx: { timeZone: string; now: Date }): void {
+  checkFilterBounds(filter, path, ctx);
 }
 
 /**

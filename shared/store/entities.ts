@@ -1,6 +1,7 @@
 import type { Customer } from '../domain/customer.schema.ts';
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
 import { fold, searchText } from '../domain/search-text.ts';
+import { tagKeys } from '../domain/tag-key.ts';
 import { basketKeys, CONSENT_PREFIX, eventKeys, insightKeys, keys, padAmount, privacyKeys, SORT_INDEX, type SortField } from './keys.ts';
 import type { PurchaseRecord } from '../insights/flows.ts';
 import type { CustomerTextRecord } from '../insights/texts.ts';
@@ -101,7 +102,7 @@ export function listKeyRanges(sort: SortField, bounds: { lo?: string; hi?: strin
   return [{ values: {}, holds: all }];
 }
 
-const CARD_INTERNAL = internalSet('tenantId', 'search', 'languageKey', 'cityKey', 'birthMonth');
+const CARD_INTERNAL = internalSet('tenantId', 'search', 'languageKey', 'cityKey', 'birthMonth', 'tagKeys');
 
 export const cardEntity = {
   kind: 'customer',
@@ -116,6 +117,8 @@ export const cardEntity = {
       search: searchText(c),
       languageKey: c.language?.toLowerCase() ?? null,
       cityKey: c.city ? fold(c.city) : null,
+      // What the `tags`/`anyTags` filters compare: a tag in any case is one list (shared/domain/tag-key.ts).
+      tagKeys: tagKeys(c.tags),
       birthMonth: c.birthDate ? Number(c.birthDate.slice(5, 7)) : null,
     };
     for (const [sort, index] of Object.entries(SORT_INDEX) as [SortField, string][]) {
@@ -327,8 +330,9 @@ export function cardInsightsUpdate(
     values[':i'] = change.insights;
   }
   if (change.tags) {
-    sets.push('tags = :t', 'autoTagged = :at', 'autoTagDeclined = :ad');
+    sets.push('tags = :t', 'tagKeys = :tk', 'autoTagged = :at', 'autoTagDeclined = :ad');
     values[':t'] = change.tags;
+    values[':tk'] = tagKeys(change.tags);
     values[':at'] = change.autoTagged ?? [];
     values[':ad'] = change.autoTagDeclined ?? [];
   }

@@ -1,4 +1,5 @@
 import type { ResolvedFilter } from '../domain/customer-filter.ts';
+import { tagKey } from '../domain/tag-key.ts';
 
 /**
  * Compiles a resolved filter into a DynamoDB FilterExpression over the card item's attributes
@@ -36,8 +37,10 @@ export function compileFilter(f: ResolvedFilter): { expression?: string; names: 
   // The exact tags in one IN (at most 100 operands: MAX_FILTER_VALUES), then one begins_with per subtag prefix.
   if (f.language) parts.push(anyOf([`${a('languageKey')} IN (${f.language.map(v).join(', ')})`, ...f.language.map((l) => `begins_with(${a('languageKey')}, ${v(`${l}-`)})`)]));
   if (f.consent) parts.push(`${a('consent.newsletter')} IN (${f.consent.map(v).join(', ')})`);
-  if (f.tags) for (const t of f.tags) parts.push(`contains(${a('tags')}, ${v(t)})`);
-  if (f.anyTags) parts.push(anyOf(f.anyTags.map((t) => `contains(${a('tags')}, ${v(t)})`)));
+  // Tags by their key (tagKey): a card holding `Celiaco` is in `tags=celiaco`, also once the catalogue spells
+  // it otherwise or no longer holds it (cards keep a deleted tag). Each key once: `VIP,vip` is one condition.
+  if (f.tags) for (const t of new Set(f.tags.map(tagKey))) parts.push(`contains(${a('tagKeys')}, ${v(t)})`);
+  if (f.anyTags) parts.push(anyOf([...new Set(f.anyTags.map(tagKey))].map((t) => `contains(${a('tagKeys')}, ${v(t)})`)));
   if (f.firstContactFrom) parts.push(`${a('firstContactAt')} >= ${v(f.firstContactFrom)}`);
   if (f.firstContactTo) parts.push(`${a('firstContactAt')} < ${v(f.firstContactTo)}`);
   if (f.lastContactFrom) parts.push(`${a('lastContactAt')} >= ${v(f.lastContactFrom)}`);

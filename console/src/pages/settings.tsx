@@ -3,9 +3,10 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, isOwnKey, signOut } from '../session.ts';
 import { currency, fmtDate, t, timeZone, type Key } from '../i18n.ts';
 import { Field, Notice, ProblemBox, useLoad } from '../ui.tsx';
-import type { ApiKey, Settings } from '../types.ts';
+import type { ApiKey, Page, Segment, Settings } from '../types.ts';
 import type { Problem } from '../api.ts';
 import { AskFirst, useBusy } from '../confirm.tsx';
+import { tagDeleteWarning } from '../tag-delete-warning.ts';
 
 /** A key's kind and scope in words, each with one line on what such a key may do (the API's values stay). */
 const KINDS: Record<'secret' | 'publishable', [Key, Key]> = { secret: ['keyKindSecret', 'keyKindSecretHelp'], publishable: ['keyKindPublishable', 'keyKindPublishableHelp'] };
@@ -31,7 +32,7 @@ export function SettingsPage() {
       <ProblemBox problem={settings.error} />
       {settings.data && <SettingsForm key={JSON.stringify(settings.data)} settings={settings.data} reload={settings.reload} saved={saved} setSaved={setSaved} />}
       <Keys />
-      <TagCatalogue />
+      <TagCatalogue rules={settings.data?.autoTags ?? []} />
     </section>
   );
 }
@@ -225,8 +226,13 @@ function Keys() {
   );
 }
 
-function TagCatalogue() {
+/**
+ * The catalogue. Deleting a tag asks first and says what it touches: the automatic tag rules that give it (the
+ * API refuses the delete then, naming the rule) and the saved segments that name it (they keep working).
+ */
+function TagCatalogue({ rules }: { rules: Settings['autoTags'] }) {
   const tags = useLoad<{ items: string[] }>(() => api().GET('/v1/tags'), []);
+  const segments = useLoad<Page<Segment>>(() => api().GET('/v1/segments', { params: { query: { limit: 100 } } }), []);
   const [name, setName] = useState('');
   const [problem, setProblem] = useState<Problem>();
   const [busy, guard] = useBusy();
@@ -242,16 +248,14 @@ function TagCatalogue() {
     setProblem(error);
     tags.reload();
   };
+  const warning = (tag: string) => tagDeleteWarning(tag, rules ?? [], segments.data?.items ?? []);
   return (
     <section aria-labelledby="tags-title" class="panel">
       <h2 id="tags-title">{t('tagCatalogue')}</h2>
       <ul class="chips">
         {tags.data?.items.map((tag) => (
           <li key={tag}>
-            {tag}{' '}
-            <button type="button" class="link" aria-label={`${t('delete')}: ${tag}`} onClick={() => void remove(tag)}>
-              ×
-            </button>
+            {tag} <AskFirst label="×" ariaLabel={`${t('delete')}: ${tag}`} warning={warning(tag)} confirmLabel={t('deleteTagNow')} onConfirm={() => remove(tag)} />
           </li>
         ))}
       </ul>
