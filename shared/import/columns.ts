@@ -311,8 +311,13 @@ export function mapColumns(header: string[], mapping: ColumnMapping = {}): Colum
     if (CONSENT_SOURCES.has(headerKey(name))) return { consentSource: true };
     if (MORE_ATTRIBUTES.has(headerKey(name))) return { attributesJson: true };
     let field = recogniseHeader(name);
-    // `Nome cliente` beside `Cognome cliente` is the given name; alone, the customer's full name.
-    if (field === 'fullName' && GIVEN_WHEN_SURNAME.has(headerKey(name)) && header.some((h) => recogniseHeader(h) === 'lastName')) field = 'firstName';
+    // `Nome cliente` beside `Cognome cliente` is the given name; alone, the customer's full name. Beside a first
+    // name column too (OpenTable's `Guest Name`, `First Name`, `Last Name`) it stays the full name, read only
+    // when both are empty.
+    if (field === 'fullName' && GIVEN_WHEN_SURNAME.has(headerKey(name))) {
+      const others = header.map((h) => recogniseHeader(h));
+      if (others.includes('lastName') && !others.includes('firstName')) field = 'firstName';
+    }
     const consentDate = CONSENT_DATES.get(headerKey(name));
     if (consentDate) return field ? { field, consentDate } : { consentDate };
     if (field) return { field };

@@ -58,6 +58,13 @@ describe('header names with qualifiers (report-rimport 3)', () => {
     expect(mapColumns(['Nome cliente', 'Cognome cliente', 'Email'])).toEqual([{ field: 'firstName' }, { field: 'lastName' }, { field: 'email' }]);
     expect(mapColumns(['Nome cliente', 'Email'])).toEqual([{ field: 'fullName' }, { field: 'email' }]);
   });
+  it("keeps OpenTable's Guest Name a full name beside First Name and Last Name: Bob Taylor is Bob, Taylor", () => {
+    const header = ['Guest Name', 'First Name', 'Last Name', 'Email'];
+    const targets = mapColumns(header);
+    expect(targets[0]).toEqual({ field: 'fullName' });
+    const r = readRow(['Bob Taylor', 'Bob', 'Taylor', 'bob.t@example.com'], 2, { header, targets, defaultCountry: 'IT', tags: [], today: '2026-11-23' });
+    expect(r).toMatchObject({ ok: true, fields: { firstName: 'Bob', lastName: 'Taylor' }, warnings: [] });
+  });
   it('says, when no column was read as email or phone, that the header is the problem, and lists the columns found', async () => {
     const [row] = await importRows('no_contact.csv');
     expect(row).toMatchObject({ ok: false, line: 2 });
