@@ -191,7 +191,7 @@ function warn(warnings: string[], header: string[], col: number, what: string) {
 function dateProblem(value: string, read: string | undefined, today: string, what: string, order: DateOrder | undefined): string {
   if (read && read > today) return `"${value}" is in the future (today is ${today}), left out`;
   if (read && read < '1900-01-01') return `"${value}" is before 1900, left out`;
-  const undated = read ? undefined : undatedProblem(value);
+  const undated = read ? undefined : undatedProblem(value, what);
   if (undated) return `${undated}; left out`;
   if (order === 'mixed' && isAmbiguousDayMonth(value)) {
     return `"${value}" could be day/month or month/day, and the column has dates written both ways (some only day-first, some only month-first), left out`;

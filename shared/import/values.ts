@@ -283,16 +283,16 @@ function monthNameDate(v: string, today: string): string | undefined {
 /**
  * Why a date cell that `readDate` cannot read is still recognisably a date of some kind, in the owner's words;
  * undefined otherwise. A birthday without its year (`03/15`, Google's `--03-15`, `15 marzo`): the card's birth
- * date is a full date (YYYY-MM-DD), so it cannot hold one.
+ * date is a full date (YYYY-MM-DD), so it cannot hold one. `what` names the field (`a birth date`, `a date`).
  */
-export function undatedProblem(raw: string): string | undefined {
+export function undatedProblem(raw: string, what = 'a birth date'): string | undefined {
   const v = raw.trim();
   const words = fold(v).replace(/[°º]/g, '').replace(/(\d)(?:st|nd|rd|th|o)\b/g, '$1').split(/[\s,./-]+/).filter((w) => w && w !== 'de' && w !== 'del');
   const noYear =
     /^--\d{1,2}-\d{1,2}$/.test(v) ||
     /^\d{1,2}[/.-]\d{1,2}$/.test(v) ||
     (words.length === 2 && ((MONTHS.has(words[1]!) && /^\d{1,2}$/.test(words[0]!)) || (MONTHS.has(words[0]!) && /^\d{1,2}$/.test(words[1]!))));
-  if (noYear) return `"${v}" has no year: a birth date is stored as a full date (YYYY-MM-DD), so a day and month alone cannot be kept; add the year (any year the person tells you) to keep it`;
+  if (noYear) return `"${v}" has no year: ${what} is stored as a full date (YYYY-MM-DD), so a day and month alone cannot be kept; add the year to keep it`;
   return undefined;
 }
 

@@ -117,6 +117,17 @@ describe('dates as Excel and people write them (report-rimport 7)', () => {
     expect(ada).toMatchObject({ ok: true, warnings: [expect.stringMatching(/^Data di nascita: "--03-15" has no year: a birth date is stored as a full date \(YYYY-MM-DD\)/)] });
     expect(fieldsOf(ada!)).not.toHaveProperty('birthDate');
   });
+  it('says the same of a first contact without a year, naming it a date', () => {
+    const header = ['Email', 'Cliente dal', 'Birthday'];
+    const r = readRow(['a@x.it', '15 marzo', '06/15'], 2, { header, targets: mapColumns(header), defaultCountry: 'IT', tags: [], today: '2026-11-23' });
+    expect(r).toMatchObject({
+      ok: true,
+      warnings: [
+        'Cliente dal: "15 marzo" has no year: a date is stored as a full date (YYYY-MM-DD), so a day and month alone cannot be kept; add the year to keep it; left out',
+        'Birthday: "06/15" has no year: a birth date is stored as a full date (YYYY-MM-DD), so a day and month alone cannot be kept; add the year to keep it; left out',
+      ],
+    });
+  });
   it.each([
     ['15/03/85', '1985-03-15'], ['01/02/23', '2023-02-01'], ['31/12/26', '1926-12-31'], ['15 marzo 1985', '1985-03-15'], ['1 gen 2023', '2023-01-01'],
     ['15 March 1985', '1985-03-15'], ['March 15, 1985', '1985-03-15'], ['15-Mar-85', '1985-03-15'], ['1° maggio 1990', '1990-05-01'], ['15. März 1985', '1985-03-15'],
