@@ -22,20 +22,28 @@ const ALIASES: Record<ImportField, string[]> = {
   fullName: [
     'name', 'full name', 'fullname', 'nome e cognome', 'nome cognome', 'nominativo', 'cliente', 'nom complet', 'nom et prenom', 'prenom nom', 'vollstandiger name',
     'nombre completo', 'nombre y apellidos', 'display name', 'contact name', 'customer name', 'ragione sociale',
+    // Surname first (SURNAME_FIRST below says which): Italian registers' `Cognome e nome`, `Nominativo`.
+    'cognome e nome', 'cognome nome', 'nominativo cliente', 'nom prenom', 'nachname vorname', 'apellidos y nombre', 'apellidos nombre', 'last name first name',
+    'surname first name', 'surname name', 'guest name', 'nome ospite', 'nome cliente', 'nome completo', 'nome e cognome cliente',
   ],
   email: [
     'email', 'e mail', 'email address', 'e mail address', 'mail', 'indirizzo email', 'indirizzo e mail', 'posta elettronica', 'courriel', 'adresse e mail',
     'adresse email', 'e mail adresse', 'email adresse', 'correo', 'correo electronico', 'e mail 1 value', 'email 1 value', 'e mail 2 value', 'e mail 3 value',
     'e mail 2 address', 'e mail 3 address', 'primary email', 'email primaria',
+    // WooCommerce's `billing_email`
+    'billing email',
   ],
   phone: [
     'telefono', 'tel', 'phone', 'phone number', 'telephone', 'telephone number', 'numero di telefono', 'numero telefono', 'n telefono', 'recapito', 'recapito telefonico',
     'telefon', 'telefonnummer', 'numero de telephone', 'numero de telefono', 'phone 1 value', 'phone 2 value', 'phone 3 value', 'primary phone', 'home phone',
     'business phone', 'other phone', 'home phone 2', 'business phone 2', 'work phone', 'telefono fisso', 'fisso', 'tel fisso',
+    // Shopify's `Default Address Phone` (the customer's `Phone` may be empty), WooCommerce's `billing_phone`
+    'default address phone', 'billing phone', 'address phone',
   ],
   mobile: [
     'cellulare', 'cell', 'mobile', 'mobile phone', 'mobile phone number', 'mobile number', 'cellphone', 'cell phone', 'numero di cellulare', 'portable', 'telephone portable',
     'handy', 'handynummer', 'mobil', 'mobiltelefon', 'movil', 'telefono movil', 'celular', 'whatsapp', 'telefono cellulare',
+    'tel cellulare', 'tel cell', 'telefono mobile', 'numero whatsapp', 'cell phone number',
   ],
   language: ['lingua', 'language', 'preferred language', 'idioma', 'langue', 'sprache', 'lang', 'locale', 'lingua preferita', 'language preference'],
   consent: [
@@ -43,6 +51,9 @@ const ALIASES: Record<ImportField, string[]> = {
     'consent', 'opt in', 'opted in', 'optin', 'subscribed', 'subscriber', 'iscritto', 'iscritto newsletter', 'iscrizione newsletter', 'accepts marketing', 'email opt in',
     'consentement', 'consentement marketing', 'abonne', 'einwilligung', 'newsletter einwilligung', 'abonniert', 'consentimiento', 'suscrito', 'boletin',
     'marketing contact status', 'email subscription', 'accepts email marketing',
+    // Square's `Email Subscription Status` (`Subscribed`/`Unsubscribed`); Italian forms' privacy wording
+    'email subscription status', 'privacy marketing', 'consenso commerciale', 'consenso promozionale', 'consenso comunicazioni commerciali',
+    'autorizzazione marketing', 'consenso email', 'consenso newsletter e marketing', 'newsletter marketing',
   ],
   birthDate: [
     'data di nascita', 'data nascita', 'nascita', 'compleanno', 'birth date', 'birthdate', 'date of birth', 'dob', 'birthday', 'date de naissance', 'anniversaire',
@@ -51,21 +62,31 @@ const ALIASES: Record<ImportField, string[]> = {
   gender: ['sesso', 'genere', 'gender', 'sex', 'sexe', 'genre', 'geschlecht', 'sexo', 'genero'],
   city: [
     'citta', 'comune', 'localita', 'city', 'town', 'ville', 'stadt', 'ort', 'ciudad', 'localidad', 'home city', 'business city', 'address 1 city', 'address city',
+    // Shopify's `Default Address City`, WooCommerce's `billing_city`
+    'default address city', 'billing city',
   ],
   postalCode: [
     'cap', 'codice postale', 'postal code', 'postcode', 'post code', 'zip', 'zip code', 'zipcode', 'code postal', 'plz', 'postleitzahl', 'codigo postal', 'cp',
     'home postal code', 'business postal code', 'address 1 postal code', 'address zip',
+    'default address zip', 'billing postcode', 'billing postal code', 'billing zip',
   ],
   country: [
     'paese', 'nazione', 'stato', 'country', 'country region', 'pays', 'land', 'pais', 'home country region', 'business country region', 'address 1 country',
     'nazionalita', 'cc', 'country code',
+    'default address country code', 'default address country', 'billing country',
   ],
-  tags: ['tag', 'tags', 'etichette', 'etichetta', 'categoria', 'categorie', 'categories', 'labels', 'label', 'group membership', 'etiquettes', 'schlagworte', 'etiquetas', 'segmenti'],
-  notes: ['note', 'notes', 'nota', 'annotazioni', 'commenti', 'commento', 'remarks', 'comments', 'bemerkungen', 'notizen', 'notas', 'observaciones', 'remarques'],
+  tags: ['tag', 'tags', 'etichette', 'etichetta', 'categoria', 'categorie', 'categories', 'labels', 'label', 'group membership', 'etiquettes', 'schlagworte', 'etiquetas', 'segmenti',
+    // Square's customer groups
+    'groups'],
+  notes: ['note', 'notes', 'nota', 'annotazioni', 'commenti', 'commento', 'remarks', 'comments', 'bemerkungen', 'notizen', 'notas', 'observaciones', 'remarques',
+    // Square's `Memo`
+    'memo'],
   firstContactAt: [
     'primo contatto', 'data primo contatto', 'cliente dal', 'data iscrizione', 'data registrazione', 'first contact', 'first contact date', 'customer since', 'created',
     'create date', 'created at', 'date added', 'signup date', 'optin time', 'premier contact', 'client depuis', 'date d inscription', 'erstkontakt', 'kunde seit',
     'primer contacto', 'cliente desde', 'fecha de alta',
+    // WooCommerce's `date_registered`, Square's `First Visit`
+    'date registered', 'first visit',
   ],
   // A last visit, order or purchase is a contact: dropping these columns made every imported card look
   // inactive since its first contact, and retention erased active customers.
@@ -151,9 +172,105 @@ export function headerKey(header: string): string {
     .trim();
 }
 
+/**
+ * Words that qualify a field's name without changing what it is: `Numero cellulare`, `N. Cellulare`, `Email
+ * cliente`, `Indirizzo mail`, `Customer phone`, `Telefono 1`, `Adresse e-mail du client`, `Kunden E-Mail`,
+ * `billing_city`. A header is recognised through them only when what is left is exactly a name the aliases
+ * know: `Email opt-in date` or `Numero tessera` stay custom attributes.
+ */
+const QUALIFIERS = new Set([
+  'numero', 'num', 'nr', 'n', 'indirizzo', 'cliente', 'clienti', 'customer', 'customers', 'client', 'ospite', 'guest', 'contatto', 'contact', 'utente', 'user',
+  'persona', 'kunde', 'kunden', 'del', 'della', 'dello', 'di', 'de', 'du', 'des', 'der', 'the', 'of', 'principale', 'primary', 'main', 'personale', 'personal',
+  'privato', 'private', 'billing', '1', '2', '3',
+]);
+/** Alias names too short or too general to be read through a qualifier (`Stato cliente` is a status, not a country). */
+const NOT_QUALIFIED = new Set(['stato', 'land', 'cc', 'cp', 'ort', 'nom', 'first', 'last', 'name', 'created', 'lang', 'label', 'tag', 'cell', 'tel']);
+/** `Consenso Marketing (Sì/No)`, `Sesso [M/F]`: a hint in brackets says how to fill the column, not what it is. */
+const BRACKETED = /\([^)]*\)|\[[^\]]*\]/g;
+/** The same hint without brackets at the end of a header: `Sesso M/F`, `Newsletter S/N`, `Privacy si-no`. */
+const ANSWER_HINT = / (?:si|s|no|n|yes|y|ja|oui|m|f|x)(?: (?:si|s|no|n|yes|y|ja|oui|m|f|x))+$/;
+
 export function recogniseHeader(header: string): ImportField | undefined {
   const key = headerKey(header);
-  return BY_ALIAS.get(key) ?? BY_ALIAS.get(key.replace(/ /g, ''));
+  const exact = BY_ALIAS.get(key) ?? BY_ALIAS.get(key.replace(/ /g, ''));
+  if (exact) return exact;
+  const unhinted = headerKey(header.replace(BRACKETED, ' ')).replace(ANSWER_HINT, '');
+  if (unhinted && unhinted !== key) {
+    const field = BY_ALIAS.get(unhinted);
+    if (field) return field;
+  }
+  const words = unhinted.split(' ').filter((w) => w && !QUALIFIERS.has(w));
+  const core = words.join(' ');
+  if (!core || core === unhinted || NOT_QUALIFIED.has(core)) return undefined;
+  return BY_ALIAS.get(core);
+}
+
+/**
+ * How a full-name column writes a name. `surname-first`: the header says so (`Cognome e nome`, `Cognome Nome`,
+ * `Nom Prénom`, `Nachname Vorname`) or it is Italian registers' `Nominativo`, written surname first by custom
+ * (`Rossi Anna`). Any other full-name header (`Nome e cognome`, `Full name`, `Name`, `Cliente`) is given name first.
+ */
+export type NameOrder = 'surname-first' | 'given-first';
+const SURNAME_FIRST = new Set([
+  'cognome e nome', 'cognome nome', 'nominativo', 'nominativo cliente', 'nom prenom', 'nom et prenom', 'nachname vorname', 'nachname und vorname', 'apellidos y nombre',
+  'apellidos nombre', 'last name first name', 'surname first name', 'surname name',
+]);
+export function nameOrder(header: string): NameOrder {
+  const key = headerKey(header.replace(BRACKETED, ' '));
+  const core = key.split(' ').filter((w) => w && !QUALIFIERS.has(w)).join(' ');
+  return SURNAME_FIRST.has(key) || SURNAME_FIRST.has(core) ? 'surname-first' : 'given-first';
+}
+
+/** Full-name headers that name only the given name when the file has a surname column beside them (`Nome cliente` + `Cognome cliente`). */
+const GIVEN_WHEN_SURNAME = new Set(['nome cliente', 'nome ospite', 'guest name', 'nome contatto']);
+
+/** The words a surname starts with (`De Luca`, `Dalla Costa`, `van der Berg`): they stay with the word after them. */
+const SURNAME_PARTICLES = new Set([
+  'de', 'di', 'da', 'del', 'della', 'delle', 'dei', 'degli', 'dal', 'dalla', 'dalle', 'dai', 'dello', 'lo', 'la', 'le', 'li', 'd', 'dell', 'van', 'von', 'der', 'den',
+  'du', 'des', 'mac', 'mc', 'san', 'ten', 'ter', 'zu',
+]);
+const isParticle = (w: string) => SURNAME_PARTICLES.has(fold(w).replace(/['’.]$/, ''));
+
+/**
+ * A full name split in first and last name by its column's order (nameOrder). A surname keeps its particles
+ * (`De Luca Maria Grazia` surname first → last `De Luca`, first `Maria Grazia`; `Maria Grazia De Luca` given
+ * first → the same). Where the words cannot be split with certainty (three or more words and no particle:
+ * `Rossi Bianchi Anna`, `Maria Grazia Rossi`) the usual split is kept (surname first: the first word is the
+ * surname; given first: the first word is the given name) and `uncertain` says so, for a warning.
+ */
+export function splitFullName(name: string, order: NameOrder): { firstName: string; lastName?: string; uncertain?: true } {
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  if (words.length < 2) return { firstName: words[0] ?? name };
+  if (order === 'surname-first') {
+    let end = 1;
+    while (end < words.length - 1 && isParticle(words[end - 1]!)) end++;
+    const lastName = words.slice(0, end).join(' ');
+    const firstName = words.slice(end).join(' ');
+    return words.length - end > 1 && end === 1 ? { firstName, lastName, uncertain: true } : { firstName, lastName };
+  }
+  const particle = words.findIndex((w, i) => i > 0 && i < words.length - 1 && isParticle(w));
+  if (particle > 0) return { firstName: words.slice(0, particle).join(' '), lastName: words.slice(particle).join(' ') };
+  const [first, ...rest] = words;
+  return words.length > 2 ? { firstName: first!, lastName: rest.join(' '), uncertain: true } : { firstName: first!, lastName: rest.join(' ') };
+}
+
+/**
+ * The reason for a row without email or phone when no column of the file feeds either: the rows are not at
+ * fault, the header is. Names the columns found and the way out (rename one, or map it). Undefined when some
+ * column does feed an email or phone (the row's own reason then says what is wrong with its values).
+ */
+const noContactReasons = new WeakMap<ColumnTarget[], string | null>();
+export function noContactColumnReason(header: string[], targets: ColumnTarget[]): string | undefined {
+  let reason = noContactReasons.get(targets);
+  if (reason === undefined) {
+    const feeds = targets.some((t) => 'field' in t && (t.field === 'email' || t.field === 'phone' || t.field === 'mobile'));
+    const found = header.map((h, i) => JSON.stringify(h.trim() || `column ${i + 1}`)).join(', ');
+    reason = feeds ? null
+      : `needs a valid email or phone: no column was read as email or phone (columns found: ${found.length > 400 ? `${found.slice(0, 400)}…` : found}); ` +
+        'name one "Email", "Telefono" or "Cellulare", or map it ("mapping": {"<column>": "email"} or "phone")';
+    noContactReasons.set(targets, reason);
+  }
+  return reason ?? undefined;
 }
 
 /** One column of the file and what it feeds: a field, a custom attribute (`unnamed`: a column with an empty
@@ -193,7 +310,14 @@ export function mapColumns(header: string[], mapping: ColumnMapping = {}): Colum
     if (!name) return { attribute: `column ${i + 1}`, unnamed: true };
     if (CONSENT_SOURCES.has(headerKey(name))) return { consentSource: true };
     if (MORE_ATTRIBUTES.has(headerKey(name))) return { attributesJson: true };
-    const field = recogniseHeader(name);
+    let field = recogniseHeader(name);
+    // `Nome cliente` beside `Cognome cliente` is the given name; alone, the customer's full name. Beside a first
+    // name column too (OpenTable's `Guest Name`, `First Name`, `Last Name`) it stays the full name, read only
+    // when both are empty.
+    if (field === 'fullName' && GIVEN_WHEN_SURNAME.has(headerKey(name))) {
+      const others = header.map((h) => recogniseHeader(h));
+      if (others.includes('lastName') && !others.includes('firstName')) field = 'firstName';
+    }
     const consentDate = CONSENT_DATES.get(headerKey(name));
     if (consentDate) return field ? { field, consentDate } : { consentDate };
     if (field) return { field };

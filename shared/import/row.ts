@@ -3,10 +3,10 @@ import { hasPhoneExtension, normaliseEmail, normalisePhone, PHONE_EXTENSION_MESS
 import { MAX_CATALOGUE_TAGS, findTag } from '../domain/tenants.ts';
 import { multiLineText, singleLineText } from '../domain/plain-text.ts';
 import { DEFAULT_TAGS, MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
-import { attributeName, type ColumnTarget, type ConsentDate, type ImportField } from './columns.ts';
+import { attributeName, nameOrder, noContactColumnReason, splitFullName, type ColumnTarget, type ConsentDate, type ImportField } from './columns.ts';
 import { FORMULA_START } from '../exports/export-format.ts';
 import { isStorableAttributeName } from '../domain/attribute-names.ts';
-import { isAmbiguousDayMonth, readAmount, readConsent, readCountry, readDate, readGender, readLanguage, splitPhoneCell, splitTags, tagNameProblem, tagNameWithoutCommas, type DateOrder } from './values.ts';
+import { excelNumberProblem, isAmbiguousDayMonth, readAmount, readConsent, readCountry, readDate, readGender, readLanguage, splitPhoneCell, splitTags, tagNameProblem, tagNameWithoutCommas, undatedProblem, type DateOrder } from './values.ts';
 import { parsePhone } from '../domain/phone-numbers.ts';
 
 /** What one CSV row says about a customer, normalised. Only fields the row actually gives are set. */
@@ -191,6 +191,8 @@ function warn(warnings: string[], header: string[], col: number, what: string) {
 function dateProblem(value: string, read: string | undefined, today: string, what: string, order: DateOrder | undefined): string {
   if (read && read > today) return `"${value}" is in the future (today is ${today}), left out`;
   if (read && read < '1900-01-01') return `"${value}" is before 1900, left out`;
+  const undated = read ? undefined : undatedProblem(value, what);
+  if (undated) return `${undated}; left out`;
   if (order === 'mixed' && isAmbiguousDayMonth(value)) {
     return `"${value}" could be day/month or month/day, and the column has dates written both ways (some only day-first, some only month-first), left out`;
   }
@@ -411,21 +413,27 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
   } else if (phones) badPhone = keepOnePhone(phones, fields, warnings, ctx);
 
   if (fullName && !fields.firstName && !fields.lastName) {
-    const [first, ...rest] = fullName.split(/\s+/);
-    fields.firstName = first!.slice(0, 100);
-    if (rest.length) fields.lastName = rest.join(' ').slice(0, 100);
+    // The column's order (`Cognome e nome`, `Nominativo`: surname first), particles kept with the surname.
+    const col = ctx.targets.findIndex((t, i) => 'field' in t && t.field === 'fullName' && !!record[i]?.trim());
+    const name = splitFullName(fullName, nameOrder(header[col] ?? ''));
+    fields.firstName = name.firstName.slice(0, 100);
+    if (name.lastName) fields.lastName = name.lastName.slice(0, 100);
+    if (name.uncertain) warn(warnings, header, col, `"${fullName}" read as first name "${fields.firstName}", last name "${fields.lastName}": check the split (a name of three words or more)`);
   }
   if (!fields.email && !fields.phone) {
+    const noColumn = noContactColumnReason(header, ctx.targets);
+    if (noColumn) return { ok: false, line, reason: noColumn };
     const why = [
       badEmail !== undefined ? `email "${record[badEmail]!.trim()}" is not valid` : 'no email',
-      badPhone !== undefined ? `phone "${record[badPhone]!.trim()}" is not valid (read in ${ctx.defaultCountry} without a country code)` : 'no phone',
+      badPhone !== undefined ? (excelNumberProblem(record[badPhone]!)?.replace(/^/, 'phone ') ?? `phone "${record[badPhone]!.trim()}" is not valid (read in ${ctx.defaultCountry} without a country code)`) : 'no phone',
     ];
     return { ok: false, line, reason: `needs a valid email or phone: ${why.join(', ')}` };
   }
   if (badEmail !== undefined && !fields.email) warn(warnings, header, badEmail, `"${record[badEmail]!.trim()}" is not a valid email, left out`);
   if (badPhone !== undefined && !fields.phone) {
     const value = record[badPhone]!.trim();
-    warn(warnings, header, badPhone, `"${value}" ${hasPhoneExtension(value, ctx.defaultCountry) ? PHONE_EXTENSION_MESSAGE : 'is not a valid phone number'}, left out`);
+    const excel = excelNumberProblem(value);
+    warn(warnings, header, badPhone, excel ? `${excel}; left out` : `"${value}" ${hasPhoneExtension(value, ctx.defaultCountry) ? PHONE_EXTENSION_MESSAGE : 'is not a valid phone number'}, left out`);
   }
   if (fields.tags && !fields.tags.length) delete fields.tags;
   for (const tag of newTags) ctx.tags.push(tag);

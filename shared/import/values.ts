@@ -7,8 +7,17 @@ import { PHONE_COUNTRIES } from '../domain/countries.ts';
  * the normalised value, or undefined when the text cannot be read; the caller turns that into a warning.
  */
 
-const GRANTED = new Set(['si', 'sì', 'yes', 'y', 'true', '1', 'x', 'opt-in', 'optin', 'opted in', 'subscribed', 'iscritto', 'iscritta', 'ja', 'oui', 'vero', 'granted', 'ok', 's']);
-const DENIED = new Set(['no', 'n', 'false', '0', 'opt-out', 'optout', 'opted out', 'unsubscribed', 'disiscritto', 'disiscritta', 'nein', 'non', 'falso', 'denied']);
+const GRANTED = new Set([
+  'si', 'sì', 'yes', 'y', 'true', '1', 'x', 'opt-in', 'optin', 'opted in', 'subscribed', 'iscritto', 'iscritta', 'ja', 'oui', 'vero', 'granted', 'ok', 's',
+  // The words of Italian privacy and booking forms, and their like in the other languages
+  'acconsento', 'consento', 'do il consenso', 'consenso dato', 'consenso prestato', 'consenso accordato', 'consenso concesso', 'accetto', 'autorizzo',
+  'accepted', 'agreed', 'consented', 'accepte', 'j accepte', 'zugestimmt', 'acepto', 'aceptado',
+]);
+const DENIED = new Set([
+  'no', 'n', 'false', '0', 'opt-out', 'optout', 'opted out', 'unsubscribed', 'disiscritto', 'disiscritta', 'nein', 'non', 'falso', 'denied',
+  'non acconsento', 'non consento', 'nego', 'nego il consenso', 'consenso negato', 'consenso non dato', 'consenso non prestato', 'consenso revocato', 'negato',
+  'revocato', 'non accetto', 'non autorizzo', 'rifiutato', 'declined', 'refused', 'withdrawn', 'refuse', 'abgelehnt', 'widerrufen', 'rechazado', 'no acepto',
+]);
 
 /** A file repeats a handful of consent spellings a million times: remember the answers (bounded). */
 const consentCache = new Map<string, 'granted' | 'denied' | undefined>();
@@ -22,7 +31,7 @@ export function readConsent(raw: string): 'granted' | 'denied' | undefined {
 }
 
 function readConsentUncached(raw: string): 'granted' | 'denied' | undefined {
-  const v = fold(raw).replace(/[_\s]+/g, ' ').replace(/[.!]$/, '');
+  const v = fold(raw).replace(/[_\s]+/g, ' ').replace(/[.!]$/, '').replace(/'/g, ' ');
   const plain = v.replace(/ /g, '-');
   if (GRANTED.has(v) || GRANTED.has(plain)) return 'granted';
   if (DENIED.has(v) || DENIED.has(plain)) return 'denied';
@@ -76,10 +85,15 @@ const GENDERS: Record<string, 'female' | 'male' | 'non-binary' | 'other' | 'unsp
   'non-binary': 'non-binary', nonbinary: 'non-binary', 'non binary': 'non-binary', 'non binario': 'non-binary', 'non-binario': 'non-binary',
   other: 'other', altro: 'other', autre: 'other', divers: 'other', d: 'other', otro: 'other',
   unspecified: 'unspecified',
+  // Italian forms' adjectives (`Maschile`/`Femminile`) and their like
+  maschile: 'male', femminile: 'female', masc: 'male', femm: 'female', masculin: 'male', feminin: 'female', maennlich: 'male', varon: 'male',
+  'non specificato': 'unspecified', 'non specificata': 'unspecified', 'preferisco non dirlo': 'unspecified', 'prefer not to say': 'unspecified', 'non indicato': 'unspecified',
 };
 
 export function readGender(raw: string) {
-  return GENDERS[fold(raw)];
+  const v = fold(raw).replace(/[.]$/, '').replace(/\s+/g, ' ');
+  // Own names only: a cell saying `constructor` is not a gender.
+  return Object.hasOwn(GENDERS, v) ? GENDERS[v] : undefined;
 }
 
 const pad = (n: number) => (n < 10 ? `0${n}` : String(n));
@@ -136,7 +150,12 @@ export type DateOrder = 'day-first' | 'month-first' | 'mixed';
  * `d/m/yyyy` or `m/d/yyyy` as the column's order says. In a `mixed` column a value that only one order reads
  * (`25/12/1985`, `12/25/1985`) is read so; one that both orders read differently (`07/04/1990`) is not read.
  */
-function dayMonthDate(y: number, a: number, b: number, order: DateOrder): string | undefined {
+function dayMonthDate(y: number, a: number, b: number, order: DateOrder, today?: string): string | undefined {
+  // A two-digit year read as this century's but landing after today (`25/12/26` on 1 December 2026) is last century's.
+  if (today && y % 100 === +today.slice(2, 4) && +today.slice(0, 4) === y) {
+    const read = dayMonthDate(y, a, b, order);
+    return read && read > today ? dayMonthDate(y - 100, a, b, order) : read;
+  }
   if (order === 'day-first') return validDate(y, b, a);
   if (order === 'month-first') return validDate(y, a, b);
   if (a > 12) return validDate(y, b, a);
@@ -165,7 +184,7 @@ export function dateOrderOf(raw: string): 'day-first' | 'month-first' | undefine
   i++;
   const cStart = i;
   while (i < n && isDigit(v.charCodeAt(i))) i++;
-  if (i - cStart !== 4 || (i < n && v[i] !== ' ' && v[i] !== 'T')) return undefined;
+  if ((i - cStart !== 4 && i - cStart !== 2) || (i < n && v[i] !== ' ' && v[i] !== 'T')) return undefined;
   if (a > 12 && b >= 1 && b <= 12 && a <= 31) return 'day-first';
   if (b > 12 && a >= 1 && a <= 12 && b <= 31) return 'month-first';
   return undefined;
@@ -176,7 +195,7 @@ export const settleOrder = (seen: DateOrder | undefined, next: 'day-first' | 'mo
 
 /** True when `raw` is an `n/n/yyyy` value the two orders read as two different dates (`07/04/1990`). */
 export function isAmbiguousDayMonth(raw: string): boolean {
-  const m = /^(\d{1,2})[/.-](\d{1,2})[/.-]\d{4}(?:[ T].*)?$/.exec(raw.trim());
+  const m = /^(\d{1,2})[/.-](\d{1,2})[/.-](?:\d{4}|\d{2})(?:[ T].*)?$/.exec(raw.trim());
   return !!m && +m[1]! <= 12 && +m[2]! <= 12 && +m[1]! !== +m[2]!;
 }
 
@@ -185,7 +204,7 @@ export function isAmbiguousDayMonth(raw: string): boolean {
  * is `month-first` (never guessed value by value: `07/04/1990` means one thing in the whole column), ISO
  * `yyyy-mm-dd` with an optional time → `YYYY-MM-DD`.
  */
-export function readDate(raw: string, order: DateOrder = 'day-first'): string | undefined {
+export function readDate(raw: string, order: DateOrder = 'day-first', todayGiven?: string): string | undefined {
   const v = raw.trim();
   const plain = readPlainDate(v, order);
   if (plain !== null) return plain;
@@ -195,7 +214,96 @@ export function readDate(raw: string, order: DateOrder = 'day-first'): string | 
   if (m) return validDate(+m[1]!, +m[2]!, +m[3]!);
   m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T][\d:.]+)?$/.exec(v);
   if (m) return dayMonthDate(+m[3]!, +m[1]!, +m[2]!, order);
+  const today = todayGiven ?? utcToday();
+  // `15/03/85`, `01/02/23`: a two-digit year is the latest year ending so that is not after today.
+  m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2})$/.exec(v);
+  if (m) return dayMonthDate(fullYear(+m[3]!, today), +m[1]!, +m[2]!, order, today);
+  // An Excel date number (the cell was formatted as a number): 31122 is 1985-03-15. Five digits only, 1927 to
+  // 2173: a year alone (`1985`) is not a day count.
+  m = /^(\d{5})(?:[.,]\d+)?$/.exec(v);
+  if (m) return excelSerialDate(+m[1]!);
+  return monthNameDate(v, today);
+}
+
+/** Today (UTC) as YYYY-MM-DD: what a two-digit year is read against when the caller gives no day. */
+const utcToday = () => new Date().toISOString().slice(0, 10);
+
+/** `85` → 1985, `23` → 2023 (in 2026): the latest year ending in those digits that is not after `today`'s year. */
+function fullYear(yy: number, today: string): number {
+  const thisYear = +today.slice(0, 4);
+  const y = Math.floor(thisYear / 100) * 100 + yy;
+  return y > thisYear ? y - 100 : y;
+}
+
+/** Excel's day count (1900 date system: day 1 is 1900-01-01, with its make-believe 29 February 1900). */
+function excelSerialDate(serial: number): string | undefined {
+  const d = new Date(Date.UTC(1899, 11, 30) + serial * 86_400_000);
+  return validDate(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
+}
+
+/** Month names and their usual abbreviations in the five languages (folded: no accents). */
+const MONTHS = new Map<string, number>();
+(
+  [
+    ['gennaio gen january jan janvier janv januar jan enero ene', 1],
+    ['febbraio feb february feb fevrier fevr fev februar feb febrero', 2],
+    ['marzo mar march mars marz maerz', 3],
+    ['aprile apr april avril avr abril abr', 4],
+    ['maggio mag may mai mayo', 5],
+    ['giugno giu june jun juin juni junio', 6],
+    ['luglio lug july jul juillet juil juli julio', 7],
+    ['agosto ago august aug aout', 8],
+    ['settembre set sett september sep sept septembre septiembre setiembre', 9],
+    ['ottobre ott october oct octobre oktober okt octubre', 10],
+    ['novembre nov november noviembre', 11],
+    ['dicembre dic december dec decembre dezember dez diciembre', 12],
+  ] as const
+).forEach(([names, month]) => names.split(' ').forEach((name) => MONTHS.set(name, month)));
+
+/**
+ * `15 marzo 1985`, `1 gen 2023`, `15 March 1985`, `March 15, 1985`, `15-Mar-85`, `1° maggio 1990`, `15. März 1985`,
+ * `15 de marzo de 1985`: a day, a month's name and a year (two digits read as `readDate` says).
+ */
+function monthNameDate(v: string, today: string): string | undefined {
+  if (!/[a-z]/i.test(v)) return undefined;
+  const words = fold(v)
+    .replace(/[°º]/g, '').replace(/(\d)(?:st|nd|rd|th|o)\b/g, '$1')
+    .split(/[\s,./-]+/)
+    .filter((w) => w && w !== 'de' && w !== 'del');
+  if (words.length !== 3) return undefined;
+  const [a, b, c] = words as [string, string, string];
+  const year = (s: string) => (/^\d{4}$/.test(s) ? +s : /^\d{2}$/.test(s) ? fullYear(+s, today) : undefined);
+  const day = (s: string) => (/^\d{1,2}$/.test(s) ? +s : undefined);
+  const y = year(c);
+  if (y === undefined) return undefined;
+  const dm = MONTHS.has(b) ? [day(a), MONTHS.get(b)] : MONTHS.has(a) ? [day(b), MONTHS.get(a)] : [undefined, undefined];
+  return dm[0] !== undefined && dm[1] !== undefined ? validDate(y, dm[1], dm[0]) : undefined;
+}
+
+/**
+ * Why a date cell that `readDate` cannot read is still recognisably a date of some kind, in the owner's words;
+ * undefined otherwise. A birthday without its year (`03/15`, Google's `--03-15`, `15 marzo`): the card's birth
+ * date is a full date (YYYY-MM-DD), so it cannot hold one. `what` names the field (`a birth date`, `a date`).
+ */
+export function undatedProblem(raw: string, what = 'a birth date'): string | undefined {
+  const v = raw.trim();
+  const words = fold(v).replace(/[°º]/g, '').replace(/(\d)(?:st|nd|rd|th|o)\b/g, '$1').split(/[\s,./-]+/).filter((w) => w && w !== 'de' && w !== 'del');
+  const noYear =
+    /^--\d{1,2}-\d{1,2}$/.test(v) ||
+    /^\d{1,2}[/.-]\d{1,2}$/.test(v) ||
+    (words.length === 2 && ((MONTHS.has(words[1]!) && /^\d{1,2}$/.test(words[0]!)) || (MONTHS.has(words[0]!) && /^\d{1,2}$/.test(words[1]!))));
+  if (noYear) return `"${v}" has no year: ${what} is stored as a full date (YYYY-MM-DD), so a day and month alone cannot be kept; add the year to keep it`;
   return undefined;
+}
+
+/**
+ * A phone cell Excel wrote in scientific notation (`3,93331E+11`, `3.93E+11`): the number was rounded when the
+ * sheet was saved, its last digits are gone, and no reading brings them back. The owner's way out.
+ */
+export function excelNumberProblem(raw: string): string | undefined {
+  return /^\+?\d+(?:[.,]\d+)?\s*e\+?\d+$/i.test(raw.trim())
+    ? `"${raw.trim()}" is a number Excel wrote in scientific notation, which lost its last digits: format the column as Text in Excel (or type the numbers again with a leading ' or +39) and export the file again`
+    : undefined;
 }
 
 /** A currency sign (`€`, `$`, `£`) or code (`EUR`, `euro`, `USD`, `GBP`, `CHF`) before or after an amount. */
