@@ -202,7 +202,8 @@ export async function openCsv(source: AsyncIterable<Uint8Array>, resume?: CsvRes
   const feed = (buf: Buffer | undefined, end: boolean): CsvRecord[] => {
     if (buf) pieces.push(buf);
     const err = engine.parse(buf, end, push, () => undefined);
-    if (err) throw err;
+    // The line of the record being read, as this reader counts (CR LF once): csv-parse's own counts CR and LF apart.
+    if (err) throw Object.assign(err, { recordLine: line });
     while (pieces.length && piecesStart + pieces[0]!.length <= recordStart) piecesStart += pieces.shift()!.length;
     const batch = out;
     out = [];

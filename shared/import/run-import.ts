@@ -141,6 +141,8 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
     opened = await openCsv(args.bytes, resume);
   } catch (e) {
     if (e instanceof UnreadableFileError) return { outcome: 'unreadable', reason: e.message };
+    const unreadable = csvProblem(e, resume?.line ?? 1);
+    if (unreadable) return { outcome: 'unreadable', reason: unreadable };
     throw e;
   }
   const { layout, batches } = opened;
@@ -166,7 +168,10 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
     if (at === undefined) dayStarts.set(date, (at = startOfLocalDay(date, tenant.timeZone).toISOString()));
     return at;
   };
-  const ctx: RowContext = { header: layout.header, targets, defaultCountry: tenant.defaultCountry, tags: catalogue, today: localDate(new Date(now()), tenant.timeZone), dateOrders: dateOrders ?? [], dayStart };
+  const ctx: RowContext = { header: layout.header, targets, defaultCountry: tenant.defaultCountry, tags: catalogue, today: localDate(new Date(now()), tenant.timeZone), dateOrders: dateOrders ?? [], dayStart, delimiter: layout.delimiter };
+  // A dry run's would-be cards exist nowhere else: a warning names one by the line of the row that would
+  // create it, not by an id the real run will not use (bounded: past it, "an earlier row of this file").
+  const dryCreatedAt = job.dryRun ? new Map<string, number>() : undefined;
   let counts: ImportCounts = { ...job.counts };
   let checkpoint: ImportCheckpoint | null = job.checkpoint;
   let newTags = [...job.newTags];
@@ -183,7 +188,7 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
     const to: ImportCheckpoint = { offset: last.end, line: last.nextLine, layout, ...(dateOrders ? { dateOrders } : {}) };
     for (let attempt = 1; attempt <= OPTIMISTIC_RETRY.attempts; attempt++) {
       if (attempt > 1) await pause(attempt - 1);
-      const { creates, updates, report, delta, conflictRefs, guard } = rejected ? rejectRows(rows, rejected) : await planWindow(rows, job, tenant.id, sink, now(), label);
+      const { creates, updates, report, delta, conflictRefs, guard } = rejected ? rejectRows(rows, rejected) : await planWindow(rows, job, tenant.id, sink, now(), label, dryCreatedAt);
       // Only tags a card receives join the catalogue: a name read from the file but left out of every card
       // (the card already had the most tags it holds) would otherwise appear as a tag nobody has. Added
       // before the cards are written, so no card holds a tag the catalogue lacks.
@@ -242,11 +247,26 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
     await flush();
   } catch (e) {
     if (e instanceof LostJob) return { outcome: 'lost' };
-    const code = (e as { code?: string }).code;
-    if (typeof code === 'string' && code.startsWith('CSV_')) return { outcome: 'unreadable', reason: `the file cannot be read as CSV near line ${nextLine}: ${(e as Error).message}` };
+    const unreadable = csvProblem(e, nextLine);
+    if (unreadable) return { outcome: 'unreadable', reason: unreadable };
     throw e;
   }
   return { outcome: 'completed', counts, layout };
+}
+
+/**
+ * Why the parser gave up, in the owner's words, or undefined when `e` is no parser error. The line is the
+ * reader's (`recordLine`: the first line of the record being read, CR LF counted once, as a text editor
+ * counts), not csv-parse's, which counts CR and LF apart; `fallback` when the reader did not say.
+ */
+function csvProblem(e: unknown, fallback: number): string | undefined {
+  const code = (e as { code?: string } | undefined)?.code;
+  if (typeof code !== 'string' || !code.startsWith('CSV_')) return undefined;
+  const line = (e as { recordLine?: number }).recordLine ?? fallback;
+  if (code === 'CSV_QUOTE_NOT_CLOSED') {
+    return `the file cannot be read as CSV: a quote (") on line ${line} is never closed, so everything after it would be one value; close the quote or remove it, then import the file again`;
+  }
+  return `the file cannot be read as CSV at line ${line}: check that line (quotes, delimiters), then import the file again`;
 }
 
 export const addCounts = (a: ImportCounts, b: ImportCounts): ImportCounts => ({
@@ -353,7 +373,10 @@ function hasAttributes(card: Customer): boolean {
   return false;
 }
 
-async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: ImportJob, tenantId: string, sink: ImportSink, at: string, label: (field: string) => string) {
+/** Cards a dry run would create, each by the line of the row that would (at most this many remembered). */
+const MAX_DRY_LINES = 100_000;
+
+async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: ImportJob, tenantId: string, sink: ImportSink, at: string, label: (field: string) => string, dryCreatedAt?: Map<string, number>) {
   const delta: ImportCounts = { rows: rows.length, created: 0, updated: 0, unchanged: 0, rejected: 0, warnings: 0 };
   const report: ReportEntry[] = [];
   const emails = new Set<string>();
@@ -389,6 +412,17 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
   const consentSaid = new Map<string, ConsentStatement>();
   const conflictRefs = new Map<string, { ownerId: string; cardId: string }>();
   const noteConflict = (ownerId: string, cardId: string) => conflictRefs.set(`${ownerId}\n${cardId}`, { ownerId, cardId });
+  /** Cards this window creates (in a dry run, they exist nowhere else). */
+  const createdHere = new Set<string>();
+  /** Whose a phone is, as a warning says it: in a dry run, a card only the dry run holds is named by its row. */
+  const ownerNamed = (id: string): string => {
+    if (!job.dryRun) return `another customer (${id})`;
+    const line = dryCreatedAt?.get(id);
+    if (line !== undefined) return `the customer on line ${line} of this file`;
+    const card = current.get(id) ?? stored.get(id);
+    const dryOnly = createdHere.has(id) || (card && card.createdAt === card.updatedAt && Object.values((card as Customer & { fieldsFrom?: Record<string, string> }).fieldsFrom ?? {}).some((s) => s === source));
+    return dryOnly ? 'the customer an earlier row of this file would create' : `another customer (${id})`;
+  };
   const noteConsent = (id: string, f: RowFields) => {
     const said = consentStatement(f);
     if (said) consentSaid.set(id, said);
@@ -437,7 +471,7 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
     if (id && f.phone && idByPhone.has(f.phone) && idByPhone.get(f.phone) !== id) phoneOwner = idByPhone.get(f.phone);
     let conflict: IdentityConflict | undefined;
     if (phoneOwner && f.phone) {
-      (moreWarnings ??= []).push(`phone ${f.phone} belongs to another customer (${phoneOwner}), left out`);
+      (moreWarnings ??= []).push(`phone ${f.phone} belongs to ${ownerNamed(phoneOwner)}, left out`);
       conflict = { field: 'phone', value: f.phone, customerId: phoneOwner, eventId: source, at };
       f = withoutPhone(f);
     }
@@ -456,6 +490,8 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
       }
       if (refusedAsTooBig(c, result.line, rec, true)) continue;
       current.set(c.id, c);
+      if (dryCreatedAt && dryCreatedAt.size < MAX_DRY_LINES) dryCreatedAt.set(c.id, result.line);
+      createdHere.add(c.id);
       if (f.consent) noteConsent(c.id, f);
       if (c.email) idByEmail.set(c.email, c.id);
       if (c.phone) idByPhone.set(c.phone, c.id);
