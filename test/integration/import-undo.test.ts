@@ -105,6 +105,16 @@ describe('DELETE /v1/imports/{id} (undo)', () => {
     expect((await call('GET', '/v1/customers', { key })).body.items).toEqual([]);
   });
 
+  it('removes both cards when two rows of the file shared a phone (the conflict it recorded is its own doing)', async () => {
+    const { tenant, key } = await tenantWithKey();
+    const job = await importThroughApi(key, tenant, 'Nome;Email;Cellulare\nPrima;shared.a@example.it;333 111 7101\nSeconda;shared.b@example.it;333 111 7101\n');
+    expect(job.counts).toMatchObject({ rows: 2, created: 2, warnings: 1 });
+    const undone = await call('DELETE', `/v1/imports/${job.id}`, { key });
+    expect(undone.status).toBe(200);
+    expect(undone.body.undo).toMatchObject({ removed: 2, kept: 0, keptCustomers: [] });
+    expect((await call('GET', '/v1/customers', { key })).body.items).toEqual([]);
+  });
+
   it('restores the provenance of what it gives back: no field still names the undone import', async () => {
     const { tenant, key } = await tenantWithKey();
     const bruno = (await call('POST', '/v1/customers', { key, body: { email: 'bruno@x.it', firstName: 'Bruno', city: 'Roma' } })).body;
