@@ -6,6 +6,7 @@ import type { SuppressionGuard } from '../domain/customer.ports.ts';
 import { columnLabels, mapColumns } from './columns.ts';
 import { findTag } from '../domain/tenants.ts';
 import { UnreadableFileError, openCsv, type CsvLayout, type CsvRecord } from './csv-reader.ts';
+import { garbledText } from './encoding.ts';
 import type { ImportCheckpoint, ImportCounts, ImportJob } from './import-job.ts';
 import { importUlid as ulid } from './ids.ts';
 import { mergeRow, newCustomerFromRow, type NotApplied } from './merge.ts';
@@ -176,6 +177,9 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
   let checkpoint: ImportCheckpoint | null = job.checkpoint;
   let newTags = [...job.newTags];
   let window: WindowRow[] = [];
+  /** Warnings about the file rather than a row (why it was read as Windows-1252), put in the next window's report. */
+  let fileNotes: ReportEntry[] = [];
+  let encodingNoted = false;
   /** What the window's rows may take of its transaction (rowItems), against WINDOW_ITEMS. */
   let windowItems = 0;
 
@@ -188,7 +192,9 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
     const to: ImportCheckpoint = { offset: last.end, line: last.nextLine, layout, ...(dateOrders ? { dateOrders } : {}) };
     for (let attempt = 1; attempt <= OPTIMISTIC_RETRY.attempts; attempt++) {
       if (attempt > 1) await pause(attempt - 1);
-      const { creates, updates, report, delta, conflictRefs, guard } = rejected ? rejectRows(rows, rejected) : await planWindow(rows, job, tenant.id, sink, now(), label, dryCreatedAt);
+      const planned = rejected ? rejectRows(rows, rejected) : await planWindow(rows, job, tenant.id, sink, now(), label, dryCreatedAt);
+      const { creates, updates, conflictRefs, guard } = planned;
+      const { report, delta } = withFileNotes(planned.report, planned.delta, fileNotes);
       // Only tags a card receives join the catalogue: a name read from the file but left out of every card
       // (the card already had the most tags it holds) would otherwise appear as a tag nobody has. Added
       // before the cards are written, so no card holds a tag the catalogue lacks.
@@ -199,6 +205,7 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
       const result = await sink.commit(tenant.id, job.id, args.token, w);
       if (result === 'lost') throw new LostJob();
       if (result === 'ok') {
+        fileNotes = [];
         counts = w.counts;
         checkpoint = to;
         newTags = tagsAfter;
@@ -229,6 +236,11 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
     for await (const batch of batches) {
       for (const rec of batch) {
         const result = readRow(rec.values, rec.line, ctx);
+        if (rec.notUtf8 && !encodingNoted) {
+          encodingNoted = true;
+          fileNotes.push({ line: rec.line, row: '', reason: `warning: ${windows1252Note(rec.line, layout.header)}` });
+        }
+        if (result.ok) garbledWarning(rec.values, layout.header, result.warnings);
         const items = rowItems(result);
         // A row that could not fit goes to the next window (the checkpoint stays before it, so a stop here re-reads it).
         if (window.length && windowItems + items > WINDOW_ITEMS) {
@@ -252,6 +264,42 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
     throw e;
   }
   return { outcome: 'completed', counts, layout };
+}
+
+/**
+ * Why part of the file was read as Windows-1252, and what that may have done to its names: the contract reads
+ * UTF-8 and Windows-1252, and a file that is neither (Excel's "CSV (MS-DOS)" or "CSV (Macintosh)") reads as
+ * the latter with symbols for accented letters.
+ */
+function windows1252Note(line: number, header: string[]): string {
+  // A header is one word or two: `Città` in code page 850 ends with an ellipsis (`Citt…`), which no header does.
+  const badHeader = header.find((h) => garbledText(h) || /\p{L}…$/u.test(h));
+  return (
+    `line ${line} is not UTF-8, so lines that are not UTF-8 were read as Windows-1252 (the others as UTF-8): ` +
+    'if accented names look garbled (•, ‚, Š, ˜, Ž or Ã© where letters belong), the file was saved in another encoding; save it as "CSV UTF-8" and import it again' +
+    (badHeader ? `; the header "${badHeader}" looks garbled too, so its column may not have been recognised` : '')
+  );
+}
+
+/** A row whose text looks garbled by a wrong encoding says so (one warning a row, naming the first such value). */
+function garbledWarning(values: string[], header: string[], warnings: string[]) {
+  for (let i = 0; i < values.length; i++) {
+    const why = garbledText(values[i]!);
+    if (!why) continue;
+    warnings.push(`${header[i] || `column ${i + 1}`}: "${values[i]!.trim().slice(0, 60)}" ${why}; save the file as "CSV UTF-8" and import it again`);
+    return;
+  }
+}
+
+/** A window's report and counts with the file's notes added (in line order), each a warning. */
+function withFileNotes(report: ReportEntry[], delta: ImportCounts, notes: ReportEntry[]): { report: ReportEntry[]; delta: ImportCounts } {
+  if (!notes.length) return { report, delta };
+  const merged = [...report];
+  for (const n of notes) {
+    const at = merged.findIndex((r) => r.line >= n.line);
+    merged.splice(at < 0 ? merged.length : at, 0, n);
+  }
+  return { report: merged, delta: { ...delta, warnings: delta.warnings + notes.length } };
 }
 
 /**

@@ -127,3 +127,42 @@ describe('names through the API in their composed form', () => {
     expect(out).toMatchObject({ firstName: 'Nicolò'.normalize('NFC'), lastName: 'Gómez'.normalize('NFC'), city: 'Forlì'.normalize('NFC'), notes: 'caffè'.normalize('NFC') });
   });
 });
+
+describe('a file that is not all one encoding', () => {
+  const utf8Rows = (n: number) => Array.from({ length: n }, (_, i) => `Nicolò;Thérèse${i};n${i}@example.it;Città di Castello`).join('\r\n');
+  it('reads its UTF-8 lines as UTF-8 even when one line (typed in Notepad) is Windows-1252, and says why', async () => {
+    const file = Buffer.concat([
+      Buffer.from(`Nome;Cognome;Email;Città\r\n${utf8Rows(30)}\r\n`, 'utf8'),
+      Buffer.from('Fran\xe7ois;Ansi;ansi@example.it;Forl\xec\r\n', 'latin1'),
+    ]);
+    for (const dryRun of [true, false]) {
+      const { cards, report, outcome } = await importFile(file, { dryRun });
+      expect(outcome).toMatchObject({ outcome: 'completed', counts: { rows: 31, rejected: 0 }, layout: { encoding: 'windows-1252', header: ['Nome', 'Cognome', 'Email', 'Città'] } });
+      if (!dryRun) {
+        expect(cards.filter((c) => c.firstName === 'Nicolò' && c.city === 'Città di Castello')).toHaveLength(30);
+        expect(cards.find((c) => c.email === 'ansi@example.it')).toMatchObject({ firstName: 'François', city: 'Forlì' });
+      }
+      expect(report.map((r) => `${r.line} ${r.reason}`)).toEqual([
+        '32 warning: line 32 is not UTF-8, so lines that are not UTF-8 were read as Windows-1252 (the others as UTF-8): if accented names look garbled (•, ‚, Š, ˜, Ž or Ã© where letters belong), the file was saved in another encoding; save it as "CSV UTF-8" and import it again',
+      ]);
+    }
+  });
+
+  it('warns, on the job and on each row, when Excel\'s "CSV (MS-DOS)" (code page 850) or "CSV (Macintosh)" garbled the names', async () => {
+    // Nicolò Thérèse, Città: ò 0x95, é 0x82, è 0x8a, à 0x85 in code page 850; ò 0x98, é 0x8e, è 0x8f, à 0x88 in Mac Roman.
+    const cp850 = Buffer.from('Nome;Cognome;Email;Citt\x85\r\nNicol\x95;Th\x82r\x8ase;dos@example.it;Roma\r\n', 'latin1');
+    const mac = Buffer.from('Nome;Cognome;Email;Citt\x88\rNicol\x98;Th\x8er\x8fse;mac@example.it;Roma\r', 'latin1');
+    for (const file of [cp850, mac]) {
+      const { report, outcome } = await importFile(file, { dryRun: true });
+      expect(outcome).toMatchObject({ counts: { rows: 1, created: 1 } });
+      const reasons = report.map((r) => r.reason);
+      expect(reasons[0]).toMatch(/^warning: line 2 is not UTF-8, .* save it as "CSV UTF-8" and import it again; the header "Citt.*" looks garbled too/);
+      expect(reasons[1]).toMatch(/^warning: Nome: "Nicol." has symbols where accented letters belong: the file looks saved as "CSV \(MS-DOS\)" or "CSV \(Macintosh\)"/);
+    }
+  });
+
+  it('warns on a row of UTF-8 names read as Windows-1252 (mojibake already in the file)', async () => {
+    const { report } = await importFile('Nome;Email\nNicolÃ²;moji@example.it\n');
+    expect(report.map((r) => r.reason)).toEqual(['warning: Nome: "NicolÃ²" looks like UTF-8 text read as Windows-1252 ("Ã©" where "é" was); save the file as "CSV UTF-8" and import it again']);
+  });
+});
