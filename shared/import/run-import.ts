@@ -180,6 +180,11 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
   /** Warnings about the file rather than a row (why it was read as Windows-1252), put in the next window's report. */
   let fileNotes: ReportEntry[] = [];
   let encodingNoted = false;
+  const read1252 = layout.encoding === 'windows-1252';
+  let firstNotUtf8: number | undefined;
+  let firstUtf8: number | undefined;
+  // A header is one word or two: `Città` in code page 850 ends with an ellipsis (`Citt…`), which no header does.
+  const garbledHeader = read1252 ? layout.header.find((h) => garbledText(h) || /\p{L}…$/u.test(h)) : undefined;
   /** What the window's rows may take of its transaction (rowItems), against WINDOW_ITEMS. */
   let windowItems = 0;
 
@@ -236,11 +241,17 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
     for await (const batch of batches) {
       for (const rec of batch) {
         const result = readRow(rec.values, rec.line, ctx);
-        if (rec.notUtf8 && !encodingNoted) {
-          encodingNoted = true;
-          fileNotes.push({ line: rec.line, row: '', reason: `warning: ${windows1252Note(rec.line, layout.header)}` });
+        const garbled = result.ok && garbledWarning(rec.values, layout.header, result.warnings);
+        if (read1252 && !encodingNoted) {
+          if (rec.notUtf8) firstNotUtf8 ??= rec.line;
+          else if (firstUtf8 === undefined && rec.values.some((v) => NON_ASCII.test(v))) firstUtf8 = rec.line;
+          // A file of UTF-8 and Windows-1252 lines, or one whose Windows-1252 reads garbled: the job says why
+          // it was read so (a file all in well-formed Windows-1252 is one the contract reads, and says nothing).
+          if (firstNotUtf8 !== undefined && (firstUtf8 !== undefined || garbled || garbledHeader)) {
+            encodingNoted = true;
+            fileNotes.push({ line: rec.line, row: '', reason: `warning: ${windows1252Note(firstNotUtf8, garbledHeader)}` });
+          }
         }
-        if (result.ok) garbledWarning(rec.values, layout.header, result.warnings);
         const items = rowItems(result);
         // A row that could not fit goes to the next window (the checkpoint stays before it, so a stop here re-reads it).
         if (window.length && windowItems + items > WINDOW_ITEMS) {
@@ -271,9 +282,7 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
  * UTF-8 and Windows-1252, and a file that is neither (Excel's "CSV (MS-DOS)" or "CSV (Macintosh)") reads as
  * the latter with symbols for accented letters.
  */
-function windows1252Note(line: number, header: string[]): string {
-  // A header is one word or two: `Città` in code page 850 ends with an ellipsis (`Citt…`), which no header does.
-  const badHeader = header.find((h) => garbledText(h) || /\p{L}…$/u.test(h));
+function windows1252Note(line: number, badHeader: string | undefined): string {
   return (
     `line ${line} is not UTF-8, so lines that are not UTF-8 were read as Windows-1252 (the others as UTF-8): ` +
     'if accented names look garbled (•, ‚, Š, ˜, Ž or Ã© where letters belong), the file was saved in another encoding; save it as "CSV UTF-8" and import it again' +
@@ -282,14 +291,18 @@ function windows1252Note(line: number, header: string[]): string {
 }
 
 /** A row whose text looks garbled by a wrong encoding says so (one warning a row, naming the first such value). */
-function garbledWarning(values: string[], header: string[], warnings: string[]) {
+function garbledWarning(values: string[], header: string[], warnings: string[]): boolean {
   for (let i = 0; i < values.length; i++) {
     const why = garbledText(values[i]!);
     if (!why) continue;
     warnings.push(`${header[i] || `column ${i + 1}`}: "${values[i]!.trim().slice(0, 60)}" ${why}; save the file as "CSV UTF-8" and import it again`);
-    return;
+    return true;
   }
+  return false;
 }
+
+// eslint-disable-next-line no-control-regex -- the ASCII range, controls included
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /** A window's report and counts with the file's notes added (in line order), each a warning. */
 function withFileNotes(report: ReportEntry[], delta: ImportCounts, notes: ReportEntry[]): { report: ReportEntry[]; delta: ImportCounts } {

@@ -166,3 +166,11 @@ describe('a file that is not all one encoding', () => {
     expect(report.map((r) => r.reason)).toEqual(['warning: Nome: "NicolÃ²" looks like UTF-8 text read as Windows-1252 ("Ã©" where "é" was); save the file as "CSV UTF-8" and import it again']);
   });
 });
+
+describe('a file all in well-formed Windows-1252', () => {
+  it('is read as the contract says, with no warning about its encoding', async () => {
+    const { cards, report } = await importFile(Buffer.from('Nome;Email;Citt\xe0\r\nNiccol\xf2;n@x.it;Forl\xec\r\n', 'latin1'));
+    expect(cards[0]).toMatchObject({ firstName: 'Niccolò', city: 'Forlì' });
+    expect(report).toEqual([]);
+  });
+});
