@@ -168,6 +168,17 @@ describe('DELETE /v1/imports/{id} (undo)', () => {
 });
 
 describe('POST /v1/imports with dryRun', () => {
+  it('names a would-be customer of an earlier window by its line in the file, not by an id that will never exist', async () => {
+    const { tenant, key } = await tenantWithKey();
+    const rows = ['Nome;Email;Cellulare', 'Prima;dry.a@example.it;333 111 5101'];
+    for (let i = 0; i < 30; i++) rows.push(`P${i};dp${i}@example.it;`); // the next row is two windows later
+    rows.push('Seconda;dry.b@example.it;333 111 5101');
+    const job = await importThroughApi(key, tenant, rows.join('\n'), { dryRun: true });
+    expect(job.counts).toMatchObject({ rows: 32, created: 32, warnings: 1 });
+    const report = await (await fetch(job.errorReportUrl)).text();
+    expect(report).toContain('phone +393331115101 belongs to the customer on line 2 of this file, left out');
+  });
+
   it('reports would-be created, updated, unchanged and rejected rows with the detected layout, writing no customer', async () => {
     const { tenant, key } = await tenantWithKey();
     await call('POST', '/v1/customers', { key, body: { email: 'anna@x.it', firstName: 'Anna', lastName: 'Rossi', language: 'it' } });
