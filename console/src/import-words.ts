@@ -80,6 +80,9 @@ const REASONS: [RegExp, Key][] = [
   [/^the file is a PDF document\b/, 'reasonPdf'],
   [/^the file is a compressed \(gzip\) file\b/, 'reasonGzip'],
   [/^the file is not text \(it holds NUL bytes\)/, 'reasonBinary'],
+  [/^the file cannot be read as CSV: a quote \("\) on line (?<line>\d+) is never closed\b/, 'reasonQuote'],
+  [/^the file cannot be read as CSV at line (?<line>\d+):/, 'reasonCsvNear'],
+  // As jobs failed before the reasons above were worded (csv-parse's message after the line).
   [/^the file cannot be read as CSV near line (?<line>\d+): Quote Not Closed\b/, 'reasonQuote'],
   [/^the file cannot be read as CSV near line (?<line>\d+):/, 'reasonCsvNear'],
   [/^the file is empty or has no header row\b/, 'reasonEmpty'],

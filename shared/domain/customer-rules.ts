@@ -28,6 +28,37 @@ export function normaliseEmail(raw: string): string | undefined {
 }
 
 /**
+ * The address in an email cell written as a mail program or a sheet's link writes it: `Angela Rossi
+ * <angela@example.it>`, `"Rossi, Angela" <angela@example.it>`, `mailto:angela@example.it` (a `?subject=…`
+ * after it dropped). Undefined when the cell holds no such address. Only the import reads cells so (with a
+ * warning); the API takes an address as it is.
+ */
+export function emailInCell(raw: string): string | undefined {
+  const v = raw.trim();
+  const angled = /<\s*(?:mailto:)?([^<>\s]+)\s*>$/i.exec(v);
+  if (angled) return normaliseEmail(angled[1]!);
+  const link = /^mailto:\s*([^?\s]+)(?:\?.*)?$/i.exec(v);
+  if (link) return normaliseEmail(decodeURIComponentSafe(link[1]!));
+  return undefined;
+}
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** Any character outside ASCII: only such text can have another Unicode form. */
+// eslint-disable-next-line no-control-regex -- the ASCII range, controls included
+const NON_ASCII = /[^\x00-\x7f]/;
+/**
+ * Text in its composed form (NFC): a Mac writes `ò` as `o` and a combining grave accent (NFD), which mail and
+ * SMS tools may show apart and an exact comparison treats as another name. Cards keep names in NFC.
+ */
+export const nfc = (s: string): string => (NON_ASCII.test(s) ? s.normalize('NFC') : s);
+
+/**
  * E.164, reading numbers without a country code in the tenant's default country. A number with an extension
  * is none: E.164 has no room for it, and dropping it put two people of one switchboard on one card.
  */
@@ -88,19 +119,19 @@ export function normaliseFields(input: CustomerFields, tenant: Tenant, options: 
       case 'postalCode': {
         // Shown as the card's title and in every list: without controls that reorder what is around them,
         // nor control characters (a NUL made the CSV export unreadable to the import).
-        const v = singleLineText(value as string);
+        const v = nfc(singleLineText(value as string));
         (out as Record<string, unknown>)[key] = v || null;
         break;
       }
       case 'notes': {
-        const v = multiLineText(value as string);
+        const v = nfc(multiLineText(value as string));
         out.notes = v.trim() ? v : null;
         break;
       }
       case 'attributes': {
         // Free text from imports' extra columns or a client: kept as it may run over lines, as notes do.
         const attrs: Record<string, string | null> = {};
-        for (const [name, v] of Object.entries(value as Record<string, string | null>)) attrs[name] = v === null ? null : multiLineText(v);
+        for (const [name, v] of Object.entries(value as Record<string, string | null>)) attrs[name] = v === null ? null : nfc(multiLineText(v));
         out.attributes = attrs;
         break;
       }
@@ -153,7 +184,7 @@ export function normaliseFields(input: CustomerFields, tenant: Tenant, options: 
       }
       case 'consent': {
         const c = value as NonNullable<NormalisedFields['consent']>;
-        const wording = c.wording === undefined ? undefined : singleLineText(c.wording);
+        const wording = c.wording === undefined ? undefined : nfc(singleLineText(c.wording));
         out.consent = { newsletter: c.newsletter, ...(wording ? { wording } : {}) };
         break;
       }

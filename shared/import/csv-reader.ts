@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse';
-import { detectEncoding, fromLatin1, isUtf16, notTextReason, swapPairs, type Encoding } from './encoding.ts';
+import { decodeLatin1Bytes, decodeLatin1Record, detectEncoding, fromLatin1, isUtf16, notTextReason, swapPairs, type Encoding } from './encoding.ts';
 import { DELIMITERS, detectDelimiter, type Delimiter } from './delimiter.ts';
 
 /** What the reader found out about the file; stored with the job so a continuation reads the same way. */
@@ -24,6 +24,8 @@ export interface CsvRecord {
   nextLine: number;
   /** Byte offset just after this record in the original file: a safe place to continue from. */
   end: number;
+  /** In a file read as Windows-1252, a record that is not valid UTF-8 (the others are read as UTF-8). */
+  readonly notUtf8?: boolean;
 }
 
 /**
@@ -36,6 +38,7 @@ class Record implements CsvRecord {
   line: number;
   nextLine: number;
   end: number;
+  notUtf8?: boolean;
   private readonly bytes: Buffer;
   private readonly from: number;
   private readonly to: number;
@@ -57,8 +60,8 @@ class Record implements CsvRecord {
   }
 
   get raw(): string {
-    const text = this.bytes.toString(this.decoding, this.from, this.to);
-    return this.decoding === 'latin1' ? fromLatin1(text) : text;
+    if (this.decoding === 'latin1') return decodeLatin1Bytes(this.bytes.subarray(this.from, this.to));
+    return this.bytes.toString(this.decoding, this.from, this.to);
   }
 }
 
@@ -191,18 +194,25 @@ export async function openCsv(source: AsyncIterable<Uint8Array>, resume?: CsvRes
       headerEnd = end;
       if (here === 1 && hinted && record.length <= 2 && record[0]!.startsWith('sep=')) return;
       if (isBlank(record)) return;
-      header = record.map((h) => (latin1 ? fromLatin1(h) : h).trim());
+      header = (latin1 ? decodeLatin1Record(record).values : record).map((h) => h.trim());
       dataLine = line;
       return;
     }
     // A blank line (or a row of empty cells, as spreadsheets leave at the end) is not a data row.
     if (isBlank(record)) return;
-    out.push(new Record(latin1 ? record.map(fromLatin1) : record, here, line, base + end, bytes, from, to, decoding));
+    if (latin1) {
+      // Record by record: a valid UTF-8 record of a file that is not all UTF-8 is read as UTF-8.
+      const decoded = decodeLatin1Record(record);
+      const rec = new Record(decoded.values, here, line, base + end, bytes, from, to, decoding);
+      if (!decoded.utf8) rec.notUtf8 = true;
+      out.push(rec);
+    } else out.push(new Record(record, here, line, base + end, bytes, from, to, decoding));
   };
   const feed = (buf: Buffer | undefined, end: boolean): CsvRecord[] => {
     if (buf) pieces.push(buf);
     const err = engine.parse(buf, end, push, () => undefined);
-    if (err) throw err;
+    // The line of the record being read, as this reader counts (CR LF once): csv-parse's own counts CR and LF apart.
+    if (err) throw Object.assign(err, { recordLine: line });
     while (pieces.length && piecesStart + pieces[0]!.length <= recordStart) piecesStart += pieces.shift()!.length;
     const batch = out;
     out = [];

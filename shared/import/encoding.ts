@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 /**
  * Which character encoding a CSV file uses. Spreadsheets on Windows still save "CSV" in Windows-1252;
  * Excel's "Unicode text" writes UTF-16 (little-endian with a BOM, tab-separated); everything else writes
@@ -85,6 +86,52 @@ const HAS_C1 = /[\u0080-\u009f]/;
 /** Turns text read as latin1 into the Windows-1252 text it really is. */
 export function fromLatin1(s: string): string {
   return HAS_C1.test(s) ? s.replace(C1, (c) => CP1252_HIGH[c.charCodeAt(0)] ?? c) : s;
+}
+
+/**
+ * The values of one record of a file read as Windows-1252 (parsed as latin1, one byte a character), decoded
+ * record by record: a record whose non-ASCII values are all valid UTF-8 is UTF-8 (a UTF-8 export with one
+ * line typed in Notepad appended: one line decided the whole file, and every other accented name became
+ * `NicolÃ²`); any other is Windows-1252. `utf8` says which.
+ */
+export function decodeLatin1Record(values: string[]): { values: string[]; utf8: boolean } {
+  let high = false;
+  for (const v of values) {
+    if (!NON_ASCII.test(v)) continue;
+    high = true;
+    if (!isUtf8(Buffer.from(v, 'latin1'))) return { values: values.map(fromLatin1), utf8: false };
+  }
+  // Only ASCII: the same text either way (counted as UTF-8: nothing in it was read as Windows-1252).
+  if (!high) return { values, utf8: true };
+  return { values: values.map((v) => (NON_ASCII.test(v) ? Buffer.from(v, 'latin1').toString('utf8') : v)), utf8: true };
+}
+
+/** The bytes of one record, decoded as decodeLatin1Record decodes its values. */
+export function decodeLatin1Bytes(bytes: Buffer): string {
+  return isUtf8(bytes) ? bytes.toString('utf8') : fromLatin1(bytes.toString('latin1'));
+}
+
+// eslint-disable-next-line no-control-regex -- the ASCII range, controls included
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * UTF-8 read as Windows-1252 (`NicolÃ²`, `FranÃ§ois`, `Ã©`): two characters where one accented letter was.
+ */
+const MOJIBAKE = /[ÃÂ][\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]/;
+/**
+ * A symbol where a letter belongs: what the letters of a file saved as "CSV (MS-DOS)" (code page 850: `ò` is
+ * `•`, `é` is `‚`, `è` is `Š`, `à` is `…`) or "CSV (Macintosh)" (Mac Roman: `ò` is `˜`, `é` is `Ž`) look like
+ * read as Windows-1252: a punctuation symbol or control right after a letter, an ellipsis between two, or
+ * `Š`/`Ž`/`Œ` inside a lower-case word.
+ */
+const SYMBOL_FOR_LETTER = /\p{L}[•‚˜ˆ†‡‰‹›„™\u0080-\u009f]|\p{L}…\p{L}|\p{Ll}[ŠŽŒ]\p{Ll}/u;
+
+/** Why a text looks garbled by a wrong encoding, in the owner's words, or undefined. */
+export function garbledText(s: string): string | undefined {
+  if (!NON_ASCII.test(s)) return undefined;
+  if (MOJIBAKE.test(s)) return 'looks like UTF-8 text read as Windows-1252 ("Ã©" where "é" was)';
+  if (SYMBOL_FOR_LETTER.test(s)) return 'has symbols where accented letters belong: the file looks saved as "CSV (MS-DOS)" or "CSV (Macintosh)"';
+  return undefined;
 }
 
 /**

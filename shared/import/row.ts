@@ -1,5 +1,5 @@
 import type { CountryCode } from 'libphonenumber-js';
-import { hasPhoneExtension, normaliseEmail, normalisePhone, PHONE_EXTENSION_MESSAGE } from '../domain/customer-rules.ts';
+import { emailInCell, hasPhoneExtension, nfc, normaliseEmail, normalisePhone, PHONE_EXTENSION_MESSAGE } from '../domain/customer-rules.ts';
 import { MAX_CATALOGUE_TAGS, findTag } from '../domain/tenants.ts';
 import { multiLineText, singleLineText } from '../domain/plain-text.ts';
 import { DEFAULT_TAGS, MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
@@ -58,6 +58,8 @@ export interface RowContext {
    * file repeats its days): what a contact or consent date written without a time means. Absent: midnight UTC.
    */
   dayStart?: (date: string) => string;
+  /** The file's delimiter, to name it in a reason (a row ending with an extra `;`). */
+  delimiter?: string;
 }
 
 const utcDayStart = (date: string) => `${date}T00:00:00.000Z`;
@@ -222,6 +224,12 @@ function instant(value: string, date: string, dayStart: (date: string) => string
 export function readRow(record: string[], line: number, ctx: RowContext): RowResult {
   const { header } = ctx;
   if (record.length > header.length) {
+    // Only empty values past the header: nothing shifts, but the rule stays (a stray delimiter is a stray
+    // delimiter); the reason says what to fix rather than "a stray delimiter?" about a line that looks right.
+    if (record.slice(header.length).every((v) => !v.trim())) {
+      const d = ctx.delimiter === '\t' ? 'tab' : `'${ctx.delimiter ?? ';'}'`;
+      return { ok: false, line, reason: `has ${record.length} values but the header has ${header.length} columns: it ends with an extra ${d} — remove the trailing delimiters` };
+    }
     return { ok: false, line, reason: `has ${record.length} values but the header has ${header.length} columns (a stray delimiter?)` };
   }
   const columns = planOf(ctx.targets);
@@ -255,20 +263,25 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
         consentSource ??= i;
         break;
       case 'attribute':
-        (fields.attributes ??= {})[column.name] = value.slice(0, 1000);
+        (fields.attributes ??= {})[column.name] = nfc(value).slice(0, 1000);
         if (column.unnamed) warn(warnings, header, i, `a value under an empty header, kept as attribute "${column.name}"`);
         break;
       case 'attributesJson':
         readAttributesJson(fields, warnings, header, i, value);
         break;
-      case 'email':
-        if (fields.email) (emails ??= []).push({ col: i, value, v: normaliseEmail(value) });
-        else {
-          const v = normaliseEmail(value);
-          if (v) fields.email = v;
-          else (emails ??= []).push({ col: i, value, v });
+      case 'email': {
+        let v = normaliseEmail(value);
+        // `Angela Rossi <angela@example.it>` (pasted from a mail program) or `mailto:angela@example.it` (a
+        // link in a sheet): the address inside is read, and the warning says so.
+        if (!v) {
+          v = emailInCell(value);
+          if (v) warn(warnings, header, i, `"${value}" read as the address ${v}`);
         }
+        if (fields.email) (emails ??= []).push({ col: i, value, v });
+        else if (v) fields.email = v;
+        else (emails ??= []).push({ col: i, value, v });
         break;
+      }
       case 'phone':
       case 'mobile':
         // The one phone cell of most files is read after the loop without collecting anything.
@@ -283,32 +296,32 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
       // One case per field, each setting its own property: a computed key on a row's fields cost more
       // than the rest of the case.
       case 'firstName': {
-        const v = cut(singleLineText(value), column.max, warnings, header, i);
+        const v = cut(nfc(singleLineText(value)), column.max, warnings, header, i);
         fields.firstName ??= v;
         break;
       }
       case 'lastName': {
-        const v = cut(singleLineText(value), column.max, warnings, header, i);
+        const v = cut(nfc(singleLineText(value)), column.max, warnings, header, i);
         fields.lastName ??= v;
         break;
       }
       case 'city': {
-        const v = cut(singleLineText(value), column.max, warnings, header, i);
+        const v = cut(nfc(singleLineText(value)), column.max, warnings, header, i);
         fields.city ??= v;
         break;
       }
       case 'postalCode': {
-        const v = cut(singleLineText(value), column.max, warnings, header, i);
+        const v = cut(nfc(singleLineText(value)), column.max, warnings, header, i);
         fields.postalCode ??= v;
         break;
       }
       case 'notes': {
-        const v = cut(multiLineText(value), column.max, warnings, header, i);
+        const v = cut(nfc(multiLineText(value)), column.max, warnings, header, i);
         fields.notes ??= v;
         break;
       }
       case 'fullName':
-        fullName ??= singleLineText(value);
+        fullName ??= nfc(singleLineText(value));
         break;
       case 'language': {
         const v = readLanguage(value);
@@ -405,12 +418,17 @@ export function readRow(record: string[], line: number, ctx: RowContext): RowRes
     fields.consentSource = cut(singleLineText(unneutralise(record[consentSource]!.trim())), MAX_CONSENT_SOURCE, warnings, header, consentSource);
   }
   if (emails) badEmail = keepOneEmail(emails, fields, warnings, header);
+  const keptPhone = { col: -1, raw: '' };
   if (phone1 >= 0) {
     const value = unneutralise(record[phone1]!.trim());
     const v = isPlainPhone(value) ? normalisePhone(value, ctx.defaultCountry) : undefined;
-    if (v) fields.phone = v;
-    else badPhone = keepOnePhone([{ col: phone1, value, mobileColumn: false }], fields, warnings, ctx);
-  } else if (phones) badPhone = keepOnePhone(phones, fields, warnings, ctx);
+    if (v) {
+      fields.phone = v;
+      keptPhone.col = phone1;
+      keptPhone.raw = value;
+    } else badPhone = keepOnePhone([{ col: phone1, value, mobileColumn: false }], fields, warnings, ctx, keptPhone);
+  } else if (phones) badPhone = keepOnePhone(phones, fields, warnings, ctx, keptPhone);
+  if (fields.phone && fields.country && fields.country !== ctx.defaultCountry) phoneCountryWarning(fields.phone, fields.country, keptPhone, warnings, ctx);
 
   if (fullName && !fields.firstName && !fields.lastName) {
     // The column's order (`Cognome e nome`, `Nominativo`: surname first), particles kept with the surname.
@@ -506,7 +524,7 @@ function isPlainPhone(v: string): boolean {
  * with a warning (unless it is the kept number). Answers the column of the first phone cell when no number
  * is valid (the row's reason or warning names it).
  */
-function keepOnePhone(phones: { col: number; value: string; mobileColumn: boolean }[], fields: RowFields, warnings: string[], ctx: RowContext): number | undefined {
+function keepOnePhone(phones: { col: number; value: string; mobileColumn: boolean }[], fields: RowFields, warnings: string[], ctx: RowContext, kept_: { col: number; raw: string }): number | undefined {
   const { header, defaultCountry } = ctx;
   const read = phones.map((p) => ({ ...p, numbers: splitPhoneCell(p.value).map((raw) => ({ raw: raw.trim(), v: normalisePhone(raw, defaultCountry) })) }));
   const valid = (p: (typeof read)[number]) => p.numbers.some((n) => n.v);
@@ -518,6 +536,8 @@ function keepOnePhone(phones: { col: number; value: string; mobileColumn: boolea
   const candidates = kept.numbers.filter((n) => n.v);
   const number = (candidates.length > 1 ? candidates.find((n) => parsePhone(n.v!, defaultCountry)?.getType() === 'MOBILE') : undefined) ?? candidates[0]!;
   fields.phone = number.v;
+  kept_.col = kept.col;
+  kept_.raw = number.raw;
   const others = kept.numbers.filter((n) => n !== number && n.v !== number.v);
   if (others.length) {
     warn(warnings, ctx.header, kept.col, `${kept.numbers.length} numbers in one cell: ${number.v} kept as the phone, not kept: ${others.map((n) => n.v ?? `"${n.raw}"`).join(', ')} (a card holds one phone)`);
@@ -527,6 +547,27 @@ function keepOnePhone(phones: { col: number; value: string; mobileColumn: boolea
     keepAsAttribute(fields, warnings, header, p.col, p.value, valid(p) ? `"${p.value}": a card holds one phone (${number.v} kept)` : `"${p.value}" is not a valid phone number`);
   }
   return undefined;
+}
+
+/**
+ * A number without a country code is read in the tenant's country (the contract's rule), also on a row whose
+ * own country is another: `06 12 34 56 78` beside `Francia` is stored as a Rome landline. The rule stands (a
+ * row's country is where the customer lives, not where their phone was bought), but the row says so in a
+ * warning, with the number as the row's country reads it when it is a valid one there.
+ */
+function phoneCountryWarning(phone: string, country: string, kept: { col: number; raw: string }, warnings: string[], ctx: RowContext) {
+  if (kept.col < 0) return;
+  let there: string | undefined;
+  try {
+    there = normalisePhone(kept.raw, country as CountryCode);
+  } catch {
+    // A country the phone library does not know: nothing to compare with.
+    return;
+  }
+  // Written with its country code (`+33 …`, `0033 …`): read the same in either country.
+  if (there === phone) return;
+  const asThere = there ? `read in ${country} it would be ${there}: write it with its country code if that is the one` : `it is not a valid ${country} number either: check it`;
+  warn(warnings, ctx.header, kept.col, `"${kept.raw}" has no country code, so it was read in ${ctx.defaultCountry} (${phone}), but the row's country is ${country}; ${asThere}`);
 }
 
 /** `2024-03-01 10:22:31` (Mailchimp's, in UTC), an ISO instant, or a date (at the start of that day in the business's zone). */

@@ -6,6 +6,7 @@ import type { SuppressionGuard } from '../domain/customer.ports.ts';
 import { columnLabels, mapColumns } from './columns.ts';
 import { findTag } from '../domain/tenants.ts';
 import { UnreadableFileError, openCsv, type CsvLayout, type CsvRecord } from './csv-reader.ts';
+import { garbledText } from './encoding.ts';
 import type { ImportCheckpoint, ImportCounts, ImportJob } from './import-job.ts';
 import { importUlid as ulid } from './ids.ts';
 import { mergeRow, newCustomerFromRow, type NotApplied } from './merge.ts';
@@ -142,6 +143,8 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
     opened = await openCsv(args.bytes, resume);
   } catch (e) {
     if (e instanceof UnreadableFileError) return { outcome: 'unreadable', reason: e.message };
+    const unreadable = csvProblem(e, resume?.line ?? 1);
+    if (unreadable) return { outcome: 'unreadable', reason: unreadable };
     throw e;
   }
   const { layout, batches } = opened;
@@ -167,11 +170,22 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
     if (at === undefined) dayStarts.set(date, (at = startOfLocalDay(date, tenant.timeZone).toISOString()));
     return at;
   };
-  const ctx: RowContext = { header: layout.header, targets, defaultCountry: tenant.defaultCountry, tags: catalogue, today: localDate(new Date(now()), tenant.timeZone), dateOrders: dateOrders ?? [], dayStart };
+  const ctx: RowContext = { header: layout.header, targets, defaultCountry: tenant.defaultCountry, tags: catalogue, today: localDate(new Date(now()), tenant.timeZone), dateOrders: dateOrders ?? [], dayStart, delimiter: layout.delimiter };
+  // A dry run's would-be cards exist nowhere else: a warning names one by the line of the row that would
+  // create it, not by an id the real run will not use (bounded: past it, "an earlier row of this file").
+  const dryCreatedAt = job.dryRun ? new Map<string, number>() : undefined;
   let counts: ImportCounts = { ...job.counts };
   let checkpoint: ImportCheckpoint | null = job.checkpoint;
   let newTags = [...job.newTags];
   let window: WindowRow[] = [];
+  /** Warnings about the file rather than a row (why it was read as Windows-1252), put in the next window's report. */
+  let fileNotes: ReportEntry[] = [];
+  let encodingNoted = false;
+  const read1252 = layout.encoding === 'windows-1252';
+  let firstNotUtf8: number | undefined;
+  let firstUtf8: number | undefined;
+  // A header is one word or two: `Città` in code page 850 ends with an ellipsis (`Citt…`), which no header does.
+  const garbledHeader = read1252 ? layout.header.find((h) => garbledText(h) || /\p{L}…$/u.test(h)) : undefined;
   /** What the window's rows may take of its transaction (rowItems), against WINDOW_ITEMS. */
   let windowItems = 0;
 
@@ -184,7 +198,9 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
     const to: ImportCheckpoint = { offset: last.end, line: last.nextLine, layout, ...(dateOrders ? { dateOrders } : {}) };
     for (let attempt = 1; attempt <= OPTIMISTIC_RETRY.attempts; attempt++) {
       if (attempt > 1) await pause(attempt - 1);
-      const { creates, updates, report, delta, conflictRefs, guard } = rejected ? rejectRows(rows, rejected) : await planWindow(rows, job, tenant, sink, now(), label);
+      const planned = rejected ? rejectRows(rows, rejected) : await planWindow(rows, job, tenant, sink, now(), label, dryCreatedAt);
+      const { creates, updates, conflictRefs, guard } = planned;
+      const { report, delta } = withFileNotes(planned.report, planned.delta, fileNotes);
       // Only tags a card receives join the catalogue: a name read from the file but left out of every card
       // (the card already had the most tags it holds) would otherwise appear as a tag nobody has. Added
       // before the cards are written, so no card holds a tag the catalogue lacks.
@@ -195,6 +211,7 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
       const result = await sink.commit(tenant.id, job.id, args.token, w);
       if (result === 'lost') throw new LostJob();
       if (result === 'ok') {
+        fileNotes = [];
         counts = w.counts;
         checkpoint = to;
         newTags = tagsAfter;
@@ -225,6 +242,17 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
     for await (const batch of batches) {
       for (const rec of batch) {
         const result = readRow(rec.values, rec.line, ctx);
+        const garbled = result.ok && garbledWarning(rec.values, layout.header, result.warnings);
+        if (read1252 && !encodingNoted) {
+          if (rec.notUtf8) firstNotUtf8 ??= rec.line;
+          else if (firstUtf8 === undefined && rec.values.some((v) => NON_ASCII.test(v))) firstUtf8 = rec.line;
+          // A file of UTF-8 and Windows-1252 lines, or one whose Windows-1252 reads garbled: the job says why
+          // it was read so (a file all in well-formed Windows-1252 is one the contract reads, and says nothing).
+          if (firstNotUtf8 !== undefined && (firstUtf8 !== undefined || garbled || garbledHeader)) {
+            encodingNoted = true;
+            fileNotes.push({ line: rec.line, row: '', reason: `warning: ${windows1252Note(firstNotUtf8, garbledHeader)}` });
+          }
+        }
         const items = rowItems(result);
         // A row that could not fit goes to the next window (the checkpoint stays before it, so a stop here re-reads it).
         if (window.length && windowItems + items > WINDOW_ITEMS) {
@@ -243,11 +271,64 @@ export async function runImport(args: RunImportArgs): Promise<RunOutcome> {
     await flush();
   } catch (e) {
     if (e instanceof LostJob) return { outcome: 'lost' };
-    const code = (e as { code?: string }).code;
-    if (typeof code === 'string' && code.startsWith('CSV_')) return { outcome: 'unreadable', reason: `the file cannot be read as CSV near line ${nextLine}: ${(e as Error).message}` };
+    const unreadable = csvProblem(e, nextLine);
+    if (unreadable) return { outcome: 'unreadable', reason: unreadable };
     throw e;
   }
   return { outcome: 'completed', counts, layout };
+}
+
+/**
+ * Why part of the file was read as Windows-1252, and what that may have done to its names: the contract reads
+ * UTF-8 and Windows-1252, and a file that is neither (Excel's "CSV (MS-DOS)" or "CSV (Macintosh)") reads as
+ * the latter with symbols for accented letters.
+ */
+function windows1252Note(line: number, badHeader: string | undefined): string {
+  return (
+    `line ${line} is not UTF-8, so lines that are not UTF-8 were read as Windows-1252 (the others as UTF-8): ` +
+    'if accented names look garbled (•, ‚, Š, ˜, Ž or Ã© where letters belong), the file was saved in another encoding; save it as "CSV UTF-8" and import it again' +
+    (badHeader ? `; the header "${badHeader}" looks garbled too, so its column may not have been recognised` : '')
+  );
+}
+
+/** A row whose text looks garbled by a wrong encoding says so (one warning a row, naming the first such value). */
+function garbledWarning(values: string[], header: string[], warnings: string[]): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const why = garbledText(values[i]!);
+    if (!why) continue;
+    warnings.push(`${header[i] || `column ${i + 1}`}: "${values[i]!.trim().slice(0, 60)}" ${why}; save the file as "CSV UTF-8" and import it again`);
+    return true;
+  }
+  return false;
+}
+
+// eslint-disable-next-line no-control-regex -- the ASCII range, controls included
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** A window's report and counts with the file's notes added (in line order), each a warning. */
+function withFileNotes(report: ReportEntry[], delta: ImportCounts, notes: ReportEntry[]): { report: ReportEntry[]; delta: ImportCounts } {
+  if (!notes.length) return { report, delta };
+  const merged = [...report];
+  for (const n of notes) {
+    const at = merged.findIndex((r) => r.line >= n.line);
+    merged.splice(at < 0 ? merged.length : at, 0, n);
+  }
+  return { report: merged, delta: { ...delta, warnings: delta.warnings + notes.length } };
+}
+
+/**
+ * Why the parser gave up, in the owner's words, or undefined when `e` is no parser error. The line is the
+ * reader's (`recordLine`: the first line of the record being read, CR LF counted once, as a text editor
+ * counts), not csv-parse's, which counts CR and LF apart; `fallback` when the reader did not say.
+ */
+function csvProblem(e: unknown, fallback: number): string | undefined {
+  const code = (e as { code?: string } | undefined)?.code;
+  if (typeof code !== 'string' || !code.startsWith('CSV_')) return undefined;
+  const line = (e as { recordLine?: number }).recordLine ?? fallback;
+  if (code === 'CSV_QUOTE_NOT_CLOSED') {
+    return `the file cannot be read as CSV: a quote (") on line ${line} is never closed, so everything after it would be one value; close the quote or remove it, then import the file again`;
+  }
+  return `the file cannot be read as CSV at line ${line}: check that line (quotes, delimiters), then import the file again`;
 }
 
 export const addCounts = (a: ImportCounts, b: ImportCounts): ImportCounts => ({
@@ -354,7 +435,10 @@ function hasAttributes(card: Customer): boolean {
   return false;
 }
 
-async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: ImportJob, tenant: Pick<Tenant, 'id' | 'defaultCountry'>, sink: ImportSink, at: string, label: (field: string) => string) {
+/** Cards a dry run would create, each by the line of the row that would (at most this many remembered). */
+const MAX_DRY_LINES = 100_000;
+
+async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: ImportJob, tenant: Pick<Tenant, 'id' | 'defaultCountry'>, sink: ImportSink, at: string, label: (field: string) => string, dryCreatedAt?: Map<string, number>) {
   const tenantId = tenant.id;
   const delta: ImportCounts = { rows: rows.length, created: 0, updated: 0, unchanged: 0, rejected: 0, warnings: 0 };
   const report: ReportEntry[] = [];
@@ -412,6 +496,17 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
   const consentSaid = new Map<string, ConsentStatement>();
   const conflictRefs = new Map<string, { ownerId: string; cardId: string }>();
   const noteConflict = (ownerId: string, cardId: string) => conflictRefs.set(`${ownerId}\n${cardId}`, { ownerId, cardId });
+  /** Cards this window creates (in a dry run, they exist nowhere else). */
+  const createdHere = new Set<string>();
+  /** Whose a phone is, as a warning says it: in a dry run, a card only the dry run holds is named by its row. */
+  const ownerNamed = (id: string): string => {
+    if (!job.dryRun) return `another customer (${id})`;
+    const line = dryCreatedAt?.get(id);
+    if (line !== undefined) return `the customer on line ${line} of this file`;
+    const card = current.get(id) ?? stored.get(id);
+    const dryOnly = createdHere.has(id) || (card && card.createdAt === card.updatedAt && Object.values((card as Customer & { fieldsFrom?: Record<string, string> }).fieldsFrom ?? {}).some((s) => s === source));
+    return dryOnly ? 'the customer an earlier row of this file would create' : `another customer (${id})`;
+  };
   const noteConsent = (id: string, f: RowFields) => {
     const said = consentStatement(f);
     if (said) consentSaid.set(id, said);
@@ -462,7 +557,7 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
     if (id && f.phone && idByPhone.has(f.phone) && idByPhone.get(f.phone) !== id) phoneOwner = idByPhone.get(f.phone);
     let conflict: IdentityConflict | undefined;
     if (phoneOwner && f.phone) {
-      (moreWarnings ??= []).push(`phone ${f.phone} belongs to another customer (${phoneOwner}), left out`);
+      (moreWarnings ??= []).push(`phone ${f.phone} belongs to ${ownerNamed(phoneOwner)}, left out`);
       conflict = { field: 'phone', value: f.phone, customerId: phoneOwner, eventId: source, at };
       f = withoutPhone(f);
     }
@@ -481,6 +576,8 @@ async function planWindow(rows: { result: RowResult; rec: CsvRecord }[], job: Im
       }
       if (refusedAsTooBig(c, result.line, rec, true)) continue;
       current.set(c.id, c);
+      if (dryCreatedAt && dryCreatedAt.size < MAX_DRY_LINES) dryCreatedAt.set(c.id, result.line);
+      createdHere.add(c.id);
       if (f.consent) noteConsent(c.id, f);
       if (c.email) idByEmail.set(c.email, c.id);
       if (c.phone) idByPhone.set(c.phone, c.id);

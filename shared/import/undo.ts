@@ -125,7 +125,7 @@ export interface UndoStore {
   undoRecords(tenantId: string, importId: string, shard: number): Promise<UndoRecord[]>;
   /** The customer's card, the sort keys of the other items in its partition (history, ledger, ...; undo
    * records left out) and whether this import's undo record is still there. */
-  customerItems(tenantId: string, customerId: string, importId: string): Promise<{ card?: Customer; sks: string[]; pending: boolean }>;
+  customerItems(tenantId: string, customerId: string, importId: string): Promise<{ card?: Customer; sks: string[]; pending: boolean; own?: string[] }>;
   /** Applies one step with its undo record's deletion and the job's count; false when it lost a race
    * (the record is gone or the card changed meanwhile: look again). */
   applyUndo(tenantId: string, importId: string, step: UndoStep, at: string): Promise<boolean>;
@@ -189,10 +189,12 @@ export const WITHDRAWAL_KEPT = 'consent kept: the withdrawal ("denied") the impo
  * is never given back (nor its ledger entry deleted): undo restores the other fields only. A grant the import
  * recorded is taken back with its entry (the card's consent is the ledger's newest decision again).
  */
-export function planUndo(record: UndoRecord, card: Customer | undefined, sks: string[], at: string): UndoStep {
+export function planUndo(record: UndoRecord, card: Customer | undefined, sks: string[], at: string, own: readonly string[] = []): UndoStep {
   if (!card) return { action: 'keep', record, reason: 'erased or removed since the import' };
   if (record.kind === 'created') {
-    const foreign = sks.filter((sk) => !record.ledger.includes(sk));
+    // `own`: items of the partition this import wrote besides its ledger entries (the pointer a later row of
+    // the file left when it shared this card's phone): not someone else's change; removed with the card.
+    const foreign = sks.filter((sk) => !record.ledger.includes(sk) && !own.includes(sk));
     if (card.version !== record.version || foreign.length) return { action: 'keep', record, reason: 'changed since the import (events or edits), kept' };
     return { action: 'remove', record, card, itemSks: sks };
   }
@@ -255,8 +257,8 @@ export async function undoImport(ctx: UndoContext, id: string) {
         seen.add(record.customerId);
         let resolved = false;
         for (let attempt = 1; attempt <= 3 && !resolved; attempt++) {
-          const { card, sks, pending } = await imports.customerItems(tenant.id, record.customerId, id);
-          resolved = !pending || (await imports.applyUndo(tenant.id, id, planUndo(record, card, sks, now()), now()));
+          const { card, sks, pending, own } = await imports.customerItems(tenant.id, record.customerId, id);
+          resolved = !pending || (await imports.applyUndo(tenant.id, id, planUndo(record, card, sks, now(), own), now()));
         }
         unresolved ||= !resolved;
       }

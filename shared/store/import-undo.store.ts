@@ -4,7 +4,7 @@ import type { Customer } from '../domain/customer.schema.ts';
 import { UNDO_FIELDS, type HeldUndoRecord, type StampBefore, type UndoRecord } from '../import/undo.ts';
 import type { ImportStore } from '../import/import.ports.ts';
 import { cardEntity, cardWriteItems, identityEntity } from './entities.ts';
-import { CARD_SK, IMPORT_UNDO_PREFIX, keys } from './keys.ts';
+import { CARD_SK, CONFLICT_REF_PREFIX, IMPORT_UNDO_PREFIX, keys } from './keys.ts';
 import { withThrottleRetry, withTransactionRetry } from './retry.ts';
 import { getJob, jobFromItem } from './import-job.store.ts';
 
@@ -80,6 +80,7 @@ export function dynamoImportUndo(db: DynamoDBDocumentClient, TableName: string):
 
     async customerItems(tenantId, customerId, importId) {
       const sks: string[] = [];
+      const own: string[] = [];
       let pending = false;
       let card: Customer | undefined;
       let ExclusiveStartKey: Record<string, unknown> | undefined;
@@ -99,11 +100,15 @@ export function dynamoImportUndo(db: DynamoDBDocumentClient, TableName: string):
           const sk = item.sk as string;
           if (sk === CARD_SK) card = cardEntity.fromItem(item);
           else if (sk === `${IMPORT_UNDO_PREFIX}${importId}`) pending = true;
-          else if (!sk.startsWith(IMPORT_UNDO_PREFIX)) sks.push(sk);
+          else if (!sk.startsWith(IMPORT_UNDO_PREFIX)) {
+            sks.push(sk);
+            // A conflict pointer this import wrote (two rows of the file shared a phone) is the import's own item.
+            if (sk.startsWith(CONFLICT_REF_PREFIX) && item.importId === importId) own.push(sk);
+          }
         }
         ExclusiveStartKey = page.LastEvaluatedKey;
       } while (ExclusiveStartKey);
-      return { card, sks, pending };
+      return { card, sks, pending, own };
     },
 
     async applyUndo(tenantId, importId, step, at) {

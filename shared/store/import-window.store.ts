@@ -197,7 +197,8 @@ export function dynamoImportWindows(db: DynamoDBDocumentClient, TableName: strin
       }
       // A conflict a row recorded quotes another customer's phone: a pointer in their partition, as capture leaves.
       for (const { ownerId, cardId } of w.conflictRefs ?? []) {
-        items.push({ Put: { TableName, Item: { ...eventKeys.conflictRef(tenantId, ownerId, cardId), entity: 'conflictRef', customerId: cardId } } });
+        // `importId`: the pointer is this import's doing, which its undo removes with the owner's card.
+        items.push({ Put: { TableName, Item: { ...eventKeys.conflictRef(tenantId, ownerId, cardId), entity: 'conflictRef', customerId: cardId, importId } } });
       }
       // The suppression guard, as a card write's (customer.store.ts): an erasure that suppressed an email or
       // phone this window adds after the window was screened, or the tenant's first erasure, cancels the window

@@ -105,6 +105,16 @@ describe('DELETE /v1/imports/{id} (undo)', () => {
     expect((await call('GET', '/v1/customers', { key })).body.items).toEqual([]);
   });
 
+  it('removes both cards when two rows of the file shared a phone (the conflict it recorded is its own doing)', async () => {
+    const { tenant, key } = await tenantWithKey();
+    const job = await importThroughApi(key, tenant, 'Nome;Email;Cellulare\nPrima;shared.a@example.it;333 111 7101\nSeconda;shared.b@example.it;333 111 7101\n');
+    expect(job.counts).toMatchObject({ rows: 2, created: 2, warnings: 1 });
+    const undone = await call('DELETE', `/v1/imports/${job.id}`, { key });
+    expect(undone.status).toBe(200);
+    expect(undone.body.undo).toMatchObject({ removed: 2, kept: 0, keptCustomers: [] });
+    expect((await call('GET', '/v1/customers', { key })).body.items).toEqual([]);
+  });
+
   it('restores the provenance of what it gives back: no field still names the undone import', async () => {
     const { tenant, key } = await tenantWithKey();
     const bruno = (await call('POST', '/v1/customers', { key, body: { email: 'bruno@x.it', firstName: 'Bruno', city: 'Roma' } })).body;
@@ -158,6 +168,17 @@ describe('DELETE /v1/imports/{id} (undo)', () => {
 });
 
 describe('POST /v1/imports with dryRun', () => {
+  it('names a would-be customer of an earlier window by its line in the file, not by an id that will never exist', async () => {
+    const { tenant, key } = await tenantWithKey();
+    const rows = ['Nome;Email;Cellulare', 'Prima;dry.a@example.it;333 111 5101'];
+    for (let i = 0; i < 30; i++) rows.push(`P${i};dp${i}@example.it;`); // the next row is two windows later
+    rows.push('Seconda;dry.b@example.it;333 111 5101');
+    const job = await importThroughApi(key, tenant, rows.join('\n'), { dryRun: true });
+    expect(job.counts).toMatchObject({ rows: 32, created: 32, warnings: 1 });
+    const report = await (await fetch(job.errorReportUrl)).text();
+    expect(report).toContain('phone +393331115101 belongs to the customer on line 2 of this file, left out');
+  });
+
   it('reports would-be created, updated, unchanged and rejected rows with the detected layout, writing no customer', async () => {
     const { tenant, key } = await tenantWithKey();
     await call('POST', '/v1/customers', { key, body: { email: 'anna@x.it', firstName: 'Anna', lastName: 'Rossi', language: 'it' } });

@@ -137,6 +137,8 @@ describe('a failed import’s reason in the owner’s language', () => {
     expect(say(workbook)).toBe('Il file è una cartella di lavoro di un foglio di calcolo o un archivio zip (.xlsx, .ods, .zip), non un CSV: salvalo come «CSV UTF-8» e importa quello.');
     expect(say(binary)).toBe('Il file non è testo (contiene byte NUL): esporta l’elenco come CSV e importa quello.');
     expect(say(quote)).toBe('Il file non si legge come CSV vicino alla riga 3: una virgoletta (") aperta lì non viene mai chiusa. Controlla quella riga, oppure salva di nuovo il file come «CSV UTF-8».');
+    // As run-import.ts words it now (csvProblem).
+    expect(say('the file cannot be read as CSV: a quote (") on line 2 is never closed, so everything after it would be one value; close the quote or remove it, then import the file again')).toBe('Il file non si legge come CSV vicino alla riga 2: una virgoletta (") aperta lì non viene mai chiusa. Controlla quella riga, oppure salva di nuovo il file come «CSV UTF-8».');
     expect(say('the file is larger than 50 MB')).toBe('Il file supera i 50 MB, il massimo per un’importazione: dividilo in file più piccoli.');
   });
 
