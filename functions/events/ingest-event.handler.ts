@@ -1,4 +1,4 @@
-import { api } from '#shared/http/api.ts';
+import { api, type AuthedRequest } from '#shared/http/api.ts';
 import { parseWith } from '#shared/http/problem.ts';
 import { eventStore } from '#shared/http/stores/events.ts';
 import { privacyStore } from '#shared/http/stores/privacy.ts';
@@ -17,10 +17,17 @@ import { countBusiness } from '#shared/metrics.ts';
  * publishable key: whether some visitor already sent an eventId, or what they sent, is not a stranger's to learn.
  * pk_ keys are rate limited.
  */
-export const handler = api('events', async (req) => {
+export const handler = api('events', ingest, {
+  // Before the tenant's fair-use count (shared/http/api.ts): one address over its limit is refused without
+  // spending the shop's publishable budget. Counted before validation: junk from a bot costs its sender the
+  // same as a real event.
+  beforeFairUse: async ({ principal: { tenant, key }, sourceIp }) => {
+    if (key.kind === 'publishable') await enforceRateLimit(eventStore(), { tenantId: tenant.id, keyId: key.keyId, ip: sourceIp });
+  },
+});
+
+async function ingest(req: AuthedRequest) {
   const { tenant, key } = req.principal;
-  // Counted before validation: junk from a bot costs its sender the same as a real event.
-  if (key.kind === 'publishable') await enforceRateLimit(eventStore(), { tenantId: tenant.id, keyId: key.keyId, ip: req.sourceIp });
   let input;
   try {
     assertTypeAllowed(key, (req.body as { type?: unknown } | undefined)?.type);
@@ -35,4 +42,4 @@ export const handler = api('events', async (req) => {
   if (key.kind === 'publishable') return { status: 202, body: { accepted: true } };
   const headers: Record<string, string> = replayed ? { 'idempotent-replayed': 'true', ...(replayed.payloadMismatch ? { 'idempotent-payload-mismatch': 'true' } : {}) } : {};
   return { status: 200, body: answer, headers };
-});
+}
