@@ -8,6 +8,8 @@ import { assertTypeAllowed, ingestEvent } from '#shared/events/ingest.ts';
 import { publicBaseUrl } from '#shared/events/base-url.ts';
 import { enforceRateLimit } from '#shared/events/rate-limit.ts';
 import { countBusiness } from '#shared/metrics.ts';
+import { config } from '#shared/config.ts';
+import { auditStore } from '#shared/http/stores/audit.ts';
 
 /**
  * POST /v1/events: secret keys get `{ customerId, created, brief? }`; publishable keys (public) get
@@ -36,7 +38,8 @@ async function ingest(req: AuthedRequest) {
     countBusiness({ EventsRefused: 1 });
     throw e;
   }
-  const ctx = { events: eventStore(), tenant, key, origin: req.headers.origin, baseUrl: publicBaseUrl(req.headers), suppression: privacyStore(), mailer: mailer() };
+  const mailCap = { perDay: config().CONFIRMATION_MAILS_PER_DAY, audit: auditStore() };
+  const ctx = { events: eventStore(), tenant, key, origin: req.headers.origin, baseUrl: publicBaseUrl(req.headers), suppression: privacyStore(), mailer: mailer(), mailCap };
   const { answer, replayed } = await ingestEvent(ctx, input);
   countBusiness({ EventsAccepted: 1 });
   if (key.kind === 'publishable') return { status: 202, body: { accepted: true } };
