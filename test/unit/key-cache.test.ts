@@ -44,3 +44,22 @@ describe('key cache of a warm function', () => {
     expect(readsOf('made-up-2499')).toBe(before);
   });
 });
+
+describe('a full key cache', () => {
+  it('drops the least recently used key, not every key', async () => {
+    const { withKeyCache } = await import('../../shared/http/stores/tenants.ts');
+    const asked: string[] = [];
+    const keyOf = (h: string) => ({ keyId: h, tenantId: h, kind: 'secret' }) as unknown as ApiKeyRecord;
+    const cache = withKeyCache({ getApiKey: async (h: string) => (asked.push(h), keyOf(h)) } as unknown as TenantStore, 60_000, { known: 2, unknown: 2 });
+    await cache.getApiKey('a');
+    await cache.getApiKey('b');
+    await cache.getApiKey('a'); // a is now the most recently used
+    await cache.getApiKey('c'); // the cache is full: b goes
+    expect(asked).toEqual(['a', 'b', 'c']);
+    await cache.getApiKey('a');
+    await cache.getApiKey('c');
+    expect(asked).toEqual(['a', 'b', 'c']);
+    await cache.getApiKey('b');
+    expect(asked).toEqual(['a', 'b', 'c', 'b']);
+  });
+});
