@@ -119,6 +119,13 @@ export class Api extends Construct {
       }
     }
 
+    // Per-route throttles of the routes a stranger can call without a secret key (routeThrottles): they may
+    // take only their share of the stage throttle, never all of it. The stage is created after the routes
+    // its RouteSettings name (CloudFormation refuses settings for a route key it cannot find).
+    const cfnStage = this.stage.node.defaultChild as apigw.CfnStage;
+    cfnStage.routeSettings = routeThrottles(ROUTES, settings.throttle);
+    for (const route of ROUTES) this.stage.node.addDependency(this.httpApi.node.findChild(`${route.method}${route.path}`));
+
     // In ROUTES order, as before the split: the alarms sum the API functions ten at a time in this order
     // (infra/monitoring.ts), so a route added at the end only joins the last alarm.
     for (const route of ROUTES) this.functions[route.name] = this.routeStacks[routeGroup(route)]!.functions[route.name]!;
@@ -150,4 +157,27 @@ export class Api extends Construct {
   get url(): string {
     return this.stage.url;
   }
+}
+
+/** The share of the stage throttle each route anyone can call without a key may take (the rest stays for keyed traffic). */
+export const ANONYMOUS_ROUTE_SHARE = 0.1;
+/** The share POST /v1/events may take: publishable keys are public, but booking engines send it with secret keys too. */
+export const EVENTS_ROUTE_SHARE = 0.5;
+
+/**
+ * API Gateway's per-route throttles (the stage's RouteSettings) for the routes a stranger can call: each
+ * route without a key (health, OpenAPI, consent and unsubscribe links, the events preflight) at most
+ * ANONYMOUS_ROUTE_SHARE of the stage, and POST /v1/events (publishable keys are in every shop's web page) at
+ * most EVENTS_ROUTE_SHARE. A flood of one of them is refused by API Gateway (its bare 429) on that route
+ * alone, and the keyed routes keep the rest of the stage. HTTP APIs take no WAF (docs/production-limits.md).
+ */
+export function routeThrottles(routes: readonly ApiRoute[], stage: { rateLimit: number; burstLimit: number }): Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> {
+  const share = (f: number) => ({ ThrottlingRateLimit: Math.max(1, Math.floor(stage.rateLimit * f)), ThrottlingBurstLimit: Math.max(1, Math.floor(stage.burstLimit * f)) });
+  const settings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+  for (const route of routes) {
+    const key = `${route.method} ${route.path}`;
+    if (route.scope === 'public') settings[key] = share(ANONYMOUS_ROUTE_SHARE);
+    else if (route.method === 'POST' && route.path === '/v1/events') settings[key] = share(EVENTS_ROUTE_SHARE);
+  }
+  return settings;
 }

@@ -73,6 +73,18 @@ const ConfigSchema = z.object({
    */
   EXPORT_MAX_CONCURRENT: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(50)), 3),
   /**
+   * How many recomputes one tenant may start on demand (POST /v1/insights/recompute) per UTC day; 429 naming
+   * `limit` beyond, with Retry-After until the next day. Each holds up to 8 of the insights function's shared
+   * reserved executions and rewrites every card (docs/production-limits.md). The nightly run is not counted.
+   */
+  RECOMPUTES_PER_DAY: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(1000)), 24),
+  /**
+   * How many double opt-in confirmation mails one tenant may send per UTC day. Beyond it the sign-up is still
+   * recorded (`pending`) and no mail is sent; the audit log says so once a day (docs/production-limits.md).
+   * The SES sender, quota and reputation are the deployment's, shared by every tenant.
+   */
+  CONFIRMATION_MAILS_PER_DAY: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(1_000_000)), 500),
+  /**
    * The largest access export (GET /v1/customers/{id}/export) answered inline, in bytes as Lambda carries the
    * answer (the JSON escaped once more); a larger one is written to the export bucket and answered with a link
    * (303). Under Lambda's 6 MB synchronous answer, with room for the headers; 0 makes every export a link.

@@ -653,7 +653,10 @@ ROUTES.push(
     access: { table: 'write', startWorkflows: ['insights'] },
     summary: 'Start a recompute of the insights (as of now, or asOf)',
     body: RecomputeRequestSchema,
-    errors: { 409: 'A recompute of this tenant is already pending or running (`recomputeId` names it): one at a time' },
+    errors: {
+      409: 'A recompute of this tenant is already pending or running (`recomputeId` names it): one at a time',
+      429: 'Fair use, or the account already started as many recomputes today (UTC) as it may (`limit` names it; RECOMPUTES_PER_DAY, default 24): try again after `Retry-After`',
+    },
     status: 202,
     response: RecomputeStartedSchema,
   }),

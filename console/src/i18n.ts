@@ -22,6 +22,7 @@ const en = {
   // refusals in the owner's words (wip-console): per-action 429s, 503, a merged or erased person, a revoked key, import reasons
   importsFull: '{limit} imports are already waiting or running, the most at once: try again when one has finished. An upload that was started and abandoned frees its place within an hour.',
   exportsFull: '{limit} exports are already waiting or running, the most at once: try again when one has finished.',
+  recomputesFull: '{limit} recomputes were already started today, the most in one day: try again tomorrow. The nightly recompute still runs.',
   actionFull: 'Too many of these at once (at most {limit}): try again when one has finished.',
   busyNothingSaved: 'clientela is busy right now and nothing was changed: try again in a moment.',
   mergedAway: 'Meanwhile this card was merged into another one, which now holds this person: nothing was changed here.',
@@ -479,6 +480,7 @@ const it: Record<Key, string> = {
   // refusals in the owner's words (wip-console): per-action 429s, 503, a merged or erased person, a revoked key, import reasons
   importsFull: 'Ci sono già {limit} importazioni in attesa o in corso, il massimo possibile: riprova quando una è finita. Un caricamento iniziato e abbandonato libera il suo posto entro un’ora.',
   exportsFull: 'Ci sono già {limit} esportazioni in attesa o in corso, il massimo possibile: riprova quando una è finita.',
+  recomputesFull: 'Oggi sono già stati avviati {limit} ricalcoli, il massimo in un giorno: riprova domani. Il ricalcolo notturno avviene comunque.',
   actionFull: 'Troppe operazioni di questo tipo insieme (al massimo {limit}): riprova quando una è finita.',
   busyNothingSaved: 'clientela è molto occupato in questo momento e non è stato cambiato nulla: riprova tra poco.',
   mergedAway: 'Nel frattempo questa scheda è stata unita a un’altra, che ora contiene questa persona: qui non è stato cambiato nulla.',

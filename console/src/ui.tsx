@@ -61,8 +61,8 @@ export type FieldWords = (error: { path: string; message: string }) => string | 
 const fieldWords: FieldWords[] = [];
 export const nameFieldsWith = (words: FieldWords) => void fieldWords.push(words);
 
-/** What a per-action 429 (its problem has `limit`) refuses, by the route the console called. */
-const ACTION_FULL: Record<string, Key> = { '/v1/imports': 'importsFull', '/v1/exports': 'exportsFull' };
+/** What a per-action 429 (its problem has `limit`) refuses, by the route the console called (recomputes: per day). */
+const ACTION_FULL: Record<string, Key> = { '/v1/imports': 'importsFull', '/v1/exports': 'exportsFull', '/v1/insights/recompute': 'recomputesFull' };
 
 /**
  * The problems the console can say in its own words, whatever page met them: the API's `detail` is English,

@@ -1,4 +1,4 @@
-import { api } from '#shared/http/api.ts';
+import { api, type AuthedRequest } from '#shared/http/api.ts';
 import { parseWith } from '#shared/http/problem.ts';
 import { eventStore } from '#shared/http/stores/events.ts';
 import { privacyStore } from '#shared/http/stores/privacy.ts';
@@ -9,6 +9,8 @@ import { assertTypeAllowed, ingestEvent } from '#shared/events/ingest.ts';
 import { publicBaseUrl } from '#shared/events/base-url.ts';
 import { enforceRateLimit } from '#shared/events/rate-limit.ts';
 import { countBusiness } from '#shared/metrics.ts';
+import { config } from '#shared/config.ts';
+import { auditStore } from '#shared/http/stores/audit.ts';
 
 /**
  * POST /v1/events: secret keys get `{ customerId, created, brief? }`; publishable keys (public) get
@@ -18,10 +20,17 @@ import { countBusiness } from '#shared/metrics.ts';
  * publishable key: whether some visitor already sent an eventId, or what they sent, is not a stranger's to learn.
  * pk_ keys are rate limited.
  */
-export const handler = api('events', async (req) => {
+export const handler = api('events', ingest, {
+  // Before the tenant's fair-use count (shared/http/api.ts): one address over its limit is refused without
+  // spending the shop's publishable budget. Counted before validation: junk from a bot costs its sender the
+  // same as a real event.
+  beforeFairUse: async ({ principal: { tenant, key }, sourceIp }) => {
+    if (key.kind === 'publishable') await enforceRateLimit(eventStore(), { tenantId: tenant.id, keyId: key.keyId, ip: sourceIp });
+  },
+});
+
+async function ingest(req: AuthedRequest) {
   const { tenant, key } = req.principal;
-  // Counted before validation: junk from a bot costs its sender the same as a real event.
-  if (key.kind === 'publishable') await enforceRateLimit(eventStore(), { tenantId: tenant.id, keyId: key.keyId, ip: req.sourceIp });
   let input;
   try {
     assertTypeAllowed(key, (req.body as { type?: unknown } | undefined)?.type);
@@ -30,10 +39,11 @@ export const handler = api('events', async (req) => {
     countBusiness({ EventsRefused: 1 });
     throw e;
   }
-  const ctx = { events: eventStore(), tenant, key, origin: req.headers.origin, baseUrl: publicBaseUrl(req.headers), suppression: privacyStore(), mailer: mailer(), phoneConflicts: mergeStore() };
+  const mailCap = { perDay: config().CONFIRMATION_MAILS_PER_DAY, audit: auditStore() };
+  const ctx = { events: eventStore(), tenant, key, origin: req.headers.origin, baseUrl: publicBaseUrl(req.headers), suppression: privacyStore(), mailer: mailer(), phoneConflicts: mergeStore(), mailCap };
   const { answer, replayed } = await ingestEvent(ctx, input);
   countBusiness({ EventsAccepted: 1 });
   if (key.kind === 'publishable') return { status: 202, body: { accepted: true } };
   const headers: Record<string, string> = replayed ? { 'idempotent-replayed': 'true', ...(replayed.payloadMismatch ? { 'idempotent-payload-mismatch': 'true' } : {}) } : {};
   return { status: 200, body: answer, headers };
-});
+}

@@ -41,6 +41,7 @@ import { CONFIRM_TTL_SECONDS, signConsentToken } from './consent-token.ts';
 import { erasedEventHash, identityHashes, liftSuppression, subjectHash, type SuppressionStore } from '../privacy/suppression.ts';
 import { logger } from '../logger.ts';
 import { countBusiness } from '../metrics.ts';
+import { recordAudit, type AuditStore } from '../audit/audit.ts';
 import {
   addMonths,
   monthContribution,
@@ -83,6 +84,11 @@ export interface EventContext {
    * the phone's card.
    */
   phoneConflicts?: PhoneConflictReader;
+  /**
+   * How many confirmation mails the tenant may send per UTC day (CONFIRMATION_MAILS_PER_DAY); unset: no cap.
+   * The audit log (when given) records the day the cap was reached, so the owner can see it.
+   */
+  mailCap?: { perDay: number; audit?: AuditStore };
 }
 
 /** Receipts answer duplicates for this long; a website retries within minutes, not weeks. */
@@ -659,6 +665,7 @@ const pause = (round: number) => backoff(round + 1);
  */
 async function sendConfirmation(ctx: EventContext, customerId: string, requestId: string, to: string, now: Date): Promise<void> {
   if (!ctx.mailer) return;
+  if (!(await withinMailCap(ctx, now))) return;
   try {
     const secret = await ctx.events.consentSecret(ctx.tenant.id);
     // The link names the `pending` request it answers (`r`): it confirms that sign-up only, while it is the newest.
@@ -668,4 +675,45 @@ async function sendConfirmation(ctx: EventContext, customerId: string, requestId
     logger.error('double opt-in mail not sent', { tenantId: ctx.tenant.id, error: error as Error });
     countBusiness({ MailFailed: 1 });
   }
+}
+
+/** The audit action of the day a tenant's confirmation mails reached their cap (GET /v1/audit shows it). */
+export const MAIL_CAP_REACHED = 'mail.confirmations-capped';
+
+/**
+ * The tenant's confirmation mails of the UTC day, counted in the table (one atomic ADD): the SES sender,
+ * quota and reputation are the deployment's, shared by every tenant, so one tenant (or a stranger with its
+ * pk_ flooding sign-ups of made-up addresses) must not spend them all. Over the cap the sign-up is kept as
+ * recorded (`pending`, in the consent ledger) and no mail is sent; the answer to the site does not change
+ * (a publishable key's is `202 { accepted: true }` whatever happened). The first refusal of the day writes
+ * one audit entry, which is how the owner sees it. A counter that cannot be updated lets the mail go (the
+ * cap keeps tenants fair; it guards no data).
+ */
+async function withinMailCap(ctx: EventContext, now: Date): Promise<boolean> {
+  if (!ctx.mailCap) return true;
+  const { perDay, audit } = ctx.mailCap;
+  const day = 86_400;
+  const nowS = Math.floor(now.getTime() / 1000);
+  const dayStart = nowS - (nowS % day);
+  let count: number;
+  try {
+    count = await ctx.events.countRequest(ctx.tenant.id, 'MAIL#confirmation', dayStart, day);
+  } catch (error) {
+    logger.warn('confirmation-mail counter not updated; mail sent without the cap (fail open)', { tenantId: ctx.tenant.id, error: error as Error });
+    return true;
+  }
+  if (count <= perDay) return true;
+  logger.warn('confirmation mail not sent: the tenant reached its daily cap', { tenantId: ctx.tenant.id, perDay });
+  if (count === perDay + 1 && audit) {
+    const resumes = new Date((dayStart + day) * 1000).toISOString();
+    await recordAudit(audit, {
+      tenantId: ctx.tenant.id,
+      actor: 'system:mail',
+      action: MAIL_CAP_REACHED,
+      target: 'confirmation-mail',
+      detail: `${perDay} confirmation mails sent today (UTC), the most a day: later newsletter sign-ups are recorded as pending without a mail until ${resumes}`,
+      at: now,
+    }).catch((error: unknown) => logger.warn('audit entry of the mail cap not written', { tenantId: ctx.tenant.id, error: error as Error }));
+  }
+  return false;
 }

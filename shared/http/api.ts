@@ -57,7 +57,16 @@ function presentedKey(headers: Record<string, string | undefined>, query: Record
  * or a website's script sees only "network error". Without a valid key there is no tenant, so no origin is
  * allowed and a 401 carries none.
  */
-export function api(scope: Exclude<Scope, 'public'>, fn: Handler<AuthedRequest>): ApiHandler {
+export interface ApiOptions {
+  /**
+   * Limits of the route's own that must refuse a request before it counts against the tenant's fair use
+   * (the publishable-key limits per client address and key of POST /v1/events): what they refuse costs the
+   * tenant nothing of its budget, so one client over its own limit cannot use up the budget of the shop.
+   */
+  beforeFairUse?: (req: AuthedRequest) => Promise<void>;
+}
+
+export function api(scope: Exclude<Scope, 'public'>, fn: Handler<AuthedRequest>, options: ApiOptions = {}): ApiHandler {
   return httpStack(async (event, context) => {
     const headers = requestHeaders(event);
     const principal = await authenticate(tenantStore(), presentedKey(headers, event.queryStringParameters ?? {}));
@@ -76,6 +85,8 @@ export function api(scope: Exclude<Scope, 'public'>, fn: Handler<AuthedRequest>)
       if (principal.key.kind === 'publishable' && !originAllowed) throw new ForbiddenError('A publishable key works only from the allowed origins in the settings');
       // Parsed before the fair-use count: a body refused as too large or malformed costs the tenant no count.
       const req = toRequest(event, context);
+      // The route's own per-client limits first: a request they refuse is not counted as the tenant's.
+      await options.beforeFairUse?.({ ...req, principal });
       // Fair use per tenant, counted only for requests the key may make (a refused key costs no count).
       await fairUseLimiter().admit({ tenantId: principal.tenant.id, traffic: principal.key.kind, override: principal.tenant.fairUse });
       res = toResult(await fn({ ...req, principal }));

@@ -7,7 +7,7 @@ import * as z from '../domain/zod.ts';
 import { ulid } from 'ulid';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import { publicView, type Customer } from '../domain/customer.schema.ts';
-import { ConflictError, NotFoundError, invalid } from '../domain/errors.ts';
+import { ConflictError, NotFoundError, TooManyRequestsError, invalid } from '../domain/errors.ts';
 import { numberInput } from '../domain/number-input.schema.ts';
 import { localDate, startOfLocalDay } from '../domain/customer-filter.ts';
 import { RFM_GROUPS, type RfmGroup } from './rfm.ts';
@@ -71,14 +71,51 @@ const nextDay = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_00
 const noCounts = () => ({ customers: 0, purchasers: 0, purchases: 0, cardsUpdated: 0 });
 
 /**
+ * How many recomputes a tenant may start on demand in one UTC day: `count` adds one to the day's counter
+ * and answers the count after it (an atomic ADD in the table, shared by every instance).
+ */
+export interface RecomputeAllowance {
+  perDay: number;
+  count: (tenantId: string, dayStart: number, daySeconds: number) => Promise<number>;
+}
+
+/**
  * Records a pending recompute and starts its workflow; a 409 naming the running one while the tenant has a
  * recompute pending or running (two at once would write cards, summary and stored rules from two `asOf`s).
+ * With an `allowance` (the API), at most `perDay` a UTC day: beyond it a 429 naming `limit`, with
+ * Retry-After until the next day, as imports and exports name theirs. Counted once the lease is taken, so a
+ * 409 costs no count; a refused one gives the lease back.
  */
-export async function requestRecompute(ctx: InsightsContext & { start: StartRecompute }, body: z.infer<typeof RecomputeRequestSchema>, trigger: RecomputeRecord['trigger'] = 'api') {
+export async function requestRecompute(
+  ctx: InsightsContext & { start: StartRecompute; allowance?: RecomputeAllowance },
+  body: z.infer<typeof RecomputeRequestSchema>,
+  trigger: RecomputeRecord['trigger'] = 'api',
+) {
   const now = ctx.now?.() ?? new Date();
   const record: RecomputeRecord = { id: ulid(), status: 'pending', asOf: resolveAsOf(body.asOf, ctx.tenant, now), trigger, createdAt: now.toISOString(), counts: noCounts() };
   const running = await claimRecompute(ctx.insights, ctx.tenant.id, record.id, now);
   if (running) throw new ConflictError(`A recompute is already running (${running.recomputeId}); wait for it to end: GET /v1/insights/recompute/${running.recomputeId}`, { recomputeId: running.recomputeId });
+  if (ctx.allowance) {
+    const day = 86_400;
+    const nowS = Math.floor(now.getTime() / 1000);
+    const dayStart = nowS - (nowS % day);
+    let count: number;
+    try {
+      count = await ctx.allowance.count(ctx.tenant.id, dayStart, day);
+    } catch (e) {
+      await ctx.insights.releaseRecomputeLease(ctx.tenant.id, record.id);
+      throw e;
+    }
+    if (count > ctx.allowance.perDay) {
+      await ctx.insights.releaseRecomputeLease(ctx.tenant.id, record.id);
+      const retryAfter = Math.max(1, dayStart + day - nowS);
+      throw new TooManyRequestsError(
+        `This account already started ${ctx.allowance.perDay} recomputes today (UTC), the most it may start on demand in a day (limit ${ctx.allowance.perDay}); the nightly recompute still runs. Try again in ${retryAfter} s`,
+        retryAfter,
+        { limit: ctx.allowance.perDay },
+      );
+    }
+  }
   await launch(ctx, ctx.tenant.id, record);
   return { recomputeId: record.id, asOf: record.asOf };
 }

@@ -20,7 +20,7 @@ export interface Reply {
 export async function call(
   method: string,
   url: string,
-  opts: { key?: string; body?: unknown; headers?: Record<string, string>; functionTimeoutMs?: number } = {},
+  opts: { key?: string; body?: unknown; headers?: Record<string, string>; functionTimeoutMs?: number; sourceIp?: string } = {},
 ): Promise<Reply> {
   const [path, rawQuery = ''] = url.split('?');
   const route = ROUTES.find((r) => r.method === method && routePattern(r.path).test(path!));
@@ -41,7 +41,7 @@ export async function call(
     pathParameters: Object.keys(params).length ? Object.fromEntries(Object.entries(params).map(([k, v]) => [k, decodeURIComponent(v)])) : undefined,
     body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
     isBase64Encoded: false,
-    requestContext: { http: { method, path, sourceIp: '127.0.0.1', protocol: 'HTTP/1.1', userAgent: 'vitest' }, requestId: 'test', routeKey: `${method} ${route.path}`, stage: '$default' },
+    requestContext: { http: { method, path, sourceIp: opts.sourceIp ?? '127.0.0.1', protocol: 'HTTP/1.1', userAgent: 'vitest' }, requestId: 'test', routeKey: `${method} ${route.path}`, stage: '$default' },
   } as unknown as APIGatewayProxyEventV2;
   const mod = (await import(`../../${route.entry}`)) as { handler: (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyStructuredResultV2> };
   // A context per call, as Lambda gives: its own request id, and a deadline far enough away that a busy

@@ -68,6 +68,22 @@ describe('HTTP API routes (one source of truth: shared/routes.ts)', () => {
     expect(stage.AccessLogSettings.DestinationArn).toEqual({ 'Fn::GetAtt': [logicalId(stack.api.accessLogs), 'Arn'] });
     expect(JSON.parse(stage.AccessLogSettings.Format)).toMatchObject({ requestId: '$context.requestId' });
   });
+
+  it('gives the routes a stranger can call only their share of the stage throttle (report-rtenant 4)', () => {
+    const [id, stage] = resourcesOfType(json, 'AWS::ApiGatewayV2::Stage')[0]!;
+    const settings = stage.Properties!.RouteSettings as Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
+    const anonymous = ROUTES.filter((r) => r.scope === 'public').map((r) => `${r.method} ${r.path}`);
+    expect(anonymous).toContain('OPTIONS /v1/events');
+    // The dev stage: 20/s, burst 40. A route without a key: a tenth; the events route (public pk_ keys): half.
+    for (const key of anonymous) expect(settings[key], key).toEqual({ ThrottlingRateLimit: 2, ThrottlingBurstLimit: 4 });
+    expect(settings['POST /v1/events']).toEqual({ ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 });
+    // Keyed routes keep the stage's default: a tenant's own traffic is limited per tenant, in the function.
+    expect(settings['GET /v1/customers']).toBeUndefined();
+    // Every route key it names exists before the stage (CloudFormation refuses settings for an unknown route).
+    const routeIds = resourcesOfType(json, 'AWS::ApiGatewayV2::Route').filter(([, r]) => settings[r.Properties!.RouteKey as string]).map(([rid]) => rid);
+    expect(routeIds).toHaveLength(Object.keys(settings).length);
+    for (const rid of routeIds) expect(json.Resources[id] as { DependsOn?: string[] }).toMatchObject({ DependsOn: expect.arrayContaining([rid]) });
+  });
 });
 
 describe('functions', () => {

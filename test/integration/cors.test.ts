@@ -47,8 +47,20 @@ describe('OPTIONS /v1/events (CORS preflight)', () => {
       const res = await preflight(origin, pk);
       expect(res.status).toBe(403);
       expect(res.headers['access-control-allow-origin']).toBeUndefined();
-      expect(res.body.detail).toContain(origin);
+      expect(Object.keys(res.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
     }
+  });
+
+  it('tells a stranger holding the pk_ nothing about which origins the shop allows: every foreign origin gets the same answer, naming neither it nor the setting', async () => {
+    const answers = [];
+    for (const origin of ['https://staging.trattoria.example', 'https://evil.example', OTHER_TENANT_ORIGIN]) {
+      const res = await preflight(origin, pk);
+      expect(res.status).toBe(403);
+      expect(res.body.detail).not.toContain(origin);
+      expect(JSON.stringify(res.body)).not.toMatch(/allowedOrigins|settings/i);
+      answers.push(res.body.detail);
+    }
+    expect(new Set(answers).size).toBe(1);
   });
 
   it('refuses a preflight without a key, with a secret key, with a revoked-looking key or for another method', async () => {

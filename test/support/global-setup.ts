@@ -57,6 +57,9 @@ export default async function setup(project: TestProject) {
     // tests of the limit itself (test/integration/fair-use.test.ts) set their own small limits.
     FAIR_USE_SECRET_BURST: '100000',
     FAIR_USE_PUBLISHABLE_BURST: '100000',
+    // The same for the daily per-tenant caps on recomputes and confirmation mails (their own tests set small ones).
+    RECOMPUTES_PER_DAY: '1000',
+    CONFIRMATION_MAILS_PER_DAY: '1000000',
   });
   project.provide('dynamodbEndpoint', dynamo.endpoint);
   project.provide('s3Endpoint', s3.endpoint);

@@ -69,7 +69,7 @@ export function InsightsPage() {
     setStarting(true);
     const { data, error } = await api().POST<{ recomputeId: string }>('/v1/insights/recompute', { body: {} });
     setStarting(false);
-    // A 409 (one is already running) says so in its own words.
+    // A 409 (one is already running) says so in its own words; a 429 naming `limit` (the day's recomputes used up) in the owner's.
     setProblem(error);
     if (data) setRunning(data.recomputeId);
   };
