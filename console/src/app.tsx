@@ -2,7 +2,7 @@
  * The frame: sign-in until a key is accepted (a key from a link only once the person confirmed the business
  * it opens), then the header, navigation, the fair-use wait if any, and the page of the route.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
 import { createApi, apiBaseUrl } from './api.ts';
 import { currency, fmtNumber, lang, setLang, t, timeZone, type Key, type Lang } from './i18n.ts';
@@ -51,6 +51,7 @@ function SignIn() {
   const [busy, setBusy] = useState(false);
   const submit = async (e: Event) => {
     e.preventDefault();
+    if (busy) return;
     setBusy(true);
     setProblem(undefined);
     const trimmed = key.trim();
@@ -72,7 +73,8 @@ function SignIn() {
             <input id={id} name="key" type="password" autoComplete="off" spellcheck={false} required value={key} onInput={(e) => setKey((e.target as HTMLInputElement).value)} />
           )}
         </Field>
-        <button type="submit" disabled={busy}>
+        {/* aria-disabled, not disabled: a disabled button loses the focus, which then falls to <body>. */}
+        <button type="submit" aria-disabled={busy}>
           {t('signIn')}
         </button>
         <ProblemBox problem={problem} />
@@ -167,6 +169,30 @@ function FairUseWait() {
   );
 }
 
+/**
+ * Once the page or card of a new route shows its main heading (a card's comes with its answer), the focus goes
+ * there: a link followed inside the console otherwise left it on <body> (or on a menu that closed), and a
+ * screen reader said nothing of the new page. Returns the clean-up (a newer route stops the wait).
+ */
+function focusHeadingWhenShown(): () => void {
+  const main = document.getElementById('main');
+  if (!main) return () => undefined;
+  const tryFocus = () => {
+    const heading = main.querySelector<HTMLElement>('h1');
+    if (!heading) return false;
+    if (!heading.hasAttribute('tabindex')) heading.tabIndex = -1;
+    heading.focus();
+    return true;
+  };
+  if (tryFocus()) return () => undefined;
+  const watch = new MutationObserver(() => tryFocus() && stop());
+  // A page that never shows one (a card that is not found says so in an alert): the main region then.
+  const timer = setTimeout(() => (stop(), document.activeElement === document.body && main.focus()), 15_000);
+  const stop = () => (watch.disconnect(), clearTimeout(timer));
+  watch.observe(main, { childList: true, subtree: true });
+  return stop;
+}
+
 function Page() {
   const { page, id } = route.value;
   if (page === 'customers' && id) return <CardPage key={id} id={id} />; // keyed: nothing of one card (a link made, "Saved") stays on the next
@@ -212,9 +238,19 @@ export function App() {
     addEventListener('keydown', onKey);
     return () => removeEventListener('keydown', onKey);
   }, [menuOpen]);
+  const cardId = current === 'customers' ? route.value.id : undefined;
   useEffect(() => {
+    // A card names its person itself (card.tsx), once it has loaded.
+    if (cardId) return;
     document.title = `${t(PAGES.find((p) => p.page === current)?.label ?? 'customers')} · clientela`;
-  }, [current, lang.value]);
+  }, [current, cardId, lang.value]);
+  // Another page or card: the focus goes to its main heading (not on the first page the console opens with).
+  const shown = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    const before = shown.current;
+    shown.current = `${current}/${cardId ?? ''}`;
+    if (before !== undefined && before !== shown.current) return focusHeadingWhenShown();
+  }, [current, cardId]);
   if (linkKey.value) return <LinkSignIn linkKey={linkKey.value} />;
   if (!sessionKey.value) return <SignIn />;
   return (

@@ -459,6 +459,15 @@ const en = {
   srcConfirmsRequest: 'confirms the sign-up of {date}',
   // a long merge (wip-mergebudget): the API answered 202 while the history moves; the console sends the merge again
   mergeMoving: 'Cards merged; moving the history: {n} entries so far…',
+  // accessibility (wip-a11y): what a screen reader hears after an action, unique names, the way to the tag catalogue
+  tagAddedSaid: '“{tag}” added',
+  tagRemovedSaid: '“{tag}” removed',
+  foundOne: '{n} customer found',
+  foundOther: '{n} customers found',
+  foundMore: 'more on the next page',
+  previewReadySaid: 'Preview ready. The import would do this: {counts}.',
+  downloadExportOf: 'Download export of {when}: {what}',
+  tagsManage: 'A tag that is not here? Add it to the tag catalogue in Settings',
 };
 export type Key = keyof typeof en;
 
@@ -917,6 +926,15 @@ const it: Record<Key, string> = {
   srcConfirmsRequest: 'conferma l’iscrizione del {date}',
   // a long merge (wip-mergebudget): the API answered 202 while the history moves; the console sends the merge again
   mergeMoving: 'Schede unite; sto spostando lo storico: finora {n} voci…',
+  // accessibility (wip-a11y): what a screen reader hears after an action, unique names, the way to the tag catalogue
+  tagAddedSaid: '«{tag}» aggiunta',
+  tagRemovedSaid: '«{tag}» tolta',
+  foundOne: '{n} cliente trovato',
+  foundOther: '{n} clienti trovati',
+  foundMore: 'altri nella pagina successiva',
+  previewReadySaid: 'Anteprima pronta. L’importazione farebbe questo: {counts}.',
+  downloadExportOf: 'Scarica l’esportazione del {when}: {what}',
+  tagsManage: 'Manca un’etichetta? Aggiungila al catalogo delle etichette nelle Impostazioni',
 };
 
 export type Lang = 'en' | 'it';

@@ -86,10 +86,10 @@ export function problemWords(problem: Problem): string {
   return problem.errors!.map((e, i) => said[i] ?? `${e.path}: ${e.message}`).join(' — ');
 }
 
-export function ProblemBox({ problem, children }: { problem?: Problem; children?: ComponentChildren }) {
+export function ProblemBox({ problem, children, id }: { problem?: Problem; children?: ComponentChildren; id?: string }) {
   if (!problem) return null;
   return (
-    <p class="problem" role="alert">
+    <p class="problem" role="alert" id={id}>
       {problemWords(problem)}
       {/* A taken email or phone: the card that has it is one click away (to open, or to merge from it). */}
       {problem.customerId && (
@@ -115,6 +115,19 @@ export function Notice({ children }: { children: ComponentChildren }) {
     <p class="notice" role="status">
       {children}
     </p>
+  );
+}
+
+/**
+ * A polite status that is in the page before anything is said in it, so a screen reader reads each new text
+ * ("Saved", "12 customers found"); a status inserted with its words already in it is often not read. `hidden`:
+ * said, not shown (what the page shows anyway, in other words).
+ */
+export function Said({ text, hidden }: { text?: string; hidden?: boolean }) {
+  return (
+    <div role="status" aria-live="polite" aria-atomic="true" class={hidden ? 'visually-hidden' : undefined}>
+      {text && (hidden ? text : <p class="notice">{text}</p>)}
+    </div>
   );
 }
 

@@ -4,11 +4,12 @@
  * and erasure.
  */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { Modal } from '../confirm.tsx';
 import { api } from '../session.ts';
 import { fmtDate, fmtMoney, fmtNumber, lang, t, type Key } from '../i18n.ts';
 import { go, href } from '../router.ts';
-import { Field, Loading, Notice, ProblemBox, fullName, useLoad } from '../ui.tsx';
+import { Field, Loading, Notice, ProblemBox, Said, fullName, nameFieldsWith, useLoad } from '../ui.tsx';
 import { averagePerPurchaseOf, importedSpentOf, purchasesOf } from '../wording.ts';
 import { ConsentBadge, rfmLabel } from './customers.tsx';
 import { Suggestions } from './baskets.tsx';
@@ -33,6 +34,18 @@ const LABELS: Record<Editable, Key> = {
   notes: 'notes',
 };
 const MAX_TAGS = 9;
+
+/** The card field a 400 names (`birthDate`, `consent.newsletter`), if it is one of the form's. */
+const cardField = (path: string): Editable | 'consent' | undefined => {
+  const top = path.replace(/^\//, '').split(/[./]/)[0] ?? '';
+  return (EDITABLE as readonly string[]).includes(top) ? (top as Editable) : top === 'consent' ? 'consent' : undefined;
+};
+// A refused save names the field as the form labels it, in the console's language ("Data di nascita: …"), not
+// by its code ("birthDate: …").
+nameFieldsWith(({ path, message }) => {
+  const field = cardField(path);
+  return field && `${t(field === 'consent' ? 'consent' : LABELS[field])}: ${message}`;
+});
 
 /** The contract's genders (shared/domain/customer-fields.schema.ts), each in the console's language. */
 const GENDERS: [string, Key][] = [
@@ -79,6 +92,11 @@ export function CardPage({ id }: { id: string }) {
   const [erasedNote, setErasedNote] = useState(false);
   // Kept here: the fields' form is rebuilt from each new version of the card.
   const [saved, setSaved] = useState(false);
+  // The tab's title names the person (it said "Customers" on every card).
+  const title = card.data ? fullName(card.data) : undefined;
+  useEffect(() => {
+    if (title) document.title = `${title} · clientela`;
+  }, [title, lang.value]);
   if (card.loading && !card.data) return <Loading />;
   if (card.error) {
     return (
@@ -112,7 +130,7 @@ export function CardPage({ id }: { id: string }) {
         {t('idLabel')}: <code>{c.id}</code>
       </p>
       <div class="card-grid">
-        <CardFields customer={c} etag={etag} reload={card.reload} saved={saved} onSaved={() => (setSaved(true), card.reload())} />
+        <CardFields customer={c} etag={etag} reload={card.reload} saved={saved} onSaving={() => setSaved(false)} onSaved={() => (setSaved(true), card.reload())} />
         <div>
           <Duplicates customer={c} onMerged={card.reload} />
           <Tags customer={c} etag={etag} reload={card.reload} />
@@ -144,7 +162,7 @@ const fieldValues = (c: Customer) => Object.fromEntries(EDITABLE.map((k) => [k, 
  * fields the person has not touched, and keeps what they typed in the others: rebuilding it from every new
  * version threw away what they were typing. A touched field that someone else changed meanwhile says so.
  */
-function CardFields({ customer, etag, reload, saved, onSaved }: { customer: Customer; etag?: string; reload: () => void; saved: boolean; onSaved: () => void }) {
+function CardFields({ customer, etag, reload, saved, onSaving, onSaved }: { customer: Customer; etag?: string; reload: () => void; saved: boolean; onSaving: () => void; onSaved: () => void }) {
   // `base`: the card's values the form was last brought up to date with; a field differing from it was touched.
   const [base, setBase] = useState(() => fieldValues(customer));
   // Edits carried over from a card merged into this one (taken once: a reload does not fill them again).
@@ -159,6 +177,11 @@ function CardFields({ customer, etag, reload, saved, onSaved }: { customer: Cust
   const [problem, setProblem] = useState<Problem>();
   const [stale, setStale] = useState(false);
   const [busy, setBusy] = useState(false);
+  // A ref beside the state: two submits in the same frame both see the state from before the first.
+  const running = useRef(false);
+  const form$ = useRef<HTMLFormElement>(null);
+  // The fields a refused save names: marked invalid, tied to the problem, the first one focused.
+  const invalid = new Set((problem?.errors ?? []).map((e) => cardField(e.path)).filter(Boolean));
 
   useEffect(() => {
     const next = fieldValues(customer);
@@ -179,13 +202,16 @@ function CardFields({ customer, etag, reload, saved, onSaved }: { customer: Cust
 
   const save = async (e: Event) => {
     e.preventDefault();
-    if (busy) return;
+    if (running.current) return;
     const body: Record<string, unknown> = {};
     for (const k of EDITABLE) if (form[k] !== base[k]) body[k] = form[k].trim() === '' ? null : form[k].trim();
     if (consent !== consentBase && (consent === 'granted' || consent === 'denied')) body.consent = { newsletter: consent };
     if (Object.keys(body).length === 0) return;
+    running.current = true;
     setBusy(true);
+    onSaving();
     const { error } = await api().PATCH('/v1/customers/{id}', { params: { path: { id: customer.id } }, body, headers: etag ? { 'If-Match': etag } : {} });
+    running.current = false;
     setBusy(false);
     if (error?.status === 412) {
       setStale(true);
@@ -198,19 +224,23 @@ function CardFields({ customer, etag, reload, saved, onSaved }: { customer: Cust
     }
     setProblem(error);
     if (!error) onSaved();
+    // The first field the refusal names takes the focus: its label, its invalid state and the problem are read.
+    const first = (error?.errors ?? []).map((x) => cardField(x.path)).find(Boolean);
+    if (first) setTimeout(() => form$.current?.querySelector<HTMLElement>(`[name="${first}"]`)?.focus());
   };
+  const marks = (k: Editable | 'consent') => (invalid.has(k) ? { 'aria-invalid': true as const, 'aria-describedby': 'fields-problem' } : {});
 
   return (
-    <form onSubmit={save} class="card-fields" aria-labelledby="fields-title">
+    <form ref={form$} onSubmit={save} class="card-fields" aria-labelledby="fields-title">
       <h2 id="fields-title">{t('fields')}</h2>
       {EDITABLE.map((k) => (
         <Field key={k} label={t(LABELS[k])}>
           {(id) =>
             k === 'notes' ? (
-              <textarea id={id} name={k} rows={3} value={form[k]} onInput={(e) => setForm({ ...form, [k]: (e.target as HTMLTextAreaElement).value })} />
+              <textarea id={id} name={k} rows={3} {...marks(k)} value={form[k]} onInput={(e) => setForm({ ...form, [k]: (e.target as HTMLTextAreaElement).value })} />
             ) : k === 'gender' || k === 'language' ? (
               // A choice, not free text: "donna" typed into a box was refused in the API's English.
-              <select id={id} name={k} value={form[k]} onChange={(e) => setForm({ ...form, [k]: (e.target as HTMLSelectElement).value })}>
+              <select id={id} name={k} {...marks(k)} value={form[k]} onChange={(e) => setForm({ ...form, [k]: (e.target as HTMLSelectElement).value })}>
                 {choicesFor(k, form[k]).map(([v, label]) => (
                   <option key={v} value={v}>
                     {label}
@@ -221,6 +251,7 @@ function CardFields({ customer, etag, reload, saved, onSaved }: { customer: Cust
               <input
                 id={id}
                 name={k}
+                {...marks(k)}
                 type={(k === 'email' ? 'email' : k === 'phone' ? 'tel' : k === 'birthDate' ? 'date' : 'text') as 'text'}
                 value={form[k]}
                 onInput={(e) => setForm({ ...form, [k]: (e.target as HTMLInputElement).value })}
@@ -231,7 +262,7 @@ function CardFields({ customer, etag, reload, saved, onSaved }: { customer: Cust
       ))}
       <Field label={t('consent')}>
         {(id) => (
-          <select id={id} name="consent" value={consent} onChange={(e) => setConsent((e.target as HTMLSelectElement).value as typeof consent)}>
+          <select id={id} name="consent" {...marks('consent')} value={consent} onChange={(e) => setConsent((e.target as HTMLSelectElement).value as typeof consent)}>
             {(['granted', 'denied', 'pending', 'unknown'] as const).map((v) => (
               <option key={v} value={v} disabled={v === 'pending' || v === 'unknown'}>
                 {t(v)}
@@ -240,7 +271,8 @@ function CardFields({ customer, etag, reload, saved, onSaved }: { customer: Cust
           </select>
         )}
       </Field>
-      <button type="submit" disabled={busy}>
+      {/* aria-disabled, not disabled: a disabled button loses the focus, which then falls to <body>. */}
+      <button type="submit" aria-disabled={busy}>
         {t('save')}
       </button>
       {stale && (
@@ -251,9 +283,10 @@ function CardFields({ customer, etag, reload, saved, onSaved }: { customer: Cust
           </button>
         </div>
       )}
-      <ProblemBox problem={problem}>{problem?.mergedInto && t('mergedEditCarry')}</ProblemBox>
+      <ProblemBox id="fields-problem" problem={problem}>{problem?.mergedInto && t('mergedEditCarry')}</ProblemBox>
       {fromMerged && !saved && <Notice>{t('mergedEditsFilled')}</Notice>}
-      {saved && !stale && !problem && <Notice>{t('saved')}</Notice>}
+      {/* In the page before the save: a status inserted with its words already in it is often not read. */}
+      <Said text={saved && !stale && !problem ? t('saved') : undefined} />
     </form>
   );
 }
@@ -268,15 +301,19 @@ function Tags({ customer, etag, reload }: { customer: Customer; etag?: string; r
   const [stale, setStale] = useState(false);
   // The version a change was sent from: the boxes stay disabled until the card newer than it has come back.
   const [pendingFrom, setPendingFrom] = useState<string>();
+  // What the last tick did, said in a status the page already has ("“VIP” added").
+  const [said, setSaid] = useState<string>();
   const busy = pendingFrom !== undefined && pendingFrom === customer.updatedAt;
   const toggle = async (tag: string, on: boolean) => {
     if (busy) return;
+    setSaid(undefined);
     setPendingFrom(customer.updatedAt);
     const tags = on ? [...customer.tags, tag] : customer.tags.filter((x) => x !== tag);
     const { error } = await api().PATCH('/v1/customers/{id}', { params: { path: { id: customer.id } }, body: { tags }, headers: etag ? { 'If-Match': etag } : {} });
     if (error) setPendingFrom(undefined);
     setStale(error?.status === 412);
     setProblem(error?.status === 412 ? undefined : error);
+    if (!error) setSaid(t(on ? 'tagAddedSaid' : 'tagRemovedSaid').replace('{tag}', () => tag));
     if (!error) reload();
   };
   const all = [...new Set([...(catalogue.data?.items ?? []), ...customer.tags])];
@@ -287,12 +324,24 @@ function Tags({ customer, etag, reload }: { customer: Customer; etag?: string; r
         const on = customer.tags.includes(tag);
         return (
           <label key={tag} class="tag-option">
-            <input type="checkbox" checked={on} disabled={busy || (!on && customer.tags.length >= MAX_TAGS)} onChange={(e) => void toggle(tag, (e.target as HTMLInputElement).checked)} />
+            {/* aria-disabled while a tick is saved, not disabled: disabling the box in use drops the focus to <body>. */}
+            <input
+              type="checkbox"
+              checked={on}
+              aria-disabled={busy}
+              disabled={!on && customer.tags.length >= MAX_TAGS}
+              onClick={(e) => busy && e.preventDefault()}
+              onChange={(e) => void toggle(tag, (e.target as HTMLInputElement).checked)}
+            />
             {tag}
           </label>
         );
       })}
       {customer.tags.length >= MAX_TAGS && <p class="muted small">{t('tagsFull')}</p>}
+      <p class="small">
+        <a href={href('settings')}>{t('tagsManage')}</a>
+      </p>
+      <Said text={said} />
       {stale && (
         <div class="problem" role="alert">
           <p>{t('stale')}</p>
@@ -355,26 +404,14 @@ function Figures({ customer: c }: { customer: Customer }) {
 }
 
 /**
- * A question before something that cannot be undone: focus moves into it when it opens (a keyboard or screen
- * reader user lands on the question, not on the page's start), and Escape answers "cancel".
+ * A question before something that cannot be undone: a modal dialog (confirm.tsx) that takes the focus when it
+ * opens, keeps Tab inside, answers Escape with "cancel" and gives the focus back to the button that opened it.
  */
 function Confirm({ labelledBy, describedBy, onCancel, children }: { labelledBy: string; describedBy?: string; onCancel: () => void; children: ComponentChildren }) {
-  const box = useRef<HTMLDivElement>(null);
-  // Layout effect: focused as it appears, before anyone (a person or a test) can act on the page meanwhile.
-  useLayoutEffect(() => box.current?.focus(), []);
   return (
-    <div
-      ref={box}
-      tabIndex={-1}
-      role="alertdialog"
-      aria-labelledby={labelledBy}
-      aria-describedby={describedBy}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape') onCancel();
-      }}
-    >
+    <Modal labelledBy={labelledBy} describedBy={describedBy} onCancel={onCancel}>
       {children}
-    </div>
+    </Modal>
   );
 }
 
@@ -448,17 +485,25 @@ function Duplicates({ customer, onMerged }: { customer: Customer; onMerged: () =
               ))}
               {reasons.map((r) => t(REASONS[r])).join(', ')}
             </div>
-            {asking?.id === d.id ? (
+            <p class="actions">
+              <button type="button" class="secondary" aria-haspopup="dialog" onClick={() => (setAsking({ id: d.id, keep: 'this' }), setProblem(undefined))}>
+                {t('mergeInto')}
+              </button>{' '}
+              <button type="button" class="secondary" aria-haspopup="dialog" onClick={() => (setAsking({ id: d.id, keep: 'that' }), setProblem(undefined))}>
+                {t('keepThatCard')}
+              </button>
+            </p>
+            {asking?.id === d.id && (
               <Confirm labelledBy="dupes-title" describedBy={`merge-warn-${d.id}`} onCancel={() => (setAsking(undefined), setProblem(undefined))}>
                 <p id={`merge-warn-${d.id}`}>
                   {t(asking.keep === 'this' ? 'mergeWarn' : 'keepWarn')
                     .split('{other}')
                     .flatMap((part, i) => (i ? [<bdi key={i}>{fullName(d)}</bdi>, part] : [part]))}
                 </p>
-                <button type="button" class="danger" disabled={busy} onClick={() => void merge(d, asking.keep)}>
+                <button type="button" class="danger" aria-disabled={busy} onClick={() => !busy && void merge(d, asking.keep)}>
                   {t('mergeNow')}
                 </button>{' '}
-                <button type="button" class="secondary" disabled={busy} onClick={() => (setAsking(undefined), setProblem(undefined))}>
+                <button type="button" class="secondary" aria-disabled={busy} onClick={() => !busy && (setAsking(undefined), setProblem(undefined))}>
                   {t('cancel')}
                 </button>
                 {moving !== undefined && (
@@ -467,15 +512,6 @@ function Duplicates({ customer, onMerged }: { customer: Customer; onMerged: () =
                   </p>
                 )}
               </Confirm>
-            ) : (
-              <p class="actions">
-                <button type="button" class="secondary" onClick={() => (setAsking({ id: d.id, keep: 'this' }), setProblem(undefined))}>
-                  {t('mergeInto')}
-                </button>{' '}
-                <button type="button" class="secondary" onClick={() => (setAsking({ id: d.id, keep: 'that' }), setProblem(undefined))}>
-                  {t('keepThatCard')}
-                </button>
-              </p>
             )}
           </li>
         ))}
@@ -612,11 +648,10 @@ function Erase({ customer, onErased }: { customer: Customer; onErased: () => voi
   return (
     <section aria-labelledby="erase-title" class="danger-zone">
       <h2 id="erase-title">{t('erase')}</h2>
-      {!open ? (
-        <button type="button" class="danger" onClick={() => setOpen(true)}>
-          {t('erase')}…
-        </button>
-      ) : (
+      <button type="button" class="danger" aria-haspopup="dialog" onClick={() => setOpen(true)}>
+        {t('erase')}…
+      </button>
+      {open && (
         <Confirm labelledBy="erase-title" describedBy="erase-warn" onCancel={() => (setOpen(false), setTyped(''))}>
         <form onSubmit={erase}>
           <p id="erase-warn">{t('eraseWarn')}</p>

@@ -7,7 +7,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../session.ts';
 import { fmtDay, fmtMoney, t } from '../i18n.ts';
 import { go, href, route } from '../router.ts';
-import { Field, Loading, Notice, ProblemBox, fullName, useLoad } from '../ui.tsx';
+import { Field, Loading, Notice, ProblemBox, Said, fullName, useLoad } from '../ui.tsx';
+import { count } from '../counted.ts';
 import { FILTER_NAMES, FilterFields, filterObject, onlyFilters, readFilterValues, type FilterValues } from '../filter-form.tsx';
 import type { Customer, Page, Segment } from '../types.ts';
 import type { Problem } from '../api.ts';
@@ -120,10 +121,26 @@ export function CustomersPage() {
     if (replace) location.replace(to);
     else location.hash = to;
   }
+  // Another page of the list starts at its top, with the focus on the page's heading (the button pressed may be
+  // disabled on the last page, which dropped the focus to <body> and left the phone scrolled to the bottom).
+  const paging = useRef(false);
   const toPage = (stack: string[]) => {
     const next: Filters = { ...filters, pages: stack.join(',') };
+    paging.current = true;
     go('customers', undefined, next as Record<string, string>);
   };
+  useEffect(() => {
+    if (!paging.current || list.loading) return;
+    paging.current = false;
+    scrollTo(0, 0);
+    document.getElementById('customers-title')?.focus();
+  }, [list.loading, list.data]);
+  // What a search or a page found, said once it is there ("3 customers found", "No customers on this page.").
+  const found = list.loading || !list.data
+    ? undefined
+    : list.data.items.length === 0
+      ? list.data.nextCursor ? t('moreMayMatch') : t('noCustomers')
+      : `${count(list.data.items.length, 'foundOne', 'foundOther')}${list.data.nextCursor ? `, ${t('foundMore')}` : ''}`;
 
   const [segmentName, setSegmentName] = useState('');
   const [saveProblem, setSaveProblem] = useState<Problem>();
@@ -168,7 +185,9 @@ export function CustomersPage() {
 
   return (
     <section aria-labelledby="customers-title">
-      <h1 id="customers-title">{t('customers')}</h1>
+      <h1 id="customers-title" tabIndex={-1}>
+        {t('customers')}
+      </h1>
       <div class="search">
         <Field label={t('search')}>
           {(id) => <input id={id} type="search" value={q} autoComplete="off" disabled={!!filters.segment} aria-describedby={filters.segment ? 'segment-own-filters' : undefined} onInput={(e) => setQ((e.target as HTMLInputElement).value)} />}
@@ -229,6 +248,7 @@ export function CustomersPage() {
 
       <ProblemBox problem={list.error} />
       {list.loading && <Loading />}
+      <Said hidden text={found} />
       {list.data && (
         <>
           <CustomerTable items={list.data.items} caption={t('customers')} />

@@ -250,7 +250,14 @@ function ExportList({ items, segmentName, onProblem }: { items?: ExportView[]; s
               <td data-label={t('rows')}>{fmtNumber(x.rowCount)}</td>
               <td>
                 {x.status === 'completed' && (
-                  <button type="button" class="secondary" onClick={async () => onProblem(await downloadExport(x.id))}>
+                  <button
+                    type="button"
+                    class="secondary"
+                    // Each row's button its own name ("Download export of 1 Dec 2026, 10:02: Everyone, csv"): a list of
+                    // "Download" buttons cannot be told apart by a screen reader.
+                    aria-label={t('downloadExportOf').replace('{when}', () => fmtDate(x.createdAt)).replace('{what}', () => `${segmentName(x.segmentId, x.filter as Record<string, unknown>)}, ${x.format}`)}
+                    onClick={async () => onProblem(await downloadExport(x.id))}
+                  >
                     {t('download')}
                   </button>
                 )}

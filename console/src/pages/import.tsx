@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../session.ts';
 import { fmtDate, fmtNumber, t, type Key } from '../i18n.ts';
-import { Field, Loading, ProblemBox, useLoad, usePoll } from '../ui.tsx';
+import { Field, Loading, ProblemBox, Said, useLoad, usePoll } from '../ui.tsx';
 import type { CreatedImport, ImportCounts, ImportView, Page } from '../types.ts';
 import type { Problem } from '../api.ts';
 import { AskFirst, useBusy } from '../confirm.tsx';
@@ -134,6 +134,20 @@ export function ImportPage() {
 
   const previewDone = preview?.status === 'completed';
   const total = preview?.counts.rows ?? 0;
+  // The preview's result waits for the owner's decision: said when it is there, and its heading takes the focus
+  // unless the person has gone on elsewhere meanwhile (choosing the file, or "Preview", left it on <body>).
+  const previewShown = previewDone && !!preview.detected && !!header && header.of === file;
+  const previewTitle = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (!previewShown) return;
+    const at = document.activeElement;
+    if (!at || at === document.body || at === input.current) previewTitle.current?.focus();
+  }, [previewShown, previewId]);
+  const previewSaid = previewShown
+    ? t('previewReadySaid').replace('{counts}', () =>
+        (['rows', 'created', 'updated', 'unchanged', 'rejected', 'warnings'] as const).map((k) => `${t(k)} ${fmtNumber(preview.counts[k])}`).join(', '),
+      )
+    : undefined;
   return (
     <section aria-labelledby="import-title">
       <h1 id="import-title">{t('import')}</h1>
@@ -156,10 +170,13 @@ export function ImportPage() {
 
       {previewId && (
         <section aria-labelledby="preview-title" class="panel">
-          <h2 id="preview-title">{t('dryRun')}: {file?.name}</h2>
+          <h2 id="preview-title" ref={previewTitle} tabIndex={-1}>
+            {t('dryRun')}: {file?.name}
+          </h2>
+          <Said hidden text={previewSaid} />
           {!previewDone && preview?.status !== 'failed' && <Loading />}
           {preview?.status === 'failed' && <p role="alert">{importReasonWords(preview.reason, t)}</p>}
-          {previewDone && preview.detected && header && header.of === file && (
+          {previewShown && preview.detected && (
             <>
               <h3>{t('detected')}</h3>
               <dl class="figures">
@@ -220,10 +237,11 @@ export function ImportPage() {
                 </p>
               )}
               <div class="actions">
-                <button type="button" class="secondary" onClick={previewAgain} disabled={busy}>
+                {/* aria-disabled, not disabled: a disabled button loses the focus, which then falls to <body>. */}
+                <button type="button" class="secondary" onClick={previewAgain} aria-disabled={busy}>
                   {t('dryRun')}
                 </button>
-                <button type="button" onClick={importNow} disabled={!!importId || busy}>
+                <button type="button" onClick={importNow} aria-disabled={!!importId || busy}>
                   {t('importNow')}
                 </button>
               </div>
@@ -294,6 +312,9 @@ export function ImportPage() {
 
 function Running({ id, view, total, onUndone }: { id: string; view?: ImportView; total: number; onUndone: () => void }) {
   const [undo, setUndo] = useState<ImportView['undo']>();
+  // Started: the focus goes to the progress (it stayed on "Import", which can be pressed no more).
+  const title = useRef<HTMLHeadingElement>(null);
+  useEffect(() => title.current?.focus(), [id]);
   const [problem, setProblem] = useState<Problem>();
   const done = view?.status === 'completed';
   const [undoing, guardUndo] = useBusy();
@@ -306,7 +327,11 @@ function Running({ id, view, total, onUndone }: { id: string; view?: ImportView;
   const rows = view?.counts.rows ?? 0;
   return (
     <section aria-labelledby="run-title" class="panel">
-      <h2 id="run-title">{done ? t('done') : view?.status === 'failed' ? t('failed') : t('importing')}</h2>
+      <h2 id="run-title" ref={title} tabIndex={-1}>
+        {done ? t('done') : view?.status === 'failed' ? t('failed') : t('importing')}
+      </h2>
+      {/* The end said too (the heading changing is not); a failure is an alert below. */}
+      <Said hidden text={done ? t('done') : undefined} />
       <label for="import-progress">{t('progress')}</label>
       <progress id="import-progress" max={Math.max(total, 1)} value={done ? Math.max(total, 1) : Math.min(rows, total)}>
         {rows}/{total}
