@@ -280,18 +280,23 @@ function Tags({ customer, etag, reload }: { customer: Customer; etag?: string; r
     if (!error) reload();
   };
   const all = [...new Set([...(catalogue.data?.items ?? []), ...customer.tags])];
+  const automatic = customer.autoTags ?? [];
   return (
     <fieldset class="tags">
       <legend>{t('tags')}</legend>
       {all.map((tag) => {
         const on = customer.tags.includes(tag);
+        // A tag a rule gave: unticking it is the owner's last word for this card (no rule gives it back).
+        const auto = on && automatic.includes(tag);
         return (
-          <label key={tag} class="tag-option">
+          <label key={tag} class="tag-option" title={auto ? t('autoTagTitle') : undefined}>
             <input type="checkbox" checked={on} disabled={busy || (!on && customer.tags.length >= MAX_TAGS)} onChange={(e) => void toggle(tag, (e.target as HTMLInputElement).checked)} />
             {tag}
+            {auto && <span class="muted small auto-tag"> ({t('autoTagMark')})</span>}
           </label>
         );
       })}
+      {automatic.length > 0 && <p class="muted small">{t('autoTagsNote')}</p>}
       {customer.tags.length >= MAX_TAGS && <p class="muted small">{t('tagsFull')}</p>}
       {stale && (
         <div class="problem" role="alert">
