@@ -5,7 +5,9 @@
  * claimed. A card holds at most 9 tags: a rule that would add a tenth is skipped (the card is left as is).
  * A tag a rule gave that the business then removed by hand (in `autoTagged`, no longer in `tags`) is the
  * business's decision: it goes into the card's internal `autoTagDeclined`, and no rule gives that tag to that
- * card again; put back by hand, it is the business's own (no rule takes it away).
+ * card again; put back by hand, it is the business's own (no rule takes it away). The PATCH of a card's tags
+ * records both at once (recordHandTags, shared/domain/customers.ts: also for a hand tag a rule matches), and a
+ * merge keeps them (mergeTags, shared/events/merge-customers.ts); what is seen here covers the other writers.
  * Called by capture before each write and by the recompute for each card it updates.
  *
  * A stored rule whose filter the filter language no longer accepts (saved before a stricter check, e.g.
