@@ -933,6 +933,8 @@ export interface components {
             attributes: {
                 [key: string]: string;
             };
+            /** @description the tags on the card that an automatic-tag rule gave (settings autoTags): the rule takes each away when the card stops matching; removed by hand, no rule gives it back. The other tags are the business's own */
+            autoTags: string[];
             birthDate: string | null;
             city: string | null;
             consent: components["schemas"]["CustomerConsent"];

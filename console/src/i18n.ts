@@ -134,6 +134,9 @@ const en = {
   otherDetails: 'Other details',
   openThatCard: 'Open the card that has it',
   tagsFull: 'A customer has at most 9 tags: untick one to add another.',
+  autoTagMark: 'automatic',
+  autoTagTitle: 'Given by an automatic rule (Settings): it goes when the customer stops matching. Untick it and no rule gives it to this customer again.',
+  autoTagsNote: 'Tags marked “automatic” come from your rules; the others are yours and no rule takes them away.',
   showMore: 'Show more',
   keepThatCard: 'Keep that card instead…',
   keepWarn:
@@ -601,6 +604,9 @@ const it: Record<Key, string> = {
   otherDetails: 'Altri dati',
   openThatCard: 'Apri la scheda che lo ha',
   tagsFull: 'Un cliente ha al massimo 9 etichette: togline una per aggiungerne un’altra.',
+  autoTagMark: 'automatica',
+  autoTagTitle: 'Data da una regola automatica (Impostazioni): se ne va quando il cliente non corrisponde più. Se la togli, nessuna regola la ridà a questo cliente.',
+  autoTagsNote: 'Le etichette segnate “automatica” vengono dalle tue regole; le altre sono tue e nessuna regola le toglie.',
   showMore: 'Mostra altri',
   keepThatCard: 'Tieni invece quella scheda…',
   keepWarn:

@@ -114,4 +114,9 @@ export const CustomerSchema = z.object({
 });
 export type Customer = z.infer<typeof CustomerSchema>;
 
-export const CustomerCardSchema = z.extend(CustomerSchema, { history: z.array(HistoryEntrySchema) });
+export const CustomerCardSchema = z.extend(CustomerSchema, {
+  autoTags: z.array(z.string()).check(
+    z.describe('the tags on the card that an automatic-tag rule gave (settings autoTags): the rule takes each away when the card stops matching; removed by hand, no rule gives it back. The other tags are the business\'s own'),
+  ),
+  history: z.array(HistoryEntrySchema),
+});

@@ -5,7 +5,7 @@ import type { ConsentLedgerEntry } from './consent.ts';
 import type { Tenant } from './tenant.schema.ts';
 import { blankCustomer, publicView, type Customer, type CustomerFields, type HistoryEntry } from './customer.schema.ts';
 import { normaliseFields, type NormalisedFields } from './customer-rules.ts';
-import { defaultOrder, filterOverLimit, resolveFilter, type ListQuery } from './customer-filter.ts';
+import { defaultOrder, filterOverLimit, matchesFilter, resolveFilter, type ListQuery } from './customer-filter.ts';
 import { checkListRanges } from './filter-ranges.ts';
 import { findTag } from './tenants.ts';
 import { stampFields, type Provenance } from './provenance.ts';
@@ -171,6 +171,7 @@ export async function updateCustomer(ctx: CustomerContext, id: string, input: Cu
     }
     const at = nowIso(ctx);
     let next = apply(prev, fields);
+    if (fields.tags) next = await recordHandTags(prev, next, ctx.tenant, ctx.now?.() ?? new Date());
     requireIdentity(next);
     // The card after this change, not just this request: many small PATCHes must not grow it past the limits.
     checkCardLimits(next);
@@ -197,6 +198,40 @@ export async function updateCustomer(ctx: CustomerContext, id: string, input: Cu
     }
   }
   throw new ConflictError('The customer is being changed by other requests; try again');
+}
+
+/** A card with the automatic-tag bookkeeping (internal: never shown by publicView). */
+type TagBook = Customer & { autoTagged?: string[]; autoTagDeclined?: string[] };
+
+/**
+ * The business's last word on automatic tags (docs/insights.md), recorded when it edits the tags: a tag it
+ * removes that a rule gave, or that a rule's filter matches on the card (set by hand before the rule, or
+ * imported), is declined for this card (`autoTagDeclined`: no rule gives it back); a tag it puts on the card
+ * is its own (out of `autoTagDeclined` and `autoTagged`: no rule takes it away), also right after an untick.
+ */
+async function recordHandTags(prev: TagBook, next: TagBook, tenant: Tenant, now: Date): Promise<TagBook> {
+  const removed = prev.tags.filter((t) => !next.tags.includes(t));
+  const added = next.tags.filter((t) => !prev.tags.includes(t));
+  const given = prev.autoTagged ?? [];
+  if (!removed.length && !added.length && given.every((t) => next.tags.includes(t))) return next;
+  const declined = (prev.autoTagDeclined ?? []).filter((t) => !added.includes(t));
+  const decline = (t: string) => void (declined.includes(t) || declined.push(t));
+  // A rule's tag no longer on the card (removed here, or earlier by a writer that kept no record): declined.
+  for (const t of given) if (!next.tags.includes(t)) decline(t);
+  const rules = (tenant.autoTags ?? []).filter((r) => removed.includes(r.tag) && !given.includes(r.tag) && tenant.tags.includes(r.tag));
+  if (rules.length) {
+    // Loaded here, not imported (as updateSettings does): only an edit that removes a rule's tag needs it.
+    const { FilterSchema } = await import('./customer-filter.schema.ts');
+    for (const rule of rules) {
+      const parsed = FilterSchema.safeParse(rule.filter);
+      if (parsed.success && matchesFilter(next, resolveFilter(parsed.data, { timeZone: tenant.timeZone, now }))) decline(rule.tag);
+    }
+  }
+  const autoTagged = given.filter((t) => next.tags.includes(t) && prev.tags.includes(t));
+  const out: TagBook = { ...next, autoTagged };
+  if (declined.length) out.autoTagDeclined = declined;
+  else delete out.autoTagDeclined;
+  return out;
 }
 
 export async function listCustomers(ctx: CustomerContext, query: ListQuery) {

@@ -75,7 +75,7 @@ export interface MergedFrom {
   phone: string | null;
   at: string;
 }
-type MergeCard = EventCard & { mergedFrom?: MergedFrom[] };
+type MergeCard = EventCard & { mergedFrom?: MergedFrom[]; autoTagged?: string[]; autoTagDeclined?: string[] };
 
 const FIELDS = ['firstName', 'lastName', 'email', 'phone', 'language', 'birthDate', 'gender', 'city', 'postalCode', 'country'] as const;
 const NOTES_MAX = 4000;
@@ -125,7 +125,8 @@ export function mergeStats(a: Stats, b: Stats, shared: { a: SubjectState; b: Sub
  * The survivor's card after the merge. The survivor's own values win; the other only fills what is empty
  * (a merge is the business saying "same person", not "the other one is right"), or what a stranger filled
  * on the survivor (strangersValue) with a value of its own. Consent: the newer
- * decision wins, and a decision beats a request (otherConsentWins). Tags: the union. Contacts: the
+ * decision wins, and a decision beats a request (otherConsentWins). Tags: the union, who set each kept
+ * (mergeTags: the business's tags stay its own, the rules' stay the rules', a declined tag stays off). Contacts: the
  * earliest first and the latest last.
  */
 export function mergeCards(a: MergeCard, b: MergeCard, stats: Stats, at: string): MergeCard {
@@ -147,7 +148,11 @@ export function mergeCards(a: MergeCard, b: MergeCard, stats: Stats, at: string)
   }
   next.notes = a.notes && b.notes && a.notes !== b.notes ? `${a.notes}\n\n${b.notes}`.slice(0, NOTES_MAX) : (a.notes ?? b.notes);
   next.attributes = { ...b.attributes, ...a.attributes };
-  next.tags = [...new Set([...a.tags, ...b.tags])];
+  const tagged = mergeTags(a, b);
+  next.tags = tagged.tags;
+  if (tagged.autoTagged.length || a.autoTagged) next.autoTagged = tagged.autoTagged;
+  if (tagged.autoTagDeclined.length) next.autoTagDeclined = tagged.autoTagDeclined;
+  else delete next.autoTagDeclined;
   if (otherConsentWins(a.consent, b.consent)) next.consent = { ...b.consent };
   next.firstContactAt = a.firstContactAt < b.firstContactAt ? a.firstContactAt : b.firstContactAt;
   next.lastContactAt = a.lastContactAt > b.lastContactAt ? a.lastContactAt : b.lastContactAt;
@@ -159,6 +164,29 @@ export function mergeCards(a: MergeCard, b: MergeCard, stats: Stats, at: string)
   next.updatedAt = at;
   next.version = a.version + 1;
   return next;
+}
+
+/** A card's tags split by who set them: the rules' (`autoTagged`, still on the card) and the business's. */
+function tagsBy(c: MergeCard) {
+  const rules = (c.autoTagged ?? []).filter((t) => c.tags.includes(t));
+  return { rules, own: c.tags.filter((t) => !rules.includes(t)), declined: c.autoTagDeclined ?? [] };
+}
+
+/**
+ * The merged card's tags and their bookkeeping: the business's word wins over a rule's on either card. A tag
+ * the business set on either card is its own (a rule does not take it away); a tag only rules gave stays the
+ * rules' (it goes when the card stops matching); a tag the business removed from either card (declined) stays
+ * off, unless it set that tag by hand on the other. The business's tags come first; the rules' fill the 9
+ * slots left (survivor's first) and give way when there is no room: the rules give them back once there is.
+ */
+export function mergeTags(a: MergeCard, b: MergeCard): { tags: string[]; autoTagged: string[]; autoTagDeclined: string[]; own: string[] } {
+  const [x, y] = [tagsBy(a), tagsBy(b)];
+  const own = [...new Set([...x.own, ...y.own])];
+  const autoTagDeclined = [...new Set([...x.declined, ...y.declined])].filter((t) => !own.includes(t));
+  const rules = [...new Set([...x.rules, ...y.rules])].filter((t) => !own.includes(t) && !autoTagDeclined.includes(t));
+  const autoTagged = rules.slice(0, Math.max(0, MAX_TAGS_PER_CUSTOMER - own.length));
+  const tags = [...a.tags, ...b.tags].filter((t, i, all) => all.indexOf(t) === i && (own.includes(t) || autoTagged.includes(t)));
+  return { tags, autoTagged, autoTagDeclined, own };
 }
 
 const isDecision = (c: MergeCard['consent']) => c.newsletter === 'granted' || c.newsletter === 'denied';
@@ -234,9 +262,10 @@ export async function mergeCustomers(ctx: MergeContext, survivorId: string, othe
       }
     }
 
-    const tags = new Set([...a.tags, ...b.tags]);
-    if (tags.size > MAX_TAGS_PER_CUSTOMER) {
-      throw new ConflictError(`Together the two customers have ${tags.size} tags, more than ${MAX_TAGS_PER_CUSTOMER}; remove some tags from one of them first`, { tags: [...tags] });
+    // The business's own tags only: the rules' tags give way to them (mergeTags).
+    const ownTags = mergeTags(a, b).own;
+    if (ownTags.length > MAX_TAGS_PER_CUSTOMER) {
+      throw new ConflictError(`Together the two customers have ${ownTags.length} tags, more than ${MAX_TAGS_PER_CUSTOMER}; remove some tags from one of them first`, { tags: ownTags });
     }
 
     const [aStates, bStates] = await Promise.all([merges.states(tenantId, survivorId), merges.states(tenantId, otherId)]);

@@ -23,4 +23,8 @@ export function ifMatchVersion(header: string | undefined): number | undefined {
   return m ? Number(m[1]) : -1;
 }
 
-export const cardBody = (customer: Customer, history: HistoryEntry[] = []) => ({ ...publicView(customer), history });
+/** The tags on the card that a rule gave (its internal `autoTagged`, still on the card): the console marks them. */
+export const autoTagsOf = (customer: Customer & { autoTagged?: string[] }) => (customer.autoTagged ?? []).filter((t) => customer.tags.includes(t));
+
+/** A card as the card routes answer it: the card, which of its tags a rule gave, and its latest history. */
+export const cardBody = (customer: Customer, history: HistoryEntry[] = []) => ({ ...publicView(customer), autoTags: autoTagsOf(customer), history });

@@ -5,7 +5,9 @@
  * claimed. A card holds at most 9 tags: a rule that would add a tenth is skipped (the card is left as is).
  * A tag a rule gave that the business then removed by hand (in `autoTagged`, no longer in `tags`) is the
  * business's decision: it goes into the card's internal `autoTagDeclined`, and no rule gives that tag to that
- * card again; put back by hand, it is the business's own (no rule takes it away).
+ * card again; put back by hand, it is the business's own (no rule takes it away). The PATCH of a card's tags
+ * records both at once (recordHandTags, shared/domain/customers.ts: also for a hand tag a rule matches), and a
+ * merge keeps them (mergeTags, shared/events/merge-customers.ts); what is seen here covers the other writers.
  * Called by capture before each write and by the recompute for each card it updates.
  *
  * A stored rule whose filter the filter language no longer accepts (saved before a stricter check, e.g.
@@ -82,37 +84,50 @@ function compile(rules: AutoTagRule[], tenantId?: string): CompiledRule[] {
   return out;
 }
 
-/** The card with its automatic tags brought up to date; the same object when nothing changes. */
+/**
+ * The card with its automatic tags brought up to date; the same object when nothing changes.
+ *
+ * Rules may read tags (`anyTags: ["VIP"]`), other rules' included: the rules' tags are worked out together, to
+ * a fixpoint, from the tags no rule manages (the business's own, and those a rule that cannot apply gave): a
+ * pass matches every rule against the card with the rules' tags found so far, and passes repeat until they add
+ * nothing (at most one pass per rule, plus one). A rule reading another rule's tag so follows it in the same
+ * apply, not one recompute later, and two rules holding each other's tag up (`A` if `B`, `B` if `A`) do not
+ * keep each other alive. The tags a rule gave before keep their place first when the 9 slots run short.
+ */
 export function applyAutoTags<C extends AutoTaggedCard>(card: C, ctx: AutoTagContext, now: Date = new Date()): C {
   const rules = ctx.autoTags ?? [];
   if (!rules.length && !card.autoTagged?.length) return card;
-  const wanted = new Map<string, boolean>();
   const compiled = rules.length ? compile(rules, ctx.id) : [];
   const resolved = compiled.length ? resolveRules(compiled, ctx.timeZone, now) : [];
-  for (const [i, rule] of compiled.entries()) {
-    const filter = resolved[i];
-    if (!ctx.tags.includes(rule.tag) || !filter) continue;
-    const matches = matchesFilter(card, filter);
-    wanted.set(rule.tag, (wanted.get(rule.tag) ?? false) || matches);
-  }
-  let tags = [...card.tags];
+  const usable = compiled.flatMap((rule, i) => (ctx.tags.includes(rule.tag) && resolved[i] ? [{ tag: rule.tag, filter: resolved[i] }] : []));
+  /** The tags the rules manage: those with a rule that can apply (a tag whose rules cannot is left as it is). */
+  const managed = new Set(usable.map((r) => r.tag));
+
   // A tag the business removed by hand is no longer the rule's to manage, and the rules do not give it back
-  // (seen here, where the rules are applied: a rule's tag missing from the card's tags).
+  // (seen here too, for a writer other than PATCH: a rule's tag missing from the card's tags).
   const declined = [...(card.autoTagDeclined ?? [])];
-  for (const t of card.autoTagged ?? []) if (!tags.includes(t) && !declined.includes(t)) declined.push(t);
-  let given = (card.autoTagged ?? []).filter((t) => tags.includes(t));
-  for (const [tag, matches] of wanted) {
-    if (matches && !tags.includes(tag)) {
-      if (tags.length >= MAX_TAGS || declined.includes(tag)) continue;
-      tags.push(tag);
-      given.push(tag);
-    } else if (!matches && given.includes(tag)) {
-      tags = tags.filter((t) => t !== tag);
-      given = given.filter((t) => t !== tag);
-    }
+  for (const t of card.autoTagged ?? []) if (!card.tags.includes(t) && !declined.includes(t)) declined.push(t);
+  const before = (card.autoTagged ?? []).filter((t) => card.tags.includes(t));
+  // What stays whatever the rules say: the business's tags, and the tags of rules that cannot apply.
+  const fixed = card.tags.filter((t) => !before.includes(t) || !managed.has(t));
+  const room = MAX_TAGS - fixed.length;
+  // Preference when slots run short: the tags the rules already gave (in their order), then the rules' order.
+  const order = [...before.filter((t) => managed.has(t)), ...[...managed].filter((t) => !before.includes(t))];
+  const candidates = order.filter((t) => !fixed.includes(t) && !declined.includes(t));
+
+  let given: string[] = [];
+  for (let pass = 0; pass <= usable.length; pass++) {
+    const view = { ...card, tags: [...fixed, ...given] };
+    const wanted = new Set(usable.filter((r) => candidates.includes(r.tag) && matchesFilter(view, r.filter)).map((r) => r.tag));
+    const next = candidates.filter((t) => wanted.has(t)).slice(0, Math.max(0, room));
+    if (sameList(next, given)) break;
+    given = next;
   }
-  if (sameList(tags, card.tags) && sameList(given, card.autoTagged ?? []) && sameList(declined, card.autoTagDeclined ?? [])) return card;
-  return { ...card, tags, autoTagged: given, ...(declined.length ? { autoTagDeclined: declined } : {}) };
+  // The card's order: what it held, then the new tags.
+  const tags = [...card.tags.filter((t) => fixed.includes(t) || given.includes(t)), ...given.filter((t) => !card.tags.includes(t))];
+  const autoTagged = [...before.filter((t) => !managed.has(t) || given.includes(t)), ...given.filter((t) => !before.includes(t))];
+  if (sameList(tags, card.tags) && sameList(autoTagged, card.autoTagged ?? []) && sameList(declined, card.autoTagDeclined ?? [])) return card;
+  return { ...card, tags, autoTagged, ...(declined.length ? { autoTagDeclined: declined } : {}) };
 }
 
 const sameList = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);

@@ -475,7 +475,7 @@ export async function writeShard(d: RecomputeDeps, input: ShardInput): Promise<W
   };
 
   const breakdown = emptyBreakdown();
-  const autoTags = appliesAutoTags(input.asOf, now);
+  const autoTags = appliesAutoTags(input.asOf, now, tenant.timeZone);
   let cards = 0;
   let updated = 0;
   // A recompute as of a past day counts the customers the business had then: not one first seen after it.
@@ -555,15 +555,21 @@ export function prefetched<T>(source: AsyncIterable<T[]>): { take(): Promise<T |
 }
 
 /**
- * How far back a recompute's `asOf` may be and still apply automatic tags: a recompute as of a past day shows
- * that day's figures on the cards, but tags are what the business acts on today (a rule on `rfmGroup` would
- * otherwise move `VIP` to last June's champions until the next recompute). A day: `asOf` = today's date is
- * "now", and a request takes a moment to reach WriteShard.
+ * Whether a recompute as of `asOf`, run at `now`, applies the automatic tags: only one as of today (the
+ * tenant's day, in its time zone), not one as of a past day. A recompute as of a past day shows that day's
+ * figures on the cards, but tags are what the business acts on today (a rule on `rfmGroup` would otherwise
+ * move `VIP` to last June's champions until the next recompute). "A past day" is the tenant's calendar, not
+ * 24 hours: as of yesterday evening is a past day at 08:00. AUTO_TAGS_LAG_MS covers a recompute as of now
+ * requested just before midnight and reaching WriteShard just after.
  */
-export const AUTO_TAGS_AS_OF_MS = 86_400_000;
+export function appliesAutoTags(asOf: string, now: Date, timeZone: string): boolean {
+  const at = new Date(asOf);
+  if (now.getTime() - at.getTime() <= AUTO_TAGS_LAG_MS) return true;
+  return localDate(at, timeZone) >= localDate(now, timeZone);
+}
 
-/** Whether a recompute as of `asOf`, run at `now`, applies the automatic tags: only one as of now. */
-export const appliesAutoTags = (asOf: string, now: Date) => now.getTime() - Date.parse(asOf) <= AUTO_TAGS_AS_OF_MS;
+/** How long a recompute as of now may take to reach its writes and still count as "as of now" (see appliesAutoTags). */
+export const AUTO_TAGS_LAG_MS = 3_600_000;
 
 /** What to write to a card: its new insights and automatic tags (unless `autoTags` is false), or nothing when neither changes. */
 export function insightsChange(card: InsightCard, fresh: CardInsights | undefined, tenant: AutoTagContext, now: Date, autoTags = true) {

@@ -33,12 +33,22 @@ describe('asOf', () => {
     }
     expect(resolveAsOf('1970-01-01', utc, now)).toBe('1970-01-01T23:59:59.999Z');
   });
-  it('automatic tags only in a recompute as of now (within a day), not as of a past day', () => {
-    expect(appliesAutoTags(now.toISOString(), now)).toBe(true);
-    expect(appliesAutoTags(resolveAsOf('2026-11-30', tenant, now), now)).toBe(true);
-    expect(appliesAutoTags('2026-11-29T11:00:00.000Z', now)).toBe(true);
-    expect(appliesAutoTags(resolveAsOf('2026-06-01', tenant, now), now)).toBe(false);
-    expect(appliesAutoTags('2026-11-29T09:59:59.000Z', now)).toBe(false);
+  it('automatic tags only in a recompute as of today (the tenant\'s day), not as of a past day', () => {
+    const zone = tenant.timeZone; // Europe/Rome: now is 11:00 on 30 November
+    expect(appliesAutoTags(now.toISOString(), now, zone)).toBe(true);
+    expect(appliesAutoTags(resolveAsOf('2026-11-30', tenant, now), now, zone)).toBe(true);
+    expect(appliesAutoTags('2026-11-29T23:00:00.000Z', now, zone)).toBe(true); // 00:00 today in Rome
+    expect(appliesAutoTags(resolveAsOf('2026-06-01', tenant, now), now, zone)).toBe(false);
+    expect(appliesAutoTags('2026-11-29T09:59:59.000Z', now, zone)).toBe(false);
+  });
+  it('a recompute as of yesterday (its date, or yesterday evening, less than 24 hours ago) changes no tag', () => {
+    const zone = tenant.timeZone;
+    // "As of yesterday": the end of 29 November in Rome, 11 hours before now.
+    expect(appliesAutoTags(resolveAsOf('2026-11-29', tenant, now), now, zone)).toBe(false);
+    expect(appliesAutoTags('2026-11-29T11:00:00.000Z', now, zone)).toBe(false);
+    // A recompute as of now that reaches its writes just after midnight still applies them.
+    const justAfterMidnight = new Date('2026-11-30T23:10:00Z');
+    expect(appliesAutoTags('2026-11-30T22:55:00.000Z', justAfterMidnight, zone)).toBe(true);
   });
 });
 

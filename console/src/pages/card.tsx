@@ -317,13 +317,16 @@ function Tags({ customer, etag, reload }: { customer: Customer; etag?: string; r
     if (!error) reload();
   };
   const all = [...new Set([...(catalogue.data?.items ?? []), ...customer.tags])];
+  const automatic = customer.autoTags ?? [];
   return (
     <fieldset class="tags">
       <legend>{t('tags')}</legend>
       {all.map((tag) => {
         const on = customer.tags.includes(tag);
+        // A tag a rule gave: unticking it is the owner's last word for this card (no rule gives it back).
+        const auto = on && automatic.includes(tag);
         return (
-          <label key={tag} class="tag-option">
+          <label key={tag} class="tag-option" title={auto ? t('autoTagTitle') : undefined}>
             {/* aria-disabled while a tick is saved, not disabled: disabling the box in use drops the focus to <body>. */}
             <input
               type="checkbox"
@@ -334,9 +337,11 @@ function Tags({ customer, etag, reload }: { customer: Customer; etag?: string; r
               onChange={(e) => void toggle(tag, (e.target as HTMLInputElement).checked)}
             />
             {tag}
+            {auto && <span class="muted small auto-tag"> ({t('autoTagMark')})</span>}
           </label>
         );
       })}
+      {automatic.length > 0 && <p class="muted small">{t('autoTagsNote')}</p>}
       {customer.tags.length >= MAX_TAGS && <p class="muted small">{t('tagsFull')}</p>}
       <p class="small">
         <a href={href('settings')}>{t('tagsManage')}</a>
