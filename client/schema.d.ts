@@ -1086,7 +1086,7 @@ export interface components {
                 bookingId: string;
                 currency?: string;
                 /** Format: date */
-                date: string;
+                date?: string;
                 notes?: string;
                 partySize?: number;
                 /** @description pending, confirmed, cancelled, no_show or completed (case, spaces and hyphens aside); also requested (pending), booked, seated, arrived, checked_in (confirmed), canceled, noshow. Another value is kept in the history and changes no status */

@@ -74,9 +74,11 @@ const BookingWhen = {
 };
 
 /**
- * Later events of a booking may repeat or change its date, time and party size. Creation requires only the
- * date: a hairdresser's or a shop's booking has no party size, and a booking may hold a day without a time
- * yet (a whole-day rental, "in the morning", a slot given later); a booking without a day is not one.
+ * Every booking event, its creation included, requires only `bookingId` (the public contract: "Booking events
+ * carry data.bookingId"); any event may give or change its date, time and party size. A hairdresser's or a
+ * shop's booking has no party size, a booking may hold a day without a time yet (a whole-day rental, "in the
+ * morning", a slot given later), and a walk-in or an engine that sends no day has none: such a booking counts
+ * in the month it was first heard of, and is visited when its completion arrives (merge.ts `bookingVisitAt`).
  */
 const BookingData = z.object({
   bookingId: ExternalId,
@@ -94,7 +96,6 @@ const BookingData = z.object({
   currency: z.optional(Currency),
   notes: z.optional(text(2000)),
 });
-const BookingCreatedData = z.extend(BookingData, { date: BookingWhen.date });
 
 const OrderItem = z.strictObject({
   sku: nonEmptyText(100),
@@ -163,7 +164,7 @@ const once = <T>(make: () => T): (() => T) => {
  * built for a missing or unknown type (its "invalid type" answer) and for the OpenAPI document.
  */
 const KNOWN = {
-  'booking.created': once(() => event('booking.created', open(BookingCreatedData))),
+  'booking.created': once(() => event('booking.created', open(BookingData))),
   'booking.updated': once(() => event('booking.updated', open(BookingData))),
   'booking.cancelled': once(() => event('booking.cancelled', open(BookingData))),
   'booking.no_show': once(() => event('booking.no_show', open(BookingData))),

@@ -72,6 +72,25 @@ describe("a booking's visit", () => {
     expect((await cardOf(key)).stats.lastVisitAt).toBe('2026-03-02T12:00:00.000Z');
   });
 
+  it('takes a booking.created with only data.bookingId (the contract): one booking, counted when first heard of, visited at its completion', async () => {
+    const key = await freshTenant();
+    // A booking engine written from the public contract sends no day: created in February, completed in March.
+    const created = await send(key, 'booking.created', '2026-02-10T18:00:00Z', { bookingId: 'nd1', partySize: 2 });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    expect(created.body).toMatchObject({ created: true, customerId: expect.any(String) });
+    expect((await cardOf(key)).stats).toMatchObject({ bookings: 1, visits: 0, lastVisitAt: null });
+    await ok(send(key, 'booking.completed', '2026-03-02T21:30:00Z', { bookingId: 'nd1', amount: 5000 }));
+    // Still one booking; the visit is when its completion arrived (22:30 in Rome on 2 March), and so is its revenue.
+    expect((await cardOf(key)).stats).toMatchObject({ bookings: 1, visits: 1, purchases: 1, totalSpent: 5000, lastVisitAt: '2026-03-02T21:30:00.000Z' });
+    const summary = await call('GET', '/v1/insights/summary', { key });
+    const months = Object.fromEntries((summary.body.months as { month: string; bookings: number; revenue: number }[]).map((m) => [m.month, { bookings: m.bookings, revenue: m.revenue }]));
+    expect(months['2026-02']).toMatchObject({ bookings: 1 });
+    expect(months['2026-03']).toMatchObject({ revenue: 5000 });
+    // A day given later moves the visit there, as for any booking.
+    await ok(send(key, 'booking.updated', '2026-03-03T09:00:00Z', { bookingId: 'nd1', date: '2026-03-01', time: '20:00' }));
+    expect((await cardOf(key)).stats).toMatchObject({ bookings: 1, visits: 1, lastVisitAt: '2026-03-01T19:00:00.000Z' });
+  });
+
   it('is refused before the booking’s day: a completion or no-show for a later day is a 400 naming data.date', async () => {
     const key = await freshTenant();
     const later = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
