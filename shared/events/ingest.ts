@@ -571,7 +571,7 @@ async function startMembersCard(
 
 /** What an event may attach after the suppression check, and what its write must find unchanged. */
 interface Screened {
-  /** The identities the event attaches (an erased phone left out: see `screen`). */
+  /** The identities the event attaches (those it names: an event naming an erased one is refused, see `screen`). */
   ids: { email?: string; phone?: string };
   /** Suppression hashes that must still be absent when the write commits (an erasure racing the event). */
   guards: string[];
@@ -586,11 +586,10 @@ interface Screened {
 
 /**
  * Suppression at this door: an event naming an erased email or phone is refused whole, whatever else it
- * carries, unless the business itself (secret key) records a new consent. Checked for every event, matched
- * or not: otherwise an erased email sent with another customer's phone would join that card.
- * One exception, for the business's own events: an email nobody erased, with an erased phone (a family's
- * shared number, erased with one of them), is the email's person; the event is captured for them without the
- * phone, which is then stored nowhere. A publishable key's event stays refused whole (anyone sends it).
+ * carries (an email nobody erased included), unless the business itself (secret key) records a new consent,
+ * exactly as an import row is (the public contract). Checked for every event, matched or not: otherwise an
+ * erased email sent with another customer's phone would join that card, and an erased phone sent with a new
+ * email would bring the erased person's bookings and orders back under another name.
  * A consent lifts a suppression only if it is new: the same event (its eventId) sent again after the person
  * was erased is the consent they gave before asking to be forgotten, and is refused like any other.
  */
@@ -611,7 +610,7 @@ async function screen(
   // erased (their DELETE, or retention's, which suppresses nothing) is not the person coming back, and starts
   // no card from their old data and consent (privacy.md, Storage limitation).
   if (await ctx.suppression.wasErasedEvent(tenant.id, erasedEventHash(secret, receiptId))) return 'refused';
-  let hashes = identityHashes(secret, ids);
+  const hashes = identityHashes(secret, ids);
   // The booking or order of an erased person is theirs whatever address a later event of it names: refused
   // whole, unless the business itself records a new consent (then it may be on the list again).
   const about = subjectOf(input);
@@ -623,11 +622,7 @@ async function screen(
     await ctx.suppression.liftSuppression(tenant.id, [aboutHash]);
     found.delete(aboutHash);
   }
-  const erased = (kind: 'email' | 'phone') => hashes.some((h) => h.kind === kind && found.has(h.hash));
-  if (found.size && !publishable && intent?.status !== 'granted' && ids.email && !erased('email')) {
-    delete ids.phone;
-    hashes = hashes.filter((h) => h.kind === 'email');
-  } else if (found.size) {
+  if (found.size) {
     if (!(await mayLift())) return 'refused';
     await liftSuppression(ctx.suppression, tenant.id, ids);
   }
