@@ -142,10 +142,17 @@ export function fillIdentity(
   const removed: { email?: string; phone?: string } = {};
   const changes: IdentityChange[] = [];
   const conflicts: IdentityConflict[] = [];
+  const confirmed: string[] = [];
   for (const field of ['email', 'phone'] as const) {
     const value = ids[field];
     if (!value) continue;
     const owner = owners[field];
+    // The business's own event restating a value a publishable key filled confirms it: from now on it is the
+    // business's word, not a stranger's (an erasure then suppresses it: shared/privacy/erasure.ts ownIdentity).
+    if (!locked && next[field] === value && isPublicSource(card.fieldsFrom?.[field]) && !isPublicSource(source)) {
+      confirmed.push(field);
+      continue;
+    }
     if (owner && owner !== card.id) {
       conflicts.push({ field, value, customerId: owner, eventId, at });
       continue;
@@ -163,7 +170,7 @@ export function fillIdentity(
     }
   }
   const filled = Object.keys(lookups);
-  const stamped = filled.length ? stampFields(next, filled, stamp, source) : next;
+  const stamped = filled.length || confirmed.length ? stampFields(next, [...filled, ...confirmed], stamp, source) : next;
   if (conflicts.length) {
     const known = (card.conflicts ?? []).filter((c) => !conflicts.some((n) => n.field === c.field && n.value === c.value));
     stamped.conflicts = [...known, ...conflicts].slice(-MAX_CONFLICTS);
