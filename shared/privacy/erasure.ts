@@ -152,6 +152,10 @@ export async function eraseCustomer(ctx: ErasureContext, customerId: string, opt
     const people = [card, ...((card as Customer & { mergedFrom?: { firstName?: string | null; lastName?: string | null }[] }).mergedFrom ?? [])];
     await ctx.privacy.redactSavedSearches(ctx.tenantId, savedSearchNaming(customerId, [...identities, ...formerly], people), clock().toISOString());
     for (const id of [customerId, ...merged.map((m) => m.id)]) await ctx.privacy.erasePartition(ctx.tenantId, id);
+    // Another card's record of an address it once held and replaced (a typo of this person's address) would
+    // keep the person's email after them: it goes too (that card keeps its current identities and history).
+    const emails = new Set([...identities, ...formerly].map((i) => i.email).filter((e): e is string => !!e));
+    for (const email of emails) await ctx.privacy.forgetReplacedEmail(ctx.tenantId, email, own);
     const ids = [customerId, ...merged.map((m) => m.id)];
     await deleteAccessExports(ctx, ids);
     const audit = auditEntry({ actor: ctx.actor, action: 'customer.erase', target: 'customer', at: clock() });

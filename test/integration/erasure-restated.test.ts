@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useLocalEnv } from '../support/aws.ts';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import type { Reply } from '../helpers/invoke.ts';
 
 /**
@@ -7,6 +8,7 @@ import type { Reply } from '../helpers/invoke.ts';
  * person's own web form gave first and the business stated since is theirs, and a second request by email
  * from an erased person is answered as already done.
  */
+let env: LocalEnv;
 let call: (method: string, url: string, opts?: { key?: string; body?: unknown; headers?: Record<string, string> }) => Promise<Reply>;
 let sk: string;
 let pk: string;
@@ -14,7 +16,7 @@ const TENANT = 'erasure-restated';
 const ORIGIN = 'https://www.trattoria.example';
 
 beforeAll(async () => {
-  await useLocalEnv();
+  env = await useLocalEnv();
   ({ call } = await import('../helpers/invoke.ts'));
   const { stores } = await import('../../shared/http/stores.ts');
   const { ensureTenant, issueKey, changeTenant } = await import('../../shared/domain/tenants.ts');
@@ -39,6 +41,21 @@ const create = async (body: Record<string, unknown>) => {
   return res.body.id as string;
 };
 
+
+/** Every item of the table as JSON text holding one of the needles. */
+async function itemsHolding(...needles: string[]): Promise<string[]> {
+  const out: string[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await env.db.send(new ScanCommand({ TableName: env.tableName, ExclusiveStartKey }));
+    for (const item of page.Items ?? []) {
+      const text = JSON.stringify(item);
+      if (needles.some((s) => text.includes(s))) out.push(text);
+    }
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return out;
+}
 
 describe("a phone the web form gave first and the business's booking tool or PATCH stated since is suppressed with the person", () => {
   for (const how of ['booking', 'patch'] as const) {
@@ -84,6 +101,8 @@ describe('a second DELETE ?email= from a person already erased', () => {
     expect((await call('PATCH', `/v1/customers/${b}`, { key: sk, body: { email: own } })).status).toBe(200);
     await create({ firstName: 'Carla', email: typo });
     expect((await call('DELETE', `/v1/customers?email=${encodeURIComponent(typo)}`, { key: sk })).status).toBe(204);
+    // Bruno's record of the address he held by mistake goes with Carla's erasure: no item holds her email.
+    expect(await itemsHolding(typo)).toEqual([]);
 
     const again = await call('DELETE', `/v1/customers?email=${encodeURIComponent(typo)}`, { key: sk });
     expect(again.status, JSON.stringify(again.body)).toBe(404);
