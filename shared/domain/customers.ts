@@ -8,7 +8,7 @@ import { normaliseFields, type NormalisedFields } from './customer-rules.ts';
 import { defaultOrder, filterOverLimit, matchesFilter, resolveFilter, type ListQuery } from './customer-filter.ts';
 import { checkListRanges } from './filter-ranges.ts';
 import { findTag } from './tenants.ts';
-import { stampFields, type Provenance } from './provenance.ts';
+import { stampFields, strangersValue, type Provenance } from './provenance.ts';
 import { checkCardLimits } from './card-limits.ts';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError, invalid } from './errors.ts';
 
@@ -89,6 +89,8 @@ function apply(base: Customer, f: NormalisedFields): Customer {
 /** Whether `fields` leave `card` as it is: every field already has that value, consent that status. */
 function changesNothing(card: Customer, fields: NormalisedFields): boolean {
   if (fields.consent && fields.consent.newsletter !== card.consent.newsletter) return false;
+  // The business stating a phone or email a publishable key filled confirms it (its provenance becomes the API's).
+  if ((['email', 'phone'] as const).some((f) => fields[f] && fields[f] === card[f] && strangersValue(card as Customer & Provenance, f))) return false;
   return isDeepStrictEqual(apply(card, fields), { ...card, attributes: card.attributes ?? {} });
 }
 

@@ -52,14 +52,27 @@ export type MergedField = (typeof MERGED_FIELDS)[number];
 export const NAME_FIELDS: readonly MergedField[] = ['firstName', 'lastName'];
 
 /**
- * Whether an event found by its phone alone names someone else than the card: its first name differs from
- * the card's (case and accents aside). A phone is often shared (a family's landline, a couple's mobile):
- * the event still joins the phone's card, but its names only fill empty ones, or one booking made by Luca
- * on the family number would rename Anna's card "Luca".
+ * Whether an event found by its phone alone names someone else than the card: its first name is another than
+ * the card's. A phone is often shared (a family's landline, a couple's mobile): the event still joins the
+ * phone's card, but its names only fill empty ones, or one booking made by Luca on the family number would
+ * rename Anna's card "Luca". One person's first name is often written two ways (another system, a form), so
+ * the rule is conservative: case and accents aside, two first names are the same person's when one's given
+ * names start with the other's ("Anna Maria" and "Anna"), an initial standing for a name ("Anna M.", "A.
+ * Maria"). Nicknames ("Beppe" for "Giuseppe") are not guessed: they count as another name.
  */
 export function namesAnotherPerson(cardFirstName: string | null | undefined, eventFirstName: string | null | undefined): boolean {
-  return !!cardFirstName && !!eventFirstName && fold(cardFirstName) !== fold(eventFirstName);
+  if (!cardFirstName || !eventFirstName) return false;
+  const [a, b] = [givenNames(cardFirstName), givenNames(eventFirstName)];
+  if (!a.length || !b.length) return false;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const [x, y] = [a[i]!, b[i]!];
+    if (x !== y && !(x.length === 1 && y.startsWith(x)) && !(y.length === 1 && x.startsWith(y))) return true;
+  }
+  return false;
 }
+
+/** A first name's given names, folded (case and accents aside), without dots, hyphens or apostrophes. */
+const givenNames = (name: string): string[] => fold(name).split(/[\s.\-'’]+/u).filter(Boolean);
 
 /**
  * Fields only fill or update (the newer event wins), never blank out: an empty value is ignored. Every
@@ -142,10 +155,17 @@ export function fillIdentity(
   const removed: { email?: string; phone?: string } = {};
   const changes: IdentityChange[] = [];
   const conflicts: IdentityConflict[] = [];
+  const confirmed: string[] = [];
   for (const field of ['email', 'phone'] as const) {
     const value = ids[field];
     if (!value) continue;
     const owner = owners[field];
+    // The business's own event restating a value a publishable key filled confirms it: from now on it is the
+    // business's word, not a stranger's (an erasure then suppresses it: shared/privacy/erasure.ts ownIdentity).
+    if (!locked && next[field] === value && isPublicSource(card.fieldsFrom?.[field]) && !isPublicSource(source)) {
+      confirmed.push(field);
+      continue;
+    }
     if (owner && owner !== card.id) {
       conflicts.push({ field, value, customerId: owner, eventId, at });
       continue;
@@ -163,7 +183,7 @@ export function fillIdentity(
     }
   }
   const filled = Object.keys(lookups);
-  const stamped = filled.length ? stampFields(next, filled, stamp, source) : next;
+  const stamped = filled.length || confirmed.length ? stampFields(next, [...filled, ...confirmed], stamp, source) : next;
   if (conflicts.length) {
     const known = (card.conflicts ?? []).filter((c) => !conflicts.some((n) => n.field === c.field && n.value === c.value));
     stamped.conflicts = [...known, ...conflicts].slice(-MAX_CONFLICTS);

@@ -57,8 +57,9 @@ export interface ErasureOptions {
  * ask for "their" erasure from that mailbox (the proof a business asks for), and have the number's owner
  * refused at every door. Such a phone is left out of the suppression (its lookup is still deleted with the
  * card). The email stays suppressed: it is what the request is verified with (`DELETE ?email=` names it, a
- * business erasing by id checked it), so it is the person's. The business's own events restating a value the
- * card holds do not restamp it: a phone the web form gave first counts as the form's.
+ * business erasing by id checked it), so it is the person's. A phone the web form gave first and the business's
+ * own event or PATCH stated since is the business's word too: the restatement restamps it (`fillIdentity`,
+ * `updateCustomer`), so it is suppressed with the person.
  */
 function ownIdentity(card: Customer): Identity {
   return { email: card.email ?? null, phone: card.phone && !strangersValue(card as Provenance, 'phone') ? card.phone : null };
@@ -151,6 +152,10 @@ export async function eraseCustomer(ctx: ErasureContext, customerId: string, opt
     const people = [card, ...((card as Customer & { mergedFrom?: { firstName?: string | null; lastName?: string | null }[] }).mergedFrom ?? [])];
     await ctx.privacy.redactSavedSearches(ctx.tenantId, savedSearchNaming(customerId, [...identities, ...formerly], people), clock().toISOString());
     for (const id of [customerId, ...merged.map((m) => m.id)]) await ctx.privacy.erasePartition(ctx.tenantId, id);
+    // Another card's record of an address it once held and replaced (a typo of this person's address) would
+    // keep the person's email after them: it goes too (that card keeps its current identities and history).
+    const emails = new Set([...identities, ...formerly].map((i) => i.email).filter((e): e is string => !!e));
+    for (const email of emails) await ctx.privacy.forgetReplacedEmail(ctx.tenantId, email, own);
     const ids = [customerId, ...merged.map((m) => m.id)];
     await deleteAccessExports(ctx, ids);
     const audit = auditEntry({ actor: ctx.actor, action: 'customer.erase', target: 'customer', at: clock() });
@@ -177,6 +182,13 @@ export async function eraseCustomerByEmail(ctx: ErasureContext & { findIdByEmail
   for (let attempt = 0; ; attempt++) {
     const id = await ctx.findIdByEmail(ctx.tenantId, email);
     if (!id) {
+      // A second erasure request from the same person is common (GDPR), so this is asked first: the 404 says
+      // the email is an erased person's, as `POST /v1/customers` with it already does (409 `suppressed`), so
+      // "not found" does not read as "their data is somewhere else", and a card that once held the address (a
+      // typo of someone else's, replaced since) is not named as if it were theirs.
+      if (await isSuppressed(ctx.privacy, ctx.tenantId, { email })) {
+        throw new DomainError(404, 'Not found', 'No customer has this email: it belongs to a person erased before', { suppressed: true });
+      }
       // No card holds it now, but one held it before (a PATCH or a booking update replaced it): clientela still
       // holds the address (that card's replaced-identity record, its history). Not followed: a replaced address
       // is often a typo, someone else's mailbox, and a request proven from it is not proof of being the person
@@ -187,12 +199,6 @@ export async function eraseCustomerByEmail(ctx: ErasureContext & { findIdByEmail
           `No customer has this email now, but ${formerly.length === 1 ? `customer ${formerly[0]} held it before` : `customers ${formerly.join(', ')} held it before`} (it was replaced): check that the request is that person's, then erase them with DELETE /v1/customers/{id}`,
           { formerlyHeldBy: formerly },
         );
-      }
-      // A second erasure request from the same person is common (GDPR): the 404 says the email is an erased
-      // person's, as `POST /v1/customers` with it already does (409 `suppressed`), so "not found" does not
-      // read as "their data is somewhere else".
-      if (await isSuppressed(ctx.privacy, ctx.tenantId, { email })) {
-        throw new DomainError(404, 'Not found', 'No customer has this email: it belongs to a person erased before', { suppressed: true });
       }
       throw new NotFoundError('A customer with this email');
     }

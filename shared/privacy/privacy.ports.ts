@@ -111,6 +111,12 @@ export interface PrivacyStore extends InsightsErasurePort, ErasureMarks {
    * Records written before they were listed by value (1 Dec 2026) are not found.
    */
   formerHoldersOf(tenantId: string, field: 'email' | 'phone', value: string): Promise<string[]>;
+  /**
+   * Deletes the replaced-identity records of other cards (not those in `keep`) that hold this email (listed by
+   * value in gsi4): a card that once held an erased person's address by mistake (a typo, replaced since) must
+   * not keep it. Answers how many went.
+   */
+  forgetReplacedEmail(tenantId: string, email: string, keep: ReadonlySet<string>): Promise<number>;
   /** The bookings and orders the customer's partition holds a state of. */
   subjectsOf(tenantId: string, customerId: string): Promise<{ kind: 'booking' | 'order'; id: string }[]>;
   /** The customer this one was merged into (its redirect item), or undefined. */

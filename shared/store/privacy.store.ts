@@ -235,6 +235,30 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
       return [...out];
     },
 
+    async forgetReplacedEmail(tenantId, email, keep) {
+      let ExclusiveStartKey: Item | undefined;
+      let gone = 0;
+      do {
+        const page = await db.send(
+          new QueryCommand({
+            TableName,
+            IndexName: 'gsi4',
+            KeyConditionExpression: 'gsi4pk = :p',
+            ExpressionAttributeValues: { ':p': privacyKeys.replacedIdentityListing(tenantId, 'email', email).gsi4pk },
+            ProjectionExpression: 'customerId',
+            ExclusiveStartKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          if (typeof item.customerId !== 'string' || keep.has(item.customerId)) continue;
+          await db.send(new DeleteCommand({ TableName, Key: privacyKeys.replacedIdentity(tenantId, item.customerId, 'email', email) }));
+          gone++;
+        }
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      return gone;
+    },
+
     async subjectsOf(tenantId, customerId) {
       const out: { kind: 'booking' | 'order'; id: string }[] = [];
       let ExclusiveStartKey: Item | undefined;

@@ -171,6 +171,24 @@ describe('whose card an event is about', () => {
     expect(namesAnotherPerson(null, 'Luca')).toBe(false);
     expect(namesAnotherPerson('Anna', undefined)).toBe(false);
   });
+  it('takes a first name written two ways for the same person: more given names, an initial (report-verify7 2)', () => {
+    for (const [card, event] of [
+      ['Anna Maria', 'Anna'],
+      ['Anna', 'Anna Maria'],
+      ['Anna M.', 'Anna Maria'],
+      ['A.', 'Anna'],
+      ['Anna-Maria', 'anna maria'],
+      ['Gian Luca', 'G. Luca'],
+    ]) expect(namesAnotherPerson(card, event), `${card} / ${event}`).toBe(false);
+    // Still another person: another first given name, a name that only begins like the other, another initial.
+    for (const [card, event] of [
+      ['Anna Maria', 'Maria'],
+      ['Anna', 'Annalisa'],
+      ['Paolo', 'Paola'],
+      ['A.', 'Luca'],
+      ['Anna Maria', 'Anna Lucia'],
+    ]) expect(namesAnotherPerson(card, event), `${card} / ${event}`).toBe(true);
+  });
   it('fills names only, when told to', () => {
     const card = { firstName: 'Anna', lastName: 'Neri', city: null } as unknown as EventCard;
     const next = mergeFields(card, { firstName: 'Luca', lastName: 'Bianchi', city: 'Bologna' }, stampOf(at(6), 'y'), 'event:y', false, NAME_FIELDS);

@@ -1,0 +1,115 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
+import type { Reply } from '../helpers/invoke.ts';
+
+/**
+ * Erasure findings of report-verify7 (1, 3), through the real handlers against DynamoDB Local: a phone the
+ * person's own web form gave first and the business stated since is theirs, and a second request by email
+ * from an erased person is answered as already done.
+ */
+let env: LocalEnv;
+let call: (method: string, url: string, opts?: { key?: string; body?: unknown; headers?: Record<string, string> }) => Promise<Reply>;
+let sk: string;
+let pk: string;
+const TENANT = 'erasure-restated';
+const ORIGIN = 'https://www.trattoria.example';
+
+beforeAll(async () => {
+  env = await useLocalEnv();
+  ({ call } = await import('../helpers/invoke.ts'));
+  const { stores } = await import('../../shared/http/stores.ts');
+  const { ensureTenant, issueKey, changeTenant } = await import('../../shared/domain/tenants.ts');
+  await ensureTenant(stores().tenants, TENANT);
+  await changeTenant(stores().tenants, TENANT, (t) => ({ ...t, allowedOrigins: [ORIGIN] }));
+  sk = (await issueKey(stores().tenants, TENANT, 'secret')).key;
+  pk = (await issueKey(stores().tenants, TENANT, 'publishable')).key;
+});
+
+let n = 0;
+const uniq = () => `${Date.now().toString(36)}${(n++).toString(36)}`;
+/** A random Italian mobile number: E.164 and as a person writes it. */
+const mobile = () => {
+  const national = `349${String(1000000 + Math.floor(Math.random() * 8999999))}`;
+  return { e164: `+39${national}`, written: `${national.slice(0, 3)} ${national.slice(3, 6)} ${national.slice(6)}` };
+};
+const send = (event: Record<string, unknown>, key = sk) =>
+  call('POST', '/v1/events', { key, body: { eventId: `ev-${uniq()}`, occurredAt: '2026-03-01T12:00:00Z', ...event }, headers: { origin: ORIGIN, host: 'api.test' } });
+const create = async (body: Record<string, unknown>) => {
+  const res = await call('POST', '/v1/customers', { key: sk, body });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.id as string;
+};
+
+
+/** Every item of the table as JSON text holding one of the needles. */
+async function itemsHolding(...needles: string[]): Promise<string[]> {
+  const out: string[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await env.db.send(new ScanCommand({ TableName: env.tableName, ExclusiveStartKey }));
+    for (const item of page.Items ?? []) {
+      const text = JSON.stringify(item);
+      if (needles.some((s) => text.includes(s))) out.push(text);
+    }
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return out;
+}
+
+describe("a phone the web form gave first and the business's booking tool or PATCH stated since is suppressed with the person", () => {
+  for (const how of ['booking', 'patch'] as const) {
+    it(`restated by ${how === 'booking' ? 'a secret-key booking' : 'a PATCH'}: after the erasure, a phone-only booking answers suppressed and starts no card`, async () => {
+      const email = `elena.${uniq()}@example.it`;
+      const phone = mobile();
+      expect((await send({ type: 'contact_form.submitted', customer: { email, phone: phone.e164, firstName: 'Elena' }, data: { message: 'table for 2?' } }, pk)).status).toBe(202);
+      const id = ((await call('GET', `/v1/customers?q=${encodeURIComponent(email)}`, { key: sk })).body.items as { id: string }[])[0]!.id;
+      if (how === 'booking') {
+        const b = await send({ type: 'booking.created', customer: { email, phone: phone.e164, firstName: 'Elena' }, data: { bookingId: `B-${uniq()}`, date: '2026-11-27' } });
+        expect(b.body).toMatchObject({ customerId: id });
+      } else {
+        const p = await call('PATCH', `/v1/customers/${id}`, { key: sk, body: { phone: phone.written } });
+        expect(p.status, JSON.stringify(p.body)).toBe(200);
+      }
+      expect((await call('DELETE', `/v1/customers/${id}`, { key: sk })).status).toBe(204);
+
+      const again = await send({ type: 'booking.created', customer: { phone: phone.e164, firstName: 'Elena' }, data: { bookingId: `B-${uniq()}`, date: '2026-12-20' } });
+      expect(again.body).toMatchObject({ suppressed: true });
+      expect(again.body).not.toHaveProperty('customerId');
+      const res = await call('POST', '/v1/customers', { key: sk, body: { firstName: 'X', phone: phone.e164 } });
+      expect(res.status).toBe(409);
+      expect(res.body).toMatchObject({ suppressed: true });
+    });
+  }
+
+  it('a phone only the web form ever stated is still left out (a stranger could have typed it)', async () => {
+    const email = `mallory.${uniq()}@example.it`;
+    const phone = mobile();
+    expect((await send({ type: 'contact_form.submitted', customer: { email, phone: phone.e164 }, data: { message: 'x' } }, pk)).status).toBe(202);
+    // The same form again (a publishable key) confirms nothing.
+    expect((await send({ type: 'contact_form.submitted', customer: { email, phone: phone.e164 }, data: { message: 'y' } }, pk)).status).toBe(202);
+    expect((await call('DELETE', `/v1/customers?email=${encodeURIComponent(email)}`, { key: sk })).status).toBe(204);
+    expect((await send({ type: 'booking.created', customer: { phone: phone.e164, firstName: 'Nadia' }, data: { bookingId: `N-${uniq()}`, date: '2026-12-12' } })).body).toMatchObject({ created: true });
+  });
+});
+
+describe('a second DELETE ?email= from a person already erased', () => {
+  it('answers 404 suppressed (already done), not a 409 naming another card that once held the address by mistake', async () => {
+    const [typo, own] = [`o2.${uniq()}@example.it`, `n2.${uniq()}@example.it`];
+    // Card B was given the address by mistake and corrected since; card C is its real owner.
+    const b = await create({ firstName: 'Bruno', email: typo });
+    expect((await call('PATCH', `/v1/customers/${b}`, { key: sk, body: { email: own } })).status).toBe(200);
+    await create({ firstName: 'Carla', email: typo });
+    expect((await call('DELETE', `/v1/customers?email=${encodeURIComponent(typo)}`, { key: sk })).status).toBe(204);
+    // Bruno's record of the address he held by mistake goes with Carla's erasure: no item holds her email.
+    expect(await itemsHolding(typo)).toEqual([]);
+
+    const again = await call('DELETE', `/v1/customers?email=${encodeURIComponent(typo)}`, { key: sk });
+    expect(again.status, JSON.stringify(again.body)).toBe(404);
+    expect(again.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(again.body).toMatchObject({ suppressed: true });
+    expect(again.body).not.toHaveProperty('formerlyHeldBy');
+    expect(JSON.stringify(again.body)).not.toContain(b);
+    expect((await call('GET', `/v1/customers/${b}`, { key: sk })).body).toMatchObject({ email: own });
+  });
+});
