@@ -8,7 +8,6 @@ import type { ErrorReportFiles } from '../import/error-report.ts';
 import { forgetInInsights } from '../insights/summary-erasure.ts';
 import type { PersonalDataFiles } from './personal-data.ports.ts';
 import { objectKeys } from '../object-keys.ts';
-import { strangersValue, type Provenance } from '../domain/provenance.ts';
 import { savedSearchNaming } from './report-naming.ts';
 import { dropRedaction, recordRedaction, redactAfterErasure, type RedactionContinuation } from './report-redaction.ts';
 
@@ -51,18 +50,15 @@ export interface ErasureOptions {
 }
 
 /**
- * What a suppressing erasure suppresses of the card's own email and phone: what is the person's. A phone only a
- * publishable-key event ever supplied (provenance `event:{type}:P#…`: the public key only fills empty fields)
- * is a stranger's words: anyone can type someone else's number into a contact form next to their own address,
- * ask for "their" erasure from that mailbox (the proof a business asks for), and have the number's owner
- * refused at every door. Such a phone is left out of the suppression (its lookup is still deleted with the
- * card). The email stays suppressed: it is what the request is verified with (`DELETE ?email=` names it, a
- * business erasing by id checked it), so it is the person's. A phone the web form gave first and the business's
- * own event or PATCH stated since is the business's word too: the restatement restamps it (`fillIdentity`,
- * `updateCustomer`), so it is suppressed with the person.
+ * What a suppressing erasure suppresses of the card's own email and phone: both, whoever supplied them. The
+ * contract (../shared/api.md, Events: "an event or import row that names a suppressed (erased or suppressed)
+ * email or phone is refused as a whole") makes an erased person's phone a suppressed one, also when only a
+ * web form (the publishable key) gave it. A stranger could so get a number they typed next to their own
+ * address suppressed; the number's owner comes back through the business (a secret-key event or `POST` that
+ * records their consent): docs/production-limits.md.
  */
 function ownIdentity(card: Customer): Identity {
-  return { email: card.email ?? null, phone: card.phone && !strangersValue(card as Provenance, 'phone') ? card.phone : null };
+  return { email: card.email ?? null, phone: card.phone ?? null };
 }
 
 /**

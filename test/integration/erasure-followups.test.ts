@@ -172,45 +172,41 @@ describe('DELETE /v1/customers?email= with an address a card held before', () =>
   });
 });
 
-describe("a stranger's publishable-key event cannot get someone else's phone suppressed", () => {
-  it('the erasure suppresses the email the request proved, not a phone only a public form supplied; the phone\'s owner is not refused', async () => {
+describe("an erased person's phone is suppressed whoever supplied it (contract: an erased person's email or phone is refused)", () => {
+  it('a phone only a public form supplied is refused after the erasure; a phone-only booking starts no card', async () => {
     const mallory = `mallory.${uniq()}@example.it`;
     const phone = mobile();
     const form = await send({ type: 'contact_form.submitted', customer: { email: mallory, phone: phone.written }, data: { message: 'info orari' } }, pk);
     expect(form.status).toBe(202);
     const found = (await call('GET', `/v1/customers?q=${encodeURIComponent(mallory)}`, { key: sk })).body.items as { phone: string }[];
     expect(found).toMatchObject([{ phone: phone.e164 }]);
-    // A verified request from mallory's mailbox.
     expect((await call('DELETE', `/v1/customers?email=${encodeURIComponent(mallory)}`, { key: sk })).status).toBe(204);
 
-    // The email is theirs (the request proved it): refused at every door.
     expect((await send({ type: 'contact_form.submitted', customer: { email: mallory }, data: { message: 'again' } })).body).toEqual({ created: false, suppressed: true });
-    // The number's real owner books by phone: captured, not dropped as an erased person's.
     const booking = await send({ type: 'booking.created', customer: { phone: `+39 ${phone.written}`, firstName: 'Nadia' }, data: { bookingId: `N-${uniq()}`, date: '2026-12-12', time: '20:00', partySize: 4 } });
-    expect(booking.body).toMatchObject({ created: true });
-    expect(booking.body).not.toHaveProperty('suppressed');
-    const card = await call('GET', `/v1/customers/${booking.body.customerId}`, { key: sk });
-    expect(card.body).toMatchObject({ firstName: 'Nadia', phone: phone.e164, consent: { newsletter: 'unknown' } });
+    expect(booking.body).toEqual({ created: false, suppressed: true });
+    expect(((await call('GET', `/v1/customers?q=${encodeURIComponent(phone.e164)}`, { key: sk })).body.items as unknown[]).length).toBe(0);
   });
 
-  it('a form-supplied email is still suppressed when the card is erased by id (the business verified the request with it)', async () => {
+  it('erased by id: the form-supplied email and phone are both refused', async () => {
     const email = `sofia.${uniq()}@example.it`;
     const phone = mobile();
     expect((await send({ type: 'contact_form.submitted', customer: { email, phone: phone.e164 }, data: { message: 'x' } }, pk)).status).toBe(202);
     const id = ((await call('GET', `/v1/customers?q=${encodeURIComponent(email)}`, { key: sk })).body.items as { id: string }[])[0]!.id;
     expect((await call('DELETE', `/v1/customers/${id}`, { key: sk })).status).toBe(204);
     expect((await send({ type: 'contact_form.submitted', customer: { email }, data: { message: 'again' } })).body).toEqual({ created: false, suppressed: true });
-    expect((await send({ type: 'contact_form.submitted', customer: { phone: phone.e164 }, data: { message: 'mine' } })).body).toMatchObject({ created: true });
+    expect((await send({ type: 'contact_form.submitted', customer: { phone: phone.e164 }, data: { message: 'mine' } })).body).toEqual({ created: false, suppressed: true });
   });
 
-  it('the business adds the number to its owner without recording a consent', async () => {
+  it("the number's owner comes back through the business with their consent (a secret-key POST granting it)", async () => {
     const mallory = `mallory.${uniq()}@example.it`;
     const phone = mobile();
     expect((await send({ type: 'contact_form.submitted', customer: { email: mallory, phone: phone.e164 }, data: { message: 'x' } }, pk)).status).toBe(202);
     expect((await call('DELETE', `/v1/customers?email=${encodeURIComponent(mallory)}`, { key: sk })).status).toBe(204);
-    const res = await call('POST', '/v1/customers', { key: sk, body: { firstName: 'Nadia', phone: phone.written } });
+    expect((await call('POST', '/v1/customers', { key: sk, body: { firstName: 'Nadia', phone: phone.written } })).status).toBe(409);
+    const res = await call('POST', '/v1/customers', { key: sk, body: { firstName: 'Nadia', phone: phone.written, consent: { newsletter: 'granted' } } });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    expect(res.body).toMatchObject({ phone: phone.e164, consent: { newsletter: 'unknown' } });
+    expect(res.body).toMatchObject({ phone: phone.e164, consent: { newsletter: 'granted' } });
   });
 
   it('a phone the business itself recorded is still suppressed with the person, and the 409 does not invite a consent nobody gave', async () => {

@@ -82,14 +82,14 @@ describe("a phone the web form gave first and the business's booking tool or PAT
     });
   }
 
-  it('a phone only the web form ever stated is still left out (a stranger could have typed it)', async () => {
+  it('a phone only the web form ever stated is suppressed too (contract: an erased person\'s phone is refused)', async () => {
     const email = `mallory.${uniq()}@example.it`;
     const phone = mobile();
     expect((await send({ type: 'contact_form.submitted', customer: { email, phone: phone.e164 }, data: { message: 'x' } }, pk)).status).toBe(202);
     // The same form again (a publishable key) confirms nothing.
     expect((await send({ type: 'contact_form.submitted', customer: { email, phone: phone.e164 }, data: { message: 'y' } }, pk)).status).toBe(202);
     expect((await call('DELETE', `/v1/customers?email=${encodeURIComponent(email)}`, { key: sk })).status).toBe(204);
-    expect((await send({ type: 'booking.created', customer: { phone: phone.e164, firstName: 'Nadia' }, data: { bookingId: `N-${uniq()}`, date: '2026-12-12' } })).body).toMatchObject({ created: true });
+    expect((await send({ type: 'booking.created', customer: { phone: phone.e164, firstName: 'Nadia' }, data: { bookingId: `N-${uniq()}`, date: '2026-12-12' } })).body).toEqual({ created: false, suppressed: true });
   });
 });
 
