@@ -7,7 +7,10 @@
  *
  * Everything is fixed: the same events with the same `eventId`s, dates and amounts every time, so loading it
  * again changes nothing (a repeated `eventId` is a retry; bookings and orders count once by their ids), and
- * tags are only added when a card lacks them. Dates are in 2026, January to November.
+ * tags are only added when a card lacks them. Dates are in 2026, January to November. The guests' rhythms and
+ * bills come from a seeded generator (`seeded(2026)`): regulars, occasionals, one-timers, guests who stopped
+ * coming in the spring and autumn newcomers, each spending around their own usual bill, so that the insights
+ * models (BG/NBD, Gamma-Gamma) fit them (test/unit/demo-insights.test.ts).
  */
 
 export interface DemoEvent {
@@ -66,10 +69,64 @@ const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 const at = (day: number, hour: number, minute = 0) => new Date(Date.UTC(2026, 0, 1 + day, hour, minute)).toISOString();
 const dateOf = (iso: string) => iso.slice(0, 10);
 
+/** The last day of the sample (2026-11-30). */
+const LAST_DAY = 333;
+
+/** A small seeded generator (mulberry32): the same "random" sample on every run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * How each guest comes: R a regular (every two to four weeks all year), O an occasional (every month or
+ * three), 1 a one-timer, L one who came often in the first months and stopped, N a newcomer of the autumn.
+ */
+const KINDS = 'RO1LROORLO1RNOROL1OLRN1OROL1NO';
+
+interface Rhythm {
+  /** Day of the first visit (days after 2026-01-01). */
+  first: number;
+  /** Mean days between visits. */
+  every: number;
+  /** Visits at most (then they stop coming). */
+  visits: number;
+  /** Usual party size. */
+  party: number;
+  /** Usual spend per head at a booked table, cents. */
+  spend: number;
+  /** What they usually order (MENU indexes). */
+  dishes: number[];
+}
+
+function rhythms(random: () => number): Rhythm[] {
+  const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+  return [...KINDS].map((kind, i) => {
+    // A guest of the tasting menu, or of pasta and tortellini: their own spend, around which each bill varies.
+    const fancy = i % 4 === 0;
+    const dishes = fancy ? [0, 0, 2] : i % 4 === 1 ? [3, 2] : [2, 5, 5];
+    const spend = fancy ? between(5500, 8000) : between(1800, 3500);
+    const party = between(2, 3);
+    if (kind === 'R') return { first: between(0, 40), every: between(14, 30), visits: 99, party, spend, dishes };
+    if (kind === 'O') return { first: between(0, 120), every: between(40, 90), visits: 99, party, spend, dishes };
+    if (kind === '1') return { first: between(20, 300), every: 1, visits: 1, party, spend, dishes };
+    if (kind === 'L') return { first: between(0, 40), every: between(15, 35), visits: between(3, 7), party, spend, dishes };
+    return { first: between(230, 270), every: between(12, 25), visits: 99, party, spend, dishes };
+  });
+}
+
 /** The guests (their emails and the tags they should have) and the events, in the order they happened. */
 export function demoSample(): { guests: DemoGuest[]; events: DemoEvent[] } {
   const guests: DemoGuest[] = [];
   const events: DemoEvent[] = [];
+  const random = seeded(2026);
+  const RHYTHMS = rhythms(random);
   for (let i = 0; i < 30; i++) {
     const english = i % 5 === 4;
     const customer = {
@@ -82,50 +139,60 @@ export function demoSample(): { guests: DemoGuest[]; events: DemoEvent[] } {
       ...(i % 3 === 1 ? {} : { phone: `+39 333 ${pad(100 + i, 3)} ${pad(4000 + i * 37, 4)}` }),
     };
     const id = `demo-${pad(i)}`;
-    const first = (i * 11) % 40; // the first contact, in the first weeks of the year
+    const rhythm = RHYTHMS[i]!;
+    const first = rhythm.first; // the first visit (and contact) of the year
 
-    // Orders: 1 to 8 per guest, spread over the year after the first contact.
-    const orders = 1 + ((i * 7) % 8);
-    for (let k = 0; k < orders; k++) {
-      const day = Math.min(332, first + 5 + Math.floor((k * (300 - first)) / orders) + ((i + k) % 6));
-      const a = MENU[(i + k) % MENU.length]!;
-      const b = MENU[(i * 3 + k * 5 + 1) % MENU.length]!;
-      const items = a.sku === b.sku ? [{ ...a, quantity: 2 }] : [{ ...a, quantity: 1 + ((i + k) % 3) }, { ...b, quantity: 1 }];
-      // Who takes the tasting menu often takes the wine pairing too, and tiramisù goes with the gluten-free pasta.
-      if (a.sku === 'MENU-DEG' && b.sku !== 'WINE-PAIR' && k % 2 === 0) items.push({ ...MENU[1], quantity: 1 });
-      if (a.sku === 'PASTA-GF' && b.sku !== 'TIRAMISU') items.push({ ...MENU[4], quantity: 1 });
-      const lines = items.map(({ sku, name, quantity, unitPrice }) => ({ sku, name, quantity, unitPrice }));
-      events.push({
-        eventId: `${id}-order-${k}`,
-        type: 'order.completed',
-        occurredAt: at(day, 19, (i * 7) % 60),
-        customer,
-        data: { orderId: `${id}-o${k}`, currency: 'EUR', total: lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0), items: lines },
-      });
-    }
-
-    // Bookings: one to three, completed with the bill, or missed, or cancelled.
-    const bookings = 1 + (i % 3);
-    for (let k = 0; k < bookings; k++) {
-      const day = Math.min(330, first + 20 + k * 90 + (i % 10));
-      const bookingId = `${id}-b${k}`;
-      const made = at(day - 3, 10, i % 60);
+    // Visits: each guest's own rhythm (a random gap around their mean, seeded), until they stop coming.
+    // Each visit is a bill: about one in three a booked table (completed with its bill), the others an
+    // order with its items; the amounts vary around the guest's own usual spend.
+    const visits: number[] = [];
+    for (let day = first; day <= LAST_DAY && visits.length < rhythm.visits; day += Math.max(3, Math.round(rhythm.every * (0.4 + 1.2 * random())))) visits.push(day);
+    let orders = 0;
+    let bookings = 0;
+    const book = (day: number, outcome: 'completed' | 'no_show' | 'cancelled', amount?: number) => {
+      const bookingId = `${id}-b${bookings++}`;
       events.push({
         eventId: `${bookingId}-created`,
         type: 'booking.created',
-        occurredAt: made,
+        occurredAt: at(Math.max(0, day - 3), 10, i % 60),
         customer,
-        data: { bookingId, date: dateOf(at(day, 0)), time: k % 2 ? '13:00' : '20:30', partySize: 2 + ((i + k) % 5) },
+        data: { bookingId, date: dateOf(at(day, 0)), time: bookings % 2 ? '20:30' : '13:00', partySize: rhythm.party + (bookings % 3) },
       });
-      const outcome = i % 7 === 3 && k === 0 ? 'no_show' : i % 11 === 5 && k === bookings - 1 ? 'cancelled' : 'completed';
       events.push({
         eventId: `${bookingId}-${outcome}`,
         type: `booking.${outcome}`,
-        occurredAt: outcome === 'cancelled' ? at(day - 1, 9) : at(day, 23),
+        occurredAt: outcome === 'cancelled' ? at(Math.max(0, day - 1), 9) : at(day, 23),
         customer,
-        data: outcome === 'completed' ? { bookingId, amount: 3000 + ((i * 13 + k * 29) % 9) * 1000, currency: 'EUR' } : { bookingId },
+        data: outcome === 'completed' ? { bookingId, amount: amount!, currency: 'EUR' } : { bookingId },
       });
+    };
+    for (const [k, day] of visits.entries()) {
+      const party = Math.max(1, rhythm.party + Math.floor(random() * 4) - 1);
+      if (k % 3 === 1) {
+        // A booked table: the bill is the guest's usual spend per head, give or take.
+        book(day, 'completed', Math.round((rhythm.spend * party * (0.5 + random())) / 50) * 50);
+        continue;
+      }
+      const a = MENU[rhythm.dishes[k % rhythm.dishes.length]!]!;
+      const b = MENU[(i * 3 + k * 5 + 1) % MENU.length]!;
+      const items = a.sku === b.sku ? [{ ...a, quantity: party }] : [{ ...a, quantity: party }, { ...b, quantity: 1 + (k % 2) }];
+      // Who takes the tasting menu often takes the wine pairing too, and tiramisù goes with the gluten-free pasta.
+      if (a.sku === 'MENU-DEG' && b.sku !== 'WINE-PAIR' && k % 2 === 0) items.push({ ...MENU[1], quantity: party });
+      if (a.sku === 'PASTA-GF' && b.sku !== 'TIRAMISU') items.push({ ...MENU[4], quantity: 1 });
+      const lines = items.map(({ sku, name, quantity, unitPrice }) => ({ sku, name, quantity, unitPrice }));
+      events.push({
+        eventId: `${id}-order-${orders}`,
+        type: 'order.completed',
+        occurredAt: at(day, 19, (i * 7) % 60),
+        customer,
+        data: { orderId: `${id}-o${orders}`, currency: 'EUR', total: lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0), items: lines },
+      });
+      orders++;
     }
+    // A few tables booked and missed, or cancelled, while they still came.
+    if (i % 7 === 3) book(Math.min(LAST_DAY, visits[0]! + 10), 'no_show');
+    if (i % 11 === 5) book(Math.min(LAST_DAY, visits[visits.length - 1]! + 4), 'cancelled');
+    if (orders === 0) throw new Error(`demo guest ${i} has no order`);
 
     // Messages, contact forms and reviews, in the guest's language.
     if (i % 3 === 0) {
@@ -147,7 +214,7 @@ export function demoSample(): { guests: DemoGuest[]; events: DemoEvent[] } {
       events.push({ eventId: `${id}-newsletter-no`, type: 'contact_form.submitted', occurredAt: at(first + 1, 12, i), customer, data: { message: 'Niente newsletter, grazie.' }, consent: { newsletter: 'denied' } });
     }
 
-    const tags = [...(orders >= 7 ? ['VIP'] : []), ...(orders >= 4 && orders < 7 ? ['Regular'] : []), ...(i % 7 === 3 ? ['No-show'] : []), ...(i === 6 || i === 17 ? ['Business'] : []), ...(i === 12 ? ['Friends & Family'] : [])];
+    const tags = [...(visits.length >= 10 ? ['VIP'] : []), ...(visits.length >= 5 && visits.length < 10 ? ['Regular'] : []), ...(i % 7 === 3 ? ['No-show'] : []), ...(i === 6 || i === 17 ? ['Business'] : []), ...(i === 12 ? ['Friends & Family'] : [])];
     guests.push({ email: customer.email, tags });
   }
   events.sort((a, b) => a.occurredAt.localeCompare(b.occurredAt) || a.eventId.localeCompare(b.eventId));
@@ -213,15 +280,22 @@ export async function loadDemo(target: DemoTarget, progress: (line: string) => v
   return { events: events.length, replayed, tagged };
 }
 
-/** Asks for an insights recompute and waits for it: its final status and counts. */
-export async function recomputeInsights(target: DemoTarget, timeoutMs = 10 * 60_000): Promise<{ status: string; counts?: Record<string, number> }> {
+/**
+ * The day the sample ends: `npm run demo` recomputes as of it, so its figures are the same whatever day it runs
+ * (the nightly recompute, as of its own day, then ages them: after a few weeks with no new visit, the purchase
+ * model stops fitting these 30 guests, who all went quiet at once).
+ */
+export const DEMO_AS_OF = '2026-11-30';
+
+/** Asks for an insights recompute (as of `asOf`, default now) and waits for it: its final status and counts. */
+export async function recomputeInsights(target: DemoTarget, timeoutMs = 10 * 60_000, asOf?: string): Promise<{ status: string; asOf?: string; counts?: Record<string, number> }> {
   // One already running (409) names itself: wait for that one.
-  const asked = await api(target, 'POST', '/v1/insights/recompute', {}, [409]);
+  const asked = await api(target, 'POST', '/v1/insights/recompute', asOf ? { asOf } : {}, [409]);
   const id = (asked.body as { recomputeId?: string }).recomputeId;
   if (!id) throw new Error(`POST /v1/insights/recompute: ${asked.status} without a recomputeId`);
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const run = (await api(target, 'GET', `/v1/insights/recompute/${id}`)).body as { status: string; counts?: Record<string, number> };
+    const run = (await api(target, 'GET', `/v1/insights/recompute/${id}`)).body as { status: string; asOf?: string; counts?: Record<string, number> };
     if (run.status !== 'pending' && run.status !== 'running') return run;
     if (Date.now() > end) return run;
     await new Promise((ok) => setTimeout(ok, 2000));
