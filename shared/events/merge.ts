@@ -597,7 +597,9 @@ export interface ConsentFacts {
  * without consent or without wording (a booking tool's plain bookings), is decided from the card alone.
  */
 export function needsNewestConsent(card: Customer['consent'], intent: ConsentIntent, publishable: boolean, occurredAt: string): boolean {
-  return !publishable && !!intent.wording && intent.status === card.newsletter && !(card.updatedAt && occurredAt < card.updatedAt);
+  // A "no" without wording on a denied card too: a sign-up may await confirmation (the ledger's newest entry
+  // `pending`), and the business's "no" must close its link (report-verify7 5), as a PATCH or the unsubscribe link does.
+  return !publishable && (!!intent.wording || intent.status === 'denied') && intent.status === card.newsletter && !(card.updatedAt && occurredAt < card.updatedAt);
 }
 
 /**
@@ -609,7 +611,10 @@ export function needsNewestConsent(card: Customer['consent'], intent: ConsentInt
  * it were said after the later decision, or before it, as a decision nobody took then.
  */
 function restatesDecision(intent: ConsentIntent, occurredAt: string, newest: ConsentFacts['newest']): boolean {
-  if (!intent.wording || !newest || occurredAt < newest.at) return false;
+  if (!newest || occurredAt < newest.at) return false;
+  // A withdrawal while a sign-up awaits its confirmation: recorded, so the mailed link no longer grants.
+  if (intent.status === 'denied' && newest.status === 'pending') return true;
+  if (!intent.wording) return false;
   return newest.status !== intent.status || newest.wording !== intent.wording;
 }
 

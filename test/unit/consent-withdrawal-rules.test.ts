@@ -31,6 +31,16 @@ describe('a decision dated ahead of when it was received', () => {
   });
 });
 
+describe('a withdrawal while a sign-up awaits confirmation (report-verify7 5)', () => {
+  it('is recorded on a denied card whose ledger ends with that pending sign-up, so the mailed link no longer grants', () => {
+    const pending = { status: 'pending' as const, at: at(6) };
+    expect(decideConsent(denied, { status: 'denied' }, false, at(7), { receivedAt: at(7), newest: pending })).toMatchObject({ status: 'denied', changesCard: true, record: true, at: at(7) });
+  });
+  it('a "no" the ledger already ends with records nothing again', () => {
+    expect(decideConsent(denied, { status: 'denied' }, false, at(7), { receivedAt: at(7), newest: { status: 'denied', at: at(5) } })).toMatchObject({ changesCard: false, record: false });
+  });
+});
+
 describe('a "no" stands until the person says yes anew', () => {
   it('a grant carried by a booking, an order or an update does not turn a denied card into granted, whatever its wording, and records nothing', () => {
     expect(decideConsent(denied, { status: 'granted', wording: 'Privacy v3' }, false, at(6), { receivedAt: at(6) })).toMatchObject({ changesCard: false, record: false });
