@@ -262,7 +262,7 @@ export interface paths {
         post: operations["IngestEvent"];
         delete?: never;
         /**
-         * CORS preflight of POST /v1/events (no key header; ?key=pk_... names the tenant): 204 with Access-Control-Allow-* for its allowed origins only
+         * CORS preflight of POST /v1/events: with ?key=pk_... 204 for its tenant's allowed origins only (content-type); without it 204 for any origin offering authorization, x-api-key, content-type (the POST checks the key)
          * @description No key.
          */
         options: operations["PreflightEvents"];
@@ -2706,7 +2706,7 @@ export interface operations {
     IngestEvent: {
         parameters: {
             query?: {
-                /** @description a publishable key (pk_...), in place of the Authorization header; a browser must send it here. A secret key here is a 401, and so is a request carrying a key both here and in a header */
+                /** @description a publishable key (pk_...), in place of the Authorization header. A secret key here is a 401, and so is a request carrying a key both here and in a header */
                 key?: string;
             };
             header?: never;
@@ -2781,9 +2781,9 @@ export interface operations {
     };
     PreflightEvents: {
         parameters: {
-            query: {
-                /** @description the publishable key (pk_...) the POST will carry */
-                key: string;
+            query?: {
+                /** @description the publishable key (pk_...) the POST will carry in its URL; without it the preflight answers every origin, offering authorization, x-api-key and content-type, and the POST checks its header key */
+                key?: string;
             };
             header?: never;
             path?: never;
@@ -2799,7 +2799,7 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
-            /** @description No Origin, no publishable key, an unknown key or an origin its tenant does not allow: no CORS headers, the browser will not send the POST */
+            /** @description No Origin, a method other than POST, a header not offered, a non-publishable or unknown ?key= or an origin its tenant does not allow: no CORS headers, the browser will not send the POST */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -528,13 +528,14 @@ ROUTES.push(
 
 // ---- Browser capture and merging people (issue 3, second wave) ----
 ROUTES.push(
-  // CORS preflight of website events: no key in headers (browsers send none); the `?key=pk_...` names the tenant.
+  // CORS preflight of website events: no key in headers (browsers send none); a `?key=pk_...` names the tenant,
+  // without it the preflight answers every origin and the POST checks the header key.
   r('OPTIONS', '/v1/events', 'PreflightEvents', 'events/preflight-events', 'public', {
     access: { table: 'read' },
-    summary: 'CORS preflight of POST /v1/events (no key header; ?key=pk_... names the tenant): 204 with Access-Control-Allow-* for its allowed origins only',
+    summary: 'CORS preflight of POST /v1/events: with ?key=pk_... 204 for its tenant\'s allowed origins only (content-type); without it 204 for any origin offering authorization, x-api-key, content-type (the POST checks the key)',
     query: api.PreflightQuerySchema,
     status: 204,
-    errors: { 403: 'No Origin, no publishable key, an unknown key or an origin its tenant does not allow: no CORS headers, the browser will not send the POST' },
+    errors: { 403: 'No Origin, a method other than POST, a header not offered, a non-publishable or unknown ?key= or an origin its tenant does not allow: no CORS headers, the browser will not send the POST' },
   }),
   r('POST', '/v1/customers/{id}/merge', 'MergeCustomer', 'customers/merge-customer', 'admin', {
     access: { table: 'write', kms: 'decrypt' },

@@ -21,6 +21,7 @@ import { auditStore } from '#shared/http/stores/audit.ts';
  * pk_ keys are rate limited.
  */
 export const handler = api('events', ingest, {
+  refuseSecretKeyFromPages: true,
   // Before the tenant's fair-use count (shared/http/api.ts): one address over its limit is refused without
   // spending the shop's publishable budget. Counted before validation: junk from a bot costs its sender the
   // same as a real event.

@@ -104,11 +104,13 @@ export const UnsubscribeFormSchema = z.extend(ConfirmFormSchema, {
 export const ConfirmedSchema = z.object({ confirmed: z.literal(true) });
 export const UnsubscribedSchema = z.object({ unsubscribed: z.literal(true) });
 export const EraseByEmailQuerySchema = z.object({ email: z.string() });
-/** `POST /v1/events`: a publishable key may come in the URL (from a browser it must: the preflight carries no header of ours). */
+/** `POST /v1/events`: a publishable key may come in the URL (what web/clientela.js sends) or in a header. */
 export const EventKeyQuerySchema = z.object({
-  key: z.optional(z.string().check(z.describe('a publishable key (pk_...), in place of the Authorization header; a browser must send it here. A secret key here is a 401, and so is a request carrying a key both here and in a header'))),
+  key: z.optional(z.string().check(z.describe('a publishable key (pk_...), in place of the Authorization header. A secret key here is a 401, and so is a request carrying a key both here and in a header'))),
 });
-export const PreflightQuerySchema = z.object({ key: z.string().check(z.describe('the publishable key (pk_...) the POST will carry')) });
+export const PreflightQuerySchema = z.object({
+  key: z.optional(z.string().check(z.describe('the publishable key (pk_...) the POST will carry in its URL; without it the preflight answers every origin, offering authorization, x-api-key and content-type, and the POST checks its header key'))),
+});
 /** `PATCH /v1/customers/{id}`: the card's ETag makes the update conditional. */
 export const IfMatchHeaderSchema = z.object({ 'If-Match': z.optional(z.string()).check(z.describe('the ETag of the card as last read; a stale one answers 412')) });
 /** `GET /v1/customers/{id}`: the ETag of a copy the client holds; the current one answers 304 without a body. */

@@ -64,13 +64,47 @@ export interface ApiOptions {
    * tenant nothing of its budget, so one client over its own limit cannot use up the budget of the shop.
    */
   beforeFairUse?: (req: AuthedRequest) => Promise<void>;
+  /**
+   * The route's preflight offers `Authorization` and `x-api-key` to every origin (POST /v1/events, so that a
+   * page can send its `pk_` the contract's way): a secret key from a cross-origin page is then refused here,
+   * 401 naming `key`, so a secret key put in a web page never works.
+   */
+  refuseSecretKeyFromPages?: boolean;
 }
+
+/**
+ * Whether a request with an `Origin` header comes from another site's page. A browser says so itself in
+ * `Sec-Fetch-Site` (a page cannot set it); without that header (an older browser), the Origin's host is
+ * compared with the host the request was sent to. The console is same-origin: on AWS CloudFront serves it
+ * and `/v1/*` on one origin (its calls say `Sec-Fetch-Site: same-origin`), and locally `npm start` serves both.
+ */
+export function fromOtherSitesPage(headers: Record<string, string | undefined>, domainName?: string): boolean {
+  const origin = headers.origin;
+  if (!origin || origin === 'null') return !!origin;
+  const site = headers['sec-fetch-site']?.toLowerCase();
+  if (site) return site !== 'same-origin';
+  let host: string;
+  try {
+    host = new URL(origin).host.toLowerCase();
+  } catch {
+    return true;
+  }
+  const own = [headers['x-forwarded-host'], headers.host, domainName].filter((h): h is string => !!h).map((h) => h.toLowerCase());
+  return !own.some((h) => h === host || h === host.split(':')[0]);
+}
+
+const SECRET_KEY_FROM_PAGE =
+  'A secret key never works from a web page on another site: it would be readable by every visitor. From a page send the publishable key (pk_...); send secret keys from a server. If a secret key was put in a page, revoke it and issue a new one';
 
 export function api(scope: Exclude<Scope, 'public'>, fn: Handler<AuthedRequest>, options: ApiOptions = {}): ApiHandler {
   return httpStack(async (event, context) => {
     const headers = requestHeaders(event);
     const principal = await authenticate(tenantStore(), presentedKey(headers, event.queryStringParameters ?? {}));
     logTenant(principal.tenant.id);
+    if (options.refuseSecretKeyFromPages && principal.key.kind === 'secret' && fromOtherSitesPage(headers, event.requestContext?.domainName)) {
+      logger.warn('refused a secret key sent from another site\'s page', { origin: headers.origin ?? null });
+      throw new UnauthorizedError(SECRET_KEY_FROM_PAGE, { errors: [{ path: 'key', message: 'a secret key may not be sent from a web page on another site' }] });
+    }
     const origin = headers.origin;
     const originAllowed = !!origin && principal.tenant.allowedOrigins.includes(origin);
     // Retry-After is not a header a script may read unless exposed: a site's form must see when to try again.

@@ -34,8 +34,10 @@ const newPhone = () => {
   return { national: `349 ${digits}`, e164: `+39349${digits}` };
 };
 const at = (day: number, hour = 12) => `2026-03-${String(day).padStart(2, '0')}T${String(hour).padStart(2, '0')}:00:00Z`;
-const headers = { host: 'api.test', 'x-forwarded-proto': 'https', origin: ORIGIN };
-const send = (event: Record<string, unknown>, key = sk) => call('POST', '/v1/events', { key, body: { eventId: `ev-${uniq()}`, occurredAt: at(1), ...event }, headers });
+// The page's Origin only with the publishable key: a secret key from another site's page is a 401.
+const headers = { host: 'api.test', 'x-forwarded-proto': 'https' };
+const send = (event: Record<string, unknown>, key = sk) =>
+  call('POST', '/v1/events', { key, body: { eventId: `ev-${uniq()}`, occurredAt: at(1), ...event }, headers: { ...headers, ...(key.startsWith('pk_') ? { origin: ORIGIN } : {}) } });
 const booking = (customer: Record<string, unknown>, extra: Record<string, unknown> = {}, data: Record<string, unknown> = {}) =>
   send({ type: 'booking.created', customer, data: { bookingId: `bk-${uniq()}`, date: '2026-03-20', time: '10:00', ...data }, ...extra });
 const order = (customer: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
