@@ -4,6 +4,8 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3Event } from 'aws-lambda';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import type { Reply } from '../helpers/invoke.ts';
+import { publishableKey, tenantWithSecretKey } from '../helpers/tenant.ts';
+import { italianNumber, uniq } from '../helpers/people.ts';
 import { SUPPRESSED_REASON } from '../../shared/import/run-import.ts';
 
 /**
@@ -22,25 +24,15 @@ const ORIGIN = 'https://www.trattoria.example';
 beforeAll(async () => {
   env = await useLocalEnv();
   ({ call } = await import('../helpers/invoke.ts'));
-  const { stores } = await import('../../shared/http/stores.ts');
-  const { ensureTenant, issueKey, changeTenant } = await import('../../shared/domain/tenants.ts');
-  await ensureTenant(stores().tenants, TENANT);
-  await changeTenant(stores().tenants, TENANT, (t) => ({ ...t, allowedOrigins: [ORIGIN] }));
-  sk = (await issueKey(stores().tenants, TENANT, 'secret')).key;
-  pk = (await issueKey(stores().tenants, TENANT, 'publishable')).key;
+  sk = await tenantWithSecretKey(TENANT, { allowedOrigins: [ORIGIN] });
+  pk = await publishableKey(TENANT);
   ({ handler: importHandler } = await import('../../functions/imports/import-csv.handler.ts'));
   // An export is only requested here (its record is what the test reads): the workflow is not run.
   const { setWorkflowStarter } = await import('../../shared/workflows.ts');
   setWorkflowStarter(async (input) => ({ executionArn: `arn:aws:states:local:0:execution:t:${(input as { exportId: string }).exportId}`, startDate: new Date().toISOString() }));
 });
 
-let n = 0;
-const uniq = () => `${Date.now().toString(36)}${(n++).toString(36)}`;
-/** A random Italian mobile number: E.164 and as a person writes it. */
-const mobile = () => {
-  const national = `349${String(1000000 + Math.floor(Math.random() * 8999999))}`;
-  return { e164: `+39${national}`, written: `${national.slice(0, 3)} ${national.slice(3, 6)} ${national.slice(6)}` };
-};
+const mobile = () => italianNumber('349');
 // The page's Origin only with the publishable key: a secret key from another site's page is a 401.
 const send = (event: Record<string, unknown>, key = sk) =>
   call('POST', '/v1/events', { key, body: { eventId: `ev-${uniq()}`, occurredAt: '2026-03-01T12:00:00Z', ...event }, headers: { ...(key.startsWith('pk_') ? { origin: ORIGIN } : {}), host: 'api.test' } });

@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import type { Reply } from '../helpers/invoke.ts';
+import { publishableKey, tenantWithSecretKey } from '../helpers/tenant.ts';
+import { italianNumber, uniq } from '../helpers/people.ts';
 
 /**
  * Erasure findings of report-verify7 (1, 3), through the real handlers against DynamoDB Local: a phone the
@@ -18,21 +20,11 @@ const ORIGIN = 'https://www.trattoria.example';
 beforeAll(async () => {
   env = await useLocalEnv();
   ({ call } = await import('../helpers/invoke.ts'));
-  const { stores } = await import('../../shared/http/stores.ts');
-  const { ensureTenant, issueKey, changeTenant } = await import('../../shared/domain/tenants.ts');
-  await ensureTenant(stores().tenants, TENANT);
-  await changeTenant(stores().tenants, TENANT, (t) => ({ ...t, allowedOrigins: [ORIGIN] }));
-  sk = (await issueKey(stores().tenants, TENANT, 'secret')).key;
-  pk = (await issueKey(stores().tenants, TENANT, 'publishable')).key;
+  sk = await tenantWithSecretKey(TENANT, { allowedOrigins: [ORIGIN] });
+  pk = await publishableKey(TENANT);
 });
 
-let n = 0;
-const uniq = () => `${Date.now().toString(36)}${(n++).toString(36)}`;
-/** A random Italian mobile number: E.164 and as a person writes it. */
-const mobile = () => {
-  const national = `349${String(1000000 + Math.floor(Math.random() * 8999999))}`;
-  return { e164: `+39${national}`, written: `${national.slice(0, 3)} ${national.slice(3, 6)} ${national.slice(6)}` };
-};
+const mobile = () => italianNumber('349');
 const send = (event: Record<string, unknown>, key = sk) =>
   call('POST', '/v1/events', { key, body: { eventId: `ev-${uniq()}`, occurredAt: '2026-03-01T12:00:00Z', ...event }, headers: key === sk ? { host: 'api.test' } : { origin: ORIGIN, host: 'api.test' } });
 // A secret key from a page (an Origin) is refused (cors-key-header.test.ts): the booking tool calls from its server.

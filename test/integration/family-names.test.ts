@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useLocalEnv } from '../support/aws.ts';
 import type { Reply } from '../helpers/invoke.ts';
+import { tenantWithSecretKey } from '../helpers/tenant.ts';
+import { italianNumber, uniq } from '../helpers/people.ts';
 
 /**
  * report-verify7 2, through the real handlers against DynamoDB Local: one person whose first name the card and
@@ -15,20 +17,10 @@ const ORIGIN = 'https://www.trattoria.example';
 beforeAll(async () => {
   await useLocalEnv();
   ({ call } = await import('../helpers/invoke.ts'));
-  const { stores } = await import('../../shared/http/stores.ts');
-  const { ensureTenant, issueKey, changeTenant } = await import('../../shared/domain/tenants.ts');
-  await ensureTenant(stores().tenants, TENANT);
-  await changeTenant(stores().tenants, TENANT, (t) => ({ ...t, allowedOrigins: [ORIGIN] }));
-  sk = (await issueKey(stores().tenants, TENANT, 'secret')).key;
+  sk = await tenantWithSecretKey(TENANT, { allowedOrigins: [ORIGIN] });
 });
 
-let n = 0;
-const uniq = () => `${Date.now().toString(36)}${(n++).toString(36)}`;
-/** A random Italian mobile number: E.164 and as a person writes it. */
-const landline = () => {
-  const national = `051${String(1000000 + Math.floor(Math.random() * 8999999))}`;
-  return { e164: `+39${national}`, written: `${national.slice(0, 3)} ${national.slice(3, 6)} ${national.slice(6)}` };
-};
+const landline = () => italianNumber('051');
 const send = (event: Record<string, unknown>, key = sk) =>
   call('POST', '/v1/events', { key, body: { eventId: `ev-${uniq()}`, occurredAt: '2026-03-01T12:00:00Z', ...event }, headers: key === sk ? { host: 'api.test' } : { origin: ORIGIN, host: 'api.test' } });
 // A secret key from a page (an Origin) is refused (cors-key-header.test.ts): the booking tool calls from its server.
