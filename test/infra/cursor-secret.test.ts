@@ -56,6 +56,7 @@ const NEVER_SIGNS: Record<string, string> = {
   UpdateSegment: 'writes the segment',
   DeleteSegment: 'deletes the segment',
   CreateExport: 'records the export, starts the workflow',
+  RequestRecompute: "counts its daily allowance in the event store's rate windows (countRequest), not its paged history",
   GetExport: 'one export, signs its link',
   EraseCustomer: 'erases with its own queries, not the paged lists',
   EraseCustomerByEmail: 'erases with its own queries, not the paged lists',
