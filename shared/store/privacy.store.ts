@@ -5,7 +5,6 @@ import {
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
-  paginateQuery,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
@@ -32,12 +31,6 @@ type Item = Record<string, unknown>;
 const ERASING_SK = privacyKeys.erasing('', '').sk;
 
 export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string, secrets: TenantSecrets): PrivacyStore {
-  /** Every page of the cards that held `value` and replaced it (gsi4, replaced-identity records by value). */
-  const replacedListing = (tenantId: string, field: 'email' | 'phone', value: string) =>
-    paginateQuery(
-      { client: db },
-      { TableName, IndexName: 'gsi4', KeyConditionExpression: 'gsi4pk = :p', ExpressionAttributeValues: { ':p': privacyKeys.replacedIdentityListing(tenantId, field, value).gsi4pk }, ProjectionExpression: 'customerId' },
-    );
   const get = async (Key: Key) => (await db.send(new GetCommand({ TableName, Key, ConsistentRead: true }))).Item;
 
   /** Deletes the claim of a booking or order state while it names one of `claimants` (another card may have taken it). */
@@ -215,7 +208,21 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
 
     async formerHoldersOf(tenantId, field, value) {
       const ids = new Set<string>();
-      for await (const page of replacedListing(tenantId, field, value)) for (const item of page.Items ?? []) if (typeof item.customerId === 'string') ids.add(item.customerId);
+      let ExclusiveStartKey: Item | undefined;
+      do {
+        const page = await db.send(
+          new QueryCommand({
+            TableName,
+            IndexName: 'gsi4',
+            KeyConditionExpression: 'gsi4pk = :p',
+            ExpressionAttributeValues: { ':p': privacyKeys.replacedIdentityListing(tenantId, field, value).gsi4pk },
+            ProjectionExpression: 'customerId',
+            ExclusiveStartKey,
+          }),
+        );
+        for (const item of page.Items ?? []) if (typeof item.customerId === 'string') ids.add(item.customerId);
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
       const out = new Set<string>();
       for (const id of ids) {
         // The index lags the table: a record whose card went (erased, merged away) is read again at the source.
@@ -229,14 +236,26 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
     },
 
     async forgetReplacedEmail(tenantId, email, keep) {
+      let ExclusiveStartKey: Item | undefined;
       let gone = 0;
-      for await (const page of replacedListing(tenantId, 'email', email)) {
+      do {
+        const page = await db.send(
+          new QueryCommand({
+            TableName,
+            IndexName: 'gsi4',
+            KeyConditionExpression: 'gsi4pk = :p',
+            ExpressionAttributeValues: { ':p': privacyKeys.replacedIdentityListing(tenantId, 'email', email).gsi4pk },
+            ProjectionExpression: 'customerId',
+            ExclusiveStartKey,
+          }),
+        );
         for (const item of page.Items ?? []) {
           if (typeof item.customerId !== 'string' || keep.has(item.customerId)) continue;
           await db.send(new DeleteCommand({ TableName, Key: privacyKeys.replacedIdentity(tenantId, item.customerId, 'email', email) }));
           gone++;
         }
-      }
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
       return gone;
     },
 
@@ -330,8 +349,18 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
         { pk: exportKeys.exportsPk(tenantId), prefix: exportKeys.EXPORT_PREFIX, segment: false },
       ];
       for (const { pk, prefix, segment } of lists) {
-        const query = { TableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)', ExpressionAttributeValues: { ':pk': pk, ':p': prefix }, ProjectionExpression: 'pk, sk, #f.q', ExpressionAttributeNames: { '#f': 'filter' } };
-        for await (const page of paginateQuery({ client: db }, query)) {
+        let ExclusiveStartKey: Item | undefined;
+        do {
+          const page = await db.send(
+            new QueryCommand({
+              TableName,
+              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+              ExpressionAttributeValues: { ':pk': pk, ':p': prefix },
+              ProjectionExpression: 'pk, sk, #f.q',
+              ExpressionAttributeNames: { '#f': 'filter' },
+              ExclusiveStartKey,
+            }),
+          );
           for (const item of page.Items ?? []) {
             const q = (item.filter as { q?: unknown } | undefined)?.q;
             if (typeof q !== 'string' || q === ERASED_QUERY || !names(q)) continue;
@@ -355,7 +384,8 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
               if (!(e instanceof ConditionalCheckFailedException)) throw e;
             }
           }
-        }
+          ExclusiveStartKey = page.LastEvaluatedKey;
+        } while (ExclusiveStartKey);
       }
       return changed;
     },
