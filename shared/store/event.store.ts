@@ -9,7 +9,7 @@ import { decodeCursor, encodeCursor, skPosition } from './cursor.ts';
 import { BOOKING_STATE_PREFIX, HISTORY_PREFIX, eventKeys, keys, privacyKeys } from './keys.ts';
 import { readMergedInto } from './merge-redirect.store.ts';
 import { withTransactionRetry } from './retry.ts';
-import { countInWindow } from './rate-limit.store.ts';
+import { dynamoRequestWindows } from './rate-limit.store.ts';
 import type { TenantSecrets } from './secret.store.ts';
 import type { EventStore } from '../events/event.ports.ts';
 export type { HistoryItem, EventWrite, EventWriteResult, EventStore } from '../events/event.ports.ts';
@@ -209,7 +209,7 @@ export function dynamoEventStore(db: DynamoDBDocumentClient, TableName: string, 
       return secrets.getOrCreate(tenantId, 'consent');
     },
 
-    countRequest: (tenantId, subject, windowStart, windowSeconds) => countInWindow(db, TableName, eventKeys.rateWindow(tenantId, subject, windowStart), windowStart + windowSeconds * 2),
+    countRequest: dynamoRequestWindows(db, TableName).countRequest,
   };
 }
 

@@ -1,5 +1,5 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { fairUseKeys } from './keys.ts';
+import { eventKeys, fairUseKeys } from './keys.ts';
 import type { RequestCounter } from '../domain/rate-limit.ports.ts';
 export type { RequestCounter } from '../domain/rate-limit.ports.ts';
 
@@ -27,5 +27,16 @@ export function dynamoRequestCounter(db: DynamoDBDocumentClient, TableName: stri
   return {
     // Kept a little past its window (TTL deletion is lazy anyway); nothing reads an old window.
     count: (tenantId, traffic, windowStart, windowSeconds) => countInWindow(db, TableName, fairUseKeys.window(tenantId, traffic, windowStart), windowStart + windowSeconds + 60),
+  };
+}
+
+/**
+ * The per-subject request windows (publishable-key limits per address and key, confirmation mails and
+ * on-demand recomputes a day): kept for two windows. Its own factory so that a function counting only these
+ * (POST /v1/insights/recompute) does not bundle the capture store and the tenant secrets' KMS client with it.
+ */
+export function dynamoRequestWindows(db: DynamoDBDocumentClient, TableName: string): { countRequest(tenantId: string, subject: string, windowStart: number, windowSeconds: number): Promise<number> } {
+  return {
+    countRequest: (tenantId, subject, windowStart, windowSeconds) => countInWindow(db, TableName, eventKeys.rateWindow(tenantId, subject, windowStart), windowStart + windowSeconds * 2),
   };
 }

@@ -24,6 +24,7 @@ const FUNCTIONS = {
   Unsubscribe: 'functions/privacy/unsubscribe.handler.ts',
   IngestEvent: 'functions/events/ingest-event.handler.ts',
   CreateCustomer: 'functions/customers/create-customer.handler.ts',
+  RequestRecompute: 'functions/insights/request-recompute.handler.ts',
 };
 
 let dir: string;
@@ -63,6 +64,11 @@ describe('function bundles', () => {
     expect(clients('ListExports')).not.toContain('@aws-sdk/client-kms');
     expect(clients('ExportTask')).toContain('@aws-sdk/client-kms');
     expect(clients('Unsubscribe')).toContain('@aws-sdk/client-kms');
+  });
+
+  it('the on-demand recompute counts its daily allowance without the capture store: DynamoDB and Step Functions only', () => {
+    expect(clients('RequestRecompute')).toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/client-sfn']);
+    expect(stores('RequestRecompute')).not.toContain('shared/store/event.store.ts');
   });
 
   it('the OpenAPI function answers the document computed while bundling, identical to the one computed at run time', async () => {

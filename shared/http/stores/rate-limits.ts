@@ -1,6 +1,6 @@
 import { config } from '../../config.ts';
 import { dynamo } from '../../clients/dynamo.ts';
-import { dynamoRequestCounter } from '../../store/rate-limit.store.ts';
+import { dynamoRequestCounter, dynamoRequestWindows } from '../../store/rate-limit.store.ts';
 import { fairUse, type FairUse } from '../../domain/rate-limit.ts';
 import { logger } from '../../logger.ts';
 
@@ -21,4 +21,12 @@ export function fairUseLimiter(): FairUse {
     });
   }
   return limiter;
+}
+
+let windows: ReturnType<typeof dynamoRequestWindows> | undefined;
+
+/** The per-subject request windows of this process (built once): what a daily allowance counts in. */
+export function requestWindows(): ReturnType<typeof dynamoRequestWindows> {
+  windows ??= dynamoRequestWindows(dynamo(), config().TABLE_NAME);
+  return windows;
 }
