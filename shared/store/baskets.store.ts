@@ -1,7 +1,8 @@
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BasketOrderRow, BasketsStore, StoredKind, TextRow } from '../insights/baskets.ports.ts';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { basketKeys, insightKeys, keys } from './keys.ts';
+import { queryPages } from './query-pages.ts';
 
 /** A stored result is cut into chunks of at most this many characters (an item holds at most 400 KB). */
 const CHUNK_CHARS = 100_000;
@@ -12,14 +13,7 @@ const CHUNK_CHARS = 100_000;
  * DynamoDB requests only; docs/data-model.md gives each one's cost.
  */
 export function dynamoBasketsStore(db: DynamoDBDocumentClient, TableName: string): BasketsStore {
-  async function* query(input: Record<string, unknown>): AsyncGenerator<Record<string, unknown>[]> {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await db.send(new QueryCommand({ TableName, ...input, ExclusiveStartKey } as never));
-      yield page.Items ?? [];
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-  }
+  const query = (input: Record<string, unknown>) => queryPages(db, { TableName, ...input } as never);
 
   const chunkKeys = async (tenantId: string, kind: StoredKind, recomputeId: string) => {
     const out: { pk: string; sk: string }[] = [];

@@ -20,6 +20,7 @@ import { prefixPage } from './prefix-page.ts';
 import { shardQuery } from './segment.store.ts';
 import type { ExportStore, ShardRead, ExportFiles, RecentErasures } from '../exports/export.ports.ts';
 import { EXPORT_PAGE_ITEMS } from '../exports/export.ports.ts';
+import { queryItems } from './query-pages.ts';
 export type { ExportStore, ShardRead, ExportFiles } from '../exports/export.ports.ts';
 export { EXPORT_PAGE_ITEMS } from '../exports/export.ports.ts';
 
@@ -71,21 +72,7 @@ export function dynamoExportStore(db: DynamoDBDocumentClient, TableName: string,
             ExpressionAttributeValues: { ':pk': pk, ':ttl': Math.floor(Date.parse(since) / 1000) + ERASURE_MARK_DAYS * 86_400 },
           };
     const marks = new Set<string>();
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await db.send(
-        new QueryCommand({
-          TableName,
-          KeyConditionExpression: 'pk = :pk',
-          ...keep,
-          ProjectionExpression: 'sk',
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) marks.add(item.sk as string);
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    for await (const item of queryItems(db, { TableName, KeyConditionExpression: 'pk = :pk', ...keep, ProjectionExpression: 'sk', ConsistentRead: true })) marks.add(item.sk as string);
     return { secret, marks };
   }
 

@@ -1,4 +1,4 @@
-import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { Customer } from '../domain/customer.schema.ts';
 import { LEASE_MS, UNDO_DAYS } from '../import/import-job.ts';
@@ -8,6 +8,7 @@ import type { ImportStore } from '../import/import.ports.ts';
 import { cardEntity, cardWriteItems, consentEntity, identityEntity } from './entities.ts';
 import { eventKeys, IMPORT_DRY_PREFIX, IMPORT_REPORT_PREFIX, keys, privacyKeys } from './keys.ts';
 import { batchGetAll, deleteAll, withTransactionRetry } from './retry.ts';
+import { queryItems, queryPages } from './query-pages.ts';
 
 /**
  * The windows of an import: matching a window's people, committing its cards, report chunk and checkpoint
@@ -27,21 +28,8 @@ export function dynamoImportWindows(db: DynamoDBDocumentClient, TableName: strin
    * is only the fallback for a run that dies), so erasure never has to look for them.
    */
   async function removeDryRunState(tenantId: string, importId: string): Promise<void> {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await db.send(
-        new QueryCommand({
-          TableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :dry)',
-          ExpressionAttributeValues: { ':pk': keys.importPk(tenantId, importId), ':dry': IMPORT_DRY_PREFIX },
-          ProjectionExpression: 'pk, sk',
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      );
-      await deleteAll(db, TableName, (page.Items ?? []) as Record<string, unknown>[]);
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const dryRun = { TableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :dry)', ExpressionAttributeValues: { ':pk': keys.importPk(tenantId, importId), ':dry': IMPORT_DRY_PREFIX }, ProjectionExpression: 'pk, sk', ConsistentRead: true };
+    for await (const page of queryPages(db, dryRun)) await deleteAll(db, TableName, page);
   }
 
   /** BatchGet, strongly consistent, with UnprocessedKeys and throttling retried (shared/store/retry.ts). */
@@ -65,19 +53,8 @@ export function dynamoImportWindows(db: DynamoDBDocumentClient, TableName: strin
     removeDryRunState,
 
     async *reportChunks(tenantId, importId) {
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await db.send(
-          new QueryCommand({
-            TableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
-            ExpressionAttributeValues: { ':pk': keys.importPk(tenantId, importId), ':r': IMPORT_REPORT_PREFIX },
-            ExclusiveStartKey,
-          }),
-        );
-        for (const item of page.Items ?? []) yield* item.entries as ReportEntry[];
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      const chunks = { TableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)', ExpressionAttributeValues: { ':pk': keys.importPk(tenantId, importId), ':r': IMPORT_REPORT_PREFIX } };
+      for await (const item of queryItems(db, chunks)) yield* item.entries as ReportEntry[];
     },
 
     async match(tenantId, emails, phones, dryRunOf) {

@@ -13,6 +13,7 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import type { ConsentLedgerEntry } from '../domain/consent.ts';
 import { cardEntity, cardWriteItems, consentEntity, subjectClaimEntity, subjectStateEntity, withoutInternal, type SubjectRef } from './entities.ts';
 import { prefixPage } from './prefix-page.ts';
+import { queryItems, queryPages } from './query-pages.ts';
 import { auditItem } from './audit.store.ts';
 import { dynamoInsightsErasure } from './insights.store.ts';
 import { heldUndoRecordFromItem } from './import-undo.store.ts';
@@ -92,35 +93,29 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
   /** BatchWriteItem deletes (duplicates once), UnprocessedItems and throttling retried (shared/store/retry.ts). */
   const deleteKeys = (list: Key[]) => deleteAll(db, TableName, list);
 
-  async function* pages(tenantId: string, customerId: string): AsyncGenerator<Item[]> {
-    let ExclusiveStartKey: Item | undefined;
-    do {
-      const page = await db.send(
-        new QueryCommand({ TableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.customerPk(tenantId, customerId) }, ConsistentRead: true, Limit: 100, ExclusiveStartKey }),
-      );
-      yield page.Items ?? [];
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-  }
+  /** The customer's partition, 100 items a page (an erasure deletes each page before reading the next). */
+  const pages = (tenantId: string, customerId: string) =>
+    queryPages(db, { TableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.customerPk(tenantId, customerId) }, ConsistentRead: true, Limit: 100 });
 
   /** The partition's items whose sort key starts with `prefix` (consistent, all pages), with the projection asked. */
-  async function* prefixItems(tenantId: string, customerId: string, prefix: string, projection: { ProjectionExpression: string; ExpressionAttributeNames?: Record<string, string> }): AsyncGenerator<Item> {
-    let ExclusiveStartKey: Item | undefined;
-    do {
-      const page = await db.send(
-        new QueryCommand({
-          TableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-          ExpressionAttributeValues: { ':pk': keys.customerPk(tenantId, customerId), ':p': prefix },
-          ...projection,
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      );
-      yield* page.Items ?? [];
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-  }
+  const prefixItems = (tenantId: string, customerId: string, prefix: string, projection: { ProjectionExpression: string; ExpressionAttributeNames?: Record<string, string> }) =>
+    queryItems(db, {
+      TableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+      ExpressionAttributeValues: { ':pk': keys.customerPk(tenantId, customerId), ':p': prefix },
+      ...projection,
+      ConsistentRead: true,
+    });
+
+  /** The customer ids of the replaced-identity records of `field` = `value` (gsi4: every card that held it). */
+  const formerHolderRecords = (tenantId: string, field: 'email' | 'phone', value: string) =>
+    queryItems(db, {
+      TableName,
+      IndexName: 'gsi4',
+      KeyConditionExpression: 'gsi4pk = :p',
+      ExpressionAttributeValues: { ':p': privacyKeys.replacedIdentityListing(tenantId, field, value).gsi4pk },
+      ProjectionExpression: 'customerId',
+    });
 
   return {
     ...dynamoInsightsErasure(db, TableName),
@@ -208,21 +203,7 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
 
     async formerHoldersOf(tenantId, field, value) {
       const ids = new Set<string>();
-      let ExclusiveStartKey: Item | undefined;
-      do {
-        const page = await db.send(
-          new QueryCommand({
-            TableName,
-            IndexName: 'gsi4',
-            KeyConditionExpression: 'gsi4pk = :p',
-            ExpressionAttributeValues: { ':p': privacyKeys.replacedIdentityListing(tenantId, field, value).gsi4pk },
-            ProjectionExpression: 'customerId',
-            ExclusiveStartKey,
-          }),
-        );
-        for (const item of page.Items ?? []) if (typeof item.customerId === 'string') ids.add(item.customerId);
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      for await (const item of formerHolderRecords(tenantId, field, value)) if (typeof item.customerId === 'string') ids.add(item.customerId);
       const out = new Set<string>();
       for (const id of ids) {
         // The index lags the table: a record whose card went (erased, merged away) is read again at the source.
@@ -236,50 +217,21 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
     },
 
     async forgetReplacedEmail(tenantId, email, keep) {
-      let ExclusiveStartKey: Item | undefined;
       let gone = 0;
-      do {
-        const page = await db.send(
-          new QueryCommand({
-            TableName,
-            IndexName: 'gsi4',
-            KeyConditionExpression: 'gsi4pk = :p',
-            ExpressionAttributeValues: { ':p': privacyKeys.replacedIdentityListing(tenantId, 'email', email).gsi4pk },
-            ProjectionExpression: 'customerId',
-            ExclusiveStartKey,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          if (typeof item.customerId !== 'string' || keep.has(item.customerId)) continue;
-          await db.send(new DeleteCommand({ TableName, Key: privacyKeys.replacedIdentity(tenantId, item.customerId, 'email', email) }));
-          gone++;
-        }
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      for await (const item of formerHolderRecords(tenantId, 'email', email)) {
+        if (typeof item.customerId !== 'string' || keep.has(item.customerId)) continue;
+        await db.send(new DeleteCommand({ TableName, Key: privacyKeys.replacedIdentity(tenantId, item.customerId, 'email', email) }));
+        gone++;
+      }
       return gone;
     },
 
     async subjectsOf(tenantId, customerId) {
       const out: { kind: 'booking' | 'order'; id: string }[] = [];
-      let ExclusiveStartKey: Item | undefined;
-      do {
-        const page = await db.send(
-          new QueryCommand({
-            TableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :s)',
-            ExpressionAttributeValues: { ':pk': keys.customerPk(tenantId, customerId), ':s': STATE_PREFIX },
-            ProjectionExpression: '#k, bookingId, orderId',
-            ExpressionAttributeNames: { '#k': 'kind' },
-            ConsistentRead: true,
-            ExclusiveStartKey,
-          }),
-        );
-        for (const s of page.Items ?? []) {
-          if (s.kind === 'booking' && typeof s.bookingId === 'string') out.push({ kind: 'booking', id: s.bookingId });
-          else if (s.kind === 'order' && typeof s.orderId === 'string') out.push({ kind: 'order', id: s.orderId });
-        }
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      for await (const s of prefixItems(tenantId, customerId, STATE_PREFIX, { ProjectionExpression: '#k, bookingId, orderId', ExpressionAttributeNames: { '#k': 'kind' } })) {
+        if (s.kind === 'booking' && typeof s.bookingId === 'string') out.push({ kind: 'booking', id: s.bookingId });
+        else if (s.kind === 'order' && typeof s.orderId === 'string') out.push({ kind: 'order', id: s.orderId });
+      }
       return out;
     },
 
@@ -319,23 +271,11 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
         { pk: basketKeys.textsPk(tenantId, keys.customerShard(customerId)), prefix: basketKeys.customerTextsPrefix(customerId) },
       ];
       for (const { pk, prefix } of collections) {
-        let ExclusiveStartKey: Item | undefined;
-        do {
-          const page = await db.send(
-            new QueryCommand({
-              TableName,
-              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :id)',
-              ExpressionAttributeValues: { ':pk': pk, ':id': prefix },
-              ProjectionExpression: 'pk, sk',
-              ConsistentRead: true,
-              ExclusiveStartKey,
-            }),
-          );
-          const found = (page.Items ?? []) as Key[];
-          await deleteKeys(found);
-          erased += found.length;
-          ExclusiveStartKey = page.LastEvaluatedKey;
-        } while (ExclusiveStartKey);
+        const query = { TableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :id)', ExpressionAttributeValues: { ':pk': pk, ':id': prefix }, ProjectionExpression: 'pk, sk', ConsistentRead: true };
+        for await (const page of queryPages(db, query)) {
+          await deleteKeys(page as Key[]);
+          erased += page.length;
+        }
       }
       return erased;
     },
@@ -349,43 +289,30 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
         { pk: exportKeys.exportsPk(tenantId), prefix: exportKeys.EXPORT_PREFIX, segment: false },
       ];
       for (const { pk, prefix, segment } of lists) {
-        let ExclusiveStartKey: Item | undefined;
-        do {
-          const page = await db.send(
-            new QueryCommand({
-              TableName,
-              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-              ExpressionAttributeValues: { ':pk': pk, ':p': prefix },
-              ProjectionExpression: 'pk, sk, #f.q',
-              ExpressionAttributeNames: { '#f': 'filter' },
-              ExclusiveStartKey,
-            }),
-          );
-          for (const item of page.Items ?? []) {
-            const q = (item.filter as { q?: unknown } | undefined)?.q;
-            if (typeof q !== 'string' || q === ERASED_QUERY || !names(q)) continue;
-            // A segment's count was of the search that named them; an export record's resolved filter holds the
-            // same search in the forms it was matched with (folds, phone forms).
-            const sets = segment ? 'SET #f.q = :erased, updatedAt = :at REMOVE memberCount, countedAt' : 'SET #f.q = :erased, #r.q = :forms';
-            try {
-              await db.send(
-                new UpdateCommand({
-                  TableName,
-                  Key: { pk: item.pk as string, sk: item.sk as string },
-                  UpdateExpression: sets,
-                  ConditionExpression: '#f.q = :q',
-                  ExpressionAttributeNames: { '#f': 'filter', ...(segment ? {} : { '#r': 'resolvedFilter' }) },
-                  ExpressionAttributeValues: { ':erased': ERASED_QUERY, ':q': q, ...(segment ? { ':at': at } : { ':forms': [ERASED_QUERY] }) },
-                }),
-              );
-              changed++;
-            } catch (e) {
-              // Replaced or deleted meanwhile: the search it holds now is another.
-              if (!(e instanceof ConditionalCheckFailedException)) throw e;
-            }
+        const query = { TableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)', ExpressionAttributeValues: { ':pk': pk, ':p': prefix }, ProjectionExpression: 'pk, sk, #f.q', ExpressionAttributeNames: { '#f': 'filter' } };
+        for await (const item of queryItems(db, query)) {
+          const q = (item.filter as { q?: unknown } | undefined)?.q;
+          if (typeof q !== 'string' || q === ERASED_QUERY || !names(q)) continue;
+          // A segment's count was of the search that named them; an export record's resolved filter holds the
+          // same search in the forms it was matched with (folds, phone forms).
+          const sets = segment ? 'SET #f.q = :erased, updatedAt = :at REMOVE memberCount, countedAt' : 'SET #f.q = :erased, #r.q = :forms';
+          try {
+            await db.send(
+              new UpdateCommand({
+                TableName,
+                Key: { pk: item.pk as string, sk: item.sk as string },
+                UpdateExpression: sets,
+                ConditionExpression: '#f.q = :q',
+                ExpressionAttributeNames: { '#f': 'filter', ...(segment ? {} : { '#r': 'resolvedFilter' }) },
+                ExpressionAttributeValues: { ':erased': ERASED_QUERY, ':q': q, ...(segment ? { ':at': at } : { ':forms': [ERASED_QUERY] }) },
+              }),
+            );
+            changed++;
+          } catch (e) {
+            // Replaced or deleted meanwhile: the search it holds now is another.
+            if (!(e instanceof ConditionalCheckFailedException)) throw e;
           }
-          ExclusiveStartKey = page.LastEvaluatedKey;
-        } while (ExclusiveStartKey);
+        }
       }
       return changed;
     },
@@ -504,24 +431,11 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
     async tenantsWithRetention() {
       // The sparse retention index: tenant items with a period carry gsi4pk = RETENTION#TENANTS.
       const out: { tenantId: string; inactiveMonths: number }[] = [];
-      let ExclusiveStartKey: Item | undefined;
-      do {
-        const page = await db.send(
-          new QueryCommand({
-            TableName,
-            IndexName: 'gsi4',
-            KeyConditionExpression: 'gsi4pk = :p',
-            ExpressionAttributeValues: { ':p': keys.retentionListing('').gsi4pk },
-            ProjectionExpression: 'id, retention',
-            ExclusiveStartKey,
-          }),
-        );
-        for (const i of page.Items ?? []) {
-          const months = (i.retention as { inactiveMonths?: number | null } | undefined)?.inactiveMonths;
-          if (months && months > 0) out.push({ tenantId: i.id as string, inactiveMonths: months });
-        }
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      const listing = { TableName, IndexName: 'gsi4', KeyConditionExpression: 'gsi4pk = :p', ExpressionAttributeValues: { ':p': keys.retentionListing('').gsi4pk }, ProjectionExpression: 'id, retention' };
+      for await (const i of queryItems(db, listing)) {
+        const months = (i.retention as { inactiveMonths?: number | null } | undefined)?.inactiveMonths;
+        if (months && months > 0) out.push({ tenantId: i.id as string, inactiveMonths: months });
+      }
       return out;
     },
 
@@ -616,21 +530,8 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
     },
 
     async *pendingRedactions() {
-      let ExclusiveStartKey: Item | undefined;
-      do {
-        const page = await db.send(
-          new QueryCommand({
-            TableName,
-            IndexName: 'gsi4',
-            KeyConditionExpression: 'gsi4pk = :p',
-            ExpressionAttributeValues: { ':p': privacyKeys.pendingRedactionListing('', '').gsi4pk },
-            ProjectionExpression: 'tenantId, mark',
-            ExclusiveStartKey,
-          }),
-        );
-        for (const i of page.Items ?? []) yield { tenantId: i.tenantId as string, mark: i.mark as string };
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      const listing = { TableName, IndexName: 'gsi4', KeyConditionExpression: 'gsi4pk = :p', ExpressionAttributeValues: { ':p': privacyKeys.pendingRedactionListing('', '').gsi4pk }, ProjectionExpression: 'tenantId, mark' };
+      for await (const i of queryItems(db, listing)) yield { tenantId: i.tenantId as string, mark: i.mark as string };
     },
   };
 }

@@ -5,6 +5,7 @@ import type { ApiKeyRecord } from '../domain/api-key.ts';
 import { insightKeys, keys } from './keys.ts';
 import { internalSet, withoutInternal } from './entities.ts';
 import type { TenantStore } from '../domain/tenant.ports.ts';
+import { queryItems } from './query-pages.ts';
 export type { TenantStore } from '../domain/tenant.ports.ts';
 
 const INTERNAL = internalSet('hash');
@@ -76,20 +77,8 @@ export function dynamoTenantStore(db: DynamoDBDocumentClient, TableName: string)
 
     async listApiKeys(tenantId) {
       const out: ApiKeyRecord[] = [];
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await db.send(
-          new QueryCommand({
-            TableName,
-            IndexName: 'gsi4',
-            KeyConditionExpression: 'gsi4pk = :p',
-            ExpressionAttributeValues: { ':p': keys.apiKeysListingPk(tenantId) },
-            ExclusiveStartKey,
-          }),
-        );
-        for (const item of page.Items ?? []) out.push(strip<ApiKeyRecord>(item)!);
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      const listing = { TableName, IndexName: 'gsi4', KeyConditionExpression: 'gsi4pk = :p', ExpressionAttributeValues: { ':p': keys.apiKeysListingPk(tenantId) } };
+      for await (const item of queryItems(db, listing)) out.push(strip<ApiKeyRecord>(item)!);
       return out;
     },
 
