@@ -2,7 +2,7 @@ import { api, type ApiResponse } from '#shared/http/api.ts';
 import { recordAudit } from '#shared/audit/audit.ts';
 import { parseWith } from '#shared/http/problem.ts';
 import { customerStore } from '#shared/http/stores/customers.ts';
-import { privacyStore } from '#shared/http/stores/privacy.ts';
+import { suppressionStore } from '#shared/http/stores/suppression.ts';
 import { auditStore } from '#shared/http/stores/audit.ts';
 import { suppressionGate } from '#shared/privacy/suppression.ts';
 import { cardBody, etag, ifMatchVersion } from '#shared/http/customer-view.ts';
@@ -14,7 +14,7 @@ import { mergedCustomerAnswer } from '#shared/http/merged-customer.ts';
 export const handler = api('admin', async (req): Promise<ApiResponse> => {
   const input = parseWith(UpdateCustomerSchema, req.body ?? {});
   const { tenant, key } = req.principal;
-  const ctx = { customers: customerStore(), tenant, actor: key, suppression: suppressionGate(privacyStore()) };
+  const ctx = { customers: customerStore(), tenant, actor: key, suppression: suppressionGate(suppressionStore()) };
   // A customer merged into another: 409 naming the survivor (`mergedInto`), not 404.
   const updated = await updateCustomer(ctx, req.params.id!, input, ifMatchVersion(req.headers['if-match'])).catch((e: unknown) => mergedCustomerAnswer(e, tenant.id, req.params.id!));
   if (!('customer' in updated)) return updated;

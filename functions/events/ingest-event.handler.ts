@@ -1,8 +1,8 @@
 import { api, type AuthedRequest } from '#shared/http/api.ts';
 import { parseWith } from '#shared/http/problem.ts';
 import { eventStore } from '#shared/http/stores/events.ts';
-import { privacyStore } from '#shared/http/stores/privacy.ts';
-import { mergeStore } from '#shared/http/stores/merges.ts';
+import { suppressionStore } from '#shared/http/stores/suppression.ts';
+import { phoneConflictReader } from '#shared/http/stores/phone-conflicts.ts';
 import { mailer } from '#shared/http/stores/mailer.ts';
 import { eventSchemaFor } from '#shared/events/event.schema.ts';
 import { assertTypeAllowed, ingestEvent } from '#shared/events/ingest.ts';
@@ -41,7 +41,7 @@ async function ingest(req: AuthedRequest) {
     throw e;
   }
   const mailCap = { perDay: config().CONFIRMATION_MAILS_PER_DAY, audit: auditStore() };
-  const ctx = { events: eventStore(), tenant, key, origin: req.headers.origin, baseUrl: publicBaseUrl(req.headers), suppression: privacyStore(), mailer: mailer(), phoneConflicts: mergeStore(), mailCap };
+  const ctx = { events: eventStore(), tenant, key, origin: req.headers.origin, baseUrl: publicBaseUrl(req.headers), suppression: suppressionStore(), mailer: mailer(), phoneConflicts: phoneConflictReader(), mailCap };
   const { answer, replayed } = await ingestEvent(ctx, input);
   countBusiness({ EventsAccepted: 1 });
   if (key.kind === 'publishable') return { status: 202, body: { accepted: true } };

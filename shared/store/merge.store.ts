@@ -1,14 +1,15 @@
-import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 
 import type { EventCard, SubjectState } from '../events/merge.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
 import { cardEntity, identityEntity, monthCounterUpdate, nameKeyPrefix, purchaseEntity, subjectStateEntity, textEntity, withoutInternal } from './entities.ts';
-import { CARD_SK, CONFLICT_REF_PREFIX, STATE_PREFIX, basketKeys, eventKeys, insightKeys, keys, mergeKeys, privacyKeys } from './keys.ts';
+import { CARD_SK, STATE_PREFIX, basketKeys, eventKeys, insightKeys, keys, mergeKeys, privacyKeys } from './keys.ts';
 import type { PurchaseRecord } from '../insights/flows.ts';
-import { batchGetAll, withTransactionRetry } from './retry.ts';
+import { withTransactionRetry } from './retry.ts';
 import type { StateItem, Redirect, MergeStore } from '../events/merge.ports.ts';
 import { MAX_TRANSACTION_ITEMS } from '../events/merge.ports.ts';
+import { dynamoPhoneConflictReader } from './phone-conflicts.store.ts';
 export type { StateItem, Redirect, SwitchOver, MergeStore } from '../events/merge.ports.ts';
 export { MAX_TRANSACTION_ITEMS } from '../events/merge.ports.ts';
 
@@ -331,26 +332,6 @@ export function dynamoMergeStore(db: DynamoDBDocumentClient, TableName: string):
       );
       return pages.flatMap((p) => (p.Items ?? []).map(cardEntity.fromItem));
     },
-
-    async getCards(tenantId, ids) {
-      const items = await batchGetAll(db, TableName, [...new Set(ids)].map((id) => keys.customerCard(tenantId, id)));
-      return items.map((item) => cardEntity.fromItem(item) as EventCard);
-    },
-
-    async quotedBy(tenantId, id, max) {
-      const ids: string[] = [];
-      const input = {
-        TableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-        ExpressionAttributeValues: { ':pk': keys.customerPk(tenantId, id), ':p': CONFLICT_REF_PREFIX },
-        ProjectionExpression: 'customerId',
-      };
-      // One more than asked: whether there are more is known without reading them all.
-      for await (const page of paginateQuery({ client: db, pageSize: max + 1 }, input)) {
-        for (const item of page.Items ?? []) if (typeof item.customerId === 'string') ids.push(item.customerId);
-        if (ids.length > max) break;
-      }
-      return { ids: ids.slice(0, max), more: ids.length > max };
-    },
+    ...dynamoPhoneConflictReader(db, TableName),
   };
 }

@@ -1,7 +1,6 @@
 import {
   DeleteCommand,
   GetCommand,
-  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -19,6 +18,7 @@ import { dynamoInsightsErasure } from './insights.store.ts';
 import { heldUndoRecordFromItem } from './import-undo.store.ts';
 import { CARD_SK, CONFLICT_REF_PREFIX, CONSENT_PREFIX, HISTORY_PREFIX, IMPORT_REPORT_PREFIX, IMPORT_UNDO_PREFIX, REPLACED_PREFIX, STATE_PREFIX, basketKeys, eventKeys, exportKeys, insightKeys, keys, privacyKeys, segmentKeys } from './keys.ts';
 import { readMergedInto } from './merge-redirect.store.ts';
+import { dynamoSuppressionStore } from './suppression.store.ts';
 import { CUSTOMER_SHARDS } from './table.ts';
 import { batchGetAll, batchWriteAll, deleteAll, isThrottle, withTransactionRetry } from './retry.ts';
 import type { TenantSecrets } from './secret.store.ts';
@@ -119,37 +119,7 @@ export function dynamoPrivacyStore(db: DynamoDBDocumentClient, TableName: string
 
   return {
     ...dynamoInsightsErasure(db, TableName),
-
-    async findPrivacySecret(tenantId) {
-      return secrets.find(tenantId, 'privacy');
-    },
-
-    async privacySecret(tenantId) {
-      return secrets.getOrCreate(tenantId, 'privacy');
-    },
-
-    async suppressedHashes(tenantId, hashes) {
-      const found = new Set<string>();
-      const unique = [...new Set(hashes)];
-      const items = await batchGetAll(db, TableName, unique.map((h) => privacyKeys.suppression(tenantId, h)), { projection: '#h', names: { '#h': 'hash' } });
-      for (const item of items) found.add(item.hash as string);
-      return found;
-    },
-
-    async suppress(tenantId, entries, at) {
-      // Plain puts: suppressing twice is the same as once.
-      await Promise.all(entries.map((e) => db.send(new PutCommand({ TableName, Item: { ...privacyKeys.suppression(tenantId, e.hash), entity: 'suppression', hash: e.hash, kind: e.kind, createdAt: at } }))));
-    },
-
-    async liftSuppression(tenantId, hashes) {
-      await Promise.all(hashes.map((h) => db.send(new DeleteCommand({ TableName, Key: privacyKeys.suppression(tenantId, h) }))));
-    },
-
-    async wasErasedEvent(tenantId, hash) {
-      const item = await get(privacyKeys.erasedEvent(tenantId, hash));
-      // DynamoDB deletes expired items up to a few days late: an expired mark is as good as gone.
-      return !!item && !(typeof item.ttl === 'number' && item.ttl < Math.floor(Date.now() / 1000));
-    },
+    ...dynamoSuppressionStore(db, TableName, secrets),
 
     async getCard(tenantId, customerId) {
       const item = await get(keys.customerCard(tenantId, customerId));

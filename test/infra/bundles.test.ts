@@ -66,6 +66,16 @@ describe('function bundles', () => {
     expect(clients('Unsubscribe')).toContain('@aws-sdk/client-kms');
   });
 
+  it('the card writers bundle the suppression reads only, not the erasure, retention and merge code around them', () => {
+    for (const name of ['IngestEvent', 'CreateCustomer'] as const) {
+      expect(stores(name), name).toContain('shared/store/suppression.store.ts');
+      expect(stores(name), name).not.toContain('shared/store/privacy.store.ts');
+    }
+    // A shared phone's cards are read with the two reads capture makes (phone-conflicts.store.ts), not the merge store.
+    expect(stores('IngestEvent')).toContain('shared/store/phone-conflicts.store.ts');
+    expect(stores('IngestEvent')).not.toContain('shared/store/merge.store.ts');
+  });
+
   it('the on-demand recompute counts its daily allowance without the capture store: DynamoDB and Step Functions only', () => {
     expect(clients('RequestRecompute')).toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/client-sfn']);
     expect(stores('RequestRecompute')).not.toContain('shared/store/event.store.ts');
