@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3Event } from 'aws-lambda';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import type { Reply } from '../helpers/invoke.ts';
 import { publishableKey, tenantWithSecretKey } from '../helpers/tenant.ts';
 import { italianNumber, uniq } from '../helpers/people.ts';
 import { SUPPRESSED_REASON } from '../../shared/import/run-import.ts';
+import { itemsHolding as itemsInTable } from '../helpers/table-scan.ts';
 
 /**
  * What a person who asked to be forgotten (or a stranger) would notice after an erasure, through the real
@@ -53,20 +53,7 @@ async function reportText(reportKey: string) {
   const res = await env.s3.send(new GetObjectCommand({ Bucket: env.importBucket, Key: reportKey }));
   return res.Body!.transformToString();
 }
-/** Every item of the table as JSON text holding one of the needles. */
-async function itemsHolding(...needles: string[]): Promise<string[]> {
-  const out: string[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await env.db.send(new ScanCommand({ TableName: env.tableName, ExclusiveStartKey }));
-    for (const item of page.Items ?? []) {
-      const text = JSON.stringify(item);
-      if (needles.some((s) => text.includes(s))) out.push(text);
-    }
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return out;
-}
+const itemsHolding = (...needles: string[]) => itemsInTable(env.db, env.tableName, ...needles);
 
 describe('an import after the erasure does not quote the erased person in its report', () => {
   it('rows naming their email as `Name <address>` or `mailto:`, or their phone with an extension or in a note, are `suppressed`, unquoted', async () => {

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import { tenantWithSecretKey } from '../helpers/tenant.ts';
 import type { Reply } from '../helpers/invoke.ts';
 import type { EventStore } from '../../shared/events/event.ports.ts';
 import type { CustomerStore } from '../../shared/domain/customer.ports.ts';
+import { tableItems } from '../helpers/table-scan.ts';
 
 /**
  * Erasure holds at every door, whatever runs at the same moment (DynamoDB Local, the real stores; the
@@ -221,7 +221,7 @@ describe('a consent event sent again after the person was erased', () => {
     const eventId = `sp-${uniq()}`;
     const first = await call('POST', '/v1/events', { key: t.sk, body: subscribed(eventId, email) });
     expect((await call('DELETE', `/v1/customers/${first.body.customerId}`, { key: t.sk })).status).toBe(204);
-    const items = (await env.db.send(new ScanCommand({ TableName: env.tableName }))).Items ?? [];
+    const items = await tableItems(env.db, env.tableName);
     const text = JSON.stringify(items);
     expect(text).not.toContain(eventId);
     expect(text).not.toContain(email);

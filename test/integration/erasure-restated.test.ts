@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import type { Reply } from '../helpers/invoke.ts';
 import { publishableKey, tenantWithSecretKey } from '../helpers/tenant.ts';
 import { italianNumber, uniq } from '../helpers/people.ts';
+import { itemsHolding as itemsInTable } from '../helpers/table-scan.ts';
 
 /**
  * Erasure findings of report-verify7 (1, 3), through the real handlers against DynamoDB Local: a phone the
@@ -35,20 +35,7 @@ const create = async (body: Record<string, unknown>) => {
 };
 
 
-/** Every item of the table as JSON text holding one of the needles. */
-async function itemsHolding(...needles: string[]): Promise<string[]> {
-  const out: string[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await env.db.send(new ScanCommand({ TableName: env.tableName, ExclusiveStartKey }));
-    for (const item of page.Items ?? []) {
-      const text = JSON.stringify(item);
-      if (needles.some((s) => text.includes(s))) out.push(text);
-    }
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return out;
-}
+const itemsHolding = (...needles: string[]) => itemsInTable(env.db, env.tableName, ...needles);
 
 describe("a phone the web form gave first and the business's booking tool or PATCH stated since is suppressed with the person", () => {
   for (const how of ['booking', 'patch'] as const) {

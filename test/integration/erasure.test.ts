@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import type { Reply } from '../helpers/invoke.ts';
 import { SUPPRESSED_REASON } from '../../shared/import/run-import.ts';
+import { tableItems } from '../helpers/table-scan.ts';
 
 /**
  * GDPR erasure against DynamoDB Local and s3rver, through the real handlers: after DELETE nothing in the
@@ -42,14 +43,7 @@ const send = (event: Record<string, unknown>, key = sk) =>
 
 /** Every item of the table, as JSON text (what a raw scan of the whole table would show). */
 async function scanTable(db: DynamoDBDocumentClient): Promise<string[]> {
-  const out: string[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(new ScanCommand({ TableName: env.tableName, ExclusiveStartKey }));
-    for (const item of page.Items ?? []) out.push(JSON.stringify(item));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return out;
+  return (await tableItems(db, env.tableName)).map((item) => JSON.stringify(item));
 }
 /** Objects of the import and export buckets whose key or content holds one of the needles (phones also as bare national digits). */
 async function filesMentioning(...needles: string[]): Promise<string[]> {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import type { Reply } from '../helpers/invoke.ts';
+import { itemsHolding as itemsInTable } from '../helpers/table-scan.ts';
 
 /**
  * POST /v1/events through the real handlers, against DynamoDB Local and s3rver: who an event's names and
@@ -47,16 +47,7 @@ const history = async (id: string) => (await call('GET', `/v1/customers/${id}/hi
 const duplicates = async (id: string) => (await call('GET', `/v1/customers/${id}/duplicates`, { key: sk })).body.items;
 const findByEmail = async (email: string) => (await call('GET', `/v1/customers?q=${encodeURIComponent(email)}`, { key: sk })).body.items;
 /** Every item of the table that holds `needle`, as JSON text. */
-async function itemsHolding(needle: string): Promise<string[]> {
-  const out: string[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await env.db.send(new ScanCommand({ TableName: env.tableName, ExclusiveStartKey }));
-    for (const item of page.Items ?? []) if (JSON.stringify(item).includes(needle)) out.push(JSON.stringify(item));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return out;
-}
+const itemsHolding = (...needles: string[]) => itemsInTable(env.db, env.tableName, ...needles);
 
 describe('two family members sharing a phone', () => {
   it("a booking found by the shared phone alone, with another first name, does not rename the card's owner", async () => {

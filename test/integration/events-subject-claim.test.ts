@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import { tenantWithSecretKey } from '../helpers/tenant.ts';
 import type { Reply } from '../helpers/invoke.ts';
+import { itemsHolding as itemsInTable } from '../helpers/table-scan.ts';
 
 /**
  * POST /v1/events through the real handlers, against DynamoDB Local: two first events of one new booking
@@ -32,16 +33,7 @@ const history = async (id: string) => (await call('GET', `/v1/customers/${id}/hi
 const cardsOf = async (email: string) => (await call('GET', `/v1/customers?q=${encodeURIComponent(email)}`, { key: sk })).body.items as { id: string }[];
 
 /** Every item of the table holding one of `needles`, as JSON text (what a raw scan would show). */
-async function itemsHolding(...needles: string[]): Promise<string[]> {
-  const out: string[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await env.db.send(new ScanCommand({ TableName: env.tableName, ExclusiveStartKey }));
-    for (const item of page.Items ?? []) if (needles.some((x) => JSON.stringify(item).includes(x))) out.push(JSON.stringify(item));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return out;
-}
+const itemsHolding = (...needles: string[]) => itemsInTable(env.db, env.tableName, ...needles);
 
 /** Every card either email leads to, and each answer's customer id: one card in all when the booking is held once. */
 async function outcome(replies: Reply[], emails: string[]) {

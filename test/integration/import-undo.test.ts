@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { call } from '../helpers/invoke.ts';
 import { importThroughApi } from '../helpers/import-api.ts';
 import { tenantWithSecretKey } from '../helpers/tenant.ts';
 import { useLocalEnv } from '../support/aws.ts';
+import { tableItems } from '../helpers/table-scan.ts';
 
 /**
  * Undo (`DELETE /v1/imports/{id}`) and dry run (`dryRun: true`), through the API routes and the S3-triggered
@@ -206,7 +207,7 @@ describe('POST /v1/imports with dryRun', () => {
     expect(await stores().customers.findIdByEmail(tenant, 'luca@x.it')).toBeUndefined();
     expect((await stores().tenants.getTenant(tenant))!.tags).not.toContain('Nuovo');
     // The would-be state it kept while running (cards, emails, phones) is gone once it is done.
-    const { Items = [] } = await db.send(new ScanCommand({ TableName: process.env.TABLE_NAME! }));
+    const Items = await tableItems(db, process.env.TABLE_NAME!);
     expect(Items.filter((i) => String(i.pk).includes(job.id) && String(i.sk).startsWith('DRY#'))).toEqual([]);
     expect(Items.filter((i) => JSON.stringify(i).includes('luca@x.it'))).toEqual([]);
   });

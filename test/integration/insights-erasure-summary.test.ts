@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { LONG_TIMEOUT_MS } from '../support/timeouts.ts';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import type { Reply } from '../helpers/invoke.ts';
 import type { InsightsStore, RecomputeDeps } from '../../shared/insights/recompute.ts';
+import { tableItems } from '../helpers/table-scan.ts';
 
 /**
  * Erasure leaves no table item holding the person's id, the stored insights summary included: its top lists
@@ -84,14 +85,7 @@ const erase = async (id: string) => expect((await call('DELETE', `/v1/customers/
 
 /** Every item of the table that holds the id anywhere (the test's own table: a Scan is fine here). */
 async function itemsHolding(id: string) {
-  const found: string[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await env.db.send(new ScanCommand({ TableName: env.tableName, ExclusiveStartKey }));
-    for (const item of page.Items ?? []) if (JSON.stringify(item).includes(id)) found.push(`${item.pk} / ${item.sk}`);
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return found;
+  return (await tableItems(env.db, env.tableName)).filter((item) => JSON.stringify(item).includes(id)).map((item) => `${item.pk} / ${item.sk}`);
 }
 
 async function storedTop() {

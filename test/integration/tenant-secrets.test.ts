@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import type { Reply } from '../helpers/invoke.ts';
+import { tableItems } from '../helpers/table-scan.ts';
 
 /**
  * Secrets kept apart (issue 12, part 6): the per-tenant HMAC secrets are stored sealed with a key the table
@@ -27,16 +28,7 @@ beforeAll(async () => {
 });
 
 const rawItem = async (pk: string, sk: string) => (await env.db.send(new GetCommand({ TableName: env.tableName, Key: { pk, sk } }))).Item;
-const tableDump = async () => {
-  const items: Record<string, unknown>[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await env.db.send(new ScanCommand({ TableName: env.tableName, ExclusiveStartKey }));
-    items.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return JSON.stringify(items);
-};
+const tableDump = async () => JSON.stringify(await tableItems(env.db, env.tableName));
 const tokenOf = (url: string) => new URL(url).searchParams.get('token')!;
 const newCustomer = async (tenant: string, email: string) => (await call('POST', '/v1/customers', { key: sk[tenant], body: { email, consent: { newsletter: 'granted' } } })).body as { id: string };
 
