@@ -8,6 +8,7 @@ import { useLocalEnv, type LocalEnv } from '../support/aws.ts';
 import { publishableKey, tenantWithSecretKey } from '../helpers/tenant.ts';
 import { confirmLinkIn, mailsTo } from '../helpers/outbox.ts';
 import type { Reply } from '../helpers/invoke.ts';
+import { cardConsent, consentLedger } from '../helpers/consents.ts';
 
 /**
  * GDPR audit findings (Art. 7(1), 7(3)): a used double opt-in link must not override a later "no", it
@@ -34,19 +35,8 @@ beforeAll(async () => {
 let n = 0;
 const uniq = () => `${Date.now().toString(36)}${(n++).toString(36)}`;
 
-interface Entry {
-  id: string;
-  status: string;
-  at: string;
-  source: Record<string, string>;
-  wording?: string;
-}
-const ledger = async (id: string): Promise<Entry[]> => {
-  const res = await call('GET', `/v1/customers/${id}/consents?limit=100`, { key: sk });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return res.body.items as Entry[];
-};
-const consentOf = async (id: string) => (await call('GET', `/v1/customers/${id}`, { key: sk })).body.consent as { newsletter: string; source?: string };
+const ledger = (id: string) => consentLedger(sk, id);
+const consentOf = (id: string) => cardConsent(sk, id);
 const idOf = async (email: string) => (await call('GET', `/v1/customers?q=${encodeURIComponent(email)}`, { key: sk })).body.items[0].id as string;
 const patchConsent = (id: string, consent: Record<string, unknown>) => call('PATCH', `/v1/customers/${id}`, { key: sk, body: { consent } });
 

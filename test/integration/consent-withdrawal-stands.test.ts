@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useLocalEnv } from '../support/aws.ts';
 import { tenantWithSecretKey } from '../helpers/tenant.ts';
 import type { Reply } from '../helpers/invoke.ts';
+import { cardConsent, consentLedger } from '../helpers/consents.ts';
 
 /**
  * GDPR review (report-rgdpr 1, 2, 3, 9): a withdrawal is never lost (Art. 7(3)) and its proof is kept
@@ -27,19 +28,8 @@ let n = 0;
 const uniq = () => `${Date.now().toString(36)}${(n++).toString(36)}`;
 const inMinutes = (m: number) => new Date(Date.now() + m * 60_000).toISOString();
 
-interface Entry {
-  status: string;
-  at: string;
-  wording?: string;
-  source: Record<string, string>;
-}
-/** The ledger as the business reads it: newest first. */
-const ledger = async (id: string): Promise<Entry[]> => {
-  const res = await call('GET', `/v1/customers/${id}/consents?limit=100`, { key: sk });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return res.body.items as Entry[];
-};
-const consentOf = async (id: string) => (await call('GET', `/v1/customers/${id}`, { key: sk })).body.consent as { newsletter: string; updatedAt?: string; source?: string };
+const ledger = (id: string) => consentLedger(sk, id);
+const consentOf = (id: string) => cardConsent(sk, id);
 
 /** The business's own event (secret key); answers the answer's body. */
 async function send(type: string, email: string, occurredAt: string, data: Record<string, unknown>, consent?: Record<string, unknown>, eventId = `ev-${uniq()}`) {

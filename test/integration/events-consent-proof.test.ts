@@ -6,6 +6,7 @@ import { useLocalEnv } from '../support/aws.ts';
 import { publishableKey, tenantWithSecretKey } from '../helpers/tenant.ts';
 import type { Reply } from '../helpers/invoke.ts';
 import { confirmLinkIn, mailsTo } from '../helpers/outbox.ts';
+import { cardConsent, consentLedger } from '../helpers/consents.ts';
 
 /**
  * GDPR audit follow-up: a consent decision the business sends in an event with its own wording is proof and
@@ -33,19 +34,8 @@ let n = 0;
 const uniq = () => `${Date.now().toString(36)}${(n++).toString(36)}`;
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 
-interface Entry {
-  status: string;
-  at: string;
-  wording?: string;
-  source: Record<string, string>;
-}
-/** The ledger as the business reads it: newest first. */
-const ledger = async (id: string): Promise<Entry[]> => {
-  const res = await call('GET', `/v1/customers/${id}/consents?limit=100`, { key: sk });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return res.body.items as Entry[];
-};
-const consentOf = async (id: string) => (await call('GET', `/v1/customers/${id}`, { key: sk })).body.consent as { newsletter: string; updatedAt?: string; source?: string };
+const ledger = (id: string) => consentLedger(sk, id);
+const consentOf = (id: string) => cardConsent(sk, id);
 
 /** The booking tool's own event (secret key), one booking per eventId; answers the card's id. */
 async function book(email: string, occurredAt: string, consent?: Record<string, unknown>, eventId = `ev-${uniq()}`) {
