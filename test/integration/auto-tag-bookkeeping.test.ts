@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { LONG_TIMEOUT_MS } from '../support/timeouts.ts';
 import { useLocalEnv } from '../support/aws.ts';
 import type { Reply } from '../helpers/invoke.ts';
+import { tenantWithSecretKey } from '../helpers/tenant.ts';
 
 /**
  * Who set a tag, a rule or the owner, as a restaurant owner sees it through the API (DynamoDB Local, events
@@ -59,10 +60,7 @@ async function rules(autoTags: { tag: string; filter: Record<string, unknown> }[
 beforeAll(async () => {
   await useLocalEnv();
   ({ call } = await import('../helpers/invoke.ts'));
-  const { stores } = await import('../../shared/http/stores.ts');
-  const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
-  await ensureTenant(stores().tenants, TENANT);
-  key = (await issueKey(stores().tenants, TENANT, 'secret')).key;
+  key = await tenantWithSecretKey(TENANT);
   for (const name of ['Assenteista', 'Business', 'Buona forchetta', 'VIP', 'VIP locale']) {
     const res = await call('POST', '/v1/tags', { key, body: { name } });
     expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);

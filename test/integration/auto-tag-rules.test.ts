@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useLocalEnv } from '../support/aws.ts';
 import type { Reply } from '../helpers/invoke.ts';
+import { tenantWithSecretKey } from '../helpers/tenant.ts';
 
 /**
  * Automatic tag rules as stored (DynamoDB Local): saved in their parsed form, and a rule saved before a
@@ -14,10 +15,7 @@ const TENANT = 'auto-tag-rules';
 beforeAll(async () => {
   await useLocalEnv();
   ({ call } = await import('../helpers/invoke.ts'));
-  const { stores } = await import('../../shared/http/stores.ts');
-  const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
-  await ensureTenant(stores().tenants, TENANT);
-  sk = (await issueKey(stores().tenants, TENANT, 'secret')).key;
+  sk = await tenantWithSecretKey(TENANT);
 });
 
 let n = 0;

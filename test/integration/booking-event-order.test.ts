@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useLocalEnv } from '../support/aws.ts';
 import type { Reply } from '../helpers/invoke.ts';
 import { tenantWithSecretKey } from '../helpers/tenant.ts';
+import { uniq } from '../helpers/people.ts';
 
 /**
  * What a booking tool's events make of a booking, through POST /v1/events and its real handler against
@@ -10,8 +11,6 @@ import { tenantWithSecretKey } from '../helpers/tenant.ts';
  * and times engines send; cancelled bookings in the insights months.
  */
 let call: (method: string, url: string, opts?: { key?: string; body?: unknown }) => Promise<Reply>;
-let n = 0;
-const uniq = () => `${Date.now().toString(36)}${(n++).toString(36)}`;
 
 beforeAll(async () => {
   await useLocalEnv();

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useLocalEnv } from '../support/aws.ts';
 import type { Reply } from '../helpers/invoke.ts';
 import { tenantWithSecretKey } from '../helpers/tenant.ts';
+import { uniq } from '../helpers/people.ts';
 
 /**
  * A booking's visit is its own day and time in the tenant's time zone (Europe/Rome), not the moment its
@@ -9,8 +10,6 @@ import { tenantWithSecretKey } from '../helpers/tenant.ts';
  * its real handler against DynamoDB Local; the months as GET /v1/insights/summary answers them.
  */
 let call: (method: string, url: string, opts?: { key?: string; body?: unknown }) => Promise<Reply>;
-let n = 0;
-const uniq = () => `${Date.now().toString(36)}${(n++).toString(36)}`;
 
 beforeAll(async () => {
   await useLocalEnv();
