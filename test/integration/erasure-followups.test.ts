@@ -7,6 +7,7 @@ import { publishableKey, tenantWithSecretKey } from '../helpers/tenant.ts';
 import { italianNumber, uniq } from '../helpers/people.ts';
 import { SUPPRESSED_REASON } from '../../shared/import/run-import.ts';
 import { itemsHolding as itemsInTable } from '../helpers/table-scan.ts';
+import { tenantCalls } from '../helpers/tenant-calls.ts';
 
 /**
  * What a person who asked to be forgotten (or a stranger) would notice after an erasure, through the real
@@ -33,14 +34,7 @@ beforeAll(async () => {
 });
 
 const mobile = () => italianNumber('349');
-// The page's Origin only with the publishable key: a secret key from another site's page is a 401.
-const send = (event: Record<string, unknown>, key = sk) =>
-  call('POST', '/v1/events', { key, body: { eventId: `ev-${uniq()}`, occurredAt: '2026-03-01T12:00:00Z', ...event }, headers: { ...(key.startsWith('pk_') ? { origin: ORIGIN } : {}), host: 'api.test' } });
-const create = async (body: Record<string, unknown>) => {
-  const res = await call('POST', '/v1/customers', { key: sk, body });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body.id as string;
-};
+const { send, create } = tenantCalls(() => sk, ORIGIN);
 
 async function importCsv(csv: string) {
   const key = `imports/${TENANT}/${uniq()}.csv`;

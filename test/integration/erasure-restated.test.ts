@@ -4,6 +4,7 @@ import type { Reply } from '../helpers/invoke.ts';
 import { publishableKey, tenantWithSecretKey } from '../helpers/tenant.ts';
 import { italianNumber, uniq } from '../helpers/people.ts';
 import { itemsHolding as itemsInTable } from '../helpers/table-scan.ts';
+import { tenantCalls } from '../helpers/tenant-calls.ts';
 
 /**
  * Erasure findings of report-verify7 (1, 3), through the real handlers against DynamoDB Local: a phone the
@@ -25,14 +26,7 @@ beforeAll(async () => {
 });
 
 const mobile = () => italianNumber('349');
-const send = (event: Record<string, unknown>, key = sk) =>
-  call('POST', '/v1/events', { key, body: { eventId: `ev-${uniq()}`, occurredAt: '2026-03-01T12:00:00Z', ...event }, headers: key === sk ? { host: 'api.test' } : { origin: ORIGIN, host: 'api.test' } });
-// A secret key from a page (an Origin) is refused (cors-key-header.test.ts): the booking tool calls from its server.
-const create = async (body: Record<string, unknown>) => {
-  const res = await call('POST', '/v1/customers', { key: sk, body });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body.id as string;
-};
+const { send, create } = tenantCalls(() => sk, ORIGIN);
 
 
 const itemsHolding = (...needles: string[]) => itemsInTable(env.db, env.tableName, ...needles);

@@ -3,6 +3,7 @@ import { useLocalEnv } from '../support/aws.ts';
 import type { Reply } from '../helpers/invoke.ts';
 import { tenantWithSecretKey } from '../helpers/tenant.ts';
 import { italianNumber, uniq } from '../helpers/people.ts';
+import { tenantCalls } from '../helpers/tenant-calls.ts';
 
 /**
  * report-verify7 2, through the real handlers against DynamoDB Local: one person whose first name the card and
@@ -21,14 +22,7 @@ beforeAll(async () => {
 });
 
 const landline = () => italianNumber('051');
-const send = (event: Record<string, unknown>, key = sk) =>
-  call('POST', '/v1/events', { key, body: { eventId: `ev-${uniq()}`, occurredAt: '2026-03-01T12:00:00Z', ...event }, headers: key === sk ? { host: 'api.test' } : { origin: ORIGIN, host: 'api.test' } });
-// A secret key from a page (an Origin) is refused (cors-key-header.test.ts): the booking tool calls from its server.
-const create = async (body: Record<string, unknown>) => {
-  const res = await call('POST', '/v1/customers', { key: sk, body });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body.id as string;
-};
+const { send, create } = tenantCalls(() => sk, ORIGIN);
 
 describe('a first name written two ways is one person', () => {
   for (const [onCard, inEvents] of [

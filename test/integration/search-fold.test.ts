@@ -7,6 +7,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../shared/store/keys.ts';
 import { call } from '../helpers/invoke.ts';
 import { useTestEnv, type LocalEnv } from '../support/aws.ts';
+import { tenantKey } from '../helpers/list-pages.ts';
 
 /**
  * `q` and `city` are case- and accent-insensitive (docs/api.md), letters without a decomposition (Ø, Ł, ß)
@@ -17,14 +18,6 @@ let env: LocalEnv;
 let key: string;
 const TENANT = 'folding';
 
-async function tenantKey(id: string): Promise<string> {
-  const { dynamoTenantStore } = await import('../../shared/store/tenant.store.ts');
-  const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
-  const { dynamo } = await import('../../shared/clients.ts');
-  const store = dynamoTenantStore(dynamo(), process.env.TABLE_NAME!);
-  await ensureTenant(store, id);
-  return (await issueKey(store, id, 'secret')).key;
-}
 
 let seq = 0;
 async function create(body: Record<string, unknown>): Promise<string> {
