@@ -2890,7 +2890,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `Idempotency-Key` was sent with another request in the last 24 hours, or its first request is still being answered (send it again in a second); `field` names `Idempotency-Key` */
+            /** @description The `Idempotency-Key` was sent with another request in the last 24 hours, or its first request is still being answered (send it again in a second); `field` names `Idempotency-Key`. Or: The segment's stored filter is over today's limits (saved before them): `errors` name the field; replace it with PUT /v1/segments/{id} */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3703,6 +3703,15 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            /** @description The segment's stored filter is over today's limits (saved before them): `errors` name the field; replace it with PUT /v1/segments/{id} */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Unexpected"];
         };
@@ -3795,6 +3804,15 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            /** @description The segment's stored filter is over today's limits (saved before them): `errors` name the field; replace it with PUT /v1/segments/{id} */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Unexpected"];
         };

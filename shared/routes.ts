@@ -212,6 +212,12 @@ const r = (method: Method, path: string, name: string, entry: string, scope: Sco
   ...row,
 });
 
+/**
+ * A segment saved before today's filter limits (shared/segments/segments.ts checkStoredFilter): its reads refuse
+ * to run the filter rather than send DynamoDB a query it refuses (a 500).
+ */
+const SEGMENT_OVER_LIMITS = "The segment's stored filter is over today's limits (saved before them): `errors` name the field; replace it with PUT /v1/segments/{id}";
+
 /** The tenant's catalogue and settings live on one item, changed with optimistic concurrency. */
 const TENANT_BUSY = 'Another request changed the tenant at the same moment, again and again; try again';
 
@@ -476,6 +482,7 @@ ROUTES.push(
     summary: 'A segment with its member count (counted at most 10 minutes ago; refresh=true counts now)',
     query: SegmentGetQuerySchema,
     response: SegmentWithCountSchema,
+    errors: { 409: SEGMENT_OVER_LIMITS },
   }),
   r('PUT', '/v1/segments/{id}', 'UpdateSegment', 'segments/update-segment', 'admin', {
     access: { table: 'write' },
@@ -493,6 +500,7 @@ ROUTES.push(
     summary: "The segment's members, same shape and paging as the customer list",
     query: SegmentMembersQuerySchema,
     response: api.CustomerPageSchema,
+    errors: { 409: SEGMENT_OVER_LIMITS },
   }),
   r('POST', '/v1/exports', 'CreateExport', 'exports/create-export', 'admin', {
     // Records the export (and the audit entry), then starts the workflow.
@@ -506,7 +514,7 @@ ROUTES.push(
     errors: {
       400: 'Invalid input: `errors` names each field (an `Idempotency-Key` that is not 1 to 255 visible ASCII characters names `Idempotency-Key`)',
       404: 'No segment with this segmentId',
-      409: 'The `Idempotency-Key` was sent with another request in the last 24 hours, or its first request is still being answered (send it again in a second); `field` names `Idempotency-Key`',
+      409: `The \`Idempotency-Key\` was sent with another request in the last 24 hours, or its first request is still being answered (send it again in a second); \`field\` names \`Idempotency-Key\`. Or: ${SEGMENT_OVER_LIMITS}`,
       429: 'Fair use, or the account already has as many exports pending or running as it may at once (`limit` names it; EXPORT_MAX_CONCURRENT, default 3): try again after `Retry-After`, or when one has finished (GET /v1/exports)',
     },
   }),

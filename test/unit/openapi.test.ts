@@ -102,7 +102,9 @@ describe('OpenAPI document', () => {
         'PATCH /v1/settings',
         'DELETE /v1/imports/{id}', // not completed, a dry run
         'POST /v1/insights/recompute', // one already pending or running for the tenant
-        'POST /v1/exports', // its Idempotency-Key sent with another request, or its first request still under way
+        'POST /v1/exports', // its Idempotency-Key sent with another request, or its first request still under way; or its segment's stored filter is over today's limits
+        'GET /v1/segments/{id}', // its stored filter is over today's limits (saved before them)
+        'GET /v1/segments/{id}/customers',
       ];
       expect(operations.filter(([, o]) => errorCodes(o).includes(409)).map(([key]) => key).sort()).toEqual(conflicts.sort());
       expect(operations.filter(([, o]) => errorCodes(o).includes(412)).map(([key]) => key)).toEqual(['PATCH /v1/customers/{id}']);
