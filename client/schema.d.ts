@@ -2648,6 +2648,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description The customer was merged into another: `Location` (the same route of the survivor, the same query) and `mergedInto` name the survivor */
+            301: {
+                headers: {
+                    /** @description /v1/customers/{survivor id} */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        mergedInto: string;
+                    };
+                };
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];

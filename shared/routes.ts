@@ -720,6 +720,7 @@ ROUTES.push(
     summary: 'SKUs the customer has not bought, from the rules of the SKUs they bought (`because`), as of the last recompute',
     query: RecommendationsQuerySchema,
     response: RecommendationsSchema,
+    alsoAnswers: { 301: MERGED_301 },
   }),
   r('GET', '/v1/insights/keywords', 'GetInsightsKeywords', 'insights/get-keywords', 'admin', {
     access: { table: 'read' },

@@ -116,6 +116,19 @@ describe('OpenAPI document', () => {
       expect(op('PATCH /v1/customers/{id}').parameters).toEqual(expect.arrayContaining([expect.objectContaining({ in: 'header', name: 'If-Match' })]));
     });
 
+    it('301 on every read of a customer that follows a merge (written out by hand from the handlers), and on no other route', () => {
+      const follows = [
+        'GET /v1/customers/{id}',
+        'GET /v1/customers/{id}/history',
+        'GET /v1/customers/{id}/consents',
+        'GET /v1/customers/{id}/export',
+        'GET /v1/customers/{id}/duplicates',
+        'GET /v1/customers/{id}/recommendations',
+      ];
+      expect(operations.filter(([, o]) => '301' in o.responses).map(([key]) => key).sort()).toEqual(follows.sort());
+      for (const key of follows) expect(resolve(op(key).responses['301']).headers.Location, key).toBeDefined();
+    });
+
     it('the public routes without input answer no client error; the other public routes say which', () => {
       expect(errorCodes(op('GET /v1/health'))).toEqual([]);
       expect(errorCodes(op('GET /v1/openapi.json'))).toEqual([]);
