@@ -33,7 +33,9 @@ export interface paths {
         };
         /**
          * Double opt-in link (no key), as mailed to the person: an HTML page with a button; opening it changes nothing (mail scanners open links). A link already confirmed shows the confirmation
-         * @description No key.
+         * @description Its errors are pages, for the person who opened the link; a client whose `Accept` prefers `application/problem+json` or `application/json` to `text/html` gets the same status as problem+json instead.
+         *
+         *     No key.
          */
         get: operations["ConfirmConsentPage"];
         put?: never;
@@ -777,7 +779,9 @@ export interface paths {
         };
         /**
          * Unsubscribe link (no key): an HTML page with a button; opening it changes nothing (mail scanners open links)
-         * @description No key.
+         * @description Its errors are pages, for the person who opened the link; a client whose `Accept` prefers `application/problem+json` or `application/json` to `text/html` gets the same status as problem+json instead.
+         *
+         *     No key.
          */
         get: operations["Unsubscribe"];
         put?: never;
@@ -1963,7 +1967,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description The link is altered, foreign or expired (a page that says so) */
+            /** @description The link is missing, altered, foreign or expired: a page that says so, or problem+json whose `errors` name `token` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2027,7 +2031,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description The link is altered, foreign or expired */
+            /** @description The link is missing, altered, foreign or expired: `errors` name `token` (a page to a browser) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4028,7 +4032,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description The link is altered, foreign or expired (a page that says so) */
+            /** @description The link is missing, altered, foreign or expired: a page that says so, or problem+json whose `errors` name `token` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4077,7 +4081,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description The link is altered, foreign or expired */
+            /** @description The link is missing, altered, foreign or expired: `errors` name `token` (a page to a browser) */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -218,6 +218,10 @@ const r = (method: Method, path: string, name: string, entry: string, scope: Sco
  */
 const SEGMENT_OVER_LIMITS = "The segment's stored filter is over today's limits (saved before them): `errors` name the field; replace it with PUT /v1/segments/{id}";
 
+/** The GET of a link mailed to a person (shared/http/link-pages.ts prefersProblem). */
+const LINK_PAGE_ERRORS =
+  'Its errors are pages, for the person who opened the link; a client whose `Accept` prefers `application/problem+json` or `application/json` to `text/html` gets the same status as problem+json instead.';
+
 /** The tenant's catalogue and settings live on one item, changed with optimistic concurrency. */
 const TENANT_BUSY = 'Another request changed the tenant at the same moment, again and again; try again';
 
@@ -436,10 +440,11 @@ ROUTES.push(
     access: { table: 'read', kms: 'decrypt' },
     summary:
       'Double opt-in link (no key), as mailed to the person: an HTML page with a button; opening it changes nothing (mail scanners open links). A link already confirmed shows the confirmation',
+    description: LINK_PAGE_ERRORS,
     query: api.LinkTokenQuerySchema,
     page: true,
     errors: {
-      400: 'The link is altered, foreign or expired (a page that says so)',
+      400: 'The link is missing, altered, foreign or expired: a page that says so, or problem+json whose `errors` name `token`',
       404: 'The person of this link is no longer on the list',
       409: 'The sign-up of this link was answered otherwise since (unsubscribed, or a decision of the business) or a newer confirmation mail replaced it (a page that says so; problem `reason`: `decided` or `newer-request`)',
     },
@@ -453,7 +458,7 @@ ROUTES.push(
     response: api.ConfirmedSchema,
     page: true,
     errors: {
-      400: 'The link is altered, foreign or expired',
+      400: 'The link is missing, altered, foreign or expired: `errors` name `token` (a page to a browser)',
       404: 'The person of this link is no longer on the list',
       409: 'The sign-up of this link was answered otherwise since (unsubscribed, or a decision of the business: problem `reason` `decided`) or a newer confirmation mail replaced it (`newer-request`); nothing is written. Or the card kept changing meanwhile: open the link again',
     },
@@ -630,9 +635,10 @@ ROUTES.push(
   r('GET', '/v1/unsubscribe', 'Unsubscribe', 'privacy/unsubscribe', 'public', {
     access: { table: 'read', kms: 'decrypt' },
     summary: 'Unsubscribe link (no key): an HTML page with a button; opening it changes nothing (mail scanners open links)',
+    description: LINK_PAGE_ERRORS,
     query: api.LinkTokenQuerySchema,
     page: true,
-    errors: { 400: 'The link is altered, foreign or expired (a page that says so)' },
+    errors: { 400: 'The link is missing, altered, foreign or expired: a page that says so, or problem+json whose `errors` name `token`' },
   }),
   r('POST', '/v1/unsubscribe', 'UnsubscribeOneClick', 'privacy/unsubscribe-one-click', 'public', {
     access: { table: 'write', kms: 'decrypt' },
@@ -642,7 +648,7 @@ ROUTES.push(
     response: api.UnsubscribedSchema,
     page: true,
     errors: {
-      400: 'The link is altered, foreign or expired',
+      400: 'The link is missing, altered, foreign or expired: `errors` name `token` (a page to a browser)',
       404: 'The person of this link is no longer on the list',
       409: 'The card kept changing meanwhile: open the link again',
     },
