@@ -33,7 +33,9 @@ export interface paths {
         };
         /**
          * Double opt-in link (no key), as mailed to the person: an HTML page with a button; opening it changes nothing (mail scanners open links). A link already confirmed shows the confirmation
-         * @description No key.
+         * @description Its errors are pages, for the person who opened the link; a client whose `Accept` prefers `application/problem+json` or `application/json` to `text/html` gets the same status as problem+json instead.
+         *
+         *     No key.
          */
         get: operations["ConfirmConsentPage"];
         put?: never;
@@ -777,7 +779,9 @@ export interface paths {
         };
         /**
          * Unsubscribe link (no key): an HTML page with a button; opening it changes nothing (mail scanners open links)
-         * @description No key.
+         * @description Its errors are pages, for the person who opened the link; a client whose `Accept` prefers `application/problem+json` or `application/json` to `text/html` gets the same status as problem+json instead.
+         *
+         *     No key.
          */
         get: operations["Unsubscribe"];
         put?: never;
@@ -1963,7 +1967,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description The link is altered, foreign or expired (a page that says so) */
+            /** @description The link is missing, altered, foreign or expired: a page that says so, or problem+json whose `errors` name `token` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2027,7 +2031,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description The link is altered, foreign or expired */
+            /** @description The link is missing, altered, foreign or expired: `errors` name `token` (a page to a browser) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2648,6 +2652,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description The customer was merged into another: `Location` (the same route of the survivor, the same query) and `mergedInto` name the survivor */
+            301: {
+                headers: {
+                    /** @description /v1/customers/{survivor id} */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        mergedInto: string;
+                    };
+                };
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -2890,7 +2907,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The `Idempotency-Key` was sent with another request in the last 24 hours, or its first request is still being answered (send it again in a second); `field` names `Idempotency-Key` */
+            /** @description The `Idempotency-Key` was sent with another request in the last 24 hours, or its first request is still being answered (send it again in a second); `field` names `Idempotency-Key`. Or: The segment's stored filter is over today's limits (saved before them): `errors` name the field; replace it with PUT /v1/segments/{id} */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3703,6 +3720,15 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            /** @description The segment's stored filter is over today's limits (saved before them): `errors` name the field; replace it with PUT /v1/segments/{id} */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Unexpected"];
         };
@@ -3795,6 +3821,15 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            /** @description The segment's stored filter is over today's limits (saved before them): `errors` name the field; replace it with PUT /v1/segments/{id} */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             default: components["responses"]["Unexpected"];
         };
@@ -3997,7 +4032,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description The link is altered, foreign or expired (a page that says so) */
+            /** @description The link is missing, altered, foreign or expired: a page that says so, or problem+json whose `errors` name `token` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4046,7 +4081,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description The link is altered, foreign or expired */
+            /** @description The link is missing, altered, foreign or expired: `errors` name `token` (a page to a browser) */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -212,6 +212,16 @@ const r = (method: Method, path: string, name: string, entry: string, scope: Sco
   ...row,
 });
 
+/**
+ * A segment saved before today's filter limits (shared/segments/segments.ts checkStoredFilter): its reads refuse
+ * to run the filter rather than send DynamoDB a query it refuses (a 500).
+ */
+const SEGMENT_OVER_LIMITS = "The segment's stored filter is over today's limits (saved before them): `errors` name the field; replace it with PUT /v1/segments/{id}";
+
+/** The GET of a link mailed to a person (shared/http/link-pages.ts prefersProblem). */
+const LINK_PAGE_ERRORS =
+  'Its errors are pages, for the person who opened the link; a client whose `Accept` prefers `application/problem+json` or `application/json` to `text/html` gets the same status as problem+json instead.';
+
 /** The tenant's catalogue and settings live on one item, changed with optimistic concurrency. */
 const TENANT_BUSY = 'Another request changed the tenant at the same moment, again and again; try again';
 
@@ -430,10 +440,11 @@ ROUTES.push(
     access: { table: 'read', kms: 'decrypt' },
     summary:
       'Double opt-in link (no key), as mailed to the person: an HTML page with a button; opening it changes nothing (mail scanners open links). A link already confirmed shows the confirmation',
+    description: LINK_PAGE_ERRORS,
     query: api.LinkTokenQuerySchema,
     page: true,
     errors: {
-      400: 'The link is altered, foreign or expired (a page that says so)',
+      400: 'The link is missing, altered, foreign or expired: a page that says so, or problem+json whose `errors` name `token`',
       404: 'The person of this link is no longer on the list',
       409: 'The sign-up of this link was answered otherwise since (unsubscribed, or a decision of the business) or a newer confirmation mail replaced it (a page that says so; problem `reason`: `decided` or `newer-request`)',
     },
@@ -447,7 +458,7 @@ ROUTES.push(
     response: api.ConfirmedSchema,
     page: true,
     errors: {
-      400: 'The link is altered, foreign or expired',
+      400: 'The link is missing, altered, foreign or expired: `errors` name `token` (a page to a browser)',
       404: 'The person of this link is no longer on the list',
       409: 'The sign-up of this link was answered otherwise since (unsubscribed, or a decision of the business: problem `reason` `decided`) or a newer confirmation mail replaced it (`newer-request`); nothing is written. Or the card kept changing meanwhile: open the link again',
     },
@@ -476,6 +487,7 @@ ROUTES.push(
     summary: 'A segment with its member count (counted at most 10 minutes ago; refresh=true counts now)',
     query: SegmentGetQuerySchema,
     response: SegmentWithCountSchema,
+    errors: { 409: SEGMENT_OVER_LIMITS },
   }),
   r('PUT', '/v1/segments/{id}', 'UpdateSegment', 'segments/update-segment', 'admin', {
     access: { table: 'write' },
@@ -493,6 +505,7 @@ ROUTES.push(
     summary: "The segment's members, same shape and paging as the customer list",
     query: SegmentMembersQuerySchema,
     response: api.CustomerPageSchema,
+    errors: { 409: SEGMENT_OVER_LIMITS },
   }),
   r('POST', '/v1/exports', 'CreateExport', 'exports/create-export', 'admin', {
     // Records the export (and the audit entry), then starts the workflow.
@@ -506,7 +519,7 @@ ROUTES.push(
     errors: {
       400: 'Invalid input: `errors` names each field (an `Idempotency-Key` that is not 1 to 255 visible ASCII characters names `Idempotency-Key`)',
       404: 'No segment with this segmentId',
-      409: 'The `Idempotency-Key` was sent with another request in the last 24 hours, or its first request is still being answered (send it again in a second); `field` names `Idempotency-Key`',
+      409: `The \`Idempotency-Key\` was sent with another request in the last 24 hours, or its first request is still being answered (send it again in a second); \`field\` names \`Idempotency-Key\`. Or: ${SEGMENT_OVER_LIMITS}`,
       429: 'Fair use, or the account already has as many exports pending or running as it may at once (`limit` names it; EXPORT_MAX_CONCURRENT, default 3): try again after `Retry-After`, or when one has finished (GET /v1/exports)',
     },
   }),
@@ -622,9 +635,10 @@ ROUTES.push(
   r('GET', '/v1/unsubscribe', 'Unsubscribe', 'privacy/unsubscribe', 'public', {
     access: { table: 'read', kms: 'decrypt' },
     summary: 'Unsubscribe link (no key): an HTML page with a button; opening it changes nothing (mail scanners open links)',
+    description: LINK_PAGE_ERRORS,
     query: api.LinkTokenQuerySchema,
     page: true,
-    errors: { 400: 'The link is altered, foreign or expired (a page that says so)' },
+    errors: { 400: 'The link is missing, altered, foreign or expired: a page that says so, or problem+json whose `errors` name `token`' },
   }),
   r('POST', '/v1/unsubscribe', 'UnsubscribeOneClick', 'privacy/unsubscribe-one-click', 'public', {
     access: { table: 'write', kms: 'decrypt' },
@@ -634,7 +648,7 @@ ROUTES.push(
     response: api.UnsubscribedSchema,
     page: true,
     errors: {
-      400: 'The link is altered, foreign or expired',
+      400: 'The link is missing, altered, foreign or expired: `errors` name `token` (a page to a browser)',
       404: 'The person of this link is no longer on the list',
       409: 'The card kept changing meanwhile: open the link again',
     },
@@ -712,6 +726,7 @@ ROUTES.push(
     summary: 'SKUs the customer has not bought, from the rules of the SKUs they bought (`because`), as of the last recompute',
     query: RecommendationsQuerySchema,
     response: RecommendationsSchema,
+    alsoAnswers: { 301: MERGED_301 },
   }),
   r('GET', '/v1/insights/keywords', 'GetInsightsKeywords', 'insights/get-keywords', 'admin', {
     access: { table: 'read' },

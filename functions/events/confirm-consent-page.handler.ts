@@ -5,12 +5,13 @@ import { eventStore } from '#shared/http/stores/events.ts';
 import { privacyStore } from '#shared/http/stores/privacy.ts';
 import { checkConsentLink } from '#shared/events/confirm-consent.ts';
 import { tokenTenant } from '#shared/events/consent-token.ts';
-import { invalidLinkResponse, linkTenant, pageResponse } from '#shared/http/link-pages.ts';
+import { invalidLinkResponse, linkTenant, pageResponse, prefersProblem } from '#shared/http/link-pages.ts';
 import { confirmedPage, confirmPage } from '#shared/mail/pages.ts';
 
 /**
  * GET /v1/consent/confirm?token=...: the double opt-in link shows a button; opening it changes nothing.
- * A link already confirmed shows that it is; one whose sign-up was answered otherwise since, a page saying so.
+ * A link already confirmed shows that it is; one whose sign-up was answered otherwise since, a page saying so
+ * (or problem+json, to a client whose Accept prefers JSON).
  */
 export const handler = publicApi(async (req) => {
   const token = req.query.token;
@@ -19,7 +20,7 @@ export const handler = publicApi(async (req) => {
   try {
     ({ state } = await checkConsentLink({ events: eventStore(), customers: customerStore(), redirects: privacyStore() }, token));
   } catch (error) {
-    return invalidLinkResponse(error, tenant?.language, true);
+    return invalidLinkResponse(error, tenant?.language, !prefersProblem(req.headers.accept));
   }
   const words = { businessName: tenant?.name, language: tenant?.language ?? 'en' };
   return pageResponse(state === 'confirmed' ? confirmedPage(words) : confirmPage({ ...words, token: token! }));

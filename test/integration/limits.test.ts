@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useLocalEnv } from '../support/aws.ts';
 import type { Reply } from '../helpers/invoke.ts';
 import { normaliseLanguage } from '../../shared/domain/language.ts';
+import { documentedStatuses } from '../helpers/documented.ts';
 
 /** Bounds a user could hit: each is a clear 4xx naming the field, never a 500 or an ever-growing item. */
 let call: (method: string, url: string, opts?: { key?: string; body?: unknown; headers?: Record<string, string> }) => Promise<Reply>;
@@ -242,6 +243,8 @@ describe('filter value lists', () => {
       expect(res.status, url).toBe(409);
       expect(res.headers['content-type']).toBe('application/problem+json');
       expect(res.body.errors[0].path, url).toBe('filter.language');
+      // …and the OpenAPI document says these routes may answer it.
+      expect(documentedStatuses(method, url), `${method} ${url}`).toContain(409);
     }
     // It can still be listed, replaced with a filter within the limits, and then used.
     expect((await call('GET', '/v1/segments?limit=100', { key: sk })).body.items.map((s: { id: string }) => s.id)).toContain(id);

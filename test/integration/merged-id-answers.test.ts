@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../helpers/invoke.ts';
+import { documentedStatuses } from '../helpers/documented.ts';
 import { tenantWithSecretKey } from '../helpers/tenant.ts';
 import { useLocalEnv } from '../support/aws.ts';
 
@@ -32,11 +33,13 @@ describe('a merged-away id', () => {
       ['/consents', ''],
       ['/export', ''],
       ['/duplicates', '?limit=3'],
+      ['/recommendations', '?limit=2'],
     ] as const) {
       const res = await call('GET', `/v1/customers/${merged}${path}${query}`, { key });
       expect(res.status, path).toBe(301);
       expect(res.headers.location, path).toBe(`/v1/customers/${survivor}${path}${query}`);
       expect(res.body, path).toEqual({ mergedInto: survivor });
+      expect(documentedStatuses('GET', `/v1/customers/${merged}${path}`), path).toContain(301);
       // Followed, the survivor answers.
       expect((await call('GET', res.headers.location!, { key })).status, path).toBe(200);
     }
@@ -65,6 +68,7 @@ describe('a merged-away id', () => {
       ['GET', '/consents'],
       ['GET', '/export'],
       ['GET', '/duplicates'],
+      ['GET', '/recommendations'],
       ['PATCH', ''],
       ['POST', '/unsubscribe-link'],
     ] as const) {

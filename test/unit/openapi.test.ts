@@ -102,7 +102,9 @@ describe('OpenAPI document', () => {
         'PATCH /v1/settings',
         'DELETE /v1/imports/{id}', // not completed, a dry run
         'POST /v1/insights/recompute', // one already pending or running for the tenant
-        'POST /v1/exports', // its Idempotency-Key sent with another request, or its first request still under way
+        'POST /v1/exports', // its Idempotency-Key sent with another request, or its first request still under way; or its segment's stored filter is over today's limits
+        'GET /v1/segments/{id}', // its stored filter is over today's limits (saved before them)
+        'GET /v1/segments/{id}/customers',
       ];
       expect(operations.filter(([, o]) => errorCodes(o).includes(409)).map(([key]) => key).sort()).toEqual(conflicts.sort());
       expect(operations.filter(([, o]) => errorCodes(o).includes(412)).map(([key]) => key)).toEqual(['PATCH /v1/customers/{id}']);
@@ -112,6 +114,19 @@ describe('OpenAPI document', () => {
       expect(resolve(op('POST /v1/events').responses['429']).headers['Retry-After']).toBeDefined();
       expect(resolve(op('GET /v1/customers').responses['429']).headers['Retry-After']).toBeDefined();
       expect(op('PATCH /v1/customers/{id}').parameters).toEqual(expect.arrayContaining([expect.objectContaining({ in: 'header', name: 'If-Match' })]));
+    });
+
+    it('301 on every read of a customer that follows a merge (written out by hand from the handlers), and on no other route', () => {
+      const follows = [
+        'GET /v1/customers/{id}',
+        'GET /v1/customers/{id}/history',
+        'GET /v1/customers/{id}/consents',
+        'GET /v1/customers/{id}/export',
+        'GET /v1/customers/{id}/duplicates',
+        'GET /v1/customers/{id}/recommendations',
+      ];
+      expect(operations.filter(([, o]) => '301' in o.responses).map(([key]) => key).sort()).toEqual(follows.sort());
+      for (const key of follows) expect(resolve(op(key).responses['301']).headers.Location, key).toBeDefined();
     });
 
     it('the public routes without input answer no client error; the other public routes say which', () => {
