@@ -126,8 +126,9 @@ export function api(scope: Exclude<Scope, 'public'>, fn: Handler<AuthedRequest>,
       const denied = mayCall(principal.key, scope, method, event.routeKey && event.routeKey !== '$default' ? event.routeKey : `${method} ${event.rawPath}`);
       if (denied) throw new ForbiddenError(denied);
       if (principal.key.kind === 'publishable' && !originAllowed) throw new ForbiddenError('A publishable key works only from the allowed origins in the settings');
-      // Parsed before the fair-use count: a body refused as too large or malformed costs the tenant no count.
-      const req = toRequest(event, context);
+      // Parsed before the fair-use count: a body refused as too large, not JSON or malformed costs the tenant no
+      // count. JSON only: keyed routes take no forms (only the link routes without a key do, ./public-api.ts).
+      const req = toRequest(event, context, 'json');
       // The route's own per-client limits first: a request they refuse is not counted as the tenant's.
       await options.beforeFairUse?.({ ...req, principal });
       // Fair use per tenant, counted only for requests the key may make (a refused key costs no count).
