@@ -46,7 +46,7 @@ export async function eventsBench(opts: BenchOptions): Promise<BenchRow[]> {
 
     const context = { getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
     const send = async (body: unknown) => {
-      const res = await handler({ headers: { authorization: `Bearer ${key}`, host: 'bench' }, body: JSON.stringify(body), requestContext: { http: { sourceIp: '127.0.0.1' } } } as unknown as APIGatewayProxyEventV2, context);
+      const res = await handler({ headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', host: 'bench' }, body: JSON.stringify(body), requestContext: { http: { sourceIp: '127.0.0.1' } } } as unknown as APIGatewayProxyEventV2, context);
       if (res.statusCode !== 200) throw new Error(`bench event failed: ${res.body}`);
     };
     const booking = (email: string, i: number) => ({

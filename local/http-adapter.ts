@@ -3,7 +3,8 @@
  * route table the CDK stack deploys (shared/routes.ts), builds the payload format 2.0 event API Gateway
  * would send, calls the route's handler and writes its answer back.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, maxHeaderSize, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { API_FUNCTION_TIMEOUT_SECONDS, ROUTES, routePattern, type Route } from '../shared/routes.ts';
@@ -164,7 +165,48 @@ class IntegrationTimeout extends Error {}
 
 /** An HTTP server bound to nothing yet: `.listen(port, '127.0.0.1')`. */
 export function createApiServer(opts: HttpAdapterOptions = {}): Server {
-  return createServer(httpAdapter(opts));
+  const server = createServer(httpAdapter(opts));
+  server.on('clientError', answerClientError);
+  return server;
+}
+
+/** What Node's parser refuses before any route sees the request, as status, title and detail (the server takes Node's default header size). */
+function clientProblem(error: NodeJS.ErrnoException): [number, string, string] {
+  switch (error.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return [431, 'Request header fields too large', `The URL and headers of the request are over ${maxHeaderSize} bytes, more than this server reads: send a shorter URL (fewer or shorter query parameters) or shorter headers`];
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return [413, 'Content too large', 'The chunk extensions of the request body are too large'];
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return [408, 'Request timeout', 'The request did not arrive in time'];
+    default:
+      return [400, 'Bad request', 'The request is not valid HTTP: its request line or headers could not be read'];
+  }
+}
+
+/**
+ * Node answers a request its parser refuses (over-long URL or headers: 431; not HTTP: 400) by itself, with
+ * an empty body, unless the server listens for `clientError`. The contract says every 4xx is problem+json,
+ * the runtime's own answers included (as `problem` below). On AWS, API Gateway's own limits answer instead.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex) {
+  // The client went away, or an answer to an earlier request on this connection is already being written:
+  // another answer would corrupt it (what Node's own handler checks), so the connection just ends.
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    socket.destroy(error);
+    return;
+  }
+  const [status, title, detail] = clientProblem(error);
+  const body = JSON.stringify({ type: 'about:blank', title, status, detail });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+      'content-type: application/problem+json\r\n' +
+      'cache-control: no-store\r\n' +
+      `content-length: ${Buffer.byteLength(body)}\r\n` +
+      'connection: close\r\n\r\n' +
+      body,
+  );
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined | 'too-large'> {

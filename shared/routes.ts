@@ -159,10 +159,11 @@ export interface Access {
 /**
  * Error statuses a route may answer, as problem+json (and, on a `page` route, the errors its row describes as
  * a page too). The OpenAPI document adds, for every row: 400 when it takes a body or a query, 401, 403 and 429
- * (fair use) when it needs a key, 404 when its path names something, 413 when it takes a body (shared/http/limits.ts).
+ * (fair use) when it needs a key, 404 when its path names something, 413 when it takes a body (shared/http/limits.ts),
+ * 415 when it takes a JSON body (a body sent without `content-type: application/json`, shared/http/public-api.ts).
  * `errors` declares the others, or says more about one of those.
  */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 429;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 429;
 
 export interface RouteDoc {
   summary: string;

@@ -57,20 +57,30 @@ const MAY: Record<KeyScope, string> = {
   read: 'only read (GET routes, except the key list)',
 };
 
+/** Whether a secret key of scope `own` may call a route of scope `scope` with `method`: the whole rule for secret keys. */
+function scopeAllows(own: KeyScope, scope: Exclude<RouteScope, 'public'>, method: string): boolean {
+  return (
+    own === 'all' ||
+    (own === 'events' && scope === 'events') ||
+    // Reporting tools: every GET of the list, segments, imports, exports and the audit log; never the keys.
+    (own === 'read' && scope === 'admin' && method.toUpperCase() === 'GET')
+  );
+}
+
 /**
  * The one rule of which key may call which route (see the table at `Scope` in shared/routes.ts): undefined
- * when it may, else why not, saying what the key may do. `route` is e.g. `PATCH /v1/settings`.
+ * when it may, else why not, saying what the key may do and which scopes would do. The scopes are read from
+ * the same rule, so the answer cannot send a reporting tool off for a key of scope all when read would do.
+ * `route` is e.g. `PATCH /v1/settings`.
  */
 export function mayCall(key: ApiKeyRecord, scope: Exclude<RouteScope, 'public'>, method: string, route: string): string | undefined {
   if (key.kind === 'publishable') return scope === 'events' ? undefined : 'A publishable key can only send events; use a secret key';
   const own = key.scope ?? 'all';
-  const allowed =
-    own === 'all' ||
-    (own === 'events' && scope === 'events') ||
-    // Reporting tools: every GET of the list, segments, imports, exports and the audit log; never the keys.
-    (own === 'read' && scope === 'admin' && method.toUpperCase() === 'GET');
-  if (allowed) return undefined;
-  return `This key has scope ${own}: it may ${MAY[own]}. ${route} needs a secret key with scope all`;
+  if (scopeAllows(own, scope, method)) return undefined;
+  // Narrowest first, `all` last: the key a business should issue for the job is the first one named.
+  const would = [...KEY_SCOPES.filter((s) => s !== 'all' && scopeAllows(s, scope, method)), 'all'];
+  const alsoPublishable = scope === 'events' ? ', or a publishable key (from an allowed origin)' : '';
+  return `This key has scope ${own}: it may ${MAY[own]}. ${route} needs a secret key with scope ${would.join(' or ')}${alsoPublishable}`;
 }
 
 /** How the audit log describes a key (no secret, nothing personal): `secret, scope events` or `publishable`. */

@@ -21,6 +21,7 @@ export interface AuthedRequest extends ApiRequest {
  * One key per request: a `?key=` together with a header key is refused (401 naming `key`), never resolved by
  * preferring one of them. That pair is what a web page sends when someone added a secret key to it to get
  * past the publishable key's limits: answering it would hand that secret key's powers to every visitor.
+ * Two different keys in `Authorization` and `x-api-key` are refused the same way (the same key twice is one).
  */
 function presentedKey(headers: Record<string, string | undefined>, query: Record<string, string | undefined> = {}): string | undefined {
   const auth = headers.authorization;
@@ -34,6 +35,14 @@ function presentedKey(headers: Record<string, string | undefined>, query: Record
   }
   if (auth) {
     const m = /^Bearer\s+(\S+)$/i.exec(auth.trim());
+    // Two different keys in the two headers (perhaps of two tenants) are as ambiguous as `?key=` and a header:
+    // refused, never settled by preferring one, which would act on a tenant the caller may not have meant.
+    // The same key in both is one key.
+    if (m && header && header !== m[1]) {
+      throw new UnauthorizedError('Send one key: the Authorization header and x-api-key hold two different keys; send the key in one of them', {
+        errors: [{ path: 'key', message: 'send one key, not two different keys in Authorization and x-api-key' }],
+      });
+    }
     if (m) return m[1];
     // A key was sent, only not as the contract says (`sk_...` alone, `Basic ...`): say how, not "a key is required".
     throw new UnauthorizedError('Authorization must be `Bearer <key>` (or send the key alone in x-api-key)', {
@@ -117,8 +126,9 @@ export function api(scope: Exclude<Scope, 'public'>, fn: Handler<AuthedRequest>,
       const denied = mayCall(principal.key, scope, method, event.routeKey && event.routeKey !== '$default' ? event.routeKey : `${method} ${event.rawPath}`);
       if (denied) throw new ForbiddenError(denied);
       if (principal.key.kind === 'publishable' && !originAllowed) throw new ForbiddenError('A publishable key works only from the allowed origins in the settings');
-      // Parsed before the fair-use count: a body refused as too large or malformed costs the tenant no count.
-      const req = toRequest(event, context);
+      // Parsed before the fair-use count: a body refused as too large, not JSON or malformed costs the tenant no
+      // count. JSON only: keyed routes take no forms (only the link routes without a key do, ./public-api.ts).
+      const req = toRequest(event, context, 'json');
       // The route's own per-client limits first: a request they refuse is not counted as the tenant's.
       await options.beforeFairUse?.({ ...req, principal });
       // Fair use per tenant, counted only for requests the key may make (a refused key costs no count).

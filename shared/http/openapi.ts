@@ -77,6 +77,7 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string }> = {
   409: { name: 'Conflict', description: 'The request conflicts with the current state; `detail` says how' },
   412: { name: 'PreconditionFailed', description: 'If-Match does not match the current version' },
   413: { name: 'PayloadTooLarge', description: `The body is over ${MAX_BODY_BYTES / 1024 / 1024} MB (${MAX_BODY_BYTES} bytes)` },
+  415: { name: 'UnsupportedMediaType', description: 'The body is not sent as JSON: send it with `content-type: application/json` (`errors` names `content-type`)' },
   429: { name: 'TooManyRequests', description: 'Too many requests; `Retry-After` says when to try again' },
 };
 
@@ -127,6 +128,8 @@ function errorStatuses(route: ApiRoute): ErrorStatus[] {
   }
   if (/\{\w+\}/.test(route.path)) statuses.add(404);
   if (route.body || route.form) statuses.add(413);
+  // A JSON body sent as anything else (a form, text/plain, no content-type) is refused (shared/http/public-api.ts).
+  if (route.body) statuses.add(415);
   for (const status of Object.keys(route.errors ?? {})) statuses.add(Number(status) as ErrorStatus);
   return [...statuses].sort((a, b) => a - b);
 }

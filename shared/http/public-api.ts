@@ -58,19 +58,34 @@ export function requestHeaders(event: APIGatewayProxyEventV2): Record<string, st
 }
 
 /**
- * The request as handlers see it. Throws a problem (413 over 1 MB, 400 malformed JSON, 404 an over-long
- * path parameter): keyed routes call it only once the key is checked (./api.ts), so that the answer to an
- * allowed website carries its CORS headers and the browser can read it.
+ * What bodies a route reads. `json`: JSON only, with `content-type: application/json` (every keyed route: the
+ * contract's "JSON in"). `json-or-form`: also `application/x-www-form-urlencoded`, for the routes without a
+ * key that people's mail and pages post to (RFC 8058 one-click unsubscribe sends `List-Unsubscribe=One-Click`
+ * as a form, and the link pages' buttons are plain HTML forms).
  */
-export function toRequest(event: APIGatewayProxyEventV2, context?: Context): ApiRequest {
+export type BodyTypes = 'json' | 'json-or-form';
+
+/** `application/json`, with or without parameters (`; charset=utf-8`), and JSON types such as `application/merge-patch+json`. */
+const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/;
+const mediaType = (contentType: string | undefined) => contentType?.split(';')[0]!.trim().toLowerCase();
+
+/**
+ * The request as handlers see it. Throws a problem (413 over 1 MB, 415 a body that is not JSON where JSON is
+ * wanted, 400 malformed JSON, 404 an over-long path parameter): keyed routes call it only once the key is
+ * checked (./api.ts), so that the answer to an allowed website carries its CORS headers and the browser can
+ * read it.
+ */
+export function toRequest(event: APIGatewayProxyEventV2, context: Context | undefined, accepts: BodyTypes): ApiRequest {
   const headers = requestHeaders(event);
   let body: unknown;
   if (event.body) {
     const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
     // Refused before parsing: no route needs more, and parsing (and answering about) a huge body is the cost.
     if (Buffer.byteLength(raw) > MAX_BODY_BYTES) throw new DomainError(413, 'Content too large', `The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB; no route takes more (CSV files go to the upload URL)`);
-    // RFC 8058 one-click unsubscribe posts `List-Unsubscribe=One-Click` as a form, not JSON.
-    if (headers['content-type']?.startsWith('application/x-www-form-urlencoded')) body = Object.fromEntries(new URLSearchParams(raw));
+    const type = mediaType(headers['content-type']);
+    // A body that is only white space is no body (a POST that needs none, sent by a tool that adds a newline).
+    if (accepts === 'json' && raw.trim() && !(type && JSON_MEDIA_TYPE.test(type))) throw notJson(type);
+    if (type === 'application/x-www-form-urlencoded') body = Object.fromEntries(new URLSearchParams(raw));
     else if (raw.trim()) {
       try {
         body = JSON.parse(raw);
@@ -95,6 +110,18 @@ export function toRequest(event: APIGatewayProxyEventV2, context?: Context): Api
     // Without a context (a handler called bare) nothing bounds the call but the caller.
     remainingMs: () => context?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY,
   };
+}
+
+/**
+ * 415 naming `content-type`: `curl -d` sends a form and `fetch` with a string body sends `text/plain`, and
+ * reading such a body as a form (or guessing JSON) answered about fields nobody sent (`{"email":...}: unknown
+ * field`). The answer says what to send instead.
+ */
+function notJson(type: string | undefined): DomainError {
+  const sent = type ? `content-type ${type.slice(0, 100)}` : 'no content-type';
+  return new DomainError(415, 'Unsupported media type', `The body came with ${sent}: this route reads JSON; send JSON with content-type: application/json`, {
+    errors: [{ path: 'content-type', message: 'must be application/json' }],
+  });
 }
 
 /**
@@ -135,7 +162,8 @@ export function httpStack(run: (event: APIGatewayProxyEventV2, context: Context)
 /**
  * A route without a key (scope `public`: health, OpenAPI, links mailed to people). It imports no store, so
  * a function that needs none (health, OpenAPI) carries no AWS SDK; keyed routes use `api` (./api.ts).
+ * Forms are read here: the link pages' buttons and RFC 8058 one-click post them.
  */
 export function publicApi(fn: Handler<ApiRequest>): ApiHandler {
-  return httpStack(async (event, context) => toResult(await fn(toRequest(event, context))));
+  return httpStack(async (event, context) => toResult(await fn(toRequest(event, context, 'json-or-form'))));
 }

@@ -30,7 +30,14 @@ export async function call(
   const joined = new Map<string, string>();
   for (const [k, v] of new URLSearchParams(rawQuery)) joined.set(k, joined.has(k) ? `${joined.get(k)},${v}` : v);
   const query: Record<string, string> = Object.fromEntries(joined);
-  const headers: Record<string, string> = { ...(opts.key ? { authorization: `Bearer ${opts.key}` } : {}), ...opts.headers };
+  // A body goes as JSON, as every client of the API sends it (keyed routes answer 415 to other bodies), unless
+  // the test names its own content-type (a form to a link route).
+  const typed = Object.keys(opts.headers ?? {}).some((h) => h.toLowerCase() === 'content-type');
+  const headers: Record<string, string> = {
+    ...(opts.key ? { authorization: `Bearer ${opts.key}` } : {}),
+    ...(opts.body !== undefined && !typed ? { 'content-type': 'application/json' } : {}),
+    ...opts.headers,
+  };
   const event = {
     version: '2.0',
     routeKey: `${method} ${route.path}`,

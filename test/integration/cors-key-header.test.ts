@@ -116,6 +116,30 @@ describe('POST /v1/events with the key in a header, from a page', () => {
   });
 });
 
+describe('two keys in Authorization and x-api-key (report-attack L6)', () => {
+  it('refuses two different keys, even of two tenants, with 401 naming key, whichever header holds which', async () => {
+    const { stores } = await import('../../shared/http/stores.ts');
+    const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
+    await ensureTenant(stores().tenants, 'pizzeria-hdr-other');
+    const other = (await issueKey(stores().tenants, 'pizzeria-hdr-other', 'secret')).key;
+    for (const headers of [
+      { authorization: `Bearer ${other}`, 'x-api-key': sk },
+      { authorization: `Bearer ${sk}`, 'x-api-key': other },
+      { authorization: `Bearer ${sk}`, 'x-api-key': eventsKey },
+    ]) {
+      const res = await call('GET', '/v1/customers?limit=1', { headers });
+      expect(res.status).toBe(401);
+      expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(res.body.detail).toContain('Send one key');
+      expect(res.body.errors).toEqual([{ path: 'key', message: expect.stringContaining('send one key') }]);
+    }
+  });
+
+  it('takes the same key sent in both', async () => {
+    expect((await call('GET', '/v1/customers?limit=1', { headers: { authorization: `Bearer ${sk}`, 'x-api-key': sk } })).status).toBe(200);
+  });
+});
+
 /** A real Chromium: a page on one origin (localhost) fetches the API on another (127.0.0.1), the contract's way. */
 describe.skipIf(!hasChromium)('a real browser page sending Authorization: Bearer pk_...', () => {
   let browser: Browser;

@@ -115,6 +115,8 @@ function bodyFor(method: string, path: string): unknown {
 }
 
 const id = (r: Route) => `${r.method} ${r.path}`;
+/** The scopes the 403 names for a route, from the hand-written grants: a GET a `read` key may call says so. */
+const wouldDo = (r: Route) => (READ_MAY.includes(id(r)) ? 'read or all' : EVENTS_MAY.includes(id(r)) ? 'events or all, or a publishable key (from an allowed origin)' : 'all');
 /** Public routes take no key, so a key's scope is moot there (tenant-isolation.test.ts covers them). */
 const keyed = ROUTES.filter((r) => r.scope !== 'public');
 
@@ -163,7 +165,7 @@ describe.each([
       expect(res.headers['content-type']).toBe('application/problem+json');
       expect(res.body).toMatchObject({ type: 'about:blank', title: 'Forbidden', status: 403 });
       expect(res.body.detail).toMatch(says);
-      expect(res.body.detail).toContain(`${route.method} ${route.path} needs a secret key with scope all`);
+      expect(res.body.detail).toContain(`${route.method} ${route.path} needs a secret key with scope ${wouldDo(route)}`);
     }
     expect(await snapshot()).toEqual(before);
   });

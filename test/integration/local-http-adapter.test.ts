@@ -1,5 +1,5 @@
 import { request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer, FUNCTION_TIMEOUT_MS } from '../../local/http-adapter.ts';
@@ -233,6 +233,29 @@ describe('problems', () => {
 
   it('answers 503 problem+json when the handler does not answer in time', async () => {
     isProblem(await send('GET', '/v1/slow'), 503);
+  });
+
+  it("answers 431 problem+json, not Node's empty answer, for an over-long URL or header, and keeps serving", async () => {
+    const longUrl = isProblem(await send('GET', `/v1/things/1?q=${'a'.repeat(20_000)}`), 431);
+    expect(longUrl.title).toBe('Request header fields too large');
+    expect(longUrl.detail).toContain('shorter URL');
+    isProblem(await send('GET', '/v1/things/1', { headers: { authorization: `Bearer sk_${'b'.repeat(20_000)}` } }), 431);
+    expect((await send('GET', '/v1/things/1')).status).toBe(200);
+  });
+
+  it('answers 400 problem+json for a request that is not HTTP', async () => {
+    const answer = await new Promise<string>((ok, fail) => {
+      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1', () => socket.end('NOT HTTP AT ALL\r\n\r\n'));
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.on('end', () => ok(Buffer.concat(chunks).toString('utf8')));
+      socket.on('error', fail);
+    });
+    const [head, body] = answer.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(head).toContain('content-type: application/problem+json');
+    expect(head).toContain('cache-control: no-store');
+    expect(JSON.parse(body!)).toMatchObject({ type: 'about:blank', title: 'Bad request', status: 400, detail: expect.stringContaining('not valid HTTP') });
   });
 
   it('answers 501 problem+json while a route has no handler module yet', async () => {

@@ -85,6 +85,20 @@ describe('OpenAPI document', () => {
       }
     });
 
+    it('415 wherever the body is JSON (a form or no content-type is refused), never where it is a form', () => {
+      let json = 0;
+      for (const [key, o] of operations) {
+        const types = Object.keys(o.requestBody?.content ?? {});
+        if (types.includes('application/json')) {
+          json++;
+          expect(errorCodes(o), key).toContain(415);
+          expect(resolve(o.responses[415]).description, key).toContain('content-type: application/json');
+        } else expect(errorCodes(o), key).not.toContain(415);
+      }
+      expect(json).toBeGreaterThan(10);
+      for (const form of ['POST /v1/unsubscribe', 'POST /v1/consent/confirm']) expect(Object.keys(op(form).requestBody.content), form).toEqual(['application/x-www-form-urlencoded']);
+    });
+
     it('409, 412 and 429 exactly where they happen (written out by hand from the use cases)', () => {
       const conflicts = [
         'POST /v1/customers', // the email or phone belongs to a customer or an erased person
