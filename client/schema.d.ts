@@ -1911,7 +1911,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The body is not sent as JSON: send it with `content-type: application/json` (`errors` names `content-type`) */
+        /** @description The body is declared as something other than JSON (a form, multipart …): send it with `content-type: application/json` (`text/plain` and no content type are read as JSON too; `errors` names `content-type`) */
         UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;

@@ -77,7 +77,7 @@ const ERRORS: Record<ErrorStatus, { name: string; description: string }> = {
   409: { name: 'Conflict', description: 'The request conflicts with the current state; `detail` says how' },
   412: { name: 'PreconditionFailed', description: 'If-Match does not match the current version' },
   413: { name: 'PayloadTooLarge', description: `The body is over ${MAX_BODY_BYTES / 1024 / 1024} MB (${MAX_BODY_BYTES} bytes)` },
-  415: { name: 'UnsupportedMediaType', description: 'The body is not sent as JSON: send it with `content-type: application/json` (`errors` names `content-type`)' },
+  415: { name: 'UnsupportedMediaType', description: 'The body is declared as something other than JSON (a form, multipart …): send it with `content-type: application/json` (`text/plain` and no content type are read as JSON too; `errors` names `content-type`)' },
   429: { name: 'TooManyRequests', description: 'Too many requests; `Retry-After` says when to try again' },
 };
 
@@ -128,7 +128,7 @@ function errorStatuses(route: ApiRoute): ErrorStatus[] {
   }
   if (/\{\w+\}/.test(route.path)) statuses.add(404);
   if (route.body || route.form) statuses.add(413);
-  // A JSON body sent as anything else (a form, text/plain, no content-type) is refused (shared/http/public-api.ts).
+  // A JSON body declared as anything else (a form, multipart …) is refused (shared/http/public-api.ts readAsJson).
   if (route.body) statuses.add(415);
   for (const status of Object.keys(route.errors ?? {})) statuses.add(Number(status) as ErrorStatus);
   return [...statuses].sort((a, b) => a - b);

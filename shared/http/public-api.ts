@@ -58,8 +58,8 @@ export function requestHeaders(event: APIGatewayProxyEventV2): Record<string, st
 }
 
 /**
- * What bodies a route reads. `json`: JSON only, with `content-type: application/json` (every keyed route: the
- * contract's "JSON in"). `json-or-form`: also `application/x-www-form-urlencoded`, for the routes without a
+ * What bodies a route reads. `json`: JSON only, sent as `application/json`, `text/plain` or without a type
+ * (every keyed route: the contract's "JSON in"; see readAsJson). `json-or-form`: also `application/x-www-form-urlencoded`, for the routes without a
  * key that people's mail and pages post to (RFC 8058 one-click unsubscribe sends `List-Unsubscribe=One-Click`
  * as a form, and the link pages' buttons are plain HTML forms).
  */
@@ -68,6 +68,14 @@ export type BodyTypes = 'json' | 'json-or-form';
 /** `application/json`, with or without parameters (`; charset=utf-8`), and JSON types such as `application/merge-patch+json`. */
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/;
 const mediaType = (contentType: string | undefined) => contentType?.split(';')[0]!.trim().toLowerCase();
+
+/**
+ * A keyed route reads its body as JSON when it says so, and also when it says nothing or `text/plain`: a web
+ * page's `fetch` with a string body sends `text/plain` (a "simple" request, which spares the visitor a
+ * preflight), as do tools that set no type, and websites have always sent events so. A body declared as
+ * something else (a form, which `curl -d` sends, multipart, XML) is refused rather than guessed at.
+ */
+const readAsJson = (type: string | undefined) => type === undefined || type === '' || type === 'text/plain' || JSON_MEDIA_TYPE.test(type);
 
 /**
  * The request as handlers see it. Throws a problem (413 over 1 MB, 415 a body that is not JSON where JSON is
@@ -84,7 +92,7 @@ export function toRequest(event: APIGatewayProxyEventV2, context: Context | unde
     if (Buffer.byteLength(raw) > MAX_BODY_BYTES) throw new DomainError(413, 'Content too large', `The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB; no route takes more (CSV files go to the upload URL)`);
     const type = mediaType(headers['content-type']);
     // A body that is only white space is no body (a POST that needs none, sent by a tool that adds a newline).
-    if (accepts === 'json' && raw.trim() && !(type && JSON_MEDIA_TYPE.test(type))) throw notJson(type);
+    if (accepts === 'json' && raw.trim() && !readAsJson(type)) throw notJson(type);
     if (type === 'application/x-www-form-urlencoded') body = Object.fromEntries(new URLSearchParams(raw));
     else if (raw.trim()) {
       try {
@@ -113,9 +121,8 @@ export function toRequest(event: APIGatewayProxyEventV2, context: Context | unde
 }
 
 /**
- * 415 naming `content-type`: `curl -d` sends a form and `fetch` with a string body sends `text/plain`, and
- * reading such a body as a form (or guessing JSON) answered about fields nobody sent (`{"email":...}: unknown
- * field`). The answer says what to send instead.
+ * 415 naming `content-type`: `curl -d` sends a form, and reading it as one answered about fields nobody sent
+ * (`{"email":...}: unknown field`). The answer says what to send instead.
  */
 function notJson(type: string | undefined): DomainError {
   const sent = type ? `content-type ${type.slice(0, 100)}` : 'no content-type';

@@ -30,7 +30,7 @@ export async function call(
   const joined = new Map<string, string>();
   for (const [k, v] of new URLSearchParams(rawQuery)) joined.set(k, joined.has(k) ? `${joined.get(k)},${v}` : v);
   const query: Record<string, string> = Object.fromEntries(joined);
-  // A body goes as JSON, as every client of the API sends it (keyed routes answer 415 to other bodies), unless
+  // A body goes as JSON, as every client of the API sends it (keyed routes answer 415 to a declared form), unless
   // the test names its own content-type (a form to a link route).
   const typed = Object.keys(opts.headers ?? {}).some((h) => h.toLowerCase() === 'content-type');
   const headers: Record<string, string> = {

@@ -6,9 +6,10 @@ import { call } from '../helpers/invoke.ts';
 import { useTestEnv } from '../support/aws.ts';
 
 /**
- * The HTTP edge of keyed routes (report-attack L2): the contract says "JSON in", so a body sent as a form,
- * as text or without a content-type is a 415 naming `content-type` (it was read as a form, and the JSON text
- * became a field name); only the link routes without a key take forms.
+ * The HTTP edge of keyed routes (report-attack L2): the contract says "JSON in", so a body declared as a
+ * form (what `curl -d` sends) or another non-JSON type is a 415 naming `content-type` (it was read as a form,
+ * and the JSON text became a field name); only the link routes without a key take forms. `text/plain` and no
+ * content type stay JSON: a web page's `fetch` with a string body sends text/plain, as websites always have.
  */
 const ORIGIN = 'https://www.osteria-edge.example';
 let skA: string;
@@ -65,13 +66,12 @@ const notJson = (res: { status: number; headers: Record<string, unknown>; body: 
 const event = () => ({ eventId: `edge-${n++}`, type: 'contact_form.submitted', occurredAt: '2026-03-02T10:00:00Z', customer: { email: `edge${n}@example.it` }, data: { message: 'ciao' } });
 
 describe('a keyed route given a body that is not JSON', () => {
-  it('answers 415 naming content-type to what curl -d sends (a form), text/plain and no content-type, and creates nothing', async () => {
+  it('answers 415 naming content-type to what curl -d sends (a form) and other declared non-JSON types, and creates nothing', async () => {
     const email = 'nct@example.it';
     const json = JSON.stringify({ email });
     const auth = { authorization: `Bearer ${skA}` };
     notJson(await send('POST', '/v1/customers', { ...auth, 'content-type': 'application/x-www-form-urlencoded' }, json));
-    notJson(await send('POST', '/v1/customers', { ...auth, 'content-type': 'text/plain;charset=UTF-8' }, json));
-    notJson(await send('POST', '/v1/customers', auth, json));
+    notJson(await send('POST', '/v1/customers', { ...auth, 'content-type': 'multipart/form-data; boundary=x' }, json));
     notJson(await send('POST', '/v1/customers', { ...auth, 'content-type': 'application/octet-stream' }, json));
     notJson(await send('POST', '/v1/events', { ...auth, 'content-type': 'application/x-www-form-urlencoded' }, JSON.stringify(event())));
     const list = await call('GET', `/v1/customers?q=${encodeURIComponent(email)}`, { key: skA });
@@ -84,9 +84,21 @@ describe('a keyed route given a body that is not JSON', () => {
   });
 
   it('answers the 415 to an allowed website with its CORS headers, so the page can read why', async () => {
-    const res = await call('POST', `/v1/events?key=${pk}`, { body: event(), headers: { origin: ORIGIN, 'content-type': 'text/plain;charset=UTF-8' } });
+    const res = await call('POST', `/v1/events?key=${pk}`, { body: 'email=a%40b.it', headers: { origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' } });
     notJson(res);
     expect(res.headers['access-control-allow-origin']).toBe(ORIGIN);
+  });
+
+  it('reads JSON sent as text/plain (a page\'s fetch with a string body, no preflight) or without a content-type', async () => {
+    const auth = { authorization: `Bearer ${skA}` };
+    const plain = await send('POST', '/v1/customers', { ...auth, 'content-type': 'text/plain;charset=UTF-8' }, JSON.stringify({ email: 'plain@example.it' }));
+    expect(plain.status, JSON.stringify(plain.body)).toBe(201);
+    const untyped = await send('POST', '/v1/customers', auth, JSON.stringify({ email: 'untyped@example.it' }));
+    expect(untyped.status, JSON.stringify(untyped.body)).toBe(201);
+    const page = await call('POST', `/v1/events?key=${pk}`, { body: JSON.stringify(event()), headers: { origin: ORIGIN, 'content-type': 'text/plain;charset=UTF-8' } });
+    expect(page.status, JSON.stringify(page.body)).toBe(202);
+    // Malformed text is still the 400 of malformed JSON.
+    expect((await send('POST', '/v1/customers', { ...auth, 'content-type': 'text/plain' }, '{"email":')).status).toBe(400);
   });
 
   it('still takes JSON with a charset, and a POST that needs no body sent without one', async () => {
