@@ -570,7 +570,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The tenant's API keys (never the keys themselves)
+         * The tenant's API keys (never the keys themselves); not paged, takes no query parameters
          * @description A secret key of scope all (not read, even to read).
          */
         get: operations["ListKeys"];
@@ -708,7 +708,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Tenant settings
+         * Tenant settings (takes no query parameters)
          * @description A secret key of scope all or read.
          */
         get: operations["GetSettings"];
@@ -3056,6 +3056,7 @@ export interface operations {
                     "application/json": components["schemas"]["Import"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -3367,6 +3368,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -3530,6 +3532,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
@@ -3817,6 +3820,7 @@ export interface operations {
                     "application/json": components["schemas"]["Settings"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];

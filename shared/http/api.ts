@@ -5,7 +5,7 @@ import { ForbiddenError, UnauthorizedError } from '../domain/errors.ts';
 import { errorToProblem } from './problem.ts';
 import { tenantStore } from './stores/tenants.ts';
 import { fairUseLimiter } from './stores/rate-limits.ts';
-import { httpStack, requestHeaders, toRequest, toResult, type ApiHandler, type ApiRequest, type Handler } from './public-api.ts';
+import { httpStack, refuseRepeatedQuery, requestHeaders, toRequest, toResult, type ApiHandler, type ApiRequest, type Handler } from './public-api.ts';
 import { logTenant, logger } from '../logger.ts';
 
 export type { ApiRequest, ApiResponse } from './public-api.ts';
@@ -70,6 +70,11 @@ export interface ApiOptions {
    * 401 naming `key`, so a secret key put in a web page never works.
    */
   refuseSecretKeyFromPages?: boolean;
+  /**
+   * The query parameters the route reads as comma-separated lists, which may also be given more than once
+   * (`tags=VIP&tags=Regular`); any other parameter given twice is a 400 naming it (refuseRepeatedQuery).
+   */
+  listQuery?: ReadonlySet<string>;
 }
 
 /**
@@ -119,6 +124,7 @@ export function api(scope: Exclude<Scope, 'public'>, fn: Handler<AuthedRequest>,
       if (principal.key.kind === 'publishable' && !originAllowed) throw new ForbiddenError('A publishable key works only from the allowed origins in the settings');
       // Parsed before the fair-use count: a body refused as too large or malformed costs the tenant no count.
       const req = toRequest(event, context);
+      refuseRepeatedQuery(event.rawQueryString, options.listQuery);
       // The route's own per-client limits first: a request they refuse is not counted as the tenant's.
       await options.beforeFairUse?.({ ...req, principal });
       // Fair use per tenant, counted only for requests the key may make (a refused key costs no count).

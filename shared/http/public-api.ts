@@ -97,6 +97,34 @@ export function toRequest(event: APIGatewayProxyEventV2, context?: Context): Api
   };
 }
 
+function decodedName(part: string): string {
+  const eq = part.indexOf('=');
+  const name = (eq === -1 ? part : part.slice(0, eq)).replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
+}
+
+/**
+ * A 400 naming the first query parameter given more than once (`?limit=0&limit=1`) that is not one of `lists`.
+ * API Gateway hands such a parameter over as its values joined by commas (`"0,1"`), which a parameter of one
+ * value then refused for what it is not ("limit: must be a number") or, text, took whole. A parameter the route
+ * reads as a comma-separated list (`tags=VIP&tags=Regular`) means the same repeated, and is left to it.
+ * Names are read from the raw query as API Gateway decodes them (`+` a space, percent-escapes).
+ */
+export function refuseRepeatedQuery(rawQueryString: string | undefined, lists: ReadonlySet<string> = new Set()): void {
+  if (!rawQueryString?.includes('&')) return;
+  const seen = new Set<string>();
+  for (const part of rawQueryString.split('&')) {
+    if (!part) continue;
+    const name = decodedName(part);
+    if (!seen.has(name)) seen.add(name);
+    else if (name && !lists.has(name)) throw invalid(name, 'given more than once: it takes one value');
+  }
+}
+
 /**
  * Every answer is `no-store` unless its handler says otherwise: the API answers with a tenant's customers,
  * and a browser that kept them (the console on a shop's shared computer) would hand them out after sign-out
