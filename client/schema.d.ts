@@ -572,7 +572,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The tenant's API keys (never the keys themselves)
+         * The tenant's API keys (never the keys themselves); not paged, takes no query parameters
          * @description A secret key of scope all (not read, even to read).
          */
         get: operations["ListKeys"];
@@ -710,7 +710,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Tenant settings
+         * Tenant settings (takes no query parameters)
          * @description A secret key of scope all or read.
          */
         get: operations["GetSettings"];
@@ -3089,6 +3089,7 @@ export interface operations {
                     "application/json": components["schemas"]["Import"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -3401,6 +3402,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -3564,6 +3566,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
@@ -3872,6 +3875,7 @@ export interface operations {
                     "application/json": components["schemas"]["Settings"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];

@@ -302,7 +302,8 @@ export const ROUTES: ApiRoute[] = [
 
   r('GET', '/v1/settings', 'GetSettings', 'settings/get-settings', 'admin', {
     access: { table: 'read' },
-    summary: 'Tenant settings',
+    summary: 'Tenant settings (takes no query parameters)',
+    query: NoQuerySchema,
     response: SettingsSchema,
   }),
   r('PATCH', '/v1/settings', 'UpdateSettings', 'settings/update-settings', 'admin', {
@@ -315,7 +316,8 @@ export const ROUTES: ApiRoute[] = [
 
   r('GET', '/v1/keys', 'ListKeys', 'keys/list-keys', 'full', {
     access: { table: 'read' },
-    summary: "The tenant's API keys (never the keys themselves)",
+    summary: "The tenant's API keys (never the keys themselves); not paged, takes no query parameters",
+    query: NoQuerySchema,
     response: api.ApiKeyListSchema,
   }),
   r('POST', '/v1/keys', 'CreateKey', 'keys/create-key', 'full', {
@@ -353,6 +355,7 @@ export const ROUTES: ApiRoute[] = [
     // Signs the download link of the import's error report.
     access: { table: 'read', importBucket: { read: ['reports/'] } },
     summary: 'One import: status, counts, detected layout and a signed link to the error report',
+    query: NoQuerySchema,
     response: ImportViewSchema,
   }),
   r('DELETE', '/v1/imports/{id}', 'UndoImport', 'imports/undo-import', 'admin', {
@@ -679,6 +682,7 @@ ROUTES.push(
   r('GET', '/v1/insights/recompute/{id}', 'GetRecompute', 'insights/get-recompute', 'admin', {
     access: { table: 'read' },
     summary: 'One recompute: status, asOf, counts, reason when failed',
+    query: NoQuerySchema,
     response: RecomputeViewSchema,
   }),
   r('GET', '/v1/insights/summary', 'GetInsightsSummary', 'insights/get-summary', 'admin', {

@@ -5,7 +5,7 @@ import { customerStore } from '#shared/http/stores/customers.ts';
 import { suppressionStore } from '#shared/http/stores/suppression.ts';
 import { auditStore } from '#shared/http/stores/audit.ts';
 import { suppressionGate } from '#shared/privacy/suppression.ts';
-import { cardBody, etag, ifMatchVersion } from '#shared/http/customer-view.ts';
+import { cardBody, etag, ifMatchVersions } from '#shared/http/customer-view.ts';
 import { UpdateCustomerSchema } from '#shared/domain/customer-fields.schema.ts';
 import { updateCustomer } from '#shared/domain/customers.ts';
 import { mergedCustomerAnswer } from '#shared/http/merged-customer.ts';
@@ -16,7 +16,7 @@ export const handler = api('admin', async (req): Promise<ApiResponse> => {
   const { tenant, key } = req.principal;
   const ctx = { customers: customerStore(), tenant, actor: key, suppression: suppressionGate(suppressionStore()) };
   // A customer merged into another: 409 naming the survivor (`mergedInto`), not 404.
-  const updated = await updateCustomer(ctx, req.params.id!, input, ifMatchVersion(req.headers['if-match'])).catch((e: unknown) => mergedCustomerAnswer(e, tenant.id, req.params.id!));
+  const updated = await updateCustomer(ctx, req.params.id!, input, ifMatchVersions(req.headers['if-match'])).catch((e: unknown) => mergedCustomerAnswer(e, tenant.id, req.params.id!));
   if (!('customer' in updated)) return updated;
   const { customer, changed } = updated;
   // A PATCH that changed nothing (a retry, `{}`) wrote nothing: nothing to audit either.

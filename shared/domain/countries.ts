@@ -21,3 +21,13 @@ export const PHONE_COUNTRIES: readonly CountryCode[] = [
   'TR', 'TT', 'TV', 'TW', 'TZ', 'UA', 'UG', 'US', 'UY', 'UZ', 'VA', 'VC', 'VE', 'VG', 'VI', 'VN', 'VU', 'WF', 'WS', 'XK',
   'YE', 'YT', 'ZA', 'ZM', 'ZW',
 ];
+
+const COUNTRY_SET: ReadonlySet<string> = new Set(PHONE_COUNTRIES);
+
+/**
+ * The one check of a country code, wherever one is taken: a tenant's default country, a card's country (API,
+ * events; an import reads names too, shared/import/values.ts), the list filter's `country`. Any case (`it`).
+ * Two letters are not enough: `ZZ` and `XX` look like codes, but no card could be found, grouped or phoned by one.
+ */
+export const isCountryCode = (code: string): boolean => COUNTRY_SET.has(code.toUpperCase());
+export const COUNTRY_CODE_MESSAGE = 'must be an ISO 3166-1 alpha-2 country code, e.g. IT';

@@ -1,5 +1,6 @@
 import * as z from './zod.ts';
 import { GENDERS } from './genders.ts';
+import { BIDI_CONTROL_MESSAGE, hasNoBidiControl } from './bidi.ts';
 
 const text = (max: number) => z.string().check(z.trim(), z.maxLength(max));
 const nullableText = (max: number) => z.nullable(text(max));
@@ -33,7 +34,17 @@ export const CustomerFieldsSchema = z.partial(
           : (iss as { issues?: { code: string }[] }).issues?.some((i) => i.code === 'invalid_format')
             ? 'an attribute name must not hold a control character'
             : 'an attribute name is 1 to 64 characters',
-    }),
+    }).check(
+      // A name is a label on the card and a column header in exports: a bidi control in it would reorder what is
+      // shown around it (shared/domain/bidi.ts), so it is refused as a tag's or the business's name is. Only to
+      // be set: `null` still removes an attribute stored under such a name before it was refused. The values
+      // keep them, as notes do: free text in a right-to-left language may need an embedding or an isolate.
+      z.superRefine((attributes, ctx) => {
+        for (const [name, value] of Object.entries(attributes)) {
+          if (value !== null && !hasNoBidiControl(name)) ctx.addIssue({ code: 'custom', path: [name], message: `an attribute name ${BIDI_CONTROL_MESSAGE}` });
+        }
+      }),
+    ),
   }),
 );
 

@@ -3,8 +3,9 @@ import { ConsentStatusSchema } from './consent-status.schema.ts';
 import { RFM_GROUPS } from './rfm-groups.ts';
 import { LIST_FIELDS, MAX_FILTER_VALUES } from './filter-fields.ts';
 import { NOT_A_NUMBER, numberInput } from './number-input.schema.ts';
-import { normaliseLanguage } from './language.ts';
+import { KnownLanguageSchema } from './language.schema.ts';
 import { GENDERS } from './genders.ts';
+import { COUNTRY_CODE_MESSAGE, isCountryCode } from './countries.ts';
 
 /*
  * The filter's schemas, apart from its meaning (customer-filter.ts): a function that resolves or matches a
@@ -74,12 +75,17 @@ const text = (min: number, max: number) => z.string().check(z.minLength(min), z.
 const nonNegInt = filterNumber(z.number().check(z.int(), z.gte(0)));
 const age = filterNumber(z.number().check(z.int(), z.gte(0), z.lte(150)));
 const probability = filterNumber(z.number().check(z.gte(0), z.lte(1)));
-const shortList = list(text(1, 35));
 /**
  * Read as a card's language is (language.ts): a value no card can hold (`klingon`) would match nothing, so
- * it is a 400, as POST /v1/customers refuses it.
+ * it is a 400, as POST /v1/customers refuses it (KnownLanguageSchema, as the keywords' `language` is read).
  */
-const languageList = list(text(1, 35).check(z.refine((s) => normaliseLanguage(s) !== undefined, 'is not a language clientela knows: give a code or a name, e.g. it, en-GB or Italiano')));
+const languageList = list(KnownLanguageSchema);
+/**
+ * A country as a card can hold it (isCountryCode, the check of a card's country and the default country): `ZZ`
+ * is a 400, as POST /v1/customers refuses it, not a filter that quietly matches no one. Any case; matched
+ * upper-cased. A stored segment saved before the check still reads (segments.ts checkStoredFilter).
+ */
+const countryList = list(text(1, 35).check(z.refine(isCountryCode, COUNTRY_CODE_MESSAGE)));
 /** The card's genders (genders.ts): another value would match nothing. */
 const genderList = list(z.enum(GENDERS));
 /**
@@ -111,7 +117,7 @@ export const FilterSchema = z.partial(
     gender: genderList,
     city: list(text(1, 100)),
     postalCode: text(1, 20),
-    country: shortList,
+    country: countryList,
     minAge: age,
     maxAge: age,
     birthMonth: filterNumber(z.number().check(z.int(), z.gte(1), z.lte(12))),

@@ -8,6 +8,7 @@ import { multiLineText, singleLineText } from './plain-text.ts';
 import { parsePhone } from './phone-numbers.ts';
 import { normaliseLanguage } from './language.ts';
 import { localDate } from './calendar.ts';
+import { COUNTRY_CODE_MESSAGE, isCountryCode } from './countries.ts';
 
 export { fold } from './search-text.ts';
 export { normaliseLanguage } from './language.ts';
@@ -124,12 +125,16 @@ export function normaliseFields(input: CustomerFields, tenant: Tenant, options: 
         break;
       }
       case 'notes': {
+        // Bidi controls are kept, unlike in names: free text in a right-to-left language, quoting a name or an
+        // address in a left-to-right one, may need an embedding or an isolate to read right, and notes are shown
+        // as a text of their own (the card's notes), not as a label beside other words or an id.
         const v = nfc(multiLineText(value as string));
         out.notes = v.trim() ? v : null;
         break;
       }
       case 'attributes': {
-        // Free text from imports' extra columns or a client: kept as it may run over lines, as notes do.
+        // Free text from imports' extra columns or a client: kept as it may run over lines, and with its bidi
+        // controls, as notes are (their names may not hold any: customer-fields.schema.ts).
         const attrs: Record<string, string | null> = {};
         for (const [name, v] of Object.entries(value as Record<string, string | null>)) attrs[name] = v === null ? null : nfc(multiLineText(v));
         out.attributes = attrs;
@@ -155,9 +160,10 @@ export function normaliseFields(input: CustomerFields, tenant: Tenant, options: 
         break;
       }
       case 'country': {
+        // The check PATCH /v1/settings makes of defaultCountry: `ZZ` is two letters, and no country.
         const v = (value as string).toUpperCase();
-        if (/^[A-Z]{2}$/.test(v)) out.country = v;
-        else errors.push({ path: 'country', message: 'must be an ISO 3166-1 alpha-2 code, e.g. IT' });
+        if (isCountryCode(v)) out.country = v;
+        else errors.push({ path: 'country', message: COUNTRY_CODE_MESSAGE });
         break;
       }
       case 'birthDate': {

@@ -145,14 +145,15 @@ export async function getCustomerCard(ctx: CustomerContext, id: string): Promise
 }
 
 /**
- * Partial update. With `ifMatch` (the card's version) a stale update is refused with 412; without it,
- * a concurrent change is retried on the fresh card so no update is lost.
+ * Partial update. With `ifMatch` (the card versions the client accepts, any of them: If-Match may list
+ * several) a stale update is refused with 412; an empty list matches no card. Without it, a concurrent change is
+ * retried on the fresh card so no update is lost.
  *
  * An update that leaves the card as it is (`{}`, or a retry of one that was applied) writes nothing: same
  * version, no audit entry (`changed: false`). It is not refused for a stale `ifMatch` either: a client
  * retrying its own write finds it done, and nothing another client wrote meanwhile is overwritten.
  */
-export async function updateCustomer(ctx: CustomerContext, id: string, input: CustomerFields, ifMatch?: number): Promise<{ customer: Customer; changed: boolean }> {
+export async function updateCustomer(ctx: CustomerContext, id: string, input: CustomerFields, ifMatch?: readonly number[]): Promise<{ customer: Customer; changed: boolean }> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const current = await ctx.customers.getCard(ctx.tenant.id, id, 0);
     if (!current) throw new NotFoundError(`Customer ${id}`);
@@ -162,12 +163,12 @@ export async function updateCustomer(ctx: CustomerContext, id: string, input: Cu
     // Read after the card: any ledger entry written since comes with a new version, which the update checks.
     const restated = fields.consent ? await restatesConsent(ctx, prev, fields.consent) : false;
     if (!restated && changesNothing(prev, fields)) return { customer: prev, changed: false };
-    if (ifMatch !== undefined && prev.version !== ifMatch) {
-      // ifMatchVersion reads an If-Match that names no version (`"abc"`) as -1: it never matches.
+    if (ifMatch !== undefined && !ifMatch.includes(prev.version)) {
+      // An If-Match that names no version (`"abc"`, a weak `W/"3"`) is an empty list: it never matches.
       throw new PreconditionFailedError(
-        ifMatch < 0
+        ifMatch.length === 0
           ? `If-Match names no version of this customer (its ETag is "${prev.version}"); read it again`
-          : `The customer changed since version ${ifMatch} (now ${prev.version}); read it again`,
+          : `The customer changed since ${ifMatch.length === 1 ? 'version' : 'versions'} ${ifMatch.join(', ')} (now ${prev.version}); read it again`,
         prev.version,
       );
     }

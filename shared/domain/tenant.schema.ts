@@ -1,6 +1,6 @@
 import * as z from './zod.ts';
 import type { CountryCode } from 'libphonenumber-js';
-import { PHONE_COUNTRIES } from './countries.ts';
+import { COUNTRY_CODE_MESSAGE, isCountryCode } from './countries.ts';
 import { normaliseLanguage } from './language.ts';
 
 /** The currencies the runtime's ICU knows (ISO 4217, current codes), read on first use. */
@@ -15,8 +15,6 @@ function knownIfCurrencyCode(s: string): boolean {
 export { DEFAULT_TAGS, MAX_TAGS_PER_CUSTOMER, newTenant, settingsView, type Tenant } from './tenant.ts';
 // Kept apart so that creating a tag or a key does not load the settings' country list (phone metadata).
 export { ApiKeySchema, CreateKeySchema, CreateTagSchema } from './catalogue.schema.ts';
-
-const countries = new Set<string>(PHONE_COUNTRIES);
 
 const isTimeZone = (tz: string) => {
   try {
@@ -44,10 +42,13 @@ export const OriginSchema = z.string().check(
       return false;
     }
   }, 'must be an origin like https://www.example.com (scheme, host and optional port, no path or trailing slash)'),
+  // The URL parser takes `https://*.example.com` as a host named `*.example.com`; origins are compared exactly
+  // (shared/http/api.ts), so such an entry would be stored and match no page while seeming to allow them all.
+  z.refine((s) => !s.includes('*'), 'must be one exact origin: a wildcard (*) matches nothing here, list each origin (https://www.example.com, https://shop.example.com)'),
 );
 
 export const CountrySchema = z.pipe(
-  z.pipe(z.string(), z.transform((s) => s.toUpperCase())).check(z.refine((s) => countries.has(s), 'must be an ISO 3166-1 alpha-2 country code, e.g. IT')),
+  z.pipe(z.string(), z.transform((s) => s.toUpperCase())).check(z.refine(isCountryCode, COUNTRY_CODE_MESSAGE)),
   z.transform((s) => s as CountryCode),
 );
 

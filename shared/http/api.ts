@@ -5,7 +5,7 @@ import { ForbiddenError, UnauthorizedError } from '../domain/errors.ts';
 import { errorToProblem } from './problem.ts';
 import { tenantStore } from './stores/tenants.ts';
 import { fairUseLimiter } from './stores/rate-limits.ts';
-import { httpStack, requestHeaders, toRequest, toResult, type ApiHandler, type ApiRequest, type Handler } from './public-api.ts';
+import { httpStack, refuseRepeatedQuery, requestHeaders, toRequest, toResult, type ApiHandler, type ApiRequest, type Handler } from './public-api.ts';
 import { logTenant, logger } from '../logger.ts';
 
 export type { ApiRequest, ApiResponse } from './public-api.ts';
@@ -79,6 +79,11 @@ export interface ApiOptions {
    * 401 naming `key`, so a secret key put in a web page never works.
    */
   refuseSecretKeyFromPages?: boolean;
+  /**
+   * The query parameters the route reads as comma-separated lists, which may also be given more than once
+   * (`tags=VIP&tags=Regular`); any other parameter given twice is a 400 naming it (refuseRepeatedQuery).
+   */
+  listQuery?: ReadonlySet<string>;
 }
 
 /**
@@ -129,6 +134,7 @@ export function api(scope: Exclude<Scope, 'public'>, fn: Handler<AuthedRequest>,
       // Parsed before the fair-use count: a body refused as too large, not JSON or malformed costs the tenant no
       // count. JSON only: keyed routes take no forms (only the link routes without a key do, ./public-api.ts).
       const req = toRequest(event, context, 'json');
+      refuseRepeatedQuery(event.rawQueryString, options.listQuery);
       // The route's own per-client limits first: a request they refuse is not counted as the tenant's.
       await options.beforeFairUse?.({ ...req, principal });
       // Fair use per tenant, counted only for requests the key may make (a refused key costs no count).

@@ -16,11 +16,20 @@ export function noneMatchHit(header: string | undefined, c: Customer): boolean {
   return tags.includes('*') || tags.some((t) => t.replace(/^W\//, '') === etag(c));
 }
 
-/** Reads `If-Match` (`"3"`, `W/"3"`); `*` or absent means no precondition, anything else unparseable never matches. */
-export function ifMatchVersion(header: string | undefined): number | undefined {
-  if (!header || header.trim() === '*') return undefined;
-  const m = /^(?:W\/)?"(\d+)"$/.exec(header.trim());
-  return m ? Number(m[1]) : -1;
+/**
+ * The card versions `If-Match` names (RFC 9110 §13.1.1): `"3"`, or a list `"3", "4"` of which any may be the
+ * current one. Absent or `*`: no precondition (undefined). The comparison is strong, so a weak tag (`W/"3"`)
+ * names no version, nor does a tag that is not one of ours (`"abc"`, a version past any a card reaches): a
+ * header of only such tags is an empty list, which no card matches (a 412).
+ */
+export function ifMatchVersions(header: string | undefined): number[] | undefined {
+  if (header === undefined || !header.trim() || header.trim() === '*') return undefined;
+  const versions: number[] = [];
+  for (const tag of header.split(',')) {
+    const m = /^"(\d{1,15})"$/.exec(tag.trim());
+    if (m) versions.push(Number(m[1]));
+  }
+  return versions;
 }
 
 /** The tags on the card that a rule gave (its internal `autoTagged`, still on the card): the console marks them. */

@@ -120,6 +120,34 @@ export function toRequest(event: APIGatewayProxyEventV2, context: Context | unde
   };
 }
 
+function decodedName(part: string): string {
+  const eq = part.indexOf('=');
+  const name = (eq === -1 ? part : part.slice(0, eq)).replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
+}
+
+/**
+ * A 400 naming the first query parameter given more than once (`?limit=0&limit=1`) that is not one of `lists`.
+ * API Gateway hands such a parameter over as its values joined by commas (`"0,1"`), which a parameter of one
+ * value then refused for what it is not ("limit: must be a number") or, text, took whole. A parameter the route
+ * reads as a comma-separated list (`tags=VIP&tags=Regular`) means the same repeated, and is left to it.
+ * Names are read from the raw query as API Gateway decodes them (`+` a space, percent-escapes).
+ */
+export function refuseRepeatedQuery(rawQueryString: string | undefined, lists: ReadonlySet<string> = new Set()): void {
+  if (!rawQueryString?.includes('&')) return;
+  const seen = new Set<string>();
+  for (const part of rawQueryString.split('&')) {
+    if (!part) continue;
+    const name = decodedName(part);
+    if (!seen.has(name)) seen.add(name);
+    else if (name && !lists.has(name)) throw invalid(name, 'given more than once: it takes one value');
+  }
+}
+
 /**
  * 415 naming `content-type`: `curl -d` sends a form, and reading it as one answered about fields nobody sent
  * (`{"email":...}: unknown field`). The answer says what to send instead.

@@ -3,6 +3,7 @@ import { fold } from '../domain/customer-rules.ts';
 import { COLUMN_NAMES, INSIGHT_COLUMNS, MORE_ATTRIBUTES_HEADERS, fileHead, type ColumnName } from '../exports/export-format.ts';
 import { IMPORT_FIELDS, type ImportField } from './fields.ts';
 import { isStorableAttributeName } from '../domain/attribute-names.ts';
+import { withoutBidiControls } from '../domain/bidi.ts';
 
 export { IMPORT_FIELDS, type ImportField } from './fields.ts';
 
@@ -295,12 +296,15 @@ export function mapColumns(header: string[], mapping: ColumnMapping = {}): Colum
   const explicit = new Map(Object.entries(mapping).map(([k, v]) => [headerKey(k), v]));
   const used = new Set<string>();
   return header.map((raw, i) => {
-    const name = raw.trim();
+    // A header becomes a card's attribute name, which the API refuses with a bidi control in it (customer-
+    // fields.schema.ts): the file's are taken out instead (shared/domain/bidi.ts), never costing the column.
+    const name = withoutBidiControls(raw.trim());
     const wanted = explicit.get(headerKey(name));
     if (wanted !== undefined) {
       if (wanted === 'ignore') return { ignore: true };
       if (wanted.startsWith('attributes.')) {
-        const attribute = wanted.slice('attributes.'.length).slice(0, 64);
+        const attribute = withoutBidiControls(wanted.slice('attributes.'.length)).slice(0, 64);
+        if (!attribute) return { attribute: `column ${i + 1}`, unnamed: true };
         return isStorableAttributeName(attribute) ? { attribute } : { ignore: true };
       }
       if ((IMPORT_FIELDS as readonly string[]).includes(wanted)) return { field: wanted as ImportField };
@@ -373,7 +377,7 @@ const CONSENT_DATE_WORDS: Record<ConsentDate, string> = {
 
 /** The custom attribute a column's value is kept under when its field does not take it (shared/import/row.ts). */
 export function attributeName(header: string, i: number): string {
-  const name = header.trim().slice(0, 64);
+  const name = withoutBidiControls(header.trim()).slice(0, 64);
   return name && isStorableAttributeName(name) ? name : `column ${i + 1}`;
 }
 

@@ -6,6 +6,7 @@ import { DEFAULT_TAGS, MAX_TAGS_PER_CUSTOMER } from '../domain/tenant.ts';
 import { attributeName, nameOrder, noContactColumnReason, splitFullName, type ColumnTarget, type ConsentDate, type ImportField } from './columns.ts';
 import { FORMULA_START } from '../exports/export-format.ts';
 import { isStorableAttributeName } from '../domain/attribute-names.ts';
+import { withoutBidiControls } from '../domain/bidi.ts';
 import { excelNumberProblem, isAmbiguousDayMonth, readAmount, readConsent, readCountry, readDate, readGender, readLanguage, splitPhoneCell, splitTags, tagNameProblem, tagNameWithoutCommas, undatedProblem, type DateOrder } from './values.ts';
 import { parsePhone } from '../domain/phone-numbers.ts';
 
@@ -477,7 +478,8 @@ function readAttributesJson(fields: RowFields, warnings: string[], header: strin
   }
   const attributes = (fields.attributes ??= {});
   for (const [name, v] of Object.entries(parsed as Record<string, unknown>)) {
-    const key = name.slice(0, 64);
+    // Without bidi controls, as a header's attribute name (columns.ts mapColumns).
+    const key = withoutBidiControls(name).slice(0, 64);
     if (!key.trim() || !isStorableAttributeName(key) || v === null || v === undefined || v === '') continue;
     if (!Object.hasOwn(attributes, key)) attributes[key] = (typeof v === 'string' ? v : JSON.stringify(v)).slice(0, 1000);
   }

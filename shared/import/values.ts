@@ -1,6 +1,7 @@
 import { normaliseLanguage } from '../domain/language.ts';
 import { fold } from '../domain/customer-rules.ts';
-import { PHONE_COUNTRIES } from '../domain/countries.ts';
+import { PHONE_COUNTRIES, isCountryCode } from '../domain/countries.ts';
+import { withoutBidiControls } from '../domain/bidi.ts';
 
 /**
  * Lenient readers for the values people type in spreadsheets (contract, Import section). Each answers
@@ -75,7 +76,8 @@ const countryByName = (): Map<string, string> => (countryNames ??= (() => {
 /** `IT`, `it`, `Italia`, `Italy`, `Italie`, `Italien` → `IT`. */
 export function readCountry(raw: string): string | undefined {
   const v = raw.trim();
-  if (/^[A-Za-z]{2}$/.test(v) && REGION_CODES.includes(v.toUpperCase())) return v.toUpperCase();
+  // The API's one check (isCountryCode); what it refuses is left out with a warning (row.ts), the row kept.
+  if (/^[A-Za-z]{2}$/.test(v) && isCountryCode(v)) return v.toUpperCase();
   return countryByName().get(fold(v));
 }
 
@@ -381,7 +383,9 @@ export function splitTags(raw: string): string[] {
   // Names of any length: one too long for the catalogue is the row's to warn about, not to drop unseen.
   const out: string[] = [];
   for (const part of splitOutsideQuotes(raw)) {
-    let t = part.normalize('NFKC').trim();
+    // Without bidi controls, as POST /v1/tags refuses them (a tag is a label in every list, shared/domain/bidi.ts):
+    // taken out rather than the tag left out, since a file's author never sees them.
+    let t = withoutBidiControls(part.normalize('NFKC').trim());
     const quoted = /^"([^]*)"$/.exec(t) ?? /^[\u201c\u201d]([^]*)[\u201c\u201d]$/.exec(t);
     if (quoted) t = quoted[1]!.replace(/""/g, '"').trim();
     t = t.replace(/\s+/g, ' ');

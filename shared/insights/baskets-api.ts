@@ -8,6 +8,8 @@ import * as z from '../domain/zod.ts';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import { NotFoundError, invalid } from '../domain/errors.ts';
 import { numberInput } from '../domain/number-input.schema.ts';
+import { KnownLanguageSchema } from '../domain/language.schema.ts';
+import { normaliseLanguage } from '../domain/language.ts';
 import { addDays } from '../domain/calendar.ts';
 import { startOfLocalDay } from '../domain/calendar.ts';
 import { alsoBought, queryRules, RULE_QUERY_DEFAULTS, type AssociationRule, type Page } from './baskets.ts';
@@ -57,7 +59,11 @@ export const KeywordsQuerySchema = z.strictObject({
   /** A date (the end of that day in the tenant's time zone) or a date-time; default the last recompute's asOf. */
   to: z.optional(Instant),
   limit: z._default(numberInput(z.number().check(z.int(), z.minimum(1), z.maximum(100))), KEYWORD_DEFAULTS.limit),
-  language: z.optional(z.string().check(z.trim(), z.regex(/^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$/, 'must be a language code such as it or en'))),
+  /**
+   * Read as the customer list's `language` is (KnownLanguageSchema): `xx` is a 400, not a period with no texts;
+   * a name (`Italiano`) or a regional tag (`en-GB`) selects its language's code, the one the texts carry.
+   */
+  language: z.optional(z.pipe(z.pipe(z.string().check(z.trim()), KnownLanguageSchema), z.transform((s) => normaliseLanguage(s)!))),
 });
 
 const ItemRefSchema = z.object({ sku: z.string(), name: z.string() });

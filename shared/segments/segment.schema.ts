@@ -5,7 +5,17 @@ import { FilterSchema, ListQuerySchema } from '../domain/customer-filter.schema.
  * A saved segment: a name and a filter in the one filter language. Relative dates (`P90D`) are stored as
  * written and resolved on every use, so "not back for 90 days" stays current.
  */
-const SegmentNameSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(100));
+/**
+ * Listed beside counts and ids, and named in exports and the audit log: as the business name (PATCH
+ * /v1/settings), no control character and no bidi control that could reorder what is around it (shared/domain/bidi.ts).
+ */
+const SegmentNameSchema = z.string().check(
+  z.trim(),
+  z.minLength(1),
+  z.maxLength(100),
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what the pattern refuses
+  z.regex(/^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$/, 'must not hold a control character or a bidi control (U+202A–U+202E, U+2066–U+2069)'),
+);
 
 /** `POST /v1/segments`: a segment saved without a filter is everyone (`{}`), as documented. */
 export const SegmentInputSchema = z.strictObject({
