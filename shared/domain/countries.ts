@@ -30,4 +30,14 @@ const COUNTRY_SET: ReadonlySet<string> = new Set(PHONE_COUNTRIES);
  * Two letters are not enough: `ZZ` and `XX` look like codes, but no card could be found, grouped or phoned by one.
  */
 export const isCountryCode = (code: string): boolean => COUNTRY_SET.has(code.toUpperCase());
+/**
+ * A card's country as the API and events give it: upper case, and `UK` read as `GB` (ISO 3166-1 reserves UK
+ * for the United Kingdom, and booking tools and people write it; refusing it would lose a whole event's card
+ * update for a spelling). Undefined when it names no country.
+ */
+export function cardCountry(code: string): string | undefined {
+  const upper = code.toUpperCase();
+  const v = upper === 'UK' ? 'GB' : upper;
+  return COUNTRY_SET.has(v) ? v : undefined;
+}
 export const COUNTRY_CODE_MESSAGE = 'must be an ISO 3166-1 alpha-2 country code, e.g. IT';

@@ -8,7 +8,7 @@ import { multiLineText, singleLineText } from './plain-text.ts';
 import { parsePhone } from './phone-numbers.ts';
 import { normaliseLanguage } from './language.ts';
 import { localDate } from './calendar.ts';
-import { COUNTRY_CODE_MESSAGE, isCountryCode } from './countries.ts';
+import { COUNTRY_CODE_MESSAGE, cardCountry } from './countries.ts';
 
 export { fold } from './search-text.ts';
 export { normaliseLanguage } from './language.ts';
@@ -161,8 +161,8 @@ export function normaliseFields(input: CustomerFields, tenant: Tenant, options: 
       }
       case 'country': {
         // The check PATCH /v1/settings makes of defaultCountry: `ZZ` is two letters, and no country.
-        const v = (value as string).toUpperCase();
-        if (isCountryCode(v)) out.country = v;
+        const v = cardCountry(value as string);
+        if (v) out.country = v;
         else errors.push({ path: 'country', message: COUNTRY_CODE_MESSAGE });
         break;
       }

@@ -87,6 +87,8 @@ describe('a country is one the settings would take (L5)', () => {
     expect(fieldErrors(() => normaliseFields({ country: 'XX' }, tenant))).toEqual([{ path: 'country', message }]);
     expect(normaliseFields({ country: 'it' }, tenant)).toEqual({ country: 'IT' });
     expect(normaliseFields({ country: 'GB' }, tenant)).toEqual({ country: 'GB' });
+    // UK, as booking tools and people write it (ISO reserves it for GB), is GB, as an import reads it.
+    expect(normaliseFields({ country: 'uk' }, tenant)).toEqual({ country: 'GB' });
     expect(errors(SettingsPatchSchema, { defaultCountry: 'ZZ' })).toEqual([{ path: 'defaultCountry', message }]);
   });
 
