@@ -314,15 +314,32 @@ describe('export workflow (steps in sequence against DynamoDB Local and s3rver)'
 
 describe('export workflow through the synthesised state machine (local runner)', () => {
   let runner: WorkflowRunner;
+  // The local runner ends an execution when one Map iteration fails but lets the other iterations' tasks run
+  // on (Step Functions stops them); a task still running after the file's last test logs into a closed worker
+  // (vitest's "Closing rpc while onUserConsoleLog was pending"). settled() also waits for those tasks.
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const task: typeof exportTask = async (...args) => {
+    running++;
+    try {
+      return await exportTask(...args);
+    } finally {
+      if (--running === 0) waiting.splice(0).forEach((done) => done());
+    }
+  };
+  const settled = async () => {
+    await runner.idle();
+    if (running > 0) await new Promise<void>((done) => waiting.push(done));
+  };
   beforeAll(async () => {
-    runner = await exportWorkflowRunner({ loadModule: async () => ({ handler: exportTask }), log: () => undefined });
+    runner = await exportWorkflowRunner({ loadModule: async () => ({ handler: task }), log: () => undefined });
     setWorkflowStarter((input, options) => runner.startExecution(input, options));
   });
 
   it('POST /v1/exports runs Plan → ReadParts → Combine → Record and the link downloads the file', async () => {
     const res = await call('POST', '/v1/exports', { key, body: { filter: { language: 'de' }, columns: ['firstName', 'lastName', 'email'] } });
     expect(res.status).toBe(202);
-    await runner.idle();
+    await settled();
     const execution = runner.listExecutions().find((e) => e.name === res.body.exportId)!;
     expect(execution.status).toBe('SUCCEEDED');
     const view = (await call('GET', `/v1/exports/${res.body.exportId}`, { key })).body;
@@ -336,7 +353,7 @@ describe('export workflow through the synthesised state machine (local runner)',
     mock.on(PutObjectCommand).rejects(Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable' }));
     try {
       const res = await call('POST', '/v1/exports', { key, body: { filter: {} } });
-      await runner.idle();
+      await settled();
       const execution = runner.listExecutions().find((e) => e.name === res.body.exportId)!;
       expect(execution.status).toBe('FAILED');
       const view = (await call('GET', `/v1/exports/${res.body.exportId}`, { key })).body;
