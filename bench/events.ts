@@ -6,8 +6,13 @@ import { row, type BenchOptions, type BenchRow } from './types.ts';
 
 /**
  * Event ingest through the real `POST /v1/events` handler against DynamoDB Local: events/s for new and for
- * known customers, and per event the DynamoDB requests, transactions, transaction items and write units
- * (ConsumedCapacity, which DynamoDB Local reports). Baseline: plain single-item PutItem/s on the same table.
+ * known customers, and per event the DynamoDB requests, transactions, transaction items and write units.
+ * The write units are DynamoDB Local's ConsumedCapacity (TOTAL) of every write request: the transaction and
+ * the fair-use count's UpdateItem. They include index writes, but they are not AWS's bill: DynamoDB Local
+ * does not add up the items of a TransactWriteItems (ten small Puts in one report 2 WCU, as one does), counts
+ * a ConditionCheck as 0 and an index entry written in a transaction as 2 per KB (docs/data-model.md,
+ * "Measuring write units", has the same requests billed with AWS's rules, as bench/import.ts bills its own).
+ * Baseline: plain single-item PutItem/s on the same table.
  */
 export async function eventsBench(opts: BenchOptions): Promise<BenchRow[]> {
   const n = opts.quick ? 60 : 300;
@@ -36,7 +41,8 @@ export async function eventsBench(opts: BenchOptions): Promise<BenchRow[]> {
         const out = await next(args);
         type Capacity = { WriteCapacityUnits?: number; CapacityUnits?: number };
         const cc = (out.output as { ConsumedCapacity?: Capacity | Capacity[] }).ConsumedCapacity;
-        // DynamoDB Local reports only CapacityUnits (AWS adds Read/WriteCapacityUnits): count those of writes.
+        // DynamoDB Local reports only CapacityUnits (AWS adds Read/WriteCapacityUnits): count those of writes
+        // (index writes included; a transaction's figure is not the sum of its items: see the comment above).
         const writes = /^(Put|Update|Delete|TransactWrite|BatchWrite)/.test(ctx.commandName ?? '');
         for (const c of Array.isArray(cc) ? cc : cc ? [cc] : []) if (writes) counters.wcu += c.WriteCapacityUnits ?? c.CapacityUnits ?? 0;
         return out;

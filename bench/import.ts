@@ -18,8 +18,9 @@ import { phaseLog } from './durations.ts';
  * - peak RSS of the pipeline, in a child process per file size (target < 256 MB, within 20% across sizes);
  * - rows/s end to end against DynamoDB Local (the whole worker: claim, match, transactions, finish), on a
  *   sample of a few thousand rows: the emulator, not the worker, sets that pace;
- * - write units per new and per merged customer (ReturnConsumedCapacity; a tenant that has erased someone, so
- *   suppression is screened and guarded), and from them the minutes a
+ * - write units per new and per merged customer (billed from the requests sent, with AWS's rules as
+ *   docs/data-model.md states them, not DynamoDB Local's ConsumedCapacity; a tenant that has erased someone,
+ *   so suppression is screened and guarded), and from them the minutes a
  *   1,000,000-row import takes on AWS at 4,000 WCU/s (a new on-demand table's limit; writes spread over
  *   customer partitions and sharded index keys, so the 1,000 WCU/s per-key limit does not bind first).
  */
@@ -131,7 +132,7 @@ function rssInChild(file: string): Promise<number> {
   return peakRssInChild(import.meta.url, [file]);
 }
 
-/** The worker end to end against DynamoDB Local, counting write units (ReturnConsumedCapacity). */
+/** The worker end to end against DynamoDB Local, counting write units (billed from the requests it sends). */
 async function endToEnd(rows: number) {
   const { createTable } = await import('../local/emulators.ts');
   const { benchDynamo } = await import('./emulators.ts');
@@ -141,10 +142,13 @@ async function endToEnd(rows: number) {
     const { dynamo: client } = await import('../shared/clients.ts');
     const db = client();
     await createTable(db, 'bench-import');
-    // Write units as AWS bills them, from the requests sent (DynamoDB Local's ConsumedCapacity does not
-    // count transactions' double cost or index writes): a transactional write is 2 WCU per KB of item, a
-    // standard one 1; each GSI whose key the item carries adds 1 WCU per KB. An UpdateItem's item size is
-    // not in the request: counted as 1 KB.
+    // Write units as AWS bills them, from the requests sent. DynamoDB Local's ConsumedCapacity does count
+    // index writes (also with ReturnConsumedCapacity INDEXES or TOTAL), but not a transaction's items one by
+    // one: a TransactWriteItems of ten small Puts reports 2 WCU, as one does, and a ConditionCheck 0 (this
+    // bench's windows report ≈ 1.9 WCU per new customer). So: a transactional write is 2 WCU per KB of item (a
+    // ConditionCheck counted as one), a standard one 1; each GSI whose key the item carries adds 1 WCU per KB,
+    // not doubled in a transaction. An UpdateItem's or a Delete's item size is not in the request: counted as
+    // 1 KB, and a Delete's index entries are not counted.
     let wcu = 0;
     const kb = (item: unknown) => Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(item ?? {})) / 1024));
     const cost = (op: { Item?: Record<string, unknown>; UpdateExpression?: string; ExpressionAttributeValues?: Record<string, unknown> }, factor: number) => {

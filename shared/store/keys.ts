@@ -3,8 +3,10 @@ import { customerShard } from '../domain/sharding.ts';
 
 /**
  * Every item's keys, in one place. docs/data-model.md documents each entity and access pattern.
- * Values are prefixed so entities never collide; every tenant-owned key starts with `T#{tenantId}`,
- * so no request built here can reach another tenant's items.
+ * Values are prefixed so entities never collide. A tenant's partition keys start with `T#{tenantId}#` or
+ * `TENANT#{tenantId}`, except an API key's (`APIKEY#{hash}`: found before its tenant is known) and a fair-use
+ * window's (`RATE#{tenantId}#…`: a prefix of its own for IAM); every key built here from a tenant id names
+ * that tenant, so no request built from the authenticated key's tenant can reach another tenant's items.
  */
 export const keys = {
   tenant: (tenantId: string) => ({ pk: `TENANT#${tenantId}`, sk: 'SETTINGS' }),
