@@ -121,4 +121,14 @@ describe('settings, keys, keywords and repeated parameters (L5)', () => {
     expect(both.status).toBe(200);
     expect(both.body.items.map((c: { id: string }) => c.id)).toEqual([id]);
   });
+  it('a query parameter without a name (?=x, ?&&&=&) is a 400 naming the query, not "(body)"; stray & name nothing', async () => {
+    const nameless = [{ path: '(query)', message: 'a query parameter has no name (as in ?=x or &=&): write name=value, or leave it out' }];
+    refused(await call('GET', '/v1/customers?&&&=&', { key }), nameless);
+    refused(await call('GET', '/v1/customers?=x', { key }), nameless);
+    refused(await call('GET', '/v1/customers?limit=5&=VIP', { key }), nameless);
+    refused(await call('GET', '/v1/exports?%20=x', { key }), nameless);
+    refused(await call('GET', '/v1/settings?=', { key }), nameless);
+    const stray = await call('GET', '/v1/customers?&&limit=5&', { key });
+    expect(stray.status, JSON.stringify(stray.body)).toBe(200);
+  });
 });

@@ -6,7 +6,7 @@ import { normaliseFields } from '../../shared/domain/customer-rules.ts';
 import { FilterSchema, ListQuerySchema, queryToObject } from '../../shared/domain/customer-filter.schema.ts';
 import { KeywordsQuerySchema } from '../../shared/insights/baskets-api.ts';
 import { checkStoredFilter } from '../../shared/segments/segments.ts';
-import { refuseRepeatedQuery } from '../../shared/http/public-api.ts';
+import { refuseNamelessQuery, refuseRepeatedQuery } from '../../shared/http/public-api.ts';
 import { parseWith } from '../../shared/http/problem.ts';
 import { mapColumns } from '../../shared/import/columns.ts';
 import { splitTags } from '../../shared/import/values.ts';
@@ -143,5 +143,19 @@ describe('other fields checked as their like (L5)', () => {
     expect(thrown('limit=5&cursor=abc')).toBeUndefined();
     expect(thrown('')).toBeUndefined();
     expect(thrown(undefined as unknown as string)).toBeUndefined();
+  });
+
+  it('a query parameter without a name is a 400 naming the query (not the body); stray & are nothing', () => {
+    const thrown = (raw: string) => {
+      try {
+        refuseNamelessQuery(raw);
+        return undefined;
+      } catch (e) {
+        return (e as { status: number; errors: unknown }).errors;
+      }
+    };
+    const nameless = [{ path: '(query)', message: 'a query parameter has no name (as in ?=x or &=&): write name=value, or leave it out' }];
+    for (const raw of ['=x', '&&&=&', 'limit=5&=', 'q=a&%20=b', '+=1']) expect(thrown(raw), raw).toEqual(nameless);
+    for (const raw of ['', '&&&', 'limit=5&&', 'q=%3D', 'q']) expect(thrown(raw), raw).toBeUndefined();
   });
 });
