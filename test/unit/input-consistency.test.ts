@@ -92,15 +92,17 @@ describe('a country is one the settings would take (L5)', () => {
     expect(errors(SettingsPatchSchema, { defaultCountry: 'ZZ' })).toEqual([{ path: 'defaultCountry', message }]);
   });
 
-  it("the filter's country: ZZ is a 400 naming the value, in the query string and in JSON", () => {
-    const message = 'must be an ISO 3166-1 alpha-2 country code, e.g. IT';
-    expect(errors(ListQuerySchema, queryToObject({ country: 'IT,ZZ' }))).toEqual([{ path: 'country.1', message }]);
-    expect(errors(FilterSchema, { country: 'XX' })).toEqual([{ path: 'country', message }]);
-    expect(FilterSchema.parse({ country: ['it', 'FR'] })).toEqual({ country: ['it', 'FR'] });
+  it("the filter's country: any two letters, as cards were given before 1 Dec 2026 (ZZ, UK); anything else is a 400 naming the value", () => {
+    const message = 'must be a two-letter country code (ISO 3166-1 alpha-2), e.g. IT';
+    expect(ListQuerySchema.parse(queryToObject({ country: 'IT,ZZ' })).country).toEqual(['IT', 'ZZ']);
+    expect(FilterSchema.parse({ country: ['it', 'FR', 'uk'] })).toEqual({ country: ['it', 'FR', 'uk'] });
+    expect(errors(ListQuerySchema, queryToObject({ country: 'IT,Italy' }))).toEqual([{ path: 'country.1', message }]);
+    expect(errors(FilterSchema, { country: 'I' })).toEqual([{ path: 'country', message }]);
+    expect(errors(FilterSchema, { country: ['1T'] })).toEqual([{ path: 'country.0', message }]);
   });
 
-  it('a saved segment whose filter names such a country still reads (cards were given one before the check)', () => {
-    expect(() => checkStoredFilter({ country: ['ZZ'] })).not.toThrow();
+  it('a saved segment whose filter names a country that is not two letters still reads (filters took any text before 1 Dec 2026)', () => {
+    expect(() => checkStoredFilter({ country: ['Italy'] })).not.toThrow();
   });
 
   it("an import's bad country is left out with a warning; the row is kept", () => {
