@@ -41,3 +41,5 @@ export function cardCountry(code: string): string | undefined {
   return COUNTRY_SET.has(v) ? v : undefined;
 }
 export const COUNTRY_CODE_MESSAGE = 'must be an ISO 3166-1 alpha-2 country code, e.g. IT';
+/** A filter's `country` that is not two letters (shared/domain/customer-filter.schema.ts says why two letters, not only ISO codes). */
+export const FILTER_COUNTRY_MESSAGE = 'must be a two-letter country code (ISO 3166-1 alpha-2), e.g. IT';

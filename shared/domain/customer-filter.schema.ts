@@ -5,7 +5,7 @@ import { LIST_FIELDS, MAX_FILTER_VALUES } from './filter-fields.ts';
 import { NOT_A_NUMBER, numberInput } from './number-input.schema.ts';
 import { KnownLanguageSchema } from './language.schema.ts';
 import { GENDERS } from './genders.ts';
-import { COUNTRY_CODE_MESSAGE, isCountryCode } from './countries.ts';
+import { FILTER_COUNTRY_MESSAGE } from './countries.ts';
 
 /*
  * The filter's schemas, apart from its meaning (customer-filter.ts): a function that resolves or matches a
@@ -81,11 +81,12 @@ const probability = filterNumber(z.number().check(z.gte(0), z.lte(1)));
  */
 const languageList = list(KnownLanguageSchema);
 /**
- * A country as a card can hold it (isCountryCode, the check of a card's country and the default country): `ZZ`
- * is a 400, as POST /v1/customers refuses it, not a filter that quietly matches no one. Any case; matched
- * upper-cased. A stored segment saved before the check still reads (segments.ts checkStoredFilter).
+ * A country as a card may hold it: two letters, any case, matched upper-cased. Not only today's ISO codes
+ * (isCountryCode, the check of a card's country since 1 Dec 2026): cards written before were given any two
+ * letters (`ZZ`, `UK`), and `?country=ZZ` must find them (a 400 left no way to list them and correct them).
+ * Anything else (`Italy`, `I`) is a 400, as no card holds it.
  */
-const countryList = list(text(1, 35).check(z.refine(isCountryCode, COUNTRY_CODE_MESSAGE)));
+const countryList = list(z.string().check(z.regex(/^[A-Za-z]{2}$/, FILTER_COUNTRY_MESSAGE)));
 /** The card's genders (genders.ts): another value would match nothing. */
 const genderList = list(z.enum(GENDERS));
 /**

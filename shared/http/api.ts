@@ -5,7 +5,7 @@ import { ForbiddenError, UnauthorizedError } from '../domain/errors.ts';
 import { errorToProblem } from './problem.ts';
 import { tenantStore } from './stores/tenants.ts';
 import { fairUseLimiter } from './stores/rate-limits.ts';
-import { httpStack, refuseRepeatedQuery, requestHeaders, toRequest, toResult, type ApiHandler, type ApiRequest, type Handler } from './public-api.ts';
+import { httpStack, refuseNamelessQuery, refuseRepeatedQuery, requestHeaders, toRequest, toResult, type ApiHandler, type ApiRequest, type Handler } from './public-api.ts';
 import { logTenant, logger } from '../logger.ts';
 
 export type { ApiRequest, ApiResponse } from './public-api.ts';
@@ -134,6 +134,7 @@ export function api(scope: Exclude<Scope, 'public'>, fn: Handler<AuthedRequest>,
       // Parsed before the fair-use count: a body refused as too large, not JSON or malformed costs the tenant no
       // count. JSON only: keyed routes take no forms (only the link routes without a key do, ./public-api.ts).
       const req = toRequest(event, context, 'json');
+      refuseNamelessQuery(event.rawQueryString);
       refuseRepeatedQuery(event.rawQueryString, options.listQuery);
       // The route's own per-client limits first: a request they refuse is not counted as the tenant's.
       await options.beforeFairUse?.({ ...req, principal });

@@ -130,6 +130,25 @@ function decodedName(part: string): string {
   }
 }
 
+/** The `path` of a 400 about a query parameter without a name, as `(body)` is that of a body that is no JSON. */
+export const NAMELESS_QUERY_PATH = '(query)';
+export const NAMELESS_QUERY_MESSAGE = 'a query parameter has no name (as in ?=x or &=&): write name=value, or leave it out';
+
+/**
+ * A 400 for a query parameter without a name (`?=x`, `?a=1&=&b=2`, `?%20=x`): it reached the route's schema as a
+ * parameter named "" and was refused as an unknown field with no name to show ("(body): unknown field: "), which
+ * sent a developer looking at a body they never sent. Read from the raw query, as API Gateway passes it on, so
+ * the local runtime and AWS answer alike. Stray `&`s (`?&&limit=5`) hold no parameter and are left alone.
+ */
+export function refuseNamelessQuery(rawQueryString: string | undefined): void {
+  if (!rawQueryString) return;
+  for (const part of rawQueryString.split('&')) {
+    if (part && !decodedName(part).trim()) {
+      throw invalid(NAMELESS_QUERY_PATH, NAMELESS_QUERY_MESSAGE);
+    }
+  }
+}
+
 /**
  * A 400 naming the first query parameter given more than once (`?limit=0&limit=1`) that is not one of `lists`.
  * API Gateway hands such a parameter over as its values joined by commas (`"0,1"`), which a parameter of one

@@ -5,7 +5,7 @@ import type { SegmentStore } from './segment.ports.ts';
 import { filterOverLimit, resolveFilter, type Filter, type ResolvedFilter } from '../domain/customer-filter.ts';
 import { checkFilterBounds } from '../domain/filter-ranges.ts';
 import { FilterSchema, TAG_COMMA_MESSAGE } from '../domain/customer-filter.schema.ts';
-import { COUNTRY_CODE_MESSAGE } from '../domain/countries.ts';
+import { FILTER_COUNTRY_MESSAGE } from '../domain/countries.ts';
 import { listCustomers } from '../domain/customers.ts';
 import { findTag } from '../domain/tenants.ts';
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
@@ -38,8 +38,8 @@ export function checkStoredFilter(filter: Filter, path = 'filter'): void {
   const parsed = FilterSchema.safeParse(filter);
   // A tag with a comma, refused in a request's filter since 1 Dec 2026, is kept in a stored one: it may name a
   // tag an import let into the catalogue before then (docs/production-limits.md), which the segment matches.
-  // So is a country that is no ISO code (`ZZ`): cards were given such countries before the API refused them.
-  const issues = parsed.success ? [] : parsed.error.issues.filter((i) => i.message !== TAG_COMMA_MESSAGE && i.message !== COUNTRY_CODE_MESSAGE);
+  // So is a country that is no two-letter code (`Italy`), taken before 1 Dec 2026: it matches no card, as then.
+  const issues = parsed.success ? [] : parsed.error.issues.filter((i) => i.message !== TAG_COMMA_MESSAGE && i.message !== FILTER_COUNTRY_MESSAGE);
   const over = issues.length ? undefined : filterOverLimit(parsed.success ? parsed.data : filter);
   const problem = issues.length
     ? { path: [path, ...(issues[0]?.path ?? []).map(String)].join('.'), message: issues[0]?.message ?? 'is not valid' }

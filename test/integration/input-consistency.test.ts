@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../../shared/store/keys.ts';
 import { call, type Reply } from '../helpers/invoke.ts';
-import { useTestEnv } from '../support/aws.ts';
+import { useTestEnv, type LocalEnv } from '../support/aws.ts';
 
 /*
  * report-attack L1, L5 through the real handlers: fields that are alike are checked alike (If-Match, L4:
@@ -8,12 +10,13 @@ import { useTestEnv } from '../support/aws.ts';
  */
 
 let key: string;
+let env: LocalEnv;
 const RLO = '\u202E';
 const BIDI = 'must not hold a bidi control (U+202A–U+202E, U+2066–U+2069)';
 const COUNTRY = 'must be an ISO 3166-1 alpha-2 country code, e.g. IT';
 
 beforeAll(async () => {
-  await useTestEnv();
+  env = await useTestEnv();
   const { dynamoTenantStore } = await import('../../shared/store/tenant.store.ts');
   const { ensureTenant, issueKey } = await import('../../shared/domain/tenants.ts');
   const { dynamo } = await import('../../shared/clients.ts');
@@ -79,8 +82,20 @@ describe('countries (L5)', () => {
     expect((await call('GET', `/v1/customers/${fine.body.customerId}`, { key })).body.country).toBe('FR');
   });
 
-  it('GET /v1/customers?country=ZZ is a 400 naming the value; a real one lists', async () => {
-    refused(await call('GET', '/v1/customers?country=IT,ZZ', { key }), [{ path: 'country.1', message: COUNTRY }]);
+  it('GET /v1/customers?country=ZZ finds the cards given ZZ before countries were checked (1 Dec 2026), as a segment does; Italy is a 400', async () => {
+    const { id } = await newCustomer({ country: 'IT' });
+    // As POST /v1/customers stored it before: any two letters.
+    await env.db.send(new UpdateCommand({ TableName: env.tableName, Key: keys.customerCard('osteria', id), UpdateExpression: 'SET country = :c', ExpressionAttributeValues: { ':c': 'ZZ' } }));
+    const listed = await call('GET', '/v1/customers?country=zz', { key });
+    expect(listed.status, JSON.stringify(listed.body)).toBe(200);
+    expect(listed.body.items.map((c: { id: string; country: string }) => [c.id, c.country])).toEqual([[id, 'ZZ']]);
+    const segment = await call('POST', '/v1/segments', { key, body: { name: 'ZZ', filter: { country: ['ZZ'] } } });
+    expect(segment.status, JSON.stringify(segment.body)).toBe(201);
+    expect((await call('GET', `/v1/segments/${segment.body.id}/customers`, { key })).body.items.map((c: { id: string }) => c.id)).toEqual([id]);
+    // No card holds more or fewer than two letters.
+    const twoLetters = 'must be a two-letter country code (ISO 3166-1 alpha-2), e.g. IT';
+    refused(await call('GET', '/v1/customers?country=IT,Italy', { key }), [{ path: 'country.1', message: twoLetters }]);
+    refused(await call('POST', '/v1/segments', { key, body: { name: 'I', filter: { country: 'I' } } }), [{ path: 'filter.country', message: twoLetters }]);
     expect((await call('GET', '/v1/customers?country=it', { key })).status).toBe(200);
   });
 });
@@ -120,5 +135,15 @@ describe('settings, keys, keywords and repeated parameters (L5)', () => {
     const both = await call('GET', '/v1/customers?tags=VIP&tags=Pranzo', { key });
     expect(both.status).toBe(200);
     expect(both.body.items.map((c: { id: string }) => c.id)).toEqual([id]);
+  });
+  it('a query parameter without a name (?=x, ?&&&=&) is a 400 naming the query, not "(body)"; stray & name nothing', async () => {
+    const nameless = [{ path: '(query)', message: 'a query parameter has no name (as in ?=x or &=&): write name=value, or leave it out' }];
+    refused(await call('GET', '/v1/customers?&&&=&', { key }), nameless);
+    refused(await call('GET', '/v1/customers?=x', { key }), nameless);
+    refused(await call('GET', '/v1/customers?limit=5&=VIP', { key }), nameless);
+    refused(await call('GET', '/v1/exports?%20=x', { key }), nameless);
+    refused(await call('GET', '/v1/settings?=', { key }), nameless);
+    const stray = await call('GET', '/v1/customers?&&limit=5&', { key });
+    expect(stray.status, JSON.stringify(stray.body)).toBe(200);
   });
 });

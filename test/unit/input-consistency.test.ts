@@ -6,7 +6,7 @@ import { normaliseFields } from '../../shared/domain/customer-rules.ts';
 import { FilterSchema, ListQuerySchema, queryToObject } from '../../shared/domain/customer-filter.schema.ts';
 import { KeywordsQuerySchema } from '../../shared/insights/baskets-api.ts';
 import { checkStoredFilter } from '../../shared/segments/segments.ts';
-import { refuseRepeatedQuery } from '../../shared/http/public-api.ts';
+import { refuseNamelessQuery, refuseRepeatedQuery } from '../../shared/http/public-api.ts';
 import { parseWith } from '../../shared/http/problem.ts';
 import { mapColumns } from '../../shared/import/columns.ts';
 import { splitTags } from '../../shared/import/values.ts';
@@ -92,15 +92,17 @@ describe('a country is one the settings would take (L5)', () => {
     expect(errors(SettingsPatchSchema, { defaultCountry: 'ZZ' })).toEqual([{ path: 'defaultCountry', message }]);
   });
 
-  it("the filter's country: ZZ is a 400 naming the value, in the query string and in JSON", () => {
-    const message = 'must be an ISO 3166-1 alpha-2 country code, e.g. IT';
-    expect(errors(ListQuerySchema, queryToObject({ country: 'IT,ZZ' }))).toEqual([{ path: 'country.1', message }]);
-    expect(errors(FilterSchema, { country: 'XX' })).toEqual([{ path: 'country', message }]);
-    expect(FilterSchema.parse({ country: ['it', 'FR'] })).toEqual({ country: ['it', 'FR'] });
+  it("the filter's country: any two letters, as cards were given before 1 Dec 2026 (ZZ, UK); anything else is a 400 naming the value", () => {
+    const message = 'must be a two-letter country code (ISO 3166-1 alpha-2), e.g. IT';
+    expect(ListQuerySchema.parse(queryToObject({ country: 'IT,ZZ' })).country).toEqual(['IT', 'ZZ']);
+    expect(FilterSchema.parse({ country: ['it', 'FR', 'uk'] })).toEqual({ country: ['it', 'FR', 'uk'] });
+    expect(errors(ListQuerySchema, queryToObject({ country: 'IT,Italy' }))).toEqual([{ path: 'country.1', message }]);
+    expect(errors(FilterSchema, { country: 'I' })).toEqual([{ path: 'country', message }]);
+    expect(errors(FilterSchema, { country: ['1T'] })).toEqual([{ path: 'country.0', message }]);
   });
 
-  it('a saved segment whose filter names such a country still reads (cards were given one before the check)', () => {
-    expect(() => checkStoredFilter({ country: ['ZZ'] })).not.toThrow();
+  it('a saved segment whose filter names a country that is not two letters still reads (filters took any text before 1 Dec 2026)', () => {
+    expect(() => checkStoredFilter({ country: ['Italy'] })).not.toThrow();
   });
 
   it("an import's bad country is left out with a warning; the row is kept", () => {
@@ -143,5 +145,19 @@ describe('other fields checked as their like (L5)', () => {
     expect(thrown('limit=5&cursor=abc')).toBeUndefined();
     expect(thrown('')).toBeUndefined();
     expect(thrown(undefined as unknown as string)).toBeUndefined();
+  });
+
+  it('a query parameter without a name is a 400 naming the query (not the body); stray & are nothing', () => {
+    const thrown = (raw: string) => {
+      try {
+        refuseNamelessQuery(raw);
+        return undefined;
+      } catch (e) {
+        return (e as { status: number; errors: unknown }).errors;
+      }
+    };
+    const nameless = [{ path: '(query)', message: 'a query parameter has no name (as in ?=x or &=&): write name=value, or leave it out' }];
+    for (const raw of ['=x', '&&&=&', 'limit=5&=', 'q=a&%20=b', '+=1']) expect(thrown(raw), raw).toEqual(nameless);
+    for (const raw of ['', '&&&', 'limit=5&&', 'q=%3D', 'q']) expect(thrown(raw), raw).toBeUndefined();
   });
 });
