@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { pause as backoff } from '../domain/backoff.ts';
 import { ulid } from 'ulid';
-import { canonicalJson } from '../domain/canonical-json.ts';
+import stableStringify from 'safe-stable-stringify';
 import type { Tenant } from '../domain/tenant.schema.ts';
 import type { ApiKeyRecord } from '../domain/api-key.ts';
 import { blankCustomer } from '../domain/customer.schema.ts';
@@ -180,7 +180,7 @@ export const receiptIdOf = (key: ApiKeyRecord, eventId: string) => (key.kind ===
  * writes `+02:00` for `Z` is the same event). 128 bits of SHA-256: it tells payloads apart, it guards nothing.
  */
 export function eventPayloadHash(input: EventInput, occurredAt: string): string {
-  return createHash('sha256').update(canonicalJson({ ...input, occurredAt }) ?? '').digest('base64url').slice(0, 22);
+  return createHash('sha256').update(stableStringify({ ...input, occurredAt }) ?? '').digest('base64url').slice(0, 22);
 }
 
 /** What capture answers: the answer, and for an eventId received before, whether its payload differed. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../domain/canonical-json.ts';
+import stableStringify from 'safe-stable-stringify';
 import * as z from '../domain/zod.ts';
 import { ConflictError, invalid } from '../domain/errors.ts';
 import type { ExportIdempotencyStore } from './export-idempotency.ports.ts';
@@ -53,7 +53,7 @@ export type IdempotencyLookup = { replay: string } | { claim: { keyHash: string;
 /** The digests of the key (1 to 255 visible ASCII characters, else a 400 naming the header) and of the request. */
 function hashes(key: string, request: ExportRequest) {
   if (!KEY.test(key)) throw invalid(IDEMPOTENCY_HEADER, 'must be 1 to 255 visible ASCII characters (a UUID is a good key)');
-  return { keyHash: digest(key), requestHash: digest(canonicalJson(request) ?? '') };
+  return { keyHash: digest(key), requestHash: digest(stableStringify(request) ?? '') };
 }
 
 /** Reads the key's claim: an export to answer again, a claim to make, or a 409 (another request, or one still under way). */

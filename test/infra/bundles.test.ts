@@ -125,11 +125,6 @@ describe('function bundles', () => {
     expect(() => outboxEmailSender('/tmp/outbox')).toThrow(/left out of Lambda bundles.*MAIL_FROM/);
   });
 
-  it("the event function digests payloads with clientela's canonical JSON, not safe-stable-stringify (7.5 KiB)", () => {
-    expect(inputsOf('IngestEvent')).toContain('shared/domain/canonical-json.ts');
-    expect(inputsOf('IngestEvent').filter((i) => i.includes('node_modules/safe-stable-stringify/'))).toEqual([]);
-  });
-
   it("reading a phone number brings the library's code and clientela's parsing metadata, not the library's own metadata", () => {
     expect(inputsOf('CreateCustomer')).toContain('shared/domain/phone-metadata.json');
     expect(inputsOf('CreateCustomer').filter((i) => /node_modules\/libphonenumber-js\/metadata\./.test(i))).toEqual([]);
