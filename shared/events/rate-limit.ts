@@ -42,7 +42,9 @@ export async function enforceRateLimit(events: EventStore, p: { tenantId: string
   const nowS = Math.floor((p.now ?? new Date()).getTime() / 1000);
   const windowStart = nowS - (nowS % limits.windowSeconds);
   const windowEnd = windowStart + limits.windowSeconds;
-  // The address is hashed: the counter item needs no personal data to do its job.
+  // The address is hashed so that the counter item does not show it. The hash has no key, so whoever can read
+  // the table can find an IPv4 address by trying them all during the two minutes the item lives
+  // (docs/production-limits.md).
   const ipHash = createHash('sha256').update(clientAddress(p.ip)).digest('base64url').slice(0, 22);
   const byIpId = `${p.tenantId}#IP#${ipHash}`;
   const byKeyId = `${p.tenantId}#KEY#${p.keyId}`;
