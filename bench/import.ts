@@ -2,6 +2,7 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync,
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { billedWriteUnits } from './billed-wcu.ts';
 import { row, type BenchOptions, type BenchRow } from './types.ts';
 import type { Tenant } from '../shared/domain/tenant.schema.ts';
 import { newImportJob, type ImportJob } from '../shared/import/import-job.ts';
@@ -142,26 +143,12 @@ async function endToEnd(rows: number) {
     const { dynamo: client } = await import('../shared/clients.ts');
     const db = client();
     await createTable(db, 'bench-import');
-    // Write units as AWS bills them, from the requests sent. DynamoDB Local's ConsumedCapacity does count
-    // index writes (also with ReturnConsumedCapacity INDEXES or TOTAL), but not a transaction's items one by
-    // one: a TransactWriteItems of ten small Puts reports 2 WCU, as one does, and a ConditionCheck 0 (this
-    // bench's windows report ≈ 1.9 WCU per new customer). So: a transactional write is 2 WCU per KB of item (a
-    // ConditionCheck counted as one), a standard one 1; each GSI whose key the item carries adds 1 WCU per KB,
-    // not doubled in a transaction. An UpdateItem's or a Delete's item size is not in the request: counted as
-    // 1 KB, and a Delete's index entries are not counted.
+    // Write units as AWS bills them, from the requests sent (bench/billed-wcu.ts says how, and why not
+    // DynamoDB Local's ConsumedCapacity: this bench's windows report ≈ 1.9 WCU per new customer there).
     let wcu = 0;
-    const kb = (item: unknown) => Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(item ?? {})) / 1024));
-    const cost = (op: { Item?: Record<string, unknown>; UpdateExpression?: string; ExpressionAttributeValues?: Record<string, unknown> }, factor: number) => {
-      const item = op.Item ?? {};
-      const size = op.Item ? kb(op.Item) : 1;
-      const indexes = ['gsi1pk', 'gsi2pk', 'gsi3pk', 'gsi4pk'].filter((k) => k in item || (op.ExpressionAttributeValues && `:${k}` in op.ExpressionAttributeValues)).length;
-      return factor * size + indexes * size;
-    };
     db.middlewareStack.add(
       (next, ctx) => async (args) => {
-        const input = args.input as { TransactItems?: Record<string, never>[] } & Parameters<typeof cost>[0];
-        if (ctx.commandName === 'TransactWriteItemsCommand') for (const t of input.TransactItems ?? []) wcu += cost((t.Put ?? t.Update ?? t.Delete ?? t.ConditionCheck) as never, 2);
-        else if (/^(Put|Update|Delete)Item/.test(ctx.commandName ?? '')) wcu += cost(input, 1);
+        wcu += billedWriteUnits(ctx.commandName, args.input);
         return next(args);
       },
       { step: 'initialize', name: 'benchWcu' },
