@@ -8,18 +8,25 @@
 # pid is remembered, and Java stopped as soon as it has one (a shell runs a trap between commands).
 pid=
 stopping=
-trap 'stopping=1; [ -n "$pid" ] && kill "$pid" 2>/dev/null' TERM INT HUP
+# Once stopping, Java is told again every second until it is gone: a signal that reaches the job between its
+# fork and its exec of Java is lost (the job is still a copy of this shell, whose copy of the trap takes it
+# and does nothing), and this script would then wait for a Java no one had stopped. A JVM that is already
+# shutting down ignores the repeats.
+stop_java() {
+  kill "$pid" 2>/dev/null
+  { while sleep 1 && kill "$pid" 2>/dev/null; do :; done; } </dev/null >/dev/null 2>&1 &
+}
+trap '[ -z "$stopping" ] && stopping=1 && [ -n "$pid" ] && stop_java' TERM INT HUP
 exec 3<&0 # a background job's stdin would be /dev/null: keep ours on fd 3
 java "$@" </dev/null 3<&- &
 pid=$!
-[ -n "$stopping" ] && kill "$pid" 2>/dev/null
+[ -n "$stopping" ] && stop_java
 { cat <&3 >/dev/null; kill "$pid" 2>/dev/null; } &
 exec 3<&-
-wait "$pid"
-status=$?
-# `wait` returns early when a trapped signal arrives: wait for Java itself.
-while kill -0 "$pid" 2>/dev/null; do
+# `wait` returns early when a trapped signal arrives: wait until Java itself has ended.
+while :; do
   wait "$pid"
   status=$?
+  kill -0 "$pid" 2>/dev/null || break
 done
 exit "$status"

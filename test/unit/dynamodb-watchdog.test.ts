@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { until } from '../support/timeouts.ts';
+import { until, WAIT_TIMEOUT_MS } from '../support/timeouts.ts';
 
 /**
  * local/dynamodb-watchdog.sh, which runs DynamoDB Local's Java so that it never outlives the process that
@@ -11,8 +11,9 @@ import { until } from '../support/timeouts.ts';
  */
 const WATCHDOG = resolve(import.meta.dirname, '../../local/dynamodb-watchdog.sh');
 const dir = mkdtempSync(join(tmpdir(), 'clientela-watchdog-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-writeFileSync(join(dir, 'java'), '#!/bin/sh\necho $$ >> "$MARK"\nexec sleep 60\n');
+// The stand-in sleeps for an hour, so a Java the script failed to stop shows as a script that does not end
+// (each wait below is bounded), not as one that ends late; any such survivor is ended here.
+writeFileSync(join(dir, 'java'), '#!/bin/sh\necho $$ >> "$MARK"\nexec sleep 3600\n');
 chmodSync(join(dir, 'java'), 0o755);
 
 const alive = (pid: number) => {
@@ -23,11 +24,18 @@ const alive = (pid: number) => {
     return false;
   }
 };
+afterAll(() => {
+  for (const mark of ['stdin.pids', 'term.pids']) for (const pid of started(join(dir, mark))) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
 const started = (mark: string) => (existsSync(mark) ? readFileSync(mark, 'utf8').split('\n').filter(Boolean).map(Number) : []);
 
 function watchdog(mark: string) {
   const child = spawn(WATCHDOG, ['-jar', 'DynamoDBLocal.jar'], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, MARK: mark }, stdio: ['pipe', 'ignore', 'ignore'] });
-  const exited = new Promise<void>((ok) => child.on('exit', () => ok()));
+  const ended = new Promise<void>((ok) => child.on('exit', () => ok()));
+  // Bounded, with a message that says which start it was: the script should end within moments of Java.
+  const exited = (what: string) =>
+    Promise.race([ended, new Promise<never>((_, fail) => setTimeout(() => fail(new Error(`the watchdog was still running ${WAIT_TIMEOUT_MS} ms after ${what}: it is waiting for a Java it did not stop`)), WAIT_TIMEOUT_MS).unref())]);
   return { child, exited };
 }
 
@@ -38,7 +46,7 @@ describe('the DynamoDB Local watchdog', () => {
     const [java] = await until(async () => (started(mark).length ? started(mark) : undefined));
     expect(alive(java!)).toBe(true);
     child.stdin!.end();
-    await exited;
+    await exited('its stdin closed');
     await until(async () => (alive(java!) ? undefined : true));
   });
 
@@ -49,7 +57,7 @@ describe('the DynamoDB Local watchdog', () => {
       const { child, exited } = watchdog(mark);
       await new Promise((r) => setTimeout(r, i % 10));
       child.kill('SIGTERM');
-      await exited;
+      await exited(`SIGTERM ${i % 10} ms after its start (start ${i + 1} of 40)`);
     }
     // Every stand-in Java that started is gone (each one the script stopped, or never started).
     for (const pid of started(mark)) await until(async () => (alive(pid) ? undefined : true));
