@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -30,8 +30,17 @@ afterAll(() => {
 });
 const started = (mark: string) => (existsSync(mark) ? readFileSync(mark, 'utf8').split('\n').filter(Boolean).map(Number) : []);
 
+/** Processes whose command line is the script's with this file's arguments (pgrep, as test/e2e/start.test.ts looks). */
+function copies(): string[] {
+  try {
+    return execFileSync('pgrep', ['-f', `dynamodb-watchdog.sh -jar DynamoDBLocal.jar -dbPath ${dir}`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
+
 function watchdog(mark: string) {
-  const child = spawn(WATCHDOG, ['-jar', 'DynamoDBLocal.jar'], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, MARK: mark }, stdio: ['pipe', 'ignore', 'ignore'] });
+  const child = spawn(WATCHDOG, ['-jar', 'DynamoDBLocal.jar', '-dbPath', dir], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, MARK: mark }, stdio: ['pipe', 'ignore', 'ignore'] });
   const ended = new Promise<void>((ok) => child.on('exit', () => ok()));
   // Bounded, with a message that says which start it was: the script should end within moments of Java.
   const exited = (what: string) =>
@@ -48,6 +57,7 @@ describe('the DynamoDB Local watchdog', () => {
     child.stdin!.end();
     await exited('its stdin closed');
     await until(async () => (alive(java!) ? undefined : true));
+    expect(copies()).toEqual([]);
   });
 
   it('leaves no Java behind when SIGTERM comes at any moment of its start (the trap is set before Java is)', async () => {
@@ -61,5 +71,8 @@ describe('the DynamoDB Local watchdog', () => {
     }
     // Every stand-in Java that started is gone (each one the script stopped, or never started).
     for (const pid of started(mark)) await until(async () => (alive(pid) ? undefined : true));
+    // And so is every copy of the script: callers find DynamoDB Local by its command line (npm start's
+    // tests with pgrep), which the script's own background jobs share.
+    expect(copies()).toEqual([]);
   });
 });
