@@ -32,9 +32,16 @@ const freePort = () =>
  */
 const WORKFLOW_CACHE = fileURLToPath(new URL('./data/workflow-cache/', import.meta.url));
 
+/** DATA_DIR/cache of a new `dataDir` as a link to the kept cache (WORKFLOW_CACHE). */
+export function linkWorkflowCache(dataDir: string): void {
+  mkdirSync(WORKFLOW_CACHE, { recursive: true });
+  symlinkSync(WORKFLOW_CACHE, join(dataDir, 'cache'), 'dir');
+}
+
 /**
  * `opts.keepWorkflowCache`: DATA_DIR/cache is a link to bench/data/workflow-cache, which outlives the instance
- * (the benchmarks); without it every start synthesises the definitions afresh (the e2e tests, as before).
+ * (the benchmarks, and the e2e tests but test/e2e/start.test.ts, which checks a first start as a user makes
+ * it); without it every start synthesises the definitions afresh.
  * `opts.env`: more environment for the instance, over this process's own. `opts.freePort`: how a port is
  * picked (tests).
  */
@@ -53,10 +60,7 @@ class PortTaken extends Error {}
 
 async function startLocalOnce(timeoutMs: number, opts: { keepWorkflowCache?: boolean; env?: NodeJS.ProcessEnv; freePort?: () => Promise<number> }): Promise<LocalInstance> {
   const dataDir = mkdtempSync(join(tmpdir(), 'clientela-bench-'));
-  if (opts.keepWorkflowCache) {
-    mkdirSync(WORKFLOW_CACHE, { recursive: true });
-    symlinkSync(WORKFLOW_CACHE, join(dataDir, 'cache'), 'dir');
-  }
+  if (opts.keepWorkflowCache) linkWorkflowCache(dataDir);
   const port = await (opts.freePort ?? freePort)();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
     // The benchmarks measure the API, not the fair-use limit: one tenant sends far more than its default burst.

@@ -6,9 +6,9 @@
 import './polyfills.ts'; // before aws-local-stepfunctions: Promise.withResolvers on Node 20
 import { StateMachine } from 'aws-local-stepfunctions';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { INSIGHTS_WORKERS, WORKERS, WORKFLOW_WORKERS } from '../shared/routes.ts';
 import { lambdaContext, moduleLoader, REPO_ROOT, type ModuleLoader } from './lambda.ts';
 
@@ -296,16 +296,23 @@ export function loadInsightsDefinition(opts: { cacheDir?: string } = {}): Promis
 }
 
 async function loadDefinition(kind: WorkflowKind, opts: { cacheDir?: string }): Promise<AslDefinition> {
-  const cacheFile = opts.cacheDir ? join(opts.cacheDir, `${CACHE_PREFIX[kind]}${sourcesHash()}.json`) : undefined;
-  if (cacheFile) {
+  const hash = sourcesHash();
+  const cacheFile = (k: WorkflowKind) => (opts.cacheDir ? join(opts.cacheDir, `${CACHE_PREFIX[k]}${hash}.json`) : undefined);
+  const cached = cacheFile(kind);
+  if (cached) {
     try {
-      return JSON.parse(readFileSync(cacheFile, 'utf8')) as AslDefinition;
+      return JSON.parse(readFileSync(cached, 'utf8')) as AslDefinition;
     } catch {
       // not cached yet
     }
   }
   try {
-    return await synthesiseDefinition(kind, cacheFile);
+    const definitions = await synthesised(hash);
+    if (opts.cacheDir) {
+      mkdirSync(opts.cacheDir, { recursive: true });
+      for (const k of Object.keys(CACHE_PREFIX) as WorkflowKind[]) keep(opts.cacheDir, k, cacheFile(k)!, definitions[k]);
+    }
+    return definitions[kind];
   } catch (error) {
     // infra/ mid-edit (or broken): an earlier synthesis is better than no workflow at all.
     const stale = opts.cacheDir ? latestCached(opts.cacheDir, kind) : undefined;
@@ -315,10 +322,39 @@ async function loadDefinition(kind: WorkflowKind, opts: { cacheDir?: string }): 
   }
 }
 
+/**
+ * Both definitions come from one synthesis of the app (seconds of CPU, the longest part of a first start),
+ * made once per process and per version of the sources: `npm start` asks for the export workflow, then the
+ * insights one.
+ */
+const synthesising = new Map<string, Promise<Record<WorkflowKind, AslDefinition>>>();
+function synthesised(hash: string): Promise<Record<WorkflowKind, AslDefinition>> {
+  let pending = synthesising.get(hash);
+  if (!pending) {
+    pending = synthesiseDefinitions();
+    synthesising.set(hash, pending);
+    pending.catch(() => synthesising.delete(hash));
+  }
+  return pending;
+}
+
+/**
+ * Writes one definition to the cache, replacing its older versions. Through a file of its own and a rename:
+ * instances starting side by side on one cache (the e2e tests, the benchmarks) never read half a file.
+ */
+function keep(cacheDir: string, kind: WorkflowKind, cacheFile: string, definition: AslDefinition) {
+  for (const old of readdirSync(cacheDir)) {
+    if (old.startsWith(CACHE_PREFIX[kind]) && old.endsWith('.json') && join(cacheDir, old) !== cacheFile) rmSync(join(cacheDir, old), { force: true });
+  }
+  const partial = `${cacheFile}.${process.pid}.${randomUUID()}.partial`;
+  writeFileSync(partial, JSON.stringify(definition, null, 2));
+  renameSync(partial, cacheFile);
+}
+
 function latestCached(cacheDir: string, kind: WorkflowKind): { definition: AslDefinition; at: string } | undefined {
   try {
     const [newest] = readdirSync(cacheDir)
-      .filter((f) => f.startsWith(CACHE_PREFIX[kind]))
+      .filter((f) => f.startsWith(CACHE_PREFIX[kind]) && f.endsWith('.json'))
       .map((f) => ({ path: join(cacheDir, f), mtime: statSync(join(cacheDir, f)).mtime }))
       .sort((a, b) => b.mtime.getTime() - a.mtime.getTime());
     if (!newest) return undefined;
@@ -328,7 +364,7 @@ function latestCached(cacheDir: string, kind: WorkflowKind): { definition: AslDe
   }
 }
 
-async function synthesiseDefinition(kind: WorkflowKind, cacheFile: string | undefined): Promise<AslDefinition> {
+async function synthesiseDefinitions(): Promise<Record<WorkflowKind, AslDefinition>> {
   const [{ buildApp, SKIP_BUNDLING }, { resolveStateMachineDefinition }, { ExportWorkflow }, { InsightsWorkflow }] = await Promise.all([
     import('../infra/build-app.ts'),
     import('../infra/state-machine-definition.ts'),
@@ -338,22 +374,13 @@ async function synthesiseDefinition(kind: WorkflowKind, cacheFile: string | unde
   const outdir = mkdtempSync(join(tmpdir(), 'clientela-synth-'));
   try {
     const { app, stack } = buildApp({ context: SKIP_BUNDLING, nag: false, outdir });
-    const Construct = kind === 'export' ? ExportWorkflow : InsightsWorkflow;
-    const workflow = stack.node.findAll().find((c) => c instanceof Construct) as { stateMachine: { node: { defaultChild: unknown } } } | undefined;
-    if (!workflow) throw new Error(`the CDK app has no ${Construct.name}`);
     const template = app.synth().getStackArtifact(stack.artifactId).template;
-    const definition = resolveStateMachineDefinition(template, {
-      logicalId: stack.getLogicalId(workflow.stateMachine.node.defaultChild as never),
-    }) as AslDefinition;
-    if (cacheFile) {
-      const cacheDir = dirname(cacheFile);
-      mkdirSync(cacheDir, { recursive: true });
-      for (const old of readdirSync(cacheDir)) {
-        if (old.startsWith(CACHE_PREFIX[kind])) rmSync(join(cacheDir, old), { force: true });
-      }
-      writeFileSync(cacheFile, JSON.stringify(definition, null, 2));
-    }
-    return definition;
+    const definition = (Construct: typeof ExportWorkflow | typeof InsightsWorkflow): AslDefinition => {
+      const workflow = stack.node.findAll().find((c) => c instanceof Construct) as { stateMachine: { node: { defaultChild: unknown } } } | undefined;
+      if (!workflow) throw new Error(`the CDK app has no ${Construct.name}`);
+      return resolveStateMachineDefinition(template, { logicalId: stack.getLogicalId(workflow.stateMachine.node.defaultChild as never) }) as AslDefinition;
+    };
+    return { export: definition(ExportWorkflow), insights: definition(InsightsWorkflow) };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

@@ -59,7 +59,7 @@ describe.skipIf(!hasChromium)(`the browser script in headless Chromium${hasChrom
   beforeAll(async () => {
     const { chromium } = await import('playwright-core');
     [api, site, foreign, browser] = await Promise.all([
-      startLocal(E2E_TIMEOUT_MS),
+      startLocal(E2E_TIMEOUT_MS, { keepWorkflowCache: true }),
       serveWeb(),
       serveWeb(),
       chromium.launch({

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/emulators.ts';
 import { createClientela, unwrap } from '../../client/index.ts';
+import { linkWorkflowCache } from '../../bench/local-instance.ts';
 import { WAIT_TIMEOUT_MS } from '../support/timeouts.ts';
 
 /**
@@ -71,6 +72,8 @@ const timeout = String(Math.ceil(WAIT_TIMEOUT_MS / 1000));
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'clientela-cli-e2e-'));
+  // The workflow definitions from the cache the other e2e files share: a synthesis is seconds of CPU.
+  linkWorkflowCache(dataDir);
   workDir = mkdtempSync(join(tmpdir(), 'clientela-cli-files-'));
   port = await freePort();
   // KEY_CACHE_SECONDS=0: a revoked key is refused at once (by default within 10 s), so the test need not wait.

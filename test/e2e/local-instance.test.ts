@@ -24,7 +24,7 @@ describe('startLocal', () => {
       });
     try {
       // The first pick is the taken port, as if another socket had got there first.
-      const local = await startLocal(E2E_TIMEOUT_MS / 2, { freePort: async () => (picks.push(picks.length ? await free() : taken), picks.at(-1)!) });
+      const local = await startLocal(E2E_TIMEOUT_MS / 2, { keepWorkflowCache: true, freePort: async () => (picks.push(picks.length ? await free() : taken), picks.at(-1)!) });
       expect(picks).toHaveLength(2);
       expect(new URL(local.url).port).toBe(String(picks[1]));
       expect((await fetch(`${local.url}/v1/health`)).status).toBe(200);

@@ -107,7 +107,7 @@ export function consoleSuite(name: string) {
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
     const { chromium } = await import('playwright-core');
-    [api, browser] = await Promise.all([startLocal(E2E_TIMEOUT_MS), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })]);
+    [api, browser] = await Promise.all([startLocal(E2E_TIMEOUT_MS, { keepWorkflowCache: true }), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })]);
   }, E2E_TIMEOUT_MS);
   consoleTestHooks(pageErrors, () => ({ browser, api }));
   return {
