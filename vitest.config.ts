@@ -3,10 +3,10 @@ import { defineConfig } from 'vitest/config';
 import { E2E_TIMEOUT_MS, HOOK_TIMEOUT_MS, TEST_TIMEOUT_MS, WAIT_TIMEOUT_MS } from './test/support/timeouts.ts';
 
 /**
- * Four projects; `vitest run` (npm test) runs them all, `--project unit` (npm run test:unit) one of them.
+ * Five projects; `vitest run` (npm test) runs them all, `--project unit` (npm run test:unit) one of them.
  * Only `integration` needs the emulators: its global set-up starts one DynamoDB Local (Java) and one s3rver
  * for the run, and only when an integration file is part of it. Unit and infra tests run without Java;
- * e2e tests start their own `npm start`.
+ * e2e tests start their own `npm start`; the console's (`e2e-console`) share one, started by their global set-up.
  */
 export default defineConfig({
   test: {
@@ -49,7 +49,12 @@ export default defineConfig({
         },
       },
       { extends: true, test: { name: 'infra', include: ['test/infra/**/*.test.ts'] } },
-      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: E2E_TIMEOUT_MS, hookTimeout: E2E_TIMEOUT_MS } },
+      // The console's files share one `npm start` (test/support/console-global-setup.ts), each in a tenant of its own.
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], exclude: ['test/e2e/console*.test.ts'], testTimeout: E2E_TIMEOUT_MS, hookTimeout: E2E_TIMEOUT_MS } },
+      {
+        extends: true,
+        test: { name: 'e2e-console', include: ['test/e2e/console*.test.ts'], globalSetup: ['test/support/console-global-setup.ts'], testTimeout: E2E_TIMEOUT_MS, hookTimeout: E2E_TIMEOUT_MS },
+      },
     ],
   },
 });

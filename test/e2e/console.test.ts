@@ -27,7 +27,7 @@ interface Card {
 }
 
 describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromium ? '' : ` (skipped: ${CHROMIUM} is absent)`}`, () => {
-  const suite = consoleSuite('console');
+  const suite = consoleSuite('console', { demo: true });
   const { run, pageErrors, mail, call, checkPage } = suite;
   let context: BrowserContext;
   let page: Page;

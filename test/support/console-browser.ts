@@ -5,9 +5,12 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { execFile } from 'node:child_process';
+import { dirname } from 'node:path';
+import { afterAll, afterEach, beforeAll, expect, inject } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startLocal, type LocalInstance } from '../../bench/local-instance.ts';
+import type { LocalInstance } from '../../bench/local-instance.ts';
+import type { SharedInstance } from './console-global-setup.ts';
 import { E2E_TIMEOUT_MS } from './timeouts.ts';
 
 export { CHROMIUM, hasChromium } from './chromium.ts';
@@ -73,8 +76,25 @@ export async function customerListPage(context: BrowserContext, api: LocalInstan
 }
 
 /**
+ * A tenant of its own on the run's shared instance (test/support/console-global-setup.ts), made as a user
+ * makes one (`npm run keys -- create`, which finds the instance through its DATA_DIR): the instance with
+ * that tenant's keys. Stopping it stops nothing: the run's set-up stops the instance.
+ */
+export function tenantOn(shared: SharedInstance, tenant: string, timeoutMs: number): Promise<LocalInstance> {
+  const root = resolve(import.meta.dirname, '../..');
+  return new Promise((done, fail) => {
+    execFile(process.execPath, ['--import', 'tsx', 'scripts/keys.ts', 'create', '--tenant', tenant], { cwd: root, env: { ...process.env, DATA_DIR: dirname(shared.outboxDir) }, timeout: timeoutMs }, (error, stdout, stderr) => {
+      const secretKey = /secret key:\s+(sk_[A-Za-z0-9_-]+)/.exec(stdout)?.[1];
+      const publishableKey = /publishable key:\s+(pk_[A-Za-z0-9_-]+)/.exec(stdout)?.[1];
+      if (error || !secretKey || !publishableKey) fail(new Error(`keys create --tenant ${tenant}: ${error?.message ?? ''}\n${stdout}${stderr}`));
+      else done({ ...shared, secretKey, publishableKey, stop: async () => undefined });
+    });
+  });
+}
+
+/**
  * The hooks every console e2e file has (call inside its describe): after each test no page error was seen,
- * and at the end the browser and the instance stop.
+ * and at the end the browser closes.
  */
 export function consoleTestHooks(pageErrors: string[], running: () => { browser?: Browser; api?: LocalInstance }): void {
   afterEach(() => {
@@ -88,13 +108,14 @@ export function consoleTestHooks(pageErrors: string[], running: () => { browser?
 }
 
 /**
- * What every console e2e file sets up (call it first inside the file's describe): `npm start`'s instance and
- * a Chromium, started together before the file's own `beforeAll` (vitest runs hooks in the order they are
- * declared), a run id that keeps this file's people apart from earlier runs' (`mail('marco')`), the API
- * caller, the page check whose screenshots go to test-results/<name>, and consoleTestHooks. `api` and
- * `browser` are there once the set-up has run.
+ * What every console e2e file sets up (call it first inside the file's describe): its own tenant on the run's
+ * `npm start` (`opts.demo`: the demo tenant the instance prints, as a user finds it) and a Chromium, started
+ * together before the file's own `beforeAll` (vitest runs hooks in the order they are declared), a run id that
+ * keeps this file's people apart from earlier runs' (`mail('marco')`), the API caller, the page check whose
+ * screenshots go to test-results/<name>, and consoleTestHooks. `api` and `browser` are there once the set-up
+ * has run.
  */
-export function consoleSuite(name: string) {
+export function consoleSuite(name: string, opts: { demo?: boolean } = {}) {
   const shots = join(resolve(import.meta.dirname, '../..'), 'test-results', name);
   const pageErrors: string[] = [];
   const run = Date.now().toString(36);
@@ -107,7 +128,11 @@ export function consoleSuite(name: string) {
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
     const { chromium } = await import('playwright-core');
-    [api, browser] = await Promise.all([startLocal(E2E_TIMEOUT_MS, { keepWorkflowCache: true }), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })]);
+    const shared = inject('consoleInstance');
+    [api, browser] = await Promise.all([
+      opts.demo ? { ...shared, stop: async () => undefined } : tenantOn(shared, `${name}-${run}`, E2E_TIMEOUT_MS),
+      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }),
+    ]);
   }, E2E_TIMEOUT_MS);
   consoleTestHooks(pageErrors, () => ({ browser, api }));
   return {
