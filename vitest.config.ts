@@ -48,7 +48,9 @@ export default defineConfig({
           globalSetup: ['test/support/global-setup.ts'],
         },
       },
-      { extends: true, test: { name: 'infra', include: ['test/infra/**/*.test.ts'] } },
+      // Not isolated: the files of a worker share aws-cdk-lib, loaded once, and the synthesised app
+      // (test/infra/support.ts synthClientela); none mocks a module or changes the environment.
+      { extends: true, test: { name: 'infra', include: ['test/infra/**/*.test.ts'], isolate: false } },
       // The console's files share one `npm start` (test/support/console-global-setup.ts), each in a tenant of its own.
       { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], exclude: ['test/e2e/console*.test.ts'], testTimeout: E2E_TIMEOUT_MS, hookTimeout: E2E_TIMEOUT_MS } },
       {

@@ -17,10 +17,15 @@ export type TemplateJson = { Resources: Record<string, Resource>; Outputs?: Reco
  * synthesises the app, which runs the validation plugins: it throws if cdk-nag has unacknowledged findings.
  */
 export function synthClientela(): ClientelaApp & { template: Template; json: TemplateJson } {
-  const built = buildApp({ context: { ...SKIP_BUNDLING, '@aws-cdk/core:validateAgainstDefaultRules': false } });
-  const template = Template.fromStack(built.stack);
-  return { ...built, template, json: templateWithNested(built.stack) };
+  // Once per worker: the infra project runs its files in one module graph (vitest.config.ts), and the app
+  // with cdk.json's settings is the same for every file that asks; none changes it.
+  return (synthesised ??= (() => {
+    const built = buildApp({ context: { ...SKIP_BUNDLING, '@aws-cdk/core:validateAgainstDefaultRules': false } });
+    const template = Template.fromStack(built.stack);
+    return { ...built, template, json: templateWithNested(built.stack) };
+  })());
 }
+let synthesised: (ClientelaApp & { template: Template; json: TemplateJson }) | undefined;
 
 /** The stacks nested directly in `stack` (the API's route groups: infra/api-routes.ts). */
 export function nestedStacksOf(stack: Stack): NestedStack[] {
