@@ -10,6 +10,9 @@ import { E2E_TIMEOUT_MS, HOOK_TIMEOUT_MS, TEST_TIMEOUT_MS, WAIT_TIMEOUT_MS } fro
  */
 export default defineConfig({
   test: {
+    // A child process per file by default; the unit and integration files run in worker threads instead, a
+    // fresh module graph each but no Node process to start (measured quiet: integration 406 s instead of 486 s,
+    // unit 69 s instead of 82 s). Each thread has its own copy of process.env, which those files set.
     pool: 'forks',
     // Time limits are generous, grow with the machine's load and are set in one place
     // (test/support/timeouts.ts): they catch a hung test, they do not measure speed.
@@ -33,6 +36,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          pool: 'threads',
           include: ['test/unit/**/*.test.ts'],
           // No emulator, and no AWS: an SDK call a unit test forgot to mock fails at once on a closed port.
           env: { AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_REGION: 'eu-south-1', AWS_ACCESS_KEY_ID: 'unit', AWS_SECRET_ACCESS_KEY: 'unit' },
@@ -42,6 +46,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
+          pool: 'threads',
           include: ['test/integration/**/*.test.ts'],
           // One DynamoDB Local (in memory) and one s3rver for the whole run; each test file makes its own
           // table and buckets (test/support/aws.ts).
