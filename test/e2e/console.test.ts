@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { WAIT_TIMEOUT_MS, until } from '../support/timeouts.ts';
-import { CHROMIUM, hasChromium, consoleSuite } from '../support/console-browser.ts';
+import { CHROMIUM, hasChromium, consoleSuite, tenantOn } from '../support/console-browser.ts';
 import { warnIfNoChromium } from '../support/chromium.ts';
 
 /**
@@ -37,15 +36,8 @@ describe.skipIf(!hasChromium)(`the admin console in headless Chromium${hasChromi
 
   /** Every page: no serious or critical accessibility violation, and a screenshot as an artefact. */
 
-  /** `npm run keys -- ARGS` against the running instance (its DATA_DIR): a new tenant's secret key. */
-  const newTenantKey = (tenant: string) =>
-    new Promise<string>((done, fail) => {
-      execFile(process.execPath, ['--import', 'tsx', 'scripts/keys.ts', 'create', '--tenant', tenant], { cwd: ROOT, env: { ...process.env, DATA_DIR: dirname(suite.api.outboxDir) } }, (error, stdout, stderr) => {
-        const key = /secret key:\s+(sk_[A-Za-z0-9_-]+)/.exec(stdout)?.[1];
-        if (error || !key) fail(new Error(`keys create --tenant ${tenant}: ${error?.message ?? ''}\n${stdout}${stderr}`));
-        else done(key);
-      });
-    });
+  /** A new tenant's secret key, made with `npm run keys -- create` against the running instance. */
+  const newTenantKey = async (tenant: string) => (await tenantOn(suite.api, tenant, WAIT_TIMEOUT_MS)).secretKey;
 
   async function openPage(label: string, heading: string) {
     await page.getByRole('navigation').getByRole('link', { name: label, exact: true }).click();
