@@ -8,6 +8,15 @@ import { E2E_TIMEOUT_MS, HOOK_TIMEOUT_MS, TEST_TIMEOUT_MS, WAIT_TIMEOUT_MS } fro
  * for the run, and only when an integration file is part of it. Unit and infra tests run without Java;
  * e2e tests start their own `npm start`; the console's (`e2e-console`) share one, started by their global set-up.
  */
+/** TEST_WORKERS (a whole number) sets how many files run at once; by default one per core, at most 4. */
+function workers(): number {
+  const raw = process.env.TEST_WORKERS?.trim();
+  if (!raw) return Math.max(1, Math.min(availableParallelism(), 4));
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`TEST_WORKERS must be a whole number above 0, not "${raw}"`);
+  return n;
+}
+
 export default defineConfig({
   test: {
     // A child process per file by default; the unit and integration files run in worker threads instead, a
@@ -30,7 +39,7 @@ export default defineConfig({
     // Files run in parallel, one worker per core (2 on CI machines): the emulators' Java process and the
     // e2e test's own instances need the rest. Tests inside a file run in order.
     fileParallelism: true,
-    maxWorkers: Math.max(1, Math.min(availableParallelism(), 4)),
+    maxWorkers: workers(),
     projects: [
       {
         extends: true,

@@ -79,6 +79,8 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   /** A terminal on stderr: draw progress bars, say a job's id as soon as it has one. */
   tty: boolean;
+  /** How a command waits out a 429 or a 503 before sending again: a timer unless given (tests pass their own). */
+  pause?: (ms: number) => Promise<void>;
 }
 
 /** Runs one command line; answers the exit status. Never throws. */
@@ -176,6 +178,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     timeoutMs: timeout * 1000,
     pollMs: 500,
     requestTimeoutMs: requestTimeout * 1000,
+    pause: io.pause ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
   };
   const filter = values.filter ?? [];
 

@@ -35,6 +35,8 @@ export interface Context {
   pollMs: number;
   /** How long one request may wait for its answer; for a download, the longest pause between two pieces. */
   requestTimeoutMs: number;
+  /** Waits out a 429 or a 503 before the request is sent again (Io.pause). */
+  pause: (ms: number) => Promise<void>;
 }
 
 /** Answers of 429 or 503 in a row a command waits out before giving up (exit status 4). */
@@ -73,7 +75,7 @@ const REASON_WORDS: Record<string, string> = {
   suppressed: 'the person with this email or phone was erased at their request: add them again only with their consent',
 };
 
-export async function call<T>(ctx: Pick<Context, 'note'>, request: () => Promise<T>, options: CallOptions = {}): Promise<T> {
+export async function call<T>(ctx: Pick<Context, 'note' | 'pause'>, request: () => Promise<T>, options: CallOptions = {}): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await request();
@@ -86,7 +88,7 @@ export async function call<T>(ctx: Pick<Context, 'note'>, request: () => Promise
       const seconds = Math.min(MAX_RETRY_WAIT_S, Math.max(1, e.retryAfter ?? 2 ** attempt));
       const why = busy ? 'the API is busy (503)' : isLimitReached(e) && e.detail ? e.detail : 'the API asks to slow down (429)';
       ctx.note(`clientela: ${printable(why)}; trying again in ${seconds} s`);
-      await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+      await ctx.pause(seconds * 1000);
     }
   }
 }

@@ -23,12 +23,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const busy = (res: ServerResponse) =>
   json(res, 503, { type: 'about:blank', title: 'Service busy', status: 503, detail: 'The service is busy right now and nothing was changed; send the same request again shortly' }, { 'retry-after': '1' });
 
+/** The CLI in this process; its waits before sending again are recorded in `pauses` (ms), not slept. */
 async function cli(url: string, args: string[]) {
   let stdout = '';
   let stderr = '';
+  const pauses: number[] = [];
   // Not a terminal: a script, cron, CI.
-  const code = await run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: { CLIENTELA_URL: url, CLIENTELA_KEY: 'sk_test' }, tty: false });
-  return { code, stdout, stderr };
+  const code = await run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: { CLIENTELA_URL: url, CLIENTELA_KEY: 'sk_test' }, tty: false, pause: async (ms) => void pauses.push(ms) });
+  return { code, stdout, stderr, pauses };
 }
 
 const importView = (status: string) => ({
@@ -100,6 +102,7 @@ describe('a 503 while an import is waited on', () => {
       const lines = result.stderr.trimEnd().split('\n');
       expect(lines[0]).toBe('clientela: import i1 created');
       expect(lines.slice(1, -1)).toEqual(Array(5).fill('clientela: the API is busy (503); trying again in 1 s'));
+      expect(result.pauses).toEqual(Array(5).fill(1000));
       expect(lines.at(-1)).toBe(
         'clientela: 503 Service busy: The service is busy right now and nothing was changed; send the same request again shortly; import i1 goes on without the CLI (GET /v1/imports/i1 shows it)',
       );

@@ -30,12 +30,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 
 
-/** `clientela ...args` in this process (run()), with CLIENTELA_URL/KEY pointing at `url` unless env says. */
+/**
+ * `clientela ...args` in this process (run()), with CLIENTELA_URL/KEY pointing at `url` unless env says. Its
+ * waits before sending again are recorded in `pauses` (ms) and not slept: the real process below sleeps them.
+ */
 async function cli(url: string, args: string[], env: NodeJS.ProcessEnv = {}, tty = false) {
   let stdout = '';
   let stderr = '';
-  const code = await run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: { CLIENTELA_URL: url, CLIENTELA_KEY: 'sk_test', ...env }, tty });
-  return { code, stdout, stderr };
+  const pauses: number[] = [];
+  const pause = async (ms: number) => void pauses.push(ms);
+  const code = await run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: { CLIENTELA_URL: url, CLIENTELA_KEY: 'sk_test', ...env }, tty, pause });
+  return { code, stdout, stderr, pauses };
 }
 
 /** `clientela ...args` as a real process; `during` runs while it does (send it a signal, ...). */
@@ -353,6 +358,7 @@ describe('8. 429 while listing', () => {
       expect(result.code).toBe(0);
       expect((JSON.parse(result.stdout) as unknown[]).length).toBe(5);
       expect(result.stderr).toBe('clientela: the API asks to slow down (429); trying again in 1 s\n');
+      expect(result.pauses).toEqual([1000]);
     } finally {
       api.close();
     }
@@ -371,6 +377,7 @@ describe('8b. 429 on an export: the account has as many exports under way as it 
     try {
       const result = await cli(api.url, ['export', '--out', join(dir, 'busy.csv')]);
       expect(result.stderr).toBe(`clientela: ${detail}; trying again in 1 s\nclientela: export e8 created\nclientela: export e8 failed: as asked\n`);
+      expect(result.pauses).toEqual([1000]);
     } finally {
       api.close();
     }
@@ -587,6 +594,23 @@ describe('a second review of the CLI (30 Nov 2026)', () => {
     }
   });
 
+  it('as a real process, the wait is slept: the request is sent again a second later, not at once', async () => {
+    const at: number[] = [];
+    const api = await fakeServer((_req, res) => {
+      at.push(performance.now());
+      return at.length === 1 ? json(res, 429, { title: 'Too Many Requests', status: 429 }, { 'retry-after': '0' }) : json(res, 200, { items: customers(1), nextCursor: null });
+    });
+    try {
+      const result = await cliProcess(['customers', 'list', '--json'], { CLIENTELA_URL: api.url, CLIENTELA_KEY: 'sk_test' });
+      expect(result).toMatchObject({ code: 0, stderr: 'clientela: the API asks to slow down (429); trying again in 1 s\n' });
+      // A lower bound only: a busy machine makes the gap longer, never shorter.
+      expect(at).toHaveLength(2);
+      expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(950);
+    } finally {
+      api.close();
+    }
+  });
+
   it('Retry-After: 0 still waits a second between tries', async () => {
     let busy = 1;
     const api = await fakeServer((_req, res) => (busy-- > 0 ? json(res, 429, { title: 'Too Many Requests', status: 429 }, { 'retry-after': '0' }) : json(res, 200, { items: customers(1), nextCursor: null })));
@@ -594,6 +618,7 @@ describe('a second review of the CLI (30 Nov 2026)', () => {
       const result = await cli(api.url, ['customers', 'list', '--json']);
       expect(result.code).toBe(0);
       expect(result.stderr).toBe('clientela: the API asks to slow down (429); trying again in 1 s\n');
+      expect(result.pauses).toEqual([1000]);
     } finally {
       api.close();
     }

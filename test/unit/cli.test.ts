@@ -141,10 +141,12 @@ describe('the exit status of an answer', () => {
     });
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // The waits before each try are recorded, not slept (cli-review.test.ts has the CLI sleep them as a real process).
+    const pauses: number[] = [];
     const cli = async (...args: string[]) => {
       let stdout = '';
       let stderr = '';
-      const code = await run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: { CLIENTELA_URL: url, CLIENTELA_KEY: 'sk_x' }, tty: false });
+      const code = await run(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: { CLIENTELA_URL: url, CLIENTELA_KEY: 'sk_x' }, tty: false, pause: async (ms) => void pauses.push(ms) });
       return { code, stdout, stderr };
     };
     try {
@@ -155,6 +157,7 @@ describe('the exit status of an answer', () => {
       const busy = 'clientela: the API is busy (503); trying again in 1 s\n'.repeat(5);
       expect(await cli('customers', 'list', '--filter', 'q=broken')).toEqual({ code: 4, stdout: '', stderr: `${busy}clientela: 503 status 503: as asked\n` });
       expect(await cli('customers', 'list', '--filter', 'q=other')).toEqual({ code: 3, stdout: '', stderr: 'clientela: 404 status 404: as asked\n' });
+      expect(pauses).toEqual(Array(10).fill(1000));
     } finally {
       server.close();
     }
