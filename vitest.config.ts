@@ -24,8 +24,18 @@ function workers(): number {
 const CHANGES_SHARED_STATE = /vi\.(mock|doMock|stubEnv|stubGlobal|useFakeTimers|spyOn|resetModules)\b|process\.env\b|mockClient\b|globalThis\.|process\.chdir\b|setSystemTime\b/;
 const UNIT = 'test/unit';
 const UNIT_ENV = { AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_REGION: 'eu-south-1', AWS_ACCESS_KEY_ID: 'unit', AWS_SECRET_ACCESS_KEY: 'unit' };
+/** The test helpers that do so themselves (helpers/logs.ts spies on stdout): a file importing one is isolated too. */
+const HELPERS_CHANGING_STATE = ['test/helpers', 'test/support'].flatMap((dir) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && CHANGES_SHARED_STATE.test(readFileSync(`${dir}/${f}`, 'utf8')))
+    .map((f) => new RegExp(`['"][./]*${dir.replace('test/', '')}/${f.replace(/\.ts$/, '').replace(/[.-]/g, '\\$&')}(\\.ts)?['"]`)),
+);
 const ISOLATED_UNIT_FILES = readdirSync(UNIT)
-  .filter((f) => f.endsWith('.test.ts') && CHANGES_SHARED_STATE.test(readFileSync(`${UNIT}/${f}`, 'utf8')))
+  .filter((f) => {
+    if (!f.endsWith('.test.ts')) return false;
+    const text = readFileSync(`${UNIT}/${f}`, 'utf8');
+    return CHANGES_SHARED_STATE.test(text) || HELPERS_CHANGING_STATE.some((helper) => helper.test(text));
+  })
   .map((f) => `${UNIT}/${f}`);
 
 /**
