@@ -3,6 +3,8 @@ import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { E2E_TIMEOUT_MS, HOOK_TIMEOUT_MS, TEST_TIMEOUT_MS, WAIT_TIMEOUT_MS } from './test/support/timeouts.ts';
 
+const LOST_LOG_LINE = /Closing rpc while "onUserConsoleLog" was pending/;
+
 /** TEST_WORKERS (a whole number) sets how many files run at once; by default one per core, at most 4. */
 function workers(): number {
   const raw = process.env.TEST_WORKERS?.trim();
@@ -54,6 +56,11 @@ export default defineConfig({
     // (test/support/timeouts.ts): they catch a hung test, they do not measure speed.
     testTimeout: TEST_TIMEOUT_MS,
     hookTimeout: HOOK_TIMEOUT_MS,
+    // A console line a worker thread was still sending when its file ended (something the file started logging
+    // after its last test) is lost, and vitest counts that as an unhandled error that fails a run in which every
+    // test passed (seen once on a clean clone, from test/integration/export-workflow.test.ts). Only that error is
+    // ignored: a lost log line; every other unhandled error still fails the run.
+    onUnhandledError: (error) => (LOST_LOG_LINE.test(String(error.message)) ? false : undefined),
     env: {
       LOG_LEVEL: 'WARN',
       POWERTOOLS_LOG_LEVEL: 'WARN',
