@@ -31,18 +31,24 @@ export function monthsBefore(date: string, months: number): string {
   return written(year, month, Math.min(d, daysInMonth(year, month)));
 }
 
+/**
+ * One formatter per zone and shape, made once: building an `Intl.DateTimeFormat` costs far more than using it
+ * (an import asks for the start of a day in the tenant's zone for every distinct date in the file).
+ */
+function formatter(cache: Map<string, Intl.DateTimeFormat>, timeZone: string, make: (timeZone: string) => Intl.DateTimeFormat) {
+  let f = cache.get(timeZone);
+  if (!f) cache.set(timeZone, (f = make(timeZone)));
+  return f;
+}
+const wallClocks = new Map<string, Intl.DateTimeFormat>();
+const days = new Map<string, Intl.DateTimeFormat>();
+const wallClock = (timeZone: string) =>
+  new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const day = (timeZone: string) => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+
 /** Offset of `timeZone` from UTC at `instant`, in minutes. */
 function tzOffsetMinutes(timeZone: string, instant: Date): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(instant);
+  const parts = formatter(wallClocks, timeZone, wallClock).formatToParts(instant);
   const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60000);
@@ -63,7 +69,7 @@ export function startOfLocalDay(date: string, timeZone: string): Date {
 
 /** The day `instant` falls on in `timeZone`, `YYYY-MM-DD`: the tenant's "today" for `new Date()`. */
 export function localDate(instant: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+  return formatter(days, timeZone, day).format(instant);
 }
 
 /**
