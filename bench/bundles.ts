@@ -1,6 +1,6 @@
 import { build, type Metafile } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -124,12 +124,23 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
       const key = baselineSource(clients);
       return { name, clients, found, key, file: join(dir, name, BUNDLE_FILE), bytes: dirBytes(join(dir, name)), cpu: [] as number[], baseCpu: [] as number[] };
     });
-    for (const { key } of measured) {
-      if (baselines.has(key)) continue;
-      const file = join(dir, `baseline-${baselines.size}`, BUNDLE_FILE);
-      await build({ ...FUNCTION_BUILD, stdin: { contents: key, resolveDir: REPO_ROOT, loader: 'ts' }, outfile: file });
+    // Every baseline in one esbuild run, as the functions are (the SDK parsed once, not once per baseline): each
+    // source is written to a file of its own outside the repository, its packages resolved from the repository's.
+    const sources = join(dir, 'baseline-sources');
+    mkdirSync(sources);
+    const keys = [...new Set(measured.map((m) => m.key))];
+    keys.forEach((key, i) => writeFileSync(join(sources, `baseline-${i}.ts`), key));
+    await build({
+      ...FUNCTION_BUILD,
+      entryPoints: keys.map((_, i) => ({ in: join(sources, `baseline-${i}.ts`), out: `baseline-${i}/index` })),
+      outdir: dir,
+      outExtension: { '.js': '.mjs' },
+      nodePaths: [join(REPO_ROOT, 'node_modules')],
+    });
+    keys.forEach((key, i) => {
+      const file = join(dir, `baseline-${i}`, BUNDLE_FILE);
       baselines.set(key, { file, bytes: dirBytes(join(file, '..')) });
-    }
+    });
 
     console.error(`bench bundles: ${functions.length} functions and ${baselines.size} baselines bundled in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     // Loads are measured only once bench/run.ts's emulator and local runtime starts are over.

@@ -202,7 +202,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
   // Warm-up of both (JIT, libphonenumber metadata), so neither pays it in a measured run.
   await baseline(smallFile);
   await pipeline(smallFile);
-  // Best of three each, alternating: the machine is shared (a neighbour's burst during one run of either
+  // Best of three each (`--quick`: two), alternating: the machine is shared (a neighbour's burst during one run of either
   // would otherwise decide the figure), and the figure is a ratio. The target is on CPU time (user + system,
   // this process only: the pipeline starts no other), as in the bundle and keyword benchmarks: on a busy
   // 2-core machine wall time mostly measures the neighbours, and the pipeline, which awaits once per batch
@@ -210,7 +210,8 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
   let base = { ms: Infinity, cpuMs: Infinity };
   let pipe = { ms: Infinity, cpuMs: Infinity };
   let rows = 0;
-  for (let i = 0; i < 3; i++) {
+  const tries = quick ? 2 : 3;
+  for (let i = 0; i < tries; i++) {
     const b = await baseline(file);
     base = { ms: Math.min(base.ms, b.ms), cpuMs: Math.min(base.cpuMs, b.cpuMs) };
     const p = await pipeline(file);
@@ -218,7 +219,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchRow[]> {
     rows = p.rows;
   }
   const rate = (ms: number) => rows / (ms / 1000);
-  phase('pipeline and baseline, warm-up and best of 3');
+  phase(`pipeline and baseline, warm-up and best of ${tries}`);
 
   // Peak RSS is each child's own, whatever runs beside it: both sizes at once.
   const [rssSmall, rssLarge] = await Promise.all([rssInChild(smallFile), rssInChild(file)]);
