@@ -31,24 +31,48 @@ export function monthsBefore(date: string, months: number): string {
   return written(year, month, Math.min(d, daysInMonth(year, month)));
 }
 
+/** The formats read in a zone: the shapes of `Intl.DateTimeFormat` the calendar, insights and flows use. */
+const SHAPES = {
+  /** Wall-clock date and time, 24-hour: a zone's offset at an instant. */
+  wallClock: ['en-US', { hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }],
+  /** `YYYY-MM-DD`. */
+  day: ['en-CA', { year: 'numeric', month: '2-digit', day: '2-digit' }],
+  /** Year and month (`formatToParts`), Gregorian, Latin digits. */
+  month: ['en-CA', { year: 'numeric', month: '2-digit', calendar: 'gregory', numberingSystem: 'latn' }],
+  /** Year, month and day as numbers (`formatToParts`), Gregorian, Latin digits. */
+  dayParts: ['en-US', { year: 'numeric', month: 'numeric', day: 'numeric', calendar: 'gregory', numberingSystem: 'latn' }],
+} as const satisfies Record<string, readonly [string, Intl.DateTimeFormatOptions]>;
+export type ZoneFormat = keyof typeof SHAPES;
+
+/** Zones kept per shape in one process; past it the shape's formatters are made again as asked. */
+export const MAX_ZONE_FORMATTERS = 64;
+const formatters = Object.fromEntries(Object.keys(SHAPES).map((shape) => [shape, new Map<string, Intl.DateTimeFormat>()])) as Record<ZoneFormat, Map<string, Intl.DateTimeFormat>>;
+
 /**
- * One formatter per zone and shape, made once: building an `Intl.DateTimeFormat` costs far more than using it
- * (an import asks for the start of a day in the tenant's zone for every distinct date in the file).
+ * The formatter of `shape` in `timeZone`, made once: building an `Intl.DateTimeFormat` costs far more than using
+ * it (an import asks for the start of a day in the tenant's zone for every distinct date in the file; insights
+ * read every purchase's day and month). Bounded: a zone is a tenant's setting, written in any letter case Intl
+ * accepts (`europe/rome`), so the names one warm process sees are not a fixed few. Throws a RangeError for a
+ * zone that is not IANA.
  */
-function formatter(cache: Map<string, Intl.DateTimeFormat>, timeZone: string, make: (timeZone: string) => Intl.DateTimeFormat) {
-  let f = cache.get(timeZone);
-  if (!f) cache.set(timeZone, (f = make(timeZone)));
+export function zoneFormatter(shape: ZoneFormat, timeZone: string): Intl.DateTimeFormat {
+  const made = formatters[shape];
+  let f = made.get(timeZone);
+  if (!f) {
+    const [locale, options] = SHAPES[shape];
+    f = new Intl.DateTimeFormat(locale, { ...options, timeZone });
+    if (made.size >= MAX_ZONE_FORMATTERS) made.clear();
+    made.set(timeZone, f);
+  }
   return f;
 }
-const wallClocks = new Map<string, Intl.DateTimeFormat>();
-const days = new Map<string, Intl.DateTimeFormat>();
-const wallClock = (timeZone: string) =>
-  new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-const day = (timeZone: string) => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+
+/** How many formatters are kept (all shapes): for the test that they stay bounded. */
+export const zoneFormatterCount = (): number => Object.values(formatters).reduce((n, m) => n + m.size, 0);
 
 /** Offset of `timeZone` from UTC at `instant`, in minutes. */
 function tzOffsetMinutes(timeZone: string, instant: Date): number {
-  const parts = formatter(wallClocks, timeZone, wallClock).formatToParts(instant);
+  const parts = zoneFormatter('wallClock', timeZone).formatToParts(instant);
   const get = (t: string) => Number(parts.find((p) => p.type === t)!.value);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60000);
@@ -69,7 +93,7 @@ export function startOfLocalDay(date: string, timeZone: string): Date {
 
 /** The day `instant` falls on in `timeZone`, `YYYY-MM-DD`: the tenant's "today" for `new Date()`. */
 export function localDate(instant: Date, timeZone: string): string {
-  return formatter(days, timeZone, day).format(instant);
+  return zoneFormatter('day', timeZone).format(instant);
 }
 
 /**

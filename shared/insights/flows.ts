@@ -6,6 +6,7 @@
  * as `applyContribution` in shared/events/merge.ts): any delivery order ends in the same figures.
  */
 import { orderPlacedAt, type BookingState, type SubjectState } from '../events/merge.ts';
+import { zoneFormatter } from '../domain/calendar.ts';
 
 /** One line of an order, as the event carried it (kept for part 2 of the insights: baskets). */
 export interface LineItem {
@@ -77,15 +78,9 @@ export type MonthFigures = Record<MonthCounter, number>;
 /** Deltas by month `YYYY-MM`; only non-zero counters are present. */
 export type MonthDeltas = Record<string, Partial<MonthFigures>>;
 
-const monthFormatters = new Map<string, Intl.DateTimeFormat>();
 /** `YYYY-MM` of the instant `iso` in `timeZone`. */
 export function monthOf(iso: string, timeZone: string): string {
-  let f = monthFormatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', calendar: 'gregory', numberingSystem: 'latn' });
-    monthFormatters.set(timeZone, f);
-  }
-  const parts = f.formatToParts(Date.parse(iso));
+  const parts = zoneFormatter('month', timeZone).formatToParts(Date.parse(iso));
   return `${parts.find((p) => p.type === 'year')!.value}-${parts.find((p) => p.type === 'month')!.value}`;
 }
 

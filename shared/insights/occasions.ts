@@ -2,6 +2,7 @@
  * From a customer's purchases to what the models read: occasions (purchases on one calendar day in the
  * tenant's time zone are one occasion, amounts summed) and the summary the contract defines.
  */
+import { zoneFormatter } from '../domain/calendar.ts';
 
 export interface Purchase {
   /** ISO 8601 date-time of the purchase. */
@@ -38,24 +39,13 @@ export interface PurchaseSummary {
 }
 
 const DAY_MS = 86_400_000;
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    // Throws a RangeError for a zone that is not IANA.
-    f = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric', calendar: 'gregory', numberingSystem: 'latn' });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
 
 /** The calendar day (days since 1970-01-01) on which the instant `ms` falls in `timeZone`. */
 export function localDay(ms: number, timeZone: string): number {
   let year = 0;
   let month = 0;
   let day = 0;
-  for (const part of formatter(timeZone).formatToParts(ms)) {
+  for (const part of zoneFormatter('dayParts', timeZone).formatToParts(ms)) {
     if (part.type === 'year') year = Number(part.value);
     else if (part.type === 'month') month = Number(part.value);
     else if (part.type === 'day') day = Number(part.value);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { instantOfLocalTime, localDate, startOfLocalDay } from '../../shared/domain/calendar.ts';
+import { MAX_ZONE_FORMATTERS, instantOfLocalTime, localDate, startOfLocalDay, zoneFormatter, zoneFormatterCount } from '../../shared/domain/calendar.ts';
 
 // The zone formatters are made once per zone (shared/domain/calendar.ts): answers for one zone never leak into
 // another's, asked in any order.
@@ -33,5 +33,20 @@ describe('calendar in a time zone', () => {
   it('refuses a zone that does not exist, every time it is asked', () => {
     expect(() => localDate(new Date(), 'Mars/Olympus')).toThrow(RangeError);
     expect(() => localDate(new Date(), 'Mars/Olympus')).toThrow(RangeError);
+  });
+});
+
+describe('the formatters kept per zone', () => {
+  it('stay bounded however many spellings of zones a process meets, and answer right after being dropped', () => {
+    // Intl reads a zone in any letter case: a tenant's setting can name Rome in thousands of spellings.
+    const spellings = Array.from({ length: 4 * MAX_ZONE_FORMATTERS }, (_, i) => [...'europe/rome'].map((c, k) => ((i >> k) & 1 ? c.toUpperCase() : c)).join(''));
+    const late = new Date('2026-03-28T23:30:00Z');
+    for (const zone of spellings) {
+      expect(localDate(late, zone)).toBe('2026-03-29');
+      expect(startOfLocalDay('2026-03-29', zone).toISOString()).toBe('2026-03-28T23:00:00.000Z');
+      expect(zoneFormatter('month', zone).formatToParts(late).find((p) => p.type === 'month')!.value).toBe('03');
+    }
+    // Four shapes (wall clock, day, month, day parts), each keeping at most MAX_ZONE_FORMATTERS zones.
+    expect(zoneFormatterCount()).toBeLessThanOrEqual(4 * MAX_ZONE_FORMATTERS);
   });
 });
